@@ -1,0 +1,3 @@
+from smarttouch.cli import main
+
+main()

@@ -1,0 +1,86 @@
+"""The ``smarttouch`` command line.
+
+Each room owns its commands in its own ``cli`` module; this group only knows where they live
+and imports a room when one of its commands is used, so ``smarttouch sensors decode`` never pays
+for importing Flask or pygame.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+# command name -> "module:attribute" of a click command or group
+COMMANDS: dict[str, str] = {
+    # platform (the hub)
+    "db": "smarttouch.platform.cli:db",
+    "user": "smarttouch.platform.cli:user",
+    "seed": "smarttouch.platform.cli:seed",
+    "serve": "smarttouch.platform.cli:serve",
+    "demo": "smarttouch.platform.cli:demo",
+    # sensors
+    "sensors": "smarttouch.sensors.cli:sensors",
+    "record": "smarttouch.sensors.cli:record",
+    # scoring
+    "analyze": "smarttouch.scoring.cli:analyze",
+    # games
+    "play": "smarttouch.games.cli:play",
+    # challenges
+    "challenge": "smarttouch.challenges.cli:challenge",
+    "worker": "smarttouch.challenges.cli:worker",
+}
+
+HELP: dict[str, str] = {
+    "db": "Manage the hub database (migrations).",
+    "user": "Create and manage hub user accounts.",
+    "seed": "Fill the hub with demo data.",
+    "serve": "Serve the hub over HTTP.",
+    "demo": "Migrate, seed if empty and serve the hub, printing the demo logins.",
+    "sensors": "Decode, scan and inspect wearable sensors.",
+    "record": "Record motion from any sensor source to a file.",
+    "analyze": "Analyse motion recordings: reps, ROM, smoothness, tremor.",
+    "play": "Play a rehabilitation mini-game.",
+    "challenge": "Work with challenges: validate, submit, evaluate, import.",
+    "worker": "Run the background worker that evaluates submissions.",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose sub-commands are imported only when used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        try:
+            module = importlib.import_module(module_name)
+            return getattr(module, attr)
+        except (ImportError, AttributeError) as exc:  # room not installed or broken
+            @click.command(name=cmd_name, help=HELP.get(cmd_name, ""))
+            def unavailable() -> None:
+                raise click.ClickException(f"'{cmd_name}' is unavailable: {exc}")
+
+            return unavailable
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, HELP.get(name, "")) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="smarttouch")
+def main() -> None:
+    """SmartTouch: home motor rehabilitation with wearables, motion games and a therapist hub.
+
+    Configuration comes from SMARTTOUCH_* environment variables (see README).
+    """
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
