@@ -71,6 +71,7 @@ class LazyGroup(click.Group):
             def unavailable() -> None:
                 raise click.ClickException(f"'{cmd_name}' is unavailable: {exc}")
 
+            unavailable.unavailable_reason = str(exc)  # type: ignore[attr-defined]
             return unavailable
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
