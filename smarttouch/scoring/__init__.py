@@ -1,0 +1,29 @@
+"""Motion scoring: orientation, joint angles, repetitions, ROM, smoothness, tremor, progress.
+
+A plain library (numpy/scipy/vqf; no Flask, pygame or database). Units: seconds, g, deg/s,
+degrees. Main entry points:
+
+* :class:`MotionTracker` - streaming, for games (``update(batch) -> ControlState``);
+* :func:`analyze` - offline, for a whole recording (``-> SessionMetrics``);
+* :class:`Calibration` - neutral pose, movement axis and comfortable ROM.
+"""
+
+from __future__ import annotations
+
+from smarttouch.scoring.calibration import Calibration, functional_axis
+from smarttouch.scoring.control import ControlState, RepEvent
+from smarttouch.scoring.movements import MOVEMENT_MODELS, MovementModel, get_movement
+from smarttouch.scoring.reps import Rep
+from smarttouch.scoring.tracker import MotionTracker
+
+__all__ = [
+    "Calibration",
+    "ControlState",
+    "MOVEMENT_MODELS",
+    "MotionTracker",
+    "MovementModel",
+    "Rep",
+    "RepEvent",
+    "functional_axis",
+    "get_movement",
+]
