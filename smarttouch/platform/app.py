@@ -1,0 +1,61 @@
+"""The hub's application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, request
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import blobstore, db, errors, i18n
+from .auth import access
+from .blueprints import register_blueprints
+from .config import resolve
+from .extensions import csrf
+from .vocab import JINJA_GLOBALS
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": ("frame-ancestors 'none'; object-src 'none'; base-uri 'self'; "
+                                "form-action 'self'"),
+}
+
+
+def create_app(config: Mapping[str, Any] | type | None = None) -> Flask:
+    """Build the hub. ``config``: overrides (mapping or config class) on top of the
+    ``SMARTTOUCH_*`` environment; see :mod:`smarttouch.platform.config`."""
+    settings = resolve(config)
+    app = Flask(__name__, instance_path=settings["INSTANCE_PATH"])
+    app.config.update(settings)
+    logging.getLogger("smarttouch").setLevel(app.config["LOG_LEVEL"].upper())
+    if app.config["PROXY_HOPS"]:
+        hops = int(app.config["PROXY_HOPS"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
+    db.init_app(app)
+    blobstore.init_app(app)
+    i18n.init_app(app)
+    csrf.init_app(app)
+    access.init_app(app)
+    errors.init_app(app)
+    register_blueprints(app)
+    app.jinja_env.globals.update(JINJA_GLOBALS)
+
+    @app.after_request
+    def _security_headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if (current_user and current_user.is_authenticated
+                and not request.path.startswith("/static/")):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return app
+
+
+__all__ = ["create_app"]

@@ -1,0 +1,85 @@
+"""``/login`` and ``/logout``."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from ..db import get_session
+from ..models import utcnow
+from ..services import throttle, users
+from . import bp
+from .access import public, safe_next
+from .forms import LoginForm, LogoutForm
+
+
+def _policy() -> throttle.ThrottlePolicy:
+    cfg = current_app.config
+    return throttle.ThrottlePolicy(cfg["LOGIN_FREE_FAILURES"], cfg["LOGIN_LOCK_FAILURES"],
+                                   cfg["LOGIN_LOCK_MINUTES"])
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next"))
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form), 400 if form.errors else 200
+
+    db = get_session()
+    ip = request.remote_addr
+    keys = throttle.keys_for(form.email.data, ip)
+    now = utcnow()
+    verdict = throttle.check(db, keys=keys, now=now, policy=_policy())
+    if not verdict.allowed:
+        users.record_failed_login(db, email=form.email.data, ip=ip, throttled=True)
+        if verdict.locked:
+            minutes = max(1, round(verdict.retry_after_s / 60))
+            flash(_("Too many failed attempts. Logins are locked for about %(minutes)d "
+                    "minutes.", minutes=minutes), "error")
+        else:
+            flash(_("Too many failed attempts. Please wait %(seconds)d seconds and try again.",
+                    seconds=verdict.retry_after_s), "error")
+        response = current_app.make_response(
+            (render_template("auth/login.html", form=form), 429))
+        response.headers["Retry-After"] = str(verdict.retry_after_s)
+        return response
+
+    user = users.authenticate(db, email=form.email.data, password=form.password.data,
+                              password_profile=current_app.config["ARGON2_PROFILE"])
+    if user is None:
+        throttle.record_failure(db, keys=keys, now=now, policy=_policy())
+        users.record_failed_login(db, email=form.email.data, ip=ip, throttled=False)
+        flash(_("E-mail or password is not correct."), "error")
+        return render_template("auth/login.html", form=form), 401
+
+    throttle.clear(db, keys=keys[:1])
+    locale = session.get("locale")
+    session.clear()  # a fresh session at login (no fixation)
+    if locale:
+        session["locale"] = locale
+    login_user(user)
+    session.permanent = True
+    users.record_login(db, user=user, ip=ip)
+    return redirect(safe_next(form.next.data) or url_for("home.index"))
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+@public
+def logout():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    form = LogoutForm()
+    if request.method == "POST" and form.validate_on_submit():
+        users.record_logout(get_session(), user=current_user._get_current_object(),
+                            ip=request.remote_addr)
+        logout_user()
+        session.clear()
+        flash(_("You have logged out."), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/logout.html", form=form)

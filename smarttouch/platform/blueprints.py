@@ -1,0 +1,24 @@
+"""The hub's feature blueprints, registered in this order by the app factory.
+
+Add a feature: create ``smarttouch/platform/<feature>/`` with ``bp`` in ``__init__.py`` and
+the handlers in ``routes.py``, then list ``"<feature>"`` here (with its URL prefix).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from flask import Flask
+
+# package name under smarttouch.platform -> URL prefix ("" for the site root)
+BLUEPRINTS: dict[str, str] = {
+    "auth": "",
+    "home": "",
+    "patients": "",
+}
+
+
+def register_blueprints(app: Flask) -> None:
+    for name, prefix in BLUEPRINTS.items():
+        module = importlib.import_module(f"smarttouch.platform.{name}")
+        app.register_blueprint(module.bp, url_prefix=prefix or None)

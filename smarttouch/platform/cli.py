@@ -1,0 +1,242 @@
+"""The hub's commands: ``db``, ``user``, ``seed``, ``serve``, ``demo`` (wired into the
+top-level ``smarttouch`` group by :mod:`smarttouch.cli`). Configuration comes from the same
+``SMARTTOUCH_*`` variables as the web app."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from .config import ConfigError
+
+ROLES = ("therapist", "patient", "developer", "admin")
+
+
+def _app() -> Any:
+    from .app import create_app
+
+    try:
+        return create_app()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _fail(exc: BaseException) -> click.ClickException:
+    return click.ClickException(str(getattr(exc, "message", exc)).splitlines()[0])
+
+
+def _upgrade(app: Any, revision: str = "head") -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from . import migrate
+    from .db import session_scope
+    from .services.catalogue import ensure_builtin_activities
+
+    try:
+        migrate.upgrade(app.config["DATABASE_URL"], revision)
+    except OperationalError as exc:
+        raise click.ClickException(f"cannot migrate {_safe_url(app)}: {exc.orig}") from None
+    if revision == "head":
+        with session_scope(app) as session:
+            ensure_builtin_activities(session)
+
+
+def _safe_url(app: Any) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(app.config["DATABASE_URL"]).render_as_string(hide_password=True)
+
+
+# ---------------------------------------------------------------------------- db
+@click.group()
+def db() -> None:
+    """Manage the hub database (Alembic migrations for SQLite and PostgreSQL)."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True, help="Target revision.")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION and refresh the built-in activity catalogue."""
+    app = _app()
+    _upgrade(app, revision)
+    click.echo(f"database {_safe_url(app)} is at revision {revision}")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Revert migrations down to REVISION (``base`` empties the database)."""
+    from . import migrate
+
+    app = _app()
+    migrate.downgrade(app.config["DATABASE_URL"], revision)
+    click.echo(f"database {_safe_url(app)} downgraded to {revision}")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Print the database's revision and the newest one available."""
+    from . import migrate
+    from .db import get_engine
+
+    app = _app()
+    with get_engine(app).connect() as conn:
+        current = migrate.current_revision(conn)
+    click.echo(f"current: {current or 'empty database'}\nhead:    {migrate.head_revision()}")
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True, help="What the migration changes.")
+@click.option("--autogenerate/--empty", default=True, show_default=True,
+              help="Diff the models against an up-to-date database, or write an empty script.")
+def db_revision(message: str, autogenerate: bool) -> None:
+    """Write a new migration script (run `db upgrade` first so the diff is against head)."""
+    from . import migrate
+
+    app = _app()
+    click.echo(f"wrote {migrate.revision(app.config['DATABASE_URL'], message, autogenerate)}")
+
+
+# -------------------------------------------------------------------------- user
+@click.group()
+def user() -> None:
+    """Create and list hub user accounts."""
+
+
+@user.command("create")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--email", required=True)
+@click.option("--name", "full_name", default=None, help="Full name (default: from e-mail).")
+@click.option("--reviewer", is_flag=True, help="Therapist who reviews developers' solutions.")
+@click.option("--locale", type=click.Choice(["en", "it"]), default=None)
+@click.password_option("--password", help="Prompted (hidden, twice) when not given.")
+def user_create(role: str, email: str, full_name: str | None, reviewer: bool,
+                locale: str | None, password: str) -> None:
+    """Create an account; the password is prompted for and stored as an argon2id hash."""
+    from .db import session_scope
+    from .services import users
+    from .services.errors import ServiceError
+
+    if reviewer and role != "therapist":
+        raise click.ClickException("--reviewer is only for therapists")
+    app = _app()
+    name = full_name or email.split("@")[0].replace(".", " ").title()
+    try:
+        data = users.validate_user(email=email, full_name=name, role=role,
+                                   is_reviewer=reviewer, locale=locale, password=password)
+        with session_scope(app) as session:
+            created = users.create_user(session, data=data,
+                                        password_profile=app.config["ARGON2_PROFILE"])
+            click.echo(f"created {created.role} {created.email} (id {created.id})")
+    except ServiceError as exc:
+        raise _fail(exc) from None
+
+
+@user.command("list")
+def user_list() -> None:
+    """List accounts: e-mail, role, name."""
+    from .db import session_scope
+    from .services import users
+
+    with session_scope(_app()) as session:
+        for u in users.list_users(session):
+            flags = " reviewer" if u.is_reviewer else ""
+            flags += "" if u.is_active else " disabled"
+            click.echo(f"{u.email:<36} {u.role:<10} {u.full_name}{flags}")
+
+
+# -------------------------------------------------------------------------- seed
+def _print_logins(logins: Any) -> None:
+    if not logins:
+        click.echo("No demo accounts in this database.")
+        return
+    click.echo("Demo logins:")
+    for login in logins:
+        password = login.password if login.works else "(password was changed)"
+        click.echo(f"  {login.role:<10} {login.email:<28} {password}")
+
+
+def _seed(app: Any) -> Any:
+    from .db import session_scope
+    from .i18n import local_today
+    from .services.demo import seed_demo
+
+    with app.test_request_context(), session_scope(app) as session:
+        return seed_demo(session, today=local_today(),
+                         password_profile=app.config["ARGON2_PROFILE"])
+
+
+@click.command()
+@click.option("--demo", is_flag=True, required=True,
+              help="Add the demo clinic: therapists, a developer, an admin, patients, plans.")
+def seed(demo: bool) -> None:
+    """Fill the hub with demo data (idempotent; run `smarttouch db upgrade` first)."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    app = _app()
+    try:
+        report = _seed(app)
+    except (OperationalError, ProgrammingError) as exc:
+        raise click.ClickException(f"the database is not ready ({str(exc.orig).splitlines()[0]}); "
+                                   "run `smarttouch db upgrade` first") from None
+    click.echo(f"added {report.patients_created} patients, {report.assignments_created} "
+               f"assignments, {report.activities_created} activities")
+    _print_logins(report.logins)
+
+
+# ------------------------------------------------------------------------- serve
+def _serve(app: Any, host: str, port: int, threads: int) -> None:
+    import waitress
+
+    try:
+        waitress.serve(app, host=host, port=port, threads=threads, ident="smarttouch")
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}; "
+                                   "choose another with --port") from None
+
+
+_host = click.option("--host", envvar="SMARTTOUCH_HOST", default="127.0.0.1",
+                     show_default=True, help="Address to listen on (SMARTTOUCH_HOST).")
+_port = click.option("--port", envvar="SMARTTOUCH_PORT", default=8000, type=int,
+                     show_default=True, help="Port to listen on (SMARTTOUCH_PORT).")
+_threads = click.option("--threads", default=8, show_default=True, type=int,
+                        help="Worker threads of the waitress server.")
+
+
+@click.command()
+@_host
+@_port
+@_threads
+def serve(host: str, port: int, threads: int) -> None:
+    """Serve the hub with waitress (use gunicorn behind a proxy for several processes)."""
+    app = _app()
+    click.echo(f"SmartTouch hub on http://{host}:{port}/  (Ctrl+C to stop)")
+    _serve(app, host, port, threads)
+
+
+@click.command()
+@_host
+@_port
+@_threads
+def demo(host: str, port: int, threads: int) -> None:
+    """Migrate, seed the demo clinic if the database has no users, and serve."""
+    from .db import session_scope
+    from .services.demo import demo_logins
+    from .services.users import count_users
+
+    app = _app()
+    _upgrade(app)
+    with session_scope(app) as session:
+        empty = count_users(session) == 0
+    if empty:
+        _print_logins(_seed(app).logins)
+    else:
+        click.echo("The database already has accounts: demo data not added.")
+        with session_scope(app) as session:
+            _print_logins(demo_logins(session))
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    click.echo(f"\nOpen http://{shown}:{port}/ in your browser.  (Ctrl+C to stop)")
+    sys.stdout.flush()
+    _serve(app, host, port, threads)

@@ -1,0 +1,17 @@
+"""The language switcher form."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, SubmitField
+from wtforms.validators import DataRequired
+
+from ..i18n import LANGUAGES
+
+
+class LanguageForm(FlaskForm):
+    language = SelectField(_l("Language"), choices=list(LANGUAGES.items()),
+                           validators=[DataRequired()])
+    next = HiddenField()
+    submit = SubmitField(_l("Change language"))

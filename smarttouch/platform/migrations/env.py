@@ -1,0 +1,64 @@
+"""Alembic environment: runs against the connection or URL handed over by migrate.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alembic import context
+
+from smarttouch.platform import models
+from smarttouch.platform.db import make_engine
+from sqlmodel.sql.sqltypes import AutoString
+
+config = context.config
+target_metadata = models.metadata
+
+
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+    """Render our column types as plain SQLAlchemy types so scripts need no app imports."""
+    if type_ == "type":
+        if isinstance(obj, models.UTCDateTime):
+            return "sa.DateTime(timezone=True)"
+        if isinstance(obj, AutoString):
+            return f"sa.String(length={obj.length})" if obj.length else "sa.String()"
+    return False
+
+
+def _configure(connection: Any) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+        render_item=render_item,
+    )
+
+
+def run_migrations_offline() -> None:
+    context.configure(url=config.attributes["url"], target_metadata=target_metadata,
+                      literal_binds=True, render_item=render_item)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _configure(connection)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    engine = make_engine(config.attributes["url"])
+    try:
+        with engine.connect() as conn:
+            _configure(conn)
+            with context.begin_transaction():
+                context.run_migrations()
+    finally:
+        engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

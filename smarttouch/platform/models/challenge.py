@@ -1,0 +1,120 @@
+"""The innovation-hub side: challenges, developers' solutions, immutable submissions,
+their scores and the therapists' reviews."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from .base import created_field, json_field, sha256_field, text_field, time_field
+
+
+class ChallengeKind(StrEnum):
+    analyzer = "analyzer"
+    game = "game"
+
+
+class SubmissionStatus(StrEnum):
+    queued = "queued"
+    running = "running"
+    scored = "scored"
+    failed = "failed"
+    timed_out = "timed_out"
+    rejected = "rejected"
+
+
+class ReviewDecision(StrEnum):
+    approved = "approved"
+    changes_requested = "changes_requested"
+    rejected = "rejected"
+
+
+class Challenge(SQLModel, table=True):
+    """A rehabilitation need posed to developers, with metrics and limits."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=64, unique=True, index=True)
+    title: str = Field(max_length=160)
+    summary: str = Field(default="", max_length=300)
+    description_md: str = text_field()
+    population: str = Field(default="", max_length=200)
+    kind: str = Field(max_length=16)
+    movement: str | None = Field(default=None, max_length=48)
+    placement: str | None = Field(default=None, max_length=48)
+    io_contract: dict[str, Any] = json_field()
+    metrics: list[dict[str, Any]] = json_field(list)
+    primary_metric: str = Field(default="", max_length=48)
+    time_limit_s: float = Field(default=60.0)
+    memory_limit_mb: int = Field(default=512)
+    max_daily_submissions: int = Field(default=5)
+    opens_at: datetime | None = time_field()
+    closes_at: datetime | None = time_field()
+    is_published: bool = Field(default=True)
+    created_at: datetime = created_field()
+
+    def is_open(self, now: datetime) -> bool:
+        """Published and within its open/close dates at ``now`` (aware UTC)."""
+        if not self.is_published:
+            return False
+        if self.opens_at is not None and now < self.opens_at:
+            return False
+        return self.closes_at is None or now < self.closes_at
+
+
+class Solution(SQLModel, table=True):
+    """A developer's named answer to a challenge; its code lives in submissions."""
+
+    __table_args__ = (sa.UniqueConstraint("challenge_id", "developer_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    challenge_id: int = Field(foreign_key="challenge.id", index=True, ondelete="CASCADE")
+    developer_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=120)
+    kind: str = Field(max_length=16)
+    created_at: datetime = created_field()
+
+
+class Submission(SQLModel, table=True):
+    """One immutable upload of a solution's code, identified by its SHA-256."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    solution_id: int = Field(foreign_key="solution.id", index=True, ondelete="CASCADE")
+    code_sha256: str = sha256_field(index=True)
+    entrypoint: str = Field(max_length=200)
+    status: str = Field(default=SubmissionStatus.queued, max_length=16, index=True)
+    failure_reason: str | None = Field(default=None, max_length=64)
+    log: str = text_field()
+    submitted_by_id: int | None = Field(default=None, foreign_key="user_account.id",
+                                        ondelete="SET NULL")
+    created_at: datetime = created_field(index=True)
+    started_at: datetime | None = time_field()
+    finished_at: datetime | None = time_field()
+
+
+class Score(SQLModel, table=True):
+    """One metric of one submission on one data split (public or hidden)."""
+
+    __table_args__ = (sa.UniqueConstraint("submission_id", "split", "metric"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submission.id", index=True, ondelete="CASCADE")
+    split: str = Field(max_length=16)
+    metric: str = Field(max_length=48)
+    value: float
+
+
+class Review(SQLModel, table=True):
+    """A reviewer's decision on a submission, tied to the exact code hash reviewed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submission.id", index=True, ondelete="CASCADE")
+    reviewer_id: int | None = Field(default=None, foreign_key="user_account.id",
+                                    ondelete="SET NULL")
+    decision: str = Field(max_length=24)
+    code_sha256: str = sha256_field()
+    note: str = text_field()
+    created_at: datetime = created_field()

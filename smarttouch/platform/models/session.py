@@ -1,0 +1,71 @@
+"""Exercise sessions uploaded by patients' clients and the metrics the hub computes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlmodel import Field, SQLModel
+
+from .base import created_field, json_field, sha256_field, text_field, time_field
+
+
+class SessionStatus(StrEnum):
+    received = "received"
+    scored = "scored"
+    failed = "failed"
+
+
+class ExerciseSession(SQLModel, table=True):
+    """One played session. Idempotent by the client's UUID; the raw recording is a blob."""
+
+    __tablename__ = "exercise_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_uuid: str = Field(max_length=36, unique=True, index=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True, ondelete="CASCADE")
+    assignment_id: int | None = Field(default=None, foreign_key="assignment.id", index=True,
+                                      ondelete="SET NULL")
+    activity_id: int | None = Field(default=None, foreign_key="activity.id",
+                                    ondelete="SET NULL")
+    device_id: int | None = Field(default=None, foreign_key="device.id", ondelete="SET NULL")
+    recording_sha256: str | None = sha256_field(nullable=True)
+    status: str = Field(default=SessionStatus.received, max_length=16)
+    started_at: datetime = created_field(index=True)
+    ended_at: datetime | None = time_field()
+    quit_reason: str | None = Field(default=None, max_length=32,
+                                    description="completed, pain, fatigue, other...")
+    game_score: float | None = None
+    client_metrics: dict[str, Any] = json_field()
+    error: str | None = text_field(None, nullable=True)
+    received_at: datetime = created_field()
+
+
+class SessionMetrics(SQLModel, table=True):
+    """Authoritative metrics recomputed on the hub from the raw recording.
+
+    Angles in degrees, angular speed in deg/s, durations in seconds; SPARC and LDLJ are
+    dimensionless (closer to zero is smoother); tremor power ratio is 3-7 Hz band power over
+    total movement power (0..1).
+    """
+
+    __tablename__ = "session_metrics"
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="exercise_session.id", unique=True,
+                            ondelete="CASCADE")
+    reps: int = 0
+    rom_deg: float = 0.0
+    rom_deg_mean: float = 0.0
+    peak_speed_dps: float = 0.0
+    sparc: float | None = None
+    ldlj: float | None = None
+    tremor_power_ratio: float | None = None
+    tremor_freq_hz: float | None = None
+    duration_s: float = 0.0
+    active_time_s: float = 0.0
+    quality_flags: dict[str, Any] = json_field()
+    per_rep: list[dict[str, Any]] = json_field(list)
+    analyzer: str = Field(default="smarttouch.scoring", max_length=64)
+    computed_at: datetime = created_field()

@@ -1,0 +1,138 @@
+"""Demo data: a small clinic with realistic patients and plans. Idempotent: running it again
+adds only what is missing and never changes existing accounts or passwords."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlmodel import Session, select
+
+from ..models import (Assignment, AssignmentCreate, Patient, PatientCreate, User, UserCreate)
+from . import catalogue, patients, plans, users
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    email: str
+    password: str
+    created: bool
+    works: bool = True  # the demo password still logs in
+
+
+@dataclass
+class DemoReport:
+    logins: list[DemoLogin] = field(default_factory=list)
+    patients_created: int = 0
+    assignments_created: int = 0
+    activities_created: int = 0
+
+
+DEMO_USERS = (
+    # role, email, password, full name, reviewer
+    ("therapist", "therapist@example.org", "demo-therapist", "Giulia Rossi", True),
+    ("therapist", "therapist2@example.org", "demo-therapist2", "Marco Bianchi", False),
+    ("developer", "developer@example.org", "demo-developer", "Luca Verdi", False),
+    ("admin", "admin@example.org", "demo-admin-1", "Anna Neri", False),
+    ("patient", "patient@example.org", "demo-patient", "Paolo Esposito", False),
+)
+
+# code, therapist e-mail, condition, side, name, birth year, notes, patient login
+DEMO_PATIENTS = (
+    ("DEMO-STRK", "therapist@example.org", "post_stroke", "right", "Paolo Esposito", 1956,
+     "Ischaemic stroke 5 months ago, right hemiparesis. Shoulder flexion limited to about "
+     "90 degrees; mild spasticity of the elbow flexors. Motivated, lives with his wife.",
+     "patient@example.org"),
+    ("DEMO-PARK", "therapist@example.org", "parkinson", "both", "Rosa Colombo", 1949,
+     "Parkinson's disease, Hoehn and Yahr stage 2. Rest tremor of the left hand, "
+     "bradykinesia. Exercises best in the morning after medication.", None),
+    ("DEMO-COPD", "therapist@example.org", "copd", "none", "Franco Ricci", 1951,
+     "COPD GOLD 3, home oxygen at night. Short sets with rest between them; stop if "
+     "breathless.", None),
+    ("DEMO-MSCL", "therapist@example.org", "multiple_sclerosis", "left", "Elena Marino", 1980,
+     "Relapsing-remitting multiple sclerosis, fatigue in the afternoon. Left upper limb "
+     "weakness and intention tremor.", None),
+    ("DEMO-KNEE", "therapist@example.org", "knee_osteoarthritis", "left", "Giorgio Greco",
+     1958, "Left knee osteoarthritis, Kellgren-Lawrence grade 3. Strengthening before a "
+     "possible knee replacement.", None),
+    ("DEMO-FRAI", "therapist@example.org", "frailty", "both", "Maria Bruno", 1938,
+     "Frail, one fall last winter. Sit-to-stand and balance to keep independence at home.",
+     None),
+    ("DEMO-ARM2", "therapist2@example.org", "post_stroke", "left", "Sergio Gallo", 1962,
+     "Haemorrhagic stroke 1 year ago, left hemiparesis.", None),
+)
+
+# patient code -> (activity key, movement, target ROM, max ROM, reps, sets, per week,
+#                  difficulty, note to the patient)
+DEMO_PLANS = {
+    "DEMO-STRK": [("balloons", "shoulder_flexion", 80, 100, 10, 2, 5, 2,
+                   "Lift your arm slowly and keep your shoulder down. Stop if it hurts.")],
+    "DEMO-PARK": [("steady", "reach", 60, 80, 8, 2, 4, 2,
+                   "Take your time: steady movements matter more than speed.")],
+    "DEMO-KNEE": [("garden", "sit_to_stand", 80, 95, 8, 3, 3, 2,
+                   "Use a firm chair without wheels. Rest a minute between sets.")],
+    "DEMO-FRAI": [("garden", "sit_to_stand", 70, 85, 5, 2, 5, 1,
+                   "Keep the walker within reach while you play.")],
+}
+
+
+def _user(session: Session, report: DemoReport, role: str, email: str, password: str,
+          name: str, reviewer: bool, password_profile: str) -> User:
+    existing = users.get_by_email(session, email=email)
+    if existing is not None:
+        works = users.authenticate(session, email=email, password=password) is not None
+        report.logins.append(DemoLogin(role, email, password, False, works))
+        return existing
+    report.logins.append(DemoLogin(role, email, password, True))
+    data = UserCreate(email=email, full_name=name, role=role, is_reviewer=reviewer,
+                      password=password)
+    return users.create_user(session, data=data, password_profile=password_profile)
+
+
+def seed_demo(session: Session, *, today: date, password_profile: str = "default"
+              ) -> DemoReport:
+    """Create the demo clinic; returns the logins (with passwords) and what was added."""
+    report = DemoReport()
+    report.activities_created = catalogue.ensure_builtin_activities(session)
+    accounts = {email: _user(session, report, role, email, pw, name, rev, password_profile)
+                for role, email, pw, name, rev in DEMO_USERS}
+    for code, therapist_email, condition, side, name, year, notes, login in DEMO_PATIENTS:
+        patient = session.exec(select(Patient).where(Patient.code == code)).first()
+        if patient is None:
+            linked = accounts.get(login) if login else None
+            if linked is not None and patients.patient_of_user(session, user=linked):
+                linked = None
+            patient = patients.create_patient(
+                session, therapist=accounts[therapist_email], user=linked,
+                data=PatientCreate(code=code, condition=condition, affected_side=side,
+                                   display_name=name, birth_year=year, notes=notes))
+            report.patients_created += 1
+        if code not in DEMO_PLANS:
+            continue
+        has_plan = session.exec(select(Assignment.id)
+                                .where(Assignment.patient_id == patient.id)).first()
+        if has_plan is not None:
+            continue
+        therapist = session.get(User, patient.therapist_id)
+        for key, movement, target, max_rom, reps, sets, per_week, diff, note in DEMO_PLANS[code]:
+            activity = catalogue.get_activity_by_key(session, key=key)
+            if activity is None or therapist is None:
+                raise RuntimeError(f"demo plan for {code} needs activity {key!r} and a therapist")
+            plans.create_assignment(session, therapist=therapist, patient=patient, data=AssignmentCreate(
+                activity_id=activity.id, movement=movement, target_rom_deg=target,
+                max_rom_deg=max_rom, reps=reps, sets=sets, sessions_per_week=per_week,
+                difficulty=diff, start_date=today - timedelta(days=14),
+                end_date=today + timedelta(days=42), therapist_note=note))
+            report.assignments_created += 1
+    return report
+
+
+def demo_logins(session: Session) -> list[DemoLogin]:
+    """The demo accounts present in the database and whether their demo password works."""
+    out = []
+    for role, email, password, _name, _rev in DEMO_USERS:
+        if users.get_by_email(session, email=email) is not None:
+            works = users.authenticate(session, email=email, password=password) is not None
+            out.append(DemoLogin(role, email, password, False, works))
+    return out

@@ -1,0 +1,76 @@
+"""Translatable labels for the codes stored in the database (roles, conditions, sides,
+movements, built-in activities), in words a therapist uses."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+ROLES = {
+    "therapist": _l("Therapist"),
+    "patient": _l("Patient"),
+    "developer": _l("Developer"),
+    "admin": _l("Administrator"),
+}
+
+CONDITIONS = {
+    "post_stroke": _l("Post-stroke hemiparesis"),
+    "parkinson": _l("Parkinson's disease"),
+    "copd": _l("COPD"),
+    "multiple_sclerosis": _l("Multiple sclerosis"),
+    "knee_osteoarthritis": _l("Knee osteoarthritis"),
+    "frailty": _l("Frailty"),
+    "other": _l("Other"),
+}
+
+SIDES = {
+    "left": _l("Left"),
+    "right": _l("Right"),
+    "both": _l("Both sides"),
+    "none": _l("Not applicable"),
+}
+
+MOVEMENTS = {
+    "shoulder_flexion": _l("Shoulder flexion"),
+    "shoulder_abduction": _l("Shoulder abduction"),
+    "elbow_flexion": _l("Elbow flexion"),
+    "wrist_flexion": _l("Wrist flexion/extension"),
+    "forearm_pronation": _l("Forearm pronation/supination"),
+    "sit_to_stand": _l("Sit-to-stand"),
+    "reach": _l("Reaching"),
+}
+
+ACTIVITIES = {
+    "balloons": _l("Balloon reach"),
+    "glider": _l("Glider"),
+    "garden": _l("Garden"),
+    "steady": _l("Steady hand"),
+}
+
+CHALLENGE_KINDS = {
+    "analyzer": _l("Motion analysis"),
+    "game": _l("Game"),
+}
+
+
+def label(table: dict[str, object], key: str | None) -> str:
+    """The translated label for ``key``, or the key itself when unknown."""
+    if key is None:
+        return "—"
+    return str(table.get(key, key))
+
+
+def activity_title(activity: object) -> str:
+    """A catalogue activity's title in the current language (built-ins are translated)."""
+    if getattr(activity, "source", None) == "builtin":
+        return label(ACTIVITIES, getattr(activity, "key", None))
+    return str(getattr(activity, "title", ""))
+
+
+JINJA_GLOBALS = {
+    "role_label": lambda k: label(ROLES, k),
+    "condition_label": lambda k: label(CONDITIONS, k),
+    "side_label": lambda k: label(SIDES, k),
+    "movement_label": lambda k: label(MOVEMENTS, k),
+    "activity_label": activity_title,
+    "challenge_kind_label": lambda k: label(CHALLENGE_KINDS, k),
+}
