@@ -10,10 +10,14 @@ degrees. Main entry points:
 
 from __future__ import annotations
 
+from smarttouch.scoring.analysis import SessionMetrics, analyze
 from smarttouch.scoring.calibration import Calibration, functional_axis
 from smarttouch.scoring.control import ControlState, RepEvent
 from smarttouch.scoring.movements import MOVEMENT_MODELS, MovementModel, get_movement
+from smarttouch.scoring.quality import QualityFlags
 from smarttouch.scoring.reps import Rep
+from smarttouch.scoring.smoothness import dimensionless_jerk, ldlj, sparc
+from smarttouch.scoring.tremor import TremorMetrics, tremor_metrics
 from smarttouch.scoring.tracker import MotionTracker
 
 __all__ = [
@@ -22,8 +26,16 @@ __all__ = [
     "MOVEMENT_MODELS",
     "MotionTracker",
     "MovementModel",
+    "QualityFlags",
     "Rep",
     "RepEvent",
+    "SessionMetrics",
+    "TremorMetrics",
+    "analyze",
+    "dimensionless_jerk",
     "functional_axis",
     "get_movement",
+    "ldlj",
+    "sparc",
+    "tremor_metrics",
 ]

@@ -42,6 +42,7 @@ class AngleTracker:
         self._count = 0  # samples seen
         self._best = (np.inf, None)  # (mean speed, quat) of the stillest window so far
         self.neutral_index: int | None = None
+        self.neutral_source = ""  # "still", "calibration", "fallback" or "captured"
         self._q0: np.ndarray | None = None
         self._axis = None if self.calibration.axis is None else np.asarray(self.calibration.axis)
         self._prev_angle: float | None = None
@@ -56,6 +57,7 @@ class AngleTracker:
         if self._last_q is None:
             raise RuntimeError("capture_neutral() needs at least one sample first")
         self._set_neutral(self._last_q, self._count, from_calibration=False)
+        self.neutral_source = "captured"
 
     def update(self, quat: np.ndarray, gyr_dps: np.ndarray) -> np.ndarray:
         """Angles in degrees for these samples (NaN before the neutral pose is known)."""
@@ -96,6 +98,7 @@ class AngleTracker:
         if late.size:
             i = int(ends[late[0]])
             self._set_neutral(self._best[1], self._count + i, from_calibration=True)
+            self.neutral_source = "fallback"
             return i + 1
         return len(quat)
 
@@ -106,6 +109,7 @@ class AngleTracker:
             q_cal = np.asarray(cal)
             heading = Q.twist_angle(Q.multiply(q0, Q.conjugate(q_cal)), _Z)
             q0 = Q.multiply(Q.from_axis_angle(_Z, heading), q_cal)
+        self.neutral_source = "calibration" if from_calibration and cal is not None else "still"
         self._q0 = Q.normalize(q0)
         self.neutral_index = index
         self._prev_angle = None

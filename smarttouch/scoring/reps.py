@@ -28,6 +28,7 @@ STOP_FRACTION = 0.1
 STOP_MIN_DPS = 3.0
 START_BAND_FRACTION = 0.03
 START_BAND_MIN_DEG = 0.5
+SEARCH_WINDOW = 512  # samples examined per vectorised step (bounds the work per event)
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class Rep:
     peak_speed_dps: float
     start_angle_deg: float
     peak_angle_deg: float
+    t_peak: float = float("nan")
 
     @property
     def duration_s(self) -> float:
@@ -117,7 +119,7 @@ class RepDetector:
         n = len(y)
         while self._i < n:
             step = {self.REST: self._rest, self.OUT: self._out, self.BACK: self._back}[self.state]
-            step(y, v, n, events)
+            step(y, v, min(n, self._i + SEARCH_WINDOW), events)
         return events
 
     def finish(self) -> list[tuple[str, Rep | int, float]]:
@@ -225,6 +227,7 @@ class RepDetector:
             peak_speed_dps=speed,
             start_angle_deg=float(self._base),
             peak_angle_deg=float(self._peak[0]),
+            t_peak=float(t[self._peak[1]]) - self.delay_s,
         )
         self.reps.append(rep)
         self.state = self.REST
