@@ -17,6 +17,7 @@ from smarttouch.sensors.profiles.base import (
     HeartRateMeasurement,
     ImuSamples,
     StreamDecoder,
+    euler_deg_from_quat,
     quat_from_euler_deg,
 )
 from smarttouch.sensors.profiles.heart_rate import HeartRate
@@ -61,5 +62,6 @@ __all__ = [
     "StreamDecoder",
     "get_profile",
     "profile_for_service",
+    "euler_deg_from_quat",
     "quat_from_euler_deg",
 ]

@@ -236,3 +236,14 @@ def quat_from_euler_deg(euler_deg: np.ndarray) -> np.ndarray:
             cr * cp * sy - sr * sp * cy,
         ]
     )
+
+
+def euler_deg_from_quat(quat: np.ndarray) -> np.ndarray:
+    """Roll, pitch, yaw in degrees (z-y-x intrinsic order) from quaternions (w, x, y, z)."""
+    q = np.asarray(quat, dtype=np.float64).reshape(-1, 4)
+    q = q / np.linalg.norm(q, axis=1, keepdims=True)
+    w, x, y, z = q.T
+    roll = np.arctan2(2 * (w * x + y * z), 1 - 2 * (x * x + y * y))
+    pitch = np.arcsin(np.clip(2 * (w * y - z * x), -1.0, 1.0))
+    yaw = np.arctan2(2 * (w * z + x * y), 1 - 2 * (y * y + z * z))
+    return np.degrees(np.column_stack([roll, pitch, yaw]))

@@ -1,0 +1,9 @@
+"""Virtual BLE wearables for tests and demos: a bumble peripheral streaming simulated motion,
+reached through bleak's public API by a custom bleak backend over bumble's in-process link."""
+
+from smarttouch.sensors.virtual.air import VirtualAir
+from smarttouch.sensors.virtual.bleak_backend import BumbleClientBackend, BumbleScannerBackend
+from smarttouch.sensors.virtual.peripheral import VIRTUAL_PROFILES, Faults, VirtualSensor
+
+__all__ = ["BumbleClientBackend", "BumbleScannerBackend", "Faults", "VIRTUAL_PROFILES",
+           "VirtualAir", "VirtualSensor"]

@@ -1,0 +1,406 @@
+"""A virtual BLE wearable: a bumble peripheral streaming simulated motion.
+
+It serves, with their real UUIDs and byte layouts:
+
+* the Nordic Thingy:52 motion service (config, quaternion, raw data, Euler characteristics),
+* the SmartTouch ``smarttouch-imu`` service (data and config characteristics),
+* the standard Battery Service (0x180F, Battery Level 0x2A19),
+
+and advertises the service of the profile it was created for. Motion comes from
+:func:`smarttouch.sensors.simulator.simulate` and is streamed at the real sample rate, each
+notification delayed by a random jitter (as radio connection events do). Faults can be
+injected to exercise the host's connection code (see :class:`Faults`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import weakref
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from bumble import att, hci
+from bumble.core import UUID, AdvertisingData
+from bumble.device import Connection, Device
+from bumble.gatt import Characteristic, CharacteristicValue, Service
+
+from smarttouch.sensors.profiles import DecodeError, euler_deg_from_quat
+from smarttouch.sensors.profiles import smarttouch_imu as st_imu
+from smarttouch.sensors.profiles import thingy52
+from smarttouch.sensors.simulator import simulate
+from smarttouch.sensors.virtual.air import VirtualAir
+
+log = logging.getLogger(__name__)
+
+BATTERY_SERVICE_UUID = "0000180f-0000-1000-8000-00805f9b34fb"
+BATTERY_LEVEL_UUID = "00002a19-0000-1000-8000-00805f9b34fb"
+VIRTUAL_PROFILES = ("thingy52-raw", "thingy52-quaternion", "thingy52-euler", "smarttouch-imu")
+_NAMES = {"smarttouch-imu": "ST-IMU"}
+_DISCOVERY_REQUESTS = (
+    "on_att_read_by_group_type_request",
+    "on_att_read_by_type_request",
+    "on_att_find_information_request",
+    "on_att_find_by_type_value_request",
+)
+
+
+@dataclass
+class Faults:
+    """Misbehaviour to inject, all off by default.
+
+    Attributes:
+        abort_connects: the first N connections are terminated by the sensor as soon as they
+            are made (the host sees the connection abort during setup).
+        disconnect_after_s: drop the link this many seconds after streaming starts.
+        disconnects: how many times ``disconnect_after_s`` fires (one per connection).
+        drop_every: skip every Nth notification (the sequence number still advances).
+        drop_rate: probability of skipping any notification.
+        discovery_delay_s: delay before answering each service-discovery request, seconds.
+    """
+
+    abort_connects: int = 0
+    disconnect_after_s: float | None = None
+    disconnects: int = 1
+    drop_every: int = 0
+    drop_rate: float = 0.0
+    discovery_delay_s: float = 0.0
+
+
+@dataclass
+class PeripheralStats:
+    """What the virtual sensor did (for tests and benchmarks)."""
+
+    connections: int = 0
+    aborted_connections: int = 0
+    forced_disconnects: int = 0
+    notifications_sent: int = 0
+    notifications_dropped: int = 0
+    samples_streamed: int = 0
+    send_times: dict[int, float] = field(default_factory=dict)  # smarttouch-imu seq -> loop time
+
+
+def _uuid(text: str) -> UUID:
+    return UUID(text)
+
+
+class _Motion:
+    """An endless supply of simulated samples at ``rate_hz`` (new simulation when one ends)."""
+
+    def __init__(self, movement: str, rate_hz: float, seed: int, params: dict[str, Any]) -> None:
+        self.movement, self.rate_hz, self.seed, self.params = movement, rate_hz, seed, params
+        self._chunk = 0
+        self._load()
+
+    def _load(self) -> None:
+        params = {"reps": 20, **self.params}
+        sim = simulate(self.movement, fs=self.rate_hz, with_mag=True, seed=self.seed + self._chunk,
+                       **params)
+        rec = sim.recording
+        self.acc, self.gyr, self.mag = rec.acc, rec.gyr, rec.mag
+        self.quat = sim.orientation if len(sim.orientation) == len(rec.t) else rec.quat
+        self.pos = 0
+        self._chunk += 1
+
+    def take(self, n: int) -> dict[str, np.ndarray]:
+        out: dict[str, list[np.ndarray]] = {"acc": [], "gyr": [], "mag": [], "quat": []}
+        while n > 0:
+            if self.pos >= len(self.acc):
+                self._load()
+            sl = slice(self.pos, min(self.pos + n, len(self.acc)))
+            for name in out:
+                arr = getattr(self, name)
+                out[name].append(arr[sl] if arr is not None else np.tile([1.0, 0, 0, 0], (sl.stop - sl.start, 1)))
+            n -= sl.stop - sl.start
+            self.pos = sl.stop
+        return {k: np.vstack(v) for k, v in out.items()}
+
+
+class VirtualSensor:
+    """An emulated BLE IMU wearable on the in-process link of the running event loop.
+
+    Args:
+        profile: which service to advertise: one of :data:`VIRTUAL_PROFILES`.
+        name: advertised local name (at most 8 characters; default "Thingy" or "ST-IMU").
+        movement: simulator movement streamed (see ``smarttouch.sensors.simulator.MOVEMENTS``).
+        rate_hz: motion sample rate in Hz.
+        samples_per_notification: smarttouch-imu samples per notification.
+        jitter_s: each notification is delayed by a uniform random 0..jitter_s seconds.
+        faults: fault injection, see :class:`Faults`.
+        battery_pct: Battery Level value, percent.
+        seed: seed of the simulator and of the jitter/drop randomness.
+        sim_params: extra keyword arguments for ``simulate`` (reps, rom_deg, tempo_s, ...).
+    """
+
+    def __init__(self, profile: str = "smarttouch-imu", *, name: str | None = None,
+                 movement: str = "shoulder_flexion", rate_hz: float = 100.0,
+                 samples_per_notification: int = 4, jitter_s: float = 0.002,
+                 faults: Faults | None = None, battery_pct: int = 87, seed: int = 0,
+                 sim_params: dict[str, Any] | None = None) -> None:
+        if profile not in VIRTUAL_PROFILES:
+            raise ValueError(f"no virtual sensor for profile {profile!r}; "
+                             f"choose one of {', '.join(VIRTUAL_PROFILES)}")
+        if not 1 <= samples_per_notification <= st_imu.MAX_SAMPLES:
+            raise ValueError(f"samples_per_notification must be 1..{st_imu.MAX_SAMPLES}")
+        self.profile = profile
+        self.name = name or _NAMES.get(profile, "Thingy")
+        if len(self.name.encode()) > 8:
+            raise ValueError("advertised name must be at most 8 bytes")
+        self.rate_hz = float(rate_hz)
+        self.samples_per_notification = samples_per_notification
+        self.jitter_s = jitter_s
+        self.faults = faults or Faults()
+        self.battery_pct = battery_pct
+        self.stats = PeripheralStats()
+        self._rng = random.Random(seed)
+        self._motion = _Motion(movement, self.rate_hz, seed, dict(sim_params or {}))
+        self._seq = 0
+        self._sample_index = 0
+        self._acc_code, self._gyr_code, self._mag = 2, 3, False
+        self._device: Device | None = None
+        self._air: VirtualAir | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._streaming_connections: weakref.WeakSet[Any] = weakref.WeakSet()
+        self._disconnects_left = self.faults.disconnects
+        self._aborts_left = self.faults.abort_connects
+
+    # ------------------------------------------------------------------ GATT
+
+    def _build_services(self, device: Device) -> None:
+        props = Characteristic.Properties
+        self._raw = Characteristic(_uuid(thingy52.RAW_UUID), props.NOTIFY, Characteristic.READABLE, bytes(18))
+        self._quat = Characteristic(_uuid(thingy52.QUATERNION_UUID), props.NOTIFY, Characteristic.READABLE, bytes(16))
+        self._euler = Characteristic(_uuid(thingy52.EULER_UUID), props.NOTIFY, Characteristic.READABLE, bytes(12))
+        tms_config = Characteristic(
+            _uuid(thingy52.CONFIG_UUID), props.READ | props.WRITE,
+            Characteristic.READABLE | Characteristic.WRITEABLE,
+            CharacteristicValue(read=self._read_tms_config, write=self._write_tms_config),
+        )
+        self._st_data = Characteristic(_uuid(st_imu.DATA_UUID), props.NOTIFY, Characteristic.READABLE, b"")
+        st_config = Characteristic(
+            _uuid(st_imu.CONFIG_UUID), props.READ | props.WRITE,
+            Characteristic.READABLE | Characteristic.WRITEABLE,
+            CharacteristicValue(read=self._read_st_config, write=self._write_st_config),
+        )
+        self._battery = Characteristic(
+            _uuid(BATTERY_LEVEL_UUID), props.READ | props.NOTIFY, Characteristic.READABLE,
+            CharacteristicValue(read=lambda _conn: bytes([self.battery_pct])),
+        )
+        device.add_services([
+            Service(_uuid(thingy52.MOTION_SERVICE_UUID),
+                    [tms_config, self._quat, self._raw, self._euler]),
+            Service(_uuid(st_imu.SERVICE_UUID), [self._st_data, st_config]),
+            Service(_uuid(BATTERY_SERVICE_UUID), [self._battery]),
+        ])
+
+    def _read_tms_config(self, _conn: Connection) -> bytes:
+        return thingy52.encode_config(int(round(self.rate_hz)))
+
+    def _write_tms_config(self, _conn: Connection, value: bytes) -> None:
+        try:
+            cfg = thingy52.decode_config(bytes(value))
+        except DecodeError as exc:
+            raise att.ATT_Error(att.ErrorCode.INVALID_ATTRIBUTE_LENGTH) from exc
+        lo, hi = thingy52.MOTION_FREQ_RANGE_HZ
+        if not lo <= cfg["motion_freq_hz"] <= hi:
+            raise att.ATT_Error(att.ErrorCode.VALUE_NOT_ALLOWED)
+        self._set_rate(cfg["motion_freq_hz"])
+
+    def _read_st_config(self, _conn: Connection) -> bytes:
+        return st_imu.encode_config(int(round(self.rate_hz)), self._acc_code, self._gyr_code,
+                                    self.samples_per_notification, self._mag)
+
+    def _write_st_config(self, _conn: Connection, value: bytes) -> None:
+        try:
+            cfg = st_imu.decode_config(bytes(value))
+        except DecodeError as exc:
+            raise att.ATT_Error(att.ErrorCode.VALUE_NOT_ALLOWED) from exc
+        self._acc_code, self._gyr_code, self._mag = cfg["acc_code"], cfg["gyr_code"], cfg["mag"]
+        self.samples_per_notification = int(cfg["samples_per_notification"]) or 8
+        self._set_rate(int(cfg["rate_hz"]))
+
+    def _set_rate(self, rate_hz: float) -> None:
+        if rate_hz != self.rate_hz:
+            self.rate_hz = float(rate_hz)
+            m = self._motion
+            self._motion = _Motion(m.movement, self.rate_hz, m.seed + 1000, m.params)
+
+    def _slow_discovery(self, device: Device) -> None:
+        """Answer service-discovery requests only after ``faults.discovery_delay_s``."""
+        server = device.gatt_server
+        delay = self.faults.discovery_delay_s
+        loop = asyncio.get_running_loop()
+        for name in _DISCOVERY_REQUESTS:
+            original = getattr(server, name, None)
+            if original is None:
+                continue
+
+            def delayed(bearer: Any, pdu: Any, _original: Any = original) -> None:
+                def answer() -> None:
+                    try:
+                        _original(bearer, pdu)
+                    except att.ATT_Error as error:
+                        server.send_response(bearer, att.ATT_Error_Response(
+                            request_opcode_in_error=pdu.op_code,
+                            attribute_handle_in_error=error.att_handle,
+                            error_code=error.error_code))
+                loop.call_later(delay, answer)
+
+            setattr(server, name, delayed)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def address(self) -> str:
+        """The Bluetooth address the sensor advertises from."""
+        if self._device is None:
+            raise RuntimeError("virtual sensor not started")
+        return str(self._device.random_address)
+
+    @property
+    def service_uuid(self) -> str:
+        return st_imu.SERVICE_UUID if self.profile == "smarttouch-imu" else thingy52.MOTION_SERVICE_UUID
+
+    async def start(self, air: VirtualAir | None = None) -> "VirtualSensor":
+        """Power on, advertise and start the motion clock in the running event loop."""
+        self._air = air or VirtualAir.current()
+        device = self._device = self._air.new_device(self.name, "peripheral")
+        self._build_services(device)
+        device.on(device.EVENT_CONNECTION, self._on_connection)
+        await device.power_on()
+        if self.faults.discovery_delay_s > 0:
+            self._slow_discovery(device)
+        adv = AdvertisingData([
+            (AdvertisingData.FLAGS, bytes([0x06])),
+            (AdvertisingData.COMPLETE_LOCAL_NAME, self.name.encode()),
+            (AdvertisingData.COMPLETE_LIST_OF_128_BIT_SERVICE_CLASS_UUIDS, bytes(_uuid(self.service_uuid))),
+        ])
+        await device.start_advertising(advertising_data=bytes(adv), auto_restart=True,
+                                       advertising_interval_min=20, advertising_interval_max=20)
+        self._air.peripherals[self.address] = self
+        self._task = asyncio.get_running_loop().create_task(self._stream())
+        return self
+
+    async def stop(self) -> None:
+        """Stop streaming, drop connections, leave the air."""
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+        if self._device is not None and self._air is not None:
+            for conn in list(self._device.connections.values()):
+                try:
+                    await conn.disconnect()
+                except Exception:  # already gone
+                    log.debug("disconnect on stop failed", exc_info=True)
+            try:
+                await self._device.stop_advertising()
+            except Exception:
+                log.debug("stop advertising failed", exc_info=True)
+            self._air.peripherals.pop(self.address, None)
+            self._air.release(self._device)
+            self._device = None
+
+    def _on_connection(self, connection: Connection) -> None:
+        self.stats.connections += 1
+        if self._aborts_left > 0:
+            self._aborts_left -= 1
+            self.stats.aborted_connections += 1
+            asyncio.get_running_loop().create_task(self._drop(
+                connection, hci.HCI_CONNECTION_FAILED_TO_BE_ESTABLISHED_ERROR))
+
+    async def _drop(self, connection: Connection, reason: int) -> None:
+        try:
+            await connection.disconnect(reason)
+        except Exception:
+            log.debug("fault disconnect failed", exc_info=True)
+
+    async def disconnect_all(self) -> None:
+        """Drop every connection now (as if the wearable went out of range)."""
+        if self._device is not None:
+            for conn in list(self._device.connections.values()):
+                self.stats.forced_disconnects += 1
+                await self._drop(conn, hci.HCI_REMOTE_USER_TERMINATED_CONNECTION_ERROR)
+
+    # ------------------------------------------------------------------ streaming
+
+    def _subscribed(self, characteristic: Characteristic) -> list[Any]:
+        assert self._device is not None
+        return [bearer for bearer, cccds in self._device.gatt_server.subscribers.items()
+                if cccds.get(characteristic.handle, b"\x00\x00")[0] & 0x01]
+
+    def _should_drop(self) -> bool:
+        f = self.faults
+        n = self.stats.notifications_sent + self.stats.notifications_dropped + 1
+        if f.drop_every and n % f.drop_every == 0:
+            return True
+        return f.drop_rate > 0 and self._rng.random() < f.drop_rate
+
+    async def _notify(self, characteristic: Characteristic, value: bytes) -> None:
+        assert self._device is not None
+        if self._should_drop():
+            self.stats.notifications_dropped += 1
+            return
+        await self._device.notify_subscribers(characteristic, value)
+        self.stats.notifications_sent += 1
+
+    def _arm_disconnect(self, bearers: list[Any]) -> None:
+        f = self.faults
+        for bearer in bearers:
+            if bearer in self._streaming_connections:
+                continue
+            self._streaming_connections.add(bearer)
+            if f.disconnect_after_s is not None and self._disconnects_left > 0:
+                self._disconnects_left -= 1
+                conn = getattr(bearer, "connection", bearer)
+                self.stats.forced_disconnects += 1
+                asyncio.get_running_loop().call_later(
+                    f.disconnect_after_s,
+                    lambda c=conn: asyncio.ensure_future(
+                        self._drop(c, hci.HCI_REMOTE_USER_TERMINATED_CONNECTION_ERROR)),
+                )
+
+    async def _stream(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_tick = loop.time()
+        while True:
+            per_tick = self.samples_per_notification if self._subscribed(self._st_data) else 1
+            period = per_tick / self.rate_hz
+            next_tick += period
+            delay = next_tick - loop.time() + self._rng.uniform(0.0, self.jitter_s)
+            await asyncio.sleep(max(0.0, delay))
+            if loop.time() - next_tick > 1.0:  # we were suspended: do not burst to catch up
+                next_tick = loop.time()
+            samples = self._motion.take(per_tick)
+            t_us = int(round(self._sample_index * 1e6 / self.rate_hz))
+            self._sample_index += per_tick
+            await self._send(samples, t_us)
+
+    async def _send(self, s: dict[str, np.ndarray], t_us: int) -> None:
+        st_bearers = self._subscribed(self._st_data)
+        if st_bearers:
+            self._arm_disconnect(st_bearers)
+            note = st_imu.encode_notification(
+                self._seq, t_us, int(round(self.rate_hz)), s["acc"], s["gyr"],
+                s["mag"] if self._mag else None, self._acc_code, self._gyr_code)
+            self.stats.send_times[self._seq] = asyncio.get_running_loop().time()
+            if len(self.stats.send_times) > 10000:
+                self.stats.send_times.pop(next(iter(self.stats.send_times)))
+            self._seq = (self._seq + 1) & 0xFFFF
+            await self._notify(self._st_data, note)
+            self.stats.samples_streamed += len(s["acc"])
+        thingy = [(self._quat, lambda: thingy52.encode_quaternion(s["quat"][-1:])[0]),
+                  (self._euler, lambda: thingy52.encode_euler(euler_deg_from_quat(s["quat"][-1:]))[0]),
+                  (self._raw, lambda: thingy52.encode_raw(s["acc"][-1:], s["gyr"][-1:], s["mag"][-1:])[0])]
+        for characteristic, encode in thingy:
+            bearers = self._subscribed(characteristic)
+            if bearers:
+                self._arm_disconnect(bearers)
+                await self._notify(characteristic, encode())
+                if characteristic is self._raw:
+                    self.stats.samples_streamed += 1
