@@ -1,0 +1,234 @@
+"""Garden: every sit-to-stand makes your garden grow, and the garden is still there next time.
+
+Movement: sit-to-stand. Standing up raises the sun; reaching the sun line (the target height
+the difficulty controller chose) makes it shine and water the garden. Every completed rep
+grows the next plant one stage (two stages when the sun line was reached); a full bed of
+flowers is celebrated and a new bed starts. The garden lives in ``garden.json`` in the
+game's data folder (``GameContext.data_dir``), or in ``state_path`` when given (tests).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pygame
+
+from smarttouch.games import gfx
+from smarttouch.games.basegame import RepGame
+from smarttouch.games.builtin.common import glow, target_line, y_of
+from smarttouch.games.history import atomic_write_json
+from smarttouch.games.palette import (BLUE, GRASS_BOTTOM, GRASS_TOP, OKABE_ITO, ORANGE, SKY_BLUE, SOIL, WHITE, YELLOW,
+                                      darken, lighten)
+from smarttouch.games.particles import Particles
+from smarttouch.games.protocol import GameInfo
+from smarttouch.games.registry import register
+from smarttouch.games.scenery import draw_cloud
+from smarttouch.scoring.control import ControlState, RepEvent
+
+SLOTS = 24          # plants per bed (3 rows of 8)
+MAX_STAGE = 4       # 0 empty, 1 sprout, 2 leaves, 3 bud, 4 flower
+FLOWER_COLOURS = tuple(c for c in OKABE_ITO if c not in (BLUE,))
+
+
+class GardenState:
+    """The persistent garden: stage and colour of each slot, beds completed, reps ever."""
+
+    def __init__(self, stages: list[int] | None = None, colours: list[int] | None = None, beds_completed: int = 0,
+                 total_reps: int = 0):
+        self.stages = list(stages) if stages else [0] * SLOTS
+        self.colours = list(colours) if colours else [i % len(FLOWER_COLOURS) for i in range(SLOTS)]
+        self.beds_completed = beds_completed
+        self.total_reps = total_reps
+
+    def grow(self, amount: int) -> tuple[int, bool]:
+        """Grow the first unfinished plants by ``amount`` stages; returns (slot, bed_completed)."""
+        slot = -1
+        for _ in range(amount):
+            open_slots = [i for i, s in enumerate(self.stages) if s < MAX_STAGE]
+            if not open_slots:
+                break
+            slot = open_slots[0]
+            self.stages[slot] += 1
+        done = all(s >= MAX_STAGE for s in self.stages)
+        if done:
+            self.beds_completed += 1
+        return slot, done
+
+    def new_bed(self, shift: int) -> None:
+        self.stages = [0] * SLOTS
+        self.colours = [(i + shift) % len(FLOWER_COLOURS) for i in range(SLOTS)]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"version": 1, "stages": self.stages, "colours": self.colours,
+                "beds_completed": self.beds_completed, "total_reps": self.total_reps}
+
+    @classmethod
+    def load(cls, path: Path | None) -> "GardenState":
+        if path is None or not path.exists():
+            return cls()
+        try:
+            d = json.loads(path.read_text(encoding="utf-8"))
+            stages = [max(0, min(MAX_STAGE, int(s))) for s in d["stages"]][:SLOTS]
+            return cls(stages + [0] * (SLOTS - len(stages)), [int(c) % len(FLOWER_COLOURS) for c in d["colours"]][:SLOTS],
+                       int(d.get("beds_completed", 0)), int(d.get("total_reps", 0)))
+        except (ValueError, KeyError, TypeError):
+            return cls()  # a damaged file never stops the patient from playing
+
+
+def sun_y(position: float, h: int) -> float:
+    """Screen y of the sun: just above the garden when seated (0), high in the sky standing (1)."""
+    return y_of(position, h) * 0.62 + (1 - 0.62) * y_of(1.0, h) - 0.02 * h
+
+
+@register
+class Garden(RepGame):
+    info = GameInfo(
+        key="garden",
+        title={"en": "My Garden", "it": "Il mio giardino"},
+        movements=("sit_to_stand",),
+        how_to={
+            "en": "Stand up slowly from the chair to raise the sun, then sit down again. "
+                  "Every time you stand, your garden grows!",
+            "it": "Alzati lentamente dalla sedia per far salire il sole, poi siediti di nuovo. "
+                  "Ogni volta che ti alzi, il tuo giardino cresce!",
+        },
+        rom_deg=80.0,
+        max_rom_deg=100.0,
+    )
+
+    def __init__(self, state_path: str | Path | None = None):
+        self._state_path_override = Path(state_path) if state_path is not None else None
+
+    @property
+    def state_path(self) -> Path | None:
+        if self._state_path_override is not None:
+            return self._state_path_override
+        return None if self.ctx.data_dir is None else Path(self.ctx.data_dir) / "garden.json"
+
+    def on_start(self) -> None:
+        self.garden = GardenState.load(self.state_path)
+        self.particles = Particles(self.ctx.rng, gravity=500.0)
+        self.grow_anim = [1.0] * SLOTS
+        self.celebrate = 0.0
+        self.sun_y = sun_y(0.0, self.ctx.size[1])
+        self.shine = 0.0
+
+    def on_hit(self, control: ControlState) -> list:
+        self.shine = 1.0
+        w, h = self.ctx.size
+        for x in (w * 0.3, w * 0.5, w * 0.7):
+            self.particles.burst(x, h * 0.55, n=10, speed=160, colors=(SKY_BLUE, lighten(SKY_BLUE, 0.4)), size=5, life_s=0.8)
+        return []
+
+    def on_rep_completed(self, rep: RepEvent, success: bool) -> list:
+        g = self.garden
+        g.total_reps += 1
+        slot, done = g.grow(2 if success else 1)
+        if slot >= 0:
+            self.grow_anim[slot] = 0.0
+            x, y = self._slot_pos(slot)
+            self.particles.burst(x, y - 20, n=14, speed=200, colors=(YELLOW, FLOWER_COLOURS[g.colours[slot]]), size=6)
+        if done:
+            self.celebrate = 3.0
+            g.new_bed(g.beds_completed)
+            self.grow_anim = [1.0] * SLOTS
+        self._save()
+        return []
+
+    def finish(self) -> None:
+        self._save()
+
+    def _save(self) -> None:
+        path = self.state_path
+        if path is not None:
+            atomic_write_json(path, self.garden.to_dict())
+
+    def animate(self, control: ControlState, dt: float) -> None:
+        self.sun_y += (sun_y(self.position, self.ctx.size[1]) - self.sun_y) * min(1.0, dt * 8.0)
+        self.grow_anim = [min(1.0, a + dt * 1.5) for a in self.grow_anim]
+        self.shine = max(0.0, self.shine - dt * 0.6)
+        self.celebrate = max(0.0, self.celebrate - dt)
+        self.particles.update(dt)
+
+    def snapshot(self) -> dict[str, Any]:
+        snap = super().snapshot()
+        snap.update(plants=sum(1 for s in self.garden.stages if s > 0), flowers=sum(1 for s in self.garden.stages if s >= MAX_STAGE),
+                    beds_completed=self.garden.beds_completed, garden_total_reps=self.garden.total_reps)
+        return snap
+
+    # --- drawing ---------------------------------------------------------------------------
+    def _slot_pos(self, slot: int) -> tuple[float, float]:
+        w, h = self.ctx.size
+        row, col = divmod(slot, 8)
+        return w * (0.12 + 0.108 * col + 0.03 * (row % 2)), h * (0.70 + 0.09 * row)
+
+    def draw(self, surface: pygame.Surface) -> None:
+        w, h = surface.get_size()
+        surface.blit(gfx.vertical_gradient((w, h), (110, 185, 235), (255, 236, 200)), (0, 0))
+        target_y = sun_y(self.target_position, h)
+        target_line(surface, target_y, lighten(ORANGE, 0.1), self.t, x0=0, x1=int(w * 0.95))
+        sx = int(w * 0.86)
+        if self.shine > 0:
+            g = glow(170, YELLOW, int(26 * self.shine))
+            surface.blit(g, (sx - 170, int(self.sun_y) - 170))
+        for k in range(12):
+            a = k * math.pi / 6 + self.t * 0.3
+            r1, r2 = 62, 84 + 10 * math.sin(self.t * 3 + k)
+            pygame.draw.line(surface, (250, 205, 80), (sx + r1 * math.cos(a), self.sun_y + r1 * math.sin(a)),
+                             (sx + r2 * math.cos(a), self.sun_y + r2 * math.sin(a)), 6)
+        surface.blit(gfx.shaded_ball(56, (248, 200, 60)), (sx - 56, int(self.sun_y) - 56))
+        pygame.draw.arc(surface, darken(ORANGE, 0.5), pygame.Rect(sx - 20, int(self.sun_y) - 4, 40, 26), math.pi, 2 * math.pi, 4)
+        for dx in (-18, 18):
+            pygame.draw.circle(surface, darken(ORANGE, 0.5), (sx + dx, int(self.sun_y) - 12), 5)
+        for i in range(3):
+            draw_cloud(surface, (i * 430 + self.t * 10) % (w + 300) - 150, h * (0.22 + 0.07 * i), 0.7)
+        ground = pygame.Rect(0, int(h * 0.6), w, h - int(h * 0.6))
+        surface.blit(gfx.vertical_gradient((w, ground.height), GRASS_TOP, GRASS_BOTTOM), ground.topleft)
+        bed = pygame.Rect(int(w * 0.07), int(h * 0.64), int(w * 0.86), int(h * 0.33))
+        gfx.blit_shadow(surface, bed, radius=20, alpha=70)
+        pygame.draw.rect(surface, SOIL, bed, border_radius=26)
+        pygame.draw.rect(surface, darken(SOIL, 0.25), bed, 5, border_radius=26)
+        for row in range(3):
+            y = int(h * (0.70 + 0.09 * row)) + 14
+            pygame.draw.line(surface, darken(SOIL, 0.18), (bed.left + 24, y), (bed.right - 24, y), 4)
+        for i in range(40):
+            px = bed.left + 20 + (i * 137) % (bed.width - 40)
+            py = bed.top + 14 + (i * 71) % (bed.height - 28)
+            pygame.draw.ellipse(surface, darken(SOIL, 0.12 + 0.1 * (i % 3)), pygame.Rect(px, py, 10, 6))
+        for slot in range(SLOTS):
+            self._plant(surface, slot)
+        self.particles.draw(surface)
+        gfx.draw_text(surface, f"{self.garden.total_reps}", 30, (int(w * 0.07) + 40, int(h * 0.64) - 26), WHITE,
+                      outline=darken(GRASS_BOTTOM, 0.4))
+        if self.celebrate > 0:
+            gfx.draw_text(surface, "★ ★ ★", 80, (w // 2, int(h * 0.45)), YELLOW, outline=darken(ORANGE, 0.4))
+
+    def _plant(self, surface: pygame.Surface, slot: int) -> None:
+        stage = self.garden.stages[slot]
+        if stage <= 0:
+            return
+        x, y = self._slot_pos(slot)
+        grow = self.grow_anim[slot]
+        sway = 4 * math.sin(self.t * 1.6 + slot) * (1 + self.shine)
+        height = (18 + 16 * min(stage, 3)) * (0.6 + 0.4 * grow)
+        top = (x + sway, y - height)
+        pygame.draw.line(surface, (46, 120, 50), (x, y), top, 5)
+        if stage >= 2:
+            for side in (-1, 1):
+                leaf = pygame.Rect(0, 0, 26, 12)
+                leaf.center = (int(x + side * 13 + sway * 0.5), int(y - height * 0.45))
+                pygame.draw.ellipse(surface, (70, 160, 70), leaf)
+        color = FLOWER_COLOURS[self.garden.colours[slot]]
+        if stage == 1:
+            pygame.draw.circle(surface, (90, 180, 80), (int(top[0]), int(top[1])), 7)
+        elif stage == 3:
+            pygame.draw.ellipse(surface, color, pygame.Rect(int(top[0]) - 7, int(top[1]) - 12, 14, 20))
+        elif stage >= 4:
+            r = int(13 * (0.7 + 0.3 * grow))
+            for k in range(6):
+                a = k * math.pi / 3 + self.t * 0.2
+                pygame.draw.circle(surface, color, (int(top[0] + r * math.cos(a)), int(top[1] + r * math.sin(a))), r - 2)
+            pygame.draw.circle(surface, YELLOW, (int(top[0]), int(top[1])), max(4, r - 5))

@@ -1,0 +1,173 @@
+"""Glider: bend your wrist to fly a paper glider up through the rings.
+
+Movement: wrist flexion/extension (or forearm pronation/supination). The glider's height
+follows the movement across the calibrated range; a ring waits ahead at the height the
+difficulty controller chose. Flying up to it sends the glider through with sparkles; when
+the wrist returns (the rep completes) the next ring glides in. The landscape scrolls gently
+all the time so the world feels alive even for a slow patient.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pygame
+
+from smarttouch.games import gfx
+from smarttouch.games.basegame import RepGame
+from smarttouch.games.builtin.common import glow, target_line, y_of
+from smarttouch.games.palette import (BLUE, BLUISH_GREEN, INK, ORANGE, REDDISH_PURPLE, SKY_BLUE, VERMILLION, WHITE,
+                                      YELLOW, darken, lighten)
+from smarttouch.games.particles import Particles
+from smarttouch.games.protocol import GameInfo
+from smarttouch.games.registry import register
+from smarttouch.games.scenery import draw_cloud, hill_points
+from smarttouch.scoring.control import ControlState, RepEvent
+
+RING_COLOURS = (ORANGE, REDDISH_PURPLE, BLUISH_GREEN, VERMILLION, BLUE)
+SCROLL_PX_S = 60.0
+
+
+@register
+class Glider(RepGame):
+    info = GameInfo(
+        key="glider",
+        title={"en": "Glider", "it": "L'aliante"},
+        movements=("wrist_flexion", "forearm_pronation"),
+        how_to={
+            "en": "Bend your wrist slowly to lift the glider and fly it through the ring. "
+                  "Then bring your wrist back: the next ring is coming.",
+            "it": "Piega lentamente il polso per far salire l'aliante e passare nell'anello. "
+                  "Poi riporta il polso indietro: sta arrivando il prossimo anello.",
+        },
+        rom_deg=60.0,
+        max_rom_deg=80.0,
+    )
+
+    def on_start(self) -> None:
+        self.particles = Particles(self.ctx.rng, gravity=120.0)
+        self.scroll = 0.0
+        self.glider_y = y_of(0.0, self.ctx.size[1])
+        self.tilt = 0.0
+        self.ring: dict[str, Any] | None = None
+        self.passed: list[dict[str, Any]] = []
+        self.trail: list[tuple[float, float]] = []
+        self.rings_passed = 0
+
+    def on_new_target(self) -> None:
+        w, h = self.ctx.size
+        self.ring = {"x": w + 120.0, "home_x": w * 0.64, "y": y_of(self.target_position, h),
+                     "color": RING_COLOURS[self.reps % len(RING_COLOURS)], "flash": 0.0}
+
+    def on_hit(self, control: ControlState) -> list:
+        if self.ring is not None:
+            self.ring["flash"] = 1.0
+            self.particles.burst(self.ring["x"], self.ring["y"], n=28, speed=300,
+                                 colors=(YELLOW, WHITE, self.ring["color"]), size=6)
+            self.passed.append(self.ring)
+            self.ring = None
+            self.rings_passed += 1
+        return []
+
+    def on_rep_completed(self, rep: RepEvent, success: bool) -> list:
+        if not success and self.ring is not None:
+            self.ring["missed"] = True
+            self.passed.append(self.ring)
+            self.ring = None
+        return []
+
+    def animate(self, control: ControlState, dt: float) -> None:
+        w, h = self.ctx.size
+        self.scroll += SCROLL_PX_S * dt
+        target = y_of(self.position, h)
+        vy = (target - self.glider_y) / max(dt, 1e-6)
+        self.glider_y += (target - self.glider_y) * min(1.0, dt * 10.0)
+        self.tilt += (max(-0.5, min(0.5, -vy / 1500.0)) - self.tilt) * min(1.0, dt * 6.0)
+        if self.ring is not None:
+            self.ring["x"] += (self.ring["home_x"] - self.ring["x"]) * min(1.0, dt * 2.0)
+        for r in self.passed:
+            r["x"] -= 520 * dt
+            r["flash"] = max(0.0, r["flash"] - dt * 1.5)
+        self.passed = [r for r in self.passed if r["x"] > -150]
+        self.particles.update(dt)
+        self.trail.append((w * 0.26 - 40, self.glider_y + 6))
+        self.trail = [(x - SCROLL_PX_S * 3 * dt, y) for x, y in self.trail[-40:]]
+
+    def snapshot(self) -> dict[str, Any]:
+        snap = super().snapshot()
+        snap["rings_passed"] = self.rings_passed
+        return snap
+
+    # --- drawing ---------------------------------------------------------------------------
+    def draw(self, surface: pygame.Surface) -> None:
+        w, h = surface.get_size()
+        surface.blit(gfx.vertical_gradient((w, h), (70, 150, 215), (230, 242, 250)), (0, 0))
+        self._parallax(surface, w, h)
+        if self.ring is not None:
+            target_line(surface, self.ring["y"], lighten(self.ring["color"], 0.3), self.t, x0=int(w * 0.3))
+            self._ring(surface, self.ring, back=True)
+        for r in self.passed:
+            self._ring(surface, r, back=True)
+        if len(self.trail) > 2:
+            pygame.draw.lines(surface, lighten(SKY_BLUE, 0.6), False, self.trail, 5)
+        self._glider(surface, w * 0.26, self.glider_y)
+        if self.ring is not None:
+            self._ring(surface, self.ring, back=False)
+        for r in self.passed:
+            self._ring(surface, r, back=False)
+        self.particles.draw(surface)
+
+    def _parallax(self, surface: pygame.Surface, w: int, h: int) -> None:
+        for i in range(4):
+            x = (i * 380 - self.scroll * 0.4) % (w + 380) - 190
+            draw_cloud(surface, x, h * (0.2 + 0.12 * (i % 3)), 0.8 + 0.2 * (i % 2))
+        far = _strip(w, h, 0.80, (120, 178, 140), 0.7)
+        near = _strip(w, h, 0.88, (64, 140, 80), 2.6)
+        off_far = int(self.scroll * 0.5) % w
+        off_near = int(self.scroll * 1.2) % w
+        surface.blit(far, (-off_far, 0))
+        surface.blit(far, (w - off_far, 0))
+        surface.blit(near, (-off_near, 0))
+        surface.blit(near, (w - off_near, 0))
+
+    def _ring(self, surface: pygame.Surface, r: dict[str, Any], back: bool) -> None:
+        rx, ry = int(r["x"]), int(r["y"])
+        rect = pygame.Rect(0, 0, 70, 150)
+        rect.center = (rx, ry)
+        color = r["color"] if not r.get("missed") else lighten(r["color"], 0.5)
+        if back:
+            if r["flash"] > 0:
+                g = glow(110, YELLOW, int(22 * r["flash"]))
+                surface.blit(g, (rx - 110, ry - 110))
+            pygame.draw.arc(surface, darken(color, 0.35), rect, math.pi / 2, 3 * math.pi / 2, 16)
+        else:
+            pygame.draw.arc(surface, color, rect, -math.pi / 2, math.pi / 2, 16)
+            pygame.draw.arc(surface, lighten(color, 0.4), rect.inflate(-10, -10), -math.pi / 3, math.pi / 3, 4)
+
+    def _glider(self, surface: pygame.Surface, x: float, y: float) -> None:
+        s = 1.0
+        pts = [(60, 0), (-40, -26), (-24, 0), (-40, 22)]
+        ca, sa = math.cos(self.tilt), math.sin(self.tilt)
+        rot = [(x + s * (px * ca - py * sa), y + s * (px * sa + py * ca)) for px, py in pts]
+        shadow = [(px + 6, py + 10) for px, py in rot]
+        pygame.draw.polygon(surface, (40, 60, 90), shadow)
+        pygame.draw.polygon(surface, WHITE, rot)
+        pygame.draw.polygon(surface, lighten(SKY_BLUE, 0.4), [rot[0], rot[2], rot[3]])
+        pygame.draw.polygon(surface, INK, rot, 3)
+        pygame.draw.line(surface, INK, rot[0], rot[2], 2)
+
+
+_STRIPS: dict[tuple[int, int, float], pygame.Surface] = {}
+
+
+def _strip(w: int, h: int, base: float, color, phase: float) -> pygame.Surface:
+    key = (w, h, base)
+    if key not in _STRIPS:
+        surf = pygame.Surface((w, h), pygame.SRCALPHA)
+        pts = hill_points(w, h, h * base, h * 0.05, phase, (1.0, 3.0))
+        pts[1] = (0, pts[-2][1])  # seamless wrap: start where the strip ends
+        pygame.draw.polygon(surf, color, pts)
+        pygame.draw.lines(surf, lighten(color, 0.3), False, pts[1:-1], 3)
+        _STRIPS[key] = surf
+    return _STRIPS[key]

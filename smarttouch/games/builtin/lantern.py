@@ -1,0 +1,163 @@
+"""Lantern: lift the lantern above the line and hold it there, steady, to free a firefly.
+
+For steadiness and tremor control (e.g. Parkinson's disease): shoulder flexion or a forward
+reach. The hold counts only while the lantern is at or above the target line; a steady hand
+(the tracker's ``steadiness`` >= 0.6) fills the hold ring at full speed, a shaky one at half
+speed. The hold time grows with the difficulty level (0.8 s to 2.0 s). A completed hold
+releases a firefly into the jar; the rep then ends when the arm comes down.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pygame
+
+from smarttouch.games import gfx
+from smarttouch.games.basegame import RepGame
+from smarttouch.games.builtin.common import glow, target_line, y_of
+from smarttouch.games.palette import INK, ORANGE, SKY_BLUE, WHITE, YELLOW, darken, lighten
+from smarttouch.games.particles import Particles
+from smarttouch.games.protocol import GameInfo
+from smarttouch.games.registry import register
+from smarttouch.games.scenery import hill_points
+from smarttouch.scoring.control import ControlState, RepEvent
+
+STEADY_ENOUGH = 0.6
+
+
+def hold_seconds(level: float) -> float:
+    """Hold time asked at difficulty ``level`` (0..1), seconds."""
+    return 0.8 + 1.2 * min(1.0, max(0.0, level))
+
+
+@register
+class Lantern(RepGame):
+    info = GameInfo(
+        key="lantern",
+        title={"en": "Steady Lantern", "it": "La lanterna ferma"},
+        movements=("shoulder_flexion", "reach_forward", "elbow_flexion"),
+        how_to={
+            "en": "Lift the lantern above the golden line and hold it there, as still as you can, "
+                  "until the circle is full. A firefly will fly into your jar.",
+            "it": "Solleva la lanterna sopra la linea dorata e tienila lì, più ferma che puoi, "
+                  "finché il cerchio è pieno. Una lucciola volerà nel tuo barattolo.",
+        },
+        rom_deg=70.0,
+        max_rom_deg=120.0,
+    )
+
+    def on_start(self) -> None:
+        self.hold_needed = hold_seconds(self.ctx.difficulty.level)
+        self.hold = 0.0
+        self.fireflies: list[list[float]] = []  # x, y, phase
+        self.flying: list[list[float]] = []     # x, y, progress
+        self.particles = Particles(self.ctx.rng, gravity=-40.0)
+        self.lantern_y = y_of(0.0, self.ctx.size[1])
+        w, h = self.ctx.size
+        self.stars = [(self.ctx.rng.uniform(0, w), self.ctx.rng.uniform(0, h * 0.6), self.ctx.rng.uniform(0, 6)) for _ in range(60)]
+
+    def on_new_target(self) -> None:
+        self.hold = 0.0
+
+    def is_reached(self, control: ControlState) -> bool:
+        return self.hold >= self.hold_needed
+
+    def animate(self, control: ControlState, dt: float) -> None:
+        w, h = self.ctx.size
+        above = control.position >= self.target_position - self.ctx.difficulty.tolerance_position
+        if not self.reached and control.connected:
+            if above:
+                self.hold += dt * (1.0 if control.steadiness >= STEADY_ENOUGH else 0.5)
+            else:
+                self.hold = max(0.0, self.hold - dt * 0.5)
+        self.lantern_y += (y_of(self.position, h) - self.lantern_y) * min(1.0, dt * 12.0)
+        for f in self.flying:
+            f[2] = min(1.0, f[2] + dt * 0.8)
+        done = [f for f in self.flying if f[2] >= 1.0]
+        self.flying = [f for f in self.flying if f[2] < 1.0]
+        for _ in done:
+            jar = self._jar_rect(w, h)
+            n = len(self.fireflies)
+            self.fireflies.append([jar.centerx + ((n * 37) % 60) - 30, jar.bottom - 30 - ((n * 23) % 80), n * 1.3])
+        self.particles.update(dt)
+
+    def on_hit(self, control: ControlState) -> list:
+        w, h = self.ctx.size
+        self.flying.append([w * 0.45, self.lantern_y, 0.0])
+        self.particles.burst(w * 0.45, self.lantern_y, n=22, speed=150, colors=(YELLOW, WHITE), size=5, life_s=1.2)
+        return []
+
+    def on_rep_completed(self, rep: RepEvent, success: bool) -> list:
+        return []
+
+    def snapshot(self) -> dict[str, Any]:
+        snap = super().snapshot()
+        snap.update(hold_s=round(self.hold, 2), hold_needed_s=round(self.hold_needed, 2),
+                    fireflies=len(self.fireflies) + len(self.flying))
+        return snap
+
+    # --- drawing ---------------------------------------------------------------------------
+    @staticmethod
+    def _jar_rect(w: int, h: int) -> pygame.Rect:
+        r = pygame.Rect(0, 0, 150, 200)
+        r.bottomright = (w - 60, int(h * 0.9))
+        return r
+
+    def draw(self, surface: pygame.Surface) -> None:
+        w, h = surface.get_size()
+        surface.blit(gfx.vertical_gradient((w, h), (22, 34, 72), (70, 90, 140)), (0, 0))
+        for x, y, ph in self.stars:
+            a = 0.5 + 0.5 * math.sin(self.t * 1.5 + ph)
+            pygame.draw.circle(surface, lighten((150, 170, 220), a * 0.8), (int(x), int(y)), 2)
+        pygame.draw.polygon(surface, (30, 52, 60), hill_points(w, h, h * 0.86, h * 0.03, 1.0))
+        ty = y_of(self.target_position, h)
+        target_line(surface, ty, (240, 200, 90), self.t, x0=int(w * 0.2), x1=int(w * 0.72))
+        self._jar(surface, w, h)
+        x = w * 0.45
+        y = self.lantern_y
+        shake = (1.0 - self.steadiness) * 6
+        flame = 0.8 + 0.2 * math.sin(self.t * 9) + shake * 0.03
+        surface.blit(glow(140, (255, 200, 90), int(14 + 8 * flame)), (int(x - 140), int(y - 140)))
+        pygame.draw.line(surface, (80, 70, 60), (x, y - 60), (x, y - 90), 4)
+        body = pygame.Rect(0, 0, 70, 96)
+        body.center = (int(x), int(y))
+        gfx.blit_shadow(surface, body, radius=12, alpha=80)
+        pygame.draw.rect(surface, lighten(YELLOW, 0.5), body, border_radius=18)
+        pygame.draw.ellipse(surface, ORANGE, pygame.Rect(int(x - 12), int(y - 22 * flame), 24, int(40 * flame)))
+        pygame.draw.ellipse(surface, YELLOW, pygame.Rect(int(x - 6), int(y - 10 * flame), 12, int(22 * flame)))
+        for bx in (body.left + 22, body.right - 22):
+            pygame.draw.line(surface, darken(ORANGE, 0.5), (bx, body.top + 4), (bx, body.bottom - 4), 3)
+        pygame.draw.rect(surface, darken(ORANGE, 0.5), body, 5, border_radius=18)
+        pygame.draw.rect(surface, darken(ORANGE, 0.5), pygame.Rect(body.left - 6, body.top - 8, body.width + 12, 14), border_radius=6)
+        pygame.draw.rect(surface, darken(ORANGE, 0.5), pygame.Rect(body.left - 6, body.bottom - 6, body.width + 12, 14), border_radius=6)
+        frac = 1.0 if self.reached else min(1.0, self.hold / self.hold_needed)
+        ring = pygame.Rect(0, 0, 170, 170)
+        ring.center = (int(x), int(y))
+        pygame.draw.circle(surface, (60, 70, 110), ring.center, 85, 8)
+        if frac > 0:
+            pygame.draw.arc(surface, YELLOW if not self.reached else lighten(SKY_BLUE, 0.2), ring,
+                            math.pi / 2 - 2 * math.pi * frac, math.pi / 2, 10)
+        for fx, fy, p in self.flying:
+            jar = self._jar_rect(w, h)
+            cx = fx + (jar.centerx - fx) * p
+            cy = fy + (jar.top - fy) * p - 80 * math.sin(math.pi * p)
+            self._firefly(surface, cx, cy, p)
+        self.particles.draw(surface)
+        gfx.draw_text(surface, str(len(self.fireflies)), 40, (self._jar_rect(w, h).centerx, self._jar_rect(w, h).top - 40),
+                      WHITE, outline=INK)
+
+    def _jar(self, surface: pygame.Surface, w: int, h: int) -> None:
+        jar = self._jar_rect(w, h)
+        glass = pygame.Surface(jar.size, pygame.SRCALPHA)
+        pygame.draw.rect(glass, (200, 230, 255, 60), glass.get_rect(), border_radius=30)
+        pygame.draw.rect(glass, (220, 240, 255, 160), glass.get_rect(), 4, border_radius=30)
+        surface.blit(glass, jar.topleft)
+        pygame.draw.rect(surface, (150, 110, 70), pygame.Rect(jar.left + 10, jar.top - 16, jar.width - 20, 22), border_radius=8)
+        for fx, fy, ph in self.fireflies:
+            self._firefly(surface, fx + 6 * math.sin(self.t + ph), fy + 4 * math.cos(self.t * 1.3 + ph), 1.0)
+
+    def _firefly(self, surface: pygame.Surface, x: float, y: float, bright: float) -> None:
+        surface.blit(glow(24, YELLOW, 30), (int(x - 24), int(y - 24)))
+        pygame.draw.circle(surface, (255, 250, 180), (int(x), int(y)), 6)
