@@ -7,11 +7,12 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, SubmitField
 from wtforms.validators import DataRequired
 
+from ..formutil import choices
 from ..i18n import LANGUAGES
 
 
 class LanguageForm(FlaskForm):
-    language = SelectField(_l("Language"), choices=list(LANGUAGES.items()),
+    language = SelectField(_l("Language"), choices=choices(LANGUAGES.items()),
                            validators=[DataRequired()])
     next = HiddenField()
     submit = SubmitField(_l("Change language"))

@@ -10,6 +10,7 @@ from wtforms import (DateField, DecimalField, IntegerField, SelectField, StringF
                      SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..formutil import choices
 from ..vocab import CONDITIONS, MOVEMENTS, SIDES
 
 
@@ -18,8 +19,8 @@ class PatientForm(FlaskForm):
                        description=_l("Letters, digits and dashes; no names."))
     display_name = StringField(_l("Name (optional, visible only to you)"),
                                validators=[Optional(), Length(max=120)])
-    condition = SelectField(_l("Condition"), choices=list(CONDITIONS.items()))
-    affected_side = SelectField(_l("Affected side"), choices=list(SIDES.items()))
+    condition = SelectField(_l("Condition"), choices=choices(CONDITIONS.items()))
+    affected_side = SelectField(_l("Affected side"), choices=choices(SIDES.items()))
     birth_year = IntegerField(_l("Year of birth"),
                               validators=[Optional(), NumberRange(1900, 2100)])
     notes = TextAreaField(_l("Clinical notes"), validators=[Optional(), Length(max=5000)])
@@ -28,7 +29,7 @@ class PatientForm(FlaskForm):
 
 class AssignmentForm(FlaskForm):
     activity_id = SelectField(_l("Activity"), coerce=int)
-    movement = SelectField(_l("Movement"), choices=list(MOVEMENTS.items()))
+    movement = SelectField(_l("Movement"), choices=choices(MOVEMENTS.items()))
     target_rom_deg = DecimalField(_l("Target range of motion (degrees)"), places=0,
                                   validators=[InputRequired(), NumberRange(1, 180)])
     max_rom_deg = DecimalField(_l("Maximum range of motion (degrees)"), places=0,
@@ -40,8 +41,8 @@ class AssignmentForm(FlaskForm):
     sessions_per_week = IntegerField(_l("Sessions per week"), default=5,
                                      validators=[InputRequired(), NumberRange(1, 21)])
     difficulty = SelectField(_l("Difficulty"), coerce=int, default=2,
-                             choices=[(1, _l("1 (easiest)")), (2, "2"), (3, "3"), (4, "4"),
-                                      (5, _l("5 (hardest)"))])
+                             choices=choices([(1, _l("1 (easiest)")), (2, "2"), (3, "3"),
+                                              (4, "4"), (5, _l("5 (hardest)"))]))
     start_date = DateField(_l("Start date"), default=date.today, validators=[InputRequired()])
     end_date = DateField(_l("End date"), validators=[Optional()])
     therapist_note = TextAreaField(_l("Note to the patient"),

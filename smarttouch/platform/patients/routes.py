@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from ..auth.access import role_required
 from ..db import get_session
+from ..formutil import choices
 from ..i18n import local_today
 from ..models import Role
 from ..services import catalogue, patients, plans
@@ -67,7 +68,8 @@ def new_assignment(patient_id: int):
     patient = patients.get_patient_for(db, user=_user(), patient_id=patient_id)
     patients.require_own_patient(_user(), patient)
     form = AssignmentForm()
-    form.activity_id.choices = [(a.id, activity_title(a)) for a in catalogue.list_activities(db)]
+    form.activity_id.choices = choices((a.id, activity_title(a))
+                                       for a in catalogue.list_activities(db))
     if form.validate_on_submit():
         try:
             data = validate_assignment(

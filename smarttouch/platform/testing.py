@@ -1,0 +1,134 @@
+"""Test helpers for the hub, shared by the test suite, benchmarks and browser tests.
+
+They drive the real app: :func:`login` posts the real login form with its CSRF token,
+:class:`Factories` writes rows through the same services the app uses where it matters
+(users get real argon2 hashes). Nothing here is imported by the app itself.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlmodel import Session
+
+from .db import get_engine
+from .models import (Activity, Assignment, Challenge, ExerciseSession, Patient, User,
+                     UserCreate, utcnow)
+from .services import catalogue, users
+
+TEST_PASSWORD = "correct-horse-battery"
+_counter = itertools.count(1)
+
+
+def hub_config(instance: Path, database_url: str, **extra: Any) -> dict[str, Any]:
+    """Config overrides for a test app on ``database_url`` with its instance folder."""
+    return {"ENV": "testing", "INSTANCE_PATH": str(instance), "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret-key-" + "x" * 32, **extra}
+
+
+
+
+_CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    """The CSRF token of the client's session, read from a page's form."""
+    html = client.get(path).get_data(as_text=True)
+    match = _CSRF_RE.search(html)
+    if match is None:
+        raise AssertionError(f"no CSRF token on {path}")
+    return match.group(1)
+
+
+def login(client: FlaskClient, email: str, password: str = TEST_PASSWORD,
+          **headers: str) -> Any:
+    token = csrf_token(client, "/login")
+    return client.post("/login", data={"email": email, "password": password,
+                                       "csrf_token": token}, headers=headers)
+
+
+class Factories:
+    """``make_*`` helpers writing straight to a database (bypassing the web layer)."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def _session(self) -> Session:
+        return Session(get_engine(self.app), expire_on_commit=False)
+
+    def user(self, role: str = "therapist", *, email: str | None = None,
+             password: str = TEST_PASSWORD, full_name: str | None = None, **kw: Any) -> User:
+        n = next(_counter)
+        with self._session() as session:
+            return users.create_user(session, data=UserCreate(
+                email=email or f"{role}{n}-{uuid.uuid4().hex[:6]}@example.org",
+                full_name=full_name or f"{role.title()} {n}", role=role, password=password,
+                **kw), password_profile="fast")
+
+    def patient(self, therapist: User | None = None, *, user: User | None = None,
+                **kw: Any) -> Patient:
+        therapist = therapist or self.user("therapist")
+        n = next(_counter)
+        fields = {"code": f"T-{n:04d}", "condition": "post_stroke", "affected_side": "right",
+                  **kw}
+        with self._session() as session:
+            patient = Patient(**fields, therapist_id=therapist.id,
+                              user_id=user.id if user else None)
+            session.add(patient)
+            session.commit()
+            session.refresh(patient)
+            return patient
+
+    def activity(self, key: str | None = None, **kw: Any) -> Activity:
+        n = next(_counter)
+        fields = {"key": key or f"test-game-{n}", "kind": "game", "title": f"Test game {n}",
+                  "movements": ["shoulder_flexion"], "source": "solution", **kw}
+        with self._session() as session:
+            activity = Activity(**fields)
+            session.add(activity)
+            session.commit()
+            session.refresh(activity)
+            return activity
+
+    def assignment(self, patient: Patient, *, activity: Activity | None = None,
+                   **kw: Any) -> Assignment:
+        with self._session() as session:
+            activity = activity or catalogue.get_activity_by_key(session, key="balloons")
+            if activity is None:
+                raise LookupError("built-in activity 'balloons' missing: run the migrations")
+            fields = {"movement": "shoulder_flexion", "target_rom_deg": 90.0, "reps": 10,
+                      "sets": 2, "sessions_per_week": 5, "difficulty": 2,
+                      "start_date": date.today() - timedelta(days=1), **kw}
+            row = Assignment(**fields, patient_id=patient.id, activity_id=activity.id,
+                             created_by_id=patient.therapist_id)
+            session.add(row)
+            session.commit()
+            session.refresh(row)
+            return row
+
+    def challenge(self, **kw: Any) -> Challenge:
+        n = next(_counter)
+        fields = {"slug": f"challenge-{n}", "title": f"Challenge {n}", "kind": "analyzer",
+                  "summary": "Count repetitions from a wrist IMU.", **kw}
+        with self._session() as session:
+            row = Challenge(**fields)
+            session.add(row)
+            session.commit()
+            session.refresh(row)
+            return row
+
+    def exercise_session(self, patient: Patient, **kw: Any) -> ExerciseSession:
+        fields = {"client_uuid": str(uuid.uuid4()), "started_at": utcnow(), **kw}
+        with self._session() as session:
+            row = ExerciseSession(**fields, patient_id=patient.id)
+            session.add(row)
+            session.commit()
+            session.refresh(row)
+            return row

@@ -1,0 +1,246 @@
+"""Fixtures for the hub's tests.
+
+* ``app``: a hub on a fresh, migrated SQLite database in ``tmp_path`` (copied from a
+  template migrated once per worker), CSRF on, cheap argon2 parameters.
+* ``client``: its test client. Helpers in :mod:`smarttouch.platform.testing`:
+  ``csrf_token(client, path)``, ``login(client, email, password)``, ``hub_config(...)``,
+  ``TEST_PASSWORD`` (the factories' default password).
+* ``login_as(role, **fields)``: creates a user of that role and logs ``client`` in through
+  the real login form; returns the user. ``login_as("patient")`` also creates the patient
+  record (with a therapist) linked to the account.
+* ``runner``: invokes the ``smarttouch`` command line against the app's instance folder.
+* ``db_session``: a SQLModel session on the app's database.
+* ``make_app(database_url, **config)``: another app on the same database (a second worker).
+* Factories bound to the app's database: ``make_user``, ``make_patient``, ``make_activity``,
+  ``make_assignment``, ``make_challenge``, ``make_exercise_session``.
+* PostgreSQL: ``db_url`` is parametrized over ``sqlite`` and ``postgresql``; the latter uses
+  ``SMARTTOUCH_TEST_DATABASE_URL`` (one database per xdist worker, emptied before each test)
+  and is skipped with a reason when the variable is unset. ``db_app`` is a migrated app on
+  ``db_url``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from click.testing import CliRunner, Result
+from sqlmodel import Session
+
+from smarttouch.platform import create_app, migrate
+from smarttouch.platform.config import SETTINGS
+from smarttouch.platform.db import get_engine, make_engine
+from smarttouch.platform.models import (Activity, Assignment, Challenge, ExerciseSession,
+                                        Patient, User)
+from smarttouch.platform.services import catalogue
+from smarttouch.platform.testing import (TEST_PASSWORD, Factories, csrf_token, hub_config,
+                                         login)
+
+PG_ENV = "SMARTTOUCH_TEST_DATABASE_URL"
+PG_SKIP = (f"{PG_ENV} is not set: PostgreSQL variants skipped (CI sets it to "
+           "postgresql+psycopg://postgres@127.0.0.1:5432/test)")
+
+
+# ------------------------------------------------------------------ environment
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No developer's SMARTTOUCH_* setting may leak into a test (or point it at a real DB)."""
+    for setting in SETTINGS:
+        monkeypatch.delenv(setting.env_var, raising=False)
+
+
+# --------------------------------------------------------------------- SQLite
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database migrated to head once per worker; tests copy it."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    url = f"sqlite:///{path}"
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        catalogue.ensure_builtin_activities(session)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+def fresh_sqlite_url(template: Path, folder: Path) -> str:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "smarttouch.db"
+    shutil.copyfile(template, target)
+    return f"sqlite:///{target}"
+
+
+# ----------------------------------------------------------------- PostgreSQL
+@pytest.fixture(scope="session")
+def pg_worker_url(worker_id: str) -> Iterator[str]:
+    """A PostgreSQL database of this xdist worker, dropped at the end of the session."""
+    base = os.environ.get(PG_ENV)
+    if not base:
+        pytest.skip(PG_SKIP)
+    base_url = make_url(base)
+    name = f"{base_url.database}_st_{worker_id}_{os.getpid()}".lower()
+    admin = make_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_url(pg_worker_url: str) -> str:
+    """The worker's PostgreSQL database, emptied (fresh public schema) for this test."""
+    engine = make_engine(pg_worker_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return pg_worker_url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An EMPTY database (no tables) on each backend."""
+    if request.param == "postgresql":
+        return request.getfixturevalue("pg_url")
+    return f"sqlite:///{tmp_path / 'empty.db'}"
+
+
+# ------------------------------------------------------------------------ apps
+def _build(tmp_path: Path, url: str, **extra: Any) -> Flask:
+    return create_app(hub_config(tmp_path / "instance", url, **extra))
+
+
+@pytest.fixture
+def app(tmp_path: Path, sqlite_template: Path) -> Iterator[Flask]:
+    url = fresh_sqlite_url(sqlite_template, tmp_path / "instance")
+    application = _build(tmp_path, url)
+    yield application
+    get_engine(application).dispose()
+
+
+@pytest.fixture
+def db_app(tmp_path: Path, db_url: str) -> Iterator[Flask]:
+    """A migrated app on each backend (see ``db_url``)."""
+    migrate.upgrade(db_url)
+    application = _build(tmp_path, db_url)
+    with Session(get_engine(application)) as session:
+        catalogue.ensure_builtin_activities(session)
+    yield application
+    get_engine(application).dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def db_session(app: Flask) -> Iterator[Session]:
+    with app.app_context(), Session(get_engine(app)) as session:
+        yield session
+
+
+# ------------------------------------------------------------------ factories
+@pytest.fixture
+def factories(app: Flask) -> Factories:
+    return Factories(app)
+
+
+@pytest.fixture
+def make_user(factories: Factories) -> Callable[..., User]:
+    return factories.user
+
+
+@pytest.fixture
+def make_patient(factories: Factories) -> Callable[..., Patient]:
+    return factories.patient
+
+
+@pytest.fixture
+def make_activity(factories: Factories) -> Callable[..., Activity]:
+    return factories.activity
+
+
+@pytest.fixture
+def make_assignment(factories: Factories) -> Callable[..., Assignment]:
+    return factories.assignment
+
+
+@pytest.fixture
+def make_challenge(factories: Factories) -> Callable[..., Challenge]:
+    return factories.challenge
+
+
+@pytest.fixture
+def make_exercise_session(factories: Factories) -> Callable[..., ExerciseSession]:
+    return factories.exercise_session
+
+
+@pytest.fixture
+def login_as(client: FlaskClient, factories: Factories) -> Callable[..., User]:
+    """Log ``client`` in as a new user of ``role``; extra fields go to the user factory."""
+
+    def _login_as(role: str, **kw: Any) -> User:
+        user = factories.user(role, **kw)
+        if role == "patient":
+            factories.patient(user=user)
+        response = login(client, user.email)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return user
+
+    return _login_as
+
+
+class Runner:
+    """Runs ``smarttouch ...`` against the app's instance folder and database."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.env = {"SMARTTOUCH_ENV": "testing",
+                    "SMARTTOUCH_INSTANCE_PATH": app.config["INSTANCE_PATH"],
+                    "SMARTTOUCH_DATABASE_URL": app.config["DATABASE_URL"],
+                    "SMARTTOUCH_SECRET_KEY": app.config["SECRET_KEY"],
+                    "SMARTTOUCH_ARGON2_PROFILE": "fast"}
+
+    def invoke(self, *args: str, input: str | None = None) -> Result:
+        from smarttouch.cli import main
+
+        return CliRunner().invoke(main, list(args), input=input, env=self.env,
+                                  catch_exceptions=True)
+
+
+@pytest.fixture
+def runner(app: Flask) -> Runner:
+    return Runner(app)
+
+
+@pytest.fixture
+def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+    """``make_app(database_url, **config)``: another hub app (e.g. a second web worker)."""
+    built: list[Flask] = []
+
+    def _make(database_url: str, **extra: Any) -> Flask:
+        application = create_app(hub_config(tmp_path / f"instance{len(built) + 2}",
+                                            database_url, **extra))
+        built.append(application)
+        return application
+
+    yield _make
+    for application in built:
+        get_engine(application).dispose()
