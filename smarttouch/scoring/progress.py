@@ -1,0 +1,203 @@
+"""Progress of one patient over sessions: trends, adherence, streaks, MCID flags and alerts.
+
+Pure functions over a list of plain per-session records (no database): the hub builds the
+records from its tables and shows the results. See docs/scoring.md for the MCID choices.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from smarttouch.scoring.mcid import MCID_RULES, mcid_for
+
+RECENT_N = 3  # sessions averaged for "recent" and "baseline"
+NO_SESSION_DAYS = 4
+PAIN_REASONS = {"pain"}
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """One exercise session as the progress functions need it.
+
+    Attributes:
+        day: date of the session.
+        metrics: metric name -> value (e.g. rom_deg, sparc, reps), units as in SessionMetrics.
+        quit_reason: why the session ended ("completed", "pain", "fatigue", ...), or None.
+    """
+
+    day: date
+    metrics: dict[str, float] = field(default_factory=dict)
+    quit_reason: str | None = None
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "SessionRecord":
+        """From ``{"day" or "date": "2024-05-01" | date | datetime, "metrics": {...},
+        "quit_reason": ...}``."""
+        raw = d.get("day", d.get("date"))
+        if isinstance(raw, datetime):
+            day = raw.date()
+        elif isinstance(raw, date):
+            day = raw
+        elif isinstance(raw, str):
+            try:
+                day = date.fromisoformat(raw[:10])
+            except ValueError:
+                raise ValueError(f"session record: day {raw!r} is not an ISO date (YYYY-MM-DD)") from None
+        else:
+            raise ValueError(f"session record needs a 'day' date, got {raw!r}")
+        metrics = {k: float(v) for k, v in (d.get("metrics") or {}).items()
+                   if isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v)}
+        return cls(day=day, metrics=metrics, quit_reason=d.get("quit_reason"))
+
+
+@dataclass(frozen=True)
+class Trend:
+    """Linear trend of a metric: slope per week with its 95 % confidence interval."""
+
+    metric: str
+    n: int
+    slope_per_week: float
+    ci_low: float
+    ci_high: float
+
+    @property
+    def significant(self) -> bool:
+        return self.ci_low > 0 or self.ci_high < 0
+
+
+@dataclass(frozen=True)
+class WeekAdherence:
+    week_start: date
+    done: int
+    prescribed: int
+
+    @property
+    def ratio(self) -> float:
+        return self.done / self.prescribed if self.prescribed else float("nan")
+
+
+@dataclass(frozen=True)
+class Alert:
+    kind: str  # "decline", "no_session", "pain_stop"
+    message: str
+    metric: str | None = None
+
+
+def _sorted(records: list[SessionRecord]) -> list[SessionRecord]:
+    return sorted(records, key=lambda r: r.day)
+
+
+def trend(records: list[SessionRecord], metric: str) -> Trend | None:
+    """OLS slope of ``metric`` against time in weeks with a t-based 95 % CI (needs >= 3 days)."""
+    pts = [(r.day.toordinal() / 7.0, r.metrics[metric]) for r in records if metric in r.metrics]
+    if len(pts) < 3 or len({p[0] for p in pts}) < 2:
+        return None
+    x, y = np.array(pts).T
+    res = stats.linregress(x, y)
+    n = len(x)
+    half = stats.t.ppf(0.975, n - 2) * res.stderr if n > 2 else float("inf")
+    return Trend(metric, n, float(res.slope), float(res.slope - half), float(res.slope + half))
+
+
+def adherence(records: list[SessionRecord], sessions_per_week: int, start: date, end: date) -> list[WeekAdherence]:
+    """Sessions done vs prescribed for each week (Monday-based) from ``start`` to ``end``."""
+    if sessions_per_week < 0:
+        raise ValueError(f"sessions_per_week must be >= 0, got {sessions_per_week}")
+    monday = start - timedelta(days=start.weekday())
+    counts = Counter(r.day - timedelta(days=r.day.weekday()) for r in records if start <= r.day <= end)
+    weeks = []
+    while monday <= end:
+        weeks.append(WeekAdherence(monday, counts.get(monday, 0), sessions_per_week))
+        monday += timedelta(days=7)
+    return weeks
+
+
+def streak(records: list[SessionRecord], today: date) -> tuple[int, int]:
+    """(current, longest) runs of consecutive days with a session; the current run may end
+    today or yesterday."""
+    days = sorted({r.day for r in records})
+    longest = run = 0
+    prev = None
+    for d in days:
+        run = run + 1 if prev is not None and (d - prev).days == 1 else 1
+        longest = max(longest, run)
+        prev = d
+    current = run if days and (today - days[-1]).days <= 1 else 0
+    return current, longest
+
+
+def mcid_flags(records: list[SessionRecord]) -> dict[str, dict[str, Any]]:
+    """Per metric: baseline (first 3 sessions) vs recent (last 3) change, the MCID and whether
+    the change is an improvement or a decline beyond it."""
+    recs = _sorted(records)
+    out = {}
+    for metric in MCID_RULES:
+        vals = [r.metrics[metric] for r in recs if metric in r.metrics]
+        if len(vals) < 2 * RECENT_N:
+            continue
+        base, recent = np.array(vals[:RECENT_N]), np.array(vals[-RECENT_N:])
+        mcid = mcid_for(metric, base)
+        change = float(recent.mean() - base.mean())
+        better = change if MCID_RULES[metric].higher_is_better else -change
+        out[metric] = {"baseline": float(base.mean()), "recent": float(recent.mean()),
+                       "change": change, "mcid": mcid,
+                       "improved": better >= mcid, "declined": -better >= mcid}
+    return out
+
+
+def alerts(records: list[SessionRecord], today: date, no_session_days: int = NO_SESSION_DAYS) -> list[Alert]:
+    """Decline (last 3 sessions worse than the 3 before by at least the MCID), no session for
+    ``no_session_days`` days, and a stop for pain in the last session."""
+    recs = _sorted(records)
+    out: list[Alert] = []
+    if not recs:
+        return out
+    gap = (today - recs[-1].day).days
+    if gap >= no_session_days:
+        out.append(Alert("no_session", f"no session for {gap} days (last on {recs[-1].day.isoformat()})"))
+    if recs[-1].quit_reason in PAIN_REASONS:
+        out.append(Alert("pain_stop", f"the last session ({recs[-1].day.isoformat()}) was stopped for pain"))
+    for metric, rule in MCID_RULES.items():
+        vals = [r.metrics[metric] for r in recs if metric in r.metrics]
+        if len(vals) < 2 * RECENT_N:
+            continue
+        prev, recent = np.array(vals[-2 * RECENT_N:-RECENT_N]), np.array(vals[-RECENT_N:])
+        mcid = mcid_for(metric, np.array(vals[:RECENT_N]))
+        worse = (prev.mean() - recent.mean()) if rule.higher_is_better else (recent.mean() - prev.mean())
+        if worse >= mcid:
+            out.append(Alert("decline", f"{rule.label} fell from {prev.mean():.1f} to {recent.mean():.1f} "
+                                        f"over the last {RECENT_N} sessions (MCID {mcid:.2f})", metric))
+    return out
+
+
+def quit_reasons(records: list[SessionRecord]) -> dict[str, int]:
+    """How often each quit reason occurred (None counted as "unknown")."""
+    return dict(Counter(r.quit_reason or "unknown" for r in records))
+
+
+def progress_report(records: list[SessionRecord] | list[dict], sessions_per_week: int, today: date,
+                    start: date | None = None) -> dict[str, Any]:
+    """Everything above in one JSON-serialisable dict."""
+    recs = [r if isinstance(r, SessionRecord) else SessionRecord.from_dict(r) for r in records]
+    recs = _sorted(recs)
+    start = start or (recs[0].day if recs else today)
+    trends = {m: trend(recs, m) for m in MCID_RULES}
+    current, longest = streak(recs, today)
+    return {
+        "sessions": len(recs),
+        "trends": {m: asdict(t) | {"significant": t.significant} for m, t in trends.items() if t},
+        "adherence": [{"week_start": w.week_start.isoformat(), "done": w.done, "prescribed": w.prescribed,
+                       "ratio": None if not w.prescribed else w.ratio}
+                      for w in adherence(recs, sessions_per_week, start, today)],
+        "streak_days": current,
+        "longest_streak_days": longest,
+        "mcid": mcid_flags(recs),
+        "alerts": [asdict(a) for a in alerts(recs, today)],
+        "quit_reasons": quit_reasons(recs),
+    }

@@ -1,0 +1,93 @@
+"""Progress per patient: trends with CIs, adherence, streaks, MCID flags, alerts, quit reasons."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import numpy as np
+import pytest
+
+from smarttouch.scoring.progress import (
+    SessionRecord,
+    adherence,
+    alerts,
+    mcid_flags,
+    progress_report,
+    quit_reasons,
+    streak,
+    trend,
+)
+
+D0 = date(2024, 3, 4)  # a Monday
+
+
+def _records(roms: list[float], every_days: int = 2, **extra) -> list[SessionRecord]:
+    return [SessionRecord(D0 + timedelta(days=every_days * i), {"rom_deg": r, **extra})
+            for i, r in enumerate(roms)]
+
+
+def test_trend_slope_per_week_with_ci() -> None:
+    rng = np.random.default_rng(0)
+    # +7 deg per week (1 deg/day), sessions every day, noise 2 deg
+    recs = [SessionRecord(D0 + timedelta(days=i), {"rom_deg": 60 + i + rng.normal(0, 2)}) for i in range(28)]
+    t = trend(recs, "rom_deg")
+    assert t is not None and t.n == 28
+    assert t.ci_low < 7.0 < t.ci_high
+    assert t.slope_per_week == pytest.approx(7.0, abs=1.0)
+    assert t.significant
+    flat = trend(_records([60, 61, 59, 60, 60.5, 59.5]), "rom_deg")
+    assert flat is not None and not flat.significant
+    assert trend(_records([60, 61]), "rom_deg") is None
+
+
+def test_adherence_per_week() -> None:
+    days = [D0, D0 + timedelta(1), D0 + timedelta(3), D0 + timedelta(8)]
+    recs = [SessionRecord(d) for d in days]
+    weeks = adherence(recs, 3, D0, D0 + timedelta(13))
+    assert [(w.done, w.prescribed) for w in weeks] == [(3, 3), (1, 3)]
+    assert weeks[1].ratio == pytest.approx(1 / 3)
+
+
+def test_streaks() -> None:
+    days = [D0, D0 + timedelta(1), D0 + timedelta(2), D0 + timedelta(5), D0 + timedelta(6)]
+    recs = [SessionRecord(d) for d in days]
+    assert streak(recs, D0 + timedelta(6)) == (2, 3)
+    assert streak(recs, D0 + timedelta(7)) == (2, 3)
+    assert streak(recs, D0 + timedelta(9)) == (0, 3)
+    assert streak([], D0) == (0, 0)
+
+
+def test_mcid_flags_improvement_and_stability() -> None:
+    flags = mcid_flags(_records([60, 62, 61, 75, 76, 74]))
+    assert flags["rom_deg"]["improved"] and not flags["rom_deg"]["declined"]
+    assert flags["rom_deg"]["mcid"] == 10.0
+    small = mcid_flags(_records([60, 62, 61, 64, 65, 63]))
+    assert not small["rom_deg"]["improved"] and not small["rom_deg"]["declined"]
+
+
+def test_alerts() -> None:
+    recs = _records([80, 82, 81, 80, 66, 65, 64])
+    kinds = {a.kind for a in alerts(recs, recs[-1].day)}
+    assert kinds == {"decline"}
+    late = alerts(recs, recs[-1].day + timedelta(days=6))
+    assert any(a.kind == "no_session" and "6 days" in a.message for a in late)
+    pain = recs[:-1] + [SessionRecord(recs[-1].day, recs[-1].metrics, quit_reason="pain")]
+    assert any(a.kind == "pain_stop" for a in alerts(pain, recs[-1].day))
+    tremor = _records([70] * 6, tremor_amplitude_deg=1.0)
+    worse = tremor[:3] + [SessionRecord(r.day, {**r.metrics, "tremor_amplitude_deg": 2.0}) for r in tremor[3:]]
+    assert any(a.metric == "tremor_amplitude_deg" for a in alerts(worse, worse[-1].day))
+
+
+def test_quit_reasons_and_report_from_plain_dicts() -> None:
+    plain = [{"day": (D0 + timedelta(i)).isoformat(), "metrics": {"rom_deg": 60 + i, "sparc": -1.8, "x": "bad"},
+              "quit_reason": r} for i, r in enumerate(["completed", "fatigue", "completed", None, "pain", "completed"])]
+    report = progress_report(plain, sessions_per_week=5, today=D0 + timedelta(6))
+    json.dumps(report)
+    assert report["sessions"] == 6
+    assert report["quit_reasons"] == {"completed": 3, "fatigue": 1, "unknown": 1, "pain": 1}
+    assert report["trends"]["rom_deg"]["slope_per_week"] == pytest.approx(7.0)
+    assert report["streak_days"] == 6
+    assert quit_reasons([]) == {}
+    with pytest.raises(ValueError, match="ISO date"):
+        SessionRecord.from_dict({"day": "yesterday"})
