@@ -105,10 +105,11 @@ class SessionApp:
         self.events.append(ev)
         return ev
 
-    def goto(self, scene: Any) -> None:
+    def goto(self, scene: Any, log: bool = True) -> None:
         self.scene = scene
         self.scene_log.append((self.now, scene.name))
-        self.log("scene", name=scene.name, session_s=round(self.now, 3))
+        if log:
+            self.log("scene", name=scene.name, session_s=round(self.now, 3))
         scene.enter(self)
 
     def step(self, dt: float) -> None:
@@ -207,9 +208,10 @@ class SessionApp:
         self.quit_reason = reason
         if self.game_started:
             self.game.finish()
+        self.log("scene", name=SummaryScene.name, session_s=round(self.now, 3))
         self.result = build_result(self)
         self.progress = self._progress(self.result)
-        self.goto(SummaryScene())
+        self.goto(SummaryScene(), log=False)
 
     def _progress(self, result: SessionResult) -> ProgressView:
         from smarttouch.games.summary_data import history_entry

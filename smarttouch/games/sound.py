@@ -1,7 +1,7 @@
 """Feedback sounds synthesised with numpy (no downloaded assets), silent without a device.
 
 Cues: ``hit`` (bright pop), ``rep`` (two-note chime), ``miss`` (soft low tone, never harsh),
-``set`` (rising arpeggio), ``rest`` (gentle bell), ``finish`` (short fanfare).
+``set`` (rising arpeggio), ``step`` (calibration ding), ``rest`` (gentle bell), ``finish`` (short fanfare).
 Every cue request is logged in ``played`` (time, name) whether or not audio is available,
 so tests can check that each rep gets its sound without hearing it.
 """
@@ -52,6 +52,7 @@ def cue_waves() -> dict[str, np.ndarray]:
         "rep": sequence([(g5, 0.09), (c6, 0.18)], 0.3),
         "miss": tone(330.0, 0.22, 0.18, harmonics=(1.0, 0.15)),
         "set": sequence([(c5, 0.1), (e5, 0.1), (g5, 0.1), (c6, 0.3)], 0.3),
+        "step": tone(e5, 0.25, 0.25, harmonics=(1.0, 0.4, 0.1)),
         "rest": tone(523.25, 1.2, 0.2, harmonics=(1.0, 0.5, 0.25, 0.12)),
         "finish": sequence([(g5, 0.12), (g5, 0.12), (c6, 0.45)], 0.32, gap_s=0.03),
     }

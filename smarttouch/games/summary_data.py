@@ -30,11 +30,9 @@ def session_metrics(recording: Any, movement: str, calibration: dict[str, Any]) 
         from smarttouch.scoring import Calibration, analyze
     except ImportError:
         return None
-    cal = None
     try:
-        keys = {k: v for k, v in calibration.items() if k not in ("preset", "rom_max_deg", "source")}
-        cal = Calibration.from_dict(keys) if keys else None
-    except Exception:
+        cal = Calibration.from_dict(calibration) if calibration.get("neutral_quat") is not None else None
+    except (TypeError, ValueError):
         cal = None
     try:
         return analyze(recording, movement=movement or None, calibration=cal).to_dict()

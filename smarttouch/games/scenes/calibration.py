@@ -47,7 +47,7 @@ class CalibrationScene(Scene):
             if self.still_s >= cfg.neutral_hold_s:
                 app.device.capture_neutral()
                 app.log("calibration_step", step="neutral", held_s=round(self.still_s, 2))
-                app.sound.play("hit", control.t)
+                app.sound.play("step", control.t)
                 self.phase, self.phase_s = "max", 0.0
         elif self.phase == "max":
             self.peak_deg = max(self.peak_deg, control.angle_deg)
@@ -59,7 +59,7 @@ class CalibrationScene(Scene):
                 app.log("calibration_step", step="max", peak_deg=round(self.peak_deg, 2),
                         outcome="measured" if usable else "timeout_used_target")
                 app.apply_calibration(rom, measured=usable)
-                app.sound.play("rep", control.t)
+                app.sound.play("step", control.t)
                 self.phase, self.phase_s = "done", 0.0
         elif self.phase == "done" and self.phase_s >= DONE_HOLD_S:
             from smarttouch.games.scenes.instructions import InstructionsScene
