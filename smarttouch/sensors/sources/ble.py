@@ -135,11 +135,16 @@ class BleSource(Source):
         self._queue.wake()
 
     def poll(self) -> list[ImuBatch]:
-        return self._queue.drain()
+        """Queued batches; raises SourceError if the background loop died."""
+        items = self._queue.drain()
+        if not items and self._fatal is not None:
+            raise self._fatal
+        return items
 
     def read(self, timeout: float) -> list[ImuBatch]:
-        self._queue.wait(timeout)
-        return self._queue.drain()
+        if self._fatal is None:
+            self._queue.wait(timeout)
+        return self.poll()
 
     @property
     def connected(self) -> bool:
@@ -213,7 +218,11 @@ class BleSource(Source):
                 self._ready.set()
                 return
             except asyncio.CancelledError:
-                raise
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise  # we are being shut down
+                self._counters["connect_failures"] += 1
+                self.last_error = "connection attempt cancelled by the stack"
             except Exception as exc:  # bleak and backend errors: retry with backoff
                 self._counters["connect_failures"] += 1
                 self.last_error = f"{type(exc).__name__}: {exc}"

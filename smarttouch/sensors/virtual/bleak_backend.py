@@ -169,14 +169,16 @@ class BumbleClientBackend(BaseBleakClient):
             setup = asyncio.ensure_future(self._discover())
             done, _ = await asyncio.wait({setup, self._lost}, timeout=timeout,
                                          return_when=asyncio.FIRST_COMPLETED)
+            if self._lost.done():
+                # bumble cancels the pending GATT requests of a dropped link
+                setup.cancel()
+                raise BleakError(f"{self.address}: {ABORT_ERROR} (link lost during setup)")
             if setup not in done:
                 setup.cancel()
-                if self._lost.done():
-                    raise BleakError(f"{self.address}: {ABORT_ERROR} (link lost during setup)")
                 raise asyncio.TimeoutError(f"{self.address}: service discovery timed out")
+            if setup.cancelled():
+                raise BleakError(f"{self.address}: {ABORT_ERROR} (setup cancelled)")
             setup.result()
-            if self._lost.done():
-                raise BleakError(f"{self.address}: {ABORT_ERROR} (link lost during setup)")
         except BaseException:
             await self._teardown()
             raise
