@@ -74,7 +74,7 @@ class SessionMetrics:
     sample_rate_hz: float
     calibration: dict[str, Any]
     quality: QualityFlags
-    trace: dict[str, np.ndarray] | None = field(default=None, repr=False, compare=False)
+    trace: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable dict (NaN becomes None); the per-sample trace is left out."""
@@ -153,7 +153,7 @@ def analyze(recording: Recording, movement: str | None = None,
         calibration=pipe.calibration.to_dict(),
         quality=quality,
         trace={"t": recording.t, "angle_deg": out.angle_deg, "angle_lp_deg": out.angle_lp_deg,
-               "rate_dps": out.rate_dps},
+               "rate_dps": out.rate_dps, "lp_delay_s": pipe.reps.delay_s},
     )
 
 

@@ -1,0 +1,115 @@
+"""``smarttouch analyze FILE...``: reps, ROM, smoothness and tremor of recordings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from smarttouch.scoring.movements import MOVEMENT_MODELS
+
+
+def _load(path: str, fs: float | None):
+    from smarttouch.sensors.recording_io import load_recording
+
+    rec = load_recording(path, fs=fs)
+    if fs is not None:
+        rec.sample_rate_hz = float(fs)
+    return rec
+
+
+def _fmt(x: float | None, spec: str = ".1f") -> str:
+    return "-" if x is None else format(x, spec)
+
+
+def _table(name: str, d: dict) -> str:
+    lines = [
+        f"{name}",
+        f"  movement      {d['movement'] or 'not named (periodic)'}",
+        f"  duration      {_fmt(d['duration_s'])} s, active {_fmt(d['active_time_s'])} s",
+        f"  reps          {d['reps']}",
+        f"  ROM           max {_fmt(d['rom_deg'])} deg, mean {_fmt(d['rom_deg_mean'])} +- {_fmt(d['rom_deg_sd'])} deg",
+        f"  peak speed    {_fmt(d['peak_speed_dps'])} deg/s",
+        f"  smoothness    SPARC {_fmt(d['sparc'], '.3f')}, LDLJ {_fmt(d['ldlj'], '.2f')}",
+        f"  tremor 3-7 Hz {_fmt(d['tremor_power_ratio'], '.1%') if d['tremor_power_ratio'] is not None else '-'}"
+        f" of movement power, {_fmt(d['tremor_freq_hz'])} Hz, ~{_fmt(d['tremor_amplitude_deg'], '.2f')} deg",
+    ]
+    if d["rep_table"]:
+        lines.append("   rep  start_s  end_s  dur_s  rom_deg  peak_dps   sparc    ldlj")
+        for r in d["rep_table"]:
+            lines.append(f"  {r['index'] + 1:4d} {r['t_start']:8.2f} {r['t_end']:6.2f} {r['duration_s']:6.2f}"
+                         f" {r['rom_deg']:8.1f} {r['peak_speed_dps']:9.1f} {_fmt(r['sparc'], '7.3f')}"
+                         f" {_fmt(r['ldlj'], '7.2f')}")
+    for w in d["quality"]["warnings"]:
+        lines.append(f"  warning: {w}")
+    return "\n".join(lines)
+
+
+def _plot(results: list[tuple[str, object]], out: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(len(results), 1, figsize=(11, 3.2 * len(results)), squeeze=False)
+    for ax, (name, m) in zip(axes[:, 0], results):
+        tr = m.trace
+        ax.plot(tr["t"], tr["angle_deg"], color="0.6", lw=0.8, label="joint angle")
+        ax.plot(tr["t"] - tr["lp_delay_s"], tr["angle_lp_deg"], color="C0", lw=1.2,
+                label="low-pass angle (delay removed)")
+        for r in m.rep_table:
+            ax.axvspan(r["t_start"], r["t_end"], color="C2", alpha=0.15)
+            ax.annotate(f"{r['index'] + 1}: {r['rom_deg']:.0f} deg", (r["t_peak"], r["peak_angle_deg"]),
+                        fontsize=7, ha="center", va="bottom")
+        ax.set_title(f"{Path(name).name}: {m.reps} reps, ROM {m.rom_deg_mean:.1f} deg (mean)", fontsize=10)
+        ax.set_xlabel("time (s)")
+        ax.set_ylabel("angle (deg)")
+        ax.legend(loc="upper right", fontsize=8)
+    fig.tight_layout()
+    try:
+        fig.savefig(out, dpi=110)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write plot {out}: {exc.strerror or exc}") from None
+    finally:
+        plt.close(fig)
+
+
+@click.command(name="analyze")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--fs", type=float, default=None, help="Sample rate in Hz (needed for a CSV without a t column).")
+@click.option("--movement", type=click.Choice(sorted(MOVEMENT_MODELS)), default=None,
+              help="Movement performed; default: the recording's label, else any periodic exercise.")
+@click.option("--json", "as_json", is_flag=True, help="One line of JSON per file instead of a table.")
+@click.option("--plot", type=click.Path(dir_okay=False), default=None,
+              help="Write a PNG of the angle trace with the reps marked.")
+def analyze(files: tuple[str, ...], fs: float | None, movement: str | None, as_json: bool,
+            plot: str | None) -> None:
+    """Analyse motion recordings (.npz or .csv): reps, ROM, smoothness, tremor.
+
+    Prints a table per file, or with --json one JSON object per line with at least file, reps,
+    rom_deg, sparc, ldlj and duration_s (degrees, seconds).
+    """
+    from tqdm import tqdm
+
+    from smarttouch.scoring.analysis import analyze as run
+    from smarttouch.sensors.recording_io import RecordingError
+
+    results = []
+    for path in tqdm(files, desc="analysing", unit="file", disable=len(files) < 2, leave=False):
+        try:
+            metrics = run(_load(path, fs), movement=movement)
+        except RecordingError as exc:
+            raise click.ClickException(str(exc)) from None
+        except ValueError as exc:
+            raise click.ClickException(f"{path}: {exc}") from None
+        d = metrics.to_dict()
+        if as_json:
+            click.echo(json.dumps({"file": path, **d}))
+        else:
+            click.echo(_table(path, d))
+        results.append((path, metrics))
+    if plot:
+        _plot(results, plot)
+        if not as_json:
+            click.echo(f"plot written to {plot}")
