@@ -1,0 +1,139 @@
+"""The evaluation queue on huey: SQLite in the instance folder, or Redis for many workers.
+
+``EvaluationQueue`` wires three things onto a huey instance: the ``evaluate`` task (job id in,
+result into the :class:`~.jobs.ResultStore`), a once-a-minute ``reap`` task that gives expired
+leases back to the queue (or fails them), and ``submit`` for producers. The hub later passes
+its database-backed store; the CLI and tests use :class:`~.jobs.FileResultStore`.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from huey import Huey, RedisHuey, SqliteHuey, crontab
+
+from smarttouch.challenges.archive import ArchiveRejected
+from smarttouch.challenges.jobs import FileResultStore, ResultStore, new_job_id, run_job
+from smarttouch.challenges.sandbox import Sandbox, SandboxUnavailable
+from smarttouch.challenges.solution import stage_solution
+
+HUEY_NAME = "smarttouch-challenges"
+
+
+def instance_path() -> Path:
+    """The hub's instance folder: ``$SMARTTOUCH_INSTANCE_PATH``, else ``./instance`` of a source
+    checkout, else the per-user data folder (the same rule as the hub's configuration)."""
+    env = os.environ.get("SMARTTOUCH_INSTANCE_PATH")
+    if env:
+        return Path(env).expanduser()
+    root = Path(__file__).resolve().parents[2]
+    if (root / "pyproject.toml").is_file():
+        return root / "instance"
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("smarttouch", appauthor=False))
+
+
+def make_huey(*, instance: Path | None = None, redis_url: str | None = None,
+              name: str = HUEY_NAME, immediate: bool = False) -> Huey:
+    """RedisHuey when ``redis_url`` (default ``$SMARTTOUCH_REDIS_URL``) is set, else SqliteHuey
+    at ``<instance>/huey.sqlite3``."""
+    url = os.environ.get("SMARTTOUCH_REDIS_URL", "") if redis_url is None else redis_url
+    if url:
+        return RedisHuey(name, url=url, immediate=immediate)
+    folder = instance or instance_path()
+    folder.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey(name, filename=str(folder / "huey.sqlite3"), immediate=immediate)
+
+
+class EvaluationQueue:
+    """Submits evaluation jobs and runs them in huey consumers.
+
+    Args:
+        huey: the huey instance (same name/storage in producers and workers).
+        store: where job state and results live.
+        jobs_dir: folder for submitted archives and artifacts (``<jobs_dir>/<job_id>/``).
+        unsafe: run evaluations without bubblewrap (local development only).
+        lease_s: seconds a claim lasts without a heartbeat.
+        max_attempts: claims before a job whose worker keeps dying is failed.
+    """
+
+    def __init__(self, huey: Huey, store: ResultStore, jobs_dir: Path, *, unsafe: bool = False,
+                 lease_s: float = 60.0, max_attempts: int = 3) -> None:
+        self.huey, self.store, self.jobs_dir = huey, store, Path(jobs_dir)
+        self.unsafe, self.lease_s, self.max_attempts = unsafe, lease_s, max_attempts
+        self.worker = f"{socket.gethostname()}:{os.getpid()}"
+
+        def evaluate(job_id: str) -> None:
+            run_job(job_id, self.store, self.execute, worker=self.worker, lease_s=self.lease_s)
+
+        def reap() -> list[str]:
+            return self.reap()
+
+        self.evaluate_task = huey.task(name="challenges.evaluate")(evaluate)
+        self.reap_task = huey.periodic_task(crontab(minute="*"), name="challenges.reap")(reap)
+
+    def submit(self, solution: str | Path, challenge: str, *,
+               splits: Sequence[str] = ("public", "hidden")) -> str:
+        """Stage ``solution`` (folder or zip) into an immutable canonical archive and queue its
+        evaluation on ``challenge`` (slug or bundle path); returns the job id. A solution that
+        is not a safe archive is recorded as ``rejected`` at once and never queued."""
+        job_id = new_job_id()
+        folder = self.jobs_dir / job_id
+        folder.mkdir(parents=True)
+        spec: dict[str, Any] = {"challenge": str(challenge), "splits": list(splits),
+                                "solution": str(folder / "solution.zip")}
+        try:
+            staged = stage_solution(solution, folder / "staged")
+        except ArchiveRejected as exc:
+            self._create_final(job_id, spec, {"status": "rejected", "failure_reason": "rejected",
+                                              "message": str(exc)})
+            return job_id
+        (folder / "solution.zip").write_bytes(staged.archive)
+        spec["sha256"] = staged.sha256
+        self.store.create(job_id, spec)
+        self.evaluate_task(job_id)
+        return job_id
+
+    def _create_final(self, job_id: str, spec: dict[str, Any], result: dict[str, Any]) -> None:
+        record_final = getattr(self.store, "record_final", None)
+        if record_final is None:
+            raise TypeError("the result store cannot record a decided job")
+        record_final(job_id, spec, result)
+
+    def execute(self, spec: dict[str, Any]) -> dict[str, Any]:
+        """Run one evaluation (the worker's side): exactly ``challenge evaluate``."""
+        from smarttouch.challenges.catalog import resolve_challenge
+        from smarttouch.challenges.evaluation import evaluate_solution
+
+        try:
+            sandbox = Sandbox(unsafe=self.unsafe)
+        except SandboxUnavailable as exc:
+            return {"status": "failed", "failure_reason": "sandbox_unavailable", "message": str(exc)}
+        challenge = resolve_challenge(spec["challenge"])
+        artifacts = Path(spec["solution"]).parent / "artifacts"
+        result = evaluate_solution(spec["solution"], challenge, sandbox=sandbox,
+                                   splits=tuple(spec["splits"]), artifacts_dir=artifacts)
+        return result.to_dict()
+
+    def reap(self) -> list[str]:
+        """Requeue (or fail) jobs whose worker stopped renewing its lease; returns requeued ids."""
+        requeued = self.store.reclaim_expired(time.time(), self.max_attempts)
+        for job_id in requeued:
+            self.evaluate_task(job_id)
+        return requeued
+
+
+def default_queue(*, instance: Path | None = None, redis_url: str | None = None,
+                  unsafe: bool = False, lease_s: float = 60.0) -> EvaluationQueue:
+    """The stand-alone queue of an instance folder: huey + a file store in
+    ``<instance>/challenge-jobs``."""
+    folder = instance or instance_path()
+    jobs = folder / "challenge-jobs"
+    return EvaluationQueue(make_huey(instance=folder, redis_url=redis_url),
+                           FileResultStore(jobs / "state"), jobs, unsafe=unsafe, lease_s=lease_s)

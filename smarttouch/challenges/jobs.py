@@ -1,0 +1,197 @@
+"""Evaluation jobs: their state machine, where their state lives, and running one.
+
+States: ``queued -> running -> scored | failed | timed_out | rejected``. A worker *claims* a
+queued job with a lease (an expiry time) that a heartbeat thread renews while it works. If the
+worker dies, renewals stop; :meth:`ResultStore.reclaim_expired` (run periodically and at worker
+start) puts the job back to ``queued`` to be retried, or, after ``max_attempts`` claims, to
+``failed`` with reason ``worker_lost``. So a job is never left ``running``. Each claim gets a
+token; a late worker whose lease was taken over cannot overwrite the new attempt's result.
+
+:class:`ResultStore` is the interface the hub plugs its database into;
+:class:`FileResultStore` (one JSON file per job, transitions under a file lock) is the
+stand-alone implementation used by the CLI and tests.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import tempfile
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+from smarttouch.challenges.status import FINAL_STATES, QUEUED, RUNNING, status_for
+
+log = logging.getLogger(__name__)
+
+
+class ResultStore(Protocol):
+    """Where job state lives (the hub implements this over its database)."""
+
+    def create(self, job_id: str, spec: dict[str, Any]) -> None: ...
+    def get(self, job_id: str) -> dict[str, Any] | None: ...
+    def claim(self, job_id: str, worker: str, lease_s: float) -> str | None: ...
+    def renew(self, job_id: str, token: str, lease_s: float) -> bool: ...
+    def finish(self, job_id: str, token: str, result: dict[str, Any]) -> bool: ...
+    def reclaim_expired(self, now: float, max_attempts: int) -> list[str]: ...
+
+
+class FileResultStore:
+    """Job records as ``<root>/<job_id>.json``; every transition holds ``<root>/.lock``."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        with open(self.root / ".lock", "a+") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def _path(self, job_id: str) -> Path:
+        if not job_id.replace("-", "").isalnum():
+            raise ValueError(f"bad job id {job_id!r}")
+        return self.root / f"{job_id}.json"
+
+    def _write(self, record: dict[str, Any]) -> None:
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".job-")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(record, fh, indent=1)
+        os.replace(tmp, self._path(record["job_id"]))
+
+    def get(self, job_id: str) -> dict[str, Any] | None:
+        try:
+            return json.loads(self._path(job_id).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+
+    def create(self, job_id: str, spec: dict[str, Any]) -> None:
+        with self._locked():
+            if self._path(job_id).exists():
+                raise ValueError(f"job {job_id} exists already")
+            self._write({"job_id": job_id, "spec": spec, "state": QUEUED, "failure_reason": None,
+                         "message": "", "attempts": 0, "token": None, "lease_expires": None,
+                         "created_at": time.time(), "started_at": None, "finished_at": None,
+                         "result": None})
+
+    def record_final(self, job_id: str, spec: dict[str, Any], result: dict[str, Any]) -> None:
+        """Create a job that is already decided (e.g. rejected at submission)."""
+        self.create(job_id, spec)
+        with self._locked():
+            record = self.get(job_id)
+            assert record is not None
+            _apply_result(record, result)
+            self._write(record)
+
+    def claim(self, job_id: str, worker: str, lease_s: float) -> str | None:
+        with self._locked():
+            record = self.get(job_id)
+            if record is None or record["state"] != QUEUED:
+                return None
+            record["attempts"] += 1
+            token = f"{worker}#{record['attempts']}"
+            record.update(state=RUNNING, token=token, lease_expires=time.time() + lease_s,
+                          started_at=time.time())
+            self._write(record)
+            return token
+
+    def renew(self, job_id: str, token: str, lease_s: float) -> bool:
+        with self._locked():
+            record = self.get(job_id)
+            if record is None or record["state"] != RUNNING or record["token"] != token:
+                return False
+            record["lease_expires"] = time.time() + lease_s
+            self._write(record)
+            return True
+
+    def finish(self, job_id: str, token: str, result: dict[str, Any]) -> bool:
+        with self._locked():
+            record = self.get(job_id)
+            if record is None or record["state"] != RUNNING or record["token"] != token:
+                return False
+            _apply_result(record, result)
+            self._write(record)
+            return True
+
+    def reclaim_expired(self, now: float, max_attempts: int) -> list[str]:
+        requeued = []
+        with self._locked():
+            for path in sorted(self.root.glob("*.json")):
+                record = json.loads(path.read_text(encoding="utf-8"))
+                if record["state"] != RUNNING or (record["lease_expires"] or 0) > now:
+                    continue
+                if record["attempts"] >= max_attempts:
+                    _apply_result(record, {"status": "failed", "failure_reason": "worker_lost",
+                                           "message": f"the worker stopped during {record['attempts']} "
+                                                      "attempt(s); giving up"})
+                else:
+                    record.update(state=QUEUED, token=None, lease_expires=None)
+                    requeued.append(record["job_id"])
+                self._write(record)
+        return requeued
+
+
+def _apply_result(record: dict[str, Any], result: dict[str, Any]) -> None:
+    reason = result.get("failure_reason")
+    state = result.get("status") or status_for(reason)
+    if state not in FINAL_STATES:
+        raise ValueError(f"not a final state: {state!r}")
+    record.update(state=state, failure_reason=reason, message=result.get("message", ""),
+                  token=None, lease_expires=None, finished_at=time.time(), result=result)
+
+
+def new_job_id() -> str:
+    return uuid.uuid4().hex
+
+
+class _Heartbeat(threading.Thread):
+    """Renews a job's lease every ``lease_s / 3`` seconds until stopped or the lease is lost."""
+
+    def __init__(self, store: ResultStore, job_id: str, token: str, lease_s: float) -> None:
+        super().__init__(daemon=True, name=f"lease-{job_id[:8]}")
+        self.store, self.job_id, self.token, self.lease_s = store, job_id, token, lease_s
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.lease_s / 3):
+            if not self.store.renew(self.job_id, self.token, self.lease_s):
+                log.warning("job %s: lease lost", self.job_id)
+                return
+
+
+def run_job(job_id: str, store: ResultStore, execute: Callable[[dict[str, Any]], dict[str, Any]],
+            *, worker: str, lease_s: float = 60.0) -> dict[str, Any] | None:
+    """Claim job ``job_id``, run ``execute(spec) -> result dict`` under a renewed lease, store
+    the result. Returns the result, or None when the job was not claimable (finished, or
+    running elsewhere). An exception in ``execute`` becomes ``failed``/``internal_error``."""
+    token = store.claim(job_id, worker, lease_s)
+    if token is None:
+        return None
+    record = store.get(job_id)
+    assert record is not None
+    beat = _Heartbeat(store, job_id, token, lease_s)
+    beat.start()
+    try:
+        result = execute(record["spec"])
+    except Exception as exc:  # a hub-side failure; the job must still end
+        log.exception("job %s failed", job_id)
+        result = {"status": "failed", "failure_reason": "internal_error",
+                  "message": f"{type(exc).__name__}: {exc}", "log": traceback.format_exc(limit=-5)}
+    finally:
+        beat.stopped.set()
+        beat.join()
+    if not store.finish(job_id, token, result):
+        log.warning("job %s: result of a stale attempt dropped", job_id)
+    return result
