@@ -142,7 +142,9 @@ class SessionApp:
         self.calibration = {**self.device.calibration_dict(), "rom_max_deg": round(rom_max_deg, 2),
                             "preset": preset, **extra}
         self.log("calibration", **self.calibration)
-        self.adapter = DifficultyAdapter(self.targets, rom_max_deg, self.controller_factory(self.targets))
+        ceiling = min(self.targets.max_rom_deg, rom_max_deg)  # never past the therapist's max nor today's comfort
+        bounded = self.targets.with_(max_rom_deg=ceiling, target_rom_deg=min(self.targets.target_rom_deg, ceiling))
+        self.adapter = DifficultyAdapter(bounded, rom_max_deg, self.controller_factory(bounded))
         self.ctx = GameContext(targets=self.targets, movement=self.movement, difficulty=self.adapter.difficulty,
                                rng=random.Random(self.config.seed + 1), data_dir=self.data_dir, size=self.size)
 

@@ -24,12 +24,10 @@ class SuccessBandController(Protocol):
     def record(self, success: bool) -> float: ...
 
 
-def scoring_controller(targets: PlanTargets) -> SuccessBandController | None:
-    """The scoring room's controller for these targets, or None when it is not installed."""
-    try:
-        from smarttouch.scoring.difficulty import make_session_controller  # type: ignore[attr-defined]
-    except ImportError:
-        return None
+def scoring_controller(targets: PlanTargets) -> SuccessBandController:
+    """The scoring room's weighted up-down staircase for these targets (degrees, 0..1 difficulty)."""
+    from smarttouch.scoring.difficulty import make_session_controller
+
     return make_session_controller(
         target_rom_deg=targets.target_rom_deg, max_rom_deg=targets.max_rom_deg, difficulty=targets.difficulty
     )
