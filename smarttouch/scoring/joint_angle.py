@@ -134,7 +134,8 @@ class AngleTracker:
             done = k
         twist = np.degrees(Q.twist_angle(rel[done:], self._axis))
         ref = twist[0] if self._prev_angle is None else self._prev_angle
-        unwrapped = np.degrees(np.unwrap(np.radians(np.concatenate([[ref], twist]))))[1:]
-        out[done:] = unwrapped
+        steps = np.diff(twist, prepend=ref)
+        steps = (steps + 180.0) % 360.0 - 180.0  # unwrap: no jump of 180 deg or more per sample
+        out[done:] = ref + np.cumsum(steps)
         self._prev_angle = float(out[-1])
         return out

@@ -98,14 +98,16 @@ class RepDetector:
         self._crossed = False
         self._speed = 0.0  # running max |v| of the current rep
         self.reps: list[Rep] = []
+        self._h: float | None = None
 
     @property
     def hysteresis_deg(self) -> float:
-        """Current hysteresis ``h`` in degrees."""
-        if not self.reps:
-            return self.min_rep_deg
+        """Current hysteresis ``h`` in degrees (updated when a rep completes)."""
+        return self._h if self._h is not None else self.min_rep_deg
+
+    def _update_hysteresis(self) -> None:
         ref = float(np.median([r.rom_deg for r in self.reps[-3:]]))
-        return max(self.min_rep_deg, HYSTERESIS_FRACTION * ref)
+        self._h = max(self.min_rep_deg, HYSTERESIS_FRACTION * ref)
 
     def update(self, t: np.ndarray, angle_deg: np.ndarray, rate_dps: np.ndarray) -> list[tuple[str, Rep | int, float]]:
         """Add samples; return events ``("started", rep_index, t_start)`` and
@@ -230,5 +232,6 @@ class RepDetector:
             t_peak=float(t[self._peak[1]]) - self.delay_s,
         )
         self.reps.append(rep)
+        self._update_hysteresis()
         self.state = self.REST
         return ("completed", rep, rep.t_end)
