@@ -85,11 +85,11 @@ class AngleTracker:
         keep = ends >= 0
         means, ends = means[keep], ends[keep]
         hit = np.flatnonzero(means < STILL_DPS)
-        if hit.size:
+        late = np.flatnonzero(self._count + ends + 1 >= self._fallback)
+        if hit.size and not (late.size and late[0] < hit[0]):
             i = int(ends[hit[0]])
             self._set_neutral(quat[i], self._count + i, from_calibration=True)
             return i + 1
-        late = np.flatnonzero(self._count + ends + 1 >= self._fallback)
         upto = int(late[0]) + 1 if late.size else len(means)
         if upto:
             j = int(np.argmin(means[:upto]))
