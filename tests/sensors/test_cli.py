@@ -97,3 +97,19 @@ def test_record_user_errors(runner, tmp_path, args, message):
     assert res.exit_code != 0
     assert not (tmp_path / "x.npz").exists()
     assert message in res.output and "Traceback" not in res.output
+
+
+def test_sensor_profile_doc_examples_decode(runner):
+    import re
+    from pathlib import Path
+
+    from smarttouch.sensors.profiles import smarttouch_imu
+
+    doc = (Path(__file__).parents[2] / "docs" / "sensor-profile.md").read_text()
+    payload = re.search(r"--profile smarttouch-imu ([0-9a-f]+)`", doc).group(1)
+    res = runner.invoke(main, ["sensors", "decode", "--profile", "smarttouch-imu", payload])
+    assert json.loads(res.output) == {"samples": [{"acc": [0.0, 0.0, 1.0], "gyr": [0.0, 0.0, 0.0]}]}
+    assert "c800 03 01 08 01" in doc
+    cfg = smarttouch_imu.decode_config(bytes.fromhex("c80003010801"))
+    assert (cfg["rate_hz"], cfg["acc_range_g"], cfg["gyr_range_dps"], cfg["samples_per_notification"],
+            cfg["mag"]) == (200, 16.0, 500.0, 8, True)

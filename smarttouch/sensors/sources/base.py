@@ -10,6 +10,7 @@ hiccups resumes on fresh motion instead of replaying stale motion.
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from typing import Any
 
@@ -39,13 +40,16 @@ class BatchQueue:
         self.dropped = 0
         self.put_count = 0
 
-    def put(self, batch: ImuBatch) -> None:
+    def put(self, batch: ImuBatch) -> float:
+        """Queue ``batch``; returns the ``time.perf_counter()`` at which it became visible."""
         with self._cond:
             if len(self._items) == self._items.maxlen:
                 self.dropped += 1
             self._items.append(batch)
+            queued_at = time.perf_counter()
             self.put_count += 1
             self._cond.notify_all()
+        return queued_at
 
     def drain(self) -> list[ImuBatch]:
         """Everything queued, oldest first (non-blocking)."""

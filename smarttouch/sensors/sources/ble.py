@@ -151,6 +151,11 @@ class BleSource(Source):
         return self._connected
 
     @property
+    def time_origin(self) -> float:
+        """``time.perf_counter()`` value that sample time 0 corresponds to."""
+        return self._t0
+
+    @property
     def stats(self) -> dict[str, Any]:
         c = self._counters
         return {
@@ -338,10 +343,10 @@ class BleSource(Source):
             t = self._clock.assign(arrival - self._t0, len(decoded), rate)
             if self._gap_start is not None:
                 self._record_gap(float(t[0]))
-            self._queue.put(ImuBatch(t, decoded.acc, decoded.gyr, decoded.mag, decoded.quat))
+            queued_at = self._queue.put(ImuBatch(t, decoded.acc, decoded.gyr, decoded.mag, decoded.quat))
+            self.latencies_s.append(queued_at - arrival)
             self._counters["received"] += len(decoded)
             self._counters["batches"] += 1
-            self.latencies_s.append(time.perf_counter() - arrival)
 
         return on_notification
 
