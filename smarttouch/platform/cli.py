@@ -187,14 +187,26 @@ def seed(demo: bool) -> None:
 
 
 # ------------------------------------------------------------------------- serve
-def _serve(app: Any, host: str, port: int, threads: int) -> None:
-    import waitress
+def _make_server(app: Any, host: str, port: int, threads: int) -> Any:
+    """A waitress server bound to host:port (port 0 picks a free one)."""
+    import waitress.server
 
     try:
-        waitress.serve(app, host=host, port=port, threads=threads, ident="smarttouch")
+        return waitress.server.create_server(app, host=host, port=port, threads=threads,
+                                             ident="smarttouch")
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}; "
                                    "choose another with --port") from None
+
+
+def _url(server: Any, host: str) -> str:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    return f"http://{shown}:{server.effective_port}/"
+
+
+def _run(server: Any) -> None:
+    """Serve until Ctrl+C."""
+    server.run()
 
 
 _host = click.option("--host", envvar="SMARTTOUCH_HOST", default="127.0.0.1",
@@ -211,9 +223,9 @@ _threads = click.option("--threads", default=8, show_default=True, type=int,
 @_threads
 def serve(host: str, port: int, threads: int) -> None:
     """Serve the hub with waitress (use gunicorn behind a proxy for several processes)."""
-    app = _app()
-    click.echo(f"SmartTouch hub on http://{host}:{port}/  (Ctrl+C to stop)")
-    _serve(app, host, port, threads)
+    server = _make_server(_app(), host, port, threads)
+    click.echo(f"SmartTouch hub on {_url(server, host)}  (Ctrl+C to stop)")
+    _run(server)
 
 
 @click.command()
@@ -236,7 +248,7 @@ def demo(host: str, port: int, threads: int) -> None:
         click.echo("The database already has accounts: demo data not added.")
         with session_scope(app) as session:
             _print_logins(demo_logins(session))
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    click.echo(f"\nOpen http://{shown}:{port}/ in your browser.  (Ctrl+C to stop)")
+    server = _make_server(app, host, port, threads)
+    click.echo(f"\nOpen {_url(server, host)} in your browser.  (Ctrl+C to stop)")
     sys.stdout.flush()
-    _serve(app, host, port, threads)
+    _run(server)

@@ -82,13 +82,18 @@ def test_production_without_secret_is_a_clear_error(runner) -> None:
 
 def test_demo_migrates_seeds_once_and_serves(tmp_path, runner, monkeypatch) -> None:
     served = []
-    monkeypatch.setattr(platform_cli, "_serve",
-                        lambda app, host, port, threads: served.append((app, host, port)))
+
+    def fake_run(server) -> None:  # bound for real on a free port, closed instead of run
+        served.append((server.application, server.effective_port))
+        server.close()
+
+    monkeypatch.setattr(platform_cli, "_run", fake_run)
     runner.env["SMARTTOUCH_DATABASE_URL"] = f"sqlite:///{tmp_path / 'demo.db'}"
-    result = runner.invoke("demo", "--port", "8123")
+    result = runner.invoke("demo", "--port", "0")
     assert result.exit_code == 0, result.output
-    assert "http://127.0.0.1:8123/" in result.output and "demo-patient" in result.output
-    assert served and served[0][2] == 8123
-    again = runner.invoke("demo", "--port", "8123")
+    app, port = served[0]
+    assert int(port) > 0 and f"Open http://127.0.0.1:{port}/" in result.output
+    assert "patient@example.org" in result.output and "demo-patient" in result.output
+    again = runner.invoke("demo", "--port", "0")
     assert "demo data not added" in again.output and "demo-therapist" in again.output
-    assert _count(served[0][0], Patient) == _count(served[1][0], Patient)
+    assert _count(app, Patient) == _count(served[1][0], Patient) >= 6
