@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-HYSTERESIS_FRACTION = 0.3
+HYSTERESIS_FRACTION = 0.2
 RETURN_FRACTION = 0.3
 STOP_FRACTION = 0.1
 STOP_MIN_DPS = 3.0
