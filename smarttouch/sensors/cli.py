@@ -60,7 +60,8 @@ def profiles() -> None:
         click.echo(f"{name:<20} {cls.kind:<10} {cls.service_uuid}  {cls.title}")
 
 
-async def _scan(seconds: float, virtual: str | None) -> list[tuple[str, str, int, str]]:
+async def _scan(seconds: float, virtual: str | None, service: str | None = None,
+                name: str | None = None) -> list[tuple[str, str, int, str]]:
     from bleak import BleakScanner
 
     scanner_backend = None
@@ -71,12 +72,15 @@ async def _scan(seconds: float, virtual: str | None) -> list[tuple[str, str, int
         scanner_backend = BumbleScannerBackend
         sensor = await VirtualSensor(virtual).start()
     try:
-        found = await BleakScanner.discover(timeout=seconds, return_adv=True, backend=scanner_backend)
+        found = await BleakScanner.discover(timeout=seconds, return_adv=True, backend=scanner_backend,
+                                            service_uuids=[service] if service else None)
     finally:
         if sensor is not None:
             await sensor.stop()
     rows = []
     for device, adv in found.values():
+        if name is not None and name.lower() not in (adv.local_name or device.name or "").lower():
+            continue
         prof = profile_for_service(list(adv.service_uuids))
         rows.append((device.address, adv.local_name or device.name or "", adv.rssi,
                      prof.name if prof else "-"))
@@ -88,12 +92,24 @@ async def _scan(seconds: float, virtual: str | None) -> list[tuple[str, str, int
               help="How long to listen for advertisements.")
 @click.option("--virtual", type=click.Choice(["thingy52-raw", "smarttouch-imu"]), default=None,
               help="Scan a virtual sensor on the in-process link instead of the radio (demo).")
-def scan(seconds: float, virtual: str | None) -> None:
+@click.option("--service", default=None,
+              help="Only devices advertising this service: a UUID or a profile key (e.g. thingy52-raw).")
+@click.option("--name", default=None, help="Only devices whose advertised name contains this text.")
+def scan(seconds: float, virtual: str | None, service: str | None, name: str | None) -> None:
     """Scan for BLE wearables and show address, name, signal and recognised profile."""
+    from bleak.uuids import normalize_uuid_str
+
     from smarttouch.sensors.sources.ble import NO_ADAPTER_HINT, is_no_adapter_error
 
+    if service is not None:
+        if service in PROFILES:
+            service = PROFILES[service].service_uuid
+        try:
+            service = normalize_uuid_str(service)
+        except ValueError:
+            raise click.ClickException(f"--service: {service!r} is not a UUID or profile key") from None
     try:
-        rows = asyncio.run(_scan(seconds, virtual))
+        rows = asyncio.run(_scan(seconds, virtual, service, name))
     except Exception as exc:
         if is_no_adapter_error(exc):
             raise click.ClickException(NO_ADAPTER_HINT) from None

@@ -21,7 +21,7 @@ import io
 import json
 import math
 import os
-import tempfile
+import uuid
 from pathlib import Path
 from collections.abc import Callable
 from typing import Any
@@ -348,13 +348,14 @@ def save_recording(rec: Recording, path: str | os.PathLike[str]) -> Path:
         raise RecordingError(f"{p}: unknown recording format {suffix!r} (use .npz or .csv)")
     validate_recording(rec)
     p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+    # a unique sibling opened with "x" (not mkstemp): the file gets the umask's permissions
+    tmp = p.with_name(f".{p.name}.{uuid.uuid4().hex}.tmp")
     try:
         if suffix == ".npz":
-            with os.fdopen(fd, "wb") as fh:
+            with open(tmp, "xb") as fh:
                 _write_npz(rec, fh)
         else:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            with open(tmp, "x", encoding="utf-8", newline="") as fh:
                 _write_csv(rec, fh)
         os.replace(tmp, p)
     except BaseException:

@@ -113,3 +113,21 @@ def test_sensor_profile_doc_examples_decode(runner):
     cfg = smarttouch_imu.decode_config(bytes.fromhex("c80003010801"))
     assert (cfg["rate_hz"], cfg["acc_range_g"], cfg["gyr_range_dps"], cfg["samples_per_notification"],
             cfg["mag"]) == (200, 16.0, 500.0, 8, True)
+
+
+@pytest.mark.parametrize("args, expect_found", [
+    (["--service", "smarttouch-imu"], True),
+    (["--service", "ef680400-9b35-4933-9b10-52ffa9740042"], False),
+    (["--name", "st-imu"], True),
+    (["--name", "Thingy"], False),
+])
+def test_scan_filters_by_service_or_name(runner, args, expect_found):
+    res = runner.invoke(main, ["sensors", "scan", "--seconds", "0.3", "--virtual", "smarttouch-imu", *args])
+    assert res.exit_code == 0, res.output
+    assert ("ST-IMU" in res.output) == expect_found
+    assert expect_found or "no devices found" in res.output
+
+
+def test_scan_rejects_bad_service(runner):
+    res = runner.invoke(main, ["sensors", "scan", "--service", "not-a-uuid"])
+    assert res.exit_code != 0 and "not a UUID or profile key" in res.output

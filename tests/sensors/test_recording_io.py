@@ -222,3 +222,15 @@ def test_corrupted_bytes_only_recording_error(pos, value):
         recording_from_bytes(bytes(data))
     except RecordingError:
         pass
+
+
+def test_saved_file_respects_umask(tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        path = save_recording(make_recording(), tmp_path / "perm.npz")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644

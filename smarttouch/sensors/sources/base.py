@@ -109,6 +109,11 @@ class Source:
         raise NotImplementedError
 
     @property
+    def sample_rate_hz(self) -> float:
+        """Nominal sample rate in Hz (as announced by the device once connected)."""
+        return float(self.info.get("sample_rate_hz") or 100.0)
+
+    @property
     def finished(self) -> bool:
         """True when a finite source (sim, replay) has delivered everything."""
         return False
