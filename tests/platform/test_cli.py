@@ -6,7 +6,7 @@ from flask import Flask
 from sqlmodel import Session, func, select
 
 from smarttouch.platform import cli as platform_cli
-from smarttouch.platform.db import get_engine
+from smarttouch.platform.db import get_engine, make_engine
 from smarttouch.platform.models import Assignment, Patient, User
 from smarttouch.platform.services.passwords import verify_password
 
@@ -84,16 +84,21 @@ def test_demo_migrates_seeds_once_and_serves(tmp_path, runner, monkeypatch) -> N
     served = []
 
     def fake_run(server) -> None:  # bound for real on a free port, closed instead of run
-        served.append((server.application, server.effective_port))
+        served.append(server.effective_port)
         server.close()
 
     monkeypatch.setattr(platform_cli, "_run", fake_run)
-    runner.env["SMARTTOUCH_DATABASE_URL"] = f"sqlite:///{tmp_path / 'demo.db'}"
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    runner.env["SMARTTOUCH_DATABASE_URL"] = url
     result = runner.invoke("demo", "--port", "0")
     assert result.exit_code == 0, result.output
-    app, port = served[0]
+    port = served[0]
     assert int(port) > 0 and f"Open http://127.0.0.1:{port}/" in result.output
     assert "patient@example.org" in result.output and "demo-patient" in result.output
     again = runner.invoke("demo", "--port", "0")
     assert "demo data not added" in again.output and "demo-therapist" in again.output
-    assert _count(app, Patient) == _count(served[1][0], Patient) >= 6
+    assert len(served) == 2
+    engine = make_engine(url)
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(Patient)).one() == 7
+    engine.dispose()
