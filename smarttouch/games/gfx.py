@@ -155,6 +155,30 @@ def shaded_ball(radius: int, color: Color) -> pygame.Surface:
     return surf
 
 
+def thick_arc(surface: pygame.Surface, color: Color, center: tuple[float, float], radius: float, width: float,
+              start: float, end: float) -> None:
+    """A solid arc from angle ``start`` to ``end`` (radians, counter-clockwise, 0 = right), as a
+    polygon: no gaps, unlike pygame.draw.arc with a wide line."""
+    import math
+
+    if end <= start:
+        return
+    n = max(4, int((end - start) * radius / 6))
+    outer, inner = radius, radius - width
+    pts = [(center[0] + outer * math.cos(start + (end - start) * i / n), center[1] - outer * math.sin(start + (end - start) * i / n))
+           for i in range(n + 1)]
+    pts += [(center[0] + inner * math.cos(end - (end - start) * i / n), center[1] - inner * math.sin(end - (end - start) * i / n))
+            for i in range(n + 1)]
+    pygame.draw.polygon(surface, color, pts)
+
+
+def fitting_size(text: str, size: int, width: int, smallest: int = 18) -> int:
+    """The largest font size <= ``size`` at which ``text`` fits in ``width`` pixels."""
+    while size > smallest and font(size).size(text)[0] > width:
+        size -= 2
+    return size
+
+
 def button(surface: pygame.Surface, rect: pygame.Rect, label: str, fill: Color, text_color: Color = WHITE,
            size: int = 34, focused: bool = False) -> None:
     """A big pill button with a shadow and a focus ring (keyboard users see where they are)."""
@@ -165,7 +189,7 @@ def button(surface: pygame.Surface, rect: pygame.Rect, label: str, fill: Color, 
     pygame.draw.rect(surface, lighten(fill, 0.22), top, border_radius=rect.height // 2)
     if focused:
         pygame.draw.rect(surface, INK, rect.inflate(10, 10), width=4, border_radius=rect.height // 2 + 5)
-    draw_text(surface, label, size, rect.center, text_color, outline=darken(fill, 0.45))
+    draw_text(surface, label, fitting_size(label, size, rect.width - 36), rect.center, text_color, outline=darken(fill, 0.45))
 
 
 def progress_bar(surface: pygame.Surface, rect: pygame.Rect, fraction: float, fill: Color, label: str = "") -> None:

@@ -38,7 +38,8 @@ class RunOptions:
     this many seconds on the session clock (None = until done). draw_every: in fast headless
     mode draw one step in N (screenshots are always drawn). screenshot_dir: where F12 and
     scene screenshots go; screenshot_scenes: save one picture of each scene (named
-    GAME-SCENE.png) once it has been shown for ``screenshot_after_s``.
+    GAME-SCENE.png) once it has been shown for ``screenshot_after_s`` (the play scene after
+    ``play_screenshot_after_s``, so the picture shows a game in progress).
     """
 
     headless: bool = False
@@ -49,6 +50,7 @@ class RunOptions:
     screenshot_dir: Path | None = None
     screenshot_scenes: bool = False
     screenshot_after_s: float = 1.2
+    play_screenshot_after_s: float = 14.0
     max_frames: int | None = None
     config: AppConfig = field(default_factory=AppConfig)
 
@@ -132,7 +134,8 @@ def run_session(targets: PlanTargets, device: InputDevice, *, game: Game | str |
     app = SessionApp(the_game, targets, device, config=opts.config, sound=sound, history=hist, data_dir=Path(data_dir),
                      controller_factory=controller_factory, progress_fn=progress_fn, size=CANVAS)
     fast = opts.headless and device.simulated_time
-    shots = Screenshots(opts.screenshot_dir, the_game.info.key, opts.screenshot_scenes, opts.screenshot_after_s)
+    shots = Screenshots(opts.screenshot_dir, the_game.info.key, opts.screenshot_scenes, opts.screenshot_after_s,
+                        opts.play_screenshot_after_s)
     device.start()
     try:
         _loop(app, screen, opts, fast, shots, on_step)
@@ -146,11 +149,12 @@ def run_session(targets: PlanTargets, device: InputDevice, *, game: Game | str |
 class Screenshots:
     """Scene screenshots (once per scene) and on-demand ones (F12)."""
 
-    def __init__(self, folder: Path | None, key: str, per_scene: bool, after_s: float):
+    def __init__(self, folder: Path | None, key: str, per_scene: bool, after_s: float, play_after_s: float):
         self.folder = Path(folder) if folder else None
         self.key = key
         self.per_scene = per_scene and self.folder is not None
         self.after_s = after_s
+        self.play_after_s = play_after_s
         self.taken: set[str] = set()
         self.saved: list[Path] = []
         self.requested = False
@@ -161,8 +165,8 @@ class Screenshots:
         if self.requested:
             return True
         name = app.scene.name
-        return self.per_scene and name not in self.taken and app.scene.age_s >= min(
-            self.after_s, app.config.summary_hold_s * 0.5 if name == "summary" else self.after_s)
+        wait = {"summary": min(self.after_s, app.config.summary_hold_s * 0.5), "play": self.play_after_s}.get(name, self.after_s)
+        return self.per_scene and name not in self.taken and app.scene.age_s >= wait
 
     def save(self, pygame: Any, canvas: Any, app: SessionApp) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)

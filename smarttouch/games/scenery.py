@@ -26,8 +26,9 @@ def hill_points(w: int, h: int, base: float, amp: float, phase: float, waves: tu
     return pts
 
 
-def draw_cloud(surface: pygame.Surface, x: float, y: float, scale: float, alpha: int = 235) -> None:
-    """A puffy cloud of overlapping discs with a soft shadow underneath."""
+@lru_cache(maxsize=32)
+def cloud_sprite(scale: float, alpha: int = 235) -> pygame.Surface:
+    """A puffy cloud of overlapping discs with a soft shade underneath (cached per scale)."""
     blobs = ((0, 0, 34), (36, -14, 42), (78, 0, 32), (40, 10, 36), (-30, 8, 24), (104, 10, 22))
     w, h = int(190 * scale), int(100 * scale)
     surf = pygame.Surface((w, h), pygame.SRCALPHA)
@@ -36,7 +37,13 @@ def draw_cloud(surface: pygame.Surface, x: float, y: float, scale: float, alpha:
         pygame.draw.circle(surf, (200, 214, 230, alpha), (ox + int(dx * scale), oy + int(dy * scale) + 6), int(r * scale))
     for dx, dy, r in blobs:
         pygame.draw.circle(surf, (*WHITE, alpha), (ox + int(dx * scale), oy + int(dy * scale)), int(r * scale))
-    surface.blit(surf, (int(x - ox), int(y - oy)))
+    return surf
+
+
+def draw_cloud(surface: pygame.Surface, x: float, y: float, scale: float, alpha: int = 235) -> None:
+    """Blit a cloud centred near (x, y)."""
+    scale = round(scale, 2)
+    surface.blit(cloud_sprite(scale, alpha), (int(x - 45 * scale), int(y - 55 * scale)))
 
 
 def draw_sun(surface: pygame.Surface, x: int, y: int, r: int) -> None:

@@ -80,7 +80,7 @@ class GardenState:
 
 def sun_y(position: float, h: int) -> float:
     """Screen y of the sun: just above the garden when seated (0), high in the sky standing (1)."""
-    return y_of(position, h) * 0.62 + (1 - 0.62) * y_of(1.0, h) - 0.02 * h
+    return y_of(position, h) * 0.62 + (1 - 0.62) * y_of(1.0, h) - 0.07 * h
 
 
 @register
@@ -163,7 +163,7 @@ class Garden(RepGame):
     def _slot_pos(self, slot: int) -> tuple[float, float]:
         w, h = self.ctx.size
         row, col = divmod(slot, 8)
-        return w * (0.12 + 0.108 * col + 0.03 * (row % 2)), h * (0.70 + 0.09 * row)
+        return w * (0.13 + 0.105 * col + 0.03 * (row % 2)), h * (0.745 + 0.085 * row)
 
     def draw(self, surface: pygame.Surface) -> None:
         w, h = surface.get_size()
@@ -187,12 +187,19 @@ class Garden(RepGame):
             draw_cloud(surface, (i * 430 + self.t * 10) % (w + 300) - 150, h * (0.22 + 0.07 * i), 0.7)
         ground = pygame.Rect(0, int(h * 0.6), w, h - int(h * 0.6))
         surface.blit(gfx.vertical_gradient((w, ground.height), GRASS_TOP, GRASS_BOTTOM), ground.topleft)
+        fence = (236, 222, 196)
+        pygame.draw.rect(surface, darken(fence, 0.15), pygame.Rect(0, int(h * 0.575), w, 8))
+        pygame.draw.rect(surface, darken(fence, 0.15), pygame.Rect(0, int(h * 0.535), w, 8))
+        for x in range(10, w, 46):
+            post = pygame.Rect(x, int(h * 0.50), 22, int(h * 0.11))
+            pygame.draw.rect(surface, fence, post, border_top_left_radius=10, border_top_right_radius=10)
+            pygame.draw.rect(surface, darken(fence, 0.25), post, 2, border_top_left_radius=10, border_top_right_radius=10)
         bed = pygame.Rect(int(w * 0.07), int(h * 0.64), int(w * 0.86), int(h * 0.33))
         gfx.blit_shadow(surface, bed, radius=20, alpha=70)
         pygame.draw.rect(surface, SOIL, bed, border_radius=26)
         pygame.draw.rect(surface, darken(SOIL, 0.25), bed, 5, border_radius=26)
         for row in range(3):
-            y = int(h * (0.70 + 0.09 * row)) + 14
+            y = int(h * (0.745 + 0.085 * row)) + 10
             pygame.draw.line(surface, darken(SOIL, 0.18), (bed.left + 24, y), (bed.right - 24, y), 4)
         for i in range(40):
             px = bed.left + 20 + (i * 137) % (bed.width - 40)
@@ -201,8 +208,13 @@ class Garden(RepGame):
         for slot in range(SLOTS):
             self._plant(surface, slot)
         self.particles.draw(surface)
-        gfx.draw_text(surface, f"{self.garden.total_reps}", 30, (int(w * 0.07) + 40, int(h * 0.64) - 26), WHITE,
-                      outline=darken(GRASS_BOTTOM, 0.4))
+        sign = pygame.Rect(24, int(h * 0.40), 150, 48)
+        gfx.card(surface, sign, fill=(250, 240, 215), edge=darken(SOIL, 0.2), radius=14, shadow=True)
+        for k in range(5):
+            a = k * 2 * math.pi / 5
+            pygame.draw.circle(surface, FLOWER_COLOURS[0], (sign.left + 30 + int(9 * math.cos(a)), sign.centery + int(9 * math.sin(a))), 7)
+        pygame.draw.circle(surface, YELLOW, (sign.left + 30, sign.centery), 6)
+        gfx.draw_text(surface, str(self.garden.total_reps), 30, (sign.left + 56, sign.centery), darken(SOIL, 0.4), anchor="midleft")
         if self.celebrate > 0:
             gfx.draw_text(surface, "★ ★ ★", 80, (w // 2, int(h * 0.45)), YELLOW, outline=darken(ORANGE, 0.4))
 
@@ -213,21 +225,25 @@ class Garden(RepGame):
         x, y = self._slot_pos(slot)
         grow = self.grow_anim[slot]
         sway = 4 * math.sin(self.t * 1.6 + slot) * (1 + self.shine)
-        height = (18 + 16 * min(stage, 3)) * (0.6 + 0.4 * grow)
+        height = (22 + 22 * min(stage, 3)) * (0.6 + 0.4 * grow)
         top = (x + sway, y - height)
-        pygame.draw.line(surface, (46, 120, 50), (x, y), top, 5)
+        pygame.draw.ellipse(surface, darken(SOIL, 0.3), pygame.Rect(int(x) - 16, int(y) - 5, 32, 10))
+        pygame.draw.line(surface, (46, 120, 50), (x, y), top, 6)
         if stage >= 2:
             for side in (-1, 1):
-                leaf = pygame.Rect(0, 0, 26, 12)
-                leaf.center = (int(x + side * 13 + sway * 0.5), int(y - height * 0.45))
+                leaf = pygame.Rect(0, 0, 34, 15)
+                leaf.center = (int(x + side * 17 + sway * 0.5), int(y - height * 0.45))
                 pygame.draw.ellipse(surface, (70, 160, 70), leaf)
+                pygame.draw.ellipse(surface, (40, 110, 50), leaf, 2)
         color = FLOWER_COLOURS[self.garden.colours[slot]]
         if stage == 1:
-            pygame.draw.circle(surface, (90, 180, 80), (int(top[0]), int(top[1])), 7)
+            for side in (-1, 1):
+                pygame.draw.ellipse(surface, (90, 180, 80), pygame.Rect(int(top[0]) + (0 if side > 0 else -16), int(top[1]) - 6, 16, 10))
         elif stage == 3:
-            pygame.draw.ellipse(surface, color, pygame.Rect(int(top[0]) - 7, int(top[1]) - 12, 14, 20))
+            pygame.draw.ellipse(surface, color, pygame.Rect(int(top[0]) - 9, int(top[1]) - 16, 18, 26))
+            pygame.draw.ellipse(surface, darken(color, 0.3), pygame.Rect(int(top[0]) - 9, int(top[1]) - 16, 18, 26), 2)
         elif stage >= 4:
-            r = int(13 * (0.7 + 0.3 * grow))
+            r = int(17 * (0.7 + 0.3 * grow))
             for k in range(6):
                 a = k * math.pi / 3 + self.t * 0.2
                 pygame.draw.circle(surface, color, (int(top[0] + r * math.cos(a)), int(top[1] + r * math.sin(a))), r - 2)

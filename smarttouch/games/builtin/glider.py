@@ -122,14 +122,14 @@ class Glider(RepGame):
         for i in range(4):
             x = (i * 380 - self.scroll * 0.4) % (w + 380) - 190
             draw_cloud(surface, x, h * (0.2 + 0.12 * (i % 3)), 0.8 + 0.2 * (i % 2))
-        far = _strip(w, h, 0.80, (120, 178, 140), 0.7)
-        near = _strip(w, h, 0.88, (64, 140, 80), 2.6)
+        top = int(h * 0.70)
+        far = _strip(w, h, 0.80, (120, 178, 140), 0.7, top)
+        near = _strip(w, h, 0.88, (64, 140, 80), 2.6, top)
         off_far = int(self.scroll * 0.5) % w
         off_near = int(self.scroll * 1.2) % w
-        surface.blit(far, (-off_far, 0))
-        surface.blit(far, (w - off_far, 0))
-        surface.blit(near, (-off_near, 0))
-        surface.blit(near, (w - off_near, 0))
+        for strip, off in ((far, off_far), (near, off_near)):
+            surface.blit(strip, (-off, top))
+            surface.blit(strip, (w - off, top))
 
     def _ring(self, surface: pygame.Surface, r: dict[str, Any], back: bool) -> None:
         rx, ry = int(r["x"]), int(r["y"])
@@ -161,12 +161,12 @@ class Glider(RepGame):
 _STRIPS: dict[tuple[int, int, float], pygame.Surface] = {}
 
 
-def _strip(w: int, h: int, base: float, color, phase: float) -> pygame.Surface:
+def _strip(w: int, h: int, base: float, color, phase: float, top: int) -> pygame.Surface:
+    """A seamlessly wrapping band of hills (integer wave counts), only the rows below ``top``."""
     key = (w, h, base)
     if key not in _STRIPS:
-        surf = pygame.Surface((w, h), pygame.SRCALPHA)
-        pts = hill_points(w, h, h * base, h * 0.05, phase, (1.0, 3.0))
-        pts[1] = (0, pts[-2][1])  # seamless wrap: start where the strip ends
+        surf = pygame.Surface((w, h - top), pygame.SRCALPHA)
+        pts = [(x, y - top) for x, y in hill_points(w, h, h * base, h * 0.05, phase, (1.0, 3.0))]
         pygame.draw.polygon(surf, color, pts)
         pygame.draw.lines(surf, lighten(color, 0.3), False, pts[1:-1], 3)
         _STRIPS[key] = surf

@@ -137,8 +137,8 @@ class Lantern(RepGame):
         ring.center = (int(x), int(y))
         pygame.draw.circle(surface, (60, 70, 110), ring.center, 85, 8)
         if frac > 0:
-            pygame.draw.arc(surface, YELLOW if not self.reached else lighten(SKY_BLUE, 0.2), ring,
-                            math.pi / 2 - 2 * math.pi * frac, math.pi / 2, 10)
+            gfx.thick_arc(surface, YELLOW if not self.reached else lighten(SKY_BLUE, 0.2), ring.center, 89, 12,
+                          math.pi / 2 - 2 * math.pi * frac, math.pi / 2)
         for fx, fy, p in self.flying:
             jar = self._jar_rect(w, h)
             cx = fx + (jar.centerx - fx) * p

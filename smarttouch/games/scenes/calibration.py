@@ -107,23 +107,18 @@ def _ring(surface: pygame.Surface, centre: tuple[int, int], r: int, frac: float,
     gfx.blit_shadow(surface, pygame.Rect(centre[0] - rr, centre[1] - rr, 2 * rr, 2 * rr), radius=16, alpha=60, ellipse=True)
     pygame.draw.circle(surface, lighten(color, 0.8), centre, rr)
     if frac > 0:
-        rect = pygame.Rect(0, 0, 2 * rr, 2 * rr)
-        rect.center = centre
-        start = math.pi / 2
-        pygame.draw.arc(surface, color, rect, start - 2 * math.pi * frac, start, 18)
+        gfx.thick_arc(surface, color, centre, rr, 18, math.pi / 2 - 2 * math.pi * frac, math.pi / 2)
     surface.blit(gfx.shaded_ball(int(rr * 0.55), lighten(color, 0.2)), (centre[0] - int(rr * 0.55), centre[1] - int(rr * 0.55)))
     gfx.draw_text(surface, f"{int(frac * 100)}%", 34, centre, WHITE, outline=darken(color, 0.4))
 
 
 def _gauge(surface: pygame.Surface, centre: tuple[int, int], r: int, angle: float, peak: float, scale_deg: float) -> None:
     """A half-dial: the live angle as a needle, the best so far as a filled arc."""
-    rect = pygame.Rect(0, 0, 2 * r, 2 * r)
-    rect.center = centre
     top = max(scale_deg, peak, 1.0)
-    pygame.draw.arc(surface, lighten(SKY_BLUE, 0.6), rect, 0, math.pi, 22)
+    gfx.thick_arc(surface, lighten(SKY_BLUE, 0.6), centre, r, 22, 0, math.pi)
     f_peak = min(1.0, peak / top)
     if f_peak > 0:
-        pygame.draw.arc(surface, ORANGE, rect, math.pi * (1 - f_peak), math.pi, 22)
+        gfx.thick_arc(surface, ORANGE, centre, r, 22, math.pi * (1 - f_peak), math.pi)
     f = min(1.0, max(0.0, angle / top))
     a = math.pi * (1 - f)
     tip = (centre[0] + int((r - 8) * math.cos(a)), centre[1] - int((r - 8) * math.sin(a)))

@@ -29,6 +29,7 @@ class RestScene(Scene):
 
     def enter(self, app: Any) -> None:
         super().enter(app)
+        app.feedback.toasts.clear()  # the rest card itself says "well done"
         app.sound.play("rest", app.control.t)
         app.log("rest", seconds=app.targets.rest_s, next_set=app.set_index + 1)
 

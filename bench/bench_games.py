@@ -1,0 +1,101 @@
+"""Games: frame time (update + draw at 1280x720, headless) per game, and input latency.
+
+Motion is the simulator's (synthetic, labelled) played through the scoring room's real
+MotionTracker on the session clock, so a frame's cost includes tracking the batch it reads.
+Targets (issue 5): median frame <= 8 ms; a sensor batch changes the game state within one
+frame.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+import numpy as np  # noqa: E402
+import pygame  # noqa: E402
+
+from bench.common import report  # noqa: E402
+from smarttouch.games.app import AppConfig, SessionApp  # noqa: E402
+from smarttouch.games.history import History  # noqa: E402
+from smarttouch.games.inputs import RecordingInput  # noqa: E402
+from smarttouch.games.registry import game_keys, get_game  # noqa: E402
+from smarttouch.games.sensors import simulate_targets  # noqa: E402
+from smarttouch.games.sound import SoundBank  # noqa: E402
+from smarttouch.games.targets import PlanTargets  # noqa: E402
+
+STEP_S = 1.0 / 60.0
+FRAMES = 1200  # 20 s of play per game
+
+
+def _app(key: str, tmpdir: str) -> tuple[SessionApp, RecordingInput]:
+    info = get_game(key).info
+    movement = info.movements[0]
+    targets = PlanTargets(game=key, movement=movement, target_rom_deg=info.rom_deg, max_rom_deg=info.max_rom_deg,
+                          reps=200, sets=1)
+    sim = simulate_targets(targets, movement, seed=1, duration_s=60.0)
+    device = RecordingInput(sim.recording, movement)
+    app = SessionApp(get_game(key)(), targets, device, sound=SoundBank(enabled=False),
+                     config=AppConfig(instructions_s=0.5, summary_hold_s=1.0),
+                     history=History(os.path.join(tmpdir, f"{key}-history.json")), data_dir=None)
+    while app.scene.name != "play":
+        app.step(STEP_S)
+    return app, device
+
+
+def main() -> None:
+    import tempfile
+
+    pygame.display.init()
+    pygame.font.init()
+    pygame.display.set_mode((1280, 720))
+    canvas = pygame.Surface((1280, 720)).convert()
+    print(f"  frame = one 1/60 s logic step (tracker + game + framework) + a full draw at 1280x720, "
+          f"{FRAMES} frames of simulated motion per game")
+    with tempfile.TemporaryDirectory() as tmp:
+        for key in game_keys():
+            app, _ = _app(key, tmp)
+            for _ in range(30):  # warm caches (gradients, text, sprites)
+                app.step(STEP_S)
+                app.draw(canvas)
+            times = np.empty(FRAMES)
+            for i in range(FRAMES):
+                t0 = time.perf_counter()
+                app.step(STEP_S)
+                app.draw(canvas)
+                times[i] = time.perf_counter() - t0
+            med, p99 = np.median(times) * 1e3, np.percentile(times, 99) * 1e3
+            report(f"{key}: frame time median", med, "ms", "<= 8 ms", med <= 8.0)
+            report(f"{key}: frame time p99", p99, "ms", "(p99 of 16.7 ms budget)", p99 <= 16.7)
+
+        # latency: a batch that completes a rep must produce the game's rep event in the same step
+        app, device = _app("balloons", tmp)
+        lag_frames: list[int] = []
+        step_ms: list[float] = []
+        pending: list[int] = []
+        frame = 0
+        while frame < 3000 and app.quit_reason is None:
+            before = len(app.events)
+            t0 = time.perf_counter()
+            app.step(STEP_S)
+            dt_ms = (time.perf_counter() - t0) * 1e3
+            completed = sum(1 for e in app.control.events if e.kind == "completed")
+            reps = sum(1 for e in app.events[before:] if e.kind == "rep")
+            pending.extend([frame] * completed)
+            for _ in range(reps):
+                if pending:
+                    lag_frames.append(frame - pending.pop(0))
+            if completed:
+                step_ms.append(dt_ms)
+            frame += 1
+        lag = max(lag_frames) if lag_frames else float("nan")
+        report(f"batch -> game rep event, worst over {len(lag_frames)} reps", lag, "frames", "<= 1 frame", lag <= 1)
+        report("batch -> game state, compute time of that step p99", float(np.percentile(step_ms, 99)), "ms",
+               "< 16.7 ms", float(np.percentile(step_ms, 99)) < 16.7)
+
+
+if __name__ == "__main__":
+    main()
