@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import tempfile
 from pathlib import Path
 
@@ -18,8 +19,7 @@ UNSAFE_HELP = ("Run WITHOUT the bubblewrap sandbox (rlimits only). Local develop
 
 
 def _progress(desc: str, total: int | None):
-    return tqdm(total=total, desc=desc, unit="rec", leave=False, file=click.get_text_stream("stderr"),
-                disable=None)
+    return tqdm(total=total, desc=desc, unit="rec", leave=False, file=sys.stderr, disable=None)
 
 
 def _load(ref: str, *, require_hidden: bool = True) -> Challenge:

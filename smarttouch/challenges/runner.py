@@ -134,6 +134,8 @@ def classify(exc: BaseException, loading: bool) -> tuple[str, str]:
         return "forbidden", f"{_violations[0]} is not allowed in the sandbox ({text})"
     if isinstance(exc, BlockingIOError) or (isinstance(exc, RuntimeError) and "thread" in str(exc)):
         return "forbidden", f"reached the sandbox's process limit ({text})"
+    if isinstance(exc, OSError) and exc.errno in (errno.EFBIG, errno.ENOSPC):
+        return "output_too_large", f"wrote more than the sandbox's file size or /tmp space allows ({text})"
     if isinstance(exc, OSError) and exc.errno in _FORBIDDEN_ERRNOS:
         return "forbidden", f"the sandbox refused an operation ({text})"
     if loading and isinstance(exc, ImportError):
@@ -173,7 +175,6 @@ def main(argv: list[str]) -> int:
         code = 3
     if os.getpid() != _MAIN_PID:
         os._exit(1)
-    sys.stdout.flush()
     view = memoryview(data)
     while view:
         view = view[os.write(result_fd, view):]
@@ -182,4 +183,10 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    status = main(sys.argv)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(status)  # do not wait for threads or exit handlers the solution left behind

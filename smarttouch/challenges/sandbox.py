@@ -38,10 +38,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import smarttouch
 from smarttouch.challenges.bundle import Limits
 
 RUNNER = Path(__file__).with_name("runner.py")
+PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the smarttouch package
 SANDBOX_PACKAGES = ("sensors", "scoring", "games")
 NOBODY = 65534
 LOG_KEEP_BYTES = 64 * 1024
@@ -117,7 +117,7 @@ def _runtime_binds() -> list[tuple[str, str]]:
         for p in (path, real):
             if os.path.isdir(p) and not covered(p):
                 binds.append(p)
-    pkg = Path(smarttouch.__file__).resolve().parent
+    pkg = PACKAGE_DIR
     out = [(b, b) for b in binds]
     if not covered(str(pkg)):
         out.append((str(pkg / "__init__.py"), str(pkg / "__init__.py")))

@@ -1,0 +1,108 @@
+"""Factories for challenge tests: small simulator-made bundles and solution folders."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+from smarttouch.sensors.recording_io import save_recording
+from smarttouch.sensors.simulator import simulate
+
+CHALLENGE_TOML = """\
+[challenge]
+slug = "{slug}"
+title = "Count repetitions (test)"
+kind = "analyzer"
+need = "Count the repetitions in a wrist recording."
+population = "test"
+movement = "shoulder_flexion"
+placement = "wrist-right"
+{dates}
+submissions_per_day = 3
+
+[input]
+description = "one recording"
+
+[output.reps]
+type = "integer"
+minimum = 0
+maximum = 100
+unit = "repetitions"
+
+[[metrics]]
+name = "exact_rate"
+field = "reps"
+better = "higher"
+primary = true
+
+[[metrics]]
+name = "mae"
+field = "reps"
+better = "lower"
+
+[limits]
+wall_s = {wall_s}
+cpu_s = {cpu_s}
+memory_mb = {memory_mb}
+max_procs = 16
+output_kb = {output_kb}
+file_size_mb = 4
+"""
+
+
+def make_bundle(root: Path, *, slug: str = "test-reps", n_public: int = 2, n_hidden: int = 3,
+                wall_s: float = 20, cpu_s: int = 10, memory_mb: int = 768, output_kb: int = 64,
+                dates: str = 'opens = 2026-01-01\ncloses = 2030-01-01') -> Path:
+    """A small analyzer bundle of short simulated wrist recordings (labels: exact rep counts)."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "challenge.toml").write_text(CHALLENGE_TOML.format(
+        slug=slug, wall_s=wall_s, cpu_s=cpu_s, memory_mb=memory_mb, output_kb=output_kb, dates=dates))
+    seed = 0
+    for split, n in (("public", n_public), ("hidden", n_hidden)):
+        rec_dir = root / split / "recordings"
+        rec_dir.mkdir(parents=True)
+        labels = {}
+        for i in range(n):
+            seed += 1
+            reps = 2 + seed % 3
+            rec = simulate("shoulder_flexion", reps=reps, rom_deg=80.0, tempo_s=1.5, pause_s=0.5,
+                           fs=50.0, placement="wrist-right", lead_in_s=1.0, seed=seed).recording
+            rec.labels = {}
+            save_recording(rec, rec_dir / f"{split}-{i}.npz")
+            labels[f"{split}-{i}"] = {"reps": reps}
+        (root / split / "labels.json").write_text(json.dumps(labels))
+    return root
+
+
+def make_solution(root: Path, code: str, *, challenge: str = "test-reps", kind: str = "analyzer",
+                  entrypoint: str = "solution:Solution", name: str = "test solution") -> Path:
+    """A solution folder with ``solution.toml`` and ``solution.py`` holding ``code``."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "solution.toml").write_text(
+        f'[solution]\nname = "{name}"\nchallenge = "{challenge}"\nkind = "{kind}"\n'
+        f'entrypoint = "{entrypoint}"\n')
+    (root / "solution.py").write_text(textwrap.dedent(code))
+    return root
+
+
+#: a correct solution for make_bundle's recordings: it reads no labels, it counts
+COUNTER = """
+import numpy as np
+
+class Solution:
+    def analyze(self, recording):
+        g = recording.gyr - np.median(recording.gyr, axis=0)
+        _, _, vt = np.linalg.svd(g - g.mean(axis=0), full_matrices=False)
+        s = g @ vt[0]
+        w = max(1, int(0.2 * recording.sample_rate_hz))
+        s = np.convolve(s, np.ones(w) / w, mode="same")
+        hi = 0.35 * np.percentile(np.abs(s), 98)
+        reps, armed = 0, True
+        for v in s:
+            if armed and v > hi:
+                reps, armed = reps + 1, False
+            elif v < -hi:
+                armed = True
+        return {"reps": reps}
+"""

@@ -1,0 +1,144 @@
+"""Job state machine, leases, reclaiming a dead worker's job, and the huey queue."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+
+import pytest
+
+from smarttouch.challenges.jobqueue import EvaluationQueue, make_huey
+from smarttouch.challenges.jobs import FileResultStore, run_job
+from tests.challenges.helpers import COUNTER, make_solution
+
+SCORED = {"status": "scored", "failure_reason": None, "message": "scored", "scores": {}}
+
+
+@pytest.fixture()
+def store(tmp_path):
+    return FileResultStore(tmp_path / "state")
+
+
+def test_claim_once_then_finish(store):
+    store.create("j1", {"x": 1})
+    token = store.claim("j1", "w1", 30)
+    assert token == "w1#1"
+    assert store.claim("j1", "w2", 30) is None  # running elsewhere
+    assert store.get("j1")["state"] == "running"
+    assert store.finish("j1", token, SCORED)
+    record = store.get("j1")
+    assert record["state"] == "scored" and record["lease_expires"] is None
+    assert store.claim("j1", "w2", 30) is None  # finished jobs are not run again
+    with pytest.raises(ValueError, match="exists already"):
+        store.create("j1", {})
+
+
+def test_dead_worker_job_is_requeued_then_failed(store):
+    store.create("j2", {})
+    assert store.claim("j2", "dead", 0.01)
+    time.sleep(0.03)
+    assert store.reclaim_expired(time.time(), max_attempts=2) == ["j2"]
+    assert store.get("j2")["state"] == "queued"
+    stale = "dead#1"
+    token = store.claim("j2", "dead-again", 0.01)
+    assert token == "dead-again#2"
+    assert not store.finish("j2", stale, SCORED)  # a late first attempt cannot write
+    time.sleep(0.03)
+    assert store.reclaim_expired(time.time(), max_attempts=2) == []
+    record = store.get("j2")
+    assert (record["state"], record["failure_reason"]) == ("failed", "worker_lost")
+
+
+def test_live_lease_is_not_reclaimed(store):
+    store.create("j3", {})
+    store.claim("j3", "w", 60)
+    assert store.reclaim_expired(time.time(), max_attempts=3) == []
+    assert store.get("j3")["state"] == "running"
+
+
+def test_run_job_heartbeat_keeps_a_long_job_alive(store):
+    store.create("j4", {"n": 4})
+
+    def slow(spec):
+        time.sleep(0.5)
+        assert store.reclaim_expired(time.time(), max_attempts=3) == []  # renewed meanwhile
+        return {**SCORED, "scores": {"public": {"n": spec["n"]}}}
+
+    result = run_job("j4", store, slow, worker="w", lease_s=0.15)
+    assert result["scores"] == {"public": {"n": 4}}
+    assert store.get("j4")["state"] == "scored"
+    assert run_job("j4", store, slow, worker="w") is None
+
+
+def test_run_job_internal_error_still_ends_the_job(store):
+    store.create("j5", {})
+
+    def broken(spec):
+        raise KeyError("challenge")
+
+    result = run_job("j5", store, broken, worker="w")
+    assert result["failure_reason"] == "internal_error"
+    record = store.get("j5")
+    assert record["state"] == "failed" and "KeyError" in record["message"]
+
+
+def test_bad_job_ids_rejected(store):
+    with pytest.raises(ValueError, match="bad job id"):
+        store.get("../etc/passwd")
+
+
+def _queues(tmp_path):
+    """A SQLite-backed queue, and a Redis one when SMARTTOUCH_TEST_REDIS_URL is set."""
+    yield "sqlite", make_huey(instance=tmp_path / "instance", redis_url="")
+    url = os.environ.get("SMARTTOUCH_TEST_REDIS_URL")
+    if url:
+        yield "redis", make_huey(redis_url=url, name=f"test-{uuid.uuid4().hex}")
+
+
+def drain(huey) -> int:
+    """Run every queued task in this process, as a consumer would."""
+    n = 0
+    while (task := huey.dequeue()) is not None:
+        huey.execute(task)
+        n += 1
+    return n
+
+
+def test_queue_submit_run_and_recover(tmp_path, bundle_dir, sandbox):
+    sol = make_solution(tmp_path / "sol", COUNTER)
+    for backend, huey in _queues(tmp_path):
+        jobs = tmp_path / backend
+        queue = EvaluationQueue(huey, FileResultStore(jobs / "state"), jobs, lease_s=0.05)
+        job = queue.submit(sol, str(bundle_dir))
+        assert queue.store.get(job)["state"] == "queued"
+        assert (jobs / job / "solution.zip").is_file()
+        assert drain(huey) == 1
+        record = queue.store.get(job)
+        assert record["state"] == "scored", (backend, record["message"])
+        assert record["result"]["scores"]["hidden"]["exact_rate"] == 1.0
+        assert record["spec"]["sha256"] == record["result"]["sha256"]
+
+        # a worker claims the next job and dies: the lease expires, reap requeues, it is run
+        crashed = queue.submit(sol, str(bundle_dir))
+        huey.dequeue()  # the dead worker took the message...
+        assert queue.store.claim(crashed, "dead-worker", 0.01)  # ...and the job
+        time.sleep(0.05)
+        assert queue.reap() == [crashed]
+        assert drain(huey) == 1
+        assert queue.store.get(crashed)["state"] == "scored"
+        huey.flush()
+
+
+def test_unsafe_archive_is_rejected_at_submission(tmp_path, bundle_dir):
+    import zipfile
+
+    evil = tmp_path / "evil.zip"
+    with zipfile.ZipFile(evil, "w") as zf:
+        zf.writestr("../x.py", "")
+    huey = make_huey(instance=tmp_path / "instance", redis_url="")
+    queue = EvaluationQueue(huey, FileResultStore(tmp_path / "jobs" / "state"), tmp_path / "jobs")
+    job = queue.submit(evil, str(bundle_dir))
+    record = queue.store.get(job)
+    assert (record["state"], record["failure_reason"]) == ("rejected", "rejected")
+    assert huey.pending_count() == 0
