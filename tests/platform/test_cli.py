@@ -8,6 +8,7 @@ from sqlmodel import Session, func, select
 from smarttouch.platform import cli as platform_cli
 from smarttouch.platform.db import get_engine, make_engine
 from smarttouch.platform.models import Assignment, Patient, User
+from smarttouch.platform.services.demo import DEMO_PATIENTS
 from smarttouch.platform.services.passwords import verify_password
 
 
@@ -100,5 +101,5 @@ def test_demo_migrates_seeds_once_and_serves(tmp_path, runner, monkeypatch) -> N
     assert len(served) == 2
     engine = make_engine(url)
     with Session(engine) as session:
-        assert session.exec(select(func.count()).select_from(Patient)).one() == 7
+        assert session.exec(select(func.count()).select_from(Patient)).one() == len(DEMO_PATIENTS)
     engine.dispose()
