@@ -102,11 +102,11 @@ def load_entrypoint(solution_dir: str, entrypoint: str):
 
 def run_analyzer(obj, config: dict) -> dict:
     """``analyze(recording) -> dict`` for every input recording, in sorted order."""
-    from smarttouch.sensors.recording_io import load_recording
-
     inputs = config["inputs"]
     predictions, seconds = {}, {}
     for name in sorted(os.listdir(inputs)):
+        from smarttouch.sensors.recording_io import load_recording  # numpy: only when needed
+
         rec_id, _ = os.path.splitext(name)
         recording = load_recording(os.path.join(inputs, name))
         start = time.perf_counter()
