@@ -11,6 +11,8 @@
 * ``runner``: invokes the ``smarttouch`` command line against the app's instance folder.
 * ``db_session``: a SQLModel session on the app's database.
 * ``make_app(database_url, **config)``: another app on the same database (a second worker).
+* ``live_server``: ``app`` served by waitress on a free port; yields its base URL
+  (for Playwright and HTTP-client tests).
 * Factories bound to the app's database: ``make_user``, ``make_patient``, ``make_activity``,
   ``make_assignment``, ``make_challenge``, ``make_exercise_session``.
 * PostgreSQL: ``db_url`` is parametrized over ``sqlite`` and ``postgresql``; the latter uses
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -244,3 +247,25 @@ def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
     yield _make
     for application in built:
         get_engine(application).dispose()
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    """Serve ``app`` with waitress on 127.0.0.1 and a free port; yields ``http://host:port``."""
+    import waitress.server
+
+    server = waitress.server.create_server(app, host="127.0.0.1", port=0, threads=4)
+    stop = threading.Event()
+
+    def serve() -> None:  # server.run() with a way out
+        while not stop.is_set():
+            server.asyncore.loop(timeout=0.05, map=server._map, count=1)
+
+    thread = threading.Thread(target=serve, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        server.close()

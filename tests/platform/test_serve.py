@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import threading
 
 import requests
 from flask import Flask
@@ -14,36 +13,19 @@ from smarttouch.platform.i18n import local_today
 from smarttouch.platform.services.demo import DEMO_USERS, seed_demo
 
 
-def test_demo_logins_work_over_http(app: Flask) -> None:
-    import waitress.server
-
+def test_demo_logins_work_over_http(app: Flask, live_server: str) -> None:
     with app.test_request_context(), Session(get_engine(app)) as session:
         seed_demo(session, today=local_today(), password_profile="fast")
-    server = waitress.server.create_server(app, host="127.0.0.1", port=0, threads=2)
-    stop = threading.Event()
-
-    def serve() -> None:  # server.run() with a way out
-        while not stop.is_set():
-            server.asyncore.loop(timeout=0.05, map=server._map, count=1)
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.effective_port}"
-    try:
-        expected = {"therapist": "DEMO-STRK", "patient": "Balloon reach",
-                    "developer": "Open challenges", "admin": "admin@example.org"}
-        for role, email, password, _name, _rev in DEMO_USERS:
-            if role not in expected or email.startswith("therapist2"):
-                continue
-            with requests.Session() as http:
-                page = http.get(f"{base}/login", timeout=10).text
-                token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-                response = http.post(f"{base}/login", timeout=10,
-                                     data={"email": email, "password": password,
-                                           "csrf_token": token})
-            assert response.status_code == 200 and response.url == f"{base}/", email
-            assert expected[role] in response.text, role
-    finally:
-        stop.set()
-        thread.join(timeout=5)
-        server.close()
+    expected = {"therapist@example.org": "DEMO-STRK", "therapist2@example.org": "DEMO-ARM2",
+                "patient@example.org": "Balloon reach", "developer@example.org": "Open challenges",
+                "admin@example.org": "therapist2@example.org"}
+    assert set(expected) == {email for _, email, *_ in DEMO_USERS}
+    for _role, email, password, _name, _rev in DEMO_USERS:
+        with requests.Session() as http:
+            page = http.get(f"{live_server}/login", timeout=10).text
+            token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+            response = http.post(f"{live_server}/login", timeout=10,
+                                 data={"email": email, "password": password,
+                                       "csrf_token": token})
+            assert response.status_code == 200 and response.url == f"{live_server}/", email
+            assert expected[email] in response.text, email
