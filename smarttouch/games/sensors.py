@@ -69,8 +69,13 @@ def open_input(spec: str, targets: PlanTargets, movement: str, *, headless: bool
         from smarttouch.sensors.sources import open_source
     except ImportError as exc:
         raise SensorSpecError(f"live sensors are not available in this installation ({exc}); use --sensor sim") from exc
+    params: dict[str, Any] = {}
+    if spec.startswith("virtual:") or spec == "virtual":
+        # the virtual wearable streams the game's own movement at the assignment's ROM (synthetic)
+        params = {"movement": movement, "seed": seed, "rom_deg": targets.target_rom_deg,
+                  "tempo_s": SIM_TEMPO_S.get(movement, 3.0)}
     try:
-        source = open_source(spec, realtime=True)
-    except (ValueError, LookupError, OSError, RuntimeError) as exc:
+        source = open_source(spec, realtime=True, **params)
+    except (ValueError, LookupError, OSError, RuntimeError) as exc:  # SourceError is a RuntimeError
         raise SensorSpecError(f"cannot open sensor {spec!r}: {exc}") from exc
     return SourceInput(source, movement, device=spec, profile=spec.partition(":")[2])

@@ -43,3 +43,44 @@ def test_recording_input_feeds_every_sample_once_in_time_order() -> None:
     rec = dev.recording()
     assert len(rec) == len(sim.recording) and (rec.t == sim.recording.t).all()
     assert dev.tracker.reps and len(dev.tracker.reps) == 2
+
+
+class _FakeLiveSource:
+    """Hands out a recording's samples in notification-sized batches, on a device clock offset by 1000 s."""
+
+    def __init__(self, recording, per_poll: int = 3, size: int = 5):
+        self.batches = [b for b in recording.batches(size)]
+        self.per_poll = per_poll
+        self.connected = False
+        self.started = self.stopped = False
+
+    def start(self) -> None:
+        self.started = self.connected = True
+
+    def poll(self):
+        from smarttouch.sensors.types import ImuBatch
+
+        out, self.batches = self.batches[: self.per_poll], self.batches[self.per_poll:]
+        return [ImuBatch(b.t + 1000.0, b.acc, b.gyr) for b in out]
+
+    def stop(self) -> None:
+        self.stopped, self.connected = True, False
+
+
+def test_source_input_rebases_time_and_keeps_the_recording() -> None:
+    from smarttouch.games.inputs import SourceInput
+
+    sim = simulate_targets(PlanTargets(), "shoulder_flexion", reps=2, seed=3)
+    src = _FakeLiveSource(sim.recording)
+    dev = SourceInput(src, "shoulder_flexion", 100.0, device="fake")
+    assert not dev.poll(0.0).connected  # nothing arrived yet
+    dev.start()
+    states = []
+    while src.batches:
+        states.append(dev.poll(0.0))
+    dev.stop()
+    assert src.started and src.stopped and states[-1].connected
+    assert states[0].t < 1.0  # the session's clock starts at the first sample
+    rec = dev.recording()
+    assert len(rec) == len(sim.recording) and abs(rec.t[0]) < 1e-12 and rec.device == "fake"
+    assert sum(1 for s in states for e in s.events if e.kind == "completed") == 2
