@@ -70,9 +70,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PROXY_HOPS", 0, int,
             "Reverse proxies in front of the hub whose X-Forwarded-* headers are trusted."),
     Setting("LOGIN_FREE_FAILURES", 3, int,
-            "Failed logins per account or IP allowed before slowing down."),
+            "Failed logins per account (x5 per IP address) before each attempt must wait 1, 2, 4... s."),
     Setting("LOGIN_LOCK_FAILURES", 10, int,
-            "Failed logins per account or IP that lock logins for `LOGIN_LOCK_MINUTES`."),
+            "Failed logins per account (x5 per IP address) that lock logins for `LOGIN_LOCK_MINUTES`."),
     Setting("LOGIN_LOCK_MINUTES", 15, int,
             "Minutes of a login lock; failures older than this are forgotten."),
     Setting("ARGON2_PROFILE", "default", str,
@@ -243,6 +243,8 @@ def resolve(config: Mapping[str, Any] | type | None = None,
     if values.get("DEFAULT_LOCALE") not in LOCALES:
         raise ConfigError(f"SMARTTOUCH_DEFAULT_LOCALE={values.get('DEFAULT_LOCALE')!r}: "
                           f"expected one of {', '.join(LOCALES)}")
+    if env_name == "production" and values.get("ARGON2_PROFILE") == "fast":
+        raise ConfigError("SMARTTOUCH_ARGON2_PROFILE=fast is for tests only, not production")
     if values.get("ARGON2_PROFILE") not in {"default", "fast"}:
         raise ConfigError(f"SMARTTOUCH_ARGON2_PROFILE={values.get('ARGON2_PROFILE')!r}: "
                           "expected default or fast")

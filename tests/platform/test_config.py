@@ -76,6 +76,9 @@ def test_production_requires_an_explicit_secret_key(tmp_path: Path) -> None:
     assert cfg["SECRET_KEY"] == "k" * 40
     assert cfg["SESSION_COOKIE_SECURE"] is True and cfg["REMEMBER_COOKIE_SECURE"] is True
     assert cfg["DEBUG"] is False
+    with pytest.raises(ConfigError, match="tests only"):
+        resolve(None, environ=env | {"SMARTTOUCH_SECRET_KEY": "k" * 40,
+                                     "SMARTTOUCH_ARGON2_PROFILE": "fast"})
 
 
 @pytest.mark.parametrize("env, needle", [
