@@ -36,14 +36,14 @@ MOVEMENTS = {
     "wrist_flexion": _l("Wrist flexion/extension"),
     "forearm_pronation": _l("Forearm pronation/supination"),
     "sit_to_stand": _l("Sit-to-stand"),
-    "reach": _l("Reaching"),
+    "reach_forward": _l("Reaching"),
 }
 
 ACTIVITIES = {
     "balloons": _l("Balloon reach"),
     "glider": _l("Glider"),
     "garden": _l("Garden"),
-    "steady": _l("Steady hand"),
+    "lantern": _l("Steady hand"),
 }
 
 CHALLENGE_KINDS = {

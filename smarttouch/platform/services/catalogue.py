@@ -25,16 +25,16 @@ class BuiltinActivity:
 BUILTIN_ACTIVITIES: tuple[BuiltinActivity, ...] = (
     BuiltinActivity("balloons", "Balloon reach",
                     "Pop balloons placed at heights inside the calibrated range of motion.",
-                    ("shoulder_flexion", "shoulder_abduction", "reach")),
+                    ("shoulder_flexion", "shoulder_abduction", "reach_forward")),
     BuiltinActivity("glider", "Glider",
                     "Steer a glider through rings by moving the wrist or turning the forearm.",
-                    ("wrist_flexion", "forearm_pronation", "elbow_flexion")),
+                    ("wrist_flexion", "forearm_pronation")),
     BuiltinActivity("garden", "Garden",
                     "Each sit-to-stand grows the garden, which keeps growing across sessions.",
                     ("sit_to_stand",)),
-    BuiltinActivity("steady", "Steady hand",
+    BuiltinActivity("lantern", "Steady hand",
                     "Hold a lantern steady along a path: trains steadiness and tremor control.",
-                    ("reach", "shoulder_flexion", "wrist_flexion")),
+                    ("shoulder_flexion", "reach_forward", "elbow_flexion")),
 )
 
 

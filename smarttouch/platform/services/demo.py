@@ -69,7 +69,7 @@ DEMO_PATIENTS = (
 DEMO_PLANS = {
     "DEMO-STRK": [("balloons", "shoulder_flexion", 80, 100, 10, 2, 5, 2,
                    "Lift your arm slowly and keep your shoulder down. Stop if it hurts.")],
-    "DEMO-PARK": [("steady", "reach", 60, 80, 8, 2, 4, 2,
+    "DEMO-PARK": [("lantern", "reach_forward", 60, 80, 8, 2, 4, 2,
                    "Take your time: steady movements matter more than speed.")],
     "DEMO-KNEE": [("garden", "sit_to_stand", 80, 95, 8, 3, 3, 2,
                    "Use a firm chair without wheels. Rest a minute between sets.")],

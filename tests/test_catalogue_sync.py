@@ -1,0 +1,26 @@
+"""The hub's built-in catalogue names the games and movements the other rooms really have."""
+
+from __future__ import annotations
+
+from smarttouch.games.registry import game_keys, get_game
+from smarttouch.platform.services.catalogue import BUILTIN_ACTIVITIES
+from smarttouch.platform.vocab import ACTIVITIES, MOVEMENTS
+from smarttouch.sensors.simulator import MOVEMENTS as SIMULATED_MOVEMENTS
+
+
+def test_every_builtin_game_is_in_the_hub_catalogue() -> None:
+    assert sorted(a.key for a in BUILTIN_ACTIVITIES) == game_keys()
+
+
+def test_catalogue_movements_match_each_game() -> None:
+    for activity in BUILTIN_ACTIVITIES:
+        info = get_game(activity.key).info
+        assert activity.movements == tuple(info.movements), activity.key
+
+
+def test_hub_movement_names_are_the_simulator_and_scoring_names() -> None:
+    assert set(MOVEMENTS) == set(SIMULATED_MOVEMENTS)
+
+
+def test_every_activity_has_a_label() -> None:
+    assert set(ACTIVITIES) == {a.key for a in BUILTIN_ACTIVITIES}
