@@ -28,6 +28,8 @@ from smarttouch.challenges.metrics import LABEL_FREE, METRICS
 from smarttouch.challenges.schema import FIELD_TYPES, OutputField
 
 KINDS = ("analyzer", "game")
+#: output fields a kind's harness produces itself (declared by every challenge of that kind)
+KIND_OUTPUTS: dict[str, frozenset[str]] = {"game": frozenset({"reps", "score", "frame_ms_p95", "frames"})}
 SPLITS = ("public", "hidden")
 RECORDING_SUFFIXES = (".npz", ".csv")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
@@ -159,6 +161,10 @@ def load_bundle(path: str | Path, *, require_hidden: bool = True) -> Challenge:
     if kind not in KINDS:
         raise BundleError(f"{where}: challenge.kind {kind!r} is not one of {', '.join(KINDS)}")
     outputs = _outputs(doc, where)
+    required = KIND_OUTPUTS.get(kind)
+    if required is not None and {f.name for f in outputs} != required:
+        raise BundleError(f"{where}: a {kind} challenge declares exactly the outputs "
+                          f"{', '.join(sorted(required))} (its harness measures them)")
     metrics = _metrics(doc, outputs, where)
     opens = _when(head.get("opens"), where, "challenge.opens")
     closes = _when(head.get("closes"), where, "challenge.closes")

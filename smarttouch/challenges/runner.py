@@ -9,7 +9,8 @@ and the parts of SmartTouch bound into the sandbox (``smarttouch.sensors``, ``.s
 2. drops to the unprivileged uid/gid it was given (when the sandbox started it as root);
 3. records, with an audit hook, attempts to reach the network or files outside the sandbox's
    allowed roots (this only *classifies* failures; the wall is bubblewrap);
-4. imports the entrypoint, runs it over every input recording and writes one JSON document
+4. imports the entrypoint, runs it over every input recording (an analyzer's ``analyze``; a
+   game played headless by the games framework) and writes one JSON document
    ``{"ok": true, "predictions": {...}}`` or ``{"ok": false, "reason": ..., "error": ...}`` to
    the result file descriptor.
 
@@ -87,8 +88,8 @@ def _plain(value):
     return value
 
 
-def load_entrypoint(solution_dir: str, entrypoint: str):
-    """Import ``module:Class`` from the solution folder and return an instance."""
+def load_entrypoint(solution_dir: str, entrypoint: str) -> type:
+    """Import ``module:Class`` from the solution folder and return the class."""
     module_name, class_name = entrypoint.split(":")
     sys.path.insert(0, solution_dir)
     import importlib
@@ -97,29 +98,111 @@ def load_entrypoint(solution_dir: str, entrypoint: str):
     cls = getattr(module, class_name, None)
     if cls is None:
         raise AttributeError(f"entrypoint: module {module_name!r} has no attribute {class_name!r}")
-    return cls()
+    if not isinstance(cls, type):
+        raise TypeError(f"entrypoint: {entrypoint} is not a class")
+    return cls
 
 
-def run_analyzer(obj, config: dict) -> dict:
-    """``analyze(recording) -> dict`` for every input recording, in sorted order."""
-    inputs = config["inputs"]
+def _inputs(config: dict) -> list[tuple[str, str]]:
+    folder = config["inputs"]
+    return [(os.path.splitext(n)[0], os.path.join(folder, n)) for n in sorted(os.listdir(folder))]
+
+
+def run_analyzer(cls: type, config: dict) -> dict:
+    """One instance; ``analyze(recording) -> dict`` for every input recording, in sorted order."""
+    obj = cls()
     predictions, seconds = {}, {}
-    for name in sorted(os.listdir(inputs)):
+    for rec_id, path in _inputs(config):
         from smarttouch.sensors.recording_io import load_recording  # numpy: only when needed
 
-        rec_id, _ = os.path.splitext(name)
-        recording = load_recording(os.path.join(inputs, name))
+        recording = load_recording(path)
         start = time.perf_counter()
         predictions[rec_id] = _plain(obj.analyze(recording))
         seconds[rec_id] = time.perf_counter() - start
     return {"predictions": predictions, "seconds": seconds}
 
 
-def run_game(obj, config: dict) -> dict:
-    """Play the game headless on every input recording (harness of smarttouch.games)."""
-    from smarttouch.games.headless import run_challenge_game  # noqa: PLC0415
+class FrameTimer:
+    """Times a game's own work per displayed frame: the mean ``update`` of the logic steps since
+    the last draw plus the ``draw`` itself, in milliseconds."""
 
-    return run_challenge_game(obj, config)
+    def __init__(self, game) -> None:
+        self.frame_ms: list[float] = []
+        self._update_s = 0.0
+        self._updates = 0
+        update, draw = game.update, game.draw
+
+        def timed_update(control, dt):
+            start = time.perf_counter()
+            try:
+                return update(control, dt)
+            finally:
+                self._update_s += time.perf_counter() - start
+                self._updates += 1
+
+        def timed_draw(surface):
+            start = time.perf_counter()
+            try:
+                draw(surface)
+            finally:
+                per_step = self._update_s / self._updates if self._updates else 0.0
+                self.frame_ms.append((per_step + time.perf_counter() - start) * 1000.0)
+                self._update_s, self._updates = 0.0, 0
+
+        game.update, game.draw = timed_update, timed_draw
+
+    def p95(self) -> float:
+        if not self.frame_ms:
+            return 0.0
+        ordered = sorted(self.frame_ms)
+        return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+
+
+def run_game(cls: type, config: dict) -> dict:
+    """Play a fresh instance of the game headless on each recording with the games framework
+    (calibration, instructions, play until the recording ends); report the game's counted reps,
+    points and frame cost, and PNG screenshots of the first session's scenes."""
+    import base64
+    from pathlib import Path
+
+    from smarttouch.games.app import AppConfig
+    from smarttouch.games.inputs import RecordingInput
+    from smarttouch.games.protocol import check_game_class
+    from smarttouch.games.runner import RunOptions, run_session
+    from smarttouch.games.targets import PlanTargets
+    from smarttouch.sensors.recording_io import load_recording
+
+    problems = check_game_class(cls)
+    if problems:
+        raise TypeError("not a SmartTouch game: " + "; ".join(problems))
+    opts = config.get("options", {})
+    movement = opts.get("movement") or cls.info.movements[0]
+    rom = float(opts.get("rom_deg", cls.info.rom_deg))
+    work = Path(config.get("workdir", "/tmp"))
+    predictions, seconds, files = {}, {}, {}
+    for index, (rec_id, path) in enumerate(_inputs(config)):
+        recording = load_recording(path)
+        game = cls()
+        timer = FrameTimer(game)
+        shots = work / f"shots-{index}" if index == 0 and opts.get("screenshots") else None
+        targets = PlanTargets(game=cls.info.key, movement=movement, target_rom_deg=rom,
+                              max_rom_deg=float(opts.get("max_rom_deg", max(rom, cls.info.max_rom_deg))),
+                              reps=500, sets=1, rest_s=0.0)
+        run_opts = RunOptions(headless=True, sound=False, draw_every=int(opts.get("draw_every", 3)),
+                              screenshot_dir=shots, screenshot_scenes=shots is not None,
+                              play_screenshot_after_s=min(14.0, 0.5 * recording.duration_s),
+                              config=AppConfig(instructions_s=0.5, summary_hold_s=0.5,
+                                               preset_rom_max_deg=rom))
+        start = time.perf_counter()
+        result = run_session(targets, RecordingInput(recording, movement), game=game, options=run_opts,
+                             history=work / f"history-{index}.json", data_dir=work / f"data-{index}")
+        seconds[rec_id] = time.perf_counter() - start
+        predictions[rec_id] = {"reps": len(result.rep_events()), "score": int(result.score),
+                               "frame_ms_p95": round(timer.p95(), 3), "frames": len(timer.frame_ms)}
+        if shots is not None and shots.is_dir():
+            for png in sorted(shots.glob("*.png"))[:12]:
+                files[png.name] = base64.b64encode(png.read_bytes()).decode("ascii")
+    return {"predictions": predictions, "seconds": seconds, "files": files}
 
 
 KINDS = {"analyzer": run_analyzer, "game": run_game}
@@ -154,9 +237,9 @@ def main(argv: list[str]) -> int:
     os.chdir(config.get("workdir", "/tmp"))
     loading = True
     try:
-        obj = load_entrypoint(config["solution"], config["entrypoint"])
+        cls = load_entrypoint(config["solution"], config["entrypoint"])
         loading = False
-        result = {"ok": True, **KINDS[config["kind"]](obj, config)}
+        result = {"ok": True, **KINDS[config["kind"]](cls, config)}
         try:
             data = json.dumps(result, allow_nan=False).encode()
         except (TypeError, ValueError) as exc:

@@ -17,6 +17,7 @@ FAILURE_REASONS: dict[str, str] = {
     "output_too_large": "the solution printed or returned more than allowed",
     "forbidden": "the solution tried something the sandbox does not allow "
                  "(network, files outside the sandbox, too many processes, missing module)",
+    "too_slow": "the game missed its frame-time budget",
     "rejected": "the submission is not a valid, safe solution archive for this challenge",
     "worker_lost": "the worker evaluating it stopped repeatedly; the job was given up",
     "sandbox_unavailable": "no sandbox is available on the worker, so the code was not run",

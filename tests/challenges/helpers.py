@@ -106,3 +106,29 @@ class Solution:
                 armed = True
         return {"reps": reps}
 """
+
+
+def make_game_bundle(root: Path, *, draw_every: int = 3, n_public: int = 1, n_hidden: int = 1) -> Path:
+    """A small game bundle: the built-in game challenge's description, short recordings."""
+    from smarttouch.challenges.builtin.shoulder_reach_game import CHALLENGE_TOML as GAME_TOML
+
+    root.mkdir(parents=True, exist_ok=True)
+    toml = (GAME_TOML.replace('slug = "shoulder-reach-game"', 'slug = "test-game"')
+            .replace('need_file = "need.md"', 'need = "A test game."')
+            .replace("wall_s = 180", "wall_s = 60").replace("draw_every = 3", f"draw_every = {draw_every}"))
+    (root / "challenge.toml").write_text(toml)
+    seed = 100
+    for split, n in (("public", n_public), ("hidden", n_hidden)):
+        rec_dir = root / split / "recordings"
+        rec_dir.mkdir(parents=True)
+        labels = {}
+        for i in range(n):
+            seed += 1
+            reps = 2 + i % 2
+            rec = simulate("shoulder_flexion", reps=reps, rom_deg=90.0, tempo_s=2.5, pause_s=0.8, fs=100.0,
+                           placement="upper-arm-right", lead_in_s=5.0, seed=seed).recording
+            rec.labels = {}
+            save_recording(rec, rec_dir / f"{split}-{i}.npz")
+            labels[f"{split}-{i}"] = {"reps": reps}
+        (root / split / "labels.json").write_text(json.dumps(labels))
+    return root

@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parent
 
 BASELINES: dict[str, tuple[str, ...]] = {
     "rep-counting": ("our_scorer", "peak_counter"),
+    "shoulder-reach-game": ("balloons",),
 }
 
 

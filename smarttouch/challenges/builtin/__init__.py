@@ -19,7 +19,7 @@ from pathlib import Path
 
 import platformdirs
 
-from smarttouch.challenges.builtin import rep_counting
+from smarttouch.challenges.builtin import rep_counting, shoulder_reach_game
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,8 @@ class BuiltinChallenge:
 BUILTINS: dict[str, BuiltinChallenge] = {
     rep_counting.SLUG: BuiltinChallenge(rep_counting.SLUG, rep_counting.build, 1,
                                         sum(rep_counting.SIZES.values())),
+    shoulder_reach_game.SLUG: BuiltinChallenge(shoulder_reach_game.SLUG, shoulder_reach_game.build, 1,
+                                               sum(shoulder_reach_game.SIZES.values())),
 }
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from smarttouch.challenges.bundle import Challenge
 from smarttouch.challenges.evaluators.analyzer import AnalyzerEvaluator
 from smarttouch.challenges.evaluators.base import Evaluator, SplitResult
+from smarttouch.challenges.evaluators.game import GameEvaluator
 
 EVALUATORS: dict[str, type[Evaluator]] = {
     AnalyzerEvaluator.kind: AnalyzerEvaluator,
+    GameEvaluator.kind: GameEvaluator,
 }
 
 

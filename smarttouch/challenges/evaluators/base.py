@@ -105,6 +105,9 @@ class Evaluator:
             artifacts = self.artifacts(document)
         except InvalidOutput as exc:
             return failed(split, "invalid_output", str(exc), run)
+        problem = self.check(predictions)
+        if problem is not None:
+            return failed(split, problem[0], problem[1], run)
         labels = self.challenge.split(split).labels()
         scores = self.score(predictions, labels)
         result = SplitResult(split, SCORED, None, "scored", scores, run.wall_s, run.log,
@@ -114,6 +117,10 @@ class Evaluator:
             result.details = [{"id": r, "prediction": predictions[r], "label": labels[r],
                                "seconds": seconds.get(r)} for r in ids]
         return result
+
+    def check(self, predictions: dict[str, dict]) -> tuple[str, str] | None:
+        """A kind's gate on valid predictions: (failure_reason, message), or None to score."""
+        return None
 
     def artifacts(self, document: dict[str, Any]) -> dict[str, bytes]:
         """Files the harness produced (none for plain analyzers)."""

@@ -1,0 +1,1 @@
+"""Baseline solution folder (data for the evaluator, not imported by SmartTouch)."""

@@ -1,0 +1,69 @@
+"""The ``game`` kind: a ``Game`` plugin played headless by the games framework on recorded motion.
+
+The in-sandbox runner plays a fresh instance of the game on every recording (calibration,
+instructions, play until the recording ends; the scoring room's streaming tracker turns the
+motion into ``ControlState``) and reports per recording: ``reps`` (the game's ``rep`` events),
+``score`` (points), ``frame_ms_p95`` (95th percentile of the game's update + draw per displayed
+frame, ms) and ``frames``, plus PNG screenshots of the first session for reviewers. Here the
+trusted side checks the contract, fails games slower than ``options.frame_budget_ms`` with
+``too_slow``, and scores rep counts against the true repetitions of the motion.
+
+Challenge ``[options]``: ``movement``, ``rom_deg``, ``max_rom_deg`` (degrees), ``draw_every``
+(draw one logic step in N), ``screenshots`` (bool), ``frame_budget_ms``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from typing import Any
+
+from smarttouch.challenges.evaluators.base import Evaluator
+from smarttouch.challenges.schema import InvalidOutput
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+MAX_FILES = 12
+MAX_FILE_BYTES = 4 * 1024 * 1024
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,80}\.png$")
+
+
+class GameEvaluator(Evaluator):
+    """A motion mini-game following the ``smarttouch.games.protocol.Game`` protocol."""
+
+    kind = "game"
+    runner_kind = "game"
+
+    def runner_options(self) -> dict[str, Any]:
+        keys = ("movement", "rom_deg", "max_rom_deg", "draw_every", "screenshots")
+        return {k: self.challenge.options[k] for k in keys if k in self.challenge.options}
+
+    def check(self, predictions: dict[str, dict]) -> tuple[str, str] | None:
+        budget = self.challenge.options.get("frame_budget_ms")
+        if budget is None:
+            return None
+        worst_id = max(predictions, key=lambda r: predictions[r]["frame_ms_p95"])
+        worst = predictions[worst_id]["frame_ms_p95"]
+        if worst > float(budget):
+            return "too_slow", (f"95th-percentile frame time {worst:.1f} ms on {worst_id} exceeds "
+                                f"the budget of {float(budget):g} ms")
+        if any(p["frames"] == 0 for p in predictions.values()):
+            return "crashed", "the game never drew a frame of play"
+        return None
+
+    def artifacts(self, document: dict[str, Any]) -> dict[str, bytes]:
+        files = document.get("files") or {}
+        if not isinstance(files, dict) or len(files) > MAX_FILES:
+            raise InvalidOutput(f"screenshots: expected at most {MAX_FILES} named PNG files")
+        out = {}
+        for name, encoded in files.items():
+            if not isinstance(name, str) or not _NAME.match(name) or not isinstance(encoded, str):
+                raise InvalidOutput(f"screenshot name {str(name)[:40]!r} is not a plain .png file name")
+            try:
+                data = base64.b64decode(encoded, validate=True)
+            except (binascii.Error, ValueError):
+                raise InvalidOutput(f"screenshot {name}: not base64") from None
+            if not data.startswith(PNG_MAGIC) or len(data) > MAX_FILE_BYTES:
+                raise InvalidOutput(f"screenshot {name}: not a PNG image under {MAX_FILE_BYTES} bytes")
+            out[name] = data
+        return out

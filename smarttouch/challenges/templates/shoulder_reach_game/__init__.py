@@ -1,0 +1,1 @@
+"""Starter solution of the shoulder-reach-game challenge (packaged as data for starter kits)."""
