@@ -74,6 +74,12 @@ def _run(source: Path, challenge: Challenge, splits: tuple[str, ...], unsafe: bo
     return result
 
 
+def _compare(key: str, predicted, label) -> str:
+    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (predicted, label))
+    error = f", error {predicted - label:+.3g}" if numeric and predicted != label else ""
+    return f"{key}={predicted!r} (label {label!r}{error})"
+
+
 def _print_result(result, show_details: bool) -> None:
     click.echo(f"challenge: {result.challenge}   solution: {result.solution or '-'}")
     click.echo(f"sha256:    {result.sha256 or '-'}")
@@ -83,9 +89,10 @@ def _print_result(result, show_details: bool) -> None:
             for row in split.details:
                 pred, lab = row["prediction"], row["label"]
                 keys = [k for k in pred if k in lab]
-                ok = all(pred[k] == lab[k] for k in keys)
-                shown = ", ".join(f"{k}={pred[k]!r} (label {lab[k]!r})" for k in keys)
-                click.echo(f"  {'ok ' if ok else 'XX '} {row['id']:<14} {shown}")
+                floats = any(isinstance(pred[k], float) or isinstance(lab[k], float) for k in keys)
+                mark = "ok " if all(pred[k] == lab[k] for k in keys) else ("   " if floats else "XX ")
+                shown = ", ".join(_compare(k, pred[k], lab[k]) for k in keys)
+                click.echo(f"  {mark} {row['id']:<14} {shown}")
         if split.scores:
             scores = "  ".join(f"{k}={v:.4g}" for k, v in split.scores.items())
             click.echo(f"{split.split:>7}: {scores}   ({split.wall_s:.2f} s)")
