@@ -47,7 +47,7 @@ class SessionMetrics(SQLModel, table=True):
 
     Angles in degrees, angular speed in deg/s, durations in seconds; SPARC and LDLJ are
     dimensionless (closer to zero is smoother); tremor power ratio is 3-7 Hz band power over
-    total movement power (0..1).
+    total movement power (0..1); tremor amplitude is the equivalent sinusoid's, in degrees.
     """
 
     __tablename__ = "session_metrics"
@@ -63,6 +63,8 @@ class SessionMetrics(SQLModel, table=True):
     ldlj: float | None = None
     tremor_power_ratio: float | None = None
     tremor_freq_hz: float | None = None
+    tremor_amplitude_deg: float | None = Field(
+        default=None, description="equivalent sinusoidal tremor amplitude, deg")
     duration_s: float = 0.0
     active_time_s: float = 0.0
     quality_flags: dict[str, Any] = json_field()
