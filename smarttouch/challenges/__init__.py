@@ -7,6 +7,6 @@ and the hub evaluates them in a bubblewrap sandbox on the hidden data with trust
 Modules: :mod:`.bundle` (load/validate bundles), :mod:`.solution` and :mod:`.archive` (safe
 staging, sha256 identity), :mod:`.sandbox` and :mod:`.runner` (isolation), :mod:`.evaluators`
 (kinds registry), :mod:`.evaluation` (one evaluation end to end), :mod:`.jobs` and
-:mod:`.jobqueue` (huey queue, leases), :mod:`.builtin` (simulator-generated challenges),
+:mod:`.jobqueue` (huey queue, leases), :mod:`.builtin` (simulator-generated challenges), :mod:`.leaderboard` (ranking, caps),
 :mod:`.starter_kit`, :mod:`.catalog`, :mod:`.cli`.
 """

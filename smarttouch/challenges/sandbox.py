@@ -177,9 +177,15 @@ class Sandbox:
     development of a solution, never for code you did not write.
     """
 
-    def __init__(self, *, unsafe: bool = False, bwrap: str | None = None) -> None:
+    def __init__(self, *, unsafe: bool = False, bwrap: str | None = None, identity: str = "auto") -> None:
+        """``identity``: "auto" (by the worker's own uid), "userns" (map to uid 65534 in a new
+        user namespace) or "setuid" (root only: drop to a fresh host uid inside)."""
+        if identity not in ("auto", "userns", "setuid"):
+            raise ValueError(f"identity must be auto, userns or setuid, got {identity!r}")
+        if identity == "setuid" and os.geteuid() != 0:
+            raise ValueError("identity 'setuid' needs the worker to run as root")
         self.unsafe = unsafe
-        self.as_root = os.geteuid() == 0
+        self.as_root = os.geteuid() == 0 if identity == "auto" else identity == "setuid"
         self.bwrap = None if unsafe else (bwrap or bwrap_path())
         if not unsafe:
             if self.bwrap is None:

@@ -271,3 +271,19 @@ def test_zip_with_parent_path_is_rejected(tmp_path, tight, sandbox):
     assert (result.status, result.failure_reason) == ("rejected", "rejected")
     assert "'..'" in result.message
     assert not (tmp_path.parent / "escaped.py").exists()
+
+
+def test_user_namespace_identity(tmp_path, tight, sandbox):
+    """The mode for a worker running as an ordinary user: uid/gid 65534 in a user namespace."""
+    from smarttouch.challenges.sandbox import Sandbox
+
+    code = """
+    import os
+    class Solution:
+        def analyze(self, recording):
+            if (os.getuid(), os.getgid()) != (65534, 65534):
+                raise RuntimeError(f"uid {os.getuid()} gid {os.getgid()}")
+            return {"reps": 1}
+    """
+    result = run(tmp_path, tight, Sandbox(identity="userns"), code)
+    assert result.status == "scored", result.message + result.splits[-1].log
