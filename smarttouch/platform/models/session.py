@@ -38,6 +38,11 @@ class ExerciseSession(SQLModel, table=True):
                                     description="completed, pain, fatigue, other...")
     game_score: float | None = None
     client_metrics: dict[str, Any] = json_field()
+    movement: str | None = Field(default=None, max_length=48)
+    quit_note: str = text_field()
+    calibration: dict[str, Any] = json_field()
+    game_events: list[dict[str, Any]] = json_field(list)
+    game_result: dict[str, Any] = json_field()
     error: str | None = text_field(None, nullable=True)
     received_at: datetime = created_field()
 
@@ -69,5 +74,6 @@ class SessionMetrics(SQLModel, table=True):
     active_time_s: float = 0.0
     quality_flags: dict[str, Any] = json_field()
     per_rep: list[dict[str, Any]] = json_field(list)
+    extra: dict[str, Any] = json_field()
     analyzer: str = Field(default="smarttouch.scoring", max_length=64)
     computed_at: datetime = created_field()
