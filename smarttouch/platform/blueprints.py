@@ -15,6 +15,7 @@ BLUEPRINTS: dict[str, str] = {
     "auth": "",
     "home": "",
     "patients": "",
+    "fhir": "/api/v1/fhir",
 }
 
 

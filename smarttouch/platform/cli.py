@@ -252,3 +252,73 @@ def demo(host: str, port: int, threads: int) -> None:
     click.echo(f"\nOpen {_url(server, host)} in your browser.  (Ctrl+C to stop)")
     sys.stdout.flush()
     _run(server)
+
+
+# ------------------------------------------------------------------------ export
+def _write_atomic(path: str, write: Any) -> int:
+    """Write a file through a temporary sibling and rename; returns its size in bytes."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    target = Path(path).expanduser()
+    if not target.parent.is_dir():
+        raise click.ClickException(f"folder {target.parent} does not exist")
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target.stat().st_size
+
+
+def _patient_option(f: Any) -> Any:
+    return click.option("--patient", "code", required=True, metavar="CODE",
+                        help="The patient's pseudonymous code, e.g. PT-K7WM.")(f)
+
+
+@click.group()
+def export() -> None:
+    """Export patient data: HL7 FHIR bundles, data-rights archives, challenge datasets."""
+
+
+@export.command("fhir")
+@_patient_option
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="First day of sessions to include (local date, YYYY-MM-DD).")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Last day of sessions to include (local date, YYYY-MM-DD).")
+@click.option("--identified", is_flag=True,
+              help="Include name, birth year and notes (clinical use only).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="File to write the FHIR JSON Bundle to.")
+def export_fhir(code: str, start: Any, end: Any, identified: bool, out: str) -> None:
+    """Write a patient's HL7 FHIR R4 Bundle (plan, goals, session metrics, devices)."""
+    from zoneinfo import ZoneInfo
+
+    from .blobstore import get_blobstore
+    from .db import session_scope
+    from .fhir.codes import DEFAULT_BASE
+    from .i18n import local_today
+    from .services import fhir_export
+    from .services.errors import ServiceError
+
+    app = _app()
+    try:
+        with app.test_request_context(), session_scope(app) as session:
+            patient = fhir_export.patient_by_code(session, code=code)
+            bundle = fhir_export.export_bundle(
+                session, patient=patient, actor=None, store=get_blobstore(app),
+                today=local_today(), identified=identified,
+                start=start.date() if start else None, end=end.date() if end else None,
+                tz=ZoneInfo(app.config["TIMEZONE"]),
+                base=app.config.get("FHIR_BASE_URL") or DEFAULT_BASE, via="cli", commit=False)
+            text = fhir_export.bundle_json(bundle).encode("utf-8")
+            size = _write_atomic(out, lambda fh: fh.write(text))
+    except ServiceError as exc:
+        raise _fail(exc) from None
+    kind = "identified" if identified else "pseudonymous"
+    click.echo(f"wrote {out}: {len(bundle.entry or [])} resources, {kind}, {size} bytes")

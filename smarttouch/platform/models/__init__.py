@@ -19,6 +19,7 @@ from .activity import Activity, Assignment, AssignmentCreate, AssignmentPublic, 
 from .session import ExerciseSession, SessionMetrics, SessionStatus
 from .alert import Alert
 from .audit import AuditEvent, AuditEventImmutable, LoginThrottle
+from .privacy import AnonymisedAggregate, DonatedSession, ResearchConsent
 
 metadata = SQLModel.metadata
 
@@ -32,4 +33,5 @@ __all__ = [
     "Activity", "Assignment", "AssignmentCreate", "AssignmentPublic", "AssignmentUpdate",
     "ExerciseSession", "SessionMetrics", "SessionStatus",
     "Alert", "AuditEvent", "AuditEventImmutable", "LoginThrottle",
+    "AnonymisedAggregate", "DonatedSession", "ResearchConsent",
 ]
