@@ -1,0 +1,60 @@
+"""Bearer-token authentication of devices: ``Authorization: Bearer stt_...``.
+
+:func:`device_required` resolves the token to its unrevoked device and patient (``g.device``,
+``g.patient``) or answers 401 with ``WWW-Authenticate: Bearer``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import g, request
+
+from ..db import get_session
+from ..models import Device, Patient
+from ..services.devices import device_for_token
+from ..services.errors import ServiceError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Unauthorized(ServiceError):
+    status = 401
+    code = "unauthorized"
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+def device_required(view: F) -> F:
+    """Only requests carrying a valid device token reach ``view``."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        token = bearer_token()
+        if token is None:
+            raise Unauthorized("missing device token: send Authorization: Bearer <token> "
+                               "(pair first with smarttouch pair)")
+        found = device_for_token(get_session(), token=token)
+        if found is None:
+            raise Unauthorized("unknown or revoked device token: pair this computer again "
+                               "with a new code from your therapist")
+        g.device, g.patient = found
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+def current_device() -> Device:
+    return g.device
+
+
+def current_patient() -> Patient:
+    return g.patient

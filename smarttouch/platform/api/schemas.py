@@ -1,0 +1,176 @@
+"""Request and response models of the device API (``/api/v1``). Units in the field
+descriptions: degrees, deg/s, seconds; SPARC and LDLJ are dimensionless."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ..services.ingest import GameEventIn, SessionUpload
+
+__all__ = ["ActivityOut", "DeviceOut", "ErrorBody", "ErrorResponse", "GameEventIn", "MetricsOut",
+           "PairRequest", "PairResponse", "PlannedExerciseOut", "ProgressOut", "RecentSession",
+           "SessionReceipt", "SessionUpload", "TodayPlan", "TrendOut", "WeekOut"]
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="machine-readable, e.g. invalid, unauthorized")
+    message: str = Field(description="what is wrong, naming the field")
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+class PairRequest(BaseModel):
+    """Exchange the one-time code from the therapist for a device token."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    code: str = Field(min_length=1, max_length=32, description="e.g. ABCD-3479")
+    label: str = Field(default="", max_length=120, description="name of this computer")
+
+    @field_validator("code", "label")
+    @classmethod
+    def _no_nul(cls, v: str) -> str:
+        if "\x00" in v:
+            raise ValueError("text contains a NUL character")
+        return v
+
+
+class PairResponse(BaseModel):
+    token: str = Field(description="bearer token; shown once, keep it secret")
+    device_id: int
+    token_prefix: str
+    patient_code: str
+
+
+class DeviceOut(BaseModel):
+    device_id: int
+    label: str
+    token_prefix: str
+    patient_code: str
+    paired_at: datetime
+
+
+class ActivityOut(BaseModel):
+    key: str = Field(description="game registry key, e.g. balloons")
+    title: str
+    kind: str = Field(description="game or analyzer")
+
+
+class PlannedExerciseOut(BaseModel):
+    assignment_id: int
+    activity: ActivityOut
+    movement: str
+    target_rom_deg: float = Field(description="degrees")
+    max_rom_deg: float | None = Field(description="the therapist's ceiling, degrees")
+    reps: int = Field(description="repetitions per set")
+    sets: int
+    sessions_per_week: int
+    difficulty: int = Field(description="1 = easiest, 5 = hardest")
+    therapist_note: str
+    start_date: date
+    end_date: date | None
+    done_today: int = Field(description="sessions already uploaded today")
+    done_this_week: int = Field(description="sessions uploaded since Monday")
+    due_today: bool = Field(description="not yet done today and the week is not complete")
+
+
+class TodayPlan(BaseModel):
+    patient_code: str
+    date: date
+    timezone: str
+    exercises: list[PlannedExerciseOut]
+
+
+class MetricsOut(BaseModel):
+    """Authoritative metrics recomputed by the hub from the raw recording."""
+
+    reps: int
+    rom_deg: float = Field(description="largest repetition ROM, degrees")
+    rom_deg_mean: float = Field(description="mean repetition ROM, degrees")
+    peak_speed_dps: float = Field(description="deg/s")
+    sparc: float | None = Field(description="smoothness, closer to 0 is smoother")
+    ldlj: float | None
+    tremor_power_ratio: float | None = Field(description="3-7 Hz share of movement power, 0..1")
+    tremor_freq_hz: float | None
+    tremor_amplitude_deg: float | None
+    duration_s: float
+    active_time_s: float
+    rep_rom_deg: list[float | None] = Field(description="ROM of each repetition, degrees")
+
+
+class SessionReceipt(BaseModel):
+    session_id: UUID = Field(description="the client's UUID")
+    hub_id: int
+    status: str = Field(description="received, scored or failed")
+    created: bool = Field(description="false when this upload was a retry of a stored session")
+    received_at: datetime
+    recording_sha256: str | None
+    metrics: MetricsOut | None
+    error: str | None = None
+
+
+class WeekOut(BaseModel):
+    week_start: date
+    done: int
+    prescribed: int
+
+
+class TrendOut(BaseModel):
+    n: int
+    slope_per_week: float
+    ci_low: float
+    ci_high: float
+    significant: bool
+
+
+class RecentSession(BaseModel):
+    session_id: UUID
+    day: date
+    game: str | None
+    movement: str | None
+    reps: int | None = Field(description="hub-counted repetitions (None when not scored)")
+    game_reps: int | None = Field(description="repetitions the game counted")
+    rom_deg: float | None
+    sparc: float | None
+    quit_reason: str | None
+    goal_met: bool | None
+
+
+class ProgressOut(BaseModel):
+    patient_code: str
+    today: date
+    sessions_total: int
+    sessions_today: int
+    reps_total: int
+    streak_days: int
+    longest_streak_days: int
+    this_week: WeekOut
+    recent: list[RecentSession] = Field(description="the last sessions, oldest first")
+    trends: dict[str, TrendOut] = Field(description="per metric, when there are enough days")
+
+
+def metrics_out(row: Any) -> MetricsOut | None:
+    """The response model of a SessionMetrics row (or None)."""
+    if row is None:
+        return None
+    return MetricsOut(
+        reps=row.reps, rom_deg=row.rom_deg, rom_deg_mean=row.rom_deg_mean,
+        peak_speed_dps=row.peak_speed_dps, sparc=row.sparc, ldlj=row.ldlj,
+        tremor_power_ratio=row.tremor_power_ratio, tremor_freq_hz=row.tremor_freq_hz,
+        tremor_amplitude_deg=row.tremor_amplitude_deg, duration_s=row.duration_s,
+        active_time_s=row.active_time_s,
+        rep_rom_deg=[r.get("rom_deg") for r in (row.per_rep or [])])
+
+
+def receipt(session_row: Any, metrics_row: Any, created: bool) -> SessionReceipt:
+    return SessionReceipt(session_id=UUID(session_row.client_uuid), hub_id=session_row.id,
+                          status=session_row.status, created=created,
+                          received_at=session_row.received_at,
+                          recording_sha256=session_row.recording_sha256,
+                          metrics=metrics_out(metrics_row), error=session_row.error)
