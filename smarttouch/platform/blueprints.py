@@ -16,6 +16,7 @@ BLUEPRINTS: dict[str, str] = {
     "home": "",
     "patients": "",
     "fhir": "/api/v1/fhir",
+    "api": "/api/v1",
 }
 
 
