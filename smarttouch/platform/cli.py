@@ -322,3 +322,102 @@ def export_fhir(code: str, start: Any, end: Any, identified: bool, out: str) -> 
         raise _fail(exc) from None
     kind = "identified" if identified else "pseudonymous"
     click.echo(f"wrote {out}: {len(bundle.entry or [])} resources, {kind}, {size} bytes")
+
+
+@export.command("archive")
+@_patient_option
+@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="ZIP file to write (profile, plan, sessions, recordings, audit, FHIR).")
+def export_archive(code: str, out: str) -> None:
+    """Write ALL of a patient's data as one ZIP archive (GDPR access/portability request)."""
+    from zoneinfo import ZoneInfo
+
+    from .blobstore import get_blobstore
+    from .db import session_scope
+    from .fhir.codes import DEFAULT_BASE
+    from .i18n import local_today
+    from .services import data_rights, fhir_export
+    from .services.errors import ServiceError
+
+    app = _app()
+    try:
+        with app.test_request_context(), session_scope(app) as session:
+            patient = fhir_export.patient_by_code(session, code=code)
+            summary: list[Any] = []
+
+            def write(fh: Any) -> None:
+                summary.append(data_rights.write_archive(
+                    session, patient=patient, actor=None, store=get_blobstore(app), out=fh,
+                    today=local_today(), tz=ZoneInfo(app.config["TIMEZONE"]),
+                    base=app.config.get("FHIR_BASE_URL") or DEFAULT_BASE, via="cli",
+                    commit=False))
+
+            size = _write_atomic(out, write)
+    except ServiceError as exc:
+        raise _fail(exc) from None
+    done = summary[0]
+    click.echo(f"wrote {out}: {len(done.files)} files, {done.sessions} sessions, "
+               f"{done.recordings} recordings, {size} bytes")
+    if done.missing_recordings:
+        click.echo(f"warning: {len(done.missing_recordings)} recordings are missing from the "
+                   "blob store", err=True)
+
+
+@export.command("dataset")
+@click.option("--out", required=True, type=click.Path(file_okay=False),
+              help="New (or empty) folder for recordings/, labels.json, manifest.json.")
+@click.option("--movement", default=None, help="Only sessions of this movement.")
+def export_dataset(out: str, movement: str | None) -> None:
+    """Build a pseudonymised challenge dataset from the sessions donated with consent."""
+    from pathlib import Path
+
+    from .blobstore import get_blobstore
+    from .db import session_scope
+    from .services import donation
+    from .services.errors import ServiceError
+
+    app = _app()
+    try:
+        with session_scope(app) as session:
+            done = donation.build_dataset(session, store=get_blobstore(app), out_dir=Path(out),
+                                          actor=None, movement=movement)
+    except ServiceError as exc:
+        raise _fail(exc) from None
+    click.echo(f"wrote {out}: {done.recordings} recordings of {done.subjects} pseudonymous "
+               f"subjects (dataset {done.dataset_id})")
+
+
+# ----------------------------------------------------------------------- patient
+@click.group()
+def patient() -> None:
+    """Patient records: erasure on request (GDPR Art. 17)."""
+
+
+@patient.command("erase")
+@click.argument("code")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def patient_erase(code: str, yes: bool) -> None:
+    """Erase patient CODE: record, account, sessions and recordings; keeps only anonymous
+    monthly aggregates and a redacted audit trail. Cannot be undone."""
+    from .blobstore import get_blobstore
+    from .db import session_scope
+    from .services import erasure, fhir_export
+    from .services.errors import ServiceError
+
+    app = _app()
+    if not yes:
+        click.confirm(f"Erase patient {code.upper()} and all their data for good?", abort=True)
+    try:
+        with session_scope(app) as session:
+            found = fhir_export.patient_by_code(session, code=code)
+            report = erasure.erase_patient(session, patient=found, actor=None,
+                                           store=get_blobstore(app), confirm_code=found.code)
+    except ServiceError as exc:
+        raise _fail(exc) from None
+    click.echo(f"erased (reference {report.reference}): {report.sessions} sessions, "
+               f"{report.recordings_deleted} recordings deleted, "
+               f"{report.recordings_kept_shared} kept (shared with other records), "
+               f"{report.events_redacted} audit events redacted")
+    if report.blob_errors:
+        raise click.ClickException(f"{len(report.blob_errors)} recordings could not be deleted "
+                                   "from the blob store; see the log")

@@ -38,9 +38,10 @@ class History:
 
 
 def recording_bytes(seed: int, *, reps: int = 3, rom_deg: float = 80.0,
+                    movement: str = "shoulder_flexion",
                     device: str = "Thingy:52 C3:21:AA:BB:CC:01") -> bytes:
     """A small synthetic recording (simulator, 50 Hz) as stored by the hub."""
-    rec = simulate("shoulder_flexion", reps=reps, rom_deg=rom_deg, fs=50, seed=seed).recording
+    rec = simulate(movement, reps=reps, rom_deg=rom_deg, fs=50, seed=seed).recording
     rec.device = device
     rec.profile = "thingy52-raw"
     return recording_to_bytes(rec)
@@ -48,7 +49,8 @@ def recording_bytes(seed: int, *, reps: int = 3, rom_deg: float = 80.0,
 
 def add_session(app: Flask, patient: Patient, *, started_at: datetime,
                 assignment_id: int | None, blob: bytes | None, metrics: dict[str, Any] | None,
-                device_id: int | None = None, **extra: Any) -> ExerciseSession:
+                device_id: int | None = None, movement: str = "shoulder_flexion",
+                **extra: Any) -> ExerciseSession:
     key = get_blobstore(app).put(blob) if blob is not None else None
     with Session(get_engine(app), expire_on_commit=False) as db:
         row = ExerciseSession(client_uuid=str(uuid.uuid4()), patient_id=patient.id,
@@ -56,7 +58,7 @@ def add_session(app: Flask, patient: Patient, *, started_at: datetime,
                               started_at=started_at,
                               ended_at=started_at + timedelta(minutes=6),
                               status="scored" if metrics else "received",
-                              movement="shoulder_flexion", device_id=device_id, **extra)
+                              movement=movement, device_id=device_id, **extra)
         db.add(row)
         db.flush()
         if metrics is not None:
@@ -103,12 +105,15 @@ def seed_history(app: Flask, factories: Any, *, therapist: User | None = None,
     history = History(patient=patient, therapist=therapist, user=user,
                       assignment_ids=[a1.id, a2.id], device_id=device.id)
     now = datetime.now(UTC).replace(microsecond=0)
-    plan = [(now - timedelta(days=3), a1.id, recording_bytes(seed), METRICS_A),
-            (now - timedelta(days=30), a2.id, recording_bytes(seed + 100, reps=4), METRICS_B),
-            (now - timedelta(days=1), a1.id, None, None)]
-    for started, assignment_id, blob, metrics in plan:
+    plan = [(now - timedelta(days=3), a1.id, recording_bytes(seed), METRICS_A,
+             "shoulder_flexion"),
+            (now - timedelta(days=30), a2.id,
+             recording_bytes(seed + 100, reps=4, movement="elbow_flexion"), METRICS_B,
+             "elbow_flexion"),
+            (now - timedelta(days=1), a1.id, None, None, "shoulder_flexion")]
+    for started, assignment_id, blob, metrics, movement in plan:
         row = add_session(app, patient, started_at=started, assignment_id=assignment_id,
-                          blob=blob, metrics=metrics, device_id=device.id,
+                          blob=blob, metrics=metrics, device_id=device.id, movement=movement,
                           quit_reason="pain" if metrics is None else "completed",
                           quit_note=f"{name}: shoulder hurt" if metrics is None else "")
         history.session_ids.append(row.id)

@@ -116,10 +116,11 @@ def test_codes_units_and_values(app: Flask, history: History) -> None:
     bundle = _export(app, history.patient, history.therapist)
     rom = sorted(_metric_obs(bundle, "rom-max"), key=lambda o: o["valueQuantity"]["value"])
     assert [o["valueQuantity"]["value"] for o in rom] == [METRICS_A["rom_deg"], METRICS_B["rom_deg"]]
+    assert [o["code"]["text"].split("(")[1] for o in rom] == ["shoulder flexion)",
+                                                               "elbow flexion)"]
     for o in rom:
         assert o["valueQuantity"]["system"] == UCUM and o["valueQuantity"]["code"] == "deg"
         assert _coding(o, SNOMED)["code"] == "364564000"
-        assert "shoulder flexion" in o["code"]["text"]
         assert o["category"][0]["coding"][0]["code"] == "therapy"
         assert "start" in o["effectivePeriod"] and "end" in o["effectivePeriod"]
     duration = _metric_obs(bundle, "duration")

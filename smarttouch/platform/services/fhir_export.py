@@ -112,11 +112,13 @@ def export_bundle(session: Session, *, patient: Patient, actor: User | None,
                   store: BlobStore | None, today: date, identified: bool = False,
                   start: date | None = None, end: date | None = None,
                   tz: ZoneInfo = ZoneInfo("UTC"), base: str = DEFAULT_BASE,
-                  via: str = "api", ip: str | None = None, commit: bool = True) -> Bundle:
+                  via: str = "api", ip: str | None = None, commit: bool = True,
+                  record_audit: bool = True) -> Bundle:
     """The patient's validated FHIR ``Bundle``; audited as ``fhir.exported``.
 
     Raises :class:`NotFound` if ``actor`` may not see the patient and :class:`Forbidden` if
     they ask for the identified export without being the patient's therapist (or the patient).
+    ``record_audit=False`` is for callers that audit the wider export themselves.
     """
     if actor is not None and not can_view_patient(actor, patient):
         raise NotFound(f"patient {patient.id} not found")
@@ -126,6 +128,8 @@ def export_bundle(session: Session, *, patient: Patient, actor: User | None,
                   start=start, end=end, tz=tz)
     export_id = str(uuid.uuid4())
     bundle = build_bundle(data, Systems(base.rstrip("/")), now=utcnow(), export_id=export_id)
+    if not record_audit:
+        return bundle
     audit.record(session, action="fhir.exported", actor=actor, patient_id=patient.id,
                  target_type="patient", target_id=patient.id, ip=ip,
                  details={"identified": identified, "from": start, "to": end, "via": via,
