@@ -8,6 +8,7 @@ window and the clock and calls ``step(dt)``, ``handle_event(e)`` and ``draw(surf
 
 from __future__ import annotations
 
+import logging
 import random
 from dataclasses import dataclass
 from datetime import date
@@ -24,6 +25,8 @@ from smarttouch.games.session import SessionResult, utc_now
 from smarttouch.games.sound import SoundBank
 from smarttouch.games.stopmenu import StopMenu
 from smarttouch.games.targets import PlanTargets
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -50,7 +53,8 @@ class SessionApp:
     def __init__(self, game: Game, targets: PlanTargets, device: InputDevice, *, config: AppConfig | None = None,
                  sound: SoundBank | None = None, history: History | None = None, data_dir=None,
                  controller_factory: Callable[[PlanTargets], SuccessBandController | None] = scoring_controller,
-                 progress_fn: Callable[[HistoryEntry], ProgressView] | None = None, size: tuple[int, int] = (1280, 720)):
+                 progress_fn: Callable[[HistoryEntry], ProgressView] | None = None, size: tuple[int, int] = (1280, 720),
+                 on_result: Callable[[SessionResult], None] | None = None):
         from smarttouch.games.scenes import CalibrationScene, InstructionsScene
 
         self.game = game
@@ -60,6 +64,7 @@ class SessionApp:
         self.sound = sound or SoundBank(enabled=False)
         self.history = history
         self.progress_fn = progress_fn
+        self.on_result = on_result  # e.g. the patient client's outbox, before the summary
         self.data_dir = data_dir
         self.size = size
         self.controller_factory = controller_factory
@@ -212,6 +217,11 @@ class SessionApp:
             self.game.finish()
         self.log("scene", name=SummaryScene.name, session_s=round(self.now, 3))
         self.result = build_result(self)
+        if self.on_result is not None:
+            try:
+                self.on_result(self.result)
+            except Exception:  # the summary must still show; the CLI saves the session too
+                log.exception("on_result failed for session %s", self.result.session_id)
         self.progress = self._progress(self.result)
         self.goto(SummaryScene(), log=False)
 

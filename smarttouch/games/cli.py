@@ -29,9 +29,15 @@ class _PlayCommand(click.Command):
 
 
 @click.command(cls=_PlayCommand)
-@click.option("--game", "game_key", required=True, help="Game key (see below) or an entrypoint module:Class.")
-@click.option("--sensor", default="sim", show_default=True,
-              help="sim, sim:MOVEMENT, keyboard, replay:FILE, virtual:PROFILE or ble:ADDRESS[:profile].")
+@click.option("--game", "game_key", default=None,
+              help="Game key (see below) or an entrypoint module:Class. Without it: today's plan from the hub.")
+@click.option("--sensor", default=None,
+              help="sim, sim:MOVEMENT, keyboard, replay:FILE, virtual:PROFILE or ble:ADDRESS[:profile]. "
+                   "Default: sim with --game; with the hub, the remembered sensor, else a Bluetooth scan.")
+@click.option("--assignment", "assignment_id", type=int, default=None,
+              help="With the hub: which exercise of today's plan (default: the first still due).")
+@click.option("--upload-wait", "upload_wait_s", type=click.FloatRange(min=0), default=20.0, show_default=True,
+              help="With the hub: seconds to wait for the upload at the end (it continues next time).")
 @click.option("--movement", default="", help="Movement to train (default: the game's own).")
 @click.option("--headless", is_flag=True, help="No window (SDL dummy driver).")
 @click.option("--duration", "duration_s", type=click.FloatRange(min=1.0), help="Stop after S seconds.")
@@ -54,11 +60,25 @@ class _PlayCommand(click.Command):
               help="Where progress and game state are kept (default: your user data folder).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed (simulation, game layout).")
 @click.option("--no-sound", is_flag=True, help="Stay silent.")
-def play(game_key: str, sensor: str, movement: str, headless: bool, duration_s: float | None, json_out: Path | None,
-         lang: str, fullscreen: bool, reps: int, sets: int, rom_deg: float | None, max_rom_deg: float | None,
-         difficulty: float, rest_s: float, note: str, preset_rom_max: float | None, screenshots: Path | None,
-         data_dir: Path | None, seed: int, no_sound: bool) -> None:
-    """Play a rehabilitation mini-game and save the session (recording, calibration, events, metrics)."""
+def play(game_key: str | None, sensor: str | None, assignment_id: int | None, upload_wait_s: float, movement: str,
+         headless: bool, duration_s: float | None, json_out: Path | None, lang: str, fullscreen: bool, reps: int,
+         sets: int, rom_deg: float | None, max_rom_deg: float | None, difficulty: float, rest_s: float, note: str,
+         preset_rom_max: float | None, screenshots: Path | None, data_dir: Path | None, seed: int,
+         no_sound: bool) -> None:
+    """Play a rehabilitation mini-game and save the session (recording, calibration, events, metrics).
+
+    Without --game: play today's exercise from the hub (pair first with smarttouch pair); the session is
+    kept in the outbox until the hub has it (smarttouch outbox).
+    """
+    if game_key is None:
+        from smarttouch.games.hub_cli import play_from_hub
+
+        play_from_hub(sensor=sensor, assignment_id=assignment_id, upload_wait_s=upload_wait_s, headless=headless,
+                      duration_s=duration_s, json_out=json_out, lang=lang, fullscreen=fullscreen,
+                      preset_rom_max=preset_rom_max, screenshots=screenshots, data_dir=data_dir, seed=seed,
+                      no_sound=no_sound)
+        return
+    sensor = sensor or "sim"
     from smarttouch.games.app import AppConfig
     from smarttouch.games.history import default_data_dir
     from smarttouch.games.runner import RunOptions, run_session

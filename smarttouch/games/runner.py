@@ -115,13 +115,15 @@ def run_session(targets: PlanTargets, device: InputDevice, *, game: Game | str |
                 data_dir: Path | None = None,
                 controller_factory: Callable[[PlanTargets], Any] = scoring_controller,
                 progress_fn: Callable[..., Any] | None = None,
-                on_step: Callable[[SessionApp], None] | None = None) -> SessionResult:
+                on_step: Callable[[SessionApp], None] | None = None,
+                on_result: Callable[[SessionResult], None] | None = None) -> SessionResult:
     """Play one session of ``targets`` with ``device`` and return its SessionResult.
 
     ``game`` defaults to ``targets.game`` from the registry. ``history`` is the local progress
     file (default: the user's data folder); ``data_dir`` where games keep state (default the
     same folder). ``on_step`` is called after every logic step (tests use it to press the stop
-    button at a chosen moment).
+    button at a chosen moment). ``on_result`` receives the SessionResult as soon as the session
+    ends, before the summary scene (the patient client writes its outbox there).
     """
     opts = options or RunOptions()
     pygame = _init_pygame(opts.headless)
@@ -132,7 +134,8 @@ def run_session(targets: PlanTargets, device: InputDevice, *, game: Game | str |
     screen = Screen(pygame, opts.headless, opts.fullscreen, the_game.info.title_in(targets.lang))
     sound = SoundBank(enabled=opts.sound)
     app = SessionApp(the_game, targets, device, config=opts.config, sound=sound, history=hist, data_dir=Path(data_dir),
-                     controller_factory=controller_factory, progress_fn=progress_fn, size=CANVAS)
+                     controller_factory=controller_factory, progress_fn=progress_fn, size=CANVAS,
+                     on_result=on_result)
     fast = opts.headless and device.simulated_time
     shots = Screenshots(opts.screenshot_dir, the_game.info.key, opts.screenshot_scenes, opts.screenshot_after_s,
                         opts.play_screenshot_after_s)
