@@ -30,8 +30,8 @@ COMMANDS: dict[str, str] = {
     # games
     "play": "smarttouch.games.cli:play",
     # challenges
-    "challenge": "smarttouch.challenges.cli:challenge",
-    "worker": "smarttouch.challenges.cli:worker",
+    "challenge": "smarttouch.platform.challenge_cli:challenge",
+    "worker": "smarttouch.platform.challenge_cli:worker",
 }
 
 HELP: dict[str, str] = {

@@ -17,6 +17,9 @@ BLUEPRINTS: dict[str, str] = {
     "patients": "",
     "fhir": "/api/v1/fhir",
     "api": "/api/v1",
+    "submissions": "",
+    "review": "",
+    "challenge_api": "/api/v1",
 }
 
 

@@ -19,6 +19,8 @@ from .activity import Activity, Assignment, AssignmentCreate, AssignmentPublic, 
 from .session import ExerciseSession, SessionMetrics, SessionStatus
 from .alert import Alert
 from .audit import AuditEvent, AuditEventImmutable, LoginThrottle
+from .api_token import ApiToken
+from .analyzer import AnalyzerChoice, AnalyzerRun
 from .privacy import AnonymisedAggregate, DonatedSession, ResearchConsent
 
 metadata = SQLModel.metadata
@@ -33,5 +35,6 @@ __all__ = [
     "Activity", "Assignment", "AssignmentCreate", "AssignmentPublic", "AssignmentUpdate",
     "ExerciseSession", "SessionMetrics", "SessionStatus",
     "Alert", "AuditEvent", "AuditEventImmutable", "LoginThrottle",
+    "ApiToken", "AnalyzerChoice", "AnalyzerRun",
     "AnonymisedAggregate", "DonatedSession", "ResearchConsent",
 ]

@@ -55,6 +55,9 @@ class Challenge(SQLModel, table=True):
     closes_at: datetime | None = time_field()
     is_published: bool = Field(default=True)
     created_at: datetime = created_field()
+    bundle_sha256: str | None = sha256_field(nullable=True)
+    """blob key of the imported bundle (a zip holding both splits; hidden labels stay in it)"""
+    imported_at: datetime | None = time_field()
 
     def is_open(self, now: datetime) -> bool:
         """Published and within its open/close dates at ``now`` (aware UTC)."""
@@ -72,10 +75,14 @@ class Solution(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     challenge_id: int = Field(foreign_key="challenge.id", index=True, ondelete="CASCADE")
-    developer_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
+    developer_id: int | None = Field(default=None, foreign_key="user_account.id", index=True,
+                                     ondelete="CASCADE",
+                                     description="None for the hub's reference (baseline) rows")
     name: str = Field(max_length=120)
     kind: str = Field(max_length=16)
     created_at: datetime = created_field()
+    is_reference: bool = Field(default=False, description="a baseline shown for comparison")
+    description: str = text_field()
 
 
 class Submission(SQLModel, table=True):
@@ -93,6 +100,16 @@ class Submission(SQLModel, table=True):
     created_at: datetime = created_field(index=True)
     started_at: datetime | None = time_field()
     finished_at: datetime | None = time_field()
+    message: str = text_field()
+    """one line for the developer saying precisely what happened"""
+    splits: list[str] = json_field(list)
+    result: dict[str, Any] = json_field()
+    """the evaluation's per-split outcome (no logs); public-split details included"""
+    artifacts: dict[str, str] = json_field()
+    """file name -> blob key of what the harness produced (game screenshots)"""
+    attempts: int = Field(default=0)
+    lease_token: str | None = Field(default=None, max_length=120)
+    lease_expires_at: datetime | None = time_field()
 
 
 class Score(SQLModel, table=True):

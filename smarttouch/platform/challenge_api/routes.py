@@ -1,0 +1,192 @@
+"""Handlers of the challenge API. Thin: the logic lives in the services."""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any
+
+from flask import current_app, g, jsonify, request, url_for
+from flask_login import current_user
+from pydantic import BaseModel
+from sqlmodel import col, select
+
+from ..api.auth import Unauthorized, bearer_token, current_patient, device_required
+from ..api.openapi import ApiRegistry
+from ..blobstore import BlobNotFound, get_blobstore
+from ..db import get_session
+from ..jobstore import get_queue
+from ..models import Activity, Assignment, Role, utcnow
+from ..services import api_tokens, leaderboards, submissions
+from ..services.errors import Forbidden, Invalid, NotFound
+from . import bp
+from .schemas import ErrorOut, LeaderboardOut, SubmissionOut
+
+API_VERSION = "1.0.0"
+
+api = ApiRegistry(bp, title="SmartTouch challenge API", version=API_VERSION, description=(
+    "Leaderboards and submissions for developers (personal API token from the profile page: "
+    "Authorization: Bearer stp_...), and approved game packages for the patients' clients "
+    "(device token: Authorization: Bearer stt_...). Errors are JSON: "
+    "{\"error\": {\"code\", \"message\"}}."))
+
+SUBMIT_BODY = {
+    "required": True,
+    "description": ("The solution as a zip: either the raw body (Content-Type: application/zip) "
+                    "or multipart/form-data with the file in the field `solution`. At most "
+                    f"{submissions.MAX_UPLOAD_BYTES // 2**20} MiB."),
+    "content": {
+        "application/zip": {"schema": {"type": "string", "format": "binary"}},
+        "multipart/form-data": {"schema": {"type": "object", "required": ["solution"],
+                                           "properties": {"solution": {"type": "string",
+                                                                       "format": "binary"}}}},
+    },
+}
+
+
+@bp.errorhandler(Unauthorized)
+def _unauthorized(exc: Unauthorized):
+    response = jsonify(error={"code": exc.code, "message": exc.message})
+    response.status_code = 401
+    response.headers["WWW-Authenticate"] = 'Bearer realm="smarttouch"'
+    return response
+
+
+@bp.before_request
+def _limits() -> None:
+    request.max_content_length = submissions.MAX_UPLOAD_BYTES + 1024 * 1024
+
+
+@bp.after_request
+def _no_store(response):
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def developer_required(view):
+    """Only requests with a valid personal API token of an active developer (``g.developer``)."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        token = bearer_token()
+        if token is None:
+            raise Unauthorized("missing API token: send Authorization: Bearer <token> (create "
+                               "one on your profile page, Personal API tokens)")
+        user = api_tokens.user_for_token(get_session(), token=token)
+        if user is None:
+            raise Unauthorized("unknown or revoked API token")
+        g.developer = user
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _ok(model: BaseModel, status: int = 200, **headers: str):
+    response = current_app.response_class(model.model_dump_json(), status=status,
+                                          mimetype="application/json")
+    response.headers.update(headers)
+    return response
+
+
+@bp.route("/challenges/openapi.json")
+def openapi_document():
+    """The OpenAPI 3.1 document of the challenge API."""
+    return jsonify(api.document(server_url=request.host_url.rstrip("/") + "/api/v1",
+                                error_model=ErrorOut))
+
+
+@api.route("/challenges/<slug>/leaderboard", "GET", summary="A challenge's leaderboard",
+           responses={200: ("The ranked rows and reference rows", LeaderboardOut)},
+           errors=(401, 403, 404), tags=("challenges",))
+def leaderboard_json(slug: str):
+    """Each solution's best scored submission, ranked on the public split while the challenge
+    is open and on the hidden split once it has closed. Needs a developer's API token or a
+    logged-in developer, therapist or admin."""
+    if current_user.is_authenticated:
+        if current_user.role == Role.patient:
+            raise Forbidden("patients have no access to leaderboards")
+    else:
+        token = bearer_token()
+        if token is None or api_tokens.user_for_token(get_session(), token=token) is None:
+            raise Unauthorized("send a developer API token: Authorization: Bearer <token>")
+    db = get_session()
+    challenge = leaderboards.get_published_challenge(db, slug=slug)
+    board = leaderboards.build_leaderboard(db, challenge=challenge, now=utcnow())
+    return _ok(LeaderboardOut.model_validate(board.to_dict()))
+
+
+@api.route("/challenges/<slug>/submissions", "POST", summary="Submit a solution",
+           body_schema=SUBMIT_BODY,
+           responses={201: ("Received: queued for evaluation, or rejected at once with the "
+                            "reason", SubmissionOut)},
+           errors=(400, 401, 403, 404, 409, 413, 429), tags=("challenges",))
+@developer_required
+def submit_solution(slug: str):
+    """Store the solution zip as an immutable submission (identified by the sha256 of its
+    canonical archive) and queue its evaluation. Counts against the daily cap."""
+    data, filename = _upload()
+    db = get_session()
+    challenge = leaderboards.get_published_challenge(db, slug=slug)
+    sub = submissions.submit(db, developer=g.developer, challenge=challenge, upload=data,
+                             filename=filename, blobs=get_blobstore(),
+                             enqueue=get_queue(current_app).enqueue, ip=request.remote_addr)
+    out = _submission_out(sub.id, g.developer)
+    return _ok(out, 201, Location=url_for("challenge_api.submission_json", submission_id=sub.id))
+
+
+def _upload() -> tuple[bytes, str]:
+    if request.mimetype in ("application/zip", "application/octet-stream",
+                            "application/x-zip-compressed"):
+        name = request.headers.get("X-Filename", "solution.zip")
+        return request.get_data(cache=False), name
+    upload = request.files.get("solution")
+    if upload is None:
+        raise Invalid("solution: send the zip as the raw body (Content-Type: application/zip) "
+                      "or as the multipart field 'solution'")
+    return upload.read(submissions.MAX_UPLOAD_BYTES + 1), upload.filename or "solution.zip"
+
+
+def _submission_out(submission_id: int, user: Any) -> SubmissionOut:
+    db = get_session()
+    sub, sol, ch = submissions.get_for(db, user=user, submission_id=submission_id)
+    scores = leaderboards.scores_by_submission(db, [sub.id])[sub.id]
+    view = submissions.public_view(sub, sol, ch, scores)
+    view["url"] = url_for("submissions.detail", submission_id=sub.id, _external=True)
+    return SubmissionOut.model_validate(view)
+
+
+@api.route("/submissions/<int:submission_id>", "GET", summary="A submission's status",
+           responses={200: ("Status, precise failure reason, scores, public log", SubmissionOut)},
+           errors=(401, 404), tags=("challenges",))
+@developer_required
+def submission_json(submission_id: int):
+    """One of the caller's own submissions (404 for anyone else's)."""
+    return _ok(_submission_out(submission_id, g.developer))
+
+
+@api.route("/activities/<key>/package", "GET", summary="Download an approved game",
+           responses={200: ("The game's canonical zip; its sha256 is in X-Code-Sha256", None)},
+           errors=(401, 404), tags=("games",))
+@device_required
+def activity_package(key: str):
+    """The code of an approved game assigned to this device's patient, byte for byte the
+    archive the reviewers approved. Clients must check that its sha256 equals the hash in
+    their plan (and in X-Code-Sha256) before running it."""
+    db = get_session()
+    patient = current_patient()
+    activity = db.exec(select(Activity).where(Activity.key == key)).first()
+    assigned = activity is not None and db.exec(
+        select(Assignment.id).where(Assignment.patient_id == patient.id,
+                                    col(Assignment.activity_id) == activity.id)).first()
+    if (activity is None or not assigned or not activity.is_active
+            or activity.source != "solution" or not activity.code_sha256):
+        raise NotFound(f"no approved game {key!r} assigned to you")
+    try:
+        data = get_blobstore().get(activity.code_sha256)
+    except BlobNotFound:
+        raise NotFound(f"the package of {key!r} is missing on the hub") from None
+    response = current_app.response_class(data, mimetype="application/zip")
+    response.headers["X-Code-Sha256"] = activity.code_sha256
+    response.headers["ETag"] = f'"{activity.code_sha256}"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{key}.zip"'
+    response.headers["Cache-Control"] = "private, max-age=0"
+    return response

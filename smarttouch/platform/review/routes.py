@@ -1,0 +1,104 @@
+"""Review of scored submissions by reviewer therapists (and admins); analyzer choices."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from ..auth.access import reviewer_required
+from ..blobstore import get_blobstore
+from ..db import get_session
+from ..formutil import choices
+from ..models import utcnow
+from ..services import review
+from ..services.errors import Invalid
+from ..vocab import MOVEMENTS
+from . import bp
+from .forms import AnalyzerChoiceForm, DecisionForm
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+@bp.route("/review")
+@reviewer_required
+def queue():
+    items = review.review_queue(get_session(), reviewer=_user())
+    return render_template("review/queue.html", items=items)
+
+
+@bp.route("/review/submissions/<int:submission_id>", methods=["GET", "POST"])
+@reviewer_required
+def detail(submission_id: int):
+    db = get_session()
+    form = DecisionForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            review.decide(db, reviewer=_user(), submission_id=submission_id,
+                          decision=form.decision.data, note=form.note.data or "",
+                          ip=request.remote_addr)
+        except Invalid as exc:
+            form.note.errors = [*form.note.errors, exc.message]
+            status = 400
+        else:
+            flash(_("Your decision was recorded."), "success")
+            return redirect(url_for("review.detail", submission_id=submission_id))
+    elif form.errors:
+        status = 400
+    ctx = review.review_context(db, reviewer=_user(), submission_id=submission_id,
+                                blobs=get_blobstore(), now=utcnow())
+    return render_template("review/detail.html", form=form, **ctx), status
+
+
+@bp.route("/review/analyzers", methods=["GET"])
+@reviewer_required
+def analyzers():
+    db = get_session()
+    approved = review.approved_analyzers(db)
+    current = review.analyzer_choices(db)
+    forms = {}
+    for movement in MOVEMENTS:
+        form = AnalyzerChoiceForm(prefix=movement, formdata=None)
+        form.submission_id.choices = choices(
+            [(0, _("None: only the hub's own analysis"))]
+            + [(s.id, f"{so.name} · {c.title} (#{s.id})") for s, so, c in approved])
+        form.submission_id.data = current[movement].submission_id if movement in current else 0
+        forms[movement] = form
+    return render_template("review/analyzers.html", forms=forms, approved=approved,
+                           current=current)
+
+
+@bp.route("/review/analyzers/<movement>", methods=["POST"])
+@reviewer_required
+def choose_analyzer(movement: str):
+    if movement not in MOVEMENTS:
+        abort(404)
+    db = get_session()
+    form = AnalyzerChoiceForm(prefix=movement)
+    form.submission_id.choices = choices([(0, "")] + [(s.id, str(s.id)) for s, _so, _c
+                                                       in review.approved_analyzers(db)])
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        review.choose_analyzer(db, reviewer=_user(), movement=movement,
+                               submission_id=form.submission_id.data or None,
+                               ip=request.remote_addr)
+    except Invalid as exc:
+        flash(exc.message, "error")
+    else:
+        flash(_("The analyzer choice was saved."), "success")
+    return redirect(url_for("review.analyzers"))
+
+
+DECISION_LABELS = {"approved": _l("Approved"),
+                   "changes_requested": _l("Changes requested"),
+                   "rejected": _l("Rejected")}
+
+
+@bp.app_context_processor
+def _decision_labels() -> dict[str, object]:
+    return {"decision_label": lambda key: str(DECISION_LABELS.get(key, key))}
