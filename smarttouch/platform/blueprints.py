@@ -15,11 +15,12 @@ BLUEPRINTS: dict[str, str] = {
     "auth": "",
     "home": "",
     "patients": "",
+    "sessions": "",
+    "reports": "",
+    "portal": "",
+    "developer": "/developer",
     "fhir": "/api/v1/fhir",
     "api": "/api/v1",
-    "submissions": "",
-    "review": "",
-    "challenge_api": "/api/v1",
 }
 
 

@@ -7,30 +7,30 @@ from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import text
 
+from .. import charts
 from ..auth.access import public, safe_next
 from ..db import get_session
-from ..i18n import LANGUAGES, local_today
-from ..models import Role, utcnow
-from ..services import challenges, patients, users
+from ..developer.routes import render_challenge_list
+from ..i18n import LANGUAGES
+from ..models import Role
+from ..patients.routes import render_caseload
+from ..portal.routes import render_portal
+from ..services import users
 from . import bp
 from .forms import LanguageForm
 
 
 @bp.route("/")
 def index():
+    """Each role's home: the caseload, the patient portal, the open challenges, accounts."""
     db = get_session()
     user = current_user._get_current_object()
-    today = local_today()
     if user.role == Role.therapist:
-        rows = patients.list_patients_for_therapist(db, therapist=user, today=today)
-        return render_template("home/therapist.html", rows=rows)
+        return render_caseload()
     if user.role == Role.patient:
-        patient = patients.patient_of_user(db, user=user)
-        plan = patients.current_plan(db, patient=patient, today=today) if patient else []
-        return render_template("home/patient.html", patient=patient, plan=plan)
+        return render_portal()
     if user.role == Role.developer:
-        open_challenges = challenges.list_open_challenges(db, now=utcnow())
-        return render_template("home/developer.html", challenges=open_challenges)
+        return render_challenge_list()
     if user.role == Role.admin:
         return render_template("home/admin.html", users=users.list_users(db))
     abort(403)
@@ -46,6 +46,13 @@ def set_language():
             users.set_locale(get_session(), user=current_user._get_current_object(),
                              locale=form.language.data)
     return redirect(safe_next(form.next.data) or url_for("home.index"))
+
+
+@bp.route("/static/vendor/plotly.min.js")
+@public
+def plotly_js():
+    """plotly.js from the installed plotly package (the hub never loads scripts from a CDN)."""
+    return charts.plotly_js_response()
 
 
 @bp.route("/healthz")
@@ -64,4 +71,11 @@ def _language_form() -> dict[str, object]:
         form.language.data = str(get_locale() or "en")
         return form
 
-    return {"language_form": language_form, "home_url": url_for("home.index")}
+    def plotly_locale_json() -> str:
+        return charts.plotly_locale(str(get_locale() or "en"))
+
+    def chart_config_json() -> str:
+        return charts.to_json(charts.CONFIG)
+
+    return {"language_form": language_form, "home_url": url_for("home.index"),
+            "plotly_locale_json": plotly_locale_json, "chart_config_json": chart_config_json}

@@ -52,3 +52,22 @@ class AssignmentForm(FlaskForm):
 
 class EndAssignmentForm(FlaskForm):
     submit = SubmitField(_l("End this exercise"))
+
+
+class EditAssignmentForm(AssignmentForm):
+    """The same fields as :class:`AssignmentForm`; the activity itself cannot change (end
+    the exercise and add a new one instead)."""
+
+    submit = SubmitField(_l("Save changes"))
+
+
+class AcknowledgeAlertForm(FlaskForm):
+    submit = SubmitField(_l("Acknowledge"))
+
+
+class PairingCodeForm(FlaskForm):
+    submit = SubmitField(_l("Create a pairing code"))
+
+
+class RevokeDeviceForm(FlaskForm):
+    submit = SubmitField(_l("Revoke"))

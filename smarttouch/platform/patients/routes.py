@@ -1,27 +1,54 @@
-"""Patient pages. Visibility and ownership are decided by the services (404 otherwise)."""
+"""Patient pages: the caseload, a new patient, the patient's progress page and alert
+acknowledgement. Visibility and ownership are decided by the services (404 otherwise)."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from zoneinfo import ZoneInfo
+
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.access import role_required
 from ..db import get_session
-from ..formutil import choices
 from ..i18n import local_today
 from ..models import Role
-from ..services import catalogue, patients, plans
+from ..services import alerts, caseload, dashboard, patients, plans
 from ..services.errors import Conflict, Invalid
 from ..services.patients import validate_patient
-from ..services.plans import validate_assignment
-from ..vocab import activity_title
-from . import bp
-from .forms import AssignmentForm, EndAssignmentForm, PatientForm
+from ..vocab import CONDITIONS
+from . import bp, figures
+from .forms import AcknowledgeAlertForm, EndAssignmentForm, PatientForm
+from .labels import METRICS, UNITS
+
+SESSIONS_SHOWN = 60
 
 
 def _user():
     return current_user._get_current_object()
+
+
+def hub_tz() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def render_caseload():
+    """The therapist's patient list (also the therapist's home page)."""
+    query = request.args.get("q", "")[:100]
+    sort = request.args.get("sort", "code")
+    sort = sort if sort in caseload.SORT_KEYS else "code"
+    descending = request.args.get("dir") == "desc"
+    rows = caseload.caseload(get_session(), therapist=_user(), today=local_today(), tz=hub_tz(),
+                             query=query, sort=sort, descending=descending,
+                             condition_labels={k: str(v) for k, v in CONDITIONS.items()})
+    return render_template("patients/caseload.html", rows=rows, query=query, sort=sort,
+                           descending=descending, sort_keys=caseload.SORT_KEYS)
+
+
+@bp.route("/patients")
+@role_required(Role.therapist)
+def index():
+    return render_caseload()
 
 
 @bp.route("/patients/new", methods=["GET", "POST"])
@@ -48,57 +75,51 @@ def create():
     return render_template("patients/form.html", form=form), status
 
 
+def _charts(overview: dashboard.PatientOverview, tz: ZoneInfo) -> list:
+    trends = overview.report["trends"]
+    current = [a for a, _act in overview.assignments if a.is_current(overview.today)]
+    reps = current[0].reps if current else None
+    return [
+        figures.rom_chart(overview.points, tz, target=overview.target_rom_deg,
+                          trend=trends.get("rom_deg")),
+        figures.reps_chart(overview.points, tz, prescribed=reps, trend=trends.get("reps")),
+        figures.sparc_chart(overview.points, tz, trend=trends.get("sparc")),
+        figures.tremor_chart(overview.points, tz, trend=trends.get("tremor_amplitude_deg")),
+        figures.score_chart(overview.points, tz),
+        figures.adherence_chart(overview.weeks),
+    ]
+
+
 @bp.route("/patients/<int:patient_id>")
 @role_required(Role.therapist, Role.patient, Role.admin)
 def detail(patient_id: int):
     db = get_session()
-    patient = patients.get_patient_for(db, user=_user(), patient_id=patient_id)
-    is_own_therapist = _user().role == Role.therapist and patient.therapist_id == _user().id
-    history = plans.plan_history(db, patient=patient) if _user().role != Role.patient else []
-    return render_template("patients/detail.html", patient=patient,
-                           assignments=patients.all_assignments(db, patient=patient),
-                           today=local_today(), history=history, can_edit=is_own_therapist,
-                           end_form=EndAssignmentForm())
+    user = _user()
+    patient = patients.get_patient_for(db, user=user, patient_id=patient_id)
+    is_own_therapist = user.role == Role.therapist and patient.therapist_id == user.id
+    tz = hub_tz()
+    overview = dashboard.patient_overview(db, patient=patient, today=local_today(), tz=tz,
+                                          period=request.args.get("period", ""))
+    activities = {act.id: act for _a, act in overview.assignments}
+    history = plans.plan_history(db, patient=patient) if user.role != Role.patient else []
+    return render_template(
+        "patients/detail.html", patient=patient, ov=overview, charts=_charts(overview, tz),
+        assignments=overview.assignments, activities=activities, today=overview.today,
+        history=history, can_edit=is_own_therapist, end_form=EndAssignmentForm(),
+        ack_form=AcknowledgeAlertForm(), open_alerts=alerts.open_alerts(db, patient_id=patient.id),
+        past_alerts=[a for a in alerts.recent_alerts(db, patient_id=patient.id)
+                     if a.acknowledged_at is not None][:10],
+        sessions=list(reversed(overview.points))[:SESSIONS_SHOWN], periods=dashboard.PERIODS,
+        metric_labels=METRICS, units=UNITS, tz=tz)
 
 
-@bp.route("/patients/<int:patient_id>/assignments/new", methods=["GET", "POST"])
+@bp.route("/alerts/<int:alert_id>/acknowledge", methods=["POST"])
 @role_required(Role.therapist)
-def new_assignment(patient_id: int):
+def acknowledge_alert(alert_id: int):
     db = get_session()
-    patient = patients.get_patient_for(db, user=_user(), patient_id=patient_id)
-    patients.require_own_patient(_user(), patient)
-    form = AssignmentForm()
-    form.activity_id.choices = choices((a.id, activity_title(a))
-                                       for a in catalogue.list_activities(db))
-    if form.validate_on_submit():
-        try:
-            data = validate_assignment(
-                activity_id=form.activity_id.data, movement=form.movement.data,
-                target_rom_deg=float(form.target_rom_deg.data),
-                max_rom_deg=float(form.max_rom_deg.data) if form.max_rom_deg.data else None,
-                reps=form.reps.data, sets=form.sets.data,
-                sessions_per_week=form.sessions_per_week.data,
-                difficulty=form.difficulty.data, start_date=form.start_date.data,
-                end_date=form.end_date.data, therapist_note=form.therapist_note.data or "")
-            plans.create_assignment(db, therapist=_user(), patient=patient, data=data,
-                                    ip=request.remote_addr)
-        except Invalid as exc:
-            flash(exc.message, "error")
-        else:
-            flash(_("Exercise added to the plan."), "success")
-            return redirect(url_for("patients.detail", patient_id=patient.id))
-    status = 400 if request.method == "POST" else 200
-    return render_template("patients/assignment_form.html", form=form, patient=patient), status
-
-
-@bp.route("/assignments/<int:assignment_id>/end", methods=["POST"])
-@role_required(Role.therapist)
-def end_assignment(assignment_id: int):
-    db = get_session()
-    assignment, patient = plans.get_assignment_for(db, therapist=_user(),
-                                                   assignment_id=assignment_id)
-    if EndAssignmentForm().validate_on_submit():
-        plans.end_assignment(db, therapist=_user(), assignment=assignment,
-                             ip=request.remote_addr)
-        flash(_("Exercise ended."), "success")
-    return redirect(url_for("patients.detail", patient_id=patient.id))
+    if not AcknowledgeAlertForm().validate_on_submit():
+        flash(_("The form expired. Please try again."), "error")
+        return redirect(url_for("patients.index"))
+    alert = alerts.acknowledge(db, therapist=_user(), alert_id=alert_id, ip=request.remote_addr)
+    flash(_("Alert acknowledged."), "success")
+    return redirect(url_for("patients.detail", patient_id=alert.patient_id) + "#alerts")

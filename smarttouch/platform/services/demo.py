@@ -1,16 +1,24 @@
-"""Demo data: a small clinic with realistic patients and plans. Idempotent: running it again
-adds only what is missing and never changes existing accounts or passwords."""
+"""Demo data: a small clinic with realistic patients, plans and several weeks of synthetic
+exercise sessions (simulated recordings scored by :mod:`smarttouch.scoring`, see
+:mod:`.demo_sessions`). Idempotent: running it again adds only what is missing and never
+changes existing accounts or passwords."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from flask import current_app, has_app_context
+from sqlmodel import Session, col, select
 
-from ..models import (Assignment, AssignmentCreate, Patient, PatientCreate, User, UserCreate)
-from . import catalogue, patients, plans, users
+from ..blobstore import BlobStore, get_blobstore
+from ..models import (Alert, Assignment, AssignmentCreate, Patient, PatientCreate, User,
+                      UserCreate)
+from . import catalogue, demo_sessions, patients, plans, users
 from .passwords import verify_password
+
+PLAN_STARTED_DAYS_AGO = 49  # the demo plans began seven weeks ago
 
 
 @dataclass(frozen=True)
@@ -28,6 +36,8 @@ class DemoReport:
     patients_created: int = 0
     assignments_created: int = 0
     activities_created: int = 0
+    sessions_created: int = 0
+    alerts_raised: int = 0
 
 
 DEMO_USERS = (
@@ -91,10 +101,18 @@ def _user(session: Session, report: DemoReport, role: str, email: str, password:
     return users.create_user(session, data=data, password_profile=password_profile)
 
 
-def seed_demo(session: Session, *, today: date, password_profile: str = "default"
-              ) -> DemoReport:
-    """Create the demo clinic; returns the logins (with passwords) and what was added."""
+def seed_demo(session: Session, *, today: date, password_profile: str = "default",
+              blobs: BlobStore | None = None, tz: ZoneInfo | None = None,
+              with_sessions: bool = True) -> DemoReport:
+    """Create the demo clinic; returns the logins (with passwords) and what was added.
+
+    ``blobs`` and ``tz`` default to the current app's blob store and time zone; without an
+    app (and no ``blobs``) no sessions are created.
+    """
     report = DemoReport()
+    if has_app_context():
+        blobs = blobs or get_blobstore()
+        tz = tz or ZoneInfo(current_app.config["TIMEZONE"])
     report.activities_created = catalogue.ensure_builtin_activities(session)
     accounts = {email: _user(session, report, role, email, pw, name, rev, password_profile)
                 for role, email, pw, name, rev in DEMO_USERS}
@@ -123,10 +141,31 @@ def seed_demo(session: Session, *, today: date, password_profile: str = "default
             plans.create_assignment(session, therapist=therapist, patient=patient, data=AssignmentCreate(
                 activity_id=activity.id, movement=movement, target_rom_deg=target,
                 max_rom_deg=max_rom, reps=reps, sets=sets, sessions_per_week=per_week,
-                difficulty=diff, start_date=today - timedelta(days=14),
+                difficulty=diff, start_date=today - timedelta(days=PLAN_STARTED_DAYS_AGO),
                 end_date=today + timedelta(days=42), therapist_note=note))
             report.assignments_created += 1
+    if with_sessions and blobs is not None:
+        _seed_sessions(session, report, blobs, today, tz or ZoneInfo("Europe/Rome"))
     return report
+
+
+def _seed_sessions(session: Session, report: DemoReport, blobs: BlobStore, today: date,
+                   tz: ZoneInfo) -> None:
+    """Synthetic session history for the demo patients that have a plan (uploads raise the
+    alerts as they arrive)."""
+    for code in demo_sessions.TRAJECTORIES:
+        patient = session.exec(select(Patient).where(Patient.code == code)).first()
+        if patient is None:
+            continue
+        assignment = session.exec(select(Assignment).where(Assignment.patient_id == patient.id)
+                                  .order_by(col(Assignment.id))).first()
+        if assignment is None:
+            continue
+        added = demo_sessions.seed_patient_sessions(session, patient=patient,
+                                                    assignment=assignment, blobs=blobs,
+                                                    today=today, tz=tz)
+        report.sessions_created += added
+    report.alerts_raised = len(session.exec(select(Alert.id)).all())
 
 
 def demo_logins(session: Session) -> list[DemoLogin]:

@@ -1,0 +1,39 @@
+"""``/developer/challenges`` (open challenges, also the developer's home) and
+``/developer/challenges/<slug>``."""
+
+from __future__ import annotations
+
+from flask import render_template
+from sqlmodel import select
+
+from ..auth.access import role_required
+from ..db import get_session
+from ..models import Challenge, Role, utcnow
+from ..services import challenges
+from ..services.errors import NotFound
+from . import bp
+from .safe_markdown import render as render_markdown
+
+READERS = (Role.developer, Role.therapist, Role.admin)
+
+
+def render_challenge_list():
+    open_challenges = challenges.list_open_challenges(get_session(), now=utcnow())
+    return render_template("developer/list.html", challenges=open_challenges)
+
+
+@bp.route("/challenges")
+@role_required(*READERS)
+def index():
+    return render_challenge_list()
+
+
+@bp.route("/challenges/<slug>")
+@role_required(*READERS)
+def detail(slug: str):
+    """A published challenge (open, upcoming or closed); drafts are not found."""
+    row = get_session().exec(select(Challenge).where(Challenge.slug == slug)).first()
+    if row is None or not row.is_published:
+        raise NotFound(f"challenge {slug!r} not found")
+    return render_template("developer/detail.html", c=row, is_open=row.is_open(utcnow()),
+                           description=render_markdown(row.description_md), now=utcnow())

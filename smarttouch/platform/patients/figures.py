@@ -1,0 +1,120 @@
+"""The progress charts of a patient (plotly figures with a text alternative each).
+
+One point per session, at the session's local start time. Units: degrees, deg/s; SPARC is
+dimensionless and negative (closer to 0 = smoother).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+from flask_babel import format_decimal, gettext as _
+
+from .. import charts
+from ..charts import Chart
+from ..services.dashboard import SessionPoint
+
+
+def _x(points: list[SessionPoint], tz: ZoneInfo) -> list[str]:
+    return [p.started_at.astimezone(tz).replace(tzinfo=None).isoformat(timespec="minutes")
+            for p in points]
+
+
+def _num(value: float, digits: int = 1) -> str:
+    return format_decimal(round(value, digits), format="#,##0." + "0" * digits if digits else "#,##0")
+
+
+def _series(points: list[SessionPoint], tz: ZoneInfo,
+            value: Callable[[SessionPoint], float | None]) -> tuple[list[str], list[float]]:
+    xs, ys = [], []
+    for x, p in zip(_x(points, tz), points):
+        v = value(p)
+        if v is not None:
+            xs.append(x)
+            ys.append(round(float(v), 3))
+    return xs, ys
+
+
+def _summary(title: str, ys: list[float], unit: str, trend: dict | None, digits: int = 1) -> str:
+    if not ys:
+        return _("%(title)s: no scored sessions in this period.", title=title)
+    text = _("%(title)s: %(n)d sessions, latest %(value)s%(unit)s.", title=title, n=len(ys),
+             value=_num(ys[-1], digits), unit=unit)
+    if trend:
+        text += " " + _("Trend %(slope)s%(unit)s per week (95%% CI %(low)s to %(high)s).",
+                        slope=_num(trend["slope_per_week"], 2), unit=unit,
+                        low=_num(trend["ci_low"], 2), high=_num(trend["ci_high"], 2))
+    return text
+
+
+def rom_chart(points: list[SessionPoint], tz: ZoneInfo, *, target: float | None,
+              trend: dict | None, chart_id: str = "chart-rom") -> Chart:
+    hover = "%{x|%d %b %Y %H:%M}<br>%{y:.0f}°"
+    x1, y1 = _series(points, tz, lambda p: p.metrics.get("rom_deg"))
+    x2, y2 = _series(points, tz, lambda p: p.metrics.get("rom_deg_mean"))
+    traces = [charts.scatter(x1, y1, name=_("Largest repetition"), color=charts.BLUE, hover=hover),
+              charts.scatter(x2, y2, name=_("Mean of repetitions"), color=charts.ORANGE,
+                             hover=hover, dash="dot")]
+    shapes, notes = [], []
+    if target:
+        shape, note = charts.hline(target, label=_("target %(deg)s°", deg=_num(target, 0)))
+        shapes, notes = [shape], [note]
+    fig = charts.figure(traces, charts.layout(y_title=_("Degrees")), shapes, notes)
+    return Chart(chart_id, fig, _summary(_("Range of motion"), y1, "°", trend, 0))
+
+
+def reps_chart(points: list[SessionPoint], tz: ZoneInfo, *, prescribed: int | None,
+               trend: dict | None) -> Chart:
+    xs, ys = _series(points, tz, lambda p: p.metrics.get("reps"))
+    traces = [charts.bar(xs, ys, name=_("Repetitions"), color=charts.BLUE,
+                         hover="%{x|%d %b %Y}<br>%{y:.0f}")]
+    shapes, notes = [], []
+    if prescribed:
+        shape, note = charts.hline(prescribed, label=_("per set: %(n)d", n=prescribed))
+        shapes, notes = [shape], [note]
+    fig = charts.figure(traces, charts.layout(y_title=_("Repetitions")), shapes, notes)
+    return Chart("chart-reps", fig, _summary(_("Repetitions"), ys, "", trend, 0))
+
+
+def sparc_chart(points: list[SessionPoint], tz: ZoneInfo, *, trend: dict | None) -> Chart:
+    xs, ys = _series(points, tz, lambda p: p.metrics.get("sparc"))
+    traces = [charts.scatter(xs, ys, name=_("SPARC (closer to 0 = smoother)"),
+                             color=charts.GREEN, hover="%{x|%d %b %Y}<br>SPARC %{y:.2f}")]
+    fig = charts.figure(traces, charts.layout(y_title="SPARC"))
+    return Chart("chart-sparc", fig, _summary(_("Smoothness (SPARC)"), ys, "", trend, 2))
+
+
+def tremor_chart(points: list[SessionPoint], tz: ZoneInfo, *, trend: dict | None) -> Chart:
+    xs, ys = _series(points, tz, lambda p: p.metrics.get("tremor_amplitude_deg"))
+    ratio = [round(100 * (p.tremor_power_ratio or 0.0), 1) for p in points
+             if "tremor_amplitude_deg" in p.metrics]
+    hover = "%{x|%d %b %Y}<br>%{y:.2f}°<br>" + _("Share of movement at 3-7 Hz:") + " %{customdata} %"
+    traces = [charts.scatter(xs, ys, name=_("Tremor amplitude (lower is better)"),
+                             color=charts.PURPLE, hover=hover, customdata=ratio)]
+    fig = charts.figure(traces, charts.layout(y_title=_("Degrees")))
+    return Chart("chart-tremor", fig, _summary(_("Tremor amplitude"), ys, "°", trend, 2))
+
+
+def score_chart(points: list[SessionPoint], tz: ZoneInfo) -> Chart:
+    xs, ys = _series(points, tz, lambda p: p.game_score)
+    traces = [charts.scatter(xs, ys, name=_("Game score"), color=charts.ORANGE,
+                             hover="%{x|%d %b %Y}<br>%{y:.0f}")]
+    fig = charts.figure(traces, charts.layout(y_title=_("Points")))
+    return Chart("chart-score", fig, _summary(_("Game score"), ys, "", None, 0))
+
+
+def adherence_chart(weeks: list[dict]) -> Chart:
+    xs = [w["week_start"].isoformat() for w in weeks]
+    done = [w["done"] for w in weeks]
+    prescribed = [w["prescribed"] for w in weeks]
+    traces = [charts.bar(xs, done, name=_("Sessions done"), color=charts.BLUE,
+                         hover=_("week of %{x|%d %b}") + "<br>%{y}"),
+              charts.scatter(xs, prescribed, name=_("Sessions prescribed"), color=charts.GREY,
+                             hover=_("week of %{x|%d %b}") + "<br>%{y}", mode="lines+markers",
+                             dash="dash")]
+    fig = charts.figure(traces, charts.layout(y_title=_("Sessions per week")))
+    total_done, total_planned = sum(done), sum(prescribed)
+    summary = _("Weekly adherence: %(done)d sessions done of %(planned)d prescribed over "
+                "%(weeks)d weeks.", done=total_done, planned=total_planned, weeks=len(weeks))
+    return Chart("chart-adherence", fig, summary)

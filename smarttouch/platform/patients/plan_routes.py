@@ -1,0 +1,100 @@
+"""The assignment editor: add, change and end exercises in a patient's plan (the patient's
+own therapist only; every change is audited by :mod:`..services.plans`)."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..auth.access import role_required
+from ..db import get_session
+from ..formutil import choices
+from ..models import Activity, AssignmentUpdate, Role
+from ..services import catalogue, patients, plans
+from ..services.errors import Invalid
+from ..services.plans import validate_assignment
+from ..vocab import activity_title
+from . import bp
+from .forms import AssignmentForm, EditAssignmentForm, EndAssignmentForm
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def _plan_fields(form: AssignmentForm) -> dict:
+    return dict(
+        movement=form.movement.data, target_rom_deg=float(form.target_rom_deg.data),
+        max_rom_deg=float(form.max_rom_deg.data) if form.max_rom_deg.data else None,
+        reps=form.reps.data, sets=form.sets.data, sessions_per_week=form.sessions_per_week.data,
+        difficulty=form.difficulty.data, start_date=form.start_date.data,
+        end_date=form.end_date.data, therapist_note=form.therapist_note.data or "")
+
+
+@bp.route("/patients/<int:patient_id>/assignments/new", methods=["GET", "POST"])
+@role_required(Role.therapist)
+def new_assignment(patient_id: int):
+    db = get_session()
+    patient = patients.get_patient_for(db, user=_user(), patient_id=patient_id)
+    patients.require_own_patient(_user(), patient)
+    form = AssignmentForm()
+    activities = catalogue.list_activities(db)
+    form.activity_id.choices = choices((a.id, activity_title(a)) for a in activities)
+    if form.validate_on_submit():
+        try:
+            data = validate_assignment(activity_id=form.activity_id.data, **_plan_fields(form))
+            plans.create_assignment(db, therapist=_user(), patient=patient, data=data,
+                                    ip=request.remote_addr)
+        except Invalid as exc:
+            flash(exc.message, "error")
+        else:
+            flash(_("Exercise added to the plan."), "success")
+            return redirect(url_for("patients.detail", patient_id=patient.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("patients/assignment_form.html", form=form, patient=patient,
+                           activities=activities, assignment=None), status
+
+
+@bp.route("/assignments/<int:assignment_id>/edit", methods=["GET", "POST"])
+@role_required(Role.therapist)
+def edit_assignment(assignment_id: int):
+    db = get_session()
+    assignment, patient = plans.get_assignment_for(db, therapist=_user(),
+                                                   assignment_id=assignment_id)
+    activity = db.get(Activity, assignment.activity_id)
+    form = EditAssignmentForm(obj=assignment if request.method == "GET" else None)
+    form.activity_id.choices = choices([(activity.id, activity_title(activity))])
+    form.activity_id.data = activity.id
+    if form.validate_on_submit():
+        fields = _plan_fields(form)
+        cleared = [f for f in ("end_date", "max_rom_deg")
+                   if fields[f] is None and getattr(assignment, f) is not None]
+        try:
+            if cleared:  # the plan service keeps a field left empty: say so, change nothing
+                raise Invalid(_("An end date or maximum ROM cannot be removed, only changed. "
+                                "End this exercise and add a new one instead."))
+            changes = AssignmentUpdate(**fields)
+            plans.update_assignment(db, therapist=_user(), assignment=assignment,
+                                    changes=changes, ip=request.remote_addr)
+        except Invalid as exc:
+            flash(exc.message, "error")
+        else:
+            flash(_("Exercise updated."), "success")
+            return redirect(url_for("patients.detail", patient_id=patient.id) + "#plan")
+    status = 400 if request.method == "POST" else 200
+    return render_template("patients/assignment_form.html", form=form, patient=patient,
+                           activities=[activity], assignment=assignment), status
+
+
+@bp.route("/assignments/<int:assignment_id>/end", methods=["POST"])
+@role_required(Role.therapist)
+def end_assignment(assignment_id: int):
+    db = get_session()
+    assignment, patient = plans.get_assignment_for(db, therapist=_user(),
+                                                   assignment_id=assignment_id)
+    if EndAssignmentForm().validate_on_submit():
+        plans.end_assignment(db, therapist=_user(), assignment=assignment,
+                             ip=request.remote_addr)
+        flash(_("Exercise ended."), "success")
+    return redirect(url_for("patients.detail", patient_id=patient.id))

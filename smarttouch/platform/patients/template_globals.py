@@ -1,0 +1,63 @@
+"""Jinja helpers for the progress pages (registered app-wide by the patients blueprint)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from babel.dates import get_day_names
+from flask_babel import format_date, format_decimal, get_locale
+
+from ..charts import to_json
+from ..vocab import ACTIVITIES, MOVEMENTS
+from ..vocab import label as vocab_label
+from . import bp
+from .alert_text import alert_title, describe_alert
+from .labels import ALERT_KINDS, METRICS, PLAN_FIELDS, QUIT_REASONS, SESSION_STATUSES, label
+
+
+def plan_value(field: str, value: object) -> str:
+    """A value of an audited plan change, readable (dates and movements translated)."""
+    if value is None or value == "":
+        return "—"
+    if field == "movement":
+        return vocab_label(MOVEMENTS, str(value))
+    if field in ("start_date", "end_date"):
+        try:
+            return format_date(date.fromisoformat(str(value)[:10]), "medium")
+        except ValueError:
+            return str(value)
+    if field in ("target_rom_deg", "max_rom_deg"):
+        return f"{format_decimal(float(value))}°"
+    if field == "therapist_note":
+        text = str(value)
+        return f"“{text[:80]}{'…' if len(text) > 80 else ''}”"
+    return str(value)
+
+
+def weekday_names() -> list[str]:
+    """Abbreviated day names, Monday first, in the page's language."""
+    names = get_day_names("abbreviated", locale=str(get_locale() or "en"))
+    return [names[i] for i in range(7)]
+
+
+def activity_movements_json(activities: list) -> str:
+    """``{activity id: [movement, ...]}`` for the assignment editor's movement filter."""
+    return to_json({str(a.id): list(a.movements or []) for a in activities})
+
+
+@bp.app_context_processor
+def _progress_helpers() -> dict[str, object]:
+    return {
+        "alert_kind_label": lambda k: label(ALERT_KINDS, k),
+        "alert_title": alert_title,
+        "describe_alert": describe_alert,
+        "metric_label": lambda k: label(METRICS, k),
+        "metric_labels": lambda: {k: str(v) for k, v in METRICS.items()},
+        "quit_reason_label": lambda k: label(QUIT_REASONS, k) if k else "—",
+        "session_status_label": lambda k: label(SESSION_STATUSES, k),
+        "plan_field_label": lambda k: label(PLAN_FIELDS, k),
+        "plan_value": plan_value,
+        "activity_key_label": lambda k: vocab_label(ACTIVITIES, k),
+        "weekday_names": weekday_names,
+        "activity_movements_json": activity_movements_json,
+    }

@@ -1,0 +1,66 @@
+"""Badges a patient earns, each a small rule over their progress (a registry by key).
+
+They reward the behaviours rehabilitation needs: starting, regularity (streaks, full weeks),
+sticking with it (session counts) and measurable gains (range of motion and smoothness
+beyond the MCID, as computed by :mod:`smarttouch.scoring.progress`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from ..services.dashboard import PatientOverview
+
+
+@dataclass(frozen=True)
+class Badge:
+    key: str
+    title: object  # lazy translated string
+    how: object  # how to earn it, shown while not earned
+    symbol: str
+    earned: Callable[[PatientOverview], bool]
+
+
+def _sessions(n: int) -> Callable[[PatientOverview], bool]:
+    return lambda ov: len(ov.all_points) >= n
+
+
+def _streak(n: int) -> Callable[[PatientOverview], bool]:
+    return lambda ov: ov.longest_streak_days >= n
+
+
+def _full_week(ov: PatientOverview) -> bool:
+    return any(w["prescribed"] and w["done"] >= w["prescribed"] for w in ov.weeks)
+
+
+def _improved(metric: str) -> Callable[[PatientOverview], bool]:
+    return lambda ov: bool(ov.report["mcid"].get(metric, {}).get("improved"))
+
+
+BADGES: dict[str, Badge] = {b.key: b for b in (
+    Badge("first_session", _l("First session"), _l("Play your first session."), "★",
+          _sessions(1)),
+    Badge("ten_sessions", _l("10 sessions"), _l("Complete 10 sessions."), "10", _sessions(10)),
+    Badge("fifty_sessions", _l("50 sessions"), _l("Complete 50 sessions."), "50",
+          _sessions(50)),
+    Badge("streak_3", _l("3 days in a row"), _l("Exercise 3 days in a row."), "3",
+          _streak(3)),
+    Badge("streak_7", _l("A whole week in a row"), _l("Exercise 7 days in a row."), "7",
+          _streak(7)),
+    Badge("full_week", _l("Plan completed"), _l("Do all the sessions planned in a week."),
+          "✓", _full_week),
+    Badge("wider_movement", _l("Wider movement"),
+          _l("Move clearly further than in your first sessions."), "↗", _improved("rom_deg")),
+    Badge("smoother_movement", _l("Smoother movement"),
+          _l("Move clearly more smoothly than in your first sessions."), "〜",
+          _improved("sparc")),
+)}
+
+
+def badges_for(ov: PatientOverview) -> list[tuple[Badge, bool]]:
+    """Every badge with whether it is earned, earned ones first."""
+    rows = [(b, b.earned(ov)) for b in BADGES.values()]
+    return sorted(rows, key=lambda r: not r[1])

@@ -1,0 +1,52 @@
+"""``/my`` (and ``/`` for patients): the patient's own portal."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app, render_template
+from flask_login import current_user
+
+from ..auth.access import role_required
+from ..db import get_session
+from ..i18n import local_today
+from ..models import Role
+from ..patients import figures
+from ..services import dashboard, patients
+from . import bp
+from .badges import badges_for
+from .words import progress_sentences
+
+PORTAL_PERIOD = "12w"
+
+
+def render_portal():
+    """The logged-in patient's week plan, progress, streak, badges and messages."""
+    db = get_session()
+    patient = patients.patient_of_user(db, user=current_user._get_current_object())
+    today = local_today()
+    if patient is None:
+        return render_template("portal/index.html", patient=None, plan=[])
+    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    ov = dashboard.patient_overview(db, patient=patient, today=today, tz=tz,
+                                    period=PORTAL_PERIOD, sync_alerts=False)
+    plan = [(a, act) for a, act in ov.assignments if a.is_current(today)]
+    monday = today - timedelta(days=today.weekday())
+    week_days = [monday + timedelta(days=i) for i in range(7)]
+    done_days = {p.day for p in ov.all_points if p.day >= monday}
+    done_this_week = sum(1 for p in ov.all_points if p.day >= monday)
+    charts = [figures.rom_chart(ov.points, tz, target=ov.target_rom_deg, trend=None,
+                                chart_id="chart-my-rom"),
+              figures.adherence_chart(ov.weeks)] if ov.points else []
+    return render_template(
+        "portal/index.html", patient=patient, plan=plan, ov=ov, today=today,
+        week_days=week_days, done_days=done_days, done_this_week=done_this_week,
+        planned_this_week=sum(a.sessions_per_week for a, _act in plan),
+        sentences=progress_sentences(ov), badges=badges_for(ov), charts=charts)
+
+
+@bp.route("/my")
+@role_required(Role.patient)
+def index():
+    return render_portal()

@@ -1,0 +1,210 @@
+"""The progress report as a PDF (fpdf2), in the reader's language.
+
+Fonts: DejaVu Sans shipped with matplotlib (full Unicode: °, accents, dashes). Charts are
+matplotlib PNGs (range of motion per session, sessions per week). A4 portrait, margins 15 mm.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from datetime import datetime
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+from flask_babel import format_date, format_datetime, gettext as _, ngettext  # noqa: E402
+from fpdf import FPDF  # noqa: E402
+
+from ..patients.labels import METRICS, QUIT_REASONS, UNITS, label  # noqa: E402
+from ..patients.alert_text import alert_title, describe_alert  # noqa: E402
+from ..services.reports import PeriodReport  # noqa: E402
+from ..vocab import CONDITIONS, MOVEMENTS, activity_title  # noqa: E402
+from ..vocab import label as vocab_label  # noqa: E402
+
+FONT_DIR = os.path.join(matplotlib.get_data_path(), "fonts", "ttf")
+BLUE, GREY = "#0a4d8c", "#5b6670"
+
+
+class ReportPDF(FPDF):
+    def __init__(self, footer_text: str) -> None:
+        super().__init__(orientation="portrait", unit="mm", format="A4")
+        self.footer_text = footer_text
+        self.add_font("DejaVu", "", os.path.join(FONT_DIR, "DejaVuSans.ttf"))
+        self.add_font("DejaVu", "B", os.path.join(FONT_DIR, "DejaVuSans-Bold.ttf"))
+        self.set_margins(15, 15, 15)
+        self.set_auto_page_break(True, margin=18)
+
+    def footer(self) -> None:
+        self.set_y(-13)
+        self.set_font("DejaVu", size=8)
+        self.set_text_color(90, 100, 110)
+        self.cell(0, 5, f"{self.footer_text} · {self.page_no()}/{{nb}}", align="C")
+
+    def heading(self, text: str, size: int = 13) -> None:
+        self.ln(3)
+        self.set_font("DejaVu", "B", size)
+        self.set_text_color(10, 77, 140)
+        self.multi_cell(0, 7, text, new_x="LMARGIN", new_y="NEXT")
+        self.set_text_color(27, 31, 35)
+        self.set_font("DejaVu", size=10)
+
+    def para(self, text: str) -> None:
+        self.set_font("DejaVu", size=10)
+        self.multi_cell(0, 5.5, text, new_x="LMARGIN", new_y="NEXT")
+
+    def grid(self, header: list[str], rows: list[list[str]], widths: tuple[int, ...]) -> None:
+        self.set_font("DejaVu", size=9)
+        with self.table(col_widths=widths, line_height=5.5, first_row_as_headings=True,
+                        headings_style=_headings_style()) as table:
+            for values in [header, *rows]:
+                row = table.row()
+                for value in values:
+                    row.cell(value)
+        self.ln(2)
+
+
+def _headings_style():
+    from fpdf.fonts import FontFace
+
+    return FontFace(emphasis="BOLD", fill_color=(233, 236, 239))
+
+
+def _num(value: float | None, digits: int = 1, unit: str = "") -> str:
+    return "—" if value is None else f"{value:.{digits}f}{unit}"
+
+
+def _png(fig) -> io.BytesIO:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=150, bbox_inches="tight")
+    plt.close(fig)
+    buf.seek(0)
+    return buf
+
+
+def _rom_png(report: PeriodReport, target: float | None) -> io.BytesIO | None:
+    pts = [p for p in report.points if "rom_deg" in p.metrics]
+    if not pts:
+        return None
+    fig, ax = plt.subplots(figsize=(7.2, 2.6))
+    x = [p.started_at.astimezone(report.tz).replace(tzinfo=None) for p in pts]
+    ax.plot(x, [p.metrics["rom_deg"] for p in pts], "o-", color=BLUE, ms=3,
+            label=_("Largest repetition"))
+    if target:
+        ax.axhline(target, color=GREY, ls="--", lw=1.2, label=_("Target"))
+    ax.set_ylabel(_("Degrees"))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d/%m"))
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8)
+    return _png(fig)
+
+
+def _weeks_png(report: PeriodReport) -> io.BytesIO | None:
+    if not report.weeks:
+        return None
+    fig, ax = plt.subplots(figsize=(7.2, 2.2))
+    x = [datetime.combine(w["week_start"], datetime.min.time()) for w in report.weeks]
+    ax.bar(x, [w["done"] for w in report.weeks], width=5, color=BLUE, label=_("Sessions done"))
+    ax.plot(x, [w["prescribed"] for w in report.weeks], "s--", color=GREY, ms=3,
+            label=_("Sessions prescribed"))
+    ax.set_ylabel(_("Sessions per week"))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d/%m"))
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend(loc="upper left", fontsize=8)
+    return _png(fig)
+
+
+def _verdict(m: dict) -> str:
+    if m.get("improved"):
+        return _("Improved beyond the MCID")
+    if m.get("declined"):
+        return _("Declined beyond the MCID")
+    return _("Within the MCID")
+
+
+def render_pdf(report: PeriodReport, *, author: str, generated_at: datetime) -> bytes:
+    """The report as PDF bytes."""
+    p = report.patient
+    period = _("%(start)s – %(end)s", start=format_date(report.start, "medium"),
+               end=format_date(report.end, "medium"))
+    pdf = ReportPDF(_("SmartTouch progress report · %(code)s · %(period)s", code=p.code,
+                      period=period))
+    pdf.add_page()
+    pdf.set_title(_("Progress report %(code)s", code=p.code))
+    pdf.set_author(author)
+    pdf.heading(_("Progress report"), 18)
+    pdf.para(_("Patient %(code)s · %(condition)s", code=p.code,
+               condition=vocab_label(CONDITIONS, p.condition)))
+    pdf.para(_("Period: %(period)s", period=period))
+    pdf.para(_("Prepared by %(name)s on %(when)s", name=author,
+               when=format_datetime(generated_at, "medium")))
+
+    pdf.heading(_("Plan"))
+    in_period = [(a, act) for a, act in report.assignments
+                 if a.start_date <= report.end and (a.end_date is None or a.end_date >= report.start)]
+    if in_period:
+        pdf.grid([_("Activity"), _("Movement"), _("Target ROM"), _("Dose"), _("Period")],
+                 [[activity_title(act), vocab_label(MOVEMENTS, a.movement),
+                   f"{a.target_rom_deg:.0f}°" + (f" ({_('max')} {a.max_rom_deg:.0f}°)" if a.max_rom_deg else ""),
+                   _("%(sets)d × %(reps)d, %(per_week)d/week", sets=a.sets, reps=a.reps,
+                     per_week=a.sessions_per_week),
+                   f"{format_date(a.start_date, 'short')} – "
+                   + (format_date(a.end_date, "short") if a.end_date else _("open"))]
+                  for a, act in in_period], (36, 36, 30, 40, 38))
+    else:
+        pdf.para(_("No exercises were planned in this period."))
+
+    s = report.summary
+    pdf.heading(_("Summary"))
+    adherence = (f"{100 * report.done / report.prescribed:.0f} %" if report.prescribed else "—")
+    pdf.para(_("Sessions: %(n)d. Adherence: %(adherence)s (%(done)d of %(planned)d "
+               "prescribed). Longest run of consecutive days: %(longest)d.",
+               n=s["sessions"], adherence=adherence, done=report.done,
+               planned=report.prescribed, longest=s["longest_streak_days"]))
+    if s["quit_reasons"]:
+        reasons = ", ".join(f"{label(QUIT_REASONS, k) if k != 'unknown' else _('not recorded')}: {v}"
+                            for k, v in sorted(s["quit_reasons"].items()))
+        pdf.para(_("How sessions ended: %(reasons)s.", reasons=reasons))
+
+    rows = []
+    for key in METRICS:
+        t, m = s["trends"].get(key), s["mcid"].get(key)
+        if not t and not m:
+            continue
+        u = UNITS[key]
+        rows.append([label(METRICS, key),
+                     f"{t['slope_per_week']:+.2f}{u} ({t['ci_low']:.2f} … {t['ci_high']:.2f})" if t else "—",
+                     _num(m and m["baseline"], 2, u), _num(m and m["recent"], 2, u),
+                     _num(m and m["mcid"], 2, u), _verdict(m) if m else "—"])
+    if rows:
+        pdf.heading(_("Metrics"))
+        pdf.grid([_("Metric"), _("Trend per week (95% CI)"), _("First 3 sessions"),
+                  _("Last 3 sessions"), _("MCID"), _("Verdict")], rows, (40, 38, 22, 22, 18, 40))
+
+    current = [a for a, _act in in_period]
+    for title, png in ((_("Range of motion per session"),
+                        _rom_png(report, current[0].target_rom_deg if current else None)),
+                       (_("Sessions per week"), _weeks_png(report))):
+        if png is not None:
+            pdf.heading(title)
+            pdf.image(png, w=180)
+
+    pdf.heading(_("Alerts"))
+    if report.alerts:
+        for alert in report.alerts:
+            state = (_("acknowledged") if alert.acknowledged_at else _("open"))
+            pdf.para(f"• {format_date(alert.created_at, 'short')} — {alert_title(alert)}: "
+                     f"{describe_alert(alert, report.end)} ({state})")
+    else:
+        pdf.para(_("No alerts in this period."))
+    pdf.ln(3)
+    pdf.set_font("DejaVu", size=8)
+    pdf.multi_cell(0, 4.5, _("Metrics are computed by SmartTouch from the raw sensor "
+                             "recordings. Trends are least-squares slopes with 95% confidence "
+                             "intervals; MCID: minimal clinically important difference."))
+    pdf.set_font("DejaVu", size=10)
+    count = ngettext("%(num)d session", "%(num)d sessions", len(report.points))
+    pdf.set_subject(count)
+    return bytes(pdf.output())

@@ -1,0 +1,91 @@
+"""Report pages: ``/patients/<id>/report`` (choose the period, preview) and its
+``report.pdf`` / ``report.csv`` downloads."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Response, current_app, render_template, request
+from flask_login import current_user
+
+from ..auth.access import role_required
+from ..db import get_session
+from ..i18n import local_today
+from ..models import Role, utcnow
+from ..services import audit, patients, reports
+from ..services.errors import Invalid
+from . import bp
+from .forms import ReportForm
+from .pdf import render_pdf
+
+DEFAULT_DAYS = 28
+
+
+def _report(patient_id: int, form: ReportForm):
+    db = get_session()
+    patient = patients.get_patient_for(db, user=current_user._get_current_object(),
+                                       patient_id=patient_id)
+    if not form.validate():
+        raise Invalid("; ".join(f"{form[name].label.text}: {' '.join(errs)}"
+                                for name, errs in form.errors.items()))
+    report = reports.period_report(db, patient=patient, start=form.start.data,
+                                   end=form.end.data, tz=ZoneInfo(current_app.config["TIMEZONE"]))
+    return db, patient, report
+
+
+def _form() -> ReportForm:
+    today = local_today()
+    form = ReportForm(request.args)
+    if not request.args:
+        form.start.data, form.end.data = today - timedelta(days=DEFAULT_DAYS - 1), today
+    return form
+
+
+def _audit_download(db, patient, report, fmt: str) -> None:
+    audit.record(db, action="report.downloaded", actor=current_user._get_current_object(),
+                 patient_id=patient.id, target_type="patient", target_id=patient.id,
+                 details={"format": fmt, "start": report.start, "end": report.end},
+                 ip=request.remote_addr)
+    db.commit()
+
+
+def _filename(patient, report, ext: str) -> str:
+    return f"smarttouch-{patient.code}-{report.start.isoformat()}-{report.end.isoformat()}.{ext}"
+
+
+@bp.route("/patients/<int:patient_id>/report")
+@role_required(Role.therapist, Role.admin)
+def report_page(patient_id: int):
+    form = _form()
+    try:
+        _db, patient, report = _report(patient_id, form)
+        error = None
+    except Invalid as exc:
+        patient = patients.get_patient_for(get_session(), patient_id=patient_id,
+                                           user=current_user._get_current_object())
+        report, error = None, exc.message
+    args = {"start": form.start.data.isoformat() if form.start.data else "",
+            "end": form.end.data.isoformat() if form.end.data else ""}
+    return render_template("reports/report.html", patient=patient, form=form, report=report,
+                           error=error, args=args), (400 if error else 200)
+
+
+@bp.route("/patients/<int:patient_id>/report.pdf")
+@role_required(Role.therapist, Role.admin)
+def report_pdf(patient_id: int):
+    db, patient, report = _report(patient_id, _form())
+    data = render_pdf(report, author=current_user.full_name, generated_at=utcnow())
+    _audit_download(db, patient, report, "pdf")
+    return Response(data, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{_filename(patient, report, "pdf")}"'})
+
+
+@bp.route("/patients/<int:patient_id>/report.csv")
+@role_required(Role.therapist, Role.admin)
+def report_csv(patient_id: int):
+    db, patient, report = _report(patient_id, _form())
+    text = reports.report_csv(report)
+    _audit_download(db, patient, report, "csv")
+    return Response(text.encode("utf-8"), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{_filename(patient, report, "csv")}"'})

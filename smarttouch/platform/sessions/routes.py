@@ -1,0 +1,45 @@
+"""``/sessions/<id>``: one session for anyone who may see its patient (404 otherwise)."""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask_login import current_user
+from sqlmodel import select
+
+from ..auth.access import role_required
+from ..blobstore import get_blobstore
+from ..db import get_session
+from ..models import Activity, Assignment, Device, ExerciseSession, Role, SessionMetrics
+from ..patients.labels import quality_problems
+from ..services import patients
+from ..services.errors import NotFound
+from . import bp
+from .trace import load_trace, trace_chart
+
+
+@bp.route("/sessions/<int:session_id>")
+@role_required(Role.therapist, Role.patient, Role.admin)
+def detail(session_id: int):
+    db = get_session()
+    row = db.get(ExerciseSession, session_id)
+    if row is None:
+        raise NotFound(f"session {session_id} not found")
+    try:
+        patient = patients.get_patient_for(db, user=current_user._get_current_object(),
+                                           patient_id=row.patient_id)
+    except NotFound:
+        raise NotFound(f"session {session_id} not found") from None
+    metrics = db.exec(select(SessionMetrics).where(SessionMetrics.session_id == row.id)).first()
+    assignment = db.get(Assignment, row.assignment_id) if row.assignment_id else None
+    activity = db.get(Activity, row.activity_id) if row.activity_id else None
+    device = db.get(Device, row.device_id) if row.device_id else None
+    movement = assignment.movement if assignment else None
+    trace = load_trace(get_blobstore(), row.recording_sha256, movement)
+    reps = (metrics.per_rep if metrics and metrics.per_rep else
+            (trace.reps if trace is not None else []))
+    return render_template(
+        "sessions/detail.html", s=row, patient=patient, metrics=metrics, assignment=assignment,
+        activity=activity, device=device, movement=movement or (
+            trace.recording.labels.get("movement") if trace else None),
+        trace=trace, chart=trace_chart(trace, reps) if trace is not None else None, reps=reps,
+        problems=quality_problems(metrics.quality_flags) if metrics else [])
