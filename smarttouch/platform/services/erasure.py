@@ -156,6 +156,25 @@ def _blob_referenced(session: Session, key: str) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class ErasurePreview:
+    """What an erasure would delete, shown on the confirmation page."""
+
+    sessions: int
+    recordings: int
+    assignments: int
+    has_account: bool
+
+
+def preview(session: Session, *, patient: Patient) -> ErasurePreview:
+    sessions = session.exec(select(ExerciseSession.recording_sha256)
+                            .where(ExerciseSession.patient_id == patient.id)).all()
+    assignments = session.exec(select(Assignment.id)
+                               .where(Assignment.patient_id == patient.id)).all()
+    return ErasurePreview(sessions=len(sessions), recordings=len({k for k in sessions if k}),
+                          assignments=len(assignments), has_account=patient.user_id is not None)
+
+
 def new_reference() -> str:
     return "ER-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
 
