@@ -21,6 +21,9 @@ BLUEPRINTS: dict[str, str] = {
     "developer": "/developer",
     "fhir": "/api/v1/fhir",
     "api": "/api/v1",
+    "submissions": "",
+    "review": "",
+    "challenge_api": "/api/v1",
 }
 
 

@@ -235,3 +235,20 @@ def choose_analyzer(session: Session, *, reviewer: User, movement: str,
     session.commit()
     session.refresh(current)
     return current
+
+
+def analyzer_runs_for_session(session: Session, *, session_id: int) -> list[dict[str, Any]]:
+    """The chosen analyzers' results on one exercise session, to show beside the hub's own
+    metrics (which stay authoritative). The caller must already have checked that the user
+    may see this session's patient."""
+    from ..models import AnalyzerRun
+
+    rows = session.exec(
+        select(AnalyzerRun, Submission, Solution)
+        .join(Submission, col(Submission.id) == col(AnalyzerRun.submission_id))
+        .join(Solution, col(Solution.id) == col(Submission.solution_id))
+        .where(AnalyzerRun.session_id == session_id).order_by(col(AnalyzerRun.id))).all()
+    return [{"analyzer": sol.name, "submission_id": sub.id, "code_sha256": run.code_sha256,
+             "status": run.status, "failure_reason": run.failure_reason, "message": run.message,
+             "outputs": dict(run.outputs or {}), "finished_at": run.finished_at}
+            for run, sub, sol in rows]

@@ -1,0 +1,110 @@
+"""Importing challenge bundles into the hub: rows, bundle blobs, errors, the CLI, the demo seed."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+from smarttouch.platform.blobstore import get_blobstore
+from smarttouch.platform.db import get_engine
+from smarttouch.platform.models import Challenge, Solution, Submission
+from smarttouch.platform.services import challenge_import
+from smarttouch.platform.services.errors import Invalid
+from tests.challenges.helpers import make_bundle
+from tests.platform.challenge_support import bundle_dir, import_bundle, sandbox_ok  # noqa: F401
+
+
+def test_import_stores_the_row_and_the_bundle_blob(app, bundle_dir):
+    row = import_bundle(app, bundle_dir)
+    assert (row.slug, row.kind, row.movement, row.primary_metric) == (
+        "test-reps", "analyzer", "shoulder_flexion", "exact_rate")
+    assert row.max_daily_submissions == 3 and row.time_limit_s == 20
+    assert row.io_contract["outputs"][0]["name"] == "reps"
+    assert row.io_contract["hidden_recordings"] == 3
+    assert [m["name"] for m in row.metrics] == ["exact_rate", "mae"]
+    data = get_blobstore(app).get(row.bundle_sha256)
+    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    assert "hidden/labels.json" in names and "challenge.toml" in names
+    hidden = json.loads((bundle_dir / "hidden" / "labels.json").read_text())
+    assert json.dumps(hidden) not in json.dumps(row.io_contract)
+    # the same bundle again: same blob, row updated in place
+    again = import_bundle(app, bundle_dir)
+    assert (again.id, again.bundle_sha256) == (row.id, row.bundle_sha256)
+
+
+def test_unpacked_bundle_is_private_to_the_hub(app, bundle_dir):
+    row = import_bundle(app, bundle_dir)
+    cache = challenge_import.bundle_cache_root(app.instance_path)
+    folder = challenge_import.materialize_bundle(get_blobstore(app), row.bundle_sha256, cache)
+    assert (folder / "hidden" / "labels.json").is_file()
+    assert cache.stat().st_mode & 0o077 == 0
+
+
+def test_a_bad_bundle_is_refused_with_the_file_and_key(app, tmp_path):
+    root = make_bundle(tmp_path / "bad", slug="bad-bundle")
+    text = (root / "challenge.toml").read_text().replace('better = "lower"', 'better = "smaller"')
+    (root / "challenge.toml").write_text(text)
+    with Session(get_engine(app)) as session, pytest.raises(Invalid, match=r"better"):
+        challenge_import.import_bundle(session, path=root, blobs=get_blobstore(app))
+    with Session(get_engine(app)) as session:
+        assert session.exec(select(Challenge).where(Challenge.slug == "bad-bundle")).first() is None
+
+
+def test_symlinks_in_a_bundle_are_refused(app, tmp_path):
+    root = make_bundle(tmp_path / "linked", slug="linked-bundle")
+    (root / "public" / "notes.txt").symlink_to("/etc/passwd")
+    with Session(get_engine(app)) as session, pytest.raises(Invalid, match="symlinks"):
+        challenge_import.import_bundle(session, path=root, blobs=get_blobstore(app))
+
+
+def test_cli_import_and_import_builtin(app, runner, tmp_path, sandbox_ok):
+    root = make_bundle(tmp_path / "cli-bundle", slug="cli-reps", n_public=1, n_hidden=1)
+    result = runner.invoke("challenge", "import", str(root), "--no-references")
+    assert result.exit_code == 0, result.output
+    assert "cli-reps: created" in result.output
+    result = runner.invoke("challenge", "import", str(tmp_path / "missing"))
+    assert result.exit_code == 2 and "does not exist" in result.output
+    result = runner.invoke("challenge", "import-builtin", "--slug", "shoulder-reach-game",
+                           "--no-references", "--hidden-seed", "5")
+    assert result.exit_code == 0, result.output
+    with Session(get_engine(app)) as session:
+        game = session.exec(select(Challenge).where(Challenge.slug == "shoulder-reach-game")).one()
+        assert game.kind == "game" and game.movement == "shoulder_flexion"
+    broken = make_bundle(tmp_path / "broken", slug="broken-reps")
+    (broken / "hidden" / "labels.json").write_text("{}")
+    result = runner.invoke("challenge", "import", str(broken))
+    assert result.exit_code == 1 and result.output.startswith("Error: ")
+    assert "labels and recordings differ" in result.output and "Traceback" not in result.output
+
+
+def test_seed_adds_the_builtins_with_reference_rows_once(app, monkeypatch, sandbox_ok):
+    from smarttouch.challenges import builtin
+
+    monkeypatch.setattr(builtin, "BUILTINS", {"rep-counting": builtin.BUILTINS["rep-counting"]})
+    with Session(get_engine(app), expire_on_commit=False) as session:
+        reports = challenge_import.seed_builtin_challenges(
+            session, blobs=get_blobstore(app), instance_path=app.instance_path)
+        assert [r.challenge.slug for r in reports] == ["rep-counting"]
+        assert challenge_import.seed_builtin_challenges(
+            session, blobs=get_blobstore(app), instance_path=app.instance_path) == []
+        refs = session.exec(select(Solution).where(Solution.is_reference)).all()
+        assert {r.name for r in refs} == {"baseline: SmartTouch scorer",
+                                          "baseline: naive peak counter"}
+        assert all(r.developer_id is None for r in refs)
+        statuses = {s.status for s in session.exec(select(Submission))}
+        assert statuses == {"scored"}
+
+
+def test_starter_kit_is_cached_per_bundle_version(app, bundle_dir):
+    row = import_bundle(app, bundle_dir)
+    path = challenge_import.starter_kit(row, blobs=get_blobstore(app),
+                                        instance_path=app.instance_path)
+    assert path.is_file() and row.bundle_sha256[:16] in path.name
+    assert challenge_import.starter_kit(row, blobs=get_blobstore(app),
+                                        instance_path=app.instance_path) == path
+    assert Path(app.instance_path) in path.parents
