@@ -46,7 +46,7 @@ def test_fuzzing_finds_no_server_errors(db_app, mode):
     assert len(operations) == 6
     for operation in operations:
         @given(case=operation.as_strategy(generation_mode=mode))
-        @settings(max_examples=40, deadline=None, derandomize=True, database=None,
+        @settings(max_examples=25, deadline=None, derandomize=True, database=None,
                   suppress_health_check=list(HealthCheck))
         def fuzz(case) -> None:
             case.call_and_validate(headers=auth, checks=CHECKS)

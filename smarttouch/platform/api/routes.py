@@ -14,7 +14,7 @@ from werkzeug.exceptions import UnsupportedMediaType
 from .. import blobstore
 from ..db import get_session
 from ..i18n import local_today
-from ..models import ExerciseSession, SessionMetrics, utcnow
+from ..models import ExerciseSession, Patient, SessionMetrics, utcnow
 from ..services import devices, ingest, plan_today, progress, throttle
 from ..services.errors import Invalid, NotFound, ServiceError, describe_validation_error
 from . import bp
@@ -133,8 +133,6 @@ def pair():
         db.rollback()
         throttle.record_failure(db, keys=keys, now=now, policy=PAIRING_POLICY)
         raise
-    from ..models import Patient
-
     patient = db.get(Patient, device.patient_id)
     return _ok(PairResponse(token=token, device_id=device.id, token_prefix=device.token_prefix,
                             patient_code=patient.code if patient else ""), 201)
