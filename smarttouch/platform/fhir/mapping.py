@@ -63,9 +63,14 @@ class _Ids:
 
     def __init__(self, systems: Systems) -> None:
         self.namespace = uuid.uuid5(uuid.NAMESPACE_URL, systems.base)
+        self._cache: dict[str, str] = {}
 
     def id(self, kind: str, *key: object) -> str:
-        return str(uuid.uuid5(self.namespace, ":".join([kind, *map(str, key)])))
+        name = ":".join([kind, *map(str, key)])
+        found = self._cache.get(name)
+        if found is None:
+            found = self._cache[name] = str(uuid.uuid5(self.namespace, name))
+        return found
 
     def ref(self, kind: str, *key: object) -> dict[str, str]:
         return {"reference": f"urn:uuid:{self.id(kind, *key)}"}
