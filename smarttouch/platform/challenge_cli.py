@@ -255,6 +255,9 @@ def worker(ctx: click.Context, workers: int, lease_seconds: float, standalone: b
     requeued = queue.reap()
     if requeued:
         click.echo(f"requeued {len(requeued)} job(s) left by a stopped worker", err=True)
+    waiting = queue.requeue_waiting()
+    if waiting:
+        click.echo(f"{waiting} submission(s) waiting for evaluation", err=True)
     backend = "redis" if app.config.get("REDIS_URL") else "sqlite"
     click.echo(f"hub worker {queue.worker}: {workers} thread(s), queue on {backend}", err=True)
     sys.stderr.flush()

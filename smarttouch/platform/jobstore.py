@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from huey import crontab
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, select
@@ -193,6 +192,17 @@ class HubQueue(EvaluationQueue):
         """Queue the evaluation of a submission already stored as ``queued``."""
         self.evaluate_task(str(submission_id))
 
+    def requeue_waiting(self) -> int:
+        """Send a message for every submission stored as ``queued`` (run at worker start):
+        rows whose message was lost (queue flushed, seeded without a queue) get evaluated.
+        A duplicate message is harmless: only one worker can claim a queued row."""
+        with Session(get_engine(self.app)) as s:
+            ids = s.exec(select(Submission.id).where(Submission.status == QUEUED)
+                         .order_by(col(Submission.id))).all()
+        for sid in ids:
+            self.enqueue(sid)  # type: ignore[arg-type]
+        return len(ids)
+
     def submit(self, solution: str | Path, challenge: str, *,
                splits: tuple[str, ...] = ("public", "hidden")) -> str:
         raise NotImplementedError("the hub submits through services.submissions.submit")
@@ -243,4 +253,4 @@ def get_queue(app: Flask) -> HubQueue:
     return queue
 
 
-__all__ = ["DbResultStore", "HUEY_NAME", "HubQueue", "crontab", "get_queue"]
+__all__ = ["DbResultStore", "HUEY_NAME", "HubQueue", "get_queue"]

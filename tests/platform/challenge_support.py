@@ -23,7 +23,7 @@ from smarttouch.platform.services import challenge_import
 from tests.challenges.helpers import COUNTER, make_bundle, make_solution
 
 __all__ = ["COUNTER", "archive_of", "bundle_dir", "hub_challenge", "import_bundle",
-           "make_solution", "raw_zip", "run_queued", "sandbox_ok"]
+           "make_solution", "raw_zip", "run_queued", "sandbox_ok", "small_rep_counting"]
 
 
 @pytest.fixture(scope="session")
@@ -40,6 +40,17 @@ def sandbox_ok() -> None:
         Sandbox()
     except SandboxUnavailable as exc:  # pragma: no cover - bubblewrap is a test dependency
         pytest.skip(f"bubblewrap sandbox unavailable: {exc}")
+
+
+@pytest.fixture
+def small_rep_counting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The built-in rep-counting generator with fewer recordings (4 public, 6 hidden), and
+    only that built-in, so seeding tests stay fast."""
+    from smarttouch.challenges import builtin
+    from smarttouch.challenges.builtin import rep_counting
+
+    monkeypatch.setattr(rep_counting, "SIZES", {"public": 4, "hidden": 6})
+    monkeypatch.setattr(builtin, "BUILTINS", {"rep-counting": builtin.BUILTINS["rep-counting"]})
 
 
 def import_bundle(app: Flask, path: Path) -> Challenge:

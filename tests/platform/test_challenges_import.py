@@ -16,7 +16,8 @@ from smarttouch.platform.models import Challenge, Solution, Submission
 from smarttouch.platform.services import challenge_import
 from smarttouch.platform.services.errors import Invalid
 from tests.challenges.helpers import make_bundle
-from tests.platform.challenge_support import bundle_dir, import_bundle, sandbox_ok  # noqa: F401
+from tests.platform.challenge_support import (bundle_dir, import_bundle, sandbox_ok,  # noqa: F401
+                                              small_rep_counting)
 
 
 def test_import_stores_the_row_and_the_bundle_blob(app, bundle_dir):
@@ -82,16 +83,14 @@ def test_cli_import_and_import_builtin(app, runner, tmp_path, sandbox_ok):
     assert "labels and recordings differ" in result.output and "Traceback" not in result.output
 
 
-def test_seed_adds_the_builtins_with_reference_rows_once(app, monkeypatch, sandbox_ok):
-    from smarttouch.challenges import builtin
-
-    monkeypatch.setattr(builtin, "BUILTINS", {"rep-counting": builtin.BUILTINS["rep-counting"]})
+def test_seed_adds_the_builtins_with_reference_rows_once(app, small_rep_counting, sandbox_ok):
     with Session(get_engine(app), expire_on_commit=False) as session:
         reports = challenge_import.seed_builtin_challenges(
-            session, blobs=get_blobstore(app), instance_path=app.instance_path)
+            session, blobs=get_blobstore(app), instance_path=app.instance_path, references="now")
         assert [r.challenge.slug for r in reports] == ["rep-counting"]
         assert challenge_import.seed_builtin_challenges(
-            session, blobs=get_blobstore(app), instance_path=app.instance_path) == []
+            session, blobs=get_blobstore(app), instance_path=app.instance_path,
+            references="now") == []
         refs = session.exec(select(Solution).where(Solution.is_reference)).all()
         assert {r.name for r in refs} == {"baseline: SmartTouch scorer",
                                           "baseline: naive peak counter"}
@@ -108,3 +107,16 @@ def test_starter_kit_is_cached_per_bundle_version(app, bundle_dir):
     assert challenge_import.starter_kit(row, blobs=get_blobstore(app),
                                         instance_path=app.instance_path) == path
     assert Path(app.instance_path) in path.parents
+
+
+def test_seeded_references_wait_for_the_worker(app, small_rep_counting, sandbox_ok):
+    """The default demo seed queues the reference rows; a worker evaluates them."""
+    from tests.platform.challenge_support import run_queued
+
+    with app.app_context(), Session(get_engine(app), expire_on_commit=False) as session:
+        [report] = challenge_import.seed_builtin_challenges(session, blobs=get_blobstore(app))
+        assert [s.status for s in report.references] == ["queued", "queued"]
+    from smarttouch.platform.jobstore import get_queue
+
+    assert get_queue(app).requeue_waiting() == 2
+    assert [r["status"] for r in run_queued(app)] == ["scored", "scored"]

@@ -14,7 +14,8 @@ from smarttouch.platform.services import api_tokens, challenge_import
 from smarttouch.platform.blobstore import get_blobstore
 from smarttouch.platform.testing import csrf_token
 from tests.platform.challenge_support import (COUNTER, archive_of, bundle_dir, hub_challenge,  # noqa: F401
-                                              make_solution, run_queued, sandbox_ok)
+                                              make_solution, run_queued, sandbox_ok,
+                                              small_rep_counting)
 
 
 def _token(app, user) -> str:
@@ -104,7 +105,7 @@ def test_leaderboard_for_web_users_and_not_patients(client, login_as, hub_challe
     assert client.get(f"/api/v1/challenges/{hub_challenge.slug}/leaderboard").status_code == 403
 
 
-def test_reference_rows_are_unranked(app, client, make_user, sandbox_ok):
+def test_reference_rows_are_unranked(app, client, make_user, small_rep_counting, sandbox_ok):
     """Built-in challenge with its baselines: reference rows carry no rank or developer."""
     with Session(get_engine(app), expire_on_commit=False) as session:
         report = challenge_import.import_builtin(session, slug="rep-counting",

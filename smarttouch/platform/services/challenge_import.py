@@ -213,9 +213,9 @@ def import_builtin(session: Session, *, slug: str, blobs: BlobStore, actor: User
 # ---------------------------------------------------------------------- reference rows
 def record_references(session: Session, *, challenge: Challenge, blobs: BlobStore,
                       cache_root: Path, sandbox: object) -> list[Submission]:
-    """Evaluate the challenge's baseline solutions on both splits and store them as
-    reference rows (replacing older reference scores of another bundle). Baselines ship with
-    SmartTouch; they still run through ``sandbox`` like any code."""
+    """Evaluate the challenge's baseline solutions on both splits now and store them as
+    reference rows (replacing older reference rows). Baselines ship with SmartTouch; they
+    still run through ``sandbox`` like any code."""
     from smarttouch.challenges.baselines import baseline_dirs
     from smarttouch.challenges.evaluation import evaluate_solution
 
@@ -225,14 +225,41 @@ def record_references(session: Session, *, challenge: Challenge, blobs: BlobStor
         result = evaluate_solution(folder, bundle, sandbox=sandbox)  # type: ignore[arg-type]
         if result.sha256 is None:
             raise Invalid(f"baseline {folder.name} of {challenge.slug} was rejected: {result.message}")
-        done.append(_store_reference(session, challenge=challenge, blobs=blobs, folder=folder,
-                                     result=result))
+        res = result.to_dict(with_logs=False)
+        sub = _reference_submission(session, challenge=challenge, blobs=blobs, folder=folder,
+                                    status=res["status"])
+        sub.failure_reason, sub.message = res["failure_reason"], res["message"]
+        sub.result = {"splits": res["splits"], "bundle_sha256": challenge.bundle_sha256}
+        sub.started_at = sub.finished_at = utcnow()
+        session.add(sub)
+        for split, values in res["scores"].items():
+            for metric, value in values.items():
+                session.add(Score(submission_id=sub.id, split=split, metric=metric,
+                                  value=float(value)))
+        done.append(sub)
     session.commit()
     return done
 
 
-def _store_reference(session: Session, *, challenge: Challenge, blobs: BlobStore, folder: Path,
-                     result: object) -> Submission:
+def queue_references(session: Session, *, challenge: Challenge, blobs: BlobStore,
+                     enqueue: Callable[[int], None] | None = None) -> list[Submission]:
+    """Store the baselines as queued reference submissions for the worker to evaluate like
+    any other (fast; ``smarttouch worker`` also picks up queued rows when it starts)."""
+    from smarttouch.challenges.baselines import baseline_dirs
+
+    subs = [_reference_submission(session, challenge=challenge, blobs=blobs, folder=folder,
+                                  status="queued")
+            for folder in baseline_dirs(challenge.slug)]
+    session.commit()
+    for sub in subs:
+        if enqueue is not None:
+            enqueue(sub.id)  # type: ignore[arg-type]
+    return subs
+
+
+def _reference_submission(session: Session, *, challenge: Challenge, blobs: BlobStore,
+                          folder: Path, status: str) -> Submission:
+    """A fresh reference submission of the baseline in ``folder`` (older ones replaced)."""
     from smarttouch.challenges.solution import stage_solution
 
     with tempfile.TemporaryDirectory(prefix="st-ref-") as tmp:
@@ -250,20 +277,12 @@ def _store_reference(session: Session, *, challenge: Challenge, blobs: BlobStore
     for old in session.exec(select(Submission).where(Submission.solution_id == solution.id)):
         session.delete(old)
     session.flush()
-    now = utcnow()
-    res = result.to_dict(with_logs=False)  # type: ignore[attr-defined]
-    submission = Submission(
-        solution_id=solution.id, code_sha256=staged.sha256, entrypoint=staged.manifest.entrypoint,
-        status=res["status"], failure_reason=res["failure_reason"], message=res["message"],
-        splits=["public", "hidden"], result={"splits": res["splits"],
-                                             "bundle_sha256": challenge.bundle_sha256},
-        created_at=now, started_at=now, finished_at=now)
+    submission = Submission(solution_id=solution.id, code_sha256=staged.sha256,
+                            entrypoint=staged.manifest.entrypoint, status=status,
+                            message="waiting for a worker" if status == "queued" else "",
+                            splits=["public", "hidden"])
     session.add(submission)
     session.flush()
-    for split, values in res["scores"].items():
-        for metric, value in values.items():
-            session.add(Score(submission_id=submission.id, split=split, metric=metric,
-                              value=float(value)))
     return submission
 
 
@@ -278,25 +297,40 @@ def default_sandbox() -> object:
         return Sandbox(unsafe=True)
 
 
-def seed_builtin_challenges(session: Session, *, blobs: BlobStore, instance_path: str | Path,
-                            with_references: bool = True) -> list[ImportReport]:
-    """Demo seed: import the built-in challenges that are not in the database yet, with their
-    reference rows. Idempotent (existing challenges are left alone)."""
+def seed_builtin_challenges(session: Session, *, blobs: BlobStore,
+                            instance_path: str | Path | None = None,
+                            references: str = "queue") -> list[ImportReport]:
+    """Demo seed: import the built-in challenges that are not in the database yet (about a
+    second each), with their reference rows: ``"queue"`` (default) stores them for
+    ``smarttouch worker`` to evaluate, ``"now"`` evaluates them here (10-15 s), ``"none"``.
+    Idempotent: challenges already in the database are left alone."""
+    from flask import current_app, has_app_context
+
     from smarttouch.challenges.builtin import BUILTINS
 
+    if references not in ("queue", "now", "none"):
+        raise ValueError(f"references must be queue, now or none, not {references!r}")
+    if instance_path is None:
+        instance_path = current_app.instance_path
+    enqueue = None
+    if references == "queue" and has_app_context():
+        from ..jobstore import get_queue
+
+        enqueue = get_queue(current_app._get_current_object()).enqueue
     reports = []
     for slug in BUILTINS:
         if session.exec(select(Challenge).where(Challenge.slug == slug)).first() is not None:
             continue
         report = import_builtin(session, slug=slug, blobs=blobs)
-        if with_references:
+        if references == "now":
             report.references = record_references(
                 session, challenge=report.challenge, blobs=blobs,
                 cache_root=bundle_cache_root(instance_path), sandbox=default_sandbox())
+        elif references == "queue":
+            report.references = queue_references(session, challenge=report.challenge,
+                                                 blobs=blobs, enqueue=enqueue)
         reports.append(report)
     return reports
-
-
 
 
 def starter_kit(challenge: Challenge, *, blobs: BlobStore, instance_path: str | Path) -> Path:
@@ -316,4 +350,5 @@ def starter_kit(challenge: Challenge, *, blobs: BlobStore, instance_path: str | 
 
 __all__ = ["BUNDLE_CAPS", "ImportReport", "bundle_cache_root", "bundle_zip",
            "default_sandbox", "import_builtin", "import_bundle", "load_challenge_bundle",
-           "materialize_bundle", "record_references", "seed_builtin_challenges", "starter_kit"]
+           "materialize_bundle", "queue_references", "record_references",
+           "seed_builtin_challenges", "starter_kit"]
