@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "pair": "smarttouch.platform.client.cli:pair",
     "outbox": "smarttouch.platform.client.cli:outbox",
     "export": "smarttouch.platform.cli:export",
+    "patient": "smarttouch.platform.cli:patient",
     # sensors
     "sensors": "smarttouch.sensors.cli:sensors",
     "record": "smarttouch.sensors.cli:record",
@@ -42,7 +43,8 @@ HELP: dict[str, str] = {
     "demo": "Migrate, seed if empty and serve the hub, printing the demo logins.",
     "pair": "Pair this computer with the hub using the code from your therapist.",
     "outbox": "Show the sessions waiting to be uploaded to the hub.",
-    "export": "Export patient data (HL7 FHIR, data-rights archive).",
+    "export": "Export patient data (HL7 FHIR, data-rights archive, donated datasets).",
+    "patient": "Patient records: erasure on request (GDPR).",
     "sensors": "Decode, scan and inspect wearable sensors.",
     "record": "Record motion from any sensor source to a file.",
     "analyze": "Analyse motion recordings: reps, ROM, smoothness, tremor.",

@@ -78,6 +78,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ARGON2_PROFILE", "default", str,
             "`default` (RFC 9106 low-memory) or `fast` (tests only) argon2id parameters."),
     Setting("LOG_LEVEL", "INFO", str, "Python logging level of the hub."),
+    Setting("FHIR_BASE_URL", "", str,
+            "Base URL of the hub's FHIR identifiers and code systems; empty means "
+            "`https://smarttouch.invalid/fhir` (a reserved name, until a real domain is chosen)."),
     Setting("HOST", "127.0.0.1", str, "Address `smarttouch serve`/`demo` listen on."),
     Setting("PORT", 8000, int, "Port `smarttouch serve`/`demo` listen on."),
 )
