@@ -142,3 +142,35 @@ def test_hidden_data_never_reaches_the_sandbox_or_the_developer(app, make_user, 
     row = _row(app, sub.id)
     assert row.status == "scored", row.message
     assert "VISIBLE []" in row.log
+
+
+def test_job_store_on_each_database(db_app):
+    """Claim, renew, finish with scores, and a lost worker on SQLite and PostgreSQL."""
+    from smarttouch.platform.models import Challenge, Solution, User
+
+    with Session(get_engine(db_app), expire_on_commit=False) as session:
+        dev = User(email="dev@example.org", full_name="Dev", role="developer", password_hash="x")
+        ch = Challenge(slug="db-reps", title="DB", kind="analyzer")
+        session.add_all([dev, ch])
+        session.flush()
+        sol = Solution(challenge_id=ch.id, developer_id=dev.id, name="s", kind="analyzer")
+        session.add(sol)
+        session.flush()
+        subs = [Submission(solution_id=sol.id, code_sha256=f"{i}" * 64, entrypoint="m:C",
+                           splits=["public"]) for i in (1, 2)]
+        session.add_all(subs)
+        session.commit()
+    store = DbResultStore(get_engine(db_app))
+    first, second = (str(s.id) for s in subs)
+    token = store.claim(first, "w", 30)
+    assert token and store.claim(first, "w2", 30) is None and store.renew(first, token, 30)
+    assert store.finish(first, token, {"status": "scored", "scores": {"public": {"mae": 1.5}},
+                                       "splits": [{"split": "public", "log": "ok"}]})
+    assert store.get(first)["state"] == "scored"
+    assert store.claim(second, "dying", 0.01)
+    time.sleep(0.05)
+    assert store.reclaim_expired(time.time(), max_attempts=3) == [second]
+    assert store.get(second)["state"] == "queued"
+    with Session(get_engine(db_app)) as session:
+        [score] = session.exec(select(Score)).all()
+        assert (score.metric, score.value) == ("mae", 1.5)
