@@ -64,8 +64,11 @@ class Chart:
 
 
 def layout(*, y_title: str, height_px: int = 300, y_range: list[float] | None = None,
-           x_title: str | None = None, x_is_date: bool = True) -> dict[str, Any]:
-    """The hub's common chart layout: readable fonts, no title (the page heading names it)."""
+           x_title: str | None = None, x_is_date: bool = True,
+           from_zero: bool = False) -> dict[str, Any]:
+    """The hub's common chart layout: readable fonts, no title (the page heading names it).
+    ``from_zero``: the y axis starts at 0 (counts and amplitudes, so small changes do not
+    look dramatic)."""
     out: dict[str, Any] = {
         "height": height_px, "margin": {"l": 64, "r": 16, "t": 16, "b": 48},
         "font": {"family": "Atkinson Hyperlegible, Segoe UI, Roboto, DejaVu Sans, sans-serif",
@@ -77,7 +80,8 @@ def layout(*, y_title: str, height_px: int = 300, y_range: list[float] | None = 
                   **({"type": "date"} if x_is_date else {}),
                   **({"title": {"text": x_title}} if x_title else {})},
         "yaxis": {"title": {"text": y_title}, "gridcolor": "#e3e6e9", "linecolor": "#8a949e",
-                  "zeroline": False, **({"range": y_range} if y_range else {})},
+                  "zeroline": False, **({"range": y_range} if y_range else {}),
+                  **({"rangemode": "tozero"} if from_zero else {})},
     }
     return out
 

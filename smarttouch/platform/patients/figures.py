@@ -73,7 +73,7 @@ def reps_chart(points: list[SessionPoint], tz: ZoneInfo, *, prescribed: int | No
     if prescribed:
         shape, note = charts.hline(prescribed, label=_("per set: %(n)d", n=prescribed))
         shapes, notes = [shape], [note]
-    fig = charts.figure(traces, charts.layout(y_title=_("Repetitions")), shapes, notes)
+    fig = charts.figure(traces, charts.layout(y_title=_("Repetitions"), from_zero=True), shapes, notes)
     return Chart("chart-reps", fig, _summary(_("Repetitions"), ys, "", trend, 0))
 
 
@@ -92,7 +92,7 @@ def tremor_chart(points: list[SessionPoint], tz: ZoneInfo, *, trend: dict | None
     hover = "%{x|%d %b %Y}<br>%{y:.2f}°<br>" + _("Share of movement at 3-7 Hz:") + " %{customdata} %"
     traces = [charts.scatter(xs, ys, name=_("Tremor amplitude (lower is better)"),
                              color=charts.PURPLE, hover=hover, customdata=ratio)]
-    fig = charts.figure(traces, charts.layout(y_title=_("Degrees")))
+    fig = charts.figure(traces, charts.layout(y_title=_("Degrees"), from_zero=True))
     return Chart("chart-tremor", fig, _summary(_("Tremor amplitude"), ys, "°", trend, 2))
 
 
@@ -100,7 +100,7 @@ def score_chart(points: list[SessionPoint], tz: ZoneInfo) -> Chart:
     xs, ys = _series(points, tz, lambda p: p.game_score)
     traces = [charts.scatter(xs, ys, name=_("Game score"), color=charts.ORANGE,
                              hover="%{x|%d %b %Y}<br>%{y:.0f}")]
-    fig = charts.figure(traces, charts.layout(y_title=_("Points")))
+    fig = charts.figure(traces, charts.layout(y_title=_("Points"), from_zero=True))
     return Chart("chart-score", fig, _summary(_("Game score"), ys, "", None, 0))
 
 
@@ -113,7 +113,7 @@ def adherence_chart(weeks: list[dict]) -> Chart:
               charts.scatter(xs, prescribed, name=_("Sessions prescribed"), color=charts.GREY,
                              hover=_("week of %{x|%d %b}") + "<br>%{y}", mode="lines+markers",
                              dash="dash")]
-    fig = charts.figure(traces, charts.layout(y_title=_("Sessions per week")))
+    fig = charts.figure(traces, charts.layout(y_title=_("Sessions per week"), from_zero=True))
     total_done, total_planned = sum(done), sum(prescribed)
     summary = _("Weekly adherence: %(done)d sessions done of %(planned)d prescribed over "
                 "%(weeks)d weeks.", done=total_done, planned=total_planned, weeks=len(weeks))

@@ -6,7 +6,8 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from babel import dates as babel_dates
+from flask_babel import get_locale, get_timezone, gettext as _
 from flask_login import current_user
 
 from ..auth.access import role_required
@@ -16,10 +17,10 @@ from ..models import Role
 from ..services import alerts, caseload, dashboard, patients, plans
 from ..services.errors import Conflict, Invalid
 from ..services.patients import validate_patient
-from ..vocab import CONDITIONS
+from ..vocab import CONDITIONS, SIDES
 from . import bp, figures
 from .forms import AcknowledgeAlertForm, EndAssignmentForm, PatientForm
-from .labels import METRICS, UNITS
+from .labels import ALERT_KINDS, METRICS, UNITS
 
 SESSIONS_SHOWN = 60
 
@@ -38,11 +39,23 @@ def render_caseload():
     sort = request.args.get("sort", "code")
     sort = sort if sort in caseload.SORT_KEYS else "code"
     descending = request.args.get("dir") == "desc"
+    conditions = {k: str(v) for k, v in CONDITIONS.items()}
     rows = caseload.caseload(get_session(), therapist=_user(), today=local_today(), tz=hub_tz(),
                              query=query, sort=sort, descending=descending,
-                             condition_labels={k: str(v) for k, v in CONDITIONS.items()})
-    return render_template("patients/caseload.html", rows=rows, query=query, sort=sort,
-                           descending=descending, sort_keys=caseload.SORT_KEYS)
+                             condition_labels=conditions)
+    # translated once per page, not once per row (a caseload may have hundreds of rows)
+    locale, tz = get_locale(), get_timezone()
+    last = {r.patient.id: babel_dates.format_datetime(r.last_session_at, "short", tzinfo=tz,
+                                                      locale=locale)
+            for r in rows if r.last_session_at is not None}
+    words = {"up": _("rising"), "down": _("falling"), "flat": _("no clear change"),
+             "wk": _("wk"), "none": _("none"), "no_plan": _("(no plan)"),
+             "few": _("not enough sessions"), "never": _("No sessions yet"),
+             "of": _("%(done)d of %(planned)d"), "latest": _("latest %(deg)s°")}
+    return render_template(
+        "patients/caseload.html", rows=rows, query=query, sort=sort, descending=descending,
+        conditions=conditions, sides={k: str(v) for k, v in SIDES.items()},
+        alert_kinds={k: str(v) for k, v in ALERT_KINDS.items()}, last=last, words=words)
 
 
 @bp.route("/patients")

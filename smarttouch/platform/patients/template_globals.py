@@ -12,6 +12,7 @@ from ..vocab import ACTIVITIES, MOVEMENTS
 from ..vocab import label as vocab_label
 from . import bp
 from .alert_text import alert_title, describe_alert
+from .calendar import calendar_view
 from .labels import ALERT_KINDS, METRICS, PLAN_FIELDS, QUIT_REASONS, SESSION_STATUSES, label
 
 
@@ -59,5 +60,6 @@ def _progress_helpers() -> dict[str, object]:
         "plan_value": plan_value,
         "activity_key_label": lambda k: vocab_label(ACTIVITIES, k),
         "weekday_names": weekday_names,
+        "calendar_view": calendar_view,
         "activity_movements_json": activity_movements_json,
     }

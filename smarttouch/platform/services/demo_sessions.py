@@ -65,7 +65,7 @@ TRAJECTORIES: dict[str, Trajectory] = {
     "DEMO-PARK": Trajectory(6, (0, 1, 3, 4), 66.0, 68.0, 2, 2, tremor_hz=5.0, tremor_deg=1.2,
                             decline_last=3, decline_rom_deg=47.0, tempo_s=3.0),
     # knee osteoarthritis: a missed week, then the last session stopped for pain
-    "DEMO-KNEE": Trajectory(5, (0, 2, 4), 74.0, 82.0, skip_week=2, pain_last=True,
+    "DEMO-KNEE": Trajectory(6, (0, 2, 4), 74.0, 82.0, skip_week=3, pain_last=True,
                             tempo_s=3.2),
     # frailty: regular at first, no session for the last six days
     "DEMO-FRAI": Trajectory(5, (0, 1, 2, 3, 4), 62.0, 70.0, 2, 1, stop_days=6, tempo_s=3.4),

@@ -1,0 +1,38 @@
+"""`smarttouch seed --demo` creates weeks of synthetic, scored sessions with every kind of
+alert, and is idempotent."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlmodel import Session, func, select
+
+from smarttouch.platform.blobstore import get_blobstore
+from smarttouch.platform.db import get_engine
+from smarttouch.platform.i18n import local_today
+from smarttouch.platform.models import Alert, ExerciseSession, Patient, SessionMetrics
+from smarttouch.platform.services.demo import seed_demo
+from smarttouch.sensors.recording_io import recording_from_bytes
+
+
+def test_demo_sessions_and_alerts(app: Flask) -> None:
+    with app.test_request_context(), Session(get_engine(app)) as db:
+        report = seed_demo(db, today=local_today(), password_profile="fast")
+        assert report.sessions_created >= 60
+        per_patient = dict(db.exec(select(Patient.code, func.count(ExerciseSession.id))
+                                   .join(ExerciseSession, ExerciseSession.patient_id == Patient.id)
+                                   .group_by(Patient.code)).all())
+        assert set(per_patient) == {"DEMO-STRK", "DEMO-PARK", "DEMO-KNEE", "DEMO-FRAI"}
+        assert all(n >= 10 for n in per_patient.values())
+        scored = db.exec(select(func.count()).select_from(SessionMetrics)).one()
+        assert scored == report.sessions_created
+        kinds = {(code, kind) for code, kind in db.exec(
+            select(Patient.code, Alert.kind).join(Alert, Alert.patient_id == Patient.id))}
+        assert ("DEMO-PARK", "decline") in kinds
+        assert ("DEMO-KNEE", "pain_stop") in kinds
+        assert ("DEMO-FRAI", "no_session") in kinds
+        row = db.exec(select(ExerciseSession)).first()
+        rec = recording_from_bytes(get_blobstore(app).get(row.recording_sha256))
+        assert rec.labels["synthetic"] is True and rec.labels["demo"] is True
+        again = seed_demo(db, today=local_today(), password_profile="fast")
+        assert again.sessions_created == 0
+        assert db.exec(select(func.count()).select_from(ExerciseSession)).one() == scored

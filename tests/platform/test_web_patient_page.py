@@ -1,0 +1,128 @@
+"""The patient page: charts from stored sessions (valid plotly figures), the MCID table, the
+adherence calendar, the session list, periods, and alerts with acknowledgement."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import plotly.graph_objects as go
+from flask.testing import FlaskClient
+from sqlmodel import Session, select
+
+from smarttouch.platform.db import get_engine
+from smarttouch.platform.models import Alert, AuditEvent
+from smarttouch.platform.testing import csrf_token
+
+from .test_web_support import add_session, days_ago
+
+
+def _figures(html: str) -> dict[str, dict]:
+    found = re.findall(r'<script type="application/json" id="(chart-[a-z-]+)-figure">(.*?)</script>',
+                       html, flags=re.S)
+    return {cid: json.loads(body) for cid, body in found}
+
+
+def test_charts_show_the_stored_sessions(client: FlaskClient, login_as, make_patient,
+                                         make_assignment, app) -> None:
+    me = login_as("therapist")
+    patient = make_patient(me)
+    make_assignment(patient, target_rom_deg=85, reps=12, start_date=days_ago(40))
+    roms = [55, 57, 58, 70, 72, 75]
+    for rom, n in zip(roms, (30, 25, 20, 10, 5, 1)):
+        add_session(app, patient, days_ago(n), rom=rom, score=rom * 10,
+                    tremor_amplitude_deg=0.5)
+    html = client.get(f"/patients/{patient.id}").get_data(as_text=True)
+    figures = _figures(html)
+    assert set(figures) == {"chart-rom", "chart-reps", "chart-sparc", "chart-tremor",
+                            "chart-score", "chart-adherence"}
+    for fig in figures.values():
+        go.Figure(fig)  # raises if it is not a valid plotly figure
+    assert figures["chart-rom"]["data"][0]["y"] == roms
+    assert figures["chart-score"]["data"][0]["y"] == [r * 10 for r in roms]
+    assert figures["chart-rom"]["layout"]["shapes"][0]["y0"] == 85  # the target line
+    assert "Range of motion: 6 sessions, latest 75°." in html  # text alternative
+    assert "Improved beyond the MCID" in html  # 72.3 vs 56.7 deg, MCID 10 deg
+    assert "/static/vendor/plotly.min.js" in html and "cdn" not in html.lower()
+    assert html.count('class="day done"') == 6
+    assert len(re.findall(r'href="/sessions/\d+"', html)) >= 6
+
+
+def test_period_selection(client: FlaskClient, login_as, make_patient, make_assignment,
+                          app) -> None:
+    me = login_as("therapist")
+    patient = make_patient(me)
+    make_assignment(patient, start_date=days_ago(200))
+    add_session(app, patient, days_ago(100), rom=40)
+    add_session(app, patient, days_ago(3), rom=60)
+    four_weeks = _figures(client.get(f"/patients/{patient.id}?period=4w").get_data(as_text=True))
+    assert four_weeks["chart-rom"]["data"][0]["y"] == [60]
+    year = _figures(client.get(f"/patients/{patient.id}?period=52w").get_data(as_text=True))
+    assert year["chart-rom"]["data"][0]["y"] == [40, 60]
+    bogus = client.get(f"/patients/{patient.id}?period=forever")
+    assert bogus.status_code == 200 and 'value="12w" selected' in bogus.get_data(as_text=True)
+
+
+def test_alerts_are_listed_and_acknowledged(client: FlaskClient, login_as, make_patient,
+                                            make_assignment, app) -> None:
+    me = login_as("therapist")
+    patient = make_patient(me)
+    make_assignment(patient, start_date=days_ago(30))
+    for n, rom in ((12, 80), (11, 81), (10, 80), (9, 79), (8, 66), (7, 65)):
+        add_session(app, patient, days_ago(n), rom=rom)
+    pain = add_session(app, patient, days_ago(6), rom=64, quit_reason="pain")
+    html = client.get(f"/patients/{patient.id}").get_data(as_text=True)
+    assert "was stopped for pain" in html and f'href="/sessions/{pain}"' in html
+    assert "Range of motion (largest repetition) fell from 80" in html
+    assert "No session for 6 days" in html
+    with Session(get_engine(app)) as db:
+        rows = db.exec(select(Alert).where(Alert.patient_id == patient.id)).all()
+        alerts = {a.kind: a for a in rows}
+    assert {"pain_stop", "decline", "no_session"} <= set(alerts)
+    token = csrf_token(client, f"/patients/{patient.id}")
+    response = client.post(f"/alerts/{alerts['pain_stop'].id}/acknowledge",
+                           data={"csrf_token": token})
+    assert response.status_code == 302
+    html = client.get(f"/patients/{patient.id}").get_data(as_text=True)
+    open_part = html[html.index('id="alerts-title"'):html.index("Acknowledged alerts")]
+    assert "was stopped for pain" not in open_part and "No session for" in open_part
+    with Session(get_engine(app)) as db:
+        row = db.get(Alert, alerts["pain_stop"].id)
+        assert row.acknowledged_by_id == me.id and row.acknowledged_at is not None
+        event = db.exec(select(AuditEvent).where(AuditEvent.action == "alert.acknowledged")).one()
+        assert event.patient_id == patient.id and event.details["kind"] == "pain_stop"
+        assert len(db.exec(select(Alert).where(Alert.patient_id == patient.id)).all()) == len(rows)
+
+
+def test_only_the_patients_therapist_acknowledges(client: FlaskClient, login_as, make_patient,
+                                                  make_user, app) -> None:
+    login_as("therapist")
+    theirs = make_patient(make_user("therapist"))
+    add_session(app, theirs, days_ago(1), quit_reason="pain")
+    with Session(get_engine(app)) as db:
+        db.add(Alert(patient_id=theirs.id, kind="pain_stop", message="x",
+                     details={"key": "pain_stop:1", "last_day": "2026-01-01"}))
+        db.commit()
+        alert_id = db.exec(select(Alert.id)).one()
+    token = csrf_token(client, "/")
+    assert client.post(f"/alerts/{alert_id}/acknowledge",
+                       data={"csrf_token": token}).status_code == 404
+    assert client.post("/alerts/999999/acknowledge", data={"csrf_token": token}).status_code == 404
+    with Session(get_engine(app)) as db:
+        assert db.get(Alert, alert_id).acknowledged_at is None
+
+
+def test_patient_viewing_their_record_sees_no_clinical_notes_or_alerts(
+        client: FlaskClient, login_as, app) -> None:
+    from smarttouch.platform.models import Patient
+
+    me = login_as("patient")
+    with Session(get_engine(app)) as db:
+        patient = db.exec(select(Patient).where(Patient.user_id == me.id)).one()
+        patient.notes = "Private clinical note"
+        db.add(patient)
+        db.commit()
+        patient_id = patient.id
+    html = client.get(f"/patients/{patient_id}").get_data(as_text=True)
+    assert "Private clinical note" not in html and 'id="alerts-title"' not in html
+    assert "Acknowledge" not in html
