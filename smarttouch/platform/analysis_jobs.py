@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 BATCH = 200
 RECORDING_ID = "session"
+RESEND_AFTER = dt.timedelta(minutes=2)
 
 
 def _now() -> dt.datetime:
@@ -226,7 +227,11 @@ def register_analysis_tasks(queue: HubQueue) -> None:
     def schedule_analyses() -> int:
         with Session(engine) as s:
             new = schedule_missing_runs(s)
-        for run_id in new + [int(r) for r in store.reclaim_expired(time.time(), queue.max_attempts)]:
+            waiting = s.exec(select(AnalyzerRun.id).where(
+                AnalyzerRun.status == QUEUED, col(AnalyzerRun.created_at) < _now() - RESEND_AFTER,
+                col(AnalyzerRun.id).not_in(new))).all()
+        again = [int(r) for r in store.reclaim_expired(time.time(), queue.max_attempts)]
+        for run_id in [*new, *waiting, *again]:  # duplicates are harmless: one claim wins
             task(str(run_id))
         return len(new)
 

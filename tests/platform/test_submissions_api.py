@@ -133,3 +133,11 @@ def test_openapi_document_lists_the_challenge_endpoints(client):
             "/submissions/{submission_id}", "/activities/{key}/package"} <= set(paths)
     schema = doc["components"]["schemas"]["LeaderboardOut"]
     assert "rows" in schema["properties"]
+
+
+def test_oversized_api_upload_is_refused_with_413(app, client, make_user, hub_challenge):
+    token = _token(app, make_user("developer"))
+    response = client.post(f"/api/v1/challenges/{hub_challenge.slug}/submissions",
+                           data=b"0" * (27 * 1024 * 1024), content_type="application/zip",
+                           headers=_auth(token))
+    assert response.status_code == 413 and response.get_json()["error"]["code"]

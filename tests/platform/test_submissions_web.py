@@ -145,3 +145,13 @@ def test_only_developers_have_tokens_and_submit(client, login_as, hub_challenge)
     login_as("therapist", is_reviewer=True)
     assert client.get("/profile/api-tokens").status_code == 403
     assert client.get(f"/challenges/{hub_challenge.slug}/submit").status_code == 403
+
+
+def test_oversized_upload_is_refused(client, login_as, hub_challenge):
+    login_as("developer")
+    token = csrf_token(client, f"/challenges/{hub_challenge.slug}/submit")
+    big = b"0" * (27 * 1024 * 1024)
+    response = client.post(f"/challenges/{hub_challenge.slug}/submit",
+                           data={"csrf_token": token, "solution": (io.BytesIO(big), "big.zip")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 400 and "larger than 25 MiB" in response.get_data(as_text=True)
