@@ -51,13 +51,19 @@ def test_findings_are_stored_once(app, make_patient, make_user) -> None:
                                                                 {"rom_deg": 63}))]
         assert alerts.sync_patient_alerts(db, patient=p, facts=more, today=today,
                                           has_plan=True) == []
-        # ... and raised again once the therapist has acknowledged it
+        # ... nor right after the therapist acknowledged it (nothing new since) ...
         alerts.acknowledge(db, therapist=db.get(type(therapist), therapist.id),
                            alert_id=decline.id)
+        assert alerts.sync_patient_alerts(db, patient=p, facts=more, today=today,
+                                          has_plan=True) == []
+        # ... but again when a later session still shows the decline
+        newer = add_session(app, patient, today + timedelta(days=2), rom=50)
+        more.append(alerts.SessionFact(newer, SessionRecord(today + timedelta(days=2),
+                                                            {"rom_deg": 50})))
         again = alerts.sync_patient_alerts(db, patient=p, facts=more, today=today,
                                            has_plan=True)
         assert [a.kind for a in again] == ["decline"]
-        assert again[0].details["key"] == f"decline:rom_deg:{extra}"
+        assert again[0].details["key"] == f"decline:rom_deg:{newer}"
 
 
 def test_no_session_only_with_a_plan(app, make_patient) -> None:

@@ -73,7 +73,7 @@ def test_alerts_are_listed_and_acknowledged(client: FlaskClient, login_as, make_
     pain = add_session(app, patient, days_ago(6), rom=64, quit_reason="pain")
     html = client.get(f"/patients/{patient.id}").get_data(as_text=True)
     assert "was stopped for pain" in html and f'href="/sessions/{pain}"' in html
-    assert "Range of motion (largest repetition) fell from 80" in html
+    assert "Range of motion (largest repetition) went from 80° to 65° over the last 3" in html
     assert "No session for 6 days" in html
     with Session(get_engine(app)) as db:
         rows = db.exec(select(Alert).where(Alert.patient_id == patient.id)).all()

@@ -35,8 +35,9 @@ def describe_alert(alert: Alert, today: date) -> str:
     if alert.kind == "decline" and "metric" in d:
         metric = str(d["metric"])
         unit = UNITS.get(metric, "")
-        return _("%(metric)s fell from %(before)s%(unit)s to %(recent)s%(unit)s over the last "
-                 "3 sessions (up to %(date)s), more than the clinically important difference.",
+        return _("%(metric)s went from %(before)s%(unit)s to %(recent)s%(unit)s over the last "
+                 "3 sessions (up to %(date)s): a worsening larger than the clinically important "
+                 "difference.",
                  metric=label(METRICS, metric), unit=unit,
                  before=format_decimal(round(float(d.get("before", 0)), 2)),
                  recent=format_decimal(round(float(d.get("recent", 0)), 2)), date=when)

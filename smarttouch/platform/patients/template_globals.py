@@ -46,6 +46,16 @@ def activity_movements_json(activities: list) -> str:
     return to_json({str(a.id): list(a.movements or []) for a in activities})
 
 
+def dec(value: float | None, digits: int = 2, signed: bool = False) -> str:
+    """A number in the page's language (decimal comma in Italian); "—" for None."""
+    if value is None:
+        return "—"
+    pattern = ("+" if signed else "") + "#,##0" + ("." + "0" * digits if digits else "")
+    if signed:
+        pattern += ";-" + pattern[1:]
+    return format_decimal(value, format=pattern)
+
+
 @bp.app_context_processor
 def _progress_helpers() -> dict[str, object]:
     return {
@@ -60,6 +70,7 @@ def _progress_helpers() -> dict[str, object]:
         "plan_value": plan_value,
         "activity_key_label": lambda k: vocab_label(ACTIVITIES, k),
         "weekday_names": weekday_names,
+        "dec": dec,
         "calendar_view": calendar_view,
         "activity_movements_json": activity_movements_json,
     }

@@ -55,7 +55,7 @@ BADGES: dict[str, Badge] = {b.key: b for b in (
     Badge("wider_movement", _l("Wider movement"),
           _l("Move clearly further than in your first sessions."), "↗", _improved("rom_deg")),
     Badge("smoother_movement", _l("Smoother movement"),
-          _l("Move clearly more smoothly than in your first sessions."), "〜",
+          _l("Move clearly more smoothly than in your first sessions."), "~",
           _improved("sparc")),
 )}
 

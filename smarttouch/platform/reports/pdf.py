@@ -15,7 +15,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
-from flask_babel import format_date, format_datetime, gettext as _, ngettext  # noqa: E402
+from flask_babel import (format_date, format_datetime, format_decimal,  # noqa: E402
+                         gettext as _, ngettext)
 from fpdf import FPDF  # noqa: E402
 
 from ..patients.labels import METRICS, QUIT_REASONS, UNITS, label  # noqa: E402
@@ -53,12 +54,12 @@ class ReportPDF(FPDF):
 
     def para(self, text: str) -> None:
         self.set_font("DejaVu", size=10)
-        self.multi_cell(0, 5.5, text, new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, 5.5, text, new_x="LMARGIN", new_y="NEXT", align="L")
 
     def grid(self, header: list[str], rows: list[list[str]], widths: tuple[int, ...]) -> None:
         self.set_font("DejaVu", size=9)
         with self.table(col_widths=widths, line_height=5.5, first_row_as_headings=True,
-                        headings_style=_headings_style()) as table:
+                        headings_style=_headings_style(), text_align="LEFT") as table:
             for values in [header, *rows]:
                 row = table.row()
                 for value in values:
@@ -72,8 +73,13 @@ def _headings_style():
     return FontFace(emphasis="BOLD", fill_color=(233, 236, 239))
 
 
-def _num(value: float | None, digits: int = 1, unit: str = "") -> str:
-    return "—" if value is None else f"{value:.{digits}f}{unit}"
+def _num(value: float | None, digits: int = 1, unit: str = "", signed: bool = False) -> str:
+    """``value`` in the reader's language (decimal comma in Italian)."""
+    if value is None:
+        return "—"
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    text = format_decimal(value, format=pattern)
+    return f"{'+' if signed and value >= 0 else ''}{text}{unit}"
 
 
 def _png(fig) -> io.BytesIO:
@@ -97,7 +103,7 @@ def _rom_png(report: PeriodReport, target: float | None) -> io.BytesIO | None:
     ax.set_ylabel(_("Degrees"))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%d/%m"))
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=8, frameon=False)
     return _png(fig)
 
 
@@ -112,7 +118,7 @@ def _weeks_png(report: PeriodReport) -> io.BytesIO | None:
     ax.set_ylabel(_("Sessions per week"))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%d/%m"))
     ax.grid(alpha=0.3, axis="y")
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=8, frameon=False)
     return _png(fig)
 
 
@@ -175,7 +181,8 @@ def render_pdf(report: PeriodReport, *, author: str, generated_at: datetime) -> 
             continue
         u = UNITS[key]
         rows.append([label(METRICS, key),
-                     f"{t['slope_per_week']:+.2f}{u} ({t['ci_low']:.2f} … {t['ci_high']:.2f})" if t else "—",
+                     (f"{_num(t['slope_per_week'], 2, u, signed=True)} "
+                      f"({_num(t['ci_low'], 2)} … {_num(t['ci_high'], 2)})") if t else "—",
                      _num(m and m["baseline"], 2, u), _num(m and m["recent"], 2, u),
                      _num(m and m["mcid"], 2, u), _verdict(m) if m else "—"])
     if rows:
@@ -188,6 +195,8 @@ def render_pdf(report: PeriodReport, *, author: str, generated_at: datetime) -> 
                         _rom_png(report, current[0].target_rom_deg if current else None)),
                        (_("Sessions per week"), _weeks_png(report))):
         if png is not None:
+            if pdf.get_y() + 85 > pdf.page_break_trigger:  # keep the heading with its chart
+                pdf.add_page()
             pdf.heading(title)
             pdf.image(png, w=180)
 

@@ -6,8 +6,9 @@ once and lets the patient's therapist acknowledge it (audited as ``alert.acknowl
 
 Each finding has a key in ``details["key"]`` that says what it is about, so looking again
 never duplicates it: ``no_session:<last session day>``, ``pain_stop:<session id>``,
-``decline:<metric>:<last session id>`` (a decline that persists after acknowledgement is
-raised again by the next session). An open decline alert for the same metric is not repeated.
+``decline:<metric>:<last session id>``. A decline is not repeated while an alert for the same
+metric is open; after the therapist acknowledges it, it is raised again only by a session that
+arrives later (and still shows the decline).
 
 :func:`sync_patient_alerts` is run whenever a patient's data is looked at or changes (the
 patient page, a new session, the demo seed); :func:`sync_no_session_alerts` brings the
@@ -25,7 +26,7 @@ from sqlmodel import Session, col, func, select
 
 from smarttouch.scoring import progress as scoring
 
-from ..models import Alert, Patient, User, utcnow
+from ..models import Alert, ExerciseSession, Patient, User, utcnow
 from . import audit
 from .errors import NotFound
 from .patients import require_own_patient
@@ -85,11 +86,19 @@ def sync_patient_alerts(session: Session, *, patient: Patient, facts: Sequence[S
     keys = {a.details.get("key") for a in existing}
     open_declines = {a.details.get("metric") for a in existing
                      if a.kind == "decline" and a.acknowledged_at is None}
+    seen_through: dict[str, int] = {}  # metric -> newest session id already judged
+    for a in existing:
+        if a.kind == "decline":
+            metric = str(a.details.get("metric"))
+            through = int(a.details.get("acknowledged_through_session") or a.session_id or 0)
+            seen_through[metric] = max(seen_through.get(metric, 0), through)
     new: list[Alert] = []
     for alert in found:
         if alert.kind == "no_session" and not has_plan:
             continue
-        if alert.kind == "decline" and alert.metric in open_declines:
+        if alert.kind == "decline" and (
+                alert.metric in open_declines
+                or facts[-1].session_id <= seen_through.get(str(alert.metric), 0)):
             continue
         key = _key(alert.kind, facts, alert.metric)
         if key in keys:
@@ -172,8 +181,11 @@ def acknowledge(session: Session, *, therapist: User, alert_id: int,
     require_own_patient(therapist, patient)
     if alert.acknowledged_at is not None:
         return alert
+    newest = session.exec(select(func.max(ExerciseSession.id))
+                          .where(ExerciseSession.patient_id == patient.id)).one()
     alert.acknowledged_at = utcnow()
     alert.acknowledged_by_id = therapist.id
+    alert.details = {**alert.details, "acknowledged_through_session": newest}
     session.add(alert)
     audit.record(session, action="alert.acknowledged", actor=therapist, patient_id=patient.id,
                  target_type="alert", target_id=alert.id,
