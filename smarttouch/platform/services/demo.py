@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from ..blobstore import BlobStore, get_blobstore
 from ..models import (Alert, Assignment, AssignmentCreate, Patient, PatientCreate, User,
                       UserCreate)
-from . import catalogue, demo_sessions, patients, plans, users
+from . import catalogue, challenge_import, demo_sessions, patients, plans, users
 from .passwords import verify_password
 
 PLAN_STARTED_DAYS_AGO = 49  # the demo plans began seven weeks ago
@@ -146,6 +146,8 @@ def seed_demo(session: Session, *, today: date, password_profile: str = "default
             report.assignments_created += 1
     if with_sessions and blobs is not None:
         _seed_sessions(session, report, blobs, today, tz or ZoneInfo("Europe/Rome"))
+    if blobs is not None and has_app_context():  # reference rows wait for `smarttouch worker`
+        challenge_import.seed_builtin_challenges(session, blobs=blobs)
     return report
 
 
