@@ -141,3 +141,13 @@ def test_oversized_api_upload_is_refused_with_413(app, client, make_user, hub_ch
                            data=b"0" * (27 * 1024 * 1024), content_type="application/zip",
                            headers=_auth(token))
     assert response.status_code == 413 and response.get_json()["error"]["code"]
+
+
+def test_a_challenge_without_imported_data_takes_no_submissions(app, client, make_user,
+                                                                 make_challenge, tmp_path):
+    row = make_challenge()
+    token = _token(app, make_user("developer"))
+    response = client.post(f"/api/v1/challenges/{row.slug}/submissions",
+                           data=archive_of(make_solution(tmp_path / "s", COUNTER, challenge=row.slug)),
+                           content_type="application/zip", headers=_auth(token))
+    assert response.status_code == 403 and "no evaluation data" in response.get_json()["error"]["message"]

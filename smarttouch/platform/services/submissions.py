@@ -81,6 +81,8 @@ def submit(session: Session, *, developer: User, challenge: Challenge, upload: b
         raise Forbidden("only developers submit solutions")
     if not challenge.is_open(now):
         raise Forbidden(f"challenge {challenge.slug} is not open for submissions")
+    if not challenge.bundle_sha256:
+        raise Forbidden(f"challenge {challenge.slug} has no evaluation data imported yet")
     if not upload:
         raise Invalid("file: the upload is empty")
     if len(upload) > MAX_UPLOAD_BYTES:
