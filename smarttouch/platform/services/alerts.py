@@ -67,6 +67,17 @@ def _details(kind: str, facts: Sequence[SessionFact], metric: str | None,
     return details
 
 
+def _commit_keeping_loaded(session: Session) -> None:
+    """Commit new alerts without expiring what the caller already loaded (a page that syncs
+    alerts on the way must not reload hundreds of rows one by one afterwards)."""
+    keep = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
+
+
 def _existing(session: Session, patient_ids: Iterable[int]) -> list[Alert]:
     ids = list(patient_ids)
     if not ids:
@@ -111,7 +122,7 @@ def sync_patient_alerts(session: Session, *, patient: Patient, facts: Sequence[S
         new.append(row)
         keys.add(key)
     if new:
-        session.commit()
+        _commit_keeping_loaded(session)
     return new
 
 
@@ -139,7 +150,7 @@ def sync_no_session_alerts(session: Session, *, last_days: dict[int, date], toda
                                        "days": (today - day).days}))
             added += 1
     if added:
-        session.commit()
+        _commit_keeping_loaded(session)
     return added
 
 
