@@ -6,9 +6,11 @@ records from its tables and shows the results. See docs/scoring.md for the MCID 
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -93,16 +95,37 @@ def _sorted(records: list[SessionRecord]) -> list[SessionRecord]:
     return sorted(records, key=lambda r: r.day)
 
 
+@lru_cache(maxsize=512)
+def _t975(dof: int) -> float:
+    """Two-sided 95 % critical value of Student's t with ``dof`` degrees of freedom (cached:
+    a caseload asks for the same few values hundreds of times)."""
+    return float(stats.t.ppf(0.975, dof))
+
+
 def trend(records: list[SessionRecord], metric: str) -> Trend | None:
-    """OLS slope of ``metric`` against time in weeks with a t-based 95 % CI (needs >= 3 days)."""
-    pts = [(r.day.toordinal() / 7.0, r.metrics[metric]) for r in records if metric in r.metrics]
-    if len(pts) < 3 or len({p[0] for p in pts}) < 2:
+    """OLS slope of ``metric`` against time in weeks with a t-based 95 % CI (needs >= 3
+    sessions on >= 2 different days). Units: the metric's unit per week.
+
+    Closed form on centred sums (the same estimates as ``scipy.stats.linregress``: slope
+    ``Sxy / Sxx`` and standard error ``sqrt((Syy - Sxy^2 / Sxx) / (n - 2) / Sxx)``), without
+    its per-call overhead: a caseload computes one trend per patient."""
+    xs = [r.day.toordinal() / 7.0 for r in records if metric in r.metrics]
+    n = len(xs)
+    if n < 3:
         return None
-    x, y = np.array(pts).T
-    res = stats.linregress(x, y)
-    n = len(x)
-    half = stats.t.ppf(0.975, n - 2) * res.stderr if n > 2 else float("inf")
-    return Trend(metric, n, float(res.slope), float(res.slope - half), float(res.slope + half))
+    ys = [r.metrics[metric] for r in records if metric in r.metrics]
+    mx, my = math.fsum(xs) / n, math.fsum(ys) / n
+    dx = [x - mx for x in xs]
+    dy = [y - my for y in ys]
+    sxx = math.fsum(d * d for d in dx)
+    if sxx <= 0.0:  # every session on the same day: no slope
+        return None
+    sxy = math.fsum(a * b for a, b in zip(dx, dy))
+    syy = math.fsum(d * d for d in dy)
+    slope = sxy / sxx
+    residual = max(0.0, syy - slope * sxy)  # sum of squared residuals; rounding can dip below 0
+    half = _t975(n - 2) * math.sqrt(residual / (n - 2) / sxx)
+    return Trend(metric, n, slope, slope - half, slope + half)
 
 
 def adherence(records: list[SessionRecord], sessions_per_week: int, start: date, end: date) -> list[WeekAdherence]:

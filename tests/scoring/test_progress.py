@@ -91,3 +91,41 @@ def test_quit_reasons_and_report_from_plain_dicts() -> None:
     assert quit_reasons([]) == {}
     with pytest.raises(ValueError, match="ISO date"):
         SessionRecord.from_dict({"day": "yesterday"})
+
+
+def test_trend_matches_scipy_linregress_on_random_data() -> None:
+    """The closed-form slope and t-based CI equal linregress's to 1e-9 (random gaps,
+    several sessions on one day, offsets far from the epoch)."""
+    from scipy import stats
+
+    rng = np.random.default_rng(2024)
+    for _ in range(300):
+        n = int(rng.integers(3, 200))
+        offsets = np.sort(rng.integers(0, 400, size=n))
+        if len(set(offsets.tolist())) < 2:
+            continue
+        first = D0 + timedelta(days=int(rng.integers(-5000, 5000)))
+        values = rng.normal(60, 15, size=n) + rng.normal(0, 0.5) * offsets
+        recs = [SessionRecord(first + timedelta(days=int(o)), {"rom_deg": float(v)})
+                for o, v in zip(offsets, values)]
+        recs.append(SessionRecord(first, {"sparc": -1.5}))  # another metric: ignored
+        got = trend(recs, "rom_deg")
+        x = np.array([(first + timedelta(days=int(o))).toordinal() / 7.0 for o in offsets])
+        ref = stats.linregress(x, values)
+        half = stats.t.ppf(0.975, n - 2) * ref.stderr
+        assert got is not None and got.n == n
+        assert got.slope_per_week == pytest.approx(ref.slope, rel=1e-9, abs=1e-9)
+        assert got.ci_low == pytest.approx(ref.slope - half, rel=1e-9, abs=1e-9)
+        assert got.ci_high == pytest.approx(ref.slope + half, rel=1e-9, abs=1e-9)
+
+
+def test_trend_edge_cases() -> None:
+    same_day = [SessionRecord(D0, {"rom_deg": v}) for v in (60.0, 65.0, 70.0)]
+    assert trend(same_day, "rom_deg") is None  # no time span: no slope
+    constant = trend(_records([70.0] * 5), "rom_deg")
+    assert constant is not None
+    assert (constant.slope_per_week, constant.ci_low, constant.ci_high) == (0.0, 0.0, 0.0)
+    exact = trend(_records([60.0, 62.0, 64.0, 66.0]), "rom_deg")  # 2 deg per 2 days
+    assert exact.slope_per_week == pytest.approx(7.0)
+    assert exact.ci_high - exact.ci_low == pytest.approx(0.0, abs=1e-9)
+    assert trend(_records([60.0, 61.0, 62.0]), "sparc") is None
