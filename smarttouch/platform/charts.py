@@ -47,12 +47,16 @@ def _default(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class Chart:
-    """A plotly figure with an id and a text alternative."""
+    """A plotly figure with an id and a text alternative.
+
+    ``has_data`` False: nothing to plot in the period; pages then show only ``summary`` as
+    a plain message (an empty plotly chart would draw meaningless default axes)."""
 
     chart_id: str
     figure: dict[str, Any]
     summary: str
     height_px: int = 300
+    has_data: bool = True
 
     def html(self) -> Markup:
         """The chart's ``<div>`` and its figure JSON (drawn by ``static/js/charts.js``)."""
@@ -112,6 +116,11 @@ def hline(y: float, *, label: str, color: str = GREY) -> tuple[dict[str, Any], d
             "yanchor": "bottom", "text": label, "showarrow": False,
             "font": {"color": color, "size": 13}}
     return shape, note
+
+
+def traces_have_data(traces: list[dict[str, Any]]) -> bool:
+    """True when at least one trace has a point to draw."""
+    return any(len(t.get("y") or ()) for t in traces)
 
 
 def figure(traces: list[dict[str, Any]], chart_layout: dict[str, Any],

@@ -126,3 +126,43 @@ def test_patient_viewing_their_record_sees_no_clinical_notes_or_alerts(
     html = client.get(f"/patients/{patient_id}").get_data(as_text=True)
     assert "Private clinical note" not in html and 'id="alerts-title"' not in html
     assert "Acknowledge" not in html
+
+
+EMPTY_MESSAGES = ("Range of motion: no scored sessions in this period.",
+                  "Repetitions: no scored sessions in this period.",
+                  "Smoothness (SPARC): no scored sessions in this period.",
+                  "Tremor amplitude: no scored sessions in this period.",
+                  "Game score: no scored sessions in this period.",
+                  "Weekly adherence: no sessions done and no exercises prescribed in this period.")
+
+
+def test_no_sessions_draws_no_empty_charts(client: FlaskClient, login_as, make_patient) -> None:
+    """A patient without sessions or plan (like the demo's COPD patient): no plotly figure at
+    all (an empty one draws default axes around January 2000), a plain message per chart,
+    and plotly.js is not even loaded."""
+    me = login_as("therapist")
+    html = client.get(f"/patients/{make_patient(me).id}").get_data(as_text=True)
+    assert _figures(html) == {}
+    assert 'class="chart"' not in html and "plotly" not in html.lower()
+    for message in EMPTY_MESSAGES:
+        assert f'<p class="empty">{message}</p>' in html, message
+    assert html.count('class="chart-figure chart-empty"') == 6
+
+
+def test_only_charts_with_data_in_the_period_are_drawn(client: FlaskClient, login_as,
+                                                       make_patient, make_assignment,
+                                                       app) -> None:
+    me = login_as("therapist")
+    patient = make_patient(me)
+    make_assignment(patient, start_date=days_ago(200))
+    add_session(app, patient, days_ago(100), rom=40, score=None, tremor_amplitude_deg=0.4)
+    add_session(app, patient, days_ago(3), rom=60, score=None, tremor_amplitude_deg=None)
+    html = client.get(f"/patients/{patient.id}?period=4w").get_data(as_text=True)
+    figures = _figures(html)
+    assert {"chart-rom", "chart-reps", "chart-adherence"} <= set(figures)
+    assert "chart-tremor" not in figures and "chart-score" not in figures
+    assert f'<p class="empty">{EMPTY_MESSAGES[3]}</p>' in html
+    assert f'<p class="empty">{EMPTY_MESSAGES[4]}</p>' in html
+    assert "home/plotly" in html or "plotly.min.js" in html  # some charts: plotly is loaded
+    year = _figures(client.get(f"/patients/{patient.id}?period=52w").get_data(as_text=True))
+    assert year["chart-tremor"]["data"][0]["y"] == [0.4]  # in the longer period it has data

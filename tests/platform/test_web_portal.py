@@ -69,3 +69,16 @@ def test_portal_shows_only_the_patients_own_plan(client: FlaskClient, login_as, 
 def test_portal_is_for_patients(client: FlaskClient, login_as) -> None:
     login_as("therapist")
     assert client.get("/my").status_code == 403
+
+
+def test_portal_draws_no_empty_chart(client: FlaskClient, login_as, make_assignment,
+                                     app: Flask) -> None:
+    """A session received but not scored yet: the weekly chart is drawn, the movement chart
+    is replaced by its plain message (no empty plotly axes)."""
+    me = _me(app, login_as("patient"))
+    make_assignment(me, start_date=days_ago(10))
+    add_session(app, me, days_ago(1), rom=None)
+    html = client.get("/my").get_data(as_text=True)
+    assert 'id="chart-adherence-figure"' in html
+    assert 'id="chart-my-rom-figure"' not in html and 'id="chart-my-rom"' not in html
+    assert '<p class="empty">Range of motion: no scored sessions in this period.</p>' in html

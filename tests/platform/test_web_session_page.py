@@ -74,3 +74,45 @@ def test_sessions_of_other_patients_are_not_found(client: FlaskClient, login_as,
     sid = add_session(app, other, days_ago(1))
     assert client.get(f"/sessions/{sid}").status_code == 404
     assert client.get("/sessions/999999").status_code == 404
+
+
+def _analyzer_run(app: Flask, challenge, session_id: int, name: str, outputs: dict,
+                  status: str = "scored", failure_reason: str | None = None) -> None:
+    """An approved developer's analyzer and its stored run over one session (rows written
+    directly: the sandboxed run itself is tested in test_review_flow)."""
+    from smarttouch.platform.models import AnalyzerRun, Solution, Submission
+
+    sha = (name.encode().hex() * 64)[:64]
+    with Session(get_engine(app)) as db:
+        sol = Solution(challenge_id=challenge.id, name=name, kind="analyzer")
+        db.add(sol)
+        db.flush()
+        sub = Submission(solution_id=sol.id, code_sha256=sha, entrypoint="solution:Solution",
+                         status="scored")
+        db.add(sub)
+        db.flush()
+        db.add(AnalyzerRun(session_id=session_id, submission_id=sub.id, code_sha256=sha,
+                           status=status, failure_reason=failure_reason, outputs=outputs))
+        db.commit()
+
+
+def test_analyzer_outputs_beside_the_metrics_never_another_patients(
+        client: FlaskClient, login_as, make_patient, make_user, make_challenge,
+        app: Flask) -> None:
+    me = login_as("therapist")
+    mine = add_session(app, make_patient(me), days_ago(1), rom=60)
+    theirs = add_session(app, make_patient(make_user("therapist")), days_ago(1), rom=60)
+    challenge = make_challenge()
+    _analyzer_run(app, challenge, mine, "Peak counter", {"reps": 7, "rom_mean_deg": 58.5})
+    _analyzer_run(app, challenge, mine, "Broken counter", {}, status="failed",
+                  failure_reason="timeout")
+    _analyzer_run(app, challenge, theirs, "Other clinic counter", {"reps": 99})
+    html = client.get(f"/sessions/{mine}").get_data(as_text=True)
+    assert "Other analyzers" in html and "Peak counter" in html
+    assert "reps = 7, rom_mean_deg = 58.5" in html
+    assert "Could not compute: timeout" in html
+    assert "Other clinic counter" not in html and "reps = 99" not in html
+    assert client.get(f"/sessions/{theirs}").status_code == 404
+    # a session without runs shows no analyzer section at all
+    plain = add_session(app, make_patient(me), days_ago(2), rom=50)
+    assert "Other analyzers" not in client.get(f"/sessions/{plain}").get_data(as_text=True)

@@ -61,7 +61,8 @@ def rom_chart(points: list[SessionPoint], tz: ZoneInfo, *, target: float | None,
         shape, note = charts.hline(target, label=_("target %(deg)s°", deg=_num(target, 0)))
         shapes, notes = [shape], [note]
     fig = charts.figure(traces, charts.layout(y_title=_("Degrees")), shapes, notes)
-    return Chart(chart_id, fig, _summary(_("Range of motion"), y1, "°", trend, 0))
+    return Chart(chart_id, fig, _summary(_("Range of motion"), y1 or y2, "°", trend, 0),
+                 has_data=charts.traces_have_data(traces))
 
 
 def reps_chart(points: list[SessionPoint], tz: ZoneInfo, *, prescribed: int | None,
@@ -74,7 +75,8 @@ def reps_chart(points: list[SessionPoint], tz: ZoneInfo, *, prescribed: int | No
         shape, note = charts.hline(prescribed, label=_("per set: %(n)d", n=prescribed))
         shapes, notes = [shape], [note]
     fig = charts.figure(traces, charts.layout(y_title=_("Repetitions"), from_zero=True), shapes, notes)
-    return Chart("chart-reps", fig, _summary(_("Repetitions"), ys, "", trend, 0))
+    return Chart("chart-reps", fig, _summary(_("Repetitions"), ys, "", trend, 0),
+                 has_data=bool(ys))
 
 
 def sparc_chart(points: list[SessionPoint], tz: ZoneInfo, *, trend: dict | None) -> Chart:
@@ -82,7 +84,8 @@ def sparc_chart(points: list[SessionPoint], tz: ZoneInfo, *, trend: dict | None)
     traces = [charts.scatter(xs, ys, name=_("SPARC (closer to 0 = smoother)"),
                              color=charts.GREEN, hover="%{x|%d %b %Y}<br>SPARC %{y:.2f}")]
     fig = charts.figure(traces, charts.layout(y_title="SPARC"))
-    return Chart("chart-sparc", fig, _summary(_("Smoothness (SPARC)"), ys, "", trend, 2))
+    return Chart("chart-sparc", fig, _summary(_("Smoothness (SPARC)"), ys, "", trend, 2),
+                 has_data=bool(ys))
 
 
 def tremor_chart(points: list[SessionPoint], tz: ZoneInfo, *, trend: dict | None) -> Chart:
@@ -93,7 +96,8 @@ def tremor_chart(points: list[SessionPoint], tz: ZoneInfo, *, trend: dict | None
     traces = [charts.scatter(xs, ys, name=_("Tremor amplitude (lower is better)"),
                              color=charts.PURPLE, hover=hover, customdata=ratio)]
     fig = charts.figure(traces, charts.layout(y_title=_("Degrees"), from_zero=True))
-    return Chart("chart-tremor", fig, _summary(_("Tremor amplitude"), ys, "°", trend, 2))
+    return Chart("chart-tremor", fig, _summary(_("Tremor amplitude"), ys, "°", trend, 2),
+                 has_data=bool(ys))
 
 
 def score_chart(points: list[SessionPoint], tz: ZoneInfo) -> Chart:
@@ -101,7 +105,8 @@ def score_chart(points: list[SessionPoint], tz: ZoneInfo) -> Chart:
     traces = [charts.scatter(xs, ys, name=_("Game score"), color=charts.ORANGE,
                              hover="%{x|%d %b %Y}<br>%{y:.0f}")]
     fig = charts.figure(traces, charts.layout(y_title=_("Points"), from_zero=True))
-    return Chart("chart-score", fig, _summary(_("Game score"), ys, "", None, 0))
+    return Chart("chart-score", fig, _summary(_("Game score"), ys, "", None, 0),
+                 has_data=bool(ys))
 
 
 def adherence_chart(weeks: list[dict]) -> Chart:
@@ -115,6 +120,10 @@ def adherence_chart(weeks: list[dict]) -> Chart:
                              dash="dash")]
     fig = charts.figure(traces, charts.layout(y_title=_("Sessions per week"), from_zero=True))
     total_done, total_planned = sum(done), sum(prescribed)
+    if not total_done and not total_planned:
+        return Chart("chart-adherence", fig, _("Weekly adherence: no sessions done and no "
+                                               "exercises prescribed in this period."),
+                     has_data=False)
     summary = _("Weekly adherence: %(done)d sessions done of %(planned)d prescribed over "
                 "%(weeks)d weeks.", done=total_done, planned=total_planned, weeks=len(weeks))
     return Chart("chart-adherence", fig, summary)

@@ -34,7 +34,8 @@ class AssignmentForm(FlaskForm):
                                   validators=[InputRequired(), NumberRange(1, 180)])
     max_rom_deg = DecimalField(_l("Maximum range of motion (degrees)"), places=0,
                                validators=[Optional(), NumberRange(1, 180)],
-                               description=_l("The game never asks for more than this."))
+                               description=_l("The game never asks for more than this. "
+                                              "Leave empty for no limit."))
     reps = IntegerField(_l("Repetitions per set"), default=10,
                         validators=[InputRequired(), NumberRange(1, 200)])
     sets = IntegerField(_l("Sets"), default=2, validators=[InputRequired(), NumberRange(1, 20)])
@@ -44,7 +45,8 @@ class AssignmentForm(FlaskForm):
                              choices=choices([(1, _l("1 (easiest)")), (2, "2"), (3, "3"),
                                               (4, "4"), (5, _l("5 (hardest)"))]))
     start_date = DateField(_l("Start date"), default=date.today, validators=[InputRequired()])
-    end_date = DateField(_l("End date"), validators=[Optional()])
+    end_date = DateField(_l("End date"), validators=[Optional()],
+                         description=_l("Leave empty for no end date."))
     therapist_note = TextAreaField(_l("Note to the patient"),
                                    validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("Add to plan"))

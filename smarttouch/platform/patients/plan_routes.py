@@ -68,15 +68,12 @@ def edit_assignment(assignment_id: int):
     form.activity_id.data = activity.id
     if form.validate_on_submit():
         fields = _plan_fields(form)
-        cleared = [f for f in ("end_date", "max_rom_deg")
-                   if fields[f] is None and getattr(assignment, f) is not None]
+        # an optional field left empty removes its value (audited as old -> none)
+        cleared = {f for f in plans.CLEARABLE_FIELDS if fields[f] is None}
         try:
-            if cleared:  # the plan service keeps a field left empty: say so, change nothing
-                raise Invalid(_("An end date or maximum ROM cannot be removed, only changed. "
-                                "End this exercise and add a new one instead."))
-            changes = AssignmentUpdate(**fields)
             plans.update_assignment(db, therapist=_user(), assignment=assignment,
-                                    changes=changes, ip=request.remote_addr)
+                                    changes=AssignmentUpdate(**fields), clear=cleared,
+                                    ip=request.remote_addr)
         except Invalid as exc:
             flash(exc.message, "error")
         else:

@@ -4,6 +4,7 @@ values in the same transaction (actions ``plan.assignment_created``, ``..._updat
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from pydantic import ValidationError
@@ -17,6 +18,7 @@ from .patients import require_own_patient
 
 PLAN_FIELDS = ("movement", "target_rom_deg", "max_rom_deg", "reps", "sets",
                "sessions_per_week", "difficulty", "start_date", "end_date", "therapist_note")
+CLEARABLE_FIELDS = ("end_date", "max_rom_deg")  # optional values a therapist may remove
 
 
 def validate_assignment(**fields: Any) -> AssignmentCreate:
@@ -66,16 +68,28 @@ def get_assignment_for(session: Session, *, therapist: User, assignment_id: int
 
 
 def update_assignment(session: Session, *, therapist: User, assignment: Assignment,
-                      changes: AssignmentUpdate, ip: str | None = None) -> Assignment:
-    """Apply the non-None fields of ``changes``; audits ``{field: [old, new]}``.
+                      changes: AssignmentUpdate, clear: Collection[str] = (),
+                      ip: str | None = None) -> Assignment:
+    """Apply the non-None fields of ``changes`` and remove the optional values named in
+    ``clear`` (only :data:`CLEARABLE_FIELDS`: no end date, no maximum ROM); audits
+    ``{field: [old, new]}`` (a cleared value's new value is None).
 
-    A change that alters nothing writes nothing.
+    A change that alters nothing writes nothing; a rejected change writes nothing either.
     """
     patient = session.get(Patient, assignment.patient_id)
     if patient is None:
         raise NotFound(f"assignment {assignment.id} not found")
     require_own_patient(therapist, patient)
+    clear = set(clear)
+    unknown = sorted(clear - set(CLEARABLE_FIELDS))
+    if unknown:
+        raise Invalid(f"cannot clear {', '.join(unknown)}: only "
+                      f"{' and '.join(CLEARABLE_FIELDS)} may be removed")
     requested = changes.model_dump(exclude_none=True)
+    both = sorted(clear & set(requested))
+    if both:
+        raise Invalid(f"{', '.join(both)}: either give a new value or clear it, not both")
+    requested |= {f: None for f in clear}
     merged = {f: getattr(assignment, f) for f in PLAN_FIELDS} | requested
     checked = validate_assignment(activity_id=assignment.activity_id, **merged)
     _check_activity(session, assignment.activity_id, checked.movement)

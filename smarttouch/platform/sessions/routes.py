@@ -11,7 +11,7 @@ from ..blobstore import get_blobstore
 from ..db import get_session
 from ..models import Activity, Assignment, Device, ExerciseSession, Role, SessionMetrics
 from ..patients.labels import quality_problems
-from ..services import patients
+from ..services import patients, review
 from ..services.errors import NotFound
 from . import bp
 from .trace import load_trace, trace_chart
@@ -42,4 +42,6 @@ def detail(session_id: int):
         activity=activity, device=device, movement=movement or (
             trace.recording.labels.get("movement") if trace else None),
         trace=trace, chart=trace_chart(trace, reps) if trace is not None else None, reps=reps,
-        problems=quality_problems(metrics.quality_flags) if metrics else [])
+        problems=quality_problems(metrics.quality_flags) if metrics else [],
+        # approved developers' analyzers on this session (its patient was checked above)
+        analyzer_runs=review.analyzer_runs_for_session(db, session_id=row.id))
