@@ -19,28 +19,26 @@ from ..services import devices, ingest, plan_today, progress, throttle
 from ..services.errors import Invalid, NotFound, ServiceError, describe_validation_error
 from . import bp
 from .auth import Unauthorized, current_device, current_patient, device_required
+from .document import API_DOCUMENT, DEVICE_TOKEN
 from .openapi import ApiRegistry
 from .schemas import (ActivityOut, DeviceOut, ErrorResponse, PairRequest, PairResponse,
                       PlannedExerciseOut, ProgressOut, RecentSession, SessionReceipt,
                       SessionUpload, TodayPlan, TrendOut, WeekOut, receipt)
 
-API_VERSION = "1.0.0"
 #: Largest request body accepted by the API (override: app config ``API_MAX_UPLOAD_BYTES``).
 MAX_UPLOAD_BYTES = 32 * 1024 * 1024
 MAX_METADATA_BYTES = 8 * 1024 * 1024
 RECENT_SESSIONS = 14
 PAIRING_POLICY = throttle.ThrottlePolicy(free=5, lock=20, lock_minutes=15)
 
-api = ApiRegistry(bp, title="SmartTouch device API", version=API_VERSION, description=(
-    "Pairing, today's plan, session upload and progress for the patients' home clients. "
-    f"Request bodies are limited to {MAX_UPLOAD_BYTES // 2**20} MiB (413 beyond). "
-    "Errors are JSON: {\"error\": {\"code\", \"message\"}}."))
+api = ApiRegistry(bp, API_DOCUMENT)
 
 UPLOAD_BODY = {
     "required": True,
     "description": ("multipart/form-data: `metadata` (JSON, SessionUpload) and, optionally, "
                     "`recording` (the compact binary recording: compressed npz as written by "
-                    "smarttouch.sensors.recording_io.recording_to_bytes)."),
+                    "smarttouch.sensors.recording_io.recording_to_bytes). The whole body may be "
+                    f"at most {MAX_UPLOAD_BYTES // 2**20} MiB (413 beyond)."),
     "content": {"multipart/form-data": {
         "schema": {"type": "object", "required": ["metadata"], "properties": {
             "metadata": {"$ref": "#/components/schemas/SessionUpload"},
@@ -49,7 +47,7 @@ UPLOAD_BODY = {
                      "recording": {"contentType": "application/octet-stream"}},
     }},
 }
-api.extra_models.append(SessionUpload)
+API_DOCUMENT.extra_models.append(SessionUpload)
 
 
 class TooManyAttempts(ServiceError):
@@ -104,14 +102,14 @@ def _ok(model: BaseModel, status: int = 200):
 # ------------------------------------------------------------------ documentation
 @bp.route("/openapi.json")
 def openapi_document():
-    """The OpenAPI 3.1 document of this API."""
-    doc = api.document(server_url=url_for("api.openapi_document").rsplit("/", 1)[0],
+    """The OpenAPI 3.1 document of every /api/v1 operation (device and challenge API)."""
+    doc = API_DOCUMENT.document(server_url=url_for("api.openapi_document").rsplit("/", 1)[0],
                        error_model=ErrorResponse)
     return jsonify(doc)
 
 
 # ------------------------------------------------------------------ pairing
-@api.route("/pair", "POST", summary="Pair this computer with a one-time code", auth=False,
+@api.route("/pair", "POST", summary="Pair this computer with a one-time code", security=None,
            body=PairRequest, responses={201: ("Paired: the device token", PairResponse)},
            errors=(400, 413, 415, 429), tags=("pairing",))
 def pair():
@@ -139,7 +137,7 @@ def pair():
 
 
 @api.route("/device", "GET", summary="This device and its patient",
-           responses={200: ("The device", DeviceOut)}, errors=(401,), tags=("pairing",))
+           responses={200: ("The device", DeviceOut)}, security=DEVICE_TOKEN, errors=(401,), tags=("pairing",))
 @device_required
 def device_info():
     """Which patient this token belongs to (used by the client to check its pairing)."""
@@ -151,7 +149,7 @@ def device_info():
 
 # ------------------------------------------------------------------ plan
 @api.route("/plan/today", "GET", summary="Today's exercises",
-           responses={200: ("Today's plan", TodayPlan)}, errors=(401,), tags=("plan",))
+           responses={200: ("Today's plan", TodayPlan)}, security=DEVICE_TOKEN, errors=(401,), tags=("plan",))
 @device_required
 def plan():
     """The assignments current today (hub time zone), with what is already done."""
@@ -162,8 +160,7 @@ def plan():
     return _ok(TodayPlan(patient_code=patient.code, date=today, timezone=tz, exercises=[
         PlannedExerciseOut(
             assignment_id=p.assignment.id, movement=p.assignment.movement,
-            activity=ActivityOut(key=p.activity.key, title=p.activity.title,
-                                 kind=p.activity.kind),
+            activity=ActivityOut.of(p.activity),
             target_rom_deg=p.assignment.target_rom_deg, max_rom_deg=p.assignment.max_rom_deg,
             reps=p.assignment.reps, sets=p.assignment.sets,
             sessions_per_week=p.assignment.sessions_per_week,
@@ -198,7 +195,7 @@ def _upload_parts() -> tuple[bytes, bytes | None]:
            body_schema=UPLOAD_BODY,
            responses={201: ("Stored and scored", SessionReceipt),
                       200: ("Already stored (a retry): nothing changed", SessionReceipt)},
-           errors=(400, 401, 409, 413, 415), tags=("sessions",))
+           security=DEVICE_TOKEN, errors=(400, 401, 409, 413, 415), tags=("sessions",))
 @device_required
 def upload_session():
     """Store a session, idempotent by its client UUID. The hub recomputes the metrics from
@@ -218,7 +215,7 @@ def upload_session():
 
 
 @api.route("/sessions/<uuid:session_id>", "GET", summary="A stored session",
-           responses={200: ("The session as stored", SessionReceipt)}, errors=(401, 404),
+           responses={200: ("The session as stored", SessionReceipt)}, security=DEVICE_TOKEN, errors=(401, 404),
            tags=("sessions",))
 @device_required
 def get_session_receipt(session_id: UUID):
@@ -234,7 +231,7 @@ def get_session_receipt(session_id: UUID):
 
 # ------------------------------------------------------------------ progress
 @api.route("/progress", "GET", summary="Progress for the game's summary screen",
-           responses={200: ("The patient's progress", ProgressOut)}, errors=(401,),
+           responses={200: ("The patient's progress", ProgressOut)}, security=DEVICE_TOKEN, errors=(401,),
            tags=("progress",))
 @device_required
 def progress_summary():

@@ -4,7 +4,7 @@ descriptions: degrees, deg/s, seconds; SPARC and LDLJ are dimensionless."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -57,9 +57,27 @@ class DeviceOut(BaseModel):
 
 
 class ActivityOut(BaseModel):
-    key: str = Field(description="game registry key, e.g. balloons")
+    """What to play. A ``solution`` game is code a developer wrote and a therapist reviewer
+    approved: the client downloads it from ``/activities/{key}/package`` and must check that
+    the bytes hash to ``code_sha256`` before running them."""
+
+    key: str = Field(description="built-in game registry key (e.g. balloons) or solution-<id>")
     title: str
     kind: str = Field(description="game or analyzer")
+    source: Literal["builtin", "solution"] = Field(
+        description="builtin: ships with SmartTouch; solution: an approved developer's game")
+    code_sha256: str | None = Field(
+        default=None, pattern="^[0-9a-f]{64}$",
+        description="solution games: sha256 (hex) of the approved canonical archive; "
+                    "null for built-ins")
+
+    @classmethod
+    def of(cls, activity: Any) -> "ActivityOut":
+        """The plan's view of an Activity row."""
+        solution = activity.source == "solution"
+        return cls(key=activity.key, title=activity.title, kind=activity.kind,
+                   source="solution" if solution else "builtin",
+                   code_sha256=activity.code_sha256 if solution else None)
 
 
 class PlannedExerciseOut(BaseModel):

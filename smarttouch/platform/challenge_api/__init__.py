@@ -2,8 +2,8 @@
 token, and approved game packages for the patients' clients (device token).
 
 Bearer tokens only (no cookies, except that a logged-in web user may read a leaderboard), so
-the blueprint is exempt from CSRF protection. Its OpenAPI document is served at
-``/api/v1/challenges/openapi.json``.
+the blueprint is exempt from CSRF protection. Its operations are part of the hub's one OpenAPI
+document, ``/api/v1/openapi.json`` (see ``api.document``).
 """
 
 from flask import Blueprint

@@ -11,7 +11,8 @@ from pydantic import BaseModel
 from sqlmodel import col, select
 
 from ..api.auth import Unauthorized, bearer_token, current_patient, device_required
-from ..api.openapi import ApiRegistry
+from ..api.document import API_DOCUMENT, DEVELOPER_TOKEN, DEVICE_TOKEN
+from ..api.openapi import MAX_DB_ID, ApiRegistry, RawContent
 from ..blobstore import BlobNotFound, get_blobstore
 from ..db import get_session
 from ..jobstore import get_queue
@@ -19,15 +20,13 @@ from ..models import Activity, Assignment, Role, utcnow
 from ..services import api_tokens, leaderboards, submissions
 from ..services.errors import Forbidden, Invalid, NotFound
 from . import bp
-from .schemas import ErrorOut, LeaderboardOut, SubmissionOut
+from .schemas import LeaderboardOut, SubmissionOut
 
-API_VERSION = "1.0.0"
-
-api = ApiRegistry(bp, title="SmartTouch challenge API", version=API_VERSION, description=(
-    "Leaderboards and submissions for developers (personal API token from the profile page: "
-    "Authorization: Bearer stp_...), and approved game packages for the patients' clients "
-    "(device token: Authorization: Bearer stt_...). Errors are JSON: "
-    "{\"error\": {\"code\", \"message\"}}."))
+api = ApiRegistry(bp, API_DOCUMENT)
+SHA256_HEADER = {"description": "sha256 (hex) of the body: the approved code hash",
+                 "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}
+PACKAGE = RawContent("application/zip", {"type": "string", "format": "binary"},
+                     headers={"X-Code-Sha256": SHA256_HEADER})
 
 SUBMIT_BODY = {
     "required": True,
@@ -87,16 +86,9 @@ def _ok(model: BaseModel, status: int = 200, **headers: str):
     return response
 
 
-@bp.route("/challenges/openapi.json")
-def openapi_document():
-    """The OpenAPI 3.1 document of the challenge API."""
-    return jsonify(api.document(server_url=request.host_url.rstrip("/") + "/api/v1",
-                                error_model=ErrorOut))
-
-
 @api.route("/challenges/<slug>/leaderboard", "GET", summary="A challenge's leaderboard",
            responses={200: ("The ranked rows and reference rows", LeaderboardOut)},
-           errors=(401, 403, 404), tags=("challenges",))
+           security=DEVELOPER_TOKEN, errors=(401, 403, 404), tags=("challenges",))
 def leaderboard_json(slug: str):
     """Each solution's best scored submission, ranked on the public split while the challenge
     is open and on the hidden split once it has closed. Needs a developer's API token or a
@@ -118,7 +110,8 @@ def leaderboard_json(slug: str):
            body_schema=SUBMIT_BODY,
            responses={201: ("Received: queued for evaluation, or rejected at once with the "
                             "reason", SubmissionOut)},
-           errors=(400, 401, 403, 404, 409, 413, 429), tags=("challenges",))
+           security=DEVELOPER_TOKEN, errors=(400, 401, 403, 404, 409, 413, 429),
+           tags=("challenges",))
 @developer_required
 def submit_solution(slug: str):
     """Store the solution zip as an immutable submission (identified by the sha256 of its
@@ -156,16 +149,18 @@ def _submission_out(submission_id: int, user: Any) -> SubmissionOut:
 
 @api.route("/submissions/<int:submission_id>", "GET", summary="A submission's status",
            responses={200: ("Status, precise failure reason, scores, public log", SubmissionOut)},
-           errors=(401, 404), tags=("challenges",))
+           security=DEVELOPER_TOKEN, errors=(401, 404), tags=("challenges",))
 @developer_required
 def submission_json(submission_id: int):
     """One of the caller's own submissions (404 for anyone else's)."""
+    if submission_id > MAX_DB_ID:
+        raise NotFound(f"no submission {submission_id}")
     return _ok(_submission_out(submission_id, g.developer))
 
 
 @api.route("/activities/<key>/package", "GET", summary="Download an approved game",
-           responses={200: ("The game's canonical zip; its sha256 is in X-Code-Sha256", None)},
-           errors=(401, 404), tags=("games",))
+           responses={200: ("The game's canonical zip; its sha256 is in X-Code-Sha256", PACKAGE)},
+           security=DEVICE_TOKEN, errors=(401, 404), tags=("games",))
 @device_required
 def activity_package(key: str):
     """The code of an approved game assigned to this device's patient, byte for byte the

@@ -1,4 +1,5 @@
-"""Response models of the challenge API (they also generate its OpenAPI document)."""
+"""Response models of the challenge API (they also generate its part of the one OpenAPI
+document, ``/api/v1/openapi.json``; errors use ``api.schemas.ErrorResponse``)."""
 
 from __future__ import annotations
 
@@ -64,12 +65,3 @@ class SubmissionOut(BaseModel):
     started_at: str | None
     finished_at: str | None
     url: str | None = None
-
-
-class ErrorBody(BaseModel):
-    code: str
-    message: str
-
-
-class ErrorOut(BaseModel):
-    error: ErrorBody

@@ -1,5 +1,9 @@
 """Today's plan as the patient's client sees it: the current assignments with what is already
-done today and this week, so the client can pick the exercise still to do."""
+done today and this week, so the client can pick the exercise still to do.
+
+An assignment whose activity was withdrawn (an approved game whose approval a reviewer took
+back, see ``services.review``) is left out: the hub no longer serves its code, so the client
+could not play it."""
 
 from __future__ import annotations
 
@@ -35,8 +39,10 @@ def week_start(day: date) -> date:
 
 def todays_plan(session: Session, *, patient: Patient, today: date,
                 tz: tzinfo | str) -> list[PlannedExercise]:
-    """The assignments current on ``today`` (hub time zone ``tz``), oldest first."""
-    plan = current_plan(session, patient=patient, today=today)
+    """The assignments current on ``today`` (hub time zone ``tz``) whose activity is still
+    offered, oldest first."""
+    plan = [(a, act) for a, act in current_plan(session, patient=patient, today=today)
+            if act.is_active]
     if not plan:
         return []
     monday = week_start(today)
