@@ -17,6 +17,8 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "games": ("smarttouch.scoring", "smarttouch.sensors", "smarttouch.platform.client"),
     "platform": ("smarttouch.challenges", "smarttouch.scoring", "smarttouch.sensors"),
 }
+# neutral modules outside the rooms that any room may import
+SHARED = {"smarttouch.paths"}
 # libraries a plain library room must not pull in
 FORBIDDEN_LIBS: dict[str, tuple[str, ...]] = {
     "sensors": ("flask", "pygame", "sqlmodel", "sqlalchemy"),
@@ -50,7 +52,7 @@ def test_room_imports_only_what_it_may(room: str) -> None:
         for line, module in imported_modules(path):
             if not module.startswith("smarttouch"):
                 continue
-            if module == own or module.startswith(own + "."):
+            if module == own or module.startswith(own + ".") or module in SHARED:
                 continue
             if any(module == p or module.startswith(p + ".") for p in allowed):
                 continue
@@ -81,3 +83,10 @@ def test_platform_client_has_no_flask() -> None:
             if top in ("flask", "sqlmodel", "sqlalchemy", "flask_login") or server_side:
                 bad.append(f"{path.relative_to(PACKAGE.parent)}:{line} imports {module}")
     assert not bad, "\n".join(bad)
+
+
+def test_shared_modules_import_nothing_of_ours() -> None:
+    for name in SHARED:
+        path = PACKAGE / (name.split(".", 1)[1].replace(".", "/") + ".py")
+        ours = [m for _, m in imported_modules(path) if m.startswith("smarttouch")]
+        assert not ours, f"{name} imports {ours}"

@@ -22,21 +22,9 @@ from smarttouch.challenges.jobs import FileResultStore, ResultStore, new_job_id,
 from smarttouch.challenges.sandbox import Sandbox, SandboxUnavailable
 from smarttouch.challenges.solution import stage_solution
 
+from smarttouch.paths import instance_path  # noqa: E402,F401  (re-exported for the CLI)
+
 HUEY_NAME = "smarttouch-challenges"
-
-
-def instance_path() -> Path:
-    """The hub's instance folder: ``$SMARTTOUCH_INSTANCE_PATH``, else ``./instance`` of a source
-    checkout, else the per-user data folder (the same rule as the hub's configuration)."""
-    env = os.environ.get("SMARTTOUCH_INSTANCE_PATH")
-    if env:
-        return Path(env).expanduser()
-    root = Path(__file__).resolve().parents[2]
-    if (root / "pyproject.toml").is_file():
-        return root / "instance"
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("smarttouch", appauthor=False))
 
 
 def make_huey(*, instance: Path | None = None, redis_url: str | None = None,

@@ -15,15 +15,15 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from smarttouch.paths import user_data_path
+
 
 def default_data_dir() -> Path:
     """The per-user folder where games keep their files (override: SMARTTOUCH_GAMES_DATA)."""
     env = os.environ.get("SMARTTOUCH_GAMES_DATA")
     if env:
         return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("smarttouch")) / "games"
+    return user_data_path("games")
 
 
 def atomic_write_json(path: Path, data: Any) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import platformdirs
+from smarttouch.paths import checkout_root, default_instance_path  # noqa: F401  (re-exported)
 
 ENV_PREFIX = "SMARTTOUCH_"
 
@@ -167,22 +167,6 @@ def settings_from_env(environ: Mapping[str, str]) -> dict[str, Any]:
         if raw is not None and raw != "":
             out[setting.name] = _cast(setting, raw)
     return out
-
-
-def checkout_root() -> Path | None:
-    """The source checkout this package runs from, if it is one (pyproject.toml beside it)."""
-    root = Path(__file__).resolve().parents[2]
-    pyproject = root / "pyproject.toml"
-    if pyproject.is_file() and 'name = "smarttouch"' in pyproject.read_text(encoding="utf-8"):
-        return root
-    return None
-
-
-def default_instance_path() -> Path:
-    root = checkout_root()
-    if root is not None:
-        return root / "instance"
-    return Path(platformdirs.user_data_dir("smarttouch", appauthor=False))
 
 
 def _load_or_create_secret(instance: Path) -> str:

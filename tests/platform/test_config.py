@@ -109,11 +109,12 @@ def test_readme_table_lists_every_setting() -> None:
 
 
 def test_default_instance_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+    from smarttouch import paths
     from smarttouch.platform import config
 
     root = config.checkout_root()
     assert root is not None and (root / "pyproject.toml").is_file()
     assert config.default_instance_path() == root / "instance"
-    monkeypatch.setattr(config, "checkout_root", lambda: None)
+    monkeypatch.setattr(paths, "checkout_root", lambda: None)
     assert config.default_instance_path().name == "smarttouch"
     assert root not in config.default_instance_path().parents
