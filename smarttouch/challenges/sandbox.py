@@ -43,6 +43,7 @@ from smarttouch.challenges.bundle import Limits
 RUNNER = Path(__file__).with_name("runner.py")
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the smarttouch package
 SANDBOX_PACKAGES = ("sensors", "scoring", "games")
+SANDBOX_MODULES = ("paths.py",)  # neutral modules the visible rooms import
 NOBODY = 65534
 LOG_KEEP_BYTES = 64 * 1024
 LOG_CAP_BYTES = 2 * 1024 * 1024
@@ -122,6 +123,7 @@ def _runtime_binds() -> list[tuple[str, str]]:
     if not covered(str(pkg)):
         out.append((str(pkg / "__init__.py"), str(pkg / "__init__.py")))
         out += [(str(pkg / name), str(pkg / name)) for name in SANDBOX_PACKAGES if (pkg / name).is_dir()]
+        out += [(str(pkg / name), str(pkg / name)) for name in SANDBOX_MODULES if (pkg / name).is_file()]
     return out
 
 

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from smarttouch.challenges.builtin.common import child_seeds, write_split, write_template
-from smarttouch.challenges.templates import template_files
+from smarttouch.challenges.builtin.common import build_bundle
 from smarttouch.sensors.simulator import simulate
 
 SLUG = "rep-counting"
@@ -140,14 +139,6 @@ def _one(seed: int):
 
 def build(out: Path, *, hidden_seed: int, progress=None) -> None:
     """Write the bundle into the (new, empty) folder ``out``."""
-    (out / "challenge.toml").write_text(CHALLENGE_TOML, encoding="utf-8")
-    (out / "need.md").write_text(NEED_MD, encoding="utf-8")
-    for split, seed in (("public", PUBLIC_SEED), ("hidden", hidden_seed)):
-        items = []
-        for i, s in enumerate(child_seeds(seed, SIZES[split]), start=1):
-            rec, label = _one(s)
-            items.append((f"{split}-{i:03d}", rec, label))
-            if progress:
-                progress(1)
-        write_split(out, split, items)
-    write_template(out, template_files("rep_counting"))
+    build_bundle(out, challenge_toml=CHALLENGE_TOML, need_md=NEED_MD, make_item=_one, sizes=SIZES,
+                 public_seed=PUBLIC_SEED, hidden_seed=hidden_seed, template="rep_counting",
+                 progress=progress)
