@@ -158,19 +158,42 @@ def _print_logins(logins: Any) -> None:
         click.echo(f"  {login.role:<10} {login.email:<28} {password}")
 
 
+def _count(app: Any, model: Any, *where: Any) -> int:
+    from sqlmodel import func, select
+
+    from .db import session_scope
+
+    with session_scope(app) as session:
+        return session.exec(select(func.count()).select_from(model).where(*where)).one()
+
+
 def _seed(app: Any) -> Any:
+    """Seed the demo clinic; the report also says how many alerts the new sessions raised
+    (``alerts_created``) and how many evaluations wait for a worker (``queued``)."""
     from .db import session_scope
     from .i18n import local_today
+    from .models import Alert, Submission
     from .services.demo import seed_demo
 
+    alerts_before = _count(app, Alert)
     with app.test_request_context(), session_scope(app) as session:
-        return seed_demo(session, today=local_today(),
-                         password_profile=app.config["ARGON2_PROFILE"])
+        report = seed_demo(session, today=local_today(),
+                           password_profile=app.config["ARGON2_PROFILE"])
+    report.alerts_created = _count(app, Alert) - alerts_before
+    report.queued = _count(app, Submission, Submission.status == "queued")
+    return report
+
+
+def _print_seeded(report: Any) -> None:
+    click.echo(f"added {report.patients_created} patients, {report.assignments_created} "
+               f"assignments, {report.activities_created} activities, "
+               f"{report.sessions_created} synthetic sessions, {report.alerts_created} alerts")
 
 
 @click.command()
 @click.option("--demo", is_flag=True, required=True,
-              help="Add the demo clinic: therapists, a developer, an admin, patients, plans.")
+              help="Add the demo clinic: therapists, a developer, an admin, patients, plans, "
+                   "weeks of synthetic sessions and the built-in challenges.")
 def seed(demo: bool) -> None:
     """Fill the hub with demo data (idempotent; run `smarttouch db upgrade` first)."""
     from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -181,8 +204,10 @@ def seed(demo: bool) -> None:
     except (OperationalError, ProgrammingError) as exc:
         raise click.ClickException(f"the database is not ready ({str(exc.orig).splitlines()[0]}); "
                                    "run `smarttouch db upgrade` first") from None
-    click.echo(f"added {report.patients_created} patients, {report.assignments_created} "
-               f"assignments, {report.activities_created} activities")
+    _print_seeded(report)
+    if report.queued:
+        click.echo(f"{report.queued} challenge evaluations are queued: `smarttouch worker` "
+                   "scores them")
     _print_logins(report.logins)
 
 
@@ -205,8 +230,21 @@ def _url(server: Any, host: str) -> str:
 
 
 def _run(server: Any) -> None:
-    """Serve until Ctrl+C."""
-    server.run()
+    """Serve until Ctrl+C (or SIGTERM): waitress returns from ``run`` on either."""
+    import signal
+    import threading
+
+    def _terminate(signum: int, frame: Any) -> None:
+        raise SystemExit(0)  # waitress catches it and returns, so callers' cleanup runs
+
+    if threading.current_thread() is not threading.main_thread():
+        server.run()
+        return
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        server.run()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 _host = click.option("--host", envvar="SMARTTOUCH_HOST", default="127.0.0.1",
@@ -228,13 +266,33 @@ def serve(host: str, port: int, threads: int) -> None:
     _run(server)
 
 
+def _start_worker(app: Any) -> tuple[Any, str]:
+    """The demo's background evaluation worker (or None) and the sentence that says so."""
+    from .demo_run import BackgroundWorker
+
+    reason = BackgroundWorker.unavailable_reason()
+    if reason is not None:
+        return None, ("Challenge evaluations: NOT running here (no sandbox: "
+                      f"{reason.splitlines()[0]}); submissions wait in the queue.")
+    worker = BackgroundWorker(instance_path=app.config["INSTANCE_PATH"],
+                              database_url=app.config["DATABASE_URL"])
+    pid = worker.start()
+    return worker, ("The evaluation worker runs in the background with this demo (process "
+                    f"{pid}, log {worker.log_path}): it scores the challenges' reference rows "
+                    "and developers' submissions, so leaderboards fill with no other command.")
+
+
 @click.command()
 @_host
 @_port
 @_threads
-def demo(host: str, port: int, threads: int) -> None:
-    """Migrate, seed the demo clinic if the database has no users, and serve."""
+@click.option("--worker/--no-worker", "with_worker", default=True, show_default=True,
+              help="Run the challenge evaluation worker in the background while serving.")
+def demo(host: str, port: int, threads: int, with_worker: bool) -> None:
+    """Migrate, seed the demo clinic if the database has no users, and serve; runs the
+    evaluation worker in the background and prints how to try everything."""
     from .db import session_scope
+    from .demo_run import showcase_patient, walkthrough
     from .services.demo import demo_logins
     from .services.users import count_users
 
@@ -243,15 +301,35 @@ def demo(host: str, port: int, threads: int) -> None:
     with session_scope(app) as session:
         empty = count_users(session) == 0
     if empty:
-        _print_logins(_seed(app).logins)
+        click.echo("Creating the demo clinic (synthetic sessions, built-in challenges)...")
+        report = _seed(app)
+        _print_seeded(report)
+        logins = report.logins
     else:
         click.echo("The database already has accounts: demo data not added.")
         with session_scope(app) as session:
-            _print_logins(demo_logins(session))
+            logins = demo_logins(session)
+    _print_logins(logins)
     server = _make_server(app, host, port, threads)
-    click.echo(f"\nOpen {_url(server, host)} in your browser.  (Ctrl+C to stop)")
-    sys.stdout.flush()
-    _run(server)
+    url = _url(server, host)
+    worker, worker_note = (_start_worker(app) if with_worker else
+                           (None, "Challenge evaluations: no worker (--no-worker); run "
+                                  "`smarttouch worker` to score submissions."))
+    try:
+        with session_scope(app) as session:
+            showcase = showcase_patient(session)
+        click.echo(f"\nOpen {url} in your browser.  (Ctrl+C to stop)\n")
+        click.echo(walkthrough(url, logins=logins, showcase=showcase, worker_note=worker_note))
+        sys.stdout.flush()
+        _run(server)
+    finally:
+        if worker is not None:
+            click.echo("Stopping the evaluation worker (it finishes a running evaluation; "
+                       "Ctrl+C again to stop it now)...")
+            code = worker.stop()
+            click.echo(f"The evaluation worker had ended by itself (exit code {code}); see "
+                       f"{worker.log_path}" if worker.exited_early else
+                       "Evaluation worker stopped.")
 
 
 # ------------------------------------------------------------------------ export
