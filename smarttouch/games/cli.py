@@ -68,7 +68,8 @@ def play(game_key: str | None, sensor: str | None, assignment_id: int | None, up
     """Play a rehabilitation mini-game and save the session (recording, calibration, events, metrics).
 
     Without --game: play today's exercise from the hub (pair first with smarttouch pair); the session is
-    kept in the outbox until the hub has it (smarttouch outbox).
+    kept in the outbox until the hub has it (smarttouch outbox). A game a developer wrote runs only after a
+    therapist approved it and only if its code matches the approved sha256 in your plan.
     """
     if game_key is None:
         from smarttouch.games.hub_cli import play_from_hub

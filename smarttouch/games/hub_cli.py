@@ -1,4 +1,5 @@
-"""``smarttouch play`` without ``--game``: today's exercise from the hub (see hub_play)."""
+"""``smarttouch play`` without ``--game``: today's exercise from the hub (see hub_play): a
+built-in game, or an approved developer's game verified against the plan's sha256 first."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ from pathlib import Path
 
 import click
 
-from smarttouch.games.hub_play import (PlayError, choose_exercise, connect, fetch_plan,
-                                       hub_progress_fn, pick_sensor, queue_result,
-                                       remember_sensor, targets_for)
+from smarttouch.games.hub_play import (HubLinkState, PlayError, choose_exercise, connect,
+                                       fetch_plan, game_for, hub_progress_fn, pick_sensor,
+                                       queue_result, remember_sensor, targets_for)
+from smarttouch.platform.client.approved_games import no_bytecode, playable_keys
 
 
 def _choose_on_console(rows: list[tuple[str, str, int, str]]) -> int:
@@ -21,62 +23,74 @@ def play_from_hub(*, sensor: str | None, assignment_id: int | None, upload_wait_
                   headless: bool, duration_s: float | None, json_out: Path | None, lang: str,
                   fullscreen: bool, preset_rom_max: float | None, screenshots: Path | None,
                   data_dir: Path | None, seed: int, no_sound: bool) -> None:
-    from smarttouch.games.app import AppConfig
-    from smarttouch.games.history import History, default_data_dir
-    from smarttouch.games.registry import GameLoadError, game_keys, get_game
-    from smarttouch.games.runner import RunOptions, run_session
-    from smarttouch.games.sensors import SensorSpecError, open_input
-
     try:
         hub = connect()
     except PlayError as exc:
         raise click.ClickException(str(exc)) from None
     try:
-        try:
-            plan, offline_note = fetch_plan(hub)
-            exercise = choose_exercise(plan, set(game_keys()), assignment_id)
-            spec = pick_sensor(sensor, hub.store, choose=None if headless else _choose_on_console)
-        except PlayError as exc:
-            raise click.ClickException(str(exc)) from None
-        if offline_note:
-            click.echo(offline_note)
-        try:
-            cls = get_game(exercise["activity"]["key"])
-            targets = targets_for(exercise, cls.info, lang)
-        except (GameLoadError, ValueError, KeyError) as exc:
-            raise click.ClickException(f"cannot play today's exercise: {exc}") from None
-        click.echo(f"Today: {exercise['activity']['title']} ({targets.movement}), "
-                   f"{targets.sets} x {targets.reps} reps, target {targets.target_rom_deg:g} deg; "
-                   f"sensor {spec}")
-        try:
-            device = open_input(spec, targets, targets.movement, headless=headless, seed=seed,
-                                duration_s=duration_s)
-        except SensorSpecError as exc:
-            raise click.ClickException(str(exc)) from None
-        if headless and duration_s is None and not device.simulated_time:
-            raise click.ClickException("--headless with a live sensor needs --duration SECONDS")
-        data = data_dir or default_data_dir()
-        options = RunOptions(headless=headless, duration_s=duration_s, fullscreen=fullscreen,
-                             sound=not no_sound, draw_every=4 if headless else 1,
-                             screenshot_dir=screenshots or data / "screenshots",
-                             screenshot_scenes=screenshots is not None,
-                             config=AppConfig(preset_rom_max_deg=preset_rom_max, seed=seed,
-                                              summary_hold_s=4.0 if headless else 600.0))
-        history = History(data / "history.json")
-        result = run_session(targets, device, game=cls(), options=options, data_dir=data,
-                             history=history, progress_fn=hub_progress_fn(hub, history),
-                             on_result=lambda r: queue_result(hub, r))
-        remember_sensor(hub.store, spec, result)
-        out = json_out or data / "sessions" / f"{result.session_id}.json"
-        try:
-            result.save(out)
-        except (OSError, ValueError) as exc:
-            click.echo(f"could not save a local copy: {exc}", err=True)
-        click.echo(f"{cls.info.key}: {result.reps} reps, {result.sets_completed}/{targets.sets} "
-                   f"sets, ended: {result.quit_reason}.")
-        _report_upload(hub, result.session_id, upload_wait_s)
+        with no_bytecode():  # an approved game's cache must stay exactly as verified
+            _play(hub, sensor=sensor, assignment_id=assignment_id, upload_wait_s=upload_wait_s,
+                  headless=headless, duration_s=duration_s, json_out=json_out, lang=lang,
+                  fullscreen=fullscreen, preset_rom_max=preset_rom_max, screenshots=screenshots,
+                  data_dir=data_dir, seed=seed, no_sound=no_sound)
     finally:
         hub.close()
+
+
+def _play(hub: HubLinkState, *, sensor: str | None, assignment_id: int | None,
+          upload_wait_s: float, headless: bool, duration_s: float | None, json_out: Path | None,
+          lang: str, fullscreen: bool, preset_rom_max: float | None, screenshots: Path | None,
+          data_dir: Path | None, seed: int, no_sound: bool) -> None:
+    from smarttouch.games.app import AppConfig
+    from smarttouch.games.history import History, default_data_dir
+    from smarttouch.games.registry import game_keys
+    from smarttouch.games.runner import RunOptions, run_session
+    from smarttouch.games.sensors import SensorSpecError, open_input
+
+    try:
+        plan, offline_note = fetch_plan(hub)
+        exercise = choose_exercise(plan, playable_keys(plan, set(game_keys())), assignment_id)
+        if offline_note:
+            click.echo(offline_note)
+        cls = game_for(hub, exercise)  # an approved game is downloaded and verified first
+        spec = pick_sensor(sensor, hub.store, choose=None if headless else _choose_on_console)
+    except PlayError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        targets = targets_for(exercise, cls.info, lang)
+    except (ValueError, KeyError) as exc:
+        raise click.ClickException(f"cannot play today's exercise: {exc}") from None
+    click.echo(f"Today: {exercise['activity']['title']} ({targets.movement}), "
+               f"{targets.sets} x {targets.reps} reps, target {targets.target_rom_deg:g} deg; "
+               f"sensor {spec}")
+    try:
+        device = open_input(spec, targets, targets.movement, headless=headless, seed=seed,
+                            duration_s=duration_s)
+    except SensorSpecError as exc:
+        raise click.ClickException(str(exc)) from None
+    if headless and duration_s is None and not device.simulated_time:
+        raise click.ClickException("--headless with a live sensor needs --duration SECONDS")
+    data = data_dir or default_data_dir()
+    options = RunOptions(headless=headless, duration_s=duration_s, fullscreen=fullscreen,
+                         sound=not no_sound, draw_every=4 if headless else 1,
+                         screenshot_dir=screenshots or data / "screenshots",
+                         screenshot_scenes=screenshots is not None,
+                         config=AppConfig(preset_rom_max_deg=preset_rom_max, seed=seed,
+                                          summary_hold_s=4.0 if headless else 600.0))
+    history = History(data / "history.json")
+    progress = hub_progress_fn(hub, history, activity_key=targets.game)
+    result = run_session(targets, device, game=cls(), options=options, data_dir=data,
+                         history=history, progress_fn=progress,
+                         on_result=lambda r: queue_result(hub, r))
+    remember_sensor(hub.store, spec, result)
+    out = json_out or data / "sessions" / f"{result.session_id}.json"
+    try:
+        result.save(out)
+    except (OSError, ValueError) as exc:
+        click.echo(f"could not save a local copy: {exc}", err=True)
+    click.echo(f"{cls.info.key}: {result.reps} reps, {result.sets_completed}/{targets.sets} "
+               f"sets, ended: {result.quit_reason}.")
+    _report_upload(hub, result.session_id, upload_wait_s)
 
 
 def _report_upload(hub, session_id: str, wait_s: float) -> None:

@@ -2,9 +2,11 @@
 
 The flow: load the pairing -> start the background uploader (sessions left from earlier runs
 go first) -> fetch today's plan (or use the cached one offline) -> pick the exercise still due
--> pick the sensor (``--sensor``, else the remembered one, else a BLE scan) -> calibrate and
-play -> the finished session is written to the outbox BEFORE any upload -> the summary shows
-the hub's progress once the upload went through (local history otherwise).
+-> get its game (a built-in, or an approved developer's game downloaded and verified against
+the plan's sha256, see ``platform.client.approved_games``) -> pick the sensor (``--sensor``,
+else the remembered one, else a BLE scan) -> calibrate and play -> the finished session is
+written to the outbox BEFORE any upload -> the summary shows the hub's progress once the
+upload went through (local history otherwise).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from smarttouch.games.targets import PlanTargets
 from smarttouch.platform.client import (BackgroundUploader, ClientStore, HubClient, HubError,
                                         HubLink, NotPaired, Outbox, PlanCache, TokenRejected,
                                         Uploader)
+from smarttouch.platform.client.approved_games import (GameRefused, fetch_verified, is_solution,
+                                                       load_verified_game)
 from smarttouch.platform.client.http import dumps_metadata
 
 CLIENT_NAME = "smarttouch-play/1"
@@ -103,6 +107,25 @@ def choose_exercise(plan: dict[str, Any], playable: set[str],
         raise PlayError("there is no game to play in today's plan: enjoy your rest day")
     due = [e for e in exercises if e.get("due_today")]
     return (due or exercises)[0]
+
+
+def game_for(hub: HubLinkState, exercise: dict[str, Any]) -> type:
+    """The game class of a plan exercise: a built-in from the registry, or an approved
+    developer's game, downloaded and verified against the plan's sha256 before it is imported
+    (call it inside ``approved_games.no_bytecode()``). Refusals are :class:`PlayError`."""
+    from smarttouch.games.registry import GameLoadError, get_game
+
+    if not is_solution(exercise):
+        try:
+            return get_game(exercise["activity"]["key"])
+        except GameLoadError as exc:
+            raise PlayError(f"cannot play today's exercise: {exc}") from None
+    try:
+        package = fetch_verified(exercise, hub_url=hub.link.hub_url, token=hub.link.token,
+                                 cache_root=hub.store.game_cache_path)
+        return load_verified_game(package)
+    except GameRefused as exc:
+        raise PlayError(exc.message) from None
 
 
 def targets_for(exercise: dict[str, Any], info: Any, lang: str) -> PlanTargets:
@@ -194,10 +217,13 @@ def upload_payload(result: SessionResult) -> tuple[dict[str, Any], bytes | None]
         except RecordingError as exc:
             client_metrics["recording_error"] = str(exc)
     assignment_id = result.targets.assignment_id
+    if assignment_id is not None:  # the hub knows the game by its activity key (solution-<id>)
+        client_metrics["game_key"] = result.game
     meta = {
         "session_id": result.session_id,
         "assignment_id": int(assignment_id) if assignment_id is not None else None,
-        "game": result.game, "movement": result.movement,
+        "game": result.targets.game if assignment_id is not None else result.game,
+        "movement": result.movement,
         "started_at": result.started_at, "ended_at": result.ended_at or None,
         "duration_s": round(max(0.0, result.duration_s), 3),
         "quit_reason": result.quit_reason, "quit_note": result.quit_note[:500],
@@ -224,10 +250,15 @@ def queue_result(hub: HubLinkState, result: SessionResult) -> None:
 
 # ------------------------------------------------------------------ summary progress
 def progress_view(progress: dict[str, Any], entry: HistoryEntry, *, uploaded: bool,
-                  session_id: str | None, today: date) -> ProgressView:
+                  session_id: str | None, today: date,
+                  activity_key: str | None = None) -> ProgressView:
     """The summary screen's view built from the hub's progress (today's session excluded
-    from the past, included in the streak)."""
-    past = [HistoryEntry(day=r["day"], game=r.get("game") or "",
+    from the past, included in the streak). The hub names games by activity key: sessions of
+    ``activity_key`` count as ``entry``'s game (an approved game's own key differs)."""
+    def local_key(hub_key: str | None) -> str:
+        return entry.game if activity_key and hub_key == activity_key else hub_key or ""
+
+    past = [HistoryEntry(day=r["day"], game=local_key(r.get("game")),
                          reps=int(r["game_reps"] if r.get("game_reps") is not None
                                   else r.get("reps") or 0),
                          rom_deg=r.get("rom_deg"), sparc=r.get("sparc"),
@@ -244,8 +275,8 @@ def progress_view(progress: dict[str, Any], entry: HistoryEntry, *, uploaded: bo
                         badges=earned_badges(entry, past, days))
 
 
-def hub_progress_fn(hub: HubLinkState, history: History,
-                    upload_wait_s: float = UPLOAD_WAIT_S) -> Callable[[HistoryEntry], ProgressView]:
+def hub_progress_fn(hub: HubLinkState, history: History, upload_wait_s: float = UPLOAD_WAIT_S,
+                    activity_key: str | None = None) -> Callable[[HistoryEntry], ProgressView]:
     """``progress_fn`` for the session: hub progress when reachable, local history otherwise."""
 
     def progress_for(entry: HistoryEntry) -> ProgressView:
@@ -259,6 +290,6 @@ def hub_progress_fn(hub: HubLinkState, history: History,
         except HubError:
             return local
         return progress_view(progress, entry, uploaded=uploaded, session_id=session_id,
-                             today=today)
+                             today=today, activity_key=activity_key)
 
     return progress_for

@@ -93,14 +93,35 @@ def install_package(data: bytes, expected_sha256: str, cache_root: Path) -> Game
     return package
 
 
+def inspect_cache(sha256: str, cache_root: Path) -> str:
+    """The state of the cached copy of ``sha256``, without changing anything: ``"missing"``,
+    ``"intact"`` (its files hash to ``sha256``) or ``"tampered"`` (something changed them
+    after they were verified)."""
+    folder = cache_root / _check_sha(sha256)
+    if not folder.exists():
+        return "missing"
+    if not (folder / "solution.toml").is_file():
+        return "tampered"
+    try:
+        actual = hashlib.sha256(canonical_archive(folder)).hexdigest()
+    except (ArchiveRejected, OSError):
+        return "tampered"
+    return "intact" if actual == sha256 else "tampered"
+
+
+def discard_cached(sha256: str, cache_root: Path) -> None:
+    """Remove the cached copy of ``sha256`` (the next fetch downloads and verifies it again)."""
+    shutil.rmtree(cache_root / _check_sha(sha256), ignore_errors=True)
+
+
 def cached_package(sha256: str, cache_root: Path) -> GamePackage | None:
     """The cached game of ``sha256`` if its files still hash to it, else None (and the bad
     copy is removed)."""
     folder = cache_root / _check_sha(sha256)
-    if not (folder / "solution.toml").is_file():
-        return None
-    if hashlib.sha256(canonical_archive(folder)).hexdigest() != sha256:
-        shutil.rmtree(folder, ignore_errors=True)
+    state = inspect_cache(sha256, cache_root)
+    if state != "intact":
+        if state == "tampered":
+            shutil.rmtree(folder, ignore_errors=True)
         return None
     try:
         manifest = read_manifest(folder)
@@ -125,11 +146,17 @@ def fetch_package(hub_url: str, token: str, key: str, expected_sha256: str, *,
         response = http.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT,
                             stream=True)
     except requests.RequestException as exc:
-        raise PackageError(f"cannot reach the hub to download {key!r}: {exc}") from None
+        reason = "timed out" if isinstance(exc, requests.Timeout) else type(exc).__name__
+        raise PackageError(f"cannot reach the hub to download {key!r}: {reason}") from None
     with response:
         if response.status_code != 200:
             raise PackageError(f"the hub did not send game {key!r}: HTTP {response.status_code} "
                                f"{_error_message(response)}")
+        served = response.headers.get("X-Code-Sha256", "").strip().lower()
+        if served and served != _check_sha(expected_sha256):
+            raise PackageTampered(f"the hub now serves version {served[:12]}... of game {key!r}, "
+                                  f"not the approved {expected_sha256[:12]}... your plan names: "
+                                  "refusing to run it (fetch today's plan again)")
         data = bytearray()
         for chunk in response.iter_content(65536):
             data += chunk

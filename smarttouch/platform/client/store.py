@@ -2,8 +2,9 @@
 
 * the link to the hub (hub URL, device token, patient code) in ``<config>/hub.json``, written
   with mode 0600 in a 0700 folder: the token is a credential;
-* the outbox (``outbox.sqlite``), the cached plan (``plan.json``) and preferences such as the
-  remembered sensor (``prefs.json``) in ``<data>``.
+* the outbox (``outbox.sqlite``), the cached plan (``plan.json``), preferences such as the
+  remembered sensor (``prefs.json``) and the verified approved games (``games/<sha256>/``) in
+  ``<data>``.
 
 ``<config>`` and ``<data>`` are the user's platform folders (``platformdirs``); the
 environment variable ``SMARTTOUCH_CLIENT_HOME`` puts both in one folder (tests, portable
@@ -100,6 +101,13 @@ class ClientStore:
     @property
     def prefs_path(self) -> Path:
         return self.data_dir / "prefs.json"
+
+    @property
+    def game_cache_path(self) -> Path:
+        """Approved games downloaded from the hub, one folder per code sha256
+        (``$SMARTTOUCH_GAME_CACHE`` overrides it)."""
+        env = os.environ.get("SMARTTOUCH_GAME_CACHE")
+        return Path(env) if env else self.data_dir / "games"
 
     # ------------------------------------------------------------------ the hub link
     def save_link(self, link: HubLink) -> Path:
