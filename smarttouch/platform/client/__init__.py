@@ -7,6 +7,8 @@ side (Flask, SQLModel), so the games can use it on a home PC.
 * :mod:`.outbox` - :class:`Outbox`, sessions written to SQLite before any upload.
 * :mod:`.uploader` - :class:`Uploader` (retry with backoff) and :class:`BackgroundUploader`.
 * :mod:`.plan_cache` - the last plan fetched, for playing offline.
+* :mod:`.packages` - approved games downloaded by hash, verified and cached.
+* :mod:`.approved_games` - running one only if it is exactly the approved code.
 """
 
 from smarttouch.platform.client.http import (HubClient, HubError, HubRejected, HubUnreachable,
