@@ -128,3 +128,21 @@ def test_upload_names_the_activity_the_hub_assigned():
     free, _ = upload_payload(SessionResult(game="balloons", movement="shoulder_flexion",
                                            targets=PlanTargets()))
     assert free["game"] == "balloons" and "game_key" not in free["client_metrics"]
+
+
+def test_summary_matches_hub_sessions_of_the_approved_game_to_it():
+    from datetime import date
+
+    from smarttouch.games.history import HistoryEntry
+    from smarttouch.games.hub_play import progress_view
+
+    hub = {"streak_days": 2, "recent": [
+        {"session_id": "a", "day": "2026-03-01", "game": "solution-4", "reps": 6, "game_reps": 6,
+         "rom_deg": 70.0, "sparc": None, "quit_reason": "completed", "goal_met": True},
+        {"session_id": "b", "day": "2026-03-01", "game": "balloons", "reps": 9, "game_reps": 9,
+         "rom_deg": 60.0, "sparc": None, "quit_reason": "completed", "goal_met": True}]}
+    today = HistoryEntry(day="2026-03-02", game="reach-kite", reps=7, rom_deg=75.0)
+    view = progress_view(hub, today, uploaded=True, session_id=None, today=date(2026, 3, 2),
+                         activity_key="solution-4")
+    assert view.previous.game == "reach-kite" and view.previous.reps == 6  # not the balloons one
+    assert [e.reps for e in view.recent] == [6, 7]
