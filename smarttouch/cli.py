@@ -40,7 +40,7 @@ HELP: dict[str, str] = {
     "user": "Create and manage hub user accounts.",
     "seed": "Fill the hub with demo data.",
     "serve": "Serve the hub over HTTP.",
-    "demo": "Migrate, seed if empty and serve the hub, printing the demo logins.",
+    "demo": "Migrate, seed if empty, serve the hub with a background evaluation worker; prints logins and a walk-through.",
     "pair": "Pair this computer with the hub using the code from your therapist.",
     "outbox": "Show the sessions waiting to be uploaded to the hub.",
     "export": "Export patient data (HL7 FHIR, data-rights archive, donated datasets).",
