@@ -46,3 +46,8 @@ def user_data_path(*parts: str) -> Path:
 def user_config_path(*parts: str) -> Path:
     """A folder under the user's configuration directory (e.g. ``~/.config/smarttouch``)."""
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False), *parts)
+
+
+def user_cache_path(*parts: str) -> Path:
+    """A folder under the user's cache directory (e.g. ``~/.cache/smarttouch/challenges``)."""
+    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False), *parts)

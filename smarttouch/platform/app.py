@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, request
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from . import blobstore, db, errors, i18n
 from .auth import access
@@ -26,11 +27,21 @@ SECURITY_HEADERS = {
 }
 
 
+class BoundedInt(IntegerConverter):
+    """``<int:...>`` in every route, capped at the largest id a 32-bit INTEGER column holds, so
+    an absurd id in a URL is a 404 rather than a database overflow."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002  (werkzeug's signature)
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(config: Mapping[str, Any] | type | None = None) -> Flask:
     """Build the hub. ``config``: overrides (mapping or config class) on top of the
     ``SMARTTOUCH_*`` environment; see :mod:`smarttouch.platform.config`."""
     settings = resolve(config)
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"])
+    app.url_map.converters["int"] = BoundedInt
     app.config.update(settings)
     logging.getLogger("smarttouch").setLevel(app.config["LOG_LEVEL"].upper())
     if app.config["PROXY_HOPS"]:

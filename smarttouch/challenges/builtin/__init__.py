@@ -17,9 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
 from smarttouch.challenges.builtin import rep_counting, shoulder_reach_game
+from smarttouch.paths import user_cache_path
 
 
 @dataclass(frozen=True)
@@ -44,7 +43,7 @@ BUILTINS: dict[str, BuiltinChallenge] = {
 def cache_root() -> Path:
     """Where built-in bundles are generated: ``$SMARTTOUCH_CHALLENGE_CACHE`` or the user cache."""
     env = os.environ.get("SMARTTOUCH_CHALLENGE_CACHE")
-    return Path(env) if env else Path(platformdirs.user_cache_dir("smarttouch")) / "challenges"
+    return Path(env) if env else user_cache_path("challenges")
 
 
 def build_builtin(slug: str, out: str | Path, *, hidden_seed: int | None = None,

@@ -24,6 +24,7 @@ import requests
 
 from smarttouch.challenges.archive import ArchiveRejected, canonical_archive, extract_zip
 from smarttouch.challenges.solution import read_manifest
+from smarttouch.paths import user_cache_path
 
 API_PREFIX = "/api/v1"
 MAX_PACKAGE_BYTES = 25 * 1024 * 1024
@@ -54,9 +55,7 @@ def default_cache_root() -> Path:
     env = os.environ.get("SMARTTOUCH_GAME_CACHE")
     if env:
         return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("smarttouch")) / "games"
+    return user_cache_path("games")
 
 
 def _check_sha(value: str) -> str:

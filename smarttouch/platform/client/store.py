@@ -21,6 +21,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from smarttouch.paths import user_config_path, user_data_path
+
 HOME_ENV = "SMARTTOUCH_CLIENT_HOME"
 
 
@@ -79,10 +81,8 @@ class ClientStore:
                 config_dir = config_dir or Path(home)
                 data_dir = data_dir or Path(home)
             else:
-                import platformdirs
-
-                config_dir = config_dir or Path(platformdirs.user_config_dir("smarttouch"))
-                data_dir = data_dir or Path(platformdirs.user_data_dir("smarttouch")) / "client"
+                config_dir = config_dir or user_config_path()
+                data_dir = data_dir or user_data_path("client")
         self.config_dir = Path(config_dir)
         self.data_dir = Path(data_dir)
 
