@@ -250,14 +250,17 @@ class Sandbox:
         for key, value in _ENV.items():
             args += ["--setenv", key, value]
         args += _system_args()
+        # The private /tmp comes first so that a runtime living under /tmp on the host (a
+        # checkout or virtualenv in /tmp, as on some CI machines) is bound on top of it
+        # instead of being hidden by it.
+        args += ["--proc", "/proc", "--dev", "/dev",
+                 "--size", str(TMP_MB * 1024 * 1024), "--perms", "1777", "--tmpfs", "/tmp"]
         mounts = [inside for _, inside in runtime] + ["/sandbox/solution", "/sandbox/input"]
         for parent in _parents_to_create(mounts):
             args += ["--perms", "0755", "--dir", parent]
         for host, inside in runtime:
             args += ["--ro-bind", host, inside]
-        args += ["--proc", "/proc", "--dev", "/dev",
-                 "--size", str(TMP_MB * 1024 * 1024), "--perms", "1777", "--tmpfs", "/tmp",
-                 "--ro-bind", str(solution), "/sandbox/solution",
+        args += ["--ro-bind", str(solution), "/sandbox/solution",
                  "--ro-bind", str(inputs), "/sandbox/input",
                  "--ro-bind", str(RUNNER), "/sandbox/runner.py",
                  "--chdir", "/tmp", "--"]
