@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip setuptools wheel
 	$(PY) -m pip install -q -e '.[dev]'
-	$(PY) -m smarttouch.platform.i18n_compile 2>/dev/null || true
+	$(PY) -m smarttouch.platform.i18n_compile
 	touch $(STAMP)
 
 setup: $(STAMP)
