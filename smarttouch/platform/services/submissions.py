@@ -7,6 +7,10 @@ refused as a duplicate; an unsafe or malformed upload is recorded at once as ``r
 with the precise reason and never queued. Each submission (rejected ones included) counts
 against the challenge's cap per rolling 24 hours.
 
+The cap holds under concurrency: the count that decides and the insert it allows happen in
+one write transaction that first locks the developer's user row (see :func:`_lock_developer`),
+so two simultaneous uploads from one developer are decided one after the other.
+
 Developers see only their own submissions; reviewer therapists and admins see all; nobody
 else sees any (404, so their existence does not leak).
 """
@@ -15,11 +19,13 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from smarttouch.challenges.archive import ArchiveRejected, sha256_hex
@@ -62,7 +68,10 @@ def quota(session: Session, *, developer: User, challenge: Challenge, now: dt.da
         .join(Solution, col(Solution.id) == col(Submission.solution_id))
         .where(Solution.challenge_id == challenge.id, Solution.developer_id == developer.id,
                col(Submission.created_at) > now - dt.timedelta(days=1))).all()
-    left, next_at = submissions_left(challenge.max_daily_submissions, list(times), now)
+    # a row stamped after ``now`` (a concurrent submission that started a moment later) is
+    # still one used in the window: count it as made at ``now``
+    left, next_at = submissions_left(challenge.max_daily_submissions,
+                                     [min(t, now) for t in times], now)
     return Quota(challenge.max_daily_submissions, left, next_at)
 
 
@@ -87,11 +96,8 @@ def submit(session: Session, *, developer: User, challenge: Challenge, upload: b
         raise Invalid("file: the upload is empty")
     if len(upload) > MAX_UPLOAD_BYTES:
         raise Invalid(f"file: larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB")
-    q = quota(session, developer=developer, challenge=challenge, now=now)
-    if q.left <= 0:
-        when = q.next_at.strftime("%Y-%m-%d %H:%M UTC") if q.next_at else "later"
-        raise CapReached(f"you have used all {q.cap} submissions allowed per 24 hours for "
-                         f"{challenge.slug}; the next one is possible at {when}")
+    # a quick answer before the staging work; _lock_developer + _check_cap decide for real
+    _check_cap(session, developer=developer, challenge=challenge, now=now)
     with tempfile.TemporaryDirectory(prefix="st-upload-") as tmp:
         archive_path = Path(tmp) / "upload.zip"
         archive_path.write_bytes(upload)
@@ -102,21 +108,23 @@ def submit(session: Session, *, developer: User, challenge: Challenge, upload: b
             return _record_rejected(session, developer=developer, challenge=challenge,
                                     upload=upload, filename=filename, reason=str(exc), now=now,
                                     ip=ip)
-    _refuse_duplicate(session, developer=developer, challenge=challenge, sha256=staged.sha256)
-    blobs.put(staged.archive)
-    solution = _solution(session, developer=developer, challenge=challenge,
-                         name=staged.manifest.name, kind=staged.manifest.kind,
-                         description=staged.manifest.description)
-    submission = Submission(solution_id=solution.id, code_sha256=staged.sha256,
-                            entrypoint=staged.manifest.entrypoint, status=SubmissionStatus.queued,
-                            message="waiting for a worker", splits=list(SPLITS),
-                            submitted_by_id=developer.id, created_at=now)
-    session.add(submission)
-    session.flush()
-    audit.record(session, action="submission.created", actor=developer, target_type="submission",
-                 target_id=submission.id, details={"challenge": challenge.slug,
-                                                   "sha256": staged.sha256}, ip=ip)
-    session.commit()
+    with _locked(session, developer=developer, challenge=challenge, now=now):
+        _refuse_duplicate(session, developer=developer, challenge=challenge,
+                          sha256=staged.sha256)
+        blobs.put(staged.archive)
+        solution = _solution(session, developer=developer, challenge=challenge,
+                             name=staged.manifest.name, kind=staged.manifest.kind,
+                             description=staged.manifest.description)
+        submission = Submission(solution_id=solution.id, code_sha256=staged.sha256,
+                                entrypoint=staged.manifest.entrypoint, status=SubmissionStatus.queued,
+                                message="waiting for a worker", splits=list(SPLITS),
+                                submitted_by_id=developer.id, created_at=now)
+        session.add(submission)
+        session.flush()
+        audit.record(session, action="submission.created", actor=developer, target_type="submission",
+                     target_id=submission.id, details={"challenge": challenge.slug,
+                                                       "sha256": staged.sha256}, ip=ip)
+        session.commit()
     session.refresh(submission)
     try:
         enqueue(submission.id)
@@ -128,6 +136,48 @@ def submit(session: Session, *, developer: User, challenge: Challenge, upload: b
         session.add(submission)
         session.commit()
     return submission
+
+
+def _check_cap(session: Session, *, developer: User, challenge: Challenge,
+               now: dt.datetime) -> None:
+    q = quota(session, developer=developer, challenge=challenge, now=now)
+    if q.left <= 0:
+        when = q.next_at.strftime("%Y-%m-%d %H:%M UTC") if q.next_at else "later"
+        raise CapReached(f"you have used all {q.cap} submissions allowed per 24 hours for "
+                         f"{challenge.slug}; the next one is possible at {when}")
+
+
+def _lock_developer(session: Session, *, developer: User) -> None:
+    """Serialise this developer's submissions until the current transaction ends.
+
+    PostgreSQL: ``SELECT ... FOR UPDATE`` on the developer's user row; a concurrent submit
+    waits here until the first one commits or rolls back, and (READ COMMITTED) its next
+    statements then see the rows the first one inserted. SQLite ignores FOR UPDATE, so there a
+    no-op UPDATE of the same row opens the write transaction (the driver issues ``BEGIN``
+    before it) and takes SQLite's single write lock at once, waiting up to the busy timeout;
+    the re-count that follows reads the newest committed data, as ``BEGIN IMMEDIATE`` would.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(User).where(col(User.id) == developer.id)
+                        .values(id=User.id).execution_options(synchronize_session=False))
+    else:
+        session.exec(select(User.id).where(col(User.id) == developer.id)
+                     .with_for_update()).one()
+
+
+@contextmanager
+def _locked(session: Session, *, developer: User, challenge: Challenge,
+            now: dt.datetime) -> Iterator[None]:
+    """Lock the developer (see :func:`_lock_developer`) and re-count against the cap before
+    the caller inserts a submission; the caller commits. On any error inside, the transaction
+    is rolled back so the lock is released at once and nothing half-written remains."""
+    try:
+        _lock_developer(session, developer=developer)
+        _check_cap(session, developer=developer, challenge=challenge, now=now)
+        yield
+    except BaseException:
+        session.rollback()
+        raise
 
 
 def _check_target(slug: str, kind: str, challenge: Challenge) -> None:
@@ -167,20 +217,21 @@ def _solution(session: Session, *, developer: User, challenge: Challenge, name: 
 def _record_rejected(session: Session, *, developer: User, challenge: Challenge, upload: bytes,
                      filename: str, reason: str, now: dt.datetime, ip: str | None) -> Submission:
     sha = sha256_hex(upload)
-    _refuse_duplicate(session, developer=developer, challenge=challenge, sha256=sha)
     stem = Path(filename or "upload").stem[:100] or "upload"
-    solution = _solution(session, developer=developer, challenge=challenge,
-                         name=f"{stem} (rejected upload)", kind=challenge.kind)
-    submission = Submission(solution_id=solution.id, code_sha256=sha, entrypoint="",
-                            status=SubmissionStatus.rejected, failure_reason="rejected",
-                            message=reason[:2000], splits=[], submitted_by_id=developer.id,
-                            created_at=now, finished_at=now)
-    session.add(submission)
-    session.flush()
-    audit.record(session, action="submission.rejected", actor=developer, target_type="submission",
-                 target_id=submission.id, details={"challenge": challenge.slug, "reason": reason[:200]},
-                 ip=ip)
-    session.commit()
+    with _locked(session, developer=developer, challenge=challenge, now=now):
+        _refuse_duplicate(session, developer=developer, challenge=challenge, sha256=sha)
+        solution = _solution(session, developer=developer, challenge=challenge,
+                             name=f"{stem} (rejected upload)", kind=challenge.kind)
+        submission = Submission(solution_id=solution.id, code_sha256=sha, entrypoint="",
+                                status=SubmissionStatus.rejected, failure_reason="rejected",
+                                message=reason[:2000], splits=[], submitted_by_id=developer.id,
+                                created_at=now, finished_at=now)
+        session.add(submission)
+        session.flush()
+        audit.record(session, action="submission.rejected", actor=developer, target_type="submission",
+                     target_id=submission.id, details={"challenge": challenge.slug, "reason": reason[:200]},
+                     ip=ip)
+        session.commit()
     session.refresh(submission)
     return submission
 
