@@ -4,19 +4,31 @@ built-in game, or an approved developer's game verified against the plan's sha25
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 import click
 
-from smarttouch.games.hub_play import (HubLinkState, PlayError, choose_exercise, connect,
+from smarttouch.games.hub_play import (HubLinkState, PlayError, Row, choose_exercise, connect,
                                        fetch_plan, game_for, hub_progress_fn, pick_sensor,
                                        queue_result, remember_sensor, targets_for)
 from smarttouch.platform.client.approved_games import no_bytecode, playable_keys
 
 
-def _choose_on_console(rows: list[tuple[str, str, int, str]]) -> int:
-    for i, (address, name, rssi, profile) in enumerate(rows, start=1):
-        click.echo(f"  {i}. {name or '?'} {address} ({profile}, {rssi} dBm)")
-    return click.prompt("Which sensor is yours?", type=click.IntRange(1, len(rows)), default=1) - 1
+def _picker_screen(lang: str, fullscreen: bool) -> Callable[[Callable[[], list[Row]], Callable[[Row], str]], str]:
+    """The "Choose your sensor" window as ``pick_sensor``'s picker (see scenes.sensor_picker)."""
+
+    def picker(scan: Callable[[], list[Row]], to_spec: Callable[[Row], str]) -> str:
+        from smarttouch.games.scenes.sensor_picker import run_picker
+        from smarttouch.sensors.sources.ble import is_no_adapter_error
+
+        kind, row = run_picker(scan, is_no_adapter_error, lang=lang, fullscreen=fullscreen)
+        if kind == "device" and row is not None:
+            return to_spec(row)
+        if kind == "keyboard":
+            return "keyboard"
+        raise PlayError("no sensor chosen: run smarttouch play again when you are ready")
+
+    return picker
 
 
 def play_from_hub(*, sensor: str | None, assignment_id: int | None, upload_wait_s: float,
@@ -53,7 +65,8 @@ def _play(hub: HubLinkState, *, sensor: str | None, assignment_id: int | None,
         if offline_note:
             click.echo(offline_note)
         cls = game_for(hub, exercise)  # an approved game is downloaded and verified first
-        spec = pick_sensor(sensor, hub.store, choose=None if headless else _choose_on_console)
+        spec = pick_sensor(sensor, hub.store,
+                           picker=None if headless else _picker_screen(lang, fullscreen))
     except PlayError as exc:
         raise click.ClickException(str(exc)) from None
     try:

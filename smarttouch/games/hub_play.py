@@ -4,8 +4,8 @@ The flow: load the pairing -> start the background uploader (sessions left from 
 go first) -> fetch today's plan (or use the cached one offline) -> pick the exercise still due
 -> get its game (a built-in, or an approved developer's game downloaded and verified against
 the plan's sha256, see ``platform.client.approved_games``) -> pick the sensor (``--sensor``,
-else the remembered one, else a BLE scan) -> calibrate and play -> the finished session is
-written to the outbox BEFORE any upload -> the summary shows the hub's progress once the
+else the remembered one, else the "Choose your sensor" screen after a BLE scan, see
+``scenes.sensor_picker``) -> calibrate and play -> the finished session is written to the outbox BEFORE any upload -> the summary shows the hub's progress once the
 upload went through (local history otherwise).
 """
 
@@ -141,32 +141,58 @@ def targets_for(exercise: dict[str, Any], info: Any, lang: str) -> PlanTargets:
 
 
 # ------------------------------------------------------------------ sensor
-def scan_wearables(seconds: float = SCAN_S) -> list[tuple[str, str, int, str]]:
-    """Nearby wearables of a known profile: (address, name, rssi dBm, profile), best first."""
+Row = tuple[str, str, int, str]  # address, advertised name, rssi dBm, profile key
+CHOOSE = "choose"  # --sensor choose[:virtual:PROFILE]: show the picker even if one is remembered
+
+
+def scan_wearables(seconds: float = SCAN_S, virtual: str | None = None) -> list[Row]:
+    """Nearby wearables of a known profile, best signal first, found by the sensors room's scan
+    (``virtual``: a profile key whose virtual wearable is scanned on the in-process link)."""
     import asyncio
 
-    from bleak import BleakScanner
+    from smarttouch.sensors.cli import _scan
 
-    from smarttouch.sensors.profiles import profile_for_service
+    rows = asyncio.run(_scan(seconds, virtual))
+    return [r for r in rows if r[3] != "-"]
 
-    found = asyncio.run(BleakScanner.discover(timeout=seconds, return_adv=True))
-    rows = []
-    for device, adv in found.values():
-        prof = profile_for_service(list(adv.service_uuids))
-        if prof is not None:
-            rows.append((device.address, adv.local_name or device.name or "", adv.rssi, prof.name))
-    return sorted(rows, key=lambda r: -r[2])
+
+def sensor_spec(row: Row, virtual: str | None = None) -> str:
+    """The ``--sensor`` spec of a scanned wearable (a virtual one is reopened by profile)."""
+    address, _, _, profile = row
+    return f"virtual:{profile}" if virtual else f"ble:{address}:{profile}"
 
 
 def pick_sensor(explicit: str | None, store: ClientStore,
-                choose: Callable[[list[tuple[str, str, int, str]]], int] | None = None,
-                scan: Callable[[], list[tuple[str, str, int, str]]] = scan_wearables) -> str:
-    """``--sensor`` if given, else the remembered one, else the wearable a scan finds."""
-    if explicit:
+                choose: Callable[[list[Row]], int] | None = None,
+                scan: Callable[[], list[Row]] | None = None,
+                picker: Callable[[Callable[[], list[Row]], Callable[[Row], str]], str] | None = None
+                ) -> str:
+    """``--sensor`` if given, else the remembered one, else the wearable a scan finds.
+
+    ``picker(scan, to_spec)`` (the "Choose your sensor" screen) returns the spec itself and
+    handles a missing adapter on screen; without it, the scan runs here and ``choose`` picks
+    among several rows (the first one when None). ``--sensor choose`` (or
+    ``choose:virtual:PROFILE`` for the demo link) skips the remembered sensor."""
+    forced = explicit == CHOOSE or (explicit or "").startswith(CHOOSE + ":")
+    if explicit and not forced:
         return explicit
+    virtual = None
+    if forced and explicit != CHOOSE:
+        kind, _, virtual = explicit.partition(":")[2].partition(":")
+        if kind != "virtual" or not virtual:
+            raise PlayError(f"--sensor {explicit}: expected choose or choose:virtual:PROFILE")
     remembered = store.prefs().get("sensor")
-    if isinstance(remembered, str) and remembered:
+    if not forced and isinstance(remembered, str) and remembered:
         return remembered
+    if scan is None:
+        def scan() -> list[Row]:
+            return scan_wearables(virtual=virtual)
+
+    def to_spec(row: Row) -> str:
+        return sensor_spec(row, virtual)
+
+    if picker is not None:
+        return picker(scan, to_spec)
     try:
         rows = scan()
     except Exception as exc:  # noqa: BLE001 - bleak raises many kinds without an adapter
@@ -179,8 +205,7 @@ def pick_sensor(explicit: str | None, store: ClientStore,
         raise PlayError("no sensor found nearby: switch it on and keep it close, or pass "
                         "--sensor ble:ADDRESS")
     index = 0 if len(rows) == 1 or choose is None else choose(rows)
-    address, _, _, profile = rows[index]
-    return f"ble:{address}:{profile}"
+    return to_spec(rows[index])
 
 
 def remember_sensor(store: ClientStore, spec: str, result: SessionResult) -> None:
