@@ -32,8 +32,9 @@ class _PlayCommand(click.Command):
 @click.option("--game", "game_key", default=None,
               help="Game key (see below) or an entrypoint module:Class. Without it: today's plan from the hub.")
 @click.option("--sensor", default=None,
-              help="sim, sim:MOVEMENT, keyboard, replay:FILE, virtual:PROFILE or ble:ADDRESS[:profile]. "
-                   "Default: sim with --game; with the hub, the remembered sensor, else a Bluetooth scan.")
+              help="sim, sim:MOVEMENT, keyboard, replay:FILE, virtual:PROFILE, ble:ADDRESS[:profile], or "
+                   "choose (a 'Choose your sensor' screen; choose:virtual:PROFILE for the emulated one). "
+                   "Default: sim with --game; with the hub, the remembered sensor, else the choose screen.")
 @click.option("--assignment", "assignment_id", type=int, default=None,
               help="With the hub: which exercise of today's plan (default: the first still due).")
 @click.option("--upload-wait", "upload_wait_s", type=click.FloatRange(min=0), default=20.0, show_default=True,

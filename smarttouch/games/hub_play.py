@@ -150,9 +150,9 @@ def scan_wearables(seconds: float = SCAN_S, virtual: str | None = None) -> list[
     (``virtual``: a profile key whose virtual wearable is scanned on the in-process link)."""
     import asyncio
 
-    from smarttouch.sensors.cli import _scan
+    from smarttouch.sensors.cli import scan_devices
 
-    rows = asyncio.run(_scan(seconds, virtual))
+    rows = asyncio.run(scan_devices(seconds, virtual))
     return [r for r in rows if r[3] != "-"]
 
 

@@ -60,8 +60,10 @@ def profiles() -> None:
         click.echo(f"{name:<20} {cls.kind:<10} {cls.service_uuid}  {cls.title}")
 
 
-async def _scan(seconds: float, virtual: str | None, service: str | None = None,
-                name: str | None = None) -> list[tuple[str, str, int, str]]:
+async def scan_devices(seconds: float, virtual: str | None, service: str | None = None,
+                       name: str | None = None) -> list[tuple[str, str, int, str]]:
+    """Scan for ``seconds`` and return (address, name, rssi dBm, profile) of each wearable found;
+    ``virtual`` scans the emulated sensor of that profile instead of the Bluetooth adapter."""
     from bleak import BleakScanner
 
     scanner_backend = None
@@ -109,7 +111,7 @@ def scan(seconds: float, virtual: str | None, service: str | None, name: str | N
         except ValueError:
             raise click.ClickException(f"--service: {service!r} is not a UUID or profile key") from None
     try:
-        rows = asyncio.run(_scan(seconds, virtual, service, name))
+        rows = asyncio.run(scan_devices(seconds, virtual, service, name))
     except Exception as exc:
         if is_no_adapter_error(exc):
             raise click.ClickException(NO_ADAPTER_HINT) from None
