@@ -9,6 +9,7 @@ Subclasses override the ``on_*`` hooks and ``draw``; they never need to count re
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 from smarttouch.games.events import GameEvent, rep_event
@@ -19,7 +20,7 @@ POINTS_HIT = 10
 POINTS_EFFORT = 3
 
 
-class RepGame:
+class RepGame(ABC):
     """Base class implementing the Game protocol's bookkeeping (see module docstring)."""
 
     info: ClassVar[GameInfo]
@@ -78,8 +79,9 @@ class RepGame:
             "reached": self.reached,
         }
 
-    def draw(self, surface) -> None:  # pragma: no cover - subclasses draw
-        raise NotImplementedError
+    @abstractmethod
+    def draw(self, surface) -> None:
+        """Draw the game's world (the framework draws the progress bar and stop button)."""
 
     # --- helpers ------------------------------------------------------------------------
     def is_reached(self, control: ControlState) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 import pygame
@@ -9,7 +10,7 @@ import pygame
 from smarttouch.scoring.control import ControlState
 
 
-class Scene:
+class Scene(ABC):
     name = "scene"
 
     def __init__(self) -> None:
@@ -24,8 +25,9 @@ class Scene:
     def handle_event(self, app: Any, event: Any) -> None:
         """Keys and clicks the scene cares about (the stop menu has already had its turn)."""
 
+    @abstractmethod
     def draw(self, app: Any, surface: pygame.Surface) -> None:
-        raise NotImplementedError
+        """Draw the scene (no game logic here: ``update`` has already run)."""
 
 
 def is_continue(event: Any) -> bool:

@@ -9,6 +9,7 @@ profile's :class:`StreamDecoder`, one per connection.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -122,7 +123,7 @@ class StreamDecoder:
             return None
 
 
-class DeviceProfile:
+class DeviceProfile(ABC):
     """Base of the device profiles in :data:`smarttouch.sensors.profiles.PROFILES`.
 
     Class attributes describe the GATT side (used by the BLE source and the virtual sensor);
@@ -145,13 +146,13 @@ class DeviceProfile:
         """Characteristics to subscribe to, in order."""
         return self.notify_uuids or (self.data_uuid,)
 
+    @abstractmethod
     def decode(self, payload: bytes | bytearray | memoryview) -> Decoded:
         """Decode one complete notification.
 
         Raises:
             DecodeError: the payload is malformed (and nothing else).
         """
-        raise NotImplementedError
 
     def decode_batch(self, payloads: Sequence[bytes]) -> ImuSamples:
         """Decode many notifications into one :class:`ImuSamples` (vectorised where possible).

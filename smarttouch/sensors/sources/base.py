@@ -10,6 +10,7 @@ hiccups resumes on fresh motion instead of replaying stale motion.
 from __future__ import annotations
 
 import threading
+from abc import ABC, abstractmethod
 import time
 from collections import deque
 from typing import Any
@@ -72,7 +73,7 @@ class BatchQueue:
         return len(self._items)
 
 
-class Source:
+class Source(ABC):
     """Base class of motion sources (see :func:`smarttouch.sensors.sources.open_source`).
 
     Attributes:
@@ -87,26 +88,26 @@ class Source:
         self.info: dict[str, Any] = {"device": "", "profile": "", "sample_rate_hz": 100.0,
                                      "placement": "", "labels": {}}
 
+    @abstractmethod
     def start(self) -> "Source":
         """Begin producing samples; returns self. Raises :class:`SourceError`."""
-        raise NotImplementedError
 
+    @abstractmethod
     def stop(self) -> None:
         """Stop producing and release resources (idempotent)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def poll(self) -> list[ImuBatch]:
         """Every batch available now, oldest first; never blocks."""
-        raise NotImplementedError
 
+    @abstractmethod
     def read(self, timeout: float) -> list[ImuBatch]:
         """Batches available now, or wait up to ``timeout`` seconds for some (may be [])."""
-        raise NotImplementedError
 
     @property
+    @abstractmethod
     def connected(self) -> bool:
         """True while samples can arrive (a BLE link is up, a playback has not ended)."""
-        raise NotImplementedError
 
     @property
     def sample_rate_hz(self) -> float:
@@ -119,10 +120,10 @@ class Source:
         return False
 
     @property
+    @abstractmethod
     def stats(self) -> dict[str, Any]:
         """Counters: received (samples), batches, lost_notifications, dropped_batches,
         reconnects, battery_pct and source-specific extras."""
-        raise NotImplementedError
 
     def __enter__(self) -> "Source":
         return self.start()
