@@ -40,7 +40,7 @@ def make_huey(*, instance: Path | None = None, redis_url: str | None = None,
 
 
 class EvaluationQueue:
-    """Submits evaluation jobs and runs them in huey consumers.
+    """Runs evaluation jobs in huey consumers: the task, the lease reaper and ``execute``.
 
     Args:
         huey: the huey instance (same name/storage in producers and workers).
@@ -66,34 +66,6 @@ class EvaluationQueue:
         self.evaluate_task = huey.task(name="challenges.evaluate")(evaluate)
         self.reap_task = huey.periodic_task(crontab(minute="*"), name="challenges.reap")(reap)
 
-    def submit(self, solution: str | Path, challenge: str, *,
-               splits: Sequence[str] = ("public", "hidden")) -> str:
-        """Stage ``solution`` (folder or zip) into an immutable canonical archive and queue its
-        evaluation on ``challenge`` (slug or bundle path); returns the job id. A solution that
-        is not a safe archive is recorded as ``rejected`` at once and never queued."""
-        job_id = new_job_id()
-        folder = self.jobs_dir / job_id
-        folder.mkdir(parents=True)
-        spec: dict[str, Any] = {"challenge": str(challenge), "splits": list(splits),
-                                "solution": str(folder / "solution.zip")}
-        try:
-            staged = stage_solution(solution, folder / "staged")
-        except ArchiveRejected as exc:
-            self._create_final(job_id, spec, {"status": "rejected", "failure_reason": "rejected",
-                                              "message": str(exc)})
-            return job_id
-        (folder / "solution.zip").write_bytes(staged.archive)
-        spec["sha256"] = staged.sha256
-        self.store.create(job_id, spec)
-        self.evaluate_task(job_id)
-        return job_id
-
-    def _create_final(self, job_id: str, spec: dict[str, Any], result: dict[str, Any]) -> None:
-        record_final = getattr(self.store, "record_final", None)
-        if record_final is None:
-            raise TypeError("the result store cannot record a decided job")
-        record_final(job_id, spec, result)
-
     def execute(self, spec: dict[str, Any]) -> dict[str, Any]:
         """Run one evaluation (the worker's side): exactly ``challenge evaluate``."""
         from smarttouch.challenges.catalog import resolve_challenge
@@ -117,11 +89,44 @@ class EvaluationQueue:
         return requeued
 
 
+class LocalEvaluationQueue(EvaluationQueue):
+    """The stand-alone queue: solutions are staged into ``<jobs_dir>/<job_id>/`` and job state
+    lives in a :class:`FileResultStore`. (The hub subclasses :class:`EvaluationQueue` with its
+    own store and stages submissions through its database instead.)"""
+
+    store: FileResultStore
+
+    def __init__(self, huey: Huey, store: FileResultStore, jobs_dir: Path, **kwargs: Any) -> None:
+        super().__init__(huey, store, jobs_dir, **kwargs)
+
+    def submit(self, solution: str | Path, challenge: str, *,
+               splits: Sequence[str] = ("public", "hidden")) -> str:
+        """Stage ``solution`` (folder or zip) into an immutable canonical archive and queue its
+        evaluation on ``challenge`` (slug or bundle path); returns the job id. A solution that
+        is not a safe archive is recorded as ``rejected`` at once and never queued."""
+        job_id = new_job_id()
+        folder = self.jobs_dir / job_id
+        folder.mkdir(parents=True)
+        spec: dict[str, Any] = {"challenge": str(challenge), "splits": list(splits),
+                                "solution": str(folder / "solution.zip")}
+        try:
+            staged = stage_solution(solution, folder / "staged")
+        except ArchiveRejected as exc:
+            self.store.record_final(job_id, spec, {"status": "rejected", "failure_reason": "rejected",
+                                                   "message": str(exc)})
+            return job_id
+        (folder / "solution.zip").write_bytes(staged.archive)
+        spec["sha256"] = staged.sha256
+        self.store.create(job_id, spec)
+        self.evaluate_task(job_id)
+        return job_id
+
+
 def default_queue(*, instance: Path | None = None, redis_url: str | None = None,
-                  unsafe: bool = False, lease_s: float = 60.0) -> EvaluationQueue:
+                  unsafe: bool = False, lease_s: float = 60.0) -> LocalEvaluationQueue:
     """The stand-alone queue of an instance folder: huey + a file store in
     ``<instance>/challenge-jobs``."""
     folder = instance or instance_path()
     jobs = folder / "challenge-jobs"
-    return EvaluationQueue(make_huey(instance=folder, redis_url=redis_url),
-                           FileResultStore(jobs / "state"), jobs, unsafe=unsafe, lease_s=lease_s)
+    return LocalEvaluationQueue(make_huey(instance=folder, redis_url=redis_url),
+                                FileResultStore(jobs / "state"), jobs, unsafe=unsafe, lease_s=lease_s)

@@ -203,10 +203,6 @@ class HubQueue(EvaluationQueue):
             self.enqueue(sid)  # type: ignore[arg-type]
         return len(ids)
 
-    def submit(self, solution: str | Path, challenge: str, *,
-               splits: tuple[str, ...] = ("public", "hidden")) -> str:
-        raise NotImplementedError("the hub submits through services.submissions.submit")
-
     def sandbox(self) -> Sandbox:
         return Sandbox(unsafe=self.unsafe)
 

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from smarttouch.challenges.jobqueue import EvaluationQueue, make_huey
+from smarttouch.challenges.jobqueue import LocalEvaluationQueue, make_huey
 from smarttouch.challenges.jobs import FileResultStore, run_job
 from tests.challenges.helpers import COUNTER, make_solution
 
@@ -109,7 +109,7 @@ def test_queue_submit_run_and_recover(tmp_path, bundle_dir, sandbox):
     sol = make_solution(tmp_path / "sol", COUNTER)
     for backend, huey in _queues(tmp_path):
         jobs = tmp_path / backend
-        queue = EvaluationQueue(huey, FileResultStore(jobs / "state"), jobs, lease_s=0.05)
+        queue = LocalEvaluationQueue(huey, FileResultStore(jobs / "state"), jobs, lease_s=0.05)
         job = queue.submit(sol, str(bundle_dir))
         assert queue.store.get(job)["state"] == "queued"
         assert (jobs / job / "solution.zip").is_file()
@@ -137,7 +137,7 @@ def test_unsafe_archive_is_rejected_at_submission(tmp_path, bundle_dir):
     with zipfile.ZipFile(evil, "w") as zf:
         zf.writestr("../x.py", "")
     huey = make_huey(instance=tmp_path / "instance", redis_url="")
-    queue = EvaluationQueue(huey, FileResultStore(tmp_path / "jobs" / "state"), tmp_path / "jobs")
+    queue = LocalEvaluationQueue(huey, FileResultStore(tmp_path / "jobs" / "state"), tmp_path / "jobs")
     job = queue.submit(evil, str(bundle_dir))
     record = queue.store.get(job)
     assert (record["state"], record["failure_reason"]) == ("rejected", "rejected")
