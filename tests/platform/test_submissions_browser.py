@@ -8,47 +8,21 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from smarttouch.platform.testing import TEST_PASSWORD
+from tests.platform.browser_support import browser, browser_page, login, screenshot  # noqa: F401
 from tests.platform.challenge_support import (COUNTER, archive_of, bundle_dir, hub_challenge,  # noqa: F401
                                               make_solution, run_queued, sandbox_ok)
 
 pytestmark = pytest.mark.browser
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture
-def browser_page():
-    playwright = pytest.importorskip("playwright.sync_api")
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed at /usr/bin/chromium")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
-        yield context.new_page()
-        context.close()
-        browser.close()
-
-
-def _login(page, base: str, email: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", TEST_PASSWORD)
-    page.locator("main form [type=submit]").click()
-    page.wait_for_url(lambda url: "/login" not in url)
 
 
 def test_developer_uploads_and_reviewer_approves(app: Flask, make_user, live_server: str,
                                                  browser_page, hub_challenge, tmp_path: Path,
                                                  sandbox_ok) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page = browser_page
     developer = make_user("developer", full_name="Dana Dev")
     zip_path = tmp_path / "my-solution.zip"
     zip_path.write_bytes(archive_of(make_solution(tmp_path / "s", COUNTER)))
-    _login(page, live_server, developer.email)
+    login(page, live_server, developer.email)
     page.goto(f"{live_server}/developer/challenges/{hub_challenge.slug}")
     page.get_by_role("link", name="Submit a solution").click()
     page.set_input_files("input[type=file]", str(zip_path))
@@ -58,23 +32,23 @@ def test_developer_uploads_and_reviewer_approves(app: Flask, make_user, live_ser
     run_queued(app)
     page.reload()
     assert page.get_by_text("Scored").first.is_visible()
-    page.screenshot(path=str(ARTIFACTS / "submission-detail.png"), full_page=True)
+    screenshot(page, "submission-detail")
     page.get_by_role("link", name=hub_challenge.title).first.click()
     assert page.get_by_role("cell", name="Dana Dev").is_visible()
-    page.screenshot(path=str(ARTIFACTS / "leaderboard.png"), full_page=True)
+    screenshot(page, "leaderboard")
     page.get_by_role("link", name="API tokens").click()
     page.fill("input[name=label]", "laptop")
     page.get_by_role("button", name="Create token").click()
     assert page.locator("code.token").inner_text().startswith("stp_")
-    page.screenshot(path=str(ARTIFACTS / "api-tokens.png"), full_page=True)
+    screenshot(page, "api-tokens")
     page.locator("header form [type=submit]").last.click()
 
     reviewer = make_user("therapist", is_reviewer=True)
-    _login(page, live_server, reviewer.email)
+    login(page, live_server, reviewer.email)
     page.get_by_role("link", name="Review solutions").click()
     page.get_by_role("link", name="1", exact=True).click()
     assert page.get_by_text("class Solution").first.is_visible()
-    page.screenshot(path=str(ARTIFACTS / "review-detail.png"), full_page=True)
+    screenshot(page, "review-detail")
     page.get_by_label("Approve: it may reach patients").check()
     page.get_by_role("button", name="Record decision").click()
     assert page.get_by_text("Your decision was recorded.").is_visible()

@@ -4,9 +4,6 @@ goes to ``test-artifacts/web/copd-patient-page.png``."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 from flask import Flask
 from sqlmodel import Session, select
@@ -15,44 +12,26 @@ from smarttouch.platform.db import get_engine
 from smarttouch.platform.i18n import local_today
 from smarttouch.platform.models import Patient
 from smarttouch.platform.services.demo import seed_demo
+from tests.platform.browser_support import browser, login, screenshot  # noqa: F401
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is not installed"),
-]
+pytestmark = pytest.mark.browser
 
 
 def test_copd_patient_without_sessions_shows_messages_not_empty_charts(
-        app: Flask, live_server: str) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
+        app: Flask, live_server: str, browser) -> None:
     with app.test_request_context(), Session(get_engine(app)) as db:
         seed_demo(db, today=local_today(), password_profile="fast", with_sessions=False)
         copd = db.exec(select(Patient).where(Patient.code == "DEMO-COPD")).one().id
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-GB")
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto(f"{live_server}/login")
-            page.get_by_label("E-mail").fill("therapist@example.org")
-            page.get_by_label("Password").fill("demo-therapist")
-            page.locator("main [type=submit]").click()
-            page.wait_for_url(f"{live_server}/")
-            page.goto(f"{live_server}/patients/{copd}")
-            assert page.locator("h1").inner_text().startswith("Patient DEMO-COPD")
-            assert page.locator("div.chart").count() == 0
-            assert page.locator(".js-plotly-plot, .main-svg").count() == 0  # nothing drawn
-            assert page.locator(".chart-empty").count() == 6
-            assert page.get_by_text("Range of motion: no scored sessions in this period.").is_visible()
-            assert "2000" not in page.locator("#progress").inner_text()
-            ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "copd-patient-page.png"), full_page=True)
-            assert errors == []
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    login(page, live_server, "therapist@example.org", "demo-therapist", lands_on="/")
+    page.goto(f"{live_server}/patients/{copd}")
+    assert page.locator("h1").inner_text().startswith("Patient DEMO-COPD")
+    assert page.locator("div.chart").count() == 0
+    assert page.locator(".js-plotly-plot, .main-svg").count() == 0  # nothing drawn
+    assert page.locator(".chart-empty").count() == 6
+    assert page.get_by_text("Range of motion: no scored sessions in this period.").is_visible()
+    assert "2000" not in page.locator("#progress").inner_text()
+    screenshot(page, "copd-patient-page")
+    assert errors == []

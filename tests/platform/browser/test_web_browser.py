@@ -8,9 +8,6 @@ Screenshots go to ``test-artifacts/web/``.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 from flask import Flask
 from sqlmodel import Session, select
@@ -19,16 +16,9 @@ from smarttouch.platform.db import get_engine
 from smarttouch.platform.i18n import local_today
 from smarttouch.platform.models import Alert, Assignment, Patient
 from smarttouch.platform.services.demo import seed_demo
+from tests.platform.browser_support import browser, login, screenshot  # noqa: F401
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "web"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is not installed"),
-]
+pytestmark = pytest.mark.browser
 
 UNLABELLED_CONTROLS = """() => Array.from(document.querySelectorAll('input, select, textarea'))
   .filter(el => el.type !== 'hidden' && el.type !== 'submit' && el.offsetParent !== null)
@@ -44,38 +34,14 @@ def demo_app(app: Flask) -> Flask:
     return app
 
 
-@pytest.fixture
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
-def _shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def _login(page, base: str, email: str, password: str) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.locator("main [type=submit]").click()
-    page.wait_for_url(f"{base}/")
-
-
 def test_therapist_journey(demo_app: Flask, live_server: str, browser) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-GB")
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    _login(page, live_server, "therapist@example.org", "demo-therapist")
+    login(page, live_server, "therapist@example.org", "demo-therapist", lands_on="/")
     assert page.locator("h1").inner_text() == "My patients"
     assert page.locator("table.caseload tbody tr").count() == 6
-    _shot(page, "01-therapist-caseload")
+    screenshot(page, "01-therapist-caseload")
 
     # create a patient
     page.get_by_role("link", name="New patient").click()
@@ -98,7 +64,7 @@ def test_therapist_journey(demo_app: Flask, live_server: str, browser) -> None:
     page.get_by_label("Repetitions per set").fill("12")
     page.get_by_label("Note to the patient").fill("Rest your elbow on the table.")
     assert page.evaluate(UNLABELLED_CONTROLS) == []
-    _shot(page, "02-assignment-editor")
+    screenshot(page, "02-assignment-editor")
     page.get_by_role("button", name="Add to plan").click()
     page.wait_for_url("**/patients/*")
     assert page.locator("#plan tbody th[scope=row]").all_inner_texts() == ["Glider"]
@@ -116,7 +82,7 @@ def test_therapist_journey(demo_app: Flask, live_server: str, browser) -> None:
     points = page.locator("#chart-rom .scatterlayer .trace").first.locator("path.point")
     assert points.count() >= 10  # one marker per seeded session in the period
     assert page.locator("table.calendar td.day.done").count() >= 10
-    _shot(page, "03-patient-page-charts")
+    screenshot(page, "03-patient-page-charts")
 
     # acknowledge an alert with the keyboard
     assert open_before >= 1
@@ -126,13 +92,13 @@ def test_therapist_journey(demo_app: Flask, live_server: str, browser) -> None:
     page.wait_for_selector(".flash-success")
     assert "Alert acknowledged." in page.locator(".flash-success").inner_text()
     assert page.locator("#alerts .alert-item").count() == open_before - 1
-    _shot(page, "04-alert-acknowledged")
+    screenshot(page, "04-alert-acknowledged")
 
     # a session page
     page.locator("#sessions tbody a").first.click()
     page.wait_for_selector("#chart-trace[data-drawn=true]")
     assert page.locator("#chart-trace .textpoint").count() >= 3  # numbered rep peaks
-    _shot(page, "05-session-page")
+    screenshot(page, "05-session-page")
 
     # tablet width: nothing wider than the screen, charts still drawn
     page.set_viewport_size({"width": 768, "height": 1024})
@@ -142,7 +108,7 @@ def test_therapist_journey(demo_app: Flask, live_server: str, browser) -> None:
         page.wait_for_load_state("networkidle")
         assert page.evaluate(OVERFLOW) <= 0, path
         assert page.evaluate(UNLABELLED_CONTROLS) == [], path
-        _shot(page, name)
+        screenshot(page, name)
 
     # Italian
     page.get_by_label("Language").select_option("it")
@@ -152,7 +118,7 @@ def test_therapist_journey(demo_app: Flask, live_server: str, browser) -> None:
     page.goto(f"{live_server}/patients/{park.id}")
     page.wait_for_selector("div.chart[data-drawn=true]")
     assert "Progressi" in page.locator("#progress-title").inner_text()
-    _shot(page, "08-italian-patient-page")
+    screenshot(page, "08-italian-patient-page")
     assert errors == []
 
 
@@ -163,7 +129,7 @@ def test_patient_sees_only_their_own_plan(demo_app: Flask, live_server: str, bro
         other_note = db.exec(select(Assignment.therapist_note)
                              .where(Assignment.patient_id == other.id)).first()
     page = browser.new_page(viewport={"width": 768, "height": 1024}, locale="en-GB")
-    _login(page, live_server, "patient@example.org", "demo-patient")
+    login(page, live_server, "patient@example.org", "demo-patient", lands_on="/")
     assert page.locator("h1").inner_text() == "My exercise plan"
     page.wait_for_selector("div.chart[data-drawn=true]")
     body = page.locator("main").inner_text()
@@ -171,7 +137,7 @@ def test_patient_sees_only_their_own_plan(demo_app: Flask, live_server: str, bro
     assert other_note not in body and "DEMO-PARK" not in body and "Steady hand" not in body
     assert page.locator(".badge-list .medal.earned").count() >= 2
     assert page.evaluate(OVERFLOW) <= 0
-    _shot(page, "09-patient-portal-tablet")
+    screenshot(page, "09-patient-portal-tablet")
     response = page.goto(f"{live_server}/patients/{other.id}")
     assert response.status == 404
     response = page.goto(f"{live_server}/patients/{mine.id}")
