@@ -18,7 +18,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "platform": ("smarttouch.challenges", "smarttouch.scoring", "smarttouch.sensors"),
 }
 # neutral modules outside the rooms that any room may import
-SHARED = {"smarttouch.paths"}
+SHARED = {"smarttouch.paths", "smarttouch.files"}
 # libraries a plain library room must not pull in
 FORBIDDEN_LIBS: dict[str, tuple[str, ...]] = {
     "sensors": ("flask", "pygame", "sqlmodel", "sqlalchemy"),

@@ -17,8 +17,6 @@ from __future__ import annotations
 import fcntl
 import json
 import logging
-import os
-import tempfile
 import threading
 import time
 import traceback
@@ -29,6 +27,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from smarttouch.challenges.status import FINAL_STATES, QUEUED, RUNNING, status_for
+from smarttouch.files import atomic_write_json
 
 log = logging.getLogger(__name__)
 
@@ -66,10 +65,7 @@ class FileResultStore:
         return self.root / f"{job_id}.json"
 
     def _write(self, record: dict[str, Any]) -> None:
-        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".job-")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(record, fh, indent=1)
-        os.replace(tmp, self._path(record["job_id"]))
+        atomic_write_json(self._path(record["job_id"]), record)
 
     def get(self, job_id: str) -> dict[str, Any] | None:
         try:

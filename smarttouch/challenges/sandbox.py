@@ -43,7 +43,7 @@ from smarttouch.challenges.bundle import Limits
 RUNNER = Path(__file__).with_name("runner.py")
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the smarttouch package
 SANDBOX_PACKAGES = ("sensors", "scoring", "games")
-SANDBOX_MODULES = ("paths.py",)  # neutral modules the visible rooms import
+SANDBOX_MODULES = ("paths.py", "files.py")  # neutral modules the visible rooms import
 NOBODY = 65534
 LOG_KEEP_BYTES = 64 * 1024
 LOG_CAP_BYTES = 2 * 1024 * 1024

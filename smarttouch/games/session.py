@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from smarttouch.games.events import GameEvent
-from smarttouch.games.history import atomic_write_json
+from smarttouch.files import atomic_write_json
 from smarttouch.games.targets import PlanTargets
 from smarttouch.sensors.types import Recording
 

@@ -19,8 +19,8 @@ import pygame
 from smarttouch.games import gfx
 from smarttouch.games.basegame import RepGame
 from smarttouch.games.builtin.common import glow, target_line, y_of
-from smarttouch.games.history import atomic_write_json
-from smarttouch.games.palette import (BLUE, GRASS_BOTTOM, GRASS_TOP, OKABE_ITO, ORANGE, SKY_BLUE, SOIL, WHITE, YELLOW,
+from smarttouch.files import atomic_write_json
+from smarttouch.games.palette import (BLUE, GRASS_BOTTOM, GRASS_TOP, OKABE_ITO, ORANGE, SKY_BLUE, SOIL, YELLOW,
                                       darken, lighten)
 from smarttouch.games.particles import Particles
 from smarttouch.games.protocol import GameInfo

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from smarttouch.platform.client.store import atomic_write_json
+from smarttouch.files import atomic_write_json
 
 
 @dataclass(frozen=True)
