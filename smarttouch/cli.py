@@ -69,11 +69,13 @@ class LazyGroup(click.Group):
             module = importlib.import_module(module_name)
             return getattr(module, attr)
         except (ImportError, AttributeError) as exc:  # room not installed or broken
+            reason = str(exc)  # ``exc`` itself is unbound once the except block ends
+
             @click.command(name=cmd_name, help=HELP.get(cmd_name, ""))
             def unavailable() -> None:
-                raise click.ClickException(f"'{cmd_name}' is unavailable: {exc}")
+                raise click.ClickException(f"'{cmd_name}' is unavailable: {reason}")
 
-            unavailable.unavailable_reason = str(exc)  # type: ignore[attr-defined]
+            unavailable.unavailable_reason = reason  # type: ignore[attr-defined]
             return unavailable
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:

@@ -28,3 +28,10 @@ def test_unknown_command_is_a_usage_error() -> None:
     result = CliRunner().invoke(main, ["no-such-command"])
     assert result.exit_code == 2
     assert "No such command" in result.output
+
+
+def test_a_broken_room_is_reported_not_a_traceback(monkeypatch) -> None:
+    monkeypatch.setitem(COMMANDS, "analyze", "smarttouch.no_such_room.cli:analyze")
+    result = CliRunner().invoke(main, ["analyze"])
+    assert result.exit_code == 1
+    assert "'analyze' is unavailable: No module named 'smarttouch.no_such_room'" in result.output

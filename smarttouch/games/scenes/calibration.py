@@ -68,7 +68,6 @@ class CalibrationScene(Scene):
 
     def draw(self, app: Any, surface: pygame.Surface) -> None:
         w, h = surface.get_size()
-        lang = app.targets.lang
         sts = app.movement == "sit_to_stand"
         surface.blit(landscape((w, h)), (0, 0))
         drifting_clouds(surface, app.now)
