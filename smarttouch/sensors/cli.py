@@ -83,7 +83,7 @@ async def scan_devices(seconds: float, virtual: str | None, service: str | None 
     for device, adv in found.values():
         if name is not None and name.lower() not in (adv.local_name or device.name or "").lower():
             continue
-        prof = profile_for_service(list(adv.service_uuids))
+        prof = profile_for_service(list(adv.service_uuids), kind=None)
         rows.append((device.address, adv.local_name or device.name or "", adv.rssi,
                      prof.name if prof else "-"))
     return sorted(rows, key=lambda r: -r[2])

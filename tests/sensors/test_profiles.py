@@ -295,3 +295,13 @@ def test_fuzz_witmotion_parser_never_raises_and_stays_small(chunks):
     for c in chunks:
         parser.feed(c)
         assert parser.pending < witmotion.PACKET_SIZE
+
+
+def test_profile_for_service_skips_heart_rate_for_an_imu_source():
+    from smarttouch.sensors.profiles import profile_for_service
+
+    hr = heart_rate.HeartRate.service_uuid
+    assert profile_for_service([hr]) is None
+    assert profile_for_service([hr], kind="heart-rate").name == heart_rate.HeartRate.name
+    assert profile_for_service([hr], kind=None).name == heart_rate.HeartRate.name
+    assert profile_for_service([hr, thingy52.Thingy52Raw.service_uuid]).name == thingy52.Thingy52Raw.name

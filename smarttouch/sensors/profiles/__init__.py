@@ -43,11 +43,15 @@ def get_profile(name: str) -> DeviceProfile:
         raise KeyError(f"unknown device profile {name!r}; known: {', '.join(PROFILES)}") from None
 
 
-def profile_for_service(service_uuids: list[str]) -> DeviceProfile | None:
-    """The first IMU profile whose GATT service is among ``service_uuids`` (advertised UUIDs)."""
+def profile_for_service(service_uuids: list[str], kind: str | None = "imu") -> DeviceProfile | None:
+    """The first profile of ``kind`` whose GATT service is among ``service_uuids`` (advertised UUIDs).
+
+    ``kind`` is ``"imu"`` (the default: what a motion source can stream), ``"heart-rate"``, or
+    None for any kind (used to label every device in a scan listing).
+    """
     wanted = {u.lower() for u in service_uuids}
     for cls in (SmartTouchImu, Thingy52Raw, WitMotion, HeartRate):
-        if cls.service_uuid in wanted:
+        if (kind is None or cls.kind == kind) and cls.service_uuid in wanted:
             return cls()
     return None
 
