@@ -84,9 +84,13 @@ class RepGame(ABC):
         """Draw the game's world (the framework draws the progress bar and stop button)."""
 
     # --- helpers ------------------------------------------------------------------------
+    def at_target(self, control: ControlState) -> bool:
+        """The position (0..1) is at or above the target, less the difficulty's tolerance."""
+        return control.position >= self.target_position - self.ctx.difficulty.tolerance_position
+
     def is_reached(self, control: ControlState) -> bool:
         """Default: the position came within tolerance of the target."""
-        return control.position >= self.target_position - self.ctx.difficulty.tolerance_position
+        return self.at_target(control)
 
     def _complete(self, rep: RepEvent, control: ControlState) -> list[GameEvent]:
         success = self.reached

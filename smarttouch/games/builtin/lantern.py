@@ -66,7 +66,7 @@ class Lantern(RepGame):
 
     def animate(self, control: ControlState, dt: float) -> None:
         w, h = self.ctx.size
-        above = control.position >= self.target_position - self.ctx.difficulty.tolerance_position
+        above = self.at_target(control)
         if not self.reached and control.connected:
             if above:
                 self.hold += dt * (1.0 if control.steadiness >= STEADY_ENOUGH else 0.5)
