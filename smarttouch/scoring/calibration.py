@@ -46,10 +46,19 @@ class Calibration:
                 raise ValueError(f"Calibration.axis must be 3 finite numbers, not all zero, got {self.axis}")
             self.axis = tuple(float(x) for x in a / np.linalg.norm(a))
         if self.rom_max_deg is not None:
-            rom = float(self.rom_max_deg)
-            if not 1.0 <= rom <= 360.0:
-                raise ValueError(f"Calibration.rom_max_deg must be between 1 and 360 degrees, got {rom}")
-            self.rom_max_deg = rom
+            self.rom_max_deg = self.checked_rom_max(self.rom_max_deg)
+
+    @staticmethod
+    def checked_rom_max(deg: float) -> float:
+        """``deg`` as a float if it is a valid comfortable maximum angle (1..360 degrees).
+
+        Raises:
+            ValueError: not a number between 1 and 360 degrees (NaN included).
+        """
+        rom = float(deg)
+        if not 1.0 <= rom <= 360.0:
+            raise ValueError(f"Calibration.rom_max_deg must be between 1 and 360 degrees, got {rom}")
+        return rom
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-serialisable dict."""

@@ -61,9 +61,7 @@ class MotionTracker:
 
     def set_rom_max(self, deg: float) -> None:
         """Set the comfortable maximum angle in degrees (position 1.0)."""
-        if not np.isfinite(deg) or deg <= 0:
-            raise ValueError(f"rom max must be a positive angle in degrees, got {deg}")
-        self.calibration.rom_max_deg = float(deg)
+        self.calibration.rom_max_deg = Calibration.checked_rom_max(deg)
 
     def update(self, batch: ImuBatch) -> ControlState:
         """Process a batch of samples and return the new control state."""

@@ -29,8 +29,9 @@ def test_tracker_counts_reps_and_reports_rom_and_position() -> None:
         assert e.rom_deg == pytest.approx(rom, abs=3.0)
         assert e.duration_s > 0 and e.peak_speed_dps > 10
     positions = np.array([s.position for s in states])
-    assert positions.min() == 0.0  # default comfortable max of shoulder flexion: 120 deg
-    assert positions.max() == pytest.approx(max(sim.angle_deg) / 120.0, abs=0.03)
+    assert positions.min() == 0.0  # no calibrated max: the movement's default comfortable max
+    assert tracker.calibration.rom_max_deg is None
+    assert positions.max() == pytest.approx(max(sim.angle_deg) / tracker.rom_max_deg, abs=0.03)
     assert all(0.0 <= s.steadiness <= 1.0 for s in states)
 
 
@@ -65,7 +66,11 @@ def test_before_neutral_the_state_is_zero_and_bad_rom_rejected() -> None:
     tracker = MotionTracker(None, 100.0)
     state = tracker.update(sim.recording.batches(10)[0])
     assert state.position == 0.0 and state.angle_deg == 0.0
-    with pytest.raises(ValueError, match="rom max"):
-        tracker.set_rom_max(-3)
+    for bad in (-3, 0.5, 500.0, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="rom_max_deg must be between 1 and 360"):
+            tracker.set_rom_max(bad)
+    assert tracker.calibration.rom_max_deg is None  # a rejected value leaves the calibration as it was
+    tracker.set_rom_max(360)
+    assert Calibration.from_dict(tracker.calibration.to_dict()).rom_max_deg == 360.0
     with pytest.raises(ValueError, match="unknown movement"):
         MotionTracker("juggling")
