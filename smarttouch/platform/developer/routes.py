@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 from flask import render_template
-from sqlmodel import select
 
 from ..auth.access import role_required
 from ..db import get_session
-from ..models import Challenge, Role, utcnow
+from ..models import Role, utcnow
 from ..services import challenges
-from ..services.errors import NotFound
+from ..services.leaderboards import get_published_challenge
 from . import bp
 from .safe_markdown import render as render_markdown
 
@@ -32,8 +31,6 @@ def index():
 @role_required(*READERS)
 def detail(slug: str):
     """A published challenge (open, upcoming or closed); drafts are not found."""
-    row = get_session().exec(select(Challenge).where(Challenge.slug == slug)).first()
-    if row is None or not row.is_published:
-        raise NotFound(f"challenge {slug!r} not found")
+    row = get_published_challenge(get_session(), slug=slug)
     return render_template("developer/detail.html", c=row, is_open=row.is_open(utcnow()),
                            description=render_markdown(row.description_md), now=utcnow())
