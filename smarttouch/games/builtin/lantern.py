@@ -22,7 +22,7 @@ from smarttouch.games.particles import Particles
 from smarttouch.games.protocol import GameInfo
 from smarttouch.games.registry import register
 from smarttouch.games.scenery import hill_points
-from smarttouch.scoring.control import ControlState, RepEvent
+from smarttouch.scoring.control import ControlState
 
 STEADY_ENOUGH = 0.6
 
@@ -87,9 +87,6 @@ class Lantern(RepGame):
         w, h = self.ctx.size
         self.flying.append([w * 0.45, self.lantern_y, 0.0])
         self.particles.burst(w * 0.45, self.lantern_y, n=22, speed=150, colors=(YELLOW, WHITE), size=5, life_s=1.2)
-        return []
-
-    def on_rep_completed(self, rep: RepEvent, success: bool) -> list:
         return []
 
     def snapshot(self) -> dict[str, Any]:
