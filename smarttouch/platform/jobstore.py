@@ -220,20 +220,21 @@ class HubQueue(EvaluationQueue):
         if not spec.get("bundle_sha256") or not spec.get("sha256"):
             return {"status": "failed", "failure_reason": "internal_error",
                     "message": "the challenge has no imported bundle or the code is missing"}
+        code = self.blobs.get(spec["sha256"])
+        if BlobStore.key_for(code) != spec["sha256"]:
+            return {"status": "failed", "failure_reason": "internal_error",
+                    "message": "the stored code does not hash to the submitted sha256"}
         bundle_dir = materialize_bundle(self.blobs, spec["bundle_sha256"],
                                         bundle_cache_root(self.instance))
         challenge = load_bundle(bundle_dir)
         with tempfile.TemporaryDirectory(prefix="st-job-") as tmp:
             archive = Path(tmp) / "solution.zip"
-            archive.write_bytes(self.blobs.get(spec["sha256"]))
+            archive.write_bytes(code)
             result = evaluate_solution(archive, challenge, sandbox=sandbox,
                                        splits=tuple(spec["splits"] or ("public", "hidden")),
                                        artifacts_dir=Path(tmp) / "artifacts")
             out = result.to_dict()
             out["bundle_sha256"] = spec["bundle_sha256"]
-            if result.sha256 is not None and result.sha256 != spec["sha256"]:
-                return {"status": "failed", "failure_reason": "internal_error",
-                        "message": "the stored code does not hash to the submitted sha256"}
             out["artifact_blobs"] = {
                 f"{p.parent.name}/{p.name}": self.blobs.put(p.read_bytes())
                 for p in sorted((Path(tmp) / "artifacts").glob("*/*")) if p.is_file()}

@@ -174,3 +174,23 @@ def test_job_store_on_each_database(db_app):
     with Session(get_engine(db_app)) as session:
         [score] = session.exec(select(Score)).all()
         assert (score.metric, score.value) == ("mae", 1.5)
+
+
+def test_tampered_code_blob_fails_before_the_solution_runs(app, make_user, hub_challenge, tmp_path,
+                                                           monkeypatch):
+    """The bytes read back from the blob store must hash to the submission's sha256 before
+    anything is evaluated: a tampered blob fails with internal_error and never runs."""
+    import smarttouch.challenges.evaluation as evaluation
+
+    sub = _submit(app, make_user("developer"), hub_challenge, make_solution(tmp_path / "s", COUNTER))
+    ran: list[object] = []
+    monkeypatch.setattr(evaluation, "evaluate_solution", lambda *a, **k: ran.append(a))
+    path = get_blobstore(app).path_for(sub.code_sha256)
+    path.chmod(0o644)
+    path.write_bytes(archive_of(make_solution(tmp_path / "evil", COUNTER + "\n# tampered\n")))
+    queue = HubQueue(app, unsafe=True)
+    run_job(str(sub.id), queue.store, queue.execute, worker="test")
+    row = _row(app, sub.id)
+    assert (row.status, row.failure_reason) == ("failed", "internal_error")
+    assert "does not hash" in row.message
+    assert ran == []
