@@ -41,22 +41,17 @@ class AngleTracker:
         self._tail = np.empty(0)  # last (win - 1) gyro speeds
         self._count = 0  # samples seen
         self._best = (np.inf, None)  # (mean speed, quat) of the stillest window so far
-        self.neutral_index: int | None = None
         self.neutral_source = ""  # "still", "calibration", "fallback" or "captured"
         self._q0: np.ndarray | None = None
         self._axis = None if self.calibration.axis is None else np.asarray(self.calibration.axis)
         self._prev_angle: float | None = None
         self._last_q: np.ndarray | None = None
 
-    @property
-    def has_neutral(self) -> bool:
-        return self._q0 is not None
-
     def capture_neutral(self) -> None:
         """Make the latest orientation the neutral pose (angle 0)."""
         if self._last_q is None:
             raise RuntimeError("capture_neutral() needs at least one sample first")
-        self._set_neutral(self._last_q, self._count, from_calibration=False)
+        self._set_neutral(self._last_q, from_calibration=False)
         self.neutral_source = "captured"
 
     def update(self, quat: np.ndarray, gyr_dps: np.ndarray) -> np.ndarray:
@@ -88,7 +83,7 @@ class AngleTracker:
         late = np.flatnonzero(self._count + ends + 1 >= self._fallback)
         if hit.size and not (late.size and late[0] < hit[0]):
             i = int(ends[hit[0]])
-            self._set_neutral(quat[i], self._count + i, from_calibration=True)
+            self._set_neutral(quat[i], from_calibration=True)
             return i + 1
         upto = int(late[0]) + 1 if late.size else len(means)
         if upto:
@@ -97,12 +92,12 @@ class AngleTracker:
                 self._best = (float(means[j]), quat[int(ends[j])].copy())
         if late.size:
             i = int(ends[late[0]])
-            self._set_neutral(self._best[1], self._count + i, from_calibration=True)
+            self._set_neutral(self._best[1], from_calibration=True)
             self.neutral_source = "fallback"
             return i + 1
         return len(quat)
 
-    def _set_neutral(self, q_now: np.ndarray, index: int, from_calibration: bool) -> None:
+    def _set_neutral(self, q_now: np.ndarray, from_calibration: bool) -> None:
         q0 = np.asarray(q_now, dtype=float)
         cal = self.calibration.neutral_quat
         if from_calibration and cal is not None:
@@ -111,7 +106,6 @@ class AngleTracker:
             q0 = Q.multiply(Q.from_axis_angle(_Z, heading), q_cal)
         self.neutral_source = "calibration" if from_calibration and cal is not None else "still"
         self._q0 = Q.normalize(q0)
-        self.neutral_index = index
         self._prev_angle = None
         self.calibration.neutral_quat = tuple(float(x) for x in self._q0)
 

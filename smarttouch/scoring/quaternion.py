@@ -73,11 +73,3 @@ def twist_angle(q: np.ndarray, axis: np.ndarray) -> np.ndarray:
     ang = 2.0 * np.arctan2(proj, q[..., 0])
     return (ang + np.pi) % (2.0 * np.pi) - np.pi
 
-
-def mean(qs: np.ndarray) -> np.ndarray:
-    """Average orientation of nearby quaternions (Markley's eigenvector method)."""
-    qs = np.asarray(qs, dtype=float).reshape(-1, 4)
-    m = qs.T @ qs
-    vals, vecs = np.linalg.eigh(m)
-    q = vecs[:, -1]
-    return q if q[0] >= 0 else -q

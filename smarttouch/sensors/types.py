@@ -120,10 +120,6 @@ class Recording:
         """Duration in seconds (last minus first sample time; 0 for fewer than 2 samples)."""
         return float(self.t[-1] - self.t[0]) if len(self.t) > 1 else 0.0
 
-    def as_batch(self) -> ImuBatch:
-        """The whole recording as one ImuBatch."""
-        return ImuBatch(self.t, self.acc, self.gyr, self.mag, self.quat)
-
     def batches(self, size: int) -> "list[ImuBatch]":
         """Split into consecutive batches of ``size`` samples (the last may be shorter)."""
         out = []

@@ -39,7 +39,6 @@ class BatchQueue:
         self._items: deque[ImuBatch] = deque(maxlen=maxlen)
         self._cond = threading.Condition()
         self.dropped = 0
-        self.put_count = 0
 
     def put(self, batch: ImuBatch) -> float:
         """Queue ``batch``; returns the ``time.perf_counter()`` at which it became visible."""
@@ -48,7 +47,6 @@ class BatchQueue:
                 self.dropped += 1
             self._items.append(batch)
             queued_at = time.perf_counter()
-            self.put_count += 1
             self._cond.notify_all()
         return queued_at
 
