@@ -10,6 +10,7 @@ all the time so the world feels alive even for a slow patient.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Any
 
 import pygame
@@ -18,7 +19,7 @@ from smarttouch.games import gfx
 from smarttouch.games.basegame import RepGame
 from smarttouch.games.builtin.common import glow, target_line, y_of
 from smarttouch.games.palette import (BLUE, BLUISH_GREEN, INK, ORANGE, REDDISH_PURPLE, SKY_BLUE, VERMILLION, WHITE,
-                                      YELLOW, darken, lighten)
+                                      YELLOW, Color, darken, lighten)
 from smarttouch.games.particles import Particles
 from smarttouch.games.protocol import GameInfo
 from smarttouch.games.registry import register
@@ -158,16 +159,15 @@ class Glider(RepGame):
         pygame.draw.line(surface, INK, rot[0], rot[2], 2)
 
 
-_STRIPS: dict[tuple[int, int, float], pygame.Surface] = {}
+@lru_cache(maxsize=8)
+def _strip(w: int, h: int, base: float, color: Color, phase: float, top: int) -> pygame.Surface:
+    """A seamlessly wrapping band of hills (integer wave counts), only the rows below ``top``.
 
-
-def _strip(w: int, h: int, base: float, color, phase: float, top: int) -> pygame.Surface:
-    """A seamlessly wrapping band of hills (integer wave counts), only the rows below ``top``."""
-    key = (w, h, base)
-    if key not in _STRIPS:
-        surf = pygame.Surface((w, h - top), pygame.SRCALPHA)
-        pts = [(x, y - top) for x, y in hill_points(w, h, h * base, h * 0.05, phase, (1.0, 3.0))]
-        pygame.draw.polygon(surf, color, pts)
-        pygame.draw.lines(surf, lighten(color, 0.3), False, pts[1:-1], 3)
-        _STRIPS[key] = surf
-    return _STRIPS[key]
+    Cached on every argument: ``base`` and ``top`` are fractions/pixels of the ``w`` x ``h``
+    canvas, ``color`` an RGB tuple, ``phase`` the wave phase in radians.
+    """
+    surf = pygame.Surface((w, h - top), pygame.SRCALPHA)
+    pts = [(x, y - top) for x, y in hill_points(w, h, h * base, h * 0.05, phase, (1.0, 3.0))]
+    pygame.draw.polygon(surf, color, pts)
+    pygame.draw.lines(surf, lighten(color, 0.3), False, pts[1:-1], 3)
+    return surf
