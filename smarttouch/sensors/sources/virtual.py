@@ -40,26 +40,24 @@ class VirtualSource(BleSource):
         faults = params.pop("faults", None)
         if isinstance(faults, dict):
             faults = Faults(**faults)
-        self._sensor_kwargs = {k: params.pop(k) for k in list(params) if k in _SENSOR_KEYS}
-        self._sensor_kwargs["faults"] = faults
+        sensor_kwargs = {k: params.pop(k) for k in list(params) if k in _SENSOR_KEYS}
+        sensor_kwargs["faults"] = faults
         source_kwargs = {k: params.pop(k) for k in list(params) if k in _SOURCE_KEYS}
-        self._sensor_kwargs["sim_params"] = params
+        sensor_kwargs["sim_params"] = params
         super().__init__(None, profile, scanner_backend=BumbleScannerBackend,
                          client_backend=BumbleClientBackend, spec=spec or f"virtual:{profile}",
                          **source_kwargs)
-        self.sensor: VirtualSensor | None = None
-        # validate the simulator parameters now, in the caller's thread
+        # build the sensor now, in the caller's thread, so bad parameters fail here; _setup
+        # starts this same instance on the source's event loop
         try:
-            VirtualSensor(profile, **self._sensor_kwargs)
+            self.sensor = VirtualSensor(profile, **sensor_kwargs)
         except (TypeError, ValueError) as exc:
             raise SourceError(f"{self.spec}: {exc}") from None
 
     async def _setup(self) -> None:
-        assert self.profile is not None
-        self.sensor = await VirtualSensor(self.profile.name, **self._sensor_kwargs).start()
+        await self.sensor.start()
         self.target = self.sensor.address
         self.info["placement"] = ""
 
     async def _teardown(self) -> None:
-        if self.sensor is not None:
-            await self.sensor.stop()
+        await self.sensor.stop()
