@@ -72,7 +72,7 @@ def _open_replay(path: str, spec: str, realtime: bool, params: dict[str, Any]) -
 
 
 def _open_ble(rest: str, spec: str, params: dict[str, Any]) -> Source:
-    from smarttouch.sensors.sources.ble import BleSource
+    from smarttouch.sensors.sources.ble import BLE_PARAMS, BleSource
 
     target, profile = rest, None
     head, sep, tail = rest.rpartition(":")
@@ -80,8 +80,7 @@ def _open_ble(rest: str, spec: str, params: dict[str, Any]) -> Source:
         target, profile = head, tail
     elif rest in PROFILES:
         target, profile = "", rest
-    allowed = {"queue_size", "scan_timeout_s", "backoff_s", "max_backoff_s"}
-    unknown = set(params) - allowed
+    unknown = set(params) - BLE_PARAMS
     if unknown:
         raise SourceError(f"{spec}: unknown BLE parameter(s) {', '.join(sorted(unknown))}")
     return BleSource(target or None, profile, spec=spec, **params)

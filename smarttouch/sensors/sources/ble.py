@@ -39,6 +39,8 @@ from smarttouch.sensors.types import ImuBatch
 log = logging.getLogger(__name__)
 
 BATTERY_LEVEL_UUID = "00002a19-0000-1000-8000-00805f9b34fb"
+# keyword parameters a BLE source spec may set (ble:..., virtual:...)
+BLE_PARAMS = frozenset({"queue_size", "scan_timeout_s", "backoff_s", "max_backoff_s"})
 _ADDRESS = re.compile(r"^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f-]{36}$")
 NO_ADAPTER_HINT = ("no Bluetooth adapter is available (BlueZ not running or no radio); use "
                    "--sensor sim:shoulder_flexion or --sensor virtual:thingy52-raw instead")

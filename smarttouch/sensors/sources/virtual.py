@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from smarttouch.sensors.sources.ble import BleSource
+from smarttouch.sensors.sources.ble import BLE_PARAMS, BleSource
 from smarttouch.sensors.sources.base import SourceError
 from smarttouch.sensors.virtual import (
     VIRTUAL_PROFILES,
@@ -22,7 +22,6 @@ from smarttouch.sensors.virtual import (
 
 _SENSOR_KEYS = {"name", "movement", "rate_hz", "samples_per_notification", "jitter_s", "faults",
                 "battery_pct", "seed"}
-_SOURCE_KEYS = {"queue_size", "scan_timeout_s", "backoff_s", "max_backoff_s"}
 
 
 class VirtualSource(BleSource):
@@ -42,7 +41,7 @@ class VirtualSource(BleSource):
             faults = Faults(**faults)
         sensor_kwargs = {k: params.pop(k) for k in list(params) if k in _SENSOR_KEYS}
         sensor_kwargs["faults"] = faults
-        source_kwargs = {k: params.pop(k) for k in list(params) if k in _SOURCE_KEYS}
+        source_kwargs = {k: params.pop(k) for k in list(params) if k in BLE_PARAMS}
         sensor_kwargs["sim_params"] = params
         super().__init__(None, profile, scanner_backend=BumbleScannerBackend,
                          client_backend=BumbleClientBackend, spec=spec or f"virtual:{profile}",
