@@ -222,7 +222,6 @@ def register_analysis_tasks(queue: HubQueue) -> None:
                 lease_s=queue.lease_s)
 
     task = queue.huey.task(name="hub.analyze_session")(analyze_session)
-    queue.analyze_task = task  # type: ignore[attr-defined]
 
     def schedule_analyses() -> int:
         with Session(engine) as s:

@@ -114,13 +114,6 @@ class ClientStore:
             raise NotPaired(f"{path} is damaged ({exc}): pair again with smarttouch pair") \
                 from None
 
-    def forget_link(self) -> bool:
-        try:
-            self.link_path.unlink()
-        except FileNotFoundError:
-            return False
-        return True
-
     # ------------------------------------------------------------------ preferences
     def prefs(self) -> dict[str, Any]:
         try:

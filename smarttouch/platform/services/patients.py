@@ -8,14 +8,13 @@ that is not visible is reported as not found, so its existence does not leak.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
-from ..models import (Activity, Assignment, ExerciseSession, Patient, PatientCreate, Role, User)
+from ..models import Activity, Assignment, Patient, PatientCreate, Role, User
 from . import audit
 from .errors import Conflict, Forbidden, Invalid, NotFound, describe_validation_error
 
@@ -112,36 +111,6 @@ def update_patient(session: Session, *, therapist: User, patient: Patient,
     session.commit()
     session.refresh(patient)
     return patient
-
-
-@dataclass(frozen=True)
-class PatientRow:
-    """One line of a therapist's patient list."""
-
-    patient: Patient
-    active_assignments: int
-    last_session_at: datetime | None
-
-
-def list_patients_for_therapist(session: Session, *, therapist: User,
-                                today: date) -> list[PatientRow]:
-    patients = session.exec(select(Patient).where(Patient.therapist_id == therapist.id)
-                            .order_by(col(Patient.code))).all()
-    if not patients:
-        return []
-    ids = [p.id for p in patients]
-    active = dict(session.exec(
-        select(Assignment.patient_id, func.count())
-        .where(col(Assignment.patient_id).in_(ids), col(Assignment.active).is_(True),
-               col(Assignment.start_date) <= today,
-               (col(Assignment.end_date).is_(None)) | (col(Assignment.end_date) >= today))
-        .group_by(col(Assignment.patient_id))).all())
-    last = dict(session.exec(
-        select(ExerciseSession.patient_id, func.max(ExerciseSession.started_at))
-        .where(col(ExerciseSession.patient_id).in_(ids))
-        .group_by(col(ExerciseSession.patient_id))).all())
-    return [PatientRow(p, int(active.get(p.id, 0)), last.get(p.id))
-            for p in patients]
 
 
 def current_plan(session: Session, *, patient: Patient,

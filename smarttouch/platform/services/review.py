@@ -182,13 +182,6 @@ def _publish_game(session: Session, *, sub: Submission, sol: Solution, ch: Chall
     return activity
 
 
-def is_approved(session: Session, submission: Submission) -> bool:
-    """The latest decision on this exact code is an approval."""
-    review = latest_reviews(session, [submission.id]).get(submission.id)
-    return review is not None and review.decision == ReviewDecision.approved \
-        and review.code_sha256 == submission.code_sha256
-
-
 def approved_analyzers(session: Session) -> list[tuple[Submission, Solution, Challenge]]:
     """Scored analyzer submissions whose latest review approves their code."""
     rows = session.exec(
