@@ -11,6 +11,7 @@ Every decoder raises only :class:`DecodeError` on a malformed payload.
 from __future__ import annotations
 
 from smarttouch.sensors.profiles.base import (
+    BATTERY_LEVEL_UUID,
     Decoded,
     DecodeError,
     DeviceProfile,
@@ -57,6 +58,7 @@ def profile_for_service(service_uuids: list[str], kind: str | None = "imu") -> D
 
 
 __all__ = [
+    "BATTERY_LEVEL_UUID",
     "PROFILES",
     "Decoded",
     "DecodeError",

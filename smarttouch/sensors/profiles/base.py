@@ -16,6 +16,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+# Bluetooth SIG Battery Level characteristic (0x2A19, one byte, percent), read from any device
+# that has the Battery service.
+BATTERY_LEVEL_UUID = "00002a19-0000-1000-8000-00805f9b34fb"
+
 
 class DecodeError(ValueError):
     """A notification payload is malformed for its profile.

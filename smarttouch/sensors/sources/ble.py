@@ -26,6 +26,7 @@ from bleak.exc import BleakError
 from bleak_retry_connector import establish_connection
 
 from smarttouch.sensors.profiles import (
+    BATTERY_LEVEL_UUID,
     PROFILES,
     DeviceProfile,
     ImuSamples,
@@ -38,7 +39,6 @@ from smarttouch.sensors.types import ImuBatch
 
 log = logging.getLogger(__name__)
 
-BATTERY_LEVEL_UUID = "00002a19-0000-1000-8000-00805f9b34fb"
 # keyword parameters a BLE source spec may set (ble:..., virtual:...)
 BLE_PARAMS = frozenset({"queue_size", "scan_timeout_s", "backoff_s", "max_backoff_s"})
 _ADDRESS = re.compile(r"^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f-]{36}$")

@@ -27,7 +27,7 @@ from bumble.core import UUID, AdvertisingData
 from bumble.device import Connection, Device
 from bumble.gatt import Characteristic, CharacteristicValue, Service
 
-from smarttouch.sensors.profiles import DecodeError, euler_deg_from_quat
+from smarttouch.sensors.profiles import BATTERY_LEVEL_UUID, DecodeError, euler_deg_from_quat
 from smarttouch.sensors.profiles import smarttouch_imu as st_imu
 from smarttouch.sensors.profiles import thingy52
 from smarttouch.sensors.simulator import simulate
@@ -36,7 +36,6 @@ from smarttouch.sensors.virtual.air import VirtualAir
 log = logging.getLogger(__name__)
 
 BATTERY_SERVICE_UUID = "0000180f-0000-1000-8000-00805f9b34fb"
-BATTERY_LEVEL_UUID = "00002a19-0000-1000-8000-00805f9b34fb"
 VIRTUAL_PROFILES = ("thingy52-raw", "thingy52-quaternion", "thingy52-euler", "smarttouch-imu")
 _NAMES = {"smarttouch-imu": "ST-IMU"}
 _DISCOVERY_REQUESTS = (
