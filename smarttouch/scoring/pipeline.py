@@ -20,7 +20,9 @@ from smarttouch.scoring.reps import RepDetector
 
 ANGLE_LOWPASS_HZ = 2.5  # voluntary movement lives below ~2 Hz; tremor (3-12 Hz) above
 ANGLE_LOWPASS_ORDER = 4
-TREMOR_BAND_HZ = (3.0, 12.0)
+# band (Hz) of the shaking that lowers the live steadiness score: wider than the clinical
+# tremor band of tremor.TREMOR_BAND_HZ so any involuntary oscillation counts
+STEADINESS_BAND_HZ = (3.0, 12.0)
 STEADINESS_TAU_S = 2.0
 STEADINESS_REF_DEG = 1.0  # RMS tremor-band angle that gives steadiness exp(-1) = 0.37
 
@@ -55,7 +57,7 @@ class MotionPipeline:
         self.orientation = OrientationFilter(sample_rate_hz, use_mag=use_mag)
         self.angles = AngleTracker(sample_rate_hz, self.calibration)
         self._lowpass = StreamingSOS(ANGLE_LOWPASS_ORDER, ANGLE_LOWPASS_HZ, sample_rate_hz)
-        self._band = StreamingSOS(2, TREMOR_BAND_HZ, sample_rate_hz, btype="bandpass")
+        self._band = StreamingSOS(2, STEADINESS_BAND_HZ, sample_rate_hz, btype="bandpass")
         self._power = StreamingEMA(STEADINESS_TAU_S, sample_rate_hz)
         min_rep = self.model.min_rep_deg
         if self.calibration.rom_max_deg is not None:
