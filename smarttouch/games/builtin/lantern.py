@@ -10,6 +10,7 @@ releases a firefly into the jar; the rep then ends when the arm comes down.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Any
 
 import pygame
@@ -104,14 +105,14 @@ class Lantern(RepGame):
 
     def draw(self, surface: pygame.Surface) -> None:
         w, h = surface.get_size()
-        surface.blit(gfx.vertical_gradient((w, h), (22, 34, 72), (70, 90, 140)), (0, 0))
-        for x, y, ph in self.stars:
+        surface.blit(_night((w, h)), (0, 0))
+        for x, y, ph in self.stars:  # stars sit in the top 60 %, above the hill
             a = 0.5 + 0.5 * math.sin(self.t * 1.5 + ph)
             pygame.draw.circle(surface, lighten((150, 170, 220), a * 0.8), (int(x), int(y)), 2)
-        pygame.draw.polygon(surface, (30, 52, 60), hill_points(w, h, h * 0.86, h * 0.03, 1.0))
         ty = y_of(self.target_position, h)
         target_line(surface, ty, (240, 200, 90), self.t, x0=int(w * 0.2), x1=int(w * 0.72))
-        self._jar(surface, w, h)
+        jar = self._jar_rect(w, h)
+        self._jar(surface, jar)
         x = w * 0.45
         y = self.lantern_y
         shake = (1.0 - self.steadiness) * 6
@@ -137,20 +138,15 @@ class Lantern(RepGame):
             gfx.thick_arc(surface, YELLOW if not self.reached else lighten(SKY_BLUE, 0.2), ring.center, 89, 12,
                           math.pi / 2 - 2 * math.pi * frac, math.pi / 2)
         for fx, fy, p in self.flying:
-            jar = self._jar_rect(w, h)
             cx = fx + (jar.centerx - fx) * p
             cy = fy + (jar.top - fy) * p - 80 * math.sin(math.pi * p)
             self._firefly(surface, cx, cy, p)
         self.particles.draw(surface)
-        gfx.draw_text(surface, str(len(self.fireflies)), 40, (self._jar_rect(w, h).centerx, self._jar_rect(w, h).top - 40),
+        gfx.draw_text(surface, str(len(self.fireflies)), 40, (jar.centerx, jar.top - 40),
                       WHITE, outline=INK)
 
-    def _jar(self, surface: pygame.Surface, w: int, h: int) -> None:
-        jar = self._jar_rect(w, h)
-        glass = pygame.Surface(jar.size, pygame.SRCALPHA)
-        pygame.draw.rect(glass, (200, 230, 255, 60), glass.get_rect(), border_radius=30)
-        pygame.draw.rect(glass, (220, 240, 255, 160), glass.get_rect(), 4, border_radius=30)
-        surface.blit(glass, jar.topleft)
+    def _jar(self, surface: pygame.Surface, jar: pygame.Rect) -> None:
+        surface.blit(_jar_glass(jar.size), jar.topleft)
         pygame.draw.rect(surface, (150, 110, 70), pygame.Rect(jar.left + 10, jar.top - 16, jar.width - 20, 22), border_radius=8)
         for fx, fy, ph in self.fireflies:
             self._firefly(surface, fx + 6 * math.sin(self.t + ph), fy + 4 * math.cos(self.t * 1.3 + ph), 1.0)
@@ -158,3 +154,21 @@ class Lantern(RepGame):
     def _firefly(self, surface: pygame.Surface, x: float, y: float, bright: float) -> None:
         surface.blit(glow(24, YELLOW, 30), (int(x - 24), int(y - 24)))
         pygame.draw.circle(surface, (255, 250, 180), (int(x), int(y)), 6)
+
+
+@lru_cache(maxsize=4)
+def _night(size: tuple[int, int]) -> pygame.Surface:
+    """The static backdrop (cached per canvas size in px): night-sky gradient and the dark hill."""
+    w, h = size
+    surf = gfx.vertical_gradient(size, (22, 34, 72), (70, 90, 140)).copy()
+    pygame.draw.polygon(surf, (30, 52, 60), hill_points(w, h, h * 0.86, h * 0.03, 1.0))
+    return surf
+
+
+@lru_cache(maxsize=4)
+def _jar_glass(size: tuple[int, int]) -> pygame.Surface:
+    """The jar's translucent glass and rim (cached per jar size in px)."""
+    glass = pygame.Surface(size, pygame.SRCALPHA)
+    pygame.draw.rect(glass, (200, 230, 255, 60), glass.get_rect(), border_radius=30)
+    pygame.draw.rect(glass, (220, 240, 255, 160), glass.get_rect(), 4, border_radius=30)
+    return glass
