@@ -10,7 +10,8 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import g, request
+from flask import current_app, g, jsonify, request
+from pydantic import BaseModel
 
 from ..db import get_session
 from ..models import Device, Patient
@@ -23,6 +24,22 @@ F = TypeVar("F", bound=Callable[..., Any])
 class Unauthorized(ServiceError):
     status = 401
     code = "unauthorized"
+
+
+def unauthorized_response(exc: Unauthorized):
+    """The 401 answer of both API blueprints: the error as JSON plus ``WWW-Authenticate``."""
+    response = jsonify(error={"code": exc.code, "message": exc.message})
+    response.status_code = 401
+    response.headers["WWW-Authenticate"] = 'Bearer realm="smarttouch"'
+    return response
+
+
+def json_ok(model: BaseModel, status: int = 200, **headers: str):
+    """``model`` as a JSON response with ``status`` and extra ``headers`` (both API blueprints)."""
+    response = current_app.response_class(model.model_dump_json(), status=status,
+                                          mimetype="application/json")
+    response.headers.update(headers)
+    return response
 
 
 def bearer_token() -> str | None:

@@ -18,7 +18,8 @@ from ..models import ExerciseSession, Patient, SessionMetrics, utcnow
 from ..services import devices, ingest, plan_today, progress, throttle
 from ..services.errors import Invalid, NotFound, ServiceError, describe_validation_error
 from . import bp
-from .auth import Unauthorized, current_device, current_patient, device_required
+from .auth import (Unauthorized, current_device, current_patient, device_required, json_ok,
+                   unauthorized_response)
 from .document import API_DOCUMENT, DEVICE_TOKEN
 from .openapi import ApiRegistry
 from .schemas import (ActivityOut, DeviceOut, ErrorResponse, PairRequest, PairResponse,
@@ -55,12 +56,7 @@ class TooManyAttempts(ServiceError):
     code = "too_many_requests"
 
 
-@bp.errorhandler(Unauthorized)
-def _unauthorized(exc: Unauthorized):
-    response = jsonify(error={"code": exc.code, "message": exc.message})
-    response.status_code = 401
-    response.headers["WWW-Authenticate"] = 'Bearer realm="smarttouch"'
-    return response
+bp.register_error_handler(Unauthorized, unauthorized_response)
 
 
 @bp.errorhandler(TooManyAttempts)
@@ -91,12 +87,6 @@ def _json_body(model: type[BaseModel]) -> Any:
         return model.model_validate_json(request.get_data(cache=False))
     except ValidationError as exc:
         raise Invalid(describe_validation_error(exc)) from None
-
-
-def _ok(model: BaseModel, status: int = 200):
-    response = current_app.response_class(model.model_dump_json(), status=status,
-                                          mimetype="application/json")
-    return response
 
 
 # ------------------------------------------------------------------ documentation
@@ -132,8 +122,8 @@ def pair():
         throttle.record_failure(db, keys=keys, now=now, policy=PAIRING_POLICY)
         raise
     patient = db.get(Patient, device.patient_id)
-    return _ok(PairResponse(token=token, device_id=device.id, token_prefix=device.token_prefix,
-                            patient_code=patient.code if patient else ""), 201)
+    return json_ok(PairResponse(token=token, device_id=device.id, token_prefix=device.token_prefix,
+                                patient_code=patient.code if patient else ""), 201)
 
 
 @api.route("/device", "GET", summary="This device and its patient",
@@ -142,9 +132,9 @@ def pair():
 def device_info():
     """Which patient this token belongs to (used by the client to check its pairing)."""
     device, patient = current_device(), current_patient()
-    return _ok(DeviceOut(device_id=device.id, label=device.label,
-                         token_prefix=device.token_prefix, patient_code=patient.code,
-                         paired_at=device.created_at))
+    return json_ok(DeviceOut(device_id=device.id, label=device.label,
+                             token_prefix=device.token_prefix, patient_code=patient.code,
+                             paired_at=device.created_at))
 
 
 # ------------------------------------------------------------------ plan
@@ -157,7 +147,7 @@ def plan():
     today = local_today()
     tz = current_app.config["TIMEZONE"]
     items = plan_today.todays_plan(get_session(), patient=patient, today=today, tz=tz)
-    return _ok(TodayPlan(patient_code=patient.code, date=today, timezone=tz, exercises=[
+    return json_ok(TodayPlan(patient_code=patient.code, date=today, timezone=tz, exercises=[
         PlannedExerciseOut(
             assignment_id=p.assignment.id, movement=p.assignment.movement,
             activity=ActivityOut.of(p.activity),
@@ -210,8 +200,8 @@ def upload_session():
         get_session(), store=blobstore.get_blobstore(), device=current_device(),
         patient=current_patient(), meta=meta, recording=recording, today=local_today(),
         tz=current_app.config["TIMEZONE"], ip=request.remote_addr)
-    return _ok(receipt(result.session, result.metrics, result.created),
-               201 if result.created else 200)
+    return json_ok(receipt(result.session, result.metrics, result.created),
+                   201 if result.created else 200)
 
 
 @api.route("/sessions/<uuid:session_id>", "GET", summary="A stored session",
@@ -226,7 +216,7 @@ def get_session_receipt(session_id: UUID):
     if row is None or row.patient_id != current_patient().id:
         raise NotFound(f"session {session_id} not found")
     metrics = db.exec(select(SessionMetrics).where(SessionMetrics.session_id == row.id)).first()
-    return _ok(receipt(row, metrics, created=False))
+    return json_ok(receipt(row, metrics, created=False))
 
 
 # ------------------------------------------------------------------ progress
@@ -256,7 +246,7 @@ def progress_summary():
             rom_deg=m.rom_deg if m else None, sparc=m.sparc if m else None,
             quit_reason=s.quit_reason, goal_met=goal))
     week = summary.this_week
-    return _ok(ProgressOut(
+    return json_ok(ProgressOut(
         patient_code=patient.code, today=summary.today, sessions_total=len(summary.sessions),
         sessions_today=summary.sessions_today,
         reps_total=sum(e.metrics.reps for e in summary.sessions if e.metrics is not None),

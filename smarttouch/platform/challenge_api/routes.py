@@ -5,12 +5,12 @@ from __future__ import annotations
 from functools import wraps
 from typing import Any
 
-from flask import current_app, g, jsonify, request, url_for
+from flask import current_app, g, request, url_for
 from flask_login import current_user
-from pydantic import BaseModel
 from sqlmodel import col, select
 
-from ..api.auth import Unauthorized, bearer_token, current_patient, device_required
+from ..api.auth import (Unauthorized, bearer_token, current_patient, device_required, json_ok,
+                        unauthorized_response)
 from ..api.document import API_DOCUMENT, DEVELOPER_TOKEN, DEVICE_TOKEN
 from ..api.openapi import MAX_DB_ID, ApiRegistry, RawContent
 from ..blobstore import BlobNotFound, get_blobstore
@@ -42,12 +42,7 @@ SUBMIT_BODY = {
 }
 
 
-@bp.errorhandler(Unauthorized)
-def _unauthorized(exc: Unauthorized):
-    response = jsonify(error={"code": exc.code, "message": exc.message})
-    response.status_code = 401
-    response.headers["WWW-Authenticate"] = 'Bearer realm="smarttouch"'
-    return response
+bp.register_error_handler(Unauthorized, unauthorized_response)
 
 
 @bp.before_request
@@ -79,13 +74,6 @@ def developer_required(view):
     return wrapped
 
 
-def _ok(model: BaseModel, status: int = 200, **headers: str):
-    response = current_app.response_class(model.model_dump_json(), status=status,
-                                          mimetype="application/json")
-    response.headers.update(headers)
-    return response
-
-
 @api.route("/challenges/<slug>/leaderboard", "GET", summary="A challenge's leaderboard",
            responses={200: ("The ranked rows and reference rows", LeaderboardOut)},
            security=DEVELOPER_TOKEN, errors=(401, 403, 404), tags=("challenges",))
@@ -103,7 +91,7 @@ def leaderboard_json(slug: str):
     db = get_session()
     challenge = leaderboards.get_published_challenge(db, slug=slug)
     board = leaderboards.build_leaderboard(db, challenge=challenge, now=utcnow())
-    return _ok(LeaderboardOut.model_validate(board.to_dict()))
+    return json_ok(LeaderboardOut.model_validate(board.to_dict()))
 
 
 @api.route("/challenges/<slug>/submissions", "POST", summary="Submit a solution",
@@ -123,7 +111,8 @@ def submit_solution(slug: str):
                              filename=filename, blobs=get_blobstore(),
                              enqueue=get_queue(current_app).enqueue, ip=request.remote_addr)
     out = _submission_out(sub.id, g.developer)
-    return _ok(out, 201, Location=url_for("challenge_api.submission_json", submission_id=sub.id))
+    return json_ok(out, 201,
+                   Location=url_for("challenge_api.submission_json", submission_id=sub.id))
 
 
 def _upload() -> tuple[bytes, str]:
@@ -155,7 +144,7 @@ def submission_json(submission_id: int):
     """One of the caller's own submissions (404 for anyone else's)."""
     if submission_id > MAX_DB_ID:
         raise NotFound(f"no submission {submission_id}")
-    return _ok(_submission_out(submission_id, g.developer))
+    return json_ok(_submission_out(submission_id, g.developer))
 
 
 @api.route("/activities/<key>/package", "GET", summary="Download an approved game",
