@@ -155,17 +155,27 @@ def streak(records: list[SessionRecord], today: date) -> tuple[int, int]:
     return current, longest
 
 
-def mcid_flags(records: list[SessionRecord]) -> dict[str, dict[str, Any]]:
-    """Per metric: baseline (first 3 sessions) vs recent (last 3) change, the MCID and whether
-    the change is an improvement or a decline beyond it."""
-    recs = _sorted(records)
+def _mcid_series(recs: list[SessionRecord]) -> dict[str, tuple[list[float], float]]:
+    """Per MCID metric with at least ``2 * RECENT_N`` sessions: its values in the order of
+    ``recs`` (already sorted by day) and its MCID from the baseline (first ``RECENT_N``)."""
     out = {}
     for metric in MCID_RULES:
         vals = [r.metrics[metric] for r in recs if metric in r.metrics]
-        if len(vals) < 2 * RECENT_N:
-            continue
+        if len(vals) >= 2 * RECENT_N:
+            out[metric] = (vals, mcid_for(metric, np.array(vals[:RECENT_N])))
+    return out
+
+
+def mcid_flags(records: list[SessionRecord]) -> dict[str, dict[str, Any]]:
+    """Per metric: baseline (first 3 sessions) vs recent (last 3) change, the MCID and whether
+    the change is an improvement or a decline beyond it."""
+    return _mcid_flags(_mcid_series(_sorted(records)))
+
+
+def _mcid_flags(series: dict[str, tuple[list[float], float]]) -> dict[str, dict[str, Any]]:
+    out = {}
+    for metric, (vals, mcid) in series.items():
         base, recent = np.array(vals[:RECENT_N]), np.array(vals[-RECENT_N:])
-        mcid = mcid_for(metric, base)
         change = float(recent.mean() - base.mean())
         better = change if MCID_RULES[metric].higher_is_better else -change
         out[metric] = {"baseline": float(base.mean()), "recent": float(recent.mean()),
@@ -178,6 +188,11 @@ def alerts(records: list[SessionRecord], today: date, no_session_days: int = NO_
     """Decline (last 3 sessions worse than the 3 before by at least the MCID), no session for
     ``no_session_days`` days, and a stop for pain in the last session."""
     recs = _sorted(records)
+    return _alerts(recs, today, no_session_days, _mcid_series(recs))
+
+
+def _alerts(recs: list[SessionRecord], today: date, no_session_days: int,
+            series: dict[str, tuple[list[float], float]]) -> list[Alert]:
     out: list[Alert] = []
     if not recs:
         return out
@@ -186,12 +201,9 @@ def alerts(records: list[SessionRecord], today: date, no_session_days: int = NO_
         out.append(Alert("no_session", f"no session for {gap} days (last on {recs[-1].day.isoformat()})"))
     if recs[-1].quit_reason in PAIN_REASONS:
         out.append(Alert("pain_stop", f"the last session ({recs[-1].day.isoformat()}) was stopped for pain"))
-    for metric, rule in MCID_RULES.items():
-        vals = [r.metrics[metric] for r in recs if metric in r.metrics]
-        if len(vals) < 2 * RECENT_N:
-            continue
+    for metric, (vals, mcid) in series.items():
+        rule = MCID_RULES[metric]
         prev, recent = np.array(vals[-2 * RECENT_N:-RECENT_N]), np.array(vals[-RECENT_N:])
-        mcid = mcid_for(metric, np.array(vals[:RECENT_N]))
         worse = (prev.mean() - recent.mean()) if rule.higher_is_better else (recent.mean() - prev.mean())
         if worse >= mcid:
             out.append(Alert("decline", f"{rule.label} fell from {prev.mean():.1f} to {recent.mean():.1f} "
@@ -212,6 +224,7 @@ def progress_report(records: list[SessionRecord] | list[dict], sessions_per_week
     start = start or (recs[0].day if recs else today)
     trends = {m: trend(recs, m) for m in MCID_RULES}
     current, longest = streak(recs, today)
+    series = _mcid_series(recs)  # sorted once; shared by the MCID flags and the decline alerts
     return {
         "sessions": len(recs),
         "trends": {m: asdict(t) | {"significant": t.significant} for m, t in trends.items() if t},
@@ -220,7 +233,7 @@ def progress_report(records: list[SessionRecord] | list[dict], sessions_per_week
                       for w in adherence(recs, sessions_per_week, start, today)],
         "streak_days": current,
         "longest_streak_days": longest,
-        "mcid": mcid_flags(recs),
-        "alerts": [asdict(a) for a in alerts(recs, today)],
+        "mcid": _mcid_flags(series),
+        "alerts": [asdict(a) for a in _alerts(recs, today, NO_SESSION_DAYS, series)],
         "quit_reasons": quit_reasons(recs),
     }
