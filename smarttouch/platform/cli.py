@@ -375,12 +375,10 @@ def export() -> None:
               help="File to write the FHIR JSON Bundle to.")
 def export_fhir(code: str, start: Any, end: Any, identified: bool, out: str) -> None:
     """Write a patient's HL7 FHIR R4 Bundle (plan, goals, session metrics, devices)."""
-    from zoneinfo import ZoneInfo
-
     from .blobstore import get_blobstore
     from .db import session_scope
     from .fhir.codes import DEFAULT_BASE
-    from .i18n import local_today
+    from .i18n import hub_tz, local_today
     from .services import fhir_export
     from .services.errors import ServiceError
 
@@ -392,7 +390,7 @@ def export_fhir(code: str, start: Any, end: Any, identified: bool, out: str) -> 
                 session, patient=patient, actor=None, store=get_blobstore(app),
                 today=local_today(), identified=identified,
                 start=start.date() if start else None, end=end.date() if end else None,
-                tz=ZoneInfo(app.config["TIMEZONE"]),
+                tz=hub_tz(),
                 base=app.config.get("FHIR_BASE_URL") or DEFAULT_BASE, via="cli", commit=False)
             text = fhir_export.bundle_json(bundle).encode("utf-8")
             size = _write_atomic(out, lambda fh: fh.write(text))
@@ -408,12 +406,10 @@ def export_fhir(code: str, start: Any, end: Any, identified: bool, out: str) -> 
               help="ZIP file to write (profile, plan, sessions, recordings, audit, FHIR).")
 def export_archive(code: str, out: str) -> None:
     """Write ALL of a patient's data as one ZIP archive (GDPR access/portability request)."""
-    from zoneinfo import ZoneInfo
-
     from .blobstore import get_blobstore
     from .db import session_scope
     from .fhir.codes import DEFAULT_BASE
-    from .i18n import local_today
+    from .i18n import hub_tz, local_today
     from .services import data_rights, fhir_export
     from .services.errors import ServiceError
 
@@ -426,7 +422,7 @@ def export_archive(code: str, out: str) -> None:
             def write(fh: Any) -> None:
                 summary.append(data_rights.write_archive(
                     session, patient=patient, actor=None, store=get_blobstore(app), out=fh,
-                    today=local_today(), tz=ZoneInfo(app.config["TIMEZONE"]),
+                    today=local_today(), tz=hub_tz(),
                     base=app.config.get("FHIR_BASE_URL") or DEFAULT_BASE, via="cli",
                     commit=False))
 

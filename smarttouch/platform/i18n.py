@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, request, session
 from flask_babel import format_date, format_datetime, get_locale, to_user_timezone
@@ -48,3 +49,8 @@ def init_app(app: Flask) -> None:
 def local_today() -> date:
     """Today's date in the hub's time zone (``SMARTTOUCH_TIMEZONE``)."""
     return to_user_timezone(utcnow()).date()
+
+
+def hub_tz() -> ZoneInfo:
+    """The hub's time zone (``SMARTTOUCH_TIMEZONE``), for grouping sessions by local day."""
+    return ZoneInfo(current_app.config["TIMEZONE"])

@@ -6,21 +6,15 @@ the models refuse ORM updates and deletes too).
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
+from flask import Response, render_template, request, stream_with_context
 
-from flask import Response, current_app, render_template, request, stream_with_context
-from flask_login import current_user
-
-from ..auth.access import role_required
+from ..auth.access import role_required, signed_in_user
 from ..db import get_session
+from ..i18n import hub_tz
 from ..models import Role, utcnow
 from ..services import audit, audit_search
 from ..services.errors import Invalid
 from . import bp
-
-
-def _tz() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
 
 
 @bp.get("/audit")
@@ -32,7 +26,7 @@ def audit_trail():
         filt = audit_search.parse_filter(request.args)
     except Invalid as exc:
         filt, error = audit_search.AuditFilter(), exc.message
-    page = audit_search.search(db, filt=filt, tz=_tz(),
+    page = audit_search.search(db, filt=filt, tz=hub_tz(),
                                page=request.args.get("page", 1, type=int) or 1)
     return render_template("admin/audit.html", page=page, filt=filt, error=error,
                            actions=audit_search.known_actions(db)), 400 if error else 200
@@ -43,10 +37,10 @@ def audit_trail():
 def audit_csv():
     db = get_session()
     filt = audit_search.parse_filter(request.args)
-    audit.record(db, action="audit.exported", actor=current_user._get_current_object(),
+    audit.record(db, action="audit.exported", actor=signed_in_user(),
                  ip=request.remote_addr, details={"filter": filt.as_query()})
     db.commit()
-    lines = audit_search.csv_lines(audit_search.iter_events(db, filt=filt, tz=_tz()))
+    lines = audit_search.csv_lines(audit_search.iter_events(db, filt=filt, tz=hub_tz()))
     stamp = utcnow().strftime("%Y%m%d-%H%M%S")
     return Response(stream_with_context(lines), mimetype="text/csv",
                     headers={"Content-Disposition":

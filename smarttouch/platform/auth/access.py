@@ -20,6 +20,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 PUBLIC_ENDPOINTS = {"static"}
 
 
+def signed_in_user() -> User:
+    """The logged-in :class:`User` itself (not Flask-Login's proxy), for services and audit."""
+    return current_user._get_current_object()  # type: ignore[attr-defined]
+
+
 def public(view: F) -> F:
     """Mark a view as reachable without logging in."""
     view._smarttouch_public = True  # type: ignore[attr-defined]

@@ -10,7 +10,7 @@ from ..db import get_session
 from ..models import utcnow
 from ..services import throttle, users
 from . import bp
-from .access import public, safe_next
+from .access import public, safe_next, signed_in_user
 from .forms import LoginForm, LogoutForm
 
 
@@ -76,7 +76,7 @@ def logout():
         return redirect(url_for("auth.login"))
     form = LogoutForm()
     if request.method == "POST" and form.validate_on_submit():
-        users.record_logout(get_session(), user=current_user._get_current_object(),
+        users.record_logout(get_session(), user=signed_in_user(),
                             ip=request.remote_addr)
         logout_user()
         session.clear()

@@ -4,20 +4,18 @@ who may download, consent, donate or erase."""
 from __future__ import annotations
 
 import tempfile
-from zoneinfo import ZoneInfo
 
 from flask import (current_app, flash, redirect, render_template, request, send_file,
                    url_for)
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user
 from sqlmodel import col, select
 
-from ..auth.access import role_required
+from ..auth.access import role_required, signed_in_user
 from ..blobstore import get_blobstore
 from ..db import get_session
 from ..fhir.codes import DEFAULT_BASE
-from ..i18n import local_today
+from ..i18n import hub_tz, local_today
 from ..models import Patient, Role
 from ..services import data_rights, donation, erasure, patients
 from ..services.errors import Conflict, Invalid
@@ -27,16 +25,12 @@ from .forms import ArchiveForm, ConsentForm, DonateForm, EraseForm, WithdrawCons
 ADMIN_LIST_LIMIT = 500
 
 
-def _user():
-    return current_user._get_current_object()
-
-
 def _send_archive(patient: Patient):
     """Build the archive into a spooled temporary file and send it as a download."""
     out = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)
     data_rights.write_archive(
-        get_session(), patient=patient, actor=_user(), store=get_blobstore(), out=out,
-        today=local_today(), tz=ZoneInfo(current_app.config["TIMEZONE"]),
+        get_session(), patient=patient, actor=signed_in_user(), store=get_blobstore(), out=out,
+        today=local_today(), tz=hub_tz(),
         base=current_app.config.get("FHIR_BASE_URL") or DEFAULT_BASE, via="web",
         ip=request.remote_addr)
     out.seek(0)
@@ -48,7 +42,7 @@ def _send_archive(patient: Patient):
 @role_required(Role.therapist, Role.admin)
 def index():
     db = get_session()
-    user = _user()
+    user = signed_in_user()
     stmt = select(Patient).order_by(col(Patient.code))
     if user.role == Role.therapist:
         stmt = stmt.where(Patient.therapist_id == user.id)
@@ -60,7 +54,7 @@ def index():
 @role_required(Role.patient)
 def mine():
     db = get_session()
-    patient = patients.patient_of_user(db, user=_user())
+    patient = patients.patient_of_user(db, user=signed_in_user())
     consent = donation.active_consent(db, patient=patient) if patient else None
     return render_template("datarights/mine.html", patient=patient, consent=consent,
                            archive_form=ArchiveForm())
@@ -69,14 +63,14 @@ def mine():
 @bp.post("/me/archive")
 @role_required(Role.patient)
 def my_archive():
-    patient = patients.patient_of_user(get_session(), user=_user())
+    patient = patients.patient_of_user(get_session(), user=signed_in_user())
     if patient is None or not ArchiveForm().validate_on_submit():
         return redirect(url_for("datarights.mine"))
     return _send_archive(patient)
 
 
 def _patient(patient_id: int) -> Patient:
-    return patients.get_patient_for(get_session(), user=_user(), patient_id=patient_id)
+    return patients.get_patient_for(get_session(), user=signed_in_user(), patient_id=patient_id)
 
 
 @bp.get("/patients/<int:patient_id>")
@@ -84,7 +78,7 @@ def _patient(patient_id: int) -> Patient:
 def patient_page(patient_id: int):
     db = get_session()
     patient = _patient(patient_id)
-    user = _user()
+    user = signed_in_user()
     own = user.role == Role.therapist and patient.therapist_id == user.id
     return render_template(
         "datarights/patient.html", patient=patient, own=own,
@@ -111,7 +105,7 @@ def record_consent(patient_id: int):
     form = ConsentForm()
     if form.validate_on_submit():
         try:
-            donation.record_consent(get_session(), patient=patient, therapist=_user(),
+            donation.record_consent(get_session(), patient=patient, therapist=signed_in_user(),
                                     evidence=form.evidence.data or "", ip=request.remote_addr)
         except (Invalid, Conflict) as exc:
             flash(exc.message, "error")
@@ -128,7 +122,7 @@ def withdraw_consent(patient_id: int):
     patient = _patient(patient_id)
     if WithdrawConsentForm().validate_on_submit():
         try:
-            donation.withdraw_consent(get_session(), patient=patient, therapist=_user(),
+            donation.withdraw_consent(get_session(), patient=patient, therapist=signed_in_user(),
                                       ip=request.remote_addr)
         except Invalid as exc:
             flash(exc.message, "error")
@@ -144,7 +138,7 @@ def donate(patient_id: int):
     patient = _patient(patient_id)
     if DonateForm().validate_on_submit():
         try:
-            n = donation.donate_sessions(get_session(), patient=patient, therapist=_user(),
+            n = donation.donate_sessions(get_session(), patient=patient, therapist=signed_in_user(),
                                          ip=request.remote_addr)
         except Invalid as exc:
             flash(exc.message, "error")
@@ -158,12 +152,12 @@ def donate(patient_id: int):
 def erase(patient_id: int):
     db = get_session()
     patient = _patient(patient_id)
-    if not erasure.may_erase(_user(), patient):
+    if not erasure.may_erase(signed_in_user(), patient):
         return redirect(url_for("datarights.patient_page", patient_id=patient.id))
     form = EraseForm()
     if form.validate_on_submit():
         try:
-            report = erasure.erase_patient(db, patient=patient, actor=_user(),
+            report = erasure.erase_patient(db, patient=patient, actor=signed_in_user(),
                                            store=get_blobstore(),
                                            confirm_code=form.confirm_code.data or "",
                                            ip=request.remote_addr)

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Response, current_app, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
+from ..auth.access import signed_in_user
 from ..blobstore import get_blobstore
 from ..db import get_session
-from ..i18n import local_today
+from ..i18n import hub_tz, local_today
 from ..models import utcnow
 from ..services import fhir_export, patients
 from ..services.errors import Invalid, ServiceError
@@ -84,12 +84,12 @@ def _base() -> str:
 def everything(patient_id: int) -> Response:
     """The patient's Bundle. Query: ``start``, ``end`` (local dates), ``identified``."""
     db = get_session()
-    user = current_user._get_current_object()
+    user = signed_in_user()
     patient = patients.get_patient_for(db, user=user, patient_id=patient_id)
     bundle = fhir_export.export_bundle(
         db, patient=patient, actor=user, store=get_blobstore(), today=local_today(),
         identified=_flag_arg("identified"), start=_date_arg("start"), end=_date_arg("end"),
-        tz=ZoneInfo(current_app.config["TIMEZONE"]), base=_base(), via="api",
+        tz=hub_tz(), base=_base(), via="api",
         ip=request.remote_addr)
     response = _fhir_response(fhir_export.bundle_json(bundle, indent=None))
     response.headers["Content-Disposition"] = (

@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from .. import charts
-from ..auth.access import public, safe_next
+from ..auth.access import public, safe_next, signed_in_user
 from ..db import get_session
 from ..developer.routes import render_challenge_list
 from ..i18n import LANGUAGES
@@ -24,7 +24,7 @@ from .forms import LanguageForm
 def index():
     """Each role's home: the caseload, the patient portal, the open challenges, accounts."""
     db = get_session()
-    user = current_user._get_current_object()
+    user = signed_in_user()
     if user.role == Role.therapist:
         return render_caseload()
     if user.role == Role.patient:
@@ -43,7 +43,7 @@ def set_language():
     if form.validate_on_submit() and form.language.data in LANGUAGES:
         session["locale"] = form.language.data
         if current_user.is_authenticated:
-            users.set_locale(get_session(), user=current_user._get_current_object(),
+            users.set_locale(get_session(), user=signed_in_user(),
                              locale=form.language.data)
     return redirect(safe_next(form.next.data) or url_for("home.index"))
 

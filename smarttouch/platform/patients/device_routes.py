@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from ..auth.access import role_required
+from ..auth.access import role_required, signed_in_user
 from ..db import get_session
 from ..models import Role
 from ..services import devices, patients
@@ -15,17 +14,13 @@ from . import bp
 from .forms import PairingCodeForm, RevokeDeviceForm
 
 
-def _user():
-    return current_user._get_current_object()
-
-
 def _page(patient_id: int, code: str | None = None, expires_at=None, status: int = 200):
     db = get_session()
-    patient = patients.get_patient_for(db, user=_user(), patient_id=patient_id)
-    patients.require_own_patient(_user(), patient)
+    patient = patients.get_patient_for(db, user=signed_in_user(), patient_id=patient_id)
+    patients.require_own_patient(signed_in_user(), patient)
     return render_template(
         "patients/devices.html", patient=patient,
-        devices=devices.list_devices(db, actor=_user(), patient_id=patient.id),
+        devices=devices.list_devices(db, actor=signed_in_user(), patient_id=patient.id),
         code=code, expires_at=expires_at, pairing_form=PairingCodeForm(),
         revoke_form=RevokeDeviceForm()), status
 
@@ -41,7 +36,7 @@ def devices_page(patient_id: int):
 def create_pairing_code(patient_id: int):
     if not PairingCodeForm().validate_on_submit():
         return _page(patient_id, status=400)
-    code, expires_at = devices.create_pairing_code(get_session(), actor=_user(),
+    code, expires_at = devices.create_pairing_code(get_session(), actor=signed_in_user(),
                                                    patient_id=patient_id,
                                                    ip=request.remote_addr)
     return _page(patient_id, code=code, expires_at=expires_at)
@@ -53,7 +48,7 @@ def revoke_device(device_id: int):
     db = get_session()
     if not RevokeDeviceForm().validate_on_submit():
         return redirect(url_for("patients.index"))
-    device = devices.revoke_device(db, actor=_user(), device_id=device_id,
+    device = devices.revoke_device(db, actor=signed_in_user(), device_id=device_id,
                                    ip=request.remote_addr)
     flash(_("Device revoked: it can no longer send sessions."), "success")
     return redirect(url_for("patients.devices_page", patient_id=device.patient_id))

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from ..auth.access import role_required
+from ..auth.access import role_required, signed_in_user
 from ..db import get_session
 from ..formutil import choices
 from ..models import Activity, AssignmentUpdate, Role
@@ -17,10 +16,6 @@ from ..services.plans import validate_assignment
 from ..vocab import activity_title
 from . import bp
 from .forms import AssignmentForm, EditAssignmentForm, EndAssignmentForm
-
-
-def _user():
-    return current_user._get_current_object()
 
 
 def _plan_fields(form: AssignmentForm) -> dict:
@@ -36,15 +31,15 @@ def _plan_fields(form: AssignmentForm) -> dict:
 @role_required(Role.therapist)
 def new_assignment(patient_id: int):
     db = get_session()
-    patient = patients.get_patient_for(db, user=_user(), patient_id=patient_id)
-    patients.require_own_patient(_user(), patient)
+    patient = patients.get_patient_for(db, user=signed_in_user(), patient_id=patient_id)
+    patients.require_own_patient(signed_in_user(), patient)
     form = AssignmentForm()
     activities = catalogue.list_activities(db)
     form.activity_id.choices = choices((a.id, activity_title(a)) for a in activities)
     if form.validate_on_submit():
         try:
             data = validate_assignment(activity_id=form.activity_id.data, **_plan_fields(form))
-            plans.create_assignment(db, therapist=_user(), patient=patient, data=data,
+            plans.create_assignment(db, therapist=signed_in_user(), patient=patient, data=data,
                                     ip=request.remote_addr)
         except Invalid as exc:
             flash(exc.message, "error")
@@ -60,7 +55,7 @@ def new_assignment(patient_id: int):
 @role_required(Role.therapist)
 def edit_assignment(assignment_id: int):
     db = get_session()
-    assignment, patient = plans.get_assignment_for(db, therapist=_user(),
+    assignment, patient = plans.get_assignment_for(db, therapist=signed_in_user(),
                                                    assignment_id=assignment_id)
     activity = db.get(Activity, assignment.activity_id)
     form = EditAssignmentForm(obj=assignment if request.method == "GET" else None)
@@ -71,7 +66,7 @@ def edit_assignment(assignment_id: int):
         # an optional field left empty removes its value (audited as old -> none)
         cleared = {f for f in plans.CLEARABLE_FIELDS if fields[f] is None}
         try:
-            plans.update_assignment(db, therapist=_user(), assignment=assignment,
+            plans.update_assignment(db, therapist=signed_in_user(), assignment=assignment,
                                     changes=AssignmentUpdate(**fields), clear=cleared,
                                     ip=request.remote_addr)
         except Invalid as exc:
@@ -88,10 +83,10 @@ def edit_assignment(assignment_id: int):
 @role_required(Role.therapist)
 def end_assignment(assignment_id: int):
     db = get_session()
-    assignment, patient = plans.get_assignment_for(db, therapist=_user(),
+    assignment, patient = plans.get_assignment_for(db, therapist=signed_in_user(),
                                                    assignment_id=assignment_id)
     if EndAssignmentForm().validate_on_submit():
-        plans.end_assignment(db, therapist=_user(), assignment=assignment,
+        plans.end_assignment(db, therapist=signed_in_user(), assignment=assignment,
                              ip=request.remote_addr)
         flash(_("Exercise ended."), "success")
     return redirect(url_for("patients.detail", patient_id=patient.id))

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from babel import dates as babel_dates
 from flask_babel import get_locale, get_timezone, gettext as _
-from flask_login import current_user
 
-from ..auth.access import role_required
+from ..auth.access import role_required, signed_in_user
 from ..db import get_session
-from ..i18n import local_today
+from ..i18n import hub_tz, local_today
 from ..models import Role
 from ..services import alerts, caseload, dashboard, patients, plans
 from ..services.errors import Conflict, Invalid
@@ -25,14 +24,6 @@ from .labels import ALERT_KINDS, METRICS, UNITS
 SESSIONS_SHOWN = 60
 
 
-def _user():
-    return current_user._get_current_object()
-
-
-def hub_tz() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
-
-
 def render_caseload():
     """The therapist's patient list (also the therapist's home page)."""
     query = request.args.get("q", "")[:100]
@@ -40,7 +31,7 @@ def render_caseload():
     sort = sort if sort in caseload.SORT_KEYS else "code"
     descending = request.args.get("dir") == "desc"
     conditions = {k: str(v) for k, v in CONDITIONS.items()}
-    rows = caseload.caseload(get_session(), therapist=_user(), today=local_today(), tz=hub_tz(),
+    rows = caseload.caseload(get_session(), therapist=signed_in_user(), today=local_today(), tz=hub_tz(),
                              query=query, sort=sort, descending=descending,
                              condition_labels=conditions)
     # translated once per page, not once per row (a caseload may have hundreds of rows)
@@ -77,7 +68,7 @@ def create():
                                     condition=form.condition.data,
                                     affected_side=form.affected_side.data,
                                     birth_year=form.birth_year.data, notes=form.notes.data or "")
-            patient = patients.create_patient(db, therapist=_user(), data=data,
+            patient = patients.create_patient(db, therapist=signed_in_user(), data=data,
                                               ip=request.remote_addr)
         except (Invalid, Conflict) as exc:
             form.code.errors = [*form.code.errors, exc.message]
@@ -107,7 +98,7 @@ def _charts(overview: dashboard.PatientOverview, tz: ZoneInfo) -> list:
 @role_required(Role.therapist, Role.patient, Role.admin)
 def detail(patient_id: int):
     db = get_session()
-    user = _user()
+    user = signed_in_user()
     patient = patients.get_patient_for(db, user=user, patient_id=patient_id)
     is_own_therapist = user.role == Role.therapist and patient.therapist_id == user.id
     tz = hub_tz()
@@ -133,6 +124,6 @@ def acknowledge_alert(alert_id: int):
     if not AcknowledgeAlertForm().validate_on_submit():
         flash(_("The form expired. Please try again."), "error")
         return redirect(url_for("patients.index"))
-    alert = alerts.acknowledge(db, therapist=_user(), alert_id=alert_id, ip=request.remote_addr)
+    alert = alerts.acknowledge(db, therapist=signed_in_user(), alert_id=alert_id, ip=request.remote_addr)
     flash(_("Alert acknowledged."), "success")
     return redirect(url_for("patients.detail", patient_id=alert.patient_id) + "#alerts")

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
-from flask import current_app, render_template
-from flask_login import current_user
+from flask import render_template
 
-from ..auth.access import role_required
+from ..auth.access import role_required, signed_in_user
 from ..db import get_session
-from ..i18n import local_today
+from ..i18n import hub_tz, local_today
 from ..models import Role
 from ..patients import figures
 from ..services import dashboard, patients
@@ -24,11 +22,11 @@ PORTAL_PERIOD = "12w"
 def render_portal():
     """The logged-in patient's week plan, progress, streak, badges and messages."""
     db = get_session()
-    patient = patients.patient_of_user(db, user=current_user._get_current_object())
+    patient = patients.patient_of_user(db, user=signed_in_user())
     today = local_today()
     if patient is None:
         return render_template("portal/index.html", patient=None, plan=[])
-    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    tz = hub_tz()
     ov = dashboard.patient_overview(db, patient=patient, today=today, tz=tz,
                                     period=PORTAL_PERIOD, sync_alerts=False)
     plan = [(a, act) for a, act in ov.assignments if a.is_current(today)]

@@ -4,14 +4,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
-from flask import Response, current_app, render_template, request
+from flask import Response, render_template, request
 from flask_login import current_user
 
-from ..auth.access import role_required
+from ..auth.access import role_required, signed_in_user
 from ..db import get_session
-from ..i18n import local_today
+from ..i18n import hub_tz, local_today
 from ..models import Role, utcnow
 from ..services import audit, patients, reports
 from ..services.errors import Invalid
@@ -24,13 +23,13 @@ DEFAULT_DAYS = 28
 
 def _report(patient_id: int, form: ReportForm):
     db = get_session()
-    patient = patients.get_patient_for(db, user=current_user._get_current_object(),
+    patient = patients.get_patient_for(db, user=signed_in_user(),
                                        patient_id=patient_id)
     if not form.validate():
         raise Invalid("; ".join(f"{form[name].label.text}: {' '.join(errs)}"
                                 for name, errs in form.errors.items()))
     report = reports.period_report(db, patient=patient, start=form.start.data,
-                                   end=form.end.data, tz=ZoneInfo(current_app.config["TIMEZONE"]))
+                                   end=form.end.data, tz=hub_tz())
     return db, patient, report
 
 
@@ -43,7 +42,7 @@ def _form() -> ReportForm:
 
 
 def _audit_download(db, patient, report, fmt: str) -> None:
-    audit.record(db, action="report.downloaded", actor=current_user._get_current_object(),
+    audit.record(db, action="report.downloaded", actor=signed_in_user(),
                  patient_id=patient.id, target_type="patient", target_id=patient.id,
                  details={"format": fmt, "start": report.start, "end": report.end},
                  ip=request.remote_addr)
@@ -63,7 +62,7 @@ def report_page(patient_id: int):
         error = None
     except Invalid as exc:
         patient = patients.get_patient_for(get_session(), patient_id=patient_id,
-                                           user=current_user._get_current_object())
+                                           user=signed_in_user())
         report, error = None, exc.message
     args = {"start": form.start.data.isoformat() if form.start.data else "",
             "end": form.end.data.isoformat() if form.end.data else ""}

@@ -5,9 +5,8 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
-from ..auth.access import reviewer_required
+from ..auth.access import reviewer_required, signed_in_user
 from ..blobstore import get_blobstore
 from ..db import get_session
 from ..formutil import choices
@@ -19,14 +18,10 @@ from . import bp
 from .forms import AnalyzerChoiceForm, DecisionForm
 
 
-def _user():
-    return current_user._get_current_object()
-
-
 @bp.route("/review")
 @reviewer_required
 def queue():
-    items = review.review_queue(get_session(), reviewer=_user())
+    items = review.review_queue(get_session(), reviewer=signed_in_user())
     return render_template("review/queue.html", items=items)
 
 
@@ -38,7 +33,7 @@ def detail(submission_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            review.decide(db, reviewer=_user(), submission_id=submission_id,
+            review.decide(db, reviewer=signed_in_user(), submission_id=submission_id,
                           decision=form.decision.data, note=form.note.data or "",
                           ip=request.remote_addr)
         except Invalid as exc:
@@ -49,7 +44,7 @@ def detail(submission_id: int):
             return redirect(url_for("review.detail", submission_id=submission_id))
     elif form.errors:
         status = 400
-    ctx = review.review_context(db, reviewer=_user(), submission_id=submission_id,
+    ctx = review.review_context(db, reviewer=signed_in_user(), submission_id=submission_id,
                                 blobs=get_blobstore(), now=utcnow())
     return render_template("review/detail.html", form=form, **ctx), status
 
@@ -84,7 +79,7 @@ def choose_analyzer(movement: str):
     if not form.validate_on_submit():
         abort(400)
     try:
-        review.choose_analyzer(db, reviewer=_user(), movement=movement,
+        review.choose_analyzer(db, reviewer=signed_in_user(), movement=movement,
                                submission_id=form.submission_id.data or None,
                                ip=request.remote_addr)
     except Invalid as exc:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from flask import render_template
-from flask_login import current_user
 from sqlmodel import select
 
-from ..auth.access import role_required
+from ..auth.access import role_required, signed_in_user
 from ..blobstore import get_blobstore
 from ..db import get_session
 from ..models import Activity, Assignment, Device, ExerciseSession, Role, SessionMetrics
@@ -25,7 +24,7 @@ def detail(session_id: int):
     if row is None:
         raise NotFound(f"session {session_id} not found")
     try:
-        patient = patients.get_patient_for(db, user=current_user._get_current_object(),
+        patient = patients.get_patient_for(db, user=signed_in_user(),
                                            patient_id=row.patient_id)
     except NotFound:
         raise NotFound(f"session {session_id} not found") from None

@@ -9,9 +9,8 @@ import re
 from flask import (abort, current_app, flash, redirect, render_template, request, send_file,
                    url_for)
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from ..auth.access import role_required
+from ..auth.access import role_required, signed_in_user
 from ..blobstore import BlobNotFound, get_blobstore
 from ..db import get_session
 from ..jobstore import get_queue
@@ -26,10 +25,6 @@ ARTIFACT_NAME = re.compile(r"^(public|hidden)/[A-Za-z0-9][A-Za-z0-9._-]{0,80}\.p
 ACTIVE_STATES = ("queued", "running")
 
 
-def _user():
-    return current_user._get_current_object()
-
-
 @bp.route("/challenges/<slug>/submit", methods=["GET", "POST"])
 @role_required(Role.developer)
 def submit(slug: str):
@@ -41,7 +36,7 @@ def submit(slug: str):
         upload = form.solution.data
         data = upload.read(submissions.MAX_UPLOAD_BYTES + 1)
         try:
-            sub = submissions.submit(db, developer=_user(), challenge=challenge, upload=data,
+            sub = submissions.submit(db, developer=signed_in_user(), challenge=challenge, upload=data,
                                      filename=upload.filename or "upload.zip",
                                      blobs=get_blobstore(),
                                      enqueue=get_queue(current_app).enqueue,
@@ -58,7 +53,7 @@ def submit(slug: str):
             return redirect(url_for("submissions.detail", submission_id=sub.id))
     elif form.errors:
         status = 400
-    quota = submissions.quota(db, developer=_user(), challenge=challenge, now=utcnow())
+    quota = submissions.quota(db, developer=signed_in_user(), challenge=challenge, now=utcnow())
     return render_template("submissions/submit.html", challenge=challenge, form=form,
                            quota=quota, is_open=challenge.is_open(utcnow())), status
 
@@ -66,7 +61,7 @@ def submit(slug: str):
 @bp.route("/submissions")
 @role_required(Role.developer)
 def mine():
-    rows = submissions.list_for_developer(get_session(), developer=_user())
+    rows = submissions.list_for_developer(get_session(), developer=signed_in_user())
     return render_template("submissions/mine.html", rows=rows)
 
 
@@ -74,10 +69,10 @@ def mine():
 @role_required(Role.developer, Role.therapist, Role.admin)
 def detail(submission_id: int):
     db = get_session()
-    sub, sol, ch = submissions.get_for(db, user=_user(), submission_id=submission_id)
+    sub, sol, ch = submissions.get_for(db, user=signed_in_user(), submission_id=submission_id)
     scores = leaderboards.scores_by_submission(db, [sub.id])[sub.id]
     view = submissions.public_view(sub, sol, ch, scores,
-                                   for_reviewer=submissions.can_review(_user()))
+                                   for_reviewer=submissions.can_review(signed_in_user()))
     return render_template("submissions/detail.html", sub=sub, sol=sol, challenge=ch, view=view,
                            refresh=sub.status in ACTIVE_STATES)
 
@@ -85,7 +80,7 @@ def detail(submission_id: int):
 @bp.route("/submissions/<int:submission_id>/artifacts/<path:name>")
 @role_required(Role.developer, Role.therapist, Role.admin)
 def artifact(submission_id: int, name: str):
-    sub, _sol, _ch = submissions.get_for(get_session(), user=_user(), submission_id=submission_id)
+    sub, _sol, _ch = submissions.get_for(get_session(), user=signed_in_user(), submission_id=submission_id)
     key = (sub.artifacts or {}).get(name)
     if key is None or not ARTIFACT_NAME.match(name):
         abort(404)
@@ -127,7 +122,7 @@ def tokens():
     status = 200
     if form.validate_on_submit():
         try:
-            new_token, _row = api_tokens.create_token(db, user=_user(), label=form.label.data or "",
+            new_token, _row = api_tokens.create_token(db, user=signed_in_user(), label=form.label.data or "",
                                                       ip=request.remote_addr)
         except Invalid as exc:
             form.label.errors = [*form.label.errors, exc.message]
@@ -135,7 +130,7 @@ def tokens():
     elif form.errors:
         status = 400
     return render_template("submissions/tokens.html", form=form, new_token=new_token,
-                           tokens=api_tokens.list_tokens(db, user=_user()),
+                           tokens=api_tokens.list_tokens(db, user=signed_in_user()),
                            revoke_form=RevokeForm(), hub_url=request.host_url.rstrip("/")), status
 
 
@@ -145,6 +140,6 @@ def revoke_token(token_id: int):
     form = RevokeForm()
     if not form.validate_on_submit():
         abort(400)
-    api_tokens.revoke_token(get_session(), user=_user(), token_id=token_id, ip=request.remote_addr)
+    api_tokens.revoke_token(get_session(), user=signed_in_user(), token_id=token_id, ip=request.remote_addr)
     flash(_("The token was revoked; it no longer works."), "success")
     return redirect(url_for("submissions.tokens"))
