@@ -105,6 +105,16 @@ def test_leaderboard_for_web_users_and_not_patients(client, login_as, hub_challe
     assert client.get(f"/api/v1/challenges/{hub_challenge.slug}/leaderboard").status_code == 403
 
 
+def test_leaderboard_without_a_valid_token_is_401_with_the_reason(client, hub_challenge):
+    url = f"/api/v1/challenges/{hub_challenge.slug}/leaderboard"
+    missing = client.get(url)
+    assert missing.status_code == 401 and "Bearer" in missing.headers["WWW-Authenticate"]
+    assert "missing API token" in missing.get_json()["error"]["message"]
+    unknown = client.get(url, headers=_auth("stp_" + "x" * 40))
+    assert unknown.status_code == 401
+    assert "unknown or revoked API token" in unknown.get_json()["error"]["message"]
+
+
 def test_reference_rows_are_unranked(app, client, make_user, small_rep_counting, sandbox_ok):
     """Built-in challenge with its baselines: reference rows carry no rank or developer."""
     with Session(get_engine(app), expire_on_commit=False) as session:

@@ -16,7 +16,7 @@ from ..api.openapi import MAX_DB_ID, ApiRegistry, RawContent
 from ..blobstore import BlobNotFound, get_blobstore
 from ..db import get_session
 from ..jobstore import get_queue
-from ..models import Activity, Assignment, Role, utcnow
+from ..models import Activity, Assignment, Role, User, utcnow
 from ..services import api_tokens, leaderboards, submissions
 from ..services.errors import Forbidden, Invalid, NotFound
 from . import bp
@@ -56,19 +56,24 @@ def _no_store(response):
     return response
 
 
+def _developer_from_token() -> User:
+    """The active developer whose personal API token the request carries; 401 otherwise."""
+    token = bearer_token()
+    if token is None:
+        raise Unauthorized("missing API token: send Authorization: Bearer <token> (create "
+                           "one on your profile page, Personal API tokens)")
+    user = api_tokens.user_for_token(get_session(), token=token)
+    if user is None:
+        raise Unauthorized("unknown or revoked API token")
+    return user
+
+
 def developer_required(view):
     """Only requests with a valid personal API token of an active developer (``g.developer``)."""
 
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        token = bearer_token()
-        if token is None:
-            raise Unauthorized("missing API token: send Authorization: Bearer <token> (create "
-                               "one on your profile page, Personal API tokens)")
-        user = api_tokens.user_for_token(get_session(), token=token)
-        if user is None:
-            raise Unauthorized("unknown or revoked API token")
-        g.developer = user
+        g.developer = _developer_from_token()
         return view(*args, **kwargs)
 
     return wrapped
@@ -85,9 +90,7 @@ def leaderboard_json(slug: str):
         if current_user.role == Role.patient:
             raise Forbidden("patients have no access to leaderboards")
     else:
-        token = bearer_token()
-        if token is None or api_tokens.user_for_token(get_session(), token=token) is None:
-            raise Unauthorized("send a developer API token: Authorization: Bearer <token>")
+        _developer_from_token()
     db = get_session()
     challenge = leaderboards.get_published_challenge(db, slug=slug)
     board = leaderboards.build_leaderboard(db, challenge=challenge, now=utcnow())
