@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -185,26 +186,7 @@ class Garden(RepGame):
             pygame.draw.circle(surface, darken(ORANGE, 0.5), (sx + dx, int(self.sun_y) - 12), 5)
         for i in range(3):
             draw_cloud(surface, (i * 430 + self.t * 10) % (w + 300) - 150, h * (0.22 + 0.07 * i), 0.7)
-        ground = pygame.Rect(0, int(h * 0.6), w, h - int(h * 0.6))
-        surface.blit(gfx.vertical_gradient((w, ground.height), GRASS_TOP, GRASS_BOTTOM), ground.topleft)
-        fence = (236, 222, 196)
-        pygame.draw.rect(surface, darken(fence, 0.15), pygame.Rect(0, int(h * 0.575), w, 8))
-        pygame.draw.rect(surface, darken(fence, 0.15), pygame.Rect(0, int(h * 0.535), w, 8))
-        for x in range(10, w, 46):
-            post = pygame.Rect(x, int(h * 0.50), 22, int(h * 0.11))
-            pygame.draw.rect(surface, fence, post, border_top_left_radius=10, border_top_right_radius=10)
-            pygame.draw.rect(surface, darken(fence, 0.25), post, 2, border_top_left_radius=10, border_top_right_radius=10)
-        bed = pygame.Rect(int(w * 0.07), int(h * 0.64), int(w * 0.86), int(h * 0.33))
-        gfx.blit_shadow(surface, bed, radius=20, alpha=70)
-        pygame.draw.rect(surface, SOIL, bed, border_radius=26)
-        pygame.draw.rect(surface, darken(SOIL, 0.25), bed, 5, border_radius=26)
-        for row in range(3):
-            y = int(h * (0.745 + 0.085 * row)) + 10
-            pygame.draw.line(surface, darken(SOIL, 0.18), (bed.left + 24, y), (bed.right - 24, y), 4)
-        for i in range(40):
-            px = bed.left + 20 + (i * 137) % (bed.width - 40)
-            py = bed.top + 14 + (i * 71) % (bed.height - 28)
-            pygame.draw.ellipse(surface, darken(SOIL, 0.12 + 0.1 * (i % 3)), pygame.Rect(px, py, 10, 6))
+        surface.blit(_grounds((w, h)), (0, 0))
         for slot in range(SLOTS):
             self._plant(surface, slot)
         self.particles.draw(surface)
@@ -248,3 +230,32 @@ class Garden(RepGame):
                 a = k * math.pi / 3 + self.t * 0.2
                 pygame.draw.circle(surface, color, (int(top[0] + r * math.cos(a)), int(top[1] + r * math.sin(a))), r - 2)
             pygame.draw.circle(surface, YELLOW, (int(top[0]), int(top[1])), max(4, r - 5))
+
+
+@lru_cache(maxsize=4)
+def _grounds(size: tuple[int, int]) -> pygame.Surface:
+    """The static foreground (cached per canvas size in px): lawn, fence and the soil bed with its
+    rows and specks, on a transparent sky so the moving sun and clouds show above it."""
+    w, h = size
+    surf = pygame.Surface(size, pygame.SRCALPHA)
+    ground = pygame.Rect(0, int(h * 0.6), w, h - int(h * 0.6))
+    surf.blit(gfx.vertical_gradient((w, ground.height), GRASS_TOP, GRASS_BOTTOM), ground.topleft)
+    fence = (236, 222, 196)
+    pygame.draw.rect(surf, darken(fence, 0.15), pygame.Rect(0, int(h * 0.575), w, 8))
+    pygame.draw.rect(surf, darken(fence, 0.15), pygame.Rect(0, int(h * 0.535), w, 8))
+    for x in range(10, w, 46):
+        post = pygame.Rect(x, int(h * 0.50), 22, int(h * 0.11))
+        pygame.draw.rect(surf, fence, post, border_top_left_radius=10, border_top_right_radius=10)
+        pygame.draw.rect(surf, darken(fence, 0.25), post, 2, border_top_left_radius=10, border_top_right_radius=10)
+    bed = pygame.Rect(int(w * 0.07), int(h * 0.64), int(w * 0.86), int(h * 0.33))
+    gfx.blit_shadow(surf, bed, radius=20, alpha=70)
+    pygame.draw.rect(surf, SOIL, bed, border_radius=26)
+    pygame.draw.rect(surf, darken(SOIL, 0.25), bed, 5, border_radius=26)
+    for row in range(3):
+        y = int(h * (0.745 + 0.085 * row)) + 10
+        pygame.draw.line(surf, darken(SOIL, 0.18), (bed.left + 24, y), (bed.right - 24, y), 4)
+    for i in range(40):
+        px = bed.left + 20 + (i * 137) % (bed.width - 40)
+        py = bed.top + 14 + (i * 71) % (bed.height - 28)
+        pygame.draw.ellipse(surf, darken(SOIL, 0.12 + 0.1 * (i % 3)), pygame.Rect(px, py, 10, 6))
+    return surf
