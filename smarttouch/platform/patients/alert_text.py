@@ -8,7 +8,8 @@ from datetime import date
 from flask_babel import format_date, format_decimal, gettext as _
 
 from ..models import Alert
-from .labels import ALERT_KINDS, METRICS, UNITS, label
+from ..vocab import label
+from .labels import ALERT_KINDS, METRICS, UNITS
 
 
 def _day(value: object) -> date | None:

@@ -65,12 +65,6 @@ PLAN_FIELDS = {
 }
 
 
-def label(table: dict[str, object], key: str | None) -> str:
-    if key is None:
-        return "—"
-    return str(table.get(key, key))
-
-
 def quality_problems(flags: dict) -> list[str]:
     """Translated descriptions of the raised data-quality flags of a session."""
     out = []

@@ -8,12 +8,11 @@ from babel.dates import get_day_names
 from flask_babel import format_date, format_decimal, get_locale
 
 from ..charts import to_json
-from ..vocab import ACTIVITIES, MOVEMENTS
-from ..vocab import label as vocab_label
+from ..vocab import ACTIVITIES, MOVEMENTS, label
 from . import bp
 from .alert_text import alert_title, describe_alert
 from .calendar import calendar_view
-from .labels import ALERT_KINDS, METRICS, PLAN_FIELDS, QUIT_REASONS, SESSION_STATUSES, label
+from .labels import ALERT_KINDS, METRICS, PLAN_FIELDS, QUIT_REASONS, SESSION_STATUSES
 
 
 def plan_value(field: str, value: object) -> str:
@@ -21,7 +20,7 @@ def plan_value(field: str, value: object) -> str:
     if value is None or value == "":
         return "—"
     if field == "movement":
-        return vocab_label(MOVEMENTS, str(value))
+        return label(MOVEMENTS, str(value))
     if field in ("start_date", "end_date"):
         try:
             return format_date(date.fromisoformat(str(value)[:10]), "medium")
@@ -68,7 +67,7 @@ def _progress_helpers() -> dict[str, object]:
         "session_status_label": lambda k: label(SESSION_STATUSES, k),
         "plan_field_label": lambda k: label(PLAN_FIELDS, k),
         "plan_value": plan_value,
-        "activity_key_label": lambda k: vocab_label(ACTIVITIES, k),
+        "activity_key_label": lambda k: label(ACTIVITIES, k),
         "weekday_names": weekday_names,
         "dec": dec,
         "calendar_view": calendar_view,

@@ -19,11 +19,10 @@ from flask_babel import (format_date, format_datetime, format_decimal,  # noqa: 
                          gettext as _, ngettext)
 from fpdf import FPDF  # noqa: E402
 
-from ..patients.labels import METRICS, QUIT_REASONS, UNITS, label  # noqa: E402
+from ..patients.labels import METRICS, QUIT_REASONS, UNITS  # noqa: E402
 from ..patients.alert_text import alert_title, describe_alert  # noqa: E402
 from ..services.reports import PeriodReport  # noqa: E402
-from ..vocab import CONDITIONS, MOVEMENTS, activity_title  # noqa: E402
-from ..vocab import label as vocab_label  # noqa: E402
+from ..vocab import CONDITIONS, MOVEMENTS, activity_title, label  # noqa: E402
 
 FONT_DIR = os.path.join(matplotlib.get_data_path(), "fonts", "ttf")
 BLUE, GREY = "#0a4d8c", "#5b6670"
@@ -142,7 +141,7 @@ def render_pdf(report: PeriodReport, *, author: str, generated_at: datetime) -> 
     pdf.set_author(author)
     pdf.heading(_("Progress report"), 18)
     pdf.para(_("Patient %(code)s · %(condition)s", code=p.code,
-               condition=vocab_label(CONDITIONS, p.condition)))
+               condition=label(CONDITIONS, p.condition)))
     pdf.para(_("Period: %(period)s", period=period))
     pdf.para(_("Prepared by %(name)s on %(when)s", name=author,
                when=format_datetime(generated_at, "medium")))
@@ -152,7 +151,7 @@ def render_pdf(report: PeriodReport, *, author: str, generated_at: datetime) -> 
                  if a.start_date <= report.end and (a.end_date is None or a.end_date >= report.start)]
     if in_period:
         pdf.grid([_("Activity"), _("Movement"), _("Target ROM"), _("Dose"), _("Period")],
-                 [[activity_title(act), vocab_label(MOVEMENTS, a.movement),
+                 [[activity_title(act), label(MOVEMENTS, a.movement),
                    f"{a.target_rom_deg:.0f}°" + (f" ({_('max')} {a.max_rom_deg:.0f}°)" if a.max_rom_deg else ""),
                    _("%(sets)d × %(reps)d, %(per_week)d/week", sets=a.sets, reps=a.reps,
                      per_week=a.sessions_per_week),
