@@ -63,7 +63,8 @@ def fetch_verified(exercise: dict[str, Any], *, hub_url: str, token: str,
     if not sha:
         raise GameRefused(f"today's game {title!r} has no approved code hash in the plan: "
                           "it cannot be checked, so it will not run")
-    if inspect_cache(sha, cache_root) == "tampered":
+    state = inspect_cache(sha, cache_root)
+    if state == "tampered":
         discard_cached(sha, cache_root)
         raise GameRefused(
             f"the copy of {title!r} on this computer was changed after it was checked, so it "
@@ -71,7 +72,7 @@ def fetch_verified(exercise: dict[str, Any], *, hub_url: str, token: str,
             "smarttouch play again to download the approved version (tell your therapist if "
             "this happens again)")
     try:
-        return fetch_package(hub_url, token, key, sha, cache_root=cache_root)
+        return fetch_package(hub_url, token, key, sha, cache_root=cache_root, cache_state=state)
     except PackageTampered as exc:
         raise GameRefused(f"{title!r} could not be verified ({exc}), so it will not run and "
                           "nothing was played. Please tell your therapist") from None

@@ -8,7 +8,8 @@ paths, links or zip bombs) into ``<cache>/<sha256>/``, and re-checks the unpacke
 canonical hash every time before handing the folder to the game loader, so a corrupted or
 edited cache is detected and downloaded again.
 
-Self-contained (``requests`` and the challenges room's archive helpers): no Flask, no games.
+Self-contained (``requests``, the challenges room's archive helpers and ``.http``'s API prefix):
+no Flask, no games.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ import requests
 
 from smarttouch.challenges.archive import ArchiveRejected, canonical_archive, extract_zip
 from smarttouch.challenges.solution import read_manifest
-from smarttouch.paths import user_cache_path
 
-API_PREFIX = "/api/v1"
+from .http import API_PREFIX
+
 MAX_PACKAGE_BYTES = 25 * 1024 * 1024
 TIMEOUT = (5.0, 120.0)
 
@@ -48,14 +49,6 @@ class GamePackage:
     folder: Path
     entrypoint: str
     name: str
-
-
-def default_cache_root() -> Path:
-    """``$SMARTTOUCH_GAME_CACHE`` or the per-user cache folder ``.../smarttouch/games``."""
-    env = os.environ.get("SMARTTOUCH_GAME_CACHE")
-    if env:
-        return Path(env)
-    return user_cache_path("games")
 
 
 def _check_sha(value: str) -> str:
@@ -113,11 +106,14 @@ def discard_cached(sha256: str, cache_root: Path) -> None:
     shutil.rmtree(cache_root / _check_sha(sha256), ignore_errors=True)
 
 
-def cached_package(sha256: str, cache_root: Path) -> GamePackage | None:
+def cached_package(sha256: str, cache_root: Path, *,
+                   state: str | None = None) -> GamePackage | None:
     """The cached game of ``sha256`` if its files still hash to it, else None (and the bad
-    copy is removed)."""
+    copy is removed). ``state`` is what :func:`inspect_cache` just returned for it, if the
+    caller already hashed the cache (so it is not hashed twice)."""
     folder = cache_root / _check_sha(sha256)
-    state = inspect_cache(sha256, cache_root)
+    if state is None:
+        state = inspect_cache(sha256, cache_root)
     if state != "intact":
         if state == "tampered":
             shutil.rmtree(folder, ignore_errors=True)
@@ -132,11 +128,11 @@ def cached_package(sha256: str, cache_root: Path) -> GamePackage | None:
 
 
 def fetch_package(hub_url: str, token: str, key: str, expected_sha256: str, *,
-                  cache_root: Path | None = None,
-                  http: requests.Session | None = None) -> GamePackage:
-    """The verified game ``key`` (from the cache when it is intact, else downloaded)."""
-    cache_root = cache_root or default_cache_root()
-    found = cached_package(expected_sha256, cache_root)
+                  cache_root: Path, http: requests.Session | None = None,
+                  cache_state: str | None = None) -> GamePackage:
+    """The verified game ``key`` (from the cache under ``cache_root`` when it is intact, else
+    downloaded). ``cache_state``: :func:`inspect_cache`'s answer if the caller already has it."""
+    found = cached_package(expected_sha256, cache_root, state=cache_state)
     if found is not None:
         return found
     url = f"{hub_url.rstrip('/')}{API_PREFIX}/activities/{key}/package"

@@ -146,3 +146,18 @@ def test_summary_matches_hub_sessions_of_the_approved_game_to_it():
                          activity_key="solution-4")
     assert view.previous.game == "reach-kite" and view.previous.reps == 6  # not the balloons one
     assert [e.reps for e in view.recent] == [6, 7]
+
+
+def test_an_intact_cache_is_hashed_once_per_play(tmp_path, monkeypatch):
+    """fetch_verified hands inspect_cache's verdict to fetch_package: one hash of the cache,
+    not two, and no download when the copy is intact (http://hub does not resolve)."""
+    import smarttouch.platform.client.packages as packages
+
+    package = _package(tmp_path, "one")
+    hashed: list[Path] = []
+    real = packages.canonical_archive
+    monkeypatch.setattr(packages, "canonical_archive",
+                        lambda folder: hashed.append(folder) or real(folder))
+    found = fetch_verified(_exercise("solution-1", "solution", package.sha256),
+                           hub_url="http://hub", token="stt_x", cache_root=tmp_path / "cache")
+    assert found == package and hashed == [package.folder]
