@@ -223,10 +223,11 @@ def _loop(app: SessionApp, screen: Screen, opts: RunOptions, fast: bool, shots: 
                 app.request_stop("time_limit", "the recording ended")
             if app.finished:
                 break
-        draw_now = (not fast) or steps % max(1, opts.draw_every) == 0 or shots.due(app)
+        shot_due = shots.due(app)
+        draw_now = (not fast) or steps % max(1, opts.draw_every) == 0 or shot_due
         if draw_now and n_steps:
             app.draw(screen.canvas)
-            if shots.due(app):
+            if shot_due:
                 shots.save(pg, screen.canvas, app)
             screen.present()
         frames += 1
