@@ -256,8 +256,8 @@ def enqueue_cmd(solution: Path, ref: str, instance: Path | None, redis_url: str 
 @_instance_option
 def job_cmd(job_id: str, as_json: bool, instance: Path | None) -> None:
     """Show the state of evaluation job JOB_ID."""
-    from smarttouch.challenges.jobqueue import instance_path
     from smarttouch.challenges.jobs import FileResultStore
+    from smarttouch.paths import instance_path
 
     try:
         record = FileResultStore((instance or instance_path()) / "challenge-jobs" / "state").get(job_id)

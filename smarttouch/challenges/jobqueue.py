@@ -21,8 +21,7 @@ from smarttouch.challenges.archive import ArchiveRejected
 from smarttouch.challenges.jobs import FileResultStore, ResultStore, new_job_id, run_job
 from smarttouch.challenges.sandbox import Sandbox, SandboxUnavailable
 from smarttouch.challenges.solution import stage_solution
-
-from smarttouch.paths import instance_path  # noqa: E402,F401  (re-exported for the CLI)
+from smarttouch.paths import instance_path
 
 HUEY_NAME = "smarttouch-challenges"
 
@@ -95,9 +94,6 @@ class LocalEvaluationQueue(EvaluationQueue):
     own store and stages submissions through its database instead.)"""
 
     store: FileResultStore
-
-    def __init__(self, huey: Huey, store: FileResultStore, jobs_dir: Path, **kwargs: Any) -> None:
-        super().__init__(huey, store, jobs_dir, **kwargs)
 
     def submit(self, solution: str | Path, challenge: str, *,
                splits: Sequence[str] = ("public", "hidden")) -> str:
