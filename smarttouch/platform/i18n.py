@@ -12,7 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, request, session
-from flask_babel import format_date, format_datetime, get_locale, to_user_timezone
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, to_user_timezone
 from flask_login import current_user
 
 from .extensions import babel
@@ -49,6 +49,16 @@ def init_app(app: Flask) -> None:
 def local_today() -> date:
     """Today's date in the hub's time zone (``SMARTTOUCH_TIMEZONE``)."""
     return to_user_timezone(utcnow()).date()
+
+
+def dec(value: float | None, digits: int = 2, signed: bool = False) -> str:
+    """A number in the page's language (decimal comma in Italian); "—" for None."""
+    if value is None:
+        return "—"
+    pattern = ("+" if signed else "") + "#,##0" + ("." + "0" * digits if digits else "")
+    if signed:
+        pattern += ";-" + pattern[1:]
+    return format_decimal(value, format=pattern)
 
 
 def hub_tz() -> ZoneInfo:

@@ -74,3 +74,20 @@ def test_reports_respect_visibility(client: FlaskClient, login_as, make_patient,
     other = make_patient(make_user("therapist"))
     assert client.get(f"/patients/{other.id}/report").status_code == 404
     assert client.get(f"/patients/{other.id}/report.csv").status_code == 404
+
+
+def test_pdf_numbers_use_the_page_number_format(app: Flask):
+    """The PDF's numbers are the pages' ``dec`` plus the unit; a signed negative zero is
+    "-0.00", never "+-0.00"."""
+    from flask_babel import force_locale
+
+    from smarttouch.platform.i18n import dec
+    from smarttouch.platform.reports.pdf import _num
+
+    with app.test_request_context():
+        assert _num(None, 2, "°") == "—"
+        assert _num(-0.0, 2, "°", signed=True) == "-0.00°"
+        assert _num(0.0, 2, "°", signed=True) == "+0.00°"
+        with force_locale("it"):
+            assert _num(-1234.5, 1, "°/s", signed=True) == dec(-1234.5, 1, signed=True) + "°/s"
+            assert _num(1234.56, 2, "°") == "1.234,56°"

@@ -8,6 +8,7 @@ from babel.dates import get_day_names
 from flask_babel import format_date, format_decimal, get_locale
 
 from ..charts import to_json
+from ..i18n import dec
 from ..vocab import ACTIVITIES, MOVEMENTS, label
 from . import bp
 from .alert_text import alert_title, describe_alert
@@ -43,16 +44,6 @@ def weekday_names() -> list[str]:
 def activity_movements_json(activities: list) -> str:
     """``{activity id: [movement, ...]}`` for the assignment editor's movement filter."""
     return to_json({str(a.id): list(a.movements or []) for a in activities})
-
-
-def dec(value: float | None, digits: int = 2, signed: bool = False) -> str:
-    """A number in the page's language (decimal comma in Italian); "—" for None."""
-    if value is None:
-        return "—"
-    pattern = ("+" if signed else "") + "#,##0" + ("." + "0" * digits if digits else "")
-    if signed:
-        pattern += ";-" + pattern[1:]
-    return format_decimal(value, format=pattern)
 
 
 @bp.app_context_processor

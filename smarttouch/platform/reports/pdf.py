@@ -15,11 +15,12 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
-from flask_babel import (format_date, format_datetime, format_decimal,  # noqa: E402
+from flask_babel import (format_date, format_datetime,  # noqa: E402
                          gettext as _, ngettext)
 from fpdf import FPDF  # noqa: E402
 
 from ..patients.labels import METRICS, QUIT_REASONS, UNITS  # noqa: E402
+from ..i18n import dec  # noqa: E402
 from ..patients.alert_text import alert_title, describe_alert  # noqa: E402
 from ..services.reports import PeriodReport  # noqa: E402
 from ..vocab import CONDITIONS, MOVEMENTS, activity_title, label  # noqa: E402
@@ -73,12 +74,8 @@ def _headings_style():
 
 
 def _num(value: float | None, digits: int = 1, unit: str = "", signed: bool = False) -> str:
-    """``value`` in the reader's language (decimal comma in Italian)."""
-    if value is None:
-        return "—"
-    pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    text = format_decimal(value, format=pattern)
-    return f"{'+' if signed and value >= 0 else ''}{text}{unit}"
+    """``value`` with ``unit`` in the reader's language (:func:`~..i18n.dec`); "—" for None."""
+    return "—" if value is None else dec(value, digits, signed=signed) + unit
 
 
 def _png(fig) -> io.BytesIO:
