@@ -109,3 +109,27 @@ def test_guessing_codes_is_throttled(client):
 def test_malformed_pair_requests(client, body, status):
     assert client.post("/api/v1/pair", json=body).status_code == status
     assert client.post("/api/v1/pair", data="code=x").status_code == 415
+
+
+def test_last_seen_is_written_at_most_once_a_minute(db_session, make_user, make_patient):
+    """device_for_token (and the API tokens, through the same helper) notes the last use,
+    but not again within LAST_USED_RESOLUTION."""
+    from smarttouch.platform.services.bearer_tokens import LAST_USED_RESOLUTION
+
+    therapist = make_user("therapist")
+    patient = make_patient(therapist)
+    code, _ = _code(db_session, therapist, patient)
+    token, device = devices.exchange_pairing_code(db_session, code=code)
+    assert devices.device_for_token(db_session, token=token)[1].id == patient.id
+    first = db_session.get(Device, device.id).last_seen_at
+    assert first is not None
+    devices.device_for_token(db_session, token=token)
+    assert db_session.get(Device, device.id).last_seen_at == first
+    row = db_session.get(Device, device.id)
+    row.last_seen_at = first - LAST_USED_RESOLUTION
+    db_session.add(row)
+    db_session.commit()
+    devices.device_for_token(db_session, token=token)
+    assert db_session.get(Device, device.id).last_seen_at > first - LAST_USED_RESOLUTION
+    assert devices.device_for_token(db_session, token="stp_" + token[4:]) is None
+    assert devices.device_for_token(db_session, token=token + "x" * 200) is None

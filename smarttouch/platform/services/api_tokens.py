@@ -7,24 +7,17 @@ Revoking is final and takes effect on the next request.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
-from datetime import timedelta
 
-from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from ..models import ApiToken, Role, User, utcnow
 from . import audit
+from .bearer_tokens import digest, find_unrevoked, touch_last_used
 from .errors import Forbidden, Invalid, NotFound
 
 TOKEN_PREFIX = "stp_"
 MAX_ACTIVE_TOKENS = 10
-LAST_USED_RESOLUTION = timedelta(minutes=1)
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def create_token(session: Session, *, user: User, label: str = "",
@@ -40,7 +33,7 @@ def create_token(session: Session, *, user: User, label: str = "",
     if len(active) >= MAX_ACTIVE_TOKENS:
         raise Invalid(f"you already have {MAX_ACTIVE_TOKENS} active tokens: revoke one first")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(user_id=user.id, label=label, token_hash=_digest(token),
+    row = ApiToken(user_id=user.id, label=label, token_hash=digest(token),
                    token_prefix=token[:12])
     session.add(row)
     session.flush()
@@ -75,17 +68,11 @@ def revoke_token(session: Session, *, user: User, token_id: int,
 
 def user_for_token(session: Session, *, token: str) -> User | None:
     """The active developer holding the unrevoked ``token``, else None."""
-    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
-        return None
-    row = session.exec(select(ApiToken).where(ApiToken.token_hash == _digest(token))).first()
-    if row is None or row.is_revoked:
+    row = find_unrevoked(session, ApiToken, token=token, prefix=TOKEN_PREFIX)
+    if row is None:
         return None
     user = session.get(User, row.user_id)
     if user is None or not user.is_active or user.role != Role.developer:
         return None
-    now = utcnow()
-    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
-        session.execute(update(ApiToken).where(col(ApiToken.id) == row.id)
-                        .values(last_used_at=now))
-        session.commit()
+    touch_last_used(session, row, "last_used_at")
     return user

@@ -9,7 +9,6 @@ audited in the same transaction.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
@@ -18,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from ..models import Device, PairingCode, Patient, User, utcnow
 from . import audit
+from .bearer_tokens import digest, find_unrevoked, touch_last_used
 from .errors import Invalid, NotFound
 from .patients import get_patient_for, require_own_patient
 
@@ -25,17 +25,12 @@ CODE_ALPHABET = "ACDEFHJKMNPRTUVWXY3479"  # no look-alikes (0/O, 1/I/L, 5/S, 8/B
 CODE_LENGTH = 8  # 22**8 ~ 5e10 codes, shown as XXXX-XXXX
 PAIRING_TTL = timedelta(minutes=15)
 TOKEN_PREFIX = "stt_"
-LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 
 
 class PairingError(Invalid):
     """The pairing code is unknown, expired or already used."""
 
     code = "invalid_pairing_code"
-
-
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
 def normalise_code(code: str) -> str:
@@ -63,7 +58,7 @@ def create_pairing_code(session: Session, *, actor: User, patient_id: int,
                            col(PairingCode.expires_at) > now)
                     .values(expires_at=now))
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-    row = PairingCode(patient_id=patient.id, code_hash=_digest(raw), created_by_id=actor.id,
+    row = PairingCode(patient_id=patient.id, code_hash=digest(raw), created_by_id=actor.id,
                       created_at=now, expires_at=now + ttl)
     session.add(row)
     session.flush()
@@ -85,7 +80,7 @@ def exchange_pairing_code(session: Session, *, code: str, label: str = "",
     if len(raw) != CODE_LENGTH:
         raise PairingError(f"a pairing code has {CODE_LENGTH} letters and digits, "
                            f"like ABCD-3479")
-    row = session.exec(select(PairingCode).where(PairingCode.code_hash == _digest(raw))).first()
+    row = session.exec(select(PairingCode).where(PairingCode.code_hash == digest(raw))).first()
     now = utcnow()
     if row is None:
         raise PairingError("pairing code not recognised: check it or ask your therapist "
@@ -105,7 +100,7 @@ def exchange_pairing_code(session: Session, *, code: str, label: str = "",
                            "new one")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     device = Device(patient_id=row.patient_id, label=label.strip()[:120],
-                    token_hash=_digest(token), token_prefix=token[:12],
+                    token_hash=digest(token), token_prefix=token[:12],
                     created_by_id=row.created_by_id, created_at=now, last_seen_at=now)
     session.add(device)
     session.flush()
@@ -124,21 +119,13 @@ def device_for_token(session: Session, *, token: str) -> tuple[Device, Patient] 
 
     Notes when the device was last seen (at most once a minute, to spare the database).
     """
-    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
-        return None
-    device = session.exec(select(Device).where(Device.token_hash == _digest(token))
-                          .execution_options(populate_existing=True)).first()
-    if device is None or device.is_revoked:
+    device = find_unrevoked(session, Device, token=token, prefix=TOKEN_PREFIX)
+    if device is None:
         return None
     patient = session.get(Patient, device.patient_id)
     if patient is None:
         return None
-    now = utcnow()
-    if device.last_seen_at is None or now - device.last_seen_at >= LAST_SEEN_RESOLUTION:
-        session.execute(update(Device).where(col(Device.id) == device.id)
-                        .values(last_seen_at=now))
-        session.commit()
-        device.last_seen_at = now
+    touch_last_used(session, device, "last_seen_at")
     return device, patient
 
 
