@@ -45,6 +45,10 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot put {type(value).__name__} in a chart")
 
 
+# the plotly config every chart page embeds (computed once: it never changes)
+CONFIG_JSON = to_json(CONFIG)
+
+
 @dataclass(frozen=True)
 class Chart:
     """A plotly figure with an id and a text alternative.

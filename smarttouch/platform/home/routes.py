@@ -71,11 +71,16 @@ def _language_form() -> dict[str, object]:
         form.language.data = str(get_locale() or "en")
         return form
 
-    def plotly_locale_json() -> str:
-        return charts.plotly_locale(str(get_locale() or "en"))
+    return {"language_form": language_form, "home_url": url_for("home.index")}
 
-    def chart_config_json() -> str:
-        return charts.to_json(charts.CONFIG)
 
-    return {"language_form": language_form, "home_url": url_for("home.index"),
-            "plotly_locale_json": plotly_locale_json, "chart_config_json": chart_config_json}
+@bp.app_template_global()
+def plotly_locale_json() -> str:
+    """plotly's number and date format for the page's language, as JSON."""
+    return charts.plotly_locale(str(get_locale() or "en"))
+
+
+@bp.app_template_global()
+def chart_config_json() -> str:
+    """The plotly config shared by every chart, as JSON."""
+    return charts.CONFIG_JSON

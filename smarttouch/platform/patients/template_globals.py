@@ -46,21 +46,21 @@ def activity_movements_json(activities: list) -> str:
     return to_json({str(a.id): list(a.movements or []) for a in activities})
 
 
-@bp.app_context_processor
-def _progress_helpers() -> dict[str, object]:
-    return {
-        "alert_kind_label": lambda k: label(ALERT_KINDS, k),
-        "alert_title": alert_title,
-        "describe_alert": describe_alert,
-        "metric_label": lambda k: label(METRICS, k),
-        "metric_labels": lambda: {k: str(v) for k, v in METRICS.items()},
-        "quit_reason_label": lambda k: label(QUIT_REASONS, k) if k else "—",
-        "session_status_label": lambda k: label(SESSION_STATUSES, k),
-        "plan_field_label": lambda k: label(PLAN_FIELDS, k),
-        "plan_value": plan_value,
-        "activity_key_label": lambda k: label(ACTIVITIES, k),
-        "weekday_names": weekday_names,
-        "dec": dec,
-        "calendar_view": calendar_view,
-        "activity_movements_json": activity_movements_json,
-    }
+# registered once as app-wide Jinja globals (the labels translate when called, per request)
+PROGRESS_HELPERS: dict[str, object] = {
+    "alert_kind_label": lambda k: label(ALERT_KINDS, k),
+    "alert_title": alert_title,
+    "describe_alert": describe_alert,
+    "metric_label": lambda k: label(METRICS, k),
+    "metric_labels": lambda: {k: str(v) for k, v in METRICS.items()},
+    "quit_reason_label": lambda k: label(QUIT_REASONS, k) if k else "—",
+    "session_status_label": lambda k: label(SESSION_STATUSES, k),
+    "plan_field_label": lambda k: label(PLAN_FIELDS, k),
+    "plan_value": plan_value,
+    "activity_key_label": lambda k: label(ACTIVITIES, k),
+    "weekday_names": weekday_names,
+    "dec": dec,
+    "calendar_view": calendar_view,
+    "activity_movements_json": activity_movements_json,
+}
+bp.record_once(lambda state: state.app.jinja_env.globals.update(PROGRESS_HELPERS))

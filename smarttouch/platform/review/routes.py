@@ -94,6 +94,7 @@ DECISION_LABELS = {"approved": _l("Approved"),
                    "rejected": _l("Rejected")}
 
 
-@bp.app_context_processor
-def _decision_labels() -> dict[str, object]:
-    return {"decision_label": lambda key: str(DECISION_LABELS.get(key, key))}
+@bp.app_template_global()
+def decision_label(key: str) -> str:
+    """A review decision in the page's language (the key itself when unknown)."""
+    return str(DECISION_LABELS.get(key, key))
