@@ -28,7 +28,7 @@ from smarttouch.challenges.schema import InvalidOutput, validate_predictions
 from smarttouch.challenges.status import FINAL_STATES, QUEUED, RUNNING, SCORED, status_for
 
 from .models import (AnalyzerChoice, AnalyzerRun, Assignment, Challenge, ExerciseSession,
-                     SessionStatus, Solution, Submission)
+                     SessionStatus, Solution, Submission, utcnow)
 
 if TYPE_CHECKING:
     from .jobstore import HubQueue
@@ -36,10 +36,6 @@ if TYPE_CHECKING:
 BATCH = 200
 RECORDING_ID = "session"
 RESEND_AFTER = dt.timedelta(minutes=2)
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
 
 
 class AnalyzerRunStore:
@@ -71,7 +67,7 @@ class AnalyzerRunStore:
 
     def claim(self, job_id: str, worker: str, lease_s: float) -> str | None:
         token = f"{worker}#{time.time_ns()}"[:120]
-        now = _now()
+        now = utcnow()
         with self._session() as s:
             done = s.execute(update(AnalyzerRun)
                              .where(col(AnalyzerRun.id) == int(job_id),
@@ -88,7 +84,7 @@ class AnalyzerRunStore:
                              .where(col(AnalyzerRun.id) == int(job_id),
                                     col(AnalyzerRun.status) == RUNNING,
                                     col(AnalyzerRun.lease_token) == token)
-                             .values(lease_expires_at=_now() + dt.timedelta(seconds=lease_s)))
+                             .values(lease_expires_at=utcnow() + dt.timedelta(seconds=lease_s)))
             s.commit()
         return done.rowcount == 1  # type: ignore[attr-defined]
 
@@ -106,7 +102,7 @@ class AnalyzerRunStore:
                                      message=str(result.get("message", ""))[:4000],
                                      outputs=dict(result.get("outputs") or {}),
                                      lease_token=None, lease_expires_at=None,
-                                     finished_at=_now()))
+                                     finished_at=utcnow()))
             s.commit()
         return done.rowcount == 1  # type: ignore[attr-defined]
 
@@ -119,7 +115,7 @@ class AnalyzerRunStore:
             for run in stale:
                 give_up = run.attempts >= max_attempts
                 values = ({"status": "failed", "failure_reason": "worker_lost",
-                           "message": "the worker stopped repeatedly", "finished_at": _now()}
+                           "message": "the worker stopped repeatedly", "finished_at": utcnow()}
                           if give_up else {"status": QUEUED})
                 done = s.execute(update(AnalyzerRun).where(
                     col(AnalyzerRun.id) == run.id, col(AnalyzerRun.lease_token) == run.lease_token,
@@ -227,7 +223,7 @@ def register_analysis_tasks(queue: HubQueue) -> None:
         with Session(engine) as s:
             new = schedule_missing_runs(s)
             waiting = s.exec(select(AnalyzerRun.id).where(
-                AnalyzerRun.status == QUEUED, col(AnalyzerRun.created_at) < _now() - RESEND_AFTER,
+                AnalyzerRun.status == QUEUED, col(AnalyzerRun.created_at) < utcnow() - RESEND_AFTER,
                 col(AnalyzerRun.id).not_in(new))).all()
         again = [int(r) for r in store.reclaim_expired(time.time(), queue.max_attempts)]
         for run_id in [*new, *waiting, *again]:  # duplicates are harmless: one claim wins

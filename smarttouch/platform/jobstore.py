@@ -35,7 +35,7 @@ from smarttouch.challenges.status import FINAL_STATES, QUEUED, RUNNING, status_f
 
 from .blobstore import BlobStore, get_blobstore
 from .db import get_engine
-from .models import Challenge, Score, Solution, Submission
+from .models import Challenge, Score, Solution, Submission, utcnow
 
 HUEY_NAME = "smarttouch-hub"
 EXTENSION_KEY = "smarttouch.jobqueue"
@@ -44,10 +44,6 @@ LOG_KEEP_CHARS = 64 * 1024
 
 def _utc(ts: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(ts, dt.timezone.utc)
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
 
 
 class DbResultStore:
@@ -90,7 +86,7 @@ class DbResultStore:
 
     def claim(self, job_id: str, worker: str, lease_s: float) -> str | None:
         token = f"{worker}#{time.time_ns()}"[:120]
-        now = _now()
+        now = utcnow()
         with self._session() as s:
             done = s.execute(update(Submission)
                              .where(col(Submission.id) == self._id(job_id),
@@ -108,7 +104,7 @@ class DbResultStore:
                              .where(col(Submission.id) == self._id(job_id),
                                     col(Submission.status) == RUNNING,
                                     col(Submission.lease_token) == token)
-                             .values(lease_expires_at=_now() + dt.timedelta(seconds=lease_s)))
+                             .values(lease_expires_at=utcnow() + dt.timedelta(seconds=lease_s)))
             s.commit()
         return done.rowcount == 1  # type: ignore[attr-defined]
 
@@ -169,7 +165,7 @@ def _final_values(result: dict[str, Any]) -> dict[str, Any]:
     return {"status": state, "failure_reason": reason,
             "message": str(result.get("message", ""))[:4000], "log": public_log[-LOG_KEEP_CHARS:],
             "result": stored, "artifacts": dict(result.get("artifact_blobs") or {}),
-            "lease_token": None, "lease_expires_at": None, "finished_at": _now()}
+            "lease_token": None, "lease_expires_at": None, "finished_at": utcnow()}
 
 
 class HubQueue(EvaluationQueue):
