@@ -21,16 +21,20 @@ from .pdf import render_pdf
 DEFAULT_DAYS = 28
 
 
-def _report(patient_id: int, form: ReportForm):
+def _patient(patient_id: int):
+    """The patient, if the signed-in user may see them (else NotFound/Forbidden)."""
+    return patients.get_patient_for(get_session(), user=signed_in_user(), patient_id=patient_id)
+
+
+def _report(patient, form: ReportForm):
+    """The period report for ``patient``; Invalid when the form's period is wrong."""
     db = get_session()
-    patient = patients.get_patient_for(db, user=signed_in_user(),
-                                       patient_id=patient_id)
     if not form.validate():
         raise Invalid("; ".join(f"{form[name].label.text}: {' '.join(errs)}"
                                 for name, errs in form.errors.items()))
     report = reports.period_report(db, patient=patient, start=form.start.data,
                                    end=form.end.data, tz=hub_tz())
-    return db, patient, report
+    return db, report
 
 
 def _form() -> ReportForm:
@@ -57,12 +61,11 @@ def _filename(patient, report, ext: str) -> str:
 @role_required(Role.therapist, Role.admin)
 def report_page(patient_id: int):
     form = _form()
+    patient = _patient(patient_id)
     try:
-        _db, patient, report = _report(patient_id, form)
+        _db, report = _report(patient, form)
         error = None
     except Invalid as exc:
-        patient = patients.get_patient_for(get_session(), patient_id=patient_id,
-                                           user=signed_in_user())
         report, error = None, exc.message
     args = {"start": form.start.data.isoformat() if form.start.data else "",
             "end": form.end.data.isoformat() if form.end.data else ""}
@@ -73,7 +76,8 @@ def report_page(patient_id: int):
 @bp.route("/patients/<int:patient_id>/report.pdf")
 @role_required(Role.therapist, Role.admin)
 def report_pdf(patient_id: int):
-    db, patient, report = _report(patient_id, _form())
+    patient = _patient(patient_id)
+    db, report = _report(patient, _form())
     data = render_pdf(report, author=current_user.full_name, generated_at=utcnow())
     _audit_download(db, patient, report, "pdf")
     return Response(data, mimetype="application/pdf", headers={
@@ -83,7 +87,8 @@ def report_pdf(patient_id: int):
 @bp.route("/patients/<int:patient_id>/report.csv")
 @role_required(Role.therapist, Role.admin)
 def report_csv(patient_id: int):
-    db, patient, report = _report(patient_id, _form())
+    patient = _patient(patient_id)
+    db, report = _report(patient, _form())
     text = reports.report_csv(report)
     _audit_download(db, patient, report, "csv")
     return Response(text.encode("utf-8"), mimetype="text/csv", headers={
