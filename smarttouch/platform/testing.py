@@ -33,6 +33,23 @@ def hub_config(instance: Path, database_url: str, **extra: Any) -> dict[str, Any
             "SECRET_KEY": "test-secret-key-" + "x" * 32, **extra}
 
 
+def build_sqlite_template(path: Path) -> Path:
+    """Create a SQLite hub database at ``path``: migrated to head, built-in activities in,
+    write-ahead log folded back so the single file can be copied for each test."""
+    from . import migrate
+    from .db import make_engine
+
+    url = f"sqlite:///{path}"
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        catalogue.ensure_builtin_activities(session)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
 
 
 _CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

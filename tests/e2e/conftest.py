@@ -12,13 +12,11 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlmodel import Session
 
-from smarttouch.platform import create_app, migrate
+from smarttouch.platform import create_app
 from smarttouch.platform.config import SETTINGS
-from smarttouch.platform.db import get_engine, make_engine
-from smarttouch.platform.services import catalogue
-from smarttouch.platform.testing import Factories, hub_config
+from smarttouch.platform.db import get_engine
+from smarttouch.platform.testing import Factories, build_sqlite_template, hub_config
 
 
 @pytest.fixture(autouse=True)
@@ -31,16 +29,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 @pytest.fixture(scope="session")
 def hub_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("e2e-template") / "hub.db"
-    url = f"sqlite:///{path}"
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        catalogue.ensure_builtin_activities(session)
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
-    return path
+    return build_sqlite_template(tmp_path_factory.mktemp("e2e-template") / "hub.db")
 
 
 @pytest.fixture

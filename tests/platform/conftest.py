@@ -36,7 +36,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from click.testing import CliRunner, Result
 from sqlmodel import Session
 
 from smarttouch.platform import create_app, migrate
@@ -45,8 +44,8 @@ from smarttouch.platform.db import get_engine, make_engine
 from smarttouch.platform.models import (Activity, Assignment, Challenge, ExerciseSession,
                                         Patient, User)
 from smarttouch.platform.services import catalogue
-from smarttouch.platform.testing import (TEST_PASSWORD, Factories, csrf_token, hub_config,
-                                         login)
+from smarttouch.platform.testing import (TEST_PASSWORD, Factories, build_sqlite_template,
+                                         csrf_token, hub_config, login)
 
 PG_ENV = "SMARTTOUCH_TEST_DATABASE_URL"
 PG_SKIP = (f"{PG_ENV} is not set: PostgreSQL variants skipped (CI sets it to "
@@ -65,16 +64,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite database migrated to head once per worker; tests copy it."""
-    path = tmp_path_factory.mktemp("template") / "template.db"
-    url = f"sqlite:///{path}"
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        catalogue.ensure_builtin_activities(session)
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
-    return path
+    return build_sqlite_template(tmp_path_factory.mktemp("template") / "template.db")
 
 
 def fresh_sqlite_url(template: Path, folder: Path) -> str:
