@@ -32,5 +32,10 @@ test: setup
 bench: setup
 	$(PY) -m bench
 
+## Style and types: ruff lint, ruff format check, mypy.
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache test-artifacts

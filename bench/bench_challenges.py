@@ -22,14 +22,18 @@ from smarttouch.challenges.evaluation import evaluate_solution
 from smarttouch.challenges.sandbox import Sandbox, bwrap_path
 from smarttouch.challenges.templates import ROOT as TEMPLATES
 
-EMPTY = '[solution]\nname = "empty"\nchallenge = "rep-counting"\nkind = "analyzer"\nentrypoint = "empty:Empty"\n'
+EMPTY = (
+    '[solution]\nname = "empty"\nchallenge = "rep-counting"\nkind = "analyzer"\nentrypoint = "empty:Empty"\n'
+)
 
 
 def _empty_solution(root: Path) -> tuple[Path, Path]:
     sol = root / "empty"
     sol.mkdir()
     (sol / "solution.toml").write_text(EMPTY)
-    (sol / "empty.py").write_text("class Empty:\n    def analyze(self, recording):\n        return {'reps': 0}\n")
+    (sol / "empty.py").write_text(
+        "class Empty:\n    def analyze(self, recording):\n        return {'reps': 0}\n"
+    )
     inputs = root / "inputs"
     inputs.mkdir()
     for p in (root, sol, inputs):
@@ -48,29 +52,45 @@ def main() -> None:
         unsafe = Sandbox(unsafe=True)
 
         def run(box: Sandbox) -> None:
-            out = box.run(kind="analyzer", solution_dir=sol, entrypoint="empty:Empty",
-                          inputs_dir=inputs, limits=limits)
+            out = box.run(
+                kind="analyzer", solution_dir=sol, entrypoint="empty:Empty", inputs_dir=inputs, limits=limits
+            )
             assert out.exit_code == 0, out.log
 
         sandboxed = time_calls(lambda: run(sandbox), repeat=20, warmup=2)
         bare = time_calls(lambda: run(unsafe), repeat=20, warmup=2)
-        bwrap_true = time_calls(lambda: subprocess.run(
-            [bwrap_path(), "--unshare-net", "--unshare-pid", "--ro-bind", "/", "/", "true"], check=True),
-            repeat=20, warmup=2)
+        bwrap_true = time_calls(
+            lambda: subprocess.run(
+                [bwrap_path(), "--unshare-net", "--unshare-pid", "--ro-bind", "/", "/", "true"], check=True
+            ),
+            repeat=20,
+            warmup=2,
+        )
         print("  empty solution, no recordings: runner start (limits, uid drop, import) to exit")
-        report("sandboxed run, median", float(np.median(sandboxed)) * 1e3, "ms", "<= 100 ms",
-               float(np.median(sandboxed)) <= 0.100)
+        report(
+            "sandboxed run, median",
+            float(np.median(sandboxed)) * 1e3,
+            "ms",
+            "<= 100 ms",
+            float(np.median(sandboxed)) <= 0.100,
+        )
         report("sandboxed run, p90", float(np.percentile(sandboxed, 90)) * 1e3, "ms")
         report("same run without sandbox (python + runner only), median", float(np.median(bare)) * 1e3, "ms")
-        report("bubblewrap's own cost (sandboxed - bare), median",
-               float(np.median(sandboxed) - np.median(bare)) * 1e3, "ms")
+        report(
+            "bubblewrap's own cost (sandboxed - bare), median",
+            float(np.median(sandboxed) - np.median(bare)) * 1e3,
+            "ms",
+        )
         report("bwrap + /bin/true, median", float(np.median(bwrap_true)) * 1e3, "ms")
 
         start = time.perf_counter()
         bundle = load_bundle(build_builtin("rep-counting", root / "rc", hidden_seed=8))
-        print(f"  built rep-counting (20 public + 50 hidden recordings) in {time.perf_counter() - start:.1f} s")
-        solutions = [("template (numpy)", TEMPLATES / "rep_counting")] + \
-            [(f"baseline {p.name}", p) for p in baseline_dirs("rep-counting")]
+        print(
+            f"  built rep-counting (20 public + 50 hidden recordings) in {time.perf_counter() - start:.1f} s"
+        )
+        solutions = [("template (numpy)", TEMPLATES / "rep_counting")] + [
+            (f"baseline {p.name}", p) for p in baseline_dirs("rep-counting")
+        ]
         for label, folder in solutions:
             start = time.perf_counter()
             result = evaluate_solution(folder, bundle, sandbox=sandbox, splits=("hidden",))

@@ -15,17 +15,17 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
-import numpy as np  # noqa: E402
-import pygame  # noqa: E402
+import numpy as np
+import pygame
 
-from bench.common import report  # noqa: E402
-from smarttouch.games.app import AppConfig, SessionApp  # noqa: E402
-from smarttouch.games.history import History  # noqa: E402
-from smarttouch.games.inputs import RecordingInput  # noqa: E402
-from smarttouch.games.registry import game_keys, get_game  # noqa: E402
-from smarttouch.games.sensors import simulate_targets  # noqa: E402
-from smarttouch.games.sound import SoundBank  # noqa: E402
-from smarttouch.games.targets import PlanTargets  # noqa: E402
+from bench.common import report
+from smarttouch.games.app import AppConfig, SessionApp
+from smarttouch.games.history import History
+from smarttouch.games.inputs import RecordingInput
+from smarttouch.games.registry import game_keys, get_game
+from smarttouch.games.sensors import simulate_targets
+from smarttouch.games.sound import SoundBank
+from smarttouch.games.targets import PlanTargets
 
 STEP_S = 1.0 / 60.0
 FRAMES = 1200  # 20 s of play per game
@@ -34,13 +34,25 @@ FRAMES = 1200  # 20 s of play per game
 def _app(key: str, tmpdir: str) -> tuple[SessionApp, RecordingInput]:
     info = get_game(key).info
     movement = info.movements[0]
-    targets = PlanTargets(game=key, movement=movement, target_rom_deg=info.rom_deg, max_rom_deg=info.max_rom_deg,
-                          reps=200, sets=1)
+    targets = PlanTargets(
+        game=key,
+        movement=movement,
+        target_rom_deg=info.rom_deg,
+        max_rom_deg=info.max_rom_deg,
+        reps=200,
+        sets=1,
+    )
     sim = simulate_targets(targets, movement, seed=1, duration_s=60.0)
     device = RecordingInput(sim.recording, movement)
-    app = SessionApp(get_game(key)(), targets, device, sound=SoundBank(enabled=False),
-                     config=AppConfig(instructions_s=0.5, summary_hold_s=1.0),
-                     history=History(os.path.join(tmpdir, f"{key}-history.json")), data_dir=None)
+    app = SessionApp(
+        get_game(key)(),
+        targets,
+        device,
+        sound=SoundBank(enabled=False),
+        config=AppConfig(instructions_s=0.5, summary_hold_s=1.0),
+        history=History(os.path.join(tmpdir, f"{key}-history.json")),
+        data_dir=None,
+    )
     while app.scene.name != "play":
         app.step(STEP_S)
     return app, device
@@ -53,8 +65,10 @@ def main() -> None:
     pygame.font.init()
     pygame.display.set_mode((1280, 720))
     canvas = pygame.Surface((1280, 720)).convert()
-    print(f"  frame = one 1/60 s logic step (tracker + game + framework) + a full draw at 1280x720, "
-          f"{FRAMES} frames of simulated motion per game")
+    print(
+        f"  frame = one 1/60 s logic step (tracker + game + framework) + a full draw at 1280x720, "
+        f"{FRAMES} frames of simulated motion per game"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for key in game_keys():
             app, _ = _app(key, tmp)
@@ -92,9 +106,20 @@ def main() -> None:
                 step_ms.append(dt_ms)
             frame += 1
         lag = max(lag_frames) if lag_frames else float("nan")
-        report(f"batch -> game rep event, worst over {len(lag_frames)} reps", lag, "frames", "<= 1 frame", lag <= 1)
-        report("batch -> game state, compute time of that step p99", float(np.percentile(step_ms, 99)), "ms",
-               "< 16.7 ms", float(np.percentile(step_ms, 99)) < 16.7)
+        report(
+            f"batch -> game rep event, worst over {len(lag_frames)} reps",
+            lag,
+            "frames",
+            "<= 1 frame",
+            lag <= 1,
+        )
+        report(
+            "batch -> game state, compute time of that step p99",
+            float(np.percentile(step_ms, 99)),
+            "ms",
+            "< 16.7 ms",
+            float(np.percentile(step_ms, 99)) < 16.7,
+        )
 
 
 if __name__ == "__main__":

@@ -53,11 +53,11 @@ def main() -> None:
         blobs = get_blobstore(app)
         with Session(get_engine(app), expire_on_commit=False) as session:
             start = time.perf_counter()
-            challenge = challenge_import.import_builtin(session, slug="rep-counting", blobs=blobs,
-                                                        hidden_seed=3).challenge
+            challenge = challenge_import.import_builtin(
+                session, slug="rep-counting", blobs=blobs, hidden_seed=3
+            ).challenge
             report("import built-in (generate + pack + store)", time.perf_counter() - start, "s")
-            dev = User(email="bench@example.org", full_name="Bench", role="developer",
-                       password_hash="x")
+            dev = User(email="bench@example.org", full_name="Bench", role="developer", password_hash="x")
             session.add(dev)
             session.commit()
         with tempfile.TemporaryDirectory() as st:
@@ -68,20 +68,34 @@ def main() -> None:
             code = archive if i == 0 else _variant(template, i)
             with Session(get_engine(app), expire_on_commit=False) as session:
                 t0 = time.perf_counter()
-                sub = submissions.submit(session, developer=dev, challenge=challenge, upload=code,
-                                         filename="s.zip", blobs=blobs, enqueue=lambda _id: None)
+                sub = submissions.submit(
+                    session,
+                    developer=dev,
+                    challenge=challenge,
+                    upload=code,
+                    filename="s.zip",
+                    blobs=blobs,
+                    enqueue=lambda _id: None,
+                )
                 submit_s.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
             result = run_job(str(sub.id), queue.store, queue.execute, worker="bench")
             job_s.append(time.perf_counter() - t0)
             assert result and result["status"] == "scored", result
         report("submit (stage, hash, blob, queued row), median", statistics.median(submit_s), "s")
-        report("worker job, both splits (first: unpacks bundle)", job_s[0], "s", "<= 10 s",
-               job_s[0] <= 10)
-        report("worker job, both splits, bundle cached, median", statistics.median(job_s[1:]), "s",
-               "<= 10 s", statistics.median(job_s[1:]) <= 10)
-        bundle = load_bundle(challenge_import.materialize_bundle(
-            blobs, challenge.bundle_sha256, challenge_import.bundle_cache_root(app.instance_path)))
+        report("worker job, both splits (first: unpacks bundle)", job_s[0], "s", "<= 10 s", job_s[0] <= 10)
+        report(
+            "worker job, both splits, bundle cached, median",
+            statistics.median(job_s[1:]),
+            "s",
+            "<= 10 s",
+            statistics.median(job_s[1:]) <= 10,
+        )
+        bundle = load_bundle(
+            challenge_import.materialize_bundle(
+                blobs, challenge.bundle_sha256, challenge_import.bundle_cache_root(app.instance_path)
+            )
+        )
         t0 = time.perf_counter()
         evaluate_solution(template, bundle, sandbox=sandbox)
         direct = time.perf_counter() - t0
@@ -117,17 +131,18 @@ def _many_rows(app, challenge, dev, Solution, Submission, Score) -> None:
 
     with Session(get_engine(app)) as session:
         for i in range(200):
-            sol = Solution(challenge_id=challenge.id, developer_id=dev.id, name=f"bulk {i}",
-                           kind="analyzer")
+            sol = Solution(challenge_id=challenge.id, developer_id=dev.id, name=f"bulk {i}", kind="analyzer")
             session.add(sol)
             session.flush()
-            sub = Submission(solution_id=sol.id, code_sha256=f"{i:064x}", entrypoint="m:C",
-                             status="scored")
+            sub = Submission(solution_id=sol.id, code_sha256=f"{i:064x}", entrypoint="m:C", status="scored")
             session.add(sub)
             session.flush()
             for split in ("public", "hidden"):
-                for metric, value in (("exact_rate", (i % 50) / 50), ("mae", i % 7),
-                                      ("within_one", (i % 10) / 10)):
+                for metric, value in (
+                    ("exact_rate", (i % 50) / 50),
+                    ("mae", i % 7),
+                    ("within_one", (i % 10) / 10),
+                ):
                     session.add(Score(submission_id=sub.id, split=split, metric=metric, value=value))
         session.commit()
 

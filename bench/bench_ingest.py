@@ -32,8 +32,7 @@ import numpy as np
 
 from bench.common import report
 
-PG_BASE = os.environ.get("SMARTTOUCH_BENCH_DATABASE_URL",
-                         "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_BASE = os.environ.get("SMARTTOUCH_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 DB_NAME = "smarttouch_bench_ingest"
 INGEST_REPEATS = 15
 LOAD_LEVELS = (1, 2, 4, 8)
@@ -54,7 +53,7 @@ def _scratch_database() -> str | None:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
             conn.execute(text(f'CREATE DATABASE "{DB_NAME}"'))
         admin.dispose()
-    except Exception as exc:  # noqa: BLE001 - no server: say so and fall back
+    except Exception as exc:
         print(f"  PostgreSQL unavailable ({type(exc).__name__}); using SQLite instead")
         return None
     return make_url(PG_BASE).set(database=DB_NAME).render_as_string(hide_password=False)
@@ -77,8 +76,7 @@ def _recordings(minutes: float, count: int) -> list[bytes]:
     from smarttouch.sensors.simulator import simulate
 
     reps = int(minutes * 60 / 4.0)
-    rec = simulate("shoulder_flexion", reps=reps, rom_deg=85.0, tempo_s=3.0, pause_s=1.0,
-                   seed=7).recording
+    rec = simulate("shoulder_flexion", reps=reps, rom_deg=85.0, tempo_s=3.0, pause_s=1.0, seed=7).recording
     out = []
     for i in range(count):
         rec.labels = {"synthetic": True, "variant": i}
@@ -89,16 +87,27 @@ def _recordings(minutes: float, count: int) -> list[bytes]:
 def _body(assignment_id: int, recording: bytes) -> tuple[bytes, str]:
     """A multipart body, encoded once up front (the client's cost is not measured)."""
     boundary = uuid.uuid4().hex
-    meta = json.dumps({"session_id": str(uuid.uuid4()), "assignment_id": assignment_id,
-                       "game": "balloons", "movement": "shoulder_flexion",
-                       "started_at": datetime.now(UTC).isoformat(), "quit_reason": "completed",
-                       "reps": 10, "sample_rate_hz": 100.0}).encode()
+    meta = json.dumps(
+        {
+            "session_id": str(uuid.uuid4()),
+            "assignment_id": assignment_id,
+            "game": "balloons",
+            "movement": "shoulder_flexion",
+            "started_at": datetime.now(UTC).isoformat(),
+            "quit_reason": "completed",
+            "reps": 10,
+            "sample_rate_hz": 100.0,
+        }
+    ).encode()
     parts = [
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"metadata\"; "
-        f"filename=\"metadata.json\"\r\nContent-Type: application/json\r\n\r\n".encode(), meta,
-        f"\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"recording\"; "
-        f"filename=\"recording.npz\"\r\nContent-Type: application/octet-stream\r\n\r\n".encode(),
-        recording, f"\r\n--{boundary}--\r\n".encode()]
+        f'--{boundary}\r\nContent-Disposition: form-data; name="metadata"; '
+        f'filename="metadata.json"\r\nContent-Type: application/json\r\n\r\n'.encode(),
+        meta,
+        f'\r\n--{boundary}\r\nContent-Disposition: form-data; name="recording"; '
+        f'filename="recording.npz"\r\nContent-Type: application/octet-stream\r\n\r\n'.encode(),
+        recording,
+        f"\r\n--{boundary}--\r\n".encode(),
+    ]
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
@@ -120,8 +129,7 @@ def _setup_hub(url: str, instance: Path, patients: int):
     links = []
     for _ in range(patients):
         patient = factories.patient(therapist)
-        assignment = factories.assignment(patient, movement="shoulder_flexion",
-                                          target_rom_deg=85.0)
+        assignment = factories.assignment(patient, movement="shoulder_flexion", target_rom_deg=85.0)
         with Session(get_engine(app)) as s:
             code, _ = devices.create_pairing_code(s, actor=therapist, patient_id=patient.id)
             token, _ = devices.exchange_pairing_code(s, code=code)
@@ -136,8 +144,10 @@ def bench_single_ingest(url: str, workdir: Path) -> None:
     app, links = _setup_hub(url, workdir / "hub1", 1)
     token, assignment_id = links[0]
     recordings = _recordings(10.0, INGEST_REPEATS + 1)
-    print(f"  10-minute session: {len(recording_from_bytes(recordings[0]))} samples, "
-          f"{len(recordings[0]) / 2**20:.2f} MiB compressed")
+    print(
+        f"  10-minute session: {len(recording_from_bytes(recordings[0]))} samples, "
+        f"{len(recordings[0]) / 2**20:.2f} MiB compressed"
+    )
     client = app.test_client()
     headers = {"Authorization": f"Bearer {token}"}
     times = []
@@ -156,8 +166,13 @@ def bench_single_ingest(url: str, workdir: Path) -> None:
     analyze(parsed, movement="shoulder_flexion")
     analysis.append(time.perf_counter())
     report("ingest 10-min session: median", float(np.median(t)) * 1000, "ms")
-    report("ingest 10-min session: p95", float(np.percentile(t, 95)) * 1000, "ms", "<= 250 ms",
-           float(np.percentile(t, 95)) <= 0.250)
+    report(
+        "ingest 10-min session: p95",
+        float(np.percentile(t, 95)) * 1000,
+        "ms",
+        "<= 250 ms",
+        float(np.percentile(t, 95)) <= 0.250,
+    )
     report("  of which analyze() alone", (analysis[1] - analysis[0]) * 1000, "ms")
     from smarttouch.platform.db import get_engine
 
@@ -171,14 +186,32 @@ def _free_port() -> int:
 
 
 def _start_gunicorn(url: str, instance: Path, port: int) -> subprocess.Popen:
-    env = {**os.environ, "SMARTTOUCH_ENV": "production", "SMARTTOUCH_DATABASE_URL": url,
-           "SMARTTOUCH_INSTANCE_PATH": str(instance), "SMARTTOUCH_SECRET_KEY": "b" * 64,
-           "SMARTTOUCH_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "SMARTTOUCH_ENV": "production",
+        "SMARTTOUCH_DATABASE_URL": url,
+        "SMARTTOUCH_INSTANCE_PATH": str(instance),
+        "SMARTTOUCH_SECRET_KEY": "b" * 64,
+        "SMARTTOUCH_LOG_LEVEL": "WARNING",
+    }
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    proc = subprocess.Popen([str(gunicorn), "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout", "60",
-                             "--log-level", "warning",
-                             "smarttouch.platform.app:create_app()"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [
+            str(gunicorn),
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "60",
+            "--log-level",
+            "warning",
+            "smarttouch.platform.app:create_app()",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     import requests
 
     deadline = time.monotonic() + 60
@@ -192,8 +225,9 @@ def _start_gunicorn(url: str, instance: Path, port: int) -> subprocess.Popen:
     raise RuntimeError("gunicorn did not start: " + (proc.stderr.read() or b"").decode()[-500:])
 
 
-def _load_level(base: str, jobs: list[tuple[str, bytes, str]], clients: int
-                ) -> tuple[int, float, np.ndarray, int]:
+def _load_level(
+    base: str, jobs: list[tuple[str, bytes, str]], clients: int
+) -> tuple[int, float, np.ndarray, int]:
     """Send ``jobs`` from ``clients`` threads until done or LOAD_MAX_S; returns (uploads,
     seconds, latencies, failures)."""
     import requests
@@ -212,8 +246,12 @@ def _load_level(base: str, jobs: list[tuple[str, bytes, str]], clients: int
                     return
                 token, body, ctype = queue.pop()
             start = time.perf_counter()
-            res = http.post(f"{base}/api/v1/sessions", data=body, timeout=60,
-                            headers={"Authorization": f"Bearer {token}", "Content-Type": ctype})
+            res = http.post(
+                f"{base}/api/v1/sessions",
+                data=body,
+                timeout=60,
+                headers={"Authorization": f"Bearer {token}", "Content-Type": ctype},
+            )
             elapsed = time.perf_counter() - start
             with lock:
                 if res.status_code == 201:
@@ -233,8 +271,10 @@ def _load_level(base: str, jobs: list[tuple[str, bytes, str]], clients: int
 def bench_sustained(url: str, workdir: Path) -> None:
     _, links = _setup_hub(url, workdir / "hub2", PATIENTS)
     recordings = _recordings(2.0, LOAD_MAX_UPLOADS)
-    print(f"  2-minute session: {len(recordings[0]) / 1024:.0f} KiB compressed; "
-          f"{PATIENTS} patients; gunicorn -w 2 (sync) on loopback")
+    print(
+        f"  2-minute session: {len(recordings[0]) / 1024:.0f} KiB compressed; "
+        f"{PATIENTS} patients; gunicorn -w 2 (sync) on loopback"
+    )
     port = _free_port()
     proc = _start_gunicorn(url, workdir / "hub2", port)
     best = 0.0
@@ -251,9 +291,11 @@ def bench_sustained(url: str, workdir: Path) -> None:
             done, seconds, lat, failed = _load_level(f"http://127.0.0.1:{port}", jobs, clients)
             rate = done / seconds
             p95 = float(np.percentile(lat, 95)) if len(lat) else float("inf")
-            print(f"  {clients} client(s): {done} uploads in {seconds:.1f} s, "
-                  f"{rate:.1f}/s, p50 {np.median(lat) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
-                  f"{failed} failed")
+            print(
+                f"  {clients} client(s): {done} uploads in {seconds:.1f} s, "
+                f"{rate:.1f}/s, p50 {np.median(lat) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
+                f"{failed} failed"
+            )
             if p95 <= 1.0 and failed == 0:
                 best = max(best, rate)
     finally:

@@ -14,14 +14,24 @@ from smarttouch.sensors.simulator import simulate
 
 def _ten_minutes():
     # 3 s reps + ~1 s pauses: about 150 reps in 10 minutes at 100 Hz, 6-axis
-    sim = simulate("shoulder_flexion", reps=150, tempo_s=3.0, pause_s=1.0, tremor_hz=5.0,
-                   tremor_deg=0.5, fs=100.0, seed=7)
+    sim = simulate(
+        "shoulder_flexion",
+        reps=150,
+        tempo_s=3.0,
+        pause_s=1.0,
+        tremor_hz=5.0,
+        tremor_deg=0.5,
+        fs=100.0,
+        seed=7,
+    )
     return sim.recording
 
 
 def main() -> None:
     rec = _ten_minutes()
-    print(f"  recording: {rec.duration_s / 60:.1f} min, {len(rec)} samples at {rec.sample_rate_hz:.0f} Hz, 6-axis")
+    print(
+        f"  recording: {rec.duration_s / 60:.1f} min, {len(rec)} samples at {rec.sample_rate_hz:.0f} Hz, 6-axis"
+    )
 
     secs = time_calls(lambda: analyze(rec), repeat=7, warmup=1)
     med = float(np.median(secs) * 1e3)
@@ -41,11 +51,13 @@ def main() -> None:
 
     from ahrs.filters import Madgwick
 
-    ours = float(np.median(time_calls(lambda: estimate_orientation(rec.acc, rec.gyr, rec.sample_rate_hz),
-                                      repeat=5)))
+    ours = float(
+        np.median(time_calls(lambda: estimate_orientation(rec.acc, rec.gyr, rec.sample_rate_hz), repeat=5))
+    )
     gyr, acc = np.radians(rec.gyr), rec.acc * G
-    theirs = float(np.median(time_calls(lambda: Madgwick(gyr=gyr, acc=acc, frequency=rec.sample_rate_hz),
-                                        repeat=3)))
+    theirs = float(
+        np.median(time_calls(lambda: Madgwick(gyr=gyr, acc=acc, frequency=rec.sample_rate_hz), repeat=3))
+    )
     n = len(rec)
     report("orientation, VQF (ours), samples/s", n / ours / 1e6, "M/s")
     report("orientation, ahrs Madgwick, samples/s", n / theirs / 1e6, "M/s")

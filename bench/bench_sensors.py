@@ -32,9 +32,20 @@ def bench_decode() -> None:
     raw = thingy52.encode_raw(m["acc"], m["gyr"], m["mag"])
     quat = thingy52.encode_quaternion(m["quat"])
     euler = thingy52.encode_euler(np.degrees(m["gyr"][:, :3] / 2000.0))
-    st4 = [smarttouch_imu.encode_notification(i, i * 40000, 100, m["acc"][4 * (i % 1000): 4 * (i % 1000) + 4],
-                                              m["gyr"][4 * (i % 1000): 4 * (i % 1000) + 4]) for i in range(N)]
-    wit = [witmotion.encode_packets(m["acc"][i:i + 1], m["gyr"][i:i + 1], [[10.0, 20.0, 30.0]]) for i in range(N)]
+    st4 = [
+        smarttouch_imu.encode_notification(
+            i,
+            i * 40000,
+            100,
+            m["acc"][4 * (i % 1000) : 4 * (i % 1000) + 4],
+            m["gyr"][4 * (i % 1000) : 4 * (i % 1000) + 4],
+        )
+        for i in range(N)
+    ]
+    wit = [
+        witmotion.encode_packets(m["acc"][i : i + 1], m["gyr"][i : i + 1], [[10.0, 20.0, 30.0]])
+        for i in range(N)
+    ]
     hr = [heart_rate.encode_measurement(60 + i % 100, (0.8, 0.81), None, True) for i in range(N)]
 
     def rate(fn, repeat=5) -> float:
@@ -44,9 +55,15 @@ def bench_decode() -> None:
     report("thingy52-raw decode_batch (100k notifications)", r / 1e3, "k/s", ">= 200 k/s", r >= 200e3)
     for name, payloads in (("thingy52-quaternion", quat), ("thingy52-euler", euler)):
         prof = get_profile(name)
-        report(f"{name} decode_batch", rate(lambda: prof.decode_batch(payloads)) / 1e3, "k/s")
+        report(
+            f"{name} decode_batch",
+            rate(lambda prof=prof, payloads=payloads: prof.decode_batch(payloads)) / 1e3,
+            "k/s",
+        )
     prof_st = get_profile("smarttouch-imu")
-    report("smarttouch-imu decode_batch (4 samples each)", rate(lambda: prof_st.decode_batch(st4)) / 1e3, "k/s")
+    report(
+        "smarttouch-imu decode_batch (4 samples each)", rate(lambda: prof_st.decode_batch(st4)) / 1e3, "k/s"
+    )
 
     prof_raw = get_profile("thingy52-raw")
     report("thingy52-raw decode one by one", rate(lambda: [prof_raw.decode(p) for p in raw], 2) / 1e3, "k/s")
@@ -59,8 +76,11 @@ def bench_decode() -> None:
 
     report("witmotion streaming parser, one packet per feed", rate(wit_stream, 2) / 1e3, "k/s")
     joined = b"".join(wit)
-    report("witmotion streaming parser, all packets in one feed",
-           rate(lambda: WitMotionParser().feed(joined), 3) / 1e3, "k/s")
+    report(
+        "witmotion streaming parser, all packets in one feed",
+        rate(lambda: WitMotionParser().feed(joined), 3) / 1e3,
+        "k/s",
+    )
     prof_hr = get_profile("heart-rate")
     report("heart-rate decode one by one", rate(lambda: [prof_hr.decode(p) for p in hr], 2) / 1e3, "k/s")
 

@@ -28,66 +28,118 @@ YEAR_DAYS = 365
 
 def _metrics_row(session_id: int, rng: np.random.Generator, rom: float) -> dict:
     reps = int(rng.integers(8, 13))
-    per_rep = [{"index": i, "t_start": 2.0 + 4 * i, "t_end": 5.0 + 4 * i, "t_peak": 3.5 + 4 * i,
-                "duration_s": 3.0, "rom_deg": rom + float(rng.normal(0, 3)),
-                "start_angle_deg": 0.0, "peak_angle_deg": rom, "peak_speed_dps": 90.0,
-                "sparc": -1.6, "ldlj": -6.0, "ldlj_accl": -9.0} for i in range(reps)]
-    return {"session_id": session_id, "reps": reps, "rom_deg": rom,
-            "rom_deg_mean": rom - 6 + float(rng.normal(0, 2)),
-            "peak_speed_dps": 110 + float(rng.normal(0, 8)),
-            "sparc": -1.8 + float(rng.normal(0, 0.08)), "ldlj": -6.5 + float(rng.normal(0, 0.3)),
-            "tremor_power_ratio": 0.05, "tremor_freq_hz": 5.0,
-            "tremor_amplitude_deg": 0.4 + float(rng.normal(0, 0.05)),
-            "duration_s": 45.0, "active_time_s": 30.0,
-            "quality_flags": {"ok": True, "warnings": [], "synthetic": True}, "per_rep": per_rep,
-            "extra": {"synthetic": True}, "analyzer": "bench (synthetic)",
-            "computed_at": datetime.now(UTC)}
+    per_rep = [
+        {
+            "index": i,
+            "t_start": 2.0 + 4 * i,
+            "t_end": 5.0 + 4 * i,
+            "t_peak": 3.5 + 4 * i,
+            "duration_s": 3.0,
+            "rom_deg": rom + float(rng.normal(0, 3)),
+            "start_angle_deg": 0.0,
+            "peak_angle_deg": rom,
+            "peak_speed_dps": 90.0,
+            "sparc": -1.6,
+            "ldlj": -6.0,
+            "ldlj_accl": -9.0,
+        }
+        for i in range(reps)
+    ]
+    return {
+        "session_id": session_id,
+        "reps": reps,
+        "rom_deg": rom,
+        "rom_deg_mean": rom - 6 + float(rng.normal(0, 2)),
+        "peak_speed_dps": 110 + float(rng.normal(0, 8)),
+        "sparc": -1.8 + float(rng.normal(0, 0.08)),
+        "ldlj": -6.5 + float(rng.normal(0, 0.3)),
+        "tremor_power_ratio": 0.05,
+        "tremor_freq_hz": 5.0,
+        "tremor_amplitude_deg": 0.4 + float(rng.normal(0, 0.05)),
+        "duration_s": 45.0,
+        "active_time_s": 30.0,
+        "quality_flags": {"ok": True, "warnings": [], "synthetic": True},
+        "per_rep": per_rep,
+        "extra": {"synthetic": True},
+        "analyzer": "bench (synthetic)",
+        "computed_at": datetime.now(UTC),
+    }
 
 
 def _fill(app) -> tuple[str, int]:
     """One therapist with N_PATIENTS patients; patient 1 has a year of daily sessions."""
     from smarttouch.platform.db import get_engine
-    from smarttouch.platform.models import (Assignment, ExerciseSession, Patient,
-                                            SessionMetrics, UserCreate)
+    from smarttouch.platform.models import Assignment, ExerciseSession, Patient, SessionMetrics, UserCreate
     from smarttouch.platform.services import catalogue, users
 
     rng = np.random.default_rng(11)
     today = date.today()
-    conditions = ["post_stroke", "parkinson", "copd", "multiple_sclerosis",
-                  "knee_osteoarthritis", "frailty"]
+    conditions = ["post_stroke", "parkinson", "copd", "multiple_sclerosis", "knee_osteoarthritis", "frailty"]
     sessions, metrics = [], []
     with Session(get_engine(app)) as db:
         catalogue.ensure_builtin_activities(db)
-        therapist = users.create_user(db, data=UserCreate(
-            email="bench-web@example.org", full_name="Bench Therapist", role="therapist",
-            password="bench-password-1"), password_profile="fast")
+        therapist = users.create_user(
+            db,
+            data=UserCreate(
+                email="bench-web@example.org",
+                full_name="Bench Therapist",
+                role="therapist",
+                password="bench-password-1",
+            ),
+            password_profile="fast",
+        )
         activity = catalogue.get_activity_by_key(db, key="balloons")
         year_patient = None
         for i in range(N_PATIENTS):
-            p = Patient(code=f"SYN-{i:04d}", condition=conditions[i % 6], affected_side="right",
-                        display_name=f"Synthetic {i}", therapist_id=therapist.id)
+            p = Patient(
+                code=f"SYN-{i:04d}",
+                condition=conditions[i % 6],
+                affected_side="right",
+                display_name=f"Synthetic {i}",
+                therapist_id=therapist.id,
+            )
             db.add(p)
             db.flush()
             year_patient = year_patient or p.id
-            a = Assignment(patient_id=p.id, activity_id=activity.id, movement="shoulder_flexion",
-                           target_rom_deg=80, max_rom_deg=100, reps=10, sets=2,
-                           sessions_per_week=5, start_date=today - timedelta(days=400),
-                           created_by_id=therapist.id)
+            a = Assignment(
+                patient_id=p.id,
+                activity_id=activity.id,
+                movement="shoulder_flexion",
+                target_rom_deg=80,
+                max_rom_deg=100,
+                reps=10,
+                sets=2,
+                sessions_per_week=5,
+                start_date=today - timedelta(days=400),
+                created_by_id=therapist.id,
+            )
             db.add(a)
             db.flush()
-            days = (range(YEAR_DAYS) if p.id == year_patient
-                    else sorted(rng.choice(42, size=LIST_SESSIONS, replace=False)))
+            days = (
+                range(YEAR_DAYS)
+                if p.id == year_patient
+                else sorted(rng.choice(42, size=LIST_SESSIONS, replace=False))
+            )
             for k, d in enumerate(days):
                 sid = len(sessions) + 1
                 day = today - timedelta(days=int(d))
                 started = datetime.combine(day, time(9, 30), tzinfo=UTC)
-                sessions.append({
-                    "id": sid, "client_uuid": f"bench-{p.id}-{k}", "patient_id": p.id,
-                    "assignment_id": a.id, "activity_id": activity.id, "status": "scored",
-                    "started_at": started, "ended_at": started + timedelta(seconds=45),
-                    "received_at": started, "quit_reason": "pain" if rng.random() < 0.02
-                    else "completed", "game_score": float(rng.integers(400, 1000)),
-                    "client_metrics": {"synthetic": True}})
+                sessions.append(
+                    {
+                        "id": sid,
+                        "client_uuid": f"bench-{p.id}-{k}",
+                        "patient_id": p.id,
+                        "assignment_id": a.id,
+                        "activity_id": activity.id,
+                        "status": "scored",
+                        "started_at": started,
+                        "ended_at": started + timedelta(seconds=45),
+                        "received_at": started,
+                        "quit_reason": "pain" if rng.random() < 0.02 else "completed",
+                        "game_score": float(rng.integers(400, 1000)),
+                        "client_metrics": {"synthetic": True},
+                    }
+                )
                 rom = 60 + 20 * (1 - int(d) / YEAR_DAYS) + float(rng.normal(0, 4))
                 metrics.append(_metrics_row(sid, rng, rom))
         db.commit()
@@ -118,15 +170,30 @@ def main() -> None:
                 raise RuntimeError(f"{page} did not render the synthetic data")
         year = f"/patients/{year_patient}?period=52w"
         t = time_calls(lambda: client.get(year), repeat=30, warmup=3)
-        report("patient page, 365 daily sessions, 1-year charts [median]",
-               float(np.median(t)) * 1e3, "ms", "<= 150 ms", ok=float(np.median(t)) <= 0.15)
+        report(
+            "patient page, 365 daily sessions, 1-year charts [median]",
+            float(np.median(t)) * 1e3,
+            "ms",
+            "<= 150 ms",
+            ok=float(np.median(t)) <= 0.15,
+        )
         report("  same, 95th percentile", float(np.percentile(t, 95)) * 1e3, "ms")
         t = time_calls(lambda: client.get(f"/patients/{year_patient}"), repeat=30, warmup=2)
-        report("patient page, 365 sessions, default 12 weeks [median]",
-               float(np.median(t)) * 1e3, "ms", "<= 150 ms", ok=float(np.median(t)) <= 0.15)
+        report(
+            "patient page, 365 sessions, default 12 weeks [median]",
+            float(np.median(t)) * 1e3,
+            "ms",
+            "<= 150 ms",
+            ok=float(np.median(t)) <= 0.15,
+        )
         t = time_calls(lambda: client.get("/"), repeat=30, warmup=3)
-        report(f"caseload, {N_PATIENTS} patients x {LIST_SESSIONS} sessions [median]",
-               float(np.median(t)) * 1e3, "ms", "<= 200 ms", ok=float(np.median(t)) <= 0.2)
+        report(
+            f"caseload, {N_PATIENTS} patients x {LIST_SESSIONS} sessions [median]",
+            float(np.median(t)) * 1e3,
+            "ms",
+            "<= 200 ms",
+            ok=float(np.median(t)) <= 0.2,
+        )
         report("  same, 95th percentile", float(np.percentile(t, 95)) * 1e3, "ms")
         from smarttouch.platform.services.caseload import main_trend
 
@@ -135,17 +202,31 @@ def main() -> None:
             client.get("/")
 
         t = time_calls(cold, repeat=15)
-        report("caseload, first visit (trends not memoised) [median]",
-               float(np.median(t)) * 1e3, "ms", "<= 200 ms", ok=float(np.median(t)) <= 0.2)
+        report(
+            "caseload, first visit (trends not memoised) [median]",
+            float(np.median(t)) * 1e3,
+            "ms",
+            "<= 200 ms",
+            ok=float(np.median(t)) <= 0.2,
+        )
         t = time_calls(lambda: client.get("/?sort=trend&dir=desc&q=parkinson"), repeat=30)
-        report("caseload sorted by trend, searched [median]", float(np.median(t)) * 1e3, "ms",
-               "<= 200 ms", ok=float(np.median(t)) <= 0.2)
+        report(
+            "caseload sorted by trend, searched [median]",
+            float(np.median(t)) * 1e3,
+            "ms",
+            "<= 200 ms",
+            ok=float(np.median(t)) <= 0.2,
+        )
         first_session = 1
         t = time_calls(lambda: client.get(f"/sessions/{first_session}"), repeat=20)
         report("session page (no recording stored) [median]", float(np.median(t)) * 1e3, "ms")
-        t = time_calls(lambda: client.get(
-            f"/patients/{year_patient}/report.pdf?start={date.today() - timedelta(days=90)}"
-            f"&end={date.today()}"), repeat=5)
+        t = time_calls(
+            lambda: client.get(
+                f"/patients/{year_patient}/report.pdf?start={date.today() - timedelta(days=90)}"
+                f"&end={date.today()}"
+            ),
+            repeat=5,
+        )
         report("PDF report, 90 days [median]", float(np.median(t)) * 1e3, "ms")
 
 

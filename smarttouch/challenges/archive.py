@@ -40,8 +40,12 @@ class Caps:
 
 
 def _skipped(rel: PurePosixPath) -> bool:
-    return any(part in SKIPPED_DIRS for part in rel.parts[:-1]) or rel.name in SKIPPED_DIRS or \
-        rel.name.endswith(SKIPPED_SUFFIXES) or rel.name == ".DS_Store"
+    return (
+        any(part in SKIPPED_DIRS for part in rel.parts[:-1])
+        or rel.name in SKIPPED_DIRS
+        or rel.name.endswith(SKIPPED_SUFFIXES)
+        or rel.name == ".DS_Store"
+    )
 
 
 def _safe_relpath(name: str) -> PurePosixPath:
@@ -96,7 +100,7 @@ def extract_zip(zip_path: str | Path, dest: str | Path, caps: Caps = Caps()) -> 
         total = 0
         out_files = []
         for rel, info in entries:
-            target_rel = PurePosixPath(*rel.parts[len(prefix):])
+            target_rel = PurePosixPath(*rel.parts[len(prefix) :])
             target = dest.joinpath(*target_rel.parts)
             target.parent.mkdir(parents=True, exist_ok=True)
             written = 0
@@ -105,8 +109,10 @@ def extract_zip(zip_path: str | Path, dest: str | Path, caps: Caps = Caps()) -> 
                     written += len(chunk)
                     total += len(chunk)
                     if written > caps.max_file_bytes or total > caps.max_total_bytes:
-                        raise ArchiveRejected(f"entry {info.filename!r}: inflates beyond the size cap "
-                                              f"({caps.max_file_bytes} per file, {caps.max_total_bytes} total)")
+                        raise ArchiveRejected(
+                            f"entry {info.filename!r}: inflates beyond the size cap "
+                            f"({caps.max_file_bytes} per file, {caps.max_total_bytes} total)"
+                        )
                     out.write(chunk)
             out_files.append(str(target_rel))
     return sorted(out_files)
@@ -143,8 +149,10 @@ def copy_tree(src: str | Path, dest: str | Path, caps: Caps = Caps()) -> list[st
                 raise ArchiveRejected(f"{rel}: only regular files are allowed in a solution")
             total += st.st_size
             if st.st_size > caps.max_file_bytes or total > caps.max_total_bytes:
-                raise ArchiveRejected(f"{rel}: the solution is larger than {caps.max_total_bytes} bytes "
-                                      f"(or the file larger than {caps.max_file_bytes})")
+                raise ArchiveRejected(
+                    f"{rel}: the solution is larger than {caps.max_total_bytes} bytes "
+                    f"(or the file larger than {caps.max_file_bytes})"
+                )
             files.append((path, rel))
             if len(files) > caps.max_files:
                 raise ArchiveRejected(f"too many files: more than {caps.max_files}")

@@ -119,18 +119,30 @@ class Challenge:
 
     def is_open(self, now: dt.datetime | None = None) -> bool:
         """True between ``opens`` and ``closes`` (open-ended when a date is missing)."""
-        now = now or dt.datetime.now(dt.timezone.utc)
+        now = now or dt.datetime.now(dt.UTC)
         return (self.opens is None or now >= self.opens) and (self.closes is None or now < self.closes)
 
     def leaderboard_split(self, now: dt.datetime | None = None) -> str:
         """The split ranked publicly: ``public`` while open, ``hidden`` once closed (Kaggle)."""
-        closed = self.closes is not None and (now or dt.datetime.now(dt.timezone.utc)) >= self.closes
+        closed = self.closes is not None and (now or dt.datetime.now(dt.UTC)) >= self.closes
         return "hidden" if closed else "public"
 
 
 _TOP_KEYS = {"challenge", "input", "output", "metrics", "limits", "options"}
-_CHALLENGE_KEYS = {"slug", "title", "kind", "summary", "need", "need_file", "population",
-                   "movement", "placement", "opens", "closes", "submissions_per_day"}
+_CHALLENGE_KEYS = {
+    "slug",
+    "title",
+    "kind",
+    "summary",
+    "need",
+    "need_file",
+    "population",
+    "movement",
+    "placement",
+    "opens",
+    "closes",
+    "submissions_per_day",
+}
 _LIMIT_KEYS = {f for f in Limits.__dataclass_fields__}
 _METRIC_KEYS = {"name", "function", "field", "better", "primary", "label", "params"}
 _OUTPUT_KEYS = {"type", "minimum", "maximum", "unit", "description"}
@@ -163,8 +175,10 @@ def load_bundle(path: str | Path, *, require_hidden: bool = True) -> Challenge:
     outputs = _outputs(doc, where)
     required = KIND_OUTPUTS.get(kind)
     if required is not None and {f.name for f in outputs} != required:
-        raise BundleError(f"{where}: a {kind} challenge declares exactly the outputs "
-                          f"{', '.join(sorted(required))} (its harness measures them)")
+        raise BundleError(
+            f"{where}: a {kind} challenge declares exactly the outputs "
+            f"{', '.join(sorted(required))} (its harness measures them)"
+        )
     metrics = _metrics(doc, outputs, where)
     opens = _when(head.get("opens"), where, "challenge.opens")
     closes = _when(head.get("closes"), where, "challenge.closes")
@@ -207,8 +221,9 @@ def load_bundle(path: str | Path, *, require_hidden: bool = True) -> Challenge:
 def _no_unknown(table: dict, allowed: set[str], where: str, name: str) -> None:
     unknown = sorted(set(table) - allowed)
     if unknown:
-        raise BundleError(f"{where}: unknown key(s) in {name}: {', '.join(unknown)} "
-                          f"(allowed: {', '.join(sorted(allowed))})")
+        raise BundleError(
+            f"{where}: unknown key(s) in {name}: {', '.join(unknown)} (allowed: {', '.join(sorted(allowed))})"
+        )
 
 
 def _table(doc: dict, key: str, where: str) -> dict:
@@ -231,7 +246,9 @@ def _need(head: dict, root: Path, where: str) -> str:
     if "need_file" in head:
         need_path = (root / str(head["need_file"])).resolve()
         if root.resolve() not in need_path.parents or not need_path.is_file():
-            raise BundleError(f"{where}: challenge.need_file {head['need_file']!r} is not a file in the bundle")
+            raise BundleError(
+                f"{where}: challenge.need_file {head['need_file']!r} is not a file in the bundle"
+            )
         return need_path.read_text(encoding="utf-8")
     return _str(head, "need", where, "challenge")
 
@@ -240,16 +257,16 @@ def _when(value: Any, where: str, key: str) -> dt.datetime | None:
     if value is None:
         return None
     if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
     if isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc)
+        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
     raise BundleError(f"{where}: {key} must be a TOML date or date-time, got {value!r}")
 
 
 def _outputs(doc: dict, where: str) -> tuple[OutputField, ...]:
     table = doc.get("output")
     if not isinstance(table, dict) or not table:
-        raise BundleError(f"{where}: declare at least one output field, e.g. [output.reps] type = \"integer\"")
+        raise BundleError(f'{where}: declare at least one output field, e.g. [output.reps] type = "integer"')
     fields = []
     for name, spec in table.items():
         key = f"output.{name}"
@@ -262,8 +279,16 @@ def _outputs(doc: dict, where: str) -> tuple[OutputField, ...]:
         for bound in ("minimum", "maximum"):
             if bound in spec and (isinstance(spec[bound], bool) or not isinstance(spec[bound], (int, float))):
                 raise BundleError(f"{where}: {key}.{bound} must be a number")
-        fields.append(OutputField(name, ftype, spec.get("minimum"), spec.get("maximum"),
-                                  str(spec.get("unit", "")), str(spec.get("description", ""))))
+        fields.append(
+            OutputField(
+                name,
+                ftype,
+                spec.get("minimum"),
+                spec.get("maximum"),
+                str(spec.get("unit", "")),
+                str(spec.get("description", "")),
+            )
+        )
     return tuple(fields)
 
 
@@ -284,19 +309,32 @@ def _metrics(doc: dict, outputs: tuple[OutputField, ...], where: str) -> tuple[M
         seen.add(name)
         function = spec.get("function", name)
         if function not in METRICS:
-            raise BundleError(f"{where}: {key}.function {function!r} is not one of {', '.join(sorted(METRICS))}")
+            raise BundleError(
+                f"{where}: {key}.function {function!r} is not one of {', '.join(sorted(METRICS))}"
+            )
         fname = _str(spec, "field", where, key)
         if fname not in numeric:
-            raise BundleError(f"{where}: {key}.field {fname!r} is not a numeric output field "
-                              f"(numeric outputs: {', '.join(sorted(numeric)) or 'none'})")
+            raise BundleError(
+                f"{where}: {key}.field {fname!r} is not a numeric output field "
+                f"(numeric outputs: {', '.join(sorted(numeric)) or 'none'})"
+            )
         better = spec.get("better")
         if better not in ("higher", "lower"):
-            raise BundleError(f"{where}: {key}.better must be \"higher\" or \"lower\", got {better!r}")
+            raise BundleError(f'{where}: {key}.better must be "higher" or "lower", got {better!r}')
         params = spec.get("params", {})
         if not isinstance(params, dict) or not all(isinstance(v, (int, float)) for v in params.values()):
             raise BundleError(f"{where}: {key}.params must be a table of numbers")
-        metrics.append(Metric(name, function, fname, better == "higher", bool(spec.get("primary", False)),
-                              str(spec.get("label", name)), {k: float(v) for k, v in params.items()}))
+        metrics.append(
+            Metric(
+                name,
+                function,
+                fname,
+                better == "higher",
+                bool(spec.get("primary", False)),
+                str(spec.get("label", name)),
+                {k: float(v) for k, v in params.items()},
+            )
+        )
     primaries = [m.name for m in metrics if m.primary]
     if len(primaries) != 1:
         raise BundleError(f"{where}: exactly one metric must have primary = true, found {len(primaries)}")
@@ -343,8 +381,10 @@ def _split(name: str, root: Path, outputs: tuple[OutputField, ...], metrics: tup
     missing = [r for r in recordings if r not in labels]
     extra = [r for r in labels if r not in recordings]
     if missing or extra:
-        raise BundleError(f"{root / 'labels.json'}: labels and recordings differ "
-                          f"(no label: {missing[:3]}, no recording: {extra[:3]})")
+        raise BundleError(
+            f"{root / 'labels.json'}: labels and recordings differ "
+            f"(no label: {missing[:3]}, no recording: {extra[:3]})"
+        )
     fields = {f.name: f for f in outputs}
     for rec_id, lab in labels.items():
         for metric in metrics:

@@ -16,8 +16,9 @@ def challenges_dir() -> Path | None:
     return Path(env) if env else None
 
 
-def resolve_challenge(ref: str | Path, *, require_hidden: bool = True,
-                      progress: Callable[[int], None] | None = None) -> Challenge:
+def resolve_challenge(
+    ref: str | Path, *, require_hidden: bool = True, progress: Callable[[int], None] | None = None
+) -> Challenge:
     """Load the challenge ``ref``: a bundle folder path (containing a ``/`` or starting with
     ``.``), or a slug (extra bundles first, then the built-ins, generated on first use)."""
     path = Path(ref)
@@ -31,8 +32,9 @@ def resolve_challenge(ref: str | Path, *, require_hidden: bool = True,
     if str(ref) in BUILTINS:
         return load_bundle(builtin_bundle(str(ref), progress=progress), require_hidden=require_hidden)
     known = sorted(set(BUILTINS) | set(_extra_slugs()))
-    raise BundleError(f"no challenge {str(ref)!r}: not a bundle folder and not a known slug "
-                      f"({', '.join(known)})")
+    raise BundleError(
+        f"no challenge {str(ref)!r}: not a bundle folder and not a known slug ({', '.join(known)})"
+    )
 
 
 def _looks_like_path(ref: str) -> bool:

@@ -14,8 +14,10 @@ from smarttouch.challenges.archive import ArchiveRejected
 from smarttouch.challenges.bundle import BundleError, Challenge
 from smarttouch.challenges.status import FAILURE_REASONS, SCORED
 
-UNSAFE_HELP = ("Run WITHOUT the bubblewrap sandbox (rlimits only). Local development of your "
-               "own code only; never for code you did not write.")
+UNSAFE_HELP = (
+    "Run WITHOUT the bubblewrap sandbox (rlimits only). Local development of your "
+    "own code only; never for code you did not write."
+)
 
 
 def _progress(desc: str, total: int | None):
@@ -55,19 +57,20 @@ def _manifest_challenge(source: Path) -> str:
         raise click.ClickException(f"{source}: {exc}") from None
 
 
-def _run(source: Path, challenge: Challenge, splits: tuple[str, ...], unsafe: bool,
-         artifacts: Path | None):
+def _run(source: Path, challenge: Challenge, splits: tuple[str, ...], unsafe: bool, artifacts: Path | None):
     from smarttouch.challenges.evaluation import evaluate_solution
 
     sandbox = _sandbox(unsafe)
     try:
         with _progress("evaluating", len(splits)) as bar:
+
             def step(split: str) -> None:
                 bar.set_postfix_str(split)
                 bar.update(0 if bar.n == 0 and split == splits[0] else 1)
 
-            result = evaluate_solution(source, challenge, sandbox=sandbox, splits=splits,
-                                       artifacts_dir=artifacts, progress=step)
+            result = evaluate_solution(
+                source, challenge, sandbox=sandbox, splits=splits, artifacts_dir=artifacts, progress=step
+            )
             bar.update(bar.total - bar.n)
     except BundleError as exc:
         raise click.ClickException(str(exc)) from None
@@ -98,7 +101,9 @@ def _print_result(result, show_details: bool) -> None:
             click.echo(f"{split.split:>7}: {scores}   ({split.wall_s:.2f} s)")
     click.echo(f"status: {result.status}")
     if result.failure_reason:
-        click.echo(f"failure_reason: {result.failure_reason} - {FAILURE_REASONS.get(result.failure_reason, '')}")
+        click.echo(
+            f"failure_reason: {result.failure_reason} - {FAILURE_REASONS.get(result.failure_reason, '')}"
+        )
         click.echo(f"message: {result.message}")
         log = result.splits[-1].log.strip() if result.splits else ""
         if log:
@@ -121,8 +126,17 @@ def list_cmd(as_json: bool) -> None:
             items = list_challenges(progress=bar.update)
     except BundleError as exc:
         raise click.ClickException(str(exc)) from None
-    rows = [{"slug": c.slug, "kind": c.kind, "title": c.title, "open": c.is_open(),
-             "primary_metric": c.primary_metric.name, "path": str(c.root)} for c in items]
+    rows = [
+        {
+            "slug": c.slug,
+            "kind": c.kind,
+            "title": c.title,
+            "open": c.is_open(),
+            "primary_metric": c.primary_metric.name,
+            "path": str(c.root),
+        }
+        for c in items
+    ]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
@@ -133,8 +147,12 @@ def list_cmd(as_json: bool) -> None:
 @challenge.command("build-builtin")
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--slug", "slugs", multiple=True, help="Only this built-in (repeatable).")
-@click.option("--hidden-seed", type=int, default=None,
-              help="Seed of the hidden split (default: random; keep it secret).")
+@click.option(
+    "--hidden-seed",
+    type=int,
+    default=None,
+    help="Seed of the hidden split (default: random; keep it secret).",
+)
 def build_builtin_cmd(out: Path, slugs: tuple[str, ...], hidden_seed: int | None) -> None:
     """Generate the built-in challenge bundles into OUT/<slug>/."""
     from smarttouch.challenges.builtin import BUILTINS, build_builtin
@@ -152,8 +170,9 @@ def build_builtin_cmd(out: Path, slugs: tuple[str, ...], hidden_seed: int | None
 
 @challenge.command("starter-kit")
 @click.argument("slug")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Zip file to write.")
+@click.option(
+    "--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Zip file to write."
+)
 def starter_kit_cmd(slug: str, out: Path) -> None:
     """Write the starter kit of challenge SLUG (public split + template solution) to a zip."""
     from smarttouch.challenges.starter_kit import build_starter_kit
@@ -164,8 +183,12 @@ def starter_kit_cmd(slug: str, out: Path) -> None:
 
 @challenge.command("validate")
 @click.argument("solution", type=click.Path(exists=True, path_type=Path))
-@click.option("--challenge", "ref", default=None,
-              help="Challenge slug or bundle folder path, e.g. ./my-bundle (default: the challenge named in solution.toml).")
+@click.option(
+    "--challenge",
+    "ref",
+    default=None,
+    help="Challenge slug or bundle folder path, e.g. ./my-bundle (default: the challenge named in solution.toml).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--unsafe-no-sandbox", "unsafe", is_flag=True, help=UNSAFE_HELP)
 def validate_cmd(solution: Path, ref: str | None, as_json: bool, unsafe: bool) -> None:
@@ -182,15 +205,27 @@ def validate_cmd(solution: Path, ref: str | None, as_json: bool, unsafe: bool) -
 
 @challenge.command("evaluate")
 @click.argument("solution", type=click.Path(exists=True, path_type=Path))
-@click.option("--challenge", "ref", required=True, help="Challenge slug, or bundle folder path (e.g. ./my-bundle).")
-@click.option("--split", "splits", multiple=True, type=click.Choice(["public", "hidden"]),
-              help="Splits to run (default: public then hidden, as the worker does).")
+@click.option(
+    "--challenge", "ref", required=True, help="Challenge slug, or bundle folder path (e.g. ./my-bundle)."
+)
+@click.option(
+    "--split",
+    "splits",
+    multiple=True,
+    type=click.Choice(["public", "hidden"]),
+    help="Splits to run (default: public then hidden, as the worker does).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print status, failure_reason and scores as JSON.")
-@click.option("--artifacts", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for files the harness produces (game screenshots).")
+@click.option(
+    "--artifacts",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for files the harness produces (game screenshots).",
+)
 @click.option("--unsafe-no-sandbox", "unsafe", is_flag=True, help=UNSAFE_HELP)
-def evaluate_cmd(solution: Path, ref: str, splits: tuple[str, ...], as_json: bool,
-                 artifacts: Path | None, unsafe: bool) -> None:
+def evaluate_cmd(
+    solution: Path, ref: str, splits: tuple[str, ...], as_json: bool, artifacts: Path | None, unsafe: bool
+) -> None:
     """Evaluate SOLUTION exactly as the worker does: sandbox, public and hidden splits, scoring."""
     result = _run(solution, _load(ref), splits or ("public", "hidden"), unsafe, artifacts)
     if as_json:
@@ -221,8 +256,10 @@ def baselines_cmd(ref: str, as_json: bool, unsafe: bool) -> None:
     if not rows:
         click.echo(f"{challenge_.slug}: no reference solutions")
     for row in rows:
-        scores = "; ".join(f"{split}: " + ", ".join(f"{k}={v:.4g}" for k, v in s.items())
-                           for split, s in row["scores"].items())
+        scores = "; ".join(
+            f"{split}: " + ", ".join(f"{k}={v:.4g}" for k, v in s.items())
+            for split, s in row["scores"].items()
+        )
         click.echo(f"{row['solution']:<36} {row['status']:<9} {scores}")
 
 
@@ -233,15 +270,21 @@ def _queue(instance: Path | None, redis_url: str | None, unsafe: bool = False, l
 
 
 _instance_option = click.option(
-    "--instance", type=click.Path(file_okay=False, path_type=Path), default=None,
-    help="Instance folder (default: $SMARTTOUCH_INSTANCE_PATH, ./instance in a checkout).")
+    "--instance",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Instance folder (default: $SMARTTOUCH_INSTANCE_PATH, ./instance in a checkout).",
+)
 _redis_option = click.option(
-    "--redis-url", default=None, help="Redis URL (default: $SMARTTOUCH_REDIS_URL; empty = SQLite).")
+    "--redis-url", default=None, help="Redis URL (default: $SMARTTOUCH_REDIS_URL; empty = SQLite)."
+)
 
 
 @challenge.command("enqueue")
 @click.argument("solution", type=click.Path(exists=True, path_type=Path))
-@click.option("--challenge", "ref", required=True, help="Challenge slug, or bundle folder path (e.g. ./my-bundle).")
+@click.option(
+    "--challenge", "ref", required=True, help="Challenge slug, or bundle folder path (e.g. ./my-bundle)."
+)
 @_instance_option
 @_redis_option
 def enqueue_cmd(solution: Path, ref: str, instance: Path | None, redis_url: str | None) -> None:
@@ -277,15 +320,27 @@ def job_cmd(job_id: str, as_json: bool, instance: Path | None) -> None:
 
 
 @click.command("worker")
-@click.option("--workers", "-w", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Evaluations run in parallel by this process.")
-@click.option("--lease-seconds", default=60.0, show_default=True, type=click.FloatRange(1.0),
-              help="A job whose worker stops renewing for this long is retried elsewhere.")
+@click.option(
+    "--workers",
+    "-w",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Evaluations run in parallel by this process.",
+)
+@click.option(
+    "--lease-seconds",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(1.0),
+    help="A job whose worker stops renewing for this long is retried elsewhere.",
+)
 @_instance_option
 @_redis_option
 @click.option("--unsafe-no-sandbox", "unsafe", is_flag=True, help=UNSAFE_HELP)
-def worker(workers: int, lease_seconds: float, instance: Path | None, redis_url: str | None,
-           unsafe: bool) -> None:
+def worker(
+    workers: int, lease_seconds: float, instance: Path | None, redis_url: str | None, unsafe: bool
+) -> None:
     """Run the background worker that evaluates submitted solutions (huey consumer)."""
     from smarttouch.challenges.sandbox import Sandbox, SandboxUnavailable
 
@@ -299,6 +354,7 @@ def worker(workers: int, lease_seconds: float, instance: Path | None, redis_url:
     requeued = queue.reap()
     if requeued:
         click.echo(f"requeued {len(requeued)} job(s) left by a stopped worker", err=True)
-    consumer = queue.huey.create_consumer(workers=workers, worker_type="thread", periodic=True,
-                                          check_worker_health=True)
+    consumer = queue.huey.create_consumer(
+        workers=workers, worker_type="thread", periodic=True, check_worker_health=True
+    )
     consumer.run()

@@ -55,19 +55,32 @@ class EvaluationResult:
         if not with_logs:
             for s in splits:
                 s.pop("log", None)
-        return {"challenge": self.challenge, "solution": self.solution, "sha256": self.sha256,
-                "status": self.status, "failure_reason": self.failure_reason,
-                "message": self.message, "scores": self.scores, "splits": splits,
-                "wall_s": round(self.wall_s, 3), "reference": self.reference}
+        return {
+            "challenge": self.challenge,
+            "solution": self.solution,
+            "sha256": self.sha256,
+            "status": self.status,
+            "failure_reason": self.failure_reason,
+            "message": self.message,
+            "scores": self.scores,
+            "splits": splits,
+            "wall_s": round(self.wall_s, 3),
+            "reference": self.reference,
+        }
 
 
 ProgressFn = Callable[[str], None]
 
 
-def evaluate_solution(source: str | Path, challenge: Challenge, *, sandbox: Sandbox,
-                      splits: Sequence[str] = ("public", "hidden"),
-                      artifacts_dir: Path | None = None,
-                      progress: ProgressFn | None = None) -> EvaluationResult:
+def evaluate_solution(
+    source: str | Path,
+    challenge: Challenge,
+    *,
+    sandbox: Sandbox,
+    splits: Sequence[str] = ("public", "hidden"),
+    artifacts_dir: Path | None = None,
+    progress: ProgressFn | None = None,
+) -> EvaluationResult:
     """Evaluate the solution directory or zip ``source`` on ``challenge``'s ``splits``.
 
     Never raises for anything the solution does (that becomes a status and failure reason);
@@ -81,10 +94,12 @@ def evaluate_solution(source: str | Path, challenge: Challenge, *, sandbox: Sand
             solution = stage_solution(source, work / "solution")
             _check_target(solution.manifest.challenge, solution.manifest.kind, challenge)
         except ArchiveRejected as exc:
-            return EvaluationResult(challenge.slug, "", None, REJECTED, "rejected", str(exc),
-                                    wall_s=time.monotonic() - start)
-        result = EvaluationResult(challenge.slug, solution.manifest.name, solution.sha256,
-                                  SCORED, None, "scored")
+            return EvaluationResult(
+                challenge.slug, "", None, REJECTED, "rejected", str(exc), wall_s=time.monotonic() - start
+            )
+        result = EvaluationResult(
+            challenge.slug, solution.manifest.name, solution.sha256, SCORED, None, "scored"
+        )
         for split in splits:
             if progress:
                 progress(split)
@@ -105,7 +120,9 @@ def _check_target(slug: str, kind: str, challenge: Challenge) -> None:
     if slug != challenge.slug:
         raise ArchiveRejected(f"solution.toml names challenge {slug!r}, but this is {challenge.slug!r}")
     if kind != challenge.kind:
-        raise ArchiveRejected(f"solution.toml says kind {kind!r}, but {challenge.slug!r} takes {challenge.kind!r}")
+        raise ArchiveRejected(
+            f"solution.toml says kind {kind!r}, but {challenge.slug!r} takes {challenge.kind!r}"
+        )
 
 
 def _save_artifacts(outcome: SplitResult, folder: Path) -> None:

@@ -26,8 +26,13 @@ from smarttouch.paths import instance_path
 HUEY_NAME = "smarttouch-challenges"
 
 
-def make_huey(*, instance: Path | None = None, redis_url: str | None = None,
-              name: str = HUEY_NAME, immediate: bool = False) -> Huey:
+def make_huey(
+    *,
+    instance: Path | None = None,
+    redis_url: str | None = None,
+    name: str = HUEY_NAME,
+    immediate: bool = False,
+) -> Huey:
     """RedisHuey when ``redis_url`` (default ``$SMARTTOUCH_REDIS_URL``) is set, else SqliteHuey
     at ``<instance>/huey.sqlite3``."""
     url = os.environ.get("SMARTTOUCH_REDIS_URL", "") if redis_url is None else redis_url
@@ -50,8 +55,16 @@ class EvaluationQueue:
         max_attempts: claims before a job whose worker keeps dying is failed.
     """
 
-    def __init__(self, huey: Huey, store: ResultStore, jobs_dir: Path, *, unsafe: bool = False,
-                 lease_s: float = 60.0, max_attempts: int = 3) -> None:
+    def __init__(
+        self,
+        huey: Huey,
+        store: ResultStore,
+        jobs_dir: Path,
+        *,
+        unsafe: bool = False,
+        lease_s: float = 60.0,
+        max_attempts: int = 3,
+    ) -> None:
         self.huey, self.store, self.jobs_dir = huey, store, Path(jobs_dir)
         self.unsafe, self.lease_s, self.max_attempts = unsafe, lease_s, max_attempts
         self.worker = f"{socket.gethostname()}:{os.getpid()}"
@@ -76,8 +89,13 @@ class EvaluationQueue:
             return {"status": "failed", "failure_reason": "sandbox_unavailable", "message": str(exc)}
         challenge = resolve_challenge(spec["challenge"])
         artifacts = Path(spec["solution"]).parent / "artifacts"
-        result = evaluate_solution(spec["solution"], challenge, sandbox=sandbox,
-                                   splits=tuple(spec["splits"]), artifacts_dir=artifacts)
+        result = evaluate_solution(
+            spec["solution"],
+            challenge,
+            sandbox=sandbox,
+            splits=tuple(spec["splits"]),
+            artifacts_dir=artifacts,
+        )
         return result.to_dict()
 
     def reap(self) -> list[str]:
@@ -95,21 +113,26 @@ class LocalEvaluationQueue(EvaluationQueue):
 
     store: FileResultStore
 
-    def submit(self, solution: str | Path, challenge: str, *,
-               splits: Sequence[str] = ("public", "hidden")) -> str:
+    def submit(
+        self, solution: str | Path, challenge: str, *, splits: Sequence[str] = ("public", "hidden")
+    ) -> str:
         """Stage ``solution`` (folder or zip) into an immutable canonical archive and queue its
         evaluation on ``challenge`` (slug or bundle path); returns the job id. A solution that
         is not a safe archive is recorded as ``rejected`` at once and never queued."""
         job_id = new_job_id()
         folder = self.jobs_dir / job_id
         folder.mkdir(parents=True)
-        spec: dict[str, Any] = {"challenge": str(challenge), "splits": list(splits),
-                                "solution": str(folder / "solution.zip")}
+        spec: dict[str, Any] = {
+            "challenge": str(challenge),
+            "splits": list(splits),
+            "solution": str(folder / "solution.zip"),
+        }
         try:
             staged = stage_solution(solution, folder / "staged")
         except ArchiveRejected as exc:
-            self.store.record_final(job_id, spec, {"status": "rejected", "failure_reason": "rejected",
-                                                   "message": str(exc)})
+            self.store.record_final(
+                job_id, spec, {"status": "rejected", "failure_reason": "rejected", "message": str(exc)}
+            )
             return job_id
         (folder / "solution.zip").write_bytes(staged.archive)
         spec["sha256"] = staged.sha256
@@ -118,11 +141,17 @@ class LocalEvaluationQueue(EvaluationQueue):
         return job_id
 
 
-def default_queue(*, instance: Path | None = None, redis_url: str | None = None,
-                  unsafe: bool = False, lease_s: float = 60.0) -> LocalEvaluationQueue:
+def default_queue(
+    *, instance: Path | None = None, redis_url: str | None = None, unsafe: bool = False, lease_s: float = 60.0
+) -> LocalEvaluationQueue:
     """The stand-alone queue of an instance folder: huey + a file store in
     ``<instance>/challenge-jobs``."""
     folder = instance or instance_path()
     jobs = folder / "challenge-jobs"
-    return LocalEvaluationQueue(make_huey(instance=folder, redis_url=redis_url),
-                                FileResultStore(jobs / "state"), jobs, unsafe=unsafe, lease_s=lease_s)
+    return LocalEvaluationQueue(
+        make_huey(instance=folder, redis_url=redis_url),
+        FileResultStore(jobs / "state"),
+        jobs,
+        unsafe=unsafe,
+        lease_s=lease_s,
+    )

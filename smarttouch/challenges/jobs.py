@@ -77,10 +77,22 @@ class FileResultStore:
         with self._locked():
             if self._path(job_id).exists():
                 raise ValueError(f"job {job_id} exists already")
-            self._write({"job_id": job_id, "spec": spec, "state": QUEUED, "failure_reason": None,
-                         "message": "", "attempts": 0, "token": None, "lease_expires": None,
-                         "created_at": time.time(), "started_at": None, "finished_at": None,
-                         "result": None})
+            self._write(
+                {
+                    "job_id": job_id,
+                    "spec": spec,
+                    "state": QUEUED,
+                    "failure_reason": None,
+                    "message": "",
+                    "attempts": 0,
+                    "token": None,
+                    "lease_expires": None,
+                    "created_at": time.time(),
+                    "started_at": None,
+                    "finished_at": None,
+                    "result": None,
+                }
+            )
 
     def record_final(self, job_id: str, spec: dict[str, Any], result: dict[str, Any]) -> None:
         """Create a job that is already decided (e.g. rejected at submission)."""
@@ -98,8 +110,9 @@ class FileResultStore:
                 return None
             record["attempts"] += 1
             token = f"{worker}#{record['attempts']}"
-            record.update(state=RUNNING, token=token, lease_expires=time.time() + lease_s,
-                          started_at=time.time())
+            record.update(
+                state=RUNNING, token=token, lease_expires=time.time() + lease_s, started_at=time.time()
+            )
             self._write(record)
             return token
 
@@ -129,9 +142,15 @@ class FileResultStore:
                 if record["state"] != RUNNING or (record["lease_expires"] or 0) > now:
                     continue
                 if record["attempts"] >= max_attempts:
-                    _apply_result(record, {"status": "failed", "failure_reason": "worker_lost",
-                                           "message": f"the worker stopped during {record['attempts']} "
-                                                      "attempt(s); giving up"})
+                    _apply_result(
+                        record,
+                        {
+                            "status": "failed",
+                            "failure_reason": "worker_lost",
+                            "message": f"the worker stopped during {record['attempts']} "
+                            "attempt(s); giving up",
+                        },
+                    )
                 else:
                     record.update(state=QUEUED, token=None, lease_expires=None)
                     requeued.append(record["job_id"])
@@ -144,8 +163,15 @@ def _apply_result(record: dict[str, Any], result: dict[str, Any]) -> None:
     state = result.get("status") or status_for(reason)
     if state not in FINAL_STATES:
         raise ValueError(f"not a final state: {state!r}")
-    record.update(state=state, failure_reason=reason, message=result.get("message", ""),
-                  token=None, lease_expires=None, finished_at=time.time(), result=result)
+    record.update(
+        state=state,
+        failure_reason=reason,
+        message=result.get("message", ""),
+        token=None,
+        lease_expires=None,
+        finished_at=time.time(),
+        result=result,
+    )
 
 
 def new_job_id() -> str:
@@ -167,8 +193,14 @@ class _Heartbeat(threading.Thread):
                 return
 
 
-def run_job(job_id: str, store: ResultStore, execute: Callable[[dict[str, Any]], dict[str, Any]],
-            *, worker: str, lease_s: float = 60.0) -> dict[str, Any] | None:
+def run_job(
+    job_id: str,
+    store: ResultStore,
+    execute: Callable[[dict[str, Any]], dict[str, Any]],
+    *,
+    worker: str,
+    lease_s: float = 60.0,
+) -> dict[str, Any] | None:
     """Claim job ``job_id``, run ``execute(spec) -> result dict`` under a renewed lease, store
     the result. Returns the result, or None when the job was not claimable (finished, or
     running elsewhere). An exception in ``execute`` becomes ``failed``/``internal_error``."""
@@ -183,8 +215,12 @@ def run_job(job_id: str, store: ResultStore, execute: Callable[[dict[str, Any]],
         result = execute(record["spec"])
     except Exception as exc:  # a hub-side failure; the job must still end
         log.exception("job %s failed", job_id)
-        result = {"status": "failed", "failure_reason": "internal_error",
-                  "message": f"{type(exc).__name__}: {exc}", "log": traceback.format_exc(limit=-5)}
+        result = {
+            "status": "failed",
+            "failure_reason": "internal_error",
+            "message": f"{type(exc).__name__}: {exc}",
+            "log": traceback.format_exc(limit=-5),
+        }
     finally:
         beat.stopped.set()
         beat.join()

@@ -57,8 +57,13 @@ def _key(challenge: Challenge, entry: Entry, split: str) -> tuple:
     return (*key, entry.submitted_at)
 
 
-def leaderboard(challenge: Challenge, entries: Iterable[Entry], *, split: str | None = None,
-                now: dt.datetime | None = None) -> list[Row]:
+def leaderboard(
+    challenge: Challenge,
+    entries: Iterable[Entry],
+    *,
+    split: str | None = None,
+    now: dt.datetime | None = None,
+) -> list[Row]:
     """The ordered leaderboard rows of ``challenge`` (see module docstring)."""
     split = split or challenge.leaderboard_split(now)
     best: dict[tuple[bool, str], Entry] = {}
@@ -77,7 +82,9 @@ def leaderboard(challenge: Challenge, entries: Iterable[Entry], *, split: str | 
     return rows
 
 
-def submissions_left(cap: int, previous: Iterable[dt.datetime], now: dt.datetime) -> tuple[int, dt.datetime | None]:
+def submissions_left(
+    cap: int, previous: Iterable[dt.datetime], now: dt.datetime
+) -> tuple[int, dt.datetime | None]:
     """(submissions still allowed, when the next one frees up) under ``cap`` per rolling 24 h.
 
     ``previous`` are the developer's earlier submission times for this challenge."""

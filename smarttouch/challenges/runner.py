@@ -28,8 +28,16 @@ import sys
 import time
 import traceback
 
-_FORBIDDEN_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENETUNREACH, errno.ENETDOWN,
-                     errno.EHOSTUNREACH, errno.ECONNREFUSED, errno.EAFNOSUPPORT}
+_FORBIDDEN_ERRNOS = {
+    errno.EACCES,
+    errno.EPERM,
+    errno.EROFS,
+    errno.ENETUNREACH,
+    errno.ENETDOWN,
+    errno.EHOSTUNREACH,
+    errno.ECONNREFUSED,
+    errno.EAFNOSUPPORT,
+}
 _MAIN_PID = os.getpid()
 _violations: list[str] = []
 
@@ -185,20 +193,40 @@ def run_game(cls: type, config: dict) -> dict:
         game = cls()
         timer = FrameTimer(game)
         shots = work / f"shots-{index}" if index == 0 and opts.get("screenshots") else None
-        targets = PlanTargets(game=cls.info.key, movement=movement, target_rom_deg=rom,
-                              max_rom_deg=float(opts.get("max_rom_deg", max(rom, cls.info.max_rom_deg))),
-                              reps=500, sets=1, rest_s=0.0)
-        run_opts = RunOptions(headless=True, sound=False, draw_every=int(opts.get("draw_every", 3)),
-                              screenshot_dir=shots, screenshot_scenes=shots is not None,
-                              play_screenshot_after_s=min(14.0, 0.5 * recording.duration_s),
-                              config=AppConfig(instructions_s=0.5, summary_hold_s=0.5,
-                                               preset_rom_max_deg=rom))
+        targets = PlanTargets(
+            game=cls.info.key,
+            movement=movement,
+            target_rom_deg=rom,
+            max_rom_deg=float(opts.get("max_rom_deg", max(rom, cls.info.max_rom_deg))),
+            reps=500,
+            sets=1,
+            rest_s=0.0,
+        )
+        run_opts = RunOptions(
+            headless=True,
+            sound=False,
+            draw_every=int(opts.get("draw_every", 3)),
+            screenshot_dir=shots,
+            screenshot_scenes=shots is not None,
+            play_screenshot_after_s=min(14.0, 0.5 * recording.duration_s),
+            config=AppConfig(instructions_s=0.5, summary_hold_s=0.5, preset_rom_max_deg=rom),
+        )
         start = time.perf_counter()
-        result = run_session(targets, RecordingInput(recording, movement), game=game, options=run_opts,
-                             history=work / f"history-{index}.json", data_dir=work / f"data-{index}")
+        result = run_session(
+            targets,
+            RecordingInput(recording, movement),
+            game=game,
+            options=run_opts,
+            history=work / f"history-{index}.json",
+            data_dir=work / f"data-{index}",
+        )
         seconds[rec_id] = time.perf_counter() - start
-        predictions[rec_id] = {"reps": len(result.rep_events()), "score": int(result.score),
-                               "frame_ms_p95": round(timer.p95(), 3), "frames": len(timer.frame_ms)}
+        predictions[rec_id] = {
+            "reps": len(result.rep_events()),
+            "score": int(result.score),
+            "frame_ms_p95": round(timer.p95(), 3),
+            "frames": len(timer.frame_ms),
+        }
         if shots is not None and shots.is_dir():
             for png in sorted(shots.glob("*.png"))[:12]:
                 files[png.name] = base64.b64encode(png.read_bytes()).decode("ascii")
@@ -222,8 +250,10 @@ def classify(exc: BaseException, loading: bool) -> tuple[str, str]:
     if isinstance(exc, OSError) and exc.errno in _FORBIDDEN_ERRNOS:
         return "forbidden", f"the sandbox refused an operation ({text})"
     if loading and isinstance(exc, ImportError):
-        return "forbidden", (f"import failed ({text}); only the Python standard library, numpy, scipy "
-                             "and smarttouch are available in the sandbox")
+        return "forbidden", (
+            f"import failed ({text}); only the Python standard library, numpy, scipy "
+            "and smarttouch are available in the sandbox"
+        )
     return "crashed", text
 
 
@@ -243,8 +273,11 @@ def main(argv: list[str]) -> int:
         try:
             data = json.dumps(result, allow_nan=False).encode()
         except (TypeError, ValueError) as exc:
-            result = {"ok": False, "reason": "invalid_output",
-                      "error": f"the solution returned something that is not plain JSON data: {exc}"}
+            result = {
+                "ok": False,
+                "reason": "invalid_output",
+                "error": f"the solution returned something that is not plain JSON data: {exc}",
+            }
             data = json.dumps(result).encode()
         code = 0
     except BaseException as exc:  # the solution's failure, reported, never re-raised
@@ -260,7 +293,7 @@ def main(argv: list[str]) -> int:
         os._exit(1)
     view = memoryview(data)
     while view:
-        view = view[os.write(result_fd, view):]
+        view = view[os.write(result_fd, view) :]
     os.close(result_fd)
     return code
 

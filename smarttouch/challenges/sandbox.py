@@ -194,29 +194,51 @@ class Sandbox:
                 raise SandboxUnavailable(
                     "bubblewrap (bwrap) is not installed, so untrusted solution code cannot be "
                     "isolated; install it (Debian/Ubuntu: apt-get install bubblewrap). For local "
-                    "development of your own code only, use --unsafe-no-sandbox.")
+                    "development of your own code only, use --unsafe-no-sandbox."
+                )
             problem = _probe(self.bwrap, self.as_root)
             if problem:
                 raise SandboxUnavailable(
                     f"bubblewrap cannot create a sandbox here ({problem}); are user namespaces "
-                    "disabled? Untrusted code is refused (--unsafe-no-sandbox for local development).")
+                    "disabled? Untrusted code is refused (--unsafe-no-sandbox for local development)."
+                )
 
-    def run(self, *, kind: str, solution_dir: Path, entrypoint: str, inputs_dir: Path,
-            limits: Limits, options: dict | None = None) -> SandboxRun:
+    def run(
+        self,
+        *,
+        kind: str,
+        solution_dir: Path,
+        entrypoint: str,
+        inputs_dir: Path,
+        limits: Limits,
+        options: dict | None = None,
+    ) -> SandboxRun:
         """Run ``entrypoint`` of the staged solution over the recordings in ``inputs_dir``."""
         read_fd, write_fd = os.pipe()
         try:
             config = {
-                "kind": kind, "entrypoint": entrypoint, "result_fd": write_fd,
-                "limits": {"cpu_s": limits.cpu_s, "memory_mb": limits.memory_mb,
-                           "file_size_mb": limits.file_size_mb, "nproc": limits.max_procs},
+                "kind": kind,
+                "entrypoint": entrypoint,
+                "result_fd": write_fd,
+                "limits": {
+                    "cpu_s": limits.cpu_s,
+                    "memory_mb": limits.memory_mb,
+                    "file_size_mb": limits.file_size_mb,
+                    "nproc": limits.max_procs,
+                },
                 "options": options or {},
             }
             with tempfile.TemporaryDirectory(prefix="st-sandbox-") as scratch:
                 argv = self._command(config, Path(solution_dir), Path(inputs_dir), Path(scratch))
-                proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, pass_fds=(write_fd,),
-                                        start_new_session=True, cwd=scratch)
+                proc = subprocess.Popen(
+                    argv,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    pass_fds=(write_fd,),
+                    start_new_session=True,
+                    cwd=scratch,
+                )
                 os.close(write_fd)
                 write_fd = -1
                 return _collect(proc, read_fd, limits)
@@ -228,18 +250,36 @@ class Sandbox:
     def _command(self, config: dict, solution: Path, inputs: Path, scratch: Path) -> list[str]:
         python = [sys.executable, "-I", "-B"]
         if self.unsafe:
-            config.update(solution=str(solution), inputs=str(inputs), workdir=str(scratch),
-                          allowed_roots=["/"], drop_to=None)
+            config.update(
+                solution=str(solution),
+                inputs=str(inputs),
+                workdir=str(scratch),
+                allowed_roots=["/"],
+                drop_to=None,
+            )
             if not self.as_root:
                 config["limits"]["nproc"] += _user_process_count(os.getuid())
             return python + [str(RUNNER), json.dumps(config)]
         runtime = _runtime_binds()
-        config.update(solution="/sandbox/solution", inputs="/sandbox/input", workdir="/tmp",
-                      allowed_roots=["/sandbox", "/tmp", "/usr", "/proc", "/dev", "/sys", "/etc"]
-                      + [inside if os.path.isdir(host) else os.path.dirname(inside)
-                         for host, inside in runtime])
-        args = [self.bwrap, "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
-                "--die-with-parent", "--new-session", "--clearenv", "--hostname", "sandbox"]
+        config.update(
+            solution="/sandbox/solution",
+            inputs="/sandbox/input",
+            workdir="/tmp",
+            allowed_roots=["/sandbox", "/tmp", "/usr", "/proc", "/dev", "/sys", "/etc"]
+            + [inside if os.path.isdir(host) else os.path.dirname(inside) for host, inside in runtime],
+        )
+        args = [
+            self.bwrap,
+            "--unshare-net",
+            "--unshare-pid",
+            "--unshare-ipc",
+            "--unshare-uts",
+            "--die-with-parent",
+            "--new-session",
+            "--clearenv",
+            "--hostname",
+            "sandbox",
+        ]
         if self.as_root:
             uid = 1_000_000 + secrets.randbelow(1_000_000)
             config["drop_to"] = [uid, uid]
@@ -253,17 +293,37 @@ class Sandbox:
         # The private /tmp comes first so that a runtime living under /tmp on the host (a
         # checkout or virtualenv in /tmp, as on some CI machines) is bound on top of it
         # instead of being hidden by it.
-        args += ["--proc", "/proc", "--dev", "/dev",
-                 "--size", str(TMP_MB * 1024 * 1024), "--perms", "1777", "--tmpfs", "/tmp"]
+        args += [
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "--size",
+            str(TMP_MB * 1024 * 1024),
+            "--perms",
+            "1777",
+            "--tmpfs",
+            "/tmp",
+        ]
         mounts = [inside for _, inside in runtime] + ["/sandbox/solution", "/sandbox/input"]
         for parent in _parents_to_create(mounts):
             args += ["--perms", "0755", "--dir", parent]
         for host, inside in runtime:
             args += ["--ro-bind", host, inside]
-        args += ["--ro-bind", str(solution), "/sandbox/solution",
-                 "--ro-bind", str(inputs), "/sandbox/input",
-                 "--ro-bind", str(RUNNER), "/sandbox/runner.py",
-                 "--chdir", "/tmp", "--"]
+        args += [
+            "--ro-bind",
+            str(solution),
+            "/sandbox/solution",
+            "--ro-bind",
+            str(inputs),
+            "/sandbox/input",
+            "--ro-bind",
+            str(RUNNER),
+            "/sandbox/runner.py",
+            "--chdir",
+            "/tmp",
+            "--",
+        ]
         return args + python + ["/sandbox/runner.py", json.dumps(config)]
 
 

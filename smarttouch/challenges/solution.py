@@ -28,7 +28,9 @@ from smarttouch.challenges.archive import (
 )
 from smarttouch.challenges.bundle import KINDS
 
-ENTRYPOINT_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*):([A-Za-z_][A-Za-z0-9_]*)$")
+ENTRYPOINT_RE = re.compile(
+    r"^([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*):([A-Za-z_][A-Za-z0-9_]*)$"
+)
 _KEYS = {"name", "challenge", "kind", "entrypoint", "description", "authors", "version"}
 
 
@@ -94,18 +96,29 @@ def read_manifest(root: str | Path) -> SolutionManifest:
         if not isinstance(table.get(key), str) or not table[key].strip():
             raise SolutionRejected(f"solution.toml: solution.{key} is required (a non-empty string)")
     if table["kind"] not in KINDS:
-        raise SolutionRejected(f"solution.toml: solution.kind {table['kind']!r} is not one of {', '.join(KINDS)}")
+        raise SolutionRejected(
+            f"solution.toml: solution.kind {table['kind']!r} is not one of {', '.join(KINDS)}"
+        )
     if not ENTRYPOINT_RE.match(table["entrypoint"]):
-        raise SolutionRejected(f"solution.toml: entrypoint {table['entrypoint']!r} must look like "
-                               f"\"module:Class\" (e.g. \"counter:RepCounter\")")
-    manifest = SolutionManifest(table["name"].strip(), table["challenge"].strip(), table["kind"],
-                                table["entrypoint"], str(table.get("description", "")))
+        raise SolutionRejected(
+            f"solution.toml: entrypoint {table['entrypoint']!r} must look like "
+            f'"module:Class" (e.g. "counter:RepCounter")'
+        )
+    manifest = SolutionManifest(
+        table["name"].strip(),
+        table["challenge"].strip(),
+        table["kind"],
+        table["entrypoint"],
+        str(table.get("description", "")),
+    )
     parts = manifest.module.split(".")
     module_file = root.joinpath(*parts).with_suffix(".py")
     package_init = root.joinpath(*parts, "__init__.py")
     if not module_file.is_file() and not package_init.is_file():
-        raise SolutionRejected(f"entrypoint module {manifest.module!r} not found: expected "
-                               f"{module_file.relative_to(root)} in the solution")
+        raise SolutionRejected(
+            f"entrypoint module {manifest.module!r} not found: expected "
+            f"{module_file.relative_to(root)} in the solution"
+        )
     return manifest
 
 

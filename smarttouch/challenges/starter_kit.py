@@ -22,34 +22,47 @@ def default_template(challenge: Challenge) -> dict[str, str]:
     """A minimal valid solution for a challenge that ships no ``public/template``."""
     if challenge.kind != "analyzer":
         raise ValueError(f"{challenge.slug}: a {challenge.kind} challenge must ship public/template/")
-    fields = "\n".join(f'            "{f.name}": {_TYPE_EXAMPLE[f.type]},  # {f.description or f.type}'
-                       for f in challenge.outputs)
+    fields = "\n".join(
+        f'            "{f.name}": {_TYPE_EXAMPLE[f.type]},  # {f.description or f.type}'
+        for f in challenge.outputs
+    )
     return {
-        "solution.toml": (f'[solution]\nname = "my solution"\nchallenge = "{challenge.slug}"\n'
-                          f'kind = "analyzer"\nentrypoint = "solution:Solution"\n'),
-        "solution.py": (f'"""Solution for {challenge.title}."""\n\n\nclass Solution:\n'
-                        f'    def analyze(self, recording) -> dict:\n'
-                        f'        """recording: smarttouch Recording (t s, acc g, gyr deg/s)."""\n'
-                        f'        return {{\n{fields}\n        }}\n'),
+        "solution.toml": (
+            f'[solution]\nname = "my solution"\nchallenge = "{challenge.slug}"\n'
+            f'kind = "analyzer"\nentrypoint = "solution:Solution"\n'
+        ),
+        "solution.py": (
+            f'"""Solution for {challenge.title}."""\n\n\nclass Solution:\n'
+            f"    def analyze(self, recording) -> dict:\n"
+            f'        """recording: smarttouch Recording (t s, acc g, gyr deg/s)."""\n'
+            f"        return {{\n{fields}\n        }}\n"
+        ),
     }
 
 
 def readme(challenge: Challenge) -> str:
     """The kit's README.md: the need, the contract, the metrics and how to validate."""
-    outputs = "\n".join(f"- `{f.name}` ({f.type}{', ' + f.unit if f.unit else ''}): {f.description}"
-                        for f in challenge.outputs)
-    metrics = "\n".join(f"- `{m.name}` ({m.label}): {m.field}, {'higher' if m.higher_is_better else 'lower'}"
-                        f" is better{' - primary' if m.primary else ''}" for m in challenge.metrics)
+    outputs = "\n".join(
+        f"- `{f.name}` ({f.type}{', ' + f.unit if f.unit else ''}): {f.description}"
+        for f in challenge.outputs
+    )
+    metrics = "\n".join(
+        f"- `{m.name}` ({m.label}): {m.field}, {'higher' if m.higher_is_better else 'lower'}"
+        f" is better{' - primary' if m.primary else ''}"
+        for m in challenge.metrics
+    )
     lim = challenge.limits
-    return (f"# {challenge.title}\n\n{challenge.summary}\n\n{challenge.need_md}\n\n"
-            f"## Contract\n\nKind: `{challenge.kind}`. Input: {challenge.input_description}\n\n"
-            f"Output per recording:\n\n{outputs}\n\n## Metrics\n\n{metrics}\n\n"
-            f"## Limits\n\n{lim.wall_s:g} s wall clock and {lim.cpu_s} s CPU per split, "
-            f"{lim.memory_mb} MiB memory, {lim.max_procs} processes, no network; "
-            f"{challenge.submissions_per_day} submissions per day.\n\n"
-            "## Start\n\n```\nsmarttouch challenge validate solution --challenge .\n```\n\n"
-            "runs your solution on `public/` in the same sandbox the hub uses and prints the "
-            "scores. The hub ranks on a hidden split.\n")
+    return (
+        f"# {challenge.title}\n\n{challenge.summary}\n\n{challenge.need_md}\n\n"
+        f"## Contract\n\nKind: `{challenge.kind}`. Input: {challenge.input_description}\n\n"
+        f"Output per recording:\n\n{outputs}\n\n## Metrics\n\n{metrics}\n\n"
+        f"## Limits\n\n{lim.wall_s:g} s wall clock and {lim.cpu_s} s CPU per split, "
+        f"{lim.memory_mb} MiB memory, {lim.max_procs} processes, no network; "
+        f"{challenge.submissions_per_day} submissions per day.\n\n"
+        "## Start\n\n```\nsmarttouch challenge validate solution --challenge .\n```\n\n"
+        "runs your solution on `public/` in the same sandbox the hub uses and prints the "
+        "scores. The hub ranks on a hidden split.\n"
+    )
 
 
 def build_starter_kit(challenge: Challenge, out_zip: str | Path) -> Path:
@@ -58,8 +71,11 @@ def build_starter_kit(challenge: Challenge, out_zip: str | Path) -> Path:
     public = challenge.split("public")
     template_dir = public.root / "template"
     if template_dir.is_dir():
-        template = {p.relative_to(template_dir).as_posix(): p.read_bytes()
-                    for p in sorted(template_dir.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
+        template = {
+            p.relative_to(template_dir).as_posix(): p.read_bytes()
+            for p in sorted(template_dir.rglob("*"))
+            if p.is_file() and "__pycache__" not in p.parts
+        }
     else:
         template = {k: v.encode() for k, v in default_template(challenge).items()}
     out_zip.parent.mkdir(parents=True, exist_ok=True)

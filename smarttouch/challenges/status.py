@@ -4,7 +4,13 @@ from __future__ import annotations
 
 # states of an evaluation job / submission
 QUEUED, RUNNING, SCORED, FAILED, TIMED_OUT, REJECTED = (
-    "queued", "running", "scored", "failed", "timed_out", "rejected")
+    "queued",
+    "running",
+    "scored",
+    "failed",
+    "timed_out",
+    "rejected",
+)
 STATES = (QUEUED, RUNNING, SCORED, FAILED, TIMED_OUT, REJECTED)
 FINAL_STATES = (SCORED, FAILED, TIMED_OUT, REJECTED)
 
@@ -16,7 +22,7 @@ FAILURE_REASONS: dict[str, str] = {
     "invalid_output": "the solution's output does not match the challenge's contract",
     "output_too_large": "the solution printed or returned more than allowed",
     "forbidden": "the solution tried something the sandbox does not allow "
-                 "(network, files outside the sandbox, too many processes, missing module)",
+    "(network, files outside the sandbox, too many processes, missing module)",
     "too_slow": "the game missed its frame-time budget",
     "rejected": "the submission is not a valid, safe solution archive for this challenge",
     "worker_lost": "the worker evaluating it stopped repeatedly; the job was given up",

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 from smarttouch.games.difficulty import DifficultyAdapter, SuccessBandController, scoring_controller
 from smarttouch.games.events import GameEvent
@@ -50,11 +51,21 @@ class AppConfig:
 class SessionApp:
     """One session, from calibration to summary (see module docstring)."""
 
-    def __init__(self, game: Game, targets: PlanTargets, device: InputDevice, *, config: AppConfig | None = None,
-                 sound: SoundBank | None = None, history: History | None = None, data_dir=None,
-                 controller_factory: Callable[[PlanTargets], SuccessBandController | None] = scoring_controller,
-                 progress_fn: Callable[[HistoryEntry], ProgressView] | None = None, size: tuple[int, int] = (1280, 720),
-                 on_result: Callable[[SessionResult], None] | None = None):
+    def __init__(
+        self,
+        game: Game,
+        targets: PlanTargets,
+        device: InputDevice,
+        *,
+        config: AppConfig | None = None,
+        sound: SoundBank | None = None,
+        history: History | None = None,
+        data_dir=None,
+        controller_factory: Callable[[PlanTargets], SuccessBandController | None] = scoring_controller,
+        progress_fn: Callable[[HistoryEntry], ProgressView] | None = None,
+        size: tuple[int, int] = (1280, 720),
+        on_result: Callable[[SessionResult], None] | None = None,
+    ):
         from smarttouch.games.scenes import CalibrationScene, InstructionsScene
 
         self.game = game
@@ -144,21 +155,38 @@ class SessionApp:
         rom_max_deg = max(10.0, float(rom_max_deg))
         self.rom_max_deg = rom_max_deg
         self.device.set_rom_max(rom_max_deg)
-        self.calibration = {**self.device.calibration_dict(), "rom_max_deg": round(rom_max_deg, 2),
-                            "preset": preset, **extra}
+        self.calibration = {
+            **self.device.calibration_dict(),
+            "rom_max_deg": round(rom_max_deg, 2),
+            "preset": preset,
+            **extra,
+        }
         self.log("calibration", **self.calibration)
-        ceiling = min(self.targets.max_rom_deg, rom_max_deg)  # never past the therapist's max nor today's comfort
-        bounded = self.targets.with_(max_rom_deg=ceiling, target_rom_deg=min(self.targets.target_rom_deg, ceiling))
+        ceiling = min(
+            self.targets.max_rom_deg, rom_max_deg
+        )  # never past the therapist's max nor today's comfort
+        bounded = self.targets.with_(
+            max_rom_deg=ceiling, target_rom_deg=min(self.targets.target_rom_deg, ceiling)
+        )
         self.adapter = DifficultyAdapter(bounded, rom_max_deg, self.controller_factory(bounded))
-        self.ctx = GameContext(targets=self.targets, movement=self.movement, difficulty=self.adapter.difficulty,
-                               rng=random.Random(self.config.seed + 1), data_dir=self.data_dir, size=self.size)
+        self.ctx = GameContext(
+            targets=self.targets,
+            movement=self.movement,
+            difficulty=self.adapter.difficulty,
+            rng=random.Random(self.config.seed + 1),
+            data_dir=self.data_dir,
+            size=self.size,
+        )
 
     def start_game(self) -> None:
         if not self.game_started:
             self.game.start(self.ctx)
             self.game_started = True
-            self.log("difficulty", target_rom_deg=round(self.adapter.difficulty.target_rom_deg, 2),
-                     adaptive=self.adapter.adaptive)
+            self.log(
+                "difficulty",
+                target_rom_deg=round(self.adapter.difficulty.target_rom_deg, 2),
+                adaptive=self.adapter.adaptive,
+            )
 
     def on_game_events(self, events: list[GameEvent]) -> None:
         """Framework reactions to what the game reported: progress, feedback, difficulty, sets."""

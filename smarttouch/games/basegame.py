@@ -55,7 +55,9 @@ class RepGame(ABC):
             if not self.reached and self.is_reached(control):
                 self.reached = True
                 self.hits += 1
-                events.append(GameEvent(control.t, "hit", {"target_position": round(self.target_position, 3)}))
+                events.append(
+                    GameEvent(control.t, "hit", {"target_position": round(self.target_position, 3)})
+                )
                 events.extend(self.on_hit(control))
         for rep in control.events:
             if rep.kind == "completed":
@@ -96,8 +98,15 @@ class RepGame(ABC):
         success = self.reached
         points = POINTS_HIT if success else POINTS_EFFORT
         self.score += points
-        ev = rep_event(rep.t, self.reps, success, rep.rom_deg, self.target_rom_deg,
-                       peak_position=round(self.peak_position, 3), duration_s=round(rep.duration_s, 3))
+        ev = rep_event(
+            rep.t,
+            self.reps,
+            success,
+            rep.rom_deg,
+            self.target_rom_deg,
+            peak_position=round(self.peak_position, 3),
+            duration_s=round(rep.duration_s, 3),
+        )
         self.reps += 1
         out = [ev, GameEvent(rep.t, "score", {"points": points, "total": self.score})]
         out.extend(self.on_rep_completed(rep, success))

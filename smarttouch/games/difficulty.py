@@ -36,8 +36,13 @@ def scoring_controller(targets: PlanTargets) -> SuccessBandController:
 class DifficultyAdapter:
     """Feeds rep outcomes to a controller and keeps ``difficulty`` (the game's view) in step."""
 
-    def __init__(self, targets: PlanTargets, rom_max_deg: float, controller: SuccessBandController | None = None,
-                 tolerance_deg: float | None = None):
+    def __init__(
+        self,
+        targets: PlanTargets,
+        rom_max_deg: float,
+        controller: SuccessBandController | None = None,
+        tolerance_deg: float | None = None,
+    ):
         self.targets = targets
         self.controller = controller
         self.difficulty = Difficulty(
@@ -45,7 +50,9 @@ class DifficultyAdapter:
             max_rom_deg=targets.max_rom_deg,
             rom_max_deg=float(rom_max_deg),
             level=targets.difficulty,
-            tolerance_deg=tolerance_deg if tolerance_deg is not None else max(3.0, 0.06 * targets.target_rom_deg),
+            tolerance_deg=tolerance_deg
+            if tolerance_deg is not None
+            else max(3.0, 0.06 * targets.target_rom_deg),
         )
         self.outcomes: list[bool] = []
 
@@ -69,5 +76,8 @@ class DifficultyAdapter:
         self.difficulty.target_rom_deg = new
         if abs(new - before) < 1e-9:
             return None
-        return {"target_rom_deg": round(new, 2), "previous_deg": round(before, 2),
-                "success_rate": round(self.success_rate or 0.0, 3)}
+        return {
+            "target_rom_deg": round(new, 2),
+            "previous_deg": round(before, 2),
+            "success_rate": round(self.success_rate or 0.0, 3),
+        }

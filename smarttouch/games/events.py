@@ -36,11 +36,13 @@ class GameEvent:
         return {"t": round(float(self.t), 4), "kind": self.kind, "data": dict(self.data)}
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "GameEvent":
+    def from_dict(cls, d: dict[str, Any]) -> GameEvent:
         return cls(float(d["t"]), str(d["kind"]), dict(d.get("data") or {}))
 
 
-def rep_event(t: float, index: int, success: bool, rom_deg: float, target_rom_deg: float, **extra: Any) -> GameEvent:
+def rep_event(
+    t: float, index: int, success: bool, rom_deg: float, target_rom_deg: float, **extra: Any
+) -> GameEvent:
     """Helper for games: the ``rep`` event with its required fields."""
     data = {
         "index": int(index),

@@ -57,8 +57,15 @@ def text_surface(text: str, size: int, color: Color = INK, outline: Color | None
     return out
 
 
-def draw_text(surface: pygame.Surface, text: str, size: int, pos: tuple[float, float], color: Color = INK,
-              anchor: str = "center", outline: Color | None = None) -> pygame.Rect:
+def draw_text(
+    surface: pygame.Surface,
+    text: str,
+    size: int,
+    pos: tuple[float, float],
+    color: Color = INK,
+    anchor: str = "center",
+    outline: Color | None = None,
+) -> pygame.Rect:
     """Blit text anchored at ``pos`` (anchor is a pygame.Rect attribute name, e.g. "midleft")."""
     img = text_surface(text, size, color, outline)
     rect = img.get_rect(**{anchor: (int(pos[0]), int(pos[1]))})
@@ -83,8 +90,14 @@ def wrap(text: str, size: int, width: int) -> list[str]:
     return lines
 
 
-def draw_paragraph(surface: pygame.Surface, text: str, size: int, rect: pygame.Rect, color: Color = INK,
-                   line_gap: float = 1.25) -> int:
+def draw_paragraph(
+    surface: pygame.Surface,
+    text: str,
+    size: int,
+    rect: pygame.Rect,
+    color: Color = INK,
+    line_gap: float = 1.25,
+) -> int:
     """Draw wrapped, centred text inside ``rect``; returns the y below the last line."""
     y = rect.top
     for line in wrap(text, size, rect.width):
@@ -101,11 +114,17 @@ def vertical_gradient(size: tuple[int, int], top: Color, bottom: Color) -> pygam
     for y in range(h):
         f = y / max(h - 1, 1)
         strip.set_at((0, y), tuple(int(a + (b - a) * f) for a, b in zip(top, bottom)))
-    return pygame.transform.scale(strip, (w, h)).convert() if pygame.display.get_surface() else pygame.transform.scale(strip, (w, h))
+    return (
+        pygame.transform.scale(strip, (w, h)).convert()
+        if pygame.display.get_surface()
+        else pygame.transform.scale(strip, (w, h))
+    )
 
 
 @lru_cache(maxsize=64)
-def soft_shadow(size: tuple[int, int], radius: int = 14, alpha: int = 90, ellipse: bool = False) -> pygame.Surface:
+def soft_shadow(
+    size: tuple[int, int], radius: int = 14, alpha: int = 90, ellipse: bool = False
+) -> pygame.Surface:
     """A blurred dark shape of ``size`` plus a ``radius`` margin, to blit under a card or object."""
     w, h = size
     pad = radius * 2
@@ -115,27 +134,45 @@ def soft_shadow(size: tuple[int, int], radius: int = 14, alpha: int = 90, ellips
         pygame.draw.ellipse(base, (0, 0, 0, alpha), shape)
     else:
         pygame.draw.rect(base, (0, 0, 0, alpha), shape, border_radius=radius)
-    small = pygame.transform.smoothscale(base, (max(1, base.get_width() // 6), max(1, base.get_height() // 6)))
+    small = pygame.transform.smoothscale(
+        base, (max(1, base.get_width() // 6), max(1, base.get_height() // 6))
+    )
     return pygame.transform.smoothscale(small, base.get_size())
 
 
-def blit_shadow(surface: pygame.Surface, rect: pygame.Rect, radius: int = 14, alpha: int = 90,
-                offset: tuple[int, int] = (0, 8), ellipse: bool = False) -> None:
+def blit_shadow(
+    surface: pygame.Surface,
+    rect: pygame.Rect,
+    radius: int = 14,
+    alpha: int = 90,
+    offset: tuple[int, int] = (0, 8),
+    ellipse: bool = False,
+) -> None:
     shadow = soft_shadow((rect.width, rect.height), radius, alpha, ellipse)
     pad = radius * 2
     surface.blit(shadow, (rect.x - pad + offset[0], rect.y - pad + offset[1]))
 
 
-def card(surface: pygame.Surface, rect: pygame.Rect, fill: Color = PANEL, edge: Color = PANEL_EDGE,
-         radius: int = 24, shadow: bool = True) -> None:
+def card(
+    surface: pygame.Surface,
+    rect: pygame.Rect,
+    fill: Color = PANEL,
+    edge: Color = PANEL_EDGE,
+    radius: int = 24,
+    shadow: bool = True,
+) -> None:
     """A rounded card with a soft shadow and a gentle top highlight."""
     if shadow:
         blit_shadow(surface, rect, radius=radius // 2 + 6, alpha=70)
     pygame.draw.rect(surface, fill, rect, border_radius=radius)
     hi = pygame.Rect(rect.x + 6, rect.y + 4, rect.width - 12, max(6, rect.height // 3))
     pygame.draw.rect(surface, lighten(fill, 0.35), hi, border_radius=radius)
-    pygame.draw.rect(surface, fill, pygame.Rect(rect.x, rect.y + rect.height // 6, rect.width, rect.height * 5 // 6),
-                     border_radius=radius)
+    pygame.draw.rect(
+        surface,
+        fill,
+        pygame.Rect(rect.x, rect.y + rect.height // 6, rect.width, rect.height * 5 // 6),
+        border_radius=radius,
+    )
     pygame.draw.rect(surface, edge, rect, width=2, border_radius=radius)
 
 
@@ -155,8 +192,15 @@ def shaded_ball(radius: int, color: Color) -> pygame.Surface:
     return surf
 
 
-def thick_arc(surface: pygame.Surface, color: Color, center: tuple[float, float], radius: float, width: float,
-              start: float, end: float) -> None:
+def thick_arc(
+    surface: pygame.Surface,
+    color: Color,
+    center: tuple[float, float],
+    radius: float,
+    width: float,
+    start: float,
+    end: float,
+) -> None:
     """A solid arc from angle ``start`` to ``end`` (radians, counter-clockwise, 0 = right), as a
     polygon: no gaps, unlike pygame.draw.arc with a wide line."""
     import math
@@ -165,10 +209,20 @@ def thick_arc(surface: pygame.Surface, color: Color, center: tuple[float, float]
         return
     n = max(4, int((end - start) * radius / 6))
     outer, inner = radius, radius - width
-    pts = [(center[0] + outer * math.cos(start + (end - start) * i / n), center[1] - outer * math.sin(start + (end - start) * i / n))
-           for i in range(n + 1)]
-    pts += [(center[0] + inner * math.cos(end - (end - start) * i / n), center[1] - inner * math.sin(end - (end - start) * i / n))
-            for i in range(n + 1)]
+    pts = [
+        (
+            center[0] + outer * math.cos(start + (end - start) * i / n),
+            center[1] - outer * math.sin(start + (end - start) * i / n),
+        )
+        for i in range(n + 1)
+    ]
+    pts += [
+        (
+            center[0] + inner * math.cos(end - (end - start) * i / n),
+            center[1] - inner * math.sin(end - (end - start) * i / n),
+        )
+        for i in range(n + 1)
+    ]
     pygame.draw.polygon(surface, color, pts)
 
 
@@ -179,8 +233,15 @@ def fitting_size(text: str, size: int, width: int, smallest: int = 18) -> int:
     return size
 
 
-def button(surface: pygame.Surface, rect: pygame.Rect, label: str, fill: Color, text_color: Color = WHITE,
-           size: int = 34, focused: bool = False) -> None:
+def button(
+    surface: pygame.Surface,
+    rect: pygame.Rect,
+    label: str,
+    fill: Color,
+    text_color: Color = WHITE,
+    size: int = 34,
+    focused: bool = False,
+) -> None:
     """A big pill button with a shadow and a focus ring (keyboard users see where they are)."""
     blit_shadow(surface, rect, radius=rect.height // 2, alpha=80, offset=(0, 6))
     pygame.draw.rect(surface, darken(fill, 0.2), rect.move(0, 4), border_radius=rect.height // 2)
@@ -189,10 +250,19 @@ def button(surface: pygame.Surface, rect: pygame.Rect, label: str, fill: Color, 
     pygame.draw.rect(surface, lighten(fill, 0.22), top, border_radius=rect.height // 2)
     if focused:
         pygame.draw.rect(surface, INK, rect.inflate(10, 10), width=4, border_radius=rect.height // 2 + 5)
-    draw_text(surface, label, fitting_size(label, size, rect.width - 36), rect.center, text_color, outline=darken(fill, 0.45))
+    draw_text(
+        surface,
+        label,
+        fitting_size(label, size, rect.width - 36),
+        rect.center,
+        text_color,
+        outline=darken(fill, 0.45),
+    )
 
 
-def progress_bar(surface: pygame.Surface, rect: pygame.Rect, fraction: float, fill: Color, label: str = "") -> None:
+def progress_bar(
+    surface: pygame.Surface, rect: pygame.Rect, fraction: float, fill: Color, label: str = ""
+) -> None:
     """A rounded progress bar with a gradient fill and the label centred on it."""
     fraction = min(1.0, max(0.0, fraction))
     r = rect.height // 2
@@ -202,8 +272,12 @@ def progress_bar(surface: pygame.Surface, rect: pygame.Rect, fraction: float, fi
         w = max(rect.height, int(rect.width * fraction))
         bar = pygame.Rect(rect.x, rect.y, w, rect.height)
         pygame.draw.rect(surface, fill, bar, border_radius=r)
-        pygame.draw.rect(surface, lighten(fill, 0.35), pygame.Rect(bar.x + 6, bar.y + 4, bar.width - 12, rect.height // 3),
-                         border_radius=r)
+        pygame.draw.rect(
+            surface,
+            lighten(fill, 0.35),
+            pygame.Rect(bar.x + 6, bar.y + 4, bar.width - 12, rect.height // 3),
+            border_radius=r,
+        )
     pygame.draw.rect(surface, PANEL_EDGE, rect, width=2, border_radius=r)
     if label:
         draw_text(surface, label, max(16, int(rect.height * 0.62)), rect.center, INK, outline=WHITE)

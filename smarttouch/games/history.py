@@ -92,9 +92,10 @@ class History:
         same_game = [e for e in before if e.game == entry.game]
         previous = same_game[-1] if same_game else (before[-1] if before else None)
         days = streak([e.day for e in self.entries], today)
-        recent = ([e for e in same_game][-6:] + [entry])
-        return ProgressView(previous=previous, recent=recent, streak_days=days,
-                            badges=earned_badges(entry, before, days))
+        recent = [e for e in same_game][-6:] + [entry]
+        return ProgressView(
+            previous=previous, recent=recent, streak_days=days, badges=earned_badges(entry, before, days)
+        )
 
 
 def earned_badges(entry: HistoryEntry, before: list[HistoryEntry], streak_days: int) -> list[str]:

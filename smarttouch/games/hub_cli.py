@@ -3,18 +3,31 @@ built-in game, or an approved developer's game verified against the plan's sha25
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import click
 
-from smarttouch.games.hub_play import (HubLinkState, PlayError, Row, choose_exercise, connect,
-                                       fetch_plan, game_for, hub_progress_fn, pick_sensor,
-                                       queue_result, remember_sensor, targets_for)
+from smarttouch.games.hub_play import (
+    HubLinkState,
+    PlayError,
+    Row,
+    choose_exercise,
+    connect,
+    fetch_plan,
+    game_for,
+    hub_progress_fn,
+    pick_sensor,
+    queue_result,
+    remember_sensor,
+    targets_for,
+)
 from smarttouch.platform.client.approved_games import no_bytecode, playable_keys
 
 
-def _picker_screen(lang: str, fullscreen: bool) -> Callable[[Callable[[], list[Row]], Callable[[Row], str]], str]:
+def _picker_screen(
+    lang: str, fullscreen: bool
+) -> Callable[[Callable[[], list[Row]], Callable[[Row], str]], str]:
     """The "Choose your sensor" window as ``pick_sensor``'s picker (see scenes.sensor_picker)."""
 
     def picker(scan: Callable[[], list[Row]], to_spec: Callable[[Row], str]) -> str:
@@ -31,28 +44,65 @@ def _picker_screen(lang: str, fullscreen: bool) -> Callable[[Callable[[], list[R
     return picker
 
 
-def play_from_hub(*, sensor: str | None, assignment_id: int | None, upload_wait_s: float,
-                  headless: bool, duration_s: float | None, json_out: Path | None, lang: str,
-                  fullscreen: bool, preset_rom_max: float | None, screenshots: Path | None,
-                  data_dir: Path | None, seed: int, no_sound: bool) -> None:
+def play_from_hub(
+    *,
+    sensor: str | None,
+    assignment_id: int | None,
+    upload_wait_s: float,
+    headless: bool,
+    duration_s: float | None,
+    json_out: Path | None,
+    lang: str,
+    fullscreen: bool,
+    preset_rom_max: float | None,
+    screenshots: Path | None,
+    data_dir: Path | None,
+    seed: int,
+    no_sound: bool,
+) -> None:
     try:
         hub = connect()
     except PlayError as exc:
         raise click.ClickException(str(exc)) from None
     try:
         with no_bytecode():  # an approved game's cache must stay exactly as verified
-            _play(hub, sensor=sensor, assignment_id=assignment_id, upload_wait_s=upload_wait_s,
-                  headless=headless, duration_s=duration_s, json_out=json_out, lang=lang,
-                  fullscreen=fullscreen, preset_rom_max=preset_rom_max, screenshots=screenshots,
-                  data_dir=data_dir, seed=seed, no_sound=no_sound)
+            _play(
+                hub,
+                sensor=sensor,
+                assignment_id=assignment_id,
+                upload_wait_s=upload_wait_s,
+                headless=headless,
+                duration_s=duration_s,
+                json_out=json_out,
+                lang=lang,
+                fullscreen=fullscreen,
+                preset_rom_max=preset_rom_max,
+                screenshots=screenshots,
+                data_dir=data_dir,
+                seed=seed,
+                no_sound=no_sound,
+            )
     finally:
         hub.close()
 
 
-def _play(hub: HubLinkState, *, sensor: str | None, assignment_id: int | None,
-          upload_wait_s: float, headless: bool, duration_s: float | None, json_out: Path | None,
-          lang: str, fullscreen: bool, preset_rom_max: float | None, screenshots: Path | None,
-          data_dir: Path | None, seed: int, no_sound: bool) -> None:
+def _play(
+    hub: HubLinkState,
+    *,
+    sensor: str | None,
+    assignment_id: int | None,
+    upload_wait_s: float,
+    headless: bool,
+    duration_s: float | None,
+    json_out: Path | None,
+    lang: str,
+    fullscreen: bool,
+    preset_rom_max: float | None,
+    screenshots: Path | None,
+    data_dir: Path | None,
+    seed: int,
+    no_sound: bool,
+) -> None:
     from smarttouch.games.app import AppConfig
     from smarttouch.games.history import History, default_data_dir
     from smarttouch.games.registry import game_keys
@@ -65,44 +115,61 @@ def _play(hub: HubLinkState, *, sensor: str | None, assignment_id: int | None,
         if offline_note:
             click.echo(offline_note)
         cls = game_for(hub, exercise)  # an approved game is downloaded and verified first
-        spec = pick_sensor(sensor, hub.store,
-                           picker=None if headless else _picker_screen(lang, fullscreen))
+        spec = pick_sensor(sensor, hub.store, picker=None if headless else _picker_screen(lang, fullscreen))
     except PlayError as exc:
         raise click.ClickException(str(exc)) from None
     try:
         targets = targets_for(exercise, cls.info, lang)
     except (ValueError, KeyError) as exc:
         raise click.ClickException(f"cannot play today's exercise: {exc}") from None
-    click.echo(f"Today: {exercise['activity']['title']} ({targets.movement}), "
-               f"{targets.sets} x {targets.reps} reps, target {targets.target_rom_deg:g} deg; "
-               f"sensor {spec}")
+    click.echo(
+        f"Today: {exercise['activity']['title']} ({targets.movement}), "
+        f"{targets.sets} x {targets.reps} reps, target {targets.target_rom_deg:g} deg; "
+        f"sensor {spec}"
+    )
     try:
-        device = open_input(spec, targets, targets.movement, headless=headless, seed=seed,
-                            duration_s=duration_s)
+        device = open_input(
+            spec, targets, targets.movement, headless=headless, seed=seed, duration_s=duration_s
+        )
     except SensorSpecError as exc:
         raise click.ClickException(str(exc)) from None
     if headless and duration_s is None and not device.simulated_time:
         raise click.ClickException("--headless with a live sensor needs --duration SECONDS")
     data = data_dir or default_data_dir()
-    options = RunOptions(headless=headless, duration_s=duration_s, fullscreen=fullscreen,
-                         sound=not no_sound, draw_every=4 if headless else 1,
-                         screenshot_dir=screenshots or data / "screenshots",
-                         screenshot_scenes=screenshots is not None,
-                         config=AppConfig(preset_rom_max_deg=preset_rom_max, seed=seed,
-                                          summary_hold_s=4.0 if headless else 600.0))
+    options = RunOptions(
+        headless=headless,
+        duration_s=duration_s,
+        fullscreen=fullscreen,
+        sound=not no_sound,
+        draw_every=4 if headless else 1,
+        screenshot_dir=screenshots or data / "screenshots",
+        screenshot_scenes=screenshots is not None,
+        config=AppConfig(
+            preset_rom_max_deg=preset_rom_max, seed=seed, summary_hold_s=4.0 if headless else 600.0
+        ),
+    )
     history = History(data / "history.json")
     progress = hub_progress_fn(hub, history, activity_key=targets.game)
-    result = run_session(targets, device, game=cls(), options=options, data_dir=data,
-                         history=history, progress_fn=progress,
-                         on_result=lambda r: queue_result(hub, r))
+    result = run_session(
+        targets,
+        device,
+        game=cls(),
+        options=options,
+        data_dir=data,
+        history=history,
+        progress_fn=progress,
+        on_result=lambda r: queue_result(hub, r),
+    )
     remember_sensor(hub.store, spec, result)
     out = json_out or data / "sessions" / f"{result.session_id}.json"
     try:
         result.save(out)
     except (OSError, ValueError) as exc:
         click.echo(f"could not save a local copy: {exc}", err=True)
-    click.echo(f"{cls.info.key}: {result.reps} reps, {result.sets_completed}/{targets.sets} "
-               f"sets, ended: {result.quit_reason}.")
+    click.echo(
+        f"{cls.info.key}: {result.reps} reps, {result.sets_completed}/{targets.sets} "
+        f"sets, ended: {result.quit_reason}."
+    )
     _report_upload(hub, result.session_id, upload_wait_s)
 
 
@@ -115,9 +182,14 @@ def _report_upload(hub, session_id: str, wait_s: float) -> None:
     if item is None:
         click.echo("The session could not be queued for the hub (see the log).", err=True)
     elif item.status == "rejected":
-        click.echo(f"The hub refused this session: {item.last_error}. It stays on this computer "
-                   "(smarttouch outbox).", err=True)
+        click.echo(
+            f"The hub refused this session: {item.last_error}. It stays on this computer "
+            "(smarttouch outbox).",
+            err=True,
+        )
     else:
         reason = f" ({item.last_error})" if item.last_error else ""
-        click.echo(f"Saved on this computer; it will be uploaded when the hub is reachable"
-                   f"{reason}. See smarttouch outbox.")
+        click.echo(
+            f"Saved on this computer; it will be uploaded when the hub is reachable"
+            f"{reason}. See smarttouch outbox."
+        )

@@ -12,18 +12,32 @@ upload went through (local history otherwise).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Callable
+from typing import Any
 
 from smarttouch.games.history import History, HistoryEntry, ProgressView, earned_badges, streak
 from smarttouch.games.session import SessionResult
 from smarttouch.games.targets import PlanTargets
-from smarttouch.platform.client import (BackgroundUploader, ClientStore, HubClient, HubError,
-                                        HubLink, NotPaired, Outbox, PlanCache, TokenRejected,
-                                        Uploader)
-from smarttouch.platform.client.approved_games import (GameRefused, fetch_verified, is_solution,
-                                                       load_verified_game)
+from smarttouch.platform.client import (
+    BackgroundUploader,
+    ClientStore,
+    HubClient,
+    HubError,
+    HubLink,
+    NotPaired,
+    Outbox,
+    PlanCache,
+    TokenRejected,
+    Uploader,
+)
+from smarttouch.platform.client.approved_games import (
+    GameRefused,
+    fetch_verified,
+    is_solution,
+    load_verified_game,
+)
 from smarttouch.platform.client.http import dumps_metadata
 
 CLIENT_NAME = "smarttouch-play/1"
@@ -72,18 +86,22 @@ def connect(store: ClientStore | None = None) -> HubLinkState:
 
 def fetch_plan(hub: HubLinkState) -> tuple[dict[str, Any], str | None]:
     """Today's plan and, when it comes from the cache, a line saying so."""
-    quick = HubClient(hub.link.hub_url, hub.link.token, connect_timeout_s=PLAN_TIMEOUT_S,
-                      read_timeout_s=PLAN_TIMEOUT_S)
+    quick = HubClient(
+        hub.link.hub_url, hub.link.token, connect_timeout_s=PLAN_TIMEOUT_S, read_timeout_s=PLAN_TIMEOUT_S
+    )
     try:
         plan = quick.plan_today()
     except TokenRejected as exc:
-        raise PlayError(f"{exc.message}. Ask your therapist for a new code and run "
-                        "smarttouch pair again.") from None
+        raise PlayError(
+            f"{exc.message}. Ask your therapist for a new code and run smarttouch pair again."
+        ) from None
     except HubError as exc:
         cached = hub.plan_cache.load(hub.link.hub_url)
         if cached is None:
-            raise PlayError(f"{exc.message}, and no plan has been saved on this computer yet: "
-                            "connect to the internet once and try again") from None
+            raise PlayError(
+                f"{exc.message}, and no plan has been saved on this computer yet: "
+                "connect to the internet once and try again"
+            ) from None
         when = datetime.fromtimestamp(cached.fetched_at).strftime("%Y-%m-%d %H:%M")
         return cached.plan, f"offline ({exc.message}): using the plan saved on {when}"
     finally:
@@ -92,8 +110,9 @@ def fetch_plan(hub: HubLinkState) -> tuple[dict[str, Any], str | None]:
     return plan, None
 
 
-def choose_exercise(plan: dict[str, Any], playable: set[str],
-                    assignment_id: int | None = None) -> dict[str, Any]:
+def choose_exercise(
+    plan: dict[str, Any], playable: set[str], assignment_id: int | None = None
+) -> dict[str, Any]:
     """The exercise to play: the one asked for, else the first still due today, else the
     first playable one."""
     exercises = [e for e in plan.get("exercises", []) if e["activity"]["key"] in playable]
@@ -121,8 +140,9 @@ def game_for(hub: HubLinkState, exercise: dict[str, Any]) -> type:
         except GameLoadError as exc:
             raise PlayError(f"cannot play today's exercise: {exc}") from None
     try:
-        package = fetch_verified(exercise, hub_url=hub.link.hub_url, token=hub.link.token,
-                                 cache_root=hub.store.game_cache_path)
+        package = fetch_verified(
+            exercise, hub_url=hub.link.hub_url, token=hub.link.token, cache_root=hub.store.game_cache_path
+        )
         return load_verified_game(package)
     except GameRefused as exc:
         raise PlayError(exc.message) from None
@@ -132,12 +152,18 @@ def targets_for(exercise: dict[str, Any], info: Any, lang: str) -> PlanTargets:
     """The session's targets from a plan exercise (hub difficulty 1..5 -> 0..1)."""
     target = float(exercise["target_rom_deg"])
     ceiling = exercise.get("max_rom_deg") or max(float(info.max_rom_deg), target)
-    return PlanTargets(game=exercise["activity"]["key"], movement=exercise["movement"],
-                       target_rom_deg=target, max_rom_deg=float(ceiling),
-                       reps=int(exercise["reps"]), sets=int(exercise["sets"]),
-                       difficulty=(int(exercise["difficulty"]) - 1) / 4.0,
-                       therapist_note=exercise.get("therapist_note", ""), lang=lang,
-                       assignment_id=int(exercise["assignment_id"]))
+    return PlanTargets(
+        game=exercise["activity"]["key"],
+        movement=exercise["movement"],
+        target_rom_deg=target,
+        max_rom_deg=float(ceiling),
+        reps=int(exercise["reps"]),
+        sets=int(exercise["sets"]),
+        difficulty=(int(exercise["difficulty"]) - 1) / 4.0,
+        therapist_note=exercise.get("therapist_note", ""),
+        lang=lang,
+        assignment_id=int(exercise["assignment_id"]),
+    )
 
 
 # ------------------------------------------------------------------ sensor
@@ -162,11 +188,13 @@ def sensor_spec(row: Row, virtual: str | None = None) -> str:
     return f"virtual:{profile}" if virtual else f"ble:{address}:{profile}"
 
 
-def pick_sensor(explicit: str | None, store: ClientStore,
-                choose: Callable[[list[Row]], int] | None = None,
-                scan: Callable[[], list[Row]] | None = None,
-                picker: Callable[[Callable[[], list[Row]], Callable[[Row], str]], str] | None = None
-                ) -> str:
+def pick_sensor(
+    explicit: str | None,
+    store: ClientStore,
+    choose: Callable[[list[Row]], int] | None = None,
+    scan: Callable[[], list[Row]] | None = None,
+    picker: Callable[[Callable[[], list[Row]], Callable[[Row], str]], str] | None = None,
+) -> str:
     """``--sensor`` if given, else the remembered one, else the wearable a scan finds.
 
     ``picker(scan, to_spec)`` (the "Choose your sensor" screen) returns the spec itself and
@@ -185,6 +213,7 @@ def pick_sensor(explicit: str | None, store: ClientStore,
     if not forced and isinstance(remembered, str) and remembered:
         return remembered
     if scan is None:
+
         def scan() -> list[Row]:
             return scan_wearables(virtual=virtual)
 
@@ -195,15 +224,16 @@ def pick_sensor(explicit: str | None, store: ClientStore,
         return picker(scan, to_spec)
     try:
         rows = scan()
-    except Exception as exc:  # noqa: BLE001 - bleak raises many kinds without an adapter
+    except Exception as exc:
         from smarttouch.sensors.sources.ble import NO_ADAPTER_HINT, is_no_adapter_error
 
         if is_no_adapter_error(exc):
             raise PlayError(NO_ADAPTER_HINT) from None
         raise PlayError(f"scanning for your sensor failed ({exc}); pass --sensor") from None
     if not rows:
-        raise PlayError("no sensor found nearby: switch it on and keep it close, or pass "
-                        "--sensor ble:ADDRESS")
+        raise PlayError(
+            "no sensor found nearby: switch it on and keep it close, or pass --sensor ble:ADDRESS"
+        )
     index = 0 if len(rows) == 1 or choose is None else choose(rows)
     return to_spec(rows[index])
 
@@ -249,16 +279,22 @@ def upload_payload(result: SessionResult) -> tuple[dict[str, Any], bytes | None]
         "assignment_id": int(assignment_id) if assignment_id is not None else None,
         "game": result.targets.game if assignment_id is not None else result.game,
         "movement": result.movement,
-        "started_at": result.started_at, "ended_at": result.ended_at or None,
+        "started_at": result.started_at,
+        "ended_at": result.ended_at or None,
         "duration_s": round(max(0.0, result.duration_s), 3),
-        "quit_reason": result.quit_reason, "quit_note": result.quit_note[:500],
+        "quit_reason": result.quit_reason,
+        "quit_note": result.quit_note[:500],
         "calibration": result.calibration,
         "events": [e.to_dict() for e in result.events],
-        "reps": result.reps, "sets_completed": result.sets_completed,
-        "score": max(0, int(result.score)), "success_rate": result.success_rate,
-        "client_metrics": client_metrics, "targets": result.targets.to_dict(),
+        "reps": result.reps,
+        "sets_completed": result.sets_completed,
+        "score": max(0, int(result.score)),
+        "success_rate": result.success_rate,
+        "client_metrics": client_metrics,
+        "targets": result.targets.to_dict(),
         "sample_rate_hz": result.recording.sample_rate_hz if recording else None,
-        "lang": result.lang, "client": CLIENT_NAME,
+        "lang": result.lang,
+        "client": CLIENT_NAME,
     }
     return _plain(meta), recording
 
@@ -267,54 +303,77 @@ def queue_result(hub: HubLinkState, result: SessionResult) -> None:
     """Write the session to the outbox (durably), then wake the uploader."""
     meta, recording = upload_payload(result)
     summary = f"{result.game} {result.reps} reps, {result.quit_reason}"
-    hub.outbox.add(result.session_id, hub_url=hub.link.hub_url, metadata=dumps_metadata(meta),
-                   recording=recording, summary=summary)
+    hub.outbox.add(
+        result.session_id,
+        hub_url=hub.link.hub_url,
+        metadata=dumps_metadata(meta),
+        recording=recording,
+        summary=summary,
+    )
     hub.queued.append(result.session_id)
     hub.background.kick()
 
 
 # ------------------------------------------------------------------ summary progress
-def progress_view(progress: dict[str, Any], entry: HistoryEntry, *, uploaded: bool,
-                  session_id: str | None, today: date,
-                  activity_key: str | None = None) -> ProgressView:
+def progress_view(
+    progress: dict[str, Any],
+    entry: HistoryEntry,
+    *,
+    uploaded: bool,
+    session_id: str | None,
+    today: date,
+    activity_key: str | None = None,
+) -> ProgressView:
     """The summary screen's view built from the hub's progress (today's session excluded
     from the past, included in the streak). The hub names games by activity key: sessions of
     ``activity_key`` count as ``entry``'s game (an approved game's own key differs)."""
+
     def local_key(hub_key: str | None) -> str:
         return entry.game if activity_key and hub_key == activity_key else hub_key or ""
 
-    past = [HistoryEntry(day=r["day"], game=local_key(r.get("game")),
-                         reps=int(r["game_reps"] if r.get("game_reps") is not None
-                                  else r.get("reps") or 0),
-                         rom_deg=r.get("rom_deg"), sparc=r.get("sparc"),
-                         goal_met=bool(r.get("goal_met")),
-                         quit_reason=r.get("quit_reason") or "completed")
-            for r in progress.get("recent", []) if r.get("session_id") != session_id]
+    past = [
+        HistoryEntry(
+            day=r["day"],
+            game=local_key(r.get("game")),
+            reps=int(r["game_reps"] if r.get("game_reps") is not None else r.get("reps") or 0),
+            rom_deg=r.get("rom_deg"),
+            sparc=r.get("sparc"),
+            goal_met=bool(r.get("goal_met")),
+            quit_reason=r.get("quit_reason") or "completed",
+        )
+        for r in progress.get("recent", [])
+        if r.get("session_id") != session_id
+    ]
     same_game = [e for e in past if e.game == entry.game]
     previous = same_game[-1] if same_game else (past[-1] if past else None)
     if uploaded:
         days = int(progress.get("streak_days", 0))
     else:
         days = streak([e.day for e in past] + [entry.day], today)
-    return ProgressView(previous=previous, recent=same_game[-6:] + [entry], streak_days=days,
-                        badges=earned_badges(entry, past, days))
+    return ProgressView(
+        previous=previous,
+        recent=same_game[-6:] + [entry],
+        streak_days=days,
+        badges=earned_badges(entry, past, days),
+    )
 
 
-def hub_progress_fn(hub: HubLinkState, history: History, upload_wait_s: float = UPLOAD_WAIT_S,
-                    activity_key: str | None = None) -> Callable[[HistoryEntry], ProgressView]:
+def hub_progress_fn(
+    hub: HubLinkState, history: History, upload_wait_s: float = UPLOAD_WAIT_S, activity_key: str | None = None
+) -> Callable[[HistoryEntry], ProgressView]:
     """``progress_fn`` for the session: hub progress when reachable, local history otherwise."""
 
     def progress_for(entry: HistoryEntry) -> ProgressView:
         today = date.today()
         local = history.add(entry, today)
         session_id = hub.queued[-1] if hub.queued else None
-        uploaded = session_id is not None and hub.background.wait_until_sent(session_id,
-                                                                             upload_wait_s)
+        uploaded = session_id is not None and hub.background.wait_until_sent(session_id, upload_wait_s)
         try:
             progress = hub.client.progress(timeout_s=PROGRESS_TIMEOUT_S)
         except HubError:
             return local
-        return progress_view(progress, entry, uploaded=uploaded, session_id=session_id,
-                             today=today, activity_key=activity_key)
+        return progress_view(
+            progress, entry, uploaded=uploaded, session_id=session_id, today=today, activity_key=activity_key
+        )
 
     return progress_for

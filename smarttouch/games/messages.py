@@ -156,10 +156,30 @@ CATALOGUE: dict[str, dict[str, str]] = {
 }
 
 PRAISE: dict[str, tuple[str, ...]] = {
-    "en": ("Great!", "Well done!", "Lovely movement!", "Keep it up!", "Fantastic!",
-           "Nice and steady!", "Super!", "You're doing great!", "Brilliant!", "Excellent!"),
-    "it": ("Ottimo!", "Ben fatto!", "Bel movimento!", "Continua così!", "Fantastico!",
-           "Bello e regolare!", "Super!", "Stai andando benissimo!", "Bravissimo!", "Eccellente!"),
+    "en": (
+        "Great!",
+        "Well done!",
+        "Lovely movement!",
+        "Keep it up!",
+        "Fantastic!",
+        "Nice and steady!",
+        "Super!",
+        "You're doing great!",
+        "Brilliant!",
+        "Excellent!",
+    ),
+    "it": (
+        "Ottimo!",
+        "Ben fatto!",
+        "Bel movimento!",
+        "Continua così!",
+        "Fantastico!",
+        "Bello e regolare!",
+        "Super!",
+        "Stai andando benissimo!",
+        "Bravissimo!",
+        "Eccellente!",
+    ),
 }
 
 ENCOURAGE: dict[str, tuple[str, ...]] = {
@@ -180,7 +200,9 @@ def tr(key: str, lang: str = "en", **values: Any) -> str:
 class PraisePicker:
     """Varied praise: never the same phrase twice in a row, cycling through all of them."""
 
-    def __init__(self, lang: str, rng: random.Random | None = None, phrases: dict[str, tuple[str, ...]] = PRAISE):
+    def __init__(
+        self, lang: str, rng: random.Random | None = None, phrases: dict[str, tuple[str, ...]] = PRAISE
+    ):
         self._phrases = list(phrases.get(lang, phrases["en"]))
         self._rng = rng or random.Random(0)
         self._bag: list[str] = []

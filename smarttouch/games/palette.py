@@ -20,9 +20,9 @@ REDDISH_PURPLE: Color = (204, 121, 167)
 
 OKABE_ITO: tuple[Color, ...] = (ORANGE, SKY_BLUE, BLUISH_GREEN, YELLOW, BLUE, VERMILLION, REDDISH_PURPLE)
 
-INK: Color = (16, 32, 54)          # text on light panels (contrast > 12:1 on PANEL)
+INK: Color = (16, 32, 54)  # text on light panels (contrast > 12:1 on PANEL)
 WHITE: Color = (255, 255, 255)
-PANEL: Color = (252, 250, 244)     # warm off-white cards
+PANEL: Color = (252, 250, 244)  # warm off-white cards
 PANEL_EDGE: Color = (210, 200, 180)
 SKY_TOP: Color = (96, 170, 222)
 SKY_BOTTOM: Color = (214, 236, 248)

@@ -34,15 +34,32 @@ class Particles:
         self.cap = cap
         self.items: list[Particle] = []
 
-    def burst(self, x: float, y: float, n: int = 26, speed: float = 380.0,
-              colors: tuple[Color, ...] = OKABE_ITO, size: float = 7.0, life_s: float = 1.0) -> None:
+    def burst(
+        self,
+        x: float,
+        y: float,
+        n: int = 26,
+        speed: float = 380.0,
+        colors: tuple[Color, ...] = OKABE_ITO,
+        size: float = 7.0,
+        life_s: float = 1.0,
+    ) -> None:
         """Emit ``n`` particles from (x, y) in all directions."""
         for _ in range(n):
             a = self.rng.uniform(0, 2 * math.pi)
             v = speed * self.rng.uniform(0.35, 1.0)
-            self.items.append(Particle(x, y, v * math.cos(a), v * math.sin(a) - speed * 0.35,
-                                       life_s * self.rng.uniform(0.6, 1.0), 0.0,
-                                       self.rng.choice(colors), size * self.rng.uniform(0.6, 1.3)))
+            self.items.append(
+                Particle(
+                    x,
+                    y,
+                    v * math.cos(a),
+                    v * math.sin(a) - speed * 0.35,
+                    life_s * self.rng.uniform(0.6, 1.0),
+                    0.0,
+                    self.rng.choice(colors),
+                    size * self.rng.uniform(0.6, 1.3),
+                )
+            )
         if len(self.items) > self.cap:
             del self.items[: len(self.items) - self.cap]
 

@@ -28,7 +28,9 @@ def register(cls: type) -> type:
     key = cls.info.key  # type: ignore[attr-defined]
     existing = GAMES.get(key)
     if existing is not None and existing is not cls:
-        raise ValueError(f"a game named {key!r} is already registered ({existing.__module__}.{existing.__name__})")
+        raise ValueError(
+            f"a game named {key!r} is already registered ({existing.__module__}.{existing.__name__})"
+        )
     GAMES[key] = cls
     return cls
 

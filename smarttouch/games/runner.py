@@ -110,13 +110,19 @@ def _mapped(screen: Screen, event: Any) -> Any:
     return event
 
 
-def run_session(targets: PlanTargets, device: InputDevice, *, game: Game | str | None = None,
-                options: RunOptions | None = None, history: History | Path | None = None,
-                data_dir: Path | None = None,
-                controller_factory: Callable[[PlanTargets], Any] = scoring_controller,
-                progress_fn: Callable[..., Any] | None = None,
-                on_step: Callable[[SessionApp], None] | None = None,
-                on_result: Callable[[SessionResult], None] | None = None) -> SessionResult:
+def run_session(
+    targets: PlanTargets,
+    device: InputDevice,
+    *,
+    game: Game | str | None = None,
+    options: RunOptions | None = None,
+    history: History | Path | None = None,
+    data_dir: Path | None = None,
+    controller_factory: Callable[[PlanTargets], Any] = scoring_controller,
+    progress_fn: Callable[..., Any] | None = None,
+    on_step: Callable[[SessionApp], None] | None = None,
+    on_result: Callable[[SessionResult], None] | None = None,
+) -> SessionResult:
     """Play one session of ``targets`` with ``device`` and return its SessionResult.
 
     ``game`` defaults to ``targets.game`` from the registry. ``history`` is the local progress
@@ -130,15 +136,34 @@ def run_session(targets: PlanTargets, device: InputDevice, *, game: Game | str |
     the_game = make_game(game or targets.game) if game is None or isinstance(game, str) else game
     if data_dir is None:
         data_dir = default_data_dir()
-    hist = history if isinstance(history, History) else History(history if history is not None else Path(data_dir) / "history.json")
+    hist = (
+        history
+        if isinstance(history, History)
+        else History(history if history is not None else Path(data_dir) / "history.json")
+    )
     screen = Screen(pygame, opts.headless, opts.fullscreen, the_game.info.title_in(targets.lang))
     sound = SoundBank(enabled=opts.sound)
-    app = SessionApp(the_game, targets, device, config=opts.config, sound=sound, history=hist, data_dir=Path(data_dir),
-                     controller_factory=controller_factory, progress_fn=progress_fn, size=CANVAS,
-                     on_result=on_result)
+    app = SessionApp(
+        the_game,
+        targets,
+        device,
+        config=opts.config,
+        sound=sound,
+        history=hist,
+        data_dir=Path(data_dir),
+        controller_factory=controller_factory,
+        progress_fn=progress_fn,
+        size=CANVAS,
+        on_result=on_result,
+    )
     fast = opts.headless and device.simulated_time
-    shots = Screenshots(opts.screenshot_dir, the_game.info.key, opts.screenshot_scenes, opts.screenshot_after_s,
-                        opts.play_screenshot_after_s)
+    shots = Screenshots(
+        opts.screenshot_dir,
+        the_game.info.key,
+        opts.screenshot_scenes,
+        opts.screenshot_after_s,
+        opts.play_screenshot_after_s,
+    )
     device.start()
     try:
         _loop(app, screen, opts, fast, shots, on_step)
@@ -168,7 +193,9 @@ class Screenshots:
         if self.requested:
             return True
         name = app.scene.name
-        wait = {"summary": min(self.after_s, app.config.summary_hold_s * 0.5), "play": self.play_after_s}.get(name, self.after_s)
+        wait = {"summary": min(self.after_s, app.config.summary_hold_s * 0.5), "play": self.play_after_s}.get(
+            name, self.after_s
+        )
         return self.per_scene and name not in self.taken and app.scene.age_s >= wait
 
     def save(self, pygame: Any, canvas: Any, app: SessionApp) -> None:
@@ -183,8 +210,14 @@ class Screenshots:
         self.saved.append(path)
 
 
-def _loop(app: SessionApp, screen: Screen, opts: RunOptions, fast: bool, shots: Screenshots,
-          on_step: Callable[[SessionApp], None] | None) -> None:
+def _loop(
+    app: SessionApp,
+    screen: Screen,
+    opts: RunOptions,
+    fast: bool,
+    shots: Screenshots,
+    on_step: Callable[[SessionApp], None] | None,
+) -> None:
     pg = screen.pg
     clock_prev = time.perf_counter()
     lag = 0.0

@@ -11,10 +11,22 @@ from functools import lru_cache
 import pygame
 
 from smarttouch.games import gfx
-from smarttouch.games.palette import GRASS_BOTTOM, GRASS_TOP, SKY_BOTTOM, SKY_TOP, WHITE, Color, darken, lighten, mix
+from smarttouch.games.palette import (
+    GRASS_BOTTOM,
+    GRASS_TOP,
+    SKY_BOTTOM,
+    SKY_TOP,
+    WHITE,
+    Color,
+    darken,
+    lighten,
+    mix,
+)
 
 
-def hill_points(w: int, h: int, base: float, amp: float, phase: float, waves: tuple[float, ...] = (1.0, 2.3)) -> list[tuple[int, int]]:
+def hill_points(
+    w: int, h: int, base: float, amp: float, phase: float, waves: tuple[float, ...] = (1.0, 2.3)
+) -> list[tuple[int, int]]:
     """The top edge of a hill band as a closed polygon down to the bottom of the screen."""
     pts = [(0, h)]
     for x in range(0, w + 16, 16):
@@ -34,9 +46,13 @@ def cloud_sprite(scale: float, alpha: int = 235) -> pygame.Surface:
     surf = pygame.Surface((w, h), pygame.SRCALPHA)
     ox, oy = int(45 * scale), int(55 * scale)
     for dx, dy, r in blobs:
-        pygame.draw.circle(surf, (200, 214, 230, alpha), (ox + int(dx * scale), oy + int(dy * scale) + 6), int(r * scale))
+        pygame.draw.circle(
+            surf, (200, 214, 230, alpha), (ox + int(dx * scale), oy + int(dy * scale) + 6), int(r * scale)
+        )
     for dx, dy, r in blobs:
-        pygame.draw.circle(surf, (*WHITE, alpha), (ox + int(dx * scale), oy + int(dy * scale)), int(r * scale))
+        pygame.draw.circle(
+            surf, (*WHITE, alpha), (ox + int(dx * scale), oy + int(dy * scale)), int(r * scale)
+        )
     return surf
 
 
@@ -60,8 +76,13 @@ def draw_sun(surface: pygame.Surface, x: int, y: int, r: int) -> None:
 
 
 @lru_cache(maxsize=8)
-def landscape(size: tuple[int, int], top: Color = SKY_TOP, bottom: Color = SKY_BOTTOM, horizon: float = 0.72,
-              sun: bool = True) -> pygame.Surface:
+def landscape(
+    size: tuple[int, int],
+    top: Color = SKY_TOP,
+    bottom: Color = SKY_BOTTOM,
+    horizon: float = 0.72,
+    sun: bool = True,
+) -> pygame.Surface:
     """Sky gradient, sun, far and near hills (cached)."""
     w, h = size
     surf = gfx.vertical_gradient(size, top, bottom).copy()
@@ -98,4 +119,4 @@ def dim(surface: pygame.Surface, alpha: int = 110, color: Color = (20, 30, 50)) 
     surface.blit(veil, (0, 0))
 
 
-__all__ = ["landscape", "drifting_clouds", "draw_cloud", "draw_sun", "dim", "hill_points", "darken"]
+__all__ = ["darken", "dim", "draw_cloud", "draw_sun", "drifting_clouds", "hill_points", "landscape"]

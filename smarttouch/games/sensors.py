@@ -31,13 +31,16 @@ def sim_reps_for(targets: PlanTargets, tempo_s: float, pause_s: float, duration_
     return max(2, need)
 
 
-def simulate_targets(targets: PlanTargets, movement: str, *, seed: int = 0, duration_s: float | None = None,
-                     **overrides: Any):
+def simulate_targets(
+    targets: PlanTargets, movement: str, *, seed: int = 0, duration_s: float | None = None, **overrides: Any
+):
     """A SimResult of ``movement`` performed at the targets' ROM (degrees), fs 100 Hz."""
     from smarttouch.sensors.simulator import MOVEMENTS, simulate
 
     if movement not in MOVEMENTS:
-        raise SensorSpecError(f"the simulator has no movement {movement!r}; choose one of {', '.join(MOVEMENTS)}")
+        raise SensorSpecError(
+            f"the simulator has no movement {movement!r}; choose one of {', '.join(MOVEMENTS)}"
+        )
     tempo = float(overrides.pop("tempo_s", SIM_TEMPO_S.get(movement, 3.0)))
     pause = float(overrides.pop("pause_s", 1.0))
     reps = int(overrides.pop("reps", sim_reps_for(targets, tempo, pause, duration_s)))
@@ -45,8 +48,15 @@ def simulate_targets(targets: PlanTargets, movement: str, *, seed: int = 0, dura
     return simulate(movement, reps=reps, rom_deg=rom, tempo_s=tempo, pause_s=pause, seed=seed, **overrides)
 
 
-def open_input(spec: str, targets: PlanTargets, movement: str, *, headless: bool, seed: int = 0,
-               duration_s: float | None = None):
+def open_input(
+    spec: str,
+    targets: PlanTargets,
+    movement: str,
+    *,
+    headless: bool,
+    seed: int = 0,
+    duration_s: float | None = None,
+):
     """The input device for ``spec`` (see module docstring)."""
     spec = spec.strip()
     if spec == "keyboard":
@@ -68,12 +78,18 @@ def open_input(spec: str, targets: PlanTargets, movement: str, *, headless: bool
     try:
         from smarttouch.sensors.sources import open_source
     except ImportError as exc:
-        raise SensorSpecError(f"live sensors are not available in this installation ({exc}); use --sensor sim") from exc
+        raise SensorSpecError(
+            f"live sensors are not available in this installation ({exc}); use --sensor sim"
+        ) from exc
     params: dict[str, Any] = {}
     if spec.startswith("virtual:") or spec == "virtual":
         # the virtual wearable streams the game's own movement at the assignment's ROM (synthetic)
-        params = {"movement": movement, "seed": seed, "rom_deg": targets.target_rom_deg,
-                  "tempo_s": SIM_TEMPO_S.get(movement, 3.0)}
+        params = {
+            "movement": movement,
+            "seed": seed,
+            "rom_deg": targets.target_rom_deg,
+            "tempo_s": SIM_TEMPO_S.get(movement, 3.0),
+        }
     try:
         source = open_source(spec, realtime=True, **params)
     except (ValueError, LookupError, OSError, RuntimeError) as exc:  # SourceError is a RuntimeError

@@ -12,12 +12,12 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from smarttouch.games.events import GameEvent
 from smarttouch.files import atomic_write_json
+from smarttouch.games.events import GameEvent
 from smarttouch.games.targets import PlanTargets
 from smarttouch.sensors.types import Recording
 
@@ -30,7 +30,7 @@ class SessionFileError(ValueError):
 
 
 def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 @dataclass
@@ -74,7 +74,9 @@ class SessionResult:
 
     def __post_init__(self) -> None:
         if self.quit_reason not in QUIT_REASONS:
-            raise ValueError(f"quit_reason must be one of {', '.join(QUIT_REASONS)}, got {self.quit_reason!r}")
+            raise ValueError(
+                f"quit_reason must be one of {', '.join(QUIT_REASONS)}, got {self.quit_reason!r}"
+            )
 
     def rep_events(self) -> list[GameEvent]:
         return [e for e in self.events if e.kind == "rep"]
@@ -105,17 +107,28 @@ class SessionResult:
         }
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any], recording: Recording | None = None) -> "SessionResult":
+    def from_dict(cls, d: dict[str, Any], recording: Recording | None = None) -> SessionResult:
         if d.get("schema") != SCHEMA:
             raise SessionFileError(f"unknown session schema {d.get('schema')!r} (expected {SCHEMA})")
         return cls(
-            game=d["game"], movement=d["movement"], targets=PlanTargets.from_dict(d["targets"]),
-            quit_reason=d["quit_reason"], quit_note=d.get("quit_note", ""), calibration=d.get("calibration") or {},
-            events=[GameEvent.from_dict(e) for e in d.get("events", [])], reps=int(d.get("reps", 0)),
-            sets_completed=int(d.get("sets_completed", 0)), score=int(d.get("score", 0)),
-            success_rate=d.get("success_rate"), client_metrics=d.get("client_metrics") or {},
-            metrics=d.get("metrics"), recording=recording, duration_s=float(d.get("duration_s", 0.0)),
-            session_id=d["session_id"], started_at=d.get("started_at", ""), ended_at=d.get("ended_at", ""),
+            game=d["game"],
+            movement=d["movement"],
+            targets=PlanTargets.from_dict(d["targets"]),
+            quit_reason=d["quit_reason"],
+            quit_note=d.get("quit_note", ""),
+            calibration=d.get("calibration") or {},
+            events=[GameEvent.from_dict(e) for e in d.get("events", [])],
+            reps=int(d.get("reps", 0)),
+            sets_completed=int(d.get("sets_completed", 0)),
+            score=int(d.get("score", 0)),
+            success_rate=d.get("success_rate"),
+            client_metrics=d.get("client_metrics") or {},
+            metrics=d.get("metrics"),
+            recording=recording,
+            duration_s=float(d.get("duration_s", 0.0)),
+            session_id=d["session_id"],
+            started_at=d.get("started_at", ""),
+            ended_at=d.get("ended_at", ""),
             lang=d.get("lang", "en"),
         )
 
@@ -135,7 +148,7 @@ class SessionResult:
         return json_path
 
     @classmethod
-    def load(cls, path: str | Path) -> "SessionResult":
+    def load(cls, path: str | Path) -> SessionResult:
         """Read a result written by ``save`` (checking the recording's sha256)."""
         from smarttouch.sensors.recording_io import load_recording
 

@@ -22,8 +22,13 @@ def _env(n: int, attack_s: float, release_s: float) -> np.ndarray:
     return env
 
 
-def tone(freq_hz: float, dur_s: float, volume: float = 0.35, harmonics: tuple[float, ...] = (1.0, 0.3, 0.1),
-         glide_to_hz: float | None = None) -> np.ndarray:
+def tone(
+    freq_hz: float,
+    dur_s: float,
+    volume: float = 0.35,
+    harmonics: tuple[float, ...] = (1.0, 0.3, 0.1),
+    glide_to_hz: float | None = None,
+) -> np.ndarray:
     """A mono tone (float in -1..1): a fundamental plus soft harmonics, optional pitch glide."""
     n = int(dur_s * RATE_HZ)
     t = np.arange(n) / RATE_HZ

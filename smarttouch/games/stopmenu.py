@@ -17,8 +17,12 @@ from smarttouch.games.scenery import dim
 
 CHOICES = ("pain", "fatigue", "other", "resume")
 LABEL_KEYS = {"pain": "stop.pain", "fatigue": "stop.fatigue", "other": "stop.other", "resume": "stop.resume"}
-COLOURS = {"pain": darken(VERMILLION, 0.2), "fatigue": darken(BLUE, 0.05), "other": darken(REDDISH_PURPLE, 0.35),
-           "resume": darken(BLUISH_GREEN, 0.2)}
+COLOURS = {
+    "pain": darken(VERMILLION, 0.2),
+    "fatigue": darken(BLUE, 0.05),
+    "other": darken(REDDISH_PURPLE, 0.35),
+    "resume": darken(BLUISH_GREEN, 0.2),
+}
 
 
 def stop_button_rect(size: tuple[int, int]) -> pygame.Rect:
@@ -62,8 +66,13 @@ class StopMenu:
                 self.open, self.focus = True, 3
             return None
         if et == pygame.KEYDOWN:
-            keys = {pygame.K_1: "pain", pygame.K_2: "fatigue", pygame.K_3: "other", pygame.K_4: "resume",
-                    pygame.K_ESCAPE: "resume"}
+            keys = {
+                pygame.K_1: "pain",
+                pygame.K_2: "fatigue",
+                pygame.K_3: "other",
+                pygame.K_4: "resume",
+                pygame.K_ESCAPE: "resume",
+            }
             if event.key in keys:
                 return self._choose(keys[event.key])
             if event.key in (pygame.K_RIGHT, pygame.K_TAB, pygame.K_DOWN):
@@ -88,14 +97,25 @@ class StopMenu:
             return
         size = surface.get_size()
         if not self.open:
-            gfx.button(surface, stop_button_rect(size), "■ " + tr("stop.button", lang), COLOURS["pain"], size=32)
+            gfx.button(
+                surface, stop_button_rect(size), "■ " + tr("stop.button", lang), COLOURS["pain"], size=32
+            )
             return
         dim(surface, 140)
         rects = menu_rects(size)
         gfx.card(surface, rects["panel"], radius=30)
-        gfx.draw_text(surface, tr("stop.title", lang), 44, (rects["panel"].centerx, rects["panel"].top + 72), INK)
+        gfx.draw_text(
+            surface, tr("stop.title", lang), 44, (rects["panel"].centerx, rects["panel"].top + 72), INK
+        )
         for i, name in enumerate(CHOICES):
             label = tr(LABEL_KEYS[name], lang)
-            gfx.button(surface, rects[name], label, COLOURS[name], WHITE, size=34 if name != "resume" else 34,
-                       focused=self.focus == i)
+            gfx.button(
+                surface,
+                rects[name],
+                label,
+                COLOURS[name],
+                WHITE,
+                size=34 if name != "resume" else 34,
+                focused=self.focus == i,
+            )
             gfx.draw_text(surface, str(i + 1), 20, (rects[name].left + 22, rects[name].top + 18), WHITE)

@@ -40,7 +40,7 @@ def session_metrics(recording: Any, movement: str, calibration: dict[str, Any]) 
         return {"error": f"{type(exc).__name__}: {exc}"}
 
 
-def build_result(app: "SessionApp") -> SessionResult:
+def build_result(app: SessionApp) -> SessionResult:
     """The SessionResult of ``app`` at this moment."""
     rec = app.device.recording()
     calibration = dict(app.calibration)
@@ -57,24 +57,46 @@ def build_result(app: "SessionApp") -> SessionResult:
         "game_snapshot": app.game.snapshot() if app.game_started else {},
     }
     return SessionResult(
-        game=app.game.info.key, movement=app.movement, targets=app.targets, quit_reason=app.quit_reason or "closed",
-        quit_note=app.quit_note, calibration=calibration, events=list(app.events), reps=app.reps,
-        sets_completed=app.sets_completed, score=app.score,
+        game=app.game.info.key,
+        movement=app.movement,
+        targets=app.targets,
+        quit_reason=app.quit_reason or "closed",
+        quit_note=app.quit_note,
+        calibration=calibration,
+        events=list(app.events),
+        reps=app.reps,
+        sets_completed=app.sets_completed,
+        score=app.score,
         success_rate=round(sum(successes) / len(successes), 4) if successes else None,
-        client_metrics=client, metrics=session_metrics(rec, app.movement, calibration), recording=rec,
-        duration_s=app.now, started_at=app.started_at, ended_at=utc_now(), lang=app.targets.lang,
+        client_metrics=client,
+        metrics=session_metrics(rec, app.movement, calibration),
+        recording=rec,
+        duration_s=app.now,
+        started_at=app.started_at,
+        ended_at=utc_now(),
+        lang=app.targets.lang,
     )
 
 
 def history_entry(result: SessionResult, today: date | None = None) -> HistoryEntry:
     """What the local history keeps of a session."""
     m = result.metrics or {}
-    rom = m.get("rom_deg") if isinstance(m.get("rom_deg"), (int, float)) else result.client_metrics.get("rom_deg_max")
+    rom = (
+        m.get("rom_deg")
+        if isinstance(m.get("rom_deg"), (int, float))
+        else result.client_metrics.get("rom_deg_max")
+    )
     sparc = m.get("sparc") if isinstance(m.get("sparc"), (int, float)) else None
-    return HistoryEntry(day=(today or date.today()).isoformat(), game=result.game, reps=result.reps,
-                        rom_deg=None if rom is None else round(float(rom), 1),
-                        sparc=None if sparc is None else round(float(sparc), 3), success_rate=result.success_rate,
-                        goal_met=result.reps >= result.targets.total_reps, quit_reason=result.quit_reason)
+    return HistoryEntry(
+        day=(today or date.today()).isoformat(),
+        game=result.game,
+        reps=result.reps,
+        rom_deg=None if rom is None else round(float(rom), 1),
+        sparc=None if sparc is None else round(float(sparc), 3),
+        success_rate=result.success_rate,
+        goal_met=result.reps >= result.targets.total_reps,
+        quit_reason=result.quit_reason,
+    )
 
 
 def smoothness_key(sparc: float | None) -> str | None:

@@ -74,7 +74,7 @@ class PlanTargets:
         """Today's goal: reps x sets."""
         return int(self.reps) * int(self.sets)
 
-    def with_(self, **changes: Any) -> "PlanTargets":
+    def with_(self, **changes: Any) -> PlanTargets:
         """A copy with some fields changed (validated again)."""
         return replace(self, **changes)
 
@@ -82,7 +82,7 @@ class PlanTargets:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "PlanTargets":
+    def from_dict(cls, data: dict[str, Any]) -> PlanTargets:
         """Build from a dict (e.g. an Assignment's JSON); unknown keys are ignored."""
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})

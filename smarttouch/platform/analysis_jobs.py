@@ -27,8 +27,17 @@ from smarttouch.challenges.jobs import run_job
 from smarttouch.challenges.schema import InvalidOutput, validate_predictions
 from smarttouch.challenges.status import FINAL_STATES, QUEUED, RUNNING, SCORED, status_for
 
-from .models import (AnalyzerChoice, AnalyzerRun, Assignment, Challenge, ExerciseSession,
-                     SessionStatus, Solution, Submission, utcnow)
+from .models import (
+    AnalyzerChoice,
+    AnalyzerRun,
+    Assignment,
+    Challenge,
+    ExerciseSession,
+    SessionStatus,
+    Solution,
+    Submission,
+    utcnow,
+)
 
 if TYPE_CHECKING:
     from .jobstore import HubQueue
@@ -59,32 +68,50 @@ class AnalyzerRunStore:
             sub = s.get(Submission, run.submission_id)
             sol = s.get(Solution, sub.solution_id) if sub else None
             ch = s.get(Challenge, sol.challenge_id) if sol else None
-            spec = {"run_id": run.id, "recording_sha256": sess.recording_sha256 if sess else None,
-                    "code_sha256": run.code_sha256, "entrypoint": sub.entrypoint if sub else "",
-                    "bundle_sha256": ch.bundle_sha256 if ch else None}
-            return {"job_id": str(run.id), "spec": spec, "state": run.status,
-                    "attempts": run.attempts, "token": run.lease_token}
+            spec = {
+                "run_id": run.id,
+                "recording_sha256": sess.recording_sha256 if sess else None,
+                "code_sha256": run.code_sha256,
+                "entrypoint": sub.entrypoint if sub else "",
+                "bundle_sha256": ch.bundle_sha256 if ch else None,
+            }
+            return {
+                "job_id": str(run.id),
+                "spec": spec,
+                "state": run.status,
+                "attempts": run.attempts,
+                "token": run.lease_token,
+            }
 
     def claim(self, job_id: str, worker: str, lease_s: float) -> str | None:
         token = f"{worker}#{time.time_ns()}"[:120]
         now = utcnow()
         with self._session() as s:
-            done = s.execute(update(AnalyzerRun)
-                             .where(col(AnalyzerRun.id) == int(job_id),
-                                    col(AnalyzerRun.status) == QUEUED)
-                             .values(status=RUNNING, attempts=col(AnalyzerRun.attempts) + 1,
-                                     lease_token=token, started_at=now,
-                                     lease_expires_at=now + dt.timedelta(seconds=lease_s)))
+            done = s.execute(
+                update(AnalyzerRun)
+                .where(col(AnalyzerRun.id) == int(job_id), col(AnalyzerRun.status) == QUEUED)
+                .values(
+                    status=RUNNING,
+                    attempts=col(AnalyzerRun.attempts) + 1,
+                    lease_token=token,
+                    started_at=now,
+                    lease_expires_at=now + dt.timedelta(seconds=lease_s),
+                )
+            )
             s.commit()
         return token if done.rowcount == 1 else None  # type: ignore[attr-defined]
 
     def renew(self, job_id: str, token: str, lease_s: float) -> bool:
         with self._session() as s:
-            done = s.execute(update(AnalyzerRun)
-                             .where(col(AnalyzerRun.id) == int(job_id),
-                                    col(AnalyzerRun.status) == RUNNING,
-                                    col(AnalyzerRun.lease_token) == token)
-                             .values(lease_expires_at=utcnow() + dt.timedelta(seconds=lease_s)))
+            done = s.execute(
+                update(AnalyzerRun)
+                .where(
+                    col(AnalyzerRun.id) == int(job_id),
+                    col(AnalyzerRun.status) == RUNNING,
+                    col(AnalyzerRun.lease_token) == token,
+                )
+                .values(lease_expires_at=utcnow() + dt.timedelta(seconds=lease_s))
+            )
             s.commit()
         return done.rowcount == 1  # type: ignore[attr-defined]
 
@@ -94,33 +121,56 @@ class AnalyzerRunStore:
         if state not in FINAL_STATES:
             raise ValueError(f"not a final state: {state!r}")
         with self._session() as s:
-            done = s.execute(update(AnalyzerRun)
-                             .where(col(AnalyzerRun.id) == int(job_id),
-                                    col(AnalyzerRun.status) == RUNNING,
-                                    col(AnalyzerRun.lease_token) == token)
-                             .values(status=state, failure_reason=reason,
-                                     message=str(result.get("message", ""))[:4000],
-                                     outputs=dict(result.get("outputs") or {}),
-                                     lease_token=None, lease_expires_at=None,
-                                     finished_at=utcnow()))
+            done = s.execute(
+                update(AnalyzerRun)
+                .where(
+                    col(AnalyzerRun.id) == int(job_id),
+                    col(AnalyzerRun.status) == RUNNING,
+                    col(AnalyzerRun.lease_token) == token,
+                )
+                .values(
+                    status=state,
+                    failure_reason=reason,
+                    message=str(result.get("message", ""))[:4000],
+                    outputs=dict(result.get("outputs") or {}),
+                    lease_token=None,
+                    lease_expires_at=None,
+                    finished_at=utcnow(),
+                )
+            )
             s.commit()
         return done.rowcount == 1  # type: ignore[attr-defined]
 
     def reclaim_expired(self, now: float, max_attempts: int) -> list[str]:
         requeued = []
         with self._session() as s:
-            stale = s.exec(select(AnalyzerRun).where(
-                AnalyzerRun.status == RUNNING,
-                col(AnalyzerRun.lease_expires_at) < dt.datetime.fromtimestamp(now, dt.timezone.utc))).all()
+            stale = s.exec(
+                select(AnalyzerRun).where(
+                    AnalyzerRun.status == RUNNING,
+                    col(AnalyzerRun.lease_expires_at) < dt.datetime.fromtimestamp(now, dt.UTC),
+                )
+            ).all()
             for run in stale:
                 give_up = run.attempts >= max_attempts
-                values = ({"status": "failed", "failure_reason": "worker_lost",
-                           "message": "the worker stopped repeatedly", "finished_at": utcnow()}
-                          if give_up else {"status": QUEUED})
-                done = s.execute(update(AnalyzerRun).where(
-                    col(AnalyzerRun.id) == run.id, col(AnalyzerRun.lease_token) == run.lease_token,
-                    col(AnalyzerRun.status) == RUNNING).values(lease_token=None,
-                                                              lease_expires_at=None, **values))
+                values = (
+                    {
+                        "status": "failed",
+                        "failure_reason": "worker_lost",
+                        "message": "the worker stopped repeatedly",
+                        "finished_at": utcnow(),
+                    }
+                    if give_up
+                    else {"status": QUEUED}
+                )
+                done = s.execute(
+                    update(AnalyzerRun)
+                    .where(
+                        col(AnalyzerRun.id) == run.id,
+                        col(AnalyzerRun.lease_token) == run.lease_token,
+                        col(AnalyzerRun.status) == RUNNING,
+                    )
+                    .values(lease_token=None, lease_expires_at=None, **values)
+                )
                 if done.rowcount == 1 and not give_up:  # type: ignore[attr-defined]
                     requeued.append(str(run.id))
             s.commit()
@@ -141,12 +191,16 @@ def schedule_missing_runs(session: Session, *, limit: int = BATCH) -> list[int]:
         rows = session.exec(
             select(ExerciseSession)
             .outerjoin(Assignment, col(Assignment.id) == col(ExerciseSession.assignment_id))
-            .where(col(ExerciseSession.recording_sha256).is_not(None),
-                   ExerciseSession.status == SessionStatus.scored,
-                   (movement == choice.movement)
-                   | (col(movement).is_(None) & (Assignment.movement == choice.movement)),
-                   col(ExerciseSession.id).not_in(done_ids))
-            .order_by(col(ExerciseSession.id)).limit(limit - len(created))).all()
+            .where(
+                col(ExerciseSession.recording_sha256).is_not(None),
+                ExerciseSession.status == SessionStatus.scored,
+                (movement == choice.movement)
+                | (col(movement).is_(None) & (Assignment.movement == choice.movement)),
+                col(ExerciseSession.id).not_in(done_ids),
+            )
+            .order_by(col(ExerciseSession.id))
+            .limit(limit - len(created))
+        ).all()
         for es in rows:
             run = AnalyzerRun(session_id=es.id, submission_id=sub.id, code_sha256=sub.code_sha256)
             session.add(run)
@@ -174,10 +228,14 @@ def execute_analysis(queue: HubQueue, spec: dict[str, Any]) -> dict[str, Any]:
     except SandboxUnavailable as exc:
         return {"status": "failed", "failure_reason": "sandbox_unavailable", "message": str(exc)}
     if not spec.get("recording_sha256") or not spec.get("bundle_sha256"):
-        return {"status": "failed", "failure_reason": "internal_error",
-                "message": "the session has no recording or the challenge no bundle"}
-    bundle = load_bundle(materialize_bundle(queue.blobs, spec["bundle_sha256"],
-                                            bundle_cache_root(queue.instance)))
+        return {
+            "status": "failed",
+            "failure_reason": "internal_error",
+            "message": "the session has no recording or the challenge no bundle",
+        }
+    bundle = load_bundle(
+        materialize_bundle(queue.blobs, spec["bundle_sha256"], bundle_cache_root(queue.instance))
+    )
     with tempfile.TemporaryDirectory(prefix="st-analysis-") as tmp:
         work = Path(tmp)
         archive = work / "solution.zip"
@@ -188,20 +246,30 @@ def execute_analysis(queue: HubQueue, spec: dict[str, Any]) -> dict[str, Any]:
         (work / "input").mkdir()
         save_recording(recording, work / "input" / f"{RECORDING_ID}.npz")
         make_readable(work / "input")
-        run = sandbox.run(kind="analyzer", solution_dir=staged.root,
-                          entrypoint=staged.manifest.entrypoint, inputs_dir=work / "input",
-                          limits=bundle.limits)
+        run = sandbox.run(
+            kind="analyzer",
+            solution_dir=staged.root,
+            entrypoint=staged.manifest.entrypoint,
+            inputs_dir=work / "input",
+            limits=bundle.limits,
+        )
     document = read_run(run, bundle)
     if not isinstance(document, dict):
-        return {"status": document.status, "failure_reason": document.failure_reason,
-                "message": document.message}
+        return {
+            "status": document.status,
+            "failure_reason": document.failure_reason,
+            "message": document.message,
+        }
     try:
-        predictions = validate_predictions(document.get("predictions"), [RECORDING_ID],
-                                           bundle.outputs)
+        predictions = validate_predictions(document.get("predictions"), [RECORDING_ID], bundle.outputs)
     except InvalidOutput as exc:
         return {"status": "failed", "failure_reason": "invalid_output", "message": str(exc)}
-    return {"status": SCORED, "failure_reason": None, "message": "scored",
-            "outputs": predictions[RECORDING_ID]}
+    return {
+        "status": SCORED,
+        "failure_reason": None,
+        "message": "scored",
+        "outputs": predictions[RECORDING_ID],
+    }
 
 
 def register_analysis_tasks(queue: HubQueue) -> None:
@@ -214,17 +282,26 @@ def register_analysis_tasks(queue: HubQueue) -> None:
     queue.analysis_store = store  # type: ignore[attr-defined]
 
     def analyze_session(run_id: str) -> None:
-        run_job(run_id, store, lambda spec: execute_analysis(queue, spec), worker=queue.worker,
-                lease_s=queue.lease_s)
+        run_job(
+            run_id,
+            store,
+            lambda spec: execute_analysis(queue, spec),
+            worker=queue.worker,
+            lease_s=queue.lease_s,
+        )
 
     task = queue.huey.task(name="hub.analyze_session")(analyze_session)
 
     def schedule_analyses() -> int:
         with Session(engine) as s:
             new = schedule_missing_runs(s)
-            waiting = s.exec(select(AnalyzerRun.id).where(
-                AnalyzerRun.status == QUEUED, col(AnalyzerRun.created_at) < utcnow() - RESEND_AFTER,
-                col(AnalyzerRun.id).not_in(new))).all()
+            waiting = s.exec(
+                select(AnalyzerRun.id).where(
+                    AnalyzerRun.status == QUEUED,
+                    col(AnalyzerRun.created_at) < utcnow() - RESEND_AFTER,
+                    col(AnalyzerRun.id).not_in(new),
+                )
+            ).all()
         again = [int(r) for r in store.reclaim_expired(time.time(), queue.max_attempts)]
         for run_id in [*new, *waiting, *again]:  # duplicates are harmless: one claim wins
             task(str(run_id))

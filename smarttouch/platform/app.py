@@ -22,8 +22,9 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
-    "Content-Security-Policy": ("frame-ancestors 'none'; object-src 'none'; base-uri 'self'; "
-                                "form-action 'self'"),
+    "Content-Security-Policy": (
+        "frame-ancestors 'none'; object-src 'none'; base-uri 'self'; form-action 'self'"
+    ),
 }
 
 
@@ -31,7 +32,7 @@ class BoundedInt(IntegerConverter):
     """``<int:...>`` in every route, capped at the largest id a 32-bit INTEGER column holds, so
     an absurd id in a URL is a 404 rather than a database overflow."""
 
-    def __init__(self, map, *args, **kwargs):  # noqa: A002  (werkzeug's signature)
+    def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)
 
@@ -61,8 +62,7 @@ def create_app(config: Mapping[str, Any] | type | None = None) -> Flask:
     def _security_headers(response):
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        if (current_user and current_user.is_authenticated
-                and not request.path.startswith("/static/")):
+        if current_user and current_user.is_authenticated and not request.path.startswith("/static/"):
             response.headers["Cache-Control"] = "no-store"
         return response
 

@@ -28,8 +28,10 @@ from smarttouch.challenges.cli import challenge as room_challenge
 FINAL = ("scored", "failed", "timed_out", "rejected")
 
 challenge = click.Group(
-    name="challenge", commands=dict(room_challenge.commands),
-    help="Work with challenges: validate, evaluate, starter kits; import into the hub; submit.")
+    name="challenge",
+    commands=dict(room_challenge.commands),
+    help="Work with challenges: validate, evaluate, starter kits; import into the hub; submit.",
+)
 
 
 def _app() -> Any:
@@ -41,9 +43,11 @@ def _app() -> Any:
 def _print_report(report: Any) -> None:
     ch = report.challenge
     verb = "created" if report.created else ("updated" if report.bundle_changed else "unchanged")
-    click.echo(f"{ch.slug}: {verb} (bundle sha256 {ch.bundle_sha256[:12]}, "
-               f"{ch.io_contract.get('public_recordings')} public / "
-               f"{ch.io_contract.get('hidden_recordings')} hidden recordings)")
+    click.echo(
+        f"{ch.slug}: {verb} (bundle sha256 {ch.bundle_sha256[:12]}, "
+        f"{ch.io_contract.get('public_recordings')} public / "
+        f"{ch.io_contract.get('hidden_recordings')} hidden recordings)"
+    )
     for sub in report.references:
         click.echo(f"  reference #{sub.id}: {sub.status} {sub.message if sub.status != 'scored' else ''}")
 
@@ -61,9 +65,12 @@ def _import_and_reference(app: Any, do_import: Any, references: bool) -> None:
             if references:
                 click.echo(f"{report.challenge.slug}: evaluating the reference solutions...", err=True)
                 report.references = challenge_import.record_references(
-                    session, challenge=report.challenge, blobs=blobs,
+                    session,
+                    challenge=report.challenge,
+                    blobs=blobs,
                     cache_root=challenge_import.bundle_cache_root(app.instance_path),
-                    sandbox=challenge_import.default_sandbox())
+                    sandbox=challenge_import.default_sandbox(),
+                )
             _print_report(report)
     except ServiceError as exc:
         raise click.ClickException(exc.message.splitlines()[0]) from None
@@ -71,23 +78,38 @@ def _import_and_reference(app: Any, do_import: Any, references: bool) -> None:
 
 @challenge.command("import")
 @click.argument("bundle", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--references/--no-references", default=True, show_default=True,
-              help="Evaluate the challenge's baseline solutions as reference rows.")
+@click.option(
+    "--references/--no-references",
+    default=True,
+    show_default=True,
+    help="Evaluate the challenge's baseline solutions as reference rows.",
+)
 @click.option("--unpublished", is_flag=True, help="Import without showing it to developers.")
 def import_cmd(bundle: Path, references: bool, unpublished: bool) -> None:
     """Import (or update) the challenge bundle folder BUNDLE into the hub's database."""
     from .services import challenge_import
 
-    _import_and_reference(_app(), lambda s, b: challenge_import.import_bundle(
-        s, path=bundle, blobs=b, publish=not unpublished), references)
+    _import_and_reference(
+        _app(),
+        lambda s, b: challenge_import.import_bundle(s, path=bundle, blobs=b, publish=not unpublished),
+        references,
+    )
 
 
 @challenge.command("import-builtin")
 @click.option("--slug", "slugs", multiple=True, help="Only this built-in (repeatable).")
-@click.option("--hidden-seed", type=int, default=None,
-              help="Seed of the hidden split (default: random; keep it secret).")
-@click.option("--references/--no-references", default=True, show_default=True,
-              help="Evaluate the challenge's baseline solutions as reference rows.")
+@click.option(
+    "--hidden-seed",
+    type=int,
+    default=None,
+    help="Seed of the hidden split (default: random; keep it secret).",
+)
+@click.option(
+    "--references/--no-references",
+    default=True,
+    show_default=True,
+    help="Evaluate the challenge's baseline solutions as reference rows.",
+)
 def import_builtin_cmd(slugs: tuple[str, ...], hidden_seed: int | None, references: bool) -> None:
     """Generate the built-in challenges from the simulator and import them into the hub."""
     from smarttouch.challenges.builtin import BUILTINS
@@ -96,8 +118,13 @@ def import_builtin_cmd(slugs: tuple[str, ...], hidden_seed: int | None, referenc
 
     app = _app()
     for slug in slugs or tuple(BUILTINS):
-        _import_and_reference(app, lambda s, b, slug=slug: challenge_import.import_builtin(
-            s, slug=slug, blobs=b, hidden_seed=hidden_seed), references)
+        _import_and_reference(
+            app,
+            lambda s, b, slug=slug: challenge_import.import_builtin(
+                s, slug=slug, blobs=b, hidden_seed=hidden_seed
+            ),
+            references,
+        )
 
 
 # ------------------------------------------------------------------------------ submit
@@ -121,26 +148,48 @@ def _error_text(response: Any) -> str:
 
 @challenge.command("submit")
 @click.argument("solution", type=click.Path(exists=True, path_type=Path))
-@click.option("--hub", "hub", envvar="SMARTTOUCH_HUB_URL", required=True,
-              help="The hub's address, e.g. https://hub.example.org ($SMARTTOUCH_HUB_URL).")
-@click.option("--token", envvar="SMARTTOUCH_HUB_TOKEN", required=True,
-              help="Your personal API token from the hub's profile page ($SMARTTOUCH_HUB_TOKEN).")
-@click.option("--challenge", "slug", default=None,
-              help="Challenge slug (default: the one named in solution.toml).")
-@click.option("--wait/--no-wait", default=False, show_default=True,
-              help="Follow the evaluation until it ends; exit 1 unless it is scored.")
-@click.option("--timeout", "timeout_s", default=900.0, show_default=True,
-              type=click.FloatRange(1.0), help="Seconds to wait with --wait.")
-def submit_cmd(solution: Path, hub: str, token: str, slug: str | None, wait: bool,
-               timeout_s: float) -> None:
+@click.option(
+    "--hub",
+    "hub",
+    envvar="SMARTTOUCH_HUB_URL",
+    required=True,
+    help="The hub's address, e.g. https://hub.example.org ($SMARTTOUCH_HUB_URL).",
+)
+@click.option(
+    "--token",
+    envvar="SMARTTOUCH_HUB_TOKEN",
+    required=True,
+    help="Your personal API token from the hub's profile page ($SMARTTOUCH_HUB_TOKEN).",
+)
+@click.option(
+    "--challenge", "slug", default=None, help="Challenge slug (default: the one named in solution.toml)."
+)
+@click.option(
+    "--wait/--no-wait",
+    default=False,
+    show_default=True,
+    help="Follow the evaluation until it ends; exit 1 unless it is scored.",
+)
+@click.option(
+    "--timeout",
+    "timeout_s",
+    default=900.0,
+    show_default=True,
+    type=click.FloatRange(1.0),
+    help="Seconds to wait with --wait.",
+)
+def submit_cmd(solution: Path, hub: str, token: str, slug: str | None, wait: bool, timeout_s: float) -> None:
     """Submit SOLUTION (folder or zip) to the hub for evaluation on the hidden split."""
     import requests
 
     staged = _stage(solution)
     slug = slug or staged.manifest.challenge
     url = f"{hub.rstrip('/')}/api/v1/challenges/{slug}/submissions"
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/zip",
-               "X-Filename": f"{staged.manifest.name}.zip"}
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Content-Type": "application/zip",
+        "X-Filename": f"{staged.manifest.name}.zip",
+    }
     click.echo(f"submitting {staged.manifest.name!r} to {slug} (sha256 {staged.sha256})", err=True)
     try:
         response = requests.post(url, data=staged.archive, headers=headers, timeout=120)
@@ -180,8 +229,9 @@ def _follow(hub: str, token: str, submission_id: int, timeout_s: float) -> dict:
         if body["status"] in FINAL:
             return body
         if time.monotonic() > deadline:
-            raise click.ClickException(f"submission #{submission_id} is still {body['status']} "
-                                       f"after {timeout_s:g} s")
+            raise click.ClickException(
+                f"submission #{submission_id} is still {body['status']} after {timeout_s:g} s"
+            )
         time.sleep(1.0)
 
 
@@ -210,22 +260,50 @@ def _hub_database_ready(app: Any) -> bool:
 
 
 @click.command("worker")
-@click.option("--workers", "-w", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Evaluations run in parallel by this process.")
-@click.option("--lease-seconds", default=60.0, show_default=True, type=click.FloatRange(1.0),
-              help="A job whose worker stops renewing for this long is retried elsewhere.")
-@click.option("--standalone", is_flag=True,
-              help="Serve the stand-alone queue of `smarttouch challenge enqueue` (job files in "
-                   "the instance folder) instead of the hub's. Chosen automatically when no "
-                   "migrated hub database is configured.")
-@click.option("--instance", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Stand-alone mode: instance folder (default: $SMARTTOUCH_INSTANCE_PATH).")
-@click.option("--redis-url", default=None,
-              help="Stand-alone mode: Redis URL (default: $SMARTTOUCH_REDIS_URL; empty = SQLite).")
+@click.option(
+    "--workers",
+    "-w",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Evaluations run in parallel by this process.",
+)
+@click.option(
+    "--lease-seconds",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(1.0),
+    help="A job whose worker stops renewing for this long is retried elsewhere.",
+)
+@click.option(
+    "--standalone",
+    is_flag=True,
+    help="Serve the stand-alone queue of `smarttouch challenge enqueue` (job files in "
+    "the instance folder) instead of the hub's. Chosen automatically when no "
+    "migrated hub database is configured.",
+)
+@click.option(
+    "--instance",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Stand-alone mode: instance folder (default: $SMARTTOUCH_INSTANCE_PATH).",
+)
+@click.option(
+    "--redis-url",
+    default=None,
+    help="Stand-alone mode: Redis URL (default: $SMARTTOUCH_REDIS_URL; empty = SQLite).",
+)
 @click.option("--unsafe-no-sandbox", "unsafe", is_flag=True, help=UNSAFE_HELP)
 @click.pass_context
-def worker(ctx: click.Context, workers: int, lease_seconds: float, standalone: bool,
-           instance: Path | None, redis_url: str | None, unsafe: bool) -> None:
+def worker(
+    ctx: click.Context,
+    workers: int,
+    lease_seconds: float,
+    standalone: bool,
+    instance: Path | None,
+    redis_url: str | None,
+    unsafe: bool,
+) -> None:
     """Evaluate submitted solutions (and run chosen analyzers over sessions) for the hub.
 
     Uses the hub's configuration (SMARTTOUCH_DATABASE_URL, SMARTTOUCH_INSTANCE_PATH,
@@ -244,10 +322,18 @@ def worker(ctx: click.Context, workers: int, lease_seconds: float, standalone: b
     app = None if standalone or instance is not None else _app()
     if app is None or not _hub_database_ready(app):
         if app is not None:
-            click.echo("no migrated hub database: serving the stand-alone queue "
-                       "(smarttouch challenge enqueue)", err=True)
-        ctx.invoke(room_worker, workers=workers, lease_seconds=lease_seconds, instance=instance,
-                   redis_url=redis_url, unsafe=unsafe)
+            click.echo(
+                "no migrated hub database: serving the stand-alone queue (smarttouch challenge enqueue)",
+                err=True,
+            )
+        ctx.invoke(
+            room_worker,
+            workers=workers,
+            lease_seconds=lease_seconds,
+            instance=instance,
+            redis_url=redis_url,
+            unsafe=unsafe,
+        )
         return
     if unsafe:
         click.echo("WARNING: evaluating WITHOUT a sandbox; never do this with others' code", err=True)
@@ -261,6 +347,7 @@ def worker(ctx: click.Context, workers: int, lease_seconds: float, standalone: b
     backend = "redis" if app.config.get("REDIS_URL") else "sqlite"
     click.echo(f"hub worker {queue.worker}: {workers} thread(s), queue on {backend}", err=True)
     sys.stderr.flush()
-    consumer = queue.huey.create_consumer(workers=workers, worker_type="thread", periodic=True,
-                                          check_worker_health=True)
+    consumer = queue.huey.create_consumer(
+        workers=workers, worker_type="thread", periodic=True, check_worker_health=True
+    )
     consumer.run()

@@ -27,16 +27,25 @@ from markupsafe import Markup, escape
 
 # colour-blind-safe (Okabe-Ito) colours with >= 3:1 contrast on white for lines and markers
 BLUE, ORANGE, GREEN, PURPLE, GREY = "#0a4d8c", "#b35900", "#1d6a33", "#7a3b8f", "#5b6670"
-CONFIG = {"displaylogo": False, "responsive": True,
-          "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"]}
-_SCRIPT_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026",
-                   0x2028: "\\u2028", 0x2029: "\\u2029"}
+CONFIG = {
+    "displaylogo": False,
+    "responsive": True,
+    "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"],
+}
+_SCRIPT_ESCAPES = {
+    ord("<"): "\\u003c",
+    ord(">"): "\\u003e",
+    ord("&"): "\\u0026",
+    0x2028: "\\u2028",
+    0x2029: "\\u2029",
+}
 
 
 def to_json(value: Any) -> str:
     """Compact JSON that is safe inside a ``<script>`` element."""
-    return json.dumps(value, separators=(",", ":"), allow_nan=False,
-                      default=_default).translate(_SCRIPT_ESCAPES)
+    return json.dumps(value, separators=(",", ":"), allow_nan=False, default=_default).translate(
+        _SCRIPT_ESCAPES
+    )
 
 
 def _default(value: Any) -> Any:
@@ -68,57 +77,114 @@ class Chart:
         return Markup(
             f'<div class="chart" id="{cid}" data-figure="{cid}-figure" role="img" '
             f'aria-label="{escape(self.summary)}" style="min-height:{self.height_px}px"></div>'
-            f'<script type="application/json" id="{cid}-figure">{to_json(self.figure)}</script>')
+            f'<script type="application/json" id="{cid}-figure">{to_json(self.figure)}</script>'
+        )
 
 
-def layout(*, y_title: str, height_px: int = 300, y_range: list[float] | None = None,
-           x_title: str | None = None, x_is_date: bool = True,
-           from_zero: bool = False) -> dict[str, Any]:
+def layout(
+    *,
+    y_title: str,
+    height_px: int = 300,
+    y_range: list[float] | None = None,
+    x_title: str | None = None,
+    x_is_date: bool = True,
+    from_zero: bool = False,
+) -> dict[str, Any]:
     """The hub's common chart layout: readable fonts, no title (the page heading names it).
     ``from_zero``: the y axis starts at 0 (counts and amplitudes, so small changes do not
     look dramatic)."""
     out: dict[str, Any] = {
-        "height": height_px, "margin": {"l": 64, "r": 16, "t": 16, "b": 48},
-        "font": {"family": "Atkinson Hyperlegible, Segoe UI, Roboto, DejaVu Sans, sans-serif",
-                 "size": 14, "color": "#1b1f23"},
-        "paper_bgcolor": "#ffffff", "plot_bgcolor": "#ffffff",
-        "hovermode": "closest", "showlegend": True,
+        "height": height_px,
+        "margin": {"l": 64, "r": 16, "t": 16, "b": 48},
+        "font": {
+            "family": "Atkinson Hyperlegible, Segoe UI, Roboto, DejaVu Sans, sans-serif",
+            "size": 14,
+            "color": "#1b1f23",
+        },
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+        "hovermode": "closest",
+        "showlegend": True,
         "legend": {"orientation": "h", "y": -0.22},
-        "xaxis": {"gridcolor": "#e3e6e9", "linecolor": "#8a949e",
-                  **({"type": "date"} if x_is_date else {}),
-                  **({"title": {"text": x_title}} if x_title else {})},
-        "yaxis": {"title": {"text": y_title}, "gridcolor": "#e3e6e9", "linecolor": "#8a949e",
-                  "zeroline": False, **({"range": y_range} if y_range else {}),
-                  **({"rangemode": "tozero"} if from_zero else {})},
+        "xaxis": {
+            "gridcolor": "#e3e6e9",
+            "linecolor": "#8a949e",
+            **({"type": "date"} if x_is_date else {}),
+            **({"title": {"text": x_title}} if x_title else {}),
+        },
+        "yaxis": {
+            "title": {"text": y_title},
+            "gridcolor": "#e3e6e9",
+            "linecolor": "#8a949e",
+            "zeroline": False,
+            **({"range": y_range} if y_range else {}),
+            **({"rangemode": "tozero"} if from_zero else {}),
+        },
     }
     return out
 
 
-def scatter(x: list[Any], y: list[Any], *, name: str, color: str, hover: str,
-            mode: str = "lines+markers", dash: str | None = None,
-            customdata: list[Any] | None = None) -> dict[str, Any]:
+def scatter(
+    x: list[Any],
+    y: list[Any],
+    *,
+    name: str,
+    color: str,
+    hover: str,
+    mode: str = "lines+markers",
+    dash: str | None = None,
+    customdata: list[Any] | None = None,
+) -> dict[str, Any]:
     """A line/marker trace; ``hover`` is a plotly hovertemplate."""
-    trace: dict[str, Any] = {"type": "scatter", "mode": mode, "name": name, "x": x, "y": y,
-                             "line": {"color": color, "width": 2, **({"dash": dash} if dash else {})},
-                             "marker": {"color": color, "size": 7},
-                             "hovertemplate": hover + "<extra></extra>"}
+    trace: dict[str, Any] = {
+        "type": "scatter",
+        "mode": mode,
+        "name": name,
+        "x": x,
+        "y": y,
+        "line": {"color": color, "width": 2, **({"dash": dash} if dash else {})},
+        "marker": {"color": color, "size": 7},
+        "hovertemplate": hover + "<extra></extra>",
+    }
     if customdata is not None:
         trace["customdata"] = customdata
     return trace
 
 
 def bar(x: list[Any], y: list[Any], *, name: str, color: str, hover: str) -> dict[str, Any]:
-    return {"type": "bar", "name": name, "x": x, "y": y, "marker": {"color": color},
-            "hovertemplate": hover + "<extra></extra>"}
+    return {
+        "type": "bar",
+        "name": name,
+        "x": x,
+        "y": y,
+        "marker": {"color": color},
+        "hovertemplate": hover + "<extra></extra>",
+    }
 
 
 def hline(y: float, *, label: str, color: str = GREY) -> tuple[dict[str, Any], dict[str, Any]]:
     """A horizontal reference line across the plot and its label (shape, annotation)."""
-    shape = {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": y, "y1": y,
-             "line": {"color": color, "width": 2, "dash": "dash"}}
-    note = {"xref": "paper", "x": 1, "xanchor": "right", "yref": "y", "y": y,
-            "yanchor": "bottom", "text": label, "showarrow": False,
-            "font": {"color": color, "size": 13}}
+    shape = {
+        "type": "line",
+        "xref": "paper",
+        "x0": 0,
+        "x1": 1,
+        "yref": "y",
+        "y0": y,
+        "y1": y,
+        "line": {"color": color, "width": 2, "dash": "dash"},
+    }
+    note = {
+        "xref": "paper",
+        "x": 1,
+        "xanchor": "right",
+        "yref": "y",
+        "y": y,
+        "yanchor": "bottom",
+        "text": label,
+        "showarrow": False,
+        "font": {"color": color, "size": 13},
+    }
     return shape, note
 
 
@@ -127,9 +193,12 @@ def traces_have_data(traces: list[dict[str, Any]]) -> bool:
     return any(len(t.get("y") or ()) for t in traces)
 
 
-def figure(traces: list[dict[str, Any]], chart_layout: dict[str, Any],
-           shapes: list[dict[str, Any]] = (), annotations: list[dict[str, Any]] = ()
-           ) -> dict[str, Any]:
+def figure(
+    traces: list[dict[str, Any]],
+    chart_layout: dict[str, Any],
+    shapes: list[dict[str, Any]] = (),
+    annotations: list[dict[str, Any]] = (),
+) -> dict[str, Any]:
     lay = dict(chart_layout)
     if shapes:
         lay["shapes"] = list(shapes)
@@ -147,18 +216,27 @@ def plotly_locale(locale: str) -> str:
     short_days = get_day_names("abbreviated", locale=locale)
     order = [6, 0, 1, 2, 3, 4, 5]  # plotly (d3) weeks start on Sunday; Babel's on Monday
     italian = locale == "it"
-    spec = {"name": locale, "format": {  # every key of plotly's locale-en format
-        "days": [days[i] for i in order], "shortDays": [short_days[i] for i in order],
-        "months": [months[i] for i in range(1, 13)],
-        "shortMonths": [short_months[i] for i in range(1, 13)],
-        "periods": ["AM", "PM"],
-        "dateTime": "%a %e %b %Y %X" if italian else "%a %b %e %X %Y",
-        "date": "%d/%m/%Y", "time": "%H:%M:%S",
-        "decimal": "," if italian else ".", "thousands": "." if italian else ",",
-        "grouping": [3], "currency": ["€", ""],
-        "year": "%Y", "month": "%b %Y",
-        "dayMonth": "%-d %b" if italian else "%b %-d",
-        "dayMonthYear": "%-d %b %Y" if italian else "%b %-d, %Y"}}
+    spec = {
+        "name": locale,
+        "format": {  # every key of plotly's locale-en format
+            "days": [days[i] for i in order],
+            "shortDays": [short_days[i] for i in order],
+            "months": [months[i] for i in range(1, 13)],
+            "shortMonths": [short_months[i] for i in range(1, 13)],
+            "periods": ["AM", "PM"],
+            "dateTime": "%a %e %b %Y %X" if italian else "%a %b %e %X %Y",
+            "date": "%d/%m/%Y",
+            "time": "%H:%M:%S",
+            "decimal": "," if italian else ".",
+            "thousands": "." if italian else ",",
+            "grouping": [3],
+            "currency": ["€", ""],
+            "year": "%Y",
+            "month": "%b %Y",
+            "dayMonth": "%-d %b" if italian else "%b %-d",
+            "dayMonthYear": "%-d %b %Y" if italian else "%b %-d, %Y",
+        },
+    }
     return to_json(spec)
 
 

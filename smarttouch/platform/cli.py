@@ -89,8 +89,12 @@ def db_current() -> None:
 
 @db.command("revision")
 @click.option("-m", "--message", required=True, help="What the migration changes.")
-@click.option("--autogenerate/--empty", default=True, show_default=True,
-              help="Diff the models against an up-to-date database, or write an empty script.")
+@click.option(
+    "--autogenerate/--empty",
+    default=True,
+    show_default=True,
+    help="Diff the models against an up-to-date database, or write an empty script.",
+)
 def db_revision(message: str, autogenerate: bool) -> None:
     """Write a new migration script (run `db upgrade` first so the diff is against head)."""
     from . import migrate
@@ -112,8 +116,9 @@ def user() -> None:
 @click.option("--reviewer", is_flag=True, help="Therapist who reviews developers' solutions.")
 @click.option("--locale", type=click.Choice(["en", "it"]), default=None)
 @click.password_option("--password", help="Prompted (hidden, twice) when not given.")
-def user_create(role: str, email: str, full_name: str | None, reviewer: bool,
-                locale: str | None, password: str) -> None:
+def user_create(
+    role: str, email: str, full_name: str | None, reviewer: bool, locale: str | None, password: str
+) -> None:
     """Create an account; the password is prompted for and stored as an argon2id hash."""
     from .db import session_scope
     from .services import users
@@ -124,11 +129,11 @@ def user_create(role: str, email: str, full_name: str | None, reviewer: bool,
     app = _app()
     name = full_name or email.split("@")[0].replace(".", " ").title()
     try:
-        data = users.validate_user(email=email, full_name=name, role=role,
-                                   is_reviewer=reviewer, locale=locale, password=password)
+        data = users.validate_user(
+            email=email, full_name=name, role=role, is_reviewer=reviewer, locale=locale, password=password
+        )
         with session_scope(app) as session:
-            created = users.create_user(session, data=data,
-                                        password_profile=app.config["ARGON2_PROFILE"])
+            created = users.create_user(session, data=data, password_profile=app.config["ARGON2_PROFILE"])
             click.echo(f"created {created.role} {created.email} (id {created.id})")
     except ServiceError as exc:
         raise _fail(exc) from None
@@ -177,23 +182,28 @@ def _seed(app: Any) -> Any:
 
     alerts_before = _count(app, Alert)
     with app.test_request_context(), session_scope(app) as session:
-        report = seed_demo(session, today=local_today(),
-                           password_profile=app.config["ARGON2_PROFILE"])
+        report = seed_demo(session, today=local_today(), password_profile=app.config["ARGON2_PROFILE"])
     report.alerts_created = _count(app, Alert) - alerts_before
     report.queued = _count(app, Submission, Submission.status == "queued")
     return report
 
 
 def _print_seeded(report: Any) -> None:
-    click.echo(f"added {report.patients_created} patients, {report.assignments_created} "
-               f"assignments, {report.activities_created} activities, "
-               f"{report.sessions_created} synthetic sessions, {report.alerts_created} alerts")
+    click.echo(
+        f"added {report.patients_created} patients, {report.assignments_created} "
+        f"assignments, {report.activities_created} activities, "
+        f"{report.sessions_created} synthetic sessions, {report.alerts_created} alerts"
+    )
 
 
 @click.command()
-@click.option("--demo", is_flag=True, required=True,
-              help="Add the demo clinic: therapists, a developer, an admin, patients, plans, "
-                   "weeks of synthetic sessions and the built-in challenges.")
+@click.option(
+    "--demo",
+    is_flag=True,
+    required=True,
+    help="Add the demo clinic: therapists, a developer, an admin, patients, plans, "
+    "weeks of synthetic sessions and the built-in challenges.",
+)
 def seed(demo: bool) -> None:
     """Fill the hub with demo data (idempotent; run `smarttouch db upgrade` first)."""
     from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -202,12 +212,12 @@ def seed(demo: bool) -> None:
     try:
         report = _seed(app)
     except (OperationalError, ProgrammingError) as exc:
-        raise click.ClickException(f"the database is not ready ({str(exc.orig).splitlines()[0]}); "
-                                   "run `smarttouch db upgrade` first") from None
+        raise click.ClickException(
+            f"the database is not ready ({str(exc.orig).splitlines()[0]}); run `smarttouch db upgrade` first"
+        ) from None
     _print_seeded(report)
     if report.queued:
-        click.echo(f"{report.queued} challenge evaluations are queued: `smarttouch worker` "
-                   "scores them")
+        click.echo(f"{report.queued} challenge evaluations are queued: `smarttouch worker` scores them")
     _print_logins(report.logins)
 
 
@@ -217,11 +227,11 @@ def _make_server(app: Any, host: str, port: int, threads: int) -> Any:
     import waitress.server
 
     try:
-        return waitress.server.create_server(app, host=host, port=port, threads=threads,
-                                             ident="smarttouch")
+        return waitress.server.create_server(app, host=host, port=port, threads=threads, ident="smarttouch")
     except OSError as exc:
-        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}; "
-                                   "choose another with --port") from None
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}; choose another with --port"
+        ) from None
 
 
 def _url(server: Any, host: str) -> str:
@@ -247,12 +257,24 @@ def _run(server: Any) -> None:
         signal.signal(signal.SIGTERM, previous)
 
 
-_host = click.option("--host", envvar="SMARTTOUCH_HOST", default="127.0.0.1",
-                     show_default=True, help="Address to listen on (SMARTTOUCH_HOST).")
-_port = click.option("--port", envvar="SMARTTOUCH_PORT", default=8000, type=int,
-                     show_default=True, help="Port to listen on (SMARTTOUCH_PORT).")
-_threads = click.option("--threads", default=8, show_default=True, type=int,
-                        help="Worker threads of the waitress server.")
+_host = click.option(
+    "--host",
+    envvar="SMARTTOUCH_HOST",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on (SMARTTOUCH_HOST).",
+)
+_port = click.option(
+    "--port",
+    envvar="SMARTTOUCH_PORT",
+    default=8000,
+    type=int,
+    show_default=True,
+    help="Port to listen on (SMARTTOUCH_PORT).",
+)
+_threads = click.option(
+    "--threads", default=8, show_default=True, type=int, help="Worker threads of the waitress server."
+)
 
 
 @click.command()
@@ -272,22 +294,32 @@ def _start_worker(app: Any) -> tuple[Any, str]:
 
     reason = BackgroundWorker.unavailable_reason()
     if reason is not None:
-        return None, ("Challenge evaluations: NOT running here (no sandbox: "
-                      f"{reason.splitlines()[0]}); submissions wait in the queue.")
-    worker = BackgroundWorker(instance_path=app.config["INSTANCE_PATH"],
-                              database_url=app.config["DATABASE_URL"])
+        return None, (
+            "Challenge evaluations: NOT running here (no sandbox: "
+            f"{reason.splitlines()[0]}); submissions wait in the queue."
+        )
+    worker = BackgroundWorker(
+        instance_path=app.config["INSTANCE_PATH"], database_url=app.config["DATABASE_URL"]
+    )
     pid = worker.start()
-    return worker, ("The evaluation worker runs in the background with this demo (process "
-                    f"{pid}, log {worker.log_path}): it scores the challenges' reference rows "
-                    "and developers' submissions, so leaderboards fill with no other command.")
+    return worker, (
+        "The evaluation worker runs in the background with this demo (process "
+        f"{pid}, log {worker.log_path}): it scores the challenges' reference rows "
+        "and developers' submissions, so leaderboards fill with no other command."
+    )
 
 
 @click.command()
 @_host
 @_port
 @_threads
-@click.option("--worker/--no-worker", "with_worker", default=True, show_default=True,
-              help="Run the challenge evaluation worker in the background while serving.")
+@click.option(
+    "--worker/--no-worker",
+    "with_worker",
+    default=True,
+    show_default=True,
+    help="Run the challenge evaluation worker in the background while serving.",
+)
 def demo(host: str, port: int, threads: int, with_worker: bool) -> None:
     """Migrate, seed the demo clinic if the database has no users, and serve; runs the
     evaluation worker in the background and prints how to try everything."""
@@ -312,9 +344,14 @@ def demo(host: str, port: int, threads: int, with_worker: bool) -> None:
     _print_logins(logins)
     server = _make_server(app, host, port, threads)
     url = _url(server, host)
-    worker, worker_note = (_start_worker(app) if with_worker else
-                           (None, "Challenge evaluations: no worker (--no-worker); run "
-                                  "`smarttouch worker` to score submissions."))
+    worker, worker_note = (
+        _start_worker(app)
+        if with_worker
+        else (
+            None,
+            "Challenge evaluations: no worker (--no-worker); run `smarttouch worker` to score submissions.",
+        )
+    )
     try:
         with session_scope(app) as session:
             showcase = showcase_patient(session)
@@ -324,12 +361,16 @@ def demo(host: str, port: int, threads: int, with_worker: bool) -> None:
         _run(server)
     finally:
         if worker is not None:
-            click.echo("Stopping the evaluation worker (it finishes a running evaluation; "
-                       "Ctrl+C again to stop it now)...")
+            click.echo(
+                "Stopping the evaluation worker (it finishes a running evaluation; "
+                "Ctrl+C again to stop it now)..."
+            )
             code = worker.stop()
-            click.echo(f"The evaluation worker had ended by itself (exit code {code}); see "
-                       f"{worker.log_path}" if worker.exited_early else
-                       "Evaluation worker stopped.")
+            click.echo(
+                f"The evaluation worker had ended by itself (exit code {code}); see {worker.log_path}"
+                if worker.exited_early
+                else "Evaluation worker stopped."
+            )
 
 
 # ------------------------------------------------------------------------ export
@@ -354,8 +395,13 @@ def _write_atomic(path: str, write: Any) -> int:
 
 
 def _patient_option(f: Any) -> Any:
-    return click.option("--patient", "code", required=True, metavar="CODE",
-                        help="The patient's pseudonymous code, e.g. PT-K7WM.")(f)
+    return click.option(
+        "--patient",
+        "code",
+        required=True,
+        metavar="CODE",
+        help="The patient's pseudonymous code, e.g. PT-K7WM.",
+    )(f)
 
 
 @click.group()
@@ -365,14 +411,27 @@ def export() -> None:
 
 @export.command("fhir")
 @_patient_option
-@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="First day of sessions to include (local date, YYYY-MM-DD).")
-@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Last day of sessions to include (local date, YYYY-MM-DD).")
-@click.option("--identified", is_flag=True,
-              help="Include name, birth year and notes (clinical use only).")
-@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True),
-              help="File to write the FHIR JSON Bundle to.")
+@click.option(
+    "--from",
+    "start",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="First day of sessions to include (local date, YYYY-MM-DD).",
+)
+@click.option(
+    "--to",
+    "end",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Last day of sessions to include (local date, YYYY-MM-DD).",
+)
+@click.option("--identified", is_flag=True, help="Include name, birth year and notes (clinical use only).")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True),
+    help="File to write the FHIR JSON Bundle to.",
+)
 def export_fhir(code: str, start: Any, end: Any, identified: bool, out: str) -> None:
     """Write a patient's HL7 FHIR R4 Bundle (plan, goals, session metrics, devices)."""
     from .blobstore import get_blobstore
@@ -387,11 +446,19 @@ def export_fhir(code: str, start: Any, end: Any, identified: bool, out: str) -> 
         with app.test_request_context(), session_scope(app) as session:
             patient = fhir_export.patient_by_code(session, code=code)
             bundle = fhir_export.export_bundle(
-                session, patient=patient, actor=None, store=get_blobstore(app),
-                today=local_today(), identified=identified,
-                start=start.date() if start else None, end=end.date() if end else None,
+                session,
+                patient=patient,
+                actor=None,
+                store=get_blobstore(app),
+                today=local_today(),
+                identified=identified,
+                start=start.date() if start else None,
+                end=end.date() if end else None,
                 tz=hub_tz(),
-                base=app.config.get("FHIR_BASE_URL") or DEFAULT_BASE, via="cli", commit=False)
+                base=app.config.get("FHIR_BASE_URL") or DEFAULT_BASE,
+                via="cli",
+                commit=False,
+            )
             text = fhir_export.bundle_json(bundle).encode("utf-8")
             size = _write_atomic(out, lambda fh: fh.write(text))
     except ServiceError as exc:
@@ -402,8 +469,12 @@ def export_fhir(code: str, start: Any, end: Any, identified: bool, out: str) -> 
 
 @export.command("archive")
 @_patient_option
-@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True),
-              help="ZIP file to write (profile, plan, sessions, recordings, audit, FHIR).")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True),
+    help="ZIP file to write (profile, plan, sessions, recordings, audit, FHIR).",
+)
 def export_archive(code: str, out: str) -> None:
     """Write ALL of a patient's data as one ZIP archive (GDPR access/portability request)."""
     from .blobstore import get_blobstore
@@ -420,26 +491,42 @@ def export_archive(code: str, out: str) -> None:
             summary: list[Any] = []
 
             def write(fh: Any) -> None:
-                summary.append(data_rights.write_archive(
-                    session, patient=patient, actor=None, store=get_blobstore(app), out=fh,
-                    today=local_today(), tz=hub_tz(),
-                    base=app.config.get("FHIR_BASE_URL") or DEFAULT_BASE, via="cli",
-                    commit=False))
+                summary.append(
+                    data_rights.write_archive(
+                        session,
+                        patient=patient,
+                        actor=None,
+                        store=get_blobstore(app),
+                        out=fh,
+                        today=local_today(),
+                        tz=hub_tz(),
+                        base=app.config.get("FHIR_BASE_URL") or DEFAULT_BASE,
+                        via="cli",
+                        commit=False,
+                    )
+                )
 
             size = _write_atomic(out, write)
     except ServiceError as exc:
         raise _fail(exc) from None
     done = summary[0]
-    click.echo(f"wrote {out}: {len(done.files)} files, {done.sessions} sessions, "
-               f"{done.recordings} recordings, {size} bytes")
+    click.echo(
+        f"wrote {out}: {len(done.files)} files, {done.sessions} sessions, "
+        f"{done.recordings} recordings, {size} bytes"
+    )
     if done.missing_recordings:
-        click.echo(f"warning: {len(done.missing_recordings)} recordings are missing from the "
-                   "blob store", err=True)
+        click.echo(
+            f"warning: {len(done.missing_recordings)} recordings are missing from the blob store", err=True
+        )
 
 
 @export.command("dataset")
-@click.option("--out", required=True, type=click.Path(file_okay=False),
-              help="New (or empty) folder for recordings/, labels.json, manifest.json.")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="New (or empty) folder for recordings/, labels.json, manifest.json.",
+)
 @click.option("--movement", default=None, help="Only sessions of this movement.")
 def export_dataset(out: str, movement: str | None) -> None:
     """Build a pseudonymised challenge dataset from the sessions donated with consent."""
@@ -453,12 +540,15 @@ def export_dataset(out: str, movement: str | None) -> None:
     app = _app()
     try:
         with session_scope(app) as session:
-            done = donation.build_dataset(session, store=get_blobstore(app), out_dir=Path(out),
-                                          actor=None, movement=movement)
+            done = donation.build_dataset(
+                session, store=get_blobstore(app), out_dir=Path(out), actor=None, movement=movement
+            )
     except ServiceError as exc:
         raise _fail(exc) from None
-    click.echo(f"wrote {out}: {done.recordings} recordings of {done.subjects} pseudonymous "
-               f"subjects (dataset {done.dataset_id})")
+    click.echo(
+        f"wrote {out}: {done.recordings} recordings of {done.subjects} pseudonymous "
+        f"subjects (dataset {done.dataset_id})"
+    )
 
 
 # ----------------------------------------------------------------------- patient
@@ -484,14 +574,18 @@ def patient_erase(code: str, yes: bool) -> None:
     try:
         with session_scope(app) as session:
             found = fhir_export.patient_by_code(session, code=code)
-            report = erasure.erase_patient(session, patient=found, actor=None,
-                                           store=get_blobstore(app), confirm_code=found.code)
+            report = erasure.erase_patient(
+                session, patient=found, actor=None, store=get_blobstore(app), confirm_code=found.code
+            )
     except ServiceError as exc:
         raise _fail(exc) from None
-    click.echo(f"erased (reference {report.reference}): {report.sessions} sessions, "
-               f"{report.recordings_deleted} recordings deleted, "
-               f"{report.recordings_kept_shared} kept (shared with other records), "
-               f"{report.events_redacted} audit events redacted")
+    click.echo(
+        f"erased (reference {report.reference}): {report.sessions} sessions, "
+        f"{report.recordings_deleted} recordings deleted, "
+        f"{report.recordings_kept_shared} kept (shared with other records), "
+        f"{report.events_redacted} audit events redacted"
+    )
     if report.blob_errors:
-        raise click.ClickException(f"{len(report.blob_errors)} recordings could not be deleted "
-                                   "from the blob store; see the log")
+        raise click.ClickException(
+            f"{len(report.blob_errors)} recordings could not be deleted from the blob store; see the log"
+        )

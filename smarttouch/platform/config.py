@@ -44,43 +44,80 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("ENV", "development", str,
-            "`development`, `production` or `testing`: picks the config class."),
-    Setting("INSTANCE_PATH", None, str,
-            "Folder for the database, secret key and blobs.",
-            "`./instance` in a checkout, else the per-user data dir"),
-    Setting("DATABASE_URL", None, str,
-            "SQLAlchemy URL, e.g. `postgresql+psycopg://user@host/db`.",
-            "`sqlite:///<instance>/smarttouch.db`"),
-    Setting("SECRET_KEY", None, str,
-            "Session signing key. Required in production; otherwise generated once and kept "
-            "in `<instance>/secret_key`.", "generated"),
-    Setting("BLOB_PATH", None, str,
-            "Folder of the content-addressed recording/code store.", "`<instance>/blobs`"),
-    Setting("REDIS_URL", "", str,
-            "Redis for background jobs; empty means huey on SQLite in the instance folder.",
-            "empty"),
-    Setting("SECURE_COOKIES", None, bool,
-            "Send cookies only over HTTPS.", "on in production, off otherwise"),
-    Setting("DEFAULT_LOCALE", "en", str,
-            "Language when neither the user nor the browser chooses one (`it` or `en`)."),
-    Setting("TIMEZONE", "Europe/Rome", str,
-            "Time zone for dates shown on pages and for \"today\" in plans."),
+    Setting("ENV", "development", str, "`development`, `production` or `testing`: picks the config class."),
+    Setting(
+        "INSTANCE_PATH",
+        None,
+        str,
+        "Folder for the database, secret key and blobs.",
+        "`./instance` in a checkout, else the per-user data dir",
+    ),
+    Setting(
+        "DATABASE_URL",
+        None,
+        str,
+        "SQLAlchemy URL, e.g. `postgresql+psycopg://user@host/db`.",
+        "`sqlite:///<instance>/smarttouch.db`",
+    ),
+    Setting(
+        "SECRET_KEY",
+        None,
+        str,
+        "Session signing key. Required in production; otherwise generated once and kept "
+        "in `<instance>/secret_key`.",
+        "generated",
+    ),
+    Setting(
+        "BLOB_PATH", None, str, "Folder of the content-addressed recording/code store.", "`<instance>/blobs`"
+    ),
+    Setting(
+        "REDIS_URL",
+        "",
+        str,
+        "Redis for background jobs; empty means huey on SQLite in the instance folder.",
+        "empty",
+    ),
+    Setting("SECURE_COOKIES", None, bool, "Send cookies only over HTTPS.", "on in production, off otherwise"),
+    Setting(
+        "DEFAULT_LOCALE",
+        "en",
+        str,
+        "Language when neither the user nor the browser chooses one (`it` or `en`).",
+    ),
+    Setting("TIMEZONE", "Europe/Rome", str, 'Time zone for dates shown on pages and for "today" in plans.'),
     Setting("SESSION_HOURS", 12, int, "Hours a web login stays valid."),
-    Setting("PROXY_HOPS", 0, int,
-            "Reverse proxies in front of the hub whose X-Forwarded-* headers are trusted."),
-    Setting("LOGIN_FREE_FAILURES", 3, int,
-            "Failed logins per account (x5 per IP address) before each attempt must wait 1, 2, 4... s."),
-    Setting("LOGIN_LOCK_FAILURES", 10, int,
-            "Failed logins per account (x5 per IP address) that lock logins for `LOGIN_LOCK_MINUTES`."),
-    Setting("LOGIN_LOCK_MINUTES", 15, int,
-            "Minutes of a login lock; failures older than this are forgotten."),
-    Setting("ARGON2_PROFILE", "default", str,
-            "`default` (RFC 9106 low-memory) or `fast` (tests only) argon2id parameters."),
+    Setting(
+        "PROXY_HOPS", 0, int, "Reverse proxies in front of the hub whose X-Forwarded-* headers are trusted."
+    ),
+    Setting(
+        "LOGIN_FREE_FAILURES",
+        3,
+        int,
+        "Failed logins per account (x5 per IP address) before each attempt must wait 1, 2, 4... s.",
+    ),
+    Setting(
+        "LOGIN_LOCK_FAILURES",
+        10,
+        int,
+        "Failed logins per account (x5 per IP address) that lock logins for `LOGIN_LOCK_MINUTES`.",
+    ),
+    Setting(
+        "LOGIN_LOCK_MINUTES", 15, int, "Minutes of a login lock; failures older than this are forgotten."
+    ),
+    Setting(
+        "ARGON2_PROFILE",
+        "default",
+        str,
+        "`default` (RFC 9106 low-memory) or `fast` (tests only) argon2id parameters.",
+    ),
     Setting("LOG_LEVEL", "INFO", str, "Python logging level of the hub."),
-    Setting("FHIR_BASE_URL", "", str,
-            "Base URL of the hub's FHIR identifiers and code systems; empty means "
-            "`https://smarttouch.invalid/fhir` (a reserved name, until a real domain is chosen)."),
+    Setting(
+        "FHIR_BASE_URL",
+        "",
+        str,
+        "Base URL of the hub's FHIR identifiers and code systems; empty means "
+        "`https://smarttouch.invalid/fhir` (a reserved name, until a real domain is chosen).",
+    ),
     Setting("HOST", "127.0.0.1", str, "Address `smarttouch serve`/`demo` listen on."),
     Setting("PORT", 8000, int, "Port `smarttouch serve`/`demo` listen on."),
 )
@@ -186,8 +223,9 @@ def _load_or_create_secret(instance: Path) -> str:
     return key
 
 
-def resolve(config: Mapping[str, Any] | type | None = None,
-            environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+def resolve(
+    config: Mapping[str, Any] | type | None = None, environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """Merge class defaults, environment and overrides; derive paths and the secret key.
 
     ``config`` may be a mapping of overrides or a config class/object with UPPERCASE attributes.
@@ -202,8 +240,7 @@ def resolve(config: Mapping[str, Any] | type | None = None,
     from_env = settings_from_env(environ)
     env_name = str(overrides.get("ENV") or from_env.get("ENV") or "development").lower()
     if env_name not in CONFIG_CLASSES:
-        raise ConfigError(f"SMARTTOUCH_ENV={env_name!r}: expected one of "
-                          f"{', '.join(CONFIG_CLASSES)}")
+        raise ConfigError(f"SMARTTOUCH_ENV={env_name!r}: expected one of {', '.join(CONFIG_CLASSES)}")
     cls = CONFIG_CLASSES[env_name]
     values: dict[str, Any] = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
     values.update(from_env)
@@ -221,20 +258,25 @@ def resolve(config: Mapping[str, Any] | type | None = None,
 
     if not values.get("SECRET_KEY"):
         if env_name == "production":
-            raise ConfigError("SMARTTOUCH_SECRET_KEY must be set when SMARTTOUCH_ENV=production "
-                              "(e.g. python -c 'import secrets; print(secrets.token_hex(32))')")
+            raise ConfigError(
+                "SMARTTOUCH_SECRET_KEY must be set when SMARTTOUCH_ENV=production "
+                "(e.g. python -c 'import secrets; print(secrets.token_hex(32))')"
+            )
         values["SECRET_KEY"] = _load_or_create_secret(instance)
     elif env_name == "production" and len(str(values["SECRET_KEY"])) < 32:
         raise ConfigError("SMARTTOUCH_SECRET_KEY is too short for production (>= 32 characters)")
 
     if values.get("DEFAULT_LOCALE") not in LOCALES:
-        raise ConfigError(f"SMARTTOUCH_DEFAULT_LOCALE={values.get('DEFAULT_LOCALE')!r}: "
-                          f"expected one of {', '.join(LOCALES)}")
+        raise ConfigError(
+            f"SMARTTOUCH_DEFAULT_LOCALE={values.get('DEFAULT_LOCALE')!r}: "
+            f"expected one of {', '.join(LOCALES)}"
+        )
     if env_name == "production" and values.get("ARGON2_PROFILE") == "fast":
         raise ConfigError("SMARTTOUCH_ARGON2_PROFILE=fast is for tests only, not production")
     if values.get("ARGON2_PROFILE") not in {"default", "fast"}:
-        raise ConfigError(f"SMARTTOUCH_ARGON2_PROFILE={values.get('ARGON2_PROFILE')!r}: "
-                          "expected default or fast")
+        raise ConfigError(
+            f"SMARTTOUCH_ARGON2_PROFILE={values.get('ARGON2_PROFILE')!r}: expected default or fast"
+        )
     secure = values.get("SECURE_COOKIES")
     secure = env_name == "production" if secure is None else bool(secure)
     values["SECURE_COOKIES"] = secure
@@ -246,8 +288,9 @@ def resolve(config: Mapping[str, Any] | type | None = None,
     try:
         ZoneInfo(str(values["TIMEZONE"]))
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"SMARTTOUCH_TIMEZONE={values['TIMEZONE']!r}: unknown time zone "
-                          "(e.g. Europe/Rome)") from None
+        raise ConfigError(
+            f"SMARTTOUCH_TIMEZONE={values['TIMEZONE']!r}: unknown time zone (e.g. Europe/Rome)"
+        ) from None
     values["BABEL_DEFAULT_TIMEZONE"] = values["TIMEZONE"]
     values["DEBUG"] = bool(values.get("DEBUG"))
     return values

@@ -47,13 +47,17 @@ def _set_parent_death_signal() -> None:  # pragma: no cover - runs in the child
 class BackgroundWorker:
     """``smarttouch worker`` as a child process of the demo (see the module docstring)."""
 
-    def __init__(self, *, instance_path: str, database_url: str, workers: int = 1,
-                 python: str = sys.executable) -> None:
+    def __init__(
+        self, *, instance_path: str, database_url: str, workers: int = 1, python: str = sys.executable
+    ) -> None:
         self.instance_path = Path(instance_path)
         self.log_path = self.instance_path / LOG_NAME
         self.command = [python, "-m", "smarttouch", "worker", "--workers", str(workers)]
-        self.env = {**os.environ, "SMARTTOUCH_INSTANCE_PATH": str(self.instance_path),
-                    "SMARTTOUCH_DATABASE_URL": database_url}
+        self.env = {
+            **os.environ,
+            "SMARTTOUCH_INSTANCE_PATH": str(self.instance_path),
+            "SMARTTOUCH_DATABASE_URL": database_url,
+        }
         self.proc: subprocess.Popen | None = None
         self.exited_early = False
         self._log: TextIO | None = None
@@ -72,13 +76,19 @@ class BackgroundWorker:
     def start(self) -> int:
         """Start the worker; returns its process id."""
         self.instance_path.mkdir(parents=True, exist_ok=True)
-        self._log = open(self.log_path, "a", encoding="utf-8")  # noqa: SIM115 - closed in stop()
+        self._log = open(self.log_path, "a", encoding="utf-8")
         preexec = _set_parent_death_signal if sys.platform.startswith("linux") else None
         # its own session: a Ctrl+C in the terminal reaches only the demo, which then stops
         # the worker once, gracefully (see stop)
-        self.proc = subprocess.Popen(self.command, env=self.env, stdin=subprocess.DEVNULL,
-                                     stdout=self._log, stderr=subprocess.STDOUT,
-                                     start_new_session=True, preexec_fn=preexec)
+        self.proc = subprocess.Popen(
+            self.command,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=preexec,
+        )
         return self.proc.pid
 
     @property
@@ -95,8 +105,7 @@ class BackgroundWorker:
             return None
         self.exited_early = proc.poll() is not None
         try:
-            for sig, wait_s in ((signal.SIGINT, finish_s), (signal.SIGTERM, 5.0),
-                                (signal.SIGKILL, 5.0)):
+            for sig, wait_s in ((signal.SIGINT, finish_s), (signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
                 if proc.poll() is not None:
                     break
                 proc.send_signal(sig)
@@ -132,8 +141,9 @@ def showcase_patient(session: Any) -> Showcase | None:
         patient = session.exec(select(Patient).where(Patient.code == code)).first()
         if patient is None:
             continue
-        has_sessions = session.exec(select(ExerciseSession.id).where(
-            ExerciseSession.patient_id == patient.id)).first()
+        has_sessions = session.exec(
+            select(ExerciseSession.id).where(ExerciseSession.patient_id == patient.id)
+        ).first()
         if has_sessions is not None:
             return Showcase(code, patient.display_name, SHOWCASE_WHY[code])
     return None
@@ -159,8 +169,9 @@ def _login_text(logins: Sequence[Any], role: str) -> str:
     return f"a {role} account"
 
 
-def walkthrough(url: str, *, logins: Sequence[Any], showcase: Showcase | None,
-                worker_note: str, cmd: str | None = None) -> str:
+def walkthrough(
+    url: str, *, logins: Sequence[Any], showcase: Showcase | None, worker_note: str, cmd: str | None = None
+) -> str:
     """The numbered first steps printed by ``smarttouch demo`` under the URL and logins."""
     cmd = cmd or command_path()
     if showcase is not None:
@@ -168,8 +179,10 @@ def walkthrough(url: str, *, logins: Sequence[Any], showcase: Showcase | None,
         open_step = f"Open {who} in the Patients list ({showcase.why}): "
     else:
         open_step = "Open a patient in the Patients list: "
-    open_step += ("progress charts, the adherence calendar and alerts to acknowledge; click "
-                  "a session for its angle trace and repetitions.")
+    open_step += (
+        "progress charts, the adherence calendar and alerts to acknowledge; click "
+        "a session for its angle trace and repetitions."
+    )
     steps = [
         f"Log in as the therapist ({_login_text(logins, 'therapist')}).",
         open_step,
@@ -180,15 +193,26 @@ def walkthrough(url: str, *, logins: Sequence[Any], showcase: Showcase | None,
         f"({_login_text(logins, 'developer')}), open Challenges: read a challenge, download "
         "its starter kit, submit a solution and see it on the leaderboard.",
     ]
-    commands = {4: [f"{cmd} pair --hub {url} CODE",
-                    f"{cmd} play    (without a sensor: --sensor sim, or --sensor keyboard)",
-                    "or, to try a game without pairing:",
-                    f"{cmd} play --game balloons --sensor sim"]}
+    commands = {
+        4: [
+            f"{cmd} pair --hub {url} CODE",
+            f"{cmd} play    (without a sensor: --sensor sim, or --sensor keyboard)",
+            "or, to try a game without pairing:",
+            f"{cmd} play --game balloons --sensor sim",
+        ]
+    }
     lines = ["How to try it:"]
     for i, step in enumerate(steps, start=1):
-        lines += textwrap.wrap(step, WIDTH, initial_indent=f"  {i}. ",
-                               subsequent_indent="     ", break_on_hyphens=False)
+        lines += textwrap.wrap(
+            step, WIDTH, initial_indent=f"  {i}. ", subsequent_indent="     ", break_on_hyphens=False
+        )
         lines += [f"       {c}" for c in commands.get(i, [])]
-    lines += textwrap.wrap(worker_note, WIDTH, initial_indent="  ", subsequent_indent="  ",
-                           break_on_hyphens=False, break_long_words=False)
+    lines += textwrap.wrap(
+        worker_note,
+        WIDTH,
+        initial_indent="  ",
+        subsequent_indent="  ",
+        break_on_hyphens=False,
+        break_long_words=False,
+    )
     return "\n".join(lines)

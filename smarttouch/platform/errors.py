@@ -36,8 +36,7 @@ def error_response(status: int, code: str, message: str):
     if wants_json():
         return jsonify(error={"code": code, "message": message}), status
     title = TITLES.get(status, TITLES[500] if status >= 500 else TITLES[400])
-    return render_template("errors/error.html", status=status, title=title,
-                           message=message), status
+    return render_template("errors/error.html", status=status, title=title, message=message), status
 
 
 def _code_for(exc: HTTPException) -> str:
@@ -47,9 +46,16 @@ def _code_for(exc: HTTPException) -> str:
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError):
-        return error_response(400, "csrf_failed",
-                              str(_l("The form expired or was not sent from this site. "
-                                     "Please go back, reload the page and try again.")))
+        return error_response(
+            400,
+            "csrf_failed",
+            str(
+                _l(
+                    "The form expired or was not sent from this site. "
+                    "Please go back, reload the page and try again."
+                )
+            ),
+        )
 
     @app.errorhandler(ServiceError)
     def _service(exc: ServiceError):
@@ -59,10 +65,10 @@ def init_app(app: Flask) -> None:
     def _internal(exc: InternalServerError):
         original = getattr(exc, "original_exception", None)
         if original is not None:
-            log.exception("unhandled error on %s %s", request.method, request.path,
-                          exc_info=original)
-        return error_response(500, "internal_error",
-                              str(_l("The error has been logged. Please try again later.")))
+            log.exception("unhandled error on %s %s", request.method, request.path, exc_info=original)
+        return error_response(
+            500, "internal_error", str(_l("The error has been logged. Please try again later."))
+        )
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

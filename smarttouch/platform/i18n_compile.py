@@ -22,8 +22,9 @@ def _is_stale(po: Path, mo: Path) -> bool:
     return not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime
 
 
-def compile_catalogues(source: Path = TRANSLATIONS_DIR, target: Path | None = None,
-                       force: bool = False) -> list[Path]:
+def compile_catalogues(
+    source: Path = TRANSLATIONS_DIR, target: Path | None = None, force: bool = False
+) -> list[Path]:
     """Compile every stale ``.po`` under ``source`` into ``target`` (default: beside it).
 
     Returns the ``.mo`` files written. Writes are atomic (temp file + rename), so several

@@ -19,8 +19,7 @@ from flask.testing import FlaskClient
 from sqlmodel import Session
 
 from .db import get_engine
-from .models import (Activity, Assignment, Challenge, ExerciseSession, Patient, User,
-                     UserCreate, utcnow)
+from .models import Activity, Assignment, Challenge, ExerciseSession, Patient, User, UserCreate, utcnow
 from .services import catalogue, users
 
 TEST_PASSWORD = "correct-horse-battery"
@@ -29,8 +28,13 @@ _counter = itertools.count(1)
 
 def hub_config(instance: Path, database_url: str, **extra: Any) -> dict[str, Any]:
     """Config overrides for a test app on ``database_url`` with its instance folder."""
-    return {"ENV": "testing", "INSTANCE_PATH": str(instance), "DATABASE_URL": database_url,
-            "SECRET_KEY": "test-secret-key-" + "x" * 32, **extra}
+    return {
+        "ENV": "testing",
+        "INSTANCE_PATH": str(instance),
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret-key-" + "x" * 32,
+        **extra,
+    }
 
 
 def build_sqlite_template(path: Path) -> Path:
@@ -50,8 +54,6 @@ def build_sqlite_template(path: Path) -> Path:
     return path
 
 
-
-
 _CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -64,11 +66,11 @@ def csrf_token(client: FlaskClient, path: str = "/login") -> str:
     return match.group(1)
 
 
-def login(client: FlaskClient, email: str, password: str = TEST_PASSWORD,
-          **headers: str) -> Any:
+def login(client: FlaskClient, email: str, password: str = TEST_PASSWORD, **headers: str) -> Any:
     token = csrf_token(client, "/login")
-    return client.post("/login", data={"email": email, "password": password,
-                                       "csrf_token": token}, headers=headers)
+    return client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": token}, headers=headers
+    )
 
 
 class Factories:
@@ -80,24 +82,35 @@ class Factories:
     def _session(self) -> Session:
         return Session(get_engine(self.app), expire_on_commit=False)
 
-    def user(self, role: str = "therapist", *, email: str | None = None,
-             password: str = TEST_PASSWORD, full_name: str | None = None, **kw: Any) -> User:
+    def user(
+        self,
+        role: str = "therapist",
+        *,
+        email: str | None = None,
+        password: str = TEST_PASSWORD,
+        full_name: str | None = None,
+        **kw: Any,
+    ) -> User:
         n = next(_counter)
         with self._session() as session:
-            return users.create_user(session, data=UserCreate(
-                email=email or f"{role}{n}-{uuid.uuid4().hex[:6]}@example.org",
-                full_name=full_name or f"{role.title()} {n}", role=role, password=password,
-                **kw), password_profile="fast")
+            return users.create_user(
+                session,
+                data=UserCreate(
+                    email=email or f"{role}{n}-{uuid.uuid4().hex[:6]}@example.org",
+                    full_name=full_name or f"{role.title()} {n}",
+                    role=role,
+                    password=password,
+                    **kw,
+                ),
+                password_profile="fast",
+            )
 
-    def patient(self, therapist: User | None = None, *, user: User | None = None,
-                **kw: Any) -> Patient:
+    def patient(self, therapist: User | None = None, *, user: User | None = None, **kw: Any) -> Patient:
         therapist = therapist or self.user("therapist")
         n = next(_counter)
-        fields = {"code": f"T-{n:04d}", "condition": "post_stroke", "affected_side": "right",
-                  **kw}
+        fields = {"code": f"T-{n:04d}", "condition": "post_stroke", "affected_side": "right", **kw}
         with self._session() as session:
-            patient = Patient(**fields, therapist_id=therapist.id,
-                              user_id=user.id if user else None)
+            patient = Patient(**fields, therapist_id=therapist.id, user_id=user.id if user else None)
             session.add(patient)
             session.commit()
             session.refresh(patient)
@@ -105,8 +118,14 @@ class Factories:
 
     def activity(self, key: str | None = None, **kw: Any) -> Activity:
         n = next(_counter)
-        fields = {"key": key or f"test-game-{n}", "kind": "game", "title": f"Test game {n}",
-                  "movements": ["shoulder_flexion"], "source": "solution", **kw}
+        fields = {
+            "key": key or f"test-game-{n}",
+            "kind": "game",
+            "title": f"Test game {n}",
+            "movements": ["shoulder_flexion"],
+            "source": "solution",
+            **kw,
+        }
         with self._session() as session:
             activity = Activity(**fields)
             session.add(activity)
@@ -114,17 +133,24 @@ class Factories:
             session.refresh(activity)
             return activity
 
-    def assignment(self, patient: Patient, *, activity: Activity | None = None,
-                   **kw: Any) -> Assignment:
+    def assignment(self, patient: Patient, *, activity: Activity | None = None, **kw: Any) -> Assignment:
         with self._session() as session:
             activity = activity or catalogue.get_activity_by_key(session, key="balloons")
             if activity is None:
                 raise LookupError("built-in activity 'balloons' missing: run the migrations")
-            fields = {"movement": "shoulder_flexion", "target_rom_deg": 90.0, "reps": 10,
-                      "sets": 2, "sessions_per_week": 5, "difficulty": 2,
-                      "start_date": date.today() - timedelta(days=1), **kw}
-            row = Assignment(**fields, patient_id=patient.id, activity_id=activity.id,
-                             created_by_id=patient.therapist_id)
+            fields = {
+                "movement": "shoulder_flexion",
+                "target_rom_deg": 90.0,
+                "reps": 10,
+                "sets": 2,
+                "sessions_per_week": 5,
+                "difficulty": 2,
+                "start_date": date.today() - timedelta(days=1),
+                **kw,
+            }
+            row = Assignment(
+                **fields, patient_id=patient.id, activity_id=activity.id, created_by_id=patient.therapist_id
+            )
             session.add(row)
             session.commit()
             session.refresh(row)
@@ -132,8 +158,13 @@ class Factories:
 
     def challenge(self, **kw: Any) -> Challenge:
         n = next(_counter)
-        fields = {"slug": f"challenge-{n}", "title": f"Challenge {n}", "kind": "analyzer",
-                  "summary": "Count repetitions from a wrist IMU.", **kw}
+        fields = {
+            "slug": f"challenge-{n}",
+            "title": f"Challenge {n}",
+            "kind": "analyzer",
+            "summary": "Count repetitions from a wrist IMU.",
+            **kw,
+        }
         with self._session() as session:
             row = Challenge(**fields)
             session.add(row)

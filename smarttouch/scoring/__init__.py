@@ -17,13 +17,13 @@ from smarttouch.scoring.movements import MOVEMENT_MODELS, MovementModel, get_mov
 from smarttouch.scoring.quality import QualityFlags
 from smarttouch.scoring.reps import Rep
 from smarttouch.scoring.smoothness import dimensionless_jerk, ldlj, sparc
-from smarttouch.scoring.tremor import TremorMetrics, tremor_metrics
 from smarttouch.scoring.tracker import MotionTracker
+from smarttouch.scoring.tremor import TremorMetrics, tremor_metrics
 
 __all__ = [
+    "MOVEMENT_MODELS",
     "Calibration",
     "ControlState",
-    "MOVEMENT_MODELS",
     "MotionTracker",
     "MovementModel",
     "QualityFlags",

@@ -97,8 +97,9 @@ def _jsonable(x: Any) -> Any:
     return x
 
 
-def analyze(recording: Recording, movement: str | None = None,
-            calibration: Calibration | None = None) -> SessionMetrics:
+def analyze(
+    recording: Recording, movement: str | None = None, calibration: Calibration | None = None
+) -> SessionMetrics:
     """Analyse a whole recording.
 
     Args:
@@ -135,7 +136,9 @@ def analyze(recording: Recording, movement: str | None = None,
         movement=movement,
         reps=len(reps),
         rep_table=table,
-        rom_deg=float(roms.max()) if len(reps) else (float(np.ptp(out.angle_lp_deg[valid])) if valid.any() else 0.0),
+        rom_deg=float(roms.max())
+        if len(reps)
+        else (float(np.ptp(out.angle_lp_deg[valid])) if valid.any() else 0.0),
         rom_deg_mean=float(roms.mean()) if len(reps) else 0.0,
         rom_deg_sd=float(roms.std(ddof=1)) if len(reps) > 1 else 0.0,
         peak_speed_dps=float(speeds.max()) if len(reps) else float(np.max(np.abs(out.rate_dps))),
@@ -152,8 +155,13 @@ def analyze(recording: Recording, movement: str | None = None,
         sample_rate_hz=fs,
         calibration=pipe.calibration.to_dict(),
         quality=quality,
-        trace={"t": recording.t, "angle_deg": out.angle_deg, "angle_lp_deg": out.angle_lp_deg,
-               "rate_dps": out.rate_dps, "lp_delay_s": pipe.reps.delay_s},
+        trace={
+            "t": recording.t,
+            "angle_deg": out.angle_deg,
+            "angle_lp_deg": out.angle_lp_deg,
+            "rate_dps": out.rate_dps,
+            "lp_delay_s": pipe.reps.delay_s,
+        },
     )
 
 

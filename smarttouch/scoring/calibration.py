@@ -38,7 +38,9 @@ class Calibration:
         if self.neutral_quat is not None:
             q = np.asarray(self.neutral_quat, dtype=float).reshape(-1)
             if q.shape != (4,) or not np.all(np.isfinite(q)) or np.linalg.norm(q) < 1e-6:
-                raise ValueError(f"Calibration.neutral_quat must be 4 finite numbers, got {self.neutral_quat}")
+                raise ValueError(
+                    f"Calibration.neutral_quat must be 4 finite numbers, got {self.neutral_quat}"
+                )
             self.neutral_quat = tuple(float(x) for x in q / np.linalg.norm(q))
         if self.axis is not None:
             a = np.asarray(self.axis, dtype=float).reshape(-1)
@@ -69,7 +71,7 @@ class Calibration:
         return d
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> "Calibration":
+    def from_dict(cls, data: dict[str, Any] | None) -> Calibration:
         """Inverse of :meth:`to_dict`; unknown keys are ignored, missing ones default."""
         data = dict(data or {})
         return cls(

@@ -38,9 +38,11 @@ def _table(name: str, d: dict) -> str:
     if d["rep_table"]:
         lines.append("   rep  start_s  end_s  dur_s  rom_deg  peak_dps   sparc    ldlj")
         for r in d["rep_table"]:
-            lines.append(f"  {r['index'] + 1:4d} {r['t_start']:8.2f} {r['t_end']:6.2f} {r['duration_s']:6.2f}"
-                         f" {r['rom_deg']:8.1f} {r['peak_speed_dps']:9.1f} {_fmt(r['sparc'], '7.3f')}"
-                         f" {_fmt(r['ldlj'], '7.2f')}")
+            lines.append(
+                f"  {r['index'] + 1:4d} {r['t_start']:8.2f} {r['t_end']:6.2f} {r['duration_s']:6.2f}"
+                f" {r['rom_deg']:8.1f} {r['peak_speed_dps']:9.1f} {_fmt(r['sparc'], '7.3f')}"
+                f" {_fmt(r['ldlj'], '7.2f')}"
+            )
     for w in d["quality"]["warnings"]:
         lines.append(f"  warning: {w}")
     return "\n".join(lines)
@@ -56,12 +58,22 @@ def _plot(results: list[tuple[str, object]], out: str) -> None:
     for ax, (name, m) in zip(axes[:, 0], results):
         tr = m.trace
         ax.plot(tr["t"], tr["angle_deg"], color="0.6", lw=0.8, label="joint angle")
-        ax.plot(tr["t"] - tr["lp_delay_s"], tr["angle_lp_deg"], color="C0", lw=1.2,
-                label="low-pass angle (delay removed)")
+        ax.plot(
+            tr["t"] - tr["lp_delay_s"],
+            tr["angle_lp_deg"],
+            color="C0",
+            lw=1.2,
+            label="low-pass angle (delay removed)",
+        )
         for r in m.rep_table:
             ax.axvspan(r["t_start"], r["t_end"], color="C2", alpha=0.15)
-            ax.annotate(f"{r['index'] + 1}: {r['rom_deg']:.0f} deg", (r["t_peak"], r["peak_angle_deg"]),
-                        fontsize=7, ha="center", va="bottom")
+            ax.annotate(
+                f"{r['index'] + 1}: {r['rom_deg']:.0f} deg",
+                (r["t_peak"], r["peak_angle_deg"]),
+                fontsize=7,
+                ha="center",
+                va="bottom",
+            )
         ax.set_title(f"{Path(name).name}: {m.reps} reps, ROM {m.rom_deg_mean:.1f} deg (mean)", fontsize=10)
         ax.set_xlabel("time (s)")
         ax.set_ylabel("angle (deg)")
@@ -77,14 +89,25 @@ def _plot(results: list[tuple[str, object]], out: str) -> None:
 
 @click.command(name="analyze")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--fs", type=float, default=None, help="Sample rate in Hz (needed for a CSV without a t column).")
-@click.option("--movement", type=click.Choice(sorted(MOVEMENT_MODELS)), default=None,
-              help="Movement performed; default: the recording's label, else any periodic exercise.")
+@click.option(
+    "--fs", type=float, default=None, help="Sample rate in Hz (needed for a CSV without a t column)."
+)
+@click.option(
+    "--movement",
+    type=click.Choice(sorted(MOVEMENT_MODELS)),
+    default=None,
+    help="Movement performed; default: the recording's label, else any periodic exercise.",
+)
 @click.option("--json", "as_json", is_flag=True, help="One line of JSON per file instead of a table.")
-@click.option("--plot", type=click.Path(dir_okay=False), default=None,
-              help="Write a PNG of the angle trace with the reps marked.")
-def analyze(files: tuple[str, ...], fs: float | None, movement: str | None, as_json: bool,
-            plot: str | None) -> None:
+@click.option(
+    "--plot",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write a PNG of the angle trace with the reps marked.",
+)
+def analyze(
+    files: tuple[str, ...], fs: float | None, movement: str | None, as_json: bool, plot: str | None
+) -> None:
     """Analyse motion recordings (.npz or .csv): reps, ROM, smoothness, tremor.
 
     Prints a table per file, or with --json one JSON object per line with at least file, reps,

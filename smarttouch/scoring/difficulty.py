@@ -77,12 +77,16 @@ class SessionController:
         return float(min(self.max_rom_deg, max(self.min_rom_deg, value)))
 
 
-def make_session_controller(target_rom_deg: float, max_rom_deg: float,
-                            difficulty: float = 0.5) -> SessionController:
+def make_session_controller(
+    target_rom_deg: float, max_rom_deg: float, difficulty: float = 0.5
+) -> SessionController:
     """A :class:`SessionController` starting at ``target_rom_deg`` (deg), capped at
     ``max_rom_deg`` (deg), aiming at the success rate chosen by ``difficulty`` (0..1)."""
-    return SessionController(target_rom_deg=target_rom_deg, max_rom_deg=max_rom_deg,
-                             success_rate_goal=target_success_rate(difficulty))
+    return SessionController(
+        target_rom_deg=target_rom_deg,
+        max_rom_deg=max_rom_deg,
+        success_rate_goal=target_success_rate(difficulty),
+    )
 
 
 @dataclass(frozen=True)
@@ -93,8 +97,9 @@ class NextTargets:
     reason: str
 
 
-def propose_next_targets(last_target_rom_deg: float, success_rate: float,
-                         max_rom_deg: float, min_rom_deg: float = 5.0) -> NextTargets:
+def propose_next_targets(
+    last_target_rom_deg: float, success_rate: float, max_rom_deg: float, min_rom_deg: float = 5.0
+) -> NextTargets:
     """Next session's starting target ROM (deg) from the last one and its success rate (0..1)."""
     if not 0.0 <= success_rate <= 1.0:
         raise ValueError(f"success_rate must be between 0 and 1, got {success_rate}")

@@ -20,8 +20,13 @@ class StreamingSOS:
         btype: "lowpass", "highpass" or "bandpass".
     """
 
-    def __init__(self, order: int, cutoff_hz: float | tuple[float, float], sample_rate_hz: float,
-                 btype: str = "lowpass") -> None:
+    def __init__(
+        self,
+        order: int,
+        cutoff_hz: float | tuple[float, float],
+        sample_rate_hz: float,
+        btype: str = "lowpass",
+    ) -> None:
         nyq = sample_rate_hz / 2.0
         cut = np.atleast_1d(np.asarray(cutoff_hz, dtype=float))
         cut = np.minimum(cut, 0.45 * sample_rate_hz)

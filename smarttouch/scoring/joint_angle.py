@@ -73,7 +73,7 @@ class AngleTracker:
         """Look for the neutral pose in this batch; return the batch index after it (or n)."""
         w = self._win
         joined = np.concatenate([self._tail, np.linalg.norm(gyr_dps, axis=1)])
-        self._tail = joined[-(w - 1):]
+        self._tail = joined[-(w - 1) :]
         csum = np.concatenate([[0.0], np.cumsum(joined)])
         means = (csum[w:] - csum[:-w]) / w  # mean speed of each full window in `joined`
         ends = np.arange(len(means)) + w - 1 - (len(joined) - len(quat))  # batch index of its end

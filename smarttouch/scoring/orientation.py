@@ -29,8 +29,9 @@ class OrientationFilter:
         self.use_mag = use_mag
         self._vqf = VQF(1.0 / self.sample_rate_hz)
 
-    def update(self, acc_g: np.ndarray, gyr_dps: np.ndarray,
-               mag_ut: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def update(
+        self, acc_g: np.ndarray, gyr_dps: np.ndarray, mag_ut: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Process consecutive samples; return (quat (N, 4) w,x,y,z, rest flags (N,) bool)."""
         gyr = np.ascontiguousarray(np.radians(gyr_dps), dtype=np.float64)
         acc = np.ascontiguousarray(np.asarray(acc_g, dtype=np.float64) * G)
@@ -43,8 +44,9 @@ class OrientationFilter:
         return out["quat6D"], out["restDetected"]
 
 
-def estimate_orientation(acc_g: np.ndarray, gyr_dps: np.ndarray, sample_rate_hz: float,
-                         mag_ut: np.ndarray | None = None) -> np.ndarray:
+def estimate_orientation(
+    acc_g: np.ndarray, gyr_dps: np.ndarray, sample_rate_hz: float, mag_ut: np.ndarray | None = None
+) -> np.ndarray:
     """Orientation quaternions (N, 4), w,x,y,z, sensor-to-earth, of a whole recording.
 
     Uses 9D fusion when ``mag_ut`` is given, else 6D (heading then drifts slowly, which the

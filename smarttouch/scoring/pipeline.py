@@ -49,8 +49,13 @@ class MotionPipeline:
         use_mag: fuse the magnetometer when present (9D).
     """
 
-    def __init__(self, movement: str | None, sample_rate_hz: float,
-                 calibration: Calibration | None = None, use_mag: bool = False) -> None:
+    def __init__(
+        self,
+        movement: str | None,
+        sample_rate_hz: float,
+        calibration: Calibration | None = None,
+        use_mag: bool = False,
+    ) -> None:
         self.model: MovementModel = get_movement(movement)
         self.sample_rate_hz = float(sample_rate_hz)
         self.calibration = calibration if calibration is not None else Calibration(movement=movement)
@@ -62,12 +67,12 @@ class MotionPipeline:
         min_rep = self.model.min_rep_deg
         if self.calibration.rom_max_deg is not None:
             min_rep = min(max(min_rep, 0.15 * self.calibration.rom_max_deg), 20.0)
-        self.reps = RepDetector(min_rep_deg=min_rep,
-                                delay_s=self._lowpass.dc_delay_s(sample_rate_hz))
+        self.reps = RepDetector(min_rep_deg=min_rep, delay_s=self._lowpass.dc_delay_s(sample_rate_hz))
         self._prev_lp: float | None = None
 
-    def process(self, t: np.ndarray, acc: np.ndarray, gyr: np.ndarray,
-                mag: np.ndarray | None = None) -> PipelineOutput:
+    def process(
+        self, t: np.ndarray, acc: np.ndarray, gyr: np.ndarray, mag: np.ndarray | None = None
+    ) -> PipelineOutput:
         """Run the next consecutive samples through every stage."""
         quat, _rest = self.orientation.update(acc, gyr, mag)
         angle = self.angles.update(quat, gyr)

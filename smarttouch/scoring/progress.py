@@ -38,7 +38,7 @@ class SessionRecord:
     quit_reason: str | None = None
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "SessionRecord":
+    def from_dict(cls, d: dict[str, Any]) -> SessionRecord:
         """From ``{"day" or "date": "2024-05-01" | date | datetime, "metrics": {...},
         "quit_reason": ...}``."""
         raw = d.get("day", d.get("date"))
@@ -53,8 +53,11 @@ class SessionRecord:
                 raise ValueError(f"session record: day {raw!r} is not an ISO date (YYYY-MM-DD)") from None
         else:
             raise ValueError(f"session record needs a 'day' date, got {raw!r}")
-        metrics = {k: float(v) for k, v in (d.get("metrics") or {}).items()
-                   if isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v)}
+        metrics = {
+            k: float(v)
+            for k, v in (d.get("metrics") or {}).items()
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v)
+        }
         return cls(day=day, metrics=metrics, quit_reason=d.get("quit_reason"))
 
 
@@ -128,7 +131,9 @@ def trend(records: list[SessionRecord], metric: str) -> Trend | None:
     return Trend(metric, n, slope, slope - half, slope + half)
 
 
-def adherence(records: list[SessionRecord], sessions_per_week: int, start: date, end: date) -> list[WeekAdherence]:
+def adherence(
+    records: list[SessionRecord], sessions_per_week: int, start: date, end: date
+) -> list[WeekAdherence]:
     """Sessions done vs prescribed for each week (Monday-based) from ``start`` to ``end``."""
     if sessions_per_week < 0:
         raise ValueError(f"sessions_per_week must be >= 0, got {sessions_per_week}")
@@ -178,9 +183,14 @@ def _mcid_flags(series: dict[str, tuple[list[float], float]]) -> dict[str, dict[
         base, recent = np.array(vals[:RECENT_N]), np.array(vals[-RECENT_N:])
         change = float(recent.mean() - base.mean())
         better = change if MCID_RULES[metric].higher_is_better else -change
-        out[metric] = {"baseline": float(base.mean()), "recent": float(recent.mean()),
-                       "change": change, "mcid": mcid,
-                       "improved": better >= mcid, "declined": -better >= mcid}
+        out[metric] = {
+            "baseline": float(base.mean()),
+            "recent": float(recent.mean()),
+            "change": change,
+            "mcid": mcid,
+            "improved": better >= mcid,
+            "declined": -better >= mcid,
+        }
     return out
 
 
@@ -191,8 +201,9 @@ def alerts(records: list[SessionRecord], today: date, no_session_days: int = NO_
     return _alerts(recs, today, no_session_days, _mcid_series(recs))
 
 
-def _alerts(recs: list[SessionRecord], today: date, no_session_days: int,
-            series: dict[str, tuple[list[float], float]]) -> list[Alert]:
+def _alerts(
+    recs: list[SessionRecord], today: date, no_session_days: int, series: dict[str, tuple[list[float], float]]
+) -> list[Alert]:
     out: list[Alert] = []
     if not recs:
         return out
@@ -203,11 +214,17 @@ def _alerts(recs: list[SessionRecord], today: date, no_session_days: int,
         out.append(Alert("pain_stop", f"the last session ({recs[-1].day.isoformat()}) was stopped for pain"))
     for metric, (vals, mcid) in series.items():
         rule = MCID_RULES[metric]
-        prev, recent = np.array(vals[-2 * RECENT_N:-RECENT_N]), np.array(vals[-RECENT_N:])
+        prev, recent = np.array(vals[-2 * RECENT_N : -RECENT_N]), np.array(vals[-RECENT_N:])
         worse = (prev.mean() - recent.mean()) if rule.higher_is_better else (recent.mean() - prev.mean())
         if worse >= mcid:
-            out.append(Alert("decline", f"{rule.label} fell from {prev.mean():.1f} to {recent.mean():.1f} "
-                                        f"over the last {RECENT_N} sessions (MCID {mcid:.2f})", metric))
+            out.append(
+                Alert(
+                    "decline",
+                    f"{rule.label} fell from {prev.mean():.1f} to {recent.mean():.1f} "
+                    f"over the last {RECENT_N} sessions (MCID {mcid:.2f})",
+                    metric,
+                )
+            )
     return out
 
 
@@ -216,8 +233,9 @@ def quit_reasons(records: list[SessionRecord]) -> dict[str, int]:
     return dict(Counter(r.quit_reason or "unknown" for r in records))
 
 
-def progress_report(records: list[SessionRecord] | list[dict], sessions_per_week: int, today: date,
-                    start: date | None = None) -> dict[str, Any]:
+def progress_report(
+    records: list[SessionRecord] | list[dict], sessions_per_week: int, today: date, start: date | None = None
+) -> dict[str, Any]:
     """Everything above in one JSON-serialisable dict."""
     recs = [r if isinstance(r, SessionRecord) else SessionRecord.from_dict(r) for r in records]
     recs = _sorted(recs)
@@ -228,9 +246,15 @@ def progress_report(records: list[SessionRecord] | list[dict], sessions_per_week
     return {
         "sessions": len(recs),
         "trends": {m: asdict(t) | {"significant": t.significant} for m, t in trends.items() if t},
-        "adherence": [{"week_start": w.week_start.isoformat(), "done": w.done, "prescribed": w.prescribed,
-                       "ratio": None if not w.prescribed else w.ratio}
-                      for w in adherence(recs, sessions_per_week, start, today)],
+        "adherence": [
+            {
+                "week_start": w.week_start.isoformat(),
+                "done": w.done,
+                "prescribed": w.prescribed,
+                "ratio": None if not w.prescribed else w.ratio,
+            }
+            for w in adherence(recs, sessions_per_week, start, today)
+        ],
         "streak_days": current,
         "longest_streak_days": longest,
         "mcid": _mcid_flags(series),

@@ -88,7 +88,8 @@ def check_quality(t: np.ndarray, acc: np.ndarray, gyr: np.ndarray, sample_rate_h
         q.warnings.append("gyroscope clipping (sensor range exceeded)")
     if q.rate_mismatch:
         q.warnings.append(
-            f"measured sample rate {q.measured_rate_hz:.1f} Hz differs from nominal {sample_rate_hz:.1f} Hz")
+            f"measured sample rate {q.measured_rate_hz:.1f} Hz differs from nominal {sample_rate_hz:.1f} Hz"
+        )
     if q.too_short:
         q.warnings.append(f"recording shorter than {MIN_DURATION_S:.0f} s")
     return q

@@ -72,4 +72,3 @@ def twist_angle(q: np.ndarray, axis: np.ndarray) -> np.ndarray:
     proj = q[..., 1:] @ np.asarray(axis, dtype=float)
     ang = 2.0 * np.arctan2(proj, q[..., 0])
     return (ang + np.pi) % (2.0 * np.pi) - np.pi
-

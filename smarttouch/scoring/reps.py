@@ -67,7 +67,7 @@ class _Growable:
             new = np.empty(max(need, 2 * len(self.data)))
             new[: self.n] = self.data[: self.n]
             self.data = new
-        self.data[self.n:need] = x
+        self.data[self.n : need] = x
         self.n = need
 
     def view(self) -> np.ndarray:
@@ -109,7 +109,9 @@ class RepDetector:
         ref = float(np.median([r.rom_deg for r in self.reps[-3:]]))
         self._h = max(self.min_rep_deg, HYSTERESIS_FRACTION * ref)
 
-    def update(self, t: np.ndarray, angle_deg: np.ndarray, rate_dps: np.ndarray) -> list[tuple[str, Rep | int, float]]:
+    def update(
+        self, t: np.ndarray, angle_deg: np.ndarray, rate_dps: np.ndarray
+    ) -> list[tuple[str, Rep | int, float]]:
         """Add samples; return events ``("started", rep_index, t_start)`` and
         ``("completed", Rep, t_end)`` in order."""
         ok = ~np.isnan(angle_deg)
@@ -131,7 +133,7 @@ class RepDetector:
         return []
 
     def _rest(self, y, v, n, events) -> None:
-        seg = y[self._i:n]
+        seg = y[self._i : n]
         best, best_i = self._ext
         run = np.minimum.accumulate(np.concatenate([[best], seg]))[1:]
         hit = np.flatnonzero(seg - run > self.hysteresis_deg)
@@ -145,19 +147,19 @@ class RepDetector:
             return
         c = self._i + int(hit[0])
         band = max(START_BAND_MIN_DEG, START_BAND_FRACTION * self.hysteresis_deg)
-        near = np.flatnonzero(y[best_i:c + 1] <= best + band)
+        near = np.flatnonzero(y[best_i : c + 1] <= best + band)
         self._start = best_i + int(near[-1])
         self._base = best
         self.state = self.OUT
         self._crossed = False
-        top = int(np.argmax(y[self._start:c + 1]))
+        top = int(np.argmax(y[self._start : c + 1]))
         self._ext = (float(y[self._start + top]), self._start + top)
-        self._speed = float(np.max(np.abs(v[self._start:c + 1])))
+        self._speed = float(np.max(np.abs(v[self._start : c + 1])))
         events.append(("started", len(self.reps), float(self._t.data[self._start]) - self.delay_s))
         self._i = c + 1
 
     def _out(self, y, v, n, events) -> None:
-        seg = y[self._i:n]
+        seg = y[self._i : n]
         best, best_i = self._ext
         run = np.maximum.accumulate(np.concatenate([[best], seg]))[1:]
         hit = np.flatnonzero(run - seg > self.hysteresis_deg)
@@ -165,7 +167,7 @@ class RepDetector:
         j = int(np.argmax(seg[:upto]))
         if seg[j] > best:
             best, best_i = float(seg[j]), self._i + j
-        self._speed = max(self._speed, float(np.max(np.abs(v[self._i:self._i + upto]))))
+        self._speed = max(self._speed, float(np.max(np.abs(v[self._i : self._i + upto]))))
         if not hit.size:
             self._ext = (best, best_i)
             self._i = n
@@ -173,12 +175,12 @@ class RepDetector:
         c = self._i + int(hit[0])
         self._peak = (best, best_i)
         self.state = self.BACK
-        low = int(np.argmin(y[best_i:c + 1]))
+        low = int(np.argmin(y[best_i : c + 1]))
         self._ext = (float(y[best_i + low]), best_i + low)
         self._i = c + 1
 
     def _back(self, y, v, n, events) -> None:
-        seg = y[self._i:n]
+        seg = y[self._i : n]
         best, best_i = self._ext
         peak = self._peak[0]
         h = self.hysteresis_deg
@@ -189,14 +191,14 @@ class RepDetector:
         else:
             crossed = np.flatnonzero(seg <= self._base + RETURN_FRACTION * (peak - self._base))
             first_cross = int(crossed[0]) if crossed.size else len(seg)
-        speed = np.maximum.accumulate(np.concatenate([[self._speed], np.abs(v[self._i:n])]))[1:]
+        speed = np.maximum.accumulate(np.concatenate([[self._speed], np.abs(v[self._i : n])]))[1:]
         thr = np.maximum(STOP_MIN_DPS, STOP_FRACTION * speed)
-        stop = np.flatnonzero(np.abs(v[self._i:n]) < thr)
+        stop = np.flatnonzero(np.abs(v[self._i : n]) < thr)
         stop = stop[stop >= first_cross]
         r = int(rise[0]) if rise.size else len(seg)
         s = int(stop[0]) if stop.size else len(seg)
         if r < len(seg) and r <= s:
-            j = int(np.argmin(seg[:r + 1]))
+            j = int(np.argmin(seg[: r + 1]))
             if seg[j] < best:
                 best, best_i = float(seg[j]), self._i + j
             events.append(self._complete(best_i))
@@ -220,7 +222,7 @@ class RepDetector:
 
     def _complete(self, end: int) -> tuple[str, Rep, float]:
         t = self._t.data
-        speed = float(np.max(np.abs(self._v.data[self._start:end + 1])))
+        speed = float(np.max(np.abs(self._v.data[self._start : end + 1])))
         rep = Rep(
             index=len(self.reps),
             t_start=float(t[self._start]) - self.delay_s,

@@ -20,8 +20,7 @@ import numpy as np
 _JERK_SCALING = {"speed": 3, "accl": 1, "jerk": -1}
 
 
-def sparc(speed: np.ndarray, fs: float, padlevel: int = 4, fc: float = 10.0,
-          amp_th: float = 0.05) -> float:
+def sparc(speed: np.ndarray, fs: float, padlevel: int = 4, fc: float = 10.0, amp_th: float = 0.05) -> float:
     """Spectral arc length (SPARC) of a speed profile.
 
     Args:
@@ -45,8 +44,8 @@ def sparc(speed: np.ndarray, fs: float, padlevel: int = 4, fc: float = 10.0,
     keep = freq <= fc
     f_sel, m_sel = freq[keep], mag[keep]
     above = np.flatnonzero(m_sel >= amp_th)
-    f_sel = f_sel[above[0]:above[-1] + 1]
-    m_sel = m_sel[above[0]:above[-1] + 1]
+    f_sel = f_sel[above[0] : above[-1] + 1]
+    m_sel = m_sel[above[0] : above[-1] + 1]
     if len(f_sel) < 2:
         return 0.0
     df = np.diff(f_sel) / (f_sel[-1] - f_sel[0])

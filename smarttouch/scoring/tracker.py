@@ -27,8 +27,12 @@ class MotionTracker:
             becomes the neutral pose.
     """
 
-    def __init__(self, movement: str | None = None, sample_rate_hz: float = 100.0,
-                 calibration: Calibration | None = None) -> None:
+    def __init__(
+        self,
+        movement: str | None = None,
+        sample_rate_hz: float = 100.0,
+        calibration: Calibration | None = None,
+    ) -> None:
         if calibration is not None:
             calibration = Calibration.from_dict(calibration.to_dict())  # never mutate the caller's
         self._pipe = MotionPipeline(movement, sample_rate_hz, calibration)
@@ -69,8 +73,9 @@ class MotionTracker:
             self._state = ControlState(**{**self._state.__dict__, "events": ()})
             return self._state
         out = self._pipe.process(batch.t, batch.acc, batch.gyr, batch.mag)
-        return self._emit(float(batch.t[-1]), out.angle_deg[-1], out.rate_dps[-1],
-                          out.steadiness[-1], out.events)
+        return self._emit(
+            float(batch.t[-1]), out.angle_deg[-1], out.rate_dps[-1], out.steadiness[-1], out.events
+        )
 
     def finish(self) -> ControlState:
         """Call at the end of a session: completes a repetition that has nearly returned."""
@@ -96,5 +101,11 @@ def _to_event(event: tuple) -> RepEvent:
     if kind == "started":
         return RepEvent(kind="started", t=t, index=int(payload))
     rep: Rep = payload
-    return RepEvent(kind="completed", t=t, index=rep.index, rom_deg=rep.rom_deg,
-                    peak_speed_dps=rep.peak_speed_dps, duration_s=rep.duration_s)
+    return RepEvent(
+        kind="completed",
+        t=t,
+        index=rep.index,
+        rom_deg=rep.rom_deg,
+        peak_speed_dps=rep.peak_speed_dps,
+        duration_s=rep.duration_s,
+    )

@@ -38,7 +38,9 @@ class TremorMetrics:
         return asdict(self)
 
 
-def tremor_metrics(gyr_dps: np.ndarray, fs: float, band_hz: tuple[float, float] = TREMOR_BAND_HZ) -> TremorMetrics:
+def tremor_metrics(
+    gyr_dps: np.ndarray, fs: float, band_hz: tuple[float, float] = TREMOR_BAND_HZ
+) -> TremorMetrics:
     """Tremor band power, dominant frequency and amplitude from gyroscope samples.
 
     Args:

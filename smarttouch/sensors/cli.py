@@ -34,8 +34,13 @@ def sensors() -> None:
 
 
 @sensors.command()
-@click.option("--profile", "profile_name", required=True, type=click.Choice(sorted(PROFILES)),
-              help="Device profile whose layout the payload follows.")
+@click.option(
+    "--profile",
+    "profile_name",
+    required=True,
+    type=click.Choice(sorted(PROFILES)),
+    help="Device profile whose layout the payload follows.",
+)
 @click.argument("payload", nargs=-1, required=True)
 def decode(profile_name: str, payload: tuple[str, ...]) -> None:
     """Decode one notification PAYLOAD (hex) and print it as JSON.
@@ -60,8 +65,9 @@ def profiles() -> None:
         click.echo(f"{name:<20} {cls.kind:<10} {cls.service_uuid}  {cls.title}")
 
 
-async def scan_devices(seconds: float, virtual: str | None, service: str | None = None,
-                       name: str | None = None) -> list[tuple[str, str, int, str]]:
+async def scan_devices(
+    seconds: float, virtual: str | None, service: str | None = None, name: str | None = None
+) -> list[tuple[str, str, int, str]]:
     """Scan for ``seconds`` and return (address, name, rssi dBm, profile) of each wearable found;
     ``virtual`` scans the emulated sensor of that profile instead of the Bluetooth adapter."""
     from bleak import BleakScanner
@@ -74,8 +80,12 @@ async def scan_devices(seconds: float, virtual: str | None, service: str | None 
         scanner_backend = BumbleScannerBackend
         sensor = await VirtualSensor(virtual).start()
     try:
-        found = await BleakScanner.discover(timeout=seconds, return_adv=True, backend=scanner_backend,
-                                            service_uuids=[service] if service else None)
+        found = await BleakScanner.discover(
+            timeout=seconds,
+            return_adv=True,
+            backend=scanner_backend,
+            service_uuids=[service] if service else None,
+        )
     finally:
         if sensor is not None:
             await sensor.stop()
@@ -84,18 +94,31 @@ async def scan_devices(seconds: float, virtual: str | None, service: str | None 
         if name is not None and name.lower() not in (adv.local_name or device.name or "").lower():
             continue
         prof = profile_for_service(list(adv.service_uuids), kind=None)
-        rows.append((device.address, adv.local_name or device.name or "", adv.rssi,
-                     prof.name if prof else "-"))
+        rows.append(
+            (device.address, adv.local_name or device.name or "", adv.rssi, prof.name if prof else "-")
+        )
     return sorted(rows, key=lambda r: -r[2])
 
 
 @sensors.command()
-@click.option("--seconds", default=5.0, show_default=True, type=click.FloatRange(0.1, 120),
-              help="How long to listen for advertisements.")
-@click.option("--virtual", type=click.Choice(["thingy52-raw", "smarttouch-imu"]), default=None,
-              help="Scan a virtual sensor on the in-process link instead of the radio (demo).")
-@click.option("--service", default=None,
-              help="Only devices advertising this service: a UUID or a profile key (e.g. thingy52-raw).")
+@click.option(
+    "--seconds",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 120),
+    help="How long to listen for advertisements.",
+)
+@click.option(
+    "--virtual",
+    type=click.Choice(["thingy52-raw", "smarttouch-imu"]),
+    default=None,
+    help="Scan a virtual sensor on the in-process link instead of the radio (demo).",
+)
+@click.option(
+    "--service",
+    default=None,
+    help="Only devices advertising this service: a UUID or a profile key (e.g. thingy52-raw).",
+)
 @click.option("--name", default=None, help="Only devices whose advertised name contains this text.")
 def scan(seconds: float, virtual: str | None, service: str | None, name: str | None) -> None:
     """Scan for BLE wearables and show address, name, signal and recognised profile."""
@@ -136,19 +159,36 @@ def _parse_params(items: tuple[str, ...]) -> dict[str, object]:
 
 
 @click.command()
-@click.option("--sensor", "spec", required=True,
-              help="sim:MOVEMENT, virtual:PROFILE, ble:ADDRESS_OR_NAME[:PROFILE] or replay:FILE.")
-@click.option("--seconds", required=True, type=click.FloatRange(0.1, 24 * 3600),
-              help="Seconds of motion to record.")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Output file, .npz (with metadata) or .csv.")
+@click.option(
+    "--sensor",
+    "spec",
+    required=True,
+    help="sim:MOVEMENT, virtual:PROFILE, ble:ADDRESS_OR_NAME[:PROFILE] or replay:FILE.",
+)
+@click.option(
+    "--seconds", required=True, type=click.FloatRange(0.1, 24 * 3600), help="Seconds of motion to record."
+)
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Output file, .npz (with metadata) or .csv.",
+)
 @click.option("--placement", default="", help="Where the sensor is worn, e.g. wrist-right.")
-@click.option("--fast/--realtime", default=False,
-              help="sim/replay only: produce samples as fast as possible instead of in real time.")
-@click.option("--param", "params", multiple=True, metavar="KEY=VALUE",
-              help="Source parameter, e.g. --param reps=5 --param rom_deg=120 (repeatable).")
-def record(spec: str, seconds: float, out: Path, placement: str, fast: bool,
-           params: tuple[str, ...]) -> None:
+@click.option(
+    "--fast/--realtime",
+    default=False,
+    help="sim/replay only: produce samples as fast as possible instead of in real time.",
+)
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Source parameter, e.g. --param reps=5 --param rom_deg=120 (repeatable).",
+)
+def record(spec: str, seconds: float, out: Path, placement: str, fast: bool, params: tuple[str, ...]) -> None:
     """Record motion from any sensor source to a file, with a progress bar."""
     from tqdm import tqdm
 
@@ -163,8 +203,12 @@ def record(spec: str, seconds: float, out: Path, placement: str, fast: bool,
     recorded = 0.0
     wall_limit = time.monotonic() + seconds * 2 + 30.0
     try:
-        with tqdm(total=seconds, unit="s", desc=f"recording {spec}",
-                  bar_format="{l_bar}{bar}| {n:.1f}/{total:.1f} s") as bar:
+        with tqdm(
+            total=seconds,
+            unit="s",
+            desc=f"recording {spec}",
+            bar_format="{l_bar}{bar}| {n:.1f}/{total:.1f} s",
+        ) as bar:
             while recorded < seconds and not src.finished:
                 got = src.read(0.2)
                 if got:
@@ -185,16 +229,22 @@ def record(spec: str, seconds: float, out: Path, placement: str, fast: bool,
     keep = data.t - data.t[0] <= seconds + 1e-9
     info = src.info
     rec = Recording(
-        t=data.t[keep] - data.t[0], acc=data.acc[keep], gyr=data.gyr[keep],
+        t=data.t[keep] - data.t[0],
+        acc=data.acc[keep],
+        gyr=data.gyr[keep],
         mag=None if data.mag is None else data.mag[keep],
         quat=None if data.quat is None else data.quat[keep],
         sample_rate_hz=src.sample_rate_hz,
-        device=str(info.get("device", "")), profile=str(info.get("profile", "")),
+        device=str(info.get("device", "")),
+        profile=str(info.get("profile", "")),
         placement=placement or str(info.get("placement", "")),
         calibration=dict(info.get("calibration") or {}),
-        labels={**dict(info.get("labels") or {}), "source": spec,
-                "stats": {k: v for k, v in src.stats.items() if k != "gaps"},
-                "gaps": src.stats.get("gaps", [])},
+        labels={
+            **dict(info.get("labels") or {}),
+            "source": spec,
+            "stats": {k: v for k, v in src.stats.items() if k != "gaps"},
+            "gaps": src.stats.get("gaps", []),
+        },
     )
     try:
         save_recording(rec, out)

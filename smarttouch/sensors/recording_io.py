@@ -22,8 +22,8 @@ import json
 import math
 import os
 import uuid
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -54,9 +54,7 @@ class RecordingError(ValueError):
 # --------------------------------------------------------------------------- validation
 
 
-def _check_finite(
-    name: str, arr: np.ndarray, columns: tuple[str, ...] | None, row_name: _RowName
-) -> None:
+def _check_finite(name: str, arr: np.ndarray, columns: tuple[str, ...] | None, row_name: _RowName) -> None:
     bad = ~np.isfinite(arr)
     if bad.any():
         idx = np.argwhere(bad)[0]
@@ -242,8 +240,7 @@ def _read_csv(path: Path, fs: float | None) -> Recording:
     for i, (line, row) in enumerate(body):
         if len(row) != len(header):
             raise RecordingError(
-                f"{where}: line {line} (row {i}): {len(row)} values but the header has "
-                f"{len(header)} columns"
+                f"{where}: line {line} (row {i}): {len(row)} values but the header has {len(header)} columns"
             )
         for j, cell in enumerate(row):
             try:

@@ -367,8 +367,7 @@ def simulate(
     lin_acc = _link_acc(n_axis, a, da, dda, lever_world0)
     if spec.proximal_gain:
         g_ = spec.proximal_gain
-        lin_acc = lin_acc + _link_acc(n_axis, g_ * a, g_ * da, g_ * dda,
-                                      np.asarray(spec.proximal_link_m))
+        lin_acc = lin_acc + _link_acc(n_axis, g_ * a, g_ * da, g_ * dda, np.asarray(spec.proximal_link_m))
     specific_force = lin_acc + np.array([0.0, 0.0, G])
     # sensor frame: R(t)^T v = R0^T Rot(n, -a) v
     acc = _rotate_each(n_axis, -a, specific_force) @ r0 / G
@@ -392,16 +391,31 @@ def simulate(
         "rep_rom_deg": roms,
         "synthetic": True,
         "simulator": {
-            "reps": reps, "rom_deg": rom_deg, "tempo_s": tempo_s, "pause_s": pause_s,
-            "submovements": submovements, "tremor_hz": tremor_hz, "tremor_deg": tremor_deg,
-            "noise_acc_g": noise_acc_g, "noise_gyr_dps": noise_gyr_dps,
-            "gyr_bias_dps": gyr_bias_dps, "seed": seed,
+            "reps": reps,
+            "rom_deg": rom_deg,
+            "tempo_s": tempo_s,
+            "pause_s": pause_s,
+            "submovements": submovements,
+            "tremor_hz": tremor_hz,
+            "tremor_deg": tremor_deg,
+            "noise_acc_g": noise_acc_g,
+            "noise_gyr_dps": noise_gyr_dps,
+            "gyr_bias_dps": gyr_bias_dps,
+            "seed": seed,
         },
     }
-    rec = Recording(t=t, acc=acc, gyr=gyr, mag=mag, sample_rate_hz=fs, device="simulator",
-                    profile="sim", placement=placement, labels=labels)
-    return SimResult(recording=rec, angle_deg=ang, rep_bounds=bounds, rep_rom_deg=roms,
-                     orientation=quat)
+    rec = Recording(
+        t=t,
+        acc=acc,
+        gyr=gyr,
+        mag=mag,
+        sample_rate_hz=fs,
+        device="simulator",
+        profile="sim",
+        placement=placement,
+        labels=labels,
+    )
+    return SimResult(recording=rec, angle_deg=ang, rep_bounds=bounds, rep_rom_deg=roms, orientation=quat)
 
 
 def _add_tremor(t, ang, dang, ddang, hz, deg, lead_in_s, rng):

@@ -57,7 +57,7 @@ class ImuBatch:
         return len(self.t)
 
     @staticmethod
-    def concatenate(batches: list["ImuBatch"]) -> "ImuBatch":
+    def concatenate(batches: list[ImuBatch]) -> ImuBatch:
         """Join batches in order into one batch (mag/quat kept only if every batch has them)."""
         if not batches:
             return ImuBatch(np.empty(0), np.empty((0, 3)), np.empty((0, 3)))
@@ -120,7 +120,7 @@ class Recording:
         """Duration in seconds (last minus first sample time; 0 for fewer than 2 samples)."""
         return float(self.t[-1] - self.t[0]) if len(self.t) > 1 else 0.0
 
-    def batches(self, size: int) -> "list[ImuBatch]":
+    def batches(self, size: int) -> list[ImuBatch]:
         """Split into consecutive batches of ``size`` samples (the last may be shorter)."""
         out = []
         for i in range(0, len(self.t), size):

@@ -51,13 +51,25 @@ file_size_mb = 4
 """
 
 
-def make_bundle(root: Path, *, slug: str = "test-reps", n_public: int = 2, n_hidden: int = 3,
-                wall_s: float = 20, cpu_s: int = 10, memory_mb: int = 768, output_kb: int = 64,
-                dates: str = 'opens = 2026-01-01\ncloses = 2030-01-01') -> Path:
+def make_bundle(
+    root: Path,
+    *,
+    slug: str = "test-reps",
+    n_public: int = 2,
+    n_hidden: int = 3,
+    wall_s: float = 20,
+    cpu_s: int = 10,
+    memory_mb: int = 768,
+    output_kb: int = 64,
+    dates: str = "opens = 2026-01-01\ncloses = 2030-01-01",
+) -> Path:
     """A small analyzer bundle of short simulated wrist recordings (labels: exact rep counts)."""
     root.mkdir(parents=True, exist_ok=True)
-    (root / "challenge.toml").write_text(CHALLENGE_TOML.format(
-        slug=slug, wall_s=wall_s, cpu_s=cpu_s, memory_mb=memory_mb, output_kb=output_kb, dates=dates))
+    (root / "challenge.toml").write_text(
+        CHALLENGE_TOML.format(
+            slug=slug, wall_s=wall_s, cpu_s=cpu_s, memory_mb=memory_mb, output_kb=output_kb, dates=dates
+        )
+    )
     seed = 0
     for split, n in (("public", n_public), ("hidden", n_hidden)):
         rec_dir = root / split / "recordings"
@@ -66,8 +78,17 @@ def make_bundle(root: Path, *, slug: str = "test-reps", n_public: int = 2, n_hid
         for i in range(n):
             seed += 1
             reps = 2 + seed % 3
-            rec = simulate("shoulder_flexion", reps=reps, rom_deg=80.0, tempo_s=1.5, pause_s=0.5,
-                           fs=50.0, placement="wrist-right", lead_in_s=1.0, seed=seed).recording
+            rec = simulate(
+                "shoulder_flexion",
+                reps=reps,
+                rom_deg=80.0,
+                tempo_s=1.5,
+                pause_s=0.5,
+                fs=50.0,
+                placement="wrist-right",
+                lead_in_s=1.0,
+                seed=seed,
+            ).recording
             rec.labels = {}
             save_recording(rec, rec_dir / f"{split}-{i}.npz")
             labels[f"{split}-{i}"] = {"reps": reps}
@@ -75,13 +96,21 @@ def make_bundle(root: Path, *, slug: str = "test-reps", n_public: int = 2, n_hid
     return root
 
 
-def make_solution(root: Path, code: str, *, challenge: str = "test-reps", kind: str = "analyzer",
-                  entrypoint: str = "solution:Solution", name: str = "test solution") -> Path:
+def make_solution(
+    root: Path,
+    code: str,
+    *,
+    challenge: str = "test-reps",
+    kind: str = "analyzer",
+    entrypoint: str = "solution:Solution",
+    name: str = "test solution",
+) -> Path:
     """A solution folder with ``solution.toml`` and ``solution.py`` holding ``code``."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "solution.toml").write_text(
         f'[solution]\nname = "{name}"\nchallenge = "{challenge}"\nkind = "{kind}"\n'
-        f'entrypoint = "{entrypoint}"\n')
+        f'entrypoint = "{entrypoint}"\n'
+    )
     (root / "solution.py").write_text(textwrap.dedent(code))
     return root
 
@@ -113,9 +142,12 @@ def make_game_bundle(root: Path, *, draw_every: int = 3, n_public: int = 1, n_hi
     from smarttouch.challenges.builtin.shoulder_reach_game import CHALLENGE_TOML as GAME_TOML
 
     root.mkdir(parents=True, exist_ok=True)
-    toml = (GAME_TOML.replace('slug = "shoulder-reach-game"', 'slug = "test-game"')
-            .replace('need_file = "need.md"', 'need = "A test game."')
-            .replace("wall_s = 180", "wall_s = 60").replace("draw_every = 3", f"draw_every = {draw_every}"))
+    toml = (
+        GAME_TOML.replace('slug = "shoulder-reach-game"', 'slug = "test-game"')
+        .replace('need_file = "need.md"', 'need = "A test game."')
+        .replace("wall_s = 180", "wall_s = 60")
+        .replace("draw_every = 3", f"draw_every = {draw_every}")
+    )
     (root / "challenge.toml").write_text(toml)
     seed = 100
     for split, n in (("public", n_public), ("hidden", n_hidden)):
@@ -125,8 +157,17 @@ def make_game_bundle(root: Path, *, draw_every: int = 3, n_public: int = 1, n_hi
         for i in range(n):
             seed += 1
             reps = 2 + i % 2
-            rec = simulate("shoulder_flexion", reps=reps, rom_deg=90.0, tempo_s=2.5, pause_s=0.8, fs=100.0,
-                           placement="upper-arm-right", lead_in_s=5.0, seed=seed).recording
+            rec = simulate(
+                "shoulder_flexion",
+                reps=reps,
+                rom_deg=90.0,
+                tempo_s=2.5,
+                pause_s=0.8,
+                fs=100.0,
+                placement="upper-arm-right",
+                lead_in_s=5.0,
+                seed=seed,
+            ).recording
             rec.labels = {}
             save_recording(rec, rec_dir / f"{split}-{i}.npz")
             labels[f"{split}-{i}"] = {"reps": reps}

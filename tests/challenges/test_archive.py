@@ -25,12 +25,15 @@ def zip_of(path, entries, symlink=None):
     return path
 
 
-@pytest.mark.parametrize(("name", "words"), [
-    ("../evil.py", "'..'"),
-    ("a/../../evil.py", "'..'"),
-    ("/etc/evil.py", "absolute"),
-    ("a\\..\\evil.py", "backslash"),
-])
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("../evil.py", "'..'"),
+        ("a/../../evil.py", "'..'"),
+        ("/etc/evil.py", "absolute"),
+        ("a\\..\\evil.py", "backslash"),
+    ],
+)
 def test_bad_paths_rejected(tmp_path, name, words):
     archive = zip_of(tmp_path / "x.zip", {"solution.toml": "", name: "x"})
     with pytest.raises(ArchiveRejected, match=words):
@@ -39,7 +42,9 @@ def test_bad_paths_rejected(tmp_path, name, words):
 
 
 def test_symlink_entry_rejected(tmp_path):
-    archive = zip_of(tmp_path / "x.zip", {"solution.toml": ""}, symlink=("labels.json", "/srv/hidden/labels.json"))
+    archive = zip_of(
+        tmp_path / "x.zip", {"solution.toml": ""}, symlink=("labels.json", "/srv/hidden/labels.json")
+    )
     with pytest.raises(ArchiveRejected, match="symlinks are not allowed"):
         extract_zip(archive, tmp_path / "out")
 
@@ -112,16 +117,31 @@ def test_canonical_archive_is_byte_stable(tmp_path):
     assert names == ["solution.py", "solution.toml"]
 
 
-@pytest.mark.parametrize(("toml", "words"), [
-    (None, "no solution.toml"),
-    ("[solution\n", "not valid TOML"),
-    ('[other]\nname="x"\n', "missing table [solution]"),
-    ('[solution]\nname="x"\nchallenge="c"\nkind="analyzer"\n', "solution.entrypoint is required"),
-    ('[solution]\nname="x"\nchallenge="c"\nkind="plugin"\nentrypoint="solution:Solution"\n', "kind 'plugin'"),
-    ('[solution]\nname="x"\nchallenge="c"\nkind="analyzer"\nentrypoint="solution.Solution"\n', "module:Class"),
-    ('[solution]\nname="x"\nchallenge="c"\nkind="analyzer"\nentrypoint="missing:Solution"\n', "not found"),
-    ('[solution]\nname="x"\nchallenge="c"\nkind="analyzer"\nentrypoint="solution:S"\nauthor="me"\n', "unknown key"),
-])
+@pytest.mark.parametrize(
+    ("toml", "words"),
+    [
+        (None, "no solution.toml"),
+        ("[solution\n", "not valid TOML"),
+        ('[other]\nname="x"\n', "missing table [solution]"),
+        ('[solution]\nname="x"\nchallenge="c"\nkind="analyzer"\n', "solution.entrypoint is required"),
+        (
+            '[solution]\nname="x"\nchallenge="c"\nkind="plugin"\nentrypoint="solution:Solution"\n',
+            "kind 'plugin'",
+        ),
+        (
+            '[solution]\nname="x"\nchallenge="c"\nkind="analyzer"\nentrypoint="solution.Solution"\n',
+            "module:Class",
+        ),
+        (
+            '[solution]\nname="x"\nchallenge="c"\nkind="analyzer"\nentrypoint="missing:Solution"\n',
+            "not found",
+        ),
+        (
+            '[solution]\nname="x"\nchallenge="c"\nkind="analyzer"\nentrypoint="solution:S"\nauthor="me"\n',
+            "unknown key",
+        ),
+    ],
+)
 def test_manifest_errors(tmp_path, toml, words):
     sol = make_solution(tmp_path / "sol", COUNTER)
     if toml is None:
@@ -138,7 +158,8 @@ def test_package_entrypoint(tmp_path):
     (sol / "pkg").mkdir(parents=True)
     (sol / "pkg" / "__init__.py").write_text("")
     (sol / "pkg" / "core.py").write_text("class C: pass\n")
-    (sol / "solution.toml").write_text('[solution]\nname="x"\nchallenge="c"\nkind="analyzer"\n'
-                                       'entrypoint="pkg.core:C"\n')
+    (sol / "solution.toml").write_text(
+        '[solution]\nname="x"\nchallenge="c"\nkind="analyzer"\nentrypoint="pkg.core:C"\n'
+    )
     manifest = read_manifest(sol)
     assert (manifest.module, manifest.class_name) == ("pkg.core", "C")

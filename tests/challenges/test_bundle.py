@@ -25,7 +25,7 @@ def test_valid_bundle_loads(challenge):
 
 
 def test_open_dates_and_leaderboard_split(challenge):
-    utc = dt.timezone.utc
+    utc = dt.UTC
     assert not challenge.is_open(dt.datetime(2025, 12, 31, tzinfo=utc))
     assert challenge.is_open(dt.datetime(2026, 6, 1, tzinfo=utc))
     assert challenge.leaderboard_split(dt.datetime(2026, 6, 1, tzinfo=utc)) == "public"
@@ -46,20 +46,23 @@ def edit_toml(path, old, new):
     toml.write_text(text.replace(old, new))
 
 
-@pytest.mark.parametrize(("old", "new", "words"), [
-    ('slug = "test-reps"', 'slug = "Test Reps!"', "challenge.slug"),
-    ('kind = "analyzer"', 'kind = "quiz"', "challenge.kind"),
-    ("population", "populaton", "unknown key(s) in [challenge]: populaton"),
-    ('type = "integer"', 'type = "int"', "output.reps.type"),
-    ('field = "reps"\nbetter = "lower"', 'field = "rom"\nbetter = "lower"', "not a numeric output field"),
-    ('better = "lower"', 'better = "smaller"', "better must be"),
-    ("primary = true", "primary = false", "exactly one metric"),
-    ("closes = 2030-01-01", "closes = 2025-01-01", "must be after"),
-    ("wall_s = 20", "wall_s = -1", "limits.wall_s"),
-    ("wall_s = 20", "wall_clock = 20", "unknown key(s) in [limits]"),
-    ('name = "mae"', 'name = "mae"\nfunction = "median_error"', "function 'median_error'"),
-    ("[input]", "[inputs]", "unknown key(s) in top level"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        ('slug = "test-reps"', 'slug = "Test Reps!"', "challenge.slug"),
+        ('kind = "analyzer"', 'kind = "quiz"', "challenge.kind"),
+        ("population", "populaton", "unknown key(s) in [challenge]: populaton"),
+        ('type = "integer"', 'type = "int"', "output.reps.type"),
+        ('field = "reps"\nbetter = "lower"', 'field = "rom"\nbetter = "lower"', "not a numeric output field"),
+        ('better = "lower"', 'better = "smaller"', "better must be"),
+        ("primary = true", "primary = false", "exactly one metric"),
+        ("closes = 2030-01-01", "closes = 2025-01-01", "must be after"),
+        ("wall_s = 20", "wall_s = -1", "limits.wall_s"),
+        ("wall_s = 20", "wall_clock = 20", "unknown key(s) in [limits]"),
+        ('name = "mae"', 'name = "mae"\nfunction = "median_error"', "function 'median_error'"),
+        ("[input]", "[inputs]", "unknown key(s) in top level"),
+    ],
+)
 def test_bad_toml_is_named(copy, old, new, words):
     edit_toml(copy, old, new)
     with pytest.raises(BundleError, match="challenge.toml") as info:

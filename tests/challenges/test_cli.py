@@ -42,7 +42,9 @@ def test_evaluate_json_for_ci(runner, tmp_path, bundle_dir):
 
 
 def test_evaluate_failure_exits_nonzero_with_reason(runner, tmp_path, bundle_dir):
-    sol = make_solution(tmp_path / "sol", "class Solution:\n    def analyze(self, r):\n        raise ValueError('nope')\n")
+    sol = make_solution(
+        tmp_path / "sol", "class Solution:\n    def analyze(self, r):\n        raise ValueError('nope')\n"
+    )
     result = runner.invoke(challenge, ["evaluate", str(sol), "--challenge", str(bundle_dir)])
     assert result.exit_code == 1
     assert "failure_reason: crashed" in result.output
@@ -66,8 +68,9 @@ def test_list_starter_kit_and_build(runner, tmp_path):
     result = runner.invoke(challenge, ["starter-kit", "rep-counting", "--out", str(tmp_path / "kit.zip")])
     assert result.exit_code == 0, result.output
     assert "rep-counting/solution/counter.py" in zipfile.ZipFile(tmp_path / "kit.zip").namelist()
-    result = runner.invoke(challenge, ["build-builtin", str(tmp_path / "out"), "--slug", "rep-counting",
-                                       "--hidden-seed", "5"])
+    result = runner.invoke(
+        challenge, ["build-builtin", str(tmp_path / "out"), "--slug", "rep-counting", "--hidden-seed", "5"]
+    )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out" / "rep-counting" / "hidden" / "labels.json").is_file()
     again = runner.invoke(challenge, ["build-builtin", str(tmp_path / "out"), "--slug", "rep-counting"])
@@ -94,8 +97,13 @@ def test_worker_process_runs_jobs_and_recovers_a_dead_workers_job(tmp_path, bund
     env = {**os.environ, "SMARTTOUCH_INSTANCE_PATH": str(instance)}
     env.pop("SMARTTOUCH_REDIS_URL", None)
     time.sleep(0.1)
-    proc = subprocess.Popen([sys.executable, "-m", "smarttouch", "worker", "--workers", "2"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "smarttouch", "worker", "--workers", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         done = wait_for(lambda: all(queue.store.get(j)["state"] == "scored" for j in (orphan, fresh)), 60)
     finally:

@@ -33,7 +33,9 @@ def test_scored_on_both_splits_with_details_only_for_public(tmp_path, challenge,
 
 
 def test_wrong_predictions_score_lower(tmp_path, challenge, sandbox):
-    sol = make_solution(tmp_path / "sol", "class Solution:\n    def analyze(self, r):\n        return {'reps': 2}\n")
+    sol = make_solution(
+        tmp_path / "sol", "class Solution:\n    def analyze(self, r):\n        return {'reps': 2}\n"
+    )
     result = evaluate_solution(sol, challenge, sandbox=sandbox, splits=("hidden",))
     labels = [v["reps"] for v in challenge.split("hidden").labels().values()]
     assert result.scores["hidden"]["exact_rate"] == pytest.approx(np.mean(np.array(labels) == 2))
@@ -113,8 +115,9 @@ def test_starter_kit_has_public_data_and_template_but_no_hidden(rep_counting, tm
     assert "rep-counting/README.md" in names
     assert sum(n.startswith("rep-counting/public/recordings/") for n in names) == 20
     local = load_bundle(tmp_path / "kit" / "rep-counting", require_hidden=False)
-    result = evaluate_solution(tmp_path / "kit" / "rep-counting" / "solution", local,
-                               sandbox=sandbox, splits=("public",))
+    result = evaluate_solution(
+        tmp_path / "kit" / "rep-counting" / "solution", local, sandbox=sandbox, splits=("public",)
+    )
     assert result.status == "scored", result.message
     assert result.scores["public"]["exact_rate"] > 0.5
 

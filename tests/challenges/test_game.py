@@ -60,8 +60,9 @@ def test_game_that_ignores_repetitions_scores_zero(tmp_path, game_challenge, san
     def snapshot(self):
         return {}
 """
-    result = evaluate_solution(game_solution(tmp_path, body), game_challenge, sandbox=sandbox,
-                               splits=("hidden",))
+    result = evaluate_solution(
+        game_solution(tmp_path, body), game_challenge, sandbox=sandbox, splits=("hidden",)
+    )
     assert result.status == "scored", result.message
     assert result.scores["hidden"]["rep_exact_rate"] == 0.0
     assert result.scores["hidden"]["rep_mae"] == 2.0
@@ -88,14 +89,20 @@ def test_crashing_game(tmp_path, game_challenge, sandbox):
     def draw(self, surface):
         pass
 """
-    result = evaluate_solution(game_solution(tmp_path, body), game_challenge, sandbox=sandbox, splits=("hidden",))
+    result = evaluate_solution(
+        game_solution(tmp_path, body), game_challenge, sandbox=sandbox, splits=("hidden",)
+    )
     assert result.failure_reason == "crashed"
     assert "ZeroDivisionError" in result.message
 
 
 def test_not_a_game(tmp_path, game_challenge, sandbox):
-    sol = make_solution(tmp_path / "g", "class Solution:\n    def update(self, c, dt):\n        return []\n",
-                        challenge="test-game", kind="game")
+    sol = make_solution(
+        tmp_path / "g",
+        "class Solution:\n    def update(self, c, dt):\n        return []\n",
+        challenge="test-game",
+        kind="game",
+    )
     result = evaluate_solution(sol, game_challenge, sandbox=sandbox, splits=("public",))
     assert result.failure_reason == "crashed"
     assert "not a SmartTouch game" in result.message and "info" in result.message
@@ -105,8 +112,13 @@ def test_screenshot_files_are_checked(game_challenge):
     evaluator = GameEvaluator(game_challenge)
     png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"0" * 10).decode()
     assert evaluator.artifacts({"files": {"a-play.png": png}}) == {"a-play.png": base64.b64decode(png)}
-    for files in ({"../x.png": png}, {"a.exe": png}, {"a.png": base64.b64encode(b"GIF89a").decode()},
-                  {"a.png": "not base64!"}, {f"{i}.png": png for i in range(13)}):
+    for files in (
+        {"../x.png": png},
+        {"a.exe": png},
+        {"a.png": base64.b64encode(b"GIF89a").decode()},
+        {"a.png": "not base64!"},
+        {f"{i}.png": png for i in range(13)},
+    ):
         with pytest.raises(InvalidOutput):
             evaluator.artifacts({"files": files})
 

@@ -20,8 +20,15 @@ SECRET = "s3cr3t-d0-not-leak-7f1c"
 @pytest.fixture(scope="module")
 def tight(tmp_path_factory):
     """A bundle with short limits, so runaway solutions end fast."""
-    root = make_bundle(tmp_path_factory.mktemp("tight") / "test-reps", n_public=1, n_hidden=1,
-                       wall_s=4, cpu_s=2, memory_mb=512, output_kb=16)
+    root = make_bundle(
+        tmp_path_factory.mktemp("tight") / "test-reps",
+        n_public=1,
+        n_hidden=1,
+        wall_s=4,
+        cpu_s=2,
+        memory_mb=512,
+        output_kb=16,
+    )
     return load_bundle(root)
 
 
@@ -100,8 +107,13 @@ def test_labels_db_secret_and_other_submissions_are_invisible(tmp_path, tight, s
     (instance / "secret_key").write_text(SECRET)
     (instance / "smarttouch.db").write_text(SECRET + "-db")
     other = make_solution(tmp_path / "other-submission", f"# {SECRET}-code\nclass Solution: pass\n")
-    targets = [str(tight.root / "hidden" / "labels.json"), str(instance / "secret_key"),
-               str(instance / "smarttouch.db"), str(other / "solution.py"), "/work/main/instance/secret_key"]
+    targets = [
+        str(tight.root / "hidden" / "labels.json"),
+        str(instance / "secret_key"),
+        str(instance / "smarttouch.db"),
+        str(other / "solution.py"),
+        "/work/main/instance/secret_key",
+    ]
     code = f"""
     import os
     TARGETS = {targets!r}
@@ -235,23 +247,43 @@ def test_disk_filling_stays_in_private_tmp(tmp_path, tight, sandbox):
     assert "file size" in result.message
 
 
-@pytest.mark.parametrize(("code", "reason", "words"), [
-    ("class Solution:\n    def analyze(self, recording):\n        return {'reps': 'three'}\n",
-     "invalid_output", "must be an integer"),
-    ("class Solution:\n    def analyze(self, recording):\n        return {'count': 3}\n",
-     "invalid_output", "unknown key"),
-    ("class Solution:\n    def analyze(self, recording):\n        return {'reps': float('nan')}\n",
-     "invalid_output", "not plain JSON"),
-    ("class Solution:\n    def analyze(self, recording):\n        return [3]\n",
-     "invalid_output", "must return a dict"),
-    ("class Solution:\n    def analyze(self, recording):\n        raise ValueError('boom')\n",
-     "crashed", "ValueError: boom"),
-    ("import sys\nclass Solution:\n    def analyze(self, recording):\n        sys.exit(0)\n",
-     "crashed", "sys.exit"),
-    ("import torch_does_not_exist\nclass Solution:\n    pass\n",
-     "forbidden", "import failed"),
-    ("class Other:\n    pass\n", "crashed", "has no attribute 'Solution'"),
-])
+@pytest.mark.parametrize(
+    ("code", "reason", "words"),
+    [
+        (
+            "class Solution:\n    def analyze(self, recording):\n        return {'reps': 'three'}\n",
+            "invalid_output",
+            "must be an integer",
+        ),
+        (
+            "class Solution:\n    def analyze(self, recording):\n        return {'count': 3}\n",
+            "invalid_output",
+            "unknown key",
+        ),
+        (
+            "class Solution:\n    def analyze(self, recording):\n        return {'reps': float('nan')}\n",
+            "invalid_output",
+            "not plain JSON",
+        ),
+        (
+            "class Solution:\n    def analyze(self, recording):\n        return [3]\n",
+            "invalid_output",
+            "must return a dict",
+        ),
+        (
+            "class Solution:\n    def analyze(self, recording):\n        raise ValueError('boom')\n",
+            "crashed",
+            "ValueError: boom",
+        ),
+        (
+            "import sys\nclass Solution:\n    def analyze(self, recording):\n        sys.exit(0)\n",
+            "crashed",
+            "sys.exit",
+        ),
+        ("import torch_does_not_exist\nclass Solution:\n    pass\n", "forbidden", "import failed"),
+        ("class Other:\n    pass\n", "crashed", "has no attribute 'Solution'"),
+    ],
+)
 def test_bad_solutions_get_precise_reasons(tmp_path, tight, sandbox, code, reason, words):
     result = run(tmp_path, tight, sandbox, code)
     assert result.failure_reason == reason, result.message
@@ -263,8 +295,10 @@ def test_zip_with_parent_path_is_rejected(tmp_path, tight, sandbox):
 
     archive = tmp_path / "evil.zip"
     with zipfile.ZipFile(archive, "w") as zf:
-        zf.writestr("solution.toml", '[solution]\nname="x"\nchallenge="test-reps"\nkind="analyzer"\n'
-                                     'entrypoint="solution:Solution"\n')
+        zf.writestr(
+            "solution.toml",
+            '[solution]\nname="x"\nchallenge="test-reps"\nkind="analyzer"\nentrypoint="solution:Solution"\n',
+        )
         zf.writestr("solution.py", "class Solution: pass\n")
         zf.writestr("../../escaped.py", "owned = True\n")
     result = evaluate_solution(archive, tight, sandbox=sandbox, splits=("hidden",))

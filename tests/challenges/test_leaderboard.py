@@ -6,30 +6,46 @@ import datetime as dt
 
 from smarttouch.challenges.leaderboard import Entry, leaderboard, submissions_left
 
-T0 = dt.datetime(2026, 6, 1, 12, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)
 
 
 def entry(solution, exact, mae, minutes=0, split="public", reference=False, sub=None):
-    return Entry(solution, sub or f"{solution}-{exact}-{mae}", T0 + dt.timedelta(minutes=minutes),
-                 {split: {"exact_rate": exact, "mae": mae}}, reference)
+    return Entry(
+        solution,
+        sub or f"{solution}-{exact}-{mae}",
+        T0 + dt.timedelta(minutes=minutes),
+        {split: {"exact_rate": exact, "mae": mae}},
+        reference,
+    )
 
 
 def test_best_submission_per_solution_ranked_by_primary_then_secondary(challenge):
-    rows = leaderboard(challenge, [
-        entry("alice", 0.6, 1.0), entry("alice", 0.9, 0.5, minutes=5),
-        entry("bob", 0.9, 0.2, minutes=9),
-        entry("carol", 0.9, 0.2, minutes=1),
-        entry("peak counter", 0.3, 9.0, reference=True),
-        entry("dave", 1.0, 0.0, split="hidden"),
-    ], now=T0)
+    rows = leaderboard(
+        challenge,
+        [
+            entry("alice", 0.6, 1.0),
+            entry("alice", 0.9, 0.5, minutes=5),
+            entry("bob", 0.9, 0.2, minutes=9),
+            entry("carol", 0.9, 0.2, minutes=1),
+            entry("peak counter", 0.3, 9.0, reference=True),
+            entry("dave", 1.0, 0.0, split="hidden"),
+        ],
+        now=T0,
+    )
     assert [(r.rank, r.entry.solution) for r in rows] == [
-        (1, "carol"), (2, "bob"), (3, "alice"), (None, "peak counter")]
+        (1, "carol"),
+        (2, "bob"),
+        (3, "alice"),
+        (None, "peak counter"),
+    ]
     assert rows[2].values == {"exact_rate": 0.9, "mae": 0.5}
 
 
 def test_hidden_split_ranks_after_close(challenge):
-    closed = dt.datetime(2031, 1, 1, tzinfo=dt.timezone.utc)
-    rows = leaderboard(challenge, [entry("alice", 0.9, 0.5), entry("dave", 1.0, 0.0, split="hidden")], now=closed)
+    closed = dt.datetime(2031, 1, 1, tzinfo=dt.UTC)
+    rows = leaderboard(
+        challenge, [entry("alice", 0.9, 0.5), entry("dave", 1.0, 0.0, split="hidden")], now=closed
+    )
     assert [r.entry.solution for r in rows] == ["dave"]
 
 

@@ -21,8 +21,7 @@ def _mount_order(args: list[str]) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("identity", ["setuid", "userns"])
-def test_runtime_under_tmp_is_bound_after_the_private_tmp(monkeypatch, tmp_path: Path,
-                                                          identity: str) -> None:
+def test_runtime_under_tmp_is_bound_after_the_private_tmp(monkeypatch, tmp_path: Path, identity: str) -> None:
     venv = "/tmp/ci-checkout/.venv"
     monkeypatch.setattr(sandbox_mod, "_runtime_binds", lambda: [(venv, venv)])
     box = sandbox_mod.Sandbox(bwrap="/usr/bin/true", identity=identity)

@@ -15,17 +15,23 @@ def test_valid_predictions_pass():
     assert validate_predictions(preds, ["a", "b"], FIELDS) == preds
 
 
-@pytest.mark.parametrize(("preds", "words"), [
-    ({"a": {"reps": 3, "rom_deg": 1.0}}, "no prediction for 1 recording(s), e.g. b"),
-    ({"a": {"reps": 3, "rom_deg": 1.0}, "b": {"reps": 1, "rom_deg": 1.0}, "c": {}}, "unknown recording"),
-    ({"a": {"reps": True, "rom_deg": 1.0}, "b": {}}, "recording a, field 'reps': must be an integer, got True"),
-    ({"a": {"reps": 3.0, "rom_deg": 1.0}, "b": {}}, "must be an integer, got 3.0"),
-    ({"a": {"reps": -1, "rom_deg": 1.0}, "b": {}}, "must be >= 0"),
-    ({"a": {"reps": 1, "rom_deg": 181}, "b": {}}, "must be <= 180"),
-    ({"a": {"reps": 1}, "b": {}}, "missing key 'rom_deg'"),
-    ({"a": "3", "b": {}}, "must return a dict"),
-    ([1, 2], "must map recording ids"),
-])
+@pytest.mark.parametrize(
+    ("preds", "words"),
+    [
+        ({"a": {"reps": 3, "rom_deg": 1.0}}, "no prediction for 1 recording(s), e.g. b"),
+        ({"a": {"reps": 3, "rom_deg": 1.0}, "b": {"reps": 1, "rom_deg": 1.0}, "c": {}}, "unknown recording"),
+        (
+            {"a": {"reps": True, "rom_deg": 1.0}, "b": {}},
+            "recording a, field 'reps': must be an integer, got True",
+        ),
+        ({"a": {"reps": 3.0, "rom_deg": 1.0}, "b": {}}, "must be an integer, got 3.0"),
+        ({"a": {"reps": -1, "rom_deg": 1.0}, "b": {}}, "must be >= 0"),
+        ({"a": {"reps": 1, "rom_deg": 181}, "b": {}}, "must be <= 180"),
+        ({"a": {"reps": 1}, "b": {}}, "missing key 'rom_deg'"),
+        ({"a": "3", "b": {}}, "must return a dict"),
+        ([1, 2], "must map recording ids"),
+    ],
+)
 def test_invalid_predictions_are_named(preds, words):
     with pytest.raises(InvalidOutput) as info:
         validate_predictions(preds, ["a", "b"], FIELDS)

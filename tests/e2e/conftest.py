@@ -61,8 +61,9 @@ class Gate:
         self._release.set()
 
     def __call__(self, environ: dict, start_response: Any) -> Any:
-        upload = (environ.get("REQUEST_METHOD") == "POST"
-                  and environ.get("PATH_INFO", "").endswith("/api/v1/sessions"))
+        upload = environ.get("REQUEST_METHOD") == "POST" and environ.get("PATH_INFO", "").endswith(
+            "/api/v1/sessions"
+        )
         if not (self.hold and upload):
             return self.app(environ, start_response)
         captured: list[Any] = []
@@ -89,11 +90,10 @@ class HubServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "HubServer":
+    def start(self) -> HubServer:
         import waitress.server
 
-        self._server = waitress.server.create_server(self.app, host="127.0.0.1", port=self.port,
-                                                     threads=4)
+        self._server = waitress.server.create_server(self.app, host="127.0.0.1", port=self.port, threads=4)
         self.port = self._server.effective_port
         self._stop = threading.Event()
         server, stop = self._server, self._stop

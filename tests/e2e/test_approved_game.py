@@ -61,9 +61,17 @@ def _assign_and_pair(hub_app, factories, activity_id: int) -> tuple[str, object]
     patient = factories.patient(therapist)
     with Session(get_engine(hub_app)) as s:
         data = plans.validate_assignment(
-            activity_id=activity_id, movement="shoulder_flexion", target_rom_deg=80.0,
-            max_rom_deg=120.0, reps=3, sets=1, sessions_per_week=5, difficulty=2,
-            start_date=date.today() - timedelta(days=1), therapist_note="Kite, slowly")
+            activity_id=activity_id,
+            movement="shoulder_flexion",
+            target_rom_deg=80.0,
+            max_rom_deg=120.0,
+            reps=3,
+            sets=1,
+            sessions_per_week=5,
+            difficulty=2,
+            start_date=date.today() - timedelta(days=1),
+            therapist_note="Kite, slowly",
+        )
         plans.create_assignment(s, therapist=therapist, patient=patient, data=data)
         code, _ = devices.create_pairing_code(s, actor=therapist, patient_id=patient.id)
     return code, patient
@@ -75,14 +83,13 @@ def _cached_games() -> list[Path]:
 
 
 @pytest.mark.slow
-def test_approved_game_goes_from_challenge_to_patient_and_back(hub, hub_app, factories, tmp_path,
-                                                               small_reach_challenge, sandbox_ok):
+def test_approved_game_goes_from_challenge_to_patient_and_back(
+    hub, hub_app, factories, tmp_path, small_reach_challenge, sandbox_ok
+):
     blobs = get_blobstore(hub_app)
     with Session(get_engine(hub_app), expire_on_commit=False) as s:
-        challenge = challenge_import.import_builtin(s, slug=SLUG, blobs=blobs,
-                                                    hidden_seed=5).challenge
-        kit = challenge_import.starter_kit(challenge, blobs=blobs,
-                                           instance_path=hub_app.instance_path)
+        challenge = challenge_import.import_builtin(s, slug=SLUG, blobs=blobs, hidden_seed=5).challenge
+        kit = challenge_import.starter_kit(challenge, blobs=blobs, instance_path=hub_app.instance_path)
     zipfile.ZipFile(kit).extractall(tmp_path / "kit")
     starter = next((tmp_path / "kit").rglob("solution.toml")).parent
 
@@ -90,8 +97,7 @@ def test_approved_game_goes_from_challenge_to_patient_and_back(hub, hub_app, fac
     with Session(get_engine(hub_app)) as s:
         token = api_tokens.create_token(s, user=developer, label="cli")[0]
     runner = CliRunner()
-    submitted = runner.invoke(main, ["challenge", "submit", str(starter), "--hub", hub.url,
-                                     "--token", token])
+    submitted = runner.invoke(main, ["challenge", "submit", str(starter), "--hub", hub.url, "--token", token])
     assert submitted.exit_code == 0, submitted.output
     sid = int(re.search(r"submission #(\d+): queued", submitted.output).group(1))
     [job] = run_queued(hub_app)  # the worker's evaluation, in this process (sandboxed)
@@ -101,8 +107,12 @@ def test_approved_game_goes_from_challenge_to_patient_and_back(hub, hub_app, fac
     web = hub_app.test_client()
     assert login(web, reviewer.email).status_code == 302
     url = f"/review/submissions/{sid}"
-    assert web.post(url, data={"csrf_token": csrf_token(web, url), "decision": "approved",
-                               "note": ""}).status_code == 302
+    assert (
+        web.post(
+            url, data={"csrf_token": csrf_token(web, url), "decision": "approved", "note": ""}
+        ).status_code
+        == 302
+    )
     with Session(get_engine(hub_app)) as s:
         review = s.exec(select(Review)).one()
         activity = s.exec(select(Activity).where(Activity.submission_id == sid)).one()
@@ -129,8 +139,7 @@ def test_approved_game_goes_from_challenge_to_patient_and_back(hub, hub_app, fac
     hub.stop()  # offline: the cached plan and the cached, re-verified game still play
     offline = runner.invoke(main, [*PLAY[:-1], "1"])
     assert offline.exit_code == 0, offline.output
-    assert "offline" in offline.output and "will be uploaded when the hub is reachable" in \
-        offline.output
+    assert "offline" in offline.output and "will be uploaded when the hub is reachable" in offline.output
     hub.start()
     assert runner.invoke(main, ["outbox", "--upload"]).exit_code == 0
     with Session(get_engine(hub_app)) as s:
@@ -142,8 +151,9 @@ def _approved_game_assigned(hub, hub_app, factories, tmp_path) -> tuple[str, str
     a patient whose computer is paired; returns (activity key, code sha256)."""
     shutil.copytree(TEMPLATE, tmp_path / "game")
     sha = get_blobstore(hub_app).put(archive_of(tmp_path / "game"))
-    activity = factories.activity("solution-501", source="solution", code_sha256=sha,
-                                  title="Kite", movements=["shoulder_flexion"])
+    activity = factories.activity(
+        "solution-501", source="solution", code_sha256=sha, title="Kite", movements=["shoulder_flexion"]
+    )
     code, _ = _assign_and_pair(hub_app, factories, activity.id)
     assert CliRunner().invoke(main, ["pair", "--hub", hub.url, code]).exit_code == 0
     return activity.key, sha
@@ -153,16 +163,18 @@ def _nothing_played(hub_app) -> None:
     with Session(get_engine(hub_app)) as s:
         assert s.exec(select(ExerciseSession)).all() == []
     assert Outbox(ClientStore().outbox_path).counts().get("pending", 0) == 0
-    assert not (ClientStore().data_dir / "sessions").exists() or \
-        not list((ClientStore().data_dir / "sessions").iterdir())
+    assert not (ClientStore().data_dir / "sessions").exists() or not list(
+        (ClientStore().data_dir / "sessions").iterdir()
+    )
 
 
 def test_a_cache_edited_after_verification_is_refused(hub, hub_app, factories, tmp_path):
     key, sha = _approved_game_assigned(hub, hub_app, factories, tmp_path)
     from smarttouch.platform.client.packages import fetch_package
 
-    package = fetch_package(hub.url, ClientStore().load_link().token, key, sha,
-                            cache_root=ClientStore().game_cache_path)
+    package = fetch_package(
+        hub.url, ClientStore().load_link().token, key, sha, cache_root=ClientStore().game_cache_path
+    )
     (package.folder / "reach.py").write_text("import os\nos.system('echo pwned')\n")
 
     refused = CliRunner().invoke(main, PLAY)
@@ -178,11 +190,13 @@ def test_bytes_that_do_not_hash_to_the_plan_are_refused(hub, hub_app, factories,
     # the hub's stored package is swapped for other code (its key still says the old hash)
     other = io.BytesIO()
     with zipfile.ZipFile(other, "w") as zf:
-        zf.writestr("solution.toml", '[solution]\nname = "x"\nchallenge = "shoulder-reach-game"\n'
-                                     'kind = "game"\nentrypoint = "reach:ReachGame"\n')
+        zf.writestr(
+            "solution.toml",
+            '[solution]\nname = "x"\nchallenge = "shoulder-reach-game"\n'
+            'kind = "game"\nentrypoint = "reach:ReachGame"\n',
+        )
         zf.writestr("reach.py", "raise SystemExit('this must never run')\n")
-    blob = next(p for p in Path(hub_app.config["BLOB_PATH"]).rglob("*")
-                if p.is_file() and sha in p.name)
+    blob = next(p for p in Path(hub_app.config["BLOB_PATH"]).rglob("*") if p.is_file() and sha in p.name)
     blob.write_bytes(other.getvalue())
     assert hashlib.sha256(blob.read_bytes()).hexdigest() != sha
 

@@ -45,11 +45,23 @@ def queue_one(link, assignment, outbox: Outbox) -> str:
     from datetime import UTC, datetime
 
     session_id = str(uuid.uuid4())
-    meta = {"session_id": session_id, "assignment_id": assignment.id, "game": "balloons",
-            "movement": "shoulder_flexion", "started_at": datetime.now(UTC).isoformat(),
-            "quit_reason": "completed", "reps": 4, "sample_rate_hz": 100.0}
-    outbox.add(session_id, hub_url=link.hub_url, metadata=dumps_metadata(meta),
-               recording=recording_bytes(), summary="balloons 4 reps")
+    meta = {
+        "session_id": session_id,
+        "assignment_id": assignment.id,
+        "game": "balloons",
+        "movement": "shoulder_flexion",
+        "started_at": datetime.now(UTC).isoformat(),
+        "quit_reason": "completed",
+        "reps": 4,
+        "sample_rate_hz": 100.0,
+    }
+    outbox.add(
+        session_id,
+        hub_url=link.hub_url,
+        metadata=dumps_metadata(meta),
+        recording=recording_bytes(),
+        summary="balloons 4 reps",
+    )
     return session_id
 
 
@@ -98,12 +110,25 @@ def test_hub_dying_after_storing_but_before_answering(hub, hub_app, factories):
 
 
 def _spawn_play(tmp_path: Path, name: str) -> subprocess.Popen:
-    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy",
-           "PYTHONUNBUFFERED": "1"}
-    log = open(tmp_path / f"{name}.log", "w")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen([sys.executable, "-m", "smarttouch.cli", "play", "--headless",
-                             "--sensor", "sim", "--no-sound", "--upload-wait", "60"],
-                            env=env, stdout=log, stderr=subprocess.STDOUT)
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy", "PYTHONUNBUFFERED": "1"}
+    log = open(tmp_path / f"{name}.log", "w")
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "smarttouch.cli",
+            "play",
+            "--headless",
+            "--sensor",
+            "sim",
+            "--no-sound",
+            "--upload-wait",
+            "60",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
 
 
 def _wait_for(predicate, timeout_s: float, proc: subprocess.Popen, what: str) -> None:
@@ -129,8 +154,7 @@ def _outbox_rows(path: Path) -> list[tuple[str, str]]:
 
 
 @pytest.mark.slow
-def test_client_killed_around_the_upload_sends_each_session_once(hub, hub_app, factories,
-                                                                 tmp_path):
+def test_client_killed_around_the_upload_sends_each_session_once(hub, hub_app, factories, tmp_path):
     pair_cli(hub, hub_app, factories)
     store = ClientStore()
 
@@ -142,14 +166,18 @@ def test_client_killed_around_the_upload_sends_each_session_once(hub, hub_app, f
     proc.wait()
     hub.gate.release()
     hub.gate.hold = False
-    (first, status), = _outbox_rows(store.outbox_path)
+    ((first, status),) = _outbox_rows(store.outbox_path)
     assert status == "pending"  # the client never learnt that the hub has it
 
     # 2. killed right after writing the outbox, while the hub is down (the plan is cached)
     hub.stop()
     proc = _spawn_play(tmp_path, "second")
-    _wait_for(lambda: len(_outbox_rows(store.outbox_path)) == 2, 120, proc,
-              "the second session was written to the outbox")
+    _wait_for(
+        lambda: len(_outbox_rows(store.outbox_path)) == 2,
+        120,
+        proc,
+        "the second session was written to the outbox",
+    )
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert [s.client_uuid for s in hub_sessions(hub_app)] == [first]
@@ -160,6 +188,7 @@ def test_client_killed_around_the_upload_sends_each_session_once(hub, hub_app, f
     assert result.exit_code == 0, result.output
     assert "uploaded 2" in result.output
     assert sorted(s.client_uuid for s in hub_sessions(hub_app)) == sorted(
-        sid for sid, _ in _outbox_rows(store.outbox_path))
+        sid for sid, _ in _outbox_rows(store.outbox_path)
+    )
     assert {st for _, st in _outbox_rows(store.outbox_path)} == {"sent"}
     assert "every session is on the hub" in CliRunner().invoke(main, ["outbox"]).output

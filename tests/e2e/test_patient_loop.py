@@ -32,17 +32,24 @@ def assign_and_pair(hub_app, factories, *, reps: int = 3) -> tuple[str, object]:
     with Session(get_engine(hub_app)) as s:
         balloons = catalogue.get_activity_by_key(s, key="balloons")
         data = plans.validate_assignment(
-            activity_id=balloons.id, movement="shoulder_flexion", target_rom_deg=TARGET_ROM_DEG,
-            max_rom_deg=110.0, reps=reps, sets=1, sessions_per_week=5, difficulty=2,
-            start_date=date.today() - timedelta(days=1), therapist_note="Arm up slowly")
+            activity_id=balloons.id,
+            movement="shoulder_flexion",
+            target_rom_deg=TARGET_ROM_DEG,
+            max_rom_deg=110.0,
+            reps=reps,
+            sets=1,
+            sessions_per_week=5,
+            difficulty=2,
+            start_date=date.today() - timedelta(days=1),
+            therapist_note="Arm up slowly",
+        )
         plans.create_assignment(s, therapist=therapist, patient=patient, data=data)
         code, _ = devices.create_pairing_code(s, actor=therapist, patient_id=patient.id)
     return code, patient
 
 
 @pytest.mark.slow
-def test_pair_play_with_the_virtual_wearable_and_see_it_scored_on_the_hub(hub, hub_app,
-                                                                           factories):
+def test_pair_play_with_the_virtual_wearable_and_see_it_scored_on_the_hub(hub, hub_app, factories):
     code, patient = assign_and_pair(hub_app, factories)
     runner = CliRunner()
     paired = runner.invoke(main, ["pair", "--hub", hub.url + "/", code, "--label", "home pc"])
@@ -51,8 +58,20 @@ def test_pair_play_with_the_virtual_wearable_and_see_it_scored_on_the_hub(hub, h
     assert stat.S_IMODE(store.link_path.stat().st_mode) == 0o600
     assert store.load_link().patient_code == patient.code
 
-    played = runner.invoke(main, ["play", "--headless", "--duration", "90", "--no-sound",
-                                  "--sensor", "virtual:smarttouch-imu", "--upload-wait", "30"])
+    played = runner.invoke(
+        main,
+        [
+            "play",
+            "--headless",
+            "--duration",
+            "90",
+            "--no-sound",
+            "--sensor",
+            "virtual:smarttouch-imu",
+            "--upload-wait",
+            "30",
+        ],
+    )
     assert played.exit_code == 0, played.output
     assert "Uploaded to the hub" in played.output, played.output
     assert "ended: completed" in played.output
@@ -66,15 +85,22 @@ def test_pair_play_with_the_virtual_wearable_and_see_it_scored_on_the_hub(hub, h
     # the hub counts every repetition in the recording: the calibration one too
     assert game_reps <= metrics.reps <= game_reps + 2
 
-    recording = recording_from_bytes(BlobStore(hub_app.config["BLOB_PATH"]).get(
-        row.recording_sha256))
+    recording = recording_from_bytes(BlobStore(hub_app.config["BLOB_PATH"]).get(row.recording_sha256))
     offline = analyze(recording, movement="shoulder_flexion")
     assert metrics.rom_deg == pytest.approx(offline.rom_deg)  # hub == the scoring library
 
     # ground truth: the synthetic motion the virtual wearable streamed (seed 0, 80 deg)
-    truth = np.array(simulate("shoulder_flexion", reps=20, rom_deg=TARGET_ROM_DEG, tempo_s=3.0,
-                              seed=0, fs=recording.sample_rate_hz,
-                              with_mag=True).rep_rom_deg)
+    truth = np.array(
+        simulate(
+            "shoulder_flexion",
+            reps=20,
+            rom_deg=TARGET_ROM_DEG,
+            tempo_s=3.0,
+            seed=0,
+            fs=recording.sample_rate_hz,
+            with_mag=True,
+        ).rep_rom_deg
+    )
     hub_roms = np.array([r["rom_deg"] for r in metrics.per_rep])
     assert len(hub_roms) == metrics.reps
     assert np.all(np.min(np.abs(hub_roms[:, None] - truth[None, :]), axis=1) < 5.0)

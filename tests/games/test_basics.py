@@ -14,7 +14,9 @@ from smarttouch.games.targets import PlanTargets
 
 
 def test_targets_validate_and_round_trip() -> None:
-    t = PlanTargets(game="glider", movement="wrist_flexion", target_rom_deg=50, max_rom_deg=70, reps=8, sets=3, lang="it")
+    t = PlanTargets(
+        game="glider", movement="wrist_flexion", target_rom_deg=50, max_rom_deg=70, reps=8, sets=3, lang="it"
+    )
     assert t.total_reps == 24
     assert PlanTargets.from_dict({**t.to_dict(), "unknown": 1}) == t
     with pytest.raises(ValueError, match="exceeds the therapist's max_rom_deg"):

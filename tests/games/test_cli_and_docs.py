@@ -15,7 +15,6 @@ from smarttouch.games.runner import run_session
 from smarttouch.games.sensors import simulate_targets
 from smarttouch.games.session import SessionResult
 from smarttouch.games.targets import PlanTargets
-
 from tests.games.conftest import fast_options
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "game-protocol.md"
@@ -30,9 +29,30 @@ def test_help_lists_the_games() -> None:
 
 def test_headless_sim_session_is_saved(tmp_path) -> None:
     out = tmp_path / "out" / "session.json"
-    res = CliRunner().invoke(main, ["play", "--game", "glider", "--sensor", "sim", "--headless", "--duration", "30",
-                                    "--reps", "3", "--sets", "1", "--lang", "it", "--no-sound",
-                                    "--data-dir", str(tmp_path / "data"), "--json", str(out)])
+    res = CliRunner().invoke(
+        main,
+        [
+            "play",
+            "--game",
+            "glider",
+            "--sensor",
+            "sim",
+            "--headless",
+            "--duration",
+            "30",
+            "--reps",
+            "3",
+            "--sets",
+            "1",
+            "--lang",
+            "it",
+            "--no-sound",
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--json",
+            str(out),
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "glider:" in res.output and str(out) in res.output
     result = SessionResult.load(out)
@@ -47,8 +67,14 @@ def test_user_errors_are_one_line(tmp_path) -> None:
         (["play", "--game", "nope"], "unknown game 'nope'"),
         (["play", "--game", "balloons", "--sensor", "keyboard", "--headless"], "needs a window"),
         (["play", "--game", "balloons", "--sensor", "sim:flying"], "no movement 'flying'"),
-        (["play", "--game", "balloons", "--sensor", f"replay:{tmp_path / 'missing.npz'}", "--headless"], "no such recording"),
-        (["play", "--game", "balloons", "--rom", "130", "--max-rom", "100"], "exceeds the therapist's max_rom_deg"),
+        (
+            ["play", "--game", "balloons", "--sensor", f"replay:{tmp_path / 'missing.npz'}", "--headless"],
+            "no such recording",
+        ),
+        (
+            ["play", "--game", "balloons", "--rom", "130", "--max-rom", "100"],
+            "exceeds the therapist's max_rom_deg",
+        ),
     ]
     for args, message in cases:
         res = runner.invoke(main, args + ["--data-dir", str(tmp_path)])
@@ -62,10 +88,18 @@ def test_the_documented_example_game_plays_on_recorded_motion(tmp_path) -> None:
     cls = load_entrypoint("sunflower_doc:Sunflower", search_path=tmp_path)
     targets = PlanTargets(game="sunflower", movement="shoulder_flexion", reps=4, sets=1)
     sim = simulate_targets(targets, "shoulder_flexion", seed=5, duration_s=40)
-    result = run_session(targets, RecordingInput(sim.recording, "shoulder_flexion"), game=cls(),
-                         options=fast_options(draw_every=7, screenshot_dir=tmp_path / "shots", screenshot_scenes=True,
-                                              config=AppConfig(instructions_s=1.0, summary_hold_s=0.5)),
-                         data_dir=tmp_path)
+    result = run_session(
+        targets,
+        RecordingInput(sim.recording, "shoulder_flexion"),
+        game=cls(),
+        options=fast_options(
+            draw_every=7,
+            screenshot_dir=tmp_path / "shots",
+            screenshot_scenes=True,
+            config=AppConfig(instructions_s=1.0, summary_hold_s=0.5),
+        ),
+        data_dir=tmp_path,
+    )
     assert result.quit_reason == "completed" and result.reps == 4
     ends = [b for _, b in sim.rep_bounds]
     assert all(min(abs(e.t - b) for b in ends) < 0.5 for e in result.rep_events())

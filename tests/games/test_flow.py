@@ -11,15 +11,20 @@ from smarttouch.games.inputs import PositionInput
 from smarttouch.games.runner import run_session
 from smarttouch.games.stopmenu import menu_rects, stop_button_rect
 from smarttouch.games.targets import PlanTargets
-
 from tests.games.conftest import fast_options, rep_wave
 
 CANVAS = (1280, 720)
 
 
 def play(tmp_path, targets, device, **kw):
-    return run_session(targets, device, options=fast_options(**kw.pop("opts", {})), data_dir=tmp_path,
-                       controller_factory=kw.pop("controller_factory", lambda t: None), **kw)
+    return run_session(
+        targets,
+        device,
+        options=fast_options(**kw.pop("opts", {})),
+        data_dir=tmp_path,
+        controller_factory=kw.pop("controller_factory", lambda t: None),
+        **kw,
+    )
 
 
 def scenes(result) -> list[str]:
@@ -53,9 +58,15 @@ def test_every_rep_gets_sound_and_praise(tmp_path) -> None:
 
     pygame.font.init()
     targets = PlanTargets(game="balloons", reps=4, sets=1)
-    app = SessionApp(make_game("balloons"), targets, PositionInput(rep_wave(), 100.0),
-                     config=AppConfig(instructions_s=1.0, summary_hold_s=0.5), sound=SoundBank(enabled=False),
-                     history=History(tmp_path / "h.json"), controller_factory=lambda t: None)
+    app = SessionApp(
+        make_game("balloons"),
+        targets,
+        PositionInput(rep_wave(), 100.0),
+        config=AppConfig(instructions_s=1.0, summary_hold_s=0.5),
+        sound=SoundBank(enabled=False),
+        history=History(tmp_path / "h.json"),
+        controller_factory=lambda t: None,
+    )
     while not app.finished and app.now < 120:
         app.step(1 / 60)
     reps = [e for e in app.events if e.kind == "rep"]
@@ -71,7 +82,7 @@ def test_calibration_timeout_falls_back_to_the_target(tmp_path) -> None:
     device = PositionInput(lambda t: 0.05, rom_deg=100.0)  # the patient never moves
     cfg = AppConfig(instructions_s=1.0, summary_hold_s=0.5, calibration_timeout_s=5.0)
     result = play(tmp_path, targets, device, opts={"config": cfg, "duration_s": 12.0})
-    step = [e.data for e in result.events if e.kind == "calibration_step" and e.data["step"] == "max"][0]
+    step = next(e.data for e in result.events if e.kind == "calibration_step" and e.data["step"] == "max")
     assert step["outcome"] == "timeout_used_target"
     assert result.calibration["rom_max_deg"] == 70.0
     assert result.quit_reason == "time_limit"
@@ -150,7 +161,9 @@ def test_disconnected_sensor_pauses_then_ends_safely(tmp_path) -> None:
 def test_time_limit_and_preset_calibration(tmp_path) -> None:
     targets = PlanTargets(game="lantern", reps=50, sets=1)
     cfg = AppConfig(instructions_s=1.0, summary_hold_s=0.5, preset_rom_max_deg=88.0)
-    result = play(tmp_path, targets, PositionInput(rep_wave(), 100.0), opts={"config": cfg, "duration_s": 20.0})
+    result = play(
+        tmp_path, targets, PositionInput(rep_wave(), 100.0), opts={"config": cfg, "duration_s": 20.0}
+    )
     assert result.quit_reason == "time_limit"
     assert scenes(result)[:2] == ["instructions", "play"]
     assert result.calibration["preset"] is True and result.calibration["rom_max_deg"] == 88.0

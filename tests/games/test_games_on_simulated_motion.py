@@ -15,11 +15,10 @@ from smarttouch.games.registry import get_game
 from smarttouch.games.runner import run_session
 from smarttouch.games.sensors import simulate_targets
 from smarttouch.games.targets import PlanTargets
-
 from tests.games.conftest import fast_options
 
-MATCH_S = 0.5       # a game rep event and a true rep end this close are the same rep
-BOUNDARY_S = 1.5    # true reps ending this close to a scene change may land on either side
+MATCH_S = 0.5  # a game rep event and a true rep end this close are the same rep
+BOUNDARY_S = 1.5  # true reps ending this close to a scene change may land on either side
 ROM_TOL_DEG = 10.0
 
 
@@ -37,15 +36,32 @@ def play_windows(result) -> list[tuple[float, float]]:
 def test_game_rep_events_match_ground_truth(key, tmp_path, artifacts) -> None:
     info = get_game(key).info
     movement = info.movements[0]
-    targets = PlanTargets(game=key, movement=movement, target_rom_deg=info.rom_deg, max_rom_deg=info.max_rom_deg,
-                          reps=5, sets=3, rest_s=6.0, therapist_note="Move slowly and breathe.", lang="en")
+    targets = PlanTargets(
+        game=key,
+        movement=movement,
+        target_rom_deg=info.rom_deg,
+        max_rom_deg=info.max_rom_deg,
+        reps=5,
+        sets=3,
+        rest_s=6.0,
+        therapist_note="Move slowly and breathe.",
+        lang="en",
+    )
     sim = simulate_targets(targets, movement, seed=7, duration_s=60.0)
     device = RecordingInput(sim.recording, movement)
     for old in artifacts.glob(f"{key}-*.png"):
         old.unlink()
-    result = run_session(targets, device, options=fast_options(
-        duration_s=60.0, screenshot_dir=artifacts, screenshot_scenes=True,
-        config=AppConfig(instructions_s=3.0, summary_hold_s=1.5, seed=3)), data_dir=tmp_path)
+    result = run_session(
+        targets,
+        device,
+        options=fast_options(
+            duration_s=60.0,
+            screenshot_dir=artifacts,
+            screenshot_scenes=True,
+            config=AppConfig(instructions_s=3.0, summary_hold_s=1.5, seed=3),
+        ),
+        data_dir=tmp_path,
+    )
 
     assert result.recording is not None and result.recording.duration_s >= 59.0
     windows = play_windows(result)
@@ -57,7 +73,11 @@ def test_game_rep_events_match_ground_truth(key, tmp_path, artifacts) -> None:
     def near_boundary(t: float) -> bool:
         return any(abs(t - x) < BOUNDARY_S for w in windows for x in w)
 
-    truth = [(end, rom) for (start, end), rom in zip(sim.rep_bounds, sim.rep_rom_deg) if end <= result.recording.t[-1]]
+    truth = [
+        (end, rom)
+        for (start, end), rom in zip(sim.rep_bounds, sim.rep_rom_deg)
+        if end <= result.recording.t[-1]
+    ]
     reps = result.rep_events()
     assert len(reps) >= 6, f"{key}: only {len(reps)} reps in 60 s"
     used: set[int] = set()

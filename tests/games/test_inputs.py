@@ -29,7 +29,7 @@ def test_keyboard_preview_moves_with_the_arrow_key() -> None:
     kinds = [e.kind for s in states for e in s.events]
     assert kinds == ["started", "completed"] and states[-1].position == 0.0
     kb.handle_event(pygame.event.Event(pygame.MOUSEMOTION, pos=(10, 180), rel=(0, 0), buttons=(0, 0, 0)))
-    assert [kb.poll(3 + t / 60).position for t in range(1, 60)][-1 ] > 0.7
+    assert [kb.poll(3 + t / 60).position for t in range(1, 60)][-1] > 0.7
 
 
 def test_recording_input_feeds_every_sample_once_in_time_order() -> None:
@@ -60,7 +60,7 @@ class _FakeLiveSource:
     def poll(self):
         from smarttouch.sensors.types import ImuBatch
 
-        out, self.batches = self.batches[: self.per_poll], self.batches[self.per_poll:]
+        out, self.batches = self.batches[: self.per_poll], self.batches[self.per_poll :]
         return [ImuBatch(b.t + 1000.0, b.acc, b.gyr) for b in out]
 
     def stop(self) -> None:

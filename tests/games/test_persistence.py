@@ -16,7 +16,6 @@ from smarttouch.games.scenes.summary import summary_lines
 from smarttouch.games.sensors import simulate_targets
 from smarttouch.games.session import SessionFileError, SessionResult
 from smarttouch.games.targets import PlanTargets
-
 from tests.games.conftest import fast_options, rep_wave
 
 
@@ -24,9 +23,12 @@ from tests.games.conftest import fast_options, rep_wave
 def sim_result(tmp_path_factory) -> SessionResult:
     targets = PlanTargets(game="balloons", movement="shoulder_flexion", reps=4, sets=1)
     sim = simulate_targets(targets, "shoulder_flexion", seed=11, duration_s=40)
-    return run_session(targets, RecordingInput(sim.recording, "shoulder_flexion"),
-                       options=fast_options(config=AppConfig(instructions_s=1.0, summary_hold_s=0.5)),
-                       data_dir=tmp_path_factory.mktemp("data"))
+    return run_session(
+        targets,
+        RecordingInput(sim.recording, "shoulder_flexion"),
+        options=fast_options(config=AppConfig(instructions_s=1.0, summary_hold_s=0.5)),
+        data_dir=tmp_path_factory.mktemp("data"),
+    )
 
 
 def test_session_result_round_trips_with_its_recording(sim_result, tmp_path) -> None:
@@ -58,16 +60,28 @@ def test_a_damaged_pair_is_refused_with_a_clear_message(sim_result, tmp_path) ->
 
 def test_the_garden_keeps_growing_across_sessions(tmp_path) -> None:
     state = tmp_path / "garden" / "garden.json"
-    targets = PlanTargets(game="garden", movement="sit_to_stand", reps=4, sets=1, target_rom_deg=60, max_rom_deg=100)
+    targets = PlanTargets(
+        game="garden", movement="sit_to_stand", reps=4, sets=1, target_rom_deg=60, max_rom_deg=100
+    )
     opts = dict(config=AppConfig(instructions_s=1.0, summary_hold_s=0.5))
-    first = run_session(targets, PositionInput(rep_wave(), 90.0), game=Garden(state_path=state),
-                        options=fast_options(**opts), data_dir=tmp_path)
+    first = run_session(
+        targets,
+        PositionInput(rep_wave(), 90.0),
+        game=Garden(state_path=state),
+        options=fast_options(**opts),
+        data_dir=tmp_path,
+    )
     saved = json.loads(state.read_text())
     assert saved["total_reps"] == first.reps == 4
     grown = sum(saved["stages"])
     assert grown == sum(2 if e.data["success"] else 1 for e in first.rep_events())
-    second = run_session(targets, PositionInput(rep_wave(), 90.0), game=Garden(state_path=state),
-                         options=fast_options(**opts), data_dir=tmp_path)
+    second = run_session(
+        targets,
+        PositionInput(rep_wave(), 90.0),
+        game=Garden(state_path=state),
+        options=fast_options(**opts),
+        data_dir=tmp_path,
+    )
     again = json.loads(state.read_text())
     assert again["total_reps"] == 8 and sum(again["stages"]) > grown
     assert second.client_metrics["game_snapshot"]["garden_total_reps"] == 8
@@ -98,7 +112,12 @@ def test_streak_and_badges(tmp_path) -> None:
     assert "badge.first" in v1.badges and "badge.goal" in v1.badges
     h.add(HistoryEntry("2025-03-09", "balloons", 50, 85.0), today=date(2025, 3, 9))
     v3 = h.add(HistoryEntry("2025-03-10", "balloons", 45, 92.0, success_rate=0.95), today=today)
-    assert v3.streak_days == 3 and {"badge.streak3", "badge.reps100", "badge.best_rom", "badge.accurate"} <= set(v3.badges)
+    assert v3.streak_days == 3 and {
+        "badge.streak3",
+        "badge.reps100",
+        "badge.best_rom",
+        "badge.accurate",
+    } <= set(v3.badges)
     assert v3.previous.reps == 50 and [e.reps for e in v3.recent] == [10, 50, 45]
     assert History(tmp_path / "h.json").entries[-1].reps == 45  # persisted
 
@@ -113,8 +132,14 @@ def test_summary_speaks_plain_words_against_last_time(tmp_path) -> None:
         if app.scene.name == "summary" and not captured:
             captured["lines"] = [text for text, _ in summary_lines(app)]
 
-    run_session(targets, PositionInput(rep_wave(), 100.0), history=h, on_step=on_step,
-                options=fast_options(config=AppConfig(instructions_s=1.0, summary_hold_s=0.5)), data_dir=tmp_path)
+    run_session(
+        targets,
+        PositionInput(rep_wave(), 100.0),
+        history=h,
+        on_step=on_step,
+        options=fast_options(config=AppConfig(instructions_s=1.0, summary_hold_s=0.5)),
+        data_dir=tmp_path,
+    )
     lines = captured["lines"]
     assert lines[0] == "Oggi hai fatto 3 ripetizioni."
     assert lines[1] == "Sono 1 in più dell'ultima volta."

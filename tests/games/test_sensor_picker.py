@@ -10,15 +10,24 @@ import pytest
 
 from smarttouch.games.hub_play import PlayError, pick_sensor, scan_wearables
 from smarttouch.games.messages import CATALOGUE
-from smarttouch.games.scenes.sensor_picker import (KEYBOARD, QUIT, RESCAN, SensorPicker, layout,
-                                                   run_picker, signal_bars)
+from smarttouch.games.scenes.sensor_picker import (
+    KEYBOARD,
+    QUIT,
+    RESCAN,
+    SensorPicker,
+    layout,
+    run_picker,
+    signal_bars,
+)
 from smarttouch.platform.client import ClientStore
 from smarttouch.sensors.sources.ble import is_no_adapter_error
 
 SIZE = (1280, 720)
 ARTIFACT = Path(__file__).resolve().parents[2] / "test-artifacts" / "games" / "sensor-picker.png"
-ROWS = [("AA:BB:CC:DD:EE:01", "Thingy", -50, "thingy52-raw"),
-        ("AA:BB:CC:DD:EE:02", "SmartTouch IMU", -78, "smarttouch-imu")]
+ROWS = [
+    ("AA:BB:CC:DD:EE:01", "Thingy", -50, "thingy52-raw"),
+    ("AA:BB:CC:DD:EE:02", "SmartTouch IMU", -78, "smarttouch-imu"),
+]
 
 
 def key(k: int) -> pygame.event.Event:
@@ -46,8 +55,14 @@ def test_virtual_ble_scan_screen_and_screenshot():
         shots.append(picker.status)
         return [key(pygame.K_RETURN)]  # focus starts on the first (best) device
 
-    kind, row = run_picker(lambda: scan_wearables(2.0, virtual="thingy52-raw"), is_no_adapter_error,
-                           headless=True, screenshot=ARTIFACT, events=events, max_frames=2000)
+    kind, row = run_picker(
+        lambda: scan_wearables(2.0, virtual="thingy52-raw"),
+        is_no_adapter_error,
+        headless=True,
+        screenshot=ARTIFACT,
+        events=events,
+        max_frames=2000,
+    )
     assert shots == ["found"]
     assert kind == "device" and row[3] == "thingy52-raw"
     assert ARTIFACT.stat().st_size > 10_000
@@ -102,7 +117,9 @@ def test_mouse_click_and_hover():
     assert all(r.height >= 70 for r in rects)
     assert all(a.bottom < b.top for a, b in zip(rects, rects[1:]))  # no overlap
     assert all(pygame.Rect(0, 0, *SIZE).contains(r) for r in rects)
-    picker.handle_event(pygame.event.Event(pygame.MOUSEMOTION, pos=rects[2].center, rel=(0, 0), buttons=(0, 0, 0)), SIZE)
+    picker.handle_event(
+        pygame.event.Event(pygame.MOUSEMOTION, pos=rects[2].center, rel=(0, 0), buttons=(0, 0, 0)), SIZE
+    )
     assert picker.focus == 2
     click = pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=rects[3].center, button=1)
     assert picker.handle_event(click, SIZE) == (KEYBOARD, None)
@@ -123,14 +140,17 @@ def test_pick_sensor_uses_the_picker_and_choose_forces_it(tmp_path):
         seen.append(rows)
         return to_spec(rows[0])
 
-    assert pick_sensor(None, store, scan=lambda: ROWS, picker=picker) == \
-        "ble:AA:BB:CC:DD:EE:01:thingy52-raw"
+    assert pick_sensor(None, store, scan=lambda: ROWS, picker=picker) == "ble:AA:BB:CC:DD:EE:01:thingy52-raw"
     store.set_pref("sensor", "ble:EE:FF")
     assert pick_sensor(None, store, picker=picker) == "ble:EE:FF"  # remembered: no screen
-    assert pick_sensor("choose", store, scan=lambda: ROWS[1:], picker=picker) == \
-        "ble:AA:BB:CC:DD:EE:02:smarttouch-imu"
-    assert pick_sensor("choose:virtual:thingy52-raw", store, scan=lambda: ROWS, picker=picker) == \
-        "virtual:thingy52-raw"
+    assert (
+        pick_sensor("choose", store, scan=lambda: ROWS[1:], picker=picker)
+        == "ble:AA:BB:CC:DD:EE:02:smarttouch-imu"
+    )
+    assert (
+        pick_sensor("choose:virtual:thingy52-raw", store, scan=lambda: ROWS, picker=picker)
+        == "virtual:thingy52-raw"
+    )
     assert pick_sensor(None, store, picker=lambda s, t: "keyboard", scan=no_adapter) == "ble:EE:FF"
     with pytest.raises(PlayError, match="choose:virtual"):
         pick_sensor("choose:bogus", store, picker=picker)

@@ -12,8 +12,14 @@ import pytest
 from smarttouch.platform.testing import TEST_PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
 
 
@@ -34,16 +40,18 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def browser_page(browser: Any) -> Iterator[Any]:
     """A 1280x900 English page whose downloads are kept."""
-    context = browser.new_context(accept_downloads=True, locale="en-GB",
-                                  viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        accept_downloads=True, locale="en-GB", viewport={"width": 1280, "height": 900}
+    )
     try:
         yield context.new_page()
     finally:
         context.close()
 
 
-def login(page: Any, base: str, email: str, password: str = TEST_PASSWORD, *,
-          lands_on: str | None = None) -> None:
+def login(
+    page: Any, base: str, email: str, password: str = TEST_PASSWORD, *, lands_on: str | None = None
+) -> None:
     """Log in through the form; wait until the browser left /login (or reached ``lands_on``)."""
     page.goto(f"{base}/login")
     page.get_by_label("E-mail").fill(email)

@@ -22,8 +22,18 @@ from smarttouch.platform.models import Challenge, Submission
 from smarttouch.platform.services import challenge_import
 from tests.challenges.helpers import COUNTER, make_bundle, make_solution
 
-__all__ = ["COUNTER", "archive_of", "bundle_dir", "hub_challenge", "import_bundle",
-           "make_solution", "raw_zip", "run_queued", "sandbox_ok", "small_rep_counting"]
+__all__ = [
+    "COUNTER",
+    "archive_of",
+    "bundle_dir",
+    "hub_challenge",
+    "import_bundle",
+    "make_solution",
+    "raw_zip",
+    "run_queued",
+    "sandbox_ok",
+    "small_rep_counting",
+]
 
 
 @pytest.fixture(scope="session")
@@ -78,7 +88,7 @@ def raw_zip(entries: dict[str, bytes | str], *, symlinks: dict[str, str] | None 
             zf.writestr(name, data)
         for name, target in (symlinks or {}).items():
             info = zipfile.ZipInfo(name)
-            info.external_attr = (0o120777 << 16)
+            info.external_attr = 0o120777 << 16
             info.create_system = 3
             zf.writestr(info, target)
     return buf.getvalue()
@@ -88,6 +98,10 @@ def run_queued(app: Flask, queue: HubQueue | None = None) -> list[dict]:
     """Evaluate every queued submission in this process, as a worker would."""
     queue = queue or get_queue(app)
     with Session(get_engine(app)) as session:
-        ids = [s.id for s in session.exec(select(Submission).where(Submission.status == "queued")
-                                          .order_by(Submission.id))]
+        ids = [
+            s.id
+            for s in session.exec(
+                select(Submission).where(Submission.status == "queued").order_by(Submission.id)
+            )
+        ]
     return [run_job(str(i), queue.store, queue.execute, worker="test-worker") for i in ids]

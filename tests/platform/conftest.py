@@ -41,15 +41,20 @@ from sqlmodel import Session
 from smarttouch.platform import create_app, migrate
 from smarttouch.platform.config import SETTINGS
 from smarttouch.platform.db import get_engine, make_engine
-from smarttouch.platform.models import (Activity, Assignment, Challenge, ExerciseSession,
-                                        Patient, User)
+from smarttouch.platform.models import Activity, Assignment, Challenge, ExerciseSession, Patient, User
 from smarttouch.platform.services import catalogue
-from smarttouch.platform.testing import (TEST_PASSWORD, Factories, build_sqlite_template,
-                                         csrf_token, hub_config, login)
+from smarttouch.platform.testing import (
+    Factories,
+    build_sqlite_template,
+    hub_config,
+    login,
+)
 
 PG_ENV = "SMARTTOUCH_TEST_DATABASE_URL"
-PG_SKIP = (f"{PG_ENV} is not set: PostgreSQL variants skipped (CI sets it to "
-           "postgresql+psycopg://postgres@127.0.0.1:5432/test)")
+PG_SKIP = (
+    f"{PG_ENV} is not set: PostgreSQL variants skipped (CI sets it to "
+    "postgresql+psycopg://postgres@127.0.0.1:5432/test)"
+)
 
 
 # ------------------------------------------------------------------ environment
@@ -205,17 +210,18 @@ class Runner:
 
     def __init__(self, app: Flask) -> None:
         self.app = app
-        self.env = {"SMARTTOUCH_ENV": "testing",
-                    "SMARTTOUCH_INSTANCE_PATH": app.config["INSTANCE_PATH"],
-                    "SMARTTOUCH_DATABASE_URL": app.config["DATABASE_URL"],
-                    "SMARTTOUCH_SECRET_KEY": app.config["SECRET_KEY"],
-                    "SMARTTOUCH_ARGON2_PROFILE": "fast"}
+        self.env = {
+            "SMARTTOUCH_ENV": "testing",
+            "SMARTTOUCH_INSTANCE_PATH": app.config["INSTANCE_PATH"],
+            "SMARTTOUCH_DATABASE_URL": app.config["DATABASE_URL"],
+            "SMARTTOUCH_SECRET_KEY": app.config["SECRET_KEY"],
+            "SMARTTOUCH_ARGON2_PROFILE": "fast",
+        }
 
     def invoke(self, *args: str, input: str | None = None) -> Result:
         from smarttouch.cli import main
 
-        return CliRunner().invoke(main, list(args), input=input, env=self.env,
-                                  catch_exceptions=True)
+        return CliRunner().invoke(main, list(args), input=input, env=self.env, catch_exceptions=True)
 
 
 @pytest.fixture
@@ -229,8 +235,7 @@ def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
     built: list[Flask] = []
 
     def _make(database_url: str, **extra: Any) -> Flask:
-        application = create_app(hub_config(tmp_path / f"instance{len(built) + 2}",
-                                            database_url, **extra))
+        application = create_app(hub_config(tmp_path / f"instance{len(built) + 2}", database_url, **extra))
         built.append(application)
         return application
 

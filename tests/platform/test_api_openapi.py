@@ -14,17 +14,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (content_type_conformance,
-                                               response_schema_conformance,
-                                               status_code_conformance)
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 from sqlmodel import Session
 
 from smarttouch.platform.blobstore import get_blobstore
 from smarttouch.platform.db import get_engine
 from smarttouch.platform.services import api_tokens, submissions
 from smarttouch.platform.testing import Factories
-from tests.platform.challenge_support import (COUNTER, archive_of, bundle_dir,  # noqa: F401
-                                              import_bundle, make_solution)
+from tests.platform.challenge_support import COUNTER, archive_of, bundle_dir, import_bundle, make_solution  # noqa: F401
 
 from .client.apihelp import pair_patient
 
@@ -36,25 +37,36 @@ def test_one_document_lists_every_route_with_its_security(client, app):
     doc = client.get("/api/v1/openapi.json").get_json()
     assert doc["openapi"].startswith("3.1") and doc["servers"] == [{"url": "/api/v1"}]
     documented = {(path, method.upper()) for path, ops in doc["paths"].items() for method in ops}
-    routes = {(CONVERTER.sub(r"{\1}", str(r.rule).removeprefix("/api/v1")), m)
-              for r in app.url_map.iter_rules()
-              if r.endpoint.startswith(("api.", "challenge_api."))
-              and r.endpoint != "api.openapi_document"
-              for m in r.methods - {"HEAD", "OPTIONS"}}
+    routes = {
+        (CONVERTER.sub(r"{\1}", str(r.rule).removeprefix("/api/v1")), m)
+        for r in app.url_map.iter_rules()
+        if r.endpoint.startswith(("api.", "challenge_api.")) and r.endpoint != "api.openapi_document"
+        for m in r.methods - {"HEAD", "OPTIONS"}
+    }
     assert documented == routes
-    assert {"/challenges/{slug}/leaderboard", "/challenges/{slug}/submissions",
-            "/submissions/{submission_id}", "/activities/{key}/package", "/plan/today",
-            "/sessions"} <= set(doc["paths"])
+    assert {
+        "/challenges/{slug}/leaderboard",
+        "/challenges/{slug}/submissions",
+        "/submissions/{submission_id}",
+        "/activities/{key}/package",
+        "/plan/today",
+        "/sessions",
+    } <= set(doc["paths"])
     assert set(doc["components"]["securitySchemes"]) == {"deviceToken", "developerToken"}
     security = {(p, m): op["security"] for p, ops in doc["paths"].items() for m, op in ops.items()}
     assert security.pop(("/pair", "post")) == []
-    developer = {("/challenges/{slug}/leaderboard", "get"), ("/challenges/{slug}/submissions", "post"),
-                 ("/submissions/{submission_id}", "get")}
+    developer = {
+        ("/challenges/{slug}/leaderboard", "get"),
+        ("/challenges/{slug}/submissions", "post"),
+        ("/submissions/{submission_id}", "get"),
+    }
     for key, value in security.items():
         expected = "developerToken" if key in developer else "deviceToken"
         assert value == [{expected: []}], key
-    assert "personal API token" in \
-        doc["paths"]["/submissions/{submission_id}"]["get"]["responses"]["401"]["description"]
+    assert (
+        "personal API token"
+        in doc["paths"]["/submissions/{submission_id}"]["get"]["responses"]["401"]["description"]
+    )
     upload = doc["paths"]["/sessions"]["post"]
     assert "multipart/form-data" in upload["requestBody"]["content"]
     assert {"200", "201", "400", "401", "409", "413"} <= set(upload["responses"])
@@ -69,8 +81,7 @@ def test_one_document_lists_every_route_with_its_security(client, app):
     assert client.get("/api/v1/challenges/openapi.json").status_code == 404
 
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance]
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
 @dataclass
@@ -83,7 +94,7 @@ class FuzzWorld:
 
 
 @pytest.fixture
-def fuzz_world(db_app, bundle_dir, tmp_path) -> FuzzWorld:  # noqa: F811
+def fuzz_world(db_app, bundle_dir, tmp_path) -> FuzzWorld:
     factories = Factories(db_app)
     paired = pair_patient(db_app, factories)
     developer = factories.user("developer")
@@ -91,17 +102,23 @@ def fuzz_world(db_app, bundle_dir, tmp_path) -> FuzzWorld:  # noqa: F811
     blobs = get_blobstore(db_app)
     with Session(get_engine(db_app), expire_on_commit=False) as session:
         token, _ = api_tokens.create_token(session, user=developer, label="fuzz")
-        sub = submissions.submit(session, developer=developer, challenge=challenge,
-                                 upload=archive_of(make_solution(tmp_path / "s", COUNTER)),
-                                 filename="s.zip", blobs=blobs, enqueue=lambda _id: None)
+        sub = submissions.submit(
+            session,
+            developer=developer,
+            challenge=challenge,
+            upload=archive_of(make_solution(tmp_path / "s", COUNTER)),
+            filename="s.zip",
+            blobs=blobs,
+            enqueue=lambda _id: None,
+        )
     shutil.copytree(TEMPLATE, tmp_path / "game")
     sha = blobs.put(archive_of(tmp_path / "game"))
     game = factories.activity("solution-fuzz", source="solution", code_sha256=sha)
     factories.assignment(paired.patient, activity=game)
-    return FuzzWorld(headers={"deviceToken": paired.auth,
-                              "developerToken": {"Authorization": f"Bearer {token}"}},
-                     known={"slug": challenge.slug, "submission_id": str(sub.id),
-                            "key": game.key})
+    return FuzzWorld(
+        headers={"deviceToken": paired.auth, "developerToken": {"Authorization": f"Bearer {token}"}},
+        known={"slug": challenge.slug, "submission_id": str(sub.id), "key": game.key},
+    )
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
@@ -118,20 +135,29 @@ def test_fuzzing_the_whole_api_finds_no_server_errors(db_app, fuzz_world, mode):
         headers = fuzz_world.headers.get(scheme, {})
 
         @given(case=operation.as_strategy(generation_mode=mode), use_known=st.booleans())
-        @settings(max_examples=25, deadline=None, derandomize=True, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=25,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         def fuzz(case, use_known: bool) -> None:
             if use_known and case.path_parameters:
-                case.path_parameters.update({k: v for k, v in fuzz_world.known.items()
-                                             if k in case.path_parameters})
-            response = case.call_and_validate(headers=headers, checks=CHECKS)
-            statuses.setdefault(operation.label, set()).add(response.status_code)
+                case.path_parameters.update(
+                    {k: v for k, v in fuzz_world.known.items() if k in case.path_parameters}
+                )
+            response = case.call_and_validate(headers=headers, checks=CHECKS)  # noqa: B023 (called at once)
+            statuses.setdefault(operation.label, set()).add(response.status_code)  # noqa: B023
 
         fuzz()
     if mode == GenerationMode.POSITIVE:
         # both tokens work: every operation random input can satisfy succeeded at least once
         # (a pairing code, a valid recording or a stored session UUID cannot be guessed)
         unreachable = {"POST /pair", "POST /sessions", "GET /sessions/{session_id}"}
-        failing = {label: sorted(codes) for label, codes in statuses.items()
-                   if label not in unreachable and not any(200 <= c < 300 for c in codes)}
+        failing = {
+            label: sorted(codes)
+            for label, codes in statuses.items()
+            if label not in unreachable and not any(200 <= c < 300 for c in codes)
+        }
         assert not failing and len(statuses) == 10, (failing, statuses)

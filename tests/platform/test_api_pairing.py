@@ -23,11 +23,13 @@ def test_code_pairs_once_and_the_token_works(client, db_session, make_user, make
     patient = make_patient(therapist)
     code, expires_at = _code(db_session, therapist, patient)
     assert len(code) == 9 and code[4] == "-"
-    assert timedelta(minutes=14) < expires_at - db_session.exec(
-        select(PairingCode.created_at)).one() <= timedelta(minutes=15)
+    assert (
+        timedelta(minutes=14)
+        < expires_at - db_session.exec(select(PairingCode.created_at)).one()
+        <= timedelta(minutes=15)
+    )
 
-    first = client.post("/api/v1/pair", json={"code": code.lower().replace("-", " "),
-                                              "label": "kitchen pc"})
+    first = client.post("/api/v1/pair", json={"code": code.lower().replace("-", " "), "label": "kitchen pc"})
     assert first.status_code == 201, first.get_json()
     body = first.get_json()
     assert body["token"].startswith("stt_") and body["patient_code"] == patient.code
@@ -58,8 +60,9 @@ def test_expired_and_superseded_codes_do_not_pair(client, db_session, make_user,
     assert client.post("/api/v1/pair", json={"code": new}).status_code == 201
 
 
-def test_only_the_patients_own_therapist_creates_codes_and_revokes(db_session, make_user,
-                                                                  make_patient, app, factories):
+def test_only_the_patients_own_therapist_creates_codes_and_revokes(
+    db_session, make_user, make_patient, app, factories
+):
     paired = pair_patient(app, factories)
     other = make_user("therapist")
     with pytest.raises(NotFound):
@@ -82,9 +85,12 @@ def test_revoked_token_is_refused_and_everything_is_audited(client, db_session, 
     assert res.status_code == 401
     assert res.headers["WWW-Authenticate"].startswith("Bearer")
     assert "revoked" in res.get_json()["error"]["message"]
-    actions = [e.action for e in db_session.exec(
-        select(AuditEvent).where(AuditEvent.patient_id == paired.patient.id)
-        .order_by(AuditEvent.id))]
+    actions = [
+        e.action
+        for e in db_session.exec(
+            select(AuditEvent).where(AuditEvent.patient_id == paired.patient.id).order_by(AuditEvent.id)
+        )
+    ]
     assert actions == ["device.pairing_code_created", "device.paired", "device.revoked"]
 
 
@@ -96,16 +102,21 @@ def test_missing_or_bad_tokens_get_401(client, header):
 
 
 def test_guessing_codes_is_throttled(client):
-    codes = [client.post("/api/v1/pair", json={"code": "AAAA-AAAA"}).status_code
-             for _ in range(8)]
+    codes = [client.post("/api/v1/pair", json={"code": "AAAA-AAAA"}).status_code for _ in range(8)]
     assert codes[0] == 400 and 429 in codes
     res = client.post("/api/v1/pair", json={"code": "AAAA-AAAA"})
     assert res.status_code == 429 and int(res.headers["Retry-After"]) >= 1
 
 
-@pytest.mark.parametrize("body,status", [
-    ({"code": "ABC"}, 400), ({}, 400), ({"code": "A" * 40}, 400), ({"code": "AB\u0000CDEFG"}, 400),
-])
+@pytest.mark.parametrize(
+    "body,status",
+    [
+        ({"code": "ABC"}, 400),
+        ({}, 400),
+        ({"code": "A" * 40}, 400),
+        ({"code": "AB\u0000CDEFG"}, 400),
+    ],
+)
 def test_malformed_pair_requests(client, body, status):
     assert client.post("/api/v1/pair", json=body).status_code == status
     assert client.post("/api/v1/pair", data="code=x").status_code == 415

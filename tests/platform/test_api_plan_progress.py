@@ -19,8 +19,9 @@ def test_todays_plan_lists_current_exercises_with_what_is_done(client, app, fact
     paired = pair_patient(app, factories, therapist_note="Slowly, please", difficulty=3)
     with Session(get_engine(app)) as s:
         glider = get_activity_by_key(s, key="glider")
-    factories.assignment(paired.patient, activity=glider, movement="wrist_flexion",
-                         start_date=date.today() + timedelta(days=3))  # not yet
+    factories.assignment(
+        paired.patient, activity=glider, movement="wrist_flexion", start_date=date.today() + timedelta(days=3)
+    )  # not yet
     factories.assignment(paired.patient, movement="shoulder_flexion", active=False)  # ended
 
     plan = client.get("/api/v1/plan/today", headers=paired.auth).get_json()
@@ -31,8 +32,12 @@ def test_todays_plan_lists_current_exercises_with_what_is_done(client, app, fact
     assert item["therapist_note"] == "Slowly, please" and item["difficulty"] == 3
     assert (item["done_today"], item["due_today"]) == (0, True)
 
-    assert upload(client, paired, session_meta(
-        paired, started_at=datetime.now(UTC).isoformat(), ended_at=None)).status_code == 201
+    assert (
+        upload(
+            client, paired, session_meta(paired, started_at=datetime.now(UTC).isoformat(), ended_at=None)
+        ).status_code
+        == 201
+    )
     item = client.get("/api/v1/plan/today", headers=paired.auth).get_json()["exercises"][0]
     assert (item["done_today"], item["done_this_week"], item["due_today"]) == (1, 1, False)
 
@@ -44,8 +49,10 @@ def test_progress_summary_uses_the_hubs_metrics(client, app, factories):
     now = datetime.now(UTC)
     for days_ago in (2, 1, 0):
         start = (now - timedelta(days=days_ago)).isoformat()
-        assert upload(client, paired, session_meta(paired, started_at=start, ended_at=None,
-                                                   reps=3)).status_code == 201
+        assert (
+            upload(client, paired, session_meta(paired, started_at=start, ended_at=None, reps=3)).status_code
+            == 201
+        )
     body = client.get("/api/v1/progress", headers=paired.auth).get_json()
     assert body["sessions_total"] == 3 and body["sessions_today"] == 1
     assert body["streak_days"] == 3 and body["reps_total"] == 3 * SIM_REPS
@@ -60,20 +67,34 @@ def test_progress_summary_uses_the_hubs_metrics(client, app, factories):
 
 def test_progress_service_turns_rows_into_scoring_records(app, factories):
     paired = pair_patient(app, factories)
-    factories.exercise_session(paired.patient, started_at=datetime(2026, 3, 1, 23, 30,
-                                                                   tzinfo=UTC),
-                               quit_reason="fatigue")
+    factories.exercise_session(
+        paired.patient, started_at=datetime(2026, 3, 1, 23, 30, tzinfo=UTC), quit_reason="fatigue"
+    )
     with Session(get_engine(app)) as s:
         entries = progress.patient_sessions(s, patient_id=paired.patient.id, tz="Europe/Rome")
         record = progress.session_record(entries[0].session, None, "Europe/Rome")
     assert record.day == date(2026, 3, 2)  # 23:30 UTC is already the next day in Rome
     assert record.quit_reason == "fatigue" and record.metrics == {}
-    row = progress.metrics_row(7, {"reps": 5, "rom_deg": 88.0, "sparc": None,
-                                   "tremor_amplitude_deg": 0.4, "rom_deg_sd": 2.0,
-                                   "quality": {"ok": True}, "rep_table": [{"rom_deg": 88.0}]})
+    row = progress.metrics_row(
+        7,
+        {
+            "reps": 5,
+            "rom_deg": 88.0,
+            "sparc": None,
+            "tremor_amplitude_deg": 0.4,
+            "rom_deg_sd": 2.0,
+            "quality": {"ok": True},
+            "rep_table": [{"rom_deg": 88.0}],
+        },
+    )
     assert (row.reps, row.rom_deg, row.sparc, row.extra) == (5, 88.0, None, {"rom_deg_sd": 2.0})
-    assert progress.record_metrics(row) == {"reps": 5.0, "rom_deg": 88.0, "rom_deg_mean": 0.0,
-                                            "peak_speed_dps": 0.0, "tremor_amplitude_deg": 0.4}
+    assert progress.record_metrics(row) == {
+        "reps": 5.0,
+        "rom_deg": 88.0,
+        "rom_deg_mean": 0.0,
+        "peak_speed_dps": 0.0,
+        "tremor_amplitude_deg": 0.4,
+    }
 
 
 def test_a_token_of_patient_a_reaches_nothing_of_patient_b(client, app, factories):

@@ -18,8 +18,15 @@ from smarttouch.platform.services import devices, ingest
 from smarttouch.scoring import analyze
 from smarttouch.sensors.recording_io import recording_from_bytes
 
-from .client.apihelp import (SIM_REPS, blob_files, pair_patient, recording_bytes, session_meta,
-                             simulated, upload)
+from .client.apihelp import (
+    SIM_REPS,
+    blob_files,
+    pair_patient,
+    recording_bytes,
+    session_meta,
+    simulated,
+    upload,
+)
 
 
 @pytest.fixture
@@ -94,18 +101,30 @@ def test_a_concurrent_duplicate_loses_to_the_unique_constraint(app, paired, monk
             return real_check(session, meta_, patient)
         raced.append(True)
         with Session(get_engine(app)) as other:  # the other request commits first
-            ingest.ingest_session(other, store=blobstore.BlobStore(app.config["BLOB_PATH"]),
-                                  device=_device(app, paired), patient=patient, meta=meta_,
-                                  recording=recording_bytes(), today=_today(),
-                                  tz="Europe/Rome")
+            ingest.ingest_session(
+                other,
+                store=blobstore.BlobStore(app.config["BLOB_PATH"]),
+                device=_device(app, paired),
+                patient=patient,
+                meta=meta_,
+                recording=recording_bytes(),
+                today=_today(),
+                tz="Europe/Rome",
+            )
         return real_check(session, meta_, patient)
 
     monkeypatch.setattr(ingest, "_check_plan", racing_check)
     with Session(get_engine(app)) as s:
-        result = ingest.ingest_session(s, store=blobstore.BlobStore(app.config["BLOB_PATH"]),
-                                       device=_device(app, paired), patient=paired.patient,
-                                       meta=meta, recording=recording_bytes(), today=_today(),
-                                       tz="Europe/Rome")
+        result = ingest.ingest_session(
+            s,
+            store=blobstore.BlobStore(app.config["BLOB_PATH"]),
+            device=_device(app, paired),
+            patient=paired.patient,
+            meta=meta,
+            recording=recording_bytes(),
+            today=_today(),
+            tz="Europe/Rome",
+        )
     assert result.created is False
     assert len(_sessions(app)) == 1
 
@@ -165,27 +184,42 @@ def _rate_lie_recording() -> bytes:
 
 
 BAD_UPLOADS = {
-    "corrupt recording": (lambda p: session_meta(p), lambda: b"PK\x03\x04 this is not a zip",
-                          "corrupt"),
-    "truncated recording": (lambda p: session_meta(p), lambda: recording_bytes()[:5000],
-                            "corrupt or truncated"),
+    "corrupt recording": (lambda p: session_meta(p), lambda: b"PK\x03\x04 this is not a zip", "corrupt"),
+    "truncated recording": (
+        lambda p: session_meta(p),
+        lambda: recording_bytes()[:5000],
+        "corrupt or truncated",
+    ),
     "NaN in the recording": (lambda p: session_meta(p), _nan_recording, "not finite"),
-    "time axis disagrees with the sample rate": (lambda p: session_meta(p, sample_rate_hz=None),
-                                                 _rate_lie_recording, "time axis"),
-    "declared rate differs": (lambda p: session_meta(p, sample_rate_hz=200.0), recording_bytes,
-                              "sample_rate_hz"),
-    "NaN in the metadata": (lambda p: json.dumps(session_meta(p)).replace(
-        '"rom_deg_max": 81.0', '"rom_deg_max": NaN'), recording_bytes, "finite"),
-    "unknown assignment": (lambda p: session_meta(p, assignment_id=999_999), recording_bytes,
-                           "not in your plan"),
+    "time axis disagrees with the sample rate": (
+        lambda p: session_meta(p, sample_rate_hz=None),
+        _rate_lie_recording,
+        "time axis",
+    ),
+    "declared rate differs": (
+        lambda p: session_meta(p, sample_rate_hz=200.0),
+        recording_bytes,
+        "sample_rate_hz",
+    ),
+    "NaN in the metadata": (
+        lambda p: json.dumps(session_meta(p)).replace('"rom_deg_max": 81.0', '"rom_deg_max": NaN'),
+        recording_bytes,
+        "finite",
+    ),
+    "unknown assignment": (
+        lambda p: session_meta(p, assignment_id=999_999),
+        recording_bytes,
+        "not in your plan",
+    ),
     "wrong game": (lambda p: session_meta(p, game="glider"), recording_bytes, "game"),
-    "wrong movement": (lambda p: session_meta(p, movement="wrist_flexion"), recording_bytes,
-                       "movement"),
-    "bad quit reason": (lambda p: session_meta(p, quit_reason="bored"), recording_bytes,
-                        "quit_reason"),
+    "wrong movement": (lambda p: session_meta(p, movement="wrist_flexion"), recording_bytes, "movement"),
+    "bad quit reason": (lambda p: session_meta(p, quit_reason="bored"), recording_bytes, "quit_reason"),
     "not JSON": (lambda p: "{nope", recording_bytes, "metadata"),
-    "future start": (lambda p: session_meta(p, started_at="2999-01-01T00:00:00+00:00",
-                                            ended_at=None), recording_bytes, "plausible"),
+    "future start": (
+        lambda p: session_meta(p, started_at="2999-01-01T00:00:00+00:00", ended_at=None),
+        recording_bytes,
+        "plausible",
+    ),
     "NUL in the note": (lambda p: session_meta(p, quit_note="a\u0000b"), recording_bytes, "NUL"),
 }
 
@@ -217,11 +251,14 @@ def test_foreign_assignment_and_revoked_token_store_nothing(client, app, factori
 
 
 def test_wrong_content_types(client, paired):
-    res = client.post("/api/v1/sessions", json={"session_id": str(uuid.uuid4())},
-                      headers=paired.auth)
+    res = client.post("/api/v1/sessions", json={"session_id": str(uuid.uuid4())}, headers=paired.auth)
     assert res.status_code == 415
-    missing = client.post("/api/v1/sessions", data={"recording": (io.BytesIO(b"x"), "r.npz")},
-                          headers=paired.auth, content_type="multipart/form-data")
+    missing = client.post(
+        "/api/v1/sessions",
+        data={"recording": (io.BytesIO(b"x"), "r.npz")},
+        headers=paired.auth,
+        content_type="multipart/form-data",
+    )
     assert missing.status_code == 400 and "metadata" in missing.get_json()["error"]["message"]
 
 
@@ -230,6 +267,7 @@ def test_a_session_quit_before_any_motion_is_kept_without_metrics(client, app, p
     assert res.status_code == 201
     assert res.get_json()["status"] == "received" and res.get_json()["metrics"] is None
     with Session(get_engine(app)) as s:
-        alert_kinds = [a.kind for a in s.exec(select(__import__(
-            "smarttouch.platform.models", fromlist=["Alert"]).Alert))]
+        alert_kinds = [
+            a.kind for a in s.exec(select(__import__("smarttouch.platform.models", fromlist=["Alert"]).Alert))
+        ]
     assert "pain_stop" in alert_kinds

@@ -10,12 +10,12 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlmodel import Session, select
+from sqlmodel import Session
 
+from smarttouch.platform.blobstore import get_blobstore
 from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import AuditEvent, AuditEventImmutable, Patient, User
 from smarttouch.platform.services import erasure
-from smarttouch.platform.blobstore import get_blobstore
 
 from .test_data_rights_support import seed_history
 
@@ -43,14 +43,21 @@ def test_only_admins_see_the_trail(client: FlaskClient, login_as) -> None:
     assert client.get("/admin/audit.csv").status_code == 403
 
 
-def test_filters_by_actor_action_patient_and_date(client: FlaskClient, app: Flask, login_as,
-                                                  factories) -> None:
+def test_filters_by_actor_action_patient_and_date(
+    client: FlaskClient, app: Flask, login_as, factories
+) -> None:
     admin = login_as("admin")
     history = seed_history(app, factories)
     other = seed_history(app, factories, name="Luca Bianchi")
     old = datetime.now(UTC) - timedelta(days=40)
-    _add(app, action="plan.assignment_created", actor_id=history.therapist.id,
-         actor_email=history.therapist.email, patient_id=history.patient.id, created_at=old)
+    _add(
+        app,
+        action="plan.assignment_created",
+        actor_id=history.therapist.id,
+        actor_email=history.therapist.email,
+        patient_id=history.patient.id,
+        created_at=old,
+    )
     rows = _csv(client, f"?patient={history.patient.code}")
     assert rows and {r["patient_code"] for r in rows} == {history.patient.code}
     assert {r["patient_id"] for r in rows} == {str(history.patient.id)}
@@ -72,18 +79,23 @@ def test_filters_by_actor_action_patient_and_date(client: FlaskClient, app: Flas
     assert exported and exported[0]["actor_email"] == admin.email
 
 
-def test_erased_patient_is_found_by_erasure_reference(client: FlaskClient, app: Flask,
-                                                      login_as, factories) -> None:
+def test_erased_patient_is_found_by_erasure_reference(
+    client: FlaskClient, app: Flask, login_as, factories
+) -> None:
     login_as("admin")
     history = seed_history(app, factories)
     with Session(get_engine(app)) as db:
-        report = erasure.erase_patient(db, patient=db.get(Patient, history.patient.id),
-                                       actor=db.get(User, history.therapist.id),
-                                       store=get_blobstore(app),
-                                       confirm_code=history.patient.code)
+        report = erasure.erase_patient(
+            db,
+            patient=db.get(Patient, history.patient.id),
+            actor=db.get(User, history.therapist.id),
+            store=get_blobstore(app),
+            confirm_code=history.patient.code,
+        )
     rows = _csv(client, f"?patient={report.reference}")
     assert "patient.erased" in {r["action"] for r in rows} and "patient.created" in {
-        r["action"] for r in rows}
+        r["action"] for r in rows
+    }
     assert all(history.patient.code not in ";".join(r.values()) for r in rows)
     html = client.get(f"/admin/audit?patient={report.reference}").get_data(as_text=True)
     assert report.reference in html
@@ -91,7 +103,7 @@ def test_erased_patient_is_found_by_erasure_reference(client: FlaskClient, app: 
 
 def test_csv_cells_cannot_run_as_formulas(client: FlaskClient, app: Flask, login_as) -> None:
     login_as("admin")
-    _add(app, action="=HYPERLINK(\"http://evil\")", actor_email="@bad")
+    _add(app, action='=HYPERLINK("http://evil")', actor_email="@bad")
     rows = _csv(client, "?actor=@bad")
     assert rows[0]["action"].startswith("'=") and rows[0]["actor_email"] == "'@bad"
 
@@ -101,9 +113,9 @@ def test_page_paginates(client: FlaskClient, app: Flask, login_as) -> None:
     for i in range(60):
         _add(app, action="test.bulk", details={"i": i})
     first = client.get("/admin/audit?action=test.bulk").get_data(as_text=True)
-    assert "60 events" in first and "Page 1 of 2" in first and "{\"i\": 59}" in first
+    assert "60 events" in first and "Page 1 of 2" in first and '{"i": 59}' in first
     second = client.get("/admin/audit?action=test.bulk&page=2").get_data(as_text=True)
-    assert "Page 2 of 2" in second and "{\"i\": 0}" in second
+    assert "Page 2 of 2" in second and '{"i": 0}' in second
 
 
 # ----------------------------------------------------------------- append-only
@@ -138,8 +150,7 @@ def test_no_route_changes_or_deletes_existing_events(app: Flask, make_app, facto
     """Every route with every write method, as an admin with CSRF off, leaves the rows that
     were already in the trail exactly as they were (new rows may be appended)."""
     history = seed_history(app, factories)
-    web = make_app(app.config["DATABASE_URL"], WTF_CSRF_ENABLED=False,
-                   BLOB_PATH=app.config["BLOB_PATH"])
+    web = make_app(app.config["DATABASE_URL"], WTF_CSRF_ENABLED=False, BLOB_PATH=app.config["BLOB_PATH"])
     table = AuditEvent.__table__
 
     def snapshot() -> dict[int, tuple]:

@@ -14,7 +14,6 @@ from sqlmodel import Session, select
 from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import AuditEvent, LoginThrottle, User, utcnow
 from smarttouch.platform.services import passwords
-
 from smarttouch.platform.testing import TEST_PASSWORD, csrf_token, login
 
 
@@ -49,12 +48,18 @@ def test_default_argon2_parameters_follow_rfc_9106() -> None:
 def test_login_redirects_to_next_and_audits(client: FlaskClient, make_user, app: Flask) -> None:
     user = make_user("therapist")
     token = csrf_token(client, "/login?next=/patients/new")
-    response = client.post("/login", data={"email": user.email.upper(), "password": TEST_PASSWORD,
-                                           "csrf_token": token, "next": "/patients/new"})
+    response = client.post(
+        "/login",
+        data={
+            "email": user.email.upper(),
+            "password": TEST_PASSWORD,
+            "csrf_token": token,
+            "next": "/patients/new",
+        },
+    )
     assert response.status_code == 302 and response.location == "/patients/new"
     with Session(get_engine(app)) as session:
-        actions = [e.action for e in session.exec(select(AuditEvent)
-                                                  .where(AuditEvent.actor_id == user.id))]
+        actions = [e.action for e in session.exec(select(AuditEvent).where(AuditEvent.actor_id == user.id))]
         assert "auth.login" in actions
         assert session.get(User, user.id).last_login_at is not None
 
@@ -63,8 +68,9 @@ def test_login_redirects_to_next_and_audits(client: FlaskClient, make_user, app:
 def test_login_never_redirects_off_site(client: FlaskClient, make_user, target: str) -> None:
     user = make_user("therapist")
     token = csrf_token(client)
-    response = client.post("/login", data={"email": user.email, "password": TEST_PASSWORD,
-                                           "csrf_token": token, "next": target})
+    response = client.post(
+        "/login", data={"email": user.email, "password": TEST_PASSWORD, "csrf_token": token, "next": target}
+    )
     assert response.status_code == 302 and response.location == "/"
 
 
@@ -75,8 +81,7 @@ def test_wrong_password_is_refused(client: FlaskClient, make_user, app: Flask) -
     assert "not correct" in response.get_data(as_text=True)
     assert client.get("/").status_code == 302
     with Session(get_engine(app)) as session:
-        failed = session.exec(select(AuditEvent)
-                              .where(AuditEvent.action == "auth.login_failed")).all()
+        failed = session.exec(select(AuditEvent).where(AuditEvent.action == "auth.login_failed")).all()
         assert failed and failed[0].details["email"] == user.email
 
 
@@ -106,13 +111,18 @@ def test_forms_without_csrf_token_are_rejected(client: FlaskClient, make_user, l
     response = client.post("/login", data={"email": user.email, "password": TEST_PASSWORD})
     assert response.status_code == 400
     assert "form expired" in response.get_data(as_text=True)
-    response = client.post("/login", data={"email": user.email, "password": TEST_PASSWORD,
-                                           "csrf_token": "forged"})
+    response = client.post(
+        "/login", data={"email": user.email, "password": TEST_PASSWORD, "csrf_token": "forged"}
+    )
     assert response.status_code == 400
     login_as("therapist")
     assert client.post("/language", data={"language": "it"}).status_code == 400
-    assert client.post("/patients/new", data={"code": "X-1", "condition": "copd",
-                                              "affected_side": "none"}).status_code == 400
+    assert (
+        client.post(
+            "/patients/new", data={"code": "X-1", "condition": "copd", "affected_side": "none"}
+        ).status_code
+        == 400
+    )
 
 
 def test_cookies_are_http_only_and_lax(client: FlaskClient, login_as) -> None:
@@ -133,8 +143,7 @@ def _fail(client: FlaskClient, email: str, n: int) -> list[int]:
     return [login(client, email, "wrong-password").status_code for _ in range(n)]
 
 
-def test_repeated_failures_slow_down_then_lock(client: FlaskClient, make_user,
-                                               app: Flask) -> None:
+def test_repeated_failures_slow_down_then_lock(client: FlaskClient, make_user, app: Flask) -> None:
     user = make_user("therapist")
     free = app.config["LOGIN_FREE_FAILURES"]
     assert _fail(client, user.email, free) == [401] * free
@@ -155,19 +164,22 @@ def test_repeated_failures_slow_down_then_lock(client: FlaskClient, make_user,
     response = login(client, user.email)
     assert response.status_code == 429 and "locked" in response.get_data(as_text=True)
     with Session(get_engine(app)) as session:
-        throttled = session.exec(select(AuditEvent)
-                                 .where(AuditEvent.action == "auth.login_throttled")).all()
+        throttled = session.exec(select(AuditEvent).where(AuditEvent.action == "auth.login_throttled")).all()
         assert len(throttled) == 2
 
 
-def test_lock_expires_and_success_clears_the_account(client: FlaskClient, make_user,
-                                                     app: Flask) -> None:
+def test_lock_expires_and_success_clears_the_account(client: FlaskClient, make_user, app: Flask) -> None:
     user = make_user("therapist")
     key = f"account:{user.email}"
     with Session(get_engine(app)) as session:
-        session.add(LoginThrottle(key=key, failures=50,
-                                  last_failure_at=utcnow() - timedelta(minutes=20),
-                                  locked_until=utcnow() - timedelta(minutes=5)))
+        session.add(
+            LoginThrottle(
+                key=key,
+                failures=50,
+                last_failure_at=utcnow() - timedelta(minutes=20),
+                locked_until=utcnow() - timedelta(minutes=5),
+            )
+        )
         session.commit()
     assert login(client, user.email).status_code == 302
     with Session(get_engine(app)) as session:

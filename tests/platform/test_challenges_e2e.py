@@ -37,9 +37,13 @@ class Solution:
 
 def _start_worker(runner) -> subprocess.Popen:
     env = {**os.environ, **runner.env}
-    return subprocess.Popen([sys.executable, "-m", "smarttouch", "worker", "--workers", "2",
-                             "--lease-seconds", "10"], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "smarttouch", "worker", "--workers", "2", "--lease-seconds", "10"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def _stop(proc: subprocess.Popen) -> str:
@@ -51,20 +55,26 @@ def _stop(proc: subprocess.Popen) -> str:
         return proc.communicate()[0]
 
 
-def test_submit_evaluate_rank_review_end_to_end(app, client, make_user, runner, live_server,
-                                                tmp_path, sandbox_ok):
+def test_submit_evaluate_rank_review_end_to_end(
+    app, client, make_user, runner, live_server, tmp_path, sandbox_ok
+):
     with Session(get_engine(app), expire_on_commit=False) as session:
-        report = challenge_import.import_builtin(session, slug="rep-counting",
-                                                 blobs=get_blobstore(app), hidden_seed=11)
+        report = challenge_import.import_builtin(
+            session, slug="rep-counting", blobs=get_blobstore(app), hidden_seed=11
+        )
         challenge_import.record_references(
-            session, challenge=report.challenge, blobs=get_blobstore(app),
+            session,
+            challenge=report.challenge,
+            blobs=get_blobstore(app),
             cache_root=challenge_import.bundle_cache_root(app.instance_path),
-            sandbox=challenge_import.default_sandbox())
+            sandbox=challenge_import.default_sandbox(),
+        )
 
     developer = make_user("developer", full_name="Dana Dev")
     assert login(client, developer.email).status_code == 302
-    html = client.post("/profile/api-tokens", data={
-        "csrf_token": csrf_token(client, "/profile/api-tokens"), "label": "cli"}).get_data(as_text=True)
+    html = client.post(
+        "/profile/api-tokens", data={"csrf_token": csrf_token(client, "/profile/api-tokens"), "label": "cli"}
+    ).get_data(as_text=True)
     token = re.search(r'<code class="token">(stp_[^<]+)</code>', html).group(1)
     kit = client.get("/challenges/rep-counting/starter-kit")
     assert kit.status_code == 200
@@ -74,22 +84,34 @@ def test_submit_evaluate_rank_review_end_to_end(app, client, make_user, runner, 
 
     worker = _start_worker(runner)
     try:
-        result = runner.invoke("challenge", "submit", str(starter), "--hub", live_server,
-                               "--token", token, "--wait", "--timeout", "120")
+        result = runner.invoke(
+            "challenge",
+            "submit",
+            str(starter),
+            "--hub",
+            live_server,
+            "--token",
+            token,
+            "--wait",
+            "--timeout",
+            "120",
+        )
         assert result.exit_code == 0, result.output
         assert "status: scored" in result.output and "hidden:" in result.output
 
-        board = requests.get(f"{live_server}/api/v1/challenges/rep-counting/leaderboard",
-                             headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
+        board = requests.get(
+            f"{live_server}/api/v1/challenges/rep-counting/leaderboard",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        ).json()
         ranked = [r for r in board["rows"] if not r["reference"]]
         assert [(r["rank"], r["solution"], r["developer"]) for r in ranked] == [
-            (1, "my rep counter", "Dana Dev")]
+            (1, "my rep counter", "Dana Dev")
+        ]
         assert len([r for r in board["rows"] if r["reference"]]) == 2
 
-        hostile = make_solution(tmp_path / "hostile", NETWORK, challenge="rep-counting",
-                                name="phone home")
-        result = runner.invoke("challenge", "submit", str(hostile), "--hub", live_server,
-                               "--token", token)
+        hostile = make_solution(tmp_path / "hostile", NETWORK, challenge="rep-counting", name="phone home")
+        result = runner.invoke("challenge", "submit", str(hostile), "--hub", live_server, "--token", token)
         assert result.exit_code == 0, result.output
         hostile_id = int(re.search(r"submission #(\d+)", result.output).group(1))
         answered = 0
@@ -97,8 +119,11 @@ def test_submit_evaluate_rank_review_end_to_end(app, client, make_user, runner, 
         while time.monotonic() < deadline:
             assert requests.get(f"{live_server}/healthz", timeout=10).status_code == 200
             answered += 1
-            status = requests.get(f"{live_server}/api/v1/submissions/{hostile_id}",
-                                  headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
+            status = requests.get(
+                f"{live_server}/api/v1/submissions/{hostile_id}",
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=10,
+            ).json()
             if status["status"] not in ("queued", "running"):
                 break
             time.sleep(0.2)
@@ -112,11 +137,18 @@ def test_submit_evaluate_rank_review_end_to_end(app, client, make_user, runner, 
     fresh = app.test_client()
     assert login(fresh, reviewer.email).status_code == 302
     with Session(get_engine(app)) as session:
-        scored = session.exec(select(Submission).where(Submission.status == "scored",
-                                                       Submission.submitted_by_id == developer.id)).one()
+        scored = session.exec(
+            select(Submission).where(
+                Submission.status == "scored", Submission.submitted_by_id == developer.id
+            )
+        ).one()
     url = f"/review/submissions/{scored.id}"
-    assert fresh.post(url, data={"csrf_token": csrf_token(fresh, url), "decision": "approved",
-                                 "note": ""}).status_code == 302
+    assert (
+        fresh.post(
+            url, data={"csrf_token": csrf_token(fresh, url), "decision": "approved", "note": ""}
+        ).status_code
+        == 302
+    )
     with Session(get_engine(app)) as session:
         review = session.exec(select(Review)).one()
         assert (review.decision, review.code_sha256) == ("approved", scored.code_sha256)

@@ -16,14 +16,17 @@ from smarttouch.platform.models import Challenge, Solution, Submission
 from smarttouch.platform.services import challenge_import
 from smarttouch.platform.services.errors import Invalid
 from tests.challenges.helpers import make_bundle
-from tests.platform.challenge_support import (bundle_dir, import_bundle, sandbox_ok,  # noqa: F401
-                                              small_rep_counting)
+from tests.platform.challenge_support import bundle_dir, import_bundle, sandbox_ok, small_rep_counting  # noqa: F401
 
 
 def test_import_stores_the_row_and_the_bundle_blob(app, bundle_dir):
     row = import_bundle(app, bundle_dir)
     assert (row.slug, row.kind, row.movement, row.primary_metric) == (
-        "test-reps", "analyzer", "shoulder_flexion", "exact_rate")
+        "test-reps",
+        "analyzer",
+        "shoulder_flexion",
+        "exact_rate",
+    )
     assert row.max_daily_submissions == 3 and row.time_limit_s == 20
     assert row.io_contract["outputs"][0]["name"] == "reps"
     assert row.io_contract["hidden_recordings"] == 3
@@ -70,8 +73,15 @@ def test_cli_import_and_import_builtin(app, runner, tmp_path, sandbox_ok):
     assert "cli-reps: created" in result.output
     result = runner.invoke("challenge", "import", str(tmp_path / "missing"))
     assert result.exit_code == 2 and "does not exist" in result.output
-    result = runner.invoke("challenge", "import-builtin", "--slug", "shoulder-reach-game",
-                           "--no-references", "--hidden-seed", "5")
+    result = runner.invoke(
+        "challenge",
+        "import-builtin",
+        "--slug",
+        "shoulder-reach-game",
+        "--no-references",
+        "--hidden-seed",
+        "5",
+    )
     assert result.exit_code == 0, result.output
     with Session(get_engine(app)) as session:
         game = session.exec(select(Challenge).where(Challenge.slug == "shoulder-reach-game")).one()
@@ -86,14 +96,17 @@ def test_cli_import_and_import_builtin(app, runner, tmp_path, sandbox_ok):
 def test_seed_adds_the_builtins_with_reference_rows_once(app, small_rep_counting, sandbox_ok):
     with Session(get_engine(app), expire_on_commit=False) as session:
         reports = challenge_import.seed_builtin_challenges(
-            session, blobs=get_blobstore(app), instance_path=app.instance_path, references="now")
+            session, blobs=get_blobstore(app), instance_path=app.instance_path, references="now"
+        )
         assert [r.challenge.slug for r in reports] == ["rep-counting"]
-        assert challenge_import.seed_builtin_challenges(
-            session, blobs=get_blobstore(app), instance_path=app.instance_path,
-            references="now") == []
+        assert (
+            challenge_import.seed_builtin_challenges(
+                session, blobs=get_blobstore(app), instance_path=app.instance_path, references="now"
+            )
+            == []
+        )
         refs = session.exec(select(Solution).where(Solution.is_reference)).all()
-        assert {r.name for r in refs} == {"baseline: SmartTouch scorer",
-                                          "baseline: naive peak counter"}
+        assert {r.name for r in refs} == {"baseline: SmartTouch scorer", "baseline: naive peak counter"}
         assert all(r.developer_id is None for r in refs)
         statuses = {s.status for s in session.exec(select(Submission))}
         assert statuses == {"scored"}
@@ -101,11 +114,11 @@ def test_seed_adds_the_builtins_with_reference_rows_once(app, small_rep_counting
 
 def test_starter_kit_is_cached_per_bundle_version(app, bundle_dir):
     row = import_bundle(app, bundle_dir)
-    path = challenge_import.starter_kit(row, blobs=get_blobstore(app),
-                                        instance_path=app.instance_path)
+    path = challenge_import.starter_kit(row, blobs=get_blobstore(app), instance_path=app.instance_path)
     assert path.is_file() and row.bundle_sha256[:16] in path.name
-    assert challenge_import.starter_kit(row, blobs=get_blobstore(app),
-                                        instance_path=app.instance_path) == path
+    assert (
+        challenge_import.starter_kit(row, blobs=get_blobstore(app), instance_path=app.instance_path) == path
+    )
     assert Path(app.instance_path) in path.parents
 
 

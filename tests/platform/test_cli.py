@@ -13,16 +13,21 @@ import pytest
 from flask import Flask
 from sqlmodel import Session, func, select
 
-from smarttouch.platform.migrate import head_revision
-
 from smarttouch.platform import cli as platform_cli
 from smarttouch.platform.db import get_engine, make_engine
+from smarttouch.platform.migrate import head_revision
 from smarttouch.platform.models import Alert, Assignment, ExerciseSession, Patient, Submission, User
 from smarttouch.platform.services.demo import DEMO_PATIENTS
 from smarttouch.platform.services.passwords import verify_password
 from smarttouch.platform.testing import csrf_token, login
-from tests.platform.challenge_support import (COUNTER, archive_of, bundle_dir,  # noqa: F401
-                                              hub_challenge, make_solution, sandbox_ok)
+from tests.platform.challenge_support import (  # noqa: F401
+    COUNTER,
+    archive_of,
+    bundle_dir,
+    hub_challenge,
+    make_solution,
+    sandbox_ok,
+)
 
 
 def _count(app: Flask, model) -> int:
@@ -39,9 +44,16 @@ def test_db_upgrade_on_an_empty_database(tmp_path, runner) -> None:
 
 
 def test_user_create_prompts_for_the_password(runner, app: Flask) -> None:
-    result = runner.invoke("user", "create", "--role", "therapist", "--email",
-                           "Nuova@Example.org", "--reviewer",
-                           input="a-strong-password\na-strong-password\n")
+    result = runner.invoke(
+        "user",
+        "create",
+        "--role",
+        "therapist",
+        "--email",
+        "Nuova@Example.org",
+        "--reviewer",
+        input="a-strong-password\na-strong-password\n",
+    )
     assert result.exit_code == 0, result.output
     assert "a-strong-password" not in result.output
     with Session(get_engine(app)) as session:
@@ -51,17 +63,27 @@ def test_user_create_prompts_for_the_password(runner, app: Flask) -> None:
 
 
 def test_user_create_errors_are_one_line(runner) -> None:
-    args = ("user", "create", "--role", "developer", "--email", "dev@example.org",
-            "--password", "long-enough-pw")
+    args = (
+        "user",
+        "create",
+        "--role",
+        "developer",
+        "--email",
+        "dev@example.org",
+        "--password",
+        "long-enough-pw",
+    )
     assert runner.invoke(*args).exit_code == 0
     result = runner.invoke(*args)
     assert result.exit_code == 1 and "already exists" in result.output
     assert "Traceback" not in result.output
-    result = runner.invoke("user", "create", "--role", "developer", "--email", "x@example.org",
-                           "--password", "short")
+    result = runner.invoke(
+        "user", "create", "--role", "developer", "--email", "x@example.org", "--password", "short"
+    )
     assert result.exit_code == 1 and "password" in result.output
-    result = runner.invoke("user", "create", "--role", "wizard", "--email", "x@example.org",
-                           "--password", "long-enough-pw")
+    result = runner.invoke(
+        "user", "create", "--role", "wizard", "--email", "x@example.org", "--password", "long-enough-pw"
+    )
     assert result.exit_code == 2
 
 
@@ -74,8 +96,9 @@ def test_seed_demo_is_idempotent(runner, app: Flask) -> None:
     with Session(get_engine(app)) as session:  # it says what it created
         sessions = session.exec(select(func.count()).select_from(ExerciseSession)).one()
         alerts = session.exec(select(func.count()).select_from(Alert)).one()
-        queued = session.exec(select(func.count()).select_from(Submission)
-                              .where(Submission.status == "queued")).one()
+        queued = session.exec(
+            select(func.count()).select_from(Submission).where(Submission.status == "queued")
+        ).one()
     assert sessions > 20 and alerts > 0 and queued > 0
     assert f"{sessions} synthetic sessions, {alerts} alerts" in first.output
     assert f"{queued} challenge evaluations are queued: `smarttouch worker` scores them" in first.output
@@ -86,8 +109,14 @@ def test_seed_demo_is_idempotent(runner, app: Flask) -> None:
     assert (_count(app, User), _count(app, Patient), _count(app, Assignment)) == counts
     with Session(get_engine(app)) as session:
         conditions = set(session.exec(select(Patient.condition)).all())
-    assert {"post_stroke", "parkinson", "copd", "multiple_sclerosis", "knee_osteoarthritis",
-            "frailty"} <= conditions
+    assert {
+        "post_stroke",
+        "parkinson",
+        "copd",
+        "multiple_sclerosis",
+        "knee_osteoarthritis",
+        "frailty",
+    } <= conditions
 
 
 def test_seed_needs_a_migrated_database(tmp_path, runner) -> None:
@@ -126,19 +155,25 @@ def test_demo_migrates_seeds_once_and_serves(tmp_path, runner, monkeypatch) -> N
         alerts = session.exec(select(func.count()).select_from(Alert)).one()
     engine.dispose()
     assert sessions > 20 and alerts > 0
-    assert (f"added {len(DEMO_PATIENTS)} patients, 4 assignments, 0 activities, {sessions} "
-            f"synthetic sessions, {alerts} alerts") in result.output
+    assert (
+        f"added {len(DEMO_PATIENTS)} patients, 4 assignments, 0 activities, {sessions} "
+        f"synthetic sessions, {alerts} alerts"
+    ) in result.output
     # the walk-through, in order, with the real URL and a seeded patient that has data
     text = " ".join(result.output.split())
-    steps = ["How to try it:",
-             "1. Log in as the therapist (therapist@example.org / demo-therapist).",
-             "2. Open patient DEMO-PARK (Rosa Colombo) in the Patients list",
-             '3. On the patient page click "Devices and pairing", then "Create a pairing code".',
-             "4. In another terminal, pair this computer",
-             f".venv/bin/smarttouch pair --hub {hub} CODE", ".venv/bin/smarttouch play ",
-             ".venv/bin/smarttouch play --game balloons --sensor sim",
-             "5. Log out and log in as the developer (developer@example.org / demo-developer)",
-             "open Challenges", "no worker (--no-worker)"]
+    steps = [
+        "How to try it:",
+        "1. Log in as the therapist (therapist@example.org / demo-therapist).",
+        "2. Open patient DEMO-PARK (Rosa Colombo) in the Patients list",
+        '3. On the patient page click "Devices and pairing", then "Create a pairing code".',
+        "4. In another terminal, pair this computer",
+        f".venv/bin/smarttouch pair --hub {hub} CODE",
+        ".venv/bin/smarttouch play ",
+        ".venv/bin/smarttouch play --game balloons --sensor sim",
+        "5. Log out and log in as the developer (developer@example.org / demo-developer)",
+        "open Challenges",
+        "no worker (--no-worker)",
+    ]
     positions = [text.find(step) for step in steps]
     assert -1 not in positions, [s for s, p in zip(steps, positions) if p == -1]
     assert positions == sorted(positions)
@@ -148,9 +183,9 @@ def test_demo_migrates_seeds_once_and_serves(tmp_path, runner, monkeypatch) -> N
     assert len(served) == 2
 
 
-def test_demo_runs_the_evaluation_worker_in_the_background(runner, app: Flask, client,
-                                                           make_user, hub_challenge, tmp_path,
-                                                           monkeypatch, sandbox_ok) -> None:
+def test_demo_runs_the_evaluation_worker_in_the_background(
+    runner, app: Flask, client, make_user, hub_challenge, tmp_path, monkeypatch, sandbox_ok
+) -> None:
     """A developer's upload while the demo serves is scored by the worker the demo started
     (a real `smarttouch worker` child process), which is stopped when the demo ends."""
     developer = make_user("developer")  # an account exists: the demo does not seed
@@ -161,9 +196,11 @@ def test_demo_runs_the_evaluation_worker_in_the_background(runner, app: Flask, c
         assert login(client, developer.email).status_code == 302
         page = f"/challenges/{hub_challenge.slug}/submit"
         archive = archive_of(make_solution(tmp_path / "s", COUNTER))
-        response = client.post(page, data={"csrf_token": csrf_token(client, page),
-                                           "solution": (io.BytesIO(archive), "s.zip")},
-                               content_type="multipart/form-data")
+        response = client.post(
+            page,
+            data={"csrf_token": csrf_token(client, page), "solution": (io.BytesIO(archive), "s.zip")},
+            content_type="multipart/form-data",
+        )
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
@@ -192,9 +229,13 @@ def test_background_worker_stops_a_stubborn_process(tmp_path) -> None:
     from smarttouch.platform.demo_run import BackgroundWorker
 
     worker = BackgroundWorker(instance_path=str(tmp_path), database_url="sqlite://")
-    worker.command = [sys.executable, "-c", "import signal, time; "
-                      "signal.signal(signal.SIGINT, signal.SIG_IGN); print('up', flush=True); "
-                      "time.sleep(60)"]
+    worker.command = [
+        sys.executable,
+        "-c",
+        "import signal, time; "
+        "signal.signal(signal.SIGINT, signal.SIG_IGN); print('up', flush=True); "
+        "time.sleep(60)",
+    ]
     worker.start()
     deadline = time.monotonic() + 10
     while "up" not in worker.log_path.read_text() and time.monotonic() < deadline:

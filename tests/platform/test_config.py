@@ -24,13 +24,15 @@ def test_defaults_live_in_the_instance_folder(tmp_path: Path) -> None:
 
 
 def test_environment_variables_are_read(tmp_path: Path) -> None:
-    env = {"SMARTTOUCH_INSTANCE_PATH": str(tmp_path),
-           "SMARTTOUCH_DATABASE_URL": "postgresql+psycopg://u@db.example/hub",
-           "SMARTTOUCH_BLOB_PATH": str(tmp_path / "b"),
-           "SMARTTOUCH_REDIS_URL": "redis://cache:6379/0",
-           "SMARTTOUCH_LOGIN_FREE_FAILURES": "7",
-           "SMARTTOUCH_SECURE_COOKIES": "yes",
-           "SMARTTOUCH_DEFAULT_LOCALE": "it"}
+    env = {
+        "SMARTTOUCH_INSTANCE_PATH": str(tmp_path),
+        "SMARTTOUCH_DATABASE_URL": "postgresql+psycopg://u@db.example/hub",
+        "SMARTTOUCH_BLOB_PATH": str(tmp_path / "b"),
+        "SMARTTOUCH_REDIS_URL": "redis://cache:6379/0",
+        "SMARTTOUCH_LOGIN_FREE_FAILURES": "7",
+        "SMARTTOUCH_SECURE_COOKIES": "yes",
+        "SMARTTOUCH_DEFAULT_LOCALE": "it",
+    }
     cfg = resolve(None, environ=env)
     assert cfg["DATABASE_URL"] == "postgresql+psycopg://u@db.example/hub"
     assert cfg["BLOB_PATH"] == str(tmp_path / "b")
@@ -77,17 +79,19 @@ def test_production_requires_an_explicit_secret_key(tmp_path: Path) -> None:
     assert cfg["SESSION_COOKIE_SECURE"] is True and cfg["REMEMBER_COOKIE_SECURE"] is True
     assert cfg["DEBUG"] is False
     with pytest.raises(ConfigError, match="tests only"):
-        resolve(None, environ=env | {"SMARTTOUCH_SECRET_KEY": "k" * 40,
-                                     "SMARTTOUCH_ARGON2_PROFILE": "fast"})
+        resolve(None, environ=env | {"SMARTTOUCH_SECRET_KEY": "k" * 40, "SMARTTOUCH_ARGON2_PROFILE": "fast"})
 
 
-@pytest.mark.parametrize("env, needle", [
-    ({"SMARTTOUCH_ENV": "staging"}, "SMARTTOUCH_ENV"),
-    ({"SMARTTOUCH_LOGIN_LOCK_MINUTES": "soon"}, "SMARTTOUCH_LOGIN_LOCK_MINUTES"),
-    ({"SMARTTOUCH_SECURE_COOKIES": "maybe"}, "SMARTTOUCH_SECURE_COOKIES"),
-    ({"SMARTTOUCH_DEFAULT_LOCALE": "fr"}, "SMARTTOUCH_DEFAULT_LOCALE"),
-    ({"SMARTTOUCH_TIMEZONE": "Mars/Olympus"}, "SMARTTOUCH_TIMEZONE"),
-])
+@pytest.mark.parametrize(
+    "env, needle",
+    [
+        ({"SMARTTOUCH_ENV": "staging"}, "SMARTTOUCH_ENV"),
+        ({"SMARTTOUCH_LOGIN_LOCK_MINUTES": "soon"}, "SMARTTOUCH_LOGIN_LOCK_MINUTES"),
+        ({"SMARTTOUCH_SECURE_COOKIES": "maybe"}, "SMARTTOUCH_SECURE_COOKIES"),
+        ({"SMARTTOUCH_DEFAULT_LOCALE": "fr"}, "SMARTTOUCH_DEFAULT_LOCALE"),
+        ({"SMARTTOUCH_TIMEZONE": "Mars/Olympus"}, "SMARTTOUCH_TIMEZONE"),
+    ],
+)
 def test_bad_values_name_the_variable(tmp_path: Path, env: dict[str, str], needle: str) -> None:
     with pytest.raises(ConfigError, match=needle):
         resolve(None, environ={"SMARTTOUCH_INSTANCE_PATH": str(tmp_path), **env})

@@ -28,9 +28,13 @@ def _archive(app: Flask, history: History, actor: User | None) -> tuple[zipfile.
     buf = io.BytesIO()
     with app.app_context(), Session(get_engine(app)) as db:
         summary = data_rights.write_archive(
-            db, patient=db.get(Patient, history.patient.id),
-            actor=db.get(User, actor.id) if actor else None, store=get_blobstore(app),
-            out=buf, today=date.today())
+            db,
+            patient=db.get(Patient, history.patient.id),
+            actor=db.get(User, actor.id) if actor else None,
+            store=get_blobstore(app),
+            out=buf,
+            today=date.today(),
+        )
     return zipfile.ZipFile(io.BytesIO(buf.getvalue())), summary
 
 
@@ -46,9 +50,20 @@ def _json(zf: zipfile.ZipFile, name: str):
 def test_archive_holds_everything(app: Flask, history: History, tmp_path: Path) -> None:
     zf, summary = _archive(app, history, history.therapist)
     names = set(zf.namelist())
-    assert {"README.txt", "manifest.json", "profile.json", "plan.json", "sessions.json",
-            "sessions.csv", "devices.json", "alerts.json", "research.json", "audit.json",
-            "audit.csv", "fhir.json"} <= names
+    assert {
+        "README.txt",
+        "manifest.json",
+        "profile.json",
+        "plan.json",
+        "sessions.json",
+        "sessions.csv",
+        "devices.json",
+        "alerts.json",
+        "research.json",
+        "audit.json",
+        "audit.csv",
+        "fhir.json",
+    } <= names
     assert summary.sessions == 3 and summary.recordings == 2
     profile = _json(zf, "profile.json")
     assert profile["patient"]["display_name"] == "Maria Rossi"
@@ -85,8 +100,7 @@ def test_archive_holds_everything(app: Flask, history: History, tmp_path: Path) 
     assert b"password_hash" not in everything and b"$argon2" not in everything
 
 
-def test_archive_has_no_other_patients_audit_events(app: Flask, history: History,
-                                                    factories) -> None:
+def test_archive_has_no_other_patients_audit_events(app: Flask, history: History, factories) -> None:
     other = seed_history(app, factories, name="Maria Rossi")  # same name, another person
     zf, _ = _archive(app, history, history.user)
     events = _json(zf, "audit.json")
@@ -97,8 +111,7 @@ def test_archive_has_no_other_patients_audit_events(app: Flask, history: History
 def test_who_may_download(app: Flask, history: History, factories) -> None:
     assert _archive(app, history, history.user)[1].sessions == 3  # the patient
     assert _archive(app, history, factories.user("admin"))[1].sessions == 3
-    for outsider in (factories.user("therapist"), factories.user("developer"),
-                     factories.user("patient")):
+    for outsider in (factories.user("therapist"), factories.user("developer"), factories.user("patient")):
         with pytest.raises(NotFound):
             _archive(app, history, outsider)
     with Session(get_engine(app)) as db:
@@ -114,8 +127,7 @@ def test_missing_recording_is_reported(app: Flask, history: History) -> None:
 
 def test_cli_archive(runner, history: History, tmp_path: Path) -> None:
     out = tmp_path / "data.zip"
-    result = runner.invoke("export", "archive", "--patient", history.patient.code,
-                           "--out", str(out))
+    result = runner.invoke("export", "archive", "--patient", history.patient.code, "--out", str(out))
     assert result.exit_code == 0, result.output
     assert "3 sessions, 2 recordings" in result.output
     assert "profile.json" in zipfile.ZipFile(out).namelist()

@@ -14,8 +14,9 @@ from tests.platform.test_data_rights_support import seed_history
 pytestmark = pytest.mark.browser
 
 
-def test_therapist_downloads_then_erases(app: Flask, factories, live_server: str,
-                                         browser_page, tmp_path: Path) -> None:
+def test_therapist_downloads_then_erases(
+    app: Flask, factories, live_server: str, browser_page, tmp_path: Path
+) -> None:
     page = browser_page
     history = seed_history(app, factories)
     login(page, live_server, history.therapist.email)
@@ -37,8 +38,7 @@ def test_therapist_downloads_then_erases(app: Flask, factories, live_server: str
     assert history.patient.code not in page.content()
 
 
-def test_admin_filters_the_audit_trail(app: Flask, factories, live_server: str,
-                                       browser_page) -> None:
+def test_admin_filters_the_audit_trail(app: Flask, factories, live_server: str, browser_page) -> None:
     page = browser_page
     history = seed_history(app, factories)
     admin = factories.user("admin")

@@ -25,8 +25,7 @@ from .test_data_rights_support import History, seed_history
 def _call(app: Flask, fn, history: History, actor: User | None = None, **kw):
     with app.app_context(), Session(get_engine(app), expire_on_commit=False) as db:
         actor = actor or history.therapist
-        return fn(db, patient=db.get(Patient, history.patient.id),
-                  therapist=db.get(User, actor.id), **kw)
+        return fn(db, patient=db.get(Patient, history.patient.id), therapist=db.get(User, actor.id), **kw)
 
 
 def _build(app: Flask, out: Path, **kw):
@@ -46,8 +45,7 @@ def test_consent_rules(app: Flask, factories) -> None:
     with pytest.raises(Invalid):
         _call(app, donation.record_consent, history, evidence="  ")
     with pytest.raises(NotFound):
-        _call(app, donation.record_consent, history, actor=factories.user("therapist"),
-              evidence="form")
+        _call(app, donation.record_consent, history, actor=factories.user("therapist"), evidence="form")
     _call(app, donation.record_consent, history, evidence="form 1")
     with pytest.raises(Conflict):
         _call(app, donation.record_consent, history, evidence="form 2")
@@ -59,8 +57,10 @@ def test_consent_rules(app: Flask, factories) -> None:
     with pytest.raises(Invalid):
         _call(app, donation.withdraw_consent, history)
     with Session(get_engine(app)) as db:
-        actions = [e.action for e in db.exec(select(AuditEvent).where(
-            AuditEvent.patient_id == history.patient.id)).all()]
+        actions = [
+            e.action
+            for e in db.exec(select(AuditEvent).where(AuditEvent.patient_id == history.patient.id)).all()
+        ]
     assert {"consent.recorded", "data.donated", "consent.withdrawn"} <= set(actions)
 
 
@@ -77,8 +77,15 @@ def test_dataset_is_pseudonymised(app: Flask, factories, tmp_path: Path) -> None
     assert sorted(labels) == files
     everything = "".join(p.read_bytes().decode("latin-1") for p in out.rglob("*") if p.is_file())
     for history in (a, b):
-        for secret in (history.patient.code, history.user.email, *history.session_uuids,
-                       *history.blob_keys, "Rossi", "Bianchi", "Thingy:52"):
+        for secret in (
+            history.patient.code,
+            history.user.email,
+            *history.session_uuids,
+            *history.blob_keys,
+            "Rossi",
+            "Bianchi",
+            "Thingy:52",
+        ):
             assert secret not in everything, secret
     for rid, label in labels.items():
         rec = load_recording(out / "recordings" / f"{rid}.npz")
@@ -87,26 +94,30 @@ def test_dataset_is_pseudonymised(app: Flask, factories, tmp_path: Path) -> None
         assert label["reps_source"] == "annotated"  # simulator recordings carry rep intervals
         assert label["reps"] == len(rec.labels["reps"])
     with Session(get_engine(app)) as db:
-        starts = {s.started_at.replace(second=0, microsecond=0)
-                  for s in db.exec(select(ExerciseSession)).all()}
+        starts = {
+            s.started_at.replace(second=0, microsecond=0) for s in db.exec(select(ExerciseSession)).all()
+        }
     shifted = {datetime.fromisoformat(label["start_shifted"]) for label in labels.values()}
     assert not (starts & shifted)
     for subject in ("S01", "S02"):
-        mine = sorted((datetime.fromisoformat(v["start_shifted"]), v["session_day"])
-                      for v in labels.values() if v["subject"] == subject)
+        mine = sorted(
+            (datetime.fromisoformat(v["start_shifted"]), v["session_day"])
+            for v in labels.values()
+            if v["subject"] == subject
+        )
         assert len(mine) == 2
         gap = (mine[1][0] - mine[0][0]).days
         assert abs(gap - (mine[1][1] - mine[0][1])) <= 1  # intervals survive the shift
         shift = (datetime.now(mine[0][0].tzinfo) - mine[1][0]).days
         assert 365 <= shift <= 730 + 4
     original = recording_from_bytes(get_blobstore(app).get(a.blob_keys[0]))
-    assert any(np.array_equal(original.acc, load_recording(p).acc)
-               for p in (out / "recordings").glob("*.npz"))
+    assert any(
+        np.array_equal(original.acc, load_recording(p).acc) for p in (out / "recordings").glob("*.npz")
+    )
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["recordings"] == 4 and manifest["dataset_id"] == summary.dataset_id
     with Session(get_engine(app)) as db:
-        included = db.exec(select(AuditEvent).where(
-            AuditEvent.action == "data.included_in_dataset")).all()
+        included = db.exec(select(AuditEvent).where(AuditEvent.action == "data.included_in_dataset")).all()
     assert {e.patient_id for e in included} == {a.patient.id, b.patient.id}
 
 

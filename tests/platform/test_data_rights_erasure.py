@@ -15,14 +15,27 @@ from sqlmodel import Session, func, select
 
 from smarttouch.platform.blobstore import get_blobstore
 from smarttouch.platform.db import get_engine
-from smarttouch.platform.models import (AnonymisedAggregate, AuditEvent, ExerciseSession,
-                                        LoginThrottle, Patient, SessionMetrics, User)
+from smarttouch.platform.models import (
+    AnonymisedAggregate,
+    AuditEvent,
+    ExerciseSession,
+    LoginThrottle,
+    Patient,
+    SessionMetrics,
+    User,
+)
 from smarttouch.platform.services import donation, erasure
 from smarttouch.platform.services.errors import Forbidden, Invalid, NotFound
 from smarttouch.platform.testing import Factories
 
-from .test_data_rights_support import (METRICS_A, METRICS_B, History, add_session,
-                                       recording_bytes, seed_history)
+from .test_data_rights_support import (
+    METRICS_A,
+    METRICS_B,
+    History,
+    add_session,
+    recording_bytes,
+    seed_history,
+)
 
 NAME = "Giulietta Capuleti"
 
@@ -30,9 +43,13 @@ NAME = "Giulietta Capuleti"
 def _erase(app: Flask, history: History, actor: User | None, confirm: str | None = None):
     with app.app_context(), Session(get_engine(app)) as db:
         return erasure.erase_patient(
-            db, patient=db.get(Patient, history.patient.id),
-            actor=db.get(User, actor.id) if actor else None, store=get_blobstore(app),
-            confirm_code=history.patient.code if confirm is None else confirm, ip="198.51.100.4")
+            db,
+            patient=db.get(Patient, history.patient.id),
+            actor=db.get(User, actor.id) if actor else None,
+            store=get_blobstore(app),
+            confirm_code=history.patient.code if confirm is None else confirm,
+            ip="198.51.100.4",
+        )
 
 
 def _setup(app: Flask, factories: Factories) -> tuple[History, Patient, str]:
@@ -41,8 +58,14 @@ def _setup(app: Flask, factories: Factories) -> tuple[History, Patient, str]:
     other = factories.patient(code="PT-KEEP1", display_name="Bruno Verdi")
     history = seed_history(app, factories, name=NAME, code="PT-GONE7", seed=7)
     shared = recording_bytes(7)  # byte-identical to A's first recording
-    b_session = add_session(app, other, started_at=datetime.now(UTC) - timedelta(days=2),
-                            assignment_id=None, blob=shared, metrics=METRICS_B)
+    b_session = add_session(
+        app,
+        other,
+        started_at=datetime.now(UTC) - timedelta(days=2),
+        assignment_id=None,
+        blob=shared,
+        metrics=METRICS_B,
+    )
     with Session(get_engine(app)) as db:
         therapist = db.get(User, history.therapist.id)
         patient = db.get(Patient, history.patient.id)
@@ -55,9 +78,13 @@ def _setup(app: Flask, factories: Factories) -> tuple[History, Patient, str]:
 
 
 def _ids_of(history: History) -> dict[str, set[int]]:
-    return {"patient": {history.patient.id}, "user_account": {history.user.id},
-            "exercise_session": set(history.session_ids), "device": {history.device_id},
-            "assignment": set(history.assignment_ids)}
+    return {
+        "patient": {history.patient.id},
+        "user_account": {history.user.id},
+        "exercise_session": set(history.session_ids),
+        "device": {history.device_id},
+        "assignment": set(history.assignment_ids),
+    }
 
 
 def _assert_nothing_left(app: Flask, history: History, secrets: list[str]) -> None:
@@ -81,8 +108,11 @@ def _assert_nothing_left(app: Flask, history: History, secrets: list[str]) -> No
                     if table.name == "audit_event":
                         target = {"patient_id": "patient", "actor_id": "user_account"}.get(column)
                         if column == "target_id":
-                            target = {"patient": "patient", "user": "user_account",
-                                      "session": "exercise_session"}.get(row["target_type"])
+                            target = {
+                                "patient": "patient",
+                                "user": "user_account",
+                                "session": "exercise_session",
+                            }.get(row["target_type"])
                     if target in gone and value in gone[target]:
                         problems.append(f"{table.name}.{column} = {value} ({target})")
     assert not problems, "\n".join(problems)
@@ -96,14 +126,24 @@ def test_nothing_of_the_patient_remains(db_app: Flask) -> None:
     history, other, shared_key = _setup(db_app, factories)
     with Session(get_engine(db_app)) as db:
         events_before = db.exec(select(func.count()).select_from(AuditEvent)).one()
-        device_hash = db.exec(sa.text(f"select token_hash from device where id = {history.device_id}")).one()[0]
+        device_hash = db.exec(sa.text(f"select token_hash from device where id = {history.device_id}")).one()[
+            0
+        ]
     report = _erase(db_app, history, history.therapist)
     assert report.sessions == 3 and report.aggregated_sessions == 2
     assert report.account_deleted and report.recordings_deleted == 1
     assert report.recordings_kept_shared == 1 and not report.blob_errors
-    secrets = [history.patient.code, NAME, "Giulietta", "Capuleti", history.user.email,
-               device_hash, "203.0.113.7",
-               *history.session_uuids, *history.blob_keys[1:]]
+    secrets = [
+        history.patient.code,
+        NAME,
+        "Giulietta",
+        "Capuleti",
+        history.user.email,
+        device_hash,
+        "203.0.113.7",
+        *history.session_uuids,
+        *history.blob_keys[1:],
+    ]
     _assert_nothing_left(db_app, history, secrets)
     store = get_blobstore(db_app)
     assert store.exists(shared_key)  # still B's recording
@@ -112,16 +152,28 @@ def test_nothing_of_the_patient_remains(db_app: Flask) -> None:
         erased = db.exec(select(AuditEvent).where(AuditEvent.action == "patient.erased")).one()
         assert erased.actor_id == history.therapist.id and erased.patient_id is None
         assert erased.details["erasure_ref"] == report.reference
-        redacted = db.exec(select(AuditEvent).where(
-            AuditEvent.action.in_(["patient.created", "auth.login", "auth.login_failed",
-                                   "consent.recorded", "data.donated"]))).all()
-        assert redacted and all(e.details == {"redacted": "erasure",
-                                              "erasure_ref": report.reference}
-                                for e in redacted if e.patient_id is None)
+        redacted = db.exec(
+            select(AuditEvent).where(
+                AuditEvent.action.in_(
+                    ["patient.created", "auth.login", "auth.login_failed", "consent.recorded", "data.donated"]
+                )
+            )
+        ).all()
+        assert redacted and all(
+            e.details == {"redacted": "erasure", "erasure_ref": report.reference}
+            for e in redacted
+            if e.patient_id is None
+        )
         kept = db.get(Patient, other.id)
         assert kept is not None and kept.display_name == "Bruno Verdi"
-        assert db.exec(select(func.count()).select_from(ExerciseSession)
-                       .where(ExerciseSession.patient_id == other.id)).one() == 1
+        assert (
+            db.exec(
+                select(func.count())
+                .select_from(ExerciseSession)
+                .where(ExerciseSession.patient_id == other.id)
+            ).one()
+            == 1
+        )
         aggregates = db.exec(select(AnonymisedAggregate)).all()
     expected: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     now = datetime.now(UTC)
@@ -170,9 +222,13 @@ def test_patient_without_account_or_sessions(app: Flask, factories) -> None:
     patient = factories.patient(display_name="Solo")
     therapist_id = patient.therapist_id
     with Session(get_engine(app)) as db:
-        report = erasure.erase_patient(db, patient=db.get(Patient, patient.id),
-                                       actor=db.get(User, therapist_id),
-                                       store=get_blobstore(app), confirm_code=patient.code)
+        report = erasure.erase_patient(
+            db,
+            patient=db.get(Patient, patient.id),
+            actor=db.get(User, therapist_id),
+            store=get_blobstore(app),
+            confirm_code=patient.code,
+        )
         assert report.sessions == 0 and not report.account_deleted
         assert db.get(Patient, patient.id) is None
 

@@ -27,8 +27,7 @@ def test_patient_downloads_their_own_data(client: FlaskClient, app: Flask, facto
     page = client.get("/data-rights/me")
     assert page.status_code == 200 and "Download all data (ZIP)" in page.get_data(as_text=True)
     assert 'href="/data-rights/me"' in client.get("/").get_data(as_text=True)  # nav link
-    response = client.post("/data-rights/me/archive",
-                           data={"csrf_token": _token(client, "/data-rights/me")})
+    response = client.post("/data-rights/me/archive", data={"csrf_token": _token(client, "/data-rights/me")})
     assert response.status_code == 200 and response.mimetype == "application/zip"
     assert history.patient.code in response.headers["Content-Disposition"]
     zf = zipfile.ZipFile(io.BytesIO(response.data))
@@ -39,8 +38,7 @@ def test_patient_downloads_their_own_data(client: FlaskClient, app: Flask, facto
     assert client.post(f"/data-rights/patients/{history.patient.id}/archive").status_code in (400, 403)
 
 
-def test_therapist_page_and_downloads(client: FlaskClient, app: Flask, login_as,
-                                      factories) -> None:
+def test_therapist_page_and_downloads(client: FlaskClient, app: Flask, login_as, factories) -> None:
     therapist = login_as("therapist")
     history = seed_history(app, factories, therapist=therapist)
     stranger = seed_history(app, factories)
@@ -55,48 +53,53 @@ def test_therapist_page_and_downloads(client: FlaskClient, app: Flask, login_as,
     assert len(zipfile.ZipFile(io.BytesIO(response.data)).namelist()) > 10
 
 
-def test_consent_and_donation_buttons(client: FlaskClient, app: Flask, login_as,
-                                      factories) -> None:
+def test_consent_and_donation_buttons(client: FlaskClient, app: Flask, login_as, factories) -> None:
     therapist = login_as("therapist")
     history = seed_history(app, factories, therapist=therapist)
     url = f"/data-rights/patients/{history.patient.id}"
-    response = client.post(url + "/consent", data={"csrf_token": _token(client, url),
-                                                   "evidence": ""}, follow_redirects=True)
+    response = client.post(
+        url + "/consent", data={"csrf_token": _token(client, url), "evidence": ""}, follow_redirects=True
+    )
     assert "Say how the consent was given." in response.get_data(as_text=True)
-    response = client.post(url + "/consent", data={"csrf_token": _token(client, url),
-                                                   "evidence": "form 7/2026"},
-                           follow_redirects=True)
+    response = client.post(
+        url + "/consent",
+        data={"csrf_token": _token(client, url), "evidence": "form 7/2026"},
+        follow_redirects=True,
+    )
     html = response.get_data(as_text=True)
     assert "Research consent recorded." in html and "form 7/2026" in html
-    response = client.post(url + "/donate", data={"csrf_token": _token(client, url)},
-                           follow_redirects=True)
+    response = client.post(url + "/donate", data={"csrf_token": _token(client, url)}, follow_redirects=True)
     assert "2 sessions donated." in response.get_data(as_text=True)
-    response = client.post(url + "/consent/withdraw", data={"csrf_token": _token(client, url)},
-                           follow_redirects=True)
+    response = client.post(
+        url + "/consent/withdraw", data={"csrf_token": _token(client, url)}, follow_redirects=True
+    )
     assert "Consent withdrawn" in response.get_data(as_text=True)
     with Session(get_engine(app)) as db:
         consent = db.exec(select(ResearchConsent)).one()
     assert consent.withdrawn_at is not None and consent.withdrawn_by_id == therapist.id
 
 
-def test_erasure_needs_the_code_and_the_checkbox(client: FlaskClient, app: Flask, login_as,
-                                                 factories) -> None:
+def test_erasure_needs_the_code_and_the_checkbox(
+    client: FlaskClient, app: Flask, login_as, factories
+) -> None:
     therapist = login_as("therapist")
     history = seed_history(app, factories, therapist=therapist)
     url = f"/data-rights/patients/{history.patient.id}/erase"
     page = client.get(url).get_data(as_text=True)
     assert "This cannot be undone." in page and "3 sessions and their metrics" in page
     token = _token(client, url)
-    wrong = client.post(url, data={"csrf_token": token, "confirm_code": "PT-NOPE",
-                                   "understood": "y"})
+    wrong = client.post(url, data={"csrf_token": token, "confirm_code": "PT-NOPE", "understood": "y"})
     assert wrong.status_code == 400
     assert "The code does not match this patient." in wrong.get_data(as_text=True)
     unticked = client.post(url, data={"csrf_token": token, "confirm_code": history.patient.code})
     assert unticked.status_code == 400
     with Session(get_engine(app)) as db:
         assert db.get(Patient, history.patient.id) is not None
-    done = client.post(url, data={"csrf_token": token, "confirm_code": history.patient.code,
-                                  "understood": "y"}, follow_redirects=True)
+    done = client.post(
+        url,
+        data={"csrf_token": token, "confirm_code": history.patient.code, "understood": "y"},
+        follow_redirects=True,
+    )
     html = done.get_data(as_text=True)
     assert done.status_code == 200 and "The patient has been erased (reference ER-" in html
     assert history.patient.code not in html
@@ -106,8 +109,7 @@ def test_erasure_needs_the_code_and_the_checkbox(client: FlaskClient, app: Flask
     assert client.get(url).status_code == 404
 
 
-def test_only_own_therapist_or_admin_may_erase(client: FlaskClient, app: Flask, login_as,
-                                               factories) -> None:
+def test_only_own_therapist_or_admin_may_erase(client: FlaskClient, app: Flask, login_as, factories) -> None:
     login_as("therapist")
     history = seed_history(app, factories)
     url = f"/data-rights/patients/{history.patient.id}/erase"
@@ -118,6 +120,7 @@ def test_only_own_therapist_or_admin_may_erase(client: FlaskClient, app: Flask, 
     page = client.get(f"/data-rights/patients/{history.patient.id}").get_data(as_text=True)
     assert "identified=true" not in page and "Record consent" not in page
     token = _token(client, url)
-    done = client.post(url, data={"csrf_token": token, "confirm_code": history.patient.code,
-                                  "understood": "y"})
+    done = client.post(
+        url, data={"csrf_token": token, "confirm_code": history.patient.code, "understood": "y"}
+    )
     assert done.status_code == 302

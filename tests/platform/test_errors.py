@@ -47,8 +47,9 @@ def test_api_errors_are_json(client: FlaskClient) -> None:
 def test_service_errors_map_to_their_status(boom_app: Flask) -> None:
     response = boom_app.test_client().get("/api/v1/test-conflict")
     assert response.status_code == 409
-    assert response.get_json() == {"error": {"code": "conflict",
-                                             "message": "patient code PT-1 is already used"}}
+    assert response.get_json() == {
+        "error": {"code": "conflict", "message": "patient code PT-1 is already used"}
+    }
 
 
 def test_crashes_are_500_without_internals(boom_app: Flask) -> None:

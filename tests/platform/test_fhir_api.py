@@ -25,8 +25,7 @@ def _outcome(response) -> OperationOutcome:
     return OperationOutcome.model_validate_json(response.get_data(as_text=True))
 
 
-def test_therapist_gets_their_patients_bundle(client: FlaskClient, app: Flask, login_as,
-                                              factories) -> None:
+def test_therapist_gets_their_patients_bundle(client: FlaskClient, app: Flask, login_as, factories) -> None:
     therapist = login_as("therapist")
     history = seed_history(app, factories, therapist=therapist)
     response = client.get(_url(history.patient.id))
@@ -38,12 +37,12 @@ def test_therapist_gets_their_patients_bundle(client: FlaskClient, app: Flask, l
     assert "Maria Rossi" in identified.get_data(as_text=True)
     start = (date.today() - timedelta(days=10)).isoformat()
     recent = Bundle.model_validate_json(
-        client.get(_url(history.patient.id) + f"?start={start}").get_data(as_text=True))
+        client.get(_url(history.patient.id) + f"?start={start}").get_data(as_text=True)
+    )
     assert len(recent.entry) < len(bundle.entry)
 
 
-def test_other_therapists_patient_is_not_found(client: FlaskClient, app: Flask, login_as,
-                                               factories) -> None:
+def test_other_therapists_patient_is_not_found(client: FlaskClient, app: Flask, login_as, factories) -> None:
     login_as("therapist")
     history = seed_history(app, factories)
     response = client.get(_url(history.patient.id))
@@ -60,8 +59,9 @@ def test_login_required_and_roles(client: FlaskClient, app: Flask, login_as, fac
     assert client.get(_url(history.patient.id)).status_code == 404
 
 
-def test_admin_gets_only_the_pseudonymous_bundle(client: FlaskClient, app: Flask, login_as,
-                                                 factories) -> None:
+def test_admin_gets_only_the_pseudonymous_bundle(
+    client: FlaskClient, app: Flask, login_as, factories
+) -> None:
     login_as("admin")
     history = seed_history(app, factories)
     assert client.get(_url(history.patient.id)).status_code == 200
@@ -69,8 +69,7 @@ def test_admin_gets_only_the_pseudonymous_bundle(client: FlaskClient, app: Flask
     assert response.status_code == 403 and _outcome(response).issue[0].code == "forbidden"
 
 
-def test_bad_parameters_are_operation_outcomes(client: FlaskClient, app: Flask, login_as,
-                                               factories) -> None:
+def test_bad_parameters_are_operation_outcomes(client: FlaskClient, app: Flask, login_as, factories) -> None:
     therapist = login_as("therapist")
     history = seed_history(app, factories, therapist=therapist)
     for query in ("?start=yesterday", "?identified=maybe", "?start=2025-02-01&end=2025-01-01"):
@@ -79,8 +78,7 @@ def test_bad_parameters_are_operation_outcomes(client: FlaskClient, app: Flask, 
         assert _outcome(response).issue[0].diagnostics
 
 
-def test_read_only_and_capability_statement(client: FlaskClient, app: Flask, login_as,
-                                            factories) -> None:
+def test_read_only_and_capability_statement(client: FlaskClient, app: Flask, login_as, factories) -> None:
     therapist = login_as("therapist")
     history = seed_history(app, factories, therapist=therapist)
     assert client.post(_url(history.patient.id)).status_code == 405

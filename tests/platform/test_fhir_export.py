@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from smarttouch.platform.blobstore import get_blobstore
 from smarttouch.platform.db import get_engine
-from smarttouch.platform.fhir.codes import LOINC, METRICS, SNOMED, UCUM, Systems, DEFAULT_BASE
+from smarttouch.platform.fhir.codes import DEFAULT_BASE, LOINC, METRICS, SNOMED, UCUM, Systems
 from smarttouch.platform.models import AuditEvent, Patient, User
 from smarttouch.platform.services import fhir_export
 from smarttouch.platform.services.errors import Forbidden, Invalid, NotFound
@@ -27,22 +27,52 @@ SYSTEMS = Systems(DEFAULT_BASE)
 # Required value sets of the elements we fill (FHIR R4/R4B)
 VALUE_SETS = {
     ("Observation", "status"): {"registered", "preliminary", "final", "amended"},
-    ("CarePlan", "status"): {"draft", "active", "on-hold", "revoked", "completed",
-                             "entered-in-error", "unknown"},
+    ("CarePlan", "status"): {
+        "draft",
+        "active",
+        "on-hold",
+        "revoked",
+        "completed",
+        "entered-in-error",
+        "unknown",
+    },
     ("CarePlan", "intent"): {"proposal", "plan", "order", "option"},
-    ("Goal", "lifecycleStatus"): {"proposed", "planned", "accepted", "active", "on-hold",
-                                  "completed", "cancelled", "entered-in-error", "rejected"},
+    ("Goal", "lifecycleStatus"): {
+        "proposed",
+        "planned",
+        "accepted",
+        "active",
+        "on-hold",
+        "completed",
+        "cancelled",
+        "entered-in-error",
+        "rejected",
+    },
     ("Device", "status"): {"active", "inactive", "entered-in-error", "unknown"},
 }
-ACTIVITY_STATUS = {"not-started", "scheduled", "in-progress", "on-hold", "completed",
-                   "cancelled", "stopped", "unknown", "entered-in-error"}
+ACTIVITY_STATUS = {
+    "not-started",
+    "scheduled",
+    "in-progress",
+    "on-hold",
+    "completed",
+    "cancelled",
+    "stopped",
+    "unknown",
+    "entered-in-error",
+}
 
 
 def _export(app: Flask, patient: Patient, actor: User | None, **kw: Any) -> dict[str, Any]:
     with app.app_context(), Session(get_engine(app)) as db:
-        bundle = fhir_export.export_bundle(db, patient=db.get(Patient, patient.id),
-                                           actor=db.get(User, actor.id) if actor else None,
-                                           store=get_blobstore(app), today=date.today(), **kw)
+        bundle = fhir_export.export_bundle(
+            db,
+            patient=db.get(Patient, patient.id),
+            actor=db.get(User, actor.id) if actor else None,
+            store=get_blobstore(app),
+            today=date.today(),
+            **kw,
+        )
         return json.loads(fhir_export.bundle_json(bundle))
 
 
@@ -80,10 +110,13 @@ def test_round_trip_every_resource_parses(app: Flask, history: History) -> None:
     counts: dict[str, int] = {}
     for entry in bundle["entry"]:
         counts[entry["resource"]["resourceType"]] = counts.get(entry["resource"]["resourceType"], 0) + 1
-    expected_obs = sum(1 for m in (METRICS_A, METRICS_B) for metric in METRICS.values()
-                       if m.get(metric.attribute) is not None)
-    assert counts == {"Patient": 1, "CarePlan": 1, "Goal": 2, "Device": 1,
-                      "Observation": expected_obs}
+    expected_obs = sum(
+        1
+        for m in (METRICS_A, METRICS_B)
+        for metric in METRICS.values()
+        if m.get(metric.attribute) is not None
+    )
+    assert counts == {"Patient": 1, "CarePlan": 1, "Goal": 2, "Device": 1, "Observation": expected_obs}
 
 
 def test_every_reference_resolves_inside_the_bundle(app: Flask, history: History) -> None:
@@ -107,8 +140,7 @@ def test_every_reference_resolves_inside_the_bundle(app: Flask, history: History
     for activity in careplan["activity"]:
         assert activity["detail"]["status"] in ACTIVITY_STATUS
     obs_ids = {f"urn:uuid:{o['id']}" for o in _by_type(bundle, "Observation")}
-    outcome_refs = {r["reference"] for a in careplan["activity"]
-                    for r in a.get("outcomeReference", [])}
+    outcome_refs = {r["reference"] for a in careplan["activity"] for r in a.get("outcomeReference", [])}
     assert outcome_refs == obs_ids  # every scored session belongs to an assignment
 
 
@@ -116,8 +148,7 @@ def test_codes_units_and_values(app: Flask, history: History) -> None:
     bundle = _export(app, history.patient, history.therapist)
     rom = sorted(_metric_obs(bundle, "rom-max"), key=lambda o: o["valueQuantity"]["value"])
     assert [o["valueQuantity"]["value"] for o in rom] == [METRICS_A["rom_deg"], METRICS_B["rom_deg"]]
-    assert [o["code"]["text"].split("(")[1] for o in rom] == ["shoulder flexion)",
-                                                               "elbow flexion)"]
+    assert [o["code"]["text"].split("(")[1] for o in rom] == ["shoulder flexion)", "elbow flexion)"]
     for o in rom:
         assert o["valueQuantity"]["system"] == UCUM and o["valueQuantity"]["code"] == "deg"
         assert _coding(o, SNOMED)["code"] == "364564000"
@@ -134,8 +165,12 @@ def test_codes_units_and_values(app: Flask, history: History) -> None:
     assert [o["valueQuantity"]["code"] for o in _metric_obs(bundle, "tremor-frequency")] == ["Hz"]
     assert [o["valueQuantity"]["code"] for o in _metric_obs(bundle, "peak-angular-speed")] == ["deg/s"] * 2
     goals = _by_type(bundle, "Goal")
-    rom_targets = sorted(t["detailQuantity"]["value"] for g in goals for t in g["target"]
-                         if t["detailQuantity"]["code"] == "deg")
+    rom_targets = sorted(
+        t["detailQuantity"]["value"]
+        for g in goals
+        for t in g["target"]
+        if t["detailQuantity"]["code"] == "deg"
+    )
     assert rom_targets == [90.0, 110.0]
     assert sorted(g["lifecycleStatus"] for g in goals) == ["active", "completed"]
     device = _by_type(bundle, "Device")[0]
@@ -145,13 +180,24 @@ def test_codes_units_and_values(app: Flask, history: History) -> None:
 def test_pseudonymous_export_leaks_nothing_personal(app: Flask, history: History) -> None:
     text = json.dumps(_export(app, history.patient, history.therapist))
     bundle = json.loads(text)
-    for secret in ("Maria", "Rossi", "1951", "laptop", "C3:21:AA", "Fridays", "lives alone",
-                   history.user.email):
+    for secret in (
+        "Maria",
+        "Rossi",
+        "1951",
+        "laptop",
+        "C3:21:AA",
+        "Fridays",
+        "lives alone",
+        history.user.email,
+    ):
         assert secret not in text
     assert bundle["meta"]["security"][0]["code"] == "PSEUDED"
     patient = _by_type(bundle, "Patient")[0]
-    assert patient["identifier"][0] == {"use": "usual", "system": SYSTEMS.patient_code,
-                                        "value": history.patient.code}
+    assert patient["identifier"][0] == {
+        "use": "usual",
+        "system": SYSTEMS.patient_code,
+        "value": history.patient.code,
+    }
     assert "name" not in patient and "birthDate" not in patient
 
 
@@ -182,12 +228,16 @@ def test_who_may_export(app: Flask, history: History, factories) -> None:
 
 def test_period_filters_sessions_and_assignments(app: Flask, history: History) -> None:
     today = date.today()
-    recent = _export(app, history.patient, history.therapist, start=today - timedelta(days=10),
-                     end=today)
+    recent = _export(app, history.patient, history.therapist, start=today - timedelta(days=10), end=today)
     assert len(_by_type(recent, "Goal")) == 1  # the elbow plan ended 25 days ago
     assert [o["valueInteger"] for o in _metric_obs(recent, "reps")] == [METRICS_A["reps"]]
-    old = _export(app, history.patient, history.therapist, start=today - timedelta(days=35),
-                  end=today - timedelta(days=26))
+    old = _export(
+        app,
+        history.patient,
+        history.therapist,
+        start=today - timedelta(days=35),
+        end=today - timedelta(days=26),
+    )
     assert [o["valueInteger"] for o in _metric_obs(old, "reps")] == [METRICS_B["reps"]]
     with pytest.raises(Invalid):
         _export(app, history.patient, history.therapist, start=today, end=today - timedelta(days=1))
@@ -217,19 +267,28 @@ def test_export_is_audited(app: Flask, history: History) -> None:
 
 def test_cli_writes_a_valid_bundle(runner, app: Flask, history: History, tmp_path: Path) -> None:
     out = tmp_path / "bundle.json"
-    result = runner.invoke("export", "fhir", "--patient", history.patient.code.lower(),
-                           "--out", str(out))
+    result = runner.invoke("export", "fhir", "--patient", history.patient.code.lower(), "--out", str(out))
     assert result.exit_code == 0, result.output
     assert "pseudonymous" in result.output
     bundle = Bundle.model_validate_json(out.read_text())
     assert bundle.type == "collection" and "Maria" not in out.read_text()
-    result = runner.invoke("export", "fhir", "--patient", history.patient.code,
-                           "--identified", "--from", "2000-01-01", "--out", str(out))
+    result = runner.invoke(
+        "export",
+        "fhir",
+        "--patient",
+        history.patient.code,
+        "--identified",
+        "--from",
+        "2000-01-01",
+        "--out",
+        str(out),
+    )
     assert result.exit_code == 0, result.output
     assert "Maria Rossi" in out.read_text()
     result = runner.invoke("export", "fhir", "--patient", "PT-NONE", "--out", str(out))
     assert result.exit_code == 1 and "no patient with code PT-NONE" in result.output
     assert "Traceback" not in result.output
-    result = runner.invoke("export", "fhir", "--patient", history.patient.code,
-                           "--out", str(tmp_path / "missing" / "x.json"))
+    result = runner.invoke(
+        "export", "fhir", "--patient", history.patient.code, "--out", str(tmp_path / "missing" / "x.json")
+    )
     assert result.exit_code == 1 and "does not exist" in result.output

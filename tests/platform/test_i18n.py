@@ -30,9 +30,11 @@ def test_accept_language_picks_italian(client: FlaskClient) -> None:
 
 def test_switcher_works_before_login(client: FlaskClient) -> None:
     token = csrf_token(client, "/login")
-    response = client.post("/language", data={"language": "it", "next": "/login",
-                                              "csrf_token": token},
-                           headers={"Accept-Language": "en"})
+    response = client.post(
+        "/language",
+        data={"language": "it", "next": "/login", "csrf_token": token},
+        headers={"Accept-Language": "en"},
+    )
     assert response.status_code == 302 and response.location == "/login"
     html = client.get("/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Accedi a SmartTouch" in html
@@ -55,7 +57,8 @@ def test_every_hub_string_has_an_italian_translation() -> None:
     method_map = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
     missing = []
     for filename, _lineno, message, _comments, _ctx in extract_from_dir(
-            str(PLATFORM), method_map=method_map, keywords=KEYWORDS):
+        str(PLATFORM), method_map=method_map, keywords=KEYWORDS
+    ):
         msgid = message if isinstance(message, str) else message[0]
         string = translated.get(msgid)
         if not string or (isinstance(string, tuple) and not all(string)):
@@ -69,14 +72,14 @@ def test_catalogues_compile(tmp_path: Path) -> None:
     assert compile_catalogues(target=tmp_path) == []  # up to date: nothing rewritten
 
 
-def test_app_compiles_into_instance_when_package_is_read_only(tmp_path: Path,
-                                                               monkeypatch) -> None:
+def test_app_compiles_into_instance_when_package_is_read_only(tmp_path: Path, monkeypatch) -> None:
     from smarttouch.platform import i18n_compile
 
     real = i18n_compile.compile_catalogues
 
-    def read_only(source: Path = TRANSLATIONS_DIR, target: Path | None = None,
-                  force: bool = False) -> list[Path]:
+    def read_only(
+        source: Path = TRANSLATIONS_DIR, target: Path | None = None, force: bool = False
+    ) -> list[Path]:
         if target is None:
             raise PermissionError("read-only package folder")
         return real(source, target, force)

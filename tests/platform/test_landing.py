@@ -9,9 +9,9 @@ from flask.testing import FlaskClient
 from smarttouch.platform.models import utcnow
 
 
-def test_therapist_sees_their_patients_table(client: FlaskClient, login_as, make_patient,
-                                             make_user, make_assignment,
-                                             make_exercise_session) -> None:
+def test_therapist_sees_their_patients_table(
+    client: FlaskClient, login_as, make_patient, make_user, make_assignment, make_exercise_session
+) -> None:
     me = login_as("therapist")
     a = make_patient(me, code="PT-AAAA", condition="parkinson", display_name="Rosa C.")
     make_patient(me, code="PT-BBBB", condition="copd")
@@ -23,7 +23,7 @@ def test_therapist_sees_their_patients_table(client: FlaskClient, login_as, make
     assert "PT-AAAA" in html and "PT-BBBB" in html and "Rosa C." in html
     assert "PT-ZZZZ" not in html
     assert "Parkinson&#39;s disease" in html or "Parkinson's disease" in html
-    row_a = html[html.index("PT-AAAA"):html.index("PT-BBBB")]  # rows are sorted by code
+    row_a = html[html.index("PT-AAAA") : html.index("PT-BBBB")]  # rows are sorted by code
     assert '<td class="num">1</td>' in row_a  # one exercise in its current plan
     assert "No sessions yet" in html  # PT-BBBB
 

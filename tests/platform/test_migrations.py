@@ -30,9 +30,24 @@ def test_upgrade_builds_the_models_schema(db_url: str) -> None:
     engine.dispose()
     expected = {t.name for t in models.metadata.sorted_tables}
     assert expected <= tables
-    assert {"user_account", "patient", "assignment", "exercise_session", "session_metrics",
-            "audit_event", "alert", "device", "pairing_code", "challenge", "solution",
-            "submission", "score", "review", "activity", "login_throttle"} <= expected
+    assert {
+        "user_account",
+        "patient",
+        "assignment",
+        "exercise_session",
+        "session_metrics",
+        "audit_event",
+        "alert",
+        "device",
+        "pairing_code",
+        "challenge",
+        "solution",
+        "submission",
+        "score",
+        "review",
+        "activity",
+        "login_throttle",
+    } <= expected
 
 
 def test_downgrade_to_base_and_back(db_url: str) -> None:

@@ -10,8 +10,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from smarttouch.platform.db import get_engine
-from smarttouch.platform.models import (Assignment, AuditEvent, AuditEventImmutable,
-                                        ExerciseSession, Patient, SessionMetrics, User)
+from smarttouch.platform.models import (
+    Assignment,
+    AuditEvent,
+    AuditEventImmutable,
+    ExerciseSession,
+    Patient,
+    SessionMetrics,
+    User,
+)
 
 
 def _session(app: Flask) -> Session:
@@ -47,12 +54,16 @@ def test_json_columns_round_trip(db_app: Flask) -> None:
         patient = Patient(code="P-1", condition="parkinson", therapist_id=therapist.id)
         session.add(patient)
         session.commit()
-        row = ExerciseSession(client_uuid="0b1e7c1a-0000-4000-8000-000000000001",
-                              patient_id=patient.id, client_metrics={"reps": 12, "rom": 81.5})
+        row = ExerciseSession(
+            client_uuid="0b1e7c1a-0000-4000-8000-000000000001",
+            patient_id=patient.id,
+            client_metrics={"reps": 12, "rom": 81.5},
+        )
         session.add(row)
         session.commit()
-        metrics = SessionMetrics(session_id=row.id, reps=12, rom_deg=80.0,
-                                 quality_flags={"gaps": 0}, per_rep=[{"rom_deg": 79.0}])
+        metrics = SessionMetrics(
+            session_id=row.id, reps=12, rom_deg=80.0, quality_flags={"gaps": 0}, per_rep=[{"rom_deg": 79.0}]
+        )
         session.add(metrics)
         session.commit()
         sid = row.id
@@ -88,9 +99,16 @@ def test_deleting_a_patient_cascades_to_plan_and_sessions(db_app: Flask) -> None
         from smarttouch.platform.services.catalogue import get_activity_by_key
 
         activity = get_activity_by_key(session, key="garden")
-        session.add(Assignment(patient_id=patient.id, activity_id=activity.id,
-                               movement="sit_to_stand", target_rom_deg=80, reps=5,
-                               start_date=date(2025, 1, 1)))
+        session.add(
+            Assignment(
+                patient_id=patient.id,
+                activity_id=activity.id,
+                movement="sit_to_stand",
+                target_rom_deg=80,
+                reps=5,
+                start_date=date(2025, 1, 1),
+            )
+        )
         session.add(ExerciseSession(client_uuid="u-1", patient_id=patient.id))
         session.commit()
         session.delete(patient)

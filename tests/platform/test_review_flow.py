@@ -20,8 +20,16 @@ from smarttouch.platform.testing import csrf_token, login
 from smarttouch.sensors.recording_io import recording_to_bytes
 from smarttouch.sensors.simulator import simulate
 from tests.challenges.helpers import make_game_bundle
-from tests.platform.challenge_support import (COUNTER, archive_of, bundle_dir, hub_challenge,  # noqa: F401
-                                              import_bundle, make_solution, run_queued, sandbox_ok)
+from tests.platform.challenge_support import (  # noqa: F401
+    COUNTER,
+    archive_of,
+    bundle_dir,
+    hub_challenge,
+    import_bundle,
+    make_solution,
+    run_queued,
+    sandbox_ok,
+)
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "smarttouch" / "challenges" / "templates"
 
@@ -33,9 +41,15 @@ def game_dir(tmp_path_factory) -> Path:
 
 def _scored(app, developer, challenge, folder: Path) -> int:
     with Session(get_engine(app), expire_on_commit=False) as session:
-        sub = submissions.submit(session, developer=developer, challenge=challenge,
-                                 upload=archive_of(folder), filename="s.zip",
-                                 blobs=get_blobstore(app), enqueue=lambda _id: None)
+        sub = submissions.submit(
+            session,
+            developer=developer,
+            challenge=challenge,
+            upload=archive_of(folder),
+            filename="s.zip",
+            blobs=get_blobstore(app),
+            enqueue=lambda _id: None,
+        )
     [result] = run_queued(app)
     assert result["status"] == "scored", result
     return sub.id
@@ -43,16 +57,20 @@ def _scored(app, developer, challenge, folder: Path) -> int:
 
 def _decide(client, sid: int, decision: str, note: str = ""):
     url = f"/review/submissions/{sid}"
-    return client.post(url, data={"csrf_token": csrf_token(client, url), "decision": decision,
-                                  "note": note})
+    return client.post(url, data={"csrf_token": csrf_token(client, url), "decision": decision, "note": note})
 
 
-def test_only_reviewer_therapists_and_admins_review(app, client, make_user, hub_challenge,
-                                                    tmp_path, sandbox_ok):
+def test_only_reviewer_therapists_and_admins_review(
+    app, client, make_user, hub_challenge, tmp_path, sandbox_ok
+):
     sid = _scored(app, make_user("developer"), hub_challenge, make_solution(tmp_path / "s", COUNTER))
-    for role, extra, expected in (("therapist", {}, 403), ("developer", {}, 403),
-                                  ("patient", {}, 403), ("therapist", {"is_reviewer": True}, 200),
-                                  ("admin", {}, 200)):
+    for role, extra, expected in (
+        ("therapist", {}, 403),
+        ("developer", {}, 403),
+        ("patient", {}, 403),
+        ("therapist", {"is_reviewer": True}, 200),
+        ("admin", {}, 200),
+    ):
         fresh = app.test_client()
         user = make_user(role, **extra)
         assert login(fresh, user.email).status_code == 302
@@ -60,8 +78,9 @@ def test_only_reviewer_therapists_and_admins_review(app, client, make_user, hub_
         assert fresh.get(f"/review/submissions/{sid}").status_code == expected, (role, extra)
 
 
-def test_review_page_shows_scores_code_and_hash_and_needs_a_note(app, client, make_user, login_as,
-                                                                 hub_challenge, tmp_path, sandbox_ok):
+def test_review_page_shows_scores_code_and_hash_and_needs_a_note(
+    app, client, make_user, login_as, hub_challenge, tmp_path, sandbox_ok
+):
     developer = make_user("developer", full_name="Ada Developer")
     sid = _scored(app, developer, hub_challenge, make_solution(tmp_path / "s", COUNTER))
     login_as("therapist", is_reviewer=True)
@@ -81,7 +100,8 @@ def test_review_page_shows_scores_code_and_hash_and_needs_a_note(app, client, ma
 
 
 def test_approved_game_becomes_an_assignable_activity_tied_to_its_hash(
-        app, client, make_user, login_as, game_dir, tmp_path, sandbox_ok):
+    app, client, make_user, login_as, game_dir, tmp_path, sandbox_ok
+):
     challenge = import_bundle(app, game_dir)
     sol = tmp_path / "game"
     shutil.copytree(TEMPLATES / "shoulder_reach_game", sol)
@@ -102,43 +122,59 @@ def test_approved_game_becomes_an_assignable_activity_tied_to_its_hash(
     with Session(get_engine(app)) as session:
         activity = session.exec(select(Activity).where(Activity.submission_id == sid)).one()
         assert (activity.kind, activity.source, activity.code_sha256, activity.is_active) == (
-            "game", "solution", sha, True)
+            "game",
+            "solution",
+            sha,
+            True,
+        )
         assert activity.movements == ["shoulder_flexion"]
         assert activity.title == "my reach game"
         # a rejection of the same code takes it out of the catalogue again
-        review.decide(session, reviewer=session.merge(reviewer), submission_id=sid,
-                      decision="rejected", note="Too fast for our patients.")
+        review.decide(
+            session,
+            reviewer=session.merge(reviewer),
+            submission_id=sid,
+            decision="rejected",
+            note="Too fast for our patients.",
+        )
         assert session.get(Activity, activity.id).is_active is False
 
 
-def test_approved_analyzer_scores_sessions_in_the_sandbox(app, client, make_user, make_patient,
-                                                          make_exercise_session, hub_challenge,
-                                                          tmp_path, sandbox_ok):
+def test_approved_analyzer_scores_sessions_in_the_sandbox(
+    app, client, make_user, make_patient, make_exercise_session, hub_challenge, tmp_path, sandbox_ok
+):
     sid = _scored(app, make_user("developer"), hub_challenge, make_solution(tmp_path / "s", COUNTER))
     reviewer = make_user("therapist", is_reviewer=True)
-    rec = simulate("shoulder_flexion", reps=4, rom_deg=80.0, tempo_s=1.5, pause_s=0.5, fs=50.0,
-                   placement="wrist-right", lead_in_s=1.0, seed=42).recording
+    rec = simulate(
+        "shoulder_flexion",
+        reps=4,
+        rom_deg=80.0,
+        tempo_s=1.5,
+        pause_s=0.5,
+        fs=50.0,
+        placement="wrist-right",
+        lead_in_s=1.0,
+        seed=42,
+    ).recording
     key = get_blobstore(app).put(recording_to_bytes(rec))
     patient = make_patient()
-    scored = make_exercise_session(patient, recording_sha256=key, status="scored",
-                                   movement="shoulder_flexion")
+    scored = make_exercise_session(
+        patient, recording_sha256=key, status="scored", movement="shoulder_flexion"
+    )
     make_exercise_session(patient, recording_sha256=key, status="scored", movement="sit_to_stand")
     with Session(get_engine(app), expire_on_commit=False) as session:
         with pytest.raises(Exception, match="not an approved analyzer"):
-            review.choose_analyzer(session, reviewer=reviewer, movement="shoulder_flexion",
-                                   submission_id=sid)
+            review.choose_analyzer(session, reviewer=reviewer, movement="shoulder_flexion", submission_id=sid)
         review.decide(session, reviewer=reviewer, submission_id=sid, decision="approved", note="")
         assert [s.id for s, _, _ in review.approved_analyzers(session)] == [sid]
-        review.choose_analyzer(session, reviewer=reviewer, movement="shoulder_flexion",
-                               submission_id=sid)
+        review.choose_analyzer(session, reviewer=reviewer, movement="shoulder_flexion", submission_id=sid)
     queue = HubQueue(app)
     assert queue.schedule_analyses() == 1
     assert queue.schedule_analyses() == 0  # one run per (session, analyzer)
     with Session(get_engine(app)) as session:
         run = session.exec(select(AnalyzerRun)).one()
         assert run.session_id == scored.id and run.status == "queued"
-    run_job(str(run.id), queue.analysis_store, lambda spec: execute_analysis(queue, spec),
-            worker="test")
+    run_job(str(run.id), queue.analysis_store, lambda spec: execute_analysis(queue, spec), worker="test")
     with Session(get_engine(app)) as session:
         [shown] = review.analyzer_runs_for_session(session, session_id=scored.id)
     assert shown["status"] == "scored", shown["message"]

@@ -16,16 +16,22 @@ from smarttouch.platform.services.demo import DEMO_USERS, seed_demo
 def test_demo_logins_work_over_http(app: Flask, live_server: str) -> None:
     with app.test_request_context(), Session(get_engine(app)) as session:
         seed_demo(session, today=local_today(), password_profile="fast")
-    expected = {"therapist@example.org": "DEMO-STRK", "therapist2@example.org": "DEMO-ARM2",
-                "patient@example.org": "Balloon reach", "developer@example.org": "Open challenges",
-                "admin@example.org": "therapist2@example.org"}
+    expected = {
+        "therapist@example.org": "DEMO-STRK",
+        "therapist2@example.org": "DEMO-ARM2",
+        "patient@example.org": "Balloon reach",
+        "developer@example.org": "Open challenges",
+        "admin@example.org": "therapist2@example.org",
+    }
     assert set(expected) == {email for _, email, *_ in DEMO_USERS}
     for _role, email, password, _name, _rev in DEMO_USERS:
         with requests.Session() as http:
             page = http.get(f"{live_server}/login", timeout=10).text
             token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-            response = http.post(f"{live_server}/login", timeout=10,
-                                 data={"email": email, "password": password,
-                                       "csrf_token": token})
+            response = http.post(
+                f"{live_server}/login",
+                timeout=10,
+                data={"email": email, "password": password, "csrf_token": token},
+            )
             assert response.status_code == 200 and response.url == f"{live_server}/", email
             assert expected[email] in response.text, email

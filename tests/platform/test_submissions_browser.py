@@ -9,15 +9,22 @@ import pytest
 from flask import Flask
 
 from tests.platform.browser_support import browser, browser_page, login, screenshot  # noqa: F401
-from tests.platform.challenge_support import (COUNTER, archive_of, bundle_dir, hub_challenge,  # noqa: F401
-                                              make_solution, run_queued, sandbox_ok)
+from tests.platform.challenge_support import (  # noqa: F401
+    COUNTER,
+    archive_of,
+    bundle_dir,
+    hub_challenge,
+    make_solution,
+    run_queued,
+    sandbox_ok,
+)
 
 pytestmark = pytest.mark.browser
 
 
-def test_developer_uploads_and_reviewer_approves(app: Flask, make_user, live_server: str,
-                                                 browser_page, hub_challenge, tmp_path: Path,
-                                                 sandbox_ok) -> None:
+def test_developer_uploads_and_reviewer_approves(
+    app: Flask, make_user, live_server: str, browser_page, hub_challenge, tmp_path: Path, sandbox_ok
+) -> None:
     page = browser_page
     developer = make_user("developer", full_name="Dana Dev")
     zip_path = tmp_path / "my-solution.zip"

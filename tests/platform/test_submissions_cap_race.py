@@ -25,14 +25,16 @@ CAP = 3
 EXTRA = 3
 
 
-def test_simultaneous_submissions_never_exceed_the_daily_cap(db_app: Flask, tmp_path: Path,
-                                                              monkeypatch) -> None:
+def test_simultaneous_submissions_never_exceed_the_daily_cap(
+    db_app: Flask, tmp_path: Path, monkeypatch
+) -> None:
     factories = Factories(db_app)
     developer = factories.user("developer")
-    challenge = factories.challenge(slug="test-reps", max_daily_submissions=CAP,
-                                    bundle_sha256="0" * 64)
-    uploads = [archive_of(make_solution(tmp_path / f"s{i}", COUNTER + f"\n# variant {i}\n",
-                                        name=f"variant {i}")) for i in range(CAP + EXTRA)]
+    challenge = factories.challenge(slug="test-reps", max_daily_submissions=CAP, bundle_sha256="0" * 64)
+    uploads = [
+        archive_of(make_solution(tmp_path / f"s{i}", COUNTER + f"\n# variant {i}\n", name=f"variant {i}"))
+        for i in range(CAP + EXTRA)
+    ]
 
     gate = threading.Barrier(len(uploads), timeout=60)
     real_stage = submissions.stage_solution
@@ -49,11 +51,17 @@ def test_simultaneous_submissions_never_exceed_the_daily_cap(db_app: Flask, tmp_
     def submit(i: int) -> None:
         try:
             with db_app.app_context(), Session(get_engine(db_app)) as session:
-                sub = submissions.submit(session, developer=developer, challenge=challenge,
-                                         upload=uploads[i], filename=f"s{i}.zip",
-                                         blobs=get_blobstore(db_app), enqueue=queued.append)
+                sub = submissions.submit(
+                    session,
+                    developer=developer,
+                    challenge=challenge,
+                    upload=uploads[i],
+                    filename=f"s{i}.zip",
+                    blobs=get_blobstore(db_app),
+                    enqueue=queued.append,
+                )
                 outcomes[i] = sub.status
-        except Exception as exc:  # noqa: BLE001 - recorded and asserted on below
+        except Exception as exc:
             outcomes[i] = exc
 
     threads = [threading.Thread(target=submit, args=(i,)) for i in range(len(uploads))]
@@ -72,8 +80,9 @@ def test_simultaneous_submissions_never_exceed_the_daily_cap(db_app: Flask, tmp_
     assert len(queued) == CAP
     with Session(get_engine(db_app)) as session:
         stored = session.exec(
-            select(func.count()).select_from(Submission)
+            select(func.count())
+            .select_from(Submission)
             .join(Solution, col(Solution.id) == col(Submission.solution_id))
-            .where(Solution.developer_id == developer.id,
-                   Solution.challenge_id == challenge.id)).one()
+            .where(Solution.developer_id == developer.id, Solution.challenge_id == challenge.id)
+        ).one()
     assert stored == CAP

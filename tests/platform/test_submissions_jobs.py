@@ -16,22 +16,44 @@ from smarttouch.platform.jobstore import DbResultStore, HubQueue
 from smarttouch.platform.models import Score, Submission
 from smarttouch.platform.services import submissions
 from tests.challenges.helpers import make_bundle
-from tests.platform.challenge_support import (COUNTER, archive_of, bundle_dir, hub_challenge,  # noqa: F401
-                                              import_bundle, make_solution, run_queued, sandbox_ok)
+from tests.platform.challenge_support import (  # noqa: F401
+    COUNTER,
+    archive_of,
+    bundle_dir,
+    hub_challenge,
+    import_bundle,
+    make_solution,
+    run_queued,
+    sandbox_ok,
+)
 
 
 @pytest.fixture(scope="module")
 def tight_dir(tmp_path_factory) -> Path:
     """Short limits, so runaway solutions end fast."""
-    return make_bundle(tmp_path_factory.mktemp("tight") / "tight-reps", slug="tight-reps",
-                       n_public=1, n_hidden=1, wall_s=4, cpu_s=2, memory_mb=512, output_kb=16)
+    return make_bundle(
+        tmp_path_factory.mktemp("tight") / "tight-reps",
+        slug="tight-reps",
+        n_public=1,
+        n_hidden=1,
+        wall_s=4,
+        cpu_s=2,
+        memory_mb=512,
+        output_kb=16,
+    )
 
 
 def _submit(app, developer, challenge, folder: Path, enqueue=lambda _id: None) -> Submission:
     with Session(get_engine(app), expire_on_commit=False) as session:
-        return submissions.submit(session, developer=developer, challenge=challenge,
-                                  upload=archive_of(folder), filename="s.zip",
-                                  blobs=get_blobstore(app), enqueue=enqueue)
+        return submissions.submit(
+            session,
+            developer=developer,
+            challenge=challenge,
+            upload=archive_of(folder),
+            filename="s.zip",
+            blobs=get_blobstore(app),
+            enqueue=enqueue,
+        )
 
 
 def _row(app, sid: int) -> Submission:
@@ -47,9 +69,15 @@ def test_claim_is_exclusive_and_stale_results_are_dropped(app, make_user, hub_ch
     assert store.get(str(sub.id))["state"] == "running"
     assert store.renew(str(sub.id), token, 30) and not store.renew(str(sub.id), "other", 30)
     assert not store.finish(str(sub.id), "stale-token", {"status": "scored", "scores": {}})
-    result = {"status": "scored", "message": "scored", "scores": {"public": {"mae": 0.5}},
-              "splits": [{"split": "public", "status": "scored", "log": "hello from public"},
-                         {"split": "hidden", "status": "scored", "log": "hidden secret print"}]}
+    result = {
+        "status": "scored",
+        "message": "scored",
+        "scores": {"public": {"mae": 0.5}},
+        "splits": [
+            {"split": "public", "status": "scored", "log": "hello from public"},
+            {"split": "hidden", "status": "scored", "log": "hidden secret print"},
+        ],
+    }
     assert store.finish(str(sub.id), token, result)
     row = _row(app, sub.id)
     assert (row.status, row.lease_token, row.log) == ("scored", None, "hello from public")
@@ -71,8 +99,7 @@ def test_a_lost_worker_is_retried_then_failed(app, make_user, hub_challenge, tmp
     assert (row.status, row.failure_reason, row.attempts) == ("failed", "worker_lost", 2)
 
 
-def test_a_requeued_job_is_finished_by_the_next_worker(app, make_user, hub_challenge, tmp_path,
-                                                       sandbox_ok):
+def test_a_requeued_job_is_finished_by_the_next_worker(app, make_user, hub_challenge, tmp_path, sandbox_ok):
     sub = _submit(app, make_user("developer"), hub_challenge, make_solution(tmp_path / "s", COUNTER))
     queue = HubQueue(app, lease_s=0.05)
     assert queue.store.claim(str(sub.id), "killed", 0.01)
@@ -88,30 +115,45 @@ def test_queue_down_marks_the_submission_failed_not_stuck(app, make_user, hub_ch
     def broken(_id: int) -> None:
         raise ConnectionError("redis is down")
 
-    sub = _submit(app, make_user("developer"), hub_challenge, make_solution(tmp_path / "s", COUNTER),
-                  enqueue=broken)
+    sub = _submit(
+        app, make_user("developer"), hub_challenge, make_solution(tmp_path / "s", COUNTER), enqueue=broken
+    )
     row = _row(app, sub.id)
     assert (row.status, row.failure_reason) == ("failed", "internal_error")
     assert "queue is unavailable" in row.message
 
 
 HOSTILE = {
-    "infinite loop": ("class Solution:\n    def analyze(self, recording):\n"
-                      "        while True:\n            pass\n", "timed_out", "timed_out"),
-    "network": ("import socket\nclass Solution:\n    def analyze(self, recording):\n"
-                "        socket.create_connection(('1.1.1.1', 53), timeout=2)\n"
-                "        return {'reps': 1}\n", "failed", "forbidden"),
-    "memory hog": ("class Solution:\n    def analyze(self, recording):\n"
-                   "        hog = bytearray(2 * 1024 ** 3)\n        return {'reps': len(hog)}\n",
-                   "failed", "memory_exceeded"),
-    "bad output": ("class Solution:\n    def analyze(self, recording):\n"
-                   "        return {'reps': 'many'}\n", "failed", "invalid_output"),
+    "infinite loop": (
+        "class Solution:\n    def analyze(self, recording):\n        while True:\n            pass\n",
+        "timed_out",
+        "timed_out",
+    ),
+    "network": (
+        "import socket\nclass Solution:\n    def analyze(self, recording):\n"
+        "        socket.create_connection(('1.1.1.1', 53), timeout=2)\n"
+        "        return {'reps': 1}\n",
+        "failed",
+        "forbidden",
+    ),
+    "memory hog": (
+        "class Solution:\n    def analyze(self, recording):\n"
+        "        hog = bytearray(2 * 1024 ** 3)\n        return {'reps': len(hog)}\n",
+        "failed",
+        "memory_exceeded",
+    ),
+    "bad output": (
+        "class Solution:\n    def analyze(self, recording):\n        return {'reps': 'many'}\n",
+        "failed",
+        "invalid_output",
+    ),
 }
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
-def test_hostile_submissions_fail_with_the_right_reason(app, make_user, tight_dir, tmp_path, name,
-                                                        sandbox_ok):
+def test_hostile_submissions_fail_with_the_right_reason(
+    app, make_user, tight_dir, tmp_path, name, sandbox_ok
+):
     code, status, reason = HOSTILE[name]
     challenge = import_bundle(app, tight_dir)
     sol = make_solution(tmp_path / "s", code, challenge="tight-reps")
@@ -123,20 +165,28 @@ def test_hostile_submissions_fail_with_the_right_reason(app, make_user, tight_di
     assert row.message and row.finished_at is not None
 
 
-def test_hidden_data_never_reaches_the_sandbox_or_the_developer(app, make_user, tight_dir,
-                                                                tmp_path, sandbox_ok):
+def test_hidden_data_never_reaches_the_sandbox_or_the_developer(
+    app, make_user, tight_dir, tmp_path, sandbox_ok
+):
     """The solution looks for the hub's instance folder, database, bundle cache and labels."""
     challenge = import_bundle(app, tight_dir)
     instance = Path(app.instance_path)
-    targets = [str(instance / "secret_key"), app.config["DATABASE_URL"].removeprefix("sqlite:///"),
-               str(instance / "challenge-bundles"), str(Path(app.config["BLOB_PATH"]))]
-    code = ("import os\nclass Solution:\n    def analyze(self, recording):\n"
-            f"        visible = [p for p in {targets!r} if os.path.exists(p)]\n"
-            "        assert recording.labels == {}\n"
-            "        print('VISIBLE', visible)\n"
-            "        return {'reps': len(visible)}\n")
-    sub = _submit(app, make_user("developer"), challenge,
-                  make_solution(tmp_path / "s", code, challenge="tight-reps"))
+    targets = [
+        str(instance / "secret_key"),
+        app.config["DATABASE_URL"].removeprefix("sqlite:///"),
+        str(instance / "challenge-bundles"),
+        str(Path(app.config["BLOB_PATH"])),
+    ]
+    code = (
+        "import os\nclass Solution:\n    def analyze(self, recording):\n"
+        f"        visible = [p for p in {targets!r} if os.path.exists(p)]\n"
+        "        assert recording.labels == {}\n"
+        "        print('VISIBLE', visible)\n"
+        "        return {'reps': len(visible)}\n"
+    )
+    sub = _submit(
+        app, make_user("developer"), challenge, make_solution(tmp_path / "s", code, challenge="tight-reps")
+    )
     queue = HubQueue(app)
     run_job(str(sub.id), queue.store, queue.execute, worker="test")
     row = _row(app, sub.id)
@@ -156,16 +206,25 @@ def test_job_store_on_each_database(db_app):
         sol = Solution(challenge_id=ch.id, developer_id=dev.id, name="s", kind="analyzer")
         session.add(sol)
         session.flush()
-        subs = [Submission(solution_id=sol.id, code_sha256=f"{i}" * 64, entrypoint="m:C",
-                           splits=["public"]) for i in (1, 2)]
+        subs = [
+            Submission(solution_id=sol.id, code_sha256=f"{i}" * 64, entrypoint="m:C", splits=["public"])
+            for i in (1, 2)
+        ]
         session.add_all(subs)
         session.commit()
     store = DbResultStore(get_engine(db_app))
     first, second = (str(s.id) for s in subs)
     token = store.claim(first, "w", 30)
     assert token and store.claim(first, "w2", 30) is None and store.renew(first, token, 30)
-    assert store.finish(first, token, {"status": "scored", "scores": {"public": {"mae": 1.5}},
-                                       "splits": [{"split": "public", "log": "ok"}]})
+    assert store.finish(
+        first,
+        token,
+        {
+            "status": "scored",
+            "scores": {"public": {"mae": 1.5}},
+            "splits": [{"split": "public", "log": "ok"}],
+        },
+    )
     assert store.get(first)["state"] == "scored"
     assert store.claim(second, "dying", 0.01)
     time.sleep(0.05)
@@ -176,8 +235,9 @@ def test_job_store_on_each_database(db_app):
         assert (score.metric, score.value) == ("mae", 1.5)
 
 
-def test_tampered_code_blob_fails_before_the_solution_runs(app, make_user, hub_challenge, tmp_path,
-                                                           monkeypatch):
+def test_tampered_code_blob_fails_before_the_solution_runs(
+    app, make_user, hub_challenge, tmp_path, monkeypatch
+):
     """The bytes read back from the blob store must hash to the submission's sha256 before
     anything is evaluated: a tampered blob fails with internal_error and never runs."""
     import smarttouch.challenges.evaluation as evaluation

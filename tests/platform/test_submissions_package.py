@@ -12,8 +12,13 @@ import pytest
 from sqlmodel import Session
 
 from smarttouch.platform.blobstore import get_blobstore
-from smarttouch.platform.client.packages import (PackageError, PackageTampered, cached_package,
-                                                 fetch_package, install_package)
+from smarttouch.platform.client.packages import (
+    PackageError,
+    PackageTampered,
+    cached_package,
+    fetch_package,
+    install_package,
+)
 from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import Device
 from tests.platform.challenge_support import archive_of
@@ -24,8 +29,14 @@ TEMPLATE = Path(__file__).resolve().parents[2] / "smarttouch/challenges/template
 def _device_token(app, patient) -> str:
     token = "stt_" + secrets.token_urlsafe(32)
     with Session(get_engine(app)) as session:
-        session.add(Device(patient_id=patient.id, label="home PC", token_prefix=token[:12],
-                           token_hash=hashlib.sha256(token.encode()).hexdigest()))
+        session.add(
+            Device(
+                patient_id=patient.id,
+                label="home PC",
+                token_prefix=token[:12],
+                token_hash=hashlib.sha256(token.encode()).hexdigest(),
+            )
+        )
         session.commit()
     return token
 
@@ -36,13 +47,15 @@ def approved_game(app, make_activity, tmp_path):
     shutil.copytree(TEMPLATE, sol)
     data = archive_of(sol)
     sha = get_blobstore(app).put(data)
-    activity = make_activity("solution-99", kind="game", source="solution", code_sha256=sha,
-                             title="my reach game")
+    activity = make_activity(
+        "solution-99", kind="game", source="solution", code_sha256=sha, title="my reach game"
+    )
     return activity, sha, data
 
 
-def test_client_downloads_verifies_caches_and_loads_the_game(app, live_server, make_patient,
-                                                             make_assignment, approved_game, tmp_path):
+def test_client_downloads_verifies_caches_and_loads_the_game(
+    app, live_server, make_patient, make_assignment, approved_game, tmp_path
+):
     activity, sha, _data = approved_game
     patient = make_patient()
     make_assignment(patient, activity=activity)
@@ -70,8 +83,9 @@ def test_bytes_that_do_not_match_the_approved_hash_are_refused(approved_game, tm
     assert not (tmp_path / "cache" / sha).exists()
 
 
-def test_hub_serves_packages_only_to_assigned_patients_devices(app, client, make_patient,
-                                                               make_assignment, approved_game):
+def test_hub_serves_packages_only_to_assigned_patients_devices(
+    app, client, make_patient, make_assignment, approved_game
+):
     activity, sha, data = approved_game
     url = f"/api/v1/activities/{activity.key}/package"
     assert client.get(url).status_code == 401

@@ -12,19 +12,30 @@ from sqlmodel import Session, select
 from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import ApiToken, Challenge, Submission, utcnow
 from smarttouch.platform.testing import csrf_token
-from tests.platform.challenge_support import (COUNTER, archive_of, bundle_dir, hub_challenge,  # noqa: F401
-                                              make_solution, raw_zip, run_queued, sandbox_ok)
+from tests.platform.challenge_support import (  # noqa: F401
+    COUNTER,
+    archive_of,
+    bundle_dir,
+    hub_challenge,
+    make_solution,
+    raw_zip,
+    run_queued,
+    sandbox_ok,
+)
 
 
 def _submit(client, slug: str, data: bytes, filename: str = "solution.zip"):
     token = csrf_token(client, f"/challenges/{slug}/submit")
-    return client.post(f"/challenges/{slug}/submit",
-                       data={"csrf_token": token, "solution": (io.BytesIO(data), filename)},
-                       content_type="multipart/form-data")
+    return client.post(
+        f"/challenges/{slug}/submit",
+        data={"csrf_token": token, "solution": (io.BytesIO(data), filename)},
+        content_type="multipart/form-data",
+    )
 
 
-def test_developer_submits_and_follows_the_evaluation(app, client, login_as, hub_challenge,
-                                                      tmp_path, sandbox_ok):
+def test_developer_submits_and_follows_the_evaluation(
+    app, client, login_as, hub_challenge, tmp_path, sandbox_ok
+):
     login_as("developer")
     page = client.get(f"/challenges/{hub_challenge.slug}/submit").get_data(as_text=True)
     assert "3 more solutions" in page
@@ -75,10 +86,15 @@ def test_duplicates_caps_and_closed_challenges(app, client, login_as, hub_challe
     assert again.status_code == 409 and "already submitted" in again.get_data(as_text=True)
     for i in range(2):
         code = COUNTER + f"\n# variant {i}\n"
-        assert _submit(client, hub_challenge.slug,
-                       archive_of(make_solution(tmp_path / f"v{i}", code))).status_code == 302
-    over = _submit(client, hub_challenge.slug,
-                   archive_of(make_solution(tmp_path / "over", COUNTER + "\n# over\n")))
+        assert (
+            _submit(
+                client, hub_challenge.slug, archive_of(make_solution(tmp_path / f"v{i}", code))
+            ).status_code
+            == 302
+        )
+    over = _submit(
+        client, hub_challenge.slug, archive_of(make_solution(tmp_path / "over", COUNTER + "\n# over\n"))
+    )
     assert over.status_code == 429 and "all 3 submissions" in over.get_data(as_text=True)
     with Session(get_engine(app)) as session:
         assert len(session.exec(select(Submission)).all()) == 3
@@ -94,13 +110,17 @@ def test_submission_visibility_by_role(app, client, login_as, make_user, hub_cha
     from smarttouch.platform.testing import login
 
     owner = login_as("developer")
-    url = _submit(client, hub_challenge.slug,
-                  archive_of(make_solution(tmp_path / "s", COUNTER))).headers["Location"]
+    url = _submit(client, hub_challenge.slug, archive_of(make_solution(tmp_path / "s", COUNTER))).headers[
+        "Location"
+    ]
     assert client.get(url).status_code == 200
     client.post("/logout", data={"csrf_token": csrf_token(client, "/submissions")})
-    for user, expected in ((make_user("developer"), 404), (make_user("therapist"), 404),
-                           (make_user("therapist", is_reviewer=True), 200),
-                           (make_user("admin"), 200)):
+    for user, expected in (
+        (make_user("developer"), 404),
+        (make_user("therapist"), 404),
+        (make_user("therapist", is_reviewer=True), 200),
+        (make_user("admin"), 200),
+    ):
         login(client, user.email)
         assert client.get(url).status_code == expected, user.role
         client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
@@ -134,8 +154,9 @@ def test_personal_api_tokens_are_shown_once_and_revocable(app, client, login_as)
     with Session(get_engine(app)) as session:
         row = session.exec(select(ApiToken)).one()
         assert row.user_id == user.id and row.token_hash != secret and row.label == "laptop"
-    response = client.post(f"/profile/api-tokens/{row.id}/revoke",
-                           data={"csrf_token": csrf_token(client, "/profile/api-tokens")})
+    response = client.post(
+        f"/profile/api-tokens/{row.id}/revoke", data={"csrf_token": csrf_token(client, "/profile/api-tokens")}
+    )
     assert response.status_code == 302
     with Session(get_engine(app)) as session:
         assert session.exec(select(ApiToken)).one().revoked_at is not None
@@ -151,7 +172,9 @@ def test_oversized_upload_is_refused(client, login_as, hub_challenge):
     login_as("developer")
     token = csrf_token(client, f"/challenges/{hub_challenge.slug}/submit")
     big = b"0" * (27 * 1024 * 1024)
-    response = client.post(f"/challenges/{hub_challenge.slug}/submit",
-                           data={"csrf_token": token, "solution": (io.BytesIO(big), "big.zip")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        f"/challenges/{hub_challenge.slug}/submit",
+        data={"csrf_token": token, "solution": (io.BytesIO(big), "big.zip")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 400 and "larger than 25 MiB" in response.get_data(as_text=True)

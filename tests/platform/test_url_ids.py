@@ -7,11 +7,14 @@ import pytest
 HUGE = 9223372036854775808  # 2**63: overflows SQLite and PostgreSQL integers
 
 
-@pytest.mark.parametrize("role,path", [
-    ("developer", f"/submissions/{HUGE}"),
-    ("therapist", f"/patients/{HUGE}"),
-    ("therapist", f"/sessions/{HUGE}"),
-])
+@pytest.mark.parametrize(
+    "role,path",
+    [
+        ("developer", f"/submissions/{HUGE}"),
+        ("therapist", f"/patients/{HUGE}"),
+        ("therapist", f"/sessions/{HUGE}"),
+    ],
+)
 def test_huge_ids_are_not_found(client, login_as, role: str, path: str) -> None:
     login_as(role)
     response = client.get(path)

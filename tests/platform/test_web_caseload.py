@@ -16,16 +16,16 @@ from .test_web_support import add_session, days_ago
 
 def _row(html: str, code: str) -> str:
     start = html.index(f">{code}</a>")
-    return html[start:html.index("</tr>", start)]
+    return html[start : html.index("</tr>", start)]
 
 
 def _codes(html: str) -> list[str]:
     return re.findall(r'<th scope="row"><a href="/patients/\d+">([^<]+)</a>', html)
 
 
-def test_rows_show_adherence_trend_alerts_and_last_session(client: FlaskClient, login_as,
-                                                           make_patient, make_assignment,
-                                                           make_user, app) -> None:
+def test_rows_show_adherence_trend_alerts_and_last_session(
+    client: FlaskClient, login_as, make_patient, make_assignment, make_user, app
+) -> None:
     me = login_as("therapist")
     rising = make_patient(me, code="PT-RISE", display_name="Anna Su")
     idle = make_patient(me, code="PT-IDLE", condition="parkinson")
@@ -51,8 +51,7 @@ def test_rows_show_adherence_trend_alerts_and_last_session(client: FlaskClient, 
         assert len(db.exec(select(Alert).where(Alert.patient_id == idle.id)).all()) == 1
 
 
-def test_no_session_alert_needs_a_current_plan(client: FlaskClient, login_as, make_patient,
-                                               app) -> None:
+def test_no_session_alert_needs_a_current_plan(client: FlaskClient, login_as, make_patient, app) -> None:
     me = login_as("therapist")
     planless = make_patient(me, code="PT-NOPL")
     add_session(app, planless, days_ago(30), rom=50)
@@ -60,8 +59,7 @@ def test_no_session_alert_needs_a_current_plan(client: FlaskClient, login_as, ma
     assert "(no plan)" in row and "No recent session" not in row
 
 
-def test_sorting_and_searching(client: FlaskClient, login_as, make_patient, make_assignment,
-                               app) -> None:
+def test_sorting_and_searching(client: FlaskClient, login_as, make_patient, make_assignment, app) -> None:
     me = login_as("therapist")
     a = make_patient(me, code="PT-AAAA", display_name="Zeno", condition="copd")
     b = make_patient(me, code="PT-BBBB", display_name="Mara", condition="parkinson")
@@ -71,13 +69,15 @@ def test_sorting_and_searching(client: FlaskClient, login_as, make_patient, make
     for p, n in ((a, 1), (b, 3), (c, 2)):
         for k in range(n):
             add_session(app, p, days_ago(k), rom=60)
-    assert _codes(client.get("/patients").get_data(as_text=True)) == ["PT-AAAA", "PT-BBBB",
-                                                                      "PT-CCCC"]
+    assert _codes(client.get("/patients").get_data(as_text=True)) == ["PT-AAAA", "PT-BBBB", "PT-CCCC"]
     html = client.get("/patients?sort=adherence&dir=desc").get_data(as_text=True)
     assert _codes(html) == ["PT-BBBB", "PT-CCCC", "PT-AAAA"]
     assert 'aria-sort="descending"' in html
     assert _codes(client.get("/patients?sort=name").get_data(as_text=True)) == [
-        "PT-CCCC", "PT-BBBB", "PT-AAAA"]
+        "PT-CCCC",
+        "PT-BBBB",
+        "PT-AAAA",
+    ]
     assert _codes(client.get("/patients?q=parkinson").get_data(as_text=True)) == ["PT-BBBB"]
     assert _codes(client.get("/patients?q=luca").get_data(as_text=True)) == ["PT-CCCC"]
     html = client.get("/patients?q=nobody").get_data(as_text=True)
@@ -87,8 +87,7 @@ def test_sorting_and_searching(client: FlaskClient, login_as, make_patient, make
     assert client.get("/patients?sort=bogus").status_code == 200  # unknown sort: by code
 
 
-def test_caseload_is_the_therapists_home_and_only_theirs(client: FlaskClient, login_as,
-                                                         make_patient) -> None:
+def test_caseload_is_the_therapists_home_and_only_theirs(client: FlaskClient, login_as, make_patient) -> None:
     me = login_as("therapist")
     make_patient(me, code="PT-HOME")
     assert "PT-HOME" in client.get("/").get_data(as_text=True)
@@ -119,8 +118,9 @@ def test_caseload_and_overview_on_both_databases(db_app) -> None:
         assert [r.patient.code for r in rows] == ["PT-BOTH"]
         assert rows[0].alert_kinds == ("no_session",) and rows[0].sessions_7d == 0
         assert rows[0].trend is not None and rows[0].trend.n == 5  # sessions in 28 days
-        ov = dashboard.patient_overview(db, patient=db.get(Patient, patient.id), today=today,
-                                        tz=tz, period="12w")
+        ov = dashboard.patient_overview(
+            db, patient=db.get(Patient, patient.id), today=today, tz=tz, period="12w"
+        )
         assert len(ov.points) == 6 and ov.report["mcid"]["rom_deg"]["change"] == 6.0
         assert sum(w["done"] for w in ov.weeks) == 6
         assert sum(c.sessions for week in ov.calendar for c in week) == 6

@@ -24,8 +24,7 @@ def test_plotly_js_is_served_from_the_package(client: FlaskClient) -> None:
     assert b"plotly.js" in body[:2000] and len(body) > 1_000_000
     assert "max-age" in response.headers["Cache-Control"]
     etag = response.headers["ETag"]
-    assert client.get("/static/vendor/plotly.min.js",
-                      headers={"If-None-Match": etag}).status_code == 304
+    assert client.get("/static/vendor/plotly.min.js", headers={"If-None-Match": etag}).status_code == 304
     plain = client.get("/static/vendor/plotly.min.js")
     assert "Content-Encoding" not in plain.headers and plain.get_data() == body
 

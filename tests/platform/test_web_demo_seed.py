@@ -18,15 +18,23 @@ def test_demo_sessions_and_alerts(app: Flask) -> None:
     with app.test_request_context(), Session(get_engine(app)) as db:
         report = seed_demo(db, today=local_today(), password_profile="fast")
         assert report.sessions_created >= 60
-        per_patient = dict(db.exec(select(Patient.code, func.count(ExerciseSession.id))
-                                   .join(ExerciseSession, ExerciseSession.patient_id == Patient.id)
-                                   .group_by(Patient.code)).all())
+        per_patient = dict(
+            db.exec(
+                select(Patient.code, func.count(ExerciseSession.id))
+                .join(ExerciseSession, ExerciseSession.patient_id == Patient.id)
+                .group_by(Patient.code)
+            ).all()
+        )
         assert set(per_patient) == {"DEMO-STRK", "DEMO-PARK", "DEMO-KNEE", "DEMO-FRAI"}
         assert all(n >= 10 for n in per_patient.values())
         scored = db.exec(select(func.count()).select_from(SessionMetrics)).one()
         assert scored == report.sessions_created
-        kinds = {(code, kind) for code, kind in db.exec(
-            select(Patient.code, Alert.kind).join(Alert, Alert.patient_id == Patient.id))}
+        kinds = {
+            (code, kind)
+            for code, kind in db.exec(
+                select(Patient.code, Alert.kind).join(Alert, Alert.patient_id == Patient.id)
+            )
+        }
         assert ("DEMO-PARK", "decline") in kinds
         assert ("DEMO-KNEE", "pain_stop") in kinds
         assert ("DEMO-FRAI", "no_session") in kinds

@@ -21,17 +21,39 @@ Patients after a stroke do **shoulder flexion**; count the repetitions.
 
 def test_list_and_detail(client: FlaskClient, login_as, make_challenge) -> None:
     login_as("developer")
-    c = make_challenge(title="Count the reps", slug="count-reps", description_md=DESCRIPTION,
-                       population="Post-stroke adults", movement="shoulder_flexion",
-                       primary_metric="mae",
-                       metrics=[{"name": "mae", "label": "Mean absolute error (reps)",
-                                 "better": "lower", "function": "mae", "field": "reps"}],
-                       io_contract={"input": "A wrist IMU recording (acc in g, gyr in deg/s).",
-                                    "outputs": [{"name": "reps", "type": "int", "minimum": 0,
-                                                 "maximum": 200, "unit": "",
-                                                 "description": "repetitions counted"}],
-                                    "public_recordings": 40, "hidden_recordings": 60},
-                       closes_at=utcnow() + timedelta(days=20))
+    c = make_challenge(
+        title="Count the reps",
+        slug="count-reps",
+        description_md=DESCRIPTION,
+        population="Post-stroke adults",
+        movement="shoulder_flexion",
+        primary_metric="mae",
+        metrics=[
+            {
+                "name": "mae",
+                "label": "Mean absolute error (reps)",
+                "better": "lower",
+                "function": "mae",
+                "field": "reps",
+            }
+        ],
+        io_contract={
+            "input": "A wrist IMU recording (acc in g, gyr in deg/s).",
+            "outputs": [
+                {
+                    "name": "reps",
+                    "type": "int",
+                    "minimum": 0,
+                    "maximum": 200,
+                    "unit": "",
+                    "description": "repetitions counted",
+                }
+            ],
+            "public_recordings": 40,
+            "hidden_recordings": 60,
+        },
+        closes_at=utcnow() + timedelta(days=20),
+    )
     html = client.get("/developer/challenges").get_data(as_text=True)
     assert 'href="/developer/challenges/count-reps"' in html
     assert 'href="/developer/challenges/count-reps"' in client.get("/").get_data(as_text=True)
@@ -44,8 +66,7 @@ def test_list_and_detail(client: FlaskClient, login_as, make_challenge) -> None:
     assert "Open" in html
 
 
-def test_drafts_are_not_found_and_closed_ones_say_so(client: FlaskClient, login_as,
-                                                     make_challenge) -> None:
+def test_drafts_are_not_found_and_closed_ones_say_so(client: FlaskClient, login_as, make_challenge) -> None:
     login_as("therapist")
     draft = make_challenge(is_published=False)
     closed = make_challenge(closes_at=utcnow() - timedelta(days=1))

@@ -27,19 +27,19 @@ def test_pair_list_and_revoke(client: FlaskClient, login_as, make_patient, app: 
         token, device = devices.exchange_pairing_code(db, code=code, label="Kitchen laptop")
     html = client.get(page).get_data(as_text=True)
     assert "Kitchen laptop" in html and device.token_prefix in html and token not in html
-    response = client.post(f"/devices/{device.id}/revoke",
-                           data={"csrf_token": csrf_token(client, page)})
+    response = client.post(f"/devices/{device.id}/revoke", data={"csrf_token": csrf_token(client, page)})
     assert response.status_code == 302
     assert "Revoked" in client.get(page).get_data(as_text=True)
     with Session(get_engine(app)) as db:
         assert db.get(Device, device.id).revoked_at is not None
 
 
-def test_only_the_own_therapist_pairs(client: FlaskClient, login_as, make_patient,
-                                      make_user) -> None:
+def test_only_the_own_therapist_pairs(client: FlaskClient, login_as, make_patient, make_user) -> None:
     login_as("therapist")
     other = make_patient(make_user("therapist"))
     assert client.get(f"/patients/{other.id}/devices").status_code == 404
     token = csrf_token(client, "/")
-    assert client.post(f"/patients/{other.id}/devices/pairing-code",
-                       data={"csrf_token": token}).status_code == 404
+    assert (
+        client.post(f"/patients/{other.id}/devices/pairing-code", data={"csrf_token": token}).status_code
+        == 404
+    )

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.browser
 
 
 def test_copd_patient_without_sessions_shows_messages_not_empty_charts(
-        app: Flask, live_server: str, browser) -> None:
+    app: Flask, live_server: str, browser
+) -> None:
     with app.test_request_context(), Session(get_engine(app)) as db:
         seed_demo(db, today=local_today(), password_profile="fast", with_sessions=False)
         copd = db.exec(select(Patient).where(Patient.code == "DEMO-COPD")).one().id

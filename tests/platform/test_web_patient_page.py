@@ -18,24 +18,31 @@ from .test_web_support import add_session, days_ago
 
 
 def _figures(html: str) -> dict[str, dict]:
-    found = re.findall(r'<script type="application/json" id="(chart-[a-z-]+)-figure">(.*?)</script>',
-                       html, flags=re.S)
+    found = re.findall(
+        r'<script type="application/json" id="(chart-[a-z-]+)-figure">(.*?)</script>', html, flags=re.S
+    )
     return {cid: json.loads(body) for cid, body in found}
 
 
-def test_charts_show_the_stored_sessions(client: FlaskClient, login_as, make_patient,
-                                         make_assignment, app) -> None:
+def test_charts_show_the_stored_sessions(
+    client: FlaskClient, login_as, make_patient, make_assignment, app
+) -> None:
     me = login_as("therapist")
     patient = make_patient(me)
     make_assignment(patient, target_rom_deg=85, reps=12, start_date=days_ago(40))
     roms = [55, 57, 58, 70, 72, 75]
     for rom, n in zip(roms, (30, 25, 20, 10, 5, 1)):
-        add_session(app, patient, days_ago(n), rom=rom, score=rom * 10,
-                    tremor_amplitude_deg=0.5)
+        add_session(app, patient, days_ago(n), rom=rom, score=rom * 10, tremor_amplitude_deg=0.5)
     html = client.get(f"/patients/{patient.id}").get_data(as_text=True)
     figures = _figures(html)
-    assert set(figures) == {"chart-rom", "chart-reps", "chart-sparc", "chart-tremor",
-                            "chart-score", "chart-adherence"}
+    assert set(figures) == {
+        "chart-rom",
+        "chart-reps",
+        "chart-sparc",
+        "chart-tremor",
+        "chart-score",
+        "chart-adherence",
+    }
     for fig in figures.values():
         go.Figure(fig)  # raises if it is not a valid plotly figure
     assert figures["chart-rom"]["data"][0]["y"] == roms
@@ -48,8 +55,7 @@ def test_charts_show_the_stored_sessions(client: FlaskClient, login_as, make_pat
     assert len(re.findall(r'href="/sessions/\d+"', html)) >= 6
 
 
-def test_period_selection(client: FlaskClient, login_as, make_patient, make_assignment,
-                          app) -> None:
+def test_period_selection(client: FlaskClient, login_as, make_patient, make_assignment, app) -> None:
     me = login_as("therapist")
     patient = make_patient(me)
     make_assignment(patient, start_date=days_ago(200))
@@ -63,8 +69,9 @@ def test_period_selection(client: FlaskClient, login_as, make_patient, make_assi
     assert bogus.status_code == 200 and 'value="12w" selected' in bogus.get_data(as_text=True)
 
 
-def test_alerts_are_listed_and_acknowledged(client: FlaskClient, login_as, make_patient,
-                                            make_assignment, app) -> None:
+def test_alerts_are_listed_and_acknowledged(
+    client: FlaskClient, login_as, make_patient, make_assignment, app
+) -> None:
     me = login_as("therapist")
     patient = make_patient(me)
     make_assignment(patient, start_date=days_ago(30))
@@ -80,11 +87,10 @@ def test_alerts_are_listed_and_acknowledged(client: FlaskClient, login_as, make_
         alerts = {a.kind: a for a in rows}
     assert {"pain_stop", "decline", "no_session"} <= set(alerts)
     token = csrf_token(client, f"/patients/{patient.id}")
-    response = client.post(f"/alerts/{alerts['pain_stop'].id}/acknowledge",
-                           data={"csrf_token": token})
+    response = client.post(f"/alerts/{alerts['pain_stop'].id}/acknowledge", data={"csrf_token": token})
     assert response.status_code == 302
     html = client.get(f"/patients/{patient.id}").get_data(as_text=True)
-    open_part = html[html.index('id="alerts-title"'):html.index("Acknowledged alerts")]
+    open_part = html[html.index('id="alerts-title"') : html.index("Acknowledged alerts")]
     assert "was stopped for pain" not in open_part and "No session for" in open_part
     with Session(get_engine(app)) as db:
         row = db.get(Alert, alerts["pain_stop"].id)
@@ -94,26 +100,33 @@ def test_alerts_are_listed_and_acknowledged(client: FlaskClient, login_as, make_
         assert len(db.exec(select(Alert).where(Alert.patient_id == patient.id)).all()) == len(rows)
 
 
-def test_only_the_patients_therapist_acknowledges(client: FlaskClient, login_as, make_patient,
-                                                  make_user, app) -> None:
+def test_only_the_patients_therapist_acknowledges(
+    client: FlaskClient, login_as, make_patient, make_user, app
+) -> None:
     login_as("therapist")
     theirs = make_patient(make_user("therapist"))
     add_session(app, theirs, days_ago(1), quit_reason="pain")
     with Session(get_engine(app)) as db:
-        db.add(Alert(patient_id=theirs.id, kind="pain_stop", message="x",
-                     details={"key": "pain_stop:1", "last_day": "2026-01-01"}))
+        db.add(
+            Alert(
+                patient_id=theirs.id,
+                kind="pain_stop",
+                message="x",
+                details={"key": "pain_stop:1", "last_day": "2026-01-01"},
+            )
+        )
         db.commit()
         alert_id = db.exec(select(Alert.id)).one()
     token = csrf_token(client, "/")
-    assert client.post(f"/alerts/{alert_id}/acknowledge",
-                       data={"csrf_token": token}).status_code == 404
+    assert client.post(f"/alerts/{alert_id}/acknowledge", data={"csrf_token": token}).status_code == 404
     assert client.post("/alerts/999999/acknowledge", data={"csrf_token": token}).status_code == 404
     with Session(get_engine(app)) as db:
         assert db.get(Alert, alert_id).acknowledged_at is None
 
 
 def test_patient_viewing_their_record_sees_no_clinical_notes_or_alerts(
-        client: FlaskClient, login_as, app) -> None:
+    client: FlaskClient, login_as, app
+) -> None:
     from smarttouch.platform.models import Patient
 
     me = login_as("patient")
@@ -128,12 +141,14 @@ def test_patient_viewing_their_record_sees_no_clinical_notes_or_alerts(
     assert "Acknowledge" not in html
 
 
-EMPTY_MESSAGES = ("Range of motion: no scored sessions in this period.",
-                  "Repetitions: no scored sessions in this period.",
-                  "Smoothness (SPARC): no scored sessions in this period.",
-                  "Tremor amplitude: no scored sessions in this period.",
-                  "Game score: no scored sessions in this period.",
-                  "Weekly adherence: no sessions done and no exercises prescribed in this period.")
+EMPTY_MESSAGES = (
+    "Range of motion: no scored sessions in this period.",
+    "Repetitions: no scored sessions in this period.",
+    "Smoothness (SPARC): no scored sessions in this period.",
+    "Tremor amplitude: no scored sessions in this period.",
+    "Game score: no scored sessions in this period.",
+    "Weekly adherence: no sessions done and no exercises prescribed in this period.",
+)
 
 
 def test_no_sessions_draws_no_empty_charts(client: FlaskClient, login_as, make_patient) -> None:
@@ -149,9 +164,9 @@ def test_no_sessions_draws_no_empty_charts(client: FlaskClient, login_as, make_p
     assert html.count('class="chart-figure chart-empty"') == 6
 
 
-def test_only_charts_with_data_in_the_period_are_drawn(client: FlaskClient, login_as,
-                                                       make_patient, make_assignment,
-                                                       app) -> None:
+def test_only_charts_with_data_in_the_period_are_drawn(
+    client: FlaskClient, login_as, make_patient, make_assignment, app
+) -> None:
     me = login_as("therapist")
     patient = make_patient(me)
     make_assignment(patient, start_date=days_ago(200))

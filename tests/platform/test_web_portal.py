@@ -20,11 +20,18 @@ def _me(app: Flask, user) -> Patient:
         return db.exec(select(Patient).where(Patient.user_id == user.id)).one()
 
 
-def test_portal_tells_progress_in_plain_words(client: FlaskClient, login_as, make_assignment,
-                                              app: Flask) -> None:
+def test_portal_tells_progress_in_plain_words(
+    client: FlaskClient, login_as, make_assignment, app: Flask
+) -> None:
     me = _me(app, login_as("patient"))
-    make_assignment(me, reps=8, sets=2, sessions_per_week=4, start_date=days_ago(30),
-                    therapist_note="Keep your back straight.")
+    make_assignment(
+        me,
+        reps=8,
+        sets=2,
+        sessions_per_week=4,
+        start_date=days_ago(30),
+        therapist_note="Keep your back straight.",
+    )
     for n, rom in ((20, 50), (18, 52), (16, 51), (3, 66), (2, 68), (1, 69), (0, 70)):
         add_session(app, me, days_ago(n), rom=rom)
     html = client.get("/").get_data(as_text=True)
@@ -34,12 +41,15 @@ def test_portal_tells_progress_in_plain_words(client: FlaskClient, login_as, mak
     assert "You are on a 4-day streak" in html
     assert "Your movement is wider than in your first sessions: about 18 degrees more." in html
     assert 'id="chart-my-rom-figure"' in html and 'id="chart-adherence-figure"' in html
-    badges = re.findall(r'<li class="medal (earned|locked)">.*?<span class="medal-title">'
-                        r'([^<]+)</span>', html, flags=re.S)
+    badges = re.findall(
+        r'<li class="medal (earned|locked)">.*?<span class="medal-title">'
+        r"([^<]+)</span>",
+        html,
+        flags=re.S,
+    )
     earned = {title for state, title in badges if state == "earned"}
     assert {"First session", "3 days in a row", "Wider movement"} <= earned
-    assert not earned & {"10 sessions", "50 sessions", "A whole week in a row",
-                         "Smoother movement"}
+    assert not earned & {"10 sessions", "50 sessions", "A whole week in a row", "Smoother movement"}
     assert len(badges) == 8
     assert client.get("/my").status_code == 200
 
@@ -54,9 +64,9 @@ def test_portal_in_italian(client: FlaskClient, login_as, make_assignment, app: 
     assert "This week" not in html and "Badges" not in html
 
 
-def test_portal_shows_only_the_patients_own_plan(client: FlaskClient, login_as, make_patient,
-                                                 make_assignment, make_user,
-                                                 app: Flask) -> None:
+def test_portal_shows_only_the_patients_own_plan(
+    client: FlaskClient, login_as, make_patient, make_assignment, make_user, app: Flask
+) -> None:
     me = _me(app, login_as("patient"))
     make_assignment(me, therapist_note="Mine.")
     other = make_patient(make_user("therapist"), user=make_user("patient"))
@@ -74,8 +84,7 @@ def test_portal_is_for_patients(client: FlaskClient, login_as) -> None:
     assert client.get("/my").status_code == 403
 
 
-def test_portal_draws_no_empty_chart(client: FlaskClient, login_as, make_assignment,
-                                     app: Flask) -> None:
+def test_portal_draws_no_empty_chart(client: FlaskClient, login_as, make_assignment, app: Flask) -> None:
     """A session received but not scored yet: the weekly chart is drawn, the movement chart
     is replaced by its plain message (no empty plotly axes)."""
     me = _me(app, login_as("patient"))

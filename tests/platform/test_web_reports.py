@@ -20,13 +20,20 @@ def _setup(login_as, make_patient, make_assignment, app):
     patient = make_patient(me, code="PT-REP1")
     assignment = make_assignment(patient, start_date=days_ago(60))
     for n, rom in ((40, 50), (20, 55), (12, 58), (8, 62), (4, 66), (2, 70), (1, 72)):
-        add_session(app, patient, days_ago(n), rom=rom, assignment=assignment,
-                    quit_reason="pain" if n == 8 else "completed")
+        add_session(
+            app,
+            patient,
+            days_ago(n),
+            rom=rom,
+            assignment=assignment,
+            quit_reason="pain" if n == 8 else "completed",
+        )
     return patient
 
 
-def test_csv_has_the_sessions_of_the_period(client: FlaskClient, login_as, make_patient,
-                                            make_assignment, app: Flask) -> None:
+def test_csv_has_the_sessions_of_the_period(
+    client: FlaskClient, login_as, make_patient, make_assignment, app: Flask
+) -> None:
     patient = _setup(login_as, make_patient, make_assignment, app)
     query = f"start={days_ago(14).isoformat()}&end={days_ago(0).isoformat()}"
     response = client.get(f"/patients/{patient.id}/report.csv?{query}")
@@ -42,23 +49,22 @@ def test_csv_has_the_sessions_of_the_period(client: FlaskClient, login_as, make_
         assert event.details["format"] == "csv" and event.patient_id == patient.id
 
 
-def test_pdf_and_preview(client: FlaskClient, login_as, make_patient, make_assignment,
-                         app: Flask) -> None:
+def test_pdf_and_preview(client: FlaskClient, login_as, make_patient, make_assignment, app: Flask) -> None:
     patient = _setup(login_as, make_patient, make_assignment, app)
     html = client.get(f"/patients/{patient.id}/report").get_data(as_text=True)
     assert "Download PDF" in html and "Improved beyond the MCID" in html
     query = f"start={days_ago(45).isoformat()}&end={days_ago(0).isoformat()}"
     for lang in ("en", "it"):
-        response = client.get(f"/patients/{patient.id}/report.pdf?{query}",
-                              headers={"Accept-Language": lang})
+        response = client.get(f"/patients/{patient.id}/report.pdf?{query}", headers={"Accept-Language": lang})
         assert response.status_code == 200 and response.mimetype == "application/pdf"
         data = response.get_data()
         assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
         assert len(data) > 20_000  # text, tables and two chart images
 
 
-def test_bad_periods_are_explained(client: FlaskClient, login_as, make_patient,
-                                   make_assignment, app: Flask) -> None:
+def test_bad_periods_are_explained(
+    client: FlaskClient, login_as, make_patient, make_assignment, app: Flask
+) -> None:
     patient = _setup(login_as, make_patient, make_assignment, app)
     response = client.get(f"/patients/{patient.id}/report?start=2026-05-01&end=2026-04-01")
     assert response.status_code == 400
@@ -68,8 +74,7 @@ def test_bad_periods_are_explained(client: FlaskClient, login_as, make_patient,
     assert response.status_code == 400
 
 
-def test_reports_respect_visibility(client: FlaskClient, login_as, make_patient,
-                                    make_user) -> None:
+def test_reports_respect_visibility(client: FlaskClient, login_as, make_patient, make_user) -> None:
     login_as("therapist")
     other = make_patient(make_user("therapist"))
     assert client.get(f"/patients/{other.id}/report").status_code == 404

@@ -23,8 +23,9 @@ def _trace(html: str) -> dict:
     return json.loads(body)
 
 
-def test_trace_reps_and_device(client: FlaskClient, login_as, make_patient, make_assignment,
-                               app: Flask) -> None:
+def test_trace_reps_and_device(
+    client: FlaskClient, login_as, make_patient, make_assignment, app: Flask
+) -> None:
     me = login_as("therapist")
     patient = make_patient(me)
     assignment = make_assignment(patient, movement="shoulder_flexion")
@@ -42,18 +43,31 @@ def test_trace_reps_and_device(client: FlaskClient, login_as, make_patient, make
     assert "No problems found" in html
 
 
-def test_quality_flags_and_missing_recording(client: FlaskClient, login_as, make_patient,
-                                             app: Flask) -> None:
+def test_quality_flags_and_missing_recording(client: FlaskClient, login_as, make_patient, app: Flask) -> None:
     me = login_as("therapist")
     patient = make_patient(me)
     sid = add_session(app, patient, days_ago(1), rom=50)
     with Session(get_engine(app)) as db:
         metrics = db.exec(select(SessionMetrics).where(SessionMetrics.session_id == sid)).one()
-        metrics.quality_flags = {"gaps": 3, "max_gap_s": 0.25, "clipped_gyr": True,
-                                 "warnings": ["3 gap(s)", "gyroscope clipping"]}
-        metrics.per_rep = [{"index": 0, "t_start": 1.0, "t_end": 3.5, "duration_s": 2.5,
-                            "rom_deg": 50.0, "peak_angle_deg": 50.0, "peak_speed_dps": 80.0,
-                            "sparc": None, "ldlj": -5.0}]
+        metrics.quality_flags = {
+            "gaps": 3,
+            "max_gap_s": 0.25,
+            "clipped_gyr": True,
+            "warnings": ["3 gap(s)", "gyroscope clipping"],
+        }
+        metrics.per_rep = [
+            {
+                "index": 0,
+                "t_start": 1.0,
+                "t_end": 3.5,
+                "duration_s": 2.5,
+                "rom_deg": 50.0,
+                "peak_angle_deg": 50.0,
+                "peak_speed_dps": 80.0,
+                "sparc": None,
+                "ldlj": -5.0,
+            }
+        ]
         db.add(metrics)
         row = db.get(ExerciseSession, sid)
         row.recording_sha256 = get_blobstore(app).key_for(b"never stored")
@@ -67,8 +81,9 @@ def test_quality_flags_and_missing_recording(client: FlaskClient, login_as, make
     assert "2.5" in html and "—" in html  # rep row with a missing SPARC
 
 
-def test_sessions_of_other_patients_are_not_found(client: FlaskClient, login_as, make_patient,
-                                                  make_user, app: Flask) -> None:
+def test_sessions_of_other_patients_are_not_found(
+    client: FlaskClient, login_as, make_patient, make_user, app: Flask
+) -> None:
     login_as("therapist")
     other = make_patient(make_user("therapist"))
     sid = add_session(app, other, days_ago(1))
@@ -76,8 +91,15 @@ def test_sessions_of_other_patients_are_not_found(client: FlaskClient, login_as,
     assert client.get("/sessions/999999").status_code == 404
 
 
-def _analyzer_run(app: Flask, challenge, session_id: int, name: str, outputs: dict,
-                  status: str = "scored", failure_reason: str | None = None) -> None:
+def _analyzer_run(
+    app: Flask,
+    challenge,
+    session_id: int,
+    name: str,
+    outputs: dict,
+    status: str = "scored",
+    failure_reason: str | None = None,
+) -> None:
     """An approved developer's analyzer and its stored run over one session (rows written
     directly: the sandboxed run itself is tested in test_review_flow)."""
     from smarttouch.platform.models import AnalyzerRun, Solution, Submission
@@ -87,25 +109,31 @@ def _analyzer_run(app: Flask, challenge, session_id: int, name: str, outputs: di
         sol = Solution(challenge_id=challenge.id, name=name, kind="analyzer")
         db.add(sol)
         db.flush()
-        sub = Submission(solution_id=sol.id, code_sha256=sha, entrypoint="solution:Solution",
-                         status="scored")
+        sub = Submission(solution_id=sol.id, code_sha256=sha, entrypoint="solution:Solution", status="scored")
         db.add(sub)
         db.flush()
-        db.add(AnalyzerRun(session_id=session_id, submission_id=sub.id, code_sha256=sha,
-                           status=status, failure_reason=failure_reason, outputs=outputs))
+        db.add(
+            AnalyzerRun(
+                session_id=session_id,
+                submission_id=sub.id,
+                code_sha256=sha,
+                status=status,
+                failure_reason=failure_reason,
+                outputs=outputs,
+            )
+        )
         db.commit()
 
 
 def test_analyzer_outputs_beside_the_metrics_never_another_patients(
-        client: FlaskClient, login_as, make_patient, make_user, make_challenge,
-        app: Flask) -> None:
+    client: FlaskClient, login_as, make_patient, make_user, make_challenge, app: Flask
+) -> None:
     me = login_as("therapist")
     mine = add_session(app, make_patient(me), days_ago(1), rom=60)
     theirs = add_session(app, make_patient(make_user("therapist")), days_ago(1), rom=60)
     challenge = make_challenge()
     _analyzer_run(app, challenge, mine, "Peak counter", {"reps": 7, "rom_mean_deg": 58.5})
-    _analyzer_run(app, challenge, mine, "Broken counter", {}, status="failed",
-                  failure_reason="timeout")
+    _analyzer_run(app, challenge, mine, "Broken counter", {}, status="failed", failure_reason="timeout")
     _analyzer_run(app, challenge, theirs, "Other clinic counter", {"reps": 99})
     html = client.get(f"/sessions/{mine}").get_data(as_text=True)
     assert "Other analyzers" in html and "Peak counter" in html

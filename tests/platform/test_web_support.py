@@ -17,62 +17,110 @@ from sqlmodel import Session
 
 from smarttouch.platform.blobstore import get_blobstore
 from smarttouch.platform.db import get_engine
-from smarttouch.platform.models import (Assignment, ExerciseSession, Patient, SessionMetrics,
-                                        SessionStatus)
+from smarttouch.platform.models import Assignment, ExerciseSession, Patient, SessionMetrics, SessionStatus
 
 
-def add_session(app: Flask, patient: Patient, day: date, *, rom: float | None = 70.0,
-                quit_reason: str = "completed", assignment: Assignment | None = None,
-                hour: int = 10, score: float | None = 500.0, **metrics: Any) -> int:
+def add_session(
+    app: Flask,
+    patient: Patient,
+    day: date,
+    *,
+    rom: float | None = 70.0,
+    quit_reason: str = "completed",
+    assignment: Assignment | None = None,
+    hour: int = 10,
+    score: float | None = 500.0,
+    **metrics: Any,
+) -> int:
     """Store one scored session on ``day`` (10:00 UTC) with ROM ``rom`` deg; returns its id.
     ``rom=None`` stores a session that was received but not scored."""
     started = datetime.combine(day, time(hour), tzinfo=UTC)
     with Session(get_engine(app)) as db:
         row = ExerciseSession(
-            client_uuid=str(uuid.uuid4()), patient_id=patient.id,
+            client_uuid=str(uuid.uuid4()),
+            patient_id=patient.id,
             assignment_id=assignment.id if assignment else None,
             activity_id=assignment.activity_id if assignment else None,
             status=SessionStatus.scored if rom is not None else SessionStatus.received,
-            started_at=started, ended_at=started + timedelta(seconds=40),
-            quit_reason=quit_reason, game_score=score)
+            started_at=started,
+            ended_at=started + timedelta(seconds=40),
+            quit_reason=quit_reason,
+            game_score=score,
+        )
         db.add(row)
         db.flush()
         if rom is not None:
-            values = {"reps": 10, "rom_deg": rom, "rom_deg_mean": rom - 5,
-                      "peak_speed_dps": 100.0, "sparc": -1.6, "ldlj": -6.0,
-                      "tremor_amplitude_deg": 0.4, "tremor_power_ratio": 0.05,
-                      "duration_s": 40.0, "active_time_s": 25.0} | metrics
-            db.add(SessionMetrics(session_id=row.id, quality_flags={"warnings": []},
-                                  per_rep=[], **values))
+            values = {
+                "reps": 10,
+                "rom_deg": rom,
+                "rom_deg_mean": rom - 5,
+                "peak_speed_dps": 100.0,
+                "sparc": -1.6,
+                "ldlj": -6.0,
+                "tremor_amplitude_deg": 0.4,
+                "tremor_power_ratio": 0.05,
+                "duration_s": 40.0,
+                "active_time_s": 25.0,
+            } | metrics
+            db.add(SessionMetrics(session_id=row.id, quality_flags={"warnings": []}, per_rep=[], **values))
         db.commit()
         return int(row.id)
 
 
-def add_simulated_session(app: Flask, patient: Patient, assignment: Assignment, *,
-                          reps: int = 5, rom_deg: float = 70.0, seed: int = 3,
-                          quit_reason: str = "completed") -> int:
+def add_simulated_session(
+    app: Flask,
+    patient: Patient,
+    assignment: Assignment,
+    *,
+    reps: int = 5,
+    rom_deg: float = 70.0,
+    seed: int = 3,
+    quit_reason: str = "completed",
+) -> int:
     """A session uploaded through the hub's ingest path with a simulated recording."""
     from smarttouch.platform.models import Device
     from smarttouch.platform.services.ingest import SessionUpload, ingest_session
     from smarttouch.sensors.recording_io import recording_to_bytes
     from smarttouch.sensors.simulator import simulate
 
-    rec = simulate(assignment.movement, reps=reps, rom_deg=rom_deg, tempo_s=2.5, pause_s=0.5,
-                   fs=50.0, lead_in_s=1.5, seed=seed).recording
+    rec = simulate(
+        assignment.movement,
+        reps=reps,
+        rom_deg=rom_deg,
+        tempo_s=2.5,
+        pause_s=0.5,
+        fs=50.0,
+        lead_in_s=1.5,
+        seed=seed,
+    ).recording
     with app.app_context(), Session(get_engine(app), expire_on_commit=False) as db:
-        device = Device(patient_id=patient.id, label="Test PC", token_hash=uuid.uuid4().hex * 2,
-                        token_prefix="stt_test")
+        device = Device(
+            patient_id=patient.id, label="Test PC", token_hash=uuid.uuid4().hex * 2, token_prefix="stt_test"
+        )
         db.add(device)
         db.commit()
         started = datetime.now(UTC) - timedelta(hours=1)
-        meta = SessionUpload(session_id=uuid.uuid4(), assignment_id=assignment.id,
-                             game="balloons", movement=assignment.movement, started_at=started,
-                             quit_reason=quit_reason, reps=reps, score=321,
-                             sample_rate_hz=50.0)
-        result = ingest_session(db, store=get_blobstore(app), device=device,
-                                patient=db.get(Patient, patient.id), meta=meta,
-                                recording=recording_to_bytes(rec), today=started.date(),
-                                tz="UTC")
+        meta = SessionUpload(
+            session_id=uuid.uuid4(),
+            assignment_id=assignment.id,
+            game="balloons",
+            movement=assignment.movement,
+            started_at=started,
+            quit_reason=quit_reason,
+            reps=reps,
+            score=321,
+            sample_rate_hz=50.0,
+        )
+        result = ingest_session(
+            db,
+            store=get_blobstore(app),
+            device=device,
+            patient=db.get(Patient, patient.id),
+            meta=meta,
+            recording=recording_to_bytes(rec),
+            today=started.date(),
+            tz="UTC",
+        )
         return int(result.session.id)
 
 

@@ -17,9 +17,21 @@ def test_session_metrics_fields_and_json() -> None:
     m = analyze(sim.recording)
     assert isinstance(m, SessionMetrics)
     d = json.loads(json.dumps(m.to_dict()))
-    for key in ("reps", "rep_table", "rom_deg", "rom_deg_mean", "peak_speed_dps", "sparc", "ldlj",
-                "tremor_power_ratio", "tremor_freq_hz", "tremor_amplitude_deg", "duration_s",
-                "active_time_s", "quality"):
+    for key in (
+        "reps",
+        "rep_table",
+        "rom_deg",
+        "rom_deg_mean",
+        "peak_speed_dps",
+        "sparc",
+        "ldlj",
+        "tremor_power_ratio",
+        "tremor_freq_hz",
+        "tremor_amplitude_deg",
+        "duration_s",
+        "active_time_s",
+        "quality",
+    ):
         assert key in d
     assert d["reps"] == 5 and len(d["rep_table"]) == 5
     assert d["movement"] == "elbow_flexion"  # taken from the recording's label
@@ -42,8 +54,9 @@ def test_tremor_is_found_at_its_frequency() -> None:
 
 
 def test_smoothness_falls_with_submovements() -> None:
-    values = [analyze(simulate("shoulder_flexion", reps=6, submovements=k, seed=2).recording)
-              for k in (1, 2, 3)]
+    values = [
+        analyze(simulate("shoulder_flexion", reps=6, submovements=k, seed=2).recording) for k in (1, 2, 3)
+    ]
     assert values[0].sparc > values[1].sparc > values[2].sparc
     assert values[0].ldlj > values[1].ldlj > values[2].ldlj
     assert values[0].sparc == pytest.approx(-1.41, abs=0.05)  # one minimum-jerk stroke
@@ -100,8 +113,17 @@ def test_functional_axis_from_a_movement() -> None:
 
 def test_unnamed_periodic_movement_from_a_wrist_sensor() -> None:
     for movement in ("forearm_pronation", "elbow_flexion", "shoulder_abduction"):
-        sim = simulate(movement, reps=8, tempo_s=2.0, pause_s=0.3, placement="wrist-right",
-                       tremor_hz=4.0, tremor_deg=1.0, noise_gyr_dps=0.8, seed=6)
+        sim = simulate(
+            movement,
+            reps=8,
+            tempo_s=2.0,
+            pause_s=0.3,
+            placement="wrist-right",
+            tremor_hz=4.0,
+            tremor_deg=1.0,
+            noise_gyr_dps=0.8,
+            seed=6,
+        )
         rec = replace(sim.recording, labels={})
         m = analyze(rec)
         assert m.movement is None and m.reps == 8, movement

@@ -42,7 +42,9 @@ def test_csv_without_time_needs_fs_and_unnamed_movement(tmp_path) -> None:
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
     assert out["reps"] == 5 and out["movement"] is None
-    named = CliRunner().invoke(main, ["analyze", str(path), "--fs", "100", "--json", "--movement", "elbow_flexion"])
+    named = CliRunner().invoke(
+        main, ["analyze", str(path), "--fs", "100", "--json", "--movement", "elbow_flexion"]
+    )
     assert json.loads(named.stdout)["movement"] == "elbow_flexion"
 
 

@@ -13,8 +13,9 @@ from smarttouch.scoring.difficulty import (
 )
 
 
-def _simulated_session(ability_deg: float, difficulty: float, rng, reps: int = 400,
-                       max_rom: float = 150.0, start: float = 40.0) -> SessionController:
+def _simulated_session(
+    ability_deg: float, difficulty: float, rng, reps: int = 400, max_rom: float = 150.0, start: float = 40.0
+) -> SessionController:
     """A patient who reaches a target with probability logistic((ability - target) / 5 deg)."""
     ctl = make_session_controller(target_rom_deg=start, max_rom_deg=max_rom, difficulty=difficulty)
     for _ in range(reps):

@@ -23,8 +23,10 @@ D0 = date(2024, 3, 4)  # a Monday
 
 
 def _records(roms: list[float], every_days: int = 2, **extra) -> list[SessionRecord]:
-    return [SessionRecord(D0 + timedelta(days=every_days * i), {"rom_deg": r, **extra})
-            for i, r in enumerate(roms)]
+    return [
+        SessionRecord(D0 + timedelta(days=every_days * i), {"rom_deg": r, **extra})
+        for i, r in enumerate(roms)
+    ]
 
 
 def test_trend_slope_per_week_with_ci() -> None:
@@ -75,13 +77,21 @@ def test_alerts() -> None:
     pain = recs[:-1] + [SessionRecord(recs[-1].day, recs[-1].metrics, quit_reason="pain")]
     assert any(a.kind == "pain_stop" for a in alerts(pain, recs[-1].day))
     tremor = _records([70] * 6, tremor_amplitude_deg=1.0)
-    worse = tremor[:3] + [SessionRecord(r.day, {**r.metrics, "tremor_amplitude_deg": 2.0}) for r in tremor[3:]]
+    worse = tremor[:3] + [
+        SessionRecord(r.day, {**r.metrics, "tremor_amplitude_deg": 2.0}) for r in tremor[3:]
+    ]
     assert any(a.metric == "tremor_amplitude_deg" for a in alerts(worse, worse[-1].day))
 
 
 def test_quit_reasons_and_report_from_plain_dicts() -> None:
-    plain = [{"day": (D0 + timedelta(i)).isoformat(), "metrics": {"rom_deg": 60 + i, "sparc": -1.8, "x": "bad"},
-              "quit_reason": r} for i, r in enumerate(["completed", "fatigue", "completed", None, "pain", "completed"])]
+    plain = [
+        {
+            "day": (D0 + timedelta(i)).isoformat(),
+            "metrics": {"rom_deg": 60 + i, "sparc": -1.8, "x": "bad"},
+            "quit_reason": r,
+        }
+        for i, r in enumerate(["completed", "fatigue", "completed", None, "pain", "completed"])
+    ]
     report = progress_report(plain, sessions_per_week=5, today=D0 + timedelta(6))
     json.dumps(report)
     assert report["sessions"] == 6
@@ -106,8 +116,10 @@ def test_trend_matches_scipy_linregress_on_random_data() -> None:
             continue
         first = D0 + timedelta(days=int(rng.integers(-5000, 5000)))
         values = rng.normal(60, 15, size=n) + rng.normal(0, 0.5) * offsets
-        recs = [SessionRecord(first + timedelta(days=int(o)), {"rom_deg": float(v)})
-                for o, v in zip(offsets, values)]
+        recs = [
+            SessionRecord(first + timedelta(days=int(o)), {"rom_deg": float(v)})
+            for o, v in zip(offsets, values)
+        ]
         recs.append(SessionRecord(first, {"sparc": -1.5}))  # another metric: ignored
         got = trend(recs, "rom_deg")
         x = np.array([(first + timedelta(days=int(o))).toordinal() / 7.0 for o in offsets])

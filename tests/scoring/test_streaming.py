@@ -72,7 +72,7 @@ def test_rep_detector_is_chunk_independent(sizes: list[int], seed: int) -> None:
     i = k = 0
     while i < t.size:
         s = sizes[k % len(sizes)]
-        pieces.update(t[i:i + s], y[i:i + s], v[i:i + s])
+        pieces.update(t[i : i + s], y[i : i + s], v[i : i + s])
         i += s
         k += 1
     pieces.finish()

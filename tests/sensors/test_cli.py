@@ -18,32 +18,45 @@ def runner():
 
 
 def test_decode_thingy_raw_prints_exact_json(runner):
-    res = runner.invoke(main, ["sensors", "decode", "--profile", "thingy52-raw",
-                               "faff f4ff f603 4000 e0ff 800c e001 f0ff 2003"])
+    res = runner.invoke(
+        main,
+        ["sensors", "decode", "--profile", "thingy52-raw", "faff f4ff f603 4000 e0ff 800c e001 f0ff 2003"],
+    )
     assert res.exit_code == 0, res.output
-    assert json.loads(res.output) == {"samples": [{
-        "acc": [-6 / 1024, -12 / 1024, 1014 / 1024],
-        "gyr": [2.0, -1.0, 100.0],
-        "mag": [30.0, -1.0, 50.0],
-    }]}
+    assert json.loads(res.output) == {
+        "samples": [
+            {
+                "acc": [-6 / 1024, -12 / 1024, 1014 / 1024],
+                "gyr": [2.0, -1.0, 100.0],
+                "mag": [30.0, -1.0, 50.0],
+            }
+        ]
+    }
 
 
 def test_decode_heart_rate_json(runner):
-    res = runner.invoke(main, ["sensors", "decode", "--profile", "heart-rate", "0x19", "0x4e00", "e803", "0004"])
+    res = runner.invoke(
+        main, ["sensors", "decode", "--profile", "heart-rate", "0x19", "0x4e00", "e803", "0004"]
+    )
     assert res.exit_code == 0, res.output
     assert json.loads(res.output) == {"heart_rate_bpm": 78, "rr_s": [1.0], "energy_kj": 1000, "contact": None}
 
 
 def test_decode_quaternion_keys(runner):
-    res = runner.invoke(main, ["sensors", "decode", "--profile", "thingy52-quaternion", "00000040" + "00" * 12])
+    res = runner.invoke(
+        main, ["sensors", "decode", "--profile", "thingy52-quaternion", "00000040" + "00" * 12]
+    )
     assert json.loads(res.output) == {"samples": [{"quat": [1.0, 0.0, 0.0, 0.0]}]}
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--profile", "thingy52-raw", "faff"], "expected 18 bytes"),
-    (["--profile", "heart-rate", "zz"], "not a hex payload"),
-    (["--profile", "smarttouch-imu", "02"], "shorter than the 11-byte header"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--profile", "thingy52-raw", "faff"], "expected 18 bytes"),
+        (["--profile", "heart-rate", "zz"], "not a hex payload"),
+        (["--profile", "smarttouch-imu", "02"], "shorter than the 11-byte header"),
+    ],
+)
 def test_decode_errors_are_one_line_without_traceback(runner, args, message):
     res = runner.invoke(main, ["sensors", "decode", *args])
     assert res.exit_code != 0
@@ -67,8 +80,23 @@ def test_scan_finds_a_virtual_sensor(runner):
 
 def test_record_sim_fast_to_npz(runner, tmp_path):
     out = tmp_path / "s.npz"
-    res = runner.invoke(main, ["record", "--sensor", "sim:elbow_flexion", "--seconds", "4", "--fast",
-                               "--out", str(out), "--param", "reps=2", "--placement", "wrist-left"])
+    res = runner.invoke(
+        main,
+        [
+            "record",
+            "--sensor",
+            "sim:elbow_flexion",
+            "--seconds",
+            "4",
+            "--fast",
+            "--out",
+            str(out),
+            "--param",
+            "reps=2",
+            "--placement",
+            "wrist-left",
+        ],
+    )
     assert res.exit_code == 0, res.output
     rec = load_recording(out)
     assert rec.duration_s == pytest.approx(4.0, abs=0.011)
@@ -79,19 +107,26 @@ def test_record_sim_fast_to_npz(runner, tmp_path):
 
 def test_record_virtual_to_csv(runner, tmp_path):
     out = tmp_path / "v.csv"
-    res = runner.invoke(main, ["record", "--sensor", "virtual:thingy52-raw", "--seconds", "0.5",
-                               "--out", str(out)])
+    res = runner.invoke(
+        main, ["record", "--sensor", "virtual:thingy52-raw", "--seconds", "0.5", "--out", str(out)]
+    )
     assert res.exit_code == 0, res.output
     rec = load_recording(out)
     assert len(rec) >= 40 and np.all(np.diff(rec.t) > 0)
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--sensor", "sim:juggling", "--seconds", "1", "--out", "{d}/x.npz"], "unknown movement"),
-    (["--sensor", "sim:elbow_flexion", "--seconds", "1", "--out", "{d}/x.txt"], "must end in .npz or .csv"),
-    (["--sensor", "replay:{d}/missing.npz", "--seconds", "1", "--out", "{d}/x.npz"], "no such recording"),
-    (["--sensor", "sim", "--seconds", "1", "--out", "{d}/x.npz", "--param", "reps"], "KEY=VALUE"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--sensor", "sim:juggling", "--seconds", "1", "--out", "{d}/x.npz"], "unknown movement"),
+        (
+            ["--sensor", "sim:elbow_flexion", "--seconds", "1", "--out", "{d}/x.txt"],
+            "must end in .npz or .csv",
+        ),
+        (["--sensor", "replay:{d}/missing.npz", "--seconds", "1", "--out", "{d}/x.npz"], "no such recording"),
+        (["--sensor", "sim", "--seconds", "1", "--out", "{d}/x.npz", "--param", "reps"], "KEY=VALUE"),
+    ],
+)
 def test_record_user_errors(runner, tmp_path, args, message):
     res = runner.invoke(main, ["record", *[a.format(d=tmp_path) for a in args]])
     assert res.exit_code != 0
@@ -111,16 +146,24 @@ def test_sensor_profile_doc_examples_decode(runner):
     assert json.loads(res.output) == {"samples": [{"acc": [0.0, 0.0, 1.0], "gyr": [0.0, 0.0, 0.0]}]}
     assert "c800 03 01 08 01" in doc
     cfg = smarttouch_imu.decode_config(bytes.fromhex("c80003010801"))
-    assert (cfg["rate_hz"], cfg["acc_range_g"], cfg["gyr_range_dps"], cfg["samples_per_notification"],
-            cfg["mag"]) == (200, 16.0, 500.0, 8, True)
+    assert (
+        cfg["rate_hz"],
+        cfg["acc_range_g"],
+        cfg["gyr_range_dps"],
+        cfg["samples_per_notification"],
+        cfg["mag"],
+    ) == (200, 16.0, 500.0, 8, True)
 
 
-@pytest.mark.parametrize("args, expect_found", [
-    (["--service", "smarttouch-imu"], True),
-    (["--service", "ef680400-9b35-4933-9b10-52ffa9740042"], False),
-    (["--name", "st-imu"], True),
-    (["--name", "Thingy"], False),
-])
+@pytest.mark.parametrize(
+    "args, expect_found",
+    [
+        (["--service", "smarttouch-imu"], True),
+        (["--service", "ef680400-9b35-4933-9b10-52ffa9740042"], False),
+        (["--name", "st-imu"], True),
+        (["--name", "Thingy"], False),
+    ],
+)
 def test_scan_filters_by_service_or_name(runner, args, expect_found):
     res = runner.invoke(main, ["sensors", "scan", "--seconds", "0.3", "--virtual", "smarttouch-imu", *args])
     assert res.exit_code == 0, res.output

@@ -9,14 +9,26 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smarttouch.sensors.profiles import PROFILES, DecodeError, get_profile, quat_from_euler_deg
-from smarttouch.sensors.profiles import heart_rate, smarttouch_imu, thingy52, witmotion
+from smarttouch.sensors.profiles import (
+    PROFILES,
+    DecodeError,
+    get_profile,
+    heart_rate,
+    quat_from_euler_deg,
+    smarttouch_imu,
+    thingy52,
+    witmotion,
+)
 from smarttouch.sensors.profiles.witmotion import WitMotionParser
 
 
 def test_registry_has_every_profile():
     assert set(PROFILES) == {
-        "thingy52-raw", "thingy52-quaternion", "thingy52-euler", "witmotion", "heart-rate",
+        "thingy52-raw",
+        "thingy52-quaternion",
+        "thingy52-euler",
+        "witmotion",
+        "heart-rate",
         "smarttouch-imu",
     }
     with pytest.raises(KeyError, match="known: thingy52-raw"):
@@ -100,11 +112,13 @@ def test_quat_from_euler_matches_rotation_matrix():
         rx = np.array([[1, 0, 0], [0, np.cos(roll), -np.sin(roll)], [0, np.sin(roll), np.cos(roll)]])
         ry = np.array([[np.cos(pitch), 0, np.sin(pitch)], [0, 1, 0], [-np.sin(pitch), 0, np.cos(pitch)]])
         rz = np.array([[np.cos(yaw), -np.sin(yaw), 0], [np.sin(yaw), np.cos(yaw), 0], [0, 0, 1]])
-        rq = np.array([
-            [1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
-            [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
-            [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)],
-        ])
+        rq = np.array(
+            [
+                [1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
+                [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
+                [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)],
+            ]
+        )
         np.testing.assert_allclose(rq, rz @ ry @ rx, atol=1e-12)
 
 
@@ -124,8 +138,9 @@ def test_witmotion_parser_split_merged_and_garbage():
     acc, gyr, ang = rng.uniform(-2, 2, (6, 3)), rng.uniform(-300, 300, (6, 3)), rng.uniform(-170, 170, (6, 3))
     stream = witmotion.encode_packets(acc, gyr, ang)
     register_reply = b"\x55\x71" + bytes(18)
-    noisy = (b"\x00\x13\x55" + stream[:40] + register_reply + stream[40:80] + b"\x01\x02"
-             + stream[80:] + b"\x55")
+    noisy = (
+        b"\x00\x13\x55" + stream[:40] + register_reply + stream[40:80] + b"\x01\x02" + stream[80:] + b"\x55"
+    )
     parser = WitMotionParser()
     got = []
     cuts = [0, 7, 8, 61, 90, 97, 130, len(noisy)]
@@ -148,11 +163,14 @@ def test_witmotion_several_packets_in_one_notification_and_split():
     assert out.acc.shape == (2, 3) and out.quat.shape == (2, 4)
 
 
-@pytest.mark.parametrize("payload, pattern", [
-    (b"", "no 0x55 0x61"),
-    (b"\x55\x61" + bytes(10), "not part of a complete"),
-    (b"\x00" * 20, "not part of a complete"),
-])
+@pytest.mark.parametrize(
+    "payload, pattern",
+    [
+        (b"", "no 0x55 0x61"),
+        (b"\x55\x61" + bytes(10), "not part of a complete"),
+        (b"\x00" * 20, "not part of a complete"),
+    ],
+)
 def test_witmotion_decode_errors(payload, pattern):
     with pytest.raises(DecodeError, match=pattern):
         get_profile("witmotion").decode(payload)
@@ -181,13 +199,16 @@ def test_heart_rate_known_vector_json():
     assert m.to_json() == {"heart_rate_bpm": 72, "rr_s": [1.0, 0.5], "energy_kj": None, "contact": True}
 
 
-@pytest.mark.parametrize("payload, pattern", [
-    (b"", "empty payload"),
-    (b"\x01\x48", "uint16 heart rate"),
-    (b"\x08\x48\x01", "energy expended"),
-    (b"\x10\x48\x01", "whole uint16"),
-    (b"\x00\x48\x01", "trailing"),
-])
+@pytest.mark.parametrize(
+    "payload, pattern",
+    [
+        (b"", "empty payload"),
+        (b"\x01\x48", "uint16 heart rate"),
+        (b"\x08\x48\x01", "energy expended"),
+        (b"\x10\x48\x01", "whole uint16"),
+        (b"\x00\x48\x01", "trailing"),
+    ],
+)
 def test_heart_rate_errors(payload, pattern):
     with pytest.raises(DecodeError, match=pattern):
         get_profile("heart-rate").decode(payload)
@@ -216,8 +237,12 @@ def test_smarttouch_imu_round_trip(with_mag):
 def test_smarttouch_imu_batch_equals_single_and_mixed_sizes():
     prof = get_profile("smarttouch-imu")
     rng = np.random.default_rng(1)
-    notes = [smarttouch_imu.encode_notification(i, i * 40000, 100, rng.normal(0, 1, (4, 3)),
-                                                rng.normal(0, 50, (4, 3))) for i in range(20)]
+    notes = [
+        smarttouch_imu.encode_notification(
+            i, i * 40000, 100, rng.normal(0, 1, (4, 3)), rng.normal(0, 50, (4, 3))
+        )
+        for i in range(20)
+    ]
     batch = prof.decode_batch(notes)
     single = np.vstack([prof.decode(n).gyr for n in notes])
     np.testing.assert_array_equal(batch.gyr, single)
@@ -225,14 +250,17 @@ def test_smarttouch_imu_batch_equals_single_and_mixed_sizes():
     assert len(prof.decode_batch(mixed)) == 82
 
 
-@pytest.mark.parametrize("mutate, pattern", [
-    (lambda b: b[:5], "shorter than the 11-byte header"),
-    (lambda b: b"\x02" + b[1:], "unsupported version 2"),
-    (lambda b: b[:1] + bytes([b[1] | 0x80]) + b[2:], "reserved flag bits"),
-    (lambda b: b[:10] + b"\x00" + b[11:], "sample count 0"),
-    (lambda b: b[:-1], "announces 2 samples"),
-    (lambda b: b[:4] + b"\x00\x00" + b[6:], "sample rate 0 Hz"),
-])
+@pytest.mark.parametrize(
+    "mutate, pattern",
+    [
+        (lambda b: b[:5], "shorter than the 11-byte header"),
+        (lambda b: b"\x02" + b[1:], "unsupported version 2"),
+        (lambda b: b[:1] + bytes([b[1] | 0x80]) + b[2:], "reserved flag bits"),
+        (lambda b: b[:10] + b"\x00" + b[11:], "sample count 0"),
+        (lambda b: b[:-1], "announces 2 samples"),
+        (lambda b: b[:4] + b"\x00\x00" + b[6:], "sample rate 0 Hz"),
+    ],
+)
 def test_smarttouch_imu_errors(mutate, pattern):
     good = smarttouch_imu.encode_notification(1, 0, 100, np.zeros((2, 3)), np.zeros((2, 3)))
     with pytest.raises(DecodeError, match=pattern):
@@ -278,9 +306,17 @@ def test_fuzz_batch_and_stream_raise_nothing_else(name, payloads):
 
 
 @settings(max_examples=80, deadline=None)
-@given(header=st.tuples(st.integers(0, 255), st.integers(0, 255), st.integers(0, 65535),
-                        st.integers(0, 65535), st.integers(0, 2**32 - 1), st.integers(0, 255)),
-       body=st.binary(max_size=500))
+@given(
+    header=st.tuples(
+        st.integers(0, 255),
+        st.integers(0, 255),
+        st.integers(0, 65535),
+        st.integers(0, 65535),
+        st.integers(0, 2**32 - 1),
+        st.integers(0, 255),
+    ),
+    body=st.binary(max_size=500),
+)
 def test_fuzz_smarttouch_imu_structured(header, body):
     try:
         get_profile("smarttouch-imu").decode(smarttouch_imu.HEADER.pack(*header) + body)

@@ -99,10 +99,22 @@ def test_csv_header_is_case_and_space_insensitive(tmp_path):
         ("t,ax,ay,az,gx,gy,gz,mx\n0,0,0,1,0,0,0,1\n", r"missing column\(s\) my, mz"),
         ("t,ax,ay,az,gx,gy,gz\n0,0,0,1,0,0,0\n0.01,0,0,1,0,0\n", r"line 3 \(row 1\): 6 values"),
         ("t,ax,ay,az,gx,gy,gz\n0,0,0,1,0,0,0\n0.01,0,abc,1,0,0,0\n", r"line 3 \(row 1\), column ay: 'abc'"),
-        ("t,ax,ay,az,gx,gy,gz\n0,0,0,1,0,0,0\n0.01,0,0,1,nan,0,0\n", r"line 3 \(row 1\), column gx: .*not finite"),
-        ("t,ax,ay,az,gx,gy,gz\n0,0,0,1,0,0,0\n0,0,0,1,0,0,0\n", r"line 3 \(row 1\), column t: .*strictly increasing"),
-        ("t,ax,ay,az,gx,gy,gz\n0,0,0,1,0,0,0\n\n0.01,0,0,40,0,0,0\n", r"line 4 \(row 1\), column ax/ay/az: .*32 g"),
-        ("t,ax,ay,az,gx,gy,gz\n0,0,0,1,0,0,0\n0.01,0,0,1,0,5000,0\n", r"row 1\), column gx/gy/gz: .*4000 deg/s"),
+        (
+            "t,ax,ay,az,gx,gy,gz\n0,0,0,1,0,0,0\n0.01,0,0,1,nan,0,0\n",
+            r"line 3 \(row 1\), column gx: .*not finite",
+        ),
+        (
+            "t,ax,ay,az,gx,gy,gz\n0,0,0,1,0,0,0\n0,0,0,1,0,0,0\n",
+            r"line 3 \(row 1\), column t: .*strictly increasing",
+        ),
+        (
+            "t,ax,ay,az,gx,gy,gz\n0,0,0,1,0,0,0\n\n0.01,0,0,40,0,0,0\n",
+            r"line 4 \(row 1\), column ax/ay/az: .*32 g",
+        ),
+        (
+            "t,ax,ay,az,gx,gy,gz\n0,0,0,1,0,0,0\n0.01,0,0,1,0,5000,0\n",
+            r"row 1\), column gx/gy/gz: .*4000 deg/s",
+        ),
         ("t,ax,ay,az,gx,gy,gz\n0,0,0,1,inf,0,0\n", r"line 2 \(row 0\), column gx"),
         ("", "empty file"),
         ("t,t,ax,ay,az,gx,gy,gz\n", "duplicate"),

@@ -18,11 +18,13 @@ def _qmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _rot_t(q: np.ndarray, v: np.ndarray) -> np.ndarray:
     """R(q)^T v: a world vector expressed in the sensor frame."""
     w, x, y, z = q
-    r = np.array([
-        [1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
-        [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
-        [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)],
-    ])
+    r = np.array(
+        [
+            [1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
+            [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
+            [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)],
+        ]
+    )
     return r.T @ v
 
 
@@ -42,8 +44,16 @@ def _integrate_gyro(gyr_dps: np.ndarray, fs: float, q0: np.ndarray) -> np.ndarra
 @pytest.mark.parametrize("movement", MOVEMENTS)
 def test_gyro_integration_reproduces_orientation(movement: str) -> None:
     for placement in PLACEMENTS[movement]:
-        sim = simulate(movement, reps=2, placement=placement, noise_acc_g=0.0,
-                       noise_gyr_dps=0.0, tremor_hz=5.0, tremor_deg=1.0, submovements=2)
+        sim = simulate(
+            movement,
+            reps=2,
+            placement=placement,
+            noise_acc_g=0.0,
+            noise_gyr_dps=0.0,
+            tremor_hz=5.0,
+            tremor_deg=1.0,
+            submovements=2,
+        )
         q = _integrate_gyro(sim.recording.gyr, sim.recording.sample_rate_hz, sim.orientation[0])
         dots = np.clip(np.abs(np.sum(q * sim.orientation, axis=1)), 0.0, 1.0)
         err_deg = np.degrees(2.0 * np.arccos(dots))
@@ -67,15 +77,24 @@ def test_acc_at_rest_is_gravity_of_one_g(movement: str) -> None:
 def test_acc_includes_the_true_linear_acceleration() -> None:
     """Specific force minus gravity equals the second difference of the sensor position."""
     fs = 1000.0
-    sim = simulate("reach_forward", reps=1, fs=fs, noise_acc_g=0.0, noise_gyr_dps=0.0,
-                   tempo_s=1.0, pause_s=0.2, lead_in_s=0.2)
+    sim = simulate(
+        "reach_forward",
+        reps=1,
+        fs=fs,
+        noise_acc_g=0.0,
+        noise_gyr_dps=0.0,
+        tempo_s=1.0,
+        pause_s=0.2,
+        lead_in_s=0.2,
+    )
     spec = simulator._MOVEMENTS["reach_forward"]
     n = np.asarray(spec.axis)
     r_seg0 = np.asarray(spec.segment_axes).T
     lever = r_seg0 @ np.asarray(spec.placements["wrist-right"].lever_m)
     a = np.radians(sim.angle_deg)
     pos = simulator._rotate(n, a, lever) + simulator._rotate(
-        n, spec.proximal_gain * a, np.asarray(spec.proximal_link_m))
+        n, spec.proximal_gain * a, np.asarray(spec.proximal_link_m)
+    )
     lin = (pos[2:] - 2 * pos[1:-1] + pos[:-2]) * fs * fs
     for i in range(1, len(pos) - 1, 37):
         expected = _rot_t(sim.orientation[i], (lin[i - 1] + [0.0, 0.0, simulator.G]) / simulator.G)

@@ -41,8 +41,7 @@ def test_sim_fast_delivers_the_simulation_exactly():
 
 
 def test_sim_loop_continues_time_seamlessly():
-    src = open_source("sim:wrist_flexion", realtime=False, reps=1, lead_in_s=0.2, loop=True,
-                      batch_size=1000)
+    src = open_source("sim:wrist_flexion", realtime=False, reps=1, lead_in_s=0.2, loop=True, batch_size=1000)
     src.start()
     batches = [b for _ in range(12) for b in src.read(0.1)]
     t = ImuBatch.concatenate(batches).t
@@ -53,8 +52,14 @@ def test_sim_loop_continues_time_seamlessly():
 
 def test_replay_realtime_paces_and_finishes(tmp_path):
     n = 30
-    rec = Recording(t=np.arange(n) / 100 + 5.0, acc=np.tile([0, 0, 1.0], (n, 1)),
-                    gyr=np.zeros((n, 3)), sample_rate_hz=100, device="dev", profile="thingy52-raw")
+    rec = Recording(
+        t=np.arange(n) / 100 + 5.0,
+        acc=np.tile([0, 0, 1.0], (n, 1)),
+        gyr=np.zeros((n, 3)),
+        sample_rate_hz=100,
+        device="dev",
+        profile="thingy52-raw",
+    )
     path = save_recording(rec, tmp_path / "short.npz")
     src = open_source(f"replay:{path}")
     src.start()
@@ -74,17 +79,20 @@ def test_replay_csv_without_time_uses_fs(tmp_path):
     assert len(got) == 10 and got.t[1] == pytest.approx(0.02)
 
 
-@pytest.mark.parametrize("spec, params, pattern", [
-    ("usb:thing", {}, "unknown sensor"),
-    ("sim:juggling", {}, "unknown movement"),
-    ("sim:elbow_flexion", {"wobble": 1}, "unknown simulator parameter"),
-    ("sim:elbow_flexion", {"fs": -1.0}, "sim:elbow_flexion: "),
-    ("replay:", {}, "give a file"),
-    ("replay:/nonexistent/x.npz", {}, "no such recording"),
-    ("ble:AA:BB:CC:DD:EE:FF:heart-rate", {}, "not a motion profile"),
-    ("ble:Thingy", {"colour": 1}, "unknown BLE parameter"),
-    ("virtual:witmotion", {}, "no virtual sensor"),
-])
+@pytest.mark.parametrize(
+    "spec, params, pattern",
+    [
+        ("usb:thing", {}, "unknown sensor"),
+        ("sim:juggling", {}, "unknown movement"),
+        ("sim:elbow_flexion", {"wobble": 1}, "unknown simulator parameter"),
+        ("sim:elbow_flexion", {"fs": -1.0}, "sim:elbow_flexion: "),
+        ("replay:", {}, "give a file"),
+        ("replay:/nonexistent/x.npz", {}, "no such recording"),
+        ("ble:AA:BB:CC:DD:EE:FF:heart-rate", {}, "not a motion profile"),
+        ("ble:Thingy", {"colour": 1}, "unknown BLE parameter"),
+        ("virtual:witmotion", {}, "no virtual sensor"),
+    ],
+)
 def test_bad_specs_raise_source_error(spec, params, pattern):
     with pytest.raises(SourceError, match=pattern):
         open_source(spec, **params)

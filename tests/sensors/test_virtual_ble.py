@@ -34,12 +34,16 @@ def collect(src, seconds: float, until=None) -> list[ImuBatch]:
 
 def test_bleak_public_api_scan_connect_read_write_notify():
     async def scenario():
-        sensor = await VirtualSensor("smarttouch-imu", rate_hz=100, samples_per_notification=5,
-                                     battery_pct=64).start()
+        sensor = await VirtualSensor(
+            "smarttouch-imu", rate_hz=100, samples_per_notification=5, battery_pct=64
+        ).start()
         try:
-            found = await BleakScanner.discover(timeout=0.3, return_adv=True,
-                                                service_uuids=[smarttouch_imu.SERVICE_UUID],
-                                                backend=BumbleScannerBackend)
+            found = await BleakScanner.discover(
+                timeout=0.3,
+                return_adv=True,
+                service_uuids=[smarttouch_imu.SERVICE_UUID],
+                backend=BumbleScannerBackend,
+            )
             device, adv = found[sensor.address]
             assert adv.local_name == "ST-IMU"
             assert smarttouch_imu.SERVICE_UUID in adv.service_uuids
@@ -48,9 +52,12 @@ def test_bleak_public_api_scan_connect_read_write_notify():
                 assert client.is_connected
                 assert client.services.get_service(thingy52.MOTION_SERVICE_UUID) is not None
                 assert (await client.read_gatt_char("00002a19-0000-1000-8000-00805f9b34fb"))[0] == 64
-                await client.write_gatt_char(smarttouch_imu.CONFIG_UUID,
-                                             smarttouch_imu.encode_config(200, 3, 3, 10), response=True)
-                cfg = smarttouch_imu.decode_config(bytes(await client.read_gatt_char(smarttouch_imu.CONFIG_UUID)))
+                await client.write_gatt_char(
+                    smarttouch_imu.CONFIG_UUID, smarttouch_imu.encode_config(200, 3, 3, 10), response=True
+                )
+                cfg = smarttouch_imu.decode_config(
+                    bytes(await client.read_gatt_char(smarttouch_imu.CONFIG_UUID))
+                )
                 assert cfg["rate_hz"] == 200 and cfg["acc_range_g"] == 16.0
                 await client.start_notify(smarttouch_imu.DATA_UUID, lambda _c, d: notes.append(bytes(d)))
                 await asyncio.sleep(0.4)

@@ -33,10 +33,12 @@ class BuiltinChallenge:
 
 
 BUILTINS: dict[str, BuiltinChallenge] = {
-    rep_counting.SLUG: BuiltinChallenge(rep_counting.SLUG, rep_counting.build, 1,
-                                        sum(rep_counting.SIZES.values())),
-    shoulder_reach_game.SLUG: BuiltinChallenge(shoulder_reach_game.SLUG, shoulder_reach_game.build, 1,
-                                               sum(shoulder_reach_game.SIZES.values())),
+    rep_counting.SLUG: BuiltinChallenge(
+        rep_counting.SLUG, rep_counting.build, 1, sum(rep_counting.SIZES.values())
+    ),
+    shoulder_reach_game.SLUG: BuiltinChallenge(
+        shoulder_reach_game.SLUG, shoulder_reach_game.build, 1, sum(shoulder_reach_game.SIZES.values())
+    ),
 }
 
 
@@ -46,8 +48,13 @@ def cache_root() -> Path:
     return Path(env) if env else user_cache_path("challenges")
 
 
-def build_builtin(slug: str, out: str | Path, *, hidden_seed: int | None = None,
-                  progress: Callable[[int], None] | None = None) -> Path:
+def build_builtin(
+    slug: str,
+    out: str | Path,
+    *,
+    hidden_seed: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Path:
     """Generate built-in challenge ``slug`` into the new folder ``out`` (atomically: built in a
     sibling temporary folder, then renamed). Returns ``out``."""
     spec = BUILTINS[slug]

@@ -23,8 +23,9 @@ def write_split(root: Path, name: str, items: list[tuple[str, Recording, dict[st
         rec.labels = {}
         save_recording(rec, rec_dir / f"{rec_id}.npz")
         labels[rec_id] = lab
-    (root / name / "labels.json").write_text(json.dumps(labels, indent=1, sort_keys=True) + "\n",
-                                             encoding="utf-8")
+    (root / name / "labels.json").write_text(
+        json.dumps(labels, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+    )
 
 
 def write_template(root: Path, files: dict[str, str]) -> None:
@@ -41,10 +42,18 @@ def child_seeds(seed: int, count: int) -> list[int]:
     return [int(s) >> 1 for s in states]
 
 
-def build_bundle(out: Path, *, challenge_toml: str, need_md: str,
-                 make_item: Callable[[int], tuple[Recording, dict[str, Any]]],
-                 sizes: dict[str, int], public_seed: int, hidden_seed: int, template: str,
-                 progress: Callable[[int], None] | None = None) -> None:
+def build_bundle(
+    out: Path,
+    *,
+    challenge_toml: str,
+    need_md: str,
+    make_item: Callable[[int], tuple[Recording, dict[str, Any]]],
+    sizes: dict[str, int],
+    public_seed: int,
+    hidden_seed: int,
+    template: str,
+    progress: Callable[[int], None] | None = None,
+) -> None:
     """Write a simulator-generated bundle into the (new, empty) folder ``out``.
 
     ``make_item(seed)`` makes one labelled recording; the public split uses ``public_seed`` (so

@@ -100,7 +100,7 @@ screenshots = true
 frame_budget_ms = 16.7
 '''
 
-NEED_MD = '''\
+NEED_MD = """\
 # A game that makes shoulder reaching worth doing
 
 After a stroke or shoulder surgery, raising the arm forward (shoulder flexion) dozens of times a
@@ -117,7 +117,7 @@ Your game must: run smoothly on a modest laptop (95 % of frames within one 60 Hz
 hub checks the count against the true repetitions of recorded motion), never punish a miss, and
 be readable by older eyes (large shapes, high contrast, the Okabe-Ito palette). Therapists
 review screenshots before approving a game for their patients.
-'''
+"""
 
 
 def _one(seed: int):
@@ -143,6 +143,14 @@ def _one(seed: int):
 
 def build(out: Path, *, hidden_seed: int, progress=None) -> None:
     """Write the bundle into the (new, empty) folder ``out``."""
-    build_bundle(out, challenge_toml=CHALLENGE_TOML, need_md=NEED_MD, make_item=_one, sizes=SIZES,
-                 public_seed=PUBLIC_SEED, hidden_seed=hidden_seed, template="shoulder_reach_game",
-                 progress=progress)
+    build_bundle(
+        out,
+        challenge_toml=CHALLENGE_TOML,
+        need_md=NEED_MD,
+        make_item=_one,
+        sizes=SIZES,
+        public_seed=PUBLIC_SEED,
+        hidden_seed=hidden_seed,
+        template="shoulder_reach_game",
+        progress=progress,
+    )

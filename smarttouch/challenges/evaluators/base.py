@@ -51,14 +51,28 @@ class SplitResult:
     artifacts: dict[str, bytes] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"split": self.split, "status": self.status, "failure_reason": self.failure_reason,
-                "message": self.message, "scores": self.scores, "wall_s": round(self.wall_s, 3),
-                "log": self.log, "details": self.details, "artifacts": sorted(self.artifacts)}
+        return {
+            "split": self.split,
+            "status": self.status,
+            "failure_reason": self.failure_reason,
+            "message": self.message,
+            "scores": self.scores,
+            "wall_s": round(self.wall_s, 3),
+            "log": self.log,
+            "details": self.details,
+            "artifacts": sorted(self.artifacts),
+        }
 
 
 def failed(split: str, reason: str, message: str, run: SandboxRun | None = None) -> SplitResult:
-    return SplitResult(split, status_for(reason), reason, message,
-                       wall_s=run.wall_s if run else 0.0, log=run.log if run else "")
+    return SplitResult(
+        split,
+        status_for(reason),
+        reason,
+        message,
+        wall_s=run.wall_s if run else 0.0,
+        log=run.log if run else "",
+    )
 
 
 def stage_inputs(challenge: Challenge, split: str, dest: Path) -> list[str]:
@@ -87,15 +101,21 @@ class Evaluator:
         """Extra settings passed to the in-sandbox runner for this kind."""
         return {}
 
-    def evaluate_split(self, solution: StagedSolution, split: str, sandbox: Sandbox,
-                       workdir: Path) -> SplitResult:
+    def evaluate_split(
+        self, solution: StagedSolution, split: str, sandbox: Sandbox, workdir: Path
+    ) -> SplitResult:
         """Stage inputs, run the sandbox, check the contract, score. Never raises for anything
         the solution does; bundle or hub problems do raise."""
         inputs = workdir / f"input-{split}"
         ids = stage_inputs(self.challenge, split, inputs)
-        run = sandbox.run(kind=self.runner_kind, solution_dir=solution.root,
-                          entrypoint=solution.manifest.entrypoint, inputs_dir=inputs,
-                          limits=self.challenge.limits, options=self.runner_options())
+        run = sandbox.run(
+            kind=self.runner_kind,
+            solution_dir=solution.root,
+            entrypoint=solution.manifest.entrypoint,
+            inputs_dir=inputs,
+            limits=self.challenge.limits,
+            options=self.runner_options(),
+        )
         document = read_run(run, self.challenge)
         if isinstance(document, SplitResult):
             document.split = split
@@ -110,12 +130,13 @@ class Evaluator:
             return failed(split, problem[0], problem[1], run)
         labels = self.challenge.split(split).labels()
         scores = self.score(predictions, labels)
-        result = SplitResult(split, SCORED, None, "scored", scores, run.wall_s, run.log,
-                             artifacts=artifacts)
+        result = SplitResult(split, SCORED, None, "scored", scores, run.wall_s, run.log, artifacts=artifacts)
         if split == "public":
             seconds = document.get("seconds") if isinstance(document.get("seconds"), dict) else {}
-            result.details = [{"id": r, "prediction": predictions[r], "label": labels[r],
-                               "seconds": seconds.get(r)} for r in ids]
+            result.details = [
+                {"id": r, "prediction": predictions[r], "label": labels[r], "seconds": seconds.get(r)}
+                for r in ids
+            ]
         return result
 
     def check(self, predictions: dict[str, dict]) -> tuple[str, str] | None:
@@ -132,7 +153,9 @@ class Evaluator:
         scores = {}
         for metric in self.challenge.metrics:
             predicted = [float(predictions[r][metric.field]) for r in ids]
-            true = predicted if metric.function in LABEL_FREE else [float(labels[r][metric.field]) for r in ids]
+            true = (
+                predicted if metric.function in LABEL_FREE else [float(labels[r][metric.field]) for r in ids]
+            )
             scores[metric.name] = compute_metric(metric.function, predicted, true, **metric.params)
         return scores
 
@@ -145,7 +168,9 @@ def read_run(run: SandboxRun, challenge: Challenge) -> dict[str, Any] | SplitRes
     if run.overflow == "result":
         return failed("", "output_too_large", f"returned more than {limits.output_kb} KiB of results", run)
     if run.timed_out:
-        return failed("", "timed_out", f"did not finish within the wall-clock limit of {limits.wall_s:g} s", run)
+        return failed(
+            "", "timed_out", f"did not finish within the wall-clock limit of {limits.wall_s:g} s", run
+        )
     code = run.exit_code
     if code == 128 + signal.SIGXCPU or (code == 128 + signal.SIGKILL and run.wall_s >= limits.cpu_s):
         return failed("", "timed_out", f"used more than the CPU limit of {limits.cpu_s} s", run)
@@ -157,14 +182,22 @@ def read_run(run: SandboxRun, challenge: Challenge) -> dict[str, Any] | SplitRes
     try:
         document = json.loads(run.result)
     except (json.JSONDecodeError, UnicodeDecodeError):
-        return failed("", "invalid_output", "the result is not valid JSON (did the solution write to "
-                                            "the result channel itself?)", run)
+        return failed(
+            "",
+            "invalid_output",
+            "the result is not valid JSON (did the solution write to the result channel itself?)",
+            run,
+        )
     if not isinstance(document, dict):
         return failed("", "invalid_output", "the result is not a JSON object", run)
     if document.get("ok") is True and code == 0:
         return document
     reason = document.get("reason")
-    if reason not in FAILURE_REASONS or reason in ("rejected", "worker_lost", "internal_error",
-                                                   "sandbox_unavailable"):
+    if reason not in FAILURE_REASONS or reason in (
+        "rejected",
+        "worker_lost",
+        "internal_error",
+        "sandbox_unavailable",
+    ):
         reason = "crashed"
     return failed("", reason, str(document.get("error", ""))[:2000] or f"exit status {code}", run)

@@ -45,8 +45,10 @@ class GameEvaluator(Evaluator):
         worst_id = max(predictions, key=lambda r: predictions[r]["frame_ms_p95"])
         worst = predictions[worst_id]["frame_ms_p95"]
         if worst > float(budget):
-            return "too_slow", (f"95th-percentile frame time {worst:.1f} ms on {worst_id} exceeds "
-                                f"the budget of {float(budget):g} ms")
+            return "too_slow", (
+                f"95th-percentile frame time {worst:.1f} ms on {worst_id} exceeds "
+                f"the budget of {float(budget):g} ms"
+            )
         if any(p["frames"] == 0 for p in predictions.values()):
             return "crashed", "the game never drew a frame of play"
         return None

@@ -12,6 +12,8 @@ def template_files(name: str) -> dict[str, str]:
     folder = ROOT / name
     if not folder.is_dir():
         raise KeyError(f"no solution template {name!r}")
-    return {p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8")
-            for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.name != "__init__.py" and "__pycache__" not in p.parts}
+    return {
+        p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8")
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != "__init__.py" and "__pycache__" not in p.parts
+    }

@@ -34,9 +34,9 @@ class BalloonPop(RepGame):
         movements=("shoulder_flexion", "shoulder_abduction", "reach_forward"),
         how_to={
             "en": "Raise your arm slowly to lift the star up to the balloon and pop it. "
-                  "Then lower your arm: a new balloon will come.",
+            "Then lower your arm: a new balloon will come.",
             "it": "Alza lentamente il braccio per portare la stella fino al palloncino e farlo scoppiare. "
-                  "Poi abbassa il braccio: arriverà un nuovo palloncino.",
+            "Poi abbassa il braccio: arriverà un nuovo palloncino.",
         },
         rom_deg=90.0,
         max_rom_deg=150.0,
@@ -51,8 +51,13 @@ class BalloonPop(RepGame):
         self.star_x = w * 0.5
         self.trail: list[tuple[float, float]] = []
         self.background = [
-            {"x": self.ctx.rng.uniform(0, w), "y": self.ctx.rng.uniform(h * 0.2, h), "r": self.ctx.rng.randint(14, 22),
-             "c": self.ctx.rng.choice(BALLOON_COLOURS), "v": self.ctx.rng.uniform(18, 34)}
+            {
+                "x": self.ctx.rng.uniform(0, w),
+                "y": self.ctx.rng.uniform(h * 0.2, h),
+                "r": self.ctx.rng.randint(14, 22),
+                "c": self.ctx.rng.choice(BALLOON_COLOURS),
+                "v": self.ctx.rng.uniform(18, 34),
+            }
             for _ in range(6)
         ]
 
@@ -126,7 +131,7 @@ class BalloonPop(RepGame):
             self._balloon(surface, lb)
         self._star(surface, w, h)
         self.particles.draw(surface)
-        for text, x, y, age in self.popups:
+        for text, x, y, _age in self.popups:
             img = gfx.text_surface(text, 40, darken(ORANGE, 0.35), WHITE)
             surface.blit(img, img.get_rect(center=(int(x), int(y))))
 
@@ -134,8 +139,14 @@ class BalloonPop(RepGame):
         r = b["r"]
         bob = 6 * math.sin(self.t * 2.0 + b["x"] * 0.01)
         x, y = b["x"], b["y"] + bob
-        gfx.blit_shadow(surface, pygame.Rect(int(x - r), int(y - r * 1.1), 2 * r, int(2.3 * r)), radius=14, alpha=45,
-                        offset=(14, 22), ellipse=True)
+        gfx.blit_shadow(
+            surface,
+            pygame.Rect(int(x - r), int(y - r * 1.1), 2 * r, int(2.3 * r)),
+            radius=14,
+            alpha=45,
+            offset=(14, 22),
+            ellipse=True,
+        )
         draw_string(surface, x + 2, y + r * 1.25, 90, self.t)
         surface.blit(balloon_sprite(r, b["color"]), (int(x - r - 2), int(y - r * 1.15)))
 

@@ -35,11 +35,15 @@ def balloon_sprite(r: int, color: Color) -> pygame.Surface:
     pygame.draw.ellipse(hl, (*WHITE, 150), hl.get_rect())
     surf.blit(pygame.transform.rotate(hl, 25), (int(r * 0.45), int(r * 0.35)))
     knot_y = int(2.3 * r) - 2
-    pygame.draw.polygon(surf, darken(color, 0.25), [(r + 2, knot_y - 2), (r - 6, knot_y + 10), (r + 10, knot_y + 10)])
+    pygame.draw.polygon(
+        surf, darken(color, 0.25), [(r + 2, knot_y - 2), (r - 6, knot_y + 10), (r + 10, knot_y + 10)]
+    )
     return surf
 
 
-def draw_string(surface: pygame.Surface, x: float, y: float, length: float, t: float, color=(90, 90, 110)) -> None:
+def draw_string(
+    surface: pygame.Surface, x: float, y: float, length: float, t: float, color=(90, 90, 110)
+) -> None:
     pts = [(x + 6 * math.sin(t * 2.0 + i * 0.5), y + i * length / 12) for i in range(13)]
     pygame.draw.lines(surface, color, False, pts, 2)
 
@@ -63,7 +67,9 @@ def star_points(cx: float, cy: float, r: float, rot: float = 0.0) -> list[tuple[
     return pts
 
 
-def target_line(surface: pygame.Surface, y: float, color: Color, t: float, x0: int = 0, x1: int | None = None) -> None:
+def target_line(
+    surface: pygame.Surface, y: float, color: Color, t: float, x0: int = 0, x1: int | None = None
+) -> None:
     """A dashed, gently moving guide line at the target height."""
     x1 = surface.get_width() if x1 is None else x1
     off = int(t * 40) % 40

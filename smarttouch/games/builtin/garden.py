@@ -17,28 +17,43 @@ from typing import Any
 
 import pygame
 
+from smarttouch.files import atomic_write_json
 from smarttouch.games import gfx
 from smarttouch.games.basegame import RepGame
 from smarttouch.games.builtin.common import glow, target_line, y_of
-from smarttouch.files import atomic_write_json
-from smarttouch.games.palette import (BLUE, GRASS_BOTTOM, GRASS_TOP, OKABE_ITO, ORANGE, SKY_BLUE, SOIL, YELLOW,
-                                      darken, lighten)
+from smarttouch.games.palette import (
+    BLUE,
+    GRASS_BOTTOM,
+    GRASS_TOP,
+    OKABE_ITO,
+    ORANGE,
+    SKY_BLUE,
+    SOIL,
+    YELLOW,
+    darken,
+    lighten,
+)
 from smarttouch.games.particles import Particles
 from smarttouch.games.protocol import GameInfo
 from smarttouch.games.registry import register
 from smarttouch.games.scenery import draw_cloud
 from smarttouch.scoring.control import ControlState, RepEvent
 
-SLOTS = 24          # plants per bed (3 rows of 8)
-MAX_STAGE = 4       # 0 empty, 1 sprout, 2 leaves, 3 bud, 4 flower
+SLOTS = 24  # plants per bed (3 rows of 8)
+MAX_STAGE = 4  # 0 empty, 1 sprout, 2 leaves, 3 bud, 4 flower
 FLOWER_COLOURS = tuple(c for c in OKABE_ITO if c not in (BLUE,))
 
 
 class GardenState:
     """The persistent garden: stage and colour of each slot, beds completed, reps ever."""
 
-    def __init__(self, stages: list[int] | None = None, colours: list[int] | None = None, beds_completed: int = 0,
-                 total_reps: int = 0):
+    def __init__(
+        self,
+        stages: list[int] | None = None,
+        colours: list[int] | None = None,
+        beds_completed: int = 0,
+        total_reps: int = 0,
+    ):
         self.stages = list(stages) if stages else [0] * SLOTS
         self.colours = list(colours) if colours else [i % len(FLOWER_COLOURS) for i in range(SLOTS)]
         self.beds_completed = beds_completed
@@ -63,18 +78,27 @@ class GardenState:
         self.colours = [(i + shift) % len(FLOWER_COLOURS) for i in range(SLOTS)]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"version": 1, "stages": self.stages, "colours": self.colours,
-                "beds_completed": self.beds_completed, "total_reps": self.total_reps}
+        return {
+            "version": 1,
+            "stages": self.stages,
+            "colours": self.colours,
+            "beds_completed": self.beds_completed,
+            "total_reps": self.total_reps,
+        }
 
     @classmethod
-    def load(cls, path: Path | None) -> "GardenState":
+    def load(cls, path: Path | None) -> GardenState:
         if path is None or not path.exists():
             return cls()
         try:
             d = json.loads(path.read_text(encoding="utf-8"))
             stages = [max(0, min(MAX_STAGE, int(s))) for s in d["stages"]][:SLOTS]
-            return cls(stages + [0] * (SLOTS - len(stages)), [int(c) % len(FLOWER_COLOURS) for c in d["colours"]][:SLOTS],
-                       int(d.get("beds_completed", 0)), int(d.get("total_reps", 0)))
+            return cls(
+                stages + [0] * (SLOTS - len(stages)),
+                [int(c) % len(FLOWER_COLOURS) for c in d["colours"]][:SLOTS],
+                int(d.get("beds_completed", 0)),
+                int(d.get("total_reps", 0)),
+            )
         except (ValueError, KeyError, TypeError):
             return cls()  # a damaged file never stops the patient from playing
 
@@ -92,9 +116,9 @@ class Garden(RepGame):
         movements=("sit_to_stand",),
         how_to={
             "en": "Stand up slowly from the chair to raise the sun, then sit down again. "
-                  "Every time you stand, your garden grows!",
+            "Every time you stand, your garden grows!",
             "it": "Alzati lentamente dalla sedia per far salire il sole, poi siediti di nuovo. "
-                  "Ogni volta che ti alzi, il tuo giardino cresce!",
+            "Ogni volta che ti alzi, il tuo giardino cresce!",
         },
         rom_deg=80.0,
         max_rom_deg=100.0,
@@ -121,7 +145,9 @@ class Garden(RepGame):
         self.shine = 1.0
         w, h = self.ctx.size
         for x in (w * 0.3, w * 0.5, w * 0.7):
-            self.particles.burst(x, h * 0.55, n=10, speed=160, colors=(SKY_BLUE, lighten(SKY_BLUE, 0.4)), size=5, life_s=0.8)
+            self.particles.burst(
+                x, h * 0.55, n=10, speed=160, colors=(SKY_BLUE, lighten(SKY_BLUE, 0.4)), size=5, life_s=0.8
+            )
         return []
 
     def on_rep_completed(self, rep: RepEvent, success: bool) -> list:
@@ -131,7 +157,9 @@ class Garden(RepGame):
         if slot >= 0:
             self.grow_anim[slot] = 0.0
             x, y = self._slot_pos(slot)
-            self.particles.burst(x, y - 20, n=14, speed=200, colors=(YELLOW, FLOWER_COLOURS[g.colours[slot]]), size=6)
+            self.particles.burst(
+                x, y - 20, n=14, speed=200, colors=(YELLOW, FLOWER_COLOURS[g.colours[slot]]), size=6
+            )
         if done:
             self.celebrate = 3.0
             g.new_bed(g.beds_completed)
@@ -156,8 +184,12 @@ class Garden(RepGame):
 
     def snapshot(self) -> dict[str, Any]:
         snap = super().snapshot()
-        snap.update(plants=sum(1 for s in self.garden.stages if s > 0), flowers=sum(1 for s in self.garden.stages if s >= MAX_STAGE),
-                    beds_completed=self.garden.beds_completed, garden_total_reps=self.garden.total_reps)
+        snap.update(
+            plants=sum(1 for s in self.garden.stages if s > 0),
+            flowers=sum(1 for s in self.garden.stages if s >= MAX_STAGE),
+            beds_completed=self.garden.beds_completed,
+            garden_total_reps=self.garden.total_reps,
+        )
         return snap
 
     # --- drawing ---------------------------------------------------------------------------
@@ -178,10 +210,22 @@ class Garden(RepGame):
         for k in range(12):
             a = k * math.pi / 6 + self.t * 0.3
             r1, r2 = 62, 84 + 10 * math.sin(self.t * 3 + k)
-            pygame.draw.line(surface, (250, 205, 80), (sx + r1 * math.cos(a), self.sun_y + r1 * math.sin(a)),
-                             (sx + r2 * math.cos(a), self.sun_y + r2 * math.sin(a)), 6)
+            pygame.draw.line(
+                surface,
+                (250, 205, 80),
+                (sx + r1 * math.cos(a), self.sun_y + r1 * math.sin(a)),
+                (sx + r2 * math.cos(a), self.sun_y + r2 * math.sin(a)),
+                6,
+            )
         surface.blit(gfx.shaded_ball(56, (248, 200, 60)), (sx - 56, int(self.sun_y) - 56))
-        pygame.draw.arc(surface, darken(ORANGE, 0.5), pygame.Rect(sx - 20, int(self.sun_y) - 4, 40, 26), math.pi, 2 * math.pi, 4)
+        pygame.draw.arc(
+            surface,
+            darken(ORANGE, 0.5),
+            pygame.Rect(sx - 20, int(self.sun_y) - 4, 40, 26),
+            math.pi,
+            2 * math.pi,
+            4,
+        )
         for dx in (-18, 18):
             pygame.draw.circle(surface, darken(ORANGE, 0.5), (sx + dx, int(self.sun_y) - 12), 5)
         for i in range(3):
@@ -194,9 +238,21 @@ class Garden(RepGame):
         gfx.card(surface, sign, fill=(250, 240, 215), edge=darken(SOIL, 0.2), radius=14, shadow=True)
         for k in range(5):
             a = k * 2 * math.pi / 5
-            pygame.draw.circle(surface, FLOWER_COLOURS[0], (sign.left + 30 + int(9 * math.cos(a)), sign.centery + int(9 * math.sin(a))), 7)
+            pygame.draw.circle(
+                surface,
+                FLOWER_COLOURS[0],
+                (sign.left + 30 + int(9 * math.cos(a)), sign.centery + int(9 * math.sin(a))),
+                7,
+            )
         pygame.draw.circle(surface, YELLOW, (sign.left + 30, sign.centery), 6)
-        gfx.draw_text(surface, str(self.garden.total_reps), 30, (sign.left + 56, sign.centery), darken(SOIL, 0.4), anchor="midleft")
+        gfx.draw_text(
+            surface,
+            str(self.garden.total_reps),
+            30,
+            (sign.left + 56, sign.centery),
+            darken(SOIL, 0.4),
+            anchor="midleft",
+        )
         if self.celebrate > 0:
             gfx.draw_text(surface, "★ ★ ★", 80, (w // 2, int(h * 0.45)), YELLOW, outline=darken(ORANGE, 0.4))
 
@@ -220,15 +276,23 @@ class Garden(RepGame):
         color = FLOWER_COLOURS[self.garden.colours[slot]]
         if stage == 1:
             for side in (-1, 1):
-                pygame.draw.ellipse(surface, (90, 180, 80), pygame.Rect(int(top[0]) + (0 if side > 0 else -16), int(top[1]) - 6, 16, 10))
+                pygame.draw.ellipse(
+                    surface,
+                    (90, 180, 80),
+                    pygame.Rect(int(top[0]) + (0 if side > 0 else -16), int(top[1]) - 6, 16, 10),
+                )
         elif stage == 3:
             pygame.draw.ellipse(surface, color, pygame.Rect(int(top[0]) - 9, int(top[1]) - 16, 18, 26))
-            pygame.draw.ellipse(surface, darken(color, 0.3), pygame.Rect(int(top[0]) - 9, int(top[1]) - 16, 18, 26), 2)
+            pygame.draw.ellipse(
+                surface, darken(color, 0.3), pygame.Rect(int(top[0]) - 9, int(top[1]) - 16, 18, 26), 2
+            )
         elif stage >= 4:
             r = int(17 * (0.7 + 0.3 * grow))
             for k in range(6):
                 a = k * math.pi / 3 + self.t * 0.2
-                pygame.draw.circle(surface, color, (int(top[0] + r * math.cos(a)), int(top[1] + r * math.sin(a))), r - 2)
+                pygame.draw.circle(
+                    surface, color, (int(top[0] + r * math.cos(a)), int(top[1] + r * math.sin(a))), r - 2
+                )
             pygame.draw.circle(surface, YELLOW, (int(top[0]), int(top[1])), max(4, r - 5))
 
 
@@ -246,7 +310,9 @@ def _grounds(size: tuple[int, int]) -> pygame.Surface:
     for x in range(10, w, 46):
         post = pygame.Rect(x, int(h * 0.50), 22, int(h * 0.11))
         pygame.draw.rect(surf, fence, post, border_top_left_radius=10, border_top_right_radius=10)
-        pygame.draw.rect(surf, darken(fence, 0.25), post, 2, border_top_left_radius=10, border_top_right_radius=10)
+        pygame.draw.rect(
+            surf, darken(fence, 0.25), post, 2, border_top_left_radius=10, border_top_right_radius=10
+        )
     bed = pygame.Rect(int(w * 0.07), int(h * 0.64), int(w * 0.86), int(h * 0.33))
     gfx.blit_shadow(surf, bed, radius=20, alpha=70)
     pygame.draw.rect(surf, SOIL, bed, border_radius=26)

@@ -18,8 +18,20 @@ import pygame
 from smarttouch.games import gfx
 from smarttouch.games.basegame import RepGame
 from smarttouch.games.builtin.common import glow, target_line, y_of
-from smarttouch.games.palette import (BLUE, BLUISH_GREEN, INK, ORANGE, REDDISH_PURPLE, SKY_BLUE, VERMILLION, WHITE,
-                                      YELLOW, Color, darken, lighten)
+from smarttouch.games.palette import (
+    BLUE,
+    BLUISH_GREEN,
+    INK,
+    ORANGE,
+    REDDISH_PURPLE,
+    SKY_BLUE,
+    VERMILLION,
+    WHITE,
+    YELLOW,
+    Color,
+    darken,
+    lighten,
+)
 from smarttouch.games.particles import Particles
 from smarttouch.games.protocol import GameInfo
 from smarttouch.games.registry import register
@@ -38,9 +50,9 @@ class Glider(RepGame):
         movements=("wrist_flexion", "forearm_pronation"),
         how_to={
             "en": "Bend your wrist slowly to lift the glider and fly it through the ring. "
-                  "Then bring your wrist back: the next ring is coming.",
+            "Then bring your wrist back: the next ring is coming.",
             "it": "Piega lentamente il polso per far salire l'aliante e passare nell'anello. "
-                  "Poi riporta il polso indietro: sta arrivando il prossimo anello.",
+            "Poi riporta il polso indietro: sta arrivando il prossimo anello.",
         },
         rom_deg=60.0,
         max_rom_deg=80.0,
@@ -58,14 +70,25 @@ class Glider(RepGame):
 
     def on_new_target(self) -> None:
         w, h = self.ctx.size
-        self.ring = {"x": w + 120.0, "home_x": w * 0.64, "y": y_of(self.target_position, h),
-                     "color": RING_COLOURS[self.reps % len(RING_COLOURS)], "flash": 0.0}
+        self.ring = {
+            "x": w + 120.0,
+            "home_x": w * 0.64,
+            "y": y_of(self.target_position, h),
+            "color": RING_COLOURS[self.reps % len(RING_COLOURS)],
+            "flash": 0.0,
+        }
 
     def on_hit(self, control: ControlState) -> list:
         if self.ring is not None:
             self.ring["flash"] = 1.0
-            self.particles.burst(self.ring["x"], self.ring["y"], n=28, speed=300,
-                                 colors=(YELLOW, WHITE, self.ring["color"]), size=6)
+            self.particles.burst(
+                self.ring["x"],
+                self.ring["y"],
+                n=28,
+                speed=300,
+                colors=(YELLOW, WHITE, self.ring["color"]),
+                size=6,
+            )
             self.passed.append(self.ring)
             self.ring = None
             self.rings_passed += 1
@@ -144,7 +167,9 @@ class Glider(RepGame):
             pygame.draw.arc(surface, darken(color, 0.35), rect, math.pi / 2, 3 * math.pi / 2, 16)
         else:
             pygame.draw.arc(surface, color, rect, -math.pi / 2, math.pi / 2, 16)
-            pygame.draw.arc(surface, lighten(color, 0.4), rect.inflate(-10, -10), -math.pi / 3, math.pi / 3, 4)
+            pygame.draw.arc(
+                surface, lighten(color, 0.4), rect.inflate(-10, -10), -math.pi / 3, math.pi / 3, 4
+            )
 
     def _glider(self, surface: pygame.Surface, x: float, y: float) -> None:
         s = 1.0

@@ -41,9 +41,9 @@ class Lantern(RepGame):
         movements=("shoulder_flexion", "reach_forward", "elbow_flexion"),
         how_to={
             "en": "Lift the lantern above the golden line and hold it there, as still as you can, "
-                  "until the circle is full. A firefly will fly into your jar.",
+            "until the circle is full. A firefly will fly into your jar.",
             "it": "Solleva la lanterna sopra la linea dorata e tienila lì, più ferma che puoi, "
-                  "finché il cerchio è pieno. Una lucciola volerà nel tuo barattolo.",
+            "finché il cerchio è pieno. Una lucciola volerà nel tuo barattolo.",
         },
         rom_deg=70.0,
         max_rom_deg=120.0,
@@ -53,11 +53,14 @@ class Lantern(RepGame):
         self.hold_needed = hold_seconds(self.ctx.difficulty.level)
         self.hold = 0.0
         self.fireflies: list[list[float]] = []  # x, y, phase
-        self.flying: list[list[float]] = []     # x, y, progress
+        self.flying: list[list[float]] = []  # x, y, progress
         self.particles = Particles(self.ctx.rng, gravity=-40.0)
         self.lantern_y = y_of(0.0, self.ctx.size[1])
         w, h = self.ctx.size
-        self.stars = [(self.ctx.rng.uniform(0, w), self.ctx.rng.uniform(0, h * 0.6), self.ctx.rng.uniform(0, 6)) for _ in range(60)]
+        self.stars = [
+            (self.ctx.rng.uniform(0, w), self.ctx.rng.uniform(0, h * 0.6), self.ctx.rng.uniform(0, 6))
+            for _ in range(60)
+        ]
 
     def on_new_target(self) -> None:
         self.hold = 0.0
@@ -81,19 +84,26 @@ class Lantern(RepGame):
         for _ in done:
             jar = self._jar_rect(w, h)
             n = len(self.fireflies)
-            self.fireflies.append([jar.centerx + ((n * 37) % 60) - 30, jar.bottom - 30 - ((n * 23) % 80), n * 1.3])
+            self.fireflies.append(
+                [jar.centerx + ((n * 37) % 60) - 30, jar.bottom - 30 - ((n * 23) % 80), n * 1.3]
+            )
         self.particles.update(dt)
 
     def on_hit(self, control: ControlState) -> list:
         w, h = self.ctx.size
         self.flying.append([w * 0.45, self.lantern_y, 0.0])
-        self.particles.burst(w * 0.45, self.lantern_y, n=22, speed=150, colors=(YELLOW, WHITE), size=5, life_s=1.2)
+        self.particles.burst(
+            w * 0.45, self.lantern_y, n=22, speed=150, colors=(YELLOW, WHITE), size=5, life_s=1.2
+        )
         return []
 
     def snapshot(self) -> dict[str, Any]:
         snap = super().snapshot()
-        snap.update(hold_s=round(self.hold, 2), hold_needed_s=round(self.hold_needed, 2),
-                    fireflies=len(self.fireflies) + len(self.flying))
+        snap.update(
+            hold_s=round(self.hold, 2),
+            hold_needed_s=round(self.hold_needed, 2),
+            fireflies=len(self.fireflies) + len(self.flying),
+        )
         return snap
 
     # --- drawing ---------------------------------------------------------------------------
@@ -123,31 +133,56 @@ class Lantern(RepGame):
         body.center = (int(x), int(y))
         gfx.blit_shadow(surface, body, radius=12, alpha=80)
         pygame.draw.rect(surface, lighten(YELLOW, 0.5), body, border_radius=18)
-        pygame.draw.ellipse(surface, ORANGE, pygame.Rect(int(x - 12), int(y - 22 * flame), 24, int(40 * flame)))
-        pygame.draw.ellipse(surface, YELLOW, pygame.Rect(int(x - 6), int(y - 10 * flame), 12, int(22 * flame)))
+        pygame.draw.ellipse(
+            surface, ORANGE, pygame.Rect(int(x - 12), int(y - 22 * flame), 24, int(40 * flame))
+        )
+        pygame.draw.ellipse(
+            surface, YELLOW, pygame.Rect(int(x - 6), int(y - 10 * flame), 12, int(22 * flame))
+        )
         for bx in (body.left + 22, body.right - 22):
             pygame.draw.line(surface, darken(ORANGE, 0.5), (bx, body.top + 4), (bx, body.bottom - 4), 3)
         pygame.draw.rect(surface, darken(ORANGE, 0.5), body, 5, border_radius=18)
-        pygame.draw.rect(surface, darken(ORANGE, 0.5), pygame.Rect(body.left - 6, body.top - 8, body.width + 12, 14), border_radius=6)
-        pygame.draw.rect(surface, darken(ORANGE, 0.5), pygame.Rect(body.left - 6, body.bottom - 6, body.width + 12, 14), border_radius=6)
+        pygame.draw.rect(
+            surface,
+            darken(ORANGE, 0.5),
+            pygame.Rect(body.left - 6, body.top - 8, body.width + 12, 14),
+            border_radius=6,
+        )
+        pygame.draw.rect(
+            surface,
+            darken(ORANGE, 0.5),
+            pygame.Rect(body.left - 6, body.bottom - 6, body.width + 12, 14),
+            border_radius=6,
+        )
         frac = 1.0 if self.reached else min(1.0, self.hold / self.hold_needed)
         ring = pygame.Rect(0, 0, 170, 170)
         ring.center = (int(x), int(y))
         pygame.draw.circle(surface, (60, 70, 110), ring.center, 85, 8)
         if frac > 0:
-            gfx.thick_arc(surface, YELLOW if not self.reached else lighten(SKY_BLUE, 0.2), ring.center, 89, 12,
-                          math.pi / 2 - 2 * math.pi * frac, math.pi / 2)
+            gfx.thick_arc(
+                surface,
+                YELLOW if not self.reached else lighten(SKY_BLUE, 0.2),
+                ring.center,
+                89,
+                12,
+                math.pi / 2 - 2 * math.pi * frac,
+                math.pi / 2,
+            )
         for fx, fy, p in self.flying:
             cx = fx + (jar.centerx - fx) * p
             cy = fy + (jar.top - fy) * p - 80 * math.sin(math.pi * p)
             self._firefly(surface, cx, cy, p)
         self.particles.draw(surface)
-        gfx.draw_text(surface, str(len(self.fireflies)), 40, (jar.centerx, jar.top - 40),
-                      WHITE, outline=INK)
+        gfx.draw_text(surface, str(len(self.fireflies)), 40, (jar.centerx, jar.top - 40), WHITE, outline=INK)
 
     def _jar(self, surface: pygame.Surface, jar: pygame.Rect) -> None:
         surface.blit(_jar_glass(jar.size), jar.topleft)
-        pygame.draw.rect(surface, (150, 110, 70), pygame.Rect(jar.left + 10, jar.top - 16, jar.width - 20, 22), border_radius=8)
+        pygame.draw.rect(
+            surface,
+            (150, 110, 70),
+            pygame.Rect(jar.left + 10, jar.top - 16, jar.width - 20, 22),
+            border_radius=8,
+        )
         for fx, fy, ph in self.fireflies:
             self._firefly(surface, fx + 6 * math.sin(self.t + ph), fy + 4 * math.cos(self.t * 1.3 + ph), 1.0)
 

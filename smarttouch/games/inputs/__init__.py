@@ -5,5 +5,12 @@ from smarttouch.games.inputs.base import InputDevice, merge_states
 from smarttouch.games.inputs.motion import RecordingInput, SourceInput
 from smarttouch.games.inputs.position import KeyboardInput, PositionInput, RepHysteresis
 
-__all__ = ["InputDevice", "KeyboardInput", "PositionInput", "RecordingInput", "RepHysteresis",
-           "SourceInput", "merge_states"]
+__all__ = [
+    "InputDevice",
+    "KeyboardInput",
+    "PositionInput",
+    "RecordingInput",
+    "RepHysteresis",
+    "SourceInput",
+    "merge_states",
+]

@@ -29,7 +29,9 @@ class _TrackerInput:
     kind = "motion"
     simulated_time = False
 
-    def __init__(self, movement: str | None, sample_rate_hz: float, calibration: Any = None, tracker: Any = None):
+    def __init__(
+        self, movement: str | None, sample_rate_hz: float, calibration: Any = None, tracker: Any = None
+    ):
         self.movement = movement
         self.sample_rate_hz = float(sample_rate_hz)
         self.tracker = tracker if tracker is not None else make_tracker(movement, sample_rate_hz, calibration)
@@ -69,11 +71,20 @@ class RecordingInput(_TrackerInput):
 
     simulated_time = True
 
-    def __init__(self, recording: Recording, movement: str | None = None, *, chunk: int = 5,
-                 calibration: Any = None, tracker: Any = None):
+    def __init__(
+        self,
+        recording: Recording,
+        movement: str | None = None,
+        *,
+        chunk: int = 5,
+        calibration: Any = None,
+        tracker: Any = None,
+    ):
         if len(recording) == 0:
             raise ValueError("the recording has no samples")
-        super().__init__(movement or recording.labels.get("movement"), recording.sample_rate_hz, calibration, tracker)
+        super().__init__(
+            movement or recording.labels.get("movement"), recording.sample_rate_hz, calibration, tracker
+        )
         self.source_recording = recording
         self.chunk = max(1, int(chunk))
         self._t0 = float(recording.t[0])
@@ -97,9 +108,15 @@ class RecordingInput(_TrackerInput):
         batches = []
         for i in range(self._next, stop, self.chunk):
             j = min(i + self.chunk, stop)
-            batches.append(ImuBatch(rec.t[i:j], rec.acc[i:j], rec.gyr[i:j],
-                                    None if rec.mag is None else rec.mag[i:j],
-                                    None if rec.quat is None else rec.quat[i:j]))
+            batches.append(
+                ImuBatch(
+                    rec.t[i:j],
+                    rec.acc[i:j],
+                    rec.gyr[i:j],
+                    None if rec.mag is None else rec.mag[i:j],
+                    None if rec.quat is None else rec.quat[i:j],
+                )
+            )
         self._next = max(self._next, stop)
         return self._feed(batches)
 
@@ -108,11 +125,19 @@ class RecordingInput(_TrackerInput):
         n = self._next
         if n == 0:
             return None
-        return Recording(t=rec.t[:n], acc=rec.acc[:n], gyr=rec.gyr[:n],
-                         mag=None if rec.mag is None else rec.mag[:n],
-                         quat=None if rec.quat is None else rec.quat[:n],
-                         sample_rate_hz=rec.sample_rate_hz, device=rec.device, profile=rec.profile,
-                         placement=rec.placement, calibration=self.calibration_dict(), labels=dict(rec.labels))
+        return Recording(
+            t=rec.t[:n],
+            acc=rec.acc[:n],
+            gyr=rec.gyr[:n],
+            mag=None if rec.mag is None else rec.mag[:n],
+            quat=None if rec.quat is None else rec.quat[:n],
+            sample_rate_hz=rec.sample_rate_hz,
+            device=rec.device,
+            profile=rec.profile,
+            placement=rec.placement,
+            calibration=self.calibration_dict(),
+            labels=dict(rec.labels),
+        )
 
     def stop(self) -> None:
         """Nothing to close."""
@@ -121,9 +146,18 @@ class RecordingInput(_TrackerInput):
 class SourceInput(_TrackerInput):
     """A live sensors source (``smarttouch.sensors.sources``) read on the wall clock."""
 
-    def __init__(self, source: Any, movement: str | None, sample_rate_hz: float = 100.0, *,
-                 calibration: Any = None, tracker: Any = None, device: str = "", profile: str = "",
-                 placement: str = ""):
+    def __init__(
+        self,
+        source: Any,
+        movement: str | None,
+        sample_rate_hz: float = 100.0,
+        *,
+        calibration: Any = None,
+        tracker: Any = None,
+        device: str = "",
+        profile: str = "",
+        placement: str = "",
+    ):
         rate = float(getattr(source, "sample_rate_hz", 0.0) or sample_rate_hz)
         super().__init__(movement, rate, calibration, tracker)
         self.source = source
@@ -154,12 +188,19 @@ class SourceInput(_TrackerInput):
         order = np.argsort(b.t, kind="stable")
         keep = np.concatenate([[True], np.diff(b.t[order]) > 0])  # drop duplicate timestamps
         idx = order[keep]
-        return Recording(t=b.t[idx], acc=b.acc[idx], gyr=b.gyr[idx],
-                         mag=None if b.mag is None else b.mag[idx],
-                         quat=None if b.quat is None else b.quat[idx],
-                         sample_rate_hz=self.sample_rate_hz, device=self.device, profile=self.profile,
-                         placement=self.placement, calibration=self.calibration_dict(),
-                         labels={"movement": self.movement or ""})
+        return Recording(
+            t=b.t[idx],
+            acc=b.acc[idx],
+            gyr=b.gyr[idx],
+            mag=None if b.mag is None else b.mag[idx],
+            quat=None if b.quat is None else b.quat[idx],
+            sample_rate_hz=self.sample_rate_hz,
+            device=self.device,
+            profile=self.profile,
+            placement=self.placement,
+            calibration=self.calibration_dict(),
+            labels={"movement": self.movement or ""},
+        )
 
     def stop(self) -> None:
         self.source.stop()

@@ -38,8 +38,16 @@ class RepHysteresis:
             self._peak = max(self._peak, position)
             self._peak_speed = max(self._peak_speed, abs(speed_dps))
             if position <= self.end_at:
-                out.append(RepEvent("completed", t, self.index, rom_deg=self._peak * rom_scale_deg,
-                                    peak_speed_dps=self._peak_speed, duration_s=t - self._t_start))
+                out.append(
+                    RepEvent(
+                        "completed",
+                        t,
+                        self.index,
+                        rom_deg=self._peak * rom_scale_deg,
+                        peak_speed_dps=self._peak_speed,
+                        duration_s=t - self._t_start,
+                    )
+                )
                 self.active = False
                 self.index += 1
         return out
@@ -55,8 +63,13 @@ class PositionInput:
     kind = "scripted"
     simulated_time = True
 
-    def __init__(self, position_fn: Callable[[float], float], rom_deg: float = 90.0,
-                 connected_fn: Callable[[float], bool] | None = None, steadiness_fn: Callable[[float], float] | None = None):
+    def __init__(
+        self,
+        position_fn: Callable[[float], float],
+        rom_deg: float = 90.0,
+        connected_fn: Callable[[float], bool] | None = None,
+        steadiness_fn: Callable[[float], float] | None = None,
+    ):
         self.position_fn = position_fn
         self.connected_fn = connected_fn
         self.steadiness_fn = steadiness_fn
@@ -83,8 +96,15 @@ class PositionInput:
         connected = self.connected_fn(now_s) if self.connected_fn else True
         events = tuple(self.reps.update(now_s, pos, vel, self.rom_deg)) if connected else ()
         steady = self.steadiness_fn(now_s) if self.steadiness_fn else 1.0
-        return ControlState(t=now_s, angle_deg=angle, position=pos, velocity_dps=vel, events=events,
-                            steadiness=steady, connected=connected)
+        return ControlState(
+            t=now_s,
+            angle_deg=angle,
+            position=pos,
+            velocity_dps=vel,
+            events=events,
+            steadiness=steady,
+            connected=connected,
+        )
 
     def handle_event(self, event: Any) -> None:
         """Scripted input ignores keys."""
@@ -96,7 +116,11 @@ class PositionInput:
         self.rom_deg = float(deg)
 
     def calibration_dict(self) -> dict[str, Any]:
-        return {"source": self.kind, "rom_max_deg": self.rom_deg, "neutral_captured_at_s": self.neutral_captured_at}
+        return {
+            "source": self.kind,
+            "rom_max_deg": self.rom_deg,
+            "neutral_captured_at_s": self.neutral_captured_at,
+        }
 
     def recording(self) -> Recording | None:
         return None  # no IMU samples

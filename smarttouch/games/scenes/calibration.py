@@ -56,8 +56,12 @@ class CalibrationScene(Scene):
             if came_back or timed_out:
                 usable = self.peak_deg >= MIN_ROM_DEG
                 rom = self.peak_deg if usable else app.targets.target_rom_deg
-                app.log("calibration_step", step="max", peak_deg=round(self.peak_deg, 2),
-                        outcome="measured" if usable else "timeout_used_target")
+                app.log(
+                    "calibration_step",
+                    step="max",
+                    peak_deg=round(self.peak_deg, 2),
+                    outcome="measured" if usable else "timeout_used_target",
+                )
                 app.apply_calibration(rom, measured=usable)
                 app.sound.play("step", control.t)
                 self.phase, self.phase_s = "done", 0.0
@@ -87,14 +91,21 @@ class CalibrationScene(Scene):
             text = app.tr("calib.done", rom=int(round(app.rom_max_deg or 0)))
             frac = 1.0
             color = BLUISH_GREEN
-        gfx.draw_paragraph(surface, text, 36, pygame.Rect(panel.left + 50, panel.top + 110, panel.width - 100, 120))
+        gfx.draw_paragraph(
+            surface, text, 36, pygame.Rect(panel.left + 50, panel.top + 110, panel.width - 100, 120)
+        )
         centre = (panel.centerx, panel.bottom - 150)
         if frac is not None:
             _ring(surface, centre, 92, frac, color, app.now)
         else:
             _gauge(surface, centre, 120, self.angle_deg, self.peak_deg, app.targets.max_rom_deg)
-            gfx.draw_text(surface, app.tr("calib.reached", rom=int(round(self.peak_deg))), 30,
-                          (panel.centerx, panel.bottom - 36), darken(ORANGE, 0.45))
+            gfx.draw_text(
+                surface,
+                app.tr("calib.reached", rom=int(round(self.peak_deg))),
+                30,
+                (panel.centerx, panel.bottom - 36),
+                darken(ORANGE, 0.45),
+            )
         if not app.control.connected:
             gfx.draw_text(surface, app.tr("play.paused"), 30, (w // 2, int(h * 0.14)), WHITE, outline=INK)
 
@@ -103,15 +114,26 @@ def _ring(surface: pygame.Surface, centre: tuple[int, int], r: int, frac: float,
     """A hold-still ring that fills up, breathing softly."""
     pulse = 1.0 + 0.03 * math.sin(t * 3.0)
     rr = int(r * pulse)
-    gfx.blit_shadow(surface, pygame.Rect(centre[0] - rr, centre[1] - rr, 2 * rr, 2 * rr), radius=16, alpha=60, ellipse=True)
+    gfx.blit_shadow(
+        surface,
+        pygame.Rect(centre[0] - rr, centre[1] - rr, 2 * rr, 2 * rr),
+        radius=16,
+        alpha=60,
+        ellipse=True,
+    )
     pygame.draw.circle(surface, lighten(color, 0.8), centre, rr)
     if frac > 0:
         gfx.thick_arc(surface, color, centre, rr, 18, math.pi / 2 - 2 * math.pi * frac, math.pi / 2)
-    surface.blit(gfx.shaded_ball(int(rr * 0.55), lighten(color, 0.2)), (centre[0] - int(rr * 0.55), centre[1] - int(rr * 0.55)))
+    surface.blit(
+        gfx.shaded_ball(int(rr * 0.55), lighten(color, 0.2)),
+        (centre[0] - int(rr * 0.55), centre[1] - int(rr * 0.55)),
+    )
     gfx.draw_text(surface, f"{int(frac * 100)}%", 34, centre, WHITE, outline=darken(color, 0.4))
 
 
-def _gauge(surface: pygame.Surface, centre: tuple[int, int], r: int, angle: float, peak: float, scale_deg: float) -> None:
+def _gauge(
+    surface: pygame.Surface, centre: tuple[int, int], r: int, angle: float, peak: float, scale_deg: float
+) -> None:
     """A half-dial: the live angle as a needle, the best so far as a filled arc."""
     top = max(scale_deg, peak, 1.0)
     gfx.thick_arc(surface, lighten(SKY_BLUE, 0.6), centre, r, 22, 0, math.pi)

@@ -39,9 +39,15 @@ class InstructionsScene(Scene):
         panel = pygame.Rect(0, 0, int(w * 0.8), int(h * 0.74))
         panel.center = (w // 2, int(h * 0.55))
         gfx.card(surface, panel, radius=32)
-        gfx.draw_text(surface, app.game.info.title_in(t.lang), 60, (panel.centerx, panel.top + 66), darken(BLUE, 0.2))
-        y = gfx.draw_paragraph(surface, app.game.info.how_to_in(t.lang), 34,
-                               pygame.Rect(panel.left + 60, panel.top + 120, panel.width - 120, 140))
+        gfx.draw_text(
+            surface, app.game.info.title_in(t.lang), 60, (panel.centerx, panel.top + 66), darken(BLUE, 0.2)
+        )
+        y = gfx.draw_paragraph(
+            surface,
+            app.game.info.how_to_in(t.lang),
+            34,
+            pygame.Rect(panel.left + 60, panel.top + 120, panel.width - 120, 140),
+        )
         goal = app.tr("instr.goal", reps=t.total_reps, sets=t.sets, per_set=t.reps)
         chip = pygame.Rect(0, 0, min(panel.width - 80, gfx.font(34).size(goal)[0] + 70), 70)
         chip.midtop = (panel.centerx, y + 16)
@@ -49,7 +55,14 @@ class InstructionsScene(Scene):
         gfx.draw_text(surface, goal, 34, chip.center, INK)
         y = chip.bottom + 22
         if t.therapist_note:
-            y = gfx.draw_paragraph(surface, app.tr("instr.note", note=t.therapist_note), 28,
-                                   pygame.Rect(panel.left + 60, y, panel.width - 120, 90), darken(BLUE, 0.35))
+            y = gfx.draw_paragraph(
+                surface,
+                app.tr("instr.note", note=t.therapist_note),
+                28,
+                pygame.Rect(panel.left + 60, y, panel.width - 120, 90),
+                darken(BLUE, 0.35),
+            )
         left = max(0, math.ceil(app.config.instructions_s - self.age_s))
-        gfx.draw_text(surface, app.tr("instr.start", seconds=left), 28, (panel.centerx, panel.bottom - 40), INK)
+        gfx.draw_text(
+            surface, app.tr("instr.start", seconds=left), 28, (panel.centerx, panel.bottom - 40), INK
+        )

@@ -57,14 +57,32 @@ def draw_hud(app: Any, surface: pygame.Surface) -> None:
     t = app.targets
     bar = pygame.Rect(16, 14, w - 232, 72)
     gfx.card(surface, bar, radius=36)
-    gfx.draw_text(surface, app.tr("play.set", set=app.set_index + 1, sets=t.sets), 30, (bar.left + 30, bar.centery),
-                  INK, anchor="midleft")
+    gfx.draw_text(
+        surface,
+        app.tr("play.set", set=app.set_index + 1, sets=t.sets),
+        30,
+        (bar.left + 30, bar.centery),
+        INK,
+        anchor="midleft",
+    )
     pb = pygame.Rect(bar.left + 250, bar.top + 16, bar.width - 540, bar.height - 32)
-    gfx.progress_bar(surface, pb, app.reps / max(1, t.total_reps), BLUISH_GREEN,
-                     app.tr("play.reps", done=app.reps, total=t.total_reps))
+    gfx.progress_bar(
+        surface,
+        pb,
+        app.reps / max(1, t.total_reps),
+        BLUISH_GREEN,
+        app.tr("play.reps", done=app.reps, total=t.total_reps),
+    )
     star_c = (bar.right - 230, bar.centery)
     _star(surface, star_c, 22, ORANGE)
-    gfx.draw_text(surface, app.tr("play.score", score=app.score), 30, (star_c[0] + 34, bar.centery), INK, anchor="midleft")
+    gfx.draw_text(
+        surface,
+        app.tr("play.score", score=app.score),
+        30,
+        (star_c[0] + 34, bar.centery),
+        INK,
+        anchor="midleft",
+    )
 
 
 def _star(surface: pygame.Surface, c: tuple[int, int], r: int, color) -> None:

@@ -55,17 +55,28 @@ class RestScene(Scene):
         panel = pygame.Rect(0, 0, int(w * 0.72), int(h * 0.68))
         panel.center = (w // 2, int(h * 0.56))
         gfx.card(surface, panel, radius=32)
-        gfx.draw_text(surface, app.tr("rest.title"), 50, (panel.centerx, panel.top + 62), darken(BLUISH_GREEN, 0.35))
+        gfx.draw_text(
+            surface, app.tr("rest.title"), 50, (panel.centerx, panel.top + 62), darken(BLUISH_GREEN, 0.35)
+        )
         left = max(0, math.ceil(app.targets.rest_s - self.age_s))
         key = "rest.body.sts" if app.movement == "sit_to_stand" else "rest.body"
-        gfx.draw_paragraph(surface, app.tr(key, seconds=left), 32,
-                           pygame.Rect(panel.left + 50, panel.top + 110, panel.width - 100, 100))
+        gfx.draw_paragraph(
+            surface,
+            app.tr(key, seconds=left),
+            32,
+            pygame.Rect(panel.left + 50, panel.top + 110, panel.width - 100, 100),
+        )
         b = breath_phase(self.age_s)
         r = int(60 + 50 * b)
         centre = (panel.centerx, panel.top + int(panel.height * 0.64))
         for i in range(3, 0, -1):
             pygame.draw.circle(surface, lighten(SKY_BLUE, 0.55 + 0.1 * i), centre, r + i * 14)
         surface.blit(gfx.shaded_ball(r, SKY_BLUE), (centre[0] - r, centre[1] - r))
-        gfx.draw_text(surface, app.tr("play.set", set=app.set_index + 1, sets=app.targets.sets), 30,
-                      (panel.centerx, panel.bottom - 78), INK)
+        gfx.draw_text(
+            surface,
+            app.tr("play.set", set=app.set_index + 1, sets=app.targets.sets),
+            30,
+            (panel.centerx, panel.bottom - 78),
+            INK,
+        )
         gfx.draw_text(surface, app.tr("rest.skip"), 26, (panel.centerx, panel.bottom - 36), darken(INK, 0.0))

@@ -1,4 +1,4 @@
-""""Choose your sensor": the big-button screen ``smarttouch play`` shows when no sensor is
+""" "Choose your sensor": the big-button screen ``smarttouch play`` shows when no sensor is
 given or remembered (hub play, with a window).
 
 The scan (a callable returning ``(address, name, rssi dBm, profile)`` rows, best first) runs in
@@ -13,8 +13,9 @@ number keys 1-9 all choose. No Bluetooth adapter -> a friendly message plus the 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pygame
 
@@ -61,7 +62,7 @@ class SensorPicker:
         def work() -> None:
             try:
                 self._result = (list(self._scan()), None)
-            except Exception as exc:  # noqa: BLE001 - bleak raises many kinds without an adapter
+            except Exception as exc:
                 self._result = (None, exc)
 
         self._thread = threading.Thread(target=work, name="sensor-scan", daemon=True)
@@ -176,8 +177,9 @@ def draw_picker(surface: pygame.Surface, picker: SensorPicker, lang: str, now: f
     else:
         message = tr(f"picker.{status}", lang, count=len(picker.rows), error=picker.error)
     colour = INK if status in ("scanning", "found") else darken(ORANGE, 0.45)
-    gfx.draw_paragraph(surface, message, 30, pygame.Rect(panel.left + 70, panel.top + 110, panel.width - 140, 120),
-                       colour)
+    gfx.draw_paragraph(
+        surface, message, 30, pygame.Rect(panel.left + 70, panel.top + 110, panel.width - 140, 120), colour
+    )
     opts = picker.options()
     for i, (option, rect) in enumerate(zip(opts, layout((w, h), len(opts)))):
         label, fill = _label(picker, option, lang)
@@ -186,15 +188,28 @@ def draw_picker(surface: pygame.Surface, picker: SensorPicker, lang: str, now: f
         pygame.draw.circle(surface, darken(fill, 0.35), badge, rect.height // 2 - 12)
         gfx.draw_text(surface, str(i + 1), 30, badge, (255, 255, 255))
         text_w = rect.width - rect.height - 48
-        gfx.draw_text(surface, label, gfx.fitting_size(label, 32, text_w), (rect.centerx + rect.height // 2, rect.centery),
-                      (255, 255, 255), outline=darken(fill, 0.45))
+        gfx.draw_text(
+            surface,
+            label,
+            gfx.fitting_size(label, 32, text_w),
+            (rect.centerx + rect.height // 2, rect.centery),
+            (255, 255, 255),
+            outline=darken(fill, 0.45),
+        )
 
 
 # ------------------------------------------------------------------- window loop
-def run_picker(scan: ScanFn, is_no_adapter: Callable[[BaseException], bool], *, lang: str = "en",
-               headless: bool = False, fullscreen: bool = False, screenshot: Path | None = None,
-               events: Callable[[SensorPicker, int], list[Any]] | None = None,
-               max_frames: int | None = None) -> tuple[str, Row | None]:
+def run_picker(
+    scan: ScanFn,
+    is_no_adapter: Callable[[BaseException], bool],
+    *,
+    lang: str = "en",
+    headless: bool = False,
+    fullscreen: bool = False,
+    screenshot: Path | None = None,
+    events: Callable[[SensorPicker, int], list[Any]] | None = None,
+    max_frames: int | None = None,
+) -> tuple[str, Row | None]:
     """Show the picker until the patient chooses; returns ``("device", row)``,
     ``("keyboard", None)`` or ``("quit", None)``.
 
@@ -215,7 +230,9 @@ def run_picker(scan: ScanFn, is_no_adapter: Callable[[BaseException], bool], *, 
             screen.present()
             queue = events(picker, frame) if events is not None else pg.event.get()
             for event in queue:
-                choice = picker.handle_event(_mapped(screen, event) if events is None else event, screen.canvas.get_size())
+                choice = picker.handle_event(
+                    _mapped(screen, event) if events is None else event, screen.canvas.get_size()
+                )
                 if choice is not None:
                     if screenshot is not None:
                         screenshot.parent.mkdir(parents=True, exist_ok=True)

@@ -7,8 +7,19 @@ from typing import Any
 import pygame
 
 from smarttouch.games import gfx
-from smarttouch.games.palette import (BLUE, BLUISH_GREEN, INK, OKABE_ITO, ORANGE, PANEL_EDGE, REDDISH_PURPLE, SKY_BLUE,
-                                      VERMILLION, darken, lighten)
+from smarttouch.games.palette import (
+    BLUE,
+    BLUISH_GREEN,
+    INK,
+    OKABE_ITO,
+    ORANGE,
+    PANEL_EDGE,
+    REDDISH_PURPLE,
+    SKY_BLUE,
+    VERMILLION,
+    darken,
+    lighten,
+)
 from smarttouch.games.scenery import drifting_clouds, landscape
 from smarttouch.games.scenes.base import Scene, is_continue
 from smarttouch.games.summary_data import smoothness_key
@@ -26,12 +37,21 @@ def summary_lines(app: Any) -> list[tuple[str, tuple[int, int, int]]]:
         diff = r.reps - prev.reps
         key = "summary.reps.more" if diff > 0 else "summary.reps.less" if diff < 0 else "summary.reps.same"
         out.append((app.tr(key, diff=abs(diff)), ORANGE))
-    rom = (r.metrics or {}).get("rom_deg") if isinstance((r.metrics or {}).get("rom_deg"), (int, float)) else \
-        r.client_metrics.get("rom_deg_max")
+    rom = (
+        (r.metrics or {}).get("rom_deg")
+        if isinstance((r.metrics or {}).get("rom_deg"), (int, float))
+        else r.client_metrics.get("rom_deg_max")
+    )
     if rom is not None:
         out.append((app.tr("summary.rom", rom=int(round(rom))), SKY_BLUE))
         if prev is not None and prev.rom_deg is not None:
-            key = "summary.rom.better" if rom > prev.rom_deg + 1 else "summary.rom.worse" if rom < prev.rom_deg - 1 else None
+            key = (
+                "summary.rom.better"
+                if rom > prev.rom_deg + 1
+                else "summary.rom.worse"
+                if rom < prev.rom_deg - 1
+                else None
+            )
             if key:
                 out.append((app.tr(key, prev=int(round(prev.rom_deg))), SKY_BLUE))
     sparc = (r.metrics or {}).get("sparc")
@@ -72,7 +92,9 @@ class SummaryScene(Scene):
         else:
             title = app.tr("summary.stopped", reason=app.tr(f"reason.{r.quit_reason}"))
             color = darken(VERMILLION, 0.25)
-        gfx.draw_text(surface, title, 44 if r.quit_reason == "completed" else 34, (panel.centerx, panel.top + 48), color)
+        gfx.draw_text(
+            surface, title, 44 if r.quit_reason == "completed" else 34, (panel.centerx, panel.top + 48), color
+        )
         y = panel.top + 108
         for text, bullet in self.lines:
             pygame.draw.circle(surface, bullet, (panel.left + 52, y + 17), 12)
@@ -90,8 +112,14 @@ class SummaryScene(Scene):
             text = app.tr("summary.note", note=app.targets.therapist_note)
             lines = gfx.wrap(text, 26, note.width - 40)[:2]
             for i, line in enumerate(lines):
-                gfx.draw_text(surface, line, 26, (note.centerx, note.top + 20 + i * 32 + (16 if len(lines) == 1 else 0)),
-                              darken(BLUE, 0.35), anchor="center")
+                gfx.draw_text(
+                    surface,
+                    line,
+                    26,
+                    (note.centerx, note.top + 20 + i * 32 + (16 if len(lines) == 1 else 0)),
+                    darken(BLUE, 0.35),
+                    anchor="center",
+                )
 
     def _chart(self, app: Any, surface: pygame.Surface, rect: pygame.Rect) -> None:
         gfx.card(surface, rect, fill=(255, 255, 255), radius=20, shadow=False)
@@ -122,13 +150,23 @@ class SummaryScene(Scene):
         badges = app.progress.badges if app.progress else []
         if not badges:
             return
-        gfx.draw_text(surface, app.tr("summary.badges"), 26, (rect.left, rect.top + 12), INK, anchor="midleft")
+        gfx.draw_text(
+            surface, app.tr("summary.badges"), 26, (rect.left, rect.top + 12), INK, anchor="midleft"
+        )
         x = rect.left + 150
         for i, key in enumerate(badges[:5]):
             color = OKABE_ITO[(i * 2) % len(OKABE_ITO)]
             c = (x + 34, rect.top + 40)
-            pygame.draw.polygon(surface, darken(color, 0.3), [(c[0] - 18, c[1]), (c[0] - 28, c[1] + 46), (c[0] - 8, c[1] + 36)])
-            pygame.draw.polygon(surface, darken(color, 0.3), [(c[0] + 18, c[1]), (c[0] + 28, c[1] + 46), (c[0] + 8, c[1] + 36)])
+            pygame.draw.polygon(
+                surface,
+                darken(color, 0.3),
+                [(c[0] - 18, c[1]), (c[0] - 28, c[1] + 46), (c[0] - 8, c[1] + 36)],
+            )
+            pygame.draw.polygon(
+                surface,
+                darken(color, 0.3),
+                [(c[0] + 18, c[1]), (c[0] + 28, c[1] + 46), (c[0] + 8, c[1] + 36)],
+            )
             surface.blit(gfx.shaded_ball(30, color), (c[0] - 30, c[1] - 30))
             pygame.draw.circle(surface, lighten(color, 0.5), c, 16, 3)
             label = app.tr(key)

@@ -26,10 +26,10 @@ def audit_trail():
         filt = audit_search.parse_filter(request.args)
     except Invalid as exc:
         filt, error = audit_search.AuditFilter(), exc.message
-    page = audit_search.search(db, filt=filt, tz=hub_tz(),
-                               page=request.args.get("page", 1, type=int) or 1)
-    return render_template("admin/audit.html", page=page, filt=filt, error=error,
-                           actions=audit_search.known_actions(db)), 400 if error else 200
+    page = audit_search.search(db, filt=filt, tz=hub_tz(), page=request.args.get("page", 1, type=int) or 1)
+    return render_template(
+        "admin/audit.html", page=page, filt=filt, error=error, actions=audit_search.known_actions(db)
+    ), 400 if error else 200
 
 
 @bp.get("/audit.csv")
@@ -37,11 +37,18 @@ def audit_trail():
 def audit_csv():
     db = get_session()
     filt = audit_search.parse_filter(request.args)
-    audit.record(db, action="audit.exported", actor=signed_in_user(),
-                 ip=request.remote_addr, details={"filter": filt.as_query()})
+    audit.record(
+        db,
+        action="audit.exported",
+        actor=signed_in_user(),
+        ip=request.remote_addr,
+        details={"filter": filt.as_query()},
+    )
     db.commit()
     lines = audit_search.csv_lines(audit_search.iter_events(db, filt=filt, tz=hub_tz()))
     stamp = utcnow().strftime("%Y%m%d-%H%M%S")
-    return Response(stream_with_context(lines), mimetype="text/csv",
-                    headers={"Content-Disposition":
-                             f'attachment; filename="smarttouch-audit-{stamp}.csv"'})
+    return Response(
+        stream_with_context(lines),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="smarttouch-audit-{stamp}.csv"'},
+    )

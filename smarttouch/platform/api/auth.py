@@ -36,8 +36,7 @@ def unauthorized_response(exc: Unauthorized):
 
 def json_ok(model: BaseModel, status: int = 200, **headers: str):
     """``model`` as a JSON response with ``status`` and extra ``headers`` (both API blueprints)."""
-    response = current_app.response_class(model.model_dump_json(), status=status,
-                                          mimetype="application/json")
+    response = current_app.response_class(model.model_dump_json(), status=status, mimetype="application/json")
     response.headers.update(headers)
     return response
 
@@ -57,12 +56,15 @@ def device_required(view: F) -> F:
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         token = bearer_token()
         if token is None:
-            raise Unauthorized("missing device token: send Authorization: Bearer <token> "
-                               "(pair first with smarttouch pair)")
+            raise Unauthorized(
+                "missing device token: send Authorization: Bearer <token> (pair first with smarttouch pair)"
+            )
         found = device_for_token(get_session(), token=token)
         if found is None:
-            raise Unauthorized("unknown or revoked device token: pair this computer again "
-                               "with a new code from your therapist")
+            raise Unauthorized(
+                "unknown or revoked device token: pair this computer again "
+                "with a new code from your therapist"
+            )
         g.device, g.patient = found
         return view(*args, **kwargs)
 

@@ -17,17 +17,22 @@ DEVICE_TOKEN = "deviceToken"
 DEVELOPER_TOKEN = "developerToken"
 
 API_DOCUMENT = ApiDocument(
-    title="SmartTouch hub API", version=API_VERSION,
+    title="SmartTouch hub API",
+    version=API_VERSION,
     description=(
         "Patients' home clients (device token): pairing, today's plan, session upload, "
         "progress, approved game packages. Developers (personal API token): challenge "
         "leaderboards, submissions and their status. Errors are JSON: "
-        "{\"error\": {\"code\", \"message\"}}. See docs/api.md and docs/hub-challenges.md."),
+        '{"error": {"code", "message"}}. See docs/api.md and docs/hub-challenges.md.'
+    ),
     security_schemes={
         DEVICE_TOKEN: SecurityScheme(
-            DEVICE_TOKEN, "device token of a paired patient computer, from POST /pair: "
-                          "Authorization: Bearer stt_..."),
+            DEVICE_TOKEN,
+            "device token of a paired patient computer, from POST /pair: Authorization: Bearer stt_...",
+        ),
         DEVELOPER_TOKEN: SecurityScheme(
-            DEVELOPER_TOKEN, "a developer's personal API token from the profile page: "
-                             "Authorization: Bearer stp_..."),
-    })
+            DEVELOPER_TOKEN,
+            "a developer's personal API token from the profile page: Authorization: Bearer stp_...",
+        ),
+    },
+)

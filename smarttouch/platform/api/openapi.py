@@ -21,7 +21,8 @@ from pydantic import BaseModel
 REF = "#/components/schemas/{model}"
 _RULE_PARAM = re.compile(r"<(?:(?P<conv>[a-z]+):)?(?P<name>[a-zA-Z_][a-zA-Z0-9_]*)>")
 _CONVERTER_SCHEMAS = {
-    None: {"type": "string"}, "string": {"type": "string"},
+    None: {"type": "string"},
+    "string": {"type": "string"},
     "int": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
     "uuid": {"type": "string", "format": "uuid"},
 }
@@ -81,9 +82,15 @@ class Operation:
         return _RULE_PARAM.sub(lambda m: "{" + m.group("name") + "}", self.rule)
 
     def path_parameters(self) -> list[dict[str, Any]]:
-        return [{"name": m.group("name"), "in": "path", "required": True,
-                 "schema": dict(_CONVERTER_SCHEMAS.get(m.group("conv"), {"type": "string"}))}
-                for m in _RULE_PARAM.finditer(self.rule)]
+        return [
+            {
+                "name": m.group("name"),
+                "in": "path",
+                "required": True,
+                "schema": dict(_CONVERTER_SCHEMAS.get(m.group("conv"), {"type": "string"})),
+            }
+            for m in _RULE_PARAM.finditer(self.rule)
+        ]
 
 
 @dataclass
@@ -99,12 +106,13 @@ class ApiDocument:
 
     def add(self, op: Operation) -> None:
         if op.security is not None and op.security not in self.security_schemes:
-            raise ValueError(f"{op.endpoint}: unknown security scheme {op.security!r} "
-                             f"(known: {', '.join(self.security_schemes)})")
+            raise ValueError(
+                f"{op.endpoint}: unknown security scheme {op.security!r} "
+                f"(known: {', '.join(self.security_schemes)})"
+            )
         for other in self.operations:
             if other.endpoint == op.endpoint:
-                raise ValueError(f"two API operations are named {op.endpoint!r} "
-                                 "(operationId must be unique)")
+                raise ValueError(f"two API operations are named {op.endpoint!r} (operationId must be unique)")
             if (other.path, other.method) == (op.path, op.method):
                 raise ValueError(f"{op.method.upper()} {op.path} is registered twice")
         self.operations.append(op)
@@ -118,22 +126,27 @@ class ApiDocument:
                 raise ValueError(f"two different API models are named {name!r}: rename one")
         return {"$ref": REF.format(model=model.__name__)}
 
-    def _response(self, text: str, content: type[BaseModel] | RawContent | None,
-                  components: dict[str, Any]) -> dict[str, Any]:
+    def _response(
+        self, text: str, content: type[BaseModel] | RawContent | None, components: dict[str, Any]
+    ) -> dict[str, Any]:
         response: dict[str, Any] = {"description": text}
         if isinstance(content, RawContent):
             response["content"] = {content.media_type: {"schema": content.schema}}
             if content.headers:
                 response["headers"] = content.headers
         elif content is not None:
-            response["content"] = {"application/json": {
-                "schema": self._schema_ref(content, components)}}
+            response["content"] = {"application/json": {"schema": self._schema_ref(content, components)}}
         return response
 
-    def _operation(self, op: Operation, components: dict[str, Any],
-                   error_ref: dict[str, str]) -> dict[str, Any]:
-        item: dict[str, Any] = {"operationId": op.endpoint, "summary": op.summary,
-                                "tags": list(op.tags), "responses": {}}
+    def _operation(
+        self, op: Operation, components: dict[str, Any], error_ref: dict[str, str]
+    ) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            "operationId": op.endpoint,
+            "summary": op.summary,
+            "tags": list(op.tags),
+            "responses": {},
+        }
         if op.description:
             item["description"] = op.description
         params = op.path_parameters()
@@ -141,8 +154,10 @@ class ApiDocument:
             item["parameters"] = params
         item["security"] = [{op.security: []}] if op.security else []
         if op.body is not None:
-            item["requestBody"] = {"required": True, "content": {
-                "application/json": {"schema": self._schema_ref(op.body, components)}}}
+            item["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": self._schema_ref(op.body, components)}},
+            }
         elif op.body_schema is not None:
             item["requestBody"] = op.body_schema
         for status, (text, content) in op.responses.items():
@@ -150,10 +165,13 @@ class ApiDocument:
         for status in op.errors:
             text = ERROR_TEXT.get(status, "Error.")
             if status == 401 and op.security:
-                text = (f"Missing, unknown or revoked token "
-                        f"({self.security_schemes[op.security].description}).")
+                text = (
+                    f"Missing, unknown or revoked token ({self.security_schemes[op.security].description})."
+                )
             item["responses"][str(status)] = {
-                "description": text, "content": {"application/json": {"schema": error_ref}}}
+                "description": text,
+                "content": {"application/json": {"schema": error_ref}},
+            }
         return item
 
     def document(self, *, server_url: str, error_model: type[BaseModel]) -> dict[str, Any]:
@@ -166,14 +184,12 @@ class ApiDocument:
             paths.setdefault(op.path, {})[op.method] = self._operation(op, components, error_ref)
         return {
             "openapi": "3.1.0",
-            "info": {"title": self.title, "version": self.version,
-                     "description": self.description},
+            "info": {"title": self.title, "version": self.version, "description": self.description},
             "servers": [{"url": server_url}],
             "paths": paths,
             "components": {
                 "schemas": components,
-                "securitySchemes": {name: scheme.openapi()
-                                    for name, scheme in self.security_schemes.items()},
+                "securitySchemes": {name: scheme.openapi() for name, scheme in self.security_schemes.items()},
             },
         }
 
@@ -185,24 +201,43 @@ class ApiRegistry:
     blueprint: Blueprint
     document: ApiDocument
 
-    def route(self, rule: str, method: str, *, summary: str, responses: dict[int, Any],
-              errors: tuple[int, ...] = (), security: str | None,
-              body: type[BaseModel] | None = None, body_schema: dict[str, Any] | None = None,
-              tags: tuple[str, ...] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def route(
+        self,
+        rule: str,
+        method: str,
+        *,
+        summary: str,
+        responses: dict[int, Any],
+        errors: tuple[int, ...] = (),
+        security: str | None,
+        body: type[BaseModel] | None = None,
+        body_schema: dict[str, Any] | None = None,
+        tags: tuple[str, ...] = (),
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Decorator: add the URL rule and document it.
 
         ``responses`` maps a status code to ``(description, model, RawContent or None)``;
         ``errors`` lists the error statuses (JSON ``{"error": {"code", "message"}}``) it may
         return; ``security`` names the document's security scheme (None: no authentication).
         """
+
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
-            self.document.add(Operation(
-                rule=rule, method=method.lower(), endpoint=view.__name__, summary=summary,
-                description=(view.__doc__ or "").strip(), responses=dict(responses),
-                errors=tuple(errors), security=security, body=body, body_schema=body_schema,
-                tags=tags))
-            self.blueprint.add_url_rule(rule, endpoint=view.__name__, view_func=view,
-                                        methods=[method])
+            self.document.add(
+                Operation(
+                    rule=rule,
+                    method=method.lower(),
+                    endpoint=view.__name__,
+                    summary=summary,
+                    description=(view.__doc__ or "").strip(),
+                    responses=dict(responses),
+                    errors=tuple(errors),
+                    security=security,
+                    body=body,
+                    body_schema=body_schema,
+                    tags=tags,
+                )
+            )
+            self.blueprint.add_url_rule(rule, endpoint=view.__name__, view_func=view, methods=[method])
             return view
 
         return decorator

@@ -18,13 +18,32 @@ from ..models import ExerciseSession, Patient, SessionMetrics, utcnow
 from ..services import devices, ingest, plan_today, progress, throttle
 from ..services.errors import Invalid, NotFound, ServiceError, describe_validation_error
 from . import bp
-from .auth import (Unauthorized, current_device, current_patient, device_required, json_ok,
-                   unauthorized_response)
+from .auth import (
+    Unauthorized,
+    current_device,
+    current_patient,
+    device_required,
+    json_ok,
+    unauthorized_response,
+)
 from .document import API_DOCUMENT, DEVICE_TOKEN
 from .openapi import ApiRegistry
-from .schemas import (ActivityOut, DeviceOut, ErrorResponse, PairRequest, PairResponse,
-                      PlannedExerciseOut, ProgressOut, RecentSession, SessionReceipt,
-                      SessionUpload, TodayPlan, TrendOut, WeekOut, receipt)
+from .schemas import (
+    ActivityOut,
+    DeviceOut,
+    ErrorResponse,
+    PairRequest,
+    PairResponse,
+    PlannedExerciseOut,
+    ProgressOut,
+    RecentSession,
+    SessionReceipt,
+    SessionUpload,
+    TodayPlan,
+    TrendOut,
+    WeekOut,
+    receipt,
+)
 
 #: Largest request body accepted by the API (override: app config ``API_MAX_UPLOAD_BYTES``).
 MAX_UPLOAD_BYTES = 32 * 1024 * 1024
@@ -36,17 +55,28 @@ api = ApiRegistry(bp, API_DOCUMENT)
 
 UPLOAD_BODY = {
     "required": True,
-    "description": ("multipart/form-data: `metadata` (JSON, SessionUpload) and, optionally, "
-                    "`recording` (the compact binary recording: compressed npz as written by "
-                    "smarttouch.sensors.recording_io.recording_to_bytes). The whole body may be "
-                    f"at most {MAX_UPLOAD_BYTES // 2**20} MiB (413 beyond)."),
-    "content": {"multipart/form-data": {
-        "schema": {"type": "object", "required": ["metadata"], "properties": {
-            "metadata": {"$ref": "#/components/schemas/SessionUpload"},
-            "recording": {"type": "string", "format": "binary"}}},
-        "encoding": {"metadata": {"contentType": "application/json"},
-                     "recording": {"contentType": "application/octet-stream"}},
-    }},
+    "description": (
+        "multipart/form-data: `metadata` (JSON, SessionUpload) and, optionally, "
+        "`recording` (the compact binary recording: compressed npz as written by "
+        "smarttouch.sensors.recording_io.recording_to_bytes). The whole body may be "
+        f"at most {MAX_UPLOAD_BYTES // 2**20} MiB (413 beyond)."
+    ),
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["metadata"],
+                "properties": {
+                    "metadata": {"$ref": "#/components/schemas/SessionUpload"},
+                    "recording": {"type": "string", "format": "binary"},
+                },
+            },
+            "encoding": {
+                "metadata": {"contentType": "application/json"},
+                "recording": {"contentType": "application/octet-stream"},
+            },
+        }
+    },
 }
 API_DOCUMENT.extra_models.append(SessionUpload)
 
@@ -69,8 +99,7 @@ def _too_many(exc: TooManyAttempts):
 
 @bp.before_request
 def _limits() -> None:
-    request.max_content_length = int(current_app.config.get("API_MAX_UPLOAD_BYTES",
-                                                            MAX_UPLOAD_BYTES))
+    request.max_content_length = int(current_app.config.get("API_MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES))
     request.max_form_memory_size = MAX_METADATA_BYTES
 
 
@@ -93,15 +122,23 @@ def _json_body(model: type[BaseModel]) -> Any:
 @bp.route("/openapi.json")
 def openapi_document():
     """The OpenAPI 3.1 document of every /api/v1 operation (device and challenge API)."""
-    doc = API_DOCUMENT.document(server_url=url_for("api.openapi_document").rsplit("/", 1)[0],
-                       error_model=ErrorResponse)
+    doc = API_DOCUMENT.document(
+        server_url=url_for("api.openapi_document").rsplit("/", 1)[0], error_model=ErrorResponse
+    )
     return jsonify(doc)
 
 
 # ------------------------------------------------------------------ pairing
-@api.route("/pair", "POST", summary="Pair this computer with a one-time code", security=None,
-           body=PairRequest, responses={201: ("Paired: the device token", PairResponse)},
-           errors=(400, 413, 415, 429), tags=("pairing",))
+@api.route(
+    "/pair",
+    "POST",
+    summary="Pair this computer with a one-time code",
+    security=None,
+    body=PairRequest,
+    responses={201: ("Paired: the device token", PairResponse)},
+    errors=(400, 413, 415, 429),
+    tags=("pairing",),
+)
 def pair():
     """Exchange the therapist's one-time pairing code (expires, single use) for a device token
     scoped to that patient. Failed attempts are throttled per address."""
@@ -115,31 +152,59 @@ def pair():
         exc.retry_after_s = verdict.retry_after_s  # type: ignore[attr-defined]
         raise exc
     try:
-        token, device = devices.exchange_pairing_code(db, code=data.code, label=data.label,
-                                                      ip=request.remote_addr)
+        token, device = devices.exchange_pairing_code(
+            db, code=data.code, label=data.label, ip=request.remote_addr
+        )
     except devices.PairingError:
         db.rollback()
         throttle.record_failure(db, keys=keys, now=now, policy=PAIRING_POLICY)
         raise
     patient = db.get(Patient, device.patient_id)
-    return json_ok(PairResponse(token=token, device_id=device.id, token_prefix=device.token_prefix,
-                                patient_code=patient.code if patient else ""), 201)
+    return json_ok(
+        PairResponse(
+            token=token,
+            device_id=device.id,
+            token_prefix=device.token_prefix,
+            patient_code=patient.code if patient else "",
+        ),
+        201,
+    )
 
 
-@api.route("/device", "GET", summary="This device and its patient",
-           responses={200: ("The device", DeviceOut)}, security=DEVICE_TOKEN, errors=(401,), tags=("pairing",))
+@api.route(
+    "/device",
+    "GET",
+    summary="This device and its patient",
+    responses={200: ("The device", DeviceOut)},
+    security=DEVICE_TOKEN,
+    errors=(401,),
+    tags=("pairing",),
+)
 @device_required
 def device_info():
     """Which patient this token belongs to (used by the client to check its pairing)."""
     device, patient = current_device(), current_patient()
-    return json_ok(DeviceOut(device_id=device.id, label=device.label,
-                             token_prefix=device.token_prefix, patient_code=patient.code,
-                             paired_at=device.created_at))
+    return json_ok(
+        DeviceOut(
+            device_id=device.id,
+            label=device.label,
+            token_prefix=device.token_prefix,
+            patient_code=patient.code,
+            paired_at=device.created_at,
+        )
+    )
 
 
 # ------------------------------------------------------------------ plan
-@api.route("/plan/today", "GET", summary="Today's exercises",
-           responses={200: ("Today's plan", TodayPlan)}, security=DEVICE_TOKEN, errors=(401,), tags=("plan",))
+@api.route(
+    "/plan/today",
+    "GET",
+    summary="Today's exercises",
+    responses={200: ("Today's plan", TodayPlan)},
+    security=DEVICE_TOKEN,
+    errors=(401,),
+    tags=("plan",),
+)
 @device_required
 def plan():
     """The assignments current today (hub time zone), with what is already done."""
@@ -147,24 +212,41 @@ def plan():
     today = local_today()
     tz = current_app.config["TIMEZONE"]
     items = plan_today.todays_plan(get_session(), patient=patient, today=today, tz=tz)
-    return json_ok(TodayPlan(patient_code=patient.code, date=today, timezone=tz, exercises=[
-        PlannedExerciseOut(
-            assignment_id=p.assignment.id, movement=p.assignment.movement,
-            activity=ActivityOut.of(p.activity),
-            target_rom_deg=p.assignment.target_rom_deg, max_rom_deg=p.assignment.max_rom_deg,
-            reps=p.assignment.reps, sets=p.assignment.sets,
-            sessions_per_week=p.assignment.sessions_per_week,
-            difficulty=p.assignment.difficulty, therapist_note=p.assignment.therapist_note,
-            start_date=p.assignment.start_date, end_date=p.assignment.end_date,
-            done_today=p.done_today, done_this_week=p.done_this_week, due_today=p.due_today)
-        for p in items]))
+    return json_ok(
+        TodayPlan(
+            patient_code=patient.code,
+            date=today,
+            timezone=tz,
+            exercises=[
+                PlannedExerciseOut(
+                    assignment_id=p.assignment.id,
+                    movement=p.assignment.movement,
+                    activity=ActivityOut.of(p.activity),
+                    target_rom_deg=p.assignment.target_rom_deg,
+                    max_rom_deg=p.assignment.max_rom_deg,
+                    reps=p.assignment.reps,
+                    sets=p.assignment.sets,
+                    sessions_per_week=p.assignment.sessions_per_week,
+                    difficulty=p.assignment.difficulty,
+                    therapist_note=p.assignment.therapist_note,
+                    start_date=p.assignment.start_date,
+                    end_date=p.assignment.end_date,
+                    done_today=p.done_today,
+                    done_this_week=p.done_this_week,
+                    due_today=p.due_today,
+                )
+                for p in items
+            ],
+        )
+    )
 
 
 # ------------------------------------------------------------------ sessions
 def _upload_parts() -> tuple[bytes, bytes | None]:
     if request.mimetype != "multipart/form-data":
-        raise UnsupportedMediaType("send multipart/form-data with the parts metadata (JSON) "
-                                   "and recording (binary)")
+        raise UnsupportedMediaType(
+            "send multipart/form-data with the parts metadata (JSON) and recording (binary)"
+        )
     if "metadata" in request.files:
         metadata = request.files["metadata"].read(MAX_METADATA_BYTES + 1)
     elif "metadata" in request.form:
@@ -181,11 +263,19 @@ def _upload_parts() -> tuple[bytes, bytes | None]:
     return metadata, recording
 
 
-@api.route("/sessions", "POST", summary="Upload a played session",
-           body_schema=UPLOAD_BODY,
-           responses={201: ("Stored and scored", SessionReceipt),
-                      200: ("Already stored (a retry): nothing changed", SessionReceipt)},
-           security=DEVICE_TOKEN, errors=(400, 401, 409, 413, 415), tags=("sessions",))
+@api.route(
+    "/sessions",
+    "POST",
+    summary="Upload a played session",
+    body_schema=UPLOAD_BODY,
+    responses={
+        201: ("Stored and scored", SessionReceipt),
+        200: ("Already stored (a retry): nothing changed", SessionReceipt),
+    },
+    security=DEVICE_TOKEN,
+    errors=(400, 401, 409, 413, 415),
+    tags=("sessions",),
+)
 @device_required
 def upload_session():
     """Store a session, idempotent by its client UUID. The hub recomputes the metrics from
@@ -197,22 +287,33 @@ def upload_session():
     except ValidationError as exc:
         raise Invalid("metadata: " + describe_validation_error(exc)) from None
     result = ingest.ingest_session(
-        get_session(), store=blobstore.get_blobstore(), device=current_device(),
-        patient=current_patient(), meta=meta, recording=recording, today=local_today(),
-        tz=current_app.config["TIMEZONE"], ip=request.remote_addr)
-    return json_ok(receipt(result.session, result.metrics, result.created),
-                   201 if result.created else 200)
+        get_session(),
+        store=blobstore.get_blobstore(),
+        device=current_device(),
+        patient=current_patient(),
+        meta=meta,
+        recording=recording,
+        today=local_today(),
+        tz=current_app.config["TIMEZONE"],
+        ip=request.remote_addr,
+    )
+    return json_ok(receipt(result.session, result.metrics, result.created), 201 if result.created else 200)
 
 
-@api.route("/sessions/<uuid:session_id>", "GET", summary="A stored session",
-           responses={200: ("The session as stored", SessionReceipt)}, security=DEVICE_TOKEN, errors=(401, 404),
-           tags=("sessions",))
+@api.route(
+    "/sessions/<uuid:session_id>",
+    "GET",
+    summary="A stored session",
+    responses={200: ("The session as stored", SessionReceipt)},
+    security=DEVICE_TOKEN,
+    errors=(401, 404),
+    tags=("sessions",),
+)
 @device_required
 def get_session_receipt(session_id: UUID):
     """Whether the hub has this session (by client UUID) and its recomputed metrics."""
     db = get_session()
-    row = db.exec(select(ExerciseSession)
-                  .where(ExerciseSession.client_uuid == str(session_id))).first()
+    row = db.exec(select(ExerciseSession).where(ExerciseSession.client_uuid == str(session_id))).first()
     if row is None or row.patient_id != current_patient().id:
         raise NotFound(f"session {session_id} not found")
     metrics = db.exec(select(SessionMetrics).where(SessionMetrics.session_id == row.id)).first()
@@ -220,16 +321,23 @@ def get_session_receipt(session_id: UUID):
 
 
 # ------------------------------------------------------------------ progress
-@api.route("/progress", "GET", summary="Progress for the game's summary screen",
-           responses={200: ("The patient's progress", ProgressOut)}, security=DEVICE_TOKEN, errors=(401,),
-           tags=("progress",))
+@api.route(
+    "/progress",
+    "GET",
+    summary="Progress for the game's summary screen",
+    responses={200: ("The patient's progress", ProgressOut)},
+    security=DEVICE_TOKEN,
+    errors=(401,),
+    tags=("progress",),
+)
 @device_required
 def progress_summary():
     """Sessions, streak, this week's adherence, recent sessions and trends, computed by the
     hub from the recomputed metrics."""
     patient = current_patient()
-    summary = progress.progress_summary(get_session(), patient=patient, today=local_today(),
-                                        tz=current_app.config["TIMEZONE"])
+    summary = progress.progress_summary(
+        get_session(), patient=patient, today=local_today(), tz=current_app.config["TIMEZONE"]
+    )
     report = summary.report
     recent = []
     for entry in summary.sessions[-RECENT_SESSIONS:]:
@@ -239,22 +347,44 @@ def progress_summary():
         goal = None
         if isinstance(targets.get("reps"), int) and isinstance(targets.get("sets"), int):
             goal = int(result.get("reps") or 0) >= targets["reps"] * targets["sets"]
-        recent.append(RecentSession(
-            session_id=UUID(s.client_uuid), day=entry.day, game=entry.activity_key,
-            movement=s.movement, reps=m.reps if m else None,
-            game_reps=result.get("reps") if isinstance(result.get("reps"), int) else None,
-            rom_deg=m.rom_deg if m else None, sparc=m.sparc if m else None,
-            quit_reason=s.quit_reason, goal_met=goal))
+        recent.append(
+            RecentSession(
+                session_id=UUID(s.client_uuid),
+                day=entry.day,
+                game=entry.activity_key,
+                movement=s.movement,
+                reps=m.reps if m else None,
+                game_reps=result.get("reps") if isinstance(result.get("reps"), int) else None,
+                rom_deg=m.rom_deg if m else None,
+                sparc=m.sparc if m else None,
+                quit_reason=s.quit_reason,
+                goal_met=goal,
+            )
+        )
     week = summary.this_week
-    return json_ok(ProgressOut(
-        patient_code=patient.code, today=summary.today, sessions_total=len(summary.sessions),
-        sessions_today=summary.sessions_today,
-        reps_total=sum(e.metrics.reps for e in summary.sessions if e.metrics is not None),
-        streak_days=report["streak_days"], longest_streak_days=report["longest_streak_days"],
-        this_week=WeekOut(week_start=week["week_start"], done=week["done"],
-                          prescribed=week["prescribed"]),
-        recent=recent,
-        trends={k: TrendOut(n=v["n"], slope_per_week=v["slope_per_week"], ci_low=v["ci_low"],
-                            ci_high=v["ci_high"], significant=v["significant"])
+    return json_ok(
+        ProgressOut(
+            patient_code=patient.code,
+            today=summary.today,
+            sessions_total=len(summary.sessions),
+            sessions_today=summary.sessions_today,
+            reps_total=sum(e.metrics.reps for e in summary.sessions if e.metrics is not None),
+            streak_days=report["streak_days"],
+            longest_streak_days=report["longest_streak_days"],
+            this_week=WeekOut(
+                week_start=week["week_start"], done=week["done"], prescribed=week["prescribed"]
+            ),
+            recent=recent,
+            trends={
+                k: TrendOut(
+                    n=v["n"],
+                    slope_per_week=v["slope_per_week"],
+                    ci_low=v["ci_low"],
+                    ci_high=v["ci_high"],
+                    significant=v["significant"],
+                )
                 for k, v in report.get("trends", {}).items()
-                if all(math.isfinite(v[f]) for f in ("slope_per_week", "ci_low", "ci_high"))}))
+                if all(math.isfinite(v[f]) for f in ("slope_per_week", "ci_low", "ci_high"))
+            },
+        )
+    )

@@ -11,9 +11,24 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..services.ingest import GameEventIn, SessionUpload
 
-__all__ = ["ActivityOut", "DeviceOut", "ErrorBody", "ErrorResponse", "GameEventIn", "MetricsOut",
-           "PairRequest", "PairResponse", "PlannedExerciseOut", "ProgressOut", "RecentSession",
-           "SessionReceipt", "SessionUpload", "TodayPlan", "TrendOut", "WeekOut"]
+__all__ = [
+    "ActivityOut",
+    "DeviceOut",
+    "ErrorBody",
+    "ErrorResponse",
+    "GameEventIn",
+    "MetricsOut",
+    "PairRequest",
+    "PairResponse",
+    "PlannedExerciseOut",
+    "ProgressOut",
+    "RecentSession",
+    "SessionReceipt",
+    "SessionUpload",
+    "TodayPlan",
+    "TrendOut",
+    "WeekOut",
+]
 
 
 class ErrorBody(BaseModel):
@@ -65,19 +80,25 @@ class ActivityOut(BaseModel):
     title: str
     kind: str = Field(description="game or analyzer")
     source: Literal["builtin", "solution"] = Field(
-        description="builtin: ships with SmartTouch; solution: an approved developer's game")
+        description="builtin: ships with SmartTouch; solution: an approved developer's game"
+    )
     code_sha256: str | None = Field(
-        default=None, pattern="^[0-9a-f]{64}$",
-        description="solution games: sha256 (hex) of the approved canonical archive; "
-                    "null for built-ins")
+        default=None,
+        pattern="^[0-9a-f]{64}$",
+        description="solution games: sha256 (hex) of the approved canonical archive; null for built-ins",
+    )
 
     @classmethod
-    def of(cls, activity: Any) -> "ActivityOut":
+    def of(cls, activity: Any) -> ActivityOut:
         """The plan's view of an Activity row."""
         solution = activity.source == "solution"
-        return cls(key=activity.key, title=activity.title, kind=activity.kind,
-                   source="solution" if solution else "builtin",
-                   code_sha256=activity.code_sha256 if solution else None)
+        return cls(
+            key=activity.key,
+            title=activity.title,
+            kind=activity.kind,
+            source="solution" if solution else "builtin",
+            code_sha256=activity.code_sha256 if solution else None,
+        )
 
 
 class PlannedExerciseOut(BaseModel):
@@ -178,17 +199,29 @@ def metrics_out(row: Any) -> MetricsOut | None:
     if row is None:
         return None
     return MetricsOut(
-        reps=row.reps, rom_deg=row.rom_deg, rom_deg_mean=row.rom_deg_mean,
-        peak_speed_dps=row.peak_speed_dps, sparc=row.sparc, ldlj=row.ldlj,
-        tremor_power_ratio=row.tremor_power_ratio, tremor_freq_hz=row.tremor_freq_hz,
-        tremor_amplitude_deg=row.tremor_amplitude_deg, duration_s=row.duration_s,
+        reps=row.reps,
+        rom_deg=row.rom_deg,
+        rom_deg_mean=row.rom_deg_mean,
+        peak_speed_dps=row.peak_speed_dps,
+        sparc=row.sparc,
+        ldlj=row.ldlj,
+        tremor_power_ratio=row.tremor_power_ratio,
+        tremor_freq_hz=row.tremor_freq_hz,
+        tremor_amplitude_deg=row.tremor_amplitude_deg,
+        duration_s=row.duration_s,
         active_time_s=row.active_time_s,
-        rep_rom_deg=[r.get("rom_deg") for r in (row.per_rep or [])])
+        rep_rom_deg=[r.get("rom_deg") for r in (row.per_rep or [])],
+    )
 
 
 def receipt(session_row: Any, metrics_row: Any, created: bool) -> SessionReceipt:
-    return SessionReceipt(session_id=UUID(session_row.client_uuid), hub_id=session_row.id,
-                          status=session_row.status, created=created,
-                          received_at=session_row.received_at,
-                          recording_sha256=session_row.recording_sha256,
-                          metrics=metrics_out(metrics_row), error=session_row.error)
+    return SessionReceipt(
+        session_id=UUID(session_row.client_uuid),
+        hub_id=session_row.id,
+        status=session_row.status,
+        created=created,
+        received_at=session_row.received_at,
+        recording_sha256=session_row.recording_sha256,
+        metrics=metrics_out(metrics_row),
+        error=session_row.error,
+    )

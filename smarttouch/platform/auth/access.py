@@ -59,8 +59,10 @@ def reviewer_required(view: F) -> F:
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
-        if not (current_user.role == Role.admin
-                or (current_user.role == Role.therapist and current_user.is_reviewer)):
+        if not (
+            current_user.role == Role.admin
+            or (current_user.role == Role.therapist and current_user.is_reviewer)
+        ):
             abort(403)
         return view(*args, **kwargs)
 

@@ -16,8 +16,9 @@ from .forms import LoginForm, LogoutForm
 
 def _policy() -> throttle.ThrottlePolicy:
     cfg = current_app.config
-    return throttle.ThrottlePolicy(cfg["LOGIN_FREE_FAILURES"], cfg["LOGIN_LOCK_FAILURES"],
-                                   cfg["LOGIN_LOCK_MINUTES"])
+    return throttle.ThrottlePolicy(
+        cfg["LOGIN_FREE_FAILURES"], cfg["LOGIN_LOCK_FAILURES"], cfg["LOGIN_LOCK_MINUTES"]
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -40,18 +41,31 @@ def login():
         users.record_failed_login(db, email=form.email.data, ip=ip, throttled=True)
         if verdict.locked:
             minutes = max(1, round(verdict.retry_after_s / 60))
-            flash(_("Too many failed attempts. Logins are locked for about %(minutes)d "
-                    "minutes.", minutes=minutes), "error")
+            flash(
+                _(
+                    "Too many failed attempts. Logins are locked for about %(minutes)d minutes.",
+                    minutes=minutes,
+                ),
+                "error",
+            )
         else:
-            flash(_("Too many failed attempts. Please wait %(seconds)d seconds and try again.",
-                    seconds=verdict.retry_after_s), "error")
-        response = current_app.make_response(
-            (render_template("auth/login.html", form=form), 429))
+            flash(
+                _(
+                    "Too many failed attempts. Please wait %(seconds)d seconds and try again.",
+                    seconds=verdict.retry_after_s,
+                ),
+                "error",
+            )
+        response = current_app.make_response((render_template("auth/login.html", form=form), 429))
         response.headers["Retry-After"] = str(verdict.retry_after_s)
         return response
 
-    user = users.authenticate(db, email=form.email.data, password=form.password.data,
-                              password_profile=current_app.config["ARGON2_PROFILE"])
+    user = users.authenticate(
+        db,
+        email=form.email.data,
+        password=form.password.data,
+        password_profile=current_app.config["ARGON2_PROFILE"],
+    )
     if user is None:
         throttle.record_failure(db, keys=keys, now=now, policy=_policy())
         users.record_failed_login(db, email=form.email.data, ip=ip, throttled=False)
@@ -76,8 +90,7 @@ def logout():
         return redirect(url_for("auth.login"))
     form = LogoutForm()
     if request.method == "POST" and form.validate_on_submit():
-        users.record_logout(get_session(), user=signed_in_user(),
-                            ip=request.remote_addr)
+        users.record_logout(get_session(), user=signed_in_user(), ip=request.remote_addr)
         logout_user()
         session.clear()
         flash(_("You have logged out."), "info")

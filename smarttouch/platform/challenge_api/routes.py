@@ -9,8 +9,14 @@ from flask import current_app, g, request, url_for
 from flask_login import current_user
 from sqlmodel import col, select
 
-from ..api.auth import (Unauthorized, bearer_token, current_patient, device_required, json_ok,
-                        unauthorized_response)
+from ..api.auth import (
+    Unauthorized,
+    bearer_token,
+    current_patient,
+    device_required,
+    json_ok,
+    unauthorized_response,
+)
 from ..api.document import API_DOCUMENT, DEVELOPER_TOKEN, DEVICE_TOKEN
 from ..api.openapi import MAX_DB_ID, ApiRegistry, RawContent
 from ..blobstore import BlobNotFound, get_blobstore
@@ -23,21 +29,30 @@ from . import bp
 from .schemas import LeaderboardOut, SubmissionOut
 
 api = ApiRegistry(bp, API_DOCUMENT)
-SHA256_HEADER = {"description": "sha256 (hex) of the body: the approved code hash",
-                 "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}
-PACKAGE = RawContent("application/zip", {"type": "string", "format": "binary"},
-                     headers={"X-Code-Sha256": SHA256_HEADER})
+SHA256_HEADER = {
+    "description": "sha256 (hex) of the body: the approved code hash",
+    "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+}
+PACKAGE = RawContent(
+    "application/zip", {"type": "string", "format": "binary"}, headers={"X-Code-Sha256": SHA256_HEADER}
+)
 
 SUBMIT_BODY = {
     "required": True,
-    "description": ("The solution as a zip: either the raw body (Content-Type: application/zip) "
-                    "or multipart/form-data with the file in the field `solution`. At most "
-                    f"{submissions.MAX_UPLOAD_BYTES // 2**20} MiB."),
+    "description": (
+        "The solution as a zip: either the raw body (Content-Type: application/zip) "
+        "or multipart/form-data with the file in the field `solution`. At most "
+        f"{submissions.MAX_UPLOAD_BYTES // 2**20} MiB."
+    ),
     "content": {
         "application/zip": {"schema": {"type": "string", "format": "binary"}},
-        "multipart/form-data": {"schema": {"type": "object", "required": ["solution"],
-                                           "properties": {"solution": {"type": "string",
-                                                                       "format": "binary"}}}},
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["solution"],
+                "properties": {"solution": {"type": "string", "format": "binary"}},
+            }
+        },
     },
 }
 
@@ -60,8 +75,10 @@ def _developer_from_token() -> User:
     """The active developer whose personal API token the request carries; 401 otherwise."""
     token = bearer_token()
     if token is None:
-        raise Unauthorized("missing API token: send Authorization: Bearer <token> (create "
-                           "one on your profile page, Personal API tokens)")
+        raise Unauthorized(
+            "missing API token: send Authorization: Bearer <token> (create "
+            "one on your profile page, Personal API tokens)"
+        )
     user = api_tokens.user_for_token(get_session(), token=token)
     if user is None:
         raise Unauthorized("unknown or revoked API token")
@@ -79,9 +96,15 @@ def developer_required(view):
     return wrapped
 
 
-@api.route("/challenges/<slug>/leaderboard", "GET", summary="A challenge's leaderboard",
-           responses={200: ("The ranked rows and reference rows", LeaderboardOut)},
-           security=DEVELOPER_TOKEN, errors=(401, 403, 404), tags=("challenges",))
+@api.route(
+    "/challenges/<slug>/leaderboard",
+    "GET",
+    summary="A challenge's leaderboard",
+    responses={200: ("The ranked rows and reference rows", LeaderboardOut)},
+    security=DEVELOPER_TOKEN,
+    errors=(401, 403, 404),
+    tags=("challenges",),
+)
 def leaderboard_json(slug: str):
     """Each solution's best scored submission, ranked on the public split while the challenge
     is open and on the hidden split once it has closed. Needs a developer's API token or a
@@ -97,12 +120,16 @@ def leaderboard_json(slug: str):
     return json_ok(LeaderboardOut.model_validate(board.to_dict()))
 
 
-@api.route("/challenges/<slug>/submissions", "POST", summary="Submit a solution",
-           body_schema=SUBMIT_BODY,
-           responses={201: ("Received: queued for evaluation, or rejected at once with the "
-                            "reason", SubmissionOut)},
-           security=DEVELOPER_TOKEN, errors=(400, 401, 403, 404, 409, 413, 429),
-           tags=("challenges",))
+@api.route(
+    "/challenges/<slug>/submissions",
+    "POST",
+    summary="Submit a solution",
+    body_schema=SUBMIT_BODY,
+    responses={201: ("Received: queued for evaluation, or rejected at once with the reason", SubmissionOut)},
+    security=DEVELOPER_TOKEN,
+    errors=(400, 401, 403, 404, 409, 413, 429),
+    tags=("challenges",),
+)
 @developer_required
 def submit_solution(slug: str):
     """Store the solution zip as an immutable submission (identified by the sha256 of its
@@ -110,23 +137,30 @@ def submit_solution(slug: str):
     data, filename = _upload()
     db = get_session()
     challenge = leaderboards.get_published_challenge(db, slug=slug)
-    sub = submissions.submit(db, developer=g.developer, challenge=challenge, upload=data,
-                             filename=filename, blobs=get_blobstore(),
-                             enqueue=get_queue(current_app).enqueue, ip=request.remote_addr)
+    sub = submissions.submit(
+        db,
+        developer=g.developer,
+        challenge=challenge,
+        upload=data,
+        filename=filename,
+        blobs=get_blobstore(),
+        enqueue=get_queue(current_app).enqueue,
+        ip=request.remote_addr,
+    )
     out = _submission_out(sub.id, g.developer)
-    return json_ok(out, 201,
-                   Location=url_for("challenge_api.submission_json", submission_id=sub.id))
+    return json_ok(out, 201, Location=url_for("challenge_api.submission_json", submission_id=sub.id))
 
 
 def _upload() -> tuple[bytes, str]:
-    if request.mimetype in ("application/zip", "application/octet-stream",
-                            "application/x-zip-compressed"):
+    if request.mimetype in ("application/zip", "application/octet-stream", "application/x-zip-compressed"):
         name = request.headers.get("X-Filename", "solution.zip")
         return request.get_data(cache=False), name
     upload = request.files.get("solution")
     if upload is None:
-        raise Invalid("solution: send the zip as the raw body (Content-Type: application/zip) "
-                      "or as the multipart field 'solution'")
+        raise Invalid(
+            "solution: send the zip as the raw body (Content-Type: application/zip) "
+            "or as the multipart field 'solution'"
+        )
     return upload.read(submissions.MAX_UPLOAD_BYTES + 1), upload.filename or "solution.zip"
 
 
@@ -139,9 +173,15 @@ def _submission_out(submission_id: int, user: Any) -> SubmissionOut:
     return SubmissionOut.model_validate(view)
 
 
-@api.route("/submissions/<int:submission_id>", "GET", summary="A submission's status",
-           responses={200: ("Status, precise failure reason, scores, public log", SubmissionOut)},
-           security=DEVELOPER_TOKEN, errors=(401, 404), tags=("challenges",))
+@api.route(
+    "/submissions/<int:submission_id>",
+    "GET",
+    summary="A submission's status",
+    responses={200: ("Status, precise failure reason, scores, public log", SubmissionOut)},
+    security=DEVELOPER_TOKEN,
+    errors=(401, 404),
+    tags=("challenges",),
+)
 @developer_required
 def submission_json(submission_id: int):
     """One of the caller's own submissions (404 for anyone else's)."""
@@ -150,9 +190,15 @@ def submission_json(submission_id: int):
     return json_ok(_submission_out(submission_id, g.developer))
 
 
-@api.route("/activities/<key>/package", "GET", summary="Download an approved game",
-           responses={200: ("The game's canonical zip; its sha256 is in X-Code-Sha256", PACKAGE)},
-           security=DEVICE_TOKEN, errors=(401, 404), tags=("games",))
+@api.route(
+    "/activities/<key>/package",
+    "GET",
+    summary="Download an approved game",
+    responses={200: ("The game's canonical zip; its sha256 is in X-Code-Sha256", PACKAGE)},
+    security=DEVICE_TOKEN,
+    errors=(401, 404),
+    tags=("games",),
+)
 @device_required
 def activity_package(key: str):
     """The code of an approved game assigned to this device's patient, byte for byte the
@@ -161,11 +207,21 @@ def activity_package(key: str):
     db = get_session()
     patient = current_patient()
     activity = db.exec(select(Activity).where(Activity.key == key)).first()
-    assigned = activity is not None and db.exec(
-        select(Assignment.id).where(Assignment.patient_id == patient.id,
-                                    col(Assignment.activity_id) == activity.id)).first()
-    if (activity is None or not assigned or not activity.is_active
-            or activity.source != "solution" or not activity.code_sha256):
+    assigned = (
+        activity is not None
+        and db.exec(
+            select(Assignment.id).where(
+                Assignment.patient_id == patient.id, col(Assignment.activity_id) == activity.id
+            )
+        ).first()
+    )
+    if (
+        activity is None
+        or not assigned
+        or not activity.is_active
+        or activity.source != "solution"
+        or not activity.code_sha256
+    ):
         raise NotFound(f"no approved game {key!r} assigned to you")
     try:
         data = get_blobstore().get(activity.code_sha256)

@@ -25,8 +25,14 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from smarttouch.platform.client.packages import (GamePackage, PackageError, PackageTampered,
-                                                 discard_cached, fetch_package, inspect_cache)
+from smarttouch.platform.client.packages import (
+    GamePackage,
+    PackageError,
+    PackageTampered,
+    discard_cached,
+    fetch_package,
+    inspect_cache,
+)
 
 
 class GameRefused(PackageError):
@@ -48,21 +54,20 @@ def playable_keys(plan: dict[str, Any], builtin_keys: set[str]) -> set[str]:
     keys = set(builtin_keys)
     for exercise in plan.get("exercises", []):
         activity = exercise.get("activity", {})
-        if is_solution(exercise) and activity.get("kind", "game") == "game" \
-                and activity.get("code_sha256"):
+        if is_solution(exercise) and activity.get("kind", "game") == "game" and activity.get("code_sha256"):
             keys.add(activity["key"])
     return keys
 
 
-def fetch_verified(exercise: dict[str, Any], *, hub_url: str, token: str,
-                   cache_root: Path) -> GamePackage:
+def fetch_verified(exercise: dict[str, Any], *, hub_url: str, token: str, cache_root: Path) -> GamePackage:
     """The verified package of a solution exercise, or :class:`GameRefused`."""
     activity = exercise["activity"]
-    key, title, sha = activity["key"], activity.get("title") or activity["key"], \
-        activity.get("code_sha256")
+    key, title, sha = activity["key"], activity.get("title") or activity["key"], activity.get("code_sha256")
     if not sha:
-        raise GameRefused(f"today's game {title!r} has no approved code hash in the plan: "
-                          "it cannot be checked, so it will not run")
+        raise GameRefused(
+            f"today's game {title!r} has no approved code hash in the plan: "
+            "it cannot be checked, so it will not run"
+        )
     state = inspect_cache(sha, cache_root)
     if state == "tampered":
         discard_cached(sha, cache_root)
@@ -70,15 +75,20 @@ def fetch_verified(exercise: dict[str, Any], *, hub_url: str, token: str,
             f"the copy of {title!r} on this computer was changed after it was checked, so it "
             "will not run and nothing was played. The changed copy has been removed: run "
             "smarttouch play again to download the approved version (tell your therapist if "
-            "this happens again)")
+            "this happens again)"
+        )
     try:
         return fetch_package(hub_url, token, key, sha, cache_root=cache_root, cache_state=state)
     except PackageTampered as exc:
-        raise GameRefused(f"{title!r} could not be verified ({exc}), so it will not run and "
-                          "nothing was played. Please tell your therapist") from None
+        raise GameRefused(
+            f"{title!r} could not be verified ({exc}), so it will not run and "
+            "nothing was played. Please tell your therapist"
+        ) from None
     except PackageError as exc:
-        raise GameRefused(f"cannot get today's game {title!r} ({exc}); nothing was played. "
-                          "Connect to the internet and try again") from None
+        raise GameRefused(
+            f"cannot get today's game {title!r} ({exc}); nothing was played. "
+            "Connect to the internet and try again"
+        ) from None
 
 
 def _module_folder(module: ModuleType) -> Path | None:
@@ -106,17 +116,18 @@ def load_verified_game(package: GamePackage) -> type:
             for name in [n for n in sys.modules if n == top or n.startswith(top + ".")]:
                 del sys.modules[name]
         else:
-            raise GameRefused(f"game {package.name!r} names its module {top!r} like a module "
-                              "SmartTouch already uses, so it cannot be loaded safely; please "
-                              "tell your therapist")
+            raise GameRefused(
+                f"game {package.name!r} names its module {top!r} like a module "
+                "SmartTouch already uses, so it cannot be loaded safely; please "
+                "tell your therapist"
+            )
     try:
         cls = load_entrypoint(package.entrypoint, folder)
     except GameLoadError as exc:
         raise GameRefused(f"game {package.name!r} cannot be started: {exc}") from None
     module = sys.modules.get(cls.__module__)
     if module is None or not _inside(module, folder):
-        raise GameRefused(f"game {package.name!r} did not load from its verified folder, so it "
-                          "will not run")
+        raise GameRefused(f"game {package.name!r} did not load from its verified folder, so it will not run")
     return cls
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import platform as _platform
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import click
 
-from smarttouch.platform.client.http import (HubClient, HubError, HubRejected,
-                                             normalise_hub_url)
+from smarttouch.platform.client.http import HubClient, HubError, HubRejected, normalise_hub_url
 from smarttouch.platform.client.outbox import Outbox
 from smarttouch.platform.client.store import ClientStore, HubLink, NotPaired
 from smarttouch.platform.client.uploader import Uploader
@@ -38,13 +37,19 @@ def pair(hub_url: str, label: str | None, code: str) -> None:
         raise click.ClickException(f"could not pair: {exc.message}") from None
     finally:
         client.close()
-    link = HubLink(hub_url=client.hub_url, token=answer["token"], device_id=answer["device_id"],
-                   patient_code=answer.get("patient_code", ""),
-                   paired_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    link = HubLink(
+        hub_url=client.hub_url,
+        token=answer["token"],
+        device_id=answer["device_id"],
+        patient_code=answer.get("patient_code", ""),
+        paired_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
     path = store.save_link(link)
-    click.echo(f"Paired with {client.hub_url} as patient {link.patient_code} "
-               f"(device {link.device_id}, token {answer.get('token_prefix', '')}...). "
-               f"Saved in {path}.")
+    click.echo(
+        f"Paired with {client.hub_url} as patient {link.patient_code} "
+        f"(device {link.device_id}, token {answer.get('token_prefix', '')}...). "
+        f"Saved in {path}."
+    )
 
 
 def _age(epoch: float) -> str:
@@ -53,8 +58,11 @@ def _age(epoch: float) -> str:
 
 @click.command()
 @click.option("--upload", "upload_now", is_flag=True, help="Try to upload the waiting sessions now.")
-@click.option("--retry-rejected", is_flag=True,
-              help="Also send again the sessions the hub refused (after a fix on either side).")
+@click.option(
+    "--retry-rejected",
+    is_flag=True,
+    help="Also send again the sessions the hub refused (after a fix on either side).",
+)
 @click.option("--all", "show_all", is_flag=True, help="Also list the sessions already uploaded.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (one JSON object).")
 def outbox(upload_now: bool, retry_rejected: bool, show_all: bool, as_json: bool) -> None:
@@ -75,17 +83,34 @@ def outbox(upload_now: bool, retry_rejected: bool, show_all: bool, as_json: bool
             client.close()
     items = box.items() if show_all else [i for i in box.items() if i.status != "sent"]
     if as_json:
-        click.echo(json.dumps({
-            "counts": box.counts(),
-            "uploaded_now": report.uploaded if report else [],
-            "items": [{"session_id": i.session_id, "status": i.status, "summary": i.summary,
-                       "hub_url": i.hub_url, "attempts": i.attempts, "last_error": i.last_error,
-                       "hub_id": i.hub_id, "created_at": i.created_at,
-                       "recording_bytes": i.recording_bytes} for i in items]}))
+        click.echo(
+            json.dumps(
+                {
+                    "counts": box.counts(),
+                    "uploaded_now": report.uploaded if report else [],
+                    "items": [
+                        {
+                            "session_id": i.session_id,
+                            "status": i.status,
+                            "summary": i.summary,
+                            "hub_url": i.hub_url,
+                            "attempts": i.attempts,
+                            "last_error": i.last_error,
+                            "hub_id": i.hub_id,
+                            "created_at": i.created_at,
+                            "recording_bytes": i.recording_bytes,
+                        }
+                        for i in items
+                    ],
+                }
+            )
+        )
         return
     if report is not None:
-        click.echo(f"uploaded {len(report.uploaded)}, refused {len(report.rejected)}, "
-                   f"still waiting {len(report.failed)}")
+        click.echo(
+            f"uploaded {len(report.uploaded)}, refused {len(report.rejected)}, "
+            f"still waiting {len(report.failed)}"
+        )
         if report.token_error:
             click.echo(f"the hub refused this computer: {report.token_error}")
     if not items:
@@ -94,8 +119,7 @@ def outbox(upload_now: bool, retry_rejected: bool, show_all: bool, as_json: bool
     now = time.time()
     for i in items:
         if i.status == "pending":
-            state = "waiting" if i.next_attempt_at <= now else \
-                f"retry in {int(i.next_attempt_at - now)} s"
+            state = "waiting" if i.next_attempt_at <= now else f"retry in {int(i.next_attempt_at - now)} s"
         else:
             state = i.status
         line = f"{_age(i.created_at)}  {i.session_id[:8]}  {state:<14} {i.summary}"

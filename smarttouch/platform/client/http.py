@@ -58,10 +58,15 @@ def normalise_hub_url(url: str) -> str:
 class HubClient:
     """Calls to one hub; ``token`` may be None before pairing."""
 
-    def __init__(self, hub_url: str, token: str | None = None, *,
-                 connect_timeout_s: float = CONNECT_TIMEOUT_S,
-                 read_timeout_s: float = READ_TIMEOUT_S,
-                 session: requests.Session | None = None) -> None:
+    def __init__(
+        self,
+        hub_url: str,
+        token: str | None = None,
+        *,
+        connect_timeout_s: float = CONNECT_TIMEOUT_S,
+        read_timeout_s: float = READ_TIMEOUT_S,
+        session: requests.Session | None = None,
+    ) -> None:
         self.hub_url = normalise_hub_url(hub_url)
         self.token = token
         self.timeout = (connect_timeout_s, read_timeout_s)
@@ -75,14 +80,16 @@ class HubClient:
     def _url(self, path: str) -> str:
         return f"{self.hub_url}{API_PREFIX}{path}"
 
-    def _request(self, method: str, path: str, *, timeout: tuple[float, float] | None = None,
-                 **kwargs: Any) -> dict[str, Any]:
+    def _request(
+        self, method: str, path: str, *, timeout: tuple[float, float] | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
         headers = kwargs.pop("headers", {})
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         try:
-            response = self.http.request(method, self._url(path), headers=headers,
-                                         timeout=timeout or self.timeout, **kwargs)
+            response = self.http.request(
+                method, self._url(path), headers=headers, timeout=timeout or self.timeout, **kwargs
+            )
         except requests.RequestException as exc:
             raise HubUnreachable(f"hub {self.hub_url} unreachable: {_short(exc)}") from None
         return self._decode(response)

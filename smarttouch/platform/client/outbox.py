@@ -83,34 +83,41 @@ class Outbox:
             db.close()
 
     # ------------------------------------------------------------------ writing
-    def add(self, session_id: str, *, hub_url: str, metadata: bytes,
-            recording: bytes | None, summary: str = "") -> bool:
+    def add(
+        self, session_id: str, *, hub_url: str, metadata: bytes, recording: bytes | None, summary: str = ""
+    ) -> bool:
         """Store a session; returns False when that session id is already in the outbox."""
         with self._connect() as db:
             cur = db.execute(
                 "INSERT OR IGNORE INTO outbox (session_id, hub_url, created_at, summary, "
                 "metadata, recording, recording_bytes) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (session_id, hub_url, time.time(), summary[:200], metadata, recording,
-                 len(recording or b"")))
+                (session_id, hub_url, time.time(), summary[:200], metadata, recording, len(recording or b"")),
+            )
             return cur.rowcount == 1
 
     def mark_sent(self, session_id: str, receipt: dict[str, Any]) -> None:
         with self._connect() as db:
-            db.execute("UPDATE outbox SET status='sent', recording=NULL, last_error=NULL, "
-                       "hub_id=?, receipt=?, sent_at=? WHERE session_id=?",
-                       (receipt.get("hub_id"), json.dumps(receipt), time.time(), session_id))
+            db.execute(
+                "UPDATE outbox SET status='sent', recording=NULL, last_error=NULL, "
+                "hub_id=?, receipt=?, sent_at=? WHERE session_id=?",
+                (receipt.get("hub_id"), json.dumps(receipt), time.time(), session_id),
+            )
 
     def mark_failed(self, session_id: str, error: str, retry_in_s: float) -> None:
         """A failed attempt that may succeed later: retry after ``retry_in_s`` seconds."""
         with self._connect() as db:
-            db.execute("UPDATE outbox SET attempts=attempts+1, last_error=?, "
-                       "next_attempt_at=? WHERE session_id=? AND status='pending'",
-                       (error[:500], time.time() + retry_in_s, session_id))
+            db.execute(
+                "UPDATE outbox SET attempts=attempts+1, last_error=?, "
+                "next_attempt_at=? WHERE session_id=? AND status='pending'",
+                (error[:500], time.time() + retry_in_s, session_id),
+            )
 
     def mark_rejected(self, session_id: str, error: str) -> None:
         with self._connect() as db:
-            db.execute("UPDATE outbox SET status='rejected', attempts=attempts+1, "
-                       "last_error=? WHERE session_id=?", (error[:500], session_id))
+            db.execute(
+                "UPDATE outbox SET status='rejected', attempts=attempts+1, last_error=? WHERE session_id=?",
+                (error[:500], session_id),
+            )
 
     def retry_now(self, *, include_rejected: bool = False) -> int:
         """Make waiting sessions due at once (at start-up, or when the patient asks)."""
@@ -118,25 +125,35 @@ class Outbox:
         with self._connect() as db:
             cur = db.execute(
                 f"UPDATE outbox SET status='pending', next_attempt_at=0 WHERE status IN "
-                f"({','.join('?' * len(states))})", states)
+                f"({','.join('?' * len(states))})",
+                states,
+            )
             return cur.rowcount
 
     def purge_sent(self, older_than_s: float = 30 * 86400) -> int:
         with self._connect() as db:
-            cur = db.execute("DELETE FROM outbox WHERE status='sent' AND sent_at < ?",
-                             (time.time() - older_than_s,))
+            cur = db.execute(
+                "DELETE FROM outbox WHERE status='sent' AND sent_at < ?", (time.time() - older_than_s,)
+            )
             return cur.rowcount
 
     # ------------------------------------------------------------------ reading
     def _item(self, row: sqlite3.Row, with_payload: bool) -> OutboxItem:
         return OutboxItem(
-            session_id=row["session_id"], hub_url=row["hub_url"], created_at=row["created_at"],
-            summary=row["summary"], status=row["status"], attempts=row["attempts"],
-            next_attempt_at=row["next_attempt_at"], last_error=row["last_error"],
-            hub_id=row["hub_id"], recording_bytes=row["recording_bytes"], sent_at=row["sent_at"],
+            session_id=row["session_id"],
+            hub_url=row["hub_url"],
+            created_at=row["created_at"],
+            summary=row["summary"],
+            status=row["status"],
+            attempts=row["attempts"],
+            next_attempt_at=row["next_attempt_at"],
+            last_error=row["last_error"],
+            hub_id=row["hub_id"],
+            recording_bytes=row["recording_bytes"],
+            sent_at=row["sent_at"],
             metadata=bytes(row["metadata"]) if with_payload else b"",
-            recording=(bytes(row["recording"]) if with_payload and row["recording"] is not None
-                       else None))
+            recording=(bytes(row["recording"]) if with_payload and row["recording"] is not None else None),
+        )
 
     def get(self, session_id: str, *, with_payload: bool = False) -> OutboxItem | None:
         with self._connect() as db:
@@ -145,29 +162,35 @@ class Outbox:
 
     def items(self, *, status: str | None = None) -> list[OutboxItem]:
         """Rows without their payload, oldest first."""
-        cols = ("session_id, hub_url, created_at, summary, status, attempts, next_attempt_at, "
-                "last_error, hub_id, recording_bytes, sent_at, metadata")
+        cols = (
+            "session_id, hub_url, created_at, summary, status, attempts, next_attempt_at, "
+            "last_error, hub_id, recording_bytes, sent_at, metadata"
+        )
         with self._connect() as db:
             if status is None:
                 rows = db.execute(f"SELECT {cols} FROM outbox ORDER BY created_at").fetchall()
             else:
-                rows = db.execute(f"SELECT {cols} FROM outbox WHERE status=? ORDER BY created_at",
-                                  (status,)).fetchall()
+                rows = db.execute(
+                    f"SELECT {cols} FROM outbox WHERE status=? ORDER BY created_at", (status,)
+                ).fetchall()
         return [self._item(r, False) for r in rows]
 
     def due(self, *, hub_url: str, now: float | None = None) -> list[str]:
         """Ids of pending sessions for ``hub_url`` whose backoff has passed, oldest first."""
         with self._connect() as db:
-            rows = db.execute("SELECT session_id FROM outbox WHERE status='pending' AND "
-                              "hub_url=? AND next_attempt_at<=? ORDER BY created_at",
-                              (hub_url, time.time() if now is None else now)).fetchall()
+            rows = db.execute(
+                "SELECT session_id FROM outbox WHERE status='pending' AND "
+                "hub_url=? AND next_attempt_at<=? ORDER BY created_at",
+                (hub_url, time.time() if now is None else now),
+            ).fetchall()
         return [r["session_id"] for r in rows]
 
     def next_attempt_at(self, *, hub_url: str) -> float | None:
         """When the earliest pending session becomes due (epoch seconds), or None."""
         with self._connect() as db:
-            row = db.execute("SELECT MIN(next_attempt_at) FROM outbox WHERE status='pending' "
-                             "AND hub_url=?", (hub_url,)).fetchone()
+            row = db.execute(
+                "SELECT MIN(next_attempt_at) FROM outbox WHERE status='pending' AND hub_url=?", (hub_url,)
+            ).fetchone()
         return None if row[0] is None else float(row[0])
 
     def counts(self) -> dict[str, int]:

@@ -63,8 +63,10 @@ def install_package(data: bytes, expected_sha256: str, cache_root: Path) -> Game
     expected = _check_sha(expected_sha256)
     actual = hashlib.sha256(data).hexdigest()
     if actual != expected:
-        raise PackageTampered(f"the downloaded game hashes to {actual[:12]}..., not the approved "
-                              f"{expected[:12]}...: refusing to run it")
+        raise PackageTampered(
+            f"the downloaded game hashes to {actual[:12]}..., not the approved "
+            f"{expected[:12]}...: refusing to run it"
+        )
     cache_root.mkdir(parents=True, exist_ok=True)
     target = cache_root / expected
     tmp = Path(tempfile.mkdtemp(prefix=f".{expected[:12]}-", dir=cache_root))
@@ -80,8 +82,10 @@ def install_package(data: bytes, expected_sha256: str, cache_root: Path) -> Game
         shutil.rmtree(tmp, ignore_errors=True)
     package = cached_package(expected, cache_root)
     if package is None:
-        raise PackageTampered(f"the unpacked game {expected[:12]} does not hash to its archive "
-                              "(not a canonical archive?): refusing to run it")
+        raise PackageTampered(
+            f"the unpacked game {expected[:12]} does not hash to its archive "
+            "(not a canonical archive?): refusing to run it"
+        )
     return package
 
 
@@ -106,8 +110,7 @@ def discard_cached(sha256: str, cache_root: Path) -> None:
     shutil.rmtree(cache_root / _check_sha(sha256), ignore_errors=True)
 
 
-def cached_package(sha256: str, cache_root: Path, *,
-                   state: str | None = None) -> GamePackage | None:
+def cached_package(sha256: str, cache_root: Path, *, state: str | None = None) -> GamePackage | None:
     """The cached game of ``sha256`` if its files still hash to it, else None (and the bad
     copy is removed). ``state`` is what :func:`inspect_cache` just returned for it, if the
     caller already hashed the cache (so it is not hashed twice)."""
@@ -127,9 +130,16 @@ def cached_package(sha256: str, cache_root: Path, *,
     return GamePackage(sha256, folder, manifest.entrypoint, manifest.name)
 
 
-def fetch_package(hub_url: str, token: str, key: str, expected_sha256: str, *,
-                  cache_root: Path, http: requests.Session | None = None,
-                  cache_state: str | None = None) -> GamePackage:
+def fetch_package(
+    hub_url: str,
+    token: str,
+    key: str,
+    expected_sha256: str,
+    *,
+    cache_root: Path,
+    http: requests.Session | None = None,
+    cache_state: str | None = None,
+) -> GamePackage:
     """The verified game ``key`` (from the cache under ``cache_root`` when it is intact, else
     downloaded). ``cache_state``: :func:`inspect_cache`'s answer if the caller already has it."""
     found = cached_package(expected_sha256, cache_root, state=cache_state)
@@ -138,20 +148,22 @@ def fetch_package(hub_url: str, token: str, key: str, expected_sha256: str, *,
     url = f"{hub_url.rstrip('/')}{API_PREFIX}/activities/{key}/package"
     http = http or requests.Session()
     try:
-        response = http.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT,
-                            stream=True)
+        response = http.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT, stream=True)
     except requests.RequestException as exc:
         reason = "timed out" if isinstance(exc, requests.Timeout) else type(exc).__name__
         raise PackageError(f"cannot reach the hub to download {key!r}: {reason}") from None
     with response:
         if response.status_code != 200:
-            raise PackageError(f"the hub did not send game {key!r}: HTTP {response.status_code} "
-                               f"{_error_message(response)}")
+            raise PackageError(
+                f"the hub did not send game {key!r}: HTTP {response.status_code} {_error_message(response)}"
+            )
         served = response.headers.get("X-Code-Sha256", "").strip().lower()
         if served and served != _check_sha(expected_sha256):
-            raise PackageTampered(f"the hub now serves version {served[:12]}... of game {key!r}, "
-                                  f"not the approved {expected_sha256[:12]}... your plan names: "
-                                  "refusing to run it (fetch today's plan again)")
+            raise PackageTampered(
+                f"the hub now serves version {served[:12]}... of game {key!r}, "
+                f"not the approved {expected_sha256[:12]}... your plan names: "
+                "refusing to run it (fetch today's plan again)"
+            )
         data = bytearray()
         for chunk in response.iter_content(65536):
             data += chunk

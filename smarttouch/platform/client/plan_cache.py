@@ -29,15 +29,13 @@ class PlanCache:
         self.path = Path(path)
 
     def save(self, hub_url: str, plan: dict[str, Any]) -> None:
-        atomic_write_json(self.path, {"hub_url": hub_url, "fetched_at": time.time(),
-                                      "plan": plan})
+        atomic_write_json(self.path, {"hub_url": hub_url, "fetched_at": time.time(), "plan": plan})
 
     def load(self, hub_url: str) -> CachedPlan | None:
         """The cached plan of ``hub_url``, or None (missing, damaged or another hub's)."""
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
-            cached = CachedPlan(str(data["hub_url"]), float(data["fetched_at"]),
-                                dict(data["plan"]))
+            cached = CachedPlan(str(data["hub_url"]), float(data["fetched_at"]), dict(data["plan"]))
         except (FileNotFoundError, ValueError, KeyError, TypeError):
             return None
         return cached if cached.hub_url == hub_url else None

@@ -102,17 +102,21 @@ class ClientStore:
             if mode & 0o077:
                 os.chmod(path, 0o600)
             data = json.loads(path.read_text(encoding="utf-8"))
-            return HubLink(hub_url=str(data["hub_url"]), token=str(data["token"]),
-                           device_id=int(data["device_id"]),
-                           patient_code=str(data.get("patient_code", "")),
-                           paired_at=str(data.get("paired_at", "")))
+            return HubLink(
+                hub_url=str(data["hub_url"]),
+                token=str(data["token"]),
+                device_id=int(data["device_id"]),
+                patient_code=str(data.get("patient_code", "")),
+                paired_at=str(data.get("paired_at", "")),
+            )
         except FileNotFoundError:
-            raise NotPaired("this computer is not paired with a hub yet: run "
-                            "smarttouch pair --hub URL CODE with the code from your "
-                            "therapist") from None
+            raise NotPaired(
+                "this computer is not paired with a hub yet: run "
+                "smarttouch pair --hub URL CODE with the code from your "
+                "therapist"
+            ) from None
         except (ValueError, KeyError, TypeError) as exc:
-            raise NotPaired(f"{path} is damaged ({exc}): pair again with smarttouch pair") \
-                from None
+            raise NotPaired(f"{path} is damaged ({exc}): pair again with smarttouch pair") from None
 
     # ------------------------------------------------------------------ preferences
     def prefs(self) -> dict[str, Any]:

@@ -48,8 +48,9 @@ class FlushReport:
 class Uploader:
     """Sends the due sessions of ``outbox`` to ``client``'s hub, one at a time, oldest first."""
 
-    def __init__(self, outbox: Outbox, client: HubClient,
-                 on_sent: Callable[[str, dict], None] | None = None) -> None:
+    def __init__(
+        self, outbox: Outbox, client: HubClient, on_sent: Callable[[str, dict], None] | None = None
+    ) -> None:
         self.outbox = outbox
         self.client = client
         self.on_sent = on_sent
@@ -79,8 +80,7 @@ class Uploader:
                     report.failed[session_id] = exc.message
                     break
                 self.outbox.mark_sent(session_id, receipt)
-                (report.sent if receipt.get("created", True) else report.already_there).append(
-                    session_id)
+                (report.sent if receipt.get("created", True) else report.already_there).append(session_id)
                 if self.on_sent is not None:
                     self.on_sent(session_id, receipt)
         return report
@@ -137,14 +137,13 @@ class BackgroundUploader:
         while not self._stop.is_set():
             try:
                 self.last_report = self.uploader.flush()
-            except Exception:  # noqa: BLE001 - the thread must survive a bad row or disk
+            except Exception:
                 log.exception("outbox upload pass failed")
             with self._idle:
                 self._busy = False
                 self._idle.notify_all()
             nxt = self.uploader.outbox.next_attempt_at(hub_url=self.uploader.client.hub_url)
-            wait = self.idle_check_s if nxt is None else min(max(nxt - time.time(), 0.05),
-                                                             self.idle_check_s)
+            wait = self.idle_check_s if nxt is None else min(max(nxt - time.time(), 0.05), self.idle_check_s)
             self._wake.wait(wait)
             self._wake.clear()
             with self._idle:

@@ -13,9 +13,11 @@ class ArchiveForm(FlaskForm):
 
 
 class ConsentForm(FlaskForm):
-    evidence = TextAreaField(_l("How was consent given?"),
-                             validators=[DataRequired(), Length(max=500)],
-                             description=_l("For example: signed form number and date."))
+    evidence = TextAreaField(
+        _l("How was consent given?"),
+        validators=[DataRequired(), Length(max=500)],
+        description=_l("For example: signed form number and date."),
+    )
     submit = SubmitField(_l("Record consent"))
 
 
@@ -28,8 +30,8 @@ class DonateForm(FlaskForm):
 
 
 class EraseForm(FlaskForm):
-    confirm_code = StringField(_l("Type the patient's code to confirm"),
-                               validators=[DataRequired(), Length(max=32)])
-    understood = BooleanField(_l("I understand that this cannot be undone"),
-                              validators=[DataRequired()])
+    confirm_code = StringField(
+        _l("Type the patient's code to confirm"), validators=[DataRequired(), Length(max=32)]
+    )
+    understood = BooleanField(_l("I understand that this cannot be undone"), validators=[DataRequired()])
     submit = SubmitField(_l("Erase the patient for good"))

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import tempfile
 
-from flask import (current_app, flash, redirect, render_template, request, send_file,
-                   url_for)
+from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlmodel import col, select
@@ -29,10 +28,17 @@ def _send_archive(patient: Patient):
     """Build the archive into a spooled temporary file and send it as a download."""
     out = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)
     data_rights.write_archive(
-        get_session(), patient=patient, actor=signed_in_user(), store=get_blobstore(), out=out,
-        today=local_today(), tz=hub_tz(),
-        base=current_app.config.get("FHIR_BASE_URL") or DEFAULT_BASE, via="web",
-        ip=request.remote_addr)
+        get_session(),
+        patient=patient,
+        actor=signed_in_user(),
+        store=get_blobstore(),
+        out=out,
+        today=local_today(),
+        tz=hub_tz(),
+        base=current_app.config.get("FHIR_BASE_URL") or DEFAULT_BASE,
+        via="web",
+        ip=request.remote_addr,
+    )
     out.seek(0)
     name = f"smarttouch-{patient.code}-{local_today().isoformat()}.zip"
     return send_file(out, mimetype="application/zip", as_attachment=True, download_name=name)
@@ -56,8 +62,9 @@ def mine():
     db = get_session()
     patient = patients.patient_of_user(db, user=signed_in_user())
     consent = donation.active_consent(db, patient=patient) if patient else None
-    return render_template("datarights/mine.html", patient=patient, consent=consent,
-                           archive_form=ArchiveForm())
+    return render_template(
+        "datarights/mine.html", patient=patient, consent=consent, archive_form=ArchiveForm()
+    )
 
 
 @bp.post("/me/archive")
@@ -81,12 +88,17 @@ def patient_page(patient_id: int):
     user = signed_in_user()
     own = user.role == Role.therapist and patient.therapist_id == user.id
     return render_template(
-        "datarights/patient.html", patient=patient, own=own,
+        "datarights/patient.html",
+        patient=patient,
+        own=own,
         consent=donation.active_consent(db, patient=patient),
         donated=donation.donated_count(db, patient=patient),
         donatable=len(donation.donatable_sessions(db, patient=patient)),
-        archive_form=ArchiveForm(), consent_form=ConsentForm(),
-        withdraw_form=WithdrawConsentForm(), donate_form=DonateForm())
+        archive_form=ArchiveForm(),
+        consent_form=ConsentForm(),
+        withdraw_form=WithdrawConsentForm(),
+        donate_form=DonateForm(),
+    )
 
 
 @bp.post("/patients/<int:patient_id>/archive")
@@ -105,8 +117,13 @@ def record_consent(patient_id: int):
     form = ConsentForm()
     if form.validate_on_submit():
         try:
-            donation.record_consent(get_session(), patient=patient, therapist=signed_in_user(),
-                                    evidence=form.evidence.data or "", ip=request.remote_addr)
+            donation.record_consent(
+                get_session(),
+                patient=patient,
+                therapist=signed_in_user(),
+                evidence=form.evidence.data or "",
+                ip=request.remote_addr,
+            )
         except (Invalid, Conflict) as exc:
             flash(exc.message, "error")
         else:
@@ -122,13 +139,13 @@ def withdraw_consent(patient_id: int):
     patient = _patient(patient_id)
     if WithdrawConsentForm().validate_on_submit():
         try:
-            donation.withdraw_consent(get_session(), patient=patient, therapist=signed_in_user(),
-                                      ip=request.remote_addr)
+            donation.withdraw_consent(
+                get_session(), patient=patient, therapist=signed_in_user(), ip=request.remote_addr
+            )
         except Invalid as exc:
             flash(exc.message, "error")
         else:
-            flash(_("Consent withdrawn: no new dataset will include this patient's sessions."),
-                  "success")
+            flash(_("Consent withdrawn: no new dataset will include this patient's sessions."), "success")
     return redirect(url_for("datarights.patient_page", patient_id=patient.id))
 
 
@@ -138,8 +155,9 @@ def donate(patient_id: int):
     patient = _patient(patient_id)
     if DonateForm().validate_on_submit():
         try:
-            n = donation.donate_sessions(get_session(), patient=patient, therapist=signed_in_user(),
-                                         ip=request.remote_addr)
+            n = donation.donate_sessions(
+                get_session(), patient=patient, therapist=signed_in_user(), ip=request.remote_addr
+            )
         except Invalid as exc:
             flash(exc.message, "error")
         else:
@@ -157,19 +175,22 @@ def erase(patient_id: int):
     form = EraseForm()
     if form.validate_on_submit():
         try:
-            report = erasure.erase_patient(db, patient=patient, actor=signed_in_user(),
-                                           store=get_blobstore(),
-                                           confirm_code=form.confirm_code.data or "",
-                                           ip=request.remote_addr)
+            report = erasure.erase_patient(
+                db,
+                patient=patient,
+                actor=signed_in_user(),
+                store=get_blobstore(),
+                confirm_code=form.confirm_code.data or "",
+                ip=request.remote_addr,
+            )
         except Invalid:
-            form.confirm_code.errors = [*form.confirm_code.errors,
-                                        _("The code does not match this patient.")]
+            form.confirm_code.errors = [*form.confirm_code.errors, _("The code does not match this patient.")]
         except Conflict as exc:
             flash(exc.message, "error")
         else:
-            flash(_("The patient has been erased (reference %(ref)s).", ref=report.reference),
-                  "success")
+            flash(_("The patient has been erased (reference %(ref)s).", ref=report.reference), "success")
             return redirect(url_for("datarights.index"))
     status = 400 if form.errors else 200
-    return render_template("datarights/erase.html", patient=patient, form=form,
-                           preview=erasure.preview(db, patient=patient)), status
+    return render_template(
+        "datarights/erase.html", patient=patient, form=form, preview=erasure.preview(db, patient=patient)
+    ), status

@@ -32,5 +32,10 @@ def index():
 def detail(slug: str):
     """A published challenge (open, upcoming or closed); drafts are not found."""
     row = get_published_challenge(get_session(), slug=slug)
-    return render_template("developer/detail.html", c=row, is_open=row.is_open(utcnow()),
-                           description=render_markdown(row.description_md), now=utcnow())
+    return render_template(
+        "developer/detail.html",
+        c=row,
+        is_open=row.is_open(utcnow()),
+        description=render_markdown(row.description_md),
+        now=utcnow(),
+    )

@@ -35,6 +35,5 @@ class _NoRawHtml(Extension):
 
 def render(text: str) -> Markup:
     """``text`` (Markdown) as safe HTML."""
-    md = markdown.Markdown(extensions=[_NoRawHtml(), "tables", "sane_lists"],
-                           output_format="html")
+    md = markdown.Markdown(extensions=[_NoRawHtml(), "tables", "sane_lists"], output_format="html")
     return Markup(md.convert(text or ""))

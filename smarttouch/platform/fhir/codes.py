@@ -104,32 +104,41 @@ _ROM_SNOMED = (SNOMED, "364564000", "Range of joint movement (observable entity)
 _DURATION_LOINC = (LOINC, "55411-3", "Exercise duration")
 
 #: Session metrics exported as Observations, by SmartTouch code (the registry).
-METRICS: dict[str, MetricCode] = {m.key: m for m in (
-    MetricCode("reps", "reps", "Repetitions completed", REPETITIONS, integer=True,
-               per_movement=True),
-    MetricCode("rom-max", "rom_deg", "Range of motion, largest repetition", DEGREES,
-               standard=(_ROM_SNOMED,), per_movement=True),
-    MetricCode("rom-mean", "rom_deg_mean", "Range of motion, mean of repetitions", DEGREES,
-               per_movement=True),
-    MetricCode("peak-angular-speed", "peak_speed_dps", "Peak angular speed",
-               DEGREES_PER_SECOND),
-    MetricCode("sparc", "sparc", "Movement smoothness, SPARC (closer to 0 is smoother)",
-               DIMENSIONLESS),
-    MetricCode("ldlj", "ldlj", "Movement smoothness, log dimensionless jerk", DIMENSIONLESS),
-    MetricCode("tremor-power-ratio", "tremor_power_ratio",
-               "Tremor power ratio, 3-7 Hz band over total movement power", DIMENSIONLESS),
-    MetricCode("tremor-frequency", "tremor_freq_hz", "Tremor peak frequency", HERTZ),
-    MetricCode("tremor-amplitude", "tremor_amplitude_deg",
-               "Tremor amplitude (equivalent sinusoid)", DEGREES),
-    MetricCode("duration", "duration_s", "Exercise duration", SECONDS,
-               standard=(_DURATION_LOINC,)),
-    MetricCode("active-time", "active_time_s", "Time spent moving", SECONDS),
-)}
+METRICS: dict[str, MetricCode] = {
+    m.key: m
+    for m in (
+        MetricCode("reps", "reps", "Repetitions completed", REPETITIONS, integer=True, per_movement=True),
+        MetricCode(
+            "rom-max",
+            "rom_deg",
+            "Range of motion, largest repetition",
+            DEGREES,
+            standard=(_ROM_SNOMED,),
+            per_movement=True,
+        ),
+        MetricCode(
+            "rom-mean", "rom_deg_mean", "Range of motion, mean of repetitions", DEGREES, per_movement=True
+        ),
+        MetricCode("peak-angular-speed", "peak_speed_dps", "Peak angular speed", DEGREES_PER_SECOND),
+        MetricCode("sparc", "sparc", "Movement smoothness, SPARC (closer to 0 is smoother)", DIMENSIONLESS),
+        MetricCode("ldlj", "ldlj", "Movement smoothness, log dimensionless jerk", DIMENSIONLESS),
+        MetricCode(
+            "tremor-power-ratio",
+            "tremor_power_ratio",
+            "Tremor power ratio, 3-7 Hz band over total movement power",
+            DIMENSIONLESS,
+        ),
+        MetricCode("tremor-frequency", "tremor_freq_hz", "Tremor peak frequency", HERTZ),
+        MetricCode(
+            "tremor-amplitude", "tremor_amplitude_deg", "Tremor amplitude (equivalent sinusoid)", DEGREES
+        ),
+        MetricCode("duration", "duration_s", "Exercise duration", SECONDS, standard=(_DURATION_LOINC,)),
+        MetricCode("active-time", "active_time_s", "Time spent moving", SECONDS),
+    )
+}
 
-THERAPY_CATEGORY = {"coding": [{"system": OBSERVATION_CATEGORY, "code": "therapy",
-                                "display": "Therapy"}]}
-PSEUDONYMISED_LABEL = {"system": V3_OBSERVATION_VALUE, "code": "PSEUDED",
-                       "display": "pseudonymized"}
+THERAPY_CATEGORY = {"coding": [{"system": OBSERVATION_CATEGORY, "code": "therapy", "display": "Therapy"}]}
+PSEUDONYMISED_LABEL = {"system": V3_OBSERVATION_VALUE, "code": "PSEUDED", "display": "pseudonymized"}
 
 
 def quantity(value: float, unit: Unit) -> dict[str, Any]:

@@ -21,8 +21,16 @@ from typing import Any
 from fhir.resources.R4B.bundle import Bundle
 
 from ..models import Activity, Assignment, Device, ExerciseSession, Patient, SessionMetrics
-from .codes import (METRICS, PSEUDONYMISED_LABEL, THERAPY_CATEGORY, DEGREES, REPETITIONS,
-                    MetricCode, Systems, quantity)
+from .codes import (
+    DEGREES,
+    METRICS,
+    PSEUDONYMISED_LABEL,
+    REPETITIONS,
+    THERAPY_CATEGORY,
+    MetricCode,
+    Systems,
+    quantity,
+)
 
 CONDITION_TEXT = {
     "post_stroke": "post-stroke hemiparesis",
@@ -91,8 +99,12 @@ def assignment_state(a: Assignment, today: date) -> str:
     return "in-progress"
 
 
-_GOAL_STATUS = {"scheduled": "planned", "in-progress": "active", "completed": "completed",
-                "stopped": "cancelled"}
+_GOAL_STATUS = {
+    "scheduled": "planned",
+    "in-progress": "active",
+    "completed": "completed",
+    "stopped": "cancelled",
+}
 
 
 def _movement_text(movement: str | None) -> str:
@@ -102,9 +114,15 @@ def _movement_text(movement: str | None) -> str:
 def _patient(data: ExportData, ids: _Ids, systems: Systems) -> dict[str, Any]:
     p = data.patient
     resource: dict[str, Any] = {
-        "resourceType": "Patient", "id": ids.id("patient", p.id),
-        "identifier": [{"use": "secondary" if data.identified else "usual",
-                        "system": systems.patient_code, "value": p.code}],
+        "resourceType": "Patient",
+        "id": ids.id("patient", p.id),
+        "identifier": [
+            {
+                "use": "secondary" if data.identified else "usual",
+                "system": systems.patient_code,
+                "value": p.code,
+            }
+        ],
         "active": True,
     }
     if data.identified:
@@ -121,24 +139,30 @@ def _goal(a: Assignment, data: ExportData, ids: _Ids, systems: Systems) -> dict[
     reps = METRICS["reps"]
     rom_target: dict[str, Any] = {
         "measure": {"coding": rom.codings(systems), "text": f"Range of motion, {movement}"},
-        "detailQuantity": quantity(float(a.target_rom_deg), DEGREES)}
+        "detailQuantity": quantity(float(a.target_rom_deg), DEGREES),
+    }
     if a.end_date is not None:
         rom_target["dueDate"] = a.end_date.isoformat()
-    reps_target = {"measure": {"coding": reps.codings(systems), "text": "Repetitions per set"},
-                   "detailQuantity": quantity(a.reps, REPETITIONS)}
+    reps_target = {
+        "measure": {"coding": reps.codings(systems), "text": "Repetitions per set"},
+        "detailQuantity": quantity(a.reps, REPETITIONS),
+    }
     return {
-        "resourceType": "Goal", "id": ids.id("goal", a.id),
+        "resourceType": "Goal",
+        "id": ids.id("goal", a.id),
         "lifecycleStatus": _GOAL_STATUS[assignment_state(a, data.today)],
-        "description": {"text": f"{movement.capitalize()} to {a.target_rom_deg:g} deg, "
-                                f"{a.sets} x {a.reps} repetitions"},
+        "description": {
+            "text": f"{movement.capitalize()} to {a.target_rom_deg:g} deg, {a.sets} x {a.reps} repetitions"
+        },
         "subject": ids.ref("patient", data.patient.id),
         "startDate": a.start_date.isoformat(),
         "target": [rom_target, reps_target],
     }
 
 
-def _careplan(data: ExportData, ids: _Ids, systems: Systems,
-              outcomes: dict[int, list[dict[str, str]]]) -> dict[str, Any]:
+def _careplan(
+    data: ExportData, ids: _Ids, systems: Systems, outcomes: dict[int, list[dict[str, str]]]
+) -> dict[str, Any]:
     p = data.patient
     states = [assignment_state(a, data.today) for a, _ in data.assignments]
     active = any(s in ("in-progress", "scheduled") for s in states)
@@ -150,35 +174,54 @@ def _careplan(data: ExportData, ids: _Ids, systems: Systems,
     activities = []
     for (a, activity), state in zip(data.assignments, states):
         detail: dict[str, Any] = {
-            "code": {"coding": [{"system": systems.activity, "code": activity.key,
-                                 "display": activity.title}], "text": activity.title},
+            "code": {
+                "coding": [{"system": systems.activity, "code": activity.key, "display": activity.title}],
+                "text": activity.title,
+            },
             "goal": [ids.ref("goal", a.id)],
             "status": state,
-            "scheduledTiming": {"repeat": {
-                "boundsPeriod": {"start": a.start_date.isoformat(),
-                                 **({"end": a.end_date.isoformat()} if a.end_date else {})},
-                "frequency": a.sessions_per_week, "period": 1, "periodUnit": "wk"}},
-            "description": (f"{a.sets} x {a.reps} repetitions of {_movement_text(a.movement)} "
-                            f"to {a.target_rom_deg:g} deg"
-                            + (f" (never above {a.max_rom_deg:g} deg)" if a.max_rom_deg else "")
-                            + f", difficulty {a.difficulty}/5"),
+            "scheduledTiming": {
+                "repeat": {
+                    "boundsPeriod": {
+                        "start": a.start_date.isoformat(),
+                        **({"end": a.end_date.isoformat()} if a.end_date else {}),
+                    },
+                    "frequency": a.sessions_per_week,
+                    "period": 1,
+                    "periodUnit": "wk",
+                }
+            },
+            "description": (
+                f"{a.sets} x {a.reps} repetitions of {_movement_text(a.movement)} "
+                f"to {a.target_rom_deg:g} deg"
+                + (f" (never above {a.max_rom_deg:g} deg)" if a.max_rom_deg else "")
+                + f", difficulty {a.difficulty}/5"
+            ),
         }
         entry: dict[str, Any] = {"detail": detail}
         if outcomes.get(a.id):
             entry["outcomeReference"] = outcomes[a.id]
         activities.append(entry)
     resource: dict[str, Any] = {
-        "resourceType": "CarePlan", "id": ids.id("careplan", p.id),
-        "status": "active" if active else "completed", "intent": "plan",
+        "resourceType": "CarePlan",
+        "id": ids.id("careplan", p.id),
+        "status": "active" if active else "completed",
+        "intent": "plan",
         "title": "SmartTouch home rehabilitation plan",
-        "description": ("Motion-game exercises at home with a wearable sensor for "
-                        f"{CONDITION_TEXT.get(p.condition, p.condition)}"),
-        "subject": ids.ref("patient", p.id), "period": period,
+        "description": (
+            "Motion-game exercises at home with a wearable sensor for "
+            f"{CONDITION_TEXT.get(p.condition, p.condition)}"
+        ),
+        "subject": ids.ref("patient", p.id),
+        "period": period,
         "goal": [ids.ref("goal", a.id) for a, _ in data.assignments],
         "activity": activities,
     }
-    notes = [{"text": f"{activity.title}: {a.therapist_note}"}
-             for a, activity in data.assignments if a.therapist_note.strip()]
+    notes = [
+        {"text": f"{activity.title}: {a.therapist_note}"}
+        for a, activity in data.assignments
+        if a.therapist_note.strip()
+    ]
     if data.identified and notes:
         resource["note"] = notes
     return resource
@@ -193,16 +236,21 @@ def _device_key(session: ExerciseSession, data: ExportData) -> tuple[str, ...] |
     return None
 
 
-def _device(key: tuple[str, ...], data: ExportData, ids: _Ids,
-            systems: Systems) -> dict[str, Any]:
-    resource: dict[str, Any] = {"resourceType": "Device", "id": ids.id(*key),
-                                "patient": ids.ref("patient", data.patient.id)}
+def _device(key: tuple[str, ...], data: ExportData, ids: _Ids, systems: Systems) -> dict[str, Any]:
+    resource: dict[str, Any] = {
+        "resourceType": "Device",
+        "id": ids.id(*key),
+        "patient": ids.ref("patient", data.patient.id),
+    }
     if key[0] == "sensor":
         profile, name = str(key[2]), str(key[3])
         resource |= {
-            "status": "active", "modelNumber": profile,
-            "type": {"coding": [{"system": systems.sensor_profile, "code": profile}],
-                     "text": "Wearable inertial measurement unit"},
+            "status": "active",
+            "modelNumber": profile,
+            "type": {
+                "coding": [{"system": systems.sensor_profile, "code": profile}],
+                "text": "Wearable inertial measurement unit",
+            },
         }
         if name:
             resource["deviceName"] = [{"name": name, "type": "user-friendly-name"}]
@@ -210,33 +258,49 @@ def _device(key: tuple[str, ...], data: ExportData, ids: _Ids,
     row = data.home_devices[int(key[1])]
     resource |= {
         "status": "inactive" if row.revoked_at is not None else "active",
-        "type": {"coding": [{"system": systems.device_kind, "code": "home-client"}],
-                 "text": "SmartTouch home client (runs the games, uploads recordings)"},
+        "type": {
+            "coding": [{"system": systems.device_kind, "code": "home-client"}],
+            "text": "SmartTouch home client (runs the games, uploads recordings)",
+        },
     }
     if data.identified and row.label:
         resource["deviceName"] = [{"name": row.label, "type": "user-friendly-name"}]
     return resource
 
 
-def _observation(metric: MetricCode, value: Any, session: ExerciseSession,
-                 metrics: SessionMetrics, movement: str | None, data: ExportData, ids: _Ids,
-                 systems: Systems, device_ref: dict[str, str] | None,
-                 careplan_ref: dict[str, str] | None) -> dict[str, Any]:
+def _observation(
+    metric: MetricCode,
+    value: Any,
+    session: ExerciseSession,
+    metrics: SessionMetrics,
+    movement: str | None,
+    data: ExportData,
+    ids: _Ids,
+    systems: Systems,
+    device_ref: dict[str, str] | None,
+    careplan_ref: dict[str, str] | None,
+) -> dict[str, Any]:
     text = metric.display
     if metric.per_movement:
         text = f"{metric.display} ({_movement_text(movement)})"
     resource: dict[str, Any] = {
-        "resourceType": "Observation", "id": ids.id("observation", session.id, metric.key),
-        "status": "final", "category": [THERAPY_CATEGORY],
+        "resourceType": "Observation",
+        "id": ids.id("observation", session.id, metric.key),
+        "status": "final",
+        "category": [THERAPY_CATEGORY],
         "code": {"coding": metric.codings(systems), "text": text},
         "subject": ids.ref("patient", data.patient.id),
         "issued": _instant(metrics.computed_at),
-        "method": {"coding": [{"system": systems.analyzer, "code": metrics.analyzer}],
-                   "text": "Computed by the hub from the wearable's raw recording"},
+        "method": {
+            "coding": [{"system": systems.analyzer, "code": metrics.analyzer}],
+            "text": "Computed by the hub from the wearable's raw recording",
+        },
     }
     if session.ended_at is not None and session.ended_at >= session.started_at:
-        resource["effectivePeriod"] = {"start": _instant(session.started_at),
-                                       "end": _instant(session.ended_at)}
+        resource["effectivePeriod"] = {
+            "start": _instant(session.started_at),
+            "end": _instant(session.ended_at),
+        }
     else:
         resource["effectiveDateTime"] = _instant(session.started_at)
     if metric.integer:
@@ -250,8 +314,7 @@ def _observation(metric: MetricCode, value: Any, session: ExerciseSession,
     return resource
 
 
-def build_bundle(data: ExportData, systems: Systems, *, now: datetime,
-                 export_id: str) -> Bundle:
+def build_bundle(data: ExportData, systems: Systems, *, now: datetime, export_id: str) -> Bundle:
     """The validated collection Bundle for ``data`` (see the module docstring)."""
     ids = _Ids(systems)
     p = data.patient
@@ -274,12 +337,12 @@ def build_bundle(data: ExportData, systems: Systems, *, now: datetime,
             value = getattr(metrics, metric.attribute, None)
             if value is None:
                 continue
-            obs = _observation(metric, value, session, metrics, movement, data, ids, systems,
-                               device_ref, careplan_ref)
+            obs = _observation(
+                metric, value, session, metrics, movement, data, ids, systems, device_ref, careplan_ref
+            )
             observations.append(obs)
             if session.assignment_id in assignment_ids:
-                outcomes.setdefault(session.assignment_id, []).append(
-                    {"reference": f"urn:uuid:{obs['id']}"})
+                outcomes.setdefault(session.assignment_id, []).append({"reference": f"urn:uuid:{obs['id']}"})
     entries.append(_patient(data, ids, systems))
     if data.assignments:
         entries.append(_careplan(data, ids, systems, outcomes))
@@ -287,7 +350,9 @@ def build_bundle(data: ExportData, systems: Systems, *, now: datetime,
     entries.extend(_device(k, data, ids, systems) for k in device_keys)
     entries.extend(observations)
     bundle: dict[str, Any] = {
-        "resourceType": "Bundle", "type": "collection", "timestamp": _instant(now),
+        "resourceType": "Bundle",
+        "type": "collection",
+        "timestamp": _instant(now),
         "identifier": {"system": systems.export_id, "value": export_id},
         "entry": [{"fullUrl": f"urn:uuid:{r['id']}", "resource": r} for r in entries],
     }

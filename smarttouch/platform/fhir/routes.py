@@ -19,8 +19,14 @@ from ..services.errors import Invalid, ServiceError
 from . import bp
 from .codes import DEFAULT_BASE
 
-_ISSUE_CODES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found",
-                405: "not-supported", 409: "conflict"}
+_ISSUE_CODES = {
+    400: "invalid",
+    401: "login",
+    403: "forbidden",
+    404: "not-found",
+    405: "not-supported",
+    409: "conflict",
+}
 
 
 def _fhir_response(body: str, status: int = 200) -> Response:
@@ -30,10 +36,14 @@ def _fhir_response(body: str, status: int = 200) -> Response:
 def _outcome(status: int, message: str) -> Response:
     from fhir.resources.R4B.operationoutcome import OperationOutcome
 
-    outcome = OperationOutcome.model_validate({
-        "resourceType": "OperationOutcome",
-        "issue": [{"severity": "error", "code": _ISSUE_CODES.get(status, "exception"),
-                   "diagnostics": message}]})
+    outcome = OperationOutcome.model_validate(
+        {
+            "resourceType": "OperationOutcome",
+            "issue": [
+                {"severity": "error", "code": _ISSUE_CODES.get(status, "exception"), "diagnostics": message}
+            ],
+        }
+    )
     response = _fhir_response(outcome.model_dump_json(exclude_none=True), status)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Cookie realm="SmartTouch hub login"'
@@ -87,13 +97,21 @@ def everything(patient_id: int) -> Response:
     user = signed_in_user()
     patient = patients.get_patient_for(db, user=user, patient_id=patient_id)
     bundle = fhir_export.export_bundle(
-        db, patient=patient, actor=user, store=get_blobstore(), today=local_today(),
-        identified=_flag_arg("identified"), start=_date_arg("start"), end=_date_arg("end"),
-        tz=hub_tz(), base=_base(), via="api",
-        ip=request.remote_addr)
+        db,
+        patient=patient,
+        actor=user,
+        store=get_blobstore(),
+        today=local_today(),
+        identified=_flag_arg("identified"),
+        start=_date_arg("start"),
+        end=_date_arg("end"),
+        tz=hub_tz(),
+        base=_base(),
+        via="api",
+        ip=request.remote_addr,
+    )
     response = _fhir_response(fhir_export.bundle_json(bundle, indent=None))
-    response.headers["Content-Disposition"] = (
-        f'inline; filename="{patient.code}-fhir.json"')
+    response.headers["Content-Disposition"] = f'inline; filename="{patient.code}-fhir.json"'
     return response
 
 
@@ -103,16 +121,33 @@ def metadata() -> Response:
     from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 
     statement: dict[str, Any] = {
-        "resourceType": "CapabilityStatement", "status": "active",
-        "date": utcnow().date().isoformat(), "kind": "instance", "fhirVersion": "4.3.0",
-        "format": ["json"], "software": {"name": "SmartTouch hub"},
-        "implementation": {"description": "SmartTouch home-rehabilitation export",
-                           "url": url_for("fhir.metadata", _external=True).removesuffix("/metadata")},
-        "rest": [{"mode": "server", "resource": [{
-            "type": "Patient",
-            "operation": [{"name": "everything",
-                           "definition": "http://hl7.org/fhir/OperationDefinition/"
-                                         "Patient-everything"}]}]}],
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": utcnow().date().isoformat(),
+        "kind": "instance",
+        "fhirVersion": "4.3.0",
+        "format": ["json"],
+        "software": {"name": "SmartTouch hub"},
+        "implementation": {
+            "description": "SmartTouch home-rehabilitation export",
+            "url": url_for("fhir.metadata", _external=True).removesuffix("/metadata"),
+        },
+        "rest": [
+            {
+                "mode": "server",
+                "resource": [
+                    {
+                        "type": "Patient",
+                        "operation": [
+                            {
+                                "name": "everything",
+                                "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything",
+                            }
+                        ],
+                    }
+                ],
+            }
+        ],
     }
     body = CapabilityStatement.model_validate(statement).model_dump_json(exclude_none=True)
     return _fhir_response(body)

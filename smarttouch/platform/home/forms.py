@@ -12,7 +12,6 @@ from ..i18n import LANGUAGES
 
 
 class LanguageForm(FlaskForm):
-    language = SelectField(_l("Language"), choices=choices(LANGUAGES.items()),
-                           validators=[DataRequired()])
+    language = SelectField(_l("Language"), choices=choices(LANGUAGES.items()), validators=[DataRequired()])
     next = HiddenField()
     submit = SubmitField(_l("Change language"))

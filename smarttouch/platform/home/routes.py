@@ -43,8 +43,7 @@ def set_language():
     if form.validate_on_submit() and form.language.data in LANGUAGES:
         session["locale"] = form.language.data
         if current_user.is_authenticated:
-            users.set_locale(get_session(), user=signed_in_user(),
-                             locale=form.language.data)
+            users.set_locale(get_session(), user=signed_in_user(), locale=form.language.data)
     return redirect(safe_next(form.next.data) or url_for("home.index"))
 
 

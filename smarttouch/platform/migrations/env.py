@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from alembic import context
+from sqlmodel.sql.sqltypes import AutoString
 
 from smarttouch.platform import models
 from smarttouch.platform.db import make_engine
-from sqlmodel.sql.sqltypes import AutoString
 
 config = context.config
 target_metadata = models.metadata
@@ -35,8 +35,12 @@ def _configure(connection: Any) -> None:
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=config.attributes["url"], target_metadata=target_metadata,
-                      literal_binds=True, render_item=render_item)
+    context.configure(
+        url=config.attributes["url"],
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_item=render_item,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -9,32 +9,71 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
-from .base import NAMING_CONVENTION, UTCDateTime, utcnow
-from .user import Role, User, UserCreate, UserPublic, normalise_email
-from .patient import Condition, Patient, PatientCreate, PatientPublic, Side
-from .device import Device, PairingCode
-from .challenge import (Challenge, ChallengeKind, Review, ReviewDecision, Score, Solution,
-                        Submission, SubmissionStatus)
 from .activity import Activity, Assignment, AssignmentCreate, AssignmentPublic, AssignmentUpdate
-from .session import ExerciseSession, SessionMetrics, SessionStatus
 from .alert import Alert
-from .audit import AuditEvent, AuditEventImmutable, LoginThrottle
-from .api_token import ApiToken
 from .analyzer import AnalyzerChoice, AnalyzerRun
+from .api_token import ApiToken
+from .audit import AuditEvent, AuditEventImmutable, LoginThrottle
+from .base import NAMING_CONVENTION, UTCDateTime, utcnow
+from .challenge import (
+    Challenge,
+    ChallengeKind,
+    Review,
+    ReviewDecision,
+    Score,
+    Solution,
+    Submission,
+    SubmissionStatus,
+)
+from .device import Device, PairingCode
+from .patient import Condition, Patient, PatientCreate, PatientPublic, Side
 from .privacy import AnonymisedAggregate, DonatedSession, ResearchConsent
+from .session import ExerciseSession, SessionMetrics, SessionStatus
+from .user import Role, User, UserCreate, UserPublic, normalise_email
 
 metadata = SQLModel.metadata
 
 __all__ = [
-    "NAMING_CONVENTION", "UTCDateTime", "utcnow", "metadata",
-    "Role", "User", "UserCreate", "UserPublic", "normalise_email",
-    "Condition", "Patient", "PatientCreate", "PatientPublic", "Side",
-    "Device", "PairingCode",
-    "Challenge", "ChallengeKind", "Review", "ReviewDecision", "Score", "Solution",
-    "Submission", "SubmissionStatus",
-    "Activity", "Assignment", "AssignmentCreate", "AssignmentPublic", "AssignmentUpdate",
-    "ExerciseSession", "SessionMetrics", "SessionStatus",
-    "Alert", "AuditEvent", "AuditEventImmutable", "LoginThrottle",
-    "ApiToken", "AnalyzerChoice", "AnalyzerRun",
-    "AnonymisedAggregate", "DonatedSession", "ResearchConsent",
+    "NAMING_CONVENTION",
+    "Activity",
+    "Alert",
+    "AnalyzerChoice",
+    "AnalyzerRun",
+    "AnonymisedAggregate",
+    "ApiToken",
+    "Assignment",
+    "AssignmentCreate",
+    "AssignmentPublic",
+    "AssignmentUpdate",
+    "AuditEvent",
+    "AuditEventImmutable",
+    "Challenge",
+    "ChallengeKind",
+    "Condition",
+    "Device",
+    "DonatedSession",
+    "ExerciseSession",
+    "LoginThrottle",
+    "PairingCode",
+    "Patient",
+    "PatientCreate",
+    "PatientPublic",
+    "ResearchConsent",
+    "Review",
+    "ReviewDecision",
+    "Role",
+    "Score",
+    "SessionMetrics",
+    "SessionStatus",
+    "Side",
+    "Solution",
+    "Submission",
+    "SubmissionStatus",
+    "UTCDateTime",
+    "User",
+    "UserCreate",
+    "UserPublic",
+    "metadata",
+    "normalise_email",
+    "utcnow",
 ]

@@ -15,15 +15,15 @@ class Activity(SQLModel, table=True):
     """Something a therapist can assign: a built-in game or an approved solution."""
 
     id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(max_length=64, unique=True, index=True,
-                     description="stable identifier, e.g. the game registry name")
+    key: str = Field(
+        max_length=64, unique=True, index=True, description="stable identifier, e.g. the game registry name"
+    )
     kind: str = Field(max_length=16, description="game or analyzer")
     title: str = Field(max_length=120)
     description: str = text_field()
     movements: list[str] = json_field(list)
     source: str = Field(default="builtin", max_length=16, description="builtin or solution")
-    submission_id: int | None = Field(default=None, foreign_key="submission.id",
-                                      ondelete="SET NULL")
+    submission_id: int | None = Field(default=None, foreign_key="submission.id", ondelete="SET NULL")
     code_sha256: str | None = sha256_field(nullable=True)
     is_active: bool = Field(default=True)
     created_at: datetime = created_field()
@@ -49,8 +49,9 @@ class AssignmentCreate(AssignmentBase):
     @model_validator(mode="after")
     def _coherent(self) -> AssignmentCreate:
         if self.max_rom_deg is not None and self.max_rom_deg < self.target_rom_deg:
-            raise ValueError(f"maximum ROM {self.max_rom_deg} deg is below the target "
-                             f"{self.target_rom_deg} deg")
+            raise ValueError(
+                f"maximum ROM {self.max_rom_deg} deg is below the target {self.target_rom_deg} deg"
+            )
         if self.end_date is not None and self.end_date < self.start_date:
             raise ValueError(f"end date {self.end_date} is before start date {self.start_date}")
         return self
@@ -76,15 +77,13 @@ class Assignment(AssignmentBase, table=True):
     patient_id: int = Field(foreign_key="patient.id", index=True, ondelete="CASCADE")
     activity_id: int = Field(foreign_key="activity.id", index=True, ondelete="RESTRICT")
     active: bool = Field(default=True)
-    created_by_id: int | None = Field(default=None, foreign_key="user_account.id",
-                                      ondelete="SET NULL")
+    created_by_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
     created_at: datetime = created_field()
     updated_at: datetime = created_field()
 
     def is_current(self, day: date) -> bool:
         """Active and within its period on ``day``."""
-        return (self.active and self.start_date <= day
-                and (self.end_date is None or day <= self.end_date))
+        return self.active and self.start_date <= day and (self.end_date is None or day <= self.end_date)
 
 
 class AssignmentPublic(AssignmentBase):

@@ -16,9 +16,7 @@ class Alert(SQLModel, table=True):
     kind: str = Field(max_length=32)
     message: str = text_field()
     details: dict[str, Any] = json_field()
-    session_id: int | None = Field(default=None, foreign_key="exercise_session.id",
-                                   ondelete="SET NULL")
+    session_id: int | None = Field(default=None, foreign_key="exercise_session.id", ondelete="SET NULL")
     created_at: datetime = created_field(index=True)
-    acknowledged_by_id: int | None = Field(default=None, foreign_key="user_account.id",
-                                           ondelete="SET NULL")
+    acknowledged_by_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
     acknowledged_at: datetime | None = time_field()

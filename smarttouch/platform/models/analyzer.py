@@ -23,8 +23,7 @@ class AnalyzerChoice(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     movement: str = Field(max_length=48, unique=True, index=True)
     submission_id: int = Field(foreign_key="submission.id", index=True, ondelete="CASCADE")
-    chosen_by_id: int | None = Field(default=None, foreign_key="user_account.id",
-                                     ondelete="SET NULL")
+    chosen_by_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
     chosen_at: datetime = created_field()
 
 

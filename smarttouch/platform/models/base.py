@@ -75,5 +75,6 @@ def text_field(default: str | None = "", *, nullable: bool = False) -> Any:
 
 def sha256_field(*, nullable: bool = False, index: bool = False, unique: bool = False) -> Any:
     """A lowercase hex SHA-256 digest (64 characters)."""
-    return Field(default=None if nullable else ..., max_length=64, nullable=nullable,
-                 index=index, unique=unique)
+    return Field(
+        default=None if nullable else ..., max_length=64, nullable=nullable, index=index, unique=unique
+    )

@@ -75,9 +75,13 @@ class Solution(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     challenge_id: int = Field(foreign_key="challenge.id", index=True, ondelete="CASCADE")
-    developer_id: int | None = Field(default=None, foreign_key="user_account.id", index=True,
-                                     ondelete="CASCADE",
-                                     description="None for the hub's reference (baseline) rows")
+    developer_id: int | None = Field(
+        default=None,
+        foreign_key="user_account.id",
+        index=True,
+        ondelete="CASCADE",
+        description="None for the hub's reference (baseline) rows",
+    )
     name: str = Field(max_length=120)
     kind: str = Field(max_length=16)
     created_at: datetime = created_field()
@@ -95,8 +99,7 @@ class Submission(SQLModel, table=True):
     status: str = Field(default=SubmissionStatus.queued, max_length=16, index=True)
     failure_reason: str | None = Field(default=None, max_length=64)
     log: str = text_field()
-    submitted_by_id: int | None = Field(default=None, foreign_key="user_account.id",
-                                        ondelete="SET NULL")
+    submitted_by_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
     created_at: datetime = created_field(index=True)
     started_at: datetime | None = time_field()
     finished_at: datetime | None = time_field()
@@ -129,8 +132,7 @@ class Review(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     submission_id: int = Field(foreign_key="submission.id", index=True, ondelete="CASCADE")
-    reviewer_id: int | None = Field(default=None, foreign_key="user_account.id",
-                                    ondelete="SET NULL")
+    reviewer_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
     decision: str = Field(max_length=24)
     code_sha256: str = sha256_field()
     note: str = text_field()

@@ -17,8 +17,7 @@ class Device(SQLModel, table=True):
     label: str = Field(default="", max_length=120)
     token_hash: str = sha256_field(unique=True, index=True)
     token_prefix: str = Field(max_length=12, description="first characters, to recognise it")
-    created_by_id: int | None = Field(default=None, foreign_key="user_account.id",
-                                      ondelete="SET NULL")
+    created_by_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
     created_at: datetime = created_field()
     last_seen_at: datetime | None = time_field()
     revoked_at: datetime | None = time_field()
@@ -36,8 +35,7 @@ class PairingCode(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id", index=True, ondelete="CASCADE")
     code_hash: str = sha256_field(unique=True, index=True)
-    created_by_id: int | None = Field(default=None, foreign_key="user_account.id",
-                                      ondelete="SET NULL")
+    created_by_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
     created_at: datetime = created_field()
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     used_at: datetime | None = time_field()

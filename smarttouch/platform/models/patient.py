@@ -34,8 +34,9 @@ class PatientBase(SQLModel):
     code: str = Field(max_length=32, description="pseudonymous identifier, e.g. PT-4F7K")
     condition: str = Field(max_length=32)
     affected_side: str = Field(default="none", max_length=8)
-    display_name: str | None = Field(default=None, max_length=120,
-                                     description="optional name the therapist uses (personal)")
+    display_name: str | None = Field(
+        default=None, max_length=120, description="optional name the therapist uses (personal)"
+    )
     birth_year: int | None = Field(default=None)
     notes: str = text_field()
 
@@ -75,8 +76,13 @@ class Patient(PatientBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=32, unique=True, index=True)
     therapist_id: int = Field(foreign_key="user_account.id", index=True, ondelete="RESTRICT")
-    user_id: int | None = Field(default=None, foreign_key="user_account.id", unique=True,
-                                ondelete="SET NULL", description="the patient's own login")
+    user_id: int | None = Field(
+        default=None,
+        foreign_key="user_account.id",
+        unique=True,
+        ondelete="SET NULL",
+        description="the patient's own login",
+    )
     created_at: datetime = created_field()
 
 

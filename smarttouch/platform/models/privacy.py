@@ -30,12 +30,10 @@ class ResearchConsent(SQLModel, table=True):
     patient_id: int = Field(foreign_key="patient.id", index=True, ondelete="CASCADE")
     purpose: str = Field(default=CONSENT_PURPOSE_DATASETS, max_length=32)
     evidence: str = text_field()  # how consent was obtained, e.g. "signed form 2026/14"
-    recorded_by_id: int | None = Field(default=None, foreign_key="user_account.id",
-                                       ondelete="SET NULL")
+    recorded_by_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
     granted_at: datetime = created_field()
     withdrawn_at: datetime | None = time_field()
-    withdrawn_by_id: int | None = Field(default=None, foreign_key="user_account.id",
-                                        ondelete="SET NULL")
+    withdrawn_by_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
 
     @property
     def is_active(self) -> bool:
@@ -50,8 +48,7 @@ class DonatedSession(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="exercise_session.id", unique=True, ondelete="CASCADE")
     consent_id: int = Field(foreign_key="research_consent.id", index=True, ondelete="CASCADE")
-    donated_by_id: int | None = Field(default=None, foreign_key="user_account.id",
-                                      ondelete="SET NULL")
+    donated_by_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
     donated_at: datetime = created_field()
 
 

@@ -25,17 +25,18 @@ class ExerciseSession(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     client_uuid: str = Field(max_length=36, unique=True, index=True)
     patient_id: int = Field(foreign_key="patient.id", index=True, ondelete="CASCADE")
-    assignment_id: int | None = Field(default=None, foreign_key="assignment.id", index=True,
-                                      ondelete="SET NULL")
-    activity_id: int | None = Field(default=None, foreign_key="activity.id",
-                                    ondelete="SET NULL")
+    assignment_id: int | None = Field(
+        default=None, foreign_key="assignment.id", index=True, ondelete="SET NULL"
+    )
+    activity_id: int | None = Field(default=None, foreign_key="activity.id", ondelete="SET NULL")
     device_id: int | None = Field(default=None, foreign_key="device.id", ondelete="SET NULL")
     recording_sha256: str | None = sha256_field(nullable=True)
     status: str = Field(default=SessionStatus.received, max_length=16)
     started_at: datetime = created_field(index=True)
     ended_at: datetime | None = time_field()
-    quit_reason: str | None = Field(default=None, max_length=32,
-                                    description="completed, pain, fatigue, other...")
+    quit_reason: str | None = Field(
+        default=None, max_length=32, description="completed, pain, fatigue, other..."
+    )
     game_score: float | None = None
     client_metrics: dict[str, Any] = json_field()
     movement: str | None = Field(default=None, max_length=48)
@@ -58,8 +59,7 @@ class SessionMetrics(SQLModel, table=True):
     __tablename__ = "session_metrics"
 
     id: int | None = Field(default=None, primary_key=True)
-    session_id: int = Field(foreign_key="exercise_session.id", unique=True,
-                            ondelete="CASCADE")
+    session_id: int = Field(foreign_key="exercise_session.id", unique=True, ondelete="CASCADE")
     reps: int = 0
     rom_deg: float = 0.0
     rom_deg_mean: float = 0.0
@@ -69,7 +69,8 @@ class SessionMetrics(SQLModel, table=True):
     tremor_power_ratio: float | None = None
     tremor_freq_hz: float | None = None
     tremor_amplitude_deg: float | None = Field(
-        default=None, description="equivalent sinusoidal tremor amplitude, deg")
+        default=None, description="equivalent sinusoidal tremor amplitude, deg"
+    )
     duration_s: float = 0.0
     active_time_s: float = 0.0
     quality_flags: dict[str, Any] = json_field()

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import format_date, format_decimal, gettext as _
+from flask_babel import format_date, format_decimal
+from flask_babel import gettext as _
 
 from ..models import Alert
 from ..vocab import label
@@ -29,17 +30,24 @@ def describe_alert(alert: Alert, today: date) -> str:
     last = _day(d.get("last_day"))
     when = format_date(last, "medium") if last else "—"
     if alert.kind == "no_session" and last is not None:
-        return _("No session for %(days)d days (the last one was on %(date)s).",
-                 days=(today - last).days, date=when)
+        return _(
+            "No session for %(days)d days (the last one was on %(date)s).",
+            days=(today - last).days,
+            date=when,
+        )
     if alert.kind == "pain_stop":
         return _("The session of %(date)s was stopped for pain.", date=when)
     if alert.kind == "decline" and "metric" in d:
         metric = str(d["metric"])
         unit = UNITS.get(metric, "")
-        return _("%(metric)s went from %(before)s%(unit)s to %(recent)s%(unit)s over the last "
-                 "3 sessions (up to %(date)s): a worsening larger than the clinically important "
-                 "difference.",
-                 metric=label(METRICS, metric), unit=unit,
-                 before=format_decimal(round(float(d.get("before", 0)), 2)),
-                 recent=format_decimal(round(float(d.get("recent", 0)), 2)), date=when)
+        return _(
+            "%(metric)s went from %(before)s%(unit)s to %(recent)s%(unit)s over the last "
+            "3 sessions (up to %(date)s): a worsening larger than the clinically important "
+            "difference.",
+            metric=label(METRICS, metric),
+            unit=unit,
+            before=format_decimal(round(float(d.get("before", 0)), 2)),
+            recent=format_decimal(round(float(d.get("recent", 0)), 2)),
+            date=when,
+        )
     return alert.message

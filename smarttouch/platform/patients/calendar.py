@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from babel import dates as babel_dates
-from flask_babel import get_locale, gettext as _, ngettext
+from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
 
 from ..services.dashboard import DayCell
 
@@ -40,12 +41,15 @@ def calendar_view(weeks: list[list[DayCell]]) -> list[WeekView]:
             if c.sessions not in counts:
                 counts[c.sessions] = ngettext("%(num)d session", "%(num)d sessions", c.sessions)
             text = f"{babel_dates.format_date(c.day, 'full', locale=locale)}: {counts[c.sessions]}"
-            css = "pain" if c.pain else ("done" if c.sessions else
-                                         ("missed" if c.planned else "free"))
+            css = "pain" if c.pain else ("done" if c.sessions else ("missed" if c.planned else "free"))
             cells.append(CellView(css, f"{text}, {pain}" if c.pain else text, c.sessions))
-        month = (babel_dates.format_date(first, "MMM", locale=locale)
-                 if first.month != prev_month else "")
+        month = babel_dates.format_date(first, "MMM", locale=locale) if first.month != prev_month else ""
         prev_month = first.month
-        out.append(WeekView(month, _("week of %(date)s", date=babel_dates.format_date(
-            first, "d MMM", locale=locale)), cells))
+        out.append(
+            WeekView(
+                month,
+                _("week of %(date)s", date=babel_dates.format_date(first, "d MMM", locale=locale)),
+                cells,
+            )
+        )
     return out

@@ -19,10 +19,14 @@ def _page(patient_id: int, code: str | None = None, expires_at=None, status: int
     patient = patients.get_patient_for(db, user=signed_in_user(), patient_id=patient_id)
     patients.require_own_patient(signed_in_user(), patient)
     return render_template(
-        "patients/devices.html", patient=patient,
+        "patients/devices.html",
+        patient=patient,
         devices=devices.list_devices(db, actor=signed_in_user(), patient_id=patient.id),
-        code=code, expires_at=expires_at, pairing_form=PairingCodeForm(),
-        revoke_form=RevokeDeviceForm()), status
+        code=code,
+        expires_at=expires_at,
+        pairing_form=PairingCodeForm(),
+        revoke_form=RevokeDeviceForm(),
+    ), status
 
 
 @bp.route("/patients/<int:patient_id>/devices")
@@ -36,9 +40,9 @@ def devices_page(patient_id: int):
 def create_pairing_code(patient_id: int):
     if not PairingCodeForm().validate_on_submit():
         return _page(patient_id, status=400)
-    code, expires_at = devices.create_pairing_code(get_session(), actor=signed_in_user(),
-                                                   patient_id=patient_id,
-                                                   ip=request.remote_addr)
+    code, expires_at = devices.create_pairing_code(
+        get_session(), actor=signed_in_user(), patient_id=patient_id, ip=request.remote_addr
+    )
     return _page(patient_id, code=code, expires_at=expires_at)
 
 
@@ -48,7 +52,6 @@ def revoke_device(device_id: int):
     db = get_session()
     if not RevokeDeviceForm().validate_on_submit():
         return redirect(url_for("patients.index"))
-    device = devices.revoke_device(db, actor=signed_in_user(), device_id=device_id,
-                                   ip=request.remote_addr)
+    device = devices.revoke_device(db, actor=signed_in_user(), device_id=device_id, ip=request.remote_addr)
     flash(_("Device revoked: it can no longer send sessions."), "success")
     return redirect(url_for("patients.devices_page", patient_id=device.patient_id))

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
-from flask_babel import format_decimal, gettext as _
+from flask_babel import format_decimal
+from flask_babel import gettext as _
 
 from .. import charts
 from ..charts import Chart
@@ -17,16 +18,16 @@ from ..services.dashboard import SessionPoint
 
 
 def _x(points: list[SessionPoint], tz: ZoneInfo) -> list[str]:
-    return [p.started_at.astimezone(tz).replace(tzinfo=None).isoformat(timespec="minutes")
-            for p in points]
+    return [p.started_at.astimezone(tz).replace(tzinfo=None).isoformat(timespec="minutes") for p in points]
 
 
 def _num(value: float, digits: int = 1) -> str:
     return format_decimal(round(value, digits), format="#,##0." + "0" * digits if digits else "#,##0")
 
 
-def _series(points: list[SessionPoint], tz: ZoneInfo,
-            value: Callable[[SessionPoint], float | None]) -> tuple[list[str], list[float]]:
+def _series(
+    points: list[SessionPoint], tz: ZoneInfo, value: Callable[[SessionPoint], float | None]
+) -> tuple[list[str], list[float]]:
     xs, ys = [], []
     for x, p in zip(_x(points, tz), points):
         v = value(p)
@@ -39,91 +40,140 @@ def _series(points: list[SessionPoint], tz: ZoneInfo,
 def _summary(title: str, ys: list[float], unit: str, trend: dict | None, digits: int = 1) -> str:
     if not ys:
         return _("%(title)s: no scored sessions in this period.", title=title)
-    text = _("%(title)s: %(n)d sessions, latest %(value)s%(unit)s.", title=title, n=len(ys),
-             value=_num(ys[-1], digits), unit=unit)
+    text = _(
+        "%(title)s: %(n)d sessions, latest %(value)s%(unit)s.",
+        title=title,
+        n=len(ys),
+        value=_num(ys[-1], digits),
+        unit=unit,
+    )
     if trend:
-        text += " " + _("Trend %(slope)s%(unit)s per week (95%% CI %(low)s to %(high)s).",
-                        slope=_num(trend["slope_per_week"], 2), unit=unit,
-                        low=_num(trend["ci_low"], 2), high=_num(trend["ci_high"], 2))
+        text += " " + _(
+            "Trend %(slope)s%(unit)s per week (95%% CI %(low)s to %(high)s).",
+            slope=_num(trend["slope_per_week"], 2),
+            unit=unit,
+            low=_num(trend["ci_low"], 2),
+            high=_num(trend["ci_high"], 2),
+        )
     return text
 
 
-def rom_chart(points: list[SessionPoint], tz: ZoneInfo, *, target: float | None,
-              trend: dict | None, chart_id: str = "chart-rom") -> Chart:
+def rom_chart(
+    points: list[SessionPoint],
+    tz: ZoneInfo,
+    *,
+    target: float | None,
+    trend: dict | None,
+    chart_id: str = "chart-rom",
+) -> Chart:
     hover = "%{x|%d %b %Y %H:%M}<br>%{y:.0f}°"
     x1, y1 = _series(points, tz, lambda p: p.metrics.get("rom_deg"))
     x2, y2 = _series(points, tz, lambda p: p.metrics.get("rom_deg_mean"))
-    traces = [charts.scatter(x1, y1, name=_("Largest repetition"), color=charts.BLUE, hover=hover),
-              charts.scatter(x2, y2, name=_("Mean of repetitions"), color=charts.ORANGE,
-                             hover=hover, dash="dot")]
+    traces = [
+        charts.scatter(x1, y1, name=_("Largest repetition"), color=charts.BLUE, hover=hover),
+        charts.scatter(x2, y2, name=_("Mean of repetitions"), color=charts.ORANGE, hover=hover, dash="dot"),
+    ]
     shapes, notes = [], []
     if target:
         shape, note = charts.hline(target, label=_("target %(deg)s°", deg=_num(target, 0)))
         shapes, notes = [shape], [note]
     fig = charts.figure(traces, charts.layout(y_title=_("Degrees")), shapes, notes)
-    return Chart(chart_id, fig, _summary(_("Range of motion"), y1 or y2, "°", trend, 0),
-                 has_data=charts.traces_have_data(traces))
+    return Chart(
+        chart_id,
+        fig,
+        _summary(_("Range of motion"), y1 or y2, "°", trend, 0),
+        has_data=charts.traces_have_data(traces),
+    )
 
 
-def reps_chart(points: list[SessionPoint], tz: ZoneInfo, *, prescribed: int | None,
-               trend: dict | None) -> Chart:
+def reps_chart(
+    points: list[SessionPoint], tz: ZoneInfo, *, prescribed: int | None, trend: dict | None
+) -> Chart:
     xs, ys = _series(points, tz, lambda p: p.metrics.get("reps"))
-    traces = [charts.bar(xs, ys, name=_("Repetitions"), color=charts.BLUE,
-                         hover="%{x|%d %b %Y}<br>%{y:.0f}")]
+    traces = [charts.bar(xs, ys, name=_("Repetitions"), color=charts.BLUE, hover="%{x|%d %b %Y}<br>%{y:.0f}")]
     shapes, notes = [], []
     if prescribed:
         shape, note = charts.hline(prescribed, label=_("per set: %(n)d", n=prescribed))
         shapes, notes = [shape], [note]
     fig = charts.figure(traces, charts.layout(y_title=_("Repetitions"), from_zero=True), shapes, notes)
-    return Chart("chart-reps", fig, _summary(_("Repetitions"), ys, "", trend, 0),
-                 has_data=bool(ys))
+    return Chart("chart-reps", fig, _summary(_("Repetitions"), ys, "", trend, 0), has_data=bool(ys))
 
 
 def sparc_chart(points: list[SessionPoint], tz: ZoneInfo, *, trend: dict | None) -> Chart:
     xs, ys = _series(points, tz, lambda p: p.metrics.get("sparc"))
-    traces = [charts.scatter(xs, ys, name=_("SPARC (closer to 0 = smoother)"),
-                             color=charts.GREEN, hover="%{x|%d %b %Y}<br>SPARC %{y:.2f}")]
+    traces = [
+        charts.scatter(
+            xs,
+            ys,
+            name=_("SPARC (closer to 0 = smoother)"),
+            color=charts.GREEN,
+            hover="%{x|%d %b %Y}<br>SPARC %{y:.2f}",
+        )
+    ]
     fig = charts.figure(traces, charts.layout(y_title="SPARC"))
-    return Chart("chart-sparc", fig, _summary(_("Smoothness (SPARC)"), ys, "", trend, 2),
-                 has_data=bool(ys))
+    return Chart("chart-sparc", fig, _summary(_("Smoothness (SPARC)"), ys, "", trend, 2), has_data=bool(ys))
 
 
 def tremor_chart(points: list[SessionPoint], tz: ZoneInfo, *, trend: dict | None) -> Chart:
     xs, ys = _series(points, tz, lambda p: p.metrics.get("tremor_amplitude_deg"))
-    ratio = [round(100 * (p.tremor_power_ratio or 0.0), 1) for p in points
-             if "tremor_amplitude_deg" in p.metrics]
+    ratio = [
+        round(100 * (p.tremor_power_ratio or 0.0), 1) for p in points if "tremor_amplitude_deg" in p.metrics
+    ]
     hover = "%{x|%d %b %Y}<br>%{y:.2f}°<br>" + _("Share of movement at 3-7 Hz:") + " %{customdata} %"
-    traces = [charts.scatter(xs, ys, name=_("Tremor amplitude (lower is better)"),
-                             color=charts.PURPLE, hover=hover, customdata=ratio)]
+    traces = [
+        charts.scatter(
+            xs,
+            ys,
+            name=_("Tremor amplitude (lower is better)"),
+            color=charts.PURPLE,
+            hover=hover,
+            customdata=ratio,
+        )
+    ]
     fig = charts.figure(traces, charts.layout(y_title=_("Degrees"), from_zero=True))
-    return Chart("chart-tremor", fig, _summary(_("Tremor amplitude"), ys, "°", trend, 2),
-                 has_data=bool(ys))
+    return Chart("chart-tremor", fig, _summary(_("Tremor amplitude"), ys, "°", trend, 2), has_data=bool(ys))
 
 
 def score_chart(points: list[SessionPoint], tz: ZoneInfo) -> Chart:
     xs, ys = _series(points, tz, lambda p: p.game_score)
-    traces = [charts.scatter(xs, ys, name=_("Game score"), color=charts.ORANGE,
-                             hover="%{x|%d %b %Y}<br>%{y:.0f}")]
+    traces = [
+        charts.scatter(xs, ys, name=_("Game score"), color=charts.ORANGE, hover="%{x|%d %b %Y}<br>%{y:.0f}")
+    ]
     fig = charts.figure(traces, charts.layout(y_title=_("Points"), from_zero=True))
-    return Chart("chart-score", fig, _summary(_("Game score"), ys, "", None, 0),
-                 has_data=bool(ys))
+    return Chart("chart-score", fig, _summary(_("Game score"), ys, "", None, 0), has_data=bool(ys))
 
 
 def adherence_chart(weeks: list[dict]) -> Chart:
     xs = [w["week_start"].isoformat() for w in weeks]
     done = [w["done"] for w in weeks]
     prescribed = [w["prescribed"] for w in weeks]
-    traces = [charts.bar(xs, done, name=_("Sessions done"), color=charts.BLUE,
-                         hover=_("week of %{x|%d %b}") + "<br>%{y}"),
-              charts.scatter(xs, prescribed, name=_("Sessions prescribed"), color=charts.GREY,
-                             hover=_("week of %{x|%d %b}") + "<br>%{y}", mode="lines+markers",
-                             dash="dash")]
+    traces = [
+        charts.bar(
+            xs, done, name=_("Sessions done"), color=charts.BLUE, hover=_("week of %{x|%d %b}") + "<br>%{y}"
+        ),
+        charts.scatter(
+            xs,
+            prescribed,
+            name=_("Sessions prescribed"),
+            color=charts.GREY,
+            hover=_("week of %{x|%d %b}") + "<br>%{y}",
+            mode="lines+markers",
+            dash="dash",
+        ),
+    ]
     fig = charts.figure(traces, charts.layout(y_title=_("Sessions per week"), from_zero=True))
     total_done, total_planned = sum(done), sum(prescribed)
     if not total_done and not total_planned:
-        return Chart("chart-adherence", fig, _("Weekly adherence: no sessions done and no "
-                                               "exercises prescribed in this period."),
-                     has_data=False)
-    summary = _("Weekly adherence: %(done)d sessions done of %(planned)d prescribed over "
-                "%(weeks)d weeks.", done=total_done, planned=total_planned, weeks=len(weeks))
+        return Chart(
+            "chart-adherence",
+            fig,
+            _("Weekly adherence: no sessions done and no exercises prescribed in this period."),
+            has_data=False,
+        )
+    summary = _(
+        "Weekly adherence: %(done)d sessions done of %(planned)d prescribed over %(weeks)d weeks.",
+        done=total_done,
+        planned=total_planned,
+        weeks=len(weeks),
+    )
     return Chart("chart-adherence", fig, summary)

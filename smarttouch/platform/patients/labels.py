@@ -16,8 +16,15 @@ METRICS = {
 }
 
 # unit shown after a metric's value
-UNITS = {"rom_deg": "°", "rom_deg_mean": "°", "reps": "", "sparc": "", "ldlj": "",
-         "peak_speed_dps": "°/s", "tremor_amplitude_deg": "°"}
+UNITS = {
+    "rom_deg": "°",
+    "rom_deg_mean": "°",
+    "reps": "",
+    "sparc": "",
+    "ldlj": "",
+    "peak_speed_dps": "°/s",
+    "tremor_amplitude_deg": "°",
+}
 
 QUIT_REASONS = {
     "completed": _l("Completed"),

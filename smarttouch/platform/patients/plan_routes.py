@@ -20,11 +20,17 @@ from .forms import AssignmentForm, EditAssignmentForm, EndAssignmentForm
 
 def _plan_fields(form: AssignmentForm) -> dict:
     return dict(
-        movement=form.movement.data, target_rom_deg=float(form.target_rom_deg.data),
+        movement=form.movement.data,
+        target_rom_deg=float(form.target_rom_deg.data),
         max_rom_deg=float(form.max_rom_deg.data) if form.max_rom_deg.data else None,
-        reps=form.reps.data, sets=form.sets.data, sessions_per_week=form.sessions_per_week.data,
-        difficulty=form.difficulty.data, start_date=form.start_date.data,
-        end_date=form.end_date.data, therapist_note=form.therapist_note.data or "")
+        reps=form.reps.data,
+        sets=form.sets.data,
+        sessions_per_week=form.sessions_per_week.data,
+        difficulty=form.difficulty.data,
+        start_date=form.start_date.data,
+        end_date=form.end_date.data,
+        therapist_note=form.therapist_note.data or "",
+    )
 
 
 @bp.route("/patients/<int:patient_id>/assignments/new", methods=["GET", "POST"])
@@ -39,24 +45,27 @@ def new_assignment(patient_id: int):
     if form.validate_on_submit():
         try:
             data = validate_assignment(activity_id=form.activity_id.data, **_plan_fields(form))
-            plans.create_assignment(db, therapist=signed_in_user(), patient=patient, data=data,
-                                    ip=request.remote_addr)
+            plans.create_assignment(
+                db, therapist=signed_in_user(), patient=patient, data=data, ip=request.remote_addr
+            )
         except Invalid as exc:
             flash(exc.message, "error")
         else:
             flash(_("Exercise added to the plan."), "success")
             return redirect(url_for("patients.detail", patient_id=patient.id))
     status = 400 if request.method == "POST" else 200
-    return render_template("patients/assignment_form.html", form=form, patient=patient,
-                           activities=activities, assignment=None), status
+    return render_template(
+        "patients/assignment_form.html", form=form, patient=patient, activities=activities, assignment=None
+    ), status
 
 
 @bp.route("/assignments/<int:assignment_id>/edit", methods=["GET", "POST"])
 @role_required(Role.therapist)
 def edit_assignment(assignment_id: int):
     db = get_session()
-    assignment, patient = plans.get_assignment_for(db, therapist=signed_in_user(),
-                                                   assignment_id=assignment_id)
+    assignment, patient = plans.get_assignment_for(
+        db, therapist=signed_in_user(), assignment_id=assignment_id
+    )
     activity = db.get(Activity, assignment.activity_id)
     form = EditAssignmentForm(obj=assignment if request.method == "GET" else None)
     form.activity_id.choices = choices([(activity.id, activity_title(activity))])
@@ -66,27 +75,37 @@ def edit_assignment(assignment_id: int):
         # an optional field left empty removes its value (audited as old -> none)
         cleared = {f for f in plans.CLEARABLE_FIELDS if fields[f] is None}
         try:
-            plans.update_assignment(db, therapist=signed_in_user(), assignment=assignment,
-                                    changes=AssignmentUpdate(**fields), clear=cleared,
-                                    ip=request.remote_addr)
+            plans.update_assignment(
+                db,
+                therapist=signed_in_user(),
+                assignment=assignment,
+                changes=AssignmentUpdate(**fields),
+                clear=cleared,
+                ip=request.remote_addr,
+            )
         except Invalid as exc:
             flash(exc.message, "error")
         else:
             flash(_("Exercise updated."), "success")
             return redirect(url_for("patients.detail", patient_id=patient.id) + "#plan")
     status = 400 if request.method == "POST" else 200
-    return render_template("patients/assignment_form.html", form=form, patient=patient,
-                           activities=[activity], assignment=assignment), status
+    return render_template(
+        "patients/assignment_form.html",
+        form=form,
+        patient=patient,
+        activities=[activity],
+        assignment=assignment,
+    ), status
 
 
 @bp.route("/assignments/<int:assignment_id>/end", methods=["POST"])
 @role_required(Role.therapist)
 def end_assignment(assignment_id: int):
     db = get_session()
-    assignment, patient = plans.get_assignment_for(db, therapist=signed_in_user(),
-                                                   assignment_id=assignment_id)
+    assignment, patient = plans.get_assignment_for(
+        db, therapist=signed_in_user(), assignment_id=assignment_id
+    )
     if EndAssignmentForm().validate_on_submit():
-        plans.end_assignment(db, therapist=signed_in_user(), assignment=assignment,
-                             ip=request.remote_addr)
+        plans.end_assignment(db, therapist=signed_in_user(), assignment=assignment, ip=request.remote_addr)
         flash(_("Exercise ended."), "success")
     return redirect(url_for("patients.detail", patient_id=patient.id))

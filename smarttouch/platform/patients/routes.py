@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask import flash, redirect, render_template, request, url_for
 from babel import dates as babel_dates
-from flask_babel import get_locale, get_timezone, gettext as _
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, get_timezone
+from flask_babel import gettext as _
 
 from ..auth.access import role_required, signed_in_user
 from ..db import get_session
@@ -31,22 +32,47 @@ def render_caseload():
     sort = sort if sort in caseload.SORT_KEYS else "code"
     descending = request.args.get("dir") == "desc"
     conditions = {k: str(v) for k, v in CONDITIONS.items()}
-    rows = caseload.caseload(get_session(), therapist=signed_in_user(), today=local_today(), tz=hub_tz(),
-                             query=query, sort=sort, descending=descending,
-                             condition_labels=conditions)
+    rows = caseload.caseload(
+        get_session(),
+        therapist=signed_in_user(),
+        today=local_today(),
+        tz=hub_tz(),
+        query=query,
+        sort=sort,
+        descending=descending,
+        condition_labels=conditions,
+    )
     # translated once per page, not once per row (a caseload may have hundreds of rows)
     locale, tz = get_locale(), get_timezone()
-    last = {r.patient.id: babel_dates.format_datetime(r.last_session_at, "short", tzinfo=tz,
-                                                      locale=locale)
-            for r in rows if r.last_session_at is not None}
-    words = {"up": _("rising"), "down": _("falling"), "flat": _("no clear change"),
-             "wk": _("wk"), "none": _("none"), "no_plan": _("(no plan)"),
-             "few": _("not enough sessions"), "never": _("No sessions yet"),
-             "of": _("%(done)d of %(planned)d"), "latest": _("latest %(deg)s°")}
+    last = {
+        r.patient.id: babel_dates.format_datetime(r.last_session_at, "short", tzinfo=tz, locale=locale)
+        for r in rows
+        if r.last_session_at is not None
+    }
+    words = {
+        "up": _("rising"),
+        "down": _("falling"),
+        "flat": _("no clear change"),
+        "wk": _("wk"),
+        "none": _("none"),
+        "no_plan": _("(no plan)"),
+        "few": _("not enough sessions"),
+        "never": _("No sessions yet"),
+        "of": _("%(done)d of %(planned)d"),
+        "latest": _("latest %(deg)s°"),
+    }
     return render_template(
-        "patients/caseload.html", rows=rows, query=query, sort=sort, descending=descending,
-        conditions=conditions, sides={k: str(v) for k, v in SIDES.items()},
-        alert_kinds={k: str(v) for k, v in ALERT_KINDS.items()}, last=last, words=words)
+        "patients/caseload.html",
+        rows=rows,
+        query=query,
+        sort=sort,
+        descending=descending,
+        conditions=conditions,
+        sides={k: str(v) for k, v in SIDES.items()},
+        alert_kinds={k: str(v) for k, v in ALERT_KINDS.items()},
+        last=last,
+        words=words,
+    )
 
 
 @bp.route("/patients")
@@ -64,12 +90,17 @@ def create():
         form.code.data = patients.new_patient_code(db)
     if form.validate_on_submit():
         try:
-            data = validate_patient(code=form.code.data, display_name=form.display_name.data or None,
-                                    condition=form.condition.data,
-                                    affected_side=form.affected_side.data,
-                                    birth_year=form.birth_year.data, notes=form.notes.data or "")
-            patient = patients.create_patient(db, therapist=signed_in_user(), data=data,
-                                              ip=request.remote_addr)
+            data = validate_patient(
+                code=form.code.data,
+                display_name=form.display_name.data or None,
+                condition=form.condition.data,
+                affected_side=form.affected_side.data,
+                birth_year=form.birth_year.data,
+                notes=form.notes.data or "",
+            )
+            patient = patients.create_patient(
+                db, therapist=signed_in_user(), data=data, ip=request.remote_addr
+            )
         except (Invalid, Conflict) as exc:
             form.code.errors = [*form.code.errors, exc.message]
         else:
@@ -84,8 +115,7 @@ def _charts(overview: dashboard.PatientOverview, tz: ZoneInfo) -> list:
     current = [a for a, _act in overview.assignments if a.is_current(overview.today)]
     reps = current[0].reps if current else None
     return [
-        figures.rom_chart(overview.points, tz, target=overview.target_rom_deg,
-                          trend=trends.get("rom_deg")),
+        figures.rom_chart(overview.points, tz, target=overview.target_rom_deg, trend=trends.get("rom_deg")),
         figures.reps_chart(overview.points, tz, prescribed=reps, trend=trends.get("reps")),
         figures.sparc_chart(overview.points, tz, trend=trends.get("sparc")),
         figures.tremor_chart(overview.points, tz, trend=trends.get("tremor_amplitude_deg")),
@@ -102,19 +132,33 @@ def detail(patient_id: int):
     patient = patients.get_patient_for(db, user=user, patient_id=patient_id)
     is_own_therapist = user.role == Role.therapist and patient.therapist_id == user.id
     tz = hub_tz()
-    overview = dashboard.patient_overview(db, patient=patient, today=local_today(), tz=tz,
-                                          period=request.args.get("period", ""))
+    overview = dashboard.patient_overview(
+        db, patient=patient, today=local_today(), tz=tz, period=request.args.get("period", "")
+    )
     activities = {act.id: act for _a, act in overview.assignments}
     history = plans.plan_history(db, patient=patient) if user.role != Role.patient else []
     return render_template(
-        "patients/detail.html", patient=patient, ov=overview, charts=_charts(overview, tz),
-        assignments=overview.assignments, activities=activities, today=overview.today,
-        history=history, can_edit=is_own_therapist, end_form=EndAssignmentForm(),
-        ack_form=AcknowledgeAlertForm(), open_alerts=alerts.open_alerts(db, patient_id=patient.id),
-        past_alerts=[a for a in alerts.recent_alerts(db, patient_id=patient.id)
-                     if a.acknowledged_at is not None][:10],
-        sessions=list(reversed(overview.points))[:SESSIONS_SHOWN], periods=dashboard.PERIODS,
-        metric_labels=METRICS, units=UNITS, tz=tz)
+        "patients/detail.html",
+        patient=patient,
+        ov=overview,
+        charts=_charts(overview, tz),
+        assignments=overview.assignments,
+        activities=activities,
+        today=overview.today,
+        history=history,
+        can_edit=is_own_therapist,
+        end_form=EndAssignmentForm(),
+        ack_form=AcknowledgeAlertForm(),
+        open_alerts=alerts.open_alerts(db, patient_id=patient.id),
+        past_alerts=[
+            a for a in alerts.recent_alerts(db, patient_id=patient.id) if a.acknowledged_at is not None
+        ][:10],
+        sessions=list(reversed(overview.points))[:SESSIONS_SHOWN],
+        periods=dashboard.PERIODS,
+        metric_labels=METRICS,
+        units=UNITS,
+        tz=tz,
+    )
 
 
 @bp.route("/alerts/<int:alert_id>/acknowledge", methods=["POST"])

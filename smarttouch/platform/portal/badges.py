@@ -40,24 +40,33 @@ def _improved(metric: str) -> Callable[[PatientOverview], bool]:
     return lambda ov: bool(ov.report["mcid"].get(metric, {}).get("improved"))
 
 
-BADGES: dict[str, Badge] = {b.key: b for b in (
-    Badge("first_session", _l("First session"), _l("Play your first session."), "★",
-          _sessions(1)),
-    Badge("ten_sessions", _l("10 sessions"), _l("Complete 10 sessions."), "10", _sessions(10)),
-    Badge("fifty_sessions", _l("50 sessions"), _l("Complete 50 sessions."), "50",
-          _sessions(50)),
-    Badge("streak_3", _l("3 days in a row"), _l("Exercise 3 days in a row."), "3",
-          _streak(3)),
-    Badge("streak_7", _l("A whole week in a row"), _l("Exercise 7 days in a row."), "7",
-          _streak(7)),
-    Badge("full_week", _l("Plan completed"), _l("Do all the sessions planned in a week."),
-          "✓", _full_week),
-    Badge("wider_movement", _l("Wider movement"),
-          _l("Move clearly further than in your first sessions."), "↗", _improved("rom_deg")),
-    Badge("smoother_movement", _l("Smoother movement"),
-          _l("Move clearly more smoothly than in your first sessions."), "~",
-          _improved("sparc")),
-)}
+BADGES: dict[str, Badge] = {
+    b.key: b
+    for b in (
+        Badge("first_session", _l("First session"), _l("Play your first session."), "★", _sessions(1)),
+        Badge("ten_sessions", _l("10 sessions"), _l("Complete 10 sessions."), "10", _sessions(10)),
+        Badge("fifty_sessions", _l("50 sessions"), _l("Complete 50 sessions."), "50", _sessions(50)),
+        Badge("streak_3", _l("3 days in a row"), _l("Exercise 3 days in a row."), "3", _streak(3)),
+        Badge("streak_7", _l("A whole week in a row"), _l("Exercise 7 days in a row."), "7", _streak(7)),
+        Badge(
+            "full_week", _l("Plan completed"), _l("Do all the sessions planned in a week."), "✓", _full_week
+        ),
+        Badge(
+            "wider_movement",
+            _l("Wider movement"),
+            _l("Move clearly further than in your first sessions."),
+            "↗",
+            _improved("rom_deg"),
+        ),
+        Badge(
+            "smoother_movement",
+            _l("Smoother movement"),
+            _l("Move clearly more smoothly than in your first sessions."),
+            "~",
+            _improved("sparc"),
+        ),
+    )
+}
 
 
 def badges_for(ov: PatientOverview) -> list[tuple[Badge, bool]]:

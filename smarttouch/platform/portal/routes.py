@@ -27,21 +27,36 @@ def render_portal():
     if patient is None:
         return render_template("portal/index.html", patient=None, plan=[])
     tz = hub_tz()
-    ov = dashboard.patient_overview(db, patient=patient, today=today, tz=tz,
-                                    period=PORTAL_PERIOD, sync_alerts=False)
+    ov = dashboard.patient_overview(
+        db, patient=patient, today=today, tz=tz, period=PORTAL_PERIOD, sync_alerts=False
+    )
     plan = [(a, act) for a, act in ov.assignments if a.is_current(today)]
     monday = today - timedelta(days=today.weekday())
     week_days = [monday + timedelta(days=i) for i in range(7)]
     done_days = {p.day for p in ov.all_points if p.day >= monday}
     done_this_week = sum(1 for p in ov.all_points if p.day >= monday)
-    charts = [figures.rom_chart(ov.points, tz, target=ov.target_rom_deg, trend=None,
-                                chart_id="chart-my-rom"),
-              figures.adherence_chart(ov.weeks)] if ov.points else []
+    charts = (
+        [
+            figures.rom_chart(ov.points, tz, target=ov.target_rom_deg, trend=None, chart_id="chart-my-rom"),
+            figures.adherence_chart(ov.weeks),
+        ]
+        if ov.points
+        else []
+    )
     return render_template(
-        "portal/index.html", patient=patient, plan=plan, ov=ov, today=today,
-        week_days=week_days, done_days=done_days, done_this_week=done_this_week,
+        "portal/index.html",
+        patient=patient,
+        plan=plan,
+        ov=ov,
+        today=today,
+        week_days=week_days,
+        done_days=done_days,
+        done_this_week=done_this_week,
         planned_this_week=sum(a.sessions_per_week for a, _act in plan),
-        sentences=progress_sentences(ov), badges=badges_for(ov), charts=charts)
+        sentences=progress_sentences(ov),
+        badges=badges_for(ov),
+        charts=charts,
+    )
 
 
 @bp.route("/my")

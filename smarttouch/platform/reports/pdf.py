@@ -13,17 +13,17 @@ from datetime import datetime
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-from flask_babel import (format_date, format_datetime,  # noqa: E402
-                         gettext as _, ngettext)
-from fpdf import FPDF  # noqa: E402
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+from flask_babel import format_date, format_datetime, ngettext
+from flask_babel import gettext as _
+from fpdf import FPDF
 
-from ..patients.labels import METRICS, QUIT_REASONS, UNITS  # noqa: E402
-from ..i18n import dec  # noqa: E402
-from ..patients.alert_text import alert_title, describe_alert  # noqa: E402
-from ..services.reports import PeriodReport  # noqa: E402
-from ..vocab import CONDITIONS, MOVEMENTS, activity_title, label  # noqa: E402
+from ..i18n import dec
+from ..patients.alert_text import alert_title, describe_alert
+from ..patients.labels import METRICS, QUIT_REASONS, UNITS
+from ..services.reports import PeriodReport
+from ..vocab import CONDITIONS, MOVEMENTS, activity_title, label
 
 FONT_DIR = os.path.join(matplotlib.get_data_path(), "fonts", "ttf")
 BLUE, GREY = "#0a4d8c", "#5b6670"
@@ -58,8 +58,13 @@ class ReportPDF(FPDF):
 
     def grid(self, header: list[str], rows: list[list[str]], widths: tuple[int, ...]) -> None:
         self.set_font("DejaVu", size=9)
-        with self.table(col_widths=widths, line_height=5.5, first_row_as_headings=True,
-                        headings_style=_headings_style(), text_align="LEFT") as table:
+        with self.table(
+            col_widths=widths,
+            line_height=5.5,
+            first_row_as_headings=True,
+            headings_style=_headings_style(),
+            text_align="LEFT",
+        ) as table:
             for values in [header, *rows]:
                 row = table.row()
                 for value in values:
@@ -92,8 +97,7 @@ def _rom_png(report: PeriodReport, target: float | None) -> io.BytesIO | None:
         return None
     fig, ax = plt.subplots(figsize=(7.2, 2.6))
     x = [p.started_at.astimezone(report.tz).replace(tzinfo=None) for p in pts]
-    ax.plot(x, [p.metrics["rom_deg"] for p in pts], "o-", color=BLUE, ms=3,
-            label=_("Largest repetition"))
+    ax.plot(x, [p.metrics["rom_deg"] for p in pts], "o-", color=BLUE, ms=3, label=_("Largest repetition"))
     if target:
         ax.axhline(target, color=GREY, ls="--", lw=1.2, label=_("Target"))
     ax.set_ylabel(_("Degrees"))
@@ -109,8 +113,9 @@ def _weeks_png(report: PeriodReport) -> io.BytesIO | None:
     fig, ax = plt.subplots(figsize=(7.2, 2.2))
     x = [datetime.combine(w["week_start"], datetime.min.time()) for w in report.weeks]
     ax.bar(x, [w["done"] for w in report.weeks], width=5, color=BLUE, label=_("Sessions done"))
-    ax.plot(x, [w["prescribed"] for w in report.weeks], "s--", color=GREY, ms=3,
-            label=_("Sessions prescribed"))
+    ax.plot(
+        x, [w["prescribed"] for w in report.weeks], "s--", color=GREY, ms=3, label=_("Sessions prescribed")
+    )
     ax.set_ylabel(_("Sessions per week"))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%d/%m"))
     ax.grid(alpha=0.3, axis="y")
@@ -129,45 +134,70 @@ def _verdict(m: dict) -> str:
 def render_pdf(report: PeriodReport, *, author: str, generated_at: datetime) -> bytes:
     """The report as PDF bytes."""
     p = report.patient
-    period = _("%(start)s – %(end)s", start=format_date(report.start, "medium"),
-               end=format_date(report.end, "medium"))
-    pdf = ReportPDF(_("SmartTouch progress report · %(code)s · %(period)s", code=p.code,
-                      period=period))
+    period = _(
+        "%(start)s – %(end)s",
+        start=format_date(report.start, "medium"),
+        end=format_date(report.end, "medium"),
+    )
+    pdf = ReportPDF(_("SmartTouch progress report · %(code)s · %(period)s", code=p.code, period=period))
     pdf.add_page()
     pdf.set_title(_("Progress report %(code)s", code=p.code))
     pdf.set_author(author)
     pdf.heading(_("Progress report"), 18)
-    pdf.para(_("Patient %(code)s · %(condition)s", code=p.code,
-               condition=label(CONDITIONS, p.condition)))
+    pdf.para(_("Patient %(code)s · %(condition)s", code=p.code, condition=label(CONDITIONS, p.condition)))
     pdf.para(_("Period: %(period)s", period=period))
-    pdf.para(_("Prepared by %(name)s on %(when)s", name=author,
-               when=format_datetime(generated_at, "medium")))
+    pdf.para(_("Prepared by %(name)s on %(when)s", name=author, when=format_datetime(generated_at, "medium")))
 
     pdf.heading(_("Plan"))
-    in_period = [(a, act) for a, act in report.assignments
-                 if a.start_date <= report.end and (a.end_date is None or a.end_date >= report.start)]
+    in_period = [
+        (a, act)
+        for a, act in report.assignments
+        if a.start_date <= report.end and (a.end_date is None or a.end_date >= report.start)
+    ]
     if in_period:
-        pdf.grid([_("Activity"), _("Movement"), _("Target ROM"), _("Dose"), _("Period")],
-                 [[activity_title(act), label(MOVEMENTS, a.movement),
-                   f"{a.target_rom_deg:.0f}°" + (f" ({_('max')} {a.max_rom_deg:.0f}°)" if a.max_rom_deg else ""),
-                   _("%(sets)d × %(reps)d, %(per_week)d/week", sets=a.sets, reps=a.reps,
-                     per_week=a.sessions_per_week),
-                   f"{format_date(a.start_date, 'short')} – "
-                   + (format_date(a.end_date, "short") if a.end_date else _("open"))]
-                  for a, act in in_period], (36, 36, 30, 40, 38))
+        pdf.grid(
+            [_("Activity"), _("Movement"), _("Target ROM"), _("Dose"), _("Period")],
+            [
+                [
+                    activity_title(act),
+                    label(MOVEMENTS, a.movement),
+                    f"{a.target_rom_deg:.0f}°"
+                    + (f" ({_('max')} {a.max_rom_deg:.0f}°)" if a.max_rom_deg else ""),
+                    _(
+                        "%(sets)d × %(reps)d, %(per_week)d/week",
+                        sets=a.sets,
+                        reps=a.reps,
+                        per_week=a.sessions_per_week,
+                    ),
+                    f"{format_date(a.start_date, 'short')} – "
+                    + (format_date(a.end_date, "short") if a.end_date else _("open")),
+                ]
+                for a, act in in_period
+            ],
+            (36, 36, 30, 40, 38),
+        )
     else:
         pdf.para(_("No exercises were planned in this period."))
 
     s = report.summary
     pdf.heading(_("Summary"))
-    adherence = (f"{100 * report.done / report.prescribed:.0f} %" if report.prescribed else "—")
-    pdf.para(_("Sessions: %(n)d. Adherence: %(adherence)s (%(done)d of %(planned)d "
-               "prescribed). Longest run of consecutive days: %(longest)d.",
-               n=s["sessions"], adherence=adherence, done=report.done,
-               planned=report.prescribed, longest=s["longest_streak_days"]))
+    adherence = f"{100 * report.done / report.prescribed:.0f} %" if report.prescribed else "—"
+    pdf.para(
+        _(
+            "Sessions: %(n)d. Adherence: %(adherence)s (%(done)d of %(planned)d "
+            "prescribed). Longest run of consecutive days: %(longest)d.",
+            n=s["sessions"],
+            adherence=adherence,
+            done=report.done,
+            planned=report.prescribed,
+            longest=s["longest_streak_days"],
+        )
+    )
     if s["quit_reasons"]:
-        reasons = ", ".join(f"{label(QUIT_REASONS, k) if k != 'unknown' else _('not recorded')}: {v}"
-                            for k, v in sorted(s["quit_reasons"].items()))
+        reasons = ", ".join(
+            f"{label(QUIT_REASONS, k) if k != 'unknown' else _('not recorded')}: {v}"
+            for k, v in sorted(s["quit_reasons"].items())
+        )
         pdf.para(_("How sessions ended: %(reasons)s.", reasons=reasons))
 
     rows = []
@@ -176,20 +206,41 @@ def render_pdf(report: PeriodReport, *, author: str, generated_at: datetime) -> 
         if not t and not m:
             continue
         u = UNITS[key]
-        rows.append([label(METRICS, key),
-                     (f"{_num(t['slope_per_week'], 2, u, signed=True)} "
-                      f"({_num(t['ci_low'], 2)} … {_num(t['ci_high'], 2)})") if t else "—",
-                     _num(m and m["baseline"], 2, u), _num(m and m["recent"], 2, u),
-                     _num(m and m["mcid"], 2, u), _verdict(m) if m else "—"])
+        rows.append(
+            [
+                label(METRICS, key),
+                (
+                    f"{_num(t['slope_per_week'], 2, u, signed=True)} "
+                    f"({_num(t['ci_low'], 2)} … {_num(t['ci_high'], 2)})"
+                )
+                if t
+                else "—",
+                _num(m and m["baseline"], 2, u),
+                _num(m and m["recent"], 2, u),
+                _num(m and m["mcid"], 2, u),
+                _verdict(m) if m else "—",
+            ]
+        )
     if rows:
         pdf.heading(_("Metrics"))
-        pdf.grid([_("Metric"), _("Trend per week (95% CI)"), _("First 3 sessions"),
-                  _("Last 3 sessions"), _("MCID"), _("Verdict")], rows, (40, 38, 22, 22, 18, 40))
+        pdf.grid(
+            [
+                _("Metric"),
+                _("Trend per week (95% CI)"),
+                _("First 3 sessions"),
+                _("Last 3 sessions"),
+                _("MCID"),
+                _("Verdict"),
+            ],
+            rows,
+            (40, 38, 22, 22, 18, 40),
+        )
 
     current = [a for a, _act in in_period]
-    for title, png in ((_("Range of motion per session"),
-                        _rom_png(report, current[0].target_rom_deg if current else None)),
-                       (_("Sessions per week"), _weeks_png(report))):
+    for title, png in (
+        (_("Range of motion per session"), _rom_png(report, current[0].target_rom_deg if current else None)),
+        (_("Sessions per week"), _weeks_png(report)),
+    ):
         if png is not None:
             if pdf.get_y() + 85 > pdf.page_break_trigger:  # keep the heading with its chart
                 pdf.add_page()
@@ -199,16 +250,24 @@ def render_pdf(report: PeriodReport, *, author: str, generated_at: datetime) -> 
     pdf.heading(_("Alerts"))
     if report.alerts:
         for alert in report.alerts:
-            state = (_("acknowledged") if alert.acknowledged_at else _("open"))
-            pdf.para(f"• {format_date(alert.created_at, 'short')} — {alert_title(alert)}: "
-                     f"{describe_alert(alert, report.end)} ({state})")
+            state = _("acknowledged") if alert.acknowledged_at else _("open")
+            pdf.para(
+                f"• {format_date(alert.created_at, 'short')} — {alert_title(alert)}: "
+                f"{describe_alert(alert, report.end)} ({state})"
+            )
     else:
         pdf.para(_("No alerts in this period."))
     pdf.ln(3)
     pdf.set_font("DejaVu", size=8)
-    pdf.multi_cell(0, 4.5, _("Metrics are computed by SmartTouch from the raw sensor "
-                             "recordings. Trends are least-squares slopes with 95% confidence "
-                             "intervals; MCID: minimal clinically important difference."))
+    pdf.multi_cell(
+        0,
+        4.5,
+        _(
+            "Metrics are computed by SmartTouch from the raw sensor "
+            "recordings. Trends are least-squares slopes with 95% confidence "
+            "intervals; MCID: minimal clinically important difference."
+        ),
+    )
     pdf.set_font("DejaVu", size=10)
     count = ngettext("%(num)d session", "%(num)d sessions", len(report.points))
     pdf.set_subject(count)

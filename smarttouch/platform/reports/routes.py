@@ -30,10 +30,10 @@ def _report(patient, form: ReportForm):
     """The period report for ``patient``; Invalid when the form's period is wrong."""
     db = get_session()
     if not form.validate():
-        raise Invalid("; ".join(f"{form[name].label.text}: {' '.join(errs)}"
-                                for name, errs in form.errors.items()))
-    report = reports.period_report(db, patient=patient, start=form.start.data,
-                                   end=form.end.data, tz=hub_tz())
+        raise Invalid(
+            "; ".join(f"{form[name].label.text}: {' '.join(errs)}" for name, errs in form.errors.items())
+        )
+    report = reports.period_report(db, patient=patient, start=form.start.data, end=form.end.data, tz=hub_tz())
     return db, report
 
 
@@ -46,10 +46,16 @@ def _form() -> ReportForm:
 
 
 def _audit_download(db, patient, report, fmt: str) -> None:
-    audit.record(db, action="report.downloaded", actor=signed_in_user(),
-                 patient_id=patient.id, target_type="patient", target_id=patient.id,
-                 details={"format": fmt, "start": report.start, "end": report.end},
-                 ip=request.remote_addr)
+    audit.record(
+        db,
+        action="report.downloaded",
+        actor=signed_in_user(),
+        patient_id=patient.id,
+        target_type="patient",
+        target_id=patient.id,
+        details={"format": fmt, "start": report.start, "end": report.end},
+        ip=request.remote_addr,
+    )
     db.commit()
 
 
@@ -67,10 +73,13 @@ def report_page(patient_id: int):
         error = None
     except Invalid as exc:
         report, error = None, exc.message
-    args = {"start": form.start.data.isoformat() if form.start.data else "",
-            "end": form.end.data.isoformat() if form.end.data else ""}
-    return render_template("reports/report.html", patient=patient, form=form, report=report,
-                           error=error, args=args), (400 if error else 200)
+    args = {
+        "start": form.start.data.isoformat() if form.start.data else "",
+        "end": form.end.data.isoformat() if form.end.data else "",
+    }
+    return render_template(
+        "reports/report.html", patient=patient, form=form, report=report, error=error, args=args
+    ), (400 if error else 200)
 
 
 @bp.route("/patients/<int:patient_id>/report.pdf")
@@ -80,8 +89,11 @@ def report_pdf(patient_id: int):
     db, report = _report(patient, _form())
     data = render_pdf(report, author=current_user.full_name, generated_at=utcnow())
     _audit_download(db, patient, report, "pdf")
-    return Response(data, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{_filename(patient, report, "pdf")}"'})
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{_filename(patient, report, "pdf")}"'},
+    )
 
 
 @bp.route("/patients/<int:patient_id>/report.csv")
@@ -91,5 +103,8 @@ def report_csv(patient_id: int):
     db, report = _report(patient, _form())
     text = reports.report_csv(report)
     _audit_download(db, patient, report, "csv")
-    return Response(text.encode("utf-8"), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{_filename(patient, report, "csv")}"'})
+    return Response(
+        text.encode("utf-8"),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{_filename(patient, report, "csv")}"'},
+    )

@@ -17,10 +17,12 @@ DECISIONS = {
 
 
 class DecisionForm(FlaskForm):
-    decision = RadioField(_l("Decision"), choices=choices(DECISIONS.items()),
-                          validators=[InputRequired()])
-    note = TextAreaField(_l("Note to the developer"), validators=[Optional(), Length(max=5000)],
-                         description=_l("Required when you ask for changes or reject."))
+    decision = RadioField(_l("Decision"), choices=choices(DECISIONS.items()), validators=[InputRequired()])
+    note = TextAreaField(
+        _l("Note to the developer"),
+        validators=[Optional(), Length(max=5000)],
+        description=_l("Required when you ask for changes or reject."),
+    )
     submit = SubmitField(_l("Record decision"))
 
 

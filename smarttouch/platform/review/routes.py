@@ -33,9 +33,14 @@ def detail(submission_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            review.decide(db, reviewer=signed_in_user(), submission_id=submission_id,
-                          decision=form.decision.data, note=form.note.data or "",
-                          ip=request.remote_addr)
+            review.decide(
+                db,
+                reviewer=signed_in_user(),
+                submission_id=submission_id,
+                decision=form.decision.data,
+                note=form.note.data or "",
+                ip=request.remote_addr,
+            )
         except Invalid as exc:
             form.note.errors = [*form.note.errors, exc.message]
             status = 400
@@ -44,8 +49,9 @@ def detail(submission_id: int):
             return redirect(url_for("review.detail", submission_id=submission_id))
     elif form.errors:
         status = 400
-    ctx = review.review_context(db, reviewer=signed_in_user(), submission_id=submission_id,
-                                blobs=get_blobstore(), now=utcnow())
+    ctx = review.review_context(
+        db, reviewer=signed_in_user(), submission_id=submission_id, blobs=get_blobstore(), now=utcnow()
+    )
     return render_template("review/detail.html", form=form, **ctx), status
 
 
@@ -60,11 +66,11 @@ def analyzers():
         form = AnalyzerChoiceForm(prefix=movement, formdata=None)
         form.submission_id.choices = choices(
             [(0, _("None: only the hub's own analysis"))]
-            + [(s.id, f"{so.name} · {c.title} (#{s.id})") for s, so, c in approved])
+            + [(s.id, f"{so.name} · {c.title} (#{s.id})") for s, so, c in approved]
+        )
         form.submission_id.data = current[movement].submission_id if movement in current else 0
         forms[movement] = form
-    return render_template("review/analyzers.html", forms=forms, approved=approved,
-                           current=current)
+    return render_template("review/analyzers.html", forms=forms, approved=approved, current=current)
 
 
 @bp.route("/review/analyzers/<movement>", methods=["POST"])
@@ -74,14 +80,19 @@ def choose_analyzer(movement: str):
         abort(404)
     db = get_session()
     form = AnalyzerChoiceForm(prefix=movement)
-    form.submission_id.choices = choices([(0, "")] + [(s.id, str(s.id)) for s, _so, _c
-                                                       in review.approved_analyzers(db)])
+    form.submission_id.choices = choices(
+        [(0, "")] + [(s.id, str(s.id)) for s, _so, _c in review.approved_analyzers(db)]
+    )
     if not form.validate_on_submit():
         abort(400)
     try:
-        review.choose_analyzer(db, reviewer=signed_in_user(), movement=movement,
-                               submission_id=form.submission_id.data or None,
-                               ip=request.remote_addr)
+        review.choose_analyzer(
+            db,
+            reviewer=signed_in_user(),
+            movement=movement,
+            submission_id=form.submission_id.data or None,
+            ip=request.remote_addr,
+        )
     except Invalid as exc:
         flash(exc.message, "error")
     else:
@@ -89,9 +100,11 @@ def choose_analyzer(movement: str):
     return redirect(url_for("review.analyzers"))
 
 
-DECISION_LABELS = {"approved": _l("Approved"),
-                   "changes_requested": _l("Changes requested"),
-                   "rejected": _l("Rejected")}
+DECISION_LABELS = {
+    "approved": _l("Approved"),
+    "changes_requested": _l("Changes requested"),
+    "rejected": _l("Rejected"),
+}
 
 
 @bp.app_template_global()

@@ -20,25 +20,33 @@ TOKEN_PREFIX = "stp_"
 MAX_ACTIVE_TOKENS = 10
 
 
-def create_token(session: Session, *, user: User, label: str = "",
-                 ip: str | None = None) -> tuple[str, ApiToken]:
+def create_token(
+    session: Session, *, user: User, label: str = "", ip: str | None = None
+) -> tuple[str, ApiToken]:
     """A new token for developer ``user``; returns (the token, shown once; its row)."""
     if user.role != Role.developer:
         raise Forbidden("only developers have personal API tokens")
     label = label.strip()
     if len(label) > 120:
         raise Invalid("label: at most 120 characters")
-    active = session.exec(select(ApiToken).where(ApiToken.user_id == user.id,
-                                                 col(ApiToken.revoked_at).is_(None))).all()
+    active = session.exec(
+        select(ApiToken).where(ApiToken.user_id == user.id, col(ApiToken.revoked_at).is_(None))
+    ).all()
     if len(active) >= MAX_ACTIVE_TOKENS:
         raise Invalid(f"you already have {MAX_ACTIVE_TOKENS} active tokens: revoke one first")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(user_id=user.id, label=label, token_hash=digest(token),
-                   token_prefix=token[:12])
+    row = ApiToken(user_id=user.id, label=label, token_hash=digest(token), token_prefix=token[:12])
     session.add(row)
     session.flush()
-    audit.record(session, action="api_token.created", actor=user, target_type="api_token",
-                 target_id=row.id, details={"prefix": row.token_prefix, "label": label}, ip=ip)
+    audit.record(
+        session,
+        action="api_token.created",
+        actor=user,
+        target_type="api_token",
+        target_id=row.id,
+        details={"prefix": row.token_prefix, "label": label},
+        ip=ip,
+    )
     session.commit()
     session.refresh(row)
     return token, row
@@ -46,12 +54,16 @@ def create_token(session: Session, *, user: User, label: str = "",
 
 def list_tokens(session: Session, *, user: User) -> list[ApiToken]:
     """The user's tokens, newest first (revoked ones included)."""
-    return list(session.exec(select(ApiToken).where(ApiToken.user_id == user.id)
-                             .order_by(col(ApiToken.created_at).desc(), col(ApiToken.id).desc())))
+    return list(
+        session.exec(
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id)
+            .order_by(col(ApiToken.created_at).desc(), col(ApiToken.id).desc())
+        )
+    )
 
 
-def revoke_token(session: Session, *, user: User, token_id: int,
-                 ip: str | None = None) -> ApiToken:
+def revoke_token(session: Session, *, user: User, token_id: int, ip: str | None = None) -> ApiToken:
     """Revoke one of the user's own tokens (404 for anyone else's). Idempotent."""
     row = session.get(ApiToken, token_id)
     if row is None or row.user_id != user.id:
@@ -59,8 +71,15 @@ def revoke_token(session: Session, *, user: User, token_id: int,
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         session.add(row)
-        audit.record(session, action="api_token.revoked", actor=user, target_type="api_token",
-                     target_id=row.id, details={"prefix": row.token_prefix}, ip=ip)
+        audit.record(
+            session,
+            action="api_token.revoked",
+            actor=user,
+            target_type="api_token",
+            target_id=row.id,
+            details={"prefix": row.token_prefix},
+            ip=ip,
+        )
         session.commit()
         session.refresh(row)
     return row

@@ -24,23 +24,35 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def record(session: Session, *, action: str, actor: User | None = None,
-           patient_id: int | None = None, target_type: str | None = None,
-           target_id: int | None = None, details: dict[str, Any] | None = None,
-           ip: str | None = None) -> AuditEvent:
+def record(
+    session: Session,
+    *,
+    action: str,
+    actor: User | None = None,
+    patient_id: int | None = None,
+    target_type: str | None = None,
+    target_id: int | None = None,
+    details: dict[str, Any] | None = None,
+    ip: str | None = None,
+) -> AuditEvent:
     """Add an audit event to ``session`` (not committed)."""
     event = AuditEvent(
         actor_id=actor.id if actor is not None else None,
         actor_email=actor.email if actor is not None else None,
-        action=action, patient_id=patient_id, target_type=target_type, target_id=target_id,
-        details=_jsonable(details or {}), ip=ip,
+        action=action,
+        patient_id=patient_id,
+        target_type=target_type,
+        target_id=target_id,
+        details=_jsonable(details or {}),
+        ip=ip,
     )
     session.add(event)
     return event
 
 
-def events_for_patient(session: Session, *, patient_id: int,
-                       prefix: str | None = None, limit: int = 200) -> list[AuditEvent]:
+def events_for_patient(
+    session: Session, *, patient_id: int, prefix: str | None = None, limit: int = 200
+) -> list[AuditEvent]:
     """Newest first; ``prefix`` filters actions such as ``"plan."``."""
     stmt = select(AuditEvent).where(AuditEvent.patient_id == patient_id)
     if prefix:

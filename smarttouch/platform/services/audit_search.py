@@ -22,8 +22,19 @@ from sqlmodel import Session, col, func, select
 from ..models import AuditEvent, Patient
 from .errors import Invalid
 
-CSV_COLUMNS = ("id", "created_at", "actor_id", "actor_email", "action", "patient_id",
-               "patient_code", "target_type", "target_id", "ip", "details")
+CSV_COLUMNS = (
+    "id",
+    "created_at",
+    "actor_id",
+    "actor_email",
+    "action",
+    "patient_id",
+    "patient_code",
+    "target_type",
+    "target_id",
+    "ip",
+    "details",
+)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -40,9 +51,13 @@ class AuditFilter:
 
     def as_query(self) -> dict[str, str]:
         """The filter as URL query arguments (for links and the CSV export)."""
-        out = {"actor": self.actor, "action": self.action, "patient": self.patient,
-               "since": self.since.isoformat() if self.since else "",
-               "until": self.until.isoformat() if self.until else ""}
+        out = {
+            "actor": self.actor,
+            "action": self.action,
+            "patient": self.patient,
+            "since": self.since.isoformat() if self.since else "",
+            "until": self.until.isoformat() if self.until else "",
+        }
         return {k: v for k, v in out.items() if v}
 
 
@@ -58,10 +73,13 @@ def _date(args: Mapping[str, str], name: str) -> date | None:
 
 def parse_filter(args: Mapping[str, str]) -> AuditFilter:
     """A filter from query arguments; :class:`Invalid` names a malformed one."""
-    filt = AuditFilter(actor=(args.get("actor") or "").strip()[:254],
-                       action=(args.get("action") or "").strip()[:64],
-                       patient=(args.get("patient") or "").strip()[:32],
-                       since=_date(args, "since"), until=_date(args, "until"))
+    filt = AuditFilter(
+        actor=(args.get("actor") or "").strip()[:254],
+        action=(args.get("action") or "").strip()[:64],
+        patient=(args.get("patient") or "").strip()[:32],
+        since=_date(args, "since"),
+        until=_date(args, "until"),
+    )
     if filt.since and filt.until and filt.until < filt.since:
         raise Invalid(f"until: {filt.until} is before since {filt.since}")
     return filt
@@ -73,12 +91,10 @@ def _conditions(session: Session, filt: AuditFilter, tz: ZoneInfo) -> list[Any]:
         if filt.actor.isdigit():
             conds.append(col(AuditEvent.actor_id) == int(filt.actor))
         else:
-            conds.append(col(AuditEvent.actor_email).contains(filt.actor.lower(),
-                                                              autoescape=True))
+            conds.append(col(AuditEvent.actor_email).contains(filt.actor.lower(), autoescape=True))
     if filt.action:
         if filt.action.endswith(("*", ".")):
-            conds.append(col(AuditEvent.action).startswith(filt.action.rstrip("*"),
-                                                           autoescape=True))
+            conds.append(col(AuditEvent.action).startswith(filt.action.rstrip("*"), autoescape=True))
         else:
             conds.append(col(AuditEvent.action) == filt.action)
     if filt.patient:
@@ -94,8 +110,9 @@ def _conditions(session: Session, filt: AuditFilter, tz: ZoneInfo) -> list[Any]:
     if filt.since:
         conds.append(col(AuditEvent.created_at) >= datetime.combine(filt.since, time.min, tz))
     if filt.until:
-        conds.append(col(AuditEvent.created_at)
-                     < datetime.combine(filt.until + timedelta(days=1), time.min, tz))
+        conds.append(
+            col(AuditEvent.created_at) < datetime.combine(filt.until + timedelta(days=1), time.min, tz)
+        )
     return conds
 
 
@@ -113,26 +130,33 @@ def patient_codes(session: Session, events: list[AuditEvent]) -> dict[int, str]:
     ids = {e.patient_id for e in events if e.patient_id is not None}
     if not ids:
         return {}
-    return dict(session.exec(select(Patient.id, Patient.code)
-                             .where(col(Patient.id).in_(ids))).all())
+    return dict(session.exec(select(Patient.id, Patient.code).where(col(Patient.id).in_(ids))).all())
 
 
-def search(session: Session, *, filt: AuditFilter, tz: ZoneInfo, page: int = 1,
-           per_page: int = 50) -> AuditPage:
+def search(
+    session: Session, *, filt: AuditFilter, tz: ZoneInfo, page: int = 1, per_page: int = 50
+) -> AuditPage:
     conds = _conditions(session, filt, tz)
     total = int(session.exec(select(func.count()).select_from(AuditEvent).where(*conds)).one())
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
-    events = list(session.exec(select(AuditEvent).where(*conds)
-                               .order_by(col(AuditEvent.created_at).desc(),
-                                         col(AuditEvent.id).desc())
-                               .offset((page - 1) * per_page).limit(per_page)))
-    return AuditPage(events=events, total=total, page=page, pages=pages,
-                     patient_codes=patient_codes(session, events))
+    events = list(
+        session.exec(
+            select(AuditEvent)
+            .where(*conds)
+            .order_by(col(AuditEvent.created_at).desc(), col(AuditEvent.id).desc())
+            .offset((page - 1) * per_page)
+            .limit(per_page)
+        )
+    )
+    return AuditPage(
+        events=events, total=total, page=page, pages=pages, patient_codes=patient_codes(session, events)
+    )
 
 
-def iter_events(session: Session, *, filt: AuditFilter, tz: ZoneInfo,
-                batch: int = 1000) -> Iterator[tuple[AuditEvent, str]]:
+def iter_events(
+    session: Session, *, filt: AuditFilter, tz: ZoneInfo, batch: int = 1000
+) -> Iterator[tuple[AuditEvent, str]]:
     """Every matching event, newest first, with its patient's code ("" if none or erased);
     read in batches so huge trails stream in constant memory."""
     conds = _conditions(session, filt, tz)
@@ -170,10 +194,24 @@ def csv_lines(events: Iterator[tuple[AuditEvent, str]]) -> Iterator[str]:
     writer.writerow(CSV_COLUMNS)
     yield flush()
     for event, code in events:
-        writer.writerow([_cell(v) for v in (
-            event.id, event.created_at.isoformat(), event.actor_id, event.actor_email,
-            event.action, event.patient_id, code, event.target_type, event.target_id, event.ip,
-            json.dumps(event.details, ensure_ascii=False, sort_keys=True))])
+        writer.writerow(
+            [
+                _cell(v)
+                for v in (
+                    event.id,
+                    event.created_at.isoformat(),
+                    event.actor_id,
+                    event.actor_email,
+                    event.action,
+                    event.patient_id,
+                    code,
+                    event.target_type,
+                    event.target_id,
+                    event.ip,
+                    json.dumps(event.details, ensure_ascii=False, sort_keys=True),
+                )
+            ]
+        )
         yield flush()
 
 

@@ -32,8 +32,9 @@ def find_unrevoked(session: Session, model: type[Row], *, token: str, prefix: st
     if not token.startswith(prefix) or len(token) > MAX_TOKEN_CHARS:
         return None
     token_hash = model.token_hash  # type: ignore[attr-defined]
-    row = session.exec(select(model).where(token_hash == digest(token))
-                       .execution_options(populate_existing=True)).first()
+    row = session.exec(
+        select(model).where(token_hash == digest(token)).execution_options(populate_existing=True)
+    ).first()
     if row is None or row.is_revoked:  # type: ignore[attr-defined]
         return None
     return row

@@ -36,8 +36,7 @@ from . import audit
 from .errors import Invalid, NotFound
 
 #: a bundle may be large (recordings), but not unbounded
-BUNDLE_CAPS = Caps(max_files=5000, max_total_bytes=512 * 1024 * 1024,
-                   max_file_bytes=64 * 1024 * 1024)
+BUNDLE_CAPS = Caps(max_files=5000, max_total_bytes=512 * 1024 * 1024, max_file_bytes=64 * 1024 * 1024)
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 
 
@@ -128,28 +127,51 @@ def _contract(bundle: Bundle) -> dict:
     lim = bundle.limits
     return {
         "input": bundle.input_description,
-        "outputs": [{"name": f.name, "type": f.type, "minimum": f.minimum, "maximum": f.maximum,
-                     "unit": f.unit, "description": f.description} for f in bundle.outputs],
+        "outputs": [
+            {
+                "name": f.name,
+                "type": f.type,
+                "minimum": f.minimum,
+                "maximum": f.maximum,
+                "unit": f.unit,
+                "description": f.description,
+            }
+            for f in bundle.outputs
+        ],
         "movement": bundle.movement,
         "placement": bundle.placement,
-        "limits": {"wall_s": lim.wall_s, "cpu_s": lim.cpu_s, "memory_mb": lim.memory_mb,
-                   "max_procs": lim.max_procs, "output_kb": lim.output_kb,
-                   "file_size_mb": lim.file_size_mb},
+        "limits": {
+            "wall_s": lim.wall_s,
+            "cpu_s": lim.cpu_s,
+            "memory_mb": lim.memory_mb,
+            "max_procs": lim.max_procs,
+            "output_kb": lim.output_kb,
+            "file_size_mb": lim.file_size_mb,
+        },
         "public_recordings": len(bundle.split("public").recordings),
         "hidden_recordings": len(bundle.split("hidden").recordings),
-        "options": {k: v for k, v in bundle.options.items()
-                    if isinstance(v, (str, int, float, bool))},
+        "options": {k: v for k, v in bundle.options.items() if isinstance(v, (str, int, float, bool))},
     }
 
 
 def _metrics(bundle: Bundle) -> list[dict]:
-    return [{"name": m.name, "label": m.label, "function": m.function, "field": m.field,
-             "better": "higher" if m.higher_is_better else "lower", "primary": m.primary,
-             "params": dict(m.params)} for m in bundle.metrics]
+    return [
+        {
+            "name": m.name,
+            "label": m.label,
+            "function": m.function,
+            "field": m.field,
+            "better": "higher" if m.higher_is_better else "lower",
+            "primary": m.primary,
+            "params": dict(m.params),
+        }
+        for m in bundle.metrics
+    ]
 
 
-def import_bundle(session: Session, *, path: str | Path, blobs: BlobStore,
-                  actor: User | None = None, publish: bool = True) -> ImportReport:
+def import_bundle(
+    session: Session, *, path: str | Path, blobs: BlobStore, actor: User | None = None, publish: bool = True
+) -> ImportReport:
     """Validate the bundle folder ``path`` and create or update its ``challenge`` row.
 
     Raises :class:`Invalid` naming the file and key at fault; nothing is stored then.
@@ -166,8 +188,7 @@ def import_bundle(session: Session, *, path: str | Path, blobs: BlobStore,
     changed = created or row.bundle_sha256 != key
     if row is None:
         row = Challenge(slug=bundle.slug, title=bundle.title, kind=bundle.kind)
-    movement_key = _movement_key(bundle.movement) or _movement_key(
-        str(bundle.options.get("movement", "")))
+    movement_key = _movement_key(bundle.movement) or _movement_key(str(bundle.options.get("movement", "")))
     row.title = bundle.title[:160]
     row.kind = bundle.kind
     row.summary = bundle.summary[:300]
@@ -188,17 +209,28 @@ def import_bundle(session: Session, *, path: str | Path, blobs: BlobStore,
     row.imported_at = utcnow()
     session.add(row)
     session.flush()
-    audit.record(session, action="challenge.imported", actor=actor, target_type="challenge",
-                 target_id=row.id, details={"slug": row.slug, "bundle_sha256": key,
-                                            "created": created})
+    audit.record(
+        session,
+        action="challenge.imported",
+        actor=actor,
+        target_type="challenge",
+        target_id=row.id,
+        details={"slug": row.slug, "bundle_sha256": key, "created": created},
+    )
     session.commit()
     session.refresh(row)
     return ImportReport(row, created, changed)
 
 
-def import_builtin(session: Session, *, slug: str, blobs: BlobStore, actor: User | None = None,
-                   hidden_seed: int | None = None,
-                   progress: Callable[[int], None] | None = None) -> ImportReport:
+def import_builtin(
+    session: Session,
+    *,
+    slug: str,
+    blobs: BlobStore,
+    actor: User | None = None,
+    hidden_seed: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
     """Generate built-in challenge ``slug`` from the simulator (a fresh random hidden seed
     unless given) and import it."""
     from smarttouch.challenges.builtin import BUILTINS, build_builtin
@@ -211,8 +243,9 @@ def import_builtin(session: Session, *, slug: str, blobs: BlobStore, actor: User
 
 
 # ---------------------------------------------------------------------- reference rows
-def record_references(session: Session, *, challenge: Challenge, blobs: BlobStore,
-                      cache_root: Path, sandbox: object) -> list[Submission]:
+def record_references(
+    session: Session, *, challenge: Challenge, blobs: BlobStore, cache_root: Path, sandbox: object
+) -> list[Submission]:
     """Evaluate the challenge's baseline solutions on both splits now and store them as
     reference rows (replacing older reference rows). Baselines ship with SmartTouch; they
     still run through ``sandbox`` like any code."""
@@ -226,30 +259,32 @@ def record_references(session: Session, *, challenge: Challenge, blobs: BlobStor
         if result.sha256 is None:
             raise Invalid(f"baseline {folder.name} of {challenge.slug} was rejected: {result.message}")
         res = result.to_dict(with_logs=False)
-        sub = _reference_submission(session, challenge=challenge, blobs=blobs, folder=folder,
-                                    status=res["status"])
+        sub = _reference_submission(
+            session, challenge=challenge, blobs=blobs, folder=folder, status=res["status"]
+        )
         sub.failure_reason, sub.message = res["failure_reason"], res["message"]
         sub.result = {"splits": res["splits"], "bundle_sha256": challenge.bundle_sha256}
         sub.started_at = sub.finished_at = utcnow()
         session.add(sub)
         for split, values in res["scores"].items():
             for metric, value in values.items():
-                session.add(Score(submission_id=sub.id, split=split, metric=metric,
-                                  value=float(value)))
+                session.add(Score(submission_id=sub.id, split=split, metric=metric, value=float(value)))
         done.append(sub)
     session.commit()
     return done
 
 
-def queue_references(session: Session, *, challenge: Challenge, blobs: BlobStore,
-                     enqueue: Callable[[int], None] | None = None) -> list[Submission]:
+def queue_references(
+    session: Session, *, challenge: Challenge, blobs: BlobStore, enqueue: Callable[[int], None] | None = None
+) -> list[Submission]:
     """Store the baselines as queued reference submissions for the worker to evaluate like
     any other (fast; ``smarttouch worker`` also picks up queued rows when it starts)."""
     from smarttouch.challenges.baselines import baseline_dirs
 
-    subs = [_reference_submission(session, challenge=challenge, blobs=blobs, folder=folder,
-                                  status="queued")
-            for folder in baseline_dirs(challenge.slug)]
+    subs = [
+        _reference_submission(session, challenge=challenge, blobs=blobs, folder=folder, status="queued")
+        for folder in baseline_dirs(challenge.slug)
+    ]
     session.commit()
     for sub in subs:
         if enqueue is not None:
@@ -257,30 +292,44 @@ def queue_references(session: Session, *, challenge: Challenge, blobs: BlobStore
     return subs
 
 
-def _reference_submission(session: Session, *, challenge: Challenge, blobs: BlobStore,
-                          folder: Path, status: str) -> Submission:
+def _reference_submission(
+    session: Session, *, challenge: Challenge, blobs: BlobStore, folder: Path, status: str
+) -> Submission:
     """A fresh reference submission of the baseline in ``folder`` (older ones replaced)."""
     from smarttouch.challenges.solution import stage_solution
 
     with tempfile.TemporaryDirectory(prefix="st-ref-") as tmp:
         staged = stage_solution(folder, Path(tmp) / "s")
     blobs.put(staged.archive)
-    solution = session.exec(select(Solution).where(
-        Solution.challenge_id == challenge.id, col(Solution.is_reference).is_(True),
-        Solution.name == staged.manifest.name)).first()
+    solution = session.exec(
+        select(Solution).where(
+            Solution.challenge_id == challenge.id,
+            col(Solution.is_reference).is_(True),
+            Solution.name == staged.manifest.name,
+        )
+    ).first()
     if solution is None:
-        solution = Solution(challenge_id=challenge.id, developer_id=None,
-                            name=staged.manifest.name, kind=staged.manifest.kind,
-                            is_reference=True, description=staged.manifest.description)
+        solution = Solution(
+            challenge_id=challenge.id,
+            developer_id=None,
+            name=staged.manifest.name,
+            kind=staged.manifest.kind,
+            is_reference=True,
+            description=staged.manifest.description,
+        )
         session.add(solution)
         session.flush()
     for old in session.exec(select(Submission).where(Submission.solution_id == solution.id)):
         session.delete(old)
     session.flush()
-    submission = Submission(solution_id=solution.id, code_sha256=staged.sha256,
-                            entrypoint=staged.manifest.entrypoint, status=status,
-                            message="waiting for a worker" if status == "queued" else "",
-                            splits=["public", "hidden"])
+    submission = Submission(
+        solution_id=solution.id,
+        code_sha256=staged.sha256,
+        entrypoint=staged.manifest.entrypoint,
+        status=status,
+        message="waiting for a worker" if status == "queued" else "",
+        splits=["public", "hidden"],
+    )
     session.add(submission)
     session.flush()
     return submission
@@ -297,9 +346,9 @@ def default_sandbox() -> object:
         return Sandbox(unsafe=True)
 
 
-def seed_builtin_challenges(session: Session, *, blobs: BlobStore,
-                            instance_path: str | Path | None = None,
-                            references: str = "queue") -> list[ImportReport]:
+def seed_builtin_challenges(
+    session: Session, *, blobs: BlobStore, instance_path: str | Path | None = None, references: str = "queue"
+) -> list[ImportReport]:
     """Demo seed: import the built-in challenges that are not in the database yet (about a
     second each), with their reference rows: ``"queue"`` (default) stores them for
     ``smarttouch worker`` to evaluate, ``"now"`` evaluates them here (10-15 s), ``"none"``.
@@ -324,11 +373,16 @@ def seed_builtin_challenges(session: Session, *, blobs: BlobStore,
         report = import_builtin(session, slug=slug, blobs=blobs)
         if references == "now":
             report.references = record_references(
-                session, challenge=report.challenge, blobs=blobs,
-                cache_root=bundle_cache_root(instance_path), sandbox=default_sandbox())
+                session,
+                challenge=report.challenge,
+                blobs=blobs,
+                cache_root=bundle_cache_root(instance_path),
+                sandbox=default_sandbox(),
+            )
         elif references == "queue":
-            report.references = queue_references(session, challenge=report.challenge,
-                                                 blobs=blobs, enqueue=enqueue)
+            report.references = queue_references(
+                session, challenge=report.challenge, blobs=blobs, enqueue=enqueue
+            )
         reports.append(report)
     return reports
 
@@ -342,13 +396,23 @@ def starter_kit(challenge: Challenge, *, blobs: BlobStore, instance_path: str | 
         raise NotFound(f"challenge {challenge.slug} has no starter kit (no bundle imported)")
     out = Path(instance_path) / "starter-kits" / f"{challenge.slug}-{challenge.bundle_sha256[:16]}.zip"
     if not out.is_file():
-        bundle = load_challenge_bundle(challenge, blobs=blobs,
-                                       cache_root=bundle_cache_root(instance_path))
+        bundle = load_challenge_bundle(challenge, blobs=blobs, cache_root=bundle_cache_root(instance_path))
         build_starter_kit(bundle, out)
     return out
 
 
-__all__ = ["BUNDLE_CAPS", "ImportReport", "bundle_cache_root", "bundle_zip",
-           "default_sandbox", "import_builtin", "import_bundle", "load_challenge_bundle",
-           "materialize_bundle", "queue_references", "record_references",
-           "seed_builtin_challenges", "starter_kit"]
+__all__ = [
+    "BUNDLE_CAPS",
+    "ImportReport",
+    "bundle_cache_root",
+    "bundle_zip",
+    "default_sandbox",
+    "import_builtin",
+    "import_bundle",
+    "load_challenge_bundle",
+    "materialize_bundle",
+    "queue_references",
+    "record_references",
+    "seed_builtin_challenges",
+    "starter_kit",
+]

@@ -56,12 +56,16 @@ class SessionPoint:
         return scoring.SessionRecord(self.day, dict(self.metrics), self.quit_reason)
 
 
-def load_points(session: Session, *, patient_id: int, tz: ZoneInfo,
-                since: date | None = None) -> list[SessionPoint]:
+def load_points(
+    session: Session, *, patient_id: int, tz: ZoneInfo, since: date | None = None
+) -> list[SessionPoint]:
     """The patient's sessions oldest first (from local day ``since`` when given)."""
     entries = progress.patient_sessions(session, patient_id=patient_id, tz=tz)
-    return [SessionPoint(e, progress.record_metrics(e.metrics)) for e in entries
-            if since is None or e.day >= since]
+    return [
+        SessionPoint(e, progress.record_metrics(e.metrics))
+        for e in entries
+        if since is None or e.day >= since
+    ]
 
 
 def facts(points: list[SessionPoint]) -> list[alert_service.SessionFact]:
@@ -120,8 +124,9 @@ class PatientOverview:
     target_rom_deg: float | None
 
 
-def _calendar(points: list[SessionPoint], assignments: list[Assignment], start: date,
-              today: date) -> list[list[DayCell]]:
+def _calendar(
+    points: list[SessionPoint], assignments: list[Assignment], start: date, today: date
+) -> list[list[DayCell]]:
     counts: dict[date, int] = {}
     pain: set[date] = set()
     for p in points:
@@ -132,14 +137,25 @@ def _calendar(points: list[SessionPoint], assignments: list[Assignment], start: 
     weeks = []
     while monday <= today:
         planned = weekly_prescription(assignments, monday) > 0
-        weeks.append([DayCell(d, counts.get(d, 0), d in pain, planned, start <= d <= today)
-                      for d in (monday + timedelta(days=i) for i in range(7))])
+        weeks.append(
+            [
+                DayCell(d, counts.get(d, 0), d in pain, planned, start <= d <= today)
+                for d in (monday + timedelta(days=i) for i in range(7))
+            ]
+        )
         monday += timedelta(days=7)
     return weeks
 
 
-def patient_overview(session: Session, *, patient: Patient, today: date, tz: ZoneInfo,
-                     period: str = DEFAULT_PERIOD, sync_alerts: bool = True) -> PatientOverview:
+def patient_overview(
+    session: Session,
+    *,
+    patient: Patient,
+    today: date,
+    tz: ZoneInfo,
+    period: str = DEFAULT_PERIOD,
+    sync_alerts: bool = True,
+) -> PatientOverview:
     """Progress of ``patient`` over ``period``; brings the patient's alerts up to date."""
     period = period if period in PERIODS else DEFAULT_PERIOD
     plan = all_assignments(session, patient=patient)
@@ -147,20 +163,35 @@ def patient_overview(session: Session, *, patient: Patient, today: date, tz: Zon
     all_points = load_points(session, patient_id=patient.id, tz=tz)
     current = [a for a in assignments if a.is_current(today)]
     if sync_alerts:
-        alert_service.sync_patient_alerts(session, patient=patient, facts=facts(all_points),
-                                          today=today, has_plan=bool(current))
+        alert_service.sync_patient_alerts(
+            session, patient=patient, facts=facts(all_points), today=today, has_plan=bool(current)
+        )
     start = period_start(period, today, all_points[0].day if all_points else None)
     points = [p for p in all_points if start <= p.day <= today]
     per_week = sum(a.sessions_per_week for a in current)
     report = scoring.progress_report([p.record() for p in points], per_week, today, start=start)
-    weeks = [{"week_start": w.week_start, "done": w.done,
-              "prescribed": weekly_prescription(assignments, w.week_start)}
-             for w in scoring.adherence([p.record() for p in points], 0, start, today)]
+    weeks = [
+        {
+            "week_start": w.week_start,
+            "done": w.done,
+            "prescribed": weekly_prescription(assignments, w.week_start),
+        }
+        for w in scoring.adherence([p.record() for p in points], 0, start, today)
+    ]
     current_streak, longest = scoring.streak([p.record() for p in all_points], today)
     main = current[0] if current else (assignments[0] if assignments else None)
     return PatientOverview(
-        period=period, start=start, today=today, points=points, all_points=all_points,
-        report=report, weeks=weeks, calendar=_calendar(points, assignments, start, today),
-        streak_days=current_streak, longest_streak_days=longest, assignments=plan,
+        period=period,
+        start=start,
+        today=today,
+        points=points,
+        all_points=all_points,
+        report=report,
+        weeks=weeks,
+        calendar=_calendar(points, assignments, start, today),
+        streak_days=current_streak,
+        longest_streak_days=longest,
+        assignments=plan,
         main_movement=main.movement if main else None,
-        target_rom_deg=main.target_rom_deg if main else None)
+        target_rom_deg=main.target_rom_deg if main else None,
+    )

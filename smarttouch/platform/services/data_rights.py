@@ -27,21 +27,60 @@ from sqlmodel import Session, SQLModel, col, select
 
 from ..blobstore import BlobNotFound, BlobStore
 from ..fhir.codes import DEFAULT_BASE
-from ..models import (Activity, Alert, Assignment, AuditEvent, Device, DonatedSession,
-                      ExerciseSession, Patient, ResearchConsent, Role, SessionMetrics, User,
-                      utcnow)
+from ..models import (
+    Activity,
+    Alert,
+    Assignment,
+    AuditEvent,
+    Device,
+    DonatedSession,
+    ExerciseSession,
+    Patient,
+    ResearchConsent,
+    Role,
+    SessionMetrics,
+    User,
+    utcnow,
+)
 from . import audit, erasure, fhir_export
 from .errors import NotFound
 
 ARCHIVE_FORMAT = "smarttouch-data-export/1"
 SECRET_COLUMNS = frozenset({"password_hash", "token_hash", "code_hash"})
-KNOWN_TABLES = frozenset({"patient", "assignment", "exercise_session", "session_metrics",
-                          "device", "alert", "research_consent", "donated_session",
-                          "audit_event", "pairing_code"})
-SESSION_CSV_COLUMNS = ("client_uuid", "started_at", "ended_at", "status", "movement",
-                       "quit_reason", "game_score", "reps", "rom_deg", "rom_deg_mean",
-                       "peak_speed_dps", "sparc", "ldlj", "tremor_power_ratio",
-                       "tremor_freq_hz", "duration_s", "active_time_s", "recording")
+KNOWN_TABLES = frozenset(
+    {
+        "patient",
+        "assignment",
+        "exercise_session",
+        "session_metrics",
+        "device",
+        "alert",
+        "research_consent",
+        "donated_session",
+        "audit_event",
+        "pairing_code",
+    }
+)
+SESSION_CSV_COLUMNS = (
+    "client_uuid",
+    "started_at",
+    "ended_at",
+    "status",
+    "movement",
+    "quit_reason",
+    "game_score",
+    "reps",
+    "rom_deg",
+    "rom_deg_mean",
+    "peak_speed_dps",
+    "sparc",
+    "ldlj",
+    "tremor_power_ratio",
+    "tremor_freq_hz",
+    "duration_s",
+    "active_time_s",
+    "recording",
+)
 
 README = """SmartTouch - your data / i tuoi dati
 ====================================
@@ -113,14 +152,17 @@ def audit_events_about(session: Session, *, patient: Patient) -> list[AuditEvent
     exact = [patient.code] + ([account.email] if account is not None else [])
     cond = (col(AuditEvent.patient_id) == patient.id) | erasure.mentions(exact)
     if account is not None:
-        cond = cond | (col(AuditEvent.actor_id) == account.id) | (
-            (col(AuditEvent.target_type) == "user") & (col(AuditEvent.target_id) == account.id))
-    return list(session.exec(select(AuditEvent).where(cond)
-                             .order_by(col(AuditEvent.created_at), col(AuditEvent.id))))
+        cond = (
+            cond
+            | (col(AuditEvent.actor_id) == account.id)
+            | ((col(AuditEvent.target_type) == "user") & (col(AuditEvent.target_id) == account.id))
+        )
+    return list(
+        session.exec(select(AuditEvent).where(cond).order_by(col(AuditEvent.created_at), col(AuditEvent.id)))
+    )
 
 
-def _rows_referring(session: Session, table: sa.Table, referred: str,
-                    ids: list[int]) -> list[dict[str, Any]]:
+def _rows_referring(session: Session, table: sa.Table, referred: str, ids: list[int]) -> list[dict[str, Any]]:
     """Rows of ``table`` whose foreign key to ``referred`` is in ``ids``."""
     cols = [fk.parent for fk in table.foreign_keys if fk.column.table.name == referred]
     if not cols or not ids:
@@ -138,8 +180,7 @@ class _Zip:
         self.sums: dict[str, dict[str, Any]] = {}
 
     def add(self, name: str, data: bytes, *, compress: bool = True) -> None:
-        self.zf.writestr(name, data,
-                         compress_type=zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED)
+        self.zf.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED)
         self.sums[name] = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
 
     def close(self, manifest: dict[str, Any]) -> None:
@@ -160,18 +201,23 @@ def _sessions_csv(rows: list[dict[str, Any]]) -> bytes:
 def _audit_csv(events: list[dict[str, Any]]) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(["created_at", "actor_email", "action", "target_type", "target_id",
-                     "details"])
+    writer.writerow(["created_at", "actor_email", "action", "target_type", "target_id", "details"])
     for e in events:
-        writer.writerow([e["created_at"].isoformat(), e["actor_email"] or "", e["action"],
-                         e["target_type"] or "", e["target_id"] or "",
-                         json.dumps(e["details"], ensure_ascii=False, sort_keys=True)])
+        writer.writerow(
+            [
+                e["created_at"].isoformat(),
+                e["actor_email"] or "",
+                e["action"],
+                e["target_type"] or "",
+                e["target_id"] or "",
+                json.dumps(e["details"], ensure_ascii=False, sort_keys=True),
+            ]
+        )
     return buf.getvalue().encode("utf-8")
 
 
 def _recording_csv(data: bytes) -> bytes | None:
-    from smarttouch.sensors.recording_io import (RecordingError, recording_from_bytes,
-                                                 save_recording)
+    from smarttouch.sensors.recording_io import RecordingError, recording_from_bytes, save_recording
 
     try:
         rec = recording_from_bytes(data)
@@ -182,10 +228,20 @@ def _recording_csv(data: bytes) -> bytes | None:
         return None
 
 
-def write_archive(session: Session, *, patient: Patient, actor: User | None,
-                  store: BlobStore, out: IO[bytes], today: date,
-                  tz: ZoneInfo = ZoneInfo("UTC"), base: str = DEFAULT_BASE, via: str = "web",
-                  ip: str | None = None, commit: bool = True) -> ArchiveSummary:
+def write_archive(
+    session: Session,
+    *,
+    patient: Patient,
+    actor: User | None,
+    store: BlobStore,
+    out: IO[bytes],
+    today: date,
+    tz: ZoneInfo = ZoneInfo("UTC"),
+    base: str = DEFAULT_BASE,
+    via: str = "web",
+    ip: str | None = None,
+    commit: bool = True,
+) -> ArchiveSummary:
     """Write the patient's complete data archive (ZIP) to ``out``; audited as
     ``data.exported``. :class:`NotFound` if ``actor`` may not download it."""
     if not may_download(actor, patient):
@@ -196,24 +252,30 @@ def write_archive(session: Session, *, patient: Patient, actor: User | None,
 
     therapist = session.get(User, patient.therapist_id)
     account = session.get(User, patient.user_id) if patient.user_id else None
-    profile = {"patient": row_dict(patient),
-               "therapist": {"full_name": therapist.full_name, "email": therapist.email}
-               if therapist else None,
-               "account": row_dict(account) if account else None}
+    profile = {
+        "patient": row_dict(patient),
+        "therapist": {"full_name": therapist.full_name, "email": therapist.email} if therapist else None,
+        "account": row_dict(account) if account else None,
+    }
     zf.add("profile.json", _dump(profile))
 
-    plan = session.exec(select(Assignment, Activity)
-                        .join(Activity, col(Activity.id) == Assignment.activity_id)
-                        .where(Assignment.patient_id == patient.id)
-                        .order_by(col(Assignment.start_date), col(Assignment.id))).all()
-    zf.add("plan.json", _dump([{**row_dict(a), "activity": {"key": act.key, "title": act.title}}
-                               for a, act in plan]))
+    plan = session.exec(
+        select(Assignment, Activity)
+        .join(Activity, col(Activity.id) == Assignment.activity_id)
+        .where(Assignment.patient_id == patient.id)
+        .order_by(col(Assignment.start_date), col(Assignment.id))
+    ).all()
+    zf.add(
+        "plan.json",
+        _dump([{**row_dict(a), "activity": {"key": act.key, "title": act.title}} for a, act in plan]),
+    )
 
     sessions = session.exec(
         select(ExerciseSession, SessionMetrics)
         .join(SessionMetrics, col(SessionMetrics.session_id) == ExerciseSession.id, isouter=True)
         .where(ExerciseSession.patient_id == patient.id)
-        .order_by(col(ExerciseSession.started_at), col(ExerciseSession.id))).all()
+        .order_by(col(ExerciseSession.started_at), col(ExerciseSession.id))
+    ).all()
     session_rows = []
     for s, m in sessions:
         entry = {**row_dict(s), "metrics": row_dict(m) if m else None, "recording": None}
@@ -238,40 +300,69 @@ def write_archive(session: Session, *, patient: Patient, actor: User | None,
     zf.add("devices.json", _dump([row_dict(d) for d in devices]))
     alerts = session.exec(select(Alert).where(Alert.patient_id == patient.id)).all()
     zf.add("alerts.json", _dump([row_dict(a) for a in alerts]))
-    consents = session.exec(select(ResearchConsent)
-                            .where(ResearchConsent.patient_id == patient.id)).all()
+    consents = session.exec(select(ResearchConsent).where(ResearchConsent.patient_id == patient.id)).all()
     session_ids = [s.id for s, _ in sessions]
-    donated = session.exec(select(DonatedSession)
-                           .where(col(DonatedSession.session_id).in_(session_ids))).all()
-    zf.add("research.json", _dump({"consents": [row_dict(c) for c in consents],
-                                   "donated_sessions": [row_dict(d) for d in donated]}))
+    donated = session.exec(
+        select(DonatedSession).where(col(DonatedSession.session_id).in_(session_ids))
+    ).all()
+    zf.add(
+        "research.json",
+        _dump(
+            {"consents": [row_dict(c) for c in consents], "donated_sessions": [row_dict(d) for d in donated]}
+        ),
+    )
 
     events = [row_dict(e) for e in audit_events_about(session, patient=patient)]
     zf.add("audit.json", _dump(events))
     zf.add("audit.csv", _audit_csv(events))
 
-    bundle = fhir_export.export_bundle(session, patient=patient, actor=None, store=store,
-                                       today=today, identified=True, tz=tz, base=base,
-                                       via="archive", commit=False,
-                                       record_audit=False)
+    bundle = fhir_export.export_bundle(
+        session,
+        patient=patient,
+        actor=None,
+        store=store,
+        today=today,
+        identified=True,
+        tz=tz,
+        base=base,
+        via="archive",
+        commit=False,
+        record_audit=False,
+    )
     zf.add("fhir.json", fhir_export.bundle_json(bundle).encode("utf-8"))
 
     for table in SQLModel.metadata.sorted_tables:
         if table.name in KNOWN_TABLES:
             continue
-        rows = (_rows_referring(session, table, "patient", [patient.id])
-                + _rows_referring(session, table, "exercise_session", session_ids))
+        rows = _rows_referring(session, table, "patient", [patient.id]) + _rows_referring(
+            session, table, "exercise_session", session_ids
+        )
         if rows:
             zf.add(f"other/{table.name}.json", _dump(rows))
 
     summary.files = sorted([*zf.sums, "manifest.json"])
-    zf.close({"format": ARCHIVE_FORMAT, "patient_code": patient.code,
-              "created_at": utcnow().isoformat(timespec="seconds")})
-    audit.record(session, action="data.exported", actor=actor, patient_id=patient.id,
-                 target_type="patient", target_id=patient.id, ip=ip,
-                 details={"via": via, "sessions": summary.sessions,
-                          "recordings": summary.recordings,
-                          "missing_recordings": len(summary.missing_recordings)})
+    zf.close(
+        {
+            "format": ARCHIVE_FORMAT,
+            "patient_code": patient.code,
+            "created_at": utcnow().isoformat(timespec="seconds"),
+        }
+    )
+    audit.record(
+        session,
+        action="data.exported",
+        actor=actor,
+        patient_id=patient.id,
+        target_type="patient",
+        target_id=patient.id,
+        ip=ip,
+        details={
+            "via": via,
+            "sessions": summary.sessions,
+            "recordings": summary.recordings,
+            "missing_recordings": len(summary.missing_recordings),
+        },
+    )
     if commit:
         session.commit()
     return summary

@@ -13,8 +13,7 @@ from flask import current_app, has_app_context
 from sqlmodel import Session, col, select
 
 from ..blobstore import BlobStore, get_blobstore
-from ..models import (Alert, Assignment, AssignmentCreate, Patient, PatientCreate, User,
-                      UserCreate)
+from ..models import Alert, Assignment, AssignmentCreate, Patient, PatientCreate, User, UserCreate
 from . import catalogue, challenge_import, demo_sessions, patients, plans, users
 from .passwords import verify_password
 
@@ -51,59 +50,159 @@ DEMO_USERS = (
 
 # code, therapist e-mail, condition, side, name, birth year, notes, patient login
 DEMO_PATIENTS = (
-    ("DEMO-STRK", "therapist@example.org", "post_stroke", "right", "Paolo Esposito", 1956,
-     "Ischaemic stroke 5 months ago, right hemiparesis. Shoulder flexion limited to about "
-     "90 degrees; mild spasticity of the elbow flexors. Motivated, lives with his wife.",
-     "patient@example.org"),
-    ("DEMO-PARK", "therapist@example.org", "parkinson", "both", "Rosa Colombo", 1949,
-     "Parkinson's disease, Hoehn and Yahr stage 2. Rest tremor of the left hand, "
-     "bradykinesia. Exercises best in the morning after medication.", None),
-    ("DEMO-COPD", "therapist@example.org", "copd", "none", "Franco Ricci", 1951,
-     "COPD GOLD 3, home oxygen at night. Short sets with rest between them; stop if "
-     "breathless.", None),
-    ("DEMO-MSCL", "therapist@example.org", "multiple_sclerosis", "left", "Elena Marino", 1980,
-     "Relapsing-remitting multiple sclerosis, fatigue in the afternoon. Left upper limb "
-     "weakness and intention tremor.", None),
-    ("DEMO-KNEE", "therapist@example.org", "knee_osteoarthritis", "left", "Giorgio Greco",
-     1958, "Left knee osteoarthritis, Kellgren-Lawrence grade 3. Strengthening before a "
-     "possible knee replacement.", None),
-    ("DEMO-FRAI", "therapist@example.org", "frailty", "both", "Maria Bruno", 1938,
-     "Frail, one fall last winter. Sit-to-stand and balance to keep independence at home.",
-     None),
-    ("DEMO-ARM2", "therapist2@example.org", "post_stroke", "left", "Sergio Gallo", 1962,
-     "Haemorrhagic stroke 1 year ago, left hemiparesis.", None),
+    (
+        "DEMO-STRK",
+        "therapist@example.org",
+        "post_stroke",
+        "right",
+        "Paolo Esposito",
+        1956,
+        "Ischaemic stroke 5 months ago, right hemiparesis. Shoulder flexion limited to about "
+        "90 degrees; mild spasticity of the elbow flexors. Motivated, lives with his wife.",
+        "patient@example.org",
+    ),
+    (
+        "DEMO-PARK",
+        "therapist@example.org",
+        "parkinson",
+        "both",
+        "Rosa Colombo",
+        1949,
+        "Parkinson's disease, Hoehn and Yahr stage 2. Rest tremor of the left hand, "
+        "bradykinesia. Exercises best in the morning after medication.",
+        None,
+    ),
+    (
+        "DEMO-COPD",
+        "therapist@example.org",
+        "copd",
+        "none",
+        "Franco Ricci",
+        1951,
+        "COPD GOLD 3, home oxygen at night. Short sets with rest between them; stop if breathless.",
+        None,
+    ),
+    (
+        "DEMO-MSCL",
+        "therapist@example.org",
+        "multiple_sclerosis",
+        "left",
+        "Elena Marino",
+        1980,
+        "Relapsing-remitting multiple sclerosis, fatigue in the afternoon. Left upper limb "
+        "weakness and intention tremor.",
+        None,
+    ),
+    (
+        "DEMO-KNEE",
+        "therapist@example.org",
+        "knee_osteoarthritis",
+        "left",
+        "Giorgio Greco",
+        1958,
+        "Left knee osteoarthritis, Kellgren-Lawrence grade 3. Strengthening before a "
+        "possible knee replacement.",
+        None,
+    ),
+    (
+        "DEMO-FRAI",
+        "therapist@example.org",
+        "frailty",
+        "both",
+        "Maria Bruno",
+        1938,
+        "Frail, one fall last winter. Sit-to-stand and balance to keep independence at home.",
+        None,
+    ),
+    (
+        "DEMO-ARM2",
+        "therapist2@example.org",
+        "post_stroke",
+        "left",
+        "Sergio Gallo",
+        1962,
+        "Haemorrhagic stroke 1 year ago, left hemiparesis.",
+        None,
+    ),
 )
 
 # patient code -> (activity key, movement, target ROM, max ROM, reps, sets, per week,
 #                  difficulty, note to the patient)
 DEMO_PLANS = {
-    "DEMO-STRK": [("balloons", "shoulder_flexion", 80, 100, 10, 2, 5, 2,
-                   "Lift your arm slowly and keep your shoulder down. Stop if it hurts.")],
-    "DEMO-PARK": [("lantern", "reach_forward", 60, 80, 8, 2, 4, 2,
-                   "Take your time: steady movements matter more than speed.")],
-    "DEMO-KNEE": [("garden", "sit_to_stand", 80, 95, 8, 3, 3, 2,
-                   "Use a firm chair without wheels. Rest a minute between sets.")],
-    "DEMO-FRAI": [("garden", "sit_to_stand", 70, 85, 5, 2, 5, 1,
-                   "Keep the walker within reach while you play.")],
+    "DEMO-STRK": [
+        (
+            "balloons",
+            "shoulder_flexion",
+            80,
+            100,
+            10,
+            2,
+            5,
+            2,
+            "Lift your arm slowly and keep your shoulder down. Stop if it hurts.",
+        )
+    ],
+    "DEMO-PARK": [
+        (
+            "lantern",
+            "reach_forward",
+            60,
+            80,
+            8,
+            2,
+            4,
+            2,
+            "Take your time: steady movements matter more than speed.",
+        )
+    ],
+    "DEMO-KNEE": [
+        (
+            "garden",
+            "sit_to_stand",
+            80,
+            95,
+            8,
+            3,
+            3,
+            2,
+            "Use a firm chair without wheels. Rest a minute between sets.",
+        )
+    ],
+    "DEMO-FRAI": [
+        ("garden", "sit_to_stand", 70, 85, 5, 2, 5, 1, "Keep the walker within reach while you play.")
+    ],
 }
 
 
-def _user(session: Session, report: DemoReport, role: str, email: str, password: str,
-          name: str, reviewer: bool, password_profile: str) -> User:
+def _user(
+    session: Session,
+    report: DemoReport,
+    role: str,
+    email: str,
+    password: str,
+    name: str,
+    reviewer: bool,
+    password_profile: str,
+) -> User:
     existing = users.get_by_email(session, email=email)
     if existing is not None:
         works = existing.is_active and verify_password(existing.password_hash, password)
         report.logins.append(DemoLogin(role, email, password, False, works))
         return existing
     report.logins.append(DemoLogin(role, email, password, True))
-    data = UserCreate(email=email, full_name=name, role=role, is_reviewer=reviewer,
-                      password=password)
+    data = UserCreate(email=email, full_name=name, role=role, is_reviewer=reviewer, password=password)
     return users.create_user(session, data=data, password_profile=password_profile)
 
 
-def seed_demo(session: Session, *, today: date, password_profile: str = "default",
-              blobs: BlobStore | None = None, tz: ZoneInfo | None = None,
-              with_sessions: bool = True) -> DemoReport:
+def seed_demo(
+    session: Session,
+    *,
+    today: date,
+    password_profile: str = "default",
+    blobs: BlobStore | None = None,
+    tz: ZoneInfo | None = None,
+    with_sessions: bool = True,
+) -> DemoReport:
     """Create the demo clinic; returns the logins (with passwords) and what was added.
 
     ``blobs`` and ``tz`` default to the current app's blob store and time zone; without an
@@ -114,8 +213,10 @@ def seed_demo(session: Session, *, today: date, password_profile: str = "default
         blobs = blobs or get_blobstore()
         tz = tz or ZoneInfo(current_app.config["TIMEZONE"])
     report.activities_created = catalogue.ensure_builtin_activities(session)
-    accounts = {email: _user(session, report, role, email, pw, name, rev, password_profile)
-                for role, email, pw, name, rev in DEMO_USERS}
+    accounts = {
+        email: _user(session, report, role, email, pw, name, rev, password_profile)
+        for role, email, pw, name, rev in DEMO_USERS
+    }
     for code, therapist_email, condition, side, name, year, notes, login in DEMO_PATIENTS:
         patient = session.exec(select(Patient).where(Patient.code == code)).first()
         if patient is None:
@@ -123,14 +224,22 @@ def seed_demo(session: Session, *, today: date, password_profile: str = "default
             if linked is not None and patients.patient_of_user(session, user=linked):
                 linked = None
             patient = patients.create_patient(
-                session, therapist=accounts[therapist_email], user=linked,
-                data=PatientCreate(code=code, condition=condition, affected_side=side,
-                                   display_name=name, birth_year=year, notes=notes))
+                session,
+                therapist=accounts[therapist_email],
+                user=linked,
+                data=PatientCreate(
+                    code=code,
+                    condition=condition,
+                    affected_side=side,
+                    display_name=name,
+                    birth_year=year,
+                    notes=notes,
+                ),
+            )
             report.patients_created += 1
         if code not in DEMO_PLANS:
             continue
-        has_plan = session.exec(select(Assignment.id)
-                                .where(Assignment.patient_id == patient.id)).first()
+        has_plan = session.exec(select(Assignment.id).where(Assignment.patient_id == patient.id)).first()
         if has_plan is not None:
             continue
         therapist = session.get(User, patient.therapist_id)
@@ -138,11 +247,24 @@ def seed_demo(session: Session, *, today: date, password_profile: str = "default
             activity = catalogue.get_activity_by_key(session, key=key)
             if activity is None or therapist is None:
                 raise RuntimeError(f"demo plan for {code} needs activity {key!r} and a therapist")
-            plans.create_assignment(session, therapist=therapist, patient=patient, data=AssignmentCreate(
-                activity_id=activity.id, movement=movement, target_rom_deg=target,
-                max_rom_deg=max_rom, reps=reps, sets=sets, sessions_per_week=per_week,
-                difficulty=diff, start_date=today - timedelta(days=PLAN_STARTED_DAYS_AGO),
-                end_date=today + timedelta(days=42), therapist_note=note))
+            plans.create_assignment(
+                session,
+                therapist=therapist,
+                patient=patient,
+                data=AssignmentCreate(
+                    activity_id=activity.id,
+                    movement=movement,
+                    target_rom_deg=target,
+                    max_rom_deg=max_rom,
+                    reps=reps,
+                    sets=sets,
+                    sessions_per_week=per_week,
+                    difficulty=diff,
+                    start_date=today - timedelta(days=PLAN_STARTED_DAYS_AGO),
+                    end_date=today + timedelta(days=42),
+                    therapist_note=note,
+                ),
+            )
             report.assignments_created += 1
     if with_sessions and blobs is not None:
         _seed_sessions(session, report, blobs, today, tz or ZoneInfo("Europe/Rome"))
@@ -151,21 +273,21 @@ def seed_demo(session: Session, *, today: date, password_profile: str = "default
     return report
 
 
-def _seed_sessions(session: Session, report: DemoReport, blobs: BlobStore, today: date,
-                   tz: ZoneInfo) -> None:
+def _seed_sessions(session: Session, report: DemoReport, blobs: BlobStore, today: date, tz: ZoneInfo) -> None:
     """Synthetic session history for the demo patients that have a plan (uploads raise the
     alerts as they arrive)."""
     for code in demo_sessions.TRAJECTORIES:
         patient = session.exec(select(Patient).where(Patient.code == code)).first()
         if patient is None:
             continue
-        assignment = session.exec(select(Assignment).where(Assignment.patient_id == patient.id)
-                                  .order_by(col(Assignment.id))).first()
+        assignment = session.exec(
+            select(Assignment).where(Assignment.patient_id == patient.id).order_by(col(Assignment.id))
+        ).first()
         if assignment is None:
             continue
-        added = demo_sessions.seed_patient_sessions(session, patient=patient,
-                                                    assignment=assignment, blobs=blobs,
-                                                    today=today, tz=tz)
+        added = demo_sessions.seed_patient_sessions(
+            session, patient=patient, assignment=assignment, blobs=blobs, today=today, tz=tz
+        )
         report.sessions_created += added
     report.alerts_raised = len(session.exec(select(Alert.id)).all())
 

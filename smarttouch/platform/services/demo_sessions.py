@@ -62,11 +62,21 @@ TRAJECTORIES: dict[str, Trajectory] = {
     # improving after stroke: larger and smoother shoulder flexion
     "DEMO-STRK": Trajectory(6, (0, 1, 2, 3, 4), 55.0, 86.0, 3, 1),
     # Parkinson's: steady reaching with rest tremor, then a clear decline in the last sessions
-    "DEMO-PARK": Trajectory(6, (0, 1, 3, 4), 66.0, 68.0, 2, 2, tremor_hz=5.0, tremor_deg=1.2,
-                            decline_last=3, decline_rom_deg=47.0, tempo_s=3.0),
+    "DEMO-PARK": Trajectory(
+        6,
+        (0, 1, 3, 4),
+        66.0,
+        68.0,
+        2,
+        2,
+        tremor_hz=5.0,
+        tremor_deg=1.2,
+        decline_last=3,
+        decline_rom_deg=47.0,
+        tempo_s=3.0,
+    ),
     # knee osteoarthritis: a missed week, then the last session stopped for pain
-    "DEMO-KNEE": Trajectory(6, (0, 2, 4), 74.0, 82.0, skip_week=3, pain_last=True,
-                            tempo_s=3.2),
+    "DEMO-KNEE": Trajectory(6, (0, 2, 4), 74.0, 82.0, skip_week=3, pain_last=True, tempo_s=3.2),
     # frailty: regular at first, no session for the last six days
     "DEMO-FRAI": Trajectory(5, (0, 1, 2, 3, 4), 62.0, 70.0, 2, 1, stop_days=6, tempo_s=3.4),
 }
@@ -93,20 +103,24 @@ def _device(session: Session, patient: Patient) -> Device:
     if existing is not None:
         return existing
     secret = uuid.uuid4().hex + uuid.uuid4().hex
-    device = Device(patient_id=patient.id, label="Home PC (demo, synthetic)",
-                    token_hash=hashlib.sha256(secret.encode()).hexdigest(),
-                    token_prefix="stt_demo", created_by_id=patient.therapist_id)
+    device = Device(
+        patient_id=patient.id,
+        label="Home PC (demo, synthetic)",
+        token_hash=hashlib.sha256(secret.encode()).hexdigest(),
+        token_prefix="stt_demo",
+        created_by_id=patient.therapist_id,
+    )
     session.add(device)
     session.flush()
     return device
 
 
-def seed_patient_sessions(session: Session, *, patient: Patient, assignment: Assignment,
-                          blobs: BlobStore, today: date, tz: ZoneInfo) -> int:
+def seed_patient_sessions(
+    session: Session, *, patient: Patient, assignment: Assignment, blobs: BlobStore, today: date, tz: ZoneInfo
+) -> int:
     """Create the demo history of ``patient`` (none if they already have sessions)."""
     traj = TRAJECTORIES.get(patient.code)
-    has_any = session.exec(select(ExerciseSession.id)
-                           .where(ExerciseSession.patient_id == patient.id)).first()
+    has_any = session.exec(select(ExerciseSession.id).where(ExerciseSession.patient_id == patient.id)).first()
     if traj is None or has_any is not None:
         return 0
     device = _device(session, patient)
@@ -119,34 +133,60 @@ def seed_patient_sessions(session: Session, *, patient: Patient, assignment: Ass
         if traj.decline_last and i >= len(days) - traj.decline_last:
             rom = traj.decline_rom_deg
         rom *= float(rng.normal(1.0, 0.03))
-        subs = round(traj.submovements_start
-                     + (traj.submovements_end - traj.submovements_start) * frac)
+        subs = round(traj.submovements_start + (traj.submovements_end - traj.submovements_start) * frac)
         pain = traj.pain_last and i == len(days) - 1
         fatigue = not pain and rng.random() < 0.08
         reps = 4 if pain else (max(3, assignment.reps - 3) if fatigue else assignment.reps)
-        sim = simulate(assignment.movement, reps=reps, rom_deg=min(rom, 170.0),
-                       tempo_s=traj.tempo_s * float(rng.normal(1.0, 0.02)), pause_s=0.6,
-                       submovements=max(1, subs), tremor_hz=traj.tremor_hz,
-                       tremor_deg=traj.tremor_deg, fs=SAMPLE_RATE_HZ, lead_in_s=1.5,
-                       seed=int(rng.integers(1 << 31)))
+        sim = simulate(
+            assignment.movement,
+            reps=reps,
+            rom_deg=min(rom, 170.0),
+            tempo_s=traj.tempo_s * float(rng.normal(1.0, 0.02)),
+            pause_s=0.6,
+            submovements=max(1, subs),
+            tremor_hz=traj.tremor_hz,
+            tremor_deg=traj.tremor_deg,
+            fs=SAMPLE_RATE_HZ,
+            lead_in_s=1.5,
+            seed=int(rng.integers(1 << 31)),
+        )
         rec = sim.recording
         rec.labels.update(demo=True, patient_code=patient.code)
-        started = datetime.combine(day, time(9, 0), tzinfo=tz) + timedelta(
-            minutes=int(rng.integers(0, 150)))
+        started = datetime.combine(day, time(9, 0), tzinfo=tz) + timedelta(minutes=int(rng.integers(0, 150)))
         reached = sum(min(1.0, r / assignment.target_rom_deg) for r in sim.rep_rom_deg)
         meta = SessionUpload(
             session_id=uuid.uuid5(UUID_NAMESPACE, f"{patient.code}/{day}/{i}"),
-            assignment_id=assignment.id, game=activity.key, movement=assignment.movement,
-            started_at=started, ended_at=started + timedelta(seconds=rec.duration_s),
+            assignment_id=assignment.id,
+            game=activity.key,
+            movement=assignment.movement,
+            started_at=started,
+            ended_at=started + timedelta(seconds=rec.duration_s),
             duration_s=rec.duration_s,
             quit_reason="pain" if pain else ("fatigue" if fatigue else "completed"),
-            reps=reps, sets_completed=0 if (pain or fatigue) else 1,
-            score=round(100 * reached), sample_rate_hz=SAMPLE_RATE_HZ,
-            client_metrics={"synthetic": True}, client="smarttouch demo seed (synthetic)")
-        ingest_session(session, store=blobs, device=device, patient=patient, meta=meta,
-                       recording=recording_to_bytes(rec), today=day, tz=tz)  # uploaded that day
+            reps=reps,
+            sets_completed=0 if (pain or fatigue) else 1,
+            score=round(100 * reached),
+            sample_rate_hz=SAMPLE_RATE_HZ,
+            client_metrics={"synthetic": True},
+            client="smarttouch demo seed (synthetic)",
+        )
+        ingest_session(
+            session,
+            store=blobs,
+            device=device,
+            patient=patient,
+            meta=meta,
+            recording=recording_to_bytes(rec),
+            today=day,
+            tz=tz,
+        )  # uploaded that day
     if days:  # time has passed since the last upload: "no session" alerts as of today
         entries = progress.patient_sessions(session, patient_id=patient.id, tz=tz)
-        alerts.sync_patient_alerts(session, patient=patient, facts=progress.session_facts(entries),
-                                   today=today, has_plan=assignment.is_current(today))
+        alerts.sync_patient_alerts(
+            session,
+            patient=patient,
+            facts=progress.session_facts(entries),
+            today=today,
+            has_plan=assignment.is_current(today),
+        )
     return len(days)

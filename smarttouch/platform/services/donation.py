@@ -32,8 +32,16 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from ..blobstore import BlobNotFound, BlobStore
-from ..models import (Assignment, DonatedSession, ExerciseSession, Patient, ResearchConsent,
-                      SessionMetrics, User, utcnow)
+from ..models import (
+    Assignment,
+    DonatedSession,
+    ExerciseSession,
+    Patient,
+    ResearchConsent,
+    SessionMetrics,
+    User,
+    utcnow,
+)
 from . import audit
 from .errors import Conflict, Invalid, NotFound
 from .patients import require_own_patient
@@ -44,13 +52,16 @@ _rng = secrets.SystemRandom()
 
 
 def active_consent(session: Session, *, patient: Patient) -> ResearchConsent | None:
-    return session.exec(select(ResearchConsent).where(
-        ResearchConsent.patient_id == patient.id,
-        col(ResearchConsent.withdrawn_at).is_(None))).first()
+    return session.exec(
+        select(ResearchConsent).where(
+            ResearchConsent.patient_id == patient.id, col(ResearchConsent.withdrawn_at).is_(None)
+        )
+    ).first()
 
 
-def record_consent(session: Session, *, patient: Patient, therapist: User, evidence: str,
-                   ip: str | None = None) -> ResearchConsent:
+def record_consent(
+    session: Session, *, patient: Patient, therapist: User, evidence: str, ip: str | None = None
+) -> ResearchConsent:
     """Record the patient's consent; ``evidence`` says how it was given (e.g. form number)."""
     require_own_patient(therapist, patient)
     evidence = evidence.strip()
@@ -60,20 +71,27 @@ def record_consent(session: Session, *, patient: Patient, therapist: User, evide
         raise Invalid("evidence: at most 500 characters")
     if active_consent(session, patient=patient) is not None:
         raise Conflict(f"patient {patient.code} already has an active research consent")
-    consent = ResearchConsent(patient_id=patient.id, evidence=evidence,
-                              recorded_by_id=therapist.id)
+    consent = ResearchConsent(patient_id=patient.id, evidence=evidence, recorded_by_id=therapist.id)
     session.add(consent)
     session.flush()
-    audit.record(session, action="consent.recorded", actor=therapist, patient_id=patient.id,
-                 target_type="research_consent", target_id=consent.id, ip=ip,
-                 details={"purpose": consent.purpose})
+    audit.record(
+        session,
+        action="consent.recorded",
+        actor=therapist,
+        patient_id=patient.id,
+        target_type="research_consent",
+        target_id=consent.id,
+        ip=ip,
+        details={"purpose": consent.purpose},
+    )
     session.commit()
     session.refresh(consent)
     return consent
 
 
-def withdraw_consent(session: Session, *, patient: Patient, therapist: User,
-                     ip: str | None = None) -> ResearchConsent:
+def withdraw_consent(
+    session: Session, *, patient: Patient, therapist: User, ip: str | None = None
+) -> ResearchConsent:
     """Withdraw the active consent: no later dataset will include the patient's sessions."""
     require_own_patient(therapist, patient)
     consent = active_consent(session, patient=patient)
@@ -82,8 +100,15 @@ def withdraw_consent(session: Session, *, patient: Patient, therapist: User,
     consent.withdrawn_at = utcnow()
     consent.withdrawn_by_id = therapist.id
     session.add(consent)
-    audit.record(session, action="consent.withdrawn", actor=therapist, patient_id=patient.id,
-                 target_type="research_consent", target_id=consent.id, ip=ip)
+    audit.record(
+        session,
+        action="consent.withdrawn",
+        actor=therapist,
+        patient_id=patient.id,
+        target_type="research_consent",
+        target_id=consent.id,
+        ip=ip,
+    )
     session.commit()
     session.refresh(consent)
     return consent
@@ -92,24 +117,38 @@ def withdraw_consent(session: Session, *, patient: Patient, therapist: User,
 def donatable_sessions(session: Session, *, patient: Patient) -> list[ExerciseSession]:
     """Scored sessions with a recording that are not donated yet, oldest first."""
     donated = select(DonatedSession.session_id)
-    return list(session.exec(
-        select(ExerciseSession)
-        .join(SessionMetrics, col(SessionMetrics.session_id) == ExerciseSession.id)
-        .where(ExerciseSession.patient_id == patient.id,
-               col(ExerciseSession.recording_sha256).is_not(None),
-               col(ExerciseSession.id).not_in(donated))
-        .order_by(col(ExerciseSession.started_at))).all())
+    return list(
+        session.exec(
+            select(ExerciseSession)
+            .join(SessionMetrics, col(SessionMetrics.session_id) == ExerciseSession.id)
+            .where(
+                ExerciseSession.patient_id == patient.id,
+                col(ExerciseSession.recording_sha256).is_not(None),
+                col(ExerciseSession.id).not_in(donated),
+            )
+            .order_by(col(ExerciseSession.started_at))
+        ).all()
+    )
 
 
 def donated_count(session: Session, *, patient: Patient) -> int:
-    return len(session.exec(select(DonatedSession.id)
-                            .join(ExerciseSession,
-                                  col(ExerciseSession.id) == DonatedSession.session_id)
-                            .where(ExerciseSession.patient_id == patient.id)).all())
+    return len(
+        session.exec(
+            select(DonatedSession.id)
+            .join(ExerciseSession, col(ExerciseSession.id) == DonatedSession.session_id)
+            .where(ExerciseSession.patient_id == patient.id)
+        ).all()
+    )
 
 
-def donate_sessions(session: Session, *, patient: Patient, therapist: User,
-                    session_ids: list[int] | None = None, ip: str | None = None) -> int:
+def donate_sessions(
+    session: Session,
+    *,
+    patient: Patient,
+    therapist: User,
+    session_ids: list[int] | None = None,
+    ip: str | None = None,
+) -> int:
     """Donate the given sessions (default: every donatable one) under the active consent."""
     require_own_patient(therapist, patient)
     consent = active_consent(session, patient=patient)
@@ -119,15 +158,23 @@ def donate_sessions(session: Session, *, patient: Patient, therapist: User,
     chosen = list(candidates) if session_ids is None else list(dict.fromkeys(session_ids))
     unknown = [i for i in chosen if i not in candidates]
     if unknown:
-        raise NotFound(f"session(s) {', '.join(map(str, unknown))} cannot be donated: not this "
-                       "patient's, not scored, without a recording, or donated already")
+        raise NotFound(
+            f"session(s) {', '.join(map(str, unknown))} cannot be donated: not this "
+            "patient's, not scored, without a recording, or donated already"
+        )
     for sid in chosen:
-        session.add(DonatedSession(session_id=sid, consent_id=consent.id,
-                                   donated_by_id=therapist.id))
+        session.add(DonatedSession(session_id=sid, consent_id=consent.id, donated_by_id=therapist.id))
     if chosen:
-        audit.record(session, action="data.donated", actor=therapist, patient_id=patient.id,
-                     target_type="research_consent", target_id=consent.id, ip=ip,
-                     details={"sessions": len(chosen)})
+        audit.record(
+            session,
+            action="data.donated",
+            actor=therapist,
+            patient_id=patient.id,
+            target_type="research_consent",
+            target_id=consent.id,
+            ip=ip,
+            details={"sessions": len(chosen)},
+        )
     session.commit()
     return len(chosen)
 
@@ -152,13 +199,23 @@ def pseudonymise_recording(data: bytes, *, movement: str) -> tuple[bytes, int | 
     from smarttouch.sensors.types import Recording
 
     rec = recording_from_bytes(data)
-    labels = {k: v for k, v in (_numeric(rec.labels) or {}).items()
-              if k in ("reps", "rep_rom_deg", "synthetic")}
+    labels = {
+        k: v for k, v in (_numeric(rec.labels) or {}).items() if k in ("reps", "rep_rom_deg", "synthetic")
+    }
     labels["movement"] = movement
-    clean = Recording(t=rec.t - rec.t[0], acc=rec.acc, gyr=rec.gyr, mag=rec.mag, quat=rec.quat,
-                      sample_rate_hz=rec.sample_rate_hz, device="", profile=rec.profile,
-                      placement=rec.placement, calibration=_numeric(rec.calibration) or {},
-                      labels=labels)
+    clean = Recording(
+        t=rec.t - rec.t[0],
+        acc=rec.acc,
+        gyr=rec.gyr,
+        mag=rec.mag,
+        quat=rec.quat,
+        sample_rate_hz=rec.sample_rate_hz,
+        device="",
+        profile=rec.profile,
+        placement=rec.placement,
+        calibration=_numeric(rec.calibration) or {},
+        labels=labels,
+    )
     annotated = len(labels["reps"]) if isinstance(labels.get("reps"), list) else None
     return recording_to_bytes(clean), annotated
 
@@ -172,14 +229,16 @@ class DatasetSummary:
 
 
 def _donated_rows(session: Session, movement: str | None) -> list[tuple[Any, ...]]:
-    stmt = (select(ExerciseSession, SessionMetrics, Patient, Assignment.movement)
-            .join(DonatedSession, col(DonatedSession.session_id) == ExerciseSession.id)
-            .join(ResearchConsent, col(ResearchConsent.id) == DonatedSession.consent_id)
-            .join(SessionMetrics, col(SessionMetrics.session_id) == ExerciseSession.id)
-            .join(Patient, col(Patient.id) == ExerciseSession.patient_id)
-            .join(Assignment, col(Assignment.id) == ExerciseSession.assignment_id, isouter=True)
-            .where(col(ResearchConsent.withdrawn_at).is_(None))
-            .order_by(col(ExerciseSession.id)))
+    stmt = (
+        select(ExerciseSession, SessionMetrics, Patient, Assignment.movement)
+        .join(DonatedSession, col(DonatedSession.session_id) == ExerciseSession.id)
+        .join(ResearchConsent, col(ResearchConsent.id) == DonatedSession.consent_id)
+        .join(SessionMetrics, col(SessionMetrics.session_id) == ExerciseSession.id)
+        .join(Patient, col(Patient.id) == ExerciseSession.patient_id)
+        .join(Assignment, col(Assignment.id) == ExerciseSession.assignment_id, isouter=True)
+        .where(col(ResearchConsent.withdrawn_at).is_(None))
+        .order_by(col(ExerciseSession.id))
+    )
     rows = session.exec(stmt).all()
     out = []
     for s, m, p, planned in rows:
@@ -189,8 +248,9 @@ def _donated_rows(session: Session, movement: str | None) -> list[tuple[Any, ...
     return out
 
 
-def build_dataset(session: Session, *, store: BlobStore, out_dir: Path, actor: User | None,
-                  movement: str | None = None) -> DatasetSummary:
+def build_dataset(
+    session: Session, *, store: BlobStore, out_dir: Path, actor: User | None, movement: str | None = None
+) -> DatasetSummary:
     """Write the pseudonymised dataset of all consented donations to ``out_dir`` (new or
     empty). Raises :class:`Invalid` when there is nothing to write or the folder is used."""
     out_dir = Path(out_dir)
@@ -198,8 +258,9 @@ def build_dataset(session: Session, *, store: BlobStore, out_dir: Path, actor: U
         raise Invalid(f"{out_dir} already exists and is not an empty folder")
     rows = _donated_rows(session, movement)
     if not rows:
-        raise Invalid("no donated sessions with an active consent"
-                      + (f" for movement {movement}" if movement else ""))
+        raise Invalid(
+            "no donated sessions with an active consent" + (f" for movement {movement}" if movement else "")
+        )
     patient_ids = sorted({p.id for _, _, p, _ in rows})
     _rng.shuffle(patient_ids)
     subjects = {pid: f"S{i + 1:02d}" for i, pid in enumerate(patient_ids)}
@@ -213,36 +274,51 @@ def build_dataset(session: Session, *, store: BlobStore, out_dir: Path, actor: U
     try:
         for s, m, p, mv in rows:
             try:
-                data, annotated = pseudonymise_recording(store.get(s.recording_sha256 or ""),
-                                                         movement=mv)
+                data, annotated = pseudonymise_recording(store.get(s.recording_sha256 or ""), movement=mv)
             except (BlobNotFound, ValueError):
                 continue  # missing or unreadable recording: skipped, not guessed
             rid = f"rec-{secrets.token_hex(5)}"
             (tmp / "recordings" / f"{rid}.npz").write_bytes(data)
             shifted = (s.started_at - shifts[p.id]).replace(second=0, microsecond=0)
             labels[rid] = {
-                "subject": subjects[p.id], "movement": mv, "condition": p.condition,
+                "subject": subjects[p.id],
+                "movement": mv,
+                "condition": p.condition,
                 "affected_side": p.affected_side,
                 "session_day": (s.started_at - firsts[p.id]).days,
                 "start_shifted": shifted.isoformat(),
                 "reps": annotated if annotated is not None else m.reps,
                 "reps_source": "annotated" if annotated is not None else "hub_metrics",
-                "rom_deg": m.rom_deg, "rom_deg_mean": m.rom_deg_mean, "sparc": m.sparc,
-                "tremor_power_ratio": m.tremor_power_ratio, "duration_s": m.duration_s,
+                "rom_deg": m.rom_deg,
+                "rom_deg_mean": m.rom_deg_mean,
+                "sparc": m.sparc,
+                "tremor_power_ratio": m.tremor_power_ratio,
+                "duration_s": m.duration_s,
             }
             used[p.id] = used.get(p.id, 0) + 1
         if not labels:
             raise Invalid("none of the donated recordings could be read from the blob store")
         (tmp / "labels.json").write_text(json.dumps(labels, indent=2, sort_keys=True))
-        manifest = {"format": DATASET_FORMAT, "dataset_id": dataset_id,
-                    "created": utcnow().date().isoformat(), "recordings": len(labels),
-                    "subjects": len(used), "movement": movement,
-                    "pseudonymisation": "random subject labels per dataset; start times "
-                    "shifted back 365-730 whole days per subject; no names, codes, dates, "
-                    "device names or free text",
-                    "units": {"rom_deg": "deg", "duration_s": "s", "sparc": "1",
-                              "tremor_power_ratio": "1", "recording t": "s",
-                              "acc": "g", "gyr": "deg/s"}}
+        manifest = {
+            "format": DATASET_FORMAT,
+            "dataset_id": dataset_id,
+            "created": utcnow().date().isoformat(),
+            "recordings": len(labels),
+            "subjects": len(used),
+            "movement": movement,
+            "pseudonymisation": "random subject labels per dataset; start times "
+            "shifted back 365-730 whole days per subject; no names, codes, dates, "
+            "device names or free text",
+            "units": {
+                "rom_deg": "deg",
+                "duration_s": "s",
+                "sparc": "1",
+                "tremor_power_ratio": "1",
+                "recording t": "s",
+                "acc": "g",
+                "gyr": "deg/s",
+            },
+        }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
         if out_dir.exists():
             out_dir.rmdir()
@@ -250,12 +326,24 @@ def build_dataset(session: Session, *, store: BlobStore, out_dir: Path, actor: U
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    audit.record(session, action="dataset.built", actor=actor,
-                 details={"dataset_id": dataset_id, "recordings": len(labels),
-                          "subjects": len(used), "movement": movement})
+    audit.record(
+        session,
+        action="dataset.built",
+        actor=actor,
+        details={
+            "dataset_id": dataset_id,
+            "recordings": len(labels),
+            "subjects": len(used),
+            "movement": movement,
+        },
+    )
     for pid, n in used.items():
-        audit.record(session, action="data.included_in_dataset", actor=actor, patient_id=pid,
-                     details={"dataset_id": dataset_id, "sessions": n})
+        audit.record(
+            session,
+            action="data.included_in_dataset",
+            actor=actor,
+            patient_id=pid,
+            details={"dataset_id": dataset_id, "sessions": n},
+        )
     session.commit()
-    return DatasetSummary(dataset_id=dataset_id, path=out_dir, recordings=len(labels),
-                          subjects=len(used))
+    return DatasetSummary(dataset_id=dataset_id, path=out_dir, recordings=len(labels), subjects=len(used))

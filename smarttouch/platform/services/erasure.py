@@ -31,8 +31,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
 from ..blobstore import BlobStore
-from ..models import (AnonymisedAggregate, Assignment, AuditEvent, ExerciseSession,
-                      LoginThrottle, Patient, Role, SessionMetrics, User)
+from ..models import (
+    AnonymisedAggregate,
+    Assignment,
+    AuditEvent,
+    ExerciseSession,
+    LoginThrottle,
+    Patient,
+    Role,
+    SessionMetrics,
+    User,
+)
 from . import audit
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .patients import CODE_ALPHABET, can_view_patient
@@ -68,18 +77,24 @@ def _aggregate(session: Session, patient: Patient) -> int:
         select(ExerciseSession, SessionMetrics, Assignment.movement)
         .join(SessionMetrics, col(SessionMetrics.session_id) == ExerciseSession.id)
         .join(Assignment, col(Assignment.id) == ExerciseSession.assignment_id, isouter=True)
-        .where(ExerciseSession.patient_id == patient.id)).all()
+        .where(ExerciseSession.patient_id == patient.id)
+    ).all()
     buckets: dict[tuple[str, str], list[SessionMetrics]] = defaultdict(list)
     for s, m, planned in rows:
         movement = s.movement or planned or "unspecified"
         buckets[(s.started_at.strftime("%Y-%m"), movement)].append(m)
     for (month, movement), metrics in sorted(buckets.items()):
-        agg = session.exec(select(AnonymisedAggregate).where(
-            AnonymisedAggregate.month == month, AnonymisedAggregate.condition == patient.condition,
-            AnonymisedAggregate.movement == movement).with_for_update()).first()
+        agg = session.exec(
+            select(AnonymisedAggregate)
+            .where(
+                AnonymisedAggregate.month == month,
+                AnonymisedAggregate.condition == patient.condition,
+                AnonymisedAggregate.movement == movement,
+            )
+            .with_for_update()
+        ).first()
         if agg is None:
-            agg = AnonymisedAggregate(month=month, condition=patient.condition,
-                                      movement=movement)
+            agg = AnonymisedAggregate(month=month, condition=patient.condition, movement=movement)
         agg.patients += 1
         agg.sessions += len(metrics)
         agg.reps_sum += sum(m.reps for m in metrics)
@@ -121,12 +136,10 @@ def _update(session: Session, ids: set[int], **values: Any) -> None:
     table = AuditEvent.__table__
     ordered = sorted(ids)
     for i in range(0, len(ordered), _BATCH):
-        session.execute(sa.update(table).where(table.c.id.in_(ordered[i:i + _BATCH]))
-                        .values(**values))
+        session.execute(sa.update(table).where(table.c.id.in_(ordered[i : i + _BATCH])).values(**values))
 
 
-def _redact_audit(session: Session, patient: Patient, account: User | None,
-                  reference: str) -> int:
+def _redact_audit(session: Session, patient: Patient, account: User | None, reference: str) -> int:
     """Strip the patient from the audit trail (see the module docstring); returns the count."""
     t = AuditEvent.__table__.c
     about = _ids(session, t.patient_id == patient.id)
@@ -137,8 +150,13 @@ def _redact_audit(session: Session, patient: Patient, account: User | None,
         on_account = _ids(session, (t.target_type == "user") & (t.target_id == account.id))
     mentioning = _ids(session, mentions(personal_strings(patient, account)))
     redacted = about | by_account | on_account | mentioning
-    _update(session, redacted, patient_id=None, target_id=None,
-            details={"redacted": "erasure", "erasure_ref": reference})
+    _update(
+        session,
+        redacted,
+        patient_id=None,
+        target_id=None,
+        details={"redacted": "erasure", "erasure_ref": reference},
+    )
     _update(session, by_account, actor_id=None, actor_email=None, ip=None)
     _update(session, mentioning - about - on_account, ip=None)
     return len(redacted)
@@ -149,8 +167,9 @@ def _blob_referenced(session: Session, key: str) -> bool:
     for table in SQLModel.metadata.sorted_tables:
         for column in table.columns:
             if "sha256" in column.name:
-                hit = session.execute(sa.select(sa.literal(1)).select_from(table)
-                                      .where(column == key).limit(1)).first()
+                hit = session.execute(
+                    sa.select(sa.literal(1)).select_from(table).where(column == key).limit(1)
+                ).first()
                 if hit is not None:
                     return True
     return False
@@ -167,20 +186,31 @@ class ErasurePreview:
 
 
 def preview(session: Session, *, patient: Patient) -> ErasurePreview:
-    sessions = session.exec(select(ExerciseSession.recording_sha256)
-                            .where(ExerciseSession.patient_id == patient.id)).all()
-    assignments = session.exec(select(Assignment.id)
-                               .where(Assignment.patient_id == patient.id)).all()
-    return ErasurePreview(sessions=len(sessions), recordings=len({k for k in sessions if k}),
-                          assignments=len(assignments), has_account=patient.user_id is not None)
+    sessions = session.exec(
+        select(ExerciseSession.recording_sha256).where(ExerciseSession.patient_id == patient.id)
+    ).all()
+    assignments = session.exec(select(Assignment.id).where(Assignment.patient_id == patient.id)).all()
+    return ErasurePreview(
+        sessions=len(sessions),
+        recordings=len({k for k in sessions if k}),
+        assignments=len(assignments),
+        has_account=patient.user_id is not None,
+    )
 
 
 def new_reference() -> str:
     return "ER-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
 
 
-def erase_patient(session: Session, *, patient: Patient, actor: User | None,
-                  store: BlobStore, confirm_code: str, ip: str | None = None) -> ErasureReport:
+def erase_patient(
+    session: Session,
+    *,
+    patient: Patient,
+    actor: User | None,
+    store: BlobStore,
+    confirm_code: str,
+    ip: str | None = None,
+) -> ErasureReport:
     """Erase ``patient`` (see the module docstring). ``confirm_code`` must repeat the
     patient's code. Raises :class:`NotFound`/:class:`Forbidden` for callers who may not,
     :class:`Invalid` for a wrong confirmation, :class:`Conflict` if a row elsewhere blocks it."""
@@ -192,33 +222,51 @@ def erase_patient(session: Session, *, patient: Patient, actor: User | None,
         raise Invalid(f"type the patient's code {patient.code} to confirm the erasure")
     report = ErasureReport(reference=new_reference())
     account = session.get(User, patient.user_id) if patient.user_id else None
-    keys = set(session.exec(select(ExerciseSession.recording_sha256).where(
-        ExerciseSession.patient_id == patient.id,
-        col(ExerciseSession.recording_sha256).is_not(None))).all())
-    report.sessions = len(session.exec(select(ExerciseSession.id).where(
-        ExerciseSession.patient_id == patient.id)).all())
+    keys = set(
+        session.exec(
+            select(ExerciseSession.recording_sha256).where(
+                ExerciseSession.patient_id == patient.id, col(ExerciseSession.recording_sha256).is_not(None)
+            )
+        ).all()
+    )
+    report.sessions = len(
+        session.exec(select(ExerciseSession.id).where(ExerciseSession.patient_id == patient.id)).all()
+    )
     try:
         report.aggregated_sessions = _aggregate(session, patient)
         report.events_redacted = _redact_audit(session, patient, account, report.reference)
         session.execute(sa.delete(Patient.__table__).where(Patient.__table__.c.id == patient.id))
         if account is not None:
-            session.execute(sa.delete(LoginThrottle.__table__).where(
-                LoginThrottle.__table__.c.key == f"account:{account.email}"))
+            session.execute(
+                sa.delete(LoginThrottle.__table__).where(
+                    LoginThrottle.__table__.c.key == f"account:{account.email}"
+                )
+            )
             session.execute(sa.delete(User.__table__).where(User.__table__.c.id == account.id))
             report.account_deleted = True
-        audit.record(session, action="patient.erased", actor=actor, target_type="patient",
-                     ip=ip, details={
-                         "erasure_ref": report.reference, "sessions": report.sessions,
-                         "aggregated_sessions": report.aggregated_sessions,
-                         "events_redacted": report.events_redacted,
-                         "account_deleted": report.account_deleted,
-                         "recordings": len(keys)})
+        audit.record(
+            session,
+            action="patient.erased",
+            actor=actor,
+            target_type="patient",
+            ip=ip,
+            details={
+                "erasure_ref": report.reference,
+                "sessions": report.sessions,
+                "aggregated_sessions": report.aggregated_sessions,
+                "events_redacted": report.events_redacted,
+                "account_deleted": report.account_deleted,
+                "recordings": len(keys),
+            },
+        )
         session.commit()
     except IntegrityError as exc:
         session.rollback()
         first = str(exc.orig).splitlines()[0]
-        raise Conflict(f"the patient could not be erased, other records still refer to "
-                       f"them ({first}); nothing was changed") from None
+        raise Conflict(
+            f"the patient could not be erased, other records still refer to "
+            f"them ({first}); nothing was changed"
+        ) from None
     for key in sorted(keys):
         if _blob_referenced(session, key):
             report.recordings_kept_shared += 1

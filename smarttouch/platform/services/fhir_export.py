@@ -26,8 +26,17 @@ from sqlmodel import Session, col, select
 from ..blobstore import BlobNotFound, BlobStore
 from ..fhir.codes import DEFAULT_BASE, Systems
 from ..fhir.mapping import ExportData, SensorInfo, build_bundle
-from ..models import (Activity, Assignment, Device, ExerciseSession, Patient, Role,
-                      SessionMetrics, User, utcnow)
+from ..models import (
+    Activity,
+    Assignment,
+    Device,
+    ExerciseSession,
+    Patient,
+    Role,
+    SessionMetrics,
+    User,
+    utcnow,
+)
 from . import audit
 from .errors import Forbidden, Invalid, NotFound
 from .patients import can_view_patient
@@ -57,40 +66,50 @@ def recording_meta(store: BlobStore, key: str) -> dict[str, Any] | None:
     return meta if isinstance(meta, dict) else None
 
 
-def _bounds(start: date | None, end: date | None,
-            tz: ZoneInfo) -> tuple[datetime | None, datetime | None]:
+def _bounds(start: date | None, end: date | None, tz: ZoneInfo) -> tuple[datetime | None, datetime | None]:
     """Local calendar dates -> [start, end) instants."""
     lo = datetime.combine(start, time.min, tz) if start else None
     hi = datetime.combine(end + timedelta(days=1), time.min, tz) if end else None
     return lo, hi
 
 
-def gather(session: Session, *, patient: Patient, store: BlobStore | None, today: date,
-           identified: bool, start: date | None = None, end: date | None = None,
-           tz: ZoneInfo = ZoneInfo("UTC")) -> ExportData:
+def gather(
+    session: Session,
+    *,
+    patient: Patient,
+    store: BlobStore | None,
+    today: date,
+    identified: bool,
+    start: date | None = None,
+    end: date | None = None,
+    tz: ZoneInfo = ZoneInfo("UTC"),
+) -> ExportData:
     """Load what :func:`~smarttouch.platform.fhir.mapping.build_bundle` needs."""
     if start and end and end < start:
         raise Invalid(f"period end {end} is before its start {start}")
-    stmt = (select(Assignment, Activity)
-            .join(Activity, col(Activity.id) == Assignment.activity_id)
-            .where(Assignment.patient_id == patient.id))
+    stmt = (
+        select(Assignment, Activity)
+        .join(Activity, col(Activity.id) == Assignment.activity_id)
+        .where(Assignment.patient_id == patient.id)
+    )
     if end is not None:
         stmt = stmt.where(col(Assignment.start_date) <= end)
     if start is not None:
         stmt = stmt.where(col(Assignment.end_date).is_(None) | (col(Assignment.end_date) >= start))
-    assignments = list(session.exec(stmt.order_by(col(Assignment.start_date),
-                                                  col(Assignment.id))).all())
+    assignments = list(session.exec(stmt.order_by(col(Assignment.start_date), col(Assignment.id))).all())
     lo, hi = _bounds(start, end, tz)
-    sstmt = (select(ExerciseSession, SessionMetrics)
-             .join(SessionMetrics, col(SessionMetrics.session_id) == ExerciseSession.id,
-                   isouter=True)
-             .where(ExerciseSession.patient_id == patient.id))
+    sstmt = (
+        select(ExerciseSession, SessionMetrics)
+        .join(SessionMetrics, col(SessionMetrics.session_id) == ExerciseSession.id, isouter=True)
+        .where(ExerciseSession.patient_id == patient.id)
+    )
     if lo is not None:
         sstmt = sstmt.where(col(ExerciseSession.started_at) >= lo)
     if hi is not None:
         sstmt = sstmt.where(col(ExerciseSession.started_at) < hi)
-    sessions = list(session.exec(sstmt.order_by(col(ExerciseSession.started_at),
-                                                col(ExerciseSession.id))).all())
+    sessions = list(
+        session.exec(sstmt.order_by(col(ExerciseSession.started_at), col(ExerciseSession.id))).all()
+    )
     sensors: dict[int, SensorInfo] = {}
     if store is not None:
         for s, m in sessions:
@@ -98,22 +117,42 @@ def gather(session: Session, *, patient: Patient, store: BlobStore | None, today
                 continue
             meta = recording_meta(store, s.recording_sha256)
             if meta and meta.get("profile"):
-                sensors[s.id] = SensorInfo(profile=str(meta["profile"]),
-                                           name=str(meta.get("device") or ""),
-                                           placement=str(meta.get("placement") or ""))
+                sensors[s.id] = SensorInfo(
+                    profile=str(meta["profile"]),
+                    name=str(meta.get("device") or ""),
+                    placement=str(meta.get("placement") or ""),
+                )
     device_ids = {s.device_id for s, _ in sessions if s.device_id is not None}
     devices = {d.id: d for d in session.exec(select(Device).where(col(Device.id).in_(device_ids)))}
-    return ExportData(patient=patient, assignments=assignments, sessions=sessions, today=today,
-                      identified=identified, sensors=sensors, home_devices=devices,
-                      period=(start, end))
+    return ExportData(
+        patient=patient,
+        assignments=assignments,
+        sessions=sessions,
+        today=today,
+        identified=identified,
+        sensors=sensors,
+        home_devices=devices,
+        period=(start, end),
+    )
 
 
-def export_bundle(session: Session, *, patient: Patient, actor: User | None,
-                  store: BlobStore | None, today: date, identified: bool = False,
-                  start: date | None = None, end: date | None = None,
-                  tz: ZoneInfo = ZoneInfo("UTC"), base: str = DEFAULT_BASE,
-                  via: str = "api", ip: str | None = None, commit: bool = True,
-                  record_audit: bool = True) -> Bundle:
+def export_bundle(
+    session: Session,
+    *,
+    patient: Patient,
+    actor: User | None,
+    store: BlobStore | None,
+    today: date,
+    identified: bool = False,
+    start: date | None = None,
+    end: date | None = None,
+    tz: ZoneInfo = ZoneInfo("UTC"),
+    base: str = DEFAULT_BASE,
+    via: str = "api",
+    ip: str | None = None,
+    commit: bool = True,
+    record_audit: bool = True,
+) -> Bundle:
     """The patient's validated FHIR ``Bundle``; audited as ``fhir.exported``.
 
     Raises :class:`NotFound` if ``actor`` may not see the patient and :class:`Forbidden` if
@@ -124,16 +163,30 @@ def export_bundle(session: Session, *, patient: Patient, actor: User | None,
         raise NotFound(f"patient {patient.id} not found")
     if identified and not may_identify(actor, patient):
         raise Forbidden("only the patient's own therapist may export their name")
-    data = gather(session, patient=patient, store=store, today=today, identified=identified,
-                  start=start, end=end, tz=tz)
+    data = gather(
+        session, patient=patient, store=store, today=today, identified=identified, start=start, end=end, tz=tz
+    )
     export_id = str(uuid.uuid4())
     bundle = build_bundle(data, Systems(base.rstrip("/")), now=utcnow(), export_id=export_id)
     if not record_audit:
         return bundle
-    audit.record(session, action="fhir.exported", actor=actor, patient_id=patient.id,
-                 target_type="patient", target_id=patient.id, ip=ip,
-                 details={"identified": identified, "from": start, "to": end, "via": via,
-                          "export_id": export_id, "resources": len(bundle.entry or [])})
+    audit.record(
+        session,
+        action="fhir.exported",
+        actor=actor,
+        patient_id=patient.id,
+        target_type="patient",
+        target_id=patient.id,
+        ip=ip,
+        details={
+            "identified": identified,
+            "from": start,
+            "to": end,
+            "via": via,
+            "export_id": export_id,
+            "resources": len(bundle.entry or []),
+        },
+    )
     if commit:
         session.commit()
     return bundle

@@ -32,8 +32,16 @@ from smarttouch.sensors.recording_io import RecordingError, recording_from_bytes
 from smarttouch.sensors.types import Recording
 
 from ..blobstore import BlobStore
-from ..models import (Activity, Assignment, Device, ExerciseSession, Patient, SessionMetrics,
-                      SessionStatus, utcnow)
+from ..models import (
+    Activity,
+    Assignment,
+    Device,
+    ExerciseSession,
+    Patient,
+    SessionMetrics,
+    SessionStatus,
+    utcnow,
+)
 from . import audit
 from .errors import Conflict, Invalid
 from .patients import current_plan
@@ -88,29 +96,33 @@ class SessionUpload(BaseModel):
     model_config = ConfigDict(allow_inf_nan=False, extra="ignore")
 
     session_id: UUID = Field(description="client-generated UUID; retries reuse it")
-    assignment_id: int = Field(ge=1, le=2_147_483_647,
-                               description="the assignment of today's plan that was played")
+    assignment_id: int = Field(
+        ge=1, le=2_147_483_647, description="the assignment of today's plan that was played"
+    )
     game: str = Field(min_length=1, max_length=64, description="activity key, e.g. balloons")
     movement: str = Field(min_length=1, max_length=48, description="e.g. shoulder_flexion")
     started_at: AwareDatetime
     ended_at: AwareDatetime | None = None
     duration_s: float = Field(default=0.0, ge=0, le=86_400, description="session length, s")
-    quit_reason: Literal["completed", "pain", "fatigue", "other", "time_limit",
-                         "disconnected", "closed"] = "completed"
+    quit_reason: Literal["completed", "pain", "fatigue", "other", "time_limit", "disconnected", "closed"] = (
+        "completed"
+    )
     quit_note: str = Field(default="", max_length=500)
-    calibration: dict[str, Any] = Field(default_factory=dict,
-                                        description="neutral pose and comfortable max (deg)")
+    calibration: dict[str, Any] = Field(
+        default_factory=dict, description="neutral pose and comfortable max (deg)"
+    )
     events: list[GameEventIn] = Field(default_factory=list, max_length=MAX_EVENTS)
     reps: int = Field(default=0, ge=0, le=100_000, description="reps the game counted")
     sets_completed: int = Field(default=0, ge=0, le=1000)
     score: int = Field(default=0, ge=0, le=1_000_000_000, description="game points")
     success_rate: float | None = Field(default=None, ge=0, le=1)
-    client_metrics: dict[str, Any] = Field(default_factory=dict,
-                                           description="the client's own numbers (kept for "
-                                                       "comparison only)")
+    client_metrics: dict[str, Any] = Field(
+        default_factory=dict, description="the client's own numbers (kept for comparison only)"
+    )
     targets: dict[str, Any] = Field(default_factory=dict, description="the targets played")
-    sample_rate_hz: float | None = Field(default=None, gt=0, le=10_000,
-                                         description="declared rate of the recording, Hz")
+    sample_rate_hz: float | None = Field(
+        default=None, gt=0, le=10_000, description="declared rate of the recording, Hz"
+    )
     lang: str = Field(default="en", max_length=8)
     client: str = Field(default="", max_length=64, description="client name and version")
 
@@ -159,8 +171,10 @@ def parse_recording(data: bytes, *, declared_rate_hz: float | None = None) -> Re
     except (zipfile.BadZipFile, EOFError, ValueError, OSError) as exc:
         raise Invalid(f"recording: corrupt or truncated ({exc})") from None
     if declared > MAX_UNCOMPRESSED_BYTES:
-        raise Invalid(f"recording: {declared / 2**20:.0f} MiB uncompressed is over the "
-                      f"{MAX_UNCOMPRESSED_BYTES / 2**20:.0f} MiB limit")
+        raise Invalid(
+            f"recording: {declared / 2**20:.0f} MiB uncompressed is over the "
+            f"{MAX_UNCOMPRESSED_BYTES / 2**20:.0f} MiB limit"
+        )
     try:
         rec = recording_from_bytes(data)
     except RecordingError as exc:
@@ -169,26 +183,31 @@ def parse_recording(data: bytes, *, declared_rate_hz: float | None = None) -> Re
     if n < 2:
         raise Invalid(f"recording: {n} sample(s); at least 2 are needed")
     if n > MAX_SAMPLES or rec.duration_s > MAX_DURATION_S:
-        raise Invalid(f"recording: {n} samples over {rec.duration_s:.0f} s is longer than the "
-                      f"limit ({MAX_SAMPLES} samples, {MAX_DURATION_S:.0f} s)")
+        raise Invalid(
+            f"recording: {n} samples over {rec.duration_s:.0f} s is longer than the "
+            f"limit ({MAX_SAMPLES} samples, {MAX_DURATION_S:.0f} s)"
+        )
     rate = rec.sample_rate_hz
     if not MIN_SAMPLE_RATE_HZ <= rate <= MAX_SAMPLE_RATE_HZ:
-        raise Invalid(f"recording: sample rate {rate:g} Hz is outside "
-                      f"{MIN_SAMPLE_RATE_HZ:g}-{MAX_SAMPLE_RATE_HZ:g} Hz")
+        raise Invalid(
+            f"recording: sample rate {rate:g} Hz is outside {MIN_SAMPLE_RATE_HZ:g}-{MAX_SAMPLE_RATE_HZ:g} Hz"
+        )
     if declared_rate_hz is not None and abs(declared_rate_hz - rate) > 0.01 * rate:
-        raise Invalid(f"sample_rate_hz: the metadata says {declared_rate_hz:g} Hz but the "
-                      f"recording says {rate:g} Hz")
+        raise Invalid(
+            f"sample_rate_hz: the metadata says {declared_rate_hz:g} Hz but the recording says {rate:g} Hz"
+        )
     if n >= 3:
         step = float(np.median(np.diff(rec.t)))
         actual = 1.0 / step if step > 0 else float("inf")
         if abs(actual - rate) > RATE_TOLERANCE * rate:
-            raise Invalid(f"recording: its time axis runs at about {actual:.3g} Hz but its "
-                          f"sample_rate_hz is {rate:g} Hz")
+            raise Invalid(
+                f"recording: its time axis runs at about {actual:.3g} Hz but its "
+                f"sample_rate_hz is {rate:g} Hz"
+            )
     return rec
 
 
-def recompute_metrics(rec: Recording, movement: str,
-                      calibration: dict[str, Any]) -> dict[str, Any]:
+def recompute_metrics(rec: Recording, movement: str, calibration: dict[str, Any]) -> dict[str, Any]:
     """``analyze(...).to_dict()`` with the session's calibration when it is usable.
 
     Raises :class:`Invalid` when the recording cannot be analysed (e.g. far too short).
@@ -218,23 +237,23 @@ class IngestResult:
     created: bool
 
 
-def _existing(session: Session, meta: SessionUpload, patient: Patient,
-              sha: str | None) -> ExerciseSession | None:
-    row = session.exec(select(ExerciseSession)
-                       .where(ExerciseSession.client_uuid == str(meta.session_id))).first()
+def _existing(
+    session: Session, meta: SessionUpload, patient: Patient, sha: str | None
+) -> ExerciseSession | None:
+    row = session.exec(
+        select(ExerciseSession).where(ExerciseSession.client_uuid == str(meta.session_id))
+    ).first()
     if row is None:
         return None
     if row.patient_id != patient.id:
         raise Conflict(f"session id {meta.session_id} is already used; generate a new one")
     if row.recording_sha256 != sha:
-        raise Conflict(f"session {meta.session_id} was already uploaded with a different "
-                       "recording")
+        raise Conflict(f"session {meta.session_id} was already uploaded with a different recording")
     return row
 
 
 def _result_for(session: Session, row: ExerciseSession) -> IngestResult:
-    metrics = session.exec(select(SessionMetrics)
-                           .where(SessionMetrics.session_id == row.id)).first()
+    metrics = session.exec(select(SessionMetrics).where(SessionMetrics.session_id == row.id)).first()
     return IngestResult(row, metrics, created=False)
 
 
@@ -244,17 +263,29 @@ def _check_plan(session: Session, meta: SessionUpload, patient: Patient) -> Assi
         raise Invalid(f"assignment_id: {meta.assignment_id} is not in your plan")
     activity = session.get(Activity, assignment.activity_id)
     if activity is None or activity.key != meta.game:
-        raise Invalid(f"game: assignment {assignment.id} is "
-                      f"{activity.key if activity else 'another activity'}, not {meta.game!r}")
+        raise Invalid(
+            f"game: assignment {assignment.id} is "
+            f"{activity.key if activity else 'another activity'}, not {meta.game!r}"
+        )
     if meta.movement != assignment.movement:
-        raise Invalid(f"movement: assignment {assignment.id} trains {assignment.movement}, "
-                      f"not {meta.movement!r}")
+        raise Invalid(
+            f"movement: assignment {assignment.id} trains {assignment.movement}, not {meta.movement!r}"
+        )
     return assignment
 
 
-def ingest_session(session: Session, *, store: BlobStore, device: Device, patient: Patient,
-                   meta: SessionUpload, recording: bytes | None, today: date,
-                   tz: tzinfo | str, ip: str | None = None) -> IngestResult:
+def ingest_session(
+    session: Session,
+    *,
+    store: BlobStore,
+    device: Device,
+    patient: Patient,
+    meta: SessionUpload,
+    recording: bytes | None,
+    today: date,
+    tz: tzinfo | str,
+    ip: str | None = None,
+) -> IngestResult:
     """Validate, score and store one uploaded session (see the module docstring)."""
     sha = store.key_for(recording) if recording else None
     found = _existing(session, meta, patient, sha)
@@ -280,17 +311,35 @@ def ingest_session(session: Session, *, store: BlobStore, device: Device, patien
     if recording:
         store.put(recording)
     row = ExerciseSession(
-        client_uuid=str(meta.session_id), patient_id=patient.id, assignment_id=assignment.id,
-        activity_id=assignment.activity_id, device_id=device.id, recording_sha256=sha,
-        status=status, started_at=meta.started_at, ended_at=meta.ended_at,
-        quit_reason=meta.quit_reason, quit_note=meta.quit_note, game_score=float(meta.score),
-        client_metrics=meta.client_metrics, movement=meta.movement, calibration=meta.calibration,
+        client_uuid=str(meta.session_id),
+        patient_id=patient.id,
+        assignment_id=assignment.id,
+        activity_id=assignment.activity_id,
+        device_id=device.id,
+        recording_sha256=sha,
+        status=status,
+        started_at=meta.started_at,
+        ended_at=meta.ended_at,
+        quit_reason=meta.quit_reason,
+        quit_note=meta.quit_note,
+        game_score=float(meta.score),
+        client_metrics=meta.client_metrics,
+        movement=meta.movement,
+        calibration=meta.calibration,
         game_events=[e.model_dump() for e in meta.events],
-        game_result={"reps": meta.reps, "sets_completed": meta.sets_completed,
-                     "score": meta.score, "success_rate": meta.success_rate,
-                     "duration_s": meta.duration_s, "targets": meta.targets, "lang": meta.lang,
-                     "client": meta.client},
-        error=error, received_at=utcnow())
+        game_result={
+            "reps": meta.reps,
+            "sets_completed": meta.sets_completed,
+            "score": meta.score,
+            "success_rate": meta.success_rate,
+            "duration_s": meta.duration_s,
+            "targets": meta.targets,
+            "lang": meta.lang,
+            "client": meta.client,
+        },
+        error=error,
+        received_at=utcnow(),
+    )
     try:
         session.add(row)
         session.flush()
@@ -298,11 +347,21 @@ def ingest_session(session: Session, *, store: BlobStore, device: Device, patien
         if analysis is not None:
             metrics = metrics_row(row.id, analysis)  # type: ignore[arg-type]
             session.add(metrics)
-        audit.record(session, action="session.uploaded", patient_id=patient.id,
-                     target_type="exercise_session", target_id=row.id,
-                     details={"client_uuid": row.client_uuid, "device_id": device.id,
-                              "assignment_id": assignment.id, "recording_sha256": sha,
-                              "status": status}, ip=ip)
+        audit.record(
+            session,
+            action="session.uploaded",
+            patient_id=patient.id,
+            target_type="exercise_session",
+            target_id=row.id,
+            details={
+                "client_uuid": row.client_uuid,
+                "device_id": device.id,
+                "assignment_id": assignment.id,
+                "recording_sha256": sha,
+                "status": status,
+            },
+            ip=ip,
+        )
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -329,14 +388,20 @@ def _update_alerts(session: Session, *, patient: Patient, today: date, tz: tzinf
 
     try:
         facts = session_facts(patient_sessions(session, patient_id=patient.id, tz=tz))
-        alerts.sync_patient_alerts(session, patient=patient, facts=facts, today=today,
-                                   has_plan=bool(current_plan(session, patient=patient,
-                                                              today=today)))
-    except Exception:  # noqa: BLE001 - the upload itself succeeded
+        alerts.sync_patient_alerts(
+            session,
+            patient=patient,
+            facts=facts,
+            today=today,
+            has_plan=bool(current_plan(session, patient=patient, today=today)),
+        )
+    except Exception:
         session.rollback()
         log.exception("alerts for patient %s could not be updated", patient.id)
 
 
 def _blob_referenced(session: Session, sha: str) -> bool:
-    return session.exec(select(ExerciseSession.id)
-                        .where(ExerciseSession.recording_sha256 == sha)).first() is not None
+    return (
+        session.exec(select(ExerciseSession.id).where(ExerciseSession.recording_sha256 == sha)).first()
+        is not None
+    )

@@ -26,21 +26,51 @@ from .errors import NotFound
 def core_challenge(row: Challenge) -> Bundle:
     """A challenges-room ``Challenge`` carrying what ranking needs (metrics, dates), built
     from the row alone (no bundle files are read)."""
-    metrics = tuple(Metric(name=m["name"], function=m.get("function", m["name"]),
-                           field=m.get("field", ""), higher_is_better=m.get("better") == "higher",
-                           primary=bool(m.get("primary")), label=m.get("label", m["name"]),
-                           params=dict(m.get("params") or {}))
-                    for m in row.metrics)
+    metrics = tuple(
+        Metric(
+            name=m["name"],
+            function=m.get("function", m["name"]),
+            field=m.get("field", ""),
+            higher_is_better=m.get("better") == "higher",
+            primary=bool(m.get("primary")),
+            label=m.get("label", m["name"]),
+            params=dict(m.get("params") or {}),
+        )
+        for m in row.metrics
+    )
     if not any(m.primary for m in metrics) and metrics:
         first = metrics[0]
-        metrics = (Metric(first.name, first.function, first.field, first.higher_is_better, True,
-                          first.label, first.params), *metrics[1:])
-    return Bundle(root=Path("."), slug=row.slug, title=row.title, kind=row.kind,
-                  summary=row.summary, need_md=row.description_md, population=row.population,
-                  movement=row.movement or "", placement=row.placement or "",
-                  input_description="", outputs=(), metrics=metrics, limits=Limits(),
-                  submissions_per_day=row.max_daily_submissions, opens=row.opens_at,
-                  closes=row.closes_at, splits={})
+        metrics = (
+            Metric(
+                first.name,
+                first.function,
+                first.field,
+                first.higher_is_better,
+                True,
+                first.label,
+                first.params,
+            ),
+            *metrics[1:],
+        )
+    return Bundle(
+        root=Path("."),
+        slug=row.slug,
+        title=row.title,
+        kind=row.kind,
+        summary=row.summary,
+        need_md=row.description_md,
+        population=row.population,
+        movement=row.movement or "",
+        placement=row.placement or "",
+        input_description="",
+        outputs=(),
+        metrics=metrics,
+        limits=Limits(),
+        submissions_per_day=row.max_daily_submissions,
+        opens=row.opens_at,
+        closes=row.closes_at,
+        splits={},
+    )
 
 
 @dataclass(frozen=True)
@@ -58,10 +88,16 @@ class LeaderboardRow:
     values: dict[str, float]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"rank": self.rank, "solution": self.solution, "developer": self.developer,
-                "reference": self.reference, "submission_id": self.submission_id,
-                "code_sha256": self.code_sha256, "submitted_at": self.submitted_at.isoformat(),
-                "scores": self.values}
+        return {
+            "rank": self.rank,
+            "solution": self.solution,
+            "developer": self.developer,
+            "reference": self.reference,
+            "submission_id": self.submission_id,
+            "code_sha256": self.code_sha256,
+            "submitted_at": self.submitted_at.isoformat(),
+            "scores": self.values,
+        }
 
 
 @dataclass(frozen=True)
@@ -72,12 +108,18 @@ class Leaderboard:
     rows: list[LeaderboardRow]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"challenge": self.challenge.slug, "title": self.challenge.title,
-                "split": self.split, "closed": self.split == "hidden",
-                "primary_metric": self.challenge.primary_metric,
-                "metrics": [{"name": m["name"], "label": m.get("label", m["name"]),
-                             "better": m.get("better")} for m in self.metrics],
-                "rows": [r.to_dict() for r in self.rows]}
+        return {
+            "challenge": self.challenge.slug,
+            "title": self.challenge.title,
+            "split": self.split,
+            "closed": self.split == "hidden",
+            "primary_metric": self.challenge.primary_metric,
+            "metrics": [
+                {"name": m["name"], "label": m.get("label", m["name"]), "better": m.get("better")}
+                for m in self.metrics
+            ],
+            "rows": [r.to_dict() for r in self.rows],
+        }
 
 
 def get_published_challenge(session: Session, *, slug: str) -> Challenge:
@@ -97,27 +139,46 @@ def scores_by_submission(session: Session, ids: list[int]) -> dict[int, dict[str
     return out
 
 
-def build_leaderboard(session: Session, *, challenge: Challenge, now: dt.datetime,
-                      split: str | None = None) -> Leaderboard:
+def build_leaderboard(
+    session: Session, *, challenge: Challenge, now: dt.datetime, split: str | None = None
+) -> Leaderboard:
     """The leaderboard at ``now`` (aware UTC); ``split`` overrides the Kaggle rule (reviewers)."""
     core = core_challenge(challenge)
     chosen = split or core.leaderboard_split(now)
     rows = session.exec(
         select(Submission, Solution)
         .join(Solution, col(Solution.id) == col(Submission.solution_id))
-        .where(Solution.challenge_id == challenge.id,
-               Submission.status == SubmissionStatus.scored)).all()
+        .where(Solution.challenge_id == challenge.id, Submission.status == SubmissionStatus.scored)
+    ).all()
     scores = scores_by_submission(session, [sub.id for sub, _ in rows])
     by_key = {str(sub.id): (sub, sol) for sub, sol in rows}
-    entries = [Entry(solution=str(sol.id), submission=str(sub.id), submitted_at=sub.created_at,
-                     scores=scores[sub.id], reference=sol.is_reference) for sub, sol in rows]
+    entries = [
+        Entry(
+            solution=str(sol.id),
+            submission=str(sub.id),
+            submitted_at=sub.created_at,
+            scores=scores[sub.id],
+            reference=sol.is_reference,
+        )
+        for sub, sol in rows
+    ]
     developers = _developer_names(session, {sol.developer_id for _, sol in rows})
     out = []
     for r in leaderboard(core, entries, split=chosen):
         sub, sol = by_key[r.entry.submission]
-        out.append(LeaderboardRow(r.rank, sol.id, sol.name, developers.get(sol.developer_id),
-                                  sol.is_reference, sub.id, sub.code_sha256, sub.created_at,
-                                  r.values))
+        out.append(
+            LeaderboardRow(
+                r.rank,
+                sol.id,
+                sol.name,
+                developers.get(sol.developer_id),
+                sol.is_reference,
+                sub.id,
+                sub.code_sha256,
+                sub.created_at,
+                r.values,
+            )
+        )
     return Leaderboard(challenge, chosen, list(challenge.metrics), out)
 
 

@@ -20,8 +20,7 @@ def hasher(profile: str = "default") -> PasswordHasher:
     try:
         return PasswordHasher.from_parameters(PROFILES[profile])
     except KeyError:
-        raise ValueError(f"unknown password profile {profile!r}; expected "
-                         f"{', '.join(PROFILES)}") from None
+        raise ValueError(f"unknown password profile {profile!r}; expected {', '.join(PROFILES)}") from None
 
 
 def hash_password(password: str, profile: str = "default") -> str:

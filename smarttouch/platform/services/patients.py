@@ -66,8 +66,9 @@ def validate_patient(**fields: Any) -> PatientCreate:
         raise Invalid(describe_validation_error(exc)) from None
 
 
-def create_patient(session: Session, *, therapist: User, data: PatientCreate,
-                   user: User | None = None, ip: str | None = None) -> Patient:
+def create_patient(
+    session: Session, *, therapist: User, data: PatientCreate, user: User | None = None, ip: str | None = None
+) -> Patient:
     """Create a patient followed by ``therapist``, optionally linked to a patient account."""
     if therapist.role != Role.therapist:
         raise Forbidden("only therapists follow patients")
@@ -78,20 +79,27 @@ def create_patient(session: Session, *, therapist: User, data: PatientCreate,
             raise Invalid(f"account {user.email} is not a patient account")
         if patient_of_user(session, user=user) is not None:
             raise Conflict(f"account {user.email} is already linked to a patient")
-    patient = Patient(**data.model_dump(), therapist_id=therapist.id,
-                      user_id=user.id if user else None)
+    patient = Patient(**data.model_dump(), therapist_id=therapist.id, user_id=user.id if user else None)
     session.add(patient)
     session.flush()
-    audit.record(session, action="patient.created", actor=therapist, patient_id=patient.id,
-                 target_type="patient", target_id=patient.id,
-                 details={"code": patient.code, "condition": patient.condition}, ip=ip)
+    audit.record(
+        session,
+        action="patient.created",
+        actor=therapist,
+        patient_id=patient.id,
+        target_type="patient",
+        target_id=patient.id,
+        details={"code": patient.code, "condition": patient.condition},
+        ip=ip,
+    )
     session.commit()
     session.refresh(patient)
     return patient
 
 
-def update_patient(session: Session, *, therapist: User, patient: Patient,
-                   changes: dict[str, Any], ip: str | None = None) -> Patient:
+def update_patient(
+    session: Session, *, therapist: User, patient: Patient, changes: dict[str, Any], ip: str | None = None
+) -> Patient:
     """Change clinical fields of the therapist's own patient; audited with old/new values."""
     require_own_patient(therapist, patient)
     unknown = set(changes) - set(EDITABLE_FIELDS)
@@ -99,33 +107,47 @@ def update_patient(session: Session, *, therapist: User, patient: Patient,
         raise Invalid(f"cannot change {', '.join(sorted(unknown))}")
     merged = {f: getattr(patient, f) for f in EDITABLE_FIELDS} | changes
     checked = validate_patient(code=patient.code, **merged)
-    diff = {f: [getattr(patient, f), getattr(checked, f)] for f in changes
-            if getattr(patient, f) != getattr(checked, f)}
+    diff = {
+        f: [getattr(patient, f), getattr(checked, f)]
+        for f in changes
+        if getattr(patient, f) != getattr(checked, f)
+    }
     if not diff:
         return patient
     for field, (_, new) in diff.items():
         setattr(patient, field, new)
     session.add(patient)
-    audit.record(session, action="patient.updated", actor=therapist, patient_id=patient.id,
-                 target_type="patient", target_id=patient.id, details={"changes": diff}, ip=ip)
+    audit.record(
+        session,
+        action="patient.updated",
+        actor=therapist,
+        patient_id=patient.id,
+        target_type="patient",
+        target_id=patient.id,
+        details={"changes": diff},
+        ip=ip,
+    )
     session.commit()
     session.refresh(patient)
     return patient
 
 
-def current_plan(session: Session, *, patient: Patient,
-                 today: date) -> list[tuple[Assignment, Activity]]:
+def current_plan(session: Session, *, patient: Patient, today: date) -> list[tuple[Assignment, Activity]]:
     """Assignments active on ``today`` with their activity, oldest first."""
     rows = session.exec(
-        select(Assignment, Activity).join(Activity, col(Activity.id) == Assignment.activity_id)
+        select(Assignment, Activity)
+        .join(Activity, col(Activity.id) == Assignment.activity_id)
         .where(Assignment.patient_id == patient.id, col(Assignment.active).is_(True))
-        .order_by(col(Assignment.start_date), col(Assignment.id))).all()
+        .order_by(col(Assignment.start_date), col(Assignment.id))
+    ).all()
     return [(a, act) for a, act in rows if a.is_current(today)]
 
 
 def all_assignments(session: Session, *, patient: Patient) -> list[tuple[Assignment, Activity]]:
     rows = session.exec(
-        select(Assignment, Activity).join(Activity, col(Activity.id) == Assignment.activity_id)
+        select(Assignment, Activity)
+        .join(Activity, col(Activity.id) == Assignment.activity_id)
         .where(Assignment.patient_id == patient.id)
-        .order_by(col(Assignment.active).desc(), col(Assignment.start_date).desc())).all()
+        .order_by(col(Assignment.active).desc(), col(Assignment.start_date).desc())
+    ).all()
     return [(a, act) for a, act in rows]

@@ -37,12 +37,12 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def todays_plan(session: Session, *, patient: Patient, today: date,
-                tz: tzinfo | str) -> list[PlannedExercise]:
+def todays_plan(
+    session: Session, *, patient: Patient, today: date, tz: tzinfo | str
+) -> list[PlannedExercise]:
     """The assignments current on ``today`` (hub time zone ``tz``) whose activity is still
     offered, oldest first."""
-    plan = [(a, act) for a, act in current_plan(session, patient=patient, today=today)
-            if act.is_active]
+    plan = [(a, act) for a, act in current_plan(session, patient=patient, today=today) if act.is_active]
     if not plan:
         return []
     monday = week_start(today)
@@ -50,10 +50,12 @@ def todays_plan(session: Session, *, patient: Patient, today: date,
     # sessions of the last 8 days are enough to count this week and today in any time zone
     since = monday - timedelta(days=1)
     rows = session.exec(
-        select(ExerciseSession.assignment_id, ExerciseSession.started_at)
-        .where(ExerciseSession.patient_id == patient.id,
-               col(ExerciseSession.assignment_id).in_(ids),
-               col(ExerciseSession.started_at) >= datetime.combine(since, time(), UTC))).all()
+        select(ExerciseSession.assignment_id, ExerciseSession.started_at).where(
+            ExerciseSession.patient_id == patient.id,
+            col(ExerciseSession.assignment_id).in_(ids),
+            col(ExerciseSession.started_at) >= datetime.combine(since, time(), UTC),
+        )
+    ).all()
     today_counts: dict[int, int] = {}
     week_counts: dict[int, int] = {}
     for assignment_id, started_at in rows:
@@ -62,5 +64,4 @@ def todays_plan(session: Session, *, patient: Patient, today: date,
             week_counts[assignment_id] = week_counts.get(assignment_id, 0) + 1
         if day == today:
             today_counts[assignment_id] = today_counts.get(assignment_id, 0) + 1
-    return [PlannedExercise(a, act, today_counts.get(a.id, 0), week_counts.get(a.id, 0))
-            for a, act in plan]
+    return [PlannedExercise(a, act, today_counts.get(a.id, 0), week_counts.get(a.id, 0)) for a, act in plan]

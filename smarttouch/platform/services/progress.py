@@ -28,12 +28,23 @@ from ..models import Activity, ExerciseSession, Patient, SessionMetrics
 from .patients import current_plan
 
 #: SessionMetrics columns that feed trends, MCID flags and decline alerts.
-TREND_METRICS = ("reps", "rom_deg", "rom_deg_mean", "peak_speed_dps", "sparc", "ldlj",
-                 "tremor_amplitude_deg")
+TREND_METRICS = ("reps", "rom_deg", "rom_deg_mean", "peak_speed_dps", "sparc", "ldlj", "tremor_amplitude_deg")
 #: analysis keys stored in their own SessionMetrics column (the rest go to ``extra``).
-_COLUMN_KEYS = {"reps", "rom_deg", "rom_deg_mean", "peak_speed_dps", "sparc", "ldlj",
-                "tremor_power_ratio", "tremor_freq_hz", "tremor_amplitude_deg", "duration_s",
-                "active_time_s", "quality", "rep_table"}
+_COLUMN_KEYS = {
+    "reps",
+    "rom_deg",
+    "rom_deg_mean",
+    "peak_speed_dps",
+    "sparc",
+    "ldlj",
+    "tremor_power_ratio",
+    "tremor_freq_hz",
+    "tremor_amplitude_deg",
+    "duration_s",
+    "active_time_s",
+    "quality",
+    "rep_table",
+}
 
 
 def _zone(tz: tzinfo | str) -> tzinfo:
@@ -52,21 +63,28 @@ def _finite(value: Any) -> float | None:
 
 
 # ------------------------------------------------------------------ rows <-> records
-def metrics_row(session_id: int, analysis: dict[str, Any],
-                analyzer: str = "smarttouch.scoring") -> SessionMetrics:
+def metrics_row(
+    session_id: int, analysis: dict[str, Any], analyzer: str = "smarttouch.scoring"
+) -> SessionMetrics:
     """A SessionMetrics row from ``smarttouch.scoring.analyze(...).to_dict()``."""
+
     def num(key: str, default: float | None = 0.0) -> float | None:
         value = _finite(analysis.get(key))
         return default if value is None else value
 
     return SessionMetrics(
-        session_id=session_id, reps=int(analysis.get("reps") or 0),
-        rom_deg=num("rom_deg"), rom_deg_mean=num("rom_deg_mean"),
-        peak_speed_dps=num("peak_speed_dps"), sparc=num("sparc", None), ldlj=num("ldlj", None),
+        session_id=session_id,
+        reps=int(analysis.get("reps") or 0),
+        rom_deg=num("rom_deg"),
+        rom_deg_mean=num("rom_deg_mean"),
+        peak_speed_dps=num("peak_speed_dps"),
+        sparc=num("sparc", None),
+        ldlj=num("ldlj", None),
         tremor_power_ratio=num("tremor_power_ratio", None),
         tremor_freq_hz=num("tremor_freq_hz", None),
         tremor_amplitude_deg=num("tremor_amplitude_deg", None),
-        duration_s=num("duration_s"), active_time_s=num("active_time_s"),
+        duration_s=num("duration_s"),
+        active_time_s=num("active_time_s"),
         quality_flags=dict(analysis.get("quality") or {}),
         per_rep=list(analysis.get("rep_table") or []),
         extra={k: v for k, v in analysis.items() if k not in _COLUMN_KEYS},
@@ -86,11 +104,11 @@ def record_metrics(metrics: SessionMetrics | None) -> dict[str, float]:
     return out
 
 
-def session_record(row: ExerciseSession, metrics: SessionMetrics | None,
-                   tz: tzinfo | str) -> SessionRecord:
+def session_record(row: ExerciseSession, metrics: SessionMetrics | None, tz: tzinfo | str) -> SessionRecord:
     """Scoring's plain record of one stored session."""
-    return SessionRecord(day=local_day(row.started_at, tz), metrics=record_metrics(metrics),
-                         quit_reason=row.quit_reason)
+    return SessionRecord(
+        day=local_day(row.started_at, tz), metrics=record_metrics(metrics), quit_reason=row.quit_reason
+    )
 
 
 # ------------------------------------------------------------------ reading sessions
@@ -104,19 +122,25 @@ class SessionEntry:
     day: date
 
 
-def patient_sessions(session: Session, *, patient_id: int, tz: tzinfo | str,
-                     limit: int | None = None) -> list[SessionEntry]:
+def patient_sessions(
+    session: Session, *, patient_id: int, tz: tzinfo | str, limit: int | None = None
+) -> list[SessionEntry]:
     """The patient's sessions, oldest first (the newest ``limit`` when given).
 
     The bulky columns (game events, calibration) are not loaded.
     """
-    stmt = (select(ExerciseSession, SessionMetrics, Activity.key)
-            .outerjoin(SessionMetrics, col(SessionMetrics.session_id) == ExerciseSession.id)
-            .outerjoin(Activity, col(Activity.id) == ExerciseSession.activity_id)
-            .where(ExerciseSession.patient_id == patient_id)
-            .options(defer(ExerciseSession.game_events), defer(ExerciseSession.calibration),  # type: ignore[arg-type]
-                     defer(SessionMetrics.per_rep))  # type: ignore[arg-type]
-            .order_by(col(ExerciseSession.started_at).desc(), col(ExerciseSession.id).desc()))
+    stmt = (
+        select(ExerciseSession, SessionMetrics, Activity.key)
+        .outerjoin(SessionMetrics, col(SessionMetrics.session_id) == ExerciseSession.id)
+        .outerjoin(Activity, col(Activity.id) == ExerciseSession.activity_id)
+        .where(ExerciseSession.patient_id == patient_id)
+        .options(
+            defer(ExerciseSession.game_events),
+            defer(ExerciseSession.calibration),  # type: ignore[arg-type]
+            defer(SessionMetrics.per_rep),
+        )  # type: ignore[arg-type]
+        .order_by(col(ExerciseSession.started_at).desc(), col(ExerciseSession.id).desc())
+    )
     if limit is not None:
         stmt = stmt.limit(limit)
     rows = session.exec(stmt).all()
@@ -152,32 +176,43 @@ class ProgressSummary:
         weeks = self.report.get("adherence") or []
         if weeks:
             return weeks[-1]
-        return {"week_start": self.today.isoformat(), "done": 0,
-                "prescribed": self.sessions_per_week}
+        return {"week_start": self.today.isoformat(), "done": 0, "prescribed": self.sessions_per_week}
 
 
 def prescribed_per_week(session: Session, *, patient: Patient, today: date) -> int:
     return sum(a.sessions_per_week for a, _ in current_plan(session, patient=patient, today=today))
 
 
-def progress_summary(session: Session, *, patient: Patient, today: date,
-                     tz: tzinfo | str) -> ProgressSummary:
+def progress_summary(session: Session, *, patient: Patient, today: date, tz: tzinfo | str) -> ProgressSummary:
     """The patient's progress computed from all their stored sessions."""
     entries = patient_sessions(session, patient_id=patient.id, tz=tz)
-    records = [SessionRecord(day=e.day, metrics=record_metrics(e.metrics),
-                             quit_reason=e.session.quit_reason) for e in entries]
+    records = [
+        SessionRecord(day=e.day, metrics=record_metrics(e.metrics), quit_reason=e.session.quit_reason)
+        for e in entries
+    ]
     per_week = prescribed_per_week(session, patient=patient, today=today)
     report = scoring_progress.progress_report(records, per_week, today)
-    return ProgressSummary(patient_id=patient.id, today=today, sessions=entries, records=records,
-                           sessions_per_week=per_week, report=report,
-                           alerts=scoring_progress.alerts(records, today))
+    return ProgressSummary(
+        patient_id=patient.id,
+        today=today,
+        sessions=entries,
+        records=records,
+        sessions_per_week=per_week,
+        report=report,
+        alerts=scoring_progress.alerts(records, today),
+    )
 
 
 def session_facts(entries: list[SessionEntry]) -> list[Any]:
     """The sessions as :class:`.alerts.SessionFact` (id + scoring record), oldest first."""
     from .alerts import SessionFact
 
-    return [SessionFact(session_id=e.session.id,  # type: ignore[arg-type]
-                        record=SessionRecord(day=e.day, metrics=record_metrics(e.metrics),
-                                             quit_reason=e.session.quit_reason))
-            for e in entries]
+    return [
+        SessionFact(
+            session_id=e.session.id,  # type: ignore[arg-type]
+            record=SessionRecord(
+                day=e.day, metrics=record_metrics(e.metrics), quit_reason=e.session.quit_reason
+            ),
+        )
+        for e in entries
+    ]

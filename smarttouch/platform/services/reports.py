@@ -27,10 +27,25 @@ from .errors import Invalid
 from .patients import all_assignments
 
 MAX_DAYS = 3 * 366
-CSV_COLUMNS = ("session_id", "date", "start_time", "activity", "movement", "status",
-               "quit_reason", "reps", "rom_deg", "rom_deg_mean", "peak_speed_dps", "sparc",
-               "ldlj", "tremor_amplitude_deg", "tremor_power_ratio", "duration_s",
-               "game_score")
+CSV_COLUMNS = (
+    "session_id",
+    "date",
+    "start_time",
+    "activity",
+    "movement",
+    "status",
+    "quit_reason",
+    "reps",
+    "rom_deg",
+    "rom_deg_mean",
+    "peak_speed_dps",
+    "sparc",
+    "ldlj",
+    "tremor_amplitude_deg",
+    "tremor_power_ratio",
+    "duration_s",
+    "game_score",
+)
 
 
 @dataclass
@@ -61,25 +76,35 @@ def check_period(start: date, end: date) -> None:
         raise Invalid(f"the period is longer than {MAX_DAYS} days; choose a shorter one")
 
 
-def period_report(session: Session, *, patient: Patient, start: date, end: date,
-                  tz: ZoneInfo) -> PeriodReport:
+def period_report(
+    session: Session, *, patient: Patient, start: date, end: date, tz: ZoneInfo
+) -> PeriodReport:
     """The report of ``patient`` from ``start`` to ``end`` (local days, inclusive)."""
     check_period(start, end)
     plan = all_assignments(session, patient=patient)
-    points = [p for p in load_points(session, patient_id=patient.id, tz=tz, since=start)
-              if p.day <= end]
+    points = [p for p in load_points(session, patient_id=patient.id, tz=tz, since=start) if p.day <= end]
     current = [a for a, _ in plan if a.is_current(end)]
     records = [p.record() for p in points]
-    summary = scoring.progress_report(records, sum(a.sessions_per_week for a in current), end,
-                                      start=start)
-    weeks = [{"week_start": w.week_start, "done": w.done,
-              "prescribed": weekly_prescription([a for a, _ in plan], w.week_start)}
-             for w in scoring.adherence(records, 0, start, end)]
-    alerts = list(session.exec(
-        select(Alert).where(Alert.patient_id == patient.id,
-                            col(Alert.created_at) >= local_midnight(start, tz),
-                            col(Alert.created_at) < local_midnight(end + timedelta(days=1), tz))
-        .order_by(col(Alert.created_at))))
+    summary = scoring.progress_report(records, sum(a.sessions_per_week for a in current), end, start=start)
+    weeks = [
+        {
+            "week_start": w.week_start,
+            "done": w.done,
+            "prescribed": weekly_prescription([a for a, _ in plan], w.week_start),
+        }
+        for w in scoring.adherence(records, 0, start, end)
+    ]
+    alerts = list(
+        session.exec(
+            select(Alert)
+            .where(
+                Alert.patient_id == patient.id,
+                col(Alert.created_at) >= local_midnight(start, tz),
+                col(Alert.created_at) < local_midnight(end + timedelta(days=1), tz),
+            )
+            .order_by(col(Alert.created_at))
+        )
+    )
     return PeriodReport(patient, start, end, tz, points, summary, weeks, plan, alerts)
 
 
@@ -94,13 +119,27 @@ def report_csv(report: PeriodReport) -> str:
         local = p.started_at.astimezone(report.tz)
         act = activities.get(p.activity_id)
         m = p.metrics
-        writer.writerow([
-            p.id, p.day.isoformat(), local.strftime("%H:%M"), act.key if act else "",
-            movements.get(p.assignment_id, ""), p.status, p.quit_reason or "",
-            _fmt(m.get("reps"), 0), _fmt(m.get("rom_deg")), _fmt(m.get("rom_deg_mean")),
-            _fmt(m.get("peak_speed_dps")), _fmt(m.get("sparc"), 3), _fmt(m.get("ldlj"), 3),
-            _fmt(m.get("tremor_amplitude_deg"), 3), _fmt(p.tremor_power_ratio, 3),
-            _fmt(p.duration_s), _fmt(p.game_score, 0)])
+        writer.writerow(
+            [
+                p.id,
+                p.day.isoformat(),
+                local.strftime("%H:%M"),
+                act.key if act else "",
+                movements.get(p.assignment_id, ""),
+                p.status,
+                p.quit_reason or "",
+                _fmt(m.get("reps"), 0),
+                _fmt(m.get("rom_deg")),
+                _fmt(m.get("rom_deg_mean")),
+                _fmt(m.get("peak_speed_dps")),
+                _fmt(m.get("sparc"), 3),
+                _fmt(m.get("ldlj"), 3),
+                _fmt(m.get("tremor_amplitude_deg"), 3),
+                _fmt(p.tremor_power_ratio, 3),
+                _fmt(p.duration_s),
+                _fmt(p.game_score, 0),
+            ]
+        )
     return out.getvalue()
 
 

@@ -23,8 +23,18 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from ..blobstore import BlobStore
-from ..models import (Activity, AnalyzerChoice, Challenge, Review, ReviewDecision, Solution,
-                      Submission, SubmissionStatus, User, utcnow)
+from ..models import (
+    Activity,
+    AnalyzerChoice,
+    Challenge,
+    Review,
+    ReviewDecision,
+    Solution,
+    Submission,
+    SubmissionStatus,
+    User,
+    utcnow,
+)
 from ..vocab import MOVEMENTS
 from . import audit
 from .errors import Forbidden, Invalid, NotFound
@@ -57,8 +67,11 @@ def latest_reviews(session: Session, submission_ids: list[int]) -> dict[int, Rev
     out: dict[int, Review] = {}
     if not submission_ids:
         return out
-    for r in session.exec(select(Review).where(col(Review.submission_id).in_(submission_ids))
-                          .order_by(col(Review.created_at), col(Review.id))):
+    for r in session.exec(
+        select(Review)
+        .where(col(Review.submission_id).in_(submission_ids))
+        .order_by(col(Review.created_at), col(Review.id))
+    ):
         out[r.submission_id] = r
     return out
 
@@ -71,11 +84,20 @@ def review_queue(session: Session, *, reviewer: User) -> list[dict[str, Any]]:
         .join(Solution, col(Solution.id) == col(Submission.solution_id))
         .join(Challenge, col(Challenge.id) == col(Solution.challenge_id))
         .where(Submission.status == SubmissionStatus.scored, col(Solution.is_reference).is_(False))
-        .order_by(col(Submission.created_at).desc(), col(Submission.id).desc())).all()
+        .order_by(col(Submission.created_at).desc(), col(Submission.id).desc())
+    ).all()
     reviews = latest_reviews(session, [s.id for s, _, _ in rows])
     scores = scores_by_submission(session, [s.id for s, _, _ in rows])
-    items = [{"submission": sub, "solution": sol, "challenge": ch, "review": reviews.get(sub.id),
-              "scores": scores.get(sub.id, {})} for sub, sol, ch in rows]
+    items = [
+        {
+            "submission": sub,
+            "solution": sol,
+            "challenge": ch,
+            "review": reviews.get(sub.id),
+            "scores": scores.get(sub.id, {}),
+        }
+        for sub, sol, ch in rows
+    ]
     return sorted(items, key=lambda i: i["review"] is not None)
 
 
@@ -96,8 +118,9 @@ def code_files(blobs: BlobStore, sha256: str) -> list[CodeFile]:
     return files
 
 
-def review_context(session: Session, *, reviewer: User, submission_id: int,
-                   blobs: BlobStore, now: Any) -> dict[str, Any]:
+def review_context(
+    session: Session, *, reviewer: User, submission_id: int, blobs: BlobStore, now: Any
+) -> dict[str, Any]:
     """Everything the review page shows about one submission."""
     require_reviewer(reviewer)
     sub = session.get(Submission, submission_id)
@@ -106,25 +129,40 @@ def review_context(session: Session, *, reviewer: User, submission_id: int,
     if sub is None or sol is None or ch is None or sol.is_reference:
         raise NotFound(f"no submission {submission_id}")
     scores = scores_by_submission(session, [sub.id])[sub.id]
-    references = {split: [r for r in build_leaderboard(session, challenge=ch, now=now,
-                                                       split=split).rows if r.reference]
-                  for split in ("public", "hidden")}
-    history = list(session.exec(select(Review).join(Submission, col(Submission.id) == col(Review.submission_id))
-                                .where(Submission.solution_id == sol.id)
-                                .order_by(col(Review.created_at).desc())))
+    references = {
+        split: [r for r in build_leaderboard(session, challenge=ch, now=now, split=split).rows if r.reference]
+        for split in ("public", "hidden")
+    }
+    history = list(
+        session.exec(
+            select(Review)
+            .join(Submission, col(Submission.id) == col(Review.submission_id))
+            .where(Submission.solution_id == sol.id)
+            .order_by(col(Review.created_at).desc())
+        )
+    )
     developer = session.get(User, sol.developer_id) if sol.developer_id else None
-    return {"submission": sub, "solution": sol, "challenge": ch, "scores": scores,
-            "references": references, "files": code_files(blobs, sub.code_sha256),
-            "screenshots": sorted(sub.artifacts or {}), "history": history,
-            "developer": developer, "activity": _activity_for(session, sol)}
+    return {
+        "submission": sub,
+        "solution": sol,
+        "challenge": ch,
+        "scores": scores,
+        "references": references,
+        "files": code_files(blobs, sub.code_sha256),
+        "screenshots": sorted(sub.artifacts or {}),
+        "history": history,
+        "developer": developer,
+        "activity": _activity_for(session, sol),
+    }
 
 
 def _activity_for(session: Session, solution: Solution) -> Activity | None:
     return session.exec(select(Activity).where(Activity.key == activity_key(solution))).first()
 
 
-def decide(session: Session, *, reviewer: User, submission_id: int, decision: str, note: str,
-           ip: str | None = None) -> Review:
+def decide(
+    session: Session, *, reviewer: User, submission_id: int, decision: str, note: str, ip: str | None = None
+) -> Review:
     """Record a decision on a scored submission; see the module docstring for its effects."""
     require_reviewer(reviewer)
     if decision not in ReviewDecision.__members__:
@@ -141,8 +179,13 @@ def decide(session: Session, *, reviewer: User, submission_id: int, decision: st
         raise NotFound(f"no submission {submission_id}")
     if sub.status != SubmissionStatus.scored:
         raise Invalid(f"submission {sub.id} is {sub.status}: only scored submissions are reviewed")
-    review = Review(submission_id=sub.id, reviewer_id=reviewer.id, decision=decision,
-                    code_sha256=sub.code_sha256, note=note)
+    review = Review(
+        submission_id=sub.id,
+        reviewer_id=reviewer.id,
+        decision=decision,
+        code_sha256=sub.code_sha256,
+        note=note,
+    )
     session.add(review)
     session.flush()
     activity = _activity_for(session, sol)
@@ -152,25 +195,33 @@ def decide(session: Session, *, reviewer: User, submission_id: int, decision: st
         if activity is not None and activity.code_sha256 == sub.code_sha256:
             activity.is_active = False
             session.add(activity)
-        for choice in session.exec(select(AnalyzerChoice).where(
-                AnalyzerChoice.submission_id == sub.id)):
+        for choice in session.exec(select(AnalyzerChoice).where(AnalyzerChoice.submission_id == sub.id)):
             session.delete(choice)
-    audit.record(session, action=f"submission.{decision}", actor=reviewer,
-                 target_type="submission", target_id=sub.id,
-                 details={"challenge": ch.slug, "sha256": sub.code_sha256,
-                          "activity": activity.key if activity is not None else None}, ip=ip)
+    audit.record(
+        session,
+        action=f"submission.{decision}",
+        actor=reviewer,
+        target_type="submission",
+        target_id=sub.id,
+        details={
+            "challenge": ch.slug,
+            "sha256": sub.code_sha256,
+            "activity": activity.key if activity is not None else None,
+        },
+        ip=ip,
+    )
     session.commit()
     session.refresh(review)
     return review
 
 
-def _publish_game(session: Session, *, sub: Submission, sol: Solution, ch: Challenge,
-                  activity: Activity | None) -> Activity:
+def _publish_game(
+    session: Session, *, sub: Submission, sol: Solution, ch: Challenge, activity: Activity | None
+) -> Activity:
     movement = ch.movement or (ch.io_contract or {}).get("options", {}).get("movement")
     movements = [movement] if movement in MOVEMENTS else []
     if activity is None:
-        activity = Activity(key=activity_key(sol), kind="game", title=sol.name[:120],
-                            source="solution")
+        activity = Activity(key=activity_key(sol), kind="game", title=sol.name[:120], source="solution")
     activity.title = sol.name[:120]
     activity.description = sol.description or ch.summary
     activity.movements = movements
@@ -188,20 +239,29 @@ def approved_analyzers(session: Session) -> list[tuple[Submission, Solution, Cha
         select(Submission, Solution, Challenge)
         .join(Solution, col(Solution.id) == col(Submission.solution_id))
         .join(Challenge, col(Challenge.id) == col(Solution.challenge_id))
-        .where(Solution.kind == "analyzer", Submission.status == SubmissionStatus.scored,
-               col(Solution.is_reference).is_(False))).all()
+        .where(
+            Solution.kind == "analyzer",
+            Submission.status == SubmissionStatus.scored,
+            col(Solution.is_reference).is_(False),
+        )
+    ).all()
     reviews = latest_reviews(session, [s.id for s, _, _ in rows])
-    return [(s, so, c) for s, so, c in rows
-            if (r := reviews.get(s.id)) is not None and r.decision == ReviewDecision.approved
-            and r.code_sha256 == s.code_sha256]
+    return [
+        (s, so, c)
+        for s, so, c in rows
+        if (r := reviews.get(s.id)) is not None
+        and r.decision == ReviewDecision.approved
+        and r.code_sha256 == s.code_sha256
+    ]
 
 
 def analyzer_choices(session: Session) -> dict[str, AnalyzerChoice]:
     return {c.movement: c for c in session.exec(select(AnalyzerChoice))}
 
 
-def choose_analyzer(session: Session, *, reviewer: User, movement: str,
-                    submission_id: int | None, ip: str | None = None) -> AnalyzerChoice | None:
+def choose_analyzer(
+    session: Session, *, reviewer: User, movement: str, submission_id: int | None, ip: str | None = None
+) -> AnalyzerChoice | None:
     """Let the approved analyzer ``submission_id`` also score sessions of ``movement``
     (None clears the choice). Runs happen in the background (see analysis_jobs)."""
     require_reviewer(reviewer)
@@ -211,8 +271,9 @@ def choose_analyzer(session: Session, *, reviewer: User, movement: str,
     if submission_id is None:
         if current is not None:
             session.delete(current)
-        audit.record(session, action="analyzer.cleared", actor=reviewer,
-                     details={"movement": movement}, ip=ip)
+        audit.record(
+            session, action="analyzer.cleared", actor=reviewer, details={"movement": movement}, ip=ip
+        )
         session.commit()
         return None
     if submission_id not in {s.id for s, _, _ in approved_analyzers(session)}:
@@ -223,8 +284,15 @@ def choose_analyzer(session: Session, *, reviewer: User, movement: str,
     current.chosen_by_id = reviewer.id
     current.chosen_at = utcnow()
     session.add(current)
-    audit.record(session, action="analyzer.chosen", actor=reviewer, target_type="submission",
-                 target_id=submission_id, details={"movement": movement}, ip=ip)
+    audit.record(
+        session,
+        action="analyzer.chosen",
+        actor=reviewer,
+        target_type="submission",
+        target_id=submission_id,
+        details={"movement": movement},
+        ip=ip,
+    )
     session.commit()
     session.refresh(current)
     return current
@@ -240,8 +308,19 @@ def analyzer_runs_for_session(session: Session, *, session_id: int) -> list[dict
         select(AnalyzerRun, Submission, Solution)
         .join(Submission, col(Submission.id) == col(AnalyzerRun.submission_id))
         .join(Solution, col(Solution.id) == col(Submission.solution_id))
-        .where(AnalyzerRun.session_id == session_id).order_by(col(AnalyzerRun.id))).all()
-    return [{"analyzer": sol.name, "submission_id": sub.id, "code_sha256": run.code_sha256,
-             "status": run.status, "failure_reason": run.failure_reason, "message": run.message,
-             "outputs": dict(run.outputs or {}), "finished_at": run.finished_at}
-            for run, sub, sol in rows]
+        .where(AnalyzerRun.session_id == session_id)
+        .order_by(col(AnalyzerRun.id))
+    ).all()
+    return [
+        {
+            "analyzer": sol.name,
+            "submission_id": sub.id,
+            "code_sha256": run.code_sha256,
+            "status": run.status,
+            "failure_reason": run.failure_reason,
+            "message": run.message,
+            "outputs": dict(run.outputs or {}),
+            "finished_at": run.finished_at,
+        }
+        for run, sub, sol in rows
+    ]

@@ -60,8 +60,7 @@ def _verdict(row: LoginThrottle, policy: ThrottlePolicy, now: datetime) -> Verdi
     return Verdict(True) if wait <= 0 else Verdict(False, int(wait) + 1)
 
 
-def check(session: Session, *, keys: list[str], now: datetime,
-          policy: ThrottlePolicy) -> Verdict:
+def check(session: Session, *, keys: list[str], now: datetime, policy: ThrottlePolicy) -> Verdict:
     """Whether an attempt may proceed now; the strictest key wins."""
     rows = session.exec(select(LoginThrottle).where(col(LoginThrottle.key).in_(keys))).all()
     worst = Verdict(True)
@@ -72,8 +71,7 @@ def check(session: Session, *, keys: list[str], now: datetime,
     return worst
 
 
-def record_failure(session: Session, *, keys: list[str], now: datetime,
-                   policy: ThrottlePolicy) -> None:
+def record_failure(session: Session, *, keys: list[str], now: datetime, policy: ThrottlePolicy) -> None:
     """Count one failed attempt on every key (atomic increment) and lock keys over the limit."""
     for key in keys:
         p = policy.for_key(key)
@@ -85,13 +83,15 @@ def record_failure(session: Session, *, keys: list[str], now: datetime,
         if row is None:
             try:
                 with session.begin_nested():
-                    session.add(LoginThrottle(key=key, failures=1, first_failure_at=now,
-                                              last_failure_at=now))
+                    session.add(LoginThrottle(key=key, failures=1, first_failure_at=now, last_failure_at=now))
                 continue
             except IntegrityError:  # another worker inserted it first: increment instead
                 pass
-        session.execute(update(LoginThrottle).where(col(LoginThrottle.key) == key)
-                        .values(failures=LoginThrottle.failures + 1, last_failure_at=now))
+        session.execute(
+            update(LoginThrottle)
+            .where(col(LoginThrottle.key) == key)
+            .values(failures=LoginThrottle.failures + 1, last_failure_at=now)
+        )
         session.flush()
         row = session.get(LoginThrottle, key, populate_existing=True)
         if row is not None and row.failures >= p.lock:

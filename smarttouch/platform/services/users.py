@@ -28,26 +28,39 @@ def get_by_email(session: Session, *, email: str) -> User | None:
     return session.exec(select(User).where(User.email == email)).first()
 
 
-def create_user(session: Session, *, data: UserCreate, actor: User | None = None,
-                password_profile: str = "default") -> User:
+def create_user(
+    session: Session, *, data: UserCreate, actor: User | None = None, password_profile: str = "default"
+) -> User:
     """Create an account with an argon2id password hash; :class:`Conflict` if the e-mail is
     taken."""
     if get_by_email(session, email=data.email) is not None:
         raise Conflict(f"an account with e-mail {data.email} already exists")
-    user = User(email=data.email, full_name=data.full_name, role=data.role,
-                is_reviewer=data.is_reviewer, locale=data.locale,
-                password_hash=hash_password(data.password, password_profile))
+    user = User(
+        email=data.email,
+        full_name=data.full_name,
+        role=data.role,
+        is_reviewer=data.is_reviewer,
+        locale=data.locale,
+        password_hash=hash_password(data.password, password_profile),
+    )
     session.add(user)
     session.flush()
-    audit.record(session, action="user.created", actor=actor, target_type="user",
-                 target_id=user.id, details={"email": user.email, "role": user.role})
+    audit.record(
+        session,
+        action="user.created",
+        actor=actor,
+        target_type="user",
+        target_id=user.id,
+        details={"email": user.email, "role": user.role},
+    )
     session.commit()
     session.refresh(user)
     return user
 
 
-def authenticate(session: Session, *, email: str, password: str,
-                 password_profile: str = "default") -> User | None:
+def authenticate(
+    session: Session, *, email: str, password: str, password_profile: str = "default"
+) -> User | None:
     """The active user with this e-mail and password, else None (same cost either way).
 
     Upgrades the stored hash when the configured argon2 parameters changed.
@@ -66,21 +79,22 @@ def authenticate(session: Session, *, email: str, password: str,
 def record_login(session: Session, *, user: User, ip: str | None) -> None:
     user.last_login_at = utcnow()
     session.add(user)
-    audit.record(session, action="auth.login", actor=user, target_type="user",
-                 target_id=user.id, ip=ip)
+    audit.record(session, action="auth.login", actor=user, target_type="user", target_id=user.id, ip=ip)
     session.commit()
 
 
 def record_logout(session: Session, *, user: User, ip: str | None) -> None:
-    audit.record(session, action="auth.logout", actor=user, target_type="user",
-                 target_id=user.id, ip=ip)
+    audit.record(session, action="auth.logout", actor=user, target_type="user", target_id=user.id, ip=ip)
     session.commit()
 
 
-def record_failed_login(session: Session, *, email: str, ip: str | None,
-                        throttled: bool) -> None:
-    audit.record(session, action="auth.login_throttled" if throttled else "auth.login_failed",
-                 details={"email": email.strip().lower()[:254]}, ip=ip)
+def record_failed_login(session: Session, *, email: str, ip: str | None, throttled: bool) -> None:
+    audit.record(
+        session,
+        action="auth.login_throttled" if throttled else "auth.login_failed",
+        details={"email": email.strip().lower()[:254]},
+        ip=ip,
+    )
     session.commit()
 
 

@@ -24,8 +24,7 @@ def detail(session_id: int):
     if row is None:
         raise NotFound(f"session {session_id} not found")
     try:
-        patient = patients.get_patient_for(db, user=signed_in_user(),
-                                           patient_id=row.patient_id)
+        patient = patients.get_patient_for(db, user=signed_in_user(), patient_id=row.patient_id)
     except NotFound:
         raise NotFound(f"session {session_id} not found") from None
     metrics = db.exec(select(SessionMetrics).where(SessionMetrics.session_id == row.id)).first()
@@ -34,13 +33,20 @@ def detail(session_id: int):
     device = db.get(Device, row.device_id) if row.device_id else None
     movement = assignment.movement if assignment else None
     trace = load_trace(get_blobstore(), row.recording_sha256, movement)
-    reps = (metrics.per_rep if metrics and metrics.per_rep else
-            (trace.reps if trace is not None else []))
+    reps = metrics.per_rep if metrics and metrics.per_rep else (trace.reps if trace is not None else [])
     return render_template(
-        "sessions/detail.html", s=row, patient=patient, metrics=metrics, assignment=assignment,
-        activity=activity, device=device, movement=movement or (
-            trace.recording.labels.get("movement") if trace else None),
-        trace=trace, chart=trace_chart(trace, reps) if trace is not None else None, reps=reps,
+        "sessions/detail.html",
+        s=row,
+        patient=patient,
+        metrics=metrics,
+        assignment=assignment,
+        activity=activity,
+        device=device,
+        movement=movement or (trace.recording.labels.get("movement") if trace else None),
+        trace=trace,
+        chart=trace_chart(trace, reps) if trace is not None else None,
+        reps=reps,
         problems=quality_problems(metrics.quality_flags) if metrics else [],
         # approved developers' analyzers on this session (its patient was checked above)
-        analyzer_runs=review.analyzer_runs_for_session(db, session_id=row.id))
+        analyzer_runs=review.analyzer_runs_for_session(db, session_id=row.id),
+    )

@@ -58,21 +58,50 @@ def trace_chart(trace: SessionTrace, reps: list[dict[str, Any]]) -> Chart:
         t0, t1 = rep.get("t_start"), rep.get("t_end")
         if t0 is None or t1 is None:
             continue
-        shapes.append({"type": "rect", "xref": "x", "yref": "paper", "x0": t0, "x1": t1,
-                       "y0": 0, "y1": 1, "fillcolor": "#0a4d8c", "opacity": 0.08,
-                       "line": {"width": 0}, "layer": "below"})
+        shapes.append(
+            {
+                "type": "rect",
+                "xref": "x",
+                "yref": "paper",
+                "x0": t0,
+                "x1": t1,
+                "y0": 0,
+                "y1": 1,
+                "fillcolor": "#0a4d8c",
+                "opacity": 0.08,
+                "line": {"width": 0},
+                "layer": "below",
+            }
+        )
         if rep.get("t_peak") is not None and rep.get("peak_angle_deg") is not None:
             peaks_t.append(rep["t_peak"])
             peaks_y.append(rep["peak_angle_deg"])
             labels.append(str(i))
-    angle = charts.scatter(trace.t, trace.angle_deg, name=_("Joint angle"), color=charts.BLUE,
-                           hover="%{x:.1f} s<br>%{y:.1f}°", mode="lines")
-    peaks = charts.scatter(peaks_t, peaks_y, name=_("Repetition peaks"), color=charts.ORANGE,
-                           hover=_("repetition") + " %{text}<br>%{y:.1f}°", mode="markers+text")
+    angle = charts.scatter(
+        trace.t,
+        trace.angle_deg,
+        name=_("Joint angle"),
+        color=charts.BLUE,
+        hover="%{x:.1f} s<br>%{y:.1f}°",
+        mode="lines",
+    )
+    peaks = charts.scatter(
+        peaks_t,
+        peaks_y,
+        name=_("Repetition peaks"),
+        color=charts.ORANGE,
+        hover=_("repetition") + " %{text}<br>%{y:.1f}°",
+        mode="markers+text",
+    )
     peaks.update(text=labels, textposition="top center", textfont={"color": "#1b1f23"})
-    fig = charts.figure([angle, peaks],
-                        charts.layout(y_title=_("Angle (degrees)"), x_title=_("Time (s)"),
-                                      x_is_date=False, height_px=340), shapes)
-    summary = _("Joint angle over %(seconds).0f seconds with %(n)d repetitions marked.",
-                seconds=trace.recording.duration_s, n=len(labels))
+    fig = charts.figure(
+        [angle, peaks],
+        charts.layout(y_title=_("Angle (degrees)"), x_title=_("Time (s)"), x_is_date=False, height_px=340),
+        shapes,
+    )
+    summary = _(
+        "Joint angle over %(seconds).0f seconds with %(n)d repetitions marked.",
+        seconds=trace.recording.duration_s,
+        n=len(labels),
+    )
     return Chart("chart-trace", fig, summary, height_px=340)

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-bp = Blueprint("submissions", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/challenges-static")
+bp = Blueprint(
+    "submissions",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/challenges-static",
+)
 
 from . import routes  # noqa: E402,F401

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import re
 
-from flask import (abort, current_app, flash, redirect, render_template, request, send_file,
-                   url_for)
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
 from ..auth.access import role_required, signed_in_user
@@ -36,11 +35,16 @@ def submit(slug: str):
         upload = form.solution.data
         data = upload.read(submissions.MAX_UPLOAD_BYTES + 1)
         try:
-            sub = submissions.submit(db, developer=signed_in_user(), challenge=challenge, upload=data,
-                                     filename=upload.filename or "upload.zip",
-                                     blobs=get_blobstore(),
-                                     enqueue=get_queue(current_app).enqueue,
-                                     ip=request.remote_addr)
+            sub = submissions.submit(
+                db,
+                developer=signed_in_user(),
+                challenge=challenge,
+                upload=data,
+                filename=upload.filename or "upload.zip",
+                blobs=get_blobstore(),
+                enqueue=get_queue(current_app).enqueue,
+                ip=request.remote_addr,
+            )
         except (Invalid, Conflict, Forbidden, CapReached) as exc:
             form.solution.errors = [*form.solution.errors, exc.message]
             status = exc.status
@@ -48,14 +52,18 @@ def submit(slug: str):
             if sub.status == "rejected":
                 flash(_("Your upload was rejected: %(reason)s", reason=sub.message), "error")
             else:
-                flash(_("Submission #%(id)s received; it is queued for evaluation.", id=sub.id),
-                      "success")
+                flash(_("Submission #%(id)s received; it is queued for evaluation.", id=sub.id), "success")
             return redirect(url_for("submissions.detail", submission_id=sub.id))
     elif form.errors:
         status = 400
     quota = submissions.quota(db, developer=signed_in_user(), challenge=challenge, now=utcnow())
-    return render_template("submissions/submit.html", challenge=challenge, form=form,
-                           quota=quota, is_open=challenge.is_open(utcnow())), status
+    return render_template(
+        "submissions/submit.html",
+        challenge=challenge,
+        form=form,
+        quota=quota,
+        is_open=challenge.is_open(utcnow()),
+    ), status
 
 
 @bp.route("/submissions")
@@ -71,10 +79,17 @@ def detail(submission_id: int):
     db = get_session()
     sub, sol, ch = submissions.get_for(db, user=signed_in_user(), submission_id=submission_id)
     scores = leaderboards.scores_by_submission(db, [sub.id])[sub.id]
-    view = submissions.public_view(sub, sol, ch, scores,
-                                   for_reviewer=submissions.can_review(signed_in_user()))
-    return render_template("submissions/detail.html", sub=sub, sol=sol, challenge=ch, view=view,
-                           refresh=sub.status in ACTIVE_STATES)
+    view = submissions.public_view(
+        sub, sol, ch, scores, for_reviewer=submissions.can_review(signed_in_user())
+    )
+    return render_template(
+        "submissions/detail.html",
+        sub=sub,
+        sol=sol,
+        challenge=ch,
+        view=view,
+        refresh=sub.status in ACTIVE_STATES,
+    )
 
 
 @bp.route("/submissions/<int:submission_id>/artifacts/<path:name>")
@@ -99,18 +114,24 @@ def leaderboard(slug: str):
     db = get_session()
     challenge = leaderboards.get_published_challenge(db, slug=slug)
     board = leaderboards.build_leaderboard(db, challenge=challenge, now=utcnow())
-    return render_template("submissions/leaderboard.html", challenge=challenge, board=board,
-                           is_open=challenge.is_open(utcnow()))
+    return render_template(
+        "submissions/leaderboard.html", challenge=challenge, board=board, is_open=challenge.is_open(utcnow())
+    )
 
 
 @bp.route("/challenges/<slug>/starter-kit")
 @role_required(Role.developer, Role.therapist, Role.admin)
 def starter_kit(slug: str):
     challenge = leaderboards.get_published_challenge(get_session(), slug=slug)
-    path = challenge_import.starter_kit(challenge, blobs=get_blobstore(),
-                                        instance_path=current_app.instance_path)
-    return send_file(path, mimetype="application/zip", as_attachment=True,
-                     download_name=f"{challenge.slug}-starter-kit.zip")
+    path = challenge_import.starter_kit(
+        challenge, blobs=get_blobstore(), instance_path=current_app.instance_path
+    )
+    return send_file(
+        path,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=f"{challenge.slug}-starter-kit.zip",
+    )
 
 
 @bp.route("/profile/api-tokens", methods=["GET", "POST"])
@@ -122,16 +143,22 @@ def tokens():
     status = 200
     if form.validate_on_submit():
         try:
-            new_token, _row = api_tokens.create_token(db, user=signed_in_user(), label=form.label.data or "",
-                                                      ip=request.remote_addr)
+            new_token, _row = api_tokens.create_token(
+                db, user=signed_in_user(), label=form.label.data or "", ip=request.remote_addr
+            )
         except Invalid as exc:
             form.label.errors = [*form.label.errors, exc.message]
             status = 400
     elif form.errors:
         status = 400
-    return render_template("submissions/tokens.html", form=form, new_token=new_token,
-                           tokens=api_tokens.list_tokens(db, user=signed_in_user()),
-                           revoke_form=RevokeForm(), hub_url=request.host_url.rstrip("/")), status
+    return render_template(
+        "submissions/tokens.html",
+        form=form,
+        new_token=new_token,
+        tokens=api_tokens.list_tokens(db, user=signed_in_user()),
+        revoke_form=RevokeForm(),
+        hub_url=request.host_url.rstrip("/"),
+    ), status
 
 
 @bp.route("/profile/api-tokens/<int:token_id>/revoke", methods=["POST"])

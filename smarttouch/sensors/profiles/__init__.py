@@ -60,14 +60,14 @@ def profile_for_service(service_uuids: list[str], kind: str | None = "imu") -> D
 __all__ = [
     "BATTERY_LEVEL_UUID",
     "PROFILES",
-    "Decoded",
     "DecodeError",
+    "Decoded",
     "DeviceProfile",
     "HeartRateMeasurement",
     "ImuSamples",
     "StreamDecoder",
+    "euler_deg_from_quat",
     "get_profile",
     "profile_for_service",
-    "euler_deg_from_quat",
     "quat_from_euler_deg",
 ]

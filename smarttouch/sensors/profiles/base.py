@@ -112,7 +112,7 @@ class StreamDecoder:
     in ``last_error``) and yields nothing, so one bad notification never stops a stream.
     """
 
-    def __init__(self, profile: "DeviceProfile") -> None:
+    def __init__(self, profile: DeviceProfile) -> None:
         self.profile = profile
         self.errors = 0
         self.last_error = ""
@@ -174,9 +174,7 @@ class DeviceProfile(ABC):
     def _check_size(self, payload: bytes | bytearray | memoryview, layout: str) -> bytes:
         data = _as_bytes(payload, self.name)
         if self.fixed_size is not None and len(data) != self.fixed_size:
-            raise DecodeError(
-                f"{self.name}: expected {self.fixed_size} bytes ({layout}), got {len(data)}"
-            )
+            raise DecodeError(f"{self.name}: expected {self.fixed_size} bytes ({layout}), got {len(data)}")
         return data
 
     def _check_batch(self, payloads: Sequence[bytes], layout: str) -> bytes:
@@ -191,8 +189,7 @@ class DeviceProfile(ABC):
             for i, p in enumerate(payloads):
                 if len(p) != size:
                     raise DecodeError(
-                        f"{self.name}: notification {i}: expected {size} bytes ({layout}), "
-                        f"got {len(p)}"
+                        f"{self.name}: notification {i}: expected {size} bytes ({layout}), got {len(p)}"
                     )
         try:
             return b"".join(payloads)
@@ -219,8 +216,9 @@ def concat_samples(parts: Sequence[ImuSamples]) -> ImuSamples:
     for name in ImuSamples.FIELDS:
         arrays = [getattr(p, name) for p in parts]
         fields[name] = None if any(a is None for a in arrays) else np.concatenate(arrays)
-    return ImuSamples(**fields, seq=parts[0].seq, device_time_s=parts[0].device_time_s,
-                      rate_hz=parts[0].rate_hz)
+    return ImuSamples(
+        **fields, seq=parts[0].seq, device_time_s=parts[0].device_time_s, rate_hz=parts[0].rate_hz
+    )
 
 
 def quat_from_euler_deg(euler_deg: np.ndarray) -> np.ndarray:

@@ -32,8 +32,13 @@ FLAG_ENERGY = 0x08
 FLAG_RR = 0x10
 
 
-def encode_measurement(bpm: int, rr_s: tuple[float, ...] = (), energy_kj: int | None = None,
-                       contact: bool | None = None, uint16: bool | None = None) -> bytes:
+def encode_measurement(
+    bpm: int,
+    rr_s: tuple[float, ...] = (),
+    energy_kj: int | None = None,
+    contact: bool | None = None,
+    uint16: bool | None = None,
+) -> bytes:
     """Build a 0x2A37 value (uint16 format when bpm > 255 or asked for)."""
     wide = bpm > 255 if uint16 is None else uint16
     flags = (FLAG_UINT16 if wide else 0) | (FLAG_ENERGY if energy_kj is not None else 0)
@@ -91,8 +96,7 @@ class HeartRate(DeviceProfile):
                     f"{self.name}: RR intervals must be whole uint16 values, {len(rest)} bytes "
                     f"left at offset {pos}"
                 )
-            rr = tuple(int.from_bytes(rest[i : i + 2], "little") / 1024.0
-                       for i in range(0, len(rest), 2))
+            rr = tuple(int.from_bytes(rest[i : i + 2], "little") / 1024.0 for i in range(0, len(rest), 2))
         elif rest:
             raise DecodeError(
                 f"{self.name}: {len(rest)} unexpected trailing bytes at offset {pos} "

@@ -61,9 +61,16 @@ def range_code(value: float, ranges: tuple[float, ...]) -> int:
     return len(ranges) - 1
 
 
-def encode_notification(seq: int, device_time_us: int, rate_hz: int, acc: np.ndarray,
-                        gyr: np.ndarray, mag: np.ndarray | None = None, acc_code: int = 2,
-                        gyr_code: int = 3) -> bytes:
+def encode_notification(
+    seq: int,
+    device_time_us: int,
+    rate_hz: int,
+    acc: np.ndarray,
+    gyr: np.ndarray,
+    mag: np.ndarray | None = None,
+    acc_code: int = 2,
+    gyr_code: int = 3,
+) -> bytes:
     """One data notification carrying n samples (acc g, gyr deg/s, mag uT; saturating)."""
     acc = np.asarray(acc, dtype=np.float64).reshape(-1, 3)
     gyr = np.asarray(gyr, dtype=np.float64).reshape(-1, 3)
@@ -80,8 +87,13 @@ def encode_notification(seq: int, device_time_us: int, rate_hz: int, acc: np.nda
     return header + body.tobytes()
 
 
-def encode_config(rate_hz: int = 100, acc_code: int = 2, gyr_code: int = 3,
-                  samples_per_notification: int = 0, mag: bool = False) -> bytes:
+def encode_config(
+    rate_hz: int = 100,
+    acc_code: int = 2,
+    gyr_code: int = 3,
+    samples_per_notification: int = 0,
+    mag: bool = False,
+) -> bytes:
     """The 6-byte config characteristic value."""
     return CONFIG.pack(rate_hz, acc_code, gyr_code, samples_per_notification, FLAG_MAG if mag else 0)
 
@@ -101,9 +113,15 @@ def decode_config(payload: bytes) -> dict[str, int | bool]:
         raise DecodeError(f"smarttouch-imu config: range codes must be 0..3, got {acc_code}, {gyr_code}")
     if per_note > MAX_SAMPLES:
         raise DecodeError(f"smarttouch-imu config: at most {MAX_SAMPLES} samples per notification")
-    return {"rate_hz": rate, "acc_range_g": ACC_RANGES_G[acc_code],
-            "gyr_range_dps": GYR_RANGES_DPS[gyr_code], "acc_code": acc_code, "gyr_code": gyr_code,
-            "samples_per_notification": per_note, "mag": bool(flags & FLAG_MAG)}
+    return {
+        "rate_hz": rate,
+        "acc_range_g": ACC_RANGES_G[acc_code],
+        "gyr_range_dps": GYR_RANGES_DPS[gyr_code],
+        "acc_code": acc_code,
+        "gyr_code": gyr_code,
+        "samples_per_notification": per_note,
+        "mag": bool(flags & FLAG_MAG),
+    }
 
 
 class SmartTouchImu(DeviceProfile):
@@ -118,8 +136,7 @@ class SmartTouchImu(DeviceProfile):
 
     def _header(self, data: bytes) -> tuple[int, int, int, int, int]:
         if len(data) < HEADER_SIZE:
-            raise DecodeError(f"{self.name}: {len(data)} bytes is shorter than the "
-                              f"{HEADER_SIZE}-byte header")
+            raise DecodeError(f"{self.name}: {len(data)} bytes is shorter than the {HEADER_SIZE}-byte header")
         version, flags, seq, rate, t_us, n = HEADER.unpack_from(data)
         if version != VERSION:
             raise DecodeError(f"{self.name}: unsupported version {version} (expected {VERSION})")
@@ -165,15 +182,26 @@ class SmartTouchImu(DeviceProfile):
         if not uniform:
             return concat_samples([self.decode(p) for p in payloads])
         width = (size - HEADER_SIZE) // (2 * n)
-        dtype = np.dtype([("version", "u1"), ("flags", "u1"), ("seq", "<u2"), ("rate", "<u2"),
-                          ("t_us", "<u4"), ("n", "u1"), ("s", "<i2", (n, width))])
+        dtype = np.dtype(
+            [
+                ("version", "u1"),
+                ("flags", "u1"),
+                ("seq", "<u2"),
+                ("rate", "<u2"),
+                ("t_us", "<u4"),
+                ("n", "u1"),
+                ("s", "<i2", (n, width)),
+            ]
+        )
         rec = np.frombuffer(joined, dtype=dtype)
         if (rec["version"] != VERSION).any() or (rec["flags"] != flags).any() or (rec["n"] != n).any():
             return concat_samples([self.decode(p) for p in payloads])
         if ((rec["rate"] < 1) | (rec["rate"] > RATE_RANGE_HZ[1])).any():
             bad = int(np.flatnonzero((rec["rate"] < 1) | (rec["rate"] > RATE_RANGE_HZ[1]))[0])
-            raise DecodeError(f"{self.name}: notification {bad}: sample rate "
-                              f"{int(rec['rate'][bad])} Hz outside 1..{RATE_RANGE_HZ[1]}")
+            raise DecodeError(
+                f"{self.name}: notification {bad}: sample rate "
+                f"{int(rec['rate'][bad])} Hz outside 1..{RATE_RANGE_HZ[1]}"
+            )
         raw = rec["s"].reshape(-1, width).astype(np.float64)
         return ImuSamples(
             acc=raw[:, 0:3] * (ACC_RANGES_G[(flags >> 1) & 3] / 32768.0),

@@ -83,8 +83,13 @@ def encode_euler(euler_deg: np.ndarray) -> list[bytes]:
     return [row.tobytes() for row in e.astype("<i4")]
 
 
-def encode_config(motion_freq_hz: int, pedo_ms: int = 1000, temp_ms: int = 500,
-                  compass_ms: int = 500, wake_on_motion: int = 0) -> bytes:
+def encode_config(
+    motion_freq_hz: int,
+    pedo_ms: int = 1000,
+    temp_ms: int = 500,
+    compass_ms: int = 500,
+    wake_on_motion: int = 0,
+) -> bytes:
     """The 9-byte TMS config value."""
     return struct.pack(CONFIG_FORMAT, pedo_ms, temp_ms, compass_ms, motion_freq_hz, wake_on_motion)
 
@@ -94,8 +99,13 @@ def decode_config(payload: bytes) -> dict[str, int]:
     if len(payload) != struct.calcsize(CONFIG_FORMAT):
         raise DecodeError(f"thingy52 config: expected 9 bytes, got {len(payload)}")
     pedo, temp, compass, freq, wom = struct.unpack(CONFIG_FORMAT, payload)
-    return {"pedo_interval_ms": pedo, "temp_interval_ms": temp, "compass_interval_ms": compass,
-            "motion_freq_hz": freq, "wake_on_motion": wom}
+    return {
+        "pedo_interval_ms": pedo,
+        "temp_interval_ms": temp,
+        "compass_interval_ms": compass,
+        "motion_freq_hz": freq,
+        "wake_on_motion": wom,
+    }
 
 
 class Thingy52Raw(DeviceProfile):
@@ -135,7 +145,7 @@ class _OrientationStream(StreamDecoder):
     before any orientation are dropped (counted in ``waiting_for_orientation``).
     """
 
-    def __init__(self, profile: "Thingy52Quaternion | Thingy52Euler") -> None:
+    def __init__(self, profile: Thingy52Quaternion | Thingy52Euler) -> None:
         super().__init__(profile)
         self._raw = Thingy52Raw()
         self._latest: ImuSamples | None = None
@@ -148,13 +158,17 @@ class _OrientationStream(StreamDecoder):
                 if self._latest is None:
                     self.waiting_for_orientation += 1
                     return None
-                return ImuSamples(acc=raw.acc, gyr=raw.gyr, mag=raw.mag, quat=self._latest.quat,
-                                  euler_deg=self._latest.euler_deg)
+                return ImuSamples(
+                    acc=raw.acc,
+                    gyr=raw.gyr,
+                    mag=raw.mag,
+                    quat=self._latest.quat,
+                    euler_deg=self._latest.euler_deg,
+                )
             latest = self.profile.decode(payload)
             assert isinstance(latest, ImuSamples)
             if latest.quat is None and latest.euler_deg is not None:
-                latest = ImuSamples(quat=quat_from_euler_deg(latest.euler_deg),
-                                    euler_deg=latest.euler_deg)
+                latest = ImuSamples(quat=quat_from_euler_deg(latest.euler_deg), euler_deg=latest.euler_deg)
             self._latest = latest
             return None
         except DecodeError as exc:

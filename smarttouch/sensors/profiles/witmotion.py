@@ -57,8 +57,7 @@ def encode_packets(acc: np.ndarray, gyr: np.ndarray, euler_deg: np.ndarray) -> b
 
 def _samples(bodies: np.ndarray) -> ImuSamples:
     v = bodies.astype(np.float64)
-    return ImuSamples(acc=v[:, 0:3] * ACC_SCALE, gyr=v[:, 3:6] * GYR_SCALE,
-                      euler_deg=v[:, 6:9] * ANGLE_SCALE)
+    return ImuSamples(acc=v[:, 0:3] * ACC_SCALE, gyr=v[:, 3:6] * GYR_SCALE, euler_deg=v[:, 6:9] * ANGLE_SCALE)
 
 
 class WitMotionParser:
@@ -116,7 +115,7 @@ class WitMotionParser:
 
 
 class _WitStream(StreamDecoder):
-    def __init__(self, profile: "WitMotion") -> None:
+    def __init__(self, profile: WitMotion) -> None:
         super().__init__(profile)
         self.parser = WitMotionParser()
 
@@ -124,8 +123,12 @@ class _WitStream(StreamDecoder):
         samples = self.parser.feed(bytes(payload))
         if not len(samples):
             return None
-        return ImuSamples(acc=samples.acc, gyr=samples.gyr, euler_deg=samples.euler_deg,
-                          quat=quat_from_euler_deg(samples.euler_deg))
+        return ImuSamples(
+            acc=samples.acc,
+            gyr=samples.gyr,
+            euler_deg=samples.euler_deg,
+            quat=quat_from_euler_deg(samples.euler_deg),
+        )
 
 
 class WitMotion(DeviceProfile):

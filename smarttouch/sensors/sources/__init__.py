@@ -51,8 +51,9 @@ def _open_sim(movement: str, spec: str, realtime: bool, params: dict[str, Any]) 
     def following(k: int):
         return simulate(movement, seed=None if seed is None else seed + k, **params).recording
 
-    return RecordingSource(first, realtime=realtime, batch_size=batch_size,
-                           following=following if loop else None, spec=spec)
+    return RecordingSource(
+        first, realtime=realtime, batch_size=batch_size, following=following if loop else None, spec=spec
+    )
 
 
 def _open_replay(path: str, spec: str, realtime: bool, params: dict[str, Any]) -> Source:
@@ -67,8 +68,9 @@ def _open_replay(path: str, spec: str, realtime: bool, params: dict[str, Any]) -
         rec = load_recording(path, fs=fs)
     except RecordingError as exc:
         raise SourceError(str(exc)) from None
-    return RecordingSource(rec, realtime=realtime, batch_size=batch_size,
-                           following=(lambda _k: rec) if loop else None, spec=spec)
+    return RecordingSource(
+        rec, realtime=realtime, batch_size=batch_size, following=(lambda _k: rec) if loop else None, spec=spec
+    )
 
 
 def _open_ble(rest: str, spec: str, params: dict[str, Any]) -> Source:
@@ -96,8 +98,10 @@ def parse_spec(spec: str) -> tuple[str, str]:
     """Split ``"kind:rest"``; raises SourceError for an unknown kind."""
     kind, _, rest = spec.strip().partition(":")
     if kind not in KINDS:
-        raise SourceError(f"unknown sensor {spec!r}: use sim:MOVEMENT, virtual:PROFILE, "
-                          f"ble:ADDRESS_OR_NAME[:PROFILE] or replay:FILE")
+        raise SourceError(
+            f"unknown sensor {spec!r}: use sim:MOVEMENT, virtual:PROFILE, "
+            f"ble:ADDRESS_OR_NAME[:PROFILE] or replay:FILE"
+        )
     return kind, rest
 
 
@@ -125,5 +129,12 @@ def open_source(spec: str, realtime: bool = True, **params: Any) -> Source:
     return _open_virtual(rest, spec, params)
 
 
-__all__ = ["BatchQueue", "KINDS", "NoAdapterError", "Source", "SourceError", "open_source",
-           "parse_spec"]
+__all__ = [
+    "KINDS",
+    "BatchQueue",
+    "NoAdapterError",
+    "Source",
+    "SourceError",
+    "open_source",
+    "parse_spec",
+]

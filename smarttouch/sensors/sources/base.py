@@ -10,8 +10,8 @@ hiccups resumes on fresh motion instead of replaying stale motion.
 from __future__ import annotations
 
 import threading
-from abc import ABC, abstractmethod
 import time
+from abc import ABC, abstractmethod
 from collections import deque
 from typing import Any
 
@@ -83,11 +83,16 @@ class Source(ABC):
     spec: str = ""
 
     def __init__(self) -> None:
-        self.info: dict[str, Any] = {"device": "", "profile": "", "sample_rate_hz": 100.0,
-                                     "placement": "", "labels": {}}
+        self.info: dict[str, Any] = {
+            "device": "",
+            "profile": "",
+            "sample_rate_hz": 100.0,
+            "placement": "",
+            "labels": {},
+        }
 
     @abstractmethod
-    def start(self) -> "Source":
+    def start(self) -> Source:
         """Begin producing samples; returns self. Raises :class:`SourceError`."""
 
     @abstractmethod
@@ -123,7 +128,7 @@ class Source(ABC):
         """Counters: received (samples), batches, lost_notifications, dropped_batches,
         reconnects, battery_pct and source-specific extras."""
 
-    def __enter__(self) -> "Source":
+    def __enter__(self) -> Source:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

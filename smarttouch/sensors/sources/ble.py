@@ -42,8 +42,10 @@ log = logging.getLogger(__name__)
 # keyword parameters a BLE source spec may set (ble:..., virtual:...)
 BLE_PARAMS = frozenset({"queue_size", "scan_timeout_s", "backoff_s", "max_backoff_s"})
 _ADDRESS = re.compile(r"^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f-]{36}$")
-NO_ADAPTER_HINT = ("no Bluetooth adapter is available (BlueZ not running or no radio); use "
-                   "--sensor sim:shoulder_flexion or --sensor virtual:thingy52-raw instead")
+NO_ADAPTER_HINT = (
+    "no Bluetooth adapter is available (BlueZ not running or no radio); use "
+    "--sensor sim:shoulder_flexion or --sensor virtual:thingy52-raw instead"
+)
 
 
 def is_no_adapter_error(exc: BaseException) -> bool:
@@ -51,8 +53,15 @@ def is_no_adapter_error(exc: BaseException) -> bool:
     if isinstance(exc, (FileNotFoundError, ConnectionRefusedError, PermissionError)):
         return True  # no D-Bus system bus socket
     text = f"{type(exc).__name__} {exc}".lower()
-    markers = ("bluetoothnotavailable", "no bluetooth adapter", "org.bluez", "serviceunknown",
-               "adapter", "bluetooth is turned off", "bluetooth device is turned off")
+    markers = (
+        "bluetoothnotavailable",
+        "no bluetooth adapter",
+        "org.bluez",
+        "serviceunknown",
+        "adapter",
+        "bluetooth is turned off",
+        "bluetooth device is turned off",
+    )
     return isinstance(exc, BleakError) and any(m in text for m in markers)
 
 
@@ -69,10 +78,19 @@ class BleSource(Source):
         backoff_s: first reconnect delay; doubles after each failure up to ``max_backoff_s``.
     """
 
-    def __init__(self, target: str | None = None, profile: str | None = None, *,
-                 scanner_backend: type | None = None, client_backend: type | None = None,
-                 queue_size: int = 256, scan_timeout_s: float = 10.0, backoff_s: float = 0.25,
-                 max_backoff_s: float = 8.0, spec: str = "") -> None:
+    def __init__(
+        self,
+        target: str | None = None,
+        profile: str | None = None,
+        *,
+        scanner_backend: type | None = None,
+        client_backend: type | None = None,
+        queue_size: int = 256,
+        scan_timeout_s: float = 10.0,
+        backoff_s: float = 0.25,
+        max_backoff_s: float = 8.0,
+        spec: str = "",
+    ) -> None:
         super().__init__()
         if profile is not None:
             try:
@@ -80,8 +98,10 @@ class BleSource(Source):
             except KeyError as exc:
                 raise SourceError(str(exc.args[0])) from None
             if self.profile.kind != "imu":
-                raise SourceError(f"{profile} is not a motion profile; choose one of "
-                                  f"{', '.join(n for n, c in PROFILES.items() if c.kind == 'imu')}")
+                raise SourceError(
+                    f"{profile} is not a motion profile; choose one of "
+                    f"{', '.join(n for n, c in PROFILES.items() if c.kind == 'imu')}"
+                )
         else:
             self.profile = None
         self.target = target
@@ -101,8 +121,13 @@ class BleSource(Source):
         self._t0 = 0.0
         self._clock = SampleClock()
         self._seq = SequenceTracker()
-        self._counters = {"received": 0, "batches": 0, "connections": 0, "connect_failures": 0,
-                          "decode_errors": 0}
+        self._counters = {
+            "received": 0,
+            "batches": 0,
+            "connections": 0,
+            "connect_failures": 0,
+            "decode_errors": 0,
+        }
         self._battery: int | None = None
         self.last_error = ""
         self.gaps: list[dict[str, Any]] = []
@@ -111,12 +136,11 @@ class BleSource(Source):
 
     # ------------------------------------------------------------------ consumer side
 
-    def start(self) -> "BleSource":
+    def start(self) -> BleSource:
         if self._thread is not None:
             return self
         self._t0 = time.perf_counter()
-        self._thread = threading.Thread(target=self._thread_main, name=f"ble-source {self.spec}",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._thread_main, name=f"ble-source {self.spec}", daemon=True)
         self._thread.start()
         self._ready.wait(timeout=15.0)
         if self._fatal is not None:
@@ -206,7 +230,7 @@ class BleSource(Source):
         assert self._stop is not None
         try:
             await asyncio.wait_for(self._stop.wait(), timeout=seconds)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
     async def _run(self) -> None:
@@ -261,11 +285,17 @@ class BleSource(Source):
             profile = self._matches(device, adv)
             if profile is not None:
                 found.set_result((device, profile))
-            elif self.target is not None and self.profile is None and (
-                    device.address.lower() == self.target.lower() or adv.local_name == self.target):
-                found.set_exception(SourceError(
-                    f"{self.target}: cannot tell its device profile from its advertisement; "
-                    f"add it to the spec, e.g. ble:{self.target}:thingy52-raw"))
+            elif (
+                self.target is not None
+                and self.profile is None
+                and (device.address.lower() == self.target.lower() or adv.local_name == self.target)
+            ):
+                found.set_exception(
+                    SourceError(
+                        f"{self.target}: cannot tell its device profile from its advertisement; "
+                        f"add it to the spec, e.g. ble:{self.target}:thingy52-raw"
+                    )
+                )
 
         scanner = BleakScanner(on_advertisement, backend=self._scanner_backend)
         try:
@@ -277,8 +307,9 @@ class BleSource(Source):
         self._ready.set()
         try:
             stop_wait = asyncio.ensure_future(self._stop.wait())  # type: ignore[union-attr]
-            done, _ = await asyncio.wait({found, stop_wait}, timeout=self.scan_timeout_s,
-                                         return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(
+                {found, stop_wait}, timeout=self.scan_timeout_s, return_when=asyncio.FIRST_COMPLETED
+            )
             stop_wait.cancel()
             if found in done:
                 return found.result()
@@ -296,13 +327,16 @@ class BleSource(Source):
                 lost.set_result(None)
 
         client = await establish_connection(
-            BleakClient, device, device.name or device.address, disconnected_callback=on_disconnect,
-            backend=self._client_backend)
+            BleakClient,
+            device,
+            device.name or device.address,
+            disconnected_callback=on_disconnect,
+            backend=self._client_backend,
+        )
         decoder = profile.stream()
         try:
             self._counters["connections"] += 1
-            self.info.update(device=f"{device.name or ''} {device.address}".strip(),
-                             profile=profile.name)
+            self.info.update(device=f"{device.name or ''} {device.address}".strip(), profile=profile.name)
             await self._read_battery(client)
             self._seq.new_connection()
             for uuid in profile.subscriptions():
@@ -337,8 +371,9 @@ class BleSource(Source):
             decoded = decoder.feed(uuid, bytes(data))
             if not isinstance(decoded, ImuSamples) or decoded.acc is None or decoded.gyr is None:
                 return
-            if decoded.seq is not None and not self._seq.accept(decoded.seq, decoded.device_time_s,
-                                                                 len(decoded), decoded.rate_hz):
+            if decoded.seq is not None and not self._seq.accept(
+                decoded.seq, decoded.device_time_s, len(decoded), decoded.rate_hz
+            ):
                 return
             rate = decoded.rate_hz or profile.nominal_rate_hz
             self.info["sample_rate_hz"] = rate
@@ -356,10 +391,12 @@ class BleSource(Source):
         start = self._gap_start
         assert start is not None
         self._gap_start = None
-        self.gaps.append({
-            "start_s": start,
-            "end_s": resumed_at,
-            "duration_s": resumed_at - start,
-            "lost_notifications": self._seq.last_gap_notifications,
-            "missed_samples": self._seq.last_gap_samples,
-        })
+        self.gaps.append(
+            {
+                "start_s": start,
+                "end_s": resumed_at,
+                "duration_s": resumed_at - start,
+                "lost_notifications": self._seq.last_gap_notifications,
+                "missed_samples": self._seq.last_gap_samples,
+            }
+        )

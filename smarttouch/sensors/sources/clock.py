@@ -60,8 +60,9 @@ class SequenceTracker:
         self.last_gap_notifications = None
         self.last_gap_samples = None
 
-    def accept(self, seq: int, device_time_s: float | None = None, n: int = 1,
-               rate_hz: float | None = None) -> bool:
+    def accept(
+        self, seq: int, device_time_s: float | None = None, n: int = 1, rate_hz: float | None = None
+    ) -> bool:
         """Register notification ``seq``; False means it is a duplicate to drop."""
         fresh, self._fresh = self._fresh, False
         if self._last is not None:

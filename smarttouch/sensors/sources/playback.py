@@ -29,8 +29,15 @@ class RecordingSource(Source):
         spec: the specification string, for messages.
     """
 
-    def __init__(self, first: Recording, *, realtime: bool = True, batch_size: int | None = None,
-                 following: Callable[[int], Recording] | None = None, spec: str = "") -> None:
+    def __init__(
+        self,
+        first: Recording,
+        *,
+        realtime: bool = True,
+        batch_size: int | None = None,
+        following: Callable[[int], Recording] | None = None,
+        spec: str = "",
+    ) -> None:
         super().__init__()
         if len(first) == 0:
             raise SourceError(f"{spec or 'recording'}: the recording has no samples")
@@ -39,9 +46,14 @@ class RecordingSource(Source):
         self.batch_size = batch_size or max(1, int(round(first.sample_rate_hz * 0.05)))
         self._following = following
         self._played = 0
-        self.info.update(device=first.device, profile=first.profile or "replay",
-                         sample_rate_hz=first.sample_rate_hz, placement=first.placement,
-                         labels=dict(first.labels), calibration=dict(first.calibration))
+        self.info.update(
+            device=first.device,
+            profile=first.profile or "replay",
+            sample_rate_hz=first.sample_rate_hz,
+            placement=first.placement,
+            labels=dict(first.labels),
+            calibration=dict(first.calibration),
+        )
         self._set_current(first, offset=-float(first.t[0]))
         self._started_at: float | None = None
         self._samples = 0
@@ -62,7 +74,7 @@ class RecordingSource(Source):
         self._set_current(nxt, offset=float(self._t[-1]) + step - float(nxt.t[0]))
         return True
 
-    def start(self) -> "RecordingSource":
+    def start(self) -> RecordingSource:
         self._started_at = time.perf_counter()
         return self
 
@@ -72,8 +84,13 @@ class RecordingSource(Source):
     def _slice(self, end: int) -> ImuBatch:
         sl = slice(self._pos, end)
         r = self._rec
-        batch = ImuBatch(self._t[sl], r.acc[sl], r.gyr[sl], None if r.mag is None else r.mag[sl],
-                         None if r.quat is None else r.quat[sl])
+        batch = ImuBatch(
+            self._t[sl],
+            r.acc[sl],
+            r.gyr[sl],
+            None if r.mag is None else r.mag[sl],
+            None if r.quat is None else r.quat[sl],
+        )
         self._pos = end
         self._samples += len(batch)
         self._batches += 1
@@ -129,5 +146,11 @@ class RecordingSource(Source):
 
     @property
     def stats(self) -> dict[str, Any]:
-        return {"received": self._samples, "batches": self._batches, "lost_notifications": 0,
-                "dropped_batches": 0, "reconnects": 0, "battery_pct": None}
+        return {
+            "received": self._samples,
+            "batches": self._batches,
+            "lost_notifications": 0,
+            "dropped_batches": 0,
+            "reconnects": 0,
+            "battery_pct": None,
+        }

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from smarttouch.sensors.sources.ble import BLE_PARAMS, BleSource
 from smarttouch.sensors.sources.base import SourceError
+from smarttouch.sensors.sources.ble import BLE_PARAMS, BleSource
 from smarttouch.sensors.virtual import (
     VIRTUAL_PROFILES,
     BumbleClientBackend,
@@ -20,8 +20,16 @@ from smarttouch.sensors.virtual import (
     VirtualSensor,
 )
 
-_SENSOR_KEYS = {"name", "movement", "rate_hz", "samples_per_notification", "jitter_s", "faults",
-                "battery_pct", "seed"}
+_SENSOR_KEYS = {
+    "name",
+    "movement",
+    "rate_hz",
+    "samples_per_notification",
+    "jitter_s",
+    "faults",
+    "battery_pct",
+    "seed",
+}
 
 
 class VirtualSource(BleSource):
@@ -34,8 +42,9 @@ class VirtualSource(BleSource):
 
     def __init__(self, profile: str, spec: str = "", **params: Any) -> None:
         if profile not in VIRTUAL_PROFILES:
-            raise SourceError(f"no virtual sensor for profile {profile!r}; "
-                              f"choose one of {', '.join(VIRTUAL_PROFILES)}")
+            raise SourceError(
+                f"no virtual sensor for profile {profile!r}; choose one of {', '.join(VIRTUAL_PROFILES)}"
+            )
         faults = params.pop("faults", None)
         if isinstance(faults, dict):
             faults = Faults(**faults)
@@ -43,9 +52,14 @@ class VirtualSource(BleSource):
         sensor_kwargs["faults"] = faults
         source_kwargs = {k: params.pop(k) for k in list(params) if k in BLE_PARAMS}
         sensor_kwargs["sim_params"] = params
-        super().__init__(None, profile, scanner_backend=BumbleScannerBackend,
-                         client_backend=BumbleClientBackend, spec=spec or f"virtual:{profile}",
-                         **source_kwargs)
+        super().__init__(
+            None,
+            profile,
+            scanner_backend=BumbleScannerBackend,
+            client_backend=BumbleClientBackend,
+            spec=spec or f"virtual:{profile}",
+            **source_kwargs,
+        )
         # build the sensor now, in the caller's thread, so bad parameters fail here; _setup
         # starts this same instance on the source's event loop
         try:

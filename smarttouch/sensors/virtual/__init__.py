@@ -5,5 +5,11 @@ from smarttouch.sensors.virtual.air import VirtualAir
 from smarttouch.sensors.virtual.bleak_backend import BumbleClientBackend, BumbleScannerBackend
 from smarttouch.sensors.virtual.peripheral import VIRTUAL_PROFILES, Faults, VirtualSensor
 
-__all__ = ["BumbleClientBackend", "BumbleScannerBackend", "Faults", "VIRTUAL_PROFILES",
-           "VirtualAir", "VirtualSensor"]
+__all__ = [
+    "VIRTUAL_PROFILES",
+    "BumbleClientBackend",
+    "BumbleScannerBackend",
+    "Faults",
+    "VirtualAir",
+    "VirtualSensor",
+]

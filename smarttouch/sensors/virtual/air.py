@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 # on the virtual link that race is expected (it is how a real radio loses packets), not news.
 logging.getLogger("bumble.controller").setLevel(logging.ERROR)
 
-_AIRS: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, VirtualAir]" = weakref.WeakKeyDictionary()
+_AIRS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, VirtualAir] = weakref.WeakKeyDictionary()
 
 
 class VirtualAir:
@@ -40,7 +40,7 @@ class VirtualAir:
         self._controllers: dict[int, Controller] = {}
 
     @classmethod
-    def current(cls) -> "VirtualAir":
+    def current(cls) -> VirtualAir:
         """The air of the running event loop (created on first use)."""
         loop = asyncio.get_running_loop()
         air = _AIRS.get(loop)
@@ -57,8 +57,7 @@ class VirtualAir:
         prefix = "C0" if role == "peripheral" else "C1"
         address = f"{prefix}:5E:00:{(n >> 16) & 0xFF:02X}:{(n >> 8) & 0xFF:02X}:{n & 0xFF:02X}"
         controller = Controller(f"{role}-{n}", link=self.link, public_address=address)
-        device = Device(name=name, address=Address(address),
-                        host=Host(controller, AsyncPipeSink(controller)))
+        device = Device(name=name, address=Address(address), host=Host(controller, AsyncPipeSink(controller)))
         self._controllers[id(device)] = controller
         return device
 

@@ -39,8 +39,13 @@ log = logging.getLogger(__name__)
 
 #: bleak's name for each GATT characteristic property bit
 _PROPERTY_NAMES = {
-    0x01: "broadcast", 0x02: "read", 0x04: "write-without-response", 0x08: "write",
-    0x10: "notify", 0x20: "indicate", 0x40: "authenticated-signed-writes",
+    0x01: "broadcast",
+    0x02: "read",
+    0x04: "write-without-response",
+    0x08: "write",
+    0x10: "notify",
+    0x20: "indicate",
+    0x40: "authenticated-signed-writes",
     0x80: "extended-properties",
 }
 #: the error text BlueZ gives when a link drops while being set up; bleak-retry-connector
@@ -67,9 +72,13 @@ class VirtualDeviceDetails:
 class BumbleScannerBackend(BaseBleakScanner):
     """Scans the virtual link with a bumble central (bleak scanner backend)."""
 
-    def __init__(self, detection_callback: AdvertisementDataCallback | None,
-                 service_uuids: list[str] | None,
-                 scanning_mode: Literal["active", "passive"] = "active", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        detection_callback: AdvertisementDataCallback | None,
+        service_uuids: list[str] | None,
+        scanning_mode: Literal["active", "passive"] = "active",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(detection_callback, service_uuids)
         self._active = scanning_mode == "active"
         self._device: Device | None = None
@@ -95,36 +104,52 @@ class BumbleScannerBackend(BaseBleakScanner):
 
     def _on_advertisement(self, adv: Advertisement) -> None:
         names = adv.data.get_all(AdvertisingData.COMPLETE_LOCAL_NAME) or adv.data.get_all(
-            AdvertisingData.SHORTENED_LOCAL_NAME)
+            AdvertisingData.SHORTENED_LOCAL_NAME
+        )
         name = names[-1] if names else None
         uuids: list[str] = []
-        for kind in (AdvertisingData.COMPLETE_LIST_OF_128_BIT_SERVICE_CLASS_UUIDS,
-                     AdvertisingData.INCOMPLETE_LIST_OF_128_BIT_SERVICE_CLASS_UUIDS,
-                     AdvertisingData.COMPLETE_LIST_OF_16_BIT_SERVICE_CLASS_UUIDS,
-                     AdvertisingData.INCOMPLETE_LIST_OF_16_BIT_SERVICE_CLASS_UUIDS):
+        for kind in (
+            AdvertisingData.COMPLETE_LIST_OF_128_BIT_SERVICE_CLASS_UUIDS,
+            AdvertisingData.INCOMPLETE_LIST_OF_128_BIT_SERVICE_CLASS_UUIDS,
+            AdvertisingData.COMPLETE_LIST_OF_16_BIT_SERVICE_CLASS_UUIDS,
+            AdvertisingData.INCOMPLETE_LIST_OF_16_BIT_SERVICE_CLASS_UUIDS,
+        ):
             for group in adv.data.get_all(kind) or []:
                 uuids.extend(uuid_str(u) for u in group if uuid_str(u) not in uuids)
         if not self.is_allowed_uuid(uuids):
             return
         address = str(adv.address).split("/")[0]
-        data = AdvertisementData(local_name=name, manufacturer_data={}, service_data={},
-                                 service_uuids=uuids, tx_power=None, rssi=adv.rssi,
-                                 platform_data=(adv,))
-        device = self.create_or_update_device(address, address, name,
-                                              VirtualDeviceDetails(address, name), data)
+        data = AdvertisementData(
+            local_name=name,
+            manufacturer_data={},
+            service_data={},
+            service_uuids=uuids,
+            tx_power=None,
+            rssi=adv.rssi,
+            platform_data=(adv,),
+        )
+        device = self.create_or_update_device(
+            address, address, name, VirtualDeviceDetails(address, name), data
+        )
         self.call_detection_callbacks(device, data)
 
 
 class BumbleClientBackend(BaseBleakClient):
     """Connects to a virtual sensor with a bumble central (bleak client backend)."""
 
-    def __init__(self, address_or_ble_device: BLEDevice | str, *,
-                 disconnected_callback: Callable[[], None] | None = None, timeout: float = 10.0,
-                 services: set[str] | None = None, **kwargs: Any) -> None:
-        super().__init__(address_or_ble_device, disconnected_callback=disconnected_callback,
-                         timeout=timeout)
-        self._name = (address_or_ble_device.name if isinstance(address_or_ble_device, BLEDevice)
-                      else None) or self.address
+    def __init__(
+        self,
+        address_or_ble_device: BLEDevice | str,
+        *,
+        disconnected_callback: Callable[[], None] | None = None,
+        timeout: float = 10.0,
+        services: set[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(address_or_ble_device, disconnected_callback=disconnected_callback, timeout=timeout)
+        self._name = (
+            address_or_ble_device.name if isinstance(address_or_ble_device, BLEDevice) else None
+        ) or self.address
         self._device: Device | None = None
         self._air: VirtualAir | None = None
         self._connection: Connection | None = None
@@ -159,7 +184,7 @@ class BumbleClientBackend(BaseBleakClient):
                 connection = await self._device.connect(Address(self.address), timeout=timeout)
             except Exception as exc:
                 if "timeout" in type(exc).__name__.lower() or "timeout" in str(exc).lower():
-                    raise asyncio.TimeoutError(f"{self.address}: connection timed out") from exc
+                    raise TimeoutError(f"{self.address}: connection timed out") from exc
                 raise BleakError(f"{self.address}: {exc}") from exc
             self._connection = connection
             loop = asyncio.get_running_loop()
@@ -167,15 +192,16 @@ class BumbleClientBackend(BaseBleakClient):
             connection.on(connection.EVENT_DISCONNECTION, self._on_disconnection)
             self._peer = Peer(connection)
             setup = asyncio.ensure_future(self._discover())
-            done, _ = await asyncio.wait({setup, self._lost}, timeout=timeout,
-                                         return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(
+                {setup, self._lost}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            )
             if self._lost.done():
                 # bumble cancels the pending GATT requests of a dropped link
                 setup.cancel()
                 raise BleakError(f"{self.address}: {ABORT_ERROR} (link lost during setup)")
             if setup not in done:
                 setup.cancel()
-                raise asyncio.TimeoutError(f"{self.address}: service discovery timed out")
+                raise TimeoutError(f"{self.address}: service discovery timed out")
             if setup.cancelled():
                 raise BleakError(f"{self.address}: {ABORT_ERROR} (setup cancelled)")
             setup.result()
@@ -193,8 +219,9 @@ class BumbleClientBackend(BaseBleakClient):
             collection.add_service(service)
             for cp in sp.characteristics:
                 props = [n for bit, n in _PROPERTY_NAMES.items() if int(cp.properties) & bit]
-                char = BleakGATTCharacteristic(cp, cp.handle, uuid_str(cp.uuid), props,
-                                               lambda: self.mtu_size - 3, service)
+                char = BleakGATTCharacteristic(
+                    cp, cp.handle, uuid_str(cp.uuid), props, lambda: self.mtu_size - 3, service
+                )
                 collection.add_characteristic(char)
                 for dp in cp.descriptors:
                     collection.add_descriptor(BleakGATTDescriptor(dp, dp.handle, uuid_str(dp.type), char))
@@ -238,23 +265,27 @@ class BumbleClientBackend(BaseBleakClient):
             raise BleakError("Not connected")
         return self._peer
 
-    async def read_gatt_char(self, characteristic: BleakGATTCharacteristic, *,
-                             use_cached: bool = False, **kwargs: Any) -> bytearray:
+    async def read_gatt_char(
+        self, characteristic: BleakGATTCharacteristic, *, use_cached: bool = False, **kwargs: Any
+    ) -> bytearray:
         return bytearray(await self._require_peer().read_value(characteristic.obj))
 
-    async def read_gatt_descriptor(self, descriptor: BleakGATTDescriptor, *,
-                                   use_cached: bool = False, **kwargs: Any) -> bytearray:
+    async def read_gatt_descriptor(
+        self, descriptor: BleakGATTDescriptor, *, use_cached: bool = False, **kwargs: Any
+    ) -> bytearray:
         return bytearray(await self._require_peer().read_value(descriptor.obj))
 
-    async def write_gatt_char(self, characteristic: BleakGATTCharacteristic, data: Any,
-                              response: bool) -> None:
+    async def write_gatt_char(
+        self, characteristic: BleakGATTCharacteristic, data: Any, response: bool
+    ) -> None:
         await self._require_peer().write_value(characteristic.obj, bytes(data), with_response=response)
 
     async def write_gatt_descriptor(self, descriptor: BleakGATTDescriptor, data: Any) -> None:
         await self._require_peer().write_value(descriptor.obj, bytes(data), with_response=True)
 
-    async def start_notify(self, characteristic: BleakGATTCharacteristic,
-                           callback: NotifyCallback, **kwargs: Any) -> None:
+    async def start_notify(
+        self, characteristic: BleakGATTCharacteristic, callback: NotifyCallback, **kwargs: Any
+    ) -> None:
         await self._require_peer().subscribe(characteristic.obj, lambda value: callback(bytearray(value)))
 
     async def stop_notify(self, characteristic: BleakGATTCharacteristic) -> None:

@@ -27,9 +27,8 @@ from bumble.core import UUID, AdvertisingData
 from bumble.device import Connection, Device
 from bumble.gatt import Characteristic, CharacteristicValue, Service
 
-from smarttouch.sensors.profiles import BATTERY_LEVEL_UUID, DecodeError, euler_deg_from_quat
+from smarttouch.sensors.profiles import BATTERY_LEVEL_UUID, DecodeError, euler_deg_from_quat, thingy52
 from smarttouch.sensors.profiles import smarttouch_imu as st_imu
-from smarttouch.sensors.profiles import thingy52
 from smarttouch.sensors.simulator import simulate
 from smarttouch.sensors.virtual.air import VirtualAir
 
@@ -95,8 +94,7 @@ class _Motion:
 
     def _load(self) -> None:
         params = {"reps": 20, **self.params}
-        sim = simulate(self.movement, fs=self.rate_hz, with_mag=True, seed=self.seed + self._chunk,
-                       **params)
+        sim = simulate(self.movement, fs=self.rate_hz, with_mag=True, seed=self.seed + self._chunk, **params)
         rec = sim.recording
         self.acc, self.gyr, self.mag = rec.acc, rec.gyr, rec.mag
         self.quat = sim.orientation if len(sim.orientation) == len(rec.t) else rec.quat
@@ -111,7 +109,9 @@ class _Motion:
             sl = slice(self.pos, min(self.pos + n, len(self.acc)))
             for name in out:
                 arr = getattr(self, name)
-                out[name].append(arr[sl] if arr is not None else np.tile([1.0, 0, 0, 0], (sl.stop - sl.start, 1)))
+                out[name].append(
+                    arr[sl] if arr is not None else np.tile([1.0, 0, 0, 0], (sl.stop - sl.start, 1))
+                )
             n -= sl.stop - sl.start
             self.pos = sl.stop
         return {k: np.vstack(v) for k, v in out.items()}
@@ -133,14 +133,24 @@ class VirtualSensor:
         sim_params: extra keyword arguments for ``simulate`` (reps, rom_deg, tempo_s, ...).
     """
 
-    def __init__(self, profile: str = "smarttouch-imu", *, name: str | None = None,
-                 movement: str = "shoulder_flexion", rate_hz: float = 100.0,
-                 samples_per_notification: int = 4, jitter_s: float = 0.002,
-                 faults: Faults | None = None, battery_pct: int = 87, seed: int = 0,
-                 sim_params: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        profile: str = "smarttouch-imu",
+        *,
+        name: str | None = None,
+        movement: str = "shoulder_flexion",
+        rate_hz: float = 100.0,
+        samples_per_notification: int = 4,
+        jitter_s: float = 0.002,
+        faults: Faults | None = None,
+        battery_pct: int = 87,
+        seed: int = 0,
+        sim_params: dict[str, Any] | None = None,
+    ) -> None:
         if profile not in VIRTUAL_PROFILES:
-            raise ValueError(f"no virtual sensor for profile {profile!r}; "
-                             f"choose one of {', '.join(VIRTUAL_PROFILES)}")
+            raise ValueError(
+                f"no virtual sensor for profile {profile!r}; choose one of {', '.join(VIRTUAL_PROFILES)}"
+            )
         if not 1 <= samples_per_notification <= st_imu.MAX_SAMPLES:
             raise ValueError(f"samples_per_notification must be 1..{st_imu.MAX_SAMPLES}")
         self.profile = profile
@@ -170,29 +180,40 @@ class VirtualSensor:
     def _build_services(self, device: Device) -> None:
         props = Characteristic.Properties
         self._raw = Characteristic(_uuid(thingy52.RAW_UUID), props.NOTIFY, Characteristic.READABLE, bytes(18))
-        self._quat = Characteristic(_uuid(thingy52.QUATERNION_UUID), props.NOTIFY, Characteristic.READABLE, bytes(16))
-        self._euler = Characteristic(_uuid(thingy52.EULER_UUID), props.NOTIFY, Characteristic.READABLE, bytes(12))
+        self._quat = Characteristic(
+            _uuid(thingy52.QUATERNION_UUID), props.NOTIFY, Characteristic.READABLE, bytes(16)
+        )
+        self._euler = Characteristic(
+            _uuid(thingy52.EULER_UUID), props.NOTIFY, Characteristic.READABLE, bytes(12)
+        )
         tms_config = Characteristic(
-            _uuid(thingy52.CONFIG_UUID), props.READ | props.WRITE,
+            _uuid(thingy52.CONFIG_UUID),
+            props.READ | props.WRITE,
             Characteristic.READABLE | Characteristic.WRITEABLE,
             CharacteristicValue(read=self._read_tms_config, write=self._write_tms_config),
         )
         self._st_data = Characteristic(_uuid(st_imu.DATA_UUID), props.NOTIFY, Characteristic.READABLE, b"")
         st_config = Characteristic(
-            _uuid(st_imu.CONFIG_UUID), props.READ | props.WRITE,
+            _uuid(st_imu.CONFIG_UUID),
+            props.READ | props.WRITE,
             Characteristic.READABLE | Characteristic.WRITEABLE,
             CharacteristicValue(read=self._read_st_config, write=self._write_st_config),
         )
         self._battery = Characteristic(
-            _uuid(BATTERY_LEVEL_UUID), props.READ | props.NOTIFY, Characteristic.READABLE,
+            _uuid(BATTERY_LEVEL_UUID),
+            props.READ | props.NOTIFY,
+            Characteristic.READABLE,
             CharacteristicValue(read=lambda _conn: bytes([self.battery_pct])),
         )
-        device.add_services([
-            Service(_uuid(thingy52.MOTION_SERVICE_UUID),
-                    [tms_config, self._quat, self._raw, self._euler]),
-            Service(_uuid(st_imu.SERVICE_UUID), [self._st_data, st_config]),
-            Service(_uuid(BATTERY_SERVICE_UUID), [self._battery]),
-        ])
+        device.add_services(
+            [
+                Service(
+                    _uuid(thingy52.MOTION_SERVICE_UUID), [tms_config, self._quat, self._raw, self._euler]
+                ),
+                Service(_uuid(st_imu.SERVICE_UUID), [self._st_data, st_config]),
+                Service(_uuid(BATTERY_SERVICE_UUID), [self._battery]),
+            ]
+        )
 
     def _read_tms_config(self, _conn: Connection) -> bytes:
         return thingy52.encode_config(int(round(self.rate_hz)))
@@ -208,8 +229,9 @@ class VirtualSensor:
         self._set_rate(cfg["motion_freq_hz"])
 
     def _read_st_config(self, _conn: Connection) -> bytes:
-        return st_imu.encode_config(int(round(self.rate_hz)), self._acc_code, self._gyr_code,
-                                    self.samples_per_notification, self._mag)
+        return st_imu.encode_config(
+            int(round(self.rate_hz)), self._acc_code, self._gyr_code, self.samples_per_notification, self._mag
+        )
 
     def _write_st_config(self, _conn: Connection, value: bytes) -> None:
         try:
@@ -241,10 +263,15 @@ class VirtualSensor:
                     try:
                         _original(bearer, pdu)
                     except att.ATT_Error as error:
-                        server.send_response(bearer, att.ATT_Error_Response(
-                            request_opcode_in_error=pdu.op_code,
-                            attribute_handle_in_error=error.att_handle,
-                            error_code=error.error_code))
+                        server.send_response(
+                            bearer,
+                            att.ATT_Error_Response(
+                                request_opcode_in_error=pdu.op_code,
+                                attribute_handle_in_error=error.att_handle,
+                                error_code=error.error_code,
+                            ),
+                        )
+
                 loop.call_later(delay, answer)
 
             setattr(server, name, delayed)
@@ -262,7 +289,7 @@ class VirtualSensor:
     def service_uuid(self) -> str:
         return st_imu.SERVICE_UUID if self.profile == "smarttouch-imu" else thingy52.MOTION_SERVICE_UUID
 
-    async def start(self, air: VirtualAir | None = None) -> "VirtualSensor":
+    async def start(self, air: VirtualAir | None = None) -> VirtualSensor:
         """Power on, advertise and start the motion clock in the running event loop."""
         self._air = air or VirtualAir.current()
         device = self._device = self._air.new_device(self.name, "peripheral")
@@ -271,13 +298,22 @@ class VirtualSensor:
         await device.power_on()
         if self.faults.discovery_delay_s > 0:
             self._slow_discovery(device)
-        adv = AdvertisingData([
-            (AdvertisingData.FLAGS, bytes([0x06])),
-            (AdvertisingData.COMPLETE_LOCAL_NAME, self.name.encode()),
-            (AdvertisingData.COMPLETE_LIST_OF_128_BIT_SERVICE_CLASS_UUIDS, bytes(_uuid(self.service_uuid))),
-        ])
-        await device.start_advertising(advertising_data=bytes(adv), auto_restart=True,
-                                       advertising_interval_min=20, advertising_interval_max=20)
+        adv = AdvertisingData(
+            [
+                (AdvertisingData.FLAGS, bytes([0x06])),
+                (AdvertisingData.COMPLETE_LOCAL_NAME, self.name.encode()),
+                (
+                    AdvertisingData.COMPLETE_LIST_OF_128_BIT_SERVICE_CLASS_UUIDS,
+                    bytes(_uuid(self.service_uuid)),
+                ),
+            ]
+        )
+        await device.start_advertising(
+            advertising_data=bytes(adv),
+            auto_restart=True,
+            advertising_interval_min=20,
+            advertising_interval_max=20,
+        )
         self._air.peripherals[self.address] = self
         self._task = asyncio.get_running_loop().create_task(self._stream())
         return self
@@ -310,8 +346,9 @@ class VirtualSensor:
         if self._aborts_left > 0:
             self._aborts_left -= 1
             self.stats.aborted_connections += 1
-            asyncio.get_running_loop().create_task(self._drop(
-                connection, hci.HCI_CONNECTION_FAILED_TO_BE_ESTABLISHED_ERROR))
+            asyncio.get_running_loop().create_task(
+                self._drop(connection, hci.HCI_CONNECTION_FAILED_TO_BE_ESTABLISHED_ERROR)
+            )
 
     async def _drop(self, connection: Connection, reason: int) -> None:
         try:
@@ -330,8 +367,11 @@ class VirtualSensor:
 
     def _subscribed(self, characteristic: Characteristic) -> list[Any]:
         assert self._device is not None
-        return [bearer for bearer, cccds in self._device.gatt_server.subscribers.items()
-                if cccds.get(characteristic.handle, b"\x00\x00")[0] & 0x01]
+        return [
+            bearer
+            for bearer, cccds in self._device.gatt_server.subscribers.items()
+            if cccds.get(characteristic.handle, b"\x00\x00")[0] & 0x01
+        ]
 
     def _should_drop(self) -> bool:
         f = self.faults
@@ -361,7 +401,8 @@ class VirtualSensor:
                 asyncio.get_running_loop().call_later(
                     f.disconnect_after_s,
                     lambda c=conn: asyncio.ensure_future(
-                        self._drop(c, hci.HCI_REMOTE_USER_TERMINATED_CONNECTION_ERROR)),
+                        self._drop(c, hci.HCI_REMOTE_USER_TERMINATED_CONNECTION_ERROR)
+                    ),
                 )
 
     async def _stream(self) -> None:
@@ -385,17 +426,26 @@ class VirtualSensor:
         if st_bearers:
             self._arm_disconnect(st_bearers)
             note = st_imu.encode_notification(
-                self._seq, t_us, int(round(self.rate_hz)), s["acc"], s["gyr"],
-                s["mag"] if self._mag else None, self._acc_code, self._gyr_code)
+                self._seq,
+                t_us,
+                int(round(self.rate_hz)),
+                s["acc"],
+                s["gyr"],
+                s["mag"] if self._mag else None,
+                self._acc_code,
+                self._gyr_code,
+            )
             self.stats.send_times[self._seq] = asyncio.get_running_loop().time()
             if len(self.stats.send_times) > 10000:
                 self.stats.send_times.pop(next(iter(self.stats.send_times)))
             self._seq = (self._seq + 1) & 0xFFFF
             await self._notify(self._st_data, note)
             self.stats.samples_streamed += len(s["acc"])
-        thingy = [(self._quat, lambda: thingy52.encode_quaternion(s["quat"][-1:])[0]),
-                  (self._euler, lambda: thingy52.encode_euler(euler_deg_from_quat(s["quat"][-1:]))[0]),
-                  (self._raw, lambda: thingy52.encode_raw(s["acc"][-1:], s["gyr"][-1:], s["mag"][-1:])[0])]
+        thingy = [
+            (self._quat, lambda: thingy52.encode_quaternion(s["quat"][-1:])[0]),
+            (self._euler, lambda: thingy52.encode_euler(euler_deg_from_quat(s["quat"][-1:]))[0]),
+            (self._raw, lambda: thingy52.encode_raw(s["acc"][-1:], s["gyr"][-1:], s["mag"][-1:])[0]),
+        ]
         for characteristic, encode in thingy:
             bearers = self._subscribed(characteristic)
             if bearers:

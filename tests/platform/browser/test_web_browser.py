@@ -57,7 +57,9 @@ def test_therapist_journey(demo_app: Flask, live_server: str, browser) -> None:
     page.get_by_role("link", name="Add exercise").click()
     page.get_by_label("Activity").select_option(label="Glider")
     assert page.locator("#movement option:not([disabled])").all_inner_texts() == [
-        "Wrist flexion/extension", "Forearm pronation/supination"]
+        "Wrist flexion/extension",
+        "Forearm pronation/supination",
+    ]
     page.get_by_label("Movement").select_option("wrist_flexion")
     page.get_by_label("Target range of motion (degrees)").fill("40")
     page.get_by_label("Maximum range of motion (degrees)").fill("55")
@@ -73,8 +75,9 @@ def test_therapist_journey(demo_app: Flask, live_server: str, browser) -> None:
     # a seeded patient: charts drawn from the synthetic sessions
     with Session(get_engine(demo_app)) as db:
         park = db.exec(select(Patient).where(Patient.code == "DEMO-PARK")).one()
-        open_before = len(db.exec(select(Alert).where(Alert.patient_id == park.id,
-                                                      Alert.acknowledged_at.is_(None))).all())
+        open_before = len(
+            db.exec(select(Alert).where(Alert.patient_id == park.id, Alert.acknowledged_at.is_(None))).all()
+        )
     page.goto(f"{live_server}/patients/{park.id}")
     page.wait_for_selector("div.chart[data-drawn=true]")
     assert page.locator("div.chart[data-drawn=true]").count() == 6
@@ -102,8 +105,7 @@ def test_therapist_journey(demo_app: Flask, live_server: str, browser) -> None:
 
     # tablet width: nothing wider than the screen, charts still drawn
     page.set_viewport_size({"width": 768, "height": 1024})
-    for path, name in ((f"/patients/{park.id}", "06-tablet-patient-page"),
-                       ("/", "07-tablet-caseload")):
+    for path, name in ((f"/patients/{park.id}", "06-tablet-patient-page"), ("/", "07-tablet-caseload")):
         page.goto(f"{live_server}{path}")
         page.wait_for_load_state("networkidle")
         assert page.evaluate(OVERFLOW) <= 0, path
@@ -126,8 +128,9 @@ def test_patient_sees_only_their_own_plan(demo_app: Flask, live_server: str, bro
     with Session(get_engine(demo_app)) as db:
         mine = db.exec(select(Patient).where(Patient.code == "DEMO-STRK")).one()
         other = db.exec(select(Patient).where(Patient.code == "DEMO-PARK")).one()
-        other_note = db.exec(select(Assignment.therapist_note)
-                             .where(Assignment.patient_id == other.id)).first()
+        other_note = db.exec(
+            select(Assignment.therapist_note).where(Assignment.patient_id == other.id)
+        ).first()
     page = browser.new_page(viewport={"width": 768, "height": 1024}, locale="en-GB")
     login(page, live_server, "patient@example.org", "demo-patient", lands_on="/")
     assert page.locator("h1").inner_text() == "My exercise plan"

@@ -29,8 +29,7 @@ def simulated(reps: int = SIM_REPS, rom_deg: float = SIM_ROM_DEG, seed: int = 3)
     """A synthetic shoulder-flexion session (SimResult) with known per-rep ROM (deg)."""
     from smarttouch.sensors.simulator import simulate
 
-    sim = simulate("shoulder_flexion", reps=reps, rom_deg=rom_deg, tempo_s=2.0, pause_s=0.6,
-                   seed=seed)
+    sim = simulate("shoulder_flexion", reps=reps, rom_deg=rom_deg, tempo_s=2.0, pause_s=0.6, seed=seed)
     sim.recording.labels["synthetic"] = True
     return sim
 
@@ -57,12 +56,12 @@ class Paired:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-def pair_patient(app: Flask, factories: Factories, *, therapist: User | None = None,
-                 **assignment: Any) -> Paired:
+def pair_patient(
+    app: Flask, factories: Factories, *, therapist: User | None = None, **assignment: Any
+) -> Paired:
     therapist = therapist or factories.user("therapist")
     patient = factories.patient(therapist)
-    fields = {"movement": "shoulder_flexion", "target_rom_deg": 80.0, "reps": 3, "sets": 1,
-              **assignment}
+    fields = {"movement": "shoulder_flexion", "target_rom_deg": 80.0, "reps": 3, "sets": 1, **assignment}
     plan = factories.assignment(patient, **fields)
     with Session(get_engine(app)) as session:
         code, _ = devices.create_pairing_code(session, actor=therapist, patient_id=patient.id)
@@ -75,21 +74,36 @@ def session_meta(paired: Paired, **overrides: Any) -> dict[str, Any]:
     """Metadata of a valid upload for ``paired``'s assignment."""
     started = datetime.now(UTC) - timedelta(minutes=5)
     meta = {
-        "session_id": str(uuid.uuid4()), "assignment_id": paired.assignment.id,
-        "game": "balloons", "movement": "shoulder_flexion",
-        "started_at": started.isoformat(), "ended_at": (started + timedelta(minutes=1)).isoformat(),
-        "duration_s": 60.0, "quit_reason": "completed", "reps": SIM_REPS, "sets_completed": 1,
-        "score": 40, "success_rate": 0.75, "calibration": {"rom_max_deg": 85.0},
+        "session_id": str(uuid.uuid4()),
+        "assignment_id": paired.assignment.id,
+        "game": "balloons",
+        "movement": "shoulder_flexion",
+        "started_at": started.isoformat(),
+        "ended_at": (started + timedelta(minutes=1)).isoformat(),
+        "duration_s": 60.0,
+        "quit_reason": "completed",
+        "reps": SIM_REPS,
+        "sets_completed": 1,
+        "score": 40,
+        "success_rate": 0.75,
+        "calibration": {"rom_max_deg": 85.0},
         "events": [{"t": 1.0, "kind": "rep", "data": {"success": True, "rom_deg": 79.0}}],
-        "client_metrics": {"rom_deg_max": 81.0}, "targets": {"reps": 3, "sets": 1},
-        "sample_rate_hz": 100.0, "client": "tests",
+        "client_metrics": {"rom_deg_max": 81.0},
+        "targets": {"reps": 3, "sets": 1},
+        "sample_rate_hz": 100.0,
+        "client": "tests",
     }
     meta.update(overrides)
     return meta
 
 
-def upload(client: Any, paired: Paired | None, meta: dict[str, Any] | str,
-           recording: bytes | None = b"__default__", headers: dict[str, str] | None = None):
+def upload(
+    client: Any,
+    paired: Paired | None,
+    meta: dict[str, Any] | str,
+    recording: bytes | None = b"__default__",
+    headers: dict[str, str] | None = None,
+):
     """POST /api/v1/sessions through a Flask test client."""
     if recording == b"__default__":
         recording = recording_bytes()
@@ -98,8 +112,7 @@ def upload(client: Any, paired: Paired | None, meta: dict[str, Any] | str,
         data["recording"] = (io.BytesIO(recording), "recording.npz", "application/octet-stream")
     hdrs = dict(paired.auth if paired else {})
     hdrs.update(headers or {})
-    return client.post("/api/v1/sessions", data=data, headers=hdrs,
-                       content_type="multipart/form-data")
+    return client.post("/api/v1/sessions", data=data, headers=hdrs, content_type="multipart/form-data")
 
 
 def blob_files(app: Flask) -> list[Path]:

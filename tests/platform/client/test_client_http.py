@@ -10,8 +10,15 @@ import uuid
 import pytest
 from sqlmodel import Session
 
-from smarttouch.platform.client import (BackgroundUploader, HubClient, HubRejected,
-                                        HubUnreachable, Outbox, TokenRejected, Uploader)
+from smarttouch.platform.client import (
+    BackgroundUploader,
+    HubClient,
+    HubRejected,
+    HubUnreachable,
+    Outbox,
+    TokenRejected,
+    Uploader,
+)
 from smarttouch.platform.client.http import dumps_metadata, normalise_hub_url
 from smarttouch.platform.db import get_engine
 from smarttouch.platform.services import devices
@@ -25,8 +32,12 @@ def paired(app, factories):
 
 
 def _queue(box: Outbox, url: str, meta: dict, recording: bytes | None = None) -> str:
-    box.add(meta["session_id"], hub_url=url, metadata=dumps_metadata(meta),
-            recording=recording if recording is not None else recording_bytes())
+    box.add(
+        meta["session_id"],
+        hub_url=url,
+        metadata=dumps_metadata(meta),
+        recording=recording if recording is not None else recording_bytes(),
+    )
     return meta["session_id"]
 
 
@@ -53,7 +64,7 @@ def test_network_failures_and_server_errors_mean_retry_later():
         HubClient(f"http://127.0.0.1:{port}", "stt_x").plan_today()
 
     class Broken(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             status = 500 if self.path.endswith("today") else 200
             self.send_response(status)
             self.send_header("Content-Type", "text/html")

@@ -12,8 +12,13 @@ import pytest
 from smarttouch.platform.client import ClientStore, HubLink, NotPaired, Outbox, PlanCache
 from smarttouch.platform.client.uploader import BASE_BACKOFF_S, MAX_BACKOFF_S, backoff_s
 
-LINK = HubLink(hub_url="http://hub.test", token="stt_secret", device_id=3, patient_code="PT-1",
-               paired_at="2026-01-01T00:00:00+00:00")
+LINK = HubLink(
+    hub_url="http://hub.test",
+    token="stt_secret",
+    device_id=3,
+    patient_code="PT-1",
+    paired_at="2026-01-01T00:00:00+00:00",
+)
 
 
 def test_the_token_file_is_private_and_tightened_when_loosened(tmp_path):

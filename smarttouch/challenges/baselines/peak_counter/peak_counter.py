@@ -13,7 +13,7 @@ from scipy.signal import find_peaks
 class PeakCounter:
     def analyze(self, recording) -> dict:
         fs = recording.sample_rate_hz
-        speed = np.linalg.norm(recording.gyr, axis=1)                # deg/s
+        speed = np.linalg.norm(recording.gyr, axis=1)  # deg/s
         width = max(1, int(0.3 * fs))
         speed = np.convolve(speed, np.ones(width) / width, mode="same")
         height = 0.4 * np.percentile(speed, 95)

@@ -16,13 +16,13 @@ class RepCounter:
     """``analyze(recording) -> {"reps": int}``; ``recording`` is a smarttouch Recording
     (``t`` in s, ``acc`` in g, ``gyr`` in deg/s, ``sample_rate_hz``)."""
 
-    smoothing_s = 0.25      # window of the two moving averages (a triangular filter), seconds
-    threshold = 0.35        # fraction of the strong swings' speed that counts as a swing
+    smoothing_s = 0.25  # window of the two moving averages (a triangular filter), seconds
+    threshold = 0.35  # fraction of the strong swings' speed that counts as a swing
 
     def analyze(self, recording) -> dict:
-        gyr = recording.gyr - np.median(recording.gyr, axis=0)   # remove most of the bias
+        gyr = recording.gyr - np.median(recording.gyr, axis=0)  # remove most of the bias
         _, _, vt = np.linalg.svd(gyr - gyr.mean(axis=0), full_matrices=False)
-        signal = gyr @ vt[0]                                      # main rotation axis, deg/s
+        signal = gyr @ vt[0]  # main rotation axis, deg/s
         width = max(1, int(self.smoothing_s * recording.sample_rate_hz))
         kernel = np.ones(width) / width
         signal = np.convolve(np.convolve(signal, kernel, mode="same"), kernel, mode="same")

@@ -22,8 +22,10 @@ class ReachGame(RepGame):
         key="reach-kite",
         title={"en": "Kite", "it": "Aquilone"},
         movements=("shoulder_flexion",),
-        how_to={"en": "Raise your arm to lift the kite to the clouds, then lower it slowly.",
-                "it": "Alza il braccio per portare l'aquilone alle nuvole, poi abbassalo piano."},
+        how_to={
+            "en": "Raise your arm to lift the kite to the clouds, then lower it slowly.",
+            "it": "Alza il braccio per portare l'aquilone alle nuvole, poi abbassalo piano.",
+        },
         rom_deg=90.0,
         max_rom_deg=150.0,
     )
@@ -52,8 +54,12 @@ class ReachGame(RepGame):
         pygame.draw.line(surface, ORANGE, (0, target_y), (w, target_y), 6)
         kite_y = bottom + (top - bottom) * self.position
         size = 40 + 20 * self.glow
-        points = [(w / 2, kite_y - size), (w / 2 + size * 0.7, kite_y), (w / 2, kite_y + size),
-                  (w / 2 - size * 0.7, kite_y)]
+        points = [
+            (w / 2, kite_y - size),
+            (w / 2 + size * 0.7, kite_y),
+            (w / 2, kite_y + size),
+            (w / 2 - size * 0.7, kite_y),
+        ]
         pygame.draw.polygon(surface, YELLOW if self.reached else BLUISH_GREEN, points)
         pygame.draw.polygon(surface, INK, points, 4)
         pygame.draw.line(surface, INK, (w / 2, kite_y + size), (w / 2 - 80, h), 2)
