@@ -19,8 +19,8 @@ COMMANDS: dict[str, str] = {
     "seed": "smarttouch.platform.cli:seed",
     "serve": "smarttouch.platform.cli:serve",
     "demo": "smarttouch.platform.cli:demo",
-    "pair": "smarttouch.platform.client.cli:pair",
-    "outbox": "smarttouch.platform.client.cli:outbox",
+    "pair": "smarttouch.client.cli:pair",
+    "outbox": "smarttouch.client.cli:outbox",
     "export": "smarttouch.platform.cli:export",
     "patient": "smarttouch.platform.cli:patient",
     # sensors
@@ -29,7 +29,7 @@ COMMANDS: dict[str, str] = {
     # scoring
     "analyze": "smarttouch.scoring.cli:analyze",
     # games
-    "play": "smarttouch.games.cli:play",
+    "play": "smarttouch.client.play_cli:play",
     # challenges
     "challenge": "smarttouch.platform.challenge_cli:challenge",
     "worker": "smarttouch.platform.challenge_cli:worker",

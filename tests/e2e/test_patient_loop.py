@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from sqlmodel import Session, select
 
 from smarttouch.cli import main
+from smarttouch.client import ClientStore, Outbox
 from smarttouch.platform.blobstore import BlobStore
-from smarttouch.platform.client import ClientStore, Outbox
 from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import ExerciseSession, SessionMetrics
 from smarttouch.platform.services import catalogue, devices, plans

@@ -8,7 +8,8 @@ from pathlib import Path
 import pygame
 import pytest
 
-from smarttouch.games.hub_play import PlayError, pick_sensor, scan_wearables
+from smarttouch.client import ClientStore
+from smarttouch.client.hub_play import PlayError, pick_sensor, scan_wearables
 from smarttouch.games.messages import CATALOGUE
 from smarttouch.games.scenes.sensor_picker import (
     KEYBOARD,
@@ -19,7 +20,6 @@ from smarttouch.games.scenes.sensor_picker import (
     run_picker,
     signal_bars,
 )
-from smarttouch.platform.client import ClientStore
 from smarttouch.sensors.sources.ble import is_no_adapter_error
 
 SIZE = (1280, 720)
@@ -160,7 +160,7 @@ def test_pick_sensor_uses_the_picker_and_choose_forces_it(tmp_path):
 def test_hub_cli_picker_maps_choices_to_specs(monkeypatch):
     """The window's answer becomes a --sensor spec; closing it is a clear PlayError."""
     import smarttouch.games.scenes.sensor_picker as sp
-    from smarttouch.games.hub_cli import _picker_screen
+    from smarttouch.client.hub_cli import _picker_screen
 
     real = sp.run_picker
     presses: list[int] = []

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
-from smarttouch.platform.blobstore import get_blobstore
-from smarttouch.platform.client.packages import (
+from smarttouch.client.packages import (
     PackageError,
     PackageTampered,
     cached_package,
     fetch_package,
     install_package,
 )
+from smarttouch.platform.blobstore import get_blobstore
 from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import Device
 from tests.platform.challenge_support import archive_of

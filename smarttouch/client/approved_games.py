@@ -25,7 +25,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from smarttouch.platform.client.packages import (
+from smarttouch.client.packages import (
     GamePackage,
     PackageError,
     PackageTampered,

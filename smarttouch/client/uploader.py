@@ -15,8 +15,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from smarttouch.platform.client.http import HubClient, HubRejected, HubUnreachable, TokenRejected
-from smarttouch.platform.client.outbox import Outbox
+from smarttouch.client.http import HubClient, HubRejected, HubUnreachable, TokenRejected
+from smarttouch.client.outbox import Outbox
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from smarttouch.platform.client import ClientStore, HubLink, NotPaired, Outbox, PlanCache
-from smarttouch.platform.client.uploader import BASE_BACKOFF_S, MAX_BACKOFF_S, backoff_s
+from smarttouch.client import ClientStore, HubLink, NotPaired, Outbox, PlanCache
+from smarttouch.client.uploader import BASE_BACKOFF_S, MAX_BACKOFF_S, backoff_s
 
 LINK = HubLink(
     hub_url="http://hub.test",

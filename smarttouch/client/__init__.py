@@ -11,11 +11,11 @@ side (Flask, SQLModel), so the games can use it on a home PC.
 * :mod:`.approved_games` - running one only if it is exactly the approved code.
 """
 
-from smarttouch.platform.client.http import HubClient, HubError, HubRejected, HubUnreachable, TokenRejected
-from smarttouch.platform.client.outbox import Outbox, OutboxItem
-from smarttouch.platform.client.plan_cache import PlanCache
-from smarttouch.platform.client.store import ClientStore, HubLink, NotPaired
-from smarttouch.platform.client.uploader import BackgroundUploader, FlushReport, Uploader
+from smarttouch.client.http import HubClient, HubError, HubRejected, HubUnreachable, TokenRejected
+from smarttouch.client.outbox import Outbox, OutboxItem
+from smarttouch.client.plan_cache import PlanCache
+from smarttouch.client.store import ClientStore, HubLink, NotPaired
+from smarttouch.client.uploader import BackgroundUploader, FlushReport, Uploader
 
 __all__ = [
     "BackgroundUploader",

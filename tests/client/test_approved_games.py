@@ -9,20 +9,20 @@ from pathlib import Path
 
 import pytest
 
-from smarttouch.games.hub_play import PlayError, choose_exercise, game_for, upload_payload
-from smarttouch.games.session import SessionResult
-from smarttouch.games.targets import PlanTargets
-from smarttouch.platform.client.approved_games import (
+from smarttouch.client.approved_games import (
     GameRefused,
     fetch_verified,
     load_verified_game,
     no_bytecode,
     playable_keys,
 )
-from smarttouch.platform.client.packages import PackageTampered, fetch_package, inspect_cache, install_package
+from smarttouch.client.hub_play import PlayError, choose_exercise, game_for, upload_payload
+from smarttouch.client.packages import PackageTampered, fetch_package, inspect_cache, install_package
+from smarttouch.games.session import SessionResult
+from smarttouch.games.targets import PlanTargets
 from tests.platform.challenge_support import archive_of
 
-TEMPLATE = Path(__file__).resolve().parents[3] / "smarttouch/challenges/templates/shoulder_reach_game"
+TEMPLATE = Path(__file__).resolve().parents[2] / "smarttouch/challenges/templates/shoulder_reach_game"
 SHA_A = "a" * 64
 
 
@@ -155,8 +155,8 @@ def test_upload_names_the_activity_the_hub_assigned():
 def test_summary_matches_hub_sessions_of_the_approved_game_to_it():
     from datetime import date
 
+    from smarttouch.client.hub_play import progress_view
     from smarttouch.games.history import HistoryEntry
-    from smarttouch.games.hub_play import progress_view
 
     hub = {
         "streak_days": 2,
@@ -196,7 +196,7 @@ def test_summary_matches_hub_sessions_of_the_approved_game_to_it():
 def test_an_intact_cache_is_hashed_once_per_play(tmp_path, monkeypatch):
     """fetch_verified hands inspect_cache's verdict to fetch_package: one hash of the cache,
     not two, and no download when the copy is intact (http://hub does not resolve)."""
-    import smarttouch.platform.client.packages as packages
+    import smarttouch.client.packages as packages
 
     package = _package(tmp_path, "one")
     hashed: list[Path] = []

@@ -3,7 +3,7 @@
 The flow: load the pairing -> start the background uploader (sessions left from earlier runs
 go first) -> fetch today's plan (or use the cached one offline) -> pick the exercise still due
 -> get its game (a built-in, or an approved developer's game downloaded and verified against
-the plan's sha256, see ``platform.client.approved_games``) -> pick the sensor (``--sensor``,
+the plan's sha256, see ``client.approved_games``) -> pick the sensor (``--sensor``,
 else the remembered one, else the "Choose your sensor" screen after a BLE scan, see
 ``scenes.sensor_picker``) -> calibrate and play -> the finished session is written to the outbox BEFORE any upload -> the summary shows the hub's progress once the
 upload went through (local history otherwise).
@@ -17,10 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from smarttouch.games.history import History, HistoryEntry, ProgressView, earned_badges, streak
-from smarttouch.games.session import SessionResult
-from smarttouch.games.targets import PlanTargets
-from smarttouch.platform.client import (
+from smarttouch.client import (
     BackgroundUploader,
     ClientStore,
     HubClient,
@@ -32,13 +29,16 @@ from smarttouch.platform.client import (
     TokenRejected,
     Uploader,
 )
-from smarttouch.platform.client.approved_games import (
+from smarttouch.client.approved_games import (
     GameRefused,
     fetch_verified,
     is_solution,
     load_verified_game,
 )
-from smarttouch.platform.client.http import dumps_metadata
+from smarttouch.client.http import dumps_metadata
+from smarttouch.games.history import History, HistoryEntry, ProgressView, earned_badges, streak
+from smarttouch.games.session import SessionResult
+from smarttouch.games.targets import PlanTargets
 
 CLIENT_NAME = "smarttouch-play/1"
 PLAN_TIMEOUT_S = 8.0

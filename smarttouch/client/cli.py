@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 
 import click
 
-from smarttouch.platform.client.http import HubClient, HubError, HubRejected, normalise_hub_url
-from smarttouch.platform.client.outbox import Outbox
-from smarttouch.platform.client.store import ClientStore, HubLink, NotPaired
-from smarttouch.platform.client.uploader import Uploader
+from smarttouch.client.http import HubClient, HubError, HubRejected, normalise_hub_url
+from smarttouch.client.outbox import Outbox
+from smarttouch.client.store import ClientStore, HubLink, NotPaired
+from smarttouch.client.uploader import Uploader
 
 
 @click.command()

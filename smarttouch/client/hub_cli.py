@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from smarttouch.games.hub_play import (
+from smarttouch.client.approved_games import no_bytecode, playable_keys
+from smarttouch.client.hub_play import (
     HubLinkState,
     PlayError,
     Row,
@@ -22,7 +23,6 @@ from smarttouch.games.hub_play import (
     remember_sensor,
     targets_for,
 )
-from smarttouch.platform.client.approved_games import no_bytecode, playable_keys
 
 
 def _picker_screen(

@@ -10,7 +10,7 @@ import uuid
 import pytest
 from sqlmodel import Session
 
-from smarttouch.platform.client import (
+from smarttouch.client import (
     BackgroundUploader,
     HubClient,
     HubRejected,
@@ -19,11 +19,10 @@ from smarttouch.platform.client import (
     TokenRejected,
     Uploader,
 )
-from smarttouch.platform.client.http import dumps_metadata, normalise_hub_url
+from smarttouch.client.http import dumps_metadata, normalise_hub_url
 from smarttouch.platform.db import get_engine
 from smarttouch.platform.services import devices
-
-from .apihelp import pair_patient, recording_bytes, session_meta
+from tests.platform.apihelp import pair_patient, recording_bytes, session_meta
 
 
 @pytest.fixture

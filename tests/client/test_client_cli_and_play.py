@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from smarttouch.cli import main
-from smarttouch.games.history import HistoryEntry
-from smarttouch.games.hub_play import (
+from smarttouch.client import ClientStore, Outbox
+from smarttouch.client.hub_play import (
     PlayError,
     choose_exercise,
     pick_sensor,
@@ -19,13 +19,12 @@ from smarttouch.games.hub_play import (
     targets_for,
     upload_payload,
 )
+from smarttouch.games.history import HistoryEntry
 from smarttouch.games.registry import get_game
 from smarttouch.games.session import SessionResult
 from smarttouch.games.targets import PlanTargets
-from smarttouch.platform.client import ClientStore, Outbox
 from smarttouch.platform.services import devices
-
-from .apihelp import pair_patient, simulated
+from tests.platform.apihelp import pair_patient, simulated
 
 
 @pytest.fixture

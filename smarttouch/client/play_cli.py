@@ -134,7 +134,7 @@ def play(
     therapist approved it and only if its code matches the approved sha256 in your plan.
     """
     if game_key is None:
-        from smarttouch.games.hub_cli import play_from_hub
+        from smarttouch.client.hub_cli import play_from_hub
 
         play_from_hub(
             sensor=sensor,
