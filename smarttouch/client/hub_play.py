@@ -39,12 +39,12 @@ from smarttouch.client.http import dumps_metadata
 from smarttouch.games.history import History, HistoryEntry, ProgressView, earned_badges, streak
 from smarttouch.games.session import SessionResult
 from smarttouch.games.targets import PlanTargets
+from smarttouch.sensors.scan import scan_wearables
 
 CLIENT_NAME = "smarttouch-play/1"
 PLAN_TIMEOUT_S = 8.0
 UPLOAD_WAIT_S = 5.0  # how long the summary waits for the upload before showing local progress
 PROGRESS_TIMEOUT_S = 3.0
-SCAN_S = 5.0
 
 
 class PlayError(RuntimeError):
@@ -169,17 +169,6 @@ def targets_for(exercise: dict[str, Any], info: Any, lang: str) -> PlanTargets:
 # ------------------------------------------------------------------ sensor
 Row = tuple[str, str, int, str]  # address, advertised name, rssi dBm, profile key
 CHOOSE = "choose"  # --sensor choose[:virtual:PROFILE]: show the picker even if one is remembered
-
-
-def scan_wearables(seconds: float = SCAN_S, virtual: str | None = None) -> list[Row]:
-    """Nearby wearables of a known profile, best signal first, found by the sensors room's scan
-    (``virtual``: a profile key whose virtual wearable is scanned on the in-process link)."""
-    import asyncio
-
-    from smarttouch.sensors.cli import scan_devices
-
-    rows = asyncio.run(scan_devices(seconds, virtual))
-    return [r for r in rows if r[3] != "-"]
 
 
 def sensor_spec(row: Row, virtual: str | None = None) -> str:
