@@ -35,7 +35,7 @@ def main() -> None:
     from smarttouch.platform.db import get_engine
     from smarttouch.platform.jobstore import HubQueue
     from smarttouch.platform.models import Score, Solution, Submission, User, utcnow
-    from smarttouch.platform.services import challenge_import, leaderboards, submissions
+    from smarttouch.platform.services.challenges import importer, leaderboards, submissions
     from smarttouch.platform.testing import hub_config
 
     print("hub challenges (rep-counting: 20 public + 50 hidden recordings)")
@@ -53,7 +53,7 @@ def main() -> None:
         blobs = get_blobstore(app)
         with Session(get_engine(app), expire_on_commit=False) as session:
             start = time.perf_counter()
-            challenge = challenge_import.import_builtin(
+            challenge = importer.import_builtin(
                 session, slug="rep-counting", blobs=blobs, hidden_seed=3
             ).challenge
             report("import built-in (generate + pack + store)", time.perf_counter() - start, "s")
@@ -92,8 +92,8 @@ def main() -> None:
             statistics.median(job_s[1:]) <= 10,
         )
         bundle = load_bundle(
-            challenge_import.materialize_bundle(
-                blobs, challenge.bundle_sha256, challenge_import.bundle_cache_root(app.instance_path)
+            importer.materialize_bundle(
+                blobs, challenge.bundle_sha256, importer.bundle_cache_root(app.instance_path)
             )
         )
         t0 = time.perf_counter()

@@ -117,7 +117,7 @@ def _setup_hub(url: str, instance: Path, patients: int):
 
     from smarttouch.platform import create_app, migrate
     from smarttouch.platform.db import get_engine
-    from smarttouch.platform.services import catalogue, devices
+    from smarttouch.platform.services.clinic import catalogue, devices
     from smarttouch.platform.testing import Factories, hub_config
 
     migrate.upgrade(url)

@@ -221,7 +221,7 @@ def execute_analysis(queue: HubQueue, spec: dict[str, Any]) -> dict[str, Any]:
     from smarttouch.challenges.solution import stage_solution
     from smarttouch.sensors.recording_io import recording_from_bytes, save_recording
 
-    from .services.challenge_import import bundle_cache_root, materialize_bundle
+    from .services.challenges.importer import bundle_cache_root, materialize_bundle
 
     try:
         sandbox = queue.sandbox()

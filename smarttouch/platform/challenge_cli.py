@@ -55,7 +55,7 @@ def _print_report(report: Any) -> None:
 def _import_and_reference(app: Any, do_import: Any, references: bool) -> None:
     from .blobstore import get_blobstore
     from .db import session_scope
-    from .services import challenge_import
+    from .services.challenges import importer
     from .services.errors import ServiceError
 
     blobs = get_blobstore(app)
@@ -64,12 +64,12 @@ def _import_and_reference(app: Any, do_import: Any, references: bool) -> None:
             report = do_import(session, blobs)
             if references:
                 click.echo(f"{report.challenge.slug}: evaluating the reference solutions...", err=True)
-                report.references = challenge_import.record_references(
+                report.references = importer.record_references(
                     session,
                     challenge=report.challenge,
                     blobs=blobs,
-                    cache_root=challenge_import.bundle_cache_root(app.instance_path),
-                    sandbox=challenge_import.default_sandbox(),
+                    cache_root=importer.bundle_cache_root(app.instance_path),
+                    sandbox=importer.default_sandbox(),
                 )
             _print_report(report)
     except ServiceError as exc:
@@ -87,11 +87,11 @@ def _import_and_reference(app: Any, do_import: Any, references: bool) -> None:
 @click.option("--unpublished", is_flag=True, help="Import without showing it to developers.")
 def import_cmd(bundle: Path, references: bool, unpublished: bool) -> None:
     """Import (or update) the challenge bundle folder BUNDLE into the hub's database."""
-    from .services import challenge_import
+    from .services.challenges import importer
 
     _import_and_reference(
         _app(),
-        lambda s, b: challenge_import.import_bundle(s, path=bundle, blobs=b, publish=not unpublished),
+        lambda s, b: importer.import_bundle(s, path=bundle, blobs=b, publish=not unpublished),
         references,
     )
 
@@ -114,15 +114,13 @@ def import_builtin_cmd(slugs: tuple[str, ...], hidden_seed: int | None, referenc
     """Generate the built-in challenges from the simulator and import them into the hub."""
     from smarttouch.challenges.builtin import BUILTINS
 
-    from .services import challenge_import
+    from .services.challenges import importer
 
     app = _app()
     for slug in slugs or tuple(BUILTINS):
         _import_and_reference(
             app,
-            lambda s, b, slug=slug: challenge_import.import_builtin(
-                s, slug=slug, blobs=b, hidden_seed=hidden_seed
-            ),
+            lambda s, b, slug=slug: importer.import_builtin(s, slug=slug, blobs=b, hidden_seed=hidden_seed),
             references,
         )
 

@@ -32,7 +32,7 @@ def _upgrade(app: Any, revision: str = "head") -> None:
 
     from . import migrate
     from .db import session_scope
-    from .services.catalogue import ensure_builtin_activities
+    from .services.clinic.catalogue import ensure_builtin_activities
 
     try:
         migrate.upgrade(app.config["DATABASE_URL"], revision)
@@ -121,7 +121,7 @@ def user_create(
 ) -> None:
     """Create an account; the password is prompted for and stored as an argon2id hash."""
     from .db import session_scope
-    from .services import users
+    from .services.accounts import users
     from .services.errors import ServiceError
 
     if reviewer and role != "therapist":
@@ -143,7 +143,7 @@ def user_create(
 def user_list() -> None:
     """List accounts: e-mail, role, name."""
     from .db import session_scope
-    from .services import users
+    from .services.accounts import users
 
     with session_scope(_app()) as session:
         for u in users.list_users(session):
@@ -178,7 +178,7 @@ def _seed(app: Any) -> Any:
     from .db import session_scope
     from .i18n import local_today
     from .models import Alert, Submission
-    from .services.demo import seed_demo
+    from .services.demo.seed import seed_demo
 
     alerts_before = _count(app, Alert)
     with app.test_request_context(), session_scope(app) as session:
@@ -325,8 +325,8 @@ def demo(host: str, port: int, threads: int, with_worker: bool) -> None:
     evaluation worker in the background and prints how to try everything."""
     from .db import session_scope
     from .demo_run import showcase_patient, walkthrough
-    from .services.demo import demo_logins
-    from .services.users import count_users
+    from .services.accounts.users import count_users
+    from .services.demo.seed import demo_logins
 
     app = _app()
     _upgrade(app)
@@ -438,8 +438,8 @@ def export_fhir(code: str, start: Any, end: Any, identified: bool, out: str) -> 
     from .db import session_scope
     from .fhir.codes import DEFAULT_BASE
     from .i18n import hub_tz, local_today
-    from .services import fhir_export
     from .services.errors import ServiceError
+    from .services.rights import fhir_export
 
     app = _app()
     try:
@@ -481,8 +481,8 @@ def export_archive(code: str, out: str) -> None:
     from .db import session_scope
     from .fhir.codes import DEFAULT_BASE
     from .i18n import hub_tz, local_today
-    from .services import data_rights, fhir_export
     from .services.errors import ServiceError
+    from .services.rights import data_rights, fhir_export
 
     app = _app()
     try:
@@ -534,8 +534,8 @@ def export_dataset(out: str, movement: str | None) -> None:
 
     from .blobstore import get_blobstore
     from .db import session_scope
-    from .services import donation
     from .services.errors import ServiceError
+    from .services.rights import donation
 
     app = _app()
     try:
@@ -565,8 +565,8 @@ def patient_erase(code: str, yes: bool) -> None:
     monthly aggregates and a redacted audit trail. Cannot be undone."""
     from .blobstore import get_blobstore
     from .db import session_scope
-    from .services import erasure, fhir_export
     from .services.errors import ServiceError
+    from .services.rights import erasure, fhir_export
 
     app = _app()
     if not yes:

@@ -271,7 +271,7 @@ class HubQueue(EvaluationQueue):
         from smarttouch.challenges.bundle import load_bundle
         from smarttouch.challenges.evaluation import evaluate_solution
 
-        from .services.challenge_import import bundle_cache_root, materialize_bundle
+        from .services.challenges.importer import bundle_cache_root, materialize_bundle
 
         try:
             sandbox = self.sandbox()

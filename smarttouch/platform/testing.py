@@ -20,7 +20,8 @@ from sqlmodel import Session
 
 from .db import get_engine
 from .models import Activity, Assignment, Challenge, ExerciseSession, Patient, User, UserCreate, utcnow
-from .services import catalogue, users
+from .services.accounts import users
+from .services.clinic import catalogue
 
 TEST_PASSWORD = "correct-horse-battery"
 _counter = itertools.count(1)

@@ -23,7 +23,7 @@ from smarttouch.games.history import HistoryEntry
 from smarttouch.games.registry import get_game
 from smarttouch.games.session import SessionResult
 from smarttouch.games.targets import PlanTargets
-from smarttouch.platform.services import devices
+from smarttouch.platform.services.clinic import devices
 from tests.platform.apihelp import pair_patient, simulated
 
 

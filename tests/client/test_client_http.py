@@ -21,7 +21,7 @@ from smarttouch.client import (
 )
 from smarttouch.client.http import dumps_metadata, normalise_hub_url
 from smarttouch.platform.db import get_engine
-from smarttouch.platform.services import devices
+from smarttouch.platform.services.clinic import devices
 from tests.platform.apihelp import pair_patient, recording_bytes, session_meta
 
 

@@ -42,7 +42,7 @@ from smarttouch.platform import create_app, migrate
 from smarttouch.platform.config import SETTINGS
 from smarttouch.platform.db import get_engine, make_engine
 from smarttouch.platform.models import Activity, Assignment, Challenge, ExerciseSession, Patient, User
-from smarttouch.platform.services import catalogue
+from smarttouch.platform.services.clinic import catalogue
 from smarttouch.platform.testing import (
     Factories,
     build_sqlite_template,

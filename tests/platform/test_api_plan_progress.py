@@ -9,8 +9,8 @@ from sqlmodel import Session, select
 
 from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import Activity, ExerciseSession
-from smarttouch.platform.services import progress
-from smarttouch.platform.services.catalogue import get_activity_by_key
+from smarttouch.platform.services.clinic import progress
+from smarttouch.platform.services.clinic.catalogue import get_activity_by_key
 
 from .apihelp import SIM_REPS, pair_patient, session_meta, upload
 

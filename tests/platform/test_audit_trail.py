@@ -15,7 +15,7 @@ from sqlmodel import Session
 from smarttouch.platform.blobstore import get_blobstore
 from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import AuditEvent, AuditEventImmutable, Patient, User
-from smarttouch.platform.services import erasure
+from smarttouch.platform.services.rights import erasure
 
 from .test_data_rights_support import seed_history
 

@@ -17,8 +17,8 @@ from smarttouch.platform import cli as platform_cli
 from smarttouch.platform.db import get_engine, make_engine
 from smarttouch.platform.migrate import head_revision
 from smarttouch.platform.models import Alert, Assignment, ExerciseSession, Patient, Submission, User
-from smarttouch.platform.services.demo import DEMO_PATIENTS
-from smarttouch.platform.services.passwords import verify_password
+from smarttouch.platform.services.accounts.passwords import verify_password
+from smarttouch.platform.services.demo.seed import DEMO_PATIENTS
 from smarttouch.platform.testing import csrf_token, login
 from tests.platform.challenge_support import (  # noqa: F401
     COUNTER,

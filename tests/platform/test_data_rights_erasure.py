@@ -24,8 +24,8 @@ from smarttouch.platform.models import (
     SessionMetrics,
     User,
 )
-from smarttouch.platform.services import donation, erasure
 from smarttouch.platform.services.errors import Forbidden, Invalid, NotFound
+from smarttouch.platform.services.rights import donation, erasure
 from smarttouch.platform.testing import Factories
 
 from .test_data_rights_support import (

@@ -20,7 +20,8 @@ from smarttouch.platform.models import (
     User,
     UserCreate,
 )
-from smarttouch.platform.services import catalogue, patients, plans, users
+from smarttouch.platform.services.accounts import users
+from smarttouch.platform.services.clinic import catalogue, patients, plans
 from smarttouch.platform.services.errors import Invalid, NotFound
 from smarttouch.platform.testing import csrf_token
 

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, func, select
 from smarttouch.platform.blobstore import get_blobstore
 from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import Solution, Submission
-from smarttouch.platform.services import submissions
+from smarttouch.platform.services.challenges import submissions
 from smarttouch.platform.testing import Factories
 from tests.platform.challenge_support import COUNTER, archive_of, make_solution
 

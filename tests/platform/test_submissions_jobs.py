@@ -14,7 +14,7 @@ from smarttouch.platform.blobstore import get_blobstore
 from smarttouch.platform.db import get_engine
 from smarttouch.platform.jobstore import DbResultStore, HubQueue
 from smarttouch.platform.models import Score, Submission
-from smarttouch.platform.services import submissions
+from smarttouch.platform.services.challenges import submissions
 from tests.challenges.helpers import make_bundle
 from tests.platform.challenge_support import (  # noqa: F401
     COUNTER,

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import Alert, Patient
-from smarttouch.platform.services import alerts
+from smarttouch.platform.services.clinic import alerts
 from smarttouch.scoring.progress import SessionRecord
 
 from .test_web_support import add_session

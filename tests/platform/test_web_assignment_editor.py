@@ -161,7 +161,8 @@ def test_plan_service_clears_only_optional_fields(db_app: Flask) -> None:
     import pytest
 
     from smarttouch.platform.models import AssignmentUpdate, PatientCreate, UserCreate
-    from smarttouch.platform.services import catalogue, patients, plans, users
+    from smarttouch.platform.services.accounts import users
+    from smarttouch.platform.services.clinic import catalogue, patients, plans
     from smarttouch.platform.services.errors import Invalid
 
     with Session(get_engine(db_app)) as db:

@@ -103,7 +103,7 @@ def test_caseload_and_overview_on_both_databases(db_app) -> None:
     from zoneinfo import ZoneInfo
 
     from smarttouch.platform.models import Patient, User
-    from smarttouch.platform.services import caseload, dashboard
+    from smarttouch.platform.services.clinic import caseload, dashboard
     from smarttouch.platform.testing import Factories
 
     make = Factories(db_app)

@@ -10,7 +10,7 @@ from smarttouch.platform.blobstore import get_blobstore
 from smarttouch.platform.db import get_engine
 from smarttouch.platform.i18n import local_today
 from smarttouch.platform.models import Alert, ExerciseSession, Patient, SessionMetrics
-from smarttouch.platform.services.demo import seed_demo
+from smarttouch.platform.services.demo.seed import seed_demo
 from smarttouch.sensors.recording_io import recording_from_bytes
 
 

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import Device
-from smarttouch.platform.services import devices
+from smarttouch.platform.services.clinic import devices
 from smarttouch.platform.testing import csrf_token
 
 

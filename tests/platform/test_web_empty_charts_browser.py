@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from smarttouch.platform.db import get_engine
 from smarttouch.platform.i18n import local_today
 from smarttouch.platform.models import Patient
-from smarttouch.platform.services.demo import seed_demo
+from smarttouch.platform.services.demo.seed import seed_demo
 from tests.platform.browser_support import browser, login, screenshot  # noqa: F401
 
 pytestmark = pytest.mark.browser

@@ -79,7 +79,7 @@ def add_simulated_session(
 ) -> int:
     """A session uploaded through the hub's ingest path with a simulated recording."""
     from smarttouch.platform.models import Device
-    from smarttouch.platform.services.ingest import SessionUpload, ingest_session
+    from smarttouch.platform.services.clinic.ingest import SessionUpload, ingest_session
     from smarttouch.sensors.recording_io import recording_to_bytes
     from smarttouch.sensors.simulator import simulate
 

@@ -12,7 +12,8 @@ from ..auth.access import role_required, signed_in_user
 from ..db import get_session
 from ..i18n import hub_tz
 from ..models import Role, utcnow
-from ..services import audit, audit_search
+from ..services import audit
+from ..services.accounts import audit_search
 from ..services.errors import Invalid
 from . import bp
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from ..db import get_session
 from ..models import Device, Patient
-from ..services.devices import device_for_token
+from ..services.clinic.devices import device_for_token
 from ..services.errors import ServiceError
 
 F = TypeVar("F", bound=Callable[..., Any])

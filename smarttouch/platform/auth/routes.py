@@ -8,7 +8,7 @@ from flask_login import current_user, login_user, logout_user
 
 from ..db import get_session
 from ..models import utcnow
-from ..services import throttle, users
+from ..services.accounts import throttle, users
 from . import bp
 from .access import public, safe_next, signed_in_user
 from .forms import LoginForm, LogoutForm

@@ -23,7 +23,8 @@ from ..blobstore import BlobNotFound, get_blobstore
 from ..db import get_session
 from ..jobstore import get_queue
 from ..models import Activity, Assignment, Role, User, utcnow
-from ..services import api_tokens, leaderboards, submissions
+from ..services.accounts import api_tokens
+from ..services.challenges import leaderboards, submissions
 from ..services.errors import Forbidden, Invalid, NotFound
 from . import bp
 from .schemas import LeaderboardOut, SubmissionOut

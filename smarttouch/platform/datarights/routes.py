@@ -16,8 +16,9 @@ from ..db import get_session
 from ..fhir.codes import DEFAULT_BASE
 from ..i18n import hub_tz, local_today
 from ..models import Patient, Role
-from ..services import data_rights, donation, erasure, patients
+from ..services.clinic import patients
 from ..services.errors import Conflict, Invalid
+from ..services.rights import data_rights, donation, erasure
 from . import bp
 from .forms import ArchiveForm, ConsentForm, DonateForm, EraseForm, WithdrawConsentForm
 

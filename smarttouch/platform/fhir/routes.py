@@ -14,8 +14,9 @@ from ..blobstore import get_blobstore
 from ..db import get_session
 from ..i18n import hub_tz, local_today
 from ..models import utcnow
-from ..services import fhir_export, patients
+from ..services.clinic import patients
 from ..services.errors import Invalid, ServiceError
+from ..services.rights import fhir_export
 from . import bp
 from .codes import DEFAULT_BASE
 

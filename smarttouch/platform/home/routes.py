@@ -15,7 +15,7 @@ from ..i18n import LANGUAGES
 from ..models import Role
 from ..patients.routes import render_caseload
 from ..portal.routes import render_portal
-from ..services import users
+from ..services.accounts import users
 from . import bp
 from .forms import LanguageForm
 

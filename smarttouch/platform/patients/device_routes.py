@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from ..auth.access import role_required, signed_in_user
 from ..db import get_session
 from ..models import Role
-from ..services import devices, patients
+from ..services.clinic import devices, patients
 from . import bp
 from .forms import PairingCodeForm, RevokeDeviceForm
 

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 
 from .. import charts
 from ..charts import Chart
-from ..services.dashboard import SessionPoint
+from ..services.clinic.dashboard import SessionPoint
 
 
 def _x(points: list[SessionPoint], tz: ZoneInfo) -> list[str]:

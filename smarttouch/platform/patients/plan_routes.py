@@ -10,9 +10,9 @@ from ..auth.access import role_required, signed_in_user
 from ..db import get_session
 from ..formutil import choices
 from ..models import Activity, AssignmentUpdate, Role
-from ..services import catalogue, patients, plans
+from ..services.clinic import catalogue, patients, plans
+from ..services.clinic.plans import validate_assignment
 from ..services.errors import Invalid
-from ..services.plans import validate_assignment
 from ..vocab import activity_title
 from . import bp
 from .forms import AssignmentForm, EditAssignmentForm, EndAssignmentForm

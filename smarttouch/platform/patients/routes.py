@@ -14,9 +14,9 @@ from ..auth.access import role_required, signed_in_user
 from ..db import get_session
 from ..i18n import hub_tz, local_today
 from ..models import Role
-from ..services import alerts, caseload, dashboard, patients, plans
+from ..services.clinic import alerts, caseload, dashboard, patients, plans
+from ..services.clinic.patients import validate_patient
 from ..services.errors import Conflict, Invalid
-from ..services.patients import validate_patient
 from ..vocab import CONDITIONS, SIDES
 from . import bp, figures
 from .forms import AcknowledgeAlertForm, EndAssignmentForm, PatientForm

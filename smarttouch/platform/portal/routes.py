@@ -11,7 +11,7 @@ from ..db import get_session
 from ..i18n import hub_tz, local_today
 from ..models import Role
 from ..patients import figures
-from ..services import dashboard, patients
+from ..services.clinic import dashboard, patients
 from . import bp
 from .badges import badges_for
 from .words import progress_sentences

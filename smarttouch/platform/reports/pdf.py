@@ -22,7 +22,7 @@ from fpdf import FPDF
 from ..i18n import dec
 from ..patients.alert_text import alert_title, describe_alert
 from ..patients.labels import METRICS, QUIT_REASONS, UNITS
-from ..services.reports import PeriodReport
+from ..services.clinic.reports import PeriodReport
 from ..vocab import CONDITIONS, MOVEMENTS, activity_title, label
 
 FONT_DIR = os.path.join(matplotlib.get_data_path(), "fonts", "ttf")

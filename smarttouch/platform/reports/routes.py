@@ -12,7 +12,8 @@ from ..auth.access import role_required, signed_in_user
 from ..db import get_session
 from ..i18n import hub_tz, local_today
 from ..models import Role, utcnow
-from ..services import audit, patients, reports
+from ..services import audit
+from ..services.clinic import patients, reports
 from ..services.errors import Invalid
 from . import bp
 from .forms import ReportForm

@@ -11,7 +11,7 @@ from ..blobstore import get_blobstore
 from ..db import get_session
 from ..formutil import choices
 from ..models import utcnow
-from ..services import review
+from ..services.challenges import review
 from ..services.errors import Invalid
 from ..vocab import MOVEMENTS
 from . import bp

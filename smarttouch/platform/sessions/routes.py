@@ -10,7 +10,8 @@ from ..blobstore import get_blobstore
 from ..db import get_session
 from ..models import Activity, Assignment, Device, ExerciseSession, Role, SessionMetrics
 from ..patients.labels import quality_problems
-from ..services import patients, review
+from ..services.challenges import review
+from ..services.clinic import patients
 from ..services.errors import NotFound
 from . import bp
 from .trace import load_trace, trace_chart

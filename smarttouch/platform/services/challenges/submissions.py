@@ -33,10 +33,10 @@ from smarttouch.challenges.leaderboard import submissions_left
 from smarttouch.challenges.solution import stage_solution
 from smarttouch.challenges.status import FAILURE_REASONS
 
-from ..blobstore import BlobStore
-from ..models import Challenge, Role, Solution, Submission, SubmissionStatus, User, utcnow
-from . import audit
-from .errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+from ...blobstore import BlobStore
+from ...models import Challenge, Role, Solution, Submission, SubmissionStatus, User, utcnow
+from .. import audit
+from ..errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 SPLITS = ("public", "hidden")

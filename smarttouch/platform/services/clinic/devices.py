@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from ..models import Device, PairingCode, Patient, User, utcnow
-from . import audit
-from .bearer_tokens import digest, find_unrevoked, touch_last_used
-from .errors import Invalid, NotFound
+from ...models import Device, PairingCode, Patient, User, utcnow
+from .. import audit
+from ..accounts.bearer_tokens import digest, find_unrevoked, touch_last_used
+from ..errors import Invalid, NotFound
 from .patients import get_patient_for, require_own_patient
 
 CODE_ALPHABET = "ACDEFHJKMNPRTUVWXY3479"  # no look-alikes (0/O, 1/I/L, 5/S, 8/B, 2/Z)

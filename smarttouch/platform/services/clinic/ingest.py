@@ -31,8 +31,8 @@ from smarttouch.scoring import MOVEMENT_MODELS, Calibration, analyze
 from smarttouch.sensors.recording_io import RecordingError, recording_from_bytes
 from smarttouch.sensors.types import Recording
 
-from ..blobstore import BlobStore
-from ..models import (
+from ...blobstore import BlobStore
+from ...models import (
     Activity,
     Assignment,
     Device,
@@ -42,8 +42,8 @@ from ..models import (
     SessionStatus,
     utcnow,
 )
-from . import audit
-from .errors import Conflict, Invalid
+from .. import audit
+from ..errors import Conflict, Invalid
 from .patients import current_plan
 from .progress import metrics_row, patient_sessions, session_facts
 

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from sqlmodel import Session, col, select
 
-from ..models import Activity, Assignment, ExerciseSession, Patient
+from ...models import Activity, Assignment, ExerciseSession, Patient
 from .patients import current_plan
 from .progress import local_day
 

@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from smarttouch.scoring import progress as scoring_progress
 from smarttouch.scoring.progress import SessionRecord
 
-from ..models import Activity, ExerciseSession, Patient, SessionMetrics
+from ...models import Activity, ExerciseSession, Patient, SessionMetrics
 from .patients import current_plan
 
 #: SessionMetrics columns that feed trends, MCID flags and decline alerts.

@@ -22,8 +22,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from ..blobstore import BlobStore
-from ..models import (
+from ...blobstore import BlobStore
+from ...models import (
     Activity,
     AnalyzerChoice,
     Challenge,
@@ -35,9 +35,9 @@ from ..models import (
     User,
     utcnow,
 )
-from ..vocab import MOVEMENTS
-from . import audit
-from .errors import Forbidden, Invalid, NotFound
+from ...vocab import MOVEMENTS
+from .. import audit
+from ..errors import Forbidden, Invalid, NotFound
 from .leaderboards import build_leaderboard, scores_by_submission
 from .submissions import can_review
 
@@ -302,7 +302,7 @@ def analyzer_runs_for_session(session: Session, *, session_id: int) -> list[dict
     """The chosen analyzers' results on one exercise session, to show beside the hub's own
     metrics (which stay authoritative). The caller must already have checked that the user
     may see this session's patient."""
-    from ..models import AnalyzerRun
+    from ...models import AnalyzerRun
 
     rows = session.exec(
         select(AnalyzerRun, Submission, Solution)

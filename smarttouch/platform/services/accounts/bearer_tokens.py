@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from ..models import utcnow
+from ...models import utcnow
 
 #: How stale a "last used" time may get before a request writes it again.
 LAST_USED_RESOLUTION = timedelta(minutes=1)

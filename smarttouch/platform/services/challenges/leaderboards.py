@@ -19,8 +19,8 @@ from smarttouch.challenges.bundle import Challenge as Bundle
 from smarttouch.challenges.bundle import Limits, Metric
 from smarttouch.challenges.leaderboard import Entry, leaderboard
 
-from ..models import Challenge, Score, Solution, Submission, SubmissionStatus, User
-from .errors import NotFound
+from ...models import Challenge, Score, Solution, Submission, SubmissionStatus, User
+from ..errors import NotFound
 
 
 def core_challenge(row: Challenge) -> Bundle:

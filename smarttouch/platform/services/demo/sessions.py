@@ -23,10 +23,10 @@ from sqlmodel import Session, select
 from smarttouch.sensors.recording_io import recording_to_bytes
 from smarttouch.sensors.simulator import simulate
 
-from ..blobstore import BlobStore
-from ..models import Activity, Assignment, Device, ExerciseSession, Patient
-from . import alerts, progress
-from .ingest import SessionUpload, ingest_session
+from ...blobstore import BlobStore
+from ...models import Activity, Assignment, Device, ExerciseSession, Patient
+from ..clinic import alerts, progress
+from ..clinic.ingest import SessionUpload, ingest_session
 
 SAMPLE_RATE_HZ = 50.0
 UUID_NAMESPACE = uuid.UUID("6f1c7c52-3f0a-4d7e-9a41-2b6f0c1d9e55")

@@ -23,10 +23,10 @@ import numpy as np
 from fhir.resources.R4B.bundle import Bundle
 from sqlmodel import Session, col, select
 
-from ..blobstore import BlobNotFound, BlobStore
-from ..fhir.codes import DEFAULT_BASE, Systems
-from ..fhir.mapping import ExportData, SensorInfo, build_bundle
-from ..models import (
+from ...blobstore import BlobNotFound, BlobStore
+from ...fhir.codes import DEFAULT_BASE, Systems
+from ...fhir.mapping import ExportData, SensorInfo, build_bundle
+from ...models import (
     Activity,
     Assignment,
     Device,
@@ -37,9 +37,9 @@ from ..models import (
     User,
     utcnow,
 )
-from . import audit
-from .errors import Forbidden, Invalid, NotFound
-from .patients import can_view_patient
+from .. import audit
+from ..clinic.patients import can_view_patient
+from ..errors import Forbidden, Invalid, NotFound
 
 FHIR_JSON = "application/fhir+json"
 

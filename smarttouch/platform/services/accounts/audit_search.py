@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from ..models import AuditEvent, Patient
-from .errors import Invalid
+from ...models import AuditEvent, Patient
+from ..errors import Invalid
 
 CSV_COLUMNS = (
     "id",

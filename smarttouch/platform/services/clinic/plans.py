@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from ..models import (
+from ...models import (
     Activity,
     Assignment,
     AssignmentCreate,
@@ -20,8 +20,8 @@ from ..models import (
     User,
     utcnow,
 )
-from . import audit
-from .errors import Invalid, NotFound, describe_validation_error
+from .. import audit
+from ..errors import Invalid, NotFound, describe_validation_error
 from .patients import require_own_patient
 
 PLAN_FIELDS = (

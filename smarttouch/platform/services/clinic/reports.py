@@ -20,10 +20,10 @@ from sqlmodel import Session, col, select
 
 from smarttouch.scoring import progress as scoring
 
-from ..models import Activity, Alert, Assignment, Patient
+from ...models import Activity, Alert, Assignment, Patient
+from ..errors import Invalid
 from .caseload import local_midnight
 from .dashboard import SessionPoint, load_points, weekly_prescription
-from .errors import Invalid
 from .patients import all_assignments
 
 MAX_DAYS = 3 * 366

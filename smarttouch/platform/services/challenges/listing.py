@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from ..models import Challenge
+from ...models import Challenge
 
 
 def list_open_challenges(session: Session, *, now: datetime) -> list[Challenge]:

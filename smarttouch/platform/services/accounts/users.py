@@ -7,9 +7,9 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import Session, col, func, select
 
-from ..models import User, UserCreate, normalise_email, utcnow
-from . import audit
-from .errors import Conflict, Invalid, describe_validation_error
+from ...models import User, UserCreate, normalise_email, utcnow
+from .. import audit
+from ..errors import Conflict, Invalid, describe_validation_error
 from .passwords import dummy_hash, hash_password, needs_rehash, verify_password
 
 

@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from smarttouch.scoring import progress as scoring
 
-from ..models import Activity, Assignment, Patient
+from ...models import Activity, Assignment, Patient
 from . import alerts as alert_service
 from . import progress
 from .patients import all_assignments

@@ -26,9 +26,9 @@ from sqlmodel import Session, col, func, select
 
 from smarttouch.scoring import progress as scoring
 
-from ..models import Alert, ExerciseSession, Patient, User, utcnow
-from . import audit
-from .errors import NotFound
+from ...models import Alert, ExerciseSession, Patient, User, utcnow
+from .. import audit
+from ..errors import NotFound
 from .patients import require_own_patient
 
 KINDS = ("no_session", "decline", "pain_stop")

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, func, select
 
 from smarttouch.scoring import progress as scoring
 
-from ..models import Assignment, ExerciseSession, Patient, SessionMetrics, User
+from ...models import Assignment, ExerciseSession, Patient, SessionMetrics, User
 from . import alerts as alert_service
 
 MAIN_METRIC = "rom_deg"

@@ -31,8 +31,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from ..blobstore import BlobNotFound, BlobStore
-from ..models import (
+from ...blobstore import BlobNotFound, BlobStore
+from ...models import (
     Assignment,
     DonatedSession,
     ExerciseSession,
@@ -42,9 +42,9 @@ from ..models import (
     User,
     utcnow,
 )
-from . import audit
-from .errors import Conflict, Invalid, NotFound
-from .patients import require_own_patient
+from .. import audit
+from ..clinic.patients import require_own_patient
+from ..errors import Conflict, Invalid, NotFound
 
 DATASET_FORMAT = "smarttouch-dataset/1"
 SHIFT_DAYS = (365, 730)

@@ -14,9 +14,9 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
-from ..models import Activity, Assignment, Patient, PatientCreate, Role, User
-from . import audit
-from .errors import Conflict, Forbidden, Invalid, NotFound, describe_validation_error
+from ...models import Activity, Assignment, Patient, PatientCreate, Role, User
+from .. import audit
+from ..errors import Conflict, Forbidden, Invalid, NotFound, describe_validation_error
 
 CODE_ALPHABET = "ACDEFHJKMNPRTUVWXY3479"  # no look-alikes (0/O, 1/I/L, 5/S, 8/B, 2/Z)
 EDITABLE_FIELDS = ("condition", "affected_side", "display_name", "birth_year", "notes")

@@ -12,10 +12,13 @@ from zoneinfo import ZoneInfo
 from flask import current_app, has_app_context
 from sqlmodel import Session, col, select
 
-from ..blobstore import BlobStore, get_blobstore
-from ..models import Alert, Assignment, AssignmentCreate, Patient, PatientCreate, User, UserCreate
-from . import catalogue, challenge_import, demo_sessions, patients, plans, users
-from .passwords import verify_password
+from ...blobstore import BlobStore, get_blobstore
+from ...models import Alert, Assignment, AssignmentCreate, Patient, PatientCreate, User, UserCreate
+from ..accounts import users
+from ..accounts.passwords import verify_password
+from ..challenges import importer
+from ..clinic import catalogue, patients, plans
+from . import sessions as demo_sessions
 
 PLAN_STARTED_DAYS_AGO = 49  # the demo plans began seven weeks ago
 
@@ -269,7 +272,7 @@ def seed_demo(
     if with_sessions and blobs is not None:
         _seed_sessions(session, report, blobs, today, tz or ZoneInfo("Europe/Rome"))
     if blobs is not None and has_app_context():  # reference rows wait for `smarttouch worker`
-        challenge_import.seed_builtin_challenges(session, blobs=blobs)
+        importer.seed_builtin_challenges(session, blobs=blobs)
     return report
 
 

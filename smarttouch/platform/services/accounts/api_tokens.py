@@ -11,10 +11,10 @@ import secrets
 
 from sqlmodel import Session, col, select
 
-from ..models import ApiToken, Role, User, utcnow
-from . import audit
+from ...models import ApiToken, Role, User, utcnow
+from .. import audit
+from ..errors import Forbidden, Invalid, NotFound
 from .bearer_tokens import digest, find_unrevoked, touch_last_used
-from .errors import Forbidden, Invalid, NotFound
 
 TOKEN_PREFIX = "stp_"
 MAX_ACTIVE_TOKENS = 10

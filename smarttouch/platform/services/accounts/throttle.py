@@ -16,7 +16,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from ..models import LoginThrottle
+from ...models import LoginThrottle
 
 MAX_DELAY_S = 60
 IP_FACTOR = 5

@@ -29,11 +29,11 @@ from smarttouch.challenges.archive import Caps, extract_zip
 from smarttouch.challenges.bundle import BundleError, load_bundle
 from smarttouch.challenges.bundle import Challenge as Bundle
 
-from ..blobstore import BlobStore
-from ..models import Challenge, Score, Solution, Submission, User, utcnow
-from ..vocab import MOVEMENTS
-from . import audit
-from .errors import Invalid, NotFound
+from ...blobstore import BlobStore
+from ...models import Challenge, Score, Solution, Submission, User, utcnow
+from ...vocab import MOVEMENTS
+from .. import audit
+from ..errors import Invalid, NotFound
 
 #: a bundle may be large (recordings), but not unbounded
 BUNDLE_CAPS = Caps(max_files=5000, max_total_bytes=512 * 1024 * 1024, max_file_bytes=64 * 1024 * 1024)
@@ -363,7 +363,7 @@ def seed_builtin_challenges(
         instance_path = current_app.instance_path
     enqueue = None
     if references == "queue" and has_app_context():
-        from ..jobstore import get_queue
+        from ...jobstore import get_queue
 
         enqueue = get_queue(current_app._get_current_object()).enqueue
     reports = []

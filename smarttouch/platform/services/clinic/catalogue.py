@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from ..models import Activity
+from ...models import Activity
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
-from ..blobstore import BlobStore
-from ..models import (
+from ...blobstore import BlobStore
+from ...models import (
     AnonymisedAggregate,
     Assignment,
     AuditEvent,
@@ -42,9 +42,9 @@ from ..models import (
     SessionMetrics,
     User,
 )
-from . import audit
-from .errors import Conflict, Forbidden, Invalid, NotFound
-from .patients import CODE_ALPHABET, can_view_patient
+from .. import audit
+from ..clinic.patients import CODE_ALPHABET, can_view_patient
+from ..errors import Conflict, Forbidden, Invalid, NotFound
 
 log = logging.getLogger(__name__)
 _BATCH = 500

@@ -25,9 +25,9 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col, select
 
-from ..blobstore import BlobNotFound, BlobStore
-from ..fhir.codes import DEFAULT_BASE
-from ..models import (
+from ...blobstore import BlobNotFound, BlobStore
+from ...fhir.codes import DEFAULT_BASE
+from ...models import (
     Activity,
     Alert,
     Assignment,
@@ -42,8 +42,9 @@ from ..models import (
     User,
     utcnow,
 )
-from . import audit, erasure, fhir_export
-from .errors import NotFound
+from .. import audit
+from ..errors import NotFound
+from . import erasure, fhir_export
 
 ARCHIVE_FORMAT = "smarttouch-data-export/1"
 SECRET_COLUMNS = frozenset({"password_hash", "token_hash", "code_hash"})
