@@ -106,7 +106,7 @@ def _inside(module: ModuleType, folder: Path) -> bool:
 
 def load_verified_game(package: GamePackage) -> type:
     """Import the package's ``entrypoint`` class from its verified folder (see module docs)."""
-    from smarttouch.games.registry import GameLoadError, load_entrypoint
+    from smarttouch.games.sdk.registry import GameLoadError, load_entrypoint
 
     folder = package.folder.resolve()
     top = package.entrypoint.partition(":")[0].split(".")[0]

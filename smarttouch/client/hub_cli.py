@@ -31,7 +31,7 @@ def _picker_screen(
     """The "Choose your sensor" window as ``pick_sensor``'s picker (see scenes.sensor_picker)."""
 
     def picker(scan: Callable[[], list[Row]], to_spec: Callable[[Row], str]) -> str:
-        from smarttouch.games.scenes.sensor_picker import run_picker
+        from smarttouch.games.session.scenes.sensor_picker import run_picker
         from smarttouch.sensors.sources.ble import is_no_adapter_error
 
         kind, row = run_picker(scan, is_no_adapter_error, lang=lang, fullscreen=fullscreen)
@@ -103,11 +103,11 @@ def _play(
     seed: int,
     no_sound: bool,
 ) -> None:
-    from smarttouch.games.app import AppConfig
-    from smarttouch.games.history import History, default_data_dir
-    from smarttouch.games.registry import game_keys
-    from smarttouch.games.runner import RunOptions, run_session
-    from smarttouch.games.sensors import SensorSpecError, open_input
+    from smarttouch.games.sdk.registry import game_keys
+    from smarttouch.games.session.app import AppConfig
+    from smarttouch.games.session.history import History, default_data_dir
+    from smarttouch.games.session.runner import RunOptions, run_session
+    from smarttouch.games.session.sensors import SensorSpecError, open_input
 
     try:
         plan, offline_note = fetch_plan(hub)

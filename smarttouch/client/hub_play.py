@@ -36,9 +36,9 @@ from smarttouch.client.approved_games import (
     load_verified_game,
 )
 from smarttouch.client.http import dumps_metadata
-from smarttouch.games.history import History, HistoryEntry, ProgressView, earned_badges, streak
-from smarttouch.games.session import SessionResult
-from smarttouch.games.targets import PlanTargets
+from smarttouch.games.sdk.targets import PlanTargets
+from smarttouch.games.session.history import History, HistoryEntry, ProgressView, earned_badges, streak
+from smarttouch.games.session.result import SessionResult
 from smarttouch.sensors.scan import scan_wearables
 
 CLIENT_NAME = "smarttouch-play/1"
@@ -132,7 +132,7 @@ def game_for(hub: HubLinkState, exercise: dict[str, Any]) -> type:
     """The game class of a plan exercise: a built-in from the registry, or an approved
     developer's game, downloaded and verified against the plan's sha256 before it is imported
     (call it inside ``approved_games.no_bytecode()``). Refusals are :class:`PlayError`."""
-    from smarttouch.games.registry import GameLoadError, get_game
+    from smarttouch.games.sdk.registry import GameLoadError, get_game
 
     if not is_solution(exercise):
         try:

@@ -43,7 +43,7 @@ class PackageTampered(PackageError):
 @dataclass(frozen=True)
 class GamePackage:
     """A verified, unpacked game: import ``entrypoint`` with ``folder`` on the import path
-    (e.g. ``smarttouch.games.registry.load_entrypoint(entrypoint, folder)``)."""
+    (e.g. ``smarttouch.games.sdk.registry.load_entrypoint(entrypoint, folder)``)."""
 
     sha256: str
     folder: Path

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from smarttouch.games.registry import GAMES, GameLoadError, game_keys, get_game
+from smarttouch.games.sdk.registry import GAMES, GameLoadError, game_keys, get_game
 
 
 def _games_help() -> str:
@@ -153,11 +153,11 @@ def play(
         )
         return
     sensor = sensor or "sim"
-    from smarttouch.games.app import AppConfig
-    from smarttouch.games.history import default_data_dir
-    from smarttouch.games.runner import RunOptions, run_session
-    from smarttouch.games.sensors import SensorSpecError, open_input
-    from smarttouch.games.targets import PlanTargets
+    from smarttouch.games.sdk.targets import PlanTargets
+    from smarttouch.games.session.app import AppConfig
+    from smarttouch.games.session.history import default_data_dir
+    from smarttouch.games.session.runner import RunOptions, run_session
+    from smarttouch.games.session.sensors import SensorSpecError, open_input
 
     try:
         cls = get_game(game_key)

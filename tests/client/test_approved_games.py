@@ -18,8 +18,8 @@ from smarttouch.client.approved_games import (
 )
 from smarttouch.client.hub_play import PlayError, choose_exercise, game_for, upload_payload
 from smarttouch.client.packages import PackageTampered, fetch_package, inspect_cache, install_package
-from smarttouch.games.session import SessionResult
-from smarttouch.games.targets import PlanTargets
+from smarttouch.games.sdk.targets import PlanTargets
+from smarttouch.games.session.result import SessionResult
 from tests.platform.challenge_support import archive_of
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "smarttouch/challenges/templates/shoulder_reach_game"
@@ -156,7 +156,7 @@ def test_summary_matches_hub_sessions_of_the_approved_game_to_it():
     from datetime import date
 
     from smarttouch.client.hub_play import progress_view
-    from smarttouch.games.history import HistoryEntry
+    from smarttouch.games.session.history import HistoryEntry
 
     hub = {
         "streak_days": 2,

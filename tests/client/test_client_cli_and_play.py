@@ -19,10 +19,10 @@ from smarttouch.client.hub_play import (
     targets_for,
     upload_payload,
 )
-from smarttouch.games.history import HistoryEntry
-from smarttouch.games.registry import get_game
-from smarttouch.games.session import SessionResult
-from smarttouch.games.targets import PlanTargets
+from smarttouch.games.sdk.registry import get_game
+from smarttouch.games.sdk.targets import PlanTargets
+from smarttouch.games.session.history import HistoryEntry
+from smarttouch.games.session.result import SessionResult
 from smarttouch.platform.services.clinic import devices
 from tests.platform.apihelp import pair_patient, simulated
 

@@ -51,7 +51,7 @@ def test_pick_sensor_uses_the_picker_and_choose_forces_it(tmp_path):
 
 def test_hub_cli_picker_maps_choices_to_specs(monkeypatch):
     """The window's answer becomes a --sensor spec; closing it is a clear PlayError."""
-    import smarttouch.games.scenes.sensor_picker as sp
+    import smarttouch.games.session.scenes.sensor_picker as sp
     from smarttouch.client.hub_cli import _picker_screen
 
     real = sp.run_picker

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pygame
 
-from smarttouch.games.messages import CATALOGUE
-from smarttouch.games.scenes.sensor_picker import (
+from smarttouch.games.sdk.messages import CATALOGUE
+from smarttouch.games.session.scenes.sensor_picker import (
     KEYBOARD,
     QUIT,
     RESCAN,
@@ -75,7 +75,7 @@ def test_no_adapter_shows_message_and_offers_keyboard():
     assert picker.status == "no_adapter" and picker.options() == [RESCAN, KEYBOARD]
     assert picker.focus == 1  # Enter means "practise with the keyboard"
     surface = pygame.Surface(SIZE)
-    from smarttouch.games.scenes.sensor_picker import draw_picker
+    from smarttouch.games.session.scenes.sensor_picker import draw_picker
 
     draw_picker(surface, picker, "it")  # draws without a display
     assert picker.handle_event(key(pygame.K_2), SIZE) == (KEYBOARD, None)

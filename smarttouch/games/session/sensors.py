@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from smarttouch.games.inputs import KeyboardInput, RecordingInput, SourceInput
-from smarttouch.games.targets import PlanTargets
+from smarttouch.games.sdk.targets import PlanTargets
+from smarttouch.games.session.inputs import KeyboardInput, RecordingInput, SourceInput
 
 SIM_TEMPO_S = {"sit_to_stand": 4.0, "wrist_flexion": 2.5, "forearm_pronation": 2.5}
 CALIBRATION_REPS = 1

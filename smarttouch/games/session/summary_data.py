@@ -10,11 +10,11 @@ import statistics
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from smarttouch.games.history import HistoryEntry
-from smarttouch.games.session import SessionResult, utc_now
+from smarttouch.games.session.history import HistoryEntry
+from smarttouch.games.session.result import SessionResult, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
-    from smarttouch.games.app import SessionApp
+    from smarttouch.games.session.app import SessionApp
 
 # SPARC of a single minimum-jerk reach is about -1.41 (Balasubramanian et al. 2015); more
 # negative is less smooth. Thresholds for the plain-words summary.

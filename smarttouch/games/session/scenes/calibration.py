@@ -12,10 +12,10 @@ from typing import Any
 
 import pygame
 
-from smarttouch.games import gfx
-from smarttouch.games.palette import BLUE, BLUISH_GREEN, INK, ORANGE, SKY_BLUE, WHITE, darken, lighten
-from smarttouch.games.scenery import drifting_clouds, landscape
-from smarttouch.games.scenes.base import Scene
+from smarttouch.games.sdk import gfx
+from smarttouch.games.sdk.palette import BLUE, BLUISH_GREEN, INK, ORANGE, SKY_BLUE, WHITE, darken, lighten
+from smarttouch.games.sdk.scenery import drifting_clouds, landscape
+from smarttouch.games.session.scenes.base import Scene
 from smarttouch.scoring.control import ControlState
 
 MIN_ROM_DEG = 15.0
@@ -66,7 +66,7 @@ class CalibrationScene(Scene):
                 app.sound.play("step", control.t)
                 self.phase, self.phase_s = "done", 0.0
         elif self.phase == "done" and self.phase_s >= DONE_HOLD_S:
-            from smarttouch.games.scenes.instructions import InstructionsScene
+            from smarttouch.games.session.scenes.instructions import InstructionsScene
 
             app.goto(InstructionsScene())
 

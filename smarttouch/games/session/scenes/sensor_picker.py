@@ -19,10 +19,10 @@ from typing import Any
 
 import pygame
 
-from smarttouch.games import gfx
-from smarttouch.games.messages import tr
-from smarttouch.games.palette import BLUE, BLUISH_GREEN, INK, ORANGE, REDDISH_PURPLE, darken
-from smarttouch.games.scenery import drifting_clouds, landscape
+from smarttouch.games.sdk import gfx
+from smarttouch.games.sdk.messages import tr
+from smarttouch.games.sdk.palette import BLUE, BLUISH_GREEN, INK, ORANGE, REDDISH_PURPLE, darken
+from smarttouch.games.sdk.scenery import drifting_clouds, landscape
 
 Row = tuple[str, str, int, str]  # address, advertised name, rssi dBm, profile key
 ScanFn = Callable[[], list[Row]]
@@ -215,7 +215,7 @@ def run_picker(
 
     ``events(picker, frame)`` replaces the window's event queue (tests); ``screenshot`` saves
     the last frame drawn before the choice; ``max_frames`` ends with "quit" (tests)."""
-    from smarttouch.games.runner import Screen, _init_pygame, _mapped
+    from smarttouch.games.session.runner import Screen, _init_pygame, _mapped
 
     pg = _init_pygame(headless)
     screen = Screen(pg, headless, fullscreen, tr("picker.title", lang))

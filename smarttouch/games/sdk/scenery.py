@@ -10,8 +10,8 @@ from functools import lru_cache
 
 import pygame
 
-from smarttouch.games import gfx
-from smarttouch.games.palette import (
+from smarttouch.games.sdk import gfx
+from smarttouch.games.sdk.palette import (
     GRASS_BOTTOM,
     GRASS_TOP,
     SKY_BOTTOM,

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from smarttouch.games.protocol import Difficulty
-from smarttouch.games.targets import PlanTargets
+from smarttouch.games.sdk.protocol import Difficulty
+from smarttouch.games.sdk.targets import PlanTargets
 
 
 class SuccessBandController(Protocol):

@@ -9,9 +9,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from smarttouch.games import gfx
-from smarttouch.games.messages import ENCOURAGE, PraisePicker
-from smarttouch.games.palette import BLUE, BLUISH_GREEN, INK, WHITE, Color, darken
+from smarttouch.games.sdk import gfx
+from smarttouch.games.sdk.messages import ENCOURAGE, PraisePicker
+from smarttouch.games.sdk.palette import BLUE, BLUISH_GREEN, INK, WHITE, Color, darken
 
 
 @dataclass

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import pygame
 
-from smarttouch.games.palette import INK, PANEL, PANEL_EDGE, WHITE, Color, darken, lighten, mix
+from smarttouch.games.sdk.palette import INK, PANEL, PANEL_EDGE, WHITE, Color, darken, lighten, mix
 
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",

@@ -10,10 +10,10 @@ from typing import Any
 
 import pygame
 
-from smarttouch.games import gfx
-from smarttouch.games.messages import tr
-from smarttouch.games.palette import BLUE, BLUISH_GREEN, INK, REDDISH_PURPLE, VERMILLION, WHITE, darken
-from smarttouch.games.scenery import dim
+from smarttouch.games.sdk import gfx
+from smarttouch.games.sdk.messages import tr
+from smarttouch.games.sdk.palette import BLUE, BLUISH_GREEN, INK, REDDISH_PURPLE, VERMILLION, WHITE, darken
+from smarttouch.games.sdk.scenery import dim
 
 CHOICES = ("pain", "fatigue", "other", "resume")
 LABEL_KEYS = {"pain": "stop.pain", "fatigue": "stop.fatigue", "other": "stop.other", "resume": "stop.resume"}

@@ -15,17 +15,17 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from smarttouch.games.difficulty import DifficultyAdapter, SuccessBandController, scoring_controller
-from smarttouch.games.events import GameEvent
-from smarttouch.games.feedback import Feedback
-from smarttouch.games.history import History, HistoryEntry, ProgressView
-from smarttouch.games.inputs.base import IDLE_STATE, InputDevice
-from smarttouch.games.messages import tr
-from smarttouch.games.protocol import Game, GameContext
-from smarttouch.games.session import SessionResult, utc_now
-from smarttouch.games.sound import SoundBank
-from smarttouch.games.stopmenu import StopMenu
-from smarttouch.games.targets import PlanTargets
+from smarttouch.games.sdk.events import GameEvent
+from smarttouch.games.sdk.messages import tr
+from smarttouch.games.sdk.protocol import Game, GameContext
+from smarttouch.games.sdk.targets import PlanTargets
+from smarttouch.games.session.difficulty import DifficultyAdapter, SuccessBandController, scoring_controller
+from smarttouch.games.session.feedback import Feedback
+from smarttouch.games.session.history import History, HistoryEntry, ProgressView
+from smarttouch.games.session.inputs.base import IDLE_STATE, InputDevice
+from smarttouch.games.session.result import SessionResult, utc_now
+from smarttouch.games.session.sound import SoundBank
+from smarttouch.games.session.stopmenu import StopMenu
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ class SessionApp:
         size: tuple[int, int] = (1280, 720),
         on_result: Callable[[SessionResult], None] | None = None,
     ):
-        from smarttouch.games.scenes import CalibrationScene, InstructionsScene
+        from smarttouch.games.session.scenes import CalibrationScene, InstructionsScene
 
         self.game = game
         self.targets = targets
@@ -190,7 +190,7 @@ class SessionApp:
 
     def on_game_events(self, events: list[GameEvent]) -> None:
         """Framework reactions to what the game reported: progress, feedback, difficulty, sets."""
-        from smarttouch.games.scenes import RestScene
+        from smarttouch.games.session.scenes import RestScene
 
         for ev in events:
             self.events.append(ev)
@@ -237,8 +237,8 @@ class SessionApp:
         self.finish(reason)
 
     def finish(self, reason: str) -> None:
-        from smarttouch.games.scenes import SummaryScene
-        from smarttouch.games.summary_data import build_result
+        from smarttouch.games.session.scenes import SummaryScene
+        from smarttouch.games.session.summary_data import build_result
 
         self.quit_reason = reason
         if self.game_started:
@@ -254,7 +254,7 @@ class SessionApp:
         self.goto(SummaryScene(), log=False)
 
     def _progress(self, result: SessionResult) -> ProgressView:
-        from smarttouch.games.summary_data import history_entry
+        from smarttouch.games.session.summary_data import history_entry
 
         entry = history_entry(result)
         if self.progress_fn is not None:

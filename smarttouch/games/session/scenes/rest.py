@@ -7,10 +7,10 @@ from typing import Any
 
 import pygame
 
-from smarttouch.games import gfx
-from smarttouch.games.palette import BLUISH_GREEN, DUSK_BOTTOM, INK, SKY_BLUE, darken, lighten
-from smarttouch.games.scenery import drifting_clouds, landscape
-from smarttouch.games.scenes.base import Scene, is_continue
+from smarttouch.games.sdk import gfx
+from smarttouch.games.sdk.palette import BLUISH_GREEN, DUSK_BOTTOM, INK, SKY_BLUE, darken, lighten
+from smarttouch.games.sdk.scenery import drifting_clouds, landscape
+from smarttouch.games.session.scenes.base import Scene, is_continue
 from smarttouch.scoring.control import ControlState
 
 BREATH_IN_S, BREATH_OUT_S = 4.0, 6.0
@@ -43,7 +43,7 @@ class RestScene(Scene):
             self._go(app)
 
     def _go(self, app: Any) -> None:
-        from smarttouch.games.scenes.play import PlayScene
+        from smarttouch.games.session.scenes.play import PlayScene
 
         app.log("rest_end", rested_s=round(self.age_s, 2))
         app.goto(PlayScene())

@@ -16,15 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from smarttouch.games.app import AppConfig, SessionApp
-from smarttouch.games.difficulty import scoring_controller
-from smarttouch.games.history import History, default_data_dir
-from smarttouch.games.inputs.base import InputDevice
-from smarttouch.games.protocol import Game
-from smarttouch.games.registry import make_game
-from smarttouch.games.session import SessionResult
-from smarttouch.games.sound import SoundBank
-from smarttouch.games.targets import PlanTargets
+from smarttouch.games.sdk.protocol import Game
+from smarttouch.games.sdk.registry import make_game
+from smarttouch.games.sdk.targets import PlanTargets
+from smarttouch.games.session.app import AppConfig, SessionApp
+from smarttouch.games.session.difficulty import scoring_controller
+from smarttouch.games.session.history import History, default_data_dir
+from smarttouch.games.session.inputs.base import InputDevice
+from smarttouch.games.session.result import SessionResult
+from smarttouch.games.session.sound import SoundBank
 
 STEP_S = 1.0 / 60.0
 CANVAS = (1280, 720)

@@ -10,7 +10,7 @@ import math
 import random
 from dataclasses import dataclass
 
-from smarttouch.games.palette import OKABE_ITO, Color
+from smarttouch.games.sdk.palette import OKABE_ITO, Color
 
 
 @dataclass

@@ -6,8 +6,8 @@ from typing import Any
 
 import pygame
 
-from smarttouch.games import gfx
-from smarttouch.games.palette import (
+from smarttouch.games.sdk import gfx
+from smarttouch.games.sdk.palette import (
     BLUE,
     BLUISH_GREEN,
     INK,
@@ -20,9 +20,9 @@ from smarttouch.games.palette import (
     darken,
     lighten,
 )
-from smarttouch.games.scenery import drifting_clouds, landscape
-from smarttouch.games.scenes.base import Scene, is_continue
-from smarttouch.games.summary_data import smoothness_key
+from smarttouch.games.sdk.scenery import drifting_clouds, landscape
+from smarttouch.games.session.scenes.base import Scene, is_continue
+from smarttouch.games.session.summary_data import smoothness_key
 from smarttouch.scoring.control import ControlState
 
 

@@ -10,10 +10,10 @@ from typing import Any
 
 import pygame
 
-from smarttouch.games import gfx
-from smarttouch.games.palette import BLUISH_GREEN, INK, ORANGE, WHITE, darken
-from smarttouch.games.scenery import dim
-from smarttouch.games.scenes.base import Scene
+from smarttouch.games.sdk import gfx
+from smarttouch.games.sdk.palette import BLUISH_GREEN, INK, ORANGE, WHITE, darken
+from smarttouch.games.sdk.scenery import dim
+from smarttouch.games.session.scenes.base import Scene
 from smarttouch.scoring.control import ControlState
 
 HUD_HEIGHT = 100

@@ -7,10 +7,10 @@ from typing import Any
 
 import pygame
 
-from smarttouch.games import gfx
-from smarttouch.games.palette import BLUE, INK, ORANGE, darken
-from smarttouch.games.scenery import drifting_clouds, landscape
-from smarttouch.games.scenes.base import Scene, is_continue
+from smarttouch.games.sdk import gfx
+from smarttouch.games.sdk.palette import BLUE, INK, ORANGE, darken
+from smarttouch.games.sdk.scenery import drifting_clouds, landscape
+from smarttouch.games.session.scenes.base import Scene, is_continue
 from smarttouch.scoring.control import ControlState
 
 
@@ -27,7 +27,7 @@ class InstructionsScene(Scene):
             self._go(app)
 
     def _go(self, app: Any) -> None:
-        from smarttouch.games.scenes.play import PlayScene
+        from smarttouch.games.session.scenes.play import PlayScene
 
         app.goto(PlayScene())
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from smarttouch.games.inputs.base import IDLE_STATE, merge_states
+from smarttouch.games.session.inputs.base import IDLE_STATE, merge_states
 from smarttouch.scoring.control import ControlState
 from smarttouch.sensors.types import ImuBatch, Recording
 

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from smarttouch.files import atomic_write_json
-from smarttouch.games.events import GameEvent
-from smarttouch.games.targets import PlanTargets
+from smarttouch.games.sdk.events import GameEvent
+from smarttouch.games.sdk.targets import PlanTargets
 from smarttouch.sensors.types import Recording
 
 SCHEMA = "smarttouch.session/1"
