@@ -68,10 +68,10 @@ def _metrics_row(session_id: int, rng: np.random.Generator, rom: float) -> dict:
 
 def _fill(app) -> tuple[str, int]:
     """One therapist with N_PATIENTS patients; patient 1 has a year of daily sessions."""
-    from smarttouch.platform.db import get_engine
     from smarttouch.platform.models import Assignment, ExerciseSession, Patient, SessionMetrics, UserCreate
     from smarttouch.platform.services.accounts import users
     from smarttouch.platform.services.clinic import catalogue
+    from smarttouch.platform.storage.db import get_engine
 
     rng = np.random.default_rng(11)
     today = date.today()
@@ -151,7 +151,8 @@ def _fill(app) -> tuple[str, int]:
 
 
 def main() -> None:
-    from smarttouch.platform import create_app, migrate
+    from smarttouch.platform import create_app
+    from smarttouch.platform.storage import migrate
     from smarttouch.platform.testing import login
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -28,12 +28,12 @@ from sqlmodel import Session, select
 
 from smarttouch.cli import main
 from smarttouch.client import ClientStore, Outbox
-from smarttouch.platform.blobstore import get_blobstore
-from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import Activity, ExerciseSession, Review, SessionMetrics
 from smarttouch.platform.services.accounts import api_tokens
 from smarttouch.platform.services.challenges import importer
 from smarttouch.platform.services.clinic import devices, plans
+from smarttouch.platform.storage.blobstore import get_blobstore
+from smarttouch.platform.storage.db import get_engine
 from smarttouch.platform.testing import csrf_token, login
 from tests.platform.challenge_support import archive_of, run_queued, sandbox_ok  # noqa: F401
 

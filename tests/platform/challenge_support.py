@@ -15,11 +15,11 @@ from sqlmodel import Session, select
 
 from smarttouch.challenges.jobs import run_job
 from smarttouch.challenges.solution import stage_solution
-from smarttouch.platform.blobstore import get_blobstore
-from smarttouch.platform.db import get_engine
-from smarttouch.platform.jobstore import HubQueue, get_queue
+from smarttouch.platform.jobs.evaluations import HubQueue, get_queue
 from smarttouch.platform.models import Challenge, Submission
 from smarttouch.platform.services.challenges import importer
+from smarttouch.platform.storage.blobstore import get_blobstore
+from smarttouch.platform.storage.db import get_engine
 from tests.challenges.helpers import COUNTER, make_bundle, make_solution
 
 __all__ = [

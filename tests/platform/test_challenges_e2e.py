@@ -18,10 +18,10 @@ from pathlib import Path
 import requests
 from sqlmodel import Session, select
 
-from smarttouch.platform.blobstore import get_blobstore
-from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import Review, Submission
 from smarttouch.platform.services.challenges import importer
+from smarttouch.platform.storage.blobstore import get_blobstore
+from smarttouch.platform.storage.db import get_engine
 from smarttouch.platform.testing import csrf_token, login
 from tests.platform.challenge_support import make_solution, sandbox_ok  # noqa: F401
 

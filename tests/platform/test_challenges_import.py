@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from smarttouch.platform.blobstore import get_blobstore
-from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import Challenge, Solution, Submission
 from smarttouch.platform.services.challenges import importer
 from smarttouch.platform.services.errors import Invalid
+from smarttouch.platform.storage.blobstore import get_blobstore
+from smarttouch.platform.storage.db import get_engine
 from tests.challenges.helpers import make_bundle
 from tests.platform.challenge_support import bundle_dir, import_bundle, sandbox_ok, small_rep_counting  # noqa: F401
 
@@ -127,7 +127,7 @@ def test_seeded_references_wait_for_the_worker(app, small_rep_counting, sandbox_
     with app.app_context(), Session(get_engine(app), expire_on_commit=False) as session:
         [report] = importer.seed_builtin_challenges(session, blobs=get_blobstore(app))
         assert [s.status for s in report.references] == ["queued", "queued"]
-    from smarttouch.platform.jobstore import get_queue
+    from smarttouch.platform.jobs.evaluations import get_queue
 
     assert get_queue(app).requeue_waiting() == 2
     assert [r["status"] for r in run_queued(app)] == ["scored", "scored"]

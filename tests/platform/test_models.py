@@ -9,7 +9,6 @@ from flask import Flask
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import (
     Assignment,
     AuditEvent,
@@ -19,6 +18,7 @@ from smarttouch.platform.models import (
     SessionMetrics,
     User,
 )
+from smarttouch.platform.storage.db import get_engine
 
 
 def _session(app: Flask) -> Session:

@@ -10,7 +10,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import (
     Assignment,
     AssignmentUpdate,
@@ -23,6 +22,7 @@ from smarttouch.platform.models import (
 from smarttouch.platform.services.accounts import users
 from smarttouch.platform.services.clinic import catalogue, patients, plans
 from smarttouch.platform.services.errors import Invalid, NotFound
+from smarttouch.platform.storage.db import get_engine
 from smarttouch.platform.testing import csrf_token
 
 

@@ -8,11 +8,11 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
-from smarttouch.platform.blobstore import get_blobstore
-from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import Challenge, utcnow
 from smarttouch.platform.services.accounts import api_tokens
 from smarttouch.platform.services.challenges import importer
+from smarttouch.platform.storage.blobstore import get_blobstore
+from smarttouch.platform.storage.db import get_engine
 from smarttouch.platform.testing import csrf_token
 from tests.platform.challenge_support import (  # noqa: F401
     COUNTER,

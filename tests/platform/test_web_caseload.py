@@ -8,8 +8,8 @@ import re
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import Alert
+from smarttouch.platform.storage.db import get_engine
 
 from .test_web_support import add_session, days_ago
 

@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from sqlmodel import Session
 
-from smarttouch.platform.blobstore import get_blobstore
-from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import Assignment, ExerciseSession, Patient, SessionMetrics, SessionStatus
+from smarttouch.platform.storage.blobstore import get_blobstore
+from smarttouch.platform.storage.db import get_engine
 
 
 def add_session(

@@ -6,10 +6,10 @@ from __future__ import annotations
 from flask import render_template
 
 from ..auth.access import role_required
-from ..db import get_session
 from ..models import Role, utcnow
 from ..services.challenges import listing
 from ..services.challenges.leaderboards import get_published_challenge
+from ..storage.db import get_session
 from . import bp
 from .safe_markdown import render as render_markdown
 

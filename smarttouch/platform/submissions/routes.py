@@ -10,14 +10,14 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 
 from ..auth.access import role_required, signed_in_user
-from ..blobstore import BlobNotFound, get_blobstore
-from ..db import get_session
-from ..jobstore import get_queue
+from ..jobs.evaluations import get_queue
 from ..models import Role, utcnow
 from ..services.accounts import api_tokens
 from ..services.challenges import importer, leaderboards, submissions
 from ..services.challenges.submissions import CapReached
 from ..services.errors import Conflict, Forbidden, Invalid
+from ..storage.blobstore import BlobNotFound, get_blobstore
+from ..storage.db import get_session
 from . import bp
 from .forms import RevokeForm, SubmitForm, TokenForm
 

@@ -29,9 +29,9 @@ from smarttouch.challenges.archive import Caps, extract_zip
 from smarttouch.challenges.bundle import BundleError, load_bundle
 from smarttouch.challenges.bundle import Challenge as Bundle
 
-from ...blobstore import BlobStore
+from ...i18n.vocab import MOVEMENTS
 from ...models import Challenge, Score, Solution, Submission, User, utcnow
-from ...vocab import MOVEMENTS
+from ...storage.blobstore import BlobStore
 from .. import audit
 from ..errors import Invalid, NotFound
 
@@ -363,7 +363,7 @@ def seed_builtin_challenges(
         instance_path = current_app.instance_path
     enqueue = None
     if references == "queue" and has_app_context():
-        from ...jobstore import get_queue
+        from ...jobs.evaluations import get_queue
 
         enqueue = get_queue(current_app._get_current_object()).enqueue
     reports = []

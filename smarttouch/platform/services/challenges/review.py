@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from ...blobstore import BlobStore
+from ...i18n.vocab import MOVEMENTS
 from ...models import (
     Activity,
     AnalyzerChoice,
@@ -35,7 +35,7 @@ from ...models import (
     User,
     utcnow,
 )
-from ...vocab import MOVEMENTS
+from ...storage.blobstore import BlobStore
 from .. import audit
 from ..errors import Forbidden, Invalid, NotFound
 from .leaderboards import build_leaderboard, scores_by_submission
@@ -263,7 +263,7 @@ def choose_analyzer(
     session: Session, *, reviewer: User, movement: str, submission_id: int | None, ip: str | None = None
 ) -> AnalyzerChoice | None:
     """Let the approved analyzer ``submission_id`` also score sessions of ``movement``
-    (None clears the choice). Runs happen in the background (see analysis_jobs)."""
+    (None clears the choice). Runs happen in the background (see :mod:`smarttouch.platform.jobs`)."""
     require_reviewer(reviewer)
     if movement not in MOVEMENTS:
         raise Invalid(f"movement: unknown movement {movement!r}")

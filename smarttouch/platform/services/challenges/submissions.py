@@ -33,8 +33,8 @@ from smarttouch.challenges.leaderboard import submissions_left
 from smarttouch.challenges.solution import stage_solution
 from smarttouch.challenges.status import FAILURE_REASONS
 
-from ...blobstore import BlobStore
 from ...models import Challenge, Role, Solution, Submission, SubmissionStatus, User, utcnow
+from ...storage.blobstore import BlobStore
 from .. import audit
 from ..errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 

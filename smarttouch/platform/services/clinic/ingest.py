@@ -31,7 +31,6 @@ from smarttouch.scoring import MOVEMENT_MODELS, Calibration, analyze
 from smarttouch.sensors.recording_io import RecordingError, recording_from_bytes
 from smarttouch.sensors.types import Recording
 
-from ...blobstore import BlobStore
 from ...models import (
     Activity,
     Assignment,
@@ -42,6 +41,7 @@ from ...models import (
     SessionStatus,
     utcnow,
 )
+from ...storage.blobstore import BlobStore
 from .. import audit
 from ..errors import Conflict, Invalid
 from .patients import current_plan

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 from flask import current_app, has_app_context
 from sqlmodel import Session, col, select
 
-from ...blobstore import BlobStore, get_blobstore
 from ...models import Alert, Assignment, AssignmentCreate, Patient, PatientCreate, User, UserCreate
+from ...storage.blobstore import BlobStore, get_blobstore
 from ..accounts import users
 from ..accounts.passwords import verify_password
 from ..challenges import importer

@@ -23,8 +23,8 @@ from sqlmodel import Session, select
 from smarttouch.sensors.recording_io import recording_to_bytes
 from smarttouch.sensors.simulator import simulate
 
-from ...blobstore import BlobStore
 from ...models import Activity, Assignment, Device, ExerciseSession, Patient
+from ...storage.blobstore import BlobStore
 from ..clinic import alerts, progress
 from ..clinic.ingest import SessionUpload, ingest_session
 

@@ -25,7 +25,6 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col, select
 
-from ...blobstore import BlobNotFound, BlobStore
 from ...fhir.codes import DEFAULT_BASE
 from ...models import (
     Activity,
@@ -42,6 +41,7 @@ from ...models import (
     User,
     utcnow,
 )
+from ...storage.blobstore import BlobNotFound, BlobStore
 from .. import audit
 from ..errors import NotFound
 from . import erasure, fhir_export

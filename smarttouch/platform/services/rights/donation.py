@@ -31,7 +31,6 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from ...blobstore import BlobNotFound, BlobStore
 from ...models import (
     Assignment,
     DonatedSession,
@@ -42,6 +41,7 @@ from ...models import (
     User,
     utcnow,
 )
+from ...storage.blobstore import BlobNotFound, BlobStore
 from .. import audit
 from ..clinic.patients import require_own_patient
 from ..errors import Conflict, Invalid, NotFound

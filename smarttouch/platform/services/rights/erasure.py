@@ -30,7 +30,6 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
-from ...blobstore import BlobStore
 from ...models import (
     AnonymisedAggregate,
     Assignment,
@@ -42,6 +41,7 @@ from ...models import (
     SessionMetrics,
     User,
 )
+from ...storage.blobstore import BlobStore
 from .. import audit
 from ..clinic.patients import CODE_ALPHABET, can_view_patient
 from ..errors import Conflict, Forbidden, Invalid, NotFound

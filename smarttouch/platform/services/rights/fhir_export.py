@@ -23,7 +23,6 @@ import numpy as np
 from fhir.resources.R4B.bundle import Bundle
 from sqlmodel import Session, col, select
 
-from ...blobstore import BlobNotFound, BlobStore
 from ...fhir.codes import DEFAULT_BASE, Systems
 from ...fhir.mapping import ExportData, SensorInfo, build_bundle
 from ...models import (
@@ -37,6 +36,7 @@ from ...models import (
     User,
     utcnow,
 )
+from ...storage.blobstore import BlobNotFound, BlobStore
 from .. import audit
 from ..clinic.patients import can_view_patient
 from ..errors import Forbidden, Invalid, NotFound

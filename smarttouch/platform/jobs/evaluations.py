@@ -33,9 +33,9 @@ from smarttouch.challenges.jobqueue import EvaluationQueue, make_huey
 from smarttouch.challenges.sandbox import Sandbox, SandboxUnavailable
 from smarttouch.challenges.status import FINAL_STATES, QUEUED, RUNNING, status_for
 
-from .blobstore import BlobStore, get_blobstore
-from .db import get_engine
-from .models import Challenge, Score, Solution, Submission, utcnow
+from ..models import Challenge, Score, Solution, Submission, utcnow
+from ..storage.blobstore import BlobStore, get_blobstore
+from ..storage.db import get_engine
 
 HUEY_NAME = "smarttouch-hub"
 EXTENSION_KEY = "smarttouch.jobqueue"
@@ -243,7 +243,7 @@ class HubQueue(EvaluationQueue):
             lease_s=lease_s,
             max_attempts=max_attempts,
         )
-        from .analysis_jobs import register_analysis_tasks
+        from .analyses import register_analysis_tasks
 
         register_analysis_tasks(self)
 
@@ -271,7 +271,7 @@ class HubQueue(EvaluationQueue):
         from smarttouch.challenges.bundle import load_bundle
         from smarttouch.challenges.evaluation import evaluate_solution
 
-        from .services.challenges.importer import bundle_cache_root, materialize_bundle
+        from ..services.challenges.importer import bundle_cache_root, materialize_bundle
 
         try:
             sandbox = self.sandbox()

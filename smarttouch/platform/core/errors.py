@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from .services.errors import ServiceError
+from ..services.errors import ServiceError
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """What ``smarttouch demo`` adds around serving the hub: a first-time user's walk-through,
 and the evaluation worker running in the background.
 
-The worker is exactly ``smarttouch worker`` (:mod:`.challenge_cli`: the huey consumer of the
-hub's queue, :mod:`.jobstore`) started as a child process on the same instance folder and
+The worker is exactly ``smarttouch worker`` (:mod:`.challenge`: the huey consumer of the
+hub's queue, :mod:`smarttouch.platform.jobs`) started as a child process on the same instance folder and
 database, so the challenges' reference rows queued by the demo seed and developers' uploads
 are scored while the demo runs, with nothing else to start. It runs in its own session, so a
 Ctrl+C reaches only the demo, which then stops it once, gracefully
@@ -135,7 +135,7 @@ def showcase_patient(session: Any) -> Showcase | None:
     """The first of :data:`SHOWCASE_PATIENTS` present in the database with sessions."""
     from sqlmodel import select
 
-    from .models import ExerciseSession, Patient
+    from ..models import ExerciseSession, Patient
 
     for code in SHOWCASE_PATIENTS:
         patient = session.exec(select(Patient).where(Patient.code == code)).first()

@@ -35,7 +35,7 @@ challenge = click.Group(
 
 
 def _app() -> Any:
-    from .cli import _app as hub_app
+    from .hub import _app as hub_app
 
     return hub_app()
 
@@ -53,10 +53,10 @@ def _print_report(report: Any) -> None:
 
 
 def _import_and_reference(app: Any, do_import: Any, references: bool) -> None:
-    from .blobstore import get_blobstore
-    from .db import session_scope
-    from .services.challenges import importer
-    from .services.errors import ServiceError
+    from ..services.challenges import importer
+    from ..services.errors import ServiceError
+    from ..storage.blobstore import get_blobstore
+    from ..storage.db import session_scope
 
     blobs = get_blobstore(app)
     try:
@@ -87,7 +87,7 @@ def _import_and_reference(app: Any, do_import: Any, references: bool) -> None:
 @click.option("--unpublished", is_flag=True, help="Import without showing it to developers.")
 def import_cmd(bundle: Path, references: bool, unpublished: bool) -> None:
     """Import (or update) the challenge bundle folder BUNDLE into the hub's database."""
-    from .services.challenges import importer
+    from ..services.challenges import importer
 
     _import_and_reference(
         _app(),
@@ -114,7 +114,7 @@ def import_builtin_cmd(slugs: tuple[str, ...], hidden_seed: int | None, referenc
     """Generate the built-in challenges from the simulator and import them into the hub."""
     from smarttouch.challenges.builtin import BUILTINS
 
-    from .services.challenges import importer
+    from ..services.challenges import importer
 
     app = _app()
     for slug in slugs or tuple(BUILTINS):
@@ -247,8 +247,8 @@ def _hub_database_ready(app: Any) -> bool:
     """True when the configured hub database has been migrated (``smarttouch db upgrade``)."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from . import migrate
-    from .db import get_engine
+    from ..storage import migrate
+    from ..storage.db import get_engine
 
     try:
         with get_engine(app).connect() as conn:
@@ -311,7 +311,7 @@ def worker(
     from smarttouch.challenges.cli import worker as room_worker
     from smarttouch.challenges.sandbox import Sandbox, SandboxUnavailable
 
-    from .jobstore import HubQueue
+    from ..jobs.evaluations import HubQueue
 
     try:
         Sandbox(unsafe=unsafe)

@@ -27,7 +27,7 @@ from smarttouch.challenges.jobs import run_job
 from smarttouch.challenges.schema import InvalidOutput, validate_predictions
 from smarttouch.challenges.status import FINAL_STATES, QUEUED, RUNNING, SCORED, status_for
 
-from .models import (
+from ..models import (
     AnalyzerChoice,
     AnalyzerRun,
     Assignment,
@@ -40,7 +40,7 @@ from .models import (
 )
 
 if TYPE_CHECKING:
-    from .jobstore import HubQueue
+    from .evaluations import HubQueue
 
 BATCH = 200
 RECORDING_ID = "session"
@@ -221,7 +221,7 @@ def execute_analysis(queue: HubQueue, spec: dict[str, Any]) -> dict[str, Any]:
     from smarttouch.challenges.solution import stage_solution
     from smarttouch.sensors.recording_io import recording_from_bytes, save_recording
 
-    from .services.challenges.importer import bundle_cache_root, materialize_bundle
+    from ..services.challenges.importer import bundle_cache_root, materialize_bundle
 
     try:
         sandbox = queue.sandbox()
@@ -275,7 +275,7 @@ def execute_analysis(queue: HubQueue, spec: dict[str, Any]) -> dict[str, Any]:
 def register_analysis_tasks(queue: HubQueue) -> None:
     """Add the analysis tasks to the queue's huey: ``analyze_session`` and a once-a-minute
     ``schedule_analyses`` (finds missing runs, queues them, retries lost ones)."""
-    from .db import get_engine
+    from ..storage.db import get_engine
 
     engine = get_engine(queue.app)
     store = AnalyzerRunStore(engine)

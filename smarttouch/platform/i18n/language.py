@@ -15,9 +15,9 @@ from flask import Flask, current_app, request, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, to_user_timezone
 from flask_login import current_user
 
-from .extensions import babel
-from .i18n_compile import ensure_compiled
-from .models import utcnow
+from ..core.extensions import babel
+from ..models import utcnow
+from .catalogues import ensure_compiled
 
 LANGUAGES: dict[str, str] = {"en": "English", "it": "Italiano"}
 

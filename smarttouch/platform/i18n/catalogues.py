@@ -1,6 +1,6 @@
 """Compile the hub's Babel catalogues (``translations/*/LC_MESSAGES/*.po``) into ``.mo``.
 
-Run by the Makefile (``python -m smarttouch.platform.i18n_compile``) and, for catalogues
+Run by the Makefile (``python -m smarttouch.platform.i18n.catalogues``) and, for catalogues
 that are missing or older than their ``.po``, by the app at startup. When the package folder
 is read-only (a system install) the ``.mo`` files go to a fallback folder instead.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+TRANSLATIONS_DIR = Path(__file__).resolve().parents[1] / "translations"
 
 
 def _is_stale(po: Path, mo: Path) -> bool:

@@ -1,7 +1,7 @@
 """Hub configuration: config classes plus ``SMARTTOUCH_*`` environment variables.
 
 Every setting is declared once in :data:`SETTINGS` (name, default, type, meaning); the README's
-configuration table is generated from it (``python -m smarttouch.platform.config``). The
+configuration table is generated from it (``python -m smarttouch.platform.core.config``). The
 precedence is: config class picked by ``SMARTTOUCH_ENV`` < environment variables < the
 ``config`` mapping given to :func:`smarttouch.platform.create_app` (tests).
 

@@ -11,12 +11,14 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import blobstore, db, errors, i18n
-from .auth import access
+from ..auth import access
+from ..i18n import language as i18n
+from ..i18n.vocab import JINJA_GLOBALS
+from ..storage import blobstore, db
+from . import errors
 from .blueprints import register_blueprints
 from .config import resolve
 from .extensions import csrf
-from .vocab import JINJA_GLOBALS
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -39,9 +41,10 @@ class BoundedInt(IntegerConverter):
 
 def create_app(config: Mapping[str, Any] | type | None = None) -> Flask:
     """Build the hub. ``config``: overrides (mapping or config class) on top of the
-    ``SMARTTOUCH_*`` environment; see :mod:`smarttouch.platform.config`."""
+    ``SMARTTOUCH_*`` environment; see :mod:`smarttouch.platform.core.config`."""
     settings = resolve(config)
-    app = Flask(__name__, instance_path=settings["INSTANCE_PATH"])
+    # named after the package, so the templates/ and static/ beside it are found
+    app = Flask("smarttouch.platform", instance_path=settings["INSTANCE_PATH"])
     app.url_map.converters["int"] = BoundedInt
     app.config.update(settings)
     logging.getLogger("smarttouch").setLevel(app.config["LOG_LEVEL"].upper())

@@ -9,13 +9,13 @@ from typing import Any
 
 import click
 
-from .config import ConfigError
+from ..core.config import ConfigError
 
 ROLES = ("therapist", "patient", "developer", "admin")
 
 
 def _app() -> Any:
-    from .app import create_app
+    from ..core.app import create_app
 
     try:
         return create_app()
@@ -30,9 +30,9 @@ def _fail(exc: BaseException) -> click.ClickException:
 def _upgrade(app: Any, revision: str = "head") -> None:
     from sqlalchemy.exc import OperationalError
 
-    from . import migrate
-    from .db import session_scope
-    from .services.clinic.catalogue import ensure_builtin_activities
+    from ..services.clinic.catalogue import ensure_builtin_activities
+    from ..storage import migrate
+    from ..storage.db import session_scope
 
     try:
         migrate.upgrade(app.config["DATABASE_URL"], revision)
@@ -68,7 +68,7 @@ def db_upgrade(revision: str) -> None:
 @click.argument("revision")
 def db_downgrade(revision: str) -> None:
     """Revert migrations down to REVISION (``base`` empties the database)."""
-    from . import migrate
+    from ..storage import migrate
 
     app = _app()
     migrate.downgrade(app.config["DATABASE_URL"], revision)
@@ -78,8 +78,8 @@ def db_downgrade(revision: str) -> None:
 @db.command("current")
 def db_current() -> None:
     """Print the database's revision and the newest one available."""
-    from . import migrate
-    from .db import get_engine
+    from ..storage import migrate
+    from ..storage.db import get_engine
 
     app = _app()
     with get_engine(app).connect() as conn:
@@ -97,7 +97,7 @@ def db_current() -> None:
 )
 def db_revision(message: str, autogenerate: bool) -> None:
     """Write a new migration script (run `db upgrade` first so the diff is against head)."""
-    from . import migrate
+    from ..storage import migrate
 
     app = _app()
     click.echo(f"wrote {migrate.revision(app.config['DATABASE_URL'], message, autogenerate)}")
@@ -120,9 +120,9 @@ def user_create(
     role: str, email: str, full_name: str | None, reviewer: bool, locale: str | None, password: str
 ) -> None:
     """Create an account; the password is prompted for and stored as an argon2id hash."""
-    from .db import session_scope
-    from .services.accounts import users
-    from .services.errors import ServiceError
+    from ..services.accounts import users
+    from ..services.errors import ServiceError
+    from ..storage.db import session_scope
 
     if reviewer and role != "therapist":
         raise click.ClickException("--reviewer is only for therapists")
@@ -142,8 +142,8 @@ def user_create(
 @user.command("list")
 def user_list() -> None:
     """List accounts: e-mail, role, name."""
-    from .db import session_scope
-    from .services.accounts import users
+    from ..services.accounts import users
+    from ..storage.db import session_scope
 
     with session_scope(_app()) as session:
         for u in users.list_users(session):
@@ -166,7 +166,7 @@ def _print_logins(logins: Any) -> None:
 def _count(app: Any, model: Any, *where: Any) -> int:
     from sqlmodel import func, select
 
-    from .db import session_scope
+    from ..storage.db import session_scope
 
     with session_scope(app) as session:
         return session.exec(select(func.count()).select_from(model).where(*where)).one()
@@ -175,10 +175,10 @@ def _count(app: Any, model: Any, *where: Any) -> int:
 def _seed(app: Any) -> Any:
     """Seed the demo clinic; the report also says how many alerts the new sessions raised
     (``alerts_created``) and how many evaluations wait for a worker (``queued``)."""
-    from .db import session_scope
-    from .i18n import local_today
-    from .models import Alert, Submission
-    from .services.demo.seed import seed_demo
+    from ..i18n.language import local_today
+    from ..models import Alert, Submission
+    from ..services.demo.seed import seed_demo
+    from ..storage.db import session_scope
 
     alerts_before = _count(app, Alert)
     with app.test_request_context(), session_scope(app) as session:
@@ -323,10 +323,10 @@ def _start_worker(app: Any) -> tuple[Any, str]:
 def demo(host: str, port: int, threads: int, with_worker: bool) -> None:
     """Migrate, seed the demo clinic if the database has no users, and serve; runs the
     evaluation worker in the background and prints how to try everything."""
-    from .db import session_scope
+    from ..services.accounts.users import count_users
+    from ..services.demo.seed import demo_logins
+    from ..storage.db import session_scope
     from .demo_run import showcase_patient, walkthrough
-    from .services.accounts.users import count_users
-    from .services.demo.seed import demo_logins
 
     app = _app()
     _upgrade(app)
@@ -434,12 +434,12 @@ def export() -> None:
 )
 def export_fhir(code: str, start: Any, end: Any, identified: bool, out: str) -> None:
     """Write a patient's HL7 FHIR R4 Bundle (plan, goals, session metrics, devices)."""
-    from .blobstore import get_blobstore
-    from .db import session_scope
-    from .fhir.codes import DEFAULT_BASE
-    from .i18n import hub_tz, local_today
-    from .services.errors import ServiceError
-    from .services.rights import fhir_export
+    from ..fhir.codes import DEFAULT_BASE
+    from ..i18n.language import hub_tz, local_today
+    from ..services.errors import ServiceError
+    from ..services.rights import fhir_export
+    from ..storage.blobstore import get_blobstore
+    from ..storage.db import session_scope
 
     app = _app()
     try:
@@ -477,12 +477,12 @@ def export_fhir(code: str, start: Any, end: Any, identified: bool, out: str) -> 
 )
 def export_archive(code: str, out: str) -> None:
     """Write ALL of a patient's data as one ZIP archive (GDPR access/portability request)."""
-    from .blobstore import get_blobstore
-    from .db import session_scope
-    from .fhir.codes import DEFAULT_BASE
-    from .i18n import hub_tz, local_today
-    from .services.errors import ServiceError
-    from .services.rights import data_rights, fhir_export
+    from ..fhir.codes import DEFAULT_BASE
+    from ..i18n.language import hub_tz, local_today
+    from ..services.errors import ServiceError
+    from ..services.rights import data_rights, fhir_export
+    from ..storage.blobstore import get_blobstore
+    from ..storage.db import session_scope
 
     app = _app()
     try:
@@ -532,10 +532,10 @@ def export_dataset(out: str, movement: str | None) -> None:
     """Build a pseudonymised challenge dataset from the sessions donated with consent."""
     from pathlib import Path
 
-    from .blobstore import get_blobstore
-    from .db import session_scope
-    from .services.errors import ServiceError
-    from .services.rights import donation
+    from ..services.errors import ServiceError
+    from ..services.rights import donation
+    from ..storage.blobstore import get_blobstore
+    from ..storage.db import session_scope
 
     app = _app()
     try:
@@ -563,10 +563,10 @@ def patient() -> None:
 def patient_erase(code: str, yes: bool) -> None:
     """Erase patient CODE: record, account, sessions and recordings; keeps only anonymous
     monthly aggregates and a redacted audit trail. Cannot be undone."""
-    from .blobstore import get_blobstore
-    from .db import session_scope
-    from .services.errors import ServiceError
-    from .services.rights import erasure, fhir_export
+    from ..services.errors import ServiceError
+    from ..services.rights import erasure, fhir_export
+    from ..storage.blobstore import get_blobstore
+    from ..storage.db import session_scope
 
     app = _app()
     if not yes:
