@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip setuptools wheel
 	$(PY) -m pip install -q -e '.[dev]'
-	$(PY) -m smarttouch.platform.i18n_compile
+	$(PY) -m smarttouch.platform.i18n.catalogues
 	touch $(STAMP)
 
 setup: $(STAMP)

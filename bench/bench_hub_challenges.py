@@ -30,12 +30,13 @@ def main() -> None:
     from smarttouch.challenges.jobs import run_job
     from smarttouch.challenges.sandbox import Sandbox, SandboxUnavailable
     from smarttouch.challenges.solution import stage_solution
-    from smarttouch.platform import create_app, migrate
-    from smarttouch.platform.blobstore import get_blobstore
-    from smarttouch.platform.db import get_engine
-    from smarttouch.platform.jobstore import HubQueue
+    from smarttouch.platform import create_app
+    from smarttouch.platform.jobs.evaluations import HubQueue
     from smarttouch.platform.models import Score, Solution, Submission, User, utcnow
-    from smarttouch.platform.services import challenge_import, leaderboards, submissions
+    from smarttouch.platform.services.challenges import importer, leaderboards, submissions
+    from smarttouch.platform.storage import migrate
+    from smarttouch.platform.storage.blobstore import get_blobstore
+    from smarttouch.platform.storage.db import get_engine
     from smarttouch.platform.testing import hub_config
 
     print("hub challenges (rep-counting: 20 public + 50 hidden recordings)")
@@ -53,7 +54,7 @@ def main() -> None:
         blobs = get_blobstore(app)
         with Session(get_engine(app), expire_on_commit=False) as session:
             start = time.perf_counter()
-            challenge = challenge_import.import_builtin(
+            challenge = importer.import_builtin(
                 session, slug="rep-counting", blobs=blobs, hidden_seed=3
             ).challenge
             report("import built-in (generate + pack + store)", time.perf_counter() - start, "s")
@@ -92,8 +93,8 @@ def main() -> None:
             statistics.median(job_s[1:]) <= 10,
         )
         bundle = load_bundle(
-            challenge_import.materialize_bundle(
-                blobs, challenge.bundle_sha256, challenge_import.bundle_cache_root(app.instance_path)
+            importer.materialize_bundle(
+                blobs, challenge.bundle_sha256, importer.bundle_cache_root(app.instance_path)
             )
         )
         t0 = time.perf_counter()
@@ -127,7 +128,7 @@ def _many_rows(app, challenge, dev, Solution, Submission, Score) -> None:
     """200 scored submissions of 200 solutions (synthetic scores, for the ranking query)."""
     from sqlmodel import Session
 
-    from smarttouch.platform.db import get_engine
+    from smarttouch.platform.storage.db import get_engine
 
     with Session(get_engine(app)) as session:
         for i in range(200):

@@ -45,7 +45,7 @@ def _scratch_database() -> str | None:
     from sqlalchemy import text
     from sqlalchemy.engine import make_url
 
-    from smarttouch.platform.db import make_engine
+    from smarttouch.platform.storage.db import make_engine
 
     try:
         admin = make_engine(PG_BASE, isolation_level="AUTOCOMMIT")
@@ -62,7 +62,7 @@ def _scratch_database() -> str | None:
 def _drop_database() -> None:
     from sqlalchemy import text
 
-    from smarttouch.platform.db import make_engine
+    from smarttouch.platform.storage.db import make_engine
 
     admin = make_engine(PG_BASE, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -115,9 +115,10 @@ def _setup_hub(url: str, instance: Path, patients: int):
     """A migrated hub with ``patients`` paired patients; returns (app, [(token, assignment)])."""
     from sqlmodel import Session
 
-    from smarttouch.platform import create_app, migrate
-    from smarttouch.platform.db import get_engine
-    from smarttouch.platform.services import catalogue, devices
+    from smarttouch.platform import create_app
+    from smarttouch.platform.services.clinic import catalogue, devices
+    from smarttouch.platform.storage import migrate
+    from smarttouch.platform.storage.db import get_engine
     from smarttouch.platform.testing import Factories, hub_config
 
     migrate.upgrade(url)
@@ -174,7 +175,7 @@ def bench_single_ingest(url: str, workdir: Path) -> None:
         float(np.percentile(t, 95)) <= 0.250,
     )
     report("  of which analyze() alone", (analysis[1] - analysis[0]) * 1000, "ms")
-    from smarttouch.platform.db import get_engine
+    from smarttouch.platform.storage.db import get_engine
 
     get_engine(app).dispose()
 
@@ -206,7 +207,7 @@ def _start_gunicorn(url: str, instance: Path, port: int) -> subprocess.Popen:
             "60",
             "--log-level",
             "warning",
-            "smarttouch.platform.app:create_app()",
+            "smarttouch.platform.core.app:create_app()",
         ],
         env=env,
         stdout=subprocess.DEVNULL,

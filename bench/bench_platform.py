@@ -19,9 +19,10 @@ from bench.common import report, time_calls
 
 def _fill(app, n_patients: int) -> str:
     """Synthetic clinic: one therapist with ``n_patients`` patients, each with a plan."""
-    from smarttouch.platform.db import get_engine
     from smarttouch.platform.models import Assignment, ExerciseSession, Patient, UserCreate, utcnow
-    from smarttouch.platform.services import catalogue, users
+    from smarttouch.platform.services.accounts import users
+    from smarttouch.platform.services.clinic import catalogue
+    from smarttouch.platform.storage.db import get_engine
 
     rng = np.random.default_rng(7)
     conditions = ["post_stroke", "parkinson", "copd", "multiple_sclerosis", "knee_osteoarthritis", "frailty"]
@@ -68,8 +69,9 @@ def _fill(app, n_patients: int) -> str:
 
 
 def main() -> None:
-    from smarttouch.platform import create_app, migrate
-    from smarttouch.platform.services import passwords
+    from smarttouch.platform import create_app
+    from smarttouch.platform.services.accounts import passwords
+    from smarttouch.platform.storage import migrate
     from smarttouch.platform.testing import csrf_token, hub_config
 
     t = time_calls(lambda: passwords.hash_password("a-realistic-password"), repeat=5)

@@ -68,9 +68,10 @@ def _metrics_row(session_id: int, rng: np.random.Generator, rom: float) -> dict:
 
 def _fill(app) -> tuple[str, int]:
     """One therapist with N_PATIENTS patients; patient 1 has a year of daily sessions."""
-    from smarttouch.platform.db import get_engine
     from smarttouch.platform.models import Assignment, ExerciseSession, Patient, SessionMetrics, UserCreate
-    from smarttouch.platform.services import catalogue, users
+    from smarttouch.platform.services.accounts import users
+    from smarttouch.platform.services.clinic import catalogue
+    from smarttouch.platform.storage.db import get_engine
 
     rng = np.random.default_rng(11)
     today = date.today()
@@ -150,7 +151,8 @@ def _fill(app) -> tuple[str, int]:
 
 
 def main() -> None:
-    from smarttouch.platform import create_app, migrate
+    from smarttouch.platform import create_app
+    from smarttouch.platform.storage import migrate
     from smarttouch.platform.testing import login
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -195,7 +197,7 @@ def main() -> None:
             ok=float(np.median(t)) <= 0.2,
         )
         report("  same, 95th percentile", float(np.percentile(t, 95)) * 1e3, "ms")
-        from smarttouch.platform.services.caseload import main_trend
+        from smarttouch.platform.services.clinic.caseload import main_trend
 
         def cold() -> None:  # as on the first visit of the day: no memoised trend
             main_trend.cache_clear()

@@ -14,15 +14,15 @@ import click
 # command name -> "module:attribute" of a click command or group
 COMMANDS: dict[str, str] = {
     # platform (the hub)
-    "db": "smarttouch.platform.cli:db",
-    "user": "smarttouch.platform.cli:user",
-    "seed": "smarttouch.platform.cli:seed",
-    "serve": "smarttouch.platform.cli:serve",
-    "demo": "smarttouch.platform.cli:demo",
+    "db": "smarttouch.platform.cli.hub:db",
+    "user": "smarttouch.platform.cli.hub:user",
+    "seed": "smarttouch.platform.cli.hub:seed",
+    "serve": "smarttouch.platform.cli.hub:serve",
+    "demo": "smarttouch.platform.cli.hub:demo",
     "pair": "smarttouch.client.cli:pair",
     "outbox": "smarttouch.client.cli:outbox",
-    "export": "smarttouch.platform.cli:export",
-    "patient": "smarttouch.platform.cli:patient",
+    "export": "smarttouch.platform.cli.hub:export",
+    "patient": "smarttouch.platform.cli.hub:patient",
     # sensors
     "sensors": "smarttouch.sensors.cli:sensors",
     "record": "smarttouch.sensors.cli:record",
@@ -31,8 +31,8 @@ COMMANDS: dict[str, str] = {
     # games
     "play": "smarttouch.client.play_cli:play",
     # challenges
-    "challenge": "smarttouch.platform.challenge_cli:challenge",
-    "worker": "smarttouch.platform.challenge_cli:worker",
+    "challenge": "smarttouch.platform.cli.challenge:challenge",
+    "worker": "smarttouch.platform.cli.challenge:worker",
 }
 
 HELP: dict[str, str] = {

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 def create_app(config: Any = None) -> Flask:
-    from .app import create_app as _create_app
+    from .core.app import create_app as _create_app
 
     return _create_app(config)
 

@@ -18,9 +18,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session
 
-from .db import get_engine
 from .models import Activity, Assignment, Challenge, ExerciseSession, Patient, User, UserCreate, utcnow
-from .services import catalogue, users
+from .services.accounts import users
+from .services.clinic import catalogue
+from .storage.db import get_engine
 
 TEST_PASSWORD = "correct-horse-battery"
 _counter = itertools.count(1)
@@ -40,8 +41,8 @@ def hub_config(instance: Path, database_url: str, **extra: Any) -> dict[str, Any
 def build_sqlite_template(path: Path) -> Path:
     """Create a SQLite hub database at ``path``: migrated to head, built-in activities in,
     write-ahead log folded back so the single file can be copied for each test."""
-    from . import migrate
-    from .db import make_engine
+    from .storage import migrate
+    from .storage.db import make_engine
 
     url = f"sqlite:///{path}"
     migrate.upgrade(url)

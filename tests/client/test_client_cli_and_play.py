@@ -23,7 +23,7 @@ from smarttouch.games.sdk.registry import get_game
 from smarttouch.games.sdk.targets import PlanTargets
 from smarttouch.games.session.history import HistoryEntry
 from smarttouch.games.session.result import SessionResult
-from smarttouch.platform.services import devices
+from smarttouch.platform.services.clinic import devices
 from tests.platform.apihelp import pair_patient, simulated
 
 

@@ -20,8 +20,8 @@ from smarttouch.client import (
     Uploader,
 )
 from smarttouch.client.http import dumps_metadata, normalise_hub_url
-from smarttouch.platform.db import get_engine
-from smarttouch.platform.services import devices
+from smarttouch.platform.services.clinic import devices
+from smarttouch.platform.storage.db import get_engine
 from tests.platform.apihelp import pair_patient, recording_bytes, session_meta
 
 

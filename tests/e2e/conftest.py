@@ -14,8 +14,8 @@ import pytest
 from flask import Flask
 
 from smarttouch.platform import create_app
-from smarttouch.platform.config import SETTINGS
-from smarttouch.platform.db import get_engine
+from smarttouch.platform.core.config import SETTINGS
+from smarttouch.platform.storage.db import get_engine
 from smarttouch.platform.testing import Factories, build_sqlite_template, hub_config
 
 

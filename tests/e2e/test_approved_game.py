@@ -28,10 +28,12 @@ from sqlmodel import Session, select
 
 from smarttouch.cli import main
 from smarttouch.client import ClientStore, Outbox
-from smarttouch.platform.blobstore import get_blobstore
-from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import Activity, ExerciseSession, Review, SessionMetrics
-from smarttouch.platform.services import api_tokens, challenge_import, devices, plans
+from smarttouch.platform.services.accounts import api_tokens
+from smarttouch.platform.services.challenges import importer
+from smarttouch.platform.services.clinic import devices, plans
+from smarttouch.platform.storage.blobstore import get_blobstore
+from smarttouch.platform.storage.db import get_engine
 from smarttouch.platform.testing import csrf_token, login
 from tests.platform.challenge_support import archive_of, run_queued, sandbox_ok  # noqa: F401
 
@@ -88,8 +90,8 @@ def test_approved_game_goes_from_challenge_to_patient_and_back(
 ):
     blobs = get_blobstore(hub_app)
     with Session(get_engine(hub_app), expire_on_commit=False) as s:
-        challenge = challenge_import.import_builtin(s, slug=SLUG, blobs=blobs, hidden_seed=5).challenge
-        kit = challenge_import.starter_kit(challenge, blobs=blobs, instance_path=hub_app.instance_path)
+        challenge = importer.import_builtin(s, slug=SLUG, blobs=blobs, hidden_seed=5).challenge
+        kit = importer.starter_kit(challenge, blobs=blobs, instance_path=hub_app.instance_path)
     zipfile.ZipFile(kit).extractall(tmp_path / "kit")
     starter = next((tmp_path / "kit").rglob("solution.toml")).parent
 

@@ -18,8 +18,8 @@ from sqlmodel import Session, select
 from smarttouch.cli import main
 from smarttouch.client import ClientStore, HubClient, Outbox, Uploader
 from smarttouch.client.http import dumps_metadata
-from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import Assignment, ExerciseSession
+from smarttouch.platform.storage.db import get_engine
 
 from ..platform.apihelp import recording_bytes
 from .test_patient_loop import assign_and_pair

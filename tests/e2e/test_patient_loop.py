@@ -14,10 +14,10 @@ from sqlmodel import Session, select
 
 from smarttouch.cli import main
 from smarttouch.client import ClientStore, Outbox
-from smarttouch.platform.blobstore import BlobStore
-from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import ExerciseSession, SessionMetrics
-from smarttouch.platform.services import catalogue, devices, plans
+from smarttouch.platform.services.clinic import catalogue, devices, plans
+from smarttouch.platform.storage.blobstore import BlobStore
+from smarttouch.platform.storage.db import get_engine
 from smarttouch.scoring import analyze
 from smarttouch.sensors.recording_io import recording_from_bytes
 from smarttouch.sensors.simulator import simulate

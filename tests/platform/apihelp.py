@@ -15,9 +15,9 @@ from typing import Any
 from flask import Flask
 from sqlmodel import Session
 
-from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import Assignment, Patient, User
-from smarttouch.platform.services import devices
+from smarttouch.platform.services.clinic import devices
+from smarttouch.platform.storage.db import get_engine
 from smarttouch.platform.testing import Factories
 
 SIM_REPS = 4

@@ -15,11 +15,11 @@ from sqlmodel import Session, select
 
 from smarttouch.challenges.jobs import run_job
 from smarttouch.challenges.solution import stage_solution
-from smarttouch.platform.blobstore import get_blobstore
-from smarttouch.platform.db import get_engine
-from smarttouch.platform.jobstore import HubQueue, get_queue
+from smarttouch.platform.jobs.evaluations import HubQueue, get_queue
 from smarttouch.platform.models import Challenge, Submission
-from smarttouch.platform.services import challenge_import
+from smarttouch.platform.services.challenges import importer
+from smarttouch.platform.storage.blobstore import get_blobstore
+from smarttouch.platform.storage.db import get_engine
 from tests.challenges.helpers import COUNTER, make_bundle, make_solution
 
 __all__ = [
@@ -65,7 +65,7 @@ def small_rep_counting(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def import_bundle(app: Flask, path: Path) -> Challenge:
     with Session(get_engine(app), expire_on_commit=False) as session:
-        return challenge_import.import_bundle(session, path=path, blobs=get_blobstore(app)).challenge
+        return importer.import_bundle(session, path=path, blobs=get_blobstore(app)).challenge
 
 
 @pytest.fixture

@@ -38,11 +38,12 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from smarttouch.platform import create_app, migrate
-from smarttouch.platform.config import SETTINGS
-from smarttouch.platform.db import get_engine, make_engine
+from smarttouch.platform import create_app
+from smarttouch.platform.core.config import SETTINGS
 from smarttouch.platform.models import Activity, Assignment, Challenge, ExerciseSession, Patient, User
-from smarttouch.platform.services import catalogue
+from smarttouch.platform.services.clinic import catalogue
+from smarttouch.platform.storage import migrate
+from smarttouch.platform.storage.db import get_engine, make_engine
 from smarttouch.platform.testing import (
     Factories,
     build_sqlite_template,

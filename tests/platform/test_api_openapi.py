@@ -21,9 +21,10 @@ from schemathesis.specs.openapi.checks import (
 )
 from sqlmodel import Session
 
-from smarttouch.platform.blobstore import get_blobstore
-from smarttouch.platform.db import get_engine
-from smarttouch.platform.services import api_tokens, submissions
+from smarttouch.platform.services.accounts import api_tokens
+from smarttouch.platform.services.challenges import submissions
+from smarttouch.platform.storage.blobstore import get_blobstore
+from smarttouch.platform.storage.db import get_engine
 from smarttouch.platform.testing import Factories
 from tests.platform.challenge_support import COUNTER, archive_of, bundle_dir, import_bundle, make_solution  # noqa: F401
 

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from smarttouch.platform.models import AuditEvent, Device, PairingCode
-from smarttouch.platform.services import devices
+from smarttouch.platform.services.clinic import devices
 from smarttouch.platform.services.errors import NotFound
 
 from .apihelp import pair_patient
@@ -125,7 +125,7 @@ def test_malformed_pair_requests(client, body, status):
 def test_last_seen_is_written_at_most_once_a_minute(db_session, make_user, make_patient):
     """device_for_token (and the API tokens, through the same helper) notes the last use,
     but not again within LAST_USED_RESOLUTION."""
-    from smarttouch.platform.services.bearer_tokens import LAST_USED_RESOLUTION
+    from smarttouch.platform.services.accounts.bearer_tokens import LAST_USED_RESOLUTION
 
     therapist = make_user("therapist")
     patient = make_patient(therapist)

@@ -8,8 +8,8 @@ import hashlib
 
 from sqlmodel import Session
 
-from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import Activity
+from smarttouch.platform.storage.db import get_engine
 
 from .apihelp import pair_patient
 

@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import Activity, ExerciseSession
-from smarttouch.platform.services import progress
-from smarttouch.platform.services.catalogue import get_activity_by_key
+from smarttouch.platform.services.clinic import progress
+from smarttouch.platform.services.clinic.catalogue import get_activity_by_key
+from smarttouch.platform.storage.db import get_engine
 
 from .apihelp import SIM_REPS, pair_patient, session_meta, upload
 

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from sqlmodel import Session, select
 
-from smarttouch.platform import blobstore
-from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import AuditEvent, ExerciseSession, SessionMetrics
-from smarttouch.platform.services import devices, ingest
+from smarttouch.platform.services.clinic import devices, ingest
+from smarttouch.platform.storage import blobstore
+from smarttouch.platform.storage.db import get_engine
 from smarttouch.scoring import analyze
 from smarttouch.sensors.recording_io import recording_from_bytes
 

@@ -12,10 +12,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session
 
-from smarttouch.platform.blobstore import get_blobstore
-from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import AuditEvent, AuditEventImmutable, Patient, User
-from smarttouch.platform.services import erasure
+from smarttouch.platform.services.rights import erasure
+from smarttouch.platform.storage.blobstore import get_blobstore
+from smarttouch.platform.storage.db import get_engine
 
 from .test_data_rights_support import seed_history
 

@@ -11,9 +11,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import AuditEvent, LoginThrottle, User, utcnow
-from smarttouch.platform.services import passwords
+from smarttouch.platform.services.accounts import passwords
+from smarttouch.platform.storage.db import get_engine
 from smarttouch.platform.testing import TEST_PASSWORD, csrf_token, login
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from smarttouch.platform.blobstore import BlobNotFound, BlobStore, get_blobstore
+from smarttouch.platform.storage.blobstore import BlobNotFound, BlobStore, get_blobstore
 
 
 def test_put_get_exists_delete(tmp_path: Path) -> None:

@@ -18,10 +18,10 @@ from pathlib import Path
 import requests
 from sqlmodel import Session, select
 
-from smarttouch.platform.blobstore import get_blobstore
-from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import Review, Submission
-from smarttouch.platform.services import challenge_import
+from smarttouch.platform.services.challenges import importer
+from smarttouch.platform.storage.blobstore import get_blobstore
+from smarttouch.platform.storage.db import get_engine
 from smarttouch.platform.testing import csrf_token, login
 from tests.platform.challenge_support import make_solution, sandbox_ok  # noqa: F401
 
@@ -59,15 +59,15 @@ def test_submit_evaluate_rank_review_end_to_end(
     app, client, make_user, runner, live_server, tmp_path, sandbox_ok
 ):
     with Session(get_engine(app), expire_on_commit=False) as session:
-        report = challenge_import.import_builtin(
+        report = importer.import_builtin(
             session, slug="rep-counting", blobs=get_blobstore(app), hidden_seed=11
         )
-        challenge_import.record_references(
+        importer.record_references(
             session,
             challenge=report.challenge,
             blobs=get_blobstore(app),
-            cache_root=challenge_import.bundle_cache_root(app.instance_path),
-            sandbox=challenge_import.default_sandbox(),
+            cache_root=importer.bundle_cache_root(app.instance_path),
+            sandbox=importer.default_sandbox(),
         )
 
     developer = make_user("developer", full_name="Dana Dev")

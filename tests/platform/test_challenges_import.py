@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from smarttouch.platform.blobstore import get_blobstore
-from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import Challenge, Solution, Submission
-from smarttouch.platform.services import challenge_import
+from smarttouch.platform.services.challenges import importer
 from smarttouch.platform.services.errors import Invalid
+from smarttouch.platform.storage.blobstore import get_blobstore
+from smarttouch.platform.storage.db import get_engine
 from tests.challenges.helpers import make_bundle
 from tests.platform.challenge_support import bundle_dir, import_bundle, sandbox_ok, small_rep_counting  # noqa: F401
 
@@ -43,8 +43,8 @@ def test_import_stores_the_row_and_the_bundle_blob(app, bundle_dir):
 
 def test_unpacked_bundle_is_private_to_the_hub(app, bundle_dir):
     row = import_bundle(app, bundle_dir)
-    cache = challenge_import.bundle_cache_root(app.instance_path)
-    folder = challenge_import.materialize_bundle(get_blobstore(app), row.bundle_sha256, cache)
+    cache = importer.bundle_cache_root(app.instance_path)
+    folder = importer.materialize_bundle(get_blobstore(app), row.bundle_sha256, cache)
     assert (folder / "hidden" / "labels.json").is_file()
     assert cache.stat().st_mode & 0o077 == 0
 
@@ -54,7 +54,7 @@ def test_a_bad_bundle_is_refused_with_the_file_and_key(app, tmp_path):
     text = (root / "challenge.toml").read_text().replace('better = "lower"', 'better = "smaller"')
     (root / "challenge.toml").write_text(text)
     with Session(get_engine(app)) as session, pytest.raises(Invalid, match=r"better"):
-        challenge_import.import_bundle(session, path=root, blobs=get_blobstore(app))
+        importer.import_bundle(session, path=root, blobs=get_blobstore(app))
     with Session(get_engine(app)) as session:
         assert session.exec(select(Challenge).where(Challenge.slug == "bad-bundle")).first() is None
 
@@ -63,7 +63,7 @@ def test_symlinks_in_a_bundle_are_refused(app, tmp_path):
     root = make_bundle(tmp_path / "linked", slug="linked-bundle")
     (root / "public" / "notes.txt").symlink_to("/etc/passwd")
     with Session(get_engine(app)) as session, pytest.raises(Invalid, match="symlinks"):
-        challenge_import.import_bundle(session, path=root, blobs=get_blobstore(app))
+        importer.import_bundle(session, path=root, blobs=get_blobstore(app))
 
 
 def test_cli_import_and_import_builtin(app, runner, tmp_path, sandbox_ok):
@@ -95,12 +95,12 @@ def test_cli_import_and_import_builtin(app, runner, tmp_path, sandbox_ok):
 
 def test_seed_adds_the_builtins_with_reference_rows_once(app, small_rep_counting, sandbox_ok):
     with Session(get_engine(app), expire_on_commit=False) as session:
-        reports = challenge_import.seed_builtin_challenges(
+        reports = importer.seed_builtin_challenges(
             session, blobs=get_blobstore(app), instance_path=app.instance_path, references="now"
         )
         assert [r.challenge.slug for r in reports] == ["rep-counting"]
         assert (
-            challenge_import.seed_builtin_challenges(
+            importer.seed_builtin_challenges(
                 session, blobs=get_blobstore(app), instance_path=app.instance_path, references="now"
             )
             == []
@@ -114,11 +114,9 @@ def test_seed_adds_the_builtins_with_reference_rows_once(app, small_rep_counting
 
 def test_starter_kit_is_cached_per_bundle_version(app, bundle_dir):
     row = import_bundle(app, bundle_dir)
-    path = challenge_import.starter_kit(row, blobs=get_blobstore(app), instance_path=app.instance_path)
+    path = importer.starter_kit(row, blobs=get_blobstore(app), instance_path=app.instance_path)
     assert path.is_file() and row.bundle_sha256[:16] in path.name
-    assert (
-        challenge_import.starter_kit(row, blobs=get_blobstore(app), instance_path=app.instance_path) == path
-    )
+    assert importer.starter_kit(row, blobs=get_blobstore(app), instance_path=app.instance_path) == path
     assert Path(app.instance_path) in path.parents
 
 
@@ -127,9 +125,9 @@ def test_seeded_references_wait_for_the_worker(app, small_rep_counting, sandbox_
     from tests.platform.challenge_support import run_queued
 
     with app.app_context(), Session(get_engine(app), expire_on_commit=False) as session:
-        [report] = challenge_import.seed_builtin_challenges(session, blobs=get_blobstore(app))
+        [report] = importer.seed_builtin_challenges(session, blobs=get_blobstore(app))
         assert [s.status for s in report.references] == ["queued", "queued"]
-    from smarttouch.platform.jobstore import get_queue
+    from smarttouch.platform.jobs.evaluations import get_queue
 
     assert get_queue(app).requeue_waiting() == 2
     assert [r["status"] for r in run_queued(app)] == ["scored", "scored"]

@@ -13,12 +13,12 @@ import pytest
 from flask import Flask
 from sqlmodel import Session, func, select
 
-from smarttouch.platform import cli as platform_cli
-from smarttouch.platform.db import get_engine, make_engine
-from smarttouch.platform.migrate import head_revision
+from smarttouch.platform.cli import hub as platform_cli
 from smarttouch.platform.models import Alert, Assignment, ExerciseSession, Patient, Submission, User
-from smarttouch.platform.services.demo import DEMO_PATIENTS
-from smarttouch.platform.services.passwords import verify_password
+from smarttouch.platform.services.accounts.passwords import verify_password
+from smarttouch.platform.services.demo.seed import DEMO_PATIENTS
+from smarttouch.platform.storage.db import get_engine, make_engine
+from smarttouch.platform.storage.migrate import head_revision
 from smarttouch.platform.testing import csrf_token, login
 from tests.platform.challenge_support import (  # noqa: F401
     COUNTER,
@@ -226,7 +226,7 @@ def test_demo_runs_the_evaluation_worker_in_the_background(
 
 def test_background_worker_stops_a_stubborn_process(tmp_path) -> None:
     """SIGINT first; a process that ignores it is terminated."""
-    from smarttouch.platform.demo_run import BackgroundWorker
+    from smarttouch.platform.cli.demo_run import BackgroundWorker
 
     worker = BackgroundWorker(instance_path=str(tmp_path), database_url="sqlite://")
     worker.command = [

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from smarttouch.platform import create_app
-from smarttouch.platform.config import SETTINGS, ConfigError, markdown_table, resolve
+from smarttouch.platform.core.config import SETTINGS, ConfigError, markdown_table, resolve
 
 
 def test_defaults_live_in_the_instance_folder(tmp_path: Path) -> None:
@@ -114,7 +114,7 @@ def test_readme_table_lists_every_setting() -> None:
 
 def test_default_instance_folder(monkeypatch: pytest.MonkeyPatch) -> None:
     from smarttouch import paths
-    from smarttouch.platform import config
+    from smarttouch.platform.core import config
 
     root = config.checkout_root()
     assert root is not None and (root / "pyproject.toml").is_file()

@@ -14,11 +14,11 @@ from fhir.resources.R4B.bundle import Bundle
 from flask import Flask
 from sqlmodel import Session, select
 
-from smarttouch.platform.blobstore import get_blobstore
-from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import AuditEvent, Patient, User
-from smarttouch.platform.services import data_rights
 from smarttouch.platform.services.errors import NotFound
+from smarttouch.platform.services.rights import data_rights
+from smarttouch.platform.storage.blobstore import get_blobstore
+from smarttouch.platform.storage.db import get_engine
 from smarttouch.sensors.recording_io import load_recording, recording_from_bytes
 
 from .test_data_rights_support import METRICS_A, History, seed_history

@@ -12,11 +12,11 @@ import pytest
 from flask import Flask
 from sqlmodel import Session, select
 
-from smarttouch.platform.blobstore import get_blobstore
-from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import AuditEvent, ExerciseSession, Patient, User
-from smarttouch.platform.services import donation
 from smarttouch.platform.services.errors import Conflict, Invalid, NotFound
+from smarttouch.platform.services.rights import donation
+from smarttouch.platform.storage.blobstore import get_blobstore
+from smarttouch.platform.storage.db import get_engine
 from smarttouch.sensors.recording_io import load_recording, recording_from_bytes
 
 from .test_data_rights_support import History, seed_history

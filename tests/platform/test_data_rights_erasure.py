@@ -13,8 +13,6 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlmodel import Session, func, select
 
-from smarttouch.platform.blobstore import get_blobstore
-from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import (
     AnonymisedAggregate,
     AuditEvent,
@@ -24,8 +22,10 @@ from smarttouch.platform.models import (
     SessionMetrics,
     User,
 )
-from smarttouch.platform.services import donation, erasure
 from smarttouch.platform.services.errors import Forbidden, Invalid, NotFound
+from smarttouch.platform.services.rights import donation, erasure
+from smarttouch.platform.storage.blobstore import get_blobstore
+from smarttouch.platform.storage.db import get_engine
 from smarttouch.platform.testing import Factories
 
 from .test_data_rights_support import (
@@ -236,7 +236,7 @@ def test_patient_without_account_or_sessions(app: Flask, factories) -> None:
 def test_cli_erase(runner, app: Flask, factories) -> None:
     from click.testing import CliRunner
 
-    from smarttouch.platform.cli import patient as patient_group  # `smarttouch patient`
+    from smarttouch.platform.cli.hub import patient as patient_group  # `smarttouch patient`
 
     def invoke(*args: str, input: str | None = None):
         return CliRunner().invoke(patient_group, list(args), env=runner.env, input=input)

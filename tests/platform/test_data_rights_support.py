@@ -16,10 +16,10 @@ from typing import Any
 from flask import Flask
 from sqlmodel import Session
 
-from smarttouch.platform.blobstore import get_blobstore
-from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import Alert, Device, ExerciseSession, Patient, SessionMetrics, User
 from smarttouch.platform.services import audit
+from smarttouch.platform.storage.blobstore import get_blobstore
+from smarttouch.platform.storage.db import get_engine
 from smarttouch.sensors.recording_io import recording_to_bytes
 from smarttouch.sensors.simulator import simulate
 

@@ -9,9 +9,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-from smarttouch.platform.blobstore import get_blobstore
-from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import Patient, ResearchConsent
+from smarttouch.platform.storage.blobstore import get_blobstore
+from smarttouch.platform.storage.db import get_engine
 from smarttouch.platform.testing import csrf_token, login
 
 from .test_data_rights_support import seed_history

@@ -10,9 +10,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session
 
-from smarttouch.platform.db import get_engine
-from smarttouch.platform.i18n_compile import TRANSLATIONS_DIR, compile_catalogues
+from smarttouch.platform.i18n.catalogues import TRANSLATIONS_DIR, compile_catalogues
 from smarttouch.platform.models import User
+from smarttouch.platform.storage.db import get_engine
 from smarttouch.platform.testing import csrf_token
 
 PLATFORM = Path(__file__).resolve().parents[2] / "smarttouch" / "platform"
@@ -73,9 +73,9 @@ def test_catalogues_compile(tmp_path: Path) -> None:
 
 
 def test_app_compiles_into_instance_when_package_is_read_only(tmp_path: Path, monkeypatch) -> None:
-    from smarttouch.platform import i18n_compile
+    from smarttouch.platform.i18n import catalogues
 
-    real = i18n_compile.compile_catalogues
+    real = catalogues.compile_catalogues
 
     def read_only(
         source: Path = TRANSLATIONS_DIR, target: Path | None = None, force: bool = False
@@ -84,7 +84,7 @@ def test_app_compiles_into_instance_when_package_is_read_only(tmp_path: Path, mo
             raise PermissionError("read-only package folder")
         return real(source, target, force)
 
-    monkeypatch.setattr(i18n_compile, "compile_catalogues", read_only)
-    folder = i18n_compile.ensure_compiled(tmp_path / "translations")
+    monkeypatch.setattr(catalogues, "compile_catalogues", read_only)
+    folder = catalogues.ensure_compiled(tmp_path / "translations")
     assert folder == tmp_path / "translations"
     assert (folder / "it" / "LC_MESSAGES" / "messages.mo").is_file()

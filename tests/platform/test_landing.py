@@ -36,8 +36,8 @@ def test_therapist_without_patients_sees_an_empty_state(client: FlaskClient, log
 def test_patient_sees_their_plan(client: FlaskClient, login_as, make_assignment, app) -> None:
     from sqlmodel import Session, select
 
-    from smarttouch.platform.db import get_engine
     from smarttouch.platform.models import Patient
+    from smarttouch.platform.storage.db import get_engine
 
     me = login_as("patient")
     with Session(get_engine(app)) as session:

@@ -6,8 +6,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from smarttouch.platform import migrate, models
-from smarttouch.platform.db import make_engine
+from smarttouch.platform import models
+from smarttouch.platform.storage import migrate
+from smarttouch.platform.storage.db import make_engine
 
 
 def _diff(url: str) -> list:

@@ -9,7 +9,6 @@ from flask import Flask
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import (
     Assignment,
     AuditEvent,
@@ -19,6 +18,7 @@ from smarttouch.platform.models import (
     SessionMetrics,
     User,
 )
+from smarttouch.platform.storage.db import get_engine
 
 
 def _session(app: Flask) -> Session:
@@ -96,7 +96,7 @@ def test_deleting_a_patient_cascades_to_plan_and_sessions(db_app: Flask) -> None
         patient = Patient(code="P-3", condition="frailty", therapist_id=therapist.id)
         session.add(patient)
         session.commit()
-        from smarttouch.platform.services.catalogue import get_activity_by_key
+        from smarttouch.platform.services.clinic.catalogue import get_activity_by_key
 
         activity = get_activity_by_key(session, key="garden")
         session.add(

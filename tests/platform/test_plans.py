@@ -10,7 +10,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import (
     Assignment,
     AssignmentUpdate,
@@ -20,8 +19,10 @@ from smarttouch.platform.models import (
     User,
     UserCreate,
 )
-from smarttouch.platform.services import catalogue, patients, plans, users
+from smarttouch.platform.services.accounts import users
+from smarttouch.platform.services.clinic import catalogue, patients, plans
 from smarttouch.platform.services.errors import Invalid, NotFound
+from smarttouch.platform.storage.db import get_engine
 from smarttouch.platform.testing import csrf_token
 
 

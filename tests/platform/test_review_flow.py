@@ -10,12 +10,12 @@ import pytest
 from sqlmodel import Session, select
 
 from smarttouch.challenges.jobs import run_job
-from smarttouch.platform.analysis_jobs import execute_analysis
-from smarttouch.platform.blobstore import get_blobstore
-from smarttouch.platform.db import get_engine
-from smarttouch.platform.jobstore import HubQueue
+from smarttouch.platform.jobs.analyses import execute_analysis
+from smarttouch.platform.jobs.evaluations import HubQueue
 from smarttouch.platform.models import Activity, AnalyzerRun, Review, Submission
-from smarttouch.platform.services import review, submissions
+from smarttouch.platform.services.challenges import review, submissions
+from smarttouch.platform.storage.blobstore import get_blobstore
+from smarttouch.platform.storage.db import get_engine
 from smarttouch.platform.testing import csrf_token, login
 from smarttouch.sensors.recording_io import recording_to_bytes
 from smarttouch.sensors.simulator import simulate

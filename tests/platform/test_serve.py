@@ -8,9 +8,9 @@ import requests
 from flask import Flask
 from sqlmodel import Session
 
-from smarttouch.platform.db import get_engine
-from smarttouch.platform.i18n import local_today
-from smarttouch.platform.services.demo import DEMO_USERS, seed_demo
+from smarttouch.platform.i18n.language import local_today
+from smarttouch.platform.services.demo.seed import DEMO_USERS, seed_demo
+from smarttouch.platform.storage.db import get_engine
 
 
 def test_demo_logins_work_over_http(app: Flask, live_server: str) -> None:

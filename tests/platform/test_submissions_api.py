@@ -8,10 +8,11 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
-from smarttouch.platform.blobstore import get_blobstore
-from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import Challenge, utcnow
-from smarttouch.platform.services import api_tokens, challenge_import
+from smarttouch.platform.services.accounts import api_tokens
+from smarttouch.platform.services.challenges import importer
+from smarttouch.platform.storage.blobstore import get_blobstore
+from smarttouch.platform.storage.db import get_engine
 from smarttouch.platform.testing import csrf_token
 from tests.platform.challenge_support import (  # noqa: F401
     COUNTER,
@@ -140,15 +141,15 @@ def test_leaderboard_without_a_valid_token_is_401_with_the_reason(client, hub_ch
 def test_reference_rows_are_unranked(app, client, make_user, small_rep_counting, sandbox_ok):
     """Built-in challenge with its baselines: reference rows carry no rank or developer."""
     with Session(get_engine(app), expire_on_commit=False) as session:
-        report = challenge_import.import_builtin(
+        report = importer.import_builtin(
             session, slug="rep-counting", blobs=get_blobstore(app), hidden_seed=7
         )
-        refs = challenge_import.record_references(
+        refs = importer.record_references(
             session,
             challenge=report.challenge,
             blobs=get_blobstore(app),
-            cache_root=challenge_import.bundle_cache_root(app.instance_path),
-            sandbox=challenge_import.default_sandbox(),
+            cache_root=importer.bundle_cache_root(app.instance_path),
+            sandbox=importer.default_sandbox(),
         )
     assert [r.status for r in refs] == ["scored", "scored"]
     token = _token(app, make_user("developer"))

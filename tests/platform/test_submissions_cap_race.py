@@ -14,10 +14,10 @@ from pathlib import Path
 from flask import Flask
 from sqlmodel import Session, col, func, select
 
-from smarttouch.platform.blobstore import get_blobstore
-from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import Solution, Submission
-from smarttouch.platform.services import submissions
+from smarttouch.platform.services.challenges import submissions
+from smarttouch.platform.storage.blobstore import get_blobstore
+from smarttouch.platform.storage.db import get_engine
 from smarttouch.platform.testing import Factories
 from tests.platform.challenge_support import COUNTER, archive_of, make_solution
 

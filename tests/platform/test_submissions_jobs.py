@@ -10,11 +10,11 @@ import pytest
 from sqlmodel import Session, select
 
 from smarttouch.challenges.jobs import run_job
-from smarttouch.platform.blobstore import get_blobstore
-from smarttouch.platform.db import get_engine
-from smarttouch.platform.jobstore import DbResultStore, HubQueue
+from smarttouch.platform.jobs.evaluations import DbResultStore, HubQueue
 from smarttouch.platform.models import Score, Submission
-from smarttouch.platform.services import submissions
+from smarttouch.platform.services.challenges import submissions
+from smarttouch.platform.storage.blobstore import get_blobstore
+from smarttouch.platform.storage.db import get_engine
 from tests.challenges.helpers import make_bundle
 from tests.platform.challenge_support import (  # noqa: F401
     COUNTER,

@@ -18,9 +18,9 @@ from smarttouch.client.packages import (
     fetch_package,
     install_package,
 )
-from smarttouch.platform.blobstore import get_blobstore
-from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import Device
+from smarttouch.platform.storage.blobstore import get_blobstore
+from smarttouch.platform.storage.db import get_engine
 from tests.platform.challenge_support import archive_of
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "smarttouch/challenges/templates/shoulder_reach_game"

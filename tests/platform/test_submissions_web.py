@@ -9,8 +9,8 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import ApiToken, Challenge, Submission, utcnow
+from smarttouch.platform.storage.db import get_engine
 from smarttouch.platform.testing import csrf_token
 from tests.platform.challenge_support import (  # noqa: F401
     COUNTER,

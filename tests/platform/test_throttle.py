@@ -7,9 +7,9 @@ from datetime import timedelta
 from flask import Flask
 from sqlmodel import Session
 
-from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import LoginThrottle, utcnow
-from smarttouch.platform.services import throttle
+from smarttouch.platform.services.accounts import throttle
+from smarttouch.platform.storage.db import get_engine
 
 POLICY = throttle.ThrottlePolicy(free=3, lock=6, lock_minutes=15)
 

@@ -8,9 +8,9 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import Alert, Patient
-from smarttouch.platform.services import alerts
+from smarttouch.platform.services.clinic import alerts
+from smarttouch.platform.storage.db import get_engine
 from smarttouch.scoring.progress import SessionRecord
 
 from .test_web_support import add_session

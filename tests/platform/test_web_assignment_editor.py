@@ -7,8 +7,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import Assignment, AuditEvent
+from smarttouch.platform.storage.db import get_engine
 from smarttouch.platform.testing import csrf_token
 
 FORM = {
@@ -161,7 +161,8 @@ def test_plan_service_clears_only_optional_fields(db_app: Flask) -> None:
     import pytest
 
     from smarttouch.platform.models import AssignmentUpdate, PatientCreate, UserCreate
-    from smarttouch.platform.services import catalogue, patients, plans, users
+    from smarttouch.platform.services.accounts import users
+    from smarttouch.platform.services.clinic import catalogue, patients, plans
     from smarttouch.platform.services.errors import Invalid
 
     with Session(get_engine(db_app)) as db:

@@ -8,8 +8,8 @@ import re
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import Alert
+from smarttouch.platform.storage.db import get_engine
 
 from .test_web_support import add_session, days_ago
 
@@ -103,7 +103,7 @@ def test_caseload_and_overview_on_both_databases(db_app) -> None:
     from zoneinfo import ZoneInfo
 
     from smarttouch.platform.models import Patient, User
-    from smarttouch.platform.services import caseload, dashboard
+    from smarttouch.platform.services.clinic import caseload, dashboard
     from smarttouch.platform.testing import Factories
 
     make = Factories(db_app)

@@ -8,7 +8,7 @@ import json
 
 from flask.testing import FlaskClient
 
-from smarttouch.platform import charts
+from smarttouch.platform.web import charts
 
 
 def test_json_cannot_close_the_script_element() -> None:

@@ -6,11 +6,11 @@ from __future__ import annotations
 from flask import Flask
 from sqlmodel import Session, func, select
 
-from smarttouch.platform.blobstore import get_blobstore
-from smarttouch.platform.db import get_engine
-from smarttouch.platform.i18n import local_today
+from smarttouch.platform.i18n.language import local_today
 from smarttouch.platform.models import Alert, ExerciseSession, Patient, SessionMetrics
-from smarttouch.platform.services.demo import seed_demo
+from smarttouch.platform.services.demo.seed import seed_demo
+from smarttouch.platform.storage.blobstore import get_blobstore
+from smarttouch.platform.storage.db import get_engine
 from smarttouch.sensors.recording_io import recording_from_bytes
 
 

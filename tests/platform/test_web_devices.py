@@ -8,9 +8,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session
 
-from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import Device
-from smarttouch.platform.services import devices
+from smarttouch.platform.services.clinic import devices
+from smarttouch.platform.storage.db import get_engine
 from smarttouch.platform.testing import csrf_token
 
 

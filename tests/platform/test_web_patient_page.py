@@ -10,8 +10,8 @@ import plotly.graph_objects as go
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import Alert, AuditEvent
+from smarttouch.platform.storage.db import get_engine
 from smarttouch.platform.testing import csrf_token
 
 from .test_web_support import add_session, days_ago

@@ -9,8 +9,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import Patient
+from smarttouch.platform.storage.db import get_engine
 
 from .test_web_support import add_session, days_ago
 

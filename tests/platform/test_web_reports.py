@@ -9,8 +9,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import AuditEvent
+from smarttouch.platform.storage.db import get_engine
 
 from .test_web_support import add_session, days_ago
 
@@ -86,7 +86,7 @@ def test_pdf_numbers_use_the_page_number_format(app: Flask):
     "-0.00", never "+-0.00"."""
     from flask_babel import force_locale
 
-    from smarttouch.platform.i18n import dec
+    from smarttouch.platform.i18n.language import dec
     from smarttouch.platform.reports.pdf import _num
 
     with app.test_request_context():

@@ -11,9 +11,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-from smarttouch.platform.blobstore import get_blobstore
-from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import ExerciseSession, SessionMetrics
+from smarttouch.platform.storage.blobstore import get_blobstore
+from smarttouch.platform.storage.db import get_engine
 
 from .test_web_support import add_session, add_simulated_session, days_ago
 

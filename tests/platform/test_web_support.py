@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from sqlmodel import Session
 
-from smarttouch.platform.blobstore import get_blobstore
-from smarttouch.platform.db import get_engine
 from smarttouch.platform.models import Assignment, ExerciseSession, Patient, SessionMetrics, SessionStatus
+from smarttouch.platform.storage.blobstore import get_blobstore
+from smarttouch.platform.storage.db import get_engine
 
 
 def add_session(
@@ -79,7 +79,7 @@ def add_simulated_session(
 ) -> int:
     """A session uploaded through the hub's ingest path with a simulated recording."""
     from smarttouch.platform.models import Device
-    from smarttouch.platform.services.ingest import SessionUpload, ingest_session
+    from smarttouch.platform.services.clinic.ingest import SessionUpload, ingest_session
     from smarttouch.sensors.recording_io import recording_to_bytes
     from smarttouch.sensors.simulator import simulate
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 from flask import Response, render_template, request, stream_with_context
 
 from ..auth.access import role_required, signed_in_user
-from ..db import get_session
-from ..i18n import hub_tz
+from ..i18n.language import hub_tz
 from ..models import Role, utcnow
-from ..services import audit, audit_search
+from ..services import audit
+from ..services.accounts import audit_search
 from ..services.errors import Invalid
+from ..storage.db import get_session
 from . import bp
 
 

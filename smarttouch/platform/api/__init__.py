@@ -8,7 +8,7 @@ every ``/api/v1`` operation, this blueprint's and the challenge API's (:mod:`.do
 
 from flask import Blueprint
 
-from ..extensions import csrf
+from ..core.extensions import csrf
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)

@@ -13,10 +13,10 @@ from typing import Any, TypeVar
 from flask import current_app, g, jsonify, request
 from pydantic import BaseModel
 
-from ..db import get_session
 from ..models import Device, Patient
-from ..services.devices import device_for_token
+from ..services.clinic.devices import device_for_token
 from ..services.errors import ServiceError
+from ..storage.db import get_session
 
 F = TypeVar("F", bound=Callable[..., Any])
 

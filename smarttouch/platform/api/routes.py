@@ -11,12 +11,13 @@ from pydantic import BaseModel, ValidationError
 from sqlmodel import select
 from werkzeug.exceptions import UnsupportedMediaType
 
-from .. import blobstore
-from ..db import get_session
-from ..i18n import local_today
+from ..i18n.language import local_today
 from ..models import ExerciseSession, Patient, SessionMetrics, utcnow
-from ..services import devices, ingest, plan_today, progress, throttle
+from ..services.accounts import throttle
+from ..services.clinic import devices, ingest, plan_today, progress
 from ..services.errors import Invalid, NotFound, ServiceError, describe_validation_error
+from ..storage import blobstore
+from ..storage.db import get_session
 from . import bp
 from .auth import (
     Unauthorized,

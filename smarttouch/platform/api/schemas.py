@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..services.ingest import GameEventIn, SessionUpload
+from ..services.clinic.ingest import GameEventIn, SessionUpload
 
 __all__ = [
     "ActivityOut",

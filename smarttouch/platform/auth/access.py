@@ -12,9 +12,9 @@ from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ..db import get_session
-from ..extensions import login_manager
+from ..core.extensions import login_manager
 from ..models import Role, User
+from ..storage.db import get_session
 
 F = TypeVar("F", bound=Callable[..., Any])
 PUBLIC_ENDPOINTS = {"static"}

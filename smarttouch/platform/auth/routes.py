@@ -6,9 +6,9 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from ..db import get_session
 from ..models import utcnow
-from ..services import throttle, users
+from ..services.accounts import throttle, users
+from ..storage.db import get_session
 from . import bp
 from .access import public, safe_next, signed_in_user
 from .forms import LoginForm, LogoutForm

@@ -8,7 +8,7 @@ document, ``/api/v1/openapi.json`` (see ``api.document``).
 
 from flask import Blueprint
 
-from ..extensions import csrf
+from ..core.extensions import csrf
 
 bp = Blueprint("challenge_api", __name__)
 csrf.exempt(bp)

@@ -19,12 +19,13 @@ from ..api.auth import (
 )
 from ..api.document import API_DOCUMENT, DEVELOPER_TOKEN, DEVICE_TOKEN
 from ..api.openapi import MAX_DB_ID, ApiRegistry, RawContent
-from ..blobstore import BlobNotFound, get_blobstore
-from ..db import get_session
-from ..jobstore import get_queue
+from ..jobs.evaluations import get_queue
 from ..models import Activity, Assignment, Role, User, utcnow
-from ..services import api_tokens, leaderboards, submissions
+from ..services.accounts import api_tokens
+from ..services.challenges import leaderboards, submissions
 from ..services.errors import Forbidden, Invalid, NotFound
+from ..storage.blobstore import BlobNotFound, get_blobstore
+from ..storage.db import get_session
 from . import bp
 from .schemas import LeaderboardOut, SubmissionOut
 

@@ -11,13 +11,14 @@ from flask_babel import ngettext
 from sqlmodel import col, select
 
 from ..auth.access import role_required, signed_in_user
-from ..blobstore import get_blobstore
-from ..db import get_session
 from ..fhir.codes import DEFAULT_BASE
-from ..i18n import hub_tz, local_today
+from ..i18n.language import hub_tz, local_today
 from ..models import Patient, Role
-from ..services import data_rights, donation, erasure, patients
+from ..services.clinic import patients
 from ..services.errors import Conflict, Invalid
+from ..services.rights import data_rights, donation, erasure
+from ..storage.blobstore import get_blobstore
+from ..storage.db import get_session
 from . import bp
 from .forms import ArchiveForm, ConsentForm, DonateForm, EraseForm, WithdrawConsentForm
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from flask import render_template
 
 from ..auth.access import role_required
-from ..db import get_session
 from ..models import Role, utcnow
-from ..services import challenges
-from ..services.leaderboards import get_published_challenge
+from ..services.challenges import listing
+from ..services.challenges.leaderboards import get_published_challenge
+from ..storage.db import get_session
 from . import bp
 from .safe_markdown import render as render_markdown
 
@@ -17,7 +17,7 @@ READERS = (Role.developer, Role.therapist, Role.admin)
 
 
 def render_challenge_list():
-    open_challenges = challenges.list_open_challenges(get_session(), now=utcnow())
+    open_challenges = listing.list_open_challenges(get_session(), now=utcnow())
     return render_template("developer/list.html", challenges=open_challenges)
 
 

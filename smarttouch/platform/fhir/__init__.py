@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from ..extensions import csrf
+from ..core.extensions import csrf
 
 bp = Blueprint("fhir", __name__)
 csrf.exempt(bp)

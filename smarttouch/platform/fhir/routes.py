@@ -10,12 +10,13 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from ..auth.access import signed_in_user
-from ..blobstore import get_blobstore
-from ..db import get_session
-from ..i18n import hub_tz, local_today
+from ..i18n.language import hub_tz, local_today
 from ..models import utcnow
-from ..services import fhir_export, patients
+from ..services.clinic import patients
 from ..services.errors import Invalid, ServiceError
+from ..services.rights import fhir_export
+from ..storage.blobstore import get_blobstore
+from ..storage.db import get_session
 from . import bp
 from .codes import DEFAULT_BASE
 

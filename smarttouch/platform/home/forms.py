@@ -7,8 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, SubmitField
 from wtforms.validators import DataRequired
 
-from ..formutil import choices
-from ..i18n import LANGUAGES
+from ..i18n.language import LANGUAGES
+from ..web.formutil import choices
 
 
 class LanguageForm(FlaskForm):

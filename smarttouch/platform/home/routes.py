@@ -7,15 +7,15 @@ from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import text
 
-from .. import charts
 from ..auth.access import public, safe_next, signed_in_user
-from ..db import get_session
 from ..developer.routes import render_challenge_list
-from ..i18n import LANGUAGES
+from ..i18n.language import LANGUAGES
 from ..models import Role
 from ..patients.routes import render_caseload
 from ..portal.routes import render_portal
-from ..services import users
+from ..services.accounts import users
+from ..storage.db import get_session
+from ..web import charts
 from . import bp
 from .forms import LanguageForm
 

@@ -8,7 +8,7 @@ from alembic import context
 from sqlmodel.sql.sqltypes import AutoString
 
 from smarttouch.platform import models
-from smarttouch.platform.db import make_engine
+from smarttouch.platform.storage.db import make_engine
 
 config = context.config
 target_metadata = models.metadata

@@ -8,8 +8,8 @@ from datetime import date
 from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 
+from ..i18n.vocab import label
 from ..models import Alert
-from ..vocab import label
 from .labels import ALERT_KINDS, METRICS, UNITS
 
 

@@ -9,7 +9,7 @@ from babel import dates as babel_dates
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 
-from ..services.dashboard import DayCell
+from ..services.clinic.dashboard import DayCell
 
 
 @dataclass(frozen=True)

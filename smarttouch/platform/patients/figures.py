@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
-from .. import charts
-from ..charts import Chart
-from ..services.dashboard import SessionPoint
+from ..services.clinic.dashboard import SessionPoint
+from ..web import charts
+from ..web.charts import Chart
 
 
 def _x(points: list[SessionPoint], tz: ZoneInfo) -> list[str]:

@@ -17,8 +17,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..formutil import choices
-from ..vocab import CONDITIONS, MOVEMENTS, SIDES
+from ..i18n.vocab import CONDITIONS, MOVEMENTS, SIDES
+from ..web.formutil import choices
 
 
 class PatientForm(FlaskForm):

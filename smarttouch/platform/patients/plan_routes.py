@@ -7,13 +7,13 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..auth.access import role_required, signed_in_user
-from ..db import get_session
-from ..formutil import choices
+from ..i18n.vocab import activity_title
 from ..models import Activity, AssignmentUpdate, Role
-from ..services import catalogue, patients, plans
+from ..services.clinic import catalogue, patients, plans
+from ..services.clinic.plans import validate_assignment
 from ..services.errors import Invalid
-from ..services.plans import validate_assignment
-from ..vocab import activity_title
+from ..storage.db import get_session
+from ..web.formutil import choices
 from . import bp
 from .forms import AssignmentForm, EditAssignmentForm, EndAssignmentForm
 

@@ -11,13 +11,13 @@ from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 
 from ..auth.access import role_required, signed_in_user
-from ..db import get_session
-from ..i18n import hub_tz, local_today
+from ..i18n.language import hub_tz, local_today
+from ..i18n.vocab import CONDITIONS, SIDES
 from ..models import Role
-from ..services import alerts, caseload, dashboard, patients, plans
+from ..services.clinic import alerts, caseload, dashboard, patients, plans
+from ..services.clinic.patients import validate_patient
 from ..services.errors import Conflict, Invalid
-from ..services.patients import validate_patient
-from ..vocab import CONDITIONS, SIDES
+from ..storage.db import get_session
 from . import bp, figures
 from .forms import AcknowledgeAlertForm, EndAssignmentForm, PatientForm
 from .labels import ALERT_KINDS, METRICS, UNITS

@@ -7,9 +7,9 @@ from datetime import date
 from babel.dates import get_day_names
 from flask_babel import format_date, format_decimal, get_locale
 
-from ..charts import to_json
-from ..i18n import dec
-from ..vocab import ACTIVITIES, MOVEMENTS, label
+from ..i18n.language import dec
+from ..i18n.vocab import ACTIVITIES, MOVEMENTS, label
+from ..web.charts import to_json
 from . import bp
 from .alert_text import alert_title, describe_alert
 from .calendar import calendar_view

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from ..services.dashboard import PatientOverview
+from ..services.clinic.dashboard import PatientOverview
 
 
 @dataclass(frozen=True)

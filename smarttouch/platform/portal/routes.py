@@ -7,11 +7,11 @@ from datetime import timedelta
 from flask import render_template
 
 from ..auth.access import role_required, signed_in_user
-from ..db import get_session
-from ..i18n import hub_tz, local_today
+from ..i18n.language import hub_tz, local_today
 from ..models import Role
 from ..patients import figures
-from ..services import dashboard, patients
+from ..services.clinic import dashboard, patients
+from ..storage.db import get_session
 from . import bp
 from .badges import badges_for
 from .words import progress_sentences

@@ -11,7 +11,7 @@ from datetime import timedelta
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from ..services.dashboard import PatientOverview
+from ..services.clinic.dashboard import PatientOverview
 
 
 def progress_sentences(ov: PatientOverview) -> list[str]:

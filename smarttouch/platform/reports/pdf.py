@@ -19,11 +19,11 @@ from flask_babel import format_date, format_datetime, ngettext
 from flask_babel import gettext as _
 from fpdf import FPDF
 
-from ..i18n import dec
+from ..i18n.language import dec
+from ..i18n.vocab import CONDITIONS, MOVEMENTS, activity_title, label
 from ..patients.alert_text import alert_title, describe_alert
 from ..patients.labels import METRICS, QUIT_REASONS, UNITS
-from ..services.reports import PeriodReport
-from ..vocab import CONDITIONS, MOVEMENTS, activity_title, label
+from ..services.clinic.reports import PeriodReport
 
 FONT_DIR = os.path.join(matplotlib.get_data_path(), "fonts", "ttf")
 BLUE, GREY = "#0a4d8c", "#5b6670"

@@ -9,11 +9,12 @@ from flask import Response, render_template, request
 from flask_login import current_user
 
 from ..auth.access import role_required, signed_in_user
-from ..db import get_session
-from ..i18n import hub_tz, local_today
+from ..i18n.language import hub_tz, local_today
 from ..models import Role, utcnow
-from ..services import audit, patients, reports
+from ..services import audit
+from ..services.clinic import patients, reports
 from ..services.errors import Invalid
+from ..storage.db import get_session
 from . import bp
 from .forms import ReportForm
 from .pdf import render_pdf

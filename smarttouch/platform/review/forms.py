@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from ..formutil import choices
+from ..web.formutil import choices
 
 DECISIONS = {
     "approved": _l("Approve: it may reach patients"),

@@ -7,13 +7,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..auth.access import reviewer_required, signed_in_user
-from ..blobstore import get_blobstore
-from ..db import get_session
-from ..formutil import choices
+from ..i18n.vocab import MOVEMENTS
 from ..models import utcnow
-from ..services import review
+from ..services.challenges import review
 from ..services.errors import Invalid
-from ..vocab import MOVEMENTS
+from ..storage.blobstore import get_blobstore
+from ..storage.db import get_session
+from ..web.formutil import choices
 from . import bp
 from .forms import AnalyzerChoiceForm, DecisionForm
 

@@ -6,12 +6,13 @@ from flask import render_template
 from sqlmodel import select
 
 from ..auth.access import role_required, signed_in_user
-from ..blobstore import get_blobstore
-from ..db import get_session
 from ..models import Activity, Assignment, Device, ExerciseSession, Role, SessionMetrics
 from ..patients.labels import quality_problems
-from ..services import patients, review
+from ..services.challenges import review
+from ..services.clinic import patients
 from ..services.errors import NotFound
+from ..storage.blobstore import get_blobstore
+from ..storage.db import get_session
 from . import bp
 from .trace import load_trace, trace_chart
 

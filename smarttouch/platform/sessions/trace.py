@@ -19,9 +19,9 @@ from smarttouch.scoring import analyze
 from smarttouch.sensors.recording_io import RecordingError, recording_from_bytes
 from smarttouch.sensors.types import Recording
 
-from .. import charts
-from ..blobstore import BlobNotFound, BlobStore
-from ..charts import Chart
+from ..storage.blobstore import BlobNotFound, BlobStore
+from ..web import charts
+from ..web.charts import Chart
 
 MAX_POINTS = 2500
 

@@ -10,13 +10,14 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 
 from ..auth.access import role_required, signed_in_user
-from ..blobstore import BlobNotFound, get_blobstore
-from ..db import get_session
-from ..jobstore import get_queue
+from ..jobs.evaluations import get_queue
 from ..models import Role, utcnow
-from ..services import api_tokens, challenge_import, leaderboards, submissions
+from ..services.accounts import api_tokens
+from ..services.challenges import importer, leaderboards, submissions
+from ..services.challenges.submissions import CapReached
 from ..services.errors import Conflict, Forbidden, Invalid
-from ..services.submissions import CapReached
+from ..storage.blobstore import BlobNotFound, get_blobstore
+from ..storage.db import get_session
 from . import bp
 from .forms import RevokeForm, SubmitForm, TokenForm
 
@@ -123,9 +124,7 @@ def leaderboard(slug: str):
 @role_required(Role.developer, Role.therapist, Role.admin)
 def starter_kit(slug: str):
     challenge = leaderboards.get_published_challenge(get_session(), slug=slug)
-    path = challenge_import.starter_kit(
-        challenge, blobs=get_blobstore(), instance_path=current_app.instance_path
-    )
+    path = importer.starter_kit(challenge, blobs=get_blobstore(), instance_path=current_app.instance_path)
     return send_file(
         path,
         mimetype="application/zip",

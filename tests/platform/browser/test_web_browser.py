@@ -12,10 +12,10 @@ import pytest
 from flask import Flask
 from sqlmodel import Session, select
 
-from smarttouch.platform.db import get_engine
-from smarttouch.platform.i18n import local_today
+from smarttouch.platform.i18n.language import local_today
 from smarttouch.platform.models import Alert, Assignment, Patient
-from smarttouch.platform.services.demo import seed_demo
+from smarttouch.platform.services.demo.seed import seed_demo
+from smarttouch.platform.storage.db import get_engine
 from tests.platform.browser_support import browser, login, screenshot  # noqa: F401
 
 pytestmark = pytest.mark.browser

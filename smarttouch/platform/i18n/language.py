@@ -1,0 +1,66 @@
+"""Language choice for the hub (Italian and English).
+
+Order: the logged-in user's saved preference, then the choice made with the language
+switcher in this browser session, then the browser's Accept-Language, then
+``SMARTTOUCH_DEFAULT_LOCALE``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, request, session
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, to_user_timezone
+from flask_login import current_user
+
+from ..core.extensions import babel
+from ..models import utcnow
+from .catalogues import ensure_compiled
+
+LANGUAGES: dict[str, str] = {"en": "English", "it": "Italiano"}
+
+
+def select_locale() -> str:
+    user = current_user
+    if getattr(user, "is_authenticated", False) and getattr(user, "locale", None) in LANGUAGES:
+        return user.locale
+    chosen = session.get("locale")
+    if chosen in LANGUAGES:
+        return chosen
+    best = request.accept_languages.best_match(list(LANGUAGES))
+    return best or current_app.config["DEFAULT_LOCALE"]
+
+
+def init_app(app: Flask) -> None:
+    directory = ensure_compiled(Path(app.instance_path) / "translations")
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(directory)
+    babel.init_app(app, locale_selector=select_locale)
+
+    @app.context_processor
+    def _i18n_globals() -> dict[str, object]:
+        return {"LANGUAGES": LANGUAGES, "current_locale": str(get_locale() or "en")}
+
+    app.jinja_env.filters["datetime"] = lambda v, fmt="medium": format_datetime(v, fmt) if v else "—"
+    app.jinja_env.filters["date"] = lambda v, fmt="medium": format_date(v, fmt) if v else "—"
+
+
+def local_today() -> date:
+    """Today's date in the hub's time zone (``SMARTTOUCH_TIMEZONE``)."""
+    return to_user_timezone(utcnow()).date()
+
+
+def dec(value: float | None, digits: int = 2, signed: bool = False) -> str:
+    """A number in the page's language (decimal comma in Italian); "—" for None."""
+    if value is None:
+        return "—"
+    pattern = ("+" if signed else "") + "#,##0" + ("." + "0" * digits if digits else "")
+    if signed:
+        pattern += ";-" + pattern[1:]
+    return format_decimal(value, format=pattern)
+
+
+def hub_tz() -> ZoneInfo:
+    """The hub's time zone (``SMARTTOUCH_TIMEZONE``), for grouping sessions by local day."""
+    return ZoneInfo(current_app.config["TIMEZONE"])

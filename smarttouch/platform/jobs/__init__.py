@@ -1,0 +1,1 @@
+"""Background jobs of the hub: evaluations of submissions and analyzer runs over sessions."""

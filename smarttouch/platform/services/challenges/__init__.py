@@ -1,0 +1,2 @@
+"""The challenge hub: importing bundles, submissions and their caps, leaderboards, therapists'
+reviews and what an approval publishes."""

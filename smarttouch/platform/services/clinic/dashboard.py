@@ -1,0 +1,197 @@
+"""What the therapist's dashboards show: the patient list and one patient's progress.
+
+The numbers come from :mod:`smarttouch.scoring.progress` (trends with confidence intervals,
+weekly adherence, streaks, MCID flags, alerts) over the patient's sessions; this module only
+selects the sessions, groups them by the hub's local day and shapes the result for pages.
+
+Units as in :class:`~smarttouch.platform.models.SessionMetrics` (degrees, deg/s, seconds).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from smarttouch.scoring import progress as scoring
+
+from ...models import Activity, Assignment, Patient
+from . import alerts as alert_service
+from . import progress
+from .patients import all_assignments
+
+PERIODS: dict[str, int | None] = {"4w": 28, "12w": 84, "26w": 182, "52w": 364, "all": None}
+DEFAULT_PERIOD = "12w"
+
+
+@dataclass(frozen=True)
+class SessionPoint:
+    """One stored session as the dashboards use it: the row (via :mod:`.progress`) and its
+    trend metrics (empty until scored)."""
+
+    entry: progress.SessionEntry
+    metrics: dict[str, float] = field(default_factory=dict)
+
+    id = property(lambda self: self.entry.session.id)
+    started_at = property(lambda self: self.entry.session.started_at)
+    day = property(lambda self: self.entry.day)  # in the hub's time zone
+    status = property(lambda self: self.entry.session.status)
+    quit_reason = property(lambda self: self.entry.session.quit_reason)
+    game_score = property(lambda self: self.entry.session.game_score)
+    activity_id = property(lambda self: self.entry.session.activity_id)
+    assignment_id = property(lambda self: self.entry.session.assignment_id)
+
+    @property
+    def duration_s(self) -> float | None:
+        return self.entry.metrics.duration_s if self.entry.metrics is not None else None
+
+    @property
+    def tremor_power_ratio(self) -> float | None:
+        return self.entry.metrics.tremor_power_ratio if self.entry.metrics is not None else None
+
+    def record(self) -> scoring.SessionRecord:
+        return scoring.SessionRecord(self.day, dict(self.metrics), self.quit_reason)
+
+
+def load_points(
+    session: Session, *, patient_id: int, tz: ZoneInfo, since: date | None = None
+) -> list[SessionPoint]:
+    """The patient's sessions oldest first (from local day ``since`` when given)."""
+    entries = progress.patient_sessions(session, patient_id=patient_id, tz=tz)
+    return [
+        SessionPoint(e, progress.record_metrics(e.metrics))
+        for e in entries
+        if since is None or e.day >= since
+    ]
+
+
+def facts(points: list[SessionPoint]) -> list[alert_service.SessionFact]:
+    """The sessions as alert facts (id + scoring record), oldest first."""
+    return progress.session_facts([p.entry for p in points])
+
+
+def period_start(period: str, today: date, first_day: date | None) -> date:
+    """First day of ``period`` (a key of :data:`PERIODS`) ending ``today``."""
+    days = PERIODS.get(period, PERIODS[DEFAULT_PERIOD])
+    if days is None:
+        return min(first_day or today, today)
+    return today - timedelta(days=days - 1)
+
+
+def weekly_prescription(assignments: list[Assignment], monday: date) -> int:
+    """Sessions per week prescribed in the week starting ``monday``: the sum over the
+    exercises whose period overlaps it (an ended exercise counts until it was ended)."""
+    sunday = monday + timedelta(days=6)
+    total = 0
+    for a in assignments:
+        end = a.end_date
+        if not a.active:
+            ended = a.updated_at.date()
+            end = ended if end is None else min(end, ended)
+        if a.start_date <= sunday and (end is None or end >= monday):
+            total += a.sessions_per_week
+    return total
+
+
+@dataclass(frozen=True)
+class DayCell:
+    day: date
+    sessions: int
+    pain: bool
+    planned: bool
+    in_period: bool
+
+
+@dataclass
+class PatientOverview:
+    """Everything the patient page shows about progress over one period."""
+
+    period: str
+    start: date
+    today: date
+    points: list[SessionPoint]  # in the period, oldest first
+    all_points: list[SessionPoint]
+    report: dict[str, Any]
+    weeks: list[dict[str, Any]]  # week_start, done, prescribed
+    calendar: list[list[DayCell]]  # weeks (Monday first) x 7 days
+    streak_days: int
+    longest_streak_days: int
+    assignments: list[tuple[Assignment, Activity]]
+    main_movement: str | None
+    target_rom_deg: float | None
+
+
+def _calendar(
+    points: list[SessionPoint], assignments: list[Assignment], start: date, today: date
+) -> list[list[DayCell]]:
+    counts: dict[date, int] = {}
+    pain: set[date] = set()
+    for p in points:
+        counts[p.day] = counts.get(p.day, 0) + 1
+        if p.quit_reason in scoring.PAIN_REASONS:
+            pain.add(p.day)
+    monday = start - timedelta(days=start.weekday())
+    weeks = []
+    while monday <= today:
+        planned = weekly_prescription(assignments, monday) > 0
+        weeks.append(
+            [
+                DayCell(d, counts.get(d, 0), d in pain, planned, start <= d <= today)
+                for d in (monday + timedelta(days=i) for i in range(7))
+            ]
+        )
+        monday += timedelta(days=7)
+    return weeks
+
+
+def patient_overview(
+    session: Session,
+    *,
+    patient: Patient,
+    today: date,
+    tz: ZoneInfo,
+    period: str = DEFAULT_PERIOD,
+    sync_alerts: bool = True,
+) -> PatientOverview:
+    """Progress of ``patient`` over ``period``; brings the patient's alerts up to date."""
+    period = period if period in PERIODS else DEFAULT_PERIOD
+    plan = all_assignments(session, patient=patient)
+    assignments = [a for a, _ in plan]
+    all_points = load_points(session, patient_id=patient.id, tz=tz)
+    current = [a for a in assignments if a.is_current(today)]
+    if sync_alerts:
+        alert_service.sync_patient_alerts(
+            session, patient=patient, facts=facts(all_points), today=today, has_plan=bool(current)
+        )
+    start = period_start(period, today, all_points[0].day if all_points else None)
+    points = [p for p in all_points if start <= p.day <= today]
+    per_week = sum(a.sessions_per_week for a in current)
+    report = scoring.progress_report([p.record() for p in points], per_week, today, start=start)
+    weeks = [
+        {
+            "week_start": w.week_start,
+            "done": w.done,
+            "prescribed": weekly_prescription(assignments, w.week_start),
+        }
+        for w in scoring.adherence([p.record() for p in points], 0, start, today)
+    ]
+    current_streak, longest = scoring.streak([p.record() for p in all_points], today)
+    main = current[0] if current else (assignments[0] if assignments else None)
+    return PatientOverview(
+        period=period,
+        start=start,
+        today=today,
+        points=points,
+        all_points=all_points,
+        report=report,
+        weeks=weeks,
+        calendar=_calendar(points, assignments, start, today),
+        streak_days=current_streak,
+        longest_streak_days=longest,
+        assignments=plan,
+        main_movement=main.movement if main else None,
+        target_rom_deg=main.target_rom_deg if main else None,
+    )

@@ -1,0 +1,407 @@
+"""Ingest of a session uploaded by a patient's client.
+
+The hub trusts nothing the client computed: it parses and validates the raw recording,
+recomputes the metrics with :func:`smarttouch.scoring.analyze` (the client's numbers are
+kept only for comparison), stores the recording in the content-addressed blob store and the
+session, its metrics and an audit line in ONE transaction, then raises the alerts the session
+causes (:mod:`.alerts`).
+
+Idempotent by the client's session UUID (unique column): a retry, even a concurrent one,
+returns the session already stored and never creates a second one. Anything invalid raises
+:class:`~.errors.Invalid` (or :class:`~.errors.Conflict`) before anything is written.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+import zipfile
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any, Literal
+from uuid import UUID
+
+import numpy as np
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from smarttouch.scoring import MOVEMENT_MODELS, Calibration, analyze
+from smarttouch.sensors.recording_io import RecordingError, recording_from_bytes
+from smarttouch.sensors.types import Recording
+
+from ...models import (
+    Activity,
+    Assignment,
+    Device,
+    ExerciseSession,
+    Patient,
+    SessionMetrics,
+    SessionStatus,
+    utcnow,
+)
+from ...storage.blobstore import BlobStore
+from .. import audit
+from ..errors import Conflict, Invalid
+from .patients import current_plan
+from .progress import metrics_row, patient_sessions, session_facts
+
+log = logging.getLogger(__name__)
+
+QUIT_REASONS = ("completed", "pain", "fatigue", "other", "time_limit", "disconnected", "closed")
+MIN_SAMPLE_RATE_HZ = 10.0
+MAX_SAMPLE_RATE_HZ = 1000.0
+RATE_TOLERANCE = 0.2  # the time axis may differ from the declared rate by 20 % (BLE jitter)
+MAX_DURATION_S = 2 * 3600.0
+MAX_SAMPLES = 1_000_000
+MAX_UNCOMPRESSED_BYTES = 160 * 1024 * 1024  # 1e6 samples x 16 float64 columns + headers
+MAX_EVENTS = 50_000
+MAX_JSON_DEPTH = 20
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+# ------------------------------------------------------------------ the upload's metadata
+def check_json(value: Any, where: str, depth: int = 0) -> None:
+    """Reject what a database JSON/text column cannot hold: NaN/infinity, NUL characters,
+    absurd nesting. Raises ValueError naming the path."""
+    if depth > MAX_JSON_DEPTH:
+        raise ValueError(f"{where}: nested deeper than {MAX_JSON_DEPTH} levels")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{where}: {value} is not a finite number")
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError(f"{where}: text contains a NUL character")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            check_json(key, f"{where}.{key}", depth + 1)
+            check_json(item, f"{where}.{key}", depth + 1)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            check_json(item, f"{where}[{i}]", depth + 1)
+
+
+class GameEventIn(BaseModel):
+    """One game or framework event: time on the recording's clock (s), kind, data."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
+
+    t: float = Field(ge=-1e6, le=1e7, description="seconds on the recording's clock")
+    kind: str = Field(min_length=1, max_length=32)
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class SessionUpload(BaseModel):
+    """The metadata part of ``POST /api/v1/sessions`` (the recording travels beside it)."""
+
+    model_config = ConfigDict(allow_inf_nan=False, extra="ignore")
+
+    session_id: UUID = Field(description="client-generated UUID; retries reuse it")
+    assignment_id: int = Field(
+        ge=1, le=2_147_483_647, description="the assignment of today's plan that was played"
+    )
+    game: str = Field(min_length=1, max_length=64, description="activity key, e.g. balloons")
+    movement: str = Field(min_length=1, max_length=48, description="e.g. shoulder_flexion")
+    started_at: AwareDatetime
+    ended_at: AwareDatetime | None = None
+    duration_s: float = Field(default=0.0, ge=0, le=86_400, description="session length, s")
+    quit_reason: Literal["completed", "pain", "fatigue", "other", "time_limit", "disconnected", "closed"] = (
+        "completed"
+    )
+    quit_note: str = Field(default="", max_length=500)
+    calibration: dict[str, Any] = Field(
+        default_factory=dict, description="neutral pose and comfortable max (deg)"
+    )
+    events: list[GameEventIn] = Field(default_factory=list, max_length=MAX_EVENTS)
+    reps: int = Field(default=0, ge=0, le=100_000, description="reps the game counted")
+    sets_completed: int = Field(default=0, ge=0, le=1000)
+    score: int = Field(default=0, ge=0, le=1_000_000_000, description="game points")
+    success_rate: float | None = Field(default=None, ge=0, le=1)
+    client_metrics: dict[str, Any] = Field(
+        default_factory=dict, description="the client's own numbers (kept for comparison only)"
+    )
+    targets: dict[str, Any] = Field(default_factory=dict, description="the targets played")
+    sample_rate_hz: float | None = Field(
+        default=None, gt=0, le=10_000, description="declared rate of the recording, Hz"
+    )
+    lang: str = Field(default="en", max_length=8)
+    client: str = Field(default="", max_length=64, description="client name and version")
+
+    @field_validator("game", "movement", "quit_note", "lang", "client")
+    @classmethod
+    def _no_nul(cls, v: str) -> str:
+        if "\x00" in v:
+            raise ValueError("text contains a NUL character")
+        return v
+
+    @field_validator("started_at", "ended_at")
+    @classmethod
+    def _plausible_time(cls, v: datetime | None) -> datetime | None:
+        if v is None:
+            return v
+        try:
+            v = v.astimezone(UTC)
+        except (OverflowError, ValueError):
+            raise ValueError("time is out of range") from None
+        if not EARLIEST <= v <= utcnow() + timedelta(days=1):
+            raise ValueError(f"{v.isoformat()} is not a plausible session time")
+        return v
+
+    @model_validator(mode="after")
+    def _coherent(self) -> SessionUpload:
+        if self.ended_at is not None and self.ended_at < self.started_at:
+            raise ValueError("ended_at is before started_at")
+        for name in ("calibration", "client_metrics", "targets"):
+            check_json(getattr(self, name), name)
+        for i, event in enumerate(self.events):
+            check_json(event.kind, f"events[{i}].kind")
+            check_json(event.data, f"events[{i}].data")
+        return self
+
+
+# ------------------------------------------------------------------ the recording
+def parse_recording(data: bytes, *, declared_rate_hz: float | None = None) -> Recording:
+    """Parse and check the uploaded recording bytes (``recording_to_bytes`` format).
+
+    Raises :class:`Invalid` for corrupt or truncated bytes, non-finite values, an implausible
+    or inconsistent sample rate, or a recording too long to analyse.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            declared = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, EOFError, ValueError, OSError) as exc:
+        raise Invalid(f"recording: corrupt or truncated ({exc})") from None
+    if declared > MAX_UNCOMPRESSED_BYTES:
+        raise Invalid(
+            f"recording: {declared / 2**20:.0f} MiB uncompressed is over the "
+            f"{MAX_UNCOMPRESSED_BYTES / 2**20:.0f} MiB limit"
+        )
+    try:
+        rec = recording_from_bytes(data)
+    except RecordingError as exc:
+        raise Invalid(f"recording: {exc}") from None
+    n = len(rec)
+    if n < 2:
+        raise Invalid(f"recording: {n} sample(s); at least 2 are needed")
+    if n > MAX_SAMPLES or rec.duration_s > MAX_DURATION_S:
+        raise Invalid(
+            f"recording: {n} samples over {rec.duration_s:.0f} s is longer than the "
+            f"limit ({MAX_SAMPLES} samples, {MAX_DURATION_S:.0f} s)"
+        )
+    rate = rec.sample_rate_hz
+    if not MIN_SAMPLE_RATE_HZ <= rate <= MAX_SAMPLE_RATE_HZ:
+        raise Invalid(
+            f"recording: sample rate {rate:g} Hz is outside {MIN_SAMPLE_RATE_HZ:g}-{MAX_SAMPLE_RATE_HZ:g} Hz"
+        )
+    if declared_rate_hz is not None and abs(declared_rate_hz - rate) > 0.01 * rate:
+        raise Invalid(
+            f"sample_rate_hz: the metadata says {declared_rate_hz:g} Hz but the recording says {rate:g} Hz"
+        )
+    if n >= 3:
+        step = float(np.median(np.diff(rec.t)))
+        actual = 1.0 / step if step > 0 else float("inf")
+        if abs(actual - rate) > RATE_TOLERANCE * rate:
+            raise Invalid(
+                f"recording: its time axis runs at about {actual:.3g} Hz but its "
+                f"sample_rate_hz is {rate:g} Hz"
+            )
+    return rec
+
+
+def recompute_metrics(rec: Recording, movement: str, calibration: dict[str, Any]) -> dict[str, Any]:
+    """``analyze(...).to_dict()`` with the session's calibration when it is usable.
+
+    Raises :class:`Invalid` when the recording cannot be analysed (e.g. far too short).
+    """
+    cal = None
+    note = "none"
+    if calibration.get("neutral_quat") is not None:
+        try:
+            cal = Calibration.from_dict(calibration)
+            note = "client neutral pose"
+        except (TypeError, ValueError) as exc:
+            note = f"ignored ({exc})"
+    name = movement if movement in MOVEMENT_MODELS else None
+    try:
+        result = analyze(rec, movement=name, calibration=cal).to_dict()
+    except ValueError as exc:
+        raise Invalid(f"recording cannot be analysed: {exc}") from None
+    result["calibration_source"] = note
+    return result
+
+
+# ------------------------------------------------------------------ storing
+@dataclass(frozen=True)
+class IngestResult:
+    session: ExerciseSession
+    metrics: SessionMetrics | None
+    created: bool
+
+
+def _existing(
+    session: Session, meta: SessionUpload, patient: Patient, sha: str | None
+) -> ExerciseSession | None:
+    row = session.exec(
+        select(ExerciseSession).where(ExerciseSession.client_uuid == str(meta.session_id))
+    ).first()
+    if row is None:
+        return None
+    if row.patient_id != patient.id:
+        raise Conflict(f"session id {meta.session_id} is already used; generate a new one")
+    if row.recording_sha256 != sha:
+        raise Conflict(f"session {meta.session_id} was already uploaded with a different recording")
+    return row
+
+
+def _result_for(session: Session, row: ExerciseSession) -> IngestResult:
+    metrics = session.exec(select(SessionMetrics).where(SessionMetrics.session_id == row.id)).first()
+    return IngestResult(row, metrics, created=False)
+
+
+def _check_plan(session: Session, meta: SessionUpload, patient: Patient) -> Assignment:
+    assignment = session.get(Assignment, meta.assignment_id)
+    if assignment is None or assignment.patient_id != patient.id:
+        raise Invalid(f"assignment_id: {meta.assignment_id} is not in your plan")
+    activity = session.get(Activity, assignment.activity_id)
+    if activity is None or activity.key != meta.game:
+        raise Invalid(
+            f"game: assignment {assignment.id} is "
+            f"{activity.key if activity else 'another activity'}, not {meta.game!r}"
+        )
+    if meta.movement != assignment.movement:
+        raise Invalid(
+            f"movement: assignment {assignment.id} trains {assignment.movement}, not {meta.movement!r}"
+        )
+    return assignment
+
+
+def ingest_session(
+    session: Session,
+    *,
+    store: BlobStore,
+    device: Device,
+    patient: Patient,
+    meta: SessionUpload,
+    recording: bytes | None,
+    today: date,
+    tz: tzinfo | str,
+    ip: str | None = None,
+) -> IngestResult:
+    """Validate, score and store one uploaded session (see the module docstring)."""
+    sha = store.key_for(recording) if recording else None
+    found = _existing(session, meta, patient, sha)
+    if found is not None:
+        return _result_for(session, found)
+    assignment = _check_plan(session, meta, patient)
+    analysis: dict[str, Any] | None = None
+    status, error = SessionStatus.received, None
+    if recording:
+        rec = parse_recording(recording, declared_rate_hz=meta.sample_rate_hz)
+        try:
+            analysis = recompute_metrics(rec, meta.movement, meta.calibration)
+            status = SessionStatus.scored
+        except Invalid:
+            raise
+        except Exception as exc:  # our analysis failed on valid data: keep the session
+            log.exception("analysis of session %s failed", meta.session_id)
+            status, error = SessionStatus.failed, f"analysis failed: {type(exc).__name__}: {exc}"
+    elif recording is not None:
+        raise Invalid("recording: empty file")
+
+    blob_written = bool(recording) and not store.exists(sha)  # type: ignore[arg-type]
+    if recording:
+        store.put(recording)
+    row = ExerciseSession(
+        client_uuid=str(meta.session_id),
+        patient_id=patient.id,
+        assignment_id=assignment.id,
+        activity_id=assignment.activity_id,
+        device_id=device.id,
+        recording_sha256=sha,
+        status=status,
+        started_at=meta.started_at,
+        ended_at=meta.ended_at,
+        quit_reason=meta.quit_reason,
+        quit_note=meta.quit_note,
+        game_score=float(meta.score),
+        client_metrics=meta.client_metrics,
+        movement=meta.movement,
+        calibration=meta.calibration,
+        game_events=[e.model_dump() for e in meta.events],
+        game_result={
+            "reps": meta.reps,
+            "sets_completed": meta.sets_completed,
+            "score": meta.score,
+            "success_rate": meta.success_rate,
+            "duration_s": meta.duration_s,
+            "targets": meta.targets,
+            "lang": meta.lang,
+            "client": meta.client,
+        },
+        error=error,
+        received_at=utcnow(),
+    )
+    try:
+        session.add(row)
+        session.flush()
+        metrics = None
+        if analysis is not None:
+            metrics = metrics_row(row.id, analysis)  # type: ignore[arg-type]
+            session.add(metrics)
+        audit.record(
+            session,
+            action="session.uploaded",
+            patient_id=patient.id,
+            target_type="exercise_session",
+            target_id=row.id,
+            details={
+                "client_uuid": row.client_uuid,
+                "device_id": device.id,
+                "assignment_id": assignment.id,
+                "recording_sha256": sha,
+                "status": status,
+            },
+            ip=ip,
+        )
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        try:
+            winner = _existing(session, meta, patient, sha)
+        except Conflict:
+            if blob_written and sha is not None and not _blob_referenced(session, sha):
+                store.delete(sha)
+            raise
+        if winner is None:
+            raise
+        return _result_for(session, winner)
+    session.refresh(row)
+    if metrics is not None:
+        session.refresh(metrics)
+    _update_alerts(session, patient=patient, today=today, tz=tz)
+    return IngestResult(row, metrics, created=True)
+
+
+def _update_alerts(session: Session, *, patient: Patient, today: date, tz: tzinfo | str) -> None:
+    """Raise the alerts the new session causes (pain stop, decline). The session is already
+    committed: a failure here is logged, never turned into a lost upload."""
+    from . import alerts
+
+    try:
+        facts = session_facts(patient_sessions(session, patient_id=patient.id, tz=tz))
+        alerts.sync_patient_alerts(
+            session,
+            patient=patient,
+            facts=facts,
+            today=today,
+            has_plan=bool(current_plan(session, patient=patient, today=today)),
+        )
+    except Exception:
+        session.rollback()
+        log.exception("alerts for patient %s could not be updated", patient.id)
+
+
+def _blob_referenced(session: Session, sha: str) -> bool:
+    return (
+        session.exec(select(ExerciseSession.id).where(ExerciseSession.recording_sha256 == sha)).first()
+        is not None
+    )

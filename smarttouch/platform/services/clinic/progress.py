@@ -1,0 +1,218 @@
+"""A patient's progress, computed in ONE place from the stored sessions.
+
+The scoring room's progress functions (:mod:`smarttouch.scoring.progress`) work on plain
+per-session records; this module turns database rows into those records
+(:func:`session_record`, :func:`session_facts`) and the scoring room's analysis into rows
+(:func:`metrics_row`). The device API's summary screen calls :func:`progress_summary`; the
+alerts themselves are stored by :mod:`.alerts`.
+
+Units as in :class:`~smarttouch.platform.models.SessionMetrics`: degrees, deg/s, seconds;
+SPARC/LDLJ dimensionless. A session's *day* is its start date in the hub's time zone.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import defer
+from sqlmodel import Session, col, select
+
+from smarttouch.scoring import progress as scoring_progress
+from smarttouch.scoring.progress import SessionRecord
+
+from ...models import Activity, ExerciseSession, Patient, SessionMetrics
+from .patients import current_plan
+
+#: SessionMetrics columns that feed trends, MCID flags and decline alerts.
+TREND_METRICS = ("reps", "rom_deg", "rom_deg_mean", "peak_speed_dps", "sparc", "ldlj", "tremor_amplitude_deg")
+#: analysis keys stored in their own SessionMetrics column (the rest go to ``extra``).
+_COLUMN_KEYS = {
+    "reps",
+    "rom_deg",
+    "rom_deg_mean",
+    "peak_speed_dps",
+    "sparc",
+    "ldlj",
+    "tremor_power_ratio",
+    "tremor_freq_hz",
+    "tremor_amplitude_deg",
+    "duration_s",
+    "active_time_s",
+    "quality",
+    "rep_table",
+}
+
+
+def _zone(tz: tzinfo | str) -> tzinfo:
+    return ZoneInfo(tz) if isinstance(tz, str) else tz
+
+
+def local_day(moment: datetime, tz: tzinfo | str) -> date:
+    """The calendar day of ``moment`` (aware) in time zone ``tz``."""
+    return moment.astimezone(_zone(tz)).date()
+
+
+def _finite(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+# ------------------------------------------------------------------ rows <-> records
+def metrics_row(
+    session_id: int, analysis: dict[str, Any], analyzer: str = "smarttouch.scoring"
+) -> SessionMetrics:
+    """A SessionMetrics row from ``smarttouch.scoring.analyze(...).to_dict()``."""
+
+    def num(key: str, default: float | None = 0.0) -> float | None:
+        value = _finite(analysis.get(key))
+        return default if value is None else value
+
+    return SessionMetrics(
+        session_id=session_id,
+        reps=int(analysis.get("reps") or 0),
+        rom_deg=num("rom_deg"),
+        rom_deg_mean=num("rom_deg_mean"),
+        peak_speed_dps=num("peak_speed_dps"),
+        sparc=num("sparc", None),
+        ldlj=num("ldlj", None),
+        tremor_power_ratio=num("tremor_power_ratio", None),
+        tremor_freq_hz=num("tremor_freq_hz", None),
+        tremor_amplitude_deg=num("tremor_amplitude_deg", None),
+        duration_s=num("duration_s"),
+        active_time_s=num("active_time_s"),
+        quality_flags=dict(analysis.get("quality") or {}),
+        per_rep=list(analysis.get("rep_table") or []),
+        extra={k: v for k, v in analysis.items() if k not in _COLUMN_KEYS},
+        analyzer=analyzer,
+    )
+
+
+def record_metrics(metrics: SessionMetrics | None) -> dict[str, float]:
+    """The trend metrics of a row as scoring's record expects them (finite values only)."""
+    if metrics is None:
+        return {}
+    out = {}
+    for key in TREND_METRICS:
+        value = _finite(getattr(metrics, key, None))
+        if value is not None:
+            out[key] = value
+    return out
+
+
+def session_record(row: ExerciseSession, metrics: SessionMetrics | None, tz: tzinfo | str) -> SessionRecord:
+    """Scoring's plain record of one stored session."""
+    return SessionRecord(
+        day=local_day(row.started_at, tz), metrics=record_metrics(metrics), quit_reason=row.quit_reason
+    )
+
+
+# ------------------------------------------------------------------ reading sessions
+@dataclass(frozen=True)
+class SessionEntry:
+    """One stored session with its metrics (None until scored) and activity key."""
+
+    session: ExerciseSession
+    metrics: SessionMetrics | None
+    activity_key: str | None
+    day: date
+
+
+def patient_sessions(
+    session: Session, *, patient_id: int, tz: tzinfo | str, limit: int | None = None
+) -> list[SessionEntry]:
+    """The patient's sessions, oldest first (the newest ``limit`` when given).
+
+    The bulky columns (game events, calibration) are not loaded.
+    """
+    stmt = (
+        select(ExerciseSession, SessionMetrics, Activity.key)
+        .outerjoin(SessionMetrics, col(SessionMetrics.session_id) == ExerciseSession.id)
+        .outerjoin(Activity, col(Activity.id) == ExerciseSession.activity_id)
+        .where(ExerciseSession.patient_id == patient_id)
+        .options(
+            defer(ExerciseSession.game_events),
+            defer(ExerciseSession.calibration),  # type: ignore[arg-type]
+            defer(SessionMetrics.per_rep),
+        )  # type: ignore[arg-type]
+        .order_by(col(ExerciseSession.started_at).desc(), col(ExerciseSession.id).desc())
+    )
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    rows = session.exec(stmt).all()
+    return [SessionEntry(s, m, key, local_day(s.started_at, tz)) for s, m, key in reversed(rows)]
+
+
+# ------------------------------------------------------------------ the summary
+@dataclass(frozen=True)
+class ProgressSummary:
+    """Everything known about a patient's progress on ``today``.
+
+    sessions: every stored session, oldest first. records: the same as scoring records.
+    sessions_per_week: prescribed sessions per week (sum over today's assignments).
+    report: :func:`smarttouch.scoring.progress.progress_report` (trends, adherence per week,
+    streaks, MCID flags, alerts, quit reasons). alerts: the scoring alerts as of ``today``.
+    """
+
+    patient_id: int
+    today: date
+    sessions: list[SessionEntry]
+    records: list[SessionRecord]
+    sessions_per_week: int
+    report: dict[str, Any]
+    alerts: list[scoring_progress.Alert] = field(default_factory=list)
+
+    @property
+    def sessions_today(self) -> int:
+        return sum(1 for e in self.sessions if e.day == self.today)
+
+    @property
+    def this_week(self) -> dict[str, Any]:
+        """This week's adherence: ``{"week_start", "done", "prescribed"}``."""
+        weeks = self.report.get("adherence") or []
+        if weeks:
+            return weeks[-1]
+        return {"week_start": self.today.isoformat(), "done": 0, "prescribed": self.sessions_per_week}
+
+
+def prescribed_per_week(session: Session, *, patient: Patient, today: date) -> int:
+    return sum(a.sessions_per_week for a, _ in current_plan(session, patient=patient, today=today))
+
+
+def progress_summary(session: Session, *, patient: Patient, today: date, tz: tzinfo | str) -> ProgressSummary:
+    """The patient's progress computed from all their stored sessions."""
+    entries = patient_sessions(session, patient_id=patient.id, tz=tz)
+    records = [
+        SessionRecord(day=e.day, metrics=record_metrics(e.metrics), quit_reason=e.session.quit_reason)
+        for e in entries
+    ]
+    per_week = prescribed_per_week(session, patient=patient, today=today)
+    report = scoring_progress.progress_report(records, per_week, today)
+    return ProgressSummary(
+        patient_id=patient.id,
+        today=today,
+        sessions=entries,
+        records=records,
+        sessions_per_week=per_week,
+        report=report,
+        alerts=scoring_progress.alerts(records, today),
+    )
+
+
+def session_facts(entries: list[SessionEntry]) -> list[Any]:
+    """The sessions as :class:`.alerts.SessionFact` (id + scoring record), oldest first."""
+    from .alerts import SessionFact
+
+    return [
+        SessionFact(
+            session_id=e.session.id,  # type: ignore[arg-type]
+            record=SessionRecord(
+                day=e.day, metrics=record_metrics(e.metrics), quit_reason=e.session.quit_reason
+            ),
+        )
+        for e in entries
+    ]

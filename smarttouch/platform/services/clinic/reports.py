@@ -1,0 +1,147 @@
+"""A patient's progress report for a chosen period: the data, and its CSV export.
+
+The numbers are :func:`smarttouch.scoring.progress.progress_report` over the sessions of the
+period (trends per week with 95 % CI, weekly adherence, streaks, MCID flags), plus the plan
+and the alerts raised in the period. The PDF layout lives with the web pages
+(:mod:`smarttouch.platform.reports.pdf`); the CSV has one row per session with stable English
+column names (units in the names) so spreadsheets and scripts can rely on them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from smarttouch.scoring import progress as scoring
+
+from ...models import Activity, Alert, Assignment, Patient
+from ..errors import Invalid
+from .caseload import local_midnight
+from .dashboard import SessionPoint, load_points, weekly_prescription
+from .patients import all_assignments
+
+MAX_DAYS = 3 * 366
+CSV_COLUMNS = (
+    "session_id",
+    "date",
+    "start_time",
+    "activity",
+    "movement",
+    "status",
+    "quit_reason",
+    "reps",
+    "rom_deg",
+    "rom_deg_mean",
+    "peak_speed_dps",
+    "sparc",
+    "ldlj",
+    "tremor_amplitude_deg",
+    "tremor_power_ratio",
+    "duration_s",
+    "game_score",
+)
+
+
+@dataclass
+class PeriodReport:
+    patient: Patient
+    start: date
+    end: date
+    tz: ZoneInfo
+    points: list[SessionPoint]
+    summary: dict[str, Any]  # scoring's progress_report
+    weeks: list[dict[str, Any]]  # week_start, done, prescribed
+    assignments: list[tuple[Assignment, Activity]]
+    alerts: list[Alert]
+
+    @property
+    def done(self) -> int:
+        return sum(w["done"] for w in self.weeks)
+
+    @property
+    def prescribed(self) -> int:
+        return sum(w["prescribed"] for w in self.weeks)
+
+
+def check_period(start: date, end: date) -> None:
+    if end < start:
+        raise Invalid(f"the period ends ({end}) before it starts ({start})")
+    if (end - start).days > MAX_DAYS:
+        raise Invalid(f"the period is longer than {MAX_DAYS} days; choose a shorter one")
+
+
+def period_report(
+    session: Session, *, patient: Patient, start: date, end: date, tz: ZoneInfo
+) -> PeriodReport:
+    """The report of ``patient`` from ``start`` to ``end`` (local days, inclusive)."""
+    check_period(start, end)
+    plan = all_assignments(session, patient=patient)
+    points = [p for p in load_points(session, patient_id=patient.id, tz=tz, since=start) if p.day <= end]
+    current = [a for a, _ in plan if a.is_current(end)]
+    records = [p.record() for p in points]
+    summary = scoring.progress_report(records, sum(a.sessions_per_week for a in current), end, start=start)
+    weeks = [
+        {
+            "week_start": w.week_start,
+            "done": w.done,
+            "prescribed": weekly_prescription([a for a, _ in plan], w.week_start),
+        }
+        for w in scoring.adherence(records, 0, start, end)
+    ]
+    alerts = list(
+        session.exec(
+            select(Alert)
+            .where(
+                Alert.patient_id == patient.id,
+                col(Alert.created_at) >= local_midnight(start, tz),
+                col(Alert.created_at) < local_midnight(end + timedelta(days=1), tz),
+            )
+            .order_by(col(Alert.created_at))
+        )
+    )
+    return PeriodReport(patient, start, end, tz, points, summary, weeks, plan, alerts)
+
+
+def report_csv(report: PeriodReport) -> str:
+    """One row per session of the period (CSV, comma-separated, UTF-8)."""
+    activities = {act.id: act for _, act in report.assignments}
+    movements = {a.id: a.movement for a, _ in report.assignments}
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for p in report.points:
+        local = p.started_at.astimezone(report.tz)
+        act = activities.get(p.activity_id)
+        m = p.metrics
+        writer.writerow(
+            [
+                p.id,
+                p.day.isoformat(),
+                local.strftime("%H:%M"),
+                act.key if act else "",
+                movements.get(p.assignment_id, ""),
+                p.status,
+                p.quit_reason or "",
+                _fmt(m.get("reps"), 0),
+                _fmt(m.get("rom_deg")),
+                _fmt(m.get("rom_deg_mean")),
+                _fmt(m.get("peak_speed_dps")),
+                _fmt(m.get("sparc"), 3),
+                _fmt(m.get("ldlj"), 3),
+                _fmt(m.get("tremor_amplitude_deg"), 3),
+                _fmt(p.tremor_power_ratio, 3),
+                _fmt(p.duration_s),
+                _fmt(p.game_score, 0),
+            ]
+        )
+    return out.getvalue()
+
+
+def _fmt(value: float | None, digits: int = 2) -> str:
+    return "" if value is None else f"{value:.{digits}f}"
