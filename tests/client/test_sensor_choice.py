@@ -7,7 +7,8 @@ import pygame
 import pytest
 
 from smarttouch.client import ClientStore
-from smarttouch.client.hub_play import PlayError, pick_sensor
+from smarttouch.client.errors import PlayError
+from smarttouch.client.sensor_choice import pick_sensor
 
 ROWS = [
     ("AA:BB:CC:DD:EE:01", "Thingy", -50, "thingy52-raw"),

@@ -8,14 +8,13 @@ position 1.0 for the game.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import pygame
 
 from smarttouch.games.sdk import gfx
 from smarttouch.games.sdk.palette import BLUE, BLUISH_GREEN, INK, ORANGE, SKY_BLUE, WHITE, darken, lighten
 from smarttouch.games.sdk.scenery import drifting_clouds, landscape
-from smarttouch.games.session.scenes.base import Scene
+from smarttouch.games.session.scenes.base import Scene, SceneHost
 from smarttouch.scoring.control import ControlState
 
 MIN_ROM_DEG = 15.0
@@ -26,7 +25,7 @@ DONE_HOLD_S = 1.5
 class CalibrationScene(Scene):
     name = "calibration"
 
-    def enter(self, app: Any) -> None:
+    def enter(self, app: SceneHost) -> None:
         super().enter(app)
         self.phase = "neutral"
         self.still_s = 0.0
@@ -34,7 +33,7 @@ class CalibrationScene(Scene):
         self.peak_deg = 0.0
         self.angle_deg = 0.0
 
-    def update(self, app: Any, control: ControlState, dt: float) -> None:
+    def update(self, app: SceneHost, control: ControlState, dt: float) -> None:
         super().update(app, control, dt)
         cfg = app.config
         if not control.connected:
@@ -70,7 +69,7 @@ class CalibrationScene(Scene):
 
             app.goto(InstructionsScene())
 
-    def draw(self, app: Any, surface: pygame.Surface) -> None:
+    def draw(self, app: SceneHost, surface: pygame.Surface) -> None:
         w, h = surface.get_size()
         sts = app.movement == "sit_to_stand"
         surface.blit(landscape((w, h)), (0, 0))
