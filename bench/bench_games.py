@@ -19,13 +19,13 @@ import numpy as np
 import pygame
 
 from bench.common import report
-from smarttouch.games.app import AppConfig, SessionApp
-from smarttouch.games.history import History
-from smarttouch.games.inputs import RecordingInput
-from smarttouch.games.registry import game_keys, get_game
-from smarttouch.games.sensors import simulate_targets
-from smarttouch.games.sound import SoundBank
-from smarttouch.games.targets import PlanTargets
+from smarttouch.games.sdk.registry import game_keys, get_game
+from smarttouch.games.sdk.targets import PlanTargets
+from smarttouch.games.session.app import AppConfig, SessionApp
+from smarttouch.games.session.history import History
+from smarttouch.games.session.inputs import RecordingInput
+from smarttouch.games.session.sensors import simulate_targets
+from smarttouch.games.session.sound import SoundBank
 
 STEP_S = 1.0 / 60.0
 FRAMES = 1200  # 20 s of play per game

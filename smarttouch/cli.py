@@ -19,8 +19,8 @@ COMMANDS: dict[str, str] = {
     "seed": "smarttouch.platform.cli.hub:seed",
     "serve": "smarttouch.platform.cli.hub:serve",
     "demo": "smarttouch.platform.cli.hub:demo",
-    "pair": "smarttouch.platform.client.cli:pair",
-    "outbox": "smarttouch.platform.client.cli:outbox",
+    "pair": "smarttouch.client.cli:pair",
+    "outbox": "smarttouch.client.cli:outbox",
     "export": "smarttouch.platform.cli.hub:export",
     "patient": "smarttouch.platform.cli.hub:patient",
     # sensors
@@ -29,7 +29,7 @@ COMMANDS: dict[str, str] = {
     # scoring
     "analyze": "smarttouch.scoring.cli:analyze",
     # games
-    "play": "smarttouch.games.cli:play",
+    "play": "smarttouch.client.play_cli:play",
     # challenges
     "challenge": "smarttouch.platform.cli.challenge:challenge",
     "worker": "smarttouch.platform.cli.challenge:worker",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from smarttouch.games.registry import game_keys, get_game
+from smarttouch.games.sdk.registry import game_keys, get_game
 from smarttouch.platform.i18n.vocab import ACTIVITIES, MOVEMENTS
 from smarttouch.platform.services.clinic.catalogue import BUILTIN_ACTIVITIES
 from smarttouch.sensors.simulator import MOVEMENTS as SIMULATED_MOVEMENTS

@@ -173,11 +173,11 @@ def run_game(cls: type, config: dict) -> dict:
     import base64
     from pathlib import Path
 
-    from smarttouch.games.app import AppConfig
-    from smarttouch.games.inputs import RecordingInput
-    from smarttouch.games.protocol import check_game_class
-    from smarttouch.games.runner import RunOptions, run_session
-    from smarttouch.games.targets import PlanTargets
+    from smarttouch.games.sdk.protocol import check_game_class
+    from smarttouch.games.sdk.targets import PlanTargets
+    from smarttouch.games.session.app import AppConfig
+    from smarttouch.games.session.inputs import RecordingInput
+    from smarttouch.games.session.runner import RunOptions, run_session
     from smarttouch.sensors.recording_io import load_recording
 
     problems = check_game_class(cls)

@@ -1,10 +1,15 @@
 """Persuasive motion mini-games and the framework that runs them.
 
-Entry points: :func:`smarttouch.games.runner.run_session` (play one session of
-:class:`smarttouch.games.targets.PlanTargets` with an input device and get a
-:class:`smarttouch.games.session.SessionResult`), the registry in
-:mod:`smarttouch.games.registry`, and the ``Game`` protocol in :mod:`smarttouch.games.protocol`
-(see docs/game-protocol.md). pygame is imported only by the modules that draw.
+* :mod:`smarttouch.games.sdk` - what a game imports (protocol, base class, events, registry,
+  drawing helpers); see docs/game-protocol.md.
+* :mod:`smarttouch.games.session` - the framework that runs one session of a game:
+  :func:`smarttouch.games.session.runner.run_session` plays :class:`PlanTargets` with an input
+  device and returns a :class:`smarttouch.games.session.result.SessionResult`.
+* :mod:`smarttouch.games.builtin` - the built-in games (registered on first registry lookup).
+
+The old module paths ``smarttouch.games.{protocol,basegame,events,palette,registry,targets}``
+still import: games published from the starter kit before the SDK had its own folder use them.
+pygame is imported only by the modules that draw.
 """
 
 import os as _os

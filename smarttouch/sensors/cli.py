@@ -11,8 +11,9 @@ from pathlib import Path
 
 import click
 
-from smarttouch.sensors.profiles import PROFILES, DecodeError, get_profile, profile_for_service
+from smarttouch.sensors.profiles import PROFILES, DecodeError, get_profile
 from smarttouch.sensors.recording_io import RecordingError, save_recording
+from smarttouch.sensors.scan import scan_devices
 from smarttouch.sensors.sources import SourceError, open_source
 from smarttouch.sensors.types import ImuBatch, Recording
 
@@ -63,41 +64,6 @@ def profiles() -> None:
     """List the device profiles: key, kind, GATT service UUID and description."""
     for name, cls in PROFILES.items():
         click.echo(f"{name:<20} {cls.kind:<10} {cls.service_uuid}  {cls.title}")
-
-
-async def scan_devices(
-    seconds: float, virtual: str | None, service: str | None = None, name: str | None = None
-) -> list[tuple[str, str, int, str]]:
-    """Scan for ``seconds`` and return (address, name, rssi dBm, profile) of each wearable found;
-    ``virtual`` scans the emulated sensor of that profile instead of the Bluetooth adapter."""
-    from bleak import BleakScanner
-
-    scanner_backend = None
-    sensor = None
-    if virtual:
-        from smarttouch.sensors.virtual import BumbleScannerBackend, VirtualSensor
-
-        scanner_backend = BumbleScannerBackend
-        sensor = await VirtualSensor(virtual).start()
-    try:
-        found = await BleakScanner.discover(
-            timeout=seconds,
-            return_adv=True,
-            backend=scanner_backend,
-            service_uuids=[service] if service else None,
-        )
-    finally:
-        if sensor is not None:
-            await sensor.stop()
-    rows = []
-    for device, adv in found.values():
-        if name is not None and name.lower() not in (adv.local_name or device.name or "").lower():
-            continue
-        prof = profile_for_service(list(adv.service_uuids), kind=None)
-        rows.append(
-            (device.address, adv.local_name or device.name or "", adv.rssi, prof.name if prof else "-")
-        )
-    return sorted(rows, key=lambda r: -r[2])
 
 
 @sensors.command()

@@ -15,8 +15,8 @@ from smarttouch.challenges.templates import ROOT as TEMPLATES
 from tests.challenges.helpers import make_game_bundle, make_solution
 
 GAME_HEAD = """
-from smarttouch.games.basegame import RepGame
-from smarttouch.games.protocol import GameInfo
+from smarttouch.games.sdk.basegame import RepGame
+from smarttouch.games.sdk.protocol import GameInfo
 
 class Solution(RepGame):
     info = GameInfo(key="test-game", title={"en": "Test"}, movements=("shoulder_flexion",))

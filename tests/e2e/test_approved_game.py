@@ -27,7 +27,7 @@ from click.testing import CliRunner
 from sqlmodel import Session, select
 
 from smarttouch.cli import main
-from smarttouch.platform.client import ClientStore, Outbox
+from smarttouch.client import ClientStore, Outbox
 from smarttouch.platform.models import Activity, ExerciseSession, Review, SessionMetricsRecord
 from smarttouch.platform.services.accounts import api_tokens
 from smarttouch.platform.services.challenges import importer
@@ -172,7 +172,7 @@ def _nothing_played(hub_app) -> None:
 
 def test_a_cache_edited_after_verification_is_refused(hub, hub_app, factories, tmp_path):
     key, sha = _approved_game_assigned(hub, hub_app, factories, tmp_path)
-    from smarttouch.platform.client.packages import fetch_package
+    from smarttouch.client.packages import fetch_package
 
     package = fetch_package(
         hub.url, ClientStore().load_link().token, key, sha, cache_root=ClientStore().game_cache_path

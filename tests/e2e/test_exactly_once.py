@@ -16,12 +16,12 @@ from click.testing import CliRunner
 from sqlmodel import Session, select
 
 from smarttouch.cli import main
-from smarttouch.platform.client import ClientStore, HubClient, Outbox, Uploader
-from smarttouch.platform.client.http import dumps_metadata
+from smarttouch.client import ClientStore, HubClient, Outbox, Uploader
+from smarttouch.client.http import dumps_metadata
 from smarttouch.platform.models import Assignment, ExerciseSession
 from smarttouch.platform.storage.db import get_engine
 
-from ..platform.client.apihelp import recording_bytes
+from ..platform.apihelp import recording_bytes
 from .test_patient_loop import assign_and_pair
 
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from sqlmodel import Session, select
 
 from smarttouch.cli import main
-from smarttouch.platform.client import ClientStore, Outbox
+from smarttouch.client import ClientStore, Outbox
 from smarttouch.platform.models import ExerciseSession, SessionMetricsRecord
 from smarttouch.platform.services.clinic import catalogue, devices, plans
 from smarttouch.platform.storage.blobstore import BlobStore

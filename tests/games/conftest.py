@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from smarttouch.games.app import AppConfig
-from smarttouch.games.runner import RunOptions
+from smarttouch.games.session.app import AppConfig
+from smarttouch.games.session.runner import RunOptions
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "games"
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from smarttouch.games.events import GameEvent, rep_event
-from smarttouch.games.messages import CATALOGUE, ENCOURAGE, PRAISE, PraisePicker, tr
-from smarttouch.games.protocol import check_game_class
-from smarttouch.games.registry import GameLoadError, game_keys, get_game, load_entrypoint
-from smarttouch.games.sound import SoundBank, cue_waves
-from smarttouch.games.targets import PlanTargets
+from smarttouch.games.sdk.events import GameEvent, rep_event
+from smarttouch.games.sdk.messages import CATALOGUE, ENCOURAGE, PRAISE, PraisePicker, tr
+from smarttouch.games.sdk.protocol import check_game_class
+from smarttouch.games.sdk.registry import GameLoadError, game_keys, get_game, load_entrypoint
+from smarttouch.games.sdk.targets import PlanTargets
+from smarttouch.games.session.sound import SoundBank, cue_waves
 
 
 def test_targets_validate_and_round_trip() -> None:
@@ -72,4 +72,4 @@ def test_registry_errors_name_the_problem() -> None:
     with pytest.raises(GameLoadError, match="cannot import"):
         load_entrypoint("surely_not_a_module_xyz:Game")
     with pytest.raises(GameLoadError, match="does not follow the Game protocol"):
-        load_entrypoint("smarttouch.games.targets:PlanTargets")
+        load_entrypoint("smarttouch.games.sdk.targets:PlanTargets")

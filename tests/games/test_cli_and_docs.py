@@ -8,13 +8,13 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from smarttouch.cli import main
-from smarttouch.games.app import AppConfig
-from smarttouch.games.inputs import RecordingInput
-from smarttouch.games.registry import load_entrypoint
-from smarttouch.games.runner import run_session
-from smarttouch.games.sensors import simulate_targets
-from smarttouch.games.session import SessionResult
-from smarttouch.games.targets import PlanTargets
+from smarttouch.games.sdk.registry import load_entrypoint
+from smarttouch.games.sdk.targets import PlanTargets
+from smarttouch.games.session.app import AppConfig
+from smarttouch.games.session.inputs import RecordingInput
+from smarttouch.games.session.result import SessionResult
+from smarttouch.games.session.runner import run_session
+from smarttouch.games.session.sensors import simulate_targets
 from tests.games.conftest import fast_options
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "game-protocol.md"

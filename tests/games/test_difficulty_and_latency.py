@@ -5,11 +5,11 @@ from __future__ import annotations
 import math
 import random
 
-from smarttouch.games.app import AppConfig
-from smarttouch.games.inputs import PositionInput, RecordingInput
-from smarttouch.games.runner import run_session
-from smarttouch.games.sensors import simulate_targets
-from smarttouch.games.targets import PlanTargets
+from smarttouch.games.sdk.targets import PlanTargets
+from smarttouch.games.session.app import AppConfig
+from smarttouch.games.session.inputs import PositionInput, RecordingInput
+from smarttouch.games.session.runner import run_session
+from smarttouch.games.session.sensors import simulate_targets
 from tests.games.conftest import fast_options
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pygame
 import pytest
 
-from smarttouch.games.app import AppConfig
-from smarttouch.games.history import History
-from smarttouch.games.inputs import PositionInput
-from smarttouch.games.runner import run_session
-from smarttouch.games.stopmenu import menu_rects, stop_button_rect
-from smarttouch.games.targets import PlanTargets
+from smarttouch.games.sdk.targets import PlanTargets
+from smarttouch.games.session.app import AppConfig
+from smarttouch.games.session.history import History
+from smarttouch.games.session.inputs import PositionInput
+from smarttouch.games.session.runner import run_session
+from smarttouch.games.session.stopmenu import menu_rects, stop_button_rect
 from tests.games.conftest import fast_options, rep_wave
 
 CANVAS = (1280, 720)
@@ -52,9 +52,9 @@ def test_full_session_calibrates_rests_and_completes(tmp_path) -> None:
 
 
 def test_every_rep_gets_sound_and_praise(tmp_path) -> None:
-    from smarttouch.games.app import SessionApp
-    from smarttouch.games.registry import make_game
-    from smarttouch.games.sound import SoundBank
+    from smarttouch.games.sdk.registry import make_game
+    from smarttouch.games.session.app import SessionApp
+    from smarttouch.games.session.sound import SoundBank
 
     pygame.font.init()
     targets = PlanTargets(game="balloons", reps=4, sets=1)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import pytest
 
-from smarttouch.games.app import AppConfig
-from smarttouch.games.inputs import RecordingInput
-from smarttouch.games.registry import get_game
-from smarttouch.games.runner import run_session
-from smarttouch.games.sensors import simulate_targets
-from smarttouch.games.targets import PlanTargets
+from smarttouch.games.sdk.registry import get_game
+from smarttouch.games.sdk.targets import PlanTargets
+from smarttouch.games.session.app import AppConfig
+from smarttouch.games.session.inputs import RecordingInput
+from smarttouch.games.session.runner import run_session
+from smarttouch.games.session.sensors import simulate_targets
 from tests.games.conftest import fast_options
 
 MATCH_S = 0.5  # a game rep event and a true rep end this close are the same rep

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pygame
 
-from smarttouch.games.inputs import KeyboardInput, RecordingInput, RepHysteresis
-from smarttouch.games.sensors import simulate_targets
-from smarttouch.games.targets import PlanTargets
+from smarttouch.games.sdk.targets import PlanTargets
+from smarttouch.games.session.inputs import KeyboardInput, RecordingInput, RepHysteresis
+from smarttouch.games.session.sensors import simulate_targets
 
 
 def test_rep_hysteresis_counts_a_rise_and_return() -> None:
@@ -68,7 +68,7 @@ class _FakeLiveSource:
 
 
 def test_source_input_rebases_time_and_keeps_the_recording() -> None:
-    from smarttouch.games.inputs import SourceInput
+    from smarttouch.games.session.inputs import SourceInput
 
     sim = simulate_targets(PlanTargets(), "shoulder_flexion", reps=2, seed=3)
     src = _FakeLiveSource(sim.recording)

@@ -7,15 +7,15 @@ from datetime import date
 
 import pytest
 
-from smarttouch.games.app import AppConfig
 from smarttouch.games.builtin.garden import MAX_STAGE, Garden, GardenState
-from smarttouch.games.history import History, HistoryEntry, streak
-from smarttouch.games.inputs import PositionInput, RecordingInput
-from smarttouch.games.runner import run_session
-from smarttouch.games.scenes.summary import summary_lines
-from smarttouch.games.sensors import simulate_targets
-from smarttouch.games.session import SessionFileError, SessionResult
-from smarttouch.games.targets import PlanTargets
+from smarttouch.games.sdk.targets import PlanTargets
+from smarttouch.games.session.app import AppConfig
+from smarttouch.games.session.history import History, HistoryEntry, streak
+from smarttouch.games.session.inputs import PositionInput, RecordingInput
+from smarttouch.games.session.result import SessionFileError, SessionResult
+from smarttouch.games.session.runner import run_session
+from smarttouch.games.session.scenes.summary import summary_lines
+from smarttouch.games.session.sensors import simulate_targets
 from tests.games.conftest import fast_options, rep_wave
 
 

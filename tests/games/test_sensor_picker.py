@@ -1,16 +1,14 @@
 """The "Choose your sensor" screen: a real virtual-BLE scan, the no-adapter path, keyboard
-and mouse choice, and the hub_play wiring (headless, SDL dummy driver)."""
+and mouse choice (headless, SDL dummy driver). The client's use of it: tests/client/test_sensor_choice.py."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pygame
-import pytest
 
-from smarttouch.games.hub_play import PlayError, pick_sensor, scan_wearables
-from smarttouch.games.messages import CATALOGUE
-from smarttouch.games.scenes.sensor_picker import (
+from smarttouch.games.sdk.messages import CATALOGUE
+from smarttouch.games.session.scenes.sensor_picker import (
     KEYBOARD,
     QUIT,
     RESCAN,
@@ -19,7 +17,7 @@ from smarttouch.games.scenes.sensor_picker import (
     run_picker,
     signal_bars,
 )
-from smarttouch.platform.client import ClientStore
+from smarttouch.sensors.scan import scan_wearables
 from smarttouch.sensors.sources.ble import is_no_adapter_error
 
 SIZE = (1280, 720)
@@ -77,7 +75,7 @@ def test_no_adapter_shows_message_and_offers_keyboard():
     assert picker.status == "no_adapter" and picker.options() == [RESCAN, KEYBOARD]
     assert picker.focus == 1  # Enter means "practise with the keyboard"
     surface = pygame.Surface(SIZE)
-    from smarttouch.games.scenes.sensor_picker import draw_picker
+    from smarttouch.games.session.scenes.sensor_picker import draw_picker
 
     draw_picker(surface, picker, "it")  # draws without a display
     assert picker.handle_event(key(pygame.K_2), SIZE) == (KEYBOARD, None)
@@ -129,54 +127,3 @@ def test_signal_bars_and_catalogue_in_both_languages():
     assert [signal_bars(r) for r in (-40, -60, -75, -95)] == [4, 3, 2, 1]
     keys = {k for k in CATALOGUE["en"] if k.startswith("picker.")}
     assert len(keys) >= 8 and keys == {k for k in CATALOGUE["it"] if k.startswith("picker.")}
-
-
-def test_pick_sensor_uses_the_picker_and_choose_forces_it(tmp_path):
-    store = ClientStore(tmp_path, tmp_path)
-    seen = []
-
-    def picker(scan, to_spec):
-        rows = scan()
-        seen.append(rows)
-        return to_spec(rows[0])
-
-    assert pick_sensor(None, store, scan=lambda: ROWS, picker=picker) == "ble:AA:BB:CC:DD:EE:01:thingy52-raw"
-    store.set_pref("sensor", "ble:EE:FF")
-    assert pick_sensor(None, store, picker=picker) == "ble:EE:FF"  # remembered: no screen
-    assert (
-        pick_sensor("choose", store, scan=lambda: ROWS[1:], picker=picker)
-        == "ble:AA:BB:CC:DD:EE:02:smarttouch-imu"
-    )
-    assert (
-        pick_sensor("choose:virtual:thingy52-raw", store, scan=lambda: ROWS, picker=picker)
-        == "virtual:thingy52-raw"
-    )
-    assert pick_sensor(None, store, picker=lambda s, t: "keyboard", scan=no_adapter) == "ble:EE:FF"
-    with pytest.raises(PlayError, match="choose:virtual"):
-        pick_sensor("choose:bogus", store, picker=picker)
-    assert len(seen) == 3
-
-
-def test_hub_cli_picker_maps_choices_to_specs(monkeypatch):
-    """The window's answer becomes a --sensor spec; closing it is a clear PlayError."""
-    import smarttouch.games.scenes.sensor_picker as sp
-    from smarttouch.games.hub_cli import _picker_screen
-
-    real = sp.run_picker
-    presses: list[int] = []
-
-    def scripted(scan, is_no_adapter, **kw):
-        def events(picker, frame):
-            return [] if picker.status == "scanning" else [key(presses[0])]
-
-        return real(scan, is_no_adapter, headless=True, events=events, max_frames=2000)
-
-    monkeypatch.setattr(sp, "run_picker", scripted)
-    picker = _picker_screen("en", False)
-    presses[:] = [pygame.K_1]
-    assert picker(lambda: ROWS, lambda row: f"ble:{row[0]}") == "ble:AA:BB:CC:DD:EE:01"
-    presses[:] = [pygame.K_4]
-    assert picker(lambda: ROWS, lambda row: "unused") == "keyboard"
-    presses[:] = [pygame.K_ESCAPE]
-    with pytest.raises(PlayError, match="no sensor chosen"):
-        picker(no_adapter, lambda row: "unused")

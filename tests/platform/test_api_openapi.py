@@ -28,7 +28,7 @@ from smarttouch.platform.storage.db import get_engine
 from smarttouch.platform.testing import Factories
 from tests.platform.challenge_support import COUNTER, archive_of, bundle_dir, import_bundle, make_solution  # noqa: F401
 
-from .client.apihelp import pair_patient
+from .apihelp import pair_patient
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "smarttouch/challenges/templates/shoulder_reach_game"
 CONVERTER = re.compile(r"<(?:[a-z]+:)?([a-zA-Z_]+)>")

@@ -11,7 +11,7 @@ from smarttouch.platform.models import AuditEvent, Device, PairingCode
 from smarttouch.platform.services.clinic import devices
 from smarttouch.platform.services.errors import NotFound
 
-from .client.apihelp import pair_patient
+from .apihelp import pair_patient
 
 
 def _code(db_session, therapist, patient, **kw):

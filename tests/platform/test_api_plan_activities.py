@@ -11,7 +11,7 @@ from sqlmodel import Session
 from smarttouch.platform.models import Activity
 from smarttouch.platform.storage.db import get_engine
 
-from .client.apihelp import pair_patient
+from .apihelp import pair_patient
 
 
 def test_plan_activity_carries_source_and_approved_hash(client, app, factories):

@@ -12,7 +12,7 @@ from smarttouch.platform.services.clinic import progress
 from smarttouch.platform.services.clinic.catalogue import get_activity_by_key
 from smarttouch.platform.storage.db import get_engine
 
-from .client.apihelp import SIM_REPS, pair_patient, session_meta, upload
+from .apihelp import SIM_REPS, pair_patient, session_meta, upload
 
 
 def test_todays_plan_lists_current_exercises_with_what_is_done(client, app, factories):

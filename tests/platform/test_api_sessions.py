@@ -18,7 +18,7 @@ from smarttouch.platform.storage.db import get_engine
 from smarttouch.scoring import analyze
 from smarttouch.sensors.recording_io import recording_from_bytes
 
-from .client.apihelp import (
+from .apihelp import (
     SIM_REPS,
     blob_files,
     pair_patient,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
-from smarttouch.platform.client.packages import (
+from smarttouch.client.packages import (
     PackageError,
     PackageTampered,
     cached_package,
@@ -63,7 +63,7 @@ def test_client_downloads_verifies_caches_and_loads_the_game(
     cache = tmp_path / "cache"
     package = fetch_package(live_server, token, activity.key, sha, cache_root=cache)
     assert package.sha256 == sha and package.entrypoint == "reach:ReachGame"
-    from smarttouch.games.registry import load_entrypoint
+    from smarttouch.games.sdk.registry import load_entrypoint
 
     game_class = load_entrypoint(package.entrypoint, package.folder)
     assert game_class.__name__ == "ReachGame"

@@ -13,14 +13,14 @@ from typing import Any
 
 import pygame
 
-from smarttouch.games import gfx
-from smarttouch.games.basegame import RepGame
 from smarttouch.games.builtin.common import balloon_sprite, draw_string, glow, star_points, target_line, y_of
-from smarttouch.games.palette import INK, OKABE_ITO, ORANGE, WHITE, YELLOW, darken, lighten
-from smarttouch.games.particles import Particles
-from smarttouch.games.protocol import GameInfo
-from smarttouch.games.registry import register
-from smarttouch.games.scenery import drifting_clouds, landscape
+from smarttouch.games.sdk import gfx
+from smarttouch.games.sdk.basegame import RepGame
+from smarttouch.games.sdk.palette import INK, OKABE_ITO, ORANGE, WHITE, YELLOW, darken, lighten
+from smarttouch.games.sdk.particles import Particles
+from smarttouch.games.sdk.protocol import GameInfo
+from smarttouch.games.sdk.registry import register
+from smarttouch.games.sdk.scenery import drifting_clouds, landscape
 from smarttouch.scoring.control import ControlState, RepEvent
 
 BALLOON_COLOURS = tuple(c for c in OKABE_ITO if c != YELLOW)

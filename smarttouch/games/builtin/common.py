@@ -7,8 +7,8 @@ from functools import lru_cache
 
 import pygame
 
-from smarttouch.games import gfx
-from smarttouch.games.palette import WHITE, Color, darken, lighten
+from smarttouch.games.sdk import gfx
+from smarttouch.games.sdk.palette import WHITE, Color, darken, lighten
 
 HUD_BOTTOM = 110
 

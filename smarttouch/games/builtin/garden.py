@@ -18,10 +18,10 @@ from typing import Any
 import pygame
 
 from smarttouch.files import atomic_write_json
-from smarttouch.games import gfx
-from smarttouch.games.basegame import RepGame
 from smarttouch.games.builtin.common import glow, target_line, y_of
-from smarttouch.games.palette import (
+from smarttouch.games.sdk import gfx
+from smarttouch.games.sdk.basegame import RepGame
+from smarttouch.games.sdk.palette import (
     BLUE,
     GRASS_BOTTOM,
     GRASS_TOP,
@@ -33,10 +33,10 @@ from smarttouch.games.palette import (
     darken,
     lighten,
 )
-from smarttouch.games.particles import Particles
-from smarttouch.games.protocol import GameInfo
-from smarttouch.games.registry import register
-from smarttouch.games.scenery import draw_cloud
+from smarttouch.games.sdk.particles import Particles
+from smarttouch.games.sdk.protocol import GameInfo
+from smarttouch.games.sdk.registry import register
+from smarttouch.games.sdk.scenery import draw_cloud
 from smarttouch.scoring.control import ControlState, RepEvent
 
 SLOTS = 24  # plants per bed (3 rows of 8)

@@ -15,10 +15,10 @@ from typing import Any
 
 import pygame
 
-from smarttouch.games import gfx
-from smarttouch.games.basegame import RepGame
 from smarttouch.games.builtin.common import glow, target_line, y_of
-from smarttouch.games.palette import (
+from smarttouch.games.sdk import gfx
+from smarttouch.games.sdk.basegame import RepGame
+from smarttouch.games.sdk.palette import (
     BLUE,
     BLUISH_GREEN,
     INK,
@@ -32,10 +32,10 @@ from smarttouch.games.palette import (
     darken,
     lighten,
 )
-from smarttouch.games.particles import Particles
-from smarttouch.games.protocol import GameInfo
-from smarttouch.games.registry import register
-from smarttouch.games.scenery import draw_cloud, hill_points
+from smarttouch.games.sdk.particles import Particles
+from smarttouch.games.sdk.protocol import GameInfo
+from smarttouch.games.sdk.registry import register
+from smarttouch.games.sdk.scenery import draw_cloud, hill_points
 from smarttouch.scoring.control import ControlState, RepEvent
 
 RING_COLOURS = (ORANGE, REDDISH_PURPLE, BLUISH_GREEN, VERMILLION, BLUE)

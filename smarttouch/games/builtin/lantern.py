@@ -15,14 +15,14 @@ from typing import Any
 
 import pygame
 
-from smarttouch.games import gfx
-from smarttouch.games.basegame import RepGame
 from smarttouch.games.builtin.common import glow, target_line, y_of
-from smarttouch.games.palette import INK, ORANGE, SKY_BLUE, WHITE, YELLOW, darken, lighten
-from smarttouch.games.particles import Particles
-from smarttouch.games.protocol import GameInfo
-from smarttouch.games.registry import register
-from smarttouch.games.scenery import hill_points
+from smarttouch.games.sdk import gfx
+from smarttouch.games.sdk.basegame import RepGame
+from smarttouch.games.sdk.palette import INK, ORANGE, SKY_BLUE, WHITE, YELLOW, darken, lighten
+from smarttouch.games.sdk.particles import Particles
+from smarttouch.games.sdk.protocol import GameInfo
+from smarttouch.games.sdk.registry import register
+from smarttouch.games.sdk.scenery import hill_points
 from smarttouch.scoring.control import ControlState
 
 STEADY_ENOUGH = 0.6

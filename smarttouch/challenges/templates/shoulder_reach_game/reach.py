@@ -1,6 +1,6 @@
 """Starter game for the shoulder-reach-game challenge: make it delightful!
 
-``RepGame`` (smarttouch.games.basegame) does the bookkeeping the harness checks: one ``rep``
+``RepGame`` (smarttouch.games.sdk.basegame) does the bookkeeping the harness checks: one ``rep``
 event per repetition the tracker completes, a ``hit`` when the target is reached, points.
 You write the look: ``on_*`` hooks to react, ``animate`` to move things (no drawing there) and
 ``draw`` to paint the 1280x720 canvas (keep the top 110 px free for the framework's bar).
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import pygame
 
-from smarttouch.games.basegame import RepGame
-from smarttouch.games.palette import BLUISH_GREEN, INK, ORANGE, SKY_BLUE, YELLOW
-from smarttouch.games.protocol import GameInfo
+from smarttouch.games.sdk.basegame import RepGame
+from smarttouch.games.sdk.palette import BLUISH_GREEN, INK, ORANGE, SKY_BLUE, YELLOW
+from smarttouch.games.sdk.protocol import GameInfo
 
 
 class ReachGame(RepGame):

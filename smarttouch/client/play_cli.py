@@ -1,0 +1,235 @@
+"""``smarttouch play``: play a rehabilitation mini-game with any sensor, and save the session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from smarttouch.games.sdk.registry import GAMES, GameLoadError, game_keys, get_game
+
+
+def _games_help() -> str:
+    lines = []
+    for key in game_keys():
+        info = GAMES[key].info
+        lines.append(f"{key}: {info.title_in('en')} ({', '.join(info.movements)})")
+    return "\b\nGames:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+class _PlayCommand(click.Command):
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_paragraph()
+        for line in _games_help().splitlines()[1:]:
+            formatter.write_text(line)
+        formatter.write_paragraph()
+        formatter.write_text(
+            "Keys: Esc or the Stop button ends the session safely (pain / tired / other); "
+            "F12 saves a screenshot; F11 toggles full screen; with --sensor keyboard, "
+            "Up/Down or the mouse move."
+        )
+
+
+@click.command(cls=_PlayCommand)
+@click.option(
+    "--game",
+    "game_key",
+    default=None,
+    help="Game key (see below) or an entrypoint module:Class. Without it: today's plan from the hub.",
+)
+@click.option(
+    "--sensor",
+    default=None,
+    help="sim, sim:MOVEMENT, keyboard, replay:FILE, virtual:PROFILE, ble:ADDRESS[:profile], or "
+    "choose (a 'Choose your sensor' screen; choose:virtual:PROFILE for the emulated one). "
+    "Default: sim with --game; with the hub, the remembered sensor, else the choose screen.",
+)
+@click.option(
+    "--assignment",
+    "assignment_id",
+    type=int,
+    default=None,
+    help="With the hub: which exercise of today's plan (default: the first still due).",
+)
+@click.option(
+    "--upload-wait",
+    "upload_wait_s",
+    type=click.FloatRange(min=0),
+    default=20.0,
+    show_default=True,
+    help="With the hub: seconds to wait for the upload at the end (it continues next time).",
+)
+@click.option("--movement", default="", help="Movement to train (default: the game's own).")
+@click.option("--headless", is_flag=True, help="No window (SDL dummy driver).")
+@click.option("--duration", "duration_s", type=click.FloatRange(min=1.0), help="Stop after S seconds.")
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the SessionResult here (NAME.json plus NAME.npz).",
+)
+@click.option("--lang", type=click.Choice(["en", "it"]), default="en", show_default=True)
+@click.option("--fullscreen", is_flag=True, help="Full screen instead of a window.")
+@click.option(
+    "--reps", type=click.IntRange(1, 500), default=10, show_default=True, help="Repetitions per set."
+)
+@click.option("--sets", type=click.IntRange(1, 20), default=2, show_default=True)
+@click.option("--rom", "rom_deg", type=float, help="Target range of motion, degrees (default: the game's).")
+@click.option(
+    "--max-rom", "max_rom_deg", type=float, help="Therapist's maximum, degrees (default: the game's)."
+)
+@click.option("--difficulty", type=click.FloatRange(0, 1), default=0.5, show_default=True)
+@click.option(
+    "--rest",
+    "rest_s",
+    type=click.FloatRange(min=0),
+    default=20.0,
+    show_default=True,
+    help="Rest between sets, seconds.",
+)
+@click.option("--note", default="", help="The therapist's note shown to the patient.")
+@click.option(
+    "--rom-max", "preset_rom_max", type=float, help="Skip calibration: comfortable maximum in degrees."
+)
+@click.option(
+    "--screenshots",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Save a screenshot of every scene into this folder.",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where progress and game state are kept (default: your user data folder).",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed (simulation, game layout).")
+@click.option("--no-sound", is_flag=True, help="Stay silent.")
+def play(
+    game_key: str | None,
+    sensor: str | None,
+    assignment_id: int | None,
+    upload_wait_s: float,
+    movement: str,
+    headless: bool,
+    duration_s: float | None,
+    json_out: Path | None,
+    lang: str,
+    fullscreen: bool,
+    reps: int,
+    sets: int,
+    rom_deg: float | None,
+    max_rom_deg: float | None,
+    difficulty: float,
+    rest_s: float,
+    note: str,
+    preset_rom_max: float | None,
+    screenshots: Path | None,
+    data_dir: Path | None,
+    seed: int,
+    no_sound: bool,
+) -> None:
+    """Play a rehabilitation mini-game and save the session (recording, calibration, events, metrics).
+
+    Without --game: play today's exercise from the hub (pair first with smarttouch pair); the session is
+    kept in the outbox until the hub has it (smarttouch outbox). A game a developer wrote runs only after a
+    therapist approved it and only if its code matches the approved sha256 in your plan.
+    """
+    if game_key is None:
+        from smarttouch.client.hub_cli import play_from_hub
+
+        play_from_hub(
+            sensor=sensor,
+            assignment_id=assignment_id,
+            upload_wait_s=upload_wait_s,
+            headless=headless,
+            duration_s=duration_s,
+            json_out=json_out,
+            lang=lang,
+            fullscreen=fullscreen,
+            preset_rom_max=preset_rom_max,
+            screenshots=screenshots,
+            data_dir=data_dir,
+            seed=seed,
+            no_sound=no_sound,
+        )
+        return
+    sensor = sensor or "sim"
+    from smarttouch.games.sdk.targets import PlanTargets
+    from smarttouch.games.session.app import AppConfig
+    from smarttouch.games.session.history import default_data_dir
+    from smarttouch.games.session.runner import RunOptions, run_session
+    from smarttouch.games.session.sensors import SensorSpecError, open_input
+
+    try:
+        cls = get_game(game_key)
+    except GameLoadError as exc:
+        raise click.ClickException(str(exc)) from None
+    info = cls.info
+    movement = movement or info.movements[0]
+    max_rom = max_rom_deg if max_rom_deg is not None else max(info.max_rom_deg, rom_deg or 0.0)
+    try:
+        targets = PlanTargets(
+            game=game_key,
+            movement=movement,
+            target_rom_deg=rom_deg or min(info.rom_deg, max_rom),
+            max_rom_deg=max_rom,
+            reps=reps,
+            sets=sets,
+            difficulty=difficulty,
+            rest_s=rest_s,
+            therapist_note=note,
+            lang=lang,
+        )
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        device = open_input(sensor, targets, movement, headless=headless, seed=seed, duration_s=duration_s)
+    except SensorSpecError as exc:
+        raise click.ClickException(str(exc)) from None
+    if headless and duration_s is None and not device.simulated_time:
+        raise click.ClickException("--headless with a live sensor needs --duration SECONDS")
+    data = data_dir or default_data_dir()
+    options = RunOptions(
+        headless=headless,
+        duration_s=duration_s,
+        fullscreen=fullscreen,
+        sound=not no_sound,
+        draw_every=4 if headless else 1,
+        screenshot_dir=screenshots or data / "screenshots",
+        screenshot_scenes=screenshots is not None,
+        config=AppConfig(
+            preset_rom_max_deg=preset_rom_max, seed=seed, summary_hold_s=4.0 if headless else 600.0
+        ),
+    )
+    on_step, bar = _progress(headless and device.simulated_time, duration_s or getattr(device, "end_s", None))
+    try:
+        result = run_session(targets, device, game=cls(), options=options, data_dir=data, on_step=on_step)
+    finally:
+        if bar is not None:
+            bar.close()
+    out = json_out or data / "sessions" / f"{result.session_id}.json"
+    try:
+        path = result.save(out)
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(f"could not save the session: {exc}") from None
+    rate = "-" if result.success_rate is None else f"{result.success_rate:.0%}"
+    click.echo(
+        f"{info.key}: {result.reps} reps, {result.sets_completed}/{targets.sets} sets, score {result.score}, "
+        f"success {rate}, ended: {result.quit_reason}. Saved {path}"
+    )
+
+
+def _progress(show: bool, total_s: float | None):
+    if not show:
+        return None, None
+    from tqdm import tqdm
+
+    bar = tqdm(total=round(total_s or 0, 1) or None, unit="s", desc="simulated session", leave=False)
+    state = {"shown": 0}
+
+    def on_step(app) -> None:
+        whole = int(app.now)
+        if whole > state["shown"]:
+            bar.update(whole - state["shown"])
+            state["shown"] = whole
+
+    return on_step, bar

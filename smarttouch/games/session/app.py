@@ -1,0 +1,270 @@
+"""``SessionApp``: the session's state machine (logic only, no window).
+
+Scenes in order: calibration (neutral pose, comfortable maximum) -> instructions -> play ->
+rest -> play ... -> summary. The stop control (pain / fatigue / other) is reachable from
+every scene; choosing a reason ends the session safely and records it. The runner owns the
+window and the clock and calls ``step(dt)``, ``handle_event(e)`` and ``draw(surface)``.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from smarttouch.games.sdk.events import GameEvent
+from smarttouch.games.sdk.messages import tr
+from smarttouch.games.sdk.protocol import Game, GameContext
+from smarttouch.games.sdk.targets import PlanTargets
+from smarttouch.games.session.difficulty import DifficultyAdapter, SuccessBandController, scoring_controller
+from smarttouch.games.session.feedback import Feedback
+from smarttouch.games.session.history import History, HistoryEntry, ProgressView
+from smarttouch.games.session.inputs.base import IDLE_STATE, InputDevice
+from smarttouch.games.session.result import SessionResult, utc_now
+from smarttouch.games.session.sound import SoundBank
+from smarttouch.games.session.stopmenu import StopMenu
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class AppConfig:
+    """Timings of the framework scenes, in seconds (session clock).
+
+    preset_rom_max_deg: skip calibration and use this comfortable maximum (degrees), e.g.
+    from the previous session; None = calibrate.
+    """
+
+    instructions_s: float = 5.0
+    neutral_hold_s: float = 1.5
+    neutral_still_dps: float = 12.0
+    calibration_timeout_s: float = 25.0
+    disconnect_timeout_s: float = 60.0
+    summary_hold_s: float = 4.0
+    preset_rom_max_deg: float | None = None
+    seed: int = 0
+
+
+class SessionApp:
+    """One session, from calibration to summary (see module docstring)."""
+
+    def __init__(
+        self,
+        game: Game,
+        targets: PlanTargets,
+        device: InputDevice,
+        *,
+        config: AppConfig | None = None,
+        sound: SoundBank | None = None,
+        history: History | None = None,
+        data_dir=None,
+        controller_factory: Callable[[PlanTargets], SuccessBandController | None] = scoring_controller,
+        progress_fn: Callable[[HistoryEntry], ProgressView] | None = None,
+        size: tuple[int, int] = (1280, 720),
+        on_result: Callable[[SessionResult], None] | None = None,
+    ):
+        from smarttouch.games.session.scenes import CalibrationScene, InstructionsScene
+
+        self.game = game
+        self.targets = targets
+        self.device = device
+        self.config = config or AppConfig()
+        self.sound = sound or SoundBank(enabled=False)
+        self.history = history
+        self.progress_fn = progress_fn
+        self.on_result = on_result  # e.g. the patient client's outbox, before the summary
+        self.data_dir = data_dir
+        self.size = size
+        self.controller_factory = controller_factory
+        self.movement = targets.movement or game.info.movements[0]
+        self.rng = random.Random(self.config.seed)
+        self.feedback = Feedback(targets.lang, self.rng)
+        self.stop_menu = StopMenu()
+        self.now = 0.0
+        self.control = IDLE_STATE
+        self.events: list[GameEvent] = []
+        self.calibration: dict[str, Any] = {}
+        self.rom_max_deg: float | None = None
+        self.adapter: DifficultyAdapter | None = None
+        self.ctx: GameContext | None = None
+        self.game_started = False
+        self.reps = 0
+        self.reps_in_set = 0
+        self.set_index = 0
+        self.sets_completed = 0
+        self.score = 0
+        self.rep_roms: list[float] = []
+        self.quit_reason: str | None = None
+        self.quit_note = ""
+        self.started_at = utc_now()
+        self.result: SessionResult | None = None
+        self.progress: ProgressView | None = None
+        self.finished = False
+        self.scene = None
+        self.scene_log: list[tuple[float, str]] = []
+        if self.config.preset_rom_max_deg:
+            self.apply_calibration(float(self.config.preset_rom_max_deg), preset=True)
+            self.goto(InstructionsScene())
+        else:
+            self.goto(CalibrationScene())
+
+    def tr(self, key: str, **values: Any) -> str:
+        """A message of the games' catalogue in the session's language."""
+        return tr(key, self.targets.lang, **values)
+
+    # --- time and events -------------------------------------------------------------------
+    def log(self, kind: str, **data: Any) -> GameEvent:
+        ev = GameEvent(self.control.t, kind, data)
+        self.events.append(ev)
+        return ev
+
+    def goto(self, scene: Any, log: bool = True) -> None:
+        self.scene = scene
+        self.scene_log.append((self.now, scene.name))
+        if log:
+            self.log("scene", name=scene.name, session_s=round(self.now, 3))
+        scene.enter(self)
+
+    def step(self, dt: float) -> None:
+        """Advance the session by one fixed step of ``dt`` seconds."""
+        self.now += dt
+        self.control = self.device.poll(self.now)
+        self.feedback.update(dt)
+        if self.stop_menu.open and not self.finished:
+            return  # everything waits while the patient decides
+        self.scene.update(self, self.control, dt)
+
+    def handle_event(self, event: Any) -> None:
+        """A pygame event already mapped to canvas coordinates."""
+        choice = self.stop_menu.handle_event(event, self.size, in_summary=self.scene.name == "summary")
+        if choice is not None:
+            if choice != "resume":
+                self.request_stop(choice)
+            return
+        if self.stop_menu.open:
+            return
+        self.scene.handle_event(self, event)
+        self.device.handle_event(event)
+
+    # --- calibration and play --------------------------------------------------------------
+    def apply_calibration(self, rom_max_deg: float, preset: bool = False, **extra: Any) -> None:
+        """Fix the comfortable maximum (degrees) and prepare the game's context."""
+        rom_max_deg = max(10.0, float(rom_max_deg))
+        self.rom_max_deg = rom_max_deg
+        self.device.set_rom_max(rom_max_deg)
+        self.calibration = {
+            **self.device.calibration_dict(),
+            "rom_max_deg": round(rom_max_deg, 2),
+            "preset": preset,
+            **extra,
+        }
+        self.log("calibration", **self.calibration)
+        ceiling = min(
+            self.targets.max_rom_deg, rom_max_deg
+        )  # never past the therapist's max nor today's comfort
+        bounded = self.targets.with_(
+            max_rom_deg=ceiling, target_rom_deg=min(self.targets.target_rom_deg, ceiling)
+        )
+        self.adapter = DifficultyAdapter(bounded, rom_max_deg, self.controller_factory(bounded))
+        self.ctx = GameContext(
+            targets=self.targets,
+            movement=self.movement,
+            difficulty=self.adapter.difficulty,
+            rng=random.Random(self.config.seed + 1),
+            data_dir=self.data_dir,
+            size=self.size,
+        )
+
+    def start_game(self) -> None:
+        if not self.game_started:
+            self.game.start(self.ctx)
+            self.game_started = True
+            self.log(
+                "difficulty",
+                target_rom_deg=round(self.adapter.difficulty.target_rom_deg, 2),
+                adaptive=self.adapter.adaptive,
+            )
+
+    def on_game_events(self, events: list[GameEvent]) -> None:
+        """Framework reactions to what the game reported: progress, feedback, difficulty, sets."""
+        from smarttouch.games.session.scenes import RestScene
+
+        for ev in events:
+            self.events.append(ev)
+            if ev.kind == "hit":
+                self.sound.play("hit", ev.t)
+            elif ev.kind == "score":
+                self.score = int(ev.data.get("total", self.score + int(ev.data.get("points", 0))))
+            elif ev.kind == "rep":
+                self._on_rep(ev)
+        if self.reps_in_set >= self.targets.reps and self.quit_reason is None:
+            self.sets_completed += 1
+            self.log("set_complete", set=self.set_index + 1, reps=self.reps_in_set)
+            if self.set_index + 1 >= self.targets.sets:
+                self.sound.play("finish", self.control.t)
+                self.finish("completed")
+            else:
+                self.sound.play("set", self.control.t)
+                self.set_index += 1
+                self.reps_in_set = 0
+                self.goto(RestScene())
+
+    def _on_rep(self, ev: GameEvent) -> None:
+        self.reps += 1
+        self.reps_in_set += 1
+        success = bool(ev.data.get("success"))
+        rom = ev.data.get("rom_deg")
+        if rom is not None:
+            self.rep_roms.append(float(rom))
+        self.sound.play("rep" if success else "miss", ev.t)
+        phrase = self.feedback.rep(success)
+        self.log("praise", text=phrase, success=success)
+        change = self.adapter.record(success)
+        if change:
+            self.log("difficulty", **change)
+
+    # --- ending ------------------------------------------------------------------------------
+    def request_stop(self, reason: str, note: str = "") -> None:
+        """End the session now for ``reason`` (pain, fatigue, other, time_limit, ...)."""
+        if self.quit_reason is not None:
+            return
+        self.stop_menu.close()
+        self.log("stop", reason=reason, note=note)
+        self.quit_note = note
+        self.finish(reason)
+
+    def finish(self, reason: str) -> None:
+        from smarttouch.games.session.scenes import SummaryScene
+        from smarttouch.games.session.summary_data import build_result
+
+        self.quit_reason = reason
+        if self.game_started:
+            self.game.finish()
+        self.log("scene", name=SummaryScene.name, session_s=round(self.now, 3))
+        self.result = build_result(self)
+        if self.on_result is not None:
+            try:
+                self.on_result(self.result)
+            except Exception:  # the summary must still show; the CLI saves the session too
+                log.exception("on_result failed for session %s", self.result.session_id)
+        self.progress = self._progress(self.result)
+        self.goto(SummaryScene(), log=False)
+
+    def _progress(self, result: SessionResult) -> ProgressView:
+        from smarttouch.games.session.summary_data import history_entry
+
+        entry = history_entry(result)
+        if self.progress_fn is not None:
+            return self.progress_fn(entry)
+        if self.history is not None:
+            return self.history.add(entry, date.today())
+        return ProgressView(previous=None, recent=[entry], streak_days=1, badges=[])
+
+    # --- drawing -------------------------------------------------------------------------------
+    def draw(self, surface: Any) -> None:
+        self.scene.draw(self, surface)
+        self.feedback.draw(surface)
+        self.stop_menu.draw(surface, self.targets.lang, in_summary=self.scene.name == "summary")

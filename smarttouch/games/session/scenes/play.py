@@ -1,0 +1,97 @@
+"""Play: the game runs; the framework draws the HUD (today's goal, set, points) on top.
+
+While the sensor is disconnected the game is not stepped (it stays paused) and a notice is
+shown; after ``disconnect_timeout_s`` the session ends safely with reason "disconnected".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pygame
+
+from smarttouch.games.sdk import gfx
+from smarttouch.games.sdk.palette import BLUISH_GREEN, INK, ORANGE, WHITE, darken
+from smarttouch.games.sdk.scenery import dim
+from smarttouch.games.session.scenes.base import Scene
+from smarttouch.scoring.control import ControlState
+
+HUD_HEIGHT = 100
+
+
+class PlayScene(Scene):
+    name = "play"
+
+    def enter(self, app: Any) -> None:
+        super().enter(app)
+        app.start_game()
+        self.disconnected_s = 0.0
+        self.was_connected = True
+
+    def update(self, app: Any, control: ControlState, dt: float) -> None:
+        super().update(app, control, dt)
+        if not control.connected:
+            if self.was_connected:
+                app.log("disconnected")
+            self.was_connected = False
+            self.disconnected_s += dt
+            if self.disconnected_s >= app.config.disconnect_timeout_s:
+                app.request_stop("disconnected")
+            return
+        if not self.was_connected:
+            app.log("reconnected", after_s=round(self.disconnected_s, 2))
+            self.was_connected, self.disconnected_s = True, 0.0
+        app.on_game_events(app.game.update(control, dt))
+
+    def draw(self, app: Any, surface: pygame.Surface) -> None:
+        app.game.draw(surface)
+        draw_hud(app, surface)
+        if not app.control.connected:
+            dim(surface, 120)
+            gfx.draw_text(surface, app.tr("play.paused"), 40, surface.get_rect().center, WHITE, outline=INK)
+
+
+def draw_hud(app: Any, surface: pygame.Surface) -> None:
+    """Top bar: set label, progress toward today's goal, points."""
+    w, _ = surface.get_size()
+    t = app.targets
+    bar = pygame.Rect(16, 14, w - 232, 72)
+    gfx.card(surface, bar, radius=36)
+    gfx.draw_text(
+        surface,
+        app.tr("play.set", set=app.set_index + 1, sets=t.sets),
+        30,
+        (bar.left + 30, bar.centery),
+        INK,
+        anchor="midleft",
+    )
+    pb = pygame.Rect(bar.left + 250, bar.top + 16, bar.width - 540, bar.height - 32)
+    gfx.progress_bar(
+        surface,
+        pb,
+        app.reps / max(1, t.total_reps),
+        BLUISH_GREEN,
+        app.tr("play.reps", done=app.reps, total=t.total_reps),
+    )
+    star_c = (bar.right - 230, bar.centery)
+    _star(surface, star_c, 22, ORANGE)
+    gfx.draw_text(
+        surface,
+        app.tr("play.score", score=app.score),
+        30,
+        (star_c[0] + 34, bar.centery),
+        INK,
+        anchor="midleft",
+    )
+
+
+def _star(surface: pygame.Surface, c: tuple[int, int], r: int, color) -> None:
+    import math
+
+    pts = []
+    for i in range(10):
+        a = -math.pi / 2 + i * math.pi / 5
+        rr = r if i % 2 == 0 else r * 0.45
+        pts.append((c[0] + rr * math.cos(a), c[1] + rr * math.sin(a)))
+    pygame.draw.polygon(surface, darken(color, 0.25), [(x + 2, y + 3) for x, y in pts])
+    pygame.draw.polygon(surface, color, pts)
