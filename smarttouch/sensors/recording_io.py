@@ -146,7 +146,8 @@ def _write_npz(rec: Recording, fh: Any) -> None:
         meta = json.dumps(_meta_of(rec), default=_json_default)
     except TypeError as exc:
         raise RecordingError(f"metadata: {exc}") from None
-    arrays: dict[str, np.ndarray] = {"t": rec.t, "acc": rec.acc, "gyr": rec.gyr}
+    # Any: numpy's stubs type savez's keywords like its allow_pickle flag, not as arrays
+    arrays: dict[str, Any] = {"t": rec.t, "acc": rec.acc, "gyr": rec.gyr}
     if rec.mag is not None:
         arrays["mag"] = rec.mag
     if rec.quat is not None:
@@ -260,6 +261,9 @@ def _read_csv(path: Path, fs: float | None) -> Recording:
             raise RecordingError(f"{where}: missing column(s) {', '.join(absent)} in header")
         return values[:, [col[n] for n in names]]
 
+    def columns_of(names: tuple[str, ...]) -> np.ndarray:  # present: checked against the header above
+        return values[:, [col[n] for n in names]]
+
     if "t" in col:
         t = values[:, col["t"]]
         rate = fs if fs is not None else _estimate_rate(t)
@@ -270,8 +274,8 @@ def _read_csv(path: Path, fs: float | None) -> Recording:
     try:
         rec = Recording(
             t=t,
-            acc=group(CSV_COLUMNS["acc"]),
-            gyr=group(CSV_COLUMNS["gyr"]),
+            acc=columns_of(CSV_COLUMNS["acc"]),
+            gyr=columns_of(CSV_COLUMNS["gyr"]),
             mag=group(CSV_COLUMNS["mag"]),
             quat=group(CSV_COLUMNS["quat"]),
             sample_rate_hz=rate,

@@ -6,7 +6,7 @@ Used by ``smarttouch sensors scan`` and by the patient client's "Choose your sen
 from __future__ import annotations
 
 import asyncio
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from smarttouch.sensors.profiles import profile_for_service
 
@@ -39,13 +39,13 @@ async def scan_devices(
 
         scanner_backend = BumbleScannerBackend
         sensor = await VirtualSensor(virtual).start()
+    options: dict[str, Any] = {}  # bleak's defaults otherwise (the adapter, every service)
+    if scanner_backend is not None:
+        options["backend"] = scanner_backend
+    if service:
+        options["service_uuids"] = [service]
     try:
-        found = await BleakScanner.discover(
-            timeout=seconds,
-            return_adv=True,
-            backend=scanner_backend,
-            service_uuids=[service] if service else None,
-        )
+        found = await BleakScanner.discover(timeout=seconds, return_adv=True, **options)
     finally:
         if sensor is not None:
             await sensor.stop()

@@ -8,9 +8,12 @@ microtesla, orientation as a unit quaternion (w, x, y, z). Conversion happens at
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
+import numpy.typing as npt
+
+FloatArray: TypeAlias = npt.NDArray[np.float64]  # a float64 array (samples x columns, or one axis)
 
 
 def _as_float_array(value: Any, columns: int | None) -> np.ndarray:

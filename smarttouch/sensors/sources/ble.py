@@ -17,6 +17,7 @@ import re
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from bleak import BleakClient, BleakScanner
@@ -30,6 +31,7 @@ from smarttouch.sensors.profiles import (
     PROFILES,
     DeviceProfile,
     ImuSamples,
+    StreamDecoder,
     get_profile,
     profile_for_service,
 )
@@ -365,7 +367,9 @@ class BleSource(Source):
         except Exception:
             log.debug("battery read failed", exc_info=True)
 
-    def _make_callback(self, uuid: str, decoder: Any, profile: DeviceProfile):
+    def _make_callback(
+        self, uuid: str, decoder: StreamDecoder, profile: DeviceProfile
+    ) -> Callable[[Any, bytearray], None]:
         def on_notification(_sender: Any, data: bytearray) -> None:
             arrival = time.perf_counter()
             decoded = decoder.feed(uuid, bytes(data))
