@@ -13,7 +13,8 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from smarttouch.games.sdk.events import GameEvent
 from smarttouch.games.sdk.messages import tr
@@ -26,6 +27,11 @@ from smarttouch.games.session.inputs.base import IDLE_STATE, InputDevice
 from smarttouch.games.session.result import SessionResult, utc_now
 from smarttouch.games.session.sound import SoundBank
 from smarttouch.games.session.stopmenu import StopMenu
+
+if TYPE_CHECKING:  # pragma: no cover - the scenes draw with pygame; they are imported when used
+    import pygame
+
+    from smarttouch.games.session.scenes.base import Scene
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +66,7 @@ class SessionApp:
         config: AppConfig | None = None,
         sound: SoundBank | None = None,
         history: History | None = None,
-        data_dir=None,
+        data_dir: Path | None = None,
         controller_factory: Callable[[PlanTargets], SuccessBandController | None] = scoring_controller,
         progress_fn: Callable[[HistoryEntry], ProgressView] | None = None,
         size: tuple[int, int] = (1280, 720),
@@ -103,7 +109,7 @@ class SessionApp:
         self.result: SessionResult | None = None
         self.progress: ProgressView | None = None
         self.finished = False
-        self.scene = None
+        self.scene: Scene  # set by goto() below
         self.scene_log: list[tuple[float, str]] = []
         if self.config.preset_rom_max_deg:
             self.apply_calibration(float(self.config.preset_rom_max_deg), preset=True)
@@ -121,7 +127,7 @@ class SessionApp:
         self.events.append(ev)
         return ev
 
-    def goto(self, scene: Any, log: bool = True) -> None:
+    def goto(self, scene: Scene, log: bool = True) -> None:
         self.scene = scene
         self.scene_log.append((self.now, scene.name))
         if log:
@@ -137,7 +143,7 @@ class SessionApp:
             return  # everything waits while the patient decides
         self.scene.update(self, self.control, dt)
 
-    def handle_event(self, event: Any) -> None:
+    def handle_event(self, event: pygame.event.Event) -> None:
         """A pygame event already mapped to canvas coordinates."""
         choice = self.stop_menu.handle_event(event, self.size, in_summary=self.scene.name == "summary")
         if choice is not None:
@@ -180,6 +186,7 @@ class SessionApp:
 
     def start_game(self) -> None:
         if not self.game_started:
+            assert self.ctx is not None and self.adapter is not None  # calibration comes first
             self.game.start(self.ctx)
             self.game_started = True
             self.log(
@@ -222,6 +229,7 @@ class SessionApp:
         self.sound.play("rep" if success else "miss", ev.t)
         phrase = self.feedback.rep(success)
         self.log("praise", text=phrase, success=success)
+        assert self.adapter is not None  # reps come from the game, which starts after calibration
         change = self.adapter.record(success)
         if change:
             self.log("difficulty", **change)
@@ -264,7 +272,7 @@ class SessionApp:
         return ProgressView(previous=None, recent=[entry], streak_days=1, badges=[])
 
     # --- drawing -------------------------------------------------------------------------------
-    def draw(self, surface: Any) -> None:
+    def draw(self, surface: pygame.Surface) -> None:
         self.scene.draw(self, surface)
         self.feedback.draw(surface)
         self.stop_menu.draw(surface, self.targets.lang, in_summary=self.scene.name == "summary")

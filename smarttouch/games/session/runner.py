@@ -73,7 +73,7 @@ class Screen:
     def __init__(self, pygame: Any, headless: bool, fullscreen: bool, title: str):
         self.pg = pygame
         self.headless = headless
-        self.window = None
+        self.window: Any  # the display surface (pygame.Surface)
         if headless:
             self.window = pygame.display.set_mode(CANVAS)
         else:
@@ -171,6 +171,7 @@ def run_session(
         device.stop()
     if app.result is None:  # loop left early (max_frames): still return what happened
         app.finish("closed")
+    assert app.result is not None  # finish() builds it
     return app.result
 
 
@@ -199,6 +200,8 @@ class Screenshots:
         return self.per_scene and name not in self.taken and app.scene.age_s >= wait
 
     def save(self, pygame: Any, canvas: Any, app: SessionApp) -> None:
+        if self.folder is None:  # due() is never true then
+            return
         self.folder.mkdir(parents=True, exist_ok=True)
         if self.requested:
             path = self.folder / f"{self.key}-{int(time.time() * 1000)}.png"

@@ -307,10 +307,12 @@ class BleSource(Source):
                 raise NoAdapterError(NO_ADAPTER_HINT) from None
             raise
         self._ready.set()
+        assert self._stop is not None  # made by _main before any scan
         try:
-            stop_wait = asyncio.ensure_future(self._stop.wait())  # type: ignore[union-attr]
+            stop_wait = asyncio.ensure_future(self._stop.wait())
+            waiting: set[asyncio.Future[Any]] = {found, stop_wait}
             done, _ = await asyncio.wait(
-                {found, stop_wait}, timeout=self.scan_timeout_s, return_when=asyncio.FIRST_COMPLETED
+                waiting, timeout=self.scan_timeout_s, return_when=asyncio.FIRST_COMPLETED
             )
             stop_wait.cancel()
             if found in done:

@@ -12,7 +12,17 @@ import math
 import pygame
 
 from smarttouch.games.sdk import gfx
-from smarttouch.games.sdk.palette import BLUE, BLUISH_GREEN, INK, ORANGE, SKY_BLUE, WHITE, darken, lighten
+from smarttouch.games.sdk.palette import (
+    BLUE,
+    BLUISH_GREEN,
+    INK,
+    ORANGE,
+    SKY_BLUE,
+    WHITE,
+    Color,
+    darken,
+    lighten,
+)
 from smarttouch.games.sdk.scenery import drifting_clouds, landscape
 from smarttouch.games.session.scenes.base import Scene, SceneHost
 from smarttouch.scoring.control import ControlState
@@ -109,7 +119,9 @@ class CalibrationScene(Scene):
             gfx.draw_text(surface, app.tr("play.paused"), 30, (w // 2, int(h * 0.14)), WHITE, outline=INK)
 
 
-def _ring(surface: pygame.Surface, centre: tuple[int, int], r: int, frac: float, color, t: float) -> None:
+def _ring(
+    surface: pygame.Surface, centre: tuple[int, int], r: int, frac: float, color: Color, t: float
+) -> None:
     """A hold-still ring that fills up, breathing softly."""
     pulse = 1.0 + 0.03 * math.sin(t * 3.0)
     rr = int(r * pulse)

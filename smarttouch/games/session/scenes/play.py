@@ -9,7 +9,7 @@ from __future__ import annotations
 import pygame
 
 from smarttouch.games.sdk import gfx
-from smarttouch.games.sdk.palette import BLUISH_GREEN, INK, ORANGE, WHITE, darken
+from smarttouch.games.sdk.palette import BLUISH_GREEN, INK, ORANGE, WHITE, Color, darken
 from smarttouch.games.sdk.scenery import dim
 from smarttouch.games.session.scenes.base import Scene, SceneHost
 from smarttouch.scoring.control import ControlState
@@ -83,7 +83,7 @@ def draw_hud(app: SceneHost, surface: pygame.Surface) -> None:
     )
 
 
-def _star(surface: pygame.Surface, c: tuple[int, int], r: int, color) -> None:
+def _star(surface: pygame.Surface, c: tuple[int, int], r: int, color: Color) -> None:
     import math
 
     pts = []

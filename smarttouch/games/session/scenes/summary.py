@@ -27,6 +27,7 @@ from smarttouch.scoring.control import ControlState
 def summary_lines(app: SceneHost) -> list[tuple[str, tuple[int, int, int]]]:
     """The plain-words sentences of the summary with a bullet colour each."""
     r, p = app.result, app.progress
+    assert r is not None  # the summary follows the session's end
     out: list[tuple[str, tuple[int, int, int]]] = [(app.tr("summary.reps", reps=r.reps), BLUISH_GREEN)]
     prev = p.previous if p else None
     if prev is None:
@@ -43,15 +44,15 @@ def summary_lines(app: SceneHost) -> list[tuple[str, tuple[int, int, int]]]:
     if rom is not None:
         out.append((app.tr("summary.rom", rom=int(round(rom))), SKY_BLUE))
         if prev is not None and prev.rom_deg is not None:
-            key = (
+            rom_key = (
                 "summary.rom.better"
                 if rom > prev.rom_deg + 1
                 else "summary.rom.worse"
                 if rom < prev.rom_deg - 1
                 else None
             )
-            if key:
-                out.append((app.tr(key, prev=int(round(prev.rom_deg))), SKY_BLUE))
+            if rom_key:
+                out.append((app.tr(rom_key, prev=int(round(prev.rom_deg))), SKY_BLUE))
     sparc = (r.metrics or {}).get("sparc")
     skey = smoothness_key(sparc if isinstance(sparc, (int, float)) else None)
     if skey:
@@ -81,6 +82,7 @@ class SummaryScene(Scene):
     def draw(self, app: SceneHost, surface: pygame.Surface) -> None:
         w, h = surface.get_size()
         r = app.result
+        assert r is not None  # the summary follows the session's end
         surface.blit(landscape((w, h), top=(250, 190, 130), bottom=(255, 232, 200)), (0, 0))
         drifting_clouds(surface, app.now, speed=5.0)
         panel = pygame.Rect(30, 24, w - 60, h - 48)
