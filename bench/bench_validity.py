@@ -99,15 +99,13 @@ def load_units(path: Path) -> list[Unit]:
             seg = x[a:b]
             return Recording(np.arange(len(seg)) / rate, seg[:, :3], seg[:, 3:], sample_rate_hz=rate)
 
-        common = dict(session=i, subject=int(subject[i]), exercise=str(exercise[i]).split("_")[0])
-        units.append(Unit("whole", truth=int(reps[i]), recording=rec(0, None), **common))  # type: ignore[arg-type]
-        units.append(Unit("cut4", truth=int(reps[i]), recording=rec(int(CUT_S * rate), None), **common))  # type: ignore[arg-type]
+        subj, ex = int(subject[i]), str(exercise[i]).split("_")[0]
+        units.append(Unit("whole", i, subj, ex, int(reps[i]), rec(0, None)))
+        units.append(Unit("cut4", i, subj, ex, int(reps[i]), rec(int(CUT_S * rate), None)))
         if cuts[i, 0] >= 0:
             bounds = [0, int(cuts[i, 0]), int(cuts[i, 1]), None]
             for k in range(3):
-                units.append(
-                    Unit("sets", truth=int(block_reps[k]), recording=rec(bounds[k], bounds[k + 1]), **common)  # type: ignore[arg-type]
-                )
+                units.append(Unit("sets", i, subj, ex, int(block_reps[k]), rec(bounds[k], bounds[k + 1])))
     return units
 
 

@@ -219,7 +219,6 @@ def analyze(
             "angle_deg": trace.angle_deg,
             "angle_lp_deg": trace.angle_lp_deg,
             "rate_dps": rate,
-            "lp_delay_s": 0.0,  # zero-phase filter
         },
     )
 
@@ -240,10 +239,12 @@ def _attribute(
 
 
 def _calibration(trace: AngleTrace, given: Calibration | None, movement: str | None) -> dict[str, Any]:
+    w, x, y, z = (float(v) for v in trace.neutral_quat)
+    ax, ay, az = (float(v) for v in trace.axis)
     cal = Calibration(
-        neutral_quat=tuple(float(x) for x in trace.neutral_quat),  # type: ignore[arg-type]
+        neutral_quat=(w, x, y, z),
         rom_max_deg=given.rom_max_deg if given is not None else None,
-        axis=tuple(float(x) for x in trace.axis),  # type: ignore[arg-type]
+        axis=(ax, ay, az),
         movement=movement,
     )
     return cal.to_dict()

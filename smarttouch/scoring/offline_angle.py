@@ -92,7 +92,8 @@ class AngleTrace:
     @property
     def neutral_quat(self) -> FloatArray:
         """Orientation at the rest level (w, x, y, z)."""
-        return self.quat[self.neutral_index]
+        q: FloatArray = self.quat[self.neutral_index]
+        return q
 
     def up_per_sample(self, n: int) -> FloatArray:
         """Unit earth-vertical direction in the sensor frame for each of the recording's ``n``
@@ -186,7 +187,8 @@ def _twist_deg(quat: FloatArray, ref: FloatArray, axis: FloatArray) -> FloatArra
     axis_row = np.concatenate([[-float(v0 @ axis)], w0 * axis - np.cross(axis, v0)])
     w = quat @ scalar_row
     proj = quat @ axis_row
-    return np.degrees(np.unwrap(2.0 * np.arctan2(proj, w)))
+    out: FloatArray = np.degrees(np.unwrap(2.0 * np.arctan2(proj, w)))
+    return out
 
 
 def rest_side(angle_lp: FloatArray, speed_dps: FloatArray, fs: float) -> tuple[float, int]:

@@ -69,7 +69,8 @@ def welch_psd(x: FloatArray, fs: float, nperseg: int) -> tuple[FloatArray, Float
     power = np.einsum("csf,csf->f", spec.real, spec.real) + np.einsum("csf,csf->f", spec.imag, spec.imag)
     power /= count * fs * float(window @ window)
     power[1 : nperseg // 2 + (nperseg % 2)] *= 2.0
-    return np.fft.rfftfreq(nperseg, 1.0 / fs), power, count
+    freqs = np.asarray(np.fft.rfftfreq(nperseg, 1.0 / fs), dtype=float)
+    return freqs, np.asarray(power, dtype=float), count
 
 
 def tremor_metrics(

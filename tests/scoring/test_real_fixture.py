@@ -15,7 +15,10 @@ from smarttouch.sensors.types import Recording
 FIXTURE = Path(__file__).resolve().parents[1] / "data" / "pt_exercises_sample.npz"
 
 
-def _recordings() -> list[tuple[Recording, int, np.ndarray]]:
+Sample = tuple[Recording, int, np.ndarray]  # recording, true reps, block cuts
+
+
+def _recordings() -> list[Sample]:
     with np.load(FIXTURE, allow_pickle=False) as d:
         out = []
         for i in range(len(d["reps"])):
@@ -27,11 +30,11 @@ def _recordings() -> list[tuple[Recording, int, np.ndarray]]:
 
 
 @pytest.fixture(scope="module")
-def recordings() -> list[tuple[Recording, int, np.ndarray]]:
+def recordings() -> list[Sample]:
     return _recordings()
 
 
-def test_whole_recordings_are_counted_exactly(recordings) -> None:  # type: ignore[no-untyped-def]
+def test_whole_recordings_are_counted_exactly(recordings: list[Sample]) -> None:
     for rec, truth, _ in recordings:
         m = analyze(rec)
         assert m.reps == truth, (truth, m.reps)
@@ -39,7 +42,7 @@ def test_whole_recordings_are_counted_exactly(recordings) -> None:  # type: igno
         assert min(r["confidence"] for r in m.rep_table) > 0.5
 
 
-def test_single_style_sets_and_a_start_mid_movement(recordings) -> None:  # type: ignore[no-untyped-def]
+def test_single_style_sets_and_a_start_mid_movement(recordings: list[Sample]) -> None:
     rec, _, cuts = recordings[0]
     bounds = [0, int(cuts[0]), int(cuts[1]), len(rec.t)]
     for a, b in zip(bounds[:-1], bounds[1:]):
@@ -52,7 +55,7 @@ def test_single_style_sets_and_a_start_mid_movement(recordings) -> None:  # type
         assert m.reps == truth and m.rep_table[0]["truncated"]
 
 
-def test_play_spans_split_the_session_into_its_sets(recordings) -> None:  # type: ignore[no-untyped-def]
+def test_play_spans_split_the_session_into_its_sets(recordings: list[Sample]) -> None:
     rec, _, cuts = recordings[0]
     t = rec.t
     spans = [(t[0], t[int(cuts[0])]), (t[int(cuts[0])], t[int(cuts[1])]), (t[int(cuts[1])], t[-1])]
