@@ -44,6 +44,11 @@ def build_result(app: SessionApp) -> SessionResult:
     """The SessionResult of ``app`` at this moment."""
     rec = app.device.recording()
     calibration = dict(app.calibration)
+    if rec is not None and len(rec):
+        phases = app.phase_log.phases(float(rec.t[0]), float(rec.t[-1]))
+        rec.phases = phases
+    else:
+        phases = app.phase_log.phases(float("-inf"), app.control.t)
     if rec is not None:
         rec.calibration = calibration
     reps = [e for e in app.events if e.kind == "rep"]
@@ -64,6 +69,7 @@ def build_result(app: SessionApp) -> SessionResult:
         quit_note=app.quit_note,
         calibration=calibration,
         events=list(app.events),
+        phases=list(phases),
         reps=app.reps,
         sets_completed=app.sets_completed,
         score=app.score,
