@@ -275,6 +275,7 @@ def upload_payload(result: SessionResult) -> tuple[dict[str, Any], bytes | None]
         "quit_note": result.quit_note[:500],
         "calibration": result.calibration,
         "events": [e.to_dict() for e in result.events],
+        "phases": [p.to_dict() for p in result.phases],
         "reps": result.reps,
         "sets_completed": result.sets_completed,
         "score": max(0, int(result.score)),

@@ -44,6 +44,9 @@ _COLUMN_KEYS = {
     "active_time_s",
     "quality",
     "rep_table",
+    "sets",
+    "count_uncertain",
+    "uncertain_reason",
 }
 
 
@@ -87,6 +90,9 @@ def metrics_row(
         active_time_s=num("active_time_s"),
         quality_flags=dict(analysis.get("quality") or {}),
         per_rep=list(analysis.get("rep_table") or []),
+        sets=list(analysis.get("sets") or []),
+        count_uncertain=bool(analysis.get("count_uncertain")),
+        uncertain_reason=analysis.get("uncertain_reason") or None,
         extra={k: v for k, v in analysis.items() if k not in _COLUMN_KEYS},
         analyzer=analyzer,
     )
@@ -136,6 +142,7 @@ def patient_sessions(
         .where(ExerciseSession.patient_id == patient_id)
         .options(
             defer(ExerciseSession.game_events),
+            defer(ExerciseSession.phases),  # type: ignore[arg-type]
             defer(ExerciseSession.calibration),  # type: ignore[arg-type]
             defer(SessionMetrics.per_rep),
         )  # type: ignore[arg-type]
