@@ -26,7 +26,8 @@ class QualityFlags:
         rate_mismatch: measured median rate differs from the nominal one by more than 5 %.
         measured_rate_hz: median sample rate measured from the timestamps, Hz.
         too_short: shorter than 5 s.
-        no_still_start: no still second at the start; the neutral pose is a best guess.
+        no_still_start: the recording starts in motion (no still second in its first 5 s); a
+            repetition under way at the first sample may be cut.
         warnings: human-readable messages for every raised flag.
     """
 
