@@ -184,10 +184,16 @@ def check_phases(phases: Iterable[Phase], t_first: float, t_last: float) -> tupl
     return out
 
 
+def play_phases(phases: Sequence[Phase]) -> list[Phase]:
+    """The ``play`` phases that last longer than zero, in order (an empty one, e.g. a set
+    stopped the moment it began, holds no repetition)."""
+    return [p for p in phases if p.kind == "play" and p.t_end > p.t_start]
+
+
 def play_spans(phases: Sequence[Phase]) -> list[tuple[float, float]]:
-    """``(t_start, t_end)`` in seconds of each ``play`` phase, in order: the spans whose
-    repetitions count."""
-    return [(p.t_start, p.t_end) for p in phases if p.kind == "play"]
+    """``(t_start, t_end)`` in seconds of each non-empty ``play`` phase, in order: the spans
+    whose repetitions count."""
+    return [(p.t_start, p.t_end) for p in play_phases(phases)]
 
 
 @dataclass

@@ -178,3 +178,40 @@ def test_sets_are_labelled_with_the_games_set_index():
     sets = [{"reps": 2}, {"reps": 1}, {"reps": 3}]
     assert [s["set_index"] for s in label_sets(sets, phases)] == [0, 0, 1]
     assert label_sets([{"reps": 6}], []) == [{"reps": 6, "set_index": None}]
+
+
+def test_only_the_play_phases_count_and_the_sets_are_reported(client, app, paired):
+    """Four simulated reps; the phases put reps 1-2 in set 0, rep 3 in a rest and rep 4 in
+    set 1 (edges between reps): the hub counts 3, per set 2 and 1."""
+    sim = simulated()
+    (a0, b0), (a1, b1), (a2, b2), (a3, b3) = sim.rep_bounds
+    end = float(sim.recording.t[-1])
+    phases = [
+        Phase("calibration", 0.0, a0 - 0.5),
+        Phase("play", a0 - 0.5, (b1 + a2) / 2, 0),
+        Phase("rest", (b1 + a2) / 2, (b2 + a3) / 2, 1),
+        Phase("play", (b2 + a3) / 2, end, 1),
+        Phase("summary", end, end),
+    ]
+    meta = session_meta(paired, phases=as_json(phases), reps=3)
+    res = upload(client, paired, meta, recording=recording_with(phases))
+    assert res.status_code == 201, res.get_json()
+    metrics = res.get_json()["metrics"]
+    assert metrics["reps"] == 3
+    assert [(s["set_index"], s["reps"]) for s in metrics["sets"]] == [(0, 2), (1, 1)]
+    assert metrics["count_uncertain"] is False and metrics["uncertain_reason"] is None
+    truth = sim.rep_rom_deg
+    assert metrics["sets"][0]["rom_deg"] == pytest.approx(max(truth[:2]), abs=3.0)
+    assert metrics["sets"][1]["rom_deg"] == pytest.approx(truth[3], abs=3.0)
+    got = client.get(f"/api/v1/sessions/{meta['session_id']}", headers=paired.auth).get_json()
+    assert got["metrics"]["sets"] == metrics["sets"]
+
+
+def test_a_session_stopped_before_any_play_counts_nothing(client, app, paired):
+    end = float(simulated().recording.t[-1])
+    phases = [Phase("calibration", 0.0, end - 1.0), Phase("stop", end - 1.0, end), Phase("summary", end, end)]
+    res = upload(client, paired, session_meta(paired, phases=as_json(phases), reps=0, quit_reason="pain"))
+    assert res.status_code == 201, res.get_json()
+    metrics = res.get_json()["metrics"]
+    assert metrics["reps"] == 0 and metrics["sets"] == []
+    assert metrics["count_uncertain"] is True and "too short" in metrics["uncertain_reason"]

@@ -46,7 +46,7 @@ from .. import audit
 from ..errors import Conflict, Invalid
 from .patients import current_plan
 from .progress import metrics_row, patient_sessions, session_facts
-from .session_phases import MAX_PHASES, PhaseIn, label_sets, phases_of, session_phases
+from .session_phases import MAX_PHASES, PhaseIn, label_sets, phases_of, session_phases, spans_to_analyse
 
 log = logging.getLogger(__name__)
 
@@ -215,8 +215,14 @@ def parse_recording(data: bytes, *, declared_rate_hz: float | None = None) -> Re
     return rec
 
 
-def recompute_metrics(rec: Recording, movement: str, calibration: dict[str, Any]) -> dict[str, Any]:
-    """``analyze(...).to_dict()`` with the session's calibration when it is usable.
+def recompute_metrics(
+    rec: Recording,
+    movement: str,
+    calibration: dict[str, Any],
+    play_spans: list[tuple[float, float]] | None = None,
+) -> dict[str, Any]:
+    """``analyze(...).to_dict()`` over ``play_spans`` (s; None: the whole recording), with the
+    session's calibration when it is usable.
 
     Raises :class:`Invalid` when the recording cannot be analysed (e.g. far too short).
     """
@@ -230,7 +236,7 @@ def recompute_metrics(rec: Recording, movement: str, calibration: dict[str, Any]
             note = f"ignored ({exc})"
     name = movement if movement in MOVEMENT_MODELS else None
     try:
-        result = analyze(rec, movement=name, calibration=cal).to_dict()
+        result = analyze(rec, movement=name, calibration=cal, play_spans=play_spans).to_dict()
     except ValueError as exc:
         raise Invalid(f"recording cannot be analysed: {exc}") from None
     result["calibration_source"] = note
@@ -307,7 +313,7 @@ def ingest_session(
         rec = parse_recording(recording, declared_rate_hz=meta.sample_rate_hz)
         phases = session_phases(phases, rec)
         try:
-            analysis = recompute_metrics(rec, meta.movement, meta.calibration)
+            analysis = recompute_metrics(rec, meta.movement, meta.calibration, spans_to_analyse(phases))
             analysis["sets"] = label_sets(analysis.get("sets") or [], phases)
             status = SessionStatus.scored
         except Invalid:

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from smarttouch.sensors.types import Phase, Recording, check_phases, play_spans
+from smarttouch.sensors.types import Phase, Recording, check_phases, play_phases, play_spans
 
 from ..errors import Invalid
 
@@ -75,9 +75,9 @@ def session_phases(uploaded: tuple[Phase, ...], recording: Recording | None) -> 
 
 
 def spans_to_analyse(phases: Sequence[Phase]) -> list[tuple[float, float]] | None:
-    """``(start, end)`` s of each play phase, or None (analyse the whole recording) when the
-    session recorded no phases at all. A session with phases but no play phase (stopped
-    before the first set) has an empty list: nothing of it counts."""
+    """``(start, end)`` s of each non-empty play phase, or None (analyse the whole recording)
+    when the session recorded no phases at all. A session with phases but no play phase
+    (stopped before the first set) has an empty list: nothing of it counts."""
     if not phases:
         return None
     return play_spans(phases)
@@ -86,7 +86,7 @@ def spans_to_analyse(phases: Sequence[Phase]) -> list[tuple[float, float]] | Non
 def label_sets(sets: Sequence[dict[str, Any]], phases: Sequence[Phase]) -> list[dict[str, Any]]:
     """The analysis' per-span entries, each with the game's 0-based ``set_index`` of its play
     phase (None when the whole recording was analysed as one span)."""
-    plays = [p for p in phases if p.kind == "play"]
+    plays = play_phases(phases)
     if len(plays) != len(sets):
         return [{**entry, "set_index": None} for entry in sets]
     return [{**entry, "set_index": p.set_index} for entry, p in zip(sets, plays)]
