@@ -62,7 +62,7 @@ class SessionPoint:
         return self.entry.metrics.uncertain_reason if self.entry.metrics is not None else None
 
     def record(self) -> scoring.SessionRecord:
-        return scoring.SessionRecord(self.day, dict(self.metrics), self.quit_reason)
+        return self.entry.record
 
 
 def load_points(

@@ -110,11 +110,15 @@ def record_metrics(metrics: SessionMetrics | None) -> dict[str, float]:
     return out
 
 
+def record_of(day: date, row: ExerciseSession, metrics: SessionMetrics | None) -> SessionRecord:
+    """Scoring's plain record of one stored session on local ``day``: the one place where rows
+    become records."""
+    return SessionRecord(day=day, metrics=record_metrics(metrics), quit_reason=row.quit_reason)
+
+
 def session_record(row: ExerciseSession, metrics: SessionMetrics | None, tz: tzinfo | str) -> SessionRecord:
     """Scoring's plain record of one stored session."""
-    return SessionRecord(
-        day=local_day(row.started_at, tz), metrics=record_metrics(metrics), quit_reason=row.quit_reason
-    )
+    return record_of(local_day(row.started_at, tz), row, metrics)
 
 
 # ------------------------------------------------------------------ reading sessions
@@ -126,6 +130,11 @@ class SessionEntry:
     metrics: SessionMetrics | None
     activity_key: str | None
     day: date
+
+    @property
+    def record(self) -> SessionRecord:
+        """Scoring's plain record of this session."""
+        return record_of(self.day, self.session, self.metrics)
 
 
 def patient_sessions(
@@ -193,10 +202,7 @@ def prescribed_per_week(session: Session, *, patient: Patient, today: date) -> i
 def progress_summary(session: Session, *, patient: Patient, today: date, tz: tzinfo | str) -> ProgressSummary:
     """The patient's progress computed from all their stored sessions."""
     entries = patient_sessions(session, patient_id=patient.id, tz=tz)
-    records = [
-        SessionRecord(day=e.day, metrics=record_metrics(e.metrics), quit_reason=e.session.quit_reason)
-        for e in entries
-    ]
+    records = [e.record for e in entries]
     per_week = prescribed_per_week(session, patient=patient, today=today)
     report = scoring_progress.progress_report(records, per_week, today)
     return ProgressSummary(
@@ -215,11 +221,6 @@ def session_facts(entries: list[SessionEntry]) -> list[Any]:
     from .alerts import SessionFact
 
     return [
-        SessionFact(
-            session_id=e.session.id,  # type: ignore[arg-type]
-            record=SessionRecord(
-                day=e.day, metrics=record_metrics(e.metrics), quit_reason=e.session.quit_reason
-            ),
-        )
+        SessionFact(session_id=e.session.id, record=e.record)  # type: ignore[arg-type]
         for e in entries
     ]
