@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-from smarttouch.platform.models import SessionMetrics
+from smarttouch.platform.models import SessionMetricsRecord
 from smarttouch.platform.patients.uncertainty_text import uncertain_reason_text
 from smarttouch.platform.storage.db import get_engine
 from smarttouch.scoring.quality import QualityFlags
@@ -57,7 +57,7 @@ def test_a_session_without_phases_has_no_set_table(
 
 def _make_uncertain(app: Flask, session_id: int, reason: str) -> None:
     with Session(get_engine(app)) as db:
-        row = db.exec(select(SessionMetrics).where(SessionMetrics.session_id == session_id)).one()
+        row = db.exec(select(SessionMetricsRecord).where(SessionMetricsRecord.session_id == session_id)).one()
         row.count_uncertain = True
         row.uncertain_reason = reason
         db.add(row)

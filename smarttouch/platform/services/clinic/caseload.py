@@ -20,7 +20,7 @@ from sqlmodel import Session, col, func, select
 
 from smarttouch.scoring import progress as scoring
 
-from ...models import Assignment, ExerciseSession, Patient, SessionMetrics, User
+from ...models import Assignment, ExerciseSession, Patient, SessionMetricsRecord, User
 from . import alerts as alert_service
 
 MAIN_METRIC = "rom_deg"
@@ -145,10 +145,10 @@ def caseload(
         select(
             ExerciseSession.patient_id,
             ExerciseSession.started_at,
-            getattr(SessionMetrics, MAIN_METRIC),
-            SessionMetrics.count_uncertain,
+            getattr(SessionMetricsRecord, MAIN_METRIC),
+            SessionMetricsRecord.count_uncertain,
         )
-        .outerjoin(SessionMetrics, col(SessionMetrics.session_id) == ExerciseSession.id)
+        .outerjoin(SessionMetricsRecord, col(SessionMetricsRecord.session_id) == ExerciseSession.id)
         .where(col(ExerciseSession.patient_id).in_(ids), col(ExerciseSession.started_at) >= since)
         .order_by(col(ExerciseSession.started_at))
     ).all():
