@@ -58,14 +58,14 @@ def trace_chart(trace: SessionTrace, reps: list[dict[str, Any]]) -> Chart:
     """Angle against time with each repetition shaded, its peak numbered, and the play phases
     underlined (only their repetitions count)."""
     shapes, peaks_t, peaks_y, labels = [], [], [], []
-    for t0, t1 in trace.play:
+    for play_start, play_end in trace.play:
         shapes.append(
             {
                 "type": "rect",
                 "xref": "x",
                 "yref": "paper",
-                "x0": t0,
-                "x1": t1,
+                "x0": play_start,
+                "x1": play_end,
                 "y0": 0,
                 "y1": 0.03,
                 "fillcolor": "#d55e00",

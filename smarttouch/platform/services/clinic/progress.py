@@ -116,7 +116,9 @@ def record_of(day: date, row: ExerciseSession, metrics: SessionMetricsRecord | N
     return SessionRecord(day=day, metrics=record_metrics(metrics), quit_reason=row.quit_reason)
 
 
-def session_record(row: ExerciseSession, metrics: SessionMetricsRecord | None, tz: tzinfo | str) -> SessionRecord:
+def session_record(
+    row: ExerciseSession, metrics: SessionMetricsRecord | None, tz: tzinfo | str
+) -> SessionRecord:
     """Scoring's plain record of one stored session."""
     return record_of(local_day(row.started_at, tz), row, metrics)
 
