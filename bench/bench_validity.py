@@ -15,9 +15,11 @@ SmartTouch's two tuned constants (the size threshold relative to the session's r
 and how far the angle must come back between repetitions) and the baseline's two (peak
 distance as a fraction of the period, prominence as a fraction of the SD) are each chosen by
 leave-one-subject-out: for every subject, the grid point with the lowest mean absolute error
-on the other four subjects' recordings (all three views) scores the held-out subject. The
-figures printed against the targets are these cross-validated ones; the shipped defaults are
-printed too, with the choice each fold made.
+on the other four subjects' whole sessions (the other two views are cuts of the same
+recordings and would count them two or three times) scores all three views of the held-out
+subject; ties go to the grid point nearest the default. The figures printed against the
+targets are these cross-validated ones; the shipped defaults are printed too, with the choice
+each fold made.
 
 Baseline (a plain, period-based counter): first principal component of the gyroscope,
 Butterworth band-pass 0.05-1 Hz, period = lag of the highest autocorrelation peak between
@@ -97,15 +99,13 @@ def load_units(path: Path) -> list[Unit]:
             seg = x[a:b]
             return Recording(np.arange(len(seg)) / rate, seg[:, :3], seg[:, 3:], sample_rate_hz=rate)
 
-        common = dict(session=i, subject=int(subject[i]), exercise=str(exercise[i]).split("_")[0])
-        units.append(Unit("whole", truth=int(reps[i]), recording=rec(0, None), **common))  # type: ignore[arg-type]
-        units.append(Unit("cut4", truth=int(reps[i]), recording=rec(int(CUT_S * rate), None), **common))  # type: ignore[arg-type]
+        subj, ex = int(subject[i]), str(exercise[i]).split("_")[0]
+        units.append(Unit("whole", i, subj, ex, int(reps[i]), rec(0, None)))
+        units.append(Unit("cut4", i, subj, ex, int(reps[i]), rec(int(CUT_S * rate), None)))
         if cuts[i, 0] >= 0:
             bounds = [0, int(cuts[i, 0]), int(cuts[i, 1]), None]
             for k in range(3):
-                units.append(
-                    Unit("sets", truth=int(block_reps[k]), recording=rec(bounds[k], bounds[k + 1]), **common)  # type: ignore[arg-type]
-                )
+                units.append(Unit("sets", i, subj, ex, int(block_reps[k]), rec(bounds[k], bounds[k + 1])))
     return units
 
 
@@ -117,7 +117,7 @@ def smarttouch_counts(units: Sequence[Unit], grid: Sequence[RepParams]) -> NDArr
         r = u.recording
         trace = angle_trace(r.t, r.acc, r.gyr, r.sample_rate_hz)
         for j, params in enumerate(grid):
-            out[i, j] = len(detect_reps(trace, r.gyr, params).reps)
+            out[i, j] = len(detect_reps(trace, params).reps)
     return out
 
 
@@ -153,19 +153,21 @@ def leave_one_subject_out(
     units: Sequence[Unit], counts: NDArray[np.int64], default: int
 ) -> tuple[NDArray[np.int64], dict[int, int]]:
     """Cross-validated counts: each subject is scored with the grid column of lowest MAE on the
-    other subjects (ties: the one closest to ``default`` in grid order). Returns the counts
-    and the column chosen per subject."""
+    other subjects' whole sessions (ties: the one closest to ``default`` in grid order).
+    Returns the counts and the column chosen per subject."""
     truth = np.array([u.truth for u in units])
     subjects = np.array([u.subject for u in units])
+    whole = np.array([u.view == "whole" for u in units])
     cv = np.zeros(len(units), dtype=np.int64)
     chosen = {}
     for s in sorted(set(subjects.tolist())):
-        train = subjects != s
+        train = (subjects != s) & whole
         mae = np.abs(counts[train] - truth[train, None]).mean(axis=0)
         best = np.flatnonzero(mae <= mae.min() + 1e-12)
         j = int(best[np.argmin(np.abs(best - default))])
         chosen[s] = j
-        cv[~train] = counts[~train, j]
+        held_out = subjects == s
+        cv[held_out] = counts[held_out, j]
     return cv, chosen
 
 

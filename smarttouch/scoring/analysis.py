@@ -15,17 +15,17 @@ computed over those spans only and reported per set.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import signal
 
 from smarttouch.scoring.calibration import Calibration
 from smarttouch.scoring.movements import get_movement
-from smarttouch.scoring.offline_angle import AngleTrace, angle_trace, still_runs
+from smarttouch.scoring.offline_angle import AngleTrace, angle_trace, lowpass, still_runs
 from smarttouch.scoring.offline_reps import OfflineRep, detect_reps
 from smarttouch.scoring.quality import QualityFlags, check_quality
 from smarttouch.scoring.smoothness import ldlj_segments, sparc_segments
@@ -161,17 +161,18 @@ def analyze(
     windows = spans if spans is not None else [(float(t[0]), float(t[-1]))]
     axis = None if calibration is None or calibration.axis is None else np.asarray(calibration.axis)
     trace = angle_trace(t, recording.acc, recording.gyr, fs, axis)
-    detection = detect_reps(trace, recording.gyr)
+    detection = detect_reps(trace)
     reps, set_index = _attribute(detection.reps, windows)
     ranges = [(int(np.searchsorted(t, a, "left")), int(np.searchsorted(t, b, "right"))) for a, b in windows]
     rows = _rep_table(recording, trace, reps, set_index)
-    rate = np.gradient(trace.angle_lp_deg) * fs if len(t) > 1 else np.zeros(len(t))
-    in_play = np.zeros(len(t), dtype=bool)
-    for a, b in ranges:
-        in_play[a:b] = True
+    grid_t, grid_fs = trace.t, trace.fs
+    rate = np.gradient(trace.angle_lp_deg) * grid_fs if len(grid_t) > 1 else np.zeros(len(grid_t))
+    in_play = np.zeros(len(grid_t), dtype=bool)
+    for a, b in windows:
+        in_play[np.searchsorted(grid_t, a, "left") : np.searchsorted(grid_t, b, "right")] = True
     quality = check_quality(t, recording.acc, recording.gyr, fs)
-    runs_start, _ = still_runs(trace.speed_dps, fs)
-    if not runs_start.size or t[runs_start[0]] - t[0] > STILL_START_S:
+    runs_start, _ = still_runs(trace.speed_dps, grid_fs)
+    if not runs_start.size or grid_t[runs_start[0]] - t[0] > STILL_START_S:
         quality.no_still_start = True
         quality.warnings.append(
             f"the recording starts in motion (no still second in the first {STILL_START_S:.0f} s)"
@@ -205,7 +206,7 @@ def analyze(
         tremor_freq_hz=tremor.dominant_hz,
         tremor_amplitude_deg=tremor.amplitude_deg,
         duration_s=recording.duration_s,
-        active_time_s=float(np.sum(np.abs(rate[in_play]) > ACTIVE_SPEED_DPS) / fs),
+        active_time_s=float(np.sum(np.abs(rate[in_play]) > ACTIVE_SPEED_DPS) / grid_fs),
         mean_rep_duration_s=float(np.mean([r.duration_s for r in reps])) if reps else 0.0,
         sample_rate_hz=fs,
         calibration=_calibration(trace, calibration, movement),
@@ -214,11 +215,10 @@ def analyze(
         count_uncertain=assessment.uncertain,
         uncertain_reason=assessment.reason,
         trace={
-            "t": t,
+            "t": grid_t,
             "angle_deg": trace.angle_deg,
             "angle_lp_deg": trace.angle_lp_deg,
             "rate_dps": rate,
-            "lp_delay_s": 0.0,  # zero-phase filter
         },
     )
 
@@ -232,25 +232,27 @@ def _attribute(
     for rep in reps:
         for k, (a, b) in enumerate(windows):
             if a <= rep.t_peak <= b:
-                kept.append(OfflineRep(**{**rep.__dict__, "index": len(kept)}))
+                kept.append(rep if rep.index == len(kept) else replace(rep, index=len(kept)))
                 sets.append(k)
                 break
     return kept, sets
 
 
 def _calibration(trace: AngleTrace, given: Calibration | None, movement: str | None) -> dict[str, Any]:
+    w, x, y, z = (float(v) for v in trace.neutral_quat)
+    ax, ay, az = (float(v) for v in trace.axis)
     cal = Calibration(
-        neutral_quat=tuple(float(x) for x in trace.neutral_quat),  # type: ignore[arg-type]
+        neutral_quat=(w, x, y, z),
         rom_max_deg=given.rom_max_deg if given is not None else None,
-        axis=tuple(float(x) for x in trace.axis),  # type: ignore[arg-type]
+        axis=(ax, ay, az),
         movement=movement,
     )
     return cal.to_dict()
 
 
 def _mean(rows: list[dict[str, Any]], key: str) -> float:
-    vals = [r[key] for r in rows if np.isfinite(r[key])]
-    return float(np.mean(vals)) if vals else float("nan")
+    vals = [r[key] for r in rows if math.isfinite(r[key])]
+    return math.fsum(vals) / len(vals) if vals else float("nan")
 
 
 def _set_summary(index: int, t0: float, t1: float, rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -270,11 +272,9 @@ def _set_summary(index: int, t0: float, t1: float, rows: list[dict[str, Any]]) -
     }
 
 
-def _linear_acc_g(quat: FloatArray, acc: FloatArray) -> FloatArray:
-    """|acc in the earth frame minus 1 g| per sample, g. Only the earth-vertical component of
-    the rotated acc is needed: it is acc . (third row of the rotation matrix)."""
-    w, x, y, z = quat[:, 0], quat[:, 1], quat[:, 2], quat[:, 3]
-    up = np.stack([2.0 * (x * z - w * y), 2.0 * (y * z + w * x), 1.0 - 2.0 * (x * x + y * y)], axis=1)
+def _linear_acc_g(acc: FloatArray, up: FloatArray) -> FloatArray:
+    """|acc in the earth frame minus 1 g| per sample, g, from the earth-vertical direction in
+    the sensor frame ``up``: |R a - z|^2 = |a|^2 - 2 a.(R^T z) + 1."""
     vertical = np.einsum("ij,ij->i", acc, up)
     sq = np.einsum("ij,ij->i", acc, acc) - 2.0 * vertical + 1.0
     return np.asarray(np.sqrt(np.maximum(sq, 0.0)), dtype=float)
@@ -287,12 +287,9 @@ def _rep_table(
     if not reps:
         return []
     fs, t = rec.sample_rate_hz, rec.t
-    sos = signal.butter(4, min(SMOOTHNESS_LOWPASS_HZ, 0.4 * fs), fs=fs, output="sos")
-    padded = len(t) > 3 * (2 * len(sos) + 1)
-    speed = np.linalg.norm(rec.gyr, axis=1)
-    lin = _linear_acc_g(trace.quat, rec.acc)
-    if padded:
-        speed, lin = signal.sosfiltfilt(sos, np.stack([speed, lin]), axis=1)
+    gyr_speed = np.sqrt(np.einsum("ij,ij->i", rec.gyr, rec.gyr))
+    profiles = np.stack([gyr_speed, _linear_acc_g(rec.acc, trace.up_per_sample(len(t)))], axis=1)
+    speed, lin = lowpass(profiles, SMOOTHNESS_LOWPASS_HZ, fs, order=4).T
     bounds = []
     for rep in reps:  # two strokes per rep; a hold at the peak belongs to neither
         bounds += [(rep.t_start, rep.t_reach), (rep.t_leave, rep.t_end)]

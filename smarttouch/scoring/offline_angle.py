@@ -19,12 +19,17 @@ The offline analysis does not have to decide anything before the data has arrive
   effort and fatigue; and a recording usually begins and ends at rest. The angle is then
   signed so that movement away from rest is positive, and zero is the rest level.
 
-Everything is expressed in seconds, degrees and deg/s, so it holds at any sample rate.
+Everything is expressed in seconds, degrees and deg/s, so it holds at any sample rate. The
+angle only carries voluntary movement (it is low-passed at 2.5 Hz), so the orientation is
+estimated on block means of ``stride`` samples, at ``ANGLE_RATE_HZ`` or more: the mean angular
+velocity of a block integrates to exactly the block's rotation about a fixed axis, and a
+10-minute 200 Hz recording costs what a 25 Hz one does.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -36,24 +41,30 @@ FloatArray = NDArray[np.float64]
 
 AXIS_LOWPASS_HZ = 0.5  # voluntary exercise movement; impacts, tremor and jitter are faster
 ANGLE_LOWPASS_HZ = 2.5  # zero-phase; voluntary movement lives below ~2 Hz, tremor above 3 Hz
+ANGLE_RATE_HZ = 25.0  # the angle is analysed at >= this rate (10x its low-pass cut-off)
 SPEED_LOWPASS_HZ = 2.5  # angular velocity (vector) low-pass before judging stillness
-DECIMATED_RATE_HZ = 10.0  # the slow signals (axis, stillness) are computed at >= this rate
 STILL_DPS = 10.0  # low-passed angular speed below which the segment is still, deg/s
 STILL_MIN_S = 1.0  # shortest still stretch that counts as a rest or a hold, s
 SIDE_TURN_FRACTION = 0.3  # turning points that count for the rest side: swings >= 30 % of range
 SIDE_SPREAD_WEIGHT = 2.0  # weight of the "rest level is consistent" evidence
 SIDE_SPREAD_FLOOR = 0.02  # fraction of the range added to both spreads (avoids 0 / 0)
 SIDE_STILL_FLOOR_S2 = 1.0  # s^2 added to both still-time sums (avoids log 0)
+SIDE_CALM_FLOOR_DPS = 1.0  # deg/s added to both mean speeds at rest (a good sensor's noise)
 
 
 @dataclass(frozen=True)
 class AngleTrace:
     """The joint angle of a recording and what was found on the way.
 
+    The per-sample arrays are on the analysis grid: one sample per block of ``stride``
+    recording samples (block means), at the time of the block's last sample.
+
     Attributes:
-        t: sample times, s.
-        fs: sample rate, Hz.
-        quat: orientation per sample (w, x, y, z), sensor-to-earth.
+        t: sample times of the analysis grid, s.
+        fs: rate of the analysis grid, Hz.
+        stride: recording samples per grid sample.
+        quat: orientation on the grid (w, x, y, z), sensor-to-earth.
+        gyr_dps: angular velocity on the grid (block means), deg/s.
         axis: unit movement axis in the sensor frame; positive = away from rest.
         axis_share: fraction of the slow angular-velocity energy about ``axis`` (0..1; 1 =
             a pure single-axis movement).
@@ -62,12 +73,14 @@ class AngleTrace:
         speed_dps: low-passed angular speed of the segment (all axes), deg/s.
         rest_vote: evidence for the rest side (log-scale; sign picked the side, the
             magnitude says how clear it was; 0 = undecided).
-        neutral_index: sample at the middle of the stretch taken as the rest level.
+        neutral_index: grid sample at the middle of the stretch taken as the rest level.
     """
 
     t: FloatArray
     fs: float
+    stride: int
     quat: FloatArray
+    gyr_dps: FloatArray
     axis: FloatArray
     axis_share: float
     angle_deg: FloatArray
@@ -79,18 +92,57 @@ class AngleTrace:
     @property
     def neutral_quat(self) -> FloatArray:
         """Orientation at the rest level (w, x, y, z)."""
-        return self.quat[self.neutral_index]
+        q: FloatArray = self.quat[self.neutral_index]
+        return q
+
+    def up_per_sample(self, n: int) -> FloatArray:
+        """Unit earth-vertical direction in the sensor frame for each of the recording's ``n``
+        samples, (n, 3): linear in the sample index between grid samples (grid sample g is
+        recording sample g * stride + stride - 1), constant before the first and after the
+        last."""
+        w, x, y, z = self.quat.T
+        up = np.stack([2.0 * (x * z - w * y), 2.0 * (y * z + w * x), 1.0 - 2.0 * (x * x + y * y)], axis=1)
+        s = self.stride
+        frac = (np.arange(s) + 1.0) / s  # weight of grid sample b for recording sample b*s + r
+        prev = np.concatenate([up[:1], up[:-1]])
+        out = (prev[:, None, :] * (1.0 - frac)[None, :, None] + up[:, None, :] * frac[None, :, None]).reshape(
+            -1, 3
+        )
+        if len(out) < n:
+            out = np.concatenate([out, np.repeat(up[-1:], n - len(out), axis=0)])
+        out = out[:n]
+        return np.asarray(out / np.sqrt(np.einsum("ij,ij->i", out, out))[:, None], dtype=float)
+
+
+@lru_cache(maxsize=64)
+def _butter(order: int, cutoff_hz: float, fs: float) -> tuple[FloatArray, FloatArray]:
+    """Butterworth low-pass second-order sections and their steady-state initial conditions."""
+    sos = np.asarray(signal.butter(order, cutoff_hz, fs=fs, output="sos"), dtype=float)
+    return sos, np.asarray(signal.sosfilt_zi(sos), dtype=float)
 
 
 def lowpass(x: FloatArray, cutoff_hz: float, fs: float, order: int = 2) -> FloatArray:
     """Zero-phase Butterworth low-pass along axis 0 (cut-off capped at 0.4 fs).
 
-    Signals shorter than the filter's padding are returned unfiltered.
+    The same forward-backward filtering as ``scipy.signal.sosfiltfilt`` (odd extension of
+    3 x (2 x sections + 1) samples, steady-state initial conditions), on a contiguous copy,
+    without its per-call overhead. Signals shorter than the padding are returned unfiltered.
     """
-    sos = signal.butter(order, min(cutoff_hz, 0.4 * fs), fs=fs, output="sos")
-    if len(x) <= 3 * (2 * len(sos) + 1):
+    sos, zi = _butter(order, min(cutoff_hz, 0.4 * fs), fs)
+    n_sec = len(sos)
+    edge = 3 * (2 * n_sec + 1 - min(int(np.sum(sos[:, 2] == 0)), int(np.sum(sos[:, 5] == 0))))
+    xt = np.ascontiguousarray(np.asarray(x, dtype=float).T)
+    if xt.shape[-1] <= edge:
         return np.array(x, dtype=float)
-    return np.asarray(signal.sosfiltfilt(sos, x, axis=0), dtype=float)
+    ext = np.concatenate(
+        [2.0 * xt[..., :1] - xt[..., edge:0:-1], xt, 2.0 * xt[..., -1:] - xt[..., -2 : -edge - 2 : -1]],
+        axis=-1,
+    )
+    zi = zi.reshape((n_sec,) + (1,) * (xt.ndim - 1) + (2,))
+    y, _ = signal.sosfilt(sos, ext, axis=-1, zi=zi * ext[..., :1])
+    y = np.ascontiguousarray(y[..., ::-1])
+    y, _ = signal.sosfilt(sos, y, axis=-1, zi=zi * y[..., :1])
+    return np.ascontiguousarray(y[..., ::-1][..., edge:-edge].T)
 
 
 def still_runs(speed_dps: FloatArray, fs: float) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
@@ -103,16 +155,13 @@ def still_runs(speed_dps: FloatArray, fs: float) -> tuple[NDArray[np.intp], NDAr
     return starts[keep], stops[keep]
 
 
-def _decimated_gyro(gyr: FloatArray, fs: float) -> tuple[FloatArray, int]:
-    """Block means of the gyro at >= ``DECIMATED_RATE_HZ`` and the block length (samples)."""
-    k = max(1, int(fs // DECIMATED_RATE_HZ))
-    n = (len(gyr) // k) * k
-    if n == 0:
-        return np.asarray(gyr, dtype=float), 1
-    blocks = gyr[:n].reshape(-1, k, 3).mean(axis=1)
-    if n < len(gyr):
-        blocks = np.vstack([blocks, gyr[n:].mean(axis=0, keepdims=True)])
-    return blocks, k
+def block_means(x: FloatArray, stride: int) -> FloatArray:
+    """Means of consecutive blocks of ``stride`` rows (a trailing partial block is dropped)."""
+    n = (len(x) // stride) * stride
+    total = np.array(x[0:n:stride], dtype=float)
+    for k in range(1, stride):
+        total += x[k:n:stride]
+    return total / stride
 
 
 def principal_axis(gyr_slow: FloatArray) -> tuple[FloatArray, float]:
@@ -138,7 +187,8 @@ def _twist_deg(quat: FloatArray, ref: FloatArray, axis: FloatArray) -> FloatArra
     axis_row = np.concatenate([[-float(v0 @ axis)], w0 * axis - np.cross(axis, v0)])
     w = quat @ scalar_row
     proj = quat @ axis_row
-    return np.degrees(np.unwrap(2.0 * np.arctan2(proj, w)))
+    out: FloatArray = np.degrees(np.unwrap(2.0 * np.arctan2(proj, w)))
+    return out
 
 
 def rest_side(angle_lp: FloatArray, speed_dps: FloatArray, fs: float) -> tuple[float, int]:
@@ -147,8 +197,9 @@ def rest_side(angle_lp: FloatArray, speed_dps: FloatArray, fs: float) -> tuple[f
 
     Evidence, summed on a log scale: (1) squared durations of the still stretches near each
     end (long stretches are rest; brief holds are not); (2) spread of the turning points at
-    each end (rest is a fixed posture, the far end varies); (3) where the recording begins
-    and ends (usually at rest).
+    each end (rest is a fixed posture, the far end varies); (3) how still those stretches are
+    (a supported limb at rest is stiller than one held out against gravity); (4) where the
+    recording begins and ends (usually at rest).
     """
     n = len(angle_lp)
     lo, hi = np.percentile(angle_lp, [1.0, 99.0])
@@ -165,14 +216,20 @@ def rest_side(angle_lp: FloatArray, speed_dps: FloatArray, fs: float) -> tuple[f
     spread_hi = float(np.std(angle_lp[tops])) if len(tops) > 1 else 0.0
     spread_lo = float(np.std(angle_lp[lows])) if len(lows) > 1 else 0.0
     starts, stops = still_runs(speed_dps, fs)
-    levels = np.array([np.median(angle_lp[a:b]) for a, b in zip(starts, stops)])
+    levels = angle_lp[(starts + stops) // 2]
     dur_s = (stops - starts) / fs
     low_side = levels < mid
     still_lo = float(np.sum(dur_s[low_side] ** 2))
     still_hi = float(np.sum(dur_s[~low_side] ** 2))
+    csum = np.concatenate([[0.0], np.cumsum(speed_dps)])
+    moving = csum[stops] - csum[starts]  # deg of rotation speed summed over each stretch
+    calm_lo = float(moving[low_side].sum() / max(1, (stops - starts)[low_side].sum()))
+    calm_hi = float(moving[~low_side].sum() / max(1, (stops - starts)[~low_side].sum()))
     eps = SIDE_SPREAD_FLOOR * span
     vote = float(np.log((still_lo + SIDE_STILL_FLOOR_S2) / (still_hi + SIDE_STILL_FLOOR_S2)))
     vote += SIDE_SPREAD_WEIGHT * float(np.log((spread_hi + eps) / (spread_lo + eps)))
+    if low_side.any() and (~low_side).any():
+        vote += float(np.log((calm_hi + SIDE_CALM_FLOOR_DPS) / (calm_lo + SIDE_CALM_FLOOR_DPS)))
     vote += float((mid - angle_lp[0]) / span + (mid - angle_lp[-1]) / span)
     at_rest = low_side if vote >= 0.0 else ~low_side
     if at_rest.any():
@@ -197,33 +254,39 @@ def angle_trace(
         axis: a known movement axis in the sensor frame (e.g. from a calibration), or None to
             find it. Its sign is kept when the recording does not say clearly where rest is.
     """
-    quat, _rest = OrientationFilter(fs, use_mag=False).update(acc, gyr)
-    slow, k = _decimated_gyro(gyr, fs)
-    fs_slow = fs / k
-    speed_slow = np.linalg.norm(lowpass(slow, SPEED_LOWPASS_HZ, fs_slow), axis=1)
-    speed = np.repeat(speed_slow, k)[: len(t)]
-    axis_lp = lowpass(slow, AXIS_LOWPASS_HZ, fs_slow)
+    stride = max(1, int(fs // ANGLE_RATE_HZ))
+    if len(t) < 2 * stride:
+        stride = 1
+    fs_grid = fs / stride
+    grid = np.arange(len(t) // stride) * stride + stride - 1
+    gyr_g = block_means(gyr, stride) if stride > 1 else np.asarray(gyr, dtype=float)
+    acc_g = block_means(acc, stride) if stride > 1 else np.asarray(acc, dtype=float)
+    quat, _rest = OrientationFilter(fs_grid, use_mag=False).update(acc_g, gyr_g)
+    speed = np.linalg.norm(lowpass(gyr_g, SPEED_LOWPASS_HZ, fs_grid), axis=1)
+    axis_lp = lowpass(gyr_g, AXIS_LOWPASS_HZ, fs_grid)
     if axis is None:
         found, share = principal_axis(axis_lp)
     else:
         found = np.asarray(axis, dtype=float) / np.linalg.norm(axis)
         energy = float(np.sum(axis_lp**2))
         share = float(np.sum((axis_lp @ found) ** 2) / energy) if energy > 0 else 0.0
-    window = max(1, int(round(fs_slow * STILL_MIN_S)))
-    if len(speed_slow) > window:
-        mean_speed = np.convolve(speed_slow, np.ones(window) / window, mode="valid")
-        ref = min(len(t) - 1, (int(np.argmin(mean_speed)) + window // 2) * k)
+    window = max(1, int(round(fs_grid * STILL_MIN_S)))
+    if len(speed) > window:
+        mean_speed = np.convolve(speed, np.ones(window) / window, mode="valid")
+        ref = int(np.argmin(mean_speed)) + window // 2
     else:
         ref = 0
     raw = _twist_deg(quat, quat[ref], found)
-    lp = lowpass(raw, ANGLE_LOWPASS_HZ, fs)
-    vote, neutral = rest_side(lp, speed, fs)
+    lp = lowpass(raw, ANGLE_LOWPASS_HZ, fs_grid)
+    vote, neutral = rest_side(lp, speed, fs_grid)
     sign = -1.0 if vote < 0.0 else 1.0
     zero_raw, zero_lp = raw[neutral], lp[neutral]
     return AngleTrace(
-        t=t,
-        fs=fs,
+        t=t[grid],
+        fs=fs_grid,
+        stride=stride,
         quat=quat,
+        gyr_dps=gyr_g,
         axis=sign * found,
         axis_share=share,
         angle_deg=sign * (raw - zero_raw),

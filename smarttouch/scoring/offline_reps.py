@@ -18,9 +18,9 @@ from rest, low-passed). A repetition is an excursion away from rest and back:
    so two repetitions among fidgets still set the scale) above the local rest level, so
    fidgeting and posture adjustments in idle gaps are not counted while low-amplitude
    repetitions (they are often a third of a full one) are.
-4. **Edges**: a repetition already under way at the first sample counts when it is large
-   (``edge_fraction`` of the reference ROM) - its peak and return are in view; one still out
-   at the last sample is not complete and does not count.
+4. **Edges**: a repetition already under way at the first sample (the recording starts well
+   above rest) counts when it is large (``edge_fraction`` of the reference ROM) - its peak and
+   return are in view; one still out at the last sample is not complete and does not count.
 
 No period, tempo or sample count is assumed: mixed speeds, pauses and holds of any length are
 the same problem. Each repetition gets a confidence 0..1 from how clearly it passed the tests.
@@ -28,7 +28,7 @@ the same problem. Each repetition gets a confidence 0..1 from how clearly it pas
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -108,7 +108,7 @@ class OfflineRep:
         return self.t_leave - self.t_reach
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
         d["duration_s"] = self.duration_s
         d["hold_s"] = self.hold_s
         return d
@@ -198,12 +198,11 @@ def _segment_max(x: FloatArray, starts: IntArray, stops: IntArray) -> FloatArray
     return np.asarray(np.maximum.reduceat(xx, bounds)[0::2], dtype=float)
 
 
-def detect_reps(trace: AngleTrace, gyr: FloatArray, params: RepParams | None = None) -> RepDetection:
+def detect_reps(trace: AngleTrace, params: RepParams | None = None) -> RepDetection:
     """Repetitions of the whole recording (see the module docstring).
 
     Args:
         trace: the joint angle (rest at 0, movement positive).
-        gyr: raw angular velocity (N, 3), deg/s, for each repetition's share about the axis.
         params: detector constants; the defaults are the validated ones.
     """
     p = params or RepParams()
@@ -230,8 +229,11 @@ def detect_reps(trace: AngleTrace, gyr: FloatArray, params: RepParams | None = N
     dip, need = _thresholds(ep, peaks, valleys, p, size)
     keep = np.ones(len(peaks), dtype=bool)
     first_h = ep[peaks[0]] - ep[valleys[0]]
-    truncated_first = bool(ep[1] - ep[valleys[0]] > p.truncated_fraction * first_h)
-    if truncated_first and first_h < p.edge_fraction * ref:
+    # under way at the first sample: well above the valley before it and above rest (0); a
+    # recording that starts at rest, e.g. before a pendulum's first swing below it, is not
+    started_out = min(ep[1] - ep[valleys[0]], ep[1]) > p.truncated_fraction * first_h
+    truncated_first = bool(started_out and peaks[0] == int(np.argmax(ep[: peaks[0] + 1])))
+    if (truncated_first and first_h < p.edge_fraction * ref) or (peaks[0] == 1 and not started_out):
         keep[0] = False
     last_h = ep[peaks[-1]] - ep[valleys[-1]]
     if ep[-2] - ep[valleys[-1]] > (1.0 - p.return_fraction) * last_h:
@@ -244,7 +246,7 @@ def detect_reps(trace: AngleTrace, gyr: FloatArray, params: RepParams | None = N
     peaks, margin, truncated = peaks[sel], dip[sel] / need[sel], truncated[sel]
     lv, rv = valleys[sel], valleys[sel + 1]
     return RepDetection(
-        _describe(trace, gyr, peaks - 1, (lv - 1, rv - 1), (ep[lv], ep[rv]), margin, truncated),
+        _describe(trace, peaks - 1, (lv - 1, rv - 1), (ep[lv], ep[rv]), margin, truncated),
         ref,
         size,
     )
@@ -273,7 +275,6 @@ def _first_true(cond: NDArray[np.bool_], idx: IntArray, begin: IntArray, default
 
 def _describe(
     trace: AngleTrace,
-    gyr: FloatArray,
     peaks: IntArray,
     valleys: tuple[IntArray, IntArray],
     levels: tuple[FloatArray, FloatArray],
@@ -310,7 +311,7 @@ def _describe(
     held = (last - first) >= HOLD_MIN_S * fs
     reach, leave = np.where(held, first, peaks), np.where(held, last, peaks)
     speed = _segment_max(rate, starts, ends)
-    on_axis = _axis_share(gyr, trace.axis, starts, ends)
+    on_axis = _axis_share(trace.gyr_dps, trace.axis, starts, ends)
     conf = (1.0 - 0.5 * np.exp(-2.0 * (margin - 1.0))) * np.where(truncated, EDGE_CONFIDENCE, 1.0)
     conf *= 0.5 + 0.5 * np.clip((on_axis - AXIS_SHARE_LOW) / (AXIS_SHARE_HIGH - AXIS_SHARE_LOW), 0.0, 1.0)
     conf = np.clip(conf, 0.0, 1.0)

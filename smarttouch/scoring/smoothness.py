@@ -20,6 +20,7 @@ scores two strokes per repetition this way.
 from __future__ import annotations
 
 import numpy as np
+import scipy.fft
 from numpy.typing import NDArray
 
 FloatArray = NDArray[np.float64]
@@ -141,19 +142,22 @@ def sparc_segments(
     nffts = (2 ** (np.ceil(np.log2(np.maximum(lengths, 1))) + padlevel)).astype(np.int64)
     for nfft in np.unique(nffts):
         rows = np.flatnonzero(nffts == nfft)
+        block = np.zeros((len(rows), int(nfft)))  # zero-padded to the FFT length
         width = int(lengths[rows].max())
-        block = np.zeros((len(rows), width))
-        for r, k in enumerate(rows):
-            block[r, : lengths[k]] = x[starts[k] : stops[k]]
+        idx = starts[rows][:, None] + np.arange(width)[None, :]
+        inside = np.arange(width)[None, :] < lengths[rows][:, None]
+        block[:, :width] = np.where(inside, x[np.minimum(idx, len(x) - 1)], 0.0)
         n_sel = int(np.floor(fc * nfft / fs + 1e-9)) + 1  # bins with frequency <= fc
         if n_sel <= nfft // 2 + 1:
-            mag = np.abs(np.fft.rfft(block, int(nfft), axis=1))
+            spec = scipy.fft.rfft(block, axis=1)
         else:  # fc beyond the Nyquist frequency: the reference keeps the mirrored bins
-            mag = np.abs(np.fft.fft(block, int(nfft), axis=1))
+            spec = scipy.fft.fft(block, axis=1)
         n_sel = min(n_sel, int(nfft))
-        peak = mag.max(axis=1)
+        mag = np.abs(spec[:, :n_sel])
+        # |X(f)| <= X(0) for a non-negative profile (a speed): then the peak is at 0 Hz
+        peak = mag[:, 0] if block.min() >= 0.0 else np.abs(spec).max(axis=1)
         ok = peak > 0
-        m = mag[:, :n_sel] / np.where(ok, peak, 1.0)[:, None]
+        m = mag / np.where(ok, peak, 1.0)[:, None]
         above = m >= amp_th
         first = np.argmax(above, axis=1)
         last = n_sel - 1 - np.argmax(above[:, ::-1], axis=1)

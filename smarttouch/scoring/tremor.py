@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
+import scipy.fft
+from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 
 FloatArray = NDArray[np.float64]
@@ -49,19 +51,26 @@ def welch_psd(x: FloatArray, fs: float, nperseg: int) -> tuple[FloatArray, Float
 
     The same estimate as ``scipy.signal.welch(x, fs, nperseg=nperseg, axis=0,
     detrend="constant")`` (periodic Hann window, 50 % overlap, density scaling, one-sided,
-    mean over segments), computed with one batched FFT. Returns (frequencies in Hz, PSD in
+    mean over segments), computed with one batched FFT. Removing each segment's mean only
+    changes the bins where the Hann window's own spectrum is non-zero (0 and 1: W[0] = N/2,
+    W[1] = -N/4), so it is applied there after the FFT. Returns (frequencies in Hz, PSD in
     unit^2/Hz, number of segments averaged).
     """
     step = nperseg - nperseg // 2
     count = (len(x) - nperseg) // step + 1
     window = 0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(nperseg) / nperseg)
-    idx = np.arange(nperseg)[None, :] + step * np.arange(count)[:, None]
-    seg = x[idx]  # (count, nperseg, C)
-    seg = seg - seg.mean(axis=1, keepdims=True)
-    spec = np.fft.rfft(seg * window[None, :, None], axis=1)
-    power = (spec.real**2 + spec.imag**2).sum(axis=2).mean(axis=0) / (fs * float(window @ window))
+    columns = np.ascontiguousarray(np.asarray(x, dtype=float).reshape(len(x), -1).T)  # (C, N)
+    segments = sliding_window_view(columns, nperseg, axis=1)[:, : step * (count - 1) + 1 : step]
+    spec = scipy.fft.rfft(segments * window, axis=2)
+    means = segments.mean(axis=2)
+    spec[..., 0] -= means * window.sum()
+    if nperseg > 2:
+        spec[..., 1] -= means * np.sum(window * np.exp(-2j * np.pi * np.arange(nperseg) / nperseg))
+    power = np.einsum("csf,csf->f", spec.real, spec.real) + np.einsum("csf,csf->f", spec.imag, spec.imag)
+    power /= count * fs * float(window @ window)
     power[1 : nperseg // 2 + (nperseg % 2)] *= 2.0
-    return np.fft.rfftfreq(nperseg, 1.0 / fs), power, count
+    freqs = np.asarray(np.fft.rfftfreq(nperseg, 1.0 / fs), dtype=float)
+    return freqs, np.asarray(power, dtype=float), count
 
 
 def tremor_metrics(
