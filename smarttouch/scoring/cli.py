@@ -65,14 +65,6 @@ def _table(name: str, d: dict[str, Any]) -> str:
                 f" {r['rom_deg']:8.1f} {r['peak_speed_dps']:9.1f} {_fmt(r['sparc'], '7.3f')}"
                 f" {_fmt(r['ldlj'], '7.2f')} {_fmt(r['confidence'], '5.2f')}"
             )
-    if d.get("play_sets") is not None:
-        for st, set_index in zip(d["sets"], d["play_sets"]):
-            lines.append(
-                f"  set {set_index + 1:<3d}      {st['reps']} reps, {_fmt(st['t_start'])}-{_fmt(st['t_end'])} s,"
-                f" ROM max {_fmt(st['rom_deg'])} deg"
-            )
-    if d.get("count_uncertain"):
-        lines.append(f"  uncertain count: {d['uncertain_reason']}")
     for w in d["quality"]["warnings"]:
         lines.append(f"  warning: {w}")
     return "\n".join(lines)

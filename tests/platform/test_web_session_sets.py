@@ -135,3 +135,30 @@ def test_an_uncertain_session_is_no_point_of_the_caseload_trend(app: Flask, fact
         )
     assert row.trend is not None and row.trend.n == 4 and row.trend.slope_per_week > 0
     assert row.latest_value == 66
+
+
+def test_the_hub_passes_the_uncertainty_to_the_trends_and_verdicts(app: Flask, factories) -> None:
+    """An uncertain session with a far-off ROM changes neither the trend nor the MCID verdict
+    nor raises a decline alert; it still counts for adherence."""
+    from zoneinfo import ZoneInfo
+
+    from smarttouch.platform.models import Patient
+    from smarttouch.platform.services.clinic import dashboard, progress
+
+    therapist = factories.user("therapist")
+    patient = factories.patient(therapist)
+    factories.assignment(patient, sessions_per_week=4, start_date=days_ago(40))
+    for i, n in enumerate((30, 27, 24, 21, 18, 15)):
+        add_session(app, patient, days_ago(n), rom=60 + 2 * i)
+    add_session(app, patient, days_ago(3), rom=5, count_uncertain=True, uncertain_reason=REASON)
+    tz = ZoneInfo("Europe/Rome")
+    with Session(get_engine(app)) as db:
+        ov = dashboard.patient_overview(
+            db, patient=db.get(Patient, patient.id), today=days_ago(0), tz=tz, period="12w"
+        )
+        summary = progress.progress_summary(db, patient=db.get(Patient, patient.id), today=days_ago(0), tz=tz)
+    assert ov.report["trends"]["rom_deg"]["n"] == 6
+    assert ov.report["mcid"]["rom_deg"]["recent"] == 68.0  # with the uncertain 5 deg it would be 47.7
+    assert ov.report["excluded_uncertain"] == 1
+    assert sum(w["done"] for w in ov.weeks) == 7
+    assert not [a for a in summary.alerts if a.kind == "decline"]

@@ -112,8 +112,15 @@ def record_metrics(metrics: SessionMetricsRecord | None) -> dict[str, float]:
 
 def record_of(day: date, row: ExerciseSession, metrics: SessionMetricsRecord | None) -> SessionRecord:
     """Scoring's plain record of one stored session on local ``day``: the one place where rows
-    become records."""
-    return SessionRecord(day=day, metrics=record_metrics(metrics), quit_reason=row.quit_reason)
+    become records. An uncertain repetition count travels with it, so scoring leaves the
+    session out of trends, MCID verdicts and decline alerts (adherence still counts it)."""
+    return SessionRecord(
+        day=day,
+        metrics=record_metrics(metrics),
+        quit_reason=row.quit_reason,
+        count_uncertain=bool(metrics.count_uncertain) if metrics is not None else False,
+        uncertain_reason=metrics.uncertain_reason if metrics is not None else None,
+    )
 
 
 def session_record(
