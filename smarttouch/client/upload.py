@@ -29,6 +29,7 @@ class SessionUpload(TypedDict):
     quit_note: str
     calibration: dict[str, Any]
     events: list[dict[str, Any]]
+    phases: list[dict[str, Any]]
     reps: int
     sets_completed: int
     score: int
@@ -79,6 +80,7 @@ def upload_payload(result: SessionResult) -> tuple[SessionUpload, bytes | None]:
         "quit_note": result.quit_note[:500],
         "calibration": result.calibration,
         "events": [e.to_dict() for e in result.events],
+        "phases": [p.to_dict() for p in result.phases],
         "reps": result.reps,
         "sets_completed": result.sets_completed,
         "score": max(0, int(result.score)),

@@ -1,4 +1,8 @@
-"""``smarttouch analyze FILE...``: reps, ROM, smoothness and tremor of recordings."""
+"""``smarttouch analyze FILE...``: reps, ROM, smoothness and tremor of recordings.
+
+A recording of a play session carries its phases: then only the play phases are analysed
+and the sets are reported one by one, as the hub does.
+"""
 
 from __future__ import annotations
 
@@ -123,22 +127,28 @@ def analyze(
     """Analyse motion recordings (.npz or .csv): reps, ROM, smoothness, tremor.
 
     Prints a table per file, or with --json one JSON object per line with at least file, reps,
-    rom_deg, sparc, ldlj and duration_s (degrees, seconds).
+    rom_deg, sparc, ldlj and duration_s (degrees, seconds). A recording with session phases
+    counts its play phases only and reports each set (play_sets: the game's 0-based set of
+    each entry of sets; null without phases).
     """
     from tqdm import tqdm
 
     from smarttouch.scoring.analysis import analyze as run
     from smarttouch.sensors.recording_io import RecordingError
+    from smarttouch.sensors.types import play_phases
 
     results = []
     for path in tqdm(files, desc="analysing", unit="file", disable=len(files) < 2, leave=False):
         try:
-            metrics = run(_load(path, fs), movement=movement)
+            rec = _load(path, fs)
+            plays = play_phases(rec.phases) if rec.phases else None
+            spans = None if plays is None else [(p.t_start, p.t_end) for p in plays]
+            metrics = run(rec, movement=movement, play_spans=spans)
         except RecordingError as exc:
             raise click.ClickException(str(exc)) from None
         except ValueError as exc:
             raise click.ClickException(f"{path}: {exc}") from None
-        d = metrics.to_dict()
+        d = {**metrics.to_dict(), "play_sets": None if plays is None else [p.set_index for p in plays]}
         if as_json:
             click.echo(json.dumps({"file": path, **d}))
         else:

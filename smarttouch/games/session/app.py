@@ -4,6 +4,11 @@ Scenes in order: calibration (neutral pose, comfortable maximum) -> instructions
 rest -> play ... -> summary. The stop control (pain / fatigue / other) is reachable from
 every scene; choosing a reason ends the session safely and records it. The runner owns the
 window and the clock and calls ``step(dt)``, ``handle_event(e)`` and ``draw(surface)``.
+
+The session's phases (the scenes, plus ``stop`` while the stop menu is open) are written
+down on the recording's clock by a :class:`~.phases.PhaseLog`; a :class:`~.phases.RepGate`
+decides which repetitions reach the game, so the reps the game counts are the reps inside
+the play phases (see :mod:`.phases`).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from smarttouch.games.session.difficulty import DifficultyAdapter, SuccessBandCo
 from smarttouch.games.session.feedback import Feedback
 from smarttouch.games.session.history import History, HistoryEntry, ProgressView
 from smarttouch.games.session.inputs.base import IDLE_STATE, InputDevice
+from smarttouch.games.session.phases import PhaseLog, RepGate
 from smarttouch.games.session.result import SessionResult, utc_now
 from smarttouch.games.session.sound import SoundBank
 from smarttouch.games.session.stopmenu import StopMenu
@@ -111,6 +117,8 @@ class SessionApp:
         self.finished = False
         self.scene: Scene  # set by goto() below
         self.scene_log: list[tuple[float, str]] = []
+        self.phase_log = PhaseLog()
+        self.rep_gate = RepGate(self.phase_log)
         if self.config.preset_rom_max_deg:
             self.apply_calibration(float(self.config.preset_rom_max_deg), preset=True)
             self.goto(InstructionsScene())
@@ -128,16 +136,29 @@ class SessionApp:
         return ev
 
     def goto(self, scene: Scene, log: bool = True) -> None:
+        """Switch to ``scene``; ``log=False`` when its event and phase are already recorded."""
         self.scene = scene
         self.scene_log.append((self.now, scene.name))
         if log:
             self.log("scene", name=scene.name, session_s=round(self.now, 3))
+            self._begin_phase(scene.name)
         scene.enter(self)
+
+    def _begin_phase(self, kind: str) -> None:
+        """The phase of scene ``kind`` begins now (play begins through the rep gate)."""
+        t = self.control.t
+        self.rep_gate.stop_play(t)
+        if kind == "play":
+            self.rep_gate.start_play(t, self.set_index)
+        elif kind == "rest":
+            self.phase_log.begin(kind, t, self.set_index)
+        else:
+            self.phase_log.begin(kind, t)
 
     def step(self, dt: float) -> None:
         """Advance the session by one fixed step of ``dt`` seconds."""
         self.now += dt
-        self.control = self.device.poll(self.now)
+        self.control = self.rep_gate.filter(self.device.poll(self.now))
         self.feedback.update(dt)
         if self.stop_menu.open and not self.finished:
             return  # everything waits while the patient decides
@@ -145,10 +166,15 @@ class SessionApp:
 
     def handle_event(self, event: pygame.event.Event) -> None:
         """A pygame event already mapped to canvas coordinates."""
+        was_open = self.stop_menu.open
         choice = self.stop_menu.handle_event(event, self.size, in_summary=self.scene.name == "summary")
+        if self.stop_menu.open and not was_open:
+            self._begin_phase("stop")
         if choice is not None:
             if choice != "resume":
                 self.request_stop(choice)
+            else:
+                self._begin_phase(self.scene.name)  # the interrupted scene goes on
             return
         if self.stop_menu.open:
             return
@@ -208,6 +234,7 @@ class SessionApp:
             elif ev.kind == "rep":
                 self._on_rep(ev)
         if self.reps_in_set >= self.targets.reps and self.quit_reason is None:
+            self.rep_gate.stop_play(self.control.t)
             self.sets_completed += 1
             self.log("set_complete", set=self.set_index + 1, reps=self.reps_in_set)
             if self.set_index + 1 >= self.targets.sets:
@@ -252,6 +279,7 @@ class SessionApp:
         if self.game_started:
             self.game.finish()
         self.log("scene", name=SummaryScene.name, session_s=round(self.now, 3))
+        self._begin_phase(SummaryScene.name)
         self.result = build_result(self)
         if self.on_result is not None:
             try:

@@ -2,6 +2,8 @@
 
 While the sensor is disconnected the game is not stepped (it stays paused) and a notice is
 shown; after ``disconnect_timeout_s`` the session ends safely with reason "disconnected".
+When the set begins during a repetition, the game waits (with a hint) until that repetition
+has ended, so it is not counted (see ``session.phases``).
 """
 
 from __future__ import annotations
@@ -39,11 +41,16 @@ class PlayScene(Scene):
         if not self.was_connected:
             app.log("reconnected", after_s=round(self.disconnected_s, 2))
             self.was_connected, self.disconnected_s = True, 0.0
+        if app.rep_gate.waiting:
+            return  # the repetition under way ends before the set starts counting
         app.on_game_events(app.game.update(control, dt))
 
     def draw(self, app: SceneHost, surface: pygame.Surface) -> None:
         app.game.draw(surface)
         draw_hud(app, surface)
+        if app.rep_gate.waiting and app.control.connected:
+            w, h = surface.get_size()
+            gfx.draw_text(surface, app.tr("play.ready"), 40, (w // 2, int(h * 0.45)), WHITE, outline=INK)
         if not app.control.connected:
             dim(surface, 120)
             gfx.draw_text(surface, app.tr("play.paused"), 40, surface.get_rect().center, WHITE, outline=INK)
