@@ -25,7 +25,6 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col, select
 
-from ...fhir.codes import DEFAULT_BASE
 from ...models import (
     Activity,
     Alert,
@@ -45,6 +44,7 @@ from ...storage.blobstore import BlobNotFound, BlobStore
 from .. import audit
 from ..errors import NotFound
 from . import erasure, fhir_export
+from .fhir.codes import DEFAULT_BASE
 
 ARCHIVE_FORMAT = "smarttouch-data-export/1"
 SECRET_COLUMNS = frozenset({"password_hash", "token_hash", "code_hash"})

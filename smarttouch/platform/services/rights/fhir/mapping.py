@@ -20,7 +20,7 @@ from typing import Any
 
 from fhir.resources.R4B.bundle import Bundle
 
-from ..models import Activity, Assignment, Device, ExerciseSession, Patient, SessionMetrics
+from ....models import Activity, Assignment, Device, ExerciseSession, Patient, SessionMetrics
 from .codes import (
     DEGREES,
     METRICS,
