@@ -1,6 +1,6 @@
 """The trusted runner: the first code that runs inside the sandbox, around the solution.
 
-Run as a script (``python -I runner.py CONFIG_JSON``), it depends only on the standard library
+Run as a script (``python -I runner.py CONFIG.json``), it depends only on the standard library
 and the parts of SmartTouch bound into the sandbox (``smarttouch.sensors``, ``.scoring``,
 ``.games``). In order it:
 
@@ -258,7 +258,8 @@ def classify(exc: BaseException, loading: bool) -> tuple[str, str]:
 
 
 def main(argv: list[str]) -> int:
-    config = json.loads(argv[1])
+    with open(argv[1], encoding="utf-8") as fh:
+        config = json.load(fh)
     apply_limits(config["limits"])
     if config.get("drop_to"):
         drop_privileges(*config["drop_to"])
