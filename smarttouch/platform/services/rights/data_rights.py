@@ -36,7 +36,7 @@ from ...models import (
     Patient,
     ResearchConsent,
     Role,
-    SessionMetrics,
+    SessionMetricsRecord,
     User,
     utcnow,
 )
@@ -272,8 +272,8 @@ def write_archive(
     )
 
     sessions = session.exec(
-        select(ExerciseSession, SessionMetrics)
-        .join(SessionMetrics, col(SessionMetrics.session_id) == ExerciseSession.id, isouter=True)
+        select(ExerciseSession, SessionMetricsRecord)
+        .join(SessionMetricsRecord, col(SessionMetricsRecord.session_id) == ExerciseSession.id, isouter=True)
         .where(ExerciseSession.patient_id == patient.id)
         .order_by(col(ExerciseSession.started_at), col(ExerciseSession.id))
     ).all()

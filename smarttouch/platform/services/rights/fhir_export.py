@@ -30,7 +30,7 @@ from ...models import (
     ExerciseSession,
     Patient,
     Role,
-    SessionMetrics,
+    SessionMetricsRecord,
     User,
     utcnow,
 )
@@ -99,8 +99,8 @@ def gather(
     assignments = list(session.exec(stmt.order_by(col(Assignment.start_date), col(Assignment.id))).all())
     lo, hi = _bounds(start, end, tz)
     sstmt = (
-        select(ExerciseSession, SessionMetrics)
-        .join(SessionMetrics, col(SessionMetrics.session_id) == ExerciseSession.id, isouter=True)
+        select(ExerciseSession, SessionMetricsRecord)
+        .join(SessionMetricsRecord, col(SessionMetricsRecord.session_id) == ExerciseSession.id, isouter=True)
         .where(ExerciseSession.patient_id == patient.id)
     )
     if lo is not None:
