@@ -7,11 +7,13 @@ solution at ``/sandbox/solution`` (read-only), the label-free input recordings a
 configuration ``/sandbox/config.json``, a private size-capped tmpfs ``/tmp`` (its only writable
 place; also its working folder), fresh ``/proc`` and ``/dev``, an empty environment. It never
 sees labels, the hub's instance folder, database, secret key or other submissions: they are
-simply not mounted. bubblewrap (pid 1 inside) gets its options, the configuration and the
-seccomp program through in-memory files and a two-variable environment, so its command line
-and environment, readable inside, name no host path and carry none of the worker's variables.
+simply not mounted. bubblewrap gets its options, the configuration and the seccomp program
+through in-memory files and a two-variable environment, and leaves no process of its own in the
+sandbox (``--as-pid-1``: the runner is pid 1), so nothing inside runs without the seccomp filter
+or can read the worker's variables, and ``/proc/1/cmdline`` names no host path.
 
-Namespaces: network (only a private loopback), pid, ipc, uts, mount; ``--die-with-parent`` and
+Namespaces: network (only a private loopback), pid (the runner is its pid 1: when it exits,
+every process left inside is killed), ipc, uts, mount; ``--die-with-parent`` and
 ``--new-session``. Identity: when the worker runs as an ordinary user, bubblewrap maps it to
 uid/gid 65534 in a new user namespace (``--unshare-user --uid 65534``) and forbids nested user
 namespaces (``--disable-userns --assert-userns-disabled``). When the worker runs as root, a user
@@ -38,7 +40,6 @@ import json
 import os
 import secrets
 import selectors
-import shlex
 import shutil
 import signal
 import subprocess
@@ -53,6 +54,7 @@ from smarttouch.challenges.bundle import Limits
 from smarttouch.challenges.syscall_filter import SeccompUnavailable, bpf_program
 
 RUNNER = Path(__file__).with_name("runner.py")
+GAME_FILTER = "/sandbox/game-seccomp.bpf"  # the single-process filter a game's process loads
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the smarttouch package
 SANDBOX_PACKAGES = ("sensors", "scoring", "games")
 SANDBOX_MODULES = ("paths.py", "files.py")  # neutral modules the visible rooms import
@@ -73,8 +75,8 @@ _ENV = {
     "MPLBACKEND": "Agg",
 }
 _BWRAP_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
-"""bubblewrap's own environment: inside, pid 1 is bubblewrap and, in a user namespace, its
-/proc/1/environ is readable by the solution, so the worker's variables never reach it."""
+"""bubblewrap's own environment: the worker's variables (secret key, database URL) never
+reach the sandbox, not even through a process of bubblewrap's that the solution could read."""
 _USERNS_ARGS = ("--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY), "--disable-userns")
 
 
@@ -234,6 +236,7 @@ class Sandbox:
                 )
             try:
                 bpf_program()
+                bpf_program("single-process")
             except SeccompUnavailable as exc:
                 raise SandboxUnavailable(f"the sandbox's system-call filter is unavailable: {exc}") from exc
             problem = _probe(self.bwrap, self.as_root)
@@ -296,9 +299,10 @@ class Sandbox:
     ) -> tuple[list[str], list[int]]:
         """(argv, descriptors to hand over) of one run.
 
-        Sandboxed, bubblewrap's options, the runner's configuration, the start script and the
-        seccomp program are all passed through in-memory files, so bubblewrap's command line
-        (``/proc/1/cmdline`` inside) names no host path: ``bwrap --args N -- /bin/sh /sandbox/start``.
+        Sandboxed, bubblewrap's options, the runner's configuration and the seccomp program
+        are passed through in-memory files, and the runner is pid 1 of the sandbox
+        (``--as-pid-1``), started from its interpreter's folder as ``./python``: no process
+        inside is left without the seccomp filter, and ``/proc/1/cmdline`` names no host path.
         """
         python = [sys.executable, "-I", "-B"]
         if self.unsafe:
@@ -318,18 +322,19 @@ class Sandbox:
         try:
             fds.append(_memfd("seccomp", bpf_program()))
             fds.append(_memfd("config", json.dumps(self._sandbox_config(config)).encode()))
-            start = shlex.join(python + ["/sandbox/runner.py", "/sandbox/config.json"])
-            fds.append(_memfd("start", f"exec {start}\n".encode()))
+            fds.append(_memfd("game-seccomp", bpf_program("single-process")))
             options = self._options(solution, inputs)
             options += ["--seccomp", str(fds[0])]
-            options += ["--ro-bind-data", str(fds[1]), "/sandbox/config.json"]
-            options += ["--ro-bind-data", str(fds[2]), "/sandbox/start"]
+            options += ["--perms", "0444", "--ro-bind-data", str(fds[1]), "/sandbox/config.json"]
+            options += ["--perms", "0444", "--ro-bind-data", str(fds[2]), GAME_FILTER]
             fds.append(_memfd("args", b"".join(a.encode() + b"\0" for a in options)))
         except BaseException:
             for fd in fds:
                 os.close(fd)
             raise
-        return [str(self.bwrap), "--args", str(fds[-1]), "--", "/bin/sh", "/sandbox/start"], fds
+        interpreter = "./" + os.path.basename(sys.executable)
+        runner = [interpreter, "-I", "-B", "/sandbox/runner.py", "/sandbox/config.json"]
+        return [str(self.bwrap), "--args", str(fds[-1]), "--", *runner], fds
 
     def _sandbox_config(self, config: dict) -> dict:
         """``config`` completed with the paths as the runner sees them and its identity."""
@@ -338,6 +343,7 @@ class Sandbox:
             solution="/sandbox/solution",
             inputs="/sandbox/input",
             workdir="/tmp",
+            game_filter=GAME_FILTER,
             allowed_roots=["/sandbox", "/tmp", "/usr", "/proc", "/dev", "/sys", "/etc"]
             + [inside if os.path.isdir(host) else os.path.dirname(inside) for host, inside in runtime],
         )
@@ -356,6 +362,7 @@ class Sandbox:
             "--unshare-pid",
             "--unshare-ipc",
             "--unshare-uts",
+            "--as-pid-1",
             "--die-with-parent",
             "--new-session",
             "--clearenv",
@@ -401,8 +408,8 @@ class Sandbox:
             "--ro-bind",
             str(RUNNER),
             "/sandbox/runner.py",
-            "--chdir",
-            "/tmp",
+            "--chdir",  # the runner starts as ./python here, then works in /tmp
+            os.path.dirname(sys.executable),
         ]
         return args
 

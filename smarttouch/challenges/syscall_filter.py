@@ -118,17 +118,35 @@ def denied_syscalls() -> list[str]:
     return sorted({name for group in DENIED.values() for name in group} | set(ENOSYS_CALLS))
 
 
-@lru_cache(maxsize=1)
-def bpf_program() -> bytes:
-    """The filter as a BPF program (struct sock_filter array, 8 bytes per instruction).
+SINGLE_PROCESS: tuple[str, ...] = ("clone", "clone3", "fork", "vfork")
+"""Refused, on top of the sandbox's filter, in a game's own process (:mod:`.runner`): it stays
+one thread of one process, so the kernel's per-thread counters show all the CPU it uses."""
 
-    Built once per process by :data:`SYSTEM_PYTHON` running this file; raises
-    :class:`SeccompUnavailable` when that interpreter or its ``seccomp`` module is missing.
+
+def _spec(profile: str) -> dict[str, list]:
+    if profile == "sandbox":
+        return {
+            "denied": sorted({n for g in DENIED.values() for n in g}),
+            "enosys": list(ENOSYS_CALLS),
+            "clone_flags": sorted(NAMESPACE_CLONE_FLAGS.values()),
+        }
+    if profile == "single-process":
+        return {"denied": sorted(SINGLE_PROCESS), "enosys": [], "clone_flags": []}
+    raise ValueError(f"no seccomp profile {profile!r}")
+
+
+@lru_cache(maxsize=2)
+def bpf_program(profile: str = "sandbox") -> bytes:
+    """A filter as a BPF program (struct sock_filter array, 8 bytes per instruction).
+
+    ``profile``: "sandbox" (the deny list above, for every process in the sandbox) or
+    "single-process" (no new thread or process). Built once per process by
+    :data:`SYSTEM_PYTHON` running this file; raises :class:`SeccompUnavailable` when that
+    interpreter or its ``seccomp`` module is missing.
     """
+    spec = _spec(profile)
     if not os.path.exists(SYSTEM_PYTHON):
         raise SeccompUnavailable(f"{SYSTEM_PYTHON} is missing (apt-get install python3-seccomp)")
-    spec = {"denied": sorted({n for g in DENIED.values() for n in g}), "enosys": list(ENOSYS_CALLS)}
-    spec["clone_flags"] = sorted(NAMESPACE_CLONE_FLAGS.values())
     proc = subprocess.run(
         [SYSTEM_PYTHON, "-I", str(Path(__file__).resolve())],
         input=json.dumps(spec).encode(),

@@ -1,8 +1,9 @@
 """Issue 13 item 7: the sandbox keeps no user namespaces and filters system calls, in every mode.
 
 Replays the probe (``unshare(CLONE_NEWUSER)`` returned 0 and ``Seccomp: 0`` inside a sandbox
-started by root) and checks what pid 1 (bubblewrap) shows the solution: no host path on its
-command line, none of the worker's environment.
+started by root) and checks what pid 1 shows the solution: no host path on its command line,
+none of the worker's environment, and no process inside left without the filter (bubblewrap's
+own pid 1 was one, writable through ``/proc/1/mem`` from a user-namespace sandbox).
 """
 
 from __future__ import annotations
@@ -74,6 +75,13 @@ class Solution:
             environ = b""
         if b"{secret}" in environ:
             problems.append("/proc/1/environ shows the worker's environment")
+        for pid in (p for p in os.listdir("/proc") if p.isdigit() and int(p) != os.getpid()):
+            try:
+                other = open(f"/proc/{{pid}}/status").read()
+            except OSError:
+                continue
+            if "Seccomp:\t2" not in other:
+                problems.append(f"process {{pid}} in the sandbox runs without the seccomp filter")
         net_ns = os.open("/proc/self/ns/net", os.O_RDONLY)
         checks = [
             ("mount", lambda: libc.mount(b"none", b"/tmp", b"tmpfs", 0, None)),
@@ -124,10 +132,21 @@ def test_bubblewrap_command_line_names_no_host_path(tmp_path: Path, identity: st
     config = {"limits": {"nproc": 8}}
     argv, fds = box._command(config, tmp_path / "solution", tmp_path / "input", tmp_path)
     try:
-        assert argv[argv.index("--") :] == ["--", "/bin/sh", "/sandbox/start"]
+        assert argv[argv.index("--") :] == [
+            "--",
+            "./" + os.path.basename(sys.executable),
+            "-I",
+            "-B",
+            "/sandbox/runner.py",
+            "/sandbox/config.json",
+        ]
         assert argv[1:3] == ["--args", str(fds[-1])]
         options = os.pread(fds[-1], 1 << 20, 0).split(b"\0")
-        assert b"--seccomp" in options and str(tmp_path / "solution").encode() in options
+        assert (
+            b"--seccomp" in options
+            and b"--as-pid-1" in options
+            and str(tmp_path / "solution").encode() in options
+        )
         if identity == "userns":
             assert b"--disable-userns" in options and b"--assert-userns-disabled" in options
         sandboxed = json.loads(os.pread(fds[1], 1 << 20, 0))
