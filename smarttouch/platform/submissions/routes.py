@@ -10,7 +10,8 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 
 from ..auth.access import role_required, signed_in_user
-from ..jobs.evaluations import get_queue
+from ..jobs.evaluations import EVALUATION
+from ..jobs.queue import get_queue
 from ..models import Role, utcnow
 from ..services.accounts import api_tokens
 from ..services.challenges import importer, leaderboards, submissions
@@ -43,7 +44,7 @@ def submit(slug: str):
                 upload=data,
                 filename=upload.filename or "upload.zip",
                 blobs=get_blobstore(),
-                enqueue=get_queue(current_app).enqueue,
+                enqueue=get_queue(current_app).enqueuer(EVALUATION.name),
                 ip=request.remote_addr,
             )
         except (Invalid, Conflict, Forbidden, CapReached) as exc:
