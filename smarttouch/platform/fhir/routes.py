@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Response, current_app, request, url_for
+from flask import Response, current_app, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
@@ -17,6 +17,7 @@ from ..services.errors import Invalid, ServiceError
 from ..services.rights import fhir_export
 from ..storage.blobstore import get_blobstore
 from ..storage.db import get_session
+from ..web.urls import external_url
 from . import bp
 from .codes import DEFAULT_BASE
 
@@ -131,7 +132,7 @@ def metadata() -> Response:
         "software": {"name": "SmartTouch hub"},
         "implementation": {
             "description": "SmartTouch home-rehabilitation export",
-            "url": url_for("fhir.metadata", _external=True).removesuffix("/metadata"),
+            "url": external_url("fhir.metadata").removesuffix("/metadata"),
         },
         "rest": [
             {
