@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from ..services.accounts.password_policy import MAX_LENGTH, MIN_LENGTH, PasswordProblem
 
@@ -51,7 +51,7 @@ class PasswordChangeForm(FlaskForm):
     )
     new_password = PasswordField(
         _l("New password"),
-        validators=[DataRequired(), Length(max=MAX_LENGTH)],
+        validators=[InputRequired(), Length(max=MAX_LENGTH)],
         description=_l(
             "At least %(n)d characters. A few unrelated words are easy to remember and hard to guess.",
             n=MIN_LENGTH,
@@ -60,7 +60,7 @@ class PasswordChangeForm(FlaskForm):
     )
     confirm = PasswordField(
         _l("New password again"),
-        validators=[DataRequired(), EqualTo("new_password", message=_l("The two new passwords differ."))],
+        validators=[InputRequired(), EqualTo("new_password", message=_l("The two new passwords differ."))],
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField(_l("Change password"))
