@@ -6,7 +6,7 @@ from flask import render_template
 from sqlmodel import select
 
 from ..auth.access import role_required, signed_in_user
-from ..models import Activity, Assignment, Device, ExerciseSession, Role, SessionMetrics
+from ..models import Activity, Assignment, Device, ExerciseSession, Role, SessionMetricsRecord
 from ..patients.labels import quality_problems
 from ..services.challenges import review
 from ..services.clinic import patients
@@ -28,7 +28,7 @@ def detail(session_id: int):
         patient = patients.get_patient_for(db, user=signed_in_user(), patient_id=row.patient_id)
     except NotFound:
         raise NotFound(f"session {session_id} not found") from None
-    metrics = db.exec(select(SessionMetrics).where(SessionMetrics.session_id == row.id)).first()
+    metrics = db.exec(select(SessionMetricsRecord).where(SessionMetricsRecord.session_id == row.id)).first()
     assignment = db.get(Assignment, row.assignment_id) if row.assignment_id else None
     activity = db.get(Activity, row.activity_id) if row.activity_id else None
     device = db.get(Device, row.device_id) if row.device_id else None

@@ -20,7 +20,7 @@ from typing import Any
 
 from fhir.resources.R4B.bundle import Bundle
 
-from ..models import Activity, Assignment, Device, ExerciseSession, Patient, SessionMetrics
+from ....models import Activity, Assignment, Device, ExerciseSession, Patient, SessionMetricsRecord
 from .codes import (
     DEGREES,
     METRICS,
@@ -58,7 +58,7 @@ class ExportData:
 
     patient: Patient
     assignments: list[tuple[Assignment, Activity]]
-    sessions: list[tuple[ExerciseSession, SessionMetrics | None]]
+    sessions: list[tuple[ExerciseSession, SessionMetricsRecord | None]]
     today: date
     identified: bool = False
     sensors: dict[int, SensorInfo] = field(default_factory=dict)  # session id -> sensor
@@ -272,7 +272,7 @@ def _observation(
     metric: MetricCode,
     value: Any,
     session: ExerciseSession,
-    metrics: SessionMetrics,
+    metrics: SessionMetricsRecord,
     movement: str | None,
     data: ExportData,
     ids: _Ids,
