@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -100,7 +101,7 @@ def logout():
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
-def change_password():
+def change_password() -> ResponseReturnValue:
     """Every signed-in user changes their own password; their other logins end, this one goes on."""
     form = PasswordChangeForm()
     if not form.validate_on_submit():
