@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
-from .activity import Activity, Assignment, AssignmentCreate, AssignmentPublic, AssignmentUpdate
+from .activity import (
+    TERM_FIELDS,
+    Activity,
+    Assignment,
+    AssignmentCreate,
+    AssignmentPublic,
+    AssignmentUpdate,
+    AssignmentVersion,
+)
 from .alert import Alert
 from .analyzer import AnalyzerChoice, AnalyzerRun
 from .api_token import ApiToken
@@ -35,6 +43,7 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "NAMING_CONVENTION",
+    "TERM_FIELDS",
     "Activity",
     "Alert",
     "AnalyzerChoice",
@@ -45,6 +54,7 @@ __all__ = [
     "AssignmentCreate",
     "AssignmentPublic",
     "AssignmentUpdate",
+    "AssignmentVersion",
     "AuditEvent",
     "AuditEventImmutable",
     "Challenge",

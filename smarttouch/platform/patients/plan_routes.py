@@ -7,6 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..auth.access import role_required, signed_in_user
+from ..i18n.language import local_today
 from ..i18n.vocab import activity_title
 from ..models import Activity, AssignmentUpdate, Role
 from ..services.clinic import catalogue, patients, plans
@@ -82,6 +83,7 @@ def edit_assignment(assignment_id: int):
                 changes=AssignmentUpdate(**fields),
                 clear=cleared,
                 ip=request.remote_addr,
+                today=local_today(),
             )
         except Invalid as exc:
             flash(exc.message, "error")
@@ -106,6 +108,8 @@ def end_assignment(assignment_id: int):
         db, therapist=signed_in_user(), assignment_id=assignment_id
     )
     if EndAssignmentForm().validate_on_submit():
-        plans.end_assignment(db, therapist=signed_in_user(), assignment=assignment, ip=request.remote_addr)
+        plans.end_assignment(
+            db, therapist=signed_in_user(), assignment=assignment, ip=request.remote_addr, today=local_today()
+        )
         flash(_("Exercise ended."), "success")
     return redirect(url_for("patients.detail", patient_id=patient.id))

@@ -112,11 +112,9 @@ def create():
 
 def _charts(overview: dashboard.PatientOverview, tz: ZoneInfo) -> list:
     trends = overview.report["trends"]
-    current = [a for a, _act in overview.assignments if a.is_current(overview.today)]
-    reps = current[0].reps if current else None
     return [
-        figures.rom_chart(overview.points, tz, target=overview.target_rom_deg, trend=trends.get("rom_deg")),
-        figures.reps_chart(overview.points, tz, prescribed=reps, trend=trends.get("reps")),
+        figures.rom_chart(overview.points, tz, targets=overview.targets, trend=trends.get("rom_deg")),
+        figures.reps_chart(overview.points, tz, targets=overview.targets, trend=trends.get("reps")),
         figures.sparc_chart(overview.points, tz, trend=trends.get("sparc")),
         figures.tremor_chart(overview.points, tz, trend=trends.get("tremor_amplitude_deg")),
         figures.score_chart(overview.points, tz),

@@ -37,7 +37,7 @@ def render_portal():
     done_this_week = sum(1 for p in ov.all_points if p.day >= monday)
     charts = (
         [
-            figures.rom_chart(ov.points, tz, target=ov.target_rom_deg, trend=None, chart_id="chart-my-rom"),
+            figures.rom_chart(ov.points, tz, targets=ov.targets, trend=None, chart_id="chart-my-rom"),
             figures.adherence_chart(ov.weeks),
         ]
         if ov.points

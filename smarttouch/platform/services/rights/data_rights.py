@@ -43,6 +43,7 @@ from ...models import (
 )
 from ...storage.blobstore import BlobNotFound, BlobStore
 from .. import audit
+from ..clinic import plan_versions
 from ..errors import NotFound
 from . import erasure, fhir_export
 
@@ -91,7 +92,8 @@ This archive holds everything the SmartTouch hub stores about patient {code}, ex
 acceleration in g, SPARC and tremor power ratio are dimensionless.
 
   profile.json        your record and account (no password)
-  plan.json           the exercises your therapist assigned
+  plan.json           the exercises your therapist assigned, with every version of
+                      each (what was prescribed, and from which day to which day)
   sessions.json/.csv  every session and the metrics computed from its recording
   recordings/         the raw movement recordings (.npz as stored, .csv for spreadsheets:
                       t [s], ax ay az [g], gx gy gz [deg/s])
@@ -266,9 +268,19 @@ def write_archive(
         .where(Assignment.patient_id == patient.id)
         .order_by(col(Assignment.start_date), col(Assignment.id))
     ).all()
+    versions = plan_versions.versions_for(session, [a.id for a, _ in plan])
     zf.add(
         "plan.json",
-        _dump([{**row_dict(a), "activity": {"key": act.key, "title": act.title}} for a, act in plan]),
+        _dump(
+            [
+                {
+                    **row_dict(a),
+                    "activity": {"key": act.key, "title": act.title},
+                    "versions": [row_dict(v) for v in versions[a.id]],
+                }
+                for a, act in plan
+            ]
+        ),
     )
 
     sessions = session.exec(
