@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
+from .access import RecordAccess
 from .activity import (
     TERM_FIELDS,
     Activity,
@@ -68,6 +69,7 @@ __all__ = [
     "Patient",
     "PatientCreate",
     "PatientPublic",
+    "RecordAccess",
     "ResearchConsent",
     "Review",
     "ReviewDecision",

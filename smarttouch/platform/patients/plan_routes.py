@@ -14,6 +14,7 @@ from ..services.clinic import catalogue, patients, plans
 from ..services.clinic.plans import validate_assignment
 from ..services.errors import Invalid
 from ..storage.db import get_session
+from ..web import record_reads
 from ..web.formutil import choices
 from . import bp
 from .forms import AssignmentForm, EditAssignmentForm, EndAssignmentForm
@@ -41,6 +42,8 @@ def new_assignment(patient_id: int):
     patient = patients.get_patient_for(db, user=signed_in_user(), patient_id=patient_id)
     patients.require_own_patient(signed_in_user(), patient)
     form = AssignmentForm()
+    if request.method == "GET":
+        record_reads.note_read(patient.id, "plan_editor")
     activities = catalogue.list_activities(db)
     form.activity_id.choices = choices((a.id, activity_title(a)) for a in activities)
     if form.validate_on_submit():
@@ -68,6 +71,8 @@ def edit_assignment(assignment_id: int):
         db, therapist=signed_in_user(), assignment_id=assignment_id
     )
     activity = db.get(Activity, assignment.activity_id)
+    if request.method == "GET":
+        record_reads.note_read(patient.id, "plan_editor", target_id=assignment.id)
     form = EditAssignmentForm(obj=assignment if request.method == "GET" else None)
     form.activity_id.choices = choices([(activity.id, activity_title(activity))])
     form.activity_id.data = activity.id

@@ -18,6 +18,7 @@ from ..services.clinic import alerts, caseload, dashboard, patients, plans
 from ..services.clinic.patients import validate_patient
 from ..services.errors import Conflict, Invalid
 from ..storage.db import get_session
+from ..web import record_reads
 from . import bp, figures
 from .forms import AcknowledgeAlertForm, EndAssignmentForm, PatientForm
 from .labels import ALERT_KINDS, METRICS, UNITS
@@ -42,6 +43,7 @@ def render_caseload():
         descending=descending,
         condition_labels=conditions,
     )
+    record_reads.note_reads((r.patient.id for r in rows), "caseload")
     # translated once per page, not once per row (a caseload may have hundreds of rows)
     locale, tz = get_locale(), get_timezone()
     last = {
@@ -133,6 +135,7 @@ def detail(patient_id: int):
     overview = dashboard.patient_overview(
         db, patient=patient, today=local_today(), tz=tz, period=request.args.get("period", "")
     )
+    record_reads.note_read(patient.id, "patient_page")
     activities = {act.id: act for _a, act in overview.assignments}
     history = plans.plan_history(db, patient=patient) if user.role != Role.patient else []
     return render_template(

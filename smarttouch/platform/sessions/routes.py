@@ -14,6 +14,7 @@ from ..services.clinic import patients, plan_versions
 from ..services.errors import NotFound
 from ..storage.blobstore import get_blobstore
 from ..storage.db import get_session
+from ..web import record_reads
 from . import bp
 from .trace import load_trace, trace_chart
 
@@ -29,6 +30,7 @@ def detail(session_id: int):
         patient = patients.get_patient_for(db, user=signed_in_user(), patient_id=row.patient_id)
     except NotFound:
         raise NotFound(f"session {session_id} not found") from None
+    record_reads.note_read(patient.id, "session_page", target_id=row.id)
     metrics = db.exec(select(SessionMetrics).where(SessionMetrics.session_id == row.id)).first()
     # the exercise's terms on the day of the session, not as edited since
     day = row.started_at.astimezone(hub_tz()).date()

@@ -45,7 +45,7 @@ from ...storage.blobstore import BlobNotFound, BlobStore
 from .. import audit
 from ..clinic import plan_versions
 from ..errors import NotFound
-from . import erasure, fhir_export
+from . import access_log, erasure, fhir_export
 
 ARCHIVE_FORMAT = "smarttouch-data-export/1"
 SECRET_COLUMNS = frozenset({"password_hash", "token_hash", "code_hash"})
@@ -61,6 +61,7 @@ KNOWN_TABLES = frozenset(
         "donated_session",
         "audit_event",
         "pairing_code",
+        "record_access",
     }
 )
 SESSION_CSV_COLUMNS = (
@@ -101,14 +102,16 @@ acceleration in g, SPARC and tremor power ratio are dimensionless.
   alerts.json         alerts raised for your therapist
   research.json       research consents and donated sessions
   audit.json/.csv     who did what with your record, and when
+  access.json/.csv    who looked at your record (staff name and role), what and when
   fhir.json           the same plan and metrics as an HL7 FHIR R4 Bundle
   other/              rows of further tables that refer to you
   manifest.json       every file with its SHA-256 checksum
 
 Questo archivio contiene tutti i dati che l'hub SmartTouch conserva sul paziente {code},
 esportati il {date}: profilo, piano di esercizi, sedute con le metriche, registrazioni
-grezze del movimento, dispositivi, avvisi, consensi, registro delle attivita' (audit) e lo
-stesso contenuto in formato HL7 FHIR R4. Il file manifest.json elenca ogni file con il suo
+grezze del movimento, dispositivi, avvisi, consensi, registro delle attivita' (audit),
+l'elenco di chi ha consultato la tua scheda (access) e lo stesso contenuto in formato
+HL7 FHIR R4. Il file manifest.json elenca ogni file con il suo
 codice di controllo SHA-256.
 """
 
@@ -216,6 +219,23 @@ def _audit_csv(events: list[dict[str, Any]]) -> bytes:
                 json.dumps(e["details"], ensure_ascii=False, sort_keys=True),
             ]
         )
+    return buf.getvalue().encode("utf-8")
+
+
+ACCESS_CSV_COLUMNS = ("at", "reader_name", "reader_role", "what", "target_id", "detail", "via")
+
+
+def _read_dict(entry: access_log.AccessEntry) -> dict[str, Any]:
+    """A read of the record as the patient gets it: who (name and role), what, when."""
+    return {k: getattr(entry, k) for k in ACCESS_CSV_COLUMNS}
+
+
+def _access_csv(reads: list[dict[str, Any]]) -> bytes:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=ACCESS_CSV_COLUMNS)
+    writer.writeheader()
+    for row in reads:
+        writer.writerow({**row, "at": row["at"].isoformat()})
     return buf.getvalue().encode("utf-8")
 
 
@@ -328,6 +348,11 @@ def write_archive(
     events = [row_dict(e) for e in audit_events_about(session, patient=patient)]
     zf.add("audit.json", _dump(events))
     zf.add("audit.csv", _audit_csv(events))
+    reads = [
+        _read_dict(e) for e in access_log.entries_for_patient(session, patient_id=patient.id, limit=None)
+    ]
+    zf.add("access.json", _dump(reads))
+    zf.add("access.csv", _access_csv(reads))
 
     bundle = fhir_export.export_bundle(
         session,
