@@ -71,7 +71,13 @@ def _metrics_row(session_id: int, rng: np.random.Generator, rom: float) -> dict:
 def _fill(app) -> tuple[str, int, int]:
     """One therapist with N_PATIENTS patients; patient 1 has a year of daily sessions, the
     others LIST_SESSIONS each (the last one returned is such a typical patient)."""
-    from smarttouch.platform.models import Assignment, ExerciseSession, Patient, SessionMetrics, UserCreate
+    from smarttouch.platform.models import (
+        Assignment,
+        ExerciseSession,
+        Patient,
+        SessionMetricsRecord,
+        UserCreate,
+    )
     from smarttouch.platform.services.accounts import users
     from smarttouch.platform.services.clinic import catalogue
     from smarttouch.platform.storage.db import get_engine
@@ -149,7 +155,7 @@ def _fill(app) -> tuple[str, int, int]:
                 metrics.append(_metrics_row(sid, rng, rom))
         db.commit()
         db.execute(insert(ExerciseSession), sessions)
-        db.execute(insert(SessionMetrics), metrics)
+        db.execute(insert(SessionMetricsRecord), metrics)
         db.commit()
     return "bench-web@example.org", year_patient, typical
 

@@ -86,7 +86,7 @@ class Split:
 
 
 @dataclass(frozen=True)
-class Challenge:
+class ChallengeBundle:
     """A loaded, validated challenge bundle (times are timezone-aware UTC)."""
 
     root: Path
@@ -148,7 +148,7 @@ _METRIC_KEYS = {"name", "function", "field", "better", "primary", "label", "para
 _OUTPUT_KEYS = {"type", "minimum", "maximum", "unit", "description"}
 
 
-def load_bundle(path: str | Path, *, require_hidden: bool = True) -> Challenge:
+def load_bundle(path: str | Path, *, require_hidden: bool = True) -> ChallengeBundle:
     """Load and validate the bundle in directory ``path``.
 
     ``require_hidden=False`` accepts a bundle without its hidden split (a starter kit).
@@ -196,7 +196,7 @@ def load_bundle(path: str | Path, *, require_hidden: bool = True) -> Challenge:
         if name == "hidden" and not require_hidden and not split_root.exists():
             continue
         splits[name] = _split(name, split_root, outputs, metrics)
-    return Challenge(
+    return ChallengeBundle(
         root=root,
         slug=slug,
         title=_str(head, "title", where, "challenge"),

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from smarttouch.challenges.builtin import BUILTINS, builtin_bundle
-from smarttouch.challenges.bundle import BundleError, Challenge, load_bundle
+from smarttouch.challenges.bundle import BundleError, ChallengeBundle, load_bundle
 
 
 def challenges_dir() -> Path | None:
@@ -18,7 +18,7 @@ def challenges_dir() -> Path | None:
 
 def resolve_challenge(
     ref: str | Path, *, require_hidden: bool = True, progress: Callable[[int], None] | None = None
-) -> Challenge:
+) -> ChallengeBundle:
     """Load the challenge ``ref``: a bundle folder path (containing a ``/`` or starting with
     ``.``), or a slug (extra bundles first, then the built-ins, generated on first use)."""
     path = Path(ref)
@@ -49,7 +49,7 @@ def _extra_slugs() -> list[str]:
     return sorted(p.name for p in extra.iterdir() if (p / "challenge.toml").is_file())
 
 
-def list_challenges(progress: Callable[[int], None] | None = None) -> list[Challenge]:
+def list_challenges(progress: Callable[[int], None] | None = None) -> list[ChallengeBundle]:
     """Every known challenge: extra bundles, then built-ins not overridden by one."""
     found = {}
     for slug in _extra_slugs():

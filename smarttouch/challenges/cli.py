@@ -11,7 +11,7 @@ import click
 from tqdm import tqdm
 
 from smarttouch.challenges.archive import ArchiveRejected
-from smarttouch.challenges.bundle import BundleError, Challenge
+from smarttouch.challenges.bundle import BundleError, ChallengeBundle
 from smarttouch.challenges.status import FAILURE_REASONS, SCORED
 
 UNSAFE_HELP = (
@@ -24,7 +24,7 @@ def _progress(desc: str, total: int | None):
     return tqdm(total=total, desc=desc, unit="rec", leave=False, file=sys.stderr, disable=None)
 
 
-def _load(ref: str, *, require_hidden: bool = True) -> Challenge:
+def _load(ref: str, *, require_hidden: bool = True) -> ChallengeBundle:
     from smarttouch.challenges.builtin import BUILTINS
     from smarttouch.challenges.catalog import resolve_challenge
 
@@ -57,7 +57,9 @@ def _manifest_challenge(source: Path) -> str:
         raise click.ClickException(f"{source}: {exc}") from None
 
 
-def _run(source: Path, challenge: Challenge, splits: tuple[str, ...], unsafe: bool, artifacts: Path | None):
+def _run(
+    source: Path, challenge: ChallengeBundle, splits: tuple[str, ...], unsafe: bool, artifacts: Path | None
+):
     from smarttouch.challenges.evaluation import evaluate_solution
 
     sandbox = _sandbox(unsafe)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from smarttouch.challenges.archive import ArchiveRejected
-from smarttouch.challenges.bundle import Challenge
+from smarttouch.challenges.bundle import ChallengeBundle
 from smarttouch.challenges.evaluators import SplitResult, evaluator_for
 from smarttouch.challenges.sandbox import Sandbox
 from smarttouch.challenges.solution import stage_solution
@@ -74,7 +74,7 @@ ProgressFn = Callable[[str], None]
 
 def evaluate_solution(
     source: str | Path,
-    challenge: Challenge,
+    challenge: ChallengeBundle,
     *,
     sandbox: Sandbox,
     splits: Sequence[str] = ("public", "hidden"),
@@ -116,7 +116,7 @@ def evaluate_solution(
     return result
 
 
-def _check_target(slug: str, kind: str, challenge: Challenge) -> None:
+def _check_target(slug: str, kind: str, challenge: ChallengeBundle) -> None:
     if slug != challenge.slug:
         raise ArchiveRejected(f"solution.toml names challenge {slug!r}, but this is {challenge.slug!r}")
     if kind != challenge.kind:

@@ -13,7 +13,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from smarttouch.challenges.bundle import Challenge
+from smarttouch.challenges.bundle import ChallengeBundle
 
 DAY = dt.timedelta(days=1)
 
@@ -46,7 +46,7 @@ class Row:
     values: dict[str, float]
 
 
-def _key(challenge: Challenge, entry: Entry, split: str) -> tuple:
+def _key(challenge: ChallengeBundle, entry: Entry, split: str) -> tuple:
     values = entry.scores[split]
     metrics = [challenge.primary_metric] + [m for m in challenge.metrics if not m.primary]
     key = []
@@ -58,7 +58,7 @@ def _key(challenge: Challenge, entry: Entry, split: str) -> tuple:
 
 
 def leaderboard(
-    challenge: Challenge,
+    challenge: ChallengeBundle,
     entries: Iterable[Entry],
     *,
     split: str | None = None,

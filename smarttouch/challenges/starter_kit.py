@@ -13,12 +13,12 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from smarttouch.challenges.bundle import Challenge
+from smarttouch.challenges.bundle import ChallengeBundle
 
 _TYPE_EXAMPLE = {"integer": "0", "number": "0.0", "boolean": "False", "string": '""'}
 
 
-def default_template(challenge: Challenge) -> dict[str, str]:
+def default_template(challenge: ChallengeBundle) -> dict[str, str]:
     """A minimal valid solution for a challenge that ships no ``public/template``."""
     if challenge.kind != "analyzer":
         raise ValueError(f"{challenge.slug}: a {challenge.kind} challenge must ship public/template/")
@@ -40,7 +40,7 @@ def default_template(challenge: Challenge) -> dict[str, str]:
     }
 
 
-def readme(challenge: Challenge) -> str:
+def readme(challenge: ChallengeBundle) -> str:
     """The kit's README.md: the need, the contract, the metrics and how to validate."""
     outputs = "\n".join(
         f"- `{f.name}` ({f.type}{', ' + f.unit if f.unit else ''}): {f.description}"
@@ -65,7 +65,7 @@ def readme(challenge: Challenge) -> str:
     )
 
 
-def build_starter_kit(challenge: Challenge, out_zip: str | Path) -> Path:
+def build_starter_kit(challenge: ChallengeBundle, out_zip: str | Path) -> Path:
     """Write the starter kit of ``challenge`` to ``out_zip`` (atomically); return its path."""
     out_zip = Path(out_zip)
     public = challenge.split("public")

@@ -6,14 +6,13 @@ from pathlib import Path
 
 import click
 
-from smarttouch.games.sdk.registry import GAMES, GameLoadError, game_keys, get_game
+from smarttouch.games.sdk.registry import GameLoadError, game_infos, get_game
 
 
 def _games_help() -> str:
     lines = []
-    for key in game_keys():
-        info = GAMES[key].info
-        lines.append(f"{key}: {info.title_in('en')} ({', '.join(info.movements)})")
+    for info in game_infos():
+        lines.append(f"{info.key}: {info.title_in('en')} ({', '.join(info.movements)})")
     return "\b\nGames:\n" + "\n".join(f"  {line}" for line in lines)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from smarttouch.sensors.profiles import PROFILES, DecodeError, get_profile
+from smarttouch.sensors.profiles import PROFILES, DecodeError, get_profile, virtual_profiles
 from smarttouch.sensors.recording_io import RecordingError, save_recording
 from smarttouch.sensors.scan import scan_devices
 from smarttouch.sensors.sources import SourceError, open_source
@@ -76,7 +76,7 @@ def profiles() -> None:
 )
 @click.option(
     "--virtual",
-    type=click.Choice(["thingy52-raw", "smarttouch-imu"]),
+    type=click.Choice(virtual_profiles()),
     default=None,
     help="Scan a virtual sensor on the in-process link instead of the radio (demo).",
 )

@@ -28,7 +28,7 @@ from sqlmodel import Session, select
 
 from smarttouch.cli import main
 from smarttouch.client import ClientStore, Outbox
-from smarttouch.platform.models import Activity, ExerciseSession, Review, SessionMetrics
+from smarttouch.platform.models import Activity, ExerciseSession, Review, SessionMetricsRecord
 from smarttouch.platform.services.accounts import api_tokens
 from smarttouch.platform.services.challenges import importer
 from smarttouch.platform.services.clinic import devices, plans
@@ -133,7 +133,7 @@ def test_approved_game_goes_from_challenge_to_patient_and_back(
     assert not list(cached.rglob("__pycache__"))
     with Session(get_engine(hub_app)) as s:
         row = s.exec(select(ExerciseSession)).one()
-        metrics = s.exec(select(SessionMetrics)).one()
+        metrics = s.exec(select(SessionMetricsRecord)).one()
     assert (row.patient_id, row.status, row.quit_reason) == (patient.id, "scored", "completed")
     assert row.game_result["reps"] == 3 and metrics.reps >= 3
     assert row.client_metrics["game_key"] == "reach-kite"  # the game's own key; hub: activity

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from smarttouch.cli import main
 from smarttouch.client import ClientStore, Outbox
-from smarttouch.platform.models import ExerciseSession, SessionMetrics
+from smarttouch.platform.models import ExerciseSession, SessionMetricsRecord
 from smarttouch.platform.services.clinic import catalogue, devices, plans
 from smarttouch.platform.storage.blobstore import BlobStore
 from smarttouch.platform.storage.db import get_engine
@@ -78,7 +78,7 @@ def test_pair_play_with_the_virtual_wearable_and_see_it_scored_on_the_hub(hub, h
 
     with Session(get_engine(hub_app)) as s:
         row = s.exec(select(ExerciseSession)).one()
-        metrics = s.exec(select(SessionMetrics)).one()
+        metrics = s.exec(select(SessionMetricsRecord)).one()
     assert (row.patient_id, row.status, row.quit_reason) == (patient.id, "scored", "completed")
     game_reps = row.game_result["reps"]
     assert game_reps == 3

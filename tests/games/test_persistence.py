@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from smarttouch.games.builtin.garden import MAX_STAGE, Garden, GardenState
+from smarttouch.games.builtin.garden.game import MAX_STAGE, Garden, GardenState
 from smarttouch.games.sdk.targets import PlanTargets
 from smarttouch.games.session.app import AppConfig
 from smarttouch.games.session.history import History, HistoryEntry, streak

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pygame
 
-from smarttouch.games.builtin.glider import _strip
+from smarttouch.games.builtin.glider.game import _strip
 
 
 def test_glider_hill_strip_cache_keys_on_colour_phase_and_top() -> None:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from sqlmodel import Session, select
 
-from smarttouch.platform.models import AuditEvent, ExerciseSession, SessionMetrics
+from smarttouch.platform.models import AuditEvent, ExerciseSession, SessionMetricsRecord
 from smarttouch.platform.services.clinic import devices, ingest
 from smarttouch.platform.storage import blobstore
 from smarttouch.platform.storage.db import get_engine
@@ -59,7 +59,7 @@ def test_upload_is_scored_on_the_hub_from_the_raw_recording(client, app, paired)
 
     with Session(get_engine(app)) as s:
         row = s.exec(select(ExerciseSession)).one()
-        stored = s.exec(select(SessionMetrics)).one()
+        stored = s.exec(select(SessionMetricsRecord)).one()
         assert row.client_metrics == {"rom_deg_max": 999.0}  # kept for comparison only
         assert stored.rom_deg == pytest.approx(truth.max(), abs=3.0)
         assert row.recording_sha256 == blobstore.BlobStore.key_for(recording_bytes())

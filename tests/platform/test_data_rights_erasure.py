@@ -19,7 +19,7 @@ from smarttouch.platform.models import (
     ExerciseSession,
     LoginThrottle,
     Patient,
-    SessionMetrics,
+    SessionMetricsRecord,
     User,
 )
 from smarttouch.platform.services.errors import Forbidden, Invalid, NotFound
@@ -212,7 +212,7 @@ def test_who_may_erase_and_confirmation(app: Flask, factories) -> None:
         _erase(app, history, history.therapist, confirm="PT-WRONG")
     with Session(get_engine(app)) as db:
         assert db.get(Patient, history.patient.id) is not None
-        assert db.exec(select(func.count()).select_from(SessionMetrics)).one() == 2
+        assert db.exec(select(func.count()).select_from(SessionMetricsRecord)).one() == 2
     assert all(get_blobstore(app).exists(k) for k in history.blob_keys)
     report = _erase(app, history, factories.user("admin"), confirm=history.patient.code.lower())
     assert report.recordings_deleted == 2

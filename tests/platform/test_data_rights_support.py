@@ -16,7 +16,7 @@ from typing import Any
 from flask import Flask
 from sqlmodel import Session
 
-from smarttouch.platform.models import Alert, Device, ExerciseSession, Patient, SessionMetrics, User
+from smarttouch.platform.models import Alert, Device, ExerciseSession, Patient, SessionMetricsRecord, User
 from smarttouch.platform.services import audit
 from smarttouch.platform.storage.blobstore import get_blobstore
 from smarttouch.platform.storage.db import get_engine
@@ -80,7 +80,7 @@ def add_session(
         db.add(row)
         db.flush()
         if metrics is not None:
-            db.add(SessionMetrics(session_id=row.id, **metrics))
+            db.add(SessionMetricsRecord(session_id=row.id, **metrics))
         db.commit()
         db.refresh(row)
         return row

@@ -14,10 +14,10 @@ from fhir.resources.R4B.bundle import Bundle
 from flask import Flask
 from sqlmodel import Session, select
 
-from smarttouch.platform.fhir.codes import DEFAULT_BASE, LOINC, METRICS, SNOMED, UCUM, Systems
 from smarttouch.platform.models import AuditEvent, Patient, User
 from smarttouch.platform.services.errors import Forbidden, Invalid, NotFound
 from smarttouch.platform.services.rights import fhir_export
+from smarttouch.platform.services.rights.fhir.codes import DEFAULT_BASE, LOINC, METRICS, SNOMED, UCUM, Systems
 from smarttouch.platform.storage.blobstore import get_blobstore
 from smarttouch.platform.storage.db import get_engine
 

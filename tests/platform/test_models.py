@@ -15,7 +15,7 @@ from smarttouch.platform.models import (
     AuditEventImmutable,
     ExerciseSession,
     Patient,
-    SessionMetrics,
+    SessionMetricsRecord,
     User,
 )
 from smarttouch.platform.storage.db import get_engine
@@ -61,7 +61,7 @@ def test_json_columns_round_trip(db_app: Flask) -> None:
         )
         session.add(row)
         session.commit()
-        metrics = SessionMetrics(
+        metrics = SessionMetricsRecord(
             session_id=row.id, reps=12, rom_deg=80.0, quality_flags={"gaps": 0}, per_rep=[{"rom_deg": 79.0}]
         )
         session.add(metrics)
@@ -70,7 +70,7 @@ def test_json_columns_round_trip(db_app: Flask) -> None:
     with _session(db_app) as session:
         loaded = session.get(ExerciseSession, sid)
         assert loaded.client_metrics == {"reps": 12, "rom": 81.5}
-        m = session.exec(select(SessionMetrics).where(SessionMetrics.session_id == sid)).one()
+        m = session.exec(select(SessionMetricsRecord).where(SessionMetricsRecord.session_id == sid)).one()
         assert m.per_rep == [{"rom_deg": 79.0}] and m.quality_flags == {"gaps": 0}
 
 

@@ -7,7 +7,7 @@ from flask import Flask
 from sqlmodel import Session, func, select
 
 from smarttouch.platform.i18n.language import local_today
-from smarttouch.platform.models import Alert, ExerciseSession, Patient, SessionMetrics
+from smarttouch.platform.models import Alert, ExerciseSession, Patient, SessionMetricsRecord
 from smarttouch.platform.services.demo.seed import seed_demo
 from smarttouch.platform.storage.blobstore import get_blobstore
 from smarttouch.platform.storage.db import get_engine
@@ -27,7 +27,7 @@ def test_demo_sessions_and_alerts(app: Flask) -> None:
         )
         assert set(per_patient) == {"DEMO-STRK", "DEMO-PARK", "DEMO-KNEE", "DEMO-FRAI"}
         assert all(n >= 10 for n in per_patient.values())
-        scored = db.exec(select(func.count()).select_from(SessionMetrics)).one()
+        scored = db.exec(select(func.count()).select_from(SessionMetricsRecord)).one()
         assert scored == report.sessions_created
         kinds = {
             (code, kind)

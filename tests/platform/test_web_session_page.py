@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-from smarttouch.platform.models import ExerciseSession, SessionMetrics
+from smarttouch.platform.models import ExerciseSession, SessionMetricsRecord
 from smarttouch.platform.storage.blobstore import get_blobstore
 from smarttouch.platform.storage.db import get_engine
 
@@ -48,7 +48,7 @@ def test_quality_flags_and_missing_recording(client: FlaskClient, login_as, make
     patient = make_patient(me)
     sid = add_session(app, patient, days_ago(1), rom=50)
     with Session(get_engine(app)) as db:
-        metrics = db.exec(select(SessionMetrics).where(SessionMetrics.session_id == sid)).one()
+        metrics = db.exec(select(SessionMetricsRecord).where(SessionMetricsRecord.session_id == sid)).one()
         metrics.quality_flags = {
             "gaps": 3,
             "max_gap_s": 0.25,

@@ -15,7 +15,13 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from sqlmodel import Session
 
-from smarttouch.platform.models import Assignment, ExerciseSession, Patient, SessionMetrics, SessionStatus
+from smarttouch.platform.models import (
+    Assignment,
+    ExerciseSession,
+    Patient,
+    SessionMetricsRecord,
+    SessionStatus,
+)
 from smarttouch.platform.storage.blobstore import get_blobstore
 from smarttouch.platform.storage.db import get_engine
 
@@ -62,7 +68,9 @@ def add_session(
                 "duration_s": 40.0,
                 "active_time_s": 25.0,
             } | metrics
-            db.add(SessionMetrics(session_id=row.id, quality_flags={"warnings": []}, per_rep=[], **values))
+            db.add(
+                SessionMetricsRecord(session_id=row.id, quality_flags={"warnings": []}, per_rep=[], **values)
+            )
         db.commit()
         return int(row.id)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from smarttouch.challenges.bundle import Challenge
+from smarttouch.challenges.bundle import ChallengeBundle
 from smarttouch.challenges.evaluators.analyzer import AnalyzerEvaluator
 from smarttouch.challenges.evaluators.base import Evaluator, SplitResult
 from smarttouch.challenges.evaluators.game import GameEvaluator
@@ -13,7 +13,7 @@ EVALUATORS: dict[str, type[Evaluator]] = {
 }
 
 
-def evaluator_for(challenge: Challenge) -> Evaluator:
+def evaluator_for(challenge: ChallengeBundle) -> Evaluator:
     """The evaluator instance for ``challenge.kind``."""
     try:
         cls = EVALUATORS[challenge.kind]

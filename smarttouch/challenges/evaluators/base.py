@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from smarttouch.challenges.archive import make_readable
-from smarttouch.challenges.bundle import Challenge
+from smarttouch.challenges.bundle import ChallengeBundle
 from smarttouch.challenges.metrics import LABEL_FREE, compute_metric
 from smarttouch.challenges.sandbox import Sandbox, SandboxRun
 from smarttouch.challenges.schema import InvalidOutput, validate_predictions
@@ -75,7 +75,7 @@ def failed(split: str, reason: str, message: str, run: SandboxRun | None = None)
     )
 
 
-def stage_inputs(challenge: Challenge, split: str, dest: Path) -> list[str]:
+def stage_inputs(challenge: ChallengeBundle, split: str, dest: Path) -> list[str]:
     """Write the split's recordings into ``dest`` as ``<id>.npz`` with every label removed
     (the sandbox sees signals and sensor metadata only); return the recording ids."""
     dest.mkdir(parents=True, exist_ok=True)
@@ -94,7 +94,7 @@ class Evaluator:
     kind: ClassVar[str] = ""
     runner_kind: ClassVar[str] = ""
 
-    def __init__(self, challenge: Challenge) -> None:
+    def __init__(self, challenge: ChallengeBundle) -> None:
         self.challenge = challenge
 
     def runner_options(self) -> dict[str, Any]:
@@ -160,7 +160,7 @@ class Evaluator:
         return scores
 
 
-def read_run(run: SandboxRun, challenge: Challenge) -> dict[str, Any] | SplitResult:
+def read_run(run: SandboxRun, challenge: ChallengeBundle) -> dict[str, Any] | SplitResult:
     """The runner's success document, or a failed SplitResult saying precisely why."""
     limits = challenge.limits
     if run.overflow == "log":

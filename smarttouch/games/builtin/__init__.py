@@ -1,8 +1,13 @@
-"""Built-in games; importing this package registers them."""
+"""The built-in games, one folder each: ``<key>/__init__.py`` declares the game's
+:class:`GameInfo` and where its class lives; ``<key>/game.py`` is the game (pygame).
 
-from smarttouch.games.builtin.balloons import BalloonPop
-from smarttouch.games.builtin.garden import Garden
-from smarttouch.games.builtin.glider import Glider
-from smarttouch.games.builtin.lantern import Lantern
+Importing this package declares every folder found here, so adding a built-in game is adding
+its folder; the registry imports a game's ``game.py`` only when the game is played.
+"""
 
-__all__ = ["BalloonPop", "Garden", "Glider", "Lantern"]
+import importlib
+import pkgutil
+
+for _found in pkgutil.iter_modules(__path__):
+    if _found.ispkg:
+        importlib.import_module(f"{__name__}.{_found.name}")

@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 from smarttouch.games.sdk.events import GameEvent
 from smarttouch.games.sdk.messages import tr
 from smarttouch.games.sdk.targets import PlanTargets
-from smarttouch.scoring.control import ControlState
 
-if TYPE_CHECKING:  # pragma: no cover
+if TYPE_CHECKING:  # pragma: no cover - annotations only: listing games needs no pygame, no scoring
     import pygame
+
+    from smarttouch.scoring.control import ControlState
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,10 @@ class GameInfo:
         how_to: one or two sentences per language telling the patient what to do.
         rom_deg: a typical target range of motion for the default movement, in degrees.
         max_rom_deg: a typical therapist ceiling for the default movement, in degrees.
+        catalogue_title: the English name therapists see in the hub's activity catalogue,
+            when it differs from ``title["en"]`` (the hub translates it).
+        description: one English sentence for therapists in the hub's catalogue: what the
+            game trains and how.
     """
 
     key: str
@@ -42,9 +47,15 @@ class GameInfo:
     how_to: dict[str, str] = field(default_factory=dict)
     rom_deg: float = 90.0
     max_rom_deg: float = 120.0
+    catalogue_title: str = ""
+    description: str = ""
 
     def title_in(self, lang: str) -> str:
         return self.title.get(lang) or self.title.get("en") or self.key
+
+    def title_for_catalogue(self) -> str:
+        """The hub catalogue's (English) title: ``catalogue_title``, else the English title."""
+        return self.catalogue_title or self.title_in("en")
 
     def how_to_in(self, lang: str) -> str:
         return self.how_to.get(lang) or self.how_to.get("en", "")

@@ -12,7 +12,7 @@ from sqlmodel import select
 from werkzeug.exceptions import UnsupportedMediaType
 
 from ..i18n.language import local_today
-from ..models import ExerciseSession, Patient, SessionMetrics, utcnow
+from ..models import ExerciseSession, Patient, SessionMetricsRecord, utcnow
 from ..services.accounts import throttle
 from ..services.clinic import devices, ingest, plan_today, progress
 from ..services.errors import Invalid, NotFound, ServiceError, describe_validation_error
@@ -317,7 +317,7 @@ def get_session_receipt(session_id: UUID):
     row = db.exec(select(ExerciseSession).where(ExerciseSession.client_uuid == str(session_id))).first()
     if row is None or row.patient_id != current_patient().id:
         raise NotFound(f"session {session_id} not found")
-    metrics = db.exec(select(SessionMetrics).where(SessionMetrics.session_id == row.id)).first()
+    metrics = db.exec(select(SessionMetricsRecord).where(SessionMetricsRecord.session_id == row.id)).first()
     return json_ok(receipt(row, metrics, created=False))
 
 

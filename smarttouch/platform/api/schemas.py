@@ -195,7 +195,7 @@ class ProgressOut(BaseModel):
 
 
 def metrics_out(row: Any) -> MetricsOut | None:
-    """The response model of a SessionMetrics row (or None)."""
+    """The response model of a SessionMetricsRecord row (or None)."""
     if row is None:
         return None
     return MetricsOut(

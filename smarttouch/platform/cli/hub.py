@@ -434,10 +434,10 @@ def export() -> None:
 )
 def export_fhir(code: str, start: Any, end: Any, identified: bool, out: str) -> None:
     """Write a patient's HL7 FHIR R4 Bundle (plan, goals, session metrics, devices)."""
-    from ..fhir.codes import DEFAULT_BASE
     from ..i18n.language import hub_tz, local_today
     from ..services.errors import ServiceError
     from ..services.rights import fhir_export
+    from ..services.rights.fhir.codes import DEFAULT_BASE
     from ..storage.blobstore import get_blobstore
     from ..storage.db import session_scope
 
@@ -477,10 +477,10 @@ def export_fhir(code: str, start: Any, end: Any, identified: bool, out: str) -> 
 )
 def export_archive(code: str, out: str) -> None:
     """Write ALL of a patient's data as one ZIP archive (GDPR access/portability request)."""
-    from ..fhir.codes import DEFAULT_BASE
     from ..i18n.language import hub_tz, local_today
     from ..services.errors import ServiceError
     from ..services.rights import data_rights, fhir_export
+    from ..services.rights.fhir.codes import DEFAULT_BASE
     from ..storage.blobstore import get_blobstore
     from ..storage.db import session_scope
 

@@ -11,12 +11,12 @@ from flask_babel import ngettext
 from sqlmodel import col, select
 
 from ..auth.access import role_required, signed_in_user
-from ..fhir.codes import DEFAULT_BASE
 from ..i18n.language import hub_tz, local_today
 from ..models import Patient, Role
 from ..services.clinic import patients
 from ..services.errors import Conflict, Invalid
 from ..services.rights import data_rights, donation, erasure
+from ..services.rights.fhir.codes import DEFAULT_BASE
 from ..storage.blobstore import get_blobstore
 from ..storage.db import get_session
 from ..web import record_reads

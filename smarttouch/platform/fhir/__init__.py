@@ -2,7 +2,7 @@
 
 Authenticated by the therapist's web login (Flask-Login session cookie); a therapist sees only
 their own patients (404 for the others). Read-only, so exempt from CSRF. The resource mapping
-lives in :mod:`.mapping` and :mod:`.codes`.
+lives in :mod:`smarttouch.platform.services.rights.fhir` (no Flask, so services use it too).
 """
 
 from __future__ import annotations

@@ -15,11 +15,11 @@ from ..models import utcnow
 from ..services.clinic import patients
 from ..services.errors import Invalid, ServiceError
 from ..services.rights import fhir_export
+from ..services.rights.fhir.codes import DEFAULT_BASE
 from ..storage.blobstore import get_blobstore
 from ..storage.db import get_session
 from ..web import record_reads
 from . import bp
-from .codes import DEFAULT_BASE
 
 _ISSUE_CODES = {
     400: "invalid",

@@ -5,7 +5,7 @@ session of that movement whose recording the hub has already analysed gets one
 ``analyzer_run``: a once-a-minute task finds the missing runs and queues them; a worker runs
 the analyzer's ``analyze(recording)`` in the same bubblewrap sandbox as evaluations, checks
 its output against the challenge's contract and stores it beside the hub's own metrics.
-The hub's ``SessionMetrics`` stay authoritative: nothing here changes them.
+The hub's ``SessionMetricsRecord`` rows stay authoritative: nothing here changes them.
 
 The runs use the same lease protocol as evaluations (:mod:`smarttouch.challenges.jobs`).
 """

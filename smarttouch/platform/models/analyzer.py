@@ -1,6 +1,6 @@
 """Approved analyzer solutions chosen to score sessions, and their runs over sessions.
 
-The hub's own analysis (``SessionMetrics``) stays authoritative; an analyzer's outputs are
+The hub's own analysis (``SessionMetricsRecord``) stays authoritative; an analyzer's outputs are
 kept beside it, one :class:`AnalyzerRun` per (session, submission).
 """
 

@@ -48,7 +48,7 @@ class ExerciseSession(SQLModel, table=True):
     received_at: datetime = created_field()
 
 
-class SessionMetrics(SQLModel, table=True):
+class SessionMetricsRecord(SQLModel, table=True):
     """Authoritative metrics recomputed on the hub from the raw recording.
 
     Angles in degrees, angular speed in deg/s, durations in seconds; SPARC and LDLJ are

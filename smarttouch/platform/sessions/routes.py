@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from ..auth.access import role_required, signed_in_user
 from ..i18n.language import hub_tz
-from ..models import Activity, Device, ExerciseSession, Role, SessionMetrics
+from ..models import Activity, Device, ExerciseSession, Role, SessionMetricsRecord
 from ..patients.labels import quality_problems
 from ..services.challenges import review
 from ..services.clinic import patients, plan_versions
@@ -31,7 +31,7 @@ def detail(session_id: int):
     except NotFound:
         raise NotFound(f"session {session_id} not found") from None
     record_reads.note_read(patient.id, "session_page", target_id=row.id)
-    metrics = db.exec(select(SessionMetrics).where(SessionMetrics.session_id == row.id)).first()
+    metrics = db.exec(select(SessionMetricsRecord).where(SessionMetricsRecord.session_id == row.id)).first()
     # the exercise's terms on the day of the session, not as edited since
     day = row.started_at.astimezone(hub_tz()).date()
     assignment = (

@@ -6,9 +6,16 @@ Look a profile up by its key::
     samples = get_profile("thingy52-raw").decode(payload)
 
 Every decoder raises only :class:`DecodeError` on a malformed payload.
+
+A new profile is one module here: its classes decorated with ``@register_profile`` (and, for
+the virtual wearable to serve it, a :class:`DeviceEmulator` named by the class), listed in
+``BUILTIN_MODULES`` below so it is imported. Decoding, scanning, the BLE source and the virtual
+wearable all read that one registry.
 """
 
 from __future__ import annotations
+
+import importlib
 
 from smarttouch.sensors.profiles.base import (
     BATTERY_LEVEL_UUID,
@@ -21,47 +28,27 @@ from smarttouch.sensors.profiles.base import (
     euler_deg_from_quat,
     quat_from_euler_deg,
 )
-from smarttouch.sensors.profiles.heart_rate import HeartRate
-from smarttouch.sensors.profiles.smarttouch_imu import SmartTouchImu
-from smarttouch.sensors.profiles.thingy52 import Thingy52Euler, Thingy52Quaternion, Thingy52Raw
-from smarttouch.sensors.profiles.witmotion import WitMotion
+from smarttouch.sensors.profiles.emulation import DeviceEmulator
+from smarttouch.sensors.profiles.registry import (
+    PROFILES,
+    get_profile,
+    profile_for_service,
+    register_profile,
+    virtual_profiles,
+)
 
-PROFILES: dict[str, type[DeviceProfile]] = {
-    cls.name: cls
-    for cls in (Thingy52Raw, Thingy52Quaternion, Thingy52Euler, WitMotion, HeartRate, SmartTouchImu)
-}
-
-
-def get_profile(name: str) -> DeviceProfile:
-    """A profile instance by registry key.
-
-    Raises:
-        KeyError: unknown name (the message lists the known ones).
-    """
-    try:
-        return PROFILES[name]()
-    except KeyError:
-        raise KeyError(f"unknown device profile {name!r}; known: {', '.join(PROFILES)}") from None
-
-
-def profile_for_service(service_uuids: list[str], kind: str | None = "imu") -> DeviceProfile | None:
-    """The first profile of ``kind`` whose GATT service is among ``service_uuids`` (advertised UUIDs).
-
-    ``kind`` is ``"imu"`` (the default: what a motion source can stream), ``"heart-rate"``, or
-    None for any kind (used to label every device in a scan listing).
-    """
-    wanted = {u.lower() for u in service_uuids}
-    for cls in (SmartTouchImu, Thingy52Raw, WitMotion, HeartRate):
-        if (kind is None or cls.kind == kind) and cls.service_uuid in wanted:
-            return cls()
-    return None
-
+# The built-in profile modules. Importing one registers its profiles; this order is the order
+# `smarttouch sensors profiles` lists them and the order scans try them in.
+BUILTIN_MODULES = ("thingy52", "witmotion", "heart_rate", "smarttouch_imu")
+for _module in BUILTIN_MODULES:
+    importlib.import_module(f"{__name__}.{_module}")
 
 __all__ = [
     "BATTERY_LEVEL_UUID",
     "PROFILES",
     "DecodeError",
     "Decoded",
+    "DeviceEmulator",
     "DeviceProfile",
     "HeartRateMeasurement",
     "ImuSamples",
@@ -70,4 +57,6 @@ __all__ = [
     "get_profile",
     "profile_for_service",
     "quat_from_euler_deg",
+    "register_profile",
+    "virtual_profiles",
 ]

@@ -12,9 +12,12 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from smarttouch.sensors.profiles.emulation import DeviceEmulator
 
 # Bluetooth SIG Battery Level characteristic (0x2A19, one byte, percent), read from any device
 # that has the Battery service.
@@ -128,7 +131,8 @@ class StreamDecoder:
 
 
 class DeviceProfile(ABC):
-    """Base of the device profiles in :data:`smarttouch.sensors.profiles.PROFILES`.
+    """Base of the device profiles in :data:`smarttouch.sensors.profiles.PROFILES` (a profile
+    class joins it with ``@register_profile``).
 
     Class attributes describe the GATT side (used by the BLE source and the virtual sensor);
     :meth:`decode` is the pure byte decoder.
@@ -145,6 +149,11 @@ class DeviceProfile(ABC):
     nominal_rate_hz: ClassVar[float] = 100.0
     #: how many bytes one notification has when the size is fixed, else None
     fixed_size: ClassVar[int | None] = None
+    #: this profile answers for a device advertising ``service_uuid`` (False for the variants
+    #: of a service whose default profile is another one)
+    scan_default: ClassVar[bool] = True
+    #: the device side of the service, when the virtual wearable can emulate this profile
+    emulator: ClassVar[type[DeviceEmulator] | None] = None
 
     def subscriptions(self) -> tuple[str, ...]:
         """Characteristics to subscribe to, in order."""

@@ -21,6 +21,7 @@ from smarttouch.sensors.profiles.base import (
     HeartRateMeasurement,
     _as_bytes,
 )
+from smarttouch.sensors.profiles.registry import register_profile
 
 SERVICE_UUID = "0000180d-0000-1000-8000-00805f9b34fb"
 MEASUREMENT_UUID = "00002a37-0000-1000-8000-00805f9b34fb"
@@ -55,6 +56,7 @@ def encode_measurement(
     return bytes(out)
 
 
+@register_profile
 class HeartRate(DeviceProfile):
     """Heart rate, RR intervals, energy expended and skin contact from any standard HR strap."""
 

@@ -23,7 +23,7 @@ mag [uT] = raw / 16.
 from __future__ import annotations
 
 import struct
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 
@@ -34,6 +34,15 @@ from smarttouch.sensors.profiles.base import (
     _as_bytes,
     concat_samples,
 )
+from smarttouch.sensors.profiles.emulation import (
+    ConfigRejected,
+    DeviceEmulator,
+    EmulatedCharacteristic,
+    EmulatedClock,
+    MotionChunk,
+    Notification,
+)
+from smarttouch.sensors.profiles.registry import register_profile
 
 BASE = "a6b0{:04x}-960f-4ed1-9f5d-df04b5619203"
 SERVICE_UUID = BASE.format(0x0001)
@@ -124,6 +133,64 @@ def decode_config(payload: bytes) -> dict[str, int | bool]:
     }
 
 
+class SmartTouchImuEmulator(DeviceEmulator):
+    """The ``smarttouch-imu`` service as the virtual wearable serves it: sequence-numbered
+    data notifications of ``samples_per_notification`` samples and a writable config (rate,
+    ranges, samples per notification, magnetometer)."""
+
+    service_uuid = SERVICE_UUID
+    advertised_name = "ST-IMU"
+
+    def __init__(self, clock: EmulatedClock, samples_per_notification: int = 4) -> None:
+        super().__init__(clock, samples_per_notification)
+        if not 1 <= samples_per_notification <= MAX_SAMPLES:
+            raise ValueError(f"samples_per_notification must be 1..{MAX_SAMPLES}")
+        self.per_notification = samples_per_notification
+        self.acc_code, self.gyr_code, self.mag = 2, 3, False
+        self.seq = 0
+
+    def characteristics(self) -> list[EmulatedCharacteristic]:
+        return [
+            EmulatedCharacteristic(DATA_UUID, notify=True),
+            EmulatedCharacteristic(CONFIG_UUID, read=self._read_config, write=self._write_config),
+        ]
+
+    def samples_per_notification(self) -> int:
+        return self.per_notification
+
+    def _read_config(self) -> bytes:
+        rate = int(round(self.clock.rate_hz))
+        return encode_config(rate, self.acc_code, self.gyr_code, self.per_notification, self.mag)
+
+    def _write_config(self, value: bytes) -> None:
+        try:
+            cfg = decode_config(value)
+        except DecodeError as exc:
+            raise ConfigRejected("value", str(exc)) from exc
+        self.acc_code, self.gyr_code, self.mag = int(cfg["acc_code"]), int(cfg["gyr_code"]), bool(cfg["mag"])
+        self.per_notification = int(cfg["samples_per_notification"]) or 8
+        self.clock.set_rate(int(cfg["rate_hz"]))
+
+    def notifications(
+        self, chunk: MotionChunk, device_time_us: int, subscribed: Collection[str]
+    ) -> list[Notification]:
+        if DATA_UUID not in subscribed:
+            return []
+        note = encode_notification(
+            self.seq,
+            device_time_us,
+            int(round(self.clock.rate_hz)),
+            chunk.acc,
+            chunk.gyr,
+            chunk.mag if self.mag else None,
+            self.acc_code,
+            self.gyr_code,
+        )
+        seq, self.seq = self.seq, (self.seq + 1) & 0xFFFF
+        return [Notification(DATA_UUID, note, len(chunk), seq)]
+
+
+@register_profile
 class SmartTouchImu(DeviceProfile):
     """SmartTouch open IMU profile: several samples per notification, sequence-numbered."""
 
@@ -133,6 +200,7 @@ class SmartTouchImu(DeviceProfile):
     data_uuid = DATA_UUID
     config_uuid = CONFIG_UUID
     nominal_rate_hz = 100.0
+    emulator = SmartTouchImuEmulator
 
     def _header(self, data: bytes) -> tuple[int, int, int, int, int]:
         if len(data) < HEADER_SIZE:

@@ -18,7 +18,7 @@ All values little-endian.
 from __future__ import annotations
 
 import struct
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 
@@ -28,8 +28,17 @@ from smarttouch.sensors.profiles.base import (
     DeviceProfile,
     ImuSamples,
     StreamDecoder,
+    euler_deg_from_quat,
     quat_from_euler_deg,
 )
+from smarttouch.sensors.profiles.emulation import (
+    ConfigRejected,
+    DeviceEmulator,
+    EmulatedCharacteristic,
+    MotionChunk,
+    Notification,
+)
+from smarttouch.sensors.profiles.registry import register_profile
 
 BASE = "ef68{:04x}-9b35-4933-9b10-52ffa9740042"
 MOTION_SERVICE_UUID = BASE.format(0x0400)
@@ -108,6 +117,51 @@ def decode_config(payload: bytes) -> dict[str, int]:
     }
 
 
+class Thingy52Emulator(DeviceEmulator):
+    """The Thingy:52 motion service as the virtual wearable serves it: config, quaternion, raw
+    and Euler characteristics, one notification per motion-processing step carrying the latest
+    sample (the real firmware sends at ``motion_freq_hz``)."""
+
+    service_uuid = MOTION_SERVICE_UUID
+    advertised_name = "Thingy"
+
+    def characteristics(self) -> list[EmulatedCharacteristic]:
+        return [
+            EmulatedCharacteristic(CONFIG_UUID, read=self._read_config, write=self._write_config),
+            EmulatedCharacteristic(QUATERNION_UUID, notify=True, initial=bytes(16)),
+            EmulatedCharacteristic(RAW_UUID, notify=True, initial=bytes(18)),
+            EmulatedCharacteristic(EULER_UUID, notify=True, initial=bytes(12)),
+        ]
+
+    def _read_config(self) -> bytes:
+        return encode_config(int(round(self.clock.rate_hz)))
+
+    def _write_config(self, value: bytes) -> None:
+        try:
+            cfg = decode_config(value)
+        except DecodeError as exc:
+            raise ConfigRejected("length", str(exc)) from exc
+        lo, hi = MOTION_FREQ_RANGE_HZ
+        if not lo <= cfg["motion_freq_hz"] <= hi:
+            raise ConfigRejected("value", f"motion frequency {cfg['motion_freq_hz']} Hz outside {lo}..{hi}")
+        self.clock.set_rate(cfg["motion_freq_hz"])
+
+    def notifications(
+        self, chunk: MotionChunk, device_time_us: int, subscribed: Collection[str]
+    ) -> list[Notification]:
+        last = slice(len(chunk) - 1, len(chunk))
+        out = []
+        if QUATERNION_UUID in subscribed:
+            out.append(Notification(QUATERNION_UUID, encode_quaternion(chunk.quat[last])[0], 0))
+        if EULER_UUID in subscribed:
+            out.append(Notification(EULER_UUID, encode_euler(euler_deg_from_quat(chunk.quat[last]))[0], 0))
+        if RAW_UUID in subscribed:
+            raw = encode_raw(chunk.acc[last], chunk.gyr[last], chunk.mag[last])[0]
+            out.append(Notification(RAW_UUID, raw, 1))
+        return out
+
+
+@register_profile
 class Thingy52Raw(DeviceProfile):
     """Accelerometer, gyroscope and compass from the Thingy:52 raw data characteristic."""
 
@@ -118,6 +172,7 @@ class Thingy52Raw(DeviceProfile):
     config_uuid = CONFIG_UUID
     nominal_rate_hz = 100.0
     fixed_size = 18
+    emulator = Thingy52Emulator
 
     def decode(self, payload: bytes | bytearray | memoryview) -> ImuSamples:
         data = self._check_size(payload, _RAW_LAYOUT)
@@ -177,6 +232,7 @@ class _OrientationStream(StreamDecoder):
             return None
 
 
+@register_profile
 class Thingy52Quaternion(DeviceProfile):
     """Orientation quaternion (on-board sensor fusion) from the Thingy:52, paired with raw data."""
 
@@ -188,6 +244,8 @@ class Thingy52Quaternion(DeviceProfile):
     config_uuid = CONFIG_UUID
     nominal_rate_hz = 100.0
     fixed_size = 16
+    scan_default = False  # a scanned Thingy is read as raw data
+    emulator = Thingy52Emulator
 
     def decode(self, payload: bytes | bytearray | memoryview) -> ImuSamples:
         data = self._check_size(payload, _QUAT_LAYOUT)
@@ -201,6 +259,7 @@ class Thingy52Quaternion(DeviceProfile):
         return _OrientationStream(self)
 
 
+@register_profile
 class Thingy52Euler(DeviceProfile):
     """Roll/pitch/yaw from the Thingy:52 Euler characteristic, paired with raw data."""
 
@@ -212,6 +271,8 @@ class Thingy52Euler(DeviceProfile):
     config_uuid = CONFIG_UUID
     nominal_rate_hz = 100.0
     fixed_size = 12
+    scan_default = False  # a scanned Thingy is read as raw data
+    emulator = Thingy52Emulator
 
     def decode(self, payload: bytes | bytearray | memoryview) -> ImuSamples:
         data = self._check_size(payload, _EULER_LAYOUT)

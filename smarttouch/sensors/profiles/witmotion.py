@@ -27,6 +27,7 @@ from smarttouch.sensors.profiles.base import (
     _as_bytes,
     quat_from_euler_deg,
 )
+from smarttouch.sensors.profiles.registry import register_profile
 
 SERVICE_UUID = "0000ffe5-0000-1000-8000-00805f9b34fb"
 NOTIFY_UUID = "0000ffe4-0000-1000-8000-00805f9b34fb"
@@ -131,6 +132,7 @@ class _WitStream(StreamDecoder):
         )
 
 
+@register_profile
 class WitMotion(DeviceProfile):
     """WitMotion BWT901BLE acceleration, angular rate and angles (0x55 0x61 packets)."""
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from smarttouch.sensors.profiles import virtual_profiles
 from smarttouch.sensors.sources.base import SourceError
 from smarttouch.sensors.sources.ble import BLE_PARAMS, BleSource
 from smarttouch.sensors.virtual import (
-    VIRTUAL_PROFILES,
     BumbleClientBackend,
     BumbleScannerBackend,
     Faults,
@@ -41,10 +41,9 @@ class VirtualSource(BleSource):
     """
 
     def __init__(self, profile: str, spec: str = "", **params: Any) -> None:
-        if profile not in VIRTUAL_PROFILES:
-            raise SourceError(
-                f"no virtual sensor for profile {profile!r}; choose one of {', '.join(VIRTUAL_PROFILES)}"
-            )
+        known = virtual_profiles()
+        if profile not in known:
+            raise SourceError(f"no virtual sensor for profile {profile!r}; choose one of {', '.join(known)}")
         faults = params.pop("faults", None)
         if isinstance(faults, dict):
             faults = Faults(**faults)

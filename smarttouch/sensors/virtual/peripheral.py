@@ -1,12 +1,10 @@
 """A virtual BLE wearable: a bumble peripheral streaming simulated motion.
 
-It serves, with their real UUIDs and byte layouts:
-
-* the Nordic Thingy:52 motion service (config, quaternion, raw data, Euler characteristics),
-* the SmartTouch ``smarttouch-imu`` service (data and config characteristics),
-* the standard Battery Service (0x180F, Battery Level 0x2A19),
-
-and advertises the service of the profile it was created for. Motion comes from
+It serves, with their real UUIDs and byte layouts, the service of every registered device
+profile that names an emulator (``DeviceProfile.emulator``, see
+``smarttouch.sensors.profiles.emulation``: today the Nordic Thingy:52 motion service and the
+SmartTouch ``smarttouch-imu`` service) plus the standard Battery Service (0x180F, Battery
+Level 0x2A19), and advertises the service of the profile it was created for. Motion comes from
 :func:`smarttouch.sensors.simulator.simulate` and is streamed at the real sample rate, each
 notification delayed by a random jitter (as radio connection events do). Faults can be
 injected to exercise the host's connection code (see :class:`Faults`).
@@ -27,16 +25,20 @@ from bumble.core import UUID, AdvertisingData
 from bumble.device import Connection, Device
 from bumble.gatt import Characteristic, CharacteristicValue, Service
 
-from smarttouch.sensors.profiles import BATTERY_LEVEL_UUID, DecodeError, euler_deg_from_quat, thingy52
-from smarttouch.sensors.profiles import smarttouch_imu as st_imu
+from smarttouch.sensors.profiles import BATTERY_LEVEL_UUID, PROFILES, DeviceEmulator, virtual_profiles
+from smarttouch.sensors.profiles.emulation import (
+    ConfigRejected,
+    EmulatedCharacteristic,
+    MotionChunk,
+    Notification,
+)
 from smarttouch.sensors.simulator import simulate
 from smarttouch.sensors.virtual.air import VirtualAir
 
 log = logging.getLogger(__name__)
 
 BATTERY_SERVICE_UUID = "0000180f-0000-1000-8000-00805f9b34fb"
-VIRTUAL_PROFILES = ("thingy52-raw", "thingy52-quaternion", "thingy52-euler", "smarttouch-imu")
-_NAMES = {"smarttouch-imu": "ST-IMU"}
+_ATT_ERRORS = {"length": att.ErrorCode.INVALID_ATTRIBUTE_LENGTH, "value": att.ErrorCode.VALUE_NOT_ALLOWED}
 _DISCOVERY_REQUESTS = (
     "on_att_read_by_group_type_request",
     "on_att_read_by_type_request",
@@ -101,7 +103,7 @@ class _Motion:
         self.pos = 0
         self._chunk += 1
 
-    def take(self, n: int) -> dict[str, np.ndarray]:
+    def take(self, n: int) -> MotionChunk:
         out: dict[str, list[np.ndarray]] = {"acc": [], "gyr": [], "mag": [], "quat": []}
         while n > 0:
             if self.pos >= len(self.acc):
@@ -114,18 +116,21 @@ class _Motion:
                 )
             n -= sl.stop - sl.start
             self.pos = sl.stop
-        return {k: np.vstack(v) for k, v in out.items()}
+        return MotionChunk(**{k: np.vstack(v) for k, v in out.items()})
 
 
 class VirtualSensor:
     """An emulated BLE IMU wearable on the in-process link of the running event loop.
 
     Args:
-        profile: which service to advertise: one of :data:`VIRTUAL_PROFILES`.
-        name: advertised local name (at most 8 characters; default "Thingy" or "ST-IMU").
+        profile: which service to advertise: a key of ``virtual_profiles()`` (a registered
+            profile that names an emulator).
+        name: advertised local name (at most 8 characters; default: the emulator's, e.g.
+            "Thingy" or "ST-IMU").
         movement: simulator movement streamed (see ``smarttouch.sensors.simulator.MOVEMENTS``).
         rate_hz: motion sample rate in Hz.
-        samples_per_notification: smarttouch-imu samples per notification.
+        samples_per_notification: samples per notification, for services that pack several
+            (smarttouch-imu: 1..40).
         jitter_s: each notification is delayed by a uniform random 0..jitter_s seconds.
         faults: fault injection, see :class:`Faults`.
         battery_pct: Battery Level value, percent.
@@ -147,27 +152,30 @@ class VirtualSensor:
         seed: int = 0,
         sim_params: dict[str, Any] | None = None,
     ) -> None:
-        if profile not in VIRTUAL_PROFILES:
-            raise ValueError(
-                f"no virtual sensor for profile {profile!r}; choose one of {', '.join(VIRTUAL_PROFILES)}"
-            )
-        if not 1 <= samples_per_notification <= st_imu.MAX_SAMPLES:
-            raise ValueError(f"samples_per_notification must be 1..{st_imu.MAX_SAMPLES}")
+        known = virtual_profiles()
+        if profile not in known:
+            raise ValueError(f"no virtual sensor for profile {profile!r}; choose one of {', '.join(known)}")
         self.profile = profile
-        self.name = name or _NAMES.get(profile, "Thingy")
+        self.rate_hz = float(rate_hz)
+        # one emulator per distinct service, in registry order (this profile's service among them)
+        kinds = list(dict.fromkeys(c.emulator for c in PROFILES.values() if c.emulator is not None))
+        self.emulators: list[DeviceEmulator] = [kind(self, samples_per_notification) for kind in kinds]
+        self._sends_on = {
+            id(e): frozenset(c.uuid for c in e.characteristics() if c.notify) for e in self.emulators
+        }
+        own = PROFILES[profile].emulator
+        self.emulator = next(e for e in self.emulators if type(e) is own)
+        self.name = name or self.emulator.advertised_name
         if len(self.name.encode()) > 8:
             raise ValueError("advertised name must be at most 8 bytes")
-        self.rate_hz = float(rate_hz)
-        self.samples_per_notification = samples_per_notification
         self.jitter_s = jitter_s
         self.faults = faults or Faults()
         self.battery_pct = battery_pct
         self.stats = PeripheralStats()
         self._rng = random.Random(seed)
         self._motion = _Motion(movement, self.rate_hz, seed, dict(sim_params or {}))
-        self._seq = 0
         self._sample_index = 0
-        self._acc_code, self._gyr_code, self._mag = 2, 3, False
+        self._notify_chars: dict[str, Characteristic] = {}  # uuid -> bumble characteristic
         self._device: Device | None = None
         self._air: VirtualAir | None = None
         self._task: asyncio.Task[None] | None = None
@@ -177,72 +185,47 @@ class VirtualSensor:
 
     # ------------------------------------------------------------------ GATT
 
+    def _characteristic(self, spec: EmulatedCharacteristic) -> Characteristic:
+        props = Characteristic.Properties
+        if spec.notify:
+            char = Characteristic(_uuid(spec.uuid), props.NOTIFY, Characteristic.READABLE, spec.initial)
+            self._notify_chars[spec.uuid] = char
+            return char
+        read, write = spec.read, spec.write
+
+        def on_read(_conn: Connection) -> bytes:
+            return read() if read is not None else b""
+
+        def on_write(_conn: Connection, value: bytes) -> None:
+            if write is None:
+                raise att.ATT_Error(att.ErrorCode.WRITE_NOT_PERMITTED)
+            try:
+                write(bytes(value))
+            except ConfigRejected as exc:
+                raise att.ATT_Error(_ATT_ERRORS[exc.reason]) from exc
+
+        properties = props.READ | (props.WRITE if write is not None else 0)
+        permissions = Characteristic.READABLE | (Characteristic.WRITEABLE if write is not None else 0)
+        return Characteristic(
+            _uuid(spec.uuid), properties, permissions, CharacteristicValue(read=on_read, write=on_write)
+        )
+
     def _build_services(self, device: Device) -> None:
         props = Characteristic.Properties
-        self._raw = Characteristic(_uuid(thingy52.RAW_UUID), props.NOTIFY, Characteristic.READABLE, bytes(18))
-        self._quat = Characteristic(
-            _uuid(thingy52.QUATERNION_UUID), props.NOTIFY, Characteristic.READABLE, bytes(16)
-        )
-        self._euler = Characteristic(
-            _uuid(thingy52.EULER_UUID), props.NOTIFY, Characteristic.READABLE, bytes(12)
-        )
-        tms_config = Characteristic(
-            _uuid(thingy52.CONFIG_UUID),
-            props.READ | props.WRITE,
-            Characteristic.READABLE | Characteristic.WRITEABLE,
-            CharacteristicValue(read=self._read_tms_config, write=self._write_tms_config),
-        )
-        self._st_data = Characteristic(_uuid(st_imu.DATA_UUID), props.NOTIFY, Characteristic.READABLE, b"")
-        st_config = Characteristic(
-            _uuid(st_imu.CONFIG_UUID),
-            props.READ | props.WRITE,
-            Characteristic.READABLE | Characteristic.WRITEABLE,
-            CharacteristicValue(read=self._read_st_config, write=self._write_st_config),
-        )
-        self._battery = Characteristic(
+        battery = Characteristic(
             _uuid(BATTERY_LEVEL_UUID),
             props.READ | props.NOTIFY,
             Characteristic.READABLE,
             CharacteristicValue(read=lambda _conn: bytes([self.battery_pct])),
         )
-        device.add_services(
-            [
-                Service(
-                    _uuid(thingy52.MOTION_SERVICE_UUID), [tms_config, self._quat, self._raw, self._euler]
-                ),
-                Service(_uuid(st_imu.SERVICE_UUID), [self._st_data, st_config]),
-                Service(_uuid(BATTERY_SERVICE_UUID), [self._battery]),
-            ]
-        )
+        services = [
+            Service(_uuid(e.service_uuid), [self._characteristic(c) for c in e.characteristics()])
+            for e in self.emulators
+        ]
+        device.add_services([*services, Service(_uuid(BATTERY_SERVICE_UUID), [battery])])
 
-    def _read_tms_config(self, _conn: Connection) -> bytes:
-        return thingy52.encode_config(int(round(self.rate_hz)))
-
-    def _write_tms_config(self, _conn: Connection, value: bytes) -> None:
-        try:
-            cfg = thingy52.decode_config(bytes(value))
-        except DecodeError as exc:
-            raise att.ATT_Error(att.ErrorCode.INVALID_ATTRIBUTE_LENGTH) from exc
-        lo, hi = thingy52.MOTION_FREQ_RANGE_HZ
-        if not lo <= cfg["motion_freq_hz"] <= hi:
-            raise att.ATT_Error(att.ErrorCode.VALUE_NOT_ALLOWED)
-        self._set_rate(cfg["motion_freq_hz"])
-
-    def _read_st_config(self, _conn: Connection) -> bytes:
-        return st_imu.encode_config(
-            int(round(self.rate_hz)), self._acc_code, self._gyr_code, self.samples_per_notification, self._mag
-        )
-
-    def _write_st_config(self, _conn: Connection, value: bytes) -> None:
-        try:
-            cfg = st_imu.decode_config(bytes(value))
-        except DecodeError as exc:
-            raise att.ATT_Error(att.ErrorCode.VALUE_NOT_ALLOWED) from exc
-        self._acc_code, self._gyr_code, self._mag = cfg["acc_code"], cfg["gyr_code"], cfg["mag"]
-        self.samples_per_notification = int(cfg["samples_per_notification"]) or 8
-        self._set_rate(int(cfg["rate_hz"]))
-
-    def _set_rate(self, rate_hz: float) -> None:
+    def set_rate(self, rate_hz: float) -> None:
+        """Stream at ``rate_hz`` from now on (a config write asked for it)."""
         if rate_hz != self.rate_hz:
             self.rate_hz = float(rate_hz)
             m = self._motion
@@ -287,7 +270,8 @@ class VirtualSensor:
 
     @property
     def service_uuid(self) -> str:
-        return st_imu.SERVICE_UUID if self.profile == "smarttouch-imu" else thingy52.MOTION_SERVICE_UUID
+        """The service advertised: the one of the profile this wearable was created for."""
+        return self.emulator.service_uuid
 
     async def start(self, air: VirtualAir | None = None) -> VirtualSensor:
         """Power on, advertise and start the motion clock in the running event loop."""
@@ -405,51 +389,44 @@ class VirtualSensor:
                     ),
                 )
 
+    def _subscribed_uuids(self) -> set[str]:
+        return {uuid for uuid, char in self._notify_chars.items() if self._subscribed(char)}
+
     async def _stream(self) -> None:
         loop = asyncio.get_running_loop()
         next_tick = loop.time()
         while True:
-            per_tick = self.samples_per_notification if self._subscribed(self._st_data) else 1
+            subscribed = self._subscribed_uuids()
+            busy = [
+                e for e in self.emulators if subscribed & {c.uuid for c in e.characteristics() if c.notify}
+            ]
+            per_tick = max((e.samples_per_notification() for e in busy), default=1)
             period = per_tick / self.rate_hz
             next_tick += period
             delay = next_tick - loop.time() + self._rng.uniform(0.0, self.jitter_s)
             await asyncio.sleep(max(0.0, delay))
             if loop.time() - next_tick > 1.0:  # we were suspended: do not burst to catch up
                 next_tick = loop.time()
-            samples = self._motion.take(per_tick)
+            chunk = self._motion.take(per_tick)
             t_us = int(round(self._sample_index * 1e6 / self.rate_hz))
             self._sample_index += per_tick
-            await self._send(samples, t_us)
+            await self._send(chunk, t_us)
 
-    async def _send(self, s: dict[str, np.ndarray], t_us: int) -> None:
-        st_bearers = self._subscribed(self._st_data)
-        if st_bearers:
-            self._arm_disconnect(st_bearers)
-            note = st_imu.encode_notification(
-                self._seq,
-                t_us,
-                int(round(self.rate_hz)),
-                s["acc"],
-                s["gyr"],
-                s["mag"] if self._mag else None,
-                self._acc_code,
-                self._gyr_code,
-            )
-            self.stats.send_times[self._seq] = asyncio.get_running_loop().time()
+    async def _send(self, chunk: MotionChunk, t_us: int) -> None:
+        subscribed = self._subscribed_uuids()
+        for emulator in self.emulators:
+            for note in emulator.notifications(chunk, t_us, subscribed):
+                await self._deliver(note)
+
+    async def _deliver(self, note: Notification) -> None:
+        characteristic = self._notify_chars[note.uuid]
+        bearers = self._subscribed(characteristic)
+        if not bearers:
+            return
+        self._arm_disconnect(bearers)
+        if note.seq is not None:
+            self.stats.send_times[note.seq] = asyncio.get_running_loop().time()
             if len(self.stats.send_times) > 10000:
                 self.stats.send_times.pop(next(iter(self.stats.send_times)))
-            self._seq = (self._seq + 1) & 0xFFFF
-            await self._notify(self._st_data, note)
-            self.stats.samples_streamed += len(s["acc"])
-        thingy = [
-            (self._quat, lambda: thingy52.encode_quaternion(s["quat"][-1:])[0]),
-            (self._euler, lambda: thingy52.encode_euler(euler_deg_from_quat(s["quat"][-1:]))[0]),
-            (self._raw, lambda: thingy52.encode_raw(s["acc"][-1:], s["gyr"][-1:], s["mag"][-1:])[0]),
-        ]
-        for characteristic, encode in thingy:
-            bearers = self._subscribed(characteristic)
-            if bearers:
-                self._arm_disconnect(bearers)
-                await self._notify(characteristic, encode())
-                if characteristic is self._raw:
-                    self.stats.samples_streamed += 1
+        await self._notify(characteristic, note.payload)
+        self.stats.samples_streamed += note.samples

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from smarttouch.games.builtin.balloons import BalloonPop
+from smarttouch.games.builtin.balloons.game import BalloonPop
 
 __all__ = ["BalloonPop"]

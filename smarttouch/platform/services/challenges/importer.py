@@ -26,8 +26,7 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from smarttouch.challenges.archive import Caps, extract_zip
-from smarttouch.challenges.bundle import BundleError, load_bundle
-from smarttouch.challenges.bundle import Challenge as Bundle
+from smarttouch.challenges.bundle import BundleError, ChallengeBundle, load_bundle
 
 from ...i18n.vocab import MOVEMENTS
 from ...models import Challenge, Score, Solution, Submission, User, utcnow
@@ -106,8 +105,8 @@ def materialize_bundle(blobs: BlobStore, sha256: str, cache_root: Path) -> Path:
     return target
 
 
-def load_challenge_bundle(challenge: Challenge, *, blobs: BlobStore, cache_root: Path) -> Bundle:
-    """The challenges room's :class:`~smarttouch.challenges.bundle.Challenge` of a row."""
+def load_challenge_bundle(challenge: Challenge, *, blobs: BlobStore, cache_root: Path) -> ChallengeBundle:
+    """The challenges room's :class:`~smarttouch.challenges.bundle.ChallengeBundle` of a row."""
     if not challenge.bundle_sha256:
         raise NotFound(f"challenge {challenge.slug} has no imported bundle")
     try:
@@ -123,7 +122,7 @@ def _movement_key(text: str) -> str | None:
     return key if key in MOVEMENTS else None
 
 
-def _contract(bundle: Bundle) -> dict:
+def _contract(bundle: ChallengeBundle) -> dict:
     lim = bundle.limits
     return {
         "input": bundle.input_description,
@@ -154,7 +153,7 @@ def _contract(bundle: Bundle) -> dict:
     }
 
 
-def _metrics(bundle: Bundle) -> list[dict]:
+def _metrics(bundle: ChallengeBundle) -> list[dict]:
     return [
         {
             "name": m.name,

@@ -15,16 +15,15 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from smarttouch.challenges.bundle import Challenge as Bundle
-from smarttouch.challenges.bundle import Limits, Metric
+from smarttouch.challenges.bundle import ChallengeBundle, Limits, Metric
 from smarttouch.challenges.leaderboard import Entry, leaderboard
 
 from ...models import Challenge, Score, Solution, Submission, SubmissionStatus, User
 from ..errors import NotFound
 
 
-def core_challenge(row: Challenge) -> Bundle:
-    """A challenges-room ``Challenge`` carrying what ranking needs (metrics, dates), built
+def core_challenge(row: Challenge) -> ChallengeBundle:
+    """A challenges-room ``ChallengeBundle`` carrying what ranking needs (metrics, dates), built
     from the row alone (no bundle files are read)."""
     metrics = tuple(
         Metric(
@@ -52,7 +51,7 @@ def core_challenge(row: Challenge) -> Bundle:
             ),
             *metrics[1:],
         )
-    return Bundle(
+    return ChallengeBundle(
         root=Path("."),
         slug=row.slug,
         title=row.title,

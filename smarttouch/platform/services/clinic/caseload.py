@@ -20,7 +20,7 @@ from sqlmodel import Session, col, func, select
 
 from smarttouch.scoring import progress as scoring
 
-from ...models import Assignment, ExerciseSession, Patient, SessionMetrics, User
+from ...models import Assignment, ExerciseSession, Patient, SessionMetricsRecord, User
 from . import alerts as alert_service
 
 MAIN_METRIC = "rom_deg"
@@ -142,8 +142,10 @@ def caseload(
     since = local_midnight(today - timedelta(days=TREND_DAYS - 1), tz)
     recent: dict[int, list[tuple[date, float | None]]] = {}
     for pid, started, value in session.execute(
-        select(ExerciseSession.patient_id, ExerciseSession.started_at, getattr(SessionMetrics, MAIN_METRIC))
-        .outerjoin(SessionMetrics, col(SessionMetrics.session_id) == ExerciseSession.id)
+        select(
+            ExerciseSession.patient_id, ExerciseSession.started_at, getattr(SessionMetricsRecord, MAIN_METRIC)
+        )
+        .outerjoin(SessionMetricsRecord, col(SessionMetricsRecord.session_id) == ExerciseSession.id)
         .where(col(ExerciseSession.patient_id).in_(ids), col(ExerciseSession.started_at) >= since)
         .order_by(col(ExerciseSession.started_at))
     ).all():

@@ -4,7 +4,7 @@ The numbers come from :mod:`smarttouch.scoring.progress` (trends with confidence
 weekly adherence, streaks, MCID flags, alerts) over the patient's sessions; this module only
 selects the sessions, groups them by the hub's local day and shapes the result for pages.
 
-Units as in :class:`~smarttouch.platform.models.SessionMetrics` (degrees, deg/s, seconds).
+Units as in :class:`~smarttouch.platform.models.SessionMetricsRecord` (degrees, deg/s, seconds).
 """
 
 from __future__ import annotations

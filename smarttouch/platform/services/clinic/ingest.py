@@ -37,7 +37,7 @@ from ...models import (
     Device,
     ExerciseSession,
     Patient,
-    SessionMetrics,
+    SessionMetricsRecord,
     SessionStatus,
     utcnow,
 )
@@ -233,7 +233,7 @@ def recompute_metrics(rec: Recording, movement: str, calibration: dict[str, Any]
 @dataclass(frozen=True)
 class IngestResult:
     session: ExerciseSession
-    metrics: SessionMetrics | None
+    metrics: SessionMetricsRecord | None
     created: bool
 
 
@@ -253,7 +253,9 @@ def _existing(
 
 
 def _result_for(session: Session, row: ExerciseSession) -> IngestResult:
-    metrics = session.exec(select(SessionMetrics).where(SessionMetrics.session_id == row.id)).first()
+    metrics = session.exec(
+        select(SessionMetricsRecord).where(SessionMetricsRecord.session_id == row.id)
+    ).first()
     return IngestResult(row, metrics, created=False)
 
 

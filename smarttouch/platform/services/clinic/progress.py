@@ -6,7 +6,7 @@ per-session records; this module turns database rows into those records
 (:func:`metrics_row`). The device API's summary screen calls :func:`progress_summary`; the
 alerts themselves are stored by :mod:`.alerts`.
 
-Units as in :class:`~smarttouch.platform.models.SessionMetrics`: degrees, deg/s, seconds;
+Units as in :class:`~smarttouch.platform.models.SessionMetricsRecord`: degrees, deg/s, seconds;
 SPARC/LDLJ dimensionless. A session's *day* is its start date in the hub's time zone.
 """
 
@@ -24,12 +24,12 @@ from sqlmodel import Session, col, select
 from smarttouch.scoring import progress as scoring_progress
 from smarttouch.scoring.progress import SessionRecord
 
-from ...models import Activity, ExerciseSession, Patient, SessionMetrics
+from ...models import Activity, ExerciseSession, Patient, SessionMetricsRecord
 from .patients import current_plan
 
-#: SessionMetrics columns that feed trends, MCID flags and decline alerts.
+#: SessionMetricsRecord columns that feed trends, MCID flags and decline alerts.
 TREND_METRICS = ("reps", "rom_deg", "rom_deg_mean", "peak_speed_dps", "sparc", "ldlj", "tremor_amplitude_deg")
-#: analysis keys stored in their own SessionMetrics column (the rest go to ``extra``).
+#: analysis keys stored in their own SessionMetricsRecord column (the rest go to ``extra``).
 _COLUMN_KEYS = {
     "reps",
     "rom_deg",
@@ -65,14 +65,14 @@ def _finite(value: Any) -> float | None:
 # ------------------------------------------------------------------ rows <-> records
 def metrics_row(
     session_id: int, analysis: dict[str, Any], analyzer: str = "smarttouch.scoring"
-) -> SessionMetrics:
-    """A SessionMetrics row from ``smarttouch.scoring.analyze(...).to_dict()``."""
+) -> SessionMetricsRecord:
+    """A SessionMetricsRecord row from ``smarttouch.scoring.analyze(...).to_dict()``."""
 
     def num(key: str, default: float | None = 0.0) -> float | None:
         value = _finite(analysis.get(key))
         return default if value is None else value
 
-    return SessionMetrics(
+    return SessionMetricsRecord(
         session_id=session_id,
         reps=int(analysis.get("reps") or 0),
         rom_deg=num("rom_deg"),
@@ -92,7 +92,7 @@ def metrics_row(
     )
 
 
-def record_metrics(metrics: SessionMetrics | None) -> dict[str, float]:
+def record_metrics(metrics: SessionMetricsRecord | None) -> dict[str, float]:
     """The trend metrics of a row as scoring's record expects them (finite values only)."""
     if metrics is None:
         return {}
@@ -104,7 +104,9 @@ def record_metrics(metrics: SessionMetrics | None) -> dict[str, float]:
     return out
 
 
-def session_record(row: ExerciseSession, metrics: SessionMetrics | None, tz: tzinfo | str) -> SessionRecord:
+def session_record(
+    row: ExerciseSession, metrics: SessionMetricsRecord | None, tz: tzinfo | str
+) -> SessionRecord:
     """Scoring's plain record of one stored session."""
     return SessionRecord(
         day=local_day(row.started_at, tz), metrics=record_metrics(metrics), quit_reason=row.quit_reason
@@ -117,7 +119,7 @@ class SessionEntry:
     """One stored session with its metrics (None until scored) and activity key."""
 
     session: ExerciseSession
-    metrics: SessionMetrics | None
+    metrics: SessionMetricsRecord | None
     activity_key: str | None
     day: date
 
@@ -130,14 +132,14 @@ def patient_sessions(
     The bulky columns (game events, calibration) are not loaded.
     """
     stmt = (
-        select(ExerciseSession, SessionMetrics, Activity.key)
-        .outerjoin(SessionMetrics, col(SessionMetrics.session_id) == ExerciseSession.id)
+        select(ExerciseSession, SessionMetricsRecord, Activity.key)
+        .outerjoin(SessionMetricsRecord, col(SessionMetricsRecord.session_id) == ExerciseSession.id)
         .outerjoin(Activity, col(Activity.id) == ExerciseSession.activity_id)
         .where(ExerciseSession.patient_id == patient_id)
         .options(
             defer(ExerciseSession.game_events),
             defer(ExerciseSession.calibration),  # type: ignore[arg-type]
-            defer(SessionMetrics.per_rep),
+            defer(SessionMetricsRecord.per_rep),
         )  # type: ignore[arg-type]
         .order_by(col(ExerciseSession.started_at).desc(), col(ExerciseSession.id).desc())
     )

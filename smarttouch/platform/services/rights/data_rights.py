@@ -25,7 +25,6 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col, select
 
-from ...fhir.codes import DEFAULT_BASE
 from ...models import (
     Activity,
     Alert,
@@ -37,7 +36,7 @@ from ...models import (
     Patient,
     ResearchConsent,
     Role,
-    SessionMetrics,
+    SessionMetricsRecord,
     User,
     utcnow,
 )
@@ -46,6 +45,7 @@ from .. import audit
 from ..clinic import plan_versions
 from ..errors import NotFound
 from . import access_log, erasure, fhir_export
+from .fhir.codes import DEFAULT_BASE
 
 ARCHIVE_FORMAT = "smarttouch-data-export/1"
 SECRET_COLUMNS = frozenset({"password_hash", "token_hash", "code_hash"})
@@ -304,8 +304,8 @@ def write_archive(
     )
 
     sessions = session.exec(
-        select(ExerciseSession, SessionMetrics)
-        .join(SessionMetrics, col(SessionMetrics.session_id) == ExerciseSession.id, isouter=True)
+        select(ExerciseSession, SessionMetricsRecord)
+        .join(SessionMetricsRecord, col(SessionMetricsRecord.session_id) == ExerciseSession.id, isouter=True)
         .where(ExerciseSession.patient_id == patient.id)
         .order_by(col(ExerciseSession.started_at), col(ExerciseSession.id))
     ).all()

@@ -37,7 +37,7 @@ from ...models import (
     ExerciseSession,
     Patient,
     ResearchConsent,
-    SessionMetrics,
+    SessionMetricsRecord,
     User,
     utcnow,
 )
@@ -120,7 +120,7 @@ def donatable_sessions(session: Session, *, patient: Patient) -> list[ExerciseSe
     return list(
         session.exec(
             select(ExerciseSession)
-            .join(SessionMetrics, col(SessionMetrics.session_id) == ExerciseSession.id)
+            .join(SessionMetricsRecord, col(SessionMetricsRecord.session_id) == ExerciseSession.id)
             .where(
                 ExerciseSession.patient_id == patient.id,
                 col(ExerciseSession.recording_sha256).is_not(None),
@@ -230,10 +230,10 @@ class DatasetSummary:
 
 def _donated_rows(session: Session, movement: str | None) -> list[tuple[Any, ...]]:
     stmt = (
-        select(ExerciseSession, SessionMetrics, Patient, Assignment.movement)
+        select(ExerciseSession, SessionMetricsRecord, Patient, Assignment.movement)
         .join(DonatedSession, col(DonatedSession.session_id) == ExerciseSession.id)
         .join(ResearchConsent, col(ResearchConsent.id) == DonatedSession.consent_id)
-        .join(SessionMetrics, col(SessionMetrics.session_id) == ExerciseSession.id)
+        .join(SessionMetricsRecord, col(SessionMetricsRecord.session_id) == ExerciseSession.id)
         .join(Patient, col(Patient.id) == ExerciseSession.patient_id)
         .join(Assignment, col(Assignment.id) == ExerciseSession.assignment_id, isouter=True)
         .where(col(ResearchConsent.withdrawn_at).is_(None))

@@ -38,7 +38,7 @@ from ...models import (
     LoginThrottle,
     Patient,
     Role,
-    SessionMetrics,
+    SessionMetricsRecord,
     User,
 )
 from ...storage.blobstore import BlobStore
@@ -74,12 +74,12 @@ def may_erase(actor: User | None, patient: Patient) -> bool:
 def _aggregate(session: Session, patient: Patient) -> int:
     """Add the patient's scored sessions to the anonymous monthly buckets; returns how many."""
     rows = session.exec(
-        select(ExerciseSession, SessionMetrics, Assignment.movement)
-        .join(SessionMetrics, col(SessionMetrics.session_id) == ExerciseSession.id)
+        select(ExerciseSession, SessionMetricsRecord, Assignment.movement)
+        .join(SessionMetricsRecord, col(SessionMetricsRecord.session_id) == ExerciseSession.id)
         .join(Assignment, col(Assignment.id) == ExerciseSession.assignment_id, isouter=True)
         .where(ExerciseSession.patient_id == patient.id)
     ).all()
-    buckets: dict[tuple[str, str], list[SessionMetrics]] = defaultdict(list)
+    buckets: dict[tuple[str, str], list[SessionMetricsRecord]] = defaultdict(list)
     for s, m, planned in rows:
         movement = s.movement or planned or "unspecified"
         buckets[(s.started_at.strftime("%Y-%m"), movement)].append(m)

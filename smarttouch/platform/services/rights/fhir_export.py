@@ -3,7 +3,7 @@
 :func:`export_bundle` gathers the rows (the period filters sessions by their local start date
 and keeps every plan version in force during it, each with all its days), reads which wearable recorded each session from the
 recording's metadata in the blob store, builds the validated bundle with
-:mod:`smarttouch.platform.fhir.mapping` and writes a ``fhir.exported`` audit event.
+:mod:`smarttouch.platform.services.rights.fhir.mapping` and writes a ``fhir.exported`` audit event.
 
 Who may export what: anyone who may see the patient gets the pseudonymous bundle; the name,
 birth year and free-text notes (``identified=True``) only go to the patient's own therapist,
@@ -23,14 +23,12 @@ import numpy as np
 from fhir.resources.R4B.bundle import Bundle
 from sqlmodel import Session, col, select
 
-from ...fhir.codes import DEFAULT_BASE, Systems
-from ...fhir.mapping import ExportData, SensorInfo, build_bundle
 from ...models import (
     Device,
     ExerciseSession,
     Patient,
     Role,
-    SessionMetrics,
+    SessionMetricsRecord,
     User,
     utcnow,
 )
@@ -39,6 +37,8 @@ from .. import audit
 from ..clinic import plan_versions
 from ..clinic.patients import can_view_patient
 from ..errors import Forbidden, Invalid, NotFound
+from .fhir.codes import DEFAULT_BASE, Systems
+from .fhir.mapping import ExportData, SensorInfo, build_bundle
 
 FHIR_JSON = "application/fhir+json"
 
@@ -83,7 +83,7 @@ def gather(
     end: date | None = None,
     tz: ZoneInfo = ZoneInfo("UTC"),
 ) -> ExportData:
-    """Load what :func:`~smarttouch.platform.fhir.mapping.build_bundle` needs."""
+    """Load what :func:`~smarttouch.platform.services.rights.fhir.mapping.build_bundle` needs."""
     if start and end and end < start:
         raise Invalid(f"period end {end} is before its start {start}")
     history = plan_versions.load_history(session, patient=patient)
@@ -94,8 +94,8 @@ def gather(
     ]
     lo, hi = _bounds(start, end, tz)
     sstmt = (
-        select(ExerciseSession, SessionMetrics)
-        .join(SessionMetrics, col(SessionMetrics.session_id) == ExerciseSession.id, isouter=True)
+        select(ExerciseSession, SessionMetricsRecord)
+        .join(SessionMetricsRecord, col(SessionMetricsRecord.session_id) == ExerciseSession.id, isouter=True)
         .where(ExerciseSession.patient_id == patient.id)
     )
     if lo is not None:

@@ -16,12 +16,11 @@ from typing import Any
 import pygame
 
 from smarttouch.games.builtin.common import glow, target_line, y_of
+from smarttouch.games.builtin.lantern import INFO
 from smarttouch.games.sdk import gfx
 from smarttouch.games.sdk.basegame import RepGame
 from smarttouch.games.sdk.palette import INK, ORANGE, SKY_BLUE, WHITE, YELLOW, darken, lighten
 from smarttouch.games.sdk.particles import Particles
-from smarttouch.games.sdk.protocol import GameInfo
-from smarttouch.games.sdk.registry import register
 from smarttouch.games.sdk.scenery import hill_points
 from smarttouch.scoring.control import ControlState
 
@@ -33,21 +32,8 @@ def hold_seconds(level: float) -> float:
     return 0.8 + 1.2 * min(1.0, max(0.0, level))
 
 
-@register
 class Lantern(RepGame):
-    info = GameInfo(
-        key="lantern",
-        title={"en": "Steady Lantern", "it": "La lanterna ferma"},
-        movements=("shoulder_flexion", "reach_forward", "elbow_flexion"),
-        how_to={
-            "en": "Lift the lantern above the golden line and hold it there, as still as you can, "
-            "until the circle is full. A firefly will fly into your jar.",
-            "it": "Solleva la lanterna sopra la linea dorata e tienila lì, più ferma che puoi, "
-            "finché il cerchio è pieno. Una lucciola volerà nel tuo barattolo.",
-        },
-        rom_deg=70.0,
-        max_rom_deg=120.0,
-    )
+    info = INFO
 
     def on_start(self) -> None:
         self.hold_needed = hold_seconds(self.ctx.difficulty.level)

@@ -19,6 +19,7 @@ import pygame
 
 from smarttouch.files import atomic_write_json
 from smarttouch.games.builtin.common import glow, target_line, y_of
+from smarttouch.games.builtin.garden import INFO
 from smarttouch.games.sdk import gfx
 from smarttouch.games.sdk.basegame import RepGame
 from smarttouch.games.sdk.palette import (
@@ -34,8 +35,6 @@ from smarttouch.games.sdk.palette import (
     lighten,
 )
 from smarttouch.games.sdk.particles import Particles
-from smarttouch.games.sdk.protocol import GameInfo
-from smarttouch.games.sdk.registry import register
 from smarttouch.games.sdk.scenery import draw_cloud
 from smarttouch.scoring.control import ControlState, RepEvent
 
@@ -108,21 +107,8 @@ def sun_y(position: float, h: int) -> float:
     return y_of(position, h) * 0.62 + (1 - 0.62) * y_of(1.0, h) - 0.07 * h
 
 
-@register
 class Garden(RepGame):
-    info = GameInfo(
-        key="garden",
-        title={"en": "My Garden", "it": "Il mio giardino"},
-        movements=("sit_to_stand",),
-        how_to={
-            "en": "Stand up slowly from the chair to raise the sun, then sit down again. "
-            "Every time you stand, your garden grows!",
-            "it": "Alzati lentamente dalla sedia per far salire il sole, poi siediti di nuovo. "
-            "Ogni volta che ti alzi, il tuo giardino cresce!",
-        },
-        rom_deg=80.0,
-        max_rom_deg=100.0,
-    )
+    info = INFO
 
     def __init__(self, state_path: str | Path | None = None):
         self._state_path_override = Path(state_path) if state_path is not None else None

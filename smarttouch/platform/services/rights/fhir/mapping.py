@@ -22,8 +22,8 @@ from typing import Any
 
 from fhir.resources.R4B.bundle import Bundle
 
-from ..models import AssignmentVersion, Device, ExerciseSession, Patient, SessionMetrics
-from ..services.clinic.plan_versions import Span
+from ....models import AssignmentVersion, Device, ExerciseSession, Patient, SessionMetricsRecord
+from ...clinic.plan_versions import Span
 from .codes import (
     DEGREES,
     METRICS,
@@ -61,7 +61,7 @@ class ExportData:
 
     patient: Patient
     plan: list[Span]  # every version in force during the period, with all its days
-    sessions: list[tuple[ExerciseSession, SessionMetrics | None]]
+    sessions: list[tuple[ExerciseSession, SessionMetricsRecord | None]]
     today: date
     identified: bool = False
     sensors: dict[int, SensorInfo] = field(default_factory=dict)  # session id -> sensor
@@ -302,7 +302,7 @@ def _observation(
     metric: MetricCode,
     value: Any,
     session: ExerciseSession,
-    metrics: SessionMetrics,
+    metrics: SessionMetricsRecord,
     movement: str | None,
     data: ExportData,
     ids: _Ids,

@@ -16,6 +16,7 @@ from typing import Any
 import pygame
 
 from smarttouch.games.builtin.common import glow, target_line, y_of
+from smarttouch.games.builtin.glider import INFO
 from smarttouch.games.sdk import gfx
 from smarttouch.games.sdk.basegame import RepGame
 from smarttouch.games.sdk.palette import (
@@ -33,8 +34,6 @@ from smarttouch.games.sdk.palette import (
     lighten,
 )
 from smarttouch.games.sdk.particles import Particles
-from smarttouch.games.sdk.protocol import GameInfo
-from smarttouch.games.sdk.registry import register
 from smarttouch.games.sdk.scenery import draw_cloud, hill_points
 from smarttouch.scoring.control import ControlState, RepEvent
 
@@ -42,21 +41,8 @@ RING_COLOURS = (ORANGE, REDDISH_PURPLE, BLUISH_GREEN, VERMILLION, BLUE)
 SCROLL_PX_S = 60.0
 
 
-@register
 class Glider(RepGame):
-    info = GameInfo(
-        key="glider",
-        title={"en": "Glider", "it": "L'aliante"},
-        movements=("wrist_flexion", "forearm_pronation"),
-        how_to={
-            "en": "Bend your wrist slowly to lift the glider and fly it through the ring. "
-            "Then bring your wrist back: the next ring is coming.",
-            "it": "Piega lentamente il polso per far salire l'aliante e passare nell'anello. "
-            "Poi riporta il polso indietro: sta arrivando il prossimo anello.",
-        },
-        rom_deg=60.0,
-        max_rom_deg=80.0,
-    )
+    info = INFO
 
     def on_start(self) -> None:
         self.particles = Particles(self.ctx.rng, gravity=120.0)

@@ -13,34 +13,20 @@ from typing import Any
 
 import pygame
 
+from smarttouch.games.builtin.balloons import INFO
 from smarttouch.games.builtin.common import balloon_sprite, draw_string, glow, star_points, target_line, y_of
 from smarttouch.games.sdk import gfx
 from smarttouch.games.sdk.basegame import RepGame
 from smarttouch.games.sdk.palette import INK, OKABE_ITO, ORANGE, WHITE, YELLOW, darken, lighten
 from smarttouch.games.sdk.particles import Particles
-from smarttouch.games.sdk.protocol import GameInfo
-from smarttouch.games.sdk.registry import register
 from smarttouch.games.sdk.scenery import drifting_clouds, landscape
 from smarttouch.scoring.control import ControlState, RepEvent
 
 BALLOON_COLOURS = tuple(c for c in OKABE_ITO if c != YELLOW)
 
 
-@register
 class BalloonPop(RepGame):
-    info = GameInfo(
-        key="balloons",
-        title={"en": "Balloon Pop", "it": "Scoppia i palloncini"},
-        movements=("shoulder_flexion", "shoulder_abduction", "reach_forward"),
-        how_to={
-            "en": "Raise your arm slowly to lift the star up to the balloon and pop it. "
-            "Then lower your arm: a new balloon will come.",
-            "it": "Alza lentamente il braccio per portare la stella fino al palloncino e farlo scoppiare. "
-            "Poi abbassa il braccio: arriverà un nuovo palloncino.",
-        },
-        rom_deg=90.0,
-        max_rom_deg=150.0,
-    )
+    info = INFO
 
     def on_start(self) -> None:
         w, h = self.ctx.size

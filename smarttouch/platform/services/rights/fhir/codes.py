@@ -83,7 +83,7 @@ REPETITIONS = Unit("{repetitions}", "repetitions")
 
 @dataclass(frozen=True)
 class MetricCode:
-    """How one :class:`~smarttouch.platform.models.SessionMetrics` column becomes an
+    """How one :class:`~smarttouch.platform.models.SessionMetricsRecord` column becomes an
     Observation: its SmartTouch code, optional standard codings, unit and value type."""
 
     key: str
