@@ -60,7 +60,7 @@ def audit_csv():
 
 @bp.get("/access")
 @role_required(Role.admin)
-def record_access():
+def record_access() -> tuple[str, int]:
     db = get_session()
     error = None
     try:

@@ -151,7 +151,7 @@ def first_version_values(assignment: Assignment) -> dict[str, Any]:
 @event.listens_for(Assignment, "after_insert")
 def _record_first_version(mapper: object, connection: sa.Connection, target: Assignment) -> None:
     """Every assignment has its version 1 from the moment it exists, however it was added."""
-    connection.execute(sa.insert(AssignmentVersion.__table__).values(**first_version_values(target)))
+    connection.execute(sa.insert(AssignmentVersion).values(**first_version_values(target)))
 
 
 class AssignmentPublic(AssignmentBase):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import format_decimal
@@ -63,7 +64,7 @@ def _summary(title: str, ys: list[float], unit: str, trend: dict | None, digits:
 
 def _target_lines(
     targets: Sequence[Span], value: Callable[[AssignmentVersion], float | None], label: Callable[[float], str]
-) -> tuple[list[dict], list[dict]]:
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """One dashed line per plan version, over the days that version was in force (from the
     first day's midnight to the midnight after the last day, local time)."""
     shapes, notes = [], []

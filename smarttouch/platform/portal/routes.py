@@ -69,7 +69,7 @@ def index():
 
 @bp.route("/my/access")
 @role_required(Role.patient)
-def access():
+def access() -> str:
     """Who looked at the patient's record: one line per day, person and kind of read."""
     db = get_session()
     patient = patients.patient_of_user(db, user=signed_in_user())

@@ -174,5 +174,5 @@ def patient_overview(
         assignments=plan,
         history=history,
         main_movement=main.movement if main else None,
-        targets=history.spans_of(main.id, start, today) if main else [],
+        targets=history.spans_of(plan_versions.saved_id(main), start, today) if main else [],
     )

@@ -45,6 +45,13 @@ class Span:
         return self.first <= day and (self.last is None or day <= self.last)
 
 
+def saved_id(row: Assignment) -> int:
+    """The id of a stored assignment."""
+    if row.id is None:
+        raise ValueError("the assignment has not been stored yet")
+    return row.id
+
+
 def _in_force_window(versions: Sequence[AssignmentVersion], i: int) -> tuple[date, date | None]:
     """Days version ``i`` was in force (version 1 from the beginning)."""
     first = date.min if i == 0 else versions[i].valid_from
@@ -88,11 +95,13 @@ class PlanHistory:
         versions: Mapping[int, Sequence[AssignmentVersion]],
     ) -> None:
         self.plan = list(plan)
-        self.versions = {a.id: sorted(versions.get(a.id, ()), key=lambda v: v.version) for a, _ in plan}
+        self.versions = {
+            saved_id(a): sorted(versions.get(saved_id(a), ()), key=lambda v: v.version) for a, _ in plan
+        }
         self._starts = {aid: [v.valid_from for v in vs] for aid, vs in self.versions.items()}
-        for a, _ in self.plan:
-            if not self.versions[a.id]:
-                raise LookupError(f"assignment {a.id} has no recorded version (run the migrations)")
+        for aid, vs in self.versions.items():
+            if not vs:
+                raise LookupError(f"assignment {aid} has no recorded version (run the migrations)")
 
     def version_on(self, assignment_id: int, day: date) -> AssignmentVersion:
         """The version of the assignment in force on ``day`` (version 1 before any change)."""
@@ -103,7 +112,7 @@ class PlanHistory:
         None: unbounded), by assignment in plan order then by version."""
         out = []
         for a, activity in self.plan:
-            versions = self.versions[a.id]
+            versions = self.versions[saved_id(a)]
             for i, v in enumerate(versions):
                 if not v.active:
                     continue
@@ -122,7 +131,7 @@ class PlanHistory:
         """The versions in force and current on ``day`` with their activity, in plan order."""
         out = []
         for a, activity in self.plan:
-            v = self.version_on(a.id, day)
+            v = self.version_on(saved_id(a), day)
             if v.active and v.start_date <= day and (v.end_date is None or day <= v.end_date):
                 out.append((v, activity))
         return out
@@ -134,7 +143,7 @@ class PlanHistory:
         sunday = monday + timedelta(days=6)
         last: dict[int, Span] = {}
         for span in self.spans(monday, sunday):
-            last[span.assignment.id] = span  # spans come in version order
+            last[saved_id(span.assignment)] = span  # spans come in version order
         return sum(s.version.sessions_per_week for s in last.values())
 
     def adherence_weeks(
@@ -168,7 +177,7 @@ def versions_for(session: Session, assignment_ids: Iterable[int]) -> dict[int, l
 def load_history(session: Session, *, patient: Patient) -> PlanHistory:
     """The patient's plan history (two queries)."""
     plan = all_assignments(session, patient=patient)
-    return PlanHistory(plan, versions_for(session, [a.id for a, _ in plan]))
+    return PlanHistory(plan, versions_for(session, [saved_id(a) for a, _ in plan]))
 
 
 def add_version(
@@ -189,7 +198,7 @@ def add_version(
         previous.valid_until = valid_from - timedelta(days=1)
         session.add(previous)
     version = AssignmentVersion(
-        assignment_id=assignment.id,
+        assignment_id=saved_id(assignment),
         activity_id=assignment.activity_id,
         version=number,
         valid_from=valid_from,

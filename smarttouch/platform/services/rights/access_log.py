@@ -91,7 +91,7 @@ def write(connection: sa.Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Insert ``rows`` with one INSERT statement executed for all of them (SQLite's
     ``executemany``; batched multi-row VALUES on PostgreSQL). Not committed."""
     if rows:
-        connection.execute(sa.insert(RecordAccess.__table__), list(rows))
+        connection.execute(sa.insert(RecordAccess), list(rows))
 
 
 def store(connection: sa.Connection, rows: Sequence[dict[str, Any]]) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 from fhir.resources.R4B.bundle import Bundle
 
 from ....models import AssignmentVersion, Device, ExerciseSession, Patient, SessionMetricsRecord
-from ...clinic.plan_versions import Span
+from ...clinic.plan_versions import Span, saved_id
 from .codes import (
     DEGREES,
     METRICS,
@@ -105,9 +105,10 @@ def span_state(span: Span, today: date) -> str:
 
 
 def _goal_key(span: Span) -> tuple[object, ...]:
-    """Version 1 keeps the assignment's own Goal id, so unchanged plans export as before."""
+    """The Goal's id key after ``goal``: version 1 keeps the assignment's own Goal id, so
+    unchanged plans export as before."""
     a, v = span.assignment, span.version
-    return ("goal", a.id) if v.version == 1 else ("goal", a.id, "version", v.version)
+    return (a.id,) if v.version == 1 else (a.id, "version", v.version)
 
 
 def _period(span: Span) -> dict[str, str]:
@@ -165,7 +166,7 @@ def _goal(span: Span, data: ExportData, ids: _Ids, systems: Systems) -> dict[str
     }
     return {
         "resourceType": "Goal",
-        "id": ids.id(*_goal_key(span)),
+        "id": ids.id("goal", *_goal_key(span)),
         "lifecycleStatus": _GOAL_STATUS[span_state(span, data.today)],
         "description": {
             "text": f"{movement.capitalize()} to {v.target_rom_deg:g} deg, {v.sets} x {v.reps} repetitions"
@@ -194,7 +195,7 @@ def _careplan(
                 "coding": [{"system": systems.activity, "code": activity.key, "display": activity.title}],
                 "text": activity.title,
             },
-            "goal": [ids.ref(*_goal_key(span))],
+            "goal": [ids.ref("goal", *_goal_key(span))],
             "status": state,
             "scheduledTiming": {
                 "repeat": {
@@ -212,7 +213,7 @@ def _careplan(
             ),
         }
         entry: dict[str, Any] = {"detail": detail}
-        key = (span.assignment.id, v.version)
+        key = (saved_id(span.assignment), v.version)
         if outcomes.get(key):
             entry["outcomeReference"] = outcomes[key]
         activities.append(entry)
@@ -228,7 +229,7 @@ def _careplan(
         ),
         "subject": ids.ref("patient", p.id),
         "period": period,
-        "goal": [ids.ref(*_goal_key(span)) for span in data.plan],
+        "goal": [ids.ref("goal", *_goal_key(span)) for span in data.plan],
         "activity": activities,
     }
     notes = list(
@@ -247,14 +248,15 @@ def _outcome_key(session: ExerciseSession, data: ExportData) -> tuple[int, int] 
     """The exported version a session's Observations belong to: the one in force on the
     session's day, else the nearest exported version of the same assignment."""
     spans = [s for s in data.plan if s.assignment.id == session.assignment_id]
-    if not spans:
+    if not spans or session.id is None:
         return None
+    assignment_id = saved_id(spans[0].assignment)
     terms = data.session_terms.get(session.id)
     versions = [s.version.version for s in spans]
     if terms is not None and terms.version in versions:
-        return (spans[0].assignment.id, terms.version)
+        return (assignment_id, terms.version)
     before = [v for v in versions if terms is not None and v <= terms.version]
-    return (spans[0].assignment.id, before[-1] if before else versions[0])
+    return (assignment_id, before[-1] if before else versions[0])
 
 
 def _device_key(session: ExerciseSession, data: ExportData) -> tuple[str, ...] | None:
