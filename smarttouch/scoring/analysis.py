@@ -272,10 +272,9 @@ def _set_summary(index: int, t0: float, t1: float, rows: list[dict[str, Any]]) -
     }
 
 
-def _linear_acc_g(acc: FloatArray, up: FloatArray) -> FloatArray:
-    """|acc in the earth frame minus 1 g| per sample, g, from the earth-vertical direction in
-    the sensor frame ``up``: |R a - z|^2 = |a|^2 - 2 a.(R^T z) + 1."""
-    vertical = np.einsum("ij,ij->i", acc, up)
+def _linear_acc_g(acc: FloatArray, vertical: FloatArray) -> FloatArray:
+    """|acc in the earth frame minus 1 g| per sample, g, from the earth-vertical component
+    of acc: |R a - z|^2 = |a|^2 - 2 a.(R^T z) + 1."""
     sq = np.einsum("ij,ij->i", acc, acc) - 2.0 * vertical + 1.0
     return np.asarray(np.sqrt(np.maximum(sq, 0.0)), dtype=float)
 
@@ -288,7 +287,7 @@ def _rep_table(
         return []
     fs, t = rec.sample_rate_hz, rec.t
     gyr_speed = np.sqrt(np.einsum("ij,ij->i", rec.gyr, rec.gyr))
-    profiles = np.stack([gyr_speed, _linear_acc_g(rec.acc, trace.up_per_sample(len(t)))], axis=1)
+    profiles = np.stack([gyr_speed, _linear_acc_g(rec.acc, trace.vertical_acc(rec.acc))], axis=1)
     speed, lin = lowpass(profiles, SMOOTHNESS_LOWPASS_HZ, fs, order=4).T
     bounds = []
     for rep in reps:  # two strokes per rep; a hold at the peak belongs to neither
