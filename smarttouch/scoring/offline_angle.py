@@ -45,6 +45,7 @@ ANGLE_RATE_HZ = 25.0  # the angle is analysed at >= this rate (10x its low-pass 
 SPEED_LOWPASS_HZ = 2.5  # angular velocity (vector) low-pass before judging stillness
 STILL_DPS = 10.0  # low-passed angular speed below which the segment is still, deg/s
 STILL_MIN_S = 1.0  # shortest still stretch that counts as a rest or a hold, s
+CALIBRATION_AXIS_MAX_DEG = 30.0  # a given axis further than this from the recording's is not used
 SIDE_TURN_FRACTION = 0.3  # turning points that count for the rest side: swings >= 30 % of range
 TURN_RATE_HZ = 5.0  # the turning points are found on a copy at >= this rate
 SIDE_SPREAD_WEIGHT = 2.0  # weight of the "rest level is consistent" evidence
@@ -69,6 +70,9 @@ class AngleTrace:
         axis: unit movement axis in the sensor frame; positive = away from rest.
         axis_share: fraction of the slow angular-velocity energy about ``axis`` (0..1; 1 =
             a pure single-axis movement).
+        axis_source: "calibration" when a given axis was used, else "recording".
+        calibration_axis_off_deg: angle between a given axis and the recording's own, deg
+            (None without a given axis).
         angle_deg: joint angle, deg (0 = rest level, positive = away from rest).
         angle_lp_deg: ``angle_deg`` low-passed at ``ANGLE_LOWPASS_HZ``, zero phase, deg.
         speed_dps: low-passed angular speed of the segment (all axes), deg/s.
@@ -84,6 +88,8 @@ class AngleTrace:
     gyr_dps: FloatArray
     axis: FloatArray
     axis_share: float
+    axis_source: str
+    calibration_axis_off_deg: float | None
     angle_deg: FloatArray
     angle_lp_deg: FloatArray
     speed_dps: FloatArray
@@ -251,8 +257,11 @@ def angle_trace(
 
     Args:
         t: sample times, s. acc: (N, 3) g. gyr: (N, 3) deg/s. fs: sample rate, Hz.
-        axis: a known movement axis in the sensor frame (e.g. from a calibration), or None to
-            find it. Its sign is kept when the recording does not say clearly where rest is.
+        axis: a known movement axis in the sensor frame (e.g. from a calibration), or None. It
+            is used when it lies within ``CALIBRATION_AXIS_MAX_DEG`` of the recording's own
+            principal axis (the same sensor mounting and movement); otherwise the recording's
+            axis is (a re-mounted sensor or another movement). Its sign is kept when the
+            recording does not say clearly where rest is.
     """
     stride = max(1, int(fs // ANGLE_RATE_HZ))
     if len(t) < 2 * stride:
@@ -264,15 +273,18 @@ def angle_trace(
     quat, _rest = OrientationFilter(fs_grid, use_mag=False).update(acc_g, gyr_g)
     gyr_lp = lowpass(gyr_g, SPEED_LOWPASS_HZ, fs_grid)
     speed = np.sqrt(np.einsum("ij,ij->i", gyr_lp, gyr_lp))
-    # the slow axis signal: the 2.5 Hz low-passed rate, every 5th sample, low-passed again
+    # the slow signal for the axis: the 2.5 Hz low-passed rate at >= 10 Hz, low-passed again
     every = max(1, int(fs_grid // (4.0 * SPEED_LOWPASS_HZ)))
     axis_lp = lowpass(gyr_lp[::every], AXIS_LOWPASS_HZ, fs_grid / every)
-    if axis is None:
-        found, share = principal_axis(axis_lp)
-    else:
-        found = np.asarray(axis, dtype=float) / np.linalg.norm(axis)
-        energy = float(np.sum(axis_lp**2))
-        share = float(np.sum((axis_lp @ found) ** 2) / energy) if energy > 0 else 0.0
+    found, share = principal_axis(axis_lp)
+    source, off_deg = "recording", None
+    if axis is not None:
+        given = np.asarray(axis, dtype=float) / np.linalg.norm(axis)
+        off_deg = float(np.degrees(np.arccos(min(1.0, abs(float(given @ found))))))
+        if off_deg <= CALIBRATION_AXIS_MAX_DEG:
+            energy = float(np.sum(axis_lp**2))
+            found, source = given, "calibration"
+            share = float(np.sum((axis_lp @ found) ** 2) / energy) if energy > 0 else 0.0
     window = max(1, int(round(fs_grid * STILL_MIN_S)))
     if len(speed) > window:
         mean_speed = np.convolve(speed, np.ones(window) / window, mode="valid")
@@ -292,6 +304,8 @@ def angle_trace(
         gyr_dps=gyr_g,
         axis=sign * found,
         axis_share=share,
+        axis_source=source,
+        calibration_axis_off_deg=off_deg,
         angle_deg=sign * (raw - zero_raw),
         angle_lp_deg=sign * (lp - zero_lp),
         speed_dps=speed,

@@ -220,3 +220,19 @@ def test_corrupt_recordings_get_a_clear_error(change: Callable[[Recording], Reco
     rec = _session(25.0).recording()
     with pytest.raises(ValueError, match=match):
         analyze(change(rec))
+
+
+def test_a_calibration_axis_is_used_only_when_it_fits_the_recording() -> None:
+    from smarttouch.scoring import Calibration
+
+    rec = _session(50.0).recording()
+    own = analyze(rec)
+    axis = np.array(own.calibration["axis"])
+    tilted = axis + 0.2 * np.cross(axis, [0.0, 0.0, 1.0])  # about 11 deg off: the same mounting
+    near = analyze(rec, calibration=Calibration(axis=tuple(tilted)))
+    assert near.reps == 6 and np.allclose(near.calibration["axis"], tilted / np.linalg.norm(tilted))
+    assert not any("calibration's movement axis" in w for w in near.quality.warnings)
+    perpendicular = np.cross(axis, [1.0, 0.0, 0.0])
+    far = analyze(rec, calibration=Calibration(axis=tuple(perpendicular)))
+    assert far.reps == 6 and np.allclose(far.calibration["axis"], axis, atol=1e-6)
+    assert any("calibration's movement axis" in w for w in far.quality.warnings)
