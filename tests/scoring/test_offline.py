@@ -14,7 +14,7 @@ from smarttouch.scoring import analyze
 from smarttouch.scoring.offline_reps import RepParams
 from smarttouch.sensors.simulator import simulate
 from smarttouch.sensors.types import Recording
-from tests.scoring.synth import Profile
+from tests.scoring.synth import Profile, imu_from_angles
 
 
 def _session(fs: float = 100.0) -> Profile:
@@ -110,6 +110,27 @@ def test_pendular_swings_about_rest_count_one_per_cycle() -> None:
         p.stroke(35.0, 1.2).stroke(-35.0, 2.4).stroke(0.0, 1.2)
     m = analyze(p.rest(3.0).recording())
     assert m.reps == 7
+
+
+@pytest.mark.parametrize(("circles", "period_s", "radius_deg"), [(6, 3.0, 30.0), (8, 2.0, 20.0)])
+def test_circular_movements_count_one_per_circle(circles: int, period_s: float, radius_deg: float) -> None:
+    """Arm circles: the rotation axis turns, neither axis dominates; one rep per circle."""
+    fs = 100.0
+    rest = np.zeros(int(3 * fs))
+    t = np.arange(int(circles * period_s * fs)) / fs
+    phase = 2 * np.pi * t / period_s
+    angle = np.concatenate([rest, radius_deg * np.sin(phase), rest])
+    other = np.concatenate([rest, radius_deg * (1 - np.cos(phase)), rest])
+    assert analyze(imu_from_angles(angle, other, fs)).reps == circles
+
+
+def test_the_magnetometer_is_not_needed() -> None:
+    sim = simulate("shoulder_abduction", reps=7, with_mag=True, seed=1)
+    assert sim.recording.mag is not None
+    with_mag = analyze(sim.recording)
+    without = analyze(replace(sim.recording, mag=None))
+    assert with_mag.reps == without.reps == 7
+    assert [r["rom_deg"] for r in with_mag.rep_table] == [r["rom_deg"] for r in without.rep_table]
 
 
 def test_play_spans_attribute_reps_by_their_peak_and_report_per_set() -> None:
