@@ -29,12 +29,15 @@ import json
 import math
 import os
 import uuid
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.lib import format as npy_format
 
+from smarttouch.sensors.npz_headers import MAX_HEADER_BYTES, NpzHeaderError, check_headers, read_headers
 from smarttouch.sensors.types import Phase, Recording, check_phases
 
 #: Largest plausible acceleration magnitude in g (consumer IMUs saturate at 16 g; 2x margin).
@@ -171,7 +174,8 @@ def _write_npz(rec: Recording, fh: Any) -> None:
         meta = json.dumps(_meta_of(rec), default=_json_default)
     except TypeError as exc:
         raise RecordingError(f"metadata: {exc}") from None
-    arrays: dict[str, np.ndarray] = {"t": rec.t, "acc": rec.acc, "gyr": rec.gyr}
+    # Any: numpy's stubs type savez's keywords like its allow_pickle flag, not as arrays
+    arrays: dict[str, Any] = {"t": rec.t, "acc": rec.acc, "gyr": rec.gyr}
     if rec.mag is not None:
         arrays["mag"] = rec.mag
     if rec.quat is not None:
@@ -197,15 +201,22 @@ def _phases_from_json(text: str, where: str) -> tuple[Phase, ...]:
     return tuple(out)
 
 
-def _read_npz(fh: Any, where: str) -> Recording:
+def _read_npz(fh: Any, where: str, max_samples: int | None = None) -> Recording:
+    """Read a recording's ``.npz``: every member's declared dtype and shape are checked
+    (:mod:`.npz_headers`) before any array is read, so what is allocated is bounded by
+    ``max_samples`` (when given) and never by what the file claims."""
     try:
-        with np.load(fh, allow_pickle=False) as data:
-            missing = [k for k in ("t", "acc", "gyr", "meta") if k not in data.files]
-            if missing:
-                raise RecordingError(f"{where}: missing column(s) {', '.join(missing)}")
-            arrays = {k: np.array(data[k]) for k in data.files}
-    except RecordingError:
-        raise
+        with zipfile.ZipFile(fh) as archive:
+            headers = read_headers(archive)
+            check_headers(headers, max_samples=max_samples)
+            arrays: dict[str, np.ndarray] = {}
+            for name, header in headers.items():
+                with archive.open(header.member) as member:
+                    arrays[name] = npy_format.read_array(
+                        member, allow_pickle=False, max_header_size=MAX_HEADER_BYTES
+                    )
+    except NpzHeaderError as exc:
+        raise RecordingError(f"{where}: {exc}") from None
     except Exception as exc:  # zipfile/zlib/numpy raise many kinds on damaged bytes
         raise RecordingError(
             f"{where}: corrupt or truncated recording ({type(exc).__name__}: {exc})"
@@ -216,21 +227,7 @@ def _read_npz(fh: Any, where: str) -> Recording:
         raise RecordingError(f"{where}: metadata is not valid JSON ({exc})") from None
     if not isinstance(meta, dict):
         raise RecordingError(f"{where}: metadata must be a JSON object")
-    phases = arrays.pop("phases", None)
-    if phases is not None and (phases.ndim != 0 or phases.dtype.kind != "U"):
-        raise RecordingError(f"{where}: phases must be one JSON string, got {phases.shape} {phases.dtype}")
-    shapes = {"t": None, "acc": 3, "gyr": 3, "mag": 3, "quat": 4}
-    for name, arr in arrays.items():
-        cols = shapes.get(name, "unknown")
-        if cols == "unknown":
-            continue
-        if np.iscomplexobj(arr):
-            raise RecordingError(
-                f"{where}: column {name} is complex-valued ({arr.dtype}); recordings hold real numbers"
-            )
-        ok = arr.ndim == 1 if cols is None else (arr.ndim == 2 and arr.shape[1] == cols)
-        if not ok or not np.issubdtype(arr.dtype, np.number):
-            raise RecordingError(f"{where}: column {name} has shape {arr.shape} {arr.dtype}")
+    phases = arrays.pop("phases", None)  # one text string, checked with the headers
     try:
         rec = Recording(
             t=arrays["t"],
@@ -316,6 +313,9 @@ def _read_csv(path: Path, fs: float | None) -> Recording:
             raise RecordingError(f"{where}: missing column(s) {', '.join(absent)} in header")
         return values[:, [col[n] for n in names]]
 
+    def columns_of(names: tuple[str, ...]) -> np.ndarray:  # present: checked against the header above
+        return values[:, [col[n] for n in names]]
+
     if "t" in col:
         t = values[:, col["t"]]
         rate = fs if fs is not None else _estimate_rate(t)
@@ -326,8 +326,8 @@ def _read_csv(path: Path, fs: float | None) -> Recording:
     try:
         rec = Recording(
             t=t,
-            acc=group(CSV_COLUMNS["acc"]),
-            gyr=group(CSV_COLUMNS["gyr"]),
+            acc=columns_of(CSV_COLUMNS["acc"]),
+            gyr=columns_of(CSV_COLUMNS["gyr"]),
             mag=group(CSV_COLUMNS["mag"]),
             quat=group(CSV_COLUMNS["quat"]),
             sample_rate_hz=rate,
@@ -455,14 +455,21 @@ def recording_to_bytes(rec: Recording) -> bytes:
     return buf.getvalue()
 
 
-def recording_from_bytes(data: bytes) -> Recording:
+def recording_from_bytes(data: bytes, *, max_samples: int | None = None) -> Recording:
     """Parse bytes from :func:`recording_to_bytes` back into a validated recording.
 
+    Args:
+        data: the ``.npz`` bytes.
+        max_samples: refuse, before reading any array, a recording that declares more
+            samples than this (None: no limit). What parsing allocates is then bounded by
+            about :func:`~smarttouch.sensors.npz_headers.largest_npz_bytes` of it.
+
     Raises:
-        RecordingError: the bytes are not a recording, are truncated or fail validation.
+        RecordingError: the bytes are not a recording, are truncated, declare a dtype other
+            than real floats (integers for ``t``) or too many samples, or fail validation.
     """
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise RecordingError(f"recording bytes expected, got {type(data).__name__}")
     if len(data) == 0:
         raise RecordingError("recording bytes: empty payload")
-    return _read_npz(io.BytesIO(bytes(data)), "recording bytes")
+    return _read_npz(io.BytesIO(data), "recording bytes", max_samples)

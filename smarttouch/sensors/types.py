@@ -10,9 +10,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
+import numpy.typing as npt
+
+FloatArray: TypeAlias = npt.NDArray[np.float64]  # a float64 array (samples x columns, or one axis)
 
 #: The phases of a play session, in the order a session normally goes through them.
 #: ``calibration`` (neutral pose, comfortable maximum), ``instructions`` (the game is shown,

@@ -18,7 +18,8 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from smarttouch.games.sdk.events import GameEvent
 from smarttouch.games.sdk.messages import tr
@@ -32,6 +33,11 @@ from smarttouch.games.session.phases import PhaseLog, RepGate
 from smarttouch.games.session.result import SessionResult, utc_now
 from smarttouch.games.session.sound import SoundBank
 from smarttouch.games.session.stopmenu import StopMenu
+
+if TYPE_CHECKING:  # pragma: no cover - the scenes draw with pygame; they are imported when used
+    import pygame
+
+    from smarttouch.games.session.scenes.base import Scene
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +72,7 @@ class SessionApp:
         config: AppConfig | None = None,
         sound: SoundBank | None = None,
         history: History | None = None,
-        data_dir=None,
+        data_dir: Path | None = None,
         controller_factory: Callable[[PlanTargets], SuccessBandController | None] = scoring_controller,
         progress_fn: Callable[[HistoryEntry], ProgressView] | None = None,
         size: tuple[int, int] = (1280, 720),
@@ -109,7 +115,7 @@ class SessionApp:
         self.result: SessionResult | None = None
         self.progress: ProgressView | None = None
         self.finished = False
-        self.scene = None
+        self.scene: Scene  # set by goto() below
         self.scene_log: list[tuple[float, str]] = []
         self.phase_log = PhaseLog()
         self.rep_gate = RepGate(self.phase_log)
@@ -129,7 +135,7 @@ class SessionApp:
         self.events.append(ev)
         return ev
 
-    def goto(self, scene: Any, log: bool = True) -> None:
+    def goto(self, scene: Scene, log: bool = True) -> None:
         """Switch to ``scene``; ``log=False`` when its event and phase are already recorded."""
         self.scene = scene
         self.scene_log.append((self.now, scene.name))
@@ -158,7 +164,7 @@ class SessionApp:
             return  # everything waits while the patient decides
         self.scene.update(self, self.control, dt)
 
-    def handle_event(self, event: Any) -> None:
+    def handle_event(self, event: pygame.event.Event) -> None:
         """A pygame event already mapped to canvas coordinates."""
         was_open = self.stop_menu.open
         choice = self.stop_menu.handle_event(event, self.size, in_summary=self.scene.name == "summary")
@@ -206,6 +212,7 @@ class SessionApp:
 
     def start_game(self) -> None:
         if not self.game_started:
+            assert self.ctx is not None and self.adapter is not None  # calibration comes first
             self.game.start(self.ctx)
             self.game_started = True
             self.log(
@@ -249,6 +256,7 @@ class SessionApp:
         self.sound.play("rep" if success else "miss", ev.t)
         phrase = self.feedback.rep(success)
         self.log("praise", text=phrase, success=success)
+        assert self.adapter is not None  # reps come from the game, which starts after calibration
         change = self.adapter.record(success)
         if change:
             self.log("difficulty", **change)
@@ -292,7 +300,7 @@ class SessionApp:
         return ProgressView(previous=None, recent=[entry], streak_days=1, badges=[])
 
     # --- drawing -------------------------------------------------------------------------------
-    def draw(self, surface: Any) -> None:
+    def draw(self, surface: pygame.Surface) -> None:
         self.scene.draw(self, surface)
         self.feedback.draw(surface)
         self.stop_menu.draw(surface, self.targets.lang, in_summary=self.scene.name == "summary")

@@ -8,14 +8,12 @@ has ended, so it is not counted (see ``session.phases``).
 
 from __future__ import annotations
 
-from typing import Any
-
 import pygame
 
 from smarttouch.games.sdk import gfx
-from smarttouch.games.sdk.palette import BLUISH_GREEN, INK, ORANGE, WHITE, darken
+from smarttouch.games.sdk.palette import BLUISH_GREEN, INK, ORANGE, WHITE, Color, darken
 from smarttouch.games.sdk.scenery import dim
-from smarttouch.games.session.scenes.base import Scene
+from smarttouch.games.session.scenes.base import Scene, SceneHost
 from smarttouch.scoring.control import ControlState
 
 HUD_HEIGHT = 100
@@ -24,13 +22,13 @@ HUD_HEIGHT = 100
 class PlayScene(Scene):
     name = "play"
 
-    def enter(self, app: Any) -> None:
+    def enter(self, app: SceneHost) -> None:
         super().enter(app)
         app.start_game()
         self.disconnected_s = 0.0
         self.was_connected = True
 
-    def update(self, app: Any, control: ControlState, dt: float) -> None:
+    def update(self, app: SceneHost, control: ControlState, dt: float) -> None:
         super().update(app, control, dt)
         if not control.connected:
             if self.was_connected:
@@ -47,7 +45,7 @@ class PlayScene(Scene):
             return  # the repetition under way ends before the set starts counting
         app.on_game_events(app.game.update(control, dt))
 
-    def draw(self, app: Any, surface: pygame.Surface) -> None:
+    def draw(self, app: SceneHost, surface: pygame.Surface) -> None:
         app.game.draw(surface)
         draw_hud(app, surface)
         if app.rep_gate.waiting and app.control.connected:
@@ -58,7 +56,7 @@ class PlayScene(Scene):
             gfx.draw_text(surface, app.tr("play.paused"), 40, surface.get_rect().center, WHITE, outline=INK)
 
 
-def draw_hud(app: Any, surface: pygame.Surface) -> None:
+def draw_hud(app: SceneHost, surface: pygame.Surface) -> None:
     """Top bar: set label, progress toward today's goal, points."""
     w, _ = surface.get_size()
     t = app.targets
@@ -92,7 +90,7 @@ def draw_hud(app: Any, surface: pygame.Surface) -> None:
     )
 
 
-def _star(surface: pygame.Surface, c: tuple[int, int], r: int, color) -> None:
+def _star(surface: pygame.Surface, c: tuple[int, int], r: int, color: Color) -> None:
     import math
 
     pts = []

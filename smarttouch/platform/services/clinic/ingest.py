@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from smarttouch.scoring import MOVEMENT_MODELS, Calibration, analyze
+from smarttouch.sensors.npz_headers import largest_npz_bytes
 from smarttouch.sensors.recording_io import RecordingError, recording_from_bytes
 from smarttouch.sensors.types import Recording
 
@@ -56,7 +57,9 @@ MAX_SAMPLE_RATE_HZ = 1000.0
 RATE_TOLERANCE = 0.2  # the time axis may differ from the declared rate by 20 % (BLE jitter)
 MAX_DURATION_S = 2 * 3600.0
 MAX_SAMPLES = 1_000_000
-MAX_UNCOMPRESSED_BYTES = 160 * 1024 * 1024  # 1e6 samples x 16 float64 columns + headers
+#: Largest legal recording once decompressed: 1e6 samples x 14 float64 columns (t, acc, gyr,
+#: mag, quat) plus the longest metadata, ~111 MiB. A zip declaring more is refused unread.
+MAX_UNCOMPRESSED_BYTES = largest_npz_bytes(MAX_SAMPLES)
 MAX_EVENTS = 50_000
 MAX_JSON_DEPTH = 20
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -133,6 +136,13 @@ class SessionUpload(BaseModel):
     lang: str = Field(default="en", max_length=8)
     client: str = Field(default="", max_length=64, description="client name and version")
 
+    @field_validator("session_id")
+    @classmethod
+    def _not_nil(cls, v: UUID) -> UUID:
+        if v.int == 0:
+            raise ValueError("the all-zero (nil) UUID is not a session id; generate a random UUID")
+        return v
+
     @field_validator("game", "movement", "quit_note", "lang", "client")
     @classmethod
     def _no_nul(cls, v: str) -> str:
@@ -171,7 +181,9 @@ def parse_recording(data: bytes, *, declared_rate_hz: float | None = None) -> Re
     """Parse and check the uploaded recording bytes (``recording_to_bytes`` format).
 
     Raises :class:`Invalid` for corrupt or truncated bytes, non-finite values, an implausible
-    or inconsistent sample rate, or a recording too long to analyse.
+    or inconsistent sample rate, or a recording too long to analyse. Sizes and dtypes are
+    checked from the zip directory and each array's header before any array is read, so a
+    small upload that declares a huge or complex-valued array costs no memory.
     """
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -184,7 +196,7 @@ def parse_recording(data: bytes, *, declared_rate_hz: float | None = None) -> Re
             f"{MAX_UNCOMPRESSED_BYTES / 2**20:.0f} MiB limit"
         )
     try:
-        rec = recording_from_bytes(data)
+        rec = recording_from_bytes(data, max_samples=MAX_SAMPLES)
     except RecordingError as exc:
         raise Invalid(f"recording: {exc}") from None
     n = len(rec)
