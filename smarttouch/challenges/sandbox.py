@@ -49,6 +49,7 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from smarttouch.challenges.bundle import Limits
 from smarttouch.challenges.syscall_filter import SeccompUnavailable, bpf_program
@@ -295,7 +296,7 @@ class Sandbox:
             os.close(read_fd)
 
     def _command(
-        self, config: dict, solution: Path, inputs: Path, scratch: Path
+        self, config: dict[str, Any], solution: Path, inputs: Path, scratch: Path
     ) -> tuple[list[str], list[int]]:
         """(argv, descriptors to hand over) of one run.
 
@@ -336,7 +337,7 @@ class Sandbox:
         runner = [interpreter, "-I", "-B", "/sandbox/runner.py", "/sandbox/config.json"]
         return [str(self.bwrap), "--args", str(fds[-1]), "--", *runner], fds
 
-    def _sandbox_config(self, config: dict) -> dict:
+    def _sandbox_config(self, config: dict[str, Any]) -> dict[str, Any]:
         """``config`` completed with the paths as the runner sees them and its identity."""
         runtime = _runtime_binds()
         config.update(
