@@ -76,7 +76,7 @@ class Screen:
     def __init__(self, pygame: Any, headless: bool, fullscreen: bool, title: str):
         self.pg = pygame
         self.headless = headless
-        self.window = None
+        self.window: Any  # the display surface (pygame.Surface)
         if headless:
             self.window = pygame.display.set_mode(CANVAS)
         else:
@@ -175,6 +175,7 @@ def run_session(
         device.stop()
     if app.result is None:  # loop left early (max_frames): still return what happened
         app.finish("closed")
+    assert app.result is not None  # finish() builds it
     return app.result
 
 
@@ -221,7 +222,8 @@ class Screenshots:
         if self.sink is not None:
             self.sink(name, canvas)
             return
-        assert self.folder is not None
+        if self.folder is None:  # due() is never true without a folder or a sink
+            return
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / name
         pygame.image.save(canvas, str(path))

@@ -19,6 +19,7 @@ from ..services.challenges.submissions import CapReached
 from ..services.errors import Conflict, Forbidden, Invalid
 from ..storage.blobstore import BlobNotFound, get_blobstore
 from ..storage.db import get_session
+from ..web.urls import hub_url
 from . import bp
 from .forms import RevokeForm, SubmitForm, TokenForm
 
@@ -158,7 +159,7 @@ def tokens():
         new_token=new_token,
         tokens=api_tokens.list_tokens(db, user=signed_in_user()),
         revoke_form=RevokeForm(),
-        hub_url=request.host_url.rstrip("/"),
+        hub_url=hub_url(),
     ), status
 
 
