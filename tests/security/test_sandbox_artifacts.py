@@ -34,14 +34,6 @@ from tests.platform.challenge_support import (  # noqa: F401
     run_queued,
     sandbox_ok,
 )
-from tests.platform.conftest import (  # noqa: F401
-    _clean_env,
-    app,
-    client,
-    factories,
-    login_as,
-    sqlite_template,
-)
 from tests.security.sandbox_support import IDENTITIES, sandbox_for
 
 EXFIL_GAME = """
