@@ -502,9 +502,7 @@ def run_game(config: dict[str, Any]) -> dict[str, Any]:
             result = run_session(
                 targets,
                 RecordingInput(recording, movement),
-                game=cast(
-                    "Game", game
-                ),  # the protocol's ``info`` is a class variable; here it is per process
+                game=cast("Game", game),  # ``info`` is per instance here, a class variable in Game
                 options=run_opts,
                 history=work / f"history-{index}.json",
                 data_dir=work / f"data-{index}",
