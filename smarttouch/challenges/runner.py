@@ -9,7 +9,8 @@ and the parts of SmartTouch bound into the sandbox (``smarttouch.sensors``, ``.s
 2. drops to the unprivileged uid/gid it was given (when the sandbox started it as root);
 3. records, with an audit hook, attempts to reach the network or files outside the sandbox's
    allowed roots (this only *classifies* failures; the wall is bubblewrap);
-4. imports the entrypoint, runs it over every input recording (an analyzer's ``analyze``; a
+4. loads the challenge kind's harness file (``kinds/<kind>/harness.py``), imports the
+   entrypoint, has the harness run it over every input recording (an analyzer's ``analyze``; a
    game played headless by the games framework) and writes one JSON document
    ``{"ok": true, "predictions": {...}}`` or ``{"ok": false, "reason": ..., "error": ...}`` to
    the result file descriptor.
@@ -25,7 +26,6 @@ import json
 import os
 import resource
 import sys
-import time
 import traceback
 
 _FORBIDDEN_ERRNOS = {
@@ -116,124 +116,16 @@ def _inputs(config: dict) -> list[tuple[str, str]]:
     return [(os.path.splitext(n)[0], os.path.join(folder, n)) for n in sorted(os.listdir(folder))]
 
 
-def run_analyzer(cls: type, config: dict) -> dict:
-    """One instance; ``analyze(recording) -> dict`` for every input recording, in sorted order."""
-    obj = cls()
-    predictions, seconds = {}, {}
-    for rec_id, path in _inputs(config):
-        from smarttouch.sensors.recording_io import load_recording  # numpy: only when needed
+def load_harness(path: str):
+    """Import the kind's harness file (trusted: it ships with the kind) as a module."""
+    import importlib.util
 
-        recording = load_recording(path)
-        start = time.perf_counter()
-        predictions[rec_id] = _plain(obj.analyze(recording))
-        seconds[rec_id] = time.perf_counter() - start
-    return {"predictions": predictions, "seconds": seconds}
-
-
-class FrameTimer:
-    """Times a game's own work per displayed frame: the mean ``update`` of the logic steps since
-    the last draw plus the ``draw`` itself, in milliseconds."""
-
-    def __init__(self, game) -> None:
-        self.frame_ms: list[float] = []
-        self._update_s = 0.0
-        self._updates = 0
-        update, draw = game.update, game.draw
-
-        def timed_update(control, dt):
-            start = time.perf_counter()
-            try:
-                return update(control, dt)
-            finally:
-                self._update_s += time.perf_counter() - start
-                self._updates += 1
-
-        def timed_draw(surface):
-            start = time.perf_counter()
-            try:
-                draw(surface)
-            finally:
-                per_step = self._update_s / self._updates if self._updates else 0.0
-                self.frame_ms.append((per_step + time.perf_counter() - start) * 1000.0)
-                self._update_s, self._updates = 0.0, 0
-
-        game.update, game.draw = timed_update, timed_draw
-
-    def p95(self) -> float:
-        if not self.frame_ms:
-            return 0.0
-        ordered = sorted(self.frame_ms)
-        return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
-
-
-def run_game(cls: type, config: dict) -> dict:
-    """Play a fresh instance of the game headless on each recording with the games framework
-    (calibration, instructions, play until the recording ends); report the game's counted reps,
-    points and frame cost, and PNG screenshots of the first session's scenes."""
-    import base64
-    from pathlib import Path
-
-    from smarttouch.games.sdk.protocol import check_game_class
-    from smarttouch.games.sdk.targets import PlanTargets
-    from smarttouch.games.session.app import AppConfig
-    from smarttouch.games.session.inputs import RecordingInput
-    from smarttouch.games.session.runner import RunOptions, run_session
-    from smarttouch.sensors.recording_io import load_recording
-
-    problems = check_game_class(cls)
-    if problems:
-        raise TypeError("not a SmartTouch game: " + "; ".join(problems))
-    opts = config.get("options", {})
-    movement = opts.get("movement") or cls.info.movements[0]
-    rom = float(opts.get("rom_deg", cls.info.rom_deg))
-    work = Path(config.get("workdir", "/tmp"))
-    predictions, seconds, files = {}, {}, {}
-    for index, (rec_id, path) in enumerate(_inputs(config)):
-        recording = load_recording(path)
-        game = cls()
-        timer = FrameTimer(game)
-        shots = work / f"shots-{index}" if index == 0 and opts.get("screenshots") else None
-        targets = PlanTargets(
-            game=cls.info.key,
-            movement=movement,
-            target_rom_deg=rom,
-            max_rom_deg=float(opts.get("max_rom_deg", max(rom, cls.info.max_rom_deg))),
-            reps=500,
-            sets=1,
-            rest_s=0.0,
-        )
-        run_opts = RunOptions(
-            headless=True,
-            sound=False,
-            draw_every=int(opts.get("draw_every", 3)),
-            screenshot_dir=shots,
-            screenshot_scenes=shots is not None,
-            play_screenshot_after_s=min(14.0, 0.5 * recording.duration_s),
-            config=AppConfig(instructions_s=0.5, summary_hold_s=0.5, preset_rom_max_deg=rom),
-        )
-        start = time.perf_counter()
-        result = run_session(
-            targets,
-            RecordingInput(recording, movement),
-            game=game,
-            options=run_opts,
-            history=work / f"history-{index}.json",
-            data_dir=work / f"data-{index}",
-        )
-        seconds[rec_id] = time.perf_counter() - start
-        predictions[rec_id] = {
-            "reps": len(result.rep_events()),
-            "score": int(result.score),
-            "frame_ms_p95": round(timer.p95(), 3),
-            "frames": len(timer.frame_ms),
-        }
-        if shots is not None and shots.is_dir():
-            for png in sorted(shots.glob("*.png"))[:12]:
-                files[png.name] = base64.b64encode(png.read_bytes()).decode("ascii")
-    return {"predictions": predictions, "seconds": seconds, "files": files}
-
-
-KINDS = {"analyzer": run_analyzer, "game": run_game}
+    spec = importlib.util.spec_from_file_location("smarttouch_harness", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load the harness {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def classify(exc: BaseException, loading: bool) -> tuple[str, str]:
@@ -265,11 +157,13 @@ def main(argv: list[str]) -> int:
     result_fd = int(config["result_fd"])
     install_audit_hook(config["allowed_roots"])
     os.chdir(config.get("workdir", "/tmp"))
+    harness = load_harness(config["harness"])
     loading = True
     try:
         cls = load_entrypoint(config["solution"], config["entrypoint"])
         loading = False
-        result = {"ok": True, **KINDS[config["kind"]](cls, config)}
+        document = harness.run(cls, _inputs(config), config.get("options", {}), config.get("workdir", "/tmp"))
+        result = {"ok": True, **_plain(document)}
         try:
             data = json.dumps(result, allow_nan=False).encode()
         except (TypeError, ValueError) as exc:

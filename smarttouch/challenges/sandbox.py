@@ -3,7 +3,8 @@
 What the sandboxed process sees: a read-only view of the Python runtime (interpreter, the
 venv's site-packages and the ``sensors``/``scoring``/``games`` parts of SmartTouch), the staged
 solution at ``/sandbox/solution`` (read-only), the label-free input recordings at
-``/sandbox/input`` (read-only), the trusted runner at ``/sandbox/runner.py``, a private
+``/sandbox/input`` (read-only), the trusted runner at ``/sandbox/runner.py`` and the challenge
+kind's harness at ``/sandbox/harness.py``, a private
 size-capped tmpfs ``/tmp`` (its only writable place; also its working folder), fresh ``/proc``
 and ``/dev``, an empty environment. It never sees labels, the hub's instance folder, database,
 secret key or other submissions: they are simply not mounted.
@@ -206,18 +207,18 @@ class Sandbox:
     def run(
         self,
         *,
-        kind: str,
+        harness: Path,
         solution_dir: Path,
         entrypoint: str,
         inputs_dir: Path,
         limits: Limits,
         options: dict | None = None,
     ) -> SandboxRun:
-        """Run ``entrypoint`` of the staged solution over the recordings in ``inputs_dir``."""
+        """Run ``entrypoint`` of the staged solution over the recordings in ``inputs_dir``
+        through the challenge kind's ``harness`` file (bound read-only into the sandbox)."""
         read_fd, write_fd = os.pipe()
         try:
             config = {
-                "kind": kind,
                 "entrypoint": entrypoint,
                 "result_fd": write_fd,
                 "limits": {
@@ -229,7 +230,9 @@ class Sandbox:
                 "options": options or {},
             }
             with tempfile.TemporaryDirectory(prefix="st-sandbox-") as scratch:
-                argv = self._command(config, Path(solution_dir), Path(inputs_dir), Path(scratch))
+                argv = self._command(
+                    config, Path(harness), Path(solution_dir), Path(inputs_dir), Path(scratch)
+                )
                 proc = subprocess.Popen(
                     argv,
                     stdin=subprocess.DEVNULL,
@@ -247,10 +250,11 @@ class Sandbox:
                 os.close(write_fd)
             os.close(read_fd)
 
-    def _command(self, config: dict, solution: Path, inputs: Path, scratch: Path) -> list[str]:
+    def _command(self, config: dict, harness: Path, solution: Path, inputs: Path, scratch: Path) -> list[str]:
         python = [sys.executable, "-I", "-B"]
         if self.unsafe:
             config.update(
+                harness=str(harness),
                 solution=str(solution),
                 inputs=str(inputs),
                 workdir=str(scratch),
@@ -262,6 +266,7 @@ class Sandbox:
             return python + [str(RUNNER), json.dumps(config)]
         runtime = _runtime_binds()
         config.update(
+            harness="/sandbox/harness.py",
             solution="/sandbox/solution",
             inputs="/sandbox/input",
             workdir="/tmp",
@@ -320,6 +325,9 @@ class Sandbox:
             "--ro-bind",
             str(RUNNER),
             "/sandbox/runner.py",
+            "--ro-bind",
+            str(harness),
+            "/sandbox/harness.py",
             "--chdir",
             "/tmp",
             "--",

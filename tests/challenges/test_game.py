@@ -9,7 +9,8 @@ import pytest
 
 from smarttouch.challenges.bundle import BundleError, load_bundle
 from smarttouch.challenges.evaluation import evaluate_solution
-from smarttouch.challenges.evaluators.game import GameEvaluator
+from smarttouch.challenges.kinds.evaluator import evaluator_for
+from smarttouch.challenges.kinds.game.evaluator import GameEvaluator
 from smarttouch.challenges.schema import InvalidOutput
 from smarttouch.challenges.templates import ROOT as TEMPLATES
 from tests.challenges.helpers import make_game_bundle, make_solution
@@ -109,7 +110,8 @@ def test_not_a_game(tmp_path, game_challenge, sandbox):
 
 
 def test_screenshot_files_are_checked(game_challenge):
-    evaluator = GameEvaluator(game_challenge)
+    evaluator = evaluator_for(game_challenge)
+    assert isinstance(evaluator, GameEvaluator)
     png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"0" * 10).decode()
     assert evaluator.artifacts({"files": {"a-play.png": png}}) == {"a-play.png": base64.b64decode(png)}
     for files in (

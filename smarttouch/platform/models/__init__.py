@@ -17,7 +17,6 @@ from .audit import AuditEvent, AuditEventImmutable, LoginThrottle
 from .base import NAMING_CONVENTION, UTCDateTime, utcnow
 from .challenge import (
     Challenge,
-    ChallengeKind,
     Review,
     ReviewDecision,
     Score,
@@ -48,7 +47,6 @@ __all__ = [
     "AuditEvent",
     "AuditEventImmutable",
     "Challenge",
-    "ChallengeKind",
     "Condition",
     "Device",
     "DonatedSession",
