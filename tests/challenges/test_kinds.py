@@ -108,3 +108,24 @@ def test_a_toy_kind_has_its_starter_kit(duration_kind: Path, tmp_path: Path) -> 
         names = set(zf.namelist())
         assert "test-duration/solution/timer.py" in names
         assert 'kind = "duration"' in zf.read("test-duration/solution/solution.toml").decode()
+
+
+def test_threads_asking_at_once_all_see_every_kind(monkeypatch) -> None:
+    """The first lookups of a worker's threads race: none may see a half-loaded registry."""
+    import threading
+
+    monkeypatch.setattr(registry, "_KINDS", {})
+    monkeypatch.setattr(registry, "_builtins_loaded", False)
+    start = threading.Barrier(8)
+    seen: list[list[str]] = []
+
+    def ask() -> None:
+        start.wait()
+        seen.append(kind_names())
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen == [["analyzer", "game"]] * 8

@@ -18,6 +18,7 @@ from typing import Any
 from smarttouch.challenges.archive import make_readable
 from smarttouch.challenges.bundle import ChallengeBundle
 from smarttouch.challenges.kinds.registry import kind_spec
+from smarttouch.challenges.kinds.spec import KindSpec
 from smarttouch.challenges.metrics import LABEL_FREE, compute_metric
 from smarttouch.challenges.sandbox import Sandbox, SandboxRun
 from smarttouch.challenges.schema import InvalidOutput, validate_predictions
@@ -92,12 +93,12 @@ def stage_inputs(challenge: ChallengeBundle, split: str, dest: Path) -> list[str
 
 
 class Evaluator:
-    """Runs a staged solution over a split in the sandbox (through the kind's ``harness``
-    file) and scores what comes out."""
+    """Runs a staged solution over a split in the sandbox (by the kind's protocol and harness)
+    and scores what comes out."""
 
-    def __init__(self, challenge: ChallengeBundle, harness: Path) -> None:
+    def __init__(self, challenge: ChallengeBundle, kind: KindSpec) -> None:
         self.challenge = challenge
-        self.harness = harness
+        self.kind = kind
 
     def runner_options(self) -> dict[str, Any]:
         """Extra settings passed to the in-sandbox runner for this kind."""
@@ -111,7 +112,8 @@ class Evaluator:
         inputs = workdir / f"input-{split}"
         ids = stage_inputs(self.challenge, split, inputs)
         run = sandbox.run(
-            harness=self.harness,
+            protocol=self.kind.protocol,
+            harness=self.kind.harness,
             solution_dir=solution.root,
             entrypoint=solution.manifest.entrypoint,
             inputs_dir=inputs,
@@ -206,10 +208,10 @@ def read_run(run: SandboxRun, challenge: ChallengeBundle) -> dict[str, Any] | Sp
 
 
 def evaluator_for(challenge: ChallengeBundle) -> Evaluator:
-    """The evaluator of ``challenge.kind`` with the kind's harness.
+    """The evaluator of ``challenge.kind``.
 
     Raises:
         UnknownKind: no kind has this name.
     """
     spec = kind_spec(challenge.kind)
-    return spec.evaluator(challenge, spec.harness)
+    return spec.evaluator(challenge, spec)

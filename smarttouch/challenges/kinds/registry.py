@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
+import threading
 from pathlib import Path
 
 from smarttouch.challenges.kinds.spec import KindSpec
@@ -20,6 +21,7 @@ ROOT = Path(__file__).resolve().parent
 
 _KINDS: dict[str, KindSpec] = {}
 _builtins_loaded = False
+_LOCK = threading.RLock()  # re-entrant: a kind folder's import may ask for the kinds
 
 
 class UnknownKind(LookupError):
@@ -51,14 +53,19 @@ def _kind_of(module: object, where: str) -> KindSpec:
 
 
 def _load_builtins() -> None:
+    """Register the kind folders of this package, once, also when threads ask at the same time
+    (a worker's threads evaluate in parallel)."""
     global _builtins_loaded
     if _builtins_loaded:
         return
-    _builtins_loaded = True
-    for folder in sorted(ROOT.iterdir()):
-        if (folder / "__init__.py").is_file():
-            module = importlib.import_module(f"{PACKAGE}.{folder.name}")
-            register_kind(_kind_of(module, str(folder)))
+    with _LOCK:
+        if _builtins_loaded:
+            return
+        for folder in sorted(ROOT.iterdir()):
+            if (folder / "__init__.py").is_file():
+                module = importlib.import_module(f"{PACKAGE}.{folder.name}")
+                register_kind(_kind_of(module, str(folder)))
+        _builtins_loaded = True
 
 
 def load_kind_folder(folder: str | Path) -> KindSpec:

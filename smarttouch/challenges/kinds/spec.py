@@ -21,6 +21,12 @@ def N_(message: str) -> str:
     return message
 
 
+#: how the sandbox's runner runs a solution of the kind (:mod:`smarttouch.challenges.runner`)
+PROTOCOLS = {
+    "in_process": "the solution's class is imported in the runner and the kind's harness file runs it",
+    "game_process": "the runner plays the Game protocol with the game in its own single-thread process",
+}
+
 #: what a reviewer's approval makes of a solution of the kind, in the hub
 APPROVALS = {
     "activity": "an approved solution becomes an activity therapists can assign (a game patients play)",
@@ -40,9 +46,12 @@ class KindSpec:
         evaluator: the trusted side, a subclass of
             :class:`~smarttouch.challenges.kinds.evaluator.Evaluator`: runner options, the gate
             on valid predictions, files the harness produced, scoring.
-        harness: the file that runs a solution inside the sandbox: a module with
-            ``run(cls, inputs, options, workdir) -> {"predictions": ..., "seconds": ...}``
-            using only the standard library and the rooms bound into the sandbox.
+        protocol: a key of :data:`PROTOCOLS`: how the sandbox's runner runs a solution.
+        harness: for ``in_process`` kinds, the file that runs a solution inside the sandbox: a
+            module with ``run(cls, inputs, options, workdir) -> {"predictions": ...,
+            "seconds": ...}`` using only the standard library and the rooms bound into the
+            sandbox (``inputs``: sorted (recording id, label-free ``.npz`` path) pairs); None
+            for ``game_process`` kinds, whose player is the runner's own.
         outputs: the output fields the harness measures itself, which every challenge of the
             kind declares exactly; None when the challenge declares its own.
         starter_template: files of a minimal valid solution for a challenge that ships no
@@ -54,7 +63,8 @@ class KindSpec:
     name: str
     display_name: str
     evaluator: type[Evaluator]
-    harness: Path
+    protocol: str = "in_process"
+    harness: Path | None = None
     outputs: frozenset[str] | None = None
     starter_template: Callable[[ChallengeBundle], dict[str, str]] | None = None
     on_approval: str = "none"
@@ -67,8 +77,12 @@ class KindSpec:
             found.append(f"name {self.name!r} must be 2-16 lowercase letters, digits or '_'")
         if not self.display_name.strip():
             found.append("display_name is empty")
-        if not self.harness.is_file():
-            found.append(f"harness {self.harness} is not a file")
+        if self.protocol not in PROTOCOLS:
+            found.append(f"protocol {self.protocol!r} is not one of {', '.join(PROTOCOLS)}")
+        elif self.protocol == "in_process" and (self.harness is None or not self.harness.is_file()):
+            found.append(f"harness {self.harness} is not a file (an in_process kind needs one)")
+        elif self.protocol == "game_process" and self.harness is not None:
+            found.append("a game_process kind has no harness file (the runner plays the game)")
         if self.on_approval not in APPROVALS:
             found.append(f"on_approval {self.on_approval!r} is not one of {', '.join(APPROVALS)}")
         if not (isinstance(self.evaluator, type) and hasattr(self.evaluator, "evaluate_split")):
@@ -76,4 +90,4 @@ class KindSpec:
         return found
 
 
-__all__ = ["APPROVALS", "N_", "KindSpec"]
+__all__ = ["APPROVALS", "N_", "PROTOCOLS", "KindSpec"]

@@ -27,6 +27,7 @@ from ..services.challenges import leaderboards, submissions
 from ..services.errors import Forbidden, Invalid, NotFound
 from ..storage.blobstore import BlobNotFound, get_blobstore
 from ..storage.db import get_session
+from ..web.urls import external_url
 from . import bp
 from .schemas import LeaderboardOut, SubmissionOut
 
@@ -171,7 +172,7 @@ def _submission_out(submission_id: int, user: Any) -> SubmissionOut:
     sub, sol, ch = submissions.get_for(db, user=user, submission_id=submission_id)
     scores = leaderboards.scores_by_submission(db, [sub.id])[sub.id]
     view = submissions.public_view(sub, sol, ch, scores)
-    view["url"] = url_for("submissions.detail", submission_id=sub.id, _external=True)
+    view["url"] = external_url("submissions.detail", submission_id=sub.id)
     return SubmissionOut.model_validate(view)
 
 

@@ -49,6 +49,23 @@ ACTIVITIES = {
     "lantern": _l("Steady hand"),
 }
 
+#: kinds of read of a patient's record (``services.rights.access_log.KINDS``), as the
+#: patient and the administrator read them
+READS = {
+    "caseload": _l("Patient list (summary row)"),
+    "patient_page": _l("Patient page"),
+    "session_page": _l("Details of a session"),
+    "plan_editor": _l("Exercise plan editor"),
+    "devices_page": _l("Paired computers"),
+    "data_rights_page": _l("Data rights page"),
+    "erase_page": _l("Erasure page"),
+    "report_page": _l("Progress report (on screen)"),
+    "report_pdf": _l("Progress report (PDF download)"),
+    "report_csv": _l("Table of sessions (CSV download)"),
+    "fhir_export": _l("Export for another health system (FHIR)"),
+    "data_archive": _l("Archive of all the data"),
+}
+
 
 def label(table: dict[str, object], key: str | None) -> str:
     """The translated label for ``key``, or the key itself when unknown."""
@@ -85,4 +102,5 @@ JINJA_GLOBALS = {
     "movement_label": lambda k: label(MOVEMENTS, k),
     "activity_label": activity_title,
     "challenge_kind_label": challenge_kind_label,
+    "read_label": lambda k: label(READS, k),
 }

@@ -135,7 +135,7 @@ def execute(ctx: JobContext, spec: AnalysisSpec) -> Outcome:
             "message": "the session has no recording or the challenge no bundle",
         }
     try:
-        harness = kind_spec(spec["kind"]).harness
+        kind = kind_spec(spec["kind"])
     except UnknownKind as exc:
         return {"status": "failed", "failure_reason": "internal_error", "message": str(exc)}
     bundle = ctx.bundle(bundle_sha256)
@@ -150,7 +150,8 @@ def execute(ctx: JobContext, spec: AnalysisSpec) -> Outcome:
         save_recording(recording, work / "input" / f"{RECORDING_ID}.npz")
         make_readable(work / "input")
         run = sandbox.run(
-            harness=harness,
+            protocol=kind.protocol,
+            harness=kind.harness,
             solution_dir=staged.root,
             entrypoint=staged.manifest.entrypoint,
             inputs_dir=work / "input",

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
-from .activity import Activity, Assignment, AssignmentCreate, AssignmentPublic, AssignmentUpdate
+from .access import RecordAccess
+from .activity import (
+    TERM_FIELDS,
+    Activity,
+    Assignment,
+    AssignmentCreate,
+    AssignmentPublic,
+    AssignmentUpdate,
+    AssignmentVersion,
+)
 from .alert import Alert
 from .analyzer import AnalyzerChoice, AnalyzerRun
 from .api_token import ApiToken
@@ -34,6 +43,7 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "NAMING_CONVENTION",
+    "TERM_FIELDS",
     "Activity",
     "Alert",
     "AnalyzerChoice",
@@ -44,6 +54,7 @@ __all__ = [
     "AssignmentCreate",
     "AssignmentPublic",
     "AssignmentUpdate",
+    "AssignmentVersion",
     "AuditEvent",
     "AuditEventImmutable",
     "Challenge",
@@ -56,6 +67,7 @@ __all__ = [
     "Patient",
     "PatientCreate",
     "PatientPublic",
+    "RecordAccess",
     "ResearchConsent",
     "Review",
     "ReviewDecision",

@@ -27,10 +27,27 @@ from markupsafe import Markup, escape
 
 # colour-blind-safe (Okabe-Ito) colours with >= 3:1 contrast on white for lines and markers
 BLUE, ORANGE, GREEN, PURPLE, GREY = "#0a4d8c", "#b35900", "#1d6a33", "#7a3b8f", "#5b6670"
+#: plotly.js config of every chart. Nothing in the mode bar may leave the hub: no plotly logo
+#: link, no "Share chart"/"Edit in Chart Studio" upload of the patient's data to Plotly's
+#: cloud (plotly.js 4 shows that button unless ``showSendToCloud`` is false; 2.x named it
+#: ``sendDataToCloud``/``editInChartStudio`` and had a ``showLink``), and an empty cloud URL
+#: so even a re-enabled button has nowhere to send. The CSP's ``connect-src 'self'`` backs it.
 CONFIG = {
     "displaylogo": False,
     "responsive": True,
-    "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"],
+    "showSendToCloud": False,
+    "showEditInChartStudio": False,
+    "showLink": False,
+    "plotlyServerURL": "",
+    "modeBarButtonsToRemove": [
+        "select2d",
+        "lasso2d",
+        "autoScale2d",
+        "toggleSpikelines",
+        "sendChartToCloud",
+        "sendDataToCloud",
+        "editInChartStudio",
+    ],
 }
 _SCRIPT_ESCAPES = {
     ord("<"): "\\u003c",
@@ -162,21 +179,24 @@ def bar(x: list[Any], y: list[Any], *, name: str, color: str, hover: str) -> dic
     }
 
 
-def hline(y: float, *, label: str, color: str = GREY) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A horizontal reference line across the plot and its label (shape, annotation)."""
+def segment(
+    x0: str, x1: str, y: float, *, label: str, color: str = GREY
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A horizontal reference line from ``x0`` to ``x1`` (axis values, e.g. ISO dates) and
+    its label at the right end (shape, annotation): a target that held for a while."""
     shape = {
         "type": "line",
-        "xref": "paper",
-        "x0": 0,
-        "x1": 1,
+        "xref": "x",
+        "x0": x0,
+        "x1": x1,
         "yref": "y",
         "y0": y,
         "y1": y,
         "line": {"color": color, "width": 2, "dash": "dash"},
     }
     note = {
-        "xref": "paper",
-        "x": 1,
+        "xref": "x",
+        "x": x1,
         "xanchor": "right",
         "yref": "y",
         "y": y,
