@@ -11,8 +11,10 @@ and the parts of SmartTouch bound into the sandbox (``smarttouch.sensors``, ``.s
    allowed roots (this only *classifies* failures; the wall is bubblewrap);
 4. runs the solution over every input recording and writes one JSON document
    ``{"ok": true, "predictions": {...}}`` or ``{"ok": false, "reason": ..., "error": ...}`` to
-   the result file descriptor. An analyzer is imported here and ``analyze`` is called on each
-   recording. A game is never imported here: this process plays the session with the games
+   the result file descriptor, in one of two protocols a challenge kind chooses. ``in_process``
+   (analyzers): the solution's class is imported here and the kind's harness file
+   (``kinds/<kind>/harness.py``, bound at ``/sandbox/harness.py``) runs it on each recording.
+   ``game_process`` (games): the game is never imported here: this process plays the session with the games
    framework and the game runs in a child process of its own (``runner.py CONFIG game-process
    FDS``, :func:`serve_game`) that answers each call of the Game protocol over a pipe, so the
    frame times and screenshots this process reports are measured and taken where the game's
@@ -128,18 +130,16 @@ def _inputs(config: dict) -> list[tuple[str, str]]:
     return [(os.path.splitext(n)[0], os.path.join(folder, n)) for n in sorted(os.listdir(folder))]
 
 
-def run_analyzer(cls: type, config: dict) -> dict:
-    """One instance; ``analyze(recording) -> dict`` for every input recording, in sorted order."""
-    obj = cls()
-    predictions, seconds = {}, {}
-    for rec_id, path in _inputs(config):
-        from smarttouch.sensors.recording_io import load_recording  # numpy: only when needed
+def load_harness(path: str):
+    """Import a kind's harness file (trusted: it ships with the kind) as a module."""
+    import importlib.util
 
-        recording = load_recording(path)
-        start = time.perf_counter()
-        predictions[rec_id] = _plain(obj.analyze(recording))
-        seconds[rec_id] = time.perf_counter() - start
-    return {"predictions": predictions, "seconds": seconds}
+    spec = importlib.util.spec_from_file_location("smarttouch_harness", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load the harness {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 class GameFailed(Exception):
@@ -694,13 +694,17 @@ def main(argv: list[str]) -> int:
     result_fd = int(config["result_fd"])
     install_audit_hook(config["allowed_roots"])
     os.chdir(config.get("workdir", "/tmp"))
-    in_process = config["kind"] != "game"  # a game is loaded only in its own process
+    in_process = config["protocol"] == "in_process"  # a game is loaded only in its own process
+    harness = load_harness(config["harness"]) if in_process else None
     loading = in_process
     try:
-        if in_process:
+        if harness is not None:
             cls = load_entrypoint(config["solution"], config["entrypoint"])
             loading = False
-            result = {"ok": True, **run_analyzer(cls, config)}
+            document = harness.run(
+                cls, _inputs(config), config.get("options", {}), config.get("workdir", "/tmp")
+            )
+            result = {"ok": True, **_plain(document)}
         else:
             result = {"ok": True, **run_game(config)}
         try:
