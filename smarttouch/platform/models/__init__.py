@@ -26,7 +26,6 @@ from .audit import AuditEvent, AuditEventImmutable, LoginThrottle
 from .base import NAMING_CONVENTION, UTCDateTime, utcnow
 from .challenge import (
     Challenge,
-    ChallengeKind,
     Review,
     ReviewDecision,
     Score,
@@ -59,7 +58,6 @@ __all__ = [
     "AuditEvent",
     "AuditEventImmutable",
     "Challenge",
-    "ChallengeKind",
     "Condition",
     "Device",
     "DonatedSession",
