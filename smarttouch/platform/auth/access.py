@@ -4,9 +4,11 @@ left alone here."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
@@ -18,6 +20,8 @@ from ..storage.db import get_session
 
 F = TypeVar("F", bound=Callable[..., Any])
 PUBLIC_ENDPOINTS = {"static"}
+MAX_DB_INT = 2**31 - 1
+_LOGIN_ID = re.compile(r"([0-9]{1,10}):([0-9]{1,10})")
 
 
 def signed_in_user() -> User:
@@ -69,11 +73,43 @@ def reviewer_required(view: F) -> F:
     return wrapped  # type: ignore[return-value]
 
 
+#: Longest ``next`` target kept (longer ones go to the home page).
+MAX_NEXT_CHARS = 2048
+# C0/C1 control characters, space and backslash: browsers drop tabs and newlines from URLs and
+# read "\\" as "/" (WHATWG URL standard, "special" schemes), so "/\t/evil.example" and
+# "/\\evil.example" both become the other host "//evil.example"; CR/LF cannot be in a header.
+_UNSAFE_IN_NEXT = re.compile(r"[\x00-\x20\x7f-\x9f\\]")
+
+
 def safe_next(target: str | None) -> str | None:
-    """``target`` if it is a path on this site (no open redirects), else None."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """``target`` if it is a path on this site, else None (the caller then goes home).
+
+    Only an absolute path passes: it starts with exactly one ``/``, has no scheme or host, and
+    holds no control character, space or backslash, which browsers strip or rewrite into a
+    network-path reference to another site. A path is never an open redirect and never a
+    header that cannot be sent.
+    """
+    if not target or len(target) > MAX_NEXT_CHARS or _UNSAFE_IN_NEXT.search(target):
+        return None
+    if not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
         return None
     return target
+
+
+def load_login(login_id: str) -> User | None:
+    """The active user a login cookie's ``"<id>:<session_version>"`` names, or None when the
+    account is gone or disabled or the version is not the account's current one (logged out,
+    password changed or deactivated since: the cookie is a replay)."""
+    match = _LOGIN_ID.fullmatch(login_id)
+    if match is None or int(match[1]) > MAX_DB_INT:
+        return None
+    user = get_session().get(User, int(match[1]))
+    if user is None or not user.is_active or user.session_version != int(match[2]):
+        return None
+    return user
 
 
 def _is_public_request() -> bool:
@@ -94,12 +130,8 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def _load_user(user_id: str) -> User | None:
-        try:
-            user = get_session().get(User, int(user_id))
-        except ValueError:
-            return None
-        return user if user is not None and user.is_active else None
+    def _load_user(login_id: str) -> User | None:
+        return load_login(login_id)
 
     @app.before_request
     def _require_login() -> Any:

@@ -1,17 +1,19 @@
-"""``/login`` and ``/logout``."""
+"""``/login``, ``/logout`` and ``/account/password``."""
 
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from ..models import utcnow
 from ..services.accounts import throttle, users
+from ..services.accounts.password_policy import WeakPassword
 from ..storage.db import get_session
 from . import bp
 from .access import public, safe_next, signed_in_user
-from .forms import LoginForm, LogoutForm
+from .forms import PASSWORD_PROBLEM_TEXT, LoginForm, LogoutForm, PasswordChangeForm
 
 
 def _policy() -> throttle.ThrottlePolicy:
@@ -96,3 +98,39 @@ def logout():
         flash(_("You have logged out."), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/logout.html", form=form)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def change_password() -> ResponseReturnValue:
+    """Every signed-in user changes their own password; their other logins end, this one goes on."""
+    form = PasswordChangeForm()
+    if not form.validate_on_submit():
+        return render_template("auth/password.html", form=form), 400 if form.errors else 200
+    user, db, ip = signed_in_user(), get_session(), request.remote_addr
+    # guessing the current password from a borrowed login counts as failed logins
+    keys = throttle.keys_for(user.email, ip)
+    if not throttle.check(db, keys=keys, now=utcnow(), policy=_policy()).allowed:
+        flash(_("Too many wrong passwords. Please wait a few minutes and try again."), "error")
+        return render_template("auth/password.html", form=form), 429
+    try:
+        users.change_own_password(
+            db,
+            user=user,
+            current_password=form.current_password.data,
+            new_password=form.new_password.data,
+            password_profile=current_app.config["ARGON2_PROFILE"],
+            ip=ip,
+        )
+    except WeakPassword as exc:
+        form.new_password.errors = [str(PASSWORD_PROBLEM_TEXT[exc.problem])]
+        return render_template("auth/password.html", form=form), 400
+    except users.WrongPassword:
+        throttle.record_failure(db, keys=keys, now=utcnow(), policy=_policy())
+        form.current_password.errors = [_("The current password is not correct.")]
+        return render_template("auth/password.html", form=form), 400
+    login_user(user)  # this browser carries the new session version; the others are logged out
+    session.permanent = True
+    flash(
+        _("Your password was changed. Any other browser logged in to your account was logged out."), "success"
+    )
+    return redirect(url_for("home.index"))

@@ -19,13 +19,15 @@ from ..api.auth import (
 )
 from ..api.document import API_DOCUMENT, DEVELOPER_TOKEN, DEVICE_TOKEN
 from ..api.openapi import MAX_DB_ID, ApiRegistry, RawContent
-from ..jobs.evaluations import get_queue
+from ..jobs.evaluations import EVALUATION
+from ..jobs.queue import get_queue
 from ..models import Activity, Assignment, Role, User, utcnow
 from ..services.accounts import api_tokens
 from ..services.challenges import leaderboards, submissions
 from ..services.errors import Forbidden, Invalid, NotFound
 from ..storage.blobstore import BlobNotFound, get_blobstore
 from ..storage.db import get_session
+from ..web.urls import external_url
 from . import bp
 from .schemas import LeaderboardOut, SubmissionOut
 
@@ -145,7 +147,7 @@ def submit_solution(slug: str):
         upload=data,
         filename=filename,
         blobs=get_blobstore(),
-        enqueue=get_queue(current_app).enqueue,
+        enqueue=get_queue(current_app).enqueuer(EVALUATION.name),
         ip=request.remote_addr,
     )
     out = _submission_out(sub.id, g.developer)
@@ -170,7 +172,7 @@ def _submission_out(submission_id: int, user: Any) -> SubmissionOut:
     sub, sol, ch = submissions.get_for(db, user=user, submission_id=submission_id)
     scores = leaderboards.scores_by_submission(db, [sub.id])[sub.id]
     view = submissions.public_view(sub, sol, ch, scores)
-    view["url"] = url_for("submissions.detail", submission_id=sub.id, _external=True)
+    view["url"] = external_url("submissions.detail", submission_id=sub.id)
     return SubmissionOut.model_validate(view)
 
 

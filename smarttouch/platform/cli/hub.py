@@ -106,7 +106,7 @@ def db_revision(message: str, autogenerate: bool) -> None:
 # -------------------------------------------------------------------------- user
 @click.group()
 def user() -> None:
-    """Create and list hub user accounts."""
+    """Create, list, disable and enable hub user accounts; set a password."""
 
 
 @user.command("create")
@@ -137,6 +137,63 @@ def user_create(
             click.echo(f"created {created.role} {created.email} (id {created.id})")
     except ServiceError as exc:
         raise _fail(exc) from None
+
+
+@user.command("password")
+@click.option("--email", required=True)
+@click.password_option("--password", help="Prompted (hidden, twice) when not given.")
+def user_password(email: str, password: str) -> None:
+    """Set an account's password (same policy as everywhere); its web logins end."""
+    from ..services.accounts import users
+    from ..services.errors import ServiceError
+    from ..storage.db import session_scope
+
+    app = _app()
+    with session_scope(app) as session:
+        account = _account(session, email)
+        try:
+            users.set_password(
+                session,
+                user=account,
+                password=password,
+                actor=None,
+                password_profile=app.config["ARGON2_PROFILE"],
+            )
+        except ServiceError as exc:
+            raise _fail(exc) from None
+        click.echo(f"password of {account.email} changed; its web logins were ended")
+
+
+@user.command("disable")
+@click.option("--email", required=True)
+def user_disable(email: str) -> None:
+    """Disable an account: it can no longer log in and its web logins end at once."""
+    _set_active(email, False)
+
+
+@user.command("enable")
+@click.option("--email", required=True)
+def user_enable(email: str) -> None:
+    """Enable a disabled account again (it logs in afresh)."""
+    _set_active(email, True)
+
+
+def _account(session: Any, email: str) -> Any:
+    from ..services.accounts import users
+
+    account = users.get_by_email(session, email=email)
+    if account is None:
+        raise click.ClickException(f"no account with e-mail {email}")
+    return account
+
+
+def _set_active(email: str, active: bool) -> None:
+    from ..services.accounts import users
+    from ..storage.db import session_scope
+
+    with session_scope(_app()) as session:
+        account = users.set_active(session, user=_account(session, email), active=active, actor=None)
+        click.echo(f"{account.email} {'enabled' if active else 'disabled; its web logins were ended'}")
 
 
 @user.command("list")
@@ -175,14 +232,24 @@ def _count(app: Any, model: Any, *where: Any) -> int:
 def _seed(app: Any) -> Any:
     """Seed the demo clinic; the report also says how many alerts the new sessions raised
     (``alerts_created``) and how many evaluations wait for a worker (``queued``)."""
-    from ..i18n.language import local_today
+    from ..i18n.language import hub_tz, local_today
+    from ..jobs.evaluations import EVALUATION
+    from ..jobs.queue import get_queue
     from ..models import Alert, Submission
     from ..services.demo.seed import seed_demo
+    from ..storage.blobstore import get_blobstore
     from ..storage.db import session_scope
 
     alerts_before = _count(app, Alert)
     with app.test_request_context(), session_scope(app) as session:
-        report = seed_demo(session, today=local_today(), password_profile=app.config["ARGON2_PROFILE"])
+        report = seed_demo(
+            session,
+            today=local_today(),
+            password_profile=app.config["ARGON2_PROFILE"],
+            blobs=get_blobstore(app),
+            tz=hub_tz(),
+            enqueue=get_queue(app).enqueuer(EVALUATION.name),
+        )
     report.alerts_created = _count(app, Alert) - alerts_before
     report.queued = _count(app, Submission, Submission.status == "queued")
     return report

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from smarttouch.paths import checkout_root, default_instance_path  # noqa: F401  (re-exported)
@@ -118,6 +119,15 @@ SETTINGS: tuple[Setting, ...] = (
         "Base URL of the hub's FHIR identifiers and code systems; empty means "
         "`https://smarttouch.invalid/fhir` (a reserved name, until a real domain is chosen).",
     ),
+    Setting(
+        "BASE_URL",
+        "",
+        str,
+        "Public address of the hub, `scheme://host[:port]` (e.g. `https://hub.example.org`): every "
+        "absolute URL the hub writes (API links, the token page's command) starts with it, never "
+        "with the request's Host header. Set it in production.",
+        "`http://<HOST>:<PORT>`",
+    ),
     Setting("HOST", "127.0.0.1", str, "Address `smarttouch serve`/`demo` listen on."),
     Setting("PORT", 8000, int, "Port `smarttouch serve`/`demo` listen on."),
 )
@@ -147,6 +157,7 @@ class BaseConfig:
     LOGIN_LOCK_MINUTES = 15
     ARGON2_PROFILE = "default"
     LOG_LEVEL = "INFO"
+    BASE_URL = ""
     HOST = "127.0.0.1"
     PORT = 8000
     WTF_CSRF_ENABLED = True
@@ -292,8 +303,42 @@ def resolve(
             f"SMARTTOUCH_TIMEZONE={values['TIMEZONE']!r}: unknown time zone (e.g. Europe/Rome)"
         ) from None
     values["BABEL_DEFAULT_TIMEZONE"] = values["TIMEZONE"]
+    values["BASE_URL"] = base_url(values)
     values["DEBUG"] = bool(values.get("DEBUG"))
     return values
+
+
+def base_url(values: Mapping[str, Any]) -> str:
+    """The configured ``BASE_URL`` checked and without a trailing slash; when unset, the
+    address ``smarttouch serve`` listens on (a wildcard address becomes the loopback one).
+
+    Raises :class:`ConfigError` for anything but ``http(s)://host[:port]``: a path, query,
+    fragment or user name would be glued to every link the hub writes."""
+    raw = str(values.get("BASE_URL") or "").strip()
+    if not raw:
+        host = str(values.get("HOST") or "127.0.0.1")
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{int(values.get('PORT') or 8000)}"
+    parts = urlsplit(raw)
+    try:
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        port_ok = False
+    if (
+        parts.scheme not in {"http", "https"}
+        or not parts.hostname
+        or not port_ok
+        or parts.username is not None
+        or parts.path not in {"", "/"}
+        or parts.query
+        or parts.fragment
+    ):
+        raise ConfigError(
+            f"SMARTTOUCH_BASE_URL={raw!r}: expected http(s)://host[:port] with no path, "
+            "e.g. https://hub.example.org"
+        )
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def markdown_table() -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Response, current_app, request, url_for
+from flask import Response, current_app, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
@@ -19,6 +19,7 @@ from ..services.rights.fhir.codes import DEFAULT_BASE
 from ..storage.blobstore import get_blobstore
 from ..storage.db import get_session
 from ..web import record_reads
+from ..web.urls import external_url
 from . import bp
 
 _ISSUE_CODES = {
@@ -136,7 +137,7 @@ def metadata() -> Response:
         "software": {"name": "SmartTouch hub"},
         "implementation": {
             "description": "SmartTouch home-rehabilitation export",
-            "url": url_for("fhir.metadata", _external=True).removesuffix("/metadata"),
+            "url": external_url("fhir.metadata").removesuffix("/metadata"),
         },
         "rest": [
             {

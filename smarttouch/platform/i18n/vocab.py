@@ -77,9 +77,12 @@ def label(table: dict[str, object], key: str | None) -> str:
 
 
 def activity_title(activity: object) -> str:
-    """A catalogue activity's title in the current language (built-ins are translated)."""
-    if getattr(activity, "source", None) == "builtin":
-        return label(ACTIVITIES, getattr(activity, "key", None))
+    """A catalogue activity's title in the current language: built-ins the hub translates
+    (:data:`ACTIVITIES`) in words of the page's language, everything else as stored (a game
+    without a translation here shows its catalogue title from its ``GameInfo``)."""
+    key = getattr(activity, "key", None)
+    if getattr(activity, "source", None) == "builtin" and key in ACTIVITIES:
+        return str(ACTIVITIES[key])
     return str(getattr(activity, "title", ""))
 
 

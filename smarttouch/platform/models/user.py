@@ -40,7 +40,7 @@ class UserBase(SQLModel):
 class UserCreate(UserBase):
     """Validated input for a new account."""
 
-    password: str = Field(min_length=10, max_length=256)
+    password: str = Field(max_length=256, description="checked by the password policy on creation")
 
     @field_validator("email")
     @classmethod
@@ -78,6 +78,9 @@ class User(UserBase, table=True):
     email: str = Field(max_length=254, unique=True, index=True)
     password_hash: str = Field(max_length=255)
     is_active: bool = Field(default=True)
+    session_version: int = Field(
+        default=1, description="raised by logout, password change and deactivation: ends web logins"
+    )
     created_at: datetime = created_field()
     last_login_at: datetime | None = time_field()
 
@@ -90,7 +93,9 @@ class User(UserBase, table=True):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """What the login cookie carries: ``"<id>:<session_version>"`` (Flask-Login's
+        alternative-token pattern), so raising the version ends every login made before."""
+        return f"{self.id}:{self.session_version}"
 
     def has_role(self, *roles: str) -> bool:
         return self.role in roles

@@ -9,6 +9,7 @@ from ..auth.access import role_required, signed_in_user
 from ..i18n.language import hub_tz
 from ..models import Activity, Device, ExerciseSession, Role, SessionMetricsRecord
 from ..patients.labels import quality_problems
+from ..patients.uncertainty_text import uncertain_reason_text
 from ..services.challenges import review
 from ..services.clinic import patients, plan_versions
 from ..services.errors import NotFound
@@ -42,6 +43,7 @@ def detail(session_id: int):
     movement = assignment.movement if assignment else None
     trace = load_trace(get_blobstore(), row.recording_sha256, movement)
     reps = metrics.per_rep if metrics and metrics.per_rep else (trace.reps if trace is not None else [])
+    game_reps = (row.game_result or {}).get("reps")
     return render_template(
         "sessions/detail.html",
         s=row,
@@ -54,6 +56,9 @@ def detail(session_id: int):
         trace=trace,
         chart=trace_chart(trace, reps) if trace is not None else None,
         reps=reps,
+        game_reps=game_reps if isinstance(game_reps, int) else None,
+        sets=metrics.sets if metrics else [],
+        uncertain_reason=uncertain_reason_text(metrics.uncertain_reason) if metrics else None,
         problems=quality_problems(metrics.quality_flags) if metrics else [],
         # approved developers' analyzers on this session (its patient was checked above)
         analyzer_runs=review.analyzer_runs_for_session(db, session_id=row.id),

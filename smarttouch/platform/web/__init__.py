@@ -1,1 +1,1 @@
-"""Helpers shared by the hub's web pages: plotly charts and WTForms select choices."""
+"""Helpers shared by the hub's web pages: plotly charts, WTForms select choices, absolute URLs."""

@@ -27,10 +27,27 @@ from markupsafe import Markup, escape
 
 # colour-blind-safe (Okabe-Ito) colours with >= 3:1 contrast on white for lines and markers
 BLUE, ORANGE, GREEN, PURPLE, GREY = "#0a4d8c", "#b35900", "#1d6a33", "#7a3b8f", "#5b6670"
+#: plotly.js config of every chart. Nothing in the mode bar may leave the hub: no plotly logo
+#: link, no "Share chart"/"Edit in Chart Studio" upload of the patient's data to Plotly's
+#: cloud (plotly.js 4 shows that button unless ``showSendToCloud`` is false; 2.x named it
+#: ``sendDataToCloud``/``editInChartStudio`` and had a ``showLink``), and an empty cloud URL
+#: so even a re-enabled button has nowhere to send. The CSP's ``connect-src 'self'`` backs it.
 CONFIG = {
     "displaylogo": False,
     "responsive": True,
-    "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"],
+    "showSendToCloud": False,
+    "showEditInChartStudio": False,
+    "showLink": False,
+    "plotlyServerURL": "",
+    "modeBarButtonsToRemove": [
+        "select2d",
+        "lasso2d",
+        "autoScale2d",
+        "toggleSpikelines",
+        "sendChartToCloud",
+        "sendDataToCloud",
+        "editInChartStudio",
+    ],
 }
 _SCRIPT_ESCAPES = {
     ord("<"): "\\u003c",

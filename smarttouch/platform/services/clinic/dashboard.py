@@ -52,8 +52,17 @@ class SessionPoint:
     def tremor_power_ratio(self) -> float | None:
         return self.entry.metrics.tremor_power_ratio if self.entry.metrics is not None else None
 
+    @property
+    def count_uncertain(self) -> bool:
+        """The hub's repetition count is uncertain: trends and MCID verdicts leave it out."""
+        return self.entry.metrics is not None and bool(self.entry.metrics.count_uncertain)
+
+    @property
+    def uncertain_reason(self) -> str | None:
+        return self.entry.metrics.uncertain_reason if self.entry.metrics is not None else None
+
     def record(self) -> scoring.SessionRecord:
-        return scoring.SessionRecord(self.day, dict(self.metrics), self.quit_reason)
+        return self.entry.record
 
 
 def load_points(

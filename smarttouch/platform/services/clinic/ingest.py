@@ -1,8 +1,8 @@
 """Ingest of a session uploaded by a patient's client.
 
-The hub trusts nothing the client computed: it parses and validates the raw recording,
-recomputes the metrics with :func:`smarttouch.scoring.analyze` (the client's numbers are
-kept only for comparison), stores the recording in the content-addressed blob store and the
+The hub trusts nothing the client computed: it parses and validates the raw recording and
+the session's phases (:mod:`.session_phases`), recomputes the metrics over the play phases
+with :func:`smarttouch.scoring.analyze` (the client's numbers are kept only for comparison), stores the recording in the content-addressed blob store and the
 session, its metrics and an audit line in ONE transaction, then raises the alerts the session
 causes (:mod:`.alerts`).
 
@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from smarttouch.scoring import MOVEMENT_MODELS, Calibration, analyze
+from smarttouch.sensors.npz_headers import largest_npz_bytes
 from smarttouch.sensors.recording_io import RecordingError, recording_from_bytes
 from smarttouch.sensors.types import Recording
 
@@ -46,6 +47,7 @@ from .. import audit
 from ..errors import Conflict, Invalid
 from .patients import current_plan
 from .progress import metrics_row, patient_sessions, session_facts
+from .session_phases import MAX_PHASES, PhaseIn, label_sets, phases_of, session_phases, spans_to_analyse
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +57,9 @@ MAX_SAMPLE_RATE_HZ = 1000.0
 RATE_TOLERANCE = 0.2  # the time axis may differ from the declared rate by 20 % (BLE jitter)
 MAX_DURATION_S = 2 * 3600.0
 MAX_SAMPLES = 1_000_000
-MAX_UNCOMPRESSED_BYTES = 160 * 1024 * 1024  # 1e6 samples x 16 float64 columns + headers
+#: Largest legal recording once decompressed: 1e6 samples x 14 float64 columns (t, acc, gyr,
+#: mag, quat) plus the longest metadata, ~111 MiB. A zip declaring more is refused unread.
+MAX_UNCOMPRESSED_BYTES = largest_npz_bytes(MAX_SAMPLES)
 MAX_EVENTS = 50_000
 MAX_JSON_DEPTH = 20
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -112,6 +116,12 @@ class SessionUpload(BaseModel):
         default_factory=dict, description="neutral pose and comfortable max (deg)"
     )
     events: list[GameEventIn] = Field(default_factory=list, max_length=MAX_EVENTS)
+    phases: list[PhaseIn] = Field(
+        default_factory=list,
+        max_length=MAX_PHASES,
+        description="the session's phases in time order, without overlap, inside the recording's "
+        "time range (the same as the recording's own); only the play phases' repetitions count",
+    )
     reps: int = Field(default=0, ge=0, le=100_000, description="reps the game counted")
     sets_completed: int = Field(default=0, ge=0, le=1000)
     score: int = Field(default=0, ge=0, le=1_000_000_000, description="game points")
@@ -125,6 +135,13 @@ class SessionUpload(BaseModel):
     )
     lang: str = Field(default="en", max_length=8)
     client: str = Field(default="", max_length=64, description="client name and version")
+
+    @field_validator("session_id")
+    @classmethod
+    def _not_nil(cls, v: UUID) -> UUID:
+        if v.int == 0:
+            raise ValueError("the all-zero (nil) UUID is not a session id; generate a random UUID")
+        return v
 
     @field_validator("game", "movement", "quit_note", "lang", "client")
     @classmethod
@@ -155,6 +172,7 @@ class SessionUpload(BaseModel):
         for i, event in enumerate(self.events):
             check_json(event.kind, f"events[{i}].kind")
             check_json(event.data, f"events[{i}].data")
+        phases_of(self.phases)
         return self
 
 
@@ -163,7 +181,9 @@ def parse_recording(data: bytes, *, declared_rate_hz: float | None = None) -> Re
     """Parse and check the uploaded recording bytes (``recording_to_bytes`` format).
 
     Raises :class:`Invalid` for corrupt or truncated bytes, non-finite values, an implausible
-    or inconsistent sample rate, or a recording too long to analyse.
+    or inconsistent sample rate, or a recording too long to analyse. Sizes and dtypes are
+    checked from the zip directory and each array's header before any array is read, so a
+    small upload that declares a huge or complex-valued array costs no memory.
     """
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -176,7 +196,7 @@ def parse_recording(data: bytes, *, declared_rate_hz: float | None = None) -> Re
             f"{MAX_UNCOMPRESSED_BYTES / 2**20:.0f} MiB limit"
         )
     try:
-        rec = recording_from_bytes(data)
+        rec = recording_from_bytes(data, max_samples=MAX_SAMPLES)
     except RecordingError as exc:
         raise Invalid(f"recording: {exc}") from None
     n = len(rec)
@@ -207,8 +227,14 @@ def parse_recording(data: bytes, *, declared_rate_hz: float | None = None) -> Re
     return rec
 
 
-def recompute_metrics(rec: Recording, movement: str, calibration: dict[str, Any]) -> dict[str, Any]:
-    """``analyze(...).to_dict()`` with the session's calibration when it is usable.
+def recompute_metrics(
+    rec: Recording,
+    movement: str,
+    calibration: dict[str, Any],
+    play_spans: list[tuple[float, float]] | None = None,
+) -> dict[str, Any]:
+    """``analyze(...).to_dict()`` over ``play_spans`` (s; None: the whole recording), with the
+    session's calibration when it is usable.
 
     Raises :class:`Invalid` when the recording cannot be analysed (e.g. far too short).
     """
@@ -222,7 +248,7 @@ def recompute_metrics(rec: Recording, movement: str, calibration: dict[str, Any]
             note = f"ignored ({exc})"
     name = movement if movement in MOVEMENT_MODELS else None
     try:
-        result = analyze(rec, movement=name, calibration=cal).to_dict()
+        result = analyze(rec, movement=name, calibration=cal, play_spans=play_spans).to_dict()
     except ValueError as exc:
         raise Invalid(f"recording cannot be analysed: {exc}") from None
     result["calibration_source"] = note
@@ -296,10 +322,13 @@ def ingest_session(
     assignment = _check_plan(session, meta, patient)
     analysis: dict[str, Any] | None = None
     status, error = SessionStatus.received, None
+    phases = phases_of(meta.phases)
     if recording:
         rec = parse_recording(recording, declared_rate_hz=meta.sample_rate_hz)
+        phases = session_phases(phases, rec)
         try:
-            analysis = recompute_metrics(rec, meta.movement, meta.calibration)
+            analysis = recompute_metrics(rec, meta.movement, meta.calibration, spans_to_analyse(phases))
+            analysis["sets"] = label_sets(analysis.get("sets") or [], phases)
             status = SessionStatus.scored
         except Invalid:
             raise
@@ -329,6 +358,7 @@ def ingest_session(
         movement=meta.movement,
         calibration=meta.calibration,
         game_events=[e.model_dump() for e in meta.events],
+        phases=[p.to_dict() for p in phases],
         game_result={
             "reps": meta.reps,
             "sets_completed": meta.sets_completed,

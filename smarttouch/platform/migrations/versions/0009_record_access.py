@@ -1,8 +1,8 @@
 """Reads of patients' records (who looked, at what, when), shown to the patient and
 searchable by administrators.
 
-Revision ID: 0007_record_access
-Revises: 0006_assignment_versions
+Revision ID: 0009_record_access
+Revises: 0008_assignment_versions
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_record_access"
-down_revision: str | None = "0006_assignment_versions"
+revision: str = "0009_record_access"
+down_revision: str | None = "0008_assignment_versions"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

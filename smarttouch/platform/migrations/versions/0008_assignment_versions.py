@@ -4,8 +4,8 @@ terms (the past changes were never stored, only audited); an assignment the ther
 ended gets version 1 (active) until the day before it was ended and version 2 (ended) from
 that day, so past weeks keep counting it as they did.
 
-Revision ID: 0006_assignment_versions
-Revises: 0005_challenge_hub
+Revision ID: 0008_assignment_versions
+Revises: 0007_session_version
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006_assignment_versions"
-down_revision: str | None = "0005_challenge_hub"
+revision: str = "0008_assignment_versions"
+down_revision: str | None = "0007_session_version"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
