@@ -295,7 +295,13 @@ def test_every_change_is_a_version_with_its_validity(db_app: Flask) -> None:
 
 def _row(conn: sa.Connection, table: str, **values: object) -> None:
     """Insert one row with typed columns, so each backend binds dates and flags its way."""
-    types = {date: sa.Date(), datetime: sa.DateTime(timezone=True), bool: sa.Boolean(), list: sa.JSON()}
+    types = {
+        date: sa.Date(),
+        datetime: sa.DateTime(timezone=True),
+        bool: sa.Boolean(),
+        list: sa.JSON(),
+        dict: sa.JSON(),
+    }
     columns = [sa.column(k, types.get(type(v))) for k, v in values.items()]
     conn.execute(sa.insert(sa.table(table, *columns)).values(**values))
 
@@ -388,3 +394,82 @@ def test_migration_gives_existing_assignments_a_first_version(db_url: str) -> No
             ("reach_forward", "slowly", 1)
         }
     engine.dispose()
+
+
+def test_upgrading_a_populated_hub_loses_no_history(db_url: str) -> None:
+    """SQLite's batch migrations recreate a table; with foreign keys enforced that deleted
+    every session's metrics (0006 adds columns to exercise_session: ON DELETE CASCADE) and
+    stopped at 0007 once patients existed (user_account: RESTRICT). Every row must survive."""
+    migrate.upgrade(db_url, "0005_challenge_hub")
+    engine = make_engine(db_url)
+    at = datetime(2026, 1, 2, 8, 0, tzinfo=UTC)
+    with engine.begin() as conn:
+        _row(
+            conn,
+            "user_account",
+            id=1,
+            email="t@example.org",
+            full_name="T",
+            role="therapist",
+            password_hash="x",
+            is_active=True,
+            is_reviewer=False,
+            locale="en",
+            created_at=at,
+        )
+        _row(
+            conn,
+            "patient",
+            id=1,
+            code="PT-KEEP",
+            condition="parkinson",
+            affected_side="both",
+            notes="",
+            therapist_id=1,
+            created_at=at,
+        )
+        _row(
+            conn,
+            "exercise_session",
+            id=1,
+            client_uuid="keep-1",
+            patient_id=1,
+            status="scored",
+            started_at=at,
+            client_metrics={},
+            error="",
+            received_at=at,
+            quit_note="",
+            calibration={},
+            game_events=[],
+            game_result={},
+        )
+        _row(
+            conn,
+            "session_metrics",
+            id=1,
+            session_id=1,
+            reps=5,
+            rom_deg=50.0,
+            rom_deg_mean=45.0,
+            peak_speed_dps=90.0,
+            duration_s=30.0,
+            active_time_s=20.0,
+            quality_flags={},
+            per_rep=[],
+            analyzer="smarttouch.scoring",
+            computed_at=at,
+            extra={},
+        )
+    engine.dispose()
+    migrate.upgrade(db_url)
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        counts = {
+            t: conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar()
+            for t in ("user_account", "patient", "exercise_session", "session_metrics")
+        }
+        if conn.dialect.name == "sqlite":  # enforcement is back on for the hub's own connections
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()
+    assert counts == {"user_account": 1, "patient": 1, "exercise_session": 1, "session_metrics": 1}
