@@ -329,3 +329,48 @@ def test_reads_are_committed_without_a_disk_wait_and_durability_is_restored(
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == before == 2  # FULL
     assert "PRAGMA synchronous = 1" in seen
     assert [r.patient_id for r in _reads(app)] == [patient.id]
+
+
+def test_reads_are_stored_and_listed_on_each_backend(db_app: Flask) -> None:
+    """SQLite and PostgreSQL: the no-disk-wait commit stores the rows (PostgreSQL's
+    ``SET LOCAL synchronous_commit`` only lasts for that transaction), and the lists join
+    the reader and the patient's code."""
+    from smarttouch.platform.models import PatientCreate, UserCreate
+    from smarttouch.platform.services.accounts import users
+    from smarttouch.platform.services.accounts.audit_search import AuditFilter
+    from smarttouch.platform.services.clinic import patients
+
+    engine = get_engine(db_app)
+    with Session(engine, expire_on_commit=False) as db:
+        giulia = users.create_user(
+            db,
+            data=UserCreate(
+                email="g@example.org", full_name="Giulia Rossi", role="therapist", password="long-password-1"
+            ),
+            password_profile="fast",
+        )
+        patient = patients.create_patient(
+            db,
+            therapist=giulia,
+            data=PatientCreate(code="PT-BACK", condition="parkinson", affected_side="both"),
+        )
+    kinds = ("caseload", "patient_page", "report_pdf")
+    rows = access_log.row_values(
+        [access_log.Read(patient.id, k, detail="2026-01-01/2026-01-28") for k in kinds],
+        actor=giulia,
+        via="web",
+        ip="10.1.2.3",
+        at=datetime.now(UTC),
+    )
+    with engine.connect() as connection:
+        access_log.store(connection, rows)
+        if connection.dialect.name == "postgresql":
+            assert connection.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+    with Session(engine) as db:
+        mine = access_log.entries_for_patient(db, patient_id=patient.id)
+        assert sorted(e.what for e in mine) == sorted(kinds)
+        assert {(e.reader_name, e.reader_role, e.patient_code, e.ip) for e in mine} == {
+            ("Giulia Rossi", "therapist", "PT-BACK", "10.1.2.3")
+        }
+        found = access_log.search(db, filt=AuditFilter(actor="g@example", patient="pt-back"), tz=UTC)
+        assert found.total == 3

@@ -293,46 +293,84 @@ def test_every_change_is_a_version_with_its_validity(db_app: Flask) -> None:
     assert (head.reps, head.sets, head.active) == (versions[-1].reps, versions[-1].sets, versions[-1].active)
 
 
-def test_migration_gives_existing_assignments_a_first_version(tmp_path) -> None:
-    url = f"sqlite:///{tmp_path / 'old.db'}"
+def _row(conn: sa.Connection, table: str, **values: object) -> None:
+    """Insert one row with typed columns, so each backend binds dates and flags its way."""
+    types = {
+        date: sa.Date(),
+        datetime: sa.DateTime(timezone=True),
+        bool: sa.Boolean(),
+        list: sa.JSON(),
+        dict: sa.JSON(),
+    }
+    columns = [sa.column(k, types.get(type(v))) for k, v in values.items()]
+    conn.execute(sa.insert(sa.table(table, *columns)).values(**values))
+
+
+def test_migration_gives_existing_assignments_a_first_version(db_url: str) -> None:
+    """On SQLite and PostgreSQL: rows written before 0006 get their versions (an ended
+    exercise: active until the day before it was ended, then ended)."""
+    url = db_url
     migrate.upgrade(url, "0005_challenge_hub")
     engine = make_engine(url)
-    created = "2026-01-02 08:00:00.000000"  # SQLite stores UTC timestamps as naive text
-    ended = "2026-02-10 09:00:00.000000"
+    created = datetime(2026, 1, 2, 8, 0, tzinfo=UTC)
+    ended = datetime(2026, 2, 10, 9, 0, tzinfo=UTC)  # 10:00 in Rome: ended on 10 February
     with engine.begin() as conn:
-        conn.execute(
-            sa.text(
-                "INSERT INTO user_account (id, email, full_name, role, password_hash, is_active, is_reviewer,"
-                " locale, created_at) VALUES (1, 't@example.org', 'T', 'therapist', 'x', 1, 0, 'en', :c)"
-            ),
-            {"c": created},
+        _row(
+            conn,
+            "user_account",
+            id=1,
+            email="t@example.org",
+            full_name="T",
+            role="therapist",
+            password_hash="x",
+            is_active=True,
+            is_reviewer=False,
+            locale="en",
+            created_at=created,
         )
-        conn.execute(
-            sa.text(
-                "INSERT INTO patient (id, code, condition, affected_side, notes, therapist_id, created_at)"
-                " VALUES (1, 'PT-OLD1', 'parkinson', 'both', '', 1, :c)"
-            ),
-            {"c": created},
+        _row(
+            conn,
+            "patient",
+            id=1,
+            code="PT-OLD1",
+            condition="parkinson",
+            affected_side="both",
+            notes="",
+            therapist_id=1,
+            created_at=created,
         )
-        activity = conn.execute(sa.text("SELECT id FROM activity LIMIT 1")).scalar()
-        if activity is None:
-            conn.execute(
-                sa.text(
-                    "INSERT INTO activity (id, key, kind, title, description, movements, source, is_active,"
-                    " created_at) VALUES (1, 'lantern', 'game', 'Lantern', '', '[]', 'builtin', 1, :c)"
-                ),
-                {"c": created},
-            )
-            activity = 1
+        _row(
+            conn,
+            "activity",
+            id=901,
+            key="lantern-old",
+            kind="game",
+            title="Lantern",
+            description="",
+            movements=[],
+            source="builtin",
+            is_active=True,
+            created_at=created,
+        )
         for aid, active, updated in ((1, True, created), (2, False, ended)):
-            conn.execute(
-                sa.text(
-                    "INSERT INTO assignment (id, patient_id, activity_id, movement, target_rom_deg, reps, sets,"
-                    " sessions_per_week, difficulty, start_date, therapist_note, active, created_by_id,"
-                    " created_at, updated_at) VALUES (:id, 1, :act, 'reach_forward', 60, 8, 2, 4, 2,"
-                    " '2025-12-01', 'slowly', :active, 1, :c, :u)"
-                ),
-                {"id": aid, "act": activity, "active": active, "c": created, "u": updated},
+            _row(
+                conn,
+                "assignment",
+                id=aid,
+                patient_id=1,
+                activity_id=901,
+                movement="reach_forward",
+                target_rom_deg=60.0,
+                reps=8,
+                sets=2,
+                sessions_per_week=4,
+                difficulty=2,
+                start_date=date(2025, 12, 1),
+                therapist_note="slowly",
+                active=active,
+                created_by_id=1,
+                created_at=created,
+                updated_at=updated,
             )
     engine.dispose()
     migrate.upgrade(url)
@@ -356,3 +394,82 @@ def test_migration_gives_existing_assignments_a_first_version(tmp_path) -> None:
             ("reach_forward", "slowly", 1)
         }
     engine.dispose()
+
+
+def test_upgrading_a_populated_hub_loses_no_history(db_url: str) -> None:
+    """SQLite's batch migrations recreate a table; with foreign keys enforced that deleted
+    every session's metrics (0006 adds columns to exercise_session: ON DELETE CASCADE) and
+    stopped at 0007 once patients existed (user_account: RESTRICT). Every row must survive."""
+    migrate.upgrade(db_url, "0005_challenge_hub")
+    engine = make_engine(db_url)
+    at = datetime(2026, 1, 2, 8, 0, tzinfo=UTC)
+    with engine.begin() as conn:
+        _row(
+            conn,
+            "user_account",
+            id=1,
+            email="t@example.org",
+            full_name="T",
+            role="therapist",
+            password_hash="x",
+            is_active=True,
+            is_reviewer=False,
+            locale="en",
+            created_at=at,
+        )
+        _row(
+            conn,
+            "patient",
+            id=1,
+            code="PT-KEEP",
+            condition="parkinson",
+            affected_side="both",
+            notes="",
+            therapist_id=1,
+            created_at=at,
+        )
+        _row(
+            conn,
+            "exercise_session",
+            id=1,
+            client_uuid="keep-1",
+            patient_id=1,
+            status="scored",
+            started_at=at,
+            client_metrics={},
+            error="",
+            received_at=at,
+            quit_note="",
+            calibration={},
+            game_events=[],
+            game_result={},
+        )
+        _row(
+            conn,
+            "session_metrics",
+            id=1,
+            session_id=1,
+            reps=5,
+            rom_deg=50.0,
+            rom_deg_mean=45.0,
+            peak_speed_dps=90.0,
+            duration_s=30.0,
+            active_time_s=20.0,
+            quality_flags={},
+            per_rep=[],
+            analyzer="smarttouch.scoring",
+            computed_at=at,
+            extra={},
+        )
+    engine.dispose()
+    migrate.upgrade(db_url)
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        counts = {
+            t: conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar()
+            for t in ("user_account", "patient", "exercise_session", "session_metrics")
+        }
+        if conn.dialect.name == "sqlite":  # enforcement is back on for the hub's own connections
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()
+    assert counts == {"user_account": 1, "patient": 1, "exercise_session": 1, "session_metrics": 1}

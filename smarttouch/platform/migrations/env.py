@@ -45,19 +45,45 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
-def run_migrations_online() -> None:
-    connection = config.attributes.get("connection")
-    if connection is not None:
+def _migrate(connection: Any) -> None:
+    """Run the migrations on ``connection``.
+
+    SQLite: batch operations copy a table, drop the old one and rename the copy. With foreign
+    keys enforced, dropping a table runs an implicit DELETE that fires the ON DELETE actions
+    of the tables referring to it: adding a column to ``exercise_session`` silently deleted
+    every session's metrics (CASCADE), and adding one to ``user_account`` failed once patients
+    existed (RESTRICT). So enforcement is off while migrating (the pragma has no effect inside
+    a transaction, hence before it), ``PRAGMA foreign_key_check`` must find nothing after,
+    and enforcement is back on before the connection is used again.
+    """
+    sqlite = connection.dialect.name == "sqlite" and not connection.in_transaction()
+    if sqlite:
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
+    try:
         _configure(connection)
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.commit()
+            if broken:
+                raise RuntimeError(f"the migrations left rows with broken foreign keys: {broken[:5]}")
+    finally:
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _migrate(connection)
         return
     engine = make_engine(config.attributes["url"])
     try:
         with engine.connect() as conn:
-            _configure(conn)
-            with context.begin_transaction():
-                context.run_migrations()
+            _migrate(conn)
     finally:
         engine.dispose()
 

@@ -11,6 +11,7 @@ from sqlmodel import SQLModel
 
 from .access import RecordAccess
 from .activity import (
+    PLAN_FIELDS,
     TERM_FIELDS,
     Activity,
     Assignment,
@@ -43,6 +44,7 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "NAMING_CONVENTION",
+    "PLAN_FIELDS",
     "TERM_FIELDS",
     "Activity",
     "Alert",

@@ -93,8 +93,8 @@ class Assignment(AssignmentBase, table=True):
         return self.active and self.start_date <= day and (self.end_date is None or day <= self.end_date)
 
 
-#: the prescription's terms: what a version records (the activity never changes)
-TERM_FIELDS = (
+#: what the therapist sets in an assignment (the activity never changes)
+PLAN_FIELDS = (
     "movement",
     "target_rom_deg",
     "max_rom_deg",
@@ -105,8 +105,9 @@ TERM_FIELDS = (
     "start_date",
     "end_date",
     "therapist_note",
-    "active",
 )
+#: the prescription's terms as a version records them: the plan fields and whether it is ended
+TERM_FIELDS = (*PLAN_FIELDS, "active")
 
 
 class AssignmentVersion(AssignmentBase, table=True):

@@ -58,7 +58,9 @@ def _flush(exc: BaseException | None) -> None:
         return
     via = "api" if request.path.startswith("/api/") else "web"
     rows = access_log.row_values(reads, actor=signed_in_user(), via=via, ip=request.remote_addr, at=utcnow())
-    get_session().rollback()  # the view is over: anything it left uncommitted is dropped at teardown anyway
+    # the view is over: end its transaction as the app teardown would (close, not rollback:
+    # no need to expire the objects it loaded), so the write below never waits on it
+    get_session().close()
     try:
         with get_engine().connect() as connection:
             access_log.store(connection, rows)

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from ...models import (
+    PLAN_FIELDS,
     Activity,
     Assignment,
     AssignmentCreate,
@@ -30,18 +31,6 @@ from ..errors import Invalid, NotFound, describe_validation_error
 from .patients import require_own_patient
 from .plan_versions import add_version
 
-PLAN_FIELDS = (
-    "movement",
-    "target_rom_deg",
-    "max_rom_deg",
-    "reps",
-    "sets",
-    "sessions_per_week",
-    "difficulty",
-    "start_date",
-    "end_date",
-    "therapist_note",
-)
 CLEARABLE_FIELDS = ("end_date", "max_rom_deg")  # optional values a therapist may remove
 
 
