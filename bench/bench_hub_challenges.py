@@ -25,13 +25,12 @@ from bench.common import report
 def main() -> None:
     from sqlmodel import Session
 
-    from smarttouch.challenges.bundle import load_bundle
     from smarttouch.challenges.evaluation import evaluate_solution
-    from smarttouch.challenges.jobs import run_job
     from smarttouch.challenges.sandbox import Sandbox, SandboxUnavailable
     from smarttouch.challenges.solution import stage_solution
     from smarttouch.platform import create_app
-    from smarttouch.platform.jobs.evaluations import HubQueue
+    from smarttouch.platform.jobs.bundles import load_stored_bundle
+    from smarttouch.platform.jobs.queue import HubQueue
     from smarttouch.platform.models import Score, Solution, Submission, User, utcnow
     from smarttouch.platform.services.challenges import importer, leaderboards, submissions
     from smarttouch.platform.storage import migrate
@@ -80,7 +79,7 @@ def main() -> None:
                 )
                 submit_s.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
-            result = run_job(str(sub.id), queue.store, queue.execute, worker="bench")
+            result = queue.run("evaluation", str(sub.id), worker="bench")
             job_s.append(time.perf_counter() - t0)
             assert result and result["status"] == "scored", result
         report("submit (stage, hash, blob, queued row), median", statistics.median(submit_s), "s")
@@ -92,11 +91,7 @@ def main() -> None:
             "<= 10 s",
             statistics.median(job_s[1:]) <= 10,
         )
-        bundle = load_bundle(
-            importer.materialize_bundle(
-                blobs, challenge.bundle_sha256, importer.bundle_cache_root(app.instance_path)
-            )
-        )
+        bundle = load_stored_bundle(blobs, challenge.bundle_sha256, app.instance_path)
         t0 = time.perf_counter()
         evaluate_solution(template, bundle, sandbox=sandbox)
         direct = time.perf_counter() - t0

@@ -54,6 +54,17 @@ HELP: dict[str, str] = {
 }
 
 
+class Unavailable(click.Command):
+    """Stands in for a command whose room cannot be imported; running it says why."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(name, help=HELP.get(name, ""), callback=self._explain)
+        self.unavailable_reason = reason
+
+    def _explain(self) -> None:
+        raise click.ClickException(f"'{self.name}' is unavailable: {self.unavailable_reason}")
+
+
 class LazyGroup(click.Group):
     """A click group whose sub-commands are imported only when used."""
 
@@ -67,16 +78,10 @@ class LazyGroup(click.Group):
         module_name, attr = target.split(":")
         try:
             module = importlib.import_module(module_name)
-            return getattr(module, attr)
+            command: click.Command = getattr(module, attr)
+            return command
         except (ImportError, AttributeError) as exc:  # room not installed or broken
-            reason = str(exc)  # ``exc`` itself is unbound once the except block ends
-
-            @click.command(name=cmd_name, help=HELP.get(cmd_name, ""))
-            def unavailable() -> None:
-                raise click.ClickException(f"'{cmd_name}' is unavailable: {reason}")
-
-            unavailable.unavailable_reason = reason  # type: ignore[attr-defined]
-            return unavailable
+            return Unavailable(cmd_name, str(exc))
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, HELP.get(name, "")) for name in self.list_commands(ctx)]

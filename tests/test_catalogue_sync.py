@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from smarttouch.games.sdk.registry import game_info, game_keys, get_game
 from smarttouch.platform.i18n.vocab import ACTIVITIES, MOVEMENTS
-from smarttouch.platform.services.clinic.catalogue import BUILTIN_ACTIVITIES
+from smarttouch.platform.services.clinic.catalogue import builtin_activities
 from smarttouch.sensors.simulator import MOVEMENTS as SIMULATED_MOVEMENTS
 
 
 def test_every_builtin_game_is_in_the_hub_catalogue() -> None:
-    assert sorted(a.key for a in BUILTIN_ACTIVITIES) == game_keys()
+    assert sorted(a.key for a in builtin_activities()) == game_keys()
 
 
 def test_catalogue_movements_match_each_game() -> None:
-    for activity in BUILTIN_ACTIVITIES:
+    for activity in builtin_activities():
         info = get_game(activity.key).info
         assert activity.movements == tuple(info.movements), activity.key
 
@@ -23,12 +23,12 @@ def test_hub_movement_names_are_the_simulator_and_scoring_names() -> None:
 
 
 def test_every_activity_has_a_label() -> None:
-    assert set(ACTIVITIES) == {a.key for a in BUILTIN_ACTIVITIES}
+    assert set(ACTIVITIES) == {a.key for a in builtin_activities()}
 
 
 def test_game_info_carries_everything_the_catalogue_shows() -> None:
     """The hub's catalogue can be built from the games' own GameInfo (title, text, movements)."""
-    for activity in BUILTIN_ACTIVITIES:
+    for activity in builtin_activities():
         info = game_info(activity.key)
         shown = (info.title_for_catalogue(), info.description, tuple(info.movements), "game")
         assert shown == (activity.title, activity.description, activity.movements, activity.kind)

@@ -44,6 +44,12 @@ SHARED = ("smarttouch.paths", "smarttouch.files")
 # the top-level modules that may import any room: the command line (by name, lazily) and the
 # package's own entry points
 ENTRY = ("smarttouch", "smarttouch.__main__", "smarttouch.cli")
+# inside games: the SDK (what outside games import) and the built-ins stand without the
+# session framework; part -> parts of games it may import besides itself
+GAMES_PARTS: dict[str, tuple[str, ...]] = {
+    "smarttouch.games.sdk": ("smarttouch.games.builtin",),  # the registry declares the built-ins
+    "smarttouch.games.builtin": ("smarttouch.games.sdk",),
+}
 # libraries a room must not pull in
 FORBIDDEN_LIBS: dict[str, tuple[str, ...]] = {
     "sensors": ("flask", "pygame", "sqlmodel", "sqlalchemy"),
@@ -230,6 +236,19 @@ def test_rooms_have_no_import_cycle(imports: list[Import]) -> None:
     if cycle:
         witnesses = [_where(edges[(a, b)][0]) for a, b in zip(cycle, cycle[1:])]
         pytest.fail("rooms import each other in a loop: " + " -> ".join(cycle) + "\n" + "\n".join(witnesses))
+
+
+@pytest.mark.parametrize("part", sorted(GAMES_PARTS))
+def test_games_sdk_and_builtins_stand_without_the_session(part: str, imports: list[Import]) -> None:
+    allowed = (part, *GAMES_PARTS[part])
+    bad = [
+        _where(imp)
+        for imp in imports
+        if _under(imp.module, part)
+        and _under(imp.target, "smarttouch.games")
+        and not any(_under(imp.target, p) for p in allowed)
+    ]
+    assert not bad, "\n".join(bad)
 
 
 def test_nothing_but_the_command_line_imports_the_client(imports: list[Import]) -> None:

@@ -1,9 +1,12 @@
-"""The evaluation queue on huey: SQLite in the instance folder, or Redis for many workers.
+"""The stand-alone evaluation queue on huey: SQLite in the instance folder, or Redis for many
+workers.
 
-``EvaluationQueue`` wires three things onto a huey instance: the ``evaluate`` task (job id in,
-result into the :class:`~.jobs.ResultStore`), a once-a-minute ``reap`` task that gives expired
-leases back to the queue (or fails them), and ``submit`` for producers. The hub later passes
-its database-backed store; the CLI and tests use :class:`~.jobs.FileResultStore`.
+:class:`LocalEvaluationQueue` wires three things onto a huey instance: the ``evaluate`` task
+(job id in, result into a :class:`~.jobs.FileResultStore`), a once-a-minute ``reap`` task that
+gives expired leases back to the queue (or fails them), and ``submit`` for producers. It serves
+``smarttouch challenge enqueue`` and the worker without a hub; the hub has its own queue over
+its database (``smarttouch.platform.jobs``) and shares :func:`make_huey` and
+:func:`~.jobs.run_job` with this one.
 """
 
 from __future__ import annotations
@@ -13,12 +16,11 @@ import socket
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 
 from smarttouch.challenges.archive import ArchiveRejected
-from smarttouch.challenges.jobs import FileResultStore, ResultStore, new_job_id, run_job
+from smarttouch.challenges.jobs import FileResultStore, LocalEvaluationSpec, Outcome, new_job_id, run_job
 from smarttouch.challenges.sandbox import Sandbox, SandboxUnavailable
 from smarttouch.challenges.solution import stage_solution
 from smarttouch.paths import instance_path
@@ -43,8 +45,14 @@ def make_huey(
     return SqliteHuey(name, filename=str(folder / "huey.sqlite3"), immediate=immediate)
 
 
-class EvaluationQueue:
-    """Runs evaluation jobs in huey consumers: the task, the lease reaper and ``execute``.
+def worker_name() -> str:
+    """This process as a lease holder: ``host:pid``."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class LocalEvaluationQueue:
+    """Runs stand-alone evaluation jobs in huey consumers: solutions are staged into
+    ``<jobs_dir>/<job_id>/`` and job state lives in a :class:`FileResultStore`.
 
     Args:
         huey: the huey instance (same name/storage in producers and workers).
@@ -58,7 +66,7 @@ class EvaluationQueue:
     def __init__(
         self,
         huey: Huey,
-        store: ResultStore,
+        store: FileResultStore,
         jobs_dir: Path,
         *,
         unsafe: bool = False,
@@ -67,7 +75,7 @@ class EvaluationQueue:
     ) -> None:
         self.huey, self.store, self.jobs_dir = huey, store, Path(jobs_dir)
         self.unsafe, self.lease_s, self.max_attempts = unsafe, lease_s, max_attempts
-        self.worker = f"{socket.gethostname()}:{os.getpid()}"
+        self.worker = worker_name()
 
         def evaluate(job_id: str) -> None:
             run_job(job_id, self.store, self.execute, worker=self.worker, lease_s=self.lease_s)
@@ -78,7 +86,7 @@ class EvaluationQueue:
         self.evaluate_task = huey.task(name="challenges.evaluate")(evaluate)
         self.reap_task = huey.periodic_task(crontab(minute="*"), name="challenges.reap")(reap)
 
-    def execute(self, spec: dict[str, Any]) -> dict[str, Any]:
+    def execute(self, spec: LocalEvaluationSpec) -> Outcome:
         """Run one evaluation (the worker's side): exactly ``challenge evaluate``."""
         from smarttouch.challenges.catalog import resolve_challenge
         from smarttouch.challenges.evaluation import evaluate_solution
@@ -105,14 +113,6 @@ class EvaluationQueue:
             self.evaluate_task(job_id)
         return requeued
 
-
-class LocalEvaluationQueue(EvaluationQueue):
-    """The stand-alone queue: solutions are staged into ``<jobs_dir>/<job_id>/`` and job state
-    lives in a :class:`FileResultStore`. (The hub subclasses :class:`EvaluationQueue` with its
-    own store and stages submissions through its database instead.)"""
-
-    store: FileResultStore
-
     def submit(
         self, solution: str | Path, challenge: str, *, splits: Sequence[str] = ("public", "hidden")
     ) -> str:
@@ -122,7 +122,7 @@ class LocalEvaluationQueue(EvaluationQueue):
         job_id = new_job_id()
         folder = self.jobs_dir / job_id
         folder.mkdir(parents=True)
-        spec: dict[str, Any] = {
+        spec: LocalEvaluationSpec = {
             "challenge": str(challenge),
             "splits": list(splits),
             "solution": str(folder / "solution.zip"),

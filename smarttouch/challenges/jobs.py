@@ -24,7 +24,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Generic, NotRequired, Protocol, TypedDict, TypeVar
 
 from smarttouch.challenges.status import FINAL_STATES, QUEUED, RUNNING, status_for
 from smarttouch.files import atomic_write_json
@@ -32,14 +32,50 @@ from smarttouch.files import atomic_write_json
 log = logging.getLogger(__name__)
 
 
-class ResultStore(Protocol):
+#: what a job's ``execute`` returns and its store keeps: ``status`` (a final state, or derived
+#: from ``failure_reason``), ``failure_reason``, ``message`` and whatever else the job type
+#: records (scores, outputs...); plain JSON values
+Outcome = dict[str, Any]
+
+SpecT = TypeVar("SpecT")
+
+
+class JobRecord(TypedDict, Generic[SpecT]):
+    """A job as its store reports it: ``spec`` is what ``execute`` receives (a TypedDict per
+    job type); ``lease_expires`` is a Unix time in seconds."""
+
+    job_id: str
+    spec: SpecT
+    state: str
+    failure_reason: str | None
+    message: str
+    attempts: int
+    token: str | None
+    lease_expires: float | None
+    result: NotRequired[Outcome | None]
+    created_at: NotRequired[float]
+    started_at: NotRequired[float | None]
+    finished_at: NotRequired[float | None]
+
+
+class LocalEvaluationSpec(TypedDict):
+    """A stand-alone evaluation job: ``challenge`` is a slug or bundle path, ``solution`` the
+    staged canonical archive (absent when the upload was rejected), ``sha256`` its identity."""
+
+    challenge: str
+    splits: list[str]
+    solution: str
+    sha256: NotRequired[str]
+
+
+class ResultStore(Protocol[SpecT]):
     """Where job state lives (the hub implements this over its database)."""
 
-    def create(self, job_id: str, spec: dict[str, Any]) -> None: ...
-    def get(self, job_id: str) -> dict[str, Any] | None: ...
+    def create(self, job_id: str, spec: SpecT) -> None: ...
+    def get(self, job_id: str) -> JobRecord[SpecT] | None: ...
     def claim(self, job_id: str, worker: str, lease_s: float) -> str | None: ...
     def renew(self, job_id: str, token: str, lease_s: float) -> bool: ...
-    def finish(self, job_id: str, token: str, result: dict[str, Any]) -> bool: ...
+    def finish(self, job_id: str, token: str, result: Outcome) -> bool: ...
     def reclaim_expired(self, now: float, max_attempts: int) -> list[str]: ...
 
 
@@ -64,16 +100,19 @@ class FileResultStore:
             raise ValueError(f"bad job id {job_id!r}")
         return self.root / f"{job_id}.json"
 
-    def _write(self, record: dict[str, Any]) -> None:
+    def _write(self, record: JobRecord[LocalEvaluationSpec]) -> None:
         atomic_write_json(self._path(record["job_id"]), record)
 
-    def get(self, job_id: str) -> dict[str, Any] | None:
+    def get(self, job_id: str) -> JobRecord[LocalEvaluationSpec] | None:
         try:
-            return json.loads(self._path(job_id).read_text(encoding="utf-8"))
+            record: JobRecord[LocalEvaluationSpec] = json.loads(
+                self._path(job_id).read_text(encoding="utf-8")
+            )
+            return record
         except FileNotFoundError:
             return None
 
-    def create(self, job_id: str, spec: dict[str, Any]) -> None:
+    def create(self, job_id: str, spec: LocalEvaluationSpec) -> None:
         with self._locked():
             if self._path(job_id).exists():
                 raise ValueError(f"job {job_id} exists already")
@@ -94,7 +133,7 @@ class FileResultStore:
                 }
             )
 
-    def record_final(self, job_id: str, spec: dict[str, Any], result: dict[str, Any]) -> None:
+    def record_final(self, job_id: str, spec: LocalEvaluationSpec, result: Outcome) -> None:
         """Create a job that is already decided (e.g. rejected at submission)."""
         self.create(job_id, spec)
         with self._locked():
@@ -110,9 +149,9 @@ class FileResultStore:
                 return None
             record["attempts"] += 1
             token = f"{worker}#{record['attempts']}"
-            record.update(
-                state=RUNNING, token=token, lease_expires=time.time() + lease_s, started_at=time.time()
-            )
+            record["state"], record["token"] = RUNNING, token
+            record["lease_expires"] = time.time() + lease_s
+            record["started_at"] = time.time()
             self._write(record)
             return token
 
@@ -125,7 +164,7 @@ class FileResultStore:
             self._write(record)
             return True
 
-    def finish(self, job_id: str, token: str, result: dict[str, Any]) -> bool:
+    def finish(self, job_id: str, token: str, result: Outcome) -> bool:
         with self._locked():
             record = self.get(job_id)
             if record is None or record["state"] != RUNNING or record["token"] != token:
@@ -138,7 +177,7 @@ class FileResultStore:
         requeued = []
         with self._locked():
             for path in sorted(self.root.glob("*.json")):
-                record = json.loads(path.read_text(encoding="utf-8"))
+                record: JobRecord[LocalEvaluationSpec] = json.loads(path.read_text(encoding="utf-8"))
                 if record["state"] != RUNNING or (record["lease_expires"] or 0) > now:
                     continue
                 if record["attempts"] >= max_attempts:
@@ -152,26 +191,32 @@ class FileResultStore:
                         },
                     )
                 else:
-                    record.update(state=QUEUED, token=None, lease_expires=None)
+                    record["state"], record["token"], record["lease_expires"] = QUEUED, None, None
                     requeued.append(record["job_id"])
                 self._write(record)
         return requeued
 
 
-def _apply_result(record: dict[str, Any], result: dict[str, Any]) -> None:
-    reason = result.get("failure_reason")
-    state = result.get("status") or status_for(reason)
+def final_state(result: Outcome) -> str:
+    """The final state an outcome puts its job in: its ``status``, else the state that goes
+    with its ``failure_reason`` (none = scored).
+
+    Raises:
+        ValueError: the outcome names a state that is not final.
+    """
+    state = result.get("status") or status_for(result.get("failure_reason"))
     if state not in FINAL_STATES:
         raise ValueError(f"not a final state: {state!r}")
-    record.update(
-        state=state,
-        failure_reason=reason,
-        message=result.get("message", ""),
-        token=None,
-        lease_expires=None,
-        finished_at=time.time(),
-        result=result,
-    )
+    return str(state)
+
+
+def _apply_result(record: JobRecord[LocalEvaluationSpec], result: Outcome) -> None:
+    record["state"] = final_state(result)
+    record["failure_reason"] = result.get("failure_reason")
+    record["message"] = result.get("message", "")
+    record["token"] = record["lease_expires"] = None
+    record["finished_at"] = time.time()
+    record["result"] = result
 
 
 def new_job_id() -> str:
@@ -181,7 +226,7 @@ def new_job_id() -> str:
 class _Heartbeat(threading.Thread):
     """Renews a job's lease every ``lease_s / 3`` seconds until stopped or the lease is lost."""
 
-    def __init__(self, store: ResultStore, job_id: str, token: str, lease_s: float) -> None:
+    def __init__(self, store: ResultStore[Any], job_id: str, token: str, lease_s: float) -> None:
         super().__init__(daemon=True, name=f"lease-{job_id[:8]}")
         self.store, self.job_id, self.token, self.lease_s = store, job_id, token, lease_s
         self.stopped = threading.Event()
@@ -195,12 +240,12 @@ class _Heartbeat(threading.Thread):
 
 def run_job(
     job_id: str,
-    store: ResultStore,
-    execute: Callable[[dict[str, Any]], dict[str, Any]],
+    store: ResultStore[SpecT],
+    execute: Callable[[SpecT], Outcome],
     *,
     worker: str,
     lease_s: float = 60.0,
-) -> dict[str, Any] | None:
+) -> Outcome | None:
     """Claim job ``job_id``, run ``execute(spec) -> result dict`` under a renewed lease, store
     the result. Returns the result, or None when the job was not claimable (finished, or
     running elsewhere). An exception in ``execute`` becomes ``failed``/``internal_error``."""

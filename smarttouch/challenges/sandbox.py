@@ -3,18 +3,30 @@
 What the sandboxed process sees: a read-only view of the Python runtime (interpreter, the
 venv's site-packages and the ``sensors``/``scoring``/``games`` parts of SmartTouch), the staged
 solution at ``/sandbox/solution`` (read-only), the label-free input recordings at
-``/sandbox/input`` (read-only), the trusted runner at ``/sandbox/runner.py``, a private
-size-capped tmpfs ``/tmp`` (its only writable place; also its working folder), fresh ``/proc``
-and ``/dev``, an empty environment. It never sees labels, the hub's instance folder, database,
-secret key or other submissions: they are simply not mounted.
+``/sandbox/input`` (read-only), the trusted runner at ``/sandbox/runner.py`` with its
+configuration ``/sandbox/config.json``, a private size-capped tmpfs ``/tmp`` (its only writable
+place; also its working folder), fresh ``/proc`` and ``/dev``, an empty environment. It never
+sees labels, the hub's instance folder, database, secret key or other submissions: they are
+simply not mounted. bubblewrap gets its options, the configuration and the seccomp program
+through in-memory files and a two-variable environment, and leaves no process of its own in the
+sandbox (``--as-pid-1``: the runner is pid 1), so nothing inside runs without the seccomp filter
+or can read the worker's variables, and ``/proc/1/cmdline`` names no host path.
 
-Namespaces: network (only a private loopback), pid, ipc, uts, mount; ``--die-with-parent`` and
+Namespaces: network (only a private loopback), pid (the runner is its pid 1: when it exits,
+every process left inside is killed), ipc, uts, mount; ``--die-with-parent`` and
 ``--new-session``. Identity: when the worker runs as an ordinary user, bubblewrap maps it to
-uid/gid 65534 in a new user namespace (``--unshare-user --uid 65534``, ``--disable-userns``).
-When the worker runs as root, a user namespace would map the solution back to host root, for
-which the kernel does not enforce the process limit (measured: a fork bomb was not stopped), so
-bubblewrap then keeps only CAP_SETUID/CAP_SETGID and the runner drops for good to a fresh
-unprivileged host uid of its own before loading any solution code.
+uid/gid 65534 in a new user namespace (``--unshare-user --uid 65534``) and forbids nested user
+namespaces (``--disable-userns --assert-userns-disabled``). When the worker runs as root, a user
+namespace would map the solution back to host root, for which the kernel does not enforce the
+process limit (measured: a fork bomb was not stopped), and bubblewrap accepts
+``--disable-userns`` only with one; so bubblewrap then keeps only CAP_SETUID/CAP_SETGID and the
+runner drops for good to a fresh unprivileged host uid of its own before loading any solution code.
+
+System calls (:mod:`.syscall_filter`, libseccomp): in both identities a seccomp filter refuses
+every way to a new namespace (``unshare``, ``setns``, ``clone`` with a namespace flag,
+``clone3``), mounts, ``ptrace`` and other processes' memory, keyrings, ``bpf``,
+``perf_event_open``, ``userfaultfd``, io_uring, module loading, ``kexec``, reboot and the other
+administration calls; bubblewrap sets no_new_privs.
 
 Limits (set by the runner, :mod:`.runner`): CPU seconds, address space, processes, file size,
 open files, no core dumps; here: a wall-clock deadline after which the whole sandbox is killed
@@ -39,8 +51,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from smarttouch.challenges.bundle import Limits
+from smarttouch.challenges.syscall_filter import SeccompUnavailable, bpf_program
 
 RUNNER = Path(__file__).with_name("runner.py")
+GAME_FILTER = "/sandbox/game-seccomp.bpf"  # the single-process filter a game's process loads
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the smarttouch package
 SANDBOX_PACKAGES = ("sensors", "scoring", "games")
 SANDBOX_MODULES = ("paths.py", "files.py")  # neutral modules the visible rooms import
@@ -60,6 +74,10 @@ _ENV = {
     "PYGAME_HIDE_SUPPORT_PROMPT": "1",
     "MPLBACKEND": "Agg",
 }
+_BWRAP_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+"""bubblewrap's own environment: the worker's variables (secret key, database URL) never
+reach the sandbox, not even through a process of bubblewrap's that the solution could read."""
+_USERNS_ARGS = ("--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY), "--disable-userns")
 
 
 class SandboxUnavailable(RuntimeError):
@@ -95,15 +113,35 @@ def bwrap_path() -> str | None:
 
 @lru_cache(maxsize=4)
 def _probe(bwrap: str, as_root: bool) -> str | None:
-    """None when a minimal sandbox starts here, else bubblewrap's error message."""
+    """None when a minimal sandbox with the seccomp filter starts here, else the error."""
     args = [bwrap, "--unshare-net", "--unshare-pid", "--die-with-parent", "--ro-bind", "/", "/"]
     if not as_root:
-        args[1:1] = ["--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY)]
+        args[1:1] = [*_USERNS_ARGS]
+    seccomp = _memfd("seccomp", bpf_program())
     try:
-        proc = subprocess.run(args + ["true"], capture_output=True, text=True, timeout=20)
+        proc = subprocess.run(
+            args + ["--seccomp", str(seccomp), "true"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            pass_fds=(seccomp,),
+            env=_BWRAP_ENV,
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return str(exc)
+    finally:
+        os.close(seccomp)
     return None if proc.returncode == 0 else (proc.stderr.strip() or f"exit status {proc.returncode}")
+
+
+def _memfd(name: str, data: bytes) -> int:
+    """An anonymous in-memory file holding ``data``, positioned at its start (for bwrap to read)."""
+    fd = os.memfd_create(name, 0)
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
 
 
 def _runtime_binds() -> list[tuple[str, str]]:
@@ -196,6 +234,11 @@ class Sandbox:
                     "isolated; install it (Debian/Ubuntu: apt-get install bubblewrap). For local "
                     "development of your own code only, use --unsafe-no-sandbox."
                 )
+            try:
+                bpf_program()
+                bpf_program("single-process")
+            except SeccompUnavailable as exc:
+                raise SandboxUnavailable(f"the sandbox's system-call filter is unavailable: {exc}") from exc
             problem = _probe(self.bwrap, self.as_root)
             if problem:
                 raise SandboxUnavailable(
@@ -215,6 +258,7 @@ class Sandbox:
     ) -> SandboxRun:
         """Run ``entrypoint`` of the staged solution over the recordings in ``inputs_dir``."""
         read_fd, write_fd = os.pipe()
+        extra_fds: list[int] = []
         try:
             config = {
                 "kind": kind,
@@ -229,25 +273,37 @@ class Sandbox:
                 "options": options or {},
             }
             with tempfile.TemporaryDirectory(prefix="st-sandbox-") as scratch:
-                argv = self._command(config, Path(solution_dir), Path(inputs_dir), Path(scratch))
+                argv, extra_fds = self._command(config, Path(solution_dir), Path(inputs_dir), Path(scratch))
                 proc = subprocess.Popen(
                     argv,
                     stdin=subprocess.DEVNULL,
                     stdout=subprocess.PIPE,
                     stderr=subprocess.STDOUT,
-                    pass_fds=(write_fd,),
+                    pass_fds=(write_fd, *extra_fds),
                     start_new_session=True,
                     cwd=scratch,
+                    env=None if self.unsafe else _BWRAP_ENV,
                 )
-                os.close(write_fd)
-                write_fd = -1
+                for fd in (write_fd, *extra_fds):
+                    os.close(fd)
+                write_fd, extra_fds = -1, []
                 return _collect(proc, read_fd, limits)
         finally:
-            if write_fd >= 0:
-                os.close(write_fd)
+            for fd in (write_fd, *extra_fds):
+                if fd >= 0:
+                    os.close(fd)
             os.close(read_fd)
 
-    def _command(self, config: dict, solution: Path, inputs: Path, scratch: Path) -> list[str]:
+    def _command(
+        self, config: dict, solution: Path, inputs: Path, scratch: Path
+    ) -> tuple[list[str], list[int]]:
+        """(argv, descriptors to hand over) of one run.
+
+        Sandboxed, bubblewrap's options, the runner's configuration and the seccomp program
+        are passed through in-memory files, and the runner is pid 1 of the sandbox
+        (``--as-pid-1``), started from its interpreter's folder as ``./python``: no process
+        inside is left without the seccomp filter, and ``/proc/1/cmdline`` names no host path.
+        """
         python = [sys.executable, "-I", "-B"]
         if self.unsafe:
             config.update(
@@ -259,21 +315,54 @@ class Sandbox:
             )
             if not self.as_root:
                 config["limits"]["nproc"] += _user_process_count(os.getuid())
-            return python + [str(RUNNER), json.dumps(config)]
+            config_path = scratch / "config.json"
+            config_path.write_text(json.dumps(config))
+            return python + [str(RUNNER), str(config_path)], []
+        fds: list[int] = []
+        try:
+            fds.append(_memfd("seccomp", bpf_program()))
+            fds.append(_memfd("config", json.dumps(self._sandbox_config(config)).encode()))
+            fds.append(_memfd("game-seccomp", bpf_program("single-process")))
+            options = self._options(solution, inputs)
+            options += ["--seccomp", str(fds[0])]
+            options += ["--perms", "0444", "--ro-bind-data", str(fds[1]), "/sandbox/config.json"]
+            options += ["--perms", "0444", "--ro-bind-data", str(fds[2]), GAME_FILTER]
+            fds.append(_memfd("args", b"".join(a.encode() + b"\0" for a in options)))
+        except BaseException:
+            for fd in fds:
+                os.close(fd)
+            raise
+        interpreter = "./" + os.path.basename(sys.executable)
+        runner = [interpreter, "-I", "-B", "/sandbox/runner.py", "/sandbox/config.json"]
+        return [str(self.bwrap), "--args", str(fds[-1]), "--", *runner], fds
+
+    def _sandbox_config(self, config: dict) -> dict:
+        """``config`` completed with the paths as the runner sees them and its identity."""
         runtime = _runtime_binds()
         config.update(
             solution="/sandbox/solution",
             inputs="/sandbox/input",
             workdir="/tmp",
+            game_filter=GAME_FILTER,
             allowed_roots=["/sandbox", "/tmp", "/usr", "/proc", "/dev", "/sys", "/etc"]
             + [inside if os.path.isdir(host) else os.path.dirname(inside) for host, inside in runtime],
         )
+        if self.as_root:
+            uid = 1_000_000 + secrets.randbelow(1_000_000)
+            config["drop_to"] = [uid, uid]
+        else:
+            config["drop_to"] = None
+        return config
+
+    def _options(self, solution: Path, inputs: Path) -> list[str]:
+        """bubblewrap's options (namespaces, identity, environment, mounts) for one run."""
+        runtime = _runtime_binds()
         args = [
-            self.bwrap,
             "--unshare-net",
             "--unshare-pid",
             "--unshare-ipc",
             "--unshare-uts",
+            "--as-pid-1",
             "--die-with-parent",
             "--new-session",
             "--clearenv",
@@ -281,12 +370,11 @@ class Sandbox:
             "sandbox",
         ]
         if self.as_root:
-            uid = 1_000_000 + secrets.randbelow(1_000_000)
-            config["drop_to"] = [uid, uid]
+            # --disable-userns needs --unshare-user, which for a root caller maps the sandbox
+            # to host uid 0; the seccomp filter refuses every way to a new namespace instead.
             args += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
         else:
-            config["drop_to"] = None
-            args += ["--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY), "--disable-userns"]
+            args += [*_USERNS_ARGS, "--assert-userns-disabled"]
         for key, value in _ENV.items():
             args += ["--setenv", key, value]
         args += _system_args()
@@ -320,11 +408,10 @@ class Sandbox:
             "--ro-bind",
             str(RUNNER),
             "/sandbox/runner.py",
-            "--chdir",
-            "/tmp",
-            "--",
+            "--chdir",  # the runner starts as ./python here, then works in /tmp
+            os.path.dirname(sys.executable),
         ]
-        return args + python + ["/sandbox/runner.py", json.dumps(config)]
+        return args
 
 
 def _kill(proc: subprocess.Popen) -> None:

@@ -23,7 +23,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 from smarttouch.client.packages import (
     GamePackage,
@@ -33,6 +32,9 @@ from smarttouch.client.packages import (
     fetch_package,
     inspect_cache,
 )
+from smarttouch.client.plan import PlannedExercise
+from smarttouch.games.sdk.protocol import Game
+from smarttouch.games.sdk.registry import GameLoadError, load_entrypoint
 
 
 class GameRefused(PackageError):
@@ -43,23 +45,7 @@ class GameRefused(PackageError):
         self.message = message
 
 
-def is_solution(exercise: dict[str, Any]) -> bool:
-    """The plan exercise is an approved developer's game (not a built-in)."""
-    return exercise.get("activity", {}).get("source") == "solution"
-
-
-def playable_keys(plan: dict[str, Any], builtin_keys: set[str]) -> set[str]:
-    """Activity keys this computer can play: its built-in games plus the approved solution
-    games of the plan that name their code hash."""
-    keys = set(builtin_keys)
-    for exercise in plan.get("exercises", []):
-        activity = exercise.get("activity", {})
-        if is_solution(exercise) and activity.get("kind", "game") == "game" and activity.get("code_sha256"):
-            keys.add(activity["key"])
-    return keys
-
-
-def fetch_verified(exercise: dict[str, Any], *, hub_url: str, token: str, cache_root: Path) -> GamePackage:
+def fetch_verified(exercise: PlannedExercise, *, hub_url: str, token: str, cache_root: Path) -> GamePackage:
     """The verified package of a solution exercise, or :class:`GameRefused`."""
     activity = exercise["activity"]
     key, title, sha = activity["key"], activity.get("title") or activity["key"], activity.get("code_sha256")
@@ -104,10 +90,8 @@ def _inside(module: ModuleType, folder: Path) -> bool:
     return where is not None and where.is_relative_to(folder)
 
 
-def load_verified_game(package: GamePackage) -> type:
+def load_verified_game(package: GamePackage) -> type[Game]:
     """Import the package's ``entrypoint`` class from its verified folder (see module docs)."""
-    from smarttouch.games.sdk.registry import GameLoadError, load_entrypoint
-
     folder = package.folder.resolve()
     top = package.entrypoint.partition(":")[0].split(".")[0]
     loaded = sys.modules.get(top)

@@ -11,10 +11,14 @@ Errors are sorted by what the caller should do:
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
 import requests
+
+if TYPE_CHECKING:  # pragma: no cover - the documents' shapes, for annotations only
+    from smarttouch.client.plan import TodayPlan
+    from smarttouch.client.progress import HubProgress
 
 API_PREFIX = "/api/v1"
 CONNECT_TIMEOUT_S = 5.0
@@ -121,12 +125,14 @@ class HubClient:
     def device(self) -> dict[str, Any]:
         return self._request("GET", "/device")
 
-    def plan_today(self) -> dict[str, Any]:
-        return self._request("GET", "/plan/today")
+    def plan_today(self) -> TodayPlan:
+        """Today's plan (the hub's ``TodayPlan`` document)."""
+        return cast("TodayPlan", self._request("GET", "/plan/today"))
 
-    def progress(self, timeout_s: float | None = None) -> dict[str, Any]:
+    def progress(self, timeout_s: float | None = None) -> HubProgress:
+        """The patient's progress (recent sessions, streak); ``timeout_s`` caps the wait."""
         timeout = None if timeout_s is None else (min(timeout_s, self.timeout[0]), timeout_s)
-        return self._request("GET", "/progress", timeout=timeout)
+        return cast("HubProgress", self._request("GET", "/progress", timeout=timeout))
 
     def session(self, session_id: str) -> dict[str, Any]:
         return self._request("GET", f"/sessions/{session_id}")

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from smarttouch.games.sdk.registry import GameLoadError, game_infos, get_game
+from smarttouch.games.sdk.targets import PlanTargets
+
+if TYPE_CHECKING:  # pragma: no cover - the session framework (pygame) loads only to play
+    from smarttouch.client.play_options import PlayOptions
+    from smarttouch.games.session.app import SessionApp
 
 
 def _games_help() -> str:
@@ -132,31 +139,56 @@ def play(
     kept in the outbox until the hub has it (smarttouch outbox). A game a developer wrote runs only after a
     therapist approved it and only if its code matches the approved sha256 in your plan.
     """
+    from smarttouch.client.play_options import PlayOptions
+
+    opts = PlayOptions(
+        headless=headless,
+        duration_s=duration_s,
+        json_out=json_out,
+        lang=lang,
+        fullscreen=fullscreen,
+        preset_rom_max=preset_rom_max,
+        screenshots=screenshots,
+        data_dir=data_dir,
+        seed=seed,
+        sound=not no_sound,
+    )
     if game_key is None:
         from smarttouch.client.hub_cli import play_from_hub
 
-        play_from_hub(
-            sensor=sensor,
-            assignment_id=assignment_id,
-            upload_wait_s=upload_wait_s,
-            headless=headless,
-            duration_s=duration_s,
-            json_out=json_out,
-            lang=lang,
-            fullscreen=fullscreen,
-            preset_rom_max=preset_rom_max,
-            screenshots=screenshots,
-            data_dir=data_dir,
-            seed=seed,
-            no_sound=no_sound,
-        )
+        play_from_hub(opts, sensor=sensor, assignment_id=assignment_id, upload_wait_s=upload_wait_s)
         return
-    sensor = sensor or "sim"
-    from smarttouch.games.sdk.targets import PlanTargets
-    from smarttouch.games.session.app import AppConfig
-    from smarttouch.games.session.history import default_data_dir
-    from smarttouch.games.session.runner import RunOptions, run_session
-    from smarttouch.games.session.sensors import SensorSpecError, open_input
+    _play_game(
+        opts,
+        game_key,
+        sensor or "sim",
+        movement=movement,
+        reps=reps,
+        sets=sets,
+        rom_deg=rom_deg,
+        max_rom_deg=max_rom_deg,
+        difficulty=difficulty,
+        rest_s=rest_s,
+        note=note,
+    )
+
+
+def _play_game(
+    opts: PlayOptions,
+    game_key: str,
+    sensor: str,
+    *,
+    movement: str,
+    reps: int,
+    sets: int,
+    rom_deg: float | None,
+    max_rom_deg: float | None,
+    difficulty: float,
+    rest_s: float,
+    note: str,
+) -> None:
+    """``play --game``: one session of the chosen game, saved locally."""
+    from smarttouch.games.session.runner import run_session
 
     try:
         cls = get_game(game_key)
@@ -176,38 +208,22 @@ def play(
             difficulty=difficulty,
             rest_s=rest_s,
             therapist_note=note,
-            lang=lang,
+            lang=opts.lang,
         )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
+    device = opts.open_device(sensor, targets, movement)
+    total_s = opts.duration_s or getattr(device, "end_s", None)
+    on_step, bar = _progress(opts.headless and device.simulated_time, total_s)
     try:
-        device = open_input(sensor, targets, movement, headless=headless, seed=seed, duration_s=duration_s)
-    except SensorSpecError as exc:
-        raise click.ClickException(str(exc)) from None
-    if headless and duration_s is None and not device.simulated_time:
-        raise click.ClickException("--headless with a live sensor needs --duration SECONDS")
-    data = data_dir or default_data_dir()
-    options = RunOptions(
-        headless=headless,
-        duration_s=duration_s,
-        fullscreen=fullscreen,
-        sound=not no_sound,
-        draw_every=4 if headless else 1,
-        screenshot_dir=screenshots or data / "screenshots",
-        screenshot_scenes=screenshots is not None,
-        config=AppConfig(
-            preset_rom_max_deg=preset_rom_max, seed=seed, summary_hold_s=4.0 if headless else 600.0
-        ),
-    )
-    on_step, bar = _progress(headless and device.simulated_time, duration_s or getattr(device, "end_s", None))
-    try:
-        result = run_session(targets, device, game=cls(), options=options, data_dir=data, on_step=on_step)
+        result = run_session(
+            targets, device, game=cls(), options=opts.run_options(), data_dir=opts.data, on_step=on_step
+        )
     finally:
         if bar is not None:
             bar.close()
-    out = json_out or data / "sessions" / f"{result.session_id}.json"
     try:
-        path = result.save(out)
+        path = result.save(opts.session_json(result.session_id))
     except (OSError, ValueError) as exc:
         raise click.ClickException(f"could not save the session: {exc}") from None
     rate = "-" if result.success_rate is None else f"{result.success_rate:.0%}"
@@ -217,18 +233,19 @@ def play(
     )
 
 
-def _progress(show: bool, total_s: float | None):
+def _progress(show: bool, total_s: float | None) -> tuple[Callable[[SessionApp], None] | None, Any]:
+    """A progress bar of simulated seconds for a headless simulated session (or nothing)."""
     if not show:
         return None, None
     from tqdm import tqdm
 
     bar = tqdm(total=round(total_s or 0, 1) or None, unit="s", desc="simulated session", leave=False)
-    state = {"shown": 0}
+    shown = [0]
 
-    def on_step(app) -> None:
+    def on_step(app: SessionApp) -> None:
         whole = int(app.now)
-        if whole > state["shown"]:
-            bar.update(whole - state["shown"])
-            state["shown"] = whole
+        if whole > shown[0]:
+            bar.update(whole - shown[0])
+            shown[0] = whole
 
     return on_step, bar

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from smarttouch.client.http import HubClient, HubRejected, HubUnreachable, TokenRejected
 from smarttouch.client.outbox import Outbox
@@ -26,8 +27,9 @@ MAX_BACKOFF_S = 15 * 60.0
 
 def backoff_s(attempts: int, rng: random.Random | None = None) -> float:
     """Seconds to wait after the ``attempts``-th failure (1, 2, ...)."""
-    delay = min(BASE_BACKOFF_S * 2 ** max(0, attempts - 1), MAX_BACKOFF_S)
-    return delay * (rng or random).uniform(0.8, 1.2)
+    delay: float = min(BASE_BACKOFF_S * 2.0 ** max(0, attempts - 1), MAX_BACKOFF_S)
+    jitter = rng.uniform(0.8, 1.2) if rng is not None else random.uniform(0.8, 1.2)
+    return delay * jitter
 
 
 @dataclass
@@ -49,7 +51,7 @@ class Uploader:
     """Sends the due sessions of ``outbox`` to ``client``'s hub, one at a time, oldest first."""
 
     def __init__(
-        self, outbox: Outbox, client: HubClient, on_sent: Callable[[str, dict], None] | None = None
+        self, outbox: Outbox, client: HubClient, on_sent: Callable[[str, dict[str, Any]], None] | None = None
     ) -> None:
         self.outbox = outbox
         self.client = client

@@ -41,12 +41,14 @@ class Calibration:
                 raise ValueError(
                     f"Calibration.neutral_quat must be 4 finite numbers, got {self.neutral_quat}"
                 )
-            self.neutral_quat = tuple(float(x) for x in q / np.linalg.norm(q))
+            w, x, y, z = (float(v) for v in q / np.linalg.norm(q))
+            self.neutral_quat = (w, x, y, z)
         if self.axis is not None:
             a = np.asarray(self.axis, dtype=float).reshape(-1)
             if a.shape != (3,) or not np.all(np.isfinite(a)) or np.linalg.norm(a) < 1e-6:
                 raise ValueError(f"Calibration.axis must be 3 finite numbers, not all zero, got {self.axis}")
-            self.axis = tuple(float(x) for x in a / np.linalg.norm(a))
+            ax, ay, az = (float(v) for v in a / np.linalg.norm(a))
+            self.axis = (ax, ay, az)
         if self.rom_max_deg is not None:
             self.rom_max_deg = self.checked_rom_max(self.rom_max_deg)
 

@@ -73,4 +73,5 @@ class StreamingEMA:
         if self._zi is None:
             self._zi = np.array([(1.0 - self.alpha) * x[0]])
         y, self._zi = signal.lfilter([self.alpha], [1.0, -(1.0 - self.alpha)], x, zi=self._zi)
-        return y
+        out: np.ndarray = y
+        return out

@@ -40,7 +40,7 @@ class AngleTracker:
         self._fallback = int(round(NEUTRAL_FALLBACK_S * sample_rate_hz))
         self._tail = np.empty(0)  # last (win - 1) gyro speeds
         self._count = 0  # samples seen
-        self._best = (np.inf, None)  # (mean speed, quat) of the stillest window so far
+        self._best: tuple[float, np.ndarray | None] = (np.inf, None)  # (mean speed, quat), stillest window
         self.neutral_source = ""  # "still", "calibration", "fallback" or "captured"
         self._q0: np.ndarray | None = None
         self._axis = None if self.calibration.axis is None else np.asarray(self.calibration.axis)
@@ -92,7 +92,8 @@ class AngleTracker:
                 self._best = (float(means[j]), quat[int(ends[j])].copy())
         if late.size:
             i = int(ends[late[0]])
-            self._set_neutral(self._best[1], from_calibration=True)
+            best = self._best[1] if self._best[1] is not None else quat[i]
+            self._set_neutral(best, from_calibration=True)
             self.neutral_source = "fallback"
             return i + 1
         return len(quat)
@@ -107,9 +108,11 @@ class AngleTracker:
         self.neutral_source = "calibration" if from_calibration and cal is not None else "still"
         self._q0 = Q.normalize(q0)
         self._prev_angle = None
-        self.calibration.neutral_quat = tuple(float(x) for x in self._q0)
+        w, x, y, z = (float(v) for v in self._q0)
+        self.calibration.neutral_quat = (w, x, y, z)
 
     def _angles(self, quat: np.ndarray) -> np.ndarray:
+        assert self._q0 is not None  # set before any angle is computed
         rel = Q.multiply(Q.conjugate(self._q0), quat)
         out = np.empty(len(quat))
         done = 0
@@ -118,11 +121,12 @@ class AngleTracker:
             over = np.flatnonzero(rot > AXIS_FREEZE_DEG)
             if not over.size:
                 self._prev_angle = float(rot[-1])
-                return rot
+                return np.asarray(rot, dtype=float)
             k = int(over[0])
             v = rel[k, 1:] * (1.0 if rel[k, 0] >= 0 else -1.0)
             self._axis = v / np.linalg.norm(v)
-            self.calibration.axis = tuple(float(x) for x in self._axis)
+            ax, ay, az = (float(c) for c in self._axis)
+            self.calibration.axis = (ax, ay, az)
             out[:k] = rot[:k]
             self._prev_angle = float(rot[k - 1]) if k else self._prev_angle
             done = k

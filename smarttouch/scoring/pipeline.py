@@ -16,7 +16,7 @@ from smarttouch.scoring.filters import StreamingEMA, StreamingSOS
 from smarttouch.scoring.joint_angle import AngleTracker
 from smarttouch.scoring.movements import MovementModel, get_movement
 from smarttouch.scoring.orientation import OrientationFilter
-from smarttouch.scoring.reps import RepDetector
+from smarttouch.scoring.reps import RepDetector, RepDetectorEvent
 
 ANGLE_LOWPASS_HZ = 2.5  # voluntary movement lives below ~2 Hz; tremor (3-12 Hz) above
 ANGLE_LOWPASS_ORDER = 4
@@ -36,7 +36,7 @@ class PipelineOutput:
     angle_lp_deg: np.ndarray  # low-pass angle, NaN before neutral
     rate_dps: np.ndarray  # rate of the low-pass angle
     steadiness: np.ndarray  # 0..1
-    events: list
+    events: list[RepDetectorEvent]
 
 
 class MotionPipeline:
@@ -92,6 +92,6 @@ class MotionPipeline:
         events = self.reps.update(t, lp, rate)
         return PipelineOutput(quat, angle, lp, rate, steady, events)
 
-    def finish(self) -> list:
+    def finish(self) -> list[RepDetectorEvent]:
         """End of data: complete a repetition that has nearly returned."""
         return self.reps.finish()

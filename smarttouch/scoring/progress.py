@@ -2,6 +2,11 @@
 
 Pure functions over a list of plain per-session records (no database): the hub builds the
 records from its tables and shows the results. See docs/scoring.md for the MCID choices.
+
+A session whose analysis flagged its repetition count as uncertain (``count_uncertain``) still
+counts as a session done (adherence, streaks, quit reasons, the no-session and pain alerts),
+but its numbers are left out of trends, MCID verdicts and decline alerts; the report says how
+many sessions were left out and why.
 """
 
 from __future__ import annotations
@@ -31,16 +36,22 @@ class SessionRecord:
         day: date of the session.
         metrics: metric name -> value (e.g. rom_deg, sparc, reps), units as in SessionMetrics.
         quit_reason: why the session ended ("completed", "pain", "fatigue", ...), or None.
+        count_uncertain: the analysis could not count this session's repetitions reliably
+            (SessionMetrics.count_uncertain); its metrics stay out of trends and verdicts.
+        uncertain_reason: the analysis's reason in plain words, or None.
     """
 
     day: date
     metrics: dict[str, float] = field(default_factory=dict)
     quit_reason: str | None = None
+    count_uncertain: bool = False
+    uncertain_reason: str | None = None
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> SessionRecord:
         """From ``{"day" or "date": "2024-05-01" | date | datetime, "metrics": {...},
-        "quit_reason": ...}``."""
+        "quit_reason": ..., "count_uncertain": bool, "uncertain_reason": ...}``; the two
+        uncertainty keys may also sit inside ``metrics`` (as in ``SessionMetrics.to_dict()``)."""
         raw = d.get("day", d.get("date"))
         if isinstance(raw, datetime):
             day = raw.date()
@@ -53,12 +64,21 @@ class SessionRecord:
                 raise ValueError(f"session record: day {raw!r} is not an ISO date (YYYY-MM-DD)") from None
         else:
             raise ValueError(f"session record needs a 'day' date, got {raw!r}")
+        raw_metrics = d.get("metrics") or {}
         metrics = {
             k: float(v)
-            for k, v in (d.get("metrics") or {}).items()
+            for k, v in raw_metrics.items()
             if isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v)
         }
-        return cls(day=day, metrics=metrics, quit_reason=d.get("quit_reason"))
+        uncertain = d.get("count_uncertain", raw_metrics.get("count_uncertain", False))
+        reason = d.get("uncertain_reason", raw_metrics.get("uncertain_reason"))
+        return cls(
+            day=day,
+            metrics=metrics,
+            quit_reason=d.get("quit_reason"),
+            count_uncertain=bool(uncertain),
+            uncertain_reason=str(reason) if reason else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -98,6 +118,11 @@ def _sorted(records: list[SessionRecord]) -> list[SessionRecord]:
     return sorted(records, key=lambda r: r.day)
 
 
+def _trusted(records: list[SessionRecord]) -> list[SessionRecord]:
+    """The sessions whose numbers may enter trends and verdicts (count not flagged uncertain)."""
+    return [r for r in records if not r.count_uncertain]
+
+
 @lru_cache(maxsize=512)
 def _t975(dof: int) -> float:
     """Two-sided 95 % critical value of Student's t with ``dof`` degrees of freedom (cached:
@@ -107,11 +132,13 @@ def _t975(dof: int) -> float:
 
 def trend(records: list[SessionRecord], metric: str) -> Trend | None:
     """OLS slope of ``metric`` against time in weeks with a t-based 95 % CI (needs >= 3
-    sessions on >= 2 different days). Units: the metric's unit per week.
+    sessions on >= 2 different days; sessions with an uncertain count are left out). Units:
+    the metric's unit per week.
 
     Closed form on centred sums (the same estimates as ``scipy.stats.linregress``: slope
     ``Sxy / Sxx`` and standard error ``sqrt((Syy - Sxy^2 / Sxx) / (n - 2) / Sxx)``), without
     its per-call overhead: a caseload computes one trend per patient."""
+    records = _trusted(records)
     xs = [r.day.toordinal() / 7.0 for r in records if metric in r.metrics]
     n = len(xs)
     if n < 3:
@@ -161,8 +188,10 @@ def streak(records: list[SessionRecord], today: date) -> tuple[int, int]:
 
 
 def _mcid_series(recs: list[SessionRecord]) -> dict[str, tuple[list[float], float]]:
-    """Per MCID metric with at least ``2 * RECENT_N`` sessions: its values in the order of
-    ``recs`` (already sorted by day) and its MCID from the baseline (first ``RECENT_N``)."""
+    """Per MCID metric with at least ``2 * RECENT_N`` trusted sessions: its values in the
+    order of ``recs`` (already sorted by day) and its MCID from the baseline (first
+    ``RECENT_N``). Sessions with an uncertain count are left out."""
+    recs = _trusted(recs)
     out = {}
     for metric in MCID_RULES:
         vals = [r.metrics[metric] for r in recs if metric in r.metrics]
@@ -173,7 +202,8 @@ def _mcid_series(recs: list[SessionRecord]) -> dict[str, tuple[list[float], floa
 
 def mcid_flags(records: list[SessionRecord]) -> dict[str, dict[str, Any]]:
     """Per metric: baseline (first 3 sessions) vs recent (last 3) change, the MCID and whether
-    the change is an improvement or a decline beyond it."""
+    the change is an improvement or a decline beyond it (sessions with an uncertain count
+    left out)."""
     return _mcid_flags(_mcid_series(_sorted(records)))
 
 
@@ -195,8 +225,8 @@ def _mcid_flags(series: dict[str, tuple[list[float], float]]) -> dict[str, dict[
 
 
 def alerts(records: list[SessionRecord], today: date, no_session_days: int = NO_SESSION_DAYS) -> list[Alert]:
-    """Decline (last 3 sessions worse than the 3 before by at least the MCID), no session for
-    ``no_session_days`` days, and a stop for pain in the last session."""
+    """Decline (last 3 trusted sessions worse than the 3 before by at least the MCID), no
+    session for ``no_session_days`` days, and a stop for pain in the last session."""
     recs = _sorted(records)
     return _alerts(recs, today, no_session_days, _mcid_series(recs))
 
@@ -233,10 +263,24 @@ def quit_reasons(records: list[SessionRecord]) -> dict[str, int]:
     return dict(Counter(r.quit_reason or "unknown" for r in records))
 
 
+def excluded_sessions(records: list[SessionRecord]) -> list[dict[str, Any]]:
+    """The sessions left out of trends and verdicts, oldest first: day (ISO) and reason."""
+    return [
+        {"day": r.day.isoformat(), "reason": r.uncertain_reason or "repetition count uncertain"}
+        for r in _sorted(records)
+        if r.count_uncertain
+    ]
+
+
 def progress_report(
-    records: list[SessionRecord] | list[dict], sessions_per_week: int, today: date, start: date | None = None
+    records: list[SessionRecord] | list[dict[str, Any]],
+    sessions_per_week: int,
+    today: date,
+    start: date | None = None,
 ) -> dict[str, Any]:
-    """Everything above in one JSON-serialisable dict."""
+    """Everything above in one JSON-serialisable dict. ``excluded_uncertain`` counts (and
+    ``excluded_sessions`` lists) the sessions whose count was uncertain, left out of
+    ``trends``, ``mcid`` and the decline alerts."""
     recs = [r if isinstance(r, SessionRecord) else SessionRecord.from_dict(r) for r in records]
     recs = _sorted(recs)
     start = start or (recs[0].day if recs else today)
@@ -260,4 +304,6 @@ def progress_report(
         "mcid": _mcid_flags(series),
         "alerts": [asdict(a) for a in _alerts(recs, today, NO_SESSION_DAYS, series)],
         "quit_reasons": quit_reasons(recs),
+        "excluded_uncertain": sum(r.count_uncertain for r in recs),
+        "excluded_sessions": excluded_sessions(recs),
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -26,7 +27,8 @@ class QualityFlags:
         rate_mismatch: measured median rate differs from the nominal one by more than 5 %.
         measured_rate_hz: median sample rate measured from the timestamps, Hz.
         too_short: shorter than 5 s.
-        no_still_start: no still second at the start; the neutral pose is a best guess.
+        no_still_start: the recording starts in motion (no still second in its first 5 s); a
+            repetition under way at the first sample may be cut.
         warnings: human-readable messages for every raised flag.
     """
 
@@ -44,7 +46,7 @@ class QualityFlags:
     def ok(self) -> bool:
         return not self.warnings
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["ok"] = self.ok
         return d

@@ -6,7 +6,12 @@ Arrays have shape (4,) or (N, 4); angles are in radians unless a name ends in ``
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import numpy as np
+from numpy.typing import NDArray
+
+FloatArray: TypeAlias = NDArray[np.float64]
 
 
 def multiply(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -28,14 +33,15 @@ def multiply(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def conjugate(q: np.ndarray) -> np.ndarray:
     """Conjugate (= inverse for unit quaternions)."""
-    q = np.asarray(q, dtype=float)
-    return q * np.array([1.0, -1.0, -1.0, -1.0])
+    out: FloatArray = np.asarray(q, dtype=float) * np.array([1.0, -1.0, -1.0, -1.0])
+    return out
 
 
 def normalize(q: np.ndarray) -> np.ndarray:
     """Scale to unit norm."""
     q = np.asarray(q, dtype=float)
-    return q / np.linalg.norm(q, axis=-1, keepdims=True)
+    out: FloatArray = q / np.linalg.norm(q, axis=-1, keepdims=True)
+    return out
 
 
 def rotate(q: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -59,7 +65,8 @@ def rotation_angle(q: np.ndarray) -> np.ndarray:
     """Rotation angle in radians, in [0, pi], of each quaternion."""
     q = np.asarray(q, dtype=float)
     vec = np.linalg.norm(q[..., 1:], axis=-1)
-    return 2.0 * np.arctan2(vec, np.abs(q[..., 0]))
+    out: FloatArray = 2.0 * np.arctan2(vec, np.abs(q[..., 0]))
+    return out
 
 
 def twist_angle(q: np.ndarray, axis: np.ndarray) -> np.ndarray:
@@ -71,4 +78,5 @@ def twist_angle(q: np.ndarray, axis: np.ndarray) -> np.ndarray:
     q = np.asarray(q, dtype=float)
     proj = q[..., 1:] @ np.asarray(axis, dtype=float)
     ang = 2.0 * np.arctan2(proj, q[..., 0])
-    return (ang + np.pi) % (2.0 * np.pi) - np.pi
+    out: FloatArray = (ang + np.pi) % (2.0 * np.pi) - np.pi
+    return out

@@ -19,8 +19,12 @@ gives the same repetitions.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any, TypeAlias
 
 import numpy as np
+from numpy.typing import NDArray
+
+FloatArray: TypeAlias = NDArray[np.float64]
 
 HYSTERESIS_FRACTION = 0.2
 RETURN_FRACTION = 0.3
@@ -48,10 +52,14 @@ class Rep:
     def duration_s(self) -> float:
         return self.t_end - self.t_start
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["duration_s"] = self.duration_s
         return d
+
+
+# ("started", rep index, t_start) or ("completed", Rep, t_end)
+RepDetectorEvent: TypeAlias = tuple[str, "Rep | int", float]
 
 
 class _Growable:
@@ -109,16 +117,14 @@ class RepDetector:
         ref = float(np.median([r.rom_deg for r in self.reps[-3:]]))
         self._h = max(self.min_rep_deg, HYSTERESIS_FRACTION * ref)
 
-    def update(
-        self, t: np.ndarray, angle_deg: np.ndarray, rate_dps: np.ndarray
-    ) -> list[tuple[str, Rep | int, float]]:
+    def update(self, t: FloatArray, angle_deg: FloatArray, rate_dps: FloatArray) -> list[RepDetectorEvent]:
         """Add samples; return events ``("started", rep_index, t_start)`` and
         ``("completed", Rep, t_end)`` in order."""
         ok = ~np.isnan(angle_deg)
         self._t.extend(np.asarray(t)[ok])
         self._y.extend(np.asarray(angle_deg)[ok])
         self._v.extend(np.asarray(rate_dps)[ok])
-        events: list = []
+        events: list[RepDetectorEvent] = []
         y, v = self._y.view(), self._v.view()
         n = len(y)
         while self._i < n:
@@ -126,13 +132,13 @@ class RepDetector:
             step(y, v, min(n, self._i + SEARCH_WINDOW), events)
         return events
 
-    def finish(self) -> list[tuple[str, Rep | int, float]]:
+    def finish(self) -> list[RepDetectorEvent]:
         """End of data: complete a rep that has already come back most of the way."""
         if self.state == self.BACK and self._crossed:
             return [self._complete(self._y.n - 1)]
         return []
 
-    def _rest(self, y, v, n, events) -> None:
+    def _rest(self, y: FloatArray, v: FloatArray, n: int, events: list[RepDetectorEvent]) -> None:
         seg = y[self._i : n]
         best, best_i = self._ext
         run = np.minimum.accumulate(np.concatenate([[best], seg]))[1:]
@@ -158,7 +164,7 @@ class RepDetector:
         events.append(("started", len(self.reps), float(self._t.data[self._start]) - self.delay_s))
         self._i = c + 1
 
-    def _out(self, y, v, n, events) -> None:
+    def _out(self, y: FloatArray, v: FloatArray, n: int, events: list[RepDetectorEvent]) -> None:
         seg = y[self._i : n]
         best, best_i = self._ext
         run = np.maximum.accumulate(np.concatenate([[best], seg]))[1:]
@@ -179,7 +185,7 @@ class RepDetector:
         self._ext = (float(y[best_i + low]), best_i + low)
         self._i = c + 1
 
-    def _back(self, y, v, n, events) -> None:
+    def _back(self, y: FloatArray, v: FloatArray, n: int, events: list[RepDetectorEvent]) -> None:
         seg = y[self._i : n]
         best, best_i = self._ext
         peak = self._peak[0]
@@ -220,7 +226,7 @@ class RepDetector:
         self._crossed = self._crossed or first_cross < len(seg)
         self._i = n
 
-    def _complete(self, end: int) -> tuple[str, Rep, float]:
+    def _complete(self, end: int) -> RepDetectorEvent:
         t = self._t.data
         speed = float(np.max(np.abs(self._v.data[self._start : end + 1])))
         rep = Rep(

@@ -12,7 +12,7 @@ import numpy as np
 from smarttouch.scoring.calibration import Calibration
 from smarttouch.scoring.control import ControlState, RepEvent
 from smarttouch.scoring.pipeline import MotionPipeline
-from smarttouch.scoring.reps import Rep
+from smarttouch.scoring.reps import Rep, RepDetectorEvent
 from smarttouch.sensors.types import ImuBatch
 
 
@@ -82,7 +82,9 @@ class MotionTracker:
         s = self._state
         return self._emit(s.t, s.angle_deg, s.velocity_dps, s.steadiness, self._pipe.finish())
 
-    def _emit(self, t: float, angle: float, rate: float, steady: float, events: list) -> ControlState:
+    def _emit(
+        self, t: float, angle: float, rate: float, steady: float, events: list[RepDetectorEvent]
+    ) -> ControlState:
         angle = 0.0 if np.isnan(angle) else float(angle)
         position = float(np.clip(angle / self.rom_max_deg, 0.0, 1.0))
         self._state = ControlState(
@@ -96,11 +98,11 @@ class MotionTracker:
         return self._state
 
 
-def _to_event(event: tuple) -> RepEvent:
+def _to_event(event: RepDetectorEvent) -> RepEvent:
     kind, payload, t = event
-    if kind == "started":
+    if not isinstance(payload, Rep):
         return RepEvent(kind="started", t=t, index=int(payload))
-    rep: Rep = payload
+    rep = payload
     return RepEvent(
         kind="completed",
         t=t,

@@ -30,6 +30,8 @@ from numpy.lib import format as npy_format
 ARRAY_COLUMNS: dict[str, int | None] = {"t": None, "acc": 3, "gyr": 3, "mag": 3, "quat": 4}
 #: Members every recording has.
 REQUIRED = ("t", "acc", "gyr", "meta")
+#: Members holding one JSON text string: the metadata and (play sessions) the phases.
+TEXT_MEMBERS = ("meta", "phases")
 #: Longest metadata JSON accepted, in characters (a recording's metadata is a few kB).
 MAX_META_CHARS = 1_000_000
 #: Largest ``.npy`` header read, in bytes (numpy's own default limit).
@@ -101,12 +103,14 @@ def _check_dtype(header: MemberHeader) -> None:
     raise NpzHeaderError(f"column {header.name} holds {kind}; only real {allowed} are accepted")
 
 
-def _check_meta(header: MemberHeader) -> None:
+def _check_text(header: MemberHeader) -> None:
+    """``meta`` and ``phases`` are each one JSON text string of bounded length."""
+    name = header.name
     if header.dtype.kind != "U" or header.shape != ():
-        raise NpzHeaderError(f"meta must be one text string, got shape {header.shape} {header.dtype}")
+        raise NpzHeaderError(f"{name} must be one text string, got shape {header.shape} {header.dtype}")
     chars = header.dtype.itemsize // 4
     if chars > MAX_META_CHARS:
-        raise NpzHeaderError(f"meta: {chars} characters is over the limit of {MAX_META_CHARS}")
+        raise NpzHeaderError(f"{name}: {chars} characters is over the limit of {MAX_META_CHARS}")
 
 
 def check_headers(headers: dict[str, MemberHeader], *, max_samples: int | None = None) -> None:
@@ -118,7 +122,9 @@ def check_headers(headers: dict[str, MemberHeader], *, max_samples: int | None =
     missing = [k for k in REQUIRED if k not in headers]
     if missing:
         raise NpzHeaderError(f"missing column(s) {', '.join(missing)}")
-    _check_meta(headers["meta"])
+    for text in TEXT_MEMBERS:
+        if text in headers:
+            _check_text(headers[text])
     n = None
     for name, columns in ARRAY_COLUMNS.items():
         header = headers.get(name)
@@ -140,13 +146,13 @@ def check_headers(headers: dict[str, MemberHeader], *, max_samples: int | None =
 
 def read_headers(archive: zipfile.ZipFile) -> dict[str, MemberHeader]:
     """Headers of the members a recording uses (``t``, ``acc``, ``gyr``, ``mag``, ``quat``,
-    ``meta``); other members are neither read nor returned.
+    ``meta``, ``phases``); other members are neither read nor returned.
 
     Raises:
         NpzHeaderError: a known member is not a ``.npy`` array or appears twice.
     """
     out: dict[str, MemberHeader] = {}
-    known = {*ARRAY_COLUMNS, "meta"}
+    known = {*ARRAY_COLUMNS, *TEXT_MEMBERS}
     for info in archive.infolist():
         name = info.filename.removesuffix(".npy")
         if name not in known:

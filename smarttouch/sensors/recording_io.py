@@ -4,10 +4,17 @@ Two file formats:
 
 * ``.npz`` (canonical): compressed numpy arrays ``t``, ``acc``, ``gyr`` and optionally
   ``mag``, ``quat``, plus ``meta`` (a JSON string with sample rate, device, profile, placement,
-  calibration and labels).
+  calibration and labels) and, for a play session, ``phases`` (a JSON string: a list of
+  ``{"kind", "t_start", "t_end", "set_index"}``, times in seconds on the recording's clock).
 * ``.csv`` (interchange): header ``t,ax,ay,az,gx,gy,gz[,mx,my,mz][,qw,qx,qy,qz]``; time in
   seconds, acceleration in g, angular rate in deg/s, magnetic field in microtesla. A CSV without
-  the ``t`` column is accepted when the sample rate ``fs`` (Hz) is given.
+  the ``t`` column is accepted when the sample rate ``fs`` (Hz) is given. Lines starting with
+  ``#`` are comments; the session's phases are comment lines above the header, one per phase:
+  ``# phase,KIND,T_START,T_END,SET_INDEX`` (seconds; SET_INDEX empty when it does not apply),
+  so a recording stays one file, written atomically, whose data rows are still a plain
+  numeric table (pandas: ``read_csv(path, comment="#")``).
+
+Files without phases (older recordings, ``smarttouch record``) load with no phases.
 
 Every loader validates what it reads; a bad file raises :class:`RecordingError` whose message
 names the row and column at fault. Writers go through a temporary file and an atomic rename,
@@ -31,7 +38,7 @@ import numpy as np
 from numpy.lib import format as npy_format
 
 from smarttouch.sensors.npz_headers import MAX_HEADER_BYTES, NpzHeaderError, check_headers, read_headers
-from smarttouch.sensors.types import Recording
+from smarttouch.sensors.types import Phase, Recording, check_phases
 
 #: Largest plausible acceleration magnitude in g (consumer IMUs saturate at 16 g; 2x margin).
 MAX_ACC_G = 32.0
@@ -47,6 +54,8 @@ CSV_COLUMNS = {
     "quat": ("qw", "qx", "qy", "qz"),
 }
 _FORMAT_VERSION = 1
+#: The comment prefix of a phase line in a CSV recording.
+CSV_PHASE_PREFIX = "# phase,"
 _RowName = Callable[[int], str]
 
 
@@ -86,10 +95,25 @@ def validate_recording(rec: Recording) -> Recording:
 
     Raises:
         RecordingError: time not strictly increasing, non-finite values, |acc| > 32 g,
-            |gyr| > 4000 deg/s, |mag| > 5000 uT, non-positive sample rate or mismatched
-            array lengths. The message names the first offending row and column.
+            |gyr| > 4000 deg/s, |mag| > 5000 uT, non-positive sample rate, mismatched
+            array lengths (the message names the first offending row and column), or phases
+            outside the recording's time range, out of order or overlapping (naming the phase).
     """
     return _validate(rec, lambda i: f"row {i}")
+
+
+def _check_phase_list(rec: Recording) -> None:
+    bad = [i for i, p in enumerate(rec.phases) if not isinstance(p, Phase)]
+    if bad:
+        raise RecordingError(f"phases: item {bad[0]} is not a Phase")
+    if not rec.phases:
+        return
+    if len(rec.t) == 0:
+        raise RecordingError("phases: a recording without samples cannot have phases")
+    try:
+        check_phases(rec.phases, float(rec.t[0]), float(rec.t[-1]))
+    except ValueError as exc:
+        raise RecordingError(f"phases: {exc}") from None
 
 
 def _validate(rec: Recording, row_name: _RowName) -> Recording:
@@ -118,6 +142,7 @@ def _validate(rec: Recording, row_name: _RowName) -> Recording:
     _check_magnitude("gyr", rec.gyr, MAX_GYR_DPS, "deg/s", row_name)
     if rec.mag is not None:
         _check_magnitude("mag", rec.mag, MAX_MAG_UT, "uT", row_name)
+    _check_phase_list(rec)
     return rec
 
 
@@ -149,12 +174,31 @@ def _write_npz(rec: Recording, fh: Any) -> None:
         meta = json.dumps(_meta_of(rec), default=_json_default)
     except TypeError as exc:
         raise RecordingError(f"metadata: {exc}") from None
-    arrays: dict[str, np.ndarray] = {"t": rec.t, "acc": rec.acc, "gyr": rec.gyr}
+    # Any: numpy's stubs type savez's keywords like its allow_pickle flag, not as arrays
+    arrays: dict[str, Any] = {"t": rec.t, "acc": rec.acc, "gyr": rec.gyr}
     if rec.mag is not None:
         arrays["mag"] = rec.mag
     if rec.quat is not None:
         arrays["quat"] = rec.quat
+    if rec.phases:
+        arrays["phases"] = np.array(json.dumps([p.to_dict() for p in rec.phases]))
     np.savez_compressed(fh, meta=np.array(meta), **arrays)
+
+
+def _phases_from_json(text: str, where: str) -> tuple[Phase, ...]:
+    try:
+        items = json.loads(text)
+    except (json.JSONDecodeError, TypeError) as exc:
+        raise RecordingError(f"{where}: phases are not valid JSON ({exc})") from None
+    if not isinstance(items, list):
+        raise RecordingError(f"{where}: phases must be a JSON list")
+    out = []
+    for i, item in enumerate(items):
+        try:
+            out.append(Phase.from_dict(item))
+        except ValueError as exc:
+            raise RecordingError(f"{where}: phase {i}: {exc}") from None
+    return tuple(out)
 
 
 def _read_npz(fh: Any, where: str, max_samples: int | None = None) -> Recording:
@@ -183,6 +227,7 @@ def _read_npz(fh: Any, where: str, max_samples: int | None = None) -> Recording:
         raise RecordingError(f"{where}: metadata is not valid JSON ({exc})") from None
     if not isinstance(meta, dict):
         raise RecordingError(f"{where}: metadata must be a JSON object")
+    phases = arrays.pop("phases", None)  # one text string, checked with the headers
     try:
         rec = Recording(
             t=arrays["t"],
@@ -196,6 +241,7 @@ def _read_npz(fh: Any, where: str, max_samples: int | None = None) -> Recording:
             placement=str(meta.get("placement", "")),
             calibration=dict(meta.get("calibration") or {}),
             labels=dict(meta.get("labels") or {}),
+            phases=() if phases is None else _phases_from_json(str(phases), where),
         )
     except (TypeError, ValueError) as exc:
         raise RecordingError(f"{where}: {exc}") from None
@@ -224,7 +270,12 @@ def _read_csv(path: Path, fs: float | None) -> Recording:
             rows = list(csv.reader(fh))
     except UnicodeDecodeError as exc:
         raise RecordingError(f"{where}: not a UTF-8 text CSV ({exc.reason})") from None
-    numbered = [(n, r) for n, r in enumerate(rows, start=1) if any(c.strip() for c in r)]
+    phases = _csv_phases(rows, where)
+    numbered = [
+        (n, r)
+        for n, r in enumerate(rows, start=1)
+        if any(c.strip() for c in r) and not r[0].lstrip().startswith("#")
+    ]
     if not numbered:
         raise RecordingError(f"{where}: empty file (expected header t,ax,ay,az,gx,gy,gz)")
     header_row = numbered[0][1]
@@ -262,6 +313,9 @@ def _read_csv(path: Path, fs: float | None) -> Recording:
             raise RecordingError(f"{where}: missing column(s) {', '.join(absent)} in header")
         return values[:, [col[n] for n in names]]
 
+    def columns_of(names: tuple[str, ...]) -> np.ndarray:  # present: checked against the header above
+        return values[:, [col[n] for n in names]]
+
     if "t" in col:
         t = values[:, col["t"]]
         rate = fs if fs is not None else _estimate_rate(t)
@@ -272,17 +326,41 @@ def _read_csv(path: Path, fs: float | None) -> Recording:
     try:
         rec = Recording(
             t=t,
-            acc=group(CSV_COLUMNS["acc"]),
-            gyr=group(CSV_COLUMNS["gyr"]),
+            acc=columns_of(CSV_COLUMNS["acc"]),
+            gyr=columns_of(CSV_COLUMNS["gyr"]),
             mag=group(CSV_COLUMNS["mag"]),
             quat=group(CSV_COLUMNS["quat"]),
             sample_rate_hz=rate,
             device="",
             profile="csv",
+            phases=phases,
         )
     except ValueError as exc:
         raise RecordingError(f"{where}: {exc}") from None
     return _validated(rec, where, lines=[line for line, _ in body])
+
+
+def _csv_phases(rows: list[list[str]], where: str) -> tuple[Phase, ...]:
+    """The ``# phase,KIND,T_START,T_END,SET_INDEX`` comment lines of a CSV, in file order."""
+    out = []
+    for line, row in enumerate(rows, start=1):
+        head = row[0].strip() if row else ""
+        if not (head.startswith("#") and head[1:].strip() == "phase"):
+            continue
+        fields = [c.strip() for c in row[1:]]
+        if len(fields) not in (3, 4):
+            raise RecordingError(
+                f"{where}: line {line}: a phase line is '# phase,KIND,T_START,T_END,SET_INDEX', "
+                f"got {len(fields)} values after 'phase'"
+            )
+        kind, start, end = fields[:3]
+        set_text = fields[3] if len(fields) == 4 else ""
+        try:
+            set_index = int(set_text) if set_text else None
+            out.append(Phase(kind, float(start), float(end), set_index))
+        except ValueError as exc:
+            raise RecordingError(f"{where}: line {line}: phase: {exc}") from None
+    return tuple(out)
 
 
 def _estimate_rate(t: np.ndarray) -> float:
@@ -301,6 +379,10 @@ def _write_csv(rec: Recording, fh: Any) -> None:
         if arr is not None:
             header.extend(CSV_COLUMNS[name])
             parts.append(arr)
+    for p in rec.phases:
+        set_index = "" if p.set_index is None else str(p.set_index)
+        # the same number format as the t column, so a phase ending at the last sample still does
+        fh.write(f"{CSV_PHASE_PREFIX}{p.kind},{p.t_start:.9g},{p.t_end:.9g},{set_index}\n")
     fh.write(",".join(header) + "\n")
     np.savetxt(fh, np.hstack(parts), delimiter=",", fmt="%.9g")
 
@@ -336,7 +418,8 @@ def load_recording(path: str | os.PathLike[str], fs: float | None = None) -> Rec
 def save_recording(rec: Recording, path: str | os.PathLike[str]) -> Path:
     """Validate ``rec`` and write it to ``path`` (``.npz`` or ``.csv``) atomically.
 
-    Returns the path written. CSV keeps only the arrays (metadata lives in ``.npz``).
+    Returns the path written. CSV keeps only the arrays and the phases (the rest of the
+    metadata lives in ``.npz``).
 
     Raises:
         RecordingError: the recording is invalid or the suffix is unknown; nothing is written.

@@ -6,17 +6,30 @@ Used by ``smarttouch sensors scan`` and by the patient client's "Choose your sen
 from __future__ import annotations
 
 import asyncio
+from typing import Any, NamedTuple
 
 from smarttouch.sensors.profiles import profile_for_service
 
 SCAN_S = 5.0  # default listening time, seconds
+UNKNOWN = "-"  # the profile of a device no registered profile recognises
+
+
+class ScannedDevice(NamedTuple):
+    """A device heard during a scan: address, advertised name, signal in dBm and the key of
+    the profile its advertised services match (``UNKNOWN`` when none)."""
+
+    address: str
+    name: str
+    rssi_dbm: int
+    profile: str
 
 
 async def scan_devices(
     seconds: float, virtual: str | None, service: str | None = None, name: str | None = None
-) -> list[tuple[str, str, int, str]]:
-    """Scan for ``seconds`` and return (address, name, rssi dBm, profile) of each wearable found;
-    ``virtual`` scans the emulated sensor of that profile instead of the Bluetooth adapter."""
+) -> list[ScannedDevice]:
+    """Scan for ``seconds`` and return every device heard, best signal first; ``virtual`` scans
+    the emulated sensor of that profile instead of the Bluetooth adapter. ``service`` keeps
+    only devices advertising that service UUID, ``name`` those whose name contains it."""
     from bleak import BleakScanner
 
     scanner_backend = None
@@ -26,29 +39,28 @@ async def scan_devices(
 
         scanner_backend = BumbleScannerBackend
         sensor = await VirtualSensor(virtual).start()
+    options: dict[str, Any] = {}  # bleak's defaults otherwise (the adapter, every service)
+    if scanner_backend is not None:
+        options["backend"] = scanner_backend
+    if service:
+        options["service_uuids"] = [service]
     try:
-        found = await BleakScanner.discover(
-            timeout=seconds,
-            return_adv=True,
-            backend=scanner_backend,
-            service_uuids=[service] if service else None,
-        )
+        found = await BleakScanner.discover(timeout=seconds, return_adv=True, **options)
     finally:
         if sensor is not None:
             await sensor.stop()
     rows = []
     for device, adv in found.values():
-        if name is not None and name.lower() not in (adv.local_name or device.name or "").lower():
+        heard = adv.local_name or device.name or ""
+        if name is not None and name.lower() not in heard.lower():
             continue
         prof = profile_for_service(list(adv.service_uuids), kind=None)
-        rows.append(
-            (device.address, adv.local_name or device.name or "", adv.rssi, prof.name if prof else "-")
-        )
-    return sorted(rows, key=lambda r: -r[2])
+        rows.append(ScannedDevice(device.address, heard, adv.rssi, prof.name if prof else UNKNOWN))
+    return sorted(rows, key=lambda r: -r.rssi_dbm)
 
 
-def scan_wearables(seconds: float = SCAN_S, virtual: str | None = None) -> list[tuple[str, str, int, str]]:
+def scan_wearables(seconds: float = SCAN_S, virtual: str | None = None) -> list[ScannedDevice]:
     """Nearby wearables of a known profile, best signal first (``virtual``: a profile key whose
     virtual wearable is scanned on the in-process link). Runs its own event loop."""
     rows = asyncio.run(scan_devices(seconds, virtual))
-    return [r for r in rows if r[3] != "-"]
+    return [r for r in rows if r.profile != UNKNOWN]

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from smarttouch.sensors.types import Recording
+from smarttouch.sensors.types import FloatArray, Recording
 
 G = 9.80665  # standard gravity, m/s^2
 
@@ -176,56 +176,56 @@ _MOVEMENTS: dict[str, _Movement] = {
 PLACEMENTS: dict[str, tuple[str, ...]] = {k: tuple(m.placements) for k, m in _MOVEMENTS.items()}
 
 
-def _euler_zyx(deg: tuple[float, float, float]) -> np.ndarray:
+def _euler_zyx(deg: tuple[float, float, float]) -> FloatArray:
     z, y, x = np.radians(deg)
     cz, sz, cy, sy, cx, sx = np.cos(z), np.sin(z), np.cos(y), np.sin(y), np.cos(x), np.sin(x)
     rz = np.array([[cz, -sz, 0], [sz, cz, 0], [0, 0, 1]])
     ry = np.array([[cy, 0, sy], [0, 1, 0], [-sy, 0, cy]])
     rx = np.array([[1, 0, 0], [0, cx, -sx], [0, sx, cx]])
-    return rz @ ry @ rx
+    return np.asarray(rz @ ry @ rx, dtype=np.float64)
 
 
-def _rotate(n: np.ndarray, angle_rad: np.ndarray, v: np.ndarray) -> np.ndarray:
+def _rotate(n: FloatArray, angle_rad: FloatArray, v: FloatArray) -> FloatArray:
     """Rodrigues: rotate the fixed vector ``v`` about unit axis ``n`` by each angle, (N, 3)."""
     c = np.cos(angle_rad)[:, None]
     s = np.sin(angle_rad)[:, None]
-    return v * c + np.cross(n, v) * s + n * float(n @ v) * (1.0 - c)
+    return np.asarray(v * c + np.cross(n, v) * s + n * float(n @ v) * (1.0 - c), dtype=np.float64)
 
 
-def _rotate_each(n: np.ndarray, angle_rad: np.ndarray, v: np.ndarray) -> np.ndarray:
+def _rotate_each(n: FloatArray, angle_rad: FloatArray, v: FloatArray) -> FloatArray:
     """Rodrigues for per-sample vectors ``v`` (N, 3)."""
     c = np.cos(angle_rad)[:, None]
     s = np.sin(angle_rad)[:, None]
-    return v * c + np.cross(n, v) * s + n * (v @ n)[:, None] * (1.0 - c)
+    return np.asarray(v * c + np.cross(n, v) * s + n * (v @ n)[:, None] * (1.0 - c), dtype=np.float64)
 
 
-def _link_acc(n: np.ndarray, a: np.ndarray, da: np.ndarray, dda: np.ndarray, v: np.ndarray):
+def _link_acc(n: FloatArray, a: FloatArray, da: FloatArray, dda: FloatArray, v: FloatArray) -> FloatArray:
     """Second time derivative (m/s^2) of ``Rot(n, a(t)) v`` for angle a in rad."""
     w = _rotate(n, a, v)
     nxw = np.cross(n, w)
-    return dda[:, None] * nxw + (da**2)[:, None] * np.cross(n, nxw)
+    return np.asarray(dda[:, None] * nxw + (da**2)[:, None] * np.cross(n, nxw), dtype=np.float64)
 
 
-def _quat_from_matrix(r: np.ndarray) -> np.ndarray:
+def _quat_from_matrix(r: FloatArray) -> FloatArray:
     """Unit quaternion (w, x, y, z) of a rotation matrix (Shepperd's method)."""
     tr = np.trace(r)
     if tr > 0:
         s = 2.0 * np.sqrt(tr + 1.0)
-        q = [0.25 * s, (r[2, 1] - r[1, 2]) / s, (r[0, 2] - r[2, 0]) / s, (r[1, 0] - r[0, 1]) / s]
+        parts = [0.25 * s, (r[2, 1] - r[1, 2]) / s, (r[0, 2] - r[2, 0]) / s, (r[1, 0] - r[0, 1]) / s]
     else:
         i = int(np.argmax(np.diag(r)))
         j, k = (i + 1) % 3, (i + 2) % 3
         s = 2.0 * np.sqrt(1.0 + r[i, i] - r[j, j] - r[k, k])
-        q = [0.0, 0.0, 0.0, 0.0]
-        q[0] = (r[k, j] - r[j, k]) / s
-        q[1 + i] = 0.25 * s
-        q[1 + j] = (r[j, i] + r[i, j]) / s
-        q[1 + k] = (r[k, i] + r[i, k]) / s
-    q = np.array(q)
-    return q / np.linalg.norm(q) * (1.0 if q[0] >= 0 else -1.0)
+        parts = [0.0, 0.0, 0.0, 0.0]
+        parts[0] = (r[k, j] - r[j, k]) / s
+        parts[1 + i] = 0.25 * s
+        parts[1 + j] = (r[j, i] + r[i, j]) / s
+        parts[1 + k] = (r[k, i] + r[i, k]) / s
+    q = np.array(parts, dtype=np.float64)
+    return np.asarray(q / np.linalg.norm(q) * (1.0 if q[0] >= 0 else -1.0), dtype=np.float64)
 
 
-def _min_jerk(tau: np.ndarray):
+def _min_jerk(tau: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Normalised minimum-jerk position, velocity and acceleration for tau in [0, 1]."""
     tau = np.clip(tau, 0.0, 1.0)
     pos = tau**3 * (10.0 - 15.0 * tau + 6.0 * tau**2)
@@ -234,7 +234,15 @@ def _min_jerk(tau: np.ndarray):
     return pos, vel, acc
 
 
-def _add_stroke(out, t, t0, duration, amplitude, submovements, rng) -> None:
+def _add_stroke(
+    out: tuple[FloatArray, FloatArray, FloatArray],
+    t: FloatArray,
+    t0: float,
+    duration: float,
+    amplitude: float,
+    submovements: int,
+    rng: np.random.Generator,
+) -> None:
     """Add a stroke of ``amplitude`` deg over [t0, t0 + duration] to (angle, vel, acc) in place.
 
     With k sub-movements the stroke is k minimum-jerk pieces of random share, each lasting
@@ -255,14 +263,20 @@ def _add_stroke(out, t, t0, duration, amplitude, submovements, rng) -> None:
         out[2][lo:hi] += amp * a[: hi - lo] / piece**2
 
 
-def _angle_profile(n_samples, fs, plan, submovements, lead_in_s, rng):
+RepPlan = tuple[FloatArray, FloatArray, FloatArray]  # tempo s, pause s, ROM deg per rep
+
+
+def _angle_profile(
+    n_samples: int, fs: float, plan: RepPlan, submovements: int, lead_in_s: float, rng: np.random.Generator
+) -> tuple[FloatArray, tuple[FloatArray, FloatArray, FloatArray], list[tuple[float, float]], list[float]]:
     """Voluntary joint angle (deg), its rate (deg/s) and acceleration (deg/s^2), and truth."""
     t = np.arange(n_samples) / fs
     out = (np.zeros(n_samples), np.zeros(n_samples), np.zeros(n_samples))
-    bounds, roms = [], []
+    bounds: list[tuple[float, float]] = []
+    roms: list[float] = []
     t0 = lead_in_s
-    for tempo, pause, rom in zip(*plan):
-        rise, hold = 0.45 * tempo, 0.10 * tempo
+    for tempo, pause, rom in zip(*plan, strict=True):
+        rise, hold = 0.45 * float(tempo), 0.10 * float(tempo)
         _add_stroke(out, t, t0, rise, rom, submovements, rng)
         _add_stroke(out, t, t0 + rise + hold, rise, -rom, submovements, rng)
         bounds.append((float(t0), float(t0 + tempo)))
@@ -271,14 +285,25 @@ def _angle_profile(n_samples, fs, plan, submovements, lead_in_s, rng):
     return t, out, bounds, roms
 
 
-def _rep_plan(reps, rom_deg, tempo_s, tempo_var, pause_s, pause_var, rom_var, rng):
+def _rep_plan(
+    reps: int,
+    rom_deg: float,
+    tempo_s: float,
+    tempo_var: float,
+    pause_s: float,
+    pause_var: float,
+    rom_var: float,
+    rng: np.random.Generator,
+) -> RepPlan:
     tempos = tempo_s * np.exp(tempo_var * rng.standard_normal(reps))
     pauses = pause_s * np.exp(pause_var * rng.standard_normal(reps))
     roms = rom_deg * np.clip(1.0 + rom_var * rng.standard_normal(reps), 0.3, 1.7)
     return tempos, pauses, roms
 
 
-def _validate(movement, reps, rom_deg, tempo_s, fs, placement) -> _Movement:
+def _validate(
+    movement: str, reps: int, rom_deg: float, tempo_s: float, fs: float, placement: str | None
+) -> _Movement:
     if movement not in _MOVEMENTS:
         raise ValueError(f"unknown movement {movement!r}; choose one of {', '.join(MOVEMENTS)}")
     spec = _MOVEMENTS[movement]
@@ -418,7 +443,16 @@ def simulate(
     return SimResult(recording=rec, angle_deg=ang, rep_bounds=bounds, rep_rom_deg=roms, orientation=quat)
 
 
-def _add_tremor(t, ang, dang, ddang, hz, deg, lead_in_s, rng):
+def _add_tremor(
+    t: FloatArray,
+    ang: FloatArray,
+    dang: FloatArray,
+    ddang: FloatArray,
+    hz: float,
+    deg: float,
+    lead_in_s: float,
+    rng: np.random.Generator,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Add a sinusoidal tremor (deg) faded in over 0.5 s after the lead-in, with derivatives."""
     w = 2.0 * np.pi * hz
     phase = rng.uniform(0.0, 2.0 * np.pi)
@@ -432,7 +466,7 @@ def _add_tremor(t, ang, dang, ddang, hz, deg, lead_in_s, rng):
     return ang + trem, dang + dtrem, ddang + ddtrem
 
 
-def _orientation(n_axis: np.ndarray, a: np.ndarray, r0: np.ndarray) -> np.ndarray:
+def _orientation(n_axis: FloatArray, a: FloatArray, r0: FloatArray) -> FloatArray:
     """Sensor-to-world quaternions q(t) = q_axis(a) * q0, (N, 4) as (w, x, y, z)."""
     q0 = _quat_from_matrix(r0)
     h = a / 2.0

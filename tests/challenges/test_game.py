@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import io
 import shutil
+import zlib
 
 import pytest
 
@@ -108,19 +110,34 @@ def test_not_a_game(tmp_path, game_challenge, sandbox):
     assert "not a SmartTouch game" in result.message and "info" in result.message
 
 
+def _shot(width: int, height: int, rgb: bytes) -> dict:
+    return {"width": width, "height": height, "pixels": base64.b64encode(zlib.compress(rgb)).decode()}
+
+
 def test_screenshot_files_are_checked(game_challenge):
+    import pygame
+
     evaluator = GameEvaluator(game_challenge)
-    png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"0" * 10).decode()
-    assert evaluator.artifacts({"files": {"a-play.png": png}}) == {"a-play.png": base64.b64decode(png)}
-    for files in (
-        {"../x.png": png},
-        {"a.exe": png},
-        {"a.png": base64.b64encode(b"GIF89a").decode()},
-        {"a.png": "not base64!"},
-        {f"{i}.png": png for i in range(13)},
+    rgb = bytes(range(2 * 3 * 3)) * 2  # 2 rows of 3 pixels, twice over: 4 rows
+    files = evaluator.artifacts({"screenshots": {"a-play.png": _shot(3, 4, rgb)}})
+    assert list(files) == ["a-play.png"] and files["a-play.png"].startswith(b"\x89PNG\r\n\x1a\n")
+    image = pygame.image.load(io.BytesIO(files["a-play.png"]), "a-play.png")
+    assert image.get_size() == (3, 4) and pygame.image.tostring(image, "RGB") == rgb
+    good = _shot(3, 4, rgb)
+    for shots in (
+        {"../x.png": good},
+        {"a.exe": good},
+        {"a.png": {**good, "pixels": base64.b64encode(b"GIF89a").decode()}},
+        {"a.png": {**good, "pixels": "not base64!"}},
+        {"a.png": _shot(3, 4, rgb[:-1])},
+        {"a.png": _shot(3, 4, rgb + b"x")},
+        {"a.png": _shot(5000, 1, b"\0" * 15000)},
+        {"a.png": _shot(2, 2, b"\0" * (20 * 1024 * 1024))},  # a zlib bomb: 20 MiB declared as 2x2
+        {"a.png": "\x89PNG\r\n\x1a\n"},
+        {f"{i}.png": good for i in range(13)},
     ):
         with pytest.raises(InvalidOutput):
-            evaluator.artifacts({"files": files})
+            evaluator.artifacts({"screenshots": shots})
 
 
 def test_game_bundle_must_declare_harness_outputs(tmp_path):

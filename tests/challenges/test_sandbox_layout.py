@@ -25,7 +25,7 @@ def test_runtime_under_tmp_is_bound_after_the_private_tmp(monkeypatch, tmp_path:
     venv = "/tmp/ci-checkout/.venv"
     monkeypatch.setattr(sandbox_mod, "_runtime_binds", lambda: [(venv, venv)])
     box = sandbox_mod.Sandbox(bwrap="/usr/bin/true", identity=identity)
-    args = box._command({"limits": {"nproc": 8}}, tmp_path, tmp_path, tmp_path)
+    args = box._options(tmp_path, tmp_path)
     order = _mount_order(args)
     tmpfs = order.index(("--tmpfs", "/tmp"))
     assert order.index(("--ro-bind", venv)) > tmpfs

@@ -9,15 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from smarttouch.client.approved_games import (
-    GameRefused,
-    fetch_verified,
-    load_verified_game,
-    no_bytecode,
-    playable_keys,
-)
-from smarttouch.client.hub_play import PlayError, choose_exercise, game_for, upload_payload
+from smarttouch.client.approved_games import GameRefused, fetch_verified, load_verified_game, no_bytecode
+from smarttouch.client.errors import PlayError
+from smarttouch.client.hub_play import game_for
 from smarttouch.client.packages import PackageTampered, fetch_package, inspect_cache, install_package
+from smarttouch.client.plan import choose_exercise, playable_keys
+from smarttouch.client.upload import upload_payload
 from smarttouch.games.sdk.targets import PlanTargets
 from smarttouch.games.session.result import SessionResult
 from tests.platform.challenge_support import archive_of
@@ -155,7 +152,7 @@ def test_upload_names_the_activity_the_hub_assigned():
 def test_summary_matches_hub_sessions_of_the_approved_game_to_it():
     from datetime import date
 
-    from smarttouch.client.hub_play import progress_view
+    from smarttouch.client.progress import progress_view
     from smarttouch.games.session.history import HistoryEntry
 
     hub = {

@@ -11,14 +11,11 @@ from click.testing import CliRunner
 
 from smarttouch.cli import main
 from smarttouch.client import ClientStore, Outbox
-from smarttouch.client.hub_play import (
-    PlayError,
-    choose_exercise,
-    pick_sensor,
-    progress_view,
-    targets_for,
-    upload_payload,
-)
+from smarttouch.client.errors import PlayError
+from smarttouch.client.plan import choose_exercise, targets_for
+from smarttouch.client.progress import progress_view
+from smarttouch.client.sensor_choice import pick_sensor
+from smarttouch.client.upload import upload_payload
 from smarttouch.games.sdk.registry import get_game
 from smarttouch.games.sdk.targets import PlanTargets
 from smarttouch.games.session.history import HistoryEntry

@@ -7,20 +7,9 @@ import pygame
 import pytest
 
 from smarttouch.client import ClientStore
-from smarttouch.client.hub_play import PlayError, pick_sensor
-
-ROWS = [
-    ("AA:BB:CC:DD:EE:01", "Thingy", -50, "thingy52-raw"),
-    ("AA:BB:CC:DD:EE:02", "SmartTouch IMU", -78, "smarttouch-imu"),
-]
-
-
-def key(k: int) -> pygame.event.Event:
-    return pygame.event.Event(pygame.KEYDOWN, key=k, mod=0, unicode="")
-
-
-def no_adapter() -> list:
-    raise FileNotFoundError("no D-Bus system bus")
+from smarttouch.client.errors import PlayError
+from smarttouch.client.sensor_choice import pick_sensor
+from tests.games.conftest import ROWS, key, no_adapter
 
 
 def test_pick_sensor_uses_the_picker_and_choose_forces_it(tmp_path):

@@ -1,10 +1,12 @@
-"""Helpers for the games tests: scripted motion, artifacts folder, headless options."""
+"""Helpers for the games tests: scripted motion, artifacts folder, headless options, and scan
+rows and key presses for the "Choose your sensor" screen (also used by the client's tests)."""
 
 from __future__ import annotations
 
 import math
 from pathlib import Path
 
+import pygame
 import pytest
 
 from smarttouch.games.session.app import AppConfig
@@ -36,3 +38,18 @@ def fast_options(**kw) -> RunOptions:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+# two wearables as a scan lists them: address, advertised name, rssi dBm, profile
+ROWS = [
+    ("AA:BB:CC:DD:EE:01", "Thingy", -50, "thingy52-raw"),
+    ("AA:BB:CC:DD:EE:02", "SmartTouch IMU", -78, "smarttouch-imu"),
+]
+
+
+def key(k: int) -> pygame.event.Event:
+    return pygame.event.Event(pygame.KEYDOWN, key=k, mod=0, unicode="")
+
+
+def no_adapter() -> list:
+    raise FileNotFoundError("no D-Bus system bus")

@@ -19,21 +19,10 @@ from smarttouch.games.session.scenes.sensor_picker import (
 )
 from smarttouch.sensors.scan import scan_wearables
 from smarttouch.sensors.sources.ble import is_no_adapter_error
+from tests.games.conftest import ROWS, key, no_adapter
 
 SIZE = (1280, 720)
 ARTIFACT = Path(__file__).resolve().parents[2] / "test-artifacts" / "games" / "sensor-picker.png"
-ROWS = [
-    ("AA:BB:CC:DD:EE:01", "Thingy", -50, "thingy52-raw"),
-    ("AA:BB:CC:DD:EE:02", "SmartTouch IMU", -78, "smarttouch-imu"),
-]
-
-
-def key(k: int) -> pygame.event.Event:
-    return pygame.event.Event(pygame.KEYDOWN, key=k, mod=0, unicode="")
-
-
-def no_adapter() -> list:
-    raise FileNotFoundError("no D-Bus system bus")
 
 
 def scanned(rows) -> SensorPicker:

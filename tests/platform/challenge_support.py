@@ -13,9 +13,8 @@ import pytest
 from flask import Flask
 from sqlmodel import Session, select
 
-from smarttouch.challenges.jobs import run_job
 from smarttouch.challenges.solution import stage_solution
-from smarttouch.platform.jobs.evaluations import HubQueue, get_queue
+from smarttouch.platform.jobs.queue import HubQueue, get_queue
 from smarttouch.platform.models import Challenge, Submission
 from smarttouch.platform.services.challenges import importer
 from smarttouch.platform.storage.blobstore import get_blobstore
@@ -104,4 +103,4 @@ def run_queued(app: Flask, queue: HubQueue | None = None) -> list[dict]:
                 select(Submission).where(Submission.status == "queued").order_by(Submission.id)
             )
         ]
-    return [run_job(str(i), queue.store, queue.execute, worker="test-worker") for i in ids]
+    return [queue.run("evaluation", str(i), worker="test-worker") for i in ids]

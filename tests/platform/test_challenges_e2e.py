@@ -18,6 +18,7 @@ from pathlib import Path
 import requests
 from sqlmodel import Session, select
 
+from smarttouch.platform.jobs.bundles import bundle_cache_root
 from smarttouch.platform.models import Review, Submission
 from smarttouch.platform.services.challenges import importer
 from smarttouch.platform.storage.blobstore import get_blobstore
@@ -66,7 +67,7 @@ def test_submit_evaluate_rank_review_end_to_end(
             session,
             challenge=report.challenge,
             blobs=get_blobstore(app),
-            cache_root=importer.bundle_cache_root(app.instance_path),
+            cache_root=bundle_cache_root(app.instance_path),
             sandbox=importer.default_sandbox(),
         )
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
+from smarttouch.platform.jobs import bundles
 from smarttouch.platform.models import Challenge, Solution, Submission
 from smarttouch.platform.services.challenges import importer
 from smarttouch.platform.services.errors import Invalid
@@ -43,8 +44,8 @@ def test_import_stores_the_row_and_the_bundle_blob(app, bundle_dir):
 
 def test_unpacked_bundle_is_private_to_the_hub(app, bundle_dir):
     row = import_bundle(app, bundle_dir)
-    cache = importer.bundle_cache_root(app.instance_path)
-    folder = importer.materialize_bundle(get_blobstore(app), row.bundle_sha256, cache)
+    cache = bundles.bundle_cache_root(app.instance_path)
+    folder = bundles.materialize_bundle(get_blobstore(app), row.bundle_sha256, cache)
     assert (folder / "hidden" / "labels.json").is_file()
     assert cache.stat().st_mode & 0o077 == 0
 
@@ -127,7 +128,7 @@ def test_seeded_references_wait_for_the_worker(app, small_rep_counting, sandbox_
     with app.app_context(), Session(get_engine(app), expire_on_commit=False) as session:
         [report] = importer.seed_builtin_challenges(session, blobs=get_blobstore(app))
         assert [s.status for s in report.references] == ["queued", "queued"]
-    from smarttouch.platform.jobs.evaluations import get_queue
+    from smarttouch.platform.jobs.queue import get_queue
 
-    assert get_queue(app).requeue_waiting() == 2
+    assert get_queue(app).requeue_waiting() == {"evaluation": 2, "analysis": 0}
     assert [r["status"] for r in run_queued(app)] == ["scored", "scored"]

@@ -4,14 +4,13 @@ asking for changes, rejecting, and approved analyzers scoring sessions in the sa
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
 
-from smarttouch.challenges.jobs import run_job
-from smarttouch.platform.jobs.analyses import execute_analysis
-from smarttouch.platform.jobs.evaluations import HubQueue
+from smarttouch.platform.jobs.queue import HubQueue
 from smarttouch.platform.models import Activity, AnalyzerRun, Review, Submission
 from smarttouch.platform.services.challenges import review, submissions
 from smarttouch.platform.storage.blobstore import get_blobstore
@@ -140,10 +139,11 @@ def test_approved_game_becomes_an_assignable_activity_tied_to_its_hash(
         assert session.get(Activity, activity.id).is_active is False
 
 
-def test_approved_analyzer_scores_sessions_in_the_sandbox(
-    app, client, make_user, make_patient, make_exercise_session, hub_challenge, tmp_path, sandbox_ok
-):
-    sid = _scored(app, make_user("developer"), hub_challenge, make_solution(tmp_path / "s", COUNTER))
+def _chosen_analyzer_and_sessions(app, make_user, make_patient, make_exercise_session, challenge, folder):
+    """An approved, chosen shoulder-flexion analyzer (the code in ``folder``) and two scored
+    sessions with a 4-rep recording: one of shoulder flexion, one of sit-to-stand. Returns
+    (submission id, the shoulder-flexion session)."""
+    sid = _scored(app, make_user("developer"), challenge, folder)
     reviewer = make_user("therapist", is_reviewer=True)
     rec = simulate(
         "shoulder_flexion",
@@ -168,17 +168,61 @@ def test_approved_analyzer_scores_sessions_in_the_sandbox(
         review.decide(session, reviewer=reviewer, submission_id=sid, decision="approved", note="")
         assert [s.id for s, _, _ in review.approved_analyzers(session)] == [sid]
         review.choose_analyzer(session, reviewer=reviewer, movement="shoulder_flexion", submission_id=sid)
+    return sid, scored
+
+
+def test_approved_analyzer_scores_sessions_in_the_sandbox(
+    app, client, make_user, make_patient, make_exercise_session, hub_challenge, tmp_path, sandbox_ok
+):
+    _sid, scored = _chosen_analyzer_and_sessions(
+        app,
+        make_user,
+        make_patient,
+        make_exercise_session,
+        hub_challenge,
+        make_solution(tmp_path / "s", COUNTER),
+    )
     queue = HubQueue(app)
-    assert queue.schedule_analyses() == 1
-    assert queue.schedule_analyses() == 0  # one run per (session, analyzer)
+    assert queue.schedule("analysis") == 1
+    assert queue.schedule("analysis") == 0  # one run per (session, analyzer)
     with Session(get_engine(app)) as session:
         run = session.exec(select(AnalyzerRun)).one()
         assert run.session_id == scored.id and run.status == "queued"
-    run_job(str(run.id), queue.analysis_store, lambda spec: execute_analysis(queue, spec), worker="test")
+    queue.run("analysis", str(run.id), worker="test")
     with Session(get_engine(app)) as session:
         [shown] = review.analyzer_runs_for_session(session, session_id=scored.id)
     assert shown["status"] == "scored", shown["message"]
     assert shown["outputs"] == {"reps": 4}
+
+
+def test_a_lost_analyzer_run_is_requeued_and_scored_by_the_next_worker(
+    app, make_user, make_patient, make_exercise_session, hub_challenge, tmp_path, sandbox_ok
+):
+    """The worker running an analyzer over a session dies: the tick reclaims the run, sends it
+    again, and the next worker scores it in the sandbox on its second attempt."""
+    _sid, scored = _chosen_analyzer_and_sessions(
+        app,
+        make_user,
+        make_patient,
+        make_exercise_session,
+        hub_challenge,
+        make_solution(tmp_path / "s", COUNTER),
+    )
+    queue = HubQueue(app, lease_s=0.05)
+    assert queue.schedule("analysis") == 1
+    with Session(get_engine(app)) as session:
+        run = session.exec(select(AnalyzerRun)).one()
+    assert queue.store("analysis").claim(str(run.id), "killed", 0.01)
+    time.sleep(0.05)
+    queue.huey.storage.flush_queue()
+    queue.tick()
+    task = queue.huey.dequeue()
+    assert task is not None and task.args == (str(run.id),)
+    queue.huey.execute(task)
+    with Session(get_engine(app)) as session:
+        again = session.get(AnalyzerRun, run.id)
+    assert (again.status, again.attempts, again.outputs) == ("scored", 2, {"reps": 4}), again.message
+    assert again.session_id == scored.id and again.lease_token is None
 
 
 def test_analyzer_choice_page(app, client, login_as):

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
+from smarttouch.platform.jobs.bundles import bundle_cache_root
 from smarttouch.platform.models import Challenge, utcnow
 from smarttouch.platform.services.accounts import api_tokens
 from smarttouch.platform.services.challenges import importer
@@ -148,7 +149,7 @@ def test_reference_rows_are_unranked(app, client, make_user, small_rep_counting,
             session,
             challenge=report.challenge,
             blobs=get_blobstore(app),
-            cache_root=importer.bundle_cache_root(app.instance_path),
+            cache_root=bundle_cache_root(app.instance_path),
             sandbox=importer.default_sandbox(),
         )
     assert [r.status for r in refs] == ["scored", "scored"]

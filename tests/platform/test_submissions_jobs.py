@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from smarttouch.challenges.jobs import run_job
-from smarttouch.platform.jobs.evaluations import DbResultStore, HubQueue
+from smarttouch.platform.jobs.evaluations import EVALUATION
+from smarttouch.platform.jobs.leases import LeaseStore
+from smarttouch.platform.jobs.queue import HubQueue, JobRef
 from smarttouch.platform.models import Score, Submission
 from smarttouch.platform.services.challenges import submissions
 from smarttouch.platform.storage.blobstore import get_blobstore
@@ -63,7 +64,7 @@ def _row(app, sid: int) -> Submission:
 
 def test_claim_is_exclusive_and_stale_results_are_dropped(app, make_user, hub_challenge, tmp_path):
     sub = _submit(app, make_user("developer"), hub_challenge, make_solution(tmp_path / "s", COUNTER))
-    store = DbResultStore(get_engine(app))
+    store = LeaseStore(get_engine(app), EVALUATION)
     token = store.claim(str(sub.id), "w1", 30)
     assert token and store.claim(str(sub.id), "w2", 30) is None
     assert store.get(str(sub.id))["state"] == "running"
@@ -90,7 +91,7 @@ def test_claim_is_exclusive_and_stale_results_are_dropped(app, make_user, hub_ch
 
 def test_a_lost_worker_is_retried_then_failed(app, make_user, hub_challenge, tmp_path):
     sub = _submit(app, make_user("developer"), hub_challenge, make_solution(tmp_path / "s", COUNTER))
-    store = DbResultStore(get_engine(app))
+    store = LeaseStore(get_engine(app), EVALUATION)
     for attempt in (1, 2):
         assert store.claim(str(sub.id), f"dying-{attempt}", 0.01)
         time.sleep(0.05)
@@ -102,10 +103,10 @@ def test_a_lost_worker_is_retried_then_failed(app, make_user, hub_challenge, tmp
 def test_a_requeued_job_is_finished_by_the_next_worker(app, make_user, hub_challenge, tmp_path, sandbox_ok):
     sub = _submit(app, make_user("developer"), hub_challenge, make_solution(tmp_path / "s", COUNTER))
     queue = HubQueue(app, lease_s=0.05)
-    assert queue.store.claim(str(sub.id), "killed", 0.01)
+    assert queue.store("evaluation").claim(str(sub.id), "killed", 0.01)
     time.sleep(0.05)
     queue.huey.storage.flush_queue()
-    assert queue.reap() == [str(sub.id)]
+    assert queue.reap() == [JobRef("evaluation", str(sub.id))]
     [result] = run_queued(app, queue)
     assert result["status"] == "scored"
     assert _row(app, sub.id).attempts == 2
@@ -159,7 +160,7 @@ def test_hostile_submissions_fail_with_the_right_reason(
     sol = make_solution(tmp_path / "s", code, challenge="tight-reps")
     sub = _submit(app, make_user("developer"), challenge, sol)
     queue = HubQueue(app)
-    result = run_job(str(sub.id), queue.store, queue.execute, worker="test")
+    result = queue.run("evaluation", str(sub.id), worker="test")
     row = _row(app, sub.id)
     assert (row.status, row.failure_reason) == (status, reason), (result or {}).get("message")
     assert row.message and row.finished_at is not None
@@ -188,7 +189,7 @@ def test_hidden_data_never_reaches_the_sandbox_or_the_developer(
         app, make_user("developer"), challenge, make_solution(tmp_path / "s", code, challenge="tight-reps")
     )
     queue = HubQueue(app)
-    run_job(str(sub.id), queue.store, queue.execute, worker="test")
+    queue.run("evaluation", str(sub.id), worker="test")
     row = _row(app, sub.id)
     assert row.status == "scored", row.message
     assert "VISIBLE []" in row.log
@@ -212,7 +213,7 @@ def test_job_store_on_each_database(db_app):
         ]
         session.add_all(subs)
         session.commit()
-    store = DbResultStore(get_engine(db_app))
+    store = LeaseStore(get_engine(db_app), EVALUATION)
     first, second = (str(s.id) for s in subs)
     token = store.claim(first, "w", 30)
     assert token and store.claim(first, "w2", 30) is None and store.renew(first, token, 30)
@@ -249,7 +250,7 @@ def test_tampered_code_blob_fails_before_the_solution_runs(
     path.chmod(0o644)
     path.write_bytes(archive_of(make_solution(tmp_path / "evil", COUNTER + "\n# tampered\n")))
     queue = HubQueue(app, unsafe=True)
-    run_job(str(sub.id), queue.store, queue.execute, worker="test")
+    queue.run("evaluation", str(sub.id), worker="test")
     row = _row(app, sub.id)
     assert (row.status, row.failure_reason) == ("failed", "internal_error")
     assert "does not hash" in row.message

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Flask
 from sqlmodel import Session, func, select
 
-from smarttouch.platform.i18n.language import local_today
+from smarttouch.platform.i18n.language import hub_tz, local_today
 from smarttouch.platform.models import Alert, ExerciseSession, Patient, SessionMetricsRecord
 from smarttouch.platform.services.demo.seed import seed_demo
 from smarttouch.platform.storage.blobstore import get_blobstore
@@ -16,7 +16,9 @@ from smarttouch.sensors.recording_io import recording_from_bytes
 
 def test_demo_sessions_and_alerts(app: Flask) -> None:
     with app.test_request_context(), Session(get_engine(app)) as db:
-        report = seed_demo(db, today=local_today(), password_profile="fast")
+        report = seed_demo(
+            db, today=local_today(), password_profile="fast", blobs=get_blobstore(app), tz=hub_tz()
+        )
         assert report.sessions_created >= 60
         per_patient = dict(
             db.exec(
@@ -41,6 +43,8 @@ def test_demo_sessions_and_alerts(app: Flask) -> None:
         row = db.exec(select(ExerciseSession)).first()
         rec = recording_from_bytes(get_blobstore(app).get(row.recording_sha256))
         assert rec.labels["synthetic"] is True and rec.labels["demo"] is True
-        again = seed_demo(db, today=local_today(), password_profile="fast")
+        again = seed_demo(
+            db, today=local_today(), password_profile="fast", blobs=get_blobstore(app), tz=hub_tz()
+        )
         assert again.sessions_created == 0
         assert db.exec(select(func.count()).select_from(ExerciseSession)).one() == scored

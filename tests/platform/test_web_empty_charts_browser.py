@@ -8,9 +8,10 @@ import pytest
 from flask import Flask
 from sqlmodel import Session, select
 
-from smarttouch.platform.i18n.language import local_today
+from smarttouch.platform.i18n.language import hub_tz, local_today
 from smarttouch.platform.models import Patient
 from smarttouch.platform.services.demo.seed import seed_demo
+from smarttouch.platform.storage.blobstore import get_blobstore
 from smarttouch.platform.storage.db import get_engine
 from tests.platform.browser_support import browser, login, screenshot  # noqa: F401
 
@@ -21,7 +22,14 @@ def test_copd_patient_without_sessions_shows_messages_not_empty_charts(
     app: Flask, live_server: str, browser
 ) -> None:
     with app.test_request_context(), Session(get_engine(app)) as db:
-        seed_demo(db, today=local_today(), password_profile="fast", with_sessions=False)
+        seed_demo(
+            db,
+            today=local_today(),
+            password_profile="fast",
+            blobs=get_blobstore(app),
+            tz=hub_tz(),
+            with_sessions=False,
+        )
         copd = db.exec(select(Patient).where(Patient.code == "DEMO-COPD")).one().id
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-GB")
     errors: list[str] = []

@@ -84,14 +84,17 @@ def add_simulated_session(
     rom_deg: float = 70.0,
     seed: int = 3,
     quit_reason: str = "completed",
+    sets: int | None = None,
 ) -> int:
-    """A session uploaded through the hub's ingest path with a simulated recording."""
+    """A session uploaded through the hub's ingest path with a simulated recording; with
+    ``sets``, the recording's reps are split evenly into that many play phases (edges halfway
+    between reps) after a calibration phase."""
     from smarttouch.platform.models import Device
     from smarttouch.platform.services.clinic.ingest import SessionUpload, ingest_session
     from smarttouch.sensors.recording_io import recording_to_bytes
     from smarttouch.sensors.simulator import simulate
 
-    rec = simulate(
+    sim = simulate(
         assignment.movement,
         reps=reps,
         rom_deg=rom_deg,
@@ -100,7 +103,10 @@ def add_simulated_session(
         fs=50.0,
         lead_in_s=1.5,
         seed=seed,
-    ).recording
+    )
+    rec = sim.recording
+    if sets is not None:
+        rec.phases = _even_sets(sim.rep_bounds, float(rec.t[-1]), sets)
     with app.app_context(), Session(get_engine(app), expire_on_commit=False) as db:
         device = Device(
             patient_id=patient.id, label="Test PC", token_hash=uuid.uuid4().hex * 2, token_prefix="stt_test"
@@ -118,6 +124,7 @@ def add_simulated_session(
             reps=reps,
             score=321,
             sample_rate_hz=50.0,
+            phases=[p.to_dict() for p in rec.phases],
         )
         result = ingest_session(
             db,
@@ -130,6 +137,20 @@ def add_simulated_session(
             tz="UTC",
         )
         return int(result.session.id)
+
+
+def _even_sets(bounds: list[tuple[float, float]], end: float, sets: int) -> tuple:
+    """Calibration before the first rep, then ``sets`` play phases with rests between them."""
+    from smarttouch.sensors.types import Phase
+
+    per = len(bounds) // sets
+    edges = [bounds[0][0] - 0.5]
+    edges += [(bounds[k * per - 1][1] + bounds[k * per][0]) / 2 for k in range(1, sets)]
+    edges.append(end)
+    phases = [Phase("calibration", 0.0, edges[0])]
+    for k in range(sets):
+        phases.append(Phase("play", edges[k], edges[k + 1], k))
+    return tuple(phases)
 
 
 def days_ago(n: int) -> date:

@@ -141,3 +141,51 @@ def test_trend_edge_cases() -> None:
     assert exact.slope_per_week == pytest.approx(7.0)
     assert exact.ci_high - exact.ci_low == pytest.approx(0.0, abs=1e-9)
     assert trend(_records([60.0, 61.0, 62.0]), "sparc") is None
+
+
+def test_sessions_with_an_uncertain_count_stay_out_of_trends_and_verdicts() -> None:
+    """A flagged session counts as done (adherence, streak) but its numbers do not move the
+    trend, the MCID verdict or the decline alert; the report says how many were left out."""
+    steady = _records([70.0, 71.0, 69.0, 70.0, 70.5, 69.5])
+    flagged = [
+        SessionRecord(
+            steady[-1].day + timedelta(days=1 + i),
+            {"rom_deg": 20.0},
+            count_uncertain=True,
+            uncertain_reason="no clear rest level",
+        )
+        for i in range(3)
+    ]
+    recs = steady + flagged
+    assert trend(recs, "rom_deg") == trend(steady, "rom_deg")
+    assert mcid_flags(recs) == mcid_flags(steady)
+    today = flagged[-1].day
+    assert not [a for a in alerts(recs, today) if a.kind == "decline"]
+    naive = [SessionRecord(r.day, r.metrics) for r in recs]  # the same numbers, trusted
+    assert [a for a in alerts(naive, today) if a.kind == "decline"]
+    report = progress_report(recs, sessions_per_week=5, today=today)
+    assert report["sessions"] == 9 and report["excluded_uncertain"] == 3
+    assert report["excluded_sessions"][0] == {
+        "day": flagged[0].day.isoformat(),
+        "reason": "no clear rest level",
+    }
+    assert report["streak_days"] == 4  # the last trusted session and the three flagged ones
+    assert sum(w["done"] for w in report["adherence"]) == 9
+    json.dumps(report)
+
+
+def test_uncertainty_is_read_from_plain_dicts_and_analysis_output() -> None:
+    top = SessionRecord.from_dict(
+        {"day": "2024-03-04", "count_uncertain": True, "uncertain_reason": "too short"}
+    )
+    assert top.count_uncertain and top.uncertain_reason == "too short"
+    nested = SessionRecord.from_dict(
+        {
+            "day": "2024-03-04",
+            "metrics": {"reps": 3, "count_uncertain": True, "uncertain_reason": "poor signal"},
+        }
+    )
+    assert nested.count_uncertain and nested.uncertain_reason == "poor signal"
+    assert nested.metrics == {"reps": 3.0}
+    plain = SessionRecord.from_dict({"day": "2024-03-04", "metrics": {"reps": 3}})
+    assert not plain.count_uncertain and plain.uncertain_reason is None

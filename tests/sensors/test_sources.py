@@ -154,3 +154,30 @@ def test_sequence_tracker_sizes_the_hole_from_device_time():
     s.accept(14, device_time_s=1.20, n=4, rate_hz=100)
     assert s.last_gap_notifications == 3
     assert s.last_gap_samples == 16
+
+
+def test_sample_clock_keeps_the_sensor_rate_through_connection_event_bursts():
+    """One sample per notification at 100 Hz heard as bursts of three every 30 ms (a 30 ms
+    connection interval) with arrival jitter: the time axis runs at 100 Hz, not at the
+    bursts' rate, and a 1 s silence stays a 1 s hole."""
+    rng = np.random.default_rng(0)
+    clock = SampleClock()
+    times = []
+    for k in range(600):
+        sent = k * 0.01
+        arrival = (np.floor(sent / 0.03) + 1) * 0.03 + rng.uniform(0, 0.004)  # next connection event
+        if k >= 300:
+            arrival += 1.0  # the sensor was away for a second
+        times.append(clock.assign(float(arrival), 1, 100.0)[0])
+    steps = np.diff(times)
+    assert np.all(steps > 0)
+    assert np.median(steps[:299]) == pytest.approx(0.01, rel=0.05)
+    assert np.median(steps[301:]) == pytest.approx(0.01, rel=0.05)
+    assert steps[299] == pytest.approx(1.01, abs=0.05)
+
+
+def test_sample_clock_follows_a_device_running_off_its_nominal_rate():
+    clock = SampleClock()
+    times = [clock.assign(k / 104.0 + 0.03, 1, 100.0)[0] for k in range(2000)]
+    assert 1.0 / np.median(np.diff(times[-500:])) == pytest.approx(104.0, rel=0.01)
+    assert abs(times[-1] - (1999 / 104.0 + 0.03)) < 0.05  # never drifts away from the arrivals

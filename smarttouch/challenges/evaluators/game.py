@@ -4,9 +4,11 @@ The in-sandbox runner plays a fresh instance of the game on every recording (cal
 instructions, play until the recording ends; the scoring room's streaming tracker turns the
 motion into ``ControlState``) and reports per recording: ``reps`` (the game's ``rep`` events),
 ``score`` (points), ``frame_ms_p95`` (95th percentile of the game's update + draw per displayed
-frame, ms) and ``frames``, plus PNG screenshots of the first session for reviewers. Here the
-trusted side checks the contract, fails games slower than ``options.frame_budget_ms`` with
-``too_slow``, and scores rep counts against the true repetitions of the motion.
+frame, ms, timed by the runner around each call to the game's own process) and ``frames``, plus
+the pixels of the first session's screenshots for reviewers. Here the trusted side checks the
+contract, writes the screenshots as PNG from their pixels, fails games slower than
+``options.frame_budget_ms`` with ``too_slow``, and scores rep counts against the true
+repetitions of the motion.
 
 Challenge ``[options]``: ``movement``, ``rom_deg``, ``max_rom_deg`` (degrees), ``draw_every``
 (draw one logic step in N), ``screenshots`` (bool), ``frame_budget_ms``.
@@ -14,17 +16,14 @@ Challenge ``[options]``: ``movement``, ``rom_deg``, ``max_rom_deg`` (degrees), `
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from typing import Any
 
 from smarttouch.challenges.evaluators.base import Evaluator
 from smarttouch.challenges.schema import InvalidOutput
+from smarttouch.challenges.screenshots import BadScreenshot, screenshot_png
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 MAX_FILES = 12
-MAX_FILE_BYTES = 4 * 1024 * 1024
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,80}\.png$")
 
 
@@ -54,18 +53,17 @@ class GameEvaluator(Evaluator):
         return None
 
     def artifacts(self, document: dict[str, Any]) -> dict[str, bytes]:
-        files = document.get("files") or {}
-        if not isinstance(files, dict) or len(files) > MAX_FILES:
-            raise InvalidOutput(f"screenshots: expected at most {MAX_FILES} named PNG files")
+        """The screenshots as PNG files written here from their checked pixels (see
+        :mod:`smarttouch.challenges.screenshots`); nothing the sandbox wrote is kept as a file."""
+        shots = document.get("screenshots") or {}
+        if not isinstance(shots, dict) or len(shots) > MAX_FILES:
+            raise InvalidOutput(f"screenshots: expected at most {MAX_FILES} named images")
         out = {}
-        for name, encoded in files.items():
-            if not isinstance(name, str) or not _NAME.match(name) or not isinstance(encoded, str):
+        for name, entry in shots.items():
+            if not isinstance(name, str) or not _NAME.match(name):
                 raise InvalidOutput(f"screenshot name {str(name)[:40]!r} is not a plain .png file name")
             try:
-                data = base64.b64decode(encoded, validate=True)
-            except (binascii.Error, ValueError):
-                raise InvalidOutput(f"screenshot {name}: not base64") from None
-            if not data.startswith(PNG_MAGIC) or len(data) > MAX_FILE_BYTES:
-                raise InvalidOutput(f"screenshot {name}: not a PNG image under {MAX_FILE_BYTES} bytes")
-            out[name] = data
+                out[name] = screenshot_png(entry)
+            except BadScreenshot as exc:
+                raise InvalidOutput(f"screenshot {name}: {exc}") from None
         return out

@@ -42,7 +42,7 @@ def balloon_sprite(r: int, color: Color) -> pygame.Surface:
 
 
 def draw_string(
-    surface: pygame.Surface, x: float, y: float, length: float, t: float, color=(90, 90, 110)
+    surface: pygame.Surface, x: float, y: float, length: float, t: float, color: Color = (90, 90, 110)
 ) -> None:
     pts = [(x + 6 * math.sin(t * 2.0 + i * 0.5), y + i * length / 12) for i in range(13)]
     pygame.draw.lines(surface, color, False, pts, 2)

@@ -10,11 +10,14 @@ Subclasses override the ``on_*`` hooks and ``draw``; they never need to count re
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from smarttouch.games.sdk.events import GameEvent, rep_event
 from smarttouch.games.sdk.protocol import GameContext, GameInfo
 from smarttouch.scoring.control import ControlState, RepEvent
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pygame
 
 POINTS_HIT = 10
 POINTS_EFFORT = 3
@@ -82,7 +85,7 @@ class RepGame(ABC):
         }
 
     @abstractmethod
-    def draw(self, surface) -> None:
+    def draw(self, surface: pygame.Surface) -> None:
         """Draw the game's world (the framework draws the progress bar and stop button)."""
 
     # --- helpers ------------------------------------------------------------------------

@@ -39,15 +39,18 @@ HIGHLIGHT: Color = YELLOW
 
 def lighten(c: Color, amount: float) -> Color:
     """Mix ``c`` towards white by ``amount`` (0..1)."""
-    return tuple(int(round(v + (255 - v) * amount)) for v in c)  # type: ignore[return-value]
+    r, g, b = (int(round(v + (255 - v) * amount)) for v in c)
+    return (r, g, b)
 
 
 def darken(c: Color, amount: float) -> Color:
     """Mix ``c`` towards black by ``amount`` (0..1)."""
-    return tuple(int(round(v * (1.0 - amount))) for v in c)  # type: ignore[return-value]
+    r, g, b = (int(round(v * (1.0 - amount))) for v in c)
+    return (r, g, b)
 
 
 def mix(a: Color, b: Color, f: float) -> Color:
     """Linear mix: f=0 gives ``a``, f=1 gives ``b``."""
     f = min(1.0, max(0.0, f))
-    return tuple(int(round(x + (y - x) * f)) for x, y in zip(a, b))  # type: ignore[return-value]
+    r, g, b_ = (int(round(x + (y - x) * f)) for x, y in zip(a, b, strict=True))
+    return (r, g, b_)

@@ -9,8 +9,12 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from smarttouch.games.sdk.palette import OKABE_ITO, Color
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pygame
 
 
 @dataclass
@@ -75,7 +79,7 @@ class Particles:
             alive.append(p)
         self.items = alive
 
-    def draw(self, surface) -> None:  # pygame.Surface
+    def draw(self, surface: pygame.Surface) -> None:
         import pygame
 
         for p in self.items:

@@ -73,7 +73,7 @@ def register(cls: type) -> type:
     problems = check_game_class(cls)
     if problems:
         raise TypeError(f"{cls.__name__} is not a valid game: " + "; ".join(problems))
-    info: GameInfo = cls.info  # type: ignore[attr-defined]  # checked by check_game_class
+    info: GameInfo = getattr(cls, "info")  # noqa: B009 (a GameInfo: checked by check_game_class)
     _check_new(info, f"{cls.__module__}:{cls.__qualname__}")
     DECLARED[info.key] = Declared(info, f"{cls.__module__}:{cls.__qualname__}")
     GAMES[info.key] = cls

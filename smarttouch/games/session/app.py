@@ -4,6 +4,11 @@ Scenes in order: calibration (neutral pose, comfortable maximum) -> instructions
 rest -> play ... -> summary. The stop control (pain / fatigue / other) is reachable from
 every scene; choosing a reason ends the session safely and records it. The runner owns the
 window and the clock and calls ``step(dt)``, ``handle_event(e)`` and ``draw(surface)``.
+
+The session's phases (the scenes, plus ``stop`` while the stop menu is open) are written
+down on the recording's clock by a :class:`~.phases.PhaseLog`; a :class:`~.phases.RepGate`
+decides which repetitions reach the game, so the reps the game counts are the reps inside
+the play phases (see :mod:`.phases`).
 """
 
 from __future__ import annotations
@@ -13,7 +18,8 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from smarttouch.games.sdk.events import GameEvent
 from smarttouch.games.sdk.messages import tr
@@ -23,9 +29,15 @@ from smarttouch.games.session.difficulty import DifficultyAdapter, SuccessBandCo
 from smarttouch.games.session.feedback import Feedback
 from smarttouch.games.session.history import History, HistoryEntry, ProgressView
 from smarttouch.games.session.inputs.base import IDLE_STATE, InputDevice
+from smarttouch.games.session.phases import PhaseLog, RepGate
 from smarttouch.games.session.result import SessionResult, utc_now
 from smarttouch.games.session.sound import SoundBank
 from smarttouch.games.session.stopmenu import StopMenu
+
+if TYPE_CHECKING:  # pragma: no cover - the scenes draw with pygame; they are imported when used
+    import pygame
+
+    from smarttouch.games.session.scenes.base import Scene
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +72,7 @@ class SessionApp:
         config: AppConfig | None = None,
         sound: SoundBank | None = None,
         history: History | None = None,
-        data_dir=None,
+        data_dir: Path | None = None,
         controller_factory: Callable[[PlanTargets], SuccessBandController | None] = scoring_controller,
         progress_fn: Callable[[HistoryEntry], ProgressView] | None = None,
         size: tuple[int, int] = (1280, 720),
@@ -103,8 +115,10 @@ class SessionApp:
         self.result: SessionResult | None = None
         self.progress: ProgressView | None = None
         self.finished = False
-        self.scene = None
+        self.scene: Scene  # set by goto() below
         self.scene_log: list[tuple[float, str]] = []
+        self.phase_log = PhaseLog()
+        self.rep_gate = RepGate(self.phase_log)
         if self.config.preset_rom_max_deg:
             self.apply_calibration(float(self.config.preset_rom_max_deg), preset=True)
             self.goto(InstructionsScene())
@@ -121,28 +135,46 @@ class SessionApp:
         self.events.append(ev)
         return ev
 
-    def goto(self, scene: Any, log: bool = True) -> None:
+    def goto(self, scene: Scene, log: bool = True) -> None:
+        """Switch to ``scene``; ``log=False`` when its event and phase are already recorded."""
         self.scene = scene
         self.scene_log.append((self.now, scene.name))
         if log:
             self.log("scene", name=scene.name, session_s=round(self.now, 3))
+            self._begin_phase(scene.name)
         scene.enter(self)
+
+    def _begin_phase(self, kind: str) -> None:
+        """The phase of scene ``kind`` begins now (play begins through the rep gate)."""
+        t = self.control.t
+        self.rep_gate.stop_play(t)
+        if kind == "play":
+            self.rep_gate.start_play(t, self.set_index)
+        elif kind == "rest":
+            self.phase_log.begin(kind, t, self.set_index)
+        else:
+            self.phase_log.begin(kind, t)
 
     def step(self, dt: float) -> None:
         """Advance the session by one fixed step of ``dt`` seconds."""
         self.now += dt
-        self.control = self.device.poll(self.now)
+        self.control = self.rep_gate.filter(self.device.poll(self.now))
         self.feedback.update(dt)
         if self.stop_menu.open and not self.finished:
             return  # everything waits while the patient decides
         self.scene.update(self, self.control, dt)
 
-    def handle_event(self, event: Any) -> None:
+    def handle_event(self, event: pygame.event.Event) -> None:
         """A pygame event already mapped to canvas coordinates."""
+        was_open = self.stop_menu.open
         choice = self.stop_menu.handle_event(event, self.size, in_summary=self.scene.name == "summary")
+        if self.stop_menu.open and not was_open:
+            self._begin_phase("stop")
         if choice is not None:
             if choice != "resume":
                 self.request_stop(choice)
+            else:
+                self._begin_phase(self.scene.name)  # the interrupted scene goes on
             return
         if self.stop_menu.open:
             return
@@ -180,6 +212,7 @@ class SessionApp:
 
     def start_game(self) -> None:
         if not self.game_started:
+            assert self.ctx is not None and self.adapter is not None  # calibration comes first
             self.game.start(self.ctx)
             self.game_started = True
             self.log(
@@ -201,6 +234,7 @@ class SessionApp:
             elif ev.kind == "rep":
                 self._on_rep(ev)
         if self.reps_in_set >= self.targets.reps and self.quit_reason is None:
+            self.rep_gate.stop_play(self.control.t)
             self.sets_completed += 1
             self.log("set_complete", set=self.set_index + 1, reps=self.reps_in_set)
             if self.set_index + 1 >= self.targets.sets:
@@ -222,6 +256,7 @@ class SessionApp:
         self.sound.play("rep" if success else "miss", ev.t)
         phrase = self.feedback.rep(success)
         self.log("praise", text=phrase, success=success)
+        assert self.adapter is not None  # reps come from the game, which starts after calibration
         change = self.adapter.record(success)
         if change:
             self.log("difficulty", **change)
@@ -244,6 +279,7 @@ class SessionApp:
         if self.game_started:
             self.game.finish()
         self.log("scene", name=SummaryScene.name, session_s=round(self.now, 3))
+        self._begin_phase(SummaryScene.name)
         self.result = build_result(self)
         if self.on_result is not None:
             try:
@@ -264,7 +300,7 @@ class SessionApp:
         return ProgressView(previous=None, recent=[entry], streak_days=1, badges=[])
 
     # --- drawing -------------------------------------------------------------------------------
-    def draw(self, surface: Any) -> None:
+    def draw(self, surface: pygame.Surface) -> None:
         self.scene.draw(self, surface)
         self.feedback.draw(surface)
         self.stop_menu.draw(surface, self.targets.lang, in_summary=self.scene.name == "summary")

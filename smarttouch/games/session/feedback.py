@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from smarttouch.games.sdk import gfx
 from smarttouch.games.sdk.messages import ENCOURAGE, PraisePicker
 from smarttouch.games.sdk.palette import BLUE, BLUISH_GREEN, INK, WHITE, Color, darken
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pygame
 
 
 @dataclass
@@ -45,7 +49,7 @@ class Feedback:
             t.age_s += dt
         self.toasts = [t for t in self.toasts if t.age_s < t.life_s]
 
-    def draw(self, surface) -> None:
+    def draw(self, surface: pygame.Surface) -> None:
         w, h = surface.get_size()
         for t in self.toasts:
             f = t.age_s / t.life_s

@@ -19,7 +19,7 @@ from typing import Any
 from smarttouch.files import atomic_write_json
 from smarttouch.games.sdk.events import GameEvent
 from smarttouch.games.sdk.targets import PlanTargets
-from smarttouch.sensors.types import Recording
+from smarttouch.sensors.types import Phase, Recording
 
 SCHEMA = "smarttouch.session/1"
 QUIT_REASONS = ("completed", "pain", "fatigue", "other", "time_limit", "disconnected", "closed")
@@ -44,6 +44,9 @@ class SessionResult:
         calibration: neutral pose and comfortable maximum as recorded (tracker's Calibration
             dict plus ``rom_max_deg`` in degrees).
         events: the game and framework events, in order (times on the recording's clock, s).
+        phases: the session's phases (calibration, instructions, play per set, rest, stop,
+            summary) on the recording's clock, s; the reps the game counted are the reps
+            inside the play phases. Also stored in the recording.
         reps: reps the game counted; ``sets_completed``; ``score`` (points).
         success_rate: share of reps that reached the target (0..1) or None.
         client_metrics: numbers computed on the device (per-rep ROM in degrees, etc.).
@@ -59,6 +62,7 @@ class SessionResult:
     quit_note: str = ""
     calibration: dict[str, Any] = field(default_factory=dict)
     events: list[GameEvent] = field(default_factory=list)
+    phases: list[Phase] = field(default_factory=list)
     reps: int = 0
     sets_completed: int = 0
     score: int = 0
@@ -102,6 +106,7 @@ class SessionResult:
             "client_metrics": self.client_metrics,
             "metrics": self.metrics,
             "events": [e.to_dict() for e in self.events],
+            "phases": [p.to_dict() for p in self.phases],
             "lang": self.lang,
             "has_recording": self.recording is not None,
         }
@@ -118,6 +123,7 @@ class SessionResult:
             quit_note=d.get("quit_note", ""),
             calibration=d.get("calibration") or {},
             events=[GameEvent.from_dict(e) for e in d.get("events", [])],
+            phases=[Phase.from_dict(p) for p in d.get("phases") or []],
             reps=int(d.get("reps", 0)),
             sets_completed=int(d.get("sets_completed", 0)),
             score=int(d.get("score", 0)),

@@ -39,7 +39,9 @@ class RunOptions:
     mode draw one step in N (screenshots are always drawn). screenshot_dir: where F12 and
     scene screenshots go; screenshot_scenes: save one picture of each scene (named
     GAME-SCENE.png) once it has been shown for ``screenshot_after_s`` (the play scene after
-    ``play_screenshot_after_s``, so the picture shows a game in progress).
+    ``play_screenshot_after_s``, so the picture shows a game in progress). screenshot_sink:
+    when set, each screenshot goes to ``screenshot_sink(file name, canvas surface)`` instead of
+    a file (the challenges harness keeps the pixels; no file another process could swap).
     """
 
     headless: bool = False
@@ -49,6 +51,7 @@ class RunOptions:
     draw_every: int = 1
     screenshot_dir: Path | None = None
     screenshot_scenes: bool = False
+    screenshot_sink: Callable[[str, Any], None] | None = None
     screenshot_after_s: float = 1.2
     play_screenshot_after_s: float = 14.0
     max_frames: int | None = None
@@ -73,7 +76,7 @@ class Screen:
     def __init__(self, pygame: Any, headless: bool, fullscreen: bool, title: str):
         self.pg = pygame
         self.headless = headless
-        self.window = None
+        self.window: Any  # the display surface (pygame.Surface)
         if headless:
             self.window = pygame.display.set_mode(CANVAS)
         else:
@@ -163,6 +166,7 @@ def run_session(
         opts.screenshot_scenes,
         opts.screenshot_after_s,
         opts.play_screenshot_after_s,
+        sink=opts.screenshot_sink,
     )
     device.start()
     try:
@@ -171,16 +175,26 @@ def run_session(
         device.stop()
     if app.result is None:  # loop left early (max_frames): still return what happened
         app.finish("closed")
+    assert app.result is not None  # finish() builds it
     return app.result
 
 
 class Screenshots:
-    """Scene screenshots (once per scene) and on-demand ones (F12)."""
+    """Scene screenshots (once per scene) and on-demand ones (F12), to files or to ``sink``."""
 
-    def __init__(self, folder: Path | None, key: str, per_scene: bool, after_s: float, play_after_s: float):
+    def __init__(
+        self,
+        folder: Path | None,
+        key: str,
+        per_scene: bool,
+        after_s: float,
+        play_after_s: float,
+        sink: Callable[[str, Any], None] | None = None,
+    ):
         self.folder = Path(folder) if folder else None
+        self.sink = sink
         self.key = key
-        self.per_scene = per_scene and self.folder is not None
+        self.per_scene = per_scene and (self.folder is not None or sink is not None)
         self.after_s = after_s
         self.play_after_s = play_after_s
         self.taken: set[str] = set()
@@ -188,7 +202,7 @@ class Screenshots:
         self.requested = False
 
     def due(self, app: SessionApp) -> bool:
-        if self.folder is None:
+        if self.folder is None and self.sink is None:
             return False
         if self.requested:
             return True
@@ -199,13 +213,19 @@ class Screenshots:
         return self.per_scene and name not in self.taken and app.scene.age_s >= wait
 
     def save(self, pygame: Any, canvas: Any, app: SessionApp) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
         if self.requested:
-            path = self.folder / f"{self.key}-{int(time.time() * 1000)}.png"
+            name = f"{self.key}-{int(time.time() * 1000)}.png"
             self.requested = False
         else:
             self.taken.add(app.scene.name)
-            path = self.folder / f"{self.key}-{app.scene.name}.png"
+            name = f"{self.key}-{app.scene.name}.png"
+        if self.sink is not None:
+            self.sink(name, canvas)
+            return
+        if self.folder is None:  # due() is never true without a folder or a sink
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / name
         pygame.image.save(canvas, str(path))
         self.saved.append(path)
 

@@ -8,10 +8,13 @@ clock), and any live source of the sensors room (``virtual:PROFILE``, ``ble:...`
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from smarttouch.games.sdk.targets import PlanTargets
-from smarttouch.games.session.inputs import KeyboardInput, RecordingInput, SourceInput
+from smarttouch.games.session.inputs import InputDevice, KeyboardInput, RecordingInput, SourceInput
+
+if TYPE_CHECKING:  # pragma: no cover
+    from smarttouch.sensors.simulator import SimResult
 
 SIM_TEMPO_S = {"sit_to_stand": 4.0, "wrist_flexion": 2.5, "forearm_pronation": 2.5}
 CALIBRATION_REPS = 1
@@ -33,7 +36,7 @@ def sim_reps_for(targets: PlanTargets, tempo_s: float, pause_s: float, duration_
 
 def simulate_targets(
     targets: PlanTargets, movement: str, *, seed: int = 0, duration_s: float | None = None, **overrides: Any
-):
+) -> SimResult:
     """A SimResult of ``movement`` performed at the targets' ROM (degrees), fs 100 Hz."""
     from smarttouch.sensors.simulator import MOVEMENTS, simulate
 
@@ -56,7 +59,7 @@ def open_input(
     headless: bool,
     seed: int = 0,
     duration_s: float | None = None,
-):
+) -> InputDevice:
     """The input device for ``spec`` (see module docstring)."""
     spec = spec.strip()
     if spec == "keyboard":

@@ -8,7 +8,12 @@ so tests can check that each rep gets its sound without hearing it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover - pygame is imported only when a mixer is opened
+    import pygame
 
 RATE_HZ = 44100
 
@@ -34,9 +39,12 @@ def tone(
     t = np.arange(n) / RATE_HZ
     f = np.full(n, freq_hz) if glide_to_hz is None else np.linspace(freq_hz, glide_to_hz, n)
     phase = 2 * np.pi * np.cumsum(f) / RATE_HZ
-    wave = sum(a * np.sin((k + 1) * phase) for k, a in enumerate(harmonics))
+    wave = np.zeros(n)
+    for k, a in enumerate(harmonics):
+        wave += a * np.sin((k + 1) * phase)
     wave = wave / sum(harmonics)
-    return volume * wave * _env(n, 0.005, dur_s * 0.8) * (1.0 if t.size else 0.0)
+    out: np.ndarray = volume * wave * _env(n, 0.005, dur_s * 0.8) * (1.0 if t.size else 0.0)
+    return out
 
 
 def sequence(notes: list[tuple[float, float]], volume: float = 0.3, gap_s: float = 0.0) -> np.ndarray:
@@ -66,10 +74,10 @@ def cue_waves() -> dict[str, np.ndarray]:
 class SoundBank:
     """Plays cues through pygame.mixer when an audio device opens, else stays silent."""
 
-    def __init__(self, enabled: bool = True):
+    def __init__(self, enabled: bool = True) -> None:
         self.played: list[tuple[float, str]] = []
         self.available = False
-        self._sounds: dict[str, object] = {}
+        self._sounds: dict[str, pygame.mixer.Sound] = {}
         if enabled:
             self._open()
 
@@ -99,6 +107,6 @@ class SoundBank:
         snd = self._sounds.get(name)
         if snd is not None:
             try:
-                snd.play()  # type: ignore[attr-defined]
+                snd.play()
             except Exception:
                 pass

@@ -23,7 +23,8 @@ SPARC_SMOOTH = -2.6
 
 
 def session_metrics(recording: Any, movement: str, calibration: dict[str, Any]) -> dict[str, Any] | None:
-    """``analyze(recording).to_dict()`` from scoring, or None without a recording/analyzer."""
+    """``analyze(recording).to_dict()`` from scoring over the recording's play phases (the
+    whole recording when it has none), or None without a recording/analyzer."""
     if recording is None or len(recording) < 10:
         return None
     try:
@@ -34,8 +35,11 @@ def session_metrics(recording: Any, movement: str, calibration: dict[str, Any]) 
         cal = Calibration.from_dict(calibration) if calibration.get("neutral_quat") is not None else None
     except (TypeError, ValueError):
         cal = None
+    from smarttouch.sensors.types import play_spans
+
+    spans = play_spans(recording.phases) if recording.phases else None
     try:
-        return analyze(recording, movement=movement or None, calibration=cal).to_dict()
+        return analyze(recording, movement=movement or None, calibration=cal, play_spans=spans).to_dict()
     except Exception as exc:  # the session must still be saved; the hub recomputes anyway
         return {"error": f"{type(exc).__name__}: {exc}"}
 
@@ -44,6 +48,11 @@ def build_result(app: SessionApp) -> SessionResult:
     """The SessionResult of ``app`` at this moment."""
     rec = app.device.recording()
     calibration = dict(app.calibration)
+    if rec is not None and len(rec):
+        phases = app.phase_log.phases(float(rec.t[0]), float(rec.t[-1]))
+        rec.phases = phases
+    else:
+        phases = app.phase_log.phases(float("-inf"), app.control.t)
     if rec is not None:
         rec.calibration = calibration
     reps = [e for e in app.events if e.kind == "rep"]
@@ -64,6 +73,7 @@ def build_result(app: SessionApp) -> SessionResult:
         quit_note=app.quit_note,
         calibration=calibration,
         events=list(app.events),
+        phases=list(phases),
         reps=app.reps,
         sets_completed=app.sets_completed,
         score=app.score,

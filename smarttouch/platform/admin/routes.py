@@ -1,4 +1,6 @@
 """``/admin/audit``: who did what, when, on which patient; filterable, exportable as CSV.
+``/admin/access``: who read which patient's record, searchable by patient, reader, kind of
+read and period (patients appear by their pseudonymous code only).
 
 Only GET routes: nothing here can change or delete an audit event (the trail is append-only;
 the models refuse ORM updates and deletes too).
@@ -14,6 +16,7 @@ from ..models import Role, utcnow
 from ..services import audit
 from ..services.accounts import audit_search
 from ..services.errors import Invalid
+from ..services.rights import access_log
 from ..storage.db import get_session
 from . import bp
 
@@ -53,3 +56,20 @@ def audit_csv():
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="smarttouch-audit-{stamp}.csv"'},
     )
+
+
+@bp.get("/access")
+@role_required(Role.admin)
+def record_access() -> tuple[str, int]:
+    db = get_session()
+    error = None
+    try:
+        filt = audit_search.parse_filter(request.args)
+        if filt.action and filt.action not in access_log.KINDS:
+            raise Invalid(f"what: {filt.action!r} is not a kind of read")
+    except Invalid as exc:
+        filt, error = audit_search.AuditFilter(), exc.message
+    page = access_log.search(db, filt=filt, tz=hub_tz(), page=request.args.get("page", 1, type=int) or 1)
+    return render_template(
+        "admin/access.html", page=page, filt=filt, error=error, kinds=access_log.KINDS
+    ), 400 if error else 200

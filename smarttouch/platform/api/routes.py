@@ -356,6 +356,7 @@ def progress_summary():
                 movement=s.movement,
                 reps=m.reps if m else None,
                 game_reps=result.get("reps") if isinstance(result.get("reps"), int) else None,
+                count_uncertain=bool(m.count_uncertain) if m else False,
                 rom_deg=m.rom_deg if m else None,
                 sparc=m.sparc if m else None,
                 quit_reason=s.quit_reason,

@@ -25,6 +25,7 @@ __all__ = [
     "RecentSession",
     "SessionReceipt",
     "SessionUpload",
+    "SetOut",
     "TodayPlan",
     "TrendOut",
     "WeekOut",
@@ -126,8 +127,33 @@ class TodayPlan(BaseModel):
     exercises: list[PlannedExerciseOut]
 
 
+class SetOut(BaseModel):
+    """One play set of the session (one play phase; a set paused by the stop menu and resumed
+    is two entries with the same ``set_index``)."""
+
+    set_index: int | None = Field(description="the game's 0-based set (None without phases)")
+    t_start: float = Field(description="start on the recording's clock, s")
+    t_end: float = Field(description="end on the recording's clock, s")
+    reps: int
+    rom_deg: float | None = Field(description="largest repetition ROM of the set, degrees")
+    rom_deg_mean: float | None = Field(description="mean repetition ROM of the set, degrees")
+
+    @classmethod
+    def of(cls, entry: dict[str, Any]) -> SetOut:
+        """From a stored per-set entry (the scoring room's ``sets`` item)."""
+        return cls(
+            set_index=entry.get("set_index"),
+            t_start=float(entry.get("t_start") or 0.0),
+            t_end=float(entry.get("t_end") or 0.0),
+            reps=int(entry.get("reps") or 0),
+            rom_deg=entry.get("rom_deg"),
+            rom_deg_mean=entry.get("rom_deg_mean"),
+        )
+
+
 class MetricsOut(BaseModel):
-    """Authoritative metrics recomputed by the hub from the raw recording."""
+    """Authoritative metrics recomputed by the hub from the raw recording: over the play
+    phases only when the session recorded its phases."""
 
     reps: int
     rom_deg: float = Field(description="largest repetition ROM, degrees")
@@ -141,6 +167,11 @@ class MetricsOut(BaseModel):
     duration_s: float
     active_time_s: float
     rep_rom_deg: list[float | None] = Field(description="ROM of each repetition, degrees")
+    sets: list[SetOut] = Field(description="repetitions and ROM per play set, in order")
+    count_uncertain: bool = Field(
+        description="the repetition count is not trustworthy: left out of trends and MCID verdicts"
+    )
+    uncertain_reason: str | None = Field(description="why the count is uncertain, in plain words")
 
 
 class SessionReceipt(BaseModel):
@@ -175,6 +206,9 @@ class RecentSession(BaseModel):
     movement: str | None
     reps: int | None = Field(description="hub-counted repetitions (None when not scored)")
     game_reps: int | None = Field(description="repetitions the game counted")
+    count_uncertain: bool = Field(
+        default=False, description="the hub's count is uncertain: left out of trends and MCID verdicts"
+    )
     rom_deg: float | None
     sparc: float | None
     quit_reason: str | None
@@ -211,6 +245,9 @@ def metrics_out(row: Any) -> MetricsOut | None:
         duration_s=row.duration_s,
         active_time_s=row.active_time_s,
         rep_rom_deg=[r.get("rom_deg") for r in (row.per_rep or [])],
+        sets=[SetOut.of(entry) for entry in (row.sets or [])],
+        count_uncertain=bool(row.count_uncertain),
+        uncertain_reason=row.uncertain_reason,
     )
 
 

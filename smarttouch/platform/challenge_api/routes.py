@@ -19,7 +19,8 @@ from ..api.auth import (
 )
 from ..api.document import API_DOCUMENT, DEVELOPER_TOKEN, DEVICE_TOKEN
 from ..api.openapi import MAX_DB_ID, ApiRegistry, RawContent
-from ..jobs.evaluations import get_queue
+from ..jobs.evaluations import EVALUATION
+from ..jobs.queue import get_queue
 from ..models import Activity, Assignment, Role, User, utcnow
 from ..services.accounts import api_tokens
 from ..services.challenges import leaderboards, submissions
@@ -146,7 +147,7 @@ def submit_solution(slug: str):
         upload=data,
         filename=filename,
         blobs=get_blobstore(),
-        enqueue=get_queue(current_app).enqueue,
+        enqueue=get_queue(current_app).enqueuer(EVALUATION.name),
         ip=request.remote_addr,
     )
     out = _submission_out(sub.id, g.developer)

@@ -53,6 +53,7 @@ def _print_report(report: Any) -> None:
 
 
 def _import_and_reference(app: Any, do_import: Any, references: bool) -> None:
+    from ..jobs.bundles import bundle_cache_root
     from ..services.challenges import importer
     from ..services.errors import ServiceError
     from ..storage.blobstore import get_blobstore
@@ -68,7 +69,7 @@ def _import_and_reference(app: Any, do_import: Any, references: bool) -> None:
                     session,
                     challenge=report.challenge,
                     blobs=blobs,
-                    cache_root=importer.bundle_cache_root(app.instance_path),
+                    cache_root=bundle_cache_root(app.instance_path),
                     sandbox=importer.default_sandbox(),
                 )
             _print_report(report)
@@ -311,7 +312,7 @@ def worker(
     from smarttouch.challenges.cli import worker as room_worker
     from smarttouch.challenges.sandbox import Sandbox, SandboxUnavailable
 
-    from ..jobs.evaluations import HubQueue
+    from ..jobs.queue import HubQueue
 
     try:
         Sandbox(unsafe=unsafe)
@@ -339,9 +340,9 @@ def worker(
     requeued = queue.reap()
     if requeued:
         click.echo(f"requeued {len(requeued)} job(s) left by a stopped worker", err=True)
-    waiting = queue.requeue_waiting()
-    if waiting:
-        click.echo(f"{waiting} submission(s) waiting for evaluation", err=True)
+    for kind, waiting in queue.requeue_waiting().items():
+        if waiting:
+            click.echo(f"{waiting} {kind} job(s) waiting", err=True)
     backend = "redis" if app.config.get("REDIS_URL") else "sqlite"
     click.echo(f"hub worker {queue.worker}: {workers} thread(s), queue on {backend}", err=True)
     sys.stderr.flush()

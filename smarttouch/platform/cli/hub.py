@@ -232,14 +232,24 @@ def _count(app: Any, model: Any, *where: Any) -> int:
 def _seed(app: Any) -> Any:
     """Seed the demo clinic; the report also says how many alerts the new sessions raised
     (``alerts_created``) and how many evaluations wait for a worker (``queued``)."""
-    from ..i18n.language import local_today
+    from ..i18n.language import hub_tz, local_today
+    from ..jobs.evaluations import EVALUATION
+    from ..jobs.queue import get_queue
     from ..models import Alert, Submission
     from ..services.demo.seed import seed_demo
+    from ..storage.blobstore import get_blobstore
     from ..storage.db import session_scope
 
     alerts_before = _count(app, Alert)
     with app.test_request_context(), session_scope(app) as session:
-        report = seed_demo(session, today=local_today(), password_profile=app.config["ARGON2_PROFILE"])
+        report = seed_demo(
+            session,
+            today=local_today(),
+            password_profile=app.config["ARGON2_PROFILE"],
+            blobs=get_blobstore(app),
+            tz=hub_tz(),
+            enqueue=get_queue(app).enqueuer(EVALUATION.name),
+        )
     report.alerts_created = _count(app, Alert) - alerts_before
     report.queued = _count(app, Submission, Submission.status == "queued")
     return report

@@ -15,6 +15,7 @@ from ..auth import access
 from ..i18n import language as i18n
 from ..i18n.vocab import JINJA_GLOBALS
 from ..storage import blobstore, db
+from ..web import record_reads
 from . import errors
 from .blueprints import register_blueprints
 from .config import resolve
@@ -75,6 +76,7 @@ def create_app(config: Mapping[str, Any] | type | None = None) -> Flask:
     csrf.init_app(app)
     access.init_app(app)
     errors.init_app(app)
+    record_reads.init_app(app)
     register_blueprints(app)
     app.jinja_env.globals.update(JINJA_GLOBALS)
 

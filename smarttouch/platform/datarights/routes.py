@@ -19,6 +19,7 @@ from ..services.rights import data_rights, donation, erasure
 from ..services.rights.fhir.codes import DEFAULT_BASE
 from ..storage.blobstore import get_blobstore
 from ..storage.db import get_session
+from ..web import record_reads
 from . import bp
 from .forms import ArchiveForm, ConsentForm, DonateForm, EraseForm, WithdrawConsentForm
 
@@ -41,6 +42,7 @@ def _send_archive(patient: Patient):
         ip=request.remote_addr,
     )
     out.seek(0)
+    record_reads.note_read(patient.id, "data_archive")
     name = f"smarttouch-{patient.code}-{local_today().isoformat()}.zip"
     return send_file(out, mimetype="application/zip", as_attachment=True, download_name=name)
 
@@ -88,6 +90,7 @@ def patient_page(patient_id: int):
     patient = _patient(patient_id)
     user = signed_in_user()
     own = user.role == Role.therapist and patient.therapist_id == user.id
+    record_reads.note_read(patient.id, "data_rights_page")
     return render_template(
         "datarights/patient.html",
         patient=patient,
@@ -192,6 +195,7 @@ def erase(patient_id: int):
             flash(_("The patient has been erased (reference %(ref)s).", ref=report.reference), "success")
             return redirect(url_for("datarights.index"))
     status = 400 if form.errors else 200
+    record_reads.note_read(patient.id, "erase_page")
     return render_template(
         "datarights/erase.html", patient=patient, form=form, preview=erasure.preview(db, patient=patient)
     ), status

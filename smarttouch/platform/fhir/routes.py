@@ -18,6 +18,7 @@ from ..services.rights import fhir_export
 from ..services.rights.fhir.codes import DEFAULT_BASE
 from ..storage.blobstore import get_blobstore
 from ..storage.db import get_session
+from ..web import record_reads
 from ..web.urls import external_url
 from . import bp
 
@@ -98,20 +99,24 @@ def everything(patient_id: int) -> Response:
     db = get_session()
     user = signed_in_user()
     patient = patients.get_patient_for(db, user=user, patient_id=patient_id)
+    identified, start, end = _flag_arg("identified"), _date_arg("start"), _date_arg("end")
     bundle = fhir_export.export_bundle(
         db,
         patient=patient,
         actor=user,
         store=get_blobstore(),
         today=local_today(),
-        identified=_flag_arg("identified"),
-        start=_date_arg("start"),
-        end=_date_arg("end"),
+        identified=identified,
+        start=start,
+        end=end,
         tz=hub_tz(),
         base=_base(),
         via="api",
         ip=request.remote_addr,
     )
+    period = f"{start or ''}/{end or ''}" if start or end else ""  # ISO 8601 interval
+    kind = "identified" if identified else "pseudonymous"
+    record_reads.note_read(patient.id, "fhir_export", detail=f"{kind} {period}".strip())
     response = _fhir_response(fhir_export.bundle_json(bundle, indent=None))
     response.headers["Content-Disposition"] = f'inline; filename="{patient.code}-fhir.json"'
     return response

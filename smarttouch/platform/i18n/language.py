@@ -12,7 +12,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, request, session
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, to_user_timezone
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_time,
+    get_locale,
+    to_user_timezone,
+)
 from flask_login import current_user
 
 from ..core.extensions import babel
@@ -44,6 +51,7 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters["datetime"] = lambda v, fmt="medium": format_datetime(v, fmt) if v else "—"
     app.jinja_env.filters["date"] = lambda v, fmt="medium": format_date(v, fmt) if v else "—"
+    app.jinja_env.filters["time"] = lambda v, fmt="short": format_time(v, fmt) if v else "—"
 
 
 def local_today() -> date:

@@ -51,6 +51,23 @@ CHALLENGE_KINDS = {
     "game": _l("Game"),
 }
 
+#: kinds of read of a patient's record (``services.rights.access_log.KINDS``), as the
+#: patient and the administrator read them
+READS = {
+    "caseload": _l("Patient list (summary row)"),
+    "patient_page": _l("Patient page"),
+    "session_page": _l("Details of a session"),
+    "plan_editor": _l("Exercise plan editor"),
+    "devices_page": _l("Paired computers"),
+    "data_rights_page": _l("Data rights page"),
+    "erase_page": _l("Erasure page"),
+    "report_page": _l("Progress report (on screen)"),
+    "report_pdf": _l("Progress report (PDF download)"),
+    "report_csv": _l("Table of sessions (CSV download)"),
+    "fhir_export": _l("Export for another health system (FHIR)"),
+    "data_archive": _l("Archive of all the data"),
+}
+
 
 def label(table: dict[str, object], key: str | None) -> str:
     """The translated label for ``key``, or the key itself when unknown."""
@@ -60,9 +77,12 @@ def label(table: dict[str, object], key: str | None) -> str:
 
 
 def activity_title(activity: object) -> str:
-    """A catalogue activity's title in the current language (built-ins are translated)."""
-    if getattr(activity, "source", None) == "builtin":
-        return label(ACTIVITIES, getattr(activity, "key", None))
+    """A catalogue activity's title in the current language: built-ins the hub translates
+    (:data:`ACTIVITIES`) in words of the page's language, everything else as stored (a game
+    without a translation here shows its catalogue title from its ``GameInfo``)."""
+    key = getattr(activity, "key", None)
+    if getattr(activity, "source", None) == "builtin" and key in ACTIVITIES:
+        return str(ACTIVITIES[key])
     return str(getattr(activity, "title", ""))
 
 
@@ -73,4 +93,5 @@ JINJA_GLOBALS = {
     "movement_label": lambda k: label(MOVEMENTS, k),
     "activity_label": activity_title,
     "challenge_kind_label": lambda k: label(CHALLENGE_KINDS, k),
+    "read_label": lambda k: label(READS, k),
 }

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
-from .activity import Activity, Assignment, AssignmentCreate, AssignmentPublic, AssignmentUpdate
+from .access import RecordAccess
+from .activity import (
+    TERM_FIELDS,
+    Activity,
+    Assignment,
+    AssignmentCreate,
+    AssignmentPublic,
+    AssignmentUpdate,
+    AssignmentVersion,
+)
 from .alert import Alert
 from .analyzer import AnalyzerChoice, AnalyzerRun
 from .api_token import ApiToken
@@ -35,6 +44,7 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "NAMING_CONVENTION",
+    "TERM_FIELDS",
     "Activity",
     "Alert",
     "AnalyzerChoice",
@@ -45,6 +55,7 @@ __all__ = [
     "AssignmentCreate",
     "AssignmentPublic",
     "AssignmentUpdate",
+    "AssignmentVersion",
     "AuditEvent",
     "AuditEventImmutable",
     "Challenge",
@@ -58,6 +69,7 @@ __all__ = [
     "Patient",
     "PatientCreate",
     "PatientPublic",
+    "RecordAccess",
     "ResearchConsent",
     "Review",
     "ReviewDecision",

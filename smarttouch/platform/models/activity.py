@@ -1,14 +1,21 @@
-"""The assignable catalogue (built-in games and approved solutions) and therapists' plans."""
+"""The assignable catalogue (built-in games and approved solutions) and therapists' plans.
+
+An :class:`Assignment` row holds the terms in force today; every version of those terms,
+with the days it was in force, is an :class:`AssignmentVersion`, so history computed for a
+past day uses the plan as it was on that day (:mod:`...services.clinic.plan_versions`).
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from pydantic import model_validator
+from sqlalchemy import event
 from sqlmodel import Field, SQLModel
 
-from .base import created_field, json_field, sha256_field, text_field
+from .base import created_field, json_field, sha256_field, text_field, utcnow
 
 
 class Activity(SQLModel, table=True):
@@ -84,6 +91,67 @@ class Assignment(AssignmentBase, table=True):
     def is_current(self, day: date) -> bool:
         """Active and within its period on ``day``."""
         return self.active and self.start_date <= day and (self.end_date is None or day <= self.end_date)
+
+
+#: the prescription's terms: what a version records (the activity never changes)
+TERM_FIELDS = (
+    "movement",
+    "target_rom_deg",
+    "max_rom_deg",
+    "reps",
+    "sets",
+    "sessions_per_week",
+    "difficulty",
+    "start_date",
+    "end_date",
+    "therapist_note",
+    "active",
+)
+
+
+class AssignmentVersion(AssignmentBase, table=True):
+    """The terms of an assignment as they stood from ``valid_from`` to ``valid_until``.
+
+    Days are the hub's local calendar days, both ends inclusive; ``valid_until`` None means
+    still in force. Version 1 also stands for any day before version 2 (nothing else was
+    ever prescribed then). A version replaced on the day it was made has ``valid_until``
+    before ``valid_from``: it was recorded but never in force for a whole day. Rows are only
+    added, never changed, except for closing ``valid_until`` when the next version starts.
+    """
+
+    __tablename__ = "assignment_version"
+    __table_args__ = (sa.UniqueConstraint("assignment_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    assignment_id: int = Field(foreign_key="assignment.id", index=True, ondelete="CASCADE")
+    activity_id: int = Field(foreign_key="activity.id", ondelete="RESTRICT")
+    version: int = Field(ge=1, description="1, 2, ... in the order the terms were set")
+    valid_from: date
+    valid_until: date | None = None
+    active: bool = Field(default=True, description="False: the therapist ended the exercise")
+    created_by_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
+    created_at: datetime = created_field()
+
+
+def first_version_values(assignment: Assignment) -> dict[str, Any]:
+    """Version 1 of a new assignment: its terms, in force from its start (or creation)."""
+    created = (assignment.created_at or utcnow()).date()
+    return {
+        "assignment_id": assignment.id,
+        "activity_id": assignment.activity_id,
+        "version": 1,
+        "valid_from": min(assignment.start_date, created),
+        "valid_until": None,
+        "created_by_id": assignment.created_by_id,
+        "created_at": assignment.created_at or utcnow(),
+        **{f: getattr(assignment, f) for f in TERM_FIELDS},
+    }
+
+
+@event.listens_for(Assignment, "after_insert")
+def _record_first_version(mapper: object, connection: sa.Connection, target: Assignment) -> None:
+    """Every assignment has its version 1 from the moment it exists, however it was added."""
+    connection.execute(sa.insert(AssignmentVersion).values(**first_version_values(target)))
 
 
 class AssignmentPublic(AssignmentBase):

@@ -43,6 +43,7 @@ class ExerciseSession(SQLModel, table=True):
     quit_note: str = text_field()
     calibration: dict[str, Any] = json_field()
     game_events: list[dict[str, Any]] = json_field(list)
+    phases: list[dict[str, Any]] = json_field(list)
     game_result: dict[str, Any] = json_field()
     error: str | None = text_field(None, nullable=True)
     received_at: datetime = created_field()
@@ -54,6 +55,9 @@ class SessionMetricsRecord(SQLModel, table=True):
     Angles in degrees, angular speed in deg/s, durations in seconds; SPARC and LDLJ are
     dimensionless (closer to zero is smoother); tremor power ratio is 3-7 Hz band power over
     total movement power (0..1); tremor amplitude is the equivalent sinusoid's, in degrees.
+    With phases in the recording every number covers the play phases only; ``sets`` holds
+    one entry per play phase (reps, ROM... of that set). ``count_uncertain`` sessions are
+    left out of trends and MCID verdicts; ``uncertain_reason`` says why in plain words.
     """
 
     __tablename__ = "session_metrics"
@@ -75,6 +79,9 @@ class SessionMetricsRecord(SQLModel, table=True):
     active_time_s: float = 0.0
     quality_flags: dict[str, Any] = json_field()
     per_rep: list[dict[str, Any]] = json_field(list)
+    sets: list[dict[str, Any]] = json_field(list)
+    count_uncertain: bool = False
+    uncertain_reason: str | None = text_field(None, nullable=True)
     extra: dict[str, Any] = json_field()
     analyzer: str = Field(default="smarttouch.scoring", max_length=64)
     computed_at: datetime = created_field()

@@ -10,6 +10,7 @@ from ..auth.access import role_required, signed_in_user
 from ..models import Role
 from ..services.clinic import devices, patients
 from ..storage.db import get_session
+from ..web import record_reads
 from . import bp
 from .forms import PairingCodeForm, RevokeDeviceForm
 
@@ -32,7 +33,9 @@ def _page(patient_id: int, code: str | None = None, expires_at=None, status: int
 @bp.route("/patients/<int:patient_id>/devices")
 @role_required(Role.therapist)
 def devices_page(patient_id: int):
-    return _page(patient_id)
+    response = _page(patient_id)
+    record_reads.note_read(patient_id, "devices_page")  # _page checked the therapist may see it
+    return response
 
 
 @bp.route("/patients/<int:patient_id>/devices/pairing-code", methods=["POST"])

@@ -6,13 +6,17 @@ dimensionless and negative (closer to 0 = smoother).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
+from ..models import AssignmentVersion
 from ..services.clinic.dashboard import SessionPoint
+from ..services.clinic.plan_versions import Span
 from ..web import charts
 from ..web.charts import Chart
 
@@ -58,14 +62,33 @@ def _summary(title: str, ys: list[float], unit: str, trend: dict | None, digits:
     return text
 
 
+def _target_lines(
+    targets: Sequence[Span], value: Callable[[AssignmentVersion], float | None], label: Callable[[float], str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """One dashed line per plan version, over the days that version was in force (from the
+    first day's midnight to the midnight after the last day, local time)."""
+    shapes, notes = [], []
+    for span in targets:
+        y = value(span.version)
+        if not y or span.last is None:
+            continue
+        end = span.last + timedelta(days=1)
+        shape, note = charts.segment(span.first.isoformat(), end.isoformat(), y, label=label(y))
+        shapes.append(shape)
+        notes.append(note)
+    return shapes, notes
+
+
 def rom_chart(
     points: list[SessionPoint],
     tz: ZoneInfo,
     *,
-    target: float | None,
+    targets: Sequence[Span],
     trend: dict | None,
     chart_id: str = "chart-rom",
 ) -> Chart:
+    """ROM per session; ``targets``: the exercise's versions over the period (closed spans),
+    each drawn as its target ROM line over its own days."""
     hover = "%{x|%d %b %Y %H:%M}<br>%{y:.0f}°"
     x1, y1 = _series(points, tz, lambda p: p.metrics.get("rom_deg"))
     x2, y2 = _series(points, tz, lambda p: p.metrics.get("rom_deg_mean"))
@@ -73,10 +96,9 @@ def rom_chart(
         charts.scatter(x1, y1, name=_("Largest repetition"), color=charts.BLUE, hover=hover),
         charts.scatter(x2, y2, name=_("Mean of repetitions"), color=charts.ORANGE, hover=hover, dash="dot"),
     ]
-    shapes, notes = [], []
-    if target:
-        shape, note = charts.hline(target, label=_("target %(deg)s°", deg=_num(target, 0)))
-        shapes, notes = [shape], [note]
+    shapes, notes = _target_lines(
+        targets, lambda v: v.target_rom_deg, lambda y: _("target %(deg)s°", deg=_num(y, 0))
+    )
     fig = charts.figure(traces, charts.layout(y_title=_("Degrees")), shapes, notes)
     return Chart(
         chart_id,
@@ -87,14 +109,12 @@ def rom_chart(
 
 
 def reps_chart(
-    points: list[SessionPoint], tz: ZoneInfo, *, prescribed: int | None, trend: dict | None
+    points: list[SessionPoint], tz: ZoneInfo, *, targets: Sequence[Span], trend: dict | None
 ) -> Chart:
+    """Repetitions per session with the prescribed repetitions per set of each version."""
     xs, ys = _series(points, tz, lambda p: p.metrics.get("reps"))
     traces = [charts.bar(xs, ys, name=_("Repetitions"), color=charts.BLUE, hover="%{x|%d %b %Y}<br>%{y:.0f}")]
-    shapes, notes = [], []
-    if prescribed:
-        shape, note = charts.hline(prescribed, label=_("per set: %(n)d", n=prescribed))
-        shapes, notes = [shape], [note]
+    shapes, notes = _target_lines(targets, lambda v: v.reps, lambda y: _("per set: %(n)d", n=int(y)))
     fig = charts.figure(traces, charts.layout(y_title=_("Repetitions"), from_zero=True), shapes, notes)
     return Chart("chart-reps", fig, _summary(_("Repetitions"), ys, "", trend, 0), has_data=bool(ys))
 

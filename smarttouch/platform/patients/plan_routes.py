@@ -7,12 +7,14 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..auth.access import role_required, signed_in_user
+from ..i18n.language import local_today
 from ..i18n.vocab import activity_title
 from ..models import Activity, AssignmentUpdate, Role
 from ..services.clinic import catalogue, patients, plans
 from ..services.clinic.plans import validate_assignment
 from ..services.errors import Invalid
 from ..storage.db import get_session
+from ..web import record_reads
 from ..web.formutil import choices
 from . import bp
 from .forms import AssignmentForm, EditAssignmentForm, EndAssignmentForm
@@ -40,6 +42,8 @@ def new_assignment(patient_id: int):
     patient = patients.get_patient_for(db, user=signed_in_user(), patient_id=patient_id)
     patients.require_own_patient(signed_in_user(), patient)
     form = AssignmentForm()
+    if request.method == "GET":
+        record_reads.note_read(patient.id, "plan_editor")
     activities = catalogue.list_activities(db)
     form.activity_id.choices = choices((a.id, activity_title(a)) for a in activities)
     if form.validate_on_submit():
@@ -67,6 +71,8 @@ def edit_assignment(assignment_id: int):
         db, therapist=signed_in_user(), assignment_id=assignment_id
     )
     activity = db.get(Activity, assignment.activity_id)
+    if request.method == "GET":
+        record_reads.note_read(patient.id, "plan_editor", target_id=assignment.id)
     form = EditAssignmentForm(obj=assignment if request.method == "GET" else None)
     form.activity_id.choices = choices([(activity.id, activity_title(activity))])
     form.activity_id.data = activity.id
@@ -82,6 +88,7 @@ def edit_assignment(assignment_id: int):
                 changes=AssignmentUpdate(**fields),
                 clear=cleared,
                 ip=request.remote_addr,
+                today=local_today(),
             )
         except Invalid as exc:
             flash(exc.message, "error")
@@ -106,6 +113,8 @@ def end_assignment(assignment_id: int):
         db, therapist=signed_in_user(), assignment_id=assignment_id
     )
     if EndAssignmentForm().validate_on_submit():
-        plans.end_assignment(db, therapist=signed_in_user(), assignment=assignment, ip=request.remote_addr)
+        plans.end_assignment(
+            db, therapist=signed_in_user(), assignment=assignment, ip=request.remote_addr, today=local_today()
+        )
         flash(_("Exercise ended."), "success")
     return redirect(url_for("patients.detail", patient_id=patient.id))

@@ -18,6 +18,7 @@ from ..services.clinic import alerts, caseload, dashboard, patients, plans
 from ..services.clinic.patients import validate_patient
 from ..services.errors import Conflict, Invalid
 from ..storage.db import get_session
+from ..web import record_reads
 from . import bp, figures
 from .forms import AcknowledgeAlertForm, EndAssignmentForm, PatientForm
 from .labels import ALERT_KINDS, METRICS, UNITS
@@ -42,6 +43,7 @@ def render_caseload():
         descending=descending,
         condition_labels=conditions,
     )
+    record_reads.note_reads((r.patient.id for r in rows), "caseload")
     # translated once per page, not once per row (a caseload may have hundreds of rows)
     locale, tz = get_locale(), get_timezone()
     last = {
@@ -112,11 +114,9 @@ def create():
 
 def _charts(overview: dashboard.PatientOverview, tz: ZoneInfo) -> list:
     trends = overview.report["trends"]
-    current = [a for a, _act in overview.assignments if a.is_current(overview.today)]
-    reps = current[0].reps if current else None
     return [
-        figures.rom_chart(overview.points, tz, target=overview.target_rom_deg, trend=trends.get("rom_deg")),
-        figures.reps_chart(overview.points, tz, prescribed=reps, trend=trends.get("reps")),
+        figures.rom_chart(overview.points, tz, targets=overview.targets, trend=trends.get("rom_deg")),
+        figures.reps_chart(overview.points, tz, targets=overview.targets, trend=trends.get("reps")),
         figures.sparc_chart(overview.points, tz, trend=trends.get("sparc")),
         figures.tremor_chart(overview.points, tz, trend=trends.get("tremor_amplitude_deg")),
         figures.score_chart(overview.points, tz),
@@ -135,6 +135,7 @@ def detail(patient_id: int):
     overview = dashboard.patient_overview(
         db, patient=patient, today=local_today(), tz=tz, period=request.args.get("period", "")
     )
+    record_reads.note_read(patient.id, "patient_page")
     activities = {act.id: act for _a, act in overview.assignments}
     history = plans.plan_history(db, patient=patient) if user.role != Role.patient else []
     return render_template(

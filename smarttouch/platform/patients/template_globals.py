@@ -14,6 +14,7 @@ from . import bp
 from .alert_text import alert_title, describe_alert
 from .calendar import calendar_view
 from .labels import ALERT_KINDS, METRICS, PLAN_FIELDS, QUIT_REASONS, SESSION_STATUSES
+from .uncertainty_text import uncertain_reason_text
 
 
 def plan_value(field: str, value: object) -> str:
@@ -62,5 +63,6 @@ PROGRESS_HELPERS: dict[str, object] = {
     "dec": dec,
     "calendar_view": calendar_view,
     "activity_movements_json": activity_movements_json,
+    "uncertain_reason_text": uncertain_reason_text,
 }
 bp.record_once(lambda state: state.app.jinja_env.globals.update(PROGRESS_HELPERS))

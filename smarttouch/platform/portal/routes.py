@@ -11,12 +11,14 @@ from ..i18n.language import hub_tz, local_today
 from ..models import Role
 from ..patients import figures
 from ..services.clinic import dashboard, patients
+from ..services.rights import access_log
 from ..storage.db import get_session
 from . import bp
 from .badges import badges_for
 from .words import progress_sentences
 
 PORTAL_PERIOD = "12w"
+READS_SHOWN = 1000  # the newest reads listed in the portal (the archive has them all)
 
 
 def render_portal():
@@ -37,7 +39,7 @@ def render_portal():
     done_this_week = sum(1 for p in ov.all_points if p.day >= monday)
     charts = (
         [
-            figures.rom_chart(ov.points, tz, target=ov.target_rom_deg, trend=None, chart_id="chart-my-rom"),
+            figures.rom_chart(ov.points, tz, targets=ov.targets, trend=None, chart_id="chart-my-rom"),
             figures.adherence_chart(ov.weeks),
         ]
         if ov.points
@@ -63,3 +65,21 @@ def render_portal():
 @role_required(Role.patient)
 def index():
     return render_portal()
+
+
+@bp.route("/my/access")
+@role_required(Role.patient)
+def access() -> str:
+    """Who looked at the patient's record: one line per day, person and kind of read."""
+    db = get_session()
+    patient = patients.patient_of_user(db, user=signed_in_user())
+    if patient is None:
+        return render_template("portal/access.html", patient=None, lines=[], total=0, shown=0)
+    entries = access_log.entries_for_patient(db, patient_id=patient.id, limit=READS_SHOWN)
+    return render_template(
+        "portal/access.html",
+        patient=patient,
+        lines=access_log.by_day(entries, hub_tz()),
+        total=access_log.count_for_patient(db, patient_id=patient.id),
+        shown=len(entries),
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import matplotlib
 
@@ -23,6 +23,7 @@ from ..i18n.language import dec
 from ..i18n.vocab import CONDITIONS, MOVEMENTS, activity_title, label
 from ..patients.alert_text import alert_title, describe_alert
 from ..patients.labels import METRICS, QUIT_REASONS, UNITS
+from ..services.clinic.plan_versions import Span
 from ..services.clinic.reports import PeriodReport
 
 FONT_DIR = os.path.join(matplotlib.get_data_path(), "fonts", "ttf")
@@ -91,15 +92,25 @@ def _png(fig) -> io.BytesIO:
     return buf
 
 
-def _rom_png(report: PeriodReport, target: float | None) -> io.BytesIO | None:
+def _rom_png(report: PeriodReport, targets: list[Span]) -> io.BytesIO | None:
+    """ROM per session with the target of each plan version over the days it applied."""
     pts = [p for p in report.points if "rom_deg" in p.metrics]
     if not pts:
         return None
     fig, ax = plt.subplots(figsize=(7.2, 2.6))
     x = [p.started_at.astimezone(report.tz).replace(tzinfo=None) for p in pts]
     ax.plot(x, [p.metrics["rom_deg"] for p in pts], "o-", color=BLUE, ms=3, label=_("Largest repetition"))
-    if target:
-        ax.axhline(target, color=GREY, ls="--", lw=1.2, label=_("Target"))
+    for i, span in enumerate(targets):
+        last = span.last or report.end
+        ax.hlines(
+            span.version.target_rom_deg,
+            datetime.combine(span.first, datetime.min.time()),
+            datetime.combine(last + timedelta(days=1), datetime.min.time()),
+            color=GREY,
+            ls="--",
+            lw=1.2,
+            label=_("Target") if i == 0 else None,
+        )
     ax.set_ylabel(_("Degrees"))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%d/%m"))
     ax.grid(alpha=0.3)
@@ -140,6 +151,7 @@ def render_pdf(report: PeriodReport, *, author: str, generated_at: datetime) -> 
         end=format_date(report.end, "medium"),
     )
     pdf = ReportPDF(_("SmartTouch progress report · %(code)s · %(period)s", code=p.code, period=period))
+    pdf.set_creation_date(generated_at)  # the same report generated at the same time: the same bytes
     pdf.add_page()
     pdf.set_title(_("Progress report %(code)s", code=p.code))
     pdf.set_author(author)
@@ -149,30 +161,28 @@ def render_pdf(report: PeriodReport, *, author: str, generated_at: datetime) -> 
     pdf.para(_("Prepared by %(name)s on %(when)s", name=author, when=format_datetime(generated_at, "medium")))
 
     pdf.heading(_("Plan"))
-    in_period = [
-        (a, act)
-        for a, act in report.assignments
-        if a.start_date <= report.end and (a.end_date is None or a.end_date >= report.start)
-    ]
-    if in_period:
+    if report.plan:
         pdf.grid(
-            [_("Activity"), _("Movement"), _("Target ROM"), _("Dose"), _("Period")],
+            [_("Activity"), _("Movement"), _("Target ROM"), _("Dose"), _("In force")],
             [
                 [
-                    activity_title(act),
-                    label(MOVEMENTS, a.movement),
-                    f"{a.target_rom_deg:.0f}°"
-                    + (f" ({_('max')} {a.max_rom_deg:.0f}°)" if a.max_rom_deg else ""),
+                    activity_title(span.activity),
+                    label(MOVEMENTS, v.movement),
+                    f"{v.target_rom_deg:.0f}°"
+                    + (f" ({_('max')} {v.max_rom_deg:.0f}°)" if v.max_rom_deg else ""),
                     _(
                         "%(sets)d × %(reps)d, %(per_week)d/week",
-                        sets=a.sets,
-                        reps=a.reps,
-                        per_week=a.sessions_per_week,
+                        sets=v.sets,
+                        reps=v.reps,
+                        per_week=v.sessions_per_week,
                     ),
-                    f"{format_date(a.start_date, 'short')} – "
-                    + (format_date(a.end_date, "short") if a.end_date else _("open")),
+                    f"{format_date(span.first, 'short')} – "
+                    + (format_date(span.last, "short") if span.last else _("open"))
+                    + "\n"
+                    + _("version %(n)d", n=v.version),
                 ]
-                for a, act in in_period
+                for span in report.plan
+                for v in (span.version,)
             ],
             (36, 36, 30, 40, 38),
         )
@@ -236,9 +246,12 @@ def render_pdf(report: PeriodReport, *, author: str, generated_at: datetime) -> 
             (40, 38, 22, 22, 18, 40),
         )
 
-    current = [a for a, _act in in_period]
+    main = report.plan[0].assignment.id if report.plan else None
     for title, png in (
-        (_("Range of motion per session"), _rom_png(report, current[0].target_rom_deg if current else None)),
+        (
+            _("Range of motion per session"),
+            _rom_png(report, [span for span in report.plan if span.assignment.id == main]),
+        ),
         (_("Sessions per week"), _weeks_png(report)),
     ):
         if png is not None:

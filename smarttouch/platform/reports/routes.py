@@ -10,11 +10,12 @@ from flask_login import current_user
 
 from ..auth.access import role_required, signed_in_user
 from ..i18n.language import hub_tz, local_today
-from ..models import Role, utcnow
+from ..models import Patient, Role, utcnow
 from ..services import audit
 from ..services.clinic import patients, reports
 from ..services.errors import Invalid
 from ..storage.db import get_session
+from ..web import record_reads
 from . import bp
 from .forms import ReportForm
 from .pdf import render_pdf
@@ -60,6 +61,10 @@ def _audit_download(db, patient, report, fmt: str) -> None:
     db.commit()
 
 
+def _note(patient: Patient, report: reports.PeriodReport, what: str) -> None:
+    record_reads.note_read(patient.id, what, detail=f"{report.start.isoformat()}/{report.end.isoformat()}")
+
+
 def _filename(patient, report, ext: str) -> str:
     return f"smarttouch-{patient.code}-{report.start.isoformat()}-{report.end.isoformat()}.{ext}"
 
@@ -72,6 +77,7 @@ def report_page(patient_id: int):
     try:
         _db, report = _report(patient, form)
         error = None
+        _note(patient, report, "report_page")
     except Invalid as exc:
         report, error = None, exc.message
     args = {
@@ -90,6 +96,7 @@ def report_pdf(patient_id: int):
     db, report = _report(patient, _form())
     data = render_pdf(report, author=current_user.full_name, generated_at=utcnow())
     _audit_download(db, patient, report, "pdf")
+    _note(patient, report, "report_pdf")
     return Response(
         data,
         mimetype="application/pdf",
@@ -104,6 +111,7 @@ def report_csv(patient_id: int):
     db, report = _report(patient, _form())
     text = reports.report_csv(report)
     _audit_download(db, patient, report, "csv")
+    _note(patient, report, "report_csv")
     return Response(
         text.encode("utf-8"),
         mimetype="text/csv",

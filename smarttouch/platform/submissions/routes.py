@@ -10,7 +10,8 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 
 from ..auth.access import role_required, signed_in_user
-from ..jobs.evaluations import get_queue
+from ..jobs.evaluations import EVALUATION
+from ..jobs.queue import get_queue
 from ..models import Role, utcnow
 from ..services.accounts import api_tokens
 from ..services.challenges import importer, leaderboards, submissions
@@ -44,7 +45,7 @@ def submit(slug: str):
                 upload=data,
                 filename=upload.filename or "upload.zip",
                 blobs=get_blobstore(),
-                enqueue=get_queue(current_app).enqueue,
+                enqueue=get_queue(current_app).enqueuer(EVALUATION.name),
                 ip=request.remote_addr,
             )
         except (Invalid, Conflict, Forbidden, CapReached) as exc:
@@ -97,10 +98,11 @@ def detail(submission_id: int):
 @bp.route("/submissions/<int:submission_id>/artifacts/<path:name>")
 @role_required(Role.developer, Role.therapist, Role.admin)
 def artifact(submission_id: int, name: str):
-    sub, _sol, _ch = submissions.get_for(get_session(), user=signed_in_user(), submission_id=submission_id)
-    key = (sub.artifacts or {}).get(name)
-    if key is None or not ARTIFACT_NAME.match(name):
+    user = signed_in_user()
+    sub, _sol, _ch = submissions.get_for(get_session(), user=user, submission_id=submission_id)
+    if not ARTIFACT_NAME.match(name):
         abort(404)
+    key = submissions.artifact_key(sub, name, for_reviewer=submissions.can_review(user))
     try:
         data = get_blobstore().get(key)
     except BlobNotFound:

@@ -179,21 +179,24 @@ def bar(x: list[Any], y: list[Any], *, name: str, color: str, hover: str) -> dic
     }
 
 
-def hline(y: float, *, label: str, color: str = GREY) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A horizontal reference line across the plot and its label (shape, annotation)."""
+def segment(
+    x0: str, x1: str, y: float, *, label: str, color: str = GREY
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A horizontal reference line from ``x0`` to ``x1`` (axis values, e.g. ISO dates) and
+    its label at the right end (shape, annotation): a target that held for a while."""
     shape = {
         "type": "line",
-        "xref": "paper",
-        "x0": 0,
-        "x1": 1,
+        "xref": "x",
+        "x0": x0,
+        "x1": x1,
         "yref": "y",
         "y0": y,
         "y1": y,
         "line": {"color": color, "width": 2, "dash": "dash"},
     }
     note = {
-        "xref": "paper",
-        "x": 1,
+        "xref": "x",
+        "x": x1,
         "xanchor": "right",
         "yref": "y",
         "y": y,

@@ -258,4 +258,4 @@ def euler_deg_from_quat(quat: np.ndarray) -> np.ndarray:
     roll = np.arctan2(2 * (w * x + y * z), 1 - 2 * (x * x + y * y))
     pitch = np.arcsin(np.clip(2 * (w * y - z * x), -1.0, 1.0))
     yaw = np.arctan2(2 * (w * z + x * y), 1 - 2 * (y * y + z * z))
-    return np.degrees(np.column_stack([roll, pitch, yaw]))
+    return np.asarray(np.degrees(np.column_stack([roll, pitch, yaw])), dtype=np.float64)

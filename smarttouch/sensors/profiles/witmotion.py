@@ -122,7 +122,7 @@ class _WitStream(StreamDecoder):
 
     def feed(self, char_uuid: str, payload: bytes) -> Decoded | None:
         samples = self.parser.feed(bytes(payload))
-        if not len(samples):
+        if not len(samples) or samples.euler_deg is None:
             return None
         return ImuSamples(
             acc=samples.acc,

@@ -28,6 +28,7 @@ from smarttouch.sensors.recording_io import RecordingError, load_recording
 from smarttouch.sensors.simulator import MOVEMENTS, simulate
 from smarttouch.sensors.sources.base import BatchQueue, NoAdapterError, Source, SourceError
 from smarttouch.sensors.sources.playback import RecordingSource
+from smarttouch.sensors.types import Recording
 
 KINDS = ("sim", "virtual", "ble", "replay")
 _SIM_PARAMS = set(inspect.signature(simulate).parameters) - {"movement"}
@@ -48,7 +49,7 @@ def _open_sim(movement: str, spec: str, realtime: bool, params: dict[str, Any]) 
     except (TypeError, ValueError) as exc:
         raise SourceError(f"{spec}: {exc}") from None
 
-    def following(k: int):
+    def following(k: int) -> Recording:
         return simulate(movement, seed=None if seed is None else seed + k, **params).recording
 
     return RecordingSource(

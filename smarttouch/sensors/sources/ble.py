@@ -17,6 +17,7 @@ import re
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from bleak import BleakClient, BleakScanner
@@ -30,6 +31,7 @@ from smarttouch.sensors.profiles import (
     PROFILES,
     DeviceProfile,
     ImuSamples,
+    StreamDecoder,
     get_profile,
     profile_for_service,
 )
@@ -305,10 +307,12 @@ class BleSource(Source):
                 raise NoAdapterError(NO_ADAPTER_HINT) from None
             raise
         self._ready.set()
+        assert self._stop is not None  # made by _main before any scan
         try:
-            stop_wait = asyncio.ensure_future(self._stop.wait())  # type: ignore[union-attr]
+            stop_wait = asyncio.ensure_future(self._stop.wait())
+            waiting: set[asyncio.Future[Any]] = {found, stop_wait}
             done, _ = await asyncio.wait(
-                {found, stop_wait}, timeout=self.scan_timeout_s, return_when=asyncio.FIRST_COMPLETED
+                waiting, timeout=self.scan_timeout_s, return_when=asyncio.FIRST_COMPLETED
             )
             stop_wait.cancel()
             if found in done:
@@ -365,7 +369,9 @@ class BleSource(Source):
         except Exception:
             log.debug("battery read failed", exc_info=True)
 
-    def _make_callback(self, uuid: str, decoder: Any, profile: DeviceProfile):
+    def _make_callback(
+        self, uuid: str, decoder: StreamDecoder, profile: DeviceProfile
+    ) -> Callable[[Any, bytearray], None]:
         def on_notification(_sender: Any, data: bytearray) -> None:
             arrival = time.perf_counter()
             decoded = decoder.feed(uuid, bytes(data))

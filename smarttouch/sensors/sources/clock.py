@@ -1,8 +1,11 @@
 """Host-side timing of BLE samples and sequence-number bookkeeping.
 
-BLE gives no sample clock, only notification arrival times (jittered by connection events).
-:class:`SampleClock` stamps the *last* sample of a notification with its arrival time and
-spaces the earlier ones back at the sample period, keeping times strictly increasing.
+BLE gives no sample clock, only notification arrival times, and those come in bursts: a
+central exchanges packets at connection events every 7.5-50 ms (Bluetooth Core Specification
+v5.3, Vol 6, Part B, 4.5.1), so a sensor sending one sample per notification at 100 Hz is
+heard as two or three notifications at once, then nothing. :class:`SampleClock` therefore lays
+the samples on a regular grid at the sample period and steers the grid gently toward the
+arrival times, so the time axis keeps the sensor's steady rate instead of the radio's bursts.
 :class:`SequenceTracker` turns ``smarttouch-imu`` sequence numbers into counts of lost and
 duplicated notifications, and sizes the hole left by a reconnect.
 """
@@ -16,7 +19,21 @@ DEVICE_CLOCK_WRAP_S = (1 << 32) * 1e-6  # smarttouch-imu uint32 microseconds
 
 
 class SampleClock:
-    """Assigns strictly increasing sample times in seconds from arrival times."""
+    """Assigns strictly increasing sample times in seconds from arrival times.
+
+    The first notification places its last sample at its arrival. After that each
+    notification continues the grid one sample period after the previous sample, moved toward
+    where its arrival puts it by :attr:`STEER` of the difference (a first-order phase-locked
+    loop): arrival jitter of tens of milliseconds moves a sample time by a few percent of it,
+    while a device clock a few percent off its nominal rate is followed (the steady offset is
+    the per-notification drift divided by ``STEER``). A notification arriving more than
+    :attr:`RESYNC_S` later than the grid expects (lost notifications, a reconnect) restarts
+    the grid at its arrival, so the hole stays in the time axis. Times never step by less
+    than a quarter period.
+    """
+
+    STEER = 0.05
+    RESYNC_S = 0.25
 
     def __init__(self) -> None:
         self.last_t: float | None = None
@@ -24,11 +41,13 @@ class SampleClock:
     def assign(self, arrival_s: float, n: int, rate_hz: float) -> np.ndarray:
         """Times of ``n`` samples whose last one arrived at ``arrival_s`` (rate in Hz)."""
         step = 1.0 / rate_hz
-        t = arrival_s - step * np.arange(n - 1, -1, -1, dtype=np.float64)
-        if self.last_t is not None:
-            earliest = self.last_t + step / 4.0
-            if t[0] < earliest:
-                t += earliest - t[0]
+        by_arrival = arrival_s - step * (n - 1)  # where the arrival puts the first sample
+        if self.last_t is None or by_arrival - (self.last_t + step) > self.RESYNC_S:
+            start = by_arrival
+        else:
+            expected = self.last_t + step
+            start = max(expected + self.STEER * (by_arrival - expected), self.last_t + step / 4.0)
+        t = start + step * np.arange(n, dtype=np.float64)
         self.last_t = float(t[-1])
         return t
 

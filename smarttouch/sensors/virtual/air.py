@@ -34,7 +34,7 @@ class VirtualAir:
     """Shared virtual BLE link of one event loop, with its peripherals by address."""
 
     def __init__(self) -> None:
-        self.link = LocalLink()
+        self.link = LocalLink()  # type: ignore[no-untyped-call]  # bumble leaves it unannotated
         self.peripherals: dict[str, VirtualSensor] = {}
         self._counter = itertools.count(1)
         self._controllers: dict[int, Controller] = {}

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from bleak.assigned_numbers import CharacteristicPropertyName
 from bleak.backends.characteristic import BleakGATTCharacteristic
 from bleak.backends.client import BaseBleakClient, NotifyCallback
 from bleak.backends.descriptor import BleakGATTDescriptor
@@ -38,7 +39,7 @@ from smarttouch.sensors.virtual.air import VirtualAir
 log = logging.getLogger(__name__)
 
 #: bleak's name for each GATT characteristic property bit
-_PROPERTY_NAMES = {
+_PROPERTY_NAMES: dict[int, CharacteristicPropertyName] = {
     0x01: "broadcast",
     0x02: "read",
     0x04: "write-without-response",
@@ -192,9 +193,8 @@ class BumbleClientBackend(BaseBleakClient):
             connection.on(connection.EVENT_DISCONNECTION, self._on_disconnection)
             self._peer = Peer(connection)
             setup = asyncio.ensure_future(self._discover())
-            done, _ = await asyncio.wait(
-                {setup, self._lost}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
-            )
+            waiting: set[asyncio.Future[Any]] = {setup, self._lost}
+            done, _ = await asyncio.wait(waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
             if self._lost.done():
                 # bumble cancels the pending GATT requests of a dropped link
                 setup.cancel()
@@ -212,7 +212,7 @@ class BumbleClientBackend(BaseBleakClient):
     async def _discover(self) -> None:
         assert self._peer is not None
         await self._peer.request_mtu(247)
-        await self._peer.discover_all()
+        await self._peer.discover_all()  # type: ignore[no-untyped-call]  # bumble leaves it unannotated
         collection = BleakGATTServiceCollection()
         for sp in self._peer.services:
             service = BleakGATTService(sp, sp.handle, uuid_str(sp.uuid))

@@ -175,20 +175,23 @@ class VirtualSensor:
         self._rng = random.Random(seed)
         self._motion = _Motion(movement, self.rate_hz, seed, dict(sim_params or {}))
         self._sample_index = 0
-        self._notify_chars: dict[str, Characteristic] = {}  # uuid -> bumble characteristic
+        self._notify_chars: dict[str, Characteristic[bytes]] = {}  # uuid -> bumble characteristic
         self._device: Device | None = None
         self._air: VirtualAir | None = None
         self._task: asyncio.Task[None] | None = None
         self._streaming_connections: weakref.WeakSet[Any] = weakref.WeakSet()
+        self._drops: set[asyncio.Future[None]] = set()
         self._disconnects_left = self.faults.disconnects
         self._aborts_left = self.faults.abort_connects
 
     # ------------------------------------------------------------------ GATT
 
-    def _characteristic(self, spec: EmulatedCharacteristic) -> Characteristic:
+    def _characteristic(self, spec: EmulatedCharacteristic) -> Characteristic[bytes]:
         props = Characteristic.Properties
         if spec.notify:
-            char = Characteristic(_uuid(spec.uuid), props.NOTIFY, Characteristic.READABLE, spec.initial)
+            char = Characteristic[bytes](
+                _uuid(spec.uuid), props.NOTIFY, Characteristic.READABLE, spec.initial
+            )
             self._notify_chars[spec.uuid] = char
             return char
         read, write = spec.read, spec.write
@@ -206,17 +209,20 @@ class VirtualSensor:
 
         properties = props.READ | (props.WRITE if write is not None else 0)
         permissions = Characteristic.READABLE | (Characteristic.WRITEABLE if write is not None else 0)
-        return Characteristic(
-            _uuid(spec.uuid), properties, permissions, CharacteristicValue(read=on_read, write=on_write)
+        return Characteristic[bytes](
+            _uuid(spec.uuid),
+            properties,
+            permissions,
+            CharacteristicValue[bytes](read=on_read, write=on_write),
         )
 
     def _build_services(self, device: Device) -> None:
         props = Characteristic.Properties
-        battery = Characteristic(
+        battery = Characteristic[bytes](
             _uuid(BATTERY_LEVEL_UUID),
             props.READ | props.NOTIFY,
             Characteristic.READABLE,
-            CharacteristicValue(read=lambda _conn: bytes([self.battery_pct])),
+            CharacteristicValue[bytes](read=lambda _conn: bytes([self.battery_pct])),
         )
         services = [
             Service(_uuid(e.service_uuid), [self._characteristic(c) for c in e.characteristics()])
@@ -349,7 +355,7 @@ class VirtualSensor:
 
     # ------------------------------------------------------------------ streaming
 
-    def _subscribed(self, characteristic: Characteristic) -> list[Any]:
+    def _subscribed(self, characteristic: Characteristic[bytes]) -> list[Any]:
         assert self._device is not None
         return [
             bearer
@@ -364,7 +370,7 @@ class VirtualSensor:
             return True
         return f.drop_rate > 0 and self._rng.random() < f.drop_rate
 
-    async def _notify(self, characteristic: Characteristic, value: bytes) -> None:
+    async def _notify(self, characteristic: Characteristic[bytes], value: bytes) -> None:
         assert self._device is not None
         if self._should_drop():
             self.stats.notifications_dropped += 1
@@ -382,12 +388,13 @@ class VirtualSensor:
                 self._disconnects_left -= 1
                 conn = getattr(bearer, "connection", bearer)
                 self.stats.forced_disconnects += 1
-                asyncio.get_running_loop().call_later(
-                    f.disconnect_after_s,
-                    lambda c=conn: asyncio.ensure_future(
-                        self._drop(c, hci.HCI_REMOTE_USER_TERMINATED_CONNECTION_ERROR)
-                    ),
-                )
+                asyncio.get_running_loop().call_later(f.disconnect_after_s, self._drop_later, conn)
+
+    def _drop_later(self, connection: Connection) -> None:
+        """The injected disconnect, run as a task kept until it is done (not garbage-collected)."""
+        task = asyncio.ensure_future(self._drop(connection, hci.HCI_REMOTE_USER_TERMINATED_CONNECTION_ERROR))
+        self._drops.add(task)
+        task.add_done_callback(self._drops.discard)
 
     def _subscribed_uuids(self) -> set[str]:
         return {uuid for uuid, char in self._notify_chars.items() if self._subscribed(char)}

@@ -17,6 +17,7 @@ from smarttouch.games.builtin.balloons import INFO
 from smarttouch.games.builtin.common import balloon_sprite, draw_string, glow, star_points, target_line, y_of
 from smarttouch.games.sdk import gfx
 from smarttouch.games.sdk.basegame import RepGame
+from smarttouch.games.sdk.events import GameEvent
 from smarttouch.games.sdk.palette import INK, OKABE_ITO, ORANGE, WHITE, YELLOW, darken, lighten
 from smarttouch.games.sdk.particles import Particles
 from smarttouch.games.sdk.scenery import drifting_clouds, landscape
@@ -36,7 +37,7 @@ class BalloonPop(RepGame):
         self.leaving: list[dict[str, Any]] = []
         self.star_x = w * 0.5
         self.trail: list[tuple[float, float]] = []
-        self.background = [
+        self.background: list[dict[str, Any]] = [
             {
                 "x": self.ctx.rng.uniform(0, w),
                 "y": self.ctx.rng.uniform(h * 0.2, h),
@@ -59,7 +60,7 @@ class BalloonPop(RepGame):
             "age": 0.0,
         }
 
-    def on_hit(self, control: ControlState) -> list:
+    def on_hit(self, control: ControlState) -> list[GameEvent]:
         b = self.balloon
         if b is not None:
             self.particles.burst(b["x"], b["y"], n=34, speed=420)
@@ -67,7 +68,7 @@ class BalloonPop(RepGame):
             self.balloon = None
         return []
 
-    def on_rep_completed(self, rep: RepEvent, success: bool) -> list:
+    def on_rep_completed(self, rep: RepEvent, success: bool) -> list[GameEvent]:
         if not success and self.balloon is not None:
             self.leaving.append(self.balloon)
             self.popups.append(["+3", self.balloon["x"], self.balloon["y"] - 40, 0.0])

@@ -22,6 +22,7 @@ from smarttouch.games.builtin.common import glow, target_line, y_of
 from smarttouch.games.builtin.garden import INFO
 from smarttouch.games.sdk import gfx
 from smarttouch.games.sdk.basegame import RepGame
+from smarttouch.games.sdk.events import GameEvent
 from smarttouch.games.sdk.palette import (
     BLUE,
     GRASS_BOTTOM,
@@ -127,7 +128,7 @@ class Garden(RepGame):
         self.sun_y = sun_y(0.0, self.ctx.size[1])
         self.shine = 0.0
 
-    def on_hit(self, control: ControlState) -> list:
+    def on_hit(self, control: ControlState) -> list[GameEvent]:
         self.shine = 1.0
         w, h = self.ctx.size
         for x in (w * 0.3, w * 0.5, w * 0.7):
@@ -136,7 +137,7 @@ class Garden(RepGame):
             )
         return []
 
-    def on_rep_completed(self, rep: RepEvent, success: bool) -> list:
+    def on_rep_completed(self, rep: RepEvent, success: bool) -> list[GameEvent]:
         g = self.garden
         g.total_reps += 1
         slot, done = g.grow(2 if success else 1)

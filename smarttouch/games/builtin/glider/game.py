@@ -19,6 +19,7 @@ from smarttouch.games.builtin.common import glow, target_line, y_of
 from smarttouch.games.builtin.glider import INFO
 from smarttouch.games.sdk import gfx
 from smarttouch.games.sdk.basegame import RepGame
+from smarttouch.games.sdk.events import GameEvent
 from smarttouch.games.sdk.palette import (
     BLUE,
     BLUISH_GREEN,
@@ -64,7 +65,7 @@ class Glider(RepGame):
             "flash": 0.0,
         }
 
-    def on_hit(self, control: ControlState) -> list:
+    def on_hit(self, control: ControlState) -> list[GameEvent]:
         if self.ring is not None:
             self.ring["flash"] = 1.0
             self.particles.burst(
@@ -80,7 +81,7 @@ class Glider(RepGame):
             self.rings_passed += 1
         return []
 
-    def on_rep_completed(self, rep: RepEvent, success: bool) -> list:
+    def on_rep_completed(self, rep: RepEvent, success: bool) -> list[GameEvent]:
         if not success and self.ring is not None:
             self.ring["missed"] = True
             self.passed.append(self.ring)

@@ -19,6 +19,7 @@ from smarttouch.games.builtin.common import glow, target_line, y_of
 from smarttouch.games.builtin.lantern import INFO
 from smarttouch.games.sdk import gfx
 from smarttouch.games.sdk.basegame import RepGame
+from smarttouch.games.sdk.events import GameEvent
 from smarttouch.games.sdk.palette import INK, ORANGE, SKY_BLUE, WHITE, YELLOW, darken, lighten
 from smarttouch.games.sdk.particles import Particles
 from smarttouch.games.sdk.scenery import hill_points
@@ -75,7 +76,7 @@ class Lantern(RepGame):
             )
         self.particles.update(dt)
 
-    def on_hit(self, control: ControlState) -> list:
+    def on_hit(self, control: ControlState) -> list[GameEvent]:
         w, h = self.ctx.size
         self.flying.append([w * 0.45, self.lantern_y, 0.0])
         self.particles.burst(

@@ -9,7 +9,7 @@ simulation, replay) and keeps every batch for the session's recording.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -17,8 +17,11 @@ from smarttouch.games.session.inputs.base import IDLE_STATE, merge_states
 from smarttouch.scoring.control import ControlState
 from smarttouch.sensors.types import ImuBatch, Recording
 
+if TYPE_CHECKING:  # pragma: no cover
+    from smarttouch.scoring import MotionTracker
 
-def make_tracker(movement: str | None, sample_rate_hz: float, calibration: Any = None):
+
+def make_tracker(movement: str | None, sample_rate_hz: float, calibration: Any = None) -> MotionTracker:
     """The scoring room's streaming tracker for ``movement`` at ``sample_rate_hz`` Hz."""
     from smarttouch.scoring import MotionTracker
 

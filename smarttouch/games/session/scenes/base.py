@@ -1,13 +1,61 @@
-"""What every scene has: a name, ``enter``, ``update`` (logic), ``handle_event`` and ``draw``."""
+"""What every scene has: a name, ``enter``, ``update`` (logic), ``handle_event`` and ``draw``,
+and what it may use of the session that hosts it (:class:`SceneHost`)."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pygame
 
+from smarttouch.games.sdk.events import GameEvent
+from smarttouch.games.sdk.protocol import Game
+from smarttouch.games.sdk.targets import PlanTargets
 from smarttouch.scoring.control import ControlState
+
+if TYPE_CHECKING:  # pragma: no cover
+    from smarttouch.games.session.app import AppConfig
+    from smarttouch.games.session.feedback import Feedback
+    from smarttouch.games.session.history import ProgressView
+    from smarttouch.games.session.inputs.base import InputDevice
+    from smarttouch.games.session.result import SessionResult
+    from smarttouch.games.session.sound import SoundBank
+
+
+class SceneHost(Protocol):
+    """The session as its scenes see it (``SessionApp`` is the one implementation): what they
+    read (times in seconds on the session clock) and what they may ask it to do."""
+
+    config: AppConfig
+    targets: PlanTargets
+    movement: str
+    game: Game
+    device: InputDevice
+    sound: SoundBank
+    feedback: Feedback
+    now: float
+    control: ControlState
+    reps: int
+    score: int
+    set_index: int
+    rom_max_deg: float | None
+    result: SessionResult | None
+    progress: ProgressView | None
+    finished: bool
+
+    def tr(self, key: str, **values: Any) -> str: ...
+
+    def log(self, kind: str, **data: Any) -> GameEvent: ...
+
+    def goto(self, scene: Scene, log: bool = True) -> None: ...
+
+    def apply_calibration(self, rom_max_deg: float, preset: bool = False, **extra: Any) -> None: ...
+
+    def start_game(self) -> None: ...
+
+    def on_game_events(self, events: list[GameEvent]) -> None: ...
+
+    def request_stop(self, reason: str, note: str = "") -> None: ...
 
 
 class Scene(ABC):
@@ -16,17 +64,17 @@ class Scene(ABC):
     def __init__(self) -> None:
         self.age_s = 0.0
 
-    def enter(self, app: Any) -> None:
+    def enter(self, app: SceneHost) -> None:
         self.age_s = 0.0
 
-    def update(self, app: Any, control: ControlState, dt: float) -> None:
+    def update(self, app: SceneHost, control: ControlState, dt: float) -> None:
         self.age_s += dt
 
-    def handle_event(self, app: Any, event: Any) -> None:
+    def handle_event(self, app: SceneHost, event: pygame.event.Event) -> None:
         """Keys and clicks the scene cares about (the stop menu has already had its turn)."""
 
     @abstractmethod
-    def draw(self, app: Any, surface: pygame.Surface) -> None:
+    def draw(self, app: SceneHost, surface: pygame.Surface) -> None:
         """Draw the scene (no game logic here: ``update`` has already run)."""
 
 

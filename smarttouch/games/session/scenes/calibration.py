@@ -8,14 +8,23 @@ position 1.0 for the game.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import pygame
 
 from smarttouch.games.sdk import gfx
-from smarttouch.games.sdk.palette import BLUE, BLUISH_GREEN, INK, ORANGE, SKY_BLUE, WHITE, darken, lighten
+from smarttouch.games.sdk.palette import (
+    BLUE,
+    BLUISH_GREEN,
+    INK,
+    ORANGE,
+    SKY_BLUE,
+    WHITE,
+    Color,
+    darken,
+    lighten,
+)
 from smarttouch.games.sdk.scenery import drifting_clouds, landscape
-from smarttouch.games.session.scenes.base import Scene
+from smarttouch.games.session.scenes.base import Scene, SceneHost
 from smarttouch.scoring.control import ControlState
 
 MIN_ROM_DEG = 15.0
@@ -26,7 +35,7 @@ DONE_HOLD_S = 1.5
 class CalibrationScene(Scene):
     name = "calibration"
 
-    def enter(self, app: Any) -> None:
+    def enter(self, app: SceneHost) -> None:
         super().enter(app)
         self.phase = "neutral"
         self.still_s = 0.0
@@ -34,7 +43,7 @@ class CalibrationScene(Scene):
         self.peak_deg = 0.0
         self.angle_deg = 0.0
 
-    def update(self, app: Any, control: ControlState, dt: float) -> None:
+    def update(self, app: SceneHost, control: ControlState, dt: float) -> None:
         super().update(app, control, dt)
         cfg = app.config
         if not control.connected:
@@ -70,7 +79,7 @@ class CalibrationScene(Scene):
 
             app.goto(InstructionsScene())
 
-    def draw(self, app: Any, surface: pygame.Surface) -> None:
+    def draw(self, app: SceneHost, surface: pygame.Surface) -> None:
         w, h = surface.get_size()
         sts = app.movement == "sit_to_stand"
         surface.blit(landscape((w, h)), (0, 0))
@@ -110,7 +119,9 @@ class CalibrationScene(Scene):
             gfx.draw_text(surface, app.tr("play.paused"), 30, (w // 2, int(h * 0.14)), WHITE, outline=INK)
 
 
-def _ring(surface: pygame.Surface, centre: tuple[int, int], r: int, frac: float, color, t: float) -> None:
+def _ring(
+    surface: pygame.Surface, centre: tuple[int, int], r: int, frac: float, color: Color, t: float
+) -> None:
     """A hold-still ring that fills up, breathing softly."""
     pulse = 1.0 + 0.03 * math.sin(t * 3.0)
     rr = int(r * pulse)

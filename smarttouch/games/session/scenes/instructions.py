@@ -3,35 +3,34 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import pygame
 
 from smarttouch.games.sdk import gfx
 from smarttouch.games.sdk.palette import BLUE, INK, ORANGE, darken
 from smarttouch.games.sdk.scenery import drifting_clouds, landscape
-from smarttouch.games.session.scenes.base import Scene, is_continue
+from smarttouch.games.session.scenes.base import Scene, SceneHost, is_continue
 from smarttouch.scoring.control import ControlState
 
 
 class InstructionsScene(Scene):
     name = "instructions"
 
-    def update(self, app: Any, control: ControlState, dt: float) -> None:
+    def update(self, app: SceneHost, control: ControlState, dt: float) -> None:
         super().update(app, control, dt)
         if self.age_s >= app.config.instructions_s:
             self._go(app)
 
-    def handle_event(self, app: Any, event: Any) -> None:
+    def handle_event(self, app: SceneHost, event: pygame.event.Event) -> None:
         if is_continue(event):
             self._go(app)
 
-    def _go(self, app: Any) -> None:
+    def _go(self, app: SceneHost) -> None:
         from smarttouch.games.session.scenes.play import PlayScene
 
         app.goto(PlayScene())
 
-    def draw(self, app: Any, surface: pygame.Surface) -> None:
+    def draw(self, app: SceneHost, surface: pygame.Surface) -> None:
         w, h = surface.get_size()
         t = app.targets
         surface.blit(landscape((w, h)), (0, 0))

@@ -2,18 +2,18 @@
 
 While the sensor is disconnected the game is not stepped (it stays paused) and a notice is
 shown; after ``disconnect_timeout_s`` the session ends safely with reason "disconnected".
+When the set begins during a repetition, the game waits (with a hint) until that repetition
+has ended, so it is not counted (see ``session.phases``).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import pygame
 
 from smarttouch.games.sdk import gfx
-from smarttouch.games.sdk.palette import BLUISH_GREEN, INK, ORANGE, WHITE, darken
+from smarttouch.games.sdk.palette import BLUISH_GREEN, INK, ORANGE, WHITE, Color, darken
 from smarttouch.games.sdk.scenery import dim
-from smarttouch.games.session.scenes.base import Scene
+from smarttouch.games.session.scenes.base import Scene, SceneHost
 from smarttouch.scoring.control import ControlState
 
 HUD_HEIGHT = 100
@@ -22,13 +22,13 @@ HUD_HEIGHT = 100
 class PlayScene(Scene):
     name = "play"
 
-    def enter(self, app: Any) -> None:
+    def enter(self, app: SceneHost) -> None:
         super().enter(app)
         app.start_game()
         self.disconnected_s = 0.0
         self.was_connected = True
 
-    def update(self, app: Any, control: ControlState, dt: float) -> None:
+    def update(self, app: SceneHost, control: ControlState, dt: float) -> None:
         super().update(app, control, dt)
         if not control.connected:
             if self.was_connected:
@@ -41,17 +41,22 @@ class PlayScene(Scene):
         if not self.was_connected:
             app.log("reconnected", after_s=round(self.disconnected_s, 2))
             self.was_connected, self.disconnected_s = True, 0.0
+        if app.rep_gate.waiting:
+            return  # the repetition under way ends before the set starts counting
         app.on_game_events(app.game.update(control, dt))
 
-    def draw(self, app: Any, surface: pygame.Surface) -> None:
+    def draw(self, app: SceneHost, surface: pygame.Surface) -> None:
         app.game.draw(surface)
         draw_hud(app, surface)
+        if app.rep_gate.waiting and app.control.connected:
+            w, h = surface.get_size()
+            gfx.draw_text(surface, app.tr("play.ready"), 40, (w // 2, int(h * 0.45)), WHITE, outline=INK)
         if not app.control.connected:
             dim(surface, 120)
             gfx.draw_text(surface, app.tr("play.paused"), 40, surface.get_rect().center, WHITE, outline=INK)
 
 
-def draw_hud(app: Any, surface: pygame.Surface) -> None:
+def draw_hud(app: SceneHost, surface: pygame.Surface) -> None:
     """Top bar: set label, progress toward today's goal, points."""
     w, _ = surface.get_size()
     t = app.targets
@@ -85,7 +90,7 @@ def draw_hud(app: Any, surface: pygame.Surface) -> None:
     )
 
 
-def _star(surface: pygame.Surface, c: tuple[int, int], r: int, color) -> None:
+def _star(surface: pygame.Surface, c: tuple[int, int], r: int, color: Color) -> None:
     import math
 
     pts = []

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import pygame
 
 from smarttouch.games.sdk import gfx
 from smarttouch.games.sdk.palette import BLUISH_GREEN, DUSK_BOTTOM, INK, SKY_BLUE, darken, lighten
 from smarttouch.games.sdk.scenery import drifting_clouds, landscape
-from smarttouch.games.session.scenes.base import Scene, is_continue
+from smarttouch.games.session.scenes.base import Scene, SceneHost, is_continue
 from smarttouch.scoring.control import ControlState
 
 BREATH_IN_S, BREATH_OUT_S = 4.0, 6.0
@@ -27,28 +26,28 @@ def breath_phase(t: float) -> float:
 class RestScene(Scene):
     name = "rest"
 
-    def enter(self, app: Any) -> None:
+    def enter(self, app: SceneHost) -> None:
         super().enter(app)
         app.feedback.toasts.clear()  # the rest card itself says "well done"
         app.sound.play("rest", app.control.t)
         app.log("rest", seconds=app.targets.rest_s, next_set=app.set_index + 1)
 
-    def update(self, app: Any, control: ControlState, dt: float) -> None:
+    def update(self, app: SceneHost, control: ControlState, dt: float) -> None:
         super().update(app, control, dt)
         if self.age_s >= app.targets.rest_s:
             self._go(app)
 
-    def handle_event(self, app: Any, event: Any) -> None:
+    def handle_event(self, app: SceneHost, event: pygame.event.Event) -> None:
         if is_continue(event) and self.age_s > 1.0:
             self._go(app)
 
-    def _go(self, app: Any) -> None:
+    def _go(self, app: SceneHost) -> None:
         from smarttouch.games.session.scenes.play import PlayScene
 
         app.log("rest_end", rested_s=round(self.age_s, 2))
         app.goto(PlayScene())
 
-    def draw(self, app: Any, surface: pygame.Surface) -> None:
+    def draw(self, app: SceneHost, surface: pygame.Surface) -> None:
         w, h = surface.get_size()
         surface.blit(landscape((w, h), top=(120, 160, 210), bottom=DUSK_BOTTOM), (0, 0))
         drifting_clouds(surface, app.now, speed=6.0)

@@ -23,8 +23,9 @@ from smarttouch.games.sdk import gfx
 from smarttouch.games.sdk.messages import tr
 from smarttouch.games.sdk.palette import BLUE, BLUISH_GREEN, INK, ORANGE, REDDISH_PURPLE, darken
 from smarttouch.games.sdk.scenery import drifting_clouds, landscape
+from smarttouch.sensors.scan import ScannedDevice
 
-Row = tuple[str, str, int, str]  # address, advertised name, rssi dBm, profile key
+Row = ScannedDevice  # address, advertised name, rssi dBm, profile key
 ScanFn = Callable[[], list[Row]]
 MAX_DEVICES = 4  # buttons that fit on the 1280x720 canvas next to the two fixed options
 RESCAN, KEYBOARD, QUIT = "rescan", "keyboard", "quit"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pygame
 
 from smarttouch.games.sdk import gfx
@@ -21,14 +19,15 @@ from smarttouch.games.sdk.palette import (
     lighten,
 )
 from smarttouch.games.sdk.scenery import drifting_clouds, landscape
-from smarttouch.games.session.scenes.base import Scene, is_continue
+from smarttouch.games.session.scenes.base import Scene, SceneHost, is_continue
 from smarttouch.games.session.summary_data import smoothness_key
 from smarttouch.scoring.control import ControlState
 
 
-def summary_lines(app: Any) -> list[tuple[str, tuple[int, int, int]]]:
+def summary_lines(app: SceneHost) -> list[tuple[str, tuple[int, int, int]]]:
     """The plain-words sentences of the summary with a bullet colour each."""
     r, p = app.result, app.progress
+    assert r is not None  # the summary follows the session's end
     out: list[tuple[str, tuple[int, int, int]]] = [(app.tr("summary.reps", reps=r.reps), BLUISH_GREEN)]
     prev = p.previous if p else None
     if prev is None:
@@ -45,15 +44,15 @@ def summary_lines(app: Any) -> list[tuple[str, tuple[int, int, int]]]:
     if rom is not None:
         out.append((app.tr("summary.rom", rom=int(round(rom))), SKY_BLUE))
         if prev is not None and prev.rom_deg is not None:
-            key = (
+            rom_key = (
                 "summary.rom.better"
                 if rom > prev.rom_deg + 1
                 else "summary.rom.worse"
                 if rom < prev.rom_deg - 1
                 else None
             )
-            if key:
-                out.append((app.tr(key, prev=int(round(prev.rom_deg))), SKY_BLUE))
+            if rom_key:
+                out.append((app.tr(rom_key, prev=int(round(prev.rom_deg))), SKY_BLUE))
     sparc = (r.metrics or {}).get("sparc")
     skey = smoothness_key(sparc if isinstance(sparc, (int, float)) else None)
     if skey:
@@ -66,23 +65,24 @@ def summary_lines(app: Any) -> list[tuple[str, tuple[int, int, int]]]:
 class SummaryScene(Scene):
     name = "summary"
 
-    def enter(self, app: Any) -> None:
+    def enter(self, app: SceneHost) -> None:
         super().enter(app)
         app.feedback.toasts.clear()
         self.lines = summary_lines(app)
 
-    def update(self, app: Any, control: ControlState, dt: float) -> None:
+    def update(self, app: SceneHost, control: ControlState, dt: float) -> None:
         super().update(app, control, dt)
         if self.age_s >= app.config.summary_hold_s:
             app.finished = True
 
-    def handle_event(self, app: Any, event: Any) -> None:
+    def handle_event(self, app: SceneHost, event: pygame.event.Event) -> None:
         if self.age_s > 1.0 and (is_continue(event) or getattr(event, "type", None) == pygame.KEYDOWN):
             app.finished = True
 
-    def draw(self, app: Any, surface: pygame.Surface) -> None:
+    def draw(self, app: SceneHost, surface: pygame.Surface) -> None:
         w, h = surface.get_size()
         r = app.result
+        assert r is not None  # the summary follows the session's end
         surface.blit(landscape((w, h), top=(250, 190, 130), bottom=(255, 232, 200)), (0, 0))
         drifting_clouds(surface, app.now, speed=5.0)
         panel = pygame.Rect(30, 24, w - 60, h - 48)
@@ -121,7 +121,7 @@ class SummaryScene(Scene):
                     anchor="center",
                 )
 
-    def _chart(self, app: Any, surface: pygame.Surface, rect: pygame.Rect) -> None:
+    def _chart(self, app: SceneHost, surface: pygame.Surface, rect: pygame.Rect) -> None:
         gfx.card(surface, rect, fill=(255, 255, 255), radius=20, shadow=False)
         gfx.draw_text(surface, app.tr("summary.chart"), 24, (rect.centerx, rect.top + 26), INK)
         recent = (app.progress.recent if app.progress else [])[-7:]
@@ -146,7 +146,7 @@ class SummaryScene(Scene):
             label = app.tr("summary.today") if today else e.day[5:].replace("-", "/")
             gfx.draw_text(surface, label, 18 if not today else 20, (bar.centerx, area.bottom + 20), INK)
 
-    def _badges(self, app: Any, surface: pygame.Surface, rect: pygame.Rect) -> None:
+    def _badges(self, app: SceneHost, surface: pygame.Surface, rect: pygame.Rect) -> None:
         badges = app.progress.badges if app.progress else []
         if not badges:
             return

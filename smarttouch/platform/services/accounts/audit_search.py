@@ -107,13 +107,19 @@ def _conditions(session: Session, filt: AuditFilter, tz: ZoneInfo) -> list[Any]:
             if filt.patient.isdigit():
                 ids.append(int(filt.patient))
             conds.append(col(AuditEvent.patient_id).in_(ids or [-1]))
-    if filt.since:
-        conds.append(col(AuditEvent.created_at) >= datetime.combine(filt.since, time.min, tz))
-    if filt.until:
-        conds.append(
-            col(AuditEvent.created_at) < datetime.combine(filt.until + timedelta(days=1), time.min, tz)
-        )
+    lo, hi = day_bounds(filt, tz)
+    if lo is not None:
+        conds.append(col(AuditEvent.created_at) >= lo)
+    if hi is not None:
+        conds.append(col(AuditEvent.created_at) < hi)
     return conds
+
+
+def day_bounds(filt: AuditFilter, tz: ZoneInfo) -> tuple[datetime | None, datetime | None]:
+    """The filter's local days ``since``..``until`` (inclusive) as [start, end) instants."""
+    lo = datetime.combine(filt.since, time.min, tz) if filt.since else None
+    hi = datetime.combine(filt.until + timedelta(days=1), time.min, tz) if filt.until else None
+    return lo, hi
 
 
 @dataclass

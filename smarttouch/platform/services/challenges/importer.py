@@ -4,7 +4,8 @@ A bundle is validated by the challenges room's strict loader, packed into a dete
 and kept in the blob store (key = its sha256); the ``challenge`` row holds what pages show
 (title, need, contract, metrics, limits, dates) and the bundle's blob key. Hidden recordings
 and labels stay inside that blob on the hub's disk: no page or API response ever reads them.
-Workers unpack a bundle once into ``<instance>/challenge-bundles/<sha256>/``.
+Workers unpack a bundle once into ``<instance>/challenge-bundles/<sha256>/``
+(:mod:`smarttouch.platform.jobs.bundles`).
 
 Reference rows (the challenge room's baselines: our own scorer, a naive peak counter, the
 built-in Balloon Pop) are evaluated at import like any submission and stored as solutions
@@ -14,8 +15,6 @@ with ``is_reference`` and no developer.
 from __future__ import annotations
 
 import io
-import os
-import shutil
 import stat
 import tempfile
 import zipfile
@@ -25,17 +24,15 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from smarttouch.challenges.archive import Caps, extract_zip
 from smarttouch.challenges.bundle import BundleError, ChallengeBundle, load_bundle
 
 from ...i18n.vocab import MOVEMENTS
+from ...jobs.bundles import BundleCorrupt, bundle_cache_root, materialize_bundle
 from ...models import Challenge, Score, Solution, Submission, User, utcnow
 from ...storage.blobstore import BlobStore
 from .. import audit
 from ..errors import Invalid, NotFound
 
-#: a bundle may be large (recordings), but not unbounded
-BUNDLE_CAPS = Caps(max_files=5000, max_total_bytes=512 * 1024 * 1024, max_file_bytes=64 * 1024 * 1024)
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 
 
@@ -73,45 +70,13 @@ def bundle_zip(root: str | Path) -> bytes:
     return buf.getvalue()
 
 
-def bundle_cache_root(instance_path: str | Path) -> Path:
-    """Where workers unpack bundles: ``<instance>/challenge-bundles``."""
-    return Path(instance_path) / "challenge-bundles"
-
-
-def materialize_bundle(blobs: BlobStore, sha256: str, cache_root: Path) -> Path:
-    """The unpacked bundle of blob ``sha256`` (unpacked once, atomically, then reused).
-
-    The unpacked folder is readable only by the hub's own user (hidden labels live in it)."""
-    target = cache_root / sha256
-    if (target / "challenge.toml").is_file():
-        return target
-    cache_root.mkdir(parents=True, exist_ok=True)
-    os.chmod(cache_root, 0o700)
-    data = blobs.get(sha256)
-    if BlobStore.key_for(data) != sha256:
-        raise Invalid(f"bundle blob {sha256[:12]} is corrupt (its hash differs)")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{sha256[:12]}-", dir=cache_root))
-    try:
-        archive = tmp / "bundle.zip"
-        archive.write_bytes(data)
-        extract_zip(archive, tmp / "bundle", BUNDLE_CAPS)
-        try:
-            os.rename(tmp / "bundle", target)
-        except OSError:
-            if not (target / "challenge.toml").is_file():
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return target
-
-
 def load_challenge_bundle(challenge: Challenge, *, blobs: BlobStore, cache_root: Path) -> ChallengeBundle:
     """The challenges room's :class:`~smarttouch.challenges.bundle.ChallengeBundle` of a row."""
     if not challenge.bundle_sha256:
         raise NotFound(f"challenge {challenge.slug} has no imported bundle")
     try:
         return load_bundle(materialize_bundle(blobs, challenge.bundle_sha256, cache_root))
-    except BundleError as exc:
+    except (BundleError, BundleCorrupt) as exc:
         raise Invalid(str(exc)) from None
 
 
@@ -346,31 +311,31 @@ def default_sandbox() -> object:
 
 
 def seed_builtin_challenges(
-    session: Session, *, blobs: BlobStore, instance_path: str | Path | None = None, references: str = "queue"
+    session: Session,
+    *,
+    blobs: BlobStore,
+    instance_path: str | Path | None = None,
+    references: str = "queue",
+    enqueue: Callable[[int], None] | None = None,
 ) -> list[ImportReport]:
     """Demo seed: import the built-in challenges that are not in the database yet (about a
-    second each), with their reference rows: ``"queue"`` (default) stores them for
-    ``smarttouch worker`` to evaluate, ``"now"`` evaluates them here (10-15 s), ``"none"``.
-    Idempotent: challenges already in the database are left alone."""
-    from flask import current_app, has_app_context
-
+    second each), with their reference rows: ``"queue"`` (default) stores them as queued
+    evaluations and hands each to ``enqueue`` (when given; ``smarttouch worker`` also picks up
+    queued rows when it starts), ``"now"`` evaluates them here (10-15 s; needs
+    ``instance_path`` for the unpacked bundles), ``"none"``. Idempotent: challenges already in
+    the database are left alone."""
     from smarttouch.challenges.builtin import BUILTINS
 
     if references not in ("queue", "now", "none"):
         raise ValueError(f"references must be queue, now or none, not {references!r}")
-    if instance_path is None:
-        instance_path = current_app.instance_path
-    enqueue = None
-    if references == "queue" and has_app_context():
-        from ...jobs.evaluations import get_queue
-
-        enqueue = get_queue(current_app._get_current_object()).enqueue
+    if references == "now" and instance_path is None:
+        raise ValueError("evaluating the references now needs the instance folder (instance_path)")
     reports = []
     for slug in BUILTINS:
         if session.exec(select(Challenge).where(Challenge.slug == slug)).first() is not None:
             continue
         report = import_builtin(session, slug=slug, blobs=blobs)
-        if references == "now":
+        if references == "now" and instance_path is not None:
             report.references = record_references(
                 session,
                 challenge=report.challenge,
@@ -401,15 +366,12 @@ def starter_kit(challenge: Challenge, *, blobs: BlobStore, instance_path: str | 
 
 
 __all__ = [
-    "BUNDLE_CAPS",
     "ImportReport",
-    "bundle_cache_root",
     "bundle_zip",
     "default_sandbox",
     "import_builtin",
     "import_bundle",
     "load_challenge_bundle",
-    "materialize_bundle",
     "queue_references",
     "record_references",
     "seed_builtin_challenges",

@@ -351,6 +351,11 @@ def get_for(session: Session, *, user: User, submission_id: int) -> tuple[Submis
     return sub, sol, ch
 
 
+HIDDEN_ONLY_FOR_REVIEWERS = (
+    "details of the hidden split are shown to reviewers only, so that hidden data cannot leave the hub"
+)
+
+
 def public_view(
     sub: Submission,
     sol: Solution,
@@ -360,13 +365,17 @@ def public_view(
     for_reviewer: bool = False,
 ) -> dict[str, Any]:
     """What a developer may read about their submission (JSON API and pages): status,
-    precise reason, scores, the public split's log and per-recording details; for the hidden
-    split only its outcome (its log could carry hidden data out)."""
+    precise reason, scores, the public split's log, message, screenshots and per-recording
+    details; for the hidden split only its outcome and the fixed meaning of its failure reason
+    (its log, the solution's error text and the screenshots could all carry hidden data out).
+    Reviewers (``for_reviewer``) see everything."""
     splits = []
     for s in (sub.result or {}).get("splits", []):
         item = {k: s.get(k) for k in ("split", "status", "failure_reason", "message", "scores", "wall_s")}
         if s.get("split") == "public" or for_reviewer:
             item["details"] = s.get("details", [])
+        else:
+            item["message"] = _hidden_message(s.get("failure_reason"))
         splits.append(item)
     view = {
         "id": sub.id,
@@ -378,12 +387,14 @@ def public_view(
         "status": sub.status,
         "failure_reason": sub.failure_reason,
         "failure_meaning": FAILURE_REASONS.get(sub.failure_reason or "", None),
-        "message": sub.message,
+        "message": sub.message
+        if for_reviewer or not _failed_on_hidden(sub)
+        else _hidden_message(sub.failure_reason),
         "scores": scores,
         "splits": splits,
         "log": sub.log,
         "attempts": sub.attempts,
-        "artifacts": sorted(sub.artifacts or {}),
+        "artifacts": visible_artifacts(sub, for_reviewer=for_reviewer),
         "submitted_at": sub.created_at.isoformat(),
         "started_at": sub.started_at.isoformat() if sub.started_at else None,
         "finished_at": sub.finished_at.isoformat() if sub.finished_at else None,
@@ -391,3 +402,39 @@ def public_view(
     if for_reviewer:
         view["private_log"] = (sub.result or {}).get("private_log", "")
     return view
+
+
+def _failed_on_hidden(sub: Submission) -> bool:
+    """The evaluation stopped on the hidden split, so its message came from that run."""
+    return any(
+        s.get("split") != "public" and s.get("status") != SubmissionStatus.scored.value
+        for s in (sub.result or {}).get("splits", [])
+    )
+
+
+def _hidden_message(reason: str | None) -> str:
+    if reason is None:
+        return "scored"
+    meaning = FAILURE_REASONS.get(reason, "the evaluation failed")
+    return f"hidden split: {meaning} ({HIDDEN_ONLY_FOR_REVIEWERS})"
+
+
+def visible_artifacts(sub: Submission, *, for_reviewer: bool) -> list[str]:
+    """Names of the harness's files (``split/name.png``) the viewer may open: the public
+    split's for the developer, every split's for reviewers."""
+    return sorted(name for name in (sub.artifacts or {}) if for_reviewer or name.startswith("public/"))
+
+
+def artifact_key(sub: Submission, name: str, *, for_reviewer: bool) -> str:
+    """The blob key of the artifact ``name`` of ``sub`` for this viewer.
+
+    Raises :class:`NotFound` for a name the submission does not have and :class:`Forbidden`
+    for a hidden-split file asked for by anyone but a reviewer: whatever a solution drew
+    while it ran on the hidden recordings can encode them, so it never reaches the submitter.
+    """
+    key = (sub.artifacts or {}).get(name)
+    if key is None:
+        raise NotFound(f"submission {sub.id} has no file {name!r}")
+    if name not in visible_artifacts(sub, for_reviewer=for_reviewer):
+        raise Forbidden(f"{name}: screenshots of the hidden split are shown to reviewers only")
+    return key

@@ -141,17 +141,19 @@ def caseload(
     )
     since = local_midnight(today - timedelta(days=TREND_DAYS - 1), tz)
     recent: dict[int, list[tuple[date, float | None]]] = {}
-    for pid, started, value in session.execute(
+    for pid, started, value, uncertain in session.execute(
         select(
-            ExerciseSession.patient_id, ExerciseSession.started_at, getattr(SessionMetricsRecord, MAIN_METRIC)
+            ExerciseSession.patient_id,
+            ExerciseSession.started_at,
+            getattr(SessionMetricsRecord, MAIN_METRIC),
+            SessionMetricsRecord.count_uncertain,
         )
         .outerjoin(SessionMetricsRecord, col(SessionMetricsRecord.session_id) == ExerciseSession.id)
         .where(col(ExerciseSession.patient_id).in_(ids), col(ExerciseSession.started_at) >= since)
         .order_by(col(ExerciseSession.started_at))
     ).all():
-        recent.setdefault(pid, []).append(
-            (started.astimezone(tz).date(), float(value) if value is not None else None)
-        )
+        usable = value is not None and not uncertain  # an uncertain count is no trend point
+        recent.setdefault(pid, []).append((started.astimezone(tz).date(), float(value) if usable else None))
     alert_service.sync_no_session_alerts(
         session,
         last_days={pid: at.astimezone(tz).date() for pid, at in last.items()},

@@ -1,7 +1,9 @@
-"""The activity catalogue: built-in games (kept in sync here) and approved solutions.
+"""The activity catalogue: the built-in games and approved developers' solutions.
 
-The keys of :data:`BUILTIN_ACTIVITIES` are the names of the games in
-``smarttouch.games``' registry; movements are the scoring module's movement names.
+The built-in games are read from the games' own :class:`~smarttouch.games.sdk.protocol.GameInfo`
+through the games registry (its catalogue title, description for therapists and movements),
+so a new game appears here without an edit in the hub. Their translated titles are the hub's
+(:data:`smarttouch.platform.i18n.vocab.ACTIVITIES`).
 """
 
 from __future__ import annotations
@@ -10,11 +12,16 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from smarttouch.games.sdk.registry import game_infos
+
 from ...models import Activity
 
 
 @dataclass(frozen=True)
 class BuiltinActivity:
+    """A built-in game as the catalogue lists it (English title and description; movements
+    are the scoring room's names, the first is the game's default)."""
+
     key: str
     title: str
     description: str
@@ -22,44 +29,23 @@ class BuiltinActivity:
     kind: str = "game"
 
 
-BUILTIN_ACTIVITIES: tuple[BuiltinActivity, ...] = (
-    BuiltinActivity(
-        "balloons",
-        "Balloon reach",
-        "Pop balloons placed at heights inside the calibrated range of motion.",
-        ("shoulder_flexion", "shoulder_abduction", "reach_forward"),
-    ),
-    BuiltinActivity(
-        "glider",
-        "Glider",
-        "Steer a glider through rings by moving the wrist or turning the forearm.",
-        ("wrist_flexion", "forearm_pronation"),
-    ),
-    BuiltinActivity(
-        "garden",
-        "Garden",
-        "Each sit-to-stand grows the garden, which keeps growing across sessions.",
-        ("sit_to_stand",),
-    ),
-    BuiltinActivity(
-        "lantern",
-        "Steady hand",
-        "Hold a lantern steady along a path: trains steadiness and tremor control.",
-        ("shoulder_flexion", "reach_forward", "elbow_flexion"),
-    ),
-)
+def builtin_activities() -> list[BuiltinActivity]:
+    """Every game the games registry knows, as catalogue entries, by key."""
+    return [
+        BuiltinActivity(info.key, info.title_for_catalogue(), info.description, tuple(info.movements))
+        for info in game_infos()
+    ]
 
 
 def ensure_builtin_activities(session: Session) -> int:
     """Insert or refresh the built-in games; returns how many rows were added. Idempotent."""
+    builtins = builtin_activities()
     existing = {
         a.key: a
-        for a in session.exec(
-            select(Activity).where(col(Activity.key).in_([b.key for b in BUILTIN_ACTIVITIES]))
-        )
+        for a in session.exec(select(Activity).where(col(Activity.key).in_([b.key for b in builtins])))
     }
     added = 0
-    for b in BUILTIN_ACTIVITIES:
+    for b in builtins:
         row = existing.get(b.key)
         if row is None:
             session.add(

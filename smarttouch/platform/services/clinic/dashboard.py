@@ -20,8 +20,8 @@ from smarttouch.scoring import progress as scoring
 
 from ...models import Activity, Assignment, Patient
 from . import alerts as alert_service
-from . import progress
-from .patients import all_assignments
+from . import plan_versions, progress
+from .plan_versions import PlanHistory, Span
 
 PERIODS: dict[str, int | None] = {"4w": 28, "12w": 84, "26w": 182, "52w": 364, "all": None}
 DEFAULT_PERIOD = "12w"
@@ -52,8 +52,17 @@ class SessionPoint:
     def tremor_power_ratio(self) -> float | None:
         return self.entry.metrics.tremor_power_ratio if self.entry.metrics is not None else None
 
+    @property
+    def count_uncertain(self) -> bool:
+        """The hub's repetition count is uncertain: trends and MCID verdicts leave it out."""
+        return self.entry.metrics is not None and bool(self.entry.metrics.count_uncertain)
+
+    @property
+    def uncertain_reason(self) -> str | None:
+        return self.entry.metrics.uncertain_reason if self.entry.metrics is not None else None
+
     def record(self) -> scoring.SessionRecord:
-        return scoring.SessionRecord(self.day, dict(self.metrics), self.quit_reason)
+        return self.entry.record
 
 
 def load_points(
@@ -81,21 +90,6 @@ def period_start(period: str, today: date, first_day: date | None) -> date:
     return today - timedelta(days=days - 1)
 
 
-def weekly_prescription(assignments: list[Assignment], monday: date) -> int:
-    """Sessions per week prescribed in the week starting ``monday``: the sum over the
-    exercises whose period overlaps it (an ended exercise counts until it was ended)."""
-    sunday = monday + timedelta(days=6)
-    total = 0
-    for a in assignments:
-        end = a.end_date
-        if not a.active:
-            ended = a.updated_at.date()
-            end = ended if end is None else min(end, ended)
-        if a.start_date <= sunday and (end is None or end >= monday):
-            total += a.sessions_per_week
-    return total
-
-
 @dataclass(frozen=True)
 class DayCell:
     day: date
@@ -120,12 +114,13 @@ class PatientOverview:
     streak_days: int
     longest_streak_days: int
     assignments: list[tuple[Assignment, Activity]]
+    history: PlanHistory
     main_movement: str | None
-    target_rom_deg: float | None
+    targets: list[Span]  # the main exercise's versions over the period (target lines)
 
 
 def _calendar(
-    points: list[SessionPoint], assignments: list[Assignment], start: date, today: date
+    points: list[SessionPoint], history: PlanHistory, start: date, today: date
 ) -> list[list[DayCell]]:
     counts: dict[date, int] = {}
     pain: set[date] = set()
@@ -136,7 +131,7 @@ def _calendar(
     monday = start - timedelta(days=start.weekday())
     weeks = []
     while monday <= today:
-        planned = weekly_prescription(assignments, monday) > 0
+        planned = history.prescribed_in_week(monday) > 0
         weeks.append(
             [
                 DayCell(d, counts.get(d, 0), d in pain, planned, start <= d <= today)
@@ -156,30 +151,24 @@ def patient_overview(
     period: str = DEFAULT_PERIOD,
     sync_alerts: bool = True,
 ) -> PatientOverview:
-    """Progress of ``patient`` over ``period``; brings the patient's alerts up to date."""
+    """Progress of ``patient`` over ``period``; brings the patient's alerts up to date.
+    Each past week and target line uses the plan version in force then."""
     period = period if period in PERIODS else DEFAULT_PERIOD
-    plan = all_assignments(session, patient=patient)
-    assignments = [a for a, _ in plan]
+    history = plan_versions.load_history(session, patient=patient)
+    plan = history.plan
     all_points = load_points(session, patient_id=patient.id, tz=tz)
-    current = [a for a in assignments if a.is_current(today)]
+    current = [a for a, _ in plan if a.is_current(today)]
     if sync_alerts:
         alert_service.sync_patient_alerts(
             session, patient=patient, facts=facts(all_points), today=today, has_plan=bool(current)
         )
     start = period_start(period, today, all_points[0].day if all_points else None)
     points = [p for p in all_points if start <= p.day <= today]
+    records = [p.record() for p in points]
     per_week = sum(a.sessions_per_week for a in current)
-    report = scoring.progress_report([p.record() for p in points], per_week, today, start=start)
-    weeks = [
-        {
-            "week_start": w.week_start,
-            "done": w.done,
-            "prescribed": weekly_prescription(assignments, w.week_start),
-        }
-        for w in scoring.adherence([p.record() for p in points], 0, start, today)
-    ]
+    report = scoring.progress_report(records, per_week, today, start=start)
     current_streak, longest = scoring.streak([p.record() for p in all_points], today)
-    main = current[0] if current else (assignments[0] if assignments else None)
+    main = current[0] if current else (plan[0][0] if plan else None)
     return PatientOverview(
         period=period,
         start=start,
@@ -187,11 +176,12 @@ def patient_overview(
         points=points,
         all_points=all_points,
         report=report,
-        weeks=weeks,
-        calendar=_calendar(points, assignments, start, today),
+        weeks=history.adherence_weeks(records, start, today),
+        calendar=_calendar(points, history, start, today),
         streak_days=current_streak,
         longest_streak_days=longest,
         assignments=plan,
+        history=history,
         main_movement=main.movement if main else None,
-        target_rom_deg=main.target_rom_deg if main else None,
+        targets=history.spans_of(plan_versions.saved_id(main), start, today) if main else [],
     )

@@ -1,8 +1,8 @@
 """Ingest of a session uploaded by a patient's client.
 
-The hub trusts nothing the client computed: it parses and validates the raw recording,
-recomputes the metrics with :func:`smarttouch.scoring.analyze` (the client's numbers are
-kept only for comparison), stores the recording in the content-addressed blob store and the
+The hub trusts nothing the client computed: it parses and validates the raw recording and
+the session's phases (:mod:`.session_phases`), recomputes the metrics over the play phases
+with :func:`smarttouch.scoring.analyze` (the client's numbers are kept only for comparison), stores the recording in the content-addressed blob store and the
 session, its metrics and an audit line in ONE transaction, then raises the alerts the session
 causes (:mod:`.alerts`).
 
@@ -47,6 +47,7 @@ from .. import audit
 from ..errors import Conflict, Invalid
 from .patients import current_plan
 from .progress import metrics_row, patient_sessions, session_facts
+from .session_phases import MAX_PHASES, PhaseIn, label_sets, phases_of, session_phases, spans_to_analyse
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +116,12 @@ class SessionUpload(BaseModel):
         default_factory=dict, description="neutral pose and comfortable max (deg)"
     )
     events: list[GameEventIn] = Field(default_factory=list, max_length=MAX_EVENTS)
+    phases: list[PhaseIn] = Field(
+        default_factory=list,
+        max_length=MAX_PHASES,
+        description="the session's phases in time order, without overlap, inside the recording's "
+        "time range (the same as the recording's own); only the play phases' repetitions count",
+    )
     reps: int = Field(default=0, ge=0, le=100_000, description="reps the game counted")
     sets_completed: int = Field(default=0, ge=0, le=1000)
     score: int = Field(default=0, ge=0, le=1_000_000_000, description="game points")
@@ -165,6 +172,7 @@ class SessionUpload(BaseModel):
         for i, event in enumerate(self.events):
             check_json(event.kind, f"events[{i}].kind")
             check_json(event.data, f"events[{i}].data")
+        phases_of(self.phases)
         return self
 
 
@@ -219,8 +227,14 @@ def parse_recording(data: bytes, *, declared_rate_hz: float | None = None) -> Re
     return rec
 
 
-def recompute_metrics(rec: Recording, movement: str, calibration: dict[str, Any]) -> dict[str, Any]:
-    """``analyze(...).to_dict()`` with the session's calibration when it is usable.
+def recompute_metrics(
+    rec: Recording,
+    movement: str,
+    calibration: dict[str, Any],
+    play_spans: list[tuple[float, float]] | None = None,
+) -> dict[str, Any]:
+    """``analyze(...).to_dict()`` over ``play_spans`` (s; None: the whole recording), with the
+    session's calibration when it is usable.
 
     Raises :class:`Invalid` when the recording cannot be analysed (e.g. far too short).
     """
@@ -234,7 +248,7 @@ def recompute_metrics(rec: Recording, movement: str, calibration: dict[str, Any]
             note = f"ignored ({exc})"
     name = movement if movement in MOVEMENT_MODELS else None
     try:
-        result = analyze(rec, movement=name, calibration=cal).to_dict()
+        result = analyze(rec, movement=name, calibration=cal, play_spans=play_spans).to_dict()
     except ValueError as exc:
         raise Invalid(f"recording cannot be analysed: {exc}") from None
     result["calibration_source"] = note
@@ -308,10 +322,13 @@ def ingest_session(
     assignment = _check_plan(session, meta, patient)
     analysis: dict[str, Any] | None = None
     status, error = SessionStatus.received, None
+    phases = phases_of(meta.phases)
     if recording:
         rec = parse_recording(recording, declared_rate_hz=meta.sample_rate_hz)
+        phases = session_phases(phases, rec)
         try:
-            analysis = recompute_metrics(rec, meta.movement, meta.calibration)
+            analysis = recompute_metrics(rec, meta.movement, meta.calibration, spans_to_analyse(phases))
+            analysis["sets"] = label_sets(analysis.get("sets") or [], phases)
             status = SessionStatus.scored
         except Invalid:
             raise
@@ -341,6 +358,7 @@ def ingest_session(
         movement=meta.movement,
         calibration=meta.calibration,
         game_events=[e.model_dump() for e in meta.events],
+        phases=[p.to_dict() for p in phases],
         game_result={
             "reps": meta.reps,
             "sets_completed": meta.sets_completed,

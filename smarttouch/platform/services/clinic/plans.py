@@ -1,10 +1,15 @@
 """A patient's plan: the therapist's assignments. Every change is audited with old and new
 values in the same transaction (actions ``plan.assignment_created``, ``..._updated``,
-``..._ended``)."""
+``..._ended``) and becomes a new version of the assignment, in force from the day of the
+change (:mod:`.plan_versions`), so history before that day keeps the terms it had.
+
+``today`` is the hub's local calendar day (the web passes it); the UTC day when omitted.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
@@ -23,6 +28,7 @@ from ...models import (
 from .. import audit
 from ..errors import Invalid, NotFound, describe_validation_error
 from .patients import require_own_patient
+from .plan_versions import add_version
 
 PLAN_FIELDS = (
     "movement",
@@ -101,10 +107,12 @@ def update_assignment(
     changes: AssignmentUpdate,
     clear: Collection[str] = (),
     ip: str | None = None,
+    today: date | None = None,
 ) -> Assignment:
     """Apply the non-None fields of ``changes`` and remove the optional values named in
     ``clear`` (only :data:`CLEARABLE_FIELDS`: no end date, no maximum ROM); audits
-    ``{field: [old, new]}`` (a cleared value's new value is None).
+    ``{field: [old, new]}`` (a cleared value's new value is None) and records the new terms
+    as the version in force from ``today``.
 
     A change that alters nothing writes nothing; a rejected change writes nothing either.
     """
@@ -137,6 +145,7 @@ def update_assignment(
         setattr(assignment, field, new)
     assignment.updated_at = utcnow()
     session.add(assignment)
+    add_version(session, assignment=assignment, actor=therapist, today=today or utcnow().date())
     audit.record(
         session,
         action="plan.assignment_updated",
@@ -153,9 +162,16 @@ def update_assignment(
 
 
 def end_assignment(
-    session: Session, *, therapist: User, assignment: Assignment, reason: str = "", ip: str | None = None
+    session: Session,
+    *,
+    therapist: User,
+    assignment: Assignment,
+    reason: str = "",
+    ip: str | None = None,
+    today: date | None = None,
 ) -> Assignment:
-    """Stop an assignment (kept for history, no longer in today's plan)."""
+    """Stop an assignment from ``today`` on (kept for history, no longer in today's plan;
+    the days before keep their prescription)."""
     patient = session.get(Patient, assignment.patient_id)
     if patient is None:
         raise NotFound(f"assignment {assignment.id} not found")
@@ -165,6 +181,7 @@ def end_assignment(
     assignment.active = False
     assignment.updated_at = utcnow()
     session.add(assignment)
+    add_version(session, assignment=assignment, actor=therapist, today=today or utcnow().date())
     audit.record(
         session,
         action="plan.assignment_ended",

@@ -44,6 +44,9 @@ _COLUMN_KEYS = {
     "active_time_s",
     "quality",
     "rep_table",
+    "sets",
+    "count_uncertain",
+    "uncertain_reason",
 }
 
 
@@ -87,6 +90,9 @@ def metrics_row(
         active_time_s=num("active_time_s"),
         quality_flags=dict(analysis.get("quality") or {}),
         per_rep=list(analysis.get("rep_table") or []),
+        sets=list(analysis.get("sets") or []),
+        count_uncertain=bool(analysis.get("count_uncertain")),
+        uncertain_reason=analysis.get("uncertain_reason") or None,
         extra={k: v for k, v in analysis.items() if k not in _COLUMN_KEYS},
         analyzer=analyzer,
     )
@@ -104,13 +110,24 @@ def record_metrics(metrics: SessionMetricsRecord | None) -> dict[str, float]:
     return out
 
 
+def record_of(day: date, row: ExerciseSession, metrics: SessionMetricsRecord | None) -> SessionRecord:
+    """Scoring's plain record of one stored session on local ``day``: the one place where rows
+    become records. An uncertain repetition count travels with it, so scoring leaves the
+    session out of trends, MCID verdicts and decline alerts (adherence still counts it)."""
+    return SessionRecord(
+        day=day,
+        metrics=record_metrics(metrics),
+        quit_reason=row.quit_reason,
+        count_uncertain=bool(metrics.count_uncertain) if metrics is not None else False,
+        uncertain_reason=metrics.uncertain_reason if metrics is not None else None,
+    )
+
+
 def session_record(
     row: ExerciseSession, metrics: SessionMetricsRecord | None, tz: tzinfo | str
 ) -> SessionRecord:
     """Scoring's plain record of one stored session."""
-    return SessionRecord(
-        day=local_day(row.started_at, tz), metrics=record_metrics(metrics), quit_reason=row.quit_reason
-    )
+    return record_of(local_day(row.started_at, tz), row, metrics)
 
 
 # ------------------------------------------------------------------ reading sessions
@@ -122,6 +139,11 @@ class SessionEntry:
     metrics: SessionMetricsRecord | None
     activity_key: str | None
     day: date
+
+    @property
+    def record(self) -> SessionRecord:
+        """Scoring's plain record of this session."""
+        return record_of(self.day, self.session, self.metrics)
 
 
 def patient_sessions(
@@ -138,6 +160,7 @@ def patient_sessions(
         .where(ExerciseSession.patient_id == patient_id)
         .options(
             defer(ExerciseSession.game_events),
+            defer(ExerciseSession.phases),  # type: ignore[arg-type]
             defer(ExerciseSession.calibration),  # type: ignore[arg-type]
             defer(SessionMetricsRecord.per_rep),
         )  # type: ignore[arg-type]
@@ -188,10 +211,7 @@ def prescribed_per_week(session: Session, *, patient: Patient, today: date) -> i
 def progress_summary(session: Session, *, patient: Patient, today: date, tz: tzinfo | str) -> ProgressSummary:
     """The patient's progress computed from all their stored sessions."""
     entries = patient_sessions(session, patient_id=patient.id, tz=tz)
-    records = [
-        SessionRecord(day=e.day, metrics=record_metrics(e.metrics), quit_reason=e.session.quit_reason)
-        for e in entries
-    ]
+    records = [e.record for e in entries]
     per_week = prescribed_per_week(session, patient=patient, today=today)
     report = scoring_progress.progress_report(records, per_week, today)
     return ProgressSummary(
@@ -210,11 +230,6 @@ def session_facts(entries: list[SessionEntry]) -> list[Any]:
     from .alerts import SessionFact
 
     return [
-        SessionFact(
-            session_id=e.session.id,  # type: ignore[arg-type]
-            record=SessionRecord(
-                day=e.day, metrics=record_metrics(e.metrics), quit_reason=e.session.quit_reason
-            ),
-        )
+        SessionFact(session_id=e.session.id, record=e.record)  # type: ignore[arg-type]
         for e in entries
     ]

@@ -2,7 +2,10 @@
 
 The numbers are :func:`smarttouch.scoring.progress.progress_report` over the sessions of the
 period (trends per week with 95 % CI, weekly adherence, streaks, MCID flags), plus the plan
-and the alerts raised in the period. The PDF layout lives with the web pages
+and the alerts raised in the period. The plan is the one of the period: each week's
+prescription, each target and each session's exercise terms come from the version in force
+on that day (:mod:`.plan_versions`), so a report for a past period reads the same after any
+later edit. The PDF layout lives with the web pages
 (:mod:`smarttouch.platform.reports.pdf`); the CSV has one row per session with stable English
 column names (units in the names) so spreadsheets and scripts can rely on them.
 """
@@ -20,11 +23,12 @@ from sqlmodel import Session, col, select
 
 from smarttouch.scoring import progress as scoring
 
-from ...models import Activity, Alert, Assignment, Patient
+from ...models import Alert, AssignmentVersion, Patient
 from ..errors import Invalid
+from . import plan_versions
 from .caseload import local_midnight
-from .dashboard import SessionPoint, load_points, weekly_prescription
-from .patients import all_assignments
+from .dashboard import SessionPoint, load_points
+from .plan_versions import PlanHistory, Span
 
 MAX_DAYS = 3 * 366
 CSV_COLUMNS = (
@@ -45,6 +49,8 @@ CSV_COLUMNS = (
     "tremor_power_ratio",
     "duration_s",
     "game_score",
+    "plan_version",
+    "target_rom_deg",
 )
 
 
@@ -57,7 +63,8 @@ class PeriodReport:
     points: list[SessionPoint]
     summary: dict[str, Any]  # scoring's progress_report
     weeks: list[dict[str, Any]]  # week_start, done, prescribed
-    assignments: list[tuple[Assignment, Activity]]
+    history: PlanHistory
+    plan: list[Span]  # every version in force during the period, with its days
     alerts: list[Alert]
 
     @property
@@ -81,19 +88,11 @@ def period_report(
 ) -> PeriodReport:
     """The report of ``patient`` from ``start`` to ``end`` (local days, inclusive)."""
     check_period(start, end)
-    plan = all_assignments(session, patient=patient)
+    history = plan_versions.load_history(session, patient=patient)
     points = [p for p in load_points(session, patient_id=patient.id, tz=tz, since=start) if p.day <= end]
-    current = [a for a, _ in plan if a.is_current(end)]
     records = [p.record() for p in points]
-    summary = scoring.progress_report(records, sum(a.sessions_per_week for a in current), end, start=start)
-    weeks = [
-        {
-            "week_start": w.week_start,
-            "done": w.done,
-            "prescribed": weekly_prescription([a for a, _ in plan], w.week_start),
-        }
-        for w in scoring.adherence(records, 0, start, end)
-    ]
+    per_week = sum(v.sessions_per_week for v, _ in history.current_on(end))
+    summary = scoring.progress_report(records, per_week, end, start=start)
     alerts = list(
         session.exec(
             select(Alert)
@@ -105,19 +104,37 @@ def period_report(
             .order_by(col(Alert.created_at))
         )
     )
-    return PeriodReport(patient, start, end, tz, points, summary, weeks, plan, alerts)
+    return PeriodReport(
+        patient,
+        start,
+        end,
+        tz,
+        points,
+        summary,
+        history.adherence_weeks(records, start, end),
+        history,
+        history.spans(start, end),
+        alerts,
+    )
+
+
+def session_terms(report: PeriodReport, point: SessionPoint) -> AssignmentVersion | None:
+    """The terms of the session's exercise on the session's day (None: not from the plan)."""
+    if point.assignment_id is None or point.assignment_id not in report.history.versions:
+        return None
+    return report.history.version_on(point.assignment_id, point.day)
 
 
 def report_csv(report: PeriodReport) -> str:
     """One row per session of the period (CSV, comma-separated, UTF-8)."""
-    activities = {act.id: act for _, act in report.assignments}
-    movements = {a.id: a.movement for a, _ in report.assignments}
+    activities = {act.id: act for _, act in report.history.plan}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for p in report.points:
         local = p.started_at.astimezone(report.tz)
         act = activities.get(p.activity_id)
+        terms = session_terms(report, p)
         m = p.metrics
         writer.writerow(
             [
@@ -125,7 +142,7 @@ def report_csv(report: PeriodReport) -> str:
                 p.day.isoformat(),
                 local.strftime("%H:%M"),
                 act.key if act else "",
-                movements.get(p.assignment_id, ""),
+                terms.movement if terms else "",
                 p.status,
                 p.quit_reason or "",
                 _fmt(m.get("reps"), 0),
@@ -138,6 +155,8 @@ def report_csv(report: PeriodReport) -> str:
                 _fmt(p.tremor_power_ratio, 3),
                 _fmt(p.duration_s),
                 _fmt(p.game_score, 0),
+                terms.version if terms else "",
+                _fmt(terms.target_rom_deg, 0) if terms else "",
             ]
         )
     return out.getvalue()

@@ -1,19 +1,19 @@
 """Demo data: a small clinic with realistic patients, plans and several weeks of synthetic
 exercise sessions (simulated recordings scored by :mod:`smarttouch.scoring`, see
-:mod:`.demo_sessions`). Idempotent: running it again adds only what is missing and never
+:mod:`.sessions`). Idempotent: running it again adds only what is missing and never
 changes existing accounts or passwords."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context
 from sqlmodel import Session, col, select
 
 from ...models import Alert, Assignment, AssignmentCreate, Patient, PatientCreate, User, UserCreate
-from ...storage.blobstore import BlobStore, get_blobstore
+from ...storage.blobstore import BlobStore
 from ..accounts import users
 from ..accounts.passwords import verify_password
 from ..challenges import importer
@@ -206,16 +206,16 @@ def seed_demo(
     blobs: BlobStore | None = None,
     tz: ZoneInfo | None = None,
     with_sessions: bool = True,
+    enqueue: Callable[[int], None] | None = None,
 ) -> DemoReport:
     """Create the demo clinic; returns the logins (with passwords) and what was added.
 
-    ``blobs`` and ``tz`` default to the current app's blob store and time zone; without an
-    app (and no ``blobs``) no sessions are created.
+    With ``blobs`` (the hub's blob store) it also creates weeks of synthetic sessions (unless
+    ``with_sessions`` is false; days counted in ``tz``, default Europe/Rome) and the built-in
+    challenges, whose reference evaluations are queued and handed to ``enqueue``; without
+    ``blobs`` only people, patients and plans.
     """
     report = DemoReport()
-    if has_app_context():
-        blobs = blobs or get_blobstore()
-        tz = tz or ZoneInfo(current_app.config["TIMEZONE"])
     report.activities_created = catalogue.ensure_builtin_activities(session)
     accounts = {
         email: _user(session, report, role, email, pw, name, rev, password_profile)
@@ -272,8 +272,8 @@ def seed_demo(
             report.assignments_created += 1
     if with_sessions and blobs is not None:
         _seed_sessions(session, report, blobs, today, tz or ZoneInfo("Europe/Rome"))
-    if blobs is not None and has_app_context():  # reference rows wait for `smarttouch worker`
-        importer.seed_builtin_challenges(session, blobs=blobs)
+    if blobs is not None:  # reference rows wait for a worker
+        importer.seed_builtin_challenges(session, blobs=blobs, enqueue=enqueue)
     return report
 
 

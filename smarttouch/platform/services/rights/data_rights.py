@@ -42,8 +42,9 @@ from ...models import (
 )
 from ...storage.blobstore import BlobNotFound, BlobStore
 from .. import audit
+from ..clinic import plan_versions
 from ..errors import NotFound
-from . import erasure, fhir_export
+from . import access_log, erasure, fhir_export
 from .fhir.codes import DEFAULT_BASE
 
 ARCHIVE_FORMAT = "smarttouch-data-export/1"
@@ -60,6 +61,7 @@ KNOWN_TABLES = frozenset(
         "donated_session",
         "audit_event",
         "pairing_code",
+        "record_access",
     }
 )
 SESSION_CSV_COLUMNS = (
@@ -91,7 +93,8 @@ This archive holds everything the SmartTouch hub stores about patient {code}, ex
 acceleration in g, SPARC and tremor power ratio are dimensionless.
 
   profile.json        your record and account (no password)
-  plan.json           the exercises your therapist assigned
+  plan.json           the exercises your therapist assigned, with every version of
+                      each (what was prescribed, and from which day to which day)
   sessions.json/.csv  every session and the metrics computed from its recording
   recordings/         the raw movement recordings (.npz as stored, .csv for spreadsheets:
                       t [s], ax ay az [g], gx gy gz [deg/s])
@@ -99,14 +102,16 @@ acceleration in g, SPARC and tremor power ratio are dimensionless.
   alerts.json         alerts raised for your therapist
   research.json       research consents and donated sessions
   audit.json/.csv     who did what with your record, and when
+  access.json/.csv    who looked at your record (staff name and role), what and when
   fhir.json           the same plan and metrics as an HL7 FHIR R4 Bundle
   other/              rows of further tables that refer to you
   manifest.json       every file with its SHA-256 checksum
 
 Questo archivio contiene tutti i dati che l'hub SmartTouch conserva sul paziente {code},
 esportati il {date}: profilo, piano di esercizi, sedute con le metriche, registrazioni
-grezze del movimento, dispositivi, avvisi, consensi, registro delle attivita' (audit) e lo
-stesso contenuto in formato HL7 FHIR R4. Il file manifest.json elenca ogni file con il suo
+grezze del movimento, dispositivi, avvisi, consensi, registro delle attivita' (audit),
+l'elenco di chi ha consultato la tua scheda (access) e lo stesso contenuto in formato
+HL7 FHIR R4. Il file manifest.json elenca ogni file con il suo
 codice di controllo SHA-256.
 """
 
@@ -217,6 +222,23 @@ def _audit_csv(events: list[dict[str, Any]]) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
+ACCESS_CSV_COLUMNS = ("at", "reader_name", "reader_role", "what", "target_id", "detail", "via")
+
+
+def _read_dict(entry: access_log.AccessEntry) -> dict[str, Any]:
+    """A read of the record as the patient gets it: who (name and role), what, when."""
+    return {k: getattr(entry, k) for k in ACCESS_CSV_COLUMNS}
+
+
+def _access_csv(reads: list[dict[str, Any]]) -> bytes:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=ACCESS_CSV_COLUMNS)
+    writer.writeheader()
+    for row in reads:
+        writer.writerow({**row, "at": row["at"].isoformat()})
+    return buf.getvalue().encode("utf-8")
+
+
 def _recording_csv(data: bytes) -> bytes | None:
     from smarttouch.sensors.recording_io import RecordingError, recording_from_bytes, save_recording
 
@@ -266,9 +288,19 @@ def write_archive(
         .where(Assignment.patient_id == patient.id)
         .order_by(col(Assignment.start_date), col(Assignment.id))
     ).all()
+    versions = plan_versions.versions_for(session, [a.id for a, _ in plan])
     zf.add(
         "plan.json",
-        _dump([{**row_dict(a), "activity": {"key": act.key, "title": act.title}} for a, act in plan]),
+        _dump(
+            [
+                {
+                    **row_dict(a),
+                    "activity": {"key": act.key, "title": act.title},
+                    "versions": [row_dict(v) for v in versions[a.id]],
+                }
+                for a, act in plan
+            ]
+        ),
     )
 
     sessions = session.exec(
@@ -316,6 +348,11 @@ def write_archive(
     events = [row_dict(e) for e in audit_events_about(session, patient=patient)]
     zf.add("audit.json", _dump(events))
     zf.add("audit.csv", _audit_csv(events))
+    reads = [
+        _read_dict(e) for e in access_log.entries_for_patient(session, patient_id=patient.id, limit=None)
+    ]
+    zf.add("access.json", _dump(reads))
+    zf.add("access.csv", _access_csv(reads))
 
     bundle = fhir_export.export_bundle(
         session,

@@ -1,7 +1,7 @@
 """Export one patient's plan and session metrics as an HL7 FHIR R4 ``Bundle``.
 
 :func:`export_bundle` gathers the rows (the period filters sessions by their local start date
-and keeps the assignments overlapping it), reads which wearable recorded each session from the
+and keeps every plan version in force during it, each with all its days), reads which wearable recorded each session from the
 recording's metadata in the blob store, builds the validated bundle with
 :mod:`smarttouch.platform.services.rights.fhir.mapping` and writes a ``fhir.exported`` audit event.
 
@@ -24,8 +24,6 @@ from fhir.resources.R4B.bundle import Bundle
 from sqlmodel import Session, col, select
 
 from ...models import (
-    Activity,
-    Assignment,
     Device,
     ExerciseSession,
     Patient,
@@ -36,6 +34,7 @@ from ...models import (
 )
 from ...storage.blobstore import BlobNotFound, BlobStore
 from .. import audit
+from ..clinic import plan_versions
 from ..clinic.patients import can_view_patient
 from ..errors import Forbidden, Invalid, NotFound
 from .fhir.codes import DEFAULT_BASE, Systems
@@ -87,16 +86,12 @@ def gather(
     """Load what :func:`~smarttouch.platform.services.rights.fhir.mapping.build_bundle` needs."""
     if start and end and end < start:
         raise Invalid(f"period end {end} is before its start {start}")
-    stmt = (
-        select(Assignment, Activity)
-        .join(Activity, col(Activity.id) == Assignment.activity_id)
-        .where(Assignment.patient_id == patient.id)
-    )
-    if end is not None:
-        stmt = stmt.where(col(Assignment.start_date) <= end)
-    if start is not None:
-        stmt = stmt.where(col(Assignment.end_date).is_(None) | (col(Assignment.end_date) >= start))
-    assignments = list(session.exec(stmt.order_by(col(Assignment.start_date), col(Assignment.id))).all())
+    history = plan_versions.load_history(session, patient=patient)
+    plan = [
+        span
+        for span in history.spans()
+        if (end is None or span.first <= end) and (start is None or span.last is None or span.last >= start)
+    ]
     lo, hi = _bounds(start, end, tz)
     sstmt = (
         select(ExerciseSession, SessionMetricsRecord)
@@ -124,9 +119,15 @@ def gather(
                 )
     device_ids = {s.device_id for s, _ in sessions if s.device_id is not None}
     devices = {d.id: d for d in session.exec(select(Device).where(col(Device.id).in_(device_ids)))}
+    terms = {
+        s.id: history.version_on(s.assignment_id, s.started_at.astimezone(tz).date())
+        for s, _ in sessions
+        if s.assignment_id in history.versions
+    }
     return ExportData(
         patient=patient,
-        assignments=assignments,
+        plan=plan,
+        session_terms=terms,
         sessions=sessions,
         today=today,
         identified=identified,

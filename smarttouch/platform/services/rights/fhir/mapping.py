@@ -2,8 +2,10 @@
 
 Pure functions: :func:`build_bundle` takes an :class:`ExportData` (the rows the service
 gathered) and returns a validated ``Bundle`` of type ``collection`` holding the Patient, its
-CarePlan with one activity and one Goal per assignment, one Observation per session metric
-and the Devices (wearable sensors, else the home client) that produced them.
+CarePlan with one activity and one Goal per version of each assignment (the terms as they
+were over the days each version was in force), one Observation per session metric and the
+Devices (wearable sensors, else the home client) that produced them. A session's
+Observations are outcomes of the version in force on the session's day.
 
 Resource ids are UUIDs derived (uuid5) from the SmartTouch base and the hub row, so exporting
 twice gives the same ids and a receiving system can update instead of duplicating. In the
@@ -20,7 +22,8 @@ from typing import Any
 
 from fhir.resources.R4B.bundle import Bundle
 
-from ....models import Activity, Assignment, Device, ExerciseSession, Patient, SessionMetricsRecord
+from ....models import AssignmentVersion, Device, ExerciseSession, Patient, SessionMetricsRecord
+from ...clinic.plan_versions import Span, saved_id
 from .codes import (
     DEGREES,
     METRICS,
@@ -57,13 +60,16 @@ class ExportData:
     """Everything one patient's bundle is built from (gathered by the export service)."""
 
     patient: Patient
-    assignments: list[tuple[Assignment, Activity]]
+    plan: list[Span]  # every version in force during the period, with all its days
     sessions: list[tuple[ExerciseSession, SessionMetricsRecord | None]]
     today: date
     identified: bool = False
     sensors: dict[int, SensorInfo] = field(default_factory=dict)  # session id -> sensor
     home_devices: dict[int, Device] = field(default_factory=dict)  # device id -> row
     period: tuple[date | None, date | None] = (None, None)
+    session_terms: dict[int, AssignmentVersion] = field(
+        default_factory=dict
+    )  # session id -> version that day
 
 
 class _Ids:
@@ -88,15 +94,25 @@ def _instant(value: datetime) -> str:
     return value.isoformat(timespec="seconds")
 
 
-def assignment_state(a: Assignment, today: date) -> str:
-    """``scheduled``, ``in-progress``, ``completed`` or ``stopped`` (ended by the therapist)."""
-    if not a.active:
-        return "stopped"
-    if a.end_date is not None and a.end_date < today:
-        return "completed"
-    if a.start_date > today:
+def span_state(span: Span, today: date) -> str:
+    """``scheduled``, ``in-progress``, ``completed`` (its end date passed) or ``stopped``
+    (replaced by a later version, or ended by the therapist)."""
+    if span.last is not None and span.last < today:
+        return "stopped" if span.replaced else "completed"
+    if span.first > today:
         return "scheduled"
     return "in-progress"
+
+
+def _goal_key(span: Span) -> tuple[object, ...]:
+    """The Goal's id key after ``goal``: version 1 keeps the assignment's own Goal id, so
+    unchanged plans export as before."""
+    a, v = span.assignment, span.version
+    return (a.id,) if v.version == 1 else (a.id, "version", v.version)
+
+
+def _period(span: Span) -> dict[str, str]:
+    return {"start": span.first.isoformat(), **({"end": span.last.isoformat()} if span.last else {})}
 
 
 _GOAL_STATUS = {
@@ -133,74 +149,73 @@ def _patient(data: ExportData, ids: _Ids, systems: Systems) -> dict[str, Any]:
     return resource
 
 
-def _goal(a: Assignment, data: ExportData, ids: _Ids, systems: Systems) -> dict[str, Any]:
-    movement = _movement_text(a.movement)
+def _goal(span: Span, data: ExportData, ids: _Ids, systems: Systems) -> dict[str, Any]:
+    v = span.version
+    movement = _movement_text(v.movement)
     rom = METRICS["rom-max"]
     reps = METRICS["reps"]
     rom_target: dict[str, Any] = {
         "measure": {"coding": rom.codings(systems), "text": f"Range of motion, {movement}"},
-        "detailQuantity": quantity(float(a.target_rom_deg), DEGREES),
+        "detailQuantity": quantity(float(v.target_rom_deg), DEGREES),
     }
-    if a.end_date is not None:
-        rom_target["dueDate"] = a.end_date.isoformat()
+    if span.last is not None:
+        rom_target["dueDate"] = span.last.isoformat()
     reps_target = {
         "measure": {"coding": reps.codings(systems), "text": "Repetitions per set"},
-        "detailQuantity": quantity(a.reps, REPETITIONS),
+        "detailQuantity": quantity(v.reps, REPETITIONS),
     }
     return {
         "resourceType": "Goal",
-        "id": ids.id("goal", a.id),
-        "lifecycleStatus": _GOAL_STATUS[assignment_state(a, data.today)],
+        "id": ids.id("goal", *_goal_key(span)),
+        "lifecycleStatus": _GOAL_STATUS[span_state(span, data.today)],
         "description": {
-            "text": f"{movement.capitalize()} to {a.target_rom_deg:g} deg, {a.sets} x {a.reps} repetitions"
+            "text": f"{movement.capitalize()} to {v.target_rom_deg:g} deg, {v.sets} x {v.reps} repetitions"
         },
         "subject": ids.ref("patient", data.patient.id),
-        "startDate": a.start_date.isoformat(),
+        "startDate": span.first.isoformat(),
         "target": [rom_target, reps_target],
     }
 
 
 def _careplan(
-    data: ExportData, ids: _Ids, systems: Systems, outcomes: dict[int, list[dict[str, str]]]
+    data: ExportData, ids: _Ids, systems: Systems, outcomes: dict[tuple[int, int], list[dict[str, str]]]
 ) -> dict[str, Any]:
     p = data.patient
-    states = [assignment_state(a, data.today) for a, _ in data.assignments]
+    states = [span_state(span, data.today) for span in data.plan]
     active = any(s in ("in-progress", "scheduled") for s in states)
-    starts = [a.start_date for a, _ in data.assignments]
-    ends = [a.end_date for a, _ in data.assignments]
-    period: dict[str, str] = {"start": min(starts).isoformat()}
+    ends = [span.last for span in data.plan]
+    period: dict[str, str] = {"start": min(span.first for span in data.plan).isoformat()}
     if not active and all(e is not None for e in ends):
         period["end"] = max(e for e in ends if e is not None).isoformat()
     activities = []
-    for (a, activity), state in zip(data.assignments, states):
+    for span, state in zip(data.plan, states):
+        v, activity = span.version, span.activity
         detail: dict[str, Any] = {
             "code": {
                 "coding": [{"system": systems.activity, "code": activity.key, "display": activity.title}],
                 "text": activity.title,
             },
-            "goal": [ids.ref("goal", a.id)],
+            "goal": [ids.ref("goal", *_goal_key(span))],
             "status": state,
             "scheduledTiming": {
                 "repeat": {
-                    "boundsPeriod": {
-                        "start": a.start_date.isoformat(),
-                        **({"end": a.end_date.isoformat()} if a.end_date else {}),
-                    },
-                    "frequency": a.sessions_per_week,
+                    "boundsPeriod": _period(span),
+                    "frequency": v.sessions_per_week,
                     "period": 1,
                     "periodUnit": "wk",
                 }
             },
             "description": (
-                f"{a.sets} x {a.reps} repetitions of {_movement_text(a.movement)} "
-                f"to {a.target_rom_deg:g} deg"
-                + (f" (never above {a.max_rom_deg:g} deg)" if a.max_rom_deg else "")
-                + f", difficulty {a.difficulty}/5"
+                f"{v.sets} x {v.reps} repetitions of {_movement_text(v.movement)} "
+                f"to {v.target_rom_deg:g} deg"
+                + (f" (never above {v.max_rom_deg:g} deg)" if v.max_rom_deg else "")
+                + f", difficulty {v.difficulty}/5 (plan version {v.version})"
             ),
         }
         entry: dict[str, Any] = {"detail": detail}
-        if outcomes.get(a.id):
-            entry["outcomeReference"] = outcomes[a.id]
+        key = (saved_id(span.assignment), v.version)
+        if outcomes.get(key):
+            entry["outcomeReference"] = outcomes[key]
         activities.append(entry)
     resource: dict[str, Any] = {
         "resourceType": "CarePlan",
@@ -214,17 +229,34 @@ def _careplan(
         ),
         "subject": ids.ref("patient", p.id),
         "period": period,
-        "goal": [ids.ref("goal", a.id) for a, _ in data.assignments],
+        "goal": [ids.ref("goal", *_goal_key(span)) for span in data.plan],
         "activity": activities,
     }
-    notes = [
-        {"text": f"{activity.title}: {a.therapist_note}"}
-        for a, activity in data.assignments
-        if a.therapist_note.strip()
-    ]
+    notes = list(
+        dict.fromkeys(
+            f"{span.activity.title}: {span.version.therapist_note}"
+            for span in data.plan
+            if span.version.therapist_note.strip()
+        )
+    )
     if data.identified and notes:
-        resource["note"] = notes
+        resource["note"] = [{"text": n} for n in notes]
     return resource
+
+
+def _outcome_key(session: ExerciseSession, data: ExportData) -> tuple[int, int] | None:
+    """The exported version a session's Observations belong to: the one in force on the
+    session's day, else the nearest exported version of the same assignment."""
+    spans = [s for s in data.plan if s.assignment.id == session.assignment_id]
+    if not spans or session.id is None:
+        return None
+    assignment_id = saved_id(spans[0].assignment)
+    terms = data.session_terms.get(session.id)
+    versions = [s.version.version for s in spans]
+    if terms is not None and terms.version in versions:
+        return (assignment_id, terms.version)
+    before = [v for v in versions if terms is not None and v <= terms.version]
+    return (assignment_id, before[-1] if before else versions[0])
 
 
 def _device_key(session: ExerciseSession, data: ExportData) -> tuple[str, ...] | None:
@@ -318,12 +350,10 @@ def build_bundle(data: ExportData, systems: Systems, *, now: datetime, export_id
     """The validated collection Bundle for ``data`` (see the module docstring)."""
     ids = _Ids(systems)
     p = data.patient
-    movements = {a.id: a.movement for a, _ in data.assignments}
-    assignment_ids = set(movements)
-    careplan_ref = ids.ref("careplan", p.id) if data.assignments else None
+    careplan_ref = ids.ref("careplan", p.id) if data.plan else None
     entries: list[dict[str, Any]] = []
     observations: list[dict[str, Any]] = []
-    outcomes: dict[int, list[dict[str, str]]] = {}
+    outcomes: dict[tuple[int, int], list[dict[str, str]]] = {}
     device_keys: list[tuple[str, ...]] = []
     for session, metrics in data.sessions:
         if metrics is None:
@@ -332,7 +362,9 @@ def build_bundle(data: ExportData, systems: Systems, *, now: datetime, export_id
         if key is not None and key not in device_keys:
             device_keys.append(key)
         device_ref = ids.ref(*key) if key is not None else None
-        movement = session.movement or movements.get(session.assignment_id or -1)
+        terms = data.session_terms.get(session.id)
+        movement = session.movement or (terms.movement if terms is not None else None)
+        outcome = _outcome_key(session, data)
         for metric in METRICS.values():
             value = getattr(metrics, metric.attribute, None)
             if value is None:
@@ -341,12 +373,12 @@ def build_bundle(data: ExportData, systems: Systems, *, now: datetime, export_id
                 metric, value, session, metrics, movement, data, ids, systems, device_ref, careplan_ref
             )
             observations.append(obs)
-            if session.assignment_id in assignment_ids:
-                outcomes.setdefault(session.assignment_id, []).append({"reference": f"urn:uuid:{obs['id']}"})
+            if outcome is not None:
+                outcomes.setdefault(outcome, []).append({"reference": f"urn:uuid:{obs['id']}"})
     entries.append(_patient(data, ids, systems))
-    if data.assignments:
+    if data.plan:
         entries.append(_careplan(data, ids, systems, outcomes))
-        entries.extend(_goal(a, data, ids, systems) for a, _ in data.assignments)
+        entries.extend(_goal(span, data, ids, systems) for span in data.plan)
     entries.extend(_device(k, data, ids, systems) for k in device_keys)
     entries.extend(observations)
     bundle: dict[str, Any] = {

@@ -1,8 +1,8 @@
 """Accounts keep a session version: logout, a password change and deactivation raise it, and a
 web login whose cookie carries an older version is no longer accepted.
 
-Revision ID: 0006_session_version
-Revises: 0005_challenge_hub
+Revision ID: 0007_session_version
+Revises: 0006_session_phases
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006_session_version"
-down_revision: str | None = "0005_challenge_hub"
+revision: str = "0007_session_version"
+down_revision: str | None = "0006_session_phases"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,198 @@
+"""The one lease store of the hub: any job table under the lease protocol.
+
+:class:`LeaseStore` implements the challenges room's :class:`~smarttouch.challenges.jobs.
+ResultStore` over the rows of a :class:`~.types.JobType`'s table (job id = the row id). A
+worker *claims* a queued row with one conditional ``UPDATE`` (so two workers never both run
+it), renews its lease while it works, and writes the outcome (the job type's column values,
+plus any rows its ``save_outcome`` adds) in one transaction, guarded by its claim token so a
+late worker whose lease was taken over cannot overwrite the new attempt. A worker that dies
+stops renewing; :meth:`LeaseStore.reclaim_expired` (each minute and at worker start) re-queues
+the row or, after ``max_attempts`` claims, fails it with ``worker_lost``: never stuck
+``running``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any, Generic
+
+import sqlalchemy as sa
+from sqlalchemy.engine import CursorResult, Engine
+from sqlmodel import Session
+
+from smarttouch.challenges.jobs import JobRecord, Outcome
+from smarttouch.challenges.status import QUEUED, RUNNING
+
+from ..models import utcnow
+from .types import JobType, RowT, SpecT
+
+#: the columns every job table has (see :mod:`smarttouch.platform.jobs`)
+LEASE_COLUMNS = (
+    "id",
+    "status",
+    "attempts",
+    "lease_token",
+    "lease_expires_at",
+    "started_at",
+    "finished_at",
+    "message",
+    "failure_reason",
+    "created_at",
+)
+
+
+def _rowcount(result: sa.Result[Any]) -> int:
+    """Rows an UPDATE matched (every UPDATE through a session returns a cursor result)."""
+    assert isinstance(result, CursorResult)
+    return result.rowcount
+
+
+class LeaseStore(Generic[RowT, SpecT]):
+    """A job type's rows as leased jobs (see the module docstring)."""
+
+    def __init__(self, engine: Engine, job_type: JobType[RowT, SpecT]) -> None:
+        self.engine = engine
+        self.job_type = job_type
+        table = sa.inspect(job_type.table).local_table
+        assert isinstance(table, sa.Table)
+        missing = [c for c in LEASE_COLUMNS if c not in table.c]
+        if missing:
+            raise TypeError(f"{table.name} cannot hold jobs: no column(s) {', '.join(missing)}")
+        self.table = table
+
+    def _session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    @staticmethod
+    def row_id(job_id: str) -> int:
+        """The row id of a job id (the hub's job ids are row ids)."""
+        if not str(job_id).isdigit():
+            raise ValueError(f"bad job id {job_id!r}: the hub's job ids are row ids")
+        return int(job_id)
+
+    def _guard(self, job_id: str, *, token: str | None = None, state: str = RUNNING) -> list[Any]:
+        c = self.table.c
+        where = [c.id == self.row_id(job_id), c.status == state]
+        if token is not None:
+            where.append(c.lease_token == token)
+        return where
+
+    def create(self, job_id: str, spec: SpecT) -> None:
+        """The hub creates job rows itself; this only checks the row is queued."""
+        with self._session() as s:
+            status = s.execute(sa.select(self.table.c.status).where(self.table.c.id == self.row_id(job_id)))
+            if status.scalar() != QUEUED:
+                raise ValueError(f"{self.job_type.name} {job_id} is not queued")
+
+    def get(self, job_id: str) -> JobRecord[SpecT] | None:
+        with self._session() as s:
+            row = s.get(self.job_type.table, self.row_id(job_id))
+            if row is None:
+                return None
+            values = {c: getattr(row, c) for c in LEASE_COLUMNS}
+            expires: dt.datetime | None = values["lease_expires_at"]
+            return {
+                "job_id": str(values["id"]),
+                "spec": self.job_type.load_spec(s, row),
+                "state": values["status"],
+                "failure_reason": values["failure_reason"],
+                "message": values["message"],
+                "attempts": values["attempts"],
+                "token": values["lease_token"],
+                "lease_expires": expires.timestamp() if expires else None,
+            }
+
+    def claim(self, job_id: str, worker: str, lease_s: float) -> str | None:
+        token = f"{worker}#{time.time_ns()}"[:120]
+        now = utcnow()
+        values: dict[str, Any] = {
+            "status": RUNNING,
+            "attempts": self.table.c.attempts + 1,
+            "lease_token": token,
+            "started_at": now,
+            "lease_expires_at": now + dt.timedelta(seconds=lease_s),
+        }
+        if self.job_type.claim_message is not None:
+            values["message"] = self.job_type.claim_message
+        with self._session() as s:
+            done = s.execute(sa.update(self.table).where(*self._guard(job_id, state=QUEUED)).values(values))
+            s.commit()
+        return token if _rowcount(done) == 1 else None
+
+    def renew(self, job_id: str, token: str, lease_s: float) -> bool:
+        expires = utcnow() + dt.timedelta(seconds=lease_s)
+        with self._session() as s:
+            done = s.execute(
+                sa.update(self.table)
+                .where(*self._guard(job_id, token=token))
+                .values(lease_expires_at=expires)
+            )
+            s.commit()
+        return _rowcount(done) == 1
+
+    def _finished(self, outcome: Outcome) -> dict[str, Any]:
+        return {
+            **self.job_type.outcome_values(outcome),
+            "lease_token": None,
+            "lease_expires_at": None,
+            "finished_at": utcnow(),
+        }
+
+    def finish(self, job_id: str, token: str, result: Outcome) -> bool:
+        values = self._finished(result)
+        with self._session() as s:
+            done = s.execute(sa.update(self.table).where(*self._guard(job_id, token=token)).values(values))
+            if _rowcount(done) != 1:
+                s.rollback()
+                return False
+            if self.job_type.save_outcome is not None:
+                self.job_type.save_outcome(s, self.row_id(job_id), result)
+            s.commit()
+        return True
+
+    def reclaim_expired(self, now: float, max_attempts: int) -> list[str]:
+        """Requeue (or, after ``max_attempts`` claims, fail with ``worker_lost``) every running
+        row whose lease expired before ``now`` (Unix seconds); returns the requeued ids."""
+        c = self.table.c
+        requeued: list[str] = []
+        with self._session() as s:
+            stale = s.execute(
+                sa.select(c.id, c.attempts, c.lease_token).where(
+                    c.status == RUNNING, c.lease_expires_at < dt.datetime.fromtimestamp(now, dt.UTC)
+                )
+            ).all()
+            for row_id, attempts, token in stale:
+                if attempts >= max_attempts:
+                    values = self._finished(
+                        {
+                            "status": "failed",
+                            "failure_reason": "worker_lost",
+                            "message": f"the worker stopped during {attempts} attempt(s); giving up",
+                        }
+                    )
+                else:
+                    values = {
+                        "status": QUEUED,
+                        "lease_token": None,
+                        "lease_expires_at": None,
+                        "message": self.job_type.requeue_message,
+                    }
+                guard = (c.id == row_id, c.status == RUNNING, c.lease_token == token)
+                done = s.execute(sa.update(self.table).where(*guard).values(values))
+                if _rowcount(done) == 1 and values["status"] == QUEUED:
+                    requeued.append(str(row_id))
+            s.commit()
+        return requeued
+
+    def queued_ids(self, *, older_than: dt.datetime | None = None) -> list[int]:
+        """Ids of the queued rows (created before ``older_than``, when given), oldest first."""
+        c = self.table.c
+        stmt = sa.select(c.id).where(c.status == QUEUED).order_by(c.id)
+        if older_than is not None:
+            stmt = stmt.where(c.created_at < older_than)
+        with self._session() as s:
+            return [int(i) for i in s.execute(stmt).scalars()]
+
+
+__all__ = ["LEASE_COLUMNS", "LeaseStore"]

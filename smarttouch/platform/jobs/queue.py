@@ -1,0 +1,172 @@
+"""The hub's job queue: huey (SQLite in the instance folder, or Redis when
+``SMARTTOUCH_REDIS_URL`` is set) with one task per job type.
+
+The web processes, the CLI and ``smarttouch worker`` build the same :class:`HubQueue`: web
+processes only send messages (``enqueue``), workers run the huey consumer. Every message is
+just a job id; the job's state lives in its database row (:class:`~.leases.LeaseStore`), so a
+lost or duplicated message is harmless: rows still queued are resent at worker start and, for
+job types that ask for it, by the tick, and only one worker can claim a queued row.
+
+Once a minute (and at worker start for the first step) :meth:`HubQueue.tick`, per job type:
+
+1. reclaims the rows of dead workers (requeued and resent, or failed with ``worker_lost``);
+2. creates the jobs that are due (``JobType.schedule``) and sends them;
+3. resends queued rows older than ``JobType.resend_after``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from flask import Flask
+from huey import Huey, crontab
+from sqlmodel import Session
+
+from smarttouch.challenges.jobqueue import make_huey, worker_name
+from smarttouch.challenges.jobs import Outcome, run_job
+
+from ..models import utcnow
+from ..storage.blobstore import get_blobstore
+from ..storage.db import get_engine
+from . import registry
+from .leases import LeaseStore
+from .types import JobContext, JobType
+
+HUEY_NAME = "smarttouch-hub"
+EXTENSION_KEY = "smarttouch.jobqueue"
+
+
+class JobRef(NamedTuple):
+    """One job: its type's name and its id."""
+
+    kind: str
+    job_id: str
+
+
+class HubQueue:
+    """The hub's queue over ``job_types`` (default: every registered type, :mod:`.registry`).
+
+    Args:
+        app: the hub (database, blob store, instance folder, ``REDIS_URL``).
+        unsafe: run jobs without bubblewrap (local development only).
+        lease_s: seconds a claim lasts without a heartbeat.
+        max_attempts: claims before a job whose worker keeps dying is failed.
+        huey: a huey instance to use instead of the app's.
+    """
+
+    def __init__(
+        self,
+        app: Flask,
+        *,
+        unsafe: bool = False,
+        lease_s: float = 60.0,
+        max_attempts: int = 3,
+        huey: Huey | None = None,
+        job_types: Iterable[JobType[Any, Any]] | None = None,
+    ) -> None:
+        instance = Path(app.instance_path)
+        self.context = JobContext(blobs=get_blobstore(app), instance=instance, unsafe=unsafe)
+        self.engine = get_engine(app)
+        self.huey = huey or make_huey(
+            instance=instance, redis_url=app.config.get("REDIS_URL") or "", name=HUEY_NAME
+        )
+        self.lease_s, self.max_attempts = lease_s, max_attempts
+        self.worker = worker_name()
+        self.types = {jt.name: jt for jt in (registry.JOB_TYPES.values() if job_types is None else job_types)}
+        self.stores = {name: LeaseStore(self.engine, jt) for name, jt in self.types.items()}
+        self.tasks = {name: self._task(jt) for name, jt in self.types.items()}
+        self.tick_task = self.huey.periodic_task(crontab(minute="*"), name="hub.jobs.tick")(self.tick)
+
+    def _task(self, job_type: JobType[Any, Any]) -> Any:
+        def run_one(job_id: str) -> None:
+            self.run(job_type.name, job_id)
+
+        return self.huey.task(name=job_type.task_name)(run_one)
+
+    def store(self, kind: str) -> LeaseStore[Any, Any]:
+        """The lease store of job type ``kind``."""
+        return self.stores[kind]
+
+    def enqueue(self, kind: str, job_id: int | str) -> None:
+        """Send the message that runs job ``job_id`` (a row already stored as ``queued``)."""
+        self.tasks[kind](str(job_id))
+
+    def enqueuer(self, kind: str) -> Callable[[int], None]:
+        """``enqueue`` for one job type, as services take it: ``enqueue(job_id)``."""
+        if kind not in self.tasks:
+            raise KeyError(f"no job type {kind!r} (types: {', '.join(self.tasks)})")
+
+        def enqueue(job_id: int) -> None:
+            self.enqueue(kind, job_id)
+
+        return enqueue
+
+    def run(self, kind: str, job_id: str, *, worker: str | None = None) -> Outcome | None:
+        """Claim and run one job in this process (what the huey task does); returns its outcome,
+        or None when it was not claimable (finished, or running elsewhere)."""
+        job_type = self.types[kind]
+        return run_job(
+            job_id,
+            self.stores[kind],
+            lambda spec: job_type.execute(self.context, spec),
+            worker=worker or self.worker,
+            lease_s=self.lease_s,
+        )
+
+    def reap(self) -> list[JobRef]:
+        """Requeue (and resend) or fail the jobs whose worker stopped renewing its lease;
+        returns the requeued ones."""
+        requeued = []
+        for kind, store in self.stores.items():
+            for job_id in store.reclaim_expired(time.time(), self.max_attempts):
+                self.enqueue(kind, job_id)
+                requeued.append(JobRef(kind, job_id))
+        return requeued
+
+    def schedule(self, kind: str) -> int:
+        """Create and send the jobs of type ``kind`` that are due; returns how many."""
+        schedule = self.types[kind].schedule
+        if schedule is None:
+            return 0
+        with Session(self.engine) as session:
+            new = schedule(session)
+        for job_id in new:
+            self.enqueue(kind, job_id)
+        return len(new)
+
+    def requeue_waiting(self) -> dict[str, int]:
+        """Send a message for every queued row of every job type (run at worker start): rows
+        whose message was lost (queue flushed, seeded without a queue) get run. Returns how
+        many per type."""
+        sent = {}
+        for kind, store in self.stores.items():
+            ids = store.queued_ids()
+            for job_id in ids:
+                self.enqueue(kind, job_id)
+            sent[kind] = len(ids)
+        return sent
+
+    def tick(self) -> None:
+        """The once-a-minute task (see the module docstring)."""
+        self.reap()
+        now = utcnow()
+        for kind, job_type in self.types.items():
+            self.schedule(kind)
+            if job_type.resend_after is not None:
+                for job_id in self.stores[kind].queued_ids(older_than=now - job_type.resend_after):
+                    self.enqueue(kind, job_id)
+
+
+def get_queue(app: Flask) -> HubQueue:
+    """The app's queue (built once per app)."""
+    queue = app.extensions.get(EXTENSION_KEY)
+    if queue is None:
+        queue = HubQueue(app)
+        app.extensions[EXTENSION_KEY] = queue
+    return queue
+
+
+__all__ = ["HUEY_NAME", "HubQueue", "JobRef", "get_queue"]

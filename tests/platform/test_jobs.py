@@ -1,0 +1,180 @@
+"""The hub's job layer: every job type's lost-worker path, and a new job type plugging in by
+registering (no other code touched)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlmodel import Session, select
+
+from smarttouch.platform.jobs import analyses, registry
+from smarttouch.platform.jobs.leases import LeaseStore
+from smarttouch.platform.jobs.queue import HubQueue, JobRef
+from smarttouch.platform.jobs.registry import JOB_TYPES
+from smarttouch.platform.jobs.types import JobContext, JobType
+from smarttouch.platform.models import AnalyzerRun, Challenge, Solution, Submission, User
+from smarttouch.platform.storage.db import get_engine
+
+
+def _submission(app: Flask, tag: str) -> Submission:
+    """A queued submission on a challenge without bundle (enough to be a job row)."""
+    with Session(get_engine(app), expire_on_commit=False) as s:
+        dev = User(email=f"dev-{tag}@example.org", full_name="Dev", role="developer", password_hash="x")
+        ch = Challenge(slug=f"jobs-{tag}", title="Jobs", kind="analyzer")
+        s.add_all([dev, ch])
+        s.flush()
+        sol = Solution(challenge_id=ch.id, developer_id=dev.id, name="s", kind="analyzer")
+        s.add(sol)
+        s.flush()
+        sub = Submission(solution_id=sol.id, code_sha256="a" * 64, entrypoint="m:C", splits=["public"])
+        s.add(sub)
+        s.commit()
+        return sub
+
+
+def _evaluation_job(app: Flask, factories: Any) -> int:
+    sub = _submission(app, "evaluation")
+    assert sub.id is not None
+    return sub.id
+
+
+def _analysis_job(app: Flask, factories: Any) -> int:
+    sub = _submission(app, "analysis")
+    es = factories.exercise_session(factories.patient(), status="scored", movement="shoulder_flexion")
+    with Session(get_engine(app), expire_on_commit=False) as s:
+        run = AnalyzerRun(session_id=es.id, submission_id=sub.id, code_sha256=sub.code_sha256)
+        s.add(run)
+        s.commit()
+        assert run.id is not None
+        return run.id
+
+
+#: a queued job row of each job type; a new job type adds its maker here
+MAKE_JOB: dict[str, Callable[[Flask, Any], int]] = {
+    "evaluation": _evaluation_job,
+    "analysis": _analysis_job,
+}
+
+
+def _row(app: Flask, kind: str, job_id: int) -> Any:
+    with Session(get_engine(app)) as s:
+        return s.get(JOB_TYPES[kind].table, job_id)
+
+
+def test_every_job_type_has_a_lost_worker_test() -> None:
+    assert sorted(MAKE_JOB) == sorted(JOB_TYPES), "add a queued-row maker for the new job type to MAKE_JOB"
+
+
+@pytest.mark.parametrize("kind", sorted(JOB_TYPES))
+def test_a_lost_worker_is_retried_then_failed(app, factories, kind):
+    """Two workers die holding the job: the first time it is requeued, then given up."""
+    job = str(MAKE_JOB[kind](app, factories))
+    store = LeaseStore(get_engine(app), JOB_TYPES[kind])
+    for attempt in (1, 2):
+        assert store.claim(job, f"dying-{attempt}", 0.01)
+        assert store.get(job)["state"] == "running"
+        time.sleep(0.05)
+        assert store.reclaim_expired(time.time(), max_attempts=2) == ([job] if attempt == 1 else [])
+        if attempt == 1:
+            row = _row(app, kind, int(job))
+            assert (row.status, row.lease_token, row.lease_expires_at) == ("queued", None, None)
+            assert "requeued" in row.message
+    row = _row(app, kind, int(job))
+    assert (row.status, row.failure_reason, row.attempts) == ("failed", "worker_lost", 2)
+    assert row.lease_token is None and row.finished_at is not None
+    assert "giving up" in row.message
+
+
+@pytest.mark.parametrize("kind", sorted(JOB_TYPES))
+def test_a_requeued_job_is_resent_and_ended_by_the_next_worker(app, factories, kind):
+    """The queue's reaper requeues the dead worker's job and sends it again; the next worker
+    claims it (second attempt) and ends it in a final state, never left running."""
+    job = str(MAKE_JOB[kind](app, factories))
+    queue = HubQueue(app, lease_s=0.05)
+    assert queue.store(kind).claim(job, "killed", 0.01)
+    time.sleep(0.05)
+    queue.huey.storage.flush_queue()
+    assert queue.reap() == [JobRef(kind, job)]
+    task = queue.huey.dequeue()
+    assert task is not None and task.args == (job,)
+    queue.huey.execute(task)
+    row = _row(app, kind, int(job))
+    assert row.attempts == 2 and row.status in ("scored", "failed", "timed_out", "rejected")
+    assert row.lease_token is None and row.finished_at is not None
+    assert queue.reap() == []
+
+
+def test_a_live_lease_is_not_taken_over(app, factories):
+    job = str(_evaluation_job(app, factories))
+    store = LeaseStore(get_engine(app), JOB_TYPES["evaluation"])
+    token = store.claim(job, "alive", 60)
+    assert token and store.reclaim_expired(time.time(), max_attempts=1) == []
+    assert store.renew(job, token, 60) and not store.renew(job, "stale", 60)
+    assert not store.finish(job, "stale", {"status": "scored"})
+    assert store.get(job)["state"] == "running"
+
+
+def test_a_job_table_needs_the_lease_columns(app):
+    toy = JobType(
+        name="users",
+        table=User,
+        task_name="test.users",
+        load_spec=lambda s, row: {},
+        execute=lambda ctx, spec: {},
+        outcome_values=lambda outcome: {},
+    )
+    with pytest.raises(TypeError, match="cannot hold jobs: no column"):
+        LeaseStore(get_engine(app), toy)
+
+
+def test_a_new_job_type_plugs_in_by_registering(app, factories, monkeypatch):
+    """A toy job type (re-reading sessions, over the analyzer_run table) is registered; the queue
+    schedules it, sends it under its own task, runs it and stores its outcome, and reclaims it
+    when its worker dies - with no change to the queue, the store or the worker."""
+    monkeypatch.setattr(registry, "JOB_TYPES", dict(registry.JOB_TYPES))  # forgotten after the test
+    ran: list[dict[str, Any]] = []
+
+    def execute(ctx: JobContext, spec: dict[str, Any]) -> dict[str, Any]:
+        ran.append(spec)
+        return {"status": "scored", "message": "toy done", "outputs": {"session": spec["session_id"]}}
+
+    def schedule(session: Session) -> list[int]:
+        """One toy job per analyzer run row that has none finished yet (here: the fixture's)."""
+        ids = session.exec(select(AnalyzerRun.id).where(AnalyzerRun.status == "queued")).all()
+        return [int(i) for i in ids if i is not None]
+
+    toy = registry.register(
+        JobType(
+            name="toy",
+            table=AnalyzerRun,
+            task_name="test.toy",
+            load_spec=lambda s, row: {"session_id": row.session_id},
+            execute=execute,
+            outcome_values=analyses.outcome_values,
+            schedule=schedule,
+        )
+    )
+    with pytest.raises(ValueError, match="already registered"):
+        registry.register(JobType(**{**toy.__dict__, "task_name": "test.other"}))
+    with pytest.raises(ValueError, match="share a task name"):
+        registry.register(JobType(**{**toy.__dict__, "name": "toy2"}))
+    job = _analysis_job(app, factories)
+    queue = HubQueue(app)
+    assert "toy" in queue.types
+    queue.huey.storage.flush_queue()
+    assert queue.schedule("toy") == 1
+    task = queue.huey.dequeue()
+    assert task is not None and task.name == "test.toy" and task.args == (str(job),)
+    queue.huey.execute(task)
+    row = _row(app, "analysis", job)
+    assert (row.status, row.message, row.outputs, row.attempts) == (
+        "scored",
+        "toy done",
+        {"session": ran[0]["session_id"]},
+        1,
+    )
+    assert queue.requeue_waiting()["toy"] == 0
