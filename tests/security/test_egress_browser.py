@@ -130,6 +130,8 @@ def test_a_patients_charts_render_under_the_policy(demo_app: Flask, live_server:
     assert any("png" in t.lower() for t in titles)  # downloading locally stays
     assert not [t for t in titles if any(w in t.lower() for w in CLOUD_WORDS)]
     screenshot(page, "security-patient-charts-under-csp")
+    page.locator("#chart-rom").hover()  # the full-page screenshot moved the mouse away
+    page.wait_for_selector("#chart-rom .modebar-container .modebar-btn", state="visible")
     page.locator("#chart-rom").screenshot(path=str(ARTIFACTS / "security-rom-chart-mode-bar.png"))
     page.close()
     assert errors == []
