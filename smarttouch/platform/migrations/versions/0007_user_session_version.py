@@ -19,10 +19,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("user_account", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("session_version", sa.Integer(), nullable=False, server_default=sa.text("1"))
-        )
+    # A plain ADD COLUMN (SQLite supports NOT NULL with a default): a batch rebuild would drop
+    # user_account while other tables still reference it, which SQLite's foreign keys refuse.
+    op.add_column(
+        "user_account",
+        sa.Column("session_version", sa.Integer(), nullable=False, server_default=sa.text("1")),
+    )
 
 
 def downgrade() -> None:
