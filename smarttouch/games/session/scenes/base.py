@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from smarttouch.games.session.feedback import Feedback
     from smarttouch.games.session.history import ProgressView
     from smarttouch.games.session.inputs.base import InputDevice
+    from smarttouch.games.session.phases import RepGate
     from smarttouch.games.session.result import SessionResult
     from smarttouch.games.session.sound import SoundBank
 
@@ -42,6 +43,7 @@ class SceneHost(Protocol):
     result: SessionResult | None
     progress: ProgressView | None
     finished: bool
+    rep_gate: RepGate
 
     def tr(self, key: str, **values: Any) -> str: ...
 
