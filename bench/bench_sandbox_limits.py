@@ -4,7 +4,7 @@ Each probe is an analyzer that pushes one resource until the sandbox stops it, p
 it had reached (``MEASURED <value>``) as it goes; the figure is the last value printed, read
 from the run's log, or the run's own outcome (wall-clock, exit status). Limits: a bundle's
 defaults (:class:`smarttouch.challenges.bundle.Limits`) with a 6 s CPU and 8 s wall clock so the
-run stays short. The figures go into docs/security-sandbox.md.
+run stays short. The figures go into docs/security.md (Sandbox).
 """
 
 from __future__ import annotations
