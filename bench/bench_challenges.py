@@ -19,6 +19,7 @@ from smarttouch.challenges.baselines import baseline_dirs
 from smarttouch.challenges.builtin import build_builtin
 from smarttouch.challenges.bundle import Limits, load_bundle
 from smarttouch.challenges.evaluation import evaluate_solution
+from smarttouch.challenges.kinds.registry import kind_spec
 from smarttouch.challenges.sandbox import Sandbox, bwrap_path
 from smarttouch.challenges.templates import ROOT as TEMPLATES
 
@@ -50,10 +51,16 @@ def main() -> None:
         limits = Limits()
         sandbox = Sandbox()
         unsafe = Sandbox(unsafe=True)
+        analyzer = kind_spec("analyzer")
 
         def run(box: Sandbox) -> None:
             out = box.run(
-                kind="analyzer", solution_dir=sol, entrypoint="empty:Empty", inputs_dir=inputs, limits=limits
+                protocol=analyzer.protocol,
+                harness=analyzer.harness,
+                solution_dir=sol,
+                entrypoint="empty:Empty",
+                inputs_dir=inputs,
+                limits=limits,
             )
             assert out.exit_code == 0, out.log
 

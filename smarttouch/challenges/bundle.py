@@ -24,12 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from smarttouch.challenges.kinds.registry import UnknownKind, kind_names, kind_spec
 from smarttouch.challenges.metrics import LABEL_FREE, METRICS
 from smarttouch.challenges.schema import FIELD_TYPES, OutputField
 
-KINDS = ("analyzer", "game")
-#: output fields a kind's harness produces itself (declared by every challenge of that kind)
-KIND_OUTPUTS: dict[str, frozenset[str]] = {"game": frozenset({"reps", "score", "frame_ms_p95", "frames"})}
 SPLITS = ("public", "hidden")
 RECORDING_SUFFIXES = (".npz", ".csv")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
@@ -170,10 +168,13 @@ def load_bundle(path: str | Path, *, require_hidden: bool = True) -> ChallengeBu
     if not SLUG_RE.match(slug):
         raise BundleError(f"{where}: challenge.slug {slug!r} must be 3-64 lowercase letters, digits, '-'")
     kind = _str(head, "kind", where, "challenge")
-    if kind not in KINDS:
-        raise BundleError(f"{where}: challenge.kind {kind!r} is not one of {', '.join(KINDS)}")
+    try:
+        required = kind_spec(kind).outputs
+    except UnknownKind:
+        raise BundleError(
+            f"{where}: challenge.kind {kind!r} is not one of {', '.join(kind_names())}"
+        ) from None
     outputs = _outputs(doc, where)
-    required = KIND_OUTPUTS.get(kind)
     if required is not None and {f.name for f in outputs} != required:
         raise BundleError(
             f"{where}: a {kind} challenge declares exactly the outputs "

@@ -16,7 +16,7 @@ from typing import Any
 
 from smarttouch.challenges.archive import ArchiveRejected
 from smarttouch.challenges.bundle import ChallengeBundle
-from smarttouch.challenges.evaluators import SplitResult, evaluator_for
+from smarttouch.challenges.kinds.evaluator import SplitResult, evaluator_for
 from smarttouch.challenges.sandbox import Sandbox
 from smarttouch.challenges.solution import stage_solution
 from smarttouch.challenges.status import REJECTED, SCORED

@@ -11,8 +11,10 @@ and the parts of SmartTouch bound into the sandbox (``smarttouch.sensors``, ``.s
    allowed roots (this only *classifies* failures; the wall is bubblewrap);
 4. runs the solution over every input recording and writes one JSON document
    ``{"ok": true, "predictions": {...}}`` or ``{"ok": false, "reason": ..., "error": ...}`` to
-   the result file descriptor. An analyzer is imported here and ``analyze`` is called on each
-   recording. A game is never imported here: this process plays the session with the games
+   the result file descriptor, in one of two protocols a challenge kind chooses. ``in_process``
+   (analyzers): the solution's class is imported here and the kind's harness file
+   (``kinds/<kind>/harness.py``, bound at ``/sandbox/harness.py``) runs it on each recording.
+   ``game_process`` (games): the game is never imported here: this process plays the session with the games
    framework and the game runs in a child process of its own (``runner.py CONFIG game-process
    FDS``, :func:`serve_game`) that answers each call of the Game protocol over a pipe, so the
    frame times and screenshots this process reports are measured and taken where the game's
@@ -29,9 +31,16 @@ import json
 import os
 import resource
 import secrets
+import signal
 import sys
 import time
 import traceback
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:  # annotations only: the runner imports these lazily, when a kind needs them
+    from smarttouch.games.sdk.events import GameEvent
+    from smarttouch.games.sdk.protocol import Game, GameContext, GameInfo
+    from smarttouch.scoring.control import ControlState
 
 _FORBIDDEN_ERRNOS = {
     errno.EACCES,
@@ -121,18 +130,16 @@ def _inputs(config: dict) -> list[tuple[str, str]]:
     return [(os.path.splitext(n)[0], os.path.join(folder, n)) for n in sorted(os.listdir(folder))]
 
 
-def run_analyzer(cls: type, config: dict) -> dict:
-    """One instance; ``analyze(recording) -> dict`` for every input recording, in sorted order."""
-    obj = cls()
-    predictions, seconds = {}, {}
-    for rec_id, path in _inputs(config):
-        from smarttouch.sensors.recording_io import load_recording  # numpy: only when needed
+def load_harness(path: str):
+    """Import a kind's harness file (trusted: it ships with the kind) as a module."""
+    import importlib.util
 
-        recording = load_recording(path)
-        start = time.perf_counter()
-        predictions[rec_id] = _plain(obj.analyze(recording))
-        seconds[rec_id] = time.perf_counter() - start
-    return {"predictions": predictions, "seconds": seconds}
+    spec = importlib.util.spec_from_file_location("smarttouch_harness", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load the harness {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 class GameFailed(Exception):
@@ -163,7 +170,7 @@ class GameProcess:
     (fixed-size) memory canvas that the runner copies from.
     """
 
-    def __init__(self, config: dict, index: int) -> None:
+    def __init__(self, config: dict[str, Any], index: int) -> None:
         import fcntl
         import mmap
         import subprocess
@@ -219,7 +226,6 @@ class GameProcess:
         return document.get("ok")
 
     def _died(self) -> GameFailed:
-        import signal
 
         try:
             code = self.proc.wait(timeout=5)
@@ -233,7 +239,6 @@ class GameProcess:
 
     def close(self) -> None:
         """End the game process (and its process group) and free the canvas."""
-        import signal
 
         for stream in (self._requests, self._replies):
             try:
@@ -341,14 +346,14 @@ class FrameTimer:
 class RemoteGame:
     """The Game protocol on the runner's side: each call goes to the :class:`GameProcess`."""
 
-    def __init__(self, process: GameProcess, info: object, timer: FrameTimer) -> None:
+    def __init__(self, process: GameProcess, info: GameInfo, timer: FrameTimer) -> None:
         self.process = process
         self.info = info
         self.timer = timer
-        self.ctx = None
-        self._view = None
+        self.ctx: GameContext | None = None
+        self._view: Any = None
 
-    def start(self, ctx) -> None:
+    def start(self, ctx: GameContext) -> None:
         from dataclasses import asdict
 
         self.ctx = ctx
@@ -361,7 +366,7 @@ class RemoteGame:
             size=list(ctx.size),
         )
 
-    def update(self, control, dt: float) -> list:
+    def update(self, control: ControlState, dt: float) -> list[GameEvent]:
         from dataclasses import asdict
 
         from smarttouch.games.sdk.events import GameEvent
@@ -387,16 +392,17 @@ class RemoteGame:
             out.append(GameEvent.from_dict(item))
         return out
 
-    def draw(self, surface) -> None:
+    def draw(self, surface: Any) -> None:
         import pygame
 
         self.process.call("draw")
         self.timer.on_draw(self.process.last_s)
         if self._view is None:
-            self._view = pygame.image.frombuffer(self.process.canvas, CANVAS, "RGBX")
+            canvas: Any = self.process.canvas  # an mmap: a writable buffer pygame reads in place
+            self._view = pygame.image.frombuffer(canvas, CANVAS, "RGBX")
         surface.blit(self._view, (0, 0))
 
-    def snapshot(self) -> dict:
+    def snapshot(self) -> dict[str, Any]:
         value = self.process.call("snapshot")
         if not isinstance(value, dict):
             raise GameFailed("invalid_output", "snapshot() must return a dict")
@@ -406,7 +412,7 @@ class RemoteGame:
         self.process.call("finish")
 
 
-def _game_info(document: object):
+def _game_info(document: object) -> GameInfo:
     """A GameInfo from the game process's description, checked field by field."""
     from smarttouch.games.sdk.protocol import GameInfo
 
@@ -437,7 +443,7 @@ def _game_info(document: object):
     )
 
 
-def run_game(config: dict) -> dict:
+def run_game(config: dict[str, Any]) -> dict[str, Any]:
     """Play the game headless on each recording with the games framework (calibration,
     instructions, play until the recording ends), the game itself in a :class:`GameProcess`;
     report its counted reps, points and frame cost (measured here), and the pixels of the
@@ -454,7 +460,9 @@ def run_game(config: dict) -> dict:
 
     opts = config.get("options", {})
     work = Path(config.get("workdir", "/tmp"))
-    predictions, seconds, screenshots = {}, {}, {}
+    predictions: dict[str, dict[str, Any]] = {}
+    seconds: dict[str, float] = {}
+    screenshots: dict[str, dict[str, Any]] = {}
     for index, (rec_id, path) in enumerate(_inputs(config)):
         recording = load_recording(path)
         process = GameProcess(config, index)
@@ -466,7 +474,7 @@ def run_game(config: dict) -> dict:
             rom = float(opts.get("rom_deg", info.rom_deg))
             pixels: dict[str, tuple[int, int, bytes]] = {}
 
-            def keep(name: str, canvas, pixels=pixels) -> None:
+            def keep(name: str, canvas: Any, pixels: dict[str, tuple[int, int, bytes]] = pixels) -> None:
                 import pygame
 
                 pixels[name] = (*canvas.get_size(), pygame.image.tostring(canvas, "RGB"))
@@ -494,7 +502,7 @@ def run_game(config: dict) -> dict:
             result = run_session(
                 targets,
                 RecordingInput(recording, movement),
-                game=game,
+                game=cast("Game", game),  # ``info`` is per instance here, a class variable in Game
                 options=run_opts,
                 history=work / f"history-{index}.json",
                 data_dir=work / f"data-{index}",
@@ -518,7 +526,7 @@ def run_game(config: dict) -> dict:
     return {"predictions": predictions, "seconds": seconds, "screenshots": screenshots}
 
 
-def serve_game(config: dict, fds: str) -> int:
+def serve_game(config: dict[str, Any], fds: str) -> int:
     """The game process: load the solution's game and answer the runner's requests (one JSON
     line each, echoing its nonce) until the runner closes the pipe or the game fails."""
     import mmap
@@ -530,9 +538,9 @@ def serve_game(config: dict, fds: str) -> int:
     install_audit_hook(config["allowed_roots"])
     os.chdir(config.get("workdir", "/tmp"))
     replies = os.fdopen(rep_fd, "wb", buffering=0)
-    state: dict = {"loading": True, "n": None}
+    state: dict[str, Any] = {"loading": True, "n": None}
 
-    def reply(document: dict) -> None:
+    def reply(document: dict[str, Any]) -> None:
         replies.write(json.dumps({"n": state["n"], **document}, allow_nan=False).encode() + b"\n")
 
     try:
@@ -572,7 +580,14 @@ def load_seccomp(program: bytes) -> None:
         raise OSError(ctypes.get_errno(), "could not load the game process's seccomp filter")
 
 
-def _handle(request: dict, config: dict, state: dict, canvas_fd: int, index: int, mmap) -> object:
+def _handle(
+    request: dict[str, Any],
+    config: dict[str, Any],
+    state: dict[str, Any],
+    canvas_fd: int,
+    index: int,
+    mmap: Any,
+) -> object:
     """Carry out one request of the runner on the game (in the game process)."""
     op = request.get("op")
     if op == "hello":
@@ -591,7 +606,7 @@ def _handle(request: dict, config: dict, state: dict, canvas_fd: int, index: int
         state["canvas"] = mmap.mmap(canvas_fd, CANVAS_BYTES)
         state["surface"] = pygame.image.frombuffer(state["canvas"], CANVAS, "RGBX")
         state["game"] = cls()
-        info = cls.info
+        info = getattr(cls, "info")  # noqa: B009 - checked by check_game_class above
         return {
             "key": info.key,
             "title": dict(info.title),
@@ -658,6 +673,11 @@ def classify(exc: BaseException, loading: bool) -> tuple[str, str]:
     return "crashed", text
 
 
+def _cpu_limit_reached(signum: int, frame: object) -> None:
+    """End at once with the status a SIGXCPU death would give (128 + SIGXCPU)."""
+    os._exit(128 + signum)
+
+
 def main(argv: list[str]) -> int:
     with open(argv[1], encoding="utf-8") as fh:
         config = json.load(fh)
@@ -665,18 +685,26 @@ def main(argv: list[str]) -> int:
     if argv[2:3] == ["game-process"]:
         return serve_game(config, argv[3])
     apply_limits(config["limits"])
+    # Sandboxed, this process is pid 1 of its namespace, to which the kernel does not deliver
+    # a signal whose action is the default: SIGXCPU at the CPU limit needs a handler (the hard
+    # limit, one second later, is a SIGKILL that arrives regardless).
+    signal.signal(signal.SIGXCPU, _cpu_limit_reached)
     if config.get("drop_to"):
         drop_privileges(*config["drop_to"])
     result_fd = int(config["result_fd"])
     install_audit_hook(config["allowed_roots"])
     os.chdir(config.get("workdir", "/tmp"))
-    in_process = config["kind"] != "game"  # a game is loaded only in its own process
+    in_process = config["protocol"] == "in_process"  # a game is loaded only in its own process
+    harness = load_harness(config["harness"]) if in_process else None
     loading = in_process
     try:
-        if in_process:
+        if harness is not None:
             cls = load_entrypoint(config["solution"], config["entrypoint"])
             loading = False
-            result = {"ok": True, **run_analyzer(cls, config)}
+            document = harness.run(
+                cls, _inputs(config), config.get("options", {}), config.get("workdir", "/tmp")
+            )
+            result = {"ok": True, **_plain(document)}
         else:
             result = {"ok": True, **run_game(config)}
         try:

@@ -4,7 +4,8 @@ What the sandboxed process sees: a read-only view of the Python runtime (interpr
 venv's site-packages and the ``sensors``/``scoring``/``games`` parts of SmartTouch), the staged
 solution at ``/sandbox/solution`` (read-only), the label-free input recordings at
 ``/sandbox/input`` (read-only), the trusted runner at ``/sandbox/runner.py`` with its
-configuration ``/sandbox/config.json``, a private size-capped tmpfs ``/tmp`` (its only writable
+configuration ``/sandbox/config.json`` (and, for kinds whose solutions run in the runner's
+process, the kind's harness at ``/sandbox/harness.py``), a private size-capped tmpfs ``/tmp`` (its only writable
 place; also its working folder), fresh ``/proc`` and ``/dev``, an empty environment. It never
 sees labels, the hub's instance folder, database, secret key or other submissions: they are
 simply not mounted. bubblewrap gets its options, the configuration and the seccomp program
@@ -49,12 +50,14 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from smarttouch.challenges.bundle import Limits
 from smarttouch.challenges.syscall_filter import SeccompUnavailable, bpf_program
 
 RUNNER = Path(__file__).with_name("runner.py")
 GAME_FILTER = "/sandbox/game-seccomp.bpf"  # the single-process filter a game's process loads
+HARNESS = "/sandbox/harness.py"  # the challenge kind's harness (in-process protocol)
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the smarttouch package
 SANDBOX_PACKAGES = ("sensors", "scoring", "games")
 SANDBOX_MODULES = ("paths.py", "files.py")  # neutral modules the visible rooms import
@@ -249,19 +252,22 @@ class Sandbox:
     def run(
         self,
         *,
-        kind: str,
+        protocol: str,
+        harness: Path | None,
         solution_dir: Path,
         entrypoint: str,
         inputs_dir: Path,
         limits: Limits,
         options: dict | None = None,
     ) -> SandboxRun:
-        """Run ``entrypoint`` of the staged solution over the recordings in ``inputs_dir``."""
+        """Run ``entrypoint`` of the staged solution over the recordings in ``inputs_dir`` by
+        the challenge kind's ``protocol`` (``in_process`` through its ``harness`` file, bound
+        read-only at ``/sandbox/harness.py``; or ``game_process``, see :mod:`.runner`)."""
         read_fd, write_fd = os.pipe()
         extra_fds: list[int] = []
         try:
             config = {
-                "kind": kind,
+                "protocol": protocol,
                 "entrypoint": entrypoint,
                 "result_fd": write_fd,
                 "limits": {
@@ -273,7 +279,9 @@ class Sandbox:
                 "options": options or {},
             }
             with tempfile.TemporaryDirectory(prefix="st-sandbox-") as scratch:
-                argv, extra_fds = self._command(config, Path(solution_dir), Path(inputs_dir), Path(scratch))
+                argv, extra_fds = self._command(
+                    config, Path(solution_dir), Path(inputs_dir), Path(scratch), harness=harness
+                )
                 proc = subprocess.Popen(
                     argv,
                     stdin=subprocess.DEVNULL,
@@ -295,7 +303,13 @@ class Sandbox:
             os.close(read_fd)
 
     def _command(
-        self, config: dict, solution: Path, inputs: Path, scratch: Path
+        self,
+        config: dict[str, Any],
+        solution: Path,
+        inputs: Path,
+        scratch: Path,
+        *,
+        harness: Path | None = None,
     ) -> tuple[list[str], list[int]]:
         """(argv, descriptors to hand over) of one run.
 
@@ -307,6 +321,7 @@ class Sandbox:
         python = [sys.executable, "-I", "-B"]
         if self.unsafe:
             config.update(
+                harness=str(harness) if harness else None,
                 solution=str(solution),
                 inputs=str(inputs),
                 workdir=str(scratch),
@@ -321,12 +336,15 @@ class Sandbox:
         fds: list[int] = []
         try:
             fds.append(_memfd("seccomp", bpf_program()))
+            config["harness"] = HARNESS if harness is not None else None
             fds.append(_memfd("config", json.dumps(self._sandbox_config(config)).encode()))
             fds.append(_memfd("game-seccomp", bpf_program("single-process")))
             options = self._options(solution, inputs)
             options += ["--seccomp", str(fds[0])]
             options += ["--perms", "0444", "--ro-bind-data", str(fds[1]), "/sandbox/config.json"]
             options += ["--perms", "0444", "--ro-bind-data", str(fds[2]), GAME_FILTER]
+            if harness is not None:
+                options += ["--ro-bind", str(harness), HARNESS]
             fds.append(_memfd("args", b"".join(a.encode() + b"\0" for a in options)))
         except BaseException:
             for fd in fds:
@@ -336,7 +354,7 @@ class Sandbox:
         runner = [interpreter, "-I", "-B", "/sandbox/runner.py", "/sandbox/config.json"]
         return [str(self.bwrap), "--args", str(fds[-1]), "--", *runner], fds
 
-    def _sandbox_config(self, config: dict) -> dict:
+    def _sandbox_config(self, config: dict[str, Any]) -> dict[str, Any]:
         """``config`` completed with the paths as the runner sees them and its identity."""
         runtime = _runtime_binds()
         config.update(

@@ -26,7 +26,7 @@ from smarttouch.challenges.archive import (
     make_readable,
     sha256_hex,
 )
-from smarttouch.challenges.bundle import KINDS
+from smarttouch.challenges.kinds.registry import kind_names
 
 ENTRYPOINT_RE = re.compile(
     r"^([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*):([A-Za-z_][A-Za-z0-9_]*)$"
@@ -95,9 +95,9 @@ def read_manifest(root: str | Path) -> SolutionManifest:
     for key in ("name", "challenge", "kind", "entrypoint"):
         if not isinstance(table.get(key), str) or not table[key].strip():
             raise SolutionRejected(f"solution.toml: solution.{key} is required (a non-empty string)")
-    if table["kind"] not in KINDS:
+    if table["kind"] not in kind_names():
         raise SolutionRejected(
-            f"solution.toml: solution.kind {table['kind']!r} is not one of {', '.join(KINDS)}"
+            f"solution.toml: solution.kind {table['kind']!r} is not one of {', '.join(kind_names())}"
         )
     if not ENTRYPOINT_RE.match(table["entrypoint"]):
         raise SolutionRejected(

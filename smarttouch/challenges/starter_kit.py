@@ -14,30 +14,19 @@ import zipfile
 from pathlib import Path
 
 from smarttouch.challenges.bundle import ChallengeBundle
-
-_TYPE_EXAMPLE = {"integer": "0", "number": "0.0", "boolean": "False", "string": '""'}
+from smarttouch.challenges.kinds.registry import kind_spec
 
 
 def default_template(challenge: ChallengeBundle) -> dict[str, str]:
-    """A minimal valid solution for a challenge that ships no ``public/template``."""
-    if challenge.kind != "analyzer":
+    """The kind's minimal valid solution, for a challenge that ships no ``public/template``.
+
+    Raises:
+        ValueError: the kind has no starter template (its challenges must ship one).
+    """
+    make = kind_spec(challenge.kind).starter_template
+    if make is None:
         raise ValueError(f"{challenge.slug}: a {challenge.kind} challenge must ship public/template/")
-    fields = "\n".join(
-        f'            "{f.name}": {_TYPE_EXAMPLE[f.type]},  # {f.description or f.type}'
-        for f in challenge.outputs
-    )
-    return {
-        "solution.toml": (
-            f'[solution]\nname = "my solution"\nchallenge = "{challenge.slug}"\n'
-            f'kind = "analyzer"\nentrypoint = "solution:Solution"\n'
-        ),
-        "solution.py": (
-            f'"""Solution for {challenge.title}."""\n\n\nclass Solution:\n'
-            f"    def analyze(self, recording) -> dict:\n"
-            f'        """recording: smarttouch Recording (t s, acc g, gyr deg/s)."""\n'
-            f"        return {{\n{fields}\n        }}\n"
-        ),
-    }
+    return make(challenge)
 
 
 def readme(challenge: ChallengeBundle) -> str:

@@ -21,6 +21,7 @@ import subprocess
 import sys
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 """The interpreter that has Debian's libseccomp binding (``apt-get install python3-seccomp``)."""
@@ -123,7 +124,7 @@ SINGLE_PROCESS: tuple[str, ...] = ("clone", "clone3", "fork", "vfork")
 one thread of one process, so the kernel's per-thread counters show all the CPU it uses."""
 
 
-def _spec(profile: str) -> dict[str, list]:
+def _spec(profile: str) -> dict[str, list[Any]]:
     if profile == "sandbox":
         return {
             "denied": sorted({n for g in DENIED.values() for n in g}),
@@ -165,10 +166,10 @@ def bpf_program(profile: str = "sandbox") -> bytes:
     return program
 
 
-def _export(spec: dict[str, list]) -> None:  # pragma: no cover - runs under the system python
+def _export(spec: dict[str, list[Any]]) -> None:  # pragma: no cover - runs under the system python
     """Build the filter described by ``spec`` with libseccomp and write its BPF to stdout."""
     try:
-        import seccomp  # type: ignore[import-not-found]
+        import seccomp
     except ImportError:
         sys.exit("the seccomp module (Debian package python3-seccomp) is not installed")
     flt = seccomp.SyscallFilter(defaction=seccomp.ALLOW)

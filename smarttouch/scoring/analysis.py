@@ -139,8 +139,8 @@ def analyze(
             not used, see :mod:`~smarttouch.scoring.offline_angle`).
         movement: movement name (see ``MOVEMENT_MODELS``); None uses the recording's
             ``labels["movement"]`` if present, else treats it as an unnamed periodic exercise.
-        calibration: calibration (its movement axis is used; the rest level is found in the
-            recording), or None.
+        calibration: calibration, or None. Its movement axis is used when it matches the
+            recording's (within 30 deg); the rest level is always found in the recording.
         play_spans: (start_s, end_s) of each play set in recording time, in order; when
             given, repetitions (by the time of their peak), ROM, smoothness, tremor and active
             time come from these spans only and ``sets`` has one entry per span. None: the
@@ -171,6 +171,11 @@ def analyze(
     for a, b in windows:
         in_play[np.searchsorted(grid_t, a, "left") : np.searchsorted(grid_t, b, "right")] = True
     quality = check_quality(t, recording.acc, recording.gyr, fs)
+    if trace.calibration_axis_off_deg is not None and trace.axis_source != "calibration":
+        quality.warnings.append(
+            f"the calibration's movement axis is {trace.calibration_axis_off_deg:.0f} deg from this "
+            "recording's: the recording's own axis was used (sensor re-mounted or another movement?)"
+        )
     runs_start, _ = still_runs(trace.speed_dps, grid_fs)
     if not runs_start.size or grid_t[runs_start[0]] - t[0] > STILL_START_S:
         quality.no_still_start = True
@@ -272,10 +277,9 @@ def _set_summary(index: int, t0: float, t1: float, rows: list[dict[str, Any]]) -
     }
 
 
-def _linear_acc_g(acc: FloatArray, up: FloatArray) -> FloatArray:
-    """|acc in the earth frame minus 1 g| per sample, g, from the earth-vertical direction in
-    the sensor frame ``up``: |R a - z|^2 = |a|^2 - 2 a.(R^T z) + 1."""
-    vertical = np.einsum("ij,ij->i", acc, up)
+def _linear_acc_g(acc: FloatArray, vertical: FloatArray) -> FloatArray:
+    """|acc in the earth frame minus 1 g| per sample, g, from the earth-vertical component
+    of acc: |R a - z|^2 = |a|^2 - 2 a.(R^T z) + 1."""
     sq = np.einsum("ij,ij->i", acc, acc) - 2.0 * vertical + 1.0
     return np.asarray(np.sqrt(np.maximum(sq, 0.0)), dtype=float)
 
@@ -288,7 +292,7 @@ def _rep_table(
         return []
     fs, t = rec.sample_rate_hz, rec.t
     gyr_speed = np.sqrt(np.einsum("ij,ij->i", rec.gyr, rec.gyr))
-    profiles = np.stack([gyr_speed, _linear_acc_g(rec.acc, trace.up_per_sample(len(t)))], axis=1)
+    profiles = np.stack([gyr_speed, _linear_acc_g(rec.acc, trace.vertical_acc(rec.acc))], axis=1)
     speed, lin = lowpass(profiles, SMOOTHNESS_LOWPASS_HZ, fs, order=4).T
     bounds = []
     for rep in reps:  # two strokes per rep; a hold at the peak belongs to neither

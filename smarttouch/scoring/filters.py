@@ -1,7 +1,7 @@
 """Causal filters that carry their state between batches.
 
-Filtering a signal in one call or in consecutive pieces gives the same output, which keeps
-the streaming tracker equal to the offline analysis.
+Filtering a signal in one call or in consecutive pieces gives the same output, so the
+streaming tracker does not depend on how the samples arrive in batches.
 """
 
 from __future__ import annotations

@@ -45,7 +45,9 @@ ANGLE_RATE_HZ = 25.0  # the angle is analysed at >= this rate (10x its low-pass 
 SPEED_LOWPASS_HZ = 2.5  # angular velocity (vector) low-pass before judging stillness
 STILL_DPS = 10.0  # low-passed angular speed below which the segment is still, deg/s
 STILL_MIN_S = 1.0  # shortest still stretch that counts as a rest or a hold, s
+CALIBRATION_AXIS_MAX_DEG = 30.0  # a given axis further than this from the recording's is not used
 SIDE_TURN_FRACTION = 0.3  # turning points that count for the rest side: swings >= 30 % of range
+TURN_RATE_HZ = 5.0  # the turning points are found on a copy at >= this rate
 SIDE_SPREAD_WEIGHT = 2.0  # weight of the "rest level is consistent" evidence
 SIDE_SPREAD_FLOOR = 0.02  # fraction of the range added to both spreads (avoids 0 / 0)
 SIDE_STILL_FLOOR_S2 = 1.0  # s^2 added to both still-time sums (avoids log 0)
@@ -68,6 +70,9 @@ class AngleTrace:
         axis: unit movement axis in the sensor frame; positive = away from rest.
         axis_share: fraction of the slow angular-velocity energy about ``axis`` (0..1; 1 =
             a pure single-axis movement).
+        axis_source: "calibration" when a given axis was used, else "recording".
+        calibration_axis_off_deg: angle between a given axis and the recording's own, deg
+            (None without a given axis).
         angle_deg: joint angle, deg (0 = rest level, positive = away from rest).
         angle_lp_deg: ``angle_deg`` low-passed at ``ANGLE_LOWPASS_HZ``, zero phase, deg.
         speed_dps: low-passed angular speed of the segment (all axes), deg/s.
@@ -83,6 +88,8 @@ class AngleTrace:
     gyr_dps: FloatArray
     axis: FloatArray
     axis_share: float
+    axis_source: str
+    calibration_axis_off_deg: float | None
     angle_deg: FloatArray
     angle_lp_deg: FloatArray
     speed_dps: FloatArray
@@ -95,23 +102,22 @@ class AngleTrace:
         q: FloatArray = self.quat[self.neutral_index]
         return q
 
-    def up_per_sample(self, n: int) -> FloatArray:
-        """Unit earth-vertical direction in the sensor frame for each of the recording's ``n``
-        samples, (n, 3): linear in the sample index between grid samples (grid sample g is
-        recording sample g * stride + stride - 1), constant before the first and after the
-        last."""
+    def vertical_acc(self, acc: FloatArray) -> FloatArray:
+        """Earth-vertical component of each recording sample's specific force (N,), g: ``acc``
+        projected on the vertical direction in the sensor frame, which is interpolated linearly
+        in the sample index between grid samples (grid sample g is recording sample
+        g * stride + stride - 1; before the first and after the last it is held)."""
         w, x, y, z = self.quat.T
         up = np.stack([2.0 * (x * z - w * y), 2.0 * (y * z + w * x), 1.0 - 2.0 * (x * x + y * y)], axis=1)
-        s = self.stride
-        frac = (np.arange(s) + 1.0) / s  # weight of grid sample b for recording sample b*s + r
+        s, nb = self.stride, len(up)
+        blocks = np.asarray(acc[: nb * s], dtype=float).reshape(nb, s, 3)
         prev = np.concatenate([up[:1], up[:-1]])
-        out = (prev[:, None, :] * (1.0 - frac)[None, :, None] + up[:, None, :] * frac[None, :, None]).reshape(
-            -1, 3
+        frac = (np.arange(s) + 1.0) / s  # weight of grid sample b for recording sample b*s + r
+        out = (
+            np.einsum("bsc,bc->bs", blocks, prev) * (1.0 - frac) + np.einsum("bsc,bc->bs", blocks, up) * frac
         )
-        if len(out) < n:
-            out = np.concatenate([out, np.repeat(up[-1:], n - len(out), axis=0)])
-        out = out[:n]
-        return np.asarray(out / np.sqrt(np.einsum("ij,ij->i", out, out))[:, None], dtype=float)
+        tail = np.asarray(acc[nb * s :], dtype=float) @ up[-1]
+        return np.concatenate([out.reshape(-1), tail])
 
 
 @lru_cache(maxsize=64)
@@ -158,10 +164,10 @@ def still_runs(speed_dps: FloatArray, fs: float) -> tuple[NDArray[np.intp], NDAr
 def block_means(x: FloatArray, stride: int) -> FloatArray:
     """Means of consecutive blocks of ``stride`` rows (a trailing partial block is dropped)."""
     n = (len(x) // stride) * stride
-    total = np.array(x[0:n:stride], dtype=float)
-    for k in range(1, stride):
-        total += x[k:n:stride]
-    return total / stride
+    cols = x.shape[1]
+    summing = np.tile(np.eye(cols), (stride, 1)) / stride  # (stride * cols, cols)
+    out: FloatArray = np.asarray(x[:n], dtype=float).reshape(-1, stride * cols) @ summing
+    return out
 
 
 def principal_axis(gyr_slow: FloatArray) -> tuple[FloatArray, float]:
@@ -207,14 +213,14 @@ def rest_side(angle_lp: FloatArray, speed_dps: FloatArray, fs: float) -> tuple[f
     if n < 3 or span <= 0.0:
         return 0.0, n // 2
     mid = 0.5 * (lo + hi)
-    tops, _ = signal.find_peaks(np.concatenate([[lo], angle_lp, [lo]]), prominence=SIDE_TURN_FRACTION * span)
-    lows, _ = signal.find_peaks(
-        np.concatenate([[-hi], -angle_lp, [-hi]]), prominence=SIDE_TURN_FRACTION * span
-    )
-    tops = np.clip(tops - 1, 0, n - 1)
-    lows = np.clip(lows - 1, 0, n - 1)
-    spread_hi = float(np.std(angle_lp[tops])) if len(tops) > 1 else 0.0
-    spread_lo = float(np.std(angle_lp[lows])) if len(lows) > 1 else 0.0
+    # turning points on a ~5 Hz copy: ample for a 2.5 Hz low-passed angle's extremes
+    coarse = angle_lp[:: max(1, int(fs // TURN_RATE_HZ))]
+    tops, _ = signal.find_peaks(np.concatenate([[lo], coarse, [lo]]), prominence=SIDE_TURN_FRACTION * span)
+    lows, _ = signal.find_peaks(np.concatenate([[-hi], -coarse, [-hi]]), prominence=SIDE_TURN_FRACTION * span)
+    tops = np.clip(tops - 1, 0, len(coarse) - 1)
+    lows = np.clip(lows - 1, 0, len(coarse) - 1)
+    spread_hi = float(np.std(coarse[tops])) if len(tops) > 1 else 0.0
+    spread_lo = float(np.std(coarse[lows])) if len(lows) > 1 else 0.0
     starts, stops = still_runs(speed_dps, fs)
     levels = angle_lp[(starts + stops) // 2]
     dur_s = (stops - starts) / fs
@@ -251,8 +257,11 @@ def angle_trace(
 
     Args:
         t: sample times, s. acc: (N, 3) g. gyr: (N, 3) deg/s. fs: sample rate, Hz.
-        axis: a known movement axis in the sensor frame (e.g. from a calibration), or None to
-            find it. Its sign is kept when the recording does not say clearly where rest is.
+        axis: a known movement axis in the sensor frame (e.g. from a calibration), or None. It
+            is used when it lies within ``CALIBRATION_AXIS_MAX_DEG`` of the recording's own
+            principal axis (the same sensor mounting and movement); otherwise the recording's
+            axis is (a re-mounted sensor or another movement). Its sign is kept when the
+            recording does not say clearly where rest is.
     """
     stride = max(1, int(fs // ANGLE_RATE_HZ))
     if len(t) < 2 * stride:
@@ -262,14 +271,20 @@ def angle_trace(
     gyr_g = block_means(gyr, stride) if stride > 1 else np.asarray(gyr, dtype=float)
     acc_g = block_means(acc, stride) if stride > 1 else np.asarray(acc, dtype=float)
     quat, _rest = OrientationFilter(fs_grid, use_mag=False).update(acc_g, gyr_g)
-    speed = np.linalg.norm(lowpass(gyr_g, SPEED_LOWPASS_HZ, fs_grid), axis=1)
-    axis_lp = lowpass(gyr_g, AXIS_LOWPASS_HZ, fs_grid)
-    if axis is None:
-        found, share = principal_axis(axis_lp)
-    else:
-        found = np.asarray(axis, dtype=float) / np.linalg.norm(axis)
-        energy = float(np.sum(axis_lp**2))
-        share = float(np.sum((axis_lp @ found) ** 2) / energy) if energy > 0 else 0.0
+    gyr_lp = lowpass(gyr_g, SPEED_LOWPASS_HZ, fs_grid)
+    speed = np.sqrt(np.einsum("ij,ij->i", gyr_lp, gyr_lp))
+    # the slow signal for the axis: the 2.5 Hz low-passed rate at >= 10 Hz, low-passed again
+    every = max(1, int(fs_grid // (4.0 * SPEED_LOWPASS_HZ)))
+    axis_lp = lowpass(gyr_lp[::every], AXIS_LOWPASS_HZ, fs_grid / every)
+    found, share = principal_axis(axis_lp)
+    source, off_deg = "recording", None
+    if axis is not None:
+        given = np.asarray(axis, dtype=float) / np.linalg.norm(axis)
+        off_deg = float(np.degrees(np.arccos(min(1.0, abs(float(given @ found))))))
+        if off_deg <= CALIBRATION_AXIS_MAX_DEG:
+            energy = float(np.sum(axis_lp**2))
+            found, source = given, "calibration"
+            share = float(np.sum((axis_lp @ found) ** 2) / energy) if energy > 0 else 0.0
     window = max(1, int(round(fs_grid * STILL_MIN_S)))
     if len(speed) > window:
         mean_speed = np.convolve(speed, np.ones(window) / window, mode="valid")
@@ -289,6 +304,8 @@ def angle_trace(
         gyr_dps=gyr_g,
         axis=sign * found,
         axis_share=share,
+        axis_source=source,
+        calibration_axis_off_deg=off_deg,
         angle_deg=sign * (raw - zero_raw),
         angle_lp_deg=sign * (lp - zero_lp),
         speed_dps=speed,

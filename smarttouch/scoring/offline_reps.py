@@ -78,7 +78,7 @@ class RepParams:
     reference_reps: int = 5
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class OfflineRep:
     """One repetition (times in s from the recording's time origin, angles in deg).
 
@@ -315,24 +315,20 @@ def _describe(
     conf = (1.0 - 0.5 * np.exp(-2.0 * (margin - 1.0))) * np.where(truncated, EDGE_CONFIDENCE, 1.0)
     conf *= 0.5 + 0.5 * np.clip((on_axis - AXIS_SHARE_LOW) / (AXIS_SHARE_HIGH - AXIS_SHARE_LOW), 0.0, 1.0)
     conf = np.clip(conf, 0.0, 1.0)
-    tt = t.tolist()
-    return [
-        OfflineRep(
-            index=j,
-            t_start=tt[starts[j]],
-            t_peak=tt[pk],
-            t_end=tt[ends[j]],
-            t_reach=tt[reach[j]],
-            t_leave=tt[leave[j]],
-            rom_deg=float(rom[j]),
-            start_angle_deg=float(left_level[j]),
-            peak_angle_deg=float(e[pk]),
-            peak_speed_dps=float(speed[j]),
-            confidence=float(conf[j]),
-            truncated=bool(truncated[j]),
-        )
-        for j, pk in enumerate(peaks.tolist())
-    ]
+    columns = zip(
+        t[starts].tolist(),
+        t[peaks].tolist(),
+        t[ends].tolist(),
+        t[reach].tolist(),
+        t[leave].tolist(),
+        rom.tolist(),
+        left_level.tolist(),
+        e[peaks].tolist(),
+        speed.tolist(),
+        conf.tolist(),
+        truncated.tolist(),
+    )
+    return [OfflineRep(j, *row) for j, row in enumerate(columns)]
 
 
 def _axis_share(gyr: FloatArray, axis: FloatArray, starts: IntArray, ends: IntArray) -> FloatArray:

@@ -1,7 +1,7 @@
 """Sensor orientation from IMU samples with VQF (Laidig & Seel 2023), 6D or 9D.
 
 VQF is a causal filter: feeding a recording in one call or batch by batch gives the same
-quaternions, which is what keeps the streaming tracker and the offline analysis together.
+quaternions, so the streaming tracker does not depend on how the samples arrive in batches.
 Inputs follow the project units (acc in g, gyr in deg/s, mag in uT) and are converted here
 to what VQF expects (m/s^2, rad/s; magnetometer units are arbitrary for VQF).
 """

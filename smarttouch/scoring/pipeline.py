@@ -1,8 +1,9 @@
-"""The motion pipeline shared by the streaming tracker and the offline analysis.
+"""The causal motion pipeline of the streaming tracker (the games' live input).
 
 orientation (VQF) -> joint angle (neutral + axis) -> low-pass angle and its rate
 -> repetitions; plus a steadiness signal. Every stage is causal and carries its state, so one
-call over a whole recording equals many calls over its pieces.
+call over a whole recording equals many calls over its pieces. The offline analysis of a whole
+recording (:mod:`smarttouch.scoring.analysis`) does not use it: it may look ahead.
 """
 
 from __future__ import annotations

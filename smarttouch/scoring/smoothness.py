@@ -19,6 +19,8 @@ scores two strokes per repetition this way.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import scipy.fft
 from numpy.typing import NDArray
@@ -142,33 +144,69 @@ def sparc_segments(
     nffts = (2 ** (np.ceil(np.log2(np.maximum(lengths, 1))) + padlevel)).astype(np.int64)
     for nfft in np.unique(nffts):
         rows = np.flatnonzero(nffts == nfft)
-        block = np.zeros((len(rows), int(nfft)))  # zero-padded to the FFT length
         width = int(lengths[rows].max())
         idx = starts[rows][:, None] + np.arange(width)[None, :]
         inside = np.arange(width)[None, :] < lengths[rows][:, None]
-        block[:, :width] = np.where(inside, x[np.minimum(idx, len(x) - 1)], 0.0)
+        block = np.where(inside, x[np.minimum(idx, len(x) - 1)], 0.0)
         n_sel = int(np.floor(fc * nfft / fs + 1e-9)) + 1  # bins with frequency <= fc
-        if n_sel <= nfft // 2 + 1:
-            spec = scipy.fft.rfft(block, axis=1)
-        else:  # fc beyond the Nyquist frequency: the reference keeps the mirrored bins
-            spec = scipy.fft.fft(block, axis=1)
-        n_sel = min(n_sel, int(nfft))
-        mag = np.abs(spec[:, :n_sel])
-        # |X(f)| <= X(0) for a non-negative profile (a speed): then the peak is at 0 Hz
-        peak = mag[:, 0] if block.min() >= 0.0 else np.abs(spec).max(axis=1)
+        mag, peak = _low_bins(block, int(nfft), n_sel)
+        n_sel = mag.shape[1]
         ok = peak > 0
         m = mag / np.where(ok, peak, 1.0)[:, None]
         above = m >= amp_th
         first = np.argmax(above, axis=1)
         last = n_sel - 1 - np.argmax(above[:, ::-1], axis=1)
         span = last - first
+        reach = int(last.max()) + 1  # bins beyond every row's last one do not enter the arc
+        m = m[:, :reach]
         steps = np.diff(m, axis=1)
-        j = np.arange(n_sel - 1)[None, :]
+        j = np.arange(reach - 1)[None, :]
         inside = (j >= first[:, None]) & (j < last[:, None])
         dfn = 1.0 / np.maximum(span, 1)
         arc = -np.sum(np.where(inside, np.sqrt(dfn[:, None] ** 2 + steps**2), 0.0), axis=1)
         out[rows] = np.where(ok, np.where(span >= 1, arc, 0.0), np.nan)
     return out
+
+
+@lru_cache(maxsize=32)
+def _chirp(width: int, n_sel: int, nfft: int) -> tuple[int, NDArray[np.complex128], NDArray[np.complex128]]:
+    """Bluestein's chirp-z transform (Bluestein 1970; Rabiner, Schafer & Rader 1969) of the
+    first ``n_sel`` bins of an ``nfft``-point DFT of ``width``-sample rows: the FFT length, the
+    chirp applied to the input, and the FFT of the conjugate-chirp filter.
+    nk = (n^2 + k^2 - (k - n)^2) / 2 turns the DFT into a convolution."""
+    n_fft = int(scipy.fft.next_fast_len(width + n_sel - 1))
+    k = np.arange(max(width, n_sel))
+    chirp = np.exp(-1j * np.pi * ((k * k) % (2 * nfft)) / nfft)
+    filt = np.zeros(n_fft, dtype=complex)
+    filt[:n_sel] = np.conj(chirp[:n_sel])
+    if width > 1:
+        filt[n_fft - width + 1 :] = np.conj(chirp[1:width][::-1])
+    return n_fft, chirp[:width], np.asarray(scipy.fft.fft(filt), dtype=complex)
+
+
+def _low_bins(block: FloatArray, nfft: int, n_sel: int) -> tuple[FloatArray, FloatArray]:
+    """|DFT| of each row zero-padded to ``nfft``, at the bins 0..n_sel-1, and each row's peak
+    |DFT| over all bins. For non-negative rows (speed profiles) the peak is at 0 Hz, and when
+    only a small fraction of the bins is needed a chirp-z transform of about width + n_sel
+    points replaces the nfft-point FFT (the same values to rounding)."""
+    non_negative = bool(block.min() >= 0.0)
+    width = 1 << int(np.ceil(np.log2(max(block.shape[1], 1))))  # rows are zeros beyond it
+    if non_negative and n_sel <= nfft // 2 + 1 and 2 * scipy.fft.next_fast_len(width + n_sel - 1) < nfft:
+        n_fft, chirp, filt = _chirp(width, n_sel, nfft)
+        padded = np.zeros((len(block), n_fft), dtype=complex)
+        padded[:, : block.shape[1]] = block * chirp[: block.shape[1]]
+        spec = scipy.fft.fft(padded, axis=1)
+        spec *= filt
+        mag = np.abs(scipy.fft.ifft(spec, axis=1, overwrite_x=True)[:, :n_sel])
+        return mag, mag[:, 0]
+    if n_sel <= nfft // 2 + 1:
+        full = scipy.fft.rfft(block, nfft, axis=1)
+    else:  # fc beyond the Nyquist frequency: the reference keeps the mirrored bins
+        full = scipy.fft.fft(block, nfft, axis=1)
+    n_sel = min(n_sel, nfft)
+    mag = np.abs(full[:, :n_sel])
+    # |X(f)| <= X(0) for a non-negative profile (a speed): then the peak is at 0 Hz
+    return mag, (mag[:, 0] if non_negative else np.abs(full).max(axis=1))
 
 
 def ldlj_segments(

@@ -60,8 +60,10 @@ class MemberHeader:
 
 def largest_npz_bytes(max_samples: int) -> int:
     """Bytes of the largest recording of ``max_samples`` samples that the checks let through:
-    every array member in float64 (t, acc, gyr, mag, quat: 14 columns) plus the longest
-    metadata (4 bytes per character in numpy's UTF-32 strings)."""
+    every array member in float64 (t, acc, gyr, mag, quat: 14 columns) plus one longest text
+    member (4 bytes per character in numpy's UTF-32 strings). The text members are each
+    checked against :data:`MAX_META_CHARS`; together with full arrays they are bounded by this
+    total, which the hub checks on the zip's declared sizes."""
     columns = sum(1 if c is None else c for c in ARRAY_COLUMNS.values())
     return max_samples * columns * _MAX_ITEM_BYTES + 4 * MAX_META_CHARS
 

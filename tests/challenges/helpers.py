@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from smarttouch.sensors.recording_io import save_recording
 from smarttouch.sensors.simulator import simulate
@@ -173,3 +177,107 @@ def make_game_bundle(root: Path, *, draw_every: int = 3, n_public: int = 1, n_hi
             labels[f"{split}-{i}"] = {"reps": reps}
         (root / split / "labels.json").write_text(json.dumps(labels))
     return root
+
+
+# ---------------------------------------------------------------- a toy challenge kind
+TOY_KIND_INIT = '''
+"""A toy challenge kind: the solution measures how long a recording lasts."""
+
+from pathlib import Path
+
+from smarttouch.challenges.kinds.evaluator import Evaluator
+from smarttouch.challenges.kinds.spec import N_, KindSpec
+
+
+class DurationEvaluator(Evaluator):
+    def check(self, predictions):
+        if any(p["duration_s"] <= 0 for p in predictions.values()):
+            return "invalid_output", "a recording lasts more than 0 s"
+        return None
+
+
+def starter(challenge):
+    return {
+        "solution.toml": f'[solution]\\nname = "mine"\\nchallenge = "{challenge.slug}"\\n'
+        'kind = "duration"\\nentrypoint = "timer:Timer"\\n',
+        "timer.py": "class Timer:\\n    def measure(self, recording):\\n        return 0.0\\n",
+    }
+
+
+KIND = KindSpec(
+    name="duration",
+    display_name=N_("Duration"),
+    evaluator=DurationEvaluator,
+    harness=Path(__file__).with_name("harness.py"),
+    outputs=frozenset({"duration_s"}),
+    starter_template=starter,
+    description="A class with measure(recording) -> seconds.",
+)
+'''
+
+TOY_KIND_HARNESS = '''
+"""The toy kind's harness: ``measure(recording) -> seconds`` for every recording."""
+
+
+def run(cls, inputs, options, workdir):
+    from smarttouch.sensors.recording_io import load_recording
+
+    obj = cls()
+    return {
+        "predictions": {rec_id: {"duration_s": obj.measure(load_recording(path))} for rec_id, path in inputs},
+        "seconds": {},
+    }
+'''
+
+#: a correct solution of the toy kind
+TIMER = """
+class Timer:
+    def measure(self, recording):
+        return float(recording.t[-1] - recording.t[0])
+"""
+
+
+def make_kind_folder(root: Path) -> Path:
+    """The folder of the toy kind ``duration`` (``__init__.py`` with ``KIND``, ``harness.py``)."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "__init__.py").write_text(TOY_KIND_INIT)
+    (root / "harness.py").write_text(TOY_KIND_HARNESS)
+    return root
+
+
+def make_duration_bundle(root: Path, *, slug: str = "test-duration") -> Path:
+    """make_bundle's recordings as a challenge of the toy kind: labels are their durations (s)."""
+    from smarttouch.sensors.recording_io import load_recording
+
+    make_bundle(root, slug=slug)
+    toml = (root / "challenge.toml").read_text()
+    head, _, rest = toml.partition("[output.reps]")
+    limits = rest[rest.index("[limits]") :]
+    (root / "challenge.toml").write_text(
+        head.replace('kind = "analyzer"', 'kind = "duration"').replace(
+            "Count repetitions", "Measure durations"
+        )
+        + '[output.duration_s]\ntype = "number"\nminimum = 0\nunit = "s"\n\n'
+        + '[[metrics]]\nname = "mae"\nfield = "duration_s"\nbetter = "lower"\nprimary = true\n\n'
+        + limits
+    )
+    for split in ("public", "hidden"):
+        labels = {
+            p.stem: {"duration_s": float(rec.t[-1] - rec.t[0])}
+            for p in sorted((root / split / "recordings").glob("*.npz"))
+            for rec in [load_recording(p)]
+        }
+        (root / split / "labels.json").write_text(json.dumps(labels))
+    return root
+
+
+@pytest.fixture
+def duration_kind(tmp_path: Path) -> Iterator[Path]:
+    """The toy kind ``duration`` registered from a folder outside the package, for one test."""
+    from smarttouch.challenges.kinds.registry import load_kind_folder, unregister_kind
+
+    folder = make_kind_folder(tmp_path / "duration-kind" / "duration")
+    load_kind_folder(folder)
+    yield folder
+    unregister_kind("duration")
+    sys.modules.pop("smarttouch_kind_duration", None)

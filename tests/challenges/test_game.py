@@ -11,7 +11,8 @@ import pytest
 
 from smarttouch.challenges.bundle import BundleError, load_bundle
 from smarttouch.challenges.evaluation import evaluate_solution
-from smarttouch.challenges.evaluators.game import GameEvaluator
+from smarttouch.challenges.kinds.evaluator import evaluator_for
+from smarttouch.challenges.kinds.game.evaluator import GameEvaluator
 from smarttouch.challenges.schema import InvalidOutput
 from smarttouch.challenges.templates import ROOT as TEMPLATES
 from tests.challenges.helpers import make_game_bundle, make_solution
@@ -117,7 +118,8 @@ def _shot(width: int, height: int, rgb: bytes) -> dict:
 def test_screenshot_files_are_checked(game_challenge):
     import pygame
 
-    evaluator = GameEvaluator(game_challenge)
+    evaluator = evaluator_for(game_challenge)
+    assert isinstance(evaluator, GameEvaluator)
     rgb = bytes(range(2 * 3 * 3)) * 2  # 2 rows of 3 pixels, twice over: 4 rows
     files = evaluator.artifacts({"screenshots": {"a-play.png": _shot(3, 4, rgb)}})
     assert list(files) == ["a-play.png"] and files["a-play.png"].startswith(b"\x89PNG\r\n\x1a\n")

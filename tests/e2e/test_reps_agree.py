@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from smarttouch.cli import main
 from smarttouch.client import HubClient
 from smarttouch.client.http import dumps_metadata
-from smarttouch.client.hub_play import upload_payload
+from smarttouch.client.upload import upload_payload
 from smarttouch.games import builtin
 from smarttouch.games.sdk.registry import game_info
 from smarttouch.games.sdk.targets import PlanTargets
@@ -108,7 +108,7 @@ def test_the_game_the_cli_and_the_hub_count_the_same_reps(
     meta, recording = upload_payload(result)
     client = HubClient(hub.url, token)
     try:
-        receipt = client.upload_session(dumps_metadata(meta), recording)
+        receipt = client.upload_session(dumps_metadata(dict(meta)), recording)
     finally:
         client.close()
     assert receipt["status"] == "scored", receipt

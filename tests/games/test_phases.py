@@ -175,3 +175,26 @@ def test_a_bad_phase_in_a_result_file_is_a_clear_error(tmp_path):
     path.write_text(json.dumps(data))
     with pytest.raises(SessionFileError, match="unknown phase kind 'warmup'"):
         SessionResult.load(path)
+
+
+def test_play_then_analyze_tell_the_same_number(tmp_path):
+    """The issue's reproduction, shortened: what ``smarttouch play`` tells the patient is what
+    ``smarttouch analyze`` finds in the saved recording (calibration, instructions and rest
+    are not counted)."""
+    from click.testing import CliRunner
+
+    from smarttouch.cli import main
+
+    runner = CliRunner()
+    out = tmp_path / "s.json"
+    played = runner.invoke(
+        main,
+        ["play", "--game", "balloons", "--sensor", "sim", "--reps", "3", "--sets", "2", "--rest", "4"]
+        + ["--headless", "--no-sound", "--data-dir", str(tmp_path / "data"), "--json", str(out)],
+    )
+    assert played.exit_code == 0, played.output
+    assert "balloons: 6 reps" in played.output
+    analysed = runner.invoke(main, ["analyze", "--json", str(out.with_suffix(".npz"))])
+    assert analysed.exit_code == 0, analysed.output
+    d = json.loads(analysed.output.strip().splitlines()[-1])
+    assert d["reps"] == 6 and [s["reps"] for s in d["sets"]] == [3, 3] and d["play_sets"] == [0, 1]

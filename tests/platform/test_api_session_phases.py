@@ -113,7 +113,7 @@ BAD = {
         lambda: _npz_phases('[{"kind": "warmup", "t_start": 1, "t_end": 2}]'),
         "unknown phase kind 'warmup'",
     ),
-    "a complex-valued recording": (lambda: [], _complex_recording, "column gyr is complex-valued"),
+    "a complex-valued recording": (lambda: [], _complex_recording, "column gyr holds complex numbers"),
 }
 
 

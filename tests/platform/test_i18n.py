@@ -16,7 +16,9 @@ from smarttouch.platform.storage.db import get_engine
 from smarttouch.platform.testing import csrf_token
 
 PLATFORM = Path(__file__).resolve().parents[2] / "smarttouch" / "platform"
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}
+#: the challenge kinds declare their display names (marked ``N_``) for the hub to translate
+KINDS = Path(__file__).resolve().parents[2] / "smarttouch" / "challenges" / "kinds"
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None, "N_": None}
 
 
 def test_accept_language_picks_italian(client: FlaskClient) -> None:
@@ -56,9 +58,13 @@ def test_every_hub_string_has_an_italian_translation() -> None:
     translated = {m.id if isinstance(m.id, str) else m.id[0]: m.string for m in catalog if m.id}
     method_map = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
     missing = []
-    for filename, _lineno, message, _comments, _ctx in extract_from_dir(
-        str(PLATFORM), method_map=method_map, keywords=KEYWORDS
-    ):
+    extracted = [
+        item
+        for folder in (PLATFORM, KINDS)
+        for item in extract_from_dir(str(folder), method_map=method_map, keywords=KEYWORDS)
+    ]
+    assert any(message == "Motion analysis" for _f, _l, message, _c, _x in extracted)  # kinds are read
+    for filename, _lineno, message, _comments, _ctx in extracted:
         msgid = message if isinstance(message, str) else message[0]
         string = translated.get(msgid)
         if not string or (isinstance(string, tuple) and not all(string)):

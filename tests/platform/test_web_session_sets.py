@@ -162,3 +162,24 @@ def test_the_hub_passes_the_uncertainty_to_the_trends_and_verdicts(app: Flask, f
     assert ov.report["excluded_uncertain"] == 1
     assert sum(w["done"] for w in ov.weeks) == 7
     assert not [a for a in summary.alerts if a.kind == "decline"]
+
+
+def test_the_csv_report_has_reps_per_set_and_the_uncertainty(
+    client: FlaskClient, login_as, make_patient, make_assignment, app: Flask
+) -> None:
+    import csv
+    import io
+
+    me = login_as("therapist")
+    patient = make_patient(me)
+    assignment = make_assignment(patient, movement="shoulder_flexion")
+    add_simulated_session(app, patient, assignment, reps=6, sets=2)
+    uncertain = add_session(app, patient, days_ago(1), rom=50)
+    _make_uncertain(app, uncertain, REASON)
+    query = f"start={days_ago(5).isoformat()}&end={days_ago(0).isoformat()}"
+    text = client.get(f"/patients/{patient.id}/report.csv?{query}").get_data(as_text=True)
+    rows = {int(r["session_id"]): r for r in csv.DictReader(io.StringIO(text))}
+    played = next(r for sid, r in rows.items() if sid != uncertain)
+    assert (played["reps_per_set"], played["count_uncertain"]) == ("3;3", "0")
+    assert rows[uncertain]["count_uncertain"] == "1" and rows[uncertain]["uncertain_reason"] == REASON
+    assert rows[uncertain]["reps_per_set"] == ""

@@ -14,7 +14,7 @@ from smarttouch.scoring import analyze
 from smarttouch.scoring.offline_reps import RepParams
 from smarttouch.sensors.simulator import simulate
 from smarttouch.sensors.types import Recording
-from tests.scoring.synth import Profile
+from tests.scoring.synth import Profile, imu_from_angles
 
 
 def _session(fs: float = 100.0) -> Profile:
@@ -110,6 +110,27 @@ def test_pendular_swings_about_rest_count_one_per_cycle() -> None:
         p.stroke(35.0, 1.2).stroke(-35.0, 2.4).stroke(0.0, 1.2)
     m = analyze(p.rest(3.0).recording())
     assert m.reps == 7
+
+
+@pytest.mark.parametrize(("circles", "period_s", "radius_deg"), [(6, 3.0, 30.0), (8, 2.0, 20.0)])
+def test_circular_movements_count_one_per_circle(circles: int, period_s: float, radius_deg: float) -> None:
+    """Arm circles: the rotation axis turns, neither axis dominates; one rep per circle."""
+    fs = 100.0
+    rest = np.zeros(int(3 * fs))
+    t = np.arange(int(circles * period_s * fs)) / fs
+    phase = 2 * np.pi * t / period_s
+    angle = np.concatenate([rest, radius_deg * np.sin(phase), rest])
+    other = np.concatenate([rest, radius_deg * (1 - np.cos(phase)), rest])
+    assert analyze(imu_from_angles(angle, other, fs)).reps == circles
+
+
+def test_the_magnetometer_is_not_needed() -> None:
+    sim = simulate("shoulder_abduction", reps=7, with_mag=True, seed=1)
+    assert sim.recording.mag is not None
+    with_mag = analyze(sim.recording)
+    without = analyze(replace(sim.recording, mag=None))
+    assert with_mag.reps == without.reps == 7
+    assert [r["rom_deg"] for r in with_mag.rep_table] == [r["rom_deg"] for r in without.rep_table]
 
 
 def test_play_spans_attribute_reps_by_their_peak_and_report_per_set() -> None:
@@ -220,3 +241,19 @@ def test_corrupt_recordings_get_a_clear_error(change: Callable[[Recording], Reco
     rec = _session(25.0).recording()
     with pytest.raises(ValueError, match=match):
         analyze(change(rec))
+
+
+def test_a_calibration_axis_is_used_only_when_it_fits_the_recording() -> None:
+    from smarttouch.scoring import Calibration
+
+    rec = _session(50.0).recording()
+    own = analyze(rec)
+    axis = np.array(own.calibration["axis"])
+    tilted = axis + 0.2 * np.cross(axis, [0.0, 0.0, 1.0])  # about 11 deg off: the same mounting
+    near = analyze(rec, calibration=Calibration(axis=tuple(tilted)))
+    assert near.reps == 6 and np.allclose(near.calibration["axis"], tilted / np.linalg.norm(tilted))
+    assert not any("calibration's movement axis" in w for w in near.quality.warnings)
+    perpendicular = np.cross(axis, [1.0, 0.0, 0.0])
+    far = analyze(rec, calibration=Calibration(axis=tuple(perpendicular)))
+    assert far.reps == 6 and np.allclose(far.calibration["axis"], axis, atol=1e-6)
+    assert any("calibration's movement axis" in w for w in far.quality.warnings)

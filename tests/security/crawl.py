@@ -84,9 +84,10 @@ class Crawl:
             return None
         return str(endpoint)
 
-    def pages(self, start: str = "/") -> Iterator[tuple[str, str]]:
-        """``(path, html)`` of each HTML page reached from ``start``."""
-        queue, queued = deque([start]), {start}
+    def pages(self, start: str = "/", *also: str) -> Iterator[tuple[str, str]]:
+        """``(path, html)`` of each HTML page reached from ``start`` (and the ``also`` pages,
+        queued right after it: e.g. a patient with data, whatever order the caseload shows)."""
+        queue, queued = deque([start, *also]), {start, *also}
         while queue and len(self.visited) < MAX_PAGES:
             path = queue.popleft()
             endpoint = self.endpoint(path)

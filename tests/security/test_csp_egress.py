@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from smarttouch.platform.i18n.language import local_today
 from smarttouch.platform.models import Patient
 from smarttouch.platform.services.demo.seed import DEMO_USERS, seed_demo
+from smarttouch.platform.storage.blobstore import get_blobstore
 from smarttouch.platform.storage.db import get_engine
 from smarttouch.platform.testing import login
 from smarttouch.platform.web import charts
@@ -45,7 +46,7 @@ _LOADING = {"script": "src", "img": "src", "iframe": "src", "embed": "src", "sou
 @pytest.fixture
 def demo_app(app: Flask) -> Flask:
     with app.test_request_context(), Session(get_engine(app)) as db:
-        seed_demo(db, today=local_today(), password_profile="fast")
+        seed_demo(db, today=local_today(), password_profile="fast", blobs=get_blobstore(app))
     return app
 
 
@@ -111,7 +112,9 @@ def _visit(app: Flask, role: str | None) -> set[str]:
         return html
 
     crawl = Crawl(app, fetch)
-    for _path, _html in crawl.pages("/" if role else "/login"):
+    for _path, _html in crawl.pages(
+        *(("/", f"/patients/{demo_patient_id(app)}") if role == "therapist" else ("/" if role else "/login",))
+    ):
         pass
     return set(crawl.seen_endpoints)
 

@@ -90,7 +90,9 @@ def _visit_role(app: Flask, browser: Any, base: str, role: str | None) -> tuple[
         return page.content()
 
     crawl = Crawl(app, fetch)
-    for _ in crawl.pages("/" if role else "/login"):
+    for _ in crawl.pages(
+        *(("/", f"/patients/{demo_patient_id(app)}") if role == "therapist" else ("/" if role else "/login",))
+    ):
         pass
     context.close()
     return watch, set(crawl.seen_endpoints)
@@ -118,7 +120,8 @@ def test_a_patients_charts_render_under_the_policy(demo_app: Flask, live_server:
     page.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None)
     login(page, live_server, "therapist@example.org", "demo-therapist", lands_on="/")
     page.goto(f"{live_server}/patients/{demo_patient_id(demo_app)}")
-    page.wait_for_selector("div.chart[data-drawn=true]")
+    # charts draw one after another: wait for the sixth (a timeout fails the test)
+    page.wait_for_selector("div.chart[data-drawn=true] >> nth=5")
     assert page.locator("div.chart[data-drawn=true]").count() == 6
     assert page.locator("#chart-rom .scatterlayer .trace").count() == 2
     page.locator("#chart-rom").hover()
@@ -127,6 +130,8 @@ def test_a_patients_charts_render_under_the_policy(demo_app: Flask, live_server:
     assert any("png" in t.lower() for t in titles)  # downloading locally stays
     assert not [t for t in titles if any(w in t.lower() for w in CLOUD_WORDS)]
     screenshot(page, "security-patient-charts-under-csp")
+    page.locator("#chart-rom").hover()  # the full-page screenshot moved the mouse away
+    page.wait_for_selector("#chart-rom .modebar-container .modebar-btn", state="visible")
     page.locator("#chart-rom").screenshot(path=str(ARTIFACTS / "security-rom-chart-mode-bar.png"))
     page.close()
     assert errors == []

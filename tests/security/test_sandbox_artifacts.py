@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from smarttouch.challenges.bundle import ChallengeBundle, load_bundle
 from smarttouch.challenges.evaluation import evaluate_solution
-from smarttouch.platform.models import Submission
+from smarttouch.platform.models import Challenge, Submission, User
 from smarttouch.platform.services.challenges import submissions
 from smarttouch.platform.storage.blobstore import get_blobstore
 from smarttouch.platform.storage.db import get_engine
@@ -33,14 +33,6 @@ from tests.platform.challenge_support import (  # noqa: F401
     import_bundle,
     run_queued,
     sandbox_ok,
-)
-from tests.platform.conftest import (  # noqa: F401
-    _clean_env,
-    app,
-    client,
-    factories,
-    login_as,
-    sqlite_template,
 )
 from tests.security.sandbox_support import IDENTITIES, sandbox_for
 
@@ -125,24 +117,30 @@ def reviewer_client(app: Flask, factories: Factories) -> FlaskClient:
     return browser
 
 
-def test_the_hub_keeps_hidden_screenshots_from_the_developer(
-    app, client, factories, login_as, game_challenge, tmp_path, sandbox_ok
-) -> None:
-    challenge = import_bundle(app, game_challenge.root)
-    developer = login_as("developer")
+def submit_and_evaluate(
+    app: Flask, developer: User, challenge: Challenge, folder: Path
+) -> tuple[Submission, dict]:
+    """Submit the solution ``folder`` as ``developer`` and evaluate it as a worker would."""
     with Session(get_engine(app), expire_on_commit=False) as session:
         sub = submissions.submit(
             session,
             developer=developer,
             challenge=challenge,
-            upload=archive_of(
-                make_solution(tmp_path / "game", EXFIL_GAME, challenge="test-game", kind="game")
-            ),
+            upload=archive_of(folder),
             filename="s.zip",
             blobs=get_blobstore(app),
             enqueue=lambda _id: None,
         )
     [result] = run_queued(app)
+    return sub, result
+
+
+def test_the_hub_keeps_hidden_screenshots_from_the_developer(
+    app, client, factories, login_as, game_challenge, tmp_path, sandbox_ok
+) -> None:
+    challenge = import_bundle(app, game_challenge.root)
+    folder = make_solution(tmp_path / "game", EXFIL_GAME, challenge="test-game", kind="game")
+    sub, result = submit_and_evaluate(app, login_as("developer"), challenge, folder)
     assert result["status"] == "scored", result
     with Session(get_engine(app)) as session:
         names = sorted(session.get(Submission, sub.id).artifacts)
@@ -170,17 +168,9 @@ def test_a_failure_on_the_hidden_split_shows_the_developer_no_solution_text(
     app, client, factories, login_as, hub_challenge, tmp_path, sandbox_ok
 ) -> None:
     developer = login_as("developer")
-    with Session(get_engine(app), expire_on_commit=False) as session:
-        sub = submissions.submit(
-            session,
-            developer=developer,
-            challenge=hub_challenge,
-            upload=archive_of(make_solution(tmp_path / "leaky", LEAKY_ANALYZER)),
-            filename="s.zip",
-            blobs=get_blobstore(app),
-            enqueue=lambda _id: None,
-        )
-    [result] = run_queued(app)
+    sub, result = submit_and_evaluate(
+        app, developer, hub_challenge, make_solution(tmp_path / "leaky", LEAKY_ANALYZER)
+    )
     assert result["failure_reason"] == "crashed", result
     page = client.get(f"/submissions/{sub.id}").get_data(as_text=True)
     assert "LEAKED" not in page and "hidden-" not in page

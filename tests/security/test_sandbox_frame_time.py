@@ -94,15 +94,24 @@ def play(
 
 
 @pytest.mark.parametrize("identity", IDENTITIES)
-@pytest.mark.parametrize("cheat", [PATCH_P95, STOP_THE_CLOCK], ids=["patched-p95", "stopped-clock"])
-def test_a_game_that_stutters_fails_too_slow_whatever_it_patches(
-    tmp_path: Path, game_challenge: ChallengeBundle, identity: str, cheat: str
+def test_a_stuttering_game_that_patches_frametimer_fails_too_slow(
+    tmp_path: Path, game_challenge: ChallengeBundle, identity: str
 ) -> None:
-    result = play(tmp_path, game_challenge, sandbox_for(identity), cheat)
+    """The issue's probe, replayed in every identity the worker can use here."""
+    result = play(tmp_path, game_challenge, sandbox_for(identity), PATCH_P95)
     assert result.failure_reason == "too_slow", result.message + (
         result.splits[-1].log if result.splits else ""
     )
     assert "exceeds the budget of 16.7 ms" in result.message
+
+
+def test_a_stuttering_game_that_stops_the_clock_fails_too_slow(
+    tmp_path: Path, game_challenge: ChallengeBundle
+) -> None:
+    result = play(tmp_path, game_challenge, sandbox_for(IDENTITIES[0]), STOP_THE_CLOCK)
+    assert result.failure_reason == "too_slow", result.message + (
+        result.splits[-1].log if result.splits else ""
+    )
 
 
 def test_the_same_game_without_stutter_passes(tmp_path: Path, game_challenge: ChallengeBundle) -> None:

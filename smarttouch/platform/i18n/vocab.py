@@ -1,9 +1,12 @@
 """Translatable labels for the codes stored in the database (roles, conditions, sides,
-movements, built-in activities), in words a therapist uses."""
+movements, built-in activities, challenge kinds), in words a therapist uses."""
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+
+from smarttouch.challenges.kinds.registry import UnknownKind, kind_spec
 
 ROLES = {
     "therapist": _l("Therapist"),
@@ -46,11 +49,6 @@ ACTIVITIES = {
     "lantern": _l("Steady hand"),
 }
 
-CHALLENGE_KINDS = {
-    "analyzer": _l("Motion analysis"),
-    "game": _l("Game"),
-}
-
 #: kinds of read of a patient's record (``services.rights.access_log.KINDS``), as the
 #: patient and the administrator read them
 READS = {
@@ -86,12 +84,23 @@ def activity_title(activity: object) -> str:
     return str(getattr(activity, "title", ""))
 
 
+def challenge_kind_label(kind: str | None) -> str:
+    """A challenge kind's display name in the current language (each kind declares it in
+    English in its folder; the translations are in the hub's catalogue)."""
+    if kind is None:
+        return "—"
+    try:
+        return gettext(kind_spec(kind).display_name)
+    except UnknownKind:
+        return kind
+
+
 JINJA_GLOBALS = {
     "role_label": lambda k: label(ROLES, k),
     "condition_label": lambda k: label(CONDITIONS, k),
     "side_label": lambda k: label(SIDES, k),
     "movement_label": lambda k: label(MOVEMENTS, k),
     "activity_label": activity_title,
-    "challenge_kind_label": lambda k: label(CHALLENGE_KINDS, k),
+    "challenge_kind_label": challenge_kind_label,
     "read_label": lambda k: label(READS, k),
 }

@@ -22,8 +22,9 @@ from typing import Any, TypedDict
 from sqlmodel import Session, col, select
 
 from smarttouch.challenges.archive import make_readable
-from smarttouch.challenges.evaluators.base import read_run
 from smarttouch.challenges.jobs import Outcome, final_state
+from smarttouch.challenges.kinds.evaluator import read_run
+from smarttouch.challenges.kinds.registry import UnknownKind, kind_spec
 from smarttouch.challenges.sandbox import SandboxUnavailable
 from smarttouch.challenges.schema import InvalidOutput, validate_predictions
 from smarttouch.challenges.solution import stage_solution
@@ -52,6 +53,7 @@ class AnalysisSpec(TypedDict):
 
     Attributes:
         run_id: the analyzer run (and job) id.
+        kind: the solution's challenge kind (its harness runs the solution).
         recording_sha256: blob key of the session's raw recording (None if it has none).
         code_sha256: blob key of the approved canonical archive.
         entrypoint: the solution's ``module:Class``.
@@ -59,6 +61,7 @@ class AnalysisSpec(TypedDict):
     """
 
     run_id: int
+    kind: str
     recording_sha256: str | None
     code_sha256: str
     entrypoint: str
@@ -73,6 +76,7 @@ def load_spec(session: Session, run: AnalyzerRun) -> AnalysisSpec:
     assert run.id is not None
     return {
         "run_id": run.id,
+        "kind": sol.kind if sol else "",
         "recording_sha256": sess.recording_sha256 if sess else None,
         "code_sha256": run.code_sha256,
         "entrypoint": sub.entrypoint if sub else "",
@@ -130,6 +134,10 @@ def execute(ctx: JobContext, spec: AnalysisSpec) -> Outcome:
             "failure_reason": "internal_error",
             "message": "the session has no recording or the challenge no bundle",
         }
+    try:
+        kind = kind_spec(spec["kind"])
+    except UnknownKind as exc:
+        return {"status": "failed", "failure_reason": "internal_error", "message": str(exc)}
     bundle = ctx.bundle(bundle_sha256)
     with tempfile.TemporaryDirectory(prefix="st-analysis-") as tmp:
         work = Path(tmp)
@@ -142,7 +150,8 @@ def execute(ctx: JobContext, spec: AnalysisSpec) -> Outcome:
         save_recording(recording, work / "input" / f"{RECORDING_ID}.npz")
         make_readable(work / "input")
         run = sandbox.run(
-            kind="analyzer",
+            protocol=kind.protocol,
+            harness=kind.harness,
             solution_dir=staged.root,
             entrypoint=staged.manifest.entrypoint,
             inputs_dir=work / "input",

@@ -27,7 +27,6 @@ from .audit import AuditEvent, AuditEventImmutable, LoginThrottle
 from .base import NAMING_CONVENTION, UTCDateTime, utcnow
 from .challenge import (
     Challenge,
-    ChallengeKind,
     Review,
     ReviewDecision,
     Score,
@@ -61,7 +60,6 @@ __all__ = [
     "AuditEvent",
     "AuditEventImmutable",
     "Challenge",
-    "ChallengeKind",
     "Condition",
     "Device",
     "DonatedSession",

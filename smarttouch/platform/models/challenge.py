@@ -13,11 +13,6 @@ from sqlmodel import Field, SQLModel
 from .base import created_field, json_field, sha256_field, text_field, time_field
 
 
-class ChallengeKind(StrEnum):
-    analyzer = "analyzer"
-    game = "game"
-
-
 class SubmissionStatus(StrEnum):
     queued = "queued"
     running = "running"
@@ -43,6 +38,7 @@ class Challenge(SQLModel, table=True):
     description_md: str = text_field()
     population: str = Field(default="", max_length=200)
     kind: str = Field(max_length=16)
+    """a challenge kind's name (:mod:`smarttouch.challenges.kinds`), checked when the bundle is imported"""
     movement: str | None = Field(default=None, max_length=48)
     placement: str | None = Field(default=None, max_length=48)
     io_contract: dict[str, Any] = json_field()

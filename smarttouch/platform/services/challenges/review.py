@@ -4,11 +4,14 @@ A reviewer (a therapist with the reviewer flag, or an admin) sees a scored submi
 scores beside the reference rows, its screenshots, its code and sha256, and approves, asks
 for changes or rejects it with a note. The decision is tied to that exact code hash.
 
-* An approved **game** becomes (or updates) the catalogue activity ``solution-<id>`` (kind
-  ``game``, the code's sha256), which therapists can then assign; the patient client
+What an approval does is the challenge kind's ``on_approval``
+(:class:`~smarttouch.challenges.kinds.spec.KindSpec`):
+
+* ``activity`` (games): the solution becomes (or updates) the catalogue activity
+  ``solution-<id>`` (the code's sha256), which therapists can then assign; the patient client
   downloads it by that hash.
-* An approved **analyzer** becomes selectable, per movement, to score sessions beside the
-  hub's own metrics (:func:`choose_analyzer`).
+* ``session_analyzer`` (analyzers): the solution becomes selectable, per movement, to score
+  sessions beside the hub's own metrics (:func:`choose_analyzer`).
 
 Rejecting or asking for changes on the code an activity runs deactivates that activity.
 """
@@ -21,6 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session, col, select
+
+from smarttouch.challenges.kinds.registry import UnknownKind, kind_spec, kinds
 
 from ...i18n.vocab import MOVEMENTS
 from ...models import (
@@ -52,6 +57,15 @@ class CodeFile:
     name: str
     size: int
     text: str | None
+
+
+def on_approval(kind: str) -> str:
+    """What approving a solution of challenge kind ``kind`` does (``"none"`` for a kind this
+    hub no longer knows)."""
+    try:
+        return kind_spec(kind).on_approval
+    except UnknownKind:
+        return "none"
 
 
 def require_reviewer(user: User) -> None:
@@ -189,7 +203,7 @@ def decide(
     session.add(review)
     session.flush()
     activity = _activity_for(session, sol)
-    if decision == ReviewDecision.approved and sol.kind == "game":
+    if decision == ReviewDecision.approved and on_approval(sol.kind) == "activity":
         activity = _publish_game(session, sub=sub, sol=sol, ch=ch, activity=activity)
     elif decision != ReviewDecision.approved:
         if activity is not None and activity.code_sha256 == sub.code_sha256:
@@ -221,7 +235,7 @@ def _publish_game(
     movement = ch.movement or (ch.io_contract or {}).get("options", {}).get("movement")
     movements = [movement] if movement in MOVEMENTS else []
     if activity is None:
-        activity = Activity(key=activity_key(sol), kind="game", title=sol.name[:120], source="solution")
+        activity = Activity(key=activity_key(sol), kind=sol.kind, title=sol.name[:120], source="solution")
     activity.title = sol.name[:120]
     activity.description = sol.description or ch.summary
     activity.movements = movements
@@ -234,13 +248,15 @@ def _publish_game(
 
 
 def approved_analyzers(session: Session) -> list[tuple[Submission, Solution, Challenge]]:
-    """Scored analyzer submissions whose latest review approves their code."""
+    """Scored submissions of kinds approved as session analyzers whose latest review approves
+    their code."""
+    analyzer_kinds = [name for name, spec in kinds().items() if spec.on_approval == "session_analyzer"]
     rows = session.exec(
         select(Submission, Solution, Challenge)
         .join(Solution, col(Solution.id) == col(Submission.solution_id))
         .join(Challenge, col(Challenge.id) == col(Solution.challenge_id))
         .where(
-            Solution.kind == "analyzer",
+            col(Solution.kind).in_(analyzer_kinds),
             Submission.status == SubmissionStatus.scored,
             col(Solution.is_reference).is_(False),
         )

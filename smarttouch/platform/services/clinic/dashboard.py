@@ -61,6 +61,12 @@ class SessionPoint:
     def uncertain_reason(self) -> str | None:
         return self.entry.metrics.uncertain_reason if self.entry.metrics is not None else None
 
+    @property
+    def reps_per_set(self) -> list[int]:
+        """The hub's repetitions of each play set, in order (empty without phases)."""
+        sets = self.entry.metrics.sets if self.entry.metrics is not None else []
+        return [int(s.get("reps") or 0) for s in sets if s.get("set_index") is not None]
+
     def record(self) -> scoring.SessionRecord:
         return self.entry.record
 

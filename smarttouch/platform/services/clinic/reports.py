@@ -40,6 +40,9 @@ CSV_COLUMNS = (
     "status",
     "quit_reason",
     "reps",
+    "reps_per_set",
+    "count_uncertain",
+    "uncertain_reason",
     "rom_deg",
     "rom_deg_mean",
     "peak_speed_dps",
@@ -126,7 +129,9 @@ def session_terms(report: PeriodReport, point: SessionPoint) -> AssignmentVersio
 
 
 def report_csv(report: PeriodReport) -> str:
-    """One row per session of the period (CSV, comma-separated, UTF-8)."""
+    """One row per session of the period (CSV, comma-separated, UTF-8). ``reps_per_set`` is
+    the hub's count of each play set joined by ";" (empty without phases); ``count_uncertain``
+    is 1 when the count is left out of trends and verdicts, with ``uncertain_reason``."""
     activities = {act.id: act for _, act in report.history.plan}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -146,6 +151,9 @@ def report_csv(report: PeriodReport) -> str:
                 p.status,
                 p.quit_reason or "",
                 _fmt(m.get("reps"), 0),
+                ";".join(str(n) for n in p.reps_per_set),
+                "1" if p.count_uncertain else "0",
+                p.uncertain_reason or "",
                 _fmt(m.get("rom_deg")),
                 _fmt(m.get("rom_deg_mean")),
                 _fmt(m.get("peak_speed_dps")),

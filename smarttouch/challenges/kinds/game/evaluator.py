@@ -1,4 +1,5 @@
-"""The ``game`` kind: a ``Game`` plugin played headless by the games framework on recorded motion.
+"""The ``game`` kind's trusted side: a ``Game`` plugin played headless by the games framework on
+recorded motion (the harness, :mod:`.harness`, plays it inside the sandbox).
 
 The in-sandbox runner plays a fresh instance of the game on every recording (calibration,
 instructions, play until the recording ends; the scoring room's streaming tracker turns the
@@ -19,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from smarttouch.challenges.evaluators.base import Evaluator
+from smarttouch.challenges.kinds.evaluator import Evaluator
 from smarttouch.challenges.schema import InvalidOutput
 from smarttouch.challenges.screenshots import BadScreenshot, screenshot_png
 
@@ -28,10 +29,7 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,80}\.png$")
 
 
 class GameEvaluator(Evaluator):
-    """A motion mini-game following the ``smarttouch.games.protocol.Game`` protocol."""
-
-    kind = "game"
-    runner_kind = "game"
+    """A motion mini-game following the ``smarttouch.games.sdk.protocol.Game`` protocol."""
 
     def runner_options(self) -> dict[str, Any]:
         keys = ("movement", "rom_deg", "max_rom_deg", "draw_every", "screenshots")

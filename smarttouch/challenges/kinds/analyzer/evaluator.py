@@ -1,8 +1,9 @@
-"""The ``analyzer`` kind: ``analyze(recording) -> dict`` per recording, compared with labels."""
+"""The ``analyzer`` kind's trusted side: ``analyze(recording) -> dict`` per recording, compared
+with the labels by the challenge's metrics (the base :class:`Evaluator` does all of it)."""
 
 from __future__ import annotations
 
-from smarttouch.challenges.evaluators.base import Evaluator
+from smarttouch.challenges.kinds.evaluator import Evaluator
 
 
 class AnalyzerEvaluator(Evaluator):
@@ -11,6 +12,3 @@ class AnalyzerEvaluator(Evaluator):
     The solution class has ``analyze(self, recording) -> dict``; each dict must match the
     challenge's ``[output.*]`` fields; the challenge's metrics compare them with the labels.
     """
-
-    kind = "analyzer"
-    runner_kind = "analyzer"

@@ -1,8 +1,10 @@
-"""What every evaluator kind shares: staging label-free inputs, reading a sandboxed run,
-checking the output contract and scoring with the challenge's metrics.
+"""What every kind's evaluator shares: staging label-free inputs, running the kind's harness
+in the sandbox, reading the run, checking the output contract and scoring with the challenge's
+metrics.
 
-An evaluator kind (``analyzer``, ``game``) is a small subclass registered by key in
-:data:`smarttouch.challenges.evaluators.EVALUATORS` (the CTFd challenge-type pattern).
+A kind's evaluator (``kinds/<name>/evaluator.py``) is a small subclass named by its
+:class:`~smarttouch.challenges.kinds.spec.KindSpec` (the CTFd challenge-type pattern);
+:func:`evaluator_for` builds the one a challenge needs.
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ import json
 import signal
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from smarttouch.challenges.archive import make_readable
 from smarttouch.challenges.bundle import ChallengeBundle
+from smarttouch.challenges.kinds.registry import kind_spec
+from smarttouch.challenges.kinds.spec import KindSpec
 from smarttouch.challenges.metrics import LABEL_FREE, compute_metric
 from smarttouch.challenges.sandbox import Sandbox, SandboxRun
 from smarttouch.challenges.schema import InvalidOutput, validate_predictions
@@ -89,13 +93,12 @@ def stage_inputs(challenge: ChallengeBundle, split: str, dest: Path) -> list[str
 
 
 class Evaluator:
-    """Runs a staged solution over a split in the sandbox and scores what comes out."""
+    """Runs a staged solution over a split in the sandbox (by the kind's protocol and harness)
+    and scores what comes out."""
 
-    kind: ClassVar[str] = ""
-    runner_kind: ClassVar[str] = ""
-
-    def __init__(self, challenge: ChallengeBundle) -> None:
+    def __init__(self, challenge: ChallengeBundle, kind: KindSpec) -> None:
         self.challenge = challenge
+        self.kind = kind
 
     def runner_options(self) -> dict[str, Any]:
         """Extra settings passed to the in-sandbox runner for this kind."""
@@ -109,7 +112,8 @@ class Evaluator:
         inputs = workdir / f"input-{split}"
         ids = stage_inputs(self.challenge, split, inputs)
         run = sandbox.run(
-            kind=self.runner_kind,
+            protocol=self.kind.protocol,
+            harness=self.kind.harness,
             solution_dir=solution.root,
             entrypoint=solution.manifest.entrypoint,
             inputs_dir=inputs,
@@ -201,3 +205,13 @@ def read_run(run: SandboxRun, challenge: ChallengeBundle) -> dict[str, Any] | Sp
     ):
         reason = "crashed"
     return failed("", reason, str(document.get("error", ""))[:2000] or f"exit status {code}", run)
+
+
+def evaluator_for(challenge: ChallengeBundle) -> Evaluator:
+    """The evaluator of ``challenge.kind``.
+
+    Raises:
+        UnknownKind: no kind has this name.
+    """
+    spec = kind_spec(challenge.kind)
+    return spec.evaluator(challenge, spec)
