@@ -181,3 +181,54 @@ class Factories:
             session.commit()
             session.refresh(row)
             return row
+
+
+class LocalSmtpServer:
+    """A real SMTP server (aiosmtpd, a dev dependency) on a free loopback port.
+
+    ``with LocalSmtpServer() as s:`` starts it; ``s.url`` goes into ``SMTP_URL``;
+    ``s.messages`` collects every received message as an :class:`email.message.EmailMessage`;
+    ``s.wait_for(n)`` blocks until ``n`` messages have arrived (or raises after ``timeout``).
+    """
+
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+        self._controller: Any = None
+        self.url = ""
+
+    def __enter__(self) -> LocalSmtpServer:
+        import email
+        import email.policy
+        import socket
+
+        from aiosmtpd.controller import Controller
+
+        outer = self
+
+        class _Handler:
+            async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+                msg = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+                outer.messages.append(msg)
+                return "250 Message accepted"
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        self._controller = Controller(_Handler(), hostname="127.0.0.1", port=port)
+        self._controller.start()
+        self.url = f"smtp://127.0.0.1:{port}"
+        return self
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[Any]:
+        import time
+
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"expected {count} e-mails, received {len(self.messages)}")
+            time.sleep(0.02)
+        return self.messages
+
+    def __exit__(self, *exc: object) -> None:
+        if self._controller is not None:
+            self._controller.stop()

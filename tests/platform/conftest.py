@@ -265,3 +265,16 @@ def live_server(app: Flask) -> Iterator[str]:
         stop.set()
         thread.join(timeout=5)
         server.close()
+
+
+# ------------------------------------------------------------------------ mail
+@pytest.fixture
+def smtp_server() -> Iterator[Any]:
+    """A real SMTP server (aiosmtpd) on a free loopback port, collecting what it receives.
+
+    Yields an object with ``url`` (for ``SMTP_URL``) and ``messages`` (a list of
+    :class:`email.message.EmailMessage`, appended as they arrive)."""
+    from smarttouch.platform.testing import LocalSmtpServer
+
+    with LocalSmtpServer() as server:
+        yield server

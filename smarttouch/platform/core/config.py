@@ -128,6 +128,16 @@ SETTINGS: tuple[Setting, ...] = (
         "with the request's Host header. Set it in production.",
         "`http://<HOST>:<PORT>`",
     ),
+    Setting(
+        "SMTP_URL",
+        "",
+        str,
+        "Outgoing mail server, `smtp://[user:password@]host[:port]` (STARTTLS when the server offers "
+        "it; add `?starttls=require` to insist) or `smtps://...` (TLS from the start). Empty means "
+        "mail is written to the hub's log and console instead of being sent.",
+        "empty",
+    ),
+    Setting("MAIL_FROM", "SmartTouch <no-reply@smarttouch.invalid>", str, "Sender of the hub's e-mails."),
     Setting("HOST", "127.0.0.1", str, "Address `smarttouch serve`/`demo` listen on."),
     Setting("PORT", 8000, int, "Port `smarttouch serve`/`demo` listen on."),
 )
@@ -158,6 +168,8 @@ class BaseConfig:
     ARGON2_PROFILE = "default"
     LOG_LEVEL = "INFO"
     BASE_URL = ""
+    SMTP_URL = ""
+    MAIL_FROM = "SmartTouch <no-reply@smarttouch.invalid>"
     HOST = "127.0.0.1"
     PORT = 8000
     WTF_CSRF_ENABLED = True
