@@ -28,7 +28,7 @@ def plan_value(field: str, value: object) -> str:
             return format_date(date.fromisoformat(str(value)[:10]), "medium")
         except ValueError:
             return str(value)
-    if field in ("target_rom_deg", "max_rom_deg"):
+    if field in ("target_rom_deg", "max_rom_deg") and isinstance(value, (int, float, str)):
         return f"{format_decimal(float(value))}°"
     if field == "therapist_note":
         text = str(value)
