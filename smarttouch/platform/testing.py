@@ -16,10 +16,11 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from .models import Activity, Assignment, Challenge, ExerciseSession, Patient, User, UserCreate, pk, utcnow
 from .services.accounts import users
+from .services.challenges import terms
 from .services.clinic import catalogue
 from .storage.db import get_engine
 
@@ -90,11 +91,16 @@ class Factories:
         email: str | None = None,
         password: str = TEST_PASSWORD,
         full_name: str | None = None,
+        accept_terms: bool = True,
         **kw: Any,
     ) -> User:
+        """An active account. A developer made here has accepted the data-use terms of every
+        challenge that exists at that moment (through :func:`.terms.accept`, audited), as one who
+        signed up and clicked "accept" would have; ``accept_terms=False`` makes one who has not
+        (and :meth:`accept_terms` accepts a challenge created later)."""
         n = next(_counter)
         with self._session() as session:
-            return users.create_user(
+            user = users.create_user(
                 session,
                 data=UserCreate(
                     email=email or f"{role}{n}-{uuid.uuid4().hex[:6]}@example.org",
@@ -105,6 +111,15 @@ class Factories:
                 ),
                 password_profile="fast",
             )
+            if role == "developer" and accept_terms:
+                for challenge in session.exec(select(Challenge)).all():
+                    terms.accept(session, user=user, challenge=challenge)
+            return user
+
+    def accept_terms(self, user: User, challenge: Challenge) -> None:
+        """``user`` (a developer) accepts ``challenge``'s data-use terms."""
+        with self._session() as session:
+            terms.accept(session, user=user, challenge=challenge)
 
     def patient(self, therapist: User | None = None, *, user: User | None = None, **kw: Any) -> Patient:
         therapist = therapist or self.user("therapist")

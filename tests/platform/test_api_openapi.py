@@ -100,6 +100,7 @@ def fuzz_world(db_app, bundle_dir, tmp_path) -> FuzzWorld:
     paired = pair_patient(db_app, factories)
     developer = factories.user("developer")
     challenge = import_bundle(db_app, bundle_dir)
+    factories.accept_terms(developer, challenge)
     blobs = get_blobstore(db_app)
     with Session(get_engine(db_app), expire_on_commit=False) as session:
         token, _ = api_tokens.create_token(session, user=developer, label="fuzz")

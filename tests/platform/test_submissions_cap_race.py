@@ -29,8 +29,8 @@ def test_simultaneous_submissions_never_exceed_the_daily_cap(
     db_app: Flask, tmp_path: Path, monkeypatch
 ) -> None:
     factories = Factories(db_app)
-    developer = factories.user("developer")
     challenge = factories.challenge(slug="test-reps", max_daily_submissions=CAP, bundle_sha256="0" * 64)
+    developer = factories.user("developer")  # accepts the terms of the challenges that exist
     uploads = [
         archive_of(make_solution(tmp_path / f"s{i}", COUNTER + f"\n# variant {i}\n", name=f"variant {i}"))
         for i in range(CAP + EXTRA)

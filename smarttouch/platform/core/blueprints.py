@@ -13,6 +13,7 @@ from flask import Flask
 # package name under smarttouch.platform -> URL prefix ("" for the site root)
 BLUEPRINTS: dict[str, str] = {
     "auth": "",
+    "signup": "",
     "home": "",
     "patients": "",
     "sessions": "",
@@ -24,6 +25,7 @@ BLUEPRINTS: dict[str, str] = {
     "datarights": "/data-rights",
     "api": "/api/v1",
     "submissions": "",
+    "public": "",
     "review": "",
     "challenge_api": "/api/v1",
 }

@@ -38,6 +38,7 @@ from .device import Device, PairingCode
 from .patient import Condition, Patient, PatientCreate, PatientPublic, Side
 from .privacy import AnonymisedAggregate, DonatedSession, ResearchConsent
 from .session import ExerciseSession, SessionMetricsRecord, SessionStatus
+from .signup import EmailLink, LinkPurpose, TermsAcceptance
 from .user import Role, User, UserCreate, UserPublic, normalise_email
 
 metadata = SQLModel.metadata
@@ -63,8 +64,10 @@ __all__ = [
     "Condition",
     "Device",
     "DonatedSession",
+    "EmailLink",
     "ExerciseSession",
     "HasId",
+    "LinkPurpose",
     "LoginThrottle",
     "PairingCode",
     "Patient",
@@ -82,6 +85,7 @@ __all__ = [
     "Solution",
     "Submission",
     "SubmissionStatus",
+    "TermsAcceptance",
     "UTCDateTime",
     "User",
     "UserCreate",

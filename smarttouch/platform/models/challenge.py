@@ -54,6 +54,8 @@ class Challenge(SQLModel, table=True):
     bundle_sha256: str | None = sha256_field(nullable=True)
     """blob key of the imported bundle (a zip holding both splits; hidden labels stay in it)"""
     imported_at: datetime | None = time_field()
+    terms_version: int = Field(default=1)
+    """version of the data-use terms a developer accepts before downloading data or submitting"""
 
     def is_open(self, now: datetime) -> bool:
         """Published and within its open/close dates at ``now`` (aware UTC)."""

@@ -83,6 +83,9 @@ class User(UserBase, table=True):
     )
     created_at: datetime = created_field()
     last_login_at: datetime | None = time_field()
+    email_verified_at: datetime | None = time_field()
+    """set when a self-registered developer followed the verification link (None: accounts
+    made by an operator, and sign-ups not verified yet, which stay inactive)"""
 
     @property
     def is_authenticated(self) -> bool:

@@ -14,7 +14,7 @@ from ..jobs.evaluations import EVALUATION
 from ..jobs.queue import get_queue
 from ..models import Role, pk, utcnow
 from ..services.accounts import api_tokens
-from ..services.challenges import importer, leaderboards, submissions
+from ..services.challenges import importer, leaderboards, submissions, terms
 from ..services.challenges.submissions import CapReached
 from ..services.errors import Conflict, Forbidden, Invalid
 from ..storage.blobstore import BlobNotFound, get_blobstore
@@ -32,6 +32,8 @@ ACTIVE_STATES = ("queued", "running")
 def submit(slug: str):
     db = get_session()
     challenge = leaderboards.get_published_challenge(db, slug=slug)
+    if terms.needs_acceptance(db, user=signed_in_user(), challenge=challenge):
+        return _accept_terms_first(challenge.slug, "submit")
     form = SubmitForm()
     status = 200
     if form.validate_on_submit():
@@ -67,6 +69,16 @@ def submit(slug: str):
         quota=quota,
         is_open=challenge.is_open(utcnow()),
     ), status
+
+
+def _accept_terms_first(slug: str, then: str):
+    flash(
+        _(
+            "Before you download this challenge's data or submit to it, read and accept its data-use terms below."
+        ),
+        "info",
+    )
+    return redirect(url_for("developer.challenge_terms", slug=slug, next=then))
 
 
 @bp.route("/submissions")
@@ -126,7 +138,10 @@ def leaderboard(slug: str):
 @bp.route("/challenges/<slug>/starter-kit")
 @role_required(Role.developer, Role.therapist, Role.admin)
 def starter_kit(slug: str):
-    challenge = leaderboards.get_published_challenge(get_session(), slug=slug)
+    db = get_session()
+    challenge = leaderboards.get_published_challenge(db, slug=slug)
+    if terms.needs_acceptance(db, user=signed_in_user(), challenge=challenge):
+        return _accept_terms_first(challenge.slug, "kit")
     path = importer.starter_kit(challenge, blobs=get_blobstore(), instance_path=current_app.instance_path)
     return send_file(
         path,

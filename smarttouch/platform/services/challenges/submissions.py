@@ -37,6 +37,7 @@ from ...models import Challenge, Role, Solution, Submission, SubmissionStatus, U
 from ...storage.blobstore import BlobStore
 from .. import audit
 from ..errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+from . import terms
 
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 SPLITS = ("public", "hidden")
@@ -92,7 +93,8 @@ def submit(
 ) -> Submission:
     """Record ``upload`` (a solution zip) for ``challenge`` and queue its evaluation.
 
-    Raises :class:`Forbidden` (not a developer, challenge closed), :class:`CapReached`,
+    Raises :class:`Forbidden` (not a developer, challenge closed, the challenge's data-use
+    terms not accepted: :class:`.terms.TermsNotAccepted`), :class:`CapReached`,
     :class:`Conflict` (this exact code was submitted before), :class:`Invalid` (empty or
     oversized upload). An unsafe or malformed archive is not an exception: it is stored as a
     ``rejected`` submission whose message says why.
@@ -104,6 +106,7 @@ def submit(
         raise Forbidden(f"challenge {challenge.slug} is not open for submissions")
     if not challenge.bundle_sha256:
         raise Forbidden(f"challenge {challenge.slug} has no evaluation data imported yet")
+    terms.require_accepted(session, user=developer, challenge=challenge)
     if not upload:
         raise Invalid("file: the upload is empty")
     if len(upload) > MAX_UPLOAD_BYTES:

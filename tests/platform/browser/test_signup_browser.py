@@ -1,0 +1,145 @@
+"""A stranger joins in a real browser (headless Chromium), in English and in Italian: signs up,
+receives the verification mail on a real SMTP server (aiosmtpd), verifies, logs in, accepts a
+challenge's data-use terms, submits a solution and finds it on the public leaderboard, which
+a visitor who is not logged in can read too. Screenshots go to ``test-artifacts/hub/``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from smarttouch.platform import create_app
+from smarttouch.platform.storage.db import get_engine
+from smarttouch.platform.testing import hub_config
+from tests.platform.browser_support import browser  # noqa: F401
+from tests.platform.challenge_support import (  # noqa: F401
+    COUNTER,
+    archive_of,
+    bundle_dir,
+    hub_challenge,
+    make_solution,
+    run_queued,
+    sandbox_ok,
+)
+from tests.platform.conftest import fresh_sqlite_url
+
+pytestmark = pytest.mark.browser
+SHOTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "hub"
+PASSWORD = "velvet otter ladder cinnamon"
+TEXT = {
+    "en": {
+        "sent": "Check your e-mail",
+        "verified": "Your e-mail address is confirmed",
+        "terms": "Data-use terms",
+        "board": "Leaderboard",
+        "subject": "Confirm your e-mail address",
+    },
+    "it": {
+        "sent": "Controlla la tua e-mail",
+        "verified": "Il tuo indirizzo e-mail è confermato",
+        "terms": "Condizioni d'uso dei dati",
+        "board": "Classifica",
+        "subject": "Conferma il tuo indirizzo e-mail",
+    },
+}
+
+
+@pytest.fixture
+def app(tmp_path: Path, sqlite_template: Path, smtp_server: Any) -> Iterator[Flask]:
+    url = fresh_sqlite_url(sqlite_template, tmp_path / "instance")
+    application = create_app(hub_config(tmp_path / "instance", url, SMTP_URL=smtp_server.url))
+    yield application
+    get_engine(application).dispose()
+
+
+def shot(page: Any, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("lang", ["en", "it"])
+def test_a_stranger_signs_up_verifies_accepts_submits_and_sees_the_board(
+    app: Flask,
+    live_server: str,
+    browser: Any,
+    smtp_server: Any,
+    hub_challenge: Any,
+    tmp_path: Path,
+    sandbox_ok: None,
+    lang: str,
+) -> None:
+    app.config["BASE_URL"] = live_server  # links in the mail lead back to this hub
+    t = TEXT[lang]
+    context = browser.new_context(
+        locale="it-IT" if lang == "it" else "en-GB", viewport={"width": 1280, "height": 900}
+    )
+    page = context.new_page()
+    slug = hub_challenge.slug
+    # a stranger reads the public list and the challenge, then signs up
+    page.goto(f"{live_server}/challenges")
+    assert page.locator("html").get_attribute("lang") == lang
+    shot(page, f"public-challenges-{lang}")
+    page.locator(f"main a[href='/challenges/{slug}']").first.click()
+    page.wait_for_url(f"{live_server}/challenges/{slug}")
+    shot(page, f"public-challenge-{lang}")
+    page.goto(f"{live_server}/signup")
+    page.fill("input[name=full_name]", f"Stranger {lang.upper()}")
+    page.fill("input[name=email]", f"stranger-{lang}@example.org")
+    page.fill("input[name=password]", "short")
+    page.fill("input[name=confirm]", "short")
+    page.locator("main form [type=submit]").click()
+    assert page.locator("#password-error").is_visible()  # a weak password, at the field
+    shot(page, f"signup-error-{lang}")
+    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=confirm]", PASSWORD)
+    page.locator("main form [type=submit]").click()
+    page.wait_for_url(f"{live_server}/signup/sent")
+    assert page.get_by_role("heading", name=t["sent"]).is_visible()
+    shot(page, f"signup-sent-{lang}")
+    # the verification mail arrives on the SMTP server, its link on this hub
+    (msg,) = smtp_server.wait_for(1)
+    assert msg["To"] == f"stranger-{lang}@example.org" and t["subject"] in msg["Subject"]
+    link = re.search(r"https?://\S+", msg.get_body(preferencelist=("plain",)).get_content()).group(0)
+    assert link.startswith(f"{live_server}/verify?token=stl_")
+    page.goto(link)
+    shot(page, f"verify-{lang}")
+    page.locator("main form [type=submit]").click()
+    page.wait_for_url(f"{live_server}/login")
+    assert page.get_by_text(t["verified"]).is_visible()
+    page.fill("input[name=email]", f"stranger-{lang}@example.org")
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("main form [type=submit]").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+    # submitting first asks for the terms
+    page.goto(f"{live_server}/challenges/{slug}/submit")
+    page.wait_for_url(lambda url: "/terms" in url)
+    assert page.get_by_role("heading", name=t["terms"], exact=True).is_visible()
+    shot(page, f"terms-{lang}")
+    page.check("input[name=agree]")
+    page.locator("main form [type=submit]").click()
+    page.wait_for_url(f"{live_server}/challenges/{slug}/submit")
+    zip_path = tmp_path / "solution.zip"
+    zip_path.write_bytes(archive_of(make_solution(tmp_path / "s", COUNTER, name=f"steady {lang}")))
+    page.set_input_files("input[type=file]", str(zip_path))
+    page.locator("main form [type=submit]").click()
+    page.wait_for_url(lambda url: "/submissions/" in url)
+    [result] = run_queued(app)
+    assert result["status"] == "scored", result
+    # the public leaderboard, seen by a visitor who is not logged in
+    visitor = browser.new_context(
+        locale="it-IT" if lang == "it" else "en-GB", viewport={"width": 1280, "height": 900}
+    )
+    public = visitor.new_page()
+    public.goto(f"{live_server}/challenges/{slug}")
+    assert public.get_by_role("heading", name=t["board"], exact=True).is_visible()
+    row = public.locator("table.leaderboard tbody tr", has_text=f"steady {lang}")
+    assert row.count() == 1 and f"Stranger {lang.upper()}" in row.inner_text()
+    assert f"stranger-{lang}@example.org" not in public.content()
+    shot(public, f"public-leaderboard-{lang}")
+    visitor.close()
+    context.close()
