@@ -7,6 +7,7 @@ anchor lose it.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from xml.etree.ElementTree import Element
 
 import markdown
@@ -33,7 +34,9 @@ class _NoRawHtml(Extension):
         md.treeprocessors.register(_SafeLinks(md), "safe_links", 0)
 
 
+@lru_cache(maxsize=256)
 def render(text: str) -> Markup:
-    """``text`` (Markdown) as safe HTML."""
+    """``text`` (Markdown) as safe HTML (a pure function of the text, so the last 256
+    renderings are kept: a public challenge page renders the same description every visit)."""
     md = markdown.Markdown(extensions=[_NoRawHtml(), "tables", "sane_lists"], output_format="html")
     return Markup(md.convert(text or ""))

@@ -4,13 +4,19 @@ canonical link on the hub's ``BASE_URL``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+from functools import cache
 from xml.sax.saxutils import escape
 
+from babel.dates import format_date
 from flask import Response, render_template
+from flask_babel import get_locale, get_timezone
 from flask_login import current_user
 
 from ..auth.access import public
 from ..developer.safe_markdown import render as render_markdown
+from ..i18n.vocab import MOVEMENTS, challenge_kind_label, label
 from ..models import utcnow
 from ..services.challenges import leaderboards, terms
 from ..services.challenges import public as catalogue
@@ -27,11 +33,30 @@ def _describe(text: str) -> str:
     return text if len(text) <= DESCRIPTION_CHARS else text[: DESCRIPTION_CHARS - 1].rsplit(" ", 1)[0] + "…"
 
 
+def _date_formatter() -> Callable[[datetime], str]:
+    """The page's ``date`` filter for many dates: the locale and time zone are looked up once
+    and each distinct date formatted once (the per-call lookups were most of the list's time)."""
+    tz, locale = get_timezone(), get_locale()
+
+    @cache
+    def fmt(value: datetime) -> str:
+        return format_date(value.astimezone(tz).date(), "medium", locale=locale)
+
+    return fmt
+
+
 @bp.route("/challenges")
 @public
 def challenges():
     lists = catalogue.list_challenges(get_session(), now=utcnow())
-    return render_template("public/challenges.html", lists=lists, canonical=external_url("public.challenges"))
+    return render_template(
+        "public/challenges.html",
+        lists=lists,
+        canonical=external_url("public.challenges"),
+        fdate=_date_formatter(),
+        kind_label=cache(challenge_kind_label),
+        move_label=cache(lambda key: label(MOVEMENTS, key)),
+    )
 
 
 @bp.route("/challenges/<slug>")

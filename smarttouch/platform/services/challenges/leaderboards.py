@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from smarttouch.challenges.bundle import ChallengeBundle, Limits, Metric
 from smarttouch.challenges.leaderboard import Entry, leaderboard
 
-from ...models import Challenge, Score, Solution, Submission, SubmissionStatus, User, pk
+from ...models import Challenge, Score, Solution, Submission, SubmissionStatus, User
 from ..errors import NotFound
 
 
@@ -129,12 +130,17 @@ def get_published_challenge(session: Session, *, slug: str) -> Challenge:
 
 
 def scores_by_submission(session: Session, ids: list[int]) -> dict[int, dict[str, dict[str, float]]]:
-    """submission id -> split -> metric -> value."""
+    """submission id -> split -> metric -> value (read as plain columns: no row objects)."""
     out: dict[int, dict[str, dict[str, float]]] = {i: {} for i in ids}
     if not ids:
         return out
-    for s in session.exec(select(Score).where(col(Score.submission_id).in_(ids))):
-        out[s.submission_id].setdefault(s.split, {})[s.metric] = s.value
+    rows = session.exec(
+        select(Score.submission_id, Score.split, Score.metric, Score.value).where(
+            col(Score.submission_id).in_(ids)
+        )
+    )
+    for submission_id, split, metric, value in rows:
+        out[submission_id].setdefault(split, {})[metric] = value
     return out
 
 
@@ -144,37 +150,50 @@ def build_leaderboard(
     """The leaderboard at ``now`` (aware UTC); ``split`` overrides the Kaggle rule (reviewers)."""
     core = core_challenge(challenge)
     chosen = split or core.leaderboard_split(now)
-    rows = session.exec(
-        select(Submission, Solution)
+    # plain columns, not row objects: a busy challenge has thousands of scored submissions
+    rows = session.execute(
+        sa.select(
+            col(Submission.id),
+            col(Submission.created_at),
+            col(Submission.code_sha256),
+            col(Solution.id),
+            col(Solution.name),
+            col(Solution.developer_id),
+            col(Solution.is_reference),
+            col(Submission.status),
+        )
         .join(Solution, col(Solution.id) == col(Submission.solution_id))
-        .where(Solution.challenge_id == challenge.id, Submission.status == SubmissionStatus.scored)
+        .where(col(Solution.challenge_id) == challenge.id)
     ).all()
-    scores = scores_by_submission(session, [pk(sub) for sub, _ in rows])
-    by_key = {str(sub.id): (sub, sol) for sub, sol in rows}
+    # the status is tested here, not in SQL: with it in the WHERE clause SQLite walks the
+    # status index over every challenge's scored submissions instead of this challenge's
+    scored = [tuple(r[:7]) for r in rows if r[7] == SubmissionStatus.scored]
+    scores = scores_by_submission(session, [int(r[0]) for r in scored])
+    by_key = {str(r[0]): r for r in scored}
     entries = [
         Entry(
-            solution=str(sol.id),
-            submission=str(sub.id),
-            submitted_at=sub.created_at,
-            scores=scores[pk(sub)],
-            reference=sol.is_reference,
+            solution=str(sol_id),
+            submission=str(sub_id),
+            submitted_at=created_at,
+            scores=scores[int(sub_id)],
+            reference=is_reference,
         )
-        for sub, sol in rows
+        for sub_id, created_at, _sha, sol_id, _name, _dev, is_reference in scored
     ]
-    developers = _developer_names(session, {sol.developer_id for _, sol in rows})
+    developers = _developer_names(session, {r[5] for r in scored})
     out = []
     for r in leaderboard(core, entries, split=chosen):
-        sub, sol = by_key[r.entry.submission]
+        sub_id, created_at, sha, sol_id, name, developer_id, is_reference = by_key[r.entry.submission]
         out.append(
             LeaderboardRow(
                 r.rank,
-                pk(sol),
-                sol.name,
-                developers.get(sol.developer_id),
-                sol.is_reference,
-                pk(sub),
-                sub.code_sha256,
-                sub.created_at,
+                int(sol_id),
+                name,
+                developers.get(developer_id),
+                is_reference,
+                int(sub_id),
+                sha,
+                created_at,
                 r.values,
             )
         )
@@ -185,4 +204,4 @@ def _developer_names(session: Session, ids: set[int | None]) -> dict[int | None,
     real = [i for i in ids if i is not None]
     if not real:
         return {}
-    return {u.id: u.full_name for u in session.exec(select(User).where(col(User.id).in_(real)))}
+    return dict(session.exec(select(User.id, User.full_name).where(col(User.id).in_(real))).all())

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from ...models import Challenge, Review, ReviewDecision, Solution, Submission, User, pk
@@ -16,20 +17,44 @@ from .leaderboards import scores_by_submission
 
 
 @dataclass(frozen=True)
+class ChallengeCard:
+    """What the list shows of a challenge (read without its description, data contract and
+    metrics, which the list does not need)."""
+
+    slug: str
+    title: str
+    summary: str
+    kind: str
+    movement: str | None
+    opens_at: dt.datetime | None
+    closes_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
 class ChallengeList:
-    open: list[Challenge] = field(default_factory=list)
-    upcoming: list[Challenge] = field(default_factory=list)
-    closed: list[Challenge] = field(default_factory=list)
+    open: list[ChallengeCard] = field(default_factory=list)
+    upcoming: list[ChallengeCard] = field(default_factory=list)
+    closed: list[ChallengeCard] = field(default_factory=list)
 
 
 def list_challenges(session: Session, *, now: dt.datetime) -> ChallengeList:
     """Every published challenge at ``now``: open (closing soonest first), upcoming (opening
     soonest first), closed (most recently closed first)."""
-    rows = session.exec(
-        select(Challenge).where(col(Challenge.is_published).is_(True)).order_by(col(Challenge.title))
+    rows = session.execute(
+        sa.select(
+            col(Challenge.slug),
+            col(Challenge.title),
+            col(Challenge.summary),
+            col(Challenge.kind),
+            col(Challenge.movement),
+            col(Challenge.opens_at),
+            col(Challenge.closes_at),
+        )
+        .where(col(Challenge.is_published).is_(True))
+        .order_by(col(Challenge.title))
     ).all()
     out = ChallengeList()
-    for c in rows:
+    for c in (ChallengeCard(*row) for row in rows):
         if c.opens_at is not None and now < c.opens_at:
             out.upcoming.append(c)
         elif c.closes_at is not None and c.closes_at <= now:
