@@ -296,3 +296,27 @@ def test_without_smtp_the_link_is_printed_on_the_hubs_address(
     err = capsys.readouterr().err
     assert "http://demo.example:5000/verify?token=stl_" in err
     get_engine(application).dispose()
+
+
+def test_served_hub_mails_links_on_the_port_it_serves(runner: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``smarttouch serve --port N`` (and ``demo``) without SMARTTOUCH_BASE_URL: the printed
+    verification link uses the address really served, not the default port."""
+    from smarttouch.platform.cli import hub as platform_cli
+
+    seen: dict[str, Any] = {}
+    real_app = platform_cli._app
+
+    def recording_app() -> Any:
+        seen["app"] = real_app()
+        return seen["app"]
+
+    def fake_run(server: Any) -> None:
+        seen["base"] = seen["app"].config["BASE_URL"]
+        seen["port"] = str(server.effective_port)
+        server.close()
+
+    monkeypatch.setattr(platform_cli, "_app", recording_app)
+    monkeypatch.setattr(platform_cli, "_run", fake_run)
+    result = runner.invoke("serve", "--port", "0")
+    assert result.exit_code == 0, result.output
+    assert seen["base"] == f"http://127.0.0.1:{seen['port']}" and seen["port"] != "8000"

@@ -322,6 +322,15 @@ def _url(server: Any, host: str) -> str:
     return f"http://{shown}:{server.effective_port}/"
 
 
+def _links_follow(app: Any, url: str) -> None:
+    """Without SMARTTOUCH_BASE_URL the hub's links (verification mails, API answers) use the
+    address it actually serves on, ``--port`` included, not the default port."""
+    import os
+
+    if not os.environ.get("SMARTTOUCH_BASE_URL", "").strip():
+        app.config["BASE_URL"] = url.rstrip("/")
+
+
 def _run(server: Any) -> None:
     """Serve until Ctrl+C (or SIGTERM): waitress returns from ``run`` on either."""
     import signal
@@ -366,7 +375,9 @@ _threads = click.option(
 @_threads
 def serve(host: str, port: int, threads: int) -> None:
     """Serve the hub with waitress (use gunicorn behind a proxy for several processes)."""
-    server = _make_server(_app(), host, port, threads)
+    app = _app()
+    server = _make_server(app, host, port, threads)
+    _links_follow(app, _url(server, host))
     click.echo(f"SmartTouch hub on {_url(server, host)}  (Ctrl+C to stop)")
     _run(server)
 
@@ -427,6 +438,7 @@ def demo(host: str, port: int, threads: int, with_worker: bool) -> None:
     _print_logins(logins)
     server = _make_server(app, host, port, threads)
     url = _url(server, host)
+    _links_follow(app, url)
     worker, worker_note = (
         _start_worker(app)
         if with_worker

@@ -143,3 +143,47 @@ def test_a_stranger_signs_up_verifies_accepts_submits_and_sees_the_board(
     shot(public, f"public-leaderboard-{lang}")
     visitor.close()
     context.close()
+
+
+def test_reset_by_mail_and_the_catalogue_in_the_browser(
+    app: Flask, live_server: str, browser: Any, smtp_server: Any, make_user: Any, make_challenge: Any
+) -> None:
+    """A developer resets a forgotten password through the mailed link (a second use of the
+    link is refused); a visitor reads the catalogue and an approved solution's page."""
+    from tests.platform.test_public_pages import METRICS, review, scored
+
+    app.config["BASE_URL"] = live_server
+    dev = make_user("developer", full_name="Ada Display", email="ada@example.org")
+    challenge = make_challenge(slug="steady-hand", title="Steady hand", metrics=METRICS, primary_metric="mae")
+    solution_id, submission_id = scored(
+        app, challenge, dev, "tremor filter", 0.123, 0.987, description="Smooths tremor."
+    )
+    review(app, submission_id, "approved", make_user("therapist", is_reviewer=True))
+    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{live_server}/login")
+    page.get_by_role("link", name="Forgot your password?").click()
+    page.fill("input[name=email]", "ada@example.org")
+    shot(page, "forgot-en")
+    page.locator("main form [type=submit]").click()
+    page.wait_for_url(lambda url: "/signup/sent" in url)
+    (msg,) = smtp_server.wait_for(1)
+    link = re.search(r"https?://\S+", msg.get_body(preferencelist=("plain",)).get_content()).group(0)
+    assert link.startswith(f"{live_server}/password/reset?token=stl_")
+    page.goto(link)
+    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=confirm]", PASSWORD)
+    shot(page, "reset-en")
+    page.locator("main form [type=submit]").click()
+    page.wait_for_url(f"{live_server}/login")
+    page.goto(link)
+    assert page.get_by_text("This link was already used").is_visible()
+    shot(page, "link-used-en")
+    page.goto(f"{live_server}/catalogue")
+    shot(page, "public-catalogue-en")
+    page.get_by_role("link", name="tremor filter").click()
+    page.wait_for_url(f"{live_server}/catalogue/{solution_id}")
+    assert page.get_by_text("Smooths tremor.").is_visible() and page.get_by_text("Ada Display").is_visible()
+    assert "0.987" not in page.content() and "ada@example.org" not in page.content()
+    shot(page, "public-solution-en")
+    context.close()
