@@ -37,7 +37,7 @@ from .challenge import (
 from .device import Device, PairingCode
 from .patient import Condition, Patient, PatientCreate, PatientPublic, Side
 from .privacy import AnonymisedAggregate, DonatedSession, ResearchConsent
-from .session import ExerciseSession, SessionMetricsRecord, SessionStatus
+from .session import ExerciseSession, ScoringJob, SessionMetricsRecord, SessionStatus
 from .user import Role, User, UserCreate, UserPublic, normalise_email
 
 metadata = SQLModel.metadata
@@ -75,6 +75,7 @@ __all__ = [
     "ReviewDecision",
     "Role",
     "Score",
+    "ScoringJob",
     "SessionMetricsRecord",
     "SessionStatus",
     "Side",
