@@ -265,7 +265,7 @@ def _hub_database_ready(app: Any) -> bool:
     default=1,
     show_default=True,
     type=click.IntRange(1, 64),
-    help="Evaluations run in parallel by this process.",
+    help="Jobs run in parallel by this process (threads).",
 )
 @click.option(
     "--lease-seconds",
@@ -303,7 +303,7 @@ def worker(
     redis_url: str | None,
     unsafe: bool,
 ) -> None:
-    """Evaluate submitted solutions (and run chosen analyzers over sessions) for the hub.
+    """Score uploaded sessions, evaluate submitted solutions and run chosen analyzers for the hub.
 
     Uses the hub's configuration (SMARTTOUCH_DATABASE_URL, SMARTTOUCH_INSTANCE_PATH,
     SMARTTOUCH_REDIS_URL: huey on Redis when set, else on SQLite in the instance folder):

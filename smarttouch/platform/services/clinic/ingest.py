@@ -30,7 +30,6 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from smarttouch.scoring import MOVEMENT_MODELS, Calibration, analyze
 from smarttouch.scoring.validation import check_play_spans, check_recording
 from smarttouch.sensors.npz_headers import largest_npz_bytes
 from smarttouch.sensors.recording_io import RecordingError, recording_from_bytes
@@ -230,34 +229,6 @@ def parse_recording(data: bytes, *, declared_rate_hz: float | None = None) -> Re
                 f"sample_rate_hz is {rate:g} Hz"
             )
     return rec
-
-
-def recompute_metrics(
-    rec: Recording,
-    movement: str,
-    calibration: dict[str, Any],
-    play_spans: list[tuple[float, float]] | None = None,
-) -> dict[str, Any]:
-    """``analyze(...).to_dict()`` over ``play_spans`` (s; None: the whole recording), with the
-    session's calibration when it is usable.
-
-    Raises :class:`Invalid` when the recording cannot be analysed (e.g. far too short).
-    """
-    cal = None
-    note = "none"
-    if calibration.get("neutral_quat") is not None:
-        try:
-            cal = Calibration.from_dict(calibration)
-            note = "client neutral pose"
-        except (TypeError, ValueError) as exc:
-            note = f"ignored ({exc})"
-    name = movement if movement in MOVEMENT_MODELS else None
-    try:
-        result = analyze(rec, movement=name, calibration=cal, play_spans=play_spans).to_dict()
-    except ValueError as exc:
-        raise Invalid(f"recording cannot be analysed: {exc}") from None
-    result["calibration_source"] = note
-    return result
 
 
 # ------------------------------------------------------------------ storing

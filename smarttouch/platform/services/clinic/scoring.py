@@ -26,8 +26,9 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from smarttouch.challenges.jobs import Outcome
-from smarttouch.scoring import ALGORITHM_VERSION
-from smarttouch.sensors.types import Phase
+from smarttouch.scoring import ALGORITHM_VERSION, MOVEMENT_MODELS, Calibration, analyze
+from smarttouch.sensors.recording_io import RecordingError, recording_from_bytes
+from smarttouch.sensors.types import Phase, Recording
 
 from ...models import (
     ExerciseSession,
@@ -88,9 +89,36 @@ def load_spec(session: Session, job: ScoringJob) -> ScoringSpec:
     }
 
 
+def recompute_metrics(
+    rec: Recording,
+    movement: str,
+    calibration: dict[str, Any],
+    play_spans: list[tuple[float, float]] | None = None,
+) -> dict[str, Any]:
+    """``analyze(...).to_dict()`` over ``play_spans`` (s; None: the whole recording), with the
+    session's calibration when it is usable.
+
+    Raises :class:`Invalid` when the recording cannot be analysed (e.g. far too short).
+    """
+    cal = None
+    note = "none"
+    if calibration.get("neutral_quat") is not None:
+        try:
+            cal = Calibration.from_dict(calibration)
+            note = "client neutral pose"
+        except (TypeError, ValueError) as exc:
+            note = f"ignored ({exc})"
+    name = movement if movement in MOVEMENT_MODELS else None
+    try:
+        result = analyze(rec, movement=name, calibration=cal, play_spans=play_spans).to_dict()
+    except ValueError as exc:
+        raise Invalid(f"recording cannot be analysed: {exc}") from None
+    result["calibration_source"] = note
+    return result
+
+
 def compute(blobs: BlobStore, spec: ScoringSpec) -> Outcome:
     """Score one session's recording (no database): the analysis, or why it failed."""
-    from .ingest import parse_recording, recompute_metrics
     from .session_phases import label_sets, spans_to_analyse
 
     sha = spec["recording_sha256"]
@@ -104,12 +132,14 @@ def compute(blobs: BlobStore, spec: ScoringSpec) -> Outcome:
             "message": f"the stored recording does not hash to {sha[:12]}",
         }
     try:
-        rec = parse_recording(data)
+        rec = recording_from_bytes(data)  # validated when it was uploaded
         phases = [Phase.from_dict(p) for p in spec["phases"]]
         analysis = recompute_metrics(rec, spec["movement"], spec["calibration"], spans_to_analyse(phases))
         analysis["sets"] = label_sets(analysis.get("sets") or [], phases)
     except Invalid as exc:
         return {"status": FAILED, "failure_reason": "analysis_failed", "message": exc.message}
+    except RecordingError as exc:
+        return {"status": FAILED, "failure_reason": "analysis_failed", "message": f"recording: {exc}"}
     except Exception as exc:  # our analysis failed on a valid recording: keep the session
         log.exception("analysis of session %s failed", spec["session_id"])
         return {
