@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "export": "smarttouch.platform.cli.hub:export",
     "patient": "smarttouch.platform.cli.hub:patient",
     "rescore": "smarttouch.platform.cli.scoring:rescore",
+    "blobs": "smarttouch.platform.cli.blobs:blobs",
     # sensors
     "sensors": "smarttouch.sensors.cli:sensors",
     "record": "smarttouch.sensors.cli:record",
@@ -47,6 +48,7 @@ HELP: dict[str, str] = {
     "export": "Export patient data (HL7 FHIR, data-rights archive, donated datasets).",
     "patient": "Patient records: erasure on request (GDPR).",
     "rescore": "Score stored sessions again (after a scoring upgrade), on the workers or here.",
+    "blobs": "The blob store of recordings and code: where it is; migrate a folder to S3.",
     "sensors": "Decode, scan and inspect wearable sensors.",
     "record": "Record motion from any sensor source to a file.",
     "analyze": "Analyse motion recordings: reps, ROM, smoothness, tremor.",
