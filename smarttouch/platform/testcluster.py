@@ -340,7 +340,7 @@ def upload_body(
 @dataclass
 class UploadResult:
     """How one session's upload went: the answer that stored it, how long that attempt took
-    (s), how many attempts failed first, and when it was accepted (monotonic seconds)."""
+    (s), how many attempts failed first (and why), and when it was accepted (monotonic s)."""
 
     session_id: str
     status: int
@@ -348,6 +348,7 @@ class UploadResult:
     failed_attempts: int
     accepted_at: float
     hub: str
+    failures: list[str] = field(default_factory=list)
 
 
 def upload(
@@ -370,7 +371,7 @@ def upload(
 
     sid, data, ctype = body
     headers = {"Authorization": f"Bearer {token}", "Content-Type": ctype}
-    failed = 0
+    failures: list[str] = []
     deadline = time.monotonic() + give_up_after_s
     i = first
     while time.monotonic() < deadline:
@@ -378,17 +379,19 @@ def upload(
         start = time.perf_counter()
         try:
             res = http.post(f"{base}/api/v1/sessions", data=data, headers=headers, timeout=30)
-        except requests.RequestException:
-            failed += 1
+        except requests.RequestException as exc:
+            failures.append(f"{base}: {type(exc).__name__}")
             i += 1
             time.sleep(0.05)
             continue
         elapsed = time.perf_counter() - start
         if res.status_code in (200, 201):
-            return UploadResult(sid, res.status_code, elapsed, failed, time.monotonic(), base)
+            return UploadResult(
+                sid, res.status_code, elapsed, len(failures), time.monotonic(), base, failures
+            )
         if 400 <= res.status_code < 500:
             raise RuntimeError(f"session {sid}: {res.status_code} {res.text[:300]}")
-        failed += 1
+        failures.append(f"{base}: HTTP {res.status_code}")
         i += 1
         time.sleep(0.05)
     raise RuntimeError(f"session {sid}: no hub stored it in {give_up_after_s:.0f} s")
