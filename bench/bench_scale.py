@@ -20,7 +20,8 @@ PostgreSQL: ``SMARTTOUCH_BENCH_DATABASE_URL`` (default the local ``postgres`` se
 scratch database ``SMARTTOUCH_BENCH_SCALE_DB`` (default ``smarttouch_bench_scale``, created and
 dropped). Redis: ``SMARTTOUCH_BENCH_REDIS_URL`` (default ``redis://127.0.0.1:6379/14``; the
 hub queue's keys there are flushed). Without moto_server the blob store is a shared folder
-(said in the output).
+(said in the output); ``SMARTTOUCH_BENCH_SCALE_BLOBS=folder`` chooses the folder on purpose, to
+see the S3 server's share of the cost.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ from bench.common import report
 PG_BASE = os.environ.get("SMARTTOUCH_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 DB_NAME = os.environ.get("SMARTTOUCH_BENCH_SCALE_DB", "smarttouch_bench_scale")
 REDIS_URL = os.environ.get("SMARTTOUCH_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+#: ``folder`` runs the same load with a shared folder as the blob store instead of moto_server
+BLOBS = os.environ.get("SMARTTOUCH_BENCH_SCALE_BLOBS", "s3")
 PATIENTS = 20
 LEVELS = (8, 16)  # concurrent clients in phase 1
 LEVEL_MAX_UPLOADS = 100
@@ -216,13 +219,15 @@ def main() -> None:
     cluster: LocalCluster | None = None
     try:
         try:
+            if BLOBS == "folder":
+                raise RuntimeError("SMARTTOUCH_BENCH_SCALE_BLOBS=folder")
             s3 = S3Server(log_path=workdir / "s3.log").start()
             blob_url, env = s3.blob_url(), s3.env()
             print("  blob store: S3 (moto_server, a Python S3 server on the same cores)")
         except Exception as exc:
             s3 = None
             blob_url, env = f"file://{workdir / 'blobs'}", {}
-            print(f"  blob store: a shared folder (moto_server did not start: {exc})")
+            print(f"  blob store: a shared folder (no S3 server: {exc})")
         os.environ.update(env)
         cluster = LocalCluster(
             workdir=workdir / "cluster",
