@@ -252,6 +252,8 @@ def main() -> None:
         print(
             "  hubs: 2 x gunicorn (1 gthread process, 4 threads each); workers: smarttouch worker (1 thread each)"
         )
+        idle = max(cluster.peak_rss_mib("hub0"), cluster.peak_rss_mib("hub1"))
+        print(f"  a hub process after start-up: {idle:.0f} MiB peak RSS")
         engine = make_engine(url)
 
         # 1. accepted uploads, workers stopped
