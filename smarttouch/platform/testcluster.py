@@ -110,6 +110,7 @@ class LocalCluster:
 
         from . import create_app
         from .jobs.queue import HubQueue
+        from .models import pk
         from .services.clinic import catalogue, devices
         from .storage import migrate
         from .storage.db import get_engine
@@ -118,7 +119,9 @@ class LocalCluster:
         self.workdir.mkdir(parents=True, exist_ok=True)
         migrate.upgrade(self.database_url)
         env = self._env(self.workdir / "setup")
-        config = {k.removeprefix("SMARTTOUCH_"): v for k, v in env.items() if k.startswith("SMARTTOUCH_")}
+        config: dict[str, Any] = {
+            k.removeprefix("SMARTTOUCH_"): v for k, v in env.items() if k.startswith("SMARTTOUCH_")
+        }
         config.update(ENV="testing", SECURE_COOKIES=False)  # hashes verify with their own parameters
         app = create_app(config)
         HubQueue(app).huey.flush()  # messages of an earlier run name rows of another database
@@ -131,7 +134,7 @@ class LocalCluster:
             patient = factories.patient(therapist)
             plan = factories.assignment(patient, movement="shoulder_flexion", target_rom_deg=85.0)
             with Session(get_engine(app)) as s:
-                code, _ = devices.create_pairing_code(s, actor=therapist, patient_id=patient.id)
+                code, _ = devices.create_pairing_code(s, actor=therapist, patient_id=pk(patient))
                 token, _ = devices.exchange_pairing_code(s, code=code, label="load generator")
             assert plan.id is not None
             links.append(Link(token, plan.id))

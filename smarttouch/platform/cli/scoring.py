@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import time
+from typing import Any
 
 import click
 
@@ -86,7 +87,7 @@ def rescore(
         raise click.ClickException("some jobs have not finished (is a worker running?)")
 
 
-def _follow(app: object, jobs: list[int], timeout: float) -> None:
+def _follow(app: Any, jobs: list[int], timeout: float) -> None:
     """A progress bar over the jobs the workers finish, until all have or ``timeout``."""
     from sqlmodel import Session
 

@@ -36,6 +36,7 @@ from ...models import (
     ScoringJob,
     SessionMetricsRecord,
     SessionStatus,
+    pk,
     utcnow,
 )
 from ...storage.blobstore import BlobStore
@@ -245,7 +246,7 @@ def update_alerts(session: Session, *, patient: Patient, today: date, tz: tzinfo
     from .progress import patient_sessions, session_facts
 
     try:
-        facts = session_facts(patient_sessions(session, patient_id=patient.id, tz=tz))
+        facts = session_facts(patient_sessions(session, patient_id=pk(patient), tz=tz))
         found = alerts.find_patient_alerts(
             session,
             patient=patient,
