@@ -186,11 +186,15 @@ def test_rescore_re_runs_scoring_and_keeps_the_version(app, client, factories, r
 def test_rescore_sends_jobs_to_the_workers(app, client, factories, runner: Runner):
     paired = pair_patient(app, factories)
     assert upload(client, paired, session_meta(paired)).status_code == 201
-    result = runner.invoke("rescore", "--all", "--no-wait")
-    assert result.exit_code == 0 and "sent to the workers" in result.output, result.output
+    # followed while no worker runs: the job waits in the queue and the command says so
+    waited = runner.invoke("rescore", "--all", "--timeout", "1")
+    assert waited.exit_code == 1 and "some jobs have not finished" in waited.output, waited.output
     waiting = _one(app, ScoringJob, col(ScoringJob.reason) == "rescore")
     assert [j.status for j in waiting] == ["queued"]
     # a session already waiting for its scoring is not queued twice
-    assert runner.invoke("rescore", "--all", "--no-wait").output.startswith("0 session(s)")
-    assert _drain(HubQueue(app)) == 1
+    again = runner.invoke("rescore", "--all", "--no-wait")
+    assert again.exit_code == 0 and again.output.startswith("0 session(s)"), again.output
+    assert _drain(HubQueue(app)) == 1  # a worker runs it
     assert [j.status for j in _one(app, ScoringJob, col(ScoringJob.reason) == "rescore")] == ["scored"]
+    sent = runner.invoke("rescore", "--all", "--no-wait")
+    assert sent.exit_code == 0 and "sent to the workers" in sent.output, sent.output
