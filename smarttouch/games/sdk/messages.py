@@ -15,6 +15,7 @@ from __future__ import annotations
 import gettext
 import random
 from collections.abc import Callable
+from datetime import date
 from functools import cache
 from typing import Any
 
@@ -256,15 +257,24 @@ PLURALS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "summary.rom": {
         "en": ("Your widest movement was {n} degree.", "Your widest movement was {n} degrees."),
-        "it": ("Il tuo movimento più ampio è stato di {n} grado.", "Il tuo movimento più ampio è stato di {n} gradi."),
+        "it": (
+            "Il tuo movimento più ampio è stato di {n} grado.",
+            "Il tuo movimento più ampio è stato di {n} gradi.",
+        ),
     },
     "summary.rom.better": {
         "en": ("Wider than last time ({n} degree).", "Wider than last time ({n} degrees)."),
         "it": ("Più ampio dell'ultima volta ({n} grado).", "Più ampio dell'ultima volta ({n} gradi)."),
     },
     "summary.rom.worse": {
-        "en": ("A little narrower than last time ({n} degree).", "A little narrower than last time ({n} degrees)."),
-        "it": ("Un po' meno ampio dell'ultima volta ({n} grado).", "Un po' meno ampio dell'ultima volta ({n} gradi)."),
+        "en": (
+            "A little narrower than last time ({n} degree).",
+            "A little narrower than last time ({n} degrees).",
+        ),
+        "it": (
+            "Un po' meno ampio dell'ultima volta ({n} grado).",
+            "Un po' meno ampio dell'ultima volta ({n} gradi).",
+        ),
     },
     "summary.streak.weeks": {
         "en": ("Weeks in a row on your plan: {n}", "Weeks in a row on your plan: {n}"),
@@ -311,6 +321,17 @@ def plural_of(forms: dict[str, tuple[str, ...]], n: int, lang: str = "en") -> st
     lang = lang if lang in forms else "en" if "en" in forms else next(iter(forms))
     chosen = forms[lang]
     return chosen[min(plural_index(n, lang), len(chosen) - 1)].format(n=n)
+
+
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def short_date(day: date, lang: str = "en") -> str:
+    """Day and month as the patient reads them: Italian "03/12" (DD/MM), English "3 Dec"
+    (the month named, so it is never mistaken for MM/DD)."""
+    if lang == "it":
+        return f"{day.day:02d}/{day.month:02d}"
+    return f"{day.day} {_MONTHS_EN[day.month - 1]}"
 
 
 def tr(key: str, lang: str = "en", **values: Any) -> str:
