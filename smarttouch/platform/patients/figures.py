@@ -11,9 +11,8 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask_babel import format_decimal
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from ..models import AssignmentVersion
 from ..services.clinic.dashboard import SessionPoint
@@ -229,7 +228,9 @@ def feelings_chart(series: Sequence[SessionFeelings], tz: ZoneInfo) -> Chart:
         return Chart(
             "chart-feelings",
             fig,
-            _("Pain and effort: no ratings in this period (older apps do not ask, and questions may be skipped)."),
+            _(
+                "Pain and effort: no ratings in this period (older apps do not ask, and questions may be skipped)."
+            ),
             has_data=False,
         )
     last = series[-1]
@@ -248,7 +249,5 @@ def feelings_chart(series: Sequence[SessionFeelings], tz: ZoneInfo) -> Chart:
     )
     skipped = sum(s.skipped for s in series)
     if skipped:
-        summary += " " + ngettext(
-            "%(num)d question was skipped.", "%(num)d questions were skipped.", skipped
-        )
+        summary += " " + ngettext("%(num)d question was skipped.", "%(num)d questions were skipped.", skipped)
     return Chart("chart-feelings", fig, summary)

@@ -8,11 +8,10 @@ from babel.dates import get_day_names
 from flask_babel import format_date, format_decimal, get_locale
 
 from ..i18n.language import dec, hub_tz
+from ..i18n.vocab import ACTIVITIES, MOVEMENTS, label
 from ..services.clinic.feelings import patient_feelings
 from ..storage.db import get_session
-from ..web.charts import Chart
-from ..i18n.vocab import ACTIVITIES, MOVEMENTS, label
-from ..web.charts import to_json
+from ..web.charts import Chart, to_json
 from . import bp
 from .alert_text import alert_title, describe_alert
 from .calendar import calendar_view

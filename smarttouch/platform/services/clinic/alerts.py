@@ -31,7 +31,7 @@ from smarttouch.scoring import progress as scoring
 from ...models import Alert, ExerciseSession, Patient, User, utcnow
 from .. import audit
 from ..errors import NotFound
-from .feelings import patient_feelings, pain_rise_finding
+from .feelings import pain_rise_finding, patient_feelings
 from .patients import require_own_patient
 
 KINDS = ("no_session", "decline", "pain_stop", "pain_rise")

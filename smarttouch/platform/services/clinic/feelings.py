@@ -142,9 +142,7 @@ def pain_rise_finding(series: Sequence[SessionFeelings]) -> PainRise | None:
     if not rated:
         return None
     latest = rated[-1]
-    earlier = [
-        float(v) for s in rated[:-1] for v in (s.pain_before, s.pain_after) if v is not None
-    ]
+    earlier = [float(v) for s in rated[:-1] for v in (s.pain_before, s.pain_after) if v is not None]
     assert latest.pain is not None
     found = scoring.pain_rise(earlier, float(latest.pain))
     if found is None:
@@ -152,4 +150,3 @@ def pain_rise_finding(series: Sequence[SessionFeelings]) -> PainRise | None:
     usual = scoring.usual_pain(earlier)
     assert usual is not None  # pain_rise found one, so there is a usual level
     return PainRise(latest.session_id, latest.pain, usual, found.message)
-

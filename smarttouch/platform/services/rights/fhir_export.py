@@ -28,6 +28,7 @@ from ...models import (
     ExerciseSession,
     Patient,
     Role,
+    SessionFeeling,
     SessionMetricsRecord,
     User,
     utcnow,
@@ -124,9 +125,19 @@ def gather(
         for s, _ in sessions
         if s.assignment_id in history.versions
     }
+    session_ids = [s.id for s, _ in sessions]
+    feelings: dict[int, list[SessionFeeling]] = {}
+    if session_ids:
+        for row in session.exec(
+            select(SessionFeeling)
+            .where(col(SessionFeeling.session_id).in_(session_ids))
+            .order_by(col(SessionFeeling.session_id), col(SessionFeeling.id))
+        ):
+            feelings.setdefault(row.session_id, []).append(row)
     return ExportData(
         patient=patient,
         plan=plan,
+        feelings=feelings,
         session_terms=terms,
         sessions=sessions,
         today=today,
