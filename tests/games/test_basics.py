@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from smarttouch.games.sdk.events import GameEvent, rep_event
-from smarttouch.games.sdk.messages import PLURALS, CATALOGUE, ENCOURAGE, PRAISE, PraisePicker, tr
+from smarttouch.games.sdk.messages import CATALOGUE, ENCOURAGE, PLURALS, PRAISE, PraisePicker, tr
 from smarttouch.games.sdk.protocol import check_game_class
 from smarttouch.games.sdk.registry import GameLoadError, game_keys, get_game, load_entrypoint
 from smarttouch.games.sdk.targets import PlanTargets
