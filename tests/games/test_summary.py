@@ -149,6 +149,9 @@ def test_weeks_and_badges_follow_the_prescription() -> None:
         ("summary.rom", 1, "it", "Il tuo movimento più ampio è stato di 1 grado."),
         ("summary.rom.worse", 45, "it", "Un po' meno ampio dell'ultima volta (45 gradi)."),
         ("summary.reps.more", 1, "it", "È 1 in più dell'ultima volta."),
+        ("calib.reached.n", 1, "en", "Reached so far: 1 degree"),
+        ("calib.done.n", 1, "it", "Grazie! Il tuo movimento comodo: 1 grado"),
+        ("count.reps", 1, "it", "1 ripetizione"),
     ],
 )
 def test_plurals_follow_gettext_rules(key, n, lang, text) -> None:

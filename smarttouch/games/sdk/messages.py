@@ -38,6 +38,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "calib.done": "Thank you! Your comfortable range: {rom} degrees",
         "calib.reached": "Reached so far: {rom} degrees",
         "instr.goal": "Today's goal: {reps} repetitions ({sets} sets of {per_set})",
+        "instr.goal.counted": "Today's goal: {reps} ({sets})",
         "instr.start": "Starting in {seconds}... (press Enter or click to start now)",
         "instr.note": "From your therapist: {note}",
         "play.set": "Set {set} of {sets}",
@@ -125,6 +126,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "calib.done": "Grazie! Il tuo movimento comodo: {rom} gradi",
         "calib.reached": "Raggiunto finora: {rom} gradi",
         "instr.goal": "Obiettivo di oggi: {reps} ripetizioni ({sets} serie da {per_set})",
+        "instr.goal.counted": "Obiettivo di oggi: {reps} ({sets})",
         "instr.start": "Si parte tra {seconds}... (premi Invio o fai clic per iniziare subito)",
         "instr.note": "Dal tuo terapista: {note}",
         "play.set": "Serie {set} di {sets}",
@@ -283,6 +285,25 @@ PLURALS: dict[str, dict[str, tuple[str, ...]]] = {
     "summary.week": {
         "en": ("This week: {done} of {n} session", "This week: {done} of {n} sessions"),
         "it": ("Questa settimana: {done} sessione su {n}", "Questa settimana: {done} sessioni su {n}"),
+    },
+    "calib.done.n": {
+        "en": (
+            "Thank you! Your comfortable range: {n} degree",
+            "Thank you! Your comfortable range: {n} degrees",
+        ),
+        "it": ("Grazie! Il tuo movimento comodo: {n} grado", "Grazie! Il tuo movimento comodo: {n} gradi"),
+    },
+    "calib.reached.n": {
+        "en": ("Reached so far: {n} degree", "Reached so far: {n} degrees"),
+        "it": ("Raggiunto finora: {n} grado", "Raggiunto finora: {n} gradi"),
+    },
+    "count.reps": {
+        "en": ("{n} repetition", "{n} repetitions"),
+        "it": ("{n} ripetizione", "{n} ripetizioni"),
+    },
+    "count.sets": {
+        "en": ("{n} set of {per_set}", "{n} sets of {per_set}"),
+        "it": ("{n} serie da {per_set}", "{n} serie da {per_set}"),
     },
     "summary.sessions": {
         "en": ("Sessions this week: {n}", "Sessions this week: {n}"),

@@ -26,7 +26,6 @@ from smarttouch.games.sdk.palette import (
 from smarttouch.games.sdk.scenery import drifting_clouds, landscape
 from smarttouch.games.session.feelings import SCALE_MAX, SCALES
 from smarttouch.games.session.scenes.base import Scene, SceneHost
-from smarttouch.scoring.control import ControlState
 
 TEN_WINDOW_S = 1.5  # "1" then "0" within this many seconds chooses 10
 
@@ -82,9 +81,6 @@ class FeelingsScene(Scene):
         """The scale being asked now, or None when both are answered."""
         left = app.unanswered_feelings(self.moment)
         return left[0] if left else None
-
-    def update(self, app: SceneHost, control: ControlState, dt: float) -> None:
-        super().update(app, control, dt)
 
     def _answer(self, app: SceneHost, value: int | None) -> None:
         scale = self.scale(app)
