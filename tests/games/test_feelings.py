@@ -170,3 +170,35 @@ def test_feelings_travel_in_the_result_file_and_the_upload(tmp_path) -> None:
         Rating("after", "pain_nrs", 3, True, "")
     with pytest.raises(ValueError, match="outside 0..10"):
         Rating("before", "effort_cr10", 11, False, "")
+
+
+def test_unanswered_questions_after_the_session_time_out_as_skipped(tmp_path) -> None:
+    targets = PlanTargets(game="balloons", reps=2, sets=1)
+    asked: set[str] = set()
+
+    def on_step(app) -> None:
+        if app.scene.name == "feelings" and "before" not in asked:
+            asked.add("before")
+            app.handle_event(key(pygame.K_s))
+            app.handle_event(key(pygame.K_s))
+
+    config = AppConfig(
+        instructions_s=1.0, summary_hold_s=0.5, ask_feelings=True, feelings_after_timeout_s=3.0
+    )
+    result = run_session(
+        targets,
+        PositionInput(rep_wave(), 100.0),
+        options=fast_options(config=config),
+        data_dir=tmp_path,
+        controller_factory=lambda t: None,
+        on_step=on_step,
+    )
+    assert result.quit_reason == "completed"  # saved although nobody answered after
+    assert [(r.moment, r.skipped) for r in result.feelings] == [
+        ("before", True),
+        ("before", True),
+        ("after", True),
+        ("after", True),
+    ]
+    after = [p for p in result.phases if p.kind == "feelings"][-1]
+    assert after.t_end - after.t_start >= 3.0

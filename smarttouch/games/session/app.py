@@ -53,6 +53,8 @@ class AppConfig:
     from the previous session; None = calibrate.
     ask_feelings: ask pain (0-10) and effort (Borg CR10) before and after the session (the
     patient's app does; automated and headless runs do not, as nobody is there to answer).
+    feelings_after_timeout_s: questions after the session left unanswered this long are
+    recorded as skipped, so the session is saved even when the patient walked away.
     """
 
     instructions_s: float = 5.0
@@ -64,6 +66,7 @@ class AppConfig:
     preset_rom_max_deg: float | None = None
     seed: int = 0
     ask_feelings: bool = False
+    feelings_after_timeout_s: float = 300.0
 
 
 class SessionApp:

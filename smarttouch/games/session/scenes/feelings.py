@@ -26,6 +26,7 @@ from smarttouch.games.sdk.palette import (
 from smarttouch.games.sdk.scenery import drifting_clouds, landscape
 from smarttouch.games.session.feelings import SCALE_MAX, SCALES
 from smarttouch.games.session.scenes.base import Scene, SceneHost
+from smarttouch.scoring.control import ControlState
 
 TEN_WINDOW_S = 1.5  # "1" then "0" within this many seconds chooses 10
 
@@ -76,6 +77,12 @@ class FeelingsScene(Scene):
         self._one_at = None
         if self.scale(app) is None:  # nothing left to ask (e.g. after a window restore)
             app.feelings_done(self.moment)
+
+    def update(self, app: SceneHost, control: ControlState, dt: float) -> None:
+        super().update(app, control, dt)
+        if self.moment == "after" and self.age_s >= app.config.feelings_after_timeout_s:
+            while self.scale(app) is not None:  # nobody answered: keep them as skipped, save
+                self._answer(app, None)
 
     def scale(self, app: SceneHost) -> str | None:
         """The scale being asked now, or None when both are answered."""
