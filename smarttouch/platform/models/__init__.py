@@ -38,6 +38,7 @@ from .device import Device, PairingCode
 from .patient import Condition, Patient, PatientCreate, PatientPublic, Side
 from .privacy import AnonymisedAggregate, DonatedSession, ResearchConsent
 from .session import ExerciseSession, SessionMetricsRecord, SessionStatus
+from .shared import SharedLock
 from .user import Role, User, UserCreate, UserPublic, normalise_email
 
 metadata = SQLModel.metadata
@@ -77,6 +78,7 @@ __all__ = [
     "Score",
     "SessionMetricsRecord",
     "SessionStatus",
+    "SharedLock",
     "Side",
     "Solution",
     "Submission",
