@@ -107,8 +107,11 @@ def test_the_deploy_document_names_real_files_and_settings() -> None:
     declared = {s.env_var for s in SETTINGS}
     for name in set(re.findall(r"SMARTTOUCH_[A-Z_]+", text)) - {"SMARTTOUCH_TEST_REDIS_URL"}:
         assert name in declared, name
-    for line in re.findall(r"^\s*(smarttouch [a-z][\w -]*)", text, flags=re.M):
-        words = [w for w in line.split()[1:] if not w.startswith("-")]
+    # `smarttouch ...` and `st ...` (the document's shell function running smarttouch)
+    lines = re.findall(r"(?:^\s*|`)(?:smarttouch|st) ([a-z][\w -]*)", text, flags=re.M)
+    assert len(lines) >= 8
+    for line in lines:
+        words = [w for w in line.split() if not w.startswith("-")]
         command: click.Command = main
         ctx = click.Context(main)
         for word in words:
