@@ -12,9 +12,10 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, col, select
+import sqlalchemy as sa
+from sqlmodel import Session, SQLModel, select
 
-from ..models import Activity, AnalyzerRun, Challenge, ExerciseSession, Review, Submission
+from ..models import Activity, AnalyzerRun, Challenge, ExerciseSession, Review, Submission, table_of
 from .blobstore import BlobStore
 
 
@@ -26,18 +27,20 @@ def referenced_blobs(session: Session) -> dict[str, str]:
         if key and key not in found:
             found[key] = where
 
-    sources = [
-        (ExerciseSession, ExerciseSession.recording_sha256, "recording_sha256"),
-        (Activity, Activity.code_sha256, "code_sha256"),
-        (Challenge, Challenge.bundle_sha256, "bundle_sha256"),
-        (Submission, Submission.code_sha256, "code_sha256"),
-        (Review, Review.code_sha256, "code_sha256"),
-        (AnalyzerRun, AnalyzerRun.code_sha256, "code_sha256"),
+    sources: list[tuple[type[SQLModel], str]] = [
+        (ExerciseSession, "recording_sha256"),
+        (Activity, "code_sha256"),
+        (Challenge, "bundle_sha256"),
+        (Submission, "code_sha256"),
+        (Review, "code_sha256"),
+        (AnalyzerRun, "code_sha256"),
     ]
-    for model, column, name in sources:
-        table = model.__tablename__
-        for row_id, key in session.exec(select(model.id, column).where(col(column).is_not(None))):  # type: ignore[attr-defined, call-overload]
-            add(key, f"{table} {row_id} {name}")
+    for model, name in sources:
+        table = table_of(model)
+        for row_id, key in session.execute(
+            sa.select(table.c.id, table.c[name]).where(table.c[name].is_not(None))
+        ):
+            add(key, f"{table.name} {row_id} {name}")
     for sub_id, artifacts in session.exec(select(Submission.id, Submission.artifacts)):
         for name, key in sorted((artifacts or {}).items()):
             add(key, f"submission {sub_id} artifact {name}")

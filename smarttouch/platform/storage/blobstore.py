@@ -31,10 +31,11 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import IO, TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import unquote, urlsplit
 
-from flask import Flask, current_app
+if TYPE_CHECKING:
+    from flask import Flask
 
 EXTENSION_KEY = "smarttouch.blobstore"
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -232,7 +233,7 @@ class FolderBlobStore(BlobStore):
         fd, tmp = self._tempfile(self.root)
         try:
             with os.fdopen(fd, "wb") as fh:
-                shutil.copyfileobj(reader, fh, CHUNK_BYTES)  # type: ignore[misc]
+                shutil.copyfileobj(reader, fh, CHUNK_BYTES)
                 reader._finish()
                 fh.flush()
                 os.fsync(fh.fileno())
@@ -468,6 +469,8 @@ def open_blobstore(url: str) -> BlobStore:
     raise ValueError(f"blob URL {url!r}: expected file:///path or s3://bucket/prefix")
 
 
+# The Flask glue below imports Flask only when called, so the services that take a BlobStore
+# load no Flask (tests/platform/test_services_no_flask.py).
 def init_app(app: Flask) -> BlobStore:
     store = open_blobstore(app.config["BLOB_URL"])
     app.extensions[EXTENSION_KEY] = store
@@ -475,4 +478,6 @@ def init_app(app: Flask) -> BlobStore:
 
 
 def get_blobstore(app: Flask | None = None) -> BlobStore:
+    from flask import current_app
+
     return (app or current_app).extensions[EXTENSION_KEY]

@@ -14,15 +14,17 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, current_app
 from sqlalchemy import delete, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
-from ..models import SharedLock, utcnow
+from ..models import SharedLock, rowcount, utcnow
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 REDIS_EXTENSION_KEY = "smarttouch.redis"
 #: Prefix of every Redis key the hub writes itself (huey uses its own ``huey.*`` keys).
@@ -31,7 +33,10 @@ REDIS_PREFIX = "smarttouch:"
 
 def redis_client(app: Flask | None = None) -> Any:
     """The app's Redis client (one connection pool per app), or None without ``REDIS_URL``."""
-    app = app or current_app
+    if app is None:
+        from flask import current_app
+
+        app = current_app
     url = app.config.get("REDIS_URL") or ""
     if not url:
         return None
@@ -97,7 +102,7 @@ class DatabaseLocks(Locks):
                 .values(holder=holder, expires_at=expires)
             )
             session.commit()
-            return bool(getattr(taken, "rowcount", 0) == 1)
+            return rowcount(taken) == 1
 
     def release(self, name: str, holder: str) -> None:
         with Session(self.engine) as session:
