@@ -5,6 +5,7 @@
 * ``s3_blob_url``: a fresh bucket on it; the test's environment points boto3 at the server
   (``AWS_ENDPOINT_URL`` and credentials), and the value is the ``SMARTTOUCH_BLOB_URL``
   (``s3://<bucket>/blobs``) for an app or a child process (``s3_server.env()``).
+* ``redis_url``: ``SMARTTOUCH_TEST_REDIS_URL``, or the test is skipped.
 """
 
 import os
@@ -33,3 +34,12 @@ def s3_blob_url(s3_server: Any, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.delenv("AWS_ENDPOINT_URL_S3", raising=False)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     return str(s3_server.blob_url())
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """``SMARTTOUCH_TEST_REDIS_URL`` (CI sets it); the test is skipped when it is unset."""
+    url = os.environ.get("SMARTTOUCH_TEST_REDIS_URL", "")
+    if not url:
+        pytest.skip("SMARTTOUCH_TEST_REDIS_URL is not set: Redis variants skipped (CI sets it)")
+    return url

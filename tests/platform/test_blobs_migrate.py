@@ -92,3 +92,31 @@ def test_help_explains_the_command(runner: Runner) -> None:
     text = runner.invoke("blobs", "migrate", "--help").output
     for phrase in ("--to URL", "s3://bucket/prefix", "AWS_ENDPOINT_URL", "restartable", "SHA-256", "--jobs"):
         assert phrase in text
+
+
+def test_check_finds_the_rows_whose_blob_is_missing_or_damaged(
+    app: Flask, runner: Runner, make_patient, make_exercise_session, make_challenge
+) -> None:
+    store = FolderBlobStore(app.config["BLOB_PATH"])
+    recording = store.put(b"synthetic recording")
+    bundle = store.put(b"synthetic bundle")
+    lost = hashlib.sha256(b"never stored").hexdigest()
+    patient = make_patient()
+    make_exercise_session(patient, recording_sha256=recording)
+    gone = make_exercise_session(patient, recording_sha256=lost)
+    make_challenge(bundle_sha256=bundle)
+
+    result = runner.invoke("blobs", "check", "--quiet")
+    assert result.exit_code == 1
+    assert "3 blobs referenced by the database" in result.output
+    assert f"missing: {lost} (exercise_session {gone.id} recording_sha256)" in result.output
+    assert "1 missing, 0 damaged" in result.output
+
+    store.put(b"never stored")
+    assert runner.invoke("blobs", "check", "--quiet").exit_code == 0
+    path = store.path_for(bundle)
+    path.chmod(0o644)
+    path.write_bytes(b"bit rot")
+    assert runner.invoke("blobs", "check", "--quiet").exit_code == 0  # present; not read back
+    verified = runner.invoke("blobs", "check", "--verify", "--quiet")
+    assert verified.exit_code == 1 and f"damaged: {bundle} (challenge" in verified.output

@@ -39,3 +39,26 @@ def test_a_recording_uploaded_to_one_hub_is_read_by_another(
     login(client, paired.therapist.email)
     html = client.get(f"/sessions/{row.id}").get_data(as_text=True)
     assert 'id="chart-trace-figure"' in html  # the trace recomputed from the bucket's bytes
+
+
+def test_erasure_through_one_hub_deletes_the_recording_from_the_bucket(
+    app: Flask, make_app: Callable[..., Flask], s3_blob_url: str
+) -> None:
+    from smarttouch.platform.models import Patient
+    from smarttouch.platform.services.rights import erasure
+
+    first = make_app(app.config["DATABASE_URL"], BLOB_URL=s3_blob_url)
+    second = make_app(app.config["DATABASE_URL"], BLOB_URL=s3_blob_url)
+    paired = pair_patient(first, Factories(first))
+    assert upload(first.test_client(), paired, session_meta(paired)).status_code == 201
+    key = open_blobstore(s3_blob_url).key_for(recording_bytes())
+    assert open_blobstore(s3_blob_url).exists(key)
+
+    with Session(get_engine(second)) as s:
+        patient = s.get(Patient, paired.patient.id)
+        assert patient is not None
+        report = erasure.erase_patient(
+            s, patient=patient, actor=None, store=get_blobstore(second), confirm_code=patient.code
+        )
+    assert report.blob_errors == []
+    assert not open_blobstore(s3_blob_url).exists(key)

@@ -33,7 +33,7 @@ def _open(url: str, what: str) -> BlobStore:
 
 @click.group()
 def blobs() -> None:
-    """The blob store (recordings, solution code, artifacts): where it is, and moving it."""
+    """The blob store (recordings, solution code, artifacts): where it is, checking it, moving it."""
 
 
 @blobs.command("where")
@@ -99,3 +99,40 @@ def blobs_migrate(target_url: str, source_url: str | None, jobs: int, quiet: boo
             click.echo(f"  {key}: {problem}", err=True)
         raise click.ClickException(f"{len(report.problems)} blobs were not copied; run the command again")
     click.echo(f"every blob is in {target.url} and hashes to its key")
+
+
+@blobs.command("check")
+@click.option("--verify", is_flag=True, help="Also read every blob back and check its SHA-256 (slower).")
+@click.option(
+    "--jobs", default=8, show_default=True, type=click.IntRange(1, 64), help="Blobs looked up at once."
+)
+@click.option("--quiet", is_flag=True, help="No progress bar; print only the summary.")
+def blobs_check(verify: bool, jobs: int, quiet: bool) -> None:
+    """Check that the store holds every blob the database refers to.
+
+    Looks up each recording, solution and approved code archive, challenge bundle and
+    evaluation screenshot that a row names, in the hub's store (SMARTTOUCH_BLOB_URL). Run it
+    after a restore or a move of the store. Changes nothing; exits with status 1 and lists
+    the rows whose blob is missing (or, with --verify, damaged).
+    """
+    from sqlmodel import Session
+    from tqdm import tqdm
+
+    from ..storage.blobcheck import check_blobs, referenced_blobs
+    from ..storage.blobstore import get_blobstore
+    from ..storage.db import get_engine
+    from .hub import _app
+
+    app = _app()
+    store = get_blobstore(app)
+    with Session(get_engine(app)) as session:
+        references = referenced_blobs(session)
+    with tqdm(total=len(references), unit="blob", disable=quiet, file=sys.stderr) as bar:
+        report = check_blobs(store, references, verify=verify, jobs=jobs, progress=lambda: bar.update(1))
+    click.echo(f"{report.checked} blobs referenced by the database, in {store.url}")
+    for label, problems in (("missing", report.missing), ("damaged", report.corrupt)):
+        for key, where in sorted(problems.items(), key=lambda kv: kv[1]):
+            click.echo(f"  {label}: {key} ({where})", err=True)
+    if not report.ok:
+        raise click.ClickException(f"{len(report.missing)} missing, {len(report.corrupt)} damaged")
+    click.echo("every referenced blob is there" + (" and hashes to its key" if verify else ""))

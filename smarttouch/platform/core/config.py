@@ -50,7 +50,7 @@ SETTINGS: tuple[Setting, ...] = (
         "INSTANCE_PATH",
         None,
         str,
-        "Folder for the database, secret key and blobs.",
+        "Folder for the SQLite database, secret key, folder blob store and per-machine caches.",
         "`./instance` in a checkout, else the per-user data dir",
     ),
     Setting(
@@ -90,7 +90,9 @@ SETTINGS: tuple[Setting, ...] = (
         "REDIS_URL",
         "",
         str,
-        "Redis for background jobs; empty means huey on SQLite in the instance folder.",
+        "Redis for background jobs (huey), the login and pairing throttles and the workers' tick "
+        "lease; empty means huey on SQLite in the instance folder and the rest in the database. "
+        "Set it when hubs or workers run on more than one machine (`docs/deploy.md`).",
         "empty",
     ),
     Setting("SECURE_COOKIES", None, bool, "Send cookies only over HTTPS.", "on in production, off otherwise"),

@@ -39,6 +39,7 @@ from .feeling import FEELING_MOMENTS, FEELING_SCALES, SessionFeeling
 from .patient import Condition, Patient, PatientCreate, PatientPublic, Side
 from .privacy import AnonymisedAggregate, DonatedSession, ResearchConsent
 from .session import ExerciseSession, ScoringJob, SessionMetricsRecord, SessionStatus
+from .shared import SharedLock
 from .user import Role, User, UserCreate, UserPublic, normalise_email
 
 metadata = SQLModel.metadata
@@ -83,6 +84,7 @@ __all__ = [
     "SessionFeeling",
     "SessionMetricsRecord",
     "SessionStatus",
+    "SharedLock",
     "Side",
     "Solution",
     "Submission",
