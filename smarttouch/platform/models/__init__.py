@@ -35,15 +35,19 @@ from .challenge import (
     SubmissionStatus,
 )
 from .device import Device, PairingCode
+from .feeling import FEELING_MOMENTS, FEELING_SCALES, SessionFeeling
 from .patient import Condition, Patient, PatientCreate, PatientPublic, Side
 from .privacy import AnonymisedAggregate, DonatedSession, ResearchConsent
-from .session import ExerciseSession, SessionMetricsRecord, SessionStatus
+from .session import ExerciseSession, ScoringJob, SessionMetricsRecord, SessionStatus
+from .shared import SharedLock
 from .signup import EmailLink, LinkPurpose, TermsAcceptance
 from .user import Role, User, UserCreate, UserPublic, normalise_email
 
 metadata = SQLModel.metadata
 
 __all__ = [
+    "FEELING_MOMENTS",
+    "FEELING_SCALES",
     "NAMING_CONVENTION",
     "PLAN_FIELDS",
     "TERM_FIELDS",
@@ -79,8 +83,11 @@ __all__ = [
     "ReviewDecision",
     "Role",
     "Score",
+    "ScoringJob",
+    "SessionFeeling",
     "SessionMetricsRecord",
     "SessionStatus",
+    "SharedLock",
     "Side",
     "Solution",
     "Submission",

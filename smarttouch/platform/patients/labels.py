@@ -38,6 +38,7 @@ QUIT_REASONS = {
 
 SESSION_STATUSES = {
     "received": _l("Received, not scored yet"),
+    "scoring": _l("Scoring: the hub is computing the metrics"),
     "scored": _l("Scored"),
     "failed": _l("Could not be scored"),
 }
@@ -55,6 +56,7 @@ ALERT_KINDS = {
     "no_session": _l("No recent session"),
     "decline": _l("Decline"),
     "pain_stop": _l("Stopped for pain"),
+    "pain_rise": _l("Pain above usual"),
 }
 
 PLAN_FIELDS = {

@@ -2,7 +2,7 @@
 verification time of an account, challenges' data-use terms versions and their acceptances.
 
 Revision ID: 0017_developer_signup
-Revises: 0009_record_access
+Revises: 0016_shared_state
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017_developer_signup"
-down_revision: str | None = "0009_record_access"
+down_revision: str | None = "0016_shared_state"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,7 +4,10 @@ Each demo patient with a plan gets several weeks of sessions: the motion simulat
 (:func:`smarttouch.sensors.simulator.simulate`) produces a physically consistent IMU recording
 from a trajectory (ROM, smoothness, tremor changing over the weeks), and each session goes
 through :func:`.ingest.ingest_session` exactly like an upload from a patient's computer (the
-recording into the blob store, :func:`smarttouch.scoring.analyze` for the metrics, alerts). The trajectories are chosen so the dashboards show every situation: steady
+recording into the blob store, a queued scoring job); the seed then runs that job at once
+(:func:`.scoring.score_now`: :func:`smarttouch.scoring.analyze` for the metrics, the alerts as
+of the session's day) instead of waiting for a worker. The trajectories are chosen so the
+dashboards show every situation: steady
 improvement, a decline beyond the MCID, a missed week with a stop for pain, and a patient who
 stopped exercising. Deterministic (fixed seeds), short recordings (about 30 s at 50 Hz).
 """
@@ -25,7 +28,8 @@ from smarttouch.sensors.simulator import simulate
 
 from ...models import Activity, Assignment, Device, ExerciseSession, Patient, pk
 from ...storage.blobstore import BlobStore
-from ..clinic import alerts, progress
+from ..clinic import alerts, progress, scoring
+from ..clinic.feelings import FeelingIn
 from ..clinic.ingest import SessionUpload, ingest_session
 
 SAMPLE_RATE_HZ = 50.0
@@ -115,6 +119,26 @@ def _device(session: Session, patient: Patient) -> Device:
     return device
 
 
+def _feelings(rng: np.random.Generator, started: datetime, *, pain: bool) -> list[FeelingIn]:
+    """Synthetic pain (0-10) and effort (Borg CR10) ratings: low and steady, now and then a
+    skipped question; a session stopped for pain ends with pain well above the usual."""
+    usual = int(rng.integers(1, 3))
+    after = 7 if pain else max(0, usual - int(rng.integers(0, 2)))  # never above "before"
+    skip_effort_before = bool(rng.random() < 0.15)
+    return [
+        FeelingIn(moment="before", scale="pain_nrs", value=usual, at=started),
+        FeelingIn(
+            moment="before",
+            scale="effort_cr10",
+            value=None if skip_effort_before else int(rng.integers(0, 2)),
+            skipped=skip_effort_before,
+            at=started,
+        ),
+        FeelingIn(moment="after", scale="pain_nrs", value=after, at=started),
+        FeelingIn(moment="after", scale="effort_cr10", value=int(rng.integers(3, 6)), at=started),
+    ]
+
+
 def seed_patient_sessions(
     session: Session, *, patient: Patient, assignment: Assignment, blobs: BlobStore, today: date, tz: ZoneInfo
 ) -> int:
@@ -127,6 +151,7 @@ def seed_patient_sessions(
     activity = session.get_one(Activity, assignment.activity_id)
     days = _days(traj, today)
     rng = np.random.default_rng(sum(map(ord, patient.code)))
+    feel_rng = np.random.default_rng(sum(map(ord, patient.code)) + 1)  # apart: the motion stays as it was
     for i, day in enumerate(days):
         frac = i / max(1, len(days) - 1)
         rom = traj.rom_start + (traj.rom_end - traj.rom_start) * frac
@@ -169,8 +194,9 @@ def seed_patient_sessions(
             sample_rate_hz=SAMPLE_RATE_HZ,
             client_metrics={"synthetic": True},
             client="smarttouch demo seed (synthetic)",
+            feelings=_feelings(feel_rng, started, pain=pain),
         )
-        ingest_session(
+        stored = ingest_session(
             session,
             store=blobs,
             device=device,
@@ -179,7 +205,9 @@ def seed_patient_sessions(
             recording=recording_to_bytes(rec),
             today=day,
             tz=tz,
-        )  # uploaded that day
+        )  # uploaded that day, and scored at once (as a worker would) with that day's alerts
+        if stored.job_id is not None:
+            scoring.score_now(session, blobs=blobs, job_id=stored.job_id, today=day, tz=tz)
     if days:  # time has passed since the last upload: "no session" alerts as of today
         entries = progress.patient_sessions(session, patient_id=pk(patient), tz=tz)
         alerts.sync_patient_alerts(
