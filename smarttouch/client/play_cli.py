@@ -137,6 +137,12 @@ class _PlayCommand(click.Command):
     help="Random seed (simulation, game layout).",
 )
 @click.option("--no-sound", is_flag=True, help="Stay silent.")
+@click.option(
+    "--voice/--no-voice",
+    default=True,
+    show_default=True,
+    help="Spoken guidance (needs espeak-ng; silent without it).",
+)
 def play(
     game_key: str | None,
     sensor: str | None,
@@ -160,6 +166,7 @@ def play(
     data_dir: Path | None,
     seed: int,
     no_sound: bool,
+    voice: bool,
 ) -> None:
     """Play a rehabilitation mini-game and save the session (recording, calibration, events, metrics).
 
@@ -180,6 +187,7 @@ def play(
         data_dir=data_dir,
         seed=seed,
         sound=not no_sound,
+        voice=voice,
     )
     if game_key is None:
         from smarttouch.client.hub_cli import play_from_hub
