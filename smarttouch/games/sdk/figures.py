@@ -23,7 +23,7 @@ from smarttouch.games.sdk.palette import INK, ORANGE, PANEL_EDGE, SKY_BLUE, Colo
 Point = tuple[float, float]
 
 # body proportions, figure units (a person ~10 tall)
-SHIN, THIGH, TRUNK, NECK, HEAD_R = 2.6, 2.4, 3.2, 0.5, 0.75
+SHIN, THIGH, TRUNK, NECK, HEAD_R = 2.6, 2.4, 3.2, 0.45, 0.85
 UPPER_ARM, FOREARM, HAND = 2.9, 2.5, 0.9
 SHOULDER_DROP = 0.35  # the shoulder joint sits a little below the top of the trunk
 
@@ -35,6 +35,7 @@ class Pose:
     """A stick figure: body segments, the moving segments (highlighted), a head, props."""
 
     body: list[tuple[Point, Point]] = field(default_factory=list)
+    trunk: list[tuple[Point, Point]] = field(default_factory=list)  # drawn wider than limbs
     moving: list[tuple[Point, Point]] = field(default_factory=list)
     head: Point | None = None
     props: list[tuple[Point, Point]] = field(default_factory=list)  # chair, table: thin lines
@@ -88,7 +89,8 @@ def _standing_side(lean_deg: float = 0.0) -> tuple[Pose, Point]:
     neck = along(hip, TRUNK, 180 - lean_deg)
     shoulder = along(neck, SHOULDER_DROP, -lean_deg)
     pose = Pose(
-        body=[((0.6, 0.3), ankle), (ankle, knee), (knee, hip), (hip, neck)],
+        body=[((0.6, 0.3), ankle), (ankle, knee), (knee, hip)],
+        trunk=[(hip, neck)],
         head=along(neck, NECK + HEAD_R, 180 - lean_deg),
         props=[((-2.5, 0.0), (3.5, 0.0))],
     )
@@ -144,11 +146,10 @@ def shoulder_abduction(f: float) -> Pose:
         body=[
             ((-1.1, 0.3), hip_l),
             ((1.1, 0.3), hip_r),
-            (hip_l, hip_r),
-            ((0.0, 5.0), neck),
             (sh_l, sh_r),
             (sh_l, along(sh_l, UPPER_ARM + FOREARM, -8.0)),
         ],
+        trunk=[((-0.35, 5.2), (-0.35, 7.9)), ((0.35, 5.2), (0.35, 7.9))],
         head=(0.0, 8.2 + NECK + HEAD_R),
         props=[((-3.5, 0.0), (4.5, 0.0))],
     )
@@ -199,8 +200,9 @@ def sit_to_stand(f: float) -> Pose:
     wrist = along(elbow, FOREARM * 0.8, 150.0)
     seat_y = 0.3 + SHIN - 0.15
     pose = Pose(
-        body=[((1.6, 0.3), ankle), (ankle, knee), (shoulder, elbow), (elbow, wrist)],
-        moving=[(knee, hip), (hip, neck)],
+        body=[((1.6, 0.3), ankle), (ankle, knee)],
+        trunk=[(hip, neck)],
+        moving=[(knee, hip)],
         head=along(neck, NECK + HEAD_R, 180.0 - lean),
         props=[
             ((-2.7, seat_y), (-0.2, seat_y)),
@@ -210,6 +212,8 @@ def sit_to_stand(f: float) -> Pose:
             ((-3.5, 0.0), (4.0, 0.0)),
         ],
     )
+    pose.moving.append((shoulder, elbow))  # arms across the chest move with the trunk
+    pose.moving.append((elbow, wrist))
     pose.tip = hip
     return pose
 
@@ -234,7 +238,7 @@ def _bounds(fn: FigureFn) -> tuple[float, float, float, float]:
     ys: list[float] = []
     for i in range(13):
         p = fn(i / 12)
-        pts = [q for seg in p.body + p.moving + p.props for q in seg]
+        pts = [q for seg in p.body + p.trunk + p.moving + p.props for q in seg]
         if p.head is not None:
             pts += [(p.head[0] - HEAD_R, p.head[1] - HEAD_R), (p.head[0] + HEAD_R, p.head[1] + HEAD_R)]
         if p.palm is not None:
@@ -281,6 +285,8 @@ def draw_demo(
         pygame.draw.line(surface, PANEL_EDGE, px(a), px(b), max(3, width // 2))
     for a, b in pose.body:
         _limb(surface, body, px(a), px(b), width)
+    for a, b in pose.trunk:
+        _limb(surface, body, px(a), px(b), int(width * 2.2))
     if pose.head is not None:
         hc = px(pose.head)
         pygame.draw.circle(surface, body, hc, int(HEAD_R * scale))

@@ -103,7 +103,7 @@ class InstructionsScene(Scene):
         goal = app.tr("instr.goal", reps=t.total_reps, sets=t.sets, per_set=t.reps)
         gsize = gfx.fitting_size(goal, 32, panel.width - 140)
         chip = pygame.Rect(0, 0, min(panel.width - 80, gfx.font(gsize).size(goal)[0] + 70), 64)
-        chip.midtop = (panel.centerx, demo.bottom + 20)
+        chip.midtop = (panel.centerx, demo.bottom + 16)
         gfx.card(surface, chip, fill=(255, 243, 214), edge=ORANGE, radius=32, shadow=False)
         gfx.draw_text(surface, goal, gsize, chip.center, INK)
         lay.add("goal", chip)
