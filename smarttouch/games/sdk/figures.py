@@ -140,7 +140,6 @@ def elbow_flexion(f: float) -> Pose:
 def shoulder_abduction(f: float) -> Pose:
     """Seen from the front: the arm rises sideways."""
     hip_l, hip_r = (-0.7, 5.0), (0.7, 5.0)
-    neck = (0.0, 8.2)
     sh_l, sh_r = (-1.2, 7.9), (1.2, 7.9)
     pose = Pose(
         body=[
