@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,8 +46,8 @@ class RunOptions:
     a file (the challenges harness keeps the pixels; no file another process could swap).
     speech: spoken guidance through espeak-ng when it is installed (silent otherwise);
     speech_wav_dir: write what would be said to WAV files there instead. window_size: the
-    window's size in pixels (default 1280x720; headless too, so a headless run pays for the
-    scaling and its screenshots show what such a window shows).
+    window's size in pixels (default 1280x720); headless, the size of the screenshots (what
+    such a window shows: the canvas scaled).
     """
 
     headless: bool = False
@@ -92,12 +93,17 @@ class Screen:
         self.pg = pygame
         self.headless = headless
         self.window: Any  # the display surface (pygame.Surface)
-        size = window_size or CANVAS
+        self.size = window_size or CANVAS
         if headless:
-            self.window = pygame.display.set_mode(size)
+            self.window = pygame.display.set_mode(CANVAS)
         else:
-            flags = pygame.FULLSCREEN if fullscreen else pygame.RESIZABLE
-            self.window = pygame.display.set_mode((0, 0) if fullscreen else size, flags)
+            # SDL's renderer scales the 1280x720 canvas to the window or the screen (on the
+            # graphics card where there is one), so a 1920x1080 screen costs no extra drawing;
+            # mouse positions arrive in canvas pixels
+            flags = pygame.SCALED | (pygame.FULLSCREEN if fullscreen else pygame.RESIZABLE)
+            with warnings.catch_warnings():  # without a renderer SDL scales in software: fine
+                warnings.filterwarnings("ignore", message="no fast renderer available")
+                self.window = pygame.display.set_mode(CANVAS, flags)
             pygame.display.set_caption(title)
         self.canvas = pygame.Surface(CANVAS).convert()
 
@@ -106,18 +112,20 @@ class Screen:
         return int(pos[0] * CANVAS[0] / max(ww, 1)), int(pos[1] * CANVAS[1] / max(wh, 1))
 
     def present(self) -> None:
-        if self.headless and self.window.get_size() == CANVAS:
+        if self.headless:
             return
         if self.window.get_size() == CANVAS:
             self.window.blit(self.canvas, (0, 0))
         else:
             self.pg.transform.smoothscale(self.canvas, self.window.get_size(), self.window)
-        if not self.headless:
-            self.pg.display.flip()
+        self.pg.display.flip()
 
     def picture(self) -> Any:
-        """What the window shows: the canvas, or its scaled copy in a window of another size."""
-        return self.canvas if self.window.get_size() == CANVAS else self.window
+        """What a window of ``window_size`` shows: the canvas, scaled when the sizes differ
+        (made only when a screenshot is taken)."""
+        if self.size == CANVAS:
+            return self.canvas
+        return self.pg.transform.smoothscale(self.canvas, self.size)
 
     def toggle_fullscreen(self) -> None:
         if not self.headless:

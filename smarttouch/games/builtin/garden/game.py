@@ -107,6 +107,7 @@ class GardenState:
 SUN_R = 44  # the sun's disc, px
 RAYS_R = (52, 66)  # inner and outer end of its rays, px (the outer end breathes by 8 px)
 SUN_X_FRAC = 0.80
+GROUNDS_TOP = 0.49  # the fence's posts begin at half the height: above it, only sky
 
 
 def sun_y(position: float, h: int) -> float:
@@ -235,7 +236,7 @@ class Garden(RepGame):
             pygame.draw.circle(surface, darken(ORANGE, 0.5), (sx + dx, int(self.sun_y) - 10), 5)
         for i in range(3):
             draw_cloud(surface, (i * 430 + self.t * 10) % (w + 300) - 150, h * (0.22 + 0.07 * i), 0.7)
-        surface.blit(_grounds((w, h)), (0, 0))
+        surface.blit(_grounds((w, h)), (0, int(h * GROUNDS_TOP)))
         for slot in range(SLOTS):
             self._plant(surface, slot)
         self.particles.draw(surface)
@@ -313,7 +314,14 @@ def _grounds(size: tuple[int, int]) -> pygame.Surface:
     """The static foreground (cached per canvas size in px): lawn, fence and the soil bed with its
     rows and specks, on a transparent sky so the moving sun and clouds show above it."""
     w, h = size
-    surf = pygame.Surface(size, pygame.SRCALPHA)
+    top = int(h * GROUNDS_TOP)
+    full = pygame.Surface(size, pygame.SRCALPHA)
+    _draw_grounds(full, w, h)
+    part = full.subsurface(pygame.Rect(0, top, w, h - top)).copy()  # the sky above stays unblitted
+    return part
+
+
+def _draw_grounds(surf: pygame.Surface, w: int, h: int) -> None:
     ground = pygame.Rect(0, int(h * 0.6), w, h - int(h * 0.6))
     surf.blit(gfx.vertical_gradient((w, ground.height), GRASS_TOP, GRASS_BOTTOM), ground.topleft)
     fence = (236, 222, 196)
@@ -336,4 +344,3 @@ def _grounds(size: tuple[int, int]) -> pygame.Surface:
         px = bed.left + 20 + (i * 137) % (bed.width - 40)
         py = bed.top + 14 + (i * 71) % (bed.height - 28)
         pygame.draw.ellipse(surf, darken(SOIL, 0.12 + 0.1 * (i % 3)), pygame.Rect(px, py, 10, 6))
-    return surf
