@@ -195,8 +195,8 @@ def sit_to_stand(f: float) -> Pose:
     lean = 38.0 * math.sin(math.pi * min(1.0, f * 1.15)) + 8.0 * (1.0 - f)
     neck = along(hip, TRUNK, 180.0 - lean)
     shoulder = along(neck, SHOULDER_DROP, -lean)
-    elbow = along(shoulder, UPPER_ARM * 0.9, 60.0)
-    wrist = along(elbow, FOREARM * 0.8, 150.0)
+    elbow = along(shoulder, UPPER_ARM * 0.9, 90.0 - 0.5 * lean)  # arms out in front, for balance
+    wrist = along(elbow, FOREARM * 0.9, 90.0 - 0.5 * lean)
     seat_y = 0.3 + SHIN - 0.15
     pose = Pose(
         body=[((1.6, 0.3), ankle), (ankle, knee)],
@@ -211,8 +211,7 @@ def sit_to_stand(f: float) -> Pose:
             ((-3.5, 0.0), (4.0, 0.0)),
         ],
     )
-    pose.moving.append((shoulder, elbow))  # arms across the chest move with the trunk
-    pose.moving.append((elbow, wrist))
+    pose.body += [(shoulder, elbow), (elbow, wrist)]
     pose.tip = hip
     return pose
 

@@ -205,8 +205,6 @@ class Garden(RepGame):
         target_y = sun_y(self.target_position, h)
         sign = self._sign_rect(h)
         x0, x1 = sign.right + 24, int(w * 0.95)
-        target_line(surface, target_y, lighten(ORANGE, 0.1), self.t, x0=x0, x1=x1)
-        self.layout.add(TARGET, pygame.Rect(x0, int(target_y) - 2, x1 - x0, 5))
         sx = int(w * SUN_X_FRAC)
         if self.shine > 0:
             g = glow(170, YELLOW, int(26 * self.shine))
@@ -236,6 +234,8 @@ class Garden(RepGame):
             pygame.draw.circle(surface, darken(ORANGE, 0.5), (sx + dx, int(self.sun_y) - 10), 5)
         for i in range(3):
             draw_cloud(surface, (i * 430 + self.t * 10) % (w + 300) - 150, h * (0.22 + 0.07 * i), 0.7)
+        target_line(surface, target_y, lighten(ORANGE, 0.1), self.t, x0=x0, x1=x1)  # over the clouds
+        self.layout.add(TARGET, pygame.Rect(x0, int(target_y) - 2, x1 - x0, 5))
         surface.blit(_grounds((w, h)), (0, int(h * GROUNDS_TOP)))
         for slot in range(SLOTS):
             self._plant(surface, slot)
