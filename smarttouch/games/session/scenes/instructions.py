@@ -17,6 +17,7 @@ import pygame
 
 from smarttouch.games.sdk import gfx
 from smarttouch.games.sdk.figures import draw_demo
+from smarttouch.games.sdk.messages import ntr
 from smarttouch.games.sdk.palette import BLUE, INK, ORANGE, SKY_BLUE, darken, lighten
 from smarttouch.games.sdk.scenery import drifting_clouds, landscape
 from smarttouch.games.session.scenes.base import Scene, SceneHost, is_continue
@@ -34,7 +35,7 @@ class InstructionsScene(Scene):
             " ".join(
                 (
                     app.game.info.how_to_in(t.lang),
-                    app.tr("instr.goal", reps=t.total_reps, sets=t.sets, per_set=t.reps),
+                    goal_text(app),
                     app.tr("instr.wait") if app.config.instructions_s is None else "",
                 )
             )
@@ -86,9 +87,9 @@ class InstructionsScene(Scene):
             ),
         )
         demo = pygame.Rect(
-            panel.right - 40 - int(panel.width * 0.34), panel.top + 96, int(panel.width * 0.34), 300
+            panel.right - 40 - int(panel.width * 0.34), panel.top + 96, int(panel.width * 0.34), 276
         )
-        text_box = pygame.Rect(panel.left + 44, panel.top + 100, demo.left - panel.left - 80, 300)
+        text_box = pygame.Rect(panel.left + 44, panel.top + 100, demo.left - panel.left - 80, 276)
         size = _fitting_paragraph(app.game.info.how_to_in(t.lang), 32, text_box)
         y = gfx.draw_paragraph(surface, app.game.info.how_to_in(t.lang), size, text_box)
         lay.add("body", pygame.Rect(text_box.left, text_box.top, text_box.width, y - text_box.top))
@@ -100,7 +101,7 @@ class InstructionsScene(Scene):
         gfx.draw_text(
             surface, app.tr("instr.demo"), 22, (stage.centerx, stage.bottom - 20), darken(BLUE, 0.3)
         )
-        goal = app.tr("instr.goal", reps=t.total_reps, sets=t.sets, per_set=t.reps)
+        goal = goal_text(app)
         gsize = gfx.fitting_size(goal, 32, panel.width - 140)
         chip = pygame.Rect(0, 0, min(panel.width - 80, gfx.font(gsize).size(goal)[0] + 70), 64)
         chip.midtop = (panel.centerx, demo.bottom + 16)
@@ -132,6 +133,16 @@ class InstructionsScene(Scene):
         pygame.draw.circle(surface, lighten(SKY_BLUE, 0.6), ring_c, 20, 5)
         if frac > 0:
             gfx.thick_arc(surface, BLUE, ring_c, 21, 7, math.pi / 2 - 2 * math.pi * frac, math.pi / 2)
+
+
+def goal_text(app: SceneHost) -> str:
+    """Today's goal, with the plural forms of the patient's language."""
+    t = app.targets
+    return app.tr(
+        "instr.goal.counted",
+        reps=ntr("count.reps", t.total_reps, t.lang),
+        sets=ntr("count.sets", t.sets, t.lang, per_set=t.reps),
+    )
 
 
 def _fitting_paragraph(text: str, size: int, box: pygame.Rect, smallest: int = 22) -> int:
