@@ -317,6 +317,11 @@ def test_served_hub_mails_links_on_the_port_it_serves(runner: Any, monkeypatch: 
 
     monkeypatch.setattr(platform_cli, "_app", recording_app)
     monkeypatch.setattr(platform_cli, "_run", fake_run)
-    result = runner.invoke("serve", "--port", "0")
+    import socket
+
+    with socket.socket() as sock:  # a free port other than the default 8000
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = runner.invoke("serve", "--port", str(port))
     assert result.exit_code == 0, result.output
-    assert seen["base"] == f"http://127.0.0.1:{seen['port']}" and seen["port"] != "8000"
+    assert seen["port"] == str(port) and seen["base"] == f"http://127.0.0.1:{port}"
