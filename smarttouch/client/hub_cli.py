@@ -13,7 +13,7 @@ from smarttouch.client.hub_play import (
     fetch_plan,
     game_for,
     hub_progress_fn,
-    queue_result,
+    session_hooks,
 )
 from smarttouch.client.plan import choose_exercise, playable_keys, targets_for
 from smarttouch.client.play_options import PlayOptions
@@ -87,15 +87,18 @@ def _play(
     data = opts.data
     history = History(data / "history.json")
     progress = hub_progress_fn(hub, history, activity_key=targets.game)
+    run_options = opts.run_options()
+    on_ended, on_result = session_hooks(hub, run_options.config.feelings_after_timeout_s)
     result = run_session(
         targets,
         device,
         game=cls(),
-        options=opts.run_options(),
+        options=run_options,
         data_dir=data,
         history=history,
         progress_fn=progress,
-        on_result=lambda r: queue_result(hub, r),
+        on_result=on_result,
+        on_ended=on_ended,
     )
     remember_sensor(hub.store, spec, result)
     try:
