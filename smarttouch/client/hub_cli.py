@@ -20,6 +20,7 @@ from smarttouch.client.play_options import PlayOptions
 from smarttouch.client.sensor_choice import Picker, Scan, ToSpec, pick_sensor, remember_sensor
 from smarttouch.games.sdk.registry import game_keys
 from smarttouch.games.session.history import History
+from smarttouch.games.session.result import SessionResult
 from smarttouch.games.session.runner import run_session
 
 
@@ -88,7 +89,12 @@ def _play(
     history = History(data / "history.json")
     progress = hub_progress_fn(hub, history, activity_key=targets.game)
     run_options = opts.run_options()
-    on_ended, on_result = session_hooks(hub, run_options.config.feelings_after_timeout_s)
+    queue_ended, on_result = session_hooks(hub, run_options.config.feelings_after_timeout_s)
+
+    def on_ended(ended: SessionResult) -> None:  # as the game ends, before how do you feel now
+        queue_ended(ended)
+        ended.save(opts.session_json(ended.session_id))  # the local copy; saved again after
+
     result = run_session(
         targets,
         device,

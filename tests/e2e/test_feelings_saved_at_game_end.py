@@ -136,6 +136,8 @@ def test_killed_on_the_questions_after_the_game_the_next_start_uploads_it_once(
     assert hub_sessions(hub_app) == [] and box.get(held.session_id).status == "pending"
     history = json.loads((tmp_path / "games" / "history.json").read_text())["sessions"]
     assert [e["session_id"] for e in history] == [held.session_id]  # the local history has it too
+    copy = json.loads((tmp_path / "games" / "sessions" / f"{held.session_id}.json").read_text())
+    assert {(f["moment"], f["skipped"]) for f in copy["feelings"]} == {("before", True), ("after", True)}
 
     proc.send_signal(signal.SIGKILL)
     proc.wait()
