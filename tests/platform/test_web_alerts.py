@@ -58,8 +58,8 @@ def test_findings_are_stored_once(app, make_patient, make_user) -> None:
         more.append(alerts.SessionFact(newer, SessionRecord(today + timedelta(days=2), {"rom_deg": 50})))
         again = alerts.sync_patient_alerts(db, patient=p, facts=more, today=today, has_plan=True)
         assert [a.kind for a in again] == ["decline"]
-        assert again[0].details["key"] == f"decline:rom:{newer}"
-        assert again[0].concern == "decline:rom"
+        assert again[0].details["key"] == f"decline:{newer}"
+        assert again[0].concern == "decline"
 
 
 def test_no_session_only_with_a_plan(app, make_patient) -> None:
@@ -84,7 +84,7 @@ def test_no_session_only_with_a_plan(app, make_patient) -> None:
 
 
 def test_one_open_alert_per_concern_and_self_resolution(app, make_patient, make_user) -> None:
-    """Largest and mean ROM declining together are one alert; it resolves by itself (with a
+    """Largest and mean ROM declining together are one alert (one per concern); it resolves by itself (with a
     note and an audit line) once the patient improves, and the pain stop once a session ends
     normally."""
     from smarttouch.platform.models import AuditEvent
@@ -104,7 +104,7 @@ def test_one_open_alert_per_concern_and_self_resolution(app, make_patient, make_
     with Session(get_engine(app)) as db:
         p = db.get(Patient, patient.id)
         found = alerts.sync_patient_alerts(db, patient=p, facts=facts, today=today, has_plan=True)
-        assert sorted(a.concern for a in found) == ["decline:rom", "pain_stop"]
+        assert sorted(a.concern for a in found) == ["decline", "pain_stop"]
         decline = next(a for a in found if a.kind == "decline")
         assert [m["metric"] for m in decline.details["metrics"]] == ["rom_deg", "rom_deg_mean"]
         # three good sessions: the decline and the pain stop clear
@@ -125,7 +125,7 @@ def test_one_open_alert_per_concern_and_self_resolution(app, make_patient, make_
             assert row.resolved_at is not None and row.acknowledged_at is None
             assert row.resolution_note.startswith(f"Resolved by itself on {later.isoformat()}")
         resolved = db.exec(select(AuditEvent).where(AuditEvent.action == "alert.resolved")).all()
-        assert sorted(e.details["concern"] for e in resolved) == ["decline:rom", "pain_stop"]
+        assert sorted(e.details["concern"] for e in resolved) == ["decline", "pain_stop"]
 
 
 def test_acknowledge_with_note_and_in_bulk(app, make_patient, make_user) -> None:

@@ -80,24 +80,31 @@ def test_alerts_are_listed_and_acknowledged(
     pain = add_session(app, patient, days_ago(6), rom=64, quit_reason="pain")
     html = client.get(f"/patients/{patient.id}").get_data(as_text=True)
     assert "was stopped for pain" in html and f'href="/sessions/{pain}"' in html
-    assert "Range of motion (largest repetition) went from 80° to 65° over the last 3" in html
+    assert "Range of motion (largest repetition) went from 80° to 65°" in html
+    assert html.count("over the last 3 sessions (up to") == 1  # largest and mean ROM: one alert
     assert "No session for 6 days" in html
     with Session(get_engine(app)) as db:
         rows = db.exec(select(Alert).where(Alert.patient_id == patient.id)).all()
         alerts = {a.kind: a for a in rows}
     assert {"pain_stop", "decline", "no_session"} <= set(alerts)
     token = csrf_token(client, f"/patients/{patient.id}")
-    response = client.post(f"/alerts/{alerts['pain_stop'].id}/acknowledge", data={"csrf_token": token})
+    response = client.post(
+        f"/alerts/{alerts['pain_stop'].id}/acknowledge",
+        data={"csrf_token": token, "note": "Phoned: sore, resting."},
+    )
     assert response.status_code == 302
     html = client.get(f"/patients/{patient.id}").get_data(as_text=True)
-    open_part = html[html.index('id="alerts-title"') : html.index("Acknowledged alerts")]
+    open_part = html[html.index('id="alerts-title"') : html.index("Closed alerts")]
     assert "was stopped for pain" not in open_part and "No session for" in open_part
     with Session(get_engine(app)) as db:
         row = db.get(Alert, alerts["pain_stop"].id)
         assert row.acknowledged_by_id == me.id and row.acknowledged_at is not None
+        assert row.acknowledge_note == "Phoned: sore, resting."
         event = db.exec(select(AuditEvent).where(AuditEvent.action == "alert.acknowledged")).one()
         assert event.patient_id == patient.id and event.details["kind"] == "pain_stop"
+        assert event.details["note"] == "Phoned: sore, resting."
         assert len(db.exec(select(Alert).where(Alert.patient_id == patient.id)).all()) == len(rows)
+    assert "Note: Phoned: sore, resting." in html
 
 
 def test_only_the_patients_therapist_acknowledges(

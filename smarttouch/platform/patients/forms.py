@@ -82,6 +82,11 @@ class EditAssignmentForm(AssignmentForm):
 
 
 class AcknowledgeAlertForm(FlaskForm):
+    note = TextAreaField(
+        _l("Note (optional)"),
+        validators=[Optional(), Length(max=1000)],
+        description=_l("What you did or decided, kept with the alert."),
+    )
     submit = SubmitField(_l("Acknowledge"))
 
 

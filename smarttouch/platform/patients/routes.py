@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import get_locale, get_timezone
+from flask_babel import get_locale, get_timezone, ngettext
 from flask_babel import gettext as _
 
 from ..auth.access import role_required, signed_in_user
@@ -20,6 +20,7 @@ from ..services.errors import Conflict, Invalid
 from ..storage.db import get_session
 from ..web import record_reads
 from . import bp, figures
+from .alert_text import reason_text
 from .forms import AcknowledgeAlertForm, EndAssignmentForm, PatientForm
 from .labels import ALERT_KINDS, METRICS, UNITS
 
@@ -29,8 +30,8 @@ SESSIONS_SHOWN = 60
 def render_caseload():
     """The therapist's patient list (also the therapist's home page)."""
     query = request.args.get("q", "")[:100]
-    sort = request.args.get("sort", "code")
-    sort = sort if sort in caseload.SORT_KEYS else "code"
+    sort = request.args.get("sort", "need")
+    sort = sort if sort in caseload.SORT_KEYS else "need"
     descending = request.args.get("dir") == "desc"
     conditions = {k: str(v) for k, v in CONDITIONS.items()}
     rows = caseload.caseload(
@@ -62,10 +63,16 @@ def render_caseload():
         "never": _("No sessions yet"),
         "of": _("%(done)d of %(planned)d"),
         "latest": _("latest %(deg)s°"),
+        "starts_today": _("plan starts today"),
+        "since": _("plan since %(date)s"),
     }
     return render_template(
         "patients/caseload.html",
         rows=rows,
+        attention=[r for r in rows if r.needs_attention],
+        others=[r for r in rows if not r.needs_attention],
+        reasons={r.patient.id: [reason_text(x) for x in r.reasons] for r in rows if r.reasons},
+        ack_form=AcknowledgeAlertForm(),
         query=query,
         sort=sort,
         descending=descending,
@@ -151,9 +158,7 @@ def detail(patient_id: int):
         end_form=EndAssignmentForm(),
         ack_form=AcknowledgeAlertForm(),
         open_alerts=alerts.open_alerts(db, patient_id=patient.id),
-        past_alerts=[
-            a for a in alerts.recent_alerts(db, patient_id=patient.id) if a.acknowledged_at is not None
-        ][:10],
+        past_alerts=[a for a in alerts.recent_alerts(db, patient_id=patient.id) if not a.is_open][:10],
         sessions=list(reversed(overview.points))[:SESSIONS_SHOWN],
         periods=dashboard.PERIODS,
         metric_labels=METRICS,
@@ -162,13 +167,57 @@ def detail(patient_id: int):
     )
 
 
+def _ids(name: str) -> list[int]:
+    """The positive integer values of a repeated form field (others are ignored)."""
+    return [int(v) for v in request.form.getlist(name) if v.isdigit() and 0 < int(v) < 2**31]
+
+
+def _ack_failed(form: AcknowledgeAlertForm, back: str):
+    if form.csrf_token.errors or not form.errors:
+        flash(_("The form expired. Please try again."), "error")
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                flash(_("Note: %(error)s", error=error), "error")
+    return redirect(back)
+
+
 @bp.route("/alerts/<int:alert_id>/acknowledge", methods=["POST"])
 @role_required(Role.therapist)
 def acknowledge_alert(alert_id: int):
     db = get_session()
-    if not AcknowledgeAlertForm().validate_on_submit():
-        flash(_("The form expired. Please try again."), "error")
-        return redirect(url_for("patients.index"))
-    alert = alerts.acknowledge(db, therapist=signed_in_user(), alert_id=alert_id, ip=request.remote_addr)
+    form = AcknowledgeAlertForm()
+    if not form.validate_on_submit():
+        return _ack_failed(form, url_for("patients.index"))
+    alert = alerts.acknowledge(
+        db, therapist=signed_in_user(), alert_id=alert_id, note=form.note.data, ip=request.remote_addr
+    )
     flash(_("Alert acknowledged."), "success")
     return redirect(url_for("patients.detail", patient_id=alert.patient_id) + "#alerts")
+
+
+@bp.route("/alerts/acknowledge", methods=["POST"])
+@role_required(Role.therapist)
+def acknowledge_alerts():
+    """Bulk acknowledgement: the checked alerts (``alert_id``) and every open alert of the
+    checked patients (``patient_id``), with one optional note."""
+    db = get_session()
+    back = request.form.get("next", "")
+    back = back if back.startswith("/") and not back.startswith("//") else url_for("patients.index")
+    form = AcknowledgeAlertForm()
+    if not form.validate_on_submit():
+        return _ack_failed(form, back)
+    alert_ids, patient_ids = _ids("alert_id"), _ids("patient_id")
+    if not alert_ids and not patient_ids:
+        flash(_("Select at least one alert or patient."), "error")
+        return redirect(back)
+    done = alerts.acknowledge_many(
+        db,
+        therapist=signed_in_user(),
+        alert_ids=alert_ids,
+        patient_ids=patient_ids,
+        note=form.note.data,
+        ip=request.remote_addr,
+    )
+    flash(ngettext("%(num)d alert acknowledged.", "%(num)d alerts acknowledged.", len(done)), "success")
+    return redirect(back)

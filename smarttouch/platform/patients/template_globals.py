@@ -11,7 +11,7 @@ from ..i18n.language import dec
 from ..i18n.vocab import ACTIVITIES, MOVEMENTS, label
 from ..web.charts import to_json
 from . import bp
-from .alert_text import alert_title, describe_alert
+from .alert_text import alert_title, describe_alert, describe_closure
 from .calendar import calendar_view
 from .labels import ALERT_KINDS, METRICS, PLAN_FIELDS, QUIT_REASONS, SESSION_STATUSES
 from .uncertainty_text import uncertain_reason_text
@@ -52,6 +52,7 @@ PROGRESS_HELPERS: dict[str, object] = {
     "alert_kind_label": lambda k: label(ALERT_KINDS, k),
     "alert_title": alert_title,
     "describe_alert": describe_alert,
+    "describe_closure": describe_closure,
     "metric_label": lambda k: label(METRICS, k),
     "metric_labels": lambda: {k: str(v) for k, v in METRICS.items()},
     "quit_reason_label": lambda k: label(QUIT_REASONS, k) if k else "—",

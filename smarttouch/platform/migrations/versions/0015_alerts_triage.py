@@ -1,8 +1,8 @@
 """Alerts: one open alert per patient and concern, self-resolving, acknowledged with a note.
 
 Adds ``concern``, ``updated_at``, ``acknowledge_note``, ``resolved_at`` and
-``resolution_note`` to ``alert``. Existing rows get their concern from their kind (a decline
-of the largest or mean ROM is one concern, ``decline:rom``); where several open alerts share a
+``resolution_note`` to ``alert``. Existing rows get their concern from their kind (every
+decline, whatever the metric, is one concern); where several open alerts share a
 patient and concern, the newest stays open and the others are marked resolved as merged into
 it, before the partial unique index on the open ones is created.
 
@@ -12,7 +12,6 @@ Revises: 0009_record_access
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -25,15 +24,6 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 OPEN = sa.text("acknowledged_at IS NULL AND resolved_at IS NULL")
-# the concern groups of services/clinic/alerts.py at the time of this migration
-METRIC_CONCERNS = {"rom_deg": "rom", "rom_deg_mean": "rom", "sparc": "smoothness", "ldlj": "smoothness"}
-
-
-def _concern(kind: str, details: dict) -> str:
-    if kind == "decline":
-        metric = str(details.get("metric") or "")
-        return f"decline:{METRIC_CONCERNS.get(metric, metric)}"
-    return kind
 
 
 def upgrade() -> None:
@@ -49,23 +39,20 @@ def upgrade() -> None:
         sa.column("id", sa.Integer),
         sa.column("patient_id", sa.Integer),
         sa.column("kind", sa.String),
-        sa.column("details", sa.JSON),
         sa.column("concern", sa.String),
         sa.column("acknowledged_at", sa.DateTime(timezone=True)),
         sa.column("resolved_at", sa.DateTime(timezone=True)),
         sa.column("resolution_note", sa.Text),
     )
     rows = bind.execute(
-        sa.select(
-            alert.c.id, alert.c.patient_id, alert.c.kind, alert.c.details, alert.c.acknowledged_at
-        ).order_by(alert.c.id.desc())
+        sa.select(alert.c.id, alert.c.patient_id, alert.c.kind, alert.c.acknowledged_at).order_by(
+            alert.c.id.desc()
+        )
     ).all()
     now = datetime.now(UTC)
     kept: set[tuple[int, str]] = set()
-    for id_, patient_id, kind, details, acknowledged_at in rows:
-        if isinstance(details, str):
-            details = json.loads(details)
-        concern = _concern(kind, details or {})
+    for id_, patient_id, kind, acknowledged_at in rows:
+        concern = kind  # the concern of services/clinic/alerts.py for the three kinds of 0009
         values: dict[str, object] = {"concern": concern}
         if acknowledged_at is None:
             if (patient_id, concern) in kept:  # an older duplicate of an open concern

@@ -6,8 +6,8 @@ pain). This module turns those decisions into alerts a clinician can trust:
 
 * **One open alert per patient and concern.** A *concern* is a stable string whose part
   before the first ``:`` names the source that raises it: ``no_session``, ``pain_stop``,
-  ``decline:rom`` (the largest and the mean ROM are one concern), ``decline:smoothness``
-  (SPARC and LDLJ), ``decline:<metric>`` otherwise. A partial unique index holds it in the
+  ``decline`` (every metric declining beyond its MCID, the largest and mean ROM, speed,
+  smoothness, in one alert that lists them). A partial unique index holds it in the
   database. Seen again, a finding refreshes its open alert (numbers, session, ``updated_at``).
 * **Alerts resolve themselves.** When a source no longer finds a concern that has an open
   alert, the alert is resolved with a note saying why (``resolution_note``, audited as
@@ -45,8 +45,6 @@ from .patients import require_own_patient
 KINDS = ("no_session", "decline", "pain_stop")
 NO_SESSION_DAYS = scoring.NO_SESSION_DAYS
 NOTE_MAX = 1000
-#: metrics that are one clinical concern when they decline together
-METRIC_CONCERNS = {"rom_deg": "rom", "rom_deg_mean": "rom", "sparc": "smoothness", "ldlj": "smoothness"}
 
 
 @dataclass(frozen=True)
@@ -103,10 +101,6 @@ def source_of(concern: str) -> str:
     return concern.split(":", 1)[0]
 
 
-def concern_of_metric(metric: str) -> str:
-    return f"decline:{METRIC_CONCERNS.get(metric, metric)}"
-
-
 @register_source("no_session", "a session arrived, or no exercise is planned any more")
 def _no_session(ctx: AlertContext) -> list[Finding]:
     if not ctx.facts or not ctx.has_plan:
@@ -156,7 +150,7 @@ def _decline(ctx: AlertContext) -> list[Finding]:
     records = [f.record for f in ctx.facts]
     last = ctx.facts[-1]
     n = scoring.RECENT_N
-    grouped: dict[str, list[tuple[scoring.Alert, dict[str, Any]]]] = {}
+    items: list[tuple[scoring.Alert, dict[str, Any]]] = []
     for a in scoring.alerts(records, ctx.today, 10**6):
         if a.kind != "decline" or a.metric is None:
             continue
@@ -166,22 +160,21 @@ def _decline(ctx: AlertContext) -> list[Finding]:
             "before": sum(values[-2 * n : -n]) / n,
             "recent": sum(values[-n:]) / n,
         }
-        grouped.setdefault(concern_of_metric(a.metric), []).append((a, one))
-    out = []
-    for concern, items in grouped.items():
-        items.sort(key=lambda item: list(MCID_RULES).index(item[0].metric or ""))
-        metrics = [one for _a, one in items]
-        out.append(
-            Finding(
-                concern,
-                "decline",
-                "; ".join(a.message for a, _one in items),
-                evidence=str(last.session_id),
-                details={**metrics[0], "metrics": metrics, "last_day": last.record.day.isoformat()},
-                session_id=last.session_id,
-            )
+        items.append((a, one))
+    if not items:
+        return []
+    items.sort(key=lambda item: list(MCID_RULES).index(item[0].metric or ""))
+    metrics = [one for _a, one in items]
+    return [
+        Finding(
+            "decline",
+            "decline",
+            "; ".join(a.message for a, _one in items),
+            evidence=str(last.session_id),
+            details={**metrics[0], "metrics": metrics, "last_day": last.record.day.isoformat()},
+            session_id=last.session_id,
         )
-    return out
+    ]
 
 
 def _commit_keeping_loaded(session: Session) -> bool:

@@ -1,0 +1,86 @@
+"""One locale formatter for the hub: numbers, metric values with their units, dates and times.
+
+Pages, chart labels, the PDF report and the CSV export format through these functions, so a
+number or a date reads the same everywhere in one language (Italian: ``03/12/2026``,
+``55,6°``; English: ``3 Dec 2026``, ``55.6°``). Each metric has one sensible precision
+(:data:`PRECISION`): a range of motion in whole degrees, repetitions as whole numbers,
+smoothness to two decimals. The locale is the request's (Flask-Babel) unless given.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, tzinfo
+
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
+
+DATE_PATTERNS = {"it": "dd/MM/yyyy", "en": "d MMM yyyy"}
+DATE_SHORT_PATTERNS = {"it": "dd/MM", "en": "d MMM"}
+#: metric -> (decimal digits, unit)
+PRECISION: dict[str, tuple[int, str]] = {
+    "rom_deg": (0, "°"),
+    "rom_deg_mean": (0, "°"),
+    "target_rom_deg": (0, "°"),
+    "max_rom_deg": (0, "°"),
+    "reps": (0, ""),
+    "sparc": (2, ""),
+    "ldlj": (1, ""),
+    "peak_speed_dps": (0, "°/s"),
+    "tremor_amplitude_deg": (1, "°"),
+    "tremor_power_ratio": (2, ""),
+    "duration_s": (0, " s"),
+    "game_score": (0, ""),
+}
+
+
+def current_locale() -> str:
+    """The request's language ("en" outside a request)."""
+    try:
+        from flask_babel import get_locale
+
+        return str(get_locale() or "en")
+    except Exception:  # no application or request context
+        return "en"
+
+
+def _lang(locale: str | None) -> str:
+    return (locale or current_locale()).split("_")[0]
+
+
+def number(value: float | None, digits: int = 1, *, signed: bool = False, locale: str | None = None) -> str:
+    """``value`` with ``digits`` decimals in the language's notation; "—" for None."""
+    if value is None:
+        return "—"
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    if signed:
+        pattern = "+" + pattern + ";-" + pattern
+    return babel_numbers.format_decimal(value, format=pattern, locale=_lang(locale))
+
+
+def metric_value(metric: str, value: float | None, *, signed: bool = False, locale: str | None = None) -> str:
+    """A metric's value with its precision and unit (``55°``, ``8``, ``-1,83``); "—" for None."""
+    digits, unit = PRECISION.get(metric, (2, ""))
+    return "—" if value is None else number(value, digits, signed=signed, locale=locale) + unit
+
+
+def day(value: date | datetime | None, *, locale: str | None = None, short: bool = False) -> str:
+    """A calendar day (Italian ``03/12/2026``, English ``3 Dec 2026``; ``short``: no year)."""
+    if value is None:
+        return "—"
+    lang = _lang(locale)
+    patterns = DATE_SHORT_PATTERNS if short else DATE_PATTERNS
+    return babel_dates.format_date(value, patterns.get(lang, patterns["en"]), locale=lang)
+
+
+def day_time(value: datetime | None, tz: tzinfo | None = None, *, locale: str | None = None) -> str:
+    """A moment as local day and time (Italian ``03/12/2026 14:05``)."""
+    if value is None:
+        return "—"
+    local = value.astimezone(tz) if tz is not None else value
+    lang = _lang(locale)
+    return f"{day(local, locale=lang)} {babel_dates.format_time(local, 'HH:mm', locale=lang)}"
+
+
+def strftime_pattern(*, locale: str | None = None) -> str:
+    """The day-month pattern for chart axes (matplotlib's strftime), by language."""
+    return "%d/%m" if _lang(locale) == "it" else "%d %b"
