@@ -28,6 +28,8 @@ from smarttouch.scoring import progress as scoring
 
 from ...models import Assignment, ExerciseSession, Patient, SessionMetricsRecord, User
 from . import alerts as alert_service
+from .patients import current_plan
+from .progress import patient_sessions, session_facts
 
 MAIN_METRIC = "rom_deg"
 TREND_DAYS = 28
@@ -320,3 +322,16 @@ def caseload(
     if descending:  # keep rows without a value at the end
         rows.sort(key=lambda r: _sort_key(sort)(r)[0])
     return rows
+
+
+def refresh_alerts(session: Session, *, therapist: User, today: date, tz: ZoneInfo) -> None:
+    """Run every alert source over each of the therapist's patients (one patient at a time:
+    for a daily job such as the digest, not for a page)."""
+    for p in session.exec(select(Patient).where(Patient.therapist_id == therapist.id)).all():
+        alert_service.sync_patient_alerts(
+            session,
+            patient=p,
+            facts=session_facts(patient_sessions(session, patient_id=p.id, tz=tz)),
+            today=today,
+            has_plan=bool(current_plan(session, patient=p, today=today)),
+        )
