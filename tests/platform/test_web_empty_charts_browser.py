@@ -35,7 +35,7 @@ def test_copd_patient_without_sessions_shows_messages_not_empty_charts(
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     login(page, live_server, "therapist@example.org", "demo-therapist", lands_on="/")
-    page.goto(f"{live_server}/patients/{copd}")
+    page.goto(f"{live_server}/patients/{copd}?tab=progress")
     assert page.locator("h1").inner_text().startswith("Patient DEMO-COPD")
     assert page.locator("div.chart").count() == 0
     assert page.locator(".js-plotly-plot, .main-svg").count() == 0  # nothing drawn

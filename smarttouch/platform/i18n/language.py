@@ -58,6 +58,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["metric"] = lambda v, metric, signed=False: units.metric_value(
         metric, v, signed=signed
     )
+    app.jinja_env.filters["trend"] = lambda v, metric, signed=True: units.trend_value(
+        metric, v, signed=signed
+    )
     app.jinja_env.filters["num"] = lambda v, digits=0, signed=False: units.number(v, digits, signed=signed)
 
 

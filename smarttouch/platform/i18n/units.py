@@ -63,6 +63,12 @@ def metric_value(metric: str, value: float | None, *, signed: bool = False, loca
     return "—" if value is None else number(value, digits, signed=signed, locale=locale) + unit
 
 
+def trend_value(metric: str, value: float | None, *, signed: bool = True, locale: str | None = None) -> str:
+    """A metric's change per week: one decimal more than the metric itself, with its unit."""
+    digits, unit = PRECISION.get(metric, (2, ""))
+    return "—" if value is None else number(value, digits + 1, signed=signed, locale=locale) + unit
+
+
 def day(value: date | datetime | None, *, locale: str | None = None, short: bool = False) -> str:
     """A calendar day (Italian ``03/12/2026``, English ``3 Dec 2026``; ``short``: no year)."""
     if value is None:

@@ -3,6 +3,7 @@ acknowledgement. Visibility and ownership are decided by the services (404 other
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
@@ -13,7 +14,7 @@ from flask_babel import gettext as _
 from ..auth.access import role_required, signed_in_user
 from ..i18n.language import hub_tz, local_today
 from ..i18n.vocab import CONDITIONS, SIDES
-from ..models import Role
+from ..models import AssignmentVersion, Role
 from ..services.clinic import alerts, caseload, dashboard, patients, plans
 from ..services.clinic.patients import validate_patient
 from ..services.errors import Conflict, Invalid
@@ -131,6 +132,47 @@ def _charts(overview: dashboard.PatientOverview, tz: ZoneInfo) -> list:
     ]
 
 
+#: the patient page's tabs, in order (the first is the default)
+TABS = ("overview", "progress", "sessions", "plan", "history")
+
+
+@dataclass(frozen=True)
+class SessionVsPlan:
+    """One session beside the prescription in force on its day (None: no exercise linked)."""
+
+    point: dashboard.SessionPoint
+    version: AssignmentVersion | None
+
+    @property
+    def prescribed_reps(self) -> int | None:
+        return self.version.reps * self.version.sets if self.version is not None else None
+
+    @property
+    def reps_met(self) -> bool | None:
+        reps = self.point.metrics.get("reps")
+        if reps is None or self.prescribed_reps is None:
+            return None
+        return reps >= self.prescribed_reps
+
+    @property
+    def rom_met(self) -> bool | None:
+        rom = self.point.metrics.get("rom_deg")
+        if rom is None or self.version is None:
+            return None
+        return rom >= self.version.target_rom_deg
+
+
+def _against_plan(ov: dashboard.PatientOverview, points: list[dashboard.SessionPoint]) -> list[SessionVsPlan]:
+    out = []
+    for p in points:
+        aid = p.assignment_id
+        version = (
+            ov.history.version_on(aid, p.day) if aid is not None and aid in ov.history.versions else None
+        )
+        out.append(SessionVsPlan(p, version))
+    return out
+
+
 @bp.route("/patients/<int:patient_id>")
 @role_required(Role.therapist, Role.patient, Role.admin)
 def detail(patient_id: int):
@@ -138,18 +180,28 @@ def detail(patient_id: int):
     user = signed_in_user()
     patient = patients.get_patient_for(db, user=user, patient_id=patient_id)
     is_own_therapist = user.role == Role.therapist and patient.therapist_id == user.id
+    tab = request.args.get("tab", TABS[0])
+    tab = tab if tab in TABS else TABS[0]
+    if tab == "history" and user.role == Role.patient:
+        tab = TABS[0]
     tz = hub_tz()
     overview = dashboard.patient_overview(
         db, patient=patient, today=local_today(), tz=tz, period=request.args.get("period", "")
     )
     record_reads.note_read(patient.id, "patient_page")
     activities = {act.id: act for _a, act in overview.assignments}
-    history = plans.plan_history(db, patient=patient) if user.role != Role.patient else []
+    history = (
+        plans.plan_history(db, patient=patient) if user.role != Role.patient and tab == "history" else []
+    )
+    this_week = overview.calendar_weeks[-1] if overview.calendar_weeks else None
+    newest = list(reversed(overview.points))
     return render_template(
         "patients/detail.html",
         patient=patient,
+        tab=tab,
+        tabs=TABS if user.role != Role.patient else TABS[:-1],
         ov=overview,
-        charts=_charts(overview, tz),
+        charts=_charts(overview, tz) if tab == "progress" else [],
         assignments=overview.assignments,
         activities=activities,
         today=overview.today,
@@ -159,7 +211,8 @@ def detail(patient_id: int):
         ack_form=AcknowledgeAlertForm(),
         open_alerts=alerts.open_alerts(db, patient_id=patient.id),
         past_alerts=[a for a in alerts.recent_alerts(db, patient_id=patient.id) if not a.is_open][:10],
-        sessions=list(reversed(overview.points))[:SESSIONS_SHOWN],
+        sessions=_against_plan(overview, newest[: SESSIONS_SHOWN if tab == "sessions" else 3]),
+        this_week=this_week,
         periods=dashboard.PERIODS,
         metric_labels=METRICS,
         units=UNITS,
