@@ -106,12 +106,15 @@ def create():
                 condition=form.condition.data,
                 affected_side=form.affected_side.data,
                 birth_year=form.birth_year.data,
+                birth_date=form.birth_date.data,
                 notes=form.notes.data or "",
             )
             patient = patients.create_patient(
                 db, therapist=signed_in_user(), data=data, ip=request.remote_addr
             )
-        except (Invalid, Conflict) as exc:
+        except Conflict:
+            form.code.errors = [*form.code.errors, _("This code is already used by another patient.")]
+        except Invalid as exc:  # the form checks every rule first; this is a last resort
             form.code.errors = [*form.code.errors, exc.message]
         else:
             flash(_("Patient %(code)s created.", code=patient.code), "success")

@@ -6,6 +6,9 @@ decline, whatever the metric, is one concern); where several open alerts share a
 patient and concern, the newest stays open and the others are marked resolved as merged into
 it, before the partial unique index on the open ones is created.
 
+Adds ``patient.birth_date`` (optional; shown only in reports the therapist chooses to
+identify).
+
 Revision ID: 0015_alerts_triage
 Revises: 0009_record_access
 """
@@ -65,6 +68,8 @@ def upgrade() -> None:
         batch_op.alter_column("concern", server_default=None)
         batch_op.alter_column("acknowledge_note", server_default=None)
         batch_op.alter_column("resolution_note", server_default=None)
+    with op.batch_alter_table("patient", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("birth_date", sa.Date(), nullable=True))
     op.create_index(
         "uq_alert_open_concern",
         "alert",
@@ -77,6 +82,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("uq_alert_open_concern", table_name="alert")
+    with op.batch_alter_table("patient", schema=None) as batch_op:
+        batch_op.drop_column("birth_date")
     with op.batch_alter_table("alert", schema=None) as batch_op:
         batch_op.drop_column("resolution_note")
         batch_op.drop_column("resolved_at")
