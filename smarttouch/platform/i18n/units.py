@@ -10,7 +10,9 @@ smoothness to two decimals. The locale is the request's (Flask-Babel) unless giv
 from __future__ import annotations
 
 from datetime import date, datetime, tzinfo
+from functools import lru_cache
 
+from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 
@@ -34,27 +36,44 @@ PRECISION: dict[str, tuple[int, str]] = {
 
 
 def current_locale() -> str:
-    """The request's language ("en" outside a request)."""
-    try:
-        from flask_babel import get_locale
+    """The request's language ("en" outside a request), looked up once per request."""
+    from flask import g, has_request_context
+    from flask_babel import get_locale
 
-        return str(get_locale() or "en")
-    except Exception:  # no application or request context
-        return "en"
+    if not has_request_context():
+        try:
+            return str(get_locale() or "en")
+        except Exception:  # no application context either
+            return "en"
+    lang = g.get("_units_lang")
+    if lang is None:
+        lang = g._units_lang = str(get_locale() or "en")
+    return lang
 
 
 def _lang(locale: str | None) -> str:
     return (locale or current_locale()).split("_")[0]
 
 
-def number(value: float | None, digits: int = 1, *, signed: bool = False, locale: str | None = None) -> str:
-    """``value`` with ``digits`` decimals in the language's notation; "—" for None."""
-    if value is None:
-        return "—"
+@lru_cache(maxsize=64)
+def _pattern(digits: int, signed: bool) -> babel_numbers.NumberPattern:
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
     if signed:
         pattern = "+" + pattern + ";-" + pattern
-    return babel_numbers.format_decimal(value, format=pattern, locale=_lang(locale))
+    return babel_numbers.parse_pattern(pattern)
+
+
+@lru_cache(maxsize=8)
+def _locale_of(lang: str) -> Locale:
+    return Locale.parse(lang)
+
+
+def number(value: float | None, digits: int = 1, *, signed: bool = False, locale: str | None = None) -> str:
+    """``value`` with ``digits`` decimals in the language's notation; "—" for None. (Babel's
+    patterns and locales parsed once: a caseload formats thousands of numbers.)"""
+    if value is None:
+        return "—"
+    return _pattern(digits, signed).apply(value, _locale_of(_lang(locale)))
 
 
 def metric_value(metric: str, value: float | None, *, signed: bool = False, locale: str | None = None) -> str:

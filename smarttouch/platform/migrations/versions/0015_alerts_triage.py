@@ -6,7 +6,8 @@ decline, whatever the metric, is one concern); where several open alerts share a
 patient and concern, the newest stays open and the others are marked resolved as merged into
 it, before the partial unique index on the open ones is created.
 
-Adds ``patient.birth_date`` (optional; shown only in reports the therapist chooses to
+Adds an index on ``exercise_session (patient_id, started_at)`` (the caseload and the
+patient page read each patient's sessions of a window of days) and ``patient.birth_date`` (optional; shown only in reports the therapist chooses to
 identify).
 
 Revision ID: 0015_alerts_triage
@@ -71,6 +72,9 @@ def upgrade() -> None:
     with op.batch_alter_table("patient", schema=None) as batch_op:
         batch_op.add_column(sa.Column("birth_date", sa.Date(), nullable=True))
     op.create_index(
+        "ix_exercise_session_patient_started", "exercise_session", ["patient_id", "started_at"], unique=False
+    )
+    op.create_index(
         "uq_alert_open_concern",
         "alert",
         ["patient_id", "concern"],
@@ -82,6 +86,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("uq_alert_open_concern", table_name="alert")
+    op.drop_index("ix_exercise_session_patient_started", table_name="exercise_session")
     with op.batch_alter_table("patient", schema=None) as batch_op:
         batch_op.drop_column("birth_date")
     with op.batch_alter_table("alert", schema=None) as batch_op:
