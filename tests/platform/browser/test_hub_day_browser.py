@@ -189,7 +189,9 @@ def _same_origin_links(page, base: str) -> list[str]:
         if parts.netloc and f"{parts.scheme}://{parts.netloc}" != base:
             continue
         path = parts.path + (f"?{parts.query}" if parts.query else "")
-        if re.search(r"\.(pdf|csv|zip|json|png|js|css)(\?|$)|/logout|/static/|/download|/export", path):
+        if re.search(
+            r"\.(pdf|csv|zip|json|png|js|css)(\?|$)|/logout|/static/|/download|/export|starter-kit", path
+        ):
             continue
         out.append(path)
     return out
