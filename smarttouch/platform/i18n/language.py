@@ -11,7 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import (
     format_date,
     format_datetime,
@@ -40,7 +40,19 @@ def select_locale() -> str:
     return best or current_app.config["DEFAULT_LOCALE"]
 
 
+def _request_lang() -> str:
+    """The request's language, looked up once per request (a caseload formats thousands of
+    numbers)."""
+    locale = get_locale()
+    if not has_request_context():
+        return str(locale or "en")
+    if g.get("_units_locale") is not locale:  # force_locale() gives another Locale object
+        g._units_locale, g._units_lang = locale, str(locale or "en")
+    return str(g._units_lang)
+
+
 def init_app(app: Flask) -> None:
+    units.set_locale_provider(_request_lang)
     directory = ensure_compiled(Path(app.instance_path) / "translations")
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(directory)
     babel.init_app(app, locale_selector=select_locale)

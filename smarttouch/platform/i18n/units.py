@@ -4,11 +4,13 @@ Pages, chart labels, the PDF report and the CSV export format through these func
 number or a date reads the same everywhere in one language (Italian: ``03/12/2026``,
 ``55,6°``; English: ``3 Dec 2026``, ``55.6°``). Each metric has one sensible precision
 (:data:`PRECISION`): a range of motion in whole degrees, repetitions as whole numbers,
-smoothness to two decimals. The locale is the request's (Flask-Babel) unless given.
+smoothness to two decimals. The locale is the request's (Flask-Babel, through
+:func:`set_locale_provider`) unless given.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, tzinfo
 from functools import lru_cache
 
@@ -35,20 +37,27 @@ PRECISION: dict[str, tuple[int, str]] = {
 }
 
 
-def current_locale() -> str:
-    """The request's language ("en" outside a request), looked up once per request."""
-    from flask import g, has_request_context
-    from flask_babel import get_locale
+def _english() -> str:
+    return "en"
 
-    if not has_request_context():
-        try:
-            return str(get_locale() or "en")
-        except Exception:  # no application context either
-            return "en"
-    lang = g.get("_units_lang")
-    if lang is None:
-        lang = g._units_lang = str(get_locale() or "en")
-    return lang
+
+#: where the request's language comes from: set by the hub's i18n setup
+#: (:func:`smarttouch.platform.i18n.language.init_app`); this module imports no Flask, so
+#: services, the PDF and the CSV can use it
+_locale_provider: Callable[[], str] = _english
+
+
+def set_locale_provider(provider: Callable[[], str]) -> None:
+    global _locale_provider
+    _locale_provider = provider
+
+
+def current_locale() -> str:
+    """The request's language ("en" where none is known)."""
+    try:
+        return _locale_provider() or "en"
+    except RuntimeError:  # outside an application or request context
+        return "en"
 
 
 def _lang(locale: str | None) -> str:

@@ -24,7 +24,7 @@ from .alert import Alert
 from .analyzer import AnalyzerChoice, AnalyzerRun
 from .api_token import ApiToken
 from .audit import AuditEvent, AuditEventImmutable, LoginThrottle
-from .base import NAMING_CONVENTION, UTCDateTime, utcnow
+from .base import NAMING_CONVENTION, HasId, UTCDateTime, orm_attr, pk, rowcount, table_of, utcnow
 from .challenge import (
     Challenge,
     Review,
@@ -35,6 +35,7 @@ from .challenge import (
     SubmissionStatus,
 )
 from .device import Device, PairingCode
+from .feeling import FEELING_MOMENTS, FEELING_SCALES, SessionFeeling
 from .patient import Condition, Patient, PatientCreate, PatientPublic, Side
 from .privacy import AnonymisedAggregate, DonatedSession, ResearchConsent
 from .session import ExerciseSession, SessionMetricsRecord, SessionStatus
@@ -43,6 +44,8 @@ from .user import Role, User, UserCreate, UserPublic, normalise_email
 metadata = SQLModel.metadata
 
 __all__ = [
+    "FEELING_MOMENTS",
+    "FEELING_SCALES",
     "NAMING_CONVENTION",
     "PLAN_FIELDS",
     "TERM_FIELDS",
@@ -64,6 +67,7 @@ __all__ = [
     "Device",
     "DonatedSession",
     "ExerciseSession",
+    "HasId",
     "LoginThrottle",
     "PairingCode",
     "Patient",
@@ -75,6 +79,7 @@ __all__ = [
     "ReviewDecision",
     "Role",
     "Score",
+    "SessionFeeling",
     "SessionMetricsRecord",
     "SessionStatus",
     "Side",
@@ -87,5 +92,9 @@ __all__ = [
     "UserPublic",
     "metadata",
     "normalise_email",
+    "orm_attr",
+    "pk",
+    "rowcount",
+    "table_of",
     "utcnow",
 ]

@@ -39,7 +39,8 @@ def calendar_view(weeks: list[list[DayCell]], summaries: list[WeekSummary] | Non
         "pending": _("still to do this week"),
         "rest": _("rest day"),
     }
-    out, prev_month = [], None
+    out: list[WeekView] = []
+    prev_month = None
     for week in weeks:
         first = week[0].day
         cells = []

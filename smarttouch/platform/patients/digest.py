@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from sqlmodel import Session, col, select
 
 from ..i18n import units
-from ..models import Role, User
+from ..models import Role, User, pk
 from ..services import audit
 from ..services.clinic import alerts, caseload
 from ..services.mail import Delivery, MailError, send_mail
@@ -47,7 +47,7 @@ def compose(
     ]
     if not rows:
         return None
-    open_by_patient = alerts.open_alerts_of(session, patient_ids=[r.patient.id for r in rows])
+    open_by_patient = alerts.open_alerts_of(session, patient_ids=[pk(r.patient) for r in rows])
     n_alerts = sum(len(v) for v in open_by_patient.values())
     subject = ngettext(
         "SmartTouch: %(num)d patient needs attention (%(date)s)",
@@ -60,7 +60,7 @@ def compose(
         p = r.patient
         lines.append(f"{p.code}{' · ' + p.display_name if p.display_name else ''}")
         lines.extend(f"  - {reason_text(x)}" for x in r.reasons)
-        for a in open_by_patient.get(p.id, []):
+        for a in open_by_patient.get(pk(p), []):
             lines.append(f"  * {alert_title(a)}: {describe_alert(a, today)}")
         lines.append(f"  {base_url.rstrip('/')}/patients/{p.id}")
         lines.append("")

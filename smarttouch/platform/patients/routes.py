@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from ..auth.access import role_required, signed_in_user
 from ..i18n.language import hub_tz, local_today
 from ..i18n.vocab import CONDITIONS, SIDES
-from ..models import AssignmentVersion, Role
+from ..models import AssignmentVersion, Role, pk
 from ..services.clinic import alerts, caseload, dashboard, patients, plans
 from ..services.clinic.patients import validate_patient
 from ..services.errors import Conflict, Invalid
@@ -45,7 +45,7 @@ def render_caseload():
         descending=descending,
         condition_labels=conditions,
     )
-    record_reads.note_reads((r.patient.id for r in rows), "caseload")
+    record_reads.note_reads((pk(r.patient) for r in rows), "caseload")
     # translated once per page, not once per row (a caseload may have hundreds of rows)
     locale, tz = get_locale(), get_timezone()
     last = {
@@ -191,7 +191,7 @@ def detail(patient_id: int):
     overview = dashboard.patient_overview(
         db, patient=patient, today=local_today(), tz=tz, period=request.args.get("period", "")
     )
-    record_reads.note_read(patient.id, "patient_page")
+    record_reads.note_read(pk(patient), "patient_page")
     activities = {act.id: act for _a, act in overview.assignments}
     history = (
         plans.plan_history(db, patient=patient) if user.role != Role.patient and tab == "history" else []
@@ -212,8 +212,8 @@ def detail(patient_id: int):
         can_edit=is_own_therapist,
         end_form=EndAssignmentForm(),
         ack_form=AcknowledgeAlertForm(),
-        open_alerts=alerts.open_alerts(db, patient_id=patient.id),
-        past_alerts=[a for a in alerts.recent_alerts(db, patient_id=patient.id) if not a.is_open][:10],
+        open_alerts=alerts.open_alerts(db, patient_id=pk(patient)),
+        past_alerts=[a for a in alerts.recent_alerts(db, patient_id=pk(patient)) if not a.is_open][:10],
         sessions=_against_plan(overview, newest[: SESSIONS_SHOWN if tab == "sessions" else 3]),
         this_week=this_week,
         periods=dashboard.PERIODS,

@@ -7,12 +7,15 @@ from datetime import date
 from babel.dates import get_day_names
 from flask_babel import format_date, format_decimal, get_locale
 
-from ..i18n.language import dec
-from ..i18n.vocab import ACTIVITIES, MOVEMENTS, label
-from ..web.charts import to_json
+from ..i18n.language import dec, hub_tz
+from ..i18n.vocab import MOVEMENTS, game_title, label
+from ..services.clinic.feelings import patient_feelings
+from ..storage.db import get_session
+from ..web.charts import Chart, to_json
 from . import bp
 from .alert_text import alert_title, describe_alert, describe_closure
 from .calendar import calendar_view
+from .figures import feelings_chart
 from .labels import ALERT_KINDS, METRICS, PLAN_FIELDS, QUIT_REASONS, SESSION_STATUSES
 from .uncertainty_text import uncertain_reason_text
 
@@ -28,7 +31,7 @@ def plan_value(field: str, value: object) -> str:
             return format_date(date.fromisoformat(str(value)[:10]), "medium")
         except ValueError:
             return str(value)
-    if field in ("target_rom_deg", "max_rom_deg"):
+    if field in ("target_rom_deg", "max_rom_deg") and isinstance(value, (int, float, str)):
         return f"{format_decimal(float(value))}°"
     if field == "therapist_note":
         text = str(value)
@@ -47,6 +50,19 @@ def activity_movements_json(activities: list) -> str:
     return to_json({str(a.id): list(a.movements or []) for a in activities})
 
 
+def patient_feelings_chart(patient_id: int, start: date | None = None, end: date | None = None) -> Chart:
+    """The pain and effort chart of a patient whose page is being shown (the page's view has
+    already checked who may see the patient), over the local days ``start``..``end``."""
+    tz = hub_tz()
+    series = [
+        s
+        for s in patient_feelings(get_session(), patient_id=patient_id)
+        if (start is None or s.started_at.astimezone(tz).date() >= start)
+        and (end is None or s.started_at.astimezone(tz).date() <= end)
+    ]
+    return feelings_chart(series, tz)
+
+
 # registered once as app-wide Jinja globals (the labels translate when called, per request)
 PROGRESS_HELPERS: dict[str, object] = {
     "alert_kind_label": lambda k: label(ALERT_KINDS, k),
@@ -59,11 +75,12 @@ PROGRESS_HELPERS: dict[str, object] = {
     "session_status_label": lambda k: label(SESSION_STATUSES, k),
     "plan_field_label": lambda k: label(PLAN_FIELDS, k),
     "plan_value": plan_value,
-    "activity_key_label": lambda k: label(ACTIVITIES, k),
+    "activity_key_label": game_title,
     "weekday_names": weekday_names,
     "dec": dec,
     "calendar_view": calendar_view,
     "activity_movements_json": activity_movements_json,
     "uncertain_reason_text": uncertain_reason_text,
+    "patient_feelings_chart": patient_feelings_chart,
 }
 bp.record_once(lambda state: state.app.jinja_env.globals.update(PROGRESS_HELPERS))

@@ -7,7 +7,8 @@ pain). This module turns those decisions into alerts a clinician can trust:
 * **One open alert per patient and concern.** A *concern* is a stable string whose part
   before the first ``:`` names the source that raises it: ``no_session``, ``pain_stop``,
   ``decline`` (every metric declining beyond its MCID, the largest and mean ROM, speed,
-  smoothness, in one alert that lists them). A partial unique index holds it in the
+  smoothness, in one alert that lists them), ``pain_rise`` (the patient's pain rating at least
+  2 points above their usual, see :mod:`.feelings`). A partial unique index holds it in the
   database. Seen again, a finding refreshes its open alert (numbers, session, ``updated_at``).
 * **Alerts resolve themselves.** When a source no longer finds a concern that has an open
   alert, the alert is resolved with a note saying why (``resolution_note``, audited as
@@ -40,9 +41,10 @@ from smarttouch.scoring.mcid import MCID_RULES
 from ...models import Alert, Patient, User, utcnow
 from .. import audit
 from ..errors import Invalid, NotFound
+from .feelings import pain_rise_finding, patient_feelings
 from .patients import require_own_patient
 
-KINDS = ("no_session", "decline", "pain_stop")
+KINDS = ("no_session", "decline", "pain_stop", "pain_rise")
 NO_SESSION_DAYS = scoring.NO_SESSION_DAYS
 NOTE_MAX = 1000
 
@@ -64,6 +66,7 @@ class AlertContext:
     today: date
     has_plan: bool
     no_session_days: int = NO_SESSION_DAYS
+    session: Session | None = None  # for sources that read more than the sessions' records
 
 
 @dataclass(frozen=True)
@@ -177,6 +180,31 @@ def _decline(ctx: AlertContext) -> list[Finding]:
     ]
 
 
+@register_source("pain_rise", "the latest rated session's pain is no longer well above the usual level")
+def _pain_rise(ctx: AlertContext) -> list[Finding]:
+    """The pain-rise rule on the newest session with a pain rating (:mod:`.feelings`)."""
+    if ctx.session is None:
+        return []
+    found = pain_rise_finding(patient_feelings(ctx.session, patient_id=ctx.patient_id, limit=40))
+    if found is None:
+        return []
+    day = next((f.record.day for f in ctx.facts if f.session_id == found.session_id), None)
+    return [
+        Finding(
+            "pain_rise",
+            "pain_rise",
+            found.message,
+            evidence=str(found.session_id),
+            details={
+                "last_day": day.isoformat() if day is not None else "",
+                "pain": found.latest,
+                "usual": found.usual,
+            },
+            session_id=found.session_id,
+        )
+    ]
+
+
 def _commit_keeping_loaded(session: Session) -> bool:
     """Commit without expiring what the caller already loaded (a page that syncs alerts on the
     way must not reload hundreds of rows one by one afterwards). False when another request
@@ -240,16 +268,16 @@ def _reconcile(
         )
     for concern, f in found.items():
         details = {**f.details, "key": f"{concern}:{f.evidence}", "evidence": f.evidence}
-        row = open_rows.get(concern)
-        if row is not None:
-            if row.details.get("evidence") != f.evidence or row.message != f.message:
-                row.details, row.message, row.session_id, row.updated_at = (
+        current = open_rows.get(concern)
+        if current is not None:
+            if current.details.get("evidence") != f.evidence or current.message != f.message:
+                current.details, current.message, current.session_id, current.updated_at = (
                     details,
                     f.message,
                     f.session_id,
                     now,
                 )
-                session.add(row)
+                session.add(current)
             continue
         previous = latest.get(concern)
         if previous is not None and previous.acknowledged_at is not None:
@@ -283,7 +311,7 @@ def sync_patient_alerts(
     pid = patient.id
     if pid is None:
         raise ValueError("the patient has not been stored yet")
-    ctx = AlertContext(pid, facts, today, has_plan, no_session_days)
+    ctx = AlertContext(pid, facts, today, has_plan, no_session_days, session)
     findings = [f for source in SOURCES.values() for f in source(ctx)]
     sources = set(SOURCES)
     existing = _by_patient(session, [pid], sources)[pid]

@@ -23,11 +23,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from smarttouch.scoring import progress as scoring
 
-from ...models import Assignment, ExerciseSession, Patient, SessionMetricsRecord, User
+from ...models import Assignment, ExerciseSession, Patient, SessionMetricsRecord, User, pk
 from . import alerts as alert_service
 from .patients import current_plan
 from .progress import patient_sessions, session_facts
@@ -241,12 +242,12 @@ def _recent(session: Session, *, ids: list[int], since: datetime, today: date, t
     pain: dict[int, date] = {}
     pain_since = today - timedelta(days=ADHERENCE_DAYS - 1)
     for pid, started, quit_reason, value, uncertain in session.execute(
-        select(
-            ExerciseSession.patient_id,
-            ExerciseSession.started_at,
-            ExerciseSession.quit_reason,
+        sa.select(
+            col(ExerciseSession.patient_id),
+            col(ExerciseSession.started_at),
+            col(ExerciseSession.quit_reason),
             getattr(SessionMetricsRecord, MAIN_METRIC),
-            SessionMetricsRecord.count_uncertain,
+            col(SessionMetricsRecord.count_uncertain),
         )
         .outerjoin(SessionMetricsRecord, col(SessionMetricsRecord.session_id) == ExerciseSession.id)
         .where(*window)
@@ -286,9 +287,9 @@ def caseload(
         patients = [p for p in patients if _matches(p, query, condition_labels or {})]
     if not patients:
         return []
-    ids = [p.id for p in patients]
-    plan: dict[int, tuple[int, int, date]] = {}
-    for pid, n, per_week, first in session.exec(
+    ids = [pk(p) for p in patients]
+    plan: dict[int, tuple[int, int, date | None]] = {}
+    for pid, n, per_week, first_day in session.exec(
         select(
             Assignment.patient_id,
             func.count(),
@@ -303,7 +304,7 @@ def caseload(
         )
         .group_by(col(Assignment.patient_id))
     ).all():
-        plan[pid] = (int(n), int(per_week or 0), first)
+        plan[pid] = (int(n), int(per_week or 0), first_day)
     last = dict(
         session.exec(
             select(ExerciseSession.patient_id, func.max(ExerciseSession.started_at))
@@ -324,12 +325,12 @@ def caseload(
     monday = today - timedelta(days=today.weekday())
     rows = []
     for p in patients:
-        days = recent.get(p.id, [])
+        days = recent.get(pk(p), [])
         scored = tuple((d, v) for d, v in days if v is not None)
-        n_plan, per_week, first = plan.get(p.id, (0, 0, None))
-        last_at = last.get(p.id)
+        n_plan, per_week, first = plan.get(pk(p), (0, 0, None))
+        last_at = last.get(pk(p))
         sessions_week = sum(1 for d, _v in days if d >= monday)
-        alert_kinds = tuple(sorted(kinds.get(p.id, [])))
+        alert_kinds = tuple(sorted(kinds.get(pk(p), [])))
         rows.append(
             CaseloadRow(
                 patient=p,
@@ -349,7 +350,7 @@ def caseload(
                     plan_start=first,
                     sessions_week=sessions_week,
                     last_day=last_at.astimezone(tz).date() if last_at else None,
-                    pain_day=pain.get(p.id),
+                    pain_day=pain.get(pk(p)),
                     alert_kinds=alert_kinds,
                 ),
             )
@@ -367,7 +368,7 @@ def refresh_alerts(session: Session, *, therapist: User, today: date, tz: ZoneIn
         alert_service.sync_patient_alerts(
             session,
             patient=p,
-            facts=session_facts(patient_sessions(session, patient_id=p.id, tz=tz)),
+            facts=session_facts(patient_sessions(session, patient_id=pk(p), tz=tz)),
             today=today,
             has_plan=bool(current_plan(session, patient=p, today=today)),
         )

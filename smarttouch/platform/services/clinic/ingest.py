@@ -40,11 +40,13 @@ from ...models import (
     Patient,
     SessionMetricsRecord,
     SessionStatus,
+    pk,
     utcnow,
 )
 from ...storage.blobstore import BlobStore
 from .. import audit
 from ..errors import Conflict, Invalid
+from .feelings import MAX_FEELINGS, FeelingIn, check_feelings, feeling_rows
 from .patients import current_plan
 from .progress import metrics_row, patient_sessions, session_facts
 from .session_phases import MAX_PHASES, PhaseIn, label_sets, phases_of, session_phases, spans_to_analyse
@@ -135,6 +137,13 @@ class SessionUpload(BaseModel):
     )
     lang: str = Field(default="en", max_length=8)
     client: str = Field(default="", max_length=64, description="client name and version")
+    feelings: list[FeelingIn] = Field(
+        default_factory=list,
+        max_length=MAX_FEELINGS,
+        description="how the patient felt: pain (0-10 NRS) and effort (Borg CR10) before and after "
+        "the session, one entry per question asked (skipped ones with skipped=true); empty or absent "
+        "when the client did not ask",
+    )
 
     @field_validator("session_id")
     @classmethod
@@ -173,6 +182,7 @@ class SessionUpload(BaseModel):
             check_json(event.kind, f"events[{i}].kind")
             check_json(event.data, f"events[{i}].data")
         phases_of(self.phases)
+        check_feelings(self.feelings)
         return self
 
 
@@ -338,12 +348,12 @@ def ingest_session(
     elif recording is not None:
         raise Invalid("recording: empty file")
 
-    blob_written = bool(recording) and not store.exists(sha)  # type: ignore[arg-type]
+    blob_written = sha is not None and not store.exists(sha)  # sha is None when there is no recording
     if recording:
         store.put(recording)
     row = ExerciseSession(
         client_uuid=str(meta.session_id),
-        patient_id=patient.id,
+        patient_id=pk(patient),
         assignment_id=assignment.id,
         activity_id=assignment.activity_id,
         device_id=device.id,
@@ -377,8 +387,10 @@ def ingest_session(
         session.flush()
         metrics = None
         if analysis is not None:
-            metrics = metrics_row(row.id, analysis)  # type: ignore[arg-type]
+            metrics = metrics_row(pk(row), analysis)
             session.add(metrics)
+        for feeling in feeling_rows(pk(row), pk(patient), meta.feelings):
+            session.add(feeling)
         audit.record(
             session,
             action="session.uploaded",
@@ -391,6 +403,7 @@ def ingest_session(
                 "assignment_id": assignment.id,
                 "recording_sha256": sha,
                 "status": status,
+                "feelings": len(meta.feelings),
             },
             ip=ip,
         )
@@ -419,7 +432,7 @@ def _update_alerts(session: Session, *, patient: Patient, today: date, tz: tzinf
     from . import alerts
 
     try:
-        facts = session_facts(patient_sessions(session, patient_id=patient.id, tz=tz))
+        facts = session_facts(patient_sessions(session, patient_id=pk(patient), tz=tz))
         alerts.sync_patient_alerts(
             session,
             patient=patient,

@@ -23,9 +23,10 @@ from sqlmodel import Session, select
 from smarttouch.sensors.recording_io import recording_to_bytes
 from smarttouch.sensors.simulator import simulate
 
-from ...models import Activity, Assignment, Device, ExerciseSession, Patient
+from ...models import Activity, Assignment, Device, ExerciseSession, Patient, pk
 from ...storage.blobstore import BlobStore
 from ..clinic import alerts, progress
+from ..clinic.feelings import FeelingIn
 from ..clinic.ingest import SessionUpload, ingest_session
 
 SAMPLE_RATE_HZ = 50.0
@@ -104,7 +105,7 @@ def _device(session: Session, patient: Patient) -> Device:
         return existing
     secret = uuid.uuid4().hex + uuid.uuid4().hex
     device = Device(
-        patient_id=patient.id,
+        patient_id=pk(patient),
         label="Home PC (demo, synthetic)",
         token_hash=hashlib.sha256(secret.encode()).hexdigest(),
         token_prefix="stt_demo",
@@ -113,6 +114,26 @@ def _device(session: Session, patient: Patient) -> Device:
     session.add(device)
     session.flush()
     return device
+
+
+def _feelings(rng: np.random.Generator, started: datetime, *, pain: bool) -> list[FeelingIn]:
+    """Synthetic pain (0-10) and effort (Borg CR10) ratings: low and steady, now and then a
+    skipped question; a session stopped for pain ends with pain well above the usual."""
+    usual = int(rng.integers(1, 3))
+    after = 7 if pain else max(0, usual - int(rng.integers(0, 2)))  # never above "before"
+    skip_effort_before = bool(rng.random() < 0.15)
+    return [
+        FeelingIn(moment="before", scale="pain_nrs", value=usual, at=started),
+        FeelingIn(
+            moment="before",
+            scale="effort_cr10",
+            value=None if skip_effort_before else int(rng.integers(0, 2)),
+            skipped=skip_effort_before,
+            at=started,
+        ),
+        FeelingIn(moment="after", scale="pain_nrs", value=after, at=started),
+        FeelingIn(moment="after", scale="effort_cr10", value=int(rng.integers(3, 6)), at=started),
+    ]
 
 
 def seed_patient_sessions(
@@ -124,9 +145,10 @@ def seed_patient_sessions(
     if traj is None or has_any is not None:
         return 0
     device = _device(session, patient)
-    activity = session.get(Activity, assignment.activity_id)
+    activity = session.get_one(Activity, assignment.activity_id)
     days = _days(traj, today)
     rng = np.random.default_rng(sum(map(ord, patient.code)))
+    feel_rng = np.random.default_rng(sum(map(ord, patient.code)) + 1)  # apart: the motion stays as it was
     for i, day in enumerate(days):
         frac = i / max(1, len(days) - 1)
         rom = traj.rom_start + (traj.rom_end - traj.rom_start) * frac
@@ -156,7 +178,7 @@ def seed_patient_sessions(
         reached = sum(min(1.0, r / assignment.target_rom_deg) for r in sim.rep_rom_deg)
         meta = SessionUpload(
             session_id=uuid.uuid5(UUID_NAMESPACE, f"{patient.code}/{day}/{i}"),
-            assignment_id=assignment.id,
+            assignment_id=pk(assignment),
             game=activity.key,
             movement=assignment.movement,
             started_at=started,
@@ -169,6 +191,7 @@ def seed_patient_sessions(
             sample_rate_hz=SAMPLE_RATE_HZ,
             client_metrics={"synthetic": True},
             client="smarttouch demo seed (synthetic)",
+            feelings=_feelings(feel_rng, started, pain=pain),
         )
         ingest_session(
             session,
@@ -181,7 +204,7 @@ def seed_patient_sessions(
             tz=tz,
         )  # uploaded that day
     if days:  # time has passed since the last upload: "no session" alerts as of today
-        entries = progress.patient_sessions(session, patient_id=patient.id, tz=tz)
+        entries = progress.patient_sessions(session, patient_id=pk(patient), tz=tz)
         alerts.sync_patient_alerts(
             session,
             patient=patient,
