@@ -101,7 +101,7 @@ def import_cmd(bundle: Path, references: bool, unpublished: bool) -> None:
 @click.option("--slug", "slugs", multiple=True, help="Only this built-in (repeatable).")
 @click.option(
     "--hidden-seed",
-    type=int,
+    type=click.IntRange(0, 2**32 - 1),
     default=None,
     help="Seed of the hidden split (default: random; keep it secret).",
 )
@@ -290,7 +290,7 @@ def worker(
     redis_url: str | None,
     unsafe: bool,
 ) -> None:
-    """Evaluate submitted solutions (and run chosen analyzers over sessions) for the hub.
+    """Score uploaded sessions, evaluate submitted solutions and run chosen analyzers for the hub.
 
     Uses the hub's configuration (SMARTTOUCH_DATABASE_URL, SMARTTOUCH_INSTANCE_PATH,
     SMARTTOUCH_REDIS_URL: huey on Redis when set, else on SQLite in the instance folder):

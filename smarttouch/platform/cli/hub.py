@@ -351,12 +351,16 @@ _port = click.option(
     "--port",
     envvar="SMARTTOUCH_PORT",
     default=8000,
-    type=int,
+    type=click.IntRange(1, 65535),
     show_default=True,
     help="Port to listen on (SMARTTOUCH_PORT).",
 )
 _threads = click.option(
-    "--threads", default=8, show_default=True, type=int, help="Worker threads of the waitress server."
+    "--threads",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="Worker threads of the waitress server.",
 )
 
 
@@ -387,8 +391,9 @@ def _start_worker(app: Any) -> tuple[Any, str]:
     pid = worker.start()
     return worker, (
         "The evaluation worker runs in the background with this demo (process "
-        f"{pid}, log {worker.log_path}): it scores the challenges' reference rows "
-        "and developers' submissions, so leaderboards fill with no other command."
+        f"{pid}, log {worker.log_path}): it scores the sessions patients upload, the "
+        "challenges' reference rows and developers' submissions, so dashboards and "
+        "leaderboards fill with no other command."
     )
 
 
@@ -435,6 +440,9 @@ def demo(host: str, port: int, threads: int, with_worker: bool) -> None:
             "Challenge evaluations: no worker (--no-worker); run `smarttouch worker` to score submissions.",
         )
     )
+    if worker is None:  # nobody would score uploads: score them in the request instead
+        app.config["SCORING"] = "inline"
+        worker_note += " Uploaded sessions are scored as they arrive (in the request)."
     try:
         with session_scope(app) as session:
             showcase = showcase_patient(session)

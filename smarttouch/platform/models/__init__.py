@@ -38,7 +38,8 @@ from .device import Device, PairingCode
 from .feeling import FEELING_MOMENTS, FEELING_SCALES, SessionFeeling
 from .patient import Condition, Patient, PatientCreate, PatientPublic, Side
 from .privacy import AnonymisedAggregate, DonatedSession, ResearchConsent
-from .session import ExerciseSession, SessionMetricsRecord, SessionStatus
+from .session import ExerciseSession, ScoringJob, SessionMetricsRecord, SessionStatus
+from .shared import SharedLock
 from .user import Role, User, UserCreate, UserPublic, normalise_email
 
 metadata = SQLModel.metadata
@@ -79,9 +80,11 @@ __all__ = [
     "ReviewDecision",
     "Role",
     "Score",
+    "ScoringJob",
     "SessionFeeling",
     "SessionMetricsRecord",
     "SessionStatus",
+    "SharedLock",
     "Side",
     "Solution",
     "Submission",

@@ -38,7 +38,7 @@ from sqlmodel import Session, col, func, select
 from smarttouch.scoring import progress as scoring
 from smarttouch.scoring.mcid import MCID_RULES
 
-from ...models import Alert, Patient, User, utcnow
+from ...models import Alert, Patient, User, pk, utcnow
 from .. import audit
 from ..errors import Invalid, NotFound
 from .feelings import pain_rise_finding, patient_feelings
@@ -308,20 +308,35 @@ def sync_patient_alerts(
     """Run every source over ``facts`` (oldest first): raise new concerns, refresh open ones,
     resolve the ones that cleared. Returns the new rows (committed). ``has_plan``: the
     patient has a current exercise."""
-    pid = patient.id
-    if pid is None:
-        raise ValueError("the patient has not been stored yet")
-    ctx = AlertContext(pid, facts, today, has_plan, no_session_days, session)
-    findings = [f for source in SOURCES.values() for f in source(ctx)]
-    sources = set(SOURCES)
-    existing = _by_patient(session, [pid], sources)[pid]
-    new = _reconcile(
-        session, patient_id=pid, findings=findings, existing=existing, sources=sources, today=today
+    new = find_patient_alerts(
+        session, patient=patient, facts=facts, today=today, has_plan=has_plan, no_session_days=no_session_days
     )
     if session.dirty or session.new:
         if not _commit_keeping_loaded(session):
             return []
     return new
+
+
+def find_patient_alerts(
+    session: Session,
+    *,
+    patient: Patient,
+    facts: Sequence[SessionFact],
+    today: date,
+    has_plan: bool,
+    no_session_days: int = NO_SESSION_DAYS,
+) -> list[Alert]:
+    """:func:`sync_patient_alerts` inside the caller's transaction (the scoring job's): new
+    rows, refreshed and resolved ones are added to ``session``, not committed. Returns the
+    new rows."""
+    pid = pk(patient)
+    ctx = AlertContext(pid, facts, today, has_plan, no_session_days, session)
+    findings = [f for source in SOURCES.values() for f in source(ctx)]
+    sources = set(SOURCES)
+    existing = _by_patient(session, [pid], sources)[pid]
+    return _reconcile(
+        session, patient_id=pid, findings=findings, existing=existing, sources=sources, today=today
+    )
 
 
 def sync_no_session_alerts(
