@@ -82,6 +82,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "picker.rescan": "Scan again",
         "picker.keyboard": "Play without a sensor (practice with the keyboard)",
         "units.deg": "degrees",
+        "tracking.follow": "Close to the butterfly: {share}%",
+        "tracking.faster": "Lovely following! A little faster now",
+        "tracking.slower": "Slower now: take your time",
     },
     "it": {
         "app.title": "SmartTouch",
@@ -154,6 +157,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "picker.rescan": "Cerca di nuovo",
         "picker.keyboard": "Gioca senza sensore (esercizio con la tastiera)",
         "units.deg": "gradi",
+        "tracking.follow": "Vicino alla farfalla: {share}%",
+        "tracking.faster": "Che bravura! Ora un po' più veloce",
+        "tracking.slower": "Ora più piano: con calma",
     },
 }
 

@@ -47,6 +47,7 @@ ACTIVITIES = {
     "glider": _l("Glider"),
     "garden": _l("Garden"),
     "lantern": _l("Steady hand"),
+    "tracking": _l("Follow the butterfly"),
 }
 
 #: kinds of read of a patient's record (``services.rights.access_log.KINDS``), as the
