@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pygame
 
-from smarttouch.games.builtin.common import glow, y_of
+from smarttouch.games.builtin.common import HUD_BOTTOM, glow, y_of
 from smarttouch.games.builtin.tracking import INFO
 from smarttouch.games.builtin.tracking.path import (
     Coach,
@@ -167,7 +167,8 @@ class Tracking(RepGame):
         self.particles.draw(surface)
         self._meter(surface, w, h)
         if self.message_s > 0 and self.message:
-            gfx.draw_text(surface, self.message, 40, (int(w * 0.66), int(h * 0.93)), WHITE, outline=INK)
+            # under the top bar, right-aligned: clear of the ring, the butterfly and the path
+            gfx.draw_text(surface, self.message, 30, (w - 28, HUD_BOTTOM + 24), WHITE, "midright", INK)
 
     def _ring(self, surface: pygame.Surface, x: float, y: float, r: int) -> None:
         if self.glow_s > 0:
@@ -204,10 +205,12 @@ class Tracking(RepGame):
             pygame.draw.circle(surface, INK, (int(x + side * 12), int(y - 36)), 3)
 
     def _meter(self, surface: pygame.Surface, w: int, h: int) -> None:
-        """Bottom-left card: how closely the patient has followed so far this session."""
+        """Bottom-right card (clear of the ring's column): how closely the patient has followed
+        so far this session."""
         share = round(100 * self.score_track.share)
         text = gfx.text_surface(self.ctx.tr("tracking.follow", share=share), 28, INK)
-        card = pygame.Rect(24, int(h * 0.90) - 30, text.get_width() + 90, 60)
+        card = pygame.Rect(0, 0, text.get_width() + 90, 56)
+        card.bottomright = (w - 24, h - 14)
         gfx.card(surface, card, radius=26)
         pygame.draw.circle(surface, SKY_BLUE if share < 50 else YELLOW, (card.left + 32, card.centery), 14)
         surface.blit(text, text.get_rect(midleft=(card.left + 58, card.centery)))
