@@ -26,6 +26,7 @@ BLUEPRINTS: dict[str, str] = {
     "submissions": "",
     "review": "",
     "challenge_api": "/api/v1",
+    "catalogue": "",
 }
 
 
