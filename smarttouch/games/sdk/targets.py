@@ -30,6 +30,7 @@ class PlanTargets:
         therapist_note: free text shown on the instructions and summary screens.
         lang: "en" or "it".
         assignment_id: the hub's assignment id when the plan came from the hub, else None.
+        sessions_per_week: the prescription's sessions per week (the weekly goal), or None.
     """
 
     game: str = "balloons"
@@ -43,6 +44,7 @@ class PlanTargets:
     therapist_note: str = ""
     lang: str = "en"
     assignment_id: int | str | None = None
+    sessions_per_week: int | None = None
 
     def __post_init__(self) -> None:
         problems = []
@@ -64,6 +66,8 @@ class PlanTargets:
             problems.append(f"difficulty must be 0..1, got {self.difficulty}")
         if self.rest_s < 0:
             problems.append(f"rest_s must be >= 0, got {self.rest_s}")
+        if self.sessions_per_week is not None and not (1 <= int(self.sessions_per_week) <= 21):
+            problems.append(f"sessions_per_week must be 1..21, got {self.sessions_per_week}")
         if self.lang not in LANGS:
             problems.append(f"lang must be one of {', '.join(LANGS)}, got {self.lang!r}")
         if problems:

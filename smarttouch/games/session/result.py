@@ -53,6 +53,8 @@ class SessionResult:
         metrics: ``smarttouch.scoring.analyze(recording).to_dict()`` or None.
         recording: the IMU recording, or None (keyboard preview).
         duration_s: session length on the session clock, seconds.
+        progress: the patient's lasting progress after this session (worlds, weekly goal,
+            daily challenge; ``session.progress``), or None when none is kept.
     """
 
     game: str
@@ -75,6 +77,7 @@ class SessionResult:
     started_at: str = field(default_factory=utc_now)
     ended_at: str = ""
     lang: str = "en"
+    progress: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if self.quit_reason not in QUIT_REASONS:
@@ -108,6 +111,7 @@ class SessionResult:
             "events": [e.to_dict() for e in self.events],
             "phases": [p.to_dict() for p in self.phases],
             "lang": self.lang,
+            "progress": self.progress,
             "has_recording": self.recording is not None,
         }
 
@@ -136,6 +140,7 @@ class SessionResult:
             started_at=d.get("started_at", ""),
             ended_at=d.get("ended_at", ""),
             lang=d.get("lang", "en"),
+            progress=d.get("progress"),
         )
 
     def save(self, path: str | Path) -> Path:

@@ -9,6 +9,7 @@ the window or the full screen.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -23,8 +24,11 @@ from smarttouch.games.session.app import AppConfig, SessionApp
 from smarttouch.games.session.difficulty import scoring_controller
 from smarttouch.games.session.history import History, default_data_dir
 from smarttouch.games.session.inputs.base import InputDevice
+from smarttouch.games.session.progress import ProgressStore
 from smarttouch.games.session.result import SessionResult
 from smarttouch.games.session.sound import SoundBank
+
+log = logging.getLogger(__name__)
 
 STEP_S = 1.0 / 60.0
 CANVAS = (1280, 720)
@@ -125,6 +129,7 @@ def run_session(
     progress_fn: Callable[..., Any] | None = None,
     on_step: Callable[[SessionApp], None] | None = None,
     on_result: Callable[[SessionResult], None] | None = None,
+    progress: ProgressStore | Path | None = None,
 ) -> SessionResult:
     """Play one session of ``targets`` with ``device`` and return its SessionResult.
 
@@ -133,6 +138,8 @@ def run_session(
     same folder). ``on_step`` is called after every logic step (tests use it to press the stop
     button at a chosen moment). ``on_result`` receives the SessionResult as soon as the session
     ends, before the summary scene (the patient client writes its outbox there).
+    ``progress`` is the patient's lasting progress (a store or its file; default
+    ``<data_dir>/progress/local.json``).
     """
     opts = options or RunOptions()
     pygame = _init_pygame(opts.headless)
@@ -144,6 +151,13 @@ def run_session(
         if isinstance(history, History)
         else History(history if history is not None else Path(data_dir) / "history.json")
     )
+    store = (
+        progress
+        if isinstance(progress, ProgressStore)
+        else ProgressStore(progress if progress is not None else Path(data_dir) / "progress" / "local.json")
+    )
+    if store.problem:
+        log.warning("%s", store.problem)
     screen = Screen(pygame, opts.headless, opts.fullscreen, the_game.info.title_in(targets.lang))
     sound = SoundBank(enabled=opts.sound)
     app = SessionApp(
@@ -158,6 +172,7 @@ def run_session(
         progress_fn=progress_fn,
         size=CANVAS,
         on_result=on_result,
+        progress_store=store,
     )
     fast = opts.headless and device.simulated_time
     shots = Screenshots(

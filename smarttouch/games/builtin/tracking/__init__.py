@@ -8,6 +8,7 @@ in ``path.py``.
 
 from smarttouch.games.sdk.protocol import GameInfo
 from smarttouch.games.sdk.registry import declare
+from smarttouch.games.sdk.world import WorldGrowth
 
 INFO = declare(
     GameInfo(
@@ -26,6 +27,7 @@ INFO = declare(
         catalogue_title="Follow the butterfly",
         description="Follow a target that moves smoothly up and down: trains movement control "
         "and speed; its speed and height adapt to how closely the patient follows.",
+        world=WorldGrowth(item={"en": "butterfly", "it": "farfalla"}),
     ),
     entrypoint=f"{__name__}.game:Tracking",
 )

@@ -62,6 +62,29 @@ def summary_lines(app: SceneHost) -> list[tuple[str, tuple[int, int, int]]]:
     return out
 
 
+def progress_lines(app: SceneHost) -> list[tuple[str, tuple[int, int, int]]]:
+    """The lasting progress in words: the game's level, the week's goal, today's challenge."""
+    u = app.progress_update
+    if u is None:
+        return []
+    out: list[tuple[str, tuple[int, int, int]]] = []
+    if u.reset:
+        out.append((app.tr("progress.reset"), VERMILLION))
+    if u.levelled_up:
+        out.append((app.tr("world.levelup", level=u.world.level, item=u.item), ORANGE))
+    elif u.world.to_next > 0:
+        out.append((app.tr("world.level", level=u.world.level, to_next=u.world.to_next, item=u.item), ORANGE))
+    if u.week_goal is not None:
+        key = "week.done" if u.week_done >= u.week_goal else "week.progress"
+        out.append((app.tr(key, done=u.week_done, goal=u.week_goal), BLUISH_GREEN))
+    c = u.challenge
+    if c.get("completed"):
+        out.append((app.tr("challenge.done"), SKY_BLUE))
+    else:
+        out.append((app.tr(f"challenge.{c['kind']}", done=c["done"], goal=c["goal"]), SKY_BLUE))
+    return out
+
+
 class SummaryScene(Scene):
     name = "summary"
 
@@ -103,8 +126,17 @@ class SummaryScene(Scene):
                 gfx.draw_text(surface, line, 28, (panel.left + 78, y), INK, anchor="topleft")
                 y += 38
             y += 8
-        chart = pygame.Rect(panel.left + 760, panel.top + 100, panel.width - 800, 300)
+        lasting = progress_lines(app)
+        chart_h = 300 if not lasting else 200
+        chart = pygame.Rect(panel.left + 760, panel.top + 100, panel.width - 800, chart_h)
         self._chart(app, surface, chart)
+        if lasting:
+            bottom = panel.bottom - 210
+            self._lasting(
+                surface,
+                lasting,
+                pygame.Rect(chart.left, chart.bottom + 12, chart.width, bottom - chart.bottom - 12),
+            )
         self._badges(app, surface, pygame.Rect(panel.left + 40, panel.bottom - 200, panel.width - 80, 96))
         if app.targets.therapist_note:
             note = pygame.Rect(panel.left + 40, panel.bottom - 92, panel.width - 80, 70)
@@ -145,6 +177,25 @@ class SummaryScene(Scene):
             gfx.draw_text(surface, str(e.reps), 22, (bar.centerx, bar.top - 14), INK)
             label = app.tr("summary.today") if today else e.day[5:].replace("-", "/")
             gfx.draw_text(surface, label, 18 if not today else 20, (bar.centerx, area.bottom + 20), INK)
+
+    def _lasting(
+        self, surface: pygame.Surface, lines: list[tuple[str, tuple[int, int, int]]], rect: pygame.Rect
+    ) -> None:
+        """The lasting progress (level, week, today's challenge) in the largest type that fits."""
+        gfx.card(surface, rect, fill=(255, 248, 232), edge=PANEL_EDGE, radius=18, shadow=False)
+        inner = rect.width - 56
+        for size in (24, 22, 20, 18, 16):
+            wrapped = [(gfx.wrap(text, size, inner), c) for text, c in lines]
+            height = sum(len(w) for w, _ in wrapped) * (size + 6) + 6 * len(wrapped)
+            if height <= rect.height - 16:
+                break
+        y = rect.top + max(8, (rect.height - height) // 2)
+        for parts, bullet in wrapped:
+            pygame.draw.circle(surface, bullet, (rect.left + 22, y + size // 2 + 2), 8)
+            for part in parts:
+                gfx.draw_text(surface, part, size, (rect.left + 40, y), INK, anchor="topleft")
+                y += size + 6
+            y += 6
 
     def _badges(self, app: SceneHost, surface: pygame.Surface, rect: pygame.Rect) -> None:
         badges = app.progress.badges if app.progress else []
