@@ -13,7 +13,9 @@ from smarttouch.client.hub_play import (
     fetch_plan,
     game_for,
     hub_progress_fn,
+    progress_path,
     queue_result,
+    restore_progress,
 )
 from smarttouch.client.plan import choose_exercise, playable_keys, targets_for
 from smarttouch.client.play_options import PlayOptions
@@ -87,6 +89,7 @@ def _play(
     data = opts.data
     history = History(data / "history.json")
     progress = hub_progress_fn(hub, history, activity_key=targets.game)
+    lasting = restore_progress(hub, progress_path(data, plan["patient_code"]))
     result = run_session(
         targets,
         device,
@@ -96,6 +99,7 @@ def _play(
         history=history,
         progress_fn=progress,
         on_result=lambda r: queue_result(hub, r),
+        progress=lasting,
     )
     remember_sensor(hub.store, spec, result)
     try:

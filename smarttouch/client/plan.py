@@ -101,4 +101,5 @@ def targets_for(exercise: PlannedExercise, info: GameInfo, lang: str) -> PlanTar
         therapist_note=exercise.get("therapist_note", ""),
         lang=lang,
         assignment_id=int(exercise["assignment_id"]),
+        sessions_per_week=int(exercise["sessions_per_week"]) if exercise.get("sessions_per_week") else None,
     )

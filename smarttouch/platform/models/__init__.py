@@ -37,6 +37,7 @@ from .challenge import (
 from .device import Device, PairingCode
 from .patient import Condition, Patient, PatientCreate, PatientPublic, Side
 from .privacy import AnonymisedAggregate, DonatedSession, ResearchConsent
+from .progress import GameProgress
 from .session import ExerciseSession, SessionMetricsRecord, SessionStatus
 from .user import Role, User, UserCreate, UserPublic, normalise_email
 
@@ -64,6 +65,7 @@ __all__ = [
     "Device",
     "DonatedSession",
     "ExerciseSession",
+    "GameProgress",
     "LoginThrottle",
     "PairingCode",
     "Patient",
