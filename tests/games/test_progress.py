@@ -208,3 +208,33 @@ def test_the_tracking_meadow_shows_one_resting_butterfly_per_level() -> None:
         game.draw(surface)
         shots.append(pygame.image.tobytes(surface, "RGB"))
     assert shots[0] != shots[1]
+
+
+def test_the_garden_travels_with_the_progress_and_comes_back_without_its_file(tmp_path: Path) -> None:
+    targets = PlanTargets(
+        game="garden", movement="sit_to_stand", target_rom_deg=80, max_rom_deg=100, reps=3, sets=1
+    )
+    sim = simulate_targets(targets, "sit_to_stand", seed=2, duration_s=45.0)
+    first = run_session(
+        targets,
+        RecordingInput(sim.recording, "sit_to_stand"),
+        options=fast_options(duration_s=45.0),
+        data_dir=tmp_path,
+    )
+    kept = first.progress["games"]["garden"]["data"]["garden"]
+    assert kept["total_reps"] == first.reps > 0 and sum(kept["stages"]) > 0
+    (tmp_path / "garden.json").unlink()  # only the lasting progress (as the hub gives it back) is left
+    seen = {}
+
+    def on_step(app) -> None:
+        if app.game_started and "garden" not in seen:
+            seen["garden"] = json.loads(json.dumps(app.game.garden.to_dict()))  # a copy, not the live lists
+
+    run_session(
+        targets,
+        RecordingInput(sim.recording, "sit_to_stand"),
+        options=fast_options(duration_s=45.0),
+        data_dir=tmp_path,
+        on_step=on_step,
+    )
+    assert seen["garden"] == kept
