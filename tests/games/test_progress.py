@@ -14,6 +14,7 @@ from pathlib import Path
 import pygame
 import pytest
 
+from smarttouch.games.builtin.common import world_tokens
 from smarttouch.games.sdk.protocol import Difficulty, GameContext
 from smarttouch.games.sdk.registry import game_info, game_infos, get_game
 from smarttouch.games.sdk.targets import PlanTargets
@@ -189,21 +190,23 @@ def test_a_played_session_records_progress_carries_it_and_summarises_it(tmp_path
     assert result.to_dict()["progress"] == saved
 
 
-def test_the_tracking_meadow_shows_one_resting_butterfly_per_level() -> None:
+@pytest.mark.parametrize("key", ["balloons", "glider", "lantern", "tracking"])
+def test_each_game_draws_its_lasting_world_one_token_per_level(key: str) -> None:
     pygame.display.init()
-    info = game_info("tracking")
+    info = game_info(key)
     shots = []
     for points in (0, 10_000):
-        game = get_game("tracking")()
+        game = get_game(key)()
+        world = info.world.state(points)
         ctx = GameContext(
-            targets=PlanTargets(game="tracking"),
-            movement="elbow_flexion",
-            difficulty=Difficulty(80.0, 120.0, 100.0),
+            targets=PlanTargets(game=key),
+            movement=info.movements[0],
+            difficulty=Difficulty(60.0, 120.0, 100.0),
             rng=random.Random(1),
-            world=info.world.state(points),
+            world=world,
         )
         game.start(ctx)
-        assert game.resting == min(12, info.world.state(points).level - 1)
+        assert world_tokens(ctx) == min(12, world.level - 1)
         surface = pygame.Surface((1280, 720))
         game.draw(surface)
         shots.append(pygame.image.tobytes(surface, "RGB"))

@@ -14,7 +14,16 @@ from typing import Any
 import pygame
 
 from smarttouch.games.builtin.balloons import INFO
-from smarttouch.games.builtin.common import balloon_sprite, draw_string, glow, star_points, target_line, y_of
+from smarttouch.games.builtin.common import (
+    balloon_sprite,
+    draw_string,
+    draw_world_tokens,
+    glow,
+    star_points,
+    target_line,
+    world_tokens,
+    y_of,
+)
 from smarttouch.games.sdk import gfx
 from smarttouch.games.sdk.basegame import RepGame
 from smarttouch.games.sdk.events import GameEvent
@@ -116,6 +125,7 @@ class BalloonPop(RepGame):
             self._balloon(surface, self.balloon)
         for lb in self.leaving:
             self._balloon(surface, lb)
+        draw_world_tokens(surface, world_tokens(self.ctx), "flag", self.t)  # the lasting world
         self._star(surface, w, h)
         self.particles.draw(surface)
         for text, x, y, _age in self.popups:

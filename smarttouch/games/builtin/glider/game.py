@@ -15,7 +15,7 @@ from typing import Any
 
 import pygame
 
-from smarttouch.games.builtin.common import glow, target_line, y_of
+from smarttouch.games.builtin.common import draw_world_tokens, glow, target_line, world_tokens, y_of
 from smarttouch.games.builtin.glider import INFO
 from smarttouch.games.sdk import gfx
 from smarttouch.games.sdk.basegame import RepGame
@@ -122,6 +122,7 @@ class Glider(RepGame):
             self._ring(surface, r, back=True)
         if len(self.trail) > 2:
             pygame.draw.lines(surface, lighten(SKY_BLUE, 0.6), False, self.trail, 5)
+        draw_world_tokens(surface, world_tokens(self.ctx), "bird", self.t)  # the lasting world
         self._glider(surface, w * 0.26, self.glider_y)
         if self.ring is not None:
             self._ring(surface, self.ring, back=False)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pygame
 
-from smarttouch.games.builtin.common import glow, target_line, y_of
+from smarttouch.games.builtin.common import draw_world_tokens, glow, target_line, world_tokens, y_of
 from smarttouch.games.builtin.lantern import INFO
 from smarttouch.games.sdk import gfx
 from smarttouch.games.sdk.basegame import RepGame
@@ -108,6 +108,7 @@ class Lantern(RepGame):
             pygame.draw.circle(surface, lighten((150, 170, 220), a * 0.8), (int(x), int(y)), 2)
         ty = y_of(self.target_position, h)
         target_line(surface, ty, (240, 200, 90), self.t, x0=int(w * 0.2), x1=int(w * 0.72))
+        draw_world_tokens(surface, world_tokens(self.ctx), "star", self.t)  # the lasting world
         jar = self._jar_rect(w, h)
         self._jar(surface, jar)
         x = w * 0.45

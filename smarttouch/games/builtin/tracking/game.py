@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pygame
 
-from smarttouch.games.builtin.common import HUD_BOTTOM, glow, y_of
+from smarttouch.games.builtin.common import HUD_BOTTOM, draw_world_tokens, glow, world_tokens, y_of
 from smarttouch.games.builtin.tracking import INFO
 from smarttouch.games.builtin.tracking.path import (
     Coach,
@@ -47,7 +47,6 @@ COLUMN = 0.32  # the butterfly's x, as a share of the width
 AHEAD_S = 4.0  # seconds of path shown ahead
 BEHIND_S = 2.0  # seconds of the patient's own path shown behind
 AHEAD = np.linspace(0.0, AHEAD_S, 33)
-MAX_RESTING = 12  # the meadow's resting butterflies: one per level reached, up to this many
 STREAK_S = 1.5  # on target this long without a break: sparkles and the "hit" sound
 
 
@@ -71,8 +70,7 @@ class Tracking(RepGame):
         self.message_s = 0.0
         self.particles = Particles(self.ctx.rng, gravity=-60.0)
         self.last_share = 0.0
-        world = self.ctx.world
-        self.resting = min(MAX_RESTING, world.level - 1) if world is not None else 0
+        self.resting = world_tokens(self.ctx)  # the meadow: one resting butterfly per level
 
     # --- rules --------------------------------------------------------------------------
     def on_new_target(self) -> None:
@@ -148,7 +146,7 @@ class Tracking(RepGame):
         w, h = surface.get_size()
         surface.blit(landscape((w, h), sun=False), (0, 0))
         drifting_clouds(surface, self.t, speed=10.0, n=3)
-        self._meadow(surface, w, h)
+        draw_world_tokens(surface, self.resting, "butterfly", self.t)
         x0 = w * COLUMN
         px_per_s = (w - x0) / (AHEAD_S + 0.4)
         band_px = max(26, int(self.band * (y_of(0.0, h) - y_of(1.0, h))))
@@ -173,21 +171,6 @@ class Tracking(RepGame):
         if self.message_s > 0 and self.message:
             # under the top bar, right-aligned: clear of the ring, the butterfly and the path
             gfx.draw_text(surface, self.message, 30, (w - 28, HUD_BOTTOM + 24), WHITE, "midright", INK)
-
-    def _meadow(self, surface: pygame.Surface, w: int, h: int) -> None:
-        """The lasting world: one butterfly resting on a flower in the meadow per level reached."""
-        for i in range(self.resting):
-            x = w * (0.03 + 0.019 * i)  # bottom-left: clear of the ring column and the meter
-            y = h * (0.955 - 0.02 * (i % 3))
-            pygame.draw.line(surface, (46, 120, 50), (x, y + 18), (x, y), 3)
-            pygame.draw.circle(surface, (255, 255, 255), (int(x), int(y)), 7)
-            pygame.draw.circle(surface, YELLOW, (int(x), int(y)), 3)
-            colour = (ORANGE, SKY_BLUE, REDDISH_PURPLE, YELLOW)[i % 4]
-            open_ = 0.6 + 0.4 * abs(math.sin(self.t * 1.2 + i))
-            for side in (-1, 1):
-                wing = pygame.Rect(0, 0, int(14 * open_), 16)
-                wing.midbottom = (int(x + side * 7 * open_), int(y) - 4)
-                pygame.draw.ellipse(surface, colour, wing)
 
     def _ring(self, surface: pygame.Surface, x: float, y: float, r: int) -> None:
         if self.glow_s > 0:
