@@ -24,7 +24,7 @@ from .alert import Alert
 from .analyzer import AnalyzerChoice, AnalyzerRun
 from .api_token import ApiToken
 from .audit import AuditEvent, AuditEventImmutable, LoginThrottle
-from .base import NAMING_CONVENTION, UTCDateTime, utcnow
+from .base import NAMING_CONVENTION, HasId, UTCDateTime, orm_attr, pk, rowcount, table_of, utcnow
 from .challenge import (
     Challenge,
     Review,
@@ -66,6 +66,7 @@ __all__ = [
     "DonatedSession",
     "ExerciseSession",
     "GameProgress",
+    "HasId",
     "LoginThrottle",
     "PairingCode",
     "Patient",
@@ -89,5 +90,9 @@ __all__ = [
     "UserPublic",
     "metadata",
     "normalise_email",
+    "orm_attr",
+    "pk",
+    "rowcount",
+    "table_of",
     "utcnow",
 ]

@@ -21,7 +21,7 @@ INFO = declare(
         },
         rom_deg=60.0,
         max_rom_deg=80.0,
-        catalogue_title="Glider",
+        catalogue_titles={"en": "Glider", "it": "Aliante"},
         description="Steer a glider through rings by moving the wrist or turning the forearm.",
         world=WorldGrowth(item={"en": "new stretch of sky", "it": "nuovo tratto di cielo"}),
     ),

@@ -24,7 +24,7 @@ INFO = declare(
         },
         rom_deg=90.0,
         max_rom_deg=130.0,
-        catalogue_title="Follow the butterfly",
+        catalogue_titles={"en": "Follow the butterfly", "it": "Segui la farfalla"},
         description="Follow a target that moves smoothly up and down: trains movement control "
         "and speed; its speed and height adapt to how closely the patient follows.",
         world=WorldGrowth(item={"en": "butterfly", "it": "farfalla"}),
