@@ -71,6 +71,24 @@ def test_a_session_adds_points_levels_the_world_and_counts_toward_the_week(tmp_p
     assert again.state.games["tracking"].points == cost + 5 and again.state.games["tracking"].sessions == 3
 
 
+def test_the_weekly_goal_is_counted_per_exercise_of_the_plan(tmp_path: Path) -> None:
+    store = ProgressStore(tmp_path / "p.json")
+    wrist = PlanTargets(game="glider", movement="wrist_flexion", sessions_per_week=2, assignment_id=7)
+    elbow = PlanTargets(game="tracking", movement="elbow_flexion", sessions_per_week=5, assignment_id=8)
+    store.record_session(
+        game_info("glider"), wrist, day=MONDAY, score=5, reps=3, good_reps=1, sets_completed=1
+    )
+    u = store.record_session(
+        game_info("tracking"), elbow, day=MONDAY, score=5, reps=3, good_reps=1, sets_completed=1
+    )
+    assert (u.week_done, u.week_goal) == (1, 5)
+    u = store.record_session(
+        game_info("glider"), wrist, day=MONDAY, score=5, reps=3, good_reps=1, sets_completed=1
+    )
+    assert (u.week_done, u.week_goal) == (2, 2)
+    assert store.state.week["sessions"] == 3 and store.state.week["by"] == {"7": 2, "8": 1}
+
+
 def test_no_prescription_no_weekly_goal(tmp_path: Path) -> None:
     store = ProgressStore(tmp_path / "p.json")
     u = store.record_session(
@@ -184,7 +202,8 @@ def test_a_played_session_records_progress_carries_it_and_summarises_it(tmp_path
     saved = json.loads((tmp_path / "progress" / "local.json").read_text(encoding="utf-8"))
     assert result.progress == saved
     assert saved["games"]["tracking"]["points"] == result.score > 0
-    assert saved["week"]["sessions"] == 1 and saved["week"]["goal"] == 4
+    assert saved["week"]["sessions"] == 1 and saved["week"]["by"] == {"tracking": 1}
+    assert saved["week"]["goals"] == {"tracking": 4}
     assert seen["world"].level == 1
     assert any("1 of 4" in line for line in seen["lines"])
     assert result.to_dict()["progress"] == saved

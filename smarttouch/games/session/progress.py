@@ -4,8 +4,11 @@ gentle daily challenge, kept in one small file per patient in the local data fol
 * **Worlds**: each game's points add up across sessions; its :class:`WorldGrowth` (declared
   in its ``GameInfo``) turns them into a level. The game's own kept data (``WorldState.data``)
   is saved with it.
-* **Weekly goal**: the prescription's sessions per week (``PlanTargets.sessions_per_week``);
-  a session counts when at least one repetition was done. No prescription, no weekly goal.
+* **Weekly goal**: the prescription's sessions per week (``PlanTargets.sessions_per_week``),
+  counted per exercise of the plan (its assignment; the game when played without a plan), as
+  the hub counts a week's adherence; a session counts when at least one repetition was done.
+  No prescription, no weekly goal. ``week`` holds ``start`` (Monday), ``sessions`` (all
+  exercises) and ``by`` / ``goals`` per exercise.
 * **Daily challenge**: one gentle goal per day, the same all day, alternating by date between
   "reach the target N times" (N = half of one set, at least 2) and "finish every set".
 
@@ -187,10 +190,15 @@ class ProgressStore:
         week: dict[str, Any] = (
             self.state.week if self.state.week.get("start") == monday else {"start": monday, "sessions": 0}
         )
+        exercise = str(targets.assignment_id) if targets.assignment_id is not None else targets.game
+        by: dict[str, int] = dict(week.get("by") or {})
+        goals: dict[str, int | None] = dict(week.get("goals") or {})
         if reps > 0:
             week["sessions"] = int(week.get("sessions", 0)) + 1
+            by[exercise] = int(by.get(exercise, 0)) + 1
         goal = targets.sessions_per_week
-        week["goal"] = goal
+        goals[exercise] = goal
+        week["by"], week["goals"] = by, goals
         self.state.week = week
         challenge = self.challenge_for(day, targets)
         was_done = bool(challenge.get("completed"))
@@ -204,7 +212,7 @@ class ProgressStore:
             level_before=before,
             world=info.world.state(game.points, game.data),
             item=info.world.item_in(targets.lang),
-            week_done=int(week["sessions"]),
+            week_done=int(by.get(exercise, 0)),
             week_goal=goal,
             challenge=dict(challenge),
             challenge_just_completed=bool(challenge["completed"]) and not was_done,
