@@ -49,7 +49,10 @@ def test_a_blank_surface_would_fail_the_check() -> None:
 
 def test_the_hub_renders_once_and_then_serves_the_cached_file(app: Flask, tmp_path) -> None:
     path = previews.preview_path(tmp_path, "tracking")
-    assert path.is_file() and path.name.startswith("tracking-")
+    assert path.is_file() and path.name.startswith("tracking-en-")
+    italian = previews.preview_path(tmp_path, "tracking", "it")
+    assert italian.name.startswith("tracking-it-") and italian.read_bytes() != path.read_bytes()
+    assert previews.preview_path(tmp_path, "tracking", "xx") == path  # unknown language: English
     stamp = path.stat().st_mtime_ns
     again = previews.preview_path(tmp_path, "tracking")
     assert again == path and again.stat().st_mtime_ns == stamp
@@ -67,7 +70,7 @@ def test_catalogue_page_shows_each_builtin_preview_and_serves_it(app: Flask, cli
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     for key in game_keys():
-        assert f'src="/activities/{key}/preview.png"' in html
+        assert f'src="/activities/{key}/preview.png?lang=en"' in html
     image = client.get("/activities/balloons/preview.png")
     assert image.status_code == 200 and image.mimetype == "image/png"
     assert image.data[:8] == b"\x89PNG\r\n\x1a\n"

@@ -5,7 +5,7 @@ seconds of scripted motion (smooth repetitions across the calibrated range, with
 events a tracker would report) and draws one frame of the game world (no framework HUD);
 :func:`preview_png` returns it as PNG bytes, scaled to ``PREVIEW_SIZE``. Nothing is
 downloaded: the picture is whatever the game draws. The hub calls this module as a command
-(``python -m smarttouch.games.sdk.preview KEY OUT.png``) so pygame never runs inside a web
+(``python -m smarttouch.games.sdk.preview KEY OUT.png [LANG]``) so pygame never runs inside a web
 worker, and caches the file (``platform/services/clinic/previews.py``).
 """
 
@@ -100,11 +100,11 @@ def write_preview(key: str, path: Path, lang: str = "en") -> Path:
 
 
 def main(argv: list[str]) -> int:
-    """``python -m smarttouch.games.sdk.preview KEY OUT.png``."""
-    if len(argv) != 2:
-        print("usage: python -m smarttouch.games.sdk.preview KEY OUT.png", file=sys.stderr)
+    """``python -m smarttouch.games.sdk.preview KEY OUT.png [LANG]`` (LANG: en or it)."""
+    if len(argv) not in (2, 3):
+        print("usage: python -m smarttouch.games.sdk.preview KEY OUT.png [en|it]", file=sys.stderr)
         return 2
-    write_preview(argv[0], Path(argv[1]))
+    write_preview(argv[0], Path(argv[1]), argv[2] if len(argv) == 3 else "en")
     return 0
 
 

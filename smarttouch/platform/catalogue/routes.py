@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import current_app, render_template, send_file
+from flask import current_app, render_template, request, send_file
 
 from ..auth.access import role_required
 from ..models import Role
@@ -29,6 +29,7 @@ def index():
 @bp.route("/activities/<key>/preview.png")
 @role_required(Role.therapist, Role.admin, Role.patient, Role.developer)
 def preview(key: str):
-    """The picture is the same for everyone and holds no patient data."""
-    path = previews.preview_path(_cache_dir(), key)
+    """The picture is the same for everyone and holds no patient data; ``?lang=it`` draws the
+    game's own words in Italian."""
+    path = previews.preview_path(_cache_dir(), key, request.args.get("lang", "en"))
     return send_file(path, mimetype="image/png", max_age=86400)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from smarttouch.games.sdk import preview as sdk_preview
 from smarttouch.games.sdk.registry import BUILTIN_PACKAGE, game_keys
+from smarttouch.games.sdk.targets import LANGS
 
 from ..errors import NotFound
 
@@ -42,8 +43,9 @@ def has_preview(key: str) -> bool:
     return key in game_keys() and importlib.util.find_spec(f"{BUILTIN_PACKAGE}.{key}") is not None
 
 
-def preview_path(cache_dir: Path, key: str) -> Path:
-    """The PNG preview of built-in game ``key``, rendered now if it is not cached yet.
+def preview_path(cache_dir: Path, key: str, lang: str = "en") -> Path:
+    """The PNG preview of built-in game ``key`` with its words in ``lang`` (a games language;
+    others fall back to English), rendered now if it is not cached yet.
 
     Raises:
         NotFound: ``key`` is not a built-in game.
@@ -51,12 +53,13 @@ def preview_path(cache_dir: Path, key: str) -> Path:
     """
     if not has_preview(key):
         raise NotFound(f"no built-in game {key!r}")
-    path = Path(cache_dir) / f"{key}-{_source_digest(key)}.png"
+    lang = lang if lang in LANGS else "en"
+    path = Path(cache_dir) / f"{key}-{lang}-{_source_digest(key)}.png"
     if path.is_file():
         return path
     env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
     done = subprocess.run(
-        [sys.executable, "-m", "smarttouch.games.sdk.preview", key, str(path)],
+        [sys.executable, "-m", "smarttouch.games.sdk.preview", key, str(path), lang],
         env=env,
         capture_output=True,
         text=True,
@@ -66,7 +69,7 @@ def preview_path(cache_dir: Path, key: str) -> Path:
     if done.returncode != 0 or not path.is_file():
         tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
         raise RuntimeError(f"preview of {key!r} failed: {tail[0]}")
-    for stale in Path(cache_dir).glob(f"{key}-*.png"):
-        if stale != path and stale.stem.rsplit("-", 1)[0] == key:
+    for stale in Path(cache_dir).glob(f"{key}-{lang}-*.png"):
+        if stale != path and stale.stem.rsplit("-", 2)[0] == key:
             stale.unlink(missing_ok=True)
     return path
