@@ -40,6 +40,7 @@ class SessionUpload(TypedDict):
     sample_rate_hz: float | None
     lang: str
     client: str
+    feelings: list[dict[str, Any]]
     progress: NotRequired[dict[str, Any]]
 
 
@@ -92,6 +93,7 @@ def upload_payload(result: SessionResult) -> tuple[SessionUpload, bytes | None]:
         "sample_rate_hz": result.recording.sample_rate_hz if recording and result.recording else None,
         "lang": result.lang,
         "client": CLIENT_NAME,
+        "feelings": [r.to_dict() for r in result.feelings],
     }
     if result.progress is not None:  # the patient's lasting progress, kept on the hub too
         meta["progress"] = result.progress

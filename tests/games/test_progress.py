@@ -205,7 +205,8 @@ def test_a_played_session_records_progress_carries_it_and_summarises_it(tmp_path
     assert saved["week"]["sessions"] == 1 and saved["week"]["by"] == {"tracking": 1}
     assert saved["week"]["goals"] == {"tracking": 4}
     assert seen["world"].level == 1
-    assert any("1 of 4" in line for line in seen["lines"])
+    assert any(line.startswith("Level 1:") for line in seen["lines"])
+    assert any(line.startswith("Today's challenge") for line in seen["lines"])
     assert result.to_dict()["progress"] == saved
 
 

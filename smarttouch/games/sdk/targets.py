@@ -30,7 +30,8 @@ class PlanTargets:
         therapist_note: free text shown on the instructions and summary screens.
         lang: "en" or "it".
         assignment_id: the hub's assignment id when the plan came from the hub, else None.
-        sessions_per_week: the prescription's sessions per week (the weekly goal), or None.
+        sessions_per_week: the prescription's sessions per week (the hub's plan), else None;
+            the summary's weekly goal, streak and badges follow it.
     """
 
     game: str = "balloons"

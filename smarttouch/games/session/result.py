@@ -19,6 +19,7 @@ from typing import Any
 from smarttouch.files import atomic_write_json
 from smarttouch.games.sdk.events import GameEvent
 from smarttouch.games.sdk.targets import PlanTargets
+from smarttouch.games.session.feelings import Rating
 from smarttouch.sensors.types import Phase, Recording
 
 SCHEMA = "smarttouch.session/1"
@@ -53,6 +54,9 @@ class SessionResult:
         metrics: ``smarttouch.scoring.analyze(recording).to_dict()`` or None.
         recording: the IMU recording, or None (keyboard preview).
         duration_s: session length on the session clock, seconds.
+        feelings: how the patient felt: pain (0-10) and effort (Borg CR10) before and after,
+            one :class:`~.feelings.Rating` per question asked (skipped ones included); empty
+            when the session did not ask.
         progress: the patient's lasting progress after this session (worlds, weekly goal,
             daily challenge; ``session.progress``), or None when none is kept.
     """
@@ -77,6 +81,7 @@ class SessionResult:
     started_at: str = field(default_factory=utc_now)
     ended_at: str = ""
     lang: str = "en"
+    feelings: list[Rating] = field(default_factory=list)
     progress: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
@@ -111,6 +116,7 @@ class SessionResult:
             "events": [e.to_dict() for e in self.events],
             "phases": [p.to_dict() for p in self.phases],
             "lang": self.lang,
+            "feelings": [r.to_dict() for r in self.feelings],
             "progress": self.progress,
             "has_recording": self.recording is not None,
         }
@@ -140,6 +146,7 @@ class SessionResult:
             started_at=d.get("started_at", ""),
             ended_at=d.get("ended_at", ""),
             lang=d.get("lang", "en"),
+            feelings=[Rating.from_dict(r) for r in d.get("feelings") or []],
             progress=d.get("progress"),
         )
 
