@@ -29,6 +29,7 @@ from smarttouch.games.sdk.targets import PlanTargets
 from smarttouch.games.session.app import AppConfig, SessionApp
 from smarttouch.games.session.history import History
 from smarttouch.games.session.inputs import RecordingInput
+from smarttouch.games.session.progress import ProgressStore
 from smarttouch.games.session.sensors import simulate_targets
 from smarttouch.games.session.sound import SoundBank
 from smarttouch.scoring.control import ControlState, RepEvent
@@ -136,6 +137,8 @@ def test_closer_following_earns_more_points_and_successful_reps() -> None:
     assert close.score > lagging.score
     assert close.snapshot()["on_target_share"] > 0.9 > lagging.snapshot()["on_target_share"]
     assert rep_points(0.0) == 3 and rep_points(1.0) == 10
+    followed = sum(1 for e in reps_close if e.data["success"])
+    assert close.trophy().count == followed and close.trophy().text("it").endswith("seguiti da vicino")
 
 
 def test_streamed_score_equals_the_offline_score_of_the_same_trace() -> None:
@@ -191,6 +194,7 @@ def test_every_scene_is_drawn_at_both_sizes_in_both_languages(tmp_path, size, la
         history=History(tmp_path / "history.json"),
         data_dir=tmp_path,
         size=size,
+        progress_store=ProgressStore(tmp_path / "progress.json"),
     )
     shots: dict[str, float] = {}
     wait = {"play": 9.0, "summary": 0.5}

@@ -41,6 +41,7 @@ from smarttouch.games.sdk.palette import (
 )
 from smarttouch.games.sdk.particles import Particles
 from smarttouch.games.sdk.scenery import drifting_clouds, landscape
+from smarttouch.games.sdk.trophy import Trophy
 from smarttouch.scoring.control import ControlState, RepEvent
 
 COLUMN = 0.32  # the butterfly's x, as a share of the width
@@ -70,6 +71,7 @@ class Tracking(RepGame):
         self.message_s = 0.0
         self.particles = Particles(self.ctx.rng, gravity=-60.0)
         self.last_share = 0.0
+        self.hits_followed = 0  # repetitions that succeeded (followed closely): the trophy
         self.resting = world_tokens(self.ctx)  # the meadow: one resting butterfly per level
 
     # --- rules --------------------------------------------------------------------------
@@ -96,6 +98,7 @@ class Tracking(RepGame):
         }
 
     def on_rep_completed(self, rep: RepEvent, success: bool) -> list[GameEvent]:
+        self.hits_followed += int(success)
         self.last_share = self.score_track.close_window()
         return []
 
@@ -128,6 +131,20 @@ class Tracking(RepGame):
         self.glow_s = min(1.0, self.glow_s + dt * 3) if self.on_target else max(0.0, self.glow_s - dt * 2)
         self.message_s = max(0.0, self.message_s - dt)
         self.particles.update(dt)
+
+    def trophy(self) -> Trophy:
+        """Repetitions followed closely today (on target at least half of the time)."""
+        return Trophy(
+            self.hits_followed,
+            {
+                "en": ("{n} butterfly flight followed closely", "{n} butterfly flights followed closely"),
+                "it": (
+                    "{n} volo della farfalla seguito da vicino",
+                    "{n} voli della farfalla seguiti da vicino",
+                ),
+            },
+            REDDISH_PURPLE,
+        )
 
     def snapshot(self) -> dict[str, Any]:
         snap = super().snapshot()
