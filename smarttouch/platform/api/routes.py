@@ -12,12 +12,14 @@ from sqlmodel import select
 from werkzeug.exceptions import UnsupportedMediaType
 
 from ..i18n.language import local_today
+from ..jobs.queue import scoring_enqueuer
 from ..models import ExerciseSession, Patient, SessionMetricsRecord, pk, utcnow
 from ..services.accounts import throttle
 from ..services.clinic import devices, game_progress, ingest, plan_today, progress
 from ..services.errors import Invalid, NotFound, ServiceError, describe_validation_error
 from ..storage import blobstore
 from ..storage.db import get_session
+from ..storage.shared import redis_client
 from . import bp
 from .auth import (
     Unauthorized,
@@ -153,7 +155,8 @@ def pair():
     db = get_session()
     keys = [f"pairing:{request.remote_addr or 'unknown'}"]
     now = utcnow()
-    verdict = throttle.check(db, keys=keys, now=now, policy=PAIRING_POLICY)
+    counters = throttle.store_for(db, redis_client())
+    verdict = counters.check(keys=keys, now=now, policy=PAIRING_POLICY)
     if not verdict.allowed:
         raise TooManyAttempts(
             f"too many pairing attempts: wait {verdict.retry_after_s} s", retry_after_s=verdict.retry_after_s
@@ -164,7 +167,7 @@ def pair():
         )
     except devices.PairingError:
         db.rollback()
-        throttle.record_failure(db, keys=keys, now=now, policy=PAIRING_POLICY)
+        counters.record_failure(keys=keys, now=now, policy=PAIRING_POLICY)
         raise
     patient = db.get(Patient, device.patient_id)
     return json_ok(
@@ -276,7 +279,7 @@ def _upload_parts() -> tuple[bytes, bytes | None]:
     summary="Upload a played session",
     body_schema=UPLOAD_BODY,
     responses={
-        201: ("Stored and scored", SessionReceipt),
+        201: ("Stored; scored by a worker (status scoring until then)", SessionReceipt),
         200: ("Already stored (a retry): nothing changed", SessionReceipt),
     },
     security=DEVICE_TOKEN,
@@ -285,9 +288,10 @@ def _upload_parts() -> tuple[bytes, bytes | None]:
 )
 @device_required
 def upload_session():
-    """Store a session, idempotent by its client UUID. The hub recomputes the metrics from
-    the raw recording; the client's own numbers are kept for comparison only. Invalid input
-    stores nothing."""
+    """Store a session, idempotent by its client UUID, and answer at once: a worker then
+    recomputes the metrics from the raw recording (status ``scoring`` until it has; poll
+    ``GET /sessions/{id}``). The client's own numbers are kept for comparison only. Invalid
+    input stores nothing."""
     raw_meta, recording = _upload_parts()
     try:
         meta = SessionUpload.model_validate_json(raw_meta)
@@ -302,6 +306,7 @@ def upload_session():
         recording=recording,
         today=local_today(),
         tz=current_app.config["TIMEZONE"],
+        enqueue=scoring_enqueuer(current_app),
         ip=request.remote_addr,
     )
     if meta.progress is not None:  # the newest copy wins; a retry brings nothing newer

@@ -12,6 +12,10 @@ Once a minute (and at worker start for the first step) :meth:`HubQueue.tick`, pe
 1. reclaims the rows of dead workers (requeued and resent, or failed with ``worker_lost``);
 2. creates the jobs that are due (``JobType.schedule``) and sends them;
 3. resends queued rows older than ``JobType.resend_after``.
+
+Every huey consumer enqueues the periodic tick, so K workers would tick K times a minute;
+the periodic task first takes the shared lease ``hub.jobs.tick`` for 50 s
+(:mod:`..storage.shared`: Redis or the ``shared_lock`` table), so one worker ticks per minute.
 """
 
 from __future__ import annotations
@@ -31,11 +35,15 @@ from smarttouch.challenges.jobs import Outcome, run_job
 from ..models import utcnow
 from ..storage.blobstore import get_blobstore
 from ..storage.db import get_engine
+from ..storage.shared import locks_for
 from . import registry
 from .leases import LeaseStore
 from .types import JobContext, JobType
 
 HUEY_NAME = "smarttouch-hub"
+TICK_LOCK = "hub.jobs.tick"
+#: Seconds the tick's lease lasts: under a minute, so next minute's tick finds it free.
+TICK_LEASE_S = 50.0
 EXTENSION_KEY = "smarttouch.jobqueue"
 
 
@@ -68,7 +76,12 @@ class HubQueue:
         job_types: Iterable[JobType[Any, Any]] | None = None,
     ) -> None:
         instance = Path(app.instance_path)
-        self.context = JobContext(blobs=get_blobstore(app), instance=instance, unsafe=unsafe)
+        self.context = JobContext(
+            blobs=get_blobstore(app),
+            instance=instance,
+            unsafe=unsafe,
+            timezone=str(app.config.get("TIMEZONE") or "UTC"),
+        )
         self.engine = get_engine(app)
         self.huey = huey or make_huey(
             instance=instance, redis_url=app.config.get("REDIS_URL") or "", name=HUEY_NAME
@@ -78,7 +91,10 @@ class HubQueue:
         self.types = {jt.name: jt for jt in (registry.JOB_TYPES.values() if job_types is None else job_types)}
         self.stores = {name: LeaseStore(self.engine, jt) for name, jt in self.types.items()}
         self.tasks = {name: self._task(jt) for name, jt in self.types.items()}
-        self.tick_task = self.huey.periodic_task(crontab(minute="*"), name="hub.jobs.tick")(self.tick)
+        self.locks = locks_for(app, self.engine)
+        self.tick_task = self.huey.periodic_task(crontab(minute="*"), name="hub.jobs.tick")(
+            self.periodic_tick
+        )
 
     def _task(self, job_type: JobType[Any, Any]) -> Any:
         def run_one(job_id: str) -> None:
@@ -94,13 +110,18 @@ class HubQueue:
         """Send the message that runs job ``job_id`` (a row already stored as ``queued``)."""
         self.tasks[kind](str(job_id))
 
-    def enqueuer(self, kind: str) -> Callable[[int], None]:
-        """``enqueue`` for one job type, as services take it: ``enqueue(job_id)``."""
+    def enqueuer(self, kind: str, *, eager: bool = False) -> Callable[[int], None]:
+        """``enqueue`` for one job type, as services take it: ``enqueue(job_id)``. ``eager``:
+        run the job here and now (:meth:`run`: the same claim, lease and finish as a worker)
+        instead of sending a message."""
         if kind not in self.tasks:
             raise KeyError(f"no job type {kind!r} (types: {', '.join(self.tasks)})")
 
         def enqueue(job_id: int) -> None:
-            self.enqueue(kind, job_id)
+            if eager:
+                self.run(kind, str(job_id))
+            else:
+                self.enqueue(kind, job_id)
 
         return enqueue
 
@@ -149,6 +170,14 @@ class HubQueue:
             sent[kind] = len(ids)
         return sent
 
+    def periodic_tick(self) -> bool:
+        """The periodic task: :meth:`tick` if no other worker ticked in the last 50 s;
+        returns whether this one did."""
+        if not self.locks.acquire(TICK_LOCK, self.worker, TICK_LEASE_S):
+            return False
+        self.tick()
+        return True
+
     def tick(self) -> None:
         """The once-a-minute task (see the module docstring)."""
         self.reap()
@@ -160,6 +189,12 @@ class HubQueue:
                     self.enqueue(kind, job_id)
 
 
+def scoring_enqueuer(app: Flask) -> Callable[[int], None]:
+    """How the app sends a session's scoring job: to the workers (``SMARTTOUCH_SCORING=queue``)
+    or run in the calling process (``inline``, tests)."""
+    return get_queue(app).enqueuer("scoring", eager=app.config.get("SCORING") == "inline")
+
+
 def get_queue(app: Flask) -> HubQueue:
     """The app's queue (built once per app)."""
     queue = app.extensions.get(EXTENSION_KEY)
@@ -169,4 +204,4 @@ def get_queue(app: Flask) -> HubQueue:
     return queue
 
 
-__all__ = ["HUEY_NAME", "HubQueue", "JobRef", "get_queue"]
+__all__ = ["HUEY_NAME", "HubQueue", "JobRef", "get_queue", "scoring_enqueuer"]

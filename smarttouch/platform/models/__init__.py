@@ -39,7 +39,8 @@ from .feeling import FEELING_MOMENTS, FEELING_SCALES, SessionFeeling
 from .patient import Condition, Patient, PatientCreate, PatientPublic, Side
 from .privacy import AnonymisedAggregate, DonatedSession, ResearchConsent
 from .progress import GameProgress
-from .session import ExerciseSession, SessionMetricsRecord, SessionStatus
+from .session import ExerciseSession, ScoringJob, SessionMetricsRecord, SessionStatus
+from .shared import SharedLock
 from .user import Role, User, UserCreate, UserPublic, normalise_email
 
 metadata = SQLModel.metadata
@@ -81,9 +82,11 @@ __all__ = [
     "ReviewDecision",
     "Role",
     "Score",
+    "ScoringJob",
     "SessionFeeling",
     "SessionMetricsRecord",
     "SessionStatus",
+    "SharedLock",
     "Side",
     "Solution",
     "Submission",
