@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pygame
 
-from smarttouch.games.builtin.common import HUD_BOTTOM, draw_world_tokens, glow, world_tokens, y_of
+from smarttouch.games.builtin.common import draw_world_tokens, glow, world_tokens, y_of
 from smarttouch.games.builtin.tracking import INFO
 from smarttouch.games.builtin.tracking.path import (
     Coach,
@@ -28,6 +28,7 @@ from smarttouch.games.builtin.tracking.path import (
 from smarttouch.games.sdk import gfx
 from smarttouch.games.sdk.basegame import RepGame
 from smarttouch.games.sdk.events import GameEvent
+from smarttouch.games.sdk.layout import COUNTER, PLAYER, TARGET
 from smarttouch.games.sdk.palette import (
     BLUISH_GREEN,
     INK,
@@ -166,7 +167,8 @@ class Tracking(RepGame):
         draw_world_tokens(surface, self.resting, "butterfly", self.t)
         x0 = w * COLUMN
         px_per_s = (w - x0) / (AHEAD_S + 0.4)
-        band_px = max(26, int(self.band * (y_of(0.0, h) - y_of(1.0, h))))
+        # the ring shows the on-target band, capped so it never reaches the top bar
+        band_px = min(52, max(26, int(self.band * (y_of(0.0, h) - y_of(1.0, h)))))
         ahead = self.path.preview(AHEAD)
         for i, (s, p) in enumerate(zip(AHEAD, ahead, strict=True)):
             if i == 0:
@@ -181,13 +183,16 @@ class Tracking(RepGame):
         if len(self.behind) > 1:
             pts = [(x0 - (self.t - t) * px_per_s, y_of(p, h)) for t, p in self.behind]
             pygame.draw.lines(surface, darken(BLUISH_GREEN, 0.1), False, pts, 6)
-        self._ring(surface, x0, y_of(self.position, h), band_px)
-        self._butterfly(surface, x0, y_of(self.path.position, h))
+        ring_y, target_y = y_of(self.position, h), y_of(self.path.position, h)
+        self._ring(surface, x0, ring_y, band_px)
+        self._butterfly(surface, x0, target_y)
+        self.layout.add(
+            PLAYER,
+            pygame.Rect(int(x0) - band_px - 9, int(ring_y) - band_px - 9, 2 * band_px + 18, 2 * band_px + 18),
+        )
+        self.layout.add(TARGET, pygame.Rect(int(x0) - 42, int(target_y) - 40, 84, 72))
         self.particles.draw(surface)
-        self._meter(surface, w, h)
-        if self.message_s > 0 and self.message:
-            # under the top bar, right-aligned: clear of the ring, the butterfly and the path
-            gfx.draw_text(surface, self.message, 30, (w - 28, HUD_BOTTOM + 24), WHITE, "midright", INK)
+        self.layout.add(COUNTER, self._meter(surface, w, h))
 
     def _ring(self, surface: pygame.Surface, x: float, y: float, r: int) -> None:
         if self.glow_s > 0:
@@ -223,16 +228,23 @@ class Tracking(RepGame):
             pygame.draw.line(surface, INK, (x, y - 20), (x + side * 12, y - 36), 2)
             pygame.draw.circle(surface, INK, (int(x + side * 12), int(y - 36)), 3)
 
-    def _meter(self, surface: pygame.Surface, w: int, h: int) -> None:
-        """Bottom-right card (clear of the ring's column): how closely the patient has followed
-        so far this session."""
+    def _meter(self, surface: pygame.Surface, w: int, h: int) -> pygame.Rect:
+        """Bottom-right card (clear of the ring's column and of the framework's praise): how
+        closely the patient has followed so far this session, or for a moment the coach's
+        word after a change of speed."""
         share = round(100 * self.score_track.share)
-        text = gfx.text_surface(self.ctx.tr("tracking.follow", share=share), 28, INK)
+        words = (
+            self.message
+            if self.message_s > 0 and self.message
+            else self.ctx.tr("tracking.follow", share=share)
+        )
+        text = gfx.text_surface(words, 28, INK)
         card = pygame.Rect(0, 0, text.get_width() + 90, 56)
         card.bottomright = (w - 24, h - 14)
         gfx.card(surface, card, radius=26)
         pygame.draw.circle(surface, SKY_BLUE if share < 50 else YELLOW, (card.left + 32, card.centery), 14)
         surface.blit(text, text.get_rect(midleft=(card.left + 58, card.centery)))
+        return card
 
 
 @lru_cache(maxsize=4)
