@@ -134,6 +134,7 @@ def test_closer_following_earns_more_points_and_successful_reps() -> None:
     assert reps_close and reps_lag
     assert all(e.data["success"] for e in reps_close[1:])
     assert not reps_lag[0].data["success"]  # later the coach makes the path easier, as it should
+    assert reps_lag[0].data["cause"] == "follow"  # the patient hears "closer", never "higher"
     assert close.score > lagging.score
     assert close.snapshot()["on_target_share"] > 0.9 > lagging.snapshot()["on_target_share"]
     assert rep_points(0.0) == 3 and rep_points(1.0) == 10

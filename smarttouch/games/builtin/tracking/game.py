@@ -88,6 +88,10 @@ class Tracking(RepGame):
     def rep_success(self) -> bool:
         return self.score_track.window_followed()
 
+    def miss_cause(self) -> str:
+        """A missed repetition here was not followed closely enough (not a matter of height)."""
+        return "follow"
+
     def points_for_rep(self, success: bool) -> int:
         return rep_points(self.score_track.window_share)
 
