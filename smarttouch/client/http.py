@@ -134,6 +134,11 @@ class HubClient:
         timeout = None if timeout_s is None else (min(timeout_s, self.timeout[0]), timeout_s)
         return cast("HubProgress", self._request("GET", "/progress", timeout=timeout))
 
+    def game_progress(self) -> dict[str, Any] | None:
+        """The patient's lasting game progress as the hub keeps it (None when it has none)."""
+        doc = self._request("GET", "/game-progress").get("progress")
+        return doc if isinstance(doc, dict) else None
+
     def session(self, session_id: str) -> dict[str, Any]:
         return self._request("GET", f"/sessions/{session_id}")
 

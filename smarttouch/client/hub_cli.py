@@ -13,6 +13,8 @@ from smarttouch.client.hub_play import (
     fetch_plan,
     game_for,
     hub_progress_fn,
+    progress_path,
+    restore_progress,
     session_hooks,
 )
 from smarttouch.client.plan import choose_exercise, playable_keys, targets_for
@@ -88,6 +90,7 @@ def _play(
     data = opts.data
     history = History(data / "history.json")
     progress = hub_progress_fn(hub, history, activity_key=targets.game)
+    lasting = restore_progress(hub, progress_path(data, plan["patient_code"]))
     run_options = opts.run_options()
     queue_ended, on_result = session_hooks(hub, run_options.config.feelings_after_timeout_s)
 
@@ -105,6 +108,7 @@ def _play(
         progress_fn=progress,
         on_result=on_result,
         on_ended=on_ended,
+        progress=lasting,
     )
     remember_sensor(hub.store, spec, result)
     try:

@@ -14,9 +14,12 @@ through, local history otherwise (``progress``).
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
+from typing import Any
 
 from smarttouch.client.approved_games import GameRefused, fetch_verified, load_verified_game
 from smarttouch.client.errors import PlayError
@@ -31,6 +34,7 @@ from smarttouch.client.uploader import BackgroundUploader, Uploader
 from smarttouch.games.sdk.protocol import Game
 from smarttouch.games.sdk.registry import GameLoadError, get_game
 from smarttouch.games.session.history import History, HistoryEntry, ProgressView
+from smarttouch.games.session.progress import ProgressStore, restore_if_missing
 from smarttouch.games.session.result import SessionResult
 
 log = logging.getLogger(__name__)
@@ -184,3 +188,31 @@ def hub_progress_fn(
         )
 
     return progress_for
+
+
+def progress_path(data: Path, patient_code: str) -> Path:
+    """The patient's lasting progress file in the local data folder (one file per patient)."""
+    safe = re.sub(r"[^A-Za-z0-9_-]", "_", patient_code) or "patient"
+    return Path(data) / "progress" / f"{safe}.json"
+
+
+def restore_progress(hub: HubLinkState, path: Path) -> ProgressStore:
+    """The patient's progress store; when the local file is missing (a fresh install) the
+    hub's copy is written first, so a reinstall loses nothing the hub has. Offline, or when
+    the hub has none, a fresh progress starts."""
+
+    def fetch() -> dict[str, Any] | None:
+        quick = HubClient(
+            hub.link.hub_url, hub.link.token, connect_timeout_s=PLAN_TIMEOUT_S, read_timeout_s=PLAN_TIMEOUT_S
+        )
+        try:
+            return quick.game_progress()
+        except HubError as exc:
+            log.info("no progress from the hub (%s): starting from the local folder", exc.message)
+            return None
+        finally:
+            quick.close()
+
+    if restore_if_missing(path, fetch):
+        log.info("restored the lasting progress from the hub into %s", path)
+    return ProgressStore(path)

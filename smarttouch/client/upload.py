@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from smarttouch.games.session.result import SessionResult
 from smarttouch.sensors.recording_io import RecordingError, recording_to_bytes
@@ -16,7 +16,8 @@ class SessionUpload(TypedDict):
     """The metadata of one uploaded session (the hub's ``SessionUpload`` schema).
 
     Times are ISO 8601 UTC text; ``duration_s`` seconds; ``targets`` a PlanTargets dict;
-    ``client_metrics`` the device's own numbers (the hub recomputes its metrics)."""
+    ``client_metrics`` the device's own numbers (the hub recomputes its metrics); ``progress``
+    the patient's lasting game progress after the session (worlds, week, daily challenge)."""
 
     session_id: str
     assignment_id: int | None
@@ -40,6 +41,7 @@ class SessionUpload(TypedDict):
     lang: str
     client: str
     feelings: list[dict[str, Any]]
+    progress: NotRequired[dict[str, Any]]
 
 
 def plain(value: Any) -> Any:
@@ -93,5 +95,7 @@ def upload_payload(result: SessionResult) -> tuple[SessionUpload, bytes | None]:
         "client": CLIENT_NAME,
         "feelings": [r.to_dict() for r in result.feelings],
     }
+    if result.progress is not None:  # the patient's lasting progress, kept on the hub too
+        meta["progress"] = result.progress
     safe: SessionUpload = plain(meta)
     return safe, recording

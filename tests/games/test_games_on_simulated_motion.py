@@ -32,7 +32,7 @@ def play_windows(result) -> list[tuple[float, float]]:
     return out
 
 
-@pytest.mark.parametrize("key", ["balloons", "glider", "garden", "lantern"])
+@pytest.mark.parametrize("key", ["balloons", "glider", "garden", "lantern", "tracking"])
 def test_game_rep_events_match_ground_truth(key, tmp_path, artifacts) -> None:
     info = get_game(key).info
     movement = info.movements[0]

@@ -8,7 +8,17 @@ from functools import lru_cache
 import pygame
 
 from smarttouch.games.sdk import gfx
-from smarttouch.games.sdk.palette import WHITE, Color, darken, lighten
+from smarttouch.games.sdk.palette import (
+    ORANGE,
+    REDDISH_PURPLE,
+    SKY_BLUE,
+    WHITE,
+    YELLOW,
+    Color,
+    darken,
+    lighten,
+)
+from smarttouch.games.sdk.protocol import GameContext
 
 HUD_BOTTOM = 110
 
@@ -78,3 +88,44 @@ def target_line(
         a, b = max(x, x0), min(x + 22, x1)
         if b > a:
             pygame.draw.line(surface, color, (a, int(y)), (b, int(y)), 4)
+
+
+MAX_TOKENS = 12  # the lasting world's tokens drawn along the bottom-left, one per level reached
+TOKEN_COLOURS: tuple[Color, ...] = (ORANGE, SKY_BLUE, REDDISH_PURPLE, YELLOW)
+
+
+def world_tokens(ctx: GameContext) -> int:
+    """How many tokens of the lasting world to draw: one per level reached (level 1 = none)."""
+    return 0 if ctx.world is None else min(MAX_TOKENS, max(0, ctx.world.level - 1))
+
+
+def draw_world_tokens(surface: pygame.Surface, n: int, kind: str, t: float) -> None:
+    """The lasting world along the bottom-left of the play area, clear of every game's player
+    column and targets: ``kind`` is "butterfly" (resting on flowers), "flag" (bunting),
+    "bird" (perched) or "star"."""
+    w, h = surface.get_size()
+    for i in range(n):
+        x = w * (0.03 + 0.019 * i)
+        y = h * (0.955 - 0.02 * (i % 3))
+        colour = TOKEN_COLOURS[i % len(TOKEN_COLOURS)]
+        if kind == "butterfly":
+            pygame.draw.line(surface, (46, 120, 50), (x, y + 18), (x, y), 3)
+            pygame.draw.circle(surface, WHITE, (int(x), int(y)), 7)
+            pygame.draw.circle(surface, YELLOW, (int(x), int(y)), 3)
+            spread = 0.6 + 0.4 * abs(math.sin(t * 1.2 + i))
+            for side in (-1, 1):
+                wing = pygame.Rect(0, 0, int(14 * spread), 16)
+                wing.midbottom = (int(x + side * 7 * spread), int(y) - 4)
+                pygame.draw.ellipse(surface, colour, wing)
+        elif kind == "flag":
+            top = h * 0.93
+            pygame.draw.line(surface, darken(colour, 0.5), (x - 12, top), (x + 12, top + 3), 2)
+            pygame.draw.polygon(surface, colour, [(x - 10, top), (x + 10, top + 2), (x, top + 22)])
+        elif kind == "bird":
+            pygame.draw.circle(surface, darken(colour, 0.2), (int(x), int(y)), 8)
+            pygame.draw.circle(surface, WHITE, (int(x) + 3, int(y) - 2), 2)
+            pygame.draw.polygon(surface, ORANGE, [(x + 7, y - 1), (x + 13, y + 1), (x + 7, y + 3)])
+        else:  # star
+            pygame.draw.polygon(
+                surface, lighten(YELLOW, 0.2), star_points(x, y, 10 + 2 * math.sin(t * 2 + i))
+            )

@@ -100,8 +100,8 @@ class RepGame(ABC):
         return self.at_target(control)
 
     def _complete(self, rep: RepEvent, control: ControlState) -> list[GameEvent]:
-        success = self.reached
-        points = POINTS_HIT if success else POINTS_EFFORT
+        success = self.rep_success()
+        points = self.points_for_rep(success)
         self.score += points
         extra: dict[str, Any] = {} if success else {"cause": self.miss_cause()}
         ev = rep_event(
@@ -113,6 +113,7 @@ class RepGame(ABC):
             peak_position=round(self.peak_position, 3),
             duration_s=round(rep.duration_s, 3),
             **extra,
+            **self.rep_details(),
         )
         self.reps += 1
         out = [ev, GameEvent(rep.t, "score", {"points": points, "total": self.score})]
@@ -150,6 +151,18 @@ class RepGame(ABC):
     def on_rep_completed(self, rep: RepEvent, success: bool) -> list[GameEvent]:
         """A rep finished; ``success`` says whether the target was reached."""
         return []
+
+    def rep_success(self) -> bool:
+        """Whether the rep that just finished succeeded (default: its target was reached)."""
+        return self.reached
+
+    def points_for_rep(self, success: bool) -> int:
+        """Points a finished rep earns (default: 10 when the target was reached, else 3)."""
+        return POINTS_HIT if success else POINTS_EFFORT
+
+    def rep_details(self) -> dict[str, Any]:
+        """Extra JSON-ready fields for the rep event of the rep that just finished."""
+        return {}
 
     def animate(self, control: ControlState, dt: float) -> None:
         """Advance animations by ``dt`` seconds (no drawing here)."""

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 from smarttouch.games.sdk.events import GameEvent
 from smarttouch.games.sdk.messages import tr
 from smarttouch.games.sdk.targets import PlanTargets
+from smarttouch.games.sdk.world import WorldGrowth, WorldState
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only: listing games needs no pygame, no scoring
     import pygame
@@ -42,6 +43,8 @@ class GameInfo:
             :meth:`catalogue_title_in`). A built-in game gives every hub language (en, it).
         description: one English sentence for therapists in the hub's catalogue: what the
             game trains and how.
+        world: how the game's world grows across sessions (levels from points); see
+            :mod:`smarttouch.games.sdk.world`.
     """
 
     key: str
@@ -53,6 +56,7 @@ class GameInfo:
     catalogue_title: str = ""
     description: str = ""
     catalogue_titles: dict[str, str] = field(default_factory=dict)
+    world: WorldGrowth = field(default_factory=WorldGrowth)
 
     def title_in(self, lang: str) -> str:
         return self.title.get(lang) or self.title.get("en") or self.key
@@ -115,6 +119,8 @@ class GameContext:
         rng: a seeded random generator (use it, not ``random``, so tests are repeatable).
         data_dir: a folder this game may keep state in between sessions, or None.
         size: the canvas size in pixels (1280x720 by default).
+        world: the game's lasting world as it stands at the start of this session (level,
+            points, the game's own kept data), or None when no progress is kept.
     """
 
     targets: PlanTargets
@@ -123,6 +129,7 @@ class GameContext:
     rng: random.Random
     data_dir: Path | None = None
     size: tuple[int, int] = (1280, 720)
+    world: WorldState | None = None
 
     @property
     def lang(self) -> str:

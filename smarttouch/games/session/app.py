@@ -38,6 +38,7 @@ from smarttouch.games.session.feelings import Rating, unanswered
 from smarttouch.games.session.history import History, HistoryEntry, ProgressView
 from smarttouch.games.session.inputs.base import IDLE_STATE, InputDevice
 from smarttouch.games.session.phases import PhaseLog, RepGate
+from smarttouch.games.session.progress import ProgressStore, ProgressUpdate
 from smarttouch.games.session.result import SessionResult, utc_now
 from smarttouch.games.session.sound import SoundBank
 from smarttouch.games.session.speech import Speaker
@@ -99,6 +100,7 @@ class SessionApp:
         progress_fn: Callable[[HistoryEntry], ProgressView] | None = None,
         size: tuple[int, int] = (1280, 720),
         on_result: Callable[[SessionResult], None] | None = None,
+        progress_store: ProgressStore | None = None,
         on_ended: Callable[[SessionResult], None] | None = None,
         speaker: Speaker | None = None,
     ):
@@ -114,6 +116,8 @@ class SessionApp:
         self.history = history
         self.progress_fn = progress_fn
         self.on_result = on_result  # e.g. the patient client's outbox, before the summary
+        self.progress_store = progress_store
+        self.progress_update: ProgressUpdate | None = None
         self.on_ended = on_ended  # the same, as the game ends, while the questions after wait
         self.data_dir = data_dir
         self.size = size
@@ -252,6 +256,7 @@ class SessionApp:
             rng=random.Random(self.config.seed + 1),
             data_dir=self.data_dir,
             size=self.size,
+            world=self.progress_store.world_for(self.game.info) if self.progress_store else None,
         )
 
     def start_game(self) -> None:
@@ -385,6 +390,7 @@ class SessionApp:
         self.log("scene", name=SummaryScene.name, session_s=round(self.now, 3))
         self._begin_phase(SummaryScene.name)
         self.result = build_result(self)
+        self._record_progress(self.result)
         if self.on_result is not None:
             try:
                 self.on_result(self.result)
@@ -392,6 +398,29 @@ class SessionApp:
                 log.exception("on_result failed for session %s", self.result.session_id)
         self.progress = self._progress(self.result)
         self.goto(SummaryScene(), log=False)
+
+    def _record_progress(self, result: SessionResult) -> None:
+        """Add the session to the patient's lasting progress; the result carries the new state
+        (it travels with the upload)."""
+        store = self.progress_store
+        if store is None:
+            return
+        good = sum(1 for e in result.rep_events() if e.data.get("success"))
+        world = self.ctx.world if self.ctx is not None else None
+        try:
+            self.progress_update = store.record_session(
+                self.game.info,
+                self.targets,
+                day=date.today(),
+                score=self.score,
+                reps=self.reps,
+                good_reps=good,
+                sets_completed=self.sets_completed,
+                world_data=world.data if world is not None else None,
+            )
+        except OSError:  # a full or read-only disk must not lose the session itself
+            log.exception("could not save the progress file %s", store.path)
+        result.progress = store.state.to_dict()
 
     # --- how do you feel -------------------------------------------------------------------
     def unanswered_feelings(self, moment: str) -> list[str]:

@@ -40,7 +40,8 @@ class Feedback:
 
     def rep(self, success: bool, cause: str | None = None) -> str:
         """Queue the feedback for one rep and return its text. A miss whose ``cause`` the game
-        named ("hold": not held long enough, "height": not high enough) says so."""
+        named ("hold": not held long enough, "height": not high enough, "follow": not close
+        enough to a moving target) says so."""
         if success:
             text = self.praise.next()
         elif cause in MISS_CAUSES:
@@ -83,7 +84,7 @@ class Feedback:
                 layout.add(PRAISE, img.get_rect(center=(w // 2, t.centre_y - rise)))
 
 
-MISS_CAUSES = ("hold", "height")
+MISS_CAUSES = ("hold", "height", "follow")
 
 
 def _candidate_rows(h: int) -> list[float]:

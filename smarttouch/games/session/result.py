@@ -57,6 +57,8 @@ class SessionResult:
         feelings: how the patient felt: pain (0-10) and effort (Borg CR10) before and after,
             one :class:`~.feelings.Rating` per question asked (skipped ones included); empty
             when the session did not ask.
+        progress: the patient's lasting progress after this session (worlds, weekly goal,
+            daily challenge; ``session.progress``), or None when none is kept.
     """
 
     game: str
@@ -80,6 +82,7 @@ class SessionResult:
     ended_at: str = ""
     lang: str = "en"
     feelings: list[Rating] = field(default_factory=list)
+    progress: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if self.quit_reason not in QUIT_REASONS:
@@ -114,6 +117,7 @@ class SessionResult:
             "phases": [p.to_dict() for p in self.phases],
             "lang": self.lang,
             "feelings": [r.to_dict() for r in self.feelings],
+            "progress": self.progress,
             "has_recording": self.recording is not None,
         }
 
@@ -143,6 +147,7 @@ class SessionResult:
             ended_at=d.get("ended_at", ""),
             lang=d.get("lang", "en"),
             feelings=[Rating.from_dict(r) for r in d.get("feelings") or []],
+            progress=d.get("progress"),
         )
 
     def save(self, path: str | Path) -> Path:

@@ -9,6 +9,7 @@ the window or the full screen.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 import warnings
@@ -24,9 +25,12 @@ from smarttouch.games.session.app import AppConfig, SessionApp
 from smarttouch.games.session.difficulty import scoring_controller
 from smarttouch.games.session.history import History, default_data_dir
 from smarttouch.games.session.inputs.base import InputDevice
+from smarttouch.games.session.progress import ProgressStore
 from smarttouch.games.session.result import SessionResult
 from smarttouch.games.session.sound import SoundBank
 from smarttouch.games.session.speech import Speaker
+
+log = logging.getLogger(__name__)
 
 STEP_S = 1.0 / 60.0
 CANVAS = (1280, 720)
@@ -154,6 +158,7 @@ def run_session(
     progress_fn: Callable[..., Any] | None = None,
     on_step: Callable[[SessionApp], None] | None = None,
     on_result: Callable[[SessionResult], None] | None = None,
+    progress: ProgressStore | Path | None = None,
     on_ended: Callable[[SessionResult], None] | None = None,
 ) -> SessionResult:
     """Play one session of ``targets`` with ``device`` and return its SessionResult.
@@ -165,6 +170,8 @@ def run_session(
     ends, before the summary scene (the patient client writes its outbox there); when "how do
     you feel now" follows the game, ``on_ended`` receives it first, as the game ends, with those
     questions recorded as skipped (the client writes it then, and ``on_result`` replaces it).
+    ``progress`` is the patient's lasting progress (a store or its file; default
+    ``<data_dir>/progress/local.json``).
     """
     opts = options or RunOptions()
     pygame = _init_pygame(opts.headless)
@@ -176,6 +183,13 @@ def run_session(
         if isinstance(history, History)
         else History(history if history is not None else Path(data_dir) / "history.json")
     )
+    store = (
+        progress
+        if isinstance(progress, ProgressStore)
+        else ProgressStore(progress if progress is not None else Path(data_dir) / "progress" / "local.json")
+    )
+    if store.problem:
+        log.warning("%s", store.problem)
     screen = Screen(
         pygame, opts.headless, opts.fullscreen, the_game.info.title_in(targets.lang), opts.window_size
     )
@@ -193,6 +207,7 @@ def run_session(
         progress_fn=progress_fn,
         size=CANVAS,
         on_result=on_result,
+        progress_store=store,
         on_ended=on_ended,
         speaker=speaker,
     )

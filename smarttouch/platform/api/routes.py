@@ -15,7 +15,7 @@ from ..i18n.language import local_today
 from ..jobs.queue import scoring_enqueuer
 from ..models import ExerciseSession, Patient, SessionMetricsRecord, pk, utcnow
 from ..services.accounts import throttle
-from ..services.clinic import devices, ingest, plan_today, progress
+from ..services.clinic import devices, game_progress, ingest, plan_today, progress
 from ..services.errors import Invalid, NotFound, ServiceError, describe_validation_error
 from ..storage import blobstore
 from ..storage.db import get_session
@@ -35,9 +35,11 @@ from .schemas import (
     ActivityOut,
     DeviceOut,
     ErrorResponse,
+    GameProgressOut,
     PairRequest,
     PairResponse,
     PlannedExerciseOut,
+    ProgressIn,
     ProgressOut,
     RecentSession,
     SessionReceipt,
@@ -307,7 +309,32 @@ def upload_session():
         enqueue=scoring_enqueuer(current_app),
         ip=request.remote_addr,
     )
+    if meta.progress is not None:  # the newest copy wins; a retry brings nothing newer
+        game_progress.store_progress(
+            get_session(),
+            patient_id=current_patient().id,  # type: ignore[arg-type]
+            progress=meta.progress,
+            session_uuid=str(meta.session_id),
+            ip=request.remote_addr,
+        )
     return json_ok(receipt(result.session, result.metrics, result.created), 201 if result.created else 200)
+
+
+@api.route(
+    "/game-progress",
+    "GET",
+    summary="The patient's lasting game progress",
+    responses={200: ("The newest copy the hub keeps (progress is null when there is none)", GameProgressOut)},
+    security=DEVICE_TOKEN,
+    errors=(401,),
+    tags=("progress",),
+)
+@device_required
+def game_progress_state():
+    """Worlds, weekly goal and daily challenge as the patient's client last uploaded them with
+    a session; a client whose local folder is empty (a reinstall) restores them from here."""
+    doc = game_progress.progress_of(get_session(), patient_id=current_patient().id)  # type: ignore[arg-type]
+    return json_ok(GameProgressOut(progress=ProgressIn.model_validate(doc) if doc else None))
 
 
 @api.route(

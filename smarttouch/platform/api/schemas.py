@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..services.clinic.ingest import GameEventIn, SessionUpload
+from ..services.clinic.ingest import GameEventIn, ProgressIn, SessionUpload
 
 __all__ = [
     "ActivityOut",
@@ -17,10 +17,12 @@ __all__ = [
     "ErrorBody",
     "ErrorResponse",
     "GameEventIn",
+    "GameProgressOut",
     "MetricsOut",
     "PairRequest",
     "PairResponse",
     "PlannedExerciseOut",
+    "ProgressIn",
     "ProgressOut",
     "RecentSession",
     "SessionReceipt",
@@ -265,3 +267,10 @@ def receipt(session_row: Any, metrics_row: Any, created: bool) -> SessionReceipt
         metrics=metrics_out(metrics_row),
         error=session_row.error,
     )
+
+
+class GameProgressOut(BaseModel):
+    """The newest lasting game progress the hub keeps for the device's patient (None when no
+    session has brought one yet); a reinstalled client restores it."""
+
+    progress: ProgressIn | None

@@ -28,6 +28,7 @@ BLUEPRINTS: dict[str, str] = {
     "public": "",
     "review": "",
     "challenge_api": "/api/v1",
+    "catalogue": "",
 }
 
 

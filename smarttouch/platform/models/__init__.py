@@ -38,6 +38,7 @@ from .device import Device, PairingCode
 from .feeling import FEELING_MOMENTS, FEELING_SCALES, SessionFeeling
 from .patient import Condition, Patient, PatientCreate, PatientPublic, Side
 from .privacy import AnonymisedAggregate, DonatedSession, ResearchConsent
+from .progress import GameProgress
 from .session import ExerciseSession, ScoringJob, SessionMetricsRecord, SessionStatus
 from .shared import SharedLock
 from .signup import EmailLink, LinkPurpose, TermsAcceptance
@@ -70,6 +71,7 @@ __all__ = [
     "DonatedSession",
     "EmailLink",
     "ExerciseSession",
+    "GameProgress",
     "HasId",
     "LinkPurpose",
     "LoginThrottle",

@@ -6,6 +6,7 @@ the game itself, which draws with pygame (``game.py``).
 
 from smarttouch.games.sdk.protocol import GameInfo
 from smarttouch.games.sdk.registry import declare
+from smarttouch.games.sdk.world import WorldGrowth
 
 INFO = declare(
     GameInfo(
@@ -22,6 +23,7 @@ INFO = declare(
         max_rom_deg=150.0,
         catalogue_titles={"en": "Balloon reach", "it": "Palloncini in alto"},
         description="Pop balloons placed at heights inside the calibrated range of motion.",
+        world=WorldGrowth(item={"en": "hot-air balloon", "it": "mongolfiera"}),
     ),
     entrypoint=f"{__name__}.game:BalloonPop",
 )

@@ -18,9 +18,11 @@ from smarttouch.games.builtin.common import (
     HUD_BOTTOM,
     balloon_sprite,
     draw_string,
+    draw_world_tokens,
     glow,
     star_points,
     target_line,
+    world_tokens,
     y_of,
 )
 from smarttouch.games.sdk import gfx
@@ -166,6 +168,7 @@ class BalloonPop(RepGame):
             self.layout.add(TARGET, self._balloon(surface, b))
         for lb in self.leaving:
             self._balloon(surface, lb)
+        draw_world_tokens(surface, world_tokens(self.ctx), "flag", self.t)  # the lasting world
         self.layout.add(PLAYER, self._star(surface, w, h))
         self.particles.draw(surface)
         for text, x, y, _age in self.popups:

@@ -6,6 +6,7 @@ the game itself, which draws with pygame (``game.py``).
 
 from smarttouch.games.sdk.protocol import GameInfo
 from smarttouch.games.sdk.registry import declare
+from smarttouch.games.sdk.world import WorldGrowth
 
 INFO = declare(
     GameInfo(
@@ -22,6 +23,7 @@ INFO = declare(
         max_rom_deg=100.0,
         catalogue_titles={"en": "Garden", "it": "Giardino"},
         description="Each sit-to-stand grows the garden, which keeps growing across sessions.",
+        world=WorldGrowth(item={"en": "flower bed", "it": "aiuola"}),
     ),
     entrypoint=f"{__name__}.game:Garden",
 )

@@ -4,7 +4,9 @@ Movement: sit-to-stand. Standing up raises the sun; reaching the sun line (the t
 the difficulty controller chose) makes it shine and water the garden. Every completed rep
 grows the next plant one stage (two stages when the sun line was reached); a full bed of
 flowers is celebrated and a new bed starts. The garden lives in ``garden.json`` in the
-game's data folder (``GameContext.data_dir``), or in ``state_path`` when given (tests).
+game's data folder (``GameContext.data_dir``), or in ``state_path`` when given (tests), and
+in the game's lasting world (``GameContext.world.data["garden"]``), which travels to the hub
+with each session: after a reinstall (no ``garden.json``) the garden comes back from there.
 """
 
 from __future__ import annotations
@@ -90,11 +92,25 @@ class GardenState:
         }
 
     @classmethod
-    def load(cls, path: Path | None) -> GardenState:
-        if path is None or not path.exists():
-            return cls()
+    def load(cls, path: Path | None, kept: dict[str, Any] | None = None) -> GardenState:
+        """The garden from ``path`` or, when there is no such file, from ``kept`` (the copy in
+        the lasting world); a fresh garden when neither is there or readable."""
+        if path is not None and path.exists():
+            try:
+                return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
+            except ValueError:
+                pass
+        if kept:
+            try:
+                return cls.from_dict(kept)
+            except ValueError:
+                pass
+        return cls()
+
+    @classmethod
+    def from_dict(cls, d: Any) -> GardenState:
+        """Raises ValueError for a damaged garden."""
         try:
-            d = json.loads(path.read_text(encoding="utf-8"))
             stages = [max(0, min(MAX_STAGE, int(s))) for s in d["stages"]][:SLOTS]
             return cls(
                 stages + [0] * (SLOTS - len(stages)),
@@ -102,8 +118,8 @@ class GardenState:
                 int(d.get("beds_completed", 0)),
                 int(d.get("total_reps", 0)),
             )
-        except (ValueError, KeyError, TypeError):
-            return cls()  # a damaged file never stops the patient from playing
+        except (ValueError, KeyError, TypeError) as exc:  # a damaged file never stops the patient
+            raise ValueError(f"damaged garden: {exc}") from None
 
 
 SUN_R = 44  # the sun's disc, px
@@ -133,7 +149,8 @@ class Garden(RepGame):
         return None if self.ctx.data_dir is None else Path(self.ctx.data_dir) / "garden.json"
 
     def on_start(self) -> None:
-        self.garden = GardenState.load(self.state_path)
+        world = self.ctx.world
+        self.garden = GardenState.load(self.state_path, world.data.get("garden") if world else None)
         self.particles = Particles(self.ctx.rng, gravity=500.0)
         self.grow_anim = [1.0] * SLOTS
         self.celebrate = 0.0
@@ -173,6 +190,8 @@ class Garden(RepGame):
         self._save()
 
     def _save(self) -> None:
+        if self.ctx.world is not None:  # the framework keeps it with the progress (and the hub)
+            self.ctx.world.data["garden"] = self.garden.to_dict()
         path = self.state_path
         if path is not None:
             atomic_write_json(path, self.garden.to_dict())

@@ -6,6 +6,7 @@ the game itself, which draws with pygame (``game.py``).
 
 from smarttouch.games.sdk.protocol import GameInfo
 from smarttouch.games.sdk.registry import declare
+from smarttouch.games.sdk.world import WorldGrowth
 
 INFO = declare(
     GameInfo(
@@ -22,6 +23,7 @@ INFO = declare(
         max_rom_deg=80.0,
         catalogue_titles={"en": "Glider", "it": "Aliante"},
         description="Steer a glider through rings by moving the wrist or turning the forearm.",
+        world=WorldGrowth(item={"en": "new stretch of sky", "it": "nuovo tratto di cielo"}),
     ),
     entrypoint=f"{__name__}.game:Glider",
 )

@@ -16,7 +16,14 @@ from typing import Any
 
 import pygame
 
-from smarttouch.games.builtin.common import HUD_BOTTOM, glow, target_line, y_of
+from smarttouch.games.builtin.common import (
+    HUD_BOTTOM,
+    draw_world_tokens,
+    glow,
+    target_line,
+    world_tokens,
+    y_of,
+)
 from smarttouch.games.builtin.glider import INFO
 from smarttouch.games.sdk import gfx
 from smarttouch.games.sdk.basegame import RepGame
@@ -158,6 +165,7 @@ class Glider(RepGame):
             self._ring(surface, r, back=True)
         if len(self.trail) > 2:
             pygame.draw.lines(surface, lighten(SKY_BLUE, 0.6), False, self.trail, 5)
+        draw_world_tokens(surface, world_tokens(self.ctx), "bird", self.t)  # the lasting world
         self.layout.add(PLAYER, self._glider(surface, w * GLIDER_X_FRAC, self.glider_y))
         if self.ring is not None:
             self._ring(surface, self.ring, back=False)

@@ -6,6 +6,7 @@ the game itself, which draws with pygame (``game.py``).
 
 from smarttouch.games.sdk.protocol import GameInfo
 from smarttouch.games.sdk.registry import declare
+from smarttouch.games.sdk.world import WorldGrowth
 
 INFO = declare(
     GameInfo(
@@ -22,6 +23,7 @@ INFO = declare(
         max_rom_deg=120.0,
         catalogue_titles={"en": "Steady hand", "it": "Mano ferma"},
         description="Hold a lantern steady along a path: trains steadiness and tremor control.",
+        world=WorldGrowth(item={"en": "star", "it": "stella"}),
     ),
     entrypoint=f"{__name__}.game:Lantern",
 )

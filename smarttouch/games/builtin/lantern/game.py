@@ -18,7 +18,14 @@ from typing import Any
 
 import pygame
 
-from smarttouch.games.builtin.common import HUD_BOTTOM, glow, target_line, y_of
+from smarttouch.games.builtin.common import (
+    HUD_BOTTOM,
+    draw_world_tokens,
+    glow,
+    target_line,
+    world_tokens,
+    y_of,
+)
 from smarttouch.games.builtin.lantern import INFO
 from smarttouch.games.sdk import gfx
 from smarttouch.games.sdk.basegame import RepGame
@@ -165,6 +172,7 @@ class Lantern(RepGame):
             pygame.draw.circle(surface, lighten((150, 170, 220), a * 0.8), (int(x), int(y)), 2)
         ty = lantern_y(self.target_position, h)
         target_line(surface, ty, (240, 200, 90), self.t, x0=int(w * 0.2), x1=int(w * 0.72))
+        draw_world_tokens(surface, world_tokens(self.ctx), "star", self.t)  # the lasting world
         self.layout.add(TARGET, pygame.Rect(int(w * 0.2), int(ty) - 2, int(w * 0.52), 5))
         jar = self._jar_rect(w, h)
         self._jar(surface, jar)

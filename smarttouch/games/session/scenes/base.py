@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from smarttouch.games.session.history import ProgressView
     from smarttouch.games.session.inputs.base import InputDevice
     from smarttouch.games.session.phases import RepGate
+    from smarttouch.games.session.progress import ProgressUpdate
     from smarttouch.games.session.result import SessionResult
     from smarttouch.games.session.sound import SoundBank
 
@@ -45,6 +46,7 @@ class SceneHost(Protocol):
     rom_max_deg: float | None
     result: SessionResult | None
     progress: ProgressView | None
+    progress_update: ProgressUpdate | None
     finished: bool
     rep_gate: RepGate
     layout: DrawnRects

@@ -87,6 +87,27 @@ def summary_lines(app: SceneHost) -> list[Line]:
     return out
 
 
+def progress_lines(app: SceneHost) -> list[Line]:
+    """The lasting progress in words: the game's level and today's challenge (the week
+    against the prescription is already among the summary's lines)."""
+    u = app.progress_update
+    if u is None:
+        return []
+    out: list[Line] = []
+    if u.reset:
+        out.append((app.tr("progress.reset"), VERMILLION))
+    if u.levelled_up:
+        out.append((app.tr("world.levelup", level=u.world.level, item=u.item), ORANGE))
+    elif u.world.to_next > 0:
+        out.append((app.tr("world.level", level=u.world.level, to_next=u.world.to_next, item=u.item), ORANGE))
+    c = u.challenge
+    if c.get("completed"):
+        out.append((app.tr("challenge.done"), SKY_BLUE))
+    else:
+        out.append((app.tr(f"challenge.{c['kind']}", done=c["done"], goal=c["goal"]), SKY_BLUE))
+    return out
+
+
 def fit_lines(lines: list[Line], width: int, height: int) -> tuple[int, list[tuple[list[str], Line]]]:
     """The largest text size at which every line, wrapped to ``width`` px, fits ``height`` px
     (the smallest size when none does), with each line's wrapped rows."""
@@ -125,7 +146,9 @@ class SummaryScene(Scene):
     def enter(self, app: SceneHost) -> None:
         super().enter(app)
         app.feedback.toasts.clear()
-        self.lines = summary_lines(app)
+        lines = summary_lines(app)
+        note = 1 if app.targets.therapist_note else 0  # the therapist's note stays last
+        self.lines = lines[: len(lines) - note] + progress_lines(app) + lines[len(lines) - note :]
 
     def update(self, app: SceneHost, control: ControlState, dt: float) -> None:
         super().update(app, control, dt)

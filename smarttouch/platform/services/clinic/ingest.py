@@ -100,6 +100,64 @@ class GameEventIn(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict)
 
 
+MAX_GAMES = 64
+MAX_DATA_KEYS = 64
+
+
+class GameWorldIn(BaseModel):
+    """One game's world: every point earned, sessions played, the game's own small data."""
+
+    model_config = ConfigDict(allow_inf_nan=False, extra="ignore")
+
+    points: int = Field(ge=0, le=1_000_000_000)
+    sessions: int = Field(ge=0, le=1_000_000)
+    data: dict[str, Any] = Field(default_factory=dict, max_length=MAX_DATA_KEYS)
+
+
+class ProgressIn(BaseModel):
+    """The patient's lasting progress (optional part of a session upload; clients that send
+    none keep working)."""
+
+    model_config = ConfigDict(
+        allow_inf_nan=False,
+        extra="ignore",
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+    )
+
+    schema_: Literal["smarttouch.progress/1"] = Field(alias="schema")
+    updated_at: AwareDatetime = Field(description="when the client last changed it")
+    games: dict[str, GameWorldIn] = Field(
+        default_factory=dict, max_length=MAX_GAMES, description="per game key: its world"
+    )
+    week: dict[str, Any] = Field(
+        default_factory=dict, max_length=8, description="start (Monday), sessions done, goal (sessions/week)"
+    )
+    daily: dict[str, Any] = Field(
+        default_factory=dict, max_length=8, description="today's challenge: date, kind, goal, done, completed"
+    )
+
+    @field_validator("games")
+    @classmethod
+    def _keys(cls, v: dict[str, GameWorldIn]) -> dict[str, GameWorldIn]:
+        for key, world in v.items():
+            if not 1 <= len(key) <= 64 or "\x00" in key:
+                raise ValueError("game keys are 1..64 characters")
+            check_json(world.data, f"games.{key}.data")
+        return v
+
+    @field_validator("week", "daily")
+    @classmethod
+    def _plain(cls, v: dict[str, Any]) -> dict[str, Any]:
+        check_json(v, "progress")
+        return v
+
+    def document(self) -> dict[str, Any]:
+        """The document as the client writes it."""
+        return self.model_dump(mode="json", by_alias=True)
+
+
 class SessionUpload(BaseModel):
     """The metadata part of ``POST /api/v1/sessions`` (the recording travels beside it)."""
 
@@ -147,6 +205,11 @@ class SessionUpload(BaseModel):
         description="how the patient felt: pain (0-10 NRS) and effort (Borg CR10) before and after "
         "the session, one entry per question asked (skipped ones with skipped=true); empty or absent "
         "when the client did not ask",
+    )
+    progress: ProgressIn | None = Field(
+        default=None,
+        description="the patient's lasting game progress after this session (worlds, weekly goal, "
+        "daily challenge); the hub keeps the newest and returns it from GET /api/v1/game-progress",
     )
 
     @field_validator("session_id")
