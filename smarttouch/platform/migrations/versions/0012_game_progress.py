@@ -1,7 +1,7 @@
 """Each patient's lasting game progress (worlds, weekly goal, daily challenge) as last uploaded.
 
 Revision ID: 0012_game_progress
-Revises: 0009_record_access
+Revises: 0011_session_feelings
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012_game_progress"
-down_revision: str | None = "0009_record_access"
+down_revision: str | None = "0011_session_feelings"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -2,7 +2,7 @@
 the lease protocol) and the algorithm version kept with each session's metrics.
 
 Revision ID: 0013_scoring_jobs
-Revises: 0011_session_feelings
+Revises: 0012_game_progress
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013_scoring_jobs"
-down_revision: str | None = "0011_session_feelings"
+down_revision: str | None = "0012_game_progress"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
