@@ -127,6 +127,16 @@ def queue_result(hub: HubLinkState, result: SessionResult) -> None:
     hub.background.kick()
 
 
+def mark_messages_read(hub: HubLinkState, up_to_id: int) -> bool:
+    """Tell the hub the game showed the therapist's messages (never blocks play: a short
+    timeout, and any failure is ignored; the messages stay unread and are shown again)."""
+    try:
+        hub.client.messages_read(up_to_id, timeout_s=PROGRESS_TIMEOUT_S)
+    except HubError:
+        return False
+    return True
+
+
 def hub_progress_fn(
     hub: HubLinkState, history: History, upload_wait_s: float = UPLOAD_WAIT_S, activity_key: str | None = None
 ) -> Callable[[HistoryEntry], ProgressView]:

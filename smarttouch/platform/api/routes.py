@@ -14,7 +14,7 @@ from werkzeug.exceptions import UnsupportedMediaType
 from ..i18n.language import local_today
 from ..models import ExerciseSession, Patient, SessionMetricsRecord, utcnow
 from ..services.accounts import throttle
-from ..services.clinic import devices, ingest, plan_today, progress
+from ..services.clinic import devices, ingest, messages, plan_today, progress
 from ..services.errors import Invalid, NotFound, ServiceError, describe_validation_error
 from ..storage import blobstore
 from ..storage.db import get_session
@@ -28,6 +28,7 @@ from .auth import (
     unauthorized_response,
 )
 from .document import API_DOCUMENT, DEVICE_TOKEN
+from .message_schemas import MessageOut
 from .openapi import ApiRegistry
 from .schemas import (
     ActivityOut,
@@ -237,6 +238,10 @@ def plan():
                     due_today=p.due_today,
                 )
                 for p in items
+            ],
+            messages=[
+                MessageOut(id=m.id, sent_at=m.created_at, body=m.body, read=m.read_at is not None)
+                for m in messages.for_device(get_session(), patient=patient)
             ],
         )
     )

@@ -26,6 +26,10 @@ BLUEPRINTS: dict[str, str] = {
     "submissions": "",
     "review": "",
     "challenge_api": "/api/v1",
+    "onboarding": "",
+    "messages": "",
+    "library": "",
+    "staff": "/admin",
 }
 
 

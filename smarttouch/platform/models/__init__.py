@@ -35,6 +35,7 @@ from .challenge import (
     SubmissionStatus,
 )
 from .device import Device, PairingCode
+from .onboarding import Invitation, Message, PlanTemplate
 from .patient import Condition, Patient, PatientCreate, PatientPublic, Side
 from .privacy import AnonymisedAggregate, DonatedSession, ResearchConsent
 from .session import ExerciseSession, SessionMetricsRecord, SessionStatus
@@ -64,11 +65,14 @@ __all__ = [
     "Device",
     "DonatedSession",
     "ExerciseSession",
+    "Invitation",
     "LoginThrottle",
+    "Message",
     "PairingCode",
     "Patient",
     "PatientCreate",
     "PatientPublic",
+    "PlanTemplate",
     "RecordAccess",
     "ResearchConsent",
     "Review",

@@ -12,6 +12,13 @@ from smarttouch.games.sdk.scenery import drifting_clouds, landscape
 from smarttouch.games.session.scenes.base import Scene, SceneHost, is_continue
 from smarttouch.scoring.control import ControlState
 
+MESSAGE_CHARS = 160  # what fits in two lines of the panel; the portal shows it whole
+
+
+def _shortened(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MESSAGE_CHARS else text[: MESSAGE_CHARS - 1].rstrip() + "…"
+
 
 class InstructionsScene(Scene):
     name = "instructions"
@@ -60,6 +67,14 @@ class InstructionsScene(Scene):
                 28,
                 pygame.Rect(panel.left + 60, y, panel.width - 120, 90),
                 darken(BLUE, 0.35),
+            )
+        if t.messages:  # the newest message the patient has not read yet
+            gfx.draw_paragraph(
+                surface,
+                app.tr("instr.message", message=_shortened(t.messages[-1])),
+                26,
+                pygame.Rect(panel.left + 60, y + 6, panel.width - 120, 80),
+                darken(ORANGE, 0.45),
             )
         left = max(0, math.ceil(app.config.instructions_s - self.age_s))
         gfx.draw_text(
