@@ -21,7 +21,6 @@ from ..web.formutil import choices
 from . import bp
 from .forms import ApplyTemplateForm, ConfirmForm, CopyPlanForm, SaveTemplateForm
 
-
 #: the built-in games' catalogue descriptions (``GameInfo.description``, English), listed so
 #: the translation catalogue has them; the library page shows ``_(activity.description)``
 DESCRIPTIONS = (

@@ -12,7 +12,7 @@ from smarttouch.games.sdk.scenery import drifting_clouds, landscape
 from smarttouch.games.session.scenes.base import Scene, SceneHost, is_continue
 from smarttouch.scoring.control import ControlState
 
-MESSAGE_CHARS = 160  # what fits in two lines of the panel; the portal shows it whole
+MESSAGE_CHARS = 140  # three lines of the banner; the portal shows the message whole
 
 
 def _shortened(text: str) -> str:
@@ -68,13 +68,15 @@ class InstructionsScene(Scene):
                 pygame.Rect(panel.left + 60, y, panel.width - 120, 90),
                 darken(BLUE, 0.35),
             )
-        if t.messages:  # the newest message the patient has not read yet
+        if t.messages:  # the newest unread message, in a banner above the panel
+            banner = pygame.Rect(int(w * 0.1), 14, int(w * 0.72), panel.top - 26)
+            gfx.card(surface, banner, fill=(255, 243, 214), edge=ORANGE, radius=20, shadow=False)
             gfx.draw_paragraph(
                 surface,
                 app.tr("instr.message", message=_shortened(t.messages[-1])),
-                26,
-                pygame.Rect(panel.left + 60, y + 6, panel.width - 120, 80),
-                darken(ORANGE, 0.45),
+                22,
+                banner.inflate(-40, -16),
+                darken(ORANGE, 0.55),
             )
         left = max(0, math.ceil(app.config.instructions_s - self.age_s))
         gfx.draw_text(
