@@ -81,7 +81,7 @@ CASES: list[tuple[str, Callable[[World], str], Callable[[World], dict[str, Any]]
         lambda w: {"copy-target_id": str(w.other.id), "copy-start_date": "2026-13-45", "copy-copy": "1"},
         "copy-start_date",
         "Not a valid date value.",
-        "Non è un valore di data valido.",
+        "Non è una data valida",
     ),
     (
         "admin",
