@@ -227,3 +227,29 @@ def test_cli_invites_and_creates_a_linked_patient_account(runner, make_patient, 
         account = s.exec(select(User).where(User.email == "p2@example.org")).one()
         assert s.get(Patient, second.id).user_id == account.id
         assert s.get(Patient, first.id).user_id is None
+
+
+def test_the_invitation_can_also_go_by_e_mail_in_the_patients_language(
+    client: FlaskClient, login_as, make_patient, app: Flask, smtp_server
+) -> None:
+    app.config["SMTP_URL"] = smtp_server.url
+    me = login_as("therapist")
+    patient = make_patient(me)
+    page = f"/patients/{patient.id}/invite"
+    response = client.post(
+        page,
+        data={
+            "csrf_token": csrf_token(client, page),
+            "email": "eva@example.org",
+            "locale": "it",
+            "send_email": "y",
+        },
+    )
+    assert response.status_code == 200 and "was also sent to eva@example.org" in response.get_data(
+        as_text=True
+    )
+    _link, token, code = _issued(response.get_data(as_text=True))
+    (mail,) = smtp_server.wait_for(1)
+    body = mail.get_body(preferencelist=("plain",)).get_content()
+    assert mail["To"] == "eva@example.org" and mail["Subject"] == "Invito a SmartTouch"
+    assert f"/invite/{token}" in body and code in body and "scegliere la tua password" in body

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Regexp
 
 from ..models.user import EMAIL_RE
@@ -25,6 +25,7 @@ class InviteForm(FlaskForm):
         description=_l("The patient logs in with it. It is not shown on the printed sheet."),
     )
     locale = SelectField(_l("Language of the patient's pages"), choices=choices(LANGUAGE_CHOICES))
+    send_email = BooleanField(_l("Also send the link by e-mail"))
     submit = SubmitField(_l("Create the invitation"))
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
@@ -18,6 +19,7 @@ from ..services.accounts import invitations, throttle
 from ..services.accounts.password_policy import WeakPassword
 from ..services.clinic import patients
 from ..services.errors import Conflict, Invalid
+from ..services.mail import MailError, send_mail
 from ..storage.db import get_session
 from ..web.qr import qr_svg_data_uri
 from ..web.urls import external_url, hub_url
@@ -71,7 +73,9 @@ def invite(patient_id: int):
             db.rollback()
             form.email.errors = [*form.email.errors, _message(exc)]
         else:
-            return _sheet(issued, patient_code=patient.code)
+            if form.send_email.data:
+                mail_invitation(issued)
+            return invitation_sheet(issued, patient_code=patient.code)
     return render_template(
         "onboarding/invite.html",
         form=form,
@@ -88,7 +92,32 @@ def _message(exc: Invalid | Conflict) -> str:
     return _("This is not a valid e-mail address.")
 
 
-def _sheet(issued: invitations.IssuedInvitation, *, patient_code: str | None) -> str:
+def mail_invitation(issued: invitations.IssuedInvitation) -> None:
+    """E-mail the link and code in the invitee's language (the sheet is shown anyway); a mail
+    server that refuses is said on the page, the invitation stays valid."""
+    inv = issued.invitation
+    link = external_url("onboarding.accept", token=issued.token)
+    with force_locale(inv.locale or "en"):
+        subject = (
+            _("A new password for SmartTouch") if inv.purpose == "reset" else _("Invitation to SmartTouch")
+        )
+        text = _(
+            "Open this link to choose your password: %(link)s\n\nOr go to %(url)s and type the code "
+            "%(code)s.\n\nThe invitation works once and expires on %(time)s.",
+            link=link,
+            url=external_url("onboarding.enter_code"),
+            code=issued.code,
+            time=format_datetime(inv.expires_at, "short"),
+        )
+    try:
+        send_mail(current_app.config, to=inv.email, subject=subject, text=text)
+    except MailError:
+        flash(_("The e-mail could not be sent: print the invitation or give the link by hand."), "error")
+    else:
+        flash(_("The invitation was also sent to %(email)s.", email=inv.email), "info")
+
+
+def invitation_sheet(issued: invitations.IssuedInvitation, *, patient_code: str | None) -> str:
     """The one-page invitation (shown once: only digests are stored)."""
     link = external_url("onboarding.accept", token=issued.token)
     return render_template(

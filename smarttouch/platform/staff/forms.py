@@ -36,6 +36,7 @@ class StaffInviteForm(FlaskForm):
     )
     role = SelectField(_l("Role"), choices=role_choices())
     locale = SelectField(_l("Language"), choices=choices(LANGUAGE_CHOICES))
+    send_email = BooleanField(_l("Also send the link by e-mail"))
     invite = SubmitField(_l("Create the invitation"))
 
 

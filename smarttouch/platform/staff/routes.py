@@ -11,7 +11,7 @@ from sqlmodel import col, select
 
 from ..auth.access import role_required, signed_in_user
 from ..models import Patient, Role, User
-from ..onboarding.routes import _sheet
+from ..onboarding.routes import invitation_sheet, mail_invitation
 from ..services.accounts import administration, invitations
 from ..services.accounts import users as accounts
 from ..services.errors import Conflict, Invalid
@@ -70,7 +70,9 @@ def users():
             db.rollback()
             form.email.errors = [*form.email.errors, _text(exc)]
         else:
-            return _sheet(issued, patient_code=None)
+            if form.send_email.data:
+                mail_invitation(issued)
+            return invitation_sheet(issued, patient_code=None)
     return render_template(
         "staff/users.html",
         accounts=accounts.list_users(db),
@@ -150,7 +152,7 @@ def reset_password(user_id: int):
     if not ActionForm().validate_on_submit():
         return redirect(url_for("staff.user_detail", user_id=account.id))
     issued = invitations.password_reset(db, actor=signed_in_user(), user=account, ip=request.remote_addr)
-    return _sheet(issued, patient_code=None)
+    return invitation_sheet(issued, patient_code=None)
 
 
 def _caseload_page(

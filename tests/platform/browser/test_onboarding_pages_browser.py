@@ -28,7 +28,7 @@ OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
 
 
 @pytest.mark.parametrize("lang", ["en", "it"])
-def test_new_pages_in_both_languages(lang: str, app: Flask, live_server: str, factories, browser) -> None:  # noqa: F811
+def test_new_pages_in_both_languages(lang: str, app: Flask, live_server: str, factories, browser) -> None:
     app.config["BASE_URL"] = live_server
     therapist = factories.user("therapist", locale=lang, full_name="Ada Rossi")
     colleague = factories.user("therapist", locale=lang, full_name="Bea Neri")
