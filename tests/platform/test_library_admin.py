@@ -173,6 +173,8 @@ def test_admin_manages_accounts_and_caseloads(client: FlaskClient, factories, ap
         == 302
     )
     assert _post(client, f"{detail}/active", detail, active="0").status_code == 302
+    refused_reset = _post(client, f"{detail}/reset", detail)
+    assert refused_reset.status_code == 400 and "Riattiva l" in refused_reset.get_data(as_text=True)
     with Session(get_engine(app)) as s:
         assert s.get(Patient, p1.id).therapist_id == ana.id and s.get(Patient, p2.id).therapist_id == bruno.id
         assert s.get(User, ana.id).is_active is False

@@ -253,3 +253,24 @@ def test_the_invitation_can_also_go_by_e_mail_in_the_patients_language(
     body = mail.get_body(preferencelist=("plain",)).get_content()
     assert mail["To"] == "eva@example.org" and mail["Subject"] == "Invito a SmartTouch"
     assert f"/invite/{token}" in body and code in body and "scegliere la tua password" in body
+
+
+def test_a_password_reset_link_sets_a_new_password_once(client: FlaskClient, factories, app: Flask) -> None:
+    from smarttouch.platform.services.accounts import invitations
+
+    bob = factories.user("therapist", email="bob@example.org")
+    with Session(get_engine(app)) as s:
+        issued = invitations.password_reset(s, actor=None, user=s.get(User, bob.id))
+        invitation_id = issued.invitation.id
+    page = f"/invite/{issued.token}"
+    assert "Choose a new password for the account bob@example.org." in client.get(page).get_data(as_text=True)
+    done = client.post(
+        page, data={"csrf_token": csrf_token(client, page), "password": STRONG, "confirm": STRONG}
+    )
+    assert done.status_code == 302
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    assert login(client, "bob@example.org", STRONG).status_code == 302
+    assert client.get(page).status_code == 410
+    with Session(get_engine(app)) as s:
+        actions = [e.action for e in s.exec(select(AuditEvent).where(AuditEvent.target_id == invitation_id))]
+    assert "user.password_reset" in actions

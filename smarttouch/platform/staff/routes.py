@@ -30,6 +30,9 @@ ERROR_TEXT = {
     "from: choose a therapist": _l("Choose a therapist."),
     "to: choose a different therapist": _l("Choose a different therapist."),
     "from: this therapist follows no patient": _l("This therapist follows no patient."),
+    "account: reactivate the account before resetting its password": _l(
+        "Reactivate the account before resetting its password."
+    ),
 }
 
 
@@ -151,7 +154,11 @@ def reset_password(user_id: int):
     account = administration.get_user(db, user_id=user_id)
     if not ActionForm().validate_on_submit():
         return redirect(url_for("staff.user_detail", user_id=account.id))
-    issued = invitations.password_reset(db, actor=signed_in_user(), user=account, ip=request.remote_addr)
+    try:
+        issued = invitations.password_reset(db, actor=signed_in_user(), user=account, ip=request.remote_addr)
+    except Invalid as exc:
+        db.rollback()
+        return _user_page(account, error=_text(exc), status=400)
     return invitation_sheet(issued, patient_code=None)
 
 

@@ -218,6 +218,8 @@ def password_reset(
     web logins end at once; earlier reset links stop working."""
     if actor is not None and actor.role != Role.admin:
         raise Forbidden("only administrators reset passwords")
+    if not user.is_active:
+        raise Invalid("account: reactivate the account before resetting its password")
     now = utcnow()
     _revoke_open(session, now=now, user_id=user.id)
     end_web_sessions(user)
@@ -310,7 +312,6 @@ def accept(
             raise InvitationRefused(Refusal.revoked)
         user.password_hash = hash_password(password, password_profile)
         end_web_sessions(user)
-        user.is_active = True
         action = "user.password_reset"
     else:
         if get_by_email(session, email=invitation.email) is not None:
