@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from smarttouch.games.sdk.registry import game_info, game_keys, get_game
-from smarttouch.platform.i18n.vocab import ACTIVITIES, MOVEMENTS
+from smarttouch.platform.i18n.language import LANGUAGES
+from smarttouch.platform.i18n.vocab import MOVEMENTS
 from smarttouch.platform.services.clinic.catalogue import builtin_activities
 from smarttouch.sensors.simulator import MOVEMENTS as SIMULATED_MOVEMENTS
 
@@ -22,8 +23,14 @@ def test_hub_movement_names_are_the_simulator_and_scoring_names() -> None:
     assert set(MOVEMENTS) == set(SIMULATED_MOVEMENTS)
 
 
-def test_every_activity_has_a_label() -> None:
-    assert set(ACTIVITIES) == {a.key for a in builtin_activities()}
+def test_every_builtin_game_names_itself_in_every_hub_language() -> None:
+    """The hub shows a game's catalogue title from its GameInfo, in the page's language: a
+    built-in game carries one for each language the hub speaks (no list to keep in the hub)."""
+    for activity in builtin_activities():
+        info = game_info(activity.key)
+        assert set(info.catalogue_titles) >= set(LANGUAGES), activity.key
+        assert all(info.catalogue_title_in(lang).strip() for lang in LANGUAGES), activity.key
+        assert set(info.title) >= set(LANGUAGES), activity.key
 
 
 def test_game_info_carries_everything_the_catalogue_shows() -> None:

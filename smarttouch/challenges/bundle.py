@@ -16,6 +16,7 @@ it and raises :class:`BundleError` naming the file and key at fault.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -47,7 +48,8 @@ class Metric:
     higher_is_better: bool
     primary: bool = False
     label: str = ""
-    params: dict[str, float] = field(default_factory=dict)
+    # ``dataclasses.field``: the attribute ``field`` above shadows the import in this class body.
+    params: dict[str, float] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -349,8 +351,9 @@ def _limits(table: Any, where: str) -> Limits:
     for key, value in table.items():
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
             raise BundleError(f"{where}: limits.{key} must be a positive number, got {value!r}")
-    values = {k: (float(v) if k == "wall_s" else int(v)) for k, v in table.items()}
-    return Limits(**values)
+    wall_s = float(table.get("wall_s", Limits.wall_s))
+    counts = {key: int(value) for key, value in table.items() if key != "wall_s"}
+    return Limits(wall_s=wall_s, **counts)
 
 
 def _read_labels(path: Path) -> dict[str, dict[str, Any]]:

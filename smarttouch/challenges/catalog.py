@@ -42,18 +42,23 @@ def _looks_like_path(ref: str) -> bool:
     return "/" in ref or ref.startswith((".", "~")) or os.sep in ref
 
 
-def _extra_slugs() -> list[str]:
+def _extra_bundles() -> list[Path]:
+    """The bundle folders under :func:`challenges_dir`, by name."""
     extra = challenges_dir()
     if extra is None or not extra.is_dir():
         return []
-    return sorted(p.name for p in extra.iterdir() if (p / "challenge.toml").is_file())
+    return sorted((p for p in extra.iterdir() if (p / "challenge.toml").is_file()), key=lambda p: p.name)
+
+
+def _extra_slugs() -> list[str]:
+    return [p.name for p in _extra_bundles()]
 
 
 def list_challenges(progress: Callable[[int], None] | None = None) -> list[ChallengeBundle]:
     """Every known challenge: extra bundles, then built-ins not overridden by one."""
     found = {}
-    for slug in _extra_slugs():
-        found[slug] = load_bundle(challenges_dir() / slug)  # type: ignore[operator]
+    for folder in _extra_bundles():
+        found[folder.name] = load_bundle(folder)
     for slug in BUILTINS:
         if slug not in found:
             found[slug] = load_bundle(builtin_bundle(slug, progress=progress))

@@ -280,6 +280,22 @@ _instance_option = click.option(
 _redis_option = click.option(
     "--redis-url", default=None, help="Redis URL (default: $SMARTTOUCH_REDIS_URL; empty = SQLite)."
 )
+#: the options of both ``worker`` commands (this stand-alone one and the hub's)
+WORKERS_OPTION = click.option(
+    "--workers",
+    "-w",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Evaluations run in parallel by this process.",
+)
+LEASE_SECONDS_OPTION = click.option(
+    "--lease-seconds",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(1.0),
+    help="A job whose worker stops renewing for this long is retried elsewhere.",
+)
 
 
 @challenge.command("enqueue")
@@ -322,21 +338,8 @@ def job_cmd(job_id: str, as_json: bool, instance: Path | None) -> None:
 
 
 @click.command("worker")
-@click.option(
-    "--workers",
-    "-w",
-    default=1,
-    show_default=True,
-    type=click.IntRange(1, 64),
-    help="Evaluations run in parallel by this process.",
-)
-@click.option(
-    "--lease-seconds",
-    default=60.0,
-    show_default=True,
-    type=click.FloatRange(1.0),
-    help="A job whose worker stops renewing for this long is retried elsewhere.",
-)
+@WORKERS_OPTION
+@LEASE_SECONDS_OPTION
 @_instance_option
 @_redis_option
 @click.option("--unsafe-no-sandbox", "unsafe", is_flag=True, help=UNSAFE_HELP)

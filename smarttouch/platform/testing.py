@@ -18,7 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session
 
-from .models import Activity, Assignment, Challenge, ExerciseSession, Patient, User, UserCreate, utcnow
+from .models import Activity, Assignment, Challenge, ExerciseSession, Patient, User, UserCreate, pk, utcnow
 from .services.accounts import users
 from .services.clinic import catalogue
 from .storage.db import get_engine
@@ -111,7 +111,7 @@ class Factories:
         n = next(_counter)
         fields = {"code": f"T-{n:04d}", "condition": "post_stroke", "affected_side": "right", **kw}
         with self._session() as session:
-            patient = Patient(**fields, therapist_id=therapist.id, user_id=user.id if user else None)
+            patient = Patient(**fields, therapist_id=pk(therapist), user_id=user.id if user else None)
             session.add(patient)
             session.commit()
             session.refresh(patient)
@@ -150,7 +150,7 @@ class Factories:
                 **kw,
             }
             row = Assignment(
-                **fields, patient_id=patient.id, activity_id=activity.id, created_by_id=patient.therapist_id
+                **fields, patient_id=pk(patient), activity_id=pk(activity), created_by_id=patient.therapist_id
             )
             session.add(row)
             session.commit()
@@ -176,7 +176,7 @@ class Factories:
     def exercise_session(self, patient: Patient, **kw: Any) -> ExerciseSession:
         fields = {"client_uuid": str(uuid.uuid4()), "started_at": utcnow(), **kw}
         with self._session() as session:
-            row = ExerciseSession(**fields, patient_id=patient.id)
+            row = ExerciseSession(**fields, patient_id=pk(patient))
             session.add(row)
             session.commit()
             session.refresh(row)

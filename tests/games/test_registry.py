@@ -129,7 +129,7 @@ def test_every_builtin_folder_is_a_listed_game() -> None:
     for key in folders:
         info = game_info(key)
         assert get_game(key).info is info  # the class carries the folder's declared info
-        assert info.catalogue_title and info.description, key
+        assert info.catalogue_titles.get("en") and info.catalogue_titles.get("it") and info.description, key
 
 
 def test_listing_games_imports_no_game_and_no_pygame() -> None:
@@ -143,3 +143,26 @@ def test_listing_games_imports_no_game_and_no_pygame() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+
+
+def test_the_catalogue_title_per_language_falls_back_to_the_english_name() -> None:
+    both = GameInfo(
+        key="toy-titles",
+        title={"en": "Kites", "it": "Aquiloni"},
+        movements=("shoulder_abduction",),
+        catalogue_titles={"en": "Kite flying", "it": "Aquiloni al vento"},
+    )
+    assert [both.catalogue_title_in(lang) for lang in ("en", "it", "fr")] == [
+        "Kite flying",
+        "Aquiloni al vento",
+        "Kite flying",
+    ]
+    assert both.title_for_catalogue() == "Kite flying"
+    # an outside game that only gives the English catalogue name (the older field)
+    english_only = GameInfo(
+        key="toy-en", title={"en": "Kites", "it": "Aquiloni"}, movements=("x",), catalogue_title="Kite flying"
+    )
+    assert english_only.catalogue_title_in("it") == "Kite flying"
+    # no catalogue name at all: the game's own title, per language
+    plain = GameInfo(key="toy-plain", title={"en": "Kites", "it": "Aquiloni"}, movements=("x",))
+    assert (plain.catalogue_title_in("en"), plain.catalogue_title_in("it")) == ("Kites", "Aquiloni")

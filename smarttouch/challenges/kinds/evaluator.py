@@ -136,7 +136,8 @@ class Evaluator:
         scores = self.score(predictions, labels)
         result = SplitResult(split, SCORED, None, "scored", scores, run.wall_s, run.log, artifacts=artifacts)
         if split == "public":
-            seconds = document.get("seconds") if isinstance(document.get("seconds"), dict) else {}
+            raw_seconds = document.get("seconds")
+            seconds = raw_seconds if isinstance(raw_seconds, dict) else {}
             result.details = [
                 {"id": r, "prediction": predictions[r], "label": labels[r], "seconds": seconds.get(r)}
                 for r in ids

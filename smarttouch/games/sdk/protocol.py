@@ -36,7 +36,10 @@ class GameInfo:
         rom_deg: a typical target range of motion for the default movement, in degrees.
         max_rom_deg: a typical therapist ceiling for the default movement, in degrees.
         catalogue_title: the English name therapists see in the hub's activity catalogue,
-            when it differs from ``title["en"]`` (the hub translates it).
+            when it differs from ``title["en"]``.
+        catalogue_titles: that name per language, e.g. {"en": "Balloon reach", "it": "Palloncini
+            in alto"}; the hub shows the one of the page's language (see
+            :meth:`catalogue_title_in`). A built-in game gives every hub language (en, it).
         description: one English sentence for therapists in the hub's catalogue: what the
             game trains and how.
     """
@@ -49,13 +52,22 @@ class GameInfo:
     max_rom_deg: float = 120.0
     catalogue_title: str = ""
     description: str = ""
+    catalogue_titles: dict[str, str] = field(default_factory=dict)
 
     def title_in(self, lang: str) -> str:
         return self.title.get(lang) or self.title.get("en") or self.key
 
+    def catalogue_title_in(self, lang: str) -> str:
+        """The hub catalogue's title in ``lang``: ``catalogue_titles[lang]``; else the English
+        catalogue name (``catalogue_titles["en"]`` or ``catalogue_title``); else, for a game
+        with no catalogue name, its title in ``lang``."""
+        if self.catalogue_titles.get(lang):
+            return self.catalogue_titles[lang]
+        return self.catalogue_titles.get("en") or self.catalogue_title or self.title_in(lang)
+
     def title_for_catalogue(self) -> str:
-        """The hub catalogue's (English) title: ``catalogue_title``, else the English title."""
-        return self.catalogue_title or self.title_in("en")
+        """The hub catalogue's English title (what the catalogue stores)."""
+        return self.catalogue_title_in("en")
 
     def how_to_in(self, lang: str) -> str:
         return self.how_to.get(lang) or self.how_to.get("en", "")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import ParamSpec, TypeVar
 
 from flask import current_app, g, jsonify, request
 from pydantic import BaseModel
@@ -18,7 +18,8 @@ from ..services.clinic.devices import device_for_token
 from ..services.errors import ServiceError
 from ..storage.db import get_session
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class Unauthorized(ServiceError):
@@ -49,11 +50,11 @@ def bearer_token() -> str | None:
     return value.strip()
 
 
-def device_required(view: F) -> F:
+def device_required(view: Callable[P, R]) -> Callable[P, R]:
     """Only requests carrying a valid device token reach ``view``."""
 
     @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
         token = bearer_token()
         if token is None:
             raise Unauthorized(
@@ -68,7 +69,7 @@ def device_required(view: F) -> F:
         g.device, g.patient = found
         return view(*args, **kwargs)
 
-    return wrapped  # type: ignore[return-value]
+    return wrapped
 
 
 def current_device() -> Device:

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 REF = "#/components/schemas/{model}"
 _RULE_PARAM = re.compile(r"<(?:(?P<conv>[a-z]+):)?(?P<name>[a-zA-Z_][a-zA-Z0-9_]*)>")
-_CONVERTER_SCHEMAS = {
+_CONVERTER_SCHEMAS: dict[str | None, dict[str, object]] = {
     None: {"type": "string"},
     "string": {"type": "string"},
     "int": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},

@@ -12,7 +12,7 @@ from sqlmodel import select
 from werkzeug.exceptions import UnsupportedMediaType
 
 from ..i18n.language import local_today
-from ..models import ExerciseSession, Patient, SessionMetricsRecord, utcnow
+from ..models import ExerciseSession, Patient, SessionMetricsRecord, pk, utcnow
 from ..services.accounts import throttle
 from ..services.clinic import devices, ingest, messages, plan_today, progress
 from ..services.errors import Invalid, NotFound, ServiceError, describe_validation_error
@@ -87,6 +87,10 @@ class TooManyAttempts(ServiceError):
     status = 429
     code = "too_many_requests"
 
+    def __init__(self, message: str, retry_after_s: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
 
 bp.register_error_handler(Unauthorized, unauthorized_response)
 
@@ -95,7 +99,7 @@ bp.register_error_handler(Unauthorized, unauthorized_response)
 def _too_many(exc: TooManyAttempts):
     response = jsonify(error={"code": exc.code, "message": exc.message})
     response.status_code = 429
-    response.headers["Retry-After"] = str(getattr(exc, "retry_after_s", 60))
+    response.headers["Retry-After"] = str(exc.retry_after_s)
     return response
 
 
@@ -150,9 +154,9 @@ def pair():
     now = utcnow()
     verdict = throttle.check(db, keys=keys, now=now, policy=PAIRING_POLICY)
     if not verdict.allowed:
-        exc = TooManyAttempts(f"too many pairing attempts: wait {verdict.retry_after_s} s")
-        exc.retry_after_s = verdict.retry_after_s  # type: ignore[attr-defined]
-        raise exc
+        raise TooManyAttempts(
+            f"too many pairing attempts: wait {verdict.retry_after_s} s", retry_after_s=verdict.retry_after_s
+        )
     try:
         token, device = devices.exchange_pairing_code(
             db, code=data.code, label=data.label, ip=request.remote_addr
@@ -165,7 +169,7 @@ def pair():
     return json_ok(
         PairResponse(
             token=token,
-            device_id=device.id,
+            device_id=pk(device),
             token_prefix=device.token_prefix,
             patient_code=patient.code if patient else "",
         ),
@@ -188,7 +192,7 @@ def device_info():
     device, patient = current_device(), current_patient()
     return json_ok(
         DeviceOut(
-            device_id=device.id,
+            device_id=pk(device),
             label=device.label,
             token_prefix=device.token_prefix,
             patient_code=patient.code,
@@ -221,7 +225,7 @@ def plan():
             timezone=tz,
             exercises=[
                 PlannedExerciseOut(
-                    assignment_id=p.assignment.id,
+                    assignment_id=pk(p.assignment),
                     movement=p.assignment.movement,
                     activity=ActivityOut.of(p.activity),
                     target_rom_deg=p.assignment.target_rom_deg,

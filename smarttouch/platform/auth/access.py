@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, redirect, request, url_for
@@ -19,6 +19,8 @@ from ..models import Role, User
 from ..storage.db import get_session
 
 F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 PUBLIC_ENDPOINTS = {"static"}
 MAX_DB_INT = 2**31 - 1
 _LOGIN_ID = re.compile(r"([0-9]{1,10}):([0-9]{1,10})")
@@ -26,41 +28,41 @@ _LOGIN_ID = re.compile(r"([0-9]{1,10}):([0-9]{1,10})")
 
 def signed_in_user() -> User:
     """The logged-in :class:`User` itself (not Flask-Login's proxy), for services and audit."""
-    return current_user._get_current_object()  # type: ignore[attr-defined]
+    return current_user._get_current_object()
 
 
 def public(view: F) -> F:
     """Mark a view as reachable without logging in."""
-    view._smarttouch_public = True  # type: ignore[attr-defined]
+    view._smarttouch_public = True  # type: ignore[attr-defined]  # a marker the login check reads
     return view
 
 
-def role_required(*roles: str | Role) -> Callable[[F], F]:
+def role_required(*roles: str | Role) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Allow only users whose role is one of ``roles`` (403 for the others)."""
     allowed = {str(r) for r in roles}
     unknown = allowed - set(Role.__members__)
     if unknown:
         raise ValueError(f"unknown roles in role_required: {sorted(unknown)}")
 
-    def decorator(view: F) -> F:
+    def decorator(view: Callable[P, R]) -> Callable[P, R]:
         @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if current_user.role not in allowed:
                 abort(403)
             return view(*args, **kwargs)
 
-        return wrapped  # type: ignore[return-value]
+        return wrapped
 
     return decorator
 
 
-def reviewer_required(view: F) -> F:
+def reviewer_required(view: Callable[P, R]) -> Callable[P, R]:
     """Therapists flagged as reviewers (and admins)."""
 
     @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
         if not (
@@ -70,7 +72,7 @@ def reviewer_required(view: F) -> F:
             abort(403)
         return view(*args, **kwargs)
 
-    return wrapped  # type: ignore[return-value]
+    return wrapped
 
 
 #: Longest ``next`` target kept (longer ones go to the home page).

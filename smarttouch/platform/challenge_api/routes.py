@@ -21,7 +21,7 @@ from ..api.document import API_DOCUMENT, DEVELOPER_TOKEN, DEVICE_TOKEN
 from ..api.openapi import MAX_DB_ID, ApiRegistry, RawContent
 from ..jobs.evaluations import EVALUATION
 from ..jobs.queue import get_queue
-from ..models import Activity, Assignment, Role, User, utcnow
+from ..models import Activity, Assignment, Role, User, pk, utcnow
 from ..services.accounts import api_tokens
 from ..services.challenges import leaderboards, submissions
 from ..services.errors import Forbidden, Invalid, NotFound
@@ -150,7 +150,7 @@ def submit_solution(slug: str):
         enqueue=get_queue(current_app).enqueuer(EVALUATION.name),
         ip=request.remote_addr,
     )
-    out = _submission_out(sub.id, g.developer)
+    out = _submission_out(pk(sub), g.developer)
     return json_ok(out, 201, Location=url_for("challenge_api.submission_json", submission_id=sub.id))
 
 
@@ -170,7 +170,7 @@ def _upload() -> tuple[bytes, str]:
 def _submission_out(submission_id: int, user: Any) -> SubmissionOut:
     db = get_session()
     sub, sol, ch = submissions.get_for(db, user=user, submission_id=submission_id)
-    scores = leaderboards.scores_by_submission(db, [sub.id])[sub.id]
+    scores = leaderboards.scores_by_submission(db, [pk(sub)])[pk(sub)]
     view = submissions.public_view(sub, sol, ch, scores)
     view["url"] = external_url("submissions.detail", submission_id=sub.id)
     return SubmissionOut.model_validate(view)

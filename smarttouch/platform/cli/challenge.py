@@ -22,7 +22,7 @@ from typing import Any
 
 import click
 
-from smarttouch.challenges.cli import UNSAFE_HELP
+from smarttouch.challenges.cli import LEASE_SECONDS_OPTION, UNSAFE_HELP, WORKERS_OPTION
 from smarttouch.challenges.cli import challenge as room_challenge
 
 FINAL = ("scored", "failed", "timed_out", "rejected")
@@ -259,21 +259,8 @@ def _hub_database_ready(app: Any) -> bool:
 
 
 @click.command("worker")
-@click.option(
-    "--workers",
-    "-w",
-    default=1,
-    show_default=True,
-    type=click.IntRange(1, 64),
-    help="Evaluations run in parallel by this process.",
-)
-@click.option(
-    "--lease-seconds",
-    default=60.0,
-    show_default=True,
-    type=click.FloatRange(1.0),
-    help="A job whose worker stops renewing for this long is retried elsewhere.",
-)
+@WORKERS_OPTION
+@LEASE_SECONDS_OPTION
 @click.option(
     "--standalone",
     is_flag=True,

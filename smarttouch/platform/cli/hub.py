@@ -5,11 +5,15 @@ top-level ``smarttouch`` group by :mod:`smarttouch.cli`). Configuration comes fr
 from __future__ import annotations
 
 import sys
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..core.config import ConfigError
+
+if TYPE_CHECKING:
+    from ..services.demo.seed import DemoReport
 
 ROLES = ("therapist", "patient", "developer", "admin")
 
@@ -327,9 +331,18 @@ def _count(app: Any, model: Any, *where: Any) -> int:
         return session.exec(select(func.count()).select_from(model).where(*where)).one()
 
 
-def _seed(app: Any) -> Any:
-    """Seed the demo clinic; the report also says how many alerts the new sessions raised
-    (``alerts_created``) and how many evaluations wait for a worker (``queued``)."""
+@dataclass
+class SeedOutcome:
+    """The seeding service's report, plus how many alerts the new sessions raised and how
+    many evaluations wait for a worker (both counted in the database afterwards)."""
+
+    report: DemoReport
+    alerts_created: int
+    queued: int
+
+
+def _seed(app: Any) -> SeedOutcome:
+    """Seed the demo clinic and count what it left for the alerts and the worker."""
     from ..i18n.language import hub_tz, local_today
     from ..jobs.evaluations import EVALUATION
     from ..jobs.queue import get_queue
@@ -348,16 +361,19 @@ def _seed(app: Any) -> Any:
             tz=hub_tz(),
             enqueue=get_queue(app).enqueuer(EVALUATION.name),
         )
-    report.alerts_created = _count(app, Alert) - alerts_before
-    report.queued = _count(app, Submission, Submission.status == "queued")
-    return report
+    return SeedOutcome(
+        report=report,
+        alerts_created=_count(app, Alert) - alerts_before,
+        queued=_count(app, Submission, Submission.status == "queued"),
+    )
 
 
-def _print_seeded(report: Any) -> None:
+def _print_seeded(outcome: SeedOutcome) -> None:
+    report = outcome.report
     click.echo(
         f"added {report.patients_created} patients, {report.assignments_created} "
         f"assignments, {report.activities_created} activities, "
-        f"{report.sessions_created} synthetic sessions, {report.alerts_created} alerts"
+        f"{report.sessions_created} synthetic sessions, {outcome.alerts_created} alerts"
     )
 
 
@@ -375,15 +391,15 @@ def seed(demo: bool) -> None:
 
     app = _app()
     try:
-        report = _seed(app)
+        outcome = _seed(app)
     except (OperationalError, ProgrammingError) as exc:
         raise click.ClickException(
             f"the database is not ready ({str(exc.orig).splitlines()[0]}); run `smarttouch db upgrade` first"
         ) from None
-    _print_seeded(report)
-    if report.queued:
-        click.echo(f"{report.queued} challenge evaluations are queued: `smarttouch worker` scores them")
-    _print_logins(report.logins)
+    _print_seeded(outcome)
+    if outcome.queued:
+        click.echo(f"{outcome.queued} challenge evaluations are queued: `smarttouch worker` scores them")
+    _print_logins(outcome.report.logins)
 
 
 # ------------------------------------------------------------------------- serve
@@ -499,9 +515,9 @@ def demo(host: str, port: int, threads: int, with_worker: bool) -> None:
         empty = count_users(session) == 0
     if empty:
         click.echo("Creating the demo clinic (synthetic sessions, built-in challenges)...")
-        report = _seed(app)
-        _print_seeded(report)
-        logins = report.logins
+        outcome = _seed(app)
+        _print_seeded(outcome)
+        logins = outcome.report.logins
     else:
         click.echo("The database already has accounts: demo data not added.")
         with session_scope(app) as session:

@@ -68,6 +68,7 @@ def create_app(config: Mapping[str, Any] | type | None = None) -> Flask:
     logging.getLogger("smarttouch").setLevel(app.config["LOG_LEVEL"].upper())
     if app.config["PROXY_HOPS"]:
         hops = int(app.config["PROXY_HOPS"])
+        # Flask's documented way to add WSGI middleware; mypy forbids assigning to a method
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     db.init_app(app)

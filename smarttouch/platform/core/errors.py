@@ -8,7 +8,7 @@ import logging
 from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from ..services.errors import ServiceError
 
@@ -80,6 +80,6 @@ def init_app(app: Flask) -> None:
         if not wants_json():
             message = ""  # the title says enough; werkzeug's English text is not translated
         response = app.make_response(error_response(exc.code, _code_for(exc), message))
-        if exc.code == 405 and getattr(exc, "valid_methods", None):
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
             response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 
 from ..auth.access import role_required, signed_in_user
 from ..i18n.language import hub_tz, local_today
-from ..models import Patient, Role
+from ..models import Patient, Role, pk
 from ..services.clinic import patients
 from ..services.errors import Conflict, Invalid
 from ..services.rights import data_rights, donation, erasure
@@ -42,7 +42,7 @@ def _send_archive(patient: Patient):
         ip=request.remote_addr,
     )
     out.seek(0)
-    record_reads.note_read(patient.id, "data_archive")
+    record_reads.note_read(pk(patient), "data_archive")
     name = f"smarttouch-{patient.code}-{local_today().isoformat()}.zip"
     return send_file(out, mimetype="application/zip", as_attachment=True, download_name=name)
 
@@ -90,7 +90,7 @@ def patient_page(patient_id: int):
     patient = _patient(patient_id)
     user = signed_in_user()
     own = user.role == Role.therapist and patient.therapist_id == user.id
-    record_reads.note_read(patient.id, "data_rights_page")
+    record_reads.note_read(pk(patient), "data_rights_page")
     return render_template(
         "datarights/patient.html",
         patient=patient,
@@ -195,7 +195,7 @@ def erase(patient_id: int):
             flash(_("The patient has been erased (reference %(ref)s).", ref=report.reference), "success")
             return redirect(url_for("datarights.index"))
     status = 400 if form.errors else 200
-    record_reads.note_read(patient.id, "erase_page")
+    record_reads.note_read(pk(patient), "erase_page")
     return render_template(
         "datarights/erase.html", patient=patient, form=form, preview=erasure.preview(db, patient=patient)
     ), status

@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..auth.access import signed_in_user
 from ..i18n.language import hub_tz, local_today
-from ..models import utcnow
+from ..models import pk, utcnow
 from ..services.clinic import patients
 from ..services.errors import Invalid, ServiceError
 from ..services.rights import fhir_export
@@ -116,7 +116,7 @@ def everything(patient_id: int) -> Response:
     )
     period = f"{start or ''}/{end or ''}" if start or end else ""  # ISO 8601 interval
     kind = "identified" if identified else "pseudonymous"
-    record_reads.note_read(patient.id, "fhir_export", detail=f"{kind} {period}".strip())
+    record_reads.note_read(pk(patient), "fhir_export", detail=f"{kind} {period}".strip())
     response = _fhir_response(fhir_export.bundle_json(bundle, indent=None))
     response.headers["Content-Disposition"] = f'inline; filename="{patient.code}-fhir.json"'
     return response

@@ -1,12 +1,14 @@
 """Translatable labels for the codes stored in the database (roles, conditions, sides,
-movements, built-in activities, challenge kinds), in words a therapist uses."""
+movements, challenge kinds), in words a therapist uses. The built-in games name themselves:
+their catalogue titles, in each language, come from their ``GameInfo``."""
 
 from __future__ import annotations
 
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 from smarttouch.challenges.kinds.registry import UnknownKind, kind_spec
+from smarttouch.games.sdk.registry import GameLoadError, game_info
 
 ROLES = {
     "therapist": _l("Therapist"),
@@ -42,13 +44,6 @@ MOVEMENTS = {
     "reach_forward": _l("Reaching"),
 }
 
-ACTIVITIES = {
-    "balloons": _l("Balloon reach"),
-    "glider": _l("Glider"),
-    "garden": _l("Garden"),
-    "lantern": _l("Steady hand"),
-}
-
 #: kinds of read of a patient's record (``services.rights.access_log.KINDS``), as the
 #: patient and the administrator read them
 READS = {
@@ -75,13 +70,37 @@ def label(table: dict[str, object], key: str | None) -> str:
     return str(table.get(key, key))
 
 
+def _page_language() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None else "en"
+
+
+def _declared_game_title(key: str) -> str | None:
+    try:
+        info = game_info(key)
+    except GameLoadError:
+        return None
+    return info.catalogue_title_in(_page_language())
+
+
+def game_title(key: str | None) -> str:
+    """A game's catalogue title in the page's language, read from its ``GameInfo``
+    (:meth:`~smarttouch.games.sdk.protocol.GameInfo.catalogue_title_in`); the key itself when
+    no game has it."""
+    if key is None:
+        return "—"
+    return _declared_game_title(key) or key
+
+
 def activity_title(activity: object) -> str:
-    """A catalogue activity's title in the current language: built-ins the hub translates
-    (:data:`ACTIVITIES`) in words of the page's language, everything else as stored (a game
-    without a translation here shows its catalogue title from its ``GameInfo``)."""
+    """A catalogue activity's title in the page's language: a built-in game's from its
+    ``GameInfo`` (:func:`game_title`), anything else (an approved solution, a game no longer
+    shipped) as the catalogue stored it."""
     key = getattr(activity, "key", None)
-    if getattr(activity, "source", None) == "builtin" and key in ACTIVITIES:
-        return str(ACTIVITIES[key])
+    if getattr(activity, "source", None) == "builtin" and isinstance(key, str):
+        title = _declared_game_title(key)
+        if title is not None:
+            return title
     return str(getattr(activity, "title", ""))
 
 

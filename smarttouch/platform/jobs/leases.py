@@ -18,13 +18,13 @@ import time
 from typing import Any, Generic
 
 import sqlalchemy as sa
-from sqlalchemy.engine import CursorResult, Engine
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from smarttouch.challenges.jobs import JobRecord, Outcome
 from smarttouch.challenges.status import QUEUED, RUNNING
 
-from ..models import utcnow
+from ..models import rowcount, utcnow
 from .types import JobType, RowT, SpecT
 
 #: the columns every job table has (see :mod:`smarttouch.platform.jobs`)
@@ -40,12 +40,6 @@ LEASE_COLUMNS = (
     "failure_reason",
     "created_at",
 )
-
-
-def _rowcount(result: sa.Result[Any]) -> int:
-    """Rows an UPDATE matched (every UPDATE through a session returns a cursor result)."""
-    assert isinstance(result, CursorResult)
-    return result.rowcount
 
 
 class LeaseStore(Generic[RowT, SpecT]):
@@ -118,7 +112,7 @@ class LeaseStore(Generic[RowT, SpecT]):
         with self._session() as s:
             done = s.execute(sa.update(self.table).where(*self._guard(job_id, state=QUEUED)).values(values))
             s.commit()
-        return token if _rowcount(done) == 1 else None
+        return token if rowcount(done) == 1 else None
 
     def renew(self, job_id: str, token: str, lease_s: float) -> bool:
         expires = utcnow() + dt.timedelta(seconds=lease_s)
@@ -129,7 +123,7 @@ class LeaseStore(Generic[RowT, SpecT]):
                 .values(lease_expires_at=expires)
             )
             s.commit()
-        return _rowcount(done) == 1
+        return rowcount(done) == 1
 
     def _finished(self, outcome: Outcome) -> dict[str, Any]:
         return {
@@ -143,7 +137,7 @@ class LeaseStore(Generic[RowT, SpecT]):
         values = self._finished(result)
         with self._session() as s:
             done = s.execute(sa.update(self.table).where(*self._guard(job_id, token=token)).values(values))
-            if _rowcount(done) != 1:
+            if rowcount(done) != 1:
                 s.rollback()
                 return False
             if self.job_type.save_outcome is not None:
@@ -180,7 +174,7 @@ class LeaseStore(Generic[RowT, SpecT]):
                     }
                 guard = (c.id == row_id, c.status == RUNNING, c.lease_token == token)
                 done = s.execute(sa.update(self.table).where(*guard).values(values))
-                if _rowcount(done) == 1 and values["status"] == QUEUED:
+                if rowcount(done) == 1 and values["status"] == QUEUED:
                     requeued.append(str(row_id))
             s.commit()
         return requeued

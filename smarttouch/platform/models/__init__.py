@@ -24,7 +24,7 @@ from .alert import Alert
 from .analyzer import AnalyzerChoice, AnalyzerRun
 from .api_token import ApiToken
 from .audit import AuditEvent, AuditEventImmutable, LoginThrottle
-from .base import NAMING_CONVENTION, UTCDateTime, utcnow
+from .base import NAMING_CONVENTION, HasId, UTCDateTime, orm_attr, pk, rowcount, table_of, utcnow
 from .challenge import (
     Challenge,
     Review,
@@ -65,6 +65,7 @@ __all__ = [
     "Device",
     "DonatedSession",
     "ExerciseSession",
+    "HasId",
     "Invitation",
     "LoginThrottle",
     "Message",
@@ -91,5 +92,9 @@ __all__ = [
     "UserPublic",
     "metadata",
     "normalise_email",
+    "orm_attr",
+    "pk",
+    "rowcount",
+    "table_of",
     "utcnow",
 ]

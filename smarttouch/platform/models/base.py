@@ -8,9 +8,11 @@ datetimes, whatever the database.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -22,6 +24,49 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
+
+
+class HasId(Protocol):
+    """A table row with an integer primary key ``id`` (``None`` until the row is flushed)."""
+
+    @property
+    def id(self) -> int | None: ...
+
+
+def pk(row: HasId) -> int:
+    """The primary key of a stored row.
+
+    SQLModel types ``id`` as ``int | None`` because a new row has none until it is flushed; a row
+    read from the database, or flushed, always has one. Raises ``ValueError`` for an unflushed row
+    rather than letting ``None`` travel on as a foreign key or a dictionary key.
+    """
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: flush the session first")
+    return row.id
+
+
+def table_of(model: type[SQLModel]) -> sa.Table:
+    """The Core ``Table`` of a table model, for bulk SQL (SQLModel leaves ``__table__`` untyped)."""
+    table = getattr(model, "__table__", None)
+    if not isinstance(table, sa.Table):
+        raise TypeError(f"{model.__name__} is not a table model")
+    return table
+
+
+def orm_attr(attr: object) -> QueryableAttribute[Any]:
+    """A table model's class attribute as the SQLAlchemy attribute it is at run time, for
+    loader options such as ``defer`` (SQLModel types it as the column's Python value)."""
+    if not isinstance(attr, QueryableAttribute):
+        raise TypeError(f"{attr!r} is not a mapped attribute")
+    return attr
+
+
+def rowcount(result: sa.Result[Any]) -> int:
+    """Rows an UPDATE or DELETE matched. ``Session.execute`` types its result as a plain
+    ``Result``; for these statements it is always a ``CursorResult``, which counts them."""
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"{type(result).__name__} has no row count (not an UPDATE or DELETE result)")
+    return result.rowcount
 
 
 def utcnow() -> datetime:

@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..auth.access import role_required, signed_in_user
-from ..models import Role
+from ..models import Role, pk
 from ..services.clinic import devices, patients
 from ..storage.db import get_session
 from ..web import record_reads
@@ -22,7 +22,7 @@ def _page(patient_id: int, code: str | None = None, expires_at=None, status: int
     return render_template(
         "patients/devices.html",
         patient=patient,
-        devices=devices.list_devices(db, actor=signed_in_user(), patient_id=patient.id),
+        devices=devices.list_devices(db, actor=signed_in_user(), patient_id=pk(patient)),
         code=code,
         expires_at=expires_at,
         pairing_form=PairingCodeForm(),

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from ..auth.access import role_required, signed_in_user
 from ..i18n.language import local_today
 from ..i18n.vocab import activity_title
-from ..models import Activity, AssignmentUpdate, Role
+from ..models import Activity, AssignmentUpdate, Role, pk
 from ..services.clinic import catalogue, patients, plans
 from ..services.clinic.plans import validate_assignment
 from ..services.errors import Invalid
@@ -43,7 +43,7 @@ def new_assignment(patient_id: int):
     patients.require_own_patient(signed_in_user(), patient)
     form = AssignmentForm()
     if request.method == "GET":
-        record_reads.note_read(patient.id, "plan_editor")
+        record_reads.note_read(pk(patient), "plan_editor")
     activities = catalogue.list_activities(db)
     form.activity_id.choices = choices((a.id, activity_title(a)) for a in activities)
     if form.validate_on_submit():
@@ -70,9 +70,9 @@ def edit_assignment(assignment_id: int):
     assignment, patient = plans.get_assignment_for(
         db, therapist=signed_in_user(), assignment_id=assignment_id
     )
-    activity = db.get(Activity, assignment.activity_id)
+    activity = db.get_one(Activity, assignment.activity_id)
     if request.method == "GET":
-        record_reads.note_read(patient.id, "plan_editor", target_id=assignment.id)
+        record_reads.note_read(pk(patient), "plan_editor", target_id=assignment.id)
     form = EditAssignmentForm(obj=assignment if request.method == "GET" else None)
     form.activity_id.choices = choices([(activity.id, activity_title(activity))])
     form.activity_id.data = activity.id

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from ..auth.access import role_required, signed_in_user
 from ..i18n.language import hub_tz, local_today
 from ..i18n.vocab import CONDITIONS, SIDES
-from ..models import Role
+from ..models import Role, pk
 from ..services.clinic import alerts, caseload, dashboard, patients, plans
 from ..services.clinic.patients import validate_patient
 from ..services.errors import Conflict, Invalid
@@ -43,7 +43,7 @@ def render_caseload():
         descending=descending,
         condition_labels=conditions,
     )
-    record_reads.note_reads((r.patient.id for r in rows), "caseload")
+    record_reads.note_reads((pk(r.patient) for r in rows), "caseload")
     # translated once per page, not once per row (a caseload may have hundreds of rows)
     locale, tz = get_locale(), get_timezone()
     last = {
@@ -135,7 +135,7 @@ def detail(patient_id: int):
     overview = dashboard.patient_overview(
         db, patient=patient, today=local_today(), tz=tz, period=request.args.get("period", "")
     )
-    record_reads.note_read(patient.id, "patient_page")
+    record_reads.note_read(pk(patient), "patient_page")
     activities = {act.id: act for _a, act in overview.assignments}
     history = plans.plan_history(db, patient=patient) if user.role != Role.patient else []
     return render_template(
@@ -150,9 +150,9 @@ def detail(patient_id: int):
         can_edit=is_own_therapist,
         end_form=EndAssignmentForm(),
         ack_form=AcknowledgeAlertForm(),
-        open_alerts=alerts.open_alerts(db, patient_id=patient.id),
+        open_alerts=alerts.open_alerts(db, patient_id=pk(patient)),
         past_alerts=[
-            a for a in alerts.recent_alerts(db, patient_id=patient.id) if a.acknowledged_at is not None
+            a for a in alerts.recent_alerts(db, patient_id=pk(patient)) if a.acknowledged_at is not None
         ][:10],
         sessions=list(reversed(overview.points))[:SESSIONS_SHOWN],
         periods=dashboard.PERIODS,

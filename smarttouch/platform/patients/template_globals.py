@@ -8,7 +8,7 @@ from babel.dates import get_day_names
 from flask_babel import format_date, format_decimal, get_locale
 
 from ..i18n.language import dec
-from ..i18n.vocab import ACTIVITIES, MOVEMENTS, label
+from ..i18n.vocab import MOVEMENTS, game_title, label
 from ..web.charts import to_json
 from . import bp
 from .alert_text import alert_title, describe_alert
@@ -28,7 +28,7 @@ def plan_value(field: str, value: object) -> str:
             return format_date(date.fromisoformat(str(value)[:10]), "medium")
         except ValueError:
             return str(value)
-    if field in ("target_rom_deg", "max_rom_deg"):
+    if field in ("target_rom_deg", "max_rom_deg") and isinstance(value, (int, float, str)):
         return f"{format_decimal(float(value))}°"
     if field == "therapist_note":
         text = str(value)
@@ -58,7 +58,7 @@ PROGRESS_HELPERS: dict[str, object] = {
     "session_status_label": lambda k: label(SESSION_STATUSES, k),
     "plan_field_label": lambda k: label(PLAN_FIELDS, k),
     "plan_value": plan_value,
-    "activity_key_label": lambda k: label(ACTIVITIES, k),
+    "activity_key_label": game_title,
     "weekday_names": weekday_names,
     "dec": dec,
     "calendar_view": calendar_view,

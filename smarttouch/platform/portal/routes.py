@@ -8,7 +8,7 @@ from flask import render_template
 
 from ..auth.access import role_required, signed_in_user
 from ..i18n.language import hub_tz, local_today
-from ..models import Role
+from ..models import Role, pk
 from ..patients import figures
 from ..services.clinic import dashboard, patients
 from ..services.rights import access_log
@@ -75,11 +75,11 @@ def access() -> str:
     patient = patients.patient_of_user(db, user=signed_in_user())
     if patient is None:
         return render_template("portal/access.html", patient=None, lines=[], total=0, shown=0)
-    entries = access_log.entries_for_patient(db, patient_id=patient.id, limit=READS_SHOWN)
+    entries = access_log.entries_for_patient(db, patient_id=pk(patient), limit=READS_SHOWN)
     return render_template(
         "portal/access.html",
         patient=patient,
         lines=access_log.by_day(entries, hub_tz()),
-        total=access_log.count_for_patient(db, patient_id=patient.id),
+        total=access_log.count_for_patient(db, patient_id=pk(patient)),
         shown=len(entries),
     )

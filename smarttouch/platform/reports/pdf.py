@@ -102,14 +102,16 @@ def _rom_png(report: PeriodReport, targets: list[Span]) -> io.BytesIO | None:
     ax.plot(x, [p.metrics["rom_deg"] for p in pts], "o-", color=BLUE, ms=3, label=_("Largest repetition"))
     for i, span in enumerate(targets):
         last = span.last or report.end
+        # The ignores: matplotlib plots datetimes through its units registry (the x axis is a
+        # date axis), while its type stubs list only numbers and arrays.
         ax.hlines(
             span.version.target_rom_deg,
-            datetime.combine(span.first, datetime.min.time()),
-            datetime.combine(last + timedelta(days=1), datetime.min.time()),
+            datetime.combine(span.first, datetime.min.time()),  # type: ignore[arg-type]
+            datetime.combine(last + timedelta(days=1), datetime.min.time()),  # type: ignore[arg-type]
             color=GREY,
             ls="--",
             lw=1.2,
-            label=_("Target") if i == 0 else None,
+            label=_("Target") if i == 0 else "_nolegend_",
         )
     ax.set_ylabel(_("Degrees"))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%d/%m"))
@@ -123,9 +125,15 @@ def _weeks_png(report: PeriodReport) -> io.BytesIO | None:
         return None
     fig, ax = plt.subplots(figsize=(7.2, 2.2))
     x = [datetime.combine(w["week_start"], datetime.min.time()) for w in report.weeks]
-    ax.bar(x, [w["done"] for w in report.weeks], width=5, color=BLUE, label=_("Sessions done"))
+    # datetimes on the x axis: see the note in _rom_png about the ignores
+    ax.bar(x, [w["done"] for w in report.weeks], width=5, color=BLUE, label=_("Sessions done"))  # type: ignore[arg-type]
     ax.plot(
-        x, [w["prescribed"] for w in report.weeks], "s--", color=GREY, ms=3, label=_("Sessions prescribed")
+        x,  # type: ignore[arg-type]
+        [w["prescribed"] for w in report.weeks],
+        "s--",
+        color=GREY,
+        ms=3,
+        label=_("Sessions prescribed"),
     )
     ax.set_ylabel(_("Sessions per week"))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%d/%m"))

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from ..auth.access import role_required, signed_in_user
 from ..i18n.language import hub_tz, local_today
-from ..models import Patient, Role, utcnow
+from ..models import Patient, Role, pk, utcnow
 from ..services import audit
 from ..services.clinic import patients, reports
 from ..services.errors import Invalid
@@ -62,7 +62,7 @@ def _audit_download(db, patient, report, fmt: str) -> None:
 
 
 def _note(patient: Patient, report: reports.PeriodReport, what: str) -> None:
-    record_reads.note_read(patient.id, what, detail=f"{report.start.isoformat()}/{report.end.isoformat()}")
+    record_reads.note_read(pk(patient), what, detail=f"{report.start.isoformat()}/{report.end.isoformat()}")
 
 
 def _filename(patient, report, ext: str) -> str:

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from ..auth.access import role_required, signed_in_user
 from ..i18n.language import hub_tz
-from ..models import Activity, Device, ExerciseSession, Role, SessionMetricsRecord
+from ..models import Activity, Device, ExerciseSession, Role, SessionMetricsRecord, pk
 from ..patients.labels import quality_problems
 from ..patients.uncertainty_text import uncertain_reason_text
 from ..services.challenges import review
@@ -31,7 +31,7 @@ def detail(session_id: int):
         patient = patients.get_patient_for(db, user=signed_in_user(), patient_id=row.patient_id)
     except NotFound:
         raise NotFound(f"session {session_id} not found") from None
-    record_reads.note_read(patient.id, "session_page", target_id=row.id)
+    record_reads.note_read(pk(patient), "session_page", target_id=row.id)
     metrics = db.exec(select(SessionMetricsRecord).where(SessionMetricsRecord.session_id == row.id)).first()
     # the exercise's terms on the day of the session, not as edited since
     day = row.started_at.astimezone(hub_tz()).date()
@@ -61,5 +61,5 @@ def detail(session_id: int):
         uncertain_reason=uncertain_reason_text(metrics.uncertain_reason) if metrics else None,
         problems=quality_problems(metrics.quality_flags) if metrics else [],
         # approved developers' analyzers on this session (its patient was checked above)
-        analyzer_runs=review.analyzer_runs_for_session(db, session_id=row.id),
+        analyzer_runs=review.analyzer_runs_for_session(db, session_id=pk(row)),
     )

@@ -13,8 +13,10 @@ import os
 import re
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from flask import Flask, current_app
+if TYPE_CHECKING:
+    from flask import Flask
 
 EXTENSION_KEY = "smarttouch.blobstore"
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -90,6 +92,8 @@ class BlobStore:
             raise BlobNotFound(key) from None
 
 
+# The Flask glue below imports Flask only when called, so the services that take a BlobStore
+# load no Flask (tests/platform/test_services_no_flask.py).
 def init_app(app: Flask) -> BlobStore:
     store = BlobStore(app.config["BLOB_PATH"])
     app.extensions[EXTENSION_KEY] = store
@@ -97,4 +101,6 @@ def init_app(app: Flask) -> BlobStore:
 
 
 def get_blobstore(app: Flask | None = None) -> BlobStore:
+    from flask import current_app
+
     return (app or current_app).extensions[EXTENSION_KEY]

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from ..auth.access import role_required, signed_in_user
 from ..jobs.evaluations import EVALUATION
 from ..jobs.queue import get_queue
-from ..models import Role, utcnow
+from ..models import Role, pk, utcnow
 from ..services.accounts import api_tokens
 from ..services.challenges import importer, leaderboards, submissions
 from ..services.challenges.submissions import CapReached
@@ -81,7 +81,7 @@ def mine():
 def detail(submission_id: int):
     db = get_session()
     sub, sol, ch = submissions.get_for(db, user=signed_in_user(), submission_id=submission_id)
-    scores = leaderboards.scores_by_submission(db, [sub.id])[sub.id]
+    scores = leaderboards.scores_by_submission(db, [pk(sub)])[pk(sub)]
     view = submissions.public_view(
         sub, sol, ch, scores, for_reviewer=submissions.can_review(signed_in_user())
     )

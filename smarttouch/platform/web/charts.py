@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -216,8 +217,8 @@ def traces_have_data(traces: list[dict[str, Any]]) -> bool:
 def figure(
     traces: list[dict[str, Any]],
     chart_layout: dict[str, Any],
-    shapes: list[dict[str, Any]] = (),
-    annotations: list[dict[str, Any]] = (),
+    shapes: Sequence[dict[str, Any]] = (),
+    annotations: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
     lay = dict(chart_layout)
     if shapes:

@@ -20,7 +20,7 @@ INFO = declare(
         },
         rom_deg=90.0,
         max_rom_deg=150.0,
-        catalogue_title="Balloon reach",
+        catalogue_titles={"en": "Balloon reach", "it": "Palloncini in alto"},
         description="Pop balloons placed at heights inside the calibrated range of motion.",
     ),
     entrypoint=f"{__name__}.game:BalloonPop",

@@ -20,7 +20,7 @@ INFO = declare(
         },
         rom_deg=80.0,
         max_rom_deg=100.0,
-        catalogue_title="Garden",
+        catalogue_titles={"en": "Garden", "it": "Giardino"},
         description="Each sit-to-stand grows the garden, which keeps growing across sessions.",
     ),
     entrypoint=f"{__name__}.game:Garden",

@@ -20,7 +20,7 @@ INFO = declare(
         },
         rom_deg=60.0,
         max_rom_deg=80.0,
-        catalogue_title="Glider",
+        catalogue_titles={"en": "Glider", "it": "Aliante"},
         description="Steer a glider through rings by moving the wrist or turning the forearm.",
     ),
     entrypoint=f"{__name__}.game:Glider",

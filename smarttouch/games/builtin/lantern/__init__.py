@@ -20,7 +20,7 @@ INFO = declare(
         },
         rom_deg=70.0,
         max_rom_deg=120.0,
-        catalogue_title="Steady hand",
+        catalogue_titles={"en": "Steady hand", "it": "Mano ferma"},
         description="Hold a lantern steady along a path: trains steadiness and tremor control.",
     ),
     entrypoint=f"{__name__}.game:Lantern",

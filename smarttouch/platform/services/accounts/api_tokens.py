@@ -11,7 +11,7 @@ import secrets
 
 from sqlmodel import Session, col, select
 
-from ...models import ApiToken, Role, User, utcnow
+from ...models import ApiToken, Role, User, pk, utcnow
 from .. import audit
 from ..errors import Forbidden, Invalid, NotFound
 from .bearer_tokens import digest, find_unrevoked, touch_last_used
@@ -35,7 +35,7 @@ def create_token(
     if len(active) >= MAX_ACTIVE_TOKENS:
         raise Invalid(f"you already have {MAX_ACTIVE_TOKENS} active tokens: revoke one first")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(user_id=user.id, label=label, token_hash=digest(token), token_prefix=token[:12])
+    row = ApiToken(user_id=pk(user), label=label, token_hash=digest(token), token_prefix=token[:12])
     session.add(row)
     session.flush()
     audit.record(

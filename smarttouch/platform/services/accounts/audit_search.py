@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from ...models import AuditEvent, Patient
+from ...models import AuditEvent, Patient, table_of
 from ..errors import Invalid
 
 CSV_COLUMNS = (
@@ -100,7 +100,7 @@ def _conditions(session: Session, filt: AuditFilter, tz: ZoneInfo) -> list[Any]:
     if filt.patient:
         ref = filt.patient.upper()
         if ref.startswith("ER-"):
-            details = sa.cast(AuditEvent.__table__.c.details, sa.Text)
+            details = sa.cast(table_of(AuditEvent).c.details, sa.Text)
             conds.append(details.contains(f'"{ref}"', autoescape=True))
         else:
             ids = list(session.exec(select(Patient.id).where(Patient.code == ref)))
@@ -136,7 +136,8 @@ def patient_codes(session: Session, events: list[AuditEvent]) -> dict[int, str]:
     ids = {e.patient_id for e in events if e.patient_id is not None}
     if not ids:
         return {}
-    return dict(session.exec(select(Patient.id, Patient.code).where(col(Patient.id).in_(ids))).all())
+    rows = session.exec(select(Patient.id, Patient.code).where(col(Patient.id).in_(ids))).all()
+    return {pid: code for pid, code in rows if pid is not None}
 
 
 def search(

@@ -12,13 +12,14 @@ from typing import Any, TypeVar
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from ...models import utcnow
+from ...models import ApiToken, Device, utcnow
 
 #: How stale a "last used" time may get before a request writes it again.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 MAX_TOKEN_CHARS = 200
 
-Row = TypeVar("Row")
+#: the two token tables: both have ``token_hash`` and ``is_revoked``
+Row = TypeVar("Row", ApiToken, Device)
 
 
 def digest(secret: str) -> str:
@@ -31,11 +32,10 @@ def find_unrevoked(session: Session, model: type[Row], *, token: str, prefix: st
     is ``token``; None for a token of the wrong shape, an unknown one or a revoked one."""
     if not token.startswith(prefix) or len(token) > MAX_TOKEN_CHARS:
         return None
-    token_hash = model.token_hash  # type: ignore[attr-defined]
     row = session.exec(
-        select(model).where(token_hash == digest(token)).execution_options(populate_existing=True)
+        select(model).where(col(model.token_hash) == digest(token)).execution_options(populate_existing=True)
     ).first()
-    if row is None or row.is_revoked:  # type: ignore[attr-defined]
+    if row is None or row.is_revoked:
         return None
     return row
 

@@ -21,6 +21,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
@@ -28,10 +29,13 @@ from smarttouch.challenges.bundle import BundleError, ChallengeBundle, load_bund
 
 from ...i18n.vocab import MOVEMENTS
 from ...jobs.bundles import BundleCorrupt, bundle_cache_root, materialize_bundle
-from ...models import Challenge, Score, Solution, Submission, User, utcnow
+from ...models import Challenge, Score, Solution, Submission, User, pk, utcnow
 from ...storage.blobstore import BlobStore
 from .. import audit
 from ..errors import Invalid, NotFound
+
+if TYPE_CHECKING:
+    from smarttouch.challenges.sandbox import Sandbox
 
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -149,7 +153,7 @@ def import_bundle(
     key = blobs.put(data)
     row = session.exec(select(Challenge).where(Challenge.slug == bundle.slug)).first()
     created = row is None
-    changed = created or row.bundle_sha256 != key
+    changed = row is None or row.bundle_sha256 != key
     if row is None:
         row = Challenge(slug=bundle.slug, title=bundle.title, kind=bundle.kind)
     movement_key = _movement_key(bundle.movement) or _movement_key(str(bundle.options.get("movement", "")))
@@ -208,7 +212,7 @@ def import_builtin(
 
 # ---------------------------------------------------------------------- reference rows
 def record_references(
-    session: Session, *, challenge: Challenge, blobs: BlobStore, cache_root: Path, sandbox: object
+    session: Session, *, challenge: Challenge, blobs: BlobStore, cache_root: Path, sandbox: Sandbox
 ) -> list[Submission]:
     """Evaluate the challenge's baseline solutions on both splits now and store them as
     reference rows (replacing older reference rows). Baselines ship with SmartTouch; they
@@ -219,7 +223,7 @@ def record_references(
     bundle = load_challenge_bundle(challenge, blobs=blobs, cache_root=cache_root)
     done = []
     for folder in baseline_dirs(challenge.slug):
-        result = evaluate_solution(folder, bundle, sandbox=sandbox)  # type: ignore[arg-type]
+        result = evaluate_solution(folder, bundle, sandbox=sandbox)
         if result.sha256 is None:
             raise Invalid(f"baseline {folder.name} of {challenge.slug} was rejected: {result.message}")
         res = result.to_dict(with_logs=False)
@@ -232,7 +236,7 @@ def record_references(
         session.add(sub)
         for split, values in res["scores"].items():
             for metric, value in values.items():
-                session.add(Score(submission_id=sub.id, split=split, metric=metric, value=float(value)))
+                session.add(Score(submission_id=pk(sub), split=split, metric=metric, value=float(value)))
         done.append(sub)
     session.commit()
     return done
@@ -252,7 +256,7 @@ def queue_references(
     session.commit()
     for sub in subs:
         if enqueue is not None:
-            enqueue(sub.id)  # type: ignore[arg-type]
+            enqueue(pk(sub))
     return subs
 
 
@@ -274,7 +278,7 @@ def _reference_submission(
     ).first()
     if solution is None:
         solution = Solution(
-            challenge_id=challenge.id,
+            challenge_id=pk(challenge),
             developer_id=None,
             name=staged.manifest.name,
             kind=staged.manifest.kind,
@@ -287,7 +291,7 @@ def _reference_submission(
         session.delete(old)
     session.flush()
     submission = Submission(
-        solution_id=solution.id,
+        solution_id=pk(solution),
         code_sha256=staged.sha256,
         entrypoint=staged.manifest.entrypoint,
         status=status,
@@ -299,7 +303,7 @@ def _reference_submission(
     return submission
 
 
-def default_sandbox() -> object:
+def default_sandbox() -> Sandbox:
     """The bubblewrap sandbox, or, when it is unavailable here, rlimits only: acceptable for
     the hub's OWN baseline code, never for developers' submissions."""
     from smarttouch.challenges.sandbox import Sandbox, SandboxUnavailable

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from smarttouch.challenges.bundle import ChallengeBundle, Limits, Metric
 from smarttouch.challenges.leaderboard import Entry, leaderboard
 
-from ...models import Challenge, Score, Solution, Submission, SubmissionStatus, User
+from ...models import Challenge, Score, Solution, Submission, SubmissionStatus, User, pk
 from ..errors import NotFound
 
 
@@ -149,14 +149,14 @@ def build_leaderboard(
         .join(Solution, col(Solution.id) == col(Submission.solution_id))
         .where(Solution.challenge_id == challenge.id, Submission.status == SubmissionStatus.scored)
     ).all()
-    scores = scores_by_submission(session, [sub.id for sub, _ in rows])
+    scores = scores_by_submission(session, [pk(sub) for sub, _ in rows])
     by_key = {str(sub.id): (sub, sol) for sub, sol in rows}
     entries = [
         Entry(
             solution=str(sol.id),
             submission=str(sub.id),
             submitted_at=sub.created_at,
-            scores=scores[sub.id],
+            scores=scores[pk(sub)],
             reference=sol.is_reference,
         )
         for sub, sol in rows
@@ -168,11 +168,11 @@ def build_leaderboard(
         out.append(
             LeaderboardRow(
                 r.rank,
-                sol.id,
+                pk(sol),
                 sol.name,
                 developers.get(sol.developer_id),
                 sol.is_reference,
-                sub.id,
+                pk(sub),
                 sub.code_sha256,
                 sub.created_at,
                 r.values,

@@ -38,6 +38,7 @@ from ...models import (
     Submission,
     SubmissionStatus,
     User,
+    pk,
     utcnow,
 )
 from ...storage.blobstore import BlobStore
@@ -100,15 +101,15 @@ def review_queue(session: Session, *, reviewer: User) -> list[dict[str, Any]]:
         .where(Submission.status == SubmissionStatus.scored, col(Solution.is_reference).is_(False))
         .order_by(col(Submission.created_at).desc(), col(Submission.id).desc())
     ).all()
-    reviews = latest_reviews(session, [s.id for s, _, _ in rows])
-    scores = scores_by_submission(session, [s.id for s, _, _ in rows])
+    reviews = latest_reviews(session, [pk(s) for s, _, _ in rows])
+    scores = scores_by_submission(session, [pk(s) for s, _, _ in rows])
     items = [
         {
             "submission": sub,
             "solution": sol,
             "challenge": ch,
-            "review": reviews.get(sub.id),
-            "scores": scores.get(sub.id, {}),
+            "review": reviews.get(pk(sub)),
+            "scores": scores.get(pk(sub), {}),
         }
         for sub, sol, ch in rows
     ]
@@ -142,7 +143,7 @@ def review_context(
     ch = session.get(Challenge, sol.challenge_id) if sol else None
     if sub is None or sol is None or ch is None or sol.is_reference:
         raise NotFound(f"no submission {submission_id}")
-    scores = scores_by_submission(session, [sub.id])[sub.id]
+    scores = scores_by_submission(session, [pk(sub)])[pk(sub)]
     references = {
         split: [r for r in build_leaderboard(session, challenge=ch, now=now, split=split).rows if r.reference]
         for split in ("public", "hidden")
@@ -194,7 +195,7 @@ def decide(
     if sub.status != SubmissionStatus.scored:
         raise Invalid(f"submission {sub.id} is {sub.status}: only scored submissions are reviewed")
     review = Review(
-        submission_id=sub.id,
+        submission_id=pk(sub),
         reviewer_id=reviewer.id,
         decision=decision,
         code_sha256=sub.code_sha256,
@@ -261,11 +262,11 @@ def approved_analyzers(session: Session) -> list[tuple[Submission, Solution, Cha
             col(Solution.is_reference).is_(False),
         )
     ).all()
-    reviews = latest_reviews(session, [s.id for s, _, _ in rows])
+    reviews = latest_reviews(session, [pk(s) for s, _, _ in rows])
     return [
         (s, so, c)
         for s, so, c in rows
-        if (r := reviews.get(s.id)) is not None
+        if (r := reviews.get(pk(s))) is not None
         and r.decision == ReviewDecision.approved
         and r.code_sha256 == s.code_sha256
     ]

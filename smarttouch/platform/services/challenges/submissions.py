@@ -33,7 +33,7 @@ from smarttouch.challenges.leaderboard import submissions_left
 from smarttouch.challenges.solution import stage_solution
 from smarttouch.challenges.status import FAILURE_REASONS
 
-from ...models import Challenge, Role, Solution, Submission, SubmissionStatus, User, utcnow
+from ...models import Challenge, Role, Solution, Submission, SubmissionStatus, User, pk, utcnow
 from ...storage.blobstore import BlobStore
 from .. import audit
 from ..errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
@@ -139,7 +139,7 @@ def submit(
             description=staged.manifest.description,
         )
         submission = Submission(
-            solution_id=solution.id,
+            solution_id=pk(solution),
             code_sha256=staged.sha256,
             entrypoint=staged.manifest.entrypoint,
             status=SubmissionStatus.queued,
@@ -162,7 +162,7 @@ def submit(
         session.commit()
     session.refresh(submission)
     try:
-        enqueue(submission.id)
+        enqueue(pk(submission))
     except Exception as exc:  # the queue (Redis, SQLite file) is down: say so, do not hang
         submission.status = SubmissionStatus.failed
         submission.failure_reason = "internal_error"
@@ -256,7 +256,7 @@ def _solution(
     ).first()
     if row is None:
         row = Solution(
-            challenge_id=challenge.id,
+            challenge_id=pk(challenge),
             developer_id=developer.id,
             name=name[:120],
             kind=kind,
@@ -293,7 +293,7 @@ def _record_rejected(
             kind=challenge.kind,
         )
         submission = Submission(
-            solution_id=solution.id,
+            solution_id=pk(solution),
             code_sha256=sha,
             entrypoint="",
             status=SubmissionStatus.rejected,
@@ -334,7 +334,7 @@ def list_for_developer(
     )
     if challenge is not None:
         stmt = stmt.where(Solution.challenge_id == challenge.id)
-    return [tuple(r) for r in session.exec(stmt).all()]  # type: ignore[misc]
+    return [(sub, sol, ch) for sub, sol, ch in session.exec(stmt).all()]
 
 
 def get_for(session: Session, *, user: User, submission_id: int) -> tuple[Submission, Solution, Challenge]:

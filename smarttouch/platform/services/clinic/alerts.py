@@ -26,7 +26,7 @@ from sqlmodel import Session, col, func, select
 
 from smarttouch.scoring import progress as scoring
 
-from ...models import Alert, ExerciseSession, Patient, User, utcnow
+from ...models import Alert, ExerciseSession, Patient, User, pk, utcnow
 from .. import audit
 from ..errors import NotFound
 from .patients import require_own_patient
@@ -96,7 +96,7 @@ def sync_patient_alerts(
     if not facts:
         return []
     found = scoring.alerts([f.record for f in facts], today, no_session_days=no_session_days)
-    existing = _existing(session, [patient.id])
+    existing = _existing(session, [pk(patient)])
     keys = {a.details.get("key") for a in existing}
     open_declines = {
         a.details.get("metric") for a in existing if a.kind == "decline" and a.acknowledged_at is None
@@ -120,7 +120,7 @@ def sync_patient_alerts(
             continue
         details = _details(alert.kind, facts, alert.metric, today)
         row = Alert(
-            patient_id=patient.id,
+            patient_id=pk(patient),
             kind=alert.kind,
             message=alert.message,
             details=details,

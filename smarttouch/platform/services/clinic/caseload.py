@@ -20,7 +20,7 @@ from sqlmodel import Session, col, func, select
 
 from smarttouch.scoring import progress as scoring
 
-from ...models import Assignment, ExerciseSession, Patient, SessionMetricsRecord, User
+from ...models import Assignment, ExerciseSession, Patient, SessionMetricsRecord, User, pk
 from . import alerts as alert_service
 
 MAIN_METRIC = "rom_deg"
@@ -119,7 +119,7 @@ def caseload(
         patients = [p for p in patients if _matches(p, query, condition_labels or {})]
     if not patients:
         return []
-    ids = [p.id for p in patients]
+    ids = [pk(p) for p in patients]
     plan: dict[int, tuple[int, int]] = {}
     for pid, n, per_week in session.exec(
         select(Assignment.patient_id, func.count(), func.sum(Assignment.sessions_per_week))
@@ -164,19 +164,19 @@ def caseload(
     week_start = today - timedelta(days=ADHERENCE_DAYS - 1)
     rows = []
     for p in patients:
-        days = recent.get(p.id, [])
+        days = recent.get(pk(p), [])
         scored = tuple((d, v) for d, v in days if v is not None)
-        n_plan, per_week = plan.get(p.id, (0, 0))
+        n_plan, per_week = plan.get(pk(p), (0, 0))
         rows.append(
             CaseloadRow(
                 patient=p,
                 active_assignments=n_plan,
                 prescribed_per_week=per_week,
                 sessions_7d=sum(1 for d, _v in days if d >= week_start),
-                last_session_at=last.get(p.id),
+                last_session_at=last.get(pk(p)),
                 trend=main_trend(scored),
                 latest_value=scored[-1][1] if scored else None,
-                alert_kinds=tuple(sorted(kinds.get(p.id, []))),
+                alert_kinds=tuple(sorted(kinds.get(pk(p), []))),
             )
         )
     rows.sort(key=_sort_key(sort), reverse=descending)

@@ -2,8 +2,9 @@
 
 The built-in games are read from the games' own :class:`~smarttouch.games.sdk.protocol.GameInfo`
 through the games registry (its catalogue title, description for therapists and movements),
-so a new game appears here without an edit in the hub. Their translated titles are the hub's
-(:data:`smarttouch.platform.i18n.vocab.ACTIVITIES`).
+so a new game appears here without an edit in the hub. The catalogue stores the English
+title; pages show the title of their language, also from ``GameInfo``
+(:func:`smarttouch.platform.i18n.vocab.activity_title`).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from smarttouch.scoring import progress as scoring
 
-from ...models import Activity, Assignment, Patient
+from ...models import Activity, Assignment, Patient, pk
 from . import alerts as alert_service
 from . import plan_versions, progress
 from .plan_versions import PlanHistory, Span
@@ -162,7 +162,7 @@ def patient_overview(
     period = period if period in PERIODS else DEFAULT_PERIOD
     history = plan_versions.load_history(session, patient=patient)
     plan = history.plan
-    all_points = load_points(session, patient_id=patient.id, tz=tz)
+    all_points = load_points(session, patient_id=pk(patient), tz=tz)
     current = [a for a, _ in plan if a.is_current(today)]
     if sync_alerts:
         alert_service.sync_patient_alerts(

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from ...models import Device, PairingCode, Patient, User, utcnow
+from ...models import Device, PairingCode, Patient, User, pk, rowcount, utcnow
 from .. import audit
 from ..accounts.bearer_tokens import digest, find_unrevoked, touch_last_used
 from ..errors import Invalid, NotFound
@@ -63,7 +63,7 @@ def create_pairing_code(
     )
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     row = PairingCode(
-        patient_id=patient.id,
+        patient_id=pk(patient),
         code_hash=digest(raw),
         created_by_id=actor.id,
         created_at=now,
@@ -109,7 +109,7 @@ def exchange_pairing_code(
         .where(col(PairingCode.id) == row.id, col(PairingCode.used_at).is_(None))
         .values(used_at=now)
     )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(claimed) != 1:
         session.rollback()
         raise PairingError("this pairing code was already used: ask your therapist for a new one")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -177,7 +177,7 @@ def revoke_device(session: Session, *, actor: User, device_id: int, ip: str | No
     if device is None or patient is None:
         raise NotFound(f"device {device_id} not found")
     try:
-        get_patient_for(session, user=actor, patient_id=patient.id)
+        get_patient_for(session, user=actor, patient_id=pk(patient))
         require_own_patient(actor, patient)
     except NotFound:
         raise NotFound(f"device {device_id} not found") from None

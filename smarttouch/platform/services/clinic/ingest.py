@@ -40,6 +40,7 @@ from ...models import (
     Patient,
     SessionMetricsRecord,
     SessionStatus,
+    pk,
     utcnow,
 )
 from ...storage.blobstore import BlobStore
@@ -338,12 +339,12 @@ def ingest_session(
     elif recording is not None:
         raise Invalid("recording: empty file")
 
-    blob_written = bool(recording) and not store.exists(sha)  # type: ignore[arg-type]
+    blob_written = sha is not None and not store.exists(sha)  # sha is None when there is no recording
     if recording:
         store.put(recording)
     row = ExerciseSession(
         client_uuid=str(meta.session_id),
-        patient_id=patient.id,
+        patient_id=pk(patient),
         assignment_id=assignment.id,
         activity_id=assignment.activity_id,
         device_id=device.id,
@@ -377,7 +378,7 @@ def ingest_session(
         session.flush()
         metrics = None
         if analysis is not None:
-            metrics = metrics_row(row.id, analysis)  # type: ignore[arg-type]
+            metrics = metrics_row(pk(row), analysis)
             session.add(metrics)
         audit.record(
             session,
@@ -419,7 +420,7 @@ def _update_alerts(session: Session, *, patient: Patient, today: date, tz: tzinf
     from . import alerts
 
     try:
-        facts = session_facts(patient_sessions(session, patient_id=patient.id, tz=tz))
+        facts = session_facts(patient_sessions(session, patient_id=pk(patient), tz=tz))
         alerts.sync_patient_alerts(
             session,
             patient=patient,

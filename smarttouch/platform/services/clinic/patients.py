@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
-from ...models import Activity, Assignment, Patient, PatientCreate, Role, User
+from ...models import Activity, Assignment, Patient, PatientCreate, Role, User, pk
 from .. import audit
 from ..errors import Conflict, Forbidden, Invalid, NotFound, describe_validation_error
 
@@ -79,7 +79,7 @@ def create_patient(
             raise Invalid(f"account {user.email} is not a patient account")
         if patient_of_user(session, user=user) is not None:
             raise Conflict(f"account {user.email} is already linked to a patient")
-    patient = Patient(**data.model_dump(), therapist_id=therapist.id, user_id=user.id if user else None)
+    patient = Patient(**data.model_dump(), therapist_id=pk(therapist), user_id=user.id if user else None)
     session.add(patient)
     session.flush()
     audit.record(

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from sqlmodel import Session, col, select
 
-from ...models import Activity, Assignment, ExerciseSession, Patient
+from ...models import Activity, Assignment, ExerciseSession, Patient, pk
 from .patients import current_plan
 from .progress import local_day
 
@@ -59,9 +59,11 @@ def todays_plan(
     today_counts: dict[int, int] = {}
     week_counts: dict[int, int] = {}
     for assignment_id, started_at in rows:
+        if assignment_id is None:  # excluded by the query; narrows the type
+            continue
         day = local_day(started_at, tz)
         if day >= monday:
             week_counts[assignment_id] = week_counts.get(assignment_id, 0) + 1
         if day == today:
             today_counts[assignment_id] = today_counts.get(assignment_id, 0) + 1
-    return [PlannedExercise(a, act, today_counts.get(a.id, 0), week_counts.get(a.id, 0)) for a, act in plan]
+    return [PlannedExercise(a, act, today_counts.get(pk(a), 0), week_counts.get(pk(a), 0)) for a, act in plan]

@@ -24,6 +24,7 @@ from ...models import (
     AuditEvent,
     Patient,
     User,
+    pk,
     utcnow,
 )
 from .. import audit
@@ -58,7 +59,7 @@ def create_assignment(
     """Add an exercise to the plan of the therapist's own patient."""
     require_own_patient(therapist, patient)
     activity = _check_activity(session, data.activity_id, data.movement)
-    assignment = Assignment(**data.model_dump(), patient_id=patient.id, created_by_id=therapist.id)
+    assignment = Assignment(**data.model_dump(), patient_id=pk(patient), created_by_id=therapist.id)
     session.add(assignment)
     session.flush()
     audit.record(
@@ -188,4 +189,4 @@ def end_assignment(
 
 def plan_history(session: Session, *, patient: Patient, limit: int = 200) -> list[AuditEvent]:
     """The audited plan changes of ``patient``, newest first."""
-    return audit.events_for_patient(session, patient_id=patient.id, prefix="plan.", limit=limit)
+    return audit.events_for_patient(session, patient_id=pk(patient), prefix="plan.", limit=limit)

@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from smarttouch.scoring import progress as scoring_progress
 from smarttouch.scoring.progress import SessionRecord
 
-from ...models import Activity, ExerciseSession, Patient, SessionMetricsRecord
+from ...models import Activity, ExerciseSession, Patient, SessionMetricsRecord, orm_attr, pk
 from .patients import current_plan
 
 #: SessionMetricsRecord columns that feed trends, MCID flags and decline alerts.
@@ -71,9 +71,14 @@ def metrics_row(
 ) -> SessionMetricsRecord:
     """A SessionMetricsRecord row from ``smarttouch.scoring.analyze(...).to_dict()``."""
 
-    def num(key: str, default: float | None = 0.0) -> float | None:
+    def num(key: str) -> float:
+        """A metric stored in a non-null column: 0.0 when missing or not finite."""
         value = _finite(analysis.get(key))
-        return default if value is None else value
+        return 0.0 if value is None else value
+
+    def optional(key: str) -> float | None:
+        """A metric stored in a nullable column: None when missing or not finite."""
+        return _finite(analysis.get(key))
 
     return SessionMetricsRecord(
         session_id=session_id,
@@ -81,11 +86,11 @@ def metrics_row(
         rom_deg=num("rom_deg"),
         rom_deg_mean=num("rom_deg_mean"),
         peak_speed_dps=num("peak_speed_dps"),
-        sparc=num("sparc", None),
-        ldlj=num("ldlj", None),
-        tremor_power_ratio=num("tremor_power_ratio", None),
-        tremor_freq_hz=num("tremor_freq_hz", None),
-        tremor_amplitude_deg=num("tremor_amplitude_deg", None),
+        sparc=optional("sparc"),
+        ldlj=optional("ldlj"),
+        tremor_power_ratio=optional("tremor_power_ratio"),
+        tremor_freq_hz=optional("tremor_freq_hz"),
+        tremor_amplitude_deg=optional("tremor_amplitude_deg"),
         duration_s=num("duration_s"),
         active_time_s=num("active_time_s"),
         quality_flags=dict(analysis.get("quality") or {}),
@@ -159,11 +164,11 @@ def patient_sessions(
         .outerjoin(Activity, col(Activity.id) == ExerciseSession.activity_id)
         .where(ExerciseSession.patient_id == patient_id)
         .options(
-            defer(ExerciseSession.game_events),
-            defer(ExerciseSession.phases),  # type: ignore[arg-type]
-            defer(ExerciseSession.calibration),  # type: ignore[arg-type]
-            defer(SessionMetricsRecord.per_rep),
-        )  # type: ignore[arg-type]
+            defer(orm_attr(ExerciseSession.game_events)),
+            defer(orm_attr(ExerciseSession.phases)),
+            defer(orm_attr(ExerciseSession.calibration)),
+            defer(orm_attr(SessionMetricsRecord.per_rep)),
+        )
         .order_by(col(ExerciseSession.started_at).desc(), col(ExerciseSession.id).desc())
     )
     if limit is not None:
@@ -210,12 +215,12 @@ def prescribed_per_week(session: Session, *, patient: Patient, today: date) -> i
 
 def progress_summary(session: Session, *, patient: Patient, today: date, tz: tzinfo | str) -> ProgressSummary:
     """The patient's progress computed from all their stored sessions."""
-    entries = patient_sessions(session, patient_id=patient.id, tz=tz)
+    entries = patient_sessions(session, patient_id=pk(patient), tz=tz)
     records = [e.record for e in entries]
     per_week = prescribed_per_week(session, patient=patient, today=today)
     report = scoring_progress.progress_report(records, per_week, today)
     return ProgressSummary(
-        patient_id=patient.id,
+        patient_id=pk(patient),
         today=today,
         sessions=entries,
         records=records,
@@ -229,7 +234,4 @@ def session_facts(entries: list[SessionEntry]) -> list[Any]:
     """The sessions as :class:`.alerts.SessionFact` (id + scoring record), oldest first."""
     from .alerts import SessionFact
 
-    return [
-        SessionFact(session_id=e.session.id, record=e.record)  # type: ignore[arg-type]
-        for e in entries
-    ]
+    return [SessionFact(session_id=pk(e.session), record=e.record) for e in entries]

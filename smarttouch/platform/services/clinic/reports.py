@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 
 from smarttouch.scoring import progress as scoring
 
-from ...models import Alert, AssignmentVersion, Patient
+from ...models import Alert, AssignmentVersion, Patient, pk
 from ..errors import Invalid
 from . import plan_versions
 from .caseload import local_midnight
@@ -92,7 +92,7 @@ def period_report(
     """The report of ``patient`` from ``start`` to ``end`` (local days, inclusive)."""
     check_period(start, end)
     history = plan_versions.load_history(session, patient=patient)
-    points = [p for p in load_points(session, patient_id=patient.id, tz=tz, since=start) if p.day <= end]
+    points = [p for p in load_points(session, patient_id=pk(patient), tz=tz, since=start) if p.day <= end]
     records = [p.record() for p in points]
     per_week = sum(v.sessions_per_week for v, _ in history.current_on(end))
     summary = scoring.progress_report(records, per_week, end, start=start)

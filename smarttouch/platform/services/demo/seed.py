@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from ...models import Alert, Assignment, AssignmentCreate, Patient, PatientCreate, User, UserCreate
+from ...models import Alert, Assignment, AssignmentCreate, Patient, PatientCreate, User, UserCreate, pk
 from ...storage.blobstore import BlobStore
 from ..accounts import users
 from ..accounts.passwords import verify_password
@@ -256,7 +256,7 @@ def seed_demo(
                 therapist=therapist,
                 patient=patient,
                 data=AssignmentCreate(
-                    activity_id=activity.id,
+                    activity_id=pk(activity),
                     movement=movement,
                     target_rom_deg=target,
                     max_rom_deg=max_rom,

@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 from smarttouch.sensors.recording_io import recording_to_bytes
 from smarttouch.sensors.simulator import simulate
 
-from ...models import Activity, Assignment, Device, ExerciseSession, Patient
+from ...models import Activity, Assignment, Device, ExerciseSession, Patient, pk
 from ...storage.blobstore import BlobStore
 from ..clinic import alerts, progress
 from ..clinic.ingest import SessionUpload, ingest_session
@@ -104,7 +104,7 @@ def _device(session: Session, patient: Patient) -> Device:
         return existing
     secret = uuid.uuid4().hex + uuid.uuid4().hex
     device = Device(
-        patient_id=patient.id,
+        patient_id=pk(patient),
         label="Home PC (demo, synthetic)",
         token_hash=hashlib.sha256(secret.encode()).hexdigest(),
         token_prefix="stt_demo",
@@ -124,7 +124,7 @@ def seed_patient_sessions(
     if traj is None or has_any is not None:
         return 0
     device = _device(session, patient)
-    activity = session.get(Activity, assignment.activity_id)
+    activity = session.get_one(Activity, assignment.activity_id)
     days = _days(traj, today)
     rng = np.random.default_rng(sum(map(ord, patient.code)))
     for i, day in enumerate(days):
@@ -156,7 +156,7 @@ def seed_patient_sessions(
         reached = sum(min(1.0, r / assignment.target_rom_deg) for r in sim.rep_rom_deg)
         meta = SessionUpload(
             session_id=uuid.uuid5(UUID_NAMESPACE, f"{patient.code}/{day}/{i}"),
-            assignment_id=assignment.id,
+            assignment_id=pk(assignment),
             game=activity.key,
             movement=assignment.movement,
             started_at=started,
@@ -181,7 +181,7 @@ def seed_patient_sessions(
             tz=tz,
         )  # uploaded that day
     if days:  # time has passed since the last upload: "no session" alerts as of today
-        entries = progress.patient_sessions(session, patient_id=patient.id, tz=tz)
+        entries = progress.patient_sessions(session, patient_id=pk(patient), tz=tz)
         alerts.sync_patient_alerts(
             session,
             patient=patient,

@@ -38,6 +38,7 @@ from ...models import (
     Role,
     SessionMetricsRecord,
     User,
+    pk,
     utcnow,
 )
 from ...storage.blobstore import BlobNotFound, BlobStore
@@ -288,7 +289,7 @@ def write_archive(
         .where(Assignment.patient_id == patient.id)
         .order_by(col(Assignment.start_date), col(Assignment.id))
     ).all()
-    versions = plan_versions.versions_for(session, [a.id for a, _ in plan])
+    versions = plan_versions.versions_for(session, [pk(a) for a, _ in plan])
     zf.add(
         "plan.json",
         _dump(
@@ -296,7 +297,7 @@ def write_archive(
                 {
                     **row_dict(a),
                     "activity": {"key": act.key, "title": act.title},
-                    "versions": [row_dict(v) for v in versions[a.id]],
+                    "versions": [row_dict(v) for v in versions[pk(a)]],
                 }
                 for a, act in plan
             ]
@@ -334,7 +335,7 @@ def write_archive(
     alerts = session.exec(select(Alert).where(Alert.patient_id == patient.id)).all()
     zf.add("alerts.json", _dump([row_dict(a) for a in alerts]))
     consents = session.exec(select(ResearchConsent).where(ResearchConsent.patient_id == patient.id)).all()
-    session_ids = [s.id for s, _ in sessions]
+    session_ids = [pk(s) for s, _ in sessions]
     donated = session.exec(
         select(DonatedSession).where(col(DonatedSession.session_id).in_(session_ids))
     ).all()
@@ -349,7 +350,7 @@ def write_archive(
     zf.add("audit.json", _dump(events))
     zf.add("audit.csv", _audit_csv(events))
     reads = [
-        _read_dict(e) for e in access_log.entries_for_patient(session, patient_id=patient.id, limit=None)
+        _read_dict(e) for e in access_log.entries_for_patient(session, patient_id=pk(patient), limit=None)
     ]
     zf.add("access.json", _dump(reads))
     zf.add("access.csv", _access_csv(reads))
@@ -372,7 +373,7 @@ def write_archive(
     for table in SQLModel.metadata.sorted_tables:
         if table.name in KNOWN_TABLES:
             continue
-        rows = _rows_referring(session, table, "patient", [patient.id]) + _rows_referring(
+        rows = _rows_referring(session, table, "patient", [pk(patient)]) + _rows_referring(
             session, table, "exercise_session", session_ids
         )
         if rows:

@@ -39,6 +39,7 @@ from ...models import (
     ResearchConsent,
     SessionMetricsRecord,
     User,
+    pk,
     utcnow,
 )
 from ...storage.blobstore import BlobNotFound, BlobStore
@@ -71,7 +72,7 @@ def record_consent(
         raise Invalid("evidence: at most 500 characters")
     if active_consent(session, patient=patient) is not None:
         raise Conflict(f"patient {patient.code} already has an active research consent")
-    consent = ResearchConsent(patient_id=patient.id, evidence=evidence, recorded_by_id=therapist.id)
+    consent = ResearchConsent(patient_id=pk(patient), evidence=evidence, recorded_by_id=therapist.id)
     session.add(consent)
     session.flush()
     audit.record(
@@ -154,7 +155,7 @@ def donate_sessions(
     consent = active_consent(session, patient=patient)
     if consent is None:
         raise Invalid(f"record patient {patient.code}'s research consent before donating")
-    candidates = {s.id: s for s in donatable_sessions(session, patient=patient)}
+    candidates = {pk(s): s for s in donatable_sessions(session, patient=patient)}
     chosen = list(candidates) if session_ids is None else list(dict.fromkeys(session_ids))
     unknown = [i for i in chosen if i not in candidates]
     if unknown:
@@ -163,7 +164,7 @@ def donate_sessions(
             "patient's, not scored, without a recording, or donated already"
         )
     for sid in chosen:
-        session.add(DonatedSession(session_id=sid, consent_id=consent.id, donated_by_id=therapist.id))
+        session.add(DonatedSession(session_id=sid, consent_id=pk(consent), donated_by_id=therapist.id))
     if chosen:
         audit.record(
             session,

@@ -40,6 +40,7 @@ from ...models import (
     Role,
     SessionMetricsRecord,
     User,
+    table_of,
 )
 from ...storage.blobstore import BlobStore
 from .. import audit
@@ -122,18 +123,18 @@ def personal_strings(patient: Patient, account: User | None) -> list[str]:
 
 def mentions(strings: list[str]) -> Any:
     """SQL condition: the event's JSON details contain one of ``strings`` (raw or escaped)."""
-    details = sa.cast(AuditEvent.__table__.c.details, sa.Text)
+    details = sa.cast(table_of(AuditEvent).c.details, sa.Text)
     forms = {f for s in strings for f in (s, json.dumps(s)[1:-1])}
     return sa.or_(*[details.contains(f, autoescape=True) for f in sorted(forms)])
 
 
 def _ids(session: Session, where: Any) -> set[int]:
-    table = AuditEvent.__table__
+    table = table_of(AuditEvent)
     return set(session.execute(sa.select(table.c.id).where(where)).scalars())
 
 
 def _update(session: Session, ids: set[int], **values: Any) -> None:
-    table = AuditEvent.__table__
+    table = table_of(AuditEvent)
     ordered = sorted(ids)
     for i in range(0, len(ordered), _BATCH):
         session.execute(sa.update(table).where(table.c.id.in_(ordered[i : i + _BATCH])).values(**values))
@@ -141,7 +142,7 @@ def _update(session: Session, ids: set[int], **values: Any) -> None:
 
 def _redact_audit(session: Session, patient: Patient, account: User | None, reference: str) -> int:
     """Strip the patient from the audit trail (see the module docstring); returns the count."""
-    t = AuditEvent.__table__.c
+    t = table_of(AuditEvent).c
     about = _ids(session, t.patient_id == patient.id)
     by_account: set[int] = set()
     on_account: set[int] = set()
@@ -222,27 +223,26 @@ def erase_patient(
         raise Invalid(f"type the patient's code {patient.code} to confirm the erasure")
     report = ErasureReport(reference=new_reference())
     account = session.get(User, patient.user_id) if patient.user_id else None
-    keys = set(
-        session.exec(
-            select(ExerciseSession.recording_sha256).where(
-                ExerciseSession.patient_id == patient.id, col(ExerciseSession.recording_sha256).is_not(None)
-            )
-        ).all()
-    )
+    recordings = session.exec(
+        select(ExerciseSession.recording_sha256).where(
+            ExerciseSession.patient_id == patient.id, col(ExerciseSession.recording_sha256).is_not(None)
+        )
+    ).all()
+    keys = {key for key in recordings if key is not None}
     report.sessions = len(
         session.exec(select(ExerciseSession.id).where(ExerciseSession.patient_id == patient.id)).all()
     )
     try:
         report.aggregated_sessions = _aggregate(session, patient)
         report.events_redacted = _redact_audit(session, patient, account, report.reference)
-        session.execute(sa.delete(Patient.__table__).where(Patient.__table__.c.id == patient.id))
+        session.execute(sa.delete(table_of(Patient)).where(table_of(Patient).c.id == patient.id))
         if account is not None:
             session.execute(
-                sa.delete(LoginThrottle.__table__).where(
-                    LoginThrottle.__table__.c.key == f"account:{account.email}"
+                sa.delete(table_of(LoginThrottle)).where(
+                    table_of(LoginThrottle).c.key == f"account:{account.email}"
                 )
             )
-            session.execute(sa.delete(User.__table__).where(User.__table__.c.id == account.id))
+            session.execute(sa.delete(table_of(User)).where(table_of(User).c.id == account.id))
             report.account_deleted = True
         audit.record(
             session,

@@ -23,15 +23,7 @@ import numpy as np
 from fhir.resources.R4B.bundle import Bundle
 from sqlmodel import Session, col, select
 
-from ...models import (
-    Device,
-    ExerciseSession,
-    Patient,
-    Role,
-    SessionMetricsRecord,
-    User,
-    utcnow,
-)
+from ...models import Device, ExerciseSession, Patient, Role, SessionMetricsRecord, User, pk, utcnow
 from ...storage.blobstore import BlobNotFound, BlobStore
 from .. import audit
 from ..clinic import plan_versions
@@ -102,7 +94,8 @@ def gather(
         sstmt = sstmt.where(col(ExerciseSession.started_at) >= lo)
     if hi is not None:
         sstmt = sstmt.where(col(ExerciseSession.started_at) < hi)
-    sessions = list(
+    # an outer join: a session not scored yet comes with no metrics row
+    sessions: list[tuple[ExerciseSession, SessionMetricsRecord | None]] = list(
         session.exec(sstmt.order_by(col(ExerciseSession.started_at), col(ExerciseSession.id))).all()
     )
     sensors: dict[int, SensorInfo] = {}
@@ -112,15 +105,15 @@ def gather(
                 continue
             meta = recording_meta(store, s.recording_sha256)
             if meta and meta.get("profile"):
-                sensors[s.id] = SensorInfo(
+                sensors[pk(s)] = SensorInfo(
                     profile=str(meta["profile"]),
                     name=str(meta.get("device") or ""),
                     placement=str(meta.get("placement") or ""),
                 )
     device_ids = {s.device_id for s, _ in sessions if s.device_id is not None}
-    devices = {d.id: d for d in session.exec(select(Device).where(col(Device.id).in_(device_ids)))}
+    devices = {pk(d): d for d in session.exec(select(Device).where(col(Device.id).in_(device_ids)))}
     terms = {
-        s.id: history.version_on(s.assignment_id, s.started_at.astimezone(tz).date())
+        pk(s): history.version_on(s.assignment_id, s.started_at.astimezone(tz).date())
         for s, _ in sessions
         if s.assignment_id in history.versions
     }

@@ -22,7 +22,7 @@ from typing import Any
 
 from fhir.resources.R4B.bundle import Bundle
 
-from ....models import AssignmentVersion, Device, ExerciseSession, Patient, SessionMetricsRecord
+from ....models import AssignmentVersion, Device, ExerciseSession, Patient, SessionMetricsRecord, pk
 from ...clinic.plan_versions import Span, saved_id
 from .codes import (
     DEGREES,
@@ -260,11 +260,12 @@ def _outcome_key(session: ExerciseSession, data: ExportData) -> tuple[int, int] 
 
 
 def _device_key(session: ExerciseSession, data: ExportData) -> tuple[str, ...] | None:
-    sensor = data.sensors.get(session.id)
+    sensor = data.sensors.get(pk(session))
     if sensor is not None:
-        return ("sensor", data.patient.id, sensor.profile, sensor.name if data.identified else "")
+        # ids are text in the key, as in the uuid name _Ids derives from it
+        return ("sensor", str(pk(data.patient)), sensor.profile, sensor.name if data.identified else "")
     if session.device_id is not None and session.device_id in data.home_devices:
-        return ("home-device", session.device_id)
+        return ("home-device", str(session.device_id))
     return None
 
 
@@ -362,7 +363,7 @@ def build_bundle(data: ExportData, systems: Systems, *, now: datetime, export_id
         if key is not None and key not in device_keys:
             device_keys.append(key)
         device_ref = ids.ref(*key) if key is not None else None
-        terms = data.session_terms.get(session.id)
+        terms = data.session_terms.get(pk(session))
         movement = session.movement or (terms.movement if terms is not None else None)
         outcome = _outcome_key(session, data)
         for metric in METRICS.values():
