@@ -244,7 +244,7 @@ def plan():
                 for p in items
             ],
             messages=[
-                MessageOut(id=m.id, sent_at=m.created_at, body=m.body, read=m.read_at is not None)
+                MessageOut(id=pk(m), sent_at=m.created_at, body=m.body, read=m.read_at is not None)
                 for m in messages.for_device(get_session(), patient=patient)
             ],
         )

@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from ..auth.access import role_required, signed_in_user
 from ..i18n.language import local_today
 from ..i18n.vocab import CONDITIONS, activity_title, label
-from ..models import Patient, Role
+from ..models import Patient, Role, pk
 from ..services.clinic import catalogue, messages, patients, plan_templates
 from ..services.errors import Invalid
 from ..storage.db import get_session
@@ -199,7 +199,7 @@ def onboarding_panel(patient: Patient) -> dict:
     own = user.role == Role.therapist and patient.therapist_id == user.id
     return {
         "own": own,
-        "unread": messages.unread_from_patient(db, patient_id=patient.id) if own else 0,
+        "unread": messages.unread_from_patient(db, patient_id=pk(patient)) if own else 0,
         "ended_today": plan_templates.ended_today(db, patient=patient, today=local_today()) if own else [],
         "resume_form": ConfirmForm(),
         "title": activity_title,

@@ -13,7 +13,7 @@ from wtforms import SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from ..auth.access import role_required, signed_in_user
-from ..models import Patient, Role
+from ..models import Patient, Role, pk
 from ..services.clinic import messages, patients
 from ..storage.db import get_session
 from ..web import record_reads
@@ -49,7 +49,7 @@ def _thread(patient: Patient, back: str | None):
         return redirect(request.path)
     thread = messages.read_thread(db, reader=user, patient=patient)
     if user.role == Role.therapist:
-        record_reads.note_read(patient.id, "messages")
+        record_reads.note_read(pk(patient), "messages")
     return render_template(
         "messages/thread.html", patient=patient, thread=thread, form=form, back=back
     ), 400 if form.errors else 200

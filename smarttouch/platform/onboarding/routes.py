@@ -14,7 +14,7 @@ from flask_login import current_user, login_user, logout_user
 
 from ..auth.access import public, role_required, signed_in_user
 from ..auth.forms import PASSWORD_PROBLEM_TEXT
-from ..models import Invitation, Role, utcnow
+from ..models import Invitation, Role, pk, utcnow
 from ..services.accounts import invitations, throttle
 from ..services.accounts.password_policy import WeakPassword
 from ..services.clinic import patients
@@ -80,7 +80,7 @@ def invite(patient_id: int):
         "onboarding/invite.html",
         form=form,
         patient=patient,
-        open_invitations=invitations.open_invitations(db, patient_id=patient.id),
+        open_invitations=invitations.open_invitations(db, patient_id=pk(patient)),
     ), 400 if form.errors else 200
 
 

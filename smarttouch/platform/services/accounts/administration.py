@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, func, select
 
-from ...models import Patient, Role, User
+from ...models import Patient, Role, User, pk
 from .. import audit
 from ..errors import Forbidden, Invalid, NotFound
 from .users import set_active
@@ -106,7 +106,7 @@ def assign_patient(
     if patient.therapist_id == therapist.id:
         return patient
     old = patient.therapist_id
-    patient.therapist_id = therapist.id
+    patient.therapist_id = pk(therapist)
     session.add(patient)
     audit.record(
         session,
@@ -152,7 +152,7 @@ def hand_over(
     if not rows:
         raise Invalid("from: this therapist follows no patient")
     for patient in rows:
-        patient.therapist_id = target.id
+        patient.therapist_id = pk(target)
         session.add(patient)
         audit.record(
             session,

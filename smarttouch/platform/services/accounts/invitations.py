@@ -20,7 +20,7 @@ from enum import StrEnum
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from ...models import Invitation, Patient, Role, User, normalise_email, utcnow
+from ...models import Invitation, Patient, Role, User, normalise_email, rowcount, utcnow
 from .. import audit
 from ..clinic.devices import CODE_ALPHABET, normalise_code
 from ..errors import Conflict, Forbidden, Invalid, NotFound
@@ -108,7 +108,7 @@ def _check_email_free(session: Session, email: str) -> str:
 def invite_patient(
     session: Session,
     *,
-    actor: User,
+    actor: User | None,
     patient: Patient,
     email: str,
     locale: str | None = None,
@@ -302,7 +302,7 @@ def accept(
         )
         .values(used_at=now)
     )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(claimed) != 1:
         session.rollback()
         raise InvitationRefused(Refusal.used)
     if invitation.purpose == Purpose.reset:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
-from ...models import Message, Patient, Role, User, utcnow
+from ...models import Message, Patient, Role, User, pk, rowcount, utcnow
 from .. import audit
 from ..errors import Invalid, NotFound
 
@@ -54,7 +54,7 @@ def send(session: Session, *, sender: User, patient: Patient, body: str, ip: str
     """Add a message to ``patient``'s thread from ``sender`` (either side); audited."""
     side = side_of(sender, patient)
     text = clean_body(body)
-    message = Message(patient_id=patient.id, sender_id=sender.id, sender_role=side, body=text)
+    message = Message(patient_id=pk(patient), sender_id=sender.id, sender_role=side, body=text)
     session.add(message)
     session.flush()
     audit.record(
@@ -86,7 +86,7 @@ def read_thread(session: Session, *, reader: User, patient: Patient, limit: int 
         )
         .values(read_at=now)
     )
-    if changed.rowcount:  # type: ignore[attr-defined]
+    if rowcount(changed):
         session.commit()
     rows = session.exec(
         select(Message)
@@ -146,11 +146,11 @@ def inbox(session: Session, *, therapist: User) -> list[ThreadSummary]:
     ).all()
     by_patient: dict[int, ThreadSummary] = {}
     for message, patient in rows:
-        earlier = by_patient.get(patient.id)
+        earlier = by_patient.get(pk(patient))
         unread = (earlier.unread if earlier else 0) + (
             1 if message.sender_role == Role.patient and message.read_at is None else 0
         )
-        by_patient[patient.id] = ThreadSummary(patient, unread, message.created_at, message.sender_role)
+        by_patient[pk(patient)] = ThreadSummary(patient, unread, message.created_at, message.sender_role)
     return sorted(by_patient.values(), key=lambda t: (t.unread == 0, -t.last_at.timestamp()))
 
 
@@ -185,4 +185,4 @@ def mark_read_on_device(session: Session, *, patient: Patient, up_to_id: int) ->
         .values(read_at=utcnow())
     )
     session.commit()
-    return int(changed.rowcount or 0)  # type: ignore[attr-defined]
+    return rowcount(changed)
