@@ -76,3 +76,22 @@ def test_unread_messages_go_to_the_instructions_but_not_into_the_session_files()
     assert targets.messages == ("Rest on Sunday",) and targets.therapist_note == "Slowly"
     assert "messages" not in targets.to_dict()
     assert unread_messages({"exercises": []}) == []  # a plan cached before messages existed
+
+
+def test_offline_the_cached_plan_still_has_the_messages_and_marking_them_read_never_blocks(tmp_path) -> None:
+    from types import SimpleNamespace
+
+    from smarttouch.client.http import HubClient
+    from smarttouch.client.hub_play import mark_messages_read
+    from smarttouch.client.plan_cache import PlanCache
+
+    cache = PlanCache(tmp_path / "plan.json")
+    plan = {
+        "exercises": [],
+        "messages": [{"id": 7, "sent_at": "2026-12-03T08:00:00+00:00", "body": "Ciao", "read": False}],
+    }
+    cache.save("http://127.0.0.1:9", plan)
+    cached = cache.load("http://127.0.0.1:9")
+    assert cached is not None and [m["body"] for m in unread_messages(cached.plan)] == ["Ciao"]
+    unreachable = HubClient("http://127.0.0.1:9")  # nothing listens on port 9
+    assert mark_messages_read(SimpleNamespace(client=unreachable), 7) is False  # type: ignore[arg-type]
