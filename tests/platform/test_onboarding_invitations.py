@@ -274,3 +274,31 @@ def test_a_password_reset_link_sets_a_new_password_once(client: FlaskClient, fac
     with Session(get_engine(app)) as s:
         actions = [e.action for e in s.exec(select(AuditEvent).where(AuditEvent.target_id == invitation_id))]
     assert "user.password_reset" in actions
+
+
+def test_an_open_invitation_can_be_withdrawn_and_wrong_codes_are_throttled(
+    client: FlaskClient, login_as, make_patient, app: Flask
+) -> None:
+    me = login_as("therapist")
+    patient = make_patient(me)
+    _link, token, code = _issued(_invite(client, patient.id).get_data(as_text=True))
+    page = f"/patients/{patient.id}/invite"
+    html = client.get(page).get_data(as_text=True)
+    assert "Open invitation for anna@example.org" in html
+    [row] = _rows(app, Invitation)
+    response = client.post(f"/invitations/{row.id}/withdraw", data={"csrf_token": csrf_token(client, page)})
+    assert response.status_code == 302
+    assert "withdrawn" in client.get(f"/invite/{token}").get_data(as_text=True)
+    with Session(get_engine(app)) as s:
+        assert (
+            s.exec(select(AuditEvent).where(AuditEvent.action == "invitation.revoked")).one().actor_id
+            == me.id
+        )
+
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    form = csrf_token(client, "/invite")
+    statuses = [
+        client.post("/invite", data={"csrf_token": form, "code": f"AAAAA-AAAA{c}"}).status_code
+        for c in "ACDEFHJK"
+    ]
+    assert statuses[:5] == [400] * 5 and 429 in statuses[5:]  # guessing codes is slowed down

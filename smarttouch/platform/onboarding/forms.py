@@ -58,3 +58,7 @@ class AcceptForm(FlaskForm):
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField(_l("Save my password and continue"))
+
+
+class WithdrawForm(FlaskForm):
+    submit = SubmitField(_l("Withdraw"))

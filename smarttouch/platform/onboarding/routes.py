@@ -24,7 +24,7 @@ from ..storage.db import get_session
 from ..web.qr import qr_svg_data_uri
 from ..web.urls import external_url, hub_url
 from . import bp
-from .forms import AcceptForm, CodeForm, InviteForm
+from .forms import AcceptForm, CodeForm, InviteForm, WithdrawForm
 
 #: Wrong codes typed at /invite are throttled like failed logins (per address).
 CODE_POLICY = throttle.ThrottlePolicy(free=5, lock=20, lock_minutes=15)
@@ -81,7 +81,22 @@ def invite(patient_id: int):
         form=form,
         patient=patient,
         open_invitations=invitations.open_invitations(db, patient_id=pk(patient)),
+        withdraw_form=WithdrawForm(),
     ), 400 if form.errors else 200
+
+
+@bp.route("/invitations/<int:invitation_id>/withdraw", methods=["POST"])
+@role_required(Role.therapist, Role.admin)
+def withdraw(invitation_id: int):
+    """Withdraw an open invitation of one's own patient (audited); its link stops working."""
+    db = get_session()
+    if not WithdrawForm().validate_on_submit():
+        return redirect(url_for("home.index"))
+    row = invitations.revoke(db, actor=signed_in_user(), invitation_id=invitation_id, ip=request.remote_addr)
+    flash(_("Invitation withdrawn: its link and code no longer work."), "success")
+    if row.patient_id is not None:
+        return redirect(url_for("onboarding.invite", patient_id=row.patient_id))
+    return redirect(url_for("home.index"))
 
 
 def _message(exc: Invalid | Conflict) -> str:
