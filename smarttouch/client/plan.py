@@ -120,4 +120,5 @@ def targets_for(
         messages=tuple(m["body"] for m in messages or ()),
         lang=lang,
         assignment_id=int(exercise["assignment_id"]),
+        sessions_per_week=int(exercise["sessions_per_week"]) if exercise.get("sessions_per_week") else None,
     )

@@ -63,6 +63,7 @@ class PlayOptions:
                 preset_rom_max_deg=self.preset_rom_max,
                 seed=self.seed,
                 summary_hold_s=SUMMARY_HOLD_HEADLESS_S if self.headless else SUMMARY_HOLD_WINDOW_S,
+                ask_feelings=not self.headless,  # a patient at the window rates pain and effort
             ),
         )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import NotRequired, TypedDict
 
-from smarttouch.games.session.history import HistoryEntry, ProgressView, earned_badges, streak
+from smarttouch.games.session.history import HistoryEntry, ProgressView, progress_of
 
 
 class RecentSession(TypedDict):
@@ -42,8 +42,11 @@ def progress_view(
     activity_key: str | None = None,
 ) -> ProgressView:
     """The summary screen's view built from the hub's progress (today's session excluded
-    from the past, included in the streak). The hub names games by activity key: sessions of
-    ``activity_key`` count as ``entry``'s game (an approved game's own key differs)."""
+    from the past). The hub names games by activity key: sessions of ``activity_key`` count
+    as ``entry``'s game (an approved game's own key differs). Only sessions of the same game
+    and movement are compared; streaks and the week follow the prescription in ``entry``
+    (:func:`~smarttouch.games.session.history.progress_of`); once today's session reached
+    the hub (``uploaded``) the active-days streak is the hub's, which sees further back."""
 
     def local_key(hub_key: str | None) -> str:
         return entry.game if activity_key and hub_key == activity_key else hub_key or ""
@@ -61,19 +64,12 @@ def progress_view(
             sparc=r.get("sparc"),
             goal_met=bool(r.get("goal_met")),
             quit_reason=r.get("quit_reason") or "completed",
+            movement=r.get("movement") or "",
         )
         for r in progress.get("recent", [])
         if r.get("session_id") != session_id
     ]
-    same_game = [e for e in past if e.game == entry.game]
-    previous = same_game[-1] if same_game else (past[-1] if past else None)
+    view = progress_of(past, entry, today)
     if uploaded:
-        days = int(progress.get("streak_days", 0))
-    else:
-        days = streak([e.day for e in past] + [entry.day], today)
-    return ProgressView(
-        previous=previous,
-        recent=same_game[-6:] + [entry],
-        streak_days=days,
-        badges=earned_badges(entry, past, days),
-    )
+        view.streak_days = int(progress.get("streak_days", view.streak_days))
+    return view

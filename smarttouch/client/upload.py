@@ -39,6 +39,7 @@ class SessionUpload(TypedDict):
     sample_rate_hz: float | None
     lang: str
     client: str
+    feelings: list[dict[str, Any]]
 
 
 def plain(value: Any) -> Any:
@@ -90,6 +91,7 @@ def upload_payload(result: SessionResult) -> tuple[SessionUpload, bytes | None]:
         "sample_rate_hz": result.recording.sample_rate_hz if recording and result.recording else None,
         "lang": result.lang,
         "client": CLIENT_NAME,
+        "feelings": [r.to_dict() for r in result.feelings],
     }
     safe: SessionUpload = plain(meta)
     return safe, recording

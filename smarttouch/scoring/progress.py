@@ -26,6 +26,9 @@ from smarttouch.scoring.mcid import MCID_RULES, mcid_for
 RECENT_N = 3  # sessions averaged for "recent" and "baseline"
 NO_SESSION_DAYS = 4
 PAIN_REASONS = {"pain"}
+PAIN_RISE_POINTS = 2.0  # NRS points above the patient's usual pain that deserve attention
+PAIN_USUAL_N = 10  # recent pain ratings whose median is "the usual"
+PAIN_USUAL_MIN = 3  # fewer earlier ratings than this: no usual level yet, no alert
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,7 @@ class WeekAdherence:
 
 @dataclass(frozen=True)
 class Alert:
-    kind: str  # "decline", "no_session", "pain_stop"
+    kind: str  # "decline", "no_session", "pain_stop", "pain_rise"
     message: str
     metric: str | None = None
 
@@ -222,6 +225,26 @@ def _mcid_flags(series: dict[str, tuple[list[float], float]]) -> dict[str, dict[
             "declined": -better >= mcid,
         }
     return out
+
+
+def usual_pain(earlier: list[float]) -> float | None:
+    """The patient's usual pain: the median of the last :data:`PAIN_USUAL_N` ratings (0-10
+    NRS) before the latest session, or None with fewer than :data:`PAIN_USUAL_MIN`."""
+    recent = [float(v) for v in earlier][-PAIN_USUAL_N:]
+    if len(recent) < PAIN_USUAL_MIN:
+        return None
+    return float(np.median(recent))
+
+
+def pain_rise(earlier: list[float], latest: float) -> Alert | None:
+    """A pain-rise alert when the latest session's pain (0-10 NRS, its highest rating) is at
+    least :data:`PAIN_RISE_POINTS` above the patient's usual (:func:`usual_pain` of the
+    ratings before it, oldest first); else None. Two NRS points is the change commonly
+    taken as clinically important in chronic pain (Farrar et al., Pain 2001;94:149-158)."""
+    usual = usual_pain(earlier)
+    if usual is None or latest - usual < PAIN_RISE_POINTS:
+        return None
+    return Alert("pain_rise", f"pain {latest:g}/10 against a usual {usual:g}/10 (median of recent ratings)")
 
 
 def alerts(records: list[SessionRecord], today: date, no_session_days: int = NO_SESSION_DAYS) -> list[Alert]:

@@ -18,11 +18,20 @@ import numpy.typing as npt
 FloatArray: TypeAlias = npt.NDArray[np.float64]  # a float64 array (samples x columns, or one axis)
 
 #: The phases of a play session, in the order a session normally goes through them.
+#: ``feelings`` (the patient rates pain and effort, before and after the session),
 #: ``calibration`` (neutral pose, comfortable maximum), ``instructions`` (the game is shown,
 #: countdown), ``play`` (one set being played: the only phases whose repetitions count),
 #: ``rest`` (between sets), ``stop`` (the stop menu is open: the patient is choosing whether
 #: and why to stop), ``summary`` (the session is over; the recording has ended).
-PHASE_KINDS: tuple[str, ...] = ("calibration", "instructions", "play", "rest", "stop", "summary")
+PHASE_KINDS: tuple[str, ...] = (
+    "feelings",
+    "calibration",
+    "instructions",
+    "play",
+    "rest",
+    "stop",
+    "summary",
+)
 #: Slack in seconds when checking phase times against each other and the recording's time
 #: range (float rounding of times written as text).
 PHASE_TOLERANCE_S = 1e-6

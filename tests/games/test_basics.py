@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from smarttouch.games.sdk.events import GameEvent, rep_event
-from smarttouch.games.sdk.messages import CATALOGUE, ENCOURAGE, PRAISE, PraisePicker, tr
+from smarttouch.games.sdk.messages import CATALOGUE, ENCOURAGE, PLURALS, PRAISE, PraisePicker, tr
 from smarttouch.games.sdk.protocol import check_game_class
 from smarttouch.games.sdk.registry import GameLoadError, game_keys, get_game, load_entrypoint
 from smarttouch.games.sdk.targets import PlanTargets
@@ -35,7 +35,8 @@ def test_event_round_trip_and_rep_helper() -> None:
 
 def test_catalogue_has_every_key_in_both_languages() -> None:
     assert set(CATALOGUE["en"]) == set(CATALOGUE["it"])
-    assert tr("summary.reps", "it", reps=5) == "Oggi hai fatto 5 ripetizioni."
+    assert tr("summary.reps.same", "it") == "Come l'ultima volta: ottima costanza!"
+    assert set(PLURALS) and all(set(forms) == {"en", "it"} for forms in PLURALS.values())
     assert tr("play.set", "en", set=1, sets=2) == "Set 1 of 2"
     assert len(PRAISE["it"]) == len(PRAISE["en"]) and len(ENCOURAGE["it"]) == len(ENCOURAGE["en"])
 

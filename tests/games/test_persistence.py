@@ -113,7 +113,6 @@ def test_streak_and_badges(tmp_path) -> None:
     h.add(HistoryEntry("2025-03-09", "balloons", 50, 85.0), today=date(2025, 3, 9))
     v3 = h.add(HistoryEntry("2025-03-10", "balloons", 45, 92.0, success_rate=0.95), today=today)
     assert v3.streak_days == 3 and {
-        "badge.streak3",
         "badge.reps100",
         "badge.best_rom",
         "badge.accurate",
@@ -124,7 +123,7 @@ def test_streak_and_badges(tmp_path) -> None:
 
 def test_summary_speaks_plain_words_against_last_time(tmp_path) -> None:
     h = History(tmp_path / "history.json")
-    h.add(HistoryEntry(date.today().isoformat(), "balloons", 2, 60.0))
+    h.add(HistoryEntry(date.today().isoformat(), "balloons", 2, 60.0, movement="shoulder_flexion"))
     targets = PlanTargets(game="balloons", reps=3, sets=1, lang="it")
     captured = {}
 
@@ -142,6 +141,6 @@ def test_summary_speaks_plain_words_against_last_time(tmp_path) -> None:
     )
     lines = captured["lines"]
     assert lines[0] == "Oggi hai fatto 3 ripetizioni."
-    assert lines[1] == "Sono 1 in più dell'ultima volta."
+    assert lines[1] == "È 1 in più dell'ultima volta."  # one: singular
     assert any("Più ampio dell'ultima volta (60 gradi)." == line for line in lines)
-    assert lines[-1] == "Giorni attivi di fila: 1"
+    assert lines[-1] == "Sessioni questa settimana: 2"  # no prescription: the week's count (both today)

@@ -39,6 +39,8 @@ def test_demo_sessions_and_alerts(app: Flask) -> None:
         }
         assert ("DEMO-PARK", "decline") in kinds
         assert ("DEMO-KNEE", "pain_stop") in kinds
+        assert ("DEMO-KNEE", "pain_rise") in kinds  # its synthetic pain rating after the stop
+        assert {code for code, kind in kinds if kind == "pain_rise"} == {"DEMO-KNEE"}
         assert ("DEMO-FRAI", "no_session") in kinds
         row = db.exec(select(ExerciseSession)).first()
         rec = recording_from_bytes(get_blobstore(app).get(row.recording_sha256))

@@ -161,7 +161,7 @@ def test_no_sessions_draws_no_empty_charts(client: FlaskClient, login_as, make_p
     assert 'class="chart"' not in html and "plotly" not in html.lower()
     for message in EMPTY_MESSAGES:
         assert f'<p class="empty">{message}</p>' in html, message
-    assert html.count('class="chart-figure chart-empty"') == 6
+    assert html.count('class="chart-figure chart-empty"') == 7  # the six progress charts and pain/effort
 
 
 def test_only_charts_with_data_in_the_period_are_drawn(

@@ -42,7 +42,7 @@ def with_phases(phases) -> Recording:
 
 # ------------------------------------------------------------------ the type
 def test_phase_dict_round_trip_and_kinds():
-    assert PHASE_KINDS == ("calibration", "instructions", "play", "rest", "stop", "summary")
+    assert PHASE_KINDS == ("feelings", "calibration", "instructions", "play", "rest", "stop", "summary")
     for p in session_phases():
         assert Phase.from_dict(json.loads(json.dumps(p.to_dict()))) == p
     assert Phase("play", 1, 3, 0).duration_s == 2.0

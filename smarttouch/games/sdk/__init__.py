@@ -6,7 +6,8 @@
 * :mod:`.events` - :class:`GameEvent` and ``rep_event``;
 * :mod:`.targets` - :class:`PlanTargets`, the session's goal;
 * :mod:`.registry` - ``register`` (built-ins), ``load_entrypoint`` (outside games), lookups;
-* :mod:`.messages` - the games' message catalogue (``ctx.tr``);
+* :mod:`.messages` - the games' message catalogue (``ctx.tr``; ``ntr`` for counts);
+* :mod:`.trophy` - :class:`Trophy`, the game's own count for the summary (optional hook);
 * drawing helpers: :mod:`.palette` (Okabe-Ito colours), :mod:`.gfx` (text, panels, shapes),
   :mod:`.particles`, :mod:`.scenery` (landscapes, clouds).
 

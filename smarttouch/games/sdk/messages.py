@@ -3,11 +3,20 @@
 The hub translates its pages with Flask-Babel; the games run without Flask, so their few
 sentences live here. ``tr(key, lang, **values)`` formats one message; a missing key in a
 language falls back to English, a key missing everywhere raises KeyError (caught by a test).
+
+Sentences with a count go through ``ntr(key, n, lang, **values)``, which has gettext's
+``ngettext`` semantics: each language declares its ``Plural-Forms`` expression (as a ``.po``
+header does) and :data:`PLURALS` holds one form per plural category, so "1 repetition" and
+"2 repetitions" (Italian "1 ripetizione", "2 ripetizioni") come out right.
 """
 
 from __future__ import annotations
 
+import gettext
 import random
+from collections.abc import Callable
+from datetime import date
+from functools import cache
 from typing import Any
 
 CATALOGUE: dict[str, dict[str, str]] = {
@@ -29,6 +38,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "calib.done": "Thank you! Your comfortable range: {rom} degrees",
         "calib.reached": "Reached so far: {rom} degrees",
         "instr.goal": "Today's goal: {reps} repetitions ({sets} sets of {per_set})",
+        "instr.goal.counted": "Today's goal: {reps} ({sets})",
         "instr.start": "Starting in {seconds}... (press Enter or click to start now)",
         "instr.note": "From your therapist: {note}",
         "instr.message": "New message from your therapist: {message}",
@@ -44,22 +54,37 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "rest.skip": "Press Enter or click when you are ready",
         "summary.title": "Session complete",
         "summary.stopped": "Session stopped ({reason}). Thank you for trying.",
-        "summary.reps": "You did {reps} repetitions today.",
-        "summary.reps.more": "That is {diff} more than last time.",
-        "summary.reps.less": "That is {diff} fewer than last time: that's fine, every session counts.",
         "summary.reps.same": "The same as last time: steady work!",
-        "summary.rom": "Your widest movement was {rom} degrees.",
-        "summary.rom.better": "Wider than last time ({prev} degrees).",
-        "summary.rom.worse": "A little narrower than last time ({prev} degrees).",
         "summary.smooth.very": "Your movements were very smooth.",
         "summary.smooth.good": "Your movements were smooth.",
         "summary.smooth.fair": "Your movements were a bit jerky: try to move slowly and evenly.",
-        "summary.streak": "Active days in a row: {days}",
         "summary.badges": "Badges",
         "summary.chart": "Repetitions, last sessions",
         "summary.note": "Your therapist says: {note}",
         "summary.today": "today",
         "summary.first": "This is your first session: a great start!",
+        "summary.first.game": "Your first time with this game and movement: a great start!",
+        "summary.done": "Done",
+        "summary.close": "Press Enter or click Done to close this window.",
+        "summary.pain.advice": "Stop exercising for today and rest the sore part. If the pain is strong, "
+        "or still there tomorrow, call your therapist or doctor before you play again.",
+        "summary.pain.seen": "Your therapist will see that you stopped because of pain.",
+        "summary.pain.tell": "Please tell your therapist that you stopped because of pain.",
+        "summary.trophy": "Today: {trophy}",
+        "summary.week.met": "This week's sessions are all done. Well done!",
+        "badge.week_goal": "Week complete",
+        "badge.weeks3": "3 weeks on plan",
+        "feel.title.before": "How do you feel today?",
+        "feel.title.after": "How do you feel now?",
+        "feel.pain": "Pain: 0 = no pain, 10 = the worst pain you can imagine",
+        "feel.effort": "Effort: 0 = nothing at all, 10 = the hardest you can imagine",
+        "feel.pain.low": "no pain",
+        "feel.pain.high": "worst pain",
+        "feel.effort.low": "nothing at all",
+        "feel.effort.high": "maximal",
+        "feel.skip": "Skip",
+        "feel.hint": "Click a number, or press its key (1 then 0 for 10). Arrows and Enter work too.",
+        "feel.chosen": "You chose {value}: press Enter to confirm",
         "badge.first": "First session",
         "badge.goal": "Goal reached",
         "badge.streak3": "3 days in a row",
@@ -102,6 +127,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "calib.done": "Grazie! Il tuo movimento comodo: {rom} gradi",
         "calib.reached": "Raggiunto finora: {rom} gradi",
         "instr.goal": "Obiettivo di oggi: {reps} ripetizioni ({sets} serie da {per_set})",
+        "instr.goal.counted": "Obiettivo di oggi: {reps} ({sets})",
         "instr.start": "Si parte tra {seconds}... (premi Invio o fai clic per iniziare subito)",
         "instr.note": "Dal tuo terapista: {note}",
         "instr.message": "Nuovo messaggio dal tuo terapista: {message}",
@@ -117,22 +143,37 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "rest.skip": "Premi Invio o fai clic quando sei pronto",
         "summary.title": "Sessione completata",
         "summary.stopped": "Sessione interrotta ({reason}). Grazie di averci provato.",
-        "summary.reps": "Oggi hai fatto {reps} ripetizioni.",
-        "summary.reps.more": "Sono {diff} in più dell'ultima volta.",
-        "summary.reps.less": "Sono {diff} in meno dell'ultima volta: va bene, ogni sessione conta.",
         "summary.reps.same": "Come l'ultima volta: ottima costanza!",
-        "summary.rom": "Il tuo movimento più ampio è stato di {rom} gradi.",
-        "summary.rom.better": "Più ampio dell'ultima volta ({prev} gradi).",
-        "summary.rom.worse": "Un po' meno ampio dell'ultima volta ({prev} gradi).",
         "summary.smooth.very": "I tuoi movimenti erano molto fluidi.",
         "summary.smooth.good": "I tuoi movimenti erano fluidi.",
         "summary.smooth.fair": "I tuoi movimenti erano un po' a scatti: prova a muoverti piano e in modo regolare.",
-        "summary.streak": "Giorni attivi di fila: {days}",
         "summary.badges": "Medaglie",
         "summary.chart": "Ripetizioni, ultime sessioni",
         "summary.note": "Il tuo terapista dice: {note}",
         "summary.today": "oggi",
         "summary.first": "Questa è la tua prima sessione: un ottimo inizio!",
+        "summary.first.game": "La prima volta con questo gioco e questo movimento: un ottimo inizio!",
+        "summary.done": "Fine",
+        "summary.close": "Premi Invio o fai clic su Fine per chiudere questa finestra.",
+        "summary.pain.advice": "Per oggi smetti di fare esercizio e lascia riposare la parte che fa male. "
+        "Se il dolore è forte, o c'è ancora domani, chiama il tuo terapista o il medico prima di giocare di nuovo.",
+        "summary.pain.seen": "Il tuo terapista vedrà che ti sei fermato per il dolore.",
+        "summary.pain.tell": "Di' al tuo terapista che ti sei fermato per il dolore.",
+        "summary.trophy": "Oggi: {trophy}",
+        "summary.week.met": "Le sessioni di questa settimana sono tutte fatte. Bravo!",
+        "badge.week_goal": "Settimana completa",
+        "badge.weeks3": "3 settimane nel piano",
+        "feel.title.before": "Come ti senti oggi?",
+        "feel.title.after": "Come ti senti adesso?",
+        "feel.pain": "Dolore: 0 = nessun dolore, 10 = il peggior dolore immaginabile",
+        "feel.effort": "Fatica: 0 = nessuna, 10 = la più grande immaginabile",
+        "feel.pain.low": "nessun dolore",
+        "feel.pain.high": "dolore massimo",
+        "feel.effort.low": "nessuna",
+        "feel.effort.high": "massima",
+        "feel.skip": "Salta",
+        "feel.hint": "Fai clic su un numero, o premi il suo tasto (1 e poi 0 per 10). Vanno bene anche le frecce e Invio.",
+        "feel.chosen": "Hai scelto {value}: premi Invio per confermare",
         "badge.first": "Prima sessione",
         "badge.goal": "Obiettivo raggiunto",
         "badge.streak3": "3 giorni di fila",
@@ -190,6 +231,130 @@ ENCOURAGE: dict[str, tuple[str, ...]] = {
     "en": ("Almost there!", "Good try!", "A little higher next time", "Nearly!"),
     "it": ("Ci sei quasi!", "Buon tentativo!", "Un po' più in alto la prossima volta", "Quasi!"),
 }
+
+
+#: Each language's ``Plural-Forms`` header, as in a gettext ``.po`` file.
+PLURAL_FORMS: dict[str, str] = {
+    "en": "nplurals=2; plural=(n != 1);",
+    "it": "nplurals=2; plural=(n != 1);",
+}
+
+#: Messages with a count: key -> language -> one form per plural category (``{n}`` is the count).
+PLURALS: dict[str, dict[str, tuple[str, ...]]] = {
+    "summary.reps": {
+        "en": ("You did {n} repetition today.", "You did {n} repetitions today."),
+        "it": ("Oggi hai fatto {n} ripetizione.", "Oggi hai fatto {n} ripetizioni."),
+    },
+    "summary.reps.more": {
+        "en": ("That is {n} more than last time.", "That is {n} more than last time."),
+        "it": ("È {n} in più dell'ultima volta.", "Sono {n} in più dell'ultima volta."),
+    },
+    "summary.reps.less": {
+        "en": (
+            "That is {n} fewer than last time: that's fine, every session counts.",
+            "That is {n} fewer than last time: that's fine, every session counts.",
+        ),
+        "it": (
+            "È {n} in meno dell'ultima volta: va bene, ogni sessione conta.",
+            "Sono {n} in meno dell'ultima volta: va bene, ogni sessione conta.",
+        ),
+    },
+    "summary.rom": {
+        "en": ("Your widest movement was {n} degree.", "Your widest movement was {n} degrees."),
+        "it": (
+            "Il tuo movimento più ampio è stato di {n} grado.",
+            "Il tuo movimento più ampio è stato di {n} gradi.",
+        ),
+    },
+    "summary.rom.better": {
+        "en": ("Wider than last time ({n} degree).", "Wider than last time ({n} degrees)."),
+        "it": ("Più ampio dell'ultima volta ({n} grado).", "Più ampio dell'ultima volta ({n} gradi)."),
+    },
+    "summary.rom.worse": {
+        "en": (
+            "A little narrower than last time ({n} degree).",
+            "A little narrower than last time ({n} degrees).",
+        ),
+        "it": (
+            "Un po' meno ampio dell'ultima volta ({n} grado).",
+            "Un po' meno ampio dell'ultima volta ({n} gradi).",
+        ),
+    },
+    "summary.streak.weeks": {
+        "en": ("Weeks in a row on your plan: {n}", "Weeks in a row on your plan: {n}"),
+        "it": ("Settimane di fila nel tuo piano: {n}", "Settimane di fila nel tuo piano: {n}"),
+    },
+    "summary.week": {
+        "en": ("This week: {done} of {n} session", "This week: {done} of {n} sessions"),
+        "it": ("Questa settimana: {done} sessione su {n}", "Questa settimana: {done} sessioni su {n}"),
+    },
+    "calib.done.n": {
+        "en": (
+            "Thank you! Your comfortable range: {n} degree",
+            "Thank you! Your comfortable range: {n} degrees",
+        ),
+        "it": ("Grazie! Il tuo movimento comodo: {n} grado", "Grazie! Il tuo movimento comodo: {n} gradi"),
+    },
+    "calib.reached.n": {
+        "en": ("Reached so far: {n} degree", "Reached so far: {n} degrees"),
+        "it": ("Raggiunto finora: {n} grado", "Raggiunto finora: {n} gradi"),
+    },
+    "count.reps": {
+        "en": ("{n} repetition", "{n} repetitions"),
+        "it": ("{n} ripetizione", "{n} ripetizioni"),
+    },
+    "count.sets": {
+        "en": ("{n} set of {per_set}", "{n} sets of {per_set}"),
+        "it": ("{n} serie da {per_set}", "{n} serie da {per_set}"),
+    },
+    "summary.sessions": {
+        "en": ("Sessions this week: {n}", "Sessions this week: {n}"),
+        "it": ("Sessioni questa settimana: {n}", "Sessioni questa settimana: {n}"),
+    },
+}
+
+
+@cache
+def _plural_rule(lang: str) -> Callable[[int], int]:
+    """The plural-category function of ``lang`` from its Plural-Forms expression (gettext's
+    own parser, the one ``GNUTranslations.ngettext`` uses)."""
+    header = PLURAL_FORMS.get(lang, PLURAL_FORMS["en"])
+    expression = header.split("plural=", 1)[1].rstrip(";").strip()
+    rule: Callable[[int], int] = gettext.c2py(expression)
+    return rule
+
+
+def plural_index(n: int, lang: str = "en") -> int:
+    """The plural category of the count ``n`` in ``lang`` (0 = singular in en/it)."""
+    return int(_plural_rule(lang if lang in PLURAL_FORMS else "en")(abs(int(n))))
+
+
+def ntr(key: str, n: int, lang: str = "en", **values: Any) -> str:
+    """``ngettext`` for the games: the form of ``key`` for the count ``n`` in ``lang``
+    (falling back to English), formatted with ``n`` and ``values``."""
+    forms = PLURALS[key]
+    lang = lang if lang in forms else "en"
+    chosen = forms[lang]
+    text = chosen[min(plural_index(n, lang), len(chosen) - 1)]
+    return text.format(n=n, **values)
+
+
+def plural_of(forms: dict[str, tuple[str, ...]], n: int, lang: str = "en") -> str:
+    """The form for ``n`` of caller-supplied plural ``forms`` (e.g. a game's trophy)."""
+    lang = lang if lang in forms else "en" if "en" in forms else next(iter(forms))
+    chosen = forms[lang]
+    return chosen[min(plural_index(n, lang), len(chosen) - 1)].format(n=n)
+
+
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def short_date(day: date, lang: str = "en") -> str:
+    """Day and month as the patient reads them: Italian "03/12" (DD/MM), English "3 Dec"
+    (the month named, so it is never mistaken for MM/DD)."""
+    if lang == "it":
+        return f"{day.day:02d}/{day.month:02d}"
+    return f"{day.day} {_MONTHS_EN[day.month - 1]}"
 
 
 def tr(key: str, lang: str = "en", **values: Any) -> str:

@@ -31,6 +31,8 @@ class PlanTargets:
         messages: the therapist's messages not yet read, shown on the instructions screen.
         lang: "en" or "it".
         assignment_id: the hub's assignment id when the plan came from the hub, else None.
+        sessions_per_week: the prescription's sessions per week (the hub's plan), else None;
+            the summary's weekly goal, streak and badges follow it.
     """
 
     game: str = "balloons"
@@ -45,6 +47,7 @@ class PlanTargets:
     messages: tuple[str, ...] = ()
     lang: str = "en"
     assignment_id: int | str | None = None
+    sessions_per_week: int | None = None
 
     def __post_init__(self) -> None:
         problems = []
@@ -66,6 +69,8 @@ class PlanTargets:
             problems.append(f"difficulty must be 0..1, got {self.difficulty}")
         if self.rest_s < 0:
             problems.append(f"rest_s must be >= 0, got {self.rest_s}")
+        if self.sessions_per_week is not None and not (1 <= int(self.sessions_per_week) <= 21):
+            problems.append(f"sessions_per_week must be 1..21, got {self.sessions_per_week}")
         if self.lang not in LANGS:
             problems.append(f"lang must be one of {', '.join(LANGS)}, got {self.lang!r}")
         if problems:

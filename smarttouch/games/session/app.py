@@ -1,7 +1,8 @@
 """``SessionApp``: the session's state machine (logic only, no window).
 
-Scenes in order: calibration (neutral pose, comfortable maximum) -> instructions -> play ->
-rest -> play ... -> summary. The stop control (pain / fatigue / other) is reachable from
+Scenes in order: (how do you feel, when ``AppConfig.ask_feelings``) -> calibration (neutral
+pose, comfortable maximum) -> instructions -> play -> rest -> play ... -> (how do you feel
+now) -> summary. The stop control (pain / fatigue / other) is reachable from
 every scene; choosing a reason ends the session safely and records it. The runner owns the
 window and the clock and calls ``step(dt)``, ``handle_event(e)`` and ``draw(surface)``.
 
@@ -25,8 +26,10 @@ from smarttouch.games.sdk.events import GameEvent
 from smarttouch.games.sdk.messages import tr
 from smarttouch.games.sdk.protocol import Game, GameContext
 from smarttouch.games.sdk.targets import PlanTargets
+from smarttouch.games.sdk.trophy import Trophy, trophy_of
 from smarttouch.games.session.difficulty import DifficultyAdapter, SuccessBandController, scoring_controller
 from smarttouch.games.session.feedback import Feedback
+from smarttouch.games.session.feelings import Rating, unanswered
 from smarttouch.games.session.history import History, HistoryEntry, ProgressView
 from smarttouch.games.session.inputs.base import IDLE_STATE, InputDevice
 from smarttouch.games.session.phases import PhaseLog, RepGate
@@ -48,6 +51,10 @@ class AppConfig:
 
     preset_rom_max_deg: skip calibration and use this comfortable maximum (degrees), e.g.
     from the previous session; None = calibrate.
+    ask_feelings: ask pain (0-10) and effort (Borg CR10) before and after the session (the
+    patient's app does; automated and headless runs do not, as nobody is there to answer).
+    feelings_after_timeout_s: questions after the session left unanswered this long are
+    recorded as skipped, so the session is saved even when the patient walked away.
     """
 
     instructions_s: float = 5.0
@@ -55,9 +62,11 @@ class AppConfig:
     neutral_still_dps: float = 12.0
     calibration_timeout_s: float = 25.0
     disconnect_timeout_s: float = 60.0
-    summary_hold_s: float = 4.0
+    summary_hold_s: float | None = 4.0  # None: the summary waits for Done
     preset_rom_max_deg: float | None = None
     seed: int = 0
+    ask_feelings: bool = False
+    feelings_after_timeout_s: float = 300.0
 
 
 class SessionApp:
@@ -78,7 +87,7 @@ class SessionApp:
         size: tuple[int, int] = (1280, 720),
         on_result: Callable[[SessionResult], None] | None = None,
     ):
-        from smarttouch.games.session.scenes import CalibrationScene, InstructionsScene
+        from smarttouch.games.session.scenes import FeelingsScene
 
         self.game = game
         self.targets = targets
@@ -114,6 +123,9 @@ class SessionApp:
         self.started_at = utc_now()
         self.result: SessionResult | None = None
         self.progress: ProgressView | None = None
+        self.feelings: list[Rating] = []
+        self.feelings_asked: list[str] = []  # moments whose questions were put to the patient
+        self.trophy: Trophy | None = None
         self.finished = False
         self.scene: Scene  # set by goto() below
         self.scene_log: list[tuple[float, str]] = []
@@ -121,9 +133,17 @@ class SessionApp:
         self.rep_gate = RepGate(self.phase_log)
         if self.config.preset_rom_max_deg:
             self.apply_calibration(float(self.config.preset_rom_max_deg), preset=True)
-            self.goto(InstructionsScene())
+        if self.config.ask_feelings:
+            self.feelings_asked.append("before")
+            self.goto(FeelingsScene("before"))
         else:
-            self.goto(CalibrationScene())
+            self._start_exercise()
+
+    def _start_exercise(self) -> None:
+        """Calibration, or straight to the instructions with a preset comfortable maximum."""
+        from smarttouch.games.session.scenes import CalibrationScene, InstructionsScene
+
+        self.goto(InstructionsScene() if self.rom_max_deg is not None else CalibrationScene())
 
     def tr(self, key: str, **values: Any) -> str:
         """A message of the games' catalogue in the session's language."""
@@ -167,7 +187,7 @@ class SessionApp:
     def handle_event(self, event: pygame.event.Event) -> None:
         """A pygame event already mapped to canvas coordinates."""
         was_open = self.stop_menu.open
-        choice = self.stop_menu.handle_event(event, self.size, in_summary=self.scene.name == "summary")
+        choice = self.stop_menu.handle_event(event, self.size, in_summary=self.quit_reason is not None)
         if self.stop_menu.open and not was_open:
             self._begin_phase("stop")
         if choice is not None:
@@ -179,7 +199,8 @@ class SessionApp:
         if self.stop_menu.open:
             return
         self.scene.handle_event(self, event)
-        self.device.handle_event(event)
+        if not self.scene.captures_input:
+            self.device.handle_event(event)
 
     # --- calibration and play --------------------------------------------------------------
     def apply_calibration(self, rom_max_deg: float, preset: bool = False, **extra: Any) -> None:
@@ -272,12 +293,41 @@ class SessionApp:
         self.finish(reason)
 
     def finish(self, reason: str) -> None:
-        from smarttouch.games.session.scenes import SummaryScene
-        from smarttouch.games.session.summary_data import build_result
+        """The session ends for ``reason``: the game stops, then "how do you feel now" (when
+        feelings are asked and the window was not closed), then the result and the summary."""
+        from smarttouch.games.session.scenes import FeelingsScene
 
+        if self.quit_reason is not None:
+            return
         self.quit_reason = reason
         if self.game_started:
             self.game.finish()
+        self._skip_unanswered("before")  # stopped while still rating "before"
+        if self.config.ask_feelings and reason != "closed":
+            self.feelings_asked.append("after")
+            self.goto(FeelingsScene("after"))
+        else:
+            self.conclude()
+
+    def close(self) -> None:
+        """The window is closing: end the session now if it is running, save what was
+        rated (the rest as skipped), and finish."""
+        if self.quit_reason is None:
+            self.request_stop("closed")
+        if self.result is None:
+            self.conclude()
+        self.finished = True
+
+    def conclude(self) -> None:
+        """Build the SessionResult (handing it to ``on_result``) and show the summary."""
+        from smarttouch.games.session.scenes import SummaryScene
+        from smarttouch.games.session.summary_data import build_result
+
+        if self.result is not None:
+            return
+        for moment in self.feelings_asked:
+            self._skip_unanswered(moment)
+        self.trophy = trophy_of(self.game) if self.game_started else None
         self.log("scene", name=SummaryScene.name, session_s=round(self.now, 3))
         self._begin_phase(SummaryScene.name)
         self.result = build_result(self)
@@ -289,6 +339,32 @@ class SessionApp:
         self.progress = self._progress(self.result)
         self.goto(SummaryScene(), log=False)
 
+    # --- how do you feel -------------------------------------------------------------------
+    def unanswered_feelings(self, moment: str) -> list[str]:
+        """The scales of ``moment`` not yet rated or skipped."""
+        return unanswered(self.feelings, moment)
+
+    def rate_feeling(self, moment: str, scale: str, value: int | None) -> None:
+        """Record one answer (``value`` None = skipped), once per moment and scale."""
+        if scale not in self.unanswered_feelings(moment):
+            return
+        rating = Rating(moment, scale, value, value is None, utc_now())
+        self.feelings.append(rating)
+        self.log("feeling", **rating.to_dict())
+
+    def feelings_done(self, moment: str) -> None:
+        """Every question of ``moment`` is answered: go on with the session."""
+        if moment == "before":
+            if self.quit_reason is None:
+                self._start_exercise()
+        else:
+            self.conclude()
+
+    def _skip_unanswered(self, moment: str) -> None:
+        if moment in self.feelings_asked:
+            for scale in self.unanswered_feelings(moment):
+                self.rate_feeling(moment, scale, None)
+
     def _progress(self, result: SessionResult) -> ProgressView:
         from smarttouch.games.session.summary_data import history_entry
 
@@ -297,10 +373,10 @@ class SessionApp:
             return self.progress_fn(entry)
         if self.history is not None:
             return self.history.add(entry, date.today())
-        return ProgressView(previous=None, recent=[entry], streak_days=1, badges=[])
+        return ProgressView(previous=None, recent=[entry], streak_days=int(entry.active), badges=[])
 
     # --- drawing -------------------------------------------------------------------------------
     def draw(self, surface: pygame.Surface) -> None:
         self.scene.draw(self, surface)
         self.feedback.draw(surface)
-        self.stop_menu.draw(surface, self.targets.lang, in_summary=self.scene.name == "summary")
+        self.stop_menu.draw(surface, self.targets.lang, in_summary=self.quit_reason is not None)

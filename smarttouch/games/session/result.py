@@ -19,6 +19,7 @@ from typing import Any
 from smarttouch.files import atomic_write_json
 from smarttouch.games.sdk.events import GameEvent
 from smarttouch.games.sdk.targets import PlanTargets
+from smarttouch.games.session.feelings import Rating
 from smarttouch.sensors.types import Phase, Recording
 
 SCHEMA = "smarttouch.session/1"
@@ -53,6 +54,9 @@ class SessionResult:
         metrics: ``smarttouch.scoring.analyze(recording).to_dict()`` or None.
         recording: the IMU recording, or None (keyboard preview).
         duration_s: session length on the session clock, seconds.
+        feelings: how the patient felt: pain (0-10) and effort (Borg CR10) before and after,
+            one :class:`~.feelings.Rating` per question asked (skipped ones included); empty
+            when the session did not ask.
     """
 
     game: str
@@ -75,6 +79,7 @@ class SessionResult:
     started_at: str = field(default_factory=utc_now)
     ended_at: str = ""
     lang: str = "en"
+    feelings: list[Rating] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.quit_reason not in QUIT_REASONS:
@@ -108,6 +113,7 @@ class SessionResult:
             "events": [e.to_dict() for e in self.events],
             "phases": [p.to_dict() for p in self.phases],
             "lang": self.lang,
+            "feelings": [r.to_dict() for r in self.feelings],
             "has_recording": self.recording is not None,
         }
 
@@ -136,6 +142,7 @@ class SessionResult:
             started_at=d.get("started_at", ""),
             ended_at=d.get("ended_at", ""),
             lang=d.get("lang", "en"),
+            feelings=[Rating.from_dict(r) for r in d.get("feelings") or []],
         )
 
     def save(self, path: str | Path) -> Path:

@@ -174,7 +174,7 @@ def run_session(
     finally:
         device.stop()
     if app.result is None:  # loop left early (max_frames): still return what happened
-        app.finish("closed")
+        app.close()
     assert app.result is not None  # finish() builds it
     return app.result
 
@@ -207,9 +207,9 @@ class Screenshots:
         if self.requested:
             return True
         name = app.scene.name
-        wait = {"summary": min(self.after_s, app.config.summary_hold_s * 0.5), "play": self.play_after_s}.get(
-            name, self.after_s
-        )
+        hold = app.config.summary_hold_s
+        summary_wait = self.after_s if hold is None else min(self.after_s, hold * 0.5)
+        wait = {"summary": summary_wait, "play": self.play_after_s}.get(name, self.after_s)
         return self.per_scene and name not in self.taken and app.scene.age_s >= wait
 
     def save(self, pygame: Any, canvas: Any, app: SessionApp) -> None:
@@ -246,8 +246,7 @@ def _loop(
     while not app.finished:
         for event in pg.event.get():
             if event.type == pg.QUIT:
-                app.request_stop("closed")
-                app.finished = True
+                app.close()
             elif event.type == pg.KEYDOWN and event.key == pg.K_F12:
                 shots.requested = True
             elif event.type == pg.KEYDOWN and event.key == pg.K_F11:

@@ -65,6 +65,8 @@ def build_result(app: SessionApp) -> SessionResult:
         "final_target_rom_deg": round(app.adapter.difficulty.target_rom_deg, 2) if app.adapter else None,
         "game_snapshot": app.game.snapshot() if app.game_started else {},
     }
+    if app.trophy is not None:
+        client["trophy"] = {"count": int(app.trophy.count), "text": app.trophy.text("en")}
     return SessionResult(
         game=app.game.info.key,
         movement=app.movement,
@@ -85,18 +87,31 @@ def build_result(app: SessionApp) -> SessionResult:
         started_at=app.started_at,
         ended_at=utc_now(),
         lang=app.targets.lang,
+        feelings=list(app.feelings),
     )
+
+
+def session_rom(result: SessionResult) -> float | None:
+    """The session's range for the summary, degrees: the widest repetition counted in the play
+    phases, or None without one. The hub's analysis (over the play phases) when the session
+    has play phases, else the game's own per-rep ranges (which only ever count reps inside
+    the play phases). Never the calibration's reach or a 0-rep wiggle."""
+    if result.reps <= 0:
+        return None
+    m = result.metrics or {}
+    played = any(p.kind == "play" and p.t_end > p.t_start for p in result.phases)
+    rom = m.get("rom_deg")
+    if played and isinstance(rom, (int, float)) and int(m.get("reps") or 0) > 0:
+        return float(rom)
+    client = result.client_metrics.get("rom_deg_max")
+    return float(client) if isinstance(client, (int, float)) else None
 
 
 def history_entry(result: SessionResult, today: date | None = None) -> HistoryEntry:
     """What the local history keeps of a session."""
     m = result.metrics or {}
-    rom = (
-        m.get("rom_deg")
-        if isinstance(m.get("rom_deg"), (int, float))
-        else result.client_metrics.get("rom_deg_max")
-    )
-    sparc = m.get("sparc") if isinstance(m.get("sparc"), (int, float)) else None
+    rom = session_rom(result)
+    sparc = m.get("sparc") if isinstance(m.get("sparc"), (int, float)) and result.reps > 0 else None
     return HistoryEntry(
         day=(today or date.today()).isoformat(),
         game=result.game,
@@ -106,6 +121,8 @@ def history_entry(result: SessionResult, today: date | None = None) -> HistoryEn
         success_rate=result.success_rate,
         goal_met=result.reps >= result.targets.total_reps,
         quit_reason=result.quit_reason,
+        movement=result.movement,
+        week_goal=result.targets.sessions_per_week,
     )
 
 

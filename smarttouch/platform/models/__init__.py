@@ -35,6 +35,7 @@ from .challenge import (
     SubmissionStatus,
 )
 from .device import Device, PairingCode
+from .feeling import FEELING_MOMENTS, FEELING_SCALES, SessionFeeling
 from .onboarding import Invitation, Message, PlanTemplate
 from .patient import Condition, Patient, PatientCreate, PatientPublic, Side
 from .privacy import AnonymisedAggregate, DonatedSession, ResearchConsent
@@ -44,6 +45,8 @@ from .user import Role, User, UserCreate, UserPublic, normalise_email
 metadata = SQLModel.metadata
 
 __all__ = [
+    "FEELING_MOMENTS",
+    "FEELING_SCALES",
     "NAMING_CONVENTION",
     "PLAN_FIELDS",
     "TERM_FIELDS",
@@ -80,6 +83,7 @@ __all__ = [
     "ReviewDecision",
     "Role",
     "Score",
+    "SessionFeeling",
     "SessionMetricsRecord",
     "SessionStatus",
     "Side",

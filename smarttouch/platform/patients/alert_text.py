@@ -37,6 +37,14 @@ def describe_alert(alert: Alert, today: date) -> str:
         )
     if alert.kind == "pain_stop":
         return _("The session of %(date)s was stopped for pain.", date=when)
+    if alert.kind == "pain_rise" and "pain" in d:
+        return _(
+            "Pain rated %(pain)s/10 around the session of %(date)s, against a usual %(usual)s/10 "
+            "(median of the recent ratings).",
+            pain=format_decimal(d.get("pain", 0)),
+            usual=format_decimal(round(float(d.get("usual", 0)), 1)),
+            date=when,
+        )
     if alert.kind == "decline" and "metric" in d:
         metric = str(d["metric"])
         unit = UNITS.get(metric, "")

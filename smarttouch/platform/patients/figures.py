@@ -11,11 +11,12 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask_babel import format_decimal
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 
 from ..models import AssignmentVersion
 from ..services.clinic.dashboard import SessionPoint
+from ..services.clinic.feelings import SessionFeelings
 from ..services.clinic.plan_versions import Span
 from ..web import charts
 from ..web.charts import Chart
@@ -197,3 +198,56 @@ def adherence_chart(weeks: list[dict]) -> Chart:
         weeks=len(weeks),
     )
     return Chart("chart-adherence", fig, summary)
+
+
+def feelings_chart(series: Sequence[SessionFeelings], tz: ZoneInfo) -> Chart:
+    """Pain (0-10 NRS) and effort (Borg CR10) the patient rated before and after each session."""
+    xs = [s.started_at.astimezone(tz).replace(tzinfo=None).isoformat(timespec="minutes") for s in series]
+    specs = [
+        (_("Pain before"), charts.ORANGE, "dot", lambda s: s.pain_before),
+        (_("Pain after"), charts.ORANGE, None, lambda s: s.pain_after),
+        (_("Effort before"), charts.BLUE, "dot", lambda s: s.effort_before),
+        (_("Effort after"), charts.BLUE, None, lambda s: s.effort_after),
+    ]
+    traces = []
+    for name, color, dash, value in specs:
+        pts = [(x, value(s)) for x, s in zip(xs, series) if value(s) is not None]
+        traces.append(
+            charts.scatter(
+                [x for x, _v in pts],
+                [v for _x, v in pts],
+                name=name,
+                color=color,
+                dash=dash,
+                hover="%{x|%d %b %Y}<br>" + name + " %{y}/10",
+            )
+        )
+    fig = charts.figure(traces, charts.layout(y_title=_("Rating (0-10)"), y_range=[-0.5, 10.5]))
+    has_data = charts.traces_have_data(traces)
+    if not has_data:
+        return Chart(
+            "chart-feelings",
+            fig,
+            _(
+                "Pain and effort: no ratings in this period (older apps do not ask, and questions may be skipped)."
+            ),
+            has_data=False,
+        )
+    last = series[-1]
+
+    def num(v: int | None) -> str:
+        return "—" if v is None else str(v)
+
+    summary = _(
+        "Pain and effort: %(n)d sessions rated. Latest: pain %(pb)s before and %(pa)s after, effort "
+        "%(eb)s before and %(ea)s after (0-10).",
+        n=len(series),
+        pb=num(last.pain_before),
+        pa=num(last.pain_after),
+        eb=num(last.effort_before),
+        ea=num(last.effort_after),
+    )
+    skipped = sum(s.skipped for s in series)
+    if skipped:
+        summary += " " + ngettext("%(num)d question was skipped.", "%(num)d questions were skipped.", skipped)
+    return Chart("chart-feelings", fig, summary)

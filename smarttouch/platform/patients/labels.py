@@ -55,6 +55,7 @@ ALERT_KINDS = {
     "no_session": _l("No recent session"),
     "decline": _l("Decline"),
     "pain_stop": _l("Stopped for pain"),
+    "pain_rise": _l("Pain above usual"),
 }
 
 PLAN_FIELDS = {

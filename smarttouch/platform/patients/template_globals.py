@@ -7,12 +7,15 @@ from datetime import date
 from babel.dates import get_day_names
 from flask_babel import format_date, format_decimal, get_locale
 
-from ..i18n.language import dec
+from ..i18n.language import dec, hub_tz
 from ..i18n.vocab import MOVEMENTS, game_title, label
-from ..web.charts import to_json
+from ..services.clinic.feelings import patient_feelings
+from ..storage.db import get_session
+from ..web.charts import Chart, to_json
 from . import bp
 from .alert_text import alert_title, describe_alert
 from .calendar import calendar_view
+from .figures import feelings_chart
 from .labels import ALERT_KINDS, METRICS, PLAN_FIELDS, QUIT_REASONS, SESSION_STATUSES
 from .uncertainty_text import uncertain_reason_text
 
@@ -47,6 +50,19 @@ def activity_movements_json(activities: list) -> str:
     return to_json({str(a.id): list(a.movements or []) for a in activities})
 
 
+def patient_feelings_chart(patient_id: int, start: date | None = None, end: date | None = None) -> Chart:
+    """The pain and effort chart of a patient whose page is being shown (the page's view has
+    already checked who may see the patient), over the local days ``start``..``end``."""
+    tz = hub_tz()
+    series = [
+        s
+        for s in patient_feelings(get_session(), patient_id=patient_id)
+        if (start is None or s.started_at.astimezone(tz).date() >= start)
+        and (end is None or s.started_at.astimezone(tz).date() <= end)
+    ]
+    return feelings_chart(series, tz)
+
+
 # registered once as app-wide Jinja globals (the labels translate when called, per request)
 PROGRESS_HELPERS: dict[str, object] = {
     "alert_kind_label": lambda k: label(ALERT_KINDS, k),
@@ -64,5 +80,6 @@ PROGRESS_HELPERS: dict[str, object] = {
     "calendar_view": calendar_view,
     "activity_movements_json": activity_movements_json,
     "uncertain_reason_text": uncertain_reason_text,
+    "patient_feelings_chart": patient_feelings_chart,
 }
 bp.record_once(lambda state: state.app.jinja_env.globals.update(PROGRESS_HELPERS))

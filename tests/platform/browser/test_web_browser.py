@@ -81,7 +81,7 @@ def test_therapist_journey(demo_app: Flask, live_server: str, browser) -> None:
         )
     page.goto(f"{live_server}/patients/{park.id}")
     page.wait_for_selector("div.chart[data-drawn=true]")
-    assert page.locator("div.chart[data-drawn=true]").count() == 6
+    assert page.locator("div.chart[data-drawn=true]").count() == 7  # six progress charts, pain and effort
     assert page.locator("#chart-rom .scatterlayer .trace").count() == 2
     points = page.locator("#chart-rom .scatterlayer .trace").first.locator("path.point")
     assert points.count() >= 10  # one marker per seeded session in the period

@@ -21,6 +21,7 @@ from smarttouch.games.sdk.events import GameEvent
 from smarttouch.games.sdk.palette import INK, OKABE_ITO, ORANGE, WHITE, YELLOW, darken, lighten
 from smarttouch.games.sdk.particles import Particles
 from smarttouch.games.sdk.scenery import drifting_clouds, landscape
+from smarttouch.games.sdk.trophy import Trophy
 from smarttouch.scoring.control import ControlState, RepEvent
 
 BALLOON_COLOURS = tuple(c for c in OKABE_ITO if c != YELLOW)
@@ -102,6 +103,17 @@ class BalloonPop(RepGame):
         snap = super().snapshot()
         snap["balloon_y"] = None if self.balloon is None else round(self.balloon["target_y"], 1)
         return snap
+
+    def trophy(self) -> Trophy:
+        """Balloons popped today (the summary's trophy)."""
+        return Trophy(
+            self.hits,
+            {
+                "en": ("{n} balloon popped", "{n} balloons popped"),
+                "it": ("{n} palloncino scoppiato", "{n} palloncini scoppiati"),
+            },
+            ORANGE,
+        )
 
     # --- drawing ---------------------------------------------------------------------------
     def draw(self, surface: pygame.Surface) -> None:

@@ -37,6 +37,7 @@ from smarttouch.games.sdk.palette import (
 )
 from smarttouch.games.sdk.particles import Particles
 from smarttouch.games.sdk.scenery import draw_cloud
+from smarttouch.games.sdk.trophy import Trophy
 from smarttouch.scoring.control import ControlState, RepEvent
 
 SLOTS = 24  # plants per bed (3 rows of 8)
@@ -127,6 +128,7 @@ class Garden(RepGame):
         self.celebrate = 0.0
         self.sun_y = sun_y(0.0, self.ctx.size[1])
         self.shine = 0.0
+        self.bloomed = 0  # flowers that reached full bloom this session
 
     def on_hit(self, control: ControlState) -> list[GameEvent]:
         self.shine = 1.0
@@ -140,7 +142,9 @@ class Garden(RepGame):
     def on_rep_completed(self, rep: RepEvent, success: bool) -> list[GameEvent]:
         g = self.garden
         g.total_reps += 1
+        open_before = sum(1 for s in g.stages if s >= MAX_STAGE)
         slot, done = g.grow(2 if success else 1)
+        self.bloomed += sum(1 for s in g.stages if s >= MAX_STAGE) - open_before
         if slot >= 0:
             self.grow_anim[slot] = 0.0
             x, y = self._slot_pos(slot)
@@ -178,6 +182,17 @@ class Garden(RepGame):
             garden_total_reps=self.garden.total_reps,
         )
         return snap
+
+    def trophy(self) -> Trophy:
+        """Flowers that opened today (the summary's trophy)."""
+        return Trophy(
+            self.bloomed,
+            {
+                "en": ("{n} flower opened", "{n} flowers opened"),
+                "it": ("{n} fiore sbocciato", "{n} fiori sbocciati"),
+            },
+            FLOWER_COLOURS[0],
+        )
 
     # --- drawing ---------------------------------------------------------------------------
     def _slot_pos(self, slot: int) -> tuple[float, float]:

@@ -36,6 +36,7 @@ from smarttouch.games.sdk.palette import (
 )
 from smarttouch.games.sdk.particles import Particles
 from smarttouch.games.sdk.scenery import draw_cloud, hill_points
+from smarttouch.games.sdk.trophy import Trophy
 from smarttouch.scoring.control import ControlState, RepEvent
 
 RING_COLOURS = (ORANGE, REDDISH_PURPLE, BLUISH_GREEN, VERMILLION, BLUE)
@@ -109,6 +110,17 @@ class Glider(RepGame):
         snap = super().snapshot()
         snap["rings_passed"] = self.rings_passed
         return snap
+
+    def trophy(self) -> Trophy:
+        """Rings flown through today (the summary's trophy)."""
+        return Trophy(
+            self.rings_passed,
+            {
+                "en": ("{n} ring flown through", "{n} rings flown through"),
+                "it": ("{n} anello attraversato", "{n} anelli attraversati"),
+            },
+            SKY_BLUE,
+        )
 
     # --- drawing ---------------------------------------------------------------------------
     def draw(self, surface: pygame.Surface) -> None:

@@ -23,6 +23,7 @@ from smarttouch.games.sdk.events import GameEvent
 from smarttouch.games.sdk.palette import INK, ORANGE, SKY_BLUE, WHITE, YELLOW, darken, lighten
 from smarttouch.games.sdk.particles import Particles
 from smarttouch.games.sdk.scenery import hill_points
+from smarttouch.games.sdk.trophy import Trophy
 from smarttouch.scoring.control import ControlState
 
 STEADY_ENOUGH = 0.6
@@ -92,6 +93,17 @@ class Lantern(RepGame):
             fireflies=len(self.fireflies) + len(self.flying),
         )
         return snap
+
+    def trophy(self) -> Trophy:
+        """Fireflies caught in the jar today (the summary's trophy)."""
+        return Trophy(
+            len(self.fireflies) + len(self.flying),
+            {
+                "en": ("{n} firefly caught", "{n} fireflies caught"),
+                "it": ("{n} lucciola catturata", "{n} lucciole catturate"),
+            },
+            YELLOW,
+        )
 
     # --- drawing ---------------------------------------------------------------------------
     @staticmethod

@@ -14,8 +14,10 @@ from smarttouch.games.sdk.targets import PlanTargets
 from smarttouch.scoring.control import ControlState
 
 if TYPE_CHECKING:  # pragma: no cover
+    from smarttouch.games.sdk.trophy import Trophy
     from smarttouch.games.session.app import AppConfig
     from smarttouch.games.session.feedback import Feedback
+    from smarttouch.games.session.feelings import Rating
     from smarttouch.games.session.history import ProgressView
     from smarttouch.games.session.inputs.base import InputDevice
     from smarttouch.games.session.phases import RepGate
@@ -44,6 +46,9 @@ class SceneHost(Protocol):
     progress: ProgressView | None
     finished: bool
     rep_gate: RepGate
+    size: tuple[int, int]
+    feelings: list[Rating]
+    trophy: Trophy | None
 
     def tr(self, key: str, **values: Any) -> str: ...
 
@@ -59,9 +64,16 @@ class SceneHost(Protocol):
 
     def request_stop(self, reason: str, note: str = "") -> None: ...
 
+    def unanswered_feelings(self, moment: str) -> list[str]: ...
+
+    def rate_feeling(self, moment: str, scale: str, value: int | None) -> None: ...
+
+    def feelings_done(self, moment: str) -> None: ...
+
 
 class Scene(ABC):
     name = "scene"
+    captures_input = False  # True: keys and clicks stay in the scene, the input device never sees them
 
     def __init__(self) -> None:
         self.age_s = 0.0

@@ -12,6 +12,7 @@ import math
 import pygame
 
 from smarttouch.games.sdk import gfx
+from smarttouch.games.sdk.messages import ntr
 from smarttouch.games.sdk.palette import (
     BLUE,
     BLUISH_GREEN,
@@ -97,7 +98,7 @@ class CalibrationScene(Scene):
             frac = None
             color = ORANGE
         else:
-            text = app.tr("calib.done", rom=int(round(app.rom_max_deg or 0)))
+            text = ntr("calib.done.n", int(round(app.rom_max_deg or 0)), app.targets.lang)
             frac = 1.0
             color = BLUISH_GREEN
         gfx.draw_paragraph(
@@ -110,7 +111,7 @@ class CalibrationScene(Scene):
             _gauge(surface, centre, 120, self.angle_deg, self.peak_deg, app.targets.max_rom_deg)
             gfx.draw_text(
                 surface,
-                app.tr("calib.reached", rom=int(round(self.peak_deg))),
+                ntr("calib.reached.n", int(round(self.peak_deg)), app.targets.lang),
                 30,
                 (panel.centerx, panel.bottom - 36),
                 darken(ORANGE, 0.45),

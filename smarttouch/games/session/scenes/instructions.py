@@ -7,6 +7,7 @@ import math
 import pygame
 
 from smarttouch.games.sdk import gfx
+from smarttouch.games.sdk.messages import ntr
 from smarttouch.games.sdk.palette import BLUE, INK, ORANGE, darken
 from smarttouch.games.sdk.scenery import drifting_clouds, landscape
 from smarttouch.games.session.scenes.base import Scene, SceneHost, is_continue
@@ -54,7 +55,11 @@ class InstructionsScene(Scene):
             34,
             pygame.Rect(panel.left + 60, panel.top + 120, panel.width - 120, 140),
         )
-        goal = app.tr("instr.goal", reps=t.total_reps, sets=t.sets, per_set=t.reps)
+        goal = app.tr(
+            "instr.goal.counted",
+            reps=ntr("count.reps", t.total_reps, t.lang),
+            sets=ntr("count.sets", t.sets, t.lang, per_set=t.reps),
+        )
         chip = pygame.Rect(0, 0, min(panel.width - 80, gfx.font(34).size(goal)[0] + 70), 70)
         chip.midtop = (panel.centerx, y + 16)
         gfx.card(surface, chip, fill=(255, 243, 214), edge=ORANGE, radius=35, shadow=False)

@@ -6,9 +6,11 @@ once and lets the patient's therapist acknowledge it (audited as ``alert.acknowl
 
 Each finding has a key in ``details["key"]`` that says what it is about, so looking again
 never duplicates it: ``no_session:<last session day>``, ``pain_stop:<session id>``,
-``decline:<metric>:<last session id>``. A decline is not repeated while an alert for the same
-metric is open; after the therapist acknowledges it, it is raised again only by a session that
-arrives later (and still shows the decline).
+``decline:<metric>:<last session id>``, ``pain_rise:<session id>``. A decline is not repeated
+while an alert for the same metric is open; after the therapist acknowledges it, it is raised
+again only by a session that arrives later (and still shows the decline). A pain rise (the
+patient's pain rating at least 2 points above their usual, see :mod:`.feelings`) follows the
+same rule: one open alert per patient, raised again only by a later session.
 
 :func:`sync_patient_alerts` is run whenever a patient's data is looked at or changes (the
 patient page, a new session, the demo seed); :func:`sync_no_session_alerts` brings the
@@ -29,9 +31,10 @@ from smarttouch.scoring import progress as scoring
 from ...models import Alert, ExerciseSession, Patient, User, pk, utcnow
 from .. import audit
 from ..errors import NotFound
+from .feelings import pain_rise_finding, patient_feelings
 from .patients import require_own_patient
 
-KINDS = ("no_session", "decline", "pain_stop")
+KINDS = ("no_session", "decline", "pain_stop", "pain_rise")
 NO_SESSION_DAYS = scoring.NO_SESSION_DAYS
 
 
@@ -129,9 +132,55 @@ def sync_patient_alerts(
         session.add(row)
         new.append(row)
         keys.add(key)
+    rise = _pain_rise_alert(session, patient_id=pk(patient), facts=facts, existing=existing, keys=keys)
+    if rise is not None:
+        session.add(rise)
+        new.append(rise)
     if new:
         _commit_keeping_loaded(session)
     return new
+
+
+def _pain_rise_alert(
+    session: Session,
+    *,
+    patient_id: int,
+    facts: Sequence[SessionFact],
+    existing: list[Alert],
+    keys: set[object],
+) -> Alert | None:
+    """The pain-rise alert of the patient's newest rated session, unless one is open or that
+    session (or a later one) was already judged."""
+    if any(a.kind == "pain_rise" and a.acknowledged_at is None for a in existing):
+        return None  # one open alert per patient and concern
+    found = pain_rise_finding(patient_feelings(session, patient_id=patient_id, limit=40))
+    if found is None:
+        return None
+    key = f"pain_rise:{found.session_id}"
+    judged = max(
+        (
+            int(a.details.get("acknowledged_through_session") or a.session_id or 0)
+            for a in existing
+            if a.kind == "pain_rise"
+        ),
+        default=0,
+    )
+    if key in keys or found.session_id <= judged:
+        return None
+    keys.add(key)
+    day = next((f.record.day for f in facts if f.session_id == found.session_id), None)
+    return Alert(
+        patient_id=patient_id,
+        kind="pain_rise",
+        message=found.message,
+        details={
+            "key": key,
+            "last_day": day.isoformat() if day is not None else "",
+            "pain": found.latest,
+            "usual": found.usual,
+        },
+        session_id=found.session_id,
+    )
 
 
 def sync_no_session_alerts(

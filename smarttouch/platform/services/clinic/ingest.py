@@ -46,6 +46,7 @@ from ...models import (
 from ...storage.blobstore import BlobStore
 from .. import audit
 from ..errors import Conflict, Invalid
+from .feelings import MAX_FEELINGS, FeelingIn, check_feelings, feeling_rows
 from .patients import current_plan
 from .progress import metrics_row, patient_sessions, session_facts
 from .session_phases import MAX_PHASES, PhaseIn, label_sets, phases_of, session_phases, spans_to_analyse
@@ -136,6 +137,13 @@ class SessionUpload(BaseModel):
     )
     lang: str = Field(default="en", max_length=8)
     client: str = Field(default="", max_length=64, description="client name and version")
+    feelings: list[FeelingIn] = Field(
+        default_factory=list,
+        max_length=MAX_FEELINGS,
+        description="how the patient felt: pain (0-10 NRS) and effort (Borg CR10) before and after "
+        "the session, one entry per question asked (skipped ones with skipped=true); empty or absent "
+        "when the client did not ask",
+    )
 
     @field_validator("session_id")
     @classmethod
@@ -174,6 +182,7 @@ class SessionUpload(BaseModel):
             check_json(event.kind, f"events[{i}].kind")
             check_json(event.data, f"events[{i}].data")
         phases_of(self.phases)
+        check_feelings(self.feelings)
         return self
 
 
@@ -380,6 +389,8 @@ def ingest_session(
         if analysis is not None:
             metrics = metrics_row(pk(row), analysis)
             session.add(metrics)
+        for feeling in feeling_rows(pk(row), pk(patient), meta.feelings):
+            session.add(feeling)
         audit.record(
             session,
             action="session.uploaded",
@@ -392,6 +403,7 @@ def ingest_session(
                 "assignment_id": assignment.id,
                 "recording_sha256": sha,
                 "status": status,
+                "feelings": len(meta.feelings),
             },
             ip=ip,
         )

@@ -20,7 +20,7 @@ from smarttouch.sensors.types import Phase, Recording, check_phases, play_phases
 from ..errors import Invalid
 
 MAX_PHASES = 2000
-PhaseKind = Literal["calibration", "instructions", "play", "rest", "stop", "summary"]
+PhaseKind = Literal["feelings", "calibration", "instructions", "play", "rest", "stop", "summary"]
 
 
 class PhaseIn(BaseModel):

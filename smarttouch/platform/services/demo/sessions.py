@@ -26,6 +26,7 @@ from smarttouch.sensors.simulator import simulate
 from ...models import Activity, Assignment, Device, ExerciseSession, Patient, pk
 from ...storage.blobstore import BlobStore
 from ..clinic import alerts, progress
+from ..clinic.feelings import FeelingIn
 from ..clinic.ingest import SessionUpload, ingest_session
 
 SAMPLE_RATE_HZ = 50.0
@@ -115,6 +116,26 @@ def _device(session: Session, patient: Patient) -> Device:
     return device
 
 
+def _feelings(rng: np.random.Generator, started: datetime, *, pain: bool) -> list[FeelingIn]:
+    """Synthetic pain (0-10) and effort (Borg CR10) ratings: low and steady, now and then a
+    skipped question; a session stopped for pain ends with pain well above the usual."""
+    usual = int(rng.integers(1, 3))
+    after = 7 if pain else max(0, usual - int(rng.integers(0, 2)))  # never above "before"
+    skip_effort_before = bool(rng.random() < 0.15)
+    return [
+        FeelingIn(moment="before", scale="pain_nrs", value=usual, at=started),
+        FeelingIn(
+            moment="before",
+            scale="effort_cr10",
+            value=None if skip_effort_before else int(rng.integers(0, 2)),
+            skipped=skip_effort_before,
+            at=started,
+        ),
+        FeelingIn(moment="after", scale="pain_nrs", value=after, at=started),
+        FeelingIn(moment="after", scale="effort_cr10", value=int(rng.integers(3, 6)), at=started),
+    ]
+
+
 def seed_patient_sessions(
     session: Session, *, patient: Patient, assignment: Assignment, blobs: BlobStore, today: date, tz: ZoneInfo
 ) -> int:
@@ -127,6 +148,7 @@ def seed_patient_sessions(
     activity = session.get_one(Activity, assignment.activity_id)
     days = _days(traj, today)
     rng = np.random.default_rng(sum(map(ord, patient.code)))
+    feel_rng = np.random.default_rng(sum(map(ord, patient.code)) + 1)  # apart: the motion stays as it was
     for i, day in enumerate(days):
         frac = i / max(1, len(days) - 1)
         rom = traj.rom_start + (traj.rom_end - traj.rom_start) * frac
@@ -169,6 +191,7 @@ def seed_patient_sessions(
             sample_rate_hz=SAMPLE_RATE_HZ,
             client_metrics={"synthetic": True},
             client="smarttouch demo seed (synthetic)",
+            feelings=_feelings(feel_rng, started, pain=pain),
         )
         ingest_session(
             session,

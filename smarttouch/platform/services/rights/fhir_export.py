@@ -23,7 +23,17 @@ import numpy as np
 from fhir.resources.R4B.bundle import Bundle
 from sqlmodel import Session, col, select
 
-from ...models import Device, ExerciseSession, Patient, Role, SessionMetricsRecord, User, pk, utcnow
+from ...models import (
+    Device,
+    ExerciseSession,
+    Patient,
+    Role,
+    SessionFeeling,
+    SessionMetricsRecord,
+    User,
+    pk,
+    utcnow,
+)
 from ...storage.blobstore import BlobNotFound, BlobStore
 from .. import audit
 from ..clinic import plan_versions
@@ -117,9 +127,19 @@ def gather(
         for s, _ in sessions
         if s.assignment_id in history.versions
     }
+    session_ids = [s.id for s, _ in sessions]
+    feelings: dict[int, list[SessionFeeling]] = {}
+    if session_ids:
+        for row in session.exec(
+            select(SessionFeeling)
+            .where(col(SessionFeeling.session_id).in_(session_ids))
+            .order_by(col(SessionFeeling.session_id), col(SessionFeeling.id))
+        ):
+            feelings.setdefault(row.session_id, []).append(row)
     return ExportData(
         patient=patient,
         plan=plan,
+        feelings=feelings,
         session_terms=terms,
         sessions=sessions,
         today=today,

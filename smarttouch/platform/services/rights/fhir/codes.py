@@ -3,7 +3,17 @@
 Standard codes are used only where a concept truly exists in the terminology:
 
 * LOINC 55411-3 "Exercise duration" (as used by HL7's Physical Activity IG),
-* SNOMED CT 364564000 "Range of joint movement (observable entity)".
+* SNOMED CT 364564000 "Range of joint movement (observable entity)",
+* LOINC 72514-3 "Pain severity - 0-10 verbal numeric rating [Score] - Reported" for the
+  patient's pain rating (the code HL7 Europe's patient-summary examples use for a 0-10 pain
+  score, hl7-eu/eps).
+
+No LOINC code for a Borg CR10 rating of perceived exertion was found (searches of LOINC-coded
+FHIR material turned up Borg scales only as 6-minute-walk-test items for dyspnoea and fatigue,
+not exertion of an exercise session), so the effort rating is coded in the SmartTouch
+session-metric system (``effort-borg-cr10``); its ``method`` names the scale with DICOM's code
+DCM 122735 "Borg CR10 Scale" (DICOM PS3.16 CID 3239 "Perceived Exertion Scale", as published
+in bvdh/dicom-terminology-in-fhir).
 
 Everything SmartTouch-specific (repetition count, SPARC, LDLJ, tremor measures, activities,
 movements, sensor profiles) is coded in SmartTouch code systems under :data:`DEFAULT_BASE`
@@ -20,6 +30,8 @@ SNOMED = "http://snomed.info/sct"
 UCUM = "http://unitsofmeasure.org"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 V3_OBSERVATION_VALUE = "http://terminology.hl7.org/CodeSystem/v3-ObservationValue"
+DICOM_DCM = "http://dicom.nema.org/resources/ontology/DCM"
+DATA_ABSENT_REASON = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
 
 #: Canonical base of SmartTouch code and naming systems. A hub may override it with the
 #: ``FHIR_BASE_URL`` config key; ``.invalid`` (RFC 2606) marks it as not yet registered.
@@ -79,6 +91,7 @@ SECONDS = Unit("s", "s")
 HERTZ = Unit("Hz", "Hz")
 DIMENSIONLESS = Unit("1", "1")
 REPETITIONS = Unit("{repetitions}", "repetitions")
+SCORE = Unit("{score}", "score")
 
 
 @dataclass(frozen=True)
@@ -144,3 +157,45 @@ PSEUDONYMISED_LABEL = {"system": V3_OBSERVATION_VALUE, "code": "PSEUDED", "displ
 def quantity(value: float, unit: Unit) -> dict[str, Any]:
     """A UCUM Quantity."""
     return {"value": value, "unit": unit.display, "system": UCUM, "code": unit.code}
+
+
+@dataclass(frozen=True)
+class FeelingCode:
+    """How one patient-reported rating scale becomes an Observation."""
+
+    scale: str  # the hub's SessionFeeling.scale
+    key: str  # SmartTouch session-metric code
+    display: str
+    standard: tuple[tuple[str, str, str], ...] = ()
+    method: tuple[str, str, str] | None = None  # the scale the value is on
+
+    def codings(self, systems: Systems) -> list[dict[str, Any]]:
+        out = [{"system": s, "code": c, "display": d} for s, c, d in self.standard]
+        out.append({"system": systems.metric, "code": self.key, "display": self.display})
+        return out
+
+
+#: The ratings of "how do you feel" (0-10, before and after a session), by hub scale name.
+FEELINGS: dict[str, FeelingCode] = {
+    f.scale: f
+    for f in (
+        FeelingCode(
+            "pain_nrs",
+            "pain-nrs",
+            "Pain severity, 0-10 numeric rating scale, patient-reported",
+            standard=((LOINC, "72514-3", "Pain severity - 0-10 verbal numeric rating [Score] - Reported"),),
+        ),
+        # No LOINC code exists for this (see the module docstring): SmartTouch's own code.
+        FeelingCode(
+            "effort_cr10",
+            "effort-borg-cr10",
+            "Perceived effort of the exercise session, Borg CR10 scale (0-10), patient-reported",
+            method=(DICOM_DCM, "122735", "Borg CR10 Scale"),
+        ),
+    )
+}
+
+SURVEY_CATEGORY = {"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey", "display": "Survey"}]}
+ASKED_DECLINED = {
+    "coding": [{"system": DATA_ABSENT_REASON, "code": "asked-declined", "display": "Asked But Declined"}]
+}

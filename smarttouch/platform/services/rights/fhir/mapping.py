@@ -22,13 +22,25 @@ from typing import Any
 
 from fhir.resources.R4B.bundle import Bundle
 
-from ....models import AssignmentVersion, Device, ExerciseSession, Patient, SessionMetricsRecord, pk
+from ....models import (
+    AssignmentVersion,
+    Device,
+    ExerciseSession,
+    Patient,
+    SessionFeeling,
+    SessionMetricsRecord,
+    pk,
+)
 from ...clinic.plan_versions import Span, saved_id
 from .codes import (
+    ASKED_DECLINED,
     DEGREES,
+    FEELINGS,
     METRICS,
     PSEUDONYMISED_LABEL,
     REPETITIONS,
+    SCORE,
+    SURVEY_CATEGORY,
     THERAPY_CATEGORY,
     MetricCode,
     Systems,
@@ -70,6 +82,7 @@ class ExportData:
     session_terms: dict[int, AssignmentVersion] = field(
         default_factory=dict
     )  # session id -> version that day
+    feelings: dict[int, list[SessionFeeling]] = field(default_factory=dict)  # session id -> ratings
 
 
 class _Ids:
@@ -347,6 +360,47 @@ def _observation(
     return resource
 
 
+_MOMENT_TEXT = {"before": "before the session", "after": "after the session"}
+
+
+def _feeling_observation(
+    feeling: SessionFeeling,
+    session: ExerciseSession,
+    data: ExportData,
+    ids: _Ids,
+    systems: Systems,
+    careplan_ref: dict[str, str] | None,
+) -> dict[str, Any] | None:
+    """A patient-reported rating (pain 0-10 NRS, effort Borg CR10) as an Observation; a
+    skipped question carries ``dataAbsentReason`` asked-declined instead of a value."""
+    code = FEELINGS.get(feeling.scale)
+    if code is None:
+        return None
+    resource: dict[str, Any] = {
+        "resourceType": "Observation",
+        "id": ids.id("observation", session.id, "feeling", feeling.moment, feeling.scale),
+        "status": "final",
+        "category": [SURVEY_CATEGORY],
+        "code": {
+            "coding": code.codings(systems),
+            "text": f"{code.display}, {_MOMENT_TEXT.get(feeling.moment, feeling.moment)}",
+        },
+        "subject": ids.ref("patient", data.patient.id),
+        "effectiveDateTime": _instant(feeling.rated_at or session.started_at),
+        "performer": [ids.ref("patient", data.patient.id)],
+    }
+    if code.method is not None:
+        system, value, display = code.method
+        resource["method"] = {"coding": [{"system": system, "code": value, "display": display}]}
+    if feeling.skipped or feeling.value is None:
+        resource["dataAbsentReason"] = ASKED_DECLINED
+    else:
+        resource["valueQuantity"] = quantity(int(feeling.value), SCORE)
+    if careplan_ref is not None and session.assignment_id is not None:
+        resource["basedOn"] = [careplan_ref]
+    return resource
+
+
 def build_bundle(data: ExportData, systems: Systems, *, now: datetime, export_id: str) -> Bundle:
     """The validated collection Bundle for ``data`` (see the module docstring)."""
     ids = _Ids(systems)
@@ -357,6 +411,10 @@ def build_bundle(data: ExportData, systems: Systems, *, now: datetime, export_id
     outcomes: dict[tuple[int, int], list[dict[str, str]]] = {}
     device_keys: list[tuple[str, ...]] = []
     for session, metrics in data.sessions:
+        for feeling in data.feelings.get(pk(session), []):
+            rated = _feeling_observation(feeling, session, data, ids, systems, careplan_ref)
+            if rated is not None:
+                observations.append(rated)
         if metrics is None:
             continue
         key = _device_key(session, data)
