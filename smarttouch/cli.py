@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "outbox": "smarttouch.client.cli:outbox",
     "export": "smarttouch.platform.cli.hub:export",
     "patient": "smarttouch.platform.cli.hub:patient",
+    "blobs": "smarttouch.platform.cli.blobs:blobs",
     # sensors
     "sensors": "smarttouch.sensors.cli:sensors",
     "record": "smarttouch.sensors.cli:record",
@@ -45,6 +46,7 @@ HELP: dict[str, str] = {
     "outbox": "Show the sessions waiting to be uploaded to the hub.",
     "export": "Export patient data (HL7 FHIR, data-rights archive, donated datasets).",
     "patient": "Patient records: erasure on request (GDPR).",
+    "blobs": "The blob store of recordings and code: where it is; migrate a folder to S3.",
     "sensors": "Decode, scan and inspect wearable sensors.",
     "record": "Record motion from any sensor source to a file.",
     "analyze": "Analyse motion recordings: reps, ROM, smoothness, tremor.",

@@ -199,7 +199,6 @@ class LocalSmtpServer:
     def __enter__(self) -> LocalSmtpServer:
         import email
         import email.policy
-        import socket
 
         from aiosmtpd.controller import Controller
 
@@ -211,9 +210,7 @@ class LocalSmtpServer:
                 outer.messages.append(msg)
                 return "250 Message accepted"
 
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
+        port = free_port()
         self._controller = Controller(_Handler(), hostname="127.0.0.1", port=port)
         self._controller.start()
         self.url = f"smtp://127.0.0.1:{port}"
@@ -232,3 +229,123 @@ class LocalSmtpServer:
     def __exit__(self, *exc: object) -> None:
         if self._controller is not None:
             self._controller.stop()
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port free on ``host`` right now (the kernel's pick)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+class S3Server:
+    """A real S3-compatible server process (``moto_server``, from ``moto[server]``, a dev
+    dependency) on a free loopback port: for tests and benchmarks, never a mock object.
+
+    ``with S3Server() as s3:`` starts it and waits until it answers; ``s3.endpoint_url`` is its
+    address; ``s3.env()`` the AWS environment variables that point boto3 (and so a hub or
+    worker process) at it; ``s3.blob_url(bucket, prefix)`` creates the bucket and returns the
+    ``SMARTTOUCH_BLOB_URL``; ``s3.client()`` a boto3 client on it; ``s3.stop()`` (or leaving
+    the ``with``) ends the process. ``log_path``: where the server's output goes (default:
+    discarded). The server keeps everything in memory; buckets vanish when it stops.
+    """
+
+    ACCESS_KEY = "smarttouch-test"
+    SECRET_KEY = "smarttouch-test-secret"
+    REGION = "us-east-1"
+
+    def __init__(
+        self, *, host: str = "127.0.0.1", port: int | None = None, log_path: Path | None = None
+    ) -> None:
+        self.host = host
+        self.port = port or free_port(host)
+        self.endpoint_url = f"http://{host}:{self.port}"
+        self.log_path = log_path
+        self.process: Any = None
+
+    def env(self) -> dict[str, str]:
+        """``AWS_*`` variables for a process (or ``monkeypatch.setenv``) to use this server."""
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_ACCESS_KEY_ID": self.ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": self.SECRET_KEY,
+            "AWS_DEFAULT_REGION": self.REGION,
+        }
+
+    def start(self, timeout: float = 30.0) -> S3Server:
+        import subprocess
+        import sys
+        import time
+        import urllib.error
+        import urllib.request
+
+        out: Any = subprocess.DEVNULL
+        if self.log_path is not None:
+            out = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", self.host, "-p", str(self.port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        if out is not subprocess.DEVNULL:
+            out.close()
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"moto_server exited with {self.process.returncode} (port {self.port})")
+            try:
+                with urllib.request.urlopen(f"{self.endpoint_url}/moto-api/", timeout=1):
+                    return self
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"moto_server did not answer on {self.endpoint_url}") from None
+                time.sleep(0.1)
+
+    def client(self) -> Any:
+        """A boto3 S3 client on this server."""
+        import boto3
+        from botocore.config import Config
+
+        env = self.env()
+        return boto3.session.Session().client(
+            "s3",
+            endpoint_url=self.endpoint_url,
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+            region_name=env["AWS_DEFAULT_REGION"],
+            config=Config(s3={"addressing_style": "path"}),
+        )
+
+    def create_bucket(self, name: str | None = None, *, versioned: bool = False) -> str:
+        """Create a bucket (a fresh random name by default); returns its name."""
+        name = name or f"smarttouch-{uuid.uuid4().hex[:12]}"
+        client = self.client()
+        client.create_bucket(Bucket=name)
+        if versioned:
+            client.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+        return name
+
+    def blob_url(self, bucket: str | None = None, prefix: str = "blobs") -> str:
+        """A ``SMARTTOUCH_BLOB_URL`` on a new bucket (``bucket`` or a random name)."""
+        name = self.create_bucket(bucket)
+        return f"s3://{name}/{prefix}" if prefix else f"s3://{name}"
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except Exception:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def __enter__(self) -> S3Server:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

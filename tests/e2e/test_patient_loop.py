@@ -16,7 +16,7 @@ from smarttouch.cli import main
 from smarttouch.client import ClientStore, Outbox
 from smarttouch.platform.models import ExerciseSession, SessionMetricsRecord
 from smarttouch.platform.services.clinic import catalogue, devices, plans
-from smarttouch.platform.storage.blobstore import BlobStore
+from smarttouch.platform.storage.blobstore import get_blobstore
 from smarttouch.platform.storage.db import get_engine
 from smarttouch.scoring import analyze
 from smarttouch.sensors.recording_io import recording_from_bytes
@@ -86,7 +86,7 @@ def test_pair_play_with_the_virtual_wearable_and_see_it_scored_on_the_hub(hub, h
     # the hub counts the repetitions of the play phases only: exactly the game's
     assert metrics.reps == game_reps
 
-    recording = recording_from_bytes(BlobStore(hub_app.config["BLOB_PATH"]).get(row.recording_sha256))
+    recording = recording_from_bytes(get_blobstore(hub_app).get(row.recording_sha256))
     assert [p.kind for p in recording.phases][:3] == ["calibration", "instructions", "play"]
     offline = analyze(recording, movement="shoulder_flexion", play_spans=play_spans(recording.phases))
     assert metrics.rom_deg == pytest.approx(offline.rom_deg)  # hub == the scoring library

@@ -66,7 +66,7 @@ def test_upload_is_scored_on_the_hub_from_the_raw_recording(client, app, paired)
         assert row.game_events[0]["kind"] == "rep" and row.movement == "shoulder_flexion"
         assert row.game_result["reps"] == SIM_REPS and row.device_id == paired.device_id
         assert s.exec(select(AuditEvent).where(AuditEvent.action == "session.uploaded")).one()
-    store = blobstore.BlobStore(app.config["BLOB_PATH"])
+    store = blobstore.get_blobstore(app)
     assert store.get(row.recording_sha256) == recording_bytes()
 
 
@@ -103,7 +103,7 @@ def test_a_concurrent_duplicate_loses_to_the_unique_constraint(app, paired, monk
         with Session(get_engine(app)) as other:  # the other request commits first
             ingest.ingest_session(
                 other,
-                store=blobstore.BlobStore(app.config["BLOB_PATH"]),
+                store=blobstore.get_blobstore(app),
                 device=_device(app, paired),
                 patient=patient,
                 meta=meta_,
@@ -117,7 +117,7 @@ def test_a_concurrent_duplicate_loses_to_the_unique_constraint(app, paired, monk
     with Session(get_engine(app)) as s:
         result = ingest.ingest_session(
             s,
-            store=blobstore.BlobStore(app.config["BLOB_PATH"]),
+            store=blobstore.get_blobstore(app),
             device=_device(app, paired),
             patient=paired.patient,
             meta=meta,

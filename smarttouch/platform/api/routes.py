@@ -18,6 +18,7 @@ from ..services.clinic import devices, ingest, messages, plan_today, progress
 from ..services.errors import Invalid, NotFound, ServiceError, describe_validation_error
 from ..storage import blobstore
 from ..storage.db import get_session
+from ..storage.shared import redis_client
 from . import bp
 from .auth import (
     Unauthorized,
@@ -152,7 +153,8 @@ def pair():
     db = get_session()
     keys = [f"pairing:{request.remote_addr or 'unknown'}"]
     now = utcnow()
-    verdict = throttle.check(db, keys=keys, now=now, policy=PAIRING_POLICY)
+    counters = throttle.store_for(db, redis_client())
+    verdict = counters.check(keys=keys, now=now, policy=PAIRING_POLICY)
     if not verdict.allowed:
         raise TooManyAttempts(
             f"too many pairing attempts: wait {verdict.retry_after_s} s", retry_after_s=verdict.retry_after_s
@@ -163,7 +165,7 @@ def pair():
         )
     except devices.PairingError:
         db.rollback()
-        throttle.record_failure(db, keys=keys, now=now, policy=PAIRING_POLICY)
+        counters.record_failure(keys=keys, now=now, policy=PAIRING_POLICY)
         raise
     patient = db.get(Patient, device.patient_id)
     return json_ok(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -11,6 +13,7 @@ from ..models import utcnow
 from ..services.accounts import throttle, users
 from ..services.accounts.password_policy import WeakPassword
 from ..storage.db import get_session
+from ..storage.shared import redis_client
 from . import bp
 from .access import public, safe_next, signed_in_user
 from .forms import PASSWORD_PROBLEM_TEXT, LoginForm, LogoutForm, PasswordChangeForm
@@ -21,6 +24,11 @@ def _policy() -> throttle.ThrottlePolicy:
     return throttle.ThrottlePolicy(
         cfg["LOGIN_FREE_FAILURES"], cfg["LOGIN_LOCK_FAILURES"], cfg["LOGIN_LOCK_MINUTES"]
     )
+
+
+def _throttle(db: Any) -> throttle.ThrottleStore:
+    """The shared counters: Redis when the hub has it, the database otherwise."""
+    return throttle.store_for(db, redis_client())
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -38,7 +46,7 @@ def login():
     ip = request.remote_addr
     keys = throttle.keys_for(form.email.data, ip)
     now = utcnow()
-    verdict = throttle.check(db, keys=keys, now=now, policy=_policy())
+    verdict = _throttle(db).check(keys=keys, now=now, policy=_policy())
     if not verdict.allowed:
         users.record_failed_login(db, email=form.email.data, ip=ip, throttled=True)
         if verdict.locked:
@@ -69,12 +77,12 @@ def login():
         password_profile=current_app.config["ARGON2_PROFILE"],
     )
     if user is None:
-        throttle.record_failure(db, keys=keys, now=now, policy=_policy())
+        _throttle(db).record_failure(keys=keys, now=now, policy=_policy())
         users.record_failed_login(db, email=form.email.data, ip=ip, throttled=False)
         flash(_("E-mail or password is not correct."), "error")
         return render_template("auth/login.html", form=form), 401
 
-    throttle.clear(db, keys=keys[:1])
+    _throttle(db).clear(keys=keys[:1])
     locale = session.get("locale")
     session.clear()  # a fresh session at login (no fixation)
     if locale:
@@ -109,7 +117,7 @@ def change_password() -> ResponseReturnValue:
     user, db, ip = signed_in_user(), get_session(), request.remote_addr
     # guessing the current password from a borrowed login counts as failed logins
     keys = throttle.keys_for(user.email, ip)
-    if not throttle.check(db, keys=keys, now=utcnow(), policy=_policy()).allowed:
+    if not _throttle(db).check(keys=keys, now=utcnow(), policy=_policy()).allowed:
         flash(_("Too many wrong passwords. Please wait a few minutes and try again."), "error")
         return render_template("auth/password.html", form=form), 429
     try:
@@ -125,7 +133,7 @@ def change_password() -> ResponseReturnValue:
         form.new_password.errors = [str(PASSWORD_PROBLEM_TEXT[exc.problem])]
         return render_template("auth/password.html", form=form), 400
     except users.WrongPassword:
-        throttle.record_failure(db, keys=keys, now=utcnow(), policy=_policy())
+        _throttle(db).record_failure(keys=keys, now=utcnow(), policy=_policy())
         form.current_password.errors = [_("The current password is not correct.")]
         return render_template("auth/password.html", form=form), 400
     login_user(user)  # this browser carries the new session version; the others are logged out

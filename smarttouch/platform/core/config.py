@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from smarttouch.paths import checkout_root, default_instance_path  # noqa: F401  (re-exported)
@@ -50,7 +50,7 @@ SETTINGS: tuple[Setting, ...] = (
         "INSTANCE_PATH",
         None,
         str,
-        "Folder for the database, secret key and blobs.",
+        "Folder for the SQLite database, secret key, folder blob store and per-machine caches.",
         "`./instance` in a checkout, else the per-user data dir",
     ),
     Setting(
@@ -69,13 +69,30 @@ SETTINGS: tuple[Setting, ...] = (
         "generated",
     ),
     Setting(
-        "BLOB_PATH", None, str, "Folder of the content-addressed recording/code store.", "`<instance>/blobs`"
+        "BLOB_URL",
+        None,
+        str,
+        "Where the content-addressed store of recordings, solution code and artifacts lives: "
+        "`file:///path` (a folder) or `s3://bucket/prefix` (S3-compatible object storage; endpoint "
+        "and credentials from the usual `AWS_ENDPOINT_URL`, `AWS_ACCESS_KEY_ID`, "
+        "`AWS_SECRET_ACCESS_KEY`, `AWS_DEFAULT_REGION`). Every hub and worker must use the same one.",
+        "`file://<instance>/blobs`",
+    ),
+    Setting(
+        "BLOB_PATH",
+        None,
+        str,
+        "Older spelling of a folder store (`BLOB_URL=file://<BLOB_PATH>`); ignored when `BLOB_URL` is set "
+        "to the same folder, an error when it names another.",
+        "unset",
     ),
     Setting(
         "REDIS_URL",
         "",
         str,
-        "Redis for background jobs; empty means huey on SQLite in the instance folder.",
+        "Redis for background jobs (huey), the login and pairing throttles and the workers' tick "
+        "lease; empty means huey on SQLite in the instance folder and the rest in the database. "
+        "Set it when hubs or workers run on more than one machine (`docs/deploy.md`).",
         "empty",
     ),
     Setting("SECURE_COOKIES", None, bool, "Send cookies only over HTTPS.", "on in production, off otherwise"),
@@ -155,6 +172,7 @@ class BaseConfig:
     INSTANCE_PATH: str | None = None
     DATABASE_URL: str | None = None
     SECRET_KEY: str | None = None
+    BLOB_URL: str | None = None
     BLOB_PATH: str | None = None
     REDIS_URL = ""
     SECURE_COOKIES: bool | None = None
@@ -277,7 +295,7 @@ def resolve(
     if not values.get("DATABASE_URL"):
         values["DATABASE_URL"] = f"sqlite:///{instance / 'smarttouch.db'}"
     values["SQLALCHEMY_DATABASE_URI"] = values["DATABASE_URL"]
-    values["BLOB_PATH"] = str(Path(values.get("BLOB_PATH") or instance / "blobs").expanduser())
+    values["BLOB_URL"], values["BLOB_PATH"] = blob_location(values, instance)
 
     if not values.get("SECRET_KEY"):
         if env_name == "production":
@@ -318,6 +336,42 @@ def resolve(
     values["BASE_URL"] = base_url(values)
     values["DEBUG"] = bool(values.get("DEBUG"))
     return values
+
+
+def blob_location(values: Mapping[str, Any], instance: Path) -> tuple[str, str | None]:
+    """``(BLOB_URL, BLOB_PATH)`` resolved: the URL of the blob store and, for a folder store,
+    its folder (None for object storage). ``BLOB_PATH`` alone means ``file://<BLOB_PATH>``;
+    neither means ``<instance>/blobs``.
+
+    Raises :class:`ConfigError` for a scheme other than ``file``/``s3``, an ``s3://`` URL
+    without a bucket, or a ``BLOB_PATH`` naming another folder than ``BLOB_URL``."""
+    raw_url = str(values.get("BLOB_URL") or "").strip()
+    raw_path = values.get("BLOB_PATH")
+    legacy = Path(raw_path).expanduser().absolute() if raw_path else None
+    if not raw_url:
+        folder = legacy or instance / "blobs"
+        return folder.as_uri(), str(folder)
+    parts = urlsplit(raw_url)
+    if parts.scheme == "s3":
+        if not parts.netloc:
+            raise ConfigError(f"SMARTTOUCH_BLOB_URL={raw_url!r}: expected s3://bucket[/prefix]")
+        if legacy is not None:
+            raise ConfigError(
+                "SMARTTOUCH_BLOB_PATH names a folder but SMARTTOUCH_BLOB_URL names object storage: "
+                "unset SMARTTOUCH_BLOB_PATH"
+            )
+        return raw_url, None
+    if parts.scheme == "file" and parts.netloc in ("", "localhost") and parts.path.startswith("/"):
+        folder = Path(unquote(parts.path))
+        if legacy is not None and legacy != folder:
+            raise ConfigError(
+                f"SMARTTOUCH_BLOB_PATH={str(raw_path)!r} and SMARTTOUCH_BLOB_URL={raw_url!r} name "
+                "different folders: keep only SMARTTOUCH_BLOB_URL"
+            )
+        return folder.as_uri(), str(folder)
+    raise ConfigError(
+        f"SMARTTOUCH_BLOB_URL={raw_url!r}: expected file:///absolute/path or s3://bucket/prefix"
+    )
 
 
 def base_url(values: Mapping[str, Any]) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 from smarttouch.challenges.archive import Caps, extract_zip
 from smarttouch.challenges.bundle import ChallengeBundle, load_bundle
 
-from ..storage.blobstore import BlobStore
+from ..storage.blobstore import CHUNK_BYTES, BlobCorrupt, BlobStore
 
 #: a bundle may be large (recordings), but not unbounded
 BUNDLE_CAPS = Caps(max_files=5000, max_total_bytes=512 * 1024 * 1024, max_file_bytes=64 * 1024 * 1024)
@@ -42,13 +42,14 @@ def materialize_bundle(blobs: BlobStore, sha256: str, cache_root: Path) -> Path:
         return target
     cache_root.mkdir(parents=True, exist_ok=True)
     os.chmod(cache_root, 0o700)
-    data = blobs.get(sha256)
-    if BlobStore.key_for(data) != sha256:
-        raise BundleCorrupt(f"bundle blob {sha256[:12]} is corrupt (its hash differs)")
     tmp = Path(tempfile.mkdtemp(prefix=f".{sha256[:12]}-", dir=cache_root))
     try:
         archive = tmp / "bundle.zip"
-        archive.write_bytes(data)
+        try:  # streamed to disk, checked against its key on the way (no whole bundle in memory)
+            with blobs.open(sha256, verify=True) as src, archive.open("wb") as dst:
+                shutil.copyfileobj(src, dst, CHUNK_BYTES)
+        except BlobCorrupt:
+            raise BundleCorrupt(f"bundle blob {sha256[:12]} is corrupt (its hash differs)") from None
         extract_zip(archive, tmp / "bundle", BUNDLE_CAPS)
         try:
             os.rename(tmp / "bundle", target)

@@ -12,6 +12,10 @@ Once a minute (and at worker start for the first step) :meth:`HubQueue.tick`, pe
 1. reclaims the rows of dead workers (requeued and resent, or failed with ``worker_lost``);
 2. creates the jobs that are due (``JobType.schedule``) and sends them;
 3. resends queued rows older than ``JobType.resend_after``.
+
+Every huey consumer enqueues the periodic tick, so K workers would tick K times a minute;
+the periodic task first takes the shared lease ``hub.jobs.tick`` for 50 s
+(:mod:`..storage.shared`: Redis or the ``shared_lock`` table), so one worker ticks per minute.
 """
 
 from __future__ import annotations
@@ -31,11 +35,15 @@ from smarttouch.challenges.jobs import Outcome, run_job
 from ..models import utcnow
 from ..storage.blobstore import get_blobstore
 from ..storage.db import get_engine
+from ..storage.shared import locks_for
 from . import registry
 from .leases import LeaseStore
 from .types import JobContext, JobType
 
 HUEY_NAME = "smarttouch-hub"
+TICK_LOCK = "hub.jobs.tick"
+#: Seconds the tick's lease lasts: under a minute, so next minute's tick finds it free.
+TICK_LEASE_S = 50.0
 EXTENSION_KEY = "smarttouch.jobqueue"
 
 
@@ -78,7 +86,10 @@ class HubQueue:
         self.types = {jt.name: jt for jt in (registry.JOB_TYPES.values() if job_types is None else job_types)}
         self.stores = {name: LeaseStore(self.engine, jt) for name, jt in self.types.items()}
         self.tasks = {name: self._task(jt) for name, jt in self.types.items()}
-        self.tick_task = self.huey.periodic_task(crontab(minute="*"), name="hub.jobs.tick")(self.tick)
+        self.locks = locks_for(app, self.engine)
+        self.tick_task = self.huey.periodic_task(crontab(minute="*"), name="hub.jobs.tick")(
+            self.periodic_tick
+        )
 
     def _task(self, job_type: JobType[Any, Any]) -> Any:
         def run_one(job_id: str) -> None:
@@ -148,6 +159,14 @@ class HubQueue:
                 self.enqueue(kind, job_id)
             sent[kind] = len(ids)
         return sent
+
+    def periodic_tick(self) -> bool:
+        """The periodic task: :meth:`tick` if no other worker ticked in the last 50 s;
+        returns whether this one did."""
+        if not self.locks.acquire(TICK_LOCK, self.worker, TICK_LEASE_S):
+            return False
+        self.tick()
+        return True
 
     def tick(self) -> None:
         """The once-a-minute task (see the module docstring)."""

@@ -40,6 +40,7 @@ from .onboarding import Invitation, Message, PlanTemplate
 from .patient import Condition, Patient, PatientCreate, PatientPublic, Side
 from .privacy import AnonymisedAggregate, DonatedSession, ResearchConsent
 from .session import ExerciseSession, SessionMetricsRecord, SessionStatus
+from .shared import SharedLock
 from .user import Role, User, UserCreate, UserPublic, normalise_email
 
 metadata = SQLModel.metadata
@@ -86,6 +87,7 @@ __all__ = [
     "SessionFeeling",
     "SessionMetricsRecord",
     "SessionStatus",
+    "SharedLock",
     "Side",
     "Solution",
     "Submission",

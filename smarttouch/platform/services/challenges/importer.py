@@ -3,7 +3,7 @@
 A bundle is validated by the challenges room's strict loader, packed into a deterministic zip
 and kept in the blob store (key = its sha256); the ``challenge`` row holds what pages show
 (title, need, contract, metrics, limits, dates) and the bundle's blob key. Hidden recordings
-and labels stay inside that blob on the hub's disk: no page or API response ever reads them.
+and labels stay inside that blob in the hub's blob store (folder or bucket): no page or API response ever reads them.
 Workers unpack a bundle once into ``<instance>/challenge-bundles/<sha256>/``
 (:mod:`smarttouch.platform.jobs.bundles`).
 
