@@ -2,7 +2,7 @@
 plan templates.
 
 Revision ID: 0014_invitations_messages
-Revises: 0011_session_feelings
+Revises: 0016_shared_state
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014_invitations_messages"
-down_revision: str | None = "0011_session_feelings"
+down_revision: str | None = "0016_shared_state"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
