@@ -1,8 +1,11 @@
 """Session ingest on the hub (PostgreSQL): one 10-minute session, and sustained uploads.
 
 1. Ingest of a 10-minute 100 Hz session (request parse + blob store + metric recompute +
-   database), in process, p95 over distinct recordings. Target p95 <= 250 ms.
-2. Sustained uploads to gunicorn (2 sync workers) on loopback from a threaded load generator,
+   database), in process with scoring inline (``SMARTTOUCH_SCORING=inline``, the testing
+   default), p95 over distinct recordings. Target p95 <= 250 ms.
+2. Sustained uploads to gunicorn (2 sync workers) on loopback from a threaded load generator
+   (production config: scoring is queued for workers and none runs, so this is the upload
+   path alone; ``python -m bench scale`` measures hubs and workers together),
    at rising concurrency, each level bounded in uploads and time: uploads/s and p95 latency;
    the figure is the best rate whose p95 <= 1 s. Target >= 20 uploads/s. Sessions are
    2-minute recordings (a typical home set) spread over 20 patients; each level sends at most

@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "outbox": "smarttouch.client.cli:outbox",
     "export": "smarttouch.platform.cli.hub:export",
     "patient": "smarttouch.platform.cli.hub:patient",
+    "rescore": "smarttouch.platform.cli.scoring:rescore",
     "blobs": "smarttouch.platform.cli.blobs:blobs",
     # sensors
     "sensors": "smarttouch.sensors.cli:sensors",
@@ -41,18 +42,19 @@ HELP: dict[str, str] = {
     "user": "Create and manage hub user accounts.",
     "seed": "Fill the hub with demo data.",
     "serve": "Serve the hub over HTTP.",
-    "demo": "Migrate, seed if empty, serve the hub with a background evaluation worker; prints logins and a walk-through.",
+    "demo": "Migrate, seed if empty, serve the hub with a background worker; prints logins and a walk-through.",
     "pair": "Pair this computer with the hub using the code from your therapist.",
     "outbox": "Show the sessions waiting to be uploaded to the hub.",
     "export": "Export patient data (HL7 FHIR, data-rights archive, donated datasets).",
     "patient": "Patient records: erasure on request (GDPR).",
+    "rescore": "Score stored sessions again (after a scoring upgrade), on the workers or here.",
     "blobs": "The blob store of recordings and code: where it is; migrate a folder to S3.",
     "sensors": "Decode, scan and inspect wearable sensors.",
     "record": "Record motion from any sensor source to a file.",
     "analyze": "Analyse motion recordings: reps, ROM, smoothness, tremor.",
     "play": "Play a rehabilitation mini-game.",
     "challenge": "Work with challenges: validate, submit, evaluate, import.",
-    "worker": "Run the background worker that evaluates submissions.",
+    "worker": "Run the background worker: session scoring, submissions' evaluations, analyzers.",
 }
 
 

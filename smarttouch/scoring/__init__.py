@@ -10,7 +10,7 @@ degrees. Main entry points:
 
 from __future__ import annotations
 
-from smarttouch.scoring.analysis import SessionMetrics, analyze
+from smarttouch.scoring.analysis import ALGORITHM_VERSION, SessionMetrics, analyze
 from smarttouch.scoring.calibration import Calibration, functional_axis
 from smarttouch.scoring.control import ControlState, RepEvent
 from smarttouch.scoring.movements import MOVEMENT_MODELS, MovementModel, get_movement
@@ -21,6 +21,7 @@ from smarttouch.scoring.tracker import MotionTracker
 from smarttouch.scoring.tremor import TremorMetrics, tremor_metrics
 
 __all__ = [
+    "ALGORITHM_VERSION",
     "MOVEMENT_MODELS",
     "Calibration",
     "ControlState",

@@ -180,6 +180,7 @@ def test_demo_migrates_seeds_once_and_serves(tmp_path, runner, monkeypatch) -> N
     again = runner.invoke("demo", "--port", "0", "--no-worker")
     assert "demo data not added" in again.output and "demo-therapist" in again.output
     assert "How to try it:" in again.output and "DEMO-PARK" in again.output
+    assert "Uploaded sessions are scored as they arrive" in " ".join(again.output.split())  # no worker
     assert len(served) == 2
 
 

@@ -16,7 +16,8 @@ from smarttouch.platform.jobs.leases import LeaseStore
 from smarttouch.platform.jobs.queue import HubQueue, JobRef
 from smarttouch.platform.jobs.registry import JOB_TYPES
 from smarttouch.platform.jobs.types import JobContext, JobType
-from smarttouch.platform.models import AnalyzerRun, Challenge, Solution, Submission, User
+from smarttouch.platform.models import AnalyzerRun, Challenge, ScoringJob, Solution, Submission, User
+from smarttouch.platform.storage.blobstore import get_blobstore
 from smarttouch.platform.storage.db import get_engine
 
 
@@ -53,10 +54,27 @@ def _analysis_job(app: Flask, factories: Any) -> int:
         return run.id
 
 
+def _scoring_job(app: Flask, factories: Any) -> int:
+    """A stored session with a real (simulated) recording, waiting for its scoring."""
+    from .apihelp import recording_bytes
+
+    sha = get_blobstore(app).put(recording_bytes())
+    es = factories.exercise_session(
+        factories.patient(), status="scoring", movement="shoulder_flexion", recording_sha256=sha
+    )
+    with Session(get_engine(app), expire_on_commit=False) as s:
+        job = ScoringJob(session_id=es.id)
+        s.add(job)
+        s.commit()
+        assert job.id is not None
+        return job.id
+
+
 #: a queued job row of each job type; a new job type adds its maker here
 MAKE_JOB: dict[str, Callable[[Flask, Any], int]] = {
     "evaluation": _evaluation_job,
     "analysis": _analysis_job,
+    "scoring": _scoring_job,
 }
 
 

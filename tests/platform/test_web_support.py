@@ -86,9 +86,11 @@ def add_simulated_session(
     quit_reason: str = "completed",
     sets: int | None = None,
 ) -> int:
-    """A session uploaded through the hub's ingest path with a simulated recording; with
+    """A session uploaded through the hub's ingest path with a simulated recording (and scored
+    at once: the app's ``SCORING`` is ``inline`` when testing); with
     ``sets``, the recording's reps are split evenly into that many play phases (edges halfway
     between reps) after a calibration phase."""
+    from smarttouch.platform.jobs.queue import scoring_enqueuer
     from smarttouch.platform.models import Device
     from smarttouch.platform.services.clinic.ingest import SessionUpload, ingest_session
     from smarttouch.sensors.recording_io import recording_to_bytes
@@ -135,6 +137,7 @@ def add_simulated_session(
             recording=recording_to_bytes(rec),
             today=started.date(),
             tz="UTC",
+            enqueue=scoring_enqueuer(app),  # inline when testing: scored before this returns
         )
         return int(result.session.id)
 

@@ -12,6 +12,7 @@ from sqlmodel import select
 from werkzeug.exceptions import UnsupportedMediaType
 
 from ..i18n.language import local_today
+from ..jobs.queue import scoring_enqueuer
 from ..models import ExerciseSession, Patient, SessionMetricsRecord, pk, utcnow
 from ..services.accounts import throttle
 from ..services.clinic import devices, ingest, messages, plan_today, progress
@@ -281,7 +282,7 @@ def _upload_parts() -> tuple[bytes, bytes | None]:
     summary="Upload a played session",
     body_schema=UPLOAD_BODY,
     responses={
-        201: ("Stored and scored", SessionReceipt),
+        201: ("Stored; scored by a worker (status scoring until then)", SessionReceipt),
         200: ("Already stored (a retry): nothing changed", SessionReceipt),
     },
     security=DEVICE_TOKEN,
@@ -290,9 +291,10 @@ def _upload_parts() -> tuple[bytes, bytes | None]:
 )
 @device_required
 def upload_session():
-    """Store a session, idempotent by its client UUID. The hub recomputes the metrics from
-    the raw recording; the client's own numbers are kept for comparison only. Invalid input
-    stores nothing."""
+    """Store a session, idempotent by its client UUID, and answer at once: a worker then
+    recomputes the metrics from the raw recording (status ``scoring`` until it has; poll
+    ``GET /sessions/{id}``). The client's own numbers are kept for comparison only. Invalid
+    input stores nothing."""
     raw_meta, recording = _upload_parts()
     try:
         meta = SessionUpload.model_validate_json(raw_meta)
@@ -307,6 +309,7 @@ def upload_session():
         recording=recording,
         today=local_today(),
         tz=current_app.config["TIMEZONE"],
+        enqueue=scoring_enqueuer(current_app),
         ip=request.remote_addr,
     )
     return json_ok(receipt(result.session, result.metrics, result.created), 201 if result.created else 200)

@@ -181,11 +181,14 @@ class MetricsOut(BaseModel):
 class SessionReceipt(BaseModel):
     session_id: UUID = Field(description="the client's UUID")
     hub_id: int
-    status: str = Field(description="received, scored or failed")
+    status: str = Field(
+        description="scoring (stored, a worker is computing its metrics), scored, failed (the "
+        "analysis failed; the session is kept) or received (stored without a recording)"
+    )
     created: bool = Field(description="false when this upload was a retry of a stored session")
     received_at: datetime
     recording_sha256: str | None
-    metrics: MetricsOut | None
+    metrics: MetricsOut | None = Field(description="None until the session is scored")
     error: str | None = None
 
 

@@ -290,7 +290,7 @@ def worker(
     redis_url: str | None,
     unsafe: bool,
 ) -> None:
-    """Evaluate submitted solutions (and run chosen analyzers over sessions) for the hub.
+    """Score uploaded sessions, evaluate submitted solutions and run chosen analyzers for the hub.
 
     Uses the hub's configuration (SMARTTOUCH_DATABASE_URL, SMARTTOUCH_INSTANCE_PATH,
     SMARTTOUCH_REDIS_URL: huey on Redis when set, else on SQLite in the instance folder):

@@ -485,8 +485,9 @@ def _start_worker(app: Any) -> tuple[Any, str]:
     pid = worker.start()
     return worker, (
         "The evaluation worker runs in the background with this demo (process "
-        f"{pid}, log {worker.log_path}): it scores the challenges' reference rows "
-        "and developers' submissions, so leaderboards fill with no other command."
+        f"{pid}, log {worker.log_path}): it scores the sessions patients upload, the "
+        "challenges' reference rows and developers' submissions, so dashboards and "
+        "leaderboards fill with no other command."
     )
 
 
@@ -533,6 +534,9 @@ def demo(host: str, port: int, threads: int, with_worker: bool) -> None:
             "Challenge evaluations: no worker (--no-worker); run `smarttouch worker` to score submissions.",
         )
     )
+    if worker is None:  # nobody would score uploads: score them in the request instead
+        app.config["SCORING"] = "inline"
+        worker_note += " Uploaded sessions are scored as they arrive (in the request)."
     try:
         with session_scope(app) as session:
             showcase = showcase_patient(session)

@@ -130,6 +130,15 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("LOG_LEVEL", "INFO", str, "Python logging level of the hub."),
     Setting(
+        "SCORING",
+        "queue",
+        str,
+        "`queue`: an upload is answered at once and scored by `smarttouch worker` (the production "
+        'path; the session shows "scoring" until then); `inline`: the scoring job runs in the '
+        "request, through the same job code (tests).",
+        "`queue` (`inline` when `SMARTTOUCH_ENV=testing`)",
+    ),
+    Setting(
         "FHIR_BASE_URL",
         "",
         str,
@@ -185,6 +194,7 @@ class BaseConfig:
     LOGIN_LOCK_MINUTES = 15
     ARGON2_PROFILE = "default"
     LOG_LEVEL = "INFO"
+    SCORING = "queue"
     BASE_URL = ""
     SMTP_URL = ""
     MAIL_FROM = "SmartTouch <no-reply@smarttouch.invalid>"
@@ -207,6 +217,7 @@ class TestingConfig(BaseConfig):
     ENV = "testing"
     TESTING = True
     ARGON2_PROFILE = "fast"
+    SCORING = "inline"
 
 
 class ProductionConfig(BaseConfig):
@@ -318,6 +329,8 @@ def resolve(
         raise ConfigError(
             f"SMARTTOUCH_ARGON2_PROFILE={values.get('ARGON2_PROFILE')!r}: expected default or fast"
         )
+    if values.get("SCORING") not in {"queue", "inline"}:
+        raise ConfigError(f"SMARTTOUCH_SCORING={values.get('SCORING')!r}: expected queue or inline")
     secure = values.get("SECURE_COOKIES")
     secure = env_name == "production" if secure is None else bool(secure)
     values["SECURE_COOKIES"] = secure

@@ -76,7 +76,12 @@ class HubQueue:
         job_types: Iterable[JobType[Any, Any]] | None = None,
     ) -> None:
         instance = Path(app.instance_path)
-        self.context = JobContext(blobs=get_blobstore(app), instance=instance, unsafe=unsafe)
+        self.context = JobContext(
+            blobs=get_blobstore(app),
+            instance=instance,
+            unsafe=unsafe,
+            timezone=str(app.config.get("TIMEZONE") or "UTC"),
+        )
         self.engine = get_engine(app)
         self.huey = huey or make_huey(
             instance=instance, redis_url=app.config.get("REDIS_URL") or "", name=HUEY_NAME
@@ -105,13 +110,18 @@ class HubQueue:
         """Send the message that runs job ``job_id`` (a row already stored as ``queued``)."""
         self.tasks[kind](str(job_id))
 
-    def enqueuer(self, kind: str) -> Callable[[int], None]:
-        """``enqueue`` for one job type, as services take it: ``enqueue(job_id)``."""
+    def enqueuer(self, kind: str, *, eager: bool = False) -> Callable[[int], None]:
+        """``enqueue`` for one job type, as services take it: ``enqueue(job_id)``. ``eager``:
+        run the job here and now (:meth:`run`: the same claim, lease and finish as a worker)
+        instead of sending a message."""
         if kind not in self.tasks:
             raise KeyError(f"no job type {kind!r} (types: {', '.join(self.tasks)})")
 
         def enqueue(job_id: int) -> None:
-            self.enqueue(kind, job_id)
+            if eager:
+                self.run(kind, str(job_id))
+            else:
+                self.enqueue(kind, job_id)
 
         return enqueue
 
@@ -179,6 +189,12 @@ class HubQueue:
                     self.enqueue(kind, job_id)
 
 
+def scoring_enqueuer(app: Flask) -> Callable[[int], None]:
+    """How the app sends a session's scoring job: to the workers (``SMARTTOUCH_SCORING=queue``)
+    or run in the calling process (``inline``, tests)."""
+    return get_queue(app).enqueuer("scoring", eager=app.config.get("SCORING") == "inline")
+
+
 def get_queue(app: Flask) -> HubQueue:
     """The app's queue (built once per app)."""
     queue = app.extensions.get(EXTENSION_KEY)
@@ -188,4 +204,4 @@ def get_queue(app: Flask) -> HubQueue:
     return queue
 
 
-__all__ = ["HUEY_NAME", "HubQueue", "JobRef", "get_queue"]
+__all__ = ["HUEY_NAME", "HubQueue", "JobRef", "get_queue", "scoring_enqueuer"]

@@ -8,6 +8,7 @@ from typing import Any
 
 from .analyses import ANALYSIS
 from .evaluations import EVALUATION
+from .scoring import SCORING
 from .types import JobType
 
 JOB_TYPES: dict[str, JobType[Any, Any]] = {}
@@ -30,5 +31,6 @@ def register(job_type: JobType[Any, Any]) -> JobType[Any, Any]:
 
 register(EVALUATION)
 register(ANALYSIS)
+register(SCORING)
 
 __all__ = ["JOB_TYPES", "register"]

@@ -29,12 +29,14 @@ SpecT = TypeVar("SpecT")
 
 @dataclass(frozen=True)
 class JobContext:
-    """What every job runs with: the blob store, the instance folder (bundle cache) and
-    whether the sandbox may be skipped (``unsafe``: local development only)."""
+    """What every job runs with: the blob store, the instance folder (bundle cache),
+    whether the sandbox may be skipped (``unsafe``: local development only) and the hub's
+    time zone (``SMARTTOUCH_TIMEZONE``: what "today" is for alerts)."""
 
     blobs: BlobStore
     instance: Path
     unsafe: bool = False
+    timezone: str = "UTC"
 
     def sandbox(self) -> Sandbox:
         """A bubblewrap sandbox (rlimits only when ``unsafe``).

@@ -39,7 +39,7 @@ from .feeling import FEELING_MOMENTS, FEELING_SCALES, SessionFeeling
 from .onboarding import Invitation, Message, PlanTemplate
 from .patient import Condition, Patient, PatientCreate, PatientPublic, Side
 from .privacy import AnonymisedAggregate, DonatedSession, ResearchConsent
-from .session import ExerciseSession, SessionMetricsRecord, SessionStatus
+from .session import ExerciseSession, ScoringJob, SessionMetricsRecord, SessionStatus
 from .shared import SharedLock
 from .user import Role, User, UserCreate, UserPublic, normalise_email
 
@@ -84,6 +84,7 @@ __all__ = [
     "ReviewDecision",
     "Role",
     "Score",
+    "ScoringJob",
     "SessionFeeling",
     "SessionMetricsRecord",
     "SessionStatus",

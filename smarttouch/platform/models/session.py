@@ -12,7 +12,12 @@ from .base import created_field, json_field, sha256_field, text_field, time_fiel
 
 
 class SessionStatus(StrEnum):
+    """``received``: stored without a recording (nothing to score); ``scoring``: stored, its
+    scoring job waits for a worker; ``scored``: metrics written; ``failed``: the analysis
+    failed on a valid recording (the session is kept)."""
+
     received = "received"
+    scoring = "scoring"
     scored = "scored"
     failed = "failed"
 
@@ -84,4 +89,29 @@ class SessionMetricsRecord(SQLModel, table=True):
     uncertain_reason: str | None = text_field(None, nullable=True)
     extra: dict[str, Any] = json_field()
     analyzer: str = Field(default="smarttouch.scoring", max_length=64)
+    algorithm_version: str = Field(
+        default="", max_length=32, description="smarttouch.scoring.ALGORITHM_VERSION that computed it"
+    )
     computed_at: datetime = created_field()
+
+
+class ScoringJob(SQLModel, table=True):
+    """One (re-)scoring of a session's recording by a worker: a job row under the lease
+    protocol (:mod:`smarttouch.platform.jobs`). ``reason`` is ``upload`` or ``rescore``;
+    ``algorithm_version`` is the version that wrote the result (set when it finishes)."""
+
+    __tablename__ = "scoring_job"
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="exercise_session.id", index=True, ondelete="CASCADE")
+    reason: str = Field(default="upload", max_length=16)
+    algorithm_version: str | None = Field(default=None, max_length=32)
+    status: str = Field(default="queued", max_length=16, index=True)
+    failure_reason: str | None = Field(default=None, max_length=64)
+    message: str = text_field()
+    attempts: int = Field(default=0)
+    lease_token: str | None = Field(default=None, max_length=120)
+    lease_expires_at: datetime | None = time_field()
+    created_at: datetime = created_field()
+    started_at: datetime | None = time_field()
+    finished_at: datetime | None = time_field()

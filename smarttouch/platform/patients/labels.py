@@ -38,6 +38,7 @@ QUIT_REASONS = {
 
 SESSION_STATUSES = {
     "received": _l("Received, not scored yet"),
+    "scoring": _l("Scoring: the hub is computing the metrics"),
     "scored": _l("Scored"),
     "failed": _l("Could not be scored"),
 }

@@ -96,6 +96,26 @@ def sync_patient_alerts(
 ) -> list[Alert]:
     """Store the alerts scoring finds in ``facts`` (oldest first) that are not stored yet;
     returns the new rows (committed). ``has_plan``: the patient has a current exercise."""
+    new = find_patient_alerts(
+        session, patient=patient, facts=facts, today=today, has_plan=has_plan, no_session_days=no_session_days
+    )
+    if new:
+        session.add_all(new)
+        _commit_keeping_loaded(session)
+    return new
+
+
+def find_patient_alerts(
+    session: Session,
+    *,
+    patient: Patient,
+    facts: Sequence[SessionFact],
+    today: date,
+    has_plan: bool,
+    no_session_days: int = NO_SESSION_DAYS,
+) -> list[Alert]:
+    """The alerts scoring finds in ``facts`` (oldest first) that are not stored yet, as new
+    rows not added to ``session`` (:func:`sync_patient_alerts` stores them)."""
     if not facts:
         return []
     found = scoring.alerts([f.record for f in facts], today, no_session_days=no_session_days)
@@ -129,15 +149,11 @@ def sync_patient_alerts(
             details=details,
             session_id=facts[-1].session_id if alert.kind != "no_session" else None,
         )
-        session.add(row)
         new.append(row)
         keys.add(key)
     rise = _pain_rise_alert(session, patient_id=pk(patient), facts=facts, existing=existing, keys=keys)
     if rise is not None:
-        session.add(rise)
         new.append(rise)
-    if new:
-        _commit_keeping_loaded(session)
     return new
 
 

@@ -1,14 +1,16 @@
 """Ingest of a session uploaded by a patient's client.
 
 The hub trusts nothing the client computed: it parses and validates the raw recording and
-the session's phases (:mod:`.session_phases`), recomputes the metrics over the play phases
-with :func:`smarttouch.scoring.analyze` (the client's numbers are kept only for comparison), stores the recording in the content-addressed blob store and the
-session, its metrics and an audit line in ONE transaction, then raises the alerts the session
-causes (:mod:`.alerts`).
+the session's phases (:mod:`.session_phases`), stores the recording in the content-addressed
+blob store and, in ONE transaction, the session (status ``scoring``), a queued scoring job and
+an audit line; then it sends the job (``enqueue``) and answers at once. A worker recomputes
+the metrics over the play phases with :func:`smarttouch.scoring.analyze` and raises the alerts
+they cause (:mod:`.scoring`); the client's numbers are kept only for comparison.
 
 Idempotent by the client's session UUID (unique column): a retry, even a concurrent one,
-returns the session already stored and never creates a second one. Anything invalid raises
-:class:`~.errors.Invalid` (or :class:`~.errors.Conflict`) before anything is written.
+returns the session already stored and never creates a second one (nor a second job).
+Anything invalid raises :class:`~.errors.Invalid` (or :class:`~.errors.Conflict`) before
+anything is written.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import io
 import logging
 import math
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any, Literal
@@ -27,7 +30,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from smarttouch.scoring import MOVEMENT_MODELS, Calibration, analyze
+from smarttouch.scoring.validation import check_play_spans, check_recording
 from smarttouch.sensors.npz_headers import largest_npz_bytes
 from smarttouch.sensors.recording_io import RecordingError, recording_from_bytes
 from smarttouch.sensors.types import Recording
@@ -48,8 +51,9 @@ from .. import audit
 from ..errors import Conflict, Invalid
 from .feelings import MAX_FEELINGS, FeelingIn, check_feelings, feeling_rows
 from .patients import current_plan
-from .progress import metrics_row, patient_sessions, session_facts
-from .session_phases import MAX_PHASES, PhaseIn, label_sets, phases_of, session_phases, spans_to_analyse
+from .progress import patient_sessions, session_facts
+from .scoring import queue_scoring
+from .session_phases import MAX_PHASES, PhaseIn, phases_of, session_phases, spans_to_analyse
 
 log = logging.getLogger(__name__)
 
@@ -237,40 +241,16 @@ def parse_recording(data: bytes, *, declared_rate_hz: float | None = None) -> Re
     return rec
 
 
-def recompute_metrics(
-    rec: Recording,
-    movement: str,
-    calibration: dict[str, Any],
-    play_spans: list[tuple[float, float]] | None = None,
-) -> dict[str, Any]:
-    """``analyze(...).to_dict()`` over ``play_spans`` (s; None: the whole recording), with the
-    session's calibration when it is usable.
-
-    Raises :class:`Invalid` when the recording cannot be analysed (e.g. far too short).
-    """
-    cal = None
-    note = "none"
-    if calibration.get("neutral_quat") is not None:
-        try:
-            cal = Calibration.from_dict(calibration)
-            note = "client neutral pose"
-        except (TypeError, ValueError) as exc:
-            note = f"ignored ({exc})"
-    name = movement if movement in MOVEMENT_MODELS else None
-    try:
-        result = analyze(rec, movement=name, calibration=cal, play_spans=play_spans).to_dict()
-    except ValueError as exc:
-        raise Invalid(f"recording cannot be analysed: {exc}") from None
-    result["calibration_source"] = note
-    return result
-
-
 # ------------------------------------------------------------------ storing
 @dataclass(frozen=True)
 class IngestResult:
+    """The stored session, its metrics (None until a worker scored it), whether this upload
+    created it, and its scoring job (None for a retry or a session without recording)."""
+
     session: ExerciseSession
     metrics: SessionMetricsRecord | None
     created: bool
+    job_id: int | None = None
 
 
 def _existing(
@@ -289,6 +269,7 @@ def _existing(
 
 
 def _result_for(session: Session, row: ExerciseSession) -> IngestResult:
+    session.refresh(row)
     metrics = session.exec(
         select(SessionMetricsRecord).where(SessionMetricsRecord.session_id == row.id)
     ).first()
@@ -312,6 +293,22 @@ def _check_plan(session: Session, meta: SessionUpload, patient: Patient) -> Assi
     return assignment
 
 
+def check_analysable(rec: Recording, phases: tuple[Any, ...]) -> None:
+    """The checks ``analyze`` makes before any computation, run at upload so that a recording
+    it would refuse is a 400 there rather than a failed job later.
+
+    Raises:
+        Invalid: what ``analyze`` would refuse.
+    """
+    try:
+        check_recording(rec)
+        spans = spans_to_analyse(phases)
+        if spans is not None and len(rec):
+            check_play_spans(spans, float(rec.t[0]), float(rec.t[-1]))
+    except ValueError as exc:
+        raise Invalid(f"recording cannot be analysed: {exc}") from None
+
+
 def ingest_session(
     session: Session,
     *,
@@ -322,29 +319,24 @@ def ingest_session(
     recording: bytes | None,
     today: date,
     tz: tzinfo | str,
+    enqueue: Callable[[int], None] | None = None,
     ip: str | None = None,
 ) -> IngestResult:
-    """Validate, score and store one uploaded session (see the module docstring)."""
+    """Validate and store one uploaded session and queue its scoring (see the module
+    docstring). ``enqueue(job_id)`` sends the scoring job once it is committed (None: it
+    stays queued for the next worker start or tick)."""
     sha = store.key_for(recording) if recording else None
     found = _existing(session, meta, patient, sha)
     if found is not None:
         return _result_for(session, found)
     assignment = _check_plan(session, meta, patient)
-    analysis: dict[str, Any] | None = None
-    status, error = SessionStatus.received, None
+    status = SessionStatus.received
     phases = phases_of(meta.phases)
     if recording:
         rec = parse_recording(recording, declared_rate_hz=meta.sample_rate_hz)
         phases = session_phases(phases, rec)
-        try:
-            analysis = recompute_metrics(rec, meta.movement, meta.calibration, spans_to_analyse(phases))
-            analysis["sets"] = label_sets(analysis.get("sets") or [], phases)
-            status = SessionStatus.scored
-        except Invalid:
-            raise
-        except Exception as exc:  # our analysis failed on valid data: keep the session
-            log.exception("analysis of session %s failed", meta.session_id)
-            status, error = SessionStatus.failed, f"analysis failed: {type(exc).__name__}: {exc}"
+        check_analysable(rec, phases)
+        status = SessionStatus.scoring
     elif recording is not None:
         raise Invalid("recording: empty file")
 
@@ -379,16 +371,15 @@ def ingest_session(
             "lang": meta.lang,
             "client": meta.client,
         },
-        error=error,
+        error=None,
         received_at=utcnow(),
     )
+    job_id: int | None = None
     try:
         session.add(row)
         session.flush()
-        metrics = None
-        if analysis is not None:
-            metrics = metrics_row(pk(row), analysis)
-            session.add(metrics)
+        if status == SessionStatus.scoring:
+            job_id = queue_scoring(session, session_id=pk(row)).id
         for feeling in feeling_rows(pk(row), pk(patient), meta.feelings):
             session.add(feeling)
         audit.record(
@@ -419,11 +410,15 @@ def ingest_session(
         if winner is None:
             raise
         return _result_for(session, winner)
-    session.refresh(row)
-    if metrics is not None:
-        session.refresh(metrics)
-    _update_alerts(session, patient=patient, today=today, tz=tz)
-    return IngestResult(row, metrics, created=True)
+    if job_id is None:  # nothing to score: the alerts that do not need metrics (pain stop)
+        _update_alerts(session, patient=patient, today=today, tz=tz)
+    elif enqueue is not None:
+        try:
+            enqueue(job_id)
+        except Exception:  # the row is queued: the next tick or worker start sends it again
+            log.exception("scoring job %s of session %s could not be sent", job_id, row.id)
+    stored = _result_for(session, row)
+    return IngestResult(stored.session, stored.metrics, created=True, job_id=job_id)
 
 
 def _update_alerts(session: Session, *, patient: Patient, today: date, tz: tzinfo | str) -> None:

@@ -4,7 +4,10 @@ Each demo patient with a plan gets several weeks of sessions: the motion simulat
 (:func:`smarttouch.sensors.simulator.simulate`) produces a physically consistent IMU recording
 from a trajectory (ROM, smoothness, tremor changing over the weeks), and each session goes
 through :func:`.ingest.ingest_session` exactly like an upload from a patient's computer (the
-recording into the blob store, :func:`smarttouch.scoring.analyze` for the metrics, alerts). The trajectories are chosen so the dashboards show every situation: steady
+recording into the blob store, a queued scoring job); the seed then runs that job at once
+(:func:`.scoring.score_now`: :func:`smarttouch.scoring.analyze` for the metrics, the alerts as
+of the session's day) instead of waiting for a worker. The trajectories are chosen so the
+dashboards show every situation: steady
 improvement, a decline beyond the MCID, a missed week with a stop for pain, and a patient who
 stopped exercising. Deterministic (fixed seeds), short recordings (about 30 s at 50 Hz).
 """
@@ -25,7 +28,7 @@ from smarttouch.sensors.simulator import simulate
 
 from ...models import Activity, Assignment, Device, ExerciseSession, Patient, pk
 from ...storage.blobstore import BlobStore
-from ..clinic import alerts, progress
+from ..clinic import alerts, progress, scoring
 from ..clinic.feelings import FeelingIn
 from ..clinic.ingest import SessionUpload, ingest_session
 
@@ -193,7 +196,7 @@ def seed_patient_sessions(
             client="smarttouch demo seed (synthetic)",
             feelings=_feelings(feel_rng, started, pain=pain),
         )
-        ingest_session(
+        stored = ingest_session(
             session,
             store=blobs,
             device=device,
@@ -202,7 +205,9 @@ def seed_patient_sessions(
             recording=recording_to_bytes(rec),
             today=day,
             tz=tz,
-        )  # uploaded that day
+        )  # uploaded that day, and scored at once (as a worker would) with that day's alerts
+        if stored.job_id is not None:
+            scoring.score_now(session, blobs=blobs, job_id=stored.job_id, today=day, tz=tz)
     if days:  # time has passed since the last upload: "no session" alerts as of today
         entries = progress.patient_sessions(session, patient_id=pk(patient), tz=tz)
         alerts.sync_patient_alerts(

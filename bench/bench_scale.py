@@ -1,0 +1,356 @@
+"""Scale-out on one machine: two gunicorn hubs, two workers, PostgreSQL, Redis, S3 (moto_server).
+
+``python -m bench scale``. Everything runs on loopback and stops by itself (every phase is
+bounded in uploads and seconds). Sessions are synthetic 2-minute 100 Hz recordings (the
+sensors room's simulator), each encoded distinctly so every upload writes a new blob; they
+are spread over 20 paired patients. The load generator (Python threads with ``requests``)
+runs on the same cores as the hubs, the workers, PostgreSQL, Redis and the S3 server, so the
+figures are those of the whole stack on this machine; the load average is printed with them.
+
+1. Accepted uploads: closed-loop clients against the two hubs (alternating), workers
+   stopped (the queue absorbs the burst): uploads/s accepted and p50/p95 accept latency per
+   level. Target: >= 100/s at p95 <= 250 ms.
+2. Worker throughput: the backlog of phase 1 drained by one worker, then by two: scored/s.
+3. Upload-to-scored: paced uploads at half the best accepted rate (at most 12/s) with both
+   workers running; p95 of (scored - sent). Target: <= 5 s.
+4. Integrity: every accepted session stored once and scored once, no job left queued or
+   running. Peak RSS (VmHWM) of a hub's serving process. Target: <= 300 MB.
+
+PostgreSQL: ``SMARTTOUCH_BENCH_DATABASE_URL`` (default the local ``postgres`` server) with a
+scratch database ``SMARTTOUCH_BENCH_SCALE_DB`` (default ``smarttouch_bench_scale``, created and
+dropped). Redis: ``SMARTTOUCH_BENCH_REDIS_URL`` (default ``redis://127.0.0.1:6379/14``; the
+hub queue's keys there are flushed). Without moto_server the blob store is a shared folder
+(said in the output); ``SMARTTOUCH_BENCH_SCALE_BLOBS=folder`` chooses the folder on purpose, to
+see the S3 server's share of the cost.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.common import report
+
+PG_BASE = os.environ.get("SMARTTOUCH_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+DB_NAME = os.environ.get("SMARTTOUCH_BENCH_SCALE_DB", "smarttouch_bench_scale")
+REDIS_URL = os.environ.get("SMARTTOUCH_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+#: ``folder`` runs the same load with a shared folder as the blob store instead of moto_server
+BLOBS = os.environ.get("SMARTTOUCH_BENCH_SCALE_BLOBS", "s3")
+PATIENTS = 20
+LEVELS = (8, 16)  # concurrent clients in phase 1
+LEVEL_MAX_UPLOADS = 100
+LEVEL_MAX_S = 12.0
+DRAIN_ONE_S = 12.0  # phase 2: one worker for at most this long
+PACED_S = 15.0  # phase 3
+PACED_MAX_RATE = 12.0
+SCORED_WAIT_S = 90.0
+
+
+def _database(admin_sql: str) -> None:
+    from sqlalchemy import text
+
+    from smarttouch.platform.storage.db import make_engine
+
+    admin = make_engine(PG_BASE, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
+        if admin_sql:
+            conn.execute(text(admin_sql))
+    admin.dispose()
+
+
+def _recordings(count: int) -> list[bytes]:
+    """``count`` distinct 2-minute recordings, encoded on a few threads (zlib frees the GIL)."""
+    from smarttouch.sensors.recording_io import recording_to_bytes
+    from smarttouch.sensors.simulator import simulate
+
+    base = simulate(
+        "shoulder_flexion", reps=30, rom_deg=85.0, tempo_s=3.0, pause_s=1.0, fs=100.0, seed=7
+    ).recording
+
+    def one(i: int) -> bytes:
+        return recording_to_bytes(dataclasses.replace(base, labels={"synthetic": True, "variant": i}))
+
+    with ThreadPoolExecutor(4) as pool:
+        return list(pool.map(one, range(count)))
+
+
+def _closed_loop(
+    cluster: Any, links: list[Any], recordings: list[bytes], clients: int
+) -> tuple[list[Any], float, int]:
+    """``clients`` threads upload ``recordings`` back to back (alternating hubs) until done or
+    LEVEL_MAX_S; returns (results, seconds, failed attempts)."""
+    import requests
+
+    from smarttouch.platform.testcluster import upload, upload_body
+
+    hubs = cluster.hub_urls()
+    todo = list(enumerate(recordings))
+    results: list[Any] = []
+    lock = threading.Lock()
+    stop_at = time.monotonic() + LEVEL_MAX_S
+
+    def client() -> None:
+        http = requests.Session()
+        while time.monotonic() < stop_at:
+            with lock:
+                if not todo:
+                    return
+                i, rec = todo.pop()
+            link = links[i % len(links)]
+            body = upload_body(link.assignment_id, rec)
+            done = upload(http, hubs, i % 2, link.token, body, give_up_after_s=60)
+            with lock:
+                results.append(done)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results, time.perf_counter() - start, sum(r.failed_attempts for r in results)
+
+
+def _count(engine: Any, sql: str) -> int:
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        return int(conn.execute(text(sql)).scalar() or 0)
+
+
+def _finished(engine: Any) -> int:
+    return _count(engine, "SELECT count(*) FROM scoring_job WHERE status NOT IN ('queued', 'running')")
+
+
+def _drain(cluster: Any, engine: Any, total: int) -> tuple[float, float]:
+    """Phase 2: scored/s with worker0 alone (at most DRAIN_ONE_S, leaving some backlog), then
+    with both workers until the backlog is gone."""
+    done0 = _finished(engine)
+    cluster.start("worker0")
+    start = time.monotonic()
+    while time.monotonic() - start < DRAIN_ONE_S and total - _finished(engine) > total // 3:
+        time.sleep(0.2)
+    done1, t1 = _finished(engine), time.monotonic()
+    one = (done1 - done0) / (t1 - start)
+    cluster.start("worker1")
+    start2 = time.monotonic()  # measured from the moment the second worker is serving
+    done2 = _finished(engine)
+    deadline = start2 + SCORED_WAIT_S
+    while _finished(engine) < total and time.monotonic() < deadline:
+        time.sleep(0.2)
+    two = (_finished(engine) - done2) / max(1e-9, time.monotonic() - start2)
+    return one, two
+
+
+def _paced(
+    cluster: Any, links: list[Any], recordings: list[bytes], rate: float
+) -> tuple[list[Any], dict[str, float]]:
+    """Phase 3: one upload every 1/rate s (each on its own thread, so a slow answer does not
+    slow the pace); returns the results and each session's send time (Unix s)."""
+    import requests
+
+    from smarttouch.platform.testcluster import upload, upload_body
+
+    hubs = cluster.hub_urls()
+    results: list[Any] = []
+    sent_at: dict[str, float] = {}
+    lock = threading.Lock()
+    local = threading.local()
+
+    def one(i: int, rec: bytes) -> None:
+        http = getattr(local, "http", None) or requests.Session()
+        local.http = http
+        link = links[i % len(links)]
+        body = upload_body(link.assignment_id, rec)
+        with lock:
+            sent_at[body[0]] = time.time()
+        done = upload(http, hubs, i % 2, link.token, body, give_up_after_s=60)
+        with lock:
+            results.append(done)
+
+    with ThreadPoolExecutor(32) as pool:
+        start = time.monotonic()
+        for i, rec in enumerate(recordings):
+            pause = start + i / rate - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+            pool.submit(one, i, rec)
+    return results, sent_at
+
+
+def main() -> None:
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from smarttouch.platform.storage.db import make_engine
+    from smarttouch.platform.testcluster import LocalCluster
+    from smarttouch.platform.testing import S3Server
+
+    load_before = os.getloadavg()
+    print(
+        f"  machine: {os.cpu_count()} CPU(s), load average {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}"
+    )
+    try:
+        _database(f'CREATE DATABASE "{DB_NAME}"')
+    except Exception as exc:
+        print(f"  PostgreSQL unavailable ({type(exc).__name__}): benchmark skipped")
+        return
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL).ping()
+    except Exception as exc:
+        print(f"  Redis unavailable at {REDIS_URL} ({type(exc).__name__}): benchmark skipped")
+        _database("")
+        return
+    url = make_url(PG_BASE).set(database=DB_NAME).render_as_string(hide_password=False)
+    workdir = Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    s3: S3Server | None = None
+    cluster: LocalCluster | None = None
+    try:
+        try:
+            if BLOBS == "folder":
+                raise RuntimeError("SMARTTOUCH_BENCH_SCALE_BLOBS=folder")
+            s3 = S3Server(log_path=workdir / "s3.log").start()
+            blob_url, env = s3.blob_url(), s3.env()
+            print("  blob store: S3 (moto_server, a Python S3 server on the same cores)")
+        except Exception as exc:
+            s3 = None
+            blob_url, env = f"file://{workdir / 'blobs'}", {}
+            print(f"  blob store: a shared folder (no S3 server: {exc})")
+        os.environ.update(env)
+        cluster = LocalCluster(
+            workdir=workdir / "cluster",
+            database_url=url,
+            redis_url=REDIS_URL,
+            blob_url=blob_url,
+            env=env,
+            hubs=2,
+            workers=2,
+            hub_threads=4,
+            lease_s=30.0,
+        )
+        links, _ = cluster.prepare(PATIENTS)
+        phase1_n = LEVEL_MAX_UPLOADS * len(LEVELS)
+        t0 = time.monotonic()
+        recordings = _recordings(phase1_n)
+        print(
+            f"  {len(recordings)} distinct 2-minute 100 Hz recordings ({len(recordings[0]) / 1024:.0f} KiB each) encoded in {time.monotonic() - t0:.0f} s"
+        )
+        for name in ("hub0", "hub1"):
+            cluster.start(name)
+        print(
+            "  hubs: 2 x gunicorn (1 gthread process, 4 threads each); workers: smarttouch worker (1 thread each)"
+        )
+        idle = max(cluster.peak_rss_mib("hub0"), cluster.peak_rss_mib("hub1"))
+        print(f"  a hub process after start-up: {idle:.0f} MiB peak RSS")
+        engine = make_engine(url)
+
+        # 1. accepted uploads, workers stopped
+        best: tuple[float, float, float] | None = None  # (rate, p50, p95)
+        offset = 0
+        accepted: set[str] = set()
+        for clients in LEVELS:
+            batch = recordings[offset : offset + LEVEL_MAX_UPLOADS]
+            offset += LEVEL_MAX_UPLOADS
+            results, seconds, failed = _closed_loop(cluster, links, batch, clients)
+            accepted.update(r.session_id for r in results)
+            lat = np.array([r.latency_s for r in results])
+            rate = len(results) / seconds
+            p50, p95 = float(np.median(lat)), float(np.percentile(lat, 95))
+            print(
+                f"  {clients:>2} clients: {len(results)} accepted in {seconds:.1f} s = {rate:.1f}/s, p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, {failed} failed attempts"
+            )
+            if (
+                best is None
+                or (p95 <= 0.25 and (best[2] > 0.25 or rate > best[0]))
+                or (best[2] > 0.25 and rate > best[0])
+            ):
+                best = (rate, p50, p95)
+        assert best is not None
+        report(
+            "accepted uploads/s, two hubs",
+            best[0],
+            "/s",
+            ">= 100/s at p95 <= 250 ms",
+            best[0] >= 100 and best[2] <= 0.25,
+        )
+        report("  p50 accept latency at that rate", best[1] * 1000, "ms")
+        report("  p95 accept latency at that rate", best[2] * 1000, "ms", "<= 250 ms", best[2] <= 0.25)
+
+        # 2. the backlog drained by one worker, then two
+        one, two = _drain(cluster, engine, len(accepted))
+        report("scored/s, one worker", one, "/s")
+        report("scored/s, two workers", two, "/s", "more than one worker", two > one)
+
+        # 3. upload-to-scored at half the accepted rate
+        rate = max(1.0, min(PACED_MAX_RATE, best[0] / 2))
+        paced = _recordings(int(rate * PACED_S))
+        results, sent_at = _paced(cluster, links, paced, rate)
+        accepted.update(r.session_id for r in results)
+        deadline = time.monotonic() + SCORED_WAIT_S
+        while _finished(engine) < len(accepted) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT s.client_uuid, j.finished_at FROM scoring_job j "
+                    "JOIN exercise_session s ON s.id = j.session_id WHERE j.status = 'scored'"
+                )
+            ).all()
+        delays = np.array([finished.timestamp() - sent_at[sid] for sid, finished in rows if sid in sent_at])
+        lat = np.array([r.latency_s for r in results])
+        print(
+            f"  paced at {rate:.1f}/s for {PACED_S:.0f} s: {len(results)} accepted, accept p95 {np.percentile(lat, 95) * 1000:.0f} ms, {len(delays)} scored"
+        )
+        p95_scored = float(np.percentile(delays, 95)) if len(delays) else float("inf")
+        report("upload-to-scored p95 at half the accepted rate", p95_scored, "s", "<= 5 s", p95_scored <= 5.0)
+
+        # 4. integrity and memory
+        stored = _count(engine, "SELECT count(*) FROM exercise_session")
+        distinct = _count(engine, "SELECT count(DISTINCT client_uuid) FROM exercise_session")
+        metrics = _count(engine, "SELECT count(*) FROM session_metrics")
+        stuck = _count(engine, "SELECT count(*) FROM scoring_job WHERE status IN ('queued', 'running')")
+        failed_jobs = _count(
+            engine, "SELECT count(*) FROM scoring_job WHERE status NOT IN ('queued', 'running', 'scored')"
+        )
+        lost = len(accepted) - distinct
+        duplicated = stored - distinct + max(0, metrics - stored)
+        print(
+            f"  accepted {len(accepted)}, stored {stored}, metrics rows {metrics}, stuck jobs {stuck}, failed jobs {failed_jobs}"
+        )
+        report(
+            "sessions lost + duplicated + stuck",
+            lost + duplicated + stuck,
+            "",
+            "0",
+            lost + duplicated + stuck == 0,
+        )
+        rss = max(cluster.peak_rss_mib("hub0"), cluster.peak_rss_mib("hub1"))
+        report("peak RSS of a hub process", rss, "MiB", "<= 300 MB", rss * 1.048576 <= 300)
+        load_after = os.getloadavg()
+        print(
+            f"  load average after: {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f} ({os.cpu_count()} CPUs)"
+        )
+        engine.dispose()
+    finally:
+        if cluster is not None:
+            cluster.stop_all()
+        if s3 is not None:
+            s3.stop()
+        _database("")
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

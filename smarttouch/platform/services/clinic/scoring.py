@@ -1,0 +1,343 @@
+"""Scoring a stored session on a worker: the hub's authoritative metrics, computed after upload.
+
+The upload (:mod:`.ingest`) validates the recording, stores it with the session (status
+``scoring``) and a queued :class:`~smarttouch.platform.models.ScoringJob` in one transaction,
+and answers at once. A worker then runs the job (:mod:`smarttouch.platform.jobs.scoring`, the
+lease protocol of every hub job): :func:`compute` reads the recording from the blob store and
+runs :func:`smarttouch.scoring.analyze` over the play phases (no database); :func:`save_result`
+writes the metrics with the algorithm version, the session's status, one ``session.scored``
+audit line and the alerts that depend on the metrics, in the finishing job's transaction.
+
+Idempotent: a session has at most one metrics row (unique ``session_id``), so a job run twice,
+or an upload's job and a later re-score, leave one result (the newest). A finished job cannot
+be claimed again, and a worker whose lease was taken over cannot write (its finish is refused),
+so a killed worker's job is run again by another worker and still writes once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, tzinfo
+from typing import Any, TypedDict
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from smarttouch.challenges.jobs import Outcome
+from smarttouch.scoring import ALGORITHM_VERSION, MOVEMENT_MODELS, Calibration, analyze
+from smarttouch.sensors.recording_io import RecordingError, recording_from_bytes
+from smarttouch.sensors.types import Phase, Recording
+
+from ...models import (
+    ExerciseSession,
+    Patient,
+    ScoringJob,
+    SessionMetricsRecord,
+    SessionStatus,
+    pk,
+    utcnow,
+)
+from ...storage.blobstore import BlobStore
+from .. import audit
+from ..errors import Invalid
+
+log = logging.getLogger(__name__)
+
+UPLOAD, RESCORE = "upload", "rescore"
+SCORED, FAILED = "scored", "failed"
+
+
+class ScoringSpec(TypedDict):
+    """What a worker needs to score one session.
+
+    Attributes:
+        job_id: the scoring job's row id.
+        session_id: the exercise session's id.
+        recording_sha256: blob key of its raw recording (None when it has none).
+        movement: the movement trained (names the movement model when known).
+        calibration: the client's calibration (neutral pose...).
+        phases: the session's phases as stored (``Phase.to_dict``), empty when none.
+    """
+
+    job_id: int
+    session_id: int
+    recording_sha256: str | None
+    movement: str
+    calibration: dict[str, Any]
+    phases: list[dict[str, Any]]
+
+
+def queue_scoring(session: Session, *, session_id: int, reason: str = UPLOAD) -> ScoringJob:
+    """Add a queued scoring job for session ``session_id`` (flushed, not committed)."""
+    job = ScoringJob(session_id=session_id, reason=reason, message="waiting for a worker")
+    session.add(job)
+    session.flush()
+    return job
+
+
+def load_spec(session: Session, job: ScoringJob) -> ScoringSpec:
+    row = session.get(ExerciseSession, job.session_id)
+    assert job.id is not None
+    return {
+        "job_id": job.id,
+        "session_id": job.session_id,
+        "recording_sha256": row.recording_sha256 if row else None,
+        "movement": (row.movement or "") if row else "",
+        "calibration": dict(row.calibration or {}) if row else {},
+        "phases": list(row.phases or []) if row else [],
+    }
+
+
+def recompute_metrics(
+    rec: Recording,
+    movement: str,
+    calibration: dict[str, Any],
+    play_spans: list[tuple[float, float]] | None = None,
+) -> dict[str, Any]:
+    """``analyze(...).to_dict()`` over ``play_spans`` (s; None: the whole recording), with the
+    session's calibration when it is usable.
+
+    Raises :class:`Invalid` when the recording cannot be analysed (e.g. far too short).
+    """
+    cal = None
+    note = "none"
+    if calibration.get("neutral_quat") is not None:
+        try:
+            cal = Calibration.from_dict(calibration)
+            note = "client neutral pose"
+        except (TypeError, ValueError) as exc:
+            note = f"ignored ({exc})"
+    name = movement if movement in MOVEMENT_MODELS else None
+    try:
+        result = analyze(rec, movement=name, calibration=cal, play_spans=play_spans).to_dict()
+    except ValueError as exc:
+        raise Invalid(f"recording cannot be analysed: {exc}") from None
+    result["calibration_source"] = note
+    return result
+
+
+def compute(blobs: BlobStore, spec: ScoringSpec) -> Outcome:
+    """Score one session's recording (no database): the analysis, or why it failed."""
+    from .session_phases import label_sets, spans_to_analyse
+
+    sha = spec["recording_sha256"]
+    if not sha:
+        return {"status": FAILED, "failure_reason": "no_recording", "message": "the session has no recording"}
+    data = blobs.get(sha)
+    if BlobStore.key_for(data) != sha:
+        return {
+            "status": FAILED,
+            "failure_reason": "internal_error",
+            "message": f"the stored recording does not hash to {sha[:12]}",
+        }
+    try:
+        rec = recording_from_bytes(data)  # validated when it was uploaded
+        phases = [Phase.from_dict(p) for p in spec["phases"]]
+        analysis = recompute_metrics(rec, spec["movement"], spec["calibration"], spans_to_analyse(phases))
+        analysis["sets"] = label_sets(analysis.get("sets") or [], phases)
+    except Invalid as exc:
+        return {"status": FAILED, "failure_reason": "analysis_failed", "message": exc.message}
+    except RecordingError as exc:
+        return {"status": FAILED, "failure_reason": "analysis_failed", "message": f"recording: {exc}"}
+    except Exception as exc:  # our analysis failed on a valid recording: keep the session
+        log.exception("analysis of session %s failed", spec["session_id"])
+        return {
+            "status": FAILED,
+            "failure_reason": "analysis_failed",
+            "message": f"analysis failed: {type(exc).__name__}: {exc}",
+        }
+    return {
+        "status": SCORED,
+        "failure_reason": None,
+        "message": "scored",
+        "analysis": analysis,
+        "algorithm_version": ALGORITHM_VERSION,
+    }
+
+
+def outcome_values(outcome: Outcome) -> dict[str, Any]:
+    """Column values of a finished scoring job (the lease columns are the store's)."""
+    from smarttouch.challenges.jobs import final_state
+
+    return {
+        "status": final_state(outcome),
+        "failure_reason": outcome.get("failure_reason"),
+        "message": str(outcome.get("message", ""))[:4000],
+        "algorithm_version": outcome.get("algorithm_version"),
+    }
+
+
+def _write_metrics(session: Session, session_id: int, analysis: dict[str, Any], version: str) -> None:
+    """Insert or replace the session's one metrics row."""
+    from .progress import metrics_row
+
+    fresh = metrics_row(session_id, analysis)
+    fresh.algorithm_version = version
+    fresh.computed_at = utcnow()
+    old = session.exec(
+        select(SessionMetricsRecord).where(SessionMetricsRecord.session_id == session_id)
+    ).first()
+    if old is None:
+        session.add(fresh)
+        return
+    for name in SessionMetricsRecord.model_fields:
+        if name not in ("id", "session_id"):
+            setattr(old, name, getattr(fresh, name))
+    session.add(old)
+
+
+def save_result(
+    session: Session, job_id: int, outcome: Outcome, *, today: date | None, tz: tzinfo | str
+) -> None:
+    """Write a finished job's result in the caller's transaction: metrics (scored), the
+    session's status and error, the ``session.scored`` audit line and the new alerts (not
+    committed). ``today``: the local day the alerts are judged on (None: today in ``tz``)."""
+    job = session.get(ScoringJob, job_id)
+    row = session.get(ExerciseSession, job.session_id) if job else None
+    if job is None or row is None:
+        return
+    assert row.id is not None
+    scored = outcome.get("status") == SCORED and isinstance(outcome.get("analysis"), dict)
+    has_metrics = False
+    if scored:
+        _write_metrics(session, row.id, outcome["analysis"], str(outcome.get("algorithm_version") or ""))
+        row.status, row.error = SessionStatus.scored, None
+        has_metrics = True
+    else:
+        has_metrics = (
+            session.exec(
+                select(SessionMetricsRecord.id).where(SessionMetricsRecord.session_id == row.id)
+            ).first()
+            is not None
+        )
+        if not has_metrics:  # a failed re-score keeps the result it had
+            row.status, row.error = SessionStatus.failed, str(outcome.get("message") or "")[:4000]
+    session.add(row)
+    audit.record(
+        session,
+        action="session.scored" if scored else "session.scoring_failed",
+        patient_id=row.patient_id,
+        target_type="exercise_session",
+        target_id=row.id,
+        details={
+            "job_id": job_id,
+            "reason": job.reason,
+            "algorithm_version": outcome.get("algorithm_version"),
+            "failure_reason": outcome.get("failure_reason"),
+        },
+    )
+    session.flush()
+    patient = session.get(Patient, row.patient_id)
+    if patient is not None and scored:
+        update_alerts(session, patient=patient, today=today or datetime.now(_zone(tz)).date(), tz=tz)
+
+
+def _zone(tz: tzinfo | str) -> tzinfo:
+    return ZoneInfo(tz) if isinstance(tz, str) else tz
+
+
+def update_alerts(session: Session, *, patient: Patient, today: date, tz: tzinfo | str) -> None:
+    """Add the alerts the patient's scored sessions cause (pain stop, decline) to the caller's
+    transaction; a failure to judge them is logged, never turned into a lost result."""
+    from . import alerts
+    from .patients import current_plan
+    from .progress import patient_sessions, session_facts
+
+    try:
+        facts = session_facts(patient_sessions(session, patient_id=pk(patient), tz=tz))
+        found = alerts.find_patient_alerts(
+            session,
+            patient=patient,
+            facts=facts,
+            today=today,
+            has_plan=bool(current_plan(session, patient=patient, today=today)),
+        )
+    except Exception:  # a database error aborts the transaction: the job is then retried
+        log.exception("alerts for patient %s could not be updated", patient.id)
+        return
+    session.add_all(found)
+
+
+def score_now(
+    session: Session, *, blobs: BlobStore, job_id: int, today: date, tz: tzinfo | str
+) -> Outcome | None:
+    """Run queued job ``job_id`` here and now, judging alerts on ``today`` (the demo seed,
+    which writes a history day by day before any worker runs). Returns the outcome, or None
+    when the job was no longer queued. Workers use the lease store instead."""
+    job = session.get(ScoringJob, job_id)
+    if job is None or job.status != "queued":
+        return None
+    outcome = compute(blobs, load_spec(session, job))
+    now = utcnow()
+    done = session.execute(
+        sa.update(ScoringJob)
+        .where(col(ScoringJob.id) == job_id, col(ScoringJob.status) == "queued")
+        .values(attempts=ScoringJob.attempts + 1, started_at=now, finished_at=now, **outcome_values(outcome))
+    )
+    if getattr(done, "rowcount", 0) != 1:
+        session.rollback()
+        return None
+    save_result(session, job_id, outcome, today=today, tz=tz)
+    session.commit()
+    return outcome
+
+
+def sessions_to_rescore(
+    session: Session, *, patient_id: int | None = None, outdated_only: bool = False
+) -> list[int]:
+    """Ids of the sessions with a recording (of one patient, when given) that have no scoring
+    job waiting or running; ``outdated_only``: only those whose metrics were not computed by
+    the current :data:`~smarttouch.scoring.ALGORITHM_VERSION`."""
+    busy = select(ScoringJob.session_id).where(col(ScoringJob.status).in_(("queued", "running")))
+    stmt = (
+        select(ExerciseSession.id)
+        .where(col(ExerciseSession.recording_sha256).is_not(None), col(ExerciseSession.id).not_in(busy))
+        .order_by(col(ExerciseSession.id))
+    )
+    if patient_id is not None:
+        stmt = stmt.where(ExerciseSession.patient_id == patient_id)
+    if outdated_only:
+        current = select(SessionMetricsRecord.session_id).where(
+            SessionMetricsRecord.algorithm_version == ALGORITHM_VERSION
+        )
+        stmt = stmt.where(col(ExerciseSession.id).not_in(current))
+    return [int(i) for i in session.exec(stmt).all() if i is not None]
+
+
+def queue_rescoring(
+    session: Session, *, session_ids: Iterable[int], enqueue: Callable[[int], None], actor: str = "cli"
+) -> list[int]:
+    """Queue one ``rescore`` job per session (committed, audited), then send them; returns the
+    job ids in session order."""
+    ids: list[int] = []
+    for session_id in session_ids:
+        job = queue_scoring(session, session_id=session_id, reason=RESCORE)
+        assert job.id is not None
+        ids.append(job.id)
+    if ids:
+        audit.record(
+            session,
+            action="sessions.rescore_queued",
+            details={"jobs": len(ids), "algorithm_version": ALGORITHM_VERSION, "by": actor},
+        )
+    session.commit()
+    for job_id in ids:
+        enqueue(job_id)
+    return ids
+
+
+def job_states(session: Session, job_ids: list[int]) -> dict[str, int]:
+    """How many of ``job_ids`` are in each state."""
+    counts: dict[str, int] = {}
+    for start in range(0, len(job_ids), 500):
+        chunk = job_ids[start : start + 500]
+        rows = session.exec(
+            select(ScoringJob.status, sa.func.count())
+            .where(col(ScoringJob.id).in_(chunk))
+            .group_by(col(ScoringJob.status))
+        ).all()
+        for status, n in rows:
+            counts[status] = counts.get(status, 0) + int(n)
+    return counts

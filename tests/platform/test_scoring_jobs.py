@@ -1,0 +1,200 @@
+"""Scoring on workers: an upload is answered at once with status "scoring"; a worker's scoring
+job writes the metrics (with the algorithm version), the status, one audit line and the alerts;
+a job run twice, or finished late by a worker whose lease was taken over, writes one result;
+``smarttouch rescore`` re-runs it.
+
+Most of the suite runs with ``SMARTTOUCH_SCORING=inline`` (the testing default: the same job,
+run in the request); here the hub is also built with ``queue`` (the production path) and a
+worker is played by draining huey's queue in the test."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlmodel import Session, col, func, select
+
+from smarttouch.platform import create_app
+from smarttouch.platform.jobs.leases import LeaseStore
+from smarttouch.platform.jobs.queue import HubQueue
+from smarttouch.platform.jobs.registry import JOB_TYPES
+from smarttouch.platform.models import (
+    Alert,
+    AuditEvent,
+    ExerciseSession,
+    ScoringJob,
+    SessionMetricsRecord,
+)
+from smarttouch.platform.services.clinic import scoring
+from smarttouch.platform.storage.db import get_engine
+from smarttouch.platform.testing import Factories, hub_config, login
+from smarttouch.scoring import ALGORITHM_VERSION
+
+from .apihelp import SIM_REPS, pair_patient, session_meta, upload
+from .conftest import Runner, fresh_sqlite_url
+
+
+@pytest.fixture
+def queue_app(tmp_path: Path, sqlite_template: Path) -> Iterator[Flask]:
+    """A hub whose uploads go to the workers' queue (``SMARTTOUCH_SCORING=queue``)."""
+    url = fresh_sqlite_url(sqlite_template, tmp_path / "queued")
+    application = create_app(hub_config(tmp_path / "queued", url, SCORING="queue"))
+    yield application
+    get_engine(application).dispose()
+
+
+def _one(app: Flask, model: Any, *where: Any) -> list[Any]:
+    with Session(get_engine(app)) as s:
+        return list(s.exec(select(model).where(*where)))
+
+
+def _audits(app: Flask, action: str, session_id: int) -> int:
+    with Session(get_engine(app)) as s:
+        return s.exec(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == action, AuditEvent.target_id == session_id)
+        ).one()
+
+
+def _drain(queue: HubQueue) -> int:
+    """Be a worker: run every message waiting in the queue; returns how many ran."""
+    ran = 0
+    while (task := queue.huey.dequeue()) is not None:
+        queue.huey.execute(task)
+        ran += 1
+    return ran
+
+
+def test_an_upload_is_answered_at_once_and_scored_by_a_worker(queue_app):
+    app = queue_app
+    client = app.test_client()
+    paired = pair_patient(app, Factories(app))
+    meta = session_meta(paired, quit_reason="pain")
+    res = upload(client, paired, meta)
+    assert res.status_code == 201, res.get_json()
+    body = res.get_json()
+    assert (body["status"], body["metrics"], body["created"]) == ("scoring", None, True)
+    (row,) = _one(app, ExerciseSession)
+    (job,) = _one(app, ScoringJob)
+    assert (job.session_id, job.status, job.reason) == (row.id, "queued", "upload")
+    assert _one(app, SessionMetricsRecord) == [] and _one(app, Alert) == []  # nothing before the worker
+
+    # a retry while it is scoring: the same session, no second job
+    again = upload(client, paired, meta)
+    assert again.status_code == 200 and again.get_json()["status"] == "scoring"
+    assert len(_one(app, ScoringJob)) == 1
+
+    # the hub's pages and the device API say "scoring"
+    receipt = client.get(f"/api/v1/sessions/{meta['session_id']}", headers=paired.auth).get_json()
+    assert receipt["status"] == "scoring" and receipt["metrics"] is None
+    login(client, paired.therapist.email)
+    page = client.get(f"/sessions/{row.id}").get_data(as_text=True)
+    assert "Scoring: the hub is computing the metrics" in page
+    patient_page = client.get(f"/patients/{paired.patient.id}").get_data(as_text=True)
+    assert "Scoring: the hub is computing the metrics" in patient_page
+
+    queue = HubQueue(app)
+    assert _drain(queue) == 1
+    receipt = app.test_client().get(f"/api/v1/sessions/{meta['session_id']}", headers=paired.auth).get_json()
+    assert receipt["status"] == "scored" and receipt["metrics"]["reps"] == SIM_REPS
+    (metrics,) = _one(app, SessionMetricsRecord)
+    assert metrics.algorithm_version == ALGORITHM_VERSION
+    (job,) = _one(app, ScoringJob)
+    assert (job.status, job.algorithm_version, job.attempts) == ("scored", ALGORITHM_VERSION, 1)
+    assert _audits(app, "session.scored", row.id) == 1
+    assert [a.kind for a in _one(app, Alert)] == ["pain_stop"]  # raised when the metrics were written
+
+
+def test_the_patient_portal_says_a_session_is_being_scored(queue_app):
+    app = queue_app
+    factories = Factories(app)
+    paired = pair_patient(app, factories)
+    assert upload(app.test_client(), paired, session_meta(paired)).status_code == 201
+    user = factories.user("patient")
+    with Session(get_engine(app)) as s:
+        patient = s.get(type(paired.patient), paired.patient.id)
+        patient.user_id = user.id
+        s.add(patient)
+        s.commit()
+    client = app.test_client()
+    login(client, user.email)
+    page = client.get("/my").get_data(as_text=True)
+    assert "1 session is being scored" in page
+    _drain(HubQueue(app))
+    assert "being scored" not in client.get("/my").get_data(as_text=True)
+
+
+def test_a_job_run_twice_or_finished_late_writes_one_result(app, client, factories):
+    """Inline scoring (the testing default) runs the same job; running it again is refused,
+    and a worker whose lease was taken over cannot write its late result."""
+    paired = pair_patient(app, factories)
+    res = upload(client, paired, session_meta(paired))
+    assert res.get_json()["status"] == "scored"
+    (row,) = _one(app, ExerciseSession)
+    (job,) = _one(app, ScoringJob)
+    queue = HubQueue(app, lease_s=0.05)
+    assert queue.run("scoring", str(job.id)) is None  # finished: not claimable again
+
+    with Session(get_engine(app)) as s:
+        (rescore,) = scoring.queue_rescoring(s, session_ids=[row.id], enqueue=lambda _: None)
+    store = LeaseStore(get_engine(app), JOB_TYPES["scoring"])
+    late_token = store.claim(str(rescore), "killed-worker", 0.01)
+    assert late_token
+    time.sleep(0.05)
+    assert queue.reap()  # its lease expired: requeued and resent
+    outcome = queue.run("scoring", str(rescore))
+    assert outcome is not None and outcome["status"] == "scored"
+    assert not store.finish(str(rescore), late_token, outcome)  # the killed worker's late write
+
+    assert len(_one(app, SessionMetricsRecord)) == 1
+    assert _audits(app, "session.scored", row.id) == 2  # the upload's job and the re-score, once each
+    (done,) = _one(app, ScoringJob, ScoringJob.id == rescore)
+    assert (done.status, done.attempts) == ("scored", 2)
+
+
+def test_rescore_re_runs_scoring_and_keeps_the_version(app, client, factories, runner: Runner):
+    first = pair_patient(app, factories)
+    other = pair_patient(app, factories)
+    for paired in (first, first, other):
+        assert upload(client, paired, session_meta(paired)).status_code == 201
+    with Session(get_engine(app)) as s:
+        for m in s.exec(select(SessionMetricsRecord)):
+            m.algorithm_version = "0-old"
+            s.add(m)
+        s.commit()
+
+    result = runner.invoke("rescore", "--patient", first.patient.code, "--here")
+    assert result.exit_code == 0, result.output
+    assert "2 session(s) to score" in result.output and "2 scored" in result.output
+    versions = {m.algorithm_version for m in _one(app, SessionMetricsRecord)}
+    assert versions == {ALGORITHM_VERSION, "0-old"}
+
+    result = runner.invoke("rescore", "--all", "--outdated", "--here")
+    assert "1 session(s) to score" in result.output, result.output
+    metrics = _one(app, SessionMetricsRecord)
+    assert len(metrics) == 3 and {m.algorithm_version for m in metrics} == {ALGORITHM_VERSION}
+    assert runner.invoke("rescore", "--all", "--outdated", "--here").output.startswith("0 session(s)")
+    assert runner.invoke("rescore").exit_code == 2  # --all or --patient
+    assert "no patient" in runner.invoke("rescore", "--patient", "NOPE").output
+
+
+def test_rescore_sends_jobs_to_the_workers(app, client, factories, runner: Runner):
+    paired = pair_patient(app, factories)
+    assert upload(client, paired, session_meta(paired)).status_code == 201
+    # followed while no worker runs: the job waits in the queue and the command says so
+    waited = runner.invoke("rescore", "--all", "--timeout", "1")
+    assert waited.exit_code == 1 and "some jobs have not finished" in waited.output, waited.output
+    waiting = _one(app, ScoringJob, col(ScoringJob.reason) == "rescore")
+    assert [j.status for j in waiting] == ["queued"]
+    # a session already waiting for its scoring is not queued twice
+    again = runner.invoke("rescore", "--all", "--no-wait")
+    assert again.exit_code == 0 and again.output.startswith("0 session(s)"), again.output
+    assert _drain(HubQueue(app)) == 1  # a worker runs it
+    assert [j.status for j in _one(app, ScoringJob, col(ScoringJob.reason) == "rescore")] == ["scored"]
+    sent = runner.invoke("rescore", "--all", "--no-wait")
+    assert sent.exit_code == 0 and "sent to the workers" in sent.output, sent.output
