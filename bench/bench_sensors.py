@@ -1,8 +1,13 @@
-"""Sensors benchmarks: decode throughput per profile and BLE callback-to-queue latency.
+"""Sensors benchmarks: decode throughput per profile, BLE callback-to-queue latency, and gaps
+per minute of the virtual sensor.
 
 Targets (issue 3): >= 200k Thingy:52 raw notifications/s decoded in batch; p99 latency from
 the bleak notification callback to the consumer's queue <= 1 ms over the virtual link.
-The payloads are synthetic: encoded from simulated motion by the profiles' own encoders.
+Issue 15: no gaps (sample intervals over 1.5 periods, the rule of ``scoring.quality``) from the
+virtual sensor, read by an idle consumer and by one that works like a game frame (busy 10 ms
+of every 16.7 ms, holding the interpreter). The machine's load average is printed with them:
+the gaps depend on it. The payloads are synthetic: encoded from simulated motion by the
+profiles' own encoders.
 """
 
 from __future__ import annotations
@@ -109,9 +114,48 @@ def bench_latency(seconds: float = 4.0) -> None:
     report("lost notifications during the run", stats["lost_notifications"], "notes")
 
 
+def bench_virtual_gaps(seconds: float = 20.0) -> None:
+    import os
+
+    from smarttouch.scoring.quality import GAP_FACTOR
+    from smarttouch.sensors.sources import open_source
+    from smarttouch.sensors.types import ImuBatch
+
+    load = os.getloadavg()[0]
+    report(f"load average (1 min) on {os.cpu_count()} CPUs, for the gap figures", load, "")
+    for profile in ("smarttouch-imu", "thingy52-raw"):
+        for consumer in ("idle", "game-like"):
+            src = open_source(f"virtual:{profile}", rate_hz=100)
+            batches = []
+            with src:
+                deadline = time.monotonic() + seconds
+                while time.monotonic() < deadline:
+                    if consumer == "idle":
+                        batches.extend(src.read(0.05))
+                        continue
+                    start = time.perf_counter()
+                    while time.perf_counter() - start < 0.010:  # a frame's logic and drawing
+                        pass
+                    batches.extend(src.poll())
+                    time.sleep(max(0.0, 1 / 60 - (time.perf_counter() - start)))
+                lost = src.stats["lost_notifications"]
+            b = ImuBatch.concatenate([x for x in batches if len(x)])
+            minutes = float(b.t[-1] - b.t[0]) / 60.0
+            gaps = int(np.sum(np.diff(b.t) > GAP_FACTOR / 100.0))
+            report(
+                f"virtual {profile}, {consumer} consumer: gaps per minute",
+                gaps / minutes,
+                "/min",
+                "0 /min",
+                gaps == 0,
+            )
+            report(f"virtual {profile}, {consumer} consumer: lost notifications", lost, "notes")
+
+
 def main() -> None:
     bench_decode()
     bench_latency()
+    bench_virtual_gaps()
 
 
 if __name__ == "__main__":

@@ -151,7 +151,7 @@ def list_cmd(as_json: bool) -> None:
 @click.option("--slug", "slugs", multiple=True, help="Only this built-in (repeatable).")
 @click.option(
     "--hidden-seed",
-    type=int,
+    type=click.IntRange(0, 2**32 - 1),
     default=None,
     help="Seed of the hidden split (default: random; keep it secret).",
 )

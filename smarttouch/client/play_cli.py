@@ -11,6 +11,15 @@ import click
 from smarttouch.games.sdk.registry import GameLoadError, game_infos, get_game
 from smarttouch.games.sdk.targets import PlanTargets
 
+# The valid ranges of the numbers a patient or therapist types (degrees, seconds): a value
+# outside them is a one-line error naming the range, never silently changed.
+ROM_RANGE_DEG = (5.0, 180.0)  # a joint's range of motion in the trained movements
+COMFORT_RANGE_DEG = (10.0, 180.0)  # a comfortable maximum the session can use (calibration's floor)
+DURATION_RANGE_S = (1.0, 4 * 3600.0)
+WAIT_RANGE_S = (0.0, 600.0)
+SEED_RANGE = (0, 2**32 - 1)  # numpy's seeds
+ID_RANGE = (1, 2**31 - 1)
+
 if TYPE_CHECKING:  # pragma: no cover - the session framework (pygame) loads only to play
     from smarttouch.client.play_options import PlayOptions
     from smarttouch.games.session.app import SessionApp
@@ -53,21 +62,23 @@ class _PlayCommand(click.Command):
 @click.option(
     "--assignment",
     "assignment_id",
-    type=int,
+    type=click.IntRange(*ID_RANGE),
     default=None,
     help="With the hub: which exercise of today's plan (default: the first still due).",
 )
 @click.option(
     "--upload-wait",
     "upload_wait_s",
-    type=click.FloatRange(min=0),
+    type=click.FloatRange(*WAIT_RANGE_S),
     default=20.0,
     show_default=True,
     help="With the hub: seconds to wait for the upload at the end (it continues next time).",
 )
 @click.option("--movement", default="", help="Movement to train (default: the game's own).")
 @click.option("--headless", is_flag=True, help="No window (SDL dummy driver).")
-@click.option("--duration", "duration_s", type=click.FloatRange(min=1.0), help="Stop after S seconds.")
+@click.option(
+    "--duration", "duration_s", type=click.FloatRange(*DURATION_RANGE_S), help="Stop after S seconds."
+)
 @click.option(
     "--json",
     "json_out",
@@ -80,22 +91,33 @@ class _PlayCommand(click.Command):
     "--reps", type=click.IntRange(1, 500), default=10, show_default=True, help="Repetitions per set."
 )
 @click.option("--sets", type=click.IntRange(1, 20), default=2, show_default=True)
-@click.option("--rom", "rom_deg", type=float, help="Target range of motion, degrees (default: the game's).")
 @click.option(
-    "--max-rom", "max_rom_deg", type=float, help="Therapist's maximum, degrees (default: the game's)."
+    "--rom",
+    "rom_deg",
+    type=click.FloatRange(*ROM_RANGE_DEG),
+    help="Target range of motion, degrees (default: the game's).",
+)
+@click.option(
+    "--max-rom",
+    "max_rom_deg",
+    type=click.FloatRange(*ROM_RANGE_DEG),
+    help="Therapist's maximum, degrees (default: the game's).",
 )
 @click.option("--difficulty", type=click.FloatRange(0, 1), default=0.5, show_default=True)
 @click.option(
     "--rest",
     "rest_s",
-    type=click.FloatRange(min=0),
+    type=click.FloatRange(*WAIT_RANGE_S),
     default=20.0,
     show_default=True,
     help="Rest between sets, seconds.",
 )
 @click.option("--note", default="", help="The therapist's note shown to the patient.")
 @click.option(
-    "--rom-max", "preset_rom_max", type=float, help="Skip calibration: comfortable maximum in degrees."
+    "--rom-max",
+    "preset_rom_max",
+    type=click.FloatRange(*COMFORT_RANGE_DEG),
+    help="Skip calibration: comfortable maximum in degrees.",
 )
 @click.option(
     "--screenshots",
@@ -107,8 +129,20 @@ class _PlayCommand(click.Command):
     type=click.Path(file_okay=False, path_type=Path),
     help="Where progress and game state are kept (default: your user data folder).",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed (simulation, game layout).")
+@click.option(
+    "--seed",
+    type=click.IntRange(*SEED_RANGE),
+    default=0,
+    show_default=True,
+    help="Random seed (simulation, game layout).",
+)
 @click.option("--no-sound", is_flag=True, help="Stay silent.")
+@click.option(
+    "--voice/--no-voice",
+    default=True,
+    show_default=True,
+    help="Spoken guidance (needs espeak-ng; silent without it).",
+)
 def play(
     game_key: str | None,
     sensor: str | None,
@@ -132,6 +166,7 @@ def play(
     data_dir: Path | None,
     seed: int,
     no_sound: bool,
+    voice: bool,
 ) -> None:
     """Play a rehabilitation mini-game and save the session (recording, calibration, events, metrics).
 
@@ -152,6 +187,7 @@ def play(
         data_dir=data_dir,
         seed=seed,
         sound=not no_sound,
+        voice=voice,
     )
     if game_key is None:
         from smarttouch.client.hub_cli import play_from_hub
@@ -201,7 +237,7 @@ def _play_game(
         targets = PlanTargets(
             game=game_key,
             movement=movement,
-            target_rom_deg=rom_deg or min(info.rom_deg, max_rom),
+            target_rom_deg=rom_deg if rom_deg is not None else min(info.rom_deg, max_rom),
             max_rom_deg=max_rom,
             reps=reps,
             sets=sets,

@@ -16,7 +16,10 @@ from smarttouch.games.session.runner import RunOptions
 from smarttouch.games.session.sensors import SensorSpecError, open_input
 
 SUMMARY_HOLD_HEADLESS_S = 4.0
-SUMMARY_HOLD_WINDOW_S = 600.0  # the patient closes the summary; this is only a safety net
+SUMMARY_HOLD_WINDOW_S = 600.0
+HEADLESS_INSTRUCTIONS_S = (
+    5.0  # nobody is there to press a key  # the patient closes the summary; this is only a safety net
+)
 
 
 @dataclass(frozen=True)
@@ -27,7 +30,8 @@ class PlayOptions:
     to save the SessionResult (default: the data folder); lang: "en" or "it"; preset_rom_max:
     skip calibration with this comfortable maximum in degrees; screenshots: save one picture
     per scene here; data_dir: progress and game state (default: the user's data folder);
-    seed: simulation and game layout; sound: play sounds.
+    seed: simulation and game layout; sound: play sounds; voice: spoken guidance (espeak-ng,
+    when installed) in a window with sound on.
     """
 
     headless: bool = False
@@ -40,6 +44,7 @@ class PlayOptions:
     data_dir: Path | None = None
     seed: int = 0
     sound: bool = True
+    voice: bool = True
 
     @property
     def data(self) -> Path:
@@ -59,7 +64,9 @@ class PlayOptions:
             draw_every=4 if self.headless else 1,
             screenshot_dir=self.screenshots or self.data / "screenshots",
             screenshot_scenes=self.screenshots is not None,
+            speech=self.voice and self.sound and not self.headless,
             config=AppConfig(
+                instructions_s=HEADLESS_INSTRUCTIONS_S if self.headless else None,
                 preset_rom_max_deg=self.preset_rom_max,
                 seed=self.seed,
                 summary_hold_s=SUMMARY_HOLD_HEADLESS_S if self.headless else SUMMARY_HOLD_WINDOW_S,

@@ -106,7 +106,10 @@ def _plot(results: Sequence[tuple[str, SessionMetrics]], out: str) -> None:
 @click.command(name="analyze")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option(
-    "--fs", type=float, default=None, help="Sample rate in Hz (needed for a CSV without a t column)."
+    "--fs",
+    type=click.FloatRange(1.0, 10000.0),
+    default=None,
+    help="Sample rate in Hz (needed for a CSV without a t column).",
 )
 @click.option(
     "--movement",

@@ -50,7 +50,7 @@ def test_the_message_banner_is_drawn_above_the_instructions(tmp_path) -> None:
     (ARTIFACTS / "it-game-instructions-long-message.png").write_bytes(shot.read_bytes())
     image = pygame.image.load(str(shot))
     w = image.get_width()
-    assert tuple(image.get_at((int(w * 0.1) + 10, 66)))[:3] == BANNER_FILL  # left margin of the banner
+    assert tuple(image.get_at((int(w * 0.1) + 8, 51)))[:3] == BANNER_FILL  # left margin of the banner
     assert "messages" not in result.targets.to_dict()
 
 

@@ -181,3 +181,37 @@ def test_sample_clock_follows_a_device_running_off_its_nominal_rate():
     times = [clock.assign(k / 104.0 + 0.03, 1, 100.0)[0] for k in range(2000)]
     assert 1.0 / np.median(np.diff(times[-500:])) == pytest.approx(104.0, rel=0.01)
     assert abs(times[-1] - (1999 / 104.0 + 0.03)) < 0.05  # never drifts away from the arrivals
+
+
+def test_sample_clock_late_delivery_opens_no_hole():
+    """Issue 15: a host that delivers notifications 150 ms late now and then (a busy event
+    loop, then a burst) made intervals over 1.5 periods, counted as gaps though no sample was
+    missing. Late arrival is delivery delay: the time axis keeps its rate."""
+    clock = SampleClock()
+    times = []
+    for k in range(3000):
+        sent = k * 0.01
+        stalled = (k // 50) % 7 == 3  # every 3.5 s, half a second of late delivery
+        arrival = sent + 0.004 + (0.15 if stalled else 0.0)
+        times.extend(clock.assign(arrival, 1, 100.0))
+    steps = np.diff(times)
+    assert np.all(steps > 0)
+    assert int(np.sum(steps > 0.015)) == 0
+    assert 29.99 <= times[-1] <= 29.99 + 0.155  # between sending and arrival
+
+
+def test_sample_clock_keeps_the_grid_through_a_long_stall_when_nothing_was_lost():
+    held, fresh = SampleClock(), SampleClock()
+    for clock, nothing_lost in ((held, True), (fresh, False)):
+        for k in range(100):
+            clock.assign(k * 0.01, 1, 100.0, nothing_lost=nothing_lost)
+        clock.assign(100 * 0.01 + 0.4, 1, 100.0, nothing_lost=nothing_lost)  # 400 ms late
+    assert held.last_t == pytest.approx(1.0 + 0.002, abs=0.003)  # on the grid: no hole
+    assert fresh.last_t == pytest.approx(1.4)  # a possible loss: the hole stays visible
+
+
+def test_sample_clock_follows_a_device_slower_than_nominal():
+    clock = SampleClock()
+    times = [clock.assign(k / 96.0 + 0.03, 1, 100.0)[0] for k in range(3000)]
+    assert 1.0 / np.median(np.diff(times[-500:])) == pytest.approx(96.0, rel=0.01)
+    assert abs(times[-1] - (2999 / 96.0 + 0.03)) < 0.1

@@ -18,9 +18,10 @@ def band(h: int, top_margin: int = HUD_BOTTOM + 50, bottom_frac: float = 0.86) -
     return h * bottom_frac, float(top_margin)
 
 
-def y_of(position: float, h: int) -> float:
-    """Screen y for a 0..1 position."""
-    y0, y1 = band(h)
+def y_of(position: float, h: int, top_margin: int = HUD_BOTTOM + 50) -> float:
+    """Screen y for a 0..1 position (``top_margin``: y of position 1, below the top bar by
+    at least half of what the game draws around that point)."""
+    y0, y1 = band(h, top_margin)
     return y0 + (y1 - y0) * position
 
 
@@ -70,8 +71,10 @@ def star_points(cx: float, cy: float, r: float, rot: float = 0.0) -> list[tuple[
 def target_line(
     surface: pygame.Surface, y: float, color: Color, t: float, x0: int = 0, x1: int | None = None
 ) -> None:
-    """A dashed, gently moving guide line at the target height."""
+    """A dashed, gently moving guide line at the target height, from ``x0`` to ``x1`` px."""
     x1 = surface.get_width() if x1 is None else x1
     off = int(t * 40) % 40
     for x in range(x0 - 40 + off, x1, 40):
-        pygame.draw.line(surface, color, (x, int(y)), (x + 22, int(y)), 4)
+        a, b = max(x, x0), min(x + 22, x1)
+        if b > a:
+            pygame.draw.line(surface, color, (a, int(y)), (b, int(y)), 4)

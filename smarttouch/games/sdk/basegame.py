@@ -13,6 +13,7 @@ from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from smarttouch.games.sdk.events import GameEvent, rep_event
+from smarttouch.games.sdk.layout import DrawnRects
 from smarttouch.games.sdk.protocol import GameContext, GameInfo
 from smarttouch.scoring.control import ControlState, RepEvent
 
@@ -41,6 +42,7 @@ class RepGame(ABC):
         self.peak_position = 0.0
         self.target_position = 0.0
         self.target_rom_deg = 0.0
+        self.layout = DrawnRects()  # what draw() puts where (the framework clears it each frame)
         self.on_start()
         self._place_target()
 
@@ -101,6 +103,7 @@ class RepGame(ABC):
         success = self.reached
         points = POINTS_HIT if success else POINTS_EFFORT
         self.score += points
+        extra: dict[str, Any] = {} if success else {"cause": self.miss_cause()}
         ev = rep_event(
             rep.t,
             self.reps,
@@ -109,6 +112,7 @@ class RepGame(ABC):
             self.target_rom_deg,
             peak_position=round(self.peak_position, 3),
             duration_s=round(rep.duration_s, 3),
+            **extra,
         )
         self.reps += 1
         out = [ev, GameEvent(rep.t, "score", {"points": points, "total": self.score})]
@@ -134,6 +138,11 @@ class RepGame(ABC):
     def on_hit(self, control: ControlState) -> list[GameEvent]:
         """The target was just reached: start the celebration."""
         return []
+
+    def miss_cause(self) -> str:
+        """Why the rep that just ended missed: "height" (not high enough) by default; a game
+        with more to do at the target says so (the Lantern's "hold")."""
+        return "height"
 
     def on_rep_started(self, rep: RepEvent) -> None:
         """The tracker saw a rep begin."""

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from smarttouch.games.sdk.events import GameEvent
+from smarttouch.games.sdk.layout import DrawnRects
 from smarttouch.games.sdk.messages import tr
 from smarttouch.games.sdk.protocol import Game, GameContext
 from smarttouch.games.sdk.targets import PlanTargets
@@ -35,6 +36,7 @@ from smarttouch.games.session.inputs.base import IDLE_STATE, InputDevice
 from smarttouch.games.session.phases import PhaseLog, RepGate
 from smarttouch.games.session.result import SessionResult, utc_now
 from smarttouch.games.session.sound import SoundBank
+from smarttouch.games.session.speech import Speaker
 from smarttouch.games.session.stopmenu import StopMenu
 
 if TYPE_CHECKING:  # pragma: no cover - the scenes draw with pygame; they are imported when used
@@ -49,6 +51,11 @@ log = logging.getLogger(__name__)
 class AppConfig:
     """Timings of the framework scenes, in seconds (session clock).
 
+    instructions_s: start playing after this long on the instructions; None (the default)
+    waits for the patient: a key, a click, or holding still for ``start_still_s`` once the
+    first ``instructions_read_s`` have passed (headless runs, tests and the challenge harness
+    set a time, since nobody is there to press a key).
+
     preset_rom_max_deg: skip calibration and use this comfortable maximum (degrees), e.g.
     from the previous session; None = calibrate.
     ask_feelings: ask pain (0-10) and effort (Borg CR10) before and after the session (the
@@ -57,7 +64,9 @@ class AppConfig:
     recorded as skipped, so the session is saved even when the patient walked away.
     """
 
-    instructions_s: float = 5.0
+    instructions_s: float | None = None
+    instructions_read_s: float = 3.0
+    start_still_s: float = 2.0
     neutral_hold_s: float = 1.5
     neutral_still_dps: float = 12.0
     calibration_timeout_s: float = 25.0
@@ -86,6 +95,7 @@ class SessionApp:
         progress_fn: Callable[[HistoryEntry], ProgressView] | None = None,
         size: tuple[int, int] = (1280, 720),
         on_result: Callable[[SessionResult], None] | None = None,
+        speaker: Speaker | None = None,
     ):
         from smarttouch.games.session.scenes import FeelingsScene
 
@@ -94,6 +104,8 @@ class SessionApp:
         self.device = device
         self.config = config or AppConfig()
         self.sound = sound or SoundBank(enabled=False)
+        self.speech = speaker or Speaker(targets.lang, enabled=False)
+        self.layout = DrawnRects()  # what the last frame drew where (see sdk.layout)
         self.history = history
         self.progress_fn = progress_fn
         self.on_result = on_result  # e.g. the patient client's outbox, before the summary
@@ -148,6 +160,10 @@ class SessionApp:
     def tr(self, key: str, **values: Any) -> str:
         """A message of the games' catalogue in the session's language."""
         return tr(key, self.targets.lang, **values)
+
+    def speak(self, text: str) -> None:
+        """Say ``text`` aloud when spoken guidance is on (never waits)."""
+        self.speech.say(text)
 
     # --- time and events -------------------------------------------------------------------
     def log(self, kind: str, **data: Any) -> GameEvent:
@@ -275,10 +291,15 @@ class SessionApp:
         if rom is not None:
             self.rep_roms.append(float(rom))
         self.sound.play("rep" if success else "miss", ev.t)
-        phrase = self.feedback.rep(success)
+        cause = ev.data.get("cause")
+        phrase = self.feedback.rep(success, cause if isinstance(cause, str) else None)
         self.log("praise", text=phrase, success=success)
         assert self.adapter is not None  # reps come from the game, which starts after calibration
-        change = self.adapter.record(success)
+        change = self.adapter.record(
+            success,
+            cause=cause if isinstance(cause, str) else None,
+            rom_deg=float(rom) if isinstance(rom, (int, float)) else None,
+        )
         if change:
             self.log("difficulty", **change)
 
@@ -377,6 +398,9 @@ class SessionApp:
 
     # --- drawing -------------------------------------------------------------------------------
     def draw(self, surface: pygame.Surface) -> None:
+        self.layout.clear()
         self.scene.draw(self, surface)
-        self.feedback.draw(surface)
-        self.stop_menu.draw(surface, self.targets.lang, in_summary=self.quit_reason is not None)
+        self.feedback.draw(surface, self.layout)
+        self.stop_menu.draw(
+            surface, self.targets.lang, in_summary=self.quit_reason is not None, layout=self.layout
+        )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ from smarttouch.games.session.history import History, default_data_dir
 from smarttouch.games.session.inputs.base import InputDevice
 from smarttouch.games.session.result import SessionResult
 from smarttouch.games.session.sound import SoundBank
+from smarttouch.games.session.speech import Speaker
 
 STEP_S = 1.0 / 60.0
 CANVAS = (1280, 720)
@@ -42,6 +44,10 @@ class RunOptions:
     ``play_screenshot_after_s``, so the picture shows a game in progress). screenshot_sink:
     when set, each screenshot goes to ``screenshot_sink(file name, canvas surface)`` instead of
     a file (the challenges harness keeps the pixels; no file another process could swap).
+    speech: spoken guidance through espeak-ng when it is installed (silent otherwise);
+    speech_wav_dir: write what would be said to WAV files there instead. window_size: the
+    window's size in pixels (default 1280x720); headless, the size of the screenshots (what
+    such a window shows: the canvas scaled).
     """
 
     headless: bool = False
@@ -56,6 +62,9 @@ class RunOptions:
     play_screenshot_after_s: float = 14.0
     max_frames: int | None = None
     config: AppConfig = field(default_factory=AppConfig)
+    speech: bool = False
+    speech_wav_dir: Path | None = None
+    window_size: tuple[int, int] | None = None
 
 
 def _init_pygame(headless: bool) -> Any:
@@ -73,15 +82,28 @@ def _init_pygame(headless: bool) -> Any:
 class Screen:
     """The logical canvas and, when not headless, the window it is scaled into."""
 
-    def __init__(self, pygame: Any, headless: bool, fullscreen: bool, title: str):
+    def __init__(
+        self,
+        pygame: Any,
+        headless: bool,
+        fullscreen: bool,
+        title: str,
+        window_size: tuple[int, int] | None = None,
+    ):
         self.pg = pygame
         self.headless = headless
         self.window: Any  # the display surface (pygame.Surface)
+        self.size = window_size or CANVAS
         if headless:
             self.window = pygame.display.set_mode(CANVAS)
         else:
-            flags = pygame.FULLSCREEN if fullscreen else pygame.RESIZABLE
-            self.window = pygame.display.set_mode((0, 0) if fullscreen else CANVAS, flags)
+            # SDL's renderer scales the 1280x720 canvas to the window or the screen (on the
+            # graphics card where there is one), so a 1920x1080 screen costs no extra drawing;
+            # mouse positions arrive in canvas pixels
+            flags = pygame.SCALED | (pygame.FULLSCREEN if fullscreen else pygame.RESIZABLE)
+            with warnings.catch_warnings():  # without a renderer SDL scales in software: fine
+                warnings.filterwarnings("ignore", message="no fast renderer available")
+                self.window = pygame.display.set_mode(CANVAS, flags)
             pygame.display.set_caption(title)
         self.canvas = pygame.Surface(CANVAS).convert()
 
@@ -97,6 +119,13 @@ class Screen:
         else:
             self.pg.transform.smoothscale(self.canvas, self.window.get_size(), self.window)
         self.pg.display.flip()
+
+    def picture(self) -> Any:
+        """What a window of ``window_size`` shows: the canvas, scaled when the sizes differ
+        (made only when a screenshot is taken)."""
+        if self.size == CANVAS:
+            return self.canvas
+        return self.pg.transform.smoothscale(self.canvas, self.size)
 
     def toggle_fullscreen(self) -> None:
         if not self.headless:
@@ -144,8 +173,11 @@ def run_session(
         if isinstance(history, History)
         else History(history if history is not None else Path(data_dir) / "history.json")
     )
-    screen = Screen(pygame, opts.headless, opts.fullscreen, the_game.info.title_in(targets.lang))
+    screen = Screen(
+        pygame, opts.headless, opts.fullscreen, the_game.info.title_in(targets.lang), opts.window_size
+    )
     sound = SoundBank(enabled=opts.sound)
+    speaker = Speaker(targets.lang, enabled=opts.speech, wav_dir=opts.speech_wav_dir)
     app = SessionApp(
         the_game,
         targets,
@@ -158,6 +190,7 @@ def run_session(
         progress_fn=progress_fn,
         size=CANVAS,
         on_result=on_result,
+        speaker=speaker,
     )
     fast = opts.headless and device.simulated_time
     shots = Screenshots(
@@ -173,6 +206,7 @@ def run_session(
         _loop(app, screen, opts, fast, shots, on_step)
     finally:
         device.stop()
+        speaker.close(wait_s=5.0 if opts.speech_wav_dir is not None else 0.0)
     if app.result is None:  # loop left early (max_frames): still return what happened
         app.close()
     assert app.result is not None  # finish() builds it
@@ -279,9 +313,9 @@ def _loop(
         draw_now = (not fast) or steps % max(1, opts.draw_every) == 0 or shot_due
         if draw_now and n_steps:
             app.draw(screen.canvas)
-            if shot_due:
-                shots.save(pg, screen.canvas, app)
             screen.present()
+            if shot_due:
+                shots.save(pg, screen.canvas if shots.sink is not None else screen.picture(), app)
         frames += 1
         if opts.max_frames is not None and frames >= opts.max_frames:
             break

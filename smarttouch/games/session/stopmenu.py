@@ -11,6 +11,7 @@ from typing import Any
 import pygame
 
 from smarttouch.games.sdk import gfx
+from smarttouch.games.sdk.layout import STOP, DrawnRects
 from smarttouch.games.sdk.messages import tr
 from smarttouch.games.sdk.palette import BLUE, BLUISH_GREEN, INK, REDDISH_PURPLE, VERMILLION, WHITE, darken
 from smarttouch.games.sdk.scenery import dim
@@ -92,15 +93,20 @@ class StopMenu:
         self.open = False
         return name
 
-    def draw(self, surface: pygame.Surface, lang: str, in_summary: bool = False) -> None:
+    def draw(
+        self, surface: pygame.Surface, lang: str, in_summary: bool = False, layout: DrawnRects | None = None
+    ) -> None:
         if in_summary:
             return
         size = surface.get_size()
         if not self.open:
-            gfx.button(
-                surface, stop_button_rect(size), "■ " + tr("stop.button", lang), COLOURS["pain"], size=32
-            )
+            rect = stop_button_rect(size)
+            gfx.button(surface, rect, "■ " + tr("stop.button", lang), COLOURS["pain"], size=32)
+            if layout is not None:
+                layout.add(STOP, rect.inflate(0, 8).move(0, 2))  # with its shadow edge
             return
+        if layout is not None:
+            layout.clear()  # a modal dialog: nothing under it needs to be seen
         dim(surface, 140)
         rects = menu_rects(size)
         gfx.card(surface, rects["panel"], radius=30)

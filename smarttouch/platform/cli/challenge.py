@@ -101,7 +101,7 @@ def import_cmd(bundle: Path, references: bool, unpublished: bool) -> None:
 @click.option("--slug", "slugs", multiple=True, help="Only this built-in (repeatable).")
 @click.option(
     "--hidden-seed",
-    type=int,
+    type=click.IntRange(0, 2**32 - 1),
     default=None,
     help="Seed of the hidden split (default: random; keep it secret).",
 )

@@ -449,12 +449,16 @@ _port = click.option(
     "--port",
     envvar="SMARTTOUCH_PORT",
     default=8000,
-    type=int,
+    type=click.IntRange(1, 65535),
     show_default=True,
     help="Port to listen on (SMARTTOUCH_PORT).",
 )
 _threads = click.option(
-    "--threads", default=8, show_default=True, type=int, help="Worker threads of the waitress server."
+    "--threads",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="Worker threads of the waitress server.",
 )
 
 

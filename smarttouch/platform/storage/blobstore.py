@@ -131,13 +131,20 @@ class BlobStore(ABC):
 
     def put(self, data: bytes) -> str:
         """Store ``data``; return its SHA-256 key. Storing the same bytes twice is a no-op."""
+        return self.put_new(data)[0]
+
+    def put_new(self, data: bytes) -> tuple[str, bool]:
+        """Like :meth:`put`, also telling whether this call wrote the blob (``False``: it was
+        already there). One existence check, so callers need no ``exists`` of their own (on
+        object storage each check is a round trip)."""
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError(f"blob data must be bytes, not {type(data).__name__}")
         data = bytes(data)
         key = self.key_for(data)
-        if not self.exists(key):
-            self._write_bytes(key, data)
-        return key
+        if self.exists(key):
+            return key, False
+        self._write_bytes(key, data)
+        return key, True
 
     @abstractmethod
     def _write_bytes(self, key: str, data: bytes) -> None:

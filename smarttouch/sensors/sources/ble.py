@@ -377,13 +377,17 @@ class BleSource(Source):
             decoded = decoder.feed(uuid, bytes(data))
             if not isinstance(decoded, ImuSamples) or decoded.acc is None or decoded.gyr is None:
                 return
+            lost_before = self._seq.lost
             if decoded.seq is not None and not self._seq.accept(
                 decoded.seq, decoded.device_time_s, len(decoded), decoded.rate_hz
             ):
                 return
             rate = decoded.rate_hz or profile.nominal_rate_hz
             self.info["sample_rate_hz"] = rate
-            t = self._clock.assign(arrival - self._t0, len(decoded), rate)
+            in_sequence = (
+                decoded.seq is not None and self._seq.lost == lost_before and self._gap_start is None
+            )
+            t = self._clock.assign(arrival - self._t0, len(decoded), rate, nothing_lost=in_sequence)
             if self._gap_start is not None:
                 self._record_gap(float(t[0]))
             queued_at = self._queue.put(ImuBatch(t, decoded.acc, decoded.gyr, decoded.mag, decoded.quat))

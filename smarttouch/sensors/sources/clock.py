@@ -26,27 +26,42 @@ class SampleClock:
     where its arrival puts it by :attr:`STEER` of the difference (a first-order phase-locked
     loop): arrival jitter of tens of milliseconds moves a sample time by a few percent of it,
     while a device clock a few percent off its nominal rate is followed (the steady offset is
-    the per-notification drift divided by ``STEER``). A notification arriving more than
-    :attr:`RESYNC_S` later than the grid expects (lost notifications, a reconnect) restarts
-    the grid at its arrival, so the hole stays in the time axis. Times never step by less
-    than a quarter period.
+    the per-notification drift divided by ``STEER``). Lateness moves the grid by at most
+    :attr:`MAX_LATE_STEP` of a period per notification (see :meth:`assign`), so delivery
+    delays never look like holes. A notification arriving more than :attr:`RESYNC_S` later
+    than the grid expects (lost notifications, a reconnect) restarts the grid at its arrival,
+    so the hole stays in the time axis, unless sequence numbers show nothing was lost. Times
+    never step by less than a quarter period.
     """
 
     STEER = 0.05
     RESYNC_S = 0.25
+    MAX_LATE_STEP = 0.2  # a late arrival moves the grid by at most this fraction of a period
 
     def __init__(self) -> None:
         self.last_t: float | None = None
 
-    def assign(self, arrival_s: float, n: int, rate_hz: float) -> np.ndarray:
-        """Times of ``n`` samples whose last one arrived at ``arrival_s`` (rate in Hz)."""
+    def assign(self, arrival_s: float, n: int, rate_hz: float, nothing_lost: bool = False) -> np.ndarray:
+        """Times of ``n`` samples whose last one arrived at ``arrival_s`` (rate in Hz).
+
+        A notification can only arrive after its samples were taken, so lateness is mostly
+        delivery delay (the radio, the host's event loop, a busy process), not a sign that
+        the samples are late: a late arrival moves the grid by at most ``MAX_LATE_STEP`` of a
+        period (enough to follow a device clock up to 20 % slow), so a delivery stall never
+        opens a hole in the time axis that the data do not have. ``nothing_lost``: sequence
+        numbers show no notification is missing, so even a stall longer than ``RESYNC_S``
+        keeps the grid (the samples are all there, just delivered late).
+        """
         step = 1.0 / rate_hz
         by_arrival = arrival_s - step * (n - 1)  # where the arrival puts the first sample
-        if self.last_t is None or by_arrival - (self.last_t + step) > self.RESYNC_S:
+        late = None if self.last_t is None else by_arrival - (self.last_t + step)
+        if late is None or (late > self.RESYNC_S and not nothing_lost):
             start = by_arrival
         else:
+            assert self.last_t is not None
             expected = self.last_t + step
-            start = max(expected + self.STEER * (by_arrival - expected), self.last_t + step / 4.0)
+            pull = min(self.STEER * (by_arrival - expected), self.MAX_LATE_STEP * step)
+            start = max(expected + pull, self.last_t + step / 4.0)
         t = start + step * np.arange(n, dtype=np.float64)
         self.last_t = float(t[-1])
         return t

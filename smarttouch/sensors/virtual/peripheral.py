@@ -92,11 +92,28 @@ class _Motion:
     def __init__(self, movement: str, rate_hz: float, seed: int, params: dict[str, Any]) -> None:
         self.movement, self.rate_hz, self.seed, self.params = movement, rate_hz, seed, params
         self._chunk = 0
+        self._next: Any = None  # the next simulation, made ahead off the event loop
         self._load()
 
-    def _load(self) -> None:
+    def _simulate(self, chunk: int) -> Any:
         params = {"reps": 20, **self.params}
-        sim = simulate(self.movement, fs=self.rate_hz, with_mag=True, seed=self.seed + self._chunk, **params)
+        return simulate(self.movement, fs=self.rate_hz, with_mag=True, seed=self.seed + chunk, **params)
+
+    def prepare(self) -> None:
+        """Start making the next simulation in a worker thread a second before the current
+        one runs out: a simulation takes ~0.1 s, which would stall the link's event loop (and
+        so the notifications of that moment) if it ran there."""
+        if self._next is None and len(self.acc) - self.pos <= self.rate_hz:
+            self._next = asyncio.ensure_future(asyncio.to_thread(self._simulate, self._chunk))
+
+    def _load(self) -> None:
+        ahead, self._next = self._next, None
+        if ahead is not None and ahead.done() and not ahead.cancelled() and ahead.exception() is None:
+            sim = ahead.result()
+        else:
+            if ahead is not None:
+                ahead.cancel()
+            sim = self._simulate(self._chunk)
         rec = sim.recording
         self.acc, self.gyr, self.mag = rec.acc, rec.gyr, rec.mag
         self.quat = sim.orientation if len(sim.orientation) == len(rec.t) else rec.quat
@@ -414,6 +431,7 @@ class VirtualSensor:
             await asyncio.sleep(max(0.0, delay))
             if loop.time() - next_tick > 1.0:  # we were suspended: do not burst to catch up
                 next_tick = loop.time()
+            self._motion.prepare()
             chunk = self._motion.take(per_tick)
             t_us = int(round(self._sample_index * 1e6 / self.rate_hz))
             self._sample_index += per_tick

@@ -14,10 +14,19 @@ from typing import Any
 import pygame
 
 from smarttouch.games.builtin.balloons import INFO
-from smarttouch.games.builtin.common import balloon_sprite, draw_string, glow, star_points, target_line, y_of
+from smarttouch.games.builtin.common import (
+    HUD_BOTTOM,
+    balloon_sprite,
+    draw_string,
+    glow,
+    star_points,
+    target_line,
+    y_of,
+)
 from smarttouch.games.sdk import gfx
 from smarttouch.games.sdk.basegame import RepGame
 from smarttouch.games.sdk.events import GameEvent
+from smarttouch.games.sdk.layout import PLAYER, POINTS, TARGET
 from smarttouch.games.sdk.palette import INK, OKABE_ITO, ORANGE, WHITE, YELLOW, darken, lighten
 from smarttouch.games.sdk.particles import Particles
 from smarttouch.games.sdk.scenery import drifting_clouds, landscape
@@ -25,6 +34,22 @@ from smarttouch.games.sdk.trophy import Trophy
 from smarttouch.scoring.control import ControlState, RepEvent
 
 BALLOON_COLOURS = tuple(c for c in OKABE_ITO if c != YELLOW)
+BALLOON_R = 46
+BOB_PX = 6
+LINE_HALF_PX = 130  # the guide line spans the balloon's neighbourhood only
+POPUP_X_FRAC = 0.17  # points rise in a column of their own, left of where balloons float
+
+
+def balloon_centre_y(position: float, h: int) -> float:
+    """Where a balloon for ``position`` floats: centred on the height to reach, but never so
+    high that it (with its bob) would touch the top bar."""
+    top_limit = HUD_BOTTOM + BALLOON_R * 1.15 + BOB_PX + 4
+    return max(y_of(position, h), top_limit)
+
+
+def w_popup(size: tuple[int, int]) -> float:
+    """The x of the points' column (canvas pixels)."""
+    return size[0] * POPUP_X_FRAC
 
 
 class BalloonPop(RepGame):
@@ -38,15 +63,16 @@ class BalloonPop(RepGame):
         self.leaving: list[dict[str, Any]] = []
         self.star_x = w * 0.5
         self.trail: list[tuple[float, float]] = []
-        self.background: list[dict[str, Any]] = [
+        # far-off birds drifting across the sky: alive, and nothing like a balloon to aim at
+        self.birds: list[dict[str, float]] = [
             {
                 "x": self.ctx.rng.uniform(0, w),
-                "y": self.ctx.rng.uniform(h * 0.2, h),
-                "r": self.ctx.rng.randint(14, 22),
-                "c": self.ctx.rng.choice(BALLOON_COLOURS),
-                "v": self.ctx.rng.uniform(18, 34),
+                "y": self.ctx.rng.uniform(h * 0.22, h * 0.5),
+                "s": self.ctx.rng.uniform(7.0, 12.0),
+                "v": self.ctx.rng.uniform(14, 28),
+                "p": self.ctx.rng.uniform(0, 6.0),
             }
-            for _ in range(6)
+            for _ in range(5)
         ]
 
     def on_new_target(self) -> None:
@@ -55,9 +81,9 @@ class BalloonPop(RepGame):
         self.balloon = {
             "x": rng.uniform(w * 0.38, w * 0.62),
             "y": h + 80.0,  # rises into place
-            "target_y": y_of(self.target_position, h) - 40,
+            "target_y": balloon_centre_y(self.target_position, h),
             "color": rng.choice(BALLOON_COLOURS),
-            "r": 46,
+            "r": BALLOON_R,
             "age": 0.0,
         }
 
@@ -65,14 +91,14 @@ class BalloonPop(RepGame):
         b = self.balloon
         if b is not None:
             self.particles.burst(b["x"], b["y"], n=34, speed=420)
-            self.popups.append(["+10", b["x"], b["y"] - 40, 0.0])
+            self.popups.append(["+10", w_popup(self.ctx.size), b["y"], 0.0])
             self.balloon = None
         return []
 
     def on_rep_completed(self, rep: RepEvent, success: bool) -> list[GameEvent]:
         if not success and self.balloon is not None:
             self.leaving.append(self.balloon)
-            self.popups.append(["+3", self.balloon["x"], self.balloon["y"] - 40, 0.0])
+            self.popups.append(["+3", w_popup(self.ctx.size), self.balloon["y"], 0.0])
             self.balloon = None
         return []
 
@@ -89,13 +115,13 @@ class BalloonPop(RepGame):
             lb["x"] += 40 * dt
         self.leaving = [lb for lb in self.leaving if lb["y"] > -150]
         for p in self.popups:
-            p[2] -= 50 * dt
+            p[2] = max(HUD_BOTTOM + 40.0, p[2] - 50 * dt)
             p[3] += dt
         self.popups = [p for p in self.popups if p[3] < 1.2]
-        for bb in self.background:
-            bb["y"] -= bb["v"] * dt
-            if bb["y"] < -60:
-                bb["y"], bb["x"] = h + 60, self.ctx.rng.uniform(0, w)
+        for bird in self.birds:
+            bird["x"] += bird["v"] * dt
+            if bird["x"] > w + 40:
+                bird["x"], bird["y"] = -40.0, self.ctx.rng.uniform(h * 0.22, h * 0.5)
         self.trail.append((self.star_x, y_of(self.position, h)))
         self.trail = self.trail[-14:]
 
@@ -120,23 +146,38 @@ class BalloonPop(RepGame):
         w, h = surface.get_size()
         surface.blit(landscape((w, h)), (0, 0))
         drifting_clouds(surface, self.t)
-        for bb in self.background:
-            spr = balloon_sprite(bb["r"], lighten(bb["c"], 0.45))
-            surface.blit(spr, (bb["x"] - bb["r"], bb["y"]))
+        for bird in self.birds:
+            flap = 0.5 + 0.5 * math.sin(self.t * 5.0 + bird["p"])
+            sx, x, y = bird["s"], bird["x"], bird["y"]
+            wing = (110, 120, 140)
+            pygame.draw.lines(
+                surface,
+                wing,
+                False,
+                [(x - sx, y - sx * 0.5 * flap), (x, y), (x + sx, y - sx * 0.5 * flap)],
+                2,
+            )
         if self.balloon is not None:
-            target_line(surface, self.balloon["target_y"] + 40, lighten(ORANGE, 0.2), self.t)
-            self._balloon(surface, self.balloon)
+            b = self.balloon
+            line_y = y_of(self.target_position, h)
+            x0, x1 = int(b["x"] - LINE_HALF_PX), int(b["x"] + LINE_HALF_PX)
+            target_line(surface, line_y, lighten(ORANGE, 0.2), self.t, x0=x0, x1=x1)
+            self.layout.add(TARGET, pygame.Rect(x0, int(line_y) - 2, x1 - x0, 5))
+            self.layout.add(TARGET, self._balloon(surface, b))
         for lb in self.leaving:
             self._balloon(surface, lb)
-        self._star(surface, w, h)
+        self.layout.add(PLAYER, self._star(surface, w, h))
         self.particles.draw(surface)
         for text, x, y, _age in self.popups:
             img = gfx.text_surface(text, 40, darken(ORANGE, 0.35), WHITE)
-            surface.blit(img, img.get_rect(center=(int(x), int(y))))
+            rect = img.get_rect(center=(int(x), int(y)))
+            surface.blit(img, rect)
+            self.layout.add(POINTS, rect)
 
-    def _balloon(self, surface: pygame.Surface, b: dict[str, Any]) -> None:
+    def _balloon(self, surface: pygame.Surface, b: dict[str, Any]) -> pygame.Rect:
+        """Draw one balloon; returns its body's rectangle (where it can be at this moment)."""
         r = b["r"]
-        bob = 6 * math.sin(self.t * 2.0 + b["x"] * 0.01)
+        bob = BOB_PX * math.sin(self.t * 2.0 + b["x"] * 0.01)
         x, y = b["x"], b["y"] + bob
         gfx.blit_shadow(
             surface,
@@ -147,9 +188,11 @@ class BalloonPop(RepGame):
             ellipse=True,
         )
         draw_string(surface, x + 2, y + r * 1.25, 90, self.t)
-        surface.blit(balloon_sprite(r, b["color"]), (int(x - r - 2), int(y - r * 1.15)))
+        sprite = balloon_sprite(r, b["color"])
+        surface.blit(sprite, (int(x - r - 2), int(y - r * 1.15)))
+        return pygame.Rect(int(x - r - 2), int(y - r * 1.15), 2 * r + 4, int(2.5 * r))
 
-    def _star(self, surface: pygame.Surface, w: int, h: int) -> None:
+    def _star(self, surface: pygame.Surface, w: int, h: int) -> pygame.Rect:
         y = y_of(self.position, h)
         x = self.star_x
         for i, (tx, ty) in enumerate(self.trail[:-1]):
@@ -163,3 +206,4 @@ class BalloonPop(RepGame):
         pygame.draw.circle(surface, INK, (int(x - 9), int(y - 3)), 4)
         pygame.draw.circle(surface, INK, (int(x + 9), int(y - 3)), 4)
         pygame.draw.arc(surface, INK, pygame.Rect(int(x - 9), int(y - 2), 18, 12), math.pi, 2 * math.pi, 3)
+        return pygame.Rect(int(x - 36), int(y - 36), 72, 72)

@@ -18,11 +18,13 @@ from typing import Any
 import pygame
 
 from smarttouch.files import atomic_write_json
-from smarttouch.games.builtin.common import glow, target_line, y_of
+from smarttouch.games.builtin.common import HUD_BOTTOM, glow, target_line, y_of
 from smarttouch.games.builtin.garden import INFO
 from smarttouch.games.sdk import gfx
 from smarttouch.games.sdk.basegame import RepGame
 from smarttouch.games.sdk.events import GameEvent
+from smarttouch.games.sdk.layout import COUNTER, PLAYER, TARGET
+from smarttouch.games.sdk.messages import plural_of
 from smarttouch.games.sdk.palette import (
     BLUE,
     GRASS_BOTTOM,
@@ -104,9 +106,18 @@ class GardenState:
             return cls()  # a damaged file never stops the patient from playing
 
 
+SUN_R = 44  # the sun's disc, px
+RAYS_R = (52, 66)  # inner and outer end of its rays, px (the outer end breathes by 8 px)
+SUN_X_FRAC = 0.80
+GROUNDS_TOP = 0.49  # the fence's posts begin at half the height: above it, only sky
+
+
 def sun_y(position: float, h: int) -> float:
-    """Screen y of the sun: just above the garden when seated (0), high in the sky standing (1)."""
-    return y_of(position, h) * 0.62 + (1 - 0.62) * y_of(1.0, h) - 0.07 * h
+    """Screen y of the sun: just above the garden when seated (0), high in the sky standing
+    (1), where its rays still clear the top bar."""
+    seated = y_of(0.0, h) * 0.62 + (1 - 0.62) * y_of(1.0, h) - 0.07 * h
+    standing = HUD_BOTTOM + RAYS_R[1] + 8 + 18
+    return seated + (standing - seated) * position
 
 
 class Garden(RepGame):
@@ -173,11 +184,15 @@ class Garden(RepGame):
         self.celebrate = max(0.0, self.celebrate - dt)
         self.particles.update(dt)
 
+    def flowers_in_bloom(self) -> int:
+        """The flowers drawn in the bed now: what the sign counts."""
+        return sum(1 for s in self.garden.stages if s >= MAX_STAGE)
+
     def snapshot(self) -> dict[str, Any]:
         snap = super().snapshot()
         snap.update(
             plants=sum(1 for s in self.garden.stages if s > 0),
-            flowers=sum(1 for s in self.garden.stages if s >= MAX_STAGE),
+            flowers=self.flowers_in_bloom(),
             beds_completed=self.garden.beds_completed,
             garden_total_reps=self.garden.total_reps,
         )
@@ -204,14 +219,15 @@ class Garden(RepGame):
         w, h = surface.get_size()
         surface.blit(gfx.vertical_gradient((w, h), (110, 185, 235), (255, 236, 200)), (0, 0))
         target_y = sun_y(self.target_position, h)
-        target_line(surface, target_y, lighten(ORANGE, 0.1), self.t, x0=0, x1=int(w * 0.95))
-        sx = int(w * 0.86)
+        sign = self._sign_rect(h)
+        x0, x1 = sign.right + 24, int(w * 0.95)
+        sx = int(w * SUN_X_FRAC)
         if self.shine > 0:
             g = glow(170, YELLOW, int(26 * self.shine))
             surface.blit(g, (sx - 170, int(self.sun_y) - 170))
         for k in range(12):
             a = k * math.pi / 6 + self.t * 0.3
-            r1, r2 = 62, 84 + 10 * math.sin(self.t * 3 + k)
+            r1, r2 = RAYS_R[0], RAYS_R[1] + 8 * math.sin(self.t * 3 + k)
             pygame.draw.line(
                 surface,
                 (250, 205, 80),
@@ -219,24 +235,27 @@ class Garden(RepGame):
                 (sx + r2 * math.cos(a), self.sun_y + r2 * math.sin(a)),
                 6,
             )
-        surface.blit(gfx.shaded_ball(56, (248, 200, 60)), (sx - 56, int(self.sun_y) - 56))
+        surface.blit(gfx.shaded_ball(SUN_R, (248, 200, 60)), (sx - SUN_R, int(self.sun_y) - SUN_R))
+        reach = RAYS_R[1] + 8 + 3
+        self.layout.add(PLAYER, pygame.Rect(sx - reach, int(self.sun_y) - reach, 2 * reach, 2 * reach))
         pygame.draw.arc(
             surface,
             darken(ORANGE, 0.5),
-            pygame.Rect(sx - 20, int(self.sun_y) - 4, 40, 26),
+            pygame.Rect(sx - 16, int(self.sun_y) - 4, 32, 22),
             math.pi,
             2 * math.pi,
             4,
         )
-        for dx in (-18, 18):
-            pygame.draw.circle(surface, darken(ORANGE, 0.5), (sx + dx, int(self.sun_y) - 12), 5)
+        for dx in (-14, 14):
+            pygame.draw.circle(surface, darken(ORANGE, 0.5), (sx + dx, int(self.sun_y) - 10), 5)
         for i in range(3):
             draw_cloud(surface, (i * 430 + self.t * 10) % (w + 300) - 150, h * (0.22 + 0.07 * i), 0.7)
-        surface.blit(_grounds((w, h)), (0, 0))
+        target_line(surface, target_y, lighten(ORANGE, 0.1), self.t, x0=x0, x1=x1)  # over the clouds
+        self.layout.add(TARGET, pygame.Rect(x0, int(target_y) - 2, x1 - x0, 5))
+        surface.blit(_grounds((w, h)), (0, int(h * GROUNDS_TOP)))
         for slot in range(SLOTS):
             self._plant(surface, slot)
         self.particles.draw(surface)
-        sign = pygame.Rect(24, int(h * 0.40), 150, 48)
         gfx.card(surface, sign, fill=(250, 240, 215), edge=darken(SOIL, 0.2), radius=14, shadow=True)
         for k in range(5):
             a = k * 2 * math.pi / 5
@@ -249,14 +268,25 @@ class Garden(RepGame):
         pygame.draw.circle(surface, YELLOW, (sign.left + 30, sign.centery), 6)
         gfx.draw_text(
             surface,
-            str(self.garden.total_reps),
-            30,
-            (sign.left + 56, sign.centery),
+            self._sign_text(),
+            26,
+            (sign.left + 52, sign.centery),
             darken(SOIL, 0.4),
             anchor="midleft",
         )
+        self.layout.add(COUNTER, sign)
         if self.celebrate > 0:
             gfx.draw_text(surface, "★ ★ ★", 80, (w // 2, int(h * 0.45)), YELLOW, outline=darken(ORANGE, 0.4))
+
+    def _sign_text(self) -> str:
+        n = self.flowers_in_bloom()
+        return plural_of(
+            {"en": ("{n} flower", "{n} flowers"), "it": ("{n} fiore", "{n} fiori")}, n, self.ctx.lang
+        )
+
+    def _sign_rect(self, h: int) -> pygame.Rect:
+        """The garden's sign: how many flowers bloom in the bed (what is drawn)."""
+        return pygame.Rect(24, int(h * 0.40), 52 + gfx.font(26).size(self._sign_text())[0] + 18, 48)
 
     def _plant(self, surface: pygame.Surface, slot: int) -> None:
         stage = self.garden.stages[slot]
@@ -303,7 +333,14 @@ def _grounds(size: tuple[int, int]) -> pygame.Surface:
     """The static foreground (cached per canvas size in px): lawn, fence and the soil bed with its
     rows and specks, on a transparent sky so the moving sun and clouds show above it."""
     w, h = size
-    surf = pygame.Surface(size, pygame.SRCALPHA)
+    top = int(h * GROUNDS_TOP)
+    full = pygame.Surface(size, pygame.SRCALPHA)
+    _draw_grounds(full, w, h)
+    part = full.subsurface(pygame.Rect(0, top, w, h - top)).copy()  # the sky above stays unblitted
+    return part
+
+
+def _draw_grounds(surf: pygame.Surface, w: int, h: int) -> None:
     ground = pygame.Rect(0, int(h * 0.6), w, h - int(h * 0.6))
     surf.blit(gfx.vertical_gradient((w, ground.height), GRASS_TOP, GRASS_BOTTOM), ground.topleft)
     fence = (236, 222, 196)
@@ -326,4 +363,3 @@ def _grounds(size: tuple[int, int]) -> pygame.Surface:
         px = bed.left + 20 + (i * 137) % (bed.width - 40)
         py = bed.top + 14 + (i * 71) % (bed.height - 28)
         pygame.draw.ellipse(surf, darken(SOIL, 0.12 + 0.1 * (i % 3)), pygame.Rect(px, py, 10, 6))
-    return surf

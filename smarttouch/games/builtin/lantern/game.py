@@ -3,8 +3,11 @@
 For steadiness and tremor control (e.g. Parkinson's disease): shoulder flexion or a forward
 reach. The hold counts only while the lantern is at or above the target line; a steady hand
 (the tracker's ``steadiness`` >= 0.6) fills the hold ring at full speed, a shaky one at half
-speed. The hold time grows with the difficulty level (0.8 s to 2.0 s). A completed hold
-releases a firefly into the jar; the rep then ends when the arm comes down.
+speed. The hold time starts from the difficulty level (0.8 s to 2.0 s) and adapts: two held
+lanterns in a row ask 0.2 s more, a lantern that reached the line but was not held long
+enough asks 0.3 s less (0.6 s to 3 s); such a miss is reported with cause "hold", so the
+framework neither lowers the line nor says "higher", but "hold a little longer". A completed
+hold releases a firefly into the jar; the rep then ends when the arm comes down.
 """
 
 from __future__ import annotations
@@ -15,23 +18,45 @@ from typing import Any
 
 import pygame
 
-from smarttouch.games.builtin.common import glow, target_line, y_of
+from smarttouch.games.builtin.common import HUD_BOTTOM, glow, target_line, y_of
 from smarttouch.games.builtin.lantern import INFO
 from smarttouch.games.sdk import gfx
 from smarttouch.games.sdk.basegame import RepGame
 from smarttouch.games.sdk.events import GameEvent
+from smarttouch.games.sdk.layout import COUNTER, PLAYER, TARGET
 from smarttouch.games.sdk.palette import INK, ORANGE, SKY_BLUE, WHITE, YELLOW, darken, lighten
 from smarttouch.games.sdk.particles import Particles
 from smarttouch.games.sdk.scenery import hill_points
 from smarttouch.games.sdk.trophy import Trophy
-from smarttouch.scoring.control import ControlState
+from smarttouch.scoring.control import ControlState, RepEvent
 
 STEADY_ENOUGH = 0.6
+TOP_MARGIN = HUD_BOTTOM + 100  # the lantern's handle and hold ring stay clear of the top bar
+
+
+def lantern_y(position: float, h: int) -> float:
+    """Screen y of the lantern (and of the target line) for a 0..1 position."""
+    return y_of(position, h, TOP_MARGIN)
+
+
+HOLD_MIN_S, HOLD_MAX_S = 0.6, 3.0
+HOLD_STEP_UP_S = 0.2  # after two held lanterns in a row
+HOLD_STEP_DOWN_S = 0.3  # after a lantern that reached the line but was not held long enough
 
 
 def hold_seconds(level: float) -> float:
-    """Hold time asked at difficulty ``level`` (0..1), seconds."""
+    """Hold time asked at difficulty ``level`` (0..1) when a session starts, seconds."""
     return 0.8 + 1.2 * min(1.0, max(0.0, level))
+
+
+def adapt_hold(hold_s: float, success: bool, cause: str | None, streak: int) -> float:
+    """The next hold time (s): longer after ``streak`` >= 2 successes in a row, shorter after a
+    miss caused by the hold (a miss caused by the height leaves it alone: the height adapts)."""
+    if success and streak >= 2:
+        hold_s += HOLD_STEP_UP_S
+    elif not success and cause == "hold":
+        hold_s -= HOLD_STEP_DOWN_S
+    return round(min(HOLD_MAX_S, max(HOLD_MIN_S, hold_s)), 2)
 
 
 class Lantern(RepGame):
@@ -40,10 +65,12 @@ class Lantern(RepGame):
     def on_start(self) -> None:
         self.hold_needed = hold_seconds(self.ctx.difficulty.level)
         self.hold = 0.0
+        self.was_above = False  # the lantern reached the line during this rep
+        self.streak = 0
         self.fireflies: list[list[float]] = []  # x, y, phase
         self.flying: list[list[float]] = []  # x, y, progress
         self.particles = Particles(self.ctx.rng, gravity=-40.0)
-        self.lantern_y = y_of(0.0, self.ctx.size[1])
+        self.lantern_y = lantern_y(0.0, self.ctx.size[1])
         w, h = self.ctx.size
         self.stars = [
             (self.ctx.rng.uniform(0, w), self.ctx.rng.uniform(0, h * 0.6), self.ctx.rng.uniform(0, 6))
@@ -52,6 +79,22 @@ class Lantern(RepGame):
 
     def on_new_target(self) -> None:
         self.hold = 0.0
+        self.was_above = False
+
+    def miss_cause(self) -> str:
+        """A lantern that reached the line but was not held long enough missed by its hold."""
+        return "hold" if self.was_above else "height"
+
+    def on_rep_completed(self, rep: RepEvent, success: bool) -> list[GameEvent]:
+        cause = None if success else self.miss_cause()
+        self.streak = self.streak + 1 if success else 0
+        before = self.hold_needed
+        self.hold_needed = adapt_hold(before, success, cause, self.streak)
+        if success and self.streak >= 2:
+            self.streak = 0
+        if self.hold_needed == before:
+            return []
+        return [GameEvent(rep.t, "hold_time", {"hold_s": self.hold_needed, "previous_s": before})]
 
     def is_reached(self, control: ControlState) -> bool:
         return self.hold >= self.hold_needed
@@ -59,12 +102,14 @@ class Lantern(RepGame):
     def animate(self, control: ControlState, dt: float) -> None:
         w, h = self.ctx.size
         above = self.at_target(control)
+        if above and control.connected:
+            self.was_above = True
         if not self.reached and control.connected:
             if above:
                 self.hold += dt * (1.0 if control.steadiness >= STEADY_ENOUGH else 0.5)
             else:
                 self.hold = max(0.0, self.hold - dt * 0.5)
-        self.lantern_y += (y_of(self.position, h) - self.lantern_y) * min(1.0, dt * 12.0)
+        self.lantern_y += (lantern_y(self.position, h) - self.lantern_y) * min(1.0, dt * 12.0)
         for f in self.flying:
             f[2] = min(1.0, f[2] + dt * 0.8)
         done = [f for f in self.flying if f[2] >= 1.0]
@@ -118,8 +163,9 @@ class Lantern(RepGame):
         for x, y, ph in self.stars:  # stars sit in the top 60 %, above the hill
             a = 0.5 + 0.5 * math.sin(self.t * 1.5 + ph)
             pygame.draw.circle(surface, lighten((150, 170, 220), a * 0.8), (int(x), int(y)), 2)
-        ty = y_of(self.target_position, h)
+        ty = lantern_y(self.target_position, h)
         target_line(surface, ty, (240, 200, 90), self.t, x0=int(w * 0.2), x1=int(w * 0.72))
+        self.layout.add(TARGET, pygame.Rect(int(w * 0.2), int(ty) - 2, int(w * 0.52), 5))
         jar = self._jar_rect(w, h)
         self._jar(surface, jar)
         x = w * 0.45
@@ -156,6 +202,7 @@ class Lantern(RepGame):
         frac = 1.0 if self.reached else min(1.0, self.hold / self.hold_needed)
         ring = pygame.Rect(0, 0, 170, 170)
         ring.center = (int(x), int(y))
+        self.layout.add(PLAYER, ring.inflate(12, 12))
         pygame.draw.circle(surface, (60, 70, 110), ring.center, 85, 8)
         if frac > 0:
             gfx.thick_arc(
@@ -172,7 +219,12 @@ class Lantern(RepGame):
             cy = fy + (jar.top - fy) * p - 80 * math.sin(math.pi * p)
             self._firefly(surface, cx, cy, p)
         self.particles.draw(surface)
-        gfx.draw_text(surface, str(len(self.fireflies)), 40, (jar.centerx, jar.top - 40), WHITE, outline=INK)
+        self.layout.add(
+            COUNTER,
+            gfx.draw_text(
+                surface, str(len(self.fireflies)), 40, (jar.centerx, jar.top - 40), WHITE, outline=INK
+            ),
+        )
 
     def _jar(self, surface: pygame.Surface, jar: pygame.Rect) -> None:
         surface.blit(_jar_glass(jar.size), jar.topleft)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pygame
 
 from smarttouch.games.sdk.events import GameEvent
+from smarttouch.games.sdk.layout import DrawnRects
 from smarttouch.games.sdk.protocol import Game
 from smarttouch.games.sdk.targets import PlanTargets
 from smarttouch.scoring.control import ControlState
@@ -46,11 +47,14 @@ class SceneHost(Protocol):
     progress: ProgressView | None
     finished: bool
     rep_gate: RepGate
+    layout: DrawnRects
     size: tuple[int, int]
     feelings: list[Rating]
     trophy: Trophy | None
 
     def tr(self, key: str, **values: Any) -> str: ...
+
+    def speak(self, text: str) -> None: ...
 
     def log(self, kind: str, **data: Any) -> GameEvent: ...
 

@@ -43,6 +43,8 @@ class CalibrationScene(Scene):
         self.phase_s = 0.0
         self.peak_deg = 0.0
         self.angle_deg = 0.0
+        sts = app.movement == "sit_to_stand"
+        app.speak(app.tr("calib.neutral.sts" if sts else "calib.neutral"))
 
     def update(self, app: SceneHost, control: ControlState, dt: float) -> None:
         super().update(app, control, dt)
@@ -59,6 +61,7 @@ class CalibrationScene(Scene):
                 app.log("calibration_step", step="neutral", held_s=round(self.still_s, 2))
                 app.sound.play("step", control.t)
                 self.phase, self.phase_s = "max", 0.0
+                app.speak(app.tr("calib.max.sts" if app.movement == "sit_to_stand" else "calib.max"))
         elif self.phase == "max":
             self.peak_deg = max(self.peak_deg, control.angle_deg)
             came_back = self.peak_deg >= MIN_ROM_DEG and control.angle_deg <= RETURN_FRACTION * self.peak_deg
@@ -97,6 +100,10 @@ class CalibrationScene(Scene):
             text = app.tr("calib.max.sts" if sts else "calib.max")
             frac = None
             color = ORANGE
+        elif sts:  # a sit-to-stand is counted in stand-ups, never in degrees
+            text = app.tr("calib.done.sts")
+            frac = 1.0
+            color = BLUISH_GREEN
         else:
             text = ntr("calib.done.n", int(round(app.rom_max_deg or 0)), app.targets.lang)
             frac = 1.0
@@ -111,7 +118,9 @@ class CalibrationScene(Scene):
             _gauge(surface, centre, 120, self.angle_deg, self.peak_deg, app.targets.max_rom_deg)
             gfx.draw_text(
                 surface,
-                ntr("calib.reached.n", int(round(self.peak_deg)), app.targets.lang),
+                app.tr("calib.reached.sts")
+                if sts
+                else ntr("calib.reached.n", int(round(self.peak_deg)), app.targets.lang),
                 30,
                 (panel.centerx, panel.bottom - 36),
                 darken(ORANGE, 0.45),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pygame
 
 from smarttouch.games.sdk import gfx
+from smarttouch.games.sdk.layout import CHROME_KINDS, GOAL_KINDS, HINT, TOPBAR, DrawnRects, free_spot
 from smarttouch.games.sdk.palette import BLUISH_GREEN, INK, ORANGE, WHITE, Color, darken
 from smarttouch.games.sdk.scenery import dim
 from smarttouch.games.session.scenes.base import Scene, SceneHost
@@ -46,22 +47,39 @@ class PlayScene(Scene):
         app.on_game_events(app.game.update(control, dt))
 
     def draw(self, app: SceneHost, surface: pygame.Surface) -> None:
+        game_layout = getattr(app.game, "layout", None)
+        if isinstance(game_layout, DrawnRects):
+            game_layout.clear()
         app.game.draw(surface)
+        if isinstance(game_layout, DrawnRects):
+            app.layout.extend(game_layout)
         draw_hud(app, surface)
+        w, h = surface.get_size()
         if app.rep_gate.waiting and app.control.connected:
-            w, h = surface.get_size()
-            gfx.draw_text(surface, app.tr("play.ready"), 40, (w // 2, int(h * 0.45)), WHITE, outline=INK)
+            img = gfx.text_surface(app.tr("play.ready"), 40, WHITE, INK)
+            avoid = app.layout.of(*CHROME_KINDS, *GOAL_KINDS)
+            spot = free_spot(img.get_size(), avoid, [h * f for f in (0.45, 0.32, 0.58, 0.7, 0.85)], w // 2)
+            rect = img.get_rect(center=spot or (w // 2, int(h * 0.45)))
+            surface.blit(img, rect)
+            app.layout.add(HINT, rect)
         if not app.control.connected:
             dim(surface, 120)
+            app.layout.clear()  # paused: the notice covers the game on purpose
             gfx.draw_text(surface, app.tr("play.paused"), 40, surface.get_rect().center, WHITE, outline=INK)
+
+
+def hud_rect(width: int) -> pygame.Rect:
+    """The top bar, canvas pixels (games keep their targets below ``HUD_HEIGHT``)."""
+    return pygame.Rect(16, 14, width - 232, 72)
 
 
 def draw_hud(app: SceneHost, surface: pygame.Surface) -> None:
     """Top bar: set label, progress toward today's goal, points."""
     w, _ = surface.get_size()
     t = app.targets
-    bar = pygame.Rect(16, 14, w - 232, 72)
+    bar = hud_rect(w)
     gfx.card(surface, bar, radius=36)
+    app.layout.add(TOPBAR, bar.inflate(0, 10).move(0, 4))  # with its shadow
     gfx.draw_text(
         surface,
         app.tr("play.set", set=app.set_index + 1, sets=t.sets),

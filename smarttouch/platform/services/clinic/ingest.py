@@ -340,9 +340,9 @@ def ingest_session(
     elif recording is not None:
         raise Invalid("recording: empty file")
 
-    blob_written = sha is not None and not store.exists(sha)  # sha is None when there is no recording
+    blob_written = False  # whether this upload wrote the blob (removed again if the commit fails)
     if recording:
-        store.put(recording)
+        _, blob_written = store.put_new(recording)
     row = ExerciseSession(
         client_uuid=str(meta.session_id),
         patient_id=pk(patient),
