@@ -14,13 +14,14 @@ from smarttouch.client.hub_play import (
     game_for,
     hub_progress_fn,
     mark_messages_read,
-    queue_result,
+    session_hooks,
 )
 from smarttouch.client.plan import choose_exercise, playable_keys, targets_for, unread_messages
 from smarttouch.client.play_options import PlayOptions
 from smarttouch.client.sensor_choice import Picker, Scan, ToSpec, pick_sensor, remember_sensor
 from smarttouch.games.sdk.registry import game_keys
 from smarttouch.games.session.history import History
+from smarttouch.games.session.result import SessionResult
 from smarttouch.games.session.runner import run_session
 
 
@@ -91,15 +92,23 @@ def _play(
     data = opts.data
     history = History(data / "history.json")
     progress = hub_progress_fn(hub, history, activity_key=targets.game)
+    run_options = opts.run_options()
+    queue_ended, on_result = session_hooks(hub, run_options.config.feelings_after_timeout_s)
+
+    def on_ended(ended: SessionResult) -> None:  # as the game ends, before how do you feel now
+        queue_ended(ended)
+        ended.save(opts.session_json(ended.session_id))  # the local copy; saved again after
+
     result = run_session(
         targets,
         device,
         game=cls(),
-        options=opts.run_options(),
+        options=run_options,
         data_dir=data,
         history=history,
         progress_fn=progress,
-        on_result=lambda r: queue_result(hub, r),
+        on_result=on_result,
+        on_ended=on_ended,
     )
     if unread:  # shown on the instructions screen: read (best effort; offline it waits)
         mark_messages_read(hub, max(m["id"] for m in unread))

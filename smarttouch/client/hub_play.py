@@ -5,13 +5,15 @@ The flow (driven by ``hub_cli``): load the pairing -> start the background uploa
 left from earlier runs go first) -> fetch today's plan (or use the cached one offline) -> pick
 the exercise still due (``plan``) -> get its game (a built-in, or an approved developer's game
 downloaded and verified against the plan's sha256, see ``approved_games``) -> pick the sensor
-(``sensor_choice``) -> calibrate and play -> the finished session is written to the outbox
-BEFORE any upload (``upload``) -> the summary shows the hub's progress once the upload went
+(``sensor_choice``) -> calibrate and play -> the session is written to the outbox BEFORE any
+upload (``upload``) the moment the game ends, held while the patient says how they feel and
+then updated in place with the answers (``session_hooks``) -> the summary shows the hub's progress once the upload went
 through, local history otherwise (``progress``).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -31,9 +33,14 @@ from smarttouch.games.sdk.registry import GameLoadError, get_game
 from smarttouch.games.session.history import History, HistoryEntry, ProgressView
 from smarttouch.games.session.result import SessionResult
 
+log = logging.getLogger(__name__)
+
 PLAN_TIMEOUT_S = 8.0
 UPLOAD_WAIT_S = 5.0  # how long the summary waits for the upload before showing local progress
 PROGRESS_TIMEOUT_S = 3.0
+# a session held for the answers after the game is uploaded anyway this long after the game's
+# own timeout for those questions (which records them as skipped): the game's clock may lag
+AWAITING_GRACE_S = 60.0
 
 
 @dataclass
@@ -112,18 +119,34 @@ def game_for(hub: HubLinkState, exercise: PlannedExercise) -> type[Game]:
         raise PlayError(exc.message) from None
 
 
-def queue_result(hub: HubLinkState, result: SessionResult) -> None:
-    """Write the session to the outbox (durably), then wake the uploader."""
+def queue_result(hub: HubLinkState, result: SessionResult, *, awaiting_s: float | None = None) -> None:
+    """Write the session to the outbox (durably), then wake the uploader.
+
+    ``awaiting_s``: the game just ended and the patient is answering "how do you feel now":
+    the session is held (up to that many seconds while this process runs). Queuing it again
+    with the answers replaces it in place (one session, uploaded once)."""
     meta, recording = upload_payload(result)
     summary = f"{result.game} {result.reps} reps, {result.quit_reason}"
-    hub.outbox.add(
-        result.session_id,
-        hub_url=hub.link.hub_url,
-        metadata=dumps_metadata(dict(meta)),
-        recording=recording,
-        summary=summary,
-    )
-    hub.queued.append(result.session_id)
+    metadata = dumps_metadata(dict(meta))
+    if awaiting_s is None and result.session_id in hub.queued:
+        if not hub.outbox.complete(
+            result.session_id, metadata=metadata, recording=recording, summary=summary
+        ):
+            log.warning(
+                "session %s was no longer waiting for the answers after the game: it is uploaded "
+                "with them as skipped (the local copy keeps them)",
+                result.session_id,
+            )
+    else:
+        hub.outbox.add(
+            result.session_id,
+            hub_url=hub.link.hub_url,
+            metadata=metadata,
+            recording=recording,
+            summary=summary,
+            awaiting_s=awaiting_s,
+        )
+        hub.queued.append(result.session_id)
     hub.background.kick()
 
 
@@ -135,6 +158,21 @@ def mark_messages_read(hub: HubLinkState, up_to_id: int) -> bool:
     except HubError:
         return False
     return True
+
+
+def session_hooks(
+    hub: HubLinkState, feelings_after_timeout_s: float
+) -> tuple[Callable[[SessionResult], None], Callable[[SessionResult], None]]:
+    """``(on_ended, on_result)`` for ``run_session``: the session goes to the outbox when the
+    game ends, held for the answers after it, and is completed in place with them."""
+
+    def on_ended(result: SessionResult) -> None:
+        queue_result(hub, result, awaiting_s=feelings_after_timeout_s + AWAITING_GRACE_S)
+
+    def on_result(result: SessionResult) -> None:
+        queue_result(hub, result)
+
+    return on_ended, on_result
 
 
 def hub_progress_fn(

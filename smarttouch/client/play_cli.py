@@ -23,6 +23,7 @@ ID_RANGE = (1, 2**31 - 1)
 if TYPE_CHECKING:  # pragma: no cover - the session framework (pygame) loads only to play
     from smarttouch.client.play_options import PlayOptions
     from smarttouch.games.session.app import SessionApp
+    from smarttouch.games.session.result import SessionResult
 
 
 def _games_help() -> str:
@@ -251,9 +252,19 @@ def _play_game(
     device = opts.open_device(sensor, targets, movement)
     total_s = opts.duration_s or getattr(device, "end_s", None)
     on_step, bar = _progress(opts.headless and device.simulated_time, total_s)
+
+    def on_ended(ended: SessionResult) -> None:  # saved as the game ends, again after the questions
+        ended.save(opts.session_json(ended.session_id))
+
     try:
         result = run_session(
-            targets, device, game=cls(), options=opts.run_options(), data_dir=opts.data, on_step=on_step
+            targets,
+            device,
+            game=cls(),
+            options=opts.run_options(),
+            data_dir=opts.data,
+            on_step=on_step,
+            on_ended=on_ended,
         )
     finally:
         if bar is not None:

@@ -3,7 +3,8 @@ keeps doing it in a thread, waking when kicked or when the next backoff ends.
 
 Backoff after a failed attempt: 5 s, 10 s, 20 s... capped at 15 minutes, with +-20 % jitter so
 many clients do not retry in step. A session is marked sent only after the hub's receipt
-(201 stored or 200 already stored), so any crash before that simply sends it again.
+(201 stored or 200 already stored), so any crash before that simply sends it again. A session
+still awaiting the patient's answers after the game waits (see ``outbox``).
 """
 
 from __future__ import annotations
@@ -63,6 +64,10 @@ class Uploader:
         report = FlushReport()
         with self._lock:
             for session_id in self.outbox.due(hub_url=self.client.hub_url):
+                # a session held for the patient's answers is due only once that wait is over
+                # or its process is gone: end the wait first, so no late answer changes what
+                # is being sent
+                self.outbox.stop_awaiting(session_id)
                 item = self.outbox.get(session_id, with_payload=True)
                 if item is None or item.status != "pending":
                     continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import sqlite3
 import stat
 import time
 
@@ -85,3 +86,70 @@ def test_backoff_doubles_with_jitter_and_is_capped():
     assert BASE_BACKOFF_S * 0.8 <= delays[0] <= BASE_BACKOFF_S * 1.2
     assert 2 * BASE_BACKOFF_S * 0.8 <= delays[1] <= 2 * BASE_BACKOFF_S * 1.2
     assert max(delays) <= MAX_BACKOFF_S * 1.2 and delays[-1] >= MAX_BACKOFF_S * 0.8
+
+
+def _dead_pid() -> int:
+    """The id of a process that has ended (a child run and reaped)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_a_session_awaiting_the_answers_is_held_then_completed_in_place(tmp_path):
+    box = Outbox(tmp_path / "outbox.sqlite")
+    assert box.add("s1", hub_url="h", metadata=b'{"after": "skipped"}', recording=b"r1", awaiting_s=300)
+    box.add("s2", hub_url="h", metadata=b"{}", recording=None)
+    held = box.get("s1")
+    assert held.awaiting and held.awaiting_pid == os.getpid() and held.awaiting_until > time.time() + 290
+    assert box.due(hub_url="h") == ["s2"]  # this process runs and the wait is not over
+    assert box.due(hub_url="h", now=time.time() + 301) == ["s1", "s2"]  # the wait is over
+    assert box.next_attempt_at(hub_url="h") <= time.time()  # s2 is due now
+    box.mark_sent("s2", {"hub_id": 1})
+    assert box.next_attempt_at(hub_url="h") == pytest.approx(held.awaiting_until)
+
+    assert box.complete("s1", metadata=b'{"after": [6, 3]}', recording=b"r2", summary="answered")
+    done = box.get("s1", with_payload=True)
+    assert (done.metadata, done.recording, done.recording_bytes, done.summary) == (
+        b'{"after": [6, 3]}',
+        b"r2",
+        2,
+        "answered",
+    )
+    assert not done.awaiting and done.created_at == held.created_at and done.status == "pending"
+    assert [i.session_id for i in box.items()] == ["s1", "s2"]  # the same row, not a second one
+    assert box.due(hub_url="h") == ["s1"]
+    assert not box.complete("s1", metadata=b"late", recording=None)  # no longer awaiting
+    assert box.get("s1", with_payload=True).metadata == b'{"after": [6, 3]}'
+
+
+def test_a_session_whose_process_is_gone_is_due_and_its_wait_ends_before_it_is_read(tmp_path):
+    box = Outbox(tmp_path / "outbox.sqlite")
+    box.add("s1", hub_url="h", metadata=b"as ended", recording=None, awaiting_s=300)
+    with sqlite3.connect(box.path) as db:  # as if another process, since ended, had written it
+        db.execute("UPDATE outbox SET awaiting_pid=? WHERE session_id='s1'", (_dead_pid(),))
+    assert box.due(hub_url="h") == ["s1"]
+    box.stop_awaiting("s1")  # what the uploader does before it reads the session
+    assert not box.get("s1").awaiting
+    assert not box.complete("s1", metadata=b"answers too late", recording=None)
+    assert box.get("s1", with_payload=True).metadata == b"as ended"
+
+
+def test_an_outbox_file_from_before_the_wait_gains_its_columns(tmp_path):
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as db:
+        db.executescript(
+            "CREATE TABLE outbox (session_id TEXT PRIMARY KEY, hub_url TEXT NOT NULL, "
+            "created_at REAL NOT NULL, summary TEXT NOT NULL DEFAULT '', metadata BLOB NOT NULL, "
+            "recording BLOB, recording_bytes INTEGER NOT NULL DEFAULT 0, "
+            "status TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0, "
+            "next_attempt_at REAL NOT NULL DEFAULT 0, last_error TEXT, hub_id INTEGER, "
+            "receipt TEXT, sent_at REAL);"
+            "INSERT INTO outbox (session_id, hub_url, created_at, metadata) VALUES ('old', 'h', 1, x'7b7d');"
+        )
+    box = Outbox(path)
+    assert box.due(hub_url="h") == ["old"] and not box.get("old").awaiting
+    assert box.add("new", hub_url="h", metadata=b"{}", recording=None, awaiting_s=60)
+    assert box.due(hub_url="h") == ["old"]

@@ -202,3 +202,65 @@ def test_unanswered_questions_after_the_session_time_out_as_skipped(tmp_path) ->
     ]
     after = [p for p in result.phases if p.kind == "feelings"][-1]
     assert after.t_end - after.t_start >= 3.0
+
+
+def test_the_session_is_saved_as_the_game_ends_and_the_answers_replace_it(tmp_path) -> None:
+    """Before "how do you feel now" is asked, ``on_ended`` has the session with those questions
+    skipped and the local history has it; the answers then replace both, under the same id."""
+    from smarttouch.games.session.history import History
+
+    ended: list[SessionResult] = []
+    seen_while_asking: list[tuple[int, str]] = []
+    history_path = tmp_path / "history.json"
+
+    def on_step(app) -> None:
+        scene = app.scene
+        if scene.name == "feelings" and scene.moment == "before" and not app.feelings:
+            app.handle_event(key(pygame.K_2))
+            app.handle_event(key(pygame.K_RETURN))
+            app.handle_event(key(pygame.K_s))
+        elif scene.name == "feelings" and scene.moment == "after" and not seen_while_asking:
+            saved = History(history_path).entries  # read back from the file
+            seen_while_asking.append((len(saved), saved[-1].session_id))
+            app.handle_event(key(pygame.K_7))
+            app.handle_event(key(pygame.K_RETURN))
+            app.handle_event(key(pygame.K_4))
+            app.handle_event(key(pygame.K_RETURN))
+
+    finals: list[SessionResult] = []
+    result = run_session(
+        PlanTargets(game="balloons", reps=2, sets=1),
+        PositionInput(rep_wave(), 100.0),
+        options=fast_options(config=AppConfig(instructions_s=1.0, summary_hold_s=0.5, ask_feelings=True)),
+        data_dir=tmp_path,
+        controller_factory=lambda t: None,
+        on_step=on_step,
+        on_ended=ended.append,
+        on_result=finals.append,
+    )
+    assert finals == [result] and len(ended) == 1
+    first = ended[0]
+    assert first.session_id == result.session_id and first.reps == result.reps == 2
+    assert [(r.moment, r.scale, r.value, r.skipped) for r in first.feelings] == [
+        ("before", "pain_nrs", 2, False),
+        ("before", "effort_cr10", None, True),
+        ("after", "pain_nrs", None, True),
+        ("after", "effort_cr10", None, True),
+    ]
+    assert seen_while_asking == [(1, result.session_id)]  # on disk before the first answer
+    assert values(result)[("after", "pain_nrs")] == 7 and values(result)[("after", "effort_cr10")] == 4
+    saved = History(history_path).entries
+    assert [e.session_id for e in saved] == [result.session_id]  # replaced in place, not twice
+
+
+def test_no_early_save_when_no_questions_follow_the_game(tmp_path) -> None:
+    ended: list[SessionResult] = []
+    result = run_session(
+        PlanTargets(game="balloons", reps=2, sets=1),
+        PositionInput(rep_wave(), 100.0),
+        options=fast_options(config=AppConfig(instructions_s=1.0, summary_hold_s=0.5)),
+        data_dir=tmp_path,
+        controller_factory=lambda t: None,
+        on_ended=ended.append,
+    )
+    assert result.quit_reason == "completed" and ended == []

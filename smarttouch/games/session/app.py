@@ -2,7 +2,10 @@
 
 Scenes in order: (how do you feel, when ``AppConfig.ask_feelings``) -> calibration (neutral
 pose, comfortable maximum) -> instructions -> play -> rest -> play ... -> (how do you feel
-now) -> summary. The stop control (pain / fatigue / other) is reachable from
+now) -> summary. The session is saved the moment the game ends: before "how do you feel
+now", ``on_ended`` receives it with those questions recorded as skipped and the local history
+keeps it; the answers then replace it (``on_result``, the history entry in place), so a
+crash while the patient answers loses nothing played. The stop control (pain / fatigue / other) is reachable from
 every scene; choosing a reason ends the session safely and records it. The runner owns the
 window and the clock and calls ``step(dt)``, ``handle_event(e)`` and ``draw(surface)``.
 
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import random
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -95,6 +99,7 @@ class SessionApp:
         progress_fn: Callable[[HistoryEntry], ProgressView] | None = None,
         size: tuple[int, int] = (1280, 720),
         on_result: Callable[[SessionResult], None] | None = None,
+        on_ended: Callable[[SessionResult], None] | None = None,
         speaker: Speaker | None = None,
     ):
         from smarttouch.games.session.scenes import FeelingsScene
@@ -109,6 +114,7 @@ class SessionApp:
         self.history = history
         self.progress_fn = progress_fn
         self.on_result = on_result  # e.g. the patient client's outbox, before the summary
+        self.on_ended = on_ended  # the same, as the game ends, while the questions after wait
         self.data_dir = data_dir
         self.size = size
         self.controller_factory = controller_factory
@@ -133,6 +139,7 @@ class SessionApp:
         self.quit_reason: str | None = None
         self.quit_note = ""
         self.started_at = utc_now()
+        self.session_id = str(uuid.uuid4())  # the same in every save of this session
         self.result: SessionResult | None = None
         self.progress: ProgressView | None = None
         self.feelings: list[Rating] = []
@@ -326,9 +333,35 @@ class SessionApp:
         self._skip_unanswered("before")  # stopped while still rating "before"
         if self.config.ask_feelings and reason != "closed":
             self.feelings_asked.append("after")
+            self._save_ended()
             self.goto(FeelingsScene("after"))
         else:
             self.conclude()
+
+    def _save_ended(self) -> None:
+        """Save the session as it ended, before "how do you feel now": the questions still
+        open are recorded as skipped (what is kept if the patient never answers them, e.g.
+        the computer dies), to ``on_ended`` and the local history; :meth:`conclude` replaces
+        both with the answers."""
+        from smarttouch.games.session.summary_data import build_result, history_entry
+
+        self.trophy = trophy_of(self.game) if self.game_started else None
+        result = build_result(self)
+        at = utc_now()
+        result.feelings = [
+            *result.feelings,
+            *(Rating("after", scale, None, True, at) for scale in self.unanswered_feelings("after")),
+        ]
+        if self.on_ended is not None:
+            try:
+                self.on_ended(result)
+            except Exception:  # the questions must still be asked; conclude() saves again
+                log.exception("on_ended failed for session %s", result.session_id)
+        if self.history is not None:
+            try:
+                self.history.add(history_entry(result), date.today())
+            except OSError:
+                log.exception("could not write the local history for session %s", result.session_id)
 
     def close(self) -> None:
         """The window is closing: end the session now if it is running, save what was

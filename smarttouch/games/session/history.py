@@ -34,7 +34,9 @@ class HistoryEntry:
     same game and movement); reps: reps done in the play phases; rom_deg: widest counted rep
     in degrees (None without reps); sparc: mean smoothness (SPARC, closer to 0 is smoother)
     or None; success_rate: 0..1 or None; goal_met: reps >= today's goal; quit_reason: why it
-    ended; week_goal: the prescription's sessions per week, when there was one.
+    ended; week_goal: the prescription's sessions per week, when there was one; session_id:
+    the session's UUID (empty in files written before it was kept), so saving a session again
+    replaces its entry.
     """
 
     day: str
@@ -47,6 +49,7 @@ class HistoryEntry:
     quit_reason: str = "completed"
     movement: str = ""
     week_goal: int | None = None
+    session_id: str = ""
 
     @property
     def active(self) -> bool:
@@ -156,10 +159,18 @@ class History:
             return []
 
     def add(self, entry: HistoryEntry, today: date | None = None) -> ProgressView:
-        """Record today's session and return the progress view (badges earned today)."""
+        """Record today's session and return the progress view (badges earned today). A
+        session already recorded (same ``session_id``) is replaced in place, not added twice:
+        it is saved when the game ends and again once the patient has said how they feel."""
         today = today or date.today()
-        before = list(self.entries)
-        self.entries.append(entry)
+        same = [
+            i for i, e in enumerate(self.entries) if entry.session_id and e.session_id == entry.session_id
+        ]
+        before = [e for i, e in enumerate(self.entries) if i not in same]
+        if same:
+            self.entries[same[0]] = entry
+        else:
+            self.entries.append(entry)
         atomic_write_json(self.path, {"sessions": [asdict(e) for e in self.entries[-400:]]})
         return progress_of(before, entry, today)
 

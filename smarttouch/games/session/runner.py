@@ -154,6 +154,7 @@ def run_session(
     progress_fn: Callable[..., Any] | None = None,
     on_step: Callable[[SessionApp], None] | None = None,
     on_result: Callable[[SessionResult], None] | None = None,
+    on_ended: Callable[[SessionResult], None] | None = None,
 ) -> SessionResult:
     """Play one session of ``targets`` with ``device`` and return its SessionResult.
 
@@ -161,7 +162,9 @@ def run_session(
     file (default: the user's data folder); ``data_dir`` where games keep state (default the
     same folder). ``on_step`` is called after every logic step (tests use it to press the stop
     button at a chosen moment). ``on_result`` receives the SessionResult as soon as the session
-    ends, before the summary scene (the patient client writes its outbox there).
+    ends, before the summary scene (the patient client writes its outbox there); when "how do
+    you feel now" follows the game, ``on_ended`` receives it first, as the game ends, with those
+    questions recorded as skipped (the client writes it then, and ``on_result`` replaces it).
     """
     opts = options or RunOptions()
     pygame = _init_pygame(opts.headless)
@@ -190,6 +193,7 @@ def run_session(
         progress_fn=progress_fn,
         size=CANVAS,
         on_result=on_result,
+        on_ended=on_ended,
         speaker=speaker,
     )
     fast = opts.headless and device.simulated_time

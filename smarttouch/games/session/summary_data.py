@@ -68,6 +68,7 @@ def build_result(app: SessionApp) -> SessionResult:
     if app.trophy is not None:
         client["trophy"] = {"count": int(app.trophy.count), "text": app.trophy.text("en")}
     return SessionResult(
+        session_id=app.session_id,
         game=app.game.info.key,
         movement=app.movement,
         targets=app.targets,
@@ -123,6 +124,7 @@ def history_entry(result: SessionResult, today: date | None = None) -> HistoryEn
         quit_reason=result.quit_reason,
         movement=result.movement,
         week_goal=result.targets.sessions_per_week,
+        session_id=result.session_id,
     )
 
 
