@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "outbox": "smarttouch.client.cli:outbox",
     "export": "smarttouch.platform.cli.hub:export",
     "patient": "smarttouch.platform.cli.hub:patient",
+    "alerts": "smarttouch.platform.cli.alerts:alerts",
     "rescore": "smarttouch.platform.cli.scoring:rescore",
     "blobs": "smarttouch.platform.cli.blobs:blobs",
     # sensors
@@ -47,6 +48,7 @@ HELP: dict[str, str] = {
     "outbox": "Show the sessions waiting to be uploaded to the hub.",
     "export": "Export patient data (HL7 FHIR, data-rights archive, donated datasets).",
     "patient": "Patient records: erasure on request (GDPR).",
+    "alerts": "Clinical alerts: e-mail each therapist a daily digest of the patients who need attention.",
     "rescore": "Score stored sessions again (after a scoring upgrade), on the workers or here.",
     "blobs": "The blob store of recordings and code: where it is; migrate a folder to S3.",
     "sensors": "Decode, scan and inspect wearable sensors.",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -188,6 +189,32 @@ def streak(records: list[SessionRecord], today: date) -> tuple[int, int]:
         prev = d
     current = run if days and (today - days[-1]).days <= 1 else 0
     return current, longest
+
+
+def week_streak(
+    records: list[SessionRecord], prescribed: Callable[[date], int], today: date, first: date | None = None
+) -> tuple[int, int]:
+    """(current, longest) runs of consecutive Monday-based weeks in which the sessions done
+    met that week's prescription (``prescribed(monday)``, sessions per week). Weeks with
+    nothing prescribed neither count nor break a run; the current week counts once met and
+    does not break the run while it is not over. ``first``: the first day to look at (default:
+    the first session)."""
+    days = sorted(r.day for r in records)
+    start = first or (days[0] if days else today)
+    monday = start - timedelta(days=start.weekday())
+    this_monday = today - timedelta(days=today.weekday())
+    counts = Counter(d - timedelta(days=d.weekday()) for d in days)
+    run = longest = 0
+    while monday <= this_monday:
+        p = prescribed(monday)
+        if p > 0:
+            if counts.get(monday, 0) >= p:
+                run += 1
+                longest = max(longest, run)
+            elif monday != this_monday:
+                run = 0
+        monday += timedelta(days=7)
+    return run, longest
 
 
 def _mcid_series(recs: list[SessionRecord]) -> dict[str, tuple[list[float], float]]:

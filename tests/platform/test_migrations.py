@@ -70,3 +70,56 @@ def test_revision_chain_is_linear() -> None:
     assert len(script.get_heads()) == 1, "several heads: merge them with alembic merge"
     for rev in script.walk_revisions():
         assert rev.doc, f"migration {rev.revision} needs a docstring saying what it changes"
+
+
+def test_0015_merges_duplicate_open_alerts(db_url: str) -> None:
+    """Before 0015 a patient could have several open alerts about one concern (a decline of
+    the largest and of the mean ROM): the migration keeps the newest open and marks the others
+    resolved as merged, so the unique index on open concerns can be created."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    migrate.upgrade(db_url, "0009_record_access")
+    engine = make_engine(db_url)
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO user_account (email, full_name, role, password_hash, is_active, "
+                    "is_reviewer, session_version, created_at) VALUES "
+                    "('t@example.org', 'T', 'therapist', 'x', true, false, 1, :now)"
+                ),
+                {"now": now},
+            )
+            tid = conn.execute(text("SELECT id FROM user_account")).scalar_one()
+            conn.execute(
+                text(
+                    "INSERT INTO patient (code, condition, affected_side, notes, therapist_id, created_at) "
+                    "VALUES ('PT-1', 'parkinson', 'both', '', :tid, :now)"
+                ),
+                {"tid": tid, "now": now},
+            )
+            pid = conn.execute(text("SELECT id FROM patient")).scalar_one()
+            for kind, acked in (("decline", None), ("decline", None), ("decline", now), ("pain_stop", None)):
+                conn.execute(
+                    text(
+                        "INSERT INTO alert (patient_id, kind, message, details, created_at, acknowledged_at) "
+                        "VALUES (:pid, :kind, 'm', '{}', :now, :acked)"
+                    ),
+                    {"pid": pid, "kind": kind, "now": now, "acked": acked},
+                )
+        migrate.upgrade(db_url)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT id, concern, acknowledged_at, resolved_at, resolution_note FROM alert ORDER BY id"
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    assert [r.concern for r in rows] == ["decline", "decline", "decline", "pain_stop"]
+    open_rows = [r.id for r in rows if r.acknowledged_at is None and r.resolved_at is None]
+    assert open_rows == [rows[1].id, rows[3].id]  # the newest open decline, the pain stop
+    assert rows[0].resolved_at is not None and "merged" in rows[0].resolution_note

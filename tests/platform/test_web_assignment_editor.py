@@ -55,7 +55,7 @@ def test_edit_is_audited_and_shown_as_history(
         assert event.actor_id == me.id
         assert event.details["changes"]["target_rom_deg"] == [90.0, 70.0]
         assert event.details["changes"]["therapist_note"] == ["", "Go slowly."]
-    html = client.get(f"/patients/{patient.id}").get_data(as_text=True)
+    html = client.get(f"/patients/{patient.id}?tab=history").get_data(as_text=True)
     assert "changed an exercise" in html
     assert "Target ROM: 90° → 70°" in html and "Sets: 2 → 3" in html
 
@@ -116,7 +116,7 @@ def test_empty_end_date_and_max_rom_clear_them_audited(
         event = db.exec(select(AuditEvent).where(AuditEvent.action == "plan.assignment_updated")).one()
         assert event.actor_id == me.id
         assert event.details["changes"] == {"end_date": ["2026-03-01", None], "max_rom_deg": [95.0, None]}
-    html = client.get(f"/patients/{patient.id}").get_data(as_text=True)
+    html = client.get(f"/patients/{patient.id}?tab=history").get_data(as_text=True)
     assert "End date: Mar 1, 2026 → —" in html and "Maximum ROM: 95° → —" in html
     # saving the same empty fields again changes nothing and writes no event
     assert (

@@ -30,8 +30,8 @@ def test_rows_show_adherence_trend_alerts_and_last_session(
     rising = make_patient(me, code="PT-RISE", display_name="Anna Su")
     idle = make_patient(me, code="PT-IDLE", condition="parkinson")
     make_patient(make_user("therapist"), code="PT-OTHER")
-    make_assignment(rising, sessions_per_week=5)
-    make_assignment(idle, sessions_per_week=3)
+    make_assignment(rising, sessions_per_week=5, start_date=days_ago(30))
+    make_assignment(idle, sessions_per_week=3, start_date=days_ago(30))
     for i, n in enumerate(range(20, -1, -3)):  # 7 sessions, ROM +3 deg every 3 days
         add_session(app, rising, days_ago(n), rom=60 + 3 * i)
     add_session(app, idle, days_ago(9), rom=50)
@@ -124,3 +124,50 @@ def test_caseload_and_overview_on_both_databases(db_app) -> None:
         assert len(ov.points) == 6 and ov.report["mcid"]["rom_deg"]["change"] == 6.0
         assert sum(w["done"] for w in ov.weeks) == 6
         assert sum(c.sessions for week in ov.calendar for c in week) == 6
+
+
+def test_triage_puts_who_needs_attention_first_and_says_why(
+    client: FlaskClient, login_as, make_patient, make_assignment, app
+) -> None:
+    """The default order: a "needs attention" group (each row with its reasons in words),
+    then the rest; a plan that starts today is not a red 0 %."""
+    me = login_as("therapist")
+    fine = make_patient(me, code="PT-A-FINE")
+    pained = make_patient(me, code="PT-B-PAIN")
+    silent = make_patient(me, code="PT-C-SILENT")
+    new = make_patient(me, code="PT-D-NEW")
+    for p in (fine, pained, silent):
+        make_assignment(p, sessions_per_week=7, start_date=days_ago(40))
+    make_assignment(new, sessions_per_week=5, start_date=days_ago(0))
+    for n in range(0, 7):
+        add_session(app, fine, days_ago(n), rom=70)
+    add_session(app, pained, days_ago(2), rom=70)
+    add_session(app, pained, days_ago(1), rom=70, quit_reason="pain")
+    add_session(app, silent, days_ago(9), rom=70)
+    html = client.get("/patients").get_data(as_text=True)
+    attention = html[html.index('id="attention-title"') : html.index('id="others-title"')]
+    others = html[html.index('id="others-title"') :]
+    assert _codes(attention) == ["PT-B-PAIN", "PT-C-SILENT"]  # pain weighs more
+    assert _codes(others) == ["PT-A-FINE", "PT-D-NEW"]
+    assert "Stopped a session for pain on" in _row(html, "PT-B-PAIN")
+    assert "No session for 9 days." in _row(html, "PT-C-SILENT")
+    new_row = _row(html, "PT-D-NEW")
+    assert "plan starts today" in new_row and "0 %" not in new_row and 'class="low"' not in new_row
+
+
+def test_missed_this_week_is_pro_rata_and_today_is_not_over() -> None:
+    from datetime import date
+
+    from smarttouch.platform.services.clinic.caseload import missed_this_week
+
+    thursday = date(2026, 12, 3)
+    long_ago = date(2026, 1, 1)
+    # 4 a week; Monday to Wednesday are over: 4 * 3 // 7 = 1 expected by now
+    assert missed_this_week(4, long_ago, 0, thursday) == 1
+    assert missed_this_week(4, long_ago, 1, thursday) == 0
+    # 7 a week and none done by Thursday: 3 days over, and only 4 days left for 7
+    assert missed_this_week(7, long_ago, 0, thursday) == 3
+    # a plan that starts today has missed nothing
+    assert missed_this_week(7, thursday, 0, thursday) == 0
+    # Monday: nothing is over yet
+    assert missed_this_week(3, long_ago, 0, date(2026, 11, 30)) == 0

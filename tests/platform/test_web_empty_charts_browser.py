@@ -35,11 +35,11 @@ def test_copd_patient_without_sessions_shows_messages_not_empty_charts(
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     login(page, live_server, "therapist@example.org", "demo-therapist", lands_on="/")
-    page.goto(f"{live_server}/patients/{copd}")
+    page.goto(f"{live_server}/patients/{copd}?tab=progress")
     assert page.locator("h1").inner_text().startswith("Patient DEMO-COPD")
     assert page.locator("div.chart").count() == 0
     assert page.locator(".js-plotly-plot, .main-svg").count() == 0  # nothing drawn
-    assert page.locator(".chart-empty").count() == 6
+    assert page.locator(".chart-empty").count() == 7  # the six progress charts and pain and effort
     assert page.get_by_text("Range of motion: no scored sessions in this period.").is_visible()
     assert "2000" not in page.locator("#progress").inner_text()
     screenshot(page, "copd-patient-page")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -41,7 +42,8 @@ def test_csv_has_the_sessions_of_the_period(
     assert "PT-REP1" in response.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert [float(r["rom_deg"]) for r in rows] == [58, 62, 66, 70, 72]
-    assert rows[1]["quit_reason"] == "pain" and rows[0]["activity"] == "balloons"
+    assert rows[1]["quit_reason"] == "pain" and rows[0]["activity_key"] == "balloons"
+    assert rows[0]["activity"] not in ("", "balloons")  # the activity's name, not its key
     assert rows[0]["movement"] == "shoulder_flexion"
     assert rows[0]["date"] == days_ago(12).isoformat()
     with Session(get_engine(app)) as db:
@@ -81,18 +83,23 @@ def test_reports_respect_visibility(client: FlaskClient, login_as, make_patient,
     assert client.get(f"/patients/{other.id}/report.csv").status_code == 404
 
 
-def test_pdf_numbers_use_the_page_number_format(app: Flask):
-    """The PDF's numbers are the pages' ``dec`` plus the unit; a signed negative zero is
-    "-0.00", never "+-0.00"."""
+def test_one_locale_formatter_for_pages_pdf_and_csv(app: Flask):
+    """Numbers and dates go through one formatter (``i18n.units``): one precision per metric,
+    the language's notation; a signed negative zero is "-0", never "+-0"."""
     from flask_babel import force_locale
 
+    from smarttouch.platform.i18n import units
     from smarttouch.platform.i18n.language import dec
-    from smarttouch.platform.reports.pdf import _num
 
     with app.test_request_context():
-        assert _num(None, 2, "°") == "—"
-        assert _num(-0.0, 2, "°", signed=True) == "-0.00°"
-        assert _num(0.0, 2, "°", signed=True) == "+0.00°"
+        assert units.metric_value("rom_deg", None) == "—"
+        assert units.metric_value("rom_deg", 55.55) == "56°" and units.metric_value("reps", 8.0) == "8"
+        assert units.trend_value("rom_deg", -0.0) == "-0.0°" and units.trend_value("rom_deg", 0.0) == "+0.0°"
+        assert units.day(date(2026, 12, 3)) == "3 Dec 2026"
         with force_locale("it"):
-            assert _num(-1234.5, 1, "°/s", signed=True) == dec(-1234.5, 1, signed=True) + "°/s"
-            assert _num(1234.56, 2, "°") == "1.234,56°"
+            assert units.number(55.55, 1) + "°" == "55,6°" and units.day(date(2026, 12, 3)) == "03/12/2026"
+            assert (
+                units.metric_value("peak_speed_dps", -1234.5, signed=True)
+                == dec(-1234.5, 0, signed=True) + "°/s"
+            )
+            assert units.number(1234.56, 2) == "1.234,56"

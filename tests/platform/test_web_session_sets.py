@@ -82,7 +82,7 @@ def test_an_uncertain_count_is_shown_with_its_reason(
     assert 'id="uncertain-count"' in html
     assert "only 3.2 s of recording" in html and "left out of the trends" in html
     html = client.get(f"/sessions/{sid}", headers=IT).get_data(as_text=True)
-    assert "Il conteggio delle ripetizioni di questa seduta è incerto." in html
+    assert "Il conteggio delle ripetizioni di questa sessione è incerto." in html
     assert "troppo breve: solo 3.2 s di registrazione (ne servono almeno 5)" in html
     assert "nessuna posizione di riposo chiara" in html
     assert "too short" not in html  # every clause translated
@@ -96,13 +96,13 @@ def test_the_patient_page_lists_the_sessions_left_out_and_why(
     kept = add_session(app, patient, days_ago(3), rom=50)
     left_out = add_session(app, patient, days_ago(2), rom=52)
     _make_uncertain(app, left_out, REASON)
-    html = client.get(f"/patients/{patient.id}", headers=EN).get_data(as_text=True)
+    html = client.get(f"/patients/{patient.id}?tab=progress", headers=EN).get_data(as_text=True)
     box = re.search(r'<div class="note" id="excluded-sessions">(.*?)</div>', html, flags=re.S).group(1)
     assert "1 session is left out of the trends" in box
     assert f"/sessions/{left_out}" in box and f"/sessions/{kept}" not in box
     assert "only 3.2 s of recording" in box
-    html = client.get(f"/patients/{patient.id}", headers=IT).get_data(as_text=True)
-    assert "1 seduta è esclusa dagli andamenti" in html
+    html = client.get(f"/patients/{patient.id}?tab=progress", headers=IT).get_data(as_text=True)
+    assert "1 sessione è esclusa dagli andamenti" in html
 
 
 def test_every_reason_scoring_gives_is_translated(app: Flask) -> None:

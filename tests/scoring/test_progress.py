@@ -189,3 +189,29 @@ def test_uncertainty_is_read_from_plain_dicts_and_analysis_output() -> None:
     assert nested.metrics == {"reps": 3.0}
     plain = SessionRecord.from_dict({"day": "2024-03-04", "metrics": {"reps": 3}})
     assert not plain.count_uncertain and plain.uncertain_reason is None
+
+
+def test_week_streak_follows_the_prescription_not_consecutive_days() -> None:
+    """3 sessions a week on Monday, Wednesday and Friday is a perfect run of weeks (no two
+    days in a row); a short week breaks it; a week with nothing prescribed neither counts nor
+    breaks; the current week counts once met and does not break the run before it is over."""
+    from datetime import date, timedelta
+
+    from smarttouch.scoring.progress import SessionRecord, streak, week_streak
+
+    monday = date(2026, 11, 2)
+    days = [monday + timedelta(weeks=w, days=d) for w in range(3) for d in (0, 2, 4)]
+    records = [SessionRecord(d) for d in days]
+    today = monday + timedelta(weeks=2, days=5)
+    assert streak(records, today)[1] == 1  # never two days in a row ...
+    assert week_streak(records, lambda m: 3, today) == (3, 3)  # ... yet three full weeks
+    # a short second week breaks the run
+    short = [r for r in records if r.day != monday + timedelta(weeks=1, days=4)]
+    assert week_streak(short, lambda m: 3, today) == (1, 1)
+    # the second week had nothing prescribed: it neither counts nor breaks
+    holiday = monday + timedelta(weeks=1)
+    assert week_streak(short, lambda m: 0 if m == holiday else 3, today) == (2, 2)
+    # this week (the fourth) is not over: one session so far does not break the run
+    later = [*records, SessionRecord(monday + timedelta(weeks=3))]
+    assert week_streak(later, lambda m: 3, monday + timedelta(weeks=3, days=1)) == (3, 3)
+    assert week_streak(later, lambda m: 3, monday + timedelta(weeks=4, days=1)) == (0, 3)

@@ -187,7 +187,7 @@ def resume(assignment_id: int):
         flash(_("Only an exercise ended today can be resumed. Add it again instead."), "error")
         return redirect(url_for("patients.index"))
     flash(_("Exercise resumed."), "success")
-    return redirect(url_for("patients.detail", patient_id=assignment.patient_id) + "#plan")
+    return redirect(url_for("patients.detail", patient_id=assignment.patient_id, tab="plan"))
 
 
 @bp.app_template_global()

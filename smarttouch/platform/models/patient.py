@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import field_validator
+from pydantic import field_validator, model_validator
 from sqlmodel import Field, SQLModel
 
 from .base import created_field, text_field
@@ -38,6 +38,7 @@ class PatientBase(SQLModel):
         default=None, max_length=120, description="optional name the therapist uses (personal)"
     )
     birth_year: int | None = Field(default=None)
+    birth_date: date | None = Field(default=None, description="only shown in identified reports")
     notes: str = text_field()
 
 
@@ -70,6 +71,17 @@ class PatientCreate(PatientBase):
         if v is not None and not 1900 <= v <= 2100:
             raise ValueError(f"birth year {v} is out of range 1900-2100")
         return v
+
+    @model_validator(mode="after")
+    def _birth(self) -> PatientCreate:
+        if self.birth_date is not None:
+            if self.birth_year is None:
+                self.birth_year = self.birth_date.year
+            elif self.birth_year != self.birth_date.year:
+                raise ValueError(
+                    f"date of birth {self.birth_date} is not in the year of birth {self.birth_year}"
+                )
+        return self
 
 
 class Patient(PatientBase, table=True):

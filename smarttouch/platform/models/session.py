@@ -6,6 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from .base import created_field, json_field, sha256_field, text_field, time_field
@@ -26,6 +27,8 @@ class ExerciseSession(SQLModel, table=True):
     """One played session. Idempotent by the client's UUID; the raw recording is a blob."""
 
     __tablename__ = "exercise_session"
+    # the caseload and the patient page read each patient's sessions of a window of days
+    __table_args__ = (sa.Index("ix_exercise_session_patient_started", "patient_id", "started_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     client_uuid: str = Field(max_length=36, unique=True, index=True)

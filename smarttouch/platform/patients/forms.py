@@ -15,8 +15,9 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from ..i18n import units
 from ..i18n.vocab import CONDITIONS, MOVEMENTS, SIDES
 from ..web.formutil import choices
 
@@ -33,8 +34,25 @@ class PatientForm(FlaskForm):
     condition = SelectField(_l("Condition"), choices=choices(CONDITIONS.items()))
     affected_side = SelectField(_l("Affected side"), choices=choices(SIDES.items()))
     birth_year = IntegerField(_l("Year of birth"), validators=[Optional(), NumberRange(1900, 2100)])
+    birth_date = DateField(
+        _l("Date of birth"),
+        validators=[Optional()],
+        description=_l("Optional; shown only in reports you choose to identify."),
+    )
     notes = TextAreaField(_l("Clinical notes"), validators=[Optional(), Length(max=5000)])
     submit = SubmitField(_l("Save patient"))
+
+    def validate_code(self, field: StringField) -> None:
+        code = (field.data or "").strip()
+        if code and not all(c.isalnum() or c == "-" for c in code):
+            raise ValidationError(_l("Use only letters, digits and dashes."))
+
+    def validate_birth_date(self, field: DateField) -> None:
+        year = self.birth_year.data
+        if field.data is not None and year is not None and field.data.year != year:
+            raise ValidationError(
+                _l("The date of birth is not in the year of birth (%(year)d).") % {"year": year}
+            )
 
 
 class AssignmentForm(FlaskForm):
@@ -69,6 +87,20 @@ class AssignmentForm(FlaskForm):
     therapist_note = TextAreaField(_l("Note to the patient"), validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("Add to plan"))
 
+    # the plan's own rules (models.AssignmentCreate), checked here too so that each message
+    # is translated and shown at its field, together with every other error of the form
+    def validate_max_rom_deg(self, field: DecimalField) -> None:
+        target = self.target_rom_deg.data
+        if field.data is not None and target is not None and field.data < target:
+            raise ValidationError(
+                _l("The maximum (%(max)s°) cannot be below the target (%(target)s°).")
+                % {"max": units.number(float(field.data), 0), "target": units.number(float(target), 0)}
+            )
+
+    def validate_end_date(self, field: DateField) -> None:
+        if field.data is not None and self.start_date.data is not None and field.data < self.start_date.data:
+            raise ValidationError(_l("The end date cannot be before the start date."))
+
 
 class EndAssignmentForm(FlaskForm):
     submit = SubmitField(_l("End this exercise"))
@@ -82,6 +114,11 @@ class EditAssignmentForm(AssignmentForm):
 
 
 class AcknowledgeAlertForm(FlaskForm):
+    note = TextAreaField(
+        _l("Note (optional)"),
+        validators=[Optional(), Length(max=1000)],
+        description=_l("What you did or decided, kept with the alert."),
+    )
     submit = SubmitField(_l("Acknowledge"))
 
 

@@ -56,7 +56,7 @@ def new_assignment(patient_id: int):
             flash(exc.message, "error")
         else:
             flash(_("Exercise added to the plan."), "success")
-            return redirect(url_for("patients.detail", patient_id=patient.id))
+            return redirect(url_for("patients.detail", patient_id=patient.id, tab="plan"))
     status = 400 if request.method == "POST" else 200
     return render_template(
         "patients/assignment_form.html", form=form, patient=patient, activities=activities, assignment=None
@@ -94,7 +94,7 @@ def edit_assignment(assignment_id: int):
             flash(exc.message, "error")
         else:
             flash(_("Exercise updated."), "success")
-            return redirect(url_for("patients.detail", patient_id=patient.id) + "#plan")
+            return redirect(url_for("patients.detail", patient_id=patient.id, tab="plan") + "#plan")
     status = 400 if request.method == "POST" else 200
     return render_template(
         "patients/assignment_form.html",
@@ -127,4 +127,4 @@ def end_assignment(assignment_id: int):
             db, therapist=signed_in_user(), assignment=assignment, ip=request.remote_addr, today=local_today()
         )
         flash(_("Exercise ended. You can undo this today from the patient's page."), "success")
-    return redirect(url_for("patients.detail", patient_id=patient.id))
+    return redirect(url_for("patients.detail", patient_id=patient.id, tab="plan"))

@@ -3,23 +3,25 @@ acknowledgement. Visibility and ownership are decided by the services (404 other
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import get_locale, get_timezone
+from flask_babel import get_locale, get_timezone, ngettext
 from flask_babel import gettext as _
 
 from ..auth.access import role_required, signed_in_user
 from ..i18n.language import hub_tz, local_today
 from ..i18n.vocab import CONDITIONS, SIDES
-from ..models import Role, pk
+from ..models import AssignmentVersion, Role, pk
 from ..services.clinic import alerts, caseload, dashboard, patients, plans
 from ..services.clinic.patients import validate_patient
 from ..services.errors import Conflict, Invalid
 from ..storage.db import get_session
 from ..web import record_reads
 from . import bp, figures
+from .alert_text import reason_text
 from .forms import AcknowledgeAlertForm, EndAssignmentForm, PatientForm
 from .labels import ALERT_KINDS, METRICS, UNITS
 
@@ -29,8 +31,8 @@ SESSIONS_SHOWN = 60
 def render_caseload():
     """The therapist's patient list (also the therapist's home page)."""
     query = request.args.get("q", "")[:100]
-    sort = request.args.get("sort", "code")
-    sort = sort if sort in caseload.SORT_KEYS else "code"
+    sort = request.args.get("sort", "need")
+    sort = sort if sort in caseload.SORT_KEYS else "need"
     descending = request.args.get("dir") == "desc"
     conditions = {k: str(v) for k, v in CONDITIONS.items()}
     rows = caseload.caseload(
@@ -62,10 +64,16 @@ def render_caseload():
         "never": _("No sessions yet"),
         "of": _("%(done)d of %(planned)d"),
         "latest": _("latest %(deg)s°"),
+        "starts_today": _("plan starts today"),
+        "since": _("plan since %(date)s"),
     }
     return render_template(
         "patients/caseload.html",
         rows=rows,
+        attention=[r for r in rows if r.needs_attention],
+        others=[r for r in rows if not r.needs_attention],
+        reasons={r.patient.id: [reason_text(x) for x in r.reasons] for r in rows if r.reasons},
+        ack_form=AcknowledgeAlertForm(),
         query=query,
         sort=sort,
         descending=descending,
@@ -98,12 +106,15 @@ def create():
                 condition=form.condition.data,
                 affected_side=form.affected_side.data,
                 birth_year=form.birth_year.data,
+                birth_date=form.birth_date.data,
                 notes=form.notes.data or "",
             )
             patient = patients.create_patient(
                 db, therapist=signed_in_user(), data=data, ip=request.remote_addr
             )
-        except (Invalid, Conflict) as exc:
+        except Conflict:
+            form.code.errors = [*form.code.errors, _("This code is already used by another patient.")]
+        except Invalid as exc:  # the form checks every rule first; this is a last resort
             form.code.errors = [*form.code.errors, exc.message]
         else:
             flash(_("Patient %(code)s created.", code=patient.code), "success")
@@ -124,6 +135,47 @@ def _charts(overview: dashboard.PatientOverview, tz: ZoneInfo) -> list:
     ]
 
 
+#: the patient page's tabs, in order (the first is the default)
+TABS = ("overview", "progress", "sessions", "plan", "history")
+
+
+@dataclass(frozen=True)
+class SessionVsPlan:
+    """One session beside the prescription in force on its day (None: no exercise linked)."""
+
+    point: dashboard.SessionPoint
+    version: AssignmentVersion | None
+
+    @property
+    def prescribed_reps(self) -> int | None:
+        return self.version.reps * self.version.sets if self.version is not None else None
+
+    @property
+    def reps_met(self) -> bool | None:
+        reps = self.point.metrics.get("reps")
+        if reps is None or self.prescribed_reps is None:
+            return None
+        return reps >= self.prescribed_reps
+
+    @property
+    def rom_met(self) -> bool | None:
+        rom = self.point.metrics.get("rom_deg")
+        if rom is None or self.version is None:
+            return None
+        return rom >= self.version.target_rom_deg
+
+
+def _against_plan(ov: dashboard.PatientOverview, points: list[dashboard.SessionPoint]) -> list[SessionVsPlan]:
+    out = []
+    for p in points:
+        aid = p.assignment_id
+        version = (
+            ov.history.version_on(aid, p.day) if aid is not None and aid in ov.history.versions else None
+        )
+        out.append(SessionVsPlan(p, version))
+    return out
+
+
 @bp.route("/patients/<int:patient_id>")
 @role_required(Role.therapist, Role.patient, Role.admin)
 def detail(patient_id: int):
@@ -131,18 +183,28 @@ def detail(patient_id: int):
     user = signed_in_user()
     patient = patients.get_patient_for(db, user=user, patient_id=patient_id)
     is_own_therapist = user.role == Role.therapist and patient.therapist_id == user.id
+    tab = request.args.get("tab", TABS[0])
+    tab = tab if tab in TABS else TABS[0]
+    if tab == "history" and user.role == Role.patient:
+        tab = TABS[0]
     tz = hub_tz()
     overview = dashboard.patient_overview(
         db, patient=patient, today=local_today(), tz=tz, period=request.args.get("period", "")
     )
     record_reads.note_read(pk(patient), "patient_page")
     activities = {act.id: act for _a, act in overview.assignments}
-    history = plans.plan_history(db, patient=patient) if user.role != Role.patient else []
+    history = (
+        plans.plan_history(db, patient=patient) if user.role != Role.patient and tab == "history" else []
+    )
+    this_week = overview.calendar_weeks[-1] if overview.calendar_weeks else None
+    newest = list(reversed(overview.points))
     return render_template(
         "patients/detail.html",
         patient=patient,
+        tab=tab,
+        tabs=TABS if user.role != Role.patient else TABS[:-1],
         ov=overview,
-        charts=_charts(overview, tz),
+        charts=_charts(overview, tz) if tab == "progress" else [],
         assignments=overview.assignments,
         activities=activities,
         today=overview.today,
@@ -151,10 +213,9 @@ def detail(patient_id: int):
         end_form=EndAssignmentForm(),
         ack_form=AcknowledgeAlertForm(),
         open_alerts=alerts.open_alerts(db, patient_id=pk(patient)),
-        past_alerts=[
-            a for a in alerts.recent_alerts(db, patient_id=pk(patient)) if a.acknowledged_at is not None
-        ][:10],
-        sessions=list(reversed(overview.points))[:SESSIONS_SHOWN],
+        past_alerts=[a for a in alerts.recent_alerts(db, patient_id=pk(patient)) if not a.is_open][:10],
+        sessions=_against_plan(overview, newest[: SESSIONS_SHOWN if tab == "sessions" else 3]),
+        this_week=this_week,
         periods=dashboard.PERIODS,
         metric_labels=METRICS,
         units=UNITS,
@@ -162,13 +223,57 @@ def detail(patient_id: int):
     )
 
 
+def _ids(name: str) -> list[int]:
+    """The positive integer values of a repeated form field (others are ignored)."""
+    return [int(v) for v in request.form.getlist(name) if v.isdigit() and 0 < int(v) < 2**31]
+
+
+def _ack_failed(form: AcknowledgeAlertForm, back: str):
+    if form.csrf_token.errors or not form.errors:
+        flash(_("The form expired. Please try again."), "error")
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                flash(_("Note: %(error)s", error=error), "error")
+    return redirect(back)
+
+
 @bp.route("/alerts/<int:alert_id>/acknowledge", methods=["POST"])
 @role_required(Role.therapist)
 def acknowledge_alert(alert_id: int):
     db = get_session()
-    if not AcknowledgeAlertForm().validate_on_submit():
-        flash(_("The form expired. Please try again."), "error")
-        return redirect(url_for("patients.index"))
-    alert = alerts.acknowledge(db, therapist=signed_in_user(), alert_id=alert_id, ip=request.remote_addr)
+    form = AcknowledgeAlertForm()
+    if not form.validate_on_submit():
+        return _ack_failed(form, url_for("patients.index"))
+    alert = alerts.acknowledge(
+        db, therapist=signed_in_user(), alert_id=alert_id, note=form.note.data, ip=request.remote_addr
+    )
     flash(_("Alert acknowledged."), "success")
     return redirect(url_for("patients.detail", patient_id=alert.patient_id) + "#alerts")
+
+
+@bp.route("/alerts/acknowledge", methods=["POST"])
+@role_required(Role.therapist)
+def acknowledge_alerts():
+    """Bulk acknowledgement: the checked alerts (``alert_id``) and every open alert of the
+    checked patients (``patient_id``), with one optional note."""
+    db = get_session()
+    back = request.form.get("next", "")
+    back = back if back.startswith("/") and not back.startswith("//") else url_for("patients.index")
+    form = AcknowledgeAlertForm()
+    if not form.validate_on_submit():
+        return _ack_failed(form, back)
+    alert_ids, patient_ids = _ids("alert_id"), _ids("patient_id")
+    if not alert_ids and not patient_ids:
+        flash(_("Select at least one alert or patient."), "error")
+        return redirect(back)
+    done = alerts.acknowledge_many(
+        db,
+        therapist=signed_in_user(),
+        alert_ids=alert_ids,
+        patient_ids=patient_ids,
+        note=form.note.data,
+        ip=request.remote_addr,
+    )
+    flash(ngettext("%(num)d alert acknowledged.", "%(num)d alerts acknowledged.", len(done)), "success")
+    return redirect(back)

@@ -13,7 +13,7 @@ from ..services.clinic.feelings import patient_feelings
 from ..storage.db import get_session
 from ..web.charts import Chart, to_json
 from . import bp
-from .alert_text import alert_title, describe_alert
+from .alert_text import alert_title, describe_alert, describe_closure
 from .calendar import calendar_view
 from .figures import feelings_chart
 from .labels import ALERT_KINDS, METRICS, PLAN_FIELDS, QUIT_REASONS, SESSION_STATUSES
@@ -68,6 +68,7 @@ PROGRESS_HELPERS: dict[str, object] = {
     "alert_kind_label": lambda k: label(ALERT_KINDS, k),
     "alert_title": alert_title,
     "describe_alert": describe_alert,
+    "describe_closure": describe_closure,
     "metric_label": lambda k: label(METRICS, k),
     "metric_labels": lambda: {k: str(v) for k, v in METRICS.items()},
     "quit_reason_label": lambda k: label(QUIT_REASONS, k) if k else "—",

@@ -28,8 +28,10 @@ def _sessions(n: int) -> Callable[[PatientOverview], bool]:
     return lambda ov: len(ov.all_points) >= n
 
 
-def _streak(n: int) -> Callable[[PatientOverview], bool]:
-    return lambda ov: ov.longest_streak_days >= n
+def _weeks_in_a_row(n: int) -> Callable[[PatientOverview], bool]:
+    """``n`` weeks in a row with every prescribed session done (the plan's sessions per week,
+    not consecutive days: a plan of 3 a week is followed by resting the other days)."""
+    return lambda ov: ov.longest_streak_weeks >= n
 
 
 def _full_week(ov: PatientOverview) -> bool:
@@ -46,8 +48,20 @@ BADGES: dict[str, Badge] = {
         Badge("first_session", _l("First session"), _l("Play your first session."), "★", _sessions(1)),
         Badge("ten_sessions", _l("10 sessions"), _l("Complete 10 sessions."), "10", _sessions(10)),
         Badge("fifty_sessions", _l("50 sessions"), _l("Complete 50 sessions."), "50", _sessions(50)),
-        Badge("streak_3", _l("3 days in a row"), _l("Exercise 3 days in a row."), "3", _streak(3)),
-        Badge("streak_7", _l("A whole week in a row"), _l("Exercise 7 days in a row."), "7", _streak(7)),
+        Badge(
+            "weeks_2",
+            _l("2 complete weeks in a row"),
+            _l("Do all your planned sessions 2 weeks in a row."),
+            "2",
+            _weeks_in_a_row(2),
+        ),
+        Badge(
+            "weeks_4",
+            _l("A month on plan"),
+            _l("Do all your planned sessions 4 weeks in a row."),
+            "4",
+            _weeks_in_a_row(4),
+        ),
         Badge(
             "full_week", _l("Plan completed"), _l("Do all the sessions planned in a week."), "✓", _full_week
         ),

@@ -26,12 +26,12 @@ def progress_sentences(ov: PatientOverview) -> list[str]:
             len(recent),
         )
     )
-    if ov.streak_days >= 2:
+    if ov.streak_weeks >= 2:
         out.append(
             ngettext(
-                "You are on a %(num)d-day streak: keep it going!",
-                "You are on a %(num)d-day streak: keep it going!",
-                ov.streak_days,
+                "You have done all your planned sessions %(num)d week in a row: keep it going!",
+                "You have done all your planned sessions %(num)d weeks in a row: keep it going!",
+                ov.streak_weeks,
             )
         )
     rom = ov.report["mcid"].get("rom_deg")

@@ -15,14 +15,16 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
-from flask_babel import format_date, format_datetime, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from fpdf import FPDF
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
-from ..i18n.language import dec
-from ..i18n.vocab import CONDITIONS, MOVEMENTS, activity_title, label
+from ..i18n import units
+from ..i18n.vocab import CONDITIONS, MOVEMENTS, SIDES, activity_title, label
 from ..patients.alert_text import alert_title, describe_alert
-from ..patients.labels import METRICS, QUIT_REASONS, UNITS
+from ..patients.labels import METRICS, QUIT_REASONS
 from ..services.clinic.plan_versions import Span
 from ..services.clinic.reports import PeriodReport
 
@@ -79,9 +81,34 @@ def _headings_style():
     return FontFace(emphasis="BOLD", fill_color=(233, 236, 239))
 
 
-def _num(value: float | None, digits: int = 1, unit: str = "", signed: bool = False) -> str:
-    """``value`` with ``unit`` in the reader's language (:func:`~..i18n.dec`); "—" for None."""
-    return "—" if value is None else dec(value, digits, signed=signed) + unit
+def labels_overlap(fig: Figure) -> list[str]:
+    """The tick labels of ``fig`` that overlap a neighbour on the same axis (drawn extents,
+    in pixels): empty when every label can be read."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    out = []
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            boxes = [
+                (t.get_text(), t.get_window_extent(renderer))
+                for t in axis.get_ticklabels()
+                if t.get_visible() and t.get_text()
+            ]
+            for (name_a, a), (name_b, b) in zip(boxes, boxes[1:]):
+                if a.overlaps(b):
+                    out.append(f"{name_a} / {name_b}")
+    return out
+
+
+def _axes_style(ax, days: int) -> None:
+    """Dates as day/month with at most 8 ticks (a year of daily sessions stays readable),
+    numbers in the reader's language."""
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=8))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d/%m" if days < 300 else "%m/%Y"))
+    ax.yaxis.set_major_formatter(
+        FuncFormatter(lambda v, _pos: units.number(v, 0 if abs(v) >= 10 or v == int(v) else 1))
+    )
+    ax.tick_params(labelsize=8)
 
 
 def _png(fig) -> io.BytesIO:
@@ -93,6 +120,11 @@ def _png(fig) -> io.BytesIO:
 
 
 def _rom_png(report: PeriodReport, targets: list[Span]) -> io.BytesIO | None:
+    fig = rom_figure(report, targets)
+    return _png(fig) if fig is not None else None
+
+
+def rom_figure(report: PeriodReport, targets: list[Span]) -> Figure | None:
     """ROM per session with the target of each plan version over the days it applied."""
     pts = [p for p in report.points if "rom_deg" in p.metrics]
     if not pts:
@@ -114,13 +146,19 @@ def _rom_png(report: PeriodReport, targets: list[Span]) -> io.BytesIO | None:
             label=_("Target") if i == 0 else "_nolegend_",
         )
     ax.set_ylabel(_("Degrees"))
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d/%m"))
+    _axes_style(ax, (report.end - report.start).days)
     ax.grid(alpha=0.3)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=8, frameon=False)
-    return _png(fig)
+    return fig
 
 
 def _weeks_png(report: PeriodReport) -> io.BytesIO | None:
+    fig = weeks_figure(report)
+    return _png(fig) if fig is not None else None
+
+
+def weeks_figure(report: PeriodReport) -> Figure | None:
+    """Sessions done per week against that week's prescription."""
     if not report.weeks:
         return None
     fig, ax = plt.subplots(figsize=(7.2, 2.2))
@@ -136,10 +174,10 @@ def _weeks_png(report: PeriodReport) -> io.BytesIO | None:
         label=_("Sessions prescribed"),
     )
     ax.set_ylabel(_("Sessions per week"))
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d/%m"))
+    _axes_style(ax, (report.end - report.start).days)
     ax.grid(alpha=0.3, axis="y")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=8, frameon=False)
-    return _png(fig)
+    return fig
 
 
 def _verdict(m: dict) -> str:
@@ -150,13 +188,50 @@ def _verdict(m: dict) -> str:
     return _("Within the MCID")
 
 
-def render_pdf(report: PeriodReport, *, author: str, generated_at: datetime) -> bytes:
-    """The report as PDF bytes."""
+def _identity(pdf: ReportPDF, report: PeriodReport, identified: bool) -> None:
+    """Who the report is about: name, date of birth and code when the therapist chose an
+    identified report (for the clinical record), the pseudonymous code alone otherwise."""
+    p = report.patient
+    rows = [[_("Code"), p.code], [_("Condition"), label(CONDITIONS, p.condition)]]
+    if identified:
+        born = units.day(p.birth_date) if p.birth_date else (str(p.birth_year) if p.birth_year else "—")
+        rows = [[_("Name"), p.display_name or "—"], [_("Date of birth"), born], *rows]
+    rows.append([_("Affected side"), label(SIDES, p.affected_side)])
+    pdf.set_font("DejaVu", size=10)
+    with pdf.table(
+        col_widths=(40, 140), line_height=6, first_row_as_headings=False, text_align="LEFT"
+    ) as table:
+        for key, value in rows:
+            row = table.row()
+            row.cell(key, style=_headings_style())
+            row.cell(value)
+    if not identified:
+        pdf.set_font("DejaVu", size=8)
+        pdf.multi_cell(
+            0,
+            4.5,
+            _("Pseudonymised report: the patient is named by code only."),
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
+    pdf.ln(2)
+
+
+def render_pdf(
+    report: PeriodReport,
+    *,
+    author: str,
+    generated_at: datetime,
+    identified: bool = False,
+    assessment: str = "",
+) -> bytes:
+    """The report as PDF bytes. ``identified``: print the patient's name and date of birth
+    beside the code; ``assessment``: the therapist's clinical assessment of the period."""
     p = report.patient
     period = _(
         "%(start)s – %(end)s",
-        start=format_date(report.start, "medium"),
-        end=format_date(report.end, "medium"),
+        start=units.day(report.start),
+        end=units.day(report.end),
     )
     pdf = ReportPDF(_("SmartTouch progress report · %(code)s · %(period)s", code=p.code, period=period))
     pdf.set_creation_date(generated_at)  # the same report generated at the same time: the same bytes
@@ -164,9 +239,9 @@ def render_pdf(report: PeriodReport, *, author: str, generated_at: datetime) -> 
     pdf.set_title(_("Progress report %(code)s", code=p.code))
     pdf.set_author(author)
     pdf.heading(_("Progress report"), 18)
-    pdf.para(_("Patient %(code)s · %(condition)s", code=p.code, condition=label(CONDITIONS, p.condition)))
+    _identity(pdf, report, identified)
     pdf.para(_("Period: %(period)s", period=period))
-    pdf.para(_("Prepared by %(name)s on %(when)s", name=author, when=format_datetime(generated_at, "medium")))
+    pdf.para(_("Prepared by %(name)s on %(when)s", name=author, when=units.day_time(generated_at, report.tz)))
 
     pdf.heading(_("Plan"))
     if report.plan:
@@ -176,16 +251,20 @@ def render_pdf(report: PeriodReport, *, author: str, generated_at: datetime) -> 
                 [
                     activity_title(span.activity),
                     label(MOVEMENTS, v.movement),
-                    f"{v.target_rom_deg:.0f}°"
-                    + (f" ({_('max')} {v.max_rom_deg:.0f}°)" if v.max_rom_deg else ""),
+                    units.metric_value("rom_deg", v.target_rom_deg)
+                    + (
+                        f" ({_('max')} {units.metric_value('rom_deg', v.max_rom_deg)})"
+                        if v.max_rom_deg
+                        else ""
+                    ),
                     _(
                         "%(sets)d × %(reps)d, %(per_week)d/week",
                         sets=v.sets,
                         reps=v.reps,
                         per_week=v.sessions_per_week,
                     ),
-                    f"{format_date(span.first, 'short')} – "
-                    + (format_date(span.last, "short") if span.last else _("open"))
+                    f"{units.day(span.first)} – "
+                    + (units.day(span.last) if span.last else _("open"))
                     + "\n"
                     + _("version %(n)d", n=v.version),
                 ]
@@ -203,12 +282,12 @@ def render_pdf(report: PeriodReport, *, author: str, generated_at: datetime) -> 
     pdf.para(
         _(
             "Sessions: %(n)d. Adherence: %(adherence)s (%(done)d of %(planned)d "
-            "prescribed). Longest run of consecutive days: %(longest)d.",
+            "prescribed). Longest run of weeks that met the plan: %(longest)d.",
             n=s["sessions"],
             adherence=adherence,
             done=report.done,
             planned=report.prescribed,
-            longest=s["longest_streak_days"],
+            longest=report.longest_weeks,
         )
     )
     if s["quit_reasons"]:
@@ -223,19 +302,18 @@ def render_pdf(report: PeriodReport, *, author: str, generated_at: datetime) -> 
         t, m = s["trends"].get(key), s["mcid"].get(key)
         if not t and not m:
             continue
-        u = UNITS[key]
         rows.append(
             [
                 label(METRICS, key),
                 (
-                    f"{_num(t['slope_per_week'], 2, u, signed=True)} "
-                    f"({_num(t['ci_low'], 2)} … {_num(t['ci_high'], 2)})"
+                    f"{units.trend_value(key, t['slope_per_week'])} "
+                    f"({units.trend_value(key, t['ci_low'])} … {units.trend_value(key, t['ci_high'])})"
                 )
                 if t
                 else "—",
-                _num(m and m["baseline"], 2, u),
-                _num(m and m["recent"], 2, u),
-                _num(m and m["mcid"], 2, u),
+                units.metric_value(key, m["baseline"]) if m else "—",
+                units.metric_value(key, m["recent"]) if m else "—",
+                units.trend_value(key, m["mcid"], signed=False) if m else "—",
                 _verdict(m) if m else "—",
             ]
         )
@@ -273,11 +351,27 @@ def render_pdf(report: PeriodReport, *, author: str, generated_at: datetime) -> 
         for alert in report.alerts:
             state = _("acknowledged") if alert.acknowledged_at else _("open")
             pdf.para(
-                f"• {format_date(alert.created_at, 'short')} — {alert_title(alert)}: "
+                f"• {units.day(alert.created_at.astimezone(report.tz))} — {alert_title(alert)}: "
                 f"{describe_alert(alert, report.end)} ({state})"
             )
     else:
         pdf.para(_("No alerts in this period."))
+    pdf.heading(_("Clinical assessment"))
+    pdf.para(assessment or _("No assessment was written for this report."))
+    pdf.ln(4)
+    pdf.set_font("DejaVu", size=10)
+    pdf.multi_cell(
+        0,
+        6,
+        _("Date: %(date)s", date=units.day(generated_at.astimezone(report.tz)))
+        + "\n"
+        + _("Therapist: %(name)s", name=author)
+        + "\n"
+        + _("Signature:")
+        + " ____________________________",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.ln(3)
     pdf.set_font("DejaVu", size=8)
     pdf.multi_cell(

@@ -41,10 +41,11 @@ def test_pain_and_effort_chart_is_drawn(
     page = context.new_page()
     try:
         login(page, live_server, "therapist@example.org", "demo-therapist", lands_on="/")
-        page.goto(f"{live_server}/patients/{knee.id}")
+        page.goto(f"{live_server}/patients/{knee.id}")  # the overview: alerts
+        assert alert in page.locator("#alerts").inner_text()
+        page.goto(f"{live_server}/patients/{knee.id}?tab=progress")  # the charts
         page.wait_for_selector("#chart-feelings[data-drawn=true]")
         assert page.locator("#feelings-title").inner_text() == title
-        assert alert in page.locator("#alerts").inner_text()
         traces = page.locator("#chart-feelings .scatterlayer .trace")
         assert traces.count() == 4  # pain and effort, before and after
         assert traces.nth(1).locator("path.point").count() >= 10  # pain after, one per session

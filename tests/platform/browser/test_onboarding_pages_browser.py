@@ -81,7 +81,7 @@ def test_new_pages_in_both_languages(lang: str, app: Flask, live_server: str, fa
     page.wait_for_selector(".ended-today")
     page.screenshot(path=str(ARTIFACTS / f"{lang}-end-exercise-undo.png"), full_page=True)
     page.locator(".ended-today [type=submit]").click()
-    page.wait_for_url(f"**/patients/{patient.id}#plan")
+    page.wait_for_url(f"**/patients/{patient.id}?tab=plan")
     assert page.locator(".ended-today").count() == 0
     page.goto(f"{live_server}/patients/{patient.id}/plan-tools")
     page.locator("#save-save").click()  # no name: refused at the field

@@ -71,15 +71,20 @@ def test_therapist_journey(demo_app: Flask, live_server: str, browser) -> None:
     page.get_by_role("button", name="Add to plan").click()
     page.wait_for_url("**/patients/*")
     assert page.locator("#plan tbody th[scope=row]").all_inner_texts() == ["Glider"]
+    page.get_by_role("link", name="Plan changes").click()
     assert page.locator(".history").get_by_text("added an exercise").count() == 1
 
     # a seeded patient: charts drawn from the synthetic sessions
     with Session(get_engine(demo_app)) as db:
         park = db.exec(select(Patient).where(Patient.code == "DEMO-PARK")).one()
         open_before = len(
-            db.exec(select(Alert).where(Alert.patient_id == park.id, Alert.acknowledged_at.is_(None))).all()
+            db.exec(
+                select(Alert).where(
+                    Alert.patient_id == park.id, Alert.acknowledged_at.is_(None), Alert.resolved_at.is_(None)
+                )
+            ).all()
         )
-    page.goto(f"{live_server}/patients/{park.id}")
+    page.goto(f"{live_server}/patients/{park.id}?tab=progress")
     page.wait_for_selector("div.chart[data-drawn=true]")
     assert page.locator("div.chart[data-drawn=true]").count() == 7  # six progress charts, pain and effort
     assert page.locator("#chart-rom .scatterlayer .trace").count() == 2
@@ -89,6 +94,7 @@ def test_therapist_journey(demo_app: Flask, live_server: str, browser) -> None:
     screenshot(page, "03-patient-page-charts")
 
     # acknowledge an alert with the keyboard
+    page.goto(f"{live_server}/patients/{park.id}")
     assert open_before >= 1
     button = page.locator("#alerts").get_by_role("button", name="Acknowledge").first
     button.focus()
@@ -99,6 +105,7 @@ def test_therapist_journey(demo_app: Flask, live_server: str, browser) -> None:
     screenshot(page, "04-alert-acknowledged")
 
     # a session page
+    page.get_by_role("link", name="Sessions", exact=True).click()
     page.locator("#sessions tbody a").first.click()
     page.wait_for_selector("#chart-trace[data-drawn=true]")
     assert page.locator("#chart-trace .textpoint").count() >= 3  # numbered rep peaks
@@ -106,7 +113,10 @@ def test_therapist_journey(demo_app: Flask, live_server: str, browser) -> None:
 
     # tablet width: nothing wider than the screen, charts still drawn
     page.set_viewport_size({"width": 768, "height": 1024})
-    for path, name in ((f"/patients/{park.id}", "06-tablet-patient-page"), ("/", "07-tablet-caseload")):
+    for path, name in (
+        (f"/patients/{park.id}?tab=progress", "06-tablet-patient-page"),
+        ("/", "07-tablet-caseload"),
+    ):
         page.goto(f"{live_server}{path}")
         page.wait_for_load_state("networkidle")
         assert page.evaluate(OVERFLOW) <= 0, path
@@ -118,7 +128,7 @@ def test_therapist_journey(demo_app: Flask, live_server: str, browser) -> None:
     page.locator(".language-switcher button").click()
     page.wait_for_load_state("networkidle")
     assert page.locator("h1").inner_text() == "I miei pazienti"
-    page.goto(f"{live_server}/patients/{park.id}")
+    page.goto(f"{live_server}/patients/{park.id}?tab=progress")
     page.wait_for_selector("div.chart[data-drawn=true]")
     assert "Progressi" in page.locator("#progress-title").inner_text()
     screenshot(page, "08-italian-patient-page")

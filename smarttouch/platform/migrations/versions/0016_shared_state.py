@@ -1,7 +1,7 @@
 """Shared state of hub and worker processes without Redis: named leases (``shared_lock``).
 
 Revision ID: 0016_shared_state
-Revises: 0013_scoring_jobs
+Revises: 0015_alerts_triage
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016_shared_state"
-down_revision: str | None = "0013_scoring_jobs"
+down_revision: str | None = "0015_alerts_triage"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -96,13 +96,36 @@ def period_start(period: str, today: date, first_day: date | None) -> date:
     return today - timedelta(days=days - 1)
 
 
+#: how a day of the adherence calendar reads
+DAY_STATES = ("done", "pain", "fatigue", "stopped", "missed", "rest", "pending", "free", "out")
+STOP_STATES = {"pain": "pain", "fatigue": "fatigue", "other": "stopped"}
+
+
 @dataclass(frozen=True)
 class DayCell:
+    """One day of the calendar. ``state``: ``done`` (a session completed), ``pain``,
+    ``fatigue`` or ``stopped`` (the day's sessions include one stopped for that reason),
+    ``missed`` (counted towards a week that fell short of its prescription), ``rest`` (no
+    session, and none was owed that day), ``pending`` (today, or a day of this week, while
+    the week can still be met), ``free`` (no exercise planned), ``out`` (outside the period)."""
+
     day: date
     sessions: int
     pain: bool
     planned: bool
     in_period: bool
+    state: str = "free"
+
+
+@dataclass(frozen=True)
+class WeekSummary:
+    monday: date
+    done: int
+    prescribed: int
+
+    @property
+    def met(self) -> bool:
+        return self.prescribed > 0 and self.done >= self.prescribed
 
 
 @dataclass
@@ -117,8 +140,11 @@ class PatientOverview:
     report: dict[str, Any]
     weeks: list[dict[str, Any]]  # week_start, done, prescribed
     calendar: list[list[DayCell]]  # weeks (Monday first) x 7 days
+    calendar_weeks: list[WeekSummary]  # one per calendar week: done vs that week's prescription
     streak_days: int
     longest_streak_days: int
+    streak_weeks: int  # consecutive weeks meeting their prescription (the current one once met)
+    longest_streak_weeks: int
     assignments: list[tuple[Assignment, Activity]]
     history: PlanHistory
     main_movement: str | None
@@ -127,25 +153,47 @@ class PatientOverview:
 
 def _calendar(
     points: list[SessionPoint], history: PlanHistory, start: date, today: date
-) -> list[list[DayCell]]:
+) -> tuple[list[list[DayCell]], list[WeekSummary]]:
+    """The calendar's weeks. Each week is read against its own prescription: a week that met
+    it has no missed day; a past week short by N sessions shows its last N empty planned days
+    as missed; this week shows as missed only what can no longer be done in the days left
+    (today included), and today is never missed."""
     counts: dict[date, int] = {}
-    pain: set[date] = set()
+    stops: dict[date, str] = {}
     for p in points:
         counts[p.day] = counts.get(p.day, 0) + 1
-        if p.quit_reason in scoring.PAIN_REASONS:
-            pain.add(p.day)
+        stop = STOP_STATES.get(p.quit_reason or "")
+        if stop is not None and (p.day not in stops or stop == "pain"):
+            stops[p.day] = stop
     monday = start - timedelta(days=start.weekday())
-    weeks = []
+    weeks, summaries = [], []
     while monday <= today:
-        planned = history.prescribed_in_week(monday) > 0
-        weeks.append(
-            [
-                DayCell(d, counts.get(d, 0), d in pain, planned, start <= d <= today)
-                for d in (monday + timedelta(days=i) for i in range(7))
-            ]
-        )
+        days = [monday + timedelta(days=i) for i in range(7)]
+        prescribed = history.prescribed_in_week(monday)
+        done = sum(counts.get(d, 0) for d in days)
+        planned = {d for d in days if history.current_on(d)} if prescribed else set()
+        empty_past = [d for d in days if d < today and d in planned and not counts.get(d)]
+        left = sum(1 for d in days if d >= today)  # today is not over
+        short = max(0, prescribed - done - left)
+        missed = set(empty_past[len(empty_past) - short :]) if short else set()
+        cells = []
+        for d in days:
+            n = counts.get(d, 0)
+            if n:
+                state = stops.get(d, "done")
+            elif d not in planned:
+                state = "free"
+            elif d in missed:
+                state = "missed"
+            elif d >= today and done < prescribed:
+                state = "pending"
+            else:
+                state = "rest"
+            cells.append(DayCell(d, n, stops.get(d) == "pain", d in planned, start <= d <= today, state))
+        weeks.append(cells)
+        summaries.append(WeekSummary(monday, done, prescribed))
         monday += timedelta(days=7)
-    return weeks
+    return weeks, summaries
 
 
 def patient_overview(
@@ -173,7 +221,10 @@ def patient_overview(
     records = [p.record() for p in points]
     per_week = sum(a.sessions_per_week for a in current)
     report = scoring.progress_report(records, per_week, today, start=start)
-    current_streak, longest = scoring.streak([p.record() for p in all_points], today)
+    all_records = [p.record() for p in all_points]
+    current_streak, longest = scoring.streak(all_records, today)
+    week_run, longest_weeks = scoring.week_streak(all_records, history.prescribed_in_week, today)
+    calendar, calendar_weeks = _calendar(points, history, start, today)
     main = current[0] if current else (plan[0][0] if plan else None)
     return PatientOverview(
         period=period,
@@ -183,9 +234,12 @@ def patient_overview(
         all_points=all_points,
         report=report,
         weeks=history.adherence_weeks(records, start, today),
-        calendar=_calendar(points, history, start, today),
+        calendar=calendar,
+        calendar_weeks=calendar_weeks,
         streak_days=current_streak,
         longest_streak_days=longest,
+        streak_weeks=week_run,
+        longest_streak_weeks=longest_weeks,
         assignments=plan,
         history=history,
         main_movement=main.movement if main else None,

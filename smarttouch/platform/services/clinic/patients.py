@@ -19,7 +19,7 @@ from .. import audit
 from ..errors import Conflict, Forbidden, Invalid, NotFound, describe_validation_error
 
 CODE_ALPHABET = "ACDEFHJKMNPRTUVWXY3479"  # no look-alikes (0/O, 1/I/L, 5/S, 8/B, 2/Z)
-EDITABLE_FIELDS = ("condition", "affected_side", "display_name", "birth_year", "notes")
+EDITABLE_FIELDS = ("condition", "affected_side", "display_name", "birth_year", "birth_date", "notes")
 
 
 def can_view_patient(user: User, patient: Patient) -> bool:

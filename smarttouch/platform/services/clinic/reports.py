@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -23,6 +24,7 @@ from sqlmodel import Session, col, select
 
 from smarttouch.scoring import progress as scoring
 
+from ...i18n import units
 from ...models import Alert, AssignmentVersion, Patient, pk
 from ..errors import Invalid
 from . import plan_versions
@@ -54,6 +56,7 @@ CSV_COLUMNS = (
     "game_score",
     "plan_version",
     "target_rom_deg",
+    "activity_key",
 )
 
 
@@ -69,6 +72,7 @@ class PeriodReport:
     history: PlanHistory
     plan: list[Span]  # every version in force during the period, with its days
     alerts: list[Alert]
+    longest_weeks: int = 0  # longest run of weeks in the period that met their prescription
 
     @property
     def done(self) -> int:
@@ -118,6 +122,7 @@ def period_report(
         history,
         history.spans(start, end),
         alerts,
+        scoring.week_streak(records, history.prescribed_in_week, end, first=start)[1],
     )
 
 
@@ -128,14 +133,33 @@ def session_terms(report: PeriodReport, point: SessionPoint) -> AssignmentVersio
     return report.history.version_on(point.assignment_id, point.day)
 
 
-def report_csv(report: PeriodReport) -> str:
-    """One row per session of the period (CSV, comma-separated, UTF-8). ``reps_per_set`` is
-    the hub's count of each play set joined by ";" (empty without phases); ``count_uncertain``
-    is 1 when the count is left out of trends and verdicts, with ``uncertain_reason``."""
+def report_csv(
+    report: PeriodReport, *, locale: str = "en", activity_names: Mapping[int, str] | None = None
+) -> str:
+    """One row per session of the period (CSV, UTF-8). ``activity`` is the activity's name in
+    the reader's language (``activity_names``, by activity id; ``activity_key`` keeps the
+    stable key for scripts). Dates and numbers follow the hub's one locale formatter
+    (:mod:`smarttouch.platform.i18n.units`) where a spreadsheet reads them as such: in
+    Italian ``03/12/2026`` and ``55,6`` with ``;`` between fields (as spreadsheets set to
+    Italian expect); in English ISO days (``2026-12-03``) and ``55.6`` with ``,``. Column names
+    are stable English with the unit in the name. ``reps_per_set`` is the hub's count of each
+    play set joined by ``;`` (empty without phases); ``count_uncertain`` is 1 when the count is
+    left out of trends and verdicts, with ``uncertain_reason``."""
     activities = {act.id: act for _, act in report.history.plan}
+    names = activity_names or {}
+    lang = locale.split("_")[0]
+    comma = lang == "it"
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\n", delimiter=";" if comma else ",")
     writer.writerow(CSV_COLUMNS)
+
+    def num(value: float | None, digits: int = 2) -> str:
+        if value is None:
+            return ""
+        return (
+            units.number(value, digits, locale=lang).replace("\u202f", "").replace("." if comma else ",", "")
+        )
+
     for p in report.points:
         local = p.started_at.astimezone(report.tz)
         act = activities.get(p.activity_id)
@@ -144,31 +168,28 @@ def report_csv(report: PeriodReport) -> str:
         writer.writerow(
             [
                 p.id,
-                p.day.isoformat(),
+                units.day(p.day, locale=lang) if comma else p.day.isoformat(),
                 local.strftime("%H:%M"),
-                act.key if act else "",
+                (names.get(act.id, act.title) if act.id is not None else act.title) if act else "",
                 terms.movement if terms else "",
                 p.status,
                 p.quit_reason or "",
-                _fmt(m.get("reps"), 0),
+                num(m.get("reps"), 0),
                 ";".join(str(n) for n in p.reps_per_set),
                 "1" if p.count_uncertain else "0",
                 p.uncertain_reason or "",
-                _fmt(m.get("rom_deg")),
-                _fmt(m.get("rom_deg_mean")),
-                _fmt(m.get("peak_speed_dps")),
-                _fmt(m.get("sparc"), 3),
-                _fmt(m.get("ldlj"), 3),
-                _fmt(m.get("tremor_amplitude_deg"), 3),
-                _fmt(p.tremor_power_ratio, 3),
-                _fmt(p.duration_s),
-                _fmt(p.game_score, 0),
+                num(m.get("rom_deg")),
+                num(m.get("rom_deg_mean")),
+                num(m.get("peak_speed_dps")),
+                num(m.get("sparc"), 3),
+                num(m.get("ldlj"), 3),
+                num(m.get("tremor_amplitude_deg"), 3),
+                num(p.tremor_power_ratio, 3),
+                num(p.duration_s),
+                num(p.game_score, 0),
                 terms.version if terms else "",
-                _fmt(terms.target_rom_deg, 0) if terms else "",
+                num(terms.target_rom_deg, 0) if terms else "",
+                act.key if act else "",
             ]
         )
     return out.getvalue()
-
-
-def _fmt(value: float | None, digits: int = 2) -> str:
-    return "" if value is None else f"{value:.{digits}f}"

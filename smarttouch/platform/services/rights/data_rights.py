@@ -109,7 +109,7 @@ acceleration in g, SPARC and tremor power ratio are dimensionless.
   manifest.json       every file with its SHA-256 checksum
 
 Questo archivio contiene tutti i dati che l'hub SmartTouch conserva sul paziente {code},
-esportati il {date}: profilo, piano di esercizi, sedute con le metriche, registrazioni
+esportati il {date}: profilo, piano di esercizi, sessioni con le metriche, registrazioni
 grezze del movimento, dispositivi, avvisi, consensi, registro delle attivita' (audit),
 l'elenco di chi ha consultato la tua scheda (access) e lo stesso contenuto in formato
 HL7 FHIR R4. Il file manifest.json elenca ogni file con il suo

@@ -1,0 +1,120 @@
+"""One locale formatter for the hub: numbers, metric values with their units, dates and times.
+
+Pages, chart labels, the PDF report and the CSV export format through these functions, so a
+number or a date reads the same everywhere in one language (Italian: ``03/12/2026``,
+``55,6°``; English: ``3 Dec 2026``, ``55.6°``). Each metric has one sensible precision
+(:data:`PRECISION`): a range of motion in whole degrees, repetitions as whole numbers,
+smoothness to two decimals. The locale is the request's (Flask-Babel, through
+:func:`set_locale_provider`) unless given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, tzinfo
+from functools import lru_cache
+
+from babel import Locale
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
+
+DATE_PATTERNS = {"it": "dd/MM/yyyy", "en": "d MMM yyyy"}
+DATE_SHORT_PATTERNS = {"it": "dd/MM", "en": "d MMM"}
+#: metric -> (decimal digits, unit)
+PRECISION: dict[str, tuple[int, str]] = {
+    "rom_deg": (0, "°"),
+    "rom_deg_mean": (0, "°"),
+    "target_rom_deg": (0, "°"),
+    "max_rom_deg": (0, "°"),
+    "reps": (0, ""),
+    "sparc": (2, ""),
+    "ldlj": (1, ""),
+    "peak_speed_dps": (0, "°/s"),
+    "tremor_amplitude_deg": (1, "°"),
+    "tremor_power_ratio": (2, ""),
+    "duration_s": (0, " s"),
+    "game_score": (0, ""),
+}
+
+
+def _english() -> str:
+    return "en"
+
+
+#: where the request's language comes from: set by the hub's i18n setup
+#: (:func:`smarttouch.platform.i18n.language.init_app`); this module imports no Flask, so
+#: services, the PDF and the CSV can use it
+_locale_provider: Callable[[], str] = _english
+
+
+def set_locale_provider(provider: Callable[[], str]) -> None:
+    global _locale_provider
+    _locale_provider = provider
+
+
+def current_locale() -> str:
+    """The request's language ("en" where none is known)."""
+    try:
+        return _locale_provider() or "en"
+    except RuntimeError:  # outside an application or request context
+        return "en"
+
+
+def _lang(locale: str | None) -> str:
+    return (locale or current_locale()).split("_")[0]
+
+
+@lru_cache(maxsize=64)
+def _pattern(digits: int, signed: bool) -> babel_numbers.NumberPattern:
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    if signed:
+        pattern = "+" + pattern + ";-" + pattern
+    return babel_numbers.parse_pattern(pattern)
+
+
+@lru_cache(maxsize=8)
+def _locale_of(lang: str) -> Locale:
+    return Locale.parse(lang)
+
+
+def number(value: float | None, digits: int = 1, *, signed: bool = False, locale: str | None = None) -> str:
+    """``value`` with ``digits`` decimals in the language's notation; "—" for None. (Babel's
+    patterns and locales parsed once: a caseload formats thousands of numbers.)"""
+    if value is None:
+        return "—"
+    return _pattern(digits, signed).apply(value, _locale_of(_lang(locale)))
+
+
+def metric_value(metric: str, value: float | None, *, signed: bool = False, locale: str | None = None) -> str:
+    """A metric's value with its precision and unit (``55°``, ``8``, ``-1,83``); "—" for None."""
+    digits, unit = PRECISION.get(metric, (2, ""))
+    return "—" if value is None else number(value, digits, signed=signed, locale=locale) + unit
+
+
+def trend_value(metric: str, value: float | None, *, signed: bool = True, locale: str | None = None) -> str:
+    """A metric's change per week: one decimal more than the metric itself, with its unit."""
+    digits, unit = PRECISION.get(metric, (2, ""))
+    return "—" if value is None else number(value, digits + 1, signed=signed, locale=locale) + unit
+
+
+def day(value: date | datetime | None, *, locale: str | None = None, short: bool = False) -> str:
+    """A calendar day (Italian ``03/12/2026``, English ``3 Dec 2026``; ``short``: no year)."""
+    if value is None:
+        return "—"
+    lang = _lang(locale)
+    patterns = DATE_SHORT_PATTERNS if short else DATE_PATTERNS
+    return babel_dates.format_date(value, patterns.get(lang, patterns["en"]), locale=lang)
+
+
+def day_time(value: datetime | None, tz: tzinfo | None = None, *, locale: str | None = None) -> str:
+    """A moment as local day and time (Italian ``03/12/2026 14:05``)."""
+    if value is None:
+        return "—"
+    local = value.astimezone(tz) if tz is not None else value
+    lang = _lang(locale)
+    return f"{day(local, locale=lang)} {babel_dates.format_time(local, 'HH:mm', locale=lang)}"
+
+
+def strftime_pattern(*, locale: str | None = None) -> str:
+    """The day-month pattern for chart axes (matplotlib's strftime), by language."""
+    return "%d/%m" if _lang(locale) == "it" else "%d %b"
