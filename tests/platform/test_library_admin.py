@@ -119,7 +119,9 @@ def test_ending_asks_first_and_can_be_undone_the_same_day(client: FlaskClient, f
     with Session(get_engine(app)) as s:
         assert s.get(Assignment, row.id).active
     assert _actions(app)[-2:] == ["plan.assignment_ended", "plan.assignment_resumed"]
-    assert "resumed an exercise ended the same day" in client.get(page).get_data(as_text=True)
+    assert "resumed an exercise ended the same day" in client.get(f"{page}?tab=history").get_data(
+        as_text=True
+    )
     # ended on an earlier day: not resumable
     _post(client, f"/assignments/{row.id}/end", page, confirm="yes")
     with app.test_request_context(), Session(get_engine(app)) as s:

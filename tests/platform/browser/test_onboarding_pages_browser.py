@@ -73,7 +73,7 @@ def test_new_pages_in_both_languages(lang: str, app: Flask, live_server: str, fa
     visit(f"/patients/{patient.id}/plan-tools", "plan-tools")
     visit("/messages", "messages-inbox")
     visit(f"/patients/{second.id}/messages", "messages-thread-therapist")
-    page.goto(f"{live_server}/patients/{patient.id}")
+    page.goto(f"{live_server}/patients/{patient.id}?tab=plan")
     page.locator(f"form[action='/assignments/{assignment.id}/end'] [type=submit]").click()
     page.wait_for_selector("input[name=confirm]", state="attached")
     page.screenshot(path=str(ARTIFACTS / f"{lang}-end-exercise-confirm.png"), full_page=True)
