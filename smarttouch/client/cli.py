@@ -9,21 +9,37 @@ from datetime import UTC, datetime
 
 import click
 
-from smarttouch.client.http import HubClient, HubError, HubRejected, normalise_hub_url
+from smarttouch.client.http import HubClient, HubError, HubRejected, normalise_hub_url, parse_pairing_url
 from smarttouch.client.outbox import Outbox
 from smarttouch.client.store import ClientStore, HubLink, NotPaired
 from smarttouch.client.uploader import Uploader
 
 
 @click.command()
-@click.option("--hub", "hub_url", required=True, help="Address of the hub, e.g. https://hub.example.org")
+@click.option(
+    "--hub",
+    "hub_url",
+    default=None,
+    help="Address of the hub, e.g. https://hub.example.org (not needed with a pairing link).",
+)
 @click.option("--label", default=None, help="Name of this computer as the therapist will see it.")
 @click.argument("code")
-def pair(hub_url: str, label: str | None, code: str) -> None:
-    """Pair this computer with the hub using the one-time CODE from your therapist.
+def pair(hub_url: str | None, label: str | None, code: str) -> None:
+    """Pair this computer with the hub: give the pairing LINK your therapist's page shows
+    (https://.../pair/ABCD-3479), or --hub and the one-time CODE.
 
     The device token is stored in your user configuration folder, readable only by you.
     """
+    if "://" in code:
+        try:
+            link_hub, code = parse_pairing_url(code)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+        if hub_url is not None and normalise_hub_url(hub_url) != link_hub:
+            raise click.ClickException(f"the pairing link is for {link_hub}, not {hub_url}")
+        hub_url = link_hub
+    if hub_url is None:
+        raise click.ClickException("give the pairing link, or --hub and the code")
     store = ClientStore()
     try:
         client = HubClient(normalise_hub_url(hub_url))

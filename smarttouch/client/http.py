@@ -59,6 +59,17 @@ def normalise_hub_url(url: str) -> str:
     return url
 
 
+def parse_pairing_url(url: str) -> tuple[str, str]:
+    """``https://hub.example.org/pair/ABCD-3479`` -> (``https://hub.example.org``,
+    ``ABCD-3479``): the pairing link the therapist's page shows as a QR code. Raises
+    ValueError for anything else."""
+    parts = urlsplit(url.strip())
+    head, sep, code = parts.path.rstrip("/").rpartition("/pair/")
+    if not sep or not code or "/" in code:
+        raise ValueError(f"{url!r} is not a pairing link (it ends in /pair/ and the code)")
+    return normalise_hub_url(f"{parts.scheme}://{parts.netloc}{head}"), code
+
+
 class HubClient:
     """Calls to one hub; ``token`` may be None before pairing."""
 
@@ -128,6 +139,11 @@ class HubClient:
     def plan_today(self) -> TodayPlan:
         """Today's plan (the hub's ``TodayPlan`` document)."""
         return cast("TodayPlan", self._request("GET", "/plan/today"))
+
+    def messages_read(self, up_to_id: int, timeout_s: float | None = None) -> dict[str, Any]:
+        """Tell the hub the therapist's messages up to ``up_to_id`` were shown."""
+        timeout = None if timeout_s is None else (min(timeout_s, self.timeout[0]), timeout_s)
+        return self._request("POST", "/messages/read", json={"up_to_id": up_to_id}, timeout=timeout)
 
     def progress(self, timeout_s: float | None = None) -> HubProgress:
         """The patient's progress (recent sessions, streak); ``timeout_s`` caps the wait."""

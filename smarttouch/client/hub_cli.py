@@ -13,11 +13,12 @@ from smarttouch.client.hub_play import (
     fetch_plan,
     game_for,
     hub_progress_fn,
+    mark_messages_read,
     progress_path,
     restore_progress,
     session_hooks,
 )
-from smarttouch.client.plan import choose_exercise, playable_keys, targets_for
+from smarttouch.client.plan import choose_exercise, playable_keys, targets_for, unread_messages
 from smarttouch.client.play_options import PlayOptions
 from smarttouch.client.sensor_choice import Picker, Scan, ToSpec, pick_sensor, remember_sensor
 from smarttouch.games.sdk.registry import game_keys
@@ -77,8 +78,11 @@ def _play(
         spec = pick_sensor(sensor, hub.store, picker=picker)
     except PlayError as exc:
         raise click.ClickException(str(exc)) from None
+    unread = unread_messages(plan)
+    for message in unread:
+        click.echo(f"Message from your therapist ({message['sent_at'][:10]}): {message['body']}")
     try:
-        targets = targets_for(exercise, cls.info, opts.lang)
+        targets = targets_for(exercise, cls.info, opts.lang, unread)
     except (ValueError, KeyError) as exc:
         raise click.ClickException(f"cannot play today's exercise: {exc}") from None
     click.echo(
@@ -110,6 +114,8 @@ def _play(
         on_ended=on_ended,
         progress=lasting,
     )
+    if unread:  # shown on the instructions screen: read (best effort; offline it waits)
+        mark_messages_read(hub, max(m["id"] for m in unread))
     remember_sensor(hub.store, spec, result)
     try:
         result.save(opts.session_json(result.session_id))

@@ -154,6 +154,16 @@ def queue_result(hub: HubLinkState, result: SessionResult, *, awaiting_s: float 
     hub.background.kick()
 
 
+def mark_messages_read(hub: HubLinkState, up_to_id: int) -> bool:
+    """Tell the hub the game showed the therapist's messages (never blocks play: a short
+    timeout, and any failure is ignored; the messages stay unread and are shown again)."""
+    try:
+        hub.client.messages_read(up_to_id, timeout_s=PROGRESS_TIMEOUT_S)
+    except HubError:
+        return False
+    return True
+
+
 def session_hooks(
     hub: HubLinkState, feelings_after_timeout_s: float
 ) -> tuple[Callable[[SessionResult], None], Callable[[SessionResult], None]]:

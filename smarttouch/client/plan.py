@@ -45,10 +45,20 @@ class PlannedExercise(TypedDict):
     done_this_week: NotRequired[int]
 
 
+class PlanMessage(TypedDict):
+    """A message from the therapist (``sent_at`` ISO text), shown before the session."""
+
+    id: int
+    sent_at: str
+    body: str
+    read: bool
+
+
 class TodayPlan(TypedDict):
     """The patient's plan for today."""
 
     exercises: list[PlannedExercise]
+    messages: NotRequired[list[PlanMessage]]
     patient_code: NotRequired[str]
     date: NotRequired[str]
     timezone: NotRequired[str]
@@ -86,8 +96,16 @@ def choose_exercise(plan: TodayPlan, playable: set[str], assignment_id: int | No
     return (due or exercises)[0]
 
 
-def targets_for(exercise: PlannedExercise, info: GameInfo, lang: str) -> PlanTargets:
-    """The session's targets from a plan exercise (hub difficulty 1..5 -> 0..1)."""
+def unread_messages(plan: TodayPlan) -> list[PlanMessage]:
+    """The therapist's messages of the plan the patient has not read yet, oldest first."""
+    return [m for m in plan.get("messages", []) if not m.get("read")]
+
+
+def targets_for(
+    exercise: PlannedExercise, info: GameInfo, lang: str, messages: list[PlanMessage] | None = None
+) -> PlanTargets:
+    """The session's targets from a plan exercise (hub difficulty 1..5 -> 0..1); ``messages``
+    (the therapist's, from the plan) are shown with the instructions."""
     target = float(exercise["target_rom_deg"])
     ceiling = exercise.get("max_rom_deg") or max(float(info.max_rom_deg), target)
     return PlanTargets(
@@ -99,6 +117,7 @@ def targets_for(exercise: PlannedExercise, info: GameInfo, lang: str) -> PlanTar
         sets=int(exercise["sets"]),
         difficulty=(int(exercise["difficulty"]) - 1) / 4.0,
         therapist_note=exercise.get("therapist_note", ""),
+        messages=tuple(m["body"] for m in messages or ()),
         lang=lang,
         assignment_id=int(exercise["assignment_id"]),
         sessions_per_week=int(exercise["sessions_per_week"]) if exercise.get("sessions_per_week") else None,

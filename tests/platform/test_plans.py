@@ -177,7 +177,10 @@ def test_web_form_adds_an_exercise_and_shows_the_history(
         assert event.actor_id == me.id and event.ip == "127.0.0.1"
     html = client.get(f"/patients/{patient.id}?tab=history").get_data(as_text=True)
     assert "Plan changes" in html and "added an exercise" in html and "Glider" in html
-    response = client.post(f"/assignments/{rows[0].id}/end", data={"csrf_token": csrf_token(client, "/")})
+    token = csrf_token(client, "/")
+    asked = client.post(f"/assignments/{rows[0].id}/end", data={"csrf_token": token})
+    assert asked.status_code == 200 and "End this exercise?" in asked.get_data(as_text=True)
+    response = client.post(f"/assignments/{rows[0].id}/end", data={"csrf_token": token, "confirm": "yes"})
     assert response.status_code == 302
     html = client.get(f"/patients/{patient.id}?tab=history").get_data(as_text=True)
     assert "ended an exercise" in html

@@ -28,6 +28,7 @@ class PlanTargets:
         difficulty: 0..1 starting difficulty chosen by the therapist (0 = gentlest).
         rest_s: rest between sets in seconds.
         therapist_note: free text shown on the instructions and summary screens.
+        messages: the therapist's messages not yet read, shown on the instructions screen.
         lang: "en" or "it".
         assignment_id: the hub's assignment id when the plan came from the hub, else None.
         sessions_per_week: the prescription's sessions per week (the hub's plan), else None;
@@ -43,6 +44,7 @@ class PlanTargets:
     difficulty: float = 0.5
     rest_s: float = 20.0
     therapist_note: str = ""
+    messages: tuple[str, ...] = ()
     lang: str = "en"
     assignment_id: int | str | None = None
     sessions_per_week: int | None = None
@@ -84,7 +86,11 @@ class PlanTargets:
         return replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The targets as saved with a session (the therapist's messages are for display
+        only: they stay out of the session's files and upload)."""
+        data = asdict(self)
+        data.pop("messages", None)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PlanTargets:

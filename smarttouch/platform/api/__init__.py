@@ -13,4 +13,4 @@ from ..core.extensions import csrf
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)
 
-from . import routes  # noqa: E402,F401  (registers the handlers)
+from . import message_routes, routes  # noqa: E402,F401  (registers the handlers)

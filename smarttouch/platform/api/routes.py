@@ -15,7 +15,7 @@ from ..i18n.language import local_today
 from ..jobs.queue import scoring_enqueuer
 from ..models import ExerciseSession, Patient, SessionMetricsRecord, pk, utcnow
 from ..services.accounts import throttle
-from ..services.clinic import devices, game_progress, ingest, plan_today, progress
+from ..services.clinic import devices, game_progress, ingest, messages, plan_today, progress
 from ..services.errors import Invalid, NotFound, ServiceError, describe_validation_error
 from ..storage import blobstore
 from ..storage.db import get_session
@@ -30,6 +30,7 @@ from .auth import (
     unauthorized_response,
 )
 from .document import API_DOCUMENT, DEVICE_TOKEN
+from .message_schemas import MessageOut
 from .openapi import ApiRegistry
 from .schemas import (
     ActivityOut,
@@ -246,6 +247,10 @@ def plan():
                     due_today=p.due_today,
                 )
                 for p in items
+            ],
+            messages=[
+                MessageOut(id=pk(m), sent_at=m.created_at, body=m.body, read=m.read_at is not None)
+                for m in messages.for_device(get_session(), patient=patient)
             ],
         )
     )

@@ -10,6 +10,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..services.clinic.ingest import GameEventIn, ProgressIn, SessionUpload
+from .message_schemas import MessageOut
 
 __all__ = [
     "ActivityOut",
@@ -127,6 +128,9 @@ class TodayPlan(BaseModel):
     date: date
     timezone: str
     exercises: list[PlannedExerciseOut]
+    messages: list[MessageOut] = Field(
+        default_factory=list, description="the therapist's newest messages (last 14 days), oldest first"
+    )
 
 
 class SetOut(BaseModel):

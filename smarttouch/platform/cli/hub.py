@@ -119,18 +119,37 @@ def user() -> None:
 @click.option("--name", "full_name", default=None, help="Full name (default: from e-mail).")
 @click.option("--reviewer", is_flag=True, help="Therapist who reviews developers' solutions.")
 @click.option("--locale", type=click.Choice(["en", "it"]), default=None)
+@click.option(
+    "--patient",
+    "patient_code",
+    default=None,
+    metavar="CODE",
+    help="With --role patient: the patient record the account belongs to (required).",
+)
 @click.password_option("--password", help="Prompted (hidden, twice) when not given.")
 def user_create(
-    role: str, email: str, full_name: str | None, reviewer: bool, locale: str | None, password: str
+    role: str,
+    email: str,
+    full_name: str | None,
+    reviewer: bool,
+    locale: str | None,
+    patient_code: str | None,
+    password: str,
 ) -> None:
-    """Create an account; the password is prompted for and stored as an argon2id hash."""
+    """Create an account; the password is prompted for and stored as an argon2id hash. A
+    patient account is linked to its patient record (--patient CODE)."""
     from ..services.accounts import users
     from ..services.errors import ServiceError
     from ..storage.db import session_scope
 
     if reviewer and role != "therapist":
         raise click.ClickException("--reviewer is only for therapists")
+    if (role == "patient") != (patient_code is not None):
+        raise click.ClickException("--patient CODE is required with --role patient, and only with it")
     app = _app()
+    if patient_code is not None:
+        _create_patient_account(app, patient_code, email, full_name, locale, password)
+        return
     name = full_name or email.split("@")[0].replace(".", " ").title()
     try:
         data = users.validate_user(
@@ -141,6 +160,85 @@ def user_create(
             click.echo(f"created {created.role} {created.email} (id {created.id})")
     except ServiceError as exc:
         raise _fail(exc) from None
+
+
+def _create_patient_account(
+    app: Any, code: str, email: str, full_name: str | None, locale: str | None, password: str
+) -> None:
+    from ..services.accounts import invitations
+    from ..services.errors import ServiceError
+    from ..services.rights import fhir_export
+    from ..storage.db import session_scope
+
+    try:
+        with session_scope(app) as session:
+            found = fhir_export.patient_by_code(session, code=code)
+            created = invitations.create_patient_account(
+                session,
+                patient=found,
+                email=email,
+                password=password,
+                full_name=full_name,
+                locale=locale,
+                password_profile=app.config["ARGON2_PROFILE"],
+            )
+            click.echo(f"created patient {created.email} (id {created.id}) for {found.code}")
+    except ServiceError as exc:
+        raise _fail(exc) from None
+
+
+@user.command("invite")
+@click.option("--patient", "code", required=True, metavar="CODE", help="The patient's code, e.g. PT-K7WM.")
+@click.option("--email", required=True, help="The patient's e-mail address (their login).")
+@click.option("--locale", type=click.Choice(["en", "it"]), default="it", show_default=True)
+@click.option(
+    "--qr", "qr_path", default=None, type=click.Path(dir_okay=False), help="Write the QR code (PNG)."
+)
+@click.option(
+    "--sheet",
+    "sheet_path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Write the printable one-page sheet (HTML with the QR code).",
+)
+def user_invite(code: str, email: str, locale: str, qr_path: str | None, sheet_path: str | None) -> None:
+    """Invite patient CODE to the portal: prints the one-time link and code (valid 7 days,
+    single use; shown only now)."""
+    from ..services.accounts import invitations
+    from ..services.errors import ServiceError
+    from ..services.rights import fhir_export
+    from ..storage.db import session_scope
+    from ..web.invitation_sheet import standalone_sheet
+    from ..web.qr import save_qr_png
+    from ..web.urls import external_url
+
+    app = _app()
+    try:
+        with app.test_request_context(), session_scope(app) as session:
+            found = fhir_export.patient_by_code(session, code=code)
+            issued = invitations.invite_patient(
+                session, actor=None, patient=found, email=email, locale=locale
+            )
+            link = external_url("onboarding.accept", token=issued.token)
+            code_url = external_url("onboarding.enter_code")
+            expires = issued.invitation.expires_at
+            patient_code = found.code
+    except ServiceError as exc:
+        raise _fail(exc) from None
+    click.echo(
+        f"invitation for {patient_code} ({email}), valid until {expires:%Y-%m-%d %H:%M} UTC, single use"
+    )
+    click.echo(f"link: {link}")
+    click.echo(f"code: {issued.code}  (typed at {code_url})")
+    if qr_path:
+        click.echo(f"wrote {save_qr_png(link, qr_path)}")
+    if sheet_path:
+        with app.test_request_context():
+            html = standalone_sheet(
+                link=link, code=issued.code, code_url=code_url, email=email, expires=expires, lang=locale
+            )
+        size = _write_atomic(sheet_path, lambda fh: fh.write(html.encode("utf-8")))
+        click.echo(f"wrote {sheet_path} ({size} bytes)")
 
 
 @user.command("password")

@@ -29,6 +29,10 @@ BLUEPRINTS: dict[str, str] = {
     "review": "",
     "challenge_api": "/api/v1",
     "catalogue": "",
+    "onboarding": "",
+    "messages": "",
+    "library": "",
+    "staff": "/admin",
 }
 
 

@@ -59,6 +59,7 @@ READS = {
     "report_csv": _l("Table of sessions (CSV download)"),
     "fhir_export": _l("Export for another health system (FHIR)"),
     "data_archive": _l("Archive of all the data"),
+    "messages": _l("Messages with the patient"),
 }
 
 

@@ -36,6 +36,7 @@ from .challenge import (
 )
 from .device import Device, PairingCode
 from .feeling import FEELING_MOMENTS, FEELING_SCALES, SessionFeeling
+from .onboarding import Invitation, Message, PlanTemplate
 from .patient import Condition, Patient, PatientCreate, PatientPublic, Side
 from .privacy import AnonymisedAggregate, DonatedSession, ResearchConsent
 from .progress import GameProgress
@@ -73,12 +74,15 @@ __all__ = [
     "ExerciseSession",
     "GameProgress",
     "HasId",
+    "Invitation",
     "LinkPurpose",
     "LoginThrottle",
+    "Message",
     "PairingCode",
     "Patient",
     "PatientCreate",
     "PatientPublic",
+    "PlanTemplate",
     "RecordAccess",
     "ResearchConsent",
     "Review",

@@ -112,9 +112,19 @@ def end_assignment(assignment_id: int):
     assignment, patient = plans.get_assignment_for(
         db, therapist=signed_in_user(), assignment_id=assignment_id
     )
-    if EndAssignmentForm().validate_on_submit():
+    form = EndAssignmentForm()
+    if form.validate_on_submit():
+        if request.form.get("confirm") != "yes":  # the plan's End button asks first
+            activity = db.get(Activity, assignment.activity_id)
+            return render_template(
+                "patients/end_confirm.html",
+                assignment=assignment,
+                activity=activity,
+                patient=patient,
+                form=form,
+            )
         plans.end_assignment(
             db, therapist=signed_in_user(), assignment=assignment, ip=request.remote_addr, today=local_today()
         )
-        flash(_("Exercise ended."), "success")
+        flash(_("Exercise ended. You can undo this today from the patient's page."), "success")
     return redirect(url_for("patients.detail", patient_id=patient.id, tab="plan"))

@@ -1,5 +1,5 @@
-"""Instructions: the game, what to do with a moving demonstration, today's goal and the
-therapist's note; they wait for the patient.
+"""Instructions: the game, what to do with a moving demonstration, today's goal, the
+therapist's note and newest unread message; they wait for the patient.
 
 The patient starts when ready: a key (Enter, Space), a click, or holding still for
 ``AppConfig.start_still_s`` seconds, judged on the sensor stream's own angular speed (so a
@@ -22,6 +22,13 @@ from smarttouch.games.sdk.palette import BLUE, INK, ORANGE, SKY_BLUE, darken, li
 from smarttouch.games.sdk.scenery import drifting_clouds, landscape
 from smarttouch.games.session.scenes.base import Scene, SceneHost, is_continue
 from smarttouch.scoring.control import ControlState
+
+MESSAGE_CHARS = 110  # two lines of the banner; the portal shows the message whole
+
+
+def _shortened(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MESSAGE_CHARS else text[: MESSAGE_CHARS - 1].rstrip() + "…"
 
 
 class InstructionsScene(Scene):
@@ -115,6 +122,17 @@ class InstructionsScene(Scene):
                 surface, app.tr("instr.note", note=t.therapist_note), 26, note_box, darken(BLUE, 0.35)
             )
             lay.add("note", pygame.Rect(note_box.left, note_box.top, note_box.width, bottom - note_box.top))
+        if t.messages:  # the therapist's newest unread message, in a banner above the panel
+            banner = pygame.Rect(int(w * 0.1), 12, int(w * 0.72), panel.top - 22)
+            gfx.card(surface, banner, fill=(255, 243, 214), edge=ORANGE, radius=18, shadow=False)
+            gfx.draw_paragraph(
+                surface,
+                app.tr("instr.message", message=_shortened(t.messages[-1])),
+                20,
+                banner.inflate(-32, -14),
+                darken(ORANGE, 0.55),
+            )
+            lay.add("message", banner)
         self._prompt(app, surface, panel)
 
     def _prompt(self, app: SceneHost, surface: pygame.Surface, panel: pygame.Rect) -> None:

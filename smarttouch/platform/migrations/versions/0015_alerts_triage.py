@@ -11,7 +11,7 @@ patient page read each patient's sessions of a window of days) and ``patient.bir
 identify).
 
 Revision ID: 0015_alerts_triage
-Revises: 0013_scoring_jobs
+Revises: 0014_invitations_messages
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015_alerts_triage"
-down_revision: str | None = "0013_scoring_jobs"
+down_revision: str | None = "0014_invitations_messages"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -43,6 +43,7 @@ KINDS = (
     "report_csv",
     "fhir_export",
     "data_archive",
+    "messages",
 )
 #: roles whose reads are recorded (a patient reads only their own record)
 RECORDED_ROLES = frozenset({Role.therapist.value, Role.admin.value})
