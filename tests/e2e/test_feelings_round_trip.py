@@ -119,8 +119,10 @@ def test_feelings_from_the_game_to_the_patient_page_and_fhir(hub, hub_app, facto
 
     web = hub_app.test_client()
     assert login(web, email).status_code == 302
-    page = web.get(f"/patients/{patient.id}").get_data(as_text=True)
-    assert 'id="chart-feelings"' in page and "Pain above usual" in page
+    overview = web.get(f"/patients/{patient.id}").get_data(as_text=True)
+    assert "Pain above usual" in overview  # the alert, on the overview tab
+    page = web.get(f"/patients/{patient.id}?tab=progress").get_data(as_text=True)
+    assert 'id="chart-feelings"' in page  # the chart, on the progress tab
     figure = json.loads(page.split('id="chart-feelings-figure">', 1)[1].split("</script>", 1)[0])
     by_name = {trace["name"]: trace["y"] for trace in figure["data"]}
     assert by_name["Pain after"] == [6] and by_name["Pain before"] == [1, 2, 2, 3]

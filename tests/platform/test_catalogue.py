@@ -74,8 +74,12 @@ def test_the_patient_page_names_the_new_game_in_the_page_language(
     therapist = login_as("therapist")
     patient = make_patient(therapist)
     make_assignment(patient, activity=activity, movement="shoulder_abduction")
-    english = client.get(f"/patients/{patient.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    italian = client.get(f"/patients/{patient.id}", headers={"Accept-Language": "it"}).get_data(as_text=True)
+    english = client.get(f"/patients/{patient.id}?tab=plan", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
+    italian = client.get(f"/patients/{patient.id}?tab=plan", headers={"Accept-Language": "it"}).get_data(
+        as_text=True
+    )
     assert "Kite flying" in english and "Aquiloni al vento" not in english
     assert "Aquiloni al vento" in italian and "Kite flying" not in italian
 

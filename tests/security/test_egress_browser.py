@@ -119,10 +119,11 @@ def test_a_patients_charts_render_under_the_policy(demo_app: Flask, live_server:
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None)
     login(page, live_server, "therapist@example.org", "demo-therapist", lands_on="/")
-    page.goto(f"{live_server}/patients/{demo_patient_id(demo_app)}")
-    # charts draw one after another: wait for the sixth (a timeout fails the test)
-    page.wait_for_selector("div.chart[data-drawn=true] >> nth=5")
-    assert page.locator("div.chart[data-drawn=true]").count() == 6
+    page.goto(f"{live_server}/patients/{demo_patient_id(demo_app)}?tab=progress")
+    # charts draw one after another: wait for the seventh (a timeout fails the test); every
+    # chart on the progress tab (ROM, ..., pain and effort) is drawn under the policy
+    page.wait_for_selector("div.chart[data-drawn=true] >> nth=6")
+    assert page.locator("div.chart[data-drawn=true]").count() == page.locator("div.chart").count() == 7
     assert page.locator("#chart-rom .scatterlayer .trace").count() == 2
     page.locator("#chart-rom").hover()
     page.wait_for_selector("#chart-rom .modebar-container .modebar-btn", state="visible")

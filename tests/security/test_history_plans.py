@@ -126,7 +126,7 @@ def test_past_adherence_stays_22_of_32_after_4_to_3_per_week(
     after = client.get(f"/patients/{patient.id}/report?{query}").get_data(as_text=True)
     assert "adherence (22 of 32 prescribed)" in after and ">69 %<" in after
     # the patient page: every past week still shows 4 prescribed, this week 3
-    html = client.get(f"/patients/{patient.id}?period=12w").get_data(as_text=True)
+    html = client.get(f"/patients/{patient.id}?period=12w&tab=progress").get_data(as_text=True)
     weeks = _figure(html, "chart-adherence")["data"]
     prescribed = dict(zip(weeks[1]["x"], weeks[1]["y"]))
     assert [prescribed[(first + timedelta(weeks=k)).isoformat()] for k in range(8)] == [4] * 8
@@ -179,7 +179,7 @@ def test_chart_target_lines_follow_each_version(
     patient, assignment = _demo_park(app, make_patient, make_assignment, me)
     today, first, _last = _weeks()
     _edit(client, assignment, target_rom_deg="50", max_rom_deg="70", reps="6")
-    html = client.get(f"/patients/{patient.id}?period=12w").get_data(as_text=True)
+    html = client.get(f"/patients/{patient.id}?period=12w&tab=progress").get_data(as_text=True)
     rom = _figure(html, "chart-rom")["layout"]
     lines = [(s["x0"], s["x1"], s["y0"]) for s in rom["shapes"]]
     tomorrow = (today + timedelta(days=1)).isoformat()

@@ -458,9 +458,9 @@ _port = click.option(
     "--port",
     envvar="SMARTTOUCH_PORT",
     default=8000,
-    type=click.IntRange(1, 65535),
+    type=click.IntRange(0, 65535),
     show_default=True,
-    help="Port to listen on (SMARTTOUCH_PORT).",
+    help="Port to listen on (SMARTTOUCH_PORT); 0 picks a free port and prints it.",
 )
 _threads = click.option(
     "--threads",
