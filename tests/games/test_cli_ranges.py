@@ -33,7 +33,7 @@ BAD = [
     (["sensors", "scan", "--seconds", "500"], "--seconds", "0.1<=x<=120"),
     (["analyze", "--fs", "0", "x.csv"], "--fs", "1.0<=x<=10000.0"),
     (["serve", "--threads", "0"], "--threads", "1<=x<=256"),
-    (["serve", "--port", "70000"], "--port", "1<=x<=65535"),
+    (["serve", "--port", "70000"], "--port", "0<=x<=65535"),
     (["challenge", "build-builtin", "out", "--hidden-seed", "-1"], "--hidden-seed", "0<=x<=4294967295"),
 ]
 

@@ -30,6 +30,7 @@ from tests.platform.test_web_support import add_session, days_ago
 READ_PAGES = {
     "patients.detail": "patient_page",
     "patients.devices_page": "devices_page",
+    "library.plan_tools": "plan_editor",  # before the editor: by_kind keeps the last read
     "patients.new_assignment": "plan_editor",
     "patients.edit_assignment": "plan_editor",
     "sessions.detail": "session_page",
@@ -39,6 +40,8 @@ READ_PAGES = {
     "fhir.everything": "fhir_export",
     "datarights.patient_page": "data_rights_page",
     "datarights.erase": "erase_page",
+    "messages.thread": "messages",
+    "onboarding.invite": "invite_page",
 }
 ROW_ARGS = {"patient_id", "session_id", "assignment_id"}
 #: the device API: the patient's own paired computer reading its own upload receipt
@@ -73,6 +76,9 @@ def _url(endpoint: str, patient: Patient, assignment_id: int, session_id: int) -
         "fhir.everything": f"/api/v1/fhir/Patient/{patient.id}/$everything?start=2026-01-01",
         "datarights.patient_page": f"/data-rights/patients/{patient.id}",
         "datarights.erase": f"/data-rights/patients/{patient.id}/erase",
+        "messages.thread": f"/patients/{patient.id}/messages",
+        "onboarding.invite": f"/patients/{patient.id}/invite",
+        "library.plan_tools": f"/patients/{patient.id}/plan-tools",
     }[endpoint]
 
 

@@ -60,6 +60,7 @@ READS = {
     "fhir_export": _l("Export for another health system (FHIR)"),
     "data_archive": _l("Archive of all the data"),
     "messages": _l("Messages with the patient"),
+    "invite_page": _l("Invitation to the patient portal"),
 }
 
 

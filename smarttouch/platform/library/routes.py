@@ -17,6 +17,7 @@ from ..models import Patient, Role, pk
 from ..services.clinic import catalogue, messages, patients, plan_templates
 from ..services.errors import Invalid
 from ..storage.db import get_session
+from ..web import record_reads
 from ..web.formutil import choices
 from . import bp
 from .forms import ApplyTemplateForm, ConfirmForm, CopyPlanForm, SaveTemplateForm
@@ -91,6 +92,7 @@ def plan_tools(patient_id: int):
     db = get_session()
     patient = _own_patient(patient_id)
     user = signed_in_user()
+    record_reads.note_read(pk(patient), "plan_editor")  # the page shows the patient's plan
     save_form = SaveTemplateForm(prefix="save")
     apply_form = ApplyTemplateForm(prefix="apply")
     copy_form = CopyPlanForm(prefix="copy")

@@ -21,6 +21,7 @@ from ..services.clinic import patients
 from ..services.errors import Conflict, Invalid
 from ..services.mail import MailError, send_mail
 from ..storage.db import get_session
+from ..web import record_reads
 from ..web.qr import qr_svg_data_uri
 from ..web.urls import external_url, hub_url
 from . import bp
@@ -56,6 +57,7 @@ def invite(patient_id: int):
     patient = patients.get_patient_for(db, user=user, patient_id=patient_id)
     if user.role == Role.therapist:
         patients.require_own_patient(user, patient)
+    record_reads.note_read(pk(patient), "invite_page")
     form = InviteForm()
     if request.method == "GET":
         form.locale.data = user.locale or "it"

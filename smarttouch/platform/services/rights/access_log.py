@@ -44,6 +44,7 @@ KINDS = (
     "fhir_export",
     "data_archive",
     "messages",
+    "invite_page",
 )
 #: roles whose reads are recorded (a patient reads only their own record)
 RECORDED_ROLES = frozenset({Role.therapist.value, Role.admin.value})
