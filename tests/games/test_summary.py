@@ -89,6 +89,25 @@ def test_range_comes_from_the_play_phases_reps_only(tmp_path) -> None:
     assert h.entries[-1].rom_deg is None
 
 
+def test_a_sit_to_stand_summary_speaks_in_stand_ups_not_degrees(tmp_path) -> None:
+    captured: dict = {}
+
+    def on_step(app) -> None:
+        if app.scene.name == "summary" and not captured:
+            captured["lines"] = [t for t, _ in summary_lines(app)]
+
+    result = run_session(
+        PlanTargets(game="garden", movement="sit_to_stand", reps=2, sets=1),
+        PositionInput(rep_wave(), 100.0),
+        history=History(tmp_path / "history.json"),
+        on_step=on_step,
+        options=fast_options(config=AppConfig(instructions_s=1.0, summary_hold_s=0.5)),
+        data_dir=tmp_path,
+    )
+    assert result.reps >= 1 and captured["lines"][0] == ntr("summary.reps", result.reps, "en")
+    assert not any("degree" in line for line in captured["lines"]), captured["lines"]
+
+
 def test_session_rom_ignores_a_whole_recording_range() -> None:
     from smarttouch.games.session.summary_data import session_rom
 

@@ -55,7 +55,8 @@ def summary_lines(app: SceneHost) -> list[Line]:
         else:
             key = "summary.reps.more" if diff > 0 else "summary.reps.less"
             out.append((ntr(key, abs(diff), lang), ORANGE))
-    rom = session_rom(r)
+    # a sit-to-stand is told in stand-ups (the reps line), never in degrees of the thigh
+    rom = session_rom(r) if app.movement != "sit_to_stand" else None
     if rom is not None:
         out.append((ntr("summary.rom", int(round(rom)), lang), SKY_BLUE))
         if prev is not None and prev.rom_deg is not None and prev.reps > 0:
