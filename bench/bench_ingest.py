@@ -116,28 +116,13 @@ def _body(assignment_id: int, recording: bytes) -> tuple[bytes, str]:
 
 def _setup_hub(url: str, instance: Path, patients: int):
     """A migrated hub with ``patients`` paired patients; returns (app, [(token, assignment)])."""
-    from sqlmodel import Session
-
     from smarttouch.platform import create_app
-    from smarttouch.platform.services.clinic import catalogue, devices
     from smarttouch.platform.storage import migrate
-    from smarttouch.platform.storage.db import get_engine
-    from smarttouch.platform.testing import Factories, hub_config
+    from smarttouch.platform.testing import hub_config, paired_patients
 
     migrate.upgrade(url)
     app = create_app(hub_config(instance, url))
-    with Session(get_engine(app)) as s:
-        catalogue.ensure_builtin_activities(s)
-    factories = Factories(app)
-    therapist = factories.user("therapist")
-    links = []
-    for _ in range(patients):
-        patient = factories.patient(therapist)
-        assignment = factories.assignment(patient, movement="shoulder_flexion", target_rom_deg=85.0)
-        with Session(get_engine(app)) as s:
-            code, _ = devices.create_pairing_code(s, actor=therapist, patient_id=patient.id)
-            token, _ = devices.exchange_pairing_code(s, code=code)
-        links.append((token, assignment.id))
+    links = paired_patients(app, patients)
     return app, links
 
 

@@ -106,15 +106,12 @@ class LocalCluster:
     def prepare(self, patients: int) -> tuple[list[Link], str]:
         """Migrate the (empty) database, flush the hub's queue, create a therapist and
         ``patients`` paired patients; returns their links and the therapist's e-mail."""
-        from sqlmodel import Session
 
         from . import create_app
         from .jobs.queue import HubQueue
-        from .models import pk
-        from .services.clinic import catalogue, devices
         from .storage import migrate
         from .storage.db import get_engine
-        from .testing import Factories
+        from .testing import Factories, paired_patients
 
         self.workdir.mkdir(parents=True, exist_ok=True)
         migrate.upgrade(self.database_url)
@@ -125,19 +122,8 @@ class LocalCluster:
         config.update(ENV="testing", SECURE_COOKIES=False)  # hashes verify with their own parameters
         app = create_app(config)
         HubQueue(app).huey.flush()  # messages of an earlier run name rows of another database
-        with Session(get_engine(app)) as s:
-            catalogue.ensure_builtin_activities(s)
-        factories = Factories(app)
-        therapist = factories.user("therapist")
-        links = []
-        for _ in range(patients):
-            patient = factories.patient(therapist)
-            plan = factories.assignment(patient, movement="shoulder_flexion", target_rom_deg=85.0)
-            with Session(get_engine(app)) as s:
-                code, _ = devices.create_pairing_code(s, actor=therapist, patient_id=pk(patient))
-                token, _ = devices.exchange_pairing_code(s, code=code, label="load generator")
-            assert plan.id is not None
-            links.append(Link(token, plan.id))
+        therapist = Factories(app).user("therapist")
+        links = [Link(token, plan) for token, plan in paired_patients(app, patients, therapist=therapist)]
         get_engine(app).dispose()
         bin_dir = Path(sys.executable).parent
         for i in range(self.hubs):

@@ -364,3 +364,30 @@ class S3Server:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def paired_patients(
+    app: Flask,
+    count: int,
+    *,
+    therapist: User | None = None,
+    movement: str = "shoulder_flexion",
+    target_rom_deg: float = 85.0,
+) -> list[tuple[str, int]]:
+    """``count`` patients of ``therapist`` (a new one by default), each with one exercise and a
+    paired computer, for load generators: ``(device token, assignment id)`` per patient."""
+    from .services.clinic import devices
+
+    with Session(get_engine(app)) as s:
+        catalogue.ensure_builtin_activities(s)
+    factories = Factories(app)
+    therapist = therapist or factories.user("therapist")
+    links: list[tuple[str, int]] = []
+    for _ in range(count):
+        patient = factories.patient(therapist)
+        plan = factories.assignment(patient, movement=movement, target_rom_deg=target_rom_deg)
+        with Session(get_engine(app)) as s:
+            code, _ = devices.create_pairing_code(s, actor=therapist, patient_id=pk(patient))
+            token, _ = devices.exchange_pairing_code(s, code=code, label="load generator")
+        links.append((token, pk(plan)))
+    return links
