@@ -34,6 +34,7 @@ from .challenge import (
     Submission,
     SubmissionStatus,
 )
+from .community import ForumMute, ForumPost, ForumThread, Team, TeamMember
 from .device import Device, PairingCode
 from .feeling import FEELING_MOMENTS, FEELING_SCALES, SessionFeeling
 from .onboarding import Invitation, Message, PlanTemplate
@@ -72,6 +73,9 @@ __all__ = [
     "DonatedSession",
     "EmailLink",
     "ExerciseSession",
+    "ForumMute",
+    "ForumPost",
+    "ForumThread",
     "GameProgress",
     "HasId",
     "Invitation",
@@ -98,6 +102,8 @@ __all__ = [
     "Solution",
     "Submission",
     "SubmissionStatus",
+    "Team",
+    "TeamMember",
     "TermsAcceptance",
     "UTCDateTime",
     "User",
