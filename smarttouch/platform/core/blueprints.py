@@ -33,6 +33,8 @@ BLUEPRINTS: dict[str, str] = {
     "messages": "",
     "library": "",
     "staff": "/admin",
+    "teams": "",
+    "forum": "",
 }
 
 
