@@ -38,12 +38,16 @@ def detail(slug: str):
     db = get_session()
     row = get_published_challenge(db, slug=slug)
     user = signed_in_user()
+    team = (
+        teams.team_of(db, user_id=user.id or 0, challenge_id=row.id or 0)
+        if user.role == Role.developer
+        else None
+    )
     return render_template(
         "developer/detail.html",
         c=row,
-        team_info=teams.team_of(db, user_id=user.id or 0, challenge_id=row.id or 0)
-        if user.role == Role.developer
-        else None,
+        team_info=team,
+        team_size=teams.member_count(db, team_id=team.id or 0) if team else 0,
         needs_terms=terms.needs_acceptance(db, user=signed_in_user(), challenge=row),
         is_open=row.is_open(utcnow()),
         description=render_markdown(row.description_md),

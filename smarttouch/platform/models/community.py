@@ -14,8 +14,7 @@ from .base import created_field, sha256_field, text_field, time_field
 
 
 class Team(SQLModel, table=True):
-    """Developers competing together on one challenge. ``member_count`` is kept with the
-    members so a join can claim a place atomically (``UPDATE ... WHERE member_count < max``)."""
+    """Developers competing together on one challenge (members in :class:`TeamMember`)."""
 
     __tablename__ = "team"
     __table_args__ = (sa.UniqueConstraint("challenge_id", "name_key"),)
@@ -27,7 +26,6 @@ class Team(SQLModel, table=True):
     """the name folded for comparison: two teams of a challenge never differ only in case or spaces"""
     created_by_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
     created_at: datetime = created_field()
-    member_count: int = Field(default=0)
     join_token_hash: str | None = sha256_field(nullable=True, unique=True)
     """SHA-256 of the shareable join link's secret; None when there is no link (or it was revoked)"""
     join_link_created_at: datetime | None = time_field()

@@ -35,7 +35,6 @@ def upgrade() -> None:
         sa.Column("name_key", sa.String(length=60), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.Column("created_at", TZ, nullable=False),
-        sa.Column("member_count", sa.Integer(), nullable=False),
         sa.Column("join_token_hash", sa.String(length=64), nullable=True),
         sa.Column("join_link_created_at", TZ, nullable=True),
         _fk("team", "challenge_id", "challenge", "CASCADE"),

@@ -5,9 +5,10 @@ A developer joins through an e-mail invitation (an :class:`~...models.Invitation
 ``team``: one link, single use, expiring, only its SHA-256 stored, claimed with the same
 conditional UPDATE as account invitations) or through the team's shareable join link (a
 secret whose digest is kept on the team row; a member makes a new one or revokes it). A place
-in the team is claimed with ``UPDATE team SET member_count = member_count + 1 WHERE
-member_count < max``, so two developers joining at once never overfill it; a failed join (a
-full team, already in another team) rolls back and leaves the invitation usable.
+in the team is counted after locking the team's row (:func:`_lock_team`), so two developers
+joining at once are decided one after the other and never overfill it (and a member whose
+account is deleted simply stops being counted); a failed join (a full team, already in
+another team) rolls back and leaves the invitation usable.
 
 Teams change what counts together: the daily cap of submissions is shared by the members
 (:func:`member_ids`, used by :func:`.submissions.quota`) and the leaderboard shows the team's
@@ -27,7 +28,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from ...models import (
     Challenge,
@@ -133,6 +134,12 @@ def member_ids(session: Session, *, user_id: int, challenge_id: int) -> list[int
     return list(session.exec(select(TeamMember.user_id).where(TeamMember.team_id == team_id)).all())
 
 
+def member_count(session: Session, *, team_id: int) -> int:
+    return int(
+        session.exec(select(func.count()).select_from(TeamMember).where(TeamMember.team_id == team_id)).one()
+    )
+
+
 def view(session: Session, *, team: Team, now: dt.datetime | None = None) -> TeamView:
     now = now or utcnow()
     members = session.exec(
@@ -232,7 +239,7 @@ def create_team(
         raise TeamRefused(Problem.already_in_team)
     if session.exec(select(Team.id).where(Team.challenge_id == challenge.id, Team.name_key == key)).first():
         raise TeamRefused(Problem.name_taken)
-    team = Team(challenge_id=pk(challenge), name=shown, name_key=key, created_by_id=actor.id, member_count=1)
+    team = Team(challenge_id=pk(challenge), name=shown, name_key=key, created_by_id=actor.id)
     try:
         session.add(team)
         session.flush()
@@ -265,12 +272,8 @@ def _join(
     if team_of(session, user_id=pk(actor), challenge_id=pk(challenge)) is not None:
         session.rollback()
         raise TeamRefused(Problem.already_in_team)
-    seat = session.execute(
-        update(Team)
-        .where(col(Team.id) == team.id, col(Team.member_count) < challenge.max_team_size)
-        .values(member_count=Team.member_count + 1)
-    )
-    if rowcount(seat) != 1:
+    _lock_team(session, pk(team))
+    if member_count(session, team_id=pk(team)) >= challenge.max_team_size:
         session.rollback()
         raise TeamRefused(Problem.team_full)
     try:
@@ -313,7 +316,7 @@ def invite_by_email(
         raise TeamRefused(Problem.email_invalid) from None
     if address == actor.email:
         raise TeamRefused(Problem.own_email)
-    if team.member_count >= challenge.max_team_size:
+    if member_count(session, team_id=pk(team)) >= challenge.max_team_size:
         raise TeamRefused(Problem.team_full)
     session.execute(
         update(Invitation)
@@ -455,12 +458,11 @@ def leave(session: Session, *, actor: User, challenge: Challenge, ip: str | None
     """``actor`` leaves their team; the last one out ends the team (and its open invitations).
     Their submissions stay theirs and count for them alone from now on."""
     team = _require_member(session, user=actor, challenge=challenge)
+    _lock_team(session, pk(team))
     session.execute(
         delete(TeamMember).where(col(TeamMember.team_id) == team.id, col(TeamMember.user_id) == actor.id)
     )
-    session.execute(update(Team).where(col(Team.id) == team.id).values(member_count=Team.member_count - 1))
-    session.refresh(team)
-    ended = team.member_count <= 0
+    ended = member_count(session, team_id=pk(team)) == 0
     audit.record(
         session,
         action="team.left",
@@ -485,6 +487,12 @@ def lock_for_cap(session: Session, *, user_id: int, challenge_id: int) -> None:
     ).first()
     if team_id is None:
         return
+    _lock_team(session, int(team_id))
+
+
+def _lock_team(session: Session, team_id: int) -> None:
+    """Serialise changes to the team until the current transaction ends: PostgreSQL ``SELECT
+    ... FOR UPDATE`` on the team's row; on SQLite a no-op UPDATE takes the write lock at once."""
     if session.get_bind().dialect.name == "sqlite":
         session.execute(
             update(Team)
