@@ -30,11 +30,13 @@ class NeedForm(FlaskForm):
         _l("Condition"),
         choices=choices([("", _l("Choose a condition")), *CONDITIONS.items()]),
         validators=[DataRequired(_l("Choose the condition the need is about."))],
+        validate_choice=False,  # the service checks the code, with the other fields
     )
     movement = SelectField(
         _l("Movement (optional)"),
         choices=choices([("", _l("Any movement")), *MOVEMENTS.items()]),
         validators=[Optional()],
+        validate_choice=False,
     )
     problem = _text(
         _l("The problem"),
