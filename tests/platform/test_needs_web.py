@@ -119,7 +119,7 @@ def test_a_manager_accepts_links_and_declines(
     assert (by_id[first.id].status, by_id[first.id].challenge_id) == ("challenge", draft.id)
     assert by_id[second.id].status == "declined"
     counts = client.get("/needs").get_data(as_text=True)
-    assert 'Declined <span class="count">1</span>' in counts
+    assert "Declined (1)" in counts and "Turned into a challenge (1)" in counts and "Proposed (0)" in counts
 
 
 def test_support_and_discussion(app: Flask, client: FlaskClient, make_user, login_as) -> None:
