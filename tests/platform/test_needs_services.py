@@ -282,3 +282,25 @@ def test_approving_a_solution_answers_the_linked_needs(
     db.expire_all()
     assert get_need(db, linked.id).solution_id == solution_id and second_sol != solution_id
     assert _actions(db).count("need.answered") == 1
+
+
+def test_an_approval_overturned_reopens_the_need(app, db, make_user, make_challenge) -> None:
+    reviewer = _user(db, make_user("therapist", is_reviewer=True))
+    challenge = make_challenge(title="Steady lantern")
+    need = _file(db, make_user("therapist"))
+    link_challenge(db, need=need, challenge=challenge, actor=_user(db, make_user("admin")))
+    solution_id, submission_id = scored(app, challenge, make_user("developer"), "steady", 0.1, 0.2)
+    review.decide(db, reviewer=reviewer, submission_id=submission_id, decision="approved", note="")
+    db.expire_all()
+    assert get_need(db, need.id).status == NeedStatus.answered
+    review.decide(db, reviewer=reviewer, submission_id=submission_id, decision="rejected", note="unsafe")
+    db.expire_all()
+    reopened = get_need(db, need.id)
+    assert (reopened.status, reopened.solution_id, reopened.answered_at) == (NeedStatus.challenge, None, None)
+    assert _actions(db)[-1] == "need.reopened"
+    review.decide(db, reviewer=reviewer, submission_id=submission_id, decision="approved", note="")
+    db.expire_all()
+    assert (get_need(db, need.id).status, get_need(db, need.id).solution_id) == (
+        NeedStatus.answered,
+        solution_id,
+    )

@@ -45,7 +45,7 @@ from ...storage.blobstore import BlobStore
 from .. import audit
 from ..accounts.permissions import can_review
 from ..errors import Forbidden, Invalid, NotFound
-from ..needs.answers import answer_linked_needs
+from ..needs.answers import answer_linked_needs, reopen_withdrawn
 from ..needs.notices import NeedNotice, Notify, deliver
 from .leaderboards import build_leaderboard, scores_by_submission
 
@@ -228,6 +228,7 @@ def decide(
             session.add(activity)
         for choice in session.exec(select(AnalyzerChoice).where(AnalyzerChoice.submission_id == sub.id)):
             session.delete(choice)
+        reopen_withdrawn(session, solution=sol, actor=reviewer, ip=ip)
     audit.record(
         session,
         action=f"submission.{decision}",

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from ...models import Challenge, ClinicalNeed, NeedStatus, Solution, User, pk, utcnow
 from .. import audit
+from ..challenges.public import approved_solutions
 from .filing import touch_status
 from .notices import NeedNotice, recipients
 
@@ -53,6 +54,34 @@ def answer_linked_needs(
             )
         )
     return notices
+
+
+def reopen_withdrawn(session: Session, *, solution: Solution, actor: User, ip: str | None = None) -> int:
+    """A later review took ``solution`` out of the catalogue: the needs it answered go back to
+    ``challenge`` (a later approval of that challenge answers them again). Not committed;
+    returns how many were reopened."""
+    needs = session.exec(
+        select(ClinicalNeed).where(
+            ClinicalNeed.solution_id == solution.id, ClinicalNeed.status == NeedStatus.answered
+        )
+    ).all()
+    if not needs or approved_solutions(session, now=utcnow(), solution_id=pk(solution)):
+        return 0
+    for need in needs:
+        touch_status(need, NeedStatus.challenge)
+        need.solution_id = None
+        need.answered_at = None
+        session.add(need)
+        audit.record(
+            session,
+            action="need.reopened",
+            actor=actor,
+            target_type="clinical_need",
+            target_id=need.id,
+            details={"solution_id": solution.id},
+            ip=ip,
+        )
+    return len(needs)
 
 
 @dataclass(frozen=True)
