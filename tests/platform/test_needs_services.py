@@ -14,6 +14,7 @@ from sqlmodel import Session, col, func, select
 
 from smarttouch.platform.models import (
     AuditEvent,
+    Challenge,
     ClinicalNeed,
     NeedMessage,
     NeedStatus,
@@ -25,6 +26,7 @@ from smarttouch.platform.services.errors import Forbidden, Invalid, NotFound
 from smarttouch.platform.services.needs import answers, filing, get_need, link_challenge, thread, workflow
 from smarttouch.platform.services.needs.filing import NeedInvalid
 from smarttouch.platform.storage.db import get_engine
+from smarttouch.platform.testing import Factories
 from smarttouch.platform.web.need_mail import NeedMailer
 from tests.platform.test_public_pages import scored
 
@@ -304,3 +306,40 @@ def test_an_approval_overturned_reopens_the_need(app, db, make_user, make_challe
         NeedStatus.answered,
         solution_id,
     )
+
+
+def test_the_whole_loop_on_each_database(db_app: Flask) -> None:
+    """File, support, accept, link, approve: the same answers on SQLite and PostgreSQL."""
+    make = Factories(db_app)
+    proposer, colleague = make.user("therapist"), make.user("therapist")
+    manager, reviewer = make.user("admin"), make.user("therapist", is_reviewer=True)
+    challenge = make.challenge(title="Steady lantern", kind="game")
+    solution_id, submission_id = scored(db_app, challenge, make.user("developer"), "steady", 0.1, 0.2)
+    with Session(get_engine(db_app), expire_on_commit=False) as db:
+        need = _file(db, proposer)
+        filing.support(db, user=_user(db, colleague), need=need)
+        thread.post(db, author=_user(db, manager), need=need, body="Which hand?")
+        workflow.accept(db, need=need, actor=_user(db, manager))
+        link_challenge(db, need=need, challenge=db.get(Challenge, challenge.id), actor=_user(db, manager))
+        review.decide(
+            db, reviewer=_user(db, reviewer), submission_id=submission_id, decision="approved", note=""
+        )
+        db.expire_all()
+        [row] = filing.list_needs(db, user=_user(db, colleague), status="answered")
+        assert (row.need.solution_id, row.supporters, row.messages, row.supported) == (
+            solution_id,
+            1,
+            1,
+            True,
+        )
+        assert filing.status_counts(db, user=_user(db, manager))["answered"] == 1
+        origin = answers.origins(db, solution_ids=[solution_id])[solution_id]
+        assert [n.id for n in origin.needs] == [need.id]
+        assert _actions(db) == [
+            "need.proposed",
+            "need.supported",
+            "need.message",
+            "need.accepted",
+            "need.linked",
+            "need.answered",
+        ]
