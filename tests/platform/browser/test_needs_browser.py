@@ -98,6 +98,7 @@ def test_a_need_filed_in_italian_is_answered_by_an_approved_solution(
     login(page, live_server, manager.email)
     page.goto(f"{live_server}/needs")
     page.locator(f"main a[href='{need_path}']").click()
+    shot(page, "need-manager-en")
     page.get_by_role("button", name="Accept the need").click()
     assert page.get_by_test_id("need-status").inner_text() == "Accepted"
     page.select_option("select[name=link-challenge_id]", str(challenge.id))
