@@ -343,3 +343,13 @@ def test_the_whole_loop_on_each_database(db_app: Flask) -> None:
             "need.linked",
             "need.answered",
         ]
+
+
+def test_a_concurrent_second_support_is_not_an_error(db, make_user, monkeypatch) -> None:
+    need = _file(db, make_user("therapist"))
+    colleague = _user(db, make_user("therapist"))
+    assert filing.support(db, user=colleague, need=need) is True
+    # the other tab checked before this one's row was committed
+    monkeypatch.setattr(filing, "_support_row", lambda *_a: None)
+    assert filing.support(db, user=colleague, need=need) is False
+    assert _count(db, NeedSupport) == 1 and _actions(db).count("need.supported") == 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from ...i18n.vocab import MOVEMENTS
@@ -261,7 +262,11 @@ def support(session: Session, *, user: User, need: ClinicalNeed, ip: str | None 
     audit.record(
         session, action="need.supported", actor=user, target_type="clinical_need", target_id=need.id, ip=ip
     )
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError:  # the same +1 from another tab, a moment earlier
+        session.rollback()
+        return False
     return True
 
 
