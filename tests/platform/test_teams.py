@@ -1,6 +1,6 @@
 """Teams per challenge (services): size limit, one team per developer and challenge, e-mail
 invitations (single use, expiry, through a real SMTP server), join links (revocable), the
-daily cap shared by the team and the leaderboard's one row per team."""
+daily cap shared by the team and the leaderboard's one row per team (that one on PostgreSQL too)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,9 @@ from smarttouch.platform.models import (
 from smarttouch.platform.services.accounts import invitations
 from smarttouch.platform.services.challenges import leaderboards, submissions, teams
 from smarttouch.platform.services.mail import MailError
+from smarttouch.platform.storage import migrate
 from smarttouch.platform.storage.db import get_engine
+from smarttouch.platform.testing import Factories
 
 T = teams.Problem
 
@@ -191,7 +193,19 @@ def _scored(s: Session, dev: User, ch: Challenge, name: str, value: float, at: d
     s.commit()
 
 
-def test_team_shares_the_daily_cap_and_one_leaderboard_row(s: Session, make_challenge, make_user) -> None:
+def test_team_shares_the_daily_cap_and_one_leaderboard_row(s: Session, factories: Factories) -> None:
+    _cap_and_board(s, factories)
+
+
+def test_team_cap_and_board_on_postgresql(pg_url: str, make_app: Callable[..., Flask]) -> None:
+    migrate.upgrade(pg_url)
+    pg_app = make_app(pg_url)
+    with pg_app.app_context(), Session(get_engine(pg_app), expire_on_commit=False) as session:
+        _cap_and_board(session, Factories(pg_app))
+
+
+def _cap_and_board(s: Session, factories: Factories) -> None:
+    make_challenge, make_user = factories.challenge, factories.user
     ch = make_challenge(
         max_team_size=3,
         max_daily_submissions=2,
