@@ -193,7 +193,7 @@ def announce(slug: str) -> ResponseReturnValue:
 def _compose(kind: str, user: User, values: dict[str, Any]) -> tuple[str, str]:
     """A developer's e-mail about a challenge, in their language."""
     c = values["challenge"]
-    with force_locale(user.locale or current_app.config.get("BABEL_DEFAULT_LOCALE") or "en"):
+    with force_locale(user.locale or current_app.config.get("DEFAULT_LOCALE") or "en"):
         link = external_url("public.challenge", slug=c.slug)
         if kind == "extended":
             subject = _("%(title)s: more time to submit", title=c.title)
