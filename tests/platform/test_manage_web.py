@@ -236,3 +236,44 @@ def test_no_route_gives_out_the_hidden_split_before_or_after_closing(
     assert stored(app, "steady-hands").results_announced_at is not None
     for who in (admin, dev, None):
         assert _assert_nothing_hidden(as_(who), app, "steady-hands", hidden) >= 1
+
+
+def test_extending_and_announcing_mail_the_developers_in_their_language(
+    app: Flask, client: FlaskClient, factories: Any, smtp_server: Any
+) -> None:
+    from email.message import EmailMessage
+
+    from .test_challenge_authoring import _scored
+
+    app.config["SMTP_URL"] = smtp_server.url
+    admin = factories.user("admin")
+    login(client, admin.email)
+    assert post_new(client, primary_metric="rep_mae").status_code == 302
+    token = csrf_token(client, "/manage/challenges/steady-hands")
+    client.post("/manage/challenges/steady-hands/publish", data={"csrf_token": token})
+    row = stored(app, "steady-hands")
+    ada = factories.user("developer", full_name="Ada", locale="it")
+    _scored(app, row, ada, {"public": 1.0, "hidden": 0.5}, "ada-game")
+    later = (TODAY + dt.timedelta(days=40)).isoformat()
+    earlier = (TODAY + dt.timedelta(days=5)).isoformat()
+    refused = client.post(
+        "/manage/challenges/steady-hands/extend", data={"csrf_token": token, "closes_at": earlier}
+    )
+    assert refused.status_code == 400 and 'id="closes_at-error"' in refused.get_data(as_text=True)
+    response = client.post(
+        "/manage/challenges/steady-hands/extend", data={"csrf_token": token, "closes_at": later}
+    )
+    assert response.status_code == 302
+    (mail,) = smtp_server.wait_for(1)
+    assert mail["To"] == ada.email and "più tempo" in mail["Subject"]
+    client.post("/manage/challenges/steady-hands/close", data={"csrf_token": token})
+    client.post("/manage/challenges/steady-hands/announce", data={"csrf_token": token})
+    messages = smtp_server.wait_for(2)
+    results: EmailMessage = messages[1]
+    body = results.get_content()
+    assert "risultati" in results["Subject"] and "al posto 1 su 1" in body
+    board = app.test_client().get("/challenges/steady-hands").get_data(as_text=True)
+    assert "ada-game" in board and "hidden evaluation split" in board
+    with Session(get_engine(app)) as db:
+        actions = {e.action for e in db.exec(select(AuditEvent).where(AuditEvent.target_id == row.id))}
+    assert {"challenge.extended", "challenge.closed", "challenge.results_announced"} <= actions
