@@ -277,3 +277,30 @@ def test_extending_and_announcing_mail_the_developers_in_their_language(
     with Session(get_engine(app)) as db:
         actions = {e.action for e in db.exec(select(AuditEvent).where(AuditEvent.target_id == row.id))}
     assert {"challenge.extended", "challenge.closed", "challenge.results_announced"} <= actions
+
+
+def test_the_data_is_built_by_a_worker_with_its_status_shown(
+    app: Flask, client: FlaskClient, factories: Any
+) -> None:
+    from smarttouch.platform.jobs.queue import HubQueue
+    from smarttouch.platform.models import ChallengeDataJob
+
+    from .test_challenge_authoring import _scored
+
+    app.config["SCORING"] = "queue"  # the job goes to the workers' queue; none runs here
+    login(client, factories.user("therapist", is_challenge_manager=True).email)
+    assert post_new(client).status_code == 302
+    page = client.get("/manage/challenges/steady-hands").get_data(as_text=True)
+    assert "being built by a worker" in page and 'http-equiv="refresh"' in page
+    assert "Being built" in client.get("/manage/challenges").get_data(as_text=True)
+    token = csrf_token(client, "/manage/challenges/steady-hands")
+    client.post("/manage/challenges/steady-hands/publish", data={"csrf_token": token})
+    assert not stored(app, "steady-hands").is_published  # no data yet
+    with Session(get_engine(app)) as db:
+        (job_id,) = db.exec(select(ChallengeDataJob.id)).all()
+    HubQueue(app).run("challenge_data", str(job_id))  # what the worker does
+    page = client.get("/manage/challenges/steady-hands").get_data(as_text=True)
+    assert "5 hidden recordings" in page and 'http-equiv="refresh"' not in page
+    _scored(app, stored(app, "steady-hands"), factories.user("developer"), {"public": 1.0}, "g")
+    listing = client.get("/manage/challenges").get_data(as_text=True)
+    assert "Ready" in listing and '<td class="num">1</td>\n      <td class="num">1</td>' in listing
