@@ -37,6 +37,7 @@ from .challenge import (
 )
 from .device import Device, PairingCode
 from .feeling import FEELING_MOMENTS, FEELING_SCALES, SessionFeeling
+from .need import ClinicalNeed, NeedMessage, NeedStatus, NeedSupport
 from .onboarding import Invitation, Message, PlanTemplate
 from .patient import Condition, Patient, PatientCreate, PatientPublic, Side
 from .privacy import AnonymisedAggregate, DonatedSession, ResearchConsent
@@ -69,6 +70,7 @@ __all__ = [
     "AuditEventImmutable",
     "Challenge",
     "ChallengeDataJob",
+    "ClinicalNeed",
     "Condition",
     "Device",
     "DonatedSession",
@@ -80,6 +82,9 @@ __all__ = [
     "LinkPurpose",
     "LoginThrottle",
     "Message",
+    "NeedMessage",
+    "NeedStatus",
+    "NeedSupport",
     "PairingCode",
     "Patient",
     "PatientCreate",

@@ -3,7 +3,7 @@ daily cap, results held until a manager announces them, where the data came from
 that builds a challenge's data bundle in a worker.
 
 Revision ID: 0022_challenge_authoring
-Revises: 0018_challenge_managers
+Revises: 0021_clinical_needs
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0022_challenge_authoring"
-down_revision: str | None = "0018_challenge_managers"
+down_revision: str | None = "0021_clinical_needs"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
