@@ -13,9 +13,9 @@ from ..auth.access import role_required, signed_in_user
 from ..models import Role, utcnow
 from ..services.challenges import listing, teams, terms
 from ..services.challenges.leaderboards import get_published_challenge
+from ..services.challenges.safe_markdown import render as render_markdown
 from ..storage.db import get_session
 from . import bp
-from .safe_markdown import render as render_markdown
 
 READERS = (Role.developer, Role.therapist, Role.admin)
 

@@ -27,6 +27,7 @@ from .audit import AuditEvent, AuditEventImmutable, LoginThrottle
 from .base import NAMING_CONVENTION, HasId, UTCDateTime, orm_attr, pk, rowcount, table_of, utcnow
 from .challenge import (
     Challenge,
+    ChallengeDataJob,
     Review,
     ReviewDecision,
     Score,
@@ -69,6 +70,7 @@ __all__ = [
     "AuditEvent",
     "AuditEventImmutable",
     "Challenge",
+    "ChallengeDataJob",
     "ClinicalNeed",
     "Condition",
     "Device",

@@ -2,7 +2,7 @@
 of purpose ``team``) and each challenge's question-and-answer forum.
 
 Revision ID: 0023_teams_forum
-Revises: 0021_clinical_needs
+Revises: 0022_challenge_authoring
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0023_teams_forum"
-down_revision: str | None = "0021_clinical_needs"
+down_revision: str | None = "0022_challenge_authoring"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Leaderboards of the hub: each solution's best scored submission, Kaggle style.
 
 While a challenge is open, rows are ranked on the public split; once it closes, on the hidden
-split. Ranking itself is the challenges room's pure logic
+split (a challenge that holds its results: once a manager announces them). Ranking itself is the challenges room's pure logic
 (:func:`smarttouch.challenges.leaderboard.leaderboard`); here the database rows are turned
 into its entries. Reference rows (baselines) are shown among the ranked rows without a rank.
 A team's members are one competitor: the team's best submission is shown once, under the
@@ -154,7 +154,7 @@ def build_leaderboard(
 ) -> Leaderboard:
     """The leaderboard at ``now`` (aware UTC); ``split`` overrides the Kaggle rule (reviewers)."""
     core = core_challenge(challenge)
-    chosen = split or core.leaderboard_split(now)
+    chosen = split or ("hidden" if challenge.results_public(now) else "public")
     # plain columns, not row objects: a busy challenge has thousands of scored submissions
     rows = session.execute(
         sa.select(

@@ -40,7 +40,7 @@ from ...storage.blobstore import BlobStore
 from .. import audit
 from ..accounts.permissions import can_review
 from ..errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
-from . import teams, terms
+from . import phases, teams, terms
 
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 SPLITS = ("public", "hidden")
@@ -76,8 +76,9 @@ def quota(session: Session, *, developer: User, challenge: Challenge, now: dt.da
     ).all()
     # a row stamped after ``now`` (a concurrent submission that started a moment later) is
     # still one used in the window: count it as made at ``now``
-    left, next_at = submissions_left(challenge.max_daily_submissions, [min(t, now) for t in times], now)
-    return Quota(challenge.max_daily_submissions, left, next_at)
+    cap = phases.daily_cap(challenge, now)
+    left, next_at = submissions_left(cap, [min(t, now) for t in times], now)
+    return Quota(cap, left, next_at)
 
 
 def submit(
