@@ -156,6 +156,8 @@ class LocalCluster:
                 [
                     str(bin_dir / "smarttouch"),
                     "worker",
+                    "--jobs",
+                    "scoring",  # all these workers do; bubblewrap is not needed for it
                     "--workers",
                     "1",
                     "--lease-seconds",
