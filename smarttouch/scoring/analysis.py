@@ -36,10 +36,6 @@ from smarttouch.sensors.types import Recording
 
 FloatArray = NDArray[np.float64]
 
-#: The version of :func:`analyze`'s numbers. Bump it whenever a change alters what ``analyze``
-#: reports for the same recording; the hub keeps it with every stored result, and
-#: ``smarttouch rescore --outdated`` re-scores the sessions scored by an older version.
-ALGORITHM_VERSION = "2026.12.1"
 
 ACTIVE_SPEED_DPS = 5.0  # joint angular speed above which the patient is moving, deg/s
 SMOOTHNESS_LOWPASS_HZ = 10.0  # speed profiles are low-passed (zero phase) before the jerk
