@@ -126,18 +126,19 @@ class HubQueue:
         """Send the message that runs job ``job_id`` (a row already stored as ``queued``)."""
         self.tasks[kind](str(job_id))
 
-    def enqueuer(self, kind: str, *, eager: bool = False) -> Callable[[int], None]:
+    def enqueuer(self, kind: str, *, eager: bool = False) -> Callable[[int], bool]:
         """``enqueue`` for one job type, as services take it: ``enqueue(job_id)``. ``eager``:
         run the job here and now (:meth:`run`: the same claim, lease and finish as a worker)
-        instead of sending a message."""
+        instead of sending a message. ``enqueue`` returns whether the job ran here (eager)."""
         if kind not in self.tasks:
             raise KeyError(f"no job type {kind!r} (types: {', '.join(self.tasks)})")
 
-        def enqueue(job_id: int) -> None:
+        def enqueue(job_id: int) -> bool:
             if eager:
                 self.run(kind, str(job_id))
             else:
                 self.enqueue(kind, job_id)
+            return eager
 
         return enqueue
 
@@ -205,7 +206,7 @@ class HubQueue:
                     self.enqueue(kind, job_id)
 
 
-def scoring_enqueuer(app: Flask) -> Callable[[int], None]:
+def scoring_enqueuer(app: Flask) -> Callable[[int], bool]:
     """How the app sends a session's scoring job: to the workers (``SMARTTOUCH_SCORING=queue``)
     or run in the calling process (``inline``, tests)."""
     return get_queue(app).enqueuer("scoring", eager=app.config.get("SCORING") == "inline")

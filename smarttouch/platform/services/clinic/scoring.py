@@ -311,7 +311,7 @@ def sessions_to_rescore(
 
 
 def queue_rescoring(
-    session: Session, *, session_ids: Iterable[int], enqueue: Callable[[int], None], actor: str = "cli"
+    session: Session, *, session_ids: Iterable[int], enqueue: Callable[[int], object], actor: str = "cli"
 ) -> list[int]:
     """Queue one ``rescore`` job per session (committed, audited), then send them; returns the
     job ids in session order."""
