@@ -243,7 +243,11 @@ def record_references(
 
 
 def queue_references(
-    session: Session, *, challenge: Challenge, blobs: BlobStore, enqueue: Callable[[int], object] | None = None
+    session: Session,
+    *,
+    challenge: Challenge,
+    blobs: BlobStore,
+    enqueue: Callable[[int], object] | None = None,
 ) -> list[Submission]:
     """Store the baselines as queued reference submissions for the worker to evaluate like
     any other (fast; ``smarttouch worker`` also picks up queued rows when it starts)."""
