@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import tempfile
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -106,17 +107,25 @@ def _approved_game(session: Session, blobs: BlobStore, developer: User, reviewer
     return solution
 
 
-def seed_demo_pilot(session: Session, *, blobs: BlobStore, today: date, tz: ZoneInfo) -> int:
-    """Create the demo pilot and its synthetic sessions; returns the sessions added."""
+@dataclass
+class DemoPilotReport:
+    patients: int = 0
+    assignments: int = 0
+    sessions: int = 0
+
+
+def seed_demo_pilot(session: Session, *, blobs: BlobStore, today: date, tz: ZoneInfo) -> DemoPilotReport:
+    """Create the demo pilot and its synthetic sessions; says what was added."""
+    report = DemoPilotReport()
     if session.exec(select(Pilot).where(Pilot.title == TITLE)).first() is not None:
-        return 0
+        return report
     developer = session.exec(select(User).where(User.email == DEVELOPER)).first()
     therapist = session.exec(select(User).where(User.email == REVIEWER)).first()
     if developer is None or therapist is None:
-        return 0
+        return report
     solution = _approved_game(session, blobs, developer, therapist)
     if solution is None:
-        return 0
+        return report
     consent_day = today - timedelta(days=CONSENT_DAYS_AGO)
     pilot = pilots.create_pilot(
         session,
@@ -143,7 +152,6 @@ def seed_demo_pilot(session: Session, *, blobs: BlobStore, today: date, tz: Zone
     )
     rng = np.random.default_rng(1904)
     feel_rng = np.random.default_rng(1905)
-    added = 0
     for code, name, year, rom0, weekdays in PILOT_PATIENTS:
         patient = session.exec(select(Patient).where(Patient.code == code)).first()
         if patient is None:
@@ -159,6 +167,7 @@ def seed_demo_pilot(session: Session, *, blobs: BlobStore, today: date, tz: Zone
                     notes="Synthetic demo patient of the demo pilot.",
                 ),
             )
+            report.patients += 1
         pilots.invite(session, actor=therapist, pilot=pilot, patient=patient, today=consent_day)
         enrolment = pilots.record_consent(
             session,
@@ -172,6 +181,7 @@ def seed_demo_pilot(session: Session, *, blobs: BlobStore, today: date, tz: Zone
         enrolment.consented_at = consented_at  # the synthetic history starts four weeks ago
         session.add(enrolment)
         session.commit()
+        report.assignments += 1  # the arm's game, added to the plan at consent
         withdraws = code == "DEMO-PIL4"
         assignment = session.get_one(Assignment, enrolment.assignment_id)
         activity = session.get_one(Activity, assignment.activity_id)
@@ -202,7 +212,7 @@ def seed_demo_pilot(session: Session, *, blobs: BlobStore, today: date, tz: Zone
                 feel_rng=feel_rng,
                 tz=tz,
             )
-            added += 1
+            report.sessions += 1
         if withdraws:
             pilots.withdraw(
                 session,
@@ -217,4 +227,4 @@ def seed_demo_pilot(session: Session, *, blobs: BlobStore, today: date, tz: Zone
             )
             session.add(row)
             session.commit()
-    return added
+    return report

@@ -276,9 +276,12 @@ def seed_demo(
     if blobs is not None:  # reference rows wait for a worker
         importer.seed_builtin_challenges(session, blobs=blobs, enqueue=enqueue)
     if with_sessions and blobs is not None:  # the running pilot needs the game challenge
-        report.sessions_created += demo_pilot.seed_demo_pilot(
+        added = demo_pilot.seed_demo_pilot(
             session, blobs=blobs, today=today, tz=tz or ZoneInfo("Europe/Rome")
         )
+        report.patients_created += added.patients
+        report.assignments_created += added.assignments
+        report.sessions_created += added.sessions
     return report
 
 
