@@ -33,6 +33,9 @@ BLUEPRINTS: dict[str, str] = {
     "messages": "",
     "library": "",
     "staff": "/admin",
+    "needs": "",
+    "teams": "",
+    "forum": "",
 }
 
 

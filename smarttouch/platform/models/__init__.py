@@ -34,8 +34,10 @@ from .challenge import (
     Submission,
     SubmissionStatus,
 )
+from .community import ForumMute, ForumPost, ForumThread, Team, TeamMember
 from .device import Device, PairingCode
 from .feeling import FEELING_MOMENTS, FEELING_SCALES, SessionFeeling
+from .need import ClinicalNeed, NeedMessage, NeedStatus, NeedSupport
 from .onboarding import Invitation, Message, PlanTemplate
 from .patient import Condition, Patient, PatientCreate, PatientPublic, Side
 from .pilot import Pilot, PilotArm, PilotComparator, PilotEnrolment, PilotStatus
@@ -68,17 +70,24 @@ __all__ = [
     "AuditEvent",
     "AuditEventImmutable",
     "Challenge",
+    "ClinicalNeed",
     "Condition",
     "Device",
     "DonatedSession",
     "EmailLink",
     "ExerciseSession",
+    "ForumMute",
+    "ForumPost",
+    "ForumThread",
     "GameProgress",
     "HasId",
     "Invitation",
     "LinkPurpose",
     "LoginThrottle",
     "Message",
+    "NeedMessage",
+    "NeedStatus",
+    "NeedSupport",
     "PairingCode",
     "Patient",
     "PatientCreate",
@@ -104,6 +113,8 @@ __all__ = [
     "Solution",
     "Submission",
     "SubmissionStatus",
+    "Team",
+    "TeamMember",
     "TermsAcceptance",
     "UTCDateTime",
     "User",
