@@ -212,7 +212,7 @@ def scoring_enqueuer(app: Flask) -> Callable[[int], bool]:
     return get_queue(app).enqueuer("scoring", eager=app.config.get("SCORING") == "inline")
 
 
-def challenge_data_enqueuer(app: Flask) -> Callable[[int], None]:
+def challenge_data_enqueuer(app: Flask) -> Callable[[int], bool]:
     """How the app sends a challenge-data job: to the workers, or run in the calling process
     when the hub runs its own jobs inline (``SMARTTOUCH_SCORING=inline``, tests)."""
     return get_queue(app).enqueuer("challenge_data", eager=app.config.get("SCORING") == "inline")
