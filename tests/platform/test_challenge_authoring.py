@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import tomllib
 import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
@@ -17,7 +18,7 @@ from sqlmodel import Session, func, select
 
 from smarttouch.platform.jobs.queue import HubQueue
 from smarttouch.platform.models import AuditEvent, Challenge, ChallengeDataJob, Patient, Score, User
-from smarttouch.platform.services.challenges import authoring, leaderboards, lifecycle, phases
+from smarttouch.platform.services.challenges import authoring, importer, leaderboards, lifecycle, phases
 from smarttouch.platform.services.challenges.safe_markdown import render, unsafe_markup
 from smarttouch.platform.services.errors import Forbidden
 from smarttouch.platform.services.rights import donation
@@ -52,7 +53,7 @@ def data(**kw: Any) -> authoring.ChallengeInput:
         "final_daily_cap": 2,
         "max_team_size": 3,
         "licence": "MIT",
-        "need_id": 7,
+        "need_id": None,  # from a need: test_manage_web, test_challenge_journey_browser
     }
     fields.update(kw)
     return authoring.ChallengeInput(**fields)
@@ -83,6 +84,13 @@ def counts(app: Flask) -> tuple[int, int, int]:
 def get(app: Flask, slug: str) -> Challenge:
     with Session(get_engine(app), expire_on_commit=False) as db:
         return lifecycle.get_challenge(db, slug=slug)
+
+
+def starter_target(app: Flask, row: Challenge) -> str:
+    """The challenge the starter kit's solution names (what a developer submits unchanged)."""
+    kit = importer.starter_kit(row, blobs=get_blobstore(app), instance_path=app.instance_path)
+    with zipfile.ZipFile(kit) as zf:
+        return tomllib.loads(zf.read(f"{row.slug}/solution/solution.toml").decode())["solution"]["challenge"]
 
 
 def zipped(folder: Path, *, drop: str | None = None) -> bytes:
@@ -140,13 +148,14 @@ def test_a_simulated_draft_is_built_by_the_job_and_audited(app: Flask, factories
     boss = manager(factories)
     row, job = create(app, boss, data())
     assert job is not None and not row.is_published and row.bundle_sha256 is None
-    assert (row.need_id, row.max_team_size, row.licence, row.holds_results) == (7, 3, "MIT", True)
+    assert (row.need_id, row.max_team_size, row.licence, row.holds_results) == (None, 3, "MIT", True)
     HubQueue(app).run("challenge_data", str(job.id))
     row = get(app, "steady-hands")
     assert row.bundle_sha256 and row.primary_metric == "rep_mae"
     assert [m["name"] for m in row.metrics if m["primary"]] == ["rep_mae"]
     assert row.io_contract["public_recordings"] == 2 and row.io_contract["hidden_recordings"] == 5
     assert row.data_source == "simulator:shoulder-reach-game"
+    assert starter_target(app, row) == "steady-hands"  # not the generator's own challenge
     with Session(get_engine(app)) as db:
         actions = [e.action for e in db.exec(select(AuditEvent).where(AuditEvent.target_id == row.id))]
         assert {"challenge.created", "challenge.data_built"} <= set(actions)
@@ -249,6 +258,7 @@ def test_donated_sessions_become_public_and_hidden_splits(app: Flask, factories:
     assert job is None and row.bundle_sha256 and row.data_source == "donated"
     public_n, hidden_n = row.io_contract["public_recordings"], row.io_contract["hidden_recordings"]
     assert public_n >= 1 and hidden_n >= 1 and row.primary_metric == "mae"
+    assert starter_target(app, row) == "donated"
 
 
 # ----------------------------------------------------------------------------- lifecycle

@@ -198,6 +198,21 @@ def dump_toml(doc: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+_TARGET_LINE = re.compile(r'(?m)^challenge\s*=\s*"[^"\n]*"[ \t]*$')
+
+
+def retarget_template(bundle: Path) -> None:
+    """Make the starter solution of ``bundle`` (``public/template/solution.toml``, copied from
+    a generator that names its own challenge) name this bundle's challenge, so that the
+    starter kit's solution can be submitted to it unchanged."""
+    manifest = bundle / "public" / "template" / "solution.toml"
+    if not manifest.is_file():
+        return
+    slug = tomllib.loads((bundle / "challenge.toml").read_text(encoding="utf-8"))["challenge"]["slug"]
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(_TARGET_LINE.sub(f"challenge = {json.dumps(slug)}", text, count=1), encoding="utf-8")
+
+
 # --------------------------------------------------------------------------- simulator
 class DataSpec(TypedDict):
     """What a worker needs to build a challenge's simulated data."""
@@ -216,6 +231,7 @@ def build_simulated(generator: str, toml: str, out: Path) -> Path:
     build_builtin(generator, out)
     (out / "need.md").unlink(missing_ok=True)
     (out / "challenge.toml").write_text(toml, encoding="utf-8")
+    retarget_template(out)
     return out
 
 
@@ -341,6 +357,7 @@ def build_donated(
     shutil.rmtree(dataset, ignore_errors=True)
     write_template(out, template_files(template.template))
     (out / "challenge.toml").write_text(toml, encoding="utf-8")
+    retarget_template(out)
     return out
 
 
@@ -416,6 +433,7 @@ __all__ = [
     "metric_options",
     "outcome_values",
     "queue_simulated",
+    "retarget_template",
     "save_outcome",
     "sizes",
     "store_prepared",
