@@ -7,18 +7,13 @@ answer. Screenshots go to ``test-artifacts/hub/``."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 
-from smarttouch.platform import create_app
-from smarttouch.platform.storage.db import get_engine
-from smarttouch.platform.testing import hub_config
 from tests.platform.browser_support import browser  # noqa: F401
-from tests.platform.conftest import fresh_sqlite_url
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "hub"
@@ -30,14 +25,6 @@ TEXT = {
         "answer": "Risposta",
     },
 }
-
-
-@pytest.fixture
-def app(tmp_path: Path, sqlite_template: Path, smtp_server: Any) -> Iterator[Flask]:
-    url = fresh_sqlite_url(sqlite_template, tmp_path / "instance")
-    application = create_app(hub_config(tmp_path / "instance", url, SMTP_URL=smtp_server.url))
-    yield application
-    get_engine(application).dispose()
 
 
 def shot(page: Any, name: str) -> None:

@@ -1,0 +1,42 @@
+"""What the hub's browser tests share: the hub app they serve.
+
+``app`` is the tests' hub (as in ``tests/platform/conftest.py``), with two additions: its mail
+goes to the test's SMTP server (aiosmtpd) when the test uses ``smtp_server``, and a test may
+run on PostgreSQL too with ``@pytest.mark.parametrize("app", ["sqlite", "postgresql"],
+indirect=True)`` (the PostgreSQL case skips when SMARTTOUCH_TEST_DATABASE_URL is unset)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlmodel import Session
+
+from smarttouch.platform import create_app
+from smarttouch.platform.services.clinic import catalogue
+from smarttouch.platform.storage import migrate
+from smarttouch.platform.storage.db import get_engine
+from smarttouch.platform.testing import hub_config
+from tests.platform.conftest import fresh_sqlite_url
+
+
+@pytest.fixture
+def app(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[Flask]:
+    backend = getattr(request, "param", "sqlite")
+    if backend == "postgresql":
+        url = request.getfixturevalue("pg_url")
+        migrate.upgrade(url)
+    else:
+        url = fresh_sqlite_url(sqlite_template, tmp_path / "instance")
+    extra: dict[str, Any] = {}
+    if "smtp_server" in request.fixturenames:
+        extra["SMTP_URL"] = request.getfixturevalue("smtp_server").url
+    application = create_app(hub_config(tmp_path / "instance", url, **extra))
+    if backend == "postgresql":  # the SQLite template has them already
+        with Session(get_engine(application)) as session:
+            catalogue.ensure_builtin_activities(session)
+    yield application
+    get_engine(application).dispose()
