@@ -229,10 +229,10 @@ def main() -> None:
         report(
             "patient page, sessions tab (60 newest vs their plan) [median]", float(np.median(t)) * 1e3, "ms"
         )
-        from smarttouch.platform.services.clinic.caseload import main_trend
+        from smarttouch.platform.services.clinic.caseload import clear_caches
 
-        def cold() -> None:  # as on the first visit of the day: no memoised trend
-            main_trend.cache_clear()
+        def cold() -> None:  # as on a process's first visit: no memoised window or trend
+            clear_caches()
             client.get("/")
 
         t = time_calls(cold, repeat=15)

@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from babel import dates as babel_dates
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, get_timezone, ngettext
 from flask_babel import gettext as _
 
 from ..auth.access import role_required, signed_in_user
+from ..i18n import units
 from ..i18n.language import hub_tz, local_today
 from ..i18n.vocab import CONDITIONS, SIDES
 from ..models import AssignmentVersion, Role, pk
@@ -46,12 +46,18 @@ def render_caseload():
         condition_labels=conditions,
     )
     record_reads.note_reads((pk(r.patient) for r in rows), "caseload")
-    # translated once per page, not once per row (a caseload may have hundreds of rows)
-    locale, tz = get_locale(), get_timezone()
+    # translated and formatted once per page, not once per row through the template's
+    # filters (a caseload may have hundreds of rows)
+    lang, tz = str(get_locale() or "en"), get_timezone()
     last = {
-        r.patient.id: babel_dates.format_datetime(r.last_session_at, "short", tzinfo=tz, locale=locale)
+        r.patient.id: units.short_datetime(r.last_session_at, tz, locale=lang)
         for r in rows
         if r.last_session_at is not None
+    }
+    slopes = {
+        r.patient.id: units.number(r.trend.slope_per_week, 1, signed=True, locale=lang)
+        for r in rows
+        if r.trend is not None
     }
     words = {
         "up": _("rising"),
@@ -81,6 +87,12 @@ def render_caseload():
         sides={k: str(v) for k, v in SIDES.items()},
         alert_kinds={k: str(v) for k, v in ALERT_KINDS.items()},
         last=last,
+        slopes=slopes,
+        latest={
+            r.patient.id: words["latest"] % {"deg": units.number(r.latest_value, 0, locale=lang)}
+            for r in rows
+            if r.latest_value is not None
+        },
         words=words,
     )
 
