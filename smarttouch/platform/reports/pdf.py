@@ -8,7 +8,7 @@ margins 15 mm.
 
 from __future__ import annotations
 
-import copy
+import io
 import os
 from datetime import datetime
 
@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from fontTools import ttLib
 from fpdf import FPDF
-from fpdf.fonts import TTFFont
+from fpdf.fonts import SubsetMap, TTFFont
 
 from ..i18n import units
 from ..i18n.vocab import CONDITIONS, MOVEMENTS, SIDES, activity_title, label
@@ -29,26 +29,52 @@ from . import pdf_charts
 
 FONT_DIR = os.path.join(matplotlib.get_data_path(), "fonts", "ttf")
 FONTS = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
-#: style -> the font as fpdf2 parsed it (its widths and character map), once per process
-_PARSED: dict[str, TTFFont] = {}
+#: the tables fpdf2 drops from every embedded font (fpdf.output), dropped here beforehand
+UNUSED_TABLES: tuple[str, ...] = ("FFTM", "GDEF", "GPOS", "GSUB", "MATH", "hdmx", "meta", "sbix")
+UNUSED_TABLES += ("CBDT", "CBLC", "EBDT", "EBLC", "EBSC", "SVG ", "CPAL", "COLR")
+#: style -> (the font file without the unused tables, fpdf2's parse of it, its glyph
+#: order), once per process
+_PARSED: dict[str, tuple[bytes, TTFFont, list[str]]] = {}
+
+
+def _lean(path: str) -> bytes:
+    """The font file without the tables the PDF never embeds, and with glyph names taken
+    from the character map (post format 3) instead of stored: the same glyphs, widths and
+    character map, but each document's subsetting (writing the PDF) no longer reads the
+    layout tables and six thousand stored names only to drop them; the glyph order is
+    derived once (:func:`_font`)."""
+    font = ttLib.TTFont(path, recalcTimestamp=False)
+    for tag in UNUSED_TABLES:
+        if tag in font:
+            del font[tag]
+    font["post"].formatType = 3.0
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
 
 
 def _font(pdf: FPDF, style: str, name: str) -> TTFFont:
-    """The DejaVu font of ``style`` for a new document: fpdf2's parse of the file (about
-    20 ms a font) done once, copied per document with the glyph subset of its own and a
-    fresh, lazily read font file, since writing the PDF cuts that file down to the glyphs
-    the document used."""
-    path = os.path.join(FONT_DIR, name)
-    parsed = _PARSED.get(style)
-    if parsed is None:
-        scratch = FPDF()
-        scratch.add_font("DejaVu", style, path)
-        font = scratch.fonts[f"dejavu{style}"]
-        assert isinstance(font, TTFFont)
-        parsed = _PARSED.setdefault(style, font)
-    font = copy.deepcopy(parsed)  # shares the parsed file: replaced below
-    font.ttfont = ttLib.TTFont(path, recalcTimestamp=False, lazy=True)
+    """The DejaVu font of ``style`` for a new document. fpdf2's parse of the (lean) file,
+    its widths and character map, is done once per process and shared, read only; each
+    document gets its own glyph subset and its own lazily read copy of the file, since
+    writing the PDF cuts that copy down to the glyphs the document used."""
+    if style not in _PARSED:
+        data = _lean(os.path.join(FONT_DIR, name))
+        # fontTools reads a file object as well as a path (fpdf2's annotation says Path)
+        parsed = TTFFont(FPDF(), io.BytesIO(data), f"dejavu{style}", style)  # type: ignore[arg-type]
+        _PARSED.setdefault(style, (data, parsed, parsed.ttfont.getGlyphOrder()))
+    data, parsed, order = _PARSED[style]
+    font = TTFFont.__new__(TTFFont)
+    for slot in TTFFont.__slots__:
+        if hasattr(parsed, slot):
+            setattr(font, slot, getattr(parsed, slot))
     font.i = len(pdf.fonts) + 1
+    font.ttfont = ttLib.TTFont(io.BytesIO(data), recalcTimestamp=False, lazy=True)
+    font.ttfont.setGlyphOrder(list(order))  # not derived again from the character map
+    font.missing_glyphs = []
+    font.biggest_size_pt = 0
+    font._hbfont = None
+    font.subset = SubsetMap(font)
     return font
 
 

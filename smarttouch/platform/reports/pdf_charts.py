@@ -160,6 +160,8 @@ def _axes(pdf: FPDF, frame: Frame, y_ticks: list[float], y_title: str, x_grid: b
             for d in _date_ticks(frame.first, frame.last, step)
             if frame.first <= d <= frame.last + timedelta(days=1)
         ]
+        if len(ticks) > 8 and step != DATE_STEPS[-1]:  # too many to read: a longer step
+            continue
         boxes = []
         for day in ticks:
             text = _date_label(day, long_period)
