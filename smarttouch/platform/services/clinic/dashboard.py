@@ -76,11 +76,9 @@ def load_points(
 ) -> list[SessionPoint]:
     """The patient's sessions oldest first (from local day ``since`` when given)."""
     entries = progress.patient_sessions(session, patient_id=patient_id, tz=tz)
-    return [
-        SessionPoint(e, progress.record_metrics(e.metrics))
-        for e in entries
-        if since is None or e.day >= since
-    ]
+    # the point's metrics are its scoring record's (one read of the row, shared; neither side
+    # changes them)
+    return [SessionPoint(e, e.record.metrics) for e in entries if since is None or e.day >= since]
 
 
 def facts(points: list[SessionPoint]) -> list[alert_service.SessionFact]:
