@@ -179,6 +179,11 @@ def main() -> None:
 
         app = create_app(hub_config(Path(tmp) / "inst", url, ARGON2_PROFILE="fast"))
         email, year_patient, typical = _fill(app)
+        if not url.startswith("sqlite"):  # planner statistics, as autovacuum keeps them after a bulk load
+            from smarttouch.platform.storage.db import get_engine
+
+            with get_engine(app).connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+                c.exec_driver_sql("ANALYZE")
         client = app.test_client()
         if login(client, email, "bench-password-1").status_code != 302:
             raise RuntimeError("bench login failed")

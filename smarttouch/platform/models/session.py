@@ -95,7 +95,7 @@ class SessionMetricsRecord(SQLModel, table=True):
     algorithm_version: str = Field(
         default="", max_length=32, description="smarttouch.scoring.ALGORITHM_VERSION that computed it"
     )
-    computed_at: datetime = created_field()
+    computed_at: datetime = created_field(index=True)  # the newest scoring: caseload
 
 
 class ScoringJob(SQLModel, table=True):

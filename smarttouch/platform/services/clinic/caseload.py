@@ -246,23 +246,30 @@ def clear_caches() -> None:
 
 
 def _recent(
-    session: Session, *, therapist_id: int, since: datetime, today: date, tz: ZoneInfo
+    session: Session, *, therapist_id: int, ids: tuple[int, ...], since: datetime, today: date, tz: ZoneInfo
 ) -> dict[int, Recent]:
-    """Each of the therapist's patients with a session in the trend window: their
-    :class:`Recent`.
+    """Each of the therapist's patients (``ids``: all of them) with a session in the trend
+    window: their :class:`Recent`.
 
     Reading thousands of rows (500 patients exercising daily: 14,500) dominates a caseload
-    visit, and they change only when a session arrives, is scored again or is erased: the
-    result is kept per process under a fingerprint of those rows (their count, largest id
-    and latest scoring time, from the (patient, start) index) and read again when it moves."""
+    visit, and they change only when a session arrives or is erased, or its metrics are
+    written: the result is kept per process under a fingerprint read on every visit without
+    touching those rows: the window's session count and largest id (from the (patient,
+    start) index), and the largest metrics id and newest scoring time (a primary key and an
+    index). Sessions are never edited after upload; a metrics row is inserted (a larger id)
+    or rewritten with ``computed_at`` set to now by the scoring job, and deleted only with
+    its session."""
     mine = select(Patient.id).where(Patient.therapist_id == therapist_id)
     window = (col(ExerciseSession.patient_id).in_(mine), col(ExerciseSession.started_at) >= since)
     fingerprint = session.execute(
-        select(func.count(), func.max(ExerciseSession.id), func.max(SessionMetricsRecord.computed_at))
-        .outerjoin(SessionMetricsRecord, col(SessionMetricsRecord.session_id) == ExerciseSession.id)
-        .where(*window)
+        select(
+            func.count(),
+            func.max(ExerciseSession.id),
+            select(func.max(SessionMetricsRecord.id)).scalar_subquery(),
+            select(func.max(SessionMetricsRecord.computed_at)).scalar_subquery(),
+        ).where(*window)
     ).one()
-    key = (therapist_id, since, today, str(tz), tuple(fingerprint))
+    key = (therapist_id, ids, since, today, str(tz), tuple(fingerprint))
     hit = _RECENT_CACHE.get(key)
     if hit is not None:
         return hit
@@ -361,7 +368,8 @@ def caseload(
     ).all():
         plan[pid] = (int(n), int(per_week or 0), first_day)
     since = local_midnight(today - timedelta(days=TREND_DAYS - 1), tz)
-    recent = _recent(session, therapist_id=pk(therapist), since=since, today=today, tz=tz)
+    mine_ids = tuple(pk(p) for p, _at in found)
+    recent = _recent(session, therapist_id=pk(therapist), ids=mine_ids, since=since, today=today, tz=tz)
     ids = [pk(p) for p in patients]
     alert_service.sync_no_session_alerts(
         session,
