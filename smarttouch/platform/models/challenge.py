@@ -56,6 +56,10 @@ class Challenge(SQLModel, table=True):
     imported_at: datetime | None = time_field()
     terms_version: int = Field(default=1)
     """version of the data-use terms a developer accepts before downloading data or submitting"""
+    max_team_size: int = Field(default=1)
+    """developers per team; 1 means everyone competes alone"""
+    licence: str = Field(default="Apache-2.0", max_length=64)
+    """SPDX identifier of the licence solutions are submitted under"""
 
     def is_open(self, now: datetime) -> bool:
         """Published and within its open/close dates at ``now`` (aware UTC)."""

@@ -43,9 +43,9 @@ from ...models import (
 )
 from ...storage.blobstore import BlobStore
 from .. import audit
+from ..accounts.permissions import can_review
 from ..errors import Forbidden, Invalid, NotFound
 from .leaderboards import build_leaderboard, scores_by_submission
-from .submissions import can_review
 
 MAX_LISTED_BYTES = 200 * 1024
 TEXT_SUFFIXES = (".py", ".toml", ".md", ".txt", ".json", ".cfg", ".ini", ".yaml", ".yml", ".csv")

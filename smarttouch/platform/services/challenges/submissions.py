@@ -36,6 +36,7 @@ from smarttouch.challenges.status import FAILURE_REASONS
 from ...models import Challenge, Role, Solution, Submission, SubmissionStatus, User, pk, utcnow
 from ...storage.blobstore import BlobStore
 from .. import audit
+from ..accounts.permissions import can_review
 from ..errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from . import terms
 
@@ -57,10 +58,6 @@ class Quota:
     cap: int
     left: int
     next_at: dt.datetime | None
-
-
-def can_review(user: User) -> bool:
-    return user.role == Role.admin or (user.role == Role.therapist and user.is_reviewer)
 
 
 def quota(session: Session, *, developer: User, challenge: Challenge, now: dt.datetime) -> Quota:
