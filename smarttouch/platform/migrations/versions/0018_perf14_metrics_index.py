@@ -1,7 +1,7 @@
 """An index on the time each session's metrics were computed: the caseload's memoised window
 of sessions is checked against the newest scoring (MAX over it) on every visit.
 
-Revision ID: 0018_perf14_metrics_computed_index
+Revision ID: 0018_perf14_metrics_index
 Revises: 0018_challenge_managers
 """
 
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0018_perf14_metrics_computed_index"
+revision: str = "0018_perf14_metrics_index"
 down_revision: str | None = "0018_challenge_managers"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
