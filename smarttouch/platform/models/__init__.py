@@ -27,6 +27,7 @@ from .audit import AuditEvent, AuditEventImmutable, LoginThrottle
 from .base import NAMING_CONVENTION, HasId, UTCDateTime, orm_attr, pk, rowcount, table_of, utcnow
 from .challenge import (
     Challenge,
+    ChallengeDataJob,
     Review,
     ReviewDecision,
     Score,
@@ -34,11 +35,13 @@ from .challenge import (
     Submission,
     SubmissionStatus,
 )
+from .community import ForumMute, ForumPost, ForumThread, Team, TeamMember
 from .device import Device, PairingCode
 from .feeling import FEELING_MOMENTS, FEELING_SCALES, SessionFeeling
 from .need import ClinicalNeed, NeedMessage, NeedStatus, NeedSupport
 from .onboarding import Invitation, Message, PlanTemplate
 from .patient import Condition, Patient, PatientCreate, PatientPublic, Side
+from .pilot import Pilot, PilotArm, PilotComparator, PilotEnrolment, PilotStatus
 from .privacy import AnonymisedAggregate, DonatedSession, ResearchConsent
 from .progress import GameProgress
 from .session import ExerciseSession, ScoringJob, SessionMetricsRecord, SessionStatus
@@ -68,12 +71,16 @@ __all__ = [
     "AuditEvent",
     "AuditEventImmutable",
     "Challenge",
+    "ChallengeDataJob",
     "ClinicalNeed",
     "Condition",
     "Device",
     "DonatedSession",
     "EmailLink",
     "ExerciseSession",
+    "ForumMute",
+    "ForumPost",
+    "ForumThread",
     "GameProgress",
     "HasId",
     "Invitation",
@@ -87,6 +94,11 @@ __all__ = [
     "Patient",
     "PatientCreate",
     "PatientPublic",
+    "Pilot",
+    "PilotArm",
+    "PilotComparator",
+    "PilotEnrolment",
+    "PilotStatus",
     "PlanTemplate",
     "RecordAccess",
     "ResearchConsent",
@@ -103,6 +115,8 @@ __all__ = [
     "Solution",
     "Submission",
     "SubmissionStatus",
+    "Team",
+    "TeamMember",
     "TermsAcceptance",
     "UTCDateTime",
     "User",
