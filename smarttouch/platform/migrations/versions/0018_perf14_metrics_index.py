@@ -2,7 +2,7 @@
 of sessions is checked against the newest scoring (MAX over it) on every visit.
 
 Revision ID: 0018_perf14_metrics_index
-Revises: 0021_clinical_needs
+Revises: 0024_pilots
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0018_perf14_metrics_index"
-down_revision: str | None = "0021_clinical_needs"
+down_revision: str | None = "0024_pilots"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
