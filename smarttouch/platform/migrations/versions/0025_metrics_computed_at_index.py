@@ -1,7 +1,7 @@
 """An index on the time each session's metrics were computed: the caseload's memoised window
 of sessions is checked against the newest scoring (MAX over it) on every visit.
 
-Revision ID: 0018_perf14_metrics_index
+Revision ID: 0025_metrics_computed_at_index
 Revises: 0024_pilots
 """
 
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0018_perf14_metrics_index"
+revision: str = "0025_metrics_computed_at_index"
 down_revision: str | None = "0024_pilots"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
