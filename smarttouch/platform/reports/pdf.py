@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from ..i18n import units
-from ..i18n.vocab import CONDITIONS, MOVEMENTS, SIDES, activity_title, label
+from ..i18n.vocab import CONDITIONS, MOVEMENTS, SIDES, activity_title, label, placement_label
 from ..patients.alert_text import alert_title, describe_alert
 from ..patients.labels import METRICS, QUIT_REASONS
 from ..services.clinic.plan_versions import Span
@@ -100,14 +100,24 @@ def labels_overlap(fig: Figure) -> list[str]:
     return out
 
 
+def axis_day(value: float, days: int) -> str:
+    """A date axis tick (matplotlib's day number) through the hub's one locale formatter:
+    day and month (Italian ``03/12``), or month and year over a long period."""
+    when = mdates.num2date(value).date()
+    return units.month(when) if days >= 300 else units.day(when, short=True)
+
+
+def axis_number(value: float) -> str:
+    """A value axis tick in the reader's language (Italian ``55,5``): whole numbers from 10."""
+    return units.number(value, 0 if abs(value) >= 10 or value == int(value) else 1)
+
+
 def _axes_style(ax, days: int) -> None:
     """Dates as day/month with at most 8 ticks (a year of daily sessions stays readable),
     numbers in the reader's language."""
     ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=8))
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d/%m" if days < 300 else "%m/%Y"))
-    ax.yaxis.set_major_formatter(
-        FuncFormatter(lambda v, _pos: units.number(v, 0 if abs(v) >= 10 or v == int(v) else 1))
-    )
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: axis_day(v, days)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: axis_number(v)))
     ax.tick_params(labelsize=8)
 
 
@@ -250,7 +260,7 @@ def render_pdf(
             [
                 [
                     activity_title(span.activity),
-                    label(MOVEMENTS, v.movement),
+                    label(MOVEMENTS, v.movement) + "\n" + placement_label(v.sensor_site(), v.side),
                     units.metric_value("rom_deg", v.target_rom_deg)
                     + (
                         f" ({_('max')} {units.metric_value('rom_deg', v.max_rom_deg)})"
