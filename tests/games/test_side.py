@@ -21,7 +21,7 @@ def _moving_x(side: str) -> float:
     surface.fill((255, 255, 255))
     draw_demo(surface, surface.get_rect(), "shoulder_abduction", 2.0, side=side)
     rgb = pygame.surfarray.array3d(surface).astype(int)  # (x, y, 3)
-    mask = (np.abs(rgb - np.array(ORANGE[:3])).sum(axis=2) < 30)
+    mask = np.abs(rgb - np.array(ORANGE[:3])).sum(axis=2) < 30
     xs = np.nonzero(mask)[0]
     return float(xs.mean()) / surface.get_width()
 
@@ -36,7 +36,9 @@ def test_every_site_and_side_has_its_sentence_in_both_languages() -> None:
         for site in SITES:
             for side in SIDES:
                 assert tr(f"place.{site}.{side}", lang)
-    assert tr("instr.sensor", "it", place=tr("place.hand.left", "it")) == "Sensore sul dorso della mano sinistra"
+    assert (
+        tr("instr.sensor", "it", place=tr("place.hand.left", "it")) == "Sensore sul dorso della mano sinistra"
+    )
 
 
 def test_targets_carry_the_side_and_refuse_unknown_values() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import matplotlib
@@ -19,7 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from fpdf import FPDF
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import Formatter, FuncFormatter
 
 from ..i18n import units
 from ..i18n.vocab import CONDITIONS, MOVEMENTS, SIDES, activity_title, label, placement_label
@@ -107,9 +108,29 @@ def axis_day(value: float, days: int) -> str:
     return units.month(when) if days >= 300 else units.day(when, short=True)
 
 
-def axis_number(value: float) -> str:
-    """A value axis tick in the reader's language (Italian ``55,5``): whole numbers from 10."""
-    return units.number(value, 0 if abs(value) >= 10 or value == int(value) else 1)
+class LocaleNumbers(Formatter):
+    """Value axis ticks in the reader's language (Italian ``55,5``), with as many decimals as
+    the spacing of the ticks needs (50, 55, 60 but 50,2, 50,4), so no two read the same."""
+
+    ticks: Sequence[float] = ()
+
+    def set_locs(self, locs: Sequence[float]) -> None:
+        self.ticks = list(locs)
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return units.number(x, tick_digits(self.ticks))
+
+
+def tick_digits(locs: Sequence[float]) -> int:
+    """Decimals that tell ticks spaced like ``locs`` apart (0 for whole-number steps)."""
+    steps = [abs(b - a) for a, b in zip(locs, locs[1:]) if b != a]
+    if not steps:
+        return 0
+    step = min(steps)
+    digits = 0
+    while digits < 4 and abs(step * 10**digits - round(step * 10**digits)) > 1e-6:
+        digits += 1
+    return digits
 
 
 def _axes_style(ax, days: int) -> None:
@@ -117,7 +138,7 @@ def _axes_style(ax, days: int) -> None:
     numbers in the reader's language."""
     ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=8))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: axis_day(v, days)))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: axis_number(v)))
+    ax.yaxis.set_major_formatter(LocaleNumbers())
     ax.tick_params(labelsize=8)
 
 
