@@ -26,7 +26,10 @@ GENDERED = re.compile(
     re.IGNORECASE,
 )
 #: "tu" in a sentence (2nd person verbs and possessives) for the therapist's pages
-SECOND_PERSON = re.compile(r"\b(hai|sei|puoi|vuoi|devi|tuo|tua|tuoi|tue)\b", re.IGNORECASE)
+SECOND_PERSON = re.compile(
+    r"\b(hai|sei|puoi|vuoi|devi|tuo|tua|tuoi|tue|lascia|attendi|riprova|controlla|inserisci|scrivi)\b",
+    re.IGNORECASE,
+)
 
 #: the patient's pages and the texts only patients read
 PATIENT_SOURCES = ("templates/portal", "templates/onboarding/accept.html", "portal", "onboarding/routes.py")
