@@ -10,8 +10,8 @@ from flask import Flask
 from sqlmodel import Session
 
 from smarttouch.platform.models import Patient
-from smarttouch.platform.services.clinic import messages
 from smarttouch.platform.services.accounts import invitations
+from smarttouch.platform.services.clinic import messages
 from smarttouch.platform.storage.db import get_engine
 from tests.platform.browser_support import browser, login, screenshot  # noqa: F401
 from tests.platform.test_web_support import add_session, days_ago
@@ -37,13 +37,19 @@ def test_patient_pages_fit_a_phone(app: Flask, live_server: str, browser, factor
     newcomer = factories.patient(therapist, code=f"PT-NEW{lang.upper()}")
     with Session(get_engine(app)) as s:
         p = s.get_one(Patient, patient.id)
-        messages.send(s, sender=therapist, patient=p, body="Ricorda la pausa tra le serie, e bevi un po' d'acqua.")
+        messages.send(
+            s, sender=therapist, patient=p, body="Ricorda la pausa tra le serie, e bevi un po' d'acqua."
+        )
         messages.send(s, sender=account, patient=p, body="Grazie, va bene. Oggi il braccio era più sciolto.")
-        token = invitations.invite_patient(s, actor=None, patient=s.get_one(Patient, newcomer.id), email="newcomer@example.org").token
+        token = invitations.invite_patient(
+            s, actor=None, patient=s.get_one(Patient, newcomer.id), email="newcomer@example.org"
+        ).token
 
     wide: list[str] = []
     small: list[str] = []
-    context = browser.new_context(locale="it-IT" if lang == "it" else "en-GB", viewport={"width": 390, "height": 844})
+    context = browser.new_context(
+        locale="it-IT" if lang == "it" else "en-GB", viewport={"width": 390, "height": 844}
+    )
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -57,7 +63,12 @@ def test_patient_pages_fit_a_phone(app: Flask, live_server: str, browser, factor
             if width == 390:
                 screenshot(page, f"phone-{name}-{lang}")
     login(page, live_server, account.email)
-    portal = {"portal": "/my", "messages": "/my/messages", "access": "/my/access", "data-rights": "/data-rights/me"}
+    portal = {
+        "portal": "/my",
+        "messages": "/my/messages",
+        "access": "/my/access",
+        "data-rights": "/data-rights/me",
+    }
     for width in (360, 390, 768):
         page.set_viewport_size({"width": width, "height": 844})
         for name, path in portal.items():
