@@ -23,8 +23,9 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from sqlmodel import Session, select
 
+from smarttouch.sensors.placements import placement_text, simulated_placement
 from smarttouch.sensors.recording_io import recording_to_bytes
-from smarttouch.sensors.simulator import simulate
+from smarttouch.sensors.simulator import PLACEMENTS, simulate
 
 from ...models import Activity, Assignment, Device, ExerciseSession, Patient, pk
 from ...storage.blobstore import BlobStore
@@ -152,6 +153,7 @@ def seed_patient_sessions(
     days = _days(traj, today)
     rng = np.random.default_rng(sum(map(ord, patient.code)))
     feel_rng = np.random.default_rng(sum(map(ord, patient.code)) + 1)  # apart: the motion stays as it was
+    site = assignment.sensor_site()
     for i, day in enumerate(days):
         frac = i / max(1, len(days) - 1)
         rom = traj.rom_start + (traj.rom_end - traj.rom_start) * frac
@@ -174,8 +176,12 @@ def seed_patient_sessions(
             fs=SAMPLE_RATE_HZ,
             lead_in_s=1.5,
             seed=int(rng.integers(1 << 31)),
+            placement=simulated_placement(
+                assignment.movement, site, assignment.side, PLACEMENTS[assignment.movement]
+            ),
         )
         rec = sim.recording
+        rec.placement = placement_text(site, assignment.side)  # where the plan has it worn
         rec.labels.update(demo=True, patient_code=patient.code)
         started = datetime.combine(day, time(9, 0), tzinfo=tz) + timedelta(minutes=int(rng.integers(0, 150)))
         reached = sum(min(1.0, r / assignment.target_rom_deg) for r in sim.rep_rom_deg)
