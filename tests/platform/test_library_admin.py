@@ -194,3 +194,26 @@ def test_admin_manages_accounts_and_caseloads(client: FlaskClient, factories, ap
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     login(client, bruno.email)
     assert client.get("/admin/users").status_code == 403
+
+
+def test_admin_grants_and_withdraws_the_challenge_manager_flag(
+    client: FlaskClient, factories, app: Flask
+) -> None:
+    from smarttouch.platform.services.accounts.permissions import can_manage_challenges
+
+    admin = factories.user("admin")
+    dev = factories.user("developer")
+    assert can_manage_challenges(admin) and not can_manage_challenges(dev)
+    login(client, admin.email)
+    detail = f"/admin/users/{dev.id}"
+    granted = _post(client, f"{detail}/role", detail, role="developer", is_challenge_manager="y")
+    assert granted.status_code == 302
+    with Session(get_engine(app)) as s:
+        assert can_manage_challenges(s.get(User, dev.id))
+    assert "challenge manager" in client.get("/admin/users").get_data(as_text=True)
+    # an administrator manages anyway: the flag is not kept on an admin account
+    _post(client, f"{detail}/role", detail, role="admin", is_challenge_manager="y")
+    with Session(get_engine(app)) as s:
+        assert s.get(User, dev.id).is_challenge_manager is False
+    events = [a for a in _actions(app) if a == "user.role_changed"]
+    assert len(events) == 2

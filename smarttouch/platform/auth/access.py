@@ -16,6 +16,7 @@ from flask_login import current_user
 
 from ..core.extensions import login_manager
 from ..models import Role, User
+from ..services.accounts import permissions
 from ..storage.db import get_session
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -58,21 +59,27 @@ def role_required(*roles: str | Role) -> Callable[[Callable[P, R]], Callable[P, 
     return decorator
 
 
-def reviewer_required(view: Callable[P, R]) -> Callable[P, R]:
-    """Therapists flagged as reviewers (and admins)."""
+def _permission_required(allowed: Callable[[User], bool]) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    def decorator(view: Callable[P, R]) -> Callable[P, R]:
+        @wraps(view)
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not allowed(signed_in_user()):
+                abort(403)
+            return view(*args, **kwargs)
 
-    @wraps(view)
-    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        if not (
-            current_user.role == Role.admin
-            or (current_user.role == Role.therapist and current_user.is_reviewer)
-        ):
-            abort(403)
-        return view(*args, **kwargs)
+        return wrapped
 
-    return wrapped
+    return decorator
+
+
+#: Therapists flagged as reviewers (and admins).
+reviewer_required = _permission_required(permissions.can_review)
+#: Challenge managers (and admins).
+challenge_manager_required = _permission_required(permissions.can_manage_challenges)
+#: Therapists and challenge managers: the clinical needs.
+need_reader_required = _permission_required(permissions.can_read_needs)
 
 
 #: Longest ``next`` target kept (longer ones go to the home page).

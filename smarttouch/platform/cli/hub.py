@@ -118,6 +118,12 @@ def user() -> None:
 @click.option("--email", required=True)
 @click.option("--name", "full_name", default=None, help="Full name (default: from e-mail).")
 @click.option("--reviewer", is_flag=True, help="Therapist who reviews developers' solutions.")
+@click.option(
+    "--challenge-manager",
+    "challenge_manager",
+    is_flag=True,
+    help="Therapist or developer who reads clinical needs and authors challenges.",
+)
 @click.option("--locale", type=click.Choice(["en", "it"]), default=None)
 @click.option(
     "--patient",
@@ -132,6 +138,7 @@ def user_create(
     email: str,
     full_name: str | None,
     reviewer: bool,
+    challenge_manager: bool,
     locale: str | None,
     patient_code: str | None,
     password: str,
@@ -144,6 +151,8 @@ def user_create(
 
     if reviewer and role != "therapist":
         raise click.ClickException("--reviewer is only for therapists")
+    if challenge_manager and role not in ("therapist", "developer"):
+        raise click.ClickException("--challenge-manager is only for therapists and developers")
     if (role == "patient") != (patient_code is not None):
         raise click.ClickException("--patient CODE is required with --role patient, and only with it")
     app = _app()
@@ -153,7 +162,13 @@ def user_create(
     name = full_name or email.split("@")[0].replace(".", " ").title()
     try:
         data = users.validate_user(
-            email=email, full_name=name, role=role, is_reviewer=reviewer, locale=locale, password=password
+            email=email,
+            full_name=name,
+            role=role,
+            is_reviewer=reviewer,
+            is_challenge_manager=challenge_manager,
+            locale=locale,
+            password=password,
         )
         with session_scope(app) as session:
             created = users.create_user(session, data=data, password_profile=app.config["ARGON2_PROFILE"])
@@ -307,6 +322,7 @@ def user_list() -> None:
     with session_scope(_app()) as session:
         for u in users.list_users(session):
             flags = " reviewer" if u.is_reviewer else ""
+            flags += " challenge-manager" if u.is_challenge_manager else ""
             flags += "" if u.is_active else " disabled"
             click.echo(f"{u.email:<36} {u.role:<10} {u.full_name}{flags}")
 

@@ -14,6 +14,7 @@ from werkzeug.routing import IntegerConverter
 from ..auth import access
 from ..i18n import language as i18n
 from ..i18n.vocab import JINJA_GLOBALS
+from ..services.accounts import permissions
 from ..storage import blobstore, db
 from ..web import record_reads
 from . import errors
@@ -80,6 +81,11 @@ def create_app(config: Mapping[str, Any] | type | None = None) -> Flask:
     record_reads.init_app(app)
     register_blueprints(app)
     app.jinja_env.globals.update(JINJA_GLOBALS)
+    app.jinja_env.globals.update(
+        can_review=permissions.can_review,
+        can_manage_challenges=permissions.can_manage_challenges,
+        can_read_needs=permissions.can_read_needs,
+    )
 
     @app.after_request
     def _security_headers(response):

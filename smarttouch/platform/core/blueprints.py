@@ -33,6 +33,10 @@ BLUEPRINTS: dict[str, str] = {
     "messages": "",
     "library": "",
     "staff": "/admin",
+    "manage": "",
+    "needs": "",
+    "teams": "",
+    "forum": "",
 }
 
 

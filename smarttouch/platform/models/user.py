@@ -34,6 +34,9 @@ class UserBase(SQLModel):
     full_name: str = Field(max_length=120)
     role: str = Field(max_length=16)
     is_reviewer: bool = Field(default=False, description="therapist who reviews solutions")
+    is_challenge_manager: bool = Field(
+        default=False, description="staff who read clinical needs and author challenges (admins always do)"
+    )
     locale: str | None = Field(default=None, max_length=8, description="preferred language")
 
 

@@ -15,11 +15,12 @@ from flask_babel import get_locale, get_timezone
 from flask_login import current_user
 
 from ..auth.access import public
-from ..developer.safe_markdown import render as render_markdown
 from ..i18n.vocab import MOVEMENTS, challenge_kind_label, label
-from ..models import utcnow
+from ..models import pk, utcnow
 from ..services.challenges import leaderboards, terms
 from ..services.challenges import public as catalogue
+from ..services.challenges.safe_markdown import render as render_markdown
+from ..services.needs import answers
 from ..storage.db import get_session
 from ..web.urls import external_url, hub_url
 from . import bp
@@ -91,10 +92,12 @@ def solutions():
 @bp.route("/catalogue/<int:solution_id>")
 @public
 def solution(solution_id: int):
-    entry = catalogue.approved_solution(get_session(), solution_id=solution_id, now=utcnow())
+    db = get_session()
+    entry = catalogue.approved_solution(db, solution_id=solution_id, now=utcnow())
     return render_template(
         "public/solution.html",
         a=entry,
+        answered=answers.answered_needs(db, challenge_ids=[pk(entry.challenge)]).get(pk(entry.challenge), []),
         canonical=external_url("public.solution", solution_id=solution_id),
         meta_description=_describe(entry.solution.description or entry.solution.name),
     )

@@ -43,6 +43,7 @@ class StaffInviteForm(FlaskForm):
 class RoleForm(FlaskForm):
     role = SelectField(_l("Role"), choices=role_choices())
     is_reviewer = BooleanField(_l("Reviews developers' solutions"))
+    is_challenge_manager = BooleanField(_l("Manages challenges (reads clinical needs, authors challenges)"))
     save_role = SubmitField(_l("Change role"))
 
 

@@ -86,7 +86,12 @@ def users():
 
 def _user_page(account: User, role_form: RoleForm | None = None, error: str | None = None, status: int = 200):
     if role_form is None:
-        role_form = RoleForm(formdata=None, role=account.role, is_reviewer=account.is_reviewer)
+        role_form = RoleForm(
+            formdata=None,
+            role=account.role,
+            is_reviewer=account.is_reviewer,
+            is_challenge_manager=account.is_challenge_manager,
+        )
     return render_template(
         "staff/user.html",
         account=account,
@@ -118,6 +123,7 @@ def change_role(user_id: int):
             user=account,
             role=form.role.data,
             is_reviewer=form.is_reviewer.data,
+            is_challenge_manager=form.is_challenge_manager.data,
             ip=request.remote_addr,
         )
     except Invalid as exc:

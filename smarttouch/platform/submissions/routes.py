@@ -13,7 +13,7 @@ from ..auth.access import role_required, signed_in_user
 from ..jobs.evaluations import EVALUATION
 from ..jobs.queue import get_queue
 from ..models import Role, pk, utcnow
-from ..services.accounts import api_tokens
+from ..services.accounts import api_tokens, permissions
 from ..services.challenges import importer, leaderboards, submissions, terms
 from ..services.challenges.submissions import CapReached
 from ..services.errors import Conflict, Forbidden, Invalid
@@ -95,7 +95,7 @@ def detail(submission_id: int):
     sub, sol, ch = submissions.get_for(db, user=signed_in_user(), submission_id=submission_id)
     scores = leaderboards.scores_by_submission(db, [pk(sub)])[pk(sub)]
     view = submissions.public_view(
-        sub, sol, ch, scores, for_reviewer=submissions.can_review(signed_in_user())
+        sub, sol, ch, scores, for_reviewer=permissions.can_review(signed_in_user())
     )
     return render_template(
         "submissions/detail.html",
@@ -114,7 +114,7 @@ def artifact(submission_id: int, name: str):
     sub, _sol, _ch = submissions.get_for(get_session(), user=user, submission_id=submission_id)
     if not ARTIFACT_NAME.match(name):
         abort(404)
-    key = submissions.artifact_key(sub, name, for_reviewer=submissions.can_review(user))
+    key = submissions.artifact_key(sub, name, for_reviewer=permissions.can_review(user))
     try:
         data = get_blobstore().get(key)
     except BlobNotFound:

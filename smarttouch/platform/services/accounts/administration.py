@@ -20,6 +20,8 @@ from ..errors import Forbidden, Invalid, NotFound
 from .users import set_active
 
 STAFF_ROLES = (Role.therapist.value, Role.developer.value, Role.admin.value)
+#: roles that can carry the challenge-manager flag (an administrator manages without it)
+MANAGER_ROLES = (Role.therapist.value, Role.developer.value)
 
 
 def _require_admin(actor: User | None) -> None:
@@ -35,9 +37,17 @@ def get_user(session: Session, *, user_id: int) -> User:
 
 
 def change_role(
-    session: Session, *, actor: User | None, user: User, role: str, is_reviewer: bool, ip: str | None = None
+    session: Session,
+    *,
+    actor: User | None,
+    user: User,
+    role: str,
+    is_reviewer: bool,
+    is_challenge_manager: bool = False,
+    ip: str | None = None,
 ) -> User:
-    """Give a staff account another staff role (and the reviewer flag, therapists only)."""
+    """Give a staff account another staff role, the reviewer flag (therapists only) and the
+    challenge-manager flag (therapists and developers; an administrator always manages)."""
     _require_admin(actor)
     if actor is not None and actor.id == user.id:
         raise Invalid("role: you cannot change your own role")
@@ -52,14 +62,19 @@ def change_role(
         if followed:
             raise Invalid("role: this therapist still follows patients; hand the caseload over first")
     reviewer = bool(is_reviewer) and role == Role.therapist
+    manager = bool(is_challenge_manager) and role in MANAGER_ROLES
     changes = {
         k: [old, new]
-        for k, old, new in (("role", user.role, role), ("is_reviewer", user.is_reviewer, reviewer))
+        for k, old, new in (
+            ("role", user.role, role),
+            ("is_reviewer", user.is_reviewer, reviewer),
+            ("is_challenge_manager", user.is_challenge_manager, manager),
+        )
         if old != new
     }
     if not changes:
         return user
-    user.role, user.is_reviewer = role, reviewer
+    user.role, user.is_reviewer, user.is_challenge_manager = role, reviewer, manager
     session.add(user)
     audit.record(
         session,

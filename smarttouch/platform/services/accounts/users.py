@@ -55,6 +55,7 @@ def create_user(
         full_name=data.full_name,
         role=data.role,
         is_reviewer=data.is_reviewer,
+        is_challenge_manager=data.is_challenge_manager,
         locale=data.locale,
         password_hash=hash_password(data.password, password_profile),
     )
