@@ -41,6 +41,7 @@ from .feeling import FEELING_MOMENTS, FEELING_SCALES, SessionFeeling
 from .need import ClinicalNeed, NeedMessage, NeedStatus, NeedSupport
 from .onboarding import Invitation, Message, PlanTemplate
 from .patient import Condition, Patient, PatientCreate, PatientPublic, Side
+from .pilot import Pilot, PilotArm, PilotComparator, PilotEnrolment, PilotStatus
 from .privacy import AnonymisedAggregate, DonatedSession, ResearchConsent
 from .progress import GameProgress
 from .session import ExerciseSession, ScoringJob, SessionMetricsRecord, SessionStatus
@@ -93,6 +94,11 @@ __all__ = [
     "Patient",
     "PatientCreate",
     "PatientPublic",
+    "Pilot",
+    "PilotArm",
+    "PilotComparator",
+    "PilotEnrolment",
+    "PilotStatus",
     "PlanTemplate",
     "RecordAccess",
     "ResearchConsent",
