@@ -22,6 +22,11 @@ from babel import numbers as babel_numbers
 
 DATE_PATTERNS = {"it": "dd/MM/yyyy", "en": "d MMM yyyy"}
 DATE_SHORT_PATTERNS = {"it": "dd/MM", "en": "d MMM"}
+MONTH_PATTERNS = {"it": "MM/yyyy", "en": "MMM yyyy"}
+#: the same day patterns for plotly's date axes (d3 time format): ticks and hover labels
+D3_DAY_PATTERNS = {"it": "%d/%m/%Y", "en": "%-d %b %Y"}
+D3_DAY_SHORT_PATTERNS = {"it": "%d/%m", "en": "%-d %b"}
+D3_MONTH_PATTERNS = {"it": "%m/%Y", "en": "%b %Y"}
 #: metric -> (decimal digits, unit)
 PRECISION: dict[str, tuple[int, str]] = {
     "rom_deg": (0, "°"),
@@ -138,6 +143,14 @@ def day(value: date | datetime | None, *, locale: str | None = None, short: bool
     return babel_dates.format_date(value, patterns.get(lang, patterns["en"]), locale=lang)
 
 
+def month(value: date | datetime | None, *, locale: str | None = None) -> str:
+    """A month (Italian ``12/2026``, English ``Dec 2026``): a date axis over a long period."""
+    if value is None:
+        return "—"
+    lang = _lang(locale)
+    return babel_dates.format_date(value, MONTH_PATTERNS.get(lang, MONTH_PATTERNS["en"]), locale=lang)
+
+
 def day_time(value: datetime | None, tz: tzinfo | None = None, *, locale: str | None = None) -> str:
     """A moment as local day and time (Italian ``03/12/2026 14:05``)."""
     if value is None:
@@ -178,3 +191,21 @@ def short_datetime(value: datetime, tz: tzinfo, *, locale: str | None = None) ->
 def strftime_pattern(*, locale: str | None = None) -> str:
     """The day-month pattern for chart axes (matplotlib's strftime), by language."""
     return "%d/%m" if _lang(locale) == "it" else "%d %b"
+
+
+def d3_day_pattern(*, locale: str | None = None, short: bool = False) -> str:
+    """:func:`day`'s pattern for plotly's date axes and hover labels (d3 time format)."""
+    patterns = D3_DAY_SHORT_PATTERNS if short else D3_DAY_PATTERNS
+    return patterns.get(_lang(locale), patterns["en"])
+
+
+def d3_month_pattern(*, locale: str | None = None) -> str:
+    """:func:`month`'s pattern for plotly's date axes (d3 time format)."""
+    return D3_MONTH_PATTERNS.get(_lang(locale), D3_MONTH_PATTERNS["en"])
+
+
+def separators(*, locale: str | None = None) -> str:
+    """Plotly's ``layout.separators`` (decimal mark, then thousands) as :func:`number` writes
+    them: Italian ``,.`` (``55,6``), English ``.,``."""
+    symbols = _locale_of(_lang(locale)).number_symbols.get("latn", {})
+    return symbols.get("decimal", ".") + symbols.get("group", ",")

@@ -171,10 +171,43 @@ class SessionVsPlan:
 
     @property
     def rom_met(self) -> bool | None:
+        """The largest repetition reached the target, as the page shows them (whole degrees:
+        49.6 against 50 reads "50° / 50°", so it is met)."""
         rom = self.point.metrics.get("rom_deg")
         if rom is None or self.version is None:
             return None
-        return rom >= self.version.target_rom_deg
+        return round(rom) >= round(self.version.target_rom_deg)
+
+    def in_words(self) -> str:
+        """The session against its prescription, in words with the numbers."""
+        if self.version is None:
+            return _("Not linked to an exercise of the plan.")
+        reps, rom = self.point.metrics.get("reps"), self.point.metrics.get("rom_deg")
+        if reps is None and rom is None:
+            return _("Not scored: nothing to compare.")
+        if self.reps_met is not False and self.rom_met is not False:
+            return _("As prescribed.")
+        parts = []
+        if reps is not None and self.prescribed_reps is not None and not self.reps_met:
+            short = self.prescribed_reps - int(reps)
+            parts.append(
+                ngettext(
+                    "%(num)d repetition fewer than the %(total)d prescribed",
+                    "%(num)d repetitions fewer than the %(total)d prescribed",
+                    short,
+                    total=self.prescribed_reps,
+                )
+            )
+        if rom is not None and not self.rom_met:
+            parts.append(
+                _(
+                    "range %(gap)s below the target of %(target)s",
+                    gap=units.metric_value("rom_deg", round(self.version.target_rom_deg) - round(rom)),
+                    target=units.metric_value("target_rom_deg", self.version.target_rom_deg),
+                )
+            )
+        text = "; ".join(parts) + "."
+        return text[0].upper() + text[1:]
 
 
 def _against_plan(ov: dashboard.PatientOverview, points: list[dashboard.SessionPoint]) -> list[SessionVsPlan]:

@@ -20,7 +20,7 @@ from fpdf import FPDF
 from fpdf.fonts import SubsetMap, TTFFont
 
 from ..i18n import units
-from ..i18n.vocab import CONDITIONS, MOVEMENTS, SIDES, activity_title, label
+from ..i18n.vocab import CONDITIONS, MOVEMENTS, SIDES, activity_title, label, placement_label
 from ..patients.alert_text import alert_title, describe_alert
 from ..patients.labels import METRICS, QUIT_REASONS
 from ..services.clinic.plan_versions import Span
@@ -229,7 +229,7 @@ def render_pdf(
             [
                 [
                     activity_title(span.activity),
-                    label(MOVEMENTS, v.movement),
+                    label(MOVEMENTS, v.movement) + "\n" + placement_label(v.sensor_site(), v.side),
                     units.metric_value("rom_deg", v.target_rom_deg)
                     + (
                         f" ({_('max')} {units.metric_value('rom_deg', v.max_rom_deg)})"

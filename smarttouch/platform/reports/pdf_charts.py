@@ -129,12 +129,29 @@ def _date_ticks(first: date, last: date, step: int) -> list[date]:
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
 
-def _date_label(day: date, long_period: bool) -> str:
-    return day.strftime("%m/%Y" if long_period else "%d/%m")
+def date_label(day: date, long_period: bool) -> str:
+    """A date tick through the hub's one locale formatter: day and month (Italian ``03/12``,
+    English ``3 Dec``), or month and year over a long period."""
+    return units.month(day) if long_period else units.day(day, short=True)
 
 
-def _y_label(value: float) -> str:
-    return units.number(value, 0 if abs(value) >= 10 or value == int(value) else 1)
+def tick_digits(ticks: list[float]) -> int:
+    """Decimals that tell ticks spaced like ``ticks`` apart (0 for whole-number steps), so a
+    narrow range reads 50,2 50,4 and never 50 50."""
+    steps = [abs(b - a) for a, b in zip(ticks, ticks[1:]) if b != a]
+    if not steps:
+        return 0
+    step = min(steps)
+    digits = 0
+    while digits < 4 and abs(step * 10**digits - round(step * 10**digits)) > 1e-6:
+        digits += 1
+    return digits
+
+
+def value_labels(ticks: list[float]) -> list[str]:
+    """The value axis' tick labels in the reader's language (Italian ``55,5``)."""
+    digits = tick_digits(ticks)
+    return [units.number(v, digits) for v in ticks]
 
 
 def _axes(pdf: FPDF, frame: Frame, y_ticks: list[float], y_title: str, x_grid: bool) -> Drawn:
@@ -145,10 +162,9 @@ def _axes(pdf: FPDF, frame: Frame, y_ticks: list[float], y_title: str, x_grid: b
     pdf.set_draw_color(*GRID)
     pdf.set_text_color(*INK)
     height = TICK_SIZE * 0.3528  # pt -> mm
-    for value in y_ticks:
+    for value, text in zip(y_ticks, value_labels(y_ticks)):
         y = frame.y(value)
         pdf.line(frame.left, y, frame.left + frame.width, y)
-        text = _y_label(value)
         w = pdf.get_string_width(text)
         pdf.text(frame.left - 1.2 - w, y + height * 0.35, text)
         drawn.y_labels.append(Box(text, frame.left - 1.2 - w, y - height / 2, w, height))
@@ -164,7 +180,7 @@ def _axes(pdf: FPDF, frame: Frame, y_ticks: list[float], y_title: str, x_grid: b
             continue
         boxes = []
         for day in ticks:
-            text = _date_label(day, long_period)
+            text = date_label(day, long_period)
             w = pdf.get_string_width(text)
             boxes.append(Box(text, frame.x(day) - w / 2, frame.top + frame.height + 1.2, w, height))
         roomy = all(b.x + b.w + LABEL_GAP <= c.x for b, c in zip(boxes, boxes[1:]))

@@ -43,6 +43,8 @@ class SessionPoint:
     game_score = property(lambda self: self.entry.session.game_score)
     activity_id = property(lambda self: self.entry.session.activity_id)
     assignment_id = property(lambda self: self.entry.session.assignment_id)
+    side = property(lambda self: self.entry.session.side)  # None: recorded before sides existed
+    placement = property(lambda self: self.entry.session.placement)  # sensor site, or None
 
     @property
     def duration_s(self) -> float | None:
