@@ -18,6 +18,7 @@ from ..auth.access import public
 from ..developer.safe_markdown import render as render_markdown
 from ..i18n.vocab import MOVEMENTS, challenge_kind_label, label
 from ..models import utcnow
+from ..pilots.catalogue import solution_pilots
 from ..services.challenges import leaderboards, terms
 from ..services.challenges import public as catalogue
 from ..storage.db import get_session
@@ -91,10 +92,12 @@ def solutions():
 @bp.route("/catalogue/<int:solution_id>")
 @public
 def solution(solution_id: int):
-    entry = catalogue.approved_solution(get_session(), solution_id=solution_id, now=utcnow())
+    db = get_session()
+    entry = catalogue.approved_solution(db, solution_id=solution_id, now=utcnow())
     return render_template(
         "public/solution.html",
         a=entry,
+        pilots=solution_pilots(db, solution_id=solution_id, viewer=current_user),
         canonical=external_url("public.solution", solution_id=solution_id),
         meta_description=_describe(entry.solution.description or entry.solution.name),
     )

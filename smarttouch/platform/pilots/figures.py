@@ -1,0 +1,167 @@
+"""The pilot page's charts (plotly figure dicts, drawn by ``charts.js`` like every hub chart):
+each patient's ROM change with its 95% CI, the arms side by side with theirs, and the weekly
+mean ROM of each arm. The public summary draws only the pooled charts, and only groups of at
+least ``min_cell`` patients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+
+from ..i18n import units
+from ..web.charts import BLUE, GREY, ORANGE, Chart, figure, layout
+from .labels import arm_label
+from .naming import Naming
+
+ARM_COLOURS = {"pilot": BLUE, "comparator": ORANGE}
+
+
+def _ci(est: Any) -> tuple[float, float] | None:
+    if est is None or est.value is None or est.low is None or est.high is None:
+        return None
+    return est.value - est.low, est.high - est.value
+
+
+def _mcid_line(o: Any, axis: str = "x") -> list[dict[str, Any]]:
+    if not getattr(o, "mcid_deg", None):
+        return []
+    other = "y" if axis == "x" else "x"
+    return [
+        {
+            "type": "line",
+            f"{axis}ref": axis,
+            f"{axis}0": o.mcid_deg,
+            f"{axis}1": o.mcid_deg,
+            f"{other}ref": "paper",
+            f"{other}0": 0,
+            f"{other}1": 1,
+            "line": {"color": GREY, "width": 2, "dash": "dash"},
+        }
+    ]
+
+
+def patient_chart(o: Any, naming: Naming) -> Chart:
+    """Each patient's ROM change with its 95% CI, one colour per arm, the MCID dashed."""
+    traces = []
+    rows = [p for p in o.patients if p.rom_change.value is not None]
+    for arm in ARM_COLOURS:
+        mine = [p for p in rows if p.arm == arm]
+        if not mine:
+            continue
+        cis = [_ci(p.rom_change) or (0.0, 0.0) for p in mine]
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": arm_label(arm),
+                "x": [round(p.rom_change.value, 1) for p in mine],
+                "y": [naming.label(p.patient_id, p.pseudonym) for p in mine],
+                "marker": {"color": ARM_COLOURS[arm], "size": 9},
+                "error_x": {
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [round(c[1], 1) for c in cis],
+                    "arrayminus": [round(c[0], 1) for c in cis],
+                    "color": ARM_COLOURS[arm],
+                },
+                "hovertemplate": "%{y}: %{x:.1f}°<extra></extra>",
+            }
+        )
+    height = max(220, 60 + 34 * len(rows))
+    lay = layout(
+        y_title="", x_title=_("Change in range of motion (degrees)"), x_is_date=False, height_px=height
+    )
+    lay["yaxis"]["automargin"] = True
+    lay["yaxis"]["type"] = "category"
+    summary = (
+        _(
+            "Change in range of motion of %(n)d patients with 95%% confidence intervals; the dashed line is the MCID.",
+            n=len(rows),
+        )
+        if rows
+        else _("No patient has enough sessions yet to measure a change.")
+    )
+    return Chart("chart-pilot-patients", figure(traces, lay, _mcid_line(o)), summary, height, bool(rows))
+
+
+def arms_chart(o: Any, *, min_cell: int = 0, chart_id: str = "chart-pilot-arms") -> Chart:
+    """Mean ROM change of each arm with its 95% CI (groups under ``min_cell`` left out)."""
+    arms = [a for a in o.arms.values() if a.rom_change.value is not None and a.n >= max(min_cell, 1)]
+    cis = [_ci(a.rom_change) or (0.0, 0.0) for a in arms]
+    trace = {
+        "type": "bar",
+        "name": _("Mean change"),
+        "x": [arm_label(a.arm) for a in arms],
+        "y": [round(a.rom_change.value, 1) for a in arms],
+        "marker": {"color": [ARM_COLOURS.get(a.arm, GREY) for a in arms]},
+        "error_y": {
+            "type": "data",
+            "symmetric": False,
+            "array": [round(c[1], 1) for c in cis],
+            "arrayminus": [round(c[0], 1) for c in cis],
+            "color": "#1b1f23",
+        },
+        "customdata": [a.n for a in arms],
+        "hovertemplate": "%{x}: %{y:.1f}° (n = %{customdata})<extra></extra>",
+    }
+    lay = layout(y_title=_("Change in range of motion (degrees)"), x_is_date=False, height_px=300)
+    lay["showlegend"] = False
+    parts = [
+        _(
+            "%(arm)s: %(value)s (95%% CI %(low)s to %(high)s), %(n)d patients",
+            arm=arm_label(a.arm),
+            value=units.metric_value("rom_deg", a.rom_change.value, signed=True),
+            low=units.metric_value("rom_deg", a.rom_change.low, signed=True),
+            high=units.metric_value("rom_deg", a.rom_change.high, signed=True),
+            n=a.n,
+        )
+        if a.rom_change.low is not None
+        else f"{arm_label(a.arm)}: {units.metric_value('rom_deg', a.rom_change.value, signed=True)}"
+        for a in arms
+    ]
+    summary = "; ".join(parts) if arms else _("No group has enough patients with data yet.")
+    return Chart(chart_id, figure([trace], lay, _mcid_line(o, "y")), summary, 300, bool(arms))
+
+
+def weekly_chart(o: Any, *, min_cell: int = 0, chart_id: str = "chart-pilot-weeks") -> Chart:
+    """Weekly mean ROM of each arm over the pilot's weeks (weeks under ``min_cell`` patients
+    left out)."""
+    traces = []
+    for a in o.arms.values():
+        weeks = [(w, m, n) for w, m, n in a.weekly_rom if n >= max(min_cell, 1)]
+        if not weeks:
+            continue
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": arm_label(a.arm),
+                "x": [w + 1 for w, _m, _n in weeks],
+                "y": [round(m, 1) for _w, m, _n in weeks],
+                "customdata": [n for _w, _m, n in weeks],
+                "line": {"color": ARM_COLOURS.get(a.arm, GREY), "width": 2},
+                "marker": {"color": ARM_COLOURS.get(a.arm, GREY), "size": 7},
+                "hovertemplate": _("week") + " %{x}: %{y:.1f}° (n = %{customdata})<extra></extra>",
+            }
+        )
+    lay = layout(y_title=_("Mean range of motion (degrees)"), x_title=_("Week of the pilot"), x_is_date=False)
+    lay["xaxis"]["dtick"] = 1
+    has = bool(traces)
+    summary = (
+        _("Mean range of motion per week of the pilot, one line per group.")
+        if has
+        else _("No week has enough data to draw yet.")
+    )
+    return Chart(chart_id, figure(traces, lay), summary, 300, has)
+
+
+def pilot_charts(o: Any, naming: Naming) -> list[Chart]:
+    return [patient_chart(o, naming), arms_chart(o), weekly_chart(o)]
+
+
+def public_charts(o: Any, *, min_cell: int) -> list[Chart]:
+    return [
+        arms_chart(o, min_cell=min_cell, chart_id="chart-public-arms"),
+        weekly_chart(o, min_cell=min_cell, chart_id="chart-public-weeks"),
+    ]

@@ -1,0 +1,96 @@
+"""``/my/pilots``: the pilots the patient is invited to, in plain words; consenting and
+withdrawing (at any time, audited by the pilot service). Only the signed-in patient's own
+invitations are listed or changed; anything else is not found."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..auth.access import role_required, signed_in_user
+from ..models import Role
+from ..pilots import errors
+from ..pilots.forms import ConsentForm, WithdrawForm
+from ..services.clinic import patients
+from ..services.errors import Invalid, NotFound
+from ..services.pilots import pilots as pilot_service
+from ..storage.db import get_session
+from . import bp
+
+
+def _mine():
+    db = get_session()
+    patient = patients.patient_of_user(db, user=signed_in_user())
+    return db, patient
+
+
+def _own_invitation(db, patient, pilot_id: int):
+    if patient is not None:
+        for enrolment, pilot in pilot_service.patient_pilots(db, patient=patient):
+            if pilot.id == pilot_id:
+                return enrolment, pilot
+    raise NotFound(f"no invitation to pilot {pilot_id}")
+
+
+@bp.route("/my/pilots")
+@role_required(Role.patient)
+def pilots():
+    db, patient = _mine()
+    rows = pilot_service.patient_pilots(db, patient=patient) if patient is not None else []
+    return render_template(
+        "portal/pilots.html",
+        patient=patient,
+        rows=rows,
+        consent_form=ConsentForm(),
+        withdraw_form=WithdrawForm(),
+    )
+
+
+@bp.route("/my/pilots/<int:pilot_id>/consent", methods=["POST"])
+@role_required(Role.patient)
+def pilot_consent(pilot_id: int):
+    db, patient = _mine()
+    _enrolment, pilot = _own_invitation(db, patient, pilot_id)
+    form = ConsentForm()
+    if form.validate_on_submit():
+        try:
+            pilot_service.record_consent(
+                db, pilot=pilot, patient=patient, by=signed_in_user(), ip=request.remote_addr
+            )
+        except Invalid as exc:
+            flash(errors.message(exc), "error")
+        else:
+            flash(_("Thank you: you take part in this pilot. You can withdraw at any time."), "success")
+        return redirect(url_for("portal.pilots"))
+    rows = pilot_service.patient_pilots(db, patient=patient)
+    return render_template(
+        "portal/pilots.html",
+        patient=patient,
+        rows=rows,
+        consent_form=form,
+        consent_pilot=pilot_id,
+        withdraw_form=WithdrawForm(),
+    ), 400
+
+
+@bp.route("/my/pilots/<int:pilot_id>/withdraw", methods=["POST"])
+@role_required(Role.patient)
+def pilot_withdraw(pilot_id: int):
+    db, patient = _mine()
+    _enrolment, pilot = _own_invitation(db, patient, pilot_id)
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        try:
+            pilot_service.withdraw(
+                db,
+                pilot=pilot,
+                patient=patient,
+                by=signed_in_user(),
+                reason=form.reason.data or "",
+                ip=request.remote_addr,
+            )
+        except Invalid as exc:
+            flash(errors.message(exc), "error")
+        else:
+            flash(_("You no longer take part in this pilot. No new data of yours is used for it."), "success")
+    return redirect(url_for("portal.pilots"))
