@@ -38,6 +38,7 @@ from .device import Device, PairingCode
 from .feeling import FEELING_MOMENTS, FEELING_SCALES, SessionFeeling
 from .onboarding import Invitation, Message, PlanTemplate
 from .patient import Condition, Patient, PatientCreate, PatientPublic, Side
+from .pilot import Pilot, PilotArm, PilotComparator, PilotEnrolment, PilotStatus
 from .privacy import AnonymisedAggregate, DonatedSession, ResearchConsent
 from .progress import GameProgress
 from .session import ExerciseSession, ScoringJob, SessionMetricsRecord, SessionStatus
@@ -82,6 +83,11 @@ __all__ = [
     "Patient",
     "PatientCreate",
     "PatientPublic",
+    "Pilot",
+    "PilotArm",
+    "PilotComparator",
+    "PilotEnrolment",
+    "PilotStatus",
     "PlanTemplate",
     "RecordAccess",
     "ResearchConsent",
