@@ -249,10 +249,8 @@ def test_report_pdf_and_csv_are_pseudonymised(app, client, login_as, factories, 
         s.commit()
     for i, p in enumerate(patients):  # weekly sessions since, ROM rising faster for some
         assignment = _assignment(app, plan_of[p.id])
-        for week in range(3):
-            add_session(
-                app, p, days_ago(19 - 7 * week), rom=60 + i * 3 + week * (2 + i), assignment=assignment
-            )
+        for n in range(6):  # six sessions: the ROM change needs the first and the last three
+            add_session(app, p, days_ago(19 - 3 * n), rom=60 + i * 3 + n * (1 + i), assignment=assignment)
     headers = {"Accept-Language": lang}
     response = client.get(f"/pilots/{pilot_id}/report.pdf", headers=headers)
     assert response.status_code == 200 and response.mimetype == "application/pdf"

@@ -31,7 +31,7 @@ def is_staff(user: Any) -> bool:
     )
 
 
-def solution_pilots(session: Session, *, solution_id: int, viewer: Any) -> list[PilotLink]:
+def solution_pilots(session: Session, *, solution_id: int, viewer: Any, tz: Any) -> list[PilotLink]:
     user = viewer._get_current_object() if hasattr(viewer, "_get_current_object") else viewer
     staff = bool(getattr(user, "is_authenticated", False)) and is_staff(user)
     rows = pilot_service.list_pilots(session, viewer=user if staff else None, solution_id=solution_id)
@@ -39,8 +39,8 @@ def solution_pilots(session: Session, *, solution_id: int, viewer: Any) -> list[
     for pilot in rows:
         outcome = None
         if pilot.status == PilotStatus.closed:
-            result = pilot_outcomes.compute_outcomes(session, pilot)
-            if result.arms and all(a.n >= MIN_CELL for a in result.arms.values()):
+            result = pilot_outcomes.compute_outcomes(session, pilot, tz=tz)
+            if result.arms and all(a.patients >= MIN_CELL for a in result.arms.values()):
                 outcome = result
         out.append(PilotLink(pilot, staff, outcome))
     return out

@@ -1,10 +1,10 @@
-"""Who was invited, consented and withdrew: the counts every pilot page and report shows."""
+"""What the pilot pages add to the outcome service's counts of invitations, consents and
+withdrawals: how many consents came on a signed paper form, and the public summary's
+smallest cell."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from ..models import Patient, PilotEnrolment
 
@@ -12,32 +12,6 @@ from ..models import Patient, PilotEnrolment
 MIN_CELL = 5
 
 
-@dataclass(frozen=True)
-class ConsentCounts:
-    invited: int
-    consented: int
-    """ever consented (paper or portal), withdrawn or not"""
-    withdrawn: int
-    """withdrew after consenting"""
-    declined_or_waiting: int
-    """invited, never consented (includes those who withdrew before consenting)"""
-    taking_part: int
-    paper: int
-    """consents recorded from a signed paper form"""
-    by_arm: dict[str, int] = field(default_factory=dict)
-    """taking part, per arm"""
-
-
-def consent_counts(rows: Iterable[tuple[PilotEnrolment, Patient]]) -> ConsentCounts:
-    enrolments = [e for e, _p in rows]
-    consented = [e for e in enrolments if e.consented_at is not None]
-    taking_part = [e for e in consented if e.withdrawn_at is None]
-    return ConsentCounts(
-        invited=len(enrolments),
-        consented=len(consented),
-        withdrawn=sum(1 for e in consented if e.withdrawn_at is not None),
-        declined_or_waiting=len(enrolments) - len(consented),
-        taking_part=len(taking_part),
-        paper=sum(1 for e in consented if e.consent_note),
-        by_arm=dict(Counter(e.arm or "" for e in taking_part)),
-    )
+def paper_consents(rows: Iterable[tuple[PilotEnrolment, Patient]]) -> int:
+    """Consents a therapist recorded from a signed paper form (they carry its note)."""
+    return sum(1 for e, _p in rows if e.consented_at is not None and e.consent_note)

@@ -1,7 +1,7 @@
 """The pilot page's charts (plotly figure dicts, drawn by ``charts.js`` like every hub chart):
-each patient's ROM change with its 95% CI, the arms side by side with theirs, and the weekly
-mean ROM of each arm. The public summary draws only the pooled charts, and only groups of at
-least ``min_cell`` patients."""
+each patient's ROM change with its 95% CI, the arms' mean ROM change with theirs, and how each
+arm's sessions ended. The numbers are the outcome service's; the public summary draws only
+the pooled charts, and only of arms of at least ``min_cell`` patients."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from typing import Any
 from flask_babel import gettext as _
 
 from ..i18n import units
-from ..web.charts import BLUE, GREY, ORANGE, Chart, figure, layout
+from ..services.pilots.outcomes import MCID_ROM_DEG
+from ..web.charts import BLUE, GREEN, GREY, ORANGE, PURPLE, Chart, figure, layout
 from .labels import arm_label
 from .naming import Naming
 
@@ -23,16 +24,15 @@ def _ci(est: Any) -> tuple[float, float] | None:
     return est.value - est.low, est.high - est.value
 
 
-def _mcid_line(o: Any, axis: str = "x") -> list[dict[str, Any]]:
-    if not getattr(o, "mcid_deg", None):
-        return []
+def _mcid_line(axis: str = "x") -> list[dict[str, Any]]:
+    mcid = MCID_ROM_DEG
     other = "y" if axis == "x" else "x"
     return [
         {
             "type": "line",
             f"{axis}ref": axis,
-            f"{axis}0": o.mcid_deg,
-            f"{axis}1": o.mcid_deg,
+            f"{axis}0": mcid,
+            f"{axis}1": mcid,
             f"{other}ref": "paper",
             f"{other}0": 0,
             f"{other}1": 1,
@@ -82,12 +82,12 @@ def patient_chart(o: Any, naming: Naming) -> Chart:
         if rows
         else _("No patient has enough sessions yet to measure a change.")
     )
-    return Chart("chart-pilot-patients", figure(traces, lay, _mcid_line(o)), summary, height, bool(rows))
+    return Chart("chart-pilot-patients", figure(traces, lay, _mcid_line()), summary, height, bool(rows))
 
 
 def arms_chart(o: Any, *, min_cell: int = 0, chart_id: str = "chart-pilot-arms") -> Chart:
     """Mean ROM change of each arm with its 95% CI (groups under ``min_cell`` left out)."""
-    arms = [a for a in o.arms.values() if a.rom_change.value is not None and a.n >= max(min_cell, 1)]
+    arms = [a for a in o.arms.values() if a.rom_change.value is not None and a.patients >= max(min_cell, 1)]
     cis = [_ci(a.rom_change) or (0.0, 0.0) for a in arms]
     trace = {
         "type": "bar",
@@ -102,7 +102,7 @@ def arms_chart(o: Any, *, min_cell: int = 0, chart_id: str = "chart-pilot-arms")
             "arrayminus": [round(c[0], 1) for c in cis],
             "color": "#1b1f23",
         },
-        "customdata": [a.n for a in arms],
+        "customdata": [a.patients for a in arms],
         "hovertemplate": "%{x}: %{y:.1f}° (n = %{customdata})<extra></extra>",
     }
     lay = layout(y_title=_("Change in range of motion (degrees)"), x_is_date=False, height_px=300)
@@ -114,54 +114,62 @@ def arms_chart(o: Any, *, min_cell: int = 0, chart_id: str = "chart-pilot-arms")
             value=units.metric_value("rom_deg", a.rom_change.value, signed=True),
             low=units.metric_value("rom_deg", a.rom_change.low, signed=True),
             high=units.metric_value("rom_deg", a.rom_change.high, signed=True),
-            n=a.n,
+            n=a.patients,
         )
         if a.rom_change.low is not None
         else f"{arm_label(a.arm)}: {units.metric_value('rom_deg', a.rom_change.value, signed=True)}"
         for a in arms
     ]
     summary = "; ".join(parts) if arms else _("No group has enough patients with data yet.")
-    return Chart(chart_id, figure([trace], lay, _mcid_line(o, "y")), summary, 300, bool(arms))
+    return Chart(chart_id, figure([trace], lay, _mcid_line("y")), summary, 300, bool(arms))
 
 
-def weekly_chart(o: Any, *, min_cell: int = 0, chart_id: str = "chart-pilot-weeks") -> Chart:
-    """Weekly mean ROM of each arm over the pilot's weeks (weeks under ``min_cell`` patients
-    left out)."""
-    traces = []
-    for a in o.arms.values():
-        weeks = [(w, m, n) for w, m, n in a.weekly_rom if n >= max(min_cell, 1)]
-        if not weeks:
-            continue
-        traces.append(
-            {
-                "type": "scatter",
-                "mode": "lines+markers",
-                "name": arm_label(a.arm),
-                "x": [w + 1 for w, _m, _n in weeks],
-                "y": [round(m, 1) for _w, m, _n in weeks],
-                "customdata": [n for _w, _m, n in weeks],
-                "line": {"color": ARM_COLOURS.get(a.arm, GREY), "width": 2},
-                "marker": {"color": ARM_COLOURS.get(a.arm, GREY), "size": 7},
-                "hovertemplate": _("week") + " %{x}: %{y:.1f}° (n = %{customdata})<extra></extra>",
-            }
-        )
-    lay = layout(y_title=_("Mean range of motion (degrees)"), x_title=_("Week of the pilot"), x_is_date=False)
-    lay["xaxis"]["dtick"] = 1
-    has = bool(traces)
-    summary = (
-        _("Mean range of motion per week of the pilot, one line per group.")
-        if has
-        else _("No week has enough data to draw yet.")
+def endings_chart(o: Any, *, min_cell: int = 0, chart_id: str = "chart-pilot-endings") -> Chart:
+    """How each arm's sessions ended: completed, stopped for pain, for fatigue, otherwise."""
+    arms = [a for a in o.arms.values() if a.sessions and a.patients >= max(min_cell, 1)]
+    kinds = (
+        ("completed", _("Completed"), GREEN),
+        ("stopped_pain", _("Stopped for pain"), ORANGE),
+        ("stopped_fatigue", _("Stopped for fatigue"), PURPLE),
+        ("stopped_other", _("Stopped for another reason"), GREY),
     )
-    return Chart(chart_id, figure(traces, lay), summary, 300, has)
+    traces = [
+        {
+            "type": "bar",
+            "name": name,
+            "x": [arm_label(a.arm) for a in arms],
+            "y": [getattr(a, key) for a in arms],
+            "marker": {"color": colour},
+            "hovertemplate": f"{name}: %{{y}}<extra></extra>",
+        }
+        for key, name, colour in kinds
+    ]
+    lay = layout(y_title=_("Sessions"), x_is_date=False, from_zero=True)
+    lay["barmode"] = "stack"
+    summary = (
+        "; ".join(
+            _(
+                "%(arm)s: %(completed)d completed, %(pain)d stopped for pain, %(fatigue)d for fatigue of %(n)d",
+                arm=arm_label(a.arm),
+                completed=a.completed,
+                pain=a.stopped_pain,
+                fatigue=a.stopped_fatigue,
+                n=a.sessions,
+            )
+            for a in arms
+        )
+        if arms
+        else _("No sessions yet.")
+    )
+    return Chart(chart_id, figure(traces if arms else [], lay), summary, 300, bool(arms))
 
 
 def pilot_charts(o: Any, naming: Naming) -> list[Chart]:
-    return [patient_chart(o, naming), arms_chart(o), weekly_chart(o)]
+    return [patient_chart(o, naming), arms_chart(o), endings_chart(o)]
 
 
 def public_charts(o: Any, *, min_cell: int) -> list[Chart]:
     return [
         arms_chart(o, min_cell=min_cell, chart_id="chart-public-arms"),
-        weekly_chart(o, min_cell=min_cell, chart_id="chart-public-weeks"),
+        endings_chart(o, min_cell=min_cell, chart_id="chart-public-endings"),
     ]

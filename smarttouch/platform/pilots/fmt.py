@@ -29,12 +29,15 @@ def est(e: Any, kind: str = "deg", *, signed: bool = True) -> str:
     "—" when it could not be computed."""
     if e is None or e.value is None:
         return "—"
-    if kind == "pct":
-        one = pct
-    elif kind == "deg":
-        one = lambda v: deg(v, signed=signed)  # noqa: E731
-    else:
-        one = lambda v: num(v, 1, signed=signed)  # noqa: E731
+    def one(v: float | None) -> str:
+        if kind == "pct":
+            return pct(v)
+        if kind == "deg/week":
+            return str(_("%(deg)s/week", deg=deg(v, signed=signed)))
+        if kind == "deg":
+            return deg(v, signed=signed)
+        return num(v, 1, signed=signed)
+
     if e.low is None or e.high is None:
         return one(e.value)
     return _("%(value)s (95%% CI %(low)s to %(high)s)", value=one(e.value), low=one(e.low), high=one(e.high))

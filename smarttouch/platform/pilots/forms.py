@@ -80,6 +80,12 @@ class WithdrawForm(FlaskForm):
     submit = SubmitField(_l("Withdraw from the pilot"))
 
 
+class PortalWithdrawForm(WithdrawForm):
+    """The patient leaves: no reason needed."""
+
+    reason = StringField(_l("Reason (optional)"), validators=[Optional()])
+
+
 class ConsentForm(FlaskForm):
     agree = BooleanField(_l("I have read what the pilot is and I agree to take part."))
     submit = SubmitField(_l("I agree to take part"))

@@ -20,6 +20,12 @@ ARMS = {
     "comparator": _l("Comparator"),
 }
 
+GAME_METRICS = {
+    "score": _l("Score"),
+    "success_rate": _l("Success rate"),
+    "sets_completed": _l("Sets completed"),
+}
+
 
 def comparator_label(key: str | None) -> str:
     return label(COMPARATORS, key)
@@ -37,4 +43,5 @@ TEMPLATE_GLOBALS = {
     "comparator_label": comparator_label,
     "pilot_status_label": status_label,
     "arm_label": arm_label,
+    "game_metric_label": lambda k: label(GAME_METRICS, k),
 }

@@ -1,4 +1,4 @@
-"""The pilot's table as CSV: one row per patient (pseudonym only) and one per pooled group,
+"""The pilot's table as CSV: one row per patient (pseudonym only), one per pooled arm and one for the design's estimate (``effect``, its analysis in ``arm``, its unit in ``rom_unit``),
 with stable English column names and each estimate's 95% CI in its own columns. Numbers and
 separators follow the reader's language like the progress CSV: in Italian ``4,5`` with ``;``
 between fields; in English ``4.5`` with ``,``."""
@@ -34,6 +34,7 @@ COLUMNS = [
     "pain_after",
     "effort_before",
     "effort_after",
+    "rom_unit",
 ]
 
 
@@ -76,6 +77,7 @@ def render(pilot: Any, o: Any, *, locale: str = "en") -> str:
                 num(p.pain_after),
                 num(p.effort_before),
                 num(p.effort_after),
+                "deg",
             ]
         )
     for a in o.arms.values():
@@ -85,7 +87,7 @@ def render(pilot: Any, o: Any, *, locale: str = "en") -> str:
                 "group",
                 "",
                 a.arm,
-                a.n,
+                a.patients,
                 *(num(v, 3) for v in (a.adherence.value, a.adherence.low, a.adherence.high)),
                 a.sessions,
                 a.completed,
@@ -96,14 +98,14 @@ def render(pilot: Any, o: Any, *, locale: str = "en") -> str:
                 num(s.value, 3) if s is not None else "",
                 num(s.low, 3) if s is not None else "",
                 num(s.high, 3) if s is not None else "",
-                "",
-                "",
-                "",
-                "",
+                num(a.pain_before.value),
+                num(a.pain_after.value),
+                num(a.effort_before.value),
+                num(a.effort_after.value),
+                "deg",
             ]
         )
-    e = o.effect
-    writer.writerow(
-        ["effect", "", "", "", "", "", "", "", "", "", "", "", *ci(e), "", "", "", "", "", "", ""]
-    )
+    c = o.comparison  # the design's estimate: row "effect", its analysis in "arm"
+    effect = ["effect", "", c.analysis, "", "", "", "", "", "", "", "", "", *ci(c.estimate)]
+    writer.writerow([*effect, *([""] * (len(COLUMNS) - len(effect) - 1)), c.unit])
     return out.getvalue()

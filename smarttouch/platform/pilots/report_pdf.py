@@ -16,8 +16,8 @@ from matplotlib.figure import Figure
 from ..i18n import units
 from ..i18n.vocab import CONDITIONS, MOVEMENTS, label
 from ..reports.pdf import BLUE, GREY, ReportPDF
+from ..services.pilots.outcomes import MCID_ROM_DEG
 from . import fmt
-from .counts import ConsentCounts
 from .labels import arm_label, comparator_label, status_label
 
 ORANGE = "#b35900"
@@ -38,11 +38,10 @@ def patients_figure(o: Any) -> Figure | None:
         ax.plot([e.value], [i], "o", color=colour, ms=5)
     ax.set_yticks(range(len(rows)), [p.pseudonym for p in rows])
     ax.invert_yaxis()
-    if getattr(o, "mcid_deg", None):
-        ax.axvline(o.mcid_deg, color=GREY, ls="--", lw=1.2, label=_("MCID"))
+    ax.axvline(MCID_ROM_DEG, color=GREY, ls="--", lw=1.2, label=_("MCID"))
     ax.axvline(0, color="#8a949e", lw=0.8)
     ax.set_xlabel(_("Change in range of motion (degrees)"))
-    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _pos: units.number(v, 0)))
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _pos: units.number(v, 0 if v == int(v) else 1)))
     ax.tick_params(labelsize=8)
     ax.grid(alpha=0.3, axis="x")
     handles = [
@@ -69,7 +68,7 @@ def render(
     o: Any,
     *,
     solution_name: str,
-    counts: ConsentCounts,
+    paper: int,
     author: str,
     generated_at: datetime,
     tz: tzinfo,
@@ -114,36 +113,38 @@ def render(
         _(
             "%(invited)d invited; %(consented)d consented (%(paper)d on a signed paper form, the others in "
             "the patient portal); %(withdrawn)d withdrew; %(waiting)d did not consent. %(taking)d take part.",
-            invited=counts.invited,
-            consented=counts.consented,
-            paper=counts.paper,
-            withdrawn=counts.withdrawn,
-            waiting=counts.declined_or_waiting,
-            taking=counts.taking_part,
+            invited=o.invited,
+            consented=o.consented,
+            paper=paper,
+            withdrawn=o.withdrawn,
+            waiting=o.declined + o.pending,
+            taking=o.consented - o.withdrawn,
         )
     )
     pdf.para(_("Sessions after a withdrawal are not used."))
 
     pdf.heading(_("Method"))
-    pdf.para(o.method)
-    if o.fallback_reason:
-        pdf.para(o.fallback_reason)
+    pdf.para(str(o.method))
+    c = o.comparison
+    if c.reason:
+        pdf.para(str(c.reason))
     if o.small_sample:
-        pdf.para(
-            _(
-                "Small sample: fewer than 10 patients per group. The numbers describe these patients; "
-                "they cannot show whether the solution helps others."
-            )
-        )
+        pdf.para(str(o.small_sample_note))
 
     pdf.heading(_("Outcome"))
-    pdf.para(
-        _(
-            "Estimated effect on the range of motion: %(effect)s, %(p)s.",
-            effect=fmt.est(o.effect),
-            p=fmt.pvalue(o.p_value),
+    if c.estimate.value is not None:
+        pdf.para(
+            _(
+                "Estimated effect on the range of motion: %(effect)s, %(p)s.",
+                effect=fmt.est(c.estimate, c.unit),
+                p=fmt.pvalue(c.p_value),
+            )
+            + (
+                f" {_('Wilcoxon signed-rank: %(p)s.', p=fmt.pvalue(c.wilcoxon_p))}"
+                if c.wilcoxon_p is not None
+                else ""
+            )
         )
-    )
     pdf.grid(
         [
             _("Group"),
@@ -156,7 +157,7 @@ def render(
         [
             [
                 arm_label(a.arm),
-                str(a.n),
+                str(a.patients),
                 fmt.est(a.adherence, "pct"),
                 f"{a.completed} / {a.stopped_pain} / {a.stopped_fatigue}",
                 fmt.est(a.rom_change),
@@ -164,23 +165,25 @@ def render(
             ]
             for a in o.arms.values()
         ],
-        (24, 16, 34, 30, 40, 36),
+        (24, 20, 32, 30, 38, 36),
     )
     pdf.grid(
-        [_("Group"), _("Repetitions per session"), _("Pain (0-10), change"), _("Effort (0-10), change")],
+        [_("Group"), _("Repetitions per session"), _("Pain before → after"), _("Effort before → after")],
         [
             [
                 arm_label(a.arm),
                 fmt.est(a.reps_per_session, "num", signed=False),
-                fmt.est(a.pain_change, "num"),
-                fmt.est(a.effort_change, "num"),
+                fmt.before_after(a.pain_before.value, a.pain_after.value),
+                fmt.before_after(a.effort_before.value, a.effort_after.value),
             ]
             for a in o.arms.values()
         ],
         (24, 52, 52, 52),
     )
 
-    if o.patients:
+    if not o.patients:
+        pdf.para(_("No patient has consented yet."))
+    else:
         pdf.heading(_("Each patient"))
         pdf.grid(
             [

@@ -27,7 +27,7 @@ from ..web import record_reads
 from ..web.formutil import choices
 from ..web.urls import external_url
 from . import bp, errors, figures, report_csv, report_pdf
-from .counts import MIN_CELL, consent_counts
+from .counts import MIN_CELL, paper_consents
 from .forms import CloseForm, EnrolForm, PilotForm, WithdrawForm
 from .naming import naming_for
 
@@ -92,7 +92,7 @@ def detail(pilot_id: int):
     db, user, pilot = _pilot(pilot_id)
     rows = pilot_service.enrolments(db, pilot=pilot)
     naming = naming_for(db, user, (pk(p) for _e, p in rows))
-    result = pilot_outcomes.compute_outcomes(db, pilot)
+    result = pilot_outcomes.compute_outcomes(db, pilot, tz=hub_tz())
     record_reads.note_reads(naming.identified_ids(), "pilot_page")
     return render_template(
         "pilots/detail.html",
@@ -100,7 +100,6 @@ def detail(pilot_id: int):
         o=result,
         naming=naming,
         enrolments=rows,
-        counts=consent_counts(rows),
         pseudonyms=_pseudonyms(result, rows),
         charts=figures.pilot_charts(result, naming),
         solution_name=_solution_name(db, pilot),
@@ -112,10 +111,10 @@ def detail(pilot_id: int):
 
 
 def _pseudonyms(result, rows) -> dict[int, str]:
-    """enrolment id -> the pseudonym the outcomes use (an invitation not counted yet: its
+    """enrolment id -> the pseudonym the outcomes use (an invitation not answered yet: its
     place in the list)."""
-    by_patient = {p.patient_id: p.pseudonym for p in result.patients}
-    return {e.id: by_patient.get(e.patient_id, f"#{i}") for i, (e, _p) in enumerate(rows, start=1)}
+    by_enrolment = {p.enrolment_id: p.pseudonym for p in result.patients}
+    return {e.id: by_enrolment.get(e.id, f"S{i:02d}") for i, (e, _p) in enumerate(rows, start=1)}
 
 
 def _enrollable(db: Session, therapist: User, pilot: Pilot) -> list[Patient]:
@@ -234,12 +233,12 @@ def _download(db: Session, user: User, pilot: Pilot, fmt: str, data: bytes, mime
 def report_pdf_view(pilot_id: int):
     """The ethics-committee / funder report: pseudonymised for every reader."""
     db, user, pilot = _pilot(pilot_id)
-    result = pilot_outcomes.compute_outcomes(db, pilot)
+    result = pilot_outcomes.compute_outcomes(db, pilot, tz=hub_tz())
     data = report_pdf.render(
         pilot,
         result,
         solution_name=_solution_name(db, pilot),
-        counts=consent_counts(pilot_service.enrolments(db, pilot=pilot)),
+        paper=paper_consents(pilot_service.enrolments(db, pilot=pilot)),
         author=user.full_name,
         generated_at=utcnow(),
         tz=hub_tz(),
@@ -250,7 +249,7 @@ def report_pdf_view(pilot_id: int):
 @bp.route("/pilots/<int:pilot_id>/report.csv")
 def report_csv_view(pilot_id: int):
     db, user, pilot = _pilot(pilot_id)
-    result = pilot_outcomes.compute_outcomes(db, pilot)
+    result = pilot_outcomes.compute_outcomes(db, pilot, tz=hub_tz())
     text = report_csv.render(pilot, result, locale=str(get_locale() or "en"))
     return _download(db, user, pilot, "csv", text.encode("utf-8"), "text/csv")
 
@@ -264,12 +263,11 @@ def summary(pilot_id: int):
     pilot = db.get(Pilot, pilot_id)
     if pilot is None or pilot.status != PilotStatus.closed:
         raise NotFound(f"no public summary of pilot {pilot_id}")
-    result = pilot_outcomes.compute_outcomes(db, pilot)
+    result = pilot_outcomes.compute_outcomes(db, pilot, tz=hub_tz())
     return render_template(
         "pilots/summary.html",
         pilot=pilot,
         o=result,
-        counts=consent_counts(pilot_service.enrolments(db, pilot=pilot)),
         charts=figures.public_charts(result, min_cell=MIN_CELL),
         solution_name=_solution_name(db, pilot),
         canonical=external_url("pilots.summary", pilot_id=pilot_id),

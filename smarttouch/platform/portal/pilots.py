@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from ..auth.access import role_required, signed_in_user
 from ..models import Role
 from ..pilots import errors
-from ..pilots.forms import ConsentForm, WithdrawForm
+from ..pilots.forms import ConsentForm, PortalWithdrawForm
 from ..services.clinic import patients
 from ..services.errors import Invalid, NotFound
 from ..services.pilots import pilots as pilot_service
@@ -42,7 +42,7 @@ def pilots():
         patient=patient,
         rows=rows,
         consent_form=ConsentForm(),
-        withdraw_form=WithdrawForm(),
+        withdraw_form=PortalWithdrawForm(),
     )
 
 
@@ -69,7 +69,7 @@ def pilot_consent(pilot_id: int):
         rows=rows,
         consent_form=form,
         consent_pilot=pilot_id,
-        withdraw_form=WithdrawForm(),
+        withdraw_form=PortalWithdrawForm(),
     ), 400
 
 
@@ -78,7 +78,7 @@ def pilot_consent(pilot_id: int):
 def pilot_withdraw(pilot_id: int):
     db, patient = _mine()
     _enrolment, pilot = _own_invitation(db, patient, pilot_id)
-    form = WithdrawForm()
+    form = PortalWithdrawForm()
     if form.validate_on_submit():
         try:
             pilot_service.withdraw(

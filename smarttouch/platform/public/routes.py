@@ -16,6 +16,7 @@ from flask_login import current_user
 
 from ..auth.access import public
 from ..developer.safe_markdown import render as render_markdown
+from ..i18n.language import hub_tz
 from ..i18n.vocab import MOVEMENTS, challenge_kind_label, label
 from ..models import utcnow
 from ..pilots.catalogue import solution_pilots
@@ -97,7 +98,7 @@ def solution(solution_id: int):
     return render_template(
         "public/solution.html",
         a=entry,
-        pilots=solution_pilots(db, solution_id=solution_id, viewer=current_user),
+        pilots=solution_pilots(db, solution_id=solution_id, viewer=current_user, tz=hub_tz()),
         canonical=external_url("public.solution", solution_id=solution_id),
         meta_description=_describe(entry.solution.description or entry.solution.name),
     )
