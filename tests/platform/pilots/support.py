@@ -64,3 +64,45 @@ def form(solution_id: int | None, **kw: Any) -> PilotForm:
     }
     fields.update(kw)
     return PilotForm(**fields)
+
+
+def stored_session(
+    s: Session,
+    *,
+    patient_id: int,
+    activity_id: int | None,
+    started: Any,
+    rom: float,
+    reps: int = 10,
+    quit: str = "completed",
+    pain_after: int | None = None,
+    movement: str = "shoulder_flexion",
+) -> int:
+    """A scored session stored as ingest + scoring store one: the session row, its metrics
+    row built by :func:`progress.metrics_row` from an analysis dict, and the feeling rows."""
+    import uuid
+
+    from smarttouch.platform.models import ExerciseSession
+    from smarttouch.platform.services.clinic.feelings import FeelingIn, feeling_rows
+    from smarttouch.platform.services.clinic.progress import metrics_row
+
+    row = ExerciseSession(
+        client_uuid=str(uuid.uuid4()),
+        patient_id=patient_id,
+        activity_id=activity_id,
+        started_at=started,
+        quit_reason=quit,
+        movement=movement,
+        status="scored",
+        game_result={"score": 50, "sets_completed": 1},
+    )
+    s.add(row)
+    s.flush()
+    s.add(metrics_row(pk(row), {"reps": reps, "rom_deg": rom, "rom_deg_mean": rom - 2}))
+    if pain_after is not None:
+        for f in feeling_rows(
+            pk(row), patient_id, [FeelingIn(moment="after", scale="pain_nrs", value=pain_after)]
+        ):
+            s.add(f)
+    s.commit()
+    return pk(row)

@@ -58,6 +58,7 @@ from .session_phases import MAX_PHASES, PhaseIn, phases_of, session_phases, span
 log = logging.getLogger(__name__)
 
 QUIT_REASONS = ("completed", "pain", "fatigue", "other", "time_limit", "disconnected", "closed")
+QuitReason = Literal["completed", "pain", "fatigue", "other", "time_limit", "disconnected", "closed"]
 MIN_SAMPLE_RATE_HZ = 10.0
 MAX_SAMPLE_RATE_HZ = 1000.0
 RATE_TOLERANCE = 0.2  # the time axis may differ from the declared rate by 20 % (BLE jitter)
@@ -172,9 +173,7 @@ class SessionUpload(BaseModel):
     started_at: AwareDatetime
     ended_at: AwareDatetime | None = None
     duration_s: float = Field(default=0.0, ge=0, le=86_400, description="session length, s")
-    quit_reason: Literal["completed", "pain", "fatigue", "other", "time_limit", "disconnected", "closed"] = (
-        "completed"
-    )
+    quit_reason: QuitReason = "completed"
     quit_note: str = Field(default="", max_length=500)
     calibration: dict[str, Any] = Field(
         default_factory=dict, description="neutral pose and comfortable max (deg)"

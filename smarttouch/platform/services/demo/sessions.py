@@ -30,7 +30,7 @@ from ...models import Activity, Assignment, Device, ExerciseSession, Patient, pk
 from ...storage.blobstore import BlobStore
 from ..clinic import alerts, progress, scoring
 from ..clinic.feelings import FeelingIn
-from ..clinic.ingest import SessionUpload, ingest_session
+from ..clinic.ingest import QuitReason, SessionUpload, ingest_session
 
 SAMPLE_RATE_HZ = 50.0
 UUID_NAMESPACE = uuid.UUID("6f1c7c52-3f0a-4d7e-9a41-2b6f0c1d9e55")
@@ -101,7 +101,7 @@ def _days(traj: Trajectory, today: date) -> list[date]:
     return out
 
 
-def _device(session: Session, patient: Patient) -> Device:
+def device_for(session: Session, patient: Patient) -> Device:
     """A demo home PC for the patient; its token is random and never shown (unusable)."""
     existing = session.exec(select(Device).where(Device.patient_id == patient.id)).first()
     if existing is not None:
@@ -139,6 +139,87 @@ def _feelings(rng: np.random.Generator, started: datetime, *, pain: bool) -> lis
     ]
 
 
+def play_synthetic(
+    session: Session,
+    *,
+    patient: Patient,
+    assignment: Assignment,
+    activity: Activity,
+    device: Device,
+    blobs: BlobStore,
+    day: date,
+    rom_deg: float,
+    reps: int,
+    quit_reason: QuitReason,
+    client_uuid: uuid.UUID,
+    rng: np.random.Generator,
+    feel_rng: np.random.Generator,
+    tz: ZoneInfo,
+    tempo_s: float = 3.0,
+    submovements: int = 1,
+    tremor_hz: float = 0.0,
+    tremor_deg: float = 0.0,
+    at: time | None = None,
+) -> int:
+    """One synthetic session of ``assignment`` on ``day`` (at ``at`` local time, or between
+    9:00 and 11:30 drawn from ``rng``): the motion
+    simulator's recording of ``reps`` repetitions of about ``rom_deg`` degrees, uploaded
+    through :func:`.ingest.ingest_session` and scored at once (:func:`.scoring.score_now`)
+    with that day's alerts, with pain and effort ratings (a stop for pain ends in pain).
+    Returns the stored session's id."""
+    pain = quit_reason == "pain"
+    sim = simulate(
+        assignment.movement,
+        reps=reps,
+        rom_deg=min(rom_deg, 170.0),
+        tempo_s=tempo_s * float(rng.normal(1.0, 0.02)),
+        pause_s=0.6,
+        submovements=max(1, submovements),
+        tremor_hz=tremor_hz,
+        tremor_deg=tremor_deg,
+        fs=SAMPLE_RATE_HZ,
+        lead_in_s=1.5,
+        seed=int(rng.integers(1 << 31)),
+    )
+    rec = sim.recording
+    rec.labels.update(demo=True, patient_code=patient.code)
+    if at is None:
+        started = datetime.combine(day, time(9, 0), tzinfo=tz) + timedelta(minutes=int(rng.integers(0, 150)))
+    else:
+        started = datetime.combine(day, at, tzinfo=tz)
+    reached = sum(min(1.0, r / assignment.target_rom_deg) for r in sim.rep_rom_deg)
+    meta = SessionUpload(
+        session_id=client_uuid,
+        assignment_id=pk(assignment),
+        game=activity.key,
+        movement=assignment.movement,
+        started_at=started,
+        ended_at=started + timedelta(seconds=rec.duration_s),
+        duration_s=rec.duration_s,
+        quit_reason=quit_reason,
+        reps=reps,
+        sets_completed=1 if quit_reason == "completed" else 0,
+        score=round(100 * reached),
+        sample_rate_hz=SAMPLE_RATE_HZ,
+        client_metrics={"synthetic": True},
+        client="smarttouch demo seed (synthetic)",
+        feelings=_feelings(feel_rng, started, pain=pain),
+    )
+    stored = ingest_session(
+        session,
+        store=blobs,
+        device=device,
+        patient=patient,
+        meta=meta,
+        recording=recording_to_bytes(rec),
+        today=day,
+        tz=tz,
+    )  # uploaded that day, and scored at once (as a worker would) with that day's alerts
+    if stored.job_id is not None:
+        scoring.score_now(session, blobs=blobs, job_id=stored.job_id, today=day, tz=tz)
+    return pk(stored.session)
+
+
 def seed_patient_sessions(
     session: Session, *, patient: Patient, assignment: Assignment, blobs: BlobStore, today: date, tz: ZoneInfo
 ) -> int:
@@ -147,7 +228,7 @@ def seed_patient_sessions(
     has_any = session.exec(select(ExerciseSession.id).where(ExerciseSession.patient_id == patient.id)).first()
     if traj is None or has_any is not None:
         return 0
-    device = _device(session, patient)
+    device = device_for(session, patient)
     activity = session.get_one(Activity, assignment.activity_id)
     days = _days(traj, today)
     rng = np.random.default_rng(sum(map(ord, patient.code)))
@@ -162,52 +243,26 @@ def seed_patient_sessions(
         pain = traj.pain_last and i == len(days) - 1
         fatigue = not pain and rng.random() < 0.08
         reps = 4 if pain else (max(3, assignment.reps - 3) if fatigue else assignment.reps)
-        sim = simulate(
-            assignment.movement,
+        play_synthetic(
+            session,
+            patient=patient,
+            assignment=assignment,
+            activity=activity,
+            device=device,
+            blobs=blobs,
+            day=day,
+            rom_deg=rom,
             reps=reps,
-            rom_deg=min(rom, 170.0),
-            tempo_s=traj.tempo_s * float(rng.normal(1.0, 0.02)),
-            pause_s=0.6,
-            submovements=max(1, subs),
+            quit_reason="pain" if pain else ("fatigue" if fatigue else "completed"),
+            client_uuid=uuid.uuid5(UUID_NAMESPACE, f"{patient.code}/{day}/{i}"),
+            rng=rng,
+            feel_rng=feel_rng,
+            tz=tz,
+            tempo_s=traj.tempo_s,
+            submovements=subs,
             tremor_hz=traj.tremor_hz,
             tremor_deg=traj.tremor_deg,
-            fs=SAMPLE_RATE_HZ,
-            lead_in_s=1.5,
-            seed=int(rng.integers(1 << 31)),
         )
-        rec = sim.recording
-        rec.labels.update(demo=True, patient_code=patient.code)
-        started = datetime.combine(day, time(9, 0), tzinfo=tz) + timedelta(minutes=int(rng.integers(0, 150)))
-        reached = sum(min(1.0, r / assignment.target_rom_deg) for r in sim.rep_rom_deg)
-        meta = SessionUpload(
-            session_id=uuid.uuid5(UUID_NAMESPACE, f"{patient.code}/{day}/{i}"),
-            assignment_id=pk(assignment),
-            game=activity.key,
-            movement=assignment.movement,
-            started_at=started,
-            ended_at=started + timedelta(seconds=rec.duration_s),
-            duration_s=rec.duration_s,
-            quit_reason="pain" if pain else ("fatigue" if fatigue else "completed"),
-            reps=reps,
-            sets_completed=0 if (pain or fatigue) else 1,
-            score=round(100 * reached),
-            sample_rate_hz=SAMPLE_RATE_HZ,
-            client_metrics={"synthetic": True},
-            client="smarttouch demo seed (synthetic)",
-            feelings=_feelings(feel_rng, started, pain=pain),
-        )
-        stored = ingest_session(
-            session,
-            store=blobs,
-            device=device,
-            patient=patient,
-            meta=meta,
-            recording=recording_to_bytes(rec),
-            today=day,
-            tz=tz,
-        )  # uploaded that day, and scored at once (as a worker would) with that day's alerts
-        if stored.job_id is not None:
-            scoring.score_now(session, blobs=blobs, job_id=stored.job_id, today=day, tz=tz)
     if days:  # time has passed since the last upload: "no session" alerts as of today
         entries = progress.patient_sessions(session, patient_id=pk(patient), tz=tz)
         alerts.sync_patient_alerts(

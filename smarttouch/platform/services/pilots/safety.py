@@ -1,0 +1,187 @@
+"""The interim safety check of a pilot: is the solution's arm clearly worse for pain?
+
+The rule, in words: the pilot is flagged when, over the sessions counted so far, **either**
+
+1. the share of sessions stopped for pain is higher in the solution's arm than in the
+   comparison, and the 95 % confidence interval of the difference (Newcombe's hybrid score
+   interval, Newcombe 1998, Stat Med 17:873-890) lies entirely above zero; **or**
+2. the pain rated after the session (0-10 NRS) is higher in the solution's arm, and the 95 %
+   Welch confidence interval of the difference of the means lies entirely above zero.
+
+The comparison is the comparator arm (``builtin_game`` pilots) or the same patients' sessions
+of the movement in the weeks before they consented (``own_baseline``). Sessions are taken as
+independent here, which makes the check quick to raise a flag rather than slow: it is a
+prompt for a clinician to look, not a verdict.
+
+A new flag sets ``Pilot.safety_flag_at`` (audited as ``pilot.safety_flagged``) and sends ONE
+e-mail to the pilot's creator, the challenge managers and the administrators; checking again
+while the flag stands sends nothing. When the rule no longer holds the flag is cleared
+(``pilot.safety_cleared``), so a later flag is news again.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from typing import Any
+
+from sqlmodel import Session
+
+from ...models import Pilot, PilotArm, PilotComparator, pk, utcnow
+from .. import audit
+from ..mail import MailError, send_mail
+from . import pilots
+from .outcomes import Interval, Share, _feelings, _zone, baseline_rows, pilot_sessions, welch_diff, wilson
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SafetyCheck:
+    """The check's numbers: pain stops (sessions) per side, their difference with Newcombe's
+    95 % CI, the after-session pain difference (solution minus comparison, NRS points) with
+    Welch's 95 % CI, whether the rule holds, and what this check changed."""
+
+    pain_stops_pilot: Share
+    pain_stops_comparison: Share
+    pain_stop_difference: Interval
+    pain_after_difference: Interval
+    flagged: bool
+    reasons: list[str] = field(default_factory=list)
+    """English, one per part of the rule that holds (the page words its own from the numbers)"""
+    newly_flagged: bool = False
+    mailed: int = 0
+    """e-mails sent by this check (0 unless newly flagged)"""
+
+
+def newcombe_diff(a: Share, b: Share) -> Interval:
+    """p_a - p_b with Newcombe's hybrid score 95 % interval from the two Wilson intervals."""
+    if not a.n or not b.n or a.low is None or a.high is None or b.low is None or b.high is None:
+        return Interval(None, None, None, a.n + b.n)
+    pa, pb = a.k / a.n, b.k / b.n
+    d = pa - pb
+    low = d - math.sqrt((pa - a.low) ** 2 + (b.high - pb) ** 2)
+    high = d + math.sqrt((a.high - pa) ** 2 + (pb - b.low) ** 2)
+    return Interval(d, low, high, a.n + b.n)
+
+
+def _sides(session: Session, pilot: Pilot, now: datetime, tz: tzinfo) -> tuple[list[Any], list[Any]]:
+    """The sessions of the solution's arm and of the comparison (see the module docstring)."""
+    solution: list[Any] = []
+    comparison: list[Any] = []
+    for e, _patient in pilots.enrolments(session, pilot=pilot):
+        if e.consented_at is None:
+            continue
+        rows = pilot_sessions(session, pilot=pilot, enrolment=e, now=now, tz=tz)
+        if e.arm == PilotArm.comparator:
+            comparison += rows
+        else:
+            solution += rows
+            if pilot.comparator == PilotComparator.own_baseline:
+                comparison += baseline_rows(session, pilot=pilot, enrolment=e)
+    return solution, comparison
+
+
+def evaluate(
+    session: Session, pilot: Pilot, *, tz: tzinfo | str = "UTC", now: datetime | None = None
+) -> SafetyCheck:
+    """The rule's numbers as of ``now``, changing nothing."""
+    now = now or utcnow()
+    solution, comparison = _sides(session, pilot, now, _zone(tz))
+    stops_a = wilson(sum(r.session.quit_reason == "pain" for r in solution), len(solution))
+    stops_b = wilson(sum(r.session.quit_reason == "pain" for r in comparison), len(comparison))
+    stop_diff = newcombe_diff(stops_a, stops_b)
+    pain_a = _feelings(session, [pk(r.session) for r in solution])["pain_after"]
+    pain_b = _feelings(session, [pk(r.session) for r in comparison])["pain_after"]
+    pain_diff = welch_diff(pain_a, pain_b)
+    reasons = []
+    if stop_diff.low is not None and stop_diff.low > 0:
+        reasons.append(
+            f"sessions stopped for pain: {stops_a.k}/{stops_a.n} with the solution vs "
+            f"{stops_b.k}/{stops_b.n} (difference {stop_diff.value:+.0%}, 95% CI "
+            f"{stop_diff.low:+.0%} to {stop_diff.high:+.0%})"
+        )
+    if pain_diff.low is not None and pain_diff.low > 0 and pain_diff.value is not None:
+        reasons.append(
+            f"pain after the session {pain_diff.value:+.1f} points with the solution "
+            f"(95% CI {pain_diff.low:+.1f} to {pain_diff.high:+.1f})"
+        )
+    return SafetyCheck(stops_a, stops_b, stop_diff, pain_diff, bool(reasons), reasons)
+
+
+def check_safety(
+    session: Session,
+    pilot: Pilot,
+    *,
+    settings: Mapping[str, Any],
+    tz: tzinfo | str = "UTC",
+    now: datetime | None = None,
+    base_url: str = "",
+) -> SafetyCheck:
+    """Run the check, record a new flag (or clear an old one) and send the one e-mail a new
+    flag deserves. ``settings``: the hub's mail settings (``SMTP_URL``, ``MAIL_FROM``);
+    ``base_url``: the hub's address for the link in the e-mail."""
+    result = evaluate(session, pilot, tz=tz, now=now)
+    if result.flagged and pilot.safety_flag_at is None:
+        pilot.safety_flag_at = utcnow()
+        pilot.safety_note = "; ".join(result.reasons)
+        session.add(pilot)
+        audit.record(
+            session,
+            action="pilot.safety_flagged",
+            target_type="pilot",
+            target_id=pilot.id,
+            details={"reasons": result.reasons},
+        )
+        session.commit()
+        return _with(result, newly_flagged=True, mailed=_notify(session, pilot, result, settings, base_url))
+    if not result.flagged and pilot.safety_flag_at is not None:
+        audit.record(
+            session,
+            action="pilot.safety_cleared",
+            target_type="pilot",
+            target_id=pilot.id,
+            details={"flagged_at": pilot.safety_flag_at, "note": pilot.safety_note},
+        )
+        pilot.safety_flag_at = None
+        pilot.safety_note = ""
+        session.add(pilot)
+        session.commit()
+    return result
+
+
+def _with(result: SafetyCheck, **changes: Any) -> SafetyCheck:
+    from dataclasses import replace
+
+    return replace(result, **changes)
+
+
+def _notify(
+    session: Session, pilot: Pilot, result: SafetyCheck, settings: Mapping[str, Any], base_url: str
+) -> int:
+    recipients = sorted({u.email for u in pilots.managers(session, pilot=pilot)})
+    if not recipients:
+        return 0
+    link = f"{base_url.rstrip('/')}/pilots/{pilot.id}" if base_url else f"/pilots/{pilot.id}"
+    text = (
+        f'The interim safety check of the pilot "{pilot.title}" found the solution\'s arm clearly '
+        "worse for pain than the comparison:\n\n"
+        + "\n".join(f"- {r}" for r in result.reasons)
+        + "\n\nThe rule: the 95% confidence interval of the difference (pain stops, or pain rated "
+        "after the session) lies entirely above zero. Please review the pilot and its patients: "
+        f"{link}\n\nNo patient identities are included in this message."
+    )
+    try:
+        send_mail(
+            settings,
+            to=recipients,
+            subject=f"[SmartTouch] Pilot safety check: {pilot.title}",
+            text=text,
+        )
+    except MailError as exc:  # the flag stands on the page and in the audit either way
+        log.warning("pilot %s: safety e-mail not sent: %s", pilot.id, exc)
+        return 0
+    return 1
