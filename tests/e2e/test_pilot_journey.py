@@ -34,7 +34,7 @@ from tests.platform.browser_support import (
     browser,  # noqa: F401
     login,
 )
-from tests.platform.pilot_support import approved_game
+from tests.platform.pilot_support import downloadable_approved_game
 from tests.platform.test_web_support import days_ago
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -92,7 +92,7 @@ def test_pilot_created_enrolled_played_withdrawn_and_reported(
     hub, hub_app, factories, browser, tmp_path
 ) -> None:
     hub_app.config["BASE_URL"] = hub.url
-    solution_id = approved_game(hub_app, factories, tmp_path)
+    solution_id = downloadable_approved_game(hub_app, factories, tmp_path)
     therapist = factories.user("therapist", full_name="Giulia Rossi", email="giulia@example.org")
     accounts = [factories.user("patient", email=f"p{i}@example.org") for i in range(2)]
     patients = [

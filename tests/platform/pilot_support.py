@@ -1,7 +1,7 @@
-"""An approved game solution for pilot tests, made the way a review makes one but without
-the sandbox evaluation (tested elsewhere): the starter game's canonical archive in the blob
-store, a scored submission of it, and a reviewer's approval through ``review.decide``, which
-publishes the catalogue activity the client downloads and verifies by hash."""
+"""An approved game solution that a patient's client can really download: the pilot tests'
+approved game (:func:`tests.platform.pilots.support.approved_game`, a reviewer's real
+decision) with the starter game's canonical archive in the blob store as its code, so the
+client fetches and verifies it by hash like any approved game."""
 
 from __future__ import annotations
 
@@ -9,40 +9,30 @@ import shutil
 from pathlib import Path
 
 from flask import Flask
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from smarttouch.platform.models import Solution, Submission, SubmissionStatus, pk
+from smarttouch.platform.models import Submission
 from smarttouch.platform.services.challenges import review
 from smarttouch.platform.storage.blobstore import get_blobstore
 from smarttouch.platform.storage.db import get_engine
 from smarttouch.platform.testing import Factories
 
 from .challenge_support import archive_of
+from .pilots.support import approved_game
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "smarttouch/challenges/templates/shoulder_reach_game"
 
 
-def approved_game(app: Flask, factories: Factories, folder: Path, *, name: str = "Kite reach") -> int:
-    """The id of an approved shoulder-flexion game solution (``folder``: a scratch folder)."""
+def downloadable_approved_game(app: Flask, factories: Factories, folder: Path) -> int:
+    """The id of an approved shoulder-flexion game whose package is the starter game."""
     shutil.copytree(TEMPLATE, folder / "game")
     sha = get_blobstore(app).put(archive_of(folder / "game"))
-    challenge = factories.challenge(kind="game", movement="shoulder_flexion", is_published=True)
-    developer = factories.user("developer", full_name="Dana Dev")
+    solution_id, _developer = approved_game(app, factories.challenge, factories.user, approve=False)
     reviewer = factories.user("therapist", is_reviewer=True)
     with Session(get_engine(app), expire_on_commit=False) as s:
-        sol = Solution(
-            challenge_id=pk(challenge),
-            developer_id=developer.id,
-            name=name,
-            kind="game",
-            description="Lift the kite to the cloud line.",
-        )
-        s.add(sol)
-        s.flush()
-        sub = Submission(
-            solution_id=pk(sol), code_sha256=sha, entrypoint="reach:ReachGame", status=SubmissionStatus.scored
-        )
+        sub = s.exec(select(Submission).where(Submission.solution_id == solution_id)).one()
+        sub.code_sha256, sub.entrypoint = sha, "reach:ReachGame"
         s.add(sub)
         s.commit()
-        review.decide(s, reviewer=s.merge(reviewer), submission_id=pk(sub), decision="approved", note="")
-        return pk(sol)
+        review.decide(s, reviewer=s.merge(reviewer), submission_id=sub.id, decision="approved", note="")
+    return solution_id

@@ -20,7 +20,9 @@ from smarttouch.platform.reports.pdf import labels_overlap
 from smarttouch.platform.storage.db import get_engine
 from smarttouch.platform.testing import csrf_token, login
 
-from .pilot_support import approved_game
+from .browser_support import browser, screenshot  # noqa: F401
+from .browser_support import login as browser_login
+from .pilots.support import approved_game
 from .test_web_support import add_session, days_ago
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "hub"
@@ -58,8 +60,8 @@ def _count(app, model) -> int:
 
 
 @pytest.fixture
-def solution_id(app, factories, tmp_path) -> int:
-    return approved_game(app, factories, tmp_path)
+def solution_id(app, make_challenge, make_user) -> int:
+    return approved_game(app, make_challenge, make_user)[0]
 
 
 @pytest.mark.parametrize("lang", ["en", "it"])
@@ -173,12 +175,17 @@ def test_who_sees_what(app, client, login_as, factories, solution_id) -> None:
     for user, status in ((manager, 200), (dev_manager, 200), (developer, 403), (patient_account, 403)):
         c = app.test_client()
         assert login(c, user.email).status_code == 302
-        for url in (f"/pilots/{pilot_id}", "/pilots", f"/pilots/{pilot_id}/report.csv"):
+        for url in (
+            f"/pilots/{pilot_id}",
+            "/pilots",
+            f"/pilots/{pilot_id}/report.csv",
+            f"/pilots/{pilot_id}/report.pdf",
+            f"/pilots/{pilot_id}/fhir.json",
+        ):
             response = c.get(url)
             assert response.status_code == status, (user.role, url, response.status_code)
-            body = response.get_data(as_text=True)
             for identity in ("Maria Mia", "PT-MINE", "Teresa Tua", "PT-THEIRS"):
-                assert identity not in body, (user.role, url, identity)
+                assert identity.encode() not in response.data, (user.role, url, identity)
     # the patient sees only their own invitations
     c = app.test_client()
     login(c, patient_account.email)
@@ -227,36 +234,13 @@ def _pdf_pages(data: bytes, name: str) -> tuple[str, list]:
 @pytest.mark.parametrize("lang", ["en", "it"])
 def test_report_pdf_and_csv_are_pseudonymised(app, client, login_as, factories, solution_id, lang) -> None:
     me = login_as("therapist", locale=lang)
-    pilot_id = _create(client, solution_id, starts_on=days_ago(30).isoformat())
-    patients = [factories.patient(me, display_name=f"Nome Cognome{i}") for i in range(4)]
-    page = f"/pilots/{pilot_id}/enrol"
-    for p in patients:
-        client.post(
-            page,
-            data={
-                "csrf_token": csrf_token(client, page),
-                "patient_id": str(p.id),
-                "paper_consent": "y",
-                "note": "form",
-            },
-        )
-    with Session(get_engine(app)) as s:  # they consented three weeks ago (paper forms)
-        plan_of = {}
-        for e in s.exec(select(PilotEnrolment)):
-            e.consented_at = e.consented_at - timedelta(days=21)
-            s.add(e)
-            plan_of[e.patient_id] = e.assignment_id
-        s.commit()
-    for i, p in enumerate(patients):  # weekly sessions since, ROM rising faster for some
-        assignment = _assignment(app, plan_of[p.id])
-        for n in range(6):  # six sessions: the ROM change needs the first and the last three
-            add_session(app, p, days_ago(19 - 3 * n), rom=60 + i * 3 + n * (1 + i), assignment=assignment)
+    pilot_id, patients = _pilot_with_sessions(app, client, factories, me, solution_id, 4)
     headers = {"Accept-Language": lang}
     response = client.get(f"/pilots/{pilot_id}/report.pdf", headers=headers)
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text, _images = _pdf_pages(response.get_data(), f"pilot-report-{lang}")
     flat = " ".join(text.split())
-    assert "Kite vs balloons" in flat
+    assert "Kite vs balloons" in flat and "S01" in flat
     assert ("Rapporto" in flat) if lang == "it" else ("Pilot report" in flat)
     for p in patients:
         assert p.code not in flat and (p.display_name or "") not in flat
@@ -269,6 +253,65 @@ def test_report_pdf_and_csv_are_pseudonymised(app, client, login_as, factories, 
         "pdf",
         "csv",
     ]
+
+
+def _pilot_with_sessions(app, client, factories, me, solution_id: int, count: int):
+    """A pilot with ``count`` of ``me``'s patients who consented on paper three weeks ago and
+    played six sessions since, ROM rising faster for some (``client`` is logged in as ``me``)."""
+    pilot_id = _create(client, solution_id, starts_on=days_ago(30).isoformat())
+    patients = [factories.patient(me, display_name=f"Nome Cognome{i}") for i in range(count)]
+    page = f"/pilots/{pilot_id}/enrol"
+    for p in patients:
+        form = {
+            "csrf_token": csrf_token(client, page),
+            "patient_id": str(p.id),
+            "paper_consent": "y",
+            "note": "form",
+        }
+        assert client.post(page, data=form).status_code == 302
+    with Session(get_engine(app)) as s:
+        plan_of = {}
+        for e in s.exec(select(PilotEnrolment)):
+            e.consented_at = e.consented_at - timedelta(days=21)
+            s.add(e)
+            plan_of[e.patient_id] = e.assignment_id
+        s.commit()
+    for i, p in enumerate(patients):
+        assignment = _assignment(app, plan_of[p.id])
+        for n in range(6):  # six sessions: the ROM change needs the first and the last three
+            add_session(app, p, days_ago(19 - 3 * n), rom=60 + i * 3 + n * (1 + i % 4), assignment=assignment)
+    return pilot_id, patients
+
+
+@pytest.mark.browser
+def test_pages_in_the_browser(app, client, login_as, factories, solution_id, live_server, browser) -> None:
+    """The outcome page (charts drawn), the public summary with ten patients (five per arm,
+    numbers shown) and the catalogue's link, screenshotted under test-artifacts/web/."""
+    me = login_as("therapist")
+    pilot_id, _patients = _pilot_with_sessions(app, client, factories, me, solution_id, 10)
+    errors: list[str] = []
+    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    browser_login(page, live_server, me.email)
+    page.goto(f"{live_server}/pilots/{pilot_id}")
+    page.wait_for_selector("#chart-pilot-patients .main-svg")
+    page.wait_for_selector("#chart-pilot-arms .main-svg")
+    assert "Nome Cognome0" in page.locator("[data-testid=patients]").inner_text()
+    screenshot(page, "pilot-outcome-page")
+    page.locator("#close-title ~ form [type=submit]").click()
+    anonymous = browser.new_context(locale="it-IT", viewport={"width": 390, "height": 844}).new_page()
+    anonymous.on("pageerror", lambda exc: errors.append(str(exc)))
+    anonymous.goto(f"{live_server}/catalogue/{solution_id}")
+    anonymous.locator(f"a[href='/pilots/{pilot_id}/summary']").click()
+    anonymous.wait_for_selector("#chart-public-arms .main-svg")
+    text = anonymous.locator("main").inner_text()
+    assert "Nome Cognome" not in text and "S01" not in text
+    screenshot(anonymous, "pilot-public-summary-it")
+    anonymous.goto(f"{live_server}/catalogue/{solution_id}")
+    screenshot(anonymous, "pilot-catalogue-link-it")
+    assert errors == []
+    context.close()
 
 
 def _assignment(app, assignment_id):

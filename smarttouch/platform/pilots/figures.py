@@ -105,7 +105,7 @@ def arms_chart(o: Any, *, min_cell: int = 0, chart_id: str = "chart-pilot-arms")
         "customdata": [a.patients for a in arms],
         "hovertemplate": "%{x}: %{y:.1f}° (n = %{customdata})<extra></extra>",
     }
-    lay = layout(y_title=_("Change in range of motion (degrees)"), x_is_date=False, height_px=300)
+    lay = layout(y_title=_("Degrees"), x_is_date=False, height_px=300)
     lay["showlegend"] = False
     parts = [
         _(

@@ -29,6 +29,7 @@ def est(e: Any, kind: str = "deg", *, signed: bool = True) -> str:
     "—" when it could not be computed."""
     if e is None or e.value is None:
         return "—"
+
     def one(v: float | None) -> str:
         if kind == "pct":
             return pct(v)

@@ -8,7 +8,7 @@ pilot's pseudonym."""
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlmodel import Session, col, select
@@ -20,12 +20,15 @@ from ..services import audit
 from ..services.accounts import permissions
 from ..services.challenges import public as catalogue
 from ..services.errors import Invalid, NotFound
+from ..services.pilots import export as pilot_export
 from ..services.pilots import outcomes as pilot_outcomes
 from ..services.pilots import pilots as pilot_service
+from ..services.pilots import safety
+from ..services.rights.fhir_export import FHIR_JSON
 from ..storage.db import get_session
 from ..web import record_reads
 from ..web.formutil import choices
-from ..web.urls import external_url
+from ..web.urls import external_url, hub_url
 from . import bp, errors, figures, report_csv, report_pdf
 from .counts import MIN_CELL, paper_consents
 from .forms import CloseForm, EnrolForm, PilotForm, WithdrawForm
@@ -90,6 +93,11 @@ def new():
 @bp.route("/pilots/<int:pilot_id>")
 def detail(pilot_id: int):
     db, user, pilot = _pilot(pilot_id)
+    # the interim safety check runs whenever the page is looked at: a new flag is recorded,
+    # audited and mailed once (to the creator and the managers) by the service
+    safety_check = safety.check_safety(
+        db, pilot, settings=current_app.config, tz=hub_tz(), base_url=hub_url()
+    )
     rows = pilot_service.enrolments(db, pilot=pilot)
     naming = naming_for(db, user, (pk(p) for _e, p in rows))
     result = pilot_outcomes.compute_outcomes(db, pilot, tz=hub_tz())
@@ -103,6 +111,7 @@ def detail(pilot_id: int):
         pseudonyms=_pseudonyms(result, rows),
         charts=figures.pilot_charts(result, naming),
         solution_name=_solution_name(db, pilot),
+        safety=safety_check,
         may_enrol=user.role == Role.therapist and pilot.status != PilotStatus.closed,
         may_close=pilot_service.can_manage(user, pilot) and pilot.status != PilotStatus.closed,
         close_form=CloseForm(),
@@ -252,6 +261,19 @@ def report_csv_view(pilot_id: int):
     result = pilot_outcomes.compute_outcomes(db, pilot, tz=hub_tz())
     text = report_csv.render(pilot, result, locale=str(get_locale() or "en"))
     return _download(db, user, pilot, "csv", text.encode("utf-8"), "text/csv")
+
+
+@bp.route("/pilots/<int:pilot_id>/fhir.json")
+def fhir_export(pilot_id: int) -> Response:
+    """The pilot as a FHIR ResearchStudy with a pseudonymised ResearchSubject per invited
+    patient (audited by the export service)."""
+    db, user, pilot = _pilot(pilot_id)
+    bundle = pilot_export.export_pilot_bundle(db, pilot, actor=user, ip=request.remote_addr)
+    return Response(
+        bundle.model_dump_json(indent=2, exclude_none=True),
+        mimetype=FHIR_JSON,
+        headers={"Content-Disposition": f'attachment; filename="smarttouch-pilot-{pilot.id}-fhir.json"'},
+    )
 
 
 @bp.route("/pilots/<int:pilot_id>/summary")
