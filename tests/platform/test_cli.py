@@ -16,6 +16,7 @@ from sqlmodel import Session, func, select
 from smarttouch.platform.cli import hub as platform_cli
 from smarttouch.platform.models import Alert, Assignment, ExerciseSession, Patient, Submission, User
 from smarttouch.platform.services.accounts.passwords import verify_password
+from smarttouch.platform.services.demo.pilot import PILOT_PATIENTS
 from smarttouch.platform.services.demo.seed import DEMO_PATIENTS
 from smarttouch.platform.storage.db import get_engine, make_engine
 from smarttouch.platform.storage.migrate import head_revision
@@ -150,13 +151,14 @@ def test_demo_migrates_seeds_once_and_serves(tmp_path, runner, monkeypatch) -> N
     assert "patient@example.org" in result.output and "demo-patient" in result.output
     engine = make_engine(url)
     with Session(engine) as session:
-        assert session.exec(select(func.count()).select_from(Patient)).one() == len(DEMO_PATIENTS)
+        patients = len(DEMO_PATIENTS) + len(PILOT_PATIENTS)  # the demo pilot's synthetic patients too
+        assert session.exec(select(func.count()).select_from(Patient)).one() == patients
         sessions = session.exec(select(func.count()).select_from(ExerciseSession)).one()
         alerts = session.exec(select(func.count()).select_from(Alert)).one()
     engine.dispose()
     assert sessions > 20 and alerts > 0
     assert (
-        f"added {len(DEMO_PATIENTS)} patients, 4 assignments, 0 activities, {sessions} "
+        f"added {patients} patients, {4 + len(PILOT_PATIENTS)} assignments, 0 activities, {sessions} "
         f"synthetic sessions, {alerts} alerts"
     ) in result.output
     # the walk-through, in order, with the real URL and a seeded patient that has data

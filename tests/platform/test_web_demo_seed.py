@@ -7,8 +7,9 @@ from flask import Flask
 from sqlmodel import Session, func, select
 
 from smarttouch.platform.i18n.language import hub_tz, local_today
-from smarttouch.platform.models import Alert, ExerciseSession, Patient, SessionMetricsRecord
+from smarttouch.platform.models import Alert, ExerciseSession, Patient, Pilot, SessionMetricsRecord
 from smarttouch.platform.services.demo.seed import seed_demo
+from smarttouch.platform.services.pilots import outcomes
 from smarttouch.platform.storage.blobstore import get_blobstore
 from smarttouch.platform.storage.db import get_engine
 from smarttouch.sensors.recording_io import recording_from_bytes
@@ -27,8 +28,10 @@ def test_demo_sessions_and_alerts(app: Flask) -> None:
                 .group_by(Patient.code)
             ).all()
         )
-        assert set(per_patient) == {"DEMO-STRK", "DEMO-PARK", "DEMO-KNEE", "DEMO-FRAI"}
-        assert all(n >= 10 for n in per_patient.values())
+        pilot_patients = {"DEMO-PIL1", "DEMO-PIL2", "DEMO-PIL3", "DEMO-PIL4"}
+        assert set(per_patient) == {"DEMO-STRK", "DEMO-PARK", "DEMO-KNEE", "DEMO-FRAI"} | pilot_patients
+        assert all(n >= 10 for c, n in per_patient.items() if c not in pilot_patients)
+        assert all(n >= 4 for c, n in per_patient.items() if c in pilot_patients)
         scored = db.exec(select(func.count()).select_from(SessionMetricsRecord)).one()
         assert scored == report.sessions_created
         kinds = {
@@ -45,6 +48,13 @@ def test_demo_sessions_and_alerts(app: Flask) -> None:
         row = db.exec(select(ExerciseSession)).first()
         rec = recording_from_bytes(get_blobstore(app).get(row.recording_sha256))
         assert rec.labels["synthetic"] is True and rec.labels["demo"] is True
+        # the running pilot: four synthetic patients who consented, one withdrew, outcomes computed
+        pilot = db.exec(select(Pilot)).one()
+        assert pilot.status == "running" and "synthetic" in pilot.title
+        out = outcomes.compute_outcomes(db, pilot, tz=hub_tz())
+        assert (out.consented, out.withdrawn) == (4, 1)
+        assert sum(p.sessions for p in out.patients) == sum(per_patient[c] for c in pilot_patients)
+        assert {p.arm for p in out.patients} == {"pilot", "comparator"}
         again = seed_demo(
             db, today=local_today(), password_profile="fast", blobs=get_blobstore(app), tz=hub_tz()
         )

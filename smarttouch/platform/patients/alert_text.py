@@ -65,6 +65,12 @@ def describe_alert(alert: Alert, today: date) -> str:
             changes="; ".join(parts),
             date=when,
         )
+    if alert.kind == "pilot_safety" and "pilot_title" in d:
+        return _(
+            'The interim safety check of the pilot "%(title)s" found more pain with the piloted game: '
+            "review this patient's participation.",
+            title=str(d["pilot_title"]),
+        )
     return alert.message
 
 
@@ -74,6 +80,7 @@ RESOLUTIONS = {
     "decline": _l(
         "the last 3 sessions are no longer worse than the 3 before by the clinically important difference"
     ),
+    "pilot_safety": _l("the pilot's safety flag was cleared, the pilot closed, or the patient left it"),
 }
 
 

@@ -57,6 +57,7 @@ ALERT_KINDS = {
     "decline": _l("Decline"),
     "pain_stop": _l("Stopped for pain"),
     "pain_rise": _l("Pain above usual"),
+    "pilot_safety": _l("Pilot safety check"),
 }
 
 PLAN_FIELDS = {

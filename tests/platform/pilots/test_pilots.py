@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask_babel import force_locale
 from sqlmodel import Session, func, select
 
 from smarttouch.platform.models import Assignment, AuditEvent, Patient, Pilot, PilotEnrolment, User
@@ -88,9 +89,21 @@ def test_unapproved_solution_is_refused(
 
 
 def test_every_problem_is_reported_at_once(app: Flask, world: dict[str, Any]) -> None:
+    base = form(world["solution"])
     with pytest.raises(PilotInvalid) as err:
-        _create(app, world["therapist"], solution_id=world["solution"], title="", target_patients=None)
-    assert {"title", "target_patients"} <= set(err.value.fields)
+        _create(
+            app,
+            world["therapist"],
+            solution_id=world["solution"],
+            title="",
+            target_patients=None,
+            ends_on=base.starts_on - timedelta(days=3),
+        )
+    assert {"title", "target_patients", "ends_on"} <= set(err.value.fields)
+    with app.test_request_context(), force_locale("it"):
+        assert str(err.value.fields["ends_on"]) == "La data di fine è precedente alla data di inizio."
+    with app.test_request_context(), force_locale("en"):
+        assert str(err.value.fields["ends_on"]) == "The end date is before the start date."
 
 
 def test_developers_and_patients_cannot_create(app: Flask, world: dict[str, Any]) -> None:

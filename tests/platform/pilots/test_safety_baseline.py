@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from flask import Flask
 from scipy import stats
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from smarttouch.platform.models import AuditEvent, Pilot, PilotEnrolment
+from smarttouch.platform.models import Alert, AuditEvent, Pilot, PilotEnrolment
 from smarttouch.platform.services.pilots import outcomes, pilots, safety
 from smarttouch.platform.storage.db import get_engine
 
@@ -111,6 +111,17 @@ def test_clearly_worse_pain_flags_once_and_mails_the_managers(
         again = safety.check_safety(s, stored, settings=settings)
         assert again.flagged and not again.newly_flagged and again.mailed == 0
         assert len(s.exec(select(AuditEvent).where(AuditEvent.action == "pilot.safety_flagged")).all()) == 1
+        # each patient in the pilot has one open pilot_safety alert for their therapist
+        open_alerts = s.exec(
+            select(Alert).where(Alert.kind == "pilot_safety", col(Alert.resolved_at).is_(None))
+        ).all()
+        assert sorted(a.patient_id for a in open_alerts) == sorted(e.patient_id for e in enrolments)
+        # once the pilot closes, the alerts resolve at the next sync of the patients
+        pilots.close_pilot(s, actor=world["manager"], pilot=stored)
+        safety.sync_alerts(s, stored, UTC)
+        assert not s.exec(
+            select(Alert).where(Alert.kind == "pilot_safety", col(Alert.resolved_at).is_(None))
+        ).all()
     assert len(smtp_server.messages) == 1
 
 

@@ -42,6 +42,7 @@ from ...models import (
 from ...storage.blobstore import BlobStore
 from .. import audit
 from ..errors import Invalid
+from ..pilots import alert_source as _pilot_alerts  # noqa: F401  registers the pilot safety alert source
 
 log = logging.getLogger(__name__)
 

@@ -18,6 +18,7 @@ from ..accounts import users
 from ..accounts.passwords import verify_password
 from ..challenges import importer
 from ..clinic import catalogue, patients, plans
+from . import pilot as demo_pilot
 from . import sessions as demo_sessions
 
 PLAN_STARTED_DAYS_AGO = 49  # the demo plans began seven weeks ago
@@ -274,6 +275,13 @@ def seed_demo(
         _seed_sessions(session, report, blobs, today, tz or ZoneInfo("Europe/Rome"))
     if blobs is not None:  # reference rows wait for a worker
         importer.seed_builtin_challenges(session, blobs=blobs, enqueue=enqueue)
+    if with_sessions and blobs is not None:  # the running pilot needs the game challenge
+        added = demo_pilot.seed_demo_pilot(
+            session, blobs=blobs, today=today, tz=tz or ZoneInfo("Europe/Rome")
+        )
+        report.patients_created += added.patients
+        report.assignments_created += added.assignments
+        report.sessions_created += added.sessions
     return report
 
 

@@ -447,13 +447,12 @@ def invite(
     enrolment = PilotEnrolment(pilot_id=pk(pilot), patient_id=pk(patient), invited_by_id=actor.id)
     session.add(enrolment)
     session.flush()
-    audit.record(
+    _audit(
         session,
-        action="pilot.invited",
-        actor=actor,
-        patient_id=patient.id,
-        target_type="pilot",
-        target_id=pilot.id,
+        "pilot.invited",
+        by=actor,
+        pilot=pilot,
+        patient=patient,
         details={"enrolment": enrolment.id},
         ip=ip,
     )
@@ -496,6 +495,51 @@ def arm_activity_id(pilot: Pilot, arm: str) -> int:
     return pilot.activity_id
 
 
+def _who(by: User, patient: Patient) -> str:
+    """``"patient"`` (their own account) or ``"therapist"`` (their own therapist) acting for
+    the patient; :class:`NotFound` for anyone else."""
+    if patient.user_id is not None and by.id == patient.user_id:
+        return "patient"
+    if by.role == Role.therapist and by.id == patient.therapist_id:
+        return "therapist"
+    raise NotFound(f"patient {patient.id} not found")
+
+
+def _invited(session: Session, pilot: Pilot, patient: Patient) -> PilotEnrolment:
+    enrolment = enrolment_of(session, pilot=pilot, patient=patient)
+    if enrolment is None:
+        raise _invalid(
+            "patient", _l("This patient is not invited to the pilot."), f"{patient.code} not invited"
+        )
+    if enrolment.withdrawn_at is not None:
+        raise _invalid(
+            "patient", _l("This patient has withdrawn from the pilot."), f"{patient.code} withdrew"
+        )
+    return enrolment
+
+
+def _audit(
+    session: Session,
+    action: str,
+    *,
+    by: User,
+    pilot: Pilot,
+    patient: Patient,
+    details: dict[str, Any],
+    ip: str | None,
+) -> None:
+    audit.record(
+        session,
+        action=action,
+        actor=by,
+        patient_id=patient.id,
+        target_type="pilot",
+        target_id=pilot.id,
+        details=details,
+        ip=ip,
+    )
+
+
 def record_consent(
     session: Session,
     *,
@@ -510,13 +554,12 @@ def record_consent(
 
     ``by`` is the patient themself (the portal) or their therapist recording a signed paper
     consent (``note``: which form; required). Fixes the arm and adds its game to the plan."""
+    who = _who(by, patient)
     therapist = session.get(User, patient.therapist_id)
-    own_patient = patient.user_id is not None and by.id == patient.user_id
-    own_therapist = by.role == Role.therapist and by.id == patient.therapist_id
-    if not (own_patient or own_therapist) or therapist is None:
+    if therapist is None:
         raise NotFound(f"patient {patient.id} not found")
     note = (note or "").strip()
-    if own_therapist and not note:
+    if who == "therapist" and not note:
         raise _invalid(
             "note",
             _l("Say how the patient consented (e.g. the number of the signed form)."),
@@ -526,15 +569,7 @@ def record_consent(
         raise _invalid("note", _l("At most %(n)d characters.", n=NOTE_MAX), f"at most {NOTE_MAX} characters")
     day = today or utcnow().date()
     _open_for(pilot, day, "patient")
-    enrolment = enrolment_of(session, pilot=pilot, patient=patient)
-    if enrolment is None:
-        raise _invalid(
-            "patient", _l("This patient is not invited to the pilot."), f"{patient.code} not invited"
-        )
-    if enrolment.withdrawn_at is not None:
-        raise _invalid(
-            "patient", _l("This patient has withdrawn from the pilot."), f"{patient.code} withdrew"
-        )
+    enrolment = _invited(session, pilot, patient)
     if enrolment.consented_at is not None:
         raise _invalid("patient", _l("The consent is already recorded."), f"{patient.code} already consented")
     if pilot.comparator == PilotComparator.builtin_game:
@@ -566,16 +601,15 @@ def record_consent(
     if pilot.status == PilotStatus.recruiting:
         pilot.status = PilotStatus.running
     session.add_all([enrolment, pilot])
-    audit.record(
+    _audit(
         session,
-        action="pilot.consent_recorded",
-        actor=by,
-        patient_id=patient.id,
-        target_type="pilot",
-        target_id=pilot.id,
+        "pilot.consent_recorded",
+        by=by,
+        pilot=pilot,
+        patient=patient,
         details={
             "enrolment": enrolment.id,
-            "how": "portal" if own_patient else "paper",
+            "how": "portal" if who == "patient" else "paper",
             "note": note,
             "consent_sha256": pilot.consent_sha256,
             "arm": arm,
@@ -606,40 +640,28 @@ def withdraw(
 ) -> PilotEnrolment:
     """The patient leaves the pilot (no reason needed), or their therapist records it (a
     reason is). Sessions from now on are not counted; the plan is left to the therapist."""
-    own_patient = patient.user_id is not None and by.id == patient.user_id
-    own_therapist = by.role == Role.therapist and by.id == patient.therapist_id
-    if not (own_patient or own_therapist):
-        raise NotFound(f"patient {patient.id} not found")
+    who = _who(by, patient)
     reason = (reason or "").strip()
-    if own_therapist and not reason:
+    if who == "therapist" and not reason:
         raise _invalid("reason", _l("Say why the patient leaves the pilot."), "give a reason")
     if len(reason) > REASON_MAX:
         raise _invalid(
             "reason", _l("At most %(n)d characters.", n=REASON_MAX), f"at most {REASON_MAX} characters"
         )
-    enrolment = enrolment_of(session, pilot=pilot, patient=patient)
-    if enrolment is None:
-        raise _invalid(
-            "patient", _l("This patient is not invited to the pilot."), f"{patient.code} not invited"
-        )
-    if enrolment.withdrawn_at is not None:
-        raise _invalid(
-            "patient", _l("This patient has already withdrawn."), f"{patient.code} already withdrew"
-        )
+    enrolment = _invited(session, pilot, patient)
     enrolment.withdrawn_at = utcnow()
     enrolment.withdrawn_by_id = by.id
     enrolment.withdrawal_reason = reason
     session.add(enrolment)
-    audit.record(
+    _audit(
         session,
-        action="pilot.withdrawn",
-        actor=by,
-        patient_id=patient.id,
-        target_type="pilot",
-        target_id=pilot.id,
+        "pilot.withdrawn",
+        by=by,
+        pilot=pilot,
+        patient=patient,
         details={
             "enrolment": enrolment.id,
-            "by": "patient" if own_patient else "therapist",
+            "by": who,
             "reason": reason,
         },
         ip=ip,

@@ -15,8 +15,10 @@ prompt for a clinician to look, not a verdict.
 
 A new flag sets ``Pilot.safety_flag_at`` (audited as ``pilot.safety_flagged``) and sends ONE
 e-mail to the pilot's creator, the challenge managers and the administrators; checking again
-while the flag stands sends nothing. When the rule no longer holds the flag is cleared
-(``pilot.safety_cleared``), so a later flag is news again.
+while the flag stands sends nothing. Each patient still in the pilot also gets a
+``pilot_safety`` alert for their therapist (:mod:`.alert_source`). When the rule no longer
+holds the flag is cleared (``pilot.safety_cleared``) and those alerts resolve, so a later
+flag is news again.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from sqlmodel import Session
 
 from ...models import Pilot, PilotArm, PilotComparator, pk, utcnow
 from .. import audit
+from ..clinic import scoring
 from ..mail import MailError, send_mail
 from . import pilots
 from .outcomes import Interval, Share, _feelings, _zone, baseline_rows, pilot_sessions, welch_diff, wilson
@@ -137,6 +140,7 @@ def check_safety(
             details={"reasons": result.reasons},
         )
         session.commit()
+        sync_alerts(session, pilot, _zone(tz))
         return _with(result, newly_flagged=True, mailed=_notify(session, pilot, result, settings, base_url))
     if not result.flagged and pilot.safety_flag_at is not None:
         audit.record(
@@ -150,7 +154,18 @@ def check_safety(
         pilot.safety_note = ""
         session.add(pilot)
         session.commit()
+        sync_alerts(session, pilot, _zone(tz))
     return result
+
+
+def sync_alerts(session: Session, pilot: Pilot, tz: tzinfo) -> None:
+    """Raise (or resolve) the ``pilot_safety`` alert of every patient still in the pilot
+    (:mod:`.alert_source`), for their therapists' caseloads."""
+    today = utcnow().astimezone(tz).date()
+    for e, patient in pilots.enrolments(session, pilot=pilot):
+        if pilots.counted(e):
+            scoring.update_alerts(session, patient=patient, today=today, tz=tz)
+    session.commit()
 
 
 def _with(result: SafetyCheck, **changes: Any) -> SafetyCheck:
