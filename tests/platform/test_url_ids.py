@@ -13,6 +13,7 @@ HUGE = 9223372036854775808  # 2**63: overflows SQLite and PostgreSQL integers
         ("developer", f"/submissions/{HUGE}"),
         ("therapist", f"/patients/{HUGE}"),
         ("therapist", f"/sessions/{HUGE}"),
+        ("therapist", f"/needs/{HUGE}"),
     ],
 )
 def test_huge_ids_are_not_found(client, login_as, role: str, path: str) -> None:

@@ -35,10 +35,18 @@ REQUIRED_POLICY = {
 }
 #: Pages each role must have reached, so a broken crawl cannot pass by visiting nothing.
 MUST_REACH = {
-    "therapist": {"patients.detail", "sessions.detail", "reports.report_page", "patients.devices_page"},
+    "therapist": {
+        "patients.detail",
+        "sessions.detail",
+        "reports.report_page",
+        "patients.devices_page",
+        "needs.index",
+        "needs.detail",
+        "needs.new",
+    },
     "patient": {"portal.index", "datarights.mine", "auth.change_password"},
     "developer": {"developer.detail", "submissions.tokens", "submissions.mine"},
-    "admin": {"admin.audit_trail", "datarights.index"},
+    "admin": {"admin.audit_trail", "datarights.index", "needs.index", "needs.detail"},
 }
 _LOADING = {"script": "src", "img": "src", "iframe": "src", "embed": "src", "source": "src", "form": "action"}
 

@@ -78,6 +78,8 @@ def _permission_required(allowed: Callable[[User], bool]) -> Callable[[Callable[
 reviewer_required = _permission_required(permissions.can_review)
 #: Challenge managers (and admins).
 challenge_manager_required = _permission_required(permissions.can_manage_challenges)
+#: Therapists and challenge managers: the clinical needs.
+need_reader_required = _permission_required(permissions.can_read_needs)
 
 
 #: Longest ``next`` target kept (longer ones go to the home page).

@@ -10,6 +10,7 @@ from flask import current_app, render_template, request, send_file
 from ..auth.access import role_required
 from ..models import Role
 from ..services.clinic import catalogue, previews
+from ..services.needs import answers
 from ..storage.db import get_session
 from . import bp
 
@@ -23,7 +24,14 @@ def _cache_dir() -> Path:
 def index():
     activities = catalogue.list_activities(get_session())
     with_preview = {a.key for a in activities if a.source == "builtin" and previews.has_preview(a.key)}
-    return render_template("catalogue/index.html", activities=activities, with_preview=with_preview)
+    solution_ids = {
+        a.key: answers.solution_id_of_activity(a.key) for a in activities if a.source == "solution"
+    }
+    found = answers.origins(get_session(), solution_ids=[i for i in solution_ids.values() if i is not None])
+    origins = {key: found[i] for key, i in solution_ids.items() if i is not None and i in found}
+    return render_template(
+        "catalogue/index.html", activities=activities, with_preview=with_preview, origins=origins
+    )
 
 
 @bp.route("/activities/<key>/preview.png")

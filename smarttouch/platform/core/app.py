@@ -82,7 +82,9 @@ def create_app(config: Mapping[str, Any] | type | None = None) -> Flask:
     register_blueprints(app)
     app.jinja_env.globals.update(JINJA_GLOBALS)
     app.jinja_env.globals.update(
-        can_review=permissions.can_review, can_manage_challenges=permissions.can_manage_challenges
+        can_review=permissions.can_review,
+        can_manage_challenges=permissions.can_manage_challenges,
+        can_read_needs=permissions.can_read_needs,
     )
 
     @app.after_request

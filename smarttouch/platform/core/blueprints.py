@@ -34,6 +34,7 @@ BLUEPRINTS: dict[str, str] = {
     "library": "",
     "staff": "/admin",
     "pilots": "",
+    "needs": "",
 }
 
 

@@ -36,6 +36,7 @@ from .challenge import (
 )
 from .device import Device, PairingCode
 from .feeling import FEELING_MOMENTS, FEELING_SCALES, SessionFeeling
+from .need import ClinicalNeed, NeedMessage, NeedStatus, NeedSupport
 from .onboarding import Invitation, Message, PlanTemplate
 from .patient import Condition, Patient, PatientCreate, PatientPublic, Side
 from .pilot import Pilot, PilotArm, PilotComparator, PilotEnrolment, PilotStatus
@@ -68,6 +69,7 @@ __all__ = [
     "AuditEvent",
     "AuditEventImmutable",
     "Challenge",
+    "ClinicalNeed",
     "Condition",
     "Device",
     "DonatedSession",
@@ -79,6 +81,9 @@ __all__ = [
     "LinkPurpose",
     "LoginThrottle",
     "Message",
+    "NeedMessage",
+    "NeedStatus",
+    "NeedSupport",
     "PairingCode",
     "Patient",
     "PatientCreate",

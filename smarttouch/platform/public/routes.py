@@ -18,10 +18,11 @@ from ..auth.access import public
 from ..developer.safe_markdown import render as render_markdown
 from ..i18n.language import hub_tz
 from ..i18n.vocab import MOVEMENTS, challenge_kind_label, label
-from ..models import utcnow
+from ..models import pk, utcnow
 from ..pilots.catalogue import solution_pilots
 from ..services.challenges import leaderboards, terms
 from ..services.challenges import public as catalogue
+from ..services.needs import answers
 from ..storage.db import get_session
 from ..web.urls import external_url, hub_url
 from . import bp
@@ -99,6 +100,7 @@ def solution(solution_id: int):
         "public/solution.html",
         a=entry,
         pilots=solution_pilots(db, solution_id=solution_id, viewer=current_user, tz=hub_tz()),
+        answered=answers.answered_needs(db, challenge_ids=[pk(entry.challenge)]).get(pk(entry.challenge), []),
         canonical=external_url("public.solution", solution_id=solution_id),
         meta_description=_describe(entry.solution.description or entry.solution.name),
     )

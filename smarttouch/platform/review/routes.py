@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -14,6 +14,7 @@ from ..services.errors import Invalid
 from ..storage.blobstore import get_blobstore
 from ..storage.db import get_session
 from ..web.formutil import choices
+from ..web.need_mail import NeedMailer
 from . import bp
 from .forms import AnalyzerChoiceForm, DecisionForm
 
@@ -32,6 +33,7 @@ def detail(submission_id: int):
     form = DecisionForm()
     status = 200
     if form.validate_on_submit():
+        mailer = NeedMailer(current_app.config)
         try:
             review.decide(
                 db,
@@ -40,12 +42,15 @@ def detail(submission_id: int):
                 decision=form.decision.data,
                 note=form.note.data or "",
                 ip=request.remote_addr,
+                notify=mailer,
             )
         except Invalid as exc:
             form.note.errors = [*form.note.errors, exc.message]
             status = 400
         else:
             flash(_("Your decision was recorded."), "success")
+            if mailer.failed:
+                flash(_("Saved, but %(n)d e-mail(s) could not be sent just now.", n=mailer.failed), "warning")
             return redirect(url_for("review.detail", submission_id=submission_id))
     elif form.errors:
         status = 400

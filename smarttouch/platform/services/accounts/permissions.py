@@ -18,3 +18,9 @@ def can_manage_challenges(user: User) -> bool:
     return user.role == Role.admin or (
         user.role in (Role.therapist, Role.developer) and bool(user.is_challenge_manager)
     )
+
+
+def can_read_needs(user: User) -> bool:
+    """Therapists (who file and support clinical needs) and challenge managers (who answer
+    them); developers and patients never read them."""
+    return user.role == Role.therapist or can_manage_challenges(user)

@@ -45,6 +45,8 @@ from ...storage.blobstore import BlobStore
 from .. import audit
 from ..accounts.permissions import can_review
 from ..errors import Forbidden, Invalid, NotFound
+from ..needs.answers import answer_linked_needs, reopen_withdrawn
+from ..needs.notices import NeedNotice, Notify, deliver
 from .leaderboards import build_leaderboard, scores_by_submission
 
 MAX_LISTED_BYTES = 200 * 1024
@@ -176,9 +178,20 @@ def _activity_for(session: Session, solution: Solution) -> Activity | None:
 
 
 def decide(
-    session: Session, *, reviewer: User, submission_id: int, decision: str, note: str, ip: str | None = None
+    session: Session,
+    *,
+    reviewer: User,
+    submission_id: int,
+    decision: str,
+    note: str,
+    ip: str | None = None,
+    notify: Notify | None = None,
 ) -> Review:
-    """Record a decision on a scored submission; see the module docstring for its effects."""
+    """Record a decision on a scored submission; see the module docstring for its effects.
+
+    An approval also answers the clinical needs turned into the challenge
+    (:func:`..needs.answers.answer_linked_needs`); ``notify`` tells their subscribers once the
+    decision is committed."""
     require_reviewer(reviewer)
     if decision not in ReviewDecision.__members__:
         raise Invalid(f"decision: expected one of {', '.join(ReviewDecision)}, got {decision!r}")
@@ -204,6 +217,9 @@ def decide(
     session.add(review)
     session.flush()
     activity = _activity_for(session, sol)
+    answered: list[NeedNotice] = []
+    if decision == ReviewDecision.approved:
+        answered = answer_linked_needs(session, solution=sol, challenge=ch, actor=reviewer, ip=ip)
     if decision == ReviewDecision.approved and on_approval(sol.kind) == "activity":
         activity = _publish_game(session, sub=sub, sol=sol, ch=ch, activity=activity)
     elif decision != ReviewDecision.approved:
@@ -212,6 +228,7 @@ def decide(
             session.add(activity)
         for choice in session.exec(select(AnalyzerChoice).where(AnalyzerChoice.submission_id == sub.id)):
             session.delete(choice)
+        reopen_withdrawn(session, solution=sol, actor=reviewer, ip=ip)
     audit.record(
         session,
         action=f"submission.{decision}",
@@ -227,6 +244,8 @@ def decide(
     )
     session.commit()
     session.refresh(review)
+    for notice in answered:
+        deliver(notify, notice)
     return review
 
 

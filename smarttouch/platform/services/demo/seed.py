@@ -12,12 +12,23 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from ...models import Alert, Assignment, AssignmentCreate, Patient, PatientCreate, User, UserCreate, pk
+from ...models import (
+    Alert,
+    Assignment,
+    AssignmentCreate,
+    ClinicalNeed,
+    Patient,
+    PatientCreate,
+    User,
+    UserCreate,
+    pk,
+)
 from ...storage.blobstore import BlobStore
 from ..accounts import users
 from ..accounts.passwords import verify_password
 from ..challenges import importer
 from ..clinic import catalogue, patients, plans
+from ..needs import filing as needs_filing
 from . import pilot as demo_pilot
 from . import sessions as demo_sessions
 
@@ -271,6 +282,7 @@ def seed_demo(
                 ),
             )
             report.assignments_created += 1
+    _seed_need(session, accounts["therapist2@example.org"], accounts["therapist@example.org"])
     if with_sessions and blobs is not None:
         _seed_sessions(session, report, blobs, today, tz or ZoneInfo("Europe/Rome"))
     if blobs is not None:  # reference rows wait for a worker
@@ -283,6 +295,23 @@ def seed_demo(
         report.assignments_created += added.assignments
         report.sessions_created += added.sessions
     return report
+
+
+def _seed_need(session: Session, proposer: User, supporter: User) -> None:
+    """One clinical need, filed by a therapist and supported by another (once)."""
+    if session.exec(select(ClinicalNeed.id)).first() is not None:
+        return
+    need = needs_filing.propose(
+        session,
+        therapist=proposer,
+        condition="parkinson",
+        movement="wrist_flexion",
+        problem="Patients with Parkinson's stop the lantern game after 2 minutes: we need a "
+        "steadier-hand game that tolerates tremor.",
+        success="They keep playing for 10 minutes and the tremor never ends a round.",
+        data_help="Wrist sessions of patients who consented to donate them.",
+    )
+    needs_filing.support(session, user=supporter, need=need)
 
 
 def _seed_sessions(session: Session, report: DemoReport, blobs: BlobStore, today: date, tz: ZoneInfo) -> None:
