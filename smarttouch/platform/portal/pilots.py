@@ -4,6 +4,8 @@ invitations are listed or changed; anything else is not found."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -32,6 +34,16 @@ def _own_invitation(db, patient, pilot_id: int):
     raise NotFound(f"no invitation to pilot {pilot_id}")
 
 
+def _flash_outcome(change: Callable[[], object], done: str) -> None:
+    """Run the pilot service's ``change``; flash ``done``, or the service's reason why not."""
+    try:
+        change()
+    except Invalid as exc:
+        flash(errors.message(exc), "error")
+    else:
+        flash(done, "success")
+
+
 @bp.route("/my/pilots")
 @role_required(Role.patient)
 def pilots():
@@ -53,14 +65,12 @@ def pilot_consent(pilot_id: int):
     _enrolment, pilot = _own_invitation(db, patient, pilot_id)
     form = ConsentForm()
     if form.validate_on_submit():
-        try:
-            pilot_service.record_consent(
+        _flash_outcome(
+            lambda: pilot_service.record_consent(
                 db, pilot=pilot, patient=patient, by=signed_in_user(), ip=request.remote_addr
-            )
-        except Invalid as exc:
-            flash(errors.message(exc), "error")
-        else:
-            flash(_("Thank you: you take part in this pilot. You can withdraw at any time."), "success")
+            ),
+            _("Thank you: you take part in this pilot. You can withdraw at any time."),
+        )
         return redirect(url_for("portal.pilots"))
     rows = pilot_service.patient_pilots(db, patient=patient)
     return render_template(
@@ -80,17 +90,15 @@ def pilot_withdraw(pilot_id: int):
     _enrolment, pilot = _own_invitation(db, patient, pilot_id)
     form = PortalWithdrawForm()
     if form.validate_on_submit():
-        try:
-            pilot_service.withdraw(
+        _flash_outcome(
+            lambda: pilot_service.withdraw(
                 db,
                 pilot=pilot,
                 patient=patient,
                 by=signed_in_user(),
                 reason=form.reason.data or "",
                 ip=request.remote_addr,
-            )
-        except Invalid as exc:
-            flash(errors.message(exc), "error")
-        else:
-            flash(_("You no longer take part in this pilot. No new data of yours is used for it."), "success")
+            ),
+            _("You no longer take part in this pilot. No new data of yours is used for it."),
+        )
     return redirect(url_for("portal.pilots"))
