@@ -314,6 +314,31 @@ def test_pages_in_the_browser(app, client, login_as, factories, solution_id, liv
     context.close()
 
 
+def test_safety_flag_shows_on_the_page(app, client, login_as, factories, solution_id) -> None:
+    """Most of the solution's sessions stop for pain, none of the comparison's: the page's
+    interim check flags the pilot (once, audited) and shows the banner."""
+    me = login_as("therapist")
+    pilot_id, patients = _pilot_with_sessions(app, client, factories, me, solution_id, 4)
+    with Session(get_engine(app)) as s:
+        arm_of = {e.patient_id: e.arm for e in s.exec(select(PilotEnrolment))}
+        plan_of = {e.patient_id: e.assignment_id for e in s.exec(select(PilotEnrolment))}
+    for p in patients:
+        if arm_of[p.id] == "pilot":
+            for n in range(6):
+                add_session(
+                    app,
+                    p,
+                    days_ago(10 - n),
+                    rom=55,
+                    quit_reason="pain",
+                    assignment=_assignment(app, plan_of[p.id]),
+                )
+    html = client.get(f"/pilots/{pilot_id}").get_data(as_text=True)
+    assert 'data-testid="safety-flag"' in html
+    client.get(f"/pilots/{pilot_id}")  # seen again: still flagged, not flagged twice
+    assert [e.action for e in _events(app)].count("pilot.safety_flagged") == 1
+
+
 def _assignment(app, assignment_id):
     from smarttouch.platform.models import Assignment
 
