@@ -9,6 +9,7 @@
 """
 
 import os
+import tempfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,6 +18,11 @@ import pytest
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+# the built-in games' preview pictures are drawn once per game version and shared by every test
+# app of the run (each test's fresh instance folder would otherwise draw them again, seconds each)
+os.environ.setdefault(
+    "SMARTTOUCH_PREVIEW_CACHE", os.path.join(tempfile.gettempdir(), f"smarttouch-test-previews-{os.getuid()}")
+)
 
 
 @pytest.fixture(scope="session")

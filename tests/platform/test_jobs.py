@@ -70,11 +70,34 @@ def _scoring_job(app: Flask, factories: Any) -> int:
         return job.id
 
 
+def _challenge_data_job(app: Flask, factories: Any) -> int:
+    """A draft challenge waiting for its simulated data (the small game generator)."""
+    import datetime as dt
+
+    from smarttouch.platform.models import ChallengeDataJob
+    from smarttouch.platform.services.challenges import challenge_data
+
+    head = challenge_data.BundleHead(
+        "jobs-data", "Jobs", "", "need", "", None, dt.datetime(2030, 1, 1, tzinfo=dt.UTC), 3, None
+    )
+    toml = challenge_data.challenge_toml(challenge_data.templates()["shoulder-reach-game"], head)
+    with Session(get_engine(app), expire_on_commit=False) as s:
+        ch = Challenge(slug="jobs-data", title="Jobs", kind="game", is_published=False)
+        s.add(ch)
+        s.flush()
+        job = ChallengeDataJob(challenge_id=ch.id, spec={"generator": "shoulder-reach-game", "toml": toml})
+        s.add(job)
+        s.commit()
+        assert job.id is not None
+        return job.id
+
+
 #: a queued job row of each job type; a new job type adds its maker here
 MAKE_JOB: dict[str, Callable[[Flask, Any], int]] = {
     "evaluation": _evaluation_job,
     "analysis": _analysis_job,
     "scoring": _scoring_job,
+    "challenge_data": _challenge_data_job,
 }
 
 

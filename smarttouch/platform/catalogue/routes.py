@@ -16,7 +16,8 @@ from . import bp
 
 
 def _cache_dir() -> Path:
-    return Path(current_app.instance_path) / "previews"
+    configured = current_app.config.get("PREVIEW_CACHE")
+    return Path(configured) if configured else Path(current_app.instance_path) / "previews"
 
 
 @bp.route("/activities")

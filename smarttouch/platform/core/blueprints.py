@@ -34,7 +34,10 @@ BLUEPRINTS: dict[str, str] = {
     "library": "",
     "staff": "/admin",
     "pilots": "",
+    "manage": "",
     "needs": "",
+    "teams": "",
+    "forum": "",
 }
 
 

@@ -95,6 +95,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Set it when hubs or workers run on more than one machine (`docs/deploy.md`).",
         "empty",
     ),
+    Setting(
+        "PREVIEW_CACHE",
+        None,
+        str,
+        "Folder of the built-in games' preview pictures (drawn once per game version, safe to share "
+        "between hubs on one machine and to delete).",
+        "`<instance>/previews`",
+    ),
     Setting("SECURE_COOKIES", None, bool, "Send cookies only over HTTPS.", "on in production, off otherwise"),
     Setting(
         "DEFAULT_LOCALE",
@@ -179,6 +187,7 @@ class BaseConfig:
     TESTING = False
     DEBUG = False
     INSTANCE_PATH: str | None = None
+    PREVIEW_CACHE: str | None = None
     DATABASE_URL: str | None = None
     SECRET_KEY: str | None = None
     BLOB_URL: str | None = None

@@ -11,11 +11,11 @@ from wtforms.validators import DataRequired
 
 from ..auth.access import role_required, signed_in_user
 from ..models import Role, utcnow
-from ..services.challenges import listing, terms
+from ..services.challenges import listing, teams, terms
 from ..services.challenges.leaderboards import get_published_challenge
+from ..services.challenges.safe_markdown import render as render_markdown
 from ..storage.db import get_session
 from . import bp
-from .safe_markdown import render as render_markdown
 
 READERS = (Role.developer, Role.therapist, Role.admin)
 
@@ -37,9 +37,17 @@ def detail(slug: str):
     """A published challenge (open, upcoming or closed); drafts are not found."""
     db = get_session()
     row = get_published_challenge(db, slug=slug)
+    user = signed_in_user()
+    team = (
+        teams.team_of(db, user_id=user.id or 0, challenge_id=row.id or 0)
+        if user.role == Role.developer
+        else None
+    )
     return render_template(
         "developer/detail.html",
         c=row,
+        team_info=team,
+        team_size=teams.member_count(db, team_id=team.id or 0) if team else 0,
         needs_terms=terms.needs_acceptance(db, user=signed_in_user(), challenge=row),
         is_open=row.is_open(utcnow()),
         description=render_markdown(row.description_md),

@@ -195,6 +195,12 @@ def scoring_enqueuer(app: Flask) -> Callable[[int], None]:
     return get_queue(app).enqueuer("scoring", eager=app.config.get("SCORING") == "inline")
 
 
+def challenge_data_enqueuer(app: Flask) -> Callable[[int], None]:
+    """How the app sends a challenge-data job: to the workers, or run in the calling process
+    when the hub runs its own jobs inline (``SMARTTOUCH_SCORING=inline``, tests)."""
+    return get_queue(app).enqueuer("challenge_data", eager=app.config.get("SCORING") == "inline")
+
+
 def get_queue(app: Flask) -> HubQueue:
     """The app's queue (built once per app)."""
     queue = app.extensions.get(EXTENSION_KEY)
@@ -204,4 +210,4 @@ def get_queue(app: Flask) -> HubQueue:
     return queue
 
 
-__all__ = ["HUEY_NAME", "HubQueue", "JobRef", "get_queue", "scoring_enqueuer"]
+__all__ = ["HUEY_NAME", "HubQueue", "JobRef", "challenge_data_enqueuer", "get_queue", "scoring_enqueuer"]

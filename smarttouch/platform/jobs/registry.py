@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from .analyses import ANALYSIS
+from .challenge_data import CHALLENGE_DATA
 from .evaluations import EVALUATION
 from .scoring import SCORING
 from .types import JobType
@@ -32,5 +33,6 @@ def register(job_type: JobType[Any, Any]) -> JobType[Any, Any]:
 register(EVALUATION)
 register(ANALYSIS)
 register(SCORING)
+register(CHALLENGE_DATA)
 
 __all__ = ["JOB_TYPES", "register"]

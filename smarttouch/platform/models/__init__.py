@@ -27,6 +27,7 @@ from .audit import AuditEvent, AuditEventImmutable, LoginThrottle
 from .base import NAMING_CONVENTION, HasId, UTCDateTime, orm_attr, pk, rowcount, table_of, utcnow
 from .challenge import (
     Challenge,
+    ChallengeDataJob,
     Review,
     ReviewDecision,
     Score,
@@ -34,6 +35,7 @@ from .challenge import (
     Submission,
     SubmissionStatus,
 )
+from .community import ForumMute, ForumPost, ForumThread, Team, TeamMember
 from .device import Device, PairingCode
 from .feeling import FEELING_MOMENTS, FEELING_SCALES, SessionFeeling
 from .need import ClinicalNeed, NeedMessage, NeedStatus, NeedSupport
@@ -69,12 +71,16 @@ __all__ = [
     "AuditEvent",
     "AuditEventImmutable",
     "Challenge",
+    "ChallengeDataJob",
     "ClinicalNeed",
     "Condition",
     "Device",
     "DonatedSession",
     "EmailLink",
     "ExerciseSession",
+    "ForumMute",
+    "ForumPost",
+    "ForumThread",
     "GameProgress",
     "HasId",
     "Invitation",
@@ -109,6 +115,8 @@ __all__ = [
     "Solution",
     "Submission",
     "SubmissionStatus",
+    "Team",
+    "TeamMember",
     "TermsAcceptance",
     "UTCDateTime",
     "User",

@@ -60,6 +60,19 @@ class Challenge(SQLModel, table=True):
     """developers per team; 1 means everyone competes alone"""
     licence: str = Field(default="Apache-2.0", max_length=64)
     """SPDX identifier of the licence solutions are submitted under"""
+    need_id: int | None = Field(default=None)
+    """the clinical need this challenge answers (no foreign key: needs are another table's)"""
+    final_opens_at: datetime | None = time_field()
+    """start of the final phase (ranked on the hidden split); the development phase runs from
+    ``opens_at`` until then, ranked on the public split. None: one phase"""
+    final_daily_submissions: int | None = Field(default=None)
+    """daily cap during the final phase (None: ``max_daily_submissions`` throughout)"""
+    holds_results: bool = Field(default=False)
+    """the hidden-split ranking stays private after closing until a manager announces results
+    (set for challenges authored on the web; imported challenges publish it at closing)"""
+    results_announced_at: datetime | None = time_field()
+    data_source: str = Field(default="", max_length=48)
+    """where the data came from: ``simulator:<generator>``, ``donated``, ``upload``, ``import``"""
 
     def is_open(self, now: datetime) -> bool:
         """Published and within its open/close dates at ``now`` (aware UTC)."""
@@ -68,6 +81,37 @@ class Challenge(SQLModel, table=True):
         if self.opens_at is not None and now < self.opens_at:
             return False
         return self.closes_at is None or now < self.closes_at
+
+    def is_closed(self, now: datetime) -> bool:
+        return self.closes_at is not None and self.closes_at <= now
+
+    def results_public(self, now: datetime) -> bool:
+        """Whether the hidden-split (final) ranking is public at ``now``: once closed, and when
+        the challenge holds its results, once they are announced."""
+        if not self.is_closed(now):
+            return False
+        return not self.holds_results or self.results_announced_at is not None
+
+
+class ChallengeDataJob(SQLModel, table=True):
+    """Building an authored challenge's data bundle (from the simulator) in a worker: a job row
+    under the lease protocol (:mod:`smarttouch.platform.jobs`). ``spec`` holds what to build;
+    when it finishes the challenge row gets the bundle's blob key, contract and metrics."""
+
+    __tablename__ = "challenge_data_job"
+
+    id: int | None = Field(default=None, primary_key=True)
+    challenge_id: int = Field(foreign_key="challenge.id", index=True, ondelete="CASCADE")
+    spec: dict[str, Any] = json_field()
+    status: str = Field(default="queued", max_length=16, index=True)
+    failure_reason: str | None = Field(default=None, max_length=64)
+    message: str = text_field()
+    attempts: int = Field(default=0)
+    lease_token: str | None = Field(default=None, max_length=120)
+    lease_expires_at: datetime | None = time_field()
+    created_at: datetime = created_field()
+    started_at: datetime | None = time_field()
+    finished_at: datetime | None = time_field()
 
 
 class Solution(SQLModel, table=True):

@@ -15,7 +15,8 @@ from .base import UTCDateTime, created_field, json_field, sha256_field, time_fie
 class Invitation(SQLModel, table=True):
     """A single-use, expiring invitation: the link's token and the typed code are stored as
     SHA-256 digests only. ``purpose`` is ``invite`` (a new account, linked to ``patient_id``
-    for a patient) or ``reset`` (a new password for the existing ``user_id``)."""
+    for a patient), ``reset`` (a new password for the existing ``user_id``) or ``team`` (a
+    developer joins ``team_id``)."""
 
     __tablename__ = "invitation"
 
@@ -27,6 +28,7 @@ class Invitation(SQLModel, table=True):
     locale: str | None = Field(default=None, max_length=8)
     patient_id: int | None = Field(default=None, foreign_key="patient.id", index=True, ondelete="CASCADE")
     user_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="CASCADE")
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True, ondelete="CASCADE")
     token_hash: str = sha256_field(unique=True, index=True)
     code_hash: str = sha256_field(unique=True, index=True)
     created_by_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")

@@ -15,13 +15,13 @@ from flask_babel import get_locale, get_timezone
 from flask_login import current_user
 
 from ..auth.access import public
-from ..developer.safe_markdown import render as render_markdown
 from ..i18n.language import hub_tz
 from ..i18n.vocab import MOVEMENTS, challenge_kind_label, label
 from ..models import pk, utcnow
 from ..pilots.catalogue import solution_pilots
 from ..services.challenges import leaderboards, terms
 from ..services.challenges import public as catalogue
+from ..services.challenges.safe_markdown import render as render_markdown
 from ..services.needs import answers
 from ..storage.db import get_session
 from ..web.urls import external_url, hub_url

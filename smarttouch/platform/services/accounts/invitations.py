@@ -37,6 +37,12 @@ CODE_LENGTH = 10
 class Purpose(StrEnum):
     invite = "invite"
     reset = "reset"
+    team = "team"
+    """a developer joins a team (:mod:`..challenges.teams`); never opens an account"""
+
+
+#: What the account pages (``/invite``, the typed code) accept: not team invitations.
+ACCOUNT_PURPOSES = (Purpose.invite, Purpose.reset)
 
 
 class Refusal(StrEnum):
@@ -69,7 +75,8 @@ def format_code(raw: str) -> str:
     return f"{raw[:5]}-{raw[5:]}"
 
 
-def _issue(session: Session, row: Invitation) -> IssuedInvitation:
+def issue(session: Session, row: Invitation) -> IssuedInvitation:
+    """Draw a fresh link token and code for ``row`` (not yet added), store their digests, flush."""
     for _ in range(10):
         token = secrets.token_urlsafe(32)
         raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
@@ -130,7 +137,7 @@ def invite_patient(
     email = _check_email_free(session, email)
     now = utcnow()
     _revoke_open(session, now=now, patient_id=patient.id)
-    issued = _issue(
+    issued = issue(
         session,
         Invitation(
             purpose=Purpose.invite,
@@ -183,7 +190,7 @@ def invite_staff(
         raise Invalid("locale: expected en or it")
     email = _check_email_free(session, email)
     now = utcnow()
-    issued = _issue(
+    issued = issue(
         session,
         Invitation(
             purpose=Purpose.invite,
@@ -224,7 +231,7 @@ def password_reset(
     _revoke_open(session, now=now, user_id=user.id)
     end_web_sessions(user)
     session.add(user)
-    issued = _issue(
+    issued = issue(
         session,
         Invitation(
             purpose=Purpose.reset,
@@ -253,8 +260,14 @@ def password_reset(
     return issued
 
 
-def find(session: Session, *, token: str | None = None, code: str | None = None) -> Invitation:
-    """The usable invitation for a link ``token`` or a typed ``code``;
+def find(
+    session: Session,
+    *,
+    token: str | None = None,
+    code: str | None = None,
+    purposes: tuple[Purpose, ...] = ACCOUNT_PURPOSES,
+) -> Invitation:
+    """The usable invitation of one of ``purposes`` for a link ``token`` or a typed ``code``;
     :class:`InvitationRefused` says why not."""
     if token is not None:
         if not token or len(token) > MAX_TOKEN_CHARS:
@@ -265,7 +278,11 @@ def find(session: Session, *, token: str | None = None, code: str | None = None)
         if len(raw) != CODE_LENGTH:
             raise InvitationRefused(Refusal.unknown)
         where = col(Invitation.code_hash) == digest(raw)
-    row = session.exec(select(Invitation).where(where).execution_options(populate_existing=True)).first()
+    row = session.exec(
+        select(Invitation)
+        .where(where, col(Invitation.purpose).in_([p.value for p in purposes]))
+        .execution_options(populate_existing=True)
+    ).first()
     if row is None:
         raise InvitationRefused(Refusal.unknown)
     if row.used_at is not None:

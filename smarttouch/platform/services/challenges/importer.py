@@ -137,6 +137,49 @@ def _metrics(bundle: ChallengeBundle) -> list[dict]:
     ]
 
 
+def bundle_fields(bundle: ChallengeBundle) -> dict:
+    """What a challenge row takes from its data bundle (kind, contract, metrics, limits), as
+    plain JSON values: a worker that built the bundle hands them to the hub in its outcome."""
+    movement_key = _movement_key(bundle.movement) or _movement_key(str(bundle.options.get("movement", "")))
+    return {
+        "kind": bundle.kind,
+        "movement": movement_key,
+        "placement": bundle.placement[:48] or None,
+        "io_contract": _contract(bundle),
+        "metrics": _metrics(bundle),
+        "primary_metric": bundle.primary_metric.name,
+        "time_limit_s": float(bundle.limits.wall_s),
+        "memory_limit_mb": int(bundle.limits.memory_mb),
+    }
+
+
+def apply_bundle_fields(row: Challenge, fields: dict, key: str) -> None:
+    """Point ``row`` at the bundle stored under blob ``key`` with its :func:`bundle_fields`."""
+    row.kind = str(fields["kind"])
+    row.movement = fields["movement"]
+    row.placement = fields["placement"]
+    row.io_contract = dict(fields["io_contract"])
+    row.metrics = list(fields["metrics"])
+    row.primary_metric = str(fields["primary_metric"])
+    row.time_limit_s = float(fields["time_limit_s"])
+    row.memory_limit_mb = int(fields["memory_limit_mb"])
+    row.bundle_sha256 = key
+    row.imported_at = utcnow()
+
+
+def store_bundle(path: str | Path, *, blobs: BlobStore) -> tuple[ChallengeBundle, str]:
+    """Validate the bundle folder ``path`` with the challenges room's strict loader and keep
+    it as a deterministic zip in the blob store; returns the bundle and its blob key. Every way
+    a bundle enters the hub (the CLI, the web's upload, generated data) passes here.
+
+    Raises :class:`Invalid` naming the file and key at fault; nothing is stored then."""
+    try:
+        bundle = load_bundle(path)
+    except BundleError as exc:
+        raise Invalid(str(exc)) from None
+    return bundle, blobs.put(bundle_zip(bundle.root))
+
+
 def import_bundle(
     session: Session, *, path: str | Path, blobs: BlobStore, actor: User | None = None, publish: bool = True
 ) -> ImportReport:
@@ -145,36 +188,22 @@ def import_bundle(
     Raises :class:`Invalid` naming the file and key at fault; nothing is stored then.
     Re-importing the same slug updates the row (a changed bundle gets a new blob key).
     """
-    try:
-        bundle = load_bundle(path)
-    except BundleError as exc:
-        raise Invalid(str(exc)) from None
-    data = bundle_zip(bundle.root)
-    key = blobs.put(data)
+    bundle, key = store_bundle(path, blobs=blobs)
     row = session.exec(select(Challenge).where(Challenge.slug == bundle.slug)).first()
     created = row is None
     changed = row is None or row.bundle_sha256 != key
     if row is None:
         row = Challenge(slug=bundle.slug, title=bundle.title, kind=bundle.kind)
-    movement_key = _movement_key(bundle.movement) or _movement_key(str(bundle.options.get("movement", "")))
     row.title = bundle.title[:160]
-    row.kind = bundle.kind
     row.summary = bundle.summary[:300]
     row.description_md = bundle.need_md
     row.population = bundle.population[:200]
-    row.movement = movement_key
-    row.placement = bundle.placement[:48] or None
-    row.io_contract = _contract(bundle)
-    row.metrics = _metrics(bundle)
-    row.primary_metric = bundle.primary_metric.name
-    row.time_limit_s = float(bundle.limits.wall_s)
-    row.memory_limit_mb = int(bundle.limits.memory_mb)
+    apply_bundle_fields(row, bundle_fields(bundle), key)
     row.max_daily_submissions = bundle.submissions_per_day
     row.opens_at = bundle.opens
     row.closes_at = bundle.closes
     row.is_published = publish
-    row.bundle_sha256 = key
-    row.imported_at = utcnow()
+    row.data_source = "import"
     session.add(row)
     session.flush()
     audit.record(
@@ -371,6 +400,8 @@ def starter_kit(challenge: Challenge, *, blobs: BlobStore, instance_path: str | 
 
 __all__ = [
     "ImportReport",
+    "apply_bundle_fields",
+    "bundle_fields",
     "bundle_zip",
     "default_sandbox",
     "import_builtin",
@@ -380,4 +411,5 @@ __all__ = [
     "record_references",
     "seed_builtin_challenges",
     "starter_kit",
+    "store_bundle",
 ]

@@ -1,9 +1,11 @@
 """Leaderboards of the hub: each solution's best scored submission, Kaggle style.
 
 While a challenge is open, rows are ranked on the public split; once it closes, on the hidden
-split. Ranking itself is the challenges room's pure logic
+split (a challenge that holds its results: once a manager announces them). Ranking itself is the challenges room's pure logic
 (:func:`smarttouch.challenges.leaderboard.leaderboard`); here the database rows are turned
 into its entries. Reference rows (baselines) are shown among the ranked rows without a rank.
+A team's members are one competitor: the team's best submission is shown once, under the
+team's name (:mod:`.teams`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from sqlmodel import Session, col, select
 from smarttouch.challenges.bundle import ChallengeBundle, Limits, Metric
 from smarttouch.challenges.leaderboard import Entry, leaderboard
 
-from ...models import Challenge, Score, Solution, Submission, SubmissionStatus, User
+from ...models import Challenge, Score, Solution, Submission, SubmissionStatus, Team, TeamMember, User
 from ..errors import NotFound
 
 
@@ -86,12 +88,15 @@ class LeaderboardRow:
     code_sha256: str
     submitted_at: dt.datetime
     values: dict[str, float]
+    team: str | None = None
+    """the team's name when the developer competes in a team"""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "rank": self.rank,
             "solution": self.solution,
             "developer": self.developer,
+            "team": self.team,
             "reference": self.reference,
             "submission_id": self.submission_id,
             "code_sha256": self.code_sha256,
@@ -149,7 +154,7 @@ def build_leaderboard(
 ) -> Leaderboard:
     """The leaderboard at ``now`` (aware UTC); ``split`` overrides the Kaggle rule (reviewers)."""
     core = core_challenge(challenge)
-    chosen = split or core.leaderboard_split(now)
+    chosen = split or ("hidden" if challenge.results_public(now) else "public")
     # plain columns, not row objects: a busy challenge has thousands of scored submissions
     rows = session.execute(
         sa.select(
@@ -170,15 +175,17 @@ def build_leaderboard(
     scored = [tuple(r[:7]) for r in rows if r[7] == SubmissionStatus.scored]
     scores = scores_by_submission(session, [int(r[0]) for r in scored])
     by_key = {str(r[0]): r for r in scored}
+    in_team = _teams(session, challenge_id=challenge.id)
     entries = [
         Entry(
-            solution=str(sol_id),
+            # a team's members are one competitor: their solutions share one slot
+            solution=f"team:{in_team[dev][0]}" if dev in in_team else str(sol_id),
             submission=str(sub_id),
             submitted_at=created_at,
             scores=scores[int(sub_id)],
             reference=is_reference,
         )
-        for sub_id, created_at, _sha, sol_id, _name, _dev, is_reference in scored
+        for sub_id, created_at, _sha, sol_id, _name, dev, is_reference in scored
     ]
     developers = _developer_names(session, {r[5] for r in scored})
     out = []
@@ -195,6 +202,7 @@ def build_leaderboard(
                 sha,
                 created_at,
                 r.values,
+                in_team[developer_id][1] if developer_id in in_team else None,
             )
         )
     return Leaderboard(challenge, chosen, list(challenge.metrics), out)
@@ -205,3 +213,13 @@ def _developer_names(session: Session, ids: set[int | None]) -> dict[int | None,
     if not real:
         return {}
     return dict(session.exec(select(User.id, User.full_name).where(col(User.id).in_(real))).all())
+
+
+def _teams(session: Session, *, challenge_id: int | None) -> dict[int | None, tuple[int, str]]:
+    """developer id -> (team id, team name) for the challenge's team members."""
+    rows = session.execute(
+        sa.select(col(TeamMember.user_id), col(Team.id), col(Team.name))
+        .join(Team, col(Team.id) == col(TeamMember.team_id))
+        .where(col(TeamMember.challenge_id) == challenge_id)
+    ).all()
+    return {user_id: (team_id, name) for user_id, team_id, name in rows}

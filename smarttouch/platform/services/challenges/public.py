@@ -69,9 +69,9 @@ def list_challenges(session: Session, *, now: dt.datetime) -> ChallengeList:
 
 
 def visible_splits(challenge: Challenge, now: dt.datetime) -> tuple[str, ...]:
-    """The data splits whose scores the public may see: the hidden one only once closed."""
-    closed = challenge.closes_at is not None and challenge.closes_at <= now
-    return ("public", "hidden") if closed else ("public",)
+    """The data splits whose scores the public may see: the hidden one only once closed (and
+    announced, for a challenge that holds its results)."""
+    return ("public", "hidden") if challenge.results_public(now) else ("public",)
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,13 @@ A submission is the canonical archive of exactly the code that will run (see
 which the hub keeps it. The same code from the same developer on the same challenge is
 refused as a duplicate; an unsafe or malformed upload is recorded at once as ``rejected``
 with the precise reason and never queued. Each submission (rejected ones included) counts
-against the challenge's cap per rolling 24 hours.
+against the challenge's cap per rolling 24 hours; a team's members share one cap
+(:mod:`.teams`).
 
 The cap holds under concurrency: the count that decides and the insert it allows happen in
-one write transaction that first locks the developer's user row (see :func:`_lock_developer`),
-so two simultaneous uploads from one developer are decided one after the other.
+one write transaction that first locks the developer's user row (see :func:`_lock_developer`)
+and, in a team, the team's row, so two simultaneous uploads from one developer (or team) are
+decided one after the other.
 
 Developers see only their own submissions; reviewer therapists and admins see all; nobody
 else sees any (404, so their existence does not leak).
@@ -38,7 +40,7 @@ from ...storage.blobstore import BlobStore
 from .. import audit
 from ..accounts.permissions import can_review
 from ..errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
-from . import terms
+from . import phases, teams, terms
 
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 SPLITS = ("public", "hidden")
@@ -61,19 +63,22 @@ class Quota:
 
 
 def quota(session: Session, *, developer: User, challenge: Challenge, now: dt.datetime) -> Quota:
+    """The developer's submissions left; in a team, the team's (every member's count)."""
+    members = teams.member_ids(session, user_id=pk(developer), challenge_id=pk(challenge))
     times = session.exec(
         select(Submission.created_at)
         .join(Solution, col(Solution.id) == col(Submission.solution_id))
         .where(
             Solution.challenge_id == challenge.id,
-            Solution.developer_id == developer.id,
+            col(Solution.developer_id).in_(members),
             col(Submission.created_at) > now - dt.timedelta(days=1),
         )
     ).all()
     # a row stamped after ``now`` (a concurrent submission that started a moment later) is
     # still one used in the window: count it as made at ``now``
-    left, next_at = submissions_left(challenge.max_daily_submissions, [min(t, now) for t in times], now)
-    return Quota(challenge.max_daily_submissions, left, next_at)
+    cap = phases.daily_cap(challenge, now)
+    left, next_at = submissions_left(cap, [min(t, now) for t in times], now)
+    return Quota(cap, left, next_at)
 
 
 def submit(
@@ -211,6 +216,7 @@ def _locked(session: Session, *, developer: User, challenge: Challenge, now: dt.
     is rolled back so the lock is released at once and nothing half-written remains."""
     try:
         _lock_developer(session, developer=developer)
+        teams.lock_for_cap(session, user_id=pk(developer), challenge_id=pk(challenge))
         _check_cap(session, developer=developer, challenge=challenge, now=now)
         yield
     except BaseException:

@@ -14,6 +14,7 @@ import importlib.util
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from smarttouch.games.sdk import preview as sdk_preview
@@ -58,17 +59,23 @@ def preview_path(cache_dir: Path, key: str, lang: str = "en") -> Path:
     if path.is_file():
         return path
     env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # drawn under a private name and renamed into place: a hub drawing the same picture at the
+    # same time, or a reader, never sees half a file
+    partial = path.with_name(f".{path.stem}-{os.getpid()}-{threading.get_ident()}.png")
     done = subprocess.run(
-        [sys.executable, "-m", "smarttouch.games.sdk.preview", key, str(path), lang],
+        [sys.executable, "-m", "smarttouch.games.sdk.preview", key, str(partial), lang],
         env=env,
         capture_output=True,
         text=True,
         timeout=RENDER_TIMEOUT_S,
         check=False,
     )
-    if done.returncode != 0 or not path.is_file():
+    if done.returncode != 0 or not partial.is_file():
+        partial.unlink(missing_ok=True)
         tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
         raise RuntimeError(f"preview of {key!r} failed: {tail[0]}")
+    os.replace(partial, path)
     for stale in Path(cache_dir).glob(f"{key}-{lang}-*.png"):
         if stale != path and stale.stem.rsplit("-", 2)[0] == key:
             stale.unlink(missing_ok=True)

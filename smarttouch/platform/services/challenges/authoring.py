@@ -1,0 +1,301 @@
+"""Challenge managers author challenges on the web: a draft from scratch or from a clinical
+need, with a sanitised Markdown description, a kind from the kinds registry and one of its
+metrics, data from a simulator generator, consented donations or an uploaded bundle, phases
+with dates, daily caps, a team size and a licence.
+
+Every problem is reported per field (:class:`FieldErrors`, translated lazily) and nothing is
+stored then: the form's values are checked first, then the data is built and validated (an
+uploaded bundle exactly as ``smarttouch challenge import`` validates it), and only then the
+draft row, its audit line and (for simulated data) its build job are written together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlmodel import Session, select
+
+from smarttouch.challenges.bundle import SLUG_RE
+from smarttouch.challenges.kinds.registry import kind_names
+
+from ...models import Challenge, ChallengeDataJob, User
+from ...storage.blobstore import BlobStore
+from .. import audit
+from ..accounts.permissions import can_manage_challenges
+from ..errors import Forbidden, Invalid
+from . import challenge_data
+from .safe_markdown import unsafe_markup
+
+#: SPDX identifiers a manager may choose for the licence solutions are submitted under
+LICENCES = ("Apache-2.0", "MIT", "BSD-3-Clause", "MPL-2.0", "GPL-3.0-or-later", "EUPL-1.2")
+MAX_DAILY_CAP = 100
+MAX_TEAM_SIZE = 20
+
+
+class FieldErrors(Invalid):
+    """Input refused; ``errors`` maps each form field to its (translated) message."""
+
+    def __init__(self, errors: dict[str, Any]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+@dataclass
+class ChallengeInput:
+    """What the authoring form sends (already typed by the form)."""
+
+    title: str
+    slug: str
+    kind: str
+    source: str
+    closes_at: dt.datetime | None
+    summary: str = ""
+    description_md: str = ""
+    population: str = ""
+    primary_metric: str = ""
+    generator: str = ""
+    donated_movement: str = ""
+    upload: bytes | None = None
+    opens_at: dt.datetime | None = None
+    final_opens_at: dt.datetime | None = None
+    daily_cap: int | None = 5
+    final_daily_cap: int | None = None
+    max_team_size: int | None = 1
+    licence: str = "Apache-2.0"
+    need_id: int | None = None
+
+
+def _in_range(value: int | None, low: int, high: int) -> bool:
+    return value is not None and low <= value <= high
+
+
+def check(session: Session, data: ChallengeInput) -> dict[str, Any]:
+    """Field -> message for every problem in the form's values (empty when they are fine).
+    The data itself is checked when it is built (:func:`create_challenge`)."""
+    errors: dict[str, Any] = {}
+    if not data.title.strip():
+        errors["title"] = _l("Give the challenge a title.")
+    elif len(data.title) > 160:
+        errors["title"] = _l("At most %(n)d characters.", n=160)
+    if not SLUG_RE.match(data.slug or ""):
+        errors["slug"] = _l(
+            "3-64 lowercase letters, digits and hyphens, starting and ending with a letter or digit."
+        )
+    elif session.exec(select(Challenge.id).where(Challenge.slug == data.slug)).first() is not None:
+        errors["slug"] = _l("Another challenge already has this address.")
+    if len(data.summary) > 300:
+        errors["summary"] = _l("At most %(n)d characters.", n=300)
+    if len(data.population) > 200:
+        errors["population"] = _l("At most %(n)d characters.", n=200)
+    if not data.description_md.strip():
+        errors["description_md"] = _l("Describe the need the challenge answers.")
+    elif unsafe_markup(data.description_md):
+        errors["description_md"] = _l(
+            "The description contains a script, an event handler or a link that is not http(s) or "
+            "mailto. Use plain Markdown: these are removed from pages and are not accepted."
+        )
+    if data.kind not in kind_names():
+        errors["kind"] = _l("Choose one of the kinds listed.")
+    _check_source(data, errors)
+    _check_dates(data, errors)
+    if not _in_range(data.daily_cap, 1, MAX_DAILY_CAP):
+        errors["daily_cap"] = _l("A whole number from 1 to %(n)d.", n=MAX_DAILY_CAP)
+    if data.final_daily_cap is not None and not _in_range(data.final_daily_cap, 1, MAX_DAILY_CAP):
+        errors["final_daily_cap"] = _l("A whole number from 1 to %(n)d.", n=MAX_DAILY_CAP)
+    if not _in_range(data.max_team_size, 1, MAX_TEAM_SIZE):
+        errors["max_team_size"] = _l("A whole number from 1 to %(n)d.", n=MAX_TEAM_SIZE)
+    if data.licence not in LICENCES:
+        errors["licence"] = _l("Choose one of the licences listed.")
+    if data.need_id is not None and data.need_id < 1:
+        errors["need_id"] = _l("Not a clinical need of this hub.")
+    return errors
+
+
+def _check_source(data: ChallengeInput, errors: dict[str, Any]) -> None:
+    if data.source not in challenge_data.SOURCES:
+        errors["source"] = _l("Choose where the data comes from.")
+        return
+    if "kind" in errors:
+        return
+    metric_names = [m["name"] for m in challenge_data.metric_options(data.kind)]
+    if data.source == "simulator":
+        if not challenge_data.generators_for(data.kind):
+            errors["source"] = _l("No simulator generator makes data for this kind: upload a bundle.")
+        elif data.generator not in challenge_data.generators_for(data.kind):
+            errors["generator"] = _l("Choose a generator that makes data for this kind.")
+    elif data.source == "donated" and challenge_data.template_for(data.kind) is None:
+        errors["source"] = _l("Donated data cannot be shaped for this kind: upload a bundle.")
+    elif data.source == "upload" and not data.upload:
+        errors["bundle"] = _l("Choose the bundle's zip file.")
+    if data.source != "upload" and metric_names and data.primary_metric not in metric_names:
+        errors["primary_metric"] = _l("Choose one of this kind's metrics.")
+
+
+def _check_dates(data: ChallengeInput, errors: dict[str, Any]) -> None:
+    if data.closes_at is None:
+        errors["closes_at"] = _l("Give the date the challenge closes.")
+        return
+    if data.opens_at is not None and data.closes_at <= data.opens_at:
+        errors["closes_at"] = _l("The challenge must close after it opens.")
+    if data.final_opens_at is not None:
+        if data.opens_at is not None and data.final_opens_at <= data.opens_at:
+            errors["final_opens_at"] = _l("The final phase must start after the development phase.")
+        elif data.final_opens_at >= data.closes_at:
+            errors["final_opens_at"] = _l("The final phase must start before the challenge closes.")
+
+
+def _head(data: ChallengeInput) -> challenge_data.BundleHead:
+    return challenge_data.BundleHead(
+        slug=data.slug,
+        title=data.title.strip(),
+        summary=data.summary.strip(),
+        need_md=data.description_md,
+        population=data.population.strip(),
+        opens=data.opens_at,
+        closes=data.closes_at,
+        submissions_per_day=int(data.daily_cap or 1),
+        primary_metric=data.primary_metric or None,
+    )
+
+
+def _prepare_upload(data: ChallengeInput, *, blobs: BlobStore) -> tuple[dict[str, Any], str]:
+    with tempfile.TemporaryDirectory(prefix="st-upload-bundle-") as tmp:
+        folder = Path(tmp) / "bundle"
+        try:
+            folder = challenge_data.unpack_upload(data.upload or b"", folder)
+            fields, key = challenge_data.store_prepared(folder, blobs=blobs, field="bundle")
+        except Invalid as exc:
+            raise FieldErrors(
+                {
+                    "bundle": _l(
+                        "The bundle failed validation: %(reason)s", reason=_reason(exc.message, folder)
+                    )
+                }
+            ) from None
+    if fields["kind"] != data.kind:
+        raise FieldErrors(
+            {
+                "kind": _l(
+                    "The uploaded bundle is a %(kind)s challenge: choose that kind.", kind=fields["kind"]
+                )
+            }
+        )
+    try:
+        return challenge_data.with_primary(fields, data.primary_metric or None), key
+    except Invalid:
+        names = ", ".join(m["name"] for m in fields["metrics"])
+        raise FieldErrors(
+            {"primary_metric": _l("The bundle's metrics are: %(names)s. Choose one of them.", names=names)}
+        ) from None
+
+
+def _reason(message: str, folder: Path | str) -> str:
+    """The validator's message with paths relative to the bundle (not the server's folders)."""
+    text = message.split(": ", 1)[1] if message.startswith(("bundle: ", "data: ")) else message
+    return text.replace(f"{folder}/", "").replace(str(folder), ".")
+
+
+def _prepare_donated(
+    session: Session, data: ChallengeInput, *, blobs: BlobStore, actor: User
+) -> tuple[dict[str, Any], str]:
+    template = challenge_data.template_for(data.kind)
+    assert template is not None  # checked by check()
+    movement = data.donated_movement or None
+    with tempfile.TemporaryDirectory(prefix="st-donated-") as tmp:
+        try:
+            folder = challenge_data.build_donated(
+                session,
+                blobs=blobs,
+                out=Path(tmp) / "bundle",
+                toml=challenge_data.challenge_toml(template, _head(data), movement=movement),
+                template=template,
+                movement=movement,
+                actor=actor,
+            )
+            return challenge_data.store_prepared(folder, blobs=blobs, field="data")
+        except Invalid as exc:
+            raise FieldErrors(
+                {
+                    "donated_movement": _l(
+                        "The donated data cannot be used: %(reason)s",
+                        reason=_reason(exc.message, Path(tmp) / "bundle"),
+                    )
+                }
+            ) from None
+
+
+def create_challenge(
+    session: Session, *, data: ChallengeInput, actor: User, blobs: BlobStore
+) -> tuple[Challenge, ChallengeDataJob | None]:
+    """A draft challenge from ``data``; with simulated data, also its queued build job (the
+    caller sends it after this commits). Raises :class:`FieldErrors`; nothing is stored then."""
+    if not can_manage_challenges(actor):
+        raise Forbidden("only challenge managers author challenges")
+    errors = check(session, data)
+    if errors:
+        raise FieldErrors(errors)
+    prepared: tuple[dict[str, Any], str] | None = None
+    if data.source == "upload":
+        prepared = _prepare_upload(data, blobs=blobs)
+    elif data.source == "donated":
+        prepared = _prepare_donated(session, data, blobs=blobs, actor=actor)
+    row = Challenge(
+        slug=data.slug,
+        title=data.title.strip(),
+        kind=data.kind,
+        summary=data.summary.strip(),
+        description_md=data.description_md,
+        population=data.population.strip(),
+        primary_metric=data.primary_metric,
+        opens_at=data.opens_at,
+        final_opens_at=data.final_opens_at,
+        closes_at=data.closes_at,
+        max_daily_submissions=int(data.daily_cap or 1),
+        final_daily_submissions=data.final_daily_cap,
+        max_team_size=int(data.max_team_size or 1),
+        licence=data.licence,
+        need_id=data.need_id,
+        is_published=False,
+        holds_results=True,
+        data_source=f"simulator:{data.generator}" if data.source == "simulator" else data.source,
+    )
+    if prepared is not None:
+        challenge_data.apply_prepared(row, *prepared)
+    session.add(row)
+    session.flush()
+    job = None
+    if data.source == "simulator":
+        template = challenge_data.templates()[data.generator]
+        job = challenge_data.queue_simulated(
+            session,
+            challenge=row,
+            generator=data.generator,
+            toml=challenge_data.challenge_toml(template, _head(data)),
+        )
+    audit.record(
+        session,
+        action="challenge.created",
+        actor=actor,
+        target_type="challenge",
+        target_id=row.id,
+        details={
+            "slug": row.slug,
+            "kind": row.kind,
+            "source": row.data_source,
+            "need_id": row.need_id,
+            "bundle_sha256": row.bundle_sha256,
+        },
+    )
+    session.commit()
+    session.refresh(row)
+    if job is not None:
+        session.refresh(job)
+    return row, job
+
+
+__all__ = ["LICENCES", "ChallengeInput", "FieldErrors", "check", "create_challenge"]

@@ -1,0 +1,71 @@
+"""A challenge manager authors a challenge in a real browser (headless Chromium), in Italian:
+writes the need in Markdown and previews it, chooses the kind, its metric and simulator data,
+sets the phases, creates the draft (its data built by the job), previews the page as developers
+will see it and publishes it; a developer then finds it on /challenges. Screenshots go to
+``test-artifacts/web/``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from tests.platform.browser_support import browser, login, screenshot  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_manager_creates_previews_and_publishes_in_italian(
+    app: Flask, live_server: str, browser: Any, factories: Any
+) -> None:
+    boss = factories.user("therapist", is_challenge_manager=True, locale="it")
+    developer = factories.user("developer")
+    today = dt.datetime.now(dt.UTC).date()
+    context = browser.new_context(locale="it-IT", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    login(page, live_server, boss.email)
+    page.get_by_role("link", name="Gestisci le sfide").click()
+    page.get_by_role("link", name="Nuova sfida").click()
+    page.get_by_label("Titolo").fill("Mani ferme")
+    page.get_by_label("Indirizzo web").fill("mani-ferme")
+    page.get_by_label("Riassunto in una riga").fill("Un gioco calmo che tollera il tremore.")
+    page.get_by_label("Il bisogno (Markdown)").fill(
+        "# Il bisogno\n\nI pazienti con Parkinson smettono dopo **due minuti**.\n\n* calma\n* precisione"
+    )
+    page.get_by_role("button", name="Anteprima della descrizione").click()
+    preview = page.locator("section[aria-labelledby=preview-title]")
+    assert preview.locator("strong").inner_text() == "due minuti"
+    page.get_by_label("Tipo di soluzione").select_option("game")
+    page.get_by_label("Metrica della classifica").select_option("rep_exact_rate")
+    page.get_by_label("Generati dal simulatore di movimento integrato").check()
+    page.get_by_label("Generatore del simulatore").select_option("shoulder-reach-game")
+    page.locator("#opens_at").fill(today.isoformat())
+    page.locator("#final_opens_at").fill((today + dt.timedelta(days=14)).isoformat())
+    page.locator("#closes_at").fill((today + dt.timedelta(days=30)).isoformat())
+    page.get_by_label("Squadra più numerosa").fill("3")
+    screenshot(page, "manage-new-it")
+    page.get_by_role("button", name="Crea la bozza").click()
+    page.wait_for_url(f"{live_server}/manage/challenges/mani-ferme")
+    assert "Bozza" in page.locator("#phase").inner_text()
+    assert "2 registrazioni pubbliche" in page.locator("#data-status").inner_text()
+    screenshot(page, "manage-detail-it")
+    page.get_by_role("link", name="Anteprima come sviluppatore").click()
+    assert page.get_by_role("heading", name="Mani ferme", level=1).is_visible()
+    assert page.locator(".prose strong").inner_text() == "due minuti"
+    screenshot(page, "manage-preview-it")
+    page.get_by_role("link", name="Torna alla gestione della sfida").click()
+    page.get_by_role("button", name="Pubblica").click()
+    assert "Fase di sviluppo" in page.locator("#phase").inner_text()
+    context.close()
+
+    visitor = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+    dev_page = visitor.new_page()
+    login(dev_page, live_server, developer.email)
+    dev_page.goto(f"{live_server}/challenges")
+    dev_page.get_by_role("link", name="Mani ferme").click()
+    assert dev_page.get_by_role("heading", name="Mani ferme", level=1).is_visible()
+    assert "Largest team: 3" in dev_page.content()
+    screenshot(dev_page, "manage-published-developer")
+    visitor.close()
