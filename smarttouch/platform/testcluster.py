@@ -156,6 +156,8 @@ class LocalCluster:
                 [
                     str(bin_dir / "smarttouch"),
                     "worker",
+                    "--jobs",
+                    "scoring",  # all these workers do; bubblewrap is not needed for it
                     "--workers",
                     "1",
                     "--lease-seconds",
@@ -242,6 +244,21 @@ class LocalCluster:
             pass
         proc.popen.wait(timeout=30)
 
+    def stop(self, name: str, timeout: float = 30.0) -> None:
+        """Stop process ``name`` gracefully: SIGINT, which a huey consumer takes as "finish
+        the running jobs, then exit" (its SIGTERM abandons them to the lease), and gunicorn
+        as a shutdown; SIGKILL if it is still there after ``timeout`` s."""
+        proc = self.procs[name]
+        if not proc.alive() or proc.popen is None:
+            return
+        try:
+            os.killpg(proc.popen.pid, signal.SIGINT)
+            proc.popen.wait(timeout=timeout)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            self.kill(name)
+
     def stop_all(self) -> None:
         """SIGTERM every process group, then SIGKILL what is left after 20 s."""
         for proc in self.procs.values():
@@ -278,18 +295,55 @@ class LocalCluster:
                 pids.append(int(entry.name))
         return pids
 
-    def peak_rss_mib(self, name: str) -> float:
-        """The largest peak resident set (``VmHWM``) of any live process of ``name``, MiB."""
+    def cpu_seconds(self, name: str) -> float:
+        """CPU time (user + system, s) used so far by the live processes of ``name``."""
+        return sum(process_cpu_seconds(pid) for pid in self.group_pids(name))
+
+    def rss_mib(self, name: str) -> float:
+        """The largest current resident set (``VmRSS``) of any live process of ``name``, MiB."""
+        return self._status_kib(name, "VmRSS") / 1024
+
+    def _status_kib(self, name: str, field_name: str) -> int:
         peak = 0
         for pid in self.group_pids(name):
             try:
                 status = Path(f"/proc/{pid}/status").read_text()
             except OSError:
                 continue
-            match = re.search(r"^VmHWM:\s+(\d+) kB", status, flags=re.M)
+            match = re.search(rf"^{field_name}:\s+(\d+) kB", status, flags=re.M)
             if match:
                 peak = max(peak, int(match.group(1)))
-        return peak / 1024
+        return peak
+
+    def peak_rss_mib(self, name: str) -> float:
+        """The largest peak resident set (``VmHWM``) of any live process of ``name``, MiB."""
+        return self._status_kib(name, "VmHWM") / 1024
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, s) process ``pid`` used so far; 0 when it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat[stat.rindex(")") + 2 :].split()  # after the name: state, ppid, ...
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def processes_named(fragment: str) -> list[int]:
+    """Processes whose command line contains ``fragment`` (e.g. the PostgreSQL backends
+    serving one database: their title names it)."""
+    needle = fragment.encode()
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if needle in (entry / "cmdline").read_bytes():
+                pids.append(int(entry.name))
+        except OSError:
+            continue
+    return pids
 
 
 # ------------------------------------------------------------------ the client's side
@@ -425,6 +479,8 @@ __all__ = [
     "Proc",
     "UploadResult",
     "login",
+    "process_cpu_seconds",
+    "processes_named",
     "synthetic_recordings",
     "upload",
     "upload_body",

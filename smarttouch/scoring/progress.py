@@ -20,7 +20,6 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from smarttouch.scoring.mcid import MCID_RULES, mcid_for
 
@@ -131,6 +130,8 @@ def _trusted(records: list[SessionRecord]) -> list[SessionRecord]:
 def _t975(dof: int) -> float:
     """Two-sided 95 % critical value of Student's t with ``dof`` degrees of freedom (cached:
     a caseload asks for the same few values hundreds of times)."""
+    from scipy import stats  # here, not at import: the hub's web processes rarely need it
+
     return float(stats.t.ppf(0.975, dof))
 
 

@@ -304,3 +304,44 @@ def test_the_data_is_built_by_a_worker_with_its_status_shown(
     _scored(app, stored(app, "steady-hands"), factories.user("developer"), {"public": 1.0}, "g")
     listing = client.get("/manage/challenges").get_data(as_text=True)
     assert "Ready" in listing and '<td class="num">1</td>\n      <td class="num">1</td>' in listing
+
+
+def test_a_challenge_written_from_a_need_links_it_and_a_closed_need_is_refused(
+    app: Flask, client: FlaskClient, login_as: Any, factories: Any
+) -> None:
+    from smarttouch.platform.models import ClinicalNeed, NeedStatus
+    from smarttouch.platform.services.needs import filing, workflow
+
+    therapist = factories.user("therapist")
+    with Session(get_engine(app)) as db:
+        need = filing.propose(
+            db,
+            therapist=db.get(type(therapist), therapist.id),
+            condition="parkinson",
+            movement=None,
+            problem="Patients stop the lantern game after two minutes.",
+            success="Ten minutes of play without a stop.",
+        )
+        need_id = need.id
+    manager = login_as("therapist", is_challenge_manager=True)
+    page = client.get(f"/manage/challenges/new?need={need_id}").get_data(as_text=True)
+    assert "Patients stop the lantern game after two minutes." in page and f"need #{need_id}" in page
+    response = post_new(client, need_id=str(need_id))
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    with Session(get_engine(app)) as db:
+        linked = db.get(ClinicalNeed, need_id)
+        challenge = db.exec(select(Challenge).where(Challenge.slug == "steady-hands")).one()
+        assert linked.status == NeedStatus.challenge and linked.challenge_id == challenge.id
+        assert challenge.need_id == need_id
+        # a need already turned into a challenge cannot start a second one
+        assert not workflow.can_become(linked, NeedStatus.challenge)
+    before = rows(app)
+    again = post_new(client, slug="steady-hands-two", need_id=str(need_id))
+    assert (
+        again.status_code == 400
+        and "already declined, answered or turned into a challenge" in again.get_data(as_text=True)
+    )
+    missing = post_new(client, slug="steady-hands-three", need_id="999999")
+    assert missing.status_code == 400 and "Not a clinical need of this hub." in missing.get_data(as_text=True)
+    assert rows(app) == before
+    del manager

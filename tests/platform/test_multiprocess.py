@@ -53,12 +53,6 @@ def cluster_db() -> Iterator[str]:
     base = os.environ.get(PG_ENV)
     if not base or not os.environ.get(REDIS_ENV):
         pytest.skip(f"{PG_ENV} and {REDIS_ENV} are needed (CI sets both)")
-    from smarttouch.challenges.sandbox import Sandbox, SandboxUnavailable
-
-    try:
-        Sandbox()
-    except SandboxUnavailable as exc:  # pragma: no cover - bubblewrap is a test dependency
-        pytest.skip(f"`smarttouch worker` starts only with the bubblewrap sandbox: {exc}")
     name = f"{make_url(base).database}_scaleout"
     admin = make_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

@@ -258,6 +258,29 @@ def _hub_database_ready(app: Any) -> bool:
         return False
 
 
+def _job_types(jobs: str, *, standalone: bool) -> list[str]:
+    """The job types named by ``--jobs`` (``all``: every registered one).
+
+    Raises:
+        click.BadParameter: an unknown type, none, or a stand-alone worker not running
+            evaluations (the stand-alone queue holds nothing else).
+    """
+    from ..jobs.registry import JOB_TYPES
+
+    names = [n.strip() for n in jobs.split(",") if n.strip()]
+    if names == ["all"]:
+        names = list(JOB_TYPES)
+    unknown = [n for n in names if n not in JOB_TYPES]
+    if unknown or not names:
+        raise click.BadParameter(
+            f"{', '.join(unknown) or 'nothing'}: choose among {', '.join(JOB_TYPES)} or all",
+            param_hint="--jobs",
+        )
+    if standalone and "evaluation" not in names:
+        raise click.BadParameter("the stand-alone queue holds evaluations only", param_hint="--jobs")
+    return names
+
+
 @click.command("worker")
 @WORKERS_OPTION
 @LEASE_SECONDS_OPTION
@@ -279,6 +302,16 @@ def _hub_database_ready(app: Any) -> bool:
     default=None,
     help="Stand-alone mode: Redis URL (default: $SMARTTOUCH_REDIS_URL; empty = SQLite).",
 )
+@click.option(
+    "--jobs",
+    "jobs",
+    default="all",
+    show_default=True,
+    help="Job types this worker runs, comma-separated (scoring, evaluation, analysis) or "
+    "'all'. Evaluations and analyses run untrusted code in bubblewrap, so a worker that "
+    "runs them refuses to start without it; '--jobs scoring' starts anywhere. Messages for "
+    "types a worker does not run are left to the others.",
+)
 @click.option("--unsafe-no-sandbox", "unsafe", is_flag=True, help=UNSAFE_HELP)
 @click.pass_context
 def worker(
@@ -288,6 +321,7 @@ def worker(
     standalone: bool,
     instance: Path | None,
     redis_url: str | None,
+    jobs: str,
     unsafe: bool,
 ) -> None:
     """Score uploaded sessions, evaluate submitted solutions and run chosen analyzers for the hub.
@@ -300,13 +334,25 @@ def worker(
     from smarttouch.challenges.sandbox import Sandbox, SandboxUnavailable
 
     from ..jobs.queue import HubQueue
+    from ..jobs.registry import JOB_TYPES
 
-    try:
-        Sandbox(unsafe=unsafe)
-    except SandboxUnavailable as exc:
-        raise click.ClickException(f"refusing to start: {exc}") from None
+    runs = _job_types(jobs, standalone=standalone or instance is not None)
+    sandboxed = sorted(name for name in runs if JOB_TYPES[name].needs_sandbox)
+    if sandboxed:
+        try:
+            Sandbox(unsafe=unsafe)
+        except SandboxUnavailable as exc:
+            raise click.ClickException(
+                f"refusing to start: {exc}. {' and '.join(sandboxed)} jobs run untrusted code "
+                "and need bubblewrap (apt-get install bubblewrap); a worker for uploaded "
+                "sessions alone starts without it: smarttouch worker --jobs scoring"
+            ) from None
     app = None if standalone or instance is not None else _app()
     if app is None or not _hub_database_ready(app):
+        if "evaluation" not in runs:
+            raise click.ClickException(
+                "no migrated hub database (SMARTTOUCH_DATABASE_URL): no sessions to score here"
+            )
         if app is not None:
             click.echo(
                 "no migrated hub database: serving the stand-alone queue (smarttouch challenge enqueue)",
@@ -323,7 +369,7 @@ def worker(
         return
     if unsafe:
         click.echo("WARNING: evaluating WITHOUT a sandbox; never do this with others' code", err=True)
-    queue = HubQueue(app, unsafe=unsafe, lease_s=lease_seconds)
+    queue = HubQueue(app, unsafe=unsafe, lease_s=lease_seconds, runs=runs)
     requeued = queue.reap()
     if requeued:
         click.echo(f"requeued {len(requeued)} job(s) left by a stopped worker", err=True)
@@ -331,7 +377,10 @@ def worker(
         if waiting:
             click.echo(f"{waiting} {kind} job(s) waiting", err=True)
     backend = "redis" if app.config.get("REDIS_URL") else "sqlite"
-    click.echo(f"hub worker {queue.worker}: {workers} thread(s), queue on {backend}", err=True)
+    click.echo(
+        f"hub worker {queue.worker}: {workers} thread(s), queue on {backend}, runs {', '.join(sorted(runs))}",
+        err=True,
+    )
     sys.stderr.flush()
     consumer = queue.huey.create_consumer(
         workers=workers, worker_type="thread", periodic=True, check_worker_health=True

@@ -21,6 +21,7 @@ from . import errors
 from .blueprints import register_blueprints
 from .config import resolve
 from .extensions import csrf
+from .request import HubRequest
 
 #: The Content-Security-Policy of every response. Scripts, data requests and form posts go
 #: only to the hub itself: the pages have no inline script (figures travel in non-executable
@@ -64,6 +65,7 @@ def create_app(config: Mapping[str, Any] | type | None = None) -> Flask:
     settings = resolve(config)
     # named after the package, so the templates/ and static/ beside it are found
     app = Flask("smarttouch.platform", instance_path=settings["INSTANCE_PATH"])
+    app.request_class = HubRequest  # uploaded parts of a few MiB stay in memory
     app.url_map.converters["int"] = BoundedInt
     app.config.update(settings)
     logging.getLogger("smarttouch").setLevel(app.config["LOG_LEVEL"].upper())

@@ -17,11 +17,11 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField, TextAreaField
 
 from ..auth.access import challenge_manager_required, public, role_required, signed_in_user
-from ..developer.safe_markdown import render as render_markdown
 from ..models import Challenge, ForumThread, pk
 from ..services.accounts import throttle
 from ..services.challenges import forum
 from ..services.challenges.leaderboards import get_published_challenge
+from ..services.challenges.safe_markdown import render as render_markdown
 from ..storage.db import get_session
 from ..storage.shared import redis_client
 from ..web.urls import external_url

@@ -195,6 +195,7 @@ ANALYSIS: JobType[AnalyzerRun, AnalysisSpec] = JobType(
     outcome_values=outcome_values,
     schedule=schedule_missing_runs,
     resend_after=RESEND_AFTER,
+    needs_sandbox=True,
 )
 
 __all__ = ["ANALYSIS", "AnalysisSpec", "schedule_missing_runs"]

@@ -142,6 +142,7 @@ EVALUATION: JobType[Submission, EvaluationSpec] = JobType(
     save_outcome=save_scores,
     claim_message="running in the sandbox",
     requeue_message="requeued: the worker evaluating it stopped",
+    needs_sandbox=True,
 )
 
 __all__ = ["EVALUATION", "LOG_KEEP_CHARS", "EvaluationSpec"]

@@ -44,6 +44,9 @@ HUEY_NAME = "smarttouch-hub"
 TICK_LOCK = "hub.jobs.tick"
 #: Seconds the tick's lease lasts: under a minute, so next minute's tick finds it free.
 TICK_LEASE_S = 50.0
+#: Seconds before a message for a job type this worker does not run is sent again (for a
+#: worker that runs it; the row stays queued meanwhile).
+DEFER_S = 15.0
 EXTENSION_KEY = "smarttouch.jobqueue"
 
 
@@ -63,6 +66,10 @@ class HubQueue:
         lease_s: seconds a claim lasts without a heartbeat.
         max_attempts: claims before a job whose worker keeps dying is failed.
         huey: a huey instance to use instead of the app's.
+        runs: the job types this process executes (default: all it serves). A message for
+            another type is not claimed but sent again in ``DEFER_S`` seconds, for a worker
+            that runs it (``smarttouch worker --jobs scoring`` on a machine without
+            bubblewrap leaves evaluations to the workers that have it).
     """
 
     def __init__(
@@ -74,6 +81,7 @@ class HubQueue:
         max_attempts: int = 3,
         huey: Huey | None = None,
         job_types: Iterable[JobType[Any, Any]] | None = None,
+        runs: Iterable[str] | None = None,
     ) -> None:
         instance = Path(app.instance_path)
         self.context = JobContext(
@@ -89,6 +97,10 @@ class HubQueue:
         self.lease_s, self.max_attempts = lease_s, max_attempts
         self.worker = worker_name()
         self.types = {jt.name: jt for jt in (registry.JOB_TYPES.values() if job_types is None else job_types)}
+        self.runs = frozenset(self.types if runs is None else runs)
+        unknown = self.runs - set(self.types)
+        if unknown:
+            raise KeyError(f"no job type {', '.join(sorted(unknown))} (types: {', '.join(self.types)})")
         self.stores = {name: LeaseStore(self.engine, jt) for name, jt in self.types.items()}
         self.tasks = {name: self._task(jt) for name, jt in self.types.items()}
         self.locks = locks_for(app, self.engine)
@@ -98,9 +110,13 @@ class HubQueue:
 
     def _task(self, job_type: JobType[Any, Any]) -> Any:
         def run_one(job_id: str) -> None:
+            if job_type.name not in self.runs:
+                task.schedule(args=(job_id,), delay=DEFER_S)  # left for a worker that runs it
+                return
             self.run(job_type.name, job_id)
 
-        return self.huey.task(name=job_type.task_name)(run_one)
+        task = self.huey.task(name=job_type.task_name)(run_one)
+        return task
 
     def store(self, kind: str) -> LeaseStore[Any, Any]:
         """The lease store of job type ``kind``."""
@@ -110,18 +126,19 @@ class HubQueue:
         """Send the message that runs job ``job_id`` (a row already stored as ``queued``)."""
         self.tasks[kind](str(job_id))
 
-    def enqueuer(self, kind: str, *, eager: bool = False) -> Callable[[int], None]:
+    def enqueuer(self, kind: str, *, eager: bool = False) -> Callable[[int], bool]:
         """``enqueue`` for one job type, as services take it: ``enqueue(job_id)``. ``eager``:
         run the job here and now (:meth:`run`: the same claim, lease and finish as a worker)
-        instead of sending a message."""
+        instead of sending a message. ``enqueue`` returns whether the job ran here (eager)."""
         if kind not in self.tasks:
             raise KeyError(f"no job type {kind!r} (types: {', '.join(self.tasks)})")
 
-        def enqueue(job_id: int) -> None:
+        def enqueue(job_id: int) -> bool:
             if eager:
                 self.run(kind, str(job_id))
             else:
                 self.enqueue(kind, job_id)
+            return eager
 
         return enqueue
 
@@ -189,13 +206,13 @@ class HubQueue:
                     self.enqueue(kind, job_id)
 
 
-def scoring_enqueuer(app: Flask) -> Callable[[int], None]:
+def scoring_enqueuer(app: Flask) -> Callable[[int], bool]:
     """How the app sends a session's scoring job: to the workers (``SMARTTOUCH_SCORING=queue``)
     or run in the calling process (``inline``, tests)."""
     return get_queue(app).enqueuer("scoring", eager=app.config.get("SCORING") == "inline")
 
 
-def challenge_data_enqueuer(app: Flask) -> Callable[[int], None]:
+def challenge_data_enqueuer(app: Flask) -> Callable[[int], bool]:
     """How the app sends a challenge-data job: to the workers, or run in the calling process
     when the hub runs its own jobs inline (``SMARTTOUCH_SCORING=inline``, tests)."""
     return get_queue(app).enqueuer("challenge_data", eager=app.config.get("SCORING") == "inline")
@@ -210,4 +227,12 @@ def get_queue(app: Flask) -> HubQueue:
     return queue
 
 
-__all__ = ["HUEY_NAME", "HubQueue", "JobRef", "challenge_data_enqueuer", "get_queue", "scoring_enqueuer"]
+__all__ = [
+    "DEFER_S",
+    "HUEY_NAME",
+    "HubQueue",
+    "JobRef",
+    "challenge_data_enqueuer",
+    "get_queue",
+    "scoring_enqueuer",
+]

@@ -72,6 +72,8 @@ class JobType(Generic[RowT, SpecT]):
             minute by the queue's tick; None when jobs are only created by people's actions.
         resend_after: queued rows older than this get their message sent again by the tick
             (a lost message costs at most this delay); None to resend only at worker start.
+        needs_sandbox: its jobs run untrusted code in bubblewrap; a worker that serves it
+            refuses to start where bubblewrap cannot run (``smarttouch worker --jobs``).
     """
 
     name: str
@@ -85,6 +87,7 @@ class JobType(Generic[RowT, SpecT]):
     requeue_message: str = "requeued: the worker running it stopped"
     schedule: Callable[[Session], list[int]] | None = None
     resend_after: dt.timedelta | None = None
+    needs_sandbox: bool = False
 
 
 __all__ = ["JobContext", "JobType", "RowT", "SpecT"]

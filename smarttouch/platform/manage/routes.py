@@ -15,14 +15,18 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..auth.access import challenge_manager_required, signed_in_user
+from ..i18n.vocab import CONDITIONS, label
 from ..jobs.queue import challenge_data_enqueuer
-from ..models import User, utcnow
+from ..models import Challenge, ClinicalNeed, User, utcnow
+from ..services import needs
 from ..services.challenges import authoring, challenge_data, leaderboards, lifecycle
 from ..services.challenges.phases import phase
 from ..services.challenges.safe_markdown import render as render_markdown
 from ..services.challenges.safe_markdown import unsafe_markup
+from ..services.errors import ServiceError
 from ..storage.blobstore import get_blobstore
 from ..storage.db import get_session
+from ..web.need_mail import NeedMailer
 from ..web.urls import external_url
 from . import bp
 from .forms import ActionForm, ChallengeForm, ExtendForm
@@ -83,6 +87,47 @@ def _field_errors(form: Any, exc: authoring.FieldErrors) -> None:
             field.errors = [str(message)]
 
 
+def _prefill_from_need(form: ChallengeForm, raw_id: str) -> None:
+    """Start a challenge from clinical need ``raw_id``: its words become the draft's need."""
+    need_id = _int(raw_id)
+    need = get_session().get(ClinicalNeed, need_id) if need_id else None
+    if need is None:
+        return
+    form.need_id.data = str(need.id)
+    form.population.data = label(CONDITIONS, need.condition)
+    parts = [need.problem.strip()]
+    if need.success.strip():
+        parts.append("## " + _("What success would look like") + "\n\n" + need.success.strip())
+    if need.data_help.strip():
+        parts.append("## " + _("Data that could help") + "\n\n" + need.data_help.strip())
+    form.description_md.data = "\n\n".join(parts)
+
+
+def _link_need(row: Challenge, actor: User) -> None:
+    """Mark the need the new challenge came from as turned into it (the form checked it could be)."""
+    if row.need_id is None:
+        return
+    db = get_session()
+    mailer = NeedMailer(current_app.config)
+    try:
+        needs.link_challenge(
+            db,
+            need=needs.get_need(db, row.need_id),
+            challenge=row,
+            actor=actor,
+            notify=mailer,
+            ip=request.remote_addr,
+        )
+    except ServiceError:
+        db.rollback()
+        flash(
+            _(
+                "The challenge is saved, but the clinical need could not be linked: link it from the need's page."
+            ),
+            "error",
+        )
+
+
 @bp.route("/manage/challenges")
 @challenge_manager_required
 def index() -> ResponseReturnValue:
@@ -95,7 +140,7 @@ def index() -> ResponseReturnValue:
 def new() -> ResponseReturnValue:
     form = ChallengeForm()
     if request.method == "GET" and request.args.get("need"):
-        form.need_id.data = request.args.get("need")
+        _prefill_from_need(form, request.args.get("need", ""))
     preview = None
     status = 200
     if request.method == "POST" and form.validate_on_submit():
@@ -122,6 +167,8 @@ def new() -> ResponseReturnValue:
             else:
                 if job is not None and job.id is not None:
                     challenge_data_enqueuer(current_app)(job.id)
+                if row.need_id is not None:
+                    _link_need(row, actor)
                 flash(_("The draft is saved. Nobody but challenge managers can see it yet."), "success")
                 return redirect(url_for("manage.detail", slug=row.slug))
     elif request.method == "POST":

@@ -20,7 +20,6 @@ from ..storage.db import get_session
 from ..web import record_reads
 from . import bp
 from .forms import ReportForm, ReportPdfForm
-from .pdf import render_pdf
 
 DEFAULT_DAYS = 28
 
@@ -120,6 +119,8 @@ def report_pdf(patient_id: int):
     else:
         form = _form()
     db, report = _report(patient, form)
+    from .pdf import render_pdf  # on use: matplotlib and fpdf cost ~80 MiB per web process
+
     data = render_pdf(
         report,
         author=current_user.full_name,

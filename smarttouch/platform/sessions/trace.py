@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 from flask_babel import gettext as _
 
-from smarttouch.scoring import analyze
 from smarttouch.sensors.recording_io import RecordingError, recording_from_bytes
 from smarttouch.sensors.types import Recording, play_spans
 
@@ -43,6 +42,8 @@ def load_trace(blobs: BlobStore, sha256: str | None, movement: str | None) -> Se
     try:
         rec = recording_from_bytes(blobs.get(sha256))
         spans = play_spans(rec.phases) if rec.phases else None
+        from smarttouch.scoring.analysis import analyze  # on use: it loads scipy
+
         metrics = analyze(rec, movement=movement or None, play_spans=spans)
     except (BlobNotFound, RecordingError, ValueError):
         return None

@@ -133,18 +133,23 @@ class BlobStore(ABC):
         """Store ``data``; return its SHA-256 key. Storing the same bytes twice is a no-op."""
         return self.put_new(data)[0]
 
-    def put_new(self, data: bytes) -> tuple[str, bool]:
+    def put_new(self, data: bytes, *, key: str | None = None) -> tuple[str, bool]:
         """Like :meth:`put`, also telling whether this call wrote the blob (``False``: it was
         already there). One existence check, so callers need no ``exists`` of their own (on
-        object storage each check is a round trip)."""
+        object storage each check is a round trip). ``key``: ``key_for(data)`` when the
+        caller has just computed it (an upload hashes its recording once, not twice)."""
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError(f"blob data must be bytes, not {type(data).__name__}")
         data = bytes(data)
-        key = self.key_for(data)
+        key = check_key(key) if key is not None else self.key_for(data)
+        return key, self._write_new(key, data)
+
+    def _write_new(self, key: str, data: bytes) -> bool:
+        """Store ``data`` under ``key`` unless a blob is there; whether this call wrote it."""
         if self.exists(key):
-            return key, False
+            return False
         self._write_bytes(key, data)
-        return key, True
+        return True
 
     @abstractmethod
     def _write_bytes(self, key: str, data: bytes) -> None:
@@ -367,6 +372,26 @@ class S3BlobStore(BlobStore):
         # the transfer's own integrity check is boto3's (a CRC by default; the standard
         # AWS_REQUEST_CHECKSUM_CALCULATION=when_required turns it off for servers that refuse it)
         self.client.put_object(Bucket=self.bucket, Key=self.object_key(key), Body=data)
+
+    def _write_new(self, key: str, data: bytes) -> bool:
+        """One conditional PUT (``If-None-Match: *``, S3's conditional write) instead of a
+        HEAD and a PUT: the server refuses it (412) when the blob is already there. A server
+        that ignores the condition overwrites the blob with the same bytes (harmless; the
+        answer then says written). A conflicting concurrent write (409) falls back to the
+        HEAD-then-PUT path."""
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=self.object_key(key), Body=data, IfNoneMatch="*")
+        except ClientError as exc:
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            if status == 412 or code == "PreconditionFailed":
+                return False
+            if status == 409:
+                return super()._write_new(key, data)
+            raise
+        return True
 
     def put_stream(self, fileobj: IO[bytes], *, key: str | None = None, max_bytes: int | None = None) -> str:
         if key is not None and self.exists(key):

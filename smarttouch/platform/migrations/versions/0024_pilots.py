@@ -1,7 +1,7 @@
 """Pilots of approved solutions in care (issue #19): the pilot and its enrolments.
 
 Revision ID: 0024_pilots
-Revises: 0018_challenge_managers
+Revises: 0023_teams_forum
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0024_pilots"
-down_revision: str | None = "0018_challenge_managers"
+down_revision: str | None = "0023_teams_forum"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -27,10 +27,15 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
+def well_formed(token: str, prefix: str) -> bool:
+    """Whether ``token`` has the shape of one of ours (checked before any lookup)."""
+    return token.startswith(prefix) and len(token) <= MAX_TOKEN_CHARS
+
+
 def find_unrevoked(session: Session, model: type[Row], *, token: str, prefix: str) -> Row | None:
     """The unrevoked ``model`` row (a table with ``token_hash`` and ``is_revoked``) whose token
     is ``token``; None for a token of the wrong shape, an unknown one or a revoked one."""
-    if not token.startswith(prefix) or len(token) > MAX_TOKEN_CHARS:
+    if not well_formed(token, prefix):
         return None
     row = session.exec(
         select(model).where(col(model.token_hash) == digest(token)).execution_options(populate_existing=True)

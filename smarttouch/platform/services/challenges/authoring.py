@@ -23,11 +23,12 @@ from sqlmodel import Session, select
 from smarttouch.challenges.bundle import SLUG_RE
 from smarttouch.challenges.kinds.registry import kind_names
 
-from ...models import Challenge, ChallengeDataJob, User
+from ...models import Challenge, ChallengeDataJob, ClinicalNeed, NeedStatus, User
 from ...storage.blobstore import BlobStore
 from .. import audit
 from ..accounts.permissions import can_manage_challenges
 from ..errors import Forbidden, Invalid
+from ..needs import workflow
 from . import challenge_data
 from .safe_markdown import unsafe_markup
 
@@ -111,8 +112,14 @@ def check(session: Session, data: ChallengeInput) -> dict[str, Any]:
         errors["max_team_size"] = _l("A whole number from 1 to %(n)d.", n=MAX_TEAM_SIZE)
     if data.licence not in LICENCES:
         errors["licence"] = _l("Choose one of the licences listed.")
-    if data.need_id is not None and data.need_id < 1:
-        errors["need_id"] = _l("Not a clinical need of this hub.")
+    if data.need_id is not None:
+        need = session.get(ClinicalNeed, data.need_id) if data.need_id >= 1 else None
+        if need is None:
+            errors["need_id"] = _l("Not a clinical need of this hub.")
+        elif not workflow.can_become(need, NeedStatus.challenge):
+            errors["need_id"] = _l(
+                "This clinical need was already declined, answered or turned into a challenge."
+            )
     return errors
 
 

@@ -272,7 +272,11 @@ def record_references(
 
 
 def queue_references(
-    session: Session, *, challenge: Challenge, blobs: BlobStore, enqueue: Callable[[int], None] | None = None
+    session: Session,
+    *,
+    challenge: Challenge,
+    blobs: BlobStore,
+    enqueue: Callable[[int], object] | None = None,
 ) -> list[Submission]:
     """Store the baselines as queued reference submissions for the worker to evaluate like
     any other (fast; ``smarttouch worker`` also picks up queued rows when it starts)."""
@@ -349,7 +353,7 @@ def seed_builtin_challenges(
     blobs: BlobStore,
     instance_path: str | Path | None = None,
     references: str = "queue",
-    enqueue: Callable[[int], None] | None = None,
+    enqueue: Callable[[int], object] | None = None,
 ) -> list[ImportReport]:
     """Demo seed: import the built-in challenges that are not in the database yet (about a
     second each), with their reference rows: ``"queue"`` (default) stores them as queued

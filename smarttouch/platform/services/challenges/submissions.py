@@ -89,7 +89,7 @@ def submit(
     upload: bytes,
     filename: str,
     blobs: BlobStore,
-    enqueue: Callable[[int], None],
+    enqueue: Callable[[int], object],
     now: dt.datetime | None = None,
     ip: str | None = None,
 ) -> Submission:

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from ...models import Device, PairingCode, Patient, User, pk, rowcount, utcnow
 from .. import audit
-from ..accounts.bearer_tokens import digest, find_unrevoked, touch_last_used
+from ..accounts.bearer_tokens import digest, touch_last_used, well_formed
 from ..errors import Invalid, NotFound
 from .patients import get_patient_for, require_own_patient
 
@@ -144,12 +144,17 @@ def device_for_token(session: Session, *, token: str) -> tuple[Device, Patient] 
 
     Notes when the device was last seen (at most once a minute, to spare the database).
     """
-    device = find_unrevoked(session, Device, token=token, prefix=TOKEN_PREFIX)
-    if device is None:
+    if not well_formed(token, TOKEN_PREFIX):
         return None
-    patient = session.get(Patient, device.patient_id)
-    if patient is None:
+    found = session.exec(  # the device and its patient in one round trip (every API request)
+        select(Device, Patient)
+        .join(Patient, col(Patient.id) == col(Device.patient_id))
+        .where(col(Device.token_hash) == digest(token))
+        .execution_options(populate_existing=True)
+    ).first()
+    if found is None or found[0].is_revoked:
         return None
+    device, patient = found
     touch_last_used(session, device, "last_seen_at")
     return device, patient
 

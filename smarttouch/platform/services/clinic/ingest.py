@@ -28,7 +28,7 @@ from uuid import UUID
 import numpy as np
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from smarttouch.scoring.validation import check_play_spans, check_recording
 from smarttouch.sensors.npz_headers import largest_npz_bytes
@@ -339,10 +339,14 @@ def _result_for(session: Session, row: ExerciseSession) -> IngestResult:
 
 
 def _check_plan(session: Session, meta: SessionUpload, patient: Patient) -> Assignment:
-    assignment = session.get(Assignment, meta.assignment_id)
+    found = session.exec(
+        select(Assignment, Activity)
+        .outerjoin(Activity, col(Activity.id) == col(Assignment.activity_id))
+        .where(col(Assignment.id) == meta.assignment_id)
+    ).first()  # one round trip for both
+    assignment, activity = found if found is not None else (None, None)
     if assignment is None or assignment.patient_id != patient.id:
         raise Invalid(f"assignment_id: {meta.assignment_id} is not in your plan")
-    activity = session.get(Activity, assignment.activity_id)
     if activity is None or activity.key != meta.game:
         raise Invalid(
             f"game: assignment {assignment.id} is "
@@ -381,7 +385,7 @@ def ingest_session(
     recording: bytes | None,
     today: date,
     tz: tzinfo | str,
-    enqueue: Callable[[int], None] | None = None,
+    enqueue: Callable[[int], object] | None = None,
     ip: str | None = None,
 ) -> IngestResult:
     """Validate and store one uploaded session and queue its scoring (see the module
@@ -404,7 +408,7 @@ def ingest_session(
 
     blob_written = False  # whether this upload wrote the blob (removed again if the commit fails)
     if recording:
-        _, blob_written = store.put_new(recording)
+        _, blob_written = store.put_new(recording, key=sha)
     row = ExerciseSession(
         client_uuid=str(meta.session_id),
         patient_id=pk(patient),
@@ -437,6 +441,7 @@ def ingest_session(
         received_at=utcnow(),
     )
     job_id: int | None = None
+    scored_here = False
     try:
         session.add(row)
         session.flush()
@@ -460,7 +465,12 @@ def ingest_session(
             },
             ip=ip,
         )
-        session.commit()
+        # the receipt is made of what was just written: nothing to read back after the commit
+        session.expire_on_commit = False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = True
     except IntegrityError:
         session.rollback()
         try:
@@ -476,11 +486,14 @@ def ingest_session(
         _update_alerts(session, patient=patient, today=today, tz=tz)
     elif enqueue is not None:
         try:
-            enqueue(job_id)
+            scored_here = bool(enqueue(job_id))  # True: it ran in this process (inline scoring)
         except Exception:  # the row is queued: the next tick or worker start sends it again
             log.exception("scoring job %s of session %s could not be sent", job_id, row.id)
-    stored = _result_for(session, row)
-    return IngestResult(stored.session, stored.metrics, created=True, job_id=job_id)
+    if job_id is None or scored_here:
+        stored = _result_for(session, row)  # read back: the alerts or the job changed it
+        return IngestResult(stored.session, stored.metrics, created=True, job_id=None)
+    # a new session has no metrics yet: its worker writes them after this answer
+    return IngestResult(row, None, created=True, job_id=job_id)
 
 
 def _update_alerts(session: Session, *, patient: Patient, today: date, tz: tzinfo | str) -> None:

@@ -26,7 +26,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from smarttouch.challenges.jobs import Outcome
-from smarttouch.scoring import ALGORITHM_VERSION, MOVEMENT_MODELS, Calibration, analyze
+from smarttouch.scoring.movements import MOVEMENT_MODELS
+from smarttouch.scoring.version import ALGORITHM_VERSION
 from smarttouch.sensors.recording_io import RecordingError, recording_from_bytes
 from smarttouch.sensors.types import Phase, Recording
 
@@ -102,6 +103,9 @@ def recompute_metrics(
 
     Raises :class:`Invalid` when the recording cannot be analysed (e.g. far too short).
     """
+    from smarttouch.scoring.analysis import analyze  # here: web processes never score
+    from smarttouch.scoring.calibration import Calibration
+
     cal = None
     note = "none"
     if calibration.get("neutral_quat") is not None:
@@ -308,7 +312,7 @@ def sessions_to_rescore(
 
 
 def queue_rescoring(
-    session: Session, *, session_ids: Iterable[int], enqueue: Callable[[int], None], actor: str = "cli"
+    session: Session, *, session_ids: Iterable[int], enqueue: Callable[[int], object], actor: str = "cli"
 ) -> list[int]:
     """Queue one ``rescore`` job per session (committed, audited), then send them; returns the
     job ids in session order."""

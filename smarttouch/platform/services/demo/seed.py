@@ -218,7 +218,7 @@ def seed_demo(
     blobs: BlobStore | None = None,
     tz: ZoneInfo | None = None,
     with_sessions: bool = True,
-    enqueue: Callable[[int], None] | None = None,
+    enqueue: Callable[[int], object] | None = None,
 ) -> DemoReport:
     """Create the demo clinic; returns the logins (with passwords) and what was added.
 
