@@ -84,6 +84,7 @@ READS = {
     "data_archive": _l("Archive of all the data"),
     "messages": _l("Messages with the patient"),
     "invite_page": _l("Invitation to the patient portal"),
+    "pilot_page": _l("Pilot page (named among the pilot's patients)"),
 }
 
 
