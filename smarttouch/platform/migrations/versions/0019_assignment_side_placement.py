@@ -6,7 +6,7 @@ it (a left-affected patient trains the left), else the right, the side the clien
 Existing sessions keep no side or site (nothing says where the sensor actually was).
 
 Revision ID: 0019_assignment_side_placement
-Revises: 0024_pilots
+Revises: 0018_challenge_managers
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from alembic import op
 from smarttouch.sensors.placements import default_side, default_site
 
 revision: str = "0019_assignment_side_placement"
-down_revision: str | None = "0024_pilots"
+down_revision: str | None = "0018_challenge_managers"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
