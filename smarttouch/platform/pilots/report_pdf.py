@@ -15,12 +15,12 @@ from matplotlib.figure import Figure
 
 from ..i18n import units
 from ..i18n.vocab import CONDITIONS, MOVEMENTS, label
-from ..reports.pdf import BLUE, GREY, ReportPDF
+from ..reports.pdf import ReportPDF
 from ..services.pilots.outcomes import MCID_ROM_DEG
 from . import fmt
 from .labels import arm_label, comparator_label, status_label
 
-ORANGE = "#b35900"
+BLUE, GREY, ORANGE = "#0a4d8c", "#5b6670", "#b35900"  # the patient report's blue and grey
 ARM_COLOURS = {"pilot": BLUE, "comparator": ORANGE}
 
 

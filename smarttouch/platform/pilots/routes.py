@@ -29,7 +29,7 @@ from ..storage.db import get_session
 from ..web import record_reads
 from ..web.formutil import choices
 from ..web.urls import external_url, hub_url
-from . import bp, errors, figures, report_csv, report_pdf
+from . import bp, errors, figures, report_csv
 from .counts import MIN_CELL, paper_consents
 from .forms import CloseForm, EnrolForm, PilotForm, WithdrawForm
 from .naming import naming_for
@@ -243,6 +243,8 @@ def report_pdf_view(pilot_id: int):
     """The ethics-committee / funder report: pseudonymised for every reader."""
     db, user, pilot = _pilot(pilot_id)
     result = pilot_outcomes.compute_outcomes(db, pilot, tz=hub_tz())
+    from . import report_pdf  # matplotlib and fpdf2: loaded by the report, not at hub start
+
     data = report_pdf.render(
         pilot,
         result,
