@@ -52,7 +52,7 @@ def data(**kw: Any) -> authoring.ChallengeInput:
         "final_daily_cap": 2,
         "max_team_size": 3,
         "licence": "MIT",
-        "need_id": 7,
+        "need_id": None,
     }
     fields.update(kw)
     return authoring.ChallengeInput(**fields)
@@ -140,7 +140,7 @@ def test_a_simulated_draft_is_built_by_the_job_and_audited(app: Flask, factories
     boss = manager(factories)
     row, job = create(app, boss, data())
     assert job is not None and not row.is_published and row.bundle_sha256 is None
-    assert (row.need_id, row.max_team_size, row.licence, row.holds_results) == (7, 3, "MIT", True)
+    assert (row.need_id, row.max_team_size, row.licence, row.holds_results) == (None, 3, "MIT", True)
     HubQueue(app).run("challenge_data", str(job.id))
     row = get(app, "steady-hands")
     assert row.bundle_sha256 and row.primary_metric == "rep_mae"
