@@ -16,7 +16,7 @@ import pytest
 from sqlmodel import Session, select
 
 from smarttouch.platform.models import AuditEvent, Pilot, PilotEnrolment
-from smarttouch.platform.reports.pdf import labels_overlap
+from smarttouch.platform.pilots.report_pdf import labels_overlap
 from smarttouch.platform.storage.db import get_engine
 from smarttouch.platform.testing import csrf_token, login
 

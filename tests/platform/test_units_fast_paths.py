@@ -64,3 +64,14 @@ def test_short_datetime_reads_as_babel_writes_it(lang: str, zone: str) -> None:
         )
         expected = babel_dates.format_datetime(moment, "short", tzinfo=tz, locale=lang)
         assert units.short_datetime(moment, tz, locale=lang) == expected
+
+
+def test_numpy_scalars_read_like_python_numbers() -> None:
+    import numpy as np
+
+    from smarttouch.platform.i18n import units
+
+    for value in (np.float64(5.0), np.float32(2.5), np.int64(7), np.float64(-0.25)):
+        plain = float(value) if isinstance(value, np.floating) else int(value)
+        for lang in ("en", "it"):
+            assert units.number(value, 1, locale=lang) == units.number(plain, 1, locale=lang)

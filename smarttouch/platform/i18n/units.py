@@ -99,7 +99,14 @@ def _small(value: float, digits: int, signed: bool, lang: str) -> str | None:
     ``digits``), about ten times faster. None for anything else (babel formats it)."""
     if digits >= len(_QUANTUM) or isinstance(value, bool) or not math.isfinite(value):
         return None
-    d = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    # float() and int() first: numpy's scalars (a chart's ticks) are floats whose repr is
+    # "np.float64(5.0)" since numpy 2
+    if isinstance(value, float):
+        d = Decimal(repr(float(value)))
+    elif isinstance(value, int):
+        d = Decimal(int(value))
+    else:
+        return None
     rounded = abs(d).quantize(_QUANTUM[digits])
     if rounded >= 1000:
         return None

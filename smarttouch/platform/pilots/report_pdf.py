@@ -55,6 +55,25 @@ def patients_figure(o: Any) -> Figure | None:
     return fig
 
 
+def labels_overlap(fig: Figure) -> list[str]:
+    """The tick labels of ``fig`` that overlap a neighbour on the same axis (drawn extents, in
+    pixels): empty when every label can be read."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # Agg's, after draw()
+    out = []
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            boxes = [
+                (t.get_text(), t.get_window_extent(renderer))
+                for t in axis.get_ticklabels()
+                if t.get_visible() and t.get_text()
+            ]
+            for (name_a, a), (name_b, b) in zip(boxes, boxes[1:]):
+                if a.overlaps(b):
+                    out.append(f"{name_a} / {name_b}")
+    return out
+
+
 def _png(fig: Figure) -> io.BytesIO:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=150, bbox_inches="tight")
