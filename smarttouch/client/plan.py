@@ -38,6 +38,8 @@ class PlannedExercise(TypedDict):
     difficulty: int
     therapist_note: str
     due_today: bool
+    side: NotRequired[str]
+    placement: NotRequired[str]
     sessions_per_week: NotRequired[int]
     start_date: NotRequired[str]
     end_date: NotRequired[str | None]
@@ -121,4 +123,6 @@ def targets_for(
         lang=lang,
         assignment_id=int(exercise["assignment_id"]),
         sessions_per_week=int(exercise["sessions_per_week"]) if exercise.get("sessions_per_week") else None,
+        side=exercise.get("side", ""),
+        placement=exercise.get("placement", ""),
     )

@@ -41,6 +41,8 @@ class SessionUpload(TypedDict):
     lang: str
     client: str
     feelings: list[dict[str, Any]]
+    side: NotRequired[str]
+    placement: NotRequired[str]
     progress: NotRequired[dict[str, Any]]
 
 
@@ -95,6 +97,9 @@ def upload_payload(result: SessionResult) -> tuple[SessionUpload, bytes | None]:
         "client": CLIENT_NAME,
         "feelings": [r.to_dict() for r in result.feelings],
     }
+    if result.targets.side and result.targets.placement:  # where the plan had the sensor worn
+        meta["side"] = result.targets.side
+        meta["placement"] = result.targets.placement
     if result.progress is not None:  # the patient's lasting progress, kept on the hub too
         meta["progress"] = result.progress
     safe: SessionUpload = plain(meta)

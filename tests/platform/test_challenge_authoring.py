@@ -53,7 +53,7 @@ def data(**kw: Any) -> authoring.ChallengeInput:
         "final_daily_cap": 2,
         "max_team_size": 3,
         "licence": "MIT",
-        "need_id": None,  # from a need: test_manage_web, test_challenge_journey_browser
+        "need_id": None,
     }
     fields.update(kw)
     return authoring.ChallengeInput(**fields)

@@ -130,5 +130,10 @@ def test_seeded_references_wait_for_the_worker(app, small_rep_counting, sandbox_
         assert [s.status for s in report.references] == ["queued", "queued"]
     from smarttouch.platform.jobs.queue import get_queue
 
-    assert get_queue(app).requeue_waiting() == {"evaluation": 2, "analysis": 0, "scoring": 0}
+    assert get_queue(app).requeue_waiting() == {
+        "evaluation": 2,
+        "analysis": 0,
+        "scoring": 0,
+        "challenge_data": 0,
+    }
     assert [r["status"] for r in run_queued(app)] == ["scored", "scored"]

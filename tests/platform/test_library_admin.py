@@ -140,7 +140,7 @@ def test_admin_manages_accounts_and_caseloads(client: FlaskClient, factories, ap
 
     bad = _post(client, "/admin/users", full_name="", email="nope", role="therapist", locale="it", invite="1")
     body = bad.get_data(as_text=True)
-    assert bad.status_code == 400 and "Inserisci il nome della persona." in body
+    assert bad.status_code == 400 and "Inserire il nome della persona." in body
     assert "Questo non è un indirizzo e-mail valido." in body
     ok = _post(
         client,
@@ -163,7 +163,7 @@ def test_admin_manages_accounts_and_caseloads(client: FlaskClient, factories, ap
     same = _post(
         client, "/admin/caseloads/handover", "/admin/caseloads", from_id=str(ana.id), to_id=str(ana.id)
     )
-    assert same.status_code == 400 and "Scegli un terapista diverso." in same.get_data(as_text=True)
+    assert same.status_code == 400 and "Scegliere un terapista diverso." in same.get_data(as_text=True)
     moved = _post(
         client, "/admin/caseloads/handover", "/admin/caseloads", from_id=str(ana.id), to_id=str(bruno.id)
     )

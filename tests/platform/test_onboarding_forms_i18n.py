@@ -89,7 +89,7 @@ CASES: list[tuple[str, Callable[[World], str], Callable[[World], dict[str, Any]]
         lambda w: {"full_name": "Eva", "email": "", "role": "therapist", "locale": "it", "invite": "1"},
         "email",
         "Enter an e-mail address.",
-        "Inserisci un indirizzo e-mail.",
+        "Inserire un indirizzo e-mail.",
     ),
     (
         "admin",
@@ -105,7 +105,7 @@ CASES: list[tuple[str, Callable[[World], str], Callable[[World], dict[str, Any]]
         lambda w: {"from_id": str(w.admin.id), "to_id": str(w.therapist.id), "handover": "1"},
         "from_id",
         "Choose a therapist.",
-        "Scegli un terapista.",
+        "Scegliere un terapista.",
     ),
     (
         None,

@@ -1,6 +1,6 @@
 """The PDF a clinic can file: identity block when identified, the plan in force, the
 therapist's assessment, date and name; chart labels that never overlap (checked on the
-figures, and the pages rendered to PNG with pypdfium2 under test-artifacts/hub/); a CSV in
+drawn label boxes, and the pages rendered to PNG with pypdfium2 under test-artifacts/hub/); a CSV in
 the reader's notation with activity names."""
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ import pytest
 from sqlmodel import Session, select
 
 from smarttouch.platform.models import AuditEvent, Patient
-from smarttouch.platform.reports.pdf import labels_overlap, rom_figure, weeks_figure
+from smarttouch.platform.reports import pdf_charts
+from smarttouch.platform.reports.pdf import ReportPDF, _rom_chart, _weeks_chart
+from smarttouch.platform.reports.pdf_charts import labels_overlap
 from smarttouch.platform.services.clinic import reports
 from smarttouch.platform.storage.db import get_engine
 from smarttouch.platform.testing import csrf_token
@@ -114,22 +116,35 @@ def test_pseudonymous_by_default_and_bad_input_at_the_field(
     assert "La data di fine non può essere precedente alla data di inizio." in html
 
 
-def test_chart_labels_do_not_overlap_over_a_year(app, make_patient, make_assignment, make_user) -> None:
+def test_chart_labels_do_not_overlap_over_a_year(
+    app, make_patient, make_assignment, make_user, monkeypatch
+) -> None:
     me = make_user("therapist")
     patient = _year_of_sessions(app, make_patient, make_assignment, me)
     with app.test_request_context(headers={"Accept-Language": "it"}), Session(get_engine(app)) as db:
+        for days in (364, 90, 28, 7):
+            report = reports.period_report(
+                db,
+                patient=db.get(Patient, patient.id),
+                start=days_ago(days),
+                end=days_ago(0),
+                tz=ZoneInfo("UTC"),
+            )
+            pdf = ReportPDF("test")
+            pdf.add_page()
+            rom, weeks = _rom_chart(pdf, report, list(report.plan)), _weeks_chart(pdf, report)
+            assert rom is not None and weeks is not None
+            assert labels_overlap(rom) == [] and labels_overlap(weeks) == [], days
+            assert len(rom.x_labels) >= 3 and len(rom.y_labels) >= 3
+        # the check itself finds overlaps: a label a day cannot fit over a year
+        monkeypatch.setattr(pdf_charts, "DATE_STEPS", (1,))
         report = reports.period_report(
             db, patient=db.get(Patient, patient.id), start=days_ago(364), end=days_ago(0), tz=ZoneInfo("UTC")
         )
-        rom = rom_figure(report, [s for s in report.plan])
-        weeks = weeks_figure(report)
-        assert rom is not None and weeks is not None
-        assert labels_overlap(rom) == [] and labels_overlap(weeks) == []
-        # the check itself finds overlaps: 60 daily ticks cannot fit
-        import matplotlib.dates as mdates
-
-        rom.axes[0].xaxis.set_major_locator(mdates.DayLocator(interval=6))
-        assert labels_overlap(rom)
+        pdf = ReportPDF("test")
+        pdf.add_page()
+        crowded = _rom_chart(pdf, report, list(report.plan))
+        assert crowded is not None and labels_overlap(crowded)
 
 
 def test_csv_in_italian_uses_names_and_italian_notation(

@@ -189,7 +189,7 @@ def test_errors_are_translated(app: Flask, client: FlaskClient) -> None:
         client, "/signup", full_name="Grace", email="x@example.org", password="short", confirm="short"
     )
     html = response.get_data(as_text=True)
-    assert response.status_code == 400 and "Usa almeno 12 caratteri" in html and "Registrati" in html
+    assert response.status_code == 400 and "Servono almeno 12 caratteri" in html and "Registrati" in html
 
 
 def test_sign_up_is_rate_limited_per_address_and_per_client(

@@ -171,3 +171,46 @@ def test_missed_this_week_is_pro_rata_and_today_is_not_over() -> None:
     assert missed_this_week(7, thursday, 0, thursday) == 0
     # Monday: nothing is over yet
     assert missed_this_week(3, long_ago, 0, date(2026, 11, 30)) == 0
+
+
+def test_memoised_window_follows_new_rescored_and_erased_sessions(
+    login_as, make_patient, make_assignment, app
+) -> None:
+    """The caseload keeps its window of sessions per process; a session that arrives, a
+    session scored again and a session erased each show on the next visit."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from smarttouch.platform.models import ExerciseSession, SessionMetricsRecord, User, utcnow
+    from smarttouch.platform.services.clinic import caseload
+
+    me = login_as("therapist")
+    patient = make_patient(me, code="PT-MEMO")
+    make_assignment(patient, sessions_per_week=3, start_date=days_ago(40))
+    for n in (6, 4, 2):
+        add_session(app, patient, days_ago(n), rom=60 + n)
+    tz, today = ZoneInfo("UTC"), days_ago(0)
+
+    def row() -> caseload.CaseloadRow:
+        with Session(get_engine(app)) as db:
+            (only,) = caseload.caseload(db, therapist=db.get(User, me.id), today=today, tz=tz)
+            return only
+
+    first = row()
+    assert first.sessions_7d == 3 and first.latest_value == 62 and first.reasons == ()
+    assert row() == first  # nothing moved: the memoised window
+    newest = add_session(app, patient, days_ago(0), rom=75, quit_reason="pain")
+    second = row()
+    assert second.sessions_7d == 4 and second.latest_value == 75
+    assert [r.code for r in second.reasons] == ["pain"]
+    with Session(get_engine(app)) as db:  # scored again, as the rescoring job writes it
+        metrics = db.exec(select(SessionMetricsRecord).where(SessionMetricsRecord.session_id == newest)).one()
+        metrics.rom_deg, metrics.computed_at = 50.0, utcnow() + timedelta(seconds=1)
+        db.add(metrics)
+        db.commit()
+    assert row().latest_value == 50
+    with Session(get_engine(app)) as db:  # erased
+        db.delete(db.get(ExerciseSession, newest))
+        db.commit()
+    third = row()
+    assert third.sessions_7d == 3 and third.latest_value == 62 and third.reasons == ()

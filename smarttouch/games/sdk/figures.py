@@ -8,6 +8,11 @@ into the segments of a stick figure; a movement without one gets a generic joint
 
 Coordinates of a pose are in "figure units": a standing person is about 10 units tall, x to
 the right, y up from the floor. ``draw_demo`` fits them into the rectangle it is given.
+
+Every figure shows the RIGHT side training: seen from the side, the person faces right (their
+right side towards the patient); seen from the front (abduction), the moving arm is on the
+patient's right, as in a mirror. ``draw_demo(..., side="left")`` mirrors the figure left to
+right, so a patient training the left side copies a figure moving that side.
 """
 
 from __future__ import annotations
@@ -230,6 +235,11 @@ def figure_for(movement: str) -> FigureFn:
     return FIGURES.get(movement, generic)
 
 
+def mirrored(side: str) -> bool:
+    """Whether a figure is drawn mirrored for ``side`` (figures show the right side)."""
+    return side == "left"
+
+
 def _bounds(fn: FigureFn) -> tuple[float, float, float, float]:
     """min x, min y, max x, max y over a sampled cycle, figure units."""
     xs: list[float] = []
@@ -254,17 +264,20 @@ def draw_demo(
     t: float,
     body: Color = darken(SKY_BLUE, 0.45),
     moving: Color = ORANGE,
+    side: str = "right",
 ) -> pygame.Rect:
     """Draw the movement's figure, animated at time ``t`` (s), fitted inside ``rect``; returns
-    the rectangle drawn into."""
+    the rectangle drawn into. ``side`` "left" mirrors it (the left side trains)."""
     fn = figure_for(movement)
     x0, y0, x1, y1 = _bounds(fn)
     scale = min(rect.width / max(x1 - x0, 1e-6), rect.height / max(y1 - y0, 1e-6)) * 0.9
     ox = rect.centerx - (x0 + x1) / 2 * scale
     oy = rect.centery + (y0 + y1) / 2 * scale
 
+    flip = -1.0 if mirrored(side) else 1.0
+
     def px(p: Point) -> tuple[int, int]:
-        return int(ox + p[0] * scale), int(oy - p[1] * scale)
+        return int(rect.centerx + flip * (ox + p[0] * scale - rect.centerx)), int(oy - p[1] * scale)
 
     width = max(4, int(scale * 0.42))
     f = demo_progress(t)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+from smarttouch.sensors.placements import SIDES, SITES, placement_text
+
 LANGS = ("en", "it")
 
 
@@ -33,6 +35,10 @@ class PlanTargets:
         assignment_id: the hub's assignment id when the plan came from the hub, else None.
         sessions_per_week: the prescription's sessions per week (the hub's plan), else None;
             the summary's weekly goal, streak and badges follow it.
+        side: the side that trains, "left", "right" or "both" (bilateral); empty: not said
+            (a game run without a plan).
+        placement: where the sensor is worn (``smarttouch.sensors.placements.SITES``, e.g.
+            "wrist"); empty: not said.
     """
 
     game: str = "balloons"
@@ -48,6 +54,8 @@ class PlanTargets:
     lang: str = "en"
     assignment_id: int | str | None = None
     sessions_per_week: int | None = None
+    side: str = ""
+    placement: str = ""
 
     def __post_init__(self) -> None:
         problems = []
@@ -71,6 +79,10 @@ class PlanTargets:
             problems.append(f"rest_s must be >= 0, got {self.rest_s}")
         if self.sessions_per_week is not None and not (1 <= int(self.sessions_per_week) <= 21):
             problems.append(f"sessions_per_week must be 1..21, got {self.sessions_per_week}")
+        if self.side not in ("", *SIDES):
+            problems.append(f"side must be one of {', '.join(SIDES)}, got {self.side!r}")
+        if self.placement not in ("", *SITES):
+            problems.append(f"placement must be one of {', '.join(SITES)}, got {self.placement!r}")
         if self.lang not in LANGS:
             problems.append(f"lang must be one of {', '.join(LANGS)}, got {self.lang!r}")
         if problems:
@@ -80,6 +92,11 @@ class PlanTargets:
     def total_reps(self) -> int:
         """Today's goal: reps x sets."""
         return int(self.reps) * int(self.sets)
+
+    @property
+    def sensor_placement(self) -> str:
+        """The recording's placement text (``wrist-left``), or "" when the plan did not say."""
+        return placement_text(self.placement, self.side) if self.placement and self.side else ""
 
     def with_(self, **changes: Any) -> PlanTargets:
         """A copy with some fields changed (validated again)."""

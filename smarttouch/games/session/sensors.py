@@ -48,7 +48,19 @@ def simulate_targets(
     pause = float(overrides.pop("pause_s", 1.0))
     reps = int(overrides.pop("reps", sim_reps_for(targets, tempo, pause, duration_s)))
     rom = float(overrides.pop("rom_deg", targets.target_rom_deg))
+    overrides.setdefault("placement", sim_placement(targets, movement))
     return simulate(movement, reps=reps, rom_deg=rom, tempo_s=tempo, pause_s=pause, seed=seed, **overrides)
+
+
+def sim_placement(targets: PlanTargets, movement: str) -> str | None:
+    """The simulator's placement for the plan's sensor site and side (None: the movement's
+    default, when the plan says nothing or the simulator lacks that site)."""
+    from smarttouch.sensors.placements import simulated_placement
+    from smarttouch.sensors.simulator import PLACEMENTS
+
+    if not (targets.placement and targets.side):
+        return None
+    return simulated_placement(movement, targets.placement, targets.side, PLACEMENTS.get(movement, ()))
 
 
 def open_input(
@@ -93,8 +105,13 @@ def open_input(
             "rom_deg": targets.target_rom_deg,
             "tempo_s": SIM_TEMPO_S.get(movement, 3.0),
         }
+        placement = sim_placement(targets, movement) if movement else None
+        if placement:
+            params["placement"] = placement
     try:
         source = open_source(spec, realtime=True, **params)
     except (ValueError, LookupError, OSError, RuntimeError) as exc:  # SourceError is a RuntimeError
         raise SensorSpecError(f"cannot open sensor {spec!r}: {exc}") from exc
-    return SourceInput(source, movement, device=spec, profile=spec.partition(":")[2])
+    return SourceInput(
+        source, movement, device=spec, profile=spec.partition(":")[2], placement=targets.sensor_placement
+    )

@@ -55,6 +55,8 @@ def build_result(app: SessionApp) -> SessionResult:
         phases = app.phase_log.phases(float("-inf"), app.control.t)
     if rec is not None:
         rec.calibration = calibration
+        if app.targets.sensor_placement:  # the plan says where the sensor is worn
+            rec.placement = app.targets.sensor_placement
     reps = [e for e in app.events if e.kind == "rep"]
     successes = [bool(e.data.get("success")) for e in reps]
     roms = app.rep_roms

@@ -232,6 +232,8 @@ def plan():
                 PlannedExerciseOut(
                     assignment_id=pk(p.assignment),
                     movement=p.assignment.movement,
+                    side=p.assignment.side,
+                    placement=p.assignment.sensor_site(),
                     activity=ActivityOut.of(p.activity),
                     target_rom_deg=p.assignment.target_rom_deg,
                     max_rom_deg=p.assignment.max_rom_deg,

@@ -109,6 +109,8 @@ class PlannedExerciseOut(BaseModel):
     assignment_id: int
     activity: ActivityOut
     movement: str
+    side: str = Field(description="the side that trains: left, right or both (bilateral)")
+    placement: str = Field(description="where the sensor is worn: upper-arm, forearm, wrist, hand or thigh")
     target_rom_deg: float = Field(description="degrees")
     max_rom_deg: float | None = Field(description="the therapist's ceiling, degrees")
     reps: int = Field(description="repetitions per set")

@@ -33,6 +33,7 @@ BLUEPRINTS: dict[str, str] = {
     "messages": "",
     "library": "",
     "staff": "/admin",
+    "pilots": "",
     "manage": "",
     "needs": "",
     "teams": "",

@@ -34,6 +34,29 @@ SIDES = {
     "none": _l("Not applicable"),
 }
 
+#: the side an exercise trains (the patient's affected side may also be "none")
+EXERCISE_SIDES = {
+    "left": _l("Left"),
+    "right": _l("Right"),
+    "both": _l("Both (bilateral)"),
+}
+
+#: the side in a phrase ("Wrist, left side")
+SIDE_PHRASES = {
+    "left": _l("left side"),
+    "right": _l("right side"),
+    "both": _l("both sides (bilateral)"),
+}
+
+#: where the sensor is worn (``smarttouch.sensors.placements.SITES``)
+SENSOR_SITES = {
+    "upper-arm": _l("Upper arm"),
+    "forearm": _l("Forearm"),
+    "wrist": _l("Wrist"),
+    "hand": _l("Back of the hand"),
+    "thigh": _l("Thigh"),
+}
+
 MOVEMENTS = {
     "shoulder_flexion": _l("Shoulder flexion"),
     "shoulder_abduction": _l("Shoulder abduction"),
@@ -61,6 +84,7 @@ READS = {
     "data_archive": _l("Archive of all the data"),
     "messages": _l("Messages with the patient"),
     "invite_page": _l("Invitation to the patient portal"),
+    "pilot_page": _l("Pilot page (named among the pilot's patients)"),
 }
 
 
@@ -69,6 +93,18 @@ def label(table: dict[str, object], key: str | None) -> str:
     if key is None:
         return "—"
     return str(table.get(key, key))
+
+
+def placement_label(site: str | None, side: str | None) -> str:
+    """Where the sensor was and which side trained, in words ("Wrist, left"); "—" when
+    neither is known."""
+    if not site and not side:
+        return "—"
+    if not side:
+        return label(SENSOR_SITES, site)
+    if not site:
+        return label(EXERCISE_SIDES, side)
+    return gettext("%(site)s, %(side)s", site=label(SENSOR_SITES, site), side=label(SIDE_PHRASES, side))
 
 
 def _page_language() -> str:
@@ -121,6 +157,9 @@ JINJA_GLOBALS = {
     "condition_label": lambda k: label(CONDITIONS, k),
     "side_label": lambda k: label(SIDES, k),
     "movement_label": lambda k: label(MOVEMENTS, k),
+    "exercise_side_label": lambda k: label(EXERCISE_SIDES, k),
+    "sensor_site_label": lambda k: label(SENSOR_SITES, k),
+    "placement_label": lambda site, side: placement_label(site, side),
     "activity_label": activity_title,
     "challenge_kind_label": challenge_kind_label,
     "read_label": lambda k: label(READS, k),

@@ -15,6 +15,8 @@ from pydantic import model_validator
 from sqlalchemy import event
 from sqlmodel import Field, SQLModel
 
+from smarttouch.sensors.placements import default_site, placement_problem
+
 from .base import created_field, json_field, sha256_field, text_field, utcnow
 
 
@@ -50,11 +52,26 @@ class AssignmentBase(SQLModel):
     start_date: date
     end_date: date | None = None
     therapist_note: str = Field(default="", max_length=2000, sa_type=sa.Text)
+    side: str = Field(default="right", max_length=8, description="left, right or both (bilateral)")
+    placement: str = Field(
+        default="",
+        max_length=24,
+        description="where the sensor is worn (wrist, upper-arm...); empty: the movement's default site",
+    )
+
+    def sensor_site(self) -> str:
+        """Where the sensor is worn: the prescribed site, else the movement's default."""
+        return self.placement or default_site(self.movement)
 
 
 class AssignmentCreate(AssignmentBase):
     @model_validator(mode="after")
     def _coherent(self) -> AssignmentCreate:
+        if not self.placement:
+            self.placement = default_site(self.movement)
+        problem = placement_problem(self.movement, self.placement, self.side)
+        if problem is not None:
+            raise ValueError(problem)
         if self.max_rom_deg is not None and self.max_rom_deg < self.target_rom_deg:
             raise ValueError(
                 f"maximum ROM {self.max_rom_deg} deg is below the target {self.target_rom_deg} deg"
@@ -77,6 +94,8 @@ class AssignmentUpdate(SQLModel):
     start_date: date | None = None
     end_date: date | None = None
     therapist_note: str | None = Field(default=None, max_length=2000)
+    side: str | None = Field(default=None, max_length=8)
+    placement: str | None = Field(default=None, max_length=24)
 
 
 class Assignment(AssignmentBase, table=True):
@@ -105,6 +124,8 @@ PLAN_FIELDS = (
     "start_date",
     "end_date",
     "therapist_note",
+    "side",
+    "placement",
 )
 #: the prescription's terms as a version records them: the plan fields and whether it is ended
 TERM_FIELDS = (*PLAN_FIELDS, "active")

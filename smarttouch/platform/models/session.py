@@ -48,6 +48,8 @@ class ExerciseSession(SQLModel, table=True):
     game_score: float | None = None
     client_metrics: dict[str, Any] = json_field()
     movement: str | None = Field(default=None, max_length=48)
+    side: str | None = Field(default=None, max_length=8, description="left, right or both (bilateral)")
+    placement: str | None = Field(default=None, max_length=24, description="sensor site, e.g. wrist")
     quit_note: str = text_field()
     calibration: dict[str, Any] = json_field()
     game_events: list[dict[str, Any]] = json_field(list)
@@ -95,7 +97,7 @@ class SessionMetricsRecord(SQLModel, table=True):
     algorithm_version: str = Field(
         default="", max_length=32, description="smarttouch.scoring.ALGORITHM_VERSION that computed it"
     )
-    computed_at: datetime = created_field()
+    computed_at: datetime = created_field(index=True)  # the newest scoring: caseload
 
 
 class ScoringJob(SQLModel, table=True):

@@ -90,7 +90,7 @@ def rom_chart(
 ) -> Chart:
     """ROM per session; ``targets``: the exercise's versions over the period (closed spans),
     each drawn as its target ROM line over its own days."""
-    hover = "%{x|%d %b %Y %H:%M}<br>%{y:.0f}°"
+    hover = charts.hover_day(time=True) + "<br>" + charts.hover_number(0) + "°"
     x1, y1 = _series(points, tz, lambda p: p.metrics.get("rom_deg"))
     x2, y2 = _series(points, tz, lambda p: p.metrics.get("rom_deg_mean"))
     traces = [
@@ -114,7 +114,15 @@ def reps_chart(
 ) -> Chart:
     """Repetitions per session with the prescribed repetitions per set of each version."""
     xs, ys = _series(points, tz, lambda p: p.metrics.get("reps"))
-    traces = [charts.bar(xs, ys, name=_("Repetitions"), color=charts.BLUE, hover="%{x|%d %b %Y}<br>%{y:.0f}")]
+    traces = [
+        charts.bar(
+            xs,
+            ys,
+            name=_("Repetitions"),
+            color=charts.BLUE,
+            hover=charts.hover_day() + "<br>" + charts.hover_number(0),
+        )
+    ]
     shapes, notes = _target_lines(targets, lambda v: v.reps, lambda y: _("per set: %(n)d", n=int(y)))
     fig = charts.figure(traces, charts.layout(y_title=_("Repetitions"), from_zero=True), shapes, notes)
     return Chart("chart-reps", fig, _summary(_("Repetitions"), ys, "", trend, 0), has_data=bool(ys))
@@ -128,7 +136,7 @@ def sparc_chart(points: list[SessionPoint], tz: ZoneInfo, *, trend: dict | None)
             ys,
             name=_("SPARC (closer to 0 = smoother)"),
             color=charts.GREEN,
-            hover="%{x|%d %b %Y}<br>SPARC %{y:.2f}",
+            hover=charts.hover_day() + "<br>SPARC " + charts.hover_number(2),
         )
     ]
     fig = charts.figure(traces, charts.layout(y_title="SPARC"))
@@ -140,7 +148,14 @@ def tremor_chart(points: list[SessionPoint], tz: ZoneInfo, *, trend: dict | None
     ratio = [
         round(100 * (p.tremor_power_ratio or 0.0), 1) for p in points if "tremor_amplitude_deg" in p.metrics
     ]
-    hover = "%{x|%d %b %Y}<br>%{y:.2f}°<br>" + _("Share of movement at 3-7 Hz:") + " %{customdata} %"
+    hover = (
+        charts.hover_day()
+        + "<br>"
+        + charts.hover_number(2)
+        + "°<br>"
+        + _("Share of movement at 3-7 Hz:")
+        + " %{customdata} %"
+    )
     traces = [
         charts.scatter(
             xs,
@@ -158,7 +173,13 @@ def tremor_chart(points: list[SessionPoint], tz: ZoneInfo, *, trend: dict | None
 def score_chart(points: list[SessionPoint], tz: ZoneInfo) -> Chart:
     xs, ys = _series(points, tz, lambda p: p.game_score)
     traces = [
-        charts.scatter(xs, ys, name=_("Game score"), color=charts.ORANGE, hover="%{x|%d %b %Y}<br>%{y:.0f}")
+        charts.scatter(
+            xs,
+            ys,
+            name=_("Game score"),
+            color=charts.ORANGE,
+            hover=charts.hover_day() + "<br>" + charts.hover_number(0),
+        )
     ]
     fig = charts.figure(traces, charts.layout(y_title=_("Points"), from_zero=True))
     return Chart("chart-score", fig, _summary(_("Game score"), ys, "", None, 0), has_data=bool(ys))
@@ -170,14 +191,18 @@ def adherence_chart(weeks: list[dict]) -> Chart:
     prescribed = [w["prescribed"] for w in weeks]
     traces = [
         charts.bar(
-            xs, done, name=_("Sessions done"), color=charts.BLUE, hover=_("week of %{x|%d %b}") + "<br>%{y}"
+            xs,
+            done,
+            name=_("Sessions done"),
+            color=charts.BLUE,
+            hover=_("week of %(date)s", date=charts.hover_day(short=True)) + "<br>%{y}",
         ),
         charts.scatter(
             xs,
             prescribed,
             name=_("Sessions prescribed"),
             color=charts.GREY,
-            hover=_("week of %{x|%d %b}") + "<br>%{y}",
+            hover=_("week of %(date)s", date=charts.hover_day(short=True)) + "<br>%{y}",
             mode="lines+markers",
             dash="dash",
         ),
@@ -219,7 +244,7 @@ def feelings_chart(series: Sequence[SessionFeelings], tz: ZoneInfo) -> Chart:
                 name=name,
                 color=color,
                 dash=dash,
-                hover="%{x|%d %b %Y}<br>" + name + " %{y}/10",
+                hover=charts.hover_day() + "<br>" + name + " %{y}/10",
             )
         )
     fig = charts.figure(traces, charts.layout(y_title=_("Rating (0-10)"), y_range=[-0.5, 10.5]))

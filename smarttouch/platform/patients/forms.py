@@ -17,8 +17,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from smarttouch.sensors.placements import rule_for, sides_for
+
 from ..i18n import units
-from ..i18n.vocab import CONDITIONS, MOVEMENTS, SIDES
+from ..i18n.vocab import CONDITIONS, EXERCISE_SIDES, MOVEMENTS, SENSOR_SITES, SIDES, label
 from ..web.formutil import choices
 
 
@@ -58,6 +60,17 @@ class PatientForm(FlaskForm):
 class AssignmentForm(FlaskForm):
     activity_id = SelectField(_l("Activity"), coerce=int)
     movement = SelectField(_l("Movement"), choices=choices(MOVEMENTS.items()))
+    # left out of a post: the patient's side and the movement's usual site (a new exercise)
+    # or the exercise's own (an edit); a value outside the vocabulary is refused at the field
+    side = SelectField(
+        _l("Side"),
+        choices=choices(EXERCISE_SIDES.items()),
+        validate_choice=False,
+        description=_l("The arm or leg that trains; both: the two move together."),
+    )
+    placement = SelectField(
+        _l("Sensor worn on"), choices=choices(SENSOR_SITES.items()), validate_choice=False
+    )
     target_rom_deg = DecimalField(
         _l("Target range of motion (degrees)"), places=0, validators=[InputRequired(), NumberRange(1, 180)]
     )
@@ -100,6 +113,26 @@ class AssignmentForm(FlaskForm):
     def validate_end_date(self, field: DateField) -> None:
         if field.data is not None and self.start_date.data is not None and field.data < self.start_date.data:
             raise ValidationError(_l("The end date cannot be before the start date."))
+
+    def validate_placement(self, field: SelectField) -> None:
+        sites = rule_for(self.movement.data).sites
+        if field.data and field.data not in sites:
+            raise ValidationError(
+                _l("For %(movement)s the sensor is worn on: %(sites)s.")
+                % {
+                    "movement": label(MOVEMENTS, self.movement.data),
+                    "sites": ", ".join(label(SENSOR_SITES, s) for s in sites),
+                }
+            )
+
+    def validate_side(self, field: SelectField) -> None:
+        if field.data and field.data not in EXERCISE_SIDES:
+            raise ValidationError(_l("Choose left, right or both."))
+        if field.data and field.data not in sides_for(self.movement.data):
+            raise ValidationError(
+                _l("%(movement)s is done with one side at a time: choose left or right.")
+                % {"movement": label(MOVEMENTS, self.movement.data)}
+            )
 
 
 class EndAssignmentForm(FlaskForm):

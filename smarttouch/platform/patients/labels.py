@@ -71,6 +71,8 @@ PLAN_FIELDS = {
     "start_date": _l("Start date"),
     "end_date": _l("End date"),
     "therapist_note": _l("Note to the patient"),
+    "side": _l("Side"),
+    "placement": _l("Sensor worn on"),
     "activity": _l("Activity"),
 }
 

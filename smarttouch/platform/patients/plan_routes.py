@@ -6,9 +6,11 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from smarttouch.sensors.placements import default_side, default_site
+
 from ..auth.access import role_required, signed_in_user
 from ..i18n.language import local_today
-from ..i18n.vocab import activity_title
+from ..i18n.vocab import MOVEMENTS, activity_title
 from ..models import Activity, AssignmentUpdate, Role, pk
 from ..services.clinic import catalogue, patients, plans
 from ..services.clinic.plans import validate_assignment
@@ -32,6 +34,9 @@ def _plan_fields(form: AssignmentForm) -> dict:
         start_date=form.start_date.data,
         end_date=form.end_date.data,
         therapist_note=form.therapist_note.data or "",
+        # left out when the post has none (see AssignmentForm.side)
+        **({"side": form.side.data} if form.side.data else {}),
+        **({"placement": form.placement.data} if form.placement.data else {}),
     )
 
 
@@ -44,11 +49,16 @@ def new_assignment(patient_id: int):
     form = AssignmentForm()
     if request.method == "GET":
         record_reads.note_read(pk(patient), "plan_editor")
+        movement = form.movement.data or next(iter(MOVEMENTS))
+        form.side.data = default_side(movement, patient.affected_side)
+        form.placement.data = default_site(movement)
     activities = catalogue.list_activities(db)
     form.activity_id.choices = choices((a.id, activity_title(a)) for a in activities)
     if form.validate_on_submit():
         try:
-            data = validate_assignment(activity_id=form.activity_id.data, **_plan_fields(form))
+            fields = _plan_fields(form)
+            fields.setdefault("side", default_side(fields["movement"], patient.affected_side))
+            data = validate_assignment(activity_id=form.activity_id.data, **fields)
             plans.create_assignment(
                 db, therapist=signed_in_user(), patient=patient, data=data, ip=request.remote_addr
             )
@@ -74,6 +84,8 @@ def edit_assignment(assignment_id: int):
     if request.method == "GET":
         record_reads.note_read(pk(patient), "plan_editor", target_id=assignment.id)
     form = EditAssignmentForm(obj=assignment if request.method == "GET" else None)
+    if request.method == "GET":
+        form.placement.data = assignment.sensor_site()
     form.activity_id.choices = choices([(activity.id, activity_title(activity))])
     form.activity_id.data = activity.id
     if form.validate_on_submit():

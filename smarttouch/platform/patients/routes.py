@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from babel import dates as babel_dates
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, get_timezone, ngettext
 from flask_babel import gettext as _
 
 from ..auth.access import role_required, signed_in_user
+from ..i18n import units
 from ..i18n.language import hub_tz, local_today
 from ..i18n.vocab import CONDITIONS, SIDES
 from ..models import AssignmentVersion, Role, pk
@@ -46,12 +46,18 @@ def render_caseload():
         condition_labels=conditions,
     )
     record_reads.note_reads((pk(r.patient) for r in rows), "caseload")
-    # translated once per page, not once per row (a caseload may have hundreds of rows)
-    locale, tz = get_locale(), get_timezone()
+    # translated and formatted once per page, not once per row through the template's
+    # filters (a caseload may have hundreds of rows)
+    lang, tz = str(get_locale() or "en"), get_timezone()
     last = {
-        r.patient.id: babel_dates.format_datetime(r.last_session_at, "short", tzinfo=tz, locale=locale)
+        r.patient.id: units.short_datetime(r.last_session_at, tz, locale=lang)
         for r in rows
         if r.last_session_at is not None
+    }
+    slopes = {
+        r.patient.id: units.number(r.trend.slope_per_week, 1, signed=True, locale=lang)
+        for r in rows
+        if r.trend is not None
     }
     words = {
         "up": _("rising"),
@@ -81,6 +87,12 @@ def render_caseload():
         sides={k: str(v) for k, v in SIDES.items()},
         alert_kinds={k: str(v) for k, v in ALERT_KINDS.items()},
         last=last,
+        slopes=slopes,
+        latest={
+            r.patient.id: words["latest"] % {"deg": units.number(r.latest_value, 0, locale=lang)}
+            for r in rows
+            if r.latest_value is not None
+        },
         words=words,
     )
 
@@ -159,10 +171,43 @@ class SessionVsPlan:
 
     @property
     def rom_met(self) -> bool | None:
+        """The largest repetition reached the target, as the page shows them (whole degrees:
+        49.6 against 50 reads "50° / 50°", so it is met)."""
         rom = self.point.metrics.get("rom_deg")
         if rom is None or self.version is None:
             return None
-        return rom >= self.version.target_rom_deg
+        return round(rom) >= round(self.version.target_rom_deg)
+
+    def in_words(self) -> str:
+        """The session against its prescription, in words with the numbers."""
+        if self.version is None:
+            return _("Not linked to an exercise of the plan.")
+        reps, rom = self.point.metrics.get("reps"), self.point.metrics.get("rom_deg")
+        if reps is None and rom is None:
+            return _("Not scored: nothing to compare.")
+        if self.reps_met is not False and self.rom_met is not False:
+            return _("As prescribed.")
+        parts = []
+        if reps is not None and self.prescribed_reps is not None and not self.reps_met:
+            short = self.prescribed_reps - int(reps)
+            parts.append(
+                ngettext(
+                    "%(num)d repetition fewer than the %(total)d prescribed",
+                    "%(num)d repetitions fewer than the %(total)d prescribed",
+                    short,
+                    total=self.prescribed_reps,
+                )
+            )
+        if rom is not None and not self.rom_met:
+            parts.append(
+                _(
+                    "range %(gap)s below the target of %(target)s",
+                    gap=units.metric_value("rom_deg", round(self.version.target_rom_deg) - round(rom)),
+                    target=units.metric_value("target_rom_deg", self.version.target_rom_deg),
+                )
+            )
+        text = "; ".join(parts) + "."
+        return text[0].upper() + text[1:]
 
 
 def _against_plan(ov: dashboard.PatientOverview, points: list[dashboard.SessionPoint]) -> list[SessionVsPlan]:

@@ -7,8 +7,10 @@ from datetime import date
 from babel.dates import get_day_names
 from flask_babel import format_date, format_decimal, get_locale
 
+from smarttouch.sensors.placements import RULES, sides_for
+
 from ..i18n.language import dec, hub_tz
-from ..i18n.vocab import MOVEMENTS, game_title, label
+from ..i18n.vocab import EXERCISE_SIDES, MOVEMENTS, SENSOR_SITES, game_title, label
 from ..services.clinic.feelings import patient_feelings
 from ..storage.db import get_session
 from ..web.charts import Chart, to_json
@@ -26,6 +28,10 @@ def plan_value(field: str, value: object) -> str:
         return "—"
     if field == "movement":
         return label(MOVEMENTS, str(value))
+    if field == "side":
+        return label(EXERCISE_SIDES, str(value))
+    if field == "placement":
+        return label(SENSOR_SITES, str(value))
     if field in ("start_date", "end_date"):
         try:
             return format_date(date.fromisoformat(str(value)[:10]), "medium")
@@ -48,6 +54,12 @@ def weekday_names() -> list[str]:
 def activity_movements_json(activities: list) -> str:
     """``{activity id: [movement, ...]}`` for the assignment editor's movement filter."""
     return to_json({str(a.id): list(a.movements or []) for a in activities})
+
+
+def movement_placements_json() -> str:
+    """``{movement: {"sites": [...], "sides": [...]}}`` for the assignment editor's sensor
+    site and side filters (the form checks the choice anyway)."""
+    return to_json({m: {"sites": list(r.sites), "sides": list(sides_for(m))} for m, r in RULES.items()})
 
 
 def patient_feelings_chart(patient_id: int, start: date | None = None, end: date | None = None) -> Chart:
@@ -80,6 +92,7 @@ PROGRESS_HELPERS: dict[str, object] = {
     "dec": dec,
     "calendar_view": calendar_view,
     "activity_movements_json": activity_movements_json,
+    "movement_placements_json": movement_placements_json,
     "uncertain_reason_text": uncertain_reason_text,
     "patient_feelings_chart": patient_feelings_chart,
 }

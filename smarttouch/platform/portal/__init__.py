@@ -7,4 +7,4 @@ from flask import Blueprint
 
 bp = Blueprint("portal", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import pilots, routes  # noqa: E402,F401

@@ -15,8 +15,10 @@ from flask_babel import get_locale, get_timezone
 from flask_login import current_user
 
 from ..auth.access import public
+from ..i18n.language import hub_tz
 from ..i18n.vocab import MOVEMENTS, challenge_kind_label, label
 from ..models import pk, utcnow
+from ..pilots.catalogue import solution_pilots
 from ..services.challenges import leaderboards, terms
 from ..services.challenges import public as catalogue
 from ..services.challenges.safe_markdown import render as render_markdown
@@ -97,6 +99,7 @@ def solution(solution_id: int):
     return render_template(
         "public/solution.html",
         a=entry,
+        pilots=solution_pilots(db, solution_id=solution_id, viewer=current_user, tz=hub_tz()),
         answered=answers.answered_needs(db, challenge_ids=[pk(entry.challenge)]).get(pk(entry.challenge), []),
         canonical=external_url("public.solution", solution_id=solution_id),
         meta_description=_describe(entry.solution.description or entry.solution.name),

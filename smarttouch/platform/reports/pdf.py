@@ -1,43 +1,89 @@
 """The progress report as a PDF (fpdf2), in the reader's language.
 
-Fonts: DejaVu Sans shipped with matplotlib (full Unicode: °, accents, dashes). Charts are
-matplotlib PNGs (range of motion per session, sessions per week). A4 portrait, margins 15 mm.
+Fonts: DejaVu Sans shipped with matplotlib (full Unicode: °, accents, dashes), parsed once
+per process (:func:`_font`). Charts (range of motion per session, sessions per week) are
+vector drawings made with fpdf2's own primitives (:mod:`.pdf_charts`). A4 portrait,
+margins 15 mm.
 """
 
 from __future__ import annotations
 
 import io
 import os
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.dates as mdates
-import matplotlib.pyplot as plt
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from fontTools import ttLib
 from fpdf import FPDF
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from fpdf.fonts import SubsetMap, TTFFont
 
 from ..i18n import units
-from ..i18n.vocab import CONDITIONS, MOVEMENTS, SIDES, activity_title, label
+from ..i18n.vocab import CONDITIONS, MOVEMENTS, SIDES, activity_title, label, placement_label
 from ..patients.alert_text import alert_title, describe_alert
 from ..patients.labels import METRICS, QUIT_REASONS
 from ..services.clinic.plan_versions import Span
 from ..services.clinic.reports import PeriodReport
+from . import pdf_charts
 
 FONT_DIR = os.path.join(matplotlib.get_data_path(), "fonts", "ttf")
-BLUE, GREY = "#0a4d8c", "#5b6670"
+FONTS = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
+#: the tables fpdf2 drops from every embedded font (fpdf.output), dropped here beforehand
+UNUSED_TABLES: tuple[str, ...] = ("FFTM", "GDEF", "GPOS", "GSUB", "MATH", "hdmx", "meta", "sbix")
+UNUSED_TABLES += ("CBDT", "CBLC", "EBDT", "EBLC", "EBSC", "SVG ", "CPAL", "COLR")
+#: style -> (the font file without the unused tables, fpdf2's parse of it, its glyph
+#: order), once per process
+_PARSED: dict[str, tuple[bytes, TTFFont, list[str]]] = {}
+
+
+def _lean(path: str) -> bytes:
+    """The font file without the tables the PDF never embeds, and with glyph names taken
+    from the character map (post format 3) instead of stored: the same glyphs, widths and
+    character map, but each document's subsetting (writing the PDF) no longer reads the
+    layout tables and six thousand stored names only to drop them; the glyph order is
+    derived once (:func:`_font`)."""
+    font = ttLib.TTFont(path, recalcTimestamp=False)
+    for tag in UNUSED_TABLES:
+        if tag in font:
+            del font[tag]
+    font["post"].formatType = 3.0
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+def _font(pdf: FPDF, style: str, name: str) -> TTFFont:
+    """The DejaVu font of ``style`` for a new document. fpdf2's parse of the (lean) file,
+    its widths and character map, is done once per process and shared, read only; each
+    document gets its own glyph subset and its own lazily read copy of the file, since
+    writing the PDF cuts that copy down to the glyphs the document used."""
+    if style not in _PARSED:
+        data = _lean(os.path.join(FONT_DIR, name))
+        # fontTools reads a file object as well as a path (fpdf2's annotation says Path)
+        parsed = TTFFont(FPDF(), io.BytesIO(data), f"dejavu{style}", style)  # type: ignore[arg-type]
+        _PARSED.setdefault(style, (data, parsed, parsed.ttfont.getGlyphOrder()))
+    data, parsed, order = _PARSED[style]
+    font = TTFFont.__new__(TTFFont)
+    for slot in TTFFont.__slots__:
+        if hasattr(parsed, slot):
+            setattr(font, slot, getattr(parsed, slot))
+    font.i = len(pdf.fonts) + 1
+    font.ttfont = ttLib.TTFont(io.BytesIO(data), recalcTimestamp=False, lazy=True)
+    font.ttfont.setGlyphOrder(list(order))  # not derived again from the character map
+    font.missing_glyphs = []
+    font.biggest_size_pt = 0
+    font._hbfont = None
+    font.subset = SubsetMap(font)
+    return font
 
 
 class ReportPDF(FPDF):
     def __init__(self, footer_text: str) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.footer_text = footer_text
-        self.add_font("DejaVu", "", os.path.join(FONT_DIR, "DejaVuSans.ttf"))
-        self.add_font("DejaVu", "B", os.path.join(FONT_DIR, "DejaVuSans-Bold.ttf"))
+        for style, name in FONTS.items():
+            self.fonts[f"dejavu{style}"] = _font(self, style, name)
         self.set_margins(15, 15, 15)
         self.set_auto_page_break(True, margin=18)
 
@@ -81,103 +127,36 @@ def _headings_style():
     return FontFace(emphasis="BOLD", fill_color=(233, 236, 239))
 
 
-def labels_overlap(fig: Figure) -> list[str]:
-    """The tick labels of ``fig`` that overlap a neighbour on the same axis (drawn extents,
-    in pixels): empty when every label can be read."""
-    fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
-    out = []
-    for ax in fig.axes:
-        for axis in (ax.xaxis, ax.yaxis):
-            boxes = [
-                (t.get_text(), t.get_window_extent(renderer))
-                for t in axis.get_ticklabels()
-                if t.get_visible() and t.get_text()
-            ]
-            for (name_a, a), (name_b, b) in zip(boxes, boxes[1:]):
-                if a.overlaps(b):
-                    out.append(f"{name_a} / {name_b}")
-    return out
-
-
-def _axes_style(ax, days: int) -> None:
-    """Dates as day/month with at most 8 ticks (a year of daily sessions stays readable),
-    numbers in the reader's language."""
-    ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=8))
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d/%m" if days < 300 else "%m/%Y"))
-    ax.yaxis.set_major_formatter(
-        FuncFormatter(lambda v, _pos: units.number(v, 0 if abs(v) >= 10 or v == int(v) else 1))
-    )
-    ax.tick_params(labelsize=8)
-
-
-def _png(fig) -> io.BytesIO:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=150, bbox_inches="tight")
-    plt.close(fig)
-    buf.seek(0)
-    return buf
-
-
-def _rom_png(report: PeriodReport, targets: list[Span]) -> io.BytesIO | None:
-    fig = rom_figure(report, targets)
-    return _png(fig) if fig is not None else None
-
-
-def rom_figure(report: PeriodReport, targets: list[Span]) -> Figure | None:
+def _rom_chart(pdf: ReportPDF, report: PeriodReport, targets: list[Span]) -> pdf_charts.Drawn | None:
     """ROM per session with the target of each plan version over the days it applied."""
     pts = [p for p in report.points if "rom_deg" in p.metrics]
     if not pts:
         return None
-    fig, ax = plt.subplots(figsize=(7.2, 2.6))
-    x = [p.started_at.astimezone(report.tz).replace(tzinfo=None) for p in pts]
-    ax.plot(x, [p.metrics["rom_deg"] for p in pts], "o-", color=BLUE, ms=3, label=_("Largest repetition"))
-    for i, span in enumerate(targets):
-        last = span.last or report.end
-        # The ignores: matplotlib plots datetimes through its units registry (the x axis is a
-        # date axis), while its type stubs list only numbers and arrays.
-        ax.hlines(
-            span.version.target_rom_deg,
-            datetime.combine(span.first, datetime.min.time()),  # type: ignore[arg-type]
-            datetime.combine(last + timedelta(days=1), datetime.min.time()),  # type: ignore[arg-type]
-            color=GREY,
-            ls="--",
-            lw=1.2,
-            label=_("Target") if i == 0 else "_nolegend_",
-        )
-    ax.set_ylabel(_("Degrees"))
-    _axes_style(ax, (report.end - report.start).days)
-    ax.grid(alpha=0.3)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=8, frameon=False)
-    return fig
+    return pdf_charts.rom_chart(
+        pdf,
+        [(p.started_at.astimezone(report.tz).replace(tzinfo=None), p.metrics["rom_deg"]) for p in pts],
+        [(span.first, span.last or report.end, span.version.target_rom_deg) for span in targets],
+        first=report.start,
+        last=report.end,
+        y_title=_("Degrees"),
+        series_label=_("Largest repetition"),
+        target_label=_("Target"),
+    )
 
 
-def _weeks_png(report: PeriodReport) -> io.BytesIO | None:
-    fig = weeks_figure(report)
-    return _png(fig) if fig is not None else None
-
-
-def weeks_figure(report: PeriodReport) -> Figure | None:
+def _weeks_chart(pdf: ReportPDF, report: PeriodReport) -> pdf_charts.Drawn | None:
     """Sessions done per week against that week's prescription."""
     if not report.weeks:
         return None
-    fig, ax = plt.subplots(figsize=(7.2, 2.2))
-    x = [datetime.combine(w["week_start"], datetime.min.time()) for w in report.weeks]
-    # datetimes on the x axis: see the note in _rom_png about the ignores
-    ax.bar(x, [w["done"] for w in report.weeks], width=5, color=BLUE, label=_("Sessions done"))  # type: ignore[arg-type]
-    ax.plot(
-        x,  # type: ignore[arg-type]
-        [w["prescribed"] for w in report.weeks],
-        "s--",
-        color=GREY,
-        ms=3,
-        label=_("Sessions prescribed"),
+    return pdf_charts.weeks_chart(
+        pdf,
+        [(w["week_start"], w["done"], w["prescribed"]) for w in report.weeks],
+        first=report.start,
+        last=report.end,
+        y_title=_("Sessions per week"),
+        done_label=_("Sessions done"),
+        prescribed_label=_("Sessions prescribed"),
     )
-    ax.set_ylabel(_("Sessions per week"))
-    _axes_style(ax, (report.end - report.start).days)
-    ax.grid(alpha=0.3, axis="y")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=8, frameon=False)
-    return fig
 
 
 def _verdict(m: dict) -> str:
@@ -250,7 +229,7 @@ def render_pdf(
             [
                 [
                     activity_title(span.activity),
-                    label(MOVEMENTS, v.movement),
+                    label(MOVEMENTS, v.movement) + "\n" + placement_label(v.sensor_site(), v.side),
                     units.metric_value("rom_deg", v.target_rom_deg)
                     + (
                         f" ({_('max')} {units.metric_value('rom_deg', v.max_rom_deg)})"
@@ -333,18 +312,20 @@ def render_pdf(
         )
 
     main = report.plan[0].assignment.id if report.plan else None
-    for title, png in (
+    charts = (
         (
             _("Range of motion per session"),
-            _rom_png(report, [span for span in report.plan if span.assignment.id == main]),
+            bool(report.points and any("rom_deg" in p.metrics for p in report.points)),
+            lambda: _rom_chart(pdf, report, [span for span in report.plan if span.assignment.id == main]),
         ),
-        (_("Sessions per week"), _weeks_png(report)),
-    ):
-        if png is not None:
+        (_("Sessions per week"), bool(report.weeks), lambda: _weeks_chart(pdf, report)),
+    )
+    for title, has_data, draw in charts:
+        if has_data:
             if pdf.get_y() + 85 > pdf.page_break_trigger:  # keep the heading with its chart
                 pdf.add_page()
             pdf.heading(title)
-            pdf.image(png, w=180)
+            draw()
 
     pdf.heading(_("Alerts"))
     if report.alerts:

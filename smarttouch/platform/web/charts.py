@@ -8,7 +8,9 @@ them with plotly.js, which is served from the installed ``plotly`` package (neve
 charts well under a millisecond of JSON work per chart.
 
 Every chart carries a text alternative (``summary``) for screen readers, and month and day
-names for the axes come from Babel in the page's language.
+names for the axes come from Babel in the page's language. Tick and hover labels use the
+patterns of the hub's one locale formatter (:mod:`..i18n.units`): Italian ``03/12/2026`` and
+``55,6``, English ``3 Dec 2026`` and ``55.6``.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from typing import Any
 from babel.dates import get_day_names, get_month_names
 from flask import Response, request
 from markupsafe import Markup, escape
+
+from ..i18n import units
 
 # colour-blind-safe (Okabe-Ito) colours with >= 3:1 contrast on white for lines and markers
 BLUE, ORANGE, GREEN, PURPLE, GREY = "#0a4d8c", "#b35900", "#1d6a33", "#7a3b8f", "#5b6670"
@@ -119,6 +123,7 @@ def layout(
             "size": 14,
             "color": "#1b1f23",
         },
+        "separators": units.separators(),
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
         "hovermode": "closest",
@@ -127,7 +132,7 @@ def layout(
         "xaxis": {
             "gridcolor": "#e3e6e9",
             "linecolor": "#8a949e",
-            **({"type": "date"} if x_is_date else {}),
+            **(date_axis() if x_is_date else {}),
             **({"title": {"text": x_title}} if x_title else {}),
         },
         "yaxis": {
@@ -140,6 +145,31 @@ def layout(
         },
     }
     return out
+
+
+def date_axis() -> dict[str, Any]:
+    """A date axis in the page's language: day and month on the ticks (Italian ``03/12``),
+    month and year once ticks are a month or more apart, the whole day on hover."""
+    return {
+        "type": "date",
+        "tickformatstops": [
+            {"dtickrange": [None, "M1"], "value": units.d3_day_pattern(short=True)},
+            {"dtickrange": ["M1", None], "value": units.d3_month_pattern()},
+        ],
+        "hoverformat": units.d3_day_pattern(),
+    }
+
+
+def hover_day(*, time: bool = False, short: bool = False) -> str:
+    """The hovertemplate of a trace's x date (``%{x|03/12/2026}`` in Italian), with the time
+    when ``time``."""
+    return "%{x|" + units.d3_day_pattern(short=short) + (" %H:%M" if time else "") + "}"
+
+
+def hover_number(digits: int, axis: str = "y") -> str:
+    """The hovertemplate of a number with ``digits`` decimals (the layout's separators make
+    the decimal mark the language's)."""
+    return "%{" + axis + ":." + str(digits) + "f}"
 
 
 def scatter(

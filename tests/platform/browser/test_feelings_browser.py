@@ -29,7 +29,7 @@ def demo_app(app: Flask) -> Flask:
     "locale,title,alert",
     [
         ("en-GB", "How the patient felt", "Pain above usual"),
-        ("it-IT", "Come si è sentito il paziente", "Dolore sopra il solito"),
+        ("it-IT", "Come stava il paziente", "Dolore sopra il solito"),
     ],
 )
 def test_pain_and_effort_chart_is_drawn(

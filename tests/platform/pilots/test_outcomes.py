@@ -181,7 +181,7 @@ def pilot_world(app: Flask, make_challenge: Any, make_user: Any, make_patient: A
         s.commit()
         return {
             "pilot": s.get_one(type(pilot), pilot.id),
-            "enrolled": enrolled,
+            "enrolled": [e.id for e in enrolled],
             "people": people,
             "today": today,
         }
@@ -192,7 +192,7 @@ def test_every_number_is_recomputed_independently(app: Flask, pilot_world: dict[
     now = datetime.now(TZ)
     with Session(get_engine(app), expire_on_commit=False) as s:
         out = outcomes.compute_outcomes(s, pilot, tz=TZ, now=now)
-        enrols = {e.id: s.get_one(PilotEnrolment, e.id) for e in pilot_world["enrolled"]}
+        enrols = {eid: s.get_one(PilotEnrolment, eid) for eid in pilot_world["enrolled"]}
         assert (out.invited, out.consented, out.withdrawn, out.declined, out.pending) == (5, 4, 1, 0, 1)
         assert [p.pseudonym for p in out.patients] == ["S01", "S02", "S03", "S04"]
         end_of_pilot = datetime.combine(pilot.ends_on + timedelta(days=1), time(0), tzinfo=TZ)

@@ -37,11 +37,10 @@ class InstructionsScene(Scene):
     def enter(self, app: SceneHost) -> None:
         super().enter(app)
         self.still_s = 0.0
-        t = app.targets
         app.speak(
             " ".join(
                 (
-                    app.game.info.how_to_in(t.lang),
+                    how_to_text(app),
                     goal_text(app),
                     app.tr("instr.wait") if app.config.instructions_s is None else "",
                 )
@@ -97,13 +96,14 @@ class InstructionsScene(Scene):
             panel.right - 40 - int(panel.width * 0.34), panel.top + 96, int(panel.width * 0.34), 276
         )
         text_box = pygame.Rect(panel.left + 44, panel.top + 100, demo.left - panel.left - 80, 276)
-        size = _fitting_paragraph(app.game.info.how_to_in(t.lang), 32, text_box)
-        y = gfx.draw_paragraph(surface, app.game.info.how_to_in(t.lang), size, text_box)
+        how_to = how_to_text(app)
+        size = _fitting_paragraph(how_to, 32, text_box)
+        y = gfx.draw_paragraph(surface, how_to, size, text_box)
         lay.add("body", pygame.Rect(text_box.left, text_box.top, text_box.width, y - text_box.top))
         stage = demo.inflate(0, 0)
         pygame.draw.rect(surface, lighten(SKY_BLUE, 0.82), stage, border_radius=24)
         pygame.draw.rect(surface, lighten(SKY_BLUE, 0.4), stage, 2, border_radius=24)
-        draw_demo(surface, stage.inflate(-30, -56).move(0, -10), app.movement, self.age_s)
+        draw_demo(surface, stage.inflate(-30, -56).move(0, -10), app.movement, self.age_s, side=t.side)
         lay.add("demo", stage)
         gfx.draw_text(
             surface, app.tr("instr.demo"), 22, (stage.centerx, stage.bottom - 20), darken(BLUE, 0.3)
@@ -151,6 +151,20 @@ class InstructionsScene(Scene):
         pygame.draw.circle(surface, lighten(SKY_BLUE, 0.6), ring_c, 20, 5)
         if frac > 0:
             gfx.thick_arc(surface, BLUE, ring_c, 21, 7, math.pi / 2 - 2 * math.pi * frac, math.pi / 2)
+
+
+def sensor_text(app: SceneHost) -> str:
+    """Where the plan has the sensor worn and which side trains ("Sensor on your left wrist"),
+    or "" when the plan does not say."""
+    t = app.targets
+    if not (t.placement and t.side):
+        return ""
+    return app.tr("instr.sensor", place=app.tr(f"place.{t.placement}.{t.side}"))
+
+
+def how_to_text(app: SceneHost) -> str:
+    """The game's own instructions, then where the sensor goes."""
+    return " ".join(p for p in (app.game.info.how_to_in(app.targets.lang), sensor_text(app)) if p)
 
 
 def goal_text(app: SceneHost) -> str:

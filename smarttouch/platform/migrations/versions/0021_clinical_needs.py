@@ -1,7 +1,7 @@
 """Clinical needs that therapists file, their supporters and their discussion threads.
 
 Revision ID: 0021_clinical_needs
-Revises: 0018_challenge_managers
+Revises: 0019_assignment_side_placement
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0021_clinical_needs"
-down_revision: str | None = "0018_challenge_managers"
+down_revision: str | None = "0019_assignment_side_placement"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -17,10 +17,11 @@ are brought up to date on the way.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -132,21 +133,26 @@ def _matches(patient: Patient, needle: str, condition_labels: Mapping[str, str])
     return all(word in hay for word in needle.casefold().split())
 
 
+#: sort key -> a row's value for it (None: sorts last)
+_SORT_VALUES: dict[str, Callable[[CaseloadRow], Any]] = {
+    "need": lambda row: -row.need,
+    "code": lambda row: row.patient.code,
+    "name": lambda row: (row.patient.display_name or "").casefold(),
+    "condition": lambda row: row.patient.condition,
+    "plan": lambda row: row.active_assignments,
+    "adherence": lambda row: row.adherence,
+    "trend": lambda row: row.trend.slope_per_week if row.trend else None,
+    "alerts": lambda row: len(row.alert_kinds),
+    "last_session": lambda row: row.last_session_at,
+}
+
+
 def _sort_key(sort: str):
+    value_of = _SORT_VALUES[sort]
+
     def key(row: CaseloadRow):
-        p = row.patient
-        value = {
-            "need": -row.need,
-            "code": p.code,
-            "name": (p.display_name or "").casefold(),
-            "condition": p.condition,
-            "plan": row.active_assignments,
-            "adherence": row.adherence,
-            "trend": row.trend.slope_per_week if row.trend else None,
-            "alerts": len(row.alert_kinds),
-            "last_session": row.last_session_at,
-        }[sort]
-        return (value is None, value if value is not None else 0, p.code)
+        value = value_of(row)
+        return (value is None, value if value is not None else 0, row.patient.code)
 
     return key
 
@@ -211,36 +217,66 @@ def _reasons(
     return tuple(out)
 
 
-RecentRows = tuple[dict[int, list[tuple[date, float | None]]], dict[int, date]]
-#: (therapist's patient ids, window, fingerprint of the window's rows) -> the rows, per process
-_RECENT_CACHE: dict[tuple, RecentRows] = {}
+@dataclass(frozen=True)
+class Recent:
+    """One patient's sessions of the trend window, reduced to what a caseload row shows:
+    the scored (day, main metric) points oldest first, sessions in the last 7 days and since
+    Monday, and the day of the latest stop for pain in the last 7 days."""
+
+    scored: tuple[tuple[date, float], ...] = ()
+    sessions_7d: int = 0
+    sessions_week: int = 0
+    pain_day: date | None = None
+    trend: scoring.Trend | None = None  # main_trend(scored)
+
+    @property
+    def latest_value(self) -> float | None:
+        return self.scored[-1][1] if self.scored else None
+
+
+#: (therapist, window, fingerprint of the window's rows) -> patient id -> Recent, per process
+_RECENT_CACHE: dict[tuple, dict[int, Recent]] = {}
 _RECENT_CACHE_SIZE = 32
 
 
-def _recent(session: Session, *, ids: list[int], since: datetime, today: date, tz: ZoneInfo) -> RecentRows:
-    """Each patient's sessions of the trend window as (local day, main metric or None), and
-    the day of their latest stop for pain in the last 7 days.
+def clear_caches() -> None:
+    """Forget the memoised windows and trends (as on a process's first caseload visit)."""
+    _RECENT_CACHE.clear()
+    main_trend.cache_clear()
 
-    Reading thousands of rows (500 patients exercising daily: 14,000) dominates a caseload
-    visit, and they change only when a session arrives, is scored again or is erased: the
-    result is kept per process under a fingerprint of those rows (their count, largest id
-    and latest scoring time, from the (patient, start) index) and read again when it moves."""
-    window = (col(ExerciseSession.patient_id).in_(ids), col(ExerciseSession.started_at) >= since)
+
+def _recent(
+    session: Session, *, therapist_id: int, ids: tuple[int, ...], since: datetime, today: date, tz: ZoneInfo
+) -> dict[int, Recent]:
+    """Each of the therapist's patients (``ids``: all of them) with a session in the trend
+    window: their :class:`Recent`.
+
+    Reading thousands of rows (500 patients exercising daily: 14,500) dominates a caseload
+    visit, and they change only when a session arrives or is erased, or its metrics are
+    written: the result is kept per process under a fingerprint read on every visit without
+    touching those rows: the window's session count and largest id (from the (patient,
+    start) index), and the largest metrics id and newest scoring time (a primary key and an
+    index). Sessions are never edited after upload; a metrics row is inserted (a larger id)
+    or rewritten with ``computed_at`` set to now by the scoring job, and deleted only with
+    its session."""
+    mine = select(Patient.id).where(Patient.therapist_id == therapist_id)
+    window = (col(ExerciseSession.patient_id).in_(mine), col(ExerciseSession.started_at) >= since)
     fingerprint = session.execute(
-        select(func.count(), func.max(ExerciseSession.id), func.max(SessionMetricsRecord.computed_at))
-        .outerjoin(SessionMetricsRecord, col(SessionMetricsRecord.session_id) == ExerciseSession.id)
-        .where(*window)
+        select(
+            func.count(),
+            func.max(ExerciseSession.id),
+            select(func.max(SessionMetricsRecord.id)).scalar_subquery(),
+            select(func.max(SessionMetricsRecord.computed_at)).scalar_subquery(),
+        ).where(*window)
     ).one()
-    key = (tuple(ids), since, today, str(tz), tuple(fingerprint))
+    key = (therapist_id, ids, since, today, str(tz), tuple(fingerprint))
     hit = _RECENT_CACHE.get(key)
     if hit is not None:
         return hit
     # local midnights of the window as UTC instants: a row's local day by bisection
     days = [today - timedelta(days=i) for i in range(TREND_DAYS, -2, -1)]
     edges = [local_midnight(d, tz).astimezone(UTC) for d in days]
-    recent: dict[int, list[tuple[date, float | None]]] = {}
-    pain: dict[int, date] = {}
-    pain_since = today - timedelta(days=ADHERENCE_DAYS - 1)
+    rows: dict[int, list[tuple[date, float | None, bool]]] = {}
     for pid, started, quit_reason, value, uncertain in session.execute(
         sa.select(
             col(ExerciseSession.patient_id),
@@ -256,13 +292,26 @@ def _recent(session: Session, *, ids: list[int], since: datetime, today: date, t
         usable = value is not None and not uncertain  # an uncertain count is no trend point
         i = bisect_right(edges, started) - 1
         local_day = days[i] if 0 <= i < len(days) - 1 else started.astimezone(tz).date()
-        recent.setdefault(pid, []).append((local_day, float(value) if usable else None))
-        if quit_reason in scoring.PAIN_REASONS and local_day >= pain_since:
-            pain[pid] = local_day
+        rows.setdefault(pid, []).append(
+            (local_day, float(value) if usable else None, quit_reason in scoring.PAIN_REASONS)
+        )
+    week_start = today - timedelta(days=ADHERENCE_DAYS - 1)
+    monday = today - timedelta(days=today.weekday())
+    out = {}
+    for pid, seen in rows.items():
+        pains = [d for d, _v, pain in seen if pain and d >= week_start]
+        scored = tuple((d, v) for d, v, _p in seen if v is not None)
+        out[pid] = Recent(
+            scored=scored,
+            sessions_7d=sum(1 for d, _v, _p in seen if d >= week_start),
+            sessions_week=sum(1 for d, _v, _p in seen if d >= monday),
+            pain_day=pains[-1] if pains else None,
+            trend=main_trend(scored),
+        )
     if len(_RECENT_CACHE) >= _RECENT_CACHE_SIZE:
         _RECENT_CACHE.pop(next(iter(_RECENT_CACHE)))
-    _RECENT_CACHE[key] = (recent, pain)
-    return recent, pain
+    _RECENT_CACHE[key] = out
+    return out
 
 
 def caseload(
@@ -277,17 +326,30 @@ def caseload(
     condition_labels: Mapping[str, str] | None = None,
 ) -> list[CaseloadRow]:
     """The therapist's patients matching every word of ``query`` (code, name, condition),
-    sorted by ``sort`` (one of :data:`SORT_KEYS`); rows without a value sort last."""
+    sorted by ``sort`` (one of :data:`SORT_KEYS`); rows without a value sort last.
+
+    Aggregated in SQL over the therapist's patients (a subquery, not a list of ids): the
+    current plan per patient (GROUP BY), the last session (a correlated MAX per patient,
+    which both databases answer from the (patient, start) index without scanning a year of
+    rows) and the trend window (:func:`_recent`)."""
     if sort not in SORT_KEYS:
         sort = "need"
-    patients = list(
-        session.exec(select(Patient).where(Patient.therapist_id == therapist.id).order_by(col(Patient.code)))
+    mine = select(Patient.id).where(Patient.therapist_id == therapist.id)
+    newest = (
+        select(func.max(ExerciseSession.started_at))
+        .where(ExerciseSession.patient_id == Patient.id)
+        .correlate(Patient)
+        .scalar_subquery()
     )
+    found = session.exec(
+        select(Patient, newest).where(Patient.therapist_id == therapist.id).order_by(col(Patient.code))
+    ).all()
+    last: dict[int, datetime] = {pk(p): at for p, at in found if at is not None}
+    patients = [p for p, _at in found]
     if query.strip():
         patients = [p for p in patients if _matches(p, query, condition_labels or {})]
     if not patients:
         return []
-    ids = [pk(p) for p in patients]
     plan: dict[int, tuple[int, int, date | None]] = {}
     for pid, n, per_week, first_day in session.exec(
         select(
@@ -297,7 +359,7 @@ def caseload(
             func.min(Assignment.start_date),
         )
         .where(
-            col(Assignment.patient_id).in_(ids),
+            col(Assignment.patient_id).in_(mine),
             col(Assignment.active).is_(True),
             col(Assignment.start_date) <= today,
             (col(Assignment.end_date).is_(None)) | (col(Assignment.end_date) >= today),
@@ -305,52 +367,45 @@ def caseload(
         .group_by(col(Assignment.patient_id))
     ).all():
         plan[pid] = (int(n), int(per_week or 0), first_day)
-    last = dict(
-        session.exec(
-            select(ExerciseSession.patient_id, func.max(ExerciseSession.started_at))
-            .where(col(ExerciseSession.patient_id).in_(ids))
-            .group_by(col(ExerciseSession.patient_id))
-        ).all()
-    )
     since = local_midnight(today - timedelta(days=TREND_DAYS - 1), tz)
-    recent, pain = _recent(session, ids=ids, since=since, today=today, tz=tz)
+    mine_ids = tuple(pk(p) for p, _at in found)
+    recent = _recent(session, therapist_id=pk(therapist), ids=mine_ids, since=since, today=today, tz=tz)
+    ids = [pk(p) for p in patients]
     alert_service.sync_no_session_alerts(
         session,
-        last_days={pid: at.astimezone(tz).date() for pid, at in last.items()},
+        last_days={pid: last[pid].astimezone(tz).date() for pid in ids if pid in last},
         today=today,
         planned=set(plan),
     )
     kinds = alert_service.open_alert_kinds(session, patient_ids=ids)
     window_start = today - timedelta(days=ADHERENCE_DAYS - 1)
-    monday = today - timedelta(days=today.weekday())
+    nothing = Recent()
     rows = []
-    for p in patients:
-        days = recent.get(pk(p), [])
-        scored = tuple((d, v) for d, v in days if v is not None)
-        n_plan, per_week, first = plan.get(pk(p), (0, 0, None))
-        last_at = last.get(pk(p))
-        sessions_week = sum(1 for d, _v in days if d >= monday)
-        alert_kinds = tuple(sorted(kinds.get(pk(p), [])))
+    for pid, p in zip(ids, patients):
+        r = recent.get(pid, nothing)
+        n_plan, per_week, first = plan.get(pid, (0, 0, None))
+        last_at = last.get(pid)
+        alert_kinds = tuple(sorted(kinds.get(pid, [])))
         rows.append(
             CaseloadRow(
                 patient=p,
                 active_assignments=n_plan,
                 prescribed_per_week=per_week,
-                sessions_7d=sum(1 for d, _v in days if d >= window_start),
+                sessions_7d=r.sessions_7d,
                 last_session_at=last_at,
-                trend=main_trend(scored),
-                latest_value=scored[-1][1] if scored else None,
+                trend=r.trend,
+                latest_value=r.latest_value,
                 alert_kinds=alert_kinds,
                 plan_start=first,
                 expected_7d=_expected_7d(per_week, first, window_start, today),
-                sessions_week=sessions_week,
+                sessions_week=r.sessions_week,
                 reasons=_reasons(
                     today=today,
                     per_week=per_week,
                     plan_start=first,
-                    sessions_week=sessions_week,
+                    sessions_week=r.sessions_week,
                     last_day=last_at.astimezone(tz).date() if last_at else None,
-                    pain_day=pain.get(pk(p)),
+                    pain_day=r.pain_day,
                     alert_kinds=alert_kinds,
                 ),
             )

@@ -43,6 +43,8 @@ class SessionPoint:
     game_score = property(lambda self: self.entry.session.game_score)
     activity_id = property(lambda self: self.entry.session.activity_id)
     assignment_id = property(lambda self: self.entry.session.assignment_id)
+    side = property(lambda self: self.entry.session.side)  # None: recorded before sides existed
+    placement = property(lambda self: self.entry.session.placement)  # sensor site, or None
 
     @property
     def duration_s(self) -> float | None:
@@ -76,11 +78,9 @@ def load_points(
 ) -> list[SessionPoint]:
     """The patient's sessions oldest first (from local day ``since`` when given)."""
     entries = progress.patient_sessions(session, patient_id=patient_id, tz=tz)
-    return [
-        SessionPoint(e, progress.record_metrics(e.metrics))
-        for e in entries
-        if since is None or e.day >= since
-    ]
+    # the point's metrics are its scoring record's (one read of the row, shared; neither side
+    # changes them)
+    return [SessionPoint(e, e.record.metrics) for e in entries if since is None or e.day >= since]
 
 
 def facts(points: list[SessionPoint]) -> list[alert_service.SessionFact]:

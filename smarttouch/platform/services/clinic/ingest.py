@@ -32,6 +32,7 @@ from sqlmodel import Session, col, select
 
 from smarttouch.scoring.validation import check_play_spans, check_recording
 from smarttouch.sensors.npz_headers import largest_npz_bytes
+from smarttouch.sensors.placements import SITES
 from smarttouch.sensors.recording_io import RecordingError, recording_from_bytes
 from smarttouch.sensors.types import Recording
 
@@ -170,6 +171,15 @@ class SessionUpload(BaseModel):
     )
     game: str = Field(min_length=1, max_length=64, description="activity key, e.g. balloons")
     movement: str = Field(min_length=1, max_length=48, description="e.g. shoulder_flexion")
+    side: Literal["left", "right", "both"] | None = Field(
+        default=None, description="the side that trained (the plan's); absent: the assignment's"
+    )
+    placement: str | None = Field(
+        default=None,
+        max_length=24,
+        description="where the sensor was worn (the plan's: upper-arm, forearm, wrist, hand, thigh); "
+        "absent: the assignment's",
+    )
     started_at: AwareDatetime
     ended_at: AwareDatetime | None = None
     duration_s: float = Field(default=0.0, ge=0, le=86_400, description="session length, s")
@@ -223,6 +233,13 @@ class SessionUpload(BaseModel):
     def _no_nul(cls, v: str) -> str:
         if "\x00" in v:
             raise ValueError("text contains a NUL character")
+        return v
+
+    @field_validator("placement")
+    @classmethod
+    def _known_site(cls, v: str | None) -> str | None:
+        if v is not None and v not in SITES:
+            raise ValueError(f"unknown sensor site {v!r}; choose one of {', '.join(SITES)}")
         return v
 
     @field_validator("started_at", "ended_at")
@@ -424,6 +441,8 @@ def ingest_session(
         game_score=float(meta.score),
         client_metrics=meta.client_metrics,
         movement=meta.movement,
+        side=meta.side or assignment.side,
+        placement=meta.placement or assignment.sensor_site(),
         calibration=meta.calibration,
         game_events=[e.model_dump() for e in meta.events],
         phases=[p.to_dict() for p in phases],

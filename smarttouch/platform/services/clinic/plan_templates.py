@@ -16,6 +16,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from smarttouch.sensors.placements import default_side
+
 from ...models import (
     Activity,
     Assignment,
@@ -45,6 +47,7 @@ ITEM_FIELDS = (
     "sessions_per_week",
     "difficulty",
     "therapist_note",
+    "placement",
 )
 MAX_NAME = 120
 
@@ -119,14 +122,23 @@ def delete_template(session: Session, *, actor: User, template_id: int, ip: str 
     session.commit()
 
 
-def _validated(session: Session, items: list[dict[str, Any]], start: date) -> list[AssignmentCreate]:
+def _validated(
+    session: Session, items: list[dict[str, Any]], start: date, patient: Patient
+) -> list[AssignmentCreate]:
+    """The items as the patient's assignments: the side is the patient's own (their affected
+    side where the movement allows it), never the side of the plan's first patient."""
     out = []
     for item in items:
         activity = session.exec(select(Activity).where(Activity.key == item.get("activity_key"))).first()
         if activity is None or not activity.is_active:
             raise Invalid(f"template: activity {item.get('activity_key')!r} is no longer in the catalogue")
+        fields = {f: item.get(f) for f in ITEM_FIELDS}
+        fields["placement"] = fields["placement"] or ""  # a template saved before sites existed
         data = plans.validate_assignment(
-            activity_id=activity.id, start_date=start, **{f: item.get(f) for f in ITEM_FIELDS}
+            activity_id=activity.id,
+            start_date=start,
+            side=default_side(fields["movement"], patient.affected_side),
+            **fields,
         )
         if activity.movements and data.movement not in activity.movements:
             raise Invalid(f"template: {activity.key} does not train {data.movement}")
@@ -148,7 +160,7 @@ def _add_all(
     require_own_patient(therapist, patient)
     if not items:
         raise Invalid("plan: there is no exercise to add")
-    checked = _validated(session, items, start)
+    checked = _validated(session, items, start, patient)
     audit.record(
         session,
         action=action,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -145,9 +146,10 @@ class SessionEntry:
     activity_key: str | None
     day: date
 
-    @property
+    @cached_property
     def record(self) -> SessionRecord:
-        """Scoring's plain record of this session."""
+        """Scoring's plain record of this session (built once: a page reads it for the
+        alerts, the period and the streaks)."""
         return record_of(self.day, self.session, self.metrics)
 
 
@@ -156,7 +158,10 @@ def patient_sessions(
 ) -> list[SessionEntry]:
     """The patient's sessions, oldest first (the newest ``limit`` when given).
 
-    The bulky columns (game events, calibration) are not loaded.
+    The bulky columns no reader of these entries uses (game events, phases, calibration,
+    the device's own numbers, per-repetition rows, quality flags, extra analysis keys) are
+    not loaded: a year of daily sessions is 365 rows, and each JSON column costs a parse a
+    row (a reader that still asks for one gets it loaded then).
     """
     stmt = (
         select(ExerciseSession, SessionMetricsRecord, Activity.key)
@@ -167,7 +172,10 @@ def patient_sessions(
             defer(orm_attr(ExerciseSession.game_events)),
             defer(orm_attr(ExerciseSession.phases)),
             defer(orm_attr(ExerciseSession.calibration)),
+            defer(orm_attr(ExerciseSession.client_metrics)),
             defer(orm_attr(SessionMetricsRecord.per_rep)),
+            defer(orm_attr(SessionMetricsRecord.quality_flags)),
+            defer(orm_attr(SessionMetricsRecord.extra)),
         )
         .order_by(col(ExerciseSession.started_at).desc(), col(ExerciseSession.id).desc())
     )

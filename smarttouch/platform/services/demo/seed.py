@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from smarttouch.sensors.placements import default_side
+
 from ...models import (
     Alert,
     Assignment,
@@ -270,6 +272,7 @@ def seed_demo(
                 data=AssignmentCreate(
                     activity_id=pk(activity),
                     movement=movement,
+                    side=default_side(movement, patient.affected_side),
                     target_rom_deg=target,
                     max_rom_deg=max_rom,
                     reps=reps,

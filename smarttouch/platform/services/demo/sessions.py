@@ -23,8 +23,9 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from sqlmodel import Session, select
 
+from smarttouch.sensors.placements import placement_text, simulated_placement
 from smarttouch.sensors.recording_io import recording_to_bytes
-from smarttouch.sensors.simulator import simulate
+from smarttouch.sensors.simulator import PLACEMENTS, simulate
 
 from ...models import Activity, Assignment, Device, ExerciseSession, Patient, pk
 from ...storage.blobstore import BlobStore
@@ -168,6 +169,7 @@ def play_synthetic(
     with that day's alerts, with pain and effort ratings (a stop for pain ends in pain).
     Returns the stored session's id."""
     pain = quit_reason == "pain"
+    site = assignment.sensor_site()
     sim = simulate(
         assignment.movement,
         reps=reps,
@@ -180,8 +182,12 @@ def play_synthetic(
         fs=SAMPLE_RATE_HZ,
         lead_in_s=1.5,
         seed=int(rng.integers(1 << 31)),
+        placement=simulated_placement(
+            assignment.movement, site, assignment.side, PLACEMENTS[assignment.movement]
+        ),
     )
     rec = sim.recording
+    rec.placement = placement_text(site, assignment.side)  # where the plan has it worn
     rec.labels.update(demo=True, patient_code=patient.code)
     if at is None:
         started = datetime.combine(day, time(9, 0), tzinfo=tz) + timedelta(minutes=int(rng.integers(0, 150)))

@@ -30,7 +30,6 @@ from typing import Any
 
 import numpy as np
 from flask_babel import lazy_gettext as _l
-from scipy import stats
 from sqlmodel import Session, col, select
 
 from smarttouch.scoring.mcid import MCID_RULES
@@ -51,6 +50,15 @@ from ...models import (
 )
 from ..clinic.progress import local_day
 from . import pilots
+
+
+def _stats() -> Any:
+    """scipy.stats, loaded when a pilot's numbers are computed (not at hub start: issue 16's
+    memory budget)."""
+    from scipy import stats
+
+    return stats
+
 
 SMALL_N = 10
 """fewer patients than this in an arm: the page says plainly that the sample is small"""
@@ -217,7 +225,7 @@ def mean_ci(values: Sequence[float | None]) -> Interval:
     m = float(np.mean(xs))
     if n == 1:
         return Interval(m, None, None, 1)
-    half = float(stats.t.ppf(0.975, n - 1)) * float(np.std(xs, ddof=1)) / math.sqrt(n)
+    half = float(_stats().t.ppf(0.975, n - 1)) * float(np.std(xs, ddof=1)) / math.sqrt(n)
     return Interval(m, m - half, m + half, n)
 
 
@@ -233,7 +241,7 @@ def welch_diff(a: Sequence[float], b: Sequence[float]) -> Interval:
     if se == 0.0:
         return Interval(diff, diff, diff, len(xa) + len(xb))
     dof = (va + vb) ** 2 / (va**2 / (len(xa) - 1) + vb**2 / (len(xb) - 1))
-    half = float(stats.t.ppf(0.975, dof)) * se
+    half = float(_stats().t.ppf(0.975, dof)) * se
     return Interval(diff, diff - half, diff + half, len(xa) + len(xb))
 
 
@@ -455,8 +463,8 @@ def paired(people: list[PatientOutcome]) -> Comparison:
             _l("Fewer than two patients have sessions both before and during the pilot: no paired test."),
         )
     ci = mean_ci(d)
-    p_t = float(stats.ttest_rel([a for a, _ in pairs], [b for _, b in pairs]).pvalue)
-    p_w = float(stats.wilcoxon(d).pvalue) if any(x != 0 for x in d) else None
+    p_t = float(_stats().ttest_rel([a for a, _ in pairs], [b for _, b in pairs]).pvalue)
+    p_w = float(_stats().wilcoxon(d).pvalue) if any(x != 0 for x in d) else None
     return Comparison("paired", ci, "deg", p_t if math.isfinite(p_t) else None, p_w)
 
 
@@ -549,7 +557,7 @@ def between_arms(
                 why=fitted,
             ),
         )
-    p_w = float(stats.ttest_ind(a, b, equal_var=False).pvalue)
+    p_w = float(_stats().ttest_ind(a, b, equal_var=False).pvalue)
     return Comparison(
         "welch",
         welch_diff(a, b),

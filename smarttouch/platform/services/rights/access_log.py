@@ -45,6 +45,7 @@ KINDS = (
     "data_archive",
     "messages",
     "invite_page",
+    "pilot_page",
 )
 #: roles whose reads are recorded (a patient reads only their own record)
 RECORDED_ROLES = frozenset({Role.therapist.value, Role.admin.value})

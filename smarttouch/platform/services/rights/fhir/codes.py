@@ -199,3 +199,35 @@ SURVEY_CATEGORY = {"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey",
 ASKED_DECLINED = {
     "coding": [{"system": DATA_ABSENT_REASON, "code": "asked-declined", "display": "Asked But Declined"}]
 }
+
+
+#: SNOMED CT body structures of the sensor's sites (``smarttouch.sensors.placements.SITES``)
+BODY_SITES: dict[str, tuple[str, str]] = {
+    "upper-arm": ("40983000", "Upper arm structure"),
+    "forearm": ("14975008", "Forearm structure"),
+    "wrist": ("8205005", "Wrist region structure"),
+    "hand": ("85562004", "Hand structure"),
+    "thigh": ("68367000", "Thigh structure"),
+}
+#: SNOMED CT laterality qualifiers of the side that trained
+LATERALITY: dict[str, tuple[str, str]] = {
+    "left": ("7771000", "Left"),
+    "right": ("24028007", "Right"),
+    "both": ("51440002", "Right and left"),
+}
+
+
+def body_site(site: str | None, side: str | None) -> dict[str, Any] | None:
+    """Observation.bodySite of a session: the sensor's site as a SNOMED CT body structure,
+    its laterality in a second coding (SNOMED CT qualifier value) and both in words; None
+    when the session recorded no site."""
+    if not site or site not in BODY_SITES:
+        return None
+    code, display = BODY_SITES[site]
+    codings = [{"system": SNOMED, "code": code, "display": display}]
+    words = site.replace("-", " ")
+    if side in LATERALITY:
+        lat_code, lat_display = LATERALITY[side]
+        codings.append({"system": SNOMED, "code": lat_code, "display": lat_display})
+        words = f"{words}, {'both sides (bilateral exercise)' if side == 'both' else side + ' side'}"
+    return {"coding": codings, "text": f"Sensor worn on the {words}"}

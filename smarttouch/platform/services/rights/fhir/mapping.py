@@ -44,6 +44,7 @@ from .codes import (
     THERAPY_CATEGORY,
     MetricCode,
     Systems,
+    body_site,
     quantity,
 )
 
@@ -353,6 +354,9 @@ def _observation(
         resource["valueInteger"] = int(value)
     else:
         resource["valueQuantity"] = quantity(round(float(value), 6), metric.unit)
+    site = body_site(session.placement, session.side)
+    if site is not None:
+        resource["bodySite"] = site
     if device_ref is not None:
         resource["device"] = device_ref
     if careplan_ref is not None and session.assignment_id is not None:
