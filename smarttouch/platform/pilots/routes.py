@@ -20,6 +20,7 @@ from ..services import audit
 from ..services.accounts import permissions
 from ..services.challenges import public as catalogue
 from ..services.errors import Invalid, NotFound
+from ..services.pilots import enrolment as pilot_enrolment
 from ..services.pilots import export as pilot_export
 from ..services.pilots import outcomes as pilot_outcomes
 from ..services.pilots import pilots as pilot_service
@@ -168,10 +169,10 @@ def enrol(pilot_id: int):
 
 def _invite(db: Session, user: User, pilot: Pilot, patient: Patient, form: EnrolForm) -> None:
     """Invite; with a signed paper consent, record it too (the patient then takes part)."""
-    pilot_service.invite(db, actor=user, pilot=pilot, patient=patient, ip=request.remote_addr)
+    pilot_enrolment.invite(db, actor=user, pilot=pilot, patient=patient, ip=request.remote_addr)
     if form.paper_consent.data:
         note = (form.note.data or "").strip()
-        pilot_service.record_consent(
+        pilot_enrolment.record_consent(
             db, pilot=pilot, patient=patient, by=user, note=note, ip=request.remote_addr
         )
         flash(_("%(code)s takes part: the paper consent is recorded.", code=patient.code), "success")
@@ -194,7 +195,7 @@ def withdraw(pilot_id: int, patient_id: int):
     form = WithdrawForm()
     if form.validate_on_submit():
         try:
-            pilot_service.withdraw(
+            pilot_enrolment.withdraw(
                 db,
                 pilot=pilot,
                 patient=patient,

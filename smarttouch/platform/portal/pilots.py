@@ -15,6 +15,7 @@ from ..pilots import errors
 from ..pilots.forms import ConsentForm, PortalWithdrawForm
 from ..services.clinic import patients
 from ..services.errors import Invalid, NotFound
+from ..services.pilots import enrolment as pilot_enrolment
 from ..services.pilots import pilots as pilot_service
 from ..storage.db import get_session
 from . import bp
@@ -66,7 +67,7 @@ def pilot_consent(pilot_id: int):
     form = ConsentForm()
     if form.validate_on_submit():
         _flash_outcome(
-            lambda: pilot_service.record_consent(
+            lambda: pilot_enrolment.record_consent(
                 db, pilot=pilot, patient=patient, by=signed_in_user(), ip=request.remote_addr
             ),
             _("Thank you: you take part in this pilot. You can withdraw at any time."),
@@ -91,7 +92,7 @@ def pilot_withdraw(pilot_id: int):
     form = PortalWithdrawForm()
     if form.validate_on_submit():
         _flash_outcome(
-            lambda: pilot_service.withdraw(
+            lambda: pilot_enrolment.withdraw(
                 db,
                 pilot=pilot,
                 patient=patient,

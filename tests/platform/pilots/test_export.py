@@ -10,6 +10,7 @@ from flask import Flask
 from sqlmodel import Session
 
 from smarttouch.platform.services.errors import NotFound
+from smarttouch.platform.services.pilots import enrolment as pilot_enrolment
 from smarttouch.platform.services.pilots import export, pilots
 from smarttouch.platform.storage.db import get_engine
 
@@ -25,10 +26,10 @@ def test_pilot_bundle_is_valid_and_pseudonymised(
     with Session(get_engine(app), expire_on_commit=False) as s:
         pilot = pilots.create_pilot(s, actor=therapist, data=form(solution_id))
         for p in people:
-            pilots.invite(s, actor=therapist, pilot=pilot, patient=p)
-        pilots.record_consent(s, pilot=pilot, patient=people[0], by=therapist, note="form 1")
-        pilots.record_consent(s, pilot=pilot, patient=people[1], by=therapist, note="form 2")
-        pilots.withdraw(s, pilot=pilot, patient=people[1], by=therapist, reason="moved")
+            pilot_enrolment.invite(s, actor=therapist, pilot=pilot, patient=p)
+        pilot_enrolment.record_consent(s, pilot=pilot, patient=people[0], by=therapist, note="form 1")
+        pilot_enrolment.record_consent(s, pilot=pilot, patient=people[1], by=therapist, note="form 2")
+        pilot_enrolment.withdraw(s, pilot=pilot, patient=people[1], by=therapist, reason="moved")
         bundle = export.export_pilot_bundle(s, pilot, actor=therapist, base="https://hub.example.org")
     text = bundle.model_dump_json(exclude_none=True)
     again = Bundle.model_validate_json(text)  # round-trips through the validating model

@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from smarttouch.platform.models import Assignment, PilotEnrolment
 from smarttouch.platform.services.demo.sessions import device_for, play_synthetic
+from smarttouch.platform.services.pilots import enrolment as pilot_enrolment
 from smarttouch.platform.services.pilots import outcomes, pilots
 from smarttouch.platform.storage.blobstore import get_blobstore
 from smarttouch.platform.storage.db import get_engine
@@ -107,9 +108,9 @@ def pilot_world(app: Flask, make_challenge: Any, make_user: Any, make_patient: A
         s.add(pilot)
         s.commit()
         for p in people:
-            pilots.invite(s, actor=therapist, pilot=pilot, patient=p)
+            pilot_enrolment.invite(s, actor=therapist, pilot=pilot, patient=p)
         enrolled = [
-            pilots.record_consent(s, pilot=pilot, patient=p, by=therapist, note=f"form {i}")
+            pilot_enrolment.record_consent(s, pilot=pilot, patient=p, by=therapist, note=f"form {i}")
             for i, p in enumerate(people[:4])
         ]
         consent_at = datetime.combine(start, time(8, 0), tzinfo=TZ)
@@ -174,7 +175,7 @@ def pilot_world(app: Flask, make_challenge: Any, make_user: Any, make_patient: A
         )
         play(people[4], stray, start + timedelta(days=2), 90.0, "completed", 2)
         # patient 3 withdraws; the sessions after the withdrawal are not counted
-        pilots.withdraw(s, pilot=pilot, patient=people[3], by=therapist, reason="moved away")
+        pilot_enrolment.withdraw(s, pilot=pilot, patient=people[3], by=therapist, reason="moved away")
         row = s.get_one(PilotEnrolment, enrolled[3].id)
         row.withdrawn_at = datetime.combine(start + timedelta(days=11), time(20, 0), tzinfo=TZ)
         s.add(row)

@@ -14,6 +14,7 @@ from sqlmodel import Session, func, select
 
 from smarttouch.platform.models import Assignment, AuditEvent, Patient, Pilot, PilotEnrolment, User
 from smarttouch.platform.services.errors import Forbidden, NotFound
+from smarttouch.platform.services.pilots import enrolment as pilot_enrolment
 from smarttouch.platform.services.pilots import pilots
 from smarttouch.platform.services.pilots.pilots import PilotInvalid
 from smarttouch.platform.storage.db import get_engine
@@ -120,56 +121,62 @@ def test_consent_allocation_plan_and_withdrawal(app: Flask, world: dict[str, Any
     with Session(get_engine(app), expire_on_commit=False) as s:
         # outside the inclusion: another condition; nothing stored
         with pytest.raises(PilotInvalid) as err:
-            pilots.invite(s, actor=therapist, pilot=pilot, patient=world["knee"])
+            pilot_enrolment.invite(s, actor=therapist, pilot=pilot, patient=world["knee"])
         assert set(err.value.fields) == {"patient"}
         assert _count(s, PilotEnrolment) == 0
         # only the patient's own therapist invites
         with pytest.raises(NotFound):
-            pilots.invite(s, actor=world["manager"], pilot=pilot, patient=world["patient"])
+            pilot_enrolment.invite(s, actor=world["manager"], pilot=pilot, patient=world["patient"])
         for p in [world["patient"], world["other"], *extra]:
-            pilots.invite(s, actor=therapist, pilot=pilot, patient=p)
+            pilot_enrolment.invite(s, actor=therapist, pilot=pilot, patient=p)
         with pytest.raises(PilotInvalid):
-            pilots.invite(s, actor=therapist, pilot=pilot, patient=world["other"])
+            pilot_enrolment.invite(s, actor=therapist, pilot=pilot, patient=world["other"])
         # invited but not consented: does not count, no arm, no plan change
         rows = pilots.enrolments(s, pilot=pilot)
         assert len(rows) == 5 and not any(pilots.counted(e) or e.arm for e, _ in rows)
         assert _count(s, Assignment) == 0
         # a paper consent needs the form's reference; nothing stored without it
         with pytest.raises(PilotInvalid) as err:
-            pilots.record_consent(s, pilot=pilot, patient=world["other"], by=therapist)
+            pilot_enrolment.record_consent(s, pilot=pilot, patient=world["other"], by=therapist)
         assert set(err.value.fields) == {"note"}
         assert pilots.enrolment_of(s, pilot=pilot, patient=world["other"]).consented_at is None
         # a stranger cannot consent for the patient
         with pytest.raises(NotFound):
-            pilots.record_consent(s, pilot=pilot, patient=world["patient"], by=world["manager"], note="x")
-        e1 = pilots.record_consent(s, pilot=pilot, patient=world["patient"], by=world["patient_user"])
-        e2 = pilots.record_consent(s, pilot=pilot, patient=world["other"], by=therapist, note="form 12")
-        e3 = pilots.record_consent(s, pilot=pilot, patient=extra[0], by=therapist, note="form 13")
-        e4 = pilots.record_consent(s, pilot=pilot, patient=extra[1], by=therapist, note="form 14")
+            pilot_enrolment.record_consent(
+                s, pilot=pilot, patient=world["patient"], by=world["manager"], note="x"
+            )
+        e1 = pilot_enrolment.record_consent(
+            s, pilot=pilot, patient=world["patient"], by=world["patient_user"]
+        )
+        e2 = pilot_enrolment.record_consent(
+            s, pilot=pilot, patient=world["other"], by=therapist, note="form 12"
+        )
+        e3 = pilot_enrolment.record_consent(s, pilot=pilot, patient=extra[0], by=therapist, note="form 13")
+        e4 = pilot_enrolment.record_consent(s, pilot=pilot, patient=extra[1], by=therapist, note="form 14")
         with pytest.raises(PilotInvalid):
-            pilots.record_consent(s, pilot=pilot, patient=extra[1], by=therapist, note="again")
+            pilot_enrolment.record_consent(s, pilot=pilot, patient=extra[1], by=therapist, note="again")
         # permuted blocks of two: each block has one patient per arm; reproducible from the seed
         arms = [e.arm for e in (e1, e2, e3, e4)]
         assert sorted(arms[:2]) == sorted(arms[2:]) == ["comparator", "pilot"]
-        assert arms == [pilots.allocation(pilot.random_seed, i) for i in range(4)]
+        assert arms == [pilot_enrolment.allocation(pilot.random_seed, i) for i in range(4)]
         assert [e.sequence for e in (e1, e2, e3, e4)] == [0, 1, 2, 3]
         assert e1.consent_sha256 == pilot.consent_sha256 and e2.consent_note == "form 12"
         # the arm's game is in the plan, until the pilot's end, added through the plan service
         for e in (e1, e2, e3, e4):
             a = s.get(Assignment, e.assignment_id)
             assert a is not None and a.end_date == pilot.ends_on and a.movement == "shoulder_flexion"
-            assert a.activity_id == pilots.arm_activity_id(pilot, e.arm)
+            assert a.activity_id == pilot_enrolment.arm_activity_id(pilot, e.arm)
         actions = s.exec(select(AuditEvent.action).where(AuditEvent.patient_id == world["patient"].id)).all()
         assert {"pilot.invited", "pilot.consent_recorded", "plan.assignment_created"} <= set(actions)
         assert s.get(Pilot, pilot.id).status == "running"
         # withdrawal: the patient needs no reason, the therapist does
         with pytest.raises(PilotInvalid) as err:
-            pilots.withdraw(s, pilot=pilot, patient=world["other"], by=therapist)
+            pilot_enrolment.withdraw(s, pilot=pilot, patient=world["other"], by=therapist)
         assert set(err.value.fields) == {"reason"}
-        gone = pilots.withdraw(s, pilot=pilot, patient=world["patient"], by=world["patient_user"])
+        gone = pilot_enrolment.withdraw(s, pilot=pilot, patient=world["patient"], by=world["patient_user"])
         assert gone.withdrawn_at is not None and not pilots.counted(gone)
         with pytest.raises(PilotInvalid):
-            pilots.record_consent(s, pilot=pilot, patient=world["patient"], by=world["patient_user"])
+            pilot_enrolment.record_consent(s, pilot=pilot, patient=world["patient"], by=world["patient_user"])
         assert [p.id for _, p in pilots.patient_pilots(s, patient=world["patient"])] == [pilot.id]
 
 
@@ -180,12 +187,12 @@ def test_own_baseline_needs_earlier_sessions(
     assert pilot.comparator_activity_id is None
     with Session(get_engine(app), expire_on_commit=False) as s:
         with pytest.raises(PilotInvalid) as err:
-            pilots.invite(s, actor=world["therapist"], pilot=pilot, patient=world["patient"])
+            pilot_enrolment.invite(s, actor=world["therapist"], pilot=pilot, patient=world["patient"])
         assert "nothing to compare" in str(err.value.fields["patient"])
     make_exercise_session(world["patient"], movement="shoulder_flexion")
     with Session(get_engine(app), expire_on_commit=False) as s:
-        pilots.invite(s, actor=world["therapist"], pilot=pilot, patient=world["patient"])
-        e = pilots.record_consent(s, pilot=pilot, patient=world["patient"], by=world["patient_user"])
+        pilot_enrolment.invite(s, actor=world["therapist"], pilot=pilot, patient=world["patient"])
+        e = pilot_enrolment.record_consent(s, pilot=pilot, patient=world["patient"], by=world["patient_user"])
         assert e.arm == "pilot" and e.sequence is None
 
 
@@ -210,6 +217,6 @@ def test_visibility_and_closing(app: Flask, world: dict[str, Any]) -> None:
         assert [p.id for p in pilots.list_pilots(s, viewer=None)] == [pilot.id]
         assert pilots.get_pilot(s, pilot.id, viewer=None).id == pilot.id
         with pytest.raises(PilotInvalid):
-            pilots.invite(s, actor=therapist, pilot=closed, patient=world["other"])
+            pilot_enrolment.invite(s, actor=therapist, pilot=closed, patient=world["other"])
         assert {u.id for u in pilots.managers(s, pilot=closed)} >= {therapist.id, manager.id}
         assert s.get(Patient, world["patient"].id) is not None

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 from smarttouch.platform.models import Alert, AuditEvent, Pilot, PilotEnrolment
+from smarttouch.platform.services.pilots import enrolment as pilot_enrolment
 from smarttouch.platform.services.pilots import outcomes, pilots, safety
 from smarttouch.platform.storage.db import get_engine
 
@@ -45,8 +46,8 @@ def _pilot(app: Flask, world: dict[str, Any], comparator: str, n: int) -> tuple[
         s.commit()
         out = []
         for i, p in enumerate(patients):
-            pilots.invite(s, actor=therapist, pilot=pilot, patient=p)
-            e = pilots.record_consent(s, pilot=pilot, patient=p, by=therapist, note=f"form {i}")
+            pilot_enrolment.invite(s, actor=therapist, pilot=pilot, patient=p)
+            e = pilot_enrolment.record_consent(s, pilot=pilot, patient=p, by=therapist, note=f"form {i}")
             e.consented_at = datetime.now(UTC) - timedelta(days=30)
             s.add(e)
             s.commit()
@@ -75,7 +76,7 @@ def _play(
                 stored_session(
                     s,
                     patient_id=e.patient_id,
-                    activity_id=pilots.arm_activity_id(pilot, e.arm),
+                    activity_id=pilot_enrolment.arm_activity_id(pilot, e.arm),
                     started=datetime.now(UTC) - timedelta(days=20 - i),
                     rom=60 + i,
                     quit="pain" if i < stops[e.arm] else "completed",

@@ -41,6 +41,7 @@ from ...models import (
 from ...storage.blobstore import BlobStore
 from ..challenges import review
 from ..clinic import patients
+from ..pilots import enrolment as pilot_enrolment
 from ..pilots import pilots
 from . import sessions as demo_sessions
 
@@ -168,8 +169,8 @@ def seed_demo_pilot(session: Session, *, blobs: BlobStore, today: date, tz: Zone
                 ),
             )
             report.patients += 1
-        pilots.invite(session, actor=therapist, pilot=pilot, patient=patient, today=consent_day)
-        enrolment = pilots.record_consent(
+        pilot_enrolment.invite(session, actor=therapist, pilot=pilot, patient=patient, today=consent_day)
+        enrolment = pilot_enrolment.record_consent(
             session,
             pilot=pilot,
             patient=patient,
@@ -214,7 +215,7 @@ def seed_demo_pilot(session: Session, *, blobs: BlobStore, today: date, tz: Zone
             )
             report.sessions += 1
         if withdraws:
-            pilots.withdraw(
+            pilot_enrolment.withdraw(
                 session,
                 pilot=pilot,
                 patient=patient,

@@ -49,6 +49,7 @@ from ...models import (
     utcnow,
 )
 from ..clinic.progress import local_day
+from . import enrolment as pilot_enrolment
 from . import pilots
 
 
@@ -292,7 +293,7 @@ def pilot_sessions(
     if window is None or enrolment.arm is None:
         return []
     start, end = window[0], min(window[1], now)
-    activity_id = pilots.arm_activity_id(pilot, enrolment.arm)
+    activity_id = pilot_enrolment.arm_activity_id(pilot, enrolment.arm)
     return [
         r
         for r in _sessions(session, enrolment.patient_id, start, end)
