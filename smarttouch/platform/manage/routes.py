@@ -176,26 +176,30 @@ def new() -> ResponseReturnValue:
     return render_template("manage/form.html", form=form, preview=preview), status
 
 
-@bp.route("/manage/challenges/<slug>")
-@challenge_manager_required
-def detail(slug: str) -> ResponseReturnValue:
-    db, now = get_session(), utcnow()
-    row = lifecycle.get_challenge(db, slug=slug)
-    job = lifecycle.latest_data_job(db, challenge=row)
+def _detail_page(db: Any, row: Challenge, extend_form: ExtendForm) -> str:
+    """A challenge's manager page: its phase, data build, submitters and actions."""
+    now = utcnow()
     public_n, hidden_n = challenge_data.sizes(row)
     return render_template(
         "manage/detail.html",
         c=row,
         phase=phase(row, now),
         phase_labels=PHASE_LABELS,
-        job=job,
+        job=lifecycle.latest_data_job(db, challenge=row),
         public_n=public_n,
         hidden_n=hidden_n,
         submitters=len(lifecycle.submitters(db, challenge=row)),
         action_form=ActionForm(),
-        extend_form=ExtendForm(),
+        extend_form=extend_form,
         now=now,
     )
+
+
+@bp.route("/manage/challenges/<slug>")
+@challenge_manager_required
+def detail(slug: str) -> ResponseReturnValue:
+    db = get_session()
+    return _detail_page(db, lifecycle.get_challenge(db, slug=slug), ExtendForm())
 
 
 @bp.route("/manage/challenges/<slug>/preview")
@@ -302,7 +306,7 @@ def _action(slug: str, what: str) -> ResponseReturnValue:
 @bp.route("/manage/challenges/<slug>/extend", methods=["POST"])
 @challenge_manager_required
 def extend(slug: str) -> ResponseReturnValue:
-    db, actor, now = get_session(), signed_in_user(), utcnow()
+    db, actor = get_session(), signed_in_user()
     row = lifecycle.get_challenge(db, slug=slug)
     form = ExtendForm()
     if form.validate_on_submit():
@@ -325,18 +329,4 @@ def extend(slug: str) -> ResponseReturnValue:
             if done.failed:
                 flash(_("%(n)d e-mails could not be sent.", n=done.failed), "error")
             return redirect(url_for("manage.detail", slug=slug))
-    job = lifecycle.latest_data_job(db, challenge=row)
-    public_n, hidden_n = challenge_data.sizes(row)
-    return render_template(
-        "manage/detail.html",
-        c=row,
-        phase=phase(row, now),
-        phase_labels=PHASE_LABELS,
-        job=job,
-        public_n=public_n,
-        hidden_n=hidden_n,
-        submitters=len(lifecycle.submitters(db, challenge=row)),
-        action_form=ActionForm(),
-        extend_form=form,
-        now=now,
-    ), 400
+    return _detail_page(db, row, form), 400
