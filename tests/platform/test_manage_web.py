@@ -345,3 +345,66 @@ def test_a_challenge_written_from_a_need_links_it_and_a_closed_need_is_refused(
     assert missing.status_code == 400 and "Not a clinical need of this hub." in missing.get_data(as_text=True)
     assert rows(app) == before
     del manager
+
+
+def post_edit(client: FlaskClient, address: str, lang: str = "en", **kw: Any) -> Any:
+    data = form(**kw)
+    data.pop("need_id")
+    data["csrf_token"] = csrf_token(client, f"/manage/challenges/{address}/edit")
+    return client.post(
+        f"/manage/challenges/{address}/edit",
+        data=data,
+        headers={"Accept-Language": lang},
+        content_type="multipart/form-data",
+    )
+
+
+@pytest.mark.parametrize("lang", ["en", "it"])
+def test_a_manager_edits_a_draft_with_field_errors_in_their_language(
+    app: Flask, client: FlaskClient, login_as: Any, factories: Any, lang: str
+) -> None:
+    login_as("therapist", is_challenge_manager=True)
+    assert post_new(client).status_code == 302
+    page = client.get("/manage/challenges/steady-hands/edit").get_data(as_text=True)
+    assert 'value="Steady hands"' in page and "tolerates **tremor**" in page  # the draft's values
+    before = _audit_count(app)
+    bad = post_edit(
+        client, "steady-hands", lang, title="Renamed", closes_at=(TODAY - dt.timedelta(days=3)).isoformat()
+    )
+    expected = {
+        "en": "The challenge must close after it opens.",
+        "it": "La sfida deve chiudersi dopo l&#39;apertura.",
+    }
+    assert bad.status_code == 400 and 'id="closes_at-error"' in bad.get_data(as_text=True)
+    assert expected[lang] in bad.get_data(as_text=True)
+    assert stored(app, "steady-hands").title == "Steady hands" and _audit_count(app) == before
+    good = post_edit(client, "steady-hands", lang, title="Renamed", slug="renamed", max_team_size="4")
+    assert good.status_code == 302 and good.headers["Location"].endswith("/manage/challenges/renamed")
+    row = stored(app, "renamed")
+    assert (row.title, row.max_team_size, row.bundle_sha256 is not None) == ("Renamed", 4, True)
+    with Session(get_engine(app)) as db:
+        event = db.exec(select(AuditEvent).where(AuditEvent.action == "challenge.edited")).one()
+    assert set(event.details["changed"]) == {"title", "slug", "max_team_size"}
+    outsider = app.test_client()
+    login(outsider, factories.user("developer").email)
+    assert outsider.get("/manage/challenges/renamed/edit").status_code == 403
+
+
+def test_a_published_challenge_edits_its_description_and_refuses_the_rest(
+    app: Flask, client: FlaskClient, login_as: Any
+) -> None:
+    login_as("admin")
+    assert post_new(client).status_code == 302
+    token = csrf_token(client, "/manage/challenges/steady-hands")
+    client.post("/manage/challenges/steady-hands/publish", data={"csrf_token": token})
+    page = client.get("/manage/challenges/steady-hands/edit").get_data(as_text=True)
+    assert 'id="published-note"' in page and "Extend" in page
+    refused = post_edit(client, "steady-hands", "it", title="Renamed", description_md="# Clearer")
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and 'id="title-error"' in html and "non può più cambiare" in html
+    assert stored(app, "steady-hands").description_md.startswith("# The need")
+    moved = post_edit(client, "steady-hands", closes_at=(TODAY + dt.timedelta(days=60)).isoformat())
+    assert moved.status_code == 400 and "Extend" in moved.get_data(as_text=True)
+    saved = post_edit(client, "steady-hands", description_md="# Clearer\n\nWith an example.")
+    assert saved.status_code == 302
+    assert "With an example." in app.test_client().get("/challenges/steady-hands").get_data(as_text=True)

@@ -1,6 +1,7 @@
 """``/manage/challenges`` (every challenge, drafts included), ``/manage/challenges/new``,
-``/manage/challenges/<slug>`` (status, data, actions), ``.../preview`` (as developers will
-see it) and the actions publish, extend, close and announce. Challenge managers and admins
+``/manage/challenges/<slug>`` (status, data, actions), ``.../edit`` (every field of a draft,
+the description of a published one), ``.../preview`` (as developers will see it) and the
+actions publish, extend, close and announce. Challenge managers and admins
 only; the views hand the form's values to the authoring and lifecycle services."""
 
 from __future__ import annotations
@@ -13,16 +14,16 @@ from flask.typing import ResponseReturnValue
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from ..auth.access import challenge_manager_required, signed_in_user
-from ..i18n.vocab import CONDITIONS, label
+from ..i18n.vocab import CONDITIONS, MOVEMENTS, label
 from ..jobs.queue import challenge_data_enqueuer
 from ..models import Challenge, ClinicalNeed, User, utcnow
 from ..services import needs
-from ..services.challenges import authoring, challenge_data, leaderboards, lifecycle
+from ..services.challenges import authoring, challenge_data, editing, leaderboards, lifecycle
 from ..services.challenges.phases import phase
 from ..services.challenges.safe_markdown import render as render_markdown
-from ..services.challenges.safe_markdown import unsafe_markup
 from ..services.errors import ServiceError
 from ..storage.blobstore import get_blobstore
 from ..storage.db import get_session
@@ -145,15 +146,7 @@ def new() -> ResponseReturnValue:
     status = 200
     if request.method == "POST" and form.validate_on_submit():
         if form.preview.data:
-            preview = render_markdown(form.description_md.data or "")
-            if unsafe_markup(form.description_md.data or ""):
-                form.description_md.errors = [
-                    _(
-                        "The description contains a script, an event handler or a link that is not "
-                        "http(s) or mailto. Use plain Markdown: these are removed from pages and are "
-                        "not accepted."
-                    )
-                ]
+            preview = _preview(form)
         else:
             db, actor = get_session(), signed_in_user()
             try:
@@ -174,6 +167,77 @@ def new() -> ResponseReturnValue:
     elif request.method == "POST":
         status = 400
     return render_template("manage/form.html", form=form, preview=preview), status
+
+
+def _preview(form: ChallengeForm) -> Markup:
+    """The description as pages will show it; its field is marked when pages would strip part."""
+    text = form.description_md.data or ""
+    message = authoring.description_error(text)
+    if message is not None and text.strip():
+        form.description_md.errors = [str(message)]
+    return render_markdown(text)
+
+
+def _date(value: dt.datetime | None) -> dt.date | None:
+    return value.date() if value is not None else None
+
+
+def _values(row: Challenge) -> dict[str, Any]:
+    """The edit form's starting values: what ``row`` holds."""
+    source, _sep, generator = row.data_source.partition(":")
+    return {
+        "title": row.title,
+        "slug": row.slug,
+        "summary": row.summary,
+        "population": row.population,
+        "description_md": row.description_md,
+        "kind": row.kind,
+        "primary_metric": row.primary_metric,
+        "source": source,
+        "generator": generator,
+        "donated_movement": row.movement if source == "donated" and row.movement in MOVEMENTS else "",
+        "opens_at": _date(row.opens_at),
+        "final_opens_at": _date(row.final_opens_at),
+        "closes_at": _date(row.closes_at),
+        "daily_cap": row.max_daily_submissions,
+        "final_daily_cap": row.final_daily_submissions,
+        "max_team_size": row.max_team_size,
+        "licence": row.licence,
+    }
+
+
+@bp.route("/manage/challenges/<slug>/edit", methods=["GET", "POST"])
+@challenge_manager_required
+def edit(slug: str) -> ResponseReturnValue:
+    """Every field of a draft; once published, the description only (the rest is shown)."""
+    db = get_session()
+    row = lifecycle.get_challenge(db, slug=slug)
+    form = ChallengeForm() if request.method == "POST" else ChallengeForm(data=_values(row))
+    form.submit.label.text = _("Save the changes")
+    if row.is_published:
+        for name in ("title", "slug", "summary", "population", "opens_at", "final_opens_at", "closes_at"):
+            getattr(form, name).render_kw = {**(getattr(form, name).render_kw or {}), "readonly": True}
+    preview, status = None, 200
+    if request.method == "POST" and form.validate_on_submit():
+        if form.preview.data:
+            preview = _preview(form)
+        else:
+            try:
+                done = editing.edit_challenge(
+                    db, challenge=row, data=_input(form), actor=signed_in_user(), blobs=get_blobstore()
+                )
+            except authoring.FieldErrors as exc:
+                db.rollback()
+                _field_errors(form, exc)
+                status = 400
+            else:
+                if done.job is not None and done.job.id is not None:
+                    challenge_data_enqueuer(current_app)(done.job.id)
+                flash(_("The changes are saved.") if done.changed else _("Nothing was changed."), "success")
+                return redirect(url_for("manage.detail", slug=row.slug))
+    elif request.method == "POST":
+        status = 400
+    return render_template("manage/form.html", form=form, preview=preview, c=row), status
 
 
 def _detail_page(db: Any, row: Challenge, extend_form: ExtendForm) -> str:

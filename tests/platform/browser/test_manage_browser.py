@@ -69,3 +69,67 @@ def test_a_manager_creates_previews_and_publishes_in_italian(
     assert "Largest team: 3" in dev_page.content()
     screenshot(dev_page, "manage-published-developer")
     visitor.close()
+
+
+def test_a_manager_edits_a_draft_then_only_the_description_once_published(
+    app: Flask, live_server: str, browser: Any, factories: Any
+) -> None:
+    from sqlmodel import Session
+
+    from smarttouch.platform.jobs.queue import HubQueue
+    from smarttouch.platform.models import User
+    from smarttouch.platform.services.challenges import authoring
+    from smarttouch.platform.storage.blobstore import get_blobstore
+    from smarttouch.platform.storage.db import get_engine
+
+    boss = factories.user("therapist", is_challenge_manager=True)
+    today = dt.datetime.now(dt.UTC).date()
+    midnight = dt.datetime(today.year, today.month, today.day, tzinfo=dt.UTC)
+    with Session(get_engine(app)) as db:
+        _, job = authoring.create_challenge(
+            db,
+            data=authoring.ChallengeInput(
+                title="Steady hands",
+                slug="steady-hands",
+                kind="game",
+                source="simulator",
+                generator="shoulder-reach-game",
+                primary_metric="rep_exact_rate",
+                description_md="# The need\n\nA calm game.",
+                opens_at=midnight,
+                closes_at=midnight + dt.timedelta(days=30),
+            ),
+            actor=db.get(User, boss.id),
+            blobs=get_blobstore(app),
+        )
+        assert job is not None
+        HubQueue(app).run("challenge_data", str(job.id))
+    page = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900}).new_page()
+    login(page, live_server, boss.email)
+    page.goto(f"{live_server}/manage/challenges/steady-hands")
+    page.get_by_role("link", name="Edit the draft").click()
+    assert page.get_by_label("Title").input_value() == "Steady hands"
+    page.get_by_label("Title").fill("Steadier hands")
+    page.locator("#closes_at").fill((today - dt.timedelta(days=2)).isoformat())
+    page.get_by_role("button", name="Save the changes").click()
+    assert page.locator("#closes_at-error").inner_text() == "The challenge must close after it opens."
+    assert page.get_by_text("Nothing was saved.").is_visible()
+    page.locator("#closes_at").fill((today + dt.timedelta(days=40)).isoformat())
+    page.get_by_label("Largest team").fill("4")
+    screenshot(page, "manage-edit-draft")
+    page.get_by_role("button", name="Save the changes").click()
+    page.wait_for_url(f"{live_server}/manage/challenges/steady-hands")
+    assert page.get_by_role("heading", name="Steadier hands", level=1).is_visible()
+    assert "Ready:" in page.locator("#data-status").inner_text()  # built again, with the new title
+    page.get_by_role("button", name="Publish").click()
+    page.get_by_role("link", name="Edit the description").click()
+    assert page.locator("#published-note").is_visible()
+    assert page.get_by_label("Title").get_attribute("readonly") is not None
+    page.get_by_label("The need (Markdown)").fill("# The need\n\nA calm game, **ten minutes** long.")
+    page.get_by_role("button", name="Save the changes").click()
+    page.wait_for_url(f"{live_server}/manage/challenges/steady-hands")
+    assert page.get_by_text("The changes are saved.").is_visible()
+    page.goto(f"{live_server}/challenges/steady-hands")
+    assert page.locator(".prose strong").inner_text() == "ten minutes"
+    screenshot(page, "manage-edit-published")
+    page.context.close()

@@ -75,9 +75,10 @@ def _in_range(value: int | None, low: int, high: int) -> bool:
     return value is not None and low <= value <= high
 
 
-def check(session: Session, data: ChallengeInput) -> dict[str, Any]:
+def check(session: Session, data: ChallengeInput, *, current: Challenge | None = None) -> dict[str, Any]:
     """Field -> message for every problem in the form's values (empty when they are fine).
-    The data itself is checked when it is built (:func:`create_challenge`)."""
+    The data itself is checked when it is built (:func:`prepare_data`). ``current`` is the
+    draft being edited: its own address is not taken, and its uploaded bundle may be kept."""
     errors: dict[str, Any] = {}
     if not data.title.strip():
         errors["title"] = _l("Give the challenge a title.")
@@ -87,22 +88,25 @@ def check(session: Session, data: ChallengeInput) -> dict[str, Any]:
         errors["slug"] = _l(
             "3-64 lowercase letters, digits and hyphens, starting and ending with a letter or digit."
         )
-    elif session.exec(select(Challenge.id).where(Challenge.slug == data.slug)).first() is not None:
+    elif (
+        session.exec(
+            select(Challenge.id).where(
+                Challenge.slug == data.slug, Challenge.id != (current.id if current else None)
+            )
+        ).first()
+        is not None
+    ):
         errors["slug"] = _l("Another challenge already has this address.")
     if len(data.summary) > 300:
         errors["summary"] = _l("At most %(n)d characters.", n=300)
     if len(data.population) > 200:
         errors["population"] = _l("At most %(n)d characters.", n=200)
-    if not data.description_md.strip():
-        errors["description_md"] = _l("Describe the need the challenge answers.")
-    elif unsafe_markup(data.description_md):
-        errors["description_md"] = _l(
-            "The description contains a script, an event handler or a link that is not http(s) or "
-            "mailto. Use plain Markdown: these are removed from pages and are not accepted."
-        )
+    description = description_error(data.description_md)
+    if description is not None:
+        errors["description_md"] = description
     if data.kind not in kind_names():
         errors["kind"] = _l("Choose one of the kinds listed.")
-    _check_source(data, errors)
+    _check_source(data, errors, keeps_upload=current is not None and keeps_upload(current, data))
     _check_dates(data, errors)
     if not _in_range(data.daily_cap, 1, MAX_DAILY_CAP):
         errors["daily_cap"] = _l("A whole number from 1 to %(n)d.", n=MAX_DAILY_CAP)
@@ -123,7 +127,31 @@ def check(session: Session, data: ChallengeInput) -> dict[str, Any]:
     return errors
 
 
-def _check_source(data: ChallengeInput, errors: dict[str, Any]) -> None:
+def description_error(text: str) -> Any:
+    """The message for a bad description (empty, or with markup pages remove), else None."""
+    if not text.strip():
+        return _l("Describe the need the challenge answers.")
+    if unsafe_markup(text):
+        return _l(
+            "The description contains a script, an event handler or a link that is not http(s) or "
+            "mailto. Use plain Markdown: these are removed from pages and are not accepted."
+        )
+    return None
+
+
+def keeps_upload(current: Challenge, data: ChallengeInput) -> bool:
+    """An edit of ``current`` that keeps its uploaded bundle: still an upload, of the same
+    kind, with no new file."""
+    return (
+        data.source == "upload"
+        and not data.upload
+        and current.data_source == "upload"
+        and bool(current.bundle_sha256)
+        and data.kind == current.kind
+    )
+
+
+def _check_source(data: ChallengeInput, errors: dict[str, Any], *, keeps_upload: bool = False) -> None:
     if data.source not in challenge_data.SOURCES:
         errors["source"] = _l("Choose where the data comes from.")
         return
@@ -137,7 +165,7 @@ def _check_source(data: ChallengeInput, errors: dict[str, Any]) -> None:
             errors["generator"] = _l("Choose a generator that makes data for this kind.")
     elif data.source == "donated" and challenge_data.template_for(data.kind) is None:
         errors["source"] = _l("Donated data cannot be shaped for this kind: upload a bundle.")
-    elif data.source == "upload" and not data.upload:
+    elif data.source == "upload" and not data.upload and not keeps_upload:
         errors["bundle"] = _l("Choose the bundle's zip file.")
     if data.source != "upload" and metric_names and data.primary_metric not in metric_names:
         errors["primary_metric"] = _l("Choose one of this kind's metrics.")
@@ -192,8 +220,14 @@ def _prepare_upload(data: ChallengeInput, *, blobs: BlobStore) -> tuple[dict[str
                 )
             }
         )
+    return ranked(fields, data.primary_metric), key
+
+
+def ranked(fields: dict[str, Any], primary_metric: str) -> dict[str, Any]:
+    """A bundle's ``fields`` ranked on ``primary_metric`` (empty: the bundle's own).
+    Raises :class:`FieldErrors` for a metric the bundle lacks."""
     try:
-        return challenge_data.with_primary(fields, data.primary_metric or None), key
+        return challenge_data.with_primary(fields, primary_metric or None)
     except Invalid:
         names = ", ".join(m["name"] for m in fields["metrics"])
         raise FieldErrors(
@@ -236,6 +270,49 @@ def _prepare_donated(
             ) from None
 
 
+def prepare_data(
+    session: Session, data: ChallengeInput, *, blobs: BlobStore, actor: User
+) -> tuple[dict[str, Any], str] | None:
+    """Build and store the uploaded or donated data (row fields, blob key); None for simulated
+    data, which a worker builds. Raises :class:`FieldErrors`."""
+    if data.source == "upload":
+        return _prepare_upload(data, blobs=blobs)
+    if data.source == "donated":
+        return _prepare_donated(session, data, blobs=blobs, actor=actor)
+    return None
+
+
+def apply_input(row: Challenge, data: ChallengeInput) -> None:
+    """Write the form's values on ``row`` (the data's own fields come with its bundle)."""
+    row.slug = data.slug
+    row.title = data.title.strip()
+    row.kind = data.kind
+    row.summary = data.summary.strip()
+    row.description_md = data.description_md
+    row.population = data.population.strip()
+    row.primary_metric = data.primary_metric
+    row.opens_at = data.opens_at
+    row.final_opens_at = data.final_opens_at
+    row.closes_at = data.closes_at
+    row.max_daily_submissions = int(data.daily_cap or 1)
+    row.final_daily_submissions = data.final_daily_cap
+    row.max_team_size = int(data.max_team_size or 1)
+    row.licence = data.licence
+    row.data_source = f"simulator:{data.generator}" if data.source == "simulator" else data.source
+
+
+def simulated_toml(data: ChallengeInput) -> str:
+    """The ``challenge.toml`` the simulator builds the data under, with the form's choices."""
+    return challenge_data.challenge_toml(challenge_data.templates()[data.generator], _head(data))
+
+
+def queue_simulated(session: Session, row: Challenge, data: ChallengeInput) -> ChallengeDataJob:
+    """The job that builds ``row``'s simulated data under the form's choices (not committed)."""
+    return challenge_data.queue_simulated(
+        session, challenge=row, generator=data.generator, toml=simulated_toml(data)
+    )
+
+
 def create_challenge(
     session: Session, *, data: ChallengeInput, actor: User, blobs: BlobStore
 ) -> tuple[Challenge, ChallengeDataJob | None]:
@@ -246,44 +323,21 @@ def create_challenge(
     errors = check(session, data)
     if errors:
         raise FieldErrors(errors)
-    prepared: tuple[dict[str, Any], str] | None = None
-    if data.source == "upload":
-        prepared = _prepare_upload(data, blobs=blobs)
-    elif data.source == "donated":
-        prepared = _prepare_donated(session, data, blobs=blobs, actor=actor)
+    prepared = prepare_data(session, data, blobs=blobs, actor=actor)
     row = Challenge(
         slug=data.slug,
-        title=data.title.strip(),
+        title=data.title,
         kind=data.kind,
-        summary=data.summary.strip(),
-        description_md=data.description_md,
-        population=data.population.strip(),
-        primary_metric=data.primary_metric,
-        opens_at=data.opens_at,
-        final_opens_at=data.final_opens_at,
-        closes_at=data.closes_at,
-        max_daily_submissions=int(data.daily_cap or 1),
-        final_daily_submissions=data.final_daily_cap,
-        max_team_size=int(data.max_team_size or 1),
-        licence=data.licence,
         need_id=data.need_id,
         is_published=False,
         holds_results=True,
-        data_source=f"simulator:{data.generator}" if data.source == "simulator" else data.source,
     )
+    apply_input(row, data)
     if prepared is not None:
         challenge_data.apply_prepared(row, *prepared)
     session.add(row)
     session.flush()
-    job = None
-    if data.source == "simulator":
-        template = challenge_data.templates()[data.generator]
-        job = challenge_data.queue_simulated(
-            session,
-            challenge=row,
-            generator=data.generator,
-            toml=challenge_data.challenge_toml(template, _head(data)),
-        )
+    job = queue_simulated(session, row, data) if data.source == "simulator" else None
     audit.record(
         session,
         action="challenge.created",
@@ -305,4 +359,17 @@ def create_challenge(
     return row, job
 
 
-__all__ = ["LICENCES", "ChallengeInput", "FieldErrors", "check", "create_challenge"]
+__all__ = [
+    "LICENCES",
+    "ChallengeInput",
+    "FieldErrors",
+    "apply_input",
+    "check",
+    "create_challenge",
+    "description_error",
+    "keeps_upload",
+    "prepare_data",
+    "queue_simulated",
+    "ranked",
+    "simulated_toml",
+]

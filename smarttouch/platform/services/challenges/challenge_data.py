@@ -29,7 +29,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, TypedDict
 
-from sqlmodel import Session
+from sqlmodel import Session, func, select
 
 from smarttouch.challenges.archive import ArchiveRejected, extract_zip
 from smarttouch.challenges.jobs import Outcome
@@ -286,12 +286,16 @@ def outcome_values(outcome: Outcome) -> dict[str, Any]:
 
 
 def save_outcome(session: Session, job_id: int, outcome: Outcome) -> None:
-    """Point the challenge at its new bundle (in the job's finishing transaction)."""
+    """Point the challenge at its new bundle (in the job's finishing transaction), unless a
+    later job (an edited draft's) superseded this one."""
     job = session.get(ChallengeDataJob, job_id)
     if job is None or not outcome.get("bundle_sha256"):
         return
     row = session.get(Challenge, job.challenge_id)
-    if row is None:
+    latest = session.exec(
+        select(func.max(ChallengeDataJob.id)).where(ChallengeDataJob.challenge_id == job.challenge_id)
+    ).one()
+    if row is None or latest != job.id:
         return
     importer.apply_bundle_fields(row, dict(outcome["fields"]), str(outcome["bundle_sha256"]))
     session.add(row)
