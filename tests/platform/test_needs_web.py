@@ -165,3 +165,31 @@ def test_the_catalogue_entry_shows_its_challenge_and_the_need_it_answers(
         assert "From the challenge" in activities and f'href="/needs/{need.id}"' in activities
         detail = client.get(f"/needs/{need.id}").get_data(as_text=True)
         assert "Answered" in detail and f'href="/catalogue/{solution_id}"' in detail
+
+
+def test_filing_a_need_mails_every_manager_in_their_language_not_the_author(
+    app: Flask, client: FlaskClient, make_user, smtp_server
+) -> None:
+    app.config["SMTP_URL"] = smtp_server.url
+    make_user("admin", email="admin@example.org", locale="it")
+    make_user("therapist", email="boss@example.org", is_challenge_manager=True, full_name="Marta")
+    make_user("developer", email="devboss@example.org", is_challenge_manager=True)
+    gone = make_user("admin", email="gone@example.org")
+    with Session(get_engine(app)) as db:
+        db.get(User, gone.id).is_active = False  # an account switched off
+        db.commit()
+    make_user("therapist", email="colleague@example.org")  # reads needs, does not manage them
+    make_user("developer", email="dev@example.org")
+    author = make_user("therapist", email="author@example.org", is_challenge_manager=True, full_name="Anna")
+    login(client, author.email)
+    assert _post(client, "/needs/new", FORM).status_code == 302
+    [need] = _needs(app)
+    by_to = {m["To"]: m for m in smtp_server.messages}
+    assert set(by_to) == {"admin@example.org", "boss@example.org", "devboss@example.org"}
+    assert by_to["admin@example.org"]["Subject"] == f"Nuovo bisogno clinico n. {need.id}"
+    assert by_to["boss@example.org"]["Subject"] == f"New clinical need #{need.id}"
+    text = by_to["boss@example.org"].get_body(preferencelist=("plain",)).get_content()
+    assert "Hello Marta" in text and "Anna filed the clinical need" in text and FORM["problem"] in text
+    assert f"/needs/{need.id}" in text and "you manage the hub's challenges" in text
+    italian = by_to["admin@example.org"].get_body(preferencelist=("plain",)).get_content()
+    assert "gestisci le sfide" in italian and f"/needs/{need.id}" in italian

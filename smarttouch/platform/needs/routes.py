@@ -95,6 +95,7 @@ def index() -> ResponseReturnValue:
 def new() -> ResponseReturnValue:
     form = NeedForm()
     if form.validate_on_submit():
+        mailer = _mailer()
         try:
             need = filing.propose(
                 get_session(),
@@ -104,6 +105,7 @@ def new() -> ResponseReturnValue:
                 problem=form.problem.data,
                 success=form.success.data,
                 data_help=form.data_help.data,
+                notify=mailer,
                 ip=request.remote_addr,
             )
         except NeedInvalid as exc:
@@ -112,6 +114,7 @@ def new() -> ResponseReturnValue:
                 field.errors = [*field.errors, field_message(name, code)]
         else:
             flash(_("Your need was filed. The challenge managers will read it."), "success")
+            _mail_report(mailer)
             return redirect(url_for("needs.detail", need_id=need.id))
     return render_template("needs/new.html", form=form), 400 if form.errors else 200
 

@@ -20,7 +20,13 @@ log = logging.getLogger(__name__)
 def _compose(notice: NeedNotice, to: Recipient) -> tuple[str, str]:
     """(subject, text) in the current locale."""
     number = notice.need_id
-    if notice.kind == "accepted":
+    why = _("You receive this e-mail because you filed, support or discussed this need.")
+    if notice.kind == "proposed":
+        subject = _("New clinical need #%(n)d", n=number)
+        body = _("%(who)s filed the clinical need #%(n)d:", who=notice.actor_name, n=number)
+        body += f"\n\n{notice.detail}"
+        why = _("You receive this e-mail because you manage the hub's challenges.")
+    elif notice.kind == "accepted":
         subject = _("Clinical need #%(n)d was accepted", n=number)
         body = _("%(who)s accepted the clinical need #%(n)d.", who=notice.actor_name, n=number)
     elif notice.kind == "declined":
@@ -52,7 +58,6 @@ def _compose(notice: NeedNotice, to: Recipient) -> tuple[str, str]:
         body += f"\n\n{notice.detail}"
     hello = _("Hello %(name)s,", name=to.name)
     link = _("Open the need: %(url)s", url=external_url("needs.detail", need_id=number))
-    why = _("You receive this e-mail because you filed, support or discussed this need.")
     return subject, f"{hello}\n\n{body}\n\n{link}\n\n{why}\n"
 
 

@@ -108,6 +108,8 @@ def test_a_need_becomes_a_challenge_a_stranger_answers_and_a_patient_plays(
     clinic.wait_for_url(re.compile(r".*/needs/\d+$"))
     need_url = clinic.url
     assert clinic.get_by_test_id("need-status").inner_text() == "Proposed"
+    (filed,) = mails_to(smtp_server, manager.email, 1)  # the managers are told, with a link
+    assert filed["Subject"] == "New clinical need #1" and need_url in text_of(filed)
 
     # 2. the manager accepts it and writes a game challenge from it, on donated sessions
     office = browser.new_context(**opts).new_page()

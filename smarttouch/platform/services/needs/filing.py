@@ -3,7 +3,7 @@
 A therapist files a need: the condition (the hub's condition vocabulary), the movement
 (optional, the movement vocabulary), the problem, what success would look like and the data
 that could help. Every field is checked at once; on bad input :class:`NeedInvalid` names each
-field with a code and nothing is stored. Therapists read every need and support the others'
+field with a code and nothing is stored. Once filed, the challenge managers are told. Therapists read every need and support the others'
 (a +1 that subscribes them to its news); challenge managers read them all too. Developers and
 patients get :class:`Forbidden`. Every change is audited (lengths, never the words)."""
 
@@ -30,6 +30,7 @@ from ...models import (
 from .. import audit
 from ..accounts.permissions import can_manage_challenges, can_read_needs
 from ..errors import Forbidden, Invalid, NotFound
+from .notices import NeedNotice, Notify, deliver, managers
 from .privacy import names_a_patient
 
 #: Longest text of each free-text field.
@@ -111,9 +112,11 @@ def propose(
     problem: str | None,
     success: str | None,
     data_help: str | None = "",
+    notify: Notify | None = None,
     ip: str | None = None,
 ) -> ClinicalNeed:
-    """File a need as ``therapist`` (who is subscribed to it as its proposer); audited."""
+    """File a need as ``therapist`` (who is subscribed to it as its proposer); audited. The
+    challenge managers and administrators (not the proposer) are told through ``notify``."""
     _require_therapist(therapist)
     condition, movement, texts = clean_need(
         session,
@@ -147,6 +150,16 @@ def propose(
     )
     session.commit()
     session.refresh(need)
+    deliver(
+        notify,
+        NeedNotice(
+            kind=NeedStatus.proposed.value,
+            need_id=pk(need),
+            actor_name=therapist.full_name,
+            recipients=managers(session, exclude=therapist),
+            detail=need.problem,
+        ),
+    )
     return need
 
 

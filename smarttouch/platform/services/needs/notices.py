@@ -3,7 +3,9 @@ after committing a change; the caller's ``notify`` callable delivers it (the hub
 composes an e-mail per recipient in their language, see ``platform/web/need_mail.py``).
 
 A need's subscribers are its proposer, the therapists who support it and everyone who wrote in
-its thread, never the author of the change, only active accounts that may still read needs."""
+its thread, never the author of the change, only active accounts that may still read needs.
+A newly filed need is told to the challenge managers and administrators instead
+(:func:`managers`), not to its proposer."""
 
 from __future__ import annotations
 
@@ -12,8 +14,8 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from ...models import ClinicalNeed, NeedMessage, NeedSupport, User
-from ..accounts.permissions import can_read_needs
+from ...models import ClinicalNeed, NeedMessage, NeedSupport, Role, User
+from ..accounts.permissions import can_manage_challenges, can_read_needs
 
 
 @dataclass(frozen=True)
@@ -25,8 +27,9 @@ class Recipient:
 
 @dataclass(frozen=True)
 class NeedNotice:
-    """``kind`` is the new status (``accepted``, ``declined``, ``challenge``, ``answered``)
-    or ``message``. ``detail`` is the decline reason or the message's text; ``challenge_title``
+    """``kind`` is the new status (``proposed`` for a need just filed, ``accepted``,
+    ``declined``, ``challenge``, ``answered``) or ``message``. ``detail`` is the problem of a
+    filed need, the decline reason or the message's text; ``challenge_title``
     and ``solution_id`` say what the need was linked to or answered by."""
 
     kind: str
@@ -62,6 +65,20 @@ def recipients(session: Session, need: ClinicalNeed, *, exclude: User | None) ->
     return tuple(
         Recipient(u.email, u.full_name, u.locale) for u in users if u.is_active and can_read_needs(u)
     )
+
+
+def managers(session: Session, *, exclude: User) -> tuple[Recipient, ...]:
+    """Every active challenge manager and administrator but ``exclude``."""
+    users = session.exec(
+        select(User)
+        .where(
+            col(User.is_active).is_(True),
+            (col(User.role) == Role.admin) | col(User.is_challenge_manager).is_(True),
+            col(User.id) != exclude.id,
+        )
+        .order_by(col(User.id))
+    ).all()
+    return tuple(Recipient(u.email, u.full_name, u.locale) for u in users if can_manage_challenges(u))
 
 
 def deliver(notify: Notify | None, notice: NeedNotice) -> None:
