@@ -23,7 +23,15 @@ from smarttouch.platform.models import (
 )
 from smarttouch.platform.services.challenges import review
 from smarttouch.platform.services.errors import Forbidden, Invalid, NotFound
-from smarttouch.platform.services.needs import answers, filing, get_need, link_challenge, thread, workflow
+from smarttouch.platform.services.needs import (
+    answers,
+    filing,
+    get_need,
+    link_challenge,
+    listing,
+    thread,
+    workflow,
+)
 from smarttouch.platform.services.needs.filing import NeedInvalid
 from smarttouch.platform.storage.db import get_engine
 from smarttouch.platform.testing import Factories
@@ -104,7 +112,7 @@ def test_only_therapists_file_and_only_therapists_and_managers_read(db, make_use
     for role in ("developer", "patient"):
         someone = _user(db, make_user(role))
         with pytest.raises(Forbidden):
-            filing.list_needs(db, user=someone)
+            listing.list_needs(db, user=someone)
         with pytest.raises(Forbidden):
             filing.need_for(db, user=someone, need_id=need.id)
         with pytest.raises(Forbidden):
@@ -114,7 +122,7 @@ def test_only_therapists_file_and_only_therapists_and_managers_read(db, make_use
         make_user("admin"),
         make_user("developer", is_challenge_manager=True),
     ):
-        assert [r.need.id for r in filing.list_needs(db, user=_user(db, reader))] == [need.id]
+        assert [r.need.id for r in listing.list_needs(db, user=_user(db, reader)).rows] == [need.id]
     with pytest.raises(NotFound):
         get_need(db, 999_999)
     with pytest.raises(Forbidden):  # a therapist who is not a manager changes no status
@@ -146,7 +154,7 @@ def test_the_status_workflow(db, make_user, make_challenge) -> None:
     third = _file(db, make_user("therapist"))
     link_challenge(db, need=third, challenge=draft, actor=manager)
     assert third.status == NeedStatus.challenge
-    assert filing.status_counts(db, user=manager) == {
+    assert listing.status_counts(db, user=manager) == {
         "proposed": 0,
         "accepted": 0,
         "challenge": 2,
@@ -167,7 +175,7 @@ def test_support_is_a_plus_one_for_other_therapists(db, make_user, make_challeng
     assert filing.support(db, user=colleague, need=need) is True
     assert filing.support(db, user=colleague, need=need) is False
     assert [u.id for u in filing.supporters(db, need)] == [colleague.id]
-    [row] = filing.list_needs(db, user=colleague)
+    [row] = listing.list_needs(db, user=colleague).rows
     assert (row.supporters, row.supported) == (1, True)
     assert filing.withdraw_support(db, user=colleague, need=need) is True
     assert filing.withdraw_support(db, user=colleague, need=need) is False
@@ -324,14 +332,16 @@ def test_the_whole_loop_on_each_database(db_app: Flask) -> None:
             db, reviewer=_user(db, reviewer), submission_id=submission_id, decision="approved", note=""
         )
         db.expire_all()
-        [row] = filing.list_needs(db, user=_user(db, colleague), status="answered")
+        [row] = listing.list_needs(
+            db, user=_user(db, colleague), filt=listing.NeedFilter(status="answered")
+        ).rows
         assert (row.need.solution_id, row.supporters, row.messages, row.supported) == (
             solution_id,
             1,
             1,
             True,
         )
-        assert filing.status_counts(db, user=_user(db, manager))["answered"] == 1
+        assert listing.status_counts(db, user=_user(db, manager))["answered"] == 1
         origin = answers.origins(db, solution_ids=[solution_id])[solution_id]
         assert [n.id for n in origin.needs] == [need.id]
         assert _actions(db) == [
@@ -352,3 +362,37 @@ def test_a_concurrent_second_support_is_not_an_error(db, make_user, monkeypatch)
     monkeypatch.setattr(filing, "_support_row", lambda *_a: None)
     assert filing.support(db, user=colleague, need=need) is False
     assert _count(db, NeedSupport) == 1 and _actions(db).count("need.supported") == 1
+
+
+def test_the_list_is_filtered_and_paged_newest_first(db, make_user) -> None:
+    therapist, manager = make_user("therapist"), _user(db, make_user("admin"))
+    stroke = [_file(db, therapist, condition="post_stroke", movement="shoulder_flexion") for _ in range(3)]
+    parkinson = [_file(db, therapist) for _ in range(2)]
+    workflow.accept(db, need=stroke[0], actor=manager)
+    everything = listing.list_needs(db, user=manager, per_page=2)
+    assert (everything.total, everything.page, everything.pages) == (5, 1, 3)
+    assert [r.need.id for r in everything.rows] == [parkinson[1].id, parkinson[0].id]
+    last = listing.list_needs(db, user=manager, page=99, per_page=2)  # brought back within the pages
+    assert (last.page, [r.need.id for r in last.rows]) == (3, [stroke[0].id])
+    by_condition = listing.NeedFilter(condition="post_stroke")
+    assert [r.need.id for r in listing.list_needs(db, user=manager, filt=by_condition).rows] == [
+        n.id for n in reversed(stroke)
+    ]
+    accepted = listing.NeedFilter(status="accepted", movement="shoulder_flexion")
+    assert [r.need.id for r in listing.list_needs(db, user=manager, filt=accepted).rows] == [stroke[0].id]
+    assert listing.list_needs(db, user=manager, filt=listing.NeedFilter(movement="sit_to_stand")).total == 0
+    counts = listing.status_counts(
+        db, user=manager, filt=listing.NeedFilter(status="declined", condition="post_stroke")
+    )
+    assert (counts["proposed"], counts["accepted"]) == (2, 1)  # the status tabs keep the other filters
+
+
+def test_the_filter_comes_from_the_query_string() -> None:
+    filt, errors = listing.parse_filter(
+        {"status": "accepted", "condition": "bogus", "movement": " sit_to_stand "}
+    )
+    assert filt == listing.NeedFilter(status="accepted", movement="sit_to_stand")
+    assert errors == {"condition": "unknown"}
+    assert filt.as_query() == {"status": "accepted", "movement": "sit_to_stand"}
+    assert filt.as_query(status="") == {"movement": "sit_to_stand"}
+    assert listing.parse_filter({}) == (listing.NeedFilter(), {})

@@ -193,3 +193,34 @@ def test_filing_a_need_mails_every_manager_in_their_language_not_the_author(
     assert f"/needs/{need.id}" in text and "you manage the hub's challenges" in text
     italian = by_to["admin@example.org"].get_body(preferencelist=("plain",)).get_content()
     assert "gestisci le sfide" in italian and f"/needs/{need.id}" in italian
+
+
+@pytest.mark.parametrize("lang", ["en", "it"])
+def test_the_list_filters_and_pages_by_its_address(
+    app: Flask, client: FlaskClient, make_user, login_as, monkeypatch, lang: str
+) -> None:
+    from smarttouch.platform.services.needs import listing
+
+    monkeypatch.setattr(listing, "PER_PAGE", 2)
+    therapist = make_user("therapist")
+    stroke = [_filed(app, therapist, condition="post_stroke", movement="shoulder_flexion") for _ in range(3)]
+    other = _filed(app, therapist)
+    login_as("therapist", locale=lang)
+    first = client.get("/needs?condition=post_stroke", headers={"Accept-Language": lang}).get_data(
+        as_text=True
+    )
+    assert f'href="/needs/{stroke[2].id}"' in first and f'href="/needs/{stroke[0].id}"' not in first
+    assert f'href="/needs/{other.id}"' not in first
+    assert 'href="/needs?page=2&amp;condition=post_stroke"' in first  # the next page keeps the filter
+    assert {"en": "Page 1 of 2", "it": "Pagina 1 di 2"}[lang] in first
+    assert '<option value="post_stroke" selected>' in first
+    assert 'href="/needs?status=proposed&amp;condition=post_stroke"' in first  # the tabs keep it too
+    second = client.get("/needs?condition=post_stroke&page=2").get_data(as_text=True)
+    assert f'href="/needs/{stroke[0].id}"' in second and f'href="/needs/{stroke[2].id}"' not in second
+    moved = client.get("/needs?movement=shoulder_flexion&status=declined").get_data(as_text=True)
+    assert "/needs/" + str(stroke[0].id) not in moved  # none is declined
+    bad = client.get("/needs?movement=juggling", headers={"Accept-Language": lang})
+    expected = {"en": "Choose a movement of the list.", "it": "Scegli un movimento dell&#39;elenco."}
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 400 and 'id="filter-movement-error"' in html and expected[lang] in html
+    assert f'href="/needs/{other.id}"' in html  # the unknown value is left out of the filter

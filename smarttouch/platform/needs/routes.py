@@ -10,10 +10,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..auth.access import challenge_manager_required, need_reader_required, role_required, signed_in_user
+from ..i18n.vocab import CONDITIONS, MOVEMENTS
 from ..models import Challenge, ClinicalNeed, NeedStatus, Role
 from ..services.accounts.permissions import can_manage_challenges
 from ..services.errors import Invalid
-from ..services.needs import filing, thread, workflow
+from ..services.needs import filing, listing, thread, workflow
 from ..services.needs.filing import MAX_TEXT, NeedInvalid
 from ..storage.db import get_session
 from ..web.formutil import choices
@@ -54,6 +55,8 @@ def field_message(field: str, code: str) -> str:
         return _("Choose a movement of the list.")
     if field == "challenge_id":
         return _("Choose a challenge of the list.")
+    if field == "status":
+        return _("Choose a status of the list.")
     return _("Choose a condition of the list.")
 
 
@@ -77,17 +80,21 @@ def _mail_report(mailer: NeedMailer) -> None:
 @bp.route("/needs")
 @need_reader_required
 def index() -> ResponseReturnValue:
+    """The list, filtered and paged by its query string (``status``, ``condition``,
+    ``movement``, ``page``); an unknown value is marked at its filter and left out."""
     db, user = get_session(), signed_in_user()
-    status = request.args.get("status") or None
-    if status is not None and status not in NeedStatus.__members__:
-        status = None
+    filt, errors = listing.parse_filter(request.args)
+    page = listing.list_needs(db, user=user, filt=filt, page=request.args.get("page", 1, type=int) or 1)
     return render_template(
         "needs/index.html",
-        rows=filing.list_needs(db, user=user, status=status),
-        counts=filing.status_counts(db, user=user),
-        status=status,
+        page=page,
+        counts=listing.status_counts(db, user=user, filt=filt),
+        filt=filt,
+        errors={name: field_message(name, code) for name, code in errors.items()},
         statuses=list(NeedStatus),
-    )
+        conditions=CONDITIONS,
+        movements=MOVEMENTS,
+    ), 400 if errors else 200
 
 
 @bp.route("/needs/new", methods=["GET", "POST"])

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, func, select
 
 from ...models import AuditEvent, Patient, table_of
 from ..errors import Invalid
+from ..paging import window
 
 CSV_COLUMNS = (
     "id",
@@ -145,19 +146,22 @@ def search(
 ) -> AuditPage:
     conds = _conditions(session, filt, tz)
     total = int(session.exec(select(func.count()).select_from(AuditEvent).where(*conds)).one())
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
+    win = window(total, page, per_page)
     events = list(
         session.exec(
             select(AuditEvent)
             .where(*conds)
             .order_by(col(AuditEvent.created_at).desc(), col(AuditEvent.id).desc())
-            .offset((page - 1) * per_page)
-            .limit(per_page)
+            .offset(win.offset)
+            .limit(win.limit)
         )
     )
     return AuditPage(
-        events=events, total=total, page=page, pages=pages, patient_codes=patient_codes(session, events)
+        events=events,
+        total=total,
+        page=win.page,
+        pages=win.pages,
+        patient_codes=patient_codes(session, events),
     )
 
 

@@ -9,17 +9,13 @@ patients get :class:`Forbidden`. Every change is audited (lengths, never the wor
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass
-
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from ...i18n.vocab import MOVEMENTS
 from ...models import (
     ClinicalNeed,
     Condition,
-    NeedMessage,
     NeedStatus,
     NeedSupport,
     Role,
@@ -176,61 +172,6 @@ def need_for(session: Session, *, user: User, need_id: int) -> ClinicalNeed:
     """The need ``need_id`` as ``user`` may read it (:class:`Forbidden` for developers and patients)."""
     require_reader(user)
     return get_need(session, need_id)
-
-
-@dataclass(frozen=True)
-class NeedRow:
-    """A need as the list shows it."""
-
-    need: ClinicalNeed
-    proposer: str | None
-    supporters: int
-    messages: int
-    supported: bool
-    """the reader supports it"""
-
-
-def _counts(session: Session, model: type[NeedSupport] | type[NeedMessage], ids: list[int]) -> Counter[int]:
-    if not ids:
-        return Counter()
-    rows = session.exec(
-        select(model.need_id, func.count()).where(col(model.need_id).in_(ids)).group_by(col(model.need_id))
-    ).all()
-    return Counter({need_id: int(n) for need_id, n in rows})
-
-
-def list_needs(session: Session, *, user: User, status: str | None = None) -> list[NeedRow]:
-    """Every need (of ``status`` when given), newest first."""
-    require_reader(user)
-    stmt = select(ClinicalNeed, User).outerjoin(User, col(User.id) == col(ClinicalNeed.proposer_id))
-    if status:
-        stmt = stmt.where(ClinicalNeed.status == status)
-    rows = session.exec(stmt.order_by(col(ClinicalNeed.created_at).desc(), col(ClinicalNeed.id).desc())).all()
-    ids = [pk(n) for n, _ in rows]
-    supporters, messages = _counts(session, NeedSupport, ids), _counts(session, NeedMessage, ids)
-    mine = (
-        set(
-            session.exec(
-                select(NeedSupport.need_id).where(
-                    NeedSupport.user_id == user.id, col(NeedSupport.need_id).in_(ids)
-                )
-            )
-        )
-        if ids
-        else set()
-    )
-    return [
-        NeedRow(n, u.full_name if u else None, supporters[pk(n)], messages[pk(n)], pk(n) in mine)
-        for n, u in rows
-    ]
-
-
-def status_counts(session: Session, *, user: User) -> dict[str, int]:
-    """How many needs are in each status (every status listed, zero included)."""
-    require_reader(user)
-    rows = session.exec(select(ClinicalNeed.status, func.count()).group_by(col(ClinicalNeed.status))).all()
-    found = {status: int(n) for status, n in rows}
-    return {s.value: found.get(s.value, 0) for s in NeedStatus}
 
 
 def supporters(session: Session, need: ClinicalNeed) -> list[User]:

@@ -28,6 +28,7 @@ from sqlmodel import Session, col, func, select
 
 from ...models import Patient, RecordAccess, Role, User
 from ..accounts.audit_search import AuditFilter, day_bounds
+from ..paging import window
 
 #: the kinds of read (``RecordAccess.what``); the web layer gives each a label
 KINDS = (
@@ -255,13 +256,12 @@ def search(
     """Reads matching ``filt`` (see :func:`_conditions`), newest first, one page."""
     conds = _conditions(session, filt, tz)
     total = int(session.exec(select(func.count()).select_from(RecordAccess).where(*conds)).one())
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
+    win = window(total, page, per_page)
     stmt = (
         _select()
         .where(*conds)
         .order_by(col(RecordAccess.created_at).desc(), col(RecordAccess.id).desc())
-        .offset((page - 1) * per_page)
-        .limit(per_page)
+        .offset(win.offset)
+        .limit(win.limit)
     )
-    return AccessPage(entries=_entries(session, stmt), total=total, page=page, pages=pages)
+    return AccessPage(entries=_entries(session, stmt), total=total, page=win.page, pages=win.pages)
