@@ -148,7 +148,7 @@ def test_a_simulated_draft_is_built_by_the_job_and_audited(app: Flask, factories
     boss = manager(factories)
     row, job = create(app, boss, data())
     assert job is not None and not row.is_published and row.bundle_sha256 is None
-    assert (row.need_id, row.max_team_size, row.licence, row.holds_results) == (None, 3, "MIT", True)
+    assert (row.max_team_size, row.licence, row.holds_results) == (3, "MIT", True)
     HubQueue(app).run("challenge_data", str(job.id))
     row = get(app, "steady-hands")
     assert row.bundle_sha256 and row.primary_metric == "rep_mae"
@@ -346,3 +346,57 @@ def test_publish_extend_close_announce(app: Flask, factories: Any, smtp_server: 
         "challenge.results_announced",
     } <= set(actions)
     assert sorted(m["To"] for m in smtp_server.messages) == sorted([ada.email, bob.email] * 2)
+
+
+def test_a_challenge_written_from_a_need_links_it_in_the_same_transaction(
+    app: Flask, factories: Any, smtp_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from smarttouch.platform.models import ClinicalNeed, NeedStatus
+    from smarttouch.platform.services.needs import filing, needs_of, workflow
+    from smarttouch.platform.web.need_mail import NeedMailer
+
+    app.config["SMTP_URL"] = smtp_server.url
+    boss, therapist = manager(factories), factories.user("therapist", email="anna@example.org")
+    with Session(get_engine(app), expire_on_commit=False) as db:
+        need = filing.propose(
+            db,
+            therapist=db.get(User, therapist.id),
+            condition="parkinson",
+            movement=None,
+            problem="Patients stop after two minutes.",
+            success="Ten minutes.",
+        )
+    with app.test_request_context():
+        with Session(get_engine(app), expire_on_commit=False) as db:
+            row, _ = authoring.create_challenge(
+                db,
+                data=data(need_id=need.id),
+                actor=db.get(User, boss.id),
+                blobs=get_blobstore(app),
+                notify=NeedMailer(app.config),
+            )
+            linked = db.get(ClinicalNeed, need.id)
+            assert (linked.status, linked.challenge_id) == (NeedStatus.challenge, row.id)
+            assert [n.id for n in needs_of(db, row)] == [need.id]
+    assert [m["To"] for m in smtp_server.messages if "became a challenge" in m["Subject"]] == [
+        therapist.email
+    ]
+    with Session(get_engine(app), expire_on_commit=False) as db:
+        second = filing.propose(
+            db,
+            therapist=db.get(User, therapist.id),
+            condition="parkinson",
+            movement=None,
+            problem="Reaching games end too early.",
+            success="Longer play.",
+        )
+    # another manager links the need between the form's check and the save: nothing is stored
+    with Session(get_engine(app), expire_on_commit=False) as db:
+        workflow.link_challenge(
+            db, need=db.get(ClinicalNeed, second.id), challenge=row, actor=db.get(User, boss.id)
+        )
+    before = counts(app)
+    monkeypatch.setattr(authoring, "check", lambda session, data, current=None: {})  # it passed
+    with pytest.raises(authoring.FieldErrors) as caught:
+        create(app, boss, data(slug="second-try", need_id=second.id))
+    assert "need_id" in caught.value.errors and counts(app) == before

@@ -332,7 +332,6 @@ def test_a_challenge_written_from_a_need_links_it_and_a_closed_need_is_refused(
         linked = db.get(ClinicalNeed, need_id)
         challenge = db.exec(select(Challenge).where(Challenge.slug == "steady-hands")).one()
         assert linked.status == NeedStatus.challenge and linked.challenge_id == challenge.id
-        assert challenge.need_id == need_id
         # a need already turned into a challenge cannot start a second one
         assert not workflow.can_become(linked, NeedStatus.challenge)
     before = rows(app)
@@ -344,7 +343,20 @@ def test_a_challenge_written_from_a_need_links_it_and_a_closed_need_is_refused(
     missing = post_new(client, slug="steady-hands-three", need_id="999999")
     assert missing.status_code == 400 and "Not a clinical need of this hub." in missing.get_data(as_text=True)
     assert rows(app) == before
-    del manager
+    # the need holds the link: a second need turned into the same challenge shows there too
+    with Session(get_engine(app)) as db:
+        other = filing.propose(
+            db,
+            therapist=db.get(type(therapist), therapist.id),
+            condition="post_stroke",
+            movement=None,
+            problem="Reaching games end too early.",
+            success="Longer play.",
+        )
+        workflow.link_challenge(db, need=other, challenge=challenge, actor=db.get(type(manager), manager.id))
+        other_id = other.id
+    page = client.get("/manage/challenges/steady-hands").get_data(as_text=True)
+    assert f'href="/needs/{need_id}">#{need_id}</a>, <a href="/needs/{other_id}">#{other_id}</a>' in page
 
 
 def post_edit(client: FlaskClient, address: str, lang: str = "en", **kw: Any) -> Any:

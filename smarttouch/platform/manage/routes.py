@@ -24,7 +24,6 @@ from ..services import needs
 from ..services.challenges import authoring, challenge_data, editing, leaderboards, lifecycle
 from ..services.challenges.phases import phase
 from ..services.challenges.safe_markdown import render as render_markdown
-from ..services.errors import ServiceError
 from ..storage.blobstore import get_blobstore
 from ..storage.db import get_session
 from ..web.need_mail import NeedMailer
@@ -104,31 +103,6 @@ def _prefill_from_need(form: ChallengeForm, raw_id: str) -> None:
     form.description_md.data = "\n\n".join(parts)
 
 
-def _link_need(row: Challenge, actor: User) -> None:
-    """Mark the need the new challenge came from as turned into it (the form checked it could be)."""
-    if row.need_id is None:
-        return
-    db = get_session()
-    mailer = NeedMailer(current_app.config)
-    try:
-        needs.link_challenge(
-            db,
-            need=needs.get_need(db, row.need_id),
-            challenge=row,
-            actor=actor,
-            notify=mailer,
-            ip=request.remote_addr,
-        )
-    except ServiceError:
-        db.rollback()
-        flash(
-            _(
-                "The challenge is saved, but the clinical need could not be linked: link it from the need's page."
-            ),
-            "error",
-        )
-
-
 @bp.route("/manage/challenges")
 @challenge_manager_required
 def index() -> ResponseReturnValue:
@@ -148,10 +122,10 @@ def new() -> ResponseReturnValue:
         if form.preview.data:
             preview = _preview(form)
         else:
-            db, actor = get_session(), signed_in_user()
+            db, mailer = get_session(), NeedMailer(current_app.config)
             try:
                 row, job = authoring.create_challenge(
-                    db, data=_input(form), actor=actor, blobs=get_blobstore()
+                    db, data=_input(form), actor=signed_in_user(), blobs=get_blobstore(), notify=mailer
                 )
             except authoring.FieldErrors as exc:
                 db.rollback()
@@ -160,9 +134,12 @@ def new() -> ResponseReturnValue:
             else:
                 if job is not None and job.id is not None:
                     challenge_data_enqueuer(current_app)(job.id)
-                if row.need_id is not None:
-                    _link_need(row, actor)
                 flash(_("The draft is saved. Nobody but challenge managers can see it yet."), "success")
+                if mailer.failed:
+                    flash(
+                        _("Saved, but %(n)d e-mail(s) could not be sent just now.", n=mailer.failed),
+                        "warning",
+                    )
                 return redirect(url_for("manage.detail", slug=row.slug))
     elif request.method == "POST":
         status = 400
@@ -253,6 +230,7 @@ def _detail_page(db: Any, row: Challenge, extend_form: ExtendForm) -> str:
         public_n=public_n,
         hidden_n=hidden_n,
         submitters=len(lifecycle.submitters(db, challenge=row)),
+        needs=needs.needs_of(db, row),
         action_form=ActionForm(),
         extend_form=extend_form,
         now=now,

@@ -60,8 +60,6 @@ class Challenge(SQLModel, table=True):
     """developers per team; 1 means everyone competes alone"""
     licence: str = Field(default="Apache-2.0", max_length=64)
     """SPDX identifier of the licence solutions are submitted under"""
-    need_id: int | None = Field(default=None)
-    """the clinical need this challenge answers (no foreign key: needs are another table's)"""
     final_opens_at: datetime | None = time_field()
     """start of the final phase (ranked on the hidden split); the development phase runs from
     ``opens_at`` until then, ranked on the public split. None: one phase"""

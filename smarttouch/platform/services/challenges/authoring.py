@@ -29,6 +29,7 @@ from .. import audit
 from ..accounts.permissions import can_manage_challenges
 from ..errors import Forbidden, Invalid
 from ..needs import workflow
+from ..needs.notices import Notify
 from . import challenge_data
 from .safe_markdown import unsafe_markup
 
@@ -36,6 +37,7 @@ from .safe_markdown import unsafe_markup
 LICENCES = ("Apache-2.0", "MIT", "BSD-3-Clause", "MPL-2.0", "GPL-3.0-or-later", "EUPL-1.2")
 MAX_DAILY_CAP = 100
 MAX_TEAM_SIZE = 20
+_NEED_TAKEN = _l("This clinical need was already declined, answered or turned into a challenge.")
 
 
 class FieldErrors(Invalid):
@@ -121,9 +123,7 @@ def check(session: Session, data: ChallengeInput, *, current: Challenge | None =
         if need is None:
             errors["need_id"] = _l("Not a clinical need of this hub.")
         elif not workflow.can_become(need, NeedStatus.challenge):
-            errors["need_id"] = _l(
-                "This clinical need was already declined, answered or turned into a challenge."
-            )
+            errors["need_id"] = _NEED_TAKEN
     return errors
 
 
@@ -314,30 +314,31 @@ def queue_simulated(session: Session, row: Challenge, data: ChallengeInput) -> C
 
 
 def create_challenge(
-    session: Session, *, data: ChallengeInput, actor: User, blobs: BlobStore
+    session: Session, *, data: ChallengeInput, actor: User, blobs: BlobStore, notify: Notify | None = None
 ) -> tuple[Challenge, ChallengeDataJob | None]:
     """A draft challenge from ``data``; with simulated data, also its queued build job (the
-    caller sends it after this commits). Raises :class:`FieldErrors`; nothing is stored then."""
+    caller sends it after this commits). Written from a clinical need, the need is turned into
+    it in the same transaction and its subscribers told through ``notify``. Raises
+    :class:`FieldErrors`; nothing is stored then."""
     if not can_manage_challenges(actor):
         raise Forbidden("only challenge managers author challenges")
     errors = check(session, data)
     if errors:
         raise FieldErrors(errors)
     prepared = prepare_data(session, data, blobs=blobs, actor=actor)
-    row = Challenge(
-        slug=data.slug,
-        title=data.title,
-        kind=data.kind,
-        need_id=data.need_id,
-        is_published=False,
-        holds_results=True,
-    )
+    row = Challenge(slug=data.slug, title=data.title, kind=data.kind, is_published=False, holds_results=True)
     apply_input(row, data)
     if prepared is not None:
         challenge_data.apply_prepared(row, *prepared)
     session.add(row)
     session.flush()
     job = queue_simulated(session, row, data) if data.source == "simulator" else None
+    need = session.get(ClinicalNeed, data.need_id) if data.need_id is not None else None
+    if need is not None:
+        try:
+            workflow.attach(session, need=need, challenge=row, actor=actor)
+        except Invalid:  # another manager turned it into a challenge a moment ago
+            raise FieldErrors({"need_id": _NEED_TAKEN}) from None
     audit.record(
         session,
         action="challenge.created",
@@ -348,7 +349,7 @@ def create_challenge(
             "slug": row.slug,
             "kind": row.kind,
             "source": row.data_source,
-            "need_id": row.need_id,
+            "need_id": data.need_id,
             "bundle_sha256": row.bundle_sha256,
         },
     )
@@ -356,6 +357,9 @@ def create_challenge(
     session.refresh(row)
     if job is not None:
         session.refresh(job)
+    if need is not None:
+        session.refresh(need)
+        workflow.tell_linked(session, need=need, challenge=row, actor=actor, notify=notify)
     return row, job
 
 

@@ -9,6 +9,6 @@ Developers and patients never read needs, and a need never holds a patient's ide
 from __future__ import annotations
 
 from .filing import get_need
-from .workflow import link_challenge
+from .workflow import link_challenge, needs_of
 
-__all__ = ["get_need", "link_challenge"]
+__all__ = ["get_need", "link_challenge", "needs_of"]

@@ -3,7 +3,8 @@
 ``proposed`` -> ``accepted`` -> ``challenge`` (turned into an existing challenge, a draft or a
 published one; a challenge created from a proposed need accepts it on the way) -> ``answered``
 (:mod:`.answers`, when a solution of that challenge is approved). A proposed or accepted need
-may be ``declined``, with a reason. Each change is audited and told to the need's subscribers
+may be ``declined``, with a reason. The need holds the link (``ClinicalNeed.challenge_id``,
+the one source of truth): a need is answered by one challenge, a challenge may answer several. Each change is audited and told to the need's subscribers
 (not to its author) through ``notify`` once committed."""
 
 from __future__ import annotations
@@ -43,7 +44,6 @@ def _finish(
     notify: Notify | None,
     ip: str | None,
     detail: str = "",
-    challenge_title: str | None = None,
 ) -> ClinicalNeed:
     audit.record(
         session,
@@ -64,7 +64,6 @@ def _finish(
             actor_name=actor.full_name,
             recipients=recipients(session, need, exclude=actor),
             detail=detail,
-            challenge_title=challenge_title,
         ),
     )
     return need
@@ -116,6 +115,43 @@ def linkable_challenges(session: Session) -> list[Challenge]:
     return list(session.exec(select(Challenge).order_by(col(Challenge.title), col(Challenge.id))))
 
 
+def attach(
+    session: Session, *, need: ClinicalNeed, challenge: Challenge, actor: User, ip: str | None = None
+) -> None:
+    """Record, without committing, that ``need`` was turned into ``challenge`` (status
+    ``challenge``); audited. The need holds the link: a challenge may answer several needs."""
+    require_manager(actor)
+    _require_transition(need, NeedStatus.challenge)
+    need.challenge_id = pk(challenge)
+    touch_status(need, NeedStatus.challenge)
+    session.add(need)
+    audit.record(
+        session,
+        action="need.linked",
+        actor=actor,
+        target_type="clinical_need",
+        target_id=need.id,
+        details={"challenge": challenge.slug, "challenge_id": challenge.id},
+        ip=ip,
+    )
+
+
+def tell_linked(
+    session: Session, *, need: ClinicalNeed, challenge: Challenge, actor: User, notify: Notify | None
+) -> None:
+    """Tell ``need``'s subscribers (not ``actor``) it became ``challenge``, once committed."""
+    deliver(
+        notify,
+        NeedNotice(
+            kind=need.status,
+            need_id=pk(need),
+            actor_name=actor.full_name,
+            recipients=recipients(session, need, exclude=actor),
+            challenge_title=challenge.title,
+        ),
+    )
+
+
 def link_challenge(
     session: Session,
     *,
@@ -125,20 +161,22 @@ def link_challenge(
     notify: Notify | None = None,
     ip: str | None = None,
 ) -> ClinicalNeed:
-    """Record that ``need`` was turned into ``challenge`` (status ``challenge``); called from the
-    need's page and when a manager creates a challenge from a need. Commits."""
-    require_manager(actor)
-    _require_transition(need, NeedStatus.challenge)
-    need.challenge_id = pk(challenge)
-    touch_status(need, NeedStatus.challenge)
-    session.add(need)
-    return _finish(
-        session,
-        need=need,
-        actor=actor,
-        action="need.linked",
-        details={"challenge": challenge.slug, "challenge_id": challenge.id},
-        challenge_title=challenge.title,
-        notify=notify,
-        ip=ip,
+    """Turn ``need`` into an existing ``challenge`` from the need's page (a challenge written
+    from a need is linked as it is created, :func:`..challenges.authoring.create_challenge`).
+    Commits, then tells the subscribers."""
+    attach(session, need=need, challenge=challenge, actor=actor, ip=ip)
+    session.commit()
+    session.refresh(need)
+    tell_linked(session, need=need, challenge=challenge, actor=actor, notify=notify)
+    return need
+
+
+def needs_of(session: Session, challenge: Challenge) -> list[ClinicalNeed]:
+    """The needs turned into ``challenge`` (answered ones included), oldest first."""
+    return list(
+        session.exec(
+            select(ClinicalNeed)
+            .where(ClinicalNeed.challenge_id == challenge.id)
+            .order_by(col(ClinicalNeed.id))
+        )
     )
