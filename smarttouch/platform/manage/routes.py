@@ -171,7 +171,7 @@ def _values(row: Challenge) -> dict[str, Any]:
         "kind": row.kind,
         "primary_metric": row.primary_metric,
         "source": source,
-        "generator": generator,
+        "generator": generator or None,  # not simulated: the list starts at its first generator
         "donated_movement": row.movement if source == "donated" and row.movement in MOVEMENTS else "",
         "opens_at": _date(row.opens_at),
         "final_opens_at": _date(row.final_opens_at),

@@ -56,6 +56,20 @@ def _finish(
     )
     session.commit()
     session.refresh(need)
+    _tell(session, need=need, actor=actor, notify=notify, detail=detail)
+    return need
+
+
+def _tell(
+    session: Session,
+    *,
+    need: ClinicalNeed,
+    actor: User,
+    notify: Notify | None,
+    detail: str = "",
+    challenge_title: str | None = None,
+) -> None:
+    """Tell ``need``'s subscribers (not ``actor``) of its new status, once committed."""
     deliver(
         notify,
         NeedNotice(
@@ -64,9 +78,9 @@ def _finish(
             actor_name=actor.full_name,
             recipients=recipients(session, need, exclude=actor),
             detail=detail,
+            challenge_title=challenge_title,
         ),
     )
-    return need
 
 
 def accept(
@@ -140,16 +154,7 @@ def tell_linked(
     session: Session, *, need: ClinicalNeed, challenge: Challenge, actor: User, notify: Notify | None
 ) -> None:
     """Tell ``need``'s subscribers (not ``actor``) it became ``challenge``, once committed."""
-    deliver(
-        notify,
-        NeedNotice(
-            kind=need.status,
-            need_id=pk(need),
-            actor_name=actor.full_name,
-            recipients=recipients(session, need, exclude=actor),
-            challenge_title=challenge.title,
-        ),
-    )
+    _tell(session, need=need, actor=actor, notify=notify, challenge_title=challenge.title)
 
 
 def link_challenge(
