@@ -10,7 +10,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from ..i18n import units
-from ..services.pilots.outcomes import MCID_ROM_DEG
+from ..services.pilots.patient_figures import MCID_ROM_DEG
 from ..web.charts import BLUE, GREEN, GREY, ORANGE, PURPLE, Chart, figure, layout
 from .labels import arm_label
 from .naming import Naming

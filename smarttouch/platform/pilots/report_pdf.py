@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from ..i18n import units
 from ..i18n.vocab import CONDITIONS, MOVEMENTS, label
 from ..reports.pdf import ReportPDF
-from ..services.pilots.outcomes import MCID_ROM_DEG
+from ..services.pilots.patient_figures import MCID_ROM_DEG
 from . import fmt
 from .labels import arm_label, comparator_label, status_label
 

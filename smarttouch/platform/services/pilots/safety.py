@@ -37,7 +37,8 @@ from .. import audit
 from ..clinic import scoring
 from ..mail import MailError, send_mail
 from . import pilots
-from .outcomes import Interval, Share, _feelings, _zone, baseline_rows, pilot_sessions, welch_diff, wilson
+from .counted_sessions import baseline_rows, feelings, pilot_sessions, zone
+from .intervals import Interval, Share, welch_diff, wilson
 
 log = logging.getLogger(__name__)
 
@@ -93,12 +94,12 @@ def evaluate(
 ) -> SafetyCheck:
     """The rule's numbers as of ``now``, changing nothing."""
     now = now or utcnow()
-    solution, comparison = _sides(session, pilot, now, _zone(tz))
+    solution, comparison = _sides(session, pilot, now, zone(tz))
     stops_a = wilson(sum(r.session.quit_reason == "pain" for r in solution), len(solution))
     stops_b = wilson(sum(r.session.quit_reason == "pain" for r in comparison), len(comparison))
     stop_diff = newcombe_diff(stops_a, stops_b)
-    pain_a = _feelings(session, [pk(r.session) for r in solution])["pain_after"]
-    pain_b = _feelings(session, [pk(r.session) for r in comparison])["pain_after"]
+    pain_a = feelings(session, [pk(r.session) for r in solution])["pain_after"]
+    pain_b = feelings(session, [pk(r.session) for r in comparison])["pain_after"]
     pain_diff = welch_diff(pain_a, pain_b)
     reasons = []
     if stop_diff.low is not None and stop_diff.low > 0:
@@ -140,7 +141,7 @@ def check_safety(
             details={"reasons": result.reasons},
         )
         session.commit()
-        sync_alerts(session, pilot, _zone(tz))
+        sync_alerts(session, pilot, zone(tz))
         return _with(result, newly_flagged=True, mailed=_notify(session, pilot, result, settings, base_url))
     if not result.flagged and pilot.safety_flag_at is not None:
         audit.record(
@@ -154,7 +155,7 @@ def check_safety(
         pilot.safety_note = ""
         session.add(pilot)
         session.commit()
-        sync_alerts(session, pilot, _zone(tz))
+        sync_alerts(session, pilot, zone(tz))
     return result
 
 
