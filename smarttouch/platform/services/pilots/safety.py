@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
-from sqlmodel import Session
+import sqlalchemy as sa
+from sqlmodel import Session, col
 
 from ...models import Pilot, PilotArm, PilotComparator, pk, utcnow
 from .. import audit
@@ -130,9 +131,8 @@ def check_safety(
     ``base_url``: the hub's address for the link in the e-mail."""
     result = evaluate(session, pilot, tz=tz, now=now)
     if result.flagged and pilot.safety_flag_at is None:
-        pilot.safety_flag_at = utcnow()
-        pilot.safety_note = "; ".join(result.reasons)
-        session.add(pilot)
+        if not _claim_flag(session, pilot, "; ".join(result.reasons)):
+            return result  # another check (a worker scoring another session) raised it first
         audit.record(
             session,
             action="pilot.safety_flagged",
@@ -157,6 +157,22 @@ def check_safety(
         session.commit()
         sync_alerts(session, pilot, zone(tz))
     return result
+
+
+def _claim_flag(session: Session, pilot: Pilot, note: str) -> bool:
+    """Set the flag only if no one has set it meanwhile (checks run in the web process and
+    in the workers at once): exactly one check records, audits and mails a new flag."""
+    done = session.execute(
+        sa.update(Pilot)
+        .where(col(Pilot.id) == pilot.id, col(Pilot.safety_flag_at).is_(None))
+        .values(safety_flag_at=utcnow(), safety_note=note)
+    )
+    if getattr(done, "rowcount", 0) != 1:
+        session.rollback()
+        session.refresh(pilot)
+        return False
+    session.refresh(pilot)
+    return True
 
 
 def sync_alerts(session: Session, pilot: Pilot, tz: tzinfo) -> None:
