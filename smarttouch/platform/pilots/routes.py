@@ -34,6 +34,7 @@ from . import bp, errors, figures, report_csv
 from .counts import MIN_CELL, paper_consents
 from .forms import CloseForm, EnrolForm, PilotForm, WithdrawForm
 from .naming import naming_for
+from .safety_mail import SafetyMailer
 
 
 def _staff() -> User:
@@ -95,10 +96,9 @@ def new():
 def detail(pilot_id: int):
     db, user, pilot = _pilot(pilot_id)
     # the interim safety check runs whenever the page is looked at: a new flag is recorded,
-    # audited and mailed once (to the creator and the managers) by the service
-    safety_check = safety.check_safety(
-        db, pilot, settings=current_app.config, tz=hub_tz(), base_url=hub_url()
-    )
+    # audited and mailed once (to the creator and the managers, each in their language)
+    notify = SafetyMailer(current_app.config, hub_url())
+    safety_check = safety.check_safety(db, pilot, notify=notify, tz=hub_tz())
     rows = pilot_service.enrolments(db, pilot=pilot)
     naming = naming_for(db, user, (pk(p) for _e, p in rows))
     result = pilot_outcomes.compute_outcomes(db, pilot, tz=hub_tz())

@@ -17,6 +17,7 @@ from sqlmodel import Session, func, select
 from smarttouch.platform import create_app
 from smarttouch.platform.jobs.queue import HubQueue
 from smarttouch.platform.models import AuditEvent, ExerciseSession, Pilot, PilotEnrolment
+from smarttouch.platform.pilots.safety_mail import SafetyMailer
 from smarttouch.platform.services.clinic import devices
 from smarttouch.platform.services.pilots import enrolment as pilot_enrolment
 from smarttouch.platform.services.pilots import pilots, safety_trigger
@@ -69,8 +70,8 @@ def world(app: Flask, make_challenge: Any, make_user: Any, make_patient: Any) ->
     far more often than the comparator arm (stored sessions: no check has run yet)."""
     solution_id, _ = approved_game(app, make_challenge, make_user)
     therapist = make_user("therapist")
-    creator = make_user("therapist", email="creator@example.org")
-    make_user("developer", is_challenge_manager=True, email="manager@example.org")
+    creator = make_user("therapist", email="creator@example.org", locale="it")
+    make_user("developer", is_challenge_manager=True, email="manager@example.org", locale="en")
     today = datetime.now(UTC).date()
     with Session(get_engine(app), expire_on_commit=False) as s:
         pilot = pilots.create_pilot(
@@ -147,9 +148,19 @@ def test_a_scored_session_runs_the_check_and_a_flag_is_mailed_once(
         stored = s.get_one(Pilot, pilot.id)
         assert stored.safety_flag_at is not None and "stopped for pain" in stored.safety_note
     assert _flag_audits(app) == 1
-    messages = smtp_server.wait_for(1)
-    assert pilot.title in messages[0]["Subject"]
-    assert "https://hub.example.org/pilots/" in messages[0].get_content()
+    # one e-mail per manager of the pilot, each in their own language, with the numbers
+    messages = {m["To"]: m for m in smtp_server.wait_for(2)}
+    italian, english = messages["creator@example.org"], messages["manager@example.org"]
+    assert italian["Subject"] == f"[SmartTouch] Controllo di sicurezza dello studio pilota: {pilot.title}"
+    assert english["Subject"] == f"[SmartTouch] Pilot safety check: {pilot.title}"
+    it_text, en_text = italian.get_content(), english.get_content()
+    assert "Sessioni interrotte per dolore" in it_text and "Sessions stopped for pain" in en_text
+    assert "Sessions stopped" not in it_text and "non contiene l'identità di alcun paziente" in it_text
+    # the numbers in each reader's format: 13 of 21 sessions stopped (the upload stopped too)
+    assert "13 su 21 (62 %" in it_text and "13 of 21 (62 %" in en_text
+    for text in (it_text, en_text):
+        assert f"https://hub.example.org/pilots/{pilot.id}" in text
+        assert "T-0" not in text  # no patient codes
 
     # another scored session while the flag stands: checked again, nothing new is sent
     res = upload(client, device, session_meta(device, game=game))
@@ -192,8 +203,8 @@ def test_two_checks_at_once_raise_the_flag_once(app: Flask, world: dict[str, Any
     with Session(engine, expire_on_commit=False) as a, Session(engine, expire_on_commit=False) as b:
         seen_by_a, seen_by_b = a.get_one(Pilot, world["pilot"].id), b.get_one(Pilot, world["pilot"].id)
         assert seen_by_a.safety_flag_at is None and seen_by_b.safety_flag_at is None
-        first = safety.check_safety(a, seen_by_a, settings=settings)
-        second = safety.check_safety(b, seen_by_b, settings=settings)
+        first = safety.check_safety(a, seen_by_a, notify=SafetyMailer(settings, ""))
+        second = safety.check_safety(b, seen_by_b, notify=SafetyMailer(settings, ""))
     assert first.newly_flagged and first.mailed
     assert second.flagged and not second.newly_flagged and second.mailed == 0
     assert _flag_audits(app) == 1

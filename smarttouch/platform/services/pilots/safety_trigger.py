@@ -6,9 +6,7 @@ indexed query (pilot enrolments by patient)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import tzinfo
-from typing import Any
 
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
@@ -45,12 +43,11 @@ def check_after_scoring(
     row: ExerciseSession,
     tz: tzinfo | str,
     *,
-    settings: Mapping[str, Any],
-    base_url: str,
+    notify: safety.Notify,
 ) -> list[int]:
     """Schedule the safety check of each running pilot the scored ``row`` counts for, to run
     after the scoring result commits (in a session of its own); returns those pilots' ids.
-    ``settings``: the hub's mail settings; ``base_url``: its address, for the e-mail's link."""
+    ``notify``: sends the e-mails of a new flag (:data:`.safety.Notify`)."""
     pilot_ids = running_pilots_of(session, row)
     if not pilot_ids:
         return []
@@ -61,7 +58,7 @@ def check_after_scoring(
             for pilot_id in pilot_ids:
                 pilot = s.get(Pilot, pilot_id)
                 if pilot is not None and pilot.status == PilotStatus.running:
-                    safety.check_safety(s, pilot, settings=settings, tz=tz, base_url=base_url)
+                    safety.check_safety(s, pilot, notify=notify, tz=tz)
 
     scoring_hooks.after_commit(session, check)
     return pilot_ids
