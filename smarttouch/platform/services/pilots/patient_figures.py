@@ -47,7 +47,8 @@ class PatientOutcome:
     stopped_fatigue: int
     stopped_other: int
     prescribed: float | None
-    """sessions prescribed from consent to today/withdrawal/end (:mod:`.adherence`)"""
+    """sessions prescribed from consent to today/withdrawal/end, week by week by the plan's
+    history (:mod:`.adherence`)"""
     adherence: float | None
     """sessions / prescribed (1.0 = as prescribed)"""
     reps_per_session: float | None
@@ -101,7 +102,8 @@ def patient_outcome(
     start, end = window
     rows = pilot_sessions(session, pilot=pilot, enrolment=enrolment, now=now, tz=local)
     quits = [r.session.quit_reason for r in rows]
-    prescribed = adherence.prescribed(session, enrolment, start, end, local)
+    played = [r.session.started_at for r in rows]
+    prescribed = adherence.prescribed(adherence.weeks(session, enrolment, start, end, local, played))
     roms = finite([r.trusted_rom for r in rows])
     first = last = None
     change = Interval(None, None, None, len(roms))
