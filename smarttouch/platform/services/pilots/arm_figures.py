@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from .intervals import Interval, Share, mean_ci, wilson
 from .patient_figures import PatientOutcome
+from .weekly_rom import WeekPoint, arm_weeks
 
 SMALL_N = 10
 """fewer patients than this in an arm: the page says plainly that the sample is small"""
@@ -35,6 +36,8 @@ class ArmSummary:
     effort_after: Interval
     game_metrics: dict[str, Interval]
     small_sample: bool
+    weekly_rom: list[WeekPoint]
+    """mean ROM (deg) of each week since enrolment with its 95 % CI (:mod:`.weekly_rom`)"""
 
 
 def arm_summary(arm: str, people: list[PatientOutcome]) -> ArmSummary:
@@ -59,4 +62,5 @@ def arm_summary(arm: str, people: list[PatientOutcome]) -> ArmSummary:
         effort_after=mean_ci([p.effort_after for p in people]),
         game_metrics={k: mean_ci([p.game_metrics.get(k) for p in people]) for k in keys},
         small_sample=len(people) < SMALL_N,
+        weekly_rom=arm_weeks([p.rom_by_week for p in people]),
     )

@@ -3,8 +3,8 @@
 pain, fatigue or another reason, repetitions per session, ROM change (mean of the last 3
 trusted sessions minus the first 3, Welch 95 % CI), whether it reaches the ROM MCID (10
 degrees, :mod:`smarttouch.scoring.mcid`), pain and effort before and after (means of the
-ratings given) and the game's own numbers (score, success rate, sets completed).
-Units: degrees; pain 0-10 NRS, effort Borg CR10."""
+ratings given), the game's own numbers (score, success rate, sets completed) and the mean
+ROM of each week since enrolment (:mod:`.weekly_rom`). Units: degrees; pain 0-10 NRS, effort Borg CR10."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from smarttouch.scoring.mcid import MCID_RULES
 from smarttouch.scoring.progress import RECENT_N
 
 from ...models import Pilot, PilotArm, PilotComparator, PilotEnrolment, pk
-from . import adherence
+from . import adherence, weekly_rom
 from .counted_sessions import Row, baseline_rows, counted_window, feelings, pilot_sessions, zone
 from .intervals import Interval, finite, mean_or_none, welch_diff
 
@@ -71,6 +71,8 @@ class PatientOutcome:
     effort_before: float | None
     effort_after: float | None
     game_metrics: dict[str, float] = field(default_factory=dict)
+    rom_by_week: dict[int, float] = field(default_factory=dict)
+    """week since enrolment (1 = the first 7 days) -> mean ROM (deg) of its trusted sessions"""
 
 
 def _game_metrics(rows: list[Row]) -> dict[str, float]:
@@ -148,4 +150,5 @@ def patient_outcome(
         effort_before=mean_or_none(feel["effort_before"]),
         effort_after=mean_or_none(feel["effort_after"]),
         game_metrics=_game_metrics(rows),
+        rom_by_week=weekly_rom.patient_weeks(rows, start),
     )
