@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from sqlmodel import Session, col, select
 
 from ..auth.access import public, role_required, signed_in_user
-from ..i18n.language import hub_tz
+from ..i18n.language import hub_tz, local_today
 from ..models import Patient, Pilot, PilotStatus, Role, Solution, User, pk, utcnow
 from ..services import audit
 from ..services.accounts import permissions
@@ -202,11 +202,20 @@ def withdraw(pilot_id: int, patient_id: int):
                 by=user,
                 reason=form.reason.data or "",
                 ip=request.remote_addr,
+                today=local_today(),
+                tz=hub_tz(),
             )
         except Invalid as exc:
             flash(errors.message(exc), "error")
         else:
             flash(_("%(code)s no longer takes part: no new data is used.", code=patient.code), "success")
+            flash(
+                _(
+                    "The pilot's game was ended in %(code)s's plan; nothing else in the plan was changed.",
+                    code=patient.code,
+                ),
+                "info",
+            )
     return redirect(url_for("pilots.detail", pilot_id=pilot_id) + "#participants")
 
 
