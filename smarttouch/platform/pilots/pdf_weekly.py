@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from fpdf import FPDF
 
 from ..i18n import units
-from ..reports.pdf_charts import GRID, INK, TICK_SIZE, Box, Drawn, nice_ticks, value_labels
+from ..reports.pdf_charts import GRID, INK, TICK_SIZE, Box, Drawn, nice_ticks, value_axis
 from ..services.pilots.weekly_rom import WeekPoint
 
 ARM_RGB = {"pilot": (10, 77, 140), "comparator": (179, 89, 0)}  # the report's blue and orange
@@ -102,13 +102,7 @@ def _axes(pdf: FPDF, frame: WeeklyFrame, y_ticks: list[float], y_title: str, x_t
     pdf.set_text_color(*INK)
     height = TICK_SIZE * 0.3528  # pt -> mm
     pdf.set_draw_color(*GRID)
-    for value, text in zip(y_ticks, value_labels(y_ticks)):
-        y = frame.y(value)
-        pdf.line(frame.left, y, frame.left + frame.width, y)
-        w = pdf.get_string_width(text)
-        pdf.text(frame.left - 1.2 - w, y + height * 0.35, text)
-        drawn.y_labels.append(Box(text, frame.left - 1.2 - w, y - height / 2, w, height))
-    drawn.y_labels.reverse()  # top to bottom, as they read
+    drawn.y_labels = value_axis(pdf, frame.left, frame.width, frame.y, y_ticks)
     step = -(-frame.weeks // MAX_X_LABELS)  # every week, or every 2nd, 3rd... when they are many
     pdf.set_draw_color(*INK)
     for week in range(1, frame.weeks + 1, step):

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 AfterScoring = Callable[[Session, ExerciseSession, "tzinfo | str"], None]
 _HOOKS: list[AfterScoring] = []
+_PENDING = "smarttouch.after_scoring_commit"  # session.info key: the work waiting for the commit
 
 
 def register(hook: AfterScoring) -> AfterScoring:
@@ -45,19 +46,19 @@ def run(session: Session, row: ExerciseSession, tz: tzinfo | str) -> None:
 def after_commit(session: Session, work: Callable[[], None]) -> None:
     """Run ``work`` once ``session``'s transaction commits (not at all if it rolls back);
     ``work`` opens its own session. Its failure is logged: what was committed stays."""
-    state = {"done": False}
+    session.info.setdefault(_PENDING, []).append(work)
+    if not event.contains(session, "after_commit", _run_pending):
+        event.listen(session, "after_commit", _run_pending)
+        event.listen(session, "after_rollback", _drop_pending)
 
-    def committed(_s: Session) -> None:
-        if state["done"]:
-            return
-        state["done"] = True
+
+def _run_pending(session: Session) -> None:
+    for work in session.info.pop(_PENDING, []):
         try:
             work()
         except Exception:
             log.exception("work after the scoring commit failed")
 
-    def rolled_back(_s: Session) -> None:
-        state["done"] = True
 
-    event.listen(session, "after_commit", committed, once=True)
-    event.listen(session, "after_rollback", rolled_back, once=True)
+def _drop_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)
