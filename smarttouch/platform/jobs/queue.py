@@ -84,6 +84,7 @@ class HubQueue:
         runs: Iterable[str] | None = None,
     ) -> None:
         instance = Path(app.instance_path)
+        self.app = app
         self.context = JobContext(
             blobs=get_blobstore(app),
             instance=instance,
@@ -144,15 +145,17 @@ class HubQueue:
 
     def run(self, kind: str, job_id: str, *, worker: str | None = None) -> Outcome | None:
         """Claim and run one job in this process (what the huey task does); returns its outcome,
-        or None when it was not claimable (finished, or running elsewhere)."""
+        or None when it was not claimable (finished, or running elsewhere). Runs in the hub's
+        application context (its settings and translations: e-mails a saved result causes)."""
         job_type = self.types[kind]
-        return run_job(
-            job_id,
-            self.stores[kind],
-            lambda spec: job_type.execute(self.context, spec),
-            worker=worker or self.worker,
-            lease_s=self.lease_s,
-        )
+        with self.app.app_context():
+            return run_job(
+                job_id,
+                self.stores[kind],
+                lambda spec: job_type.execute(self.context, spec),
+                worker=worker or self.worker,
+                lease_s=self.lease_s,
+            )
 
     def reap(self) -> list[JobRef]:
         """Requeue (and resend) or fail the jobs whose worker stopped renewing its lease;

@@ -71,6 +71,14 @@ def describe_alert(alert: Alert, today: date) -> str:
             "review this patient's participation.",
             title=str(d["pilot_title"]),
         )
+    if alert.kind == "pilot_withdrawal" and "pilot_title" in d:
+        left = _day(d.get("withdrawn_at"))
+        return _(
+            'Left the pilot "%(title)s" on %(date)s. The pilot\'s game was ended in the plan; nothing '
+            "else was changed: review the plan.",
+            title=str(d["pilot_title"]),
+            date=format_date(left, "medium") if left else "—",
+        )
     return alert.message
 
 
@@ -81,6 +89,7 @@ RESOLUTIONS = {
         "the last 3 sessions are no longer worse than the 3 before by the clinically important difference"
     ),
     "pilot_safety": _l("the pilot's safety flag was cleared, the pilot closed, or the patient left it"),
+    "pilot_withdrawal": _l("the patient's pilot enrolment was removed"),
 }
 
 

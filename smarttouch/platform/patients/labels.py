@@ -58,6 +58,7 @@ ALERT_KINDS = {
     "pain_stop": _l("Stopped for pain"),
     "pain_rise": _l("Pain above usual"),
     "pilot_safety": _l("Pilot safety check"),
+    "pilot_withdrawal": _l("Left a pilot"),
 }
 
 PLAN_FIELDS = {

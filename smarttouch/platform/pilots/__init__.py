@@ -9,7 +9,7 @@ from flask import Blueprint
 
 bp = Blueprint("pilots", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import after_scoring, routes  # noqa: E402,F401  routes, and the safety check after scoring
 
 
 @bp.app_context_processor

@@ -1,6 +1,6 @@
 """The pilot page's charts (plotly figure dicts, drawn by ``charts.js`` like every hub chart):
-each patient's ROM change with its 95% CI, the arms' mean ROM change with theirs, and how each
-arm's sessions ended. The numbers are the outcome service's; the public summary draws only
+each patient's ROM change with its 95% CI, the arms' mean ROM change with theirs, how each
+arm's sessions ended and each arm's mean ROM per week since enrolment. The numbers are the outcome service's; the public summary draws only
 the pooled charts, and only of arms of at least ``min_cell`` patients."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from ..i18n import units
-from ..services.pilots.outcomes import MCID_ROM_DEG
+from ..services.pilots.patient_figures import MCID_ROM_DEG
 from ..web.charts import BLUE, GREEN, GREY, ORANGE, PURPLE, Chart, figure, layout
 from .labels import arm_label
 from .naming import Naming
@@ -164,8 +164,57 @@ def endings_chart(o: Any, *, min_cell: int = 0, chart_id: str = "chart-pilot-end
     return Chart(chart_id, figure(traces if arms else [], lay), summary, 300, bool(arms))
 
 
+def weekly_chart(o: Any) -> Chart:
+    """Each arm's mean ROM per week since enrolment with its 95% CI (patients as the unit),
+    numbers in the reader's format (the layout's separators)."""
+    traces = []
+    for arm in o.arms.values():
+        points = [w for w in arm.weekly_rom if w.rom.value is not None]
+        if not points:
+            continue
+        cis = [_ci(w.rom) or (0.0, 0.0) for w in points]
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": arm_label(arm.arm),
+                "x": [w.week for w in points],
+                "y": [w.rom.value for w in points],
+                "line": {"color": ARM_COLOURS.get(arm.arm, GREY), "width": 2},
+                "marker": {"color": ARM_COLOURS.get(arm.arm, GREY), "size": 7},
+                "error_y": {
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [c[1] for c in cis],
+                    "arrayminus": [c[0] for c in cis],
+                    "color": ARM_COLOURS.get(arm.arm, GREY),
+                },
+                "customdata": [w.rom.n for w in points],
+                "hovertemplate": _(
+                    "Week %(week)s: %(value)s° (n = %(n)s)", week="%{x}", value="%{y:.1f}", n="%{customdata}"
+                )
+                + "<extra></extra>",
+            }
+        )
+    lay = layout(y_title=_("Range of motion (degrees)"), x_title=_("Week since enrolment"), x_is_date=False)
+    lay["xaxis"]["dtick"] = 1
+    lay["xaxis"]["tickformat"] = "d"
+    weeks = sorted({x for t in traces for x in t["x"]})
+    summary = (
+        _(
+            "Mean range of motion of each group in each week since enrolment (weeks %(first)d to %(last)d), "
+            "with 95%% confidence intervals.",
+            first=weeks[0],
+            last=weeks[-1],
+        )
+        if weeks
+        else _("No sessions with a range of motion yet.")
+    )
+    return Chart("chart-pilot-weeks", figure(traces, lay), summary, 300, bool(traces))
+
+
 def pilot_charts(o: Any, naming: Naming) -> list[Chart]:
-    return [patient_chart(o, naming), arms_chart(o), endings_chart(o)]
+    return [patient_chart(o, naming), arms_chart(o), endings_chart(o), weekly_chart(o)]
 
 
 def public_charts(o: Any, *, min_cell: int) -> list[Chart]:

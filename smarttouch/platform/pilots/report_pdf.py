@@ -1,7 +1,8 @@
 """The pilot report as a PDF for an ethics committee or a regional funder: the question, the
 design, the method, consent and withdrawal counts, the outcomes with their 95% confidence
 intervals and each patient by pseudonym only. Same fonts, page and table style as the
-progress report (:mod:`..reports.pdf`); the chart is a matplotlib PNG."""
+progress report (:mod:`..reports.pdf`); the patients' chart is a matplotlib PNG, the weekly
+chart fpdf2 vectors (:mod:`.pdf_weekly`)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ from matplotlib.figure import Figure
 from ..i18n import units
 from ..i18n.vocab import CONDITIONS, MOVEMENTS, label
 from ..reports.pdf import ReportPDF
-from ..services.pilots.outcomes import MCID_ROM_DEG
-from . import fmt
+from ..services.pilots.patient_figures import MCID_ROM_DEG
+from . import fmt, pdf_weekly
 from .labels import arm_label, comparator_label, status_label
 
 BLUE, GREY, ORANGE = "#0a4d8c", "#5b6670", "#b35900"  # the patient report's blue and grey
@@ -235,6 +236,19 @@ def render(
                 pdf.add_page()
             pdf.heading(_("Change in range of motion of each patient"))
             pdf.image(png, w=180)
+
+    if any(w.rom.value is not None for a in o.arms.values() for w in a.weekly_rom):
+        if pdf.get_y() + 85 > pdf.page_break_trigger:  # keep the heading with its chart
+            pdf.add_page()
+        pdf.heading(_("Range of motion per week since enrolment"))
+        pdf_weekly.weekly_chart(
+            pdf,
+            {a.arm: a.weekly_rom for a in o.arms.values()},
+            labels={a.arm: arm_label(a.arm) for a in o.arms.values()},
+            y_title=_("Range of motion (degrees)"),
+            x_title=_("Week since enrolment"),
+        )
+        pdf.para(_("Each point: the mean of the patients' weekly means; each bar: its 95% CI."))
 
     pdf.heading(_("Safety"))
     if pilot.safety_flag_at:

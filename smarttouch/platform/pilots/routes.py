@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from sqlmodel import Session, col, select
 
 from ..auth.access import public, role_required, signed_in_user
-from ..i18n.language import hub_tz
+from ..i18n.language import hub_tz, local_today
 from ..models import Patient, Pilot, PilotStatus, Role, Solution, User, pk, utcnow
 from ..services import audit
 from ..services.accounts import permissions
@@ -34,6 +34,7 @@ from . import bp, errors, figures, report_csv
 from .counts import MIN_CELL, paper_consents
 from .forms import CloseForm, EnrolForm, PilotForm, WithdrawForm
 from .naming import naming_for
+from .safety_mail import SafetyMailer
 
 
 def _staff() -> User:
@@ -95,10 +96,9 @@ def new():
 def detail(pilot_id: int):
     db, user, pilot = _pilot(pilot_id)
     # the interim safety check runs whenever the page is looked at: a new flag is recorded,
-    # audited and mailed once (to the creator and the managers) by the service
-    safety_check = safety.check_safety(
-        db, pilot, settings=current_app.config, tz=hub_tz(), base_url=hub_url()
-    )
+    # audited and mailed once (to the creator and the managers, each in their language)
+    notify = SafetyMailer(current_app.config, hub_url())
+    safety_check = safety.check_safety(db, pilot, notify=notify, tz=hub_tz())
     rows = pilot_service.enrolments(db, pilot=pilot)
     naming = naming_for(db, user, (pk(p) for _e, p in rows))
     result = pilot_outcomes.compute_outcomes(db, pilot, tz=hub_tz())
@@ -202,11 +202,20 @@ def withdraw(pilot_id: int, patient_id: int):
                 by=user,
                 reason=form.reason.data or "",
                 ip=request.remote_addr,
+                today=local_today(),
+                tz=hub_tz(),
             )
         except Invalid as exc:
             flash(errors.message(exc), "error")
         else:
             flash(_("%(code)s no longer takes part: no new data is used.", code=patient.code), "success")
+            flash(
+                _(
+                    "The pilot's game was ended in %(code)s's plan; nothing else in the plan was changed.",
+                    code=patient.code,
+                ),
+                "info",
+            )
     return redirect(url_for("pilots.detail", pilot_id=pilot_id) + "#participants")
 
 

@@ -10,6 +10,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..auth.access import role_required, signed_in_user
+from ..i18n.language import hub_tz, local_today
 from ..models import Role
 from ..pilots import errors
 from ..pilots.forms import ConsentForm, PortalWithdrawForm
@@ -99,7 +100,11 @@ def pilot_withdraw(pilot_id: int):
                 by=signed_in_user(),
                 reason=form.reason.data or "",
                 ip=request.remote_addr,
+                today=local_today(),
+                tz=hub_tz(),
             ),
-            _("You no longer take part in this pilot. No new data of yours is used for it."),
+            _("You no longer take part in this pilot. No new data of yours is used for it.")
+            + " "
+            + _("The pilot's game is no longer in your plan, and your therapist is told."),
         )
     return redirect(url_for("portal.pilots"))

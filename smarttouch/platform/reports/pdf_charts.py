@@ -13,6 +13,7 @@ checks the drawn boxes. Numbers and dates follow the reader's language
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -154,6 +155,23 @@ def value_labels(ticks: list[float]) -> list[str]:
     return [units.number(v, digits) for v in ticks]
 
 
+def value_axis(
+    pdf: FPDF, left: float, width: float, y_of: Callable[[float], float], ticks: list[float]
+) -> list[Box]:
+    """A value axis at ``left``: a grid line across ``width`` and a label per tick (at
+    ``y_of(tick)``), in the current font and colours; the label boxes, top to bottom."""
+    height = TICK_SIZE * 0.3528  # pt -> mm
+    boxes = []
+    for value, text in zip(ticks, value_labels(ticks)):
+        y = y_of(value)
+        pdf.line(left, y, left + width, y)
+        w = pdf.get_string_width(text)
+        pdf.text(left - 1.2 - w, y + height * 0.35, text)
+        boxes.append(Box(text, left - 1.2 - w, y - height / 2, w, height))
+    boxes.reverse()  # top to bottom, as they read
+    return boxes
+
+
 def _axes(pdf: FPDF, frame: Frame, y_ticks: list[float], y_title: str, x_grid: bool) -> Drawn:
     """Grid, tick labels and the y axis title; the date step that fits."""
     drawn = Drawn()
@@ -162,13 +180,7 @@ def _axes(pdf: FPDF, frame: Frame, y_ticks: list[float], y_title: str, x_grid: b
     pdf.set_draw_color(*GRID)
     pdf.set_text_color(*INK)
     height = TICK_SIZE * 0.3528  # pt -> mm
-    for value, text in zip(y_ticks, value_labels(y_ticks)):
-        y = frame.y(value)
-        pdf.line(frame.left, y, frame.left + frame.width, y)
-        w = pdf.get_string_width(text)
-        pdf.text(frame.left - 1.2 - w, y + height * 0.35, text)
-        drawn.y_labels.append(Box(text, frame.left - 1.2 - w, y - height / 2, w, height))
-    drawn.y_labels.reverse()  # top to bottom, as they read
+    drawn.y_labels = value_axis(pdf, frame.left, frame.width, frame.y, y_ticks)
     long_period = (frame.last - frame.first).days >= 300
     for step in DATE_STEPS:
         ticks = [

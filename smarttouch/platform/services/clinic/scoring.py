@@ -44,6 +44,7 @@ from ...storage.blobstore import BlobStore
 from .. import audit
 from ..errors import Invalid
 from ..pilots import alert_source as _pilot_alerts  # noqa: F401  registers the pilot safety alert source
+from . import scoring_hooks
 
 log = logging.getLogger(__name__)
 
@@ -237,6 +238,7 @@ def save_result(
     patient = session.get(Patient, row.patient_id)
     if patient is not None and scored:
         update_alerts(session, patient=patient, today=today or datetime.now(_zone(tz)).date(), tz=tz)
+        scoring_hooks.run(session, row, tz)
 
 
 def _zone(tz: tzinfo | str) -> tzinfo:

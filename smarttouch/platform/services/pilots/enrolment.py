@@ -7,13 +7,14 @@ The pilot itself (who may see it, creating and closing it, its enrolments) is :m
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, select
 
 from ...models import (
+    Assignment,
     ExerciseSession,
     Patient,
     Pilot,
@@ -27,7 +28,7 @@ from ...models import (
     utcnow,
 )
 from .. import audit
-from ..clinic import plans
+from ..clinic import plans, scoring
 from ..clinic.patients import current_plan, require_own_patient
 from ..errors import NotFound
 from .pilots import (
@@ -290,9 +291,15 @@ def withdraw(
     by: User,
     reason: str = "",
     ip: str | None = None,
+    today: date | None = None,
+    tz: tzinfo | str = "UTC",
 ) -> PilotEnrolment:
     """The patient leaves the pilot (no reason needed), or their therapist records it (a
-    reason is). Sessions from now on are not counted; the plan is left to the therapist."""
+    reason is). Sessions from now on are not counted. The arm's game, which the consent added
+    to the plan, ends from ``today`` through the plan service (versioned, audited); nothing
+    else in the plan changes (nothing the pilot did not add is restored or removed). A patient
+    who leaves on their own raises a ``pilot_withdrawal`` alert for their therapist
+    (:mod:`.alert_source`), open until acknowledged; ``tz``: the hub's, for that alert's day."""
     who = _who(by, patient)
     reason = (reason or "").strip()
     if who == "therapist" and not reason:
@@ -302,10 +309,15 @@ def withdraw(
             "reason", _l("At most %(n)d characters.", n=REASON_MAX), f"at most {REASON_MAX} characters"
         )
     enrolment = _invited(session, pilot, patient)
+    therapist = session.get(User, patient.therapist_id)
+    if therapist is None:
+        raise NotFound(f"patient {patient.id} not found")
     enrolment.withdrawn_at = utcnow()
     enrolment.withdrawn_by_id = by.id
     enrolment.withdrawal_reason = reason
     session.add(enrolment)
+    assignment = session.get(Assignment, enrolment.assignment_id) if enrolment.assignment_id else None
+    ends_game = assignment is not None and assignment.active
     _audit(
         session,
         "pilot.withdrawn",
@@ -316,9 +328,26 @@ def withdraw(
             "enrolment": enrolment.id,
             "by": who,
             "reason": reason,
+            "assignment_ended": assignment.id if assignment is not None and ends_game else None,
         },
         ip=ip,
     )
+    if assignment is not None and ends_game:
+        try:  # the plan service versions and audits the end and commits everything at once
+            plans.end_assignment(
+                session,
+                therapist=therapist,
+                assignment=assignment,
+                reason=f"withdrawal from the pilot {pilot.title!r} (recorded by the {who})",
+                ip=ip,
+                today=today or utcnow().date(),
+            )
+        except Exception:
+            session.rollback()
+            raise
     session.commit()
+    if who == "patient":  # their therapist learns it from an alert (they recorded it otherwise)
+        scoring.update_alerts(session, patient=patient, today=today or utcnow().date(), tz=tz)
+        session.commit()
     session.refresh(enrolment)
     return enrolment

@@ -13,9 +13,9 @@ of the movement in the weeks before they consented (``own_baseline``). Sessions 
 independent here, which makes the check quick to raise a flag rather than slow: it is a
 prompt for a clinician to look, not a verdict.
 
-A new flag sets ``Pilot.safety_flag_at`` (audited as ``pilot.safety_flagged``) and sends ONE
-e-mail to the pilot's creator, the challenge managers and the administrators; checking again
-while the flag stands sends nothing. Each patient still in the pilot also gets a
+A new flag sets ``Pilot.safety_flag_at`` (audited as ``pilot.safety_flagged``) and sends one
+e-mail to each of the pilot's creator, the challenge managers and the administrators, in the
+recipient's language (``notify``); checking again while the flag stands sends nothing. Each patient still in the pilot also gets a
 ``pilot_safety`` alert for their therapist (:mod:`.alert_source`). When the rule no longer
 holds the flag is cleared (``pilot.safety_cleared``) and those alerts resolve, so a later
 flag is news again.
@@ -23,23 +23,21 @@ flag is news again.
 
 from __future__ import annotations
 
-import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
-from sqlmodel import Session
+import sqlalchemy as sa
+from sqlmodel import Session, col
 
-from ...models import Pilot, PilotArm, PilotComparator, pk, utcnow
+from ...models import Pilot, PilotArm, PilotComparator, User, pk, utcnow
 from .. import audit
 from ..clinic import scoring
-from ..mail import MailError, send_mail
 from . import pilots
-from .outcomes import Interval, Share, _feelings, _zone, baseline_rows, pilot_sessions, welch_diff, wilson
-
-log = logging.getLogger(__name__)
+from .counted_sessions import baseline_rows, feelings, pilot_sessions, zone
+from .intervals import Interval, Share, welch_diff, wilson
 
 
 @dataclass(frozen=True)
@@ -58,6 +56,26 @@ class SafetyCheck:
     newly_flagged: bool = False
     mailed: int = 0
     """e-mails sent by this check (0 unless newly flagged)"""
+
+    @property
+    def pain_stops_worse(self) -> bool:
+        """Part 1 of the rule holds: more pain stops with the solution, CI above zero."""
+        return _above_zero(self.pain_stop_difference)
+
+    @property
+    def pain_after_worse(self) -> bool:
+        """Part 2 of the rule holds: more pain after the session, CI above zero."""
+        return _above_zero(self.pain_after_difference)
+
+
+Notify = Callable[[Pilot, SafetyCheck, Sequence[User]], int]
+"""Sends the e-mails of a new flag to the recipients given (in each one's language) and
+returns how many were sent; a refused message is logged, never raised (the web layer's
+:class:`smarttouch.platform.pilots.safety_mail.SafetyMailer`)."""
+
+
+def _above_zero(diff: Interval) -> bool:
+    return diff.low is not None and diff.low > 0
 
 
 def newcombe_diff(a: Share, b: Share) -> Interval:
@@ -93,21 +111,21 @@ def evaluate(
 ) -> SafetyCheck:
     """The rule's numbers as of ``now``, changing nothing."""
     now = now or utcnow()
-    solution, comparison = _sides(session, pilot, now, _zone(tz))
+    solution, comparison = _sides(session, pilot, now, zone(tz))
     stops_a = wilson(sum(r.session.quit_reason == "pain" for r in solution), len(solution))
     stops_b = wilson(sum(r.session.quit_reason == "pain" for r in comparison), len(comparison))
     stop_diff = newcombe_diff(stops_a, stops_b)
-    pain_a = _feelings(session, [pk(r.session) for r in solution])["pain_after"]
-    pain_b = _feelings(session, [pk(r.session) for r in comparison])["pain_after"]
+    pain_a = feelings(session, [pk(r.session) for r in solution])["pain_after"]
+    pain_b = feelings(session, [pk(r.session) for r in comparison])["pain_after"]
     pain_diff = welch_diff(pain_a, pain_b)
     reasons = []
-    if stop_diff.low is not None and stop_diff.low > 0:
+    if _above_zero(stop_diff):
         reasons.append(
             f"sessions stopped for pain: {stops_a.k}/{stops_a.n} with the solution vs "
             f"{stops_b.k}/{stops_b.n} (difference {stop_diff.value:+.0%}, 95% CI "
             f"{stop_diff.low:+.0%} to {stop_diff.high:+.0%})"
         )
-    if pain_diff.low is not None and pain_diff.low > 0 and pain_diff.value is not None:
+    if _above_zero(pain_diff) and pain_diff.value is not None:
         reasons.append(
             f"pain after the session {pain_diff.value:+.1f} points with the solution "
             f"(95% CI {pain_diff.low:+.1f} to {pain_diff.high:+.1f})"
@@ -119,19 +137,17 @@ def check_safety(
     session: Session,
     pilot: Pilot,
     *,
-    settings: Mapping[str, Any],
+    notify: Notify,
     tz: tzinfo | str = "UTC",
     now: datetime | None = None,
-    base_url: str = "",
 ) -> SafetyCheck:
-    """Run the check, record a new flag (or clear an old one) and send the one e-mail a new
-    flag deserves. ``settings``: the hub's mail settings (``SMTP_URL``, ``MAIL_FROM``);
-    ``base_url``: the hub's address for the link in the e-mail."""
+    """Run the check, record a new flag (or clear an old one) and have ``notify`` send the
+    e-mails a new flag deserves: one to each of the pilot's managers (:func:`.pilots.managers`:
+    its creator, the challenge managers, the administrators)."""
     result = evaluate(session, pilot, tz=tz, now=now)
     if result.flagged and pilot.safety_flag_at is None:
-        pilot.safety_flag_at = utcnow()
-        pilot.safety_note = "; ".join(result.reasons)
-        session.add(pilot)
+        if not _claim_flag(session, pilot, "; ".join(result.reasons)):
+            return result  # another check (a worker scoring another session) raised it first
         audit.record(
             session,
             action="pilot.safety_flagged",
@@ -140,8 +156,9 @@ def check_safety(
             details={"reasons": result.reasons},
         )
         session.commit()
-        sync_alerts(session, pilot, _zone(tz))
-        return _with(result, newly_flagged=True, mailed=_notify(session, pilot, result, settings, base_url))
+        sync_alerts(session, pilot, zone(tz))
+        mailed = notify(pilot, result, pilots.managers(session, pilot=pilot))
+        return _with(result, newly_flagged=True, mailed=mailed)
     if not result.flagged and pilot.safety_flag_at is not None:
         audit.record(
             session,
@@ -154,8 +171,24 @@ def check_safety(
         pilot.safety_note = ""
         session.add(pilot)
         session.commit()
-        sync_alerts(session, pilot, _zone(tz))
+        sync_alerts(session, pilot, zone(tz))
     return result
+
+
+def _claim_flag(session: Session, pilot: Pilot, note: str) -> bool:
+    """Set the flag only if no one has set it meanwhile (checks run in the web process and
+    in the workers at once): exactly one check records, audits and mails a new flag."""
+    done = session.execute(
+        sa.update(Pilot)
+        .where(col(Pilot.id) == pilot.id, col(Pilot.safety_flag_at).is_(None))
+        .values(safety_flag_at=utcnow(), safety_note=note)
+    )
+    if getattr(done, "rowcount", 0) != 1:
+        session.rollback()
+        session.refresh(pilot)
+        return False
+    session.refresh(pilot)
+    return True
 
 
 def sync_alerts(session: Session, pilot: Pilot, tz: tzinfo) -> None:
@@ -172,31 +205,3 @@ def _with(result: SafetyCheck, **changes: Any) -> SafetyCheck:
     from dataclasses import replace
 
     return replace(result, **changes)
-
-
-def _notify(
-    session: Session, pilot: Pilot, result: SafetyCheck, settings: Mapping[str, Any], base_url: str
-) -> int:
-    recipients = sorted({u.email for u in pilots.managers(session, pilot=pilot)})
-    if not recipients:
-        return 0
-    link = f"{base_url.rstrip('/')}/pilots/{pilot.id}" if base_url else f"/pilots/{pilot.id}"
-    text = (
-        f'The interim safety check of the pilot "{pilot.title}" found the solution\'s arm clearly '
-        "worse for pain than the comparison:\n\n"
-        + "\n".join(f"- {r}" for r in result.reasons)
-        + "\n\nThe rule: the 95% confidence interval of the difference (pain stops, or pain rated "
-        "after the session) lies entirely above zero. Please review the pilot and its patients: "
-        f"{link}\n\nNo patient identities are included in this message."
-    )
-    try:
-        send_mail(
-            settings,
-            to=recipients,
-            subject=f"[SmartTouch] Pilot safety check: {pilot.title}",
-            text=text,
-        )
-    except MailError as exc:  # the flag stands on the page and in the audit either way
-        log.warning("pilot %s: safety e-mail not sent: %s", pilot.id, exc)
-        return 0
-    return 1

@@ -1,0 +1,64 @@
+"""What else runs when a session is scored: hooks other features register (the pilots'
+interim safety check), called by :func:`.scoring.save_result` for each scored session in the
+job's finishing transaction.
+
+A hook gets ``(session, scored session row, hub time zone)``. It must be cheap when it has
+nothing to do (one indexed query) and must not commit: work that needs the result stored
+(a check that commits, an e-mail) is handed to :func:`after_commit`, which runs it once the
+result is committed and never if it is rolled back. A hook that fails is logged; the
+scoring result is kept.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import tzinfo
+
+from sqlalchemy import event
+from sqlmodel import Session
+
+from ...models import ExerciseSession
+
+log = logging.getLogger(__name__)
+
+AfterScoring = Callable[[Session, ExerciseSession, "tzinfo | str"], None]
+_HOOKS: list[AfterScoring] = []
+_PENDING = "smarttouch.after_scoring_commit"  # session.info key: the work waiting for the commit
+
+
+def register(hook: AfterScoring) -> AfterScoring:
+    """Add ``hook`` (once, however often its module is imported); usable as a decorator."""
+    if hook not in _HOOKS:
+        _HOOKS.append(hook)
+    return hook
+
+
+def run(session: Session, row: ExerciseSession, tz: tzinfo | str) -> None:
+    """Call every registered hook for the scored session ``row``."""
+    for hook in list(_HOOKS):
+        try:
+            hook(session, row, tz)
+        except Exception:  # a database error aborts the transaction: the job is then retried
+            log.exception("after-scoring hook %s failed for session %s", hook.__qualname__, row.id)
+
+
+def after_commit(session: Session, work: Callable[[], None]) -> None:
+    """Run ``work`` once ``session``'s transaction commits (not at all if it rolls back);
+    ``work`` opens its own session. Its failure is logged: what was committed stays."""
+    session.info.setdefault(_PENDING, []).append(work)
+    if not event.contains(session, "after_commit", _run_pending):
+        event.listen(session, "after_commit", _run_pending)
+        event.listen(session, "after_rollback", _drop_pending)
+
+
+def _run_pending(session: Session) -> None:
+    for work in session.info.pop(_PENDING, []):
+        try:
+            work()
+        except Exception:
+            log.exception("work after the scoring commit failed")
+
+
+def _drop_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)
