@@ -301,10 +301,10 @@ def test_without_smtp_the_link_is_printed_on_the_hubs_address(
 def test_served_hub_mails_links_on_the_port_it_serves(runner: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """``smarttouch serve --port N`` (and ``demo``) without SMARTTOUCH_BASE_URL: the printed
     verification link uses the address really served, not the default port."""
-    from smarttouch.platform.cli import hub as platform_cli
+    from smarttouch.platform.cli import serve as serve_cli
 
     seen: dict[str, Any] = {}
-    real_app = platform_cli._app
+    real_app = serve_cli.hub_app
 
     def recording_app() -> Any:
         seen["app"] = real_app()
@@ -315,8 +315,8 @@ def test_served_hub_mails_links_on_the_port_it_serves(runner: Any, monkeypatch: 
         seen["port"] = str(server.effective_port)
         server.close()
 
-    monkeypatch.setattr(platform_cli, "_app", recording_app)
-    monkeypatch.setattr(platform_cli, "_run", fake_run)
+    monkeypatch.setattr(serve_cli, "hub_app", recording_app)
+    monkeypatch.setattr(serve_cli, "_run", fake_run)
     import socket
 
     with socket.socket() as sock:  # a free port other than the default 8000
