@@ -9,6 +9,7 @@ from sqlalchemy import inspect
 from smarttouch.platform import models
 from smarttouch.platform.storage import migrate
 from smarttouch.platform.storage.db import make_engine
+from tests.platform.migration_support import insert_patient, insert_therapist
 
 
 def _diff(url: str) -> list:
@@ -85,23 +86,7 @@ def test_0015_merges_duplicate_open_alerts(db_url: str) -> None:
     now = datetime(2026, 12, 1, tzinfo=UTC)
     try:
         with engine.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO user_account (email, full_name, role, password_hash, is_active, "
-                    "is_reviewer, session_version, created_at) VALUES "
-                    "('t@example.org', 'T', 'therapist', 'x', true, false, 1, :now)"
-                ),
-                {"now": now},
-            )
-            tid = conn.execute(text("SELECT id FROM user_account")).scalar_one()
-            conn.execute(
-                text(
-                    "INSERT INTO patient (code, condition, affected_side, notes, therapist_id, created_at) "
-                    "VALUES ('PT-1', 'parkinson', 'both', '', :tid, :now)"
-                ),
-                {"tid": tid, "now": now},
-            )
-            pid = conn.execute(text("SELECT id FROM patient")).scalar_one()
+            pid = insert_patient(conn, therapist_id=insert_therapist(conn, now=now), now=now)
             for kind, acked in (("decline", None), ("decline", None), ("decline", now), ("pain_stop", None)):
                 conn.execute(
                     text(
