@@ -9,15 +9,22 @@ from datetime import datetime
 from sqlalchemy import Connection, text
 
 
-def insert_therapist(conn: Connection, *, now: datetime, email: str = "t@example.org") -> int:
-    """An active therapist account; its id."""
+def insert_user(
+    conn: Connection,
+    *,
+    now: datetime,
+    email: str = "t@example.org",
+    role: str = "therapist",
+    active: bool = True,
+) -> int:
+    """An account (a therapist unless ``role`` says otherwise); its id."""
     conn.execute(
         text(
             "INSERT INTO user_account (email, full_name, role, password_hash, is_active, "
             "is_reviewer, session_version, created_at) VALUES "
-            "(:email, 'T', 'therapist', 'x', true, false, 1, :now)"
+            "(:email, 'T', :role, 'x', :active, false, 1, :now)"
         ),
-        {"email": email, "now": now},
+        {"email": email, "role": role, "active": active, "now": now},
     )
     return conn.execute(
         text("SELECT id FROM user_account WHERE email = :email"), {"email": email}

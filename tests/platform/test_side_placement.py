@@ -20,7 +20,7 @@ from smarttouch.platform.storage.db import get_engine, make_engine
 from smarttouch.platform.testing import csrf_token
 from smarttouch.sensors.placements import default_side, placement_problem, simulated_placement
 from smarttouch.sensors.simulator import PLACEMENTS
-from tests.platform.migration_support import insert_patient, insert_therapist
+from tests.platform.migration_support import insert_patient, insert_user
 
 PLAN = {
     "target_rom_deg": 40.0,
@@ -124,7 +124,7 @@ def test_migration_gives_existing_assignments_the_patients_side(db_url: str) -> 
     now = datetime(2026, 12, 1, tzinfo=UTC)
     try:
         with engine.begin() as conn:
-            tid = insert_therapist(conn, now=now)
+            tid = insert_user(conn, now=now)
             conn.execute(
                 text(
                     "INSERT INTO activity (key, kind, title, description, movements, source, is_active, "
