@@ -14,15 +14,15 @@ import click
 # command name -> "module:attribute" of a click command or group
 COMMANDS: dict[str, str] = {
     # platform (the hub)
-    "db": "smarttouch.platform.cli.hub:db",
-    "user": "smarttouch.platform.cli.hub:user",
-    "seed": "smarttouch.platform.cli.hub:seed",
-    "serve": "smarttouch.platform.cli.hub:serve",
-    "demo": "smarttouch.platform.cli.hub:demo",
+    "db": "smarttouch.platform.cli.db:db",
+    "user": "smarttouch.platform.cli.users:user",
+    "seed": "smarttouch.platform.cli.seed:seed",
+    "serve": "smarttouch.platform.cli.serve:serve",
+    "demo": "smarttouch.platform.cli.serve:demo",
     "pair": "smarttouch.client.cli:pair",
     "outbox": "smarttouch.client.cli:outbox",
-    "export": "smarttouch.platform.cli.hub:export",
-    "patient": "smarttouch.platform.cli.hub:patient",
+    "export": "smarttouch.platform.cli.export:export",
+    "patient": "smarttouch.platform.cli.patient:patient",
     "alerts": "smarttouch.platform.cli.alerts:alerts",
     "rescore": "smarttouch.platform.cli.scoring:rescore",
     "blobs": "smarttouch.platform.cli.blobs:blobs",

@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 from sqlmodel import Session, func, select
 
-from smarttouch.platform.cli import hub as platform_cli
+from smarttouch.platform.cli import serve as serve_cli
 from smarttouch.platform.models import Alert, Assignment, ExerciseSession, Patient, Submission, User
 from smarttouch.platform.services.accounts.passwords import verify_password
 from smarttouch.platform.services.demo.pilot import PILOT_PATIENTS
@@ -140,7 +140,7 @@ def test_demo_migrates_seeds_once_and_serves(tmp_path, runner, monkeypatch) -> N
         served.append(server.effective_port)
         server.close()
 
-    monkeypatch.setattr(platform_cli, "_run", fake_run)
+    monkeypatch.setattr(serve_cli, "_run", fake_run)
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     runner.env["SMARTTOUCH_DATABASE_URL"] = url
     result = runner.invoke("demo", "--port", "0", "--no-worker")
@@ -214,7 +214,7 @@ def test_demo_runs_the_evaluation_worker_in_the_background(
             time.sleep(0.3)
         outcome.update(status=sub.status, message=sub.message)
 
-    monkeypatch.setattr(platform_cli, "_run", fake_run)
+    monkeypatch.setattr(serve_cli, "_run", fake_run)
     result = runner.invoke("demo", "--port", "0")
     assert result.exit_code == 0, result.output
     assert outcome["status"] == "scored", outcome

@@ -236,7 +236,7 @@ def test_patient_without_account_or_sessions(app: Flask, factories) -> None:
 def test_cli_erase(runner, app: Flask, factories) -> None:
     from click.testing import CliRunner
 
-    from smarttouch.platform.cli.hub import patient as patient_group  # `smarttouch patient`
+    from smarttouch.platform.cli.patient import patient as patient_group  # `smarttouch patient`
 
     def invoke(*args: str, input: str | None = None):
         return CliRunner().invoke(patient_group, list(args), env=runner.env, input=input)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -11,6 +12,7 @@ from sqlalchemy import inspect
 from smarttouch.platform import models
 from smarttouch.platform.storage import migrate
 from smarttouch.platform.storage.db import make_engine
+from tests.platform.migration_support import insert_patient, insert_user
 
 
 def _diff(url: str) -> list:
@@ -87,23 +89,7 @@ def test_0015_merges_duplicate_open_alerts(db_url: str) -> None:
     now = datetime(2026, 12, 1, tzinfo=UTC)
     try:
         with engine.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO user_account (email, full_name, role, password_hash, is_active, "
-                    "is_reviewer, session_version, created_at) VALUES "
-                    "('t@example.org', 'T', 'therapist', 'x', true, false, 1, :now)"
-                ),
-                {"now": now},
-            )
-            tid = conn.execute(text("SELECT id FROM user_account")).scalar_one()
-            conn.execute(
-                text(
-                    "INSERT INTO patient (code, condition, affected_side, notes, therapist_id, created_at) "
-                    "VALUES ('PT-1', 'parkinson', 'both', '', :tid, :now)"
-                ),
-                {"tid": tid, "now": now},
-            )
-            pid = conn.execute(text("SELECT id FROM patient")).scalar_one()
+            pid = insert_patient(conn, therapist_id=insert_user(conn, now=now), now=now)
             for kind, acked in (("decline", None), ("decline", None), ("decline", now), ("pain_stop", None)):
                 conn.execute(
                     text(
@@ -210,3 +196,124 @@ def test_0026_keeps_one_link_between_a_need_and_its_challenge(db_url: str) -> No
         }
     finally:
         engine.dispose()
+
+
+def _email_link(conn, *, user_id: int, purpose: str, token: str, created, expires, used=None) -> None:
+    from sqlalchemy import text
+
+    from smarttouch.platform.services.accounts.bearer_tokens import digest
+
+    conn.execute(
+        text(
+            "INSERT INTO email_link (user_id, purpose, token_hash, created_at, expires_at, used_at) "
+            "VALUES (:uid, :purpose, :hash, :created, :expires, :used)"
+        ),
+        {
+            "uid": user_id,
+            "purpose": purpose,
+            "hash": digest(token),
+            "created": created,
+            "expires": expires,
+            "used": used,
+        },
+    )
+
+
+def test_0028_carries_email_links_over_as_invitations(db_url: str) -> None:
+    """Every e-mail link becomes an invitation row of its account: a live one still works
+    once after the upgrade, a used or expired one is still refused, and a sign-up whose link
+    expired is still a sign-up waiting for verification (a reset request mails it a new
+    link). Downgrading puts the links back."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import text
+    from sqlmodel import Session, col, select
+
+    from smarttouch.platform.models import Invitation, User
+    from smarttouch.platform.services.accounts import signup
+    from smarttouch.platform.services.accounts.invitations import Purpose
+
+    migrate.upgrade(db_url, "0026_need_link_on_the_need")
+    engine = make_engine(db_url)
+    now = datetime.now(UTC)
+    try:
+        with engine.begin() as conn:
+            waiting = insert_user(conn, now=now, email="new@example.org", role="developer", active=False)
+            active = insert_user(conn, now=now, email="dev@example.org", role="developer")
+            late = insert_user(conn, now=now, email="late@example.org", role="developer", active=False)
+            hour = timedelta(hours=1)
+            _email_link(
+                conn,
+                user_id=waiting,
+                purpose="verify",
+                token="stl_live-verify",
+                created=now,
+                expires=now + hour,
+            )
+            _email_link(
+                conn,
+                user_id=active,
+                purpose="reset",
+                token="stl_used",
+                created=now - hour,
+                expires=now,
+                used=now,
+            )
+            _email_link(
+                conn, user_id=active, purpose="reset", token="stl_live-reset", created=now, expires=now + hour
+            )
+            _email_link(
+                conn,
+                user_id=late,
+                purpose="verify",
+                token="stl_late",
+                created=now - 3 * hour,
+                expires=now - hour,
+            )
+        migrate.upgrade(db_url)
+        with engine.connect() as conn:
+            assert "email_link" not in inspect(conn).get_table_names()
+        with Session(engine) as session:
+            rows = session.exec(select(Invitation).order_by(col(Invitation.id))).all()
+            assert [(r.user_id, r.purpose, r.email, r.role, r.used_at is None) for r in rows] == [
+                (waiting, "verify", "new@example.org", "developer", True),
+                (active, "forgot", "dev@example.org", "developer", False),
+                (active, "forgot", "dev@example.org", "developer", True),
+                (late, "verify", "late@example.org", "developer", True),
+            ]
+            assert len({r.code_hash for r in rows}) == 4 and all(len(r.code_hash) == 64 for r in rows)
+            for token, purpose, reason in (("stl_used", "forgot", "used"), ("stl_late", "verify", "expired")):
+                with pytest.raises(signup.LinkInvalid) as refused:
+                    signup.find_link(session, token=token, purpose=Purpose(purpose))
+                assert refused.value.reason == reason
+            assert signup.verify_email(session, token="stl_live-verify").is_active
+            changed = signup.reset_password(
+                session, token="stl_live-reset", password="velvet otter ladder cinnamon"
+            )
+            assert changed.id == active
+            with pytest.raises(signup.LinkInvalid):
+                signup.verify_email(session, token="stl_live-verify")
+            sent: list[str] = []
+            signup.request_reset(
+                session,
+                email="late@example.org",
+                settings={},
+                compose=lambda kind, link: (sent.append(kind) or kind, link or ""),
+                link=lambda page, token: f"/{page}?token={token}",
+            )
+            assert sent == ["verify"]  # still a sign-up waiting for verification
+            assert session.get(User, late).is_active is False
+        migrate.downgrade(db_url, "0026_need_link_on_the_need")
+        with engine.connect() as conn:
+            back = conn.execute(text("SELECT user_id, purpose FROM email_link ORDER BY id")).all()
+            left = conn.execute(text("SELECT count(*) FROM invitation")).scalar_one()
+    finally:
+        engine.dispose()
+    assert [tuple(r) for r in back] == [
+        (waiting, "verify"),
+        (active, "reset"),
+        (active, "reset"),
+        (late, "verify"),
+        (late, "verify"),
+    ]
+    assert left == 0

@@ -20,6 +20,7 @@ from smarttouch.platform.storage.db import get_engine, make_engine
 from smarttouch.platform.testing import csrf_token
 from smarttouch.sensors.placements import default_side, placement_problem, simulated_placement
 from smarttouch.sensors.simulator import PLACEMENTS
+from tests.platform.migration_support import insert_patient, insert_user
 
 PLAN = {
     "target_rom_deg": 40.0,
@@ -123,15 +124,7 @@ def test_migration_gives_existing_assignments_the_patients_side(db_url: str) -> 
     now = datetime(2026, 12, 1, tzinfo=UTC)
     try:
         with engine.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO user_account (email, full_name, role, password_hash, is_active, "
-                    "is_reviewer, session_version, created_at) VALUES "
-                    "('t@example.org', 'T', 'therapist', 'x', true, false, 1, :now)"
-                ),
-                {"now": now},
-            )
-            tid = conn.execute(text("SELECT id FROM user_account")).scalar_one()
+            tid = insert_user(conn, now=now)
             conn.execute(
                 text(
                     "INSERT INTO activity (key, kind, title, description, movements, source, is_active, "
@@ -141,14 +134,9 @@ def test_migration_gives_existing_assignments_the_patients_side(db_url: str) -> 
             )
             aid = conn.execute(text("SELECT id FROM activity")).scalar_one()
             for code, side, movement in (("L", "left", "wrist_flexion"), ("B", "both", "wrist_flexion")):
-                conn.execute(
-                    text(
-                        "INSERT INTO patient (code, condition, affected_side, notes, therapist_id, "
-                        "created_at) VALUES (:code, 'post_stroke', :side, '', :tid, :now)"
-                    ),
-                    {"code": code, "side": side, "tid": tid, "now": now},
+                pid = insert_patient(
+                    conn, therapist_id=tid, now=now, code=code, condition="post_stroke", affected_side=side
                 )
-                pid = conn.execute(text("SELECT id FROM patient WHERE code = :c"), {"c": code}).scalar_one()
                 terms = {
                     "pid": pid,
                     "aid": aid,

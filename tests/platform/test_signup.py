@@ -17,8 +17,9 @@ from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
 from smarttouch.platform import create_app
-from smarttouch.platform.models import AuditEvent, EmailLink, User, utcnow
+from smarttouch.platform.models import AuditEvent, Invitation, User, utcnow
 from smarttouch.platform.services.accounts import signup
+from smarttouch.platform.services.accounts.bearer_tokens import digest
 from smarttouch.platform.storage.db import get_engine
 from smarttouch.platform.testing import TEST_PASSWORD, csrf_token, hub_config, login
 from tests.platform.conftest import fresh_sqlite_url
@@ -78,8 +79,8 @@ def test_sign_up_verify_and_log_in(app: Flask, client: FlaskClient, smtp_server:
     path = _path(_link(msg))
     token = path.split("token=")[1]
     with Session(get_engine(app)) as s:  # only the digest is stored
-        rows = s.exec(select(EmailLink)).all()
-        assert [r.token_hash for r in rows] == [signup.digest(token)] and token not in rows[0].token_hash
+        rows = s.exec(select(Invitation)).all()
+        assert [r.token_hash for r in rows] == [digest(token)] and token not in rows[0].token_hash
     page = client.get(path)
     assert page.status_code == 200 and "Confirm my e-mail address" in page.get_data(as_text=True)
     assert _user(app, "grace@example.org").is_active is False  # GET alone uses nothing up
@@ -106,7 +107,7 @@ def test_an_expired_verification_link_is_refused(app: Flask, client: FlaskClient
     _sign_up(client, "late@example.org")
     path = _path(_link(smtp_server.wait_for(1)[0]))
     with Session(get_engine(app)) as s:
-        s.execute(update(EmailLink).values(expires_at=utcnow() - timedelta(seconds=1)))
+        s.execute(update(Invitation).values(expires_at=utcnow() - timedelta(seconds=1)))
         s.commit()
     response = client.post(path, data={"csrf_token": csrf_token(client, "/signup")})
     assert response.status_code == 400 and "expired" in response.get_data(as_text=True)
@@ -180,7 +181,7 @@ def test_bad_input_is_shown_at_the_field_and_stores_nothing(
     assert response.status_code == 400
     error = re.search(rf'<p class="error" id="{field}-error">([^<]*)</p>', html)
     assert error is not None and message in error.group(1), html
-    assert _count(app, User) == 0 and _count(app, EmailLink) == 0 and smtp_server.messages == []
+    assert _count(app, User) == 0 and _count(app, Invitation) == 0 and smtp_server.messages == []
 
 
 def test_errors_are_translated(app: Flask, client: FlaskClient) -> None:
@@ -249,7 +250,7 @@ def test_an_expired_reset_link_is_refused(
     _post(client, "/password/forgot", email=user.email)
     path = _path(_link(smtp_server.wait_for(1)[0]))
     with Session(get_engine(app)) as s:
-        s.execute(update(EmailLink).values(expires_at=EmailLink.created_at))
+        s.execute(update(Invitation).values(expires_at=Invitation.created_at))
         s.commit()
     response = client.get(path)
     assert response.status_code == 400 and "expired" in response.get_data(as_text=True)
@@ -266,7 +267,7 @@ def test_reset_does_not_tell_whether_the_address_has_an_account(
     to_known, to_unknown = smtp_server.wait_for(2)
     assert "Reset" in to_known["Subject"] and "/password/reset?token=" in _link(to_known)
     assert to_unknown["To"] == "nobody@example.org" and "token=" not in _link(to_unknown)
-    assert _count(app, EmailLink) == 1
+    assert _count(app, Invitation) == 1
 
 
 def test_reset_requests_are_rate_limited(app: Flask, client: FlaskClient, smtp_server: Any) -> None:
@@ -286,6 +287,46 @@ def test_a_reset_link_for_another_purpose_does_not_verify(
     assert response.status_code == 400
 
 
+def test_mailed_links_are_not_taken_by_the_invitation_pages(
+    app: Flask, client: FlaskClient, smtp_server: Any, make_user: Any
+) -> None:
+    """Both kinds of mailed link are invitation rows, of purposes the pages that open an
+    account (or take a typed code) refuse: the link is unknown there and stays usable."""
+    _sign_up(client, "both@example.org")
+    user = make_user("developer")
+    _post(client, "/password/forgot", email=user.email)
+    verify, forgot = (_path(_link(m)) for m in smtp_server.wait_for(2))
+    with Session(get_engine(app)) as s:
+        rows = s.exec(select(Invitation).order_by(col(Invitation.id))).all()
+        assert [(r.purpose, r.email) for r in rows] == [
+            ("verify", "both@example.org"),
+            ("forgot", user.email),
+        ]
+    for path in (verify, forgot):
+        token = path.split("token=")[1]
+        assert token.startswith(signup.TOKEN_PREFIX)
+        assert client.get(f"/invite/{token}").status_code == 410
+    assert client.get(forgot).status_code == 200
+    response = client.post(verify, data={"csrf_token": csrf_token(client, "/login")})
+    assert response.status_code == 302 and _user(app, "both@example.org").is_active
+
+
+def test_an_administrators_reset_revokes_a_pending_reset_link(
+    app: Flask, client: FlaskClient, smtp_server: Any, make_user: Any
+) -> None:
+    """The owner's own reset link is an open invitation of the account like the
+    administrator's: issuing the administrator's ends it (the page says it expired)."""
+    from smarttouch.platform.services.accounts import invitations
+
+    user = make_user("developer")
+    _post(client, "/password/forgot", email=user.email)
+    path = _path(_link(smtp_server.wait_for(1)[0]))
+    with Session(get_engine(app)) as s:
+        invitations.password_reset(s, actor=None, user=s.get(User, user.id))
+    response = client.get(path)
+    assert response.status_code == 400 and "expired" in response.get_data(as_text=True)
+
+
 def test_without_smtp_the_link_is_printed_on_the_hubs_address(
     tmp_path: Path, sqlite_template: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -301,10 +342,10 @@ def test_without_smtp_the_link_is_printed_on_the_hubs_address(
 def test_served_hub_mails_links_on_the_port_it_serves(runner: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """``smarttouch serve --port N`` (and ``demo``) without SMARTTOUCH_BASE_URL: the printed
     verification link uses the address really served, not the default port."""
-    from smarttouch.platform.cli import hub as platform_cli
+    from smarttouch.platform.cli import serve as serve_cli
 
     seen: dict[str, Any] = {}
-    real_app = platform_cli._app
+    real_app = serve_cli.hub_app
 
     def recording_app() -> Any:
         seen["app"] = real_app()
@@ -315,8 +356,8 @@ def test_served_hub_mails_links_on_the_port_it_serves(runner: Any, monkeypatch: 
         seen["port"] = str(server.effective_port)
         server.close()
 
-    monkeypatch.setattr(platform_cli, "_app", recording_app)
-    monkeypatch.setattr(platform_cli, "_run", fake_run)
+    monkeypatch.setattr(serve_cli, "hub_app", recording_app)
+    monkeypatch.setattr(serve_cli, "_run", fake_run)
     import socket
 
     with socket.socket() as sock:  # a free port other than the default 8000

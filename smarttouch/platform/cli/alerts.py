@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from .hub import _app
+from .common import hub_app
 
 
 @click.group()
@@ -26,7 +26,7 @@ def digest(day: str | None) -> None:
     from ..patients.digest import send_digests
     from ..storage.db import session_scope
 
-    app = _app()
+    app = hub_app()
     with app.app_context(), app.test_request_context(base_url=app.config["BASE_URL"] or None):
         try:
             today = date.fromisoformat(day) if day else to_user_timezone(utcnow()).date()

@@ -121,9 +121,9 @@ def blobs_check(verify: bool, jobs: int, quiet: bool) -> None:
     from ..storage.blobcheck import check_blobs, referenced_blobs
     from ..storage.blobstore import get_blobstore
     from ..storage.db import get_engine
-    from .hub import _app
+    from .common import hub_app
 
-    app = _app()
+    app = hub_app()
     store = get_blobstore(app)
     with Session(get_engine(app)) as session:
         references = referenced_blobs(session)

@@ -25,6 +25,8 @@ import click
 from smarttouch.challenges.cli import LEASE_SECONDS_OPTION, UNSAFE_HELP, WORKERS_OPTION
 from smarttouch.challenges.cli import challenge as room_challenge
 
+from .common import hub_app
+
 FINAL = ("scored", "failed", "timed_out", "rejected")
 
 challenge = click.Group(
@@ -32,12 +34,6 @@ challenge = click.Group(
     commands=dict(room_challenge.commands),
     help="Work with challenges: validate, evaluate, starter kits; import into the hub; submit.",
 )
-
-
-def _app() -> Any:
-    from .hub import _app as hub_app
-
-    return hub_app()
 
 
 def _print_report(report: Any) -> None:
@@ -91,7 +87,7 @@ def import_cmd(bundle: Path, references: bool, unpublished: bool) -> None:
     from ..services.challenges import importer
 
     _import_and_reference(
-        _app(),
+        hub_app(),
         lambda s, b: importer.import_bundle(s, path=bundle, blobs=b, publish=not unpublished),
         references,
     )
@@ -117,7 +113,7 @@ def import_builtin_cmd(slugs: tuple[str, ...], hidden_seed: int | None, referenc
 
     from ..services.challenges import importer
 
-    app = _app()
+    app = hub_app()
     for slug in slugs or tuple(BUILTINS):
         _import_and_reference(
             app,
@@ -347,7 +343,7 @@ def worker(
                 "and need bubblewrap (apt-get install bubblewrap); a worker for uploaded "
                 "sessions alone starts without it: smarttouch worker --jobs scoring"
             ) from None
-    app = None if standalone or instance is not None else _app()
+    app = None if standalone or instance is not None else hub_app()
     if app is None or not _hub_database_ready(app):
         if "evaluation" not in runs:
             raise click.ClickException(

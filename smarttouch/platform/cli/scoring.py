@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from .hub import _app
+from .common import hub_app
 
 FINISHED = ("scored", "failed", "timed_out", "rejected")
 
@@ -56,7 +56,7 @@ def rescore(
 
     if everyone == (patient_code is not None):
         raise click.UsageError("give exactly one of --all or --patient CODE")
-    app = _app()
+    app = hub_app()
     queue = get_queue(app)
     with Session(get_engine(app)) as session:
         patient_id = None

@@ -46,7 +46,7 @@ from .privacy import AnonymisedAggregate, DonatedSession, ResearchConsent
 from .progress import GameProgress
 from .session import ExerciseSession, ScoringJob, SessionMetricsRecord, SessionStatus
 from .shared import SharedLock
-from .signup import EmailLink, LinkPurpose, TermsAcceptance
+from .signup import TermsAcceptance
 from .user import Role, User, UserCreate, UserPublic, normalise_email
 
 metadata = SQLModel.metadata
@@ -76,7 +76,6 @@ __all__ = [
     "Condition",
     "Device",
     "DonatedSession",
-    "EmailLink",
     "ExerciseSession",
     "ForumMute",
     "ForumPost",
@@ -84,7 +83,6 @@ __all__ = [
     "GameProgress",
     "HasId",
     "Invitation",
-    "LinkPurpose",
     "LoginThrottle",
     "Message",
     "NeedMessage",

@@ -15,8 +15,9 @@ from .base import UTCDateTime, created_field, json_field, sha256_field, time_fie
 class Invitation(SQLModel, table=True):
     """A single-use, expiring invitation: the link's token and the typed code are stored as
     SHA-256 digests only. ``purpose`` is ``invite`` (a new account, linked to ``patient_id``
-    for a patient), ``reset`` (a new password for the existing ``user_id``) or ``team`` (a
-    developer joins ``team_id``)."""
+    for a patient), ``reset`` (an administrator's new password for the existing ``user_id``),
+    ``team`` (a developer joins ``team_id``), ``verify`` (the e-mail address of ``user_id``'s
+    own sign-up) or ``forgot`` (a password reset ``user_id``'s owner asked for by e-mail)."""
 
     __tablename__ = "invitation"
 

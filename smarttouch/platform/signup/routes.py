@@ -11,8 +11,8 @@ from flask_login import current_user
 
 from ..auth.access import public
 from ..auth.forms import PASSWORD_PROBLEM_TEXT
-from ..models import LinkPurpose
 from ..services.accounts import signup
+from ..services.accounts.invitations import Purpose
 from ..services.accounts.password_policy import WeakPassword
 from ..services.errors import Invalid
 from ..services.mail import MailError
@@ -147,7 +147,7 @@ def verify() -> ResponseReturnValue:
             signup.verify_email(db, token=token, ip=request.remote_addr)
             flash(_("Your e-mail address is confirmed and your account is active. Please log in."), "success")
             return redirect(url_for("auth.login"))
-        signup.find_link(db, token=token, purpose=LinkPurpose.verify)
+        signup.find_link(db, token=token, purpose=Purpose.verify)
     except signup.LinkInvalid as exc:
         return render_template("signup/link_invalid.html", reason=exc.reason, what="verify"), 400
     return render_template("signup/verify.html", form=form, token=token)
@@ -185,7 +185,7 @@ def reset() -> ResponseReturnValue:
     form = ResetForm()
     db = get_session()
     try:
-        signup.find_link(db, token=token, purpose=LinkPurpose.reset)
+        signup.find_link(db, token=token, purpose=Purpose.forgot)
         if not form.validate_on_submit():
             return render_template("signup/reset.html", form=form, token=token), 400 if form.errors else 200
         signup.reset_password(

@@ -39,9 +39,14 @@ class Purpose(StrEnum):
     reset = "reset"
     team = "team"
     """a developer joins a team (:mod:`..challenges.teams`); never opens an account"""
+    verify = "verify"
+    """a developer's own sign-up proves its e-mail address (:mod:`.signup`)"""
+    forgot = "forgot"
+    """a password reset the account's owner asked for by e-mail (:mod:`.signup`)"""
 
 
-#: What the account pages (``/invite``, the typed code) accept: not team invitations.
+#: What the account pages (``/invite``, the typed code) accept: not team invitations, nor the
+#: links of :mod:`.signup` (whose code is drawn like every row's and never shown).
 ACCOUNT_PURPOSES = (Purpose.invite, Purpose.reset)
 
 
@@ -75,10 +80,11 @@ def format_code(raw: str) -> str:
     return f"{raw[:5]}-{raw[5:]}"
 
 
-def issue(session: Session, row: Invitation) -> IssuedInvitation:
-    """Draw a fresh link token and code for ``row`` (not yet added), store their digests, flush."""
+def issue(session: Session, row: Invitation, *, prefix: str = "") -> IssuedInvitation:
+    """Draw a fresh link token (starting with ``prefix``) and code for ``row`` (not yet added),
+    store their digests, flush."""
     for _ in range(10):
-        token = secrets.token_urlsafe(32)
+        token = prefix + secrets.token_urlsafe(32)
         raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
         clash = session.exec(
             select(Invitation.id).where(
@@ -91,6 +97,34 @@ def issue(session: Session, row: Invitation) -> IssuedInvitation:
             session.flush()
             return IssuedInvitation(token, format_code(raw), row)
     raise Conflict("could not draw a fresh invitation code")  # pragma: no cover - 2^-256
+
+
+def issue_for_account(
+    session: Session,
+    *,
+    purpose: Purpose,
+    user: User,
+    now: datetime,
+    ttl: timedelta,
+    actor: User | None = None,
+    prefix: str = "",
+) -> IssuedInvitation:
+    """:func:`issue` an invitation of ``purpose`` bound to the existing account ``user`` (its
+    e-mail, role, name and language copied onto the row), valid for ``ttl`` from ``now``."""
+    row = Invitation(
+        purpose=purpose,
+        role=user.role,
+        email=user.email,
+        full_name=user.full_name,
+        locale=user.locale,
+        user_id=user.id,
+        created_by_id=actor.id if actor else None,
+        created_at=now,
+        expires_at=now + ttl,
+        token_hash="",
+        code_hash="",
+    )
+    return issue(session, row, prefix=prefix)
 
 
 def _revoke_open(session: Session, *, now: datetime, **where: int | None) -> None:
@@ -231,22 +265,7 @@ def password_reset(
     _revoke_open(session, now=now, user_id=user.id)
     end_web_sessions(user)
     session.add(user)
-    issued = issue(
-        session,
-        Invitation(
-            purpose=Purpose.reset,
-            role=user.role,
-            email=user.email,
-            full_name=user.full_name,
-            locale=user.locale,
-            user_id=user.id,
-            created_by_id=actor.id if actor else None,
-            created_at=now,
-            expires_at=now + ttl,
-            token_hash="",
-            code_hash="",
-        ),
-    )
+    issued = issue_for_account(session, purpose=Purpose.reset, user=user, actor=actor, now=now, ttl=ttl)
     audit.record(
         session,
         action="user.password_reset_issued",
@@ -266,6 +285,7 @@ def find(
     token: str | None = None,
     code: str | None = None,
     purposes: tuple[Purpose, ...] = ACCOUNT_PURPOSES,
+    now: datetime | None = None,
 ) -> Invitation:
     """The usable invitation of one of ``purposes`` for a link ``token`` or a typed ``code``;
     :class:`InvitationRefused` says why not."""
@@ -289,7 +309,7 @@ def find(
         raise InvitationRefused(Refusal.used)
     if row.revoked_at is not None:
         raise InvitationRefused(Refusal.revoked)
-    if row.expires_at <= utcnow():
+    if row.expires_at <= (now or utcnow()):
         raise InvitationRefused(Refusal.expired)
     return row
 

@@ -1,11 +1,13 @@
 """Developers join by themselves: sign-up with e-mail verification, and password reset by
 e-mail for every account.
 
-Links sent by e-mail follow the rules of the hub's other one-time secrets (pairing codes,
-device and API tokens, :mod:`.bearer_tokens`): only the SHA-256 of the secret is stored, a
+Links sent by e-mail are invitation rows (:mod:`.invitations`) of purpose ``verify`` or
+``forgot``, bound to the account (``user_id``): only the SHA-256 of the secret is stored, a
 link works once (it is claimed with an atomic ``UPDATE ... WHERE used_at IS NULL``) and
 expires (:data:`VERIFY_TTL`, :data:`RESET_TTL`); a newer link of the same kind makes the
-older unused ones expire.
+older unused ones expire, and an administrator may revoke one. Their secrets start with
+:data:`TOKEN_PREFIX`; the typed code every invitation row has is never shown for them, and
+the pages that take a typed code do not take these purposes.
 
 Nobody learns from these pages whether an e-mail address has an account: sign-up and reset
 answer the same way, send one message either way ("verify your address" or "you already
@@ -20,7 +22,6 @@ page's language; links come from ``link`` (absolute URLs on the hub's ``BASE_URL
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,12 +29,13 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from ...models import EmailLink, LinkPurpose, Role, User, UserCreate, pk, rowcount, utcnow
+from ...models import Invitation, Role, User, UserCreate, rowcount, utcnow
 from .. import audit
 from ..errors import Invalid, ServiceError
 from ..mail import send_mail
-from . import throttle, users
-from .bearer_tokens import MAX_TOKEN_CHARS, digest
+from . import invitations, throttle, users
+from .bearer_tokens import MAX_TOKEN_CHARS
+from .invitations import InvitationRefused, Purpose, Refusal
 from .password_policy import check_password
 from .passwords import hash_password
 
@@ -85,54 +87,42 @@ def _attempt(session: Session, *, action: str, email: str, ip: str | None, now: 
     throttle.record_failure(session, keys=keys, now=now, policy=ATTEMPTS_POLICY)
 
 
-def _new_link(session: Session, *, user: User, purpose: LinkPurpose, ttl: timedelta, now: datetime) -> str:
+def _new_link(session: Session, *, user: User, purpose: Purpose, ttl: timedelta, now: datetime) -> str:
     """A fresh single-use link secret for ``user``; older unused links of ``purpose`` expire."""
     session.execute(
-        update(EmailLink)
+        update(Invitation)
         .where(
-            col(EmailLink.user_id) == user.id,
-            col(EmailLink.purpose) == purpose,
-            col(EmailLink.used_at).is_(None),
-            col(EmailLink.expires_at) > now,
+            col(Invitation.user_id) == user.id,
+            col(Invitation.purpose) == purpose,
+            col(Invitation.used_at).is_(None),
+            col(Invitation.expires_at) > now,
         )
         .values(expires_at=now)
     )
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(
-        EmailLink(
-            user_id=pk(user), purpose=purpose, token_hash=digest(token), created_at=now, expires_at=now + ttl
-        )
-    )
-    session.flush()
-    return token
+    return invitations.issue_for_account(
+        session, purpose=purpose, user=user, now=now, ttl=ttl, prefix=TOKEN_PREFIX
+    ).token
 
 
-def find_link(
-    session: Session, *, token: str, purpose: LinkPurpose, now: datetime | None = None
-) -> EmailLink:
+def find_link(session: Session, *, token: str, purpose: Purpose, now: datetime | None = None) -> Invitation:
     """The usable link of ``purpose`` whose secret is ``token`` (not consumed);
-    :class:`LinkInvalid` for an unknown, tampered, used or expired one."""
-    now = now or utcnow()
+    :class:`LinkInvalid` for an unknown, tampered, used or expired (or revoked) one."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > MAX_TOKEN_CHARS:
         raise LinkInvalid("unknown")
-    row = session.exec(
-        select(EmailLink)
-        .where(EmailLink.token_hash == digest(token), EmailLink.purpose == purpose)
-        .execution_options(populate_existing=True)
-    ).first()
-    if row is None:
-        raise LinkInvalid("unknown")
-    if row.used_at is not None:
-        raise LinkInvalid("used")
-    if row.expires_at <= now:
-        raise LinkInvalid("expired")
-    return row
+    try:
+        return invitations.find(session, token=token, purposes=(purpose,), now=now)
+    except InvitationRefused as exc:
+        raise LinkInvalid("expired" if exc.reason == Refusal.revoked else exc.reason.value) from None
 
 
-def _claim(session: Session, row: EmailLink, now: datetime) -> None:
+def _claim(session: Session, row: Invitation, now: datetime) -> None:
     claimed = session.execute(
-        update(EmailLink)
-        .where(col(EmailLink.id) == row.id, col(EmailLink.used_at).is_(None))
+        update(Invitation)
+        .where(
+            col(Invitation.id) == row.id,
+            col(Invitation.used_at).is_(None),
+            col(Invitation.revoked_at).is_(None),
+        )
         .values(used_at=now)
     )
     if rowcount(claimed) != 1:
@@ -177,11 +167,11 @@ def sign_up(
         user = _create_inactive(session, data=data, password_hash=password_hash, ip=ip)
         kind, token = (
             "verify",
-            _new_link(session, user=user, purpose=LinkPurpose.verify, ttl=VERIFY_TTL, now=now),
+            _new_link(session, user=user, purpose=Purpose.verify, ttl=VERIFY_TTL, now=now),
         )
     elif not existing.is_active and existing.email_verified_at is None and _pending_signup(session, existing):
         user, kind = existing, "verify"
-        token = _new_link(session, user=user, purpose=LinkPurpose.verify, ttl=VERIFY_TTL, now=now)
+        token = _new_link(session, user=user, purpose=Purpose.verify, ttl=VERIFY_TTL, now=now)
         audit.record(
             session, action="signup.link_resent", actor=None, target_type="user", target_id=user.id, ip=ip
         )
@@ -196,7 +186,7 @@ def _pending_signup(session: Session, user: User) -> bool:
     """Whether ``user`` is a sign-up that never verified (not an account an operator disabled)."""
     return (
         session.exec(
-            select(EmailLink.id).where(EmailLink.user_id == user.id, EmailLink.purpose == LinkPurpose.verify)
+            select(Invitation.id).where(Invitation.user_id == user.id, Invitation.purpose == Purpose.verify)
         ).first()
         is not None
     )
@@ -228,7 +218,7 @@ def _create_inactive(session: Session, *, data: UserCreate, password_hash: str, 
 def verify_email(session: Session, *, token: str, ip: str | None = None, now: datetime | None = None) -> User:
     """Follow a verification link: the account becomes active. :class:`LinkInvalid` otherwise."""
     now = now or utcnow()
-    row = find_link(session, token=token, purpose=LinkPurpose.verify, now=now)
+    row = find_link(session, token=token, purpose=Purpose.verify, now=now)
     _claim(session, row, now)
     user = session.get(User, row.user_id)
     if user is None:  # pragma: no cover - the link cascades with its account
@@ -271,12 +261,12 @@ def request_reset(
     elif user.is_active:
         kind, token = (
             "reset",
-            _new_link(session, user=user, purpose=LinkPurpose.reset, ttl=RESET_TTL, now=now),
+            _new_link(session, user=user, purpose=Purpose.forgot, ttl=RESET_TTL, now=now),
         )
     elif user.email_verified_at is None and _pending_signup(session, user):
         kind, token = (
             "verify",
-            _new_link(session, user=user, purpose=LinkPurpose.verify, ttl=VERIFY_TTL, now=now),
+            _new_link(session, user=user, purpose=Purpose.verify, ttl=VERIFY_TTL, now=now),
         )
     else:
         kind = "reset_disabled"
@@ -305,7 +295,7 @@ def reset_password(
     """Set a new password through a reset link: every web login of the account ends.
     :class:`LinkInvalid` or :class:`.WeakPassword` (the link stays usable) otherwise."""
     now = now or utcnow()
-    row = find_link(session, token=token, purpose=LinkPurpose.reset, now=now)
+    row = find_link(session, token=token, purpose=Purpose.forgot, now=now)
     user = session.get(User, row.user_id)
     if user is None or not user.is_active:
         raise LinkInvalid("unknown")
