@@ -8,6 +8,7 @@ They drive the real app: :func:`login` posts the real login form with its CSRF t
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import uuid
 from datetime import date, timedelta
@@ -255,14 +256,26 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
+def bucket_client() -> Any:
+    """A boto3 client on the S3 server that the AWS environment names (``AWS_ENDPOINT_URL``
+    and keys, as the ``s3_blob_url`` fixture sets them): a test's own view of a bucket,
+    independent of the blob store under test."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.session.Session().client(
+        "s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"], config=Config(s3={"addressing_style": "path"})
+    )
+
+
 class S3Server:
     """A real S3-compatible server process (``moto_server``, from ``moto[server]``, a dev
     dependency) on a free loopback port: for tests and benchmarks, never a mock object.
 
     ``with S3Server() as s3:`` starts it and waits until it answers; ``s3.endpoint_url`` is its
-    address; ``s3.env()`` the AWS environment variables that point boto3 (and so a hub or
+    address; ``s3.env()`` the AWS environment variables that point the hub's S3 client (and so a hub or
     worker process) at it; ``s3.blob_url(bucket, prefix)`` creates the bucket and returns the
-    ``SMARTTOUCH_BLOB_URL``; ``s3.client()`` a boto3 client on it; ``s3.stop()`` (or leaving
+    ``SMARTTOUCH_BLOB_URL``; ``s3.client()`` a boto3 client on it (for the tests' own checks); ``s3.stop()`` (or leaving
     the ``with``) ends the process. ``log_path``: where the server's output goes (default:
     discarded). The server keeps everything in memory; buckets vanish when it stops.
     """

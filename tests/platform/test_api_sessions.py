@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from sqlmodel import Session, select
 
+from smarttouch.platform.api import routes
 from smarttouch.platform.models import AuditEvent, ExerciseSession, SessionMetricsRecord
 from smarttouch.platform.services.clinic import devices, ingest
 from smarttouch.platform.storage import blobstore
@@ -271,3 +272,44 @@ def test_a_session_quit_before_any_motion_is_kept_without_metrics(client, app, p
             a.kind for a in s.exec(select(__import__("smarttouch.platform.models", fromlist=["Alert"]).Alert))
         ]
     assert "pain_stop" in alert_kinds
+
+
+@pytest.mark.parametrize("in_memory_limit", [0, routes.IN_MEMORY_UPLOAD_BYTES], ids=["streamed", "in-memory"])
+def test_both_body_parsers_store_the_same_session(client, app, paired, monkeypatch, in_memory_limit):
+    """Bodies up to IN_MEMORY_UPLOAD_BYTES are split in memory, larger ones by werkzeug's
+    streaming parser: either way the upload is the same, text or file metadata alike."""
+    monkeypatch.setattr(routes, "IN_MEMORY_UPLOAD_BYTES", in_memory_limit)
+    meta = session_meta(paired)
+    as_file = {
+        "metadata": (io.BytesIO(json.dumps(meta).encode()), "metadata.json", "application/json"),
+        "recording": (io.BytesIO(recording_bytes()), "recording.npz", "application/octet-stream"),
+    }
+    res = client.post(
+        "/api/v1/sessions", data=as_file, headers=paired.auth, content_type="multipart/form-data"
+    )
+    assert res.status_code == 201, res.get_json()
+    again = upload(client, paired, meta)  # metadata as a text field this time: the same session
+    assert again.status_code == 200 and again.get_json()["session_id"] == meta["session_id"]
+    (row,) = _sessions(app)
+    assert row.recording_sha256 == blobstore.BlobStore.key_for(recording_bytes())
+    as_text = upload(client, paired, session_meta(paired), recording=None)
+    assert as_text.status_code == 201, as_text.get_json()
+    text_recording = client.post(
+        "/api/v1/sessions",
+        data={"metadata": json.dumps(session_meta(paired)), "recording": "not a file"},
+        headers=paired.auth,
+        content_type="multipart/form-data",
+    )
+    assert text_recording.status_code == 400
+    assert "binary file part" in text_recording.get_json()["error"]["message"], text_recording.get_json()
+
+
+def test_a_malformed_multipart_body_is_400_and_stores_nothing(client, app, paired):
+    body = b'--bnd\r\nContent-Disposition: form-data; name="metadata"\r\n\r\n{"a": 1}'  # no closing line
+    res = client.post(
+        "/api/v1/sessions",
+        data=body,
+        headers={**paired.auth, "Content-Type": "multipart/form-data; boundary=bnd"},
+    )
+    assert res.status_code == 400 and "truncated" in res.get_json()["error"]["message"]
+    assert _sessions(app) == [] and blob_files(app) == []

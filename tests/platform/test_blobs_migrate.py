@@ -11,6 +11,7 @@ from flask import Flask
 
 from smarttouch.platform.storage.blobcopy import Outcome, copy_blobs
 from smarttouch.platform.storage.blobstore import CHUNK_BYTES, FolderBlobStore, S3BlobStore, open_blobstore
+from smarttouch.platform.testing import bucket_client
 
 from .conftest import Runner
 
@@ -38,7 +39,7 @@ def test_migrate_copies_verifies_and_restarts(app: Flask, runner: Runner, s3_blo
     assert partial.counts[Outcome.copied] == 2 and partial.ok
 
     # one copy in the bucket got damaged meanwhile
-    target.client.put_object(Bucket=target.bucket, Key=target.object_key(keys[1]), Body=b"damaged")
+    bucket_client().put_object(Bucket=target.bucket, Key=target.object_key(keys[1]), Body=b"damaged")
 
     result = runner.invoke("blobs", "migrate", "--to", s3_blob_url, "--quiet")
     assert result.exit_code == 0, result.output

@@ -20,7 +20,7 @@ from ..services.errors import Invalid, NotFound, ServiceError, describe_validati
 from ..storage import blobstore
 from ..storage.db import get_session
 from ..storage.shared import redis_client
-from . import bp
+from . import bp, multipart
 from .auth import (
     Unauthorized,
     current_device,
@@ -54,6 +54,8 @@ from .schemas import (
 #: Largest request body accepted by the API (override: app config ``API_MAX_UPLOAD_BYTES``).
 MAX_UPLOAD_BYTES = 32 * 1024 * 1024
 MAX_METADATA_BYTES = 8 * 1024 * 1024
+#: Upload bodies up to this size are read whole and parsed in memory (:mod:`.multipart`).
+IN_MEMORY_UPLOAD_BYTES = 4 * 1024 * 1024
 RECENT_SESSIONS = 14
 PAIRING_POLICY = throttle.ThrottlePolicy(free=5, lock=20, lock_minutes=15)
 
@@ -264,6 +266,34 @@ def _upload_parts() -> tuple[bytes, bytes | None]:
         raise UnsupportedMediaType(
             "send multipart/form-data with the parts metadata (JSON) and recording (binary)"
         )
+    length = request.content_length
+    if length is not None and length <= IN_MEMORY_UPLOAD_BYTES:
+        return _parts_in_memory()
+    return _parts_streamed()
+
+
+def _parts_in_memory() -> tuple[bytes, bytes | None]:
+    """A body of known, modest length: read whole and split by :mod:`.multipart` (what
+    nearly every session upload is; a 10-minute 100 Hz recording is about 3 MiB)."""
+    try:
+        parts = multipart.parse(
+            request.get_data(cache=False), multipart.boundary_of(request.content_type or "")
+        )
+    except multipart.MultipartError as exc:
+        raise Invalid(f"body: {exc}") from None
+    meta_part, rec_part = parts.get("metadata"), parts.get("recording")
+    if meta_part is None:
+        raise Invalid("metadata: missing part (JSON describing the session)")
+    if len(meta_part.data) > MAX_METADATA_BYTES:
+        raise Invalid(f"metadata: larger than {MAX_METADATA_BYTES // 2**20} MiB")
+    if rec_part is not None and rec_part.filename is None:
+        raise Invalid("recording: send it as a binary file part, not a text field")
+    return meta_part.data, None if rec_part is None else rec_part.data
+
+
+def _parts_streamed() -> tuple[bytes, bytes | None]:
+    """A larger body (or one of unknown length): werkzeug's streaming parser, which spools
+    big file parts to disk instead of holding the whole body."""
     if "metadata" in request.files:
         metadata = request.files["metadata"].read(MAX_METADATA_BYTES + 1)
     elif "metadata" in request.form:
