@@ -3,7 +3,7 @@
 ``python -m bench scale``. Everything runs on loopback and stops by itself (every phase is
 bounded in uploads and seconds). Sessions are synthetic 2-minute 100 Hz recordings (the
 sensors room's simulator), each encoded distinctly so every upload writes a new blob; they
-are spread over 20 paired patients. The load generator (Python threads with ``requests``)
+are spread over 20 paired patients. The load generator (Python threads, a keep-alive ``http.client`` connection per hub each)
 runs on the same cores as the hubs, the workers, PostgreSQL, Redis and the S3 server, so the
 figures are those of the whole stack on this machine; the load average is printed with them.
 
@@ -53,8 +53,8 @@ REDIS_URL = os.environ.get("SMARTTOUCH_BENCH_REDIS_URL", "redis://127.0.0.1:6379
 #: ``folder`` runs the same load with a shared folder as the blob store instead of moto_server
 BLOBS = os.environ.get("SMARTTOUCH_BENCH_SCALE_BLOBS", "s3")
 PATIENTS = 20
-LEVELS = (8, 16)  # concurrent clients in phase 1
-LEVEL_MAX_UPLOADS = 100
+LEVELS = (4, 8, 12)  # concurrent clients in phase 1
+LEVEL_MAX_UPLOADS = 150
 LEVEL_MAX_S = 12.0
 BACKLOG = 200  # phase 2: the second backlog (the first is phase 1's uploads)
 HUB_THREADS = 4
@@ -96,9 +96,7 @@ def _closed_loop(
 ) -> tuple[list[Any], float, int]:
     """``clients`` threads upload ``recordings`` back to back (alternating hubs) until done or
     LEVEL_MAX_S; returns (results, seconds, failed attempts)."""
-    import requests
-
-    from smarttouch.platform.testcluster import upload, upload_body
+    from smarttouch.platform.testcluster import LoopbackHttp, upload, upload_body
 
     hubs = cluster.hub_urls()
     todo = list(enumerate(recordings))
@@ -109,7 +107,7 @@ def _closed_loop(
     bodies = {i: upload_body(links[i % len(links)].assignment_id, rec) for i, rec in todo}  # not timed
 
     def client() -> None:
-        http = requests.Session()
+        http = LoopbackHttp()
         while time.monotonic() < stop_at:
             with lock:
                 if not todo:
@@ -195,9 +193,7 @@ def _paced(
 ) -> tuple[list[Any], dict[str, float]]:
     """Phase 3: one upload every 1/rate s (each on its own thread, so a slow answer does not
     slow the pace); returns the results and each session's send time (Unix s)."""
-    import requests
-
-    from smarttouch.platform.testcluster import upload, upload_body
+    from smarttouch.platform.testcluster import LoopbackHttp, upload, upload_body
 
     hubs = cluster.hub_urls()
     results: list[Any] = []
@@ -208,7 +204,7 @@ def _paced(
     bodies = [upload_body(links[i % len(links)].assignment_id, rec) for i, rec in enumerate(recordings)]
 
     def one(i: int, body: tuple[str, bytes, str]) -> None:
-        http = getattr(local, "http", None) or requests.Session()
+        http = getattr(local, "http", None) or LoopbackHttp()
         local.http = http
         link = links[i % len(links)]
         with lock:
