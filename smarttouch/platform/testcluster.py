@@ -103,6 +103,16 @@ class LocalCluster:
             "PYTHONUNBUFFERED": "1",
         }
 
+    def app_config(self) -> dict[str, Any]:
+        """The configuration of an app in this process on the cluster's database, queue and
+        blob store (set-up, or a load generator calling the hub's views in-process)."""
+        env = self._env(self.workdir / "setup")
+        config: dict[str, Any] = {
+            k.removeprefix("SMARTTOUCH_"): v for k, v in env.items() if k.startswith("SMARTTOUCH_")
+        }
+        config.update(ENV="testing", SECURE_COOKIES=False)  # hashes verify with their own parameters
+        return config
+
     def prepare(self, patients: int) -> tuple[list[Link], str]:
         """Migrate the (empty) database, flush the hub's queue, create a therapist and
         ``patients`` paired patients; returns their links and the therapist's e-mail."""
@@ -115,12 +125,7 @@ class LocalCluster:
 
         self.workdir.mkdir(parents=True, exist_ok=True)
         migrate.upgrade(self.database_url)
-        env = self._env(self.workdir / "setup")
-        config: dict[str, Any] = {
-            k.removeprefix("SMARTTOUCH_"): v for k, v in env.items() if k.startswith("SMARTTOUCH_")
-        }
-        config.update(ENV="testing", SECURE_COOKIES=False)  # hashes verify with their own parameters
-        app = create_app(config)
+        app = create_app(self.app_config())
         HubQueue(app).huey.flush()  # messages of an earlier run name rows of another database
         therapist = Factories(app).user("therapist")
         links = [Link(token, plan) for token, plan in paired_patients(app, patients, therapist=therapist)]
@@ -348,9 +353,10 @@ def processes_named(fragment: str) -> list[int]:
 
 # ------------------------------------------------------------------ the client's side
 def upload_body(
-    assignment_id: int, recording: bytes, session_id: str | None = None
+    assignment_id: int, recording: bytes, session_id: str | None = None, started_at: datetime | None = None
 ) -> tuple[str, bytes, str]:
-    """``(session_id, multipart body, content type)`` of one upload of ``recording``."""
+    """``(session_id, multipart body, content type)`` of one upload of ``recording``, started
+    at ``started_at`` (aware; default now)."""
     sid = session_id or str(uuid.uuid4())
     boundary = uuid.uuid4().hex
     meta = json.dumps(
@@ -359,7 +365,7 @@ def upload_body(
             "assignment_id": assignment_id,
             "game": "balloons",
             "movement": "shoulder_flexion",
-            "started_at": datetime.now(UTC).isoformat(),
+            "started_at": (started_at or datetime.now(UTC)).isoformat(),
             "quit_reason": "completed",
             "reps": 10,
             "sample_rate_hz": 100.0,

@@ -114,7 +114,20 @@ class SessionMetrics:
         return out
 
 
+#: types _jsonable returns as they are (checked first: most of a result's values are these)
+_PLAIN = frozenset({int, str, bool, type(None)})
+
+
 def _jsonable(x: Any) -> Any:
+    kind = type(x)
+    if kind is float:  # the common cases first, by exact type (a worker converts ~600 values)
+        return x if math.isfinite(x) else None
+    if kind in _PLAIN:
+        return x
+    if kind is dict:
+        return {k: _jsonable(v) for k, v in x.items()}
+    if kind is list or kind is tuple:
+        return [_jsonable(v) for v in x]
     if is_dataclass(x) and not isinstance(x, type):
         return _jsonable({f.name: getattr(x, f.name) for f in fields(x)})
     if isinstance(x, dict):

@@ -198,3 +198,38 @@ def test_rescore_sends_jobs_to_the_workers(app, client, factories, runner: Runne
     assert [j.status for j in _one(app, ScoringJob, col(ScoringJob.reason) == "rescore")] == ["scored"]
     sent = runner.invoke("rescore", "--all", "--no-wait")
     assert sent.exit_code == 0 and "sent to the workers" in sent.output, sent.output
+
+
+def _statements_of_a_scoring_job(app: Flask, session_id: int) -> list[str]:
+    from sqlalchemy import event
+
+    with Session(get_engine(app)) as s:
+        (job_id,) = scoring.queue_rescoring(s, session_ids=[session_id], enqueue=lambda _: None)
+    seen: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        seen.append(statement)
+
+    engine = get_engine(app)
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        outcome = HubQueue(app).run("scoring", str(job_id))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert outcome is not None and outcome["status"] == "scored"
+    return seen
+
+
+def test_a_scoring_job_runs_a_bounded_number_of_sql_statements(app, client, factories):
+    """Claim, read, write the result, status, audit line and alerts: the same few statements
+    whatever the patient's history (no statement per stored session)."""
+    paired = pair_patient(app, factories)
+    counts = []
+    for history in (1, 12):
+        while len(_one(app, ExerciseSession, ExerciseSession.patient_id == paired.patient.id)) < history:
+            assert upload(client, paired, session_meta(paired)).status_code == 201
+        newest = max(
+            r.id for r in _one(app, ExerciseSession, ExerciseSession.patient_id == paired.patient.id)
+        )
+        counts.append(len(_statements_of_a_scoring_job(app, newest)))
+    assert counts[0] == counts[1] <= 12, counts

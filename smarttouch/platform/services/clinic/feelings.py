@@ -91,13 +91,27 @@ class SessionFeelings:
 
 
 def patient_feelings(session: Session, *, patient_id: int, limit: int | None = None) -> list[SessionFeelings]:
-    """The patient's sessions that have ratings, oldest first (the last ``limit`` ones)."""
-    rows = session.exec(
+    """The patient's sessions that have ratings, oldest first (the last ``limit`` ones: only
+    their ratings are read, however long the history)."""
+    stmt = (
         select(SessionFeeling, ExerciseSession.started_at)
         .join(ExerciseSession, col(ExerciseSession.id) == col(SessionFeeling.session_id))
         .where(SessionFeeling.patient_id == patient_id)
         .order_by(col(ExerciseSession.started_at), col(ExerciseSession.id))
-    ).all()
+    )
+    if limit:
+        rated = (
+            select(ExerciseSession.id)
+            .where(
+                col(ExerciseSession.id).in_(
+                    select(SessionFeeling.session_id).where(SessionFeeling.patient_id == patient_id)
+                )
+            )
+            .order_by(col(ExerciseSession.started_at).desc(), col(ExerciseSession.id).desc())
+            .limit(limit)
+        )
+        stmt = stmt.where(col(SessionFeeling.session_id).in_(rated))
+    rows = session.exec(stmt).all()
     started: dict[int, datetime] = {}
     values: dict[int, dict[str, int | None]] = {}
     skipped: dict[int, int] = {}

@@ -19,6 +19,7 @@ from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
@@ -243,3 +244,48 @@ def session_facts(entries: list[SessionEntry]) -> list[Any]:
     from .alerts import SessionFact
 
     return [SessionFact(session_id=pk(e.session), record=e.record) for e in entries]
+
+
+def patient_facts(session: Session, *, patient_id: int, tz: tzinfo | str) -> list[Any]:
+    """``session_facts(patient_sessions(...))`` read as plain columns, oldest first: the same
+    records without building two ORM objects (and parsing their JSON columns) per stored
+    session, which a scoring worker did for the patient's whole history after every session."""
+    from .alerts import SessionFact
+
+    m = SessionMetricsRecord
+    trend = [orm_attr(getattr(m, key)) for key in TREND_METRICS]
+    stmt = (
+        sa.select(
+            col(ExerciseSession.id),
+            col(ExerciseSession.started_at),
+            col(ExerciseSession.quit_reason),
+            col(m.id),
+            col(m.count_uncertain),
+            col(m.uncertain_reason),
+            *trend,
+        )
+        .outerjoin(m, col(m.session_id) == ExerciseSession.id)
+        .where(col(ExerciseSession.patient_id) == patient_id)
+        .order_by(col(ExerciseSession.started_at).desc(), col(ExerciseSession.id).desc())
+    )
+    zone = _zone(tz)
+    facts = []
+    for sid, started_at, quit_reason, metrics_id, uncertain, reason, *values in reversed(
+        session.execute(stmt).all()
+    ):
+        scored = metrics_id is not None
+        metrics = {}
+        if scored:
+            for key, value in zip(TREND_METRICS, values, strict=True):
+                number = _finite(value)
+                if number is not None:
+                    metrics[key] = number
+        record = SessionRecord(
+            day=started_at.astimezone(zone).date(),
+            metrics=metrics,
+            quit_reason=quit_reason,
+            count_uncertain=bool(uncertain) if scored else False,
+            uncertain_reason=reason if scored else None,
+        )
+        facts.append(SessionFact(session_id=int(sid), record=record))
+    return facts

@@ -23,6 +23,7 @@ from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from smarttouch.challenges.jobs import Outcome
@@ -37,6 +38,7 @@ from ...models import (
     ScoringJob,
     SessionMetricsRecord,
     SessionStatus,
+    orm_attr,
     pk,
     utcnow,
 )
@@ -80,8 +82,23 @@ def queue_scoring(session: Session, *, session_id: int, reason: str = UPLOAD) ->
     return job
 
 
+#: the session's JSON columns scoring never reads (a session's game events can be thousands of
+#: entries): a worker does not load and parse them for every job
+_UNREAD = ("game_events", "client_metrics", "game_result")
+
+
+def _deferred(*also_unread: str) -> list[Any]:
+    """Loader options leaving out of an exercise session the JSON columns scoring does not read
+    (loaded on access if ever asked for)."""
+    return [defer(orm_attr(getattr(ExerciseSession, c))) for c in (*_UNREAD, *also_unread)]
+
+
+#: the metrics row's JSON columns, replaced (not read) by a new result
+_REPLACED = ("quality_flags", "per_rep", "sets", "extra")
+
+
 def load_spec(session: Session, job: ScoringJob) -> ScoringSpec:
-    row = session.get(ExerciseSession, job.session_id)
+    row = session.get(ExerciseSession, job.session_id, options=_deferred())
     assert job.id is not None
     return {
         "job_id": job.id,
@@ -175,16 +192,19 @@ def outcome_values(outcome: Outcome) -> dict[str, Any]:
     }
 
 
-def _write_metrics(session: Session, session_id: int, analysis: dict[str, Any], version: str) -> None:
-    """Insert or replace the session's one metrics row."""
+def _write_metrics(
+    session: Session,
+    session_id: int,
+    analysis: dict[str, Any],
+    version: str,
+    old: SessionMetricsRecord | None,
+) -> None:
+    """Insert the session's one metrics row, or replace ``old`` (its current one)."""
     from .progress import metrics_row
 
     fresh = metrics_row(session_id, analysis)
     fresh.algorithm_version = version
     fresh.computed_at = utcnow()
-    old = session.exec(
-        select(SessionMetricsRecord).where(SessionMetricsRecord.session_id == session_id)
-    ).first()
     if old is None:
         session.add(fresh)
         return
@@ -200,26 +220,29 @@ def save_result(
     """Write a finished job's result in the caller's transaction: metrics (scored), the
     session's status and error, the ``session.scored`` audit line and the new alerts (not
     committed). ``today``: the local day the alerts are judged on (None: today in ``tz``)."""
-    job = session.get(ScoringJob, job_id)
-    row = session.get(ExerciseSession, job.session_id) if job else None
-    if job is None or row is None:
+    found = session.exec(
+        # one read of the job, its session, the session's metrics (if any) and patient
+        select(ScoringJob, ExerciseSession, SessionMetricsRecord, Patient)
+        .join(ExerciseSession, col(ExerciseSession.id) == ScoringJob.session_id)
+        .outerjoin(SessionMetricsRecord, col(SessionMetricsRecord.session_id) == ExerciseSession.id)
+        .outerjoin(Patient, col(Patient.id) == ExerciseSession.patient_id)
+        .where(ScoringJob.id == job_id)
+        .options(
+            *_deferred("calibration", "phases"),
+            *[defer(orm_attr(getattr(SessionMetricsRecord, c))) for c in _REPLACED],
+        )
+    ).first()
+    if found is None:
         return
+    job, row, metrics, patient = found
     assert row.id is not None
     scored = outcome.get("status") == SCORED and isinstance(outcome.get("analysis"), dict)
-    has_metrics = False
     if scored:
-        _write_metrics(session, row.id, outcome["analysis"], str(outcome.get("algorithm_version") or ""))
+        version = str(outcome.get("algorithm_version") or "")
+        _write_metrics(session, row.id, outcome["analysis"], version, metrics)
         row.status, row.error = SessionStatus.scored, None
-        has_metrics = True
-    else:
-        has_metrics = (
-            session.exec(
-                select(SessionMetricsRecord.id).where(SessionMetricsRecord.session_id == row.id)
-            ).first()
-            is not None
-        )
-        if not has_metrics:  # a failed re-score keeps the result it had
-            row.status, row.error = SessionStatus.failed, str(outcome.get("message") or "")[:4000]
+    elif metrics is None:  # a failed re-score keeps the result it had
+        row.status, row.error = SessionStatus.failed, str(outcome.get("message") or "")[:4000]
     session.add(row)
     audit.record(
         session,
@@ -235,7 +258,6 @@ def save_result(
         },
     )
     session.flush()
-    patient = session.get(Patient, row.patient_id)
     if patient is not None and scored:
         update_alerts(session, patient=patient, today=today or datetime.now(_zone(tz)).date(), tz=tz)
         scoring_hooks.run(session, row, tz)
@@ -250,10 +272,10 @@ def update_alerts(session: Session, *, patient: Patient, today: date, tz: tzinfo
     transaction; a failure to judge them is logged, never turned into a lost result."""
     from . import alerts
     from .patients import current_plan
-    from .progress import patient_sessions, session_facts
+    from .progress import patient_facts
 
     try:
-        facts = session_facts(patient_sessions(session, patient_id=pk(patient), tz=tz))
+        facts = patient_facts(session, patient_id=pk(patient), tz=tz)
         found = alerts.find_patient_alerts(
             session,
             patient=patient,
