@@ -222,7 +222,8 @@ def _statements_of_a_scoring_job(app: Flask, session_id: int) -> list[str]:
 
 def test_a_scoring_job_runs_a_bounded_number_of_sql_statements(app, client, factories):
     """Claim, read, write the result, status, audit line and alerts: the same few statements
-    whatever the patient's history (no statement per stored session)."""
+    whatever the patient's history (no statement per stored session). 14: the pilots add
+    three (two alert sources and the after-scoring hook's enrolment check)."""
     paired = pair_patient(app, factories)
     counts = []
     for history in (1, 12):
@@ -232,4 +233,4 @@ def test_a_scoring_job_runs_a_bounded_number_of_sql_statements(app, client, fact
             r.id for r in _one(app, ExerciseSession, ExerciseSession.patient_id == paired.patient.id)
         )
         counts.append(len(_statements_of_a_scoring_job(app, newest)))
-    assert counts[0] == counts[1] <= 12, counts
+    assert counts[0] == counts[1] <= 14, counts
