@@ -16,7 +16,9 @@ figures are those of the whole stack on this machine; the load average is printe
    second backlog of about the same size is uploaded with the workers stopped and scored by
    two workers started together. scored/s is counted from the moment every worker serves.
 3. Upload-to-scored: paced uploads at half the best accepted rate with both workers running;
-   p95 of (scored - sent) and the rate the workers sustained. Target: <= 5 s.
+   p95 of (scored - sent) and the rate the workers sustained. Target: <= 5 s. When that rate
+   is more than the two workers scored alone in phase 2, once more at 80% of their rate (what
+   these cores can score while the hubs take uploads), for the figure at a sustainable load.
 4. Integrity: every accepted session stored once and scored once, no job left queued or
    running. Peak RSS (VmHWM) of a hub's serving process. Target: <= 300 MB.
 
@@ -223,8 +225,40 @@ def _paced(
     return results, sent_at
 
 
-def main() -> None:
+def _upload_to_scored(cluster: Any, engine: Any, links: list[Any], accepted: set[str], rate: float) -> float:
+    """Phase 3 at ``rate``: paced uploads for PACED_S with the workers running, then wait
+    until they are scored; prints the figures and returns the p95 of (scored - sent) in s.
+    The sessions are added to ``accepted``."""
     from sqlalchemy import text
+
+    paced = _recordings(int(rate * PACED_S))
+    scored_before = _finished(engine)
+    results, sent_at = _paced(cluster, links, paced, rate)
+    paced_s = time.monotonic()
+    accepted.update(r.session_id for r in results)
+    deadline = time.monotonic() + SCORED_WAIT_S
+    while _finished(engine) < len(accepted) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT s.client_uuid, j.finished_at FROM scoring_job j "
+                "JOIN exercise_session s ON s.id = j.session_id WHERE j.status = 'scored'"
+            )
+        ).all()
+    finished = {sid: f.timestamp() for sid, f in rows if sid in sent_at}
+    delays = np.array([finished[sid] - sent_at[sid] for sid in finished])
+    lat = np.array([r.latency_s for r in results])
+    span = (max(finished.values()) - min(sent_at.values())) if finished else float("inf")
+    print(
+        f"  paced at {rate:.1f}/s for {PACED_S:.0f} s: {len(results)} accepted, accept p95 {np.percentile(lat, 95) * 1000:.0f} ms, "
+        f"{len(delays)} scored ({_finished(engine) - scored_before} jobs finished) at {len(delays) / span:.1f}/s sustained, "
+        f"scoring went on {time.monotonic() - paced_s:.0f} s after the last upload, load {os.getloadavg()[0]:.2f}"
+    )
+    return float(np.percentile(delays, 95)) if len(delays) else float("inf")
+
+
+def main() -> None:
     from sqlalchemy.engine import make_url
 
     from smarttouch.platform.storage.db import make_engine
@@ -350,38 +384,19 @@ def main() -> None:
             f"      {os.cpu_count()} idle cores would score at most {(os.cpu_count() or 1) / cpu_one:.0f} sessions/s (derived, not measured; the hubs need the same cores)"
         )
 
-        # 3. upload-to-scored at half the accepted rate, both workers running
+        # 3. upload-to-scored at half the accepted rate, both workers running; then at a rate
+        # the two workers can keep up with on these cores (80% of what they scored alone)
         for name in ("worker0", "worker1"):
             cluster.start(name, wait=False)
         for name in ("worker0", "worker1"):
             cluster.start(name)
-        rate = max(1.0, best[0] / 2)
-        paced = _recordings(int(rate * PACED_S))
-        scored_before = _finished(engine)
-        results, sent_at = _paced(cluster, links, paced, rate)
-        paced_s = time.monotonic()
-        accepted.update(r.session_id for r in results)
-        deadline = time.monotonic() + SCORED_WAIT_S
-        while _finished(engine) < len(accepted) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        with engine.connect() as conn:
-            rows = conn.execute(
-                text(
-                    "SELECT s.client_uuid, j.finished_at FROM scoring_job j "
-                    "JOIN exercise_session s ON s.id = j.session_id WHERE j.status = 'scored'"
-                )
-            ).all()
-        finished = {sid: f.timestamp() for sid, f in rows if sid in sent_at}
-        delays = np.array([finished[sid] - sent_at[sid] for sid in finished])
-        lat = np.array([r.latency_s for r in results])
-        span = (max(finished.values()) - min(sent_at.values())) if finished else float("inf")
-        print(
-            f"  paced at {rate:.1f}/s for {PACED_S:.0f} s: {len(results)} accepted, accept p95 {np.percentile(lat, 95) * 1000:.0f} ms, "
-            f"{len(delays)} scored ({_finished(engine) - scored_before} jobs finished) at {len(delays) / span:.1f}/s sustained, "
-            f"scoring went on {time.monotonic() - paced_s:.0f} s after the last upload, load {os.getloadavg()[0]:.2f}"
-        )
-        p95_scored = float(np.percentile(delays, 95)) if len(delays) else float("inf")
+        half = max(1.0, best[0] / 2)
+        p95_scored = _upload_to_scored(cluster, engine, links, accepted, half)
         report("upload-to-scored p95 at half the accepted rate", p95_scored, "s", "<= 5 s", p95_scored <= 5.0)
+        sustainable = max(1.0, 0.8 * two)
+        if sustainable < half:
+            p95_low = _upload_to_scored(cluster, engine, links, accepted, sustainable)
+            report(f"upload-to-scored p95 at {sustainable:.1f}/s (80% of two workers' rate)", p95_low, "s")
 
         # 4. integrity and memory
         stored = _count(engine, "SELECT count(*) FROM exercise_session")
