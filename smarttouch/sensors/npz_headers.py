@@ -51,11 +51,29 @@ class MemberHeader:
     member: str
     shape: tuple[int, ...]
     dtype: np.dtype
+    fortran_order: bool = False
+    #: where the array's data start in the member (the magic string and header before them)
+    data_offset: int = 0
 
     @property
     def nbytes(self) -> int:
         """Bytes of the array's data once loaded."""
         return prod(self.shape) * self.dtype.itemsize
+
+    def array_from(self, member: bytes) -> np.ndarray:
+        """The array in ``member`` (the member's whole bytes), as its header declares it: a
+        writable array of exactly ``shape`` and ``dtype``.
+
+        Raises:
+            NpzHeaderError: the member's data are not the size its header declares.
+        """
+        if len(member) - self.data_offset != self.nbytes:
+            raise NpzHeaderError(
+                f"member {self.member}: {len(member) - self.data_offset} bytes of data, "
+                f"but its header declares {self.nbytes}"
+            )
+        flat = np.frombuffer(member, dtype=self.dtype, count=prod(self.shape), offset=self.data_offset)
+        return flat.reshape(self.shape, order="F" if self.fortran_order else "C").copy(order="K")
 
 
 def largest_npz_bytes(max_samples: int) -> int:
@@ -79,20 +97,19 @@ def read_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> MemberHeader
         try:
             version = npy_format.read_magic(fp)
             if version == (1, 0):
-                shape, _fortran, dtype = npy_format.read_array_header_1_0(
-                    fp, max_header_size=MAX_HEADER_BYTES
-                )
+                shape, fortran, dtype = npy_format.read_array_header_1_0(fp, max_header_size=MAX_HEADER_BYTES)
             elif version == (2, 0):
-                shape, _fortran, dtype = npy_format.read_array_header_2_0(
-                    fp, max_header_size=MAX_HEADER_BYTES
-                )
+                shape, fortran, dtype = npy_format.read_array_header_2_0(fp, max_header_size=MAX_HEADER_BYTES)
             else:
                 raise NpzHeaderError(f"member {info.filename}: .npy format {version} is not supported")
+            offset = fp.tell()
         except NpzHeaderError:
             raise
         except (ValueError, EOFError, OSError, zipfile.BadZipFile) as exc:
             raise NpzHeaderError(f"member {info.filename} is not a readable .npy array ({exc})") from None
-    return MemberHeader(name, info.filename, tuple(int(d) for d in shape), np.dtype(dtype))
+    return MemberHeader(
+        name, info.filename, tuple(int(d) for d in shape), np.dtype(dtype), bool(fortran), offset
+    )
 
 
 def _check_dtype(header: MemberHeader) -> None:

@@ -35,9 +35,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from numpy.lib import format as npy_format
 
-from smarttouch.sensors.npz_headers import MAX_HEADER_BYTES, NpzHeaderError, check_headers, read_headers
+from smarttouch.sensors.npz_headers import NpzHeaderError, check_headers, read_headers
 from smarttouch.sensors.types import Phase, Recording, check_phases
 
 #: Largest plausible acceleration magnitude in g (consumer IMUs saturate at 16 g; 2x margin).
@@ -211,10 +210,11 @@ def _read_npz(fh: Any, where: str, max_samples: int | None = None) -> Recording:
             check_headers(headers, max_samples=max_samples)
             arrays: dict[str, np.ndarray] = {}
             for name, header in headers.items():
-                with archive.open(header.member) as member:
-                    arrays[name] = npy_format.read_array(
-                        member, allow_pickle=False, max_header_size=MAX_HEADER_BYTES
-                    )
+                # the member is read whole only when the zip says it is no larger than its
+                # header declares, so what is allocated stays bounded by the checked headers
+                if archive.getinfo(header.member).file_size != header.data_offset + header.nbytes:
+                    raise NpzHeaderError(f"member {header.member} is not the size its header declares")
+                arrays[name] = header.array_from(archive.read(header.member))
     except NpzHeaderError as exc:
         raise RecordingError(f"{where}: {exc}") from None
     except Exception as exc:  # zipfile/zlib/numpy raise many kinds on damaged bytes

@@ -165,6 +165,27 @@ def test_a_structured_dtype_is_refused() -> None:
         recording_from_bytes(_npz(arrays))
 
 
+@pytest.mark.parametrize("extra", [b"\x00" * 8, b"\x00" * 5_000_000])
+def test_a_member_longer_than_its_header_declares_is_refused(extra: bytes) -> None:
+    """Each member is read whole only when the zip says it holds exactly what its header
+    declares: trailing bytes (a few, or megabytes of them) are refused, not read."""
+    arrays = _real()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, value in {"meta": np.array(json.dumps({"sample_rate_hz": 100.0})), **arrays}.items():
+            member = io.BytesIO()
+            np.lib.format.write_array(member, np.asarray(value), allow_pickle=False)
+            archive.writestr(f"{name}.npy", member.getvalue() + (extra if name == "acc" else b""))
+    with pytest.raises(RecordingError, match="member acc.npy is not the size its header declares"):
+        recording_from_bytes(buf.getvalue())
+
+
+def test_fortran_ordered_arrays_read_as_written() -> None:
+    arrays = {k: np.asfortranarray(v) for k, v in _real().items()}
+    rec = recording_from_bytes(_npz(arrays))
+    assert np.array_equal(rec.acc, arrays["acc"]) and np.array_equal(rec.gyr, arrays["gyr"])
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float16, ">f8"])
 def test_other_real_floats_and_integer_time_still_pass(dtype) -> None:
     arrays = {k: v.astype(dtype) for k, v in _real().items()}
