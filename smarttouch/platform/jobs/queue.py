@@ -84,7 +84,8 @@ class HubQueue:
         runs: Iterable[str] | None = None,
     ) -> None:
         instance = Path(app.instance_path)
-        self.app = app
+        # the app itself, not ``current_app``'s proxy: jobs run later, outside any context
+        self.app: Flask = getattr(app, "_get_current_object", lambda: app)()
         self.context = JobContext(
             blobs=get_blobstore(app),
             instance=instance,
