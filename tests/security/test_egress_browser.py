@@ -19,7 +19,7 @@ from smarttouch.platform.services.demo.seed import DEMO_USERS
 from tests.platform.browser_support import ARTIFACTS, browser, login, screenshot  # noqa: F401
 
 from .crawl import Crawl
-from .test_csp_egress import MUST_REACH, demo_app, demo_patient_id  # noqa: F401
+from .test_csp_egress import MUST_REACH, demo_patient_id
 
 pytestmark = pytest.mark.browser
 
