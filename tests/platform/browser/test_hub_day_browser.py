@@ -199,7 +199,9 @@ def _pages_of(page, base: str, visit, limit: int = 30) -> list[str]:
         if shape in seen_shapes:
             continue
         seen_shapes.add(shape)
-        response = page.goto(f"{base}{path}", wait_until="networkidle")
+        # "load": stylesheets, scripts and images are in and the charts drawn (charts.js draws
+        # them on DOMContentLoaded; the hub's scripts fetch nothing afterwards)
+        response = page.goto(f"{base}{path}", wait_until="load")
         if (
             response is None
             or response.status != 200
