@@ -2,6 +2,11 @@
 
 * ``app``: a hub on a fresh, migrated SQLite database in ``tmp_path`` (copied from a
   template migrated once per worker), CSRF on, cheap argon2 parameters.
+* ``demo_app``: ``app`` with the demo clinic in it (``seed_demo``: people, plans, weeks of
+  synthetic sessions with their blobs, challenges, the pilot). The demo is seeded once per
+  worker into a template instance folder (``demo_template``); a test asking for ``demo_app``
+  gets its own copy of it as ``app``'s database and blob folder, so ``live_server`` serves it
+  and what the test writes stays its own.
 * ``client``: its test client. Helpers in :mod:`smarttouch.platform.testing`:
   ``csrf_token(client, path)``, ``login(client, email, password)``, ``hub_config(...)``,
   ``TEST_PASSWORD`` (the factories' default password).
@@ -40,9 +45,12 @@ from sqlmodel import Session
 
 from smarttouch.platform import create_app
 from smarttouch.platform.core.config import SETTINGS
+from smarttouch.platform.i18n.language import hub_tz, local_today
 from smarttouch.platform.models import Activity, Assignment, Challenge, ExerciseSession, Patient, User
 from smarttouch.platform.services.clinic import catalogue
+from smarttouch.platform.services.demo.seed import seed_demo
 from smarttouch.platform.storage import migrate
+from smarttouch.platform.storage.blobstore import get_blobstore
 from smarttouch.platform.storage.db import get_engine, make_engine
 from smarttouch.platform.testing import (
     Factories,
@@ -78,6 +86,42 @@ def fresh_sqlite_url(template: Path, folder: Path) -> str:
     target = folder / "smarttouch.db"
     shutil.copyfile(template, target)
     return f"sqlite:///{target}"
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Path:
+    """An instance folder with the demo seeded (``smarttouch.db`` and ``blobs/``), built once
+    per worker on first use; ``demo_app`` tests copy it."""
+    folder = tmp_path_factory.mktemp("demo-template") / "instance"
+    url = fresh_sqlite_url(sqlite_template, folder)
+    application = create_app(hub_config(folder, url))
+    engine = get_engine(application)
+    with application.test_request_context(), Session(engine) as db:
+        seed_demo(
+            db, today=local_today(), password_profile="fast", blobs=get_blobstore(application), tz=hub_tz()
+        )
+    with engine.connect() as conn:  # one self-contained file to copy
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return folder
+
+
+def fresh_demo_url(template: Path, folder: Path) -> str:
+    """A copy of the seeded demo (database and blob folder) in ``folder``; its database URL.
+
+    The blobs are hard links: a folder store never changes a blob's file in place (it writes a
+    new file and renames it over; deleting unlinks), so the template's stay as they were."""
+    url = fresh_sqlite_url(template / "smarttouch.db", folder)
+    shutil.copytree(template / "blobs", folder / "blobs", copy_function=os.link)
+    return url
+
+
+def sqlite_url_for(request: pytest.FixtureRequest, folder: Path) -> str:
+    """The test's own SQLite database in ``folder``: the seeded demo when it asks for
+    ``demo_app``, else the migrated template."""
+    if "demo_app" in request.fixturenames:
+        return fresh_demo_url(request.getfixturevalue("demo_template"), folder)
+    return fresh_sqlite_url(request.getfixturevalue("sqlite_template"), folder)
 
 
 # ----------------------------------------------------------------- PostgreSQL
@@ -126,11 +170,18 @@ def _build(tmp_path: Path, url: str, **extra: Any) -> Flask:
 
 
 @pytest.fixture
-def app(tmp_path: Path, sqlite_template: Path) -> Iterator[Flask]:
-    url = fresh_sqlite_url(sqlite_template, tmp_path / "instance")
+def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
+    url = sqlite_url_for(request, tmp_path / "instance")
     application = _build(tmp_path, url)
     yield application
     get_engine(application).dispose()
+
+
+@pytest.fixture
+def demo_app(app: Flask) -> Flask:
+    """``app``, seeded with the demo (see ``demo_template``; its blob files are hard links to the
+    template's, so a test must not write into one in place)."""
+    return app
 
 
 @pytest.fixture

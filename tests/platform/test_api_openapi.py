@@ -123,6 +123,7 @@ def fuzz_world(db_app, bundle_dir, tmp_path) -> FuzzWorld:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_fuzzing_the_whole_api_finds_no_server_errors(db_app, fuzz_world, mode):
     """Every operation of the one document, valid and invalid inputs, each with a valid token

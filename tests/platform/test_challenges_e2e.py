@@ -15,6 +15,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import pytest
 import requests
 from sqlmodel import Session, select
 
@@ -56,6 +57,7 @@ def _stop(proc: subprocess.Popen) -> str:
         return proc.communicate()[0]
 
 
+@pytest.mark.slow
 def test_submit_evaluate_rank_review_end_to_end(
     app, client, make_user, runner, live_server, tmp_path, sandbox_ok
 ):

@@ -133,6 +133,7 @@ def test_production_without_secret_is_a_clear_error(runner) -> None:
     assert result.exit_code == 1 and "SMARTTOUCH_SECRET_KEY must be set" in result.output
 
 
+@pytest.mark.slow
 def test_demo_migrates_seeds_once_and_serves(tmp_path, runner, monkeypatch) -> None:
     served = []
 

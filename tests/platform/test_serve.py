@@ -6,19 +6,11 @@ import re
 
 import requests
 from flask import Flask
-from sqlmodel import Session
 
-from smarttouch.platform.i18n.language import hub_tz, local_today
-from smarttouch.platform.services.demo.seed import DEMO_USERS, seed_demo
-from smarttouch.platform.storage.blobstore import get_blobstore
-from smarttouch.platform.storage.db import get_engine
+from smarttouch.platform.services.demo.seed import DEMO_USERS
 
 
-def test_demo_logins_work_over_http(app: Flask, live_server: str) -> None:
-    with app.test_request_context(), Session(get_engine(app)) as session:
-        seed_demo(
-            session, today=local_today(), password_profile="fast", blobs=get_blobstore(app), tz=hub_tz()
-        )
+def test_demo_logins_work_over_http(demo_app: Flask, live_server: str) -> None:
     expected = {
         "therapist@example.org": "DEMO-STRK",
         "therapist2@example.org": "DEMO-ARM2",

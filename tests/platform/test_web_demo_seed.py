@@ -3,6 +3,7 @@ alert, and is idempotent."""
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from sqlmodel import Session, func, select
 
@@ -15,6 +16,7 @@ from smarttouch.platform.storage.db import get_engine
 from smarttouch.sensors.recording_io import recording_from_bytes
 
 
+@pytest.mark.slow
 def test_demo_sessions_and_alerts(app: Flask) -> None:
     with app.test_request_context(), Session(get_engine(app)) as db:
         report = seed_demo(

@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from flask import Flask
 from sqlmodel import Session, select
 
-from smarttouch.platform.i18n.language import local_today
 from smarttouch.platform.models import Patient
-from smarttouch.platform.services.demo.seed import DEMO_USERS, seed_demo
-from smarttouch.platform.storage.blobstore import get_blobstore
+from smarttouch.platform.services.demo.seed import DEMO_USERS
 from smarttouch.platform.storage.db import get_engine
 from smarttouch.platform.testing import login
 from smarttouch.platform.web import charts
@@ -49,13 +46,6 @@ MUST_REACH = {
     "admin": {"admin.audit_trail", "datarights.index", "needs.index", "needs.detail"},
 }
 _LOADING = {"script": "src", "img": "src", "iframe": "src", "embed": "src", "source": "src", "form": "action"}
-
-
-@pytest.fixture
-def demo_app(app: Flask) -> Flask:
-    with app.test_request_context(), Session(get_engine(app)) as db:
-        seed_demo(db, today=local_today(), password_profile="fast", blobs=get_blobstore(app))
-    return app
 
 
 def demo_patient_id(app: Flask, code: str = "DEMO-PARK") -> int:

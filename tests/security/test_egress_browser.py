@@ -9,6 +9,7 @@ drawn and its mode bar must offer no action that leaves the hub.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,12 +20,17 @@ from smarttouch.platform.services.demo.seed import DEMO_USERS
 from tests.platform.browser_support import ARTIFACTS, browser, login, screenshot  # noqa: F401
 
 from .crawl import Crawl
-from .test_csp_egress import MUST_REACH, demo_app, demo_patient_id  # noqa: F401
+from .test_csp_egress import MUST_REACH, demo_patient_id
 
 pytestmark = pytest.mark.browser
 
 #: Words of mode-bar buttons that send a chart somewhere else (plotly.js 2-4).
 CLOUD_WORDS = ("cloud", "chart studio", "share chart", "edit in", "plotly.com")
+#: A page is settled when no request of it has been in flight, and none has started, for this long
+#: after its load event (Playwright's "networkidle" waits 500 ms on every page; the hub's scripts
+#: start no request after load, and any that did would still be seen here).
+QUIET_MS = 100
+SETTLE_TIMEOUT_S = 15
 MODEBAR_TITLES = """() => Array.from(document.querySelectorAll('.modebar-btn'))
   .map(b => (b.getAttribute('data-title') || '') + ' ' + (b.getAttribute('href') || ''))"""
 
@@ -37,14 +43,33 @@ class Watch:
         self.foreign: list[str] = []
         self.problems: list[str] = []
         self.requests = 0
+        self.in_flight: set[Any] = set()
 
     def on_request(self, request: Any) -> None:
         self.requests += 1
         parts = urlsplit(request.url)
         if parts.scheme in ("data", "blob", "about"):
             return
+        self.in_flight.add(request)
         if parts.netloc != self.hub:
             self.foreign.append(f"{request.method} {request.url} (from {request.frame.url})")
+
+    def on_request_done(self, request: Any) -> None:
+        self.in_flight.discard(request)
+
+    def settle(self, page: Any, path: str) -> None:
+        """Wait (after the load event) until the page is quiet: see :data:`QUIET_MS`."""
+        deadline = time.monotonic() + SETTLE_TIMEOUT_S
+        while True:
+            seen = self.requests
+            page.wait_for_timeout(QUIET_MS)  # Playwright delivers the page's events meanwhile
+            if not self.in_flight and seen == self.requests:
+                return
+            if time.monotonic() > deadline:
+                self.problems.append(
+                    f"{path}: requests still in flight: {sorted(r.url for r in self.in_flight)}"
+                )
+                return
 
     def on_console(self, message: Any) -> None:
         text = message.text
@@ -62,6 +87,8 @@ def _visit_role(app: Flask, browser: Any, base: str, role: str | None) -> tuple[
     context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
     watch = Watch(base)
     context.on("request", watch.on_request)
+    context.on("requestfinished", watch.on_request_done)
+    context.on("requestfailed", watch.on_request_done)
     page = context.new_page()
     page.on("console", watch.on_console)
     page.on("pageerror", watch.on_page_error)
@@ -75,7 +102,8 @@ def _visit_role(app: Flask, browser: Any, base: str, role: str | None) -> tuple[
             watch.problems.append(f"{path}: HTTP {head.status}")
         if head.status != 200 or not head.headers.get("content-type", "").startswith("text/html"):
             return None
-        page.goto(f"{base}{path}", wait_until="networkidle")
+        page.goto(f"{base}{path}", wait_until="load")
+        watch.settle(page, path)
         charts = page.locator("div.chart[data-figure]")
         if charts.count():
             page.wait_for_function(

@@ -6,26 +6,14 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
-from sqlmodel import Session
 
 from smarttouch.games.sdk.registry import game_keys
-from smarttouch.platform.i18n.language import hub_tz, local_today
-from smarttouch.platform.services.demo.seed import seed_demo
-from smarttouch.platform.storage.blobstore import get_blobstore
-from smarttouch.platform.storage.db import get_engine
 from tests.platform.browser_support import browser, login, screenshot  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
 LOADED = """() => Array.from(document.querySelectorAll('img.activity-preview'))
   .map(img => [img.getAttribute('src'), img.complete && img.naturalWidth > 0, img.alt])"""
-
-
-@pytest.fixture
-def demo_app(app: Flask) -> Flask:
-    with app.test_request_context(), Session(get_engine(app)) as db:
-        seed_demo(db, today=local_today(), password_profile="fast", blobs=get_blobstore(app), tz=hub_tz())
-    return app
 
 
 @pytest.mark.parametrize("locale,heading", [("en-GB", "Activities"), ("it-IT", "Attività")])

@@ -8,21 +8,11 @@ import pytest
 from flask import Flask
 from sqlmodel import Session, select
 
-from smarttouch.platform.i18n.language import hub_tz, local_today
 from smarttouch.platform.models import Patient
-from smarttouch.platform.services.demo.seed import seed_demo
-from smarttouch.platform.storage.blobstore import get_blobstore
 from smarttouch.platform.storage.db import get_engine
 from tests.platform.browser_support import ARTIFACTS, browser, login  # noqa: F401
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def demo_app(app: Flask) -> Flask:
-    with app.test_request_context(), Session(get_engine(app)) as db:
-        seed_demo(db, today=local_today(), password_profile="fast", blobs=get_blobstore(app), tz=hub_tz())
-    return app
 
 
 @pytest.mark.parametrize(

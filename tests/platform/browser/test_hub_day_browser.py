@@ -16,10 +16,7 @@ import pytest
 from flask import Flask
 from sqlmodel import Session, select
 
-from smarttouch.platform.i18n.language import hub_tz, local_today
 from smarttouch.platform.models import Alert, Assignment, Patient
-from smarttouch.platform.services.demo.seed import seed_demo
-from smarttouch.platform.storage.blobstore import get_blobstore
 from smarttouch.platform.storage.db import get_engine
 from tests.platform.browser_support import browser, login  # noqa: F401
 
@@ -76,13 +73,6 @@ WORDS = {
 def shot(page, name: str) -> None:
     HUB.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(HUB / f"{name}.png"), full_page=True)
-
-
-@pytest.fixture
-def demo_app(app: Flask) -> Flask:
-    with app.test_request_context(), Session(get_engine(app)) as db:
-        seed_demo(db, today=local_today(), password_profile="fast", blobs=get_blobstore(app), tz=hub_tz())
-    return app
 
 
 def _context(browser, lang: str, width: int = 1280):
@@ -209,7 +199,9 @@ def _pages_of(page, base: str, visit, limit: int = 30) -> list[str]:
         if shape in seen_shapes:
             continue
         seen_shapes.add(shape)
-        response = page.goto(f"{base}{path}", wait_until="networkidle")
+        # "load": stylesheets, scripts and images are in and the charts drawn (charts.js draws
+        # them on DOMContentLoaded; the hub's scripts fetch nothing afterwards)
+        response = page.goto(f"{base}{path}", wait_until="load")
         if (
             response is None
             or response.status != 200
