@@ -47,7 +47,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.common import report
+from bench.common import redis_reachable, report, scratch_database
 
 PG_BASE = os.environ.get("SMARTTOUCH_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 DB_NAME = os.environ.get("SMARTTOUCH_BENCH_SCALE_DB", "smarttouch_bench_scale")
@@ -62,19 +62,6 @@ BACKLOG = 200  # phase 2: the second backlog (the first is phase 1's uploads)
 HUB_THREADS = 4
 PACED_S = 15.0  # phase 3
 SCORED_WAIT_S = 90.0
-
-
-def _database(admin_sql: str) -> None:
-    from sqlalchemy import text
-
-    from smarttouch.platform.storage.db import make_engine
-
-    admin = make_engine(PG_BASE, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
-        if admin_sql:
-            conn.execute(text(admin_sql))
-    admin.dispose()
 
 
 def _recordings(count: int) -> list[bytes]:
@@ -259,7 +246,6 @@ def _upload_to_scored(cluster: Any, engine: Any, links: list[Any], accepted: set
 
 
 def main() -> None:
-    from sqlalchemy.engine import make_url
 
     from smarttouch.platform.storage.db import make_engine
     from smarttouch.platform.testcluster import LocalCluster
@@ -269,20 +255,12 @@ def main() -> None:
     print(
         f"  machine: {os.cpu_count()} CPU(s), load average {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}"
     )
-    try:
-        _database(f'CREATE DATABASE "{DB_NAME}"')
-    except Exception as exc:
-        print(f"  PostgreSQL unavailable ({type(exc).__name__}): benchmark skipped")
+    url = scratch_database(PG_BASE, DB_NAME)
+    if url is None:
         return
-    try:
-        import redis
-
-        redis.Redis.from_url(REDIS_URL).ping()
-    except Exception as exc:
-        print(f"  Redis unavailable at {REDIS_URL} ({type(exc).__name__}): benchmark skipped")
-        _database("")
+    if not redis_reachable(REDIS_URL):
+        scratch_database(PG_BASE, DB_NAME, create=False)
         return
-    url = make_url(PG_BASE).set(database=DB_NAME).render_as_string(hide_password=False)
     workdir = Path(tempfile.mkdtemp(prefix="bench-scale-"))
     s3: S3Server | None = None
     cluster: LocalCluster | None = None
@@ -431,7 +409,7 @@ def main() -> None:
             cluster.stop_all()
         if s3 is not None:
             s3.stop()
-        _database("")
+        scratch_database(PG_BASE, DB_NAME, create=False)
         shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -35,7 +35,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.common import report
+from bench.common import redis_reachable, report, scratch_database
 
 PG_BASE = os.environ.get("SMARTTOUCH_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 DB_NAME = os.environ.get("SMARTTOUCH_BENCH_SCORING_DB", "smarttouch_bench_scoring_worker")
@@ -51,19 +51,6 @@ WAIT_S = 300.0
 #: (docs/deploy.md, quiet machine), and the issue's target
 REFERENCE_MS = 40.0
 TARGET_MS = 18.0
-
-
-def _database(admin_sql: str) -> None:
-    from sqlalchemy import text
-
-    from smarttouch.platform.storage.db import make_engine
-
-    admin = make_engine(PG_BASE, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
-        if admin_sql:
-            conn.execute(text(admin_sql))
-    admin.dispose()
 
 
 class Uploader:
@@ -268,22 +255,13 @@ def main() -> None:
 
     load = os.getloadavg()
     print(f"  machine: {os.cpu_count()} CPU(s), load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
-    try:
-        _database(f'CREATE DATABASE "{DB_NAME}"')
-    except Exception as exc:
-        print(f"  PostgreSQL unavailable ({type(exc).__name__}): benchmark skipped")
+    url = scratch_database(PG_BASE, DB_NAME)
+    if url is None:
         return
-    try:
-        import redis
-
-        redis.Redis.from_url(REDIS_URL).ping()
-    except Exception as exc:
-        print(f"  Redis unavailable at {REDIS_URL} ({type(exc).__name__}): benchmark skipped")
-        _database("")
+    if not redis_reachable(REDIS_URL):
+        scratch_database(PG_BASE, DB_NAME, create=False)
         return
-    from sqlalchemy.engine import make_url
 
-    url = make_url(PG_BASE).set(database=DB_NAME).render_as_string(hide_password=False)
     workdir = Path(tempfile.mkdtemp(prefix="bench-scoring-worker-"))
     s3 = S3Server(log_path=workdir / "s3.log").start()
     cluster: LocalCluster | None = None
@@ -355,7 +333,7 @@ def main() -> None:
         if cluster is not None:
             cluster.stop_all()
         s3.stop()
-        _database("")
+        scratch_database(PG_BASE, DB_NAME, create=False)
         shutil.rmtree(workdir, ignore_errors=True)
 
 
