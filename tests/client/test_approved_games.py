@@ -63,7 +63,8 @@ def _package(tmp_path: Path, name: str, module: str = "reach"):
     return install_package(data, hashlib.sha256(data).hexdigest(), tmp_path / "cache")
 
 
-def test_games_load_only_from_their_verified_folder(tmp_path):
+def test_games_load_only_from_their_verified_folder(tmp_path, monkeypatch):
+    monkeypatch.delitem(sys.modules, "reach", raising=False)  # none left by an earlier test
     first, second = _package(tmp_path, "one"), _package(tmp_path, "two")
     try:
         with no_bytecode():
