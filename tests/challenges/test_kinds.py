@@ -3,6 +3,7 @@ validated, evaluated in the sandbox and listed, with no other edit."""
 
 from __future__ import annotations
 
+import sys
 import zipfile
 from dataclasses import replace
 from pathlib import Path
@@ -44,6 +45,7 @@ def test_a_kind_must_be_usable_to_register(tmp_path: Path) -> None:
     (tmp_path / "nokind" / "__init__.py").write_text("X = 1\n")
     with pytest.raises(ValueError, match="must define KIND"):
         load_kind_folder(tmp_path / "nokind")
+    assert "smarttouch_kind_nokind" not in sys.modules  # a refused folder is not left imported
     assert "broken" not in kind_names()
 
 

@@ -63,22 +63,19 @@ def _package(tmp_path: Path, name: str, module: str = "reach"):
     return install_package(data, hashlib.sha256(data).hexdigest(), tmp_path / "cache")
 
 
-def test_games_load_only_from_their_verified_folder(tmp_path, monkeypatch):
-    monkeypatch.delitem(sys.modules, "reach", raising=False)  # none left by an earlier test
+def test_games_load_only_from_their_verified_folder(tmp_path, isolated_imports):
+    isolated_imports("reach")
     first, second = _package(tmp_path, "one"), _package(tmp_path, "two")
-    try:
-        with no_bytecode():
-            cls_one = load_verified_game(first)
-            cls_two = load_verified_game(second)  # same module name: the first one is unloaded
-        assert sys.modules[cls_two.__module__].__file__.startswith(str(second.folder.resolve()))
-        assert cls_one is not cls_two
-        assert not list((tmp_path / "cache").rglob("__pycache__"))
-        assert inspect_cache(second.sha256, tmp_path / "cache") == "intact"
-        clash = _package(tmp_path, "three", module="json")  # json is already imported
-        with pytest.raises(GameRefused, match="module 'json'"):
-            load_verified_game(clash)
-    finally:
-        sys.modules.pop("reach", None)
+    with no_bytecode():
+        cls_one = load_verified_game(first)
+        cls_two = load_verified_game(second)  # same module name: the first one is unloaded
+    assert sys.modules[cls_two.__module__].__file__.startswith(str(second.folder.resolve()))
+    assert cls_one is not cls_two
+    assert not list((tmp_path / "cache").rglob("__pycache__"))
+    assert inspect_cache(second.sha256, tmp_path / "cache") == "intact"
+    clash = _package(tmp_path, "three", module="json")  # json is already imported
+    with pytest.raises(GameRefused, match="module 'json'"):
+        load_verified_game(clash)
 
 
 def test_no_bytecode_restores_the_flag():

@@ -17,8 +17,8 @@ import hashlib
 import io
 import re
 import shutil
-import sys
 import zipfile
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -43,11 +43,11 @@ PLAY = ["play", "--headless", "--sensor", "sim", "--no-sound", "--upload-wait", 
 
 
 @pytest.fixture(autouse=True)
-def _fresh_client_process(monkeypatch: pytest.MonkeyPatch) -> None:
+def _fresh_client_process(isolated_imports: Callable[..., None]) -> None:
     """``play`` runs in a fresh process on a patient's computer; here other tests of this
     worker may already have imported a module ``reach`` from elsewhere, which the client
     rightly refuses to mistake for the verified game's."""
-    monkeypatch.delitem(sys.modules, "reach", raising=False)
+    isolated_imports("reach")
 
 
 @pytest.fixture

@@ -82,9 +82,10 @@ def test_user_errors_are_one_line(tmp_path) -> None:
         assert message in res.output and "Traceback" not in res.output
 
 
-def test_the_documented_example_game_plays_on_recorded_motion(tmp_path) -> None:
+def test_the_documented_example_game_plays_on_recorded_motion(tmp_path, isolated_imports) -> None:
     code = re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)[0]
     (tmp_path / "sunflower_doc.py").write_text(code, encoding="utf-8")
+    isolated_imports("sunflower_doc")
     cls = load_entrypoint("sunflower_doc:Sunflower", search_path=tmp_path)
     targets = PlanTargets(game="sunflower", movement="shoulder_flexion", reps=4, sets=1)
     sim = simulate_targets(targets, "shoulder_flexion", seed=5, duration_s=40)

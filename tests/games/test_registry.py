@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -88,16 +88,19 @@ def test_registering_a_game_is_enough_to_list_it_with_its_info(clean_registry: N
 
 
 def test_a_declared_game_is_listed_before_its_module_is_imported(
-    clean_registry: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    clean_registry: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    isolated_imports: Callable[..., None],
 ) -> None:
     (tmp_path / "toy_declared_game.py").write_text(TOY_MODULE, encoding="utf-8")
+    isolated_imports("toy_declared_game")
     monkeypatch.syspath_prepend(str(tmp_path))
     info = GameInfo(key="toy-declared-test", title={"en": "Declared toy"}, movements=("wrist_flexion",))
     assert declare(info, "toy_declared_game:Declared") is info
     assert game_info("toy-declared-test") is info and "toy_declared_game" not in sys.modules
     cls = get_game("toy-declared-test")  # imported now
     assert cls.__name__ == "Declared" and "toy_declared_game" in sys.modules
-    monkeypatch.delitem(sys.modules, "toy_declared_game")
 
 
 def test_two_games_cannot_share_a_key(clean_registry: None) -> None:
@@ -110,9 +113,13 @@ def test_two_games_cannot_share_a_key(clean_registry: None) -> None:
 
 
 def test_a_declared_class_must_carry_the_declared_info(
-    clean_registry: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    clean_registry: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    isolated_imports: Callable[..., None],
 ) -> None:
     (tmp_path / "toy_mismatch_game.py").write_text(TOY_MODULE, encoding="utf-8")
+    isolated_imports("toy_mismatch_game")
     monkeypatch.syspath_prepend(str(tmp_path))
     declare(
         GameInfo(key="toy-declared-test", title={"en": "Other"}, movements=("wrist_flexion",)),
@@ -120,7 +127,6 @@ def test_a_declared_class_must_carry_the_declared_info(
     )
     with pytest.raises(GameLoadError, match="not the info declared"):
         get_game("toy-declared-test")
-    monkeypatch.delitem(sys.modules, "toy_mismatch_game")
 
 
 def test_every_builtin_folder_is_a_listed_game() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -39,8 +40,11 @@ def test_old_path_re_exports_the_sdk_objects(name: str) -> None:
         assert getattr(old, attr) is getattr(new, attr), f"{name}.{attr}"
 
 
-def test_a_game_written_against_the_old_paths_still_loads(tmp_path: Path) -> None:
+def test_a_game_written_against_the_old_paths_still_loads(
+    tmp_path: Path, isolated_imports: Callable[..., None]
+) -> None:
     (tmp_path / "old_starter_game.py").write_text(PUBLISHED_GAME, encoding="utf-8")
+    isolated_imports("old_starter_game")
     cls = load_entrypoint("old_starter_game:Old", search_path=tmp_path)
     assert cls.info.key == "old"
 

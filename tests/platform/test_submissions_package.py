@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -55,7 +54,7 @@ def approved_game(app, make_activity, tmp_path):
 
 
 def test_client_downloads_verifies_caches_and_loads_the_game(
-    app, live_server, make_patient, make_assignment, approved_game, tmp_path, monkeypatch
+    app, live_server, make_patient, make_assignment, approved_game, tmp_path, isolated_imports
 ):
     activity, sha, _data = approved_game
     patient = make_patient()
@@ -66,9 +65,9 @@ def test_client_downloads_verifies_caches_and_loads_the_game(
     assert package.sha256 == sha and package.entrypoint == "reach:ReachGame"
     from smarttouch.games.sdk.registry import load_entrypoint
 
-    # the game's module 'reach' is imported into this process: unload it afterwards, or a
+    # the game's module 'reach' is imported into this process: unloaded after the test, or a
     # later test on this worker that loads another 'reach' sees a foreign one already there
-    monkeypatch.delitem(sys.modules, "reach", raising=False)
+    isolated_imports("reach")
     game_class = load_entrypoint(package.entrypoint, package.folder)
     assert game_class.__name__ == "ReachGame"
     # a second call is served from the verified cache, even with a wrong token

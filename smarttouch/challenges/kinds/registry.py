@@ -87,11 +87,11 @@ def load_kind_folder(folder: str | Path) -> KindSpec:
     sys.modules[name] = module
     try:
         loader.loader.exec_module(module)
-    except BaseException:
+        _load_builtins()
+        return register_kind(_kind_of(module, str(folder)))
+    except BaseException:  # a folder that is not a usable kind is not left imported either
         sys.modules.pop(name, None)
         raise
-    _load_builtins()
-    return register_kind(_kind_of(module, str(folder)))
 
 
 def kinds() -> dict[str, KindSpec]:
