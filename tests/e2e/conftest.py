@@ -118,6 +118,8 @@ class HubServer:
                 except OSError:
                     pass
             self._server.close()
+            # its worker threads end (close() leaves them running), a held one once released
+            self._server.task_dispatcher.set_thread_count(0)
         self._server = None
 
 

@@ -315,7 +315,10 @@ def live_server(app: Flask) -> Iterator[str]:
     finally:
         stop.set()
         thread.join(timeout=5)
+        for channel in list(server._map.values()):  # open connections (their sockets)
+            channel.close()
         server.close()
+        server.task_dispatcher.shutdown()  # its worker threads (close() leaves them running)
 
 
 # ------------------------------------------------------------------------ mail
