@@ -214,3 +214,28 @@ def test_memoised_window_follows_new_rescored_and_erased_sessions(
         db.commit()
     third = row()
     assert third.sessions_7d == 3 and third.latest_value == 62 and third.reasons == ()
+
+
+def test_memoised_windows_are_kept_per_database(app, make_app, factories, sqlite_template, tmp_path) -> None:
+    """Two hubs in one process (as the tests' apps on one worker) whose databases hold the same
+    ids and counts: each caseload is read from its own database, not from the other's window."""
+    from zoneinfo import ZoneInfo
+
+    from smarttouch.platform.models import User
+    from smarttouch.platform.services.clinic import caseload
+    from smarttouch.platform.testing import Factories
+
+    from .conftest import fresh_sqlite_url
+
+    other = make_app(fresh_sqlite_url(sqlite_template, tmp_path / "other"))
+    tz, today = ZoneInfo("Europe/Rome"), days_ago(0)
+    kinds = {}
+    for hub, maker, reason in ((app, factories, "pain"), (other, Factories(other), "completed")):
+        therapist = maker.user("therapist")
+        patient = maker.patient(therapist)
+        add_session(hub, patient, today, rom=None, quit_reason=reason)  # unscored: no metrics row
+        with Session(get_engine(hub)) as db:
+            (row,) = caseload.caseload(db, therapist=db.get(User, therapist.id), today=today, tz=tz)
+        kinds[reason] = (therapist.id, patient.id, [r.code for r in row.reasons])
+    assert kinds["pain"][:2] == kinds["completed"][:2]  # the same ids (and counts) in both databases
+    assert "pain" in kinds["pain"][2] and "pain" not in kinds["completed"][2]

@@ -22,9 +22,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
+from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from smarttouch.scoring import progress as scoring
@@ -234,9 +236,11 @@ class Recent:
         return self.scored[-1][1] if self.scored else None
 
 
-#: (therapist, window, fingerprint of the window's rows) -> patient id -> Recent, per process
-_RECENT_CACHE: dict[tuple, dict[int, Recent]] = {}
-_RECENT_CACHE_SIZE = 32
+#: per database (its engine): (therapist, window, fingerprint of the window's rows) -> patient
+#: id -> Recent. Ids and fingerprints repeat across databases (one process may hold several
+#: apps: the tests, a bench), so one database's windows are never looked up for another.
+_RECENT_CACHE: WeakKeyDictionary[Engine, dict[tuple, dict[int, Recent]]] = WeakKeyDictionary()
+_RECENT_CACHE_SIZE = 32  # per database
 
 
 def clear_caches() -> None:
@@ -270,7 +274,8 @@ def _recent(
         ).where(*window)
     ).one()
     key = (therapist_id, ids, since, today, str(tz), tuple(fingerprint))
-    hit = _RECENT_CACHE.get(key)
+    cache = _RECENT_CACHE.setdefault(session.get_bind().engine, {})
+    hit = cache.get(key)
     if hit is not None:
         return hit
     # local midnights of the window as UTC instants: a row's local day by bisection
@@ -308,9 +313,9 @@ def _recent(
             pain_day=pains[-1] if pains else None,
             trend=main_trend(scored),
         )
-    if len(_RECENT_CACHE) >= _RECENT_CACHE_SIZE:
-        _RECENT_CACHE.pop(next(iter(_RECENT_CACHE)))
-    _RECENT_CACHE[key] = out
+    if len(cache) >= _RECENT_CACHE_SIZE:
+        cache.pop(next(iter(cache)))
+    cache[key] = out
     return out
 
 
