@@ -5,8 +5,9 @@ processed it (the hub "dies" before answering); the patient client's folders in 
 from __future__ import annotations
 
 import shutil
+import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -129,3 +130,21 @@ def hub(hub_app: Flask) -> Iterator[HubServer]:
     yield server
     server.gate.release()
     server.stop()
+
+
+@pytest.fixture
+def reaped() -> Iterator[Callable[[subprocess.Popen], subprocess.Popen]]:
+    """``reaped(proc)`` returns ``proc``, killed after the test if it still runs: a test that
+    fails while a client it started is still playing (or waiting for the patient) must not
+    leave that process running, and spending CPU, for the rest of the run."""
+    procs: list[subprocess.Popen] = []
+
+    def reap(proc: subprocess.Popen) -> subprocess.Popen:
+        procs.append(proc)
+        return proc
+
+    yield reap
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=10)

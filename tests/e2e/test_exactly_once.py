@@ -111,24 +111,24 @@ def test_hub_dying_after_storing_but_before_answering(hub, hub_app, factories):
 
 def _spawn_play(tmp_path: Path, name: str) -> subprocess.Popen:
     env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy", "PYTHONUNBUFFERED": "1"}
-    log = open(tmp_path / f"{name}.log", "w")
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "smarttouch.cli",
-            "play",
-            "--headless",
-            "--sensor",
-            "sim",
-            "--no-sound",
-            "--upload-wait",
-            "60",
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    with open(tmp_path / f"{name}.log", "w") as log:  # the child has its own copy
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "smarttouch.cli",
+                "play",
+                "--headless",
+                "--sensor",
+                "sim",
+                "--no-sound",
+                "--upload-wait",
+                "60",
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def _wait_for(predicate, timeout_s: float, proc: subprocess.Popen, what: str) -> None:
@@ -154,13 +154,13 @@ def _outbox_rows(path: Path) -> list[tuple[str, str]]:
 
 
 @pytest.mark.slow
-def test_client_killed_around_the_upload_sends_each_session_once(hub, hub_app, factories, tmp_path):
+def test_client_killed_around_the_upload_sends_each_session_once(hub, hub_app, factories, tmp_path, reaped):
     pair_cli(hub, hub_app, factories)
     store = ClientStore()
 
     # 1. killed after the hub stored the session, before the client heard back
     hub.gate.hold = True
-    proc = _spawn_play(tmp_path, "first")
+    proc = reaped(_spawn_play(tmp_path, "first"))
     _wait_for(hub.gate.processed.is_set, 120, proc, "the upload reached the hub")
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -171,7 +171,7 @@ def test_client_killed_around_the_upload_sends_each_session_once(hub, hub_app, f
 
     # 2. killed right after writing the outbox, while the hub is down (the plan is cached)
     hub.stop()
-    proc = _spawn_play(tmp_path, "second")
+    proc = reaped(_spawn_play(tmp_path, "second"))
     _wait_for(
         lambda: len(_outbox_rows(store.outbox_path)) == 2,
         120,

@@ -110,22 +110,32 @@ def _spawn_windowed_play(tmp_path: Path) -> object:
     import sys
 
     env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy", "PYTHONUNBUFFERED": "1"}
-    log = open(tmp_path / "windowed.log", "w")
-    return subprocess.Popen(
-        [sys.executable, "-m", "smarttouch.cli", "play", "--sensor", "sim", "--no-sound", "--duration", "3"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    with open(tmp_path / "windowed.log", "w") as log:  # the child has its own copy
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "smarttouch.cli",
+                "play",
+                "--sensor",
+                "sim",
+                "--no-sound",
+                "--duration",
+                "3",
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def test_killed_on_the_questions_after_the_game_the_next_start_uploads_it_once(
-    hub, hub_app, factories, tmp_path
+    hub, hub_app, factories, tmp_path, reaped
 ):
     pair_cli(hub, hub_app, factories)
     store = ClientStore()
     box = Outbox(store.outbox_path)
-    proc = _spawn_windowed_play(tmp_path)
+    proc = reaped(_spawn_windowed_play(tmp_path))
     _wait_for(
         lambda: any(i.awaiting for i in box.items()), 120, proc, "the session was saved as the game ended"
     )

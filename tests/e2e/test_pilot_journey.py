@@ -15,7 +15,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlmodel import Session, select
@@ -57,7 +59,7 @@ def _client_env(home: Path) -> dict[str, str]:
     }
 
 
-def _play_at_home(hub_url: str, codes: list[str], tmp_path: Path) -> list[str]:
+def _play_at_home(hub_url: str, codes: list[str], tmp_path: Path, reaped: Callable[..., Any]) -> list[str]:
     """Each patient's computer pairs, then both play one session at the same time."""
     homes = [tmp_path / f"home{i}" for i in range(len(codes))]
     for home, code in zip(homes, codes):
@@ -72,12 +74,14 @@ def _play_at_home(hub_url: str, codes: list[str], tmp_path: Path) -> list[str]:
     play = ["play", "--headless", "--duration", "90", "--no-sound", "--sensor", "virtual:smarttouch-imu",
             "--upload-wait", "30"]  # fmt: skip
     runs = [
-        subprocess.Popen(
-            [SMARTTOUCH, *play],
-            env=_client_env(h),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
+        reaped(
+            subprocess.Popen(
+                [SMARTTOUCH, *play],
+                env=_client_env(h),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
         )
         for h in homes
     ]
@@ -89,7 +93,7 @@ def _play_at_home(hub_url: str, codes: list[str], tmp_path: Path) -> list[str]:
 
 
 def test_pilot_created_enrolled_played_withdrawn_and_reported(
-    hub, hub_app, factories, browser, tmp_path
+    hub, hub_app, factories, browser, tmp_path, reaped
 ) -> None:
     hub_app.config["BASE_URL"] = hub.url
     solution_id = downloadable_approved_game(hub_app, factories, tmp_path)
@@ -161,7 +165,7 @@ def test_pilot_created_enrolled_played_withdrawn_and_reported(
             codes.append(devices.create_pairing_code(s, actor=therapist, patient_id=patient.id)[0])
 
     # ------------------------------------------- both computers play at once
-    _play_at_home(hub.url, codes, tmp_path)
+    _play_at_home(hub.url, codes, tmp_path, reaped)
     with Session(get_engine(hub_app)) as s:
         played = s.exec(select(ExerciseSession)).all()
         assert sorted(r.patient_id for r in played) == sorted(p.id for p in patients)
