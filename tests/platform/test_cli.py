@@ -140,6 +140,7 @@ def test_demo_migrates_seeds_once_and_serves(tmp_path, runner, monkeypatch) -> N
     def fake_run(server) -> None:  # bound for real on a free port, closed instead of run
         served.append(server.effective_port)
         server.close()
+        server.task_dispatcher.shutdown()  # as run() does when it ends: no threads left behind
 
     monkeypatch.setattr(serve_cli, "_run", fake_run)
     url = f"sqlite:///{tmp_path / 'demo.db'}"
@@ -197,6 +198,7 @@ def test_demo_runs_the_evaluation_worker_in_the_background(
 
     def fake_run(server) -> None:  # what a developer does while the demo is up
         server.close()
+        server.task_dispatcher.shutdown()  # as run() does when it ends: no threads left behind
         assert login(client, developer.email).status_code == 302
         page = f"/challenges/{hub_challenge.slug}/submit"
         archive = archive_of(make_solution(tmp_path / "s", COUNTER))

@@ -355,6 +355,7 @@ def test_served_hub_mails_links_on_the_port_it_serves(runner: Any, monkeypatch: 
         seen["base"] = seen["app"].config["BASE_URL"]
         seen["port"] = str(server.effective_port)
         server.close()
+        server.task_dispatcher.shutdown()  # as run() does when it ends: no threads left behind
 
     monkeypatch.setattr(serve_cli, "hub_app", recording_app)
     monkeypatch.setattr(serve_cli, "_run", fake_run)
