@@ -24,18 +24,15 @@ PostgreSQL: ``SMARTTOUCH_BENCH_DATABASE_URL`` with a scratch database
 
 from __future__ import annotations
 
-import cProfile
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.common import redis_reachable, report, scratch_database
+from bench.common import Parts, profiled, redis_reachable, report, scratch_database
 
 PG_BASE = os.environ.get("SMARTTOUCH_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 DB_NAME = os.environ.get("SMARTTOUCH_BENCH_SCORING_DB", "smarttouch_bench_scoring_worker")
@@ -118,74 +115,6 @@ def _wait_empty(huey: Any) -> None:
     time.sleep(1.0)  # the last one taken is finished
 
 
-class Parts:
-    """Process CPU spent inside some functions (wrapped in place), and SQL statements."""
-
-    def __init__(self) -> None:
-        self.cpu: dict[str, float] = {}
-        self.undo: list[Callable[[], None]] = []
-        self.statements = 0
-
-    def wrap(self, owner: Any, name: str, label: str) -> None:
-        original = getattr(owner, name)
-        self.cpu.setdefault(label, 0.0)
-
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            start = time.process_time()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                self.cpu[label] += time.process_time() - start
-
-        setattr(owner, name, timed)
-        self.undo.append(lambda: setattr(owner, name, original))
-
-    def count_statements(self, engine: Any) -> None:
-        from sqlalchemy import event
-
-        def count(*_args: Any) -> None:
-            self.statements += 1
-
-        event.listen(engine, "before_cursor_execute", count)
-        self.undo.append(lambda: event.remove(engine, "before_cursor_execute", count))
-
-    def count_gc(self) -> None:
-        """The cyclic garbage collector's CPU (it runs inside whatever allocates)."""
-        import gc
-
-        label = "  (garbage collection, inside the parts above)"
-        self.cpu[label] = 0.0
-        started: list[float] = []
-
-        def timed(phase: str, _info: dict[str, Any]) -> None:
-            if phase == "start":
-                started.append(time.process_time())
-            elif started:
-                self.cpu[label] += time.process_time() - started.pop()
-
-        gc.callbacks.append(timed)
-        self.undo.append(lambda: gc.callbacks.remove(timed))
-
-    def restore(self) -> None:
-        for undo in reversed(self.undo):
-            undo()
-
-
-@contextmanager
-def _profiled() -> Iterator[None]:
-    if not PROFILE:
-        yield
-        return
-    prof = cProfile.Profile(time.process_time)
-    prof.enable()
-    try:
-        yield
-    finally:
-        prof.disable()
-        prof.dump_stats(PROFILE)
-        print(f"  cProfile of the in-process jobs written to {PROFILE}")
-
-
 def _breakdown(app: Any, uploader: Uploader, engine: Any) -> None:
     """Phase 2 (see the module docstring)."""
     from sqlalchemy import text
@@ -230,7 +159,7 @@ def _breakdown(app: Any, uploader: Uploader, engine: Any) -> None:
     _ = recording_io  # the decode is timed where the scoring service calls it
     start = time.process_time()
     try:
-        with _profiled():
+        with profiled(PROFILE, "the in-process jobs"):
             outcomes = [queue.run("scoring", str(job_id)) for job_id in ids]
     finally:
         total = time.process_time() - start
