@@ -38,6 +38,7 @@ import numpy as np
 
 from smarttouch.sensors.npz_headers import NpzHeaderError, check_headers, read_headers
 from smarttouch.sensors.types import Phase, Recording, check_phases
+from smarttouch.sensors.zip_members import read_member
 
 #: Largest plausible acceleration magnitude in g (consumer IMUs saturate at 16 g; 2x margin).
 MAX_ACC_G = 32.0
@@ -214,7 +215,7 @@ def _read_npz(fh: Any, where: str, max_samples: int | None = None) -> Recording:
                 # header declares, so what is allocated stays bounded by the checked headers
                 if archive.getinfo(header.member).file_size != header.data_offset + header.nbytes:
                     raise NpzHeaderError(f"member {header.member} is not the size its header declares")
-                arrays[name] = header.array_from(archive.read(header.member))
+                arrays[name] = header.array_from(read_member(archive, fh, archive.getinfo(header.member)))
     except NpzHeaderError as exc:
         raise RecordingError(f"{where}: {exc}") from None
     except Exception as exc:  # zipfile/zlib/numpy raise many kinds on damaged bytes
