@@ -77,13 +77,16 @@ def _check_finite(name: str, arr: np.ndarray, columns: tuple[str, ...] | None, r
 
 
 def _check_magnitude(name: str, arr: np.ndarray, limit: float, unit: str, row_name: _RowName) -> None:
-    norms = np.linalg.norm(arr, axis=1)
-    over = np.flatnonzero(norms > limit)
+    # squared norms against the squared limit, in float64: the same rows as norm > limit
+    # (values are finite, checked first) at a quarter of np.linalg.norm's CPU
+    squares = np.einsum("ij,ij->i", arr, arr, dtype=np.float64)
+    over = np.flatnonzero(squares > limit * limit)
     if over.size:
         row = int(over[0])
+        norm = float(np.linalg.norm(arr[row]))
         cols = "/".join(CSV_COLUMNS[name])
         raise RecordingError(
-            f"{row_name(row)}, column {cols}: |{name}| = {norms[row]:.1f} {unit} exceeds the "
+            f"{row_name(row)}, column {cols}: |{name}| = {norm:.1f} {unit} exceeds the "
             f"plausible maximum {limit:g} {unit}"
         )
 
