@@ -43,6 +43,7 @@ from ...models import (
     Device,
     ExerciseSession,
     Patient,
+    ScoringJob,
     SessionMetricsRecord,
     SessionStatus,
     pk,
@@ -502,13 +503,13 @@ def ingest_session(
         error=None,
         received_at=utcnow(),
     )
-    job_id: int | None = None
+    job: ScoringJob | None = None
     scored_here = False
     try:
         session.add(row)
         session.flush()
-        if status == SessionStatus.scoring:
-            job_id = queue_scoring(session, session_id=pk(row)).id
+        if status == SessionStatus.scoring:  # written by the commit's flush, with the audit line
+            job = queue_scoring(session, session_id=pk(row), flush=False)
         for feeling in feeling_rows(pk(row), pk(patient), meta.feelings):
             session.add(feeling)
         audit.record(
@@ -544,6 +545,7 @@ def ingest_session(
         if winner is None:
             raise
         return _result_for(session, winner)
+    job_id = None if job is None else job.id
     if job_id is None:  # nothing to score: the alerts that do not need metrics (pain stop)
         _update_alerts(session, patient=patient, today=today, tz=tz)
     elif enqueue is not None:
