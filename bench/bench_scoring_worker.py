@@ -25,14 +25,11 @@ PostgreSQL: ``SMARTTOUCH_BENCH_DATABASE_URL`` with a scratch database
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from bench.common import Parts, profiled, redis_reachable, report, scratch_database
+from bench.common import Parts, profiled, report, s3_cluster
 
 PG_BASE = os.environ.get("SMARTTOUCH_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 DB_NAME = os.environ.get("SMARTTOUCH_BENCH_SCORING_DB", "smarttouch_bench_scoring_worker")
@@ -179,33 +176,13 @@ def main() -> None:
     from smarttouch.platform import create_app
     from smarttouch.platform.jobs.queue import HubQueue
     from smarttouch.platform.storage.db import make_engine
-    from smarttouch.platform.testcluster import LocalCluster
-    from smarttouch.platform.testing import S3Server
 
-    load = os.getloadavg()
-    print(f"  machine: {os.cpu_count()} CPU(s), load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
-    url = scratch_database(PG_BASE, DB_NAME)
-    if url is None:
-        return
-    if not redis_reachable(REDIS_URL):
-        scratch_database(PG_BASE, DB_NAME, create=False)
-        return
-
-    workdir = Path(tempfile.mkdtemp(prefix="bench-scoring-worker-"))
-    s3 = S3Server(log_path=workdir / "s3.log").start()
-    cluster: LocalCluster | None = None
-    try:
-        os.environ.update(s3.env())
-        cluster = LocalCluster(
-            workdir=workdir / "cluster",
-            database_url=url,
-            redis_url=REDIS_URL,
-            blob_url=s3.blob_url(),
-            env=s3.env(),
-            hubs=0,
-            workers=1,
-            lease_s=30.0,
-        )
+    with s3_cluster(
+        PG_BASE, DB_NAME, REDIS_URL, prefix="bench-scoring-worker-", hubs=0, workers=1, lease_s=30.0
+    ) as stack:
+        if stack is None:
+            return
+        cluster, _s3, url = stack
         links, _ = cluster.prepare(PATIENTS)
         app = create_app(cluster.app_config())
         engine = make_engine(url)
@@ -258,12 +235,6 @@ def main() -> None:
         engine.dispose()
         load = os.getloadavg()
         print(f"  load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
-    finally:
-        if cluster is not None:
-            cluster.stop_all()
-        s3.stop()
-        scratch_database(PG_BASE, DB_NAME, create=False)
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -29,14 +29,11 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
-from bench.common import Parts, profiled, redis_reachable, report, scratch_database
+from bench.common import Parts, profiled, report, s3_cluster
 
 PG_BASE = os.environ.get("SMARTTOUCH_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 DB_NAME = os.environ.get("SMARTTOUCH_BENCH_UPLOAD_DB", "smarttouch_bench_upload_path")
@@ -110,6 +107,8 @@ def _wrap_parts(parts: Parts, app: Any) -> None:
     parts.wrap(routes, "scoring_enqueuer", "scoring_enqueuer (look-up)")
     parts.wrap(ingest, "ingest_session", "ingest_session")
     parts.wrap(store, "key_for", "  sha256 of the recording")
+    parts.wrap(ingest, "_existing", "  retry check (_existing)")  # before the merge: a SELECT
+    parts.wrap(ingest, "_check_plan", "  plan check (_check_plan)")  # before the merge: a SELECT
     parts.wrap(ingest, "_lookup", "  retry and plan check (one SELECT)")
     parts.wrap(ingest, "parse_recording", "  parse_recording")
     parts.wrap(ingest, "recording_from_bytes", "    npz decode (recording_from_bytes)")
@@ -156,7 +155,8 @@ def in_process(app: Any, sends: list[tuple[str, tuple[str, bytes, str]]]) -> flo
     print(f"  in this process, {n} uploads through the hub's WSGI app, one after another:")
     report("CPU per upload, the WSGI app in process", total * per, "ms")
     for label, seconds in parts.cpu.items():
-        report(f"  {label}", seconds * per, "ms")
+        if seconds:
+            report(f"  {label}", seconds * per, "ms")
     report("  the rest (Flask, werkzeug, hooks, routing)", (total - top) * per, "ms")
     report("  SQL statements per upload", parts.statements / n, "")
     print(f"  load average {os.getloadavg()[0]:.2f}")
@@ -197,31 +197,12 @@ def main() -> None:
     from smarttouch.platform import create_app
     from smarttouch.platform.jobs.queue import HubQueue
     from smarttouch.platform.storage.db import get_engine
-    from smarttouch.platform.testcluster import LocalCluster, synthetic_recordings, upload_body
-    from smarttouch.platform.testing import S3Server
+    from smarttouch.platform.testcluster import synthetic_recordings, upload_body
 
-    load = os.getloadavg()
-    print(f"  machine: {os.cpu_count()} CPU(s), load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
-    url = scratch_database(PG_BASE, DB_NAME)
-    if url is None:
-        return
-    if not redis_reachable(REDIS_URL):
-        scratch_database(PG_BASE, DB_NAME, create=False)
-        return
-    workdir = Path(tempfile.mkdtemp(prefix="bench-upload-path-"))
-    s3 = S3Server(log_path=workdir / "s3.log").start()
-    cluster: LocalCluster | None = None
-    try:
-        os.environ.update(s3.env())
-        cluster = LocalCluster(
-            workdir=workdir / "cluster",
-            database_url=url,
-            redis_url=REDIS_URL,
-            blob_url=s3.blob_url(),
-            env=s3.env(),
-            hubs=1,
-            workers=0,
-        )
+    with s3_cluster(PG_BASE, DB_NAME, REDIS_URL, prefix="bench-upload-path-", hubs=1, workers=0) as stack:
+        if stack is None:
+            return
+        cluster, s3, _url = stack
         links, _ = cluster.prepare(PATIENTS)
         count = 2 * (WARMUP + UPLOADS)
         recordings = synthetic_recordings(2.0, count)
@@ -240,12 +221,6 @@ def main() -> None:
         get_engine(app).dispose()
         through_gunicorn(cluster, s3, sends[half:])
         HubQueue(app).huey.flush()
-    finally:
-        if cluster is not None:
-            cluster.stop_all()
-        s3.stop()
-        scratch_database(PG_BASE, DB_NAME, create=False)
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
