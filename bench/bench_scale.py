@@ -47,7 +47,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.common import redis_reachable, report, scratch_database
+from bench.common import report, scratch_database, services_ready
 
 PG_BASE = os.environ.get("SMARTTOUCH_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 DB_NAME = os.environ.get("SMARTTOUCH_BENCH_SCALE_DB", "smarttouch_bench_scale")
@@ -251,15 +251,8 @@ def main() -> None:
     from smarttouch.platform.testcluster import LocalCluster
     from smarttouch.platform.testing import S3Server
 
-    load_before = os.getloadavg()
-    print(
-        f"  machine: {os.cpu_count()} CPU(s), load average {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}"
-    )
-    url = scratch_database(PG_BASE, DB_NAME)
+    url = services_ready(PG_BASE, DB_NAME, REDIS_URL)
     if url is None:
-        return
-    if not redis_reachable(REDIS_URL):
-        scratch_database(PG_BASE, DB_NAME, create=False)
         return
     workdir = Path(tempfile.mkdtemp(prefix="bench-scale-"))
     s3: S3Server | None = None

@@ -24,18 +24,12 @@ PostgreSQL: ``SMARTTOUCH_BENCH_DATABASE_URL`` with a scratch database
 
 from __future__ import annotations
 
-import cProfile
 import os
-import shutil
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from bench.common import redis_reachable, report, scratch_database
+from bench.common import Parts, profiled, report, s3_cluster
 
 PG_BASE = os.environ.get("SMARTTOUCH_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 DB_NAME = os.environ.get("SMARTTOUCH_BENCH_SCORING_DB", "smarttouch_bench_scoring_worker")
@@ -118,74 +112,6 @@ def _wait_empty(huey: Any) -> None:
     time.sleep(1.0)  # the last one taken is finished
 
 
-class Parts:
-    """Process CPU spent inside some functions (wrapped in place), and SQL statements."""
-
-    def __init__(self) -> None:
-        self.cpu: dict[str, float] = {}
-        self.undo: list[Callable[[], None]] = []
-        self.statements = 0
-
-    def wrap(self, owner: Any, name: str, label: str) -> None:
-        original = getattr(owner, name)
-        self.cpu.setdefault(label, 0.0)
-
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            start = time.process_time()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                self.cpu[label] += time.process_time() - start
-
-        setattr(owner, name, timed)
-        self.undo.append(lambda: setattr(owner, name, original))
-
-    def count_statements(self, engine: Any) -> None:
-        from sqlalchemy import event
-
-        def count(*_args: Any) -> None:
-            self.statements += 1
-
-        event.listen(engine, "before_cursor_execute", count)
-        self.undo.append(lambda: event.remove(engine, "before_cursor_execute", count))
-
-    def count_gc(self) -> None:
-        """The cyclic garbage collector's CPU (it runs inside whatever allocates)."""
-        import gc
-
-        label = "  (garbage collection, inside the parts above)"
-        self.cpu[label] = 0.0
-        started: list[float] = []
-
-        def timed(phase: str, _info: dict[str, Any]) -> None:
-            if phase == "start":
-                started.append(time.process_time())
-            elif started:
-                self.cpu[label] += time.process_time() - started.pop()
-
-        gc.callbacks.append(timed)
-        self.undo.append(lambda: gc.callbacks.remove(timed))
-
-    def restore(self) -> None:
-        for undo in reversed(self.undo):
-            undo()
-
-
-@contextmanager
-def _profiled() -> Iterator[None]:
-    if not PROFILE:
-        yield
-        return
-    prof = cProfile.Profile(time.process_time)
-    prof.enable()
-    try:
-        yield
-    finally:
-        prof.disable()
-        prof.dump_stats(PROFILE)
-        print(f"  cProfile of the in-process jobs written to {PROFILE}")
-
-
 def _breakdown(app: Any, uploader: Uploader, engine: Any) -> None:
     """Phase 2 (see the module docstring)."""
     from sqlalchemy import text
@@ -230,7 +156,7 @@ def _breakdown(app: Any, uploader: Uploader, engine: Any) -> None:
     _ = recording_io  # the decode is timed where the scoring service calls it
     start = time.process_time()
     try:
-        with _profiled():
+        with profiled(PROFILE, "the in-process jobs"):
             outcomes = [queue.run("scoring", str(job_id)) for job_id in ids]
     finally:
         total = time.process_time() - start
@@ -250,33 +176,13 @@ def main() -> None:
     from smarttouch.platform import create_app
     from smarttouch.platform.jobs.queue import HubQueue
     from smarttouch.platform.storage.db import make_engine
-    from smarttouch.platform.testcluster import LocalCluster
-    from smarttouch.platform.testing import S3Server
 
-    load = os.getloadavg()
-    print(f"  machine: {os.cpu_count()} CPU(s), load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
-    url = scratch_database(PG_BASE, DB_NAME)
-    if url is None:
-        return
-    if not redis_reachable(REDIS_URL):
-        scratch_database(PG_BASE, DB_NAME, create=False)
-        return
-
-    workdir = Path(tempfile.mkdtemp(prefix="bench-scoring-worker-"))
-    s3 = S3Server(log_path=workdir / "s3.log").start()
-    cluster: LocalCluster | None = None
-    try:
-        os.environ.update(s3.env())
-        cluster = LocalCluster(
-            workdir=workdir / "cluster",
-            database_url=url,
-            redis_url=REDIS_URL,
-            blob_url=s3.blob_url(),
-            env=s3.env(),
-            hubs=0,
-            workers=1,
-            lease_s=30.0,
-        )
+    with s3_cluster(
+        PG_BASE, DB_NAME, REDIS_URL, prefix="bench-scoring-worker-", hubs=0, workers=1, lease_s=30.0
+    ) as stack:
+        if stack is None:
+            return
+        cluster, _s3, url = stack
         links, _ = cluster.prepare(PATIENTS)
         app = create_app(cluster.app_config())
         engine = make_engine(url)
@@ -329,12 +235,6 @@ def main() -> None:
         engine.dispose()
         load = os.getloadavg()
         print(f"  load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
-    finally:
-        if cluster is not None:
-            cluster.stop_all()
-        s3.stop()
-        scratch_database(PG_BASE, DB_NAME, create=False)
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

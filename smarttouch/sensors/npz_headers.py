@@ -60,9 +60,10 @@ class MemberHeader:
         """Bytes of the array's data once loaded."""
         return prod(self.shape) * self.dtype.itemsize
 
-    def array_from(self, member: bytes) -> np.ndarray:
+    def array_from(self, member: bytes | bytearray) -> np.ndarray:
         """The array in ``member`` (the member's whole bytes), as its header declares it: a
-        writable array of exactly ``shape`` and ``dtype``.
+        writable array of exactly ``shape`` and ``dtype`` (a view of a ``bytearray``, a copy
+        of read-only ``bytes``).
 
         Raises:
             NpzHeaderError: the member's data are not the size its header declares.
@@ -73,7 +74,8 @@ class MemberHeader:
                 f"but its header declares {self.nbytes}"
             )
         flat = np.frombuffer(member, dtype=self.dtype, count=prod(self.shape), offset=self.data_offset)
-        return flat.reshape(self.shape, order="F" if self.fortran_order else "C").copy(order="K")
+        array = flat.reshape(self.shape, order="F" if self.fortran_order else "C")
+        return array if array.flags.writeable else array.copy(order="K")
 
 
 def largest_npz_bytes(max_samples: int) -> int:

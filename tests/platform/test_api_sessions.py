@@ -94,27 +94,28 @@ def test_a_concurrent_duplicate_loses_to_the_unique_constraint(app, paired, monk
     """Two uploads of one session race past the 'already stored?' check: the database's
     unique constraint decides and the loser returns the winner's row."""
     meta = ingest.SessionUpload.model_validate(session_meta(paired))
-    real_check = ingest._check_plan
+    real_lookup = ingest._lookup
     raced: list[bool] = []
 
-    def racing_check(session, meta_, patient):
+    def racing_lookup(session, meta_):
         if raced:
-            return real_check(session, meta_, patient)
+            return real_lookup(session, meta_)
         raced.append(True)
         with Session(get_engine(app)) as other:  # the other request commits first
             ingest.ingest_session(
                 other,
                 store=blobstore.get_blobstore(app),
                 device=_device(app, paired),
-                patient=patient,
+                patient=paired.patient,
                 meta=meta_,
                 recording=recording_bytes(),
                 today=_today(),
                 tz="Europe/Rome",
             )
-        return real_check(session, meta_, patient)
+        _prior, assignment, activity = real_lookup(session, meta_)
+        return None, assignment, activity  # as read just before the other one's commit
 
-    monkeypatch.setattr(ingest, "_check_plan", racing_check)
+    monkeypatch.setattr(ingest, "_lookup", racing_lookup)
     with Session(get_engine(app)) as s:
         result = ingest.ingest_session(
             s,

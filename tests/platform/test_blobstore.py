@@ -21,6 +21,7 @@ from smarttouch.platform.storage.blobstore import (
     BlobTooLarge,
     FolderBlobStore,
     S3BlobStore,
+    _s3_store,
     get_blobstore,
     open_blobstore,
 )
@@ -296,3 +297,14 @@ def test_blob_settings(tmp_path: Path) -> None:
     ]:
         with pytest.raises(ConfigError, match=message):
             resolve({"INSTANCE_PATH": str(inst)}, environ=bad)
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "unsigned"),
+    [(None, True), ("https://minio.example:9000", True), ("http://127.0.0.1:9000", False)],
+)
+def test_s3_body_signed_only_over_plain_http(endpoint: str | None, unsigned: bool) -> None:
+    """Over TLS the body is not hashed a second time for the signature; plain HTTP signs it."""
+    environ = {"AWS_DEFAULT_REGION": "eu-south-1", **({"AWS_ENDPOINT_URL": endpoint} if endpoint else {})}
+    config = _s3_store("bucket", "prefix", environ).config
+    assert (config.get("unsigned_payload") == "true") is unsigned

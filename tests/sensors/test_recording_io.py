@@ -246,3 +246,26 @@ def test_saved_file_respects_umask(tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.floats(-60.0, 60.0, allow_nan=False), min_size=30, max_size=30),
+    st.sampled_from([("acc", 32.0), ("gyr", 4000.0)]),
+    st.floats(0.01, 2.0),
+)
+def test_magnitude_check_refuses_the_rows_a_norm_would(values, column, scale):
+    """The squared-norm check names the first row whose Euclidean norm is over the limit
+    (rows within a relative 1e-9 of the limit, where rounding may differ, are left out)."""
+    name, limit = column
+    rec = make_recording(n=10)
+    arr = np.array(values, dtype=np.float64).reshape(10, 3) * (limit / 32.0) * scale
+    norms = np.linalg.norm(arr, axis=1)
+    arr[np.abs(norms - limit) <= 1e-9 * limit] = 0.0
+    setattr(rec, name, arr)
+    over = np.flatnonzero(np.linalg.norm(arr, axis=1) > limit)
+    if over.size == 0:
+        validate_recording(rec)
+        return
+    with pytest.raises(RecordingError, match=rf"^row {over[0]}, column [a-z/]+: \|{name}\| = [\d.]+ "):
+        validate_recording(rec)

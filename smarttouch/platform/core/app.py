@@ -93,7 +93,13 @@ def create_app(config: Mapping[str, Any] | type | None = None) -> Flask:
     def _security_headers(response):
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        if current_user and current_user.is_authenticated and not request.path.startswith("/static/"):
+        # (an answer already no-store, as every API one, needs no look-up of the signed-in user)
+        if (
+            response.headers.get("Cache-Control") != "no-store"
+            and current_user
+            and current_user.is_authenticated
+            and not request.path.startswith("/static/")
+        ):
             response.headers["Cache-Control"] = "no-store"
         return response
 

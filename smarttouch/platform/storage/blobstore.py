@@ -309,7 +309,12 @@ def _s3_store(bucket: str, prefix: str, environ: Mapping[str, str]) -> Any:
     (obstore reads ``AWS_*`` itself: keys, session token, region, web identity, container and
     instance roles). A custom endpoint (MinIO, Ceph, a test server) is addressed path-style,
     since those rarely resolve ``bucket.host`` names; a plain ``http://`` endpoint is allowed
-    only when one is named."""
+    only when one is named.
+
+    Over HTTPS the body is not hashed into the request's signature (``UNSIGNED-PAYLOAD``, as
+    the AWS SDKs do over TLS): TLS already protects it, the key is the body's SHA-256 that
+    readers check, and the signing hash was a second SHA-256 of every blob written (0.4 ms of
+    CPU per 571 KiB recording). A plain-HTTP endpoint keeps the signed body."""
     from obstore.store import S3Store
 
     endpoint = environ.get("AWS_ENDPOINT_URL_S3") or environ.get("AWS_ENDPOINT_URL") or None
@@ -319,6 +324,8 @@ def _s3_store(bucket: str, prefix: str, environ: Mapping[str, str]) -> Any:
         config["endpoint"] = endpoint
         config["virtual_hosted_style_request"] = False
         options["allow_http"] = endpoint.startswith("http://")
+    if not endpoint or endpoint.startswith("https://"):
+        config["unsigned_payload"] = True
     return S3Store(
         bucket,
         prefix=prefix or None,

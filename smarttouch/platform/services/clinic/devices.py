@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from ...models import Device, PairingCode, Patient, User, pk, rowcount, utcnow
@@ -139,6 +139,16 @@ def exchange_pairing_code(
     return token, device
 
 
+#: The device holding a token and its patient, in one round trip (every API request makes
+#: it); built once, since SQLAlchemy constructs cost CPU on every request.
+_BY_TOKEN = (
+    select(Device, Patient)
+    .join(Patient, col(Patient.id) == col(Device.patient_id))
+    .where(col(Device.token_hash) == bindparam("token_hash"))
+    .execution_options(populate_existing=True)
+)
+
+
 def device_for_token(session: Session, *, token: str) -> tuple[Device, Patient] | None:
     """The unrevoked device holding ``token`` and its patient, else None.
 
@@ -146,12 +156,7 @@ def device_for_token(session: Session, *, token: str) -> tuple[Device, Patient] 
     """
     if not well_formed(token, TOKEN_PREFIX):
         return None
-    found = session.exec(  # the device and its patient in one round trip (every API request)
-        select(Device, Patient)
-        .join(Patient, col(Patient.id) == col(Device.patient_id))
-        .where(col(Device.token_hash) == digest(token))
-        .execution_options(populate_existing=True)
-    ).first()
+    found = session.exec(_BY_TOKEN, params={"token_hash": digest(token)}).first()
     if found is None or found[0].is_revoked:
         return None
     device, patient = found

@@ -22,11 +22,12 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 from uuid import UUID
 
 import numpy as np
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from sqlalchemy import bindparam, literal
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -42,6 +43,7 @@ from ...models import (
     Device,
     ExerciseSession,
     Patient,
+    ScoringJob,
     SessionMetricsRecord,
     SessionStatus,
     pk,
@@ -332,6 +334,52 @@ class IngestResult:
     job_id: int | None = None
 
 
+class _Prior(NamedTuple):
+    """What the retry check needs of a session already stored under the upload's UUID."""
+
+    id: int
+    patient_id: int
+    recording_sha256: str | None
+
+
+#: The retry check and the plan check in one round trip (every upload makes both): a single
+#: row whatever matches, the session stored under the client's UUID (if any), the assignment
+#: (if any) and its activity. Built once: SQLAlchemy constructs cost CPU on every request.
+_LOOKUP = (
+    select(  # type: ignore[call-overload]
+        col(ExerciseSession.id),
+        col(ExerciseSession.patient_id),
+        col(ExerciseSession.recording_sha256),
+        Assignment,
+        Activity,
+    )
+    .select_from(select(literal(1).label("one")).subquery())
+    .outerjoin(ExerciseSession, col(ExerciseSession.client_uuid) == bindparam("client_uuid"))
+    .outerjoin(Assignment, col(Assignment.id) == bindparam("assignment_id"))
+    .outerjoin(Activity, col(Activity.id) == col(Assignment.activity_id))
+)
+
+
+def _lookup(
+    session: Session, meta: SessionUpload
+) -> tuple[_Prior | None, Assignment | None, Activity | None]:
+    """The session already stored under ``meta.session_id``, and the assignment and activity
+    the upload names, in one statement."""
+    row = session.execute(
+        _LOOKUP, {"client_uuid": str(meta.session_id), "assignment_id": meta.assignment_id}
+    ).one()
+    prior = None if row[0] is None else _Prior(row[0], row[1], row[2])
+    return prior, row[3], row[4]
+
+
+def _check_prior(prior: _Prior, meta: SessionUpload, patient: Patient, sha: str | None) -> None:
+    """A retry is the same patient's upload of the same recording; anything else conflicts."""
+    if prior.patient_id != patient.id:
+        raise Conflict(f"session id {meta.session_id} is already used; generate a new one")
+    if prior.recording_sha256 != sha:
+        raise Conflict(f"session {meta.session_id} was already uploaded with a different recording")
+
+
 def _existing(
     session: Session, meta: SessionUpload, patient: Patient, sha: str | None
 ) -> ExerciseSession | None:
@@ -340,10 +388,7 @@ def _existing(
     ).first()
     if row is None:
         return None
-    if row.patient_id != patient.id:
-        raise Conflict(f"session id {meta.session_id} is already used; generate a new one")
-    if row.recording_sha256 != sha:
-        raise Conflict(f"session {meta.session_id} was already uploaded with a different recording")
+    _check_prior(_Prior(pk(row), row.patient_id, row.recording_sha256), meta, patient, sha)
     return row
 
 
@@ -355,13 +400,9 @@ def _result_for(session: Session, row: ExerciseSession) -> IngestResult:
     return IngestResult(row, metrics, created=False)
 
 
-def _check_plan(session: Session, meta: SessionUpload, patient: Patient) -> Assignment:
-    found = session.exec(
-        select(Assignment, Activity)
-        .outerjoin(Activity, col(Activity.id) == col(Assignment.activity_id))
-        .where(col(Assignment.id) == meta.assignment_id)
-    ).first()  # one round trip for both
-    assignment, activity = found if found is not None else (None, None)
+def _check_plan(
+    meta: SessionUpload, patient: Patient, assignment: Assignment | None, activity: Activity | None
+) -> Assignment:
     if assignment is None or assignment.patient_id != patient.id:
         raise Invalid(f"assignment_id: {meta.assignment_id} is not in your plan")
     if activity is None or activity.key != meta.game:
@@ -409,10 +450,13 @@ def ingest_session(
     docstring). ``enqueue(job_id)`` sends the scoring job once it is committed (None: it
     stays queued for the next worker start or tick)."""
     sha = store.key_for(recording) if recording else None
-    found = _existing(session, meta, patient, sha)
-    if found is not None:
-        return _result_for(session, found)
-    assignment = _check_plan(session, meta, patient)
+    prior, assignment_row, activity = _lookup(session, meta)
+    if prior is not None:
+        _check_prior(prior, meta, patient, sha)
+        found = session.get(ExerciseSession, prior.id)
+        if found is not None:  # (deleted since: stored anew below)
+            return _result_for(session, found)
+    assignment = _check_plan(meta, patient, assignment_row, activity)
     status = SessionStatus.received
     phases = phases_of(meta.phases)
     if recording:
@@ -459,13 +503,13 @@ def ingest_session(
         error=None,
         received_at=utcnow(),
     )
-    job_id: int | None = None
+    job: ScoringJob | None = None
     scored_here = False
     try:
         session.add(row)
         session.flush()
-        if status == SessionStatus.scoring:
-            job_id = queue_scoring(session, session_id=pk(row)).id
+        if status == SessionStatus.scoring:  # written by the commit's flush, with the audit line
+            job = queue_scoring(session, session_id=pk(row), flush=False)
         for feeling in feeling_rows(pk(row), pk(patient), meta.feelings):
             session.add(feeling)
         audit.record(
@@ -501,6 +545,7 @@ def ingest_session(
         if winner is None:
             raise
         return _result_for(session, winner)
+    job_id = None if job is None else job.id
     if job_id is None:  # nothing to score: the alerts that do not need metrics (pain stop)
         _update_alerts(session, patient=patient, today=today, tz=tz)
     elif enqueue is not None:

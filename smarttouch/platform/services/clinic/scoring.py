@@ -74,11 +74,16 @@ class ScoringSpec(TypedDict):
     phases: list[dict[str, Any]]
 
 
-def queue_scoring(session: Session, *, session_id: int, reason: str = UPLOAD) -> ScoringJob:
-    """Add a queued scoring job for session ``session_id`` (flushed, not committed)."""
+def queue_scoring(
+    session: Session, *, session_id: int, reason: str = UPLOAD, flush: bool = True
+) -> ScoringJob:
+    """Add a queued scoring job for session ``session_id`` (flushed, not committed; without
+    ``flush`` it is written by the caller's next flush or commit, with whatever else it adds,
+    and has no id until then)."""
     job = ScoringJob(session_id=session_id, reason=reason, message="waiting for a worker")
     session.add(job)
-    session.flush()
+    if flush:
+        session.flush()
     return job
 
 

@@ -1,0 +1,79 @@
+"""One zip member read whole in one call, inflated by libdeflate (the ``deflate`` package).
+
+A recording's float columns barely compress (noise-like bits), so inflating them is mostly
+Huffman decoding of literals, where libdeflate's decoder is about twice as fast as zlib's
+(measured on a 2-minute 100 Hz recording, 680 KiB in four members: zipfile 3.8 ms, this 1.7
+ms) and its CRC-32 fifteen times as fast. The hub inflates every uploaded recording and the
+worker every one it scores, so this is the largest single share of an upload's CPU.
+
+:func:`read_member` makes the checks ``zipfile.ZipFile.read`` makes: the local header's
+signature and file name against the central directory, no encryption or patched data, the
+size the directory declares, the CRC-32. Members that are neither stored nor deflated (bzip2,
+LZMA) are left to zipfile. What it allocates is bounded by the size the directory declares
+(libdeflate refuses a stream that inflates to more), which the caller checks first.
+"""
+
+from __future__ import annotations
+
+import struct
+import zipfile
+from typing import IO
+
+import deflate
+
+_LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
+_LOCAL_SIGNATURE = b"PK\x03\x04"
+_ENCRYPTED = 0x1
+_PATCHED = 0x20
+_STRONG_ENCRYPTION = 0x40
+_UTF8_NAME = 0x800
+
+
+def read_member(archive: zipfile.ZipFile, fh: IO[bytes], info: zipfile.ZipInfo) -> bytes | bytearray:
+    """The whole uncompressed bytes of member ``info`` of ``archive``, opened on the seekable
+    file ``fh`` (no other thread reading it meanwhile).
+
+    Raises:
+        zipfile.BadZipFile: a damaged local header, a name differing from the directory's,
+            data that do not inflate to the declared size, or a wrong CRC-32.
+        NotImplementedError: an encrypted or patched member (as zipfile).
+    """
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return archive.read(info)
+    if info.flag_bits & _PATCHED:
+        raise NotImplementedError("compressed patched data (flag bit 5)")
+    if info.flag_bits & _STRONG_ENCRYPTION:
+        raise NotImplementedError("strong encryption (flag bit 6)")
+    if info.flag_bits & _ENCRYPTED:
+        raise NotImplementedError(f"member {info.filename} is encrypted")
+    fh.seek(info.header_offset)
+    header = fh.read(_LOCAL_HEADER.size)
+    if len(header) != _LOCAL_HEADER.size:
+        raise zipfile.BadZipFile("truncated file header")
+    fields = _LOCAL_HEADER.unpack(header)
+    if fields[0] != _LOCAL_SIGNATURE:
+        raise zipfile.BadZipFile("bad magic number for file header")
+    name_length, extra_length = fields[10], fields[11]
+    raw_name = fh.read(name_length)
+    name = raw_name.decode("utf-8" if info.flag_bits & _UTF8_NAME else "cp437", "replace")
+    if name != info.orig_filename:
+        raise zipfile.BadZipFile(f"file name in directory {info.orig_filename!r} and header {name!r} differ")
+    fh.seek(extra_length, 1)
+    compressed = fh.read(info.compress_size)
+    if len(compressed) != info.compress_size:
+        raise zipfile.BadZipFile(f"member {info.filename}: truncated data")
+    if info.compress_type == zipfile.ZIP_STORED:
+        data: bytes | bytearray = compressed
+    else:
+        try:
+            # at most file_size bytes: libdeflate refuses a stream that inflates to more
+            data = deflate.deflate_decompress(compressed, info.file_size) if info.file_size else b""
+        except deflate.DeflateError as exc:
+            raise zipfile.BadZipFile(f"member {info.filename}: damaged deflate data ({exc})") from None
+    if len(data) != info.file_size:
+        raise zipfile.BadZipFile(
+            f"member {info.filename}: {len(data)} bytes, the directory says {info.file_size}"
+        )
+    if deflate.crc32(data) != info.CRC:
+        raise zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
+    return data

@@ -1,0 +1,136 @@
+"""read_member: the same bytes as zipfile's read, and the same refusals of damaged members."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from smarttouch.sensors.zip_members import read_member
+
+PAYLOAD = np.random.default_rng(3).normal(size=5000).tobytes() + b"\x00" * 4000  # noise and a run
+
+
+def _zip(payload: bytes = PAYLOAD, compression: int = zipfile.ZIP_DEFLATED, name: str = "acc.npy") -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=compression) as archive:
+        archive.writestr("meta.npy", b"{}")
+        archive.writestr(name, payload)
+    return buf.getvalue()
+
+
+def _read(data: bytes, name: str = "acc.npy") -> bytes | bytearray:
+    fh = io.BytesIO(data)
+    with zipfile.ZipFile(fh) as archive:
+        return read_member(archive, fh, archive.getinfo(name))
+
+
+def _central(data: bytes, name: str = "acc.npy") -> int:
+    at = 0
+    while True:
+        at = data.index(b"PK\x01\x02", at)
+        length = struct.unpack_from("<H", data, at + 28)[0]
+        if data[at + 46 : at + 46 + length] == name.encode():
+            return at
+        at += 4
+
+
+def _patched(data: bytes, offset: int, fmt: str, value: int) -> bytes:
+    out = bytearray(data)
+    struct.pack_into(fmt, out, offset, value)
+    return bytes(out)
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2])
+def test_same_bytes_as_zipfile(compression):
+    data = _zip(compression=compression)
+    assert bytes(_read(data)) == PAYLOAD == zipfile.ZipFile(io.BytesIO(data)).read("acc.npy")
+    assert _read(data, "meta.npy") == b"{}"
+
+
+def test_empty_member():
+    assert _read(_zip(b"")) == b""
+
+
+def test_wrong_crc_refused():
+    data = _zip()
+    bad = _patched(
+        data, _central(data) + 16, "<L", zipfile.ZipFile(io.BytesIO(data)).getinfo("acc.npy").CRC ^ 1
+    )
+    with pytest.raises(zipfile.BadZipFile, match="CRC"):
+        _read(bad)
+    with pytest.raises(zipfile.BadZipFile):
+        zipfile.ZipFile(io.BytesIO(bad)).read("acc.npy")
+
+
+@pytest.mark.parametrize("delta", [-1, +1, -4000])
+def test_declared_size_other_than_the_data_refused(delta):
+    """Fewer declared bytes than the stream holds: libdeflate stops at the declared size
+    (nothing larger is allocated) and refuses; more: the length check refuses."""
+    data = _zip()
+    bad = _patched(data, _central(data) + 24, "<L", len(PAYLOAD) + delta)
+    with pytest.raises(zipfile.BadZipFile):
+        _read(bad)
+
+
+def test_name_differing_from_the_directory_refused():
+    data = _zip()
+    local = data.index(b"acc.npy")  # the local header's name comes first
+    bad = data[:local] + b"xyz.npy" + data[local + 7 :]
+    with pytest.raises(zipfile.BadZipFile, match="differ"):
+        _read(bad)
+
+
+def test_bad_local_signature_refused():
+    data = _zip()
+    offset = zipfile.ZipFile(io.BytesIO(data)).getinfo("acc.npy").header_offset
+    with pytest.raises(zipfile.BadZipFile, match="magic"):
+        _read(data[:offset] + b"XX" + data[offset + 2 :])
+
+
+@pytest.mark.parametrize(("bit", "what"), [(0x1, "encrypted"), (0x20, "patched"), (0x40, "strong")])
+def test_encrypted_or_patched_refused(bit, what):
+    data = _zip()
+    flags = struct.unpack_from("<H", data, _central(data) + 8)[0]
+    with pytest.raises(NotImplementedError, match=what):
+        _read(_patched(data, _central(data) + 8, "<H", flags | bit))
+
+
+def test_truncated_data_refused():
+    data = _zip()
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo("acc.npy")
+    bad = _patched(data, _central(data) + 20, "<L", info.compress_size + 10**6)
+    with pytest.raises(zipfile.BadZipFile, match="truncated"):
+        _read(bad)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), min_size=1, max_size=4))
+def test_damage_is_refused_or_read_as_zipfile_reads_it(flips):
+    """Random damage: refused (as zipfile would refuse it) or the very bytes zipfile reads."""
+    good = _zip()
+    data = bytearray(good)
+    for pos, value in flips:
+        data[pos % len(data)] = value
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(bytes(data)))
+        info = archive.getinfo("acc.npy")
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, UnicodeDecodeError):
+        return  # the directory itself is broken: neither reader gets that far
+    try:
+        ours = bytes(_read(bytes(data)))
+    except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError, EOFError):
+        ours = None
+    try:
+        theirs = archive.read(info)
+    except Exception:
+        theirs = None
+    if ours is not None:
+        assert ours == theirs
+    if theirs is not None and info.file_size == len(theirs) and theirs == PAYLOAD:
+        assert ours == PAYLOAD
