@@ -67,6 +67,9 @@ class AlertContext:
     has_plan: bool
     no_session_days: int = NO_SESSION_DAYS
     session: Session | None = None  # for sources that read more than the sessions' records
+    #: what sources read for this one judgement and share (two sources of one feature, one
+    #: query): key -> value, filled by the sources
+    shared: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)

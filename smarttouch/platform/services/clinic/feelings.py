@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 from sqlmodel import Session, col, select
@@ -137,6 +137,26 @@ def patient_feelings(session: Session, *, patient_id: int, limit: int | None = N
         for sid, v in values.items()
     ]
     return out[-limit:] if limit else out
+
+
+def newest_pain_session(patient_id: Any) -> Any:
+    """SQL scalar: the id of the patient's newest session with a pain rating (a value, not
+    skipped: the session :func:`pain_rise_finding` judges), or NULL. ``patient_id``: a value
+    or a bound parameter."""
+    return (
+        select(SessionFeeling.session_id)
+        .join(ExerciseSession, col(ExerciseSession.id) == col(SessionFeeling.session_id))
+        .where(
+            col(SessionFeeling.patient_id) == patient_id,
+            col(SessionFeeling.scale) == "pain_nrs",
+            col(SessionFeeling.moment).in_(("before", "after")),
+            col(SessionFeeling.skipped).is_(False),
+            col(SessionFeeling.value).is_not(None),
+        )
+        .order_by(col(ExerciseSession.started_at).desc(), col(ExerciseSession.id).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,13 +24,16 @@ from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from smarttouch.scoring import progress as scoring_progress
-from smarttouch.scoring.progress import SessionRecord
+from smarttouch.scoring.mcid import MCID_RULES
+from smarttouch.scoring.progress import RECENT_N, SessionRecord
 
 from ...models import Activity, ExerciseSession, Patient, SessionMetricsRecord, orm_attr, pk
 from .patients import current_plan
 
 #: SessionMetricsRecord columns that feed trends, MCID flags and decline alerts.
 TREND_METRICS = ("reps", "rom_deg", "rom_deg_mean", "peak_speed_dps", "sparc", "ldlj", "tremor_amplitude_deg")
+#: the baseline sessions a metric's MCID is set from (scoring's ``_mcid_series``)
+BASELINE_N = RECENT_N
 #: analysis keys stored in their own SessionMetricsRecord column (the rest go to ``extra``).
 _COLUMN_KEYS = {
     "reps",
@@ -246,33 +249,27 @@ def session_facts(entries: list[SessionEntry]) -> list[Any]:
     return [SessionFact(session_id=pk(e.session), record=e.record) for e in entries]
 
 
-def patient_facts(session: Session, *, patient_id: int, tz: tzinfo | str) -> list[Any]:
-    """``session_facts(patient_sessions(...))`` read as plain columns, oldest first: the same
-    records without building two ORM objects (and parsing their JSON columns) per stored
-    session, which a scoring worker did for the patient's whole history after every session."""
+def _fact_columns() -> list[Any]:
+    """The columns a :class:`.alerts.SessionFact` is built from (:func:`_facts_of`)."""
+    m = SessionMetricsRecord
+    return [
+        col(ExerciseSession.id),
+        col(ExerciseSession.started_at),
+        col(ExerciseSession.quit_reason),
+        col(m.id),
+        col(m.count_uncertain),
+        col(m.uncertain_reason),
+        *[orm_attr(getattr(m, key)) for key in TREND_METRICS],
+    ]
+
+
+def _facts_of(rows: Any, tz: tzinfo | str) -> list[Any]:
+    """:class:`.alerts.SessionFact`\\ s of rows of :func:`_fact_columns`, in the rows' order."""
     from .alerts import SessionFact
 
-    m = SessionMetricsRecord
-    trend = [orm_attr(getattr(m, key)) for key in TREND_METRICS]
-    stmt = (
-        sa.select(
-            col(ExerciseSession.id),
-            col(ExerciseSession.started_at),
-            col(ExerciseSession.quit_reason),
-            col(m.id),
-            col(m.count_uncertain),
-            col(m.uncertain_reason),
-            *trend,
-        )
-        .outerjoin(m, col(m.session_id) == ExerciseSession.id)
-        .where(col(ExerciseSession.patient_id) == patient_id)
-        .order_by(col(ExerciseSession.started_at).desc(), col(ExerciseSession.id).desc())
-    )
     zone = _zone(tz)
     facts = []
-    for sid, started_at, quit_reason, metrics_id, uncertain, reason, *values in reversed(
-        session.execute(stmt).all()
-    ):
+    for sid, started_at, quit_reason, metrics_id, uncertain, reason, *values in rows:
         scored = metrics_id is not None
         metrics = {}
         if scored:
@@ -289,3 +286,82 @@ def patient_facts(session: Session, *, patient_id: int, tz: tzinfo | str) -> lis
         )
         facts.append(SessionFact(session_id=int(sid), record=record))
     return facts
+
+
+def patient_facts(session: Session, *, patient_id: int, tz: tzinfo | str) -> list[Any]:
+    """``session_facts(patient_sessions(...))`` read as plain columns, oldest first: the same
+    records without building two ORM objects (and parsing their JSON columns) per stored
+    session. Every session of the patient: the alerts need only :func:`alert_facts`."""
+    m = SessionMetricsRecord
+    stmt = (
+        sa.select(*_fact_columns())
+        .outerjoin(m, col(m.session_id) == ExerciseSession.id)
+        .where(col(ExerciseSession.patient_id) == patient_id)
+        .order_by(col(ExerciseSession.started_at).desc(), col(ExerciseSession.id).desc())
+    )
+    return _facts_of(reversed(session.execute(stmt).all()), tz)
+
+
+def _usable(metric: str) -> Any:
+    """SQL: the session's ``metric`` may enter a decline (scored, count not uncertain, the
+    value present and finite: what :func:`_facts_of` keeps and scoring's ``_trusted`` lets in)."""
+    m = SessionMetricsRecord
+    value = orm_attr(getattr(m, metric))
+    usable = sa.and_(col(m.id).is_not(None), col(m.count_uncertain).is_(False), value.is_not(None))
+    if isinstance(value.type, sa.Float):  # NaN and +-inf are not finite (PostgreSQL NaN > inf)
+        usable = sa.and_(
+            usable, value > sa.literal(-math.inf, sa.Float()), value < sa.literal(math.inf, sa.Float())
+        )
+    return usable
+
+
+@lru_cache(maxsize=1)
+def _alert_window() -> Any:
+    """The statement of :func:`alert_facts` (built once: building it costs more than running
+    it), with the bound parameter ``patient_id``."""
+    from .feelings import newest_pain_session
+
+    m = SessionMetricsRecord
+    s = ExerciseSession
+    pid = sa.bindparam("patient_id", type_=sa.Integer())
+    forward = (col(s.started_at), col(s.id))
+    backward = (col(s.started_at).desc(), col(s.id).desc())
+    every = (None, 0)  # ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ranks = [sa.func.row_number().over(order_by=backward).label("newest")]
+    keep = []
+    for i, metric in enumerate(MCID_RULES):  # the metrics a decline is judged on
+        one = sa.case((_usable(metric), 1), else_=0)
+        ranks += [
+            one.label(f"u{i}"),
+            sa.func.sum(one).over(order_by=forward, rows=every).label(f"f{i}"),
+            sa.func.sum(one).over(order_by=backward, rows=every).label(f"b{i}"),
+        ]
+    inner = (
+        sa.select(*_fact_columns(), *ranks)
+        .outerjoin(m, col(m.session_id) == s.id)
+        .where(col(s.patient_id) == pid)
+        .subquery("history")
+    )
+    c = inner.c
+    for i in range(len(MCID_RULES)):
+        usable = c[f"u{i}"] == 1
+        keep.append(sa.and_(usable, sa.or_(c[f"f{i}"] <= BASELINE_N, c[f"b{i}"] <= 2 * RECENT_N)))
+    fact_names = [column.name for column in _fact_columns()]
+    return (
+        sa.select(*[c[name] for name in fact_names])
+        .where(sa.or_(c.newest == 1, c.id == newest_pain_session(pid), *keep))
+        .order_by(c.started_at, c.id)
+    )
+
+
+def alert_facts(session: Session, *, patient_id: int, tz: tzinfo | str) -> list[Any]:
+    """The facts every alert source reads (:mod:`.alerts`), oldest first, in one statement
+    whose size does not grow with the patient's history: the newest session (no session,
+    pain stop), per decline metric the first :data:`BASELINE_N` and the last ``2 *
+    RECENT_N`` sessions whose value may enter a decline (the MCID's baseline, the two means
+    compared), and the newest session with a pain rating (the pain rise's day). Any superset
+    of these, in order, gives the sources the same findings as :func:`patient_facts` (a
+    decline reads the first 3 and the last 6 of a metric's usable values, and whether there
+    are at least 6): tests/platform/test_alert_facts.py checks it on random histories."""
+    rows = session.execute(_alert_window(), {"patient_id": patient_id}).all()
+    return _facts_of(rows, tz)

@@ -272,10 +272,10 @@ def update_alerts(session: Session, *, patient: Patient, today: date, tz: tzinfo
     transaction; a failure to judge them is logged, never turned into a lost result."""
     from . import alerts
     from .patients import current_plan
-    from .progress import patient_facts
+    from .progress import alert_facts
 
     try:
-        facts = patient_facts(session, patient_id=pk(patient), tz=tz)
+        facts = alert_facts(session, patient_id=pk(patient), tz=tz)
         found = alerts.find_patient_alerts(
             session,
             patient=patient,
