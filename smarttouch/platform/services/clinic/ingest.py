@@ -527,7 +527,7 @@ def _update_alerts(session: Session, *, patient: Patient, today: date, tz: tzinf
             patient=patient,
             facts=facts,
             today=today,
-            has_plan=bool(current_plan(session, patient=patient, today=today)),
+            has_plan=lambda: bool(current_plan(session, patient=patient, today=today)),
         )
     except Exception:
         session.rollback()

@@ -281,7 +281,7 @@ def update_alerts(session: Session, *, patient: Patient, today: date, tz: tzinfo
             patient=patient,
             facts=facts,
             today=today,
-            has_plan=bool(current_plan(session, patient=patient, today=today)),
+            has_plan=lambda: bool(current_plan(session, patient=patient, today=today)),
         )
     except Exception:  # a database error aborts the transaction: the job is then retried
         log.exception("alerts for patient %s could not be updated", patient.id)
