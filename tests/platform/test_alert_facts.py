@@ -234,3 +234,12 @@ def test_the_alerts_window_does_not_grow_with_the_history(db_app) -> None:
             if n + 1 in (12, 40, 120):
                 sizes.append(len(_assert_window_finds_the_same(s, patient_id, "Europe/Rome")))
     assert sizes == [9, 9, 9], sizes
+
+
+def test_the_alerts_window_stays_short_enough_for_the_driver_to_keep_it_parsed() -> None:
+    """psycopg keeps a query's conversion only up to 4096 characters and 50 parameters: past
+    that it re-parses the statement on every scored session (it did, at 9900 characters)."""
+    from sqlalchemy.dialects import postgresql
+
+    sql = str(progress._alert_window().compile(dialect=postgresql.dialect()))
+    assert len(sql) <= 4096 - 200 and sql.count("%(") <= 10, (len(sql), sql.count("%("))

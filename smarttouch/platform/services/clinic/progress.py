@@ -20,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import aliased, defer
 from sqlmodel import Session, col, select
 
 from smarttouch.scoring import progress as scoring_progress
@@ -249,17 +249,17 @@ def session_facts(entries: list[SessionEntry]) -> list[Any]:
     return [SessionFact(session_id=pk(e.session), record=e.record) for e in entries]
 
 
-def _fact_columns() -> list[Any]:
-    """The columns a :class:`.alerts.SessionFact` is built from (:func:`_facts_of`)."""
-    m = SessionMetricsRecord
+def _fact_columns(e: Any = ExerciseSession, m: Any = SessionMetricsRecord) -> list[Any]:
+    """The columns a :class:`.alerts.SessionFact` is built from (:func:`_facts_of`), of
+    ``e`` and ``m`` (the session and metrics tables, or aliases of them)."""
     return [
-        col(ExerciseSession.id),
-        col(ExerciseSession.started_at),
-        col(ExerciseSession.quit_reason),
-        col(m.id),
-        col(m.count_uncertain),
-        col(m.uncertain_reason),
-        *[orm_attr(getattr(m, key)) for key in TREND_METRICS],
+        col(e.id).label("id"),
+        col(e.started_at).label("started_at"),
+        col(e.quit_reason).label("quit_reason"),
+        col(m.id).label("metrics_id"),
+        col(m.count_uncertain).label("count_uncertain"),
+        col(m.uncertain_reason).label("uncertain_reason"),
+        *[orm_attr(getattr(m, key)).label(key) for key in TREND_METRICS],
     ]
 
 
@@ -302,54 +302,55 @@ def patient_facts(session: Session, *, patient_id: int, tz: tzinfo | str) -> lis
     return _facts_of(reversed(session.execute(stmt).all()), tz)
 
 
-def _usable(metric: str) -> Any:
-    """SQL: the session's ``metric`` may enter a decline (scored, count not uncertain, the
-    value present and finite: what :func:`_facts_of` keeps and scoring's ``_trusted`` lets in)."""
-    m = SessionMetricsRecord
-    value = orm_attr(getattr(m, metric))
-    usable = sa.and_(col(m.id).is_not(None), col(m.count_uncertain).is_(False), value.is_not(None))
-    if isinstance(value.type, sa.Float):  # NaN and +-inf are not finite (PostgreSQL NaN > inf)
-        usable = sa.and_(
-            usable, value > sa.literal(-math.inf, sa.Float()), value < sa.literal(math.inf, sa.Float())
-        )
-    return usable
-
-
 @lru_cache(maxsize=1)
 def _alert_window() -> Any:
     """The statement of :func:`alert_facts` (built once: building it costs more than running
-    it), with the bound parameter ``patient_id``."""
+    it), with the bound parameter ``patient_id``. Short, with constants written in and few
+    parameters, so that the driver keeps it parsed too (psycopg: up to 4096 characters and 50
+    parameters)."""
     from .feelings import newest_pain_session
 
-    m = SessionMetricsRecord
-    s = ExerciseSession
-    pid = sa.bindparam("patient_id", type_=sa.Integer())
-    forward = (col(s.started_at), col(s.id))
-    backward = (col(s.started_at).desc(), col(s.id).desc())
-    every = (None, 0)  # ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-    ranks = [sa.func.row_number().over(order_by=backward).label("newest")]
-    keep = []
-    for i, metric in enumerate(MCID_RULES):  # the metrics a decline is judged on
-        one = sa.case((_usable(metric), 1), else_=0)
-        ranks += [
-            one.label(f"u{i}"),
-            sa.func.sum(one).over(order_by=forward, rows=every).label(f"f{i}"),
-            sa.func.sum(one).over(order_by=backward, rows=every).label(f"b{i}"),
-        ]
-    inner = (
-        sa.select(*_fact_columns(), *ranks)
-        .outerjoin(m, col(m.session_id) == s.id)
-        .where(col(s.patient_id) == pid)
-        .subquery("history")
+    e = aliased(ExerciseSession, name="e")
+    m = aliased(SessionMetricsRecord, name="m")
+    one: Any = sa.literal_column("1")
+    zero: Any = sa.literal_column("0")
+
+    def usable(metric: str) -> Any:
+        """The session's ``metric`` may enter a decline: scored, count not uncertain (NULL
+        when not scored), the value present and finite (``v - v = 0`` is false for NULL,
+        NaN and +-inf on PostgreSQL and SQLite): what :func:`_facts_of` keeps and
+        scoring's ``_trusted`` lets in."""
+        value = orm_attr(getattr(m, metric))
+        return sa.case((sa.and_(col(m.count_uncertain).is_(False), value - value == zero), one), else_=zero)
+
+    flags = [usable(metric).label(f"u{i}") for i, metric in enumerate(MCID_RULES)]
+    scored = (
+        sa.select(*_fact_columns(e, m), *flags)
+        .outerjoin(m, col(m.session_id) == e.id)
+        .where(col(e.patient_id) == sa.bindparam("patient_id", type_=sa.Integer()))
+        .subquery("h")
     )
-    c = inner.c
+    h = scored.c
+    # (started_at, id) is unique: the default frame (up to the current row's peers) is the
+    # rows up to the current one
+    counted = [sa.func.row_number().over(order_by=(h.started_at.desc(), h.id.desc())).label("n")]
     for i in range(len(MCID_RULES)):
-        usable = c[f"u{i}"] == 1
-        keep.append(sa.and_(usable, sa.or_(c[f"f{i}"] <= BASELINE_N, c[f"b{i}"] <= 2 * RECENT_N)))
-    fact_names = [column.name for column in _fact_columns()]
+        counted += [
+            sa.func.sum(h[f"u{i}"]).over(order_by=(h.started_at, h.id)).label(f"f{i}"),
+            sa.func.sum(h[f"u{i}"]).over(order_by=(h.started_at.desc(), h.id.desc())).label(f"b{i}"),
+        ]
+    ranked = sa.select(*scored.c, *counted).subquery("w")
+    c = ranked.c
+    first: Any = sa.literal_column(str(BASELINE_N))
+    last: Any = sa.literal_column(str(2 * RECENT_N))
+    keep = [
+        sa.and_(c[f"u{i}"] == one, sa.or_(c[f"f{i}"] <= first, c[f"b{i}"] <= last))
+        for i in range(len(MCID_RULES))
+    ]
+    pain = newest_pain_session(sa.bindparam("patient_id", type_=sa.Integer()))
     return (
-        sa.select(*[c[name] for name in fact_names])
-        .where(sa.or_(c.newest == 1, c.id == newest_pain_session(pid), *keep))
+        sa.select(*[c[column.name] for column in _fact_columns()])
+        .where(sa.or_(c.n == one, c.id == pain, *keep))
         .order_by(c.started_at, c.id)
     )
 
