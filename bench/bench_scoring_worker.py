@@ -141,8 +141,11 @@ def _breakdown(app: Any, uploader: Uploader, engine: Any) -> None:
 
     parts = Parts()
     blobs = type(queue.context.blobs)
-    parts.wrap(leases.LeaseStore, "claim", "claim (one UPDATE; commit)")
-    parts.wrap(leases.LeaseStore, "get", "read the job and its session (load_spec)")
+    parts.wrap(
+        leases.LeaseStore,
+        "claim_record",
+        "claim and read the job's session (UPDATE RETURNING, load_spec; commit)",
+    )
     parts.wrap(blobs, "get", "  blob read (S3 GET)")
     parts.wrap(scoring.BlobStore, "key_for", "  blob hash check (sha256)")
     parts.wrap(scoring, "recording_from_bytes", "  recording decode (npz)")

@@ -74,6 +74,11 @@ class ResultStore(Protocol[SpecT]):
     def create(self, job_id: str, spec: SpecT) -> None: ...
     def get(self, job_id: str) -> JobRecord[SpecT] | None: ...
     def claim(self, job_id: str, worker: str, lease_s: float) -> str | None: ...
+    def claim_record(self, job_id: str, worker: str, lease_s: float) -> JobRecord[SpecT] | None:
+        """``claim``, then the claimed job as ``get`` reports it (its ``token`` the claim's);
+        None when it was not claimable. A store may do both in one round trip."""
+        ...
+
     def renew(self, job_id: str, token: str, lease_s: float) -> bool: ...
     def finish(self, job_id: str, token: str, result: Outcome) -> bool: ...
     def reclaim_expired(self, now: float, max_attempts: int) -> list[str]: ...
@@ -154,6 +159,9 @@ class FileResultStore:
             record["started_at"] = time.time()
             self._write(record)
             return token
+
+    def claim_record(self, job_id: str, worker: str, lease_s: float) -> JobRecord[LocalEvaluationSpec] | None:
+        return self.get(job_id) if self.claim(job_id, worker, lease_s) is not None else None
 
     def renew(self, job_id: str, token: str, lease_s: float) -> bool:
         with self._locked():
@@ -249,11 +257,11 @@ def run_job(
     """Claim job ``job_id``, run ``execute(spec) -> result dict`` under a renewed lease, store
     the result. Returns the result, or None when the job was not claimable (finished, or
     running elsewhere). An exception in ``execute`` becomes ``failed``/``internal_error``."""
-    token = store.claim(job_id, worker, lease_s)
-    if token is None:
+    record = store.claim_record(job_id, worker, lease_s)
+    if record is None:
         return None
-    record = store.get(job_id)
-    assert record is not None
+    token = record["token"]
+    assert token is not None
     beat = _Heartbeat(store, job_id, token, lease_s)
     beat.start()
     try:

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlmodel import Session
 
 from smarttouch.platform.models import ExerciseSession, SessionFeeling, SessionMetricsRecord, pk
@@ -100,3 +103,143 @@ def test_a_patient_without_sessions_has_no_facts(db_app) -> None:
     patient = Factories(db_app).patient()
     with Session(get_engine(db_app)) as s:
         assert progress.patient_facts(s, patient_id=pk(patient), tz="UTC") == []
+
+
+# ------------------------------------------------------------------ the alerts' window
+def _findings(s: Session, patient_id: int, facts: list[alerts.SessionFact], today: Any) -> list[Any]:
+    ctx = alerts.AlertContext(patient_id, facts, today, True, session=s)
+    return [
+        (f.concern, f.message, f.evidence, f.details, f.session_id)
+        for source in alerts.SOURCES.values()
+        for f in source(ctx)
+    ]
+
+
+def _assert_window_finds_the_same(s: Session, patient_id: int, tz: str) -> list[alerts.SessionFact]:
+    full = progress.patient_facts(s, patient_id=patient_id, tz=tz)
+    window = progress.alert_facts(s, patient_id=patient_id, tz=tz)
+    kept = {f.session_id for f in window}
+    assert window == [f for f in full if f.session_id in kept]  # a subset of the same facts, in order
+    if full:
+        assert window[-1] == full[-1]
+        for today in (full[-1].record.day, full[-1].record.day + timedelta(days=9)):
+            assert _findings(s, patient_id, window, today) == _findings(s, patient_id, full, today)
+    return window
+
+
+#: one session: gap in hours, quit reason, scored, uncertain, which metrics are stored (one
+#: bit each of TREND_METRICS), an odd value (NaN / inf) instead of one, pain ratings
+_SESSION = st.tuples(
+    st.sampled_from([0, 0, 1, 12, 24, 24, 48, 200]),
+    st.sampled_from(["completed", "completed", "pain", None]),
+    st.sampled_from([True, True, True, False]),
+    st.sampled_from([False, False, False, True]),
+    st.integers(0, 2 ** len(progress.TREND_METRICS) - 1) | st.just(2 ** len(progress.TREND_METRICS) - 1),
+    st.sampled_from([None, None, None, float("nan"), float("inf")]),
+    st.sampled_from([(), (), ("before",), ("after",), ("before", "after"), ("skipped",)]),
+    st.floats(0, 1),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    sessions=st.integers(1, 90).flatmap(lambda n: st.lists(_SESSION, min_size=n, max_size=n)),
+    slope=st.sampled_from([0.0, 1.0, 4.0, -4.0]),
+    tz=st.sampled_from(ZONES),
+)
+def test_the_alerts_window_finds_what_the_whole_history_finds(db_app, sessions, slope, tz) -> None:
+    """Random histories (improving, steady and declining metrics with noise, metrics missing
+    for stretches, uncertain counts, unscored sessions, non-finite values, pain ratings old
+    and new, skipped ones): every source finds the same from :func:`progress.alert_facts` as
+    from the whole history."""
+    patient_id = pk(Factories(db_app).patient())
+    moment = datetime(2026, 1, 1, 22, 30, tzinfo=UTC)
+    with Session(get_engine(db_app)) as s:
+        for n, (gap, quit, scored, uncertain, present, odd, pains, level) in enumerate(sessions):
+            moment += timedelta(hours=gap)
+            row = ExerciseSession(
+                patient_id=patient_id, client_uuid=f"{patient_id}-{n}", started_at=moment, quit_reason=quit
+            )
+            s.add(row)
+            s.flush()
+            for when in pains:
+                skipped = when == "skipped"
+                s.add(
+                    SessionFeeling(
+                        session_id=pk(row),
+                        patient_id=patient_id,
+                        moment="after" if skipped else when,
+                        scale="pain_nrs",
+                        value=None if skipped else round(level * 10),
+                        skipped=skipped,
+                    )
+                )
+            if not scored:
+                continue
+            values: dict[str, Any] = {}
+            for bit, key in enumerate(progress.TREND_METRICS):
+                if present >> bit & 1:
+                    value = 100.0 - slope * n + level * 30.0  # a trend, and noise
+                    values[key] = round(value) if key == "reps" else value / (50.0 if key == "sparc" else 1.0)
+                elif key in ("rom_deg", "rom_deg_mean", "peak_speed_dps"):
+                    values[key] = 0.0  # not nullable
+                elif key == "reps":
+                    values[key] = 0
+            if odd is not None:
+                values["sparc"] = odd
+            s.add(
+                SessionMetricsRecord(
+                    session_id=pk(row), count_uncertain=uncertain, uncertain_reason="merged", **values
+                )
+            )
+        s.commit()
+    with Session(get_engine(db_app)) as s:
+        _assert_window_finds_the_same(s, patient_id, tz)
+
+
+def test_the_alerts_window_does_not_grow_with_the_history(db_app) -> None:
+    """The rows the alerts read after a scored session stay as many however long the history:
+    the newest, each metric's first 3 and last 6 usable sessions, the newest pain rating."""
+    patient_id = pk(Factories(db_app).patient())
+    sizes = []
+    with Session(get_engine(db_app)) as s:
+        start = datetime(2026, 1, 1, 9, tzinfo=UTC)
+        for n in range(120):
+            row = ExerciseSession(
+                patient_id=patient_id,
+                client_uuid=f"grow-{n}",
+                started_at=start + timedelta(days=n),
+                quit_reason="completed",
+            )
+            s.add(row)
+            s.flush()
+            s.add(
+                SessionFeeling(
+                    session_id=pk(row), patient_id=patient_id, moment="after", scale="pain_nrs", value=n % 4
+                )
+            )
+            s.add(
+                SessionMetricsRecord(
+                    session_id=pk(row),
+                    reps=10 + n % 3,
+                    rom_deg=80.0 - n / 4,
+                    rom_deg_mean=70.0,
+                    peak_speed_dps=90.0,
+                    sparc=-2.0,
+                    ldlj=-6.0,
+                    tremor_amplitude_deg=0.5,
+                )
+            )
+            s.commit()
+            if n + 1 in (12, 40, 120):
+                sizes.append(len(_assert_window_finds_the_same(s, patient_id, "Europe/Rome")))
+    assert sizes == [9, 9, 9], sizes
+
+
+def test_the_alerts_window_stays_short_enough_for_the_driver_to_keep_it_parsed() -> None:
+    """psycopg keeps a query's conversion only up to 4096 characters and 50 parameters: past
+    that it re-parses the statement on every scored session (it did, at 9900 characters)."""
+    from sqlalchemy.dialects import postgresql
+
+    sql = str(progress._alert_window().compile(dialect=postgresql.dialect()))
+    assert len(sql) <= 4096 - 200 and sql.count("%(") <= 10, (len(sql), sql.count("%("))

@@ -42,6 +42,10 @@ LEASE_COLUMNS = (
 )
 
 
+#: the lease store's UPDATEs name rows by id: no objects of the session to bring in step
+_NO_SYNC = {"synchronize_session": False}
+
+
 class LeaseStore(Generic[RowT, SpecT]):
     """A job type's rows as leased jobs (see the module docstring)."""
 
@@ -82,22 +86,25 @@ class LeaseStore(Generic[RowT, SpecT]):
     def get(self, job_id: str) -> JobRecord[SpecT] | None:
         with self._session() as s:
             row = s.get(self.job_type.table, self.row_id(job_id))
-            if row is None:
-                return None
-            values = {c: getattr(row, c) for c in LEASE_COLUMNS}
-            expires: dt.datetime | None = values["lease_expires_at"]
-            return {
-                "job_id": str(values["id"]),
-                "spec": self.job_type.load_spec(s, row),
-                "state": values["status"],
-                "failure_reason": values["failure_reason"],
-                "message": values["message"],
-                "attempts": values["attempts"],
-                "token": values["lease_token"],
-                "lease_expires": expires.timestamp() if expires else None,
-            }
+            return None if row is None else self._record(s, row)
 
-    def claim(self, job_id: str, worker: str, lease_s: float) -> str | None:
+    def _record(self, s: Session, row: RowT) -> JobRecord[SpecT]:
+        values = {c: getattr(row, c) for c in LEASE_COLUMNS}
+        expires: dt.datetime | None = values["lease_expires_at"]
+        return {
+            "job_id": str(values["id"]),
+            "spec": self.job_type.load_spec(s, row),
+            "state": values["status"],
+            "failure_reason": values["failure_reason"],
+            "message": values["message"],
+            "attempts": values["attempts"],
+            "token": values["lease_token"],
+            "lease_expires": expires.timestamp() if expires else None,
+        }
+
+    def _claim(self, job_id: str, worker: str, lease_s: float) -> tuple[str, sa.Update]:
+        """A new claim token, and the conditional UPDATE that claims queued row ``job_id``
+        with it (on the job type's mapped table: it can return the row)."""
         token = f"{worker}#{time.time_ns()}"[:120]
         now = utcnow()
         values: dict[str, Any] = {
@@ -109,10 +116,39 @@ class LeaseStore(Generic[RowT, SpecT]):
         }
         if self.job_type.claim_message is not None:
             values["message"] = self.job_type.claim_message
+        table = self.job_type.table
+        return token, sa.update(table).where(*self._guard(job_id, state=QUEUED)).values(values)
+
+    def claim(self, job_id: str, worker: str, lease_s: float) -> str | None:
+        token, claim = self._claim(job_id, worker, lease_s)
         with self._session() as s:
-            done = s.execute(sa.update(self.table).where(*self._guard(job_id, state=QUEUED)).values(values))
+            done = s.execute(claim, execution_options=_NO_SYNC)
             s.commit()
         return token if rowcount(done) == 1 else None
+
+    def claim_record(self, job_id: str, worker: str, lease_s: float) -> JobRecord[SpecT] | None:
+        """``claim`` and ``get`` in one transaction: the claiming UPDATE returns the row, its
+        spec is read, then the claim is committed (a worker's job starts with one round trip
+        to the database less). A spec that cannot be read still leaves the row claimed, as
+        when it is read after the claim: the job is retried once the lease expires."""
+        _token, claim = self._claim(job_id, worker, lease_s)
+        with self._session() as s:
+            row = s.execute(
+                claim.returning(self.job_type.table), execution_options=_NO_SYNC
+            ).scalar_one_or_none()
+            if row is None:
+                s.rollback()
+                return None
+            try:
+                record = self._record(s, row)
+            except Exception:
+                s.rollback()
+                with self._session() as again:
+                    again.execute(claim, execution_options=_NO_SYNC)
+                    again.commit()
+                raise
+            s.commit()
+        return record
 
     def renew(self, job_id: str, token: str, lease_s: float) -> bool:
         expires = utcnow() + dt.timedelta(seconds=lease_s)

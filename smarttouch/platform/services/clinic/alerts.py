@@ -59,14 +59,28 @@ class SessionFact:
 
 @dataclass(frozen=True)
 class AlertContext:
-    """What a source may look at: the patient's sessions (oldest first) and today."""
+    """What a source may look at: the patient's sessions (oldest first) and today.
+    ``has_plan``: the patient has a current exercise, or how to find out (called at most
+    once, when a source asks :attr:`planned`: a scoring job rarely needs it)."""
 
     patient_id: int
     facts: Sequence[SessionFact]
     today: date
-    has_plan: bool
+    has_plan: bool | Callable[[], bool]
     no_session_days: int = NO_SESSION_DAYS
     session: Session | None = None  # for sources that read more than the sessions' records
+    #: what sources read for this one judgement and share (two sources of one feature, one
+    #: query): key -> value, filled by the sources
+    shared: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def planned(self) -> bool:
+        """Whether the patient has a current exercise (``has_plan``, asked once)."""
+        if not callable(self.has_plan):
+            return self.has_plan
+        if "planned" not in self.shared:
+            self.shared["planned"] = bool(self.has_plan())
+        return bool(self.shared["planned"])
 
 
 @dataclass(frozen=True)
@@ -106,9 +120,10 @@ def source_of(concern: str) -> str:
 
 @register_source("no_session", "a session arrived, or no exercise is planned any more")
 def _no_session(ctx: AlertContext) -> list[Finding]:
-    if not ctx.facts or not ctx.has_plan:
+    if not ctx.facts:
         return []
-    return no_session_finding(ctx.facts[-1].record.day, ctx.today, ctx.no_session_days)
+    found = no_session_finding(ctx.facts[-1].record.day, ctx.today, ctx.no_session_days)
+    return found if found and ctx.planned else []
 
 
 def no_session_finding(last_day: date, today: date, no_session_days: int = NO_SESSION_DAYS) -> list[Finding]:
@@ -302,12 +317,12 @@ def sync_patient_alerts(
     patient: Patient,
     facts: Sequence[SessionFact],
     today: date,
-    has_plan: bool,
+    has_plan: bool | Callable[[], bool],
     no_session_days: int = NO_SESSION_DAYS,
 ) -> list[Alert]:
     """Run every source over ``facts`` (oldest first): raise new concerns, refresh open ones,
     resolve the ones that cleared. Returns the new rows (committed). ``has_plan``: the
-    patient has a current exercise."""
+    patient has a current exercise (or how to find out, see :class:`AlertContext`)."""
     new = find_patient_alerts(
         session, patient=patient, facts=facts, today=today, has_plan=has_plan, no_session_days=no_session_days
     )
@@ -323,7 +338,7 @@ def find_patient_alerts(
     patient: Patient,
     facts: Sequence[SessionFact],
     today: date,
-    has_plan: bool,
+    has_plan: bool | Callable[[], bool],
     no_session_days: int = NO_SESSION_DAYS,
 ) -> list[Alert]:
     """:func:`sync_patient_alerts` inside the caller's transaction (the scoring job's): new

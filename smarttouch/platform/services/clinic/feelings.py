@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from functools import lru_cache
+from typing import Any, Literal
 
+import sqlalchemy as sa
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 from sqlmodel import Session, col, select
 
@@ -90,40 +92,54 @@ class SessionFeelings:
         return max(values) if values else None
 
 
+@lru_cache(maxsize=2)
+def _feelings_statement(limited: bool) -> Any:
+    """The statement of :func:`patient_feelings` (built once; bound parameters
+    ``patient_id`` and, when ``limited``, ``limit``): plain columns, no ORM rows."""
+    pid = sa.bindparam("patient_id", type_=sa.Integer())
+    f = SessionFeeling
+    stmt = (
+        sa.select(
+            col(f.session_id),
+            col(f.moment),
+            col(f.scale),
+            col(f.value),
+            col(f.skipped),
+            col(ExerciseSession.started_at),
+        )
+        .join(ExerciseSession, col(ExerciseSession.id) == col(f.session_id))
+        .where(col(f.patient_id) == pid)
+        .order_by(col(ExerciseSession.started_at), col(ExerciseSession.id))
+    )
+    if limited:
+        rated = (
+            sa.select(col(ExerciseSession.id))
+            .where(col(ExerciseSession.id).in_(sa.select(col(f.session_id)).where(col(f.patient_id) == pid)))
+            .order_by(col(ExerciseSession.started_at).desc(), col(ExerciseSession.id).desc())
+            .limit(sa.bindparam("limit", type_=sa.Integer()))
+        )
+        stmt = stmt.where(col(f.session_id).in_(rated))
+    return stmt
+
+
 def patient_feelings(session: Session, *, patient_id: int, limit: int | None = None) -> list[SessionFeelings]:
     """The patient's sessions that have ratings, oldest first (the last ``limit`` ones: only
     their ratings are read, however long the history)."""
-    stmt = (
-        select(SessionFeeling, ExerciseSession.started_at)
-        .join(ExerciseSession, col(ExerciseSession.id) == col(SessionFeeling.session_id))
-        .where(SessionFeeling.patient_id == patient_id)
-        .order_by(col(ExerciseSession.started_at), col(ExerciseSession.id))
-    )
+    params: dict[str, Any] = {"patient_id": patient_id}
     if limit:
-        rated = (
-            select(ExerciseSession.id)
-            .where(
-                col(ExerciseSession.id).in_(
-                    select(SessionFeeling.session_id).where(SessionFeeling.patient_id == patient_id)
-                )
-            )
-            .order_by(col(ExerciseSession.started_at).desc(), col(ExerciseSession.id).desc())
-            .limit(limit)
-        )
-        stmt = stmt.where(col(SessionFeeling.session_id).in_(rated))
-    rows = session.exec(stmt).all()
+        params["limit"] = limit
+    rows = session.execute(_feelings_statement(bool(limit)), params).all()
     started: dict[int, datetime] = {}
     values: dict[int, dict[str, int | None]] = {}
     skipped: dict[int, int] = {}
-    for feeling, started_at in rows:
-        sid = feeling.session_id
+    for sid, moment, scale, value, was_skipped, started_at in rows:
         started.setdefault(sid, started_at)
         ratings = values.setdefault(sid, {})
-        if feeling.skipped:
+        if was_skipped:
             skipped[sid] = skipped.get(sid, 0) + 1
         else:
-            kind = "pain" if feeling.scale == "pain_nrs" else "effort"
-            ratings[f"{kind}_{feeling.moment}"] = feeling.value
+            kind = "pain" if scale == "pain_nrs" else "effort"
+            ratings[f"{kind}_{moment}"] = value
     out = [
         SessionFeelings(
             session_id=sid,
@@ -137,6 +153,26 @@ def patient_feelings(session: Session, *, patient_id: int, limit: int | None = N
         for sid, v in values.items()
     ]
     return out[-limit:] if limit else out
+
+
+def newest_pain_session(patient_id: Any) -> Any:
+    """SQL scalar: the id of the patient's newest session with a pain rating (a value, not
+    skipped: the session :func:`pain_rise_finding` judges), or NULL. ``patient_id``: a value
+    or a bound parameter."""
+    return (
+        select(SessionFeeling.session_id)
+        .join(ExerciseSession, col(ExerciseSession.id) == col(SessionFeeling.session_id))
+        .where(
+            col(SessionFeeling.patient_id) == patient_id,
+            col(SessionFeeling.scale) == "pain_nrs",
+            col(SessionFeeling.moment).in_(("before", "after")),
+            col(SessionFeeling.skipped).is_(False),
+            col(SessionFeeling.value).is_not(None),
+        )
+        .order_by(col(ExerciseSession.started_at).desc(), col(ExerciseSession.id).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 @dataclass(frozen=True)

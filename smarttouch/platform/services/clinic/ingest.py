@@ -54,7 +54,7 @@ from .. import audit
 from ..errors import Conflict, Invalid
 from .feelings import MAX_FEELINGS, FeelingIn, check_feelings, feeling_rows
 from .patients import current_plan
-from .progress import patient_facts
+from .progress import alert_facts
 from .scoring import queue_scoring
 from .session_phases import MAX_PHASES, PhaseIn, phases_of, session_phases, spans_to_analyse
 
@@ -566,13 +566,13 @@ def _update_alerts(session: Session, *, patient: Patient, today: date, tz: tzinf
     from . import alerts
 
     try:
-        facts = patient_facts(session, patient_id=pk(patient), tz=tz)
+        facts = alert_facts(session, patient_id=pk(patient), tz=tz)
         alerts.sync_patient_alerts(
             session,
             patient=patient,
             facts=facts,
             today=today,
-            has_plan=bool(current_plan(session, patient=patient, today=today)),
+            has_plan=lambda: bool(current_plan(session, patient=patient, today=today)),
         )
     except Exception:
         session.rollback()

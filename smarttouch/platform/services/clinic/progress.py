@@ -15,22 +15,25 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import aliased, defer
 from sqlmodel import Session, col, select
 
 from smarttouch.scoring import progress as scoring_progress
-from smarttouch.scoring.progress import SessionRecord
+from smarttouch.scoring.mcid import MCID_RULES
+from smarttouch.scoring.progress import RECENT_N, SessionRecord
 
 from ...models import Activity, ExerciseSession, Patient, SessionMetricsRecord, orm_attr, pk
 from .patients import current_plan
 
 #: SessionMetricsRecord columns that feed trends, MCID flags and decline alerts.
 TREND_METRICS = ("reps", "rom_deg", "rom_deg_mean", "peak_speed_dps", "sparc", "ldlj", "tremor_amplitude_deg")
+#: the baseline sessions a metric's MCID is set from (scoring's ``_mcid_series``)
+BASELINE_N = RECENT_N
 #: analysis keys stored in their own SessionMetricsRecord column (the rest go to ``extra``).
 _COLUMN_KEYS = {
     "reps",
@@ -246,33 +249,27 @@ def session_facts(entries: list[SessionEntry]) -> list[Any]:
     return [SessionFact(session_id=pk(e.session), record=e.record) for e in entries]
 
 
-def patient_facts(session: Session, *, patient_id: int, tz: tzinfo | str) -> list[Any]:
-    """``session_facts(patient_sessions(...))`` read as plain columns, oldest first: the same
-    records without building two ORM objects (and parsing their JSON columns) per stored
-    session, which a scoring worker did for the patient's whole history after every session."""
+def _fact_columns(e: Any = ExerciseSession, m: Any = SessionMetricsRecord) -> list[Any]:
+    """The columns a :class:`.alerts.SessionFact` is built from (:func:`_facts_of`), of
+    ``e`` and ``m`` (the session and metrics tables, or aliases of them)."""
+    return [
+        col(e.id).label("id"),
+        col(e.started_at).label("started_at"),
+        col(e.quit_reason).label("quit_reason"),
+        col(m.id).label("metrics_id"),
+        col(m.count_uncertain).label("count_uncertain"),
+        col(m.uncertain_reason).label("uncertain_reason"),
+        *[orm_attr(getattr(m, key)).label(key) for key in TREND_METRICS],
+    ]
+
+
+def _facts_of(rows: Any, tz: tzinfo | str) -> list[Any]:
+    """:class:`.alerts.SessionFact`\\ s of rows of :func:`_fact_columns`, in the rows' order."""
     from .alerts import SessionFact
 
-    m = SessionMetricsRecord
-    trend = [orm_attr(getattr(m, key)) for key in TREND_METRICS]
-    stmt = (
-        sa.select(
-            col(ExerciseSession.id),
-            col(ExerciseSession.started_at),
-            col(ExerciseSession.quit_reason),
-            col(m.id),
-            col(m.count_uncertain),
-            col(m.uncertain_reason),
-            *trend,
-        )
-        .outerjoin(m, col(m.session_id) == ExerciseSession.id)
-        .where(col(ExerciseSession.patient_id) == patient_id)
-        .order_by(col(ExerciseSession.started_at).desc(), col(ExerciseSession.id).desc())
-    )
     zone = _zone(tz)
     facts = []
-    for sid, started_at, quit_reason, metrics_id, uncertain, reason, *values in reversed(
-        session.execute(stmt).all()
-    ):
+    for sid, started_at, quit_reason, metrics_id, uncertain, reason, *values in rows:
         scored = metrics_id is not None
         metrics = {}
         if scored:
@@ -289,3 +286,83 @@ def patient_facts(session: Session, *, patient_id: int, tz: tzinfo | str) -> lis
         )
         facts.append(SessionFact(session_id=int(sid), record=record))
     return facts
+
+
+def patient_facts(session: Session, *, patient_id: int, tz: tzinfo | str) -> list[Any]:
+    """``session_facts(patient_sessions(...))`` read as plain columns, oldest first: the same
+    records without building two ORM objects (and parsing their JSON columns) per stored
+    session. Every session of the patient: the alerts need only :func:`alert_facts`."""
+    m = SessionMetricsRecord
+    stmt = (
+        sa.select(*_fact_columns())
+        .outerjoin(m, col(m.session_id) == ExerciseSession.id)
+        .where(col(ExerciseSession.patient_id) == patient_id)
+        .order_by(col(ExerciseSession.started_at).desc(), col(ExerciseSession.id).desc())
+    )
+    return _facts_of(reversed(session.execute(stmt).all()), tz)
+
+
+@lru_cache(maxsize=1)
+def _alert_window() -> Any:
+    """The statement of :func:`alert_facts` (built once: building it costs more than running
+    it), with the bound parameter ``patient_id``. Short, with constants written in and few
+    parameters, so that the driver keeps it parsed too (psycopg: up to 4096 characters and 50
+    parameters)."""
+    from .feelings import newest_pain_session
+
+    e = aliased(ExerciseSession, name="e")
+    m = aliased(SessionMetricsRecord, name="m")
+    one: Any = sa.literal_column("1")
+    zero: Any = sa.literal_column("0")
+
+    def usable(metric: str) -> Any:
+        """The session's ``metric`` may enter a decline: scored, count not uncertain (NULL
+        when not scored), the value present and finite (``v - v = 0`` is false for NULL,
+        NaN and +-inf on PostgreSQL and SQLite): what :func:`_facts_of` keeps and
+        scoring's ``_trusted`` lets in."""
+        value = orm_attr(getattr(m, metric))
+        return sa.case((sa.and_(col(m.count_uncertain).is_(False), value - value == zero), one), else_=zero)
+
+    flags = [usable(metric).label(f"u{i}") for i, metric in enumerate(MCID_RULES)]
+    scored = (
+        sa.select(*_fact_columns(e, m), *flags)
+        .outerjoin(m, col(m.session_id) == e.id)
+        .where(col(e.patient_id) == sa.bindparam("patient_id", type_=sa.Integer()))
+        .subquery("h")
+    )
+    h = scored.c
+    # (started_at, id) is unique: the default frame (up to the current row's peers) is the
+    # rows up to the current one
+    counted = [sa.func.row_number().over(order_by=(h.started_at.desc(), h.id.desc())).label("n")]
+    for i in range(len(MCID_RULES)):
+        counted += [
+            sa.func.sum(h[f"u{i}"]).over(order_by=(h.started_at, h.id)).label(f"f{i}"),
+            sa.func.sum(h[f"u{i}"]).over(order_by=(h.started_at.desc(), h.id.desc())).label(f"b{i}"),
+        ]
+    ranked = sa.select(*scored.c, *counted).subquery("w")
+    c = ranked.c
+    first: Any = sa.literal_column(str(BASELINE_N))
+    last: Any = sa.literal_column(str(2 * RECENT_N))
+    keep = [
+        sa.and_(c[f"u{i}"] == one, sa.or_(c[f"f{i}"] <= first, c[f"b{i}"] <= last))
+        for i in range(len(MCID_RULES))
+    ]
+    pain = newest_pain_session(sa.bindparam("patient_id", type_=sa.Integer()))
+    return (
+        sa.select(*[c[column.name] for column in _fact_columns()])
+        .where(sa.or_(c.n == one, c.id == pain, *keep))
+        .order_by(c.started_at, c.id)
+    )
+
+
+def alert_facts(session: Session, *, patient_id: int, tz: tzinfo | str) -> list[Any]:
+    """The facts every alert source reads (:mod:`.alerts`), oldest first, in one statement
+    whose size does not grow with the patient's history: the newest session (no session,
+    pain stop), per decline metric the first :data:`BASELINE_N` and the last ``2 *
+    RECENT_N`` sessions whose value may enter a decline (the MCID's baseline, the two means
+    compared), and the newest session with a pain rating (the pain rise's day). Any superset
+    of these, in order, gives the sources the same findings as :func:`patient_facts` (a
+    decline reads the first 3 and the last 6 of a metric's usable values, and whether there
+    are at least 6): tests/platform/test_alert_facts.py checks it on random histories."""
+    rows = session.execute(_alert_window(), {"patient_id": patient_id}).all()
+    return _facts_of(rows, tz)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, tzinfo
+from functools import lru_cache
 from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
@@ -92,10 +93,12 @@ def queue_scoring(
 _UNREAD = ("game_events", "client_metrics", "game_result")
 
 
-def _deferred(*also_unread: str) -> list[Any]:
+@lru_cache(maxsize=4)
+def _deferred(*also_unread: str) -> tuple[Any, ...]:
     """Loader options leaving out of an exercise session the JSON columns scoring does not read
-    (loaded on access if ever asked for)."""
-    return [defer(orm_attr(getattr(ExerciseSession, c))) for c in (*_UNREAD, *also_unread)]
+    (loaded on access if ever asked for), built once per set of columns (options can be
+    shared by statements)."""
+    return tuple(defer(orm_attr(getattr(ExerciseSession, c))) for c in (*_UNREAD, *also_unread))
 
 
 #: the metrics row's JSON columns, replaced (not read) by a new result
@@ -219,24 +222,30 @@ def _write_metrics(
     session.add(old)
 
 
+@lru_cache(maxsize=1)
+def _result_read() -> Any:
+    """One read of a job, its session, the session's metrics (if any) and patient (bound
+    parameter ``job_id``; built once: building it costs more than running it)."""
+    return (
+        select(ScoringJob, ExerciseSession, SessionMetricsRecord, Patient)
+        .join(ExerciseSession, col(ExerciseSession.id) == ScoringJob.session_id)
+        .outerjoin(SessionMetricsRecord, col(SessionMetricsRecord.session_id) == ExerciseSession.id)
+        .outerjoin(Patient, col(Patient.id) == ExerciseSession.patient_id)
+        .where(col(ScoringJob.id) == sa.bindparam("job_id", type_=sa.Integer()))
+        .options(
+            *_deferred("calibration", "phases"),
+            *[defer(orm_attr(getattr(SessionMetricsRecord, c))) for c in _REPLACED],
+        )
+    )
+
+
 def save_result(
     session: Session, job_id: int, outcome: Outcome, *, today: date | None, tz: tzinfo | str
 ) -> None:
     """Write a finished job's result in the caller's transaction: metrics (scored), the
     session's status and error, the ``session.scored`` audit line and the new alerts (not
     committed). ``today``: the local day the alerts are judged on (None: today in ``tz``)."""
-    found = session.exec(
-        # one read of the job, its session, the session's metrics (if any) and patient
-        select(ScoringJob, ExerciseSession, SessionMetricsRecord, Patient)
-        .join(ExerciseSession, col(ExerciseSession.id) == ScoringJob.session_id)
-        .outerjoin(SessionMetricsRecord, col(SessionMetricsRecord.session_id) == ExerciseSession.id)
-        .outerjoin(Patient, col(Patient.id) == ExerciseSession.patient_id)
-        .where(ScoringJob.id == job_id)
-        .options(
-            *_deferred("calibration", "phases"),
-            *[defer(orm_attr(getattr(SessionMetricsRecord, c))) for c in _REPLACED],
-        )
-    ).first()
+    found = session.execute(_result_read(), {"job_id": job_id}).first()
     if found is None:
         return
     job, row, metrics, patient = found
@@ -277,16 +286,16 @@ def update_alerts(session: Session, *, patient: Patient, today: date, tz: tzinfo
     transaction; a failure to judge them is logged, never turned into a lost result."""
     from . import alerts
     from .patients import current_plan
-    from .progress import patient_facts
+    from .progress import alert_facts
 
     try:
-        facts = patient_facts(session, patient_id=pk(patient), tz=tz)
+        facts = alert_facts(session, patient_id=pk(patient), tz=tz)
         found = alerts.find_patient_alerts(
             session,
             patient=patient,
             facts=facts,
             today=today,
-            has_plan=bool(current_plan(session, patient=patient, today=today)),
+            has_plan=lambda: bool(current_plan(session, patient=patient, today=today)),
         )
     except Exception:  # a database error aborts the transaction: the job is then retried
         log.exception("alerts for patient %s could not be updated", patient.id)

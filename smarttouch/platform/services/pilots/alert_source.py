@@ -14,6 +14,7 @@ writes metrics or syncs alerts has the source.
 
 from __future__ import annotations
 
+from sqlalchemy import and_, or_
 from sqlmodel import col, select
 
 from ...models import Patient, Pilot, PilotEnrolment, PilotStatus
@@ -23,21 +24,44 @@ KIND = "pilot_safety"
 WITHDRAWAL = "pilot_withdrawal"
 
 
+def _enrolments(ctx: AlertContext) -> list[tuple[Pilot, PilotEnrolment]]:
+    """The patient's consented enrolments either source may report, in one query shared by
+    both (most patients are in no pilot: nothing to read twice): still taking part in a
+    flagged pilot that is not closed, or withdrawn by the patient themself."""
+    key = "pilots.enrolments"
+    if key not in ctx.shared:
+        assert ctx.session is not None
+        ctx.shared[key] = list(
+            ctx.session.exec(
+                select(Pilot, PilotEnrolment)
+                .join(PilotEnrolment, col(PilotEnrolment.pilot_id) == Pilot.id)
+                .join(Patient, col(Patient.id) == PilotEnrolment.patient_id)
+                .where(
+                    PilotEnrolment.patient_id == ctx.patient_id,
+                    col(PilotEnrolment.consented_at).is_not(None),
+                    or_(
+                        and_(
+                            col(PilotEnrolment.withdrawn_at).is_(None),
+                            col(Pilot.safety_flag_at).is_not(None),
+                            col(Pilot.status) != PilotStatus.closed,
+                        ),
+                        and_(
+                            col(PilotEnrolment.withdrawn_at).is_not(None),
+                            col(PilotEnrolment.withdrawn_by_id) == col(Patient.user_id),
+                        ),
+                    ),
+                )
+                .order_by(col(PilotEnrolment.id))
+            ).all()
+        )
+    return list(ctx.shared[key])
+
+
 @register_source(KIND, "the pilot's safety flag was cleared, the pilot closed, or the patient left it")
 def pilot_safety_findings(ctx: AlertContext) -> list[Finding]:
     if ctx.session is None:
         return []
-    rows = ctx.session.exec(
-        select(Pilot)
-        .join(PilotEnrolment, col(PilotEnrolment.pilot_id) == Pilot.id)
-        .where(
-            PilotEnrolment.patient_id == ctx.patient_id,
-            col(PilotEnrolment.consented_at).is_not(None),
-            col(PilotEnrolment.withdrawn_at).is_(None),
-            col(Pilot.safety_flag_at).is_not(None),
-            Pilot.status != PilotStatus.closed,
-        )
-    ).all()
+    rows = [pilot for pilot, e in _enrolments(ctx) if e.withdrawn_at is None]
     return [
         Finding(
             f"{KIND}:{pilot.id}",
@@ -55,17 +79,7 @@ def pilot_safety_findings(ctx: AlertContext) -> list[Finding]:
 def pilot_withdrawal_findings(ctx: AlertContext) -> list[Finding]:
     if ctx.session is None:
         return []
-    rows = ctx.session.exec(
-        select(Pilot, PilotEnrolment)
-        .join(PilotEnrolment, col(PilotEnrolment.pilot_id) == Pilot.id)
-        .join(Patient, col(Patient.id) == PilotEnrolment.patient_id)
-        .where(
-            PilotEnrolment.patient_id == ctx.patient_id,
-            col(PilotEnrolment.consented_at).is_not(None),
-            col(PilotEnrolment.withdrawn_at).is_not(None),
-            col(PilotEnrolment.withdrawn_by_id) == col(Patient.user_id),
-        )
-    ).all()
+    rows = [(pilot, e) for pilot, e in _enrolments(ctx) if e.withdrawn_at is not None]
     return [
         Finding(
             f"{WITHDRAWAL}:{pilot.id}",
