@@ -124,10 +124,17 @@ def _jsonable(x: Any) -> Any:
         return x if math.isfinite(x) else None
     if kind in _PLAIN:
         return x
+    # containers: their finite floats and plain values are kept in line, without a call each
+    # (a 30-rep result's rep table is ~500 of them); anything else goes through _jsonable
     if kind is dict:
-        return {k: _jsonable(v) for k, v in x.items()}
+        return {
+            k: v if (type(v) is float and math.isfinite(v)) or type(v) in _PLAIN else _jsonable(v)
+            for k, v in x.items()
+        }
     if kind is list or kind is tuple:
-        return [_jsonable(v) for v in x]
+        return [
+            v if (type(v) is float and math.isfinite(v)) or type(v) in _PLAIN else _jsonable(v) for v in x
+        ]
     if is_dataclass(x) and not isinstance(x, type):
         return _jsonable({f.name: getattr(x, f.name) for f in fields(x)})
     if isinstance(x, dict):

@@ -51,3 +51,15 @@ def test_lowpass_equals_sosfiltfilt_and_block_means() -> None:
     assert np.array_equal(lowpass(short, 2.5, 25.0), short)  # shorter than the padding
     y = rng.normal(size=(103, 3))
     assert np.allclose(block_means(y, 4), y[:100].reshape(-1, 4, 3).mean(axis=1), atol=1e-14)
+
+
+def test_lowpass_same_bits_without_the_sosfilt_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The direct call of SciPy's sosfilt kernel and the public sosfilt give the same bits."""
+    from smarttouch.scoring import offline_angle
+
+    rng = np.random.default_rng(5)
+    cases = [(rng.normal(size=(5000,)), 2, 2.5, 25.0), (rng.normal(size=(8000, 3)), 4, 10.0, 100.0)]
+    direct = [lowpass(x, cutoff, fs, order) for x, order, cutoff, fs in cases]
+    monkeypatch.setattr(offline_angle, "_sosfilt_kernel", None)
+    for (x, order, cutoff, fs), y in zip(cases, direct, strict=True):
+        assert np.array_equal(lowpass(x, cutoff, fs, order), y)
