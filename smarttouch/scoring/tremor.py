@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -46,6 +47,16 @@ class TremorMetrics:
         return asdict(self)
 
 
+@lru_cache(maxsize=16)
+def _hann(nperseg: int) -> tuple[FloatArray, np.float64, np.complex128, float]:
+    """The periodic Hann window of ``nperseg`` samples, its sum, its DFT at bin 1 and its
+    energy (the same for every call with this length: computed once)."""
+    window = 0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(nperseg) / nperseg)
+    window.flags.writeable = False
+    bin1 = np.sum(window * np.exp(-2j * np.pi * np.arange(nperseg) / nperseg))
+    return window, window.sum(), bin1, float(window @ window)
+
+
 def welch_psd(x: FloatArray, fs: float, nperseg: int) -> tuple[FloatArray, FloatArray, int]:
     """Welch PSD of each column of ``x`` (N, C), summed over the columns.
 
@@ -58,16 +69,16 @@ def welch_psd(x: FloatArray, fs: float, nperseg: int) -> tuple[FloatArray, Float
     """
     step = nperseg - nperseg // 2
     count = (len(x) - nperseg) // step + 1
-    window = 0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(nperseg) / nperseg)
+    window, window_sum, window_bin1, window_energy = _hann(nperseg)
     columns = np.ascontiguousarray(np.asarray(x, dtype=float).reshape(len(x), -1).T)  # (C, N)
     segments = sliding_window_view(columns, nperseg, axis=1)[:, : step * (count - 1) + 1 : step]
     spec = scipy.fft.rfft(segments * window, axis=2)
     means = segments.mean(axis=2)
-    spec[..., 0] -= means * window.sum()
+    spec[..., 0] -= means * window_sum
     if nperseg > 2:
-        spec[..., 1] -= means * np.sum(window * np.exp(-2j * np.pi * np.arange(nperseg) / nperseg))
+        spec[..., 1] -= means * window_bin1
     power = np.einsum("csf,csf->f", spec.real, spec.real) + np.einsum("csf,csf->f", spec.imag, spec.imag)
-    power /= count * fs * float(window @ window)
+    power /= count * fs * window_energy
     power[1 : nperseg // 2 + (nperseg % 2)] *= 2.0
     freqs = np.asarray(np.fft.rfftfreq(nperseg, 1.0 / fs), dtype=float)
     return freqs, np.asarray(power, dtype=float), count
