@@ -11,6 +11,7 @@ axis, a positive sample rate, and play spans that fit the recording.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -54,12 +55,14 @@ def check_recording(rec: Recording) -> None:
             n = len(arr)
         elif len(arr) != n:
             raise ValueError(f"recording.{name} has {len(arr)} samples but t has {n}")
-        if not np.isfinite(arr).all():
+        # one pass for a limited array: its largest |value| is NaN or infinite exactly when
+        # one of its values is
+        peak = float(np.abs(arr).max()) if name in _LIMITS and len(arr) else None
+        if not (np.isfinite(arr).all() if peak is None else math.isfinite(peak)):
             row = int(np.flatnonzero(~np.isfinite(arr.reshape(len(arr), -1)).all(axis=1))[0])
             raise ValueError(f"recording.{name} has a NaN or infinite value at sample {row}")
-        if name in _LIMITS and len(arr):
+        if peak is not None:
             limit, unit = _LIMITS[name]
-            peak = float(np.abs(arr).max())
             if peak > limit:
                 raise ValueError(
                     f"recording.{name} reaches {peak:g} {unit}, beyond the plausible {limit:g} {unit}: "
