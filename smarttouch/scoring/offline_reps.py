@@ -32,7 +32,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided
 from numpy.typing import NDArray
 from scipy import signal
 
@@ -147,13 +147,14 @@ def _rest_levels(valley_levels: FloatArray, per_side: int) -> FloatArray:
     if n_peaks < 1:
         return np.empty(0)
     pad = np.full(per_side - 1, np.inf)
-    windows = np.sort(
-        sliding_window_view(np.concatenate([pad, valley_levels, pad]), 2 * per_side)[:n_peaks], axis=1
-    )
-    count = np.sum(np.isfinite(windows), axis=1)
-    lo = np.take_along_axis(windows, ((count - 1) // 2)[:, None], axis=1)[:, 0]
-    hi = np.take_along_axis(windows, (count // 2)[:, None], axis=1)[:, 0]
-    return np.asarray(0.5 * (lo + hi), dtype=float)
+    padded = np.concatenate([pad, valley_levels, pad])
+    # the n_peaks windows of 2 x per_side valleys (sliding_window_view's read-only view, without
+    # its checks: this runs once per merging pass)
+    step = padded.strides[0]
+    windows = np.sort(as_strided(padded, (n_peaks, 2 * per_side), (step, step), writeable=False), axis=1)
+    count = np.count_nonzero(np.isfinite(windows), axis=1)
+    rows = np.arange(n_peaks)
+    return np.asarray(0.5 * (windows[rows, (count - 1) // 2] + windows[rows, count // 2]), dtype=float)
 
 
 def _thresholds(
