@@ -295,17 +295,27 @@ def save_result(
         },
     )
     if patient is not None and scored:
-        update_alerts(session, patient=patient, today=today or datetime.now(_zone(tz)).date(), tz=tz)
-        scoring_hooks.run(session, row, tz)
+        shared: dict[str, Any] = {}  # what the alert sources read, the hooks may reuse
+        day = today or datetime.now(_zone(tz)).date()
+        update_alerts(session, patient=patient, today=day, tz=tz, shared=shared)
+        scoring_hooks.run(session, row, tz, shared=shared)
 
 
 def _zone(tz: tzinfo | str) -> tzinfo:
     return ZoneInfo(tz) if isinstance(tz, str) else tz
 
 
-def update_alerts(session: Session, *, patient: Patient, today: date, tz: tzinfo | str) -> None:
+def update_alerts(
+    session: Session,
+    *,
+    patient: Patient,
+    today: date,
+    tz: tzinfo | str,
+    shared: dict[str, Any] | None = None,
+) -> None:
     """Add the alerts the patient's scored sessions cause (pain stop, decline) to the caller's
-    transaction; a failure to judge them is logged, never turned into a lost result."""
+    transaction; a failure to judge them is logged, never turned into a lost result.
+    ``shared``: filled with what the alert sources read (:attr:`.alerts.AlertContext.shared`)."""
     from . import alerts
     from .patients import current_plan
     from .progress import alert_facts
@@ -318,6 +328,7 @@ def update_alerts(session: Session, *, patient: Patient, today: date, tz: tzinfo
             facts=facts,
             today=today,
             has_plan=lambda: bool(current_plan(session, patient=patient, today=today)),
+            shared=shared,
         )
     except Exception:  # a database error aborts the transaction: the job is then retried
         log.exception("alerts for patient %s could not be updated", patient.id)
