@@ -27,4 +27,5 @@ def pilot_safety_after_scoring(session: Session, row: ExerciseSession, tz: tzinf
         log.info("session %s scored outside the hub: pilot safety check left to the pilot page", row.id)
         return
     notify = SafetyMailer(current_app.config, hub_url())
-    safety_trigger.check_after_scoring(session, row, tz, notify=notify)
+    shared = scoring_hooks.shared_reads(session)  # the enrolments the pilot alert sources read
+    safety_trigger.check_after_scoring(session, row, tz, notify=notify, shared=shared)

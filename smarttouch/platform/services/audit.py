@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from ..models import AuditEvent, User
+from ..models import AuditEvent, User, table_of, utcnow
 
 
 def _jsonable(value: Any) -> Any:
@@ -22,6 +23,28 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     return value
+
+
+def _values(
+    *,
+    action: str,
+    actor: User | None,
+    patient_id: int | None,
+    target_type: str | None,
+    target_id: int | None,
+    details: dict[str, Any] | None,
+    ip: str | None,
+) -> dict[str, Any]:
+    return {
+        "actor_id": actor.id if actor is not None else None,
+        "actor_email": actor.email if actor is not None else None,
+        "action": action,
+        "patient_id": patient_id,
+        "target_type": target_type,
+        "target_id": target_id,
+        "details": _jsonable(details or {}),
+        "ip": ip,
+    }
 
 
 def record(
@@ -37,17 +60,47 @@ def record(
 ) -> AuditEvent:
     """Add an audit event to ``session`` (not committed)."""
     event = AuditEvent(
-        actor_id=actor.id if actor is not None else None,
-        actor_email=actor.email if actor is not None else None,
-        action=action,
-        patient_id=patient_id,
-        target_type=target_type,
-        target_id=target_id,
-        details=_jsonable(details or {}),
-        ip=ip,
+        **_values(
+            action=action,
+            actor=actor,
+            patient_id=patient_id,
+            target_type=target_type,
+            target_id=target_id,
+            details=details,
+            ip=ip,
+        )
     )
     session.add(event)
     return event
+
+
+#: the INSERT of :func:`write`, built once (its values are bound per call)
+_INSERT = sa.insert(table_of(AuditEvent))
+
+
+def write(
+    session: Session,
+    *,
+    action: str,
+    actor: User | None = None,
+    patient_id: int | None = None,
+    target_type: str | None = None,
+    target_id: int | None = None,
+    details: dict[str, Any] | None = None,
+    ip: str | None = None,
+) -> None:
+    """:func:`record` as one INSERT run now in ``session``'s transaction (not committed): the
+    same row, without an ORM object to flush (a scoring job writes one for every session)."""
+    values = _values(
+        action=action,
+        actor=actor,
+        patient_id=patient_id,
+        target_type=target_type,
+        target_id=target_id,
+        details=details,
+        ip=ip,
+    )
+    session.execute(_INSERT, {**values, "created_at": utcnow()})
 
 
 def events_for_patient(

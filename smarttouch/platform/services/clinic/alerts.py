@@ -340,12 +340,16 @@ def find_patient_alerts(
     today: date,
     has_plan: bool | Callable[[], bool],
     no_session_days: int = NO_SESSION_DAYS,
+    shared: dict[str, Any] | None = None,
 ) -> list[Alert]:
     """:func:`sync_patient_alerts` inside the caller's transaction (the scoring job's): new
     rows, refreshed and resolved ones are added to ``session``, not committed. Returns the
-    new rows."""
+    new rows. ``shared``: the sources' shared reads (:attr:`AlertContext.shared`), given to
+    keep them for what the caller runs next in the same judgement (the after-scoring hooks)."""
     pid = pk(patient)
-    ctx = AlertContext(pid, facts, today, has_plan, no_session_days, session)
+    ctx = AlertContext(
+        pid, facts, today, has_plan, no_session_days, session, shared if shared is not None else {}
+    )
     findings = [f for source in SOURCES.values() for f in source(ctx)]
     sources = set(SOURCES)
     existing = _by_patient(session, [pid], sources)[pid]

@@ -75,6 +75,14 @@ def metrics_row(
     session_id: int, analysis: dict[str, Any], analyzer: str = "smarttouch.scoring"
 ) -> SessionMetricsRecord:
     """A SessionMetricsRecord row from ``smarttouch.scoring.analyze(...).to_dict()``."""
+    return SessionMetricsRecord(**metrics_values(session_id, analysis, analyzer))
+
+
+def metrics_values(
+    session_id: int, analysis: dict[str, Any], analyzer: str = "smarttouch.scoring"
+) -> dict[str, Any]:
+    """The column values of :func:`metrics_row` (all but ``id``, ``algorithm_version`` and
+    ``computed_at``), for writers that do not build the ORM object (the scoring job)."""
 
     def num(key: str) -> float:
         """A metric stored in a non-null column: 0.0 when missing or not finite."""
@@ -85,7 +93,7 @@ def metrics_row(
         """A metric stored in a nullable column: None when missing or not finite."""
         return _finite(analysis.get(key))
 
-    return SessionMetricsRecord(
+    return dict(
         session_id=session_id,
         reps=int(analysis.get("reps") or 0),
         rom_deg=num("rom_deg"),

@@ -6,7 +6,8 @@ and answers at once. A worker then runs the job (:mod:`smarttouch.platform.jobs.
 lease protocol of every hub job): :func:`compute` reads the recording from the blob store and
 runs :func:`smarttouch.scoring.analyze` over the play phases (no database); :func:`save_result`
 writes the metrics with the algorithm version, the session's status, one ``session.scored``
-audit line and the alerts that depend on the metrics, in the finishing job's transaction.
+audit line and the alerts that depend on the metrics, in the finishing job's transaction (the
+metrics, status and audit line as Core statements built once: no ORM flush per job).
 
 Idempotent: a session has at most one metrics row (unique ``session_id``), so a job run twice,
 or an upload's job and a later re-score, leave one result (the newest). A finished job cannot
@@ -25,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import defer
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from smarttouch.challenges.jobs import Outcome
@@ -41,6 +43,7 @@ from ...models import (
     SessionStatus,
     orm_attr,
     pk,
+    table_of,
     utcnow,
 )
 from ...storage.blobstore import BlobStore
@@ -200,6 +203,19 @@ def outcome_values(outcome: Outcome) -> dict[str, Any]:
     }
 
 
+_METRICS = table_of(SessionMetricsRecord)
+_SESSIONS = table_of(ExerciseSession)
+#: the scoring job's writes, built once (values bound per call): Core statements, no ORM
+#: objects to flush (one job writes a metrics row and a session's status)
+_METRICS_INSERT = sa.insert(_METRICS)
+_METRICS_UPDATE = sa.update(_METRICS).where(_METRICS.c.id == sa.bindparam("metrics_id", type_=sa.Integer()))
+_STATUS_UPDATE = (
+    sa.update(_SESSIONS)
+    .where(_SESSIONS.c.id == sa.bindparam("row_id", type_=sa.Integer()))
+    .values(status=sa.bindparam("new_status"), error=sa.bindparam("new_error"))
+)
+
+
 def _write_metrics(
     session: Session,
     session_id: int,
@@ -207,19 +223,27 @@ def _write_metrics(
     version: str,
     old: SessionMetricsRecord | None,
 ) -> None:
-    """Insert the session's one metrics row, or replace ``old`` (its current one)."""
-    from .progress import metrics_row
+    """Insert the session's one metrics row, or replace ``old`` (its current one), now."""
+    from .progress import metrics_values
 
-    fresh = metrics_row(session_id, analysis)
-    fresh.algorithm_version = version
-    fresh.computed_at = utcnow()
+    values = metrics_values(session_id, analysis)
+    values["algorithm_version"] = version
+    values["computed_at"] = utcnow()
     if old is None:
-        session.add(fresh)
+        session.execute(_METRICS_INSERT, values)
         return
-    for name in SessionMetricsRecord.model_fields:
-        if name not in ("id", "session_id"):
-            setattr(old, name, getattr(fresh, name))
-    session.add(old)
+    del values["session_id"]
+    session.execute(_METRICS_UPDATE, {**values, "metrics_id": old.id})
+    session.expire(old)  # loaded before the UPDATE: read again if ever asked for
+
+
+def _set_status(session: Session, row: ExerciseSession, status: SessionStatus, error: str | None) -> None:
+    """The session's status and error, written now when they change (``row`` kept in step)."""
+    if row.status == status and row.error == error:
+        return
+    session.execute(_STATUS_UPDATE, {"row_id": row.id, "new_status": str(status), "new_error": error})
+    set_committed_value(row, "status", str(status))
+    set_committed_value(row, "error", error)
 
 
 @lru_cache(maxsize=1)
@@ -254,11 +278,10 @@ def save_result(
     if scored:
         version = str(outcome.get("algorithm_version") or "")
         _write_metrics(session, row.id, outcome["analysis"], version, metrics)
-        row.status, row.error = SessionStatus.scored, None
+        _set_status(session, row, SessionStatus.scored, None)
     elif metrics is None:  # a failed re-score keeps the result it had
-        row.status, row.error = SessionStatus.failed, str(outcome.get("message") or "")[:4000]
-    session.add(row)
-    audit.record(
+        _set_status(session, row, SessionStatus.failed, str(outcome.get("message") or "")[:4000])
+    audit.write(
         session,
         action="session.scored" if scored else "session.scoring_failed",
         patient_id=row.patient_id,
@@ -271,19 +294,28 @@ def save_result(
             "failure_reason": outcome.get("failure_reason"),
         },
     )
-    session.flush()
     if patient is not None and scored:
-        update_alerts(session, patient=patient, today=today or datetime.now(_zone(tz)).date(), tz=tz)
-        scoring_hooks.run(session, row, tz)
+        shared: dict[str, Any] = {}  # what the alert sources read, the hooks may reuse
+        day = today or datetime.now(_zone(tz)).date()
+        update_alerts(session, patient=patient, today=day, tz=tz, shared=shared)
+        scoring_hooks.run(session, row, tz, shared=shared)
 
 
 def _zone(tz: tzinfo | str) -> tzinfo:
     return ZoneInfo(tz) if isinstance(tz, str) else tz
 
 
-def update_alerts(session: Session, *, patient: Patient, today: date, tz: tzinfo | str) -> None:
+def update_alerts(
+    session: Session,
+    *,
+    patient: Patient,
+    today: date,
+    tz: tzinfo | str,
+    shared: dict[str, Any] | None = None,
+) -> None:
     """Add the alerts the patient's scored sessions cause (pain stop, decline) to the caller's
-    transaction; a failure to judge them is logged, never turned into a lost result."""
+    transaction; a failure to judge them is logged, never turned into a lost result.
+    ``shared``: filled with what the alert sources read (:attr:`.alerts.AlertContext.shared`)."""
     from . import alerts
     from .patients import current_plan
     from .progress import alert_facts
@@ -296,6 +328,7 @@ def update_alerts(session: Session, *, patient: Patient, today: date, tz: tzinfo
             facts=facts,
             today=today,
             has_plan=lambda: bool(current_plan(session, patient=patient, today=today)),
+            shared=shared,
         )
     except Exception:  # a database error aborts the transaction: the job is then retried
         log.exception("alerts for patient %s could not be updated", patient.id)

@@ -3,7 +3,8 @@ interim safety check), called by :func:`.scoring.save_result` for each scored se
 job's finishing transaction.
 
 A hook gets ``(session, scored session row, hub time zone)``. It must be cheap when it has
-nothing to do (one indexed query) and must not commit: work that needs the result stored
+nothing to do (one indexed query, or none when the alert sources already read what it needs:
+:func:`shared_reads`) and must not commit: work that needs the result stored
 (a check that commits, an e-mail) is handed to :func:`after_commit`, which runs it once the
 result is committed and never if it is rolled back. A hook that fails is logged; the
 scoring result is kept.
@@ -14,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import tzinfo
+from typing import Any
 
 from sqlalchemy import event
 from sqlmodel import Session
@@ -25,6 +27,7 @@ log = logging.getLogger(__name__)
 AfterScoring = Callable[[Session, ExerciseSession, "tzinfo | str"], None]
 _HOOKS: list[AfterScoring] = []
 _PENDING = "smarttouch.after_scoring_commit"  # session.info key: the work waiting for the commit
+_SHARED = "smarttouch.after_scoring_shared"  # session.info key: the alert sources' reads
 
 
 def register(hook: AfterScoring) -> AfterScoring:
@@ -34,13 +37,29 @@ def register(hook: AfterScoring) -> AfterScoring:
     return hook
 
 
-def run(session: Session, row: ExerciseSession, tz: tzinfo | str) -> None:
-    """Call every registered hook for the scored session ``row``."""
-    for hook in list(_HOOKS):
-        try:
-            hook(session, row, tz)
-        except Exception:  # a database error aborts the transaction: the job is then retried
-            log.exception("after-scoring hook %s failed for session %s", hook.__qualname__, row.id)
+def run(
+    session: Session, row: ExerciseSession, tz: tzinfo | str, *, shared: dict[str, Any] | None = None
+) -> None:
+    """Call every registered hook for the scored session ``row``. ``shared``: what the alert
+    sources of this scoring read (:attr:`.alerts.AlertContext.shared`), offered to the hooks
+    through :func:`shared_reads` while they run."""
+    session.info[_SHARED] = shared if shared is not None else {}
+    try:
+        for hook in list(_HOOKS):
+            try:
+                hook(session, row, tz)
+            except Exception:  # a database error aborts the transaction: the job is then retried
+                log.exception("after-scoring hook %s failed for session %s", hook.__qualname__, row.id)
+    finally:
+        session.info.pop(_SHARED, None)
+
+
+def shared_reads(session: Session) -> dict[str, Any]:
+    """For a hook while it runs: what the alert sources of the same scoring already read
+    (key -> value, see :attr:`.alerts.AlertContext.shared`); a hook may add its own reads.
+    Empty outside :func:`run`."""
+    found: dict[str, Any] = session.info.get(_SHARED, {})
+    return found
 
 
 def after_commit(session: Session, work: Callable[[], None]) -> None:

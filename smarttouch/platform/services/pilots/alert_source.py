@@ -14,47 +14,29 @@ writes metrics or syncs alerts has the source.
 
 from __future__ import annotations
 
-from sqlalchemy import and_, or_
-from sqlmodel import col, select
-
-from ...models import Patient, Pilot, PilotEnrolment, PilotStatus
+from ...models import Pilot, PilotEnrolment, PilotStatus
 from ..clinic.alerts import AlertContext, Finding, register_source
+from .patient_enrolments import consented_enrolments
 
 KIND = "pilot_safety"
 WITHDRAWAL = "pilot_withdrawal"
 
 
 def _enrolments(ctx: AlertContext) -> list[tuple[Pilot, PilotEnrolment]]:
-    """The patient's consented enrolments either source may report, in one query shared by
-    both (most patients are in no pilot: nothing to read twice): still taking part in a
+    """The patient's consented enrolments either source may report, read once for both (and
+    the after-scoring safety trigger, :mod:`.patient_enrolments`): still taking part in a
     flagged pilot that is not closed, or withdrawn by the patient themself."""
-    key = "pilots.enrolments"
-    if key not in ctx.shared:
-        assert ctx.session is not None
-        ctx.shared[key] = list(
-            ctx.session.exec(
-                select(Pilot, PilotEnrolment)
-                .join(PilotEnrolment, col(PilotEnrolment.pilot_id) == Pilot.id)
-                .join(Patient, col(Patient.id) == PilotEnrolment.patient_id)
-                .where(
-                    PilotEnrolment.patient_id == ctx.patient_id,
-                    col(PilotEnrolment.consented_at).is_not(None),
-                    or_(
-                        and_(
-                            col(PilotEnrolment.withdrawn_at).is_(None),
-                            col(Pilot.safety_flag_at).is_not(None),
-                            col(Pilot.status) != PilotStatus.closed,
-                        ),
-                        and_(
-                            col(PilotEnrolment.withdrawn_at).is_not(None),
-                            col(PilotEnrolment.withdrawn_by_id) == col(Patient.user_id),
-                        ),
-                    ),
-                )
-                .order_by(col(PilotEnrolment.id))
-            ).all()
+    assert ctx.session is not None
+    return [
+        (e.pilot, e.enrolment)
+        for e in consented_enrolments(ctx.session, patient_id=ctx.patient_id, shared=ctx.shared)
+        if (
+            e.enrolment.withdrawn_at is None
+            and e.pilot.safety_flag_at is not None
+            and e.pilot.status != PilotStatus.closed
         )
-    return list(ctx.shared[key])
+        or e.withdrawn_by_patient
+    ]
 
 
 @register_source(KIND, "the pilot's safety flag was cleared, the pilot closed, or the patient left it")

@@ -2,40 +2,38 @@
 (:mod:`..clinic.scoring_hooks`), if its patient takes part in a running pilot and the session
 is of that pilot's solution or comparator game, the check (:func:`.safety.check_safety`) runs
 for that pilot once the scoring result is committed. For every other session it costs one
-indexed query (pilot enrolments by patient)."""
+indexed query (pilot enrolments by patient), none when the alert sources of the same scoring
+already read them (:mod:`.patient_enrolments`)."""
 
 from __future__ import annotations
 
 from datetime import tzinfo
+from typing import Any
 
-from sqlalchemy import or_
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from ...models import ExerciseSession, Pilot, PilotEnrolment, PilotStatus
+from ...models import ExerciseSession, Pilot, PilotStatus, pk
 from ..clinic import scoring_hooks
 from . import safety
+from .patient_enrolments import consented_enrolments
 
 
-def running_pilots_of(session: Session, row: ExerciseSession) -> list[int]:
+def running_pilots_of(
+    session: Session, row: ExerciseSession, shared: dict[str, Any] | None = None
+) -> list[int]:
     """Ids of the running pilots the session's patient takes part in (consented, not
-    withdrawn) whose solution or comparator game the session played."""
+    withdrawn) whose solution or comparator game the session played. ``shared``: what the
+    alert sources of the same judgement read (the patient's enrolments, read once)."""
     if row.activity_id is None:
         return []
-    ids = session.exec(
-        select(Pilot.id)
-        .join(PilotEnrolment, col(PilotEnrolment.pilot_id) == Pilot.id)
-        .where(
-            PilotEnrolment.patient_id == row.patient_id,
-            col(PilotEnrolment.consented_at).is_not(None),
-            col(PilotEnrolment.withdrawn_at).is_(None),
-            Pilot.status == PilotStatus.running,
-            or_(
-                col(Pilot.activity_id) == row.activity_id,
-                col(Pilot.comparator_activity_id) == row.activity_id,
-            ),
-        )
-    ).all()
-    return sorted(int(i) for i in ids if i is not None)
+    ids = {
+        pk(e.pilot)
+        for e in consented_enrolments(session, patient_id=row.patient_id, shared=shared)
+        if e.enrolment.withdrawn_at is None
+        and e.pilot.status == PilotStatus.running
+        and row.activity_id in (e.pilot.activity_id, e.pilot.comparator_activity_id)
+    }
+    return sorted(ids)
 
 
 def check_after_scoring(
@@ -44,11 +42,13 @@ def check_after_scoring(
     tz: tzinfo | str,
     *,
     notify: safety.Notify,
+    shared: dict[str, Any] | None = None,
 ) -> list[int]:
     """Schedule the safety check of each running pilot the scored ``row`` counts for, to run
     after the scoring result commits (in a session of its own); returns those pilots' ids.
-    ``notify``: sends the e-mails of a new flag (:data:`.safety.Notify`)."""
-    pilot_ids = running_pilots_of(session, row)
+    ``notify``: sends the e-mails of a new flag (:data:`.safety.Notify`); ``shared``: see
+    :func:`running_pilots_of`."""
+    pilot_ids = running_pilots_of(session, row, shared)
     if not pilot_ids:
         return []
     bind = session.get_bind()
