@@ -29,6 +29,11 @@ _STRONG_ENCRYPTION = 0x40
 _UTF8_NAME = 0x800
 
 
+class UnsupportedMember(zipfile.BadZipFile):
+    """A member a SmartTouch recording never has: encrypted, or stored as patched data. It is
+    refused like a damaged one (zipfile raises ``NotImplementedError`` for these)."""
+
+
 def read_member(archive: zipfile.ZipFile, fh: IO[bytes], info: zipfile.ZipInfo) -> bytes | bytearray:
     """The whole uncompressed bytes of member ``info`` of ``archive``, opened on the seekable
     file ``fh`` (no other thread reading it meanwhile).
@@ -36,16 +41,16 @@ def read_member(archive: zipfile.ZipFile, fh: IO[bytes], info: zipfile.ZipInfo) 
     Raises:
         zipfile.BadZipFile: a damaged local header, a name differing from the directory's,
             data that do not inflate to the declared size, or a wrong CRC-32.
-        NotImplementedError: an encrypted or patched member (as zipfile).
+        UnsupportedMember: an encrypted or patched member (a ``BadZipFile``).
     """
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         return archive.read(info)
     if info.flag_bits & _PATCHED:
-        raise NotImplementedError("compressed patched data (flag bit 5)")
+        raise UnsupportedMember(f"member {info.filename} is compressed patched data (flag bit 5)")
     if info.flag_bits & _STRONG_ENCRYPTION:
-        raise NotImplementedError("strong encryption (flag bit 6)")
+        raise UnsupportedMember(f"member {info.filename} uses strong encryption (flag bit 6)")
     if info.flag_bits & _ENCRYPTED:
-        raise NotImplementedError(f"member {info.filename} is encrypted")
+        raise UnsupportedMember(f"member {info.filename} is encrypted")
     fh.seek(info.header_offset)
     header = fh.read(_LOCAL_HEADER.size)
     if len(header) != _LOCAL_HEADER.size:

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smarttouch.sensors.zip_members import read_member
+from smarttouch.sensors.recording_io import RecordingError, recording_from_bytes, recording_to_bytes
+from smarttouch.sensors.zip_members import UnsupportedMember, read_member
 
 PAYLOAD = np.random.default_rng(3).normal(size=5000).tobytes() + b"\x00" * 4000  # noise and a run
 
@@ -97,8 +98,18 @@ def test_bad_local_signature_refused():
 def test_encrypted_or_patched_refused(bit, what):
     data = _zip()
     flags = struct.unpack_from("<H", data, _central(data) + 8)[0]
-    with pytest.raises(NotImplementedError, match=what):
+    with pytest.raises(UnsupportedMember, match=what):
         _read(_patched(data, _central(data) + 8, "<H", flags | bit))
+
+
+def test_an_encrypted_member_makes_the_recording_refused_with_a_reason():
+    from smarttouch.sensors.simulator import simulate
+
+    data = recording_to_bytes(simulate("shoulder_flexion", reps=2, fs=50, seed=1).recording)
+    at = _central(data, "acc.npy")
+    flags = struct.unpack_from("<H", data, at + 8)[0]
+    with pytest.raises(RecordingError, match=r"acc\.npy.* is encrypted"):
+        recording_from_bytes(_patched(data, at + 8, "<H", flags | 0x1))
 
 
 def test_truncated_data_refused():
@@ -124,7 +135,7 @@ def test_damage_is_refused_or_read_as_zipfile_reads_it(flips):
         return  # the directory itself is broken: neither reader gets that far
     try:
         ours = bytes(_read(bytes(data)))
-    except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError, EOFError):
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
         ours = None
     try:
         theirs = archive.read(info)
