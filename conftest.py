@@ -1,7 +1,7 @@
 """Settings and fixtures shared by every test: headless pygame, a real S3 server.
 
-* ``s3_server``: one :class:`smarttouch.platform.testing.S3Server` (a ``moto_server``
-  process on a free loopback port) per test worker, for the whole session.
+* ``s3_server``: one :class:`smarttouch.platform.testing.S3Server` (moto's S3 backend
+  on waitress, a process on a free loopback port) per test worker, for the whole session.
 * ``s3_blob_url``: a fresh bucket on it; the test's environment points the hub's S3 client at the server
   (``AWS_ENDPOINT_URL`` and credentials), and the value is the ``SMARTTOUCH_BLOB_URL``
   (``s3://<bucket>/blobs``) for an app or a child process (``s3_server.env()``).

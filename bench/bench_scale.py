@@ -1,4 +1,4 @@
-"""Scale-out on one machine: two gunicorn hubs, two workers, PostgreSQL, Redis, S3 (moto_server).
+"""Scale-out on one machine: two gunicorn hubs, two workers, PostgreSQL, Redis, S3 (moto's S3 server).
 
 ``python -m bench scale``. Everything runs on loopback and stops by itself (every phase is
 bounded in uploads and seconds). Sessions are synthetic 2-minute 100 Hz recordings (the
@@ -28,7 +28,7 @@ the same cores slows every figure here, so compare runs only at similar load.
 PostgreSQL: ``SMARTTOUCH_BENCH_DATABASE_URL`` (default the local ``postgres`` server) with a
 scratch database ``SMARTTOUCH_BENCH_SCALE_DB`` (default ``smarttouch_bench_scale``, created and
 dropped). Redis: ``SMARTTOUCH_BENCH_REDIS_URL`` (default ``redis://127.0.0.1:6379/14``; the
-hub queue's keys there are flushed). Without moto_server the blob store is a shared folder
+hub queue's keys there are flushed). Without the S3 server the blob store is a shared folder
 (said in the output); ``SMARTTOUCH_BENCH_SCALE_BLOBS=folder`` chooses the folder on purpose, to
 see the S3 server's share of the cost.
 """
@@ -52,7 +52,7 @@ from bench.common import report, scratch_database, services_ready
 PG_BASE = os.environ.get("SMARTTOUCH_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 DB_NAME = os.environ.get("SMARTTOUCH_BENCH_SCALE_DB", "smarttouch_bench_scale")
 REDIS_URL = os.environ.get("SMARTTOUCH_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
-#: ``folder`` runs the same load with a shared folder as the blob store instead of moto_server
+#: ``folder`` runs the same load with a shared folder as the blob store instead of the S3 server
 BLOBS = os.environ.get("SMARTTOUCH_BENCH_SCALE_BLOBS", "s3")
 PATIENTS = 20
 LEVELS = (4, 8, 12)  # concurrent clients in phase 1
@@ -263,7 +263,7 @@ def main() -> None:
                 raise RuntimeError("SMARTTOUCH_BENCH_SCALE_BLOBS=folder")
             s3 = S3Server(log_path=workdir / "s3.log").start()
             blob_url, env = s3.blob_url(), s3.env()
-            print("  blob store: S3 (moto_server, a Python S3 server on the same cores)")
+            print("  blob store: S3 (moto's S3 backend on waitress, a Python S3 server on the same cores)")
         except Exception as exc:
             s3 = None
             blob_url, env = f"file://{workdir / 'blobs'}", {}

@@ -191,7 +191,7 @@ def main() -> None:
         engine = make_engine(url)
         uploader = Uploader(app, links)
         print(
-            f"  blob store: S3 (moto_server); {PATIENTS} patients; uploads through the hub's upload view in this process"
+            f"  blob store: S3 (moto's S3 server); {PATIENTS} patients; uploads through the hub's upload view in this process"
         )
 
         # the history: HISTORY sessions per patient, one a day, scored by the worker

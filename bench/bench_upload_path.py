@@ -2,9 +2,9 @@
 
 The production configuration of ``python -m bench scale``: PostgreSQL, the Redis job queue
 (``SMARTTOUCH_SCORING=queue``; no worker runs, the messages are flushed at the end), the S3
-blob store on moto_server. Sessions are the scale bench's: distinct 2-minute 100 Hz
-recordings (about 570 KiB of compressed npz each) with its metadata, spread over a few paired
-patients.
+blob store on moto's S3 server (``smarttouch.platform.s3_server``). Sessions are the scale
+bench's: distinct 2-minute 100 Hz recordings (about 570 KiB of compressed npz each) with its
+metadata, spread over a few paired patients.
 
 1. In this process: ``UPLOADS`` uploads through the hub's WSGI app (a WSGI environ as gunicorn
    hands over, so no test client in between), one after another; the process CPU per upload
@@ -176,7 +176,7 @@ def through_gunicorn(cluster: Any, s3: Any, sends: list[tuple[str, tuple[str, by
     def now() -> dict[str, float]:
         return {
             "hub (gunicorn, one gthread worker)": cluster.cpu_seconds("hub0"),
-            "S3 server (moto_server)": process_cpu_seconds(s3.process.pid),
+            "S3 server (moto's, on waitress)": process_cpu_seconds(s3.process.pid),
             "PostgreSQL backends": sum(process_cpu_seconds(p) for p in processes_named(f" {DB_NAME} ")),
         }
 
@@ -212,7 +212,7 @@ def main() -> None:
         ]
         print(
             f"  {count} distinct 2-minute 100 Hz recordings of {len(recordings[0]) / 1024:.0f} KiB; "
-            f"{PATIENTS} patients; blob store S3 (moto_server); queue Redis"
+            f"{PATIENTS} patients; blob store S3 (moto's S3 server); queue Redis"
         )
         # the hub's production configuration (the cluster's set-up app is a testing one)
         app = create_app({**cluster.app_config(), "ENV": "production", "SCORING": "queue"})

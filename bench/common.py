@@ -182,8 +182,8 @@ def s3_cluster(
 ) -> Iterator[tuple[Any, Any, str] | None]:
     """``(cluster, s3, database URL)``: a :class:`~smarttouch.platform.testcluster.LocalCluster`
     (``cluster_args``: hubs, workers...) on a scratch PostgreSQL database, Redis and an S3
-    server (moto_server; this process's AWS environment points at it); everything is stopped,
-    dropped and removed afterwards. None when PostgreSQL or Redis is unreachable."""
+    server (:class:`~smarttouch.platform.testing.S3Server`, moto's S3 backend; this process's
+    AWS environment points at it); everything is stopped, dropped and removed afterwards. None when PostgreSQL or Redis is unreachable."""
     from smarttouch.platform.testcluster import LocalCluster
     from smarttouch.platform.testing import S3Server
 

@@ -269,8 +269,9 @@ def bucket_client() -> Any:
 
 
 class S3Server:
-    """A real S3-compatible server process (``moto_server``, from ``moto[server]``, a dev
-    dependency) on a free loopback port: for tests and benchmarks, never a mock object.
+    """A real S3-compatible server process on a free loopback port, for tests and benchmarks,
+    never a mock object: :mod:`smarttouch.platform.s3_server`, moto's S3 backend (from
+    ``moto[server]``, a dev dependency) served by waitress.
 
     ``with S3Server() as s3:`` starts it and waits until it answers; ``s3.endpoint_url`` is its
     address; ``s3.env()`` the AWS environment variables that point the hub's S3 client (and so a hub or
@@ -313,7 +314,15 @@ class S3Server:
         if self.log_path is not None:
             out = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", self.host, "-p", str(self.port)],
+            [
+                sys.executable,
+                "-m",
+                "smarttouch.platform.s3_server",
+                "--host",
+                self.host,
+                "--port",
+                f"{self.port}",
+            ],
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -323,14 +332,14 @@ class S3Server:
         deadline = time.monotonic() + timeout
         while True:
             if self.process.poll() is not None:
-                raise RuntimeError(f"moto_server exited with {self.process.returncode} (port {self.port})")
-            try:
-                with urllib.request.urlopen(f"{self.endpoint_url}/moto-api/", timeout=1):
+                raise RuntimeError(f"the S3 server exited with {self.process.returncode} (port {self.port})")
+            try:  # an unsigned ListBuckets: the server accepts any credentials, and none
+                with urllib.request.urlopen(f"{self.endpoint_url}/", timeout=1):
                     return self
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 if time.monotonic() > deadline:
                     self.stop()
-                    raise RuntimeError(f"moto_server did not answer on {self.endpoint_url}") from None
+                    raise RuntimeError(f"the S3 server did not answer on {self.endpoint_url}") from None
                 time.sleep(0.1)
 
     def client(self) -> Any:

@@ -1,5 +1,5 @@
 """``smarttouch blobs migrate --to s3://...``: a folder store copied to object storage (a real
-``moto_server``), every hash verified, restartable, damaged blobs reported."""
+S3 server process), every hash verified, restartable, damaged blobs reported."""
 
 from __future__ import annotations
 

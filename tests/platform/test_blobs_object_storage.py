@@ -1,4 +1,4 @@
-"""Two hubs on one database and one bucket (S3-compatible, a real ``moto_server``): what
+"""Two hubs on one database and one bucket (S3-compatible, a real S3 server process): what
 one hub stores, the other reads: an uploaded recording and the session page drawn from it."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The content-addressed blob store, on both backends: a folder and S3-compatible object
-storage (a real ``moto_server`` process, see the root conftest)."""
+storage (a real S3 server process, see the root conftest)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Two gunicorn hubs, two workers, PostgreSQL, Redis and an S3 server (moto_server), all real
+"""Two gunicorn hubs, two workers, PostgreSQL, Redis and an S3 server (moto's S3 backend), all real
 processes on this machine (:class:`smarttouch.platform.testcluster.LocalCluster`).
 
 Sessions are uploaded through both hubs by four client threads that keep the patient client's
