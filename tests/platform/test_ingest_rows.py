@@ -15,6 +15,7 @@ from flask import Flask
 from sqlmodel import Session, SQLModel
 
 from smarttouch.platform.models import (
+    Activity,
     Assignment,
     AuditEvent,
     Device,
@@ -96,11 +97,13 @@ def test_the_values_give_every_column(db_app, paired):
     """No column is left to a default that only the ORM (or only Core) would apply."""
     meta = _meta(paired)
     with Session(get_engine(db_app)) as s:
+        _prior, plan = ingest._lookup(s, meta)
+        assert plan is not None
         values = ingest.session_values(
             meta,
             device=s.get_one(Device, paired.device_id),
             patient=s.get_one(Patient, paired.patient.id),
-            assignment=s.get_one(Assignment, paired.assignment.id),
+            plan=plan,
             sha=None,
             status=SessionStatus.scoring,
             phases=(),
@@ -233,3 +236,28 @@ def test_the_job_is_sent_once_committed_and_a_retry_sends_nothing(db_app, paired
     assert [r["id"] for r in sessions] == [first.session.id]
     assert not again.created and again.job_id is None and again.session.id == first.session.id
     assert len(_rows(app, ExerciseSession)) == 1 and len(_rows(app, ScoringJob)) == 1
+
+
+@pytest.mark.parametrize("placement", ["wrist", ""])
+def test_the_lookup_reads_the_plan_as_the_assignment_has_it(db_app, paired, placement):
+    """The columns the upload reads of its assignment and activity (no ORM objects), the
+    sensor site included: the prescribed one, else the movement's default."""
+    table = table_of(Assignment)
+    with get_engine(db_app).begin() as conn:
+        conn.execute(sa.update(table).where(table.c.id == paired.assignment.id).values(placement=placement))
+    meta = _meta(paired)
+    with Session(get_engine(db_app)) as s:
+        prior, plan = ingest._lookup(s, meta)
+        assignment = s.get_one(Assignment, paired.assignment.id)
+        activity = s.get_one(Activity, assignment.activity_id)
+    assert prior is None and plan is not None
+    assert plan == (
+        assignment.id,
+        assignment.patient_id,
+        assignment.activity_id,
+        assignment.movement,
+        assignment.side,
+        placement,
+        activity.key,
+    )
+    assert plan.sensor_site() == assignment.sensor_site() == (placement or "upper-arm")

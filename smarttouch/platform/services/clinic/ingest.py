@@ -51,6 +51,7 @@ from ...models import (
     table_of,
     utcnow,
 )
+from ...models.activity import sensor_site
 from ...storage.blobstore import BlobStore
 from .. import audit
 from ..errors import Conflict, Invalid
@@ -344,16 +345,38 @@ class _Prior(NamedTuple):
     recording_sha256: str | None
 
 
+class UploadPlan(NamedTuple):
+    """What an upload needs of the assignment it names and of its activity."""
+
+    id: int
+    patient_id: int
+    activity_id: int
+    movement: str
+    side: str
+    placement: str
+    activity_key: str | None  # None: no such activity
+
+    def sensor_site(self) -> str:
+        """Where the sensor is worn (see :meth:`Assignment.sensor_site`)."""
+        return sensor_site(self.placement, self.movement)
+
+
 #: The retry check and the plan check in one round trip (every upload makes both): a single
 #: row whatever matches, the session stored under the client's UUID (if any), the assignment
-#: (if any) and its activity. Built once: SQLAlchemy constructs cost CPU on every request.
+#: (if any) and its activity, as the columns the upload reads (no ORM objects to build).
+#: Built once: SQLAlchemy constructs cost CPU on every request.
 _LOOKUP = (
     select(  # type: ignore[call-overload]
         col(ExerciseSession.id),
         col(ExerciseSession.patient_id),
         col(ExerciseSession.recording_sha256),
-        Assignment,
-        Activity,
+        col(Assignment.id),
+        col(Assignment.patient_id),
+        col(Assignment.activity_id),
+        col(Assignment.movement),
+        col(Assignment.side),
+        col(Assignment.placement),
+        col(Activity.key),
     )
     .select_from(select(literal(1).label("one")).subquery())
     .outerjoin(ExerciseSession, col(ExerciseSession.client_uuid) == bindparam("client_uuid"))
@@ -362,16 +385,14 @@ _LOOKUP = (
 )
 
 
-def _lookup(
-    session: Session, meta: SessionUpload
-) -> tuple[_Prior | None, Assignment | None, Activity | None]:
-    """The session already stored under ``meta.session_id``, and the assignment and activity
-    the upload names, in one statement."""
+def _lookup(session: Session, meta: SessionUpload) -> tuple[_Prior | None, UploadPlan | None]:
+    """The session already stored under ``meta.session_id``, and the assignment (with its
+    activity) the upload names, in one statement."""
     row = session.execute(
         _LOOKUP, {"client_uuid": str(meta.session_id), "assignment_id": meta.assignment_id}
     ).one()
     prior = None if row[0] is None else _Prior(row[0], row[1], row[2])
-    return prior, row[3], row[4]
+    return prior, None if row[3] is None else UploadPlan(*row[3:])
 
 
 def _check_prior(prior: _Prior, meta: SessionUpload, patient: Patient, sha: str | None) -> None:
@@ -403,21 +424,17 @@ def _result_for(session: Session, row: ExerciseSession) -> IngestResult:
     return IngestResult(row, metrics, created=False)
 
 
-def _check_plan(
-    meta: SessionUpload, patient: Patient, assignment: Assignment | None, activity: Activity | None
-) -> Assignment:
-    if assignment is None or assignment.patient_id != patient.id:
+def _check_plan(meta: SessionUpload, patient: Patient, plan: UploadPlan | None) -> UploadPlan:
+    if plan is None or plan.patient_id != patient.id:
         raise Invalid(f"assignment_id: {meta.assignment_id} is not in your plan")
-    if activity is None or activity.key != meta.game:
+    if plan.activity_key != meta.game:
         raise Invalid(
-            f"game: assignment {assignment.id} is "
-            f"{activity.key if activity else 'another activity'}, not {meta.game!r}"
+            f"game: assignment {plan.id} is "
+            f"{'another activity' if plan.activity_key is None else plan.activity_key}, not {meta.game!r}"
         )
-    if meta.movement != assignment.movement:
-        raise Invalid(
-            f"movement: assignment {assignment.id} trains {assignment.movement}, not {meta.movement!r}"
-        )
-    return assignment
+    if meta.movement != plan.movement:
+        raise Invalid(f"movement: assignment {plan.id} trains {plan.movement}, not {meta.movement!r}")
+    return plan
 
 
 def check_analysable(rec: Recording, phases: tuple[Any, ...]) -> None:
@@ -446,7 +463,7 @@ def session_values(
     *,
     device: Device,
     patient: Patient,
-    assignment: Assignment,
+    plan: UploadPlan,
     sha: str | None,
     status: SessionStatus,
     phases: tuple[Phase, ...],
@@ -457,8 +474,8 @@ def session_values(
     return {
         "client_uuid": str(meta.session_id),
         "patient_id": pk(patient),
-        "assignment_id": assignment.id,
-        "activity_id": assignment.activity_id,
+        "assignment_id": plan.id,
+        "activity_id": plan.activity_id,
         "device_id": device.id,
         "recording_sha256": sha,
         "status": str(status),
@@ -469,8 +486,8 @@ def session_values(
         "game_score": float(meta.score),
         "client_metrics": meta.client_metrics,
         "movement": meta.movement,
-        "side": meta.side or assignment.side,
-        "placement": meta.placement or assignment.sensor_site(),
+        "side": meta.side or plan.side,
+        "placement": meta.placement or plan.sensor_site(),
         "calibration": meta.calibration,
         "game_events": [e.model_dump() for e in meta.events],
         "phases": [p.to_dict() for p in phases],
@@ -496,7 +513,7 @@ def _insert_rows(
     meta: SessionUpload,
     device: Device,
     patient: Patient,
-    assignment: Assignment,
+    plan: UploadPlan,
     ip: str | None,
 ) -> tuple[int, int | None]:
     """Write the upload's rows in ``session``'s transaction (not committed): the session
@@ -520,7 +537,7 @@ def _insert_rows(
         details={
             "client_uuid": values["client_uuid"],
             "device_id": device.id,
-            "assignment_id": assignment.id,
+            "assignment_id": plan.id,
             "recording_sha256": values["recording_sha256"],
             "status": status,
             "feelings": len(meta.feelings),
@@ -547,13 +564,13 @@ def ingest_session(
     docstring). ``enqueue(job_id)`` sends the scoring job once it is committed (None: it
     stays queued for the next worker start or tick)."""
     sha = store.key_for(recording) if recording else None
-    prior, assignment_row, activity = _lookup(session, meta)
+    prior, plan = _lookup(session, meta)
     if prior is not None:
         _check_prior(prior, meta, patient, sha)
         found = session.get(ExerciseSession, prior.id, populate_existing=True)
         if found is not None:  # (deleted since: stored anew below)
             return _result_for(session, found)
-    assignment = _check_plan(meta, patient, assignment_row, activity)
+    plan = _check_plan(meta, patient, plan)
     status = SessionStatus.received
     phases = phases_of(meta.phases)
     if recording:
@@ -568,11 +585,11 @@ def ingest_session(
     if recording:
         _, blob_written = store.put_new(recording, key=sha)
     values = session_values(
-        meta, device=device, patient=patient, assignment=assignment, sha=sha, status=status, phases=phases
+        meta, device=device, patient=patient, plan=plan, sha=sha, status=status, phases=phases
     )
     try:
         row_id, job_id = _insert_rows(
-            session, values, meta=meta, device=device, patient=patient, assignment=assignment, ip=ip
+            session, values, meta=meta, device=device, patient=patient, plan=plan, ip=ip
         )
         # the device, patient and plan rows stay loaded: nothing to read back after the commit
         session.expire_on_commit = False
