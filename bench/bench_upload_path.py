@@ -116,9 +116,13 @@ def _wrap_parts(parts: Parts, app: Any) -> None:
     parts.wrap(ingest, "check_analysable", "  check_analysable")
     parts.wrap(store, "put_new", "  blob write (S3 PUT)")
     parts.wrap(Session, "flush", "  ORM flushes: the INSERTs (some inside the next two)")
-    parts.wrap(ingest, "queue_scoring", "  scoring job row")
-    parts.wrap(audit, "record", "  audit line")
-    parts.wrap(Session, "commit", "  commit (flush of the audit line included)")
+    parts.wrap(ingest, "queue_scoring", "  scoring job row")  # before the Core INSERTs: ORM
+    parts.wrap(audit, "record", "  audit line")  # before the Core INSERTs: ORM
+    parts.wrap(ingest, "session_values", "  session row values")
+    parts.wrap(ingest, "_insert_rows", "  the INSERTs (Core): session, job, feelings, audit")
+    parts.wrap(ingest, "insert_scoring_job", "    scoring job row")
+    parts.wrap(audit, "write", "    audit line")
+    parts.wrap(Session, "commit", "  commit (before the Core INSERTs: with the audit line's flush)")
     parts.wrap(HubQueue, "enqueue", "  enqueue (huey message to Redis)")
     parts.wrap(routes, "receipt", "receipt (response model)")
     parts.wrap(routes, "json_ok", "json_ok (response JSON)")

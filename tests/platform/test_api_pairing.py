@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from smarttouch.platform.models import AuditEvent, Device, PairingCode
 from smarttouch.platform.services.clinic import devices
 from smarttouch.platform.services.errors import NotFound
+from smarttouch.platform.storage.db import get_engine
 
 from .apihelp import pair_patient
 
@@ -144,3 +145,15 @@ def test_last_seen_is_written_at_most_once_a_minute(db_session, make_user, make_
     assert db_session.get(Device, device.id).last_seen_at > first - LAST_USED_RESOLUTION
     assert devices.device_for_token(db_session, token="stp_" + token[4:]) is None
     assert devices.device_for_token(db_session, token=token + "x" * 200) is None
+
+
+def test_a_token_revoked_elsewhere_is_refused_by_a_session_holding_its_device(app, db_session, factories):
+    """The revocation is read fresh from the database, not from the device the session
+    already holds (loaded before another session revoked it)."""
+    paired = pair_patient(app, factories)
+    held, _patient = devices.device_for_token(db_session, token=paired.token)
+    assert held.revoked_at is None
+    with Session(get_engine(app)) as other:
+        devices.revoke_device(other, actor=paired.therapist, device_id=paired.device_id)
+    assert held.revoked_at is None  # this session's copy is stale...
+    assert devices.device_for_token(db_session, token=paired.token) is None  # ...and not trusted

@@ -112,8 +112,8 @@ def test_a_concurrent_duplicate_loses_to_the_unique_constraint(app, paired, monk
                 today=_today(),
                 tz="Europe/Rome",
             )
-        _prior, assignment, activity = real_lookup(session, meta_)
-        return None, assignment, activity  # as read just before the other one's commit
+        _prior, plan = real_lookup(session, meta_)
+        return None, plan  # as read just before the other one's commit
 
     monkeypatch.setattr(ingest, "_lookup", racing_lookup)
     with Session(get_engine(app)) as s:

@@ -20,6 +20,12 @@ from smarttouch.sensors.placements import default_site, placement_problem
 from .base import created_field, json_field, sha256_field, text_field, utcnow
 
 
+def sensor_site(placement: str | None, movement: str) -> str:
+    """Where the sensor of an assignment with ``placement`` (its prescribed site, maybe
+    empty) and ``movement`` is worn: the prescribed site, else the movement's default."""
+    return placement or default_site(movement)
+
+
 class Activity(SQLModel, table=True):
     """Something a therapist can assign: a built-in game or an approved solution."""
 
@@ -61,7 +67,7 @@ class AssignmentBase(SQLModel):
 
     def sensor_site(self) -> str:
         """Where the sensor is worn: the prescribed site, else the movement's default."""
-        return self.placement or default_site(self.movement)
+        return sensor_site(self.placement, self.movement)
 
 
 class AssignmentCreate(AssignmentBase):

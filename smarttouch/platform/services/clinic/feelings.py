@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from smarttouch.scoring import progress as scoring
 
-from ...models import ExerciseSession, SessionFeeling
+from ...models import ExerciseSession, SessionFeeling, table_of, utcnow
 
 MAX_FEELINGS = 4  # two moments x two scales
 
@@ -59,18 +59,37 @@ def check_feelings(items: Sequence[FeelingIn]) -> None:
 
 def feeling_rows(session_id: int, patient_id: int, items: Sequence[FeelingIn]) -> list[SessionFeeling]:
     """The rows of one uploaded session's ratings."""
+    return [SessionFeeling(**values) for values in feeling_values(session_id, patient_id, items)]
+
+
+def feeling_values(session_id: int, patient_id: int, items: Sequence[FeelingIn]) -> list[dict[str, Any]]:
+    """The column values of :func:`feeling_rows` (all but ``id``; ``created_at`` now), for a
+    writer that inserts them without ORM objects (the upload)."""
+    now = utcnow()
     return [
-        SessionFeeling(
-            session_id=session_id,
-            patient_id=patient_id,
-            moment=item.moment,
-            scale=item.scale,
-            value=None if item.skipped else item.value,
-            skipped=item.skipped,
-            rated_at=item.at,
-        )
+        {
+            "session_id": session_id,
+            "patient_id": patient_id,
+            "moment": item.moment,
+            "scale": item.scale,
+            "value": None if item.skipped else item.value,
+            "skipped": item.skipped,
+            "rated_at": item.at,
+            "created_at": now,
+        }
         for item in items
     ]
+
+
+#: the INSERT of :func:`write_feelings`, built once (values bound per call)
+_INSERT = sa.insert(table_of(SessionFeeling))
+
+
+def write_feelings(session: Session, *, session_id: int, patient_id: int, items: Sequence[FeelingIn]) -> None:
+    """Insert one uploaded session's ratings now, in ``session``'s transaction (not committed;
+    one statement, nothing when there are none)."""
+    if items:
+        session.execute(_INSERT, feeling_values(session_id, patient_id, items))
 
 
 @dataclass(frozen=True)

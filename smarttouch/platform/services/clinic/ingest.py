@@ -2,8 +2,9 @@
 
 The hub trusts nothing the client computed: it parses and validates the raw recording and
 the session's phases (:mod:`.session_phases`), stores the recording in the content-addressed
-blob store and, in ONE transaction, the session (status ``scoring``), a queued scoring job and
-an audit line; then it sends the job (``enqueue``) and answers at once. A worker recomputes
+blob store and, in ONE transaction, the session (status ``scoring``), a queued scoring job, the
+patient's ratings and an audit line (Core INSERTs built once: no ORM objects to flush); then it
+sends the job (``enqueue``) and answers at once. A worker recomputes
 the metrics over the play phases with :func:`smarttouch.scoring.analyze` and raises the alerts
 they cause (:mod:`.scoring`); the client's numbers are kept only for comparison.
 
@@ -26,6 +27,7 @@ from typing import Any, Literal, NamedTuple
 from uuid import UUID
 
 import numpy as np
+import sqlalchemy as sa
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import bindparam, literal
 from sqlalchemy.exc import IntegrityError
@@ -35,7 +37,7 @@ from smarttouch.scoring.validation import check_play_spans, check_recording
 from smarttouch.sensors.npz_headers import largest_npz_bytes
 from smarttouch.sensors.placements import SITES
 from smarttouch.sensors.recording_io import RecordingError, recording_from_bytes
-from smarttouch.sensors.types import Recording
+from smarttouch.sensors.types import Phase, Recording
 
 from ...models import (
     Activity,
@@ -43,19 +45,20 @@ from ...models import (
     Device,
     ExerciseSession,
     Patient,
-    ScoringJob,
     SessionMetricsRecord,
     SessionStatus,
     pk,
+    table_of,
     utcnow,
 )
+from ...models.activity import sensor_site
 from ...storage.blobstore import BlobStore
 from .. import audit
 from ..errors import Conflict, Invalid
-from .feelings import MAX_FEELINGS, FeelingIn, check_feelings, feeling_rows
+from .feelings import MAX_FEELINGS, FeelingIn, check_feelings, write_feelings
 from .patients import current_plan
 from .progress import alert_facts
-from .scoring import queue_scoring
+from .scoring import insert_scoring_job
 from .session_phases import MAX_PHASES, PhaseIn, phases_of, session_phases, spans_to_analyse
 
 log = logging.getLogger(__name__)
@@ -342,16 +345,38 @@ class _Prior(NamedTuple):
     recording_sha256: str | None
 
 
+class UploadPlan(NamedTuple):
+    """What an upload needs of the assignment it names and of its activity."""
+
+    id: int
+    patient_id: int
+    activity_id: int
+    movement: str
+    side: str
+    placement: str
+    activity_key: str | None  # None: no such activity
+
+    def sensor_site(self) -> str:
+        """Where the sensor is worn (see :meth:`Assignment.sensor_site`)."""
+        return sensor_site(self.placement, self.movement)
+
+
 #: The retry check and the plan check in one round trip (every upload makes both): a single
 #: row whatever matches, the session stored under the client's UUID (if any), the assignment
-#: (if any) and its activity. Built once: SQLAlchemy constructs cost CPU on every request.
+#: (if any) and its activity, as the columns the upload reads (no ORM objects to build).
+#: Built once: SQLAlchemy constructs cost CPU on every request.
 _LOOKUP = (
     select(  # type: ignore[call-overload]
         col(ExerciseSession.id),
         col(ExerciseSession.patient_id),
         col(ExerciseSession.recording_sha256),
-        Assignment,
-        Activity,
+        col(Assignment.id),
+        col(Assignment.patient_id),
+        col(Assignment.activity_id),
+        col(Assignment.movement),
+        col(Assignment.side),
+        col(Assignment.placement),
+        col(Activity.key),
     )
     .select_from(select(literal(1).label("one")).subquery())
     .outerjoin(ExerciseSession, col(ExerciseSession.client_uuid) == bindparam("client_uuid"))
@@ -360,16 +385,14 @@ _LOOKUP = (
 )
 
 
-def _lookup(
-    session: Session, meta: SessionUpload
-) -> tuple[_Prior | None, Assignment | None, Activity | None]:
-    """The session already stored under ``meta.session_id``, and the assignment and activity
-    the upload names, in one statement."""
+def _lookup(session: Session, meta: SessionUpload) -> tuple[_Prior | None, UploadPlan | None]:
+    """The session already stored under ``meta.session_id``, and the assignment (with its
+    activity) the upload names, in one statement."""
     row = session.execute(
         _LOOKUP, {"client_uuid": str(meta.session_id), "assignment_id": meta.assignment_id}
     ).one()
     prior = None if row[0] is None else _Prior(row[0], row[1], row[2])
-    return prior, row[3], row[4]
+    return prior, None if row[3] is None else UploadPlan(*row[3:])
 
 
 def _check_prior(prior: _Prior, meta: SessionUpload, patient: Patient, sha: str | None) -> None:
@@ -393,28 +416,25 @@ def _existing(
 
 
 def _result_for(session: Session, row: ExerciseSession) -> IngestResult:
-    session.refresh(row)
+    """A stored session ``row`` (just read) with its metrics, as the result of an upload that
+    did not create it."""
     metrics = session.exec(
         select(SessionMetricsRecord).where(SessionMetricsRecord.session_id == row.id)
     ).first()
     return IngestResult(row, metrics, created=False)
 
 
-def _check_plan(
-    meta: SessionUpload, patient: Patient, assignment: Assignment | None, activity: Activity | None
-) -> Assignment:
-    if assignment is None or assignment.patient_id != patient.id:
+def _check_plan(meta: SessionUpload, patient: Patient, plan: UploadPlan | None) -> UploadPlan:
+    if plan is None or plan.patient_id != patient.id:
         raise Invalid(f"assignment_id: {meta.assignment_id} is not in your plan")
-    if activity is None or activity.key != meta.game:
+    if plan.activity_key != meta.game:
         raise Invalid(
-            f"game: assignment {assignment.id} is "
-            f"{activity.key if activity else 'another activity'}, not {meta.game!r}"
+            f"game: assignment {plan.id} is "
+            f"{'another activity' if plan.activity_key is None else plan.activity_key}, not {meta.game!r}"
         )
-    if meta.movement != assignment.movement:
-        raise Invalid(
-            f"movement: assignment {assignment.id} trains {assignment.movement}, not {meta.movement!r}"
-        )
-    return assignment
+    if meta.movement != plan.movement:
+        raise Invalid(f"movement: assignment {plan.id} trains {plan.movement}, not {meta.movement!r}")
+    return plan
 
 
 def check_analysable(rec: Recording, phases: tuple[Any, ...]) -> None:
@@ -431,6 +451,100 @@ def check_analysable(rec: Recording, phases: tuple[Any, ...]) -> None:
             check_play_spans(spans, float(rec.t[0]), float(rec.t[-1]))
     except ValueError as exc:
         raise Invalid(f"recording cannot be analysed: {exc}") from None
+
+
+_SESSIONS = table_of(ExerciseSession)
+#: the upload's INSERT of the session row, built once (values bound per call)
+_SESSION_INSERT = sa.insert(_SESSIONS).returning(_SESSIONS.c.id)
+
+
+def session_values(
+    meta: SessionUpload,
+    *,
+    device: Device,
+    patient: Patient,
+    plan: UploadPlan,
+    sha: str | None,
+    status: SessionStatus,
+    phases: tuple[Phase, ...],
+) -> dict[str, Any]:
+    """The column values of the session row an upload stores: every column but ``id``, the
+    model's defaults written out (``received_at`` now), so that the Core INSERT leaves
+    nothing to the ORM's defaults."""
+    return {
+        "client_uuid": str(meta.session_id),
+        "patient_id": pk(patient),
+        "assignment_id": plan.id,
+        "activity_id": plan.activity_id,
+        "device_id": device.id,
+        "recording_sha256": sha,
+        "status": str(status),
+        "started_at": meta.started_at,
+        "ended_at": meta.ended_at,
+        "quit_reason": meta.quit_reason,
+        "quit_note": meta.quit_note,
+        "game_score": float(meta.score),
+        "client_metrics": meta.client_metrics,
+        "movement": meta.movement,
+        "side": meta.side or plan.side,
+        "placement": meta.placement or plan.sensor_site(),
+        "calibration": meta.calibration,
+        "game_events": [e.model_dump() for e in meta.events],
+        "phases": [p.to_dict() for p in phases],
+        "game_result": {
+            "reps": meta.reps,
+            "sets_completed": meta.sets_completed,
+            "score": meta.score,
+            "success_rate": meta.success_rate,
+            "duration_s": meta.duration_s,
+            "targets": meta.targets,
+            "lang": meta.lang,
+            "client": meta.client,
+        },
+        "error": None,
+        "received_at": utcnow(),
+    }
+
+
+def _insert_rows(
+    session: Session,
+    values: dict[str, Any],
+    *,
+    meta: SessionUpload,
+    device: Device,
+    patient: Patient,
+    plan: UploadPlan,
+    ip: str | None,
+) -> tuple[int, int | None]:
+    """Write the upload's rows in ``session``'s transaction (not committed): the session
+    (``values``), its scoring job when it has a recording to score, its feelings and the
+    audit line. Core statements built once: no ORM objects to build and flush. Returns the
+    session's id and the job's (None without one).
+
+    Raises:
+        IntegrityError: a session with the same client UUID is already stored.
+    """
+    row_id = int(session.execute(_SESSION_INSERT, values).scalar_one())
+    status = values["status"]
+    job_id = insert_scoring_job(session, session_id=row_id) if status == SessionStatus.scoring else None
+    write_feelings(session, session_id=row_id, patient_id=pk(patient), items=meta.feelings)
+    audit.write(
+        session,
+        action="session.uploaded",
+        patient_id=patient.id,
+        target_type="exercise_session",
+        target_id=row_id,
+        details={
+            "client_uuid": values["client_uuid"],
+            "device_id": device.id,
+            "assignment_id": plan.id,
+            "recording_sha256": values["recording_sha256"],
+            "status": status,
+            "feelings": len(meta.feelings),
+        },
+        ip=ip,
+    )
+    return row_id, job_id
 
 
 def ingest_session(
@@ -450,13 +564,13 @@ def ingest_session(
     docstring). ``enqueue(job_id)`` sends the scoring job once it is committed (None: it
     stays queued for the next worker start or tick)."""
     sha = store.key_for(recording) if recording else None
-    prior, assignment_row, activity = _lookup(session, meta)
+    prior, plan = _lookup(session, meta)
     if prior is not None:
         _check_prior(prior, meta, patient, sha)
-        found = session.get(ExerciseSession, prior.id)
+        found = session.get(ExerciseSession, prior.id, populate_existing=True)
         if found is not None:  # (deleted since: stored anew below)
             return _result_for(session, found)
-    assignment = _check_plan(meta, patient, assignment_row, activity)
+    plan = _check_plan(meta, patient, plan)
     status = SessionStatus.received
     phases = phases_of(meta.phases)
     if recording:
@@ -470,65 +584,14 @@ def ingest_session(
     blob_written = False  # whether this upload wrote the blob (removed again if the commit fails)
     if recording:
         _, blob_written = store.put_new(recording, key=sha)
-    row = ExerciseSession(
-        client_uuid=str(meta.session_id),
-        patient_id=pk(patient),
-        assignment_id=assignment.id,
-        activity_id=assignment.activity_id,
-        device_id=device.id,
-        recording_sha256=sha,
-        status=status,
-        started_at=meta.started_at,
-        ended_at=meta.ended_at,
-        quit_reason=meta.quit_reason,
-        quit_note=meta.quit_note,
-        game_score=float(meta.score),
-        client_metrics=meta.client_metrics,
-        movement=meta.movement,
-        side=meta.side or assignment.side,
-        placement=meta.placement or assignment.sensor_site(),
-        calibration=meta.calibration,
-        game_events=[e.model_dump() for e in meta.events],
-        phases=[p.to_dict() for p in phases],
-        game_result={
-            "reps": meta.reps,
-            "sets_completed": meta.sets_completed,
-            "score": meta.score,
-            "success_rate": meta.success_rate,
-            "duration_s": meta.duration_s,
-            "targets": meta.targets,
-            "lang": meta.lang,
-            "client": meta.client,
-        },
-        error=None,
-        received_at=utcnow(),
+    values = session_values(
+        meta, device=device, patient=patient, plan=plan, sha=sha, status=status, phases=phases
     )
-    job: ScoringJob | None = None
-    scored_here = False
     try:
-        session.add(row)
-        session.flush()
-        if status == SessionStatus.scoring:  # written by the commit's flush, with the audit line
-            job = queue_scoring(session, session_id=pk(row), flush=False)
-        for feeling in feeling_rows(pk(row), pk(patient), meta.feelings):
-            session.add(feeling)
-        audit.record(
-            session,
-            action="session.uploaded",
-            patient_id=patient.id,
-            target_type="exercise_session",
-            target_id=row.id,
-            details={
-                "client_uuid": row.client_uuid,
-                "device_id": device.id,
-                "assignment_id": assignment.id,
-                "recording_sha256": sha,
-                "status": status,
-                "feelings": len(meta.feelings),
-            },
-            ip=ip,
+        row_id, job_id = _insert_rows(
+            session, values, meta=meta, device=device, patient=patient, plan=plan, ip=ip
         )
-        # the receipt is made of what was just written: nothing to read back after the commit
+        # the device, patient and plan rows stay loaded: nothing to read back after the commit
         session.expire_on_commit = False
         try:
             session.commit()
@@ -545,19 +608,20 @@ def ingest_session(
         if winner is None:
             raise
         return _result_for(session, winner)
-    job_id = None if job is None else job.id
+    scored_here = False
     if job_id is None:  # nothing to score: the alerts that do not need metrics (pain stop)
         _update_alerts(session, patient=patient, today=today, tz=tz)
     elif enqueue is not None:
         try:
             scored_here = bool(enqueue(job_id))  # True: it ran in this process (inline scoring)
         except Exception:  # the row is queued: the next tick or worker start sends it again
-            log.exception("scoring job %s of session %s could not be sent", job_id, row.id)
-    if job_id is None or scored_here:
-        stored = _result_for(session, row)  # read back: the alerts or the job changed it
+            log.exception("scoring job %s of session %s could not be sent", job_id, row_id)
+    if job_id is None or scored_here:  # read back: the alerts or the job changed it
+        stored = _result_for(session, session.get_one(ExerciseSession, row_id, populate_existing=True))
         return IngestResult(stored.session, stored.metrics, created=True, job_id=None)
-    # a new session has no metrics yet: its worker writes them after this answer
-    return IngestResult(row, None, created=True, job_id=job_id)
+    # a new session has no metrics yet: its worker writes them after this answer; the receipt
+    # is made of what was just written (an ORM object outside the session, not read back)
+    return IngestResult(ExerciseSession(id=row_id, **values), None, created=True, job_id=job_id)
 
 
 def _update_alerts(session: Session, *, patient: Patient, today: date, tz: tzinfo | str) -> None:

@@ -30,6 +30,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from smarttouch.challenges.jobs import Outcome
+from smarttouch.challenges.status import QUEUED
 from smarttouch.scoring.movements import MOVEMENT_MODELS
 from smarttouch.scoring.version import ALGORITHM_VERSION
 from smarttouch.sensors.recording_io import RecordingError, recording_from_bytes
@@ -78,17 +79,36 @@ class ScoringSpec(TypedDict):
     phases: list[dict[str, Any]]
 
 
-def queue_scoring(
-    session: Session, *, session_id: int, reason: str = UPLOAD, flush: bool = True
-) -> ScoringJob:
-    """Add a queued scoring job for session ``session_id`` (flushed, not committed; without
-    ``flush`` it is written by the caller's next flush or commit, with whatever else it adds,
-    and has no id until then)."""
-    job = ScoringJob(session_id=session_id, reason=reason, message="waiting for a worker")
-    session.add(job)
-    if flush:
-        session.flush()
-    return job
+def job_values(session_id: int, reason: str = UPLOAD) -> dict[str, Any]:
+    """The column values of a new queued scoring job of session ``session_id``: every column
+    but ``id``, the model's defaults written out (``created_at`` now), so that the Core INSERT
+    of :func:`insert_scoring_job` leaves nothing to the ORM's defaults."""
+    return {
+        "session_id": session_id,
+        "reason": reason,
+        "algorithm_version": None,
+        "status": QUEUED,
+        "failure_reason": None,
+        "message": "waiting for a worker",
+        "attempts": 0,
+        "lease_token": None,
+        "lease_expires_at": None,
+        "created_at": utcnow(),
+        "started_at": None,
+        "finished_at": None,
+    }
+
+
+_JOBS = table_of(ScoringJob)
+#: the INSERT of :func:`insert_scoring_job`, built once (values bound per call)
+_JOB_INSERT = sa.insert(_JOBS).returning(_JOBS.c.id)
+
+
+def insert_scoring_job(session: Session, *, session_id: int, reason: str = UPLOAD) -> int:
+    """Queue a scoring job for session ``session_id``: one INSERT run now in ``session``'s
+    transaction (not committed; no ORM object to flush: every upload writes one); returns
+    the job's id."""
+    return int(session.execute(_JOB_INSERT, job_values(session_id, reason)).scalar_one())
 
 
 #: the session's JSON columns scoring never reads (a session's game events can be thousands of
@@ -389,9 +409,7 @@ def queue_rescoring(
     job ids in session order."""
     ids: list[int] = []
     for session_id in session_ids:
-        job = queue_scoring(session, session_id=session_id, reason=RESCORE)
-        assert job.id is not None
-        ids.append(job.id)
+        ids.append(insert_scoring_job(session, session_id=session_id, reason=RESCORE))
     if ids:
         audit.record(
             session,
