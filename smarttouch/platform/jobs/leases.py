@@ -9,13 +9,22 @@ late worker whose lease was taken over cannot overwrite the new attempt. A worke
 stops renewing; :meth:`LeaseStore.reclaim_expired` (each minute and at worker start) re-queues
 the row or, after ``max_attempts`` claims, fails it with ``worker_lost``: never stuck
 ``running``.
+
+A claim, renewal or finish that meets a connection the database dropped (a restart, an idle
+timeout: the scoring worker's engine does not ping connections before use,
+:func:`~smarttouch.platform.storage.db.without_pre_ping`) is tried once more on a fresh one.
+Trying again is safe: each is one transaction guarded by the row's state and claim token; if
+the lost transaction was in fact committed, the second claim finds the row taken (the lease
+then expires and the job is retried) and the second finish finds the token cleared (the
+result was written once).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import Any, Generic
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -40,6 +49,20 @@ LEASE_COLUMNS = (
     "failure_reason",
     "created_at",
 )
+
+
+T = TypeVar("T")
+
+
+def _once_more_if_dropped(run: Callable[[], T]) -> T:
+    """``run()``, run again once if it failed on a connection the database had dropped
+    (SQLAlchemy invalidated it; the pool hands out a new one)."""
+    try:
+        return run()
+    except sa.exc.DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+    return run()
 
 
 #: the lease store's UPDATEs name rows by id: no objects of the session to bring in step
@@ -120,6 +143,9 @@ class LeaseStore(Generic[RowT, SpecT]):
         return token, sa.update(table).where(*self._guard(job_id, state=QUEUED)).values(values)
 
     def claim(self, job_id: str, worker: str, lease_s: float) -> str | None:
+        return _once_more_if_dropped(lambda: self._claim_once(job_id, worker, lease_s))
+
+    def _claim_once(self, job_id: str, worker: str, lease_s: float) -> str | None:
         token, claim = self._claim(job_id, worker, lease_s)
         with self._session() as s:
             done = s.execute(claim, execution_options=_NO_SYNC)
@@ -131,6 +157,9 @@ class LeaseStore(Generic[RowT, SpecT]):
         spec is read, then the claim is committed (a worker's job starts with one round trip
         to the database less). A spec that cannot be read still leaves the row claimed, as
         when it is read after the claim: the job is retried once the lease expires."""
+        return _once_more_if_dropped(lambda: self._claim_record_once(job_id, worker, lease_s))
+
+    def _claim_record_once(self, job_id: str, worker: str, lease_s: float) -> JobRecord[SpecT] | None:
         _token, claim = self._claim(job_id, worker, lease_s)
         with self._session() as s:
             row = s.execute(
@@ -151,6 +180,9 @@ class LeaseStore(Generic[RowT, SpecT]):
         return record
 
     def renew(self, job_id: str, token: str, lease_s: float) -> bool:
+        return _once_more_if_dropped(lambda: self._renew_once(job_id, token, lease_s))
+
+    def _renew_once(self, job_id: str, token: str, lease_s: float) -> bool:
         expires = utcnow() + dt.timedelta(seconds=lease_s)
         with self._session() as s:
             done = s.execute(
@@ -170,6 +202,9 @@ class LeaseStore(Generic[RowT, SpecT]):
         }
 
     def finish(self, job_id: str, token: str, result: Outcome) -> bool:
+        return _once_more_if_dropped(lambda: self._finish_once(job_id, token, result))
+
+    def _finish_once(self, job_id: str, token: str, result: Outcome) -> bool:
         values = self._finished(result)
         with self._session() as s:
             done = s.execute(sa.update(self.table).where(*self._guard(job_id, token=token)).values(values))
