@@ -255,6 +255,7 @@ class LeaseKeeper:
         self._next_id = 0
         self._thread: threading.Thread | None = None
         self._pid = 0
+        self._wakes_at = 0.0  # when the thread's wait ends (monotonic; 0: not waiting)
 
     def hold(self, store: ResultStore[Any], job_id: str, token: str, lease_s: float) -> int:
         """Renew job ``job_id``'s lease (claimed with ``token``) until :meth:`release`;
@@ -262,12 +263,14 @@ class LeaseKeeper:
         with self._cond:
             self._next_id += 1
             hold = self._next_id
-            self._due[hold] = (time.monotonic() + lease_s / 3, _Lease(store, job_id, token, lease_s))
+            due = time.monotonic() + lease_s / 3
+            self._due[hold] = (due, _Lease(store, job_id, token, lease_s))
             if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
-                self._pid = os.getpid()
+                self._pid, self._wakes_at = os.getpid(), 0.0
                 self._thread = threading.Thread(target=self._run, daemon=True, name="lease-keeper")
                 self._thread.start()
-            self._cond.notify()
+            elif due < self._wakes_at:  # else the thread wakes in time: no switch to it per job
+                self._cond.notify()
         return hold
 
     def release(self, hold: int) -> None:
@@ -286,8 +289,9 @@ class LeaseKeeper:
                 now = time.monotonic()
                 ready = [(h, lease) for h, (at, lease) in self._due.items() if at <= now]
                 if not ready:
-                    wait = min((at for at, _ in self._due.values()), default=now + 3600.0) - now
-                    self._cond.wait(wait)
+                    self._wakes_at = min((at for at, _ in self._due.values()), default=now + 3600.0)
+                    self._cond.wait(self._wakes_at - now)
+                    self._wakes_at = 0.0
                     continue
                 for hold, lease in ready:
                     self._due[hold] = (now + lease.lease_s / 3, lease)

@@ -114,6 +114,21 @@ def test_a_failed_renewal_is_tried_again_at_the_next_due_time(tmp_path, caplog):
     assert "lease renewal failed" in caplog.text
 
 
+def test_a_shorter_lease_held_later_is_renewed_on_its_own_time(store):
+    """The keeper, waiting for a long lease's renewal, is woken for a shorter one."""
+    store.create("s1", {})
+    store.create("s2", {})
+    long_token, short_token = store.claim("s1", "w", 30), store.claim("s2", "w", 0.15)
+    keeper = LeaseKeeper()
+    first = keeper.hold(store, "s1", long_token, 30)  # next renewal in 10 s
+    time.sleep(0.05)  # the keeper is waiting for it
+    second = keeper.hold(store, "s2", short_token, 0.15)
+    time.sleep(0.4)
+    assert store.reclaim_expired(time.time(), max_attempts=3) == []  # s2 renewed meanwhile
+    keeper.release(first)
+    keeper.release(second)
+
+
 def test_a_lost_lease_is_no_longer_renewed(store, caplog):
     store.create("l1", {})
     token = store.claim("l1", "w", 0.05)
