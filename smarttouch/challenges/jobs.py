@@ -1,11 +1,12 @@
 """Evaluation jobs: their state machine, where their state lives, and running one.
 
 States: ``queued -> running -> scored | failed | timed_out | rejected``. A worker *claims* a
-queued job with a lease (an expiry time) that a heartbeat thread renews while it works. If the
-worker dies, renewals stop; :meth:`ResultStore.reclaim_expired` (run periodically and at worker
-start) puts the job back to ``queued`` to be retried, or, after ``max_attempts`` claims, to
-``failed`` with reason ``worker_lost``. So a job is never left ``running``. Each claim gets a
-token; a late worker whose lease was taken over cannot overwrite the new attempt's result.
+queued job with a lease (an expiry time) that the process's :class:`LeaseKeeper` thread renews
+while it works. If the worker dies, renewals stop; :meth:`ResultStore.reclaim_expired` (run
+periodically and at worker start) puts the job back to ``queued`` to be retried, or, after
+``max_attempts`` claims, to ``failed`` with reason ``worker_lost``. So a job is never left
+``running``. Each claim gets a token; a late worker whose lease was taken over cannot
+overwrite the new attempt's result.
 
 :class:`ResultStore` is the interface the hub plugs its database into;
 :class:`FileResultStore` (one JSON file per job, transitions under a file lock) is the
@@ -17,6 +18,7 @@ from __future__ import annotations
 import fcntl
 import json
 import logging
+import os
 import threading
 import time
 import traceback
@@ -24,7 +26,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Generic, NotRequired, Protocol, TypedDict, TypeVar
+from typing import Any, Generic, NamedTuple, NotRequired, Protocol, TypedDict, TypeVar
 
 from smarttouch.challenges.status import FINAL_STATES, QUEUED, RUNNING, status_for
 from smarttouch.files import atomic_write_json
@@ -231,19 +233,83 @@ def new_job_id() -> str:
     return uuid.uuid4().hex
 
 
-class _Heartbeat(threading.Thread):
-    """Renews a job's lease every ``lease_s / 3`` seconds until stopped or the lease is lost."""
+class _Lease(NamedTuple):
+    store: ResultStore[Any]
+    job_id: str
+    token: str
+    lease_s: float
 
-    def __init__(self, store: ResultStore[Any], job_id: str, token: str, lease_s: float) -> None:
-        super().__init__(daemon=True, name=f"lease-{job_id[:8]}")
-        self.store, self.job_id, self.token, self.lease_s = store, job_id, token, lease_s
-        self.stopped = threading.Event()
 
-    def run(self) -> None:
-        while not self.stopped.wait(self.lease_s / 3):
-            if not self.store.renew(self.job_id, self.token, self.lease_s):
-                log.warning("job %s: lease lost", self.job_id)
-                return
+class LeaseKeeper:
+    """Renews the leases of the jobs this process runs, each every ``lease_s / 3`` seconds
+    until it is released or lost, from one long-lived thread per process (started on the
+    first :meth:`hold`, again after a fork): not a thread started and joined per job.
+
+    A renewal that finds the lease lost (taken over by another worker) is logged and not
+    tried again; one that raises (the database unreachable) is logged and tried at the next
+    due time, so a job keeps its lease across a short outage as long as it lasts."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._due: dict[int, tuple[float, _Lease]] = {}  # hold id -> (next renewal, lease)
+        self._next_id = 0
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+        self._wakes_at = 0.0  # when the thread's wait ends (monotonic; 0: not waiting)
+
+    def hold(self, store: ResultStore[Any], job_id: str, token: str, lease_s: float) -> int:
+        """Renew job ``job_id``'s lease (claimed with ``token``) until :meth:`release`;
+        returns the hold's id."""
+        with self._cond:
+            self._next_id += 1
+            hold = self._next_id
+            due = time.monotonic() + lease_s / 3
+            self._due[hold] = (due, _Lease(store, job_id, token, lease_s))
+            if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
+                self._pid, self._wakes_at = os.getpid(), 0.0
+                self._thread = threading.Thread(target=self._run, daemon=True, name="lease-keeper")
+                self._thread.start()
+            elif due < self._wakes_at:  # else the thread wakes in time: no switch to it per job
+                self._cond.notify()
+        return hold
+
+    def release(self, hold: int) -> None:
+        """Stop renewing (the job finished); a renewal under way completes first."""
+        with self._cond:
+            self._due.pop(hold, None)
+
+    def holding(self) -> int:
+        """How many leases are renewed now."""
+        with self._cond:
+            return len(self._due)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                now = time.monotonic()
+                ready = [(h, lease) for h, (at, lease) in self._due.items() if at <= now]
+                if not ready:
+                    self._wakes_at = min((at for at, _ in self._due.values()), default=now + 3600.0)
+                    self._cond.wait(self._wakes_at - now)
+                    self._wakes_at = 0.0
+                    continue
+                for hold, lease in ready:
+                    self._due[hold] = (now + lease.lease_s / 3, lease)
+            for hold, lease in ready:  # outside the lock: a renewal is a database round trip
+                try:
+                    kept = lease.store.renew(lease.job_id, lease.token, lease.lease_s)
+                except Exception:
+                    log.exception("job %s: lease renewal failed; trying again", lease.job_id)
+                    continue
+                if not kept:
+                    with self._cond:
+                        held = self._due.pop(hold, None) is not None
+                    if held:  # not a job that finished meanwhile
+                        log.warning("job %s: lease lost", lease.job_id)
+
+
+#: the process's lease keeper (:func:`run_job`)
+LEASES = LeaseKeeper()
 
 
 def run_job(
@@ -262,8 +328,7 @@ def run_job(
         return None
     token = record["token"]
     assert token is not None
-    beat = _Heartbeat(store, job_id, token, lease_s)
-    beat.start()
+    hold = LEASES.hold(store, job_id, token, lease_s)
     try:
         result = execute(record["spec"])
     except Exception as exc:  # a hub-side failure; the job must still end
@@ -275,8 +340,7 @@ def run_job(
             "log": traceback.format_exc(limit=-5),
         }
     finally:
-        beat.stopped.set()
-        beat.join()
+        LEASES.release(hold)
     if not store.finish(job_id, token, result):
         log.warning("job %s: result of a stale attempt dropped", job_id)
     return result

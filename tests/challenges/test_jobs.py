@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 import uuid
 
 import pytest
 
 from smarttouch.challenges.jobqueue import LocalEvaluationQueue, make_huey
-from smarttouch.challenges.jobs import FileResultStore, run_job
+from smarttouch.challenges.jobs import LEASES, FileResultStore, LeaseKeeper, run_job
 from tests.challenges.helpers import COUNTER, make_solution
 
 SCORED = {"status": "scored", "failure_reason": None, "message": "scored", "scores": {}}
@@ -69,6 +70,78 @@ def test_run_job_heartbeat_keeps_a_long_job_alive(store):
     assert result["scores"] == {"public": {"n": 4}}
     assert store.get("j4")["state"] == "scored"
     assert run_job("j4", store, slow, worker="w") is None
+
+
+def test_run_job_renews_from_one_thread_per_process_not_one_per_job(store):
+    seen: list[threading.Thread] = []
+
+    def quick(spec):
+        seen.extend(t for t in threading.enumerate() if t.name == "lease-keeper")
+        assert LEASES.holding() >= 1  # this job's lease is renewed while it runs
+        return SCORED
+
+    for i in range(5):
+        store.create(f"one{i}", {})
+        assert run_job(f"one{i}", store, quick, worker="w", lease_s=30)["status"] == "scored"
+    assert len(seen) == 5 and len(set(seen)) == 1  # the same long-lived thread each time
+    assert LEASES.holding() == 0  # released when each job ended
+
+
+class _FlakyStore(FileResultStore):
+    """Renewals: the first fails (the database unreachable), the rest go through."""
+
+    def __init__(self, root):
+        super().__init__(root)
+        self.renewals = 0
+
+    def renew(self, job_id, token, lease_s):
+        self.renewals += 1
+        if self.renewals == 1:
+            raise ConnectionError("database unreachable")
+        return super().renew(job_id, token, lease_s)
+
+
+def test_a_failed_renewal_is_tried_again_at_the_next_due_time(tmp_path, caplog):
+    store = _FlakyStore(tmp_path / "flaky")
+    store.create("f1", {})
+    token = store.claim("f1", "w", 0.3)
+    keeper = LeaseKeeper()
+    hold = keeper.hold(store, "f1", token, 0.3)
+    time.sleep(0.5)  # due at 0.1 s (fails), 0.2 s, 0.3 s, 0.4 s
+    keeper.release(hold)
+    assert store.renewals >= 3
+    assert store.get("f1")["lease_expires"] > time.time()  # the later renewals kept it
+    assert "lease renewal failed" in caplog.text
+
+
+def test_a_shorter_lease_held_later_is_renewed_on_its_own_time(store):
+    """The keeper, waiting for a long lease's renewal, is woken for a shorter one."""
+    store.create("s1", {})
+    store.create("s2", {})
+    long_token, short_token = store.claim("s1", "w", 30), store.claim("s2", "w", 0.15)
+    keeper = LeaseKeeper()
+    first = keeper.hold(store, "s1", long_token, 30)  # next renewal in 10 s
+    time.sleep(0.05)  # the keeper is waiting for it
+    second = keeper.hold(store, "s2", short_token, 0.15)
+    time.sleep(0.4)
+    assert store.reclaim_expired(time.time(), max_attempts=3) == []  # s2 renewed meanwhile
+    keeper.release(first)
+    keeper.release(second)
+
+
+def test_a_lost_lease_is_no_longer_renewed(store, caplog):
+    store.create("l1", {})
+    token = store.claim("l1", "w", 0.05)
+    time.sleep(0.08)
+    assert store.reclaim_expired(time.time(), max_attempts=3) == ["l1"]  # taken over
+    keeper = LeaseKeeper()
+    keeper.hold(store, "l1", token, 0.06)
+    deadline = time.monotonic() + 2.0
+    while keeper.holding() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert keeper.holding() == 0
+    assert "job l1: lease lost" in caplog.text
+    assert store.get("l1")["state"] == "queued"
 
 
 def test_run_job_internal_error_still_ends_the_job(store):

@@ -9,16 +9,20 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import text
 from sqlmodel import Session, select
 
+from smarttouch.platform import create_app
 from smarttouch.platform.jobs import analyses, registry
 from smarttouch.platform.jobs.leases import LeaseStore
 from smarttouch.platform.jobs.queue import HubQueue, JobRef
 from smarttouch.platform.jobs.registry import JOB_TYPES
 from smarttouch.platform.jobs.types import JobContext, JobType
 from smarttouch.platform.models import AnalyzerRun, Challenge, ScoringJob, Solution, Submission, User
+from smarttouch.platform.storage import migrate
 from smarttouch.platform.storage.blobstore import get_blobstore
-from smarttouch.platform.storage.db import get_engine
+from smarttouch.platform.storage.db import get_engine, make_engine, without_pre_ping
+from smarttouch.platform.testing import Factories, hub_config
 
 
 def _submission(app: Flask, tag: str) -> Submission:
@@ -219,3 +223,49 @@ def test_a_new_job_type_plugs_in_by_registering(app, factories, monkeypatch):
         1,
     )
     assert queue.requeue_waiting()["toy"] == 0
+
+
+def _drop_connections(url: str) -> int:
+    """Have PostgreSQL end every other connection to the database (as a restart would);
+    returns how many it ended."""
+    admin = make_engine(url)
+    try:
+        with admin.connect() as conn:
+            ended = conn.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).scalar()
+            conn.commit()
+    finally:
+        admin.dispose()
+    return int(ended or 0)
+
+
+def test_the_workers_engine_survives_connections_the_database_dropped(pg_url, tmp_path):
+    """The worker's engine does not ping each connection it checks out; a claim or a finish
+    that meets a dropped connection is tried once more on a new one, and the job is scored."""
+    migrate.upgrade(pg_url)
+    app = create_app(hub_config(tmp_path / "instance", pg_url))
+    try:
+        engine = without_pre_ping(app)
+        assert engine is get_engine(app) and not engine.pool._pre_ping
+        factories = Factories(app)
+        first, second = _scoring_job(app, factories), _scoring_job(app, factories)
+        queue = HubQueue(app, runs=["scoring"], lease_s=30)
+        store = queue.store("scoring")
+
+        assert _drop_connections(pg_url) >= 1  # the pooled connection is gone
+        outcome = queue.run("scoring", str(first))  # its claim meets the dropped connection
+        assert outcome is not None and outcome["status"] == "scored"
+
+        record = store.claim_record(str(second), "w", 30)
+        assert record is not None and record["token"]
+        result = JOB_TYPES["scoring"].execute(queue.context, record["spec"])
+        assert _drop_connections(pg_url) >= 1
+        assert store.finish(str(second), record["token"], result)  # the finish meets it
+        assert not store.finish(str(second), record["token"], result)  # written once
+        assert [_row(app, "scoring", j).status for j in (first, second)] == ["scored", "scored"]
+    finally:
+        get_engine(app).dispose()

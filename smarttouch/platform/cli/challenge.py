@@ -331,6 +331,7 @@ def worker(
 
     from ..jobs.queue import HubQueue
     from ..jobs.registry import JOB_TYPES
+    from ..storage.db import without_pre_ping
 
     runs = _job_types(jobs, standalone=standalone or instance is not None)
     sandboxed = sorted(name for name in runs if JOB_TYPES[name].needs_sandbox)
@@ -365,6 +366,7 @@ def worker(
         return
     if unsafe:
         click.echo("WARNING: evaluating WITHOUT a sandbox; never do this with others' code", err=True)
+    without_pre_ping(app)  # the lease store tries again on a dropped connection instead
     queue = HubQueue(app, unsafe=unsafe, lease_s=lease_seconds, runs=runs)
     requeued = queue.reap()
     if requeued:

@@ -9,13 +9,22 @@ late worker whose lease was taken over cannot overwrite the new attempt. A worke
 stops renewing; :meth:`LeaseStore.reclaim_expired` (each minute and at worker start) re-queues
 the row or, after ``max_attempts`` claims, fails it with ``worker_lost``: never stuck
 ``running``.
+
+A claim, renewal or finish that meets a connection the database dropped (a restart, an idle
+timeout: the scoring worker's engine does not ping connections before use,
+:func:`~smarttouch.platform.storage.db.without_pre_ping`) is tried once more on a fresh one.
+Trying again is safe: each is one transaction guarded by the row's state and claim token; if
+the lost transaction was in fact committed, the second claim finds the row taken (the lease
+then expires and the job is retried) and the second finish finds the token cleared (the
+result was written once).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import Any, Generic
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -42,6 +51,20 @@ LEASE_COLUMNS = (
 )
 
 
+T = TypeVar("T")
+
+
+def _once_more_if_dropped(run: Callable[[], T]) -> T:
+    """``run()``, run again once if it failed on a connection the database had dropped
+    (SQLAlchemy invalidated it; the pool hands out a new one)."""
+    try:
+        return run()
+    except sa.exc.DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+    return run()
+
+
 #: the lease store's UPDATEs name rows by id: no objects of the session to bring in step
 _NO_SYNC = {"synchronize_session": False}
 
@@ -58,6 +81,26 @@ class LeaseStore(Generic[RowT, SpecT]):
         if missing:
             raise TypeError(f"{table.name} cannot hold jobs: no column(s) {', '.join(missing)}")
         self.table = table
+        # a worker's statements, built once (values bound per call: building one costs more
+        # than running it); the claim is on the mapped table, so that it can return the row
+        c = table.c
+        claim: dict[str, Any] = {
+            "status": RUNNING,
+            "attempts": c.attempts + 1,
+            "lease_token": sa.bindparam("new_token", type_=c.lease_token.type),
+            "started_at": sa.bindparam("new_started", type_=c.started_at.type),
+            "lease_expires_at": sa.bindparam("new_expires", type_=c.lease_expires_at.type),
+        }
+        if job_type.claim_message is not None:
+            claim["message"] = job_type.claim_message
+        self._claim_stmt = sa.update(job_type.table).where(*self._guard(QUEUED)).values(claim)
+        self._claim_returning = self._claim_stmt.returning(job_type.table)
+        self._renew_stmt = (
+            sa.update(table)
+            .where(*self._guard(RUNNING, token=True))
+            .values(lease_expires_at=sa.bindparam("new_expires", type_=c.lease_expires_at.type))
+        )
+        self._finish_stmts: dict[tuple[str, ...], sa.Update] = {}  # by the columns written
 
     def _session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
@@ -69,11 +112,13 @@ class LeaseStore(Generic[RowT, SpecT]):
             raise ValueError(f"bad job id {job_id!r}: the hub's job ids are row ids")
         return int(job_id)
 
-    def _guard(self, job_id: str, *, token: str | None = None, state: str = RUNNING) -> list[Any]:
+    def _guard(self, state: str, *, token: bool = False) -> list[Any]:
+        """Row ``:job_row`` in ``state`` (and, with ``token``, still claimed with
+        ``:job_token``)."""
         c = self.table.c
-        where = [c.id == self.row_id(job_id), c.status == state]
-        if token is not None:
-            where.append(c.lease_token == token)
+        where = [c.id == sa.bindparam("job_row", type_=c.id.type), c.status == state]
+        if token:
+            where.append(c.lease_token == sa.bindparam("job_token", type_=c.lease_token.type))
         return where
 
     def create(self, job_id: str, spec: SpecT) -> None:
@@ -102,27 +147,25 @@ class LeaseStore(Generic[RowT, SpecT]):
             "lease_expires": expires.timestamp() if expires else None,
         }
 
-    def _claim(self, job_id: str, worker: str, lease_s: float) -> tuple[str, sa.Update]:
-        """A new claim token, and the conditional UPDATE that claims queued row ``job_id``
-        with it (on the job type's mapped table: it can return the row)."""
+    def _claim(self, job_id: str, worker: str, lease_s: float) -> tuple[str, dict[str, Any]]:
+        """A new claim token, and the parameters of the conditional UPDATE that claims queued
+        row ``job_id`` with it."""
         token = f"{worker}#{time.time_ns()}"[:120]
         now = utcnow()
-        values: dict[str, Any] = {
-            "status": RUNNING,
-            "attempts": self.table.c.attempts + 1,
-            "lease_token": token,
-            "started_at": now,
-            "lease_expires_at": now + dt.timedelta(seconds=lease_s),
+        return token, {
+            "job_row": self.row_id(job_id),
+            "new_token": token,
+            "new_started": now,
+            "new_expires": now + dt.timedelta(seconds=lease_s),
         }
-        if self.job_type.claim_message is not None:
-            values["message"] = self.job_type.claim_message
-        table = self.job_type.table
-        return token, sa.update(table).where(*self._guard(job_id, state=QUEUED)).values(values)
 
     def claim(self, job_id: str, worker: str, lease_s: float) -> str | None:
-        token, claim = self._claim(job_id, worker, lease_s)
+        return _once_more_if_dropped(lambda: self._claim_once(job_id, worker, lease_s))
+
+    def _claim_once(self, job_id: str, worker: str, lease_s: float) -> str | None:
+        token, params = self._claim(job_id, worker, lease_s)
         with self._session() as s:
-            done = s.execute(claim, execution_options=_NO_SYNC)
+            done = s.execute(self._claim_stmt, params, execution_options=_NO_SYNC)
             s.commit()
         return token if rowcount(done) == 1 else None
 
@@ -131,11 +174,12 @@ class LeaseStore(Generic[RowT, SpecT]):
         spec is read, then the claim is committed (a worker's job starts with one round trip
         to the database less). A spec that cannot be read still leaves the row claimed, as
         when it is read after the claim: the job is retried once the lease expires."""
-        _token, claim = self._claim(job_id, worker, lease_s)
+        return _once_more_if_dropped(lambda: self._claim_record_once(job_id, worker, lease_s))
+
+    def _claim_record_once(self, job_id: str, worker: str, lease_s: float) -> JobRecord[SpecT] | None:
+        _token, params = self._claim(job_id, worker, lease_s)
         with self._session() as s:
-            row = s.execute(
-                claim.returning(self.job_type.table), execution_options=_NO_SYNC
-            ).scalar_one_or_none()
+            row = s.execute(self._claim_returning, params, execution_options=_NO_SYNC).scalar_one_or_none()
             if row is None:
                 s.rollback()
                 return None
@@ -144,20 +188,23 @@ class LeaseStore(Generic[RowT, SpecT]):
             except Exception:
                 s.rollback()
                 with self._session() as again:
-                    again.execute(claim, execution_options=_NO_SYNC)
+                    again.execute(self._claim_stmt, params, execution_options=_NO_SYNC)
                     again.commit()
                 raise
             s.commit()
         return record
 
     def renew(self, job_id: str, token: str, lease_s: float) -> bool:
-        expires = utcnow() + dt.timedelta(seconds=lease_s)
+        return _once_more_if_dropped(lambda: self._renew_once(job_id, token, lease_s))
+
+    def _renew_once(self, job_id: str, token: str, lease_s: float) -> bool:
+        params = {
+            "job_row": self.row_id(job_id),
+            "job_token": token,
+            "new_expires": utcnow() + dt.timedelta(seconds=lease_s),
+        }
         with self._session() as s:
-            done = s.execute(
-                sa.update(self.table)
-                .where(*self._guard(job_id, token=token))
-                .values(lease_expires_at=expires)
-            )
+            done = s.execute(self._renew_stmt, params)
             s.commit()
         return rowcount(done) == 1
 
@@ -170,9 +217,25 @@ class LeaseStore(Generic[RowT, SpecT]):
         }
 
     def finish(self, job_id: str, token: str, result: Outcome) -> bool:
+        return _once_more_if_dropped(lambda: self._finish_once(job_id, token, result))
+
+    def _finish_once(self, job_id: str, token: str, result: Outcome) -> bool:
         values = self._finished(result)
+        columns = tuple(values)
+        finish = self._finish_stmts.get(columns)
+        if finish is None:
+            finish = self._finish_stmts[columns] = (
+                sa.update(self.table)
+                .where(*self._guard(RUNNING, token=True))
+                .values({k: sa.bindparam(f"new_{k}", type_=self.table.c[k].type) for k in columns})
+            )
+        params = {
+            "job_row": self.row_id(job_id),
+            "job_token": token,
+            **{f"new_{k}": v for k, v in values.items()},
+        }
         with self._session() as s:
-            done = s.execute(sa.update(self.table).where(*self._guard(job_id, token=token)).values(values))
+            done = s.execute(finish, params)
             if rowcount(done) != 1:
                 s.rollback()
                 return False

@@ -20,7 +20,9 @@ EXTENSION_KEY = "smarttouch.db"
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``; SQLite gets foreign keys, WAL and a busy timeout."""
+    """An engine for ``url``; SQLite gets foreign keys, WAL and a busy timeout. Other
+    databases test each connection the pool hands out (``pool_pre_ping``, one round trip per
+    checkout) unless ``pool_pre_ping=False`` is passed."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
@@ -37,7 +39,25 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def without_pre_ping(app: Flask) -> Engine:
+    """Give ``app`` an engine that does not ping each connection it checks out (the scoring
+    worker's: two checkouts a job, each a round trip to the database), disposing of the old
+    one; SQLite's is kept (it never pings). Whoever uses it must survive a connection the
+    database dropped while it sat in the pool: the first statement on it fails with
+    ``connection_invalidated`` (and the pool drops its other connections of that age), and
+    the lease store tries its claim, renewal or finish once more
+    (:mod:`smarttouch.platform.jobs.leases`)."""
+    old = get_engine(app)
+    if old.dialect.name == "sqlite":
+        return old
+    engine = make_engine(app.config["DATABASE_URL"], pool_pre_ping=False)
+    app.extensions[EXTENSION_KEY] = engine
+    old.dispose()
+    return engine
 
 
 def init_app(app: Flask) -> Engine:

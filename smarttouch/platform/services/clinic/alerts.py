@@ -30,8 +30,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
@@ -236,12 +238,23 @@ def _commit_keeping_loaded(session: Session) -> bool:
         session.expire_on_commit = keep
 
 
+@lru_cache(maxsize=1)
+def _alerts_read() -> Any:
+    """The read of some patients' alerts, oldest first (expanding bound parameter ``ids``;
+    built once: a worker runs it for every scored session)."""
+    return (
+        select(Alert)
+        .where(col(Alert.patient_id).in_(sa.bindparam("ids", expanding=True, type_=sa.Integer())))
+        .order_by(col(Alert.id))
+    )
+
+
 def _by_patient(session: Session, patient_ids: Iterable[int], sources: set[str]) -> dict[int, list[Alert]]:
     ids = list(patient_ids)
     out: dict[int, list[Alert]] = {i: [] for i in ids}
     if not ids:
         return out
-    rows = session.exec(select(Alert).where(col(Alert.patient_id).in_(ids)).order_by(col(Alert.id)))
+    rows = session.execute(_alerts_read(), {"ids": ids}).scalars()
     for a in rows:
         if source_of(a.concern or a.kind) in sources:
             out[a.patient_id].append(a)

@@ -128,8 +128,18 @@ def _deferred(*also_unread: str) -> tuple[Any, ...]:
 _REPLACED = ("quality_flags", "per_rep", "sets", "extra")
 
 
+@lru_cache(maxsize=1)
+def _spec_read() -> Any:
+    """The session columns a scoring job reads (bound parameter ``session_id``): a Core
+    statement built once, no ORM object loaded for the columns of a whole session."""
+    t = table_of(ExerciseSession)
+    return sa.select(t.c.recording_sha256, t.c.movement, t.c.calibration, t.c.phases).where(
+        t.c.id == sa.bindparam("session_id", type_=sa.Integer())
+    )
+
+
 def load_spec(session: Session, job: ScoringJob) -> ScoringSpec:
-    row = session.get(ExerciseSession, job.session_id, options=_deferred())
+    row = session.execute(_spec_read(), {"session_id": job.session_id}).first()
     assert job.id is not None
     return {
         "job_id": job.id,

@@ -6,8 +6,10 @@ enrolments at most, so each reader picks its own out of all of them."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, NamedTuple
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from ...models import Patient, Pilot, PilotEnrolment
@@ -30,6 +32,22 @@ class Enrolment(NamedTuple):
         return self.enrolment.withdrawn_at is not None and by is not None and by == self.patient_user_id
 
 
+@lru_cache(maxsize=1)
+def _enrolments_read() -> Any:
+    """The read of a patient's consented enrolments (bound parameter ``patient_id``; built
+    once: building it costs more than running it, once per scored session)."""
+    return (
+        select(Pilot, PilotEnrolment, Patient.user_id)
+        .join(PilotEnrolment, col(PilotEnrolment.pilot_id) == Pilot.id)
+        .join(Patient, col(Patient.id) == PilotEnrolment.patient_id)
+        .where(
+            col(PilotEnrolment.patient_id) == sa.bindparam("patient_id", type_=sa.Integer()),
+            col(PilotEnrolment.consented_at).is_not(None),
+        )
+        .order_by(col(PilotEnrolment.id))
+    )
+
+
 def consented_enrolments(
     session: Session, *, patient_id: int, shared: dict[str, Any] | None = None
 ) -> list[Enrolment]:
@@ -40,13 +58,7 @@ def consented_enrolments(
         return list(shared[KEY])
     rows = [
         Enrolment(pilot, enrolment, user_id)
-        for pilot, enrolment, user_id in session.exec(
-            select(Pilot, PilotEnrolment, Patient.user_id)
-            .join(PilotEnrolment, col(PilotEnrolment.pilot_id) == Pilot.id)
-            .join(Patient, col(Patient.id) == PilotEnrolment.patient_id)
-            .where(PilotEnrolment.patient_id == patient_id, col(PilotEnrolment.consented_at).is_not(None))
-            .order_by(col(PilotEnrolment.id))
-        ).all()
+        for pilot, enrolment, user_id in session.execute(_enrolments_read(), {"patient_id": patient_id}).all()
     ]
     if shared is not None:
         shared[KEY] = rows
