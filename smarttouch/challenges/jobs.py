@@ -23,6 +23,7 @@ import threading
 import time
 import traceback
 import uuid
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -243,18 +244,37 @@ class _Lease(NamedTuple):
 class LeaseKeeper:
     """Renews the leases of the jobs this process runs, each every ``lease_s / 3`` seconds
     until it is released or lost, from one long-lived thread per process (started on the
-    first :meth:`hold`, again after a fork): not a thread started and joined per job.
+    first :meth:`hold`; it ends after ``idle_s`` seconds with nothing to renew, or on
+    :meth:`close`): not a thread started and joined per job. A forked child starts with no
+    leases and no thread of its own (the parent's jobs are the parent's to renew).
 
     A renewal that finds the lease lost (taken over by another worker) is logged and not
-    tried again; one that raises (the database unreachable) is logged and tried at the next
-    due time, so a job keeps its lease across a short outage as long as it lasts."""
+    tried again. One that raises (the database unreachable) is logged and tried again at the
+    next due time, ``lease_s / 3`` later: a job keeps its lease through an outage shorter than
+    about two thirds of ``lease_s``. One thread renews every lease of the process, one after
+    another, so a renewal that hangs delays the others (the worker's database connections
+    time out, see ``docs/deploy.md``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, idle_s: float = 60.0) -> None:
+        self.idle_s = idle_s
+        self._reset()
+        keeper = weakref.ref(self)
+
+        def in_child() -> None:
+            alive = keeper()
+            if alive is not None:
+                alive._reset()
+
+        os.register_at_fork(after_in_child=in_child)
+
+    def _reset(self) -> None:
+        """A fresh state: at construction, and in a forked child (whose copy of the parent's
+        lock may be held by the parent's keeper thread, which does not exist in the child)."""
         self._cond = threading.Condition()
         self._due: dict[int, tuple[float, _Lease]] = {}  # hold id -> (next renewal, lease)
         self._next_id = 0
         self._thread: threading.Thread | None = None
-        self._pid = 0
+        self._closed = False
         self._wakes_at = 0.0  # when the thread's wait ends (monotonic; 0: not waiting)
 
     def hold(self, store: ResultStore[Any], job_id: str, token: str, lease_s: float) -> int:
@@ -265,8 +285,9 @@ class LeaseKeeper:
             hold = self._next_id
             due = time.monotonic() + lease_s / 3
             self._due[hold] = (due, _Lease(store, job_id, token, lease_s))
-            if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
-                self._pid, self._wakes_at = os.getpid(), 0.0
+            self._closed = False
+            if self._thread is None:
+                self._wakes_at = 0.0
                 self._thread = threading.Thread(target=self._run, daemon=True, name="lease-keeper")
                 self._thread.start()
             elif due < self._wakes_at:  # else the thread wakes in time: no switch to it per job
@@ -274,7 +295,8 @@ class LeaseKeeper:
         return hold
 
     def release(self, hold: int) -> None:
-        """Stop renewing (the job finished); a renewal under way completes first."""
+        """Stop renewing (the job finished). A renewal already under way is not waited for:
+        it is guarded by the job's state and claim token, so it cannot undo the finish."""
         with self._cond:
             self._due.pop(hold, None)
 
@@ -283,15 +305,29 @@ class LeaseKeeper:
         with self._cond:
             return len(self._due)
 
+    def close(self) -> None:
+        """Stop renewing every lease and end the thread (tests; a process that stops)."""
+        with self._cond:
+            self._due.clear()
+            self._closed = True
+            thread = self._thread
+            self._cond.notify()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=5.0)
+
     def _run(self) -> None:
         while True:
             with self._cond:
                 now = time.monotonic()
+                if self._closed or (not self._due and self._wakes_at and now >= self._wakes_at):
+                    self._thread = None  # nothing to renew for idle_s (or closed): end
+                    return
                 ready = [(h, lease) for h, (at, lease) in self._due.items() if at <= now]
                 if not ready:
-                    self._wakes_at = min((at for at, _ in self._due.values()), default=now + 3600.0)
+                    self._wakes_at = min((at for at, _ in self._due.values()), default=now + self.idle_s)
                     self._cond.wait(self._wakes_at - now)
-                    self._wakes_at = 0.0
+                    if self._due:
+                        self._wakes_at = 0.0
                     continue
                 for hold, lease in ready:
                     self._due[hold] = (now + lease.lease_s / 3, lease)

@@ -73,17 +73,18 @@ def test_run_job_heartbeat_keeps_a_long_job_alive(store):
 
 
 def test_run_job_renews_from_one_thread_per_process_not_one_per_job(store):
-    seen: list[threading.Thread] = []
+    seen: list[threading.Thread | None] = []
 
     def quick(spec):
-        seen.extend(t for t in threading.enumerate() if t.name == "lease-keeper")
+        seen.append(LEASES._thread)
         assert LEASES.holding() >= 1  # this job's lease is renewed while it runs
         return SCORED
 
     for i in range(5):
         store.create(f"one{i}", {})
         assert run_job(f"one{i}", store, quick, worker="w", lease_s=30)["status"] == "scored"
-    assert len(seen) == 5 and len(set(seen)) == 1  # the same long-lived thread each time
+    assert seen[0] is not None and seen[0].is_alive()
+    assert all(t is seen[0] for t in seen)  # the same long-lived thread each time
     assert LEASES.holding() == 0  # released when each job ended
 
 
@@ -109,6 +110,7 @@ def test_a_failed_renewal_is_tried_again_at_the_next_due_time(tmp_path, caplog):
     hold = keeper.hold(store, "f1", token, 0.3)
     time.sleep(0.5)  # due at 0.1 s (fails), 0.2 s, 0.3 s, 0.4 s
     keeper.release(hold)
+    keeper.close()
     assert store.renewals >= 3
     assert store.get("f1")["lease_expires"] > time.time()  # the later renewals kept it
     assert "lease renewal failed" in caplog.text
@@ -127,6 +129,7 @@ def test_a_shorter_lease_held_later_is_renewed_on_its_own_time(store):
     assert store.reclaim_expired(time.time(), max_attempts=3) == []  # s2 renewed meanwhile
     keeper.release(first)
     keeper.release(second)
+    keeper.close()
 
 
 def test_a_lost_lease_is_no_longer_renewed(store, caplog):
@@ -142,6 +145,48 @@ def test_a_lost_lease_is_no_longer_renewed(store, caplog):
     assert keeper.holding() == 0
     assert "job l1: lease lost" in caplog.text
     assert store.get("l1")["state"] == "queued"
+    keeper.close()
+
+
+def test_the_keeper_thread_ends_when_idle_and_on_close(store):
+    store.create("i1", {})
+    token = store.claim("i1", "w", 30)
+    keeper = LeaseKeeper(idle_s=0.1)
+    keeper.release(keeper.hold(store, "i1", token, 30))
+    thread = keeper._thread
+    assert thread is not None
+    thread.join(timeout=2.0)
+    assert not thread.is_alive() and keeper._thread is None  # nothing to renew for idle_s
+    hold = keeper.hold(store, "i1", token, 30)  # a new hold starts a new thread
+    assert keeper._thread is not None and keeper._thread is not thread
+    keeper.close()
+    assert keeper.holding() == 0 and keeper._thread is None
+    keeper.release(hold)  # harmless after close
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_renews_none_of_its_parents_leases(store):
+    store.create("p1", {})
+    store.create("c1", {})
+    parent_token = store.claim("p1", "w", 30)
+    keeper = LeaseKeeper()
+    keeper.hold(store, "p1", parent_token, 30)
+    with keeper._cond:  # fork while the lock is held, as the keeper thread may hold it
+        pid = os.fork()
+        if pid == 0:  # the child: a fresh keeper state, its own lock free
+            if not keeper._cond.acquire(timeout=2.0):
+                os._exit(2)  # the parent's held lock came along: the child would hang
+            keeper._cond.release()
+            ok = keeper.holding() == 0 and keeper._thread is None
+            child_token = store.claim("c1", "child", 30)
+            hold = keeper.hold(store, "c1", child_token, 30)
+            ok = ok and keeper.holding() == 1 and keeper._thread is not None
+            keeper.release(hold)
+            os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert keeper.holding() == 1  # the parent's lease is still the parent's
+    keeper.close()
 
 
 def test_run_job_internal_error_still_ends_the_job(store):

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
 from smarttouch.platform import create_app
@@ -21,7 +22,7 @@ from smarttouch.platform.jobs.types import JobContext, JobType
 from smarttouch.platform.models import AnalyzerRun, Challenge, ScoringJob, Solution, Submission, User
 from smarttouch.platform.storage import migrate
 from smarttouch.platform.storage.blobstore import get_blobstore
-from smarttouch.platform.storage.db import get_engine, make_engine, without_pre_ping
+from smarttouch.platform.storage.db import get_engine, make_engine, once_more_if_dropped, without_pre_ping
 from smarttouch.platform.testing import Factories, hub_config
 
 
@@ -269,3 +270,35 @@ def test_the_workers_engine_survives_connections_the_database_dropped(pg_url, tm
         assert [_row(app, "scoring", j).status for j in (first, second)] == ["scored", "scored"]
     finally:
         get_engine(app).dispose()
+
+
+def test_work_repeated_once_on_a_dropped_connection_and_only_then(pg_url, tmp_path):
+    """``once_more_if_dropped`` (the lease store's steps, the pilots' safety check after a
+    scoring commit): a connection the database dropped fails the first try, the second runs
+    on a new one; any other error is not repeated."""
+    engine = make_engine(pg_url, pool_pre_ping=False)
+    calls: list[int] = []
+
+    def select_one() -> int:
+        calls.append(1)
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT 1")).scalar_one())
+
+    try:
+        assert select_one() == 1  # a connection now sits in the pool
+        assert _drop_connections(pg_url) >= 1
+        calls.clear()
+        assert once_more_if_dropped(select_one) == 1
+        assert len(calls) == 2  # the dropped connection, then a new one
+
+        calls.clear()
+        with pytest.raises(DBAPIError):
+            once_more_if_dropped(lambda: calls.append(1) or select_broken(engine))
+        assert len(calls) == 1  # a plain SQL error is not tried again
+    finally:
+        engine.dispose()
+
+
+def select_broken(engine: Any) -> None:
+    with engine.connect() as conn:
+        conn.execute(text("SELECT * FROM no_such_table_here"))

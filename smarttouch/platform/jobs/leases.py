@@ -23,8 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -34,6 +33,7 @@ from smarttouch.challenges.jobs import JobRecord, Outcome
 from smarttouch.challenges.status import QUEUED, RUNNING
 
 from ..models import rowcount, utcnow
+from ..storage.db import once_more_if_dropped
 from .types import JobType, RowT, SpecT
 
 #: the columns every job table has (see :mod:`smarttouch.platform.jobs`)
@@ -49,20 +49,6 @@ LEASE_COLUMNS = (
     "failure_reason",
     "created_at",
 )
-
-
-T = TypeVar("T")
-
-
-def _once_more_if_dropped(run: Callable[[], T]) -> T:
-    """``run()``, run again once if it failed on a connection the database had dropped
-    (SQLAlchemy invalidated it; the pool hands out a new one)."""
-    try:
-        return run()
-    except sa.exc.DBAPIError as exc:
-        if not exc.connection_invalidated:
-            raise
-    return run()
 
 
 #: the lease store's UPDATEs name rows by id: no objects of the session to bring in step
@@ -160,7 +146,7 @@ class LeaseStore(Generic[RowT, SpecT]):
         }
 
     def claim(self, job_id: str, worker: str, lease_s: float) -> str | None:
-        return _once_more_if_dropped(lambda: self._claim_once(job_id, worker, lease_s))
+        return once_more_if_dropped(lambda: self._claim_once(job_id, worker, lease_s))
 
     def _claim_once(self, job_id: str, worker: str, lease_s: float) -> str | None:
         token, params = self._claim(job_id, worker, lease_s)
@@ -174,7 +160,7 @@ class LeaseStore(Generic[RowT, SpecT]):
         spec is read, then the claim is committed (a worker's job starts with one round trip
         to the database less). A spec that cannot be read still leaves the row claimed, as
         when it is read after the claim: the job is retried once the lease expires."""
-        return _once_more_if_dropped(lambda: self._claim_record_once(job_id, worker, lease_s))
+        return once_more_if_dropped(lambda: self._claim_record_once(job_id, worker, lease_s))
 
     def _claim_record_once(self, job_id: str, worker: str, lease_s: float) -> JobRecord[SpecT] | None:
         _token, params = self._claim(job_id, worker, lease_s)
@@ -195,7 +181,7 @@ class LeaseStore(Generic[RowT, SpecT]):
         return record
 
     def renew(self, job_id: str, token: str, lease_s: float) -> bool:
-        return _once_more_if_dropped(lambda: self._renew_once(job_id, token, lease_s))
+        return once_more_if_dropped(lambda: self._renew_once(job_id, token, lease_s))
 
     def _renew_once(self, job_id: str, token: str, lease_s: float) -> bool:
         params = {
@@ -217,7 +203,7 @@ class LeaseStore(Generic[RowT, SpecT]):
         }
 
     def finish(self, job_id: str, token: str, result: Outcome) -> bool:
-        return _once_more_if_dropped(lambda: self._finish_once(job_id, token, result))
+        return once_more_if_dropped(lambda: self._finish_once(job_id, token, result))
 
     def _finish_once(self, job_id: str, token: str, result: Outcome) -> bool:
         values = self._finished(result)

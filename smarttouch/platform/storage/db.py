@@ -7,12 +7,13 @@ background jobs use :func:`session_scope`. Service functions receive the session
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, g
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
@@ -41,6 +42,22 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+T = TypeVar("T")
+
+
+def once_more_if_dropped(run: Callable[[], T]) -> T:
+    """``run()``, run again once if it failed on a connection the database had dropped (a
+    restart, an idle timeout: SQLAlchemy invalidated it and the pool hands out a new one).
+    For work that is one transaction and safe to repeat: the scoring worker's engine does not
+    ping connections before use (:func:`without_pre_ping`)."""
+    try:
+        return run()
+    except sa_exc.DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+    return run()
 
 
 def without_pre_ping(app: Flask) -> Engine:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlmodel import Session
 
 from ...models import ExerciseSession, Pilot, PilotStatus, pk
+from ...storage.db import once_more_if_dropped
 from ..clinic import scoring_hooks
 from . import safety
 from .patient_enrolments import consented_enrolments
@@ -53,12 +54,17 @@ def check_after_scoring(
         return []
     bind = session.get_bind()
 
-    def check() -> None:
+    def check_once() -> None:
         with Session(bind, expire_on_commit=False) as s:
             for pilot_id in pilot_ids:
                 pilot = s.get(Pilot, pilot_id)
                 if pilot is not None and pilot.status == PilotStatus.running:
                     safety.check_safety(s, pilot, notify=notify, tz=tz)
+
+    def check() -> None:
+        # the scoring worker's connections are not pinged before use: a dropped one fails
+        # the first statement, and the check (one transaction, safe to repeat) runs again
+        once_more_if_dropped(check_once)
 
     scoring_hooks.after_commit(session, check)
     return pilot_ids
