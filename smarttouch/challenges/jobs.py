@@ -378,5 +378,9 @@ def run_job(
     finally:
         LEASES.release(hold)
     if not store.finish(job_id, token, result):
-        log.warning("job %s: result of a stale attempt dropped", job_id)
+        # the lease was taken over (this attempt's result is dropped), or, rarely, this finish
+        # was committed but its answer lost and the retry found the token already cleared
+        log.warning(
+            "job %s: result not written by this attempt (lease taken over, or already written)", job_id
+        )
     return result
