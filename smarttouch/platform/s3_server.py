@@ -26,8 +26,8 @@ Two things that moto relies on from ``moto_server`` are done here for waitress:
   keeps those ``x-amz-meta-*`` headers under their own spelling, and so does the parser here.
   As in moto's handler, such a header never replaces a dashed one with the same environ key.
 
-moto's version is pinned in the dev extra: this module uses its internals, and
-``tests/platform/test_s3_server.py`` fails when they change.
+moto's and waitress's versions are pinned to a minor release in ``pyproject.toml``: this module
+uses internals of both, and ``tests/platform/test_s3_server.py`` fails when they change.
 """
 
 from __future__ import annotations
