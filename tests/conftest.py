@@ -30,6 +30,8 @@ from types import ModuleType
 
 import pytest
 
+from tests.platform.browser_support import chromium  # noqa: F401  (one Chromium per test process)
+
 LONG = ("browser", "slow")
 
 

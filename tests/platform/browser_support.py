@@ -23,18 +23,51 @@ ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
 
 
+class Chromium:
+    """The test process's headless Chromium, launched on first use and again if it went away
+    (crashed), closed at the end of the session. Launching costs about a second, and there are
+    some forty browser tests."""
+
+    def __init__(self) -> None:
+        sync_api = pytest.importorskip("playwright.sync_api")
+        if not CHROMIUM.exists():
+            pytest.skip(f"Debian chromium is not installed at {CHROMIUM}")
+        self._playwright = sync_api.sync_playwright().start()
+        self._browser: Any = None
+
+    def get(self) -> Any:
+        if self._browser is None or not self._browser.is_connected():
+            self._browser = self._playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        return self._browser
+
+    def close(self) -> None:
+        if self._browser is not None and self._browser.is_connected():
+            self._browser.close()
+        self._playwright.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Chromium]:
+    """See :class:`Chromium`. Registered for every test by ``tests/conftest.py`` (a session
+    fixture imported into each test module would be one per module)."""
+    shared = Chromium()
+    try:
+        yield shared
+    finally:
+        shared.close()
+
+
 @pytest.fixture
-def browser() -> Iterator[Any]:
-    """A headless Chromium (skips when Playwright or Debian's chromium is missing)."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not CHROMIUM.exists():
-        pytest.skip(f"Debian chromium is not installed at {CHROMIUM}")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+def browser(chromium: Chromium) -> Iterator[Any]:
+    """A headless Chromium (skips when Playwright or Debian's chromium is missing): the process's
+    one (see :class:`Chromium`), as good as a fresh one: every context the test opened (its
+    pages, cookies, storage, cache) is closed after it, so none is left for the next test."""
+    browser = chromium.get()
+    try:
+        yield browser
+    finally:
+        for context in list(browser.contexts):
+            context.close()
 
 
 @pytest.fixture
