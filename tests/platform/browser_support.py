@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -25,25 +25,36 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
 
 class Chromium:
     """The test process's headless Chromium, launched on first use and again if it went away
-    (crashed), closed at the end of the session. Launching costs about a second, and there are
-    some forty browser tests."""
+    (crashed) or was stopped; launching costs about a second, and there are some forty browser
+    tests. Playwright's sync API keeps an asyncio loop marked running while it is started (an
+    ``asyncio.run()`` in a later test would fail), so ``tests/conftest.py`` stops it after a test
+    whose next test on this worker needs no browser (the browser files run first)."""
+
+    started: ClassVar[set[Chromium]] = set()  # at most one: the session's
 
     def __init__(self) -> None:
-        sync_api = pytest.importorskip("playwright.sync_api")
+        self.sync_api = pytest.importorskip("playwright.sync_api")
         if not CHROMIUM.exists():
             pytest.skip(f"Debian chromium is not installed at {CHROMIUM}")
-        self._playwright = sync_api.sync_playwright().start()
+        self._playwright: Any = None
         self._browser: Any = None
 
     def get(self) -> Any:
+        if self._playwright is None:
+            self._playwright = self.sync_api.sync_playwright().start()
+            Chromium.started.add(self)
         if self._browser is None or not self._browser.is_connected():
             self._browser = self._playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         return self._browser
 
-    def close(self) -> None:
+    def stop(self) -> None:
         if self._browser is not None and self._browser.is_connected():
             self._browser.close()
-        self._playwright.stop()
+        self._browser = None
+        if self._playwright is not None:
+            self._playwright.stop()
+        self._playwright = None
+        Chromium.started.discard(self)
 
 
 @pytest.fixture(scope="session")
@@ -54,7 +65,7 @@ def chromium() -> Iterator[Chromium]:
     try:
         yield shared
     finally:
-        shared.close()
+        shared.stop()
 
 
 @pytest.fixture
