@@ -30,6 +30,8 @@ from types import ModuleType
 
 import pytest
 
+from tests.platform.browser_support import Chromium, chromium  # noqa: F401  (one Chromium per test process)
+
 LONG = ("browser", "slow")
 
 
@@ -41,6 +43,17 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     long_files = {item.path for item in items if any(item.get_closest_marker(mark) for mark in LONG)}
     items.sort(key=lambda item: item.path not in long_files)  # a stable sort
+
+
+@pytest.hookimpl(trylast=True)  # after the test's fixtures are torn down
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """Stop the shared Chromium (``tests/platform/browser_support.py``) when the next test on
+    this worker does not use it: Playwright left started would break a later ``asyncio.run()``."""
+    if "chromium" in getattr(item, "fixturenames", ()) and (
+        nextitem is None or "chromium" not in getattr(nextitem, "fixturenames", ())
+    ):
+        for shared in list(Chromium.started):
+            shared.stop()
 
 
 def _and_submodules(name: str) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -23,18 +23,62 @@ ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
 
 
+class Chromium:
+    """The test process's headless Chromium, launched on first use and again if it went away
+    (crashed) or was stopped; launching costs about a second, and there are some forty browser
+    tests. Playwright's sync API keeps an asyncio loop marked running while it is started (an
+    ``asyncio.run()`` in a later test would fail), so ``tests/conftest.py`` stops it after a test
+    whose next test on this worker needs no browser (the browser files run first)."""
+
+    started: ClassVar[set[Chromium]] = set()  # at most one: the session's
+
+    def __init__(self) -> None:
+        self.sync_api = pytest.importorskip("playwright.sync_api")
+        if not CHROMIUM.exists():
+            pytest.skip(f"Debian chromium is not installed at {CHROMIUM}")
+        self._playwright: Any = None
+        self._browser: Any = None
+
+    def get(self) -> Any:
+        if self._playwright is None:
+            self._playwright = self.sync_api.sync_playwright().start()
+            Chromium.started.add(self)
+        if self._browser is None or not self._browser.is_connected():
+            self._browser = self._playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        return self._browser
+
+    def stop(self) -> None:
+        if self._browser is not None and self._browser.is_connected():
+            self._browser.close()
+        self._browser = None
+        if self._playwright is not None:
+            self._playwright.stop()
+        self._playwright = None
+        Chromium.started.discard(self)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Chromium]:
+    """See :class:`Chromium`. Registered for every test by ``tests/conftest.py`` (a session
+    fixture imported into each test module would be one per module)."""
+    shared = Chromium()
+    try:
+        yield shared
+    finally:
+        shared.stop()
+
+
 @pytest.fixture
-def browser() -> Iterator[Any]:
-    """A headless Chromium (skips when Playwright or Debian's chromium is missing)."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not CHROMIUM.exists():
-        pytest.skip(f"Debian chromium is not installed at {CHROMIUM}")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+def browser(chromium: Chromium) -> Iterator[Any]:
+    """A headless Chromium (skips when Playwright or Debian's chromium is missing): the process's
+    one (see :class:`Chromium`), as good as a fresh one: every context the test opened (its
+    pages, cookies, storage, cache) is closed after it, so none is left for the next test."""
+    browser = chromium.get()
+    try:
+        yield browser
+    finally:
+        for context in list(browser.contexts):
+            context.close()
 
 
 @pytest.fixture

@@ -14,14 +14,11 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlmodel import Session
 
 from smarttouch.platform import create_app
-from smarttouch.platform.services.clinic import catalogue
-from smarttouch.platform.storage import migrate
 from smarttouch.platform.storage.db import get_engine
 from smarttouch.platform.testing import hub_config
-from tests.platform.conftest import sqlite_url_for
+from tests.platform.conftest import migrated_pg_copy, sqlite_url_for
 
 
 @pytest.fixture
@@ -30,15 +27,12 @@ def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
     if backend == "postgresql":
         assert "demo_app" not in request.fixturenames, "the seeded demo template is SQLite only"
         url = request.getfixturevalue("pg_url")
-        migrate.upgrade(url)
+        migrated_pg_copy(request, url)  # migrated, built-in activities in
     else:
         url = sqlite_url_for(request, tmp_path / "instance")
     extra: dict[str, Any] = {}
     if "smtp_server" in request.fixturenames:
         extra["SMTP_URL"] = request.getfixturevalue("smtp_server").url
     application = create_app(hub_config(tmp_path / "instance", url, **extra))
-    if backend == "postgresql":  # the SQLite template has them already
-        with Session(get_engine(application)) as session:
-            catalogue.ensure_builtin_activities(session)
     yield application
     get_engine(application).dispose()
