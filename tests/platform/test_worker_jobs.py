@@ -52,6 +52,22 @@ def test_a_scoring_worker_starts_without_bubblewrap(runner, no_bwrap, consumer_r
     assert len(consumer_runs) == 1
 
 
+def test_a_worker_warms_up_the_job_types_it_runs_before_it_says_it_serves(
+    runner, no_bwrap, consumer_runs, monkeypatch
+):
+    import dataclasses
+
+    from smarttouch.platform.jobs import registry
+
+    events: list[str] = []
+    scoring = dataclasses.replace(registry.JOB_TYPES["scoring"], warm_up=lambda: events.append("warm"))
+    monkeypatch.setitem(registry.JOB_TYPES, "scoring", scoring)
+    monkeypatch.setattr(Consumer, "run", lambda self: events.append("serve"))
+    result = runner.invoke("worker", "--jobs", "scoring")
+    assert result.exit_code == 0, result.output
+    assert events == ["warm", "serve"]
+
+
 def test_unknown_job_types_are_refused(runner, consumer_runs):
     result = runner.invoke("worker", "--jobs", "scoring,mining")
     assert result.exit_code == 2 and "mining" in result.output

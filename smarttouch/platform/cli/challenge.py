@@ -374,6 +374,10 @@ def worker(
     for kind, waiting in queue.requeue_waiting().items():
         if waiting:
             click.echo(f"{waiting} {kind} job(s) waiting", err=True)
+    for name in sorted(runs):  # ready when it says it serves: the first job is not slower
+        warm_up = JOB_TYPES[name].warm_up
+        if warm_up is not None:
+            warm_up()
     backend = "redis" if app.config.get("REDIS_URL") else "sqlite"
     click.echo(
         f"hub worker {queue.worker}: {workers} thread(s), queue on {backend}, runs {', '.join(sorted(runs))}",

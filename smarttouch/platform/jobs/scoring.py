@@ -45,6 +45,7 @@ SCORING: JobType[ScoringJob, scoring.ScoringSpec] = JobType(
     save_outcome=save_outcome,
     claim_message="scoring",
     resend_after=RESEND_AFTER,
+    warm_up=scoring.warm_up,
 )
 
 __all__ = ["SCORING"]
