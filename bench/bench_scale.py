@@ -58,7 +58,8 @@ PATIENTS = 20
 LEVELS = (4, 8, 12)  # concurrent clients in phase 1
 LEVEL_MAX_UPLOADS = 150
 LEVEL_MAX_S = 12.0
-BACKLOG = 200  # phase 2: the second backlog (the first is phase 1's uploads)
+#: phase 2: the second backlog, as large as phase 1's uploads (the first)
+BACKLOG = LEVEL_MAX_UPLOADS * len(LEVELS)
 HUB_THREADS = 4
 PACED_S = 15.0  # phase 3
 SCORED_WAIT_S = 90.0
