@@ -316,18 +316,25 @@ class LeaseKeeper:
             thread.join(timeout=5.0)
 
     def _run(self) -> None:
+        idle_since: float | None = None  # since when nothing was held (monotonic)
         while True:
             with self._cond:
                 now = time.monotonic()
-                if self._closed or (not self._due and self._wakes_at and now >= self._wakes_at):
-                    self._thread = None  # nothing to renew for idle_s (or closed): end
-                    return
+                if not self._due:
+                    idle_since = now if idle_since is None else idle_since
+                    if self._closed or now - idle_since >= self.idle_s:
+                        self._thread = None  # closed, or nothing to renew for idle_s: end
+                        return
+                    self._wakes_at = idle_since + self.idle_s
+                    self._cond.wait(self._wakes_at - now)
+                    self._wakes_at = 0.0
+                    continue
+                idle_since = None
                 ready = [(h, lease) for h, (at, lease) in self._due.items() if at <= now]
                 if not ready:
-                    self._wakes_at = min((at for at, _ in self._due.values()), default=now + self.idle_s)
+                    self._wakes_at = min(at for at, _ in self._due.values())
                     self._cond.wait(self._wakes_at - now)
-                    if self._due:
-                        self._wakes_at = 0.0
+                    self._wakes_at = 0.0
                     continue
                 for hold, lease in ready:
                     self._due[hold] = (now + lease.lease_s / 3, lease)

@@ -164,6 +164,22 @@ def test_the_keeper_thread_ends_when_idle_and_on_close(store):
     keeper.release(hold)  # harmless after close
 
 
+def test_the_keeper_thread_waits_idle_s_after_the_last_lease_before_it_ends(store):
+    """Not at the released lease's due time: only after ``idle_s`` with nothing held."""
+    store.create("i2", {})
+    token = store.claim("i2", "w", 30)
+    keeper = LeaseKeeper(idle_s=0.6)
+    hold = keeper.hold(store, "i2", token, 0.15)  # due in 0.05 s
+    time.sleep(0.02)  # the thread now waits for that due time
+    keeper.release(hold)
+    thread = keeper._thread
+    assert thread is not None
+    time.sleep(0.25)  # past that due time, well within idle_s
+    assert thread.is_alive() and keeper._thread is thread
+    thread.join(timeout=3.0)
+    assert not thread.is_alive() and keeper._thread is None
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 def test_a_forked_child_renews_none_of_its_parents_leases(store):
     store.create("p1", {})

@@ -22,7 +22,8 @@ from smarttouch.platform.jobs.types import JobContext, JobType
 from smarttouch.platform.models import AnalyzerRun, Challenge, ScoringJob, Solution, Submission, User
 from smarttouch.platform.storage import migrate
 from smarttouch.platform.storage.blobstore import get_blobstore
-from smarttouch.platform.storage.db import get_engine, make_engine, once_more_if_dropped, without_pre_ping
+from smarttouch.platform.storage.db import get_engine, make_engine, without_pre_ping
+from smarttouch.platform.storage.retry import once_more_if_dropped
 from smarttouch.platform.testing import Factories, hub_config
 
 

@@ -33,7 +33,7 @@ from smarttouch.challenges.jobs import JobRecord, Outcome
 from smarttouch.challenges.status import QUEUED, RUNNING
 
 from ..models import rowcount, utcnow
-from ..storage.db import once_more_if_dropped
+from ..storage.retry import once_more_if_dropped
 from .types import JobType, RowT, SpecT
 
 #: the columns every job table has (see :mod:`smarttouch.platform.jobs`)

@@ -7,13 +7,12 @@ background jobs use :func:`session_scope`. Service functions receive the session
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import event
-from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
@@ -44,30 +43,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
-T = TypeVar("T")
-
-
-def once_more_if_dropped(run: Callable[[], T]) -> T:
-    """``run()``, run again once if it failed on a connection the database had dropped (a
-    restart, an idle timeout: SQLAlchemy invalidated it and the pool hands out a new one).
-    For work that is one transaction and safe to repeat: the scoring worker's engine does not
-    ping connections before use (:func:`without_pre_ping`)."""
-    try:
-        return run()
-    except sa_exc.DBAPIError as exc:
-        if not exc.connection_invalidated:
-            raise
-    return run()
-
-
 def without_pre_ping(app: Flask) -> Engine:
     """Give ``app`` an engine that does not ping each connection it checks out (the scoring
     worker's: two checkouts a job, each a round trip to the database), disposing of the old
     one; SQLite's is kept (it never pings). Whoever uses it must survive a connection the
     database dropped while it sat in the pool: the first statement on it fails with
     ``connection_invalidated`` (and the pool drops its other connections of that age), and
-    the lease store tries its claim, renewal or finish once more
-    (:mod:`smarttouch.platform.jobs.leases`)."""
+    the lease store's claim, renewal and finish and the pilots' safety check are tried once
+    more (:func:`smarttouch.platform.storage.retry.once_more_if_dropped`)."""
     old = get_engine(app)
     if old.dialect.name == "sqlite":
         return old

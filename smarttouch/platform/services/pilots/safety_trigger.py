@@ -13,7 +13,7 @@ from typing import Any
 from sqlmodel import Session
 
 from ...models import ExerciseSession, Pilot, PilotStatus, pk
-from ...storage.db import once_more_if_dropped
+from ...storage.retry import once_more_if_dropped
 from ..clinic import scoring_hooks
 from . import safety
 from .patient_enrolments import consented_enrolments

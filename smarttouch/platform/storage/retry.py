@@ -1,0 +1,31 @@
+"""Work repeated once on a connection the database dropped (no Flask here: services use it).
+
+The scoring worker's engine does not ping connections before use
+(:func:`smarttouch.platform.storage.db.without_pre_ping`); the first statement on a connection
+PostgreSQL dropped meanwhile (a restart, an idle timeout) fails, SQLAlchemy invalidates it, and
+the pool hands out a new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy import exc as sa_exc
+
+T = TypeVar("T")
+
+
+def once_more_if_dropped(run: Callable[[], T]) -> T:
+    """``run()``, run again once if it failed on a connection the database had dropped. For
+    work that is one transaction and safe to repeat (the lease store's claim, renewal and
+    finish; the pilots' safety check after a scoring commit)."""
+    try:
+        return run()
+    except sa_exc.DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+    return run()
+
+
+__all__ = ["once_more_if_dropped"]
