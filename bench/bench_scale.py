@@ -19,6 +19,8 @@ figures are those of the whole stack on this machine; the load average is printe
    p95 of (scored - sent) and the rate the workers sustained. Target: <= 5 s. When that rate
    is more than the two workers scored alone in phase 2, once more at 80% of their rate (what
    these cores can score while the hubs take uploads), for the figure at a sustainable load.
+   When half the accepted rate is above 50/s (half the 100/s target), also at 50/s: the
+   issue's "half that rate" read as half the target, which does not rise as the hubs get faster.
 4. Integrity: every accepted session stored once and scored once, no job left queued or
    running. Peak RSS (VmHWM) of a hub's serving process. Target: <= 300 MB.
 
@@ -61,6 +63,7 @@ LEVEL_MAX_S = 12.0
 #: phase 2: the second backlog, as large as phase 1's uploads (the first)
 BACKLOG = LEVEL_MAX_UPLOADS * len(LEVELS)
 HUB_THREADS = 4
+TARGET_RATE = 100.0  # accepted uploads/s the issue asks of two hubs
 PACED_S = 15.0  # phase 3
 SCORED_WAIT_S = 90.0
 
@@ -333,7 +336,7 @@ def main() -> None:
             best[0],
             "/s",
             ">= 100/s at p95 <= 250 ms",
-            best[0] >= 100 and best[2] <= 0.25,
+            best[0] >= TARGET_RATE and best[2] <= 0.25,
         )
         report("  p50 accept latency at that rate", best[1] * 1000, "ms")
         report("  p95 accept latency at that rate", best[2] * 1000, "ms", "<= 250 ms", best[2] <= 0.25)
@@ -365,6 +368,15 @@ def main() -> None:
         half = max(1.0, best[0] / 2)
         p95_scored = _upload_to_scored(cluster, engine, links, accepted, half)
         report("upload-to-scored p95 at half the accepted rate", p95_scored, "s", "<= 5 s", p95_scored <= 5.0)
+        if half > TARGET_RATE / 2:  # the issue's "half that rate", read as half the 100/s target
+            p95_target = _upload_to_scored(cluster, engine, links, accepted, TARGET_RATE / 2)
+            report(
+                f"upload-to-scored p95 at {TARGET_RATE / 2:.0f}/s (half the target rate)",
+                p95_target,
+                "s",
+                "<= 5 s",
+                p95_target <= 5.0,
+            )
         sustainable = max(1.0, 0.8 * two)
         if sustainable < half:
             p95_low = _upload_to_scored(cluster, engine, links, accepted, sustainable)
