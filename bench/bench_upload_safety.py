@@ -1,7 +1,7 @@
 """Peak memory of one session upload on the hub, hostile or legal (issue 13, item 4).
 
 The target: no upload may raise the hub's peak RSS by more than 4x the largest legal recording
-(1e6 samples x 14 float64 columns plus the longest metadata: ``ingest.MAX_UNCOMPRESSED_BYTES``,
+(1e6 samples x 14 float64 columns plus the longest metadata: ``upload.MAX_UNCOMPRESSED_BYTES``,
 ~111 MiB). Each case runs in a fresh Python process on a migrated SQLite hub (Flask test
 client, the real multipart parsing, ingest, blob store): the process uploads one small valid
 session first (imports, caches), resets its peak-RSS counter (``/proc/self/clear_refs`` = 5,
@@ -186,7 +186,7 @@ def _run(case: str) -> dict:
 
 
 def main() -> None:
-    from smarttouch.platform.services.clinic.ingest import MAX_UNCOMPRESSED_BYTES
+    from smarttouch.platform.services.clinic.upload import MAX_UNCOMPRESSED_BYTES
 
     budget = 4 * MAX_UNCOMPRESSED_BYTES / MiB
     print(

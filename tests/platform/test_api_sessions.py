@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from smarttouch.platform.api import routes
 from smarttouch.platform.models import AuditEvent, ExerciseSession, SessionMetricsRecord
 from smarttouch.platform.services.clinic import devices, ingest
+from smarttouch.platform.services.clinic import upload as upload_rules
 from smarttouch.platform.storage import blobstore
 from smarttouch.platform.storage.db import get_engine
 from smarttouch.scoring import analyze
@@ -93,7 +94,7 @@ def test_same_id_with_another_recording_is_a_conflict(client, app, paired):
 def test_a_concurrent_duplicate_loses_to_the_unique_constraint(app, paired, monkeypatch):
     """Two uploads of one session race past the 'already stored?' check: the database's
     unique constraint decides and the loser returns the winner's row."""
-    meta = ingest.SessionUpload.model_validate(session_meta(paired))
+    meta = upload_rules.SessionUpload.model_validate(session_meta(paired))
     real_lookup = ingest._lookup
     raced: list[bool] = []
 

@@ -27,7 +27,7 @@ from smarttouch.platform.models import (
     table_of,
 )
 from smarttouch.platform.services import audit
-from smarttouch.platform.services.clinic import feelings, ingest, scoring
+from smarttouch.platform.services.clinic import feelings, ingest, scoring, upload
 from smarttouch.platform.storage import blobstore
 from smarttouch.platform.storage.db import get_engine
 from smarttouch.platform.testing import Factories
@@ -46,12 +46,12 @@ def paired(db_app: Flask) -> Paired:
     return pair_patient(db_app, Factories(db_app))
 
 
-def _meta(paired: Paired, **overrides: Any) -> ingest.SessionUpload:
-    return ingest.SessionUpload.model_validate(session_meta(paired, feelings=FEELINGS, **overrides))
+def _meta(paired: Paired, **overrides: Any) -> upload.SessionUpload:
+    return upload.SessionUpload.model_validate(session_meta(paired, feelings=FEELINGS, **overrides))
 
 
 def _ingest(
-    app: Flask, session: Session, paired: Paired, meta: ingest.SessionUpload, **kwargs: Any
+    app: Flask, session: Session, paired: Paired, meta: upload.SessionUpload, **kwargs: Any
 ) -> ingest.IngestResult:
     """Store ``meta`` with the default recording in ``session`` as the upload view does."""
     return ingest.ingest_session(

@@ -92,7 +92,8 @@ def add_simulated_session(
     between reps) after a calibration phase."""
     from smarttouch.platform.jobs.queue import scoring_enqueuer
     from smarttouch.platform.models import Device
-    from smarttouch.platform.services.clinic.ingest import SessionUpload, ingest_session
+    from smarttouch.platform.services.clinic.ingest import ingest_session
+    from smarttouch.platform.services.clinic.upload import SessionUpload
     from smarttouch.sensors.recording_io import recording_to_bytes
     from smarttouch.sensors.simulator import simulate
 

@@ -22,7 +22,7 @@ from flask import Flask
 from sqlmodel import Session, select
 
 from smarttouch.platform.models import ExerciseSession
-from smarttouch.platform.services.clinic import ingest
+from smarttouch.platform.services.clinic import upload as upload_rules
 from smarttouch.platform.storage.db import get_engine
 from smarttouch.sensors.recording_io import RecordingError, recording_from_bytes
 from tests.platform.apihelp import blob_files, pair_patient, session_meta, simulated, upload
@@ -119,7 +119,7 @@ def test_a_zip_declaring_more_than_the_largest_recording_is_refused_unread(
 ) -> None:
     buf = io.BytesIO(_npz(_real()))
     with zipfile.ZipFile(buf, "a", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("padding.bin", b"\0" * (ingest.MAX_UNCOMPRESSED_BYTES + 1))
+        archive.writestr("padding.bin", b"\0" * (upload_rules.MAX_UNCOMPRESSED_BYTES + 1))
     body = buf.getvalue()
     assert len(body) < 1 * MiB
     _refused(client, app, paired, body, "uncompressed is over the")
@@ -129,8 +129,8 @@ def test_the_largest_legal_recording_is_within_the_limits() -> None:
     """The limit is what a legal recording can reach, not more: 1e6 float64 samples of every
     column plus the longest metadata."""
     columns = 1 + 3 + 3 + 3 + 4
-    assert ingest.MAX_UNCOMPRESSED_BYTES == ingest.MAX_SAMPLES * columns * 8 + 4 * 1_000_000
-    assert ingest.MAX_UNCOMPRESSED_BYTES < 112 * MiB
+    assert upload_rules.MAX_UNCOMPRESSED_BYTES == upload_rules.MAX_SAMPLES * columns * 8 + 4 * 1_000_000
+    assert upload_rules.MAX_UNCOMPRESSED_BYTES < 112 * MiB
 
 
 # ------------------------------------------------------------------ 5: dtypes and ids

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..services.clinic.ingest import GameEventIn, ProgressIn, SessionUpload
+from ..services.clinic.upload import GameEventIn, ProgressIn, SessionUpload
 from .message_schemas import MessageOut
 
 __all__ = [

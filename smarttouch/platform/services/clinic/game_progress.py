@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from ...models import GameProgress
 from ...models.base import utcnow
 from .. import audit
-from .ingest import ProgressIn
+from .upload import ProgressIn
 
 
 def store_progress(

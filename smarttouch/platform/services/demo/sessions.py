@@ -31,7 +31,8 @@ from ...models import Activity, Assignment, Device, ExerciseSession, Patient, pk
 from ...storage.blobstore import BlobStore
 from ..clinic import alerts, progress, scoring
 from ..clinic.feelings import FeelingIn
-from ..clinic.ingest import QuitReason, SessionUpload, ingest_session
+from ..clinic.ingest import ingest_session
+from ..clinic.upload import QuitReason, SessionUpload
 
 SAMPLE_RATE_HZ = 50.0
 UUID_NAMESPACE = uuid.UUID("6f1c7c52-3f0a-4d7e-9a41-2b6f0c1d9e55")
