@@ -31,7 +31,8 @@ _UTF8_NAME = 0x800
 
 class UnsupportedMember(zipfile.BadZipFile):
     """A member a SmartTouch recording never has: encrypted, or stored as patched data. It is
-    refused like a damaged one (zipfile raises ``NotImplementedError`` for these)."""
+    refused like a damaged one (zipfile's own reader stops at these with an error that is not
+    a ``BadZipFile``, so a caller catching damaged archives would miss them)."""
 
 
 def read_member(archive: zipfile.ZipFile, fh: IO[bytes], info: zipfile.ZipInfo) -> bytes | bytearray:
