@@ -11,8 +11,10 @@ lock. It runs on werkzeug's development server, which starts a thread per reques
 one. Here the app is the one that dispatcher builds for S3
 (``moto.moto_server.werkzeug_app.create_backend_app("s3")``): the same Flask routes, request
 class and S3 backend, so S3 requests get the same answers. A request for another AWS service
-gets an S3 error. waitress reads each request in full on one I/O thread, then hands it to a
-fixed pool of threads. Bodies of up to :data:`BUFFER_BYTES` stay in memory, so a 571 KiB
+gets an S3 error. The plain object GETs and PUTs the blob stores send skip moto's request
+handling: :mod:`smarttouch.platform.s3_plain` answers them from the same backend objects, as
+moto would (most of the server's CPU per blob was that handling). waitress reads each request
+in full on one I/O thread, then hands it to a fixed pool of threads. Bodies of up to :data:`BUFFER_BYTES` stay in memory, so a 571 KiB
 recording is not written to a temporary file.
 
 Two things that moto relies on from ``moto_server`` are done here for waitress:
@@ -34,7 +36,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-from collections.abc import Callable, Iterable
 from typing import Any
 
 from moto.core.request import PRESERVED_HEADER_NAMES_ENVIRON_KEY, should_preserve_original_header_name
@@ -45,6 +46,8 @@ from waitress.rfc7230 import HEADER_FIELD_RE
 from waitress.server import create_server
 from waitress.task import WSGITask
 
+from smarttouch.platform.s3_plain import PlainObjects, WSGIApp
+
 #: Request and response bodies up to this size stay in memory (waitress's defaults spill
 #: requests over 512 KiB and responses over 1 MiB to temporary files).
 BUFFER_BYTES = 16 * 1024 * 1024
@@ -54,13 +57,12 @@ RECV_BYTES = 256 * 1024
 #: stops accepting connections at its limit (default 100) instead of refusing them.
 CONNECTION_LIMIT = 1000
 
-WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-
 
 def s3_app() -> WSGIApp:
-    """moto's S3 app, as ``moto_server`` builds it for S3 requests."""
-    app: WSGIApp = create_backend_app("s3")
-    return app
+    """moto's S3 app, as ``moto_server`` builds it for S3 requests, with the plain object GETs
+    and PUTs the blob stores send answered ahead of it from the same backend
+    (:mod:`smarttouch.platform.s3_plain`)."""
+    return PlainObjects(create_backend_app("s3"))
 
 
 class _Parser(HTTPRequestParser):

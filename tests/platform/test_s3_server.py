@@ -5,9 +5,12 @@ requests and by the hub's S3 blob store."""
 from __future__ import annotations
 
 import hashlib
+import io
+import re
 import socket
 import urllib.error
 import urllib.request
+import uuid
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -179,3 +182,110 @@ def test_the_launcher_refuses_bad_arguments(capsys: Any) -> None:
     assert "--threads must be at least 1" in capsys.readouterr().err
     with pytest.raises(ValueError, match="threads"):
         s3_server.make_server(s3_server.s3_app(), "127.0.0.1", 0, 0)
+
+
+def _exchange(
+    server: S3Server, method: str, path: str, body: bytes = b"", **headers: str
+) -> tuple[str, dict[str, str], bytes]:
+    """A signed request on a new connection: the status line, the headers by lower-case name
+    and the body of the answer."""
+    if method == "PUT":
+        headers["Content-Length"] = str(len(body))
+    signed = _signed_headers(server, method, path, headers)
+    url = urlsplit(server.endpoint_url)
+    with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
+        head = f"{method} {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in signed.items()) + "\r\n"
+        sock.sendall(head.encode("latin-1") + body)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            data += sock.recv(65536)
+        status, _, rest = data.partition(b"\r\n")
+        lines, _, answer = rest.partition(b"\r\n\r\n")
+        fields = dict(line.decode("latin-1").split(": ", 1) for line in lines.split(b"\r\n"))
+        while len(answer) < int(fields.get("Content-Length", 0)):
+            answer += sock.recv(65536)
+    return status.decode("latin-1"), {name.lower(): value for name, value in fields.items()}, answer
+
+
+def _same_answers(fast: tuple[str, dict[str, str], bytes], moto: tuple[str, dict[str, str], bytes]) -> None:
+    """Equal but for what differs between any two answers: the date, the request id, the
+    version id (present in both or neither)."""
+    request_id = re.compile(rb"<RequestId>[^<]*</RequestId>")
+    assert fast[0] == moto[0] and request_id.sub(b"", fast[2]) == request_id.sub(b"", moto[2])
+    varying = {"date", "last-modified", "x-amzn-requestid", "x-amz-version-id"}
+    assert {k: v for k, v in fast[1].items() if k not in varying} == {
+        k: v for k, v in moto[1].items() if k not in varying
+    }
+    assert varying & set(fast[1]) == varying & set(moto[1])
+
+
+@pytest.mark.parametrize("versioned", [False, True])
+def test_plain_gets_and_puts_answer_as_moto_does(s3_server: S3Server, versioned: bool) -> None:
+    """The plain GET and PUT (answered from the backend by s3_plain) against the same request
+    with a query string moto ignores (``x-id``, which boto3 sends), which moto answers."""
+    bucket = s3_server.create_bucket(versioned=versioned)
+    data = hashlib.sha256(b"c").digest() * 1000
+    answers = {}
+    for key, query in [("p/ab/fast", ""), ("p/ab/moto", "?x-id=PutObject")]:
+        put = _exchange(s3_server, "PUT", f"/{bucket}/{key}{query}", data, **{"If-None-Match": "*"})
+        again = _exchange(s3_server, "PUT", f"/{bucket}/{key}{query}", data, **{"If-None-Match": "*"})
+        assert put[0] == "HTTP/1.1 200 OK" and again[0].startswith("HTTP/1.1 412 "), (put, again)
+        answers[key] = (put, again)
+    for fast, moto in zip(answers["p/ab/fast"], answers["p/ab/moto"], strict=True):
+        _same_answers(fast, moto)
+    s3_server.client().put_object(Bucket=bucket, Key="p/ab/meta", Body=data, Metadata={"my_key": "u"})
+    for key in ["p/ab/fast", "p/ab/moto", "p/ab/meta"]:
+        fast = _exchange(s3_server, "GET", f"/{bucket}/{key}")
+        _same_answers(fast, _exchange(s3_server, "GET", f"/{bucket}/{key}?x-id=GetObject"))
+        assert fast[2] == data
+    missing = _exchange(s3_server, "GET", f"/{bucket}/p/ab/none")
+    assert missing[0].startswith("HTTP/1.1 404 ") and b"<Code>NoSuchKey</Code>" in missing[2]
+    versions = s3_server.client().list_object_versions(Bucket=bucket, Prefix="p/ab/fast")["Versions"]
+    assert [v["Key"] for v in versions] == ["p/ab/fast"]
+
+
+def test_only_plain_object_requests_skip_motos_request_handling() -> None:
+    """In process: a plain PUT and GET never reach moto's Flask app; a GET with a Range, a
+    query string or user metadata, and a PUT with user metadata do."""
+    app = s3_server.s3_app()
+    reached: list[str] = []
+    moto_app = app.moto_app
+
+    def counting(environ: dict[str, Any], start_response: Any) -> Any:
+        reached.append(f"{environ['REQUEST_METHOD']} {environ['RAW_URI']}")
+        return moto_app(environ, start_response)
+
+    app.moto_app = counting
+    bucket = f"plain-{uuid.uuid4().hex[:12]}"
+
+    def call(method: str, path: str, body: bytes = b"", **headers: str) -> tuple[str, bytes]:
+        raw, _, query = path.partition("?")
+        environ = {
+            "REQUEST_METHOD": method,
+            "PATH_INFO": raw,
+            "QUERY_STRING": query,
+            "RAW_URI": path,
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "9000",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "HTTP_HOST": "127.0.0.1:9000",
+            "HTTP_AUTHORIZATION": "AWS4-HMAC-SHA256 Credential=smarttouch-test/20260101/us-east-1/s3/aws4_request, "
+            "SignedHeaders=host, Signature=0",
+            "CONTENT_LENGTH": str(len(body)),
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.input_terminated": True,
+            "wsgi.url_scheme": "http",
+            **{"HTTP_" + name.upper(): value for name, value in headers.items()},
+        }
+        answer: list[str] = []
+        chunks = app(environ, lambda status, headers, exc_info=None: answer.append(status))
+        return answer[0], b"".join(chunks)
+
+    assert call("PUT", f"/{bucket}")[0] == "200 OK"  # a bucket: moto's
+    assert call("PUT", f"/{bucket}/k", b"data")[0] == "200 OK"
+    assert call("GET", f"/{bucket}/k") == ("200 OK", b"data")
+    assert reached == [f"PUT /{bucket}"]
+    assert call("GET", f"/{bucket}/k", RANGE="bytes=1-") == ("206 PARTIAL CONTENT", b"ata")
+    assert call("GET", f"/{bucket}/k?x-id=GetObject") == ("200 OK", b"data")
+    assert call("PUT", f"/{bucket}/m", b"x", X_AMZ_META_A="b")[0] == "200 OK"
+    assert len(reached) == 4
