@@ -222,12 +222,12 @@ def _statements_of_a_scoring_job(app: Flask, session_id: int) -> list[str]:
 
 def test_a_scoring_job_runs_a_bounded_number_of_sql_statements(app, client, factories):
     """Claim, read, write the result, status, audit line and alerts: the same few statements
-    whatever the patient's history (no statement per stored session). 10 for this re-score
+    whatever the patient's history (no statement per stored session). 9 for this re-score
     (the session is already ``scored``: its status is not written again; a first scoring
-    writes it, 11): the claim returns the row its spec is read with; the pilots add one (the
-    patient's enrolments, read by their alert sources and shared with the after-scoring
-    hook); whether the patient has a plan is read only when a "no session" alert depends on
-    it."""
+    writes it, 10): the claim returns the row its spec is read with; the result's read says
+    whether the patient has a consented pilot enrolment, so the pilots' readers (their alert
+    sources, the after-scoring hook) read none for a patient in no pilot; whether the patient
+    has a plan is read only when a "no session" alert depends on it."""
     paired = pair_patient(app, factories)
     counts = []
     for history in (1, 12):
@@ -236,5 +236,7 @@ def test_a_scoring_job_runs_a_bounded_number_of_sql_statements(app, client, fact
         newest = max(
             r.id for r in _one(app, ExerciseSession, ExerciseSession.patient_id == paired.patient.id)
         )
-        counts.append(len(_statements_of_a_scoring_job(app, newest)))
-    assert counts[0] == counts[1] <= 10, counts
+        statements = _statements_of_a_scoring_job(app, newest)
+        assert not [s for s in statements if "FROM pilot JOIN pilot_enrolment" in s]
+        counts.append(len(statements))
+    assert counts[0] == counts[1] <= 9, counts

@@ -51,10 +51,6 @@ LEASE_COLUMNS = (
 )
 
 
-#: the lease store's UPDATEs name rows by id: no objects of the session to bring in step
-_NO_SYNC = {"synchronize_session": False}
-
-
 class LeaseStore(Generic[RowT, SpecT]):
     """A job type's rows as leased jobs (see the module docstring)."""
 
@@ -68,7 +64,9 @@ class LeaseStore(Generic[RowT, SpecT]):
             raise TypeError(f"{table.name} cannot hold jobs: no column(s) {', '.join(missing)}")
         self.table = table
         # a worker's statements, built once (values bound per call: building one costs more
-        # than running it); the claim is on the mapped table, so that it can return the row
+        # than running it); Core statements on the table: the claim returns the row's columns,
+        # which ``load_spec`` reads as it reads a loaded row, without the ORM's bulk UPDATE
+        # and the object it would build per job
         c = table.c
         claim: dict[str, Any] = {
             "status": RUNNING,
@@ -79,8 +77,8 @@ class LeaseStore(Generic[RowT, SpecT]):
         }
         if job_type.claim_message is not None:
             claim["message"] = job_type.claim_message
-        self._claim_stmt = sa.update(job_type.table).where(*self._guard(QUEUED)).values(claim)
-        self._claim_returning = self._claim_stmt.returning(job_type.table)
+        self._claim_stmt = sa.update(table).where(*self._guard(QUEUED)).values(claim)
+        self._claim_returning = self._claim_stmt.returning(*table.c)
         self._renew_stmt = (
             sa.update(table)
             .where(*self._guard(RUNNING, token=True))
@@ -119,7 +117,8 @@ class LeaseStore(Generic[RowT, SpecT]):
             row = s.get(self.job_type.table, self.row_id(job_id))
             return None if row is None else self._record(s, row)
 
-    def _record(self, s: Session, row: RowT) -> JobRecord[SpecT]:
+    def _record(self, s: Session, row: Any) -> JobRecord[SpecT]:
+        """``row``: a loaded row of the table, or the claim's returned columns (read alike)."""
         values = {c: getattr(row, c) for c in LEASE_COLUMNS}
         expires: dt.datetime | None = values["lease_expires_at"]
         return {
@@ -151,7 +150,7 @@ class LeaseStore(Generic[RowT, SpecT]):
     def _claim_once(self, job_id: str, worker: str, lease_s: float) -> str | None:
         token, params = self._claim(job_id, worker, lease_s)
         with self._session() as s:
-            done = s.execute(self._claim_stmt, params, execution_options=_NO_SYNC)
+            done = s.execute(self._claim_stmt, params)
             s.commit()
         return token if rowcount(done) == 1 else None
 
@@ -165,7 +164,7 @@ class LeaseStore(Generic[RowT, SpecT]):
     def _claim_record_once(self, job_id: str, worker: str, lease_s: float) -> JobRecord[SpecT] | None:
         _token, params = self._claim(job_id, worker, lease_s)
         with self._session() as s:
-            row = s.execute(self._claim_returning, params, execution_options=_NO_SYNC).scalar_one_or_none()
+            row = s.execute(self._claim_returning, params).first()
             if row is None:
                 s.rollback()
                 return None
@@ -174,7 +173,7 @@ class LeaseStore(Generic[RowT, SpecT]):
             except Exception:
                 s.rollback()
                 with self._session() as again:
-                    again.execute(self._claim_stmt, params, execution_options=_NO_SYNC)
+                    again.execute(self._claim_stmt, params)
                     again.commit()
                 raise
             s.commit()

@@ -59,7 +59,9 @@ class JobType(Generic[RowT, SpecT]):
         name: the key of this job type (``"evaluation"``), used to enqueue.
         table: the SQLModel table of its rows (job id = the row's integer id).
         task_name: the huey task that runs one job (keep it stable: queued messages name it).
-        load_spec: reads what ``execute`` needs from a row (a TypedDict per job type).
+        load_spec: reads what ``execute`` needs from a row (a TypedDict per job type): a
+            loaded row, or the columns the claim returned, so it reads the row's columns as
+            attributes and nothing else (no relationships, no methods).
         execute: runs one job; returns its :data:`~smarttouch.challenges.jobs.Outcome`.
             Never raises for what untrusted code does; an exception becomes ``internal_error``.
         outcome_values: the table's column values for a finished job's outcome (the lease

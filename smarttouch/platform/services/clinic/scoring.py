@@ -25,7 +25,7 @@ from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import load_only
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
@@ -109,23 +109,6 @@ def insert_scoring_job(session: Session, *, session_id: int, reason: str = UPLOA
     transaction (not committed; no ORM object to flush: every upload writes one); returns
     the job's id."""
     return int(session.execute(_JOB_INSERT, job_values(session_id, reason)).scalar_one())
-
-
-#: the session's JSON columns scoring never reads (a session's game events can be thousands of
-#: entries): a worker does not load and parse them for every job
-_UNREAD = ("game_events", "client_metrics", "game_result")
-
-
-@lru_cache(maxsize=4)
-def _deferred(*also_unread: str) -> tuple[Any, ...]:
-    """Loader options leaving out of an exercise session the JSON columns scoring does not read
-    (loaded on access if ever asked for), built once per set of columns (options can be
-    shared by statements)."""
-    return tuple(defer(orm_attr(getattr(ExerciseSession, c))) for c in (*_UNREAD, *also_unread))
-
-
-#: the metrics row's JSON columns, replaced (not read) by a new result
-_REPLACED = ("quality_flags", "per_rep", "sets", "extra")
 
 
 @lru_cache(maxsize=1)
@@ -273,20 +256,19 @@ def _write_metrics(
     session_id: int,
     analysis: dict[str, Any],
     version: str,
-    old: SessionMetricsRecord | None,
+    metrics_id: int | None,
 ) -> None:
-    """Insert the session's one metrics row, or replace ``old`` (its current one), now."""
+    """Insert the session's one metrics row, or replace row ``metrics_id`` (its current one), now."""
     from .progress import metrics_values
 
     values = metrics_values(session_id, analysis)
     values["algorithm_version"] = version
     values["computed_at"] = utcnow()
-    if old is None:
+    if metrics_id is None:
         session.execute(_METRICS_INSERT, values)
         return
     del values["session_id"]
-    session.execute(_METRICS_UPDATE, {**values, "metrics_id": old.id})
-    session.expire(old)  # loaded before the UPDATE: read again if ever asked for
+    session.execute(_METRICS_UPDATE, {**values, "metrics_id": metrics_id})
 
 
 def _set_status(session: Session, row: ExerciseSession, status: SessionStatus, error: str | None) -> None:
@@ -298,19 +280,35 @@ def _set_status(session: Session, row: ExerciseSession, status: SessionStatus, e
     set_committed_value(row, "error", error)
 
 
+#: what a finished job's result needs of the session: its status and error are rewritten when
+#: they change, the rest is what the alerts and the after-scoring hooks read
+_RESULT_COLUMNS = ("id", "patient_id", "activity_id", "status", "error")
+
+
 @lru_cache(maxsize=1)
 def _result_read() -> Any:
-    """One read of a job, its session, the session's metrics (if any) and patient (bound
-    parameter ``job_id``; built once: building it costs more than running it)."""
+    """One read of a job's reason, its session (the columns of :data:`_RESULT_COLUMNS`; any
+    other is loaded if ever asked for), the id of the session's metrics row (if any), the
+    patient (its id: all the alerts read of it) and whether the patient has a consented pilot
+    enrolment (most have none: the pilot readers are then spared their query). Bound
+    parameter ``job_id``; built once: building it costs more than running it."""
+    from ..pilots.patient_enrolments import any_consented
+
     return (
-        select(ScoringJob, ExerciseSession, SessionMetricsRecord, Patient)
+        sa.select(
+            orm_attr(ScoringJob.reason),
+            ExerciseSession,
+            orm_attr(SessionMetricsRecord.id),
+            Patient,
+            any_consented(ExerciseSession.patient_id).label("in_pilot"),
+        )
         .join(ExerciseSession, col(ExerciseSession.id) == ScoringJob.session_id)
         .outerjoin(SessionMetricsRecord, col(SessionMetricsRecord.session_id) == ExerciseSession.id)
         .outerjoin(Patient, col(Patient.id) == ExerciseSession.patient_id)
         .where(col(ScoringJob.id) == sa.bindparam("job_id", type_=sa.Integer()))
         .options(
-            *_deferred("calibration", "phases"),
-            *[defer(orm_attr(getattr(SessionMetricsRecord, c))) for c in _REPLACED],
+            load_only(*(orm_attr(getattr(ExerciseSession, c)) for c in _RESULT_COLUMNS)),
+            load_only(orm_attr(Patient.id)),
         )
     )
 
@@ -321,17 +319,19 @@ def save_result(
     """Write a finished job's result in the caller's transaction: metrics (scored), the
     session's status and error, the ``session.scored`` audit line and the new alerts (not
     committed). ``today``: the local day the alerts are judged on (None: today in ``tz``)."""
+    from ..pilots.patient_enrolments import none_consented
+
     found = session.execute(_result_read(), {"job_id": job_id}).first()
     if found is None:
         return
-    job, row, metrics, patient = found
+    reason, row, metrics_id, patient, in_pilot = found
     assert row.id is not None
     scored = outcome.get("status") == SCORED and isinstance(outcome.get("analysis"), dict)
     if scored:
         version = str(outcome.get("algorithm_version") or "")
-        _write_metrics(session, row.id, outcome["analysis"], version, metrics)
+        _write_metrics(session, row.id, outcome["analysis"], version, metrics_id)
         _set_status(session, row, SessionStatus.scored, None)
-    elif metrics is None:  # a failed re-score keeps the result it had
+    elif metrics_id is None:  # a failed re-score keeps the result it had
         _set_status(session, row, SessionStatus.failed, str(outcome.get("message") or "")[:4000])
     audit.write(
         session,
@@ -341,13 +341,15 @@ def save_result(
         target_id=row.id,
         details={
             "job_id": job_id,
-            "reason": job.reason,
+            "reason": reason,
             "algorithm_version": outcome.get("algorithm_version"),
             "failure_reason": outcome.get("failure_reason"),
         },
     )
     if patient is not None and scored:
         shared: dict[str, Any] = {}  # what the alert sources read, the hooks may reuse
+        if not in_pilot:
+            none_consented(shared)
         day = today or datetime.now(_zone(tz)).date()
         update_alerts(session, patient=patient, today=day, tz=tz, shared=shared)
         scoring_hooks.run(session, row, tz, shared=shared)

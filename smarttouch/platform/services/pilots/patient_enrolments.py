@@ -48,6 +48,20 @@ def _enrolments_read() -> Any:
     )
 
 
+def any_consented(patient_id: Any) -> Any:
+    """SQL: whether the patient ``patient_id`` (a column or bound parameter) has a consented
+    enrolment, for a reader that can ask it within a read it makes anyway; when it is false,
+    :func:`none_consented` spares the judgement the query of :func:`consented_enrolments`."""
+    e = PilotEnrolment
+    return sa.exists().where(col(e.patient_id) == patient_id, col(e.consented_at).is_not(None))
+
+
+def none_consented(shared: dict[str, Any]) -> None:
+    """Record in a judgement's ``shared`` dict that its patient has no consented enrolment
+    (:func:`any_consented` said so): its readers find none without a query."""
+    shared[KEY] = []
+
+
 def consented_enrolments(
     session: Session, *, patient_id: int, shared: dict[str, Any] | None = None
 ) -> list[Enrolment]:
