@@ -136,7 +136,8 @@ def _breakdown(app: Any, uploader: Uploader, engine: Any) -> None:
                 text(f"SELECT id FROM scoring_job WHERE id > {before} ORDER BY id")
             ).scalars()
         ]
-    queue.run("scoring", str(ids[0]))  # warm: imports, first connections
+    scoring.warm_up()  # as a worker does before it serves (imports, the allocator's thresholds)
+    queue.run("scoring", str(ids[0]))  # warm: first connections
     ids = ids[1:]
 
     parts = Parts()

@@ -20,11 +20,16 @@ The data of a member that passes are at most ``max_samples x columns x 8`` bytes
 from __future__ import annotations
 
 import zipfile
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from math import prod
+from typing import IO
 
 import numpy as np
 from numpy.lib import format as npy_format
+
+from smarttouch.sensors.zip_members import MemberStart
 
 #: Array members of a recording and their columns (None: one-dimensional).
 ARRAY_COLUMNS: dict[str, int | None] = {"t": None, "acc": 3, "gyr": 3, "mag": 3, "quat": 4}
@@ -88,29 +93,33 @@ def largest_npz_bytes(max_samples: int) -> int:
     return max_samples * columns * _MAX_ITEM_BYTES + 4 * MAX_META_CHARS
 
 
-def read_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> MemberHeader:
-    """The declared shape and dtype of one member, reading only its first bytes.
+def read_header(info: zipfile.ZipInfo, fp: IO[bytes] | MemberStart) -> MemberHeader:
+    """The declared shape and dtype of member ``info``, reading only its first bytes from
+    ``fp`` (at the member's start).
 
     Raises:
         NpzHeaderError: not a ``.npy`` array, an unknown format version or a damaged header.
     """
-    name = info.filename.removesuffix(".npy")
-    with archive.open(info) as fp:
-        try:
-            version = npy_format.read_magic(fp)
-            if version == (1, 0):
-                shape, fortran, dtype = npy_format.read_array_header_1_0(fp, max_header_size=MAX_HEADER_BYTES)
-            elif version == (2, 0):
-                shape, fortran, dtype = npy_format.read_array_header_2_0(fp, max_header_size=MAX_HEADER_BYTES)
-            else:
-                raise NpzHeaderError(f"member {info.filename}: .npy format {version} is not supported")
-            offset = fp.tell()
-        except NpzHeaderError:
-            raise
-        except (ValueError, EOFError, OSError, zipfile.BadZipFile) as exc:
-            raise NpzHeaderError(f"member {info.filename} is not a readable .npy array ({exc})") from None
+    try:
+        version = npy_format.read_magic(fp)
+        if version == (1, 0):
+            shape, fortran, dtype = npy_format.read_array_header_1_0(fp, max_header_size=MAX_HEADER_BYTES)
+        elif version == (2, 0):
+            shape, fortran, dtype = npy_format.read_array_header_2_0(fp, max_header_size=MAX_HEADER_BYTES)
+        else:
+            raise NpzHeaderError(f"member {info.filename}: .npy format {version} is not supported")
+        offset = fp.tell()
+    except NpzHeaderError:
+        raise
+    except (ValueError, EOFError, OSError, zipfile.BadZipFile, zlib.error) as exc:
+        raise NpzHeaderError(f"member {info.filename} is not a readable .npy array ({exc})") from None
     return MemberHeader(
-        name, info.filename, tuple(int(d) for d in shape), np.dtype(dtype), bool(fortran), offset
+        info.filename.removesuffix(".npy"),
+        info.filename,
+        tuple(int(d) for d in shape),
+        np.dtype(dtype),
+        bool(fortran),
+        offset,
     )
 
 
@@ -165,9 +174,13 @@ def check_headers(headers: dict[str, MemberHeader], *, max_samples: int | None =
             raise NpzHeaderError(f"column {name}: {rows} rows but t has {n}")
 
 
-def read_headers(archive: zipfile.ZipFile) -> dict[str, MemberHeader]:
+def read_headers(
+    archive: zipfile.ZipFile, payload: Callable[[zipfile.ZipInfo], bytes | None]
+) -> dict[str, MemberHeader]:
     """Headers of the members a recording uses (``t``, ``acc``, ``gyr``, ``mag``, ``quat``,
-    ``meta``, ``phases``); other members are neither read nor returned.
+    ``meta``, ``phases``); other members are neither read nor returned. A member whose
+    ``payload(info)`` are its stored bytes (:func:`~.zip_members.member_payload`) has its
+    header inflated from them; one for which it is None is opened through ``archive``.
 
     Raises:
         NpzHeaderError: a known member is not a ``.npy`` array or appears twice.
@@ -182,5 +195,13 @@ def read_headers(archive: zipfile.ZipFile) -> dict[str, MemberHeader]:
             raise NpzHeaderError(f"member {info.filename} is not a .npy array")
         if name in out:
             raise NpzHeaderError(f"member {info.filename} appears twice")
-        out[name] = read_header(archive, info)
+        stored = payload(info)
+        if stored is not None:
+            out[name] = read_header(info, MemberStart(info, stored))
+            continue
+        try:
+            with archive.open(info) as fp:
+                out[name] = read_header(info, fp)
+        except (OSError, zipfile.BadZipFile) as exc:
+            raise NpzHeaderError(f"member {info.filename} is not a readable .npy array ({exc})") from None
     return out

@@ -38,7 +38,7 @@ import numpy as np
 
 from smarttouch.sensors.npz_headers import NpzHeaderError, check_headers, read_headers
 from smarttouch.sensors.types import Phase, Recording, check_phases
-from smarttouch.sensors.zip_members import read_member
+from smarttouch.sensors.zip_members import inflatable, inflate_member, member_payload
 
 #: Largest plausible acceleration magnitude in g (consumer IMUs saturate at 16 g; 2x margin).
 MAX_ACC_G = 32.0
@@ -204,21 +204,34 @@ def _phases_from_json(text: str, where: str) -> tuple[Phase, ...]:
     return tuple(out)
 
 
-def _read_npz(fh: Any, where: str, max_samples: int | None = None) -> Recording:
+def _read_npz(fh: Any, where: str, max_samples: int | None = None, validate: bool = True) -> Recording:
     """Read a recording's ``.npz``: every member's declared dtype and shape are checked
     (:mod:`.npz_headers`) before any array is read, so what is allocated is bounded by
-    ``max_samples`` (when given) and never by what the file claims."""
+    ``max_samples`` (when given) and never by what the file claims; the recording is then
+    validated (unless not ``validate``)."""
     try:
         with zipfile.ZipFile(fh) as archive:
-            headers = read_headers(archive)
+            payloads: dict[str, bytes] = {}
+
+            def payload(info: zipfile.ZipInfo) -> bytes | None:
+                # the stored bytes, read once: for the header now and the data below
+                if not inflatable(info):
+                    return None
+                payloads[info.filename] = member_payload(fh, info)
+                return payloads[info.filename]
+
+            headers = read_headers(archive, payload)
             check_headers(headers, max_samples=max_samples)
             arrays: dict[str, np.ndarray] = {}
             for name, header in headers.items():
+                info = archive.getinfo(header.member)
                 # the member is read whole only when the zip says it is no larger than its
                 # header declares, so what is allocated stays bounded by the checked headers
-                if archive.getinfo(header.member).file_size != header.data_offset + header.nbytes:
+                if info.file_size != header.data_offset + header.nbytes:
                     raise NpzHeaderError(f"member {header.member} is not the size its header declares")
-                arrays[name] = header.array_from(read_member(archive, fh, archive.getinfo(header.member)))
+                stored = payloads.get(info.filename)
+                data = archive.read(info) if stored is None else inflate_member(info, stored)
+                arrays[name] = header.array_from(data)
     except NpzHeaderError as exc:
         raise RecordingError(f"{where}: {exc}") from None
     except Exception as exc:  # zipfile/zlib/numpy raise many kinds on damaged bytes
@@ -249,7 +262,7 @@ def _read_npz(fh: Any, where: str, max_samples: int | None = None) -> Recording:
         )
     except (TypeError, ValueError) as exc:
         raise RecordingError(f"{where}: {exc}") from None
-    return _validated(rec, where)
+    return _validated(rec, where) if validate else rec
 
 
 def _validated(rec: Recording, where: str, lines: list[int] | None = None) -> Recording:
@@ -459,7 +472,7 @@ def recording_to_bytes(rec: Recording) -> bytes:
     return buf.getvalue()
 
 
-def recording_from_bytes(data: bytes, *, max_samples: int | None = None) -> Recording:
+def recording_from_bytes(data: bytes, *, max_samples: int | None = None, validate: bool = True) -> Recording:
     """Parse bytes from :func:`recording_to_bytes` back into a validated recording.
 
     Args:
@@ -467,6 +480,9 @@ def recording_from_bytes(data: bytes, *, max_samples: int | None = None) -> Reco
         max_samples: refuse, before reading any array, a recording that declares more
             samples than this (None: no limit). What parsing allocates is then bounded by
             about :func:`~smarttouch.sensors.npz_headers.largest_npz_bytes` of it.
+        validate: check the values (:func:`validate_recording`). False only for bytes known
+            to be a recording that passed it, e.g. a blob whose content hash is that of an
+            upload the hub validated; the zip, the headers and the CRC-32s are checked anyway.
 
     Raises:
         RecordingError: the bytes are not a recording, are truncated, declare a dtype other
@@ -476,4 +492,4 @@ def recording_from_bytes(data: bytes, *, max_samples: int | None = None) -> Reco
         raise RecordingError(f"recording bytes expected, got {type(data).__name__}")
     if len(data) == 0:
         raise RecordingError("recording bytes: empty payload")
-    return _read_npz(io.BytesIO(data), "recording bytes", max_samples)
+    return _read_npz(io.BytesIO(data), "recording bytes", max_samples, validate)

@@ -11,12 +11,18 @@ signature and file name against the central directory, no encryption or patched 
 size the directory declares, the CRC-32. Members that are neither stored nor deflated (bzip2,
 LZMA) are left to zipfile. What it allocates is bounded by the size the directory declares
 (libdeflate refuses a stream that inflates to more), which the caller checks first.
+
+Its two halves are separate for a caller that reads a member's start before inflating it
+whole (an ``.npy`` header, checked first): :func:`member_payload` (the stored bytes, after the
+local header's checks), :class:`MemberStart` (its first bytes, inflated a few hundred at a
+time: zipfile's ``open`` cost ~45 us a member) and :func:`inflate_member`.
 """
 
 from __future__ import annotations
 
 import struct
 import zipfile
+import zlib
 from typing import IO
 
 import deflate
@@ -35,17 +41,15 @@ class UnsupportedMember(zipfile.BadZipFile):
     a ``BadZipFile``, so a caller catching damaged archives would miss them)."""
 
 
-def read_member(archive: zipfile.ZipFile, fh: IO[bytes], info: zipfile.ZipInfo) -> bytes | bytearray:
-    """The whole uncompressed bytes of member ``info`` of ``archive``, opened on the seekable
-    file ``fh`` (no other thread reading it meanwhile).
+def member_payload(fh: IO[bytes], info: zipfile.ZipInfo) -> bytes:
+    """The stored (compressed) bytes of member ``info`` of a zip opened on the seekable file
+    ``fh`` (no other thread reading it meanwhile), after the checks of its local header.
 
     Raises:
-        zipfile.BadZipFile: a damaged local header, a name differing from the directory's,
-            data that do not inflate to the declared size, or a wrong CRC-32.
+        zipfile.BadZipFile: a damaged local header, a name differing from the directory's, or
+            truncated data.
         UnsupportedMember: an encrypted or patched member (a ``BadZipFile``).
     """
-    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        return archive.read(info)
     if info.flag_bits & _PATCHED:
         raise UnsupportedMember(f"member {info.filename} is compressed patched data (flag bit 5)")
     if info.flag_bits & _STRONG_ENCRYPTION:
@@ -68,12 +72,22 @@ def read_member(archive: zipfile.ZipFile, fh: IO[bytes], info: zipfile.ZipInfo) 
     compressed = fh.read(info.compress_size)
     if len(compressed) != info.compress_size:
         raise zipfile.BadZipFile(f"member {info.filename}: truncated data")
+    return compressed
+
+
+def inflate_member(info: zipfile.ZipInfo, payload: bytes) -> bytes | bytearray:
+    """The whole uncompressed bytes of stored or deflated member ``info`` from its
+    :func:`member_payload`, checked against the size and CRC-32 the directory declares.
+
+    Raises:
+        zipfile.BadZipFile: data that do not inflate to the declared size, or a wrong CRC-32.
+    """
     if info.compress_type == zipfile.ZIP_STORED:
-        data: bytes | bytearray = compressed
+        data: bytes | bytearray = payload
     else:
         try:
             # at most file_size bytes: libdeflate refuses a stream that inflates to more
-            data = deflate.deflate_decompress(compressed, info.file_size) if info.file_size else b""
+            data = deflate.deflate_decompress(payload, info.file_size) if info.file_size else b""
         except deflate.DeflateError as exc:
             raise zipfile.BadZipFile(f"member {info.filename}: damaged deflate data ({exc})") from None
     if len(data) != info.file_size:
@@ -83,3 +97,62 @@ def read_member(archive: zipfile.ZipFile, fh: IO[bytes], info: zipfile.ZipInfo) 
     if deflate.crc32(data) != info.CRC:
         raise zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
     return data
+
+
+def inflatable(info: zipfile.ZipInfo) -> bool:
+    """Whether :func:`member_payload` and :func:`inflate_member` read this member (stored or
+    deflated); others (bzip2, LZMA) are left to ``zipfile``."""
+    return info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+
+
+class MemberStart:
+    """The first bytes of a member read like a file (``read``, ``tell``), inflated a little at
+    a time from its payload: reading an ``.npy`` header costs a few hundred bytes of
+    inflation, not the member's."""
+
+    _CHUNK = 512  # payload bytes given to the inflater at a time
+
+    def __init__(self, info: zipfile.ZipInfo, payload: bytes) -> None:
+        self._payload = memoryview(payload)
+        self._stored = info.compress_type == zipfile.ZIP_STORED
+        self._inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+        self._fed = 0  # payload bytes given to the inflater
+        self._pending: bytes | memoryview = b""  # given, not yet inflated (the unconsumed tail)
+        self._pos = 0
+
+    def read(self, size: int = -1, /) -> bytes:
+        """The next ``size`` bytes (fewer at the member's end; all the rest when negative)."""
+        size = size if size >= 0 else len(self._payload) * 1032  # deflate inflates 1032x at most
+        if self._stored:
+            out = bytes(self._payload[self._pos : self._pos + size])
+        else:
+            parts = []
+            wanted = size
+            while wanted > 0:
+                if not self._pending:
+                    if self._fed >= len(self._payload) or self._inflater.eof:
+                        break
+                    self._pending = self._payload[self._fed : self._fed + self._CHUNK]
+                    self._fed += len(self._pending)
+                part = self._inflater.decompress(self._pending, wanted)
+                self._pending = self._inflater.unconsumed_tail
+                parts.append(part)
+                wanted -= len(part)
+            out = b"".join(parts)
+        self._pos += len(out)
+        return out
+
+    def tell(self) -> int:
+        return self._pos
+
+
+def read_member(archive: zipfile.ZipFile, fh: IO[bytes], info: zipfile.ZipInfo) -> bytes | bytearray:
+    """The whole uncompressed bytes of member ``info`` of ``archive``, opened on the seekable
+    file ``fh``: :func:`member_payload` then :func:`inflate_member` (others through zipfile).
+
+    Raises:
+        zipfile.BadZipFile: see :func:`member_payload` and :func:`inflate_member`.
+    """
+    if not inflatable(info):
+        return archive.read(info)
+    return inflate_member(info, member_payload(fh, info))

@@ -216,6 +216,31 @@ def test_bytes_round_trip_is_compact():
     assert back.labels == rec.labels
 
 
+def test_bytes_of_a_validated_recording_can_skip_the_value_checks():
+    """``validate=False`` (a worker reading a blob the hub validated): the same recording, and
+    the values are not checked; the zip, the headers and the CRC-32s still are."""
+    import io
+
+    rec = make_recording(n=300, mag=True)
+    data = recording_to_bytes(rec)
+    fast = recording_from_bytes(data, validate=False)
+    for name in ("t", "acc", "gyr", "mag"):
+        np.testing.assert_array_equal(getattr(fast, name), getattr(rec, name))
+        assert getattr(fast, name).flags.writeable
+    assert fast.labels == rec.labels
+    buf = io.BytesIO()
+    gyr = rec.gyr.copy()
+    gyr[5, 1] = np.nan
+    np.savez_compressed(buf, t=rec.t, acc=rec.acc, gyr=gyr, meta=np.array("{}"))
+    with pytest.raises(RecordingError, match="row 5, column gy"):
+        recording_from_bytes(buf.getvalue())
+    assert np.isnan(recording_from_bytes(buf.getvalue(), validate=False).gyr[5, 1])
+    damaged = bytearray(data)
+    damaged[len(data) // 2] ^= 0xFF
+    with pytest.raises(RecordingError):
+        recording_from_bytes(bytes(damaged), validate=False)
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.binary(max_size=600))
 def test_bytes_fuzz_only_recording_error(data):
