@@ -195,7 +195,7 @@ def _start_gunicorn(url: str, instance: Path, port: int) -> subprocess.Popen:
             "60",
             "--log-level",
             "warning",
-            "smarttouch.platform.core.app:create_app()",
+            "smarttouch.platform.wsgi:app",
         ],
         env=env,
         stdout=subprocess.DEVNULL,

@@ -4,8 +4,11 @@ commands, options, app factories, settings and files that exist."""
 from __future__ import annotations
 
 import importlib
+import os
 import re
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -55,13 +58,20 @@ def _check_smarttouch(args: list[str]) -> None:
             assert arg.split("=")[0] in options, f"smarttouch {command.name} has no option {arg}"
 
 
-def _check_gunicorn(args: list[str]) -> None:
+def _check_gunicorn(args: list[str], tmp_path: Path) -> None:
     from gunicorn.config import Config
 
     target = args[-1]
     module_name, _, attr = target.partition(":")
-    factory = getattr(importlib.import_module(module_name), attr.removesuffix("()"))
-    assert callable(factory)
+    if attr.endswith("()"):
+        assert callable(getattr(importlib.import_module(module_name), attr.removesuffix("()")))
+    else:  # a module that builds the app when imported: built in a fresh interpreter
+        code = f"from {module_name} import {attr} as app; assert callable(app)"
+        env = {**os.environ, "SMARTTOUCH_INSTANCE_PATH": str(tmp_path)}
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env
+        )
+        assert done.returncode == 0, done.stderr
     parsed = Config(usage="%(prog)s [OPTIONS] APP").parser().parse_args(args)  # gunicorn's own parser
     assert parsed.args == [target]
 
@@ -74,13 +84,13 @@ def test_there_are_process_definitions() -> None:
 
 
 @pytest.mark.parametrize(("where", "command"), commands())
-def test_every_command_exists(where: str, command: str) -> None:
+def test_every_command_exists(where: str, command: str, tmp_path: Path) -> None:
     args = shlex.split(_expand(command))
     program = Path(args.pop(0)).name
     if program == "smarttouch":
         _check_smarttouch(args)
     elif program == "gunicorn":
-        _check_gunicorn(args)
+        _check_gunicorn(args, tmp_path)
     else:
         pytest.fail(f"{where}: unknown program {program}")
 

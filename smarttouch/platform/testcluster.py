@@ -149,7 +149,7 @@ class LocalCluster:
                     "60",
                     "--log-level",
                     "warning",
-                    "smarttouch.platform.core.app:create_app()",
+                    "smarttouch.platform.wsgi:app",
                 ],
                 self._env(self.workdir / f"hub{i}"),
                 self.workdir / f"hub{i}.log",

@@ -37,32 +37,3 @@ def test_the_scoring_warm_up_imports_what_scoring_a_session_needs():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "", f"imported only when the first session is scored: {done.stdout}"
-
-
-def test_a_scoring_worker_keeps_freed_memory_for_the_next_job():
-    """After the warm-up, buffers freed by one job are reused by the next without page faults
-    (glibc's defaults hand them back to the system: each job faulted them in again)."""
-    done = _run(
-        """
-        import resource
-        import numpy as np
-        from smarttouch.platform.services.clinic.scoring import keep_freed_memory
-
-        def faults():  # a job's buffers: 40 of 256 KiB, touched, all freed at its end
-            before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-            for _ in range(5):
-                held = [np.ones(2**15) for _ in range(40)]
-                del held
-            return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
-
-        faults()
-        default = faults()
-        assert keep_freed_memory()
-        faults()
-        print(default, faults())
-        """
-    )
-    assert done.returncode == 0, done.stderr
-    default, kept = (int(v) for v in done.stdout.split())
-    assert default > 5 * 40 * 64 * 0.9, default  # every job faulted its buffers in again
-    assert kept < 100, kept

@@ -180,41 +180,15 @@ SCORING_MODULES = (
 def warm_up() -> None:
     """Import :data:`SCORING_MODULES` (a scoring worker, before it says it serves): about a
     second of CPU (1.1 s measured on the 2-core bench machine) that the first scored session
-    would otherwise wait for; and keep freed memory for the next job (:func:`keep_freed_memory`)."""
+    would otherwise wait for; and keep freed memory for the next job
+    (:func:`~smarttouch.platform.memory.keep_freed_memory`)."""
     import importlib
+
+    from ...memory import keep_freed_memory
 
     for name in SCORING_MODULES:
         importlib.import_module(name)
     keep_freed_memory()
-
-
-#: glibc's mallopt parameters (malloc.h) and the values a scoring worker sets
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
-TRIM_THRESHOLD_BYTES = 64 * 2**20
-MMAP_THRESHOLD_BYTES = 16 * 2**20
-
-
-def keep_freed_memory() -> bool:
-    """Make glibc's allocator keep freed memory in the process instead of handing it back to
-    the system after each job; returns whether it could (not glibc: nothing is changed).
-
-    A scored session allocates a few MB of sub-MB buffers (the blob, its inflated members, the
-    analysis' arrays) and frees them at the end. glibc's defaults return a heap top larger
-    than about twice the largest block freed so far (and serve blocks from 128 kB up by
-    ``mmap``), so every job faulted its buffers in again page by page: ~500 page faults and
-    1.5 ms of a 2-minute session's ~11 ms (decode and analysis) on the bench machine. With
-    these thresholds the worker's heap stays at its high-water mark (tens of MB) instead."""
-    import ctypes
-    import ctypes.util
-
-    try:
-        mallopt = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
-    except (OSError, AttributeError):
-        return False
-    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-    return bool(
-        mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES) and mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES)
-    )
 
 
 def compute(blobs: BlobStore, spec: ScoringSpec) -> Outcome:
