@@ -196,6 +196,8 @@ def test_the_rows_commit_together_or_not_at_all(db_app, paired, monkeypatch, fai
     """A failure anywhere after the session row's INSERT, the commit included, leaves no row
     of the upload: no session, no job, no feeling, no audit line; nothing is sent."""
     app = db_app
+    if failing in ("insert_scoring_job", "audit.write") and get_engine(app).dialect.name == "postgresql":
+        pytest.skip("one statement there (test_postgresql_writes_a_scored_session_in_one_statement)")
 
     def broken(*_args: Any, **_kwargs: Any) -> None:
         raise RuntimeError(f"{failing} failed")
@@ -214,6 +216,41 @@ def test_the_rows_commit_together_or_not_at_all(db_app, paired, monkeypatch, fai
     assert _rows(app, ExerciseSession, client_uuid=str(meta.session_id)) == []
     assert _rows(app, ScoringJob) == [] and _rows(app, SessionFeeling) == []
     assert _rows(app, AuditEvent, action="session.uploaded") == []
+
+
+def test_postgresql_writes_a_scored_session_in_one_statement(db_app, paired):
+    """On PostgreSQL the session row, its scoring job and its audit line are ONE statement (a
+    round trip per upload, not three): an audit line the database refuses (an address longer
+    than its column) stores no session and no job either."""
+    app = db_app
+    if get_engine(app).dialect.name != "postgresql":
+        pytest.skip("SQLite has no data-modifying WITH: three INSERTs there")
+    statements: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    sa.event.listen(get_engine(app), "before_cursor_execute", note)
+    try:
+        with Session(get_engine(app)) as s:
+            result = _ingest(app, s, paired, _meta(paired))
+        meta = _meta(paired)
+        with Session(get_engine(app)) as s, pytest.raises(sa.exc.DataError):
+            _ingest(app, s, paired, meta, ip="1" * 46)
+    finally:
+        sa.event.remove(get_engine(app), "before_cursor_execute", note)
+    writes = [st for st in statements if "INSERT INTO exercise_session" in st]
+    assert len(writes) == 2 and all(
+        "INSERT INTO scoring_job" in st and "INSERT INTO audit_event" in st for st in writes
+    )
+    assert not [
+        st
+        for st in statements
+        if st.lstrip().startswith(("INSERT INTO scoring_job", "INSERT INTO audit_event"))
+    ]
+    assert [j["id"] for j in _rows(app, ScoringJob)] == [result.job_id]
+    assert _rows(app, ExerciseSession, client_uuid=str(meta.session_id)) == []
+    assert [a["target_id"] for a in _rows(app, AuditEvent, action="session.uploaded")] == [result.session.id]
 
 
 def test_the_job_is_sent_once_committed_and_a_retry_sends_nothing(db_app, paired):

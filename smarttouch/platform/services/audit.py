@@ -25,7 +25,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _values(
+def event_values(
     *,
     action: str,
     actor: User | None,
@@ -35,6 +35,7 @@ def _values(
     details: dict[str, Any] | None,
     ip: str | None,
 ) -> dict[str, Any]:
+    """The column values of an audit event but ``id`` and ``created_at`` (for Core INSERTs)."""
     return {
         "actor_id": actor.id if actor is not None else None,
         "actor_email": actor.email if actor is not None else None,
@@ -60,7 +61,7 @@ def record(
 ) -> AuditEvent:
     """Add an audit event to ``session`` (not committed)."""
     event = AuditEvent(
-        **_values(
+        **event_values(
             action=action,
             actor=actor,
             patient_id=patient_id,
@@ -91,7 +92,7 @@ def write(
 ) -> None:
     """:func:`record` as one INSERT run now in ``session``'s transaction (not committed): the
     same row, without an ORM object to flush (a scoring job writes one for every session)."""
-    values = _values(
+    values = event_values(
         action=action,
         actor=actor,
         patient_id=patient_id,

@@ -20,6 +20,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, tzinfo
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -33,9 +34,11 @@ from smarttouch.sensors.types import Phase, Recording
 from ...models import (
     Activity,
     Assignment,
+    AuditEvent,
     Device,
     ExerciseSession,
     Patient,
+    ScoringJob,
     SessionMetricsRecord,
     SessionStatus,
     pk,
@@ -49,7 +52,7 @@ from ..errors import Conflict, Invalid
 from .feelings import write_feelings
 from .patients import current_plan
 from .progress import alert_facts
-from .scoring import insert_scoring_job
+from .scoring import insert_scoring_job, job_values
 from .session_phases import phases_of, session_phases, spans_to_analyse
 from .upload import SessionUpload, parse_recording
 
@@ -237,6 +240,36 @@ def session_values(
     }
 
 
+def _bound(table: sa.Table, prefix: str, *computed: str) -> dict[str, Any]:
+    """A bound parameter ``<prefix><column>`` for each of ``table``'s columns but ``id`` and
+    ``computed``."""
+    return {
+        c.name: bindparam(prefix + c.name, type_=c.type)
+        for c in table.columns
+        if c.name != "id" and c.name not in computed
+    }
+
+
+@lru_cache(maxsize=1)
+def _scored_rows_insert() -> sa.Select[Any]:
+    """PostgreSQL: the session row, its scoring job and its audit line in ONE statement
+    (data-modifying CTEs; the job and the audit line take the new session's id from the
+    first), one round trip instead of three on every upload with a recording. Built once.
+    Bound parameters: ``s_<column>`` (session), ``j_<column>`` (job), ``a_<column>`` (audit)."""
+    new_session = sa.insert(_SESSIONS).values(_bound(_SESSIONS, "s_")).returning(_SESSIONS.c.id)
+    session_cte = new_session.cte("new_session")
+    session_id = sa.select(session_cte.c.id).scalar_subquery()
+    jobs, events = table_of(ScoringJob), table_of(AuditEvent)
+    job_cte = (
+        sa.insert(jobs)
+        .values({**_bound(jobs, "j_", "session_id"), "session_id": session_id})
+        .returning(jobs.c.session_id, jobs.c.id)
+        .cte("new_job")
+    )
+    audit_cte = sa.insert(events).values({**_bound(events, "a_", "target_id"), "target_id": session_id})
+    return sa.select(job_cte.c.session_id, job_cte.c.id).add_cte(audit_cte.cte("new_audit"))
+
+
 def _insert_rows(
     session: Session,
     values: dict[str, Any],
@@ -249,23 +282,19 @@ def _insert_rows(
 ) -> tuple[int, int | None]:
     """Write the upload's rows in ``session``'s transaction (not committed): the session
     (``values``), its scoring job when it has a recording to score, its feelings and the
-    audit line. Core statements built once: no ORM objects to build and flush. Returns the
-    session's id and the job's (None without one).
+    audit line. Core statements built once: no ORM objects to build and flush; on
+    PostgreSQL a session to score, its job and audit line are one statement
+    (:func:`_scored_rows_insert`). Returns the session's id and the job's (None without one).
 
     Raises:
         IntegrityError: a session with the same client UUID is already stored.
     """
-    row_id = int(session.execute(_SESSION_INSERT, values).scalar_one())
     status = values["status"]
-    job_id = insert_scoring_job(session, session_id=row_id) if status == SessionStatus.scoring else None
-    write_feelings(session, session_id=row_id, patient_id=pk(patient), items=meta.feelings)
-    audit.write(
-        session,
-        action="session.uploaded",
-        patient_id=patient.id,
-        target_type="exercise_session",
-        target_id=row_id,
-        details={
+    audit_line: dict[str, Any] = {
+        "action": "session.uploaded",
+        "patient_id": patient.id,
+        "target_type": "exercise_session",
+        "details": {
             "client_uuid": values["client_uuid"],
             "device_id": device.id,
             "assignment_id": plan.id,
@@ -273,8 +302,22 @@ def _insert_rows(
             "status": status,
             "feelings": len(meta.feelings),
         },
-        ip=ip,
-    )
+        "ip": ip,
+    }
+    job_id: int | None
+    if status == SessionStatus.scoring and session.get_bind().dialect.name == "postgresql":
+        params = {f"s_{k}": v for k, v in values.items()}
+        # (the job's and the audit line's session id come from the session INSERT itself)
+        params.update((f"j_{k}", v) for k, v in job_values(0).items() if k != "session_id")
+        event = audit.event_values(actor=None, target_id=None, **audit_line)
+        params.update((f"a_{k}", v) for k, v in event.items() if k != "target_id")
+        params["a_created_at"] = utcnow()
+        row_id, job_id = session.execute(_scored_rows_insert(), params).one()
+    else:
+        row_id = int(session.execute(_SESSION_INSERT, values).scalar_one())
+        job_id = insert_scoring_job(session, session_id=row_id) if status == SessionStatus.scoring else None
+        audit.write(session, target_id=row_id, **audit_line)
+    write_feelings(session, session_id=row_id, patient_id=pk(patient), items=meta.feelings)
     return row_id, job_id
 
 
