@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 from smarttouch.platform.models import ExerciseSession, SessionFeeling, SessionMetricsRecord, pk
 from smarttouch.platform.services.clinic import alerts, feelings, progress
@@ -27,6 +27,8 @@ ZONES = ("UTC", "Europe/Rome", "Pacific/Auckland", "America/Los_Angeles")
 def _history(session: Session, patient_id: int, rng: random.Random) -> None:
     start = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=rng.randrange(0, 60 * 24))
     moment = start
+    rows: list[ExerciseSession] = []
+    children: list[tuple[type[SQLModel], int, dict[str, Any]]] = []  # (model, its session's index, fields)
     for _ in range(rng.randrange(25, 61)):
         moment += rng.choice([timedelta(0), timedelta(minutes=1), timedelta(hours=11), timedelta(days=1)])
         moment += timedelta(minutes=rng.randrange(0, 600))
@@ -36,35 +38,43 @@ def _history(session: Session, patient_id: int, rng: random.Random) -> None:
             started_at=moment,
             quit_reason=rng.choice(["completed", "completed", "pain", "fatigue", None]),
         )
-        session.add(row)
-        session.flush()
+        rows.append(row)
         for when in rng.sample(["before", "after"], rng.randrange(0, 3)):
-            session.add(
-                SessionFeeling(
-                    session_id=pk(row),
-                    patient_id=patient_id,
-                    moment=when,
-                    scale=rng.choice(["pain_nrs", "effort"]),
-                    value=rng.randrange(0, 11),
-                    skipped=rng.random() < 0.1,
+            children.append(
+                (
+                    SessionFeeling,
+                    len(rows) - 1,
+                    dict(
+                        patient_id=patient_id,
+                        moment=when,
+                        scale=rng.choice(["pain_nrs", "effort"]),
+                        value=rng.randrange(0, 11),
+                        skipped=rng.random() < 0.1,
+                    ),
                 )
             )
         if rng.random() < 0.15:
             continue  # not scored (yet)
-        session.add(
-            SessionMetricsRecord(
-                session_id=pk(row),
-                reps=rng.randrange(0, 30),
-                rom_deg=rng.uniform(20, 120),
-                rom_deg_mean=rng.uniform(20, 110),
-                peak_speed_dps=rng.uniform(10, 200),
-                sparc=rng.choice([None, rng.uniform(-4, -1)]),
-                ldlj=rng.choice([None, rng.uniform(-12, -4)]),
-                tremor_amplitude_deg=rng.choice([None, rng.uniform(0, 2)]),
-                count_uncertain=rng.random() < 0.2,
-                uncertain_reason=rng.choice([None, "reps merged"]),
+        children.append(
+            (
+                SessionMetricsRecord,
+                len(rows) - 1,
+                dict(
+                    reps=rng.randrange(0, 30),
+                    rom_deg=rng.uniform(20, 120),
+                    rom_deg_mean=rng.uniform(20, 110),
+                    peak_speed_dps=rng.uniform(10, 200),
+                    sparc=rng.choice([None, rng.uniform(-4, -1)]),
+                    ldlj=rng.choice([None, rng.uniform(-12, -4)]),
+                    tremor_amplitude_deg=rng.choice([None, rng.uniform(0, 2)]),
+                    count_uncertain=rng.random() < 0.2,
+                    uncertain_reason=rng.choice([None, "reps merged"]),
+                ),
             )
         )
+    session.add_all(rows)
+    session.flush()  # one INSERT for the whole history: the ids its feelings and metrics need
+    session.add_all(model(session_id=pk(rows[i]), **fields) for model, i, fields in children)
     session.commit()
 
 
@@ -155,13 +165,20 @@ def test_the_alerts_window_finds_what_the_whole_history_finds(db_app, sessions, 
     patient_id = pk(Factories(db_app).patient())
     moment = datetime(2026, 1, 1, 22, 30, tzinfo=UTC)
     with Session(get_engine(db_app)) as s:
-        for n, (gap, quit, scored, uncertain, present, odd, pains, level) in enumerate(sessions):
+        rows = []
+        for n, (gap, quit, *_) in enumerate(sessions):
             moment += timedelta(hours=gap)
-            row = ExerciseSession(
-                patient_id=patient_id, client_uuid=f"{patient_id}-{n}", started_at=moment, quit_reason=quit
+            rows.append(
+                ExerciseSession(
+                    patient_id=patient_id,
+                    client_uuid=f"{patient_id}-{n}",
+                    started_at=moment,
+                    quit_reason=quit,
+                )
             )
-            s.add(row)
-            s.flush()
+        s.add_all(rows)
+        s.flush()  # one INSERT for the whole history (a flush per row was most of the test's time)
+        for n, (row, (_, _, scored, uncertain, present, odd, pains, level)) in enumerate(zip(rows, sessions)):
             for when in pains:
                 skipped = when == "skipped"
                 s.add(
