@@ -152,7 +152,9 @@ def test_the_keeper_thread_ends_when_idle_and_on_close(store):
     store.create("i1", {})
     token = store.claim("i1", "w", 30)
     keeper = LeaseKeeper(idle_s=0.1)
-    keeper.release(keeper.hold(store, "i1", token, 30))
+    # a short lease: if the new thread takes the lock before the release, it waits for this
+    # lease's due time (0.1 s; a release wakes no thread), then idle_s
+    keeper.release(keeper.hold(store, "i1", token, 0.3))
     thread = keeper._thread
     assert thread is not None
     thread.join(timeout=2.0)
