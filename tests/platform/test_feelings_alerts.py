@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from smarttouch.platform.models import Alert, SessionFeeling, pk, utcnow
 from smarttouch.platform.services.clinic import alerts, progress
 from smarttouch.platform.storage.db import get_engine
+from smarttouch.platform.testing import Factories
 from smarttouch.scoring.progress import pain_rise, usual_pain
 
 
@@ -70,3 +71,36 @@ def test_one_open_alert_and_raised_again_only_by_a_later_session(app, factories)
     (later,) = _rated(app, factories, patient, [7], start_days_ago=4)
     again = _sync(app, patient)
     assert len(again) == 2 and {a.session_id for a in again if a.acknowledged_at is None} == {later}
+
+
+def test_reconciling_reads_the_open_alerts_and_the_newest_of_each_concern(db_app) -> None:
+    """A patient's history of closed alerts is not loaded to judge new ones: the open alerts
+    and the newest of each concern are what the reconciliation looks at."""
+    pid = pk(Factories(db_app).patient())
+    now = utcnow()
+
+    def alert(concern: str, *, closed: bool) -> Alert:
+        return Alert(
+            patient_id=pid,
+            kind=concern,
+            concern=concern,
+            message=concern,
+            details={"evidence": concern},
+            resolved_at=now if closed else None,
+        )
+
+    with Session(get_engine(db_app)) as s:
+        rows = [
+            alert("pain_rise", closed=True),
+            alert("pain_rise", closed=True),
+            alert("pain_stop", closed=False),
+            alert("pain_rise", closed=True),
+            alert("no_session", closed=True),
+        ]
+        for row in rows:
+            s.add(row)
+            s.flush()
+        ids = [pk(r) for r in rows]
+        s.commit()
+        read = alerts._by_patient(s, [pid], {alerts.source_of(r.concern) for r in rows})[pid]
+    assert [pk(a) for a in read] == [ids[2], ids[3], ids[4]]

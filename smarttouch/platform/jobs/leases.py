@@ -78,7 +78,9 @@ class LeaseStore(Generic[RowT, SpecT]):
         if job_type.claim_message is not None:
             claim["message"] = job_type.claim_message
         self._claim_stmt = sa.update(table).where(*self._guard(QUEUED)).values(claim)
-        self._claim_returning = self._claim_stmt.returning(*table.c)
+        returned = [*table.c, *(job_type.claim_columns(table) if job_type.claim_columns else ())]
+        self._claim_returning = self._claim_stmt.returning(*returned)
+        self._get_stmt = sa.select(*returned).where(c.id == sa.bindparam("job_row", type_=c.id.type))
         self._renew_stmt = (
             sa.update(table)
             .where(*self._guard(RUNNING, token=True))
@@ -114,11 +116,12 @@ class LeaseStore(Generic[RowT, SpecT]):
 
     def get(self, job_id: str) -> JobRecord[SpecT] | None:
         with self._session() as s:
-            row = s.get(self.job_type.table, self.row_id(job_id))
+            row = s.execute(self._get_stmt, {"job_row": self.row_id(job_id)}).first()
             return None if row is None else self._record(s, row)
 
     def _record(self, s: Session, row: Any) -> JobRecord[SpecT]:
-        """``row``: a loaded row of the table, or the claim's returned columns (read alike)."""
+        """``row``: the row's columns, with the job type's ``claim_columns``, as the claim
+        returns them or ``get`` reads them."""
         values = {c: getattr(row, c) for c in LEASE_COLUMNS}
         expires: dt.datetime | None = values["lease_expires_at"]
         return {

@@ -9,11 +9,12 @@ and :class:`~.queue.HubQueue`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
 from smarttouch.challenges.bundle import ChallengeBundle
@@ -59,8 +60,8 @@ class JobType(Generic[RowT, SpecT]):
         name: the key of this job type (``"evaluation"``), used to enqueue.
         table: the SQLModel table of its rows (job id = the row's integer id).
         task_name: the huey task that runs one job (keep it stable: queued messages name it).
-        load_spec: reads what ``execute`` needs from a row (a TypedDict per job type): a
-            loaded row, or the columns the claim returned, so it reads the row's columns as
+        load_spec: reads what ``execute`` needs from a row (a TypedDict per job type): the
+            row's columns as the claim returned them (with any ``claim_columns``), read as
             attributes and nothing else (no relationships, no methods).
         execute: runs one job; returns its :data:`~smarttouch.challenges.jobs.Outcome`.
             Never raises for what untrusted code does; an exception becomes ``internal_error``.
@@ -76,6 +77,10 @@ class JobType(Generic[RowT, SpecT]):
             (a lost message costs at most this delay); None to resend only at worker start.
         needs_sandbox: its jobs run untrusted code in bubblewrap; a worker that serves it
             refuses to start where bubblewrap cannot run (``smarttouch worker --jobs``).
+        claim_columns: given the job table, further labelled columns the claim (and ``get``)
+            returns with the row, e.g. correlated sub-selects of the row the job is about:
+            ``load_spec`` then reads them as the row's own, without a statement of its own.
+            None: the row's columns only.
         warm_up: loads what its jobs need that the hub's web processes never import (the
             analysis and its SciPy modules), run by a worker that runs this type before it
             says it serves: the first job is not seconds slower than the rest. None: nothing.
@@ -93,6 +98,7 @@ class JobType(Generic[RowT, SpecT]):
     schedule: Callable[[Session], list[int]] | None = None
     resend_after: dt.timedelta | None = None
     needs_sandbox: bool = False
+    claim_columns: Callable[[sa.Table], Sequence[sa.ColumnElement[Any]]] | None = None
     warm_up: Callable[[], None] | None = None
 
 

@@ -240,11 +240,22 @@ def _commit_keeping_loaded(session: Session) -> bool:
 
 @lru_cache(maxsize=1)
 def _alerts_read() -> Any:
-    """The read of some patients' alerts, oldest first (expanding bound parameter ``ids``;
-    built once: a worker runs it for every scored session)."""
+    """The read of some patients' alerts that :func:`_reconcile` looks at, oldest first: the
+    open ones and the newest of each concern (a history of resolved alerts is never loaded).
+    Expanding bound parameter ``ids``; built once: a worker runs it for every scored session."""
+    of_patients = col(Alert.patient_id).in_(sa.bindparam("ids", expanding=True, type_=sa.Integer()))
+    newest = (
+        select(sa.func.max(Alert.id)).where(of_patients).group_by(col(Alert.patient_id), col(Alert.concern))
+    )
     return (
         select(Alert)
-        .where(col(Alert.patient_id).in_(sa.bindparam("ids", expanding=True, type_=sa.Integer())))
+        .where(
+            of_patients,
+            sa.or_(
+                sa.and_(col(Alert.acknowledged_at).is_(None), col(Alert.resolved_at).is_(None)),
+                col(Alert.id).in_(newest),
+            ),
+        )
         .order_by(col(Alert.id))
     )
 
@@ -271,7 +282,8 @@ def _reconcile(
     today: date,
 ) -> list[Alert]:
     """Bring one patient's alerts of ``sources`` in line with ``findings``; returns the new
-    rows (added to the session, not committed). ``existing``: their alerts, oldest first."""
+    rows (added to the session, not committed). ``existing``: their alerts, oldest first (the
+    open ones and the newest of each concern are all it reads)."""
     open_rows = {a.concern: a for a in existing if a.is_open}
     latest = {a.concern: a for a in existing}  # oldest first: the last one wins
     found = {f.concern: f for f in findings}

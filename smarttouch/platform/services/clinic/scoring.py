@@ -111,26 +111,30 @@ def insert_scoring_job(session: Session, *, session_id: int, reason: str = UPLOA
     return int(session.execute(_JOB_INSERT, job_values(session_id, reason)).scalar_one())
 
 
-@lru_cache(maxsize=1)
-def _spec_read() -> Any:
-    """The session columns a scoring job reads (bound parameter ``session_id``): a Core
-    statement built once, no ORM object loaded for the columns of a whole session."""
+#: the session columns a scoring job's spec reads
+_SPEC_COLUMNS = ("recording_sha256", "movement", "calibration", "phases")
+
+
+def spec_columns(jobs: sa.Table) -> list[sa.ColumnElement[Any]]:
+    """The columns of :data:`_SPEC_COLUMNS` of a ``scoring_job`` row's session, as correlated
+    sub-selects labelled by their names: the claim returns them with the row (the spec costs
+    no statement of its own; NULL when the session is gone)."""
     t = table_of(ExerciseSession)
-    return sa.select(t.c.recording_sha256, t.c.movement, t.c.calibration, t.c.phases).where(
-        t.c.id == sa.bindparam("session_id", type_=sa.Integer())
-    )
+    return [
+        sa.select(t.c[name]).where(t.c.id == jobs.c.session_id).scalar_subquery().label(name)
+        for name in _SPEC_COLUMNS
+    ]
 
 
-def load_spec(session: Session, job: ScoringJob) -> ScoringSpec:
-    row = session.execute(_spec_read(), {"session_id": job.session_id}).first()
-    assert job.id is not None
+def load_spec(session: Session, job: Any) -> ScoringSpec:
+    """``job``: a ``scoring_job`` row with :func:`spec_columns` (the claim's returned row)."""
     return {
         "job_id": job.id,
         "session_id": job.session_id,
-        "recording_sha256": row.recording_sha256 if row else None,
-        "movement": (row.movement or "") if row else "",
-        "calibration": dict(row.calibration or {}) if row else {},
-        "phases": list(row.phases or []) if row else [],
+        "recording_sha256": job.recording_sha256,
+        "movement": job.movement or "",
+        "calibration": dict(job.calibration or {}),
+        "phases": list(job.phases or []),
     }
 
 
@@ -402,7 +406,7 @@ def score_now(
     """Run queued job ``job_id`` here and now, judging alerts on ``today`` (the demo seed,
     which writes a history day by day before any worker runs). Returns the outcome, or None
     when the job was no longer queued. Workers use the lease store instead."""
-    job = session.get(ScoringJob, job_id)
+    job = session.execute(sa.select(*_JOBS.c, *spec_columns(_JOBS)).where(_JOBS.c.id == job_id)).first()
     if job is None or job.status != "queued":
         return None
     outcome = compute(blobs, load_spec(session, job))
