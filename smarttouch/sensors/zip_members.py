@@ -6,16 +6,16 @@ Huffman decoding of literals, where libdeflate's decoder is about twice as fast 
 ms) and its CRC-32 fifteen times as fast. The hub inflates every uploaded recording and the
 worker every one it scores, so this is the largest single share of an upload's CPU.
 
-:func:`read_member` makes the checks ``zipfile.ZipFile.read`` makes: the local header's
-signature and file name against the central directory, no encryption or patched data, the
-size the directory declares, the CRC-32. Members that are neither stored nor deflated (bzip2,
-LZMA) are left to zipfile. What it allocates is bounded by the size the directory declares
-(libdeflate refuses a stream that inflates to more), which the caller checks first.
+:func:`member_payload` (the stored bytes) and :func:`inflate_member` together make the checks
+``zipfile.ZipFile.read`` makes: the local header's signature and file name against the central
+directory, no encryption or patched data, the size the directory declares, the CRC-32. Members
+that are neither stored nor deflated (bzip2, LZMA; :func:`inflatable` says which) are left to
+zipfile. What it allocates is bounded by the size the directory declares (libdeflate refuses a
+stream that inflates to more), which the caller checks first.
 
-Its two halves are separate for a caller that reads a member's start before inflating it
-whole (an ``.npy`` header, checked first): :func:`member_payload` (the stored bytes, after the
-local header's checks), :class:`MemberStart` (its first bytes, inflated a few hundred at a
-time: zipfile's ``open`` cost ~45 us a member) and :func:`inflate_member`.
+They are separate for a caller that reads a member's start before inflating it whole (an
+``.npy`` header, checked first, from the same stored bytes): :class:`MemberStart` (its first
+bytes, inflated a few hundred at a time: zipfile's ``open`` cost ~45 us a member).
 """
 
 from __future__ import annotations
@@ -144,15 +144,3 @@ class MemberStart:
 
     def tell(self) -> int:
         return self._pos
-
-
-def read_member(archive: zipfile.ZipFile, fh: IO[bytes], info: zipfile.ZipInfo) -> bytes | bytearray:
-    """The whole uncompressed bytes of member ``info`` of ``archive``, opened on the seekable
-    file ``fh``: :func:`member_payload` then :func:`inflate_member` (others through zipfile).
-
-    Raises:
-        zipfile.BadZipFile: see :func:`member_payload` and :func:`inflate_member`.
-    """
-    if not inflatable(info):
-        return archive.read(info)
-    return inflate_member(info, member_payload(fh, info))

@@ -1,4 +1,5 @@
-"""read_member: the same bytes as zipfile's read, and the same refusals of damaged members."""
+"""member_payload then inflate_member (as recording_io reads a member): the same bytes as zipfile's
+read, and the same refusals of damaged members."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smarttouch.sensors.recording_io import RecordingError, recording_from_bytes, recording_to_bytes
-from smarttouch.sensors.zip_members import UnsupportedMember, read_member
+from smarttouch.sensors.zip_members import UnsupportedMember, inflatable, inflate_member, member_payload
 
 PAYLOAD = np.random.default_rng(3).normal(size=5000).tobytes() + b"\x00" * 4000  # noise and a run
 
@@ -28,7 +29,8 @@ def _zip(payload: bytes = PAYLOAD, compression: int = zipfile.ZIP_DEFLATED, name
 def _read(data: bytes, name: str = "acc.npy") -> bytes | bytearray:
     fh = io.BytesIO(data)
     with zipfile.ZipFile(fh) as archive:
-        return read_member(archive, fh, archive.getinfo(name))
+        info = archive.getinfo(name)
+        return inflate_member(info, member_payload(fh, info)) if inflatable(info) else archive.read(info)
 
 
 def _central(data: bytes, name: str = "acc.npy") -> int:
