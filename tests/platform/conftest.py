@@ -126,6 +126,25 @@ def sqlite_url_for(request: pytest.FixtureRequest, folder: Path) -> str:
 
 
 # ----------------------------------------------------------------- PostgreSQL
+#: how long a test's statement waits for a lock before it fails: a test never needs long, and
+#: a lock left held by a stray connection must fail the test that meets it, not hang the suite
+LOCK_TIMEOUT = "60s"
+TERMINATE_OTHERS = (
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+)
+
+
+def recreate_database(admin: Any, name: str, *, template: str | None = None) -> None:
+    """Drop database ``name`` (closing its connections) and create it again, empty or a copy
+    of ``template``; every connection to it then waits at most ``LOCK_TIMEOUT`` for a lock.
+    ``admin``: an AUTOCOMMIT connection to another database of the server."""
+    admin.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+    # a database setting, not copied by TEMPLATE: set on each copy
+    admin.execute(text(f"ALTER DATABASE \"{name}\" SET lock_timeout = '{LOCK_TIMEOUT}'"))
+
+
 @pytest.fixture(scope="session")
 def pg_worker_url(worker_id: str) -> Iterator[str]:
     """A PostgreSQL database of this xdist worker, dropped at the end of the session."""
@@ -136,8 +155,7 @@ def pg_worker_url(worker_id: str) -> Iterator[str]:
     name = f"{base_url.database}_st_{worker_id}_{os.getpid()}".lower()
     admin = make_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        recreate_database(conn, name)
     try:
         yield base_url.set(database=name).render_as_string(hide_password=False)
     finally:
@@ -151,6 +169,10 @@ def pg_url(pg_worker_url: str) -> str:
     """The worker's PostgreSQL database, emptied (fresh public schema) for this test."""
     engine = make_engine(pg_worker_url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
+        # a connection an earlier test left open (a thread it did not stop, a pool it did not
+        # dispose) may hold a lock on a table: DROP SCHEMA would wait for it for ever
+        conn.execute(text(TERMINATE_OTHERS))
+        conn.execute(text(f"SET lock_timeout = '{LOCK_TIMEOUT}'"))
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
@@ -170,8 +192,7 @@ def pg_template_url(pg_worker_url: str) -> Iterator[str]:
     template = url.set(database=f"{url.database}_tpl").render_as_string(hide_password=False)
     admin = _admin()
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}_tpl" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{url.database}_tpl"'))
+        recreate_database(conn, f"{url.database}_tpl")
     try:
         migrate.upgrade(template)
         engine = make_engine(template)
@@ -192,8 +213,7 @@ def migrated_pg_copy(request: pytest.FixtureRequest, url: str) -> None:
     name = make_url(url).database
     admin = _admin()
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        recreate_database(conn, name, template=template)
     admin.dispose()
 
 

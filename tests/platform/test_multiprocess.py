@@ -36,13 +36,18 @@ from smarttouch.platform.testcluster import (
     upload,
     upload_body,
 )
+from tests.platform.conftest import recreate_database
 
 pytestmark = pytest.mark.slow
 
 PG_ENV, REDIS_ENV = "SMARTTOUCH_TEST_DATABASE_URL", "SMARTTOUCH_TEST_REDIS_URL"
 MAX_SESSIONS = 120  # the clients stop earlier: once both restarted processes have served
 AFTER_RESTART = 4  # sessions the restarted hub must store before the clients stop
-RESERVED = 4 * AFTER_RESTART  # sessions the clients keep for after the hub's restart
+# sessions the clients keep back, so that each event of the test meets sessions still arriving
+# however slow the machine (a loaded one sent all 120 before the kills were over):
+RESERVED = 4 * AFTER_RESTART  # for after the hub's restart
+FOR_THE_DEAD_HUB = 16  # for after the hub's crash (a client must meet it dead)
+HUNT_S = 60.0  # how long the test waits for the worker to hold a job it can be killed in
 PATIENTS = 4
 CLIENTS = 4
 PACE_S = 0.15  # pause of each client between uploads: a steady trickle, not a flood
@@ -57,8 +62,7 @@ def cluster_db() -> Iterator[str]:
     name = f"{make_url(base).database}_scaleout"
     admin = make_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        recreate_database(conn, name)
     try:
         yield make_url(base).set(database=name).render_as_string(hide_password=False)
     finally:
@@ -77,31 +81,36 @@ def _rows(engine: Engine, sql: str, **params: Any) -> list[Any]:
         return list(conn.execute(text(sql), params))
 
 
+def _held_by(engine: Engine, pid: int) -> int | None:
+    """The scoring job worker process ``pid`` holds now, if any."""
+    return _scalar(
+        engine,
+        "SELECT id FROM scoring_job WHERE status = 'running' AND lease_token LIKE :mine",
+        mine=f"%:{pid}#%",
+    )
+
+
 def _kill_worker_mid_job(cluster: LocalCluster, engine: Engine, name: str) -> int:
     """SIGKILL worker ``name`` while it holds a scoring job; returns that job's id. (A job can
-    finish between the look and the kill: then the worker is restarted and it is tried again.)"""
+    finish between the look and the kill: then the worker is restarted and it is tried again.)
+    Sessions must still be arriving: a worker is never killed while it holds nothing."""
     for _ in range(5):
         pid = cluster.procs[name].pid
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            held = _scalar(
-                engine,
-                "SELECT id FROM scoring_job WHERE status = 'running' AND lease_token LIKE :mine",
-                mine=f"%:{pid}#%",
-            )
-            if held is not None:
-                break
+        deadline = time.monotonic() + HUNT_S
+        while (held := _held_by(engine, pid)) is None and time.monotonic() < deadline:
             time.sleep(0.01)
+        if held is None:
+            break
         cluster.kill(name)
-        lost = _scalar(
-            engine,
-            "SELECT id FROM scoring_job WHERE status = 'running' AND lease_token LIKE :mine",
-            mine=f"%:{pid}#%",
-        )
+        lost = _held_by(engine, pid)
         if lost is not None:
             return int(lost)
         cluster.start(name)
-    raise AssertionError(f"{name} never held a job when it was killed")
+    jobs = _rows(engine, "SELECT status, count(*), max(lease_token) FROM scoring_job GROUP BY status")
+    raise AssertionError(
+        f"{name} held no job for {HUNT_S:.0f} s; jobs {jobs}; "
+        + "; ".join(f"{n}: {cluster.tail(n, 600)}" for n in cluster.procs if n.startswith("worker"))
+    )
 
 
 def test_two_hubs_two_workers_survive_kills(
@@ -128,6 +137,7 @@ def test_two_hubs_two_workers_survive_kills(
     stop = threading.Event()
     todo = list(enumerate(recordings))
 
+    crashed = threading.Event()  # hub0 was killed
     restarted = threading.Event()  # hub0 answers again after its crash
 
     def client() -> None:
@@ -136,8 +146,9 @@ def test_two_hubs_two_workers_survive_kills(
             with lock:
                 if not todo:
                     return
-                # a slow restart (a loaded machine) must not find every session already sent
-                held_back = len(todo) <= RESERVED and not restarted.is_set()
+                held_back = (len(todo) <= RESERVED and not restarted.is_set()) or (
+                    len(todo) <= RESERVED + FOR_THE_DEAD_HUB and not crashed.is_set()
+                )
                 if not held_back:
                     i, rec = todo.pop(0)
             if held_back:
@@ -172,8 +183,9 @@ def test_two_hubs_two_workers_survive_kills(
         while len(results) < 6 and not errors:
             time.sleep(0.02)
         hub0 = cluster.hub_urls()[0]
-        cluster.kill("hub0")  # a hub crashes under load...
-        lost_job = _kill_worker_mid_job(cluster, engine, "worker0")  # a worker crashes mid-job
+        lost_job = _kill_worker_mid_job(cluster, engine, "worker0")  # a worker crashes mid-job...
+        cluster.kill("hub0")  # ...and a hub under load
+        crashed.set()
         served_before = stored_by(hub0)
         # the hub stays down until a client has met it dead (else a quick restart can hide
         # the crash from every client); bounded, the assertion below says if none did
