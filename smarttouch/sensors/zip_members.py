@@ -128,14 +128,20 @@ class MemberStart:
         else:
             parts = []
             wanted = size
-            while wanted > 0:
+            # a damaged payload can end its deflate stream before the member's end: past the
+            # end, the inflater hands back what it is given as unconsumed and inflates nothing,
+            # so the loop stops at the stream's end and whenever a call makes no progress
+            while wanted > 0 and not self._inflater.eof:
                 if not self._pending:
-                    if self._fed >= len(self._payload) or self._inflater.eof:
+                    if self._fed >= len(self._payload):
                         break
                     self._pending = self._payload[self._fed : self._fed + self._CHUNK]
                     self._fed += len(self._pending)
+                given = len(self._pending)
                 part = self._inflater.decompress(self._pending, wanted)
                 self._pending = self._inflater.unconsumed_tail
+                if not part and len(self._pending) >= given:
+                    break
                 parts.append(part)
                 wanted -= len(part)
             out = b"".join(parts)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import struct
 import zipfile
+import zlib
 
 import numpy as np
 import pytest
@@ -13,7 +14,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smarttouch.sensors.recording_io import RecordingError, recording_from_bytes, recording_to_bytes
-from smarttouch.sensors.zip_members import UnsupportedMember, inflatable, inflate_member, member_payload
+from smarttouch.sensors.zip_members import (
+    MemberStart,
+    UnsupportedMember,
+    inflatable,
+    inflate_member,
+    member_payload,
+)
 
 PAYLOAD = np.random.default_rng(3).normal(size=5000).tobytes() + b"\x00" * 4000  # noise and a run
 
@@ -147,3 +154,51 @@ def test_damage_is_refused_or_read_as_zipfile_reads_it(flips):
         assert ours == theirs
     if theirs is not None and info.file_size == len(theirs) and theirs == PAYLOAD:
         assert ours == PAYLOAD
+
+
+def _deflated_info(size: int) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo("acc.npy")
+    info.compress_type, info.file_size = zipfile.ZIP_DEFLATED, size
+    return info
+
+
+def _raw_deflate(data: bytes) -> bytes:
+    deflater = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return deflater.compress(data) + deflater.flush()
+
+
+@pytest.mark.timeout(20)  # the old loop never returned: past the stream's end it inflated nothing
+@pytest.mark.parametrize("junk", [b"", b"x", b"junk after the end" * 40])
+def test_a_deflate_stream_ending_before_the_member_ends_is_read_to_its_end(junk):
+    """Damage can end a member's deflate stream early, with bytes after it: the start of the
+    member reads as far as the stream goes (the full read then refuses the member)."""
+    data = bytes(range(256)) * 3
+    start = MemberStart(_deflated_info(len(data) + 100), _raw_deflate(data) + junk)
+    assert start.read(10) == data[:10]
+    assert start.read(len(data)) == data[10:]  # asked for more than the stream holds
+    assert start.read(5) == b"" and start.tell() == len(data)
+    again = MemberStart(_deflated_info(len(data) + 100), _raw_deflate(data) + junk)
+    assert again.read() == data
+
+
+@pytest.mark.timeout(20)
+def test_a_recording_whose_member_stream_ends_early_is_refused():
+    """The hub's upload check (``recording_from_bytes``) on a recording whose first member's
+    deflate stream was cut short, the rest of its payload junk: refused, never a busy loop."""
+    from smarttouch.sensors.simulator import simulate
+
+    good = recording_to_bytes(simulate("shoulder_flexion", reps=2, fs=50, seed=1).recording)
+    fh = io.BytesIO(good)
+    archive = zipfile.ZipFile(fh)
+    info = next(i for i in archive.infolist() if i.compress_type == zipfile.ZIP_DEFLATED)
+    payload = member_payload(fh, info)
+    name_length, extra_length = struct.unpack_from("<HH", good, info.header_offset + 26)  # local header
+    start = info.header_offset + 30 + name_length + extra_length
+    assert good[start : start + len(payload)] == payload
+    # a complete stream of the header's first 12 bytes, then junk to the payload's length
+    early = _raw_deflate(inflate_member(info, payload)[:12])
+    damaged = good[:start] + (early + b"\x00" * len(payload))[: len(payload)] + good[start + len(payload) :]
+    with pytest.raises(RecordingError):
+        recording_from_bytes(damaged)
+    with pytest.raises(RecordingError):
+        recording_from_bytes(damaged, validate=False)
