@@ -24,9 +24,9 @@ setup: $(STAMP)
 demo: setup
 	$(VENV)/bin/smarttouch demo
 
-## Run the whole test suite (2 workers).
+## Run the whole test suite: 3 xdist workers on 2 cores (the browser, BLE and multi-process tests spend much of their time waiting).
 test: setup
-	$(PY) -m pytest -n 2 --dist loadfile -q $(PYTEST_ARGS)
+	$(PY) -m pytest -n 3 --dist loadfile -q $(PYTEST_ARGS)
 
 ## Benchmarks: figures printed against the named references.
 bench: setup
