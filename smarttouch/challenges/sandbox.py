@@ -432,7 +432,32 @@ class Sandbox:
         return args
 
 
+def _children(pid: int) -> list[int]:
+    """The live processes whose parent is ``pid``, from ``/proc/*/stat``."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        if int(stat[stat.rindex(b")") + 2 :].split()[1]) == pid:  # after the name: state, ppid
+            found.append(int(entry.name))
+    return found
+
+
 def _kill(proc: subprocess.Popen) -> None:
+    # First the runner: bubblewrap's child and pid 1 of the sandbox's namespace (killing it
+    # kills every process in it). It is in a session of its own (--new-session), and once it has
+    # dropped to a uid of its own, bubblewrap's --die-with-parent no longer takes it down: killing
+    # bubblewrap's group alone left a sleeping solution running past its wall-clock deadline.
+    for child in _children(proc.pid):
+        try:
+            os.kill(child, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):

@@ -188,17 +188,36 @@ def test_infinite_loop_times_out(tmp_path, tight, sandbox):
     assert result.failure_reason == "timed_out"
 
 
+def _sandboxes_holding(name: str) -> list[int]:
+    """Processes whose sandbox's private /tmp holds a file ``name``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "root/tmp" / name).exists():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
 def test_sleeping_forever_hits_the_wall_clock(tmp_path, tight, sandbox):
-    code = """
+    marker = f"sleeper-{time.time_ns()}"
+    code = f"""
     import time
     class Solution:
         def analyze(self, recording):
+            open("/tmp/{marker}", "w").close()
             time.sleep(3600)
     """
     result = run(tmp_path, tight, sandbox, code)
     assert result.failure_reason == "timed_out"
     assert "wall-clock" in result.message
     assert result.splits[-1].wall_s < tight.limits.wall_s + 3
+    # and nothing of it is left running (the runner, under a uid of its own, outlived it)
+    deadline = time.monotonic() + 10
+    while (left := _sandboxes_holding(marker)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert left == []
 
 
 def test_memory_hog_is_stopped(tmp_path, tight, sandbox):
