@@ -26,6 +26,7 @@ from smarttouch.platform.storage.db import get_engine
 from tests.platform.browser_support import (
     browser,  # noqa: F401
     login,
+    shown,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -85,7 +86,7 @@ def test_invitation_to_first_session_seen_on_the_hub(
     shot(page, f"{lang}-invite-form")
     page.locator("#email").fill("not an address")
     page.locator("main form [type=submit]").click()
-    assert page.locator("#email-error").is_visible()
+    shown(page.locator("#email-error"))
     shot(page, f"{lang}-invite-form-error")
     page.locator("#email").fill(f"anna-{lang}@example.org")
     page.locator("main form [type=submit]").click()
@@ -110,7 +111,7 @@ def test_invitation_to_first_session_seen_on_the_hub(
     mobile.locator("#password").fill("password")
     mobile.locator("#confirm").fill("password")
     mobile.locator("main form [type=submit]").click()
-    assert mobile.locator("#password-error").is_visible()
+    shown(mobile.locator("#password-error"))
     shot(mobile, f"{lang}-invitation-accept-error")
     mobile.locator("#password").fill(PASSWORD)
     mobile.locator("#confirm").fill(PASSWORD)
@@ -119,7 +120,7 @@ def test_invitation_to_first_session_seen_on_the_hub(
     assert words["portal"] in mobile.locator("nav").inner_text()
     shot(mobile, f"{lang}-portal-after-invitation")
     mobile.goto(link)  # a second use: a clear page, nothing changes
-    assert mobile.locator("[data-testid=refusal]").is_visible()
+    shown(mobile.locator("[data-testid=refusal]"))
     shot(mobile, f"{lang}-invitation-used")
 
     # ------------------------------------------------- the therapist writes, pairs

@@ -35,6 +35,7 @@ from smarttouch.platform.storage.db import get_engine
 from tests.platform.browser_support import (
     browser,  # noqa: F401
     login,
+    shown,
 )
 from tests.platform.pilot_support import downloadable_approved_game
 from tests.platform.test_web_support import days_ago
@@ -120,7 +121,8 @@ def test_pilot_created_enrolled_played_withdrawn_and_reported(
     page.locator("#starts_on").fill(days_ago(0).isoformat())
     page.locator("#ends_on").fill(days_ago(3).isoformat())  # ends before it starts
     page.locator("main form [type=submit]").click()
-    assert page.locator("#ends_on-error").is_visible() and page.locator("#consent_text-error").is_visible()
+    shown(page.locator("#ends_on-error"))
+    shown(page.locator("#consent_text-error"))
     shot(page, "new-errors")
     with Session(get_engine(hub_app)) as s:
         assert s.exec(select(Pilot)).all() == []
@@ -149,7 +151,7 @@ def test_pilot_created_enrolled_played_withdrawn_and_reported(
         mobile.locator(f"#agree-{pilot_id}").check()
         mobile.locator(f"[data-testid=pilot-{pilot_id}] form button").click()
         mobile.wait_for_url(f"{hub.url}/my/pilots")
-        assert mobile.locator("[data-testid=state]").is_visible()
+        shown(mobile.locator("[data-testid=state]"))
         phones.append((phone, mobile))
     shot(phones[0][1], "portal-consented")
 

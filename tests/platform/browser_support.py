@@ -113,3 +113,15 @@ def screenshot(page: Any, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+SHOWN_WITHIN_MS = 15_000
+
+
+def shown(locator: Any) -> None:
+    """Wait until ``locator`` is visible (up to 15 s), failing with Playwright's account if it
+    never is. ``locator.is_visible()`` answers at once: just after a click that navigates, the
+    new page may be committed but not yet parsed, and a CI run failed on exactly that."""
+    from playwright.sync_api import expect
+
+    expect(locator).to_be_visible(timeout=SHOWN_WITHIN_MS)

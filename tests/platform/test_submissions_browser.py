@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from tests.platform.browser_support import browser, browser_page, login, screenshot  # noqa: F401
+from tests.platform.browser_support import browser, browser_page, login, screenshot, shown  # noqa: F401
 from tests.platform.challenge_support import (  # noqa: F401
     COUNTER,
     archive_of,
@@ -35,13 +35,13 @@ def test_developer_uploads_and_reviewer_approves(
     page.set_input_files("input[type=file]", str(zip_path))
     page.get_by_role("button", name="Submit for evaluation").click()
     page.wait_for_url(lambda url: "/submissions/" in url)
-    assert page.get_by_text("Queued").first.is_visible()
+    shown(page.get_by_text("Queued").first)
     run_queued(app)
     page.reload()
-    assert page.get_by_text("Scored").first.is_visible()
+    shown(page.get_by_text("Scored").first)
     screenshot(page, "submission-detail")
     page.get_by_role("link", name=hub_challenge.title).first.click()
-    assert page.get_by_role("cell", name="Dana Dev").is_visible()
+    shown(page.get_by_role("cell", name="Dana Dev"))
     screenshot(page, "leaderboard")
     page.get_by_role("link", name="API tokens").click()
     page.fill("input[name=label]", "laptop")
@@ -54,8 +54,8 @@ def test_developer_uploads_and_reviewer_approves(
     login(page, live_server, reviewer.email)
     page.get_by_role("link", name="Review solutions").click()
     page.get_by_role("link", name="1", exact=True).click()
-    assert page.get_by_text("class Solution").first.is_visible()
+    shown(page.get_by_text("class Solution").first)
     screenshot(page, "review-detail")
     page.get_by_label("Approve: it may reach patients").check()
     page.get_by_role("button", name="Record decision").click()
-    assert page.get_by_text("Your decision was recorded.").is_visible()
+    shown(page.get_by_text("Your decision was recorded."))

@@ -13,7 +13,7 @@ from smarttouch.platform.models import Patient
 from smarttouch.platform.services.demo.seed import seed_demo
 from smarttouch.platform.storage.blobstore import get_blobstore
 from smarttouch.platform.storage.db import get_engine
-from tests.platform.browser_support import browser, login, screenshot  # noqa: F401
+from tests.platform.browser_support import browser, login, screenshot, shown  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -40,7 +40,7 @@ def test_copd_patient_without_sessions_shows_messages_not_empty_charts(
     assert page.locator("div.chart").count() == 0
     assert page.locator(".js-plotly-plot, .main-svg").count() == 0  # nothing drawn
     assert page.locator(".chart-empty").count() == 7  # the six progress charts and pain and effort
-    assert page.get_by_text("Range of motion: no scored sessions in this period.").is_visible()
+    shown(page.get_by_text("Range of motion: no scored sessions in this period."))
     assert "2000" not in page.locator("#progress").inner_text()
     screenshot(page, "copd-patient-page")
     assert errors == []

@@ -27,7 +27,7 @@ from sqlmodel import Session
 from smarttouch.platform.models import Patient, User
 from smarttouch.platform.services.rights import donation
 from smarttouch.platform.storage.db import get_engine
-from tests.platform.browser_support import browser, login, screenshot  # noqa: F401
+from tests.platform.browser_support import browser, login, screenshot, shown  # noqa: F401
 from tests.platform.challenge_support import archive_of, run_queued, sandbox_ok  # noqa: F401
 from tests.platform.test_data_rights_support import METRICS_A, add_session, recording_bytes
 
@@ -191,7 +191,7 @@ def test_a_need_becomes_a_challenge_a_stranger_answers_and_a_patient_plays(
     [result] = run_queued(app)  # the worker: sandboxed, public then hidden split
     assert result["status"] == "scored", result
     dev.reload()
-    assert dev.get_by_text("Scored").first.is_visible()
+    shown(dev.get_by_text("Scored").first)
     screenshot(dev, "journey-3-scored")
     dev.goto(f"{base}/challenges/{SLUG}")
     row = dev.locator("table.leaderboard tbody tr", has_text=GAME)
@@ -202,7 +202,7 @@ def test_a_need_becomes_a_challenge_a_stranger_answers_and_a_patient_plays(
     office.get_by_role("button", name="Close now").click()
     assert "Closed, results not announced" in office.locator("#phase").inner_text()
     office.get_by_role("button", name="Announce the results").click()
-    assert office.get_by_text("The results are public. 1 developers were told by e-mail.").is_visible()
+    shown(office.get_by_text("The results are public. 1 developers were told by e-mail."))
     results = mails_to(smtp_server, STRANGER, 2)[-1]
     assert "the results are out" in results["Subject"] and "ranked 1 of 1" in text_of(results)
 
@@ -212,7 +212,7 @@ def test_a_need_becomes_a_challenge_a_stranger_answers_and_a_patient_plays(
     desk.goto(f"{base}/review/submissions/{submission_id}")
     desk.get_by_label("Approve: it may reach patients").check()
     desk.get_by_role("button", name="Record decision").click()
-    assert desk.get_by_text("Your decision was recorded.").is_visible()
+    shown(desk.get_by_text("Your decision was recorded."))
 
     # 7. the therapist finds the need answered and assigns the game to a patient
     clinic.goto(need_url)
@@ -221,7 +221,7 @@ def test_a_need_becomes_a_challenge_a_stranger_answers_and_a_patient_plays(
     screenshot(clinic, "journey-5-need-answered")
     clinic.get_by_test_id("need-answer").get_by_role("link").click()
     clinic.wait_for_url(re.compile(r".*/catalogue/\d+$"))
-    assert clinic.get_by_role("heading", name=GAME).is_visible()
+    shown(clinic.get_by_role("heading", name=GAME))
     clinic.goto(f"{base}/patients/{patient.id}")
     clinic.get_by_role("link", name="Add exercise").click()
     clinic.get_by_label("Activity").select_option(label=GAME)
@@ -229,8 +229,8 @@ def test_a_need_becomes_a_challenge_a_stranger_answers_and_a_patient_plays(
     clinic.get_by_label("Target range of motion (degrees)").fill("80")
     clinic.get_by_role("button", name="Add to plan").click()
     clinic.wait_for_url(re.compile(rf".*/patients/{patient.id}\?tab=plan$"))
-    assert clinic.get_by_text("Exercise added to the plan.").is_visible()
-    assert clinic.get_by_text(GAME).first.is_visible()
+    shown(clinic.get_by_text("Exercise added to the plan."))
+    shown(clinic.get_by_text(GAME).first)
     screenshot(clinic, "journey-6-assigned")
     for page in (clinic, office, dev, desk):
         page.context.close()

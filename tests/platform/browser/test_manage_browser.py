@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.platform.browser_support import browser, login, screenshot  # noqa: F401
+from tests.platform.browser_support import browser, login, screenshot, shown  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -52,7 +52,7 @@ def test_a_manager_creates_previews_and_publishes_in_italian(
     assert "2 registrazioni pubbliche" in page.locator("#data-status").inner_text()
     screenshot(page, "manage-detail-it")
     page.get_by_role("link", name="Anteprima come sviluppatore").click()
-    assert page.get_by_role("heading", name="Mani ferme", level=1).is_visible()
+    shown(page.get_by_role("heading", name="Mani ferme", level=1))
     assert page.locator(".prose strong").inner_text() == "due minuti"
     screenshot(page, "manage-preview-it")
     page.get_by_role("link", name="Torna alla gestione della sfida").click()
@@ -65,7 +65,7 @@ def test_a_manager_creates_previews_and_publishes_in_italian(
     login(dev_page, live_server, developer.email)
     dev_page.goto(f"{live_server}/challenges")
     dev_page.get_by_role("link", name="Mani ferme").click()
-    assert dev_page.get_by_role("heading", name="Mani ferme", level=1).is_visible()
+    shown(dev_page.get_by_role("heading", name="Mani ferme", level=1))
     assert "Largest team: 3" in dev_page.content()
     screenshot(dev_page, "manage-published-developer")
     visitor.close()
@@ -113,22 +113,22 @@ def test_a_manager_edits_a_draft_then_only_the_description_once_published(
     page.locator("#closes_at").fill((today - dt.timedelta(days=2)).isoformat())
     page.get_by_role("button", name="Save the changes").click()
     assert page.locator("#closes_at-error").inner_text() == "The challenge must close after it opens."
-    assert page.get_by_text("Nothing was saved.").is_visible()
+    shown(page.get_by_text("Nothing was saved."))
     page.locator("#closes_at").fill((today + dt.timedelta(days=40)).isoformat())
     page.get_by_label("Largest team").fill("4")
     screenshot(page, "manage-edit-draft")
     page.get_by_role("button", name="Save the changes").click()
     page.wait_for_url(f"{live_server}/manage/challenges/steady-hands")
-    assert page.get_by_role("heading", name="Steadier hands", level=1).is_visible()
+    shown(page.get_by_role("heading", name="Steadier hands", level=1))
     assert "Ready:" in page.locator("#data-status").inner_text()  # built again, with the new title
     page.get_by_role("button", name="Publish").click()
     page.get_by_role("link", name="Edit the description").click()
-    assert page.locator("#published-note").is_visible()
+    shown(page.locator("#published-note"))
     assert page.get_by_label("Title").get_attribute("readonly") is not None
     page.get_by_label("The need (Markdown)").fill("# The need\n\nA calm game, **ten minutes** long.")
     page.get_by_role("button", name="Save the changes").click()
     page.wait_for_url(f"{live_server}/manage/challenges/steady-hands")
-    assert page.get_by_text("The changes are saved.").is_visible()
+    shown(page.get_by_text("The changes are saved."))
     page.goto(f"{live_server}/challenges/steady-hands")
     assert page.locator(".prose strong").inner_text() == "ten minutes"
     screenshot(page, "manage-edit-published")

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from smarttouch.platform.models import Score, Solution, Submission, pk
 from smarttouch.platform.storage.blobstore import get_blobstore
 from smarttouch.platform.storage.db import get_engine
-from tests.platform.browser_support import browser, login  # noqa: F401
+from tests.platform.browser_support import browser, login, shown  # noqa: F401
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "hub"
@@ -70,7 +70,7 @@ def test_a_need_filed_in_italian_is_answered_by_an_approved_solution(
     assert (
         page.locator("#problem-error").inner_text() == "Descrivi il problema che incontrano i tuoi pazienti."
     )
-    assert page.locator("#condition-error").is_visible()
+    shown(page.locator("#condition-error"))
     shot(page, "need-new-errors-it")
     page.select_option("select[name=condition]", "parkinson")
     page.select_option("select[name=movement]", "wrist_flexion")
@@ -99,7 +99,7 @@ def test_a_need_filed_in_italian_is_answered_by_an_approved_solution(
     page.goto(f"{live_server}/review/submissions/{submission_id}")
     page.locator("input[name=decision][value=approved]").check()
     page.get_by_role("button", name="Record decision").click()
-    assert page.get_by_text("Your decision was recorded.").is_visible()
+    shown(page.get_by_text("Your decision was recorded."))
     # the therapist sees the need answered, with the catalogue entry, and got the e-mail
     page = italian.new_page()
     page.goto(f"{live_server}{need_path}")
@@ -112,10 +112,10 @@ def test_a_need_filed_in_italian_is_answered_by_an_approved_solution(
     assert [m["To"] for m in answered] == ["anna@example.org"]
     page.get_by_test_id("need-answer").locator("a").click()
     page.wait_for_url(f"{live_server}/catalogue/{solution_id}")
-    assert page.get_by_test_id("answered-needs").is_visible()
+    shown(page.get_by_test_id("answered-needs"))
     shot(page, "catalogue-entry-answers-need-it")
     page.goto(f"{live_server}/needs?status=answered")
-    assert page.locator(f"main a[href='{need_path}']").is_visible()
+    shown(page.locator(f"main a[href='{need_path}']"))
     shot(page, "needs-answered-list-it")
     italian.close()
     english.close()

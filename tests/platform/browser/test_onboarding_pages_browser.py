@@ -15,7 +15,7 @@ from smarttouch.platform.models import Patient
 from smarttouch.platform.services.accounts import invitations
 from smarttouch.platform.services.clinic import messages
 from smarttouch.platform.storage.db import get_engine
-from tests.platform.browser_support import browser, login  # noqa: F401
+from tests.platform.browser_support import browser, login, shown  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -85,7 +85,7 @@ def test_new_pages_in_both_languages(lang: str, app: Flask, live_server: str, fa
     assert page.locator(".ended-today").count() == 0
     page.goto(f"{live_server}/patients/{patient.id}/plan-tools")
     page.locator("#save-save").click()  # no name: refused at the field
-    assert page.locator("#save-name-error").is_visible()
+    shown(page.locator("#save-name-error"))
     page.screenshot(path=str(ARTIFACTS / f"{lang}-plan-tools-error.png"), full_page=True)
     page.context.clear_cookies()
 
@@ -100,7 +100,7 @@ def test_new_pages_in_both_languages(lang: str, app: Flask, live_server: str, fa
     page.locator("#to_id").select_option(str(therapist.id))
     page.locator("#from_id").select_option(str(therapist.id))
     page.locator("#handover").click()
-    assert page.locator("#to_id-error").is_visible()
+    shown(page.locator("#to_id-error"))
     page.screenshot(path=str(ARTIFACTS / f"{lang}-admin-caseloads-error.png"), full_page=True)
     assert errors == []
     context.close()

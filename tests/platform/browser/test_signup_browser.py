@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.platform.browser_support import browser  # noqa: F401
+from tests.platform.browser_support import browser, shown  # noqa: F401
 from tests.platform.challenge_support import (  # noqa: F401
     COUNTER,
     archive_of,
@@ -80,13 +80,13 @@ def test_a_stranger_signs_up_verifies_accepts_submits_and_sees_the_board(
     page.fill("input[name=password]", "short")
     page.fill("input[name=confirm]", "short")
     page.locator("main form [type=submit]").click()
-    assert page.locator("#password-error").is_visible()  # a weak password, at the field
+    shown(page.locator("#password-error"))  # a weak password, at the field
     shot(page, f"signup-error-{lang}")
     page.fill("input[name=password]", PASSWORD)
     page.fill("input[name=confirm]", PASSWORD)
     page.locator("main form [type=submit]").click()
     page.wait_for_url(f"{live_server}/signup/sent")
-    assert page.get_by_role("heading", name=t["sent"]).is_visible()
+    shown(page.get_by_role("heading", name=t["sent"]))
     shot(page, f"signup-sent-{lang}")
     # the verification mail arrives on the SMTP server, its link on this hub
     (msg,) = smtp_server.wait_for(1)
@@ -97,7 +97,7 @@ def test_a_stranger_signs_up_verifies_accepts_submits_and_sees_the_board(
     shot(page, f"verify-{lang}")
     page.locator("main form [type=submit]").click()
     page.wait_for_url(f"{live_server}/login")
-    assert page.get_by_text(t["verified"]).is_visible()
+    shown(page.get_by_text(t["verified"]))
     page.fill("input[name=email]", f"stranger-{lang}@example.org")
     page.fill("input[name=password]", PASSWORD)
     page.locator("main form [type=submit]").click()
@@ -105,7 +105,7 @@ def test_a_stranger_signs_up_verifies_accepts_submits_and_sees_the_board(
     # submitting first asks for the terms
     page.goto(f"{live_server}/challenges/{slug}/submit")
     page.wait_for_url(lambda url: "/terms" in url)
-    assert page.get_by_role("heading", name=t["terms"], exact=True).is_visible()
+    shown(page.get_by_role("heading", name=t["terms"], exact=True))
     shot(page, f"terms-{lang}")
     page.check("input[name=agree]")
     page.locator("main form [type=submit]").click()
@@ -123,7 +123,7 @@ def test_a_stranger_signs_up_verifies_accepts_submits_and_sees_the_board(
     )
     public = visitor.new_page()
     public.goto(f"{live_server}/challenges/{slug}")
-    assert public.get_by_role("heading", name=t["board"], exact=True).is_visible()
+    shown(public.get_by_role("heading", name=t["board"], exact=True))
     row = public.locator("table.leaderboard tbody tr", has_text=f"steady {lang}")
     assert row.count() == 1 and f"Stranger {lang.upper()}" in row.inner_text()
     assert f"stranger-{lang}@example.org" not in public.content()
@@ -164,13 +164,14 @@ def test_reset_by_mail_and_the_catalogue_in_the_browser(
     page.locator("main form [type=submit]").click()
     page.wait_for_url(f"{live_server}/login")
     page.goto(link)
-    assert page.get_by_text("This link was already used").is_visible()
+    shown(page.get_by_text("This link was already used"))
     shot(page, "link-used-en")
     page.goto(f"{live_server}/catalogue")
     shot(page, "public-catalogue-en")
     page.get_by_role("link", name="tremor filter").click()
     page.wait_for_url(f"{live_server}/catalogue/{solution_id}")
-    assert page.get_by_text("Smooths tremor.").is_visible() and page.get_by_text("Ada Display").is_visible()
+    shown(page.get_by_text("Smooths tremor."))
+    shown(page.get_by_text("Ada Display"))
     assert "0.987" not in page.content() and "ada@example.org" not in page.content()
     shot(page, "public-solution-en")
     context.close()

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.platform.browser_support import browser  # noqa: F401
+from tests.platform.browser_support import browser, shown  # noqa: F401
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "hub"
@@ -57,7 +57,7 @@ def test_a_team_forms_by_mail_asks_and_a_manager_pins_the_answer(
     first.wait_for_url(f"{live_server}/challenges/{ch.slug}/team")
     first.fill("input[name=name]", "x")
     first.locator("form[action$='/team/create'] [type=submit]").click()
-    assert first.locator("#name-error").is_visible()  # too short, at the field
+    shown(first.locator("#name-error"))  # too short, at the field
     first.fill("input[name=name]", "Steady Hands")
     first.locator("form[action$='/team/create'] [type=submit]").click()
     first.wait_for_url(f"{live_server}/challenges/{ch.slug}/team")
@@ -75,7 +75,7 @@ def test_a_team_forms_by_mail_asks_and_a_manager_pins_the_answer(
     assert "Steady Hands" in second.content()
     second.locator("main form [type=submit]").click()
     second.wait_for_url(f"{live_server}/challenges/{ch.slug}/team")
-    assert second.get_by_text(t["joined"]).is_visible()
+    shown(second.get_by_text(t["joined"]))
     assert "Ada Lovecode" in second.locator(".team-members").inner_text()
     # the second member asks a question
     second.goto(f"{live_server}/challenges/{ch.slug}/forum")
@@ -98,7 +98,7 @@ def test_a_team_forms_by_mail_asks_and_a_manager_pins_the_answer(
     third.locator("form[action*='/pin/'] [type=submit]").first.click()
     third.wait_for_url(thread_url)
     answer = third.locator(".forum-answer")
-    assert answer.get_by_role("heading", name=t["answer"]).is_visible()
+    shown(answer.get_by_role("heading", name=t["answer"]))
     assert "50 Hz, see the data description" in answer.inner_text()
     shot(third, f"forum-thread-{lang}")
     for page in (first, second, third):
