@@ -115,13 +115,22 @@ def screenshot(page: Any, name: str) -> Path:
     return path
 
 
-SHOWN_WITHIN_MS = 15_000
+WITHIN_MS = 15_000
+
+
+def expect(target: Any) -> Any:
+    """Playwright's ``expect``, whose assertions retry until they hold, for up to 15 s (its
+    default of 5 s is short on a loaded CI machine). Assert through it what a click or a form
+    changes: a plain ``inner_text()`` or ``count()`` just after a click that navigates may read
+    the page before, or the new one before it is parsed."""
+    from playwright.sync_api import expect as playwright_expect
+
+    playwright_expect.set_options(timeout=WITHIN_MS)
+    return playwright_expect(target)
 
 
 def shown(locator: Any) -> None:
-    """Wait until ``locator`` is visible (up to 15 s), failing with Playwright's account if it
-    never is. ``locator.is_visible()`` answers at once: just after a click that navigates, the
-    new page may be committed but not yet parsed, and a CI run failed on exactly that."""
-    from playwright.sync_api import expect
-
-    expect(locator).to_be_visible(timeout=SHOWN_WITHIN_MS)
+    """Wait until ``locator`` is visible, failing with Playwright's account if it never is within
+    15 s. ``locator.is_visible()`` answers at once: a CI run failed on a heading asserted so just
+    after the click that navigated to it."""
+    expect(locator).to_be_visible()

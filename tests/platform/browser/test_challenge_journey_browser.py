@@ -27,7 +27,7 @@ from sqlmodel import Session
 from smarttouch.platform.models import Patient, User
 from smarttouch.platform.services.rights import donation
 from smarttouch.platform.storage.db import get_engine
-from tests.platform.browser_support import browser, login, screenshot, shown  # noqa: F401
+from tests.platform.browser_support import browser, expect, login, screenshot, shown  # noqa: F401
 from tests.platform.challenge_support import archive_of, run_queued, sandbox_ok  # noqa: F401
 from tests.platform.test_data_rights_support import METRICS_A, add_session, recording_bytes
 
@@ -116,7 +116,7 @@ def test_a_need_becomes_a_challenge_a_stranger_answers_and_a_patient_plays(
     login(office, base, manager.email)
     office.goto(need_url)
     office.get_by_role("button", name="Accept the need").click()
-    assert office.get_by_test_id("need-status").inner_text() == "Accepted"
+    expect(office.get_by_test_id("need-status")).to_have_text("Accepted")
     office.get_by_role("link", name="Write a new challenge from this need").click()
     office.wait_for_url(re.compile(r".*/manage/challenges/new\?need=\d+$"))
     assert PROBLEM in office.get_by_label("The need (Markdown)").input_value()  # the need's words
@@ -139,7 +139,7 @@ def test_a_need_becomes_a_challenge_a_stranger_answers_and_a_patient_plays(
     need_link = office.get_by_role("link", name=re.compile(r"^#\d+$"))  # the challenge answers it
     assert need_link.get_attribute("href") == need_url.removeprefix(base)
     office.get_by_role("button", name="Publish").click()
-    assert "Development phase" in office.locator("#phase").inner_text()
+    expect(office.locator("#phase")).to_contain_text("Development phase")
     screenshot(office, "journey-2-published")
     told = [m["Subject"] for m in mails_to(smtp_server, therapist.email, 2)]  # the need's filer
     assert told == ["Clinical need #1 was accepted", "Clinical need #1 became a challenge"]
@@ -200,7 +200,7 @@ def test_a_need_becomes_a_challenge_a_stranger_answers_and_a_patient_plays(
 
     # 5. the manager closes the challenge and announces the results
     office.get_by_role("button", name="Close now").click()
-    assert "Closed, results not announced" in office.locator("#phase").inner_text()
+    expect(office.locator("#phase")).to_contain_text("Closed, results not announced")
     office.get_by_role("button", name="Announce the results").click()
     shown(office.get_by_text("The results are public. 1 developers were told by e-mail."))
     results = mails_to(smtp_server, STRANGER, 2)[-1]

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.platform.browser_support import browser, login, screenshot, shown  # noqa: F401
+from tests.platform.browser_support import browser, expect, login, screenshot, shown  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -57,7 +57,7 @@ def test_a_manager_creates_previews_and_publishes_in_italian(
     screenshot(page, "manage-preview-it")
     page.get_by_role("link", name="Torna alla gestione della sfida").click()
     page.get_by_role("button", name="Pubblica").click()
-    assert "Fase di sviluppo" in page.locator("#phase").inner_text()
+    expect(page.locator("#phase")).to_contain_text("Fase di sviluppo")
     context.close()
 
     visitor = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from smarttouch.platform.models import Score, Solution, Submission, pk
 from smarttouch.platform.storage.blobstore import get_blobstore
 from smarttouch.platform.storage.db import get_engine
-from tests.platform.browser_support import browser, login, shown  # noqa: F401
+from tests.platform.browser_support import browser, expect, login, shown  # noqa: F401
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "hub"
@@ -88,10 +88,10 @@ def test_a_need_filed_in_italian_is_answered_by_an_approved_solution(
     page.locator(f"main a[href='{need_path}']").click()
     shot(page, "need-manager-en")
     page.get_by_role("button", name="Accept the need").click()
-    assert page.get_by_test_id("need-status").inner_text() == "Accepted"
+    expect(page.get_by_test_id("need-status")).to_have_text("Accepted")
     page.select_option("select[name=link-challenge_id]", str(challenge.id))
     page.get_by_role("button", name="Link the challenge").click()
-    assert page.get_by_test_id("need-status").inner_text() == "Turned into a challenge"
+    expect(page.get_by_test_id("need-status")).to_have_text("Turned into a challenge")
     shot(page, "need-linked-en")
     page.get_by_role("button", name="Log out").click()
     # a reviewer approves a solution of that challenge

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, func, select
 
 from smarttouch.platform.models import Alert, Assignment, Patient, User
 from smarttouch.platform.storage.db import get_engine
-from tests.platform.browser_support import browser, login, screenshot  # noqa: F401
+from tests.platform.browser_support import browser, expect, login, screenshot  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -70,7 +70,7 @@ def test_therapist_journey(demo_app: Flask, live_server: str, browser) -> None:
     page.wait_for_url("**/patients/*")
     assert page.locator("#plan tbody th[scope=row]").all_inner_texts() == ["Glider"]
     page.get_by_role("link", name="Plan changes").click()
-    assert page.locator(".history").get_by_text("added an exercise").count() == 1
+    expect(page.locator(".history").get_by_text("added an exercise")).to_have_count(1)
 
     # a seeded patient: charts drawn from the synthetic sessions
     with Session(get_engine(demo_app)) as db:
