@@ -273,6 +273,39 @@ def test_the_workers_engine_survives_connections_the_database_dropped(pg_url, tm
         get_engine(app).dispose()
 
 
+def test_the_tick_and_the_reads_survive_connections_the_database_dropped(pg_url, tmp_path):
+    """The once-a-minute tick (reaper, schedules, resends) and the lease store's reads meet a
+    connection the database dropped and are tried once more: a dead worker's job is requeued
+    and sent again at the first tick after a database restart, not a minute later."""
+    migrate.upgrade(pg_url)
+    app = create_app(hub_config(tmp_path / "instance", pg_url))
+    try:
+        without_pre_ping(app)
+        factories = Factories(app)
+        job = str(_scoring_job(app, factories))
+        queue = HubQueue(app, runs=["scoring"], lease_s=30)
+        store = queue.store("scoring")
+        assert store.claim(job, "killed", 0.01)
+        time.sleep(0.05)
+        queue.huey.storage.flush_queue()
+
+        assert _drop_connections(pg_url) >= 1
+        queue.tick()  # its reaper's first statement meets the dropped connection
+        assert _row(app, "scoring", int(job)).status == "queued"
+        task = queue.huey.dequeue()
+        assert task is not None and task.args == (job,)  # sent again
+
+        assert _drop_connections(pg_url) >= 1
+        record = store.get(job)
+        assert record is not None and record["state"] == "queued"
+        assert _drop_connections(pg_url) >= 1
+        store.create(job, record["spec"])  # checks the row is queued
+        assert _drop_connections(pg_url) >= 1
+        assert int(job) in store.queued_ids()
+    finally:
+        get_engine(app).dispose()
+
+
 def test_work_repeated_once_on_a_dropped_connection_and_only_then(pg_url, tmp_path):
     """``once_more_if_dropped`` (the lease store's steps, the pilots' safety check after a
     scoring commit): a connection the database dropped fails the first try, the second runs

@@ -10,9 +10,10 @@ stops renewing; :meth:`LeaseStore.reclaim_expired` (each minute and at worker st
 the row or, after ``max_attempts`` claims, fails it with ``worker_lost``: never stuck
 ``running``.
 
-A claim, renewal or finish that meets a connection the database dropped (a restart, an idle
-timeout: the scoring worker's engine does not ping connections before use,
-:func:`~smarttouch.platform.storage.db.without_pre_ping`) is tried once more on a fresh one.
+Every step of the store (a claim, renewal, finish or read; the reaper's requeue) that meets
+a connection the database dropped (a restart, an idle timeout: the scoring worker's engine
+does not ping connections before use, :func:`~smarttouch.platform.storage.db.without_pre_ping`)
+is tried once more on a fresh one.
 Trying again is safe: each is one transaction guarded by the row's state and claim token; if
 the lost transaction was in fact committed, the second claim finds the row taken (the lease
 then expires and the job is retried) and the second finish finds the token cleared (the
@@ -109,12 +110,18 @@ class LeaseStore(Generic[RowT, SpecT]):
 
     def create(self, job_id: str, spec: SpecT) -> None:
         """The hub creates job rows itself; this only checks the row is queued."""
+        once_more_if_dropped(lambda: self._create_once(job_id))
+
+    def _create_once(self, job_id: str) -> None:
         with self._session() as s:
             status = s.execute(sa.select(self.table.c.status).where(self.table.c.id == self.row_id(job_id)))
             if status.scalar() != QUEUED:
                 raise ValueError(f"{self.job_type.name} {job_id} is not queued")
 
     def get(self, job_id: str) -> JobRecord[SpecT] | None:
+        return once_more_if_dropped(lambda: self._get_once(job_id))
+
+    def _get_once(self, job_id: str) -> JobRecord[SpecT] | None:
         with self._session() as s:
             row = s.execute(self._get_stmt, {"job_row": self.row_id(job_id)}).first()
             return None if row is None else self._record(s, row)
@@ -234,7 +241,12 @@ class LeaseStore(Generic[RowT, SpecT]):
 
     def reclaim_expired(self, now: float, max_attempts: int) -> list[str]:
         """Requeue (or, after ``max_attempts`` claims, fail with ``worker_lost``) every running
-        row whose lease expired before ``now`` (Unix seconds); returns the requeued ids."""
+        row whose lease expired before ``now`` (Unix seconds); returns the requeued ids. Each
+        row's update is guarded by its lease token, so a second try after a dropped
+        connection changes only what the first did not."""
+        return once_more_if_dropped(lambda: self._reclaim_expired_once(now, max_attempts))
+
+    def _reclaim_expired_once(self, now: float, max_attempts: int) -> list[str]:
         c = self.table.c
         requeued: list[str] = []
         with self._session() as s:
@@ -272,8 +284,12 @@ class LeaseStore(Generic[RowT, SpecT]):
         stmt = sa.select(c.id).where(c.status == QUEUED).order_by(c.id)
         if older_than is not None:
             stmt = stmt.where(c.created_at < older_than)
-        with self._session() as s:
-            return [int(i) for i in s.execute(stmt).scalars()]
+
+        def read() -> list[int]:
+            with self._session() as s:
+                return [int(i) for i in s.execute(stmt).scalars()]
+
+        return once_more_if_dropped(read)
 
 
 __all__ = ["LEASE_COLUMNS", "LeaseStore"]

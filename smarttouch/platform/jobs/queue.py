@@ -35,6 +35,7 @@ from smarttouch.challenges.jobs import Outcome, run_job
 from ..models import utcnow
 from ..storage.blobstore import get_blobstore
 from ..storage.db import get_engine
+from ..storage.retry import once_more_if_dropped
 from ..storage.shared import locks_for
 from . import registry
 from .leases import LeaseStore
@@ -173,8 +174,12 @@ class HubQueue:
         schedule = self.types[kind].schedule
         if schedule is None:
             return 0
-        with Session(self.engine) as session:
-            new = schedule(session)
+
+        def create() -> list[int]:  # due jobs are those missing: a second try finds what the first made
+            with Session(self.engine) as session:
+                return schedule(session)
+
+        new = once_more_if_dropped(create)
         for job_id in new:
             self.enqueue(kind, job_id)
         return len(new)
