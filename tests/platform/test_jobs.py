@@ -19,7 +19,17 @@ from smarttouch.platform.jobs.leases import LeaseStore
 from smarttouch.platform.jobs.queue import HubQueue, JobRef
 from smarttouch.platform.jobs.registry import JOB_TYPES
 from smarttouch.platform.jobs.types import JobContext, JobType
-from smarttouch.platform.models import AnalyzerRun, Challenge, ScoringJob, Solution, Submission, User
+from smarttouch.platform.models import (
+    AnalyzerRun,
+    AuditEvent,
+    Challenge,
+    ExerciseSession,
+    ScoringJob,
+    SessionMetricsRecord,
+    Solution,
+    Submission,
+    User,
+)
 from smarttouch.platform.storage import migrate
 from smarttouch.platform.storage.blobstore import get_blobstore
 from smarttouch.platform.storage.db import get_engine, make_engine, without_pre_ping
@@ -134,6 +144,57 @@ def test_a_lost_worker_is_retried_then_failed(app, factories, kind):
     assert (row.status, row.failure_reason, row.attempts) == ("failed", "worker_lost", 2)
     assert row.lease_token is None and row.finished_at is not None
     assert "giving up" in row.message
+
+
+def test_a_scoring_job_given_up_fails_its_session(app, factories):
+    """After ``max_attempts`` dead workers the session says ``failed``, with why (the device
+    and the therapist see it), and the audit trail has the failure: not ``scoring`` for good."""
+    job = str(_scoring_job(app, factories))
+    store = LeaseStore(get_engine(app), JOB_TYPES["scoring"])
+    for attempt in (1, 2):
+        assert store.claim(job, f"dying-{attempt}", 0.01)
+        time.sleep(0.05)
+        store.reclaim_expired(time.time(), max_attempts=2)
+    row = _row(app, "scoring", int(job))
+    assert (row.status, row.failure_reason) == ("failed", "worker_lost")
+    with Session(get_engine(app)) as s:
+        es = s.get(ExerciseSession, row.session_id)
+        assert es is not None and es.status == "failed" and "giving up" in (es.error or "")
+        actions = s.exec(select(AuditEvent.action).where(AuditEvent.target_id == es.id)).all()
+    assert "session.scoring_failed" in actions
+
+
+def test_a_database_error_in_the_alerts_or_a_hook_keeps_the_result(pg_url, tmp_path, monkeypatch):
+    """On PostgreSQL a statement that fails aborts the transaction, and a later commit rolls
+    it all back without a word: an alert source or after-scoring hook whose query fails (the
+    error caught and logged) must not take the session's metrics with it."""
+    from smarttouch.platform.services.clinic import alerts, scoring_hooks
+
+    def broken(session: Session, *args: Any, **kwargs: Any) -> Any:
+        session.execute(text("SELECT * FROM no_such_table_here"))
+
+    migrate.upgrade(pg_url)
+    app = create_app(hub_config(tmp_path / "instance", pg_url))
+    try:
+        factories = Factories(app)
+        queue = HubQueue(app, runs=["scoring"], lease_s=30)
+        monkeypatch.setattr(alerts, "find_patient_alerts", broken)
+        first = _scoring_job(app, factories)
+        assert queue.run("scoring", str(first))["status"] == "scored"
+        monkeypatch.undo()
+        monkeypatch.setattr(scoring_hooks, "_HOOKS", [broken])
+        second = _scoring_job(app, factories)
+        assert queue.run("scoring", str(second))["status"] == "scored"
+        with Session(get_engine(app)) as s:
+            for job in (first, second):
+                row = s.get(ScoringJob, job)
+                assert row is not None and row.status == "scored"
+                es = s.get(ExerciseSession, row.session_id)
+                assert es is not None and es.status == "scored"
+                metrics = s.exec(select(SessionMetricsRecord).where(SessionMetricsRecord.session_id == es.id))
+                assert metrics.one().reps > 0
+    finally:
+        get_engine(app).dispose()
 
 
 @pytest.mark.parametrize("kind", sorted(JOB_TYPES))

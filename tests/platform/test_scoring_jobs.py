@@ -222,9 +222,10 @@ def _statements_of_a_scoring_job(app: Flask, session_id: int) -> list[str]:
 
 def test_a_scoring_job_runs_a_bounded_number_of_sql_statements(app, client, factories):
     """Claim, read, write the result, status, audit line and alerts: the same few statements
-    whatever the patient's history (no statement per stored session). 8 for this re-score
+    whatever the patient's history (no statement per stored session). 10 for this re-score
     (the session is already ``scored``: its status is not written again; a first scoring
-    writes it, 9): the claim returns the row with the session's columns its spec reads; the
+    writes it, 11), two of them the alerts' savepoint (a hook that runs no SQL opens none):
+    the claim returns the row with the session's columns its spec reads; the
     result's read says
     whether the patient has a consented pilot enrolment, so the pilots' readers (their alert
     sources, the after-scoring hook) read none for a patient in no pilot; whether the patient
@@ -240,4 +241,4 @@ def test_a_scoring_job_runs_a_bounded_number_of_sql_statements(app, client, fact
         statements = _statements_of_a_scoring_job(app, newest)
         assert not [s for s in statements if "FROM pilot JOIN pilot_enrolment" in s]
         counts.append(len(statements))
-    assert counts[0] == counts[1] <= 8, counts
+    assert counts[0] == counts[1] <= 10, counts

@@ -8,7 +8,8 @@ plus any rows its ``save_outcome`` adds) in one transaction, guarded by its clai
 late worker whose lease was taken over cannot overwrite the new attempt. A worker that dies
 stops renewing; :meth:`LeaseStore.reclaim_expired` (each minute and at worker start) re-queues
 the row or, after ``max_attempts`` claims, fails it with ``worker_lost``: never stuck
-``running``.
+``running``. A job given up is saved as a failed finish is (``save_outcome``): a scoring
+job's session then shows ``failed``, never ``scoring`` for good.
 
 Every step of the store (a claim, renewal, finish or read; the reaper's requeue) that meets
 a connection the database dropped (a restart, an idle timeout: the scoring worker's engine
@@ -256,14 +257,14 @@ class LeaseStore(Generic[RowT, SpecT]):
                 )
             ).all()
             for row_id, attempts, token in stale:
+                given_up: Outcome | None = None
                 if attempts >= max_attempts:
-                    values = self._finished(
-                        {
-                            "status": "failed",
-                            "failure_reason": "worker_lost",
-                            "message": f"the worker stopped during {attempts} attempt(s); giving up",
-                        }
-                    )
+                    given_up = {
+                        "status": "failed",
+                        "failure_reason": "worker_lost",
+                        "message": f"the worker stopped during {attempts} attempt(s); giving up",
+                    }
+                    values = self._finished(given_up)
                 else:
                     values = {
                         "status": QUEUED,
@@ -273,8 +274,12 @@ class LeaseStore(Generic[RowT, SpecT]):
                     }
                 guard = (c.id == row_id, c.status == RUNNING, c.lease_token == token)
                 done = s.execute(sa.update(self.table).where(*guard).values(values))
-                if rowcount(done) == 1 and values["status"] == QUEUED:
+                if rowcount(done) != 1:
+                    continue
+                if given_up is None:
                     requeued.append(str(row_id))
+                elif self.job_type.save_outcome is not None:  # as a failed finish: e.g. the
+                    self.job_type.save_outcome(s, row_id, given_up)  # session is no longer "scoring"
             s.commit()
         return requeued
 

@@ -379,25 +379,31 @@ def update_alerts(
 ) -> None:
     """Add the alerts the patient's scored sessions cause (pain stop, decline) to the caller's
     transaction; a failure to judge them is logged, never turned into a lost result.
-    ``shared``: filled with what the alert sources read (:attr:`.alerts.AlertContext.shared`)."""
+    ``shared``: filled with what the alert sources read (:attr:`.alerts.AlertContext.shared`).
+
+    They are judged and written in a savepoint: a database error (say, another job of the
+    same patient opened the same alert a moment before: the unique open alert) rolls back
+    the alerts only. Without it, PostgreSQL aborts the whole transaction at the error, and
+    the caller's later commit silently rolls back the result too (psycopg raises nothing).
+    The next scored session judges the alerts again."""
     from . import alerts
     from .patients import current_plan
     from .progress import alert_facts
 
     try:
-        facts = alert_facts(session, patient_id=pk(patient), tz=tz)
-        found = alerts.find_patient_alerts(
-            session,
-            patient=patient,
-            facts=facts,
-            today=today,
-            has_plan=lambda: bool(current_plan(session, patient=patient, today=today)),
-            shared=shared,
-        )
-    except Exception:  # a database error aborts the transaction: the job is then retried
+        with session.begin_nested():
+            facts = alert_facts(session, patient_id=pk(patient), tz=tz)
+            found = alerts.find_patient_alerts(
+                session,
+                patient=patient,
+                facts=facts,
+                today=today,
+                has_plan=lambda: bool(current_plan(session, patient=patient, today=today)),
+                shared=shared,
+            )
+            session.add_all(found)  # written when the savepoint is released
+    except Exception:
         log.exception("alerts for patient %s could not be updated", patient.id)
-        return
-    session.add_all(found)
 
 
 def score_now(

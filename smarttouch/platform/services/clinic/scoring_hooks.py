@@ -6,8 +6,8 @@ A hook gets ``(session, scored session row, hub time zone)``. It must be cheap w
 nothing to do (one indexed query, or none when the alert sources already read what it needs:
 :func:`shared_reads`) and must not commit: work that needs the result stored
 (a check that commits, an e-mail) is handed to :func:`after_commit`, which runs it once the
-result is committed and never if it is rolled back. A hook that fails is logged; the
-scoring result is kept.
+result is committed and never if it is rolled back. Each hook runs in a savepoint: a hook
+that fails is logged and its writes rolled back; the scoring result is kept.
 """
 
 from __future__ import annotations
@@ -47,8 +47,9 @@ def run(
     try:
         for hook in list(_HOOKS):
             try:
-                hook(session, row, tz)
-            except Exception:  # a database error aborts the transaction: the job is then retried
+                with session.begin_nested():  # a failed hook's writes only are rolled back
+                    hook(session, row, tz)
+            except Exception:  # (see update_alerts: PostgreSQL would otherwise lose the result)
                 log.exception("after-scoring hook %s failed for session %s", hook.__qualname__, row.id)
     finally:
         session.info.pop(_SHARED, None)
