@@ -91,6 +91,25 @@ def test_same_id_with_another_recording_is_a_conflict(client, app, paired):
     assert len(_sessions(app)) == 1 and len(blob_files(app)) == 1
 
 
+def test_a_database_failure_at_the_rows_leaves_no_recording(client, app, paired, monkeypatch):
+    """The database fails the upload's rows (a dropped connection): nothing is stored, not
+    even the recording written just before; the device sends the session again later."""
+    from sqlalchemy.exc import OperationalError
+
+    def dropped(*args, **kwargs):
+        raise OperationalError(
+            "INSERT INTO exercise_session ...", {}, Exception("server closed the connection")
+        )
+
+    monkeypatch.setattr(ingest, "_insert_rows", dropped)
+    with pytest.raises(OperationalError):  # the test app lets it through; a hub answers 500
+        upload(client, paired, session_meta(paired))
+    assert _sessions(app) == [] and blob_files(app) == []
+    monkeypatch.undo()
+    assert upload(client, paired, session_meta(paired)).status_code == 201  # the retry is stored
+    assert len(_sessions(app)) == 1 and len(blob_files(app)) == 1
+
+
 def test_a_concurrent_duplicate_loses_to_the_unique_constraint(app, paired, monkeypatch):
     """Two uploads of one session race past the 'already stored?' check: the database's
     unique constraint decides and the loser returns the winner's row."""

@@ -202,6 +202,32 @@ def test_second_erasure_adds_to_the_same_bucket(app: Flask, factories) -> None:
     assert {a.patients for a in aggregates} == {2}
 
 
+def test_recordings_the_store_would_not_delete_are_listed_for_the_administrator(
+    app: Flask, factories, monkeypatch
+) -> None:
+    """Object storage down during an erasure (obstore's errors are not OSErrors): the patient
+    is erased all the same, every recording is tried, and the ones left are named in an
+    audit line under the erasure's reference, for an administrator to delete."""
+    from obstore.exceptions import GenericError
+
+    therapist = factories.user("therapist")
+    history = seed_history(app, factories, therapist=therapist, name="Carla Tre", code="PT-CCC3")
+    store = get_blobstore(app)
+    tried: list[str] = []
+
+    def unreachable(key: str) -> bool:
+        tried.append(key)
+        raise GenericError("Generic S3 error: error sending request: connection refused")
+
+    monkeypatch.setattr(store, "delete", unreachable)
+    report = _erase(app, history, therapist)
+    assert sorted(report.blob_errors) == sorted(tried) and len(tried) == 2
+    with Session(get_engine(app)) as db:
+        assert db.get(Patient, history.patient.id) is None
+        line = db.exec(select(AuditEvent).where(AuditEvent.action == "patient.erasure_recordings_left")).one()
+    assert line.details == {"erasure_ref": report.reference, "blob_keys": report.blob_errors}
+
+
 def test_who_may_erase_and_confirmation(app: Flask, factories) -> None:
     history = seed_history(app, factories)
     with pytest.raises(NotFound):

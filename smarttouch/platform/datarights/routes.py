@@ -193,6 +193,16 @@ def erase(patient_id: int):
             flash(exc.message, "error")
         else:
             flash(_("The patient has been erased (reference %(ref)s).", ref=report.reference), "success")
+            if report.blob_errors:
+                flash(
+                    _(
+                        "%(num)d recordings could not be deleted from the file store. Ask the hub's "
+                        "administrator to delete them: the audit log lists them under %(ref)s.",
+                        num=len(report.blob_errors),
+                        ref=report.reference,
+                    ),
+                    "error",
+                )
             return redirect(url_for("datarights.index"))
     status = 400 if form.errors else 200
     record_reads.note_read(pk(patient), "erase_page")

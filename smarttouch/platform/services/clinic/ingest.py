@@ -376,12 +376,16 @@ def ingest_session(
         try:
             winner = _existing(session, meta, patient, sha)
         except Conflict:
-            if blob_written and sha is not None and not _blob_referenced(session, sha):
-                store.delete(sha)
+            _forget_blob(session, store, sha if blob_written else None)
             raise
         if winner is None:
+            _forget_blob(session, store, sha if blob_written else None)
             raise
         return _result_for(session, winner)
+    except Exception:  # the database failed the rows (a dropped connection...): nothing stored
+        session.rollback()
+        _forget_blob(session, store, sha if blob_written else None)
+        raise
     scored_here = False
     if job_id is None:  # nothing to score: the alerts that do not need metrics (pain stop)
         _update_alerts(session, patient=patient, today=today, tz=tz)
@@ -415,6 +419,19 @@ def _update_alerts(session: Session, *, patient: Patient, today: date, tz: tzinf
     except Exception:
         session.rollback()
         log.exception("alerts for patient %s could not be updated", patient.id)
+
+
+def _forget_blob(session: Session, store: BlobStore, sha: str | None) -> None:
+    """Delete blob ``sha``, which this upload wrote, when its rows were not stored and no
+    other session refers to it. A failure here is logged, not raised: the device hears the
+    upload's own error and sends the session again."""
+    if sha is None:
+        return
+    try:
+        if not _blob_referenced(session, sha):
+            store.delete(sha)
+    except Exception:
+        log.exception("the recording %s of a failed upload could not be removed", sha[:12])
 
 
 def _blob_referenced(session: Session, sha: str) -> bool:

@@ -274,7 +274,17 @@ def erase_patient(
         try:
             if store.delete(key):
                 report.recordings_deleted += 1
-        except OSError as exc:
+        except Exception as exc:  # a folder's OSError, object storage's own errors
             log.error("erasure %s: could not delete blob %s: %s", report.reference, key, exc)
             report.blob_errors.append(key)
+    if report.blob_errors:  # kept where an administrator finds them (blob keys name no one)
+        audit.record(
+            session,
+            action="patient.erasure_recordings_left",
+            actor=actor,
+            target_type="patient",
+            ip=ip,
+            details={"erasure_ref": report.reference, "blob_keys": report.blob_errors},
+        )
+        session.commit()
     return report
