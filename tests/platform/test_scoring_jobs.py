@@ -242,3 +242,34 @@ def test_a_scoring_job_runs_a_bounded_number_of_sql_statements(app, client, fact
         assert not [s for s in statements if "FROM pilot JOIN pilot_enrolment" in s]
         counts.append(len(statements))
     assert counts[0] == counts[1] <= 10, counts
+
+
+def test_a_recording_the_blob_store_cannot_give_fails_the_job_with_a_plain_reason(app, tmp_path):
+    """Object storage unreachable (past obstore's own retries), or the blob gone: the job
+    fails with a reason an operator can act on and a message without the client's dump;
+    ``rescore --outdated`` picks the session up again (it has no current metrics)."""
+    from obstore.exceptions import GenericError
+
+    from smarttouch.platform.storage.blobstore import open_blobstore
+
+    store = open_blobstore(f"file://{tmp_path / 'blobs'}")
+    key = store.put(b"not scored here")
+    spec: scoring.ScoringSpec = {
+        "job_id": 1,
+        "session_id": 1,
+        "recording_sha256": key,
+        "movement": "shoulder_flexion",
+        "calibration": {},
+        "phases": [],
+    }
+    store.delete(key)
+    missing = scoring.compute(store, spec)
+    assert (missing["status"], missing["failure_reason"]) == ("failed", "recording_missing")
+
+    def down(_key: str) -> bytes:
+        raise GenericError("Generic S3 error: error sending request for url (http://minio:9000/b/...)")
+
+    store.get = down  # type: ignore[method-assign]
+    unavailable = scoring.compute(store, spec)
+    assert (unavailable["status"], unavailable["failure_reason"]) == ("failed", "recording_unavailable")
+    assert "minio" not in unavailable["message"] and "rescore --all --outdated" in unavailable["message"]

@@ -47,7 +47,7 @@ from ...models import (
     table_of,
     utcnow,
 )
-from ...storage.blobstore import BlobStore
+from ...storage.blobstore import BlobNotFound, BlobStore
 from .. import audit
 from ..errors import Invalid
 from ..pilots import alert_source as _pilot_alerts  # noqa: F401  registers the pilot safety alert source
@@ -202,7 +202,30 @@ def compute(blobs: BlobStore, spec: ScoringSpec) -> Outcome:
     sha = spec["recording_sha256"]
     if not sha:
         return {"status": FAILED, "failure_reason": "no_recording", "message": "the session has no recording"}
-    data = blobs.get(sha)
+    try:
+        data = blobs.get(sha)
+    except BlobNotFound:
+        return {
+            "status": FAILED,
+            "failure_reason": "recording_missing",
+            "message": f"the recording {sha[:12]} is not in the hub's blob store",
+        }
+    except Exception as exc:  # object storage unreachable past its client's own retries
+        log.warning(
+            "session %s: recording %s unreadable: %s: %s",
+            spec["session_id"],
+            sha[:12],
+            type(exc).__name__,
+            exc,
+        )
+        return {
+            "status": FAILED,
+            "failure_reason": "recording_unavailable",
+            "message": (
+                "the hub's blob store did not answer when the recording was read; an administrator "
+                "can score it again once it does (smarttouch rescore --all --outdated)"
+            ),
+        }
     if BlobStore.key_for(data) != sha:
         return {
             "status": FAILED,
