@@ -233,6 +233,18 @@ class FolderBlobStore(BlobStore):
         folder.mkdir(parents=True, exist_ok=True)
         return tempfile.mkstemp(dir=folder, prefix=".tmp-")
 
+    @staticmethod
+    def _rename_durably(tmp: str, path: Path) -> None:
+        """Move the written and synced ``tmp`` to ``path``, then sync the folder, so that the
+        new name survives a power cut once this returns (the upload's rows are committed
+        only after it: a session must not outlive its recording)."""
+        os.replace(tmp, path)
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+
     def _write_bytes(self, key: str, data: bytes) -> None:
         path = self.path_for(key)
         fd, tmp = self._tempfile(path.parent)
@@ -241,7 +253,7 @@ class FolderBlobStore(BlobStore):
                 fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
-            os.replace(tmp, path)
+            self._rename_durably(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
@@ -259,7 +271,7 @@ class FolderBlobStore(BlobStore):
                 os.fsync(fh.fileno())
             final = self.path_for(reader.hexdigest())
             final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp, final)
+            self._rename_durably(tmp, final)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
