@@ -273,3 +273,30 @@ def test_a_recording_the_blob_store_cannot_give_fails_the_job_with_a_plain_reaso
     unavailable = scoring.compute(store, spec)
     assert (unavailable["status"], unavailable["failure_reason"]) == ("failed", "recording_unavailable")
     assert "minio" not in unavailable["message"] and "rescore --all --outdated" in unavailable["message"]
+
+
+def test_following_a_rescore_counts_jobs_erased_meanwhile_as_gone(app, client, factories, monkeypatch):
+    """A patient erased while ``rescore --wait`` follows the workers takes their jobs with
+    them: the bar counts them as done (it waited for the timeout before), and the summary
+    says how many are gone."""
+    from smarttouch.platform.cli.scoring import _follow
+
+    paired = pair_patient(app, factories)
+    for _ in range(2):
+        assert upload(client, paired, session_meta(paired)).status_code == 201
+    with Session(get_engine(app)) as s:
+        ids = scoring.sessions_to_rescore(s)
+        jobs = scoring.queue_rescoring(s, session_ids=ids, enqueue=lambda _: None)
+        assert scoring.unfinished_jobs(s, jobs) == jobs
+    assert HubQueue(app).run("scoring", str(jobs[0]))["status"] == "scored"
+    with Session(get_engine(app)) as s:
+        s.delete(s.get_one(ScoringJob, jobs[1]))  # as the erasure's cascade does
+        s.commit()
+        assert scoring.unfinished_jobs(s, jobs) == []
+        assert scoring.job_states(s, jobs) == {"scored": 1, scoring.GONE: 1}
+    from smarttouch.platform.cli import scoring as rescore_cli
+
+    polls: list[float] = []
+    monkeypatch.setattr(rescore_cli.time, "sleep", polls.append)
+    _follow(app, jobs, timeout=60.0)
+    assert polls == [0.5]  # one look, and done (it polled until the timeout before)

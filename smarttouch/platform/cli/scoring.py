@@ -11,7 +11,7 @@ import click
 
 from .common import hub_app
 
-FINISHED = ("scored", "failed", "timed_out", "rejected")
+FINISHED = ("scored", "failed", "timed_out", "rejected", "gone")  # gone: erased meanwhile
 
 
 @click.command("rescore")
@@ -95,12 +95,11 @@ def _follow(app: Any, jobs: list[int], timeout: float) -> None:
     from ..storage.db import get_engine
 
     deadline = time.monotonic() + timeout
-    done = 0
+    pending = list(jobs)  # asked about again: only the jobs not yet finished
     with click.progressbar(length=len(jobs), label="scoring", file=sys.stderr) as bar:
-        while done < len(jobs) and time.monotonic() < deadline:
+        while pending and time.monotonic() < deadline:
             time.sleep(0.5)
             with Session(get_engine(app)) as session:
-                states = scoring.job_states(session, jobs)
-            now = sum(n for state, n in states.items() if state in FINISHED)
-            bar.update(now - done)
-            done = now
+                still = scoring.unfinished_jobs(session, pending)
+            bar.update(len(pending) - len(still))
+            pending = still

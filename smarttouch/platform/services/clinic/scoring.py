@@ -495,8 +495,12 @@ def queue_rescoring(
     return ids
 
 
+#: :func:`job_states`' name for jobs no longer stored (deleted with their patient's erasure)
+GONE = "gone"
+
+
 def job_states(session: Session, job_ids: list[int]) -> dict[str, int]:
-    """How many of ``job_ids`` are in each state."""
+    """How many of ``job_ids`` are in each state; those no longer stored count as :data:`GONE`."""
     counts: dict[str, int] = {}
     for start in range(0, len(job_ids), 500):
         chunk = job_ids[start : start + 500]
@@ -507,4 +511,21 @@ def job_states(session: Session, job_ids: list[int]) -> dict[str, int]:
         ).all()
         for status, n in rows:
             counts[status] = counts.get(status, 0) + int(n)
+    gone = len(job_ids) - sum(counts.values())
+    if gone:
+        counts[GONE] = gone
     return counts
+
+
+def unfinished_jobs(session: Session, job_ids: list[int]) -> list[int]:
+    """Those of ``job_ids`` still queued or running (a job deleted meanwhile is not)."""
+    found: list[int] = []
+    for start in range(0, len(job_ids), 500):
+        chunk = job_ids[start : start + 500]
+        rows = session.exec(
+            select(ScoringJob.id).where(
+                col(ScoringJob.id).in_(chunk), col(ScoringJob.status).in_(("queued", "running"))
+            )
+        ).all()
+        found.extend(int(i) for i in rows if i is not None)
+    return sorted(found)
