@@ -41,12 +41,16 @@ from tests.platform.conftest import recreate_database
 pytestmark = pytest.mark.slow
 
 PG_ENV, REDIS_ENV = "SMARTTOUCH_TEST_DATABASE_URL", "SMARTTOUCH_TEST_REDIS_URL"
-MAX_SESSIONS = 120  # the clients stop earlier: once both restarted processes have served
+MAX_SESSIONS = 140  # the clients stop earlier: once both restarted processes have served
 AFTER_RESTART = 4  # sessions the restarted hub must store before the clients stop
 # sessions the clients keep back, so that each event of the test meets sessions still arriving
 # however slow the machine (a loaded one sent all 120 before the kills were over):
 RESERVED = 4 * AFTER_RESTART  # for after the hub's restart
 FOR_THE_DEAD_HUB = 16  # for after the hub's crash (a client must meet it dead)
+# for the hunt of a job held by the worker to kill: sent only while the test hunts (a worker
+# restarted after a job ended between the look and the kill once found every other session
+# already scored, and nothing came while it hunted)
+FOR_THE_HUNT = 24
 HUNT_S = 60.0  # how long the test waits for the worker to hold a job it can be killed in
 PATIENTS = 4
 CLIENTS = 4
@@ -90,22 +94,25 @@ def _held_by(engine: Engine, pid: int) -> int | None:
     )
 
 
-def _kill_worker_mid_job(cluster: LocalCluster, engine: Engine, name: str) -> int:
+def _kill_worker_mid_job(cluster: LocalCluster, engine: Engine, name: str, hunting: threading.Event) -> int:
     """SIGKILL worker ``name`` while it holds a scoring job; returns that job's id. (A job can
     finish between the look and the kill: then the worker is restarted and it is tried again.)
-    Sessions must still be arriving: a worker is never killed while it holds nothing."""
+    Sessions must still be arriving: a worker is never killed while it holds nothing; the
+    clients send the sessions kept for the hunt while ``hunting`` is set."""
     for _ in range(5):
         pid = cluster.procs[name].pid
         deadline = time.monotonic() + HUNT_S
+        hunting.set()
         while (held := _held_by(engine, pid)) is None and time.monotonic() < deadline:
             time.sleep(0.01)
+        hunting.clear()
         if held is None:
             break
         cluster.kill(name)
         lost = _held_by(engine, pid)
         if lost is not None:
             return int(lost)
-        cluster.start(name)
+        cluster.start(name)  # (waits until it serves: the next hunt's sessions are for it)
     jobs = _rows(engine, "SELECT status, count(*), max(lease_token) FROM scoring_job GROUP BY status")
     raise AssertionError(
         f"{name} held no job for {HUNT_S:.0f} s; jobs {jobs}; "
@@ -137,6 +144,8 @@ def test_two_hubs_two_workers_survive_kills(
     stop = threading.Event()
     todo = list(enumerate(recordings))
 
+    hunting = threading.Event()  # the test looks for a job held by worker0
+    hunted = threading.Event()  # worker0 was killed holding one
     crashed = threading.Event()  # hub0 was killed
     restarted = threading.Event()  # hub0 answers again after its crash
 
@@ -146,9 +155,12 @@ def test_two_hubs_two_workers_survive_kills(
             with lock:
                 if not todo:
                     return
-                held_back = (len(todo) <= RESERVED and not restarted.is_set()) or (
-                    len(todo) <= RESERVED + FOR_THE_DEAD_HUB and not crashed.is_set()
+                kept = (RESERVED if not restarted.is_set() else 0) + (
+                    FOR_THE_DEAD_HUB if not crashed.is_set() else 0
                 )
+                if not hunted.is_set() and not hunting.is_set():
+                    kept += FOR_THE_HUNT
+                held_back = len(todo) <= kept
                 if not held_back:
                     i, rec = todo.pop(0)
             if held_back:
@@ -183,7 +195,8 @@ def test_two_hubs_two_workers_survive_kills(
         while len(results) < 6 and not errors:
             time.sleep(0.02)
         hub0 = cluster.hub_urls()[0]
-        lost_job = _kill_worker_mid_job(cluster, engine, "worker0")  # a worker crashes mid-job...
+        lost_job = _kill_worker_mid_job(cluster, engine, "worker0", hunting)  # a worker crashes mid-job...
+        hunted.set()
         cluster.kill("hub0")  # ...and a hub under load
         crashed.set()
         served_before = stored_by(hub0)

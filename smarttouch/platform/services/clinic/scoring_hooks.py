@@ -73,6 +73,8 @@ def after_commit(session: Session, work: Callable[[], None]) -> None:
 
 
 def _run_pending(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint released (each hook runs in one): the
+        return  # work waits for the real commit (SQLAlchemy calls after_commit for both)
     for work in session.info.pop(_PENDING, []):
         try:
             work()
@@ -81,4 +83,6 @@ def _run_pending(session: Session) -> None:
 
 
 def _drop_pending(session: Session) -> None:
+    if session.in_nested_transaction():  # a failed hook's savepoint: the transaction goes on
+        return
     session.info.pop(_PENDING, None)
