@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlmodel import Session, col, select
 
@@ -114,6 +115,56 @@ def test_a_patient_leaving_ends_the_game_and_the_therapist_is_alerted(
     login(other, manager.email)
     assert other.get(f"/patients/{w['patient'].id}").status_code in (403, 404)
     assert "Anna Verdi" not in other.get(f"/pilots/{pilot_id}").get_data(as_text=True)
+
+
+def test_the_withdrawal_alert_waits_for_another_writer_on_sqlite(
+    app: Flask, client: Any, factories: Any, make_challenge: Any, make_user: Any, monkeypatch: Any
+) -> None:
+    """Another process (a worker) holds SQLite's write lock while the alerts are judged: the
+    alert waits for the busy timeout and is written (a savepoint there once made the write
+    fail at once, and the alert was lost with only a log line)."""
+    import sqlite3
+    import threading
+    import time
+
+    from smarttouch.platform.services.clinic import alerts
+
+    url = get_engine(app).url
+    if url.get_backend_name() != "sqlite":
+        pytest.skip("SQLite's file lock: PostgreSQL writers wait on row locks")
+    w = _world(app, factories, make_challenge, make_user)
+    patient_client = app.test_client()
+    assert login(patient_client, w["account"].email).status_code == 302
+    token = csrf_token(patient_client, "/my/pilots")
+    pilot_id = w["pilot"].id
+    assert (
+        patient_client.post(
+            f"/my/pilots/{pilot_id}/consent", data={"csrf_token": token, "agree": "y"}
+        ).status_code
+        == 302
+    )
+    judge = alerts.find_patient_alerts
+
+    def judged_while_another_writes(session: Any, **kwargs: Any) -> Any:
+        found = judge(session, **kwargs)
+        locked = threading.Event()
+
+        def hold() -> None:
+            other = sqlite3.connect(url.database, isolation_level=None, timeout=30)
+            other.execute("BEGIN IMMEDIATE")
+            locked.set()
+            time.sleep(0.5)
+            other.execute("COMMIT")
+            other.close()
+
+        threading.Thread(target=hold, daemon=True).start()
+        locked.wait()
+        return found
+
+    monkeypatch.setattr(alerts, "find_patient_alerts", judged_while_another_writes)
+    patient_client.post(f"/my/pilots/{pilot_id}/withdraw", data={"csrf_token": token})
+    (alert,) = _state(app, w)["alerts"]
+    assert alert.details["pilot_id"] == pilot_id
 
 
 def test_a_therapist_recording_it_ends_the_game_and_bad_input_ends_nothing(

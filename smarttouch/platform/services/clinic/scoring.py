@@ -401,32 +401,55 @@ def update_alerts(
     shared: dict[str, Any] | None = None,
 ) -> None:
     """Add the alerts the patient's scored sessions cause (pain stop, decline) to the caller's
-    transaction; a failure to judge them is logged, never turned into a lost result.
-    ``shared``: filled with what the alert sources read (:attr:`.alerts.AlertContext.shared`).
+    open write transaction (a scoring job's finish); a failure to judge them is logged, never
+    turned into a lost result. ``shared``: filled with what the alert sources read
+    (:attr:`.alerts.AlertContext.shared`).
 
     They are judged and written in a savepoint: a database error (say, another job of the
     same patient opened the same alert a moment before: the unique open alert) rolls back
     the alerts only. Without it, PostgreSQL aborts the whole transaction at the error, and
     the caller's later commit silently rolls back the result too (psycopg raises nothing).
-    The next scored session judges the alerts again."""
+    The next scored session judges the alerts again. With no write transaction open, use
+    :func:`refresh_alerts` (on SQLite a savepoint would open a read transaction whose
+    upgrade to a write fails at once, without the busy timeout, while another process
+    writes)."""
+    try:
+        with session.begin_nested():
+            _add_alerts(session, patient=patient, today=today, tz=tz, shared=shared)
+    except Exception:
+        log.exception("alerts for patient %s could not be updated", patient.id)
+
+
+def refresh_alerts(session: Session, *, patient: Patient, today: date, tz: tzinfo | str) -> None:
+    """Judge the patient's alerts in a transaction of their own and commit them (the caller
+    has nothing uncommitted: a pilot enrolment ended, a pilot's safety check); a failure is
+    rolled back and logged, and the next change judges them again."""
+    try:
+        _add_alerts(session, patient=patient, today=today, tz=tz, shared=None)
+        session.commit()
+    except Exception:
+        session.rollback()
+        log.exception("alerts for patient %s could not be updated", patient.id)
+
+
+def _add_alerts(
+    session: Session, *, patient: Patient, today: date, tz: tzinfo | str, shared: dict[str, Any] | None
+) -> None:
     from . import alerts
     from .patients import current_plan
     from .progress import alert_facts
 
-    try:
-        with session.begin_nested():
-            facts = alert_facts(session, patient_id=pk(patient), tz=tz)
-            found = alerts.find_patient_alerts(
-                session,
-                patient=patient,
-                facts=facts,
-                today=today,
-                has_plan=lambda: bool(current_plan(session, patient=patient, today=today)),
-                shared=shared,
-            )
-            session.add_all(found)  # written when the savepoint is released
-    except Exception:
-        log.exception("alerts for patient %s could not be updated", patient.id)
+    facts = alert_facts(session, patient_id=pk(patient), tz=tz)
+    found = alerts.find_patient_alerts(
+        session,
+        patient=patient,
+        facts=facts,
+        today=today,
+        has_plan=lambda: bool(current_plan(session, patient=patient, today=today)),
+        shared=shared,
+    )
+    session.add_all(found)
+    session.flush()
 
 
 def score_now(

@@ -347,7 +347,6 @@ def withdraw(
             raise
     session.commit()
     if who == "patient":  # their therapist learns it from an alert (they recorded it otherwise)
-        scoring.update_alerts(session, patient=patient, today=today or utcnow().date(), tz=tz)
-        session.commit()
+        scoring.refresh_alerts(session, patient=patient, today=today or utcnow().date(), tz=tz)
     session.refresh(enrolment)
     return enrolment

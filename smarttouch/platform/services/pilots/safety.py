@@ -196,9 +196,8 @@ def sync_alerts(session: Session, pilot: Pilot, tz: tzinfo) -> None:
     (:mod:`.alert_source`), for their therapists' caseloads."""
     today = utcnow().astimezone(tz).date()
     for e, patient in pilots.enrolments(session, pilot=pilot):
-        if pilots.counted(e):
-            scoring.update_alerts(session, patient=patient, today=today, tz=tz)
-    session.commit()
+        if pilots.counted(e):  # one transaction each: a failure loses only that patient's
+            scoring.refresh_alerts(session, patient=patient, today=today, tz=tz)
 
 
 def _with(result: SafetyCheck, **changes: Any) -> SafetyCheck:
