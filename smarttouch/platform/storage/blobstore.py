@@ -233,17 +233,18 @@ class FolderBlobStore(BlobStore):
         folder.mkdir(parents=True, exist_ok=True)
         return tempfile.mkstemp(dir=folder, prefix=".tmp-")
 
-    @staticmethod
-    def _rename_durably(tmp: str, path: Path) -> None:
-        """Move the written and synced ``tmp`` to ``path``, then sync the folder, so that the
-        new name survives a power cut once this returns (the upload's rows are committed
-        only after it: a session must not outlive its recording)."""
+    def _rename_durably(self, tmp: str, path: Path) -> None:
+        """Move the written and synced ``tmp`` to ``path``, then sync its folder (and the
+        folders above it up to the root: one of them may be new), so that the new name
+        survives a power cut once this returns (the upload's rows are committed only after
+        it: a session must not outlive its recording)."""
         os.replace(tmp, path)
-        folder = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
+        for folder in (path.parent, path.parent.parent, self.root):  # <root>/ab/cd/<key>
+            fd = os.open(folder, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
 
     def _write_bytes(self, key: str, data: bytes) -> None:
         path = self.path_for(key)
