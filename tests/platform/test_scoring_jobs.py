@@ -300,3 +300,55 @@ def test_following_a_rescore_counts_jobs_erased_meanwhile_as_gone(app, client, f
     monkeypatch.setattr(rescore_cli.time, "sleep", polls.append)
     _follow(app, jobs, timeout=60.0)
     assert polls == [0.5]  # one look, and done (it polled until the timeout before)
+
+
+def test_a_session_whose_recording_was_unavailable_is_retried_by_the_tick(queue_app):
+    """Object storage was down when its job ran: the tick queues a ``retry`` job 5 minutes
+    later (not sooner, not while one waits), which scores the session; a session that kept
+    failing so for an hour is left to the operator's ``rescore``."""
+    from datetime import UTC, datetime, timedelta
+
+    import sqlalchemy as sa
+
+    app = queue_app
+    paired = pair_patient(app, Factories(app))
+    assert upload(app.test_client(), paired, session_meta(paired)).status_code == 201
+    (session_row,) = _one(app, ExerciseSession)
+    session_id = session_row.id
+    unavailable = {
+        "status": "failed",
+        "failure_reason": scoring.UNAVAILABLE,
+        "message": "the hub's blob store did not answer",
+    }
+
+    def fail_newest_job(finished: datetime) -> None:
+        with Session(get_engine(app)) as s:
+            job_id = max(j.id for j in s.exec(select(ScoringJob)).all())
+            s.execute(
+                sa.update(ScoringJob)
+                .where(col(ScoringJob.id) == job_id)
+                .values(**scoring.outcome_values(unavailable), finished_at=finished)
+            )
+            scoring.save_result(s, job_id, unavailable, today=None, tz="UTC")
+            s.commit()
+
+    now = datetime.now(UTC)
+    fail_newest_job(now - timedelta(minutes=1))
+    assert _one(app, ExerciseSession)[0].status == "failed"
+    with Session(get_engine(app)) as s:
+        assert scoring.schedule_retries(s, now=now) == []  # too soon
+        (retry,) = scoring.schedule_retries(s, now=now + timedelta(minutes=5))
+        assert scoring.schedule_retries(s, now=now + timedelta(minutes=10)) == []  # one waits
+    assert HubQueue(app).run("scoring", str(retry))["status"] == "scored"  # the store is back
+    row = _one(app, ExerciseSession)[0]
+    assert row.status == "scored" and _one(app, ScoringJob, col(ScoringJob.id) == retry)[0].reason == "retry"
+
+    for _ in range(scoring.MAX_TRIES_UNAVAILABLE):  # an hour of outage
+        with Session(get_engine(app)) as s:
+            scoring.queue_rescoring(s, session_ids=[session_id], enqueue=lambda _: None)
+        fail_newest_job(now - timedelta(minutes=10))
+    with Session(get_engine(app)) as s:
+        s.execute(sa.delete(SessionMetricsRecord))  # as for a session never scored
+        s.execute(sa.update(ExerciseSession).values(status="failed"))
+        s.commit()
+        assert scoring.schedule_retries(s, now=now) == []  # left to the operator

@@ -45,6 +45,7 @@ SCORING: JobType[ScoringJob, scoring.ScoringSpec] = JobType(
     save_outcome=save_outcome,
     claim_message="scoring",
     resend_after=RESEND_AFTER,
+    schedule=scoring.schedule_retries,
     claim_columns=scoring.spec_columns,
     warm_up=scoring.warm_up,
 )

@@ -102,7 +102,7 @@ class SessionMetricsRecord(SQLModel, table=True):
 
 class ScoringJob(SQLModel, table=True):
     """One (re-)scoring of a session's recording by a worker: a job row under the lease
-    protocol (:mod:`smarttouch.platform.jobs`). ``reason`` is ``upload`` or ``rescore``;
+    protocol (:mod:`smarttouch.platform.jobs`). ``reason`` is ``upload``, ``rescore`` or ``retry`` (the blob store was down);
     ``algorithm_version`` is the version that wrote the result (set when it finishes)."""
 
     __tablename__ = "scoring_job"

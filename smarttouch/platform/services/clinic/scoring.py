@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
@@ -55,8 +55,13 @@ from . import scoring_hooks
 
 log = logging.getLogger(__name__)
 
-UPLOAD, RESCORE = "upload", "rescore"
+UPLOAD, RESCORE, RETRY = "upload", "rescore", "retry"
 SCORED, FAILED = "scored", "failed"
+#: a job that could not read its recording from the blob store (see :func:`schedule_retries`)
+UNAVAILABLE = "recording_unavailable"
+RETRY_AFTER = timedelta(minutes=5)
+MAX_TRIES_UNAVAILABLE = 12  # an hour of outage; then an operator's ``rescore``
+RETRIES_PER_TICK = 200
 
 
 class ScoringSpec(TypedDict):
@@ -220,10 +225,11 @@ def compute(blobs: BlobStore, spec: ScoringSpec) -> Outcome:
         )
         return {
             "status": FAILED,
-            "failure_reason": "recording_unavailable",
+            "failure_reason": UNAVAILABLE,
             "message": (
-                "the hub's blob store did not answer when the recording was read; an administrator "
-                "can score it again once it does (smarttouch rescore --all --outdated)"
+                "the hub's blob store did not answer when the recording was read; it is tried "
+                f"again every {RETRY_AFTER.seconds // 60} minutes for an hour, then an administrator "
+                "can score it again (smarttouch rescore --all --outdated)"
             ),
         }
     if BlobStore.key_for(data) != sha:
@@ -496,6 +502,40 @@ def sessions_to_rescore(
         )
         stmt = stmt.where(col(ExerciseSession.id).not_in(current))
     return [int(i) for i in session.exec(stmt).all() if i is not None]
+
+
+def schedule_retries(session: Session, *, now: datetime | None = None) -> list[int]:
+    """Queue a ``retry`` job (committed) for each failed session whose newest scoring job
+    could not read the recording from the blob store (:data:`UNAVAILABLE`: object storage
+    down past its client's own retries) at least :data:`RETRY_AFTER` ago, fewer than
+    :data:`MAX_TRIES_UNAVAILABLE` times so far; at most :data:`RETRIES_PER_TICK`. The queue's
+    once-a-minute tick runs it (``JobType.schedule``) and sends the jobs; returns their ids."""
+    now = now or utcnow()
+    other = _JOBS.alias("other_job")  # the session's jobs, in the sub-selects
+    newest = sa.select(sa.func.max(other.c.id)).where(other.c.session_id == _SESSIONS.c.id).scalar_subquery()
+    tries = (
+        sa.select(sa.func.count())
+        .where(other.c.session_id == _SESSIONS.c.id, other.c.failure_reason == UNAVAILABLE)
+        .scalar_subquery()
+    )
+    due = session.execute(
+        sa.select(_SESSIONS.c.id)
+        .select_from(_SESSIONS)
+        .join(_JOBS, _JOBS.c.id == newest)  # the newest job: none is queued or running after it
+        .where(
+            _SESSIONS.c.status == str(SessionStatus.failed),
+            _JOBS.c.failure_reason == UNAVAILABLE,
+            _JOBS.c.finished_at < now - RETRY_AFTER,
+            tries < MAX_TRIES_UNAVAILABLE,
+        )
+        .order_by(_SESSIONS.c.id)
+        .limit(RETRIES_PER_TICK)
+    ).scalars()
+    ids = [insert_scoring_job(session, session_id=int(session_id), reason=RETRY) for session_id in due]
+    if ids:
+        audit.record(session, action="sessions.retry_queued", details={"jobs": len(ids), "why": UNAVAILABLE})
+    session.commit()
+    return ids
 
 
 def queue_rescoring(
