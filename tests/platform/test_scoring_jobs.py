@@ -29,7 +29,7 @@ from smarttouch.platform.models import (
     ScoringJob,
     SessionMetricsRecord,
 )
-from smarttouch.platform.services.clinic import scoring
+from smarttouch.platform.services.clinic import rescoring, scoring
 from smarttouch.platform.storage.db import get_engine
 from smarttouch.platform.testing import Factories, hub_config, login
 from smarttouch.scoring import ALGORITHM_VERSION
@@ -141,7 +141,7 @@ def test_a_job_run_twice_or_finished_late_writes_one_result(app, client, factori
     assert queue.run("scoring", str(job.id)) is None  # finished: not claimable again
 
     with Session(get_engine(app)) as s:
-        (rescore,) = scoring.queue_rescoring(s, session_ids=[row.id], enqueue=lambda _: None)
+        (rescore,) = rescoring.queue_rescoring(s, session_ids=[row.id], enqueue=lambda _: None)
     store = LeaseStore(get_engine(app), JOB_TYPES["scoring"])
     late_token = store.claim(str(rescore), "killed-worker", 0.01)
     assert late_token
@@ -204,7 +204,7 @@ def _statements_of_a_scoring_job(app: Flask, session_id: int) -> list[str]:
     from sqlalchemy import event
 
     with Session(get_engine(app)) as s:
-        (job_id,) = scoring.queue_rescoring(s, session_ids=[session_id], enqueue=lambda _: None)
+        (job_id,) = rescoring.queue_rescoring(s, session_ids=[session_id], enqueue=lambda _: None)
     seen: list[str] = []
 
     def count(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
@@ -285,15 +285,15 @@ def test_following_a_rescore_counts_jobs_erased_meanwhile_as_gone(app, client, f
     for _ in range(2):
         assert upload(client, paired, session_meta(paired)).status_code == 201
     with Session(get_engine(app)) as s:
-        ids = scoring.sessions_to_rescore(s)
-        jobs = scoring.queue_rescoring(s, session_ids=ids, enqueue=lambda _: None)
-        assert scoring.unfinished_jobs(s, jobs) == jobs
+        ids = rescoring.sessions_to_rescore(s)
+        jobs = rescoring.queue_rescoring(s, session_ids=ids, enqueue=lambda _: None)
+        assert rescoring.unfinished_jobs(s, jobs) == jobs
     assert HubQueue(app).run("scoring", str(jobs[0]))["status"] == "scored"
     with Session(get_engine(app)) as s:
         s.delete(s.get_one(ScoringJob, jobs[1]))  # as the erasure's cascade does
         s.commit()
-        assert scoring.unfinished_jobs(s, jobs) == []
-        assert scoring.job_states(s, jobs) == {"scored": 1, scoring.GONE: 1}
+        assert rescoring.unfinished_jobs(s, jobs) == []
+        assert rescoring.job_states(s, jobs) == {"scored": 1, rescoring.GONE: 1}
     from smarttouch.platform.cli import scoring as rescore_cli
 
     polls: list[float] = []
@@ -336,19 +336,19 @@ def test_a_session_whose_recording_was_unavailable_is_retried_by_the_tick(queue_
     fail_newest_job(now - timedelta(minutes=1))
     assert _one(app, ExerciseSession)[0].status == "failed"
     with Session(get_engine(app)) as s:
-        assert scoring.schedule_retries(s, now=now) == []  # too soon
-        (retry,) = scoring.schedule_retries(s, now=now + timedelta(minutes=5))
-        assert scoring.schedule_retries(s, now=now + timedelta(minutes=10)) == []  # one waits
+        assert rescoring.schedule_retries(s, now=now) == []  # too soon
+        (retry,) = rescoring.schedule_retries(s, now=now + timedelta(minutes=5))
+        assert rescoring.schedule_retries(s, now=now + timedelta(minutes=10)) == []  # one waits
     assert HubQueue(app).run("scoring", str(retry))["status"] == "scored"  # the store is back
     row = _one(app, ExerciseSession)[0]
     assert row.status == "scored" and _one(app, ScoringJob, col(ScoringJob.id) == retry)[0].reason == "retry"
 
-    for _ in range(scoring.MAX_TRIES_UNAVAILABLE):  # an hour of outage
+    for _ in range(rescoring.MAX_TRIES_UNAVAILABLE):  # an hour of outage
         with Session(get_engine(app)) as s:
-            scoring.queue_rescoring(s, session_ids=[session_id], enqueue=lambda _: None)
+            rescoring.queue_rescoring(s, session_ids=[session_id], enqueue=lambda _: None)
         fail_newest_job(now - timedelta(minutes=10))
     with Session(get_engine(app)) as s:
         s.execute(sa.delete(SessionMetricsRecord))  # as for a session never scored
         s.execute(sa.update(ExerciseSession).values(status="failed"))
         s.commit()
-        assert scoring.schedule_retries(s, now=now) == []  # left to the operator
+        assert rescoring.schedule_retries(s, now=now) == []  # left to the operator

@@ -51,7 +51,7 @@ def rescore(
 
     from ..jobs.queue import get_queue
     from ..models import Patient
-    from ..services.clinic import scoring
+    from ..services.clinic import rescoring
     from ..storage.db import get_engine
 
     if everyone == (patient_code is not None):
@@ -65,9 +65,9 @@ def rescore(
             if patient is None:
                 raise click.ClickException(f"no patient with code {patient_code!r}")
             patient_id = patient.id
-        ids = scoring.sessions_to_rescore(session, patient_id=patient_id, outdated_only=outdated)
+        ids = rescoring.sessions_to_rescore(session, patient_id=patient_id, outdated_only=outdated)
         send = (lambda job_id: None) if here else queue.enqueuer("scoring")
-        jobs = scoring.queue_rescoring(session, session_ids=ids, enqueue=send)
+        jobs = rescoring.queue_rescoring(session, session_ids=ids, enqueue=send)
     click.echo(f"{len(jobs)} session(s) to score with algorithm {ALGORITHM_VERSION}", err=True)
     if not jobs:
         return
@@ -81,7 +81,7 @@ def rescore(
         click.echo("sent to the workers (smarttouch worker)", err=True)
         return
     with Session(get_engine(app)) as session:
-        states = scoring.job_states(session, jobs)
+        states = rescoring.job_states(session, jobs)
     click.echo(", ".join(f"{n} {state}" for state, n in sorted(states.items())))
     if any(state not in FINISHED for state in states):
         raise click.ClickException("some jobs have not finished (is a worker running?)")
@@ -91,7 +91,7 @@ def _follow(app: Any, jobs: list[int], timeout: float) -> None:
     """A progress bar over the jobs the workers finish, until all have or ``timeout``."""
     from sqlmodel import Session
 
-    from ..services.clinic import scoring
+    from ..services.clinic import rescoring
     from ..storage.db import get_engine
 
     deadline = time.monotonic() + timeout
@@ -100,6 +100,6 @@ def _follow(app: Any, jobs: list[int], timeout: float) -> None:
         while pending and time.monotonic() < deadline:
             time.sleep(0.5)
             with Session(get_engine(app)) as session:
-                still = scoring.unfinished_jobs(session, pending)
+                still = rescoring.unfinished_jobs(session, pending)
             bar.update(len(pending) - len(still))
             pending = still

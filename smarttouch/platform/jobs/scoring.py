@@ -18,7 +18,7 @@ from sqlmodel import Session
 from smarttouch.challenges.jobs import Outcome
 
 from ..models import ScoringJob
-from ..services.clinic import scoring
+from ..services.clinic import rescoring, scoring
 from .types import JobContext, JobType
 
 #: a message lost before a worker took it is sent again after this long
@@ -45,7 +45,7 @@ SCORING: JobType[ScoringJob, scoring.ScoringSpec] = JobType(
     save_outcome=save_outcome,
     claim_message="scoring",
     resend_after=RESEND_AFTER,
-    schedule=scoring.schedule_retries,
+    schedule=rescoring.schedule_retries,
     claim_columns=scoring.spec_columns,
     warm_up=scoring.warm_up,
 )
