@@ -35,7 +35,7 @@ from smarttouch.challenges.jobs import JobRecord, Outcome
 from smarttouch.challenges.status import QUEUED, RUNNING
 
 from ..models import rowcount, utcnow
-from ..storage.retry import once_more_if_dropped
+from ..storage.retry import retried_once_if_dropped
 from .types import JobType, RowT, SpecT
 
 #: the columns every job table has (see :mod:`smarttouch.platform.jobs`)
@@ -109,20 +109,16 @@ class LeaseStore(Generic[RowT, SpecT]):
             where.append(c.lease_token == sa.bindparam("job_token", type_=c.lease_token.type))
         return where
 
+    @retried_once_if_dropped
     def create(self, job_id: str, spec: SpecT) -> None:
         """The hub creates job rows itself; this only checks the row is queued."""
-        once_more_if_dropped(lambda: self._create_once(job_id))
-
-    def _create_once(self, job_id: str) -> None:
         with self._session() as s:
             status = s.execute(sa.select(self.table.c.status).where(self.table.c.id == self.row_id(job_id)))
             if status.scalar() != QUEUED:
                 raise ValueError(f"{self.job_type.name} {job_id} is not queued")
 
+    @retried_once_if_dropped
     def get(self, job_id: str) -> JobRecord[SpecT] | None:
-        return once_more_if_dropped(lambda: self._get_once(job_id))
-
-    def _get_once(self, job_id: str) -> JobRecord[SpecT] | None:
         with self._session() as s:
             row = s.execute(self._get_stmt, {"job_row": self.row_id(job_id)}).first()
             return None if row is None else self._record(s, row)
@@ -155,24 +151,20 @@ class LeaseStore(Generic[RowT, SpecT]):
             "new_expires": now + dt.timedelta(seconds=lease_s),
         }
 
+    @retried_once_if_dropped
     def claim(self, job_id: str, worker: str, lease_s: float) -> str | None:
-        return once_more_if_dropped(lambda: self._claim_once(job_id, worker, lease_s))
-
-    def _claim_once(self, job_id: str, worker: str, lease_s: float) -> str | None:
         token, params = self._claim(job_id, worker, lease_s)
         with self._session() as s:
             done = s.execute(self._claim_stmt, params)
             s.commit()
         return token if rowcount(done) == 1 else None
 
+    @retried_once_if_dropped
     def claim_record(self, job_id: str, worker: str, lease_s: float) -> JobRecord[SpecT] | None:
         """``claim`` and ``get`` in one transaction: the claiming UPDATE returns the row, its
         spec is read, then the claim is committed (a worker's job starts with one round trip
         to the database less). A spec that cannot be read still leaves the row claimed, as
         when it is read after the claim: the job is retried once the lease expires."""
-        return once_more_if_dropped(lambda: self._claim_record_once(job_id, worker, lease_s))
-
-    def _claim_record_once(self, job_id: str, worker: str, lease_s: float) -> JobRecord[SpecT] | None:
         _token, params = self._claim(job_id, worker, lease_s)
         with self._session() as s:
             row = s.execute(self._claim_returning, params).first()
@@ -190,10 +182,8 @@ class LeaseStore(Generic[RowT, SpecT]):
             s.commit()
         return record
 
+    @retried_once_if_dropped
     def renew(self, job_id: str, token: str, lease_s: float) -> bool:
-        return once_more_if_dropped(lambda: self._renew_once(job_id, token, lease_s))
-
-    def _renew_once(self, job_id: str, token: str, lease_s: float) -> bool:
         params = {
             "job_row": self.row_id(job_id),
             "job_token": token,
@@ -212,10 +202,8 @@ class LeaseStore(Generic[RowT, SpecT]):
             "finished_at": utcnow(),
         }
 
+    @retried_once_if_dropped
     def finish(self, job_id: str, token: str, result: Outcome) -> bool:
-        return once_more_if_dropped(lambda: self._finish_once(job_id, token, result))
-
-    def _finish_once(self, job_id: str, token: str, result: Outcome) -> bool:
         values = self._finished(result)
         columns = tuple(values)
         finish = self._finish_stmts.get(columns)
@@ -240,14 +228,12 @@ class LeaseStore(Generic[RowT, SpecT]):
             s.commit()
         return True
 
+    @retried_once_if_dropped
     def reclaim_expired(self, now: float, max_attempts: int) -> list[str]:
         """Requeue (or, after ``max_attempts`` claims, fail with ``worker_lost``) every running
         row whose lease expired before ``now`` (Unix seconds); returns the requeued ids. Each
         row's update is guarded by its lease token, so a second try after a dropped
         connection changes only what the first did not."""
-        return once_more_if_dropped(lambda: self._reclaim_expired_once(now, max_attempts))
-
-    def _reclaim_expired_once(self, now: float, max_attempts: int) -> list[str]:
         c = self.table.c
         requeued: list[str] = []
         with self._session() as s:
@@ -283,18 +269,15 @@ class LeaseStore(Generic[RowT, SpecT]):
             s.commit()
         return requeued
 
+    @retried_once_if_dropped
     def queued_ids(self, *, older_than: dt.datetime | None = None) -> list[int]:
         """Ids of the queued rows (created before ``older_than``, when given), oldest first."""
         c = self.table.c
         stmt = sa.select(c.id).where(c.status == QUEUED).order_by(c.id)
         if older_than is not None:
             stmt = stmt.where(c.created_at < older_than)
-
-        def read() -> list[int]:
-            with self._session() as s:
-                return [int(i) for i in s.execute(stmt).scalars()]
-
-        return once_more_if_dropped(read)
+        with self._session() as s:
+            return [int(i) for i in s.execute(stmt).scalars()]
 
 
 __all__ = ["LEASE_COLUMNS", "LeaseStore"]

@@ -8,12 +8,14 @@ the pool hands out a new one.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from typing import TypeVar
+from typing import ParamSpec, TypeVar
 
 from sqlalchemy import exc as sa_exc
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 def once_more_if_dropped(run: Callable[[], T]) -> T:
@@ -28,4 +30,15 @@ def once_more_if_dropped(run: Callable[[], T]) -> T:
     return run()
 
 
-__all__ = ["once_more_if_dropped"]
+def retried_once_if_dropped(work: Callable[P, T]) -> Callable[P, T]:
+    """Decorate ``work`` (one transaction, safe to repeat) to be run through
+    :func:`once_more_if_dropped` (the lease store's steps)."""
+
+    @functools.wraps(work)
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        return once_more_if_dropped(lambda: work(*args, **kwargs))
+
+    return run
+
+
+__all__ = ["once_more_if_dropped", "retried_once_if_dropped"]
