@@ -343,7 +343,7 @@ def test_a_session_whose_recording_was_unavailable_is_retried_by_the_tick(queue_
     row = _one(app, ExerciseSession)[0]
     assert row.status == "scored" and _one(app, ScoringJob, col(ScoringJob.id) == retry)[0].reason == "retry"
 
-    for _ in range(rescoring.MAX_TRIES_UNAVAILABLE):  # an hour of outage
+    for _ in range(scoring.MAX_TRIES_UNAVAILABLE):  # an hour of outage
         with Session(get_engine(app)) as s:
             rescoring.queue_rescoring(s, session_ids=[session_id], enqueue=lambda _: None)
         fail_newest_job(now - timedelta(minutes=10))

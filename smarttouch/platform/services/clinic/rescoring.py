@@ -9,7 +9,7 @@ The jobs are the upload's kind (:func:`.scoring.insert_scoring_job`), with their
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -18,11 +18,9 @@ from smarttouch.scoring.version import ALGORITHM_VERSION
 
 from ...models import ExerciseSession, ScoringJob, SessionMetricsRecord, SessionStatus, table_of, utcnow
 from .. import audit
-from .scoring import UNAVAILABLE, insert_scoring_job
+from .scoring import MAX_TRIES_UNAVAILABLE, RETRY_AFTER, UNAVAILABLE, insert_scoring_job
 
 RESCORE, RETRY = "rescore", "retry"
-RETRY_AFTER = timedelta(minutes=5)
-MAX_TRIES_UNAVAILABLE = 12  # an hour of outage; then an operator's ``rescore``
 RETRIES_PER_TICK = 200
 #: :func:`job_states`' name for jobs no longer stored (deleted with their patient's erasure)
 GONE = "gone"

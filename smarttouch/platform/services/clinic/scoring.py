@@ -18,7 +18,7 @@ so a killed worker's job is run again by another worker and still writes once.
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
@@ -59,6 +59,8 @@ SCORED, FAILED = "scored", "failed"
 #: a job that could not read its recording from the blob store (retried by the tick:
 #: :func:`.rescoring.schedule_retries`)
 UNAVAILABLE = "recording_unavailable"
+RETRY_AFTER = timedelta(minutes=5)
+MAX_TRIES_UNAVAILABLE = 12  # an hour of outage; then an operator's ``rescore``
 
 
 class ScoringSpec(TypedDict):
@@ -220,8 +222,6 @@ def compute(blobs: BlobStore, spec: ScoringSpec) -> Outcome:
             type(exc).__name__,
             exc,
         )
-        from .rescoring import MAX_TRIES_UNAVAILABLE, RETRY_AFTER
-
         return {
             "status": FAILED,
             "failure_reason": UNAVAILABLE,
